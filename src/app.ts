@@ -1,0 +1,121 @@
+import 'reflect-metadata';
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import express, { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { ProjectsService } from './platform/auth/projects.service';
+import { AppConfig, workerEnv } from './platform/config/config';
+import { DATABASE_URL } from './platform/database/database.module';
+import { problemFromBodyParserError } from './platform/errors/problem';
+import { ProblemDetailsFilter } from './platform/errors/problem-details.filter';
+import { RuntimeInfo } from './platform/health/runtime-info';
+import { createValidationPipe } from './platform/http/validation.pipe';
+import { Executor } from './platform/jobs/executor.port';
+import { JobQueue } from './platform/jobs/job-queue';
+import { LocalExecutor } from './platform/jobs/local-executor';
+import { MetricsService } from './platform/metrics/metrics.service';
+import { DataSource } from 'typeorm';
+
+export interface RunningApp {
+  app: NestExpressApplication;
+  url: string;
+  databaseUrl: string;
+  executor: Executor | null;
+  /** The admin key when this start created the default project, else null. */
+  adminKey: string | null;
+  close(): Promise<void>;
+}
+
+export function buildOpenApi(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('AutoDL service')
+    .setDescription(
+      'Hyper-parameter and architecture search, transfer learning, explanations and serving ' +
+        'simulation as queued jobs. Authenticate with `Authorization: Bearer <API key>`. ' +
+        'Errors are RFC 9457 application/problem+json.',
+    )
+    .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (adl_...)' })
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** Request latency by matched route, for /metrics. */
+function httpMetrics(metrics: MetricsService) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const end = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+/**
+ * Builds and starts the HTTP API (with its executor unless `startExecutor` is false). Used by
+ * `autodl serve` and by the e2e tests, so the tests exercise exactly what users run.
+ */
+export async function startApp(config: AppConfig, options: { startExecutor?: boolean } = {}): Promise<RunningApp> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.use(httpMetrics(app.get(MetricsService)));
+  app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  // body-parser errors happen before routing; answer them here as problem+json.
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const problem = problemFromBodyParserError(error);
+    if (!problem) return next(error);
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.disable('x-powered-by');
+  const document = buildOpenApi(app);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'AutoDL API' });
+  await app.init();
+
+  const logger = app.get(Logger);
+  const adminKey = await app
+    .get(ProjectsService)
+    .bootstrapAdminKey((m) => (config.printAdminKey ? process.stdout.write(m + '\n') : logger.log(m.split('\n')[0])));
+  const databaseUrl: string = app.get(DATABASE_URL);
+  const runtime = app.get(RuntimeInfo);
+  runtime.executor = config.executor;
+
+  let executor: Executor | null = null;
+  if (options.startExecutor !== false && config.executor === 'local' && config.workers > 0) {
+    executor = new LocalExecutor(new JobQueue(app.get(DataSource)), {
+      workers: config.workers,
+      databaseUrl,
+      heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+      cancelGraceMs: config.cancelGraceMs,
+      env: workerEnv(config),
+      log: (m) => logger.log(m, 'LocalExecutor'),
+    });
+    await executor.start();
+  }
+
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  let closed = false;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    databaseUrl,
+    executor,
+    adminKey,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await executor?.stop();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,8 @@
+import type { DynamicModule, Type } from '@nestjs/common';
+
+/**
+ * The capability modules (search, transfer, interpret, jizhi-sim, nas, datasets/models). Each
+ * registers its job kinds into the JobHandlerRegistry and, in the API, its controllers. The API
+ * and the workers load the same list, so a worker can run every kind the API accepts.
+ */
+export const CAPABILITY_MODULES: (Type<unknown> | DynamicModule)[] = [];

@@ -1,0 +1,135 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/**
+ * Typed configuration, read once from the environment and validated. The process refuses to
+ * start on an invalid value and names the variable (Immich/Katib style: named defaults in one
+ * place). Every variable is listed in the README's configuration table.
+ */
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** null: start the embedded PostgreSQL under `home`. */
+  databaseUrl: string | null;
+  home: string;
+  embeddedPgPort: number;
+  executor: 'local' | 'kubernetes';
+  /** Worker processes of the local executor; 0 runs the API without workers. */
+  workers: number;
+  bodyLimit: string;
+  heartbeatMs: number;
+  heartbeatTimeoutMs: number;
+  cancelGraceMs: number;
+  maxAttempts: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  tfBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Print the bootstrap admin key on first start (off in tests). */
+  printAdminKey: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`invalid configuration: ${variable} ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const CONFIG_DEFAULTS = {
+  PORT: 3000,
+  HOST: '0.0.0.0',
+  AUTODL_HOME: './.autodl',
+  AUTODL_EMBEDDED_PG_PORT: 54329,
+  AUTODL_EXECUTOR: 'local',
+  AUTODL_WORKERS: os.availableParallelism(),
+  AUTODL_BODY_LIMIT: '1mb',
+  AUTODL_HEARTBEAT_MS: 1000,
+  AUTODL_HEARTBEAT_TIMEOUT_MS: 15000,
+  AUTODL_CANCEL_GRACE_MS: 5000,
+  AUTODL_MAX_ATTEMPTS: 3,
+  LOG_LEVEL: 'info',
+  AUTODL_TF_BACKEND: 'auto',
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: keyof typeof CONFIG_DEFAULTS, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return CONFIG_DEFAULTS[name] as number;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: keyof typeof CONFIG_DEFAULTS, allowed: readonly T[]): T {
+  const raw = env[name] ?? (CONFIG_DEFAULTS[name] as string);
+  if (!allowed.includes(raw as T)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', `must be a postgres:// URL, got "${databaseUrl}"`);
+  }
+  const bodyLimit = env.AUTODL_BODY_LIMIT ?? CONFIG_DEFAULTS.AUTODL_BODY_LIMIT;
+  if (!/^\d+(b|kb|mb|gb)?$/i.test(bodyLimit)) {
+    throw new ConfigError('AUTODL_BODY_LIMIT', `must look like 512kb or 10mb, got "${bodyLimit}"`);
+  }
+  const heartbeatMs = int(env, 'AUTODL_HEARTBEAT_MS', 50, 60_000);
+  const heartbeatTimeoutMs = int(env, 'AUTODL_HEARTBEAT_TIMEOUT_MS', 200, 3_600_000);
+  if (heartbeatTimeoutMs <= 2 * heartbeatMs) {
+    throw new ConfigError(
+      'AUTODL_HEARTBEAT_TIMEOUT_MS',
+      `must be more than twice AUTODL_HEARTBEAT_MS (${heartbeatMs}), got ${heartbeatTimeoutMs}`,
+    );
+  }
+  return {
+    port: int(env, 'PORT', 0, 65535),
+    host: env.HOST?.trim() || CONFIG_DEFAULTS.HOST,
+    databaseUrl,
+    home: path.resolve(env.AUTODL_HOME?.trim() || CONFIG_DEFAULTS.AUTODL_HOME),
+    embeddedPgPort: int(env, 'AUTODL_EMBEDDED_PG_PORT', 1024, 65535),
+    executor: oneOf(env, 'AUTODL_EXECUTOR', ['local', 'kubernetes'] as const),
+    workers: int(env, 'AUTODL_WORKERS', 0, 256),
+    bodyLimit,
+    heartbeatMs,
+    heartbeatTimeoutMs,
+    cancelGraceMs: int(env, 'AUTODL_CANCEL_GRACE_MS', 0, 600_000),
+    maxAttempts: int(env, 'AUTODL_MAX_ATTEMPTS', 1, 100),
+    logLevel: oneOf(env, 'LOG_LEVEL', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ] as const),
+    tfBackend: oneOf(env, 'AUTODL_TF_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
+    printAdminKey: env.AUTODL_PRINT_ADMIN_KEY !== '0',
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** The environment a worker process needs to share this process's configuration. */
+export function workerEnv(config: AppConfig): Record<string, string> {
+  return {
+    AUTODL_HOME: config.home,
+    AUTODL_HEARTBEAT_MS: String(config.heartbeatMs),
+    AUTODL_HEARTBEAT_TIMEOUT_MS: String(config.heartbeatTimeoutMs),
+    AUTODL_CANCEL_GRACE_MS: String(config.cancelGraceMs),
+    AUTODL_MAX_ATTEMPTS: String(config.maxAttempts),
+    AUTODL_TF_BACKEND: config.tfBackend,
+    AUTODL_EXECUTOR: config.executor,
+    LOG_LEVEL: config.logLevel,
+  };
+}

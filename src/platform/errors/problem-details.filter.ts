@@ -1,0 +1,48 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError } from './domain-error';
+import { Problem, problem, problemFromBodyParserError, problemFromDomainError } from './problem';
+
+/**
+ * The one place where errors become HTTP: domain errors, Nest's HTTP exceptions, body-parser
+ * and upload errors map to RFC 9457 application/problem+json; anything else is a 500 whose
+ * details stay in the log (never a stack trace to the client).
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request & { id?: string }>();
+    const res = http.getResponse<Response>();
+    const body = this.toProblem(error, req);
+    body.instance = req.originalUrl?.split('?')[0];
+    if (req.id !== undefined) body.requestId = String(req.id);
+    if (res.headersSent) return;
+    res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  }
+
+  private toProblem(error: unknown, req: Request): Problem {
+    if (error instanceof DomainError) return problemFromDomainError(error);
+    if (error instanceof HttpException) {
+      const status = error.getStatus();
+      const response = error.getResponse();
+      const detail =
+        typeof response === 'string'
+          ? response
+          : Array.isArray((response as { message?: unknown }).message)
+            ? ((response as { message: string[] }).message).join('; ')
+            : String((response as { message?: unknown }).message ?? error.message);
+      return problem(status, status === 404 && detail.startsWith('Cannot ') ? `no route ${req.method} ${req.path}` : detail);
+    }
+    const parserProblem = problemFromBodyParserError(error);
+    if (parserProblem) return parserProblem;
+    const multerCode = (error as { code?: unknown })?.code;
+    if (typeof multerCode === 'string' && multerCode.startsWith('LIMIT_')) {
+      return problem(multerCode === 'LIMIT_FILE_SIZE' ? 413 : 400, `upload rejected: ${(error as Error).message}`);
+    }
+    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    return problem(500, 'internal error; the request id identifies it in the service log');
+  }
+}

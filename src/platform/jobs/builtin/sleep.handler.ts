@@ -1,0 +1,79 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ValidationError } from '../../errors/domain-error';
+import { JobCancelledError, JobContext, JobHandler } from '../job-handler';
+import { readInt, readObject, rejectUnknownFields } from '../../validation/spec-reader';
+
+export interface SleepSpec {
+  steps: number;
+  stepMs: number;
+  /** Throw an error when reaching this step (tests the failure path). */
+  failAtStep: number | null;
+  /** Kill the worker process with SIGKILL at this step, on attempts <= crashOnAttempt. */
+  crashAtStep: number | null;
+  crashOnAttempt: number;
+}
+
+export interface SleepResult {
+  steps: number;
+  resumedFrom: number;
+  attempt: number;
+}
+
+/**
+ * Built-in job kind for smoke checks, tests and queue benchmarks: `steps` steps of `stepMs`
+ * each, a metric and a checkpoint per step, so a re-queued run resumes where it stopped.
+ */
+export class SleepHandler implements JobHandler<SleepSpec, SleepResult> {
+  readonly kind: string = 'sleep';
+
+  validate(raw: unknown): SleepSpec {
+    const spec = readObject(raw ?? {}, 'spec');
+    rejectUnknownFields(spec, ['steps', 'stepMs', 'failAtStep', 'crashAtStep', 'crashOnAttempt'], 'spec');
+    const steps = readInt(spec, 'steps', { min: 0, max: 1_000_000, default: 10 }, 'spec');
+    const stepMs = readInt(spec, 'stepMs', { min: 0, max: 3_600_000, default: 100 }, 'spec');
+    const failAtStep = readInt(spec, 'failAtStep', { min: 0, max: 1_000_000, default: null }, 'spec');
+    const crashAtStep = readInt(spec, 'crashAtStep', { min: 0, max: 1_000_000, default: null }, 'spec');
+    const crashOnAttempt = readInt(spec, 'crashOnAttempt', { min: 1, max: 100, default: 1 }, 'spec');
+    if (failAtStep !== null && failAtStep >= steps) {
+      throw ValidationError.field('spec.failAtStep', `must be below steps (${steps}), got ${failAtStep}`);
+    }
+    return { steps, stepMs, failAtStep, crashAtStep, crashOnAttempt };
+  }
+
+  async run(spec: SleepSpec, ctx: JobContext): Promise<SleepResult> {
+    const resumedFrom = readResumeStep(ctx.resumeFrom);
+    for (let step = resumedFrom; step < spec.steps; step++) {
+      if (ctx.cancelled) throw new JobCancelledError();
+      if (spec.failAtStep === step) throw new Error(`failed at step ${step} as requested by failAtStep`);
+      if (spec.crashAtStep === step && ctx.attempt <= spec.crashOnAttempt) process.kill(process.pid, 'SIGKILL');
+      await ctx.log(`step ${step}`);
+      if (spec.stepMs > 0) {
+        await sleep(spec.stepMs, undefined, { signal: ctx.signal }).catch(() => {
+          throw new JobCancelledError();
+        });
+      }
+      await ctx.metric('step', step, step);
+      await ctx.checkpoint({ step: step + 1 });
+      await ctx.progress((step + 1) / spec.steps, `step ${step + 1}/${spec.steps}`);
+    }
+    return { steps: spec.steps, resumedFrom, attempt: ctx.attempt };
+  }
+}
+
+/** `noop`: finishes at once; the cheapest job for queue throughput measurements. */
+export class NoopHandler extends SleepHandler {
+  override readonly kind = 'noop';
+
+  override validate(raw: unknown): SleepSpec {
+    rejectUnknownFields(readObject(raw ?? {}, 'spec'), [], 'spec');
+    return { steps: 0, stepMs: 0, failAtStep: null, crashAtStep: null, crashOnAttempt: 1 };
+  }
+}
+
+function readResumeStep(state: unknown): number {
+  if (typeof state === 'object' && state !== null && 'step' in state) {
+    const step = (state as { step: unknown }).step;
+    if (typeof step === 'number' && Number.isInteger(step) && step >= 0) return step;
+  }
+  return 0;
+}

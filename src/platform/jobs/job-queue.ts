@@ -1,0 +1,231 @@
+import * as os from 'node:os';
+import * as crypto from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { JobEntity, JobStatus } from './job.entity';
+
+export const JOBS_CHANNEL = 'autodl_jobs';
+
+export interface NewJob {
+  projectId: string;
+  kind: string;
+  spec: unknown;
+  priority?: number;
+  maxAttempts: number;
+  parentId?: string | null;
+  idempotencyKey?: string | null;
+  requestHash?: string | null;
+}
+
+/** Raw row of `jobs` as returned by RETURNING *. */
+export interface JobRow {
+  id: string;
+  project_id: string;
+  kind: string;
+  spec: unknown;
+  status: JobStatus;
+  attempts: number;
+  max_attempts: number;
+  checkpoint: unknown;
+  cancel_requested_at: Date | null;
+  worker_id: string | null;
+}
+
+export function newWorkerId(): string {
+  return `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+}
+
+/** The pid inside a worker id made by newWorkerId() on this host, or null. */
+export function workerPid(workerId: string | null): number | null {
+  if (!workerId) return null;
+  const [host, pid] = workerId.split(':');
+  return host === os.hostname() && /^\d+$/.test(pid) ? Number(pid) : null;
+}
+
+/**
+ * The durable queue: the `jobs` table itself, claimed with FOR UPDATE SKIP LOCKED. Chosen over
+ * pg-boss because the job row and its queue entry are then one row: enqueueing is one INSERT
+ * (nothing to keep in step across a crash), the status the API shows is the queue state, and it
+ * runs on Node 20 (pg-boss 12 needs Node 22). Every state change that matters is a single SQL
+ * statement guarded by the expected status and the owning worker, so a worker that lost its job
+ * (re-queued after a missed heartbeat) cannot overwrite the new owner's state.
+ */
+export class JobQueue {
+  constructor(private readonly db: DataSource) {}
+
+  async insert(job: NewJob, manager: EntityManager = this.db.manager): Promise<JobEntity> {
+    const repo = manager.getRepository(JobEntity);
+    const saved = await repo.save(
+      repo.create({
+        projectId: job.projectId,
+        kind: job.kind,
+        spec: job.spec,
+        priority: job.priority ?? 0,
+        maxAttempts: job.maxAttempts,
+        parentId: job.parentId ?? null,
+        idempotencyKey: job.idempotencyKey ?? null,
+        requestHash: job.requestHash ?? null,
+      }),
+    );
+    await manager.query(
+      `INSERT INTO job_events (job_id, type, message, attempt) VALUES ($1, 'status', 'queued', 0)`,
+      [saved.id],
+    );
+    // Delivered at commit, so a worker never wakes up for a row it cannot see yet.
+    await manager.query(`SELECT pg_notify($1, $2)`, [JOBS_CHANNEL, saved.kind]);
+    return saved;
+  }
+
+  /** Claim the next queued job (highest priority, oldest first) for a local worker. */
+  async claimNext(workerId: string, kinds?: readonly string[]): Promise<JobRow | null> {
+    const rows: JobRow[] = await this.db.query(
+      `WITH next AS (
+         SELECT id FROM jobs
+          WHERE status = 'queued' AND external_id IS NULL
+            AND ($2::text[] IS NULL OR kind = ANY($2::text[]))
+          ORDER BY priority DESC, created_at, id
+          LIMIT 1 FOR UPDATE SKIP LOCKED),
+       claimed AS (
+         UPDATE jobs j SET status = 'running', attempts = j.attempts + 1, worker_id = $1,
+                executor = COALESCE(j.executor, 'local'), heartbeat_at = now(),
+                started_at = COALESCE(j.started_at, now()), updated_at = now()
+           FROM next WHERE j.id = next.id
+         RETURNING j.*),
+       ev AS (
+         INSERT INTO job_events (job_id, type, message, attempt)
+         SELECT id, 'status', 'running on ' || $1, attempts FROM claimed)
+       SELECT * FROM claimed`,
+      [workerId, kinds && kinds.length > 0 ? kinds : null],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Claim one job by id (a Kubernetes pod running `worker run <jobId>`). */
+  async claimById(jobId: string, workerId: string, executor: string): Promise<JobRow | null> {
+    const rows: JobRow[] = await this.db.query(
+      `WITH claimed AS (
+         UPDATE jobs SET status = 'running', attempts = attempts + 1, worker_id = $2,
+                executor = $3, heartbeat_at = now(), started_at = COALESCE(started_at, now()),
+                updated_at = now()
+          WHERE id = $1 AND status = 'queued'
+         RETURNING *),
+       ev AS (
+         INSERT INTO job_events (job_id, type, message, attempt)
+         SELECT id, 'status', 'running on ' || $2, attempts FROM claimed)
+       SELECT * FROM claimed`,
+      [jobId, workerId, executor],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Returns null when the worker no longer owns the job (re-queued, cancelled, deleted). */
+  async heartbeat(jobId: string, workerId: string): Promise<{ cancelRequested: boolean } | null> {
+    const rows: { cancel_requested_at: Date | null }[] = await this.db.query(
+      // Wrapped in a CTE: TypeORM returns [rows, count] for a bare UPDATE ... RETURNING.
+      `WITH beat AS (
+         UPDATE jobs SET heartbeat_at = now() WHERE id = $1 AND worker_id = $2 AND status = 'running'
+         RETURNING cancel_requested_at)
+       SELECT * FROM beat`,
+      [jobId, workerId],
+    );
+    return rows.length === 0 ? null : { cancelRequested: rows[0].cancel_requested_at !== null };
+  }
+
+  async progress(jobId: string, workerId: string, fraction: number, message: string | null): Promise<void> {
+    await this.db.query(
+      `UPDATE jobs SET progress = $3, progress_message = COALESCE($4, progress_message), updated_at = now()
+        WHERE id = $1 AND worker_id = $2 AND status = 'running'`,
+      [jobId, workerId, fraction, message],
+    );
+  }
+
+  async checkpoint(jobId: string, workerId: string, state: unknown): Promise<void> {
+    await this.db.query(
+      `UPDATE jobs SET checkpoint = $3::jsonb WHERE id = $1 AND worker_id = $2 AND status = 'running'`,
+      [jobId, workerId, JSON.stringify(state ?? null)],
+    );
+  }
+
+  async event(jobId: string, type: 'log' | 'status', level: string, message: string, attempt: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO job_events (job_id, type, level, message, attempt) VALUES ($1, $2, $3, $4, $5)`,
+      [jobId, type, level, message, attempt],
+    );
+  }
+
+  async metric(jobId: string, name: string, step: number, value: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO metrics (job_id, name, step, value) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (job_id, name, step) DO UPDATE SET value = EXCLUDED.value, time = now()`,
+      [jobId, name, step, value],
+    );
+  }
+
+  /** Final transition of a running job by its owner; false if it no longer owned it. */
+  async finish(
+    jobId: string,
+    workerId: string,
+    status: 'succeeded' | 'failed' | 'cancelled',
+    outcome: { result?: unknown; error?: string },
+  ): Promise<boolean> {
+    const rows = await this.db.query(
+      `WITH done AS (
+         UPDATE jobs SET status = $3, result = $4::jsonb, error = $5, finished_at = now(),
+                progress = CASE WHEN $3 = 'succeeded' THEN 1 ELSE progress END, updated_at = now()
+          WHERE id = $1 AND worker_id = $2 AND status = 'running'
+         RETURNING id, attempts),
+       ev AS (
+         INSERT INTO job_events (job_id, type, level, message, attempt)
+         SELECT id, 'status', CASE WHEN $3 = 'failed' THEN 'error' ELSE 'info' END,
+                $3 || COALESCE(': ' || $5, ''), attempts FROM done)
+       SELECT id FROM done`,
+      [jobId, workerId, status, outcome.result === undefined ? null : JSON.stringify(outcome.result), outcome.error ?? null],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * A job whose worker is gone: re-queue it (it resumes from its checkpoint), or fail it once it
+   * used all attempts, or mark it cancelled if cancellation was requested. `workerId` null
+   * applies to any running job whose heartbeat is older than `staleMs`.
+   */
+  async releaseLost(reason: string, target: { jobId: string; workerId: string } | { staleMs: number }): Promise<string[]> {
+    const where =
+      'jobId' in target
+        ? `id = $2 AND worker_id = $3 AND status = 'running'`
+        : `status = 'running' AND heartbeat_at < now() - make_interval(secs => $2 / 1000.0)`;
+    const params = 'jobId' in target ? [reason, target.jobId, target.workerId] : [reason, target.staleMs];
+    const rows: { id: string }[] = await this.db.query(
+      `WITH lost AS (
+         SELECT id FROM jobs WHERE ${where} FOR UPDATE SKIP LOCKED),
+       moved AS (
+         UPDATE jobs j SET status = CASE WHEN j.cancel_requested_at IS NOT NULL THEN 'cancelled'
+                                         WHEN j.attempts >= j.max_attempts THEN 'failed'
+                                         ELSE 'queued' END,
+                worker_id = NULL, heartbeat_at = NULL, updated_at = now(),
+                error = CASE WHEN j.cancel_requested_at IS NULL AND j.attempts >= j.max_attempts
+                             THEN $1 || ' (after ' || j.attempts || ' attempts)' ELSE j.error END,
+                finished_at = CASE WHEN j.cancel_requested_at IS NOT NULL OR j.attempts >= j.max_attempts
+                                   THEN now() ELSE NULL END
+           FROM lost WHERE j.id = lost.id
+         RETURNING j.id, j.status, j.attempts),
+       ev AS (
+         INSERT INTO job_events (job_id, type, level, message, attempt)
+         SELECT id, 'status', 'warn', status || ': ' || $1, attempts FROM moved)
+       SELECT id FROM moved`,
+      params,
+    );
+    if (rows.length > 0) await this.db.query(`SELECT pg_notify($1, 'requeued')`, [JOBS_CHANNEL]);
+    return rows.map((r) => r.id);
+  }
+
+  /** Running jobs of these workers whose cancellation grace period has passed. */
+  async overdueCancellations(workerIds: readonly string[], graceMs: number): Promise<{ id: string; worker_id: string }[]> {
+    if (workerIds.length === 0) return [];
+    return this.db.query(
+      `SELECT id, worker_id FROM jobs
+        WHERE status = 'running' AND worker_id = ANY($1::text[])
+          AND cancel_requested_at < now() - make_interval(secs => $2 / 1000.0)`,
+      [workerIds, graceMs],
+    );
+  }
+}

@@ -1,0 +1,106 @@
+import { DataSource } from 'typeorm';
+import { ArtifactStore } from '../artifacts/artifact-store';
+import { DomainError } from '../errors/domain-error';
+import { DbJobContext } from './job-context';
+import { JobCancelledError } from './job-handler';
+import { JobHandlerRegistry } from './job-handler.registry';
+import { JobQueue, JobRow } from './job-queue';
+
+export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'lost' | 'released';
+
+/**
+ * Runs one claimed job: heartbeats while the handler works, learns of cancellation from the
+ * heartbeat, and records the outcome. A job taken away from this worker (heartbeat missed,
+ * re-queued elsewhere) is abandoned without writing anything.
+ */
+export class JobRunner {
+  private current: { ctx: DbJobContext; interrupted: boolean } | null = null;
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly db: DataSource,
+    private readonly store: ArtifactStore,
+    private readonly registry: JobHandlerRegistry,
+    private readonly heartbeatMs: number,
+  ) {}
+
+  /** Stop the running job and give it back to the queue without using up an attempt. */
+  interrupt(): void {
+    if (!this.current) return;
+    this.current.interrupted = true;
+    this.current.ctx.requestCancel();
+  }
+
+  async run(job: JobRow, workerId: string): Promise<RunOutcome> {
+    const ctx = new DbJobContext(job, workerId, this.queue, this.db, this.store);
+    const state = { ctx, interrupted: false, lost: false };
+    this.current = state;
+    if (job.cancel_requested_at) ctx.requestCancel();
+    let beating = false;
+    const timer = setInterval(() => {
+      if (beating) return;
+      beating = true;
+      this.queue
+        .heartbeat(job.id, workerId)
+        .then((hb) => {
+          if (hb === null) {
+            state.lost = true;
+            ctx.requestCancel();
+          } else if (hb.cancelRequested) {
+            ctx.requestCancel();
+          }
+        })
+        .catch(() => undefined)
+        .finally(() => (beating = false));
+    }, this.heartbeatMs);
+    try {
+      const handler = this.registry.get(job.kind);
+      const spec = handler.validate(job.spec);
+      const result = await handler.run(spec, ctx);
+      await ctx.flush();
+      if (state.lost) return 'lost';
+      if (state.interrupted) return this.release(job, workerId);
+      await this.queue.finish(job.id, workerId, 'succeeded', { result: result ?? null });
+      return 'succeeded';
+    } catch (error) {
+      await ctx.flush();
+      if (state.lost) return 'lost';
+      if (state.interrupted) return this.release(job, workerId);
+      if (ctx.cancelled && (error instanceof JobCancelledError || isAbortError(error))) {
+        await this.queue.finish(job.id, workerId, 'cancelled', {});
+        return 'cancelled';
+      }
+      const message = errorMessage(error);
+      if (!(error instanceof DomainError) && error instanceof Error && error.stack) {
+        await this.queue.event(job.id, 'log', 'error', error.stack, job.attempts).catch(() => undefined);
+      }
+      await this.queue.finish(job.id, workerId, 'failed', { error: message });
+      return 'failed';
+    } finally {
+      clearInterval(timer);
+      this.current = null;
+    }
+  }
+
+  private async release(job: JobRow, workerId: string): Promise<RunOutcome> {
+    await this.db.query(
+      `WITH r AS (
+         UPDATE jobs SET status = 'queued', attempts = GREATEST(attempts - 1, 0), worker_id = NULL,
+                heartbeat_at = NULL, updated_at = now()
+          WHERE id = $1 AND worker_id = $2 AND status = 'running' RETURNING id, attempts)
+       INSERT INTO job_events (job_id, type, level, message, attempt)
+       SELECT id, 'status', 'warn', 'queued: worker shut down, job released', attempts FROM r`,
+      [job.id, workerId],
+    );
+    return 'released';
+  }
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}

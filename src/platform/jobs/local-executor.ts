@@ -1,0 +1,134 @@
+import { ChildProcess, fork } from 'node:child_process';
+import * as path from 'node:path';
+import { Executor } from './executor.port';
+import { JobQueue, workerPid } from './job-queue';
+import type { WorkerMessage } from './worker-loop';
+
+export interface LocalExecutorOptions {
+  workers: number;
+  databaseUrl: string;
+  heartbeatTimeoutMs: number;
+  cancelGraceMs: number;
+  /** Extra environment for the worker processes. */
+  env?: Record<string, string>;
+  log: (message: string) => void;
+}
+
+interface Slot {
+  child: ChildProcess;
+  workerId: string | null;
+  jobId: string | null;
+  restarts: number;
+}
+
+/** The worker entry beside this build: src/worker.ts from source, dist/worker.js when built. */
+export function workerEntry(): string {
+  return path.resolve(__dirname, '..', '..', `worker${path.extname(__filename)}`);
+}
+
+/**
+ * Local executor: a pool of long-lived worker processes on this host (`worker pool`). The
+ * heavy work runs there, never on the API's event loop. The supervisor respawns a worker that
+ * died and at once gives its job back to the queue (it resumes from its checkpoint); it kills a
+ * worker whose job ignored a cancellation for longer than the grace period; and it re-queues
+ * jobs of any host whose heartbeat went stale.
+ */
+export class LocalExecutor implements Executor {
+  readonly name = 'local' as const;
+  private readonly slots = new Set<Slot>();
+  private stopping = false;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly options: LocalExecutorOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    for (let i = 0; i < this.options.workers; i++) this.spawn(0);
+    this.timers.push(setInterval(() => void this.enforceCancellations(), 500));
+    this.timers.push(setInterval(() => void this.reap(), Math.max(250, this.options.heartbeatTimeoutMs / 2)));
+  }
+
+  /** Pids of the pool's worker processes, with the job each one runs. */
+  workers(): { pid: number; jobId: string | null }[] {
+    return [...this.slots].map((s) => ({ pid: s.child.pid ?? -1, jobId: s.jobId }));
+  }
+
+  async kill(jobId: string): Promise<void> {
+    for (const slot of this.slots) if (slot.jobId === jobId) slot.child.kill('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    const exits = [...this.slots].map(
+      (slot) =>
+        new Promise<void>((resolve) => {
+          if (slot.child.exitCode !== null || slot.child.signalCode !== null) return resolve();
+          const force = setTimeout(() => slot.child.kill('SIGKILL'), 10_000);
+          slot.child.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          slot.child.kill('SIGTERM');
+        }),
+    );
+    await Promise.all(exits);
+  }
+
+  private spawn(restarts: number): void {
+    const entry = workerEntry();
+    // Running from TypeScript source (tests, `npm run start:dev`): children need the same loader.
+    const execArgv =
+      entry.endsWith('.ts') && !process.execArgv.join(' ').includes('@swc-node/register')
+        ? [...process.execArgv, '-r', '@swc-node/register']
+        : process.execArgv;
+    const child = fork(entry, ['pool'], {
+      execArgv,
+      env: { ...process.env, ...this.options.env, DATABASE_URL: this.options.databaseUrl },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const slot: Slot = { child, workerId: null, jobId: null, restarts };
+    this.slots.add(slot);
+    child.on('message', (message: WorkerMessage) => {
+      slot.workerId = message.workerId;
+      if (message.type === 'claimed') slot.jobId = message.jobId;
+      if (message.type === 'idle') slot.jobId = null;
+    });
+    child.on('exit', (code, signal) => void this.onExit(slot, code, signal));
+  }
+
+  private async onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    this.slots.delete(slot);
+    if (slot.jobId && slot.workerId) {
+      const reason = `worker process ${slot.child.pid} exited (${signal ?? `code ${code}`})`;
+      await this.queue
+        .releaseLost(reason, { jobId: slot.jobId, workerId: slot.workerId })
+        .catch((e) => this.options.log(`could not release job ${slot.jobId}: ${String(e)}`));
+    }
+    if (this.stopping) return;
+    // Back off a crash-looping worker (e.g. the database is down), up to 10 s.
+    const delay = Math.min(10_000, 100 * 2 ** Math.min(slot.restarts, 7));
+    this.options.log(`worker ${slot.child.pid} exited (${signal ?? code}); restarting in ${delay} ms`);
+    setTimeout(() => !this.stopping && this.spawn(slot.jobId ? 0 : slot.restarts + 1), delay);
+  }
+
+  private async enforceCancellations(): Promise<void> {
+    const ids = [...this.slots].map((s) => s.workerId).filter((w): w is string => w !== null);
+    const overdue = await this.queue.overdueCancellations(ids, this.options.cancelGraceMs).catch(() => []);
+    for (const job of overdue) {
+      const pid = workerPid(job.worker_id);
+      const slot = [...this.slots].find((s) => s.child.pid === pid);
+      this.options.log(`job ${job.id} ignored its cancellation; killing worker ${pid}`);
+      slot?.child.kill('SIGKILL');
+    }
+  }
+
+  private async reap(): Promise<void> {
+    const ids = await this.queue
+      .releaseLost('heartbeat lost', { staleMs: this.options.heartbeatTimeoutMs })
+      .catch(() => []);
+    if (ids.length > 0) this.options.log(`re-queued ${ids.length} job(s) with a stale heartbeat`);
+  }
+}

@@ -1,0 +1,78 @@
+import { Client } from 'pg';
+import { JobQueue, JOBS_CHANNEL } from './job-queue';
+import { JobRunner } from './job-runner';
+
+/** Messages a pool worker sends to its supervisor over IPC. */
+export type WorkerMessage =
+  | { type: 'ready'; workerId: string }
+  | { type: 'claimed'; workerId: string; jobId: string }
+  | { type: 'idle'; workerId: string };
+
+const IDLE_POLL_MS = 1000;
+
+/**
+ * The loop of a long-lived pool worker: claim, run, repeat. It sleeps on LISTEN/NOTIFY (with a
+ * poll as a fallback) when the queue is empty, so new jobs start within milliseconds.
+ */
+export class WorkerLoop {
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private listener: Client | null = null;
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly runner: JobRunner,
+    private readonly databaseUrl: string,
+    private readonly workerId: string,
+    private readonly notify: (message: WorkerMessage) => void,
+  ) {}
+
+  async run(): Promise<void> {
+    await this.listen();
+    this.notify({ type: 'ready', workerId: this.workerId });
+    while (!this.stopping) {
+      const job = await this.queue.claimNext(this.workerId).catch(() => null);
+      if (!job) {
+        await this.idle();
+        continue;
+      }
+      this.notify({ type: 'claimed', workerId: this.workerId, jobId: job.id });
+      await this.runner.run(job, this.workerId);
+      this.notify({ type: 'idle', workerId: this.workerId });
+    }
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Finish: stop claiming and give the current job back to the queue. */
+  stop(): void {
+    this.stopping = true;
+    this.runner.interrupt();
+    this.wake?.();
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, IDLE_POLL_MS);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async listen(): Promise<void> {
+    try {
+      const client = new Client({ connectionString: this.databaseUrl, application_name: 'autodl-worker-listen' });
+      client.on('error', () => undefined);
+      await client.connect();
+      client.on('notification', () => this.wake?.());
+      await client.query(`LISTEN ${JOBS_CHANNEL}`);
+      this.listener = client;
+    } catch {
+      this.listener = null; // polling still works
+    }
+  }
+}

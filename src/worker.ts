@@ -1,0 +1,65 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { WorkerModule } from './app.module';
+import { ArtifactStore } from './platform/artifacts/artifact-store';
+import { loadConfig } from './platform/config/config';
+import { DATABASE_URL } from './platform/database/database.module';
+import { JobHandlerRegistry } from './platform/jobs/job-handler.registry';
+import { JobQueue, newWorkerId } from './platform/jobs/job-queue';
+import { JobRunner } from './platform/jobs/job-runner';
+import { WorkerLoop, WorkerMessage } from './platform/jobs/worker-loop';
+
+/**
+ * Worker process entry.
+ *   node dist/worker.js pool          a long-lived pool worker (spawned by the local executor)
+ *   node dist/worker.js run <jobId>   run one job and exit (a Kubernetes pod); exit code 0 if it
+ *                                     succeeded, 1 if it failed, 2 if it could not be claimed
+ */
+async function main(argv: string[]): Promise<number> {
+  const [mode, jobId] = argv;
+  if (mode !== 'pool' && mode !== 'run') {
+    process.stderr.write('usage: worker.js pool | worker.js run <jobId>\n');
+    return 64;
+  }
+  const config = loadConfig();
+  const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
+  ctx.useLogger(ctx.get(Logger));
+  const db = ctx.get(DataSource);
+  const queue = new JobQueue(db);
+  const runner = new JobRunner(queue, db, ctx.get(ArtifactStore), ctx.get(JobHandlerRegistry), config.heartbeatMs);
+  const workerId = newWorkerId();
+  try {
+    if (mode === 'run') {
+      if (!jobId) throw new Error('worker.js run needs a job id');
+      const executor = process.env.AUTODL_WORKER_EXECUTOR ?? 'kubernetes';
+      const job = await queue.claimById(jobId, workerId, executor);
+      if (!job) {
+        process.stderr.write(`job ${jobId} is not queued (already taken, finished or unknown)\n`);
+        return 2;
+      }
+      const outcome = await runner.run(job, workerId);
+      return outcome === 'succeeded' ? 0 : 1;
+    }
+    const send = (message: WorkerMessage) => process.send?.(message);
+    const loop = new WorkerLoop(queue, runner, ctx.get(DATABASE_URL), workerId, send);
+    const stop = () => loop.stop();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    // An orphaned pool worker (supervisor gone) stops instead of running on unsupervised.
+    process.once('disconnect', stop);
+    await loop.run();
+    return 0;
+  } finally {
+    await ctx.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(70);
+  },
+);

@@ -1,0 +1,55 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { startTestApp, TestApp } from '../support/app';
+
+const run = promisify(execFile);
+const bin = path.resolve(__dirname, '..', '..', 'bin', 'autodl.js');
+let app: TestApp;
+
+before(async () => {
+  app = await startTestApp({ workers: 1 });
+});
+after(async () => {
+  await app?.close();
+});
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  return run(process.execPath, [bin, ...args], {
+    env: { ...process.env, AUTODL_URL: app.url, AUTODL_HOME: app.home, ...env },
+    timeout: 60_000,
+  });
+}
+
+test('autodl jobs submit --wait, list and logs against the running service (key from AUTODL_HOME)', async () => {
+  const { stdout } = await cli(['--json', 'jobs', 'submit', '--kind', 'sleep', '--spec', '{"steps":3,"stepMs":20}', '--wait']);
+  const job = JSON.parse(stdout);
+  assert.equal(job.status, 'succeeded');
+  const list = JSON.parse((await cli(['--json', 'jobs', 'list'])).stdout);
+  assert.ok(list.items.some((j: { id: string }) => j.id === job.id));
+  const logs = (await cli(['jobs', 'logs', job.id])).stdout;
+  assert.match(logs, /step 2/);
+  const follow = await cli(['jobs', 'logs', job.id, '--follow']);
+  assert.match(follow.stderr, /succeeded/);
+});
+
+test('CLI errors are clear messages with exit code 1, naming the field', async () => {
+  await assert.rejects(cli(['jobs', 'submit', '--kind', 'sleep', '--spec', '{"steps":"many"}']), (e: { code: number; stderr: string }) => {
+    assert.equal(e.code, 1);
+    assert.match(e.stderr, /spec\.steps: must be a finite number/);
+    assert.doesNotMatch(e.stderr, /at .*\.ts:\d+/);
+    return true;
+  });
+  await assert.rejects(cli(['jobs', 'show', '00000000-0000-4000-8000-000000000000']), /404 job .* not found/);
+  await assert.rejects(cli(['jobs', 'list'], { AUTODL_URL: 'http://127.0.0.1:9' }), /cannot reach the service/);
+});
+
+test('autodl keys create prints a key that authenticates against the API', async () => {
+  const { stdout } = await cli(['--json', 'keys', 'create', '--project', 'cli-team'], { DATABASE_URL: app.databaseUrl });
+  const created = JSON.parse(stdout);
+  assert.equal(created.project, 'cli-team');
+  const list = await app.get('/v1/jobs', created.key).expect(200);
+  assert.equal(list.body.total, 0, 'a new project sees no jobs of the default project');
+});

@@ -1,0 +1,108 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import request from 'supertest';
+import { startApp, RunningApp } from '../../src/app';
+import { ProjectsService } from '../../src/platform/auth/projects.service';
+import { loadConfig } from '../../src/platform/config/config';
+import { createTestDatabase } from './database';
+
+export interface TestApp {
+  running: RunningApp;
+  url: string;
+  key: string;
+  home: string;
+  databaseUrl: string;
+  http: ReturnType<typeof request>;
+  /** Authorised request helpers. */
+  get(route: string, key?: string): request.Test;
+  post(route: string, body?: unknown, key?: string): request.Test;
+  createKey(project: string): Promise<string>;
+  waitForJob(id: string, predicate: (job: JobBody) => boolean, timeoutMs?: number): Promise<JobBody>;
+  /** Stop the app (and its workers) but keep the database, e.g. to restart on it. */
+  stop(): Promise<void>;
+  /** Stop and drop the database. */
+  close(): Promise<void>;
+}
+
+export interface JobBody {
+  id: string;
+  status: string;
+  progress: number;
+  attempts: number;
+  error: string | null;
+  result: Record<string, unknown> | null;
+  worker: string | null;
+  [key: string]: unknown;
+}
+
+export interface TestAppOptions {
+  workers?: number;
+  env?: Record<string, string>;
+  /** Reuse a database and home (restart tests). */
+  reuse?: { databaseUrl: string; home: string; key: string; drop: () => Promise<void> };
+}
+
+/** Starts the real application (the same startApp as `autodl serve`) on a fresh database. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = options.reuse
+    ? { url: options.reuse.databaseUrl, drop: options.reuse.drop }
+    : await createTestDatabase();
+  const home = options.reuse?.home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-home-'));
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    AUTODL_HOME: home,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    AUTODL_WORKERS: String(options.workers ?? 2),
+    LOG_LEVEL: 'error',
+    AUTODL_HEARTBEAT_MS: '200',
+    AUTODL_HEARTBEAT_TIMEOUT_MS: '3000',
+    AUTODL_CANCEL_GRACE_MS: '3000',
+    AUTODL_PRINT_ADMIN_KEY: '0',
+    AUTODL_TF_BACKEND: 'cpu',
+    ...options.env,
+  });
+  const running = await startApp(config);
+  const key = running.adminKey ?? options.reuse?.key;
+  if (!key) throw new Error('no admin key');
+  const http = request(running.url);
+  let stopped = false;
+  const app: TestApp = {
+    running,
+    url: running.url,
+    key,
+    home,
+    databaseUrl: db.url,
+    http,
+    get: (route, k = key) => http.get(route).set('Authorization', `Bearer ${k}`),
+    post: (route, body, k = key) => {
+      const req = http.post(route).set('Authorization', `Bearer ${k}`);
+      return body === undefined ? req : req.send(body as object);
+    },
+    createKey: async (project) => (await running.app.get(ProjectsService).createKey(project)).key,
+    waitForJob: async (id, predicate, timeoutMs = 60_000) => {
+      const deadline = Date.now() + timeoutMs;
+      let last: JobBody | null = null;
+      while (Date.now() < deadline) {
+        const res = await app.get(`/v1/jobs/${id}`);
+        last = res.body as JobBody;
+        if (res.status === 200 && predicate(last)) return last;
+        await sleep(100);
+      }
+      throw new Error(`job ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+    },
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await running.close();
+    },
+    close: async () => {
+      await app.stop();
+      await db.drop();
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+  return app;
+}

@@ -59,14 +59,19 @@ function httpMetrics(metrics: MetricsService) {
  * Builds and starts the HTTP API (with its executor unless `startExecutor` is false). Used by
  * `autodl serve` and by the e2e tests, so the tests exercise exactly what users run.
  */
-export async function startApp(config: AppConfig, options: { startExecutor?: boolean } = {}): Promise<RunningApp> {
+export async function startApp(
+  config: AppConfig,
+  options: { startExecutor?: boolean } = {},
+): Promise<RunningApp> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
   app.use(httpMetrics(app.get(MetricsService)));
-  app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(
+    express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }),
+  );
   // body-parser errors happen before routing; answer them here as problem+json.
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     const problem = problemFromBodyParserError(error);
@@ -77,13 +82,18 @@ export async function startApp(config: AppConfig, options: { startExecutor?: boo
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.disable('x-powered-by');
   const document = buildOpenApi(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'AutoDL API' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    customSiteTitle: 'AutoDL API',
+  });
   await app.init();
 
   const logger = app.get(Logger);
   const adminKey = await app
     .get(ProjectsService)
-    .bootstrapAdminKey((m) => (config.printAdminKey ? process.stdout.write(m + '\n') : logger.log(m.split('\n')[0])));
+    .bootstrapAdminKey((m) =>
+      config.printAdminKey ? process.stdout.write(m + '\n') : logger.log(m.split('\n')[0]),
+    );
   const databaseUrl: string = app.get(DATABASE_URL);
   const runtime = app.get(RuntimeInfo);
   runtime.executor = config.executor;

@@ -24,11 +24,19 @@ async function main(argv: string[]): Promise<number> {
     return 64;
   }
   const config = loadConfig();
-  const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
+  const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
+    bufferLogs: true,
+  });
   ctx.useLogger(ctx.get(Logger));
   const db = ctx.get(DataSource);
   const queue = new JobQueue(db);
-  const runner = new JobRunner(queue, db, ctx.get(ArtifactStore), ctx.get(JobHandlerRegistry), config.heartbeatMs);
+  const runner = new JobRunner(
+    queue,
+    db,
+    ctx.get(ArtifactStore),
+    ctx.get(JobHandlerRegistry),
+    config.heartbeatMs,
+  );
   const workerId = newWorkerId();
   try {
     if (mode === 'run') {
@@ -59,7 +67,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(70);
   },
 );

@@ -21,7 +21,9 @@ test('migrations: up on an empty database, entities match the schema, down and u
     );
     // Every migration can be reverted and re-applied.
     for (let i = 0; i < applied.length; i++) await ds.undoLastMigration({ transaction: 'each' });
-    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`);
+    const [{ n }] = await ds.query(
+      `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`,
+    );
     assert.equal(n, 0, 'down migrations leave no table behind');
     assert.deepEqual(await runMigrations(ds), applied);
   } finally {

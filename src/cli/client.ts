@@ -21,9 +21,14 @@ export interface ClientOptions {
 export function resolveApiKey(given?: string): string {
   const key = given ?? process.env.AUTODL_API_KEY;
   if (key) return key.trim();
-  const file = path.join(path.resolve(process.env.AUTODL_HOME ?? CONFIG_DEFAULTS.AUTODL_HOME), 'admin.key');
+  const file = path.join(
+    path.resolve(process.env.AUTODL_HOME ?? CONFIG_DEFAULTS.AUTODL_HOME),
+    'admin.key',
+  );
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  throw new CliError('no API key: pass --api-key, set AUTODL_API_KEY, or run `autodl keys create --project NAME`');
+  throw new CliError(
+    'no API key: pass --api-key, set AUTODL_API_KEY, or run `autodl keys create --project NAME`',
+  );
 }
 
 /** Thin REST client for the CLI; problem+json errors become CliErrors naming the fields. */
@@ -32,7 +37,11 @@ export class ApiClient {
   private readonly key: string;
 
   constructor(options: ClientOptions = {}) {
-    this.baseUrl = (options.url ?? process.env.AUTODL_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
+    this.baseUrl = (
+      options.url ??
+      process.env.AUTODL_URL ??
+      `http://127.0.0.1:${process.env.PORT ?? 3000}`
+    ).replace(/\/$/, '');
     this.key = resolveApiKey(options.apiKey);
   }
 
@@ -44,7 +53,12 @@ export class ApiClient {
     return this.request<T>('POST', route, body, headers);
   }
 
-  async request<T>(method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    route: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
     let res: globalThis.Response;
     try {
       res = await fetch(this.baseUrl + route, {
@@ -57,10 +71,13 @@ export class ApiClient {
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
     } catch (e) {
-      throw new CliError(`cannot reach the service at ${this.baseUrl} (${(e as Error).message}); start it with \`autodl serve\` or set AUTODL_URL`);
+      throw new CliError(
+        `cannot reach the service at ${this.baseUrl} (${(e as Error).message}); start it with \`autodl serve\` or set AUTODL_URL`,
+      );
     }
     const text = await res.text();
-    const parsed: unknown = text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text;
+    const parsed: unknown =
+      text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text;
     if (!res.ok) {
       const p = parsed as { detail?: string; errors?: { field: string; message: string }[] };
       throw new CliError(

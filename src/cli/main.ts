@@ -9,7 +9,9 @@ import { CLI_COMMANDS } from './registry';
 
 export function buildProgram(): Command {
   const program = new Command('autodl')
-    .description('AutoDL service: search, transfer learning, explanations and serving simulation as jobs')
+    .description(
+      'AutoDL service: search, transfer learning, explanations and serving simulation as jobs',
+    )
     .option('--json', 'machine-readable JSON output', false)
     .option('--url <url>', 'service URL (AUTODL_URL, default http://127.0.0.1:3000)')
     .option('--api-key <key>', 'API key (AUTODL_API_KEY, default AUTODL_HOME/admin.key)')
@@ -25,7 +27,12 @@ function report(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode;
   if (error instanceof CliError || error instanceof ConfigError || error instanceof DomainError) {
     process.stderr.write(`error: ${error.message}\n`);
-    const details = error instanceof CliError ? error.details : error instanceof ValidationError ? error.problems.map((p) => `${p.field}: ${p.message}`) : [];
+    const details =
+      error instanceof CliError
+        ? error.details
+        : error instanceof ValidationError
+          ? error.problems.map((p) => `${p.field}: ${p.message}`)
+          : [];
     for (const d of details) process.stderr.write(`  - ${d}\n`);
     return 1;
   }

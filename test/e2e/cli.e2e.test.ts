@@ -24,7 +24,16 @@ function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 test('autodl jobs submit --wait, list and logs against the running service (key from AUTODL_HOME)', async () => {
-  const { stdout } = await cli(['--json', 'jobs', 'submit', '--kind', 'sleep', '--spec', '{"steps":3,"stepMs":20}', '--wait']);
+  const { stdout } = await cli([
+    '--json',
+    'jobs',
+    'submit',
+    '--kind',
+    'sleep',
+    '--spec',
+    '{"steps":3,"stepMs":20}',
+    '--wait',
+  ]);
   const job = JSON.parse(stdout);
   assert.equal(job.status, 'succeeded');
   const list = JSON.parse((await cli(['--json', 'jobs', 'list'])).stdout);
@@ -36,18 +45,29 @@ test('autodl jobs submit --wait, list and logs against the running service (key 
 });
 
 test('CLI errors are clear messages with exit code 1, naming the field', async () => {
-  await assert.rejects(cli(['jobs', 'submit', '--kind', 'sleep', '--spec', '{"steps":"many"}']), (e: { code: number; stderr: string }) => {
-    assert.equal(e.code, 1);
-    assert.match(e.stderr, /spec\.steps: must be a finite number/);
-    assert.doesNotMatch(e.stderr, /at .*\.ts:\d+/);
-    return true;
-  });
-  await assert.rejects(cli(['jobs', 'show', '00000000-0000-4000-8000-000000000000']), /404 job .* not found/);
-  await assert.rejects(cli(['jobs', 'list'], { AUTODL_URL: 'http://127.0.0.1:9' }), /cannot reach the service/);
+  await assert.rejects(
+    cli(['jobs', 'submit', '--kind', 'sleep', '--spec', '{"steps":"many"}']),
+    (e: { code: number; stderr: string }) => {
+      assert.equal(e.code, 1);
+      assert.match(e.stderr, /spec\.steps: must be a finite number/);
+      assert.doesNotMatch(e.stderr, /at .*\.ts:\d+/);
+      return true;
+    },
+  );
+  await assert.rejects(
+    cli(['jobs', 'show', '00000000-0000-4000-8000-000000000000']),
+    /404 job .* not found/,
+  );
+  await assert.rejects(
+    cli(['jobs', 'list'], { AUTODL_URL: 'http://127.0.0.1:9' }),
+    /cannot reach the service/,
+  );
 });
 
 test('autodl keys create prints a key that authenticates against the API', async () => {
-  const { stdout } = await cli(['--json', 'keys', 'create', '--project', 'cli-team'], { DATABASE_URL: app.databaseUrl });
+  const { stdout } = await cli(['--json', 'keys', 'create', '--project', 'cli-team'], {
+    DATABASE_URL: app.databaseUrl,
+  });
   const created = JSON.parse(stdout);
   assert.equal(created.project, 'cli-team');
   const list = await app.get('/v1/jobs', created.key).expect(200);

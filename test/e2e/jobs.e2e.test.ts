@@ -23,7 +23,7 @@ describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () =
     assert.equal((await app.http.get('/healthz')).status, 200);
   });
 
-  test('a key sees only its own project: other projects\' jobs are 404 and not listed', async () => {
+  test("a key sees only its own project: other projects' jobs are 404 and not listed", async () => {
     const created = await app.post('/v1/jobs', { kind: 'noop' }).expect(202);
     const otherKey = await app.createKey('other-team');
     const res = await app.get(`/v1/jobs/${created.body.id}`, otherKey);
@@ -32,14 +32,20 @@ describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () =
     for (const route of ['events', 'metrics', 'artifacts']) {
       assert.equal((await app.get(`/v1/jobs/${created.body.id}/${route}`, otherKey)).status, 404);
     }
-    assert.equal((await app.post(`/v1/jobs/${created.body.id}/cancel`, undefined, otherKey)).status, 404);
+    assert.equal(
+      (await app.post(`/v1/jobs/${created.body.id}/cancel`, undefined, otherKey)).status,
+      404,
+    );
     const list = await app.get('/v1/jobs', otherKey).expect(200);
     assert.equal(list.body.total, 0);
   });
 
   test('validation errors are 400 problems naming the fields', async () => {
     const unknown = await app.post('/v1/jobs', { kind: 'sleep', colour: 'red' }).expect(400);
-    assert.deepEqual(unknown.body.errors.map((e: { field: string }) => e.field), ['colour']);
+    assert.deepEqual(
+      unknown.body.errors.map((e: { field: string }) => e.field),
+      ['colour'],
+    );
     const wrongType = await app.post('/v1/jobs', { kind: 42 }).expect(400);
     assert.ok(wrongType.body.errors.some((e: { field: string }) => e.field === 'kind'));
     const badSpec = await app.post('/v1/jobs', { kind: 'sleep', spec: { steps: -3 } }).expect(400);
@@ -66,29 +72,43 @@ describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () =
     const a = await app.post('/v1/jobs', body).set('Idempotency-Key', 'k-123').expect(202);
     const b = await app.post('/v1/jobs', body).set('Idempotency-Key', 'k-123').expect(202);
     assert.equal(a.body.id, b.body.id);
-    const c = await app.post('/v1/jobs', { kind: 'sleep', spec: { steps: 2 } }).set('Idempotency-Key', 'k-123');
+    const c = await app
+      .post('/v1/jobs', { kind: 'sleep', spec: { steps: 2 } })
+      .set('Idempotency-Key', 'k-123');
     assert.equal(c.status, 409);
     const listed = await app.get('/v1/jobs?kind=sleep&limit=200').expect(200);
     assert.equal(listed.body.items.filter((j: JobBody) => j.id === a.body.id).length, 1);
   });
 
   test('lifecycle queued -> running -> succeeded with progress, metrics and events', async () => {
-    const created = await app.post('/v1/jobs', { kind: 'sleep', spec: { steps: 6, stepMs: 150 } }).expect(202);
+    const created = await app
+      .post('/v1/jobs', { kind: 'sleep', spec: { steps: 6, stepMs: 150 } })
+      .expect(202);
     assert.equal(created.body.status, 'queued');
-    const running = await app.waitForJob(created.body.id, (j) => j.status === 'running' && j.progress > 0);
+    const running = await app.waitForJob(
+      created.body.id,
+      (j) => j.status === 'running' && j.progress > 0,
+    );
     assert.ok(running.progress > 0 && running.progress < 1);
     const done = await app.waitForJob(created.body.id, (j) => j.status === 'succeeded');
     assert.equal(done.progress, 1);
     assert.deepEqual(done.result, { steps: 6, resumedFrom: 0, attempt: 1 });
     const metrics = await app.get(`/v1/jobs/${created.body.id}/metrics?name=step`).expect(200);
-    assert.deepEqual(metrics.body.map((m: { step: number }) => m.step), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      metrics.body.map((m: { step: number }) => m.step),
+      [0, 1, 2, 3, 4, 5],
+    );
     const events = await app.get(`/v1/jobs/${created.body.id}/events`).expect(200);
-    const statuses = events.body.filter((e: { type: string }) => e.type === 'status').map((e: { message: string }) => e.message.split(' ')[0]);
+    const statuses = events.body
+      .filter((e: { type: string }) => e.type === 'status')
+      .map((e: { message: string }) => e.message.split(' ')[0]);
     assert.deepEqual(statuses, ['queued', 'running', 'succeeded']);
   });
 
   test('a failing job ends failed with its error message; retry runs it again', async () => {
-    const created = await app.post('/v1/jobs', { kind: 'sleep', spec: { steps: 3, stepMs: 10, failAtStep: 1 } }).expect(202);
+    const created = await app
+      .post('/v1/jobs', { kind: 'sleep', spec: { steps: 3, stepMs: 10, failAtStep: 1 } })
+      .expect(202);
     const failed = await app.waitForJob(created.body.id, (j) => j.status === 'failed');
     assert.equal(failed.error, 'failed at step 1 as requested by failAtStep');
     assert.equal((await app.post(`/v1/jobs/${created.body.id}/cancel`)).status, 409);
@@ -99,17 +119,25 @@ describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () =
     const again = await app.waitForJob(created.body.id, (j) => j.status === 'failed');
     assert.equal(again.attempts, 1, 'a retry starts with a fresh attempt budget');
     const events = await app.get(`/v1/jobs/${created.body.id}/events`).expect(200);
-    const statuses = events.body.filter((e: { type: string }) => e.type === 'status').map((e: { message: string }) => e.message.split(':')[0].split(' ')[0]);
+    const statuses = events.body
+      .filter((e: { type: string }) => e.type === 'status')
+      .map((e: { message: string }) => e.message.split(':')[0].split(' ')[0]);
     assert.deepEqual(statuses, ['queued', 'running', 'failed', 'queued', 'running', 'failed']);
   });
 
   test('cancel stops a running job within seconds; a cancelled job can be retried to success', async () => {
-    const created = await app.post('/v1/jobs', { kind: 'sleep', spec: { steps: 100, stepMs: 100 } }).expect(202);
+    const created = await app
+      .post('/v1/jobs', { kind: 'sleep', spec: { steps: 100, stepMs: 100 } })
+      .expect(202);
     await app.waitForJob(created.body.id, (j) => j.status === 'running' && j.progress >= 0.03);
     const t0 = Date.now();
     const res = await app.post(`/v1/jobs/${created.body.id}/cancel`).expect(202);
     assert.equal(res.body.cancelRequested, true);
-    const cancelled = await app.waitForJob(created.body.id, (j) => j.status === 'cancelled', 10_000);
+    const cancelled = await app.waitForJob(
+      created.body.id,
+      (j) => j.status === 'cancelled',
+      10_000,
+    );
     assert.ok(Date.now() - t0 < 3000, `cancel took ${Date.now() - t0} ms`);
     assert.ok(cancelled.progress < 1);
     const second = await app.post('/v1/jobs', { kind: 'sleep', spec: { steps: 5, stepMs: 100 } });
@@ -122,8 +150,13 @@ describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () =
 
   test('a worker killed with SIGKILL mid-job: the job is re-queued and resumes from its checkpoint, nothing duplicated', async () => {
     const steps = 12;
-    const created = await app.post('/v1/jobs', { kind: 'sleep', spec: { steps, stepMs: 150 } }).expect(202);
-    const running = await app.waitForJob(created.body.id, (j) => j.status === 'running' && j.progress >= 4 / steps);
+    const created = await app
+      .post('/v1/jobs', { kind: 'sleep', spec: { steps, stepMs: 150 } })
+      .expect(202);
+    const running = await app.waitForJob(
+      created.body.id,
+      (j) => j.status === 'running' && j.progress >= 4 / steps,
+    );
     const pid = workerPid(running.worker);
     assert.ok(pid, `worker id ${running.worker} names a local pid`);
     process.kill(pid, 'SIGKILL');
@@ -132,7 +165,10 @@ describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () =
     const resumedFrom = done.result?.resumedFrom as number;
     assert.ok(resumedFrom >= 4 && resumedFrom < steps, `resumed from step ${resumedFrom}`);
     const metrics = await app.get(`/v1/jobs/${created.body.id}/metrics?name=step`).expect(200);
-    assert.deepEqual(metrics.body.map((m: { step: number }) => m.step), [...Array(steps).keys()]);
+    assert.deepEqual(
+      metrics.body.map((m: { step: number }) => m.step),
+      [...Array(steps).keys()],
+    );
     const events = await app.get(`/v1/jobs/${created.body.id}/events?limit=1000`).expect(200);
     const stepRuns = new Map<number, number>();
     for (const e of events.body as { type: string; message: string }[]) {
@@ -141,15 +177,27 @@ describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () =
     }
     for (let s = 0; s < steps; s++) {
       // Steps before the checkpoint ran once; only the interrupted step may have started twice.
-      assert.equal(stepRuns.get(s), s === resumedFrom ? stepRuns.get(s) : 1, `step ${s} ran ${stepRuns.get(s)} times`);
+      assert.equal(
+        stepRuns.get(s),
+        s === resumedFrom ? stepRuns.get(s) : 1,
+        `step ${s} ran ${stepRuns.get(s)} times`,
+      );
     }
     assert.ok((stepRuns.get(resumedFrom) ?? 0) <= 2);
-    assert.ok(events.body.some((e: { message: string }) => /queued: worker process \d+ exited \(SIGKILL\)/.test(e.message)));
+    assert.ok(
+      events.body.some((e: { message: string }) =>
+        /queued: worker process \d+ exited \(SIGKILL\)/.test(e.message),
+      ),
+    );
   });
 
   test('a job that crashes its worker on every attempt fails after maxAttempts', async () => {
     const created = await app
-      .post('/v1/jobs', { kind: 'sleep', spec: { steps: 3, stepMs: 10, crashAtStep: 1, crashOnAttempt: 5 }, maxAttempts: 2 })
+      .post('/v1/jobs', {
+        kind: 'sleep',
+        spec: { steps: 3, stepMs: 10, crashAtStep: 1, crashOnAttempt: 5 },
+        maxAttempts: 2,
+      })
       .expect(202);
     const failed = await app.waitForJob(created.body.id, (j) => j.status === 'failed', 60_000);
     assert.equal(failed.attempts, 2);
@@ -164,6 +212,9 @@ describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () =
     const metrics = await app.http.get('/metrics').expect(200);
     assert.match(metrics.text, /autodl_jobs\{status="succeeded"\} \d+/);
     assert.match(metrics.text, /autodl_queue_depth \d+/);
-    assert.match(metrics.text, /autodl_http_request_duration_seconds_bucket\{.*route="\/v1\/jobs\/:id"/);
+    assert.match(
+      metrics.text,
+      /autodl_http_request_duration_seconds_bucket\{.*route="\/v1\/jobs\/:id"/,
+    );
   });
 });

@@ -23,15 +23,22 @@ test('the OpenAPI document at /docs-json validates as OpenAPI 3 (swagger-parser)
 });
 
 test('every operation documents problem+json error responses, and 401 on every /v1 route', async () => {
-  const doc = (await app.http.get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, Operation>> };
+  const doc = (await app.http.get('/docs-json').expect(200)).body as {
+    paths: Record<string, Record<string, Operation>>;
+  };
   const missing: string[] = [];
   for (const [route, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
       const errors = Object.entries(op.responses).filter(([code]) => /^[45]\d\d$/.test(code));
-      const withProblem = errors.filter(([, r]) => r.content?.['application/problem+json']?.schema?.$ref?.endsWith('/ProblemDto'));
-      if (route.startsWith('/v1') && !op.responses['401']) missing.push(`${method.toUpperCase()} ${route}: no 401`);
-      if (route.startsWith('/v1') && withProblem.length === 0) missing.push(`${method.toUpperCase()} ${route}: no error schema`);
-      if (errors.length !== withProblem.length) missing.push(`${method.toUpperCase()} ${route}: an error without ProblemDto`);
+      const withProblem = errors.filter(([, r]) =>
+        r.content?.['application/problem+json']?.schema?.$ref?.endsWith('/ProblemDto'),
+      );
+      if (route.startsWith('/v1') && !op.responses['401'])
+        missing.push(`${method.toUpperCase()} ${route}: no 401`);
+      if (route.startsWith('/v1') && withProblem.length === 0)
+        missing.push(`${method.toUpperCase()} ${route}: no error schema`);
+      if (errors.length !== withProblem.length)
+        missing.push(`${method.toUpperCase()} ${route}: an error without ProblemDto`);
     }
   }
   assert.deepEqual(missing, []);

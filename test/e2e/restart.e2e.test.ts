@@ -7,21 +7,35 @@ test('the service restarted while jobs are queued: none lost, all finish', async
   const first = await startTestApp({ workers: 0 });
   const ids: string[] = [];
   for (let i = 0; i < 20; i++) {
-    const res = await first.post('/v1/jobs', { kind: 'sleep', spec: { steps: 2, stepMs: 20 } }).expect(202);
+    const res = await first
+      .post('/v1/jobs', { kind: 'sleep', spec: { steps: 2, stepMs: 20 } })
+      .expect(202);
     ids.push(res.body.id);
   }
   const cancelled = await first.post(`/v1/jobs/${ids[0]}/cancel`).expect(202);
   assert.equal(cancelled.body.status, 'cancelled');
-  const reuse = { databaseUrl: first.databaseUrl, home: first.home, key: first.key, drop: async () => undefined };
+  const reuse = {
+    databaseUrl: first.databaseUrl,
+    home: first.home,
+    key: first.key,
+    drop: async () => undefined,
+  };
   await first.stop();
 
   // Second life on the same database, now with workers.
-  const second = await startTestApp({ workers: 2, reuse: { ...reuse, drop: async () => undefined } });
+  const second = await startTestApp({
+    workers: 2,
+    reuse: { ...reuse, drop: async () => undefined },
+  });
   try {
-    for (const id of ids.slice(1)) await second.waitForJob(id, (j) => j.status === 'succeeded', 60_000);
+    for (const id of ids.slice(1))
+      await second.waitForJob(id, (j) => j.status === 'succeeded', 60_000);
     const list = await second.get('/v1/jobs?limit=200').expect(200);
     assert.equal(list.body.total, 20);
-    assert.equal(list.body.items.filter((j: { status: string }) => j.status === 'succeeded').length, 19);
+    assert.equal(
+      list.body.items.filter((j: { status: string }) => j.status === 'succeeded').length,
+      19,
+    );
     assert.equal((await second.get(`/v1/jobs/${ids[0]}`).expect(200)).body.status, 'cancelled');
   } finally {
     await second.stop();

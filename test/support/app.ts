@@ -19,7 +19,11 @@ export interface TestApp {
   get(route: string, key?: string): request.Test;
   post(route: string, body?: unknown, key?: string): request.Test;
   createKey(project: string): Promise<string>;
-  waitForJob(id: string, predicate: (job: JobBody) => boolean, timeoutMs?: number): Promise<JobBody>;
+  waitForJob(
+    id: string,
+    predicate: (job: JobBody) => boolean,
+    timeoutMs?: number,
+  ): Promise<JobBody>;
   /** Stop the app (and its workers) but keep the database, e.g. to restart on it. */
   stop(): Promise<void>;
   /** Stop and drop the database. */
@@ -91,7 +95,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         if (res.status === 200 && predicate(last)) return last;
         await sleep(100);
       }
-      throw new Error(`job ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+      throw new Error(
+        `job ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`,
+      );
     },
     stop: async () => {
       if (stopped) return;

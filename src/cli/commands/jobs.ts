@@ -37,7 +37,11 @@ function client(cmd: Command): ApiClient {
  * Polls a job until it finishes, with a progress bar on a TTY (or progress lines on a pipe).
  * Returns the final job; with `printLogs` the job's log lines stream to stderr as they arrive.
  */
-export async function followJob(api: ApiClient, id: string, opts: { progress: boolean; printLogs: boolean }): Promise<Job> {
+export async function followJob(
+  api: ApiClient,
+  id: string,
+  opts: { progress: boolean; printLogs: boolean },
+): Promise<Job> {
   const bar = new Progress(opts.progress);
   let after = 0;
   try {
@@ -51,7 +55,10 @@ export async function followJob(api: ApiClient, id: string, opts: { progress: bo
           after = e.id;
         }
       }
-      bar.update(job.progress, `${job.status}${job.progressMessage ? ` - ${job.progressMessage}` : ''}`);
+      bar.update(
+        job.progress,
+        `${job.status}${job.progressMessage ? ` - ${job.progressMessage}` : ''}`,
+      );
       if (FINISHED.includes(job.status)) return job;
       await sleep(500);
     }
@@ -70,7 +77,11 @@ export function registerJobCommands(program: Command): void {
     .option('--status <status>', 'queued | running | succeeded | failed | cancelled')
     .option('--limit <n>', 'at most this many', '20')
     .action(async (o: { kind?: string; status?: string; limit: string }, cmd: Command) => {
-      const q = new URLSearchParams({ limit: o.limit, ...(o.kind ? { kind: o.kind } : {}), ...(o.status ? { status: o.status } : {}) });
+      const q = new URLSearchParams({
+        limit: o.limit,
+        ...(o.kind ? { kind: o.kind } : {}),
+        ...(o.status ? { status: o.status } : {}),
+      });
       const page = await client(cmd).get<{ items: Job[]; total: number }>(`/v1/jobs?${q}`);
       if (globalOptions(cmd).json) return printJson(page);
       printTable(
@@ -91,7 +102,7 @@ export function registerJobCommands(program: Command): void {
     .command('submit')
     .description('queue a job of any kind')
     .requiredOption('--kind <kind>', 'job kind, e.g. sleep')
-    .option('--spec <json>', 'the kind\'s parameters as JSON', '{}')
+    .option('--spec <json>', "the kind's parameters as JSON", '{}')
     .option('--wait', 'follow the job until it finishes')
     .action(async (o: { kind: string; spec: string; wait?: boolean }, cmd: Command) => {
       let spec: unknown;
@@ -102,7 +113,11 @@ export function registerJobCommands(program: Command): void {
       }
       const api = client(cmd);
       let job = await api.post<Job>('/v1/jobs', { kind: o.kind, spec });
-      if (o.wait) job = await followJob(api, job.id, { progress: !globalOptions(cmd).json, printLogs: false });
+      if (o.wait)
+        job = await followJob(api, job.id, {
+          progress: !globalOptions(cmd).json,
+          printLogs: false,
+        });
       if (globalOptions(cmd).json) printJson(job);
       else process.stdout.write(`${job.id} ${job.status}\n`);
       if (o.wait && job.status !== 'succeeded') process.exitCode = 1;
@@ -114,7 +129,10 @@ export function registerJobCommands(program: Command): void {
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const job = await client(cmd).post<Job>(`/v1/jobs/${id}/cancel`);
       if (globalOptions(cmd).json) printJson(job);
-      else process.stdout.write(`${job.id} ${job.status}${job.status === 'running' ? ' (cancel requested)' : ''}\n`);
+      else
+        process.stdout.write(
+          `${job.id} ${job.status}${job.status === 'running' ? ' (cancel requested)' : ''}\n`,
+        );
     });
 
   jobs
@@ -128,12 +146,15 @@ export function registerJobCommands(program: Command): void {
 
   jobs
     .command('logs <id>')
-    .description('print a job\'s log and status events')
+    .description("print a job's log and status events")
     .option('-f, --follow', 'keep printing until the job finishes, with a progress bar')
     .action(async (id: string, o: { follow?: boolean }, cmd: Command) => {
       const api = client(cmd);
       if (o.follow) {
-        const job = await followJob(api, id, { progress: !globalOptions(cmd).json, printLogs: true });
+        const job = await followJob(api, id, {
+          progress: !globalOptions(cmd).json,
+          printLogs: true,
+        });
         process.stderr.write(`${job.status}${job.error ? `: ${job.error}` : ''}\n`);
         if (job.status !== 'succeeded') process.exitCode = 1;
         return;

@@ -19,9 +19,14 @@ function configWith(overrides: Record<string, string | undefined>): AppConfig {
 }
 
 /** Opens the configured (or embedded) database for admin commands that work without the API. */
-async function withDatabase<T>(config: AppConfig, fn: (db: DataSource, url: string) => Promise<T>): Promise<T> {
+async function withDatabase<T>(
+  config: AppConfig,
+  fn: (db: DataSource, url: string) => Promise<T>,
+): Promise<T> {
   let embedded: EmbeddedDatabase | null = null;
-  const url = config.databaseUrl ?? (embedded = await startEmbeddedPostgres(config.home, config.embeddedPgPort)).url;
+  const url =
+    config.databaseUrl ??
+    (embedded = await startEmbeddedPostgres(config.home, config.embeddedPgPort)).url;
   const db = await openDataSource(url, 4);
   try {
     return await fn(db, url);
@@ -73,7 +78,9 @@ export function registerServiceCommands(program: Command): void {
       const config = configWith({ AUTODL_WORKERS: o.concurrency });
       if (config.workers < 1) throw new CliError('--concurrency must be at least 1');
       let embedded: EmbeddedDatabase | null = null;
-      const url = config.databaseUrl ?? (embedded = await startEmbeddedPostgres(config.home, config.embeddedPgPort)).url;
+      const url =
+        config.databaseUrl ??
+        (embedded = await startEmbeddedPostgres(config.home, config.embeddedPgPort)).url;
       const db = await openDataSource(url, 2);
       const executor = new LocalExecutor(new JobQueue(db), {
         workers: config.workers,
@@ -98,7 +105,10 @@ export function registerServiceCommands(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const applied = await withDatabase(loadConfig(), (db) => runMigrations(db));
       if (globalOptions(cmd).json) printJson({ applied });
-      else process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+      else
+        process.stdout.write(
+          applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
+        );
     });
 
   const keys = program.command('keys').description('API keys');
@@ -113,7 +123,12 @@ export function registerServiceCommands(program: Command): void {
         await runMigrations(db);
         return new ProjectsService(db, config).createKey(o.project, o.name);
       });
-      if (globalOptions(cmd).json) printJson({ project: created.project.name, projectId: created.project.id, key: created.key });
+      if (globalOptions(cmd).json)
+        printJson({
+          project: created.project.name,
+          projectId: created.project.id,
+          key: created.key,
+        });
       else process.stdout.write(created.key + '\n');
     });
 }

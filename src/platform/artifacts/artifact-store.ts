@@ -33,7 +33,12 @@ export class ArtifactStore {
     return path.join(this.root, projectId, jobId, name);
   }
 
-  async write(projectId: string, jobId: string, name: string, data: Buffer | string): Promise<StoredFile> {
+  async write(
+    projectId: string,
+    jobId: string,
+    name: string,
+    data: Buffer | string,
+  ): Promise<StoredFile> {
     const target = this.pathOf(projectId, jobId, name);
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
     const buffer = typeof data === 'string' ? Buffer.from(data) : data;

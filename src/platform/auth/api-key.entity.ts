@@ -1,4 +1,12 @@
-import { JoinColumn, ManyToOne, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  JoinColumn,
+  ManyToOne,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 import { ProjectEntity } from './project.entity';
 
 /** API keys are stored as SHA-256 hashes; the plain key is shown once, at creation. */

@@ -25,11 +25,15 @@ export class ApiKeyGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    if (
+      this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])
+    )
+      return true;
     const req = context.switchToHttp().getRequest<AuthedRequest>();
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new UnauthorizedException('missing API key: send "Authorization: Bearer <key>"');
+    if (!match)
+      throw new UnauthorizedException('missing API key: send "Authorization: Bearer <key>"');
     const principal = await this.projects.authenticate(match[1]);
     if (!principal) throw new UnauthorizedException('invalid or revoked API key');
     req.principal = principal;
@@ -38,8 +42,10 @@ export class ApiKeyGuard implements CanActivate {
 }
 
 /** The authenticated project of the request. */
-export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
-  const principal = ctx.switchToHttp().getRequest<AuthedRequest>().principal;
-  if (!principal) throw new UnauthorizedException('missing API key');
-  return principal;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): Principal => {
+    const principal = ctx.switchToHttp().getRequest<AuthedRequest>().principal;
+    if (!principal) throw new UnauthorizedException('missing API key');
+    return principal;
+  },
+);

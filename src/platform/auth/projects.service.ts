@@ -17,15 +17,22 @@ export interface Principal {
   keyId: string;
 }
 
+const AUTH_CACHE_MS = 5000;
+
 @Injectable()
 export class ProjectsService {
+  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+
   constructor(
     private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Creates the project if needed and a new key for it; returns the plain key (shown once). */
-  async createKey(projectName: string, keyName = 'cli'): Promise<{ key: string; project: ProjectEntity }> {
+  async createKey(
+    projectName: string,
+    keyName = 'cli',
+  ): Promise<{ key: string; project: ProjectEntity }> {
     if (!PROJECT_NAME.test(projectName)) {
       throw ValidationError.field(
         'project',
@@ -33,20 +40,38 @@ export class ProjectsService {
       );
     }
     return this.db.transaction(async (tx) => {
-      await tx.query(`INSERT INTO projects (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, [projectName]);
+      await tx.query(`INSERT INTO projects (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, [
+        projectName,
+      ]);
       const project = await tx.getRepository(ProjectEntity).findOneByOrFail({ name: projectName });
       const key = generateApiKey();
-      await tx.getRepository(ApiKeyEntity).insert({ projectId: project.id, name: keyName, hash: hashApiKey(key) });
+      await tx
+        .getRepository(ApiKeyEntity)
+        .insert({ projectId: project.id, name: keyName, hash: hashApiKey(key) });
       return { key, project };
     });
   }
 
+  /**
+   * Resolves a key to its project. Lookups are cached for AUTH_CACHE_MS so that a burst of
+   * requests costs one query; a revoked key stops working within that time.
+   */
   async authenticate(key: string): Promise<Principal | null> {
     if (!looksLikeApiKey(key)) return null;
+    const hash = hashApiKey(key);
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > Date.now()) return cached.principal;
+    const principal = await this.lookup(hash);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(hash, { principal, until: Date.now() + AUTH_CACHE_MS });
+    return principal;
+  }
+
+  private async lookup(hash: string): Promise<Principal | null> {
     const rows: { id: string; project_id: string; name: string }[] = await this.db.query(
       `SELECT k.id, k.project_id, p.name FROM api_keys k JOIN projects p ON p.id = k.project_id
         WHERE k.hash = $1 AND k.revoked_at IS NULL`,
-      [hashApiKey(key)],
+      [hash],
     );
     if (rows.length === 0) return null;
     return { keyId: rows[0].id, projectId: rows[0].project_id, projectName: rows[0].name };
@@ -62,15 +87,23 @@ export class ProjectsService {
       await tx.query(`SELECT pg_advisory_xact_lock(7230001)`);
       const [{ count }] = await tx.query(`SELECT count(*)::int AS count FROM api_keys`);
       if (count > 0) return null;
-      await tx.query(`INSERT INTO projects (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, [DEFAULT_PROJECT]);
-      const project = await tx.getRepository(ProjectEntity).findOneByOrFail({ name: DEFAULT_PROJECT });
+      await tx.query(`INSERT INTO projects (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, [
+        DEFAULT_PROJECT,
+      ]);
+      const project = await tx
+        .getRepository(ProjectEntity)
+        .findOneByOrFail({ name: DEFAULT_PROJECT });
       const key = generateApiKey();
-      await tx.getRepository(ApiKeyEntity).insert({ projectId: project.id, name: 'admin', hash: hashApiKey(key) });
+      await tx
+        .getRepository(ApiKeyEntity)
+        .insert({ projectId: project.id, name: 'admin', hash: hashApiKey(key) });
       fs.mkdirSync(this.config.home, { recursive: true });
       const file = path.join(this.config.home, 'admin.key');
       fs.writeFileSync(file, key + '\n', { mode: 0o600 });
       fs.chmodSync(file, 0o600);
-      print(`created project "${DEFAULT_PROJECT}"; its admin API key (shown once, also in ${file}):\n  ${key}`);
+      print(
+        `created project "${DEFAULT_PROJECT}"; its admin API key (shown once, also in ${file}):\n  ${key}`,
+      );
       return key;
     });
   }

@@ -58,7 +58,8 @@ type Env = Record<string, string | undefined>;
 function int(env: Env, name: keyof typeof CONFIG_DEFAULTS, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return CONFIG_DEFAULTS[name] as number;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  if (!/^\d+$/.test(raw.trim()))
+    throw new ConfigError(name, `must be a whole number, got "${raw}"`);
   const value = Number(raw);
   if (value < min || value > max) {
     throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
@@ -66,7 +67,11 @@ function int(env: Env, name: keyof typeof CONFIG_DEFAULTS, min: number, max: num
   return value;
 }
 
-function oneOf<T extends string>(env: Env, name: keyof typeof CONFIG_DEFAULTS, allowed: readonly T[]): T {
+function oneOf<T extends string>(
+  env: Env,
+  name: keyof typeof CONFIG_DEFAULTS,
+  allowed: readonly T[],
+): T {
   const raw = env[name] ?? (CONFIG_DEFAULTS[name] as string);
   if (!allowed.includes(raw as T)) {
     throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);

@@ -18,7 +18,7 @@ function referencePcg(state: bigint, count: number): number[] {
   return out;
 }
 
-test('Rng matches the reference PCG32 (O\'Neill 2014) output function and LCG step', () => {
+test("Rng matches the reference PCG32 (O'Neill 2014) output function and LCG step", () => {
   const rng = new Rng(12345);
   // Rng burns two outputs in its constructor; recover its state from the seed mixing.
   const hi = BigInt((0 ^ 0x853c49e6) >>> 0);
@@ -60,6 +60,9 @@ test('int() covers its inclusive range and rejects bad bounds', () => {
   const rng = new Rng(3);
   const seen = new Set<number>();
   for (let i = 0; i < 1000; i++) seen.add(rng.int(-2, 2));
-  assert.deepEqual([...seen].sort((x, y) => x - y), [-2, -1, 0, 1, 2]);
+  assert.deepEqual(
+    [...seen].sort((x, y) => x - y),
+    [-2, -1, 0, 1, 2],
+  );
   assert.throws(() => rng.int(3, 1), /low <= high/);
 });

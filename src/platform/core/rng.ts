@@ -25,7 +25,8 @@ export class Rng {
     const oldLo = this.lo;
     // state = state * 6364136223846793005 + 1442695040888963407 (mod 2^64), in 16-bit limbs.
     this.step();
-    const xorshifted = (((oldHi ^ (oldHi >>> 18)) << 5) | ((((oldHi << 14) | (oldLo >>> 18)) ^ oldLo) >>> 27)) >>> 0;
+    const xorshifted =
+      (((oldHi ^ (oldHi >>> 18)) << 5) | ((((oldHi << 14) | (oldLo >>> 18)) ^ oldLo) >>> 27)) >>> 0;
     const rot = oldHi >>> 27;
     return ((xorshifted >>> rot) | (xorshifted << (-rot & 31))) >>> 0;
   }

@@ -1,4 +1,12 @@
-import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { openDataSource } from './data-source';
@@ -58,12 +66,15 @@ export class DatabaseModule {
           useFactory: async (config: AppConfig) =>
             config.databaseUrl
               ? null
-              : startEmbeddedPostgres(config.home, config.embeddedPgPort, (m) => new Logger('Database').log(m)),
+              : startEmbeddedPostgres(config.home, config.embeddedPgPort, (m) =>
+                  new Logger('Database').log(m),
+                ),
         },
         {
           provide: DATABASE_URL,
           inject: [APP_CONFIG, EMBEDDED],
-          useFactory: (config: AppConfig, embedded: EmbeddedDatabase | null) => config.databaseUrl ?? embedded!.url,
+          useFactory: (config: AppConfig, embedded: EmbeddedDatabase | null) =>
+            config.databaseUrl ?? embedded!.url,
         },
         {
           provide: DataSource,
@@ -72,7 +83,8 @@ export class DatabaseModule {
             const db = await openDataSource(url, options.poolSize ?? 10);
             if (options.migrate) {
               const applied = await runMigrations(db);
-              if (applied.length) new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);
+              if (applied.length)
+                new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);
             }
             return db;
           },

@@ -119,7 +119,9 @@ export async function startEmbeddedPostgres(
 }
 
 /** A throw-away embedded server for the test runner, in a fresh temporary directory. */
-export async function startScratchPostgres(port: number): Promise<EmbeddedDatabase & { dir: string }> {
+export async function startScratchPostgres(
+  port: number,
+): Promise<EmbeddedDatabase & { dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-test-pg-'));
   const db = await startEmbeddedPostgres(dir, port);
   return {

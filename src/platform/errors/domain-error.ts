@@ -9,7 +9,8 @@ export interface FieldProblem {
 }
 
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'validation' | 'not-found' | 'conflict' | 'unprocessable' | 'forbidden' | 'unavailable';
+  abstract readonly kind:
+    'validation' | 'not-found' | 'conflict' | 'unprocessable' | 'forbidden' | 'unavailable';
   constructor(message: string) {
     super(message);
     this.name = new.target.name;

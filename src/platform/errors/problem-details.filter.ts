@@ -32,15 +32,23 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         typeof response === 'string'
           ? response
           : Array.isArray((response as { message?: unknown }).message)
-            ? ((response as { message: string[] }).message).join('; ')
+            ? (response as { message: string[] }).message.join('; ')
             : String((response as { message?: unknown }).message ?? error.message);
-      return problem(status, status === 404 && detail.startsWith('Cannot ') ? `no route ${req.method} ${req.path}` : detail);
+      return problem(
+        status,
+        status === 404 && detail.startsWith('Cannot ')
+          ? `no route ${req.method} ${req.path}`
+          : detail,
+      );
     }
     const parserProblem = problemFromBodyParserError(error);
     if (parserProblem) return parserProblem;
     const multerCode = (error as { code?: unknown })?.code;
     if (typeof multerCode === 'string' && multerCode.startsWith('LIMIT_')) {
-      return problem(multerCode === 'LIMIT_FILE_SIZE' ? 413 : 400, `upload rejected: ${(error as Error).message}`);
+      return problem(
+        multerCode === 'LIMIT_FILE_SIZE' ? 413 : 400,
+        `upload rejected: ${(error as Error).message}`,
+      );
     }
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     return problem(500, 'internal error; the request id identifies it in the service log');

@@ -58,7 +58,8 @@ export function problemFromDomainError(error: DomainError): Problem {
 export function problemFromBodyParserError(error: unknown): Problem | null {
   if (typeof error !== 'object' || error === null) return null;
   const { type, status } = error as { type?: unknown; status?: unknown };
-  if (typeof type !== 'string' || typeof status !== 'number' || status < 400 || status >= 500) return null;
+  if (typeof type !== 'string' || typeof status !== 'number' || status < 400 || status >= 500)
+    return null;
   const details: Record<string, string> = {
     'entity.parse.failed': 'the request body is not valid JSON',
     'entity.too.large': 'the request body is larger than the configured limit (AUTODL_BODY_LIMIT)',

@@ -13,7 +13,8 @@ class ReadyDto {
   @ApiProperty({ example: 'ok' }) status!: string;
   @ApiProperty({ example: true }) database!: boolean;
   @ApiProperty({ example: true }) migrations!: boolean;
-  @ApiProperty({ example: 'wasm', description: 'TF.js backend in use, or "not loaded"' }) tfBackend!: string;
+  @ApiProperty({ example: 'wasm', description: 'TF.js backend in use, or "not loaded"' })
+  tfBackend!: string;
   @ApiProperty({ example: 'local' }) executor!: string;
 }
 
@@ -53,6 +54,12 @@ export class HealthController {
         !database ? 'database unreachable' : 'migrations pending: run `autodl migrate`',
       );
     }
-    return { status: 'ok', database, migrations, tfBackend: this.runtime.tfBackend, executor: this.runtime.executor };
+    return {
+      status: 'ok',
+      database,
+      migrations,
+      tfBackend: this.runtime.tfBackend,
+      executor: this.runtime.executor,
+    };
   }
 }

@@ -23,7 +23,10 @@ export function createValidationPipe(): ValidationPipe {
     transformOptions: { enableImplicitConversion: false },
     exceptionFactory: (errors) => {
       const problems = flatten(errors);
-      return new ValidationError(problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
+      return new ValidationError(
+        problems.map((p) => `${p.field}: ${p.message}`).join('; '),
+        problems,
+      );
     },
   });
 }

@@ -51,7 +51,12 @@ export class DbJobContext implements JobContext {
     const clamped = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
     if (clamped < 1 && now - this.lastProgressAt < PROGRESS_INTERVAL_MS) return;
     this.lastProgressAt = now;
-    this.pendingProgress = this.queue.progress(this.job.id, this.workerId, clamped, message ?? null);
+    this.pendingProgress = this.queue.progress(
+      this.job.id,
+      this.workerId,
+      clamped,
+      message ?? null,
+    );
     await this.pendingProgress;
   }
 
@@ -60,7 +65,8 @@ export class DbJobContext implements JobContext {
   }
 
   async metric(name: string, step: number, value: number): Promise<void> {
-    if (!Number.isFinite(value)) return this.log(`metric ${name} at step ${step} is not finite (${value})`, 'warn');
+    if (!Number.isFinite(value))
+      return this.log(`metric ${name} at step ${step} is not finite (${value})`, 'warn');
     await this.queue.metric(this.job.id, name, Math.trunc(step), value);
   }
 
@@ -68,7 +74,11 @@ export class DbJobContext implements JobContext {
     await this.queue.checkpoint(this.job.id, this.workerId, state);
   }
 
-  async artifact(name: string, data: Buffer | string, contentType = 'application/octet-stream'): Promise<ArtifactRef> {
+  async artifact(
+    name: string,
+    data: Buffer | string,
+    contentType = 'application/octet-stream',
+  ): Promise<ArtifactRef> {
     const stored = await this.store.write(this.job.project_id, this.job.id, name, data);
     await this.db.query(
       `INSERT INTO artifacts (job_id, name, path, size, sha256, content_type) VALUES ($1, $2, $3, $4, $5, $6)

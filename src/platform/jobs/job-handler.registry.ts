@@ -8,7 +8,8 @@ export class JobHandlerRegistry {
   private readonly handlers = new Map<string, JobHandler>();
 
   register(handler: JobHandler): void {
-    if (this.handlers.has(handler.kind)) throw new Error(`job kind "${handler.kind}" registered twice`);
+    if (this.handlers.has(handler.kind))
+      throw new Error(`job kind "${handler.kind}" registered twice`);
     this.handlers.set(handler.kind, handler);
   }
 
@@ -19,7 +20,10 @@ export class JobHandlerRegistry {
   get(kind: string): JobHandler {
     const handler = this.handlers.get(kind);
     if (!handler) {
-      throw ValidationError.field('kind', `unknown job kind "${kind}"; known kinds: ${this.kinds().join(', ')}`);
+      throw ValidationError.field(
+        'kind',
+        `unknown job kind "${kind}"; known kinds: ${this.kinds().join(', ')}`,
+      );
     }
     return handler;
   }
@@ -33,7 +37,10 @@ export class JobHandlerRegistry {
       if (e instanceof ValidationError) {
         throw new ValidationError(
           e.message,
-          e.problems.map((p) => ({ ...p, field: p.field.startsWith('spec') ? p.field : `spec.${p.field}` })),
+          e.problems.map((p) => ({
+            ...p,
+            field: p.field.startsWith('spec') ? p.field : `spec.${p.field}`,
+          })),
         );
       }
       throw e;

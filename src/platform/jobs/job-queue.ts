@@ -52,27 +52,31 @@ export function workerPid(workerId: string | null): number | null {
 export class JobQueue {
   constructor(private readonly db: DataSource) {}
 
+  /**
+   * Queues a job in one statement: the row, its `queued` event and the wake-up notification
+   * (delivered at commit, so a worker never wakes for a row it cannot see yet).
+   */
   async insert(job: NewJob, manager: EntityManager = this.db.manager): Promise<JobEntity> {
-    const repo = manager.getRepository(JobEntity);
-    const saved = await repo.save(
-      repo.create({
-        projectId: job.projectId,
-        kind: job.kind,
-        spec: job.spec,
-        priority: job.priority ?? 0,
-        maxAttempts: job.maxAttempts,
-        parentId: job.parentId ?? null,
-        idempotencyKey: job.idempotencyKey ?? null,
-        requestHash: job.requestHash ?? null,
-      }),
+    const rows: Record<string, unknown>[] = await manager.query(
+      `WITH j AS (
+         INSERT INTO jobs (project_id, kind, spec, priority, max_attempts, parent_id, idempotency_key, request_hash)
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8) RETURNING *),
+       e AS (
+         INSERT INTO job_events (job_id, type, message, attempt) SELECT id, 'status', 'queued', 0 FROM j),
+       n AS (SELECT pg_notify('${JOBS_CHANNEL}', kind) FROM j)
+       SELECT j.* FROM j CROSS JOIN n`,
+      [
+        job.projectId,
+        job.kind,
+        JSON.stringify(job.spec ?? {}),
+        job.priority ?? 0,
+        job.maxAttempts,
+        job.parentId ?? null,
+        job.idempotencyKey ?? null,
+        job.requestHash ?? null,
+      ],
     );
-    await manager.query(
-      `INSERT INTO job_events (job_id, type, message, attempt) VALUES ($1, 'status', 'queued', 0)`,
-      [saved.id],
-    );
-    // Delivered at commit, so a worker never wakes up for a row it cannot see yet.
-    await manager.query(`SELECT pg_notify($1, $2)`, [JOBS_CHANNEL, saved.kind]);
-    return saved;
+    return this.db.getRepository(JobEntity).create(fromRow(rows[0]));
   }
 
   /** Claim the next queued job (highest priority, oldest first) for a local worker. */
@@ -130,7 +134,12 @@ export class JobQueue {
     return rows.length === 0 ? null : { cancelRequested: rows[0].cancel_requested_at !== null };
   }
 
-  async progress(jobId: string, workerId: string, fraction: number, message: string | null): Promise<void> {
+  async progress(
+    jobId: string,
+    workerId: string,
+    fraction: number,
+    message: string | null,
+  ): Promise<void> {
     await this.db.query(
       `UPDATE jobs SET progress = $3, progress_message = COALESCE($4, progress_message), updated_at = now()
         WHERE id = $1 AND worker_id = $2 AND status = 'running'`,
@@ -145,7 +154,13 @@ export class JobQueue {
     );
   }
 
-  async event(jobId: string, type: 'log' | 'status', level: string, message: string, attempt: number): Promise<void> {
+  async event(
+    jobId: string,
+    type: 'log' | 'status',
+    level: string,
+    message: string,
+    attempt: number,
+  ): Promise<void> {
     await this.db.query(
       `INSERT INTO job_events (job_id, type, level, message, attempt) VALUES ($1, $2, $3, $4, $5)`,
       [jobId, type, level, message, attempt],
@@ -178,7 +193,13 @@ export class JobQueue {
          SELECT id, 'status', CASE WHEN $3 = 'failed' THEN 'error' ELSE 'info' END,
                 $3 || COALESCE(': ' || $5, ''), attempts FROM done)
        SELECT id FROM done`,
-      [jobId, workerId, status, outcome.result === undefined ? null : JSON.stringify(outcome.result), outcome.error ?? null],
+      [
+        jobId,
+        workerId,
+        status,
+        outcome.result === undefined ? null : JSON.stringify(outcome.result),
+        outcome.error ?? null,
+      ],
     );
     return rows.length > 0;
   }
@@ -188,12 +209,16 @@ export class JobQueue {
    * used all attempts, or mark it cancelled if cancellation was requested. `workerId` null
    * applies to any running job whose heartbeat is older than `staleMs`.
    */
-  async releaseLost(reason: string, target: { jobId: string; workerId: string } | { staleMs: number }): Promise<string[]> {
+  async releaseLost(
+    reason: string,
+    target: { jobId: string; workerId: string } | { staleMs: number },
+  ): Promise<string[]> {
     const where =
       'jobId' in target
         ? `id = $2 AND worker_id = $3 AND status = 'running'`
         : `status = 'running' AND heartbeat_at < now() - make_interval(secs => $2 / 1000.0)`;
-    const params = 'jobId' in target ? [reason, target.jobId, target.workerId] : [reason, target.staleMs];
+    const params =
+      'jobId' in target ? [reason, target.jobId, target.workerId] : [reason, target.staleMs];
     const rows: { id: string }[] = await this.db.query(
       `WITH lost AS (
          SELECT id FROM jobs WHERE ${where} FOR UPDATE SKIP LOCKED),
@@ -219,7 +244,10 @@ export class JobQueue {
   }
 
   /** Running jobs of these workers whose cancellation grace period has passed. */
-  async overdueCancellations(workerIds: readonly string[], graceMs: number): Promise<{ id: string; worker_id: string }[]> {
+  async overdueCancellations(
+    workerIds: readonly string[],
+    graceMs: number,
+  ): Promise<{ id: string; worker_id: string }[]> {
     if (workerIds.length === 0) return [];
     return this.db.query(
       `SELECT id, worker_id FROM jobs
@@ -228,4 +256,35 @@ export class JobQueue {
       [workerIds, graceMs],
     );
   }
+}
+
+/** Maps a raw `jobs` row (snake_case) to the entity's property names. */
+export function fromRow(row: Record<string, unknown>): Partial<JobEntity> {
+  return {
+    id: row.id as string,
+    projectId: row.project_id as string,
+    kind: row.kind as string,
+    spec: row.spec,
+    status: row.status as JobEntity['status'],
+    priority: row.priority as number,
+    attempts: row.attempts as number,
+    maxAttempts: row.max_attempts as number,
+    progress: row.progress as number,
+    progressMessage: row.progress_message as string | null,
+    error: row.error as string | null,
+    result: row.result,
+    checkpoint: row.checkpoint,
+    cancelRequestedAt: row.cancel_requested_at as Date | null,
+    executor: row.executor as string | null,
+    externalId: row.external_id as string | null,
+    workerId: row.worker_id as string | null,
+    heartbeatAt: row.heartbeat_at as Date | null,
+    parentId: row.parent_id as string | null,
+    idempotencyKey: row.idempotency_key as string | null,
+    requestHash: row.request_hash as string | null,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+    startedAt: row.started_at as Date | null,
+    finishedAt: row.finished_at as Date | null,
+  };
 }

@@ -72,7 +72,9 @@ export class JobRunner {
       }
       const message = errorMessage(error);
       if (!(error instanceof DomainError) && error instanceof Error && error.stack) {
-        await this.queue.event(job.id, 'log', 'error', error.stack, job.attempts).catch(() => undefined);
+        await this.queue
+          .event(job.id, 'log', 'error', error.stack, job.attempts)
+          .catch(() => undefined);
       }
       await this.queue.finish(job.id, workerId, 'failed', { error: message });
       return 'failed';

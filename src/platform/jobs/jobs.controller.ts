@@ -1,5 +1,13 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/auth.guard';
 import type { Principal } from '../auth/projects.service';
@@ -52,7 +60,10 @@ export class JobsController {
   @ApiOperation({ summary: 'List jobs, newest first' })
   @ApiOkResponse({ type: JobListDto })
   @ApiProblems(400)
-  async list(@CurrentPrincipal() principal: Principal, @Query() query: ListJobsQuery): Promise<JobListDto> {
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ListJobsQuery,
+  ): Promise<JobListDto> {
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
     const { items, total } = await this.jobs.list(principal, { ...query, limit, offset });
@@ -71,7 +82,11 @@ export class JobsController {
   @ApiOperation({ summary: 'Log lines and status changes; pass `after` to follow' })
   @ApiOkResponse({ type: [JobEventDto] })
   @ApiProblems(400, 404)
-  events(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: EventsQuery) {
+  events(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Query() query: EventsQuery,
+  ) {
     return this.jobs.events(principal, id, query.after ?? 0, query.limit ?? 200);
   }
 
@@ -79,7 +94,11 @@ export class JobsController {
   @ApiOperation({ summary: 'Metric series reported by the job' })
   @ApiOkResponse({ type: [MetricPointDto] })
   @ApiProblems(400, 404)
-  metrics(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: MetricsQuery) {
+  metrics(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Query() query: MetricsQuery,
+  ) {
     return this.jobs.metrics(principal, id, query.name);
   }
 
@@ -94,7 +113,10 @@ export class JobsController {
   @Get(':id/artifacts/*name')
   @ApiOperation({ summary: 'Download an artifact' })
   @ApiProduces('application/octet-stream', 'image/png', 'application/json')
-  @ApiOkResponse({ description: 'The artifact bytes', schema: { type: 'string', format: 'binary' } })
+  @ApiOkResponse({
+    description: 'The artifact bytes',
+    schema: { type: 'string', format: 'binary' },
+  })
   @ApiProblems(400, 404)
   async artifact(
     @CurrentPrincipal() principal: Principal,

@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { JOB_STATUSES, JobEntity, JobStatus } from './job.entity';
 
 export class CreateJobDto {
@@ -20,14 +30,23 @@ export class CreateJobDto {
   @IsObject()
   spec?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ description: 'Higher runs first', minimum: -100, maximum: 100, default: 0 })
+  @ApiPropertyOptional({
+    description: 'Higher runs first',
+    minimum: -100,
+    maximum: 100,
+    default: 0,
+  })
   @IsOptional()
   @IsInt()
   @Min(-100)
   @Max(100)
   priority?: number;
 
-  @ApiPropertyOptional({ description: 'Runs before the job is failed for good', minimum: 1, maximum: 20 })
+  @ApiPropertyOptional({
+    description: 'Runs before the job is failed for good',
+    minimum: 1,
+    maximum: 20,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -100,17 +119,24 @@ export class JobDto {
   @ApiProperty({ minimum: 0, maximum: 1 }) progress!: number;
   @ApiPropertyOptional({ type: String, nullable: true }) progressMessage!: string | null;
   @ApiPropertyOptional({ type: String, nullable: true }) error!: string | null;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true }) result!: unknown;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
+  result!: unknown;
   @ApiProperty() cancelRequested!: boolean;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'local' }) executor!: string | null;
   @ApiPropertyOptional({ type: String, nullable: true }) externalId!: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'host:pid:nonce of the worker running it' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'host:pid:nonce of the worker running it',
+  })
   worker!: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, format: 'uuid' }) parentId!: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true }) startedAt!: Date | null;
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true }) finishedAt!: Date | null;
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  startedAt!: Date | null;
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  finishedAt!: Date | null;
 
   static from(job: JobEntity): JobDto {
     return {

@@ -19,7 +19,8 @@ export interface SubmitOptions {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 export function assertUuid(id: string, field = 'id'): void {
-  if (!UUID.test(id)) throw ValidationError.field(field, `must be a UUID, got "${id.slice(0, 60)}"`);
+  if (!UUID.test(id))
+    throw ValidationError.field(field, `must be a UUID, got "${id.slice(0, 60)}"`);
 }
 
 export function assertIdempotencyKey(key: string | undefined): string | null {
@@ -85,7 +86,10 @@ export class JobsService {
     } catch (error) {
       // Two concurrent requests with one key: the loser returns the winner's job.
       if (options.idempotencyKey && (error as { code?: string }).code === '23505') {
-        const existing = await this.findByIdempotencyKey(principal.projectId, options.idempotencyKey);
+        const existing = await this.findByIdempotencyKey(
+          principal.projectId,
+          options.idempotencyKey,
+        );
         if (existing) return { job: this.sameRequest(existing, requestHash), created: false };
       }
       throw error;
@@ -94,14 +98,22 @@ export class JobsService {
 
   async get(principal: Principal, id: string): Promise<JobEntity> {
     assertUuid(id);
-    const job = await this.db.getRepository(JobEntity).findOneBy({ id, projectId: principal.projectId });
+    const job = await this.db
+      .getRepository(JobEntity)
+      .findOneBy({ id, projectId: principal.projectId });
     if (!job) throw new NotFoundError('job', id);
     return job;
   }
 
   async list(
     principal: Principal,
-    filter: { kind?: string; status?: JobStatus; limit?: number; offset?: number; parentId?: string },
+    filter: {
+      kind?: string;
+      status?: JobStatus;
+      limit?: number;
+      offset?: number;
+      parentId?: string;
+    },
   ): Promise<{ items: JobEntity[]; total: number }> {
     const [items, total] = await this.db.getRepository(JobEntity).findAndCount({
       where: {
@@ -121,7 +133,9 @@ export class JobsService {
   async cancel(principal: Principal, id: string): Promise<JobEntity> {
     const job = await this.get(principal, id);
     if (FINISHED_STATUSES.includes(job.status)) {
-      throw new ConflictError(`job ${id} is already ${job.status}; only queued or running jobs can be cancelled`);
+      throw new ConflictError(
+        `job ${id} is already ${job.status}; only queued or running jobs can be cancelled`,
+      );
     }
     await this.db.query(
       `WITH c AS (
@@ -141,7 +155,9 @@ export class JobsService {
   async retry(principal: Principal, id: string): Promise<JobEntity> {
     const job = await this.get(principal, id);
     if (job.status !== 'failed' && job.status !== 'cancelled') {
-      throw new ConflictError(`job ${id} is ${job.status}; only failed or cancelled jobs can be retried`);
+      throw new ConflictError(
+        `job ${id} is ${job.status}; only failed or cancelled jobs can be retried`,
+      );
     }
     await this.db.query(
       `WITH r AS (
@@ -158,12 +174,18 @@ export class JobsService {
 
   async events(principal: Principal, id: string, after = 0, limit = 200) {
     await this.get(principal, id);
-    const rows: { id: string; type: string; level: string; message: string; attempt: number; created_at: Date }[] =
-      await this.db.query(
-        `SELECT id, type, level, message, attempt, created_at FROM job_events
+    const rows: {
+      id: string;
+      type: string;
+      level: string;
+      message: string;
+      attempt: number;
+      created_at: Date;
+    }[] = await this.db.query(
+      `SELECT id, type, level, message, attempt, created_at FROM job_events
           WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-        [id, after, limit],
-      );
+      [id, after, limit],
+    );
     return rows.map((r) => ({
       id: Number(r.id),
       type: r.type,
@@ -186,11 +208,16 @@ export class JobsService {
 
   async artifacts(principal: Principal, id: string) {
     await this.get(principal, id);
-    const rows: { name: string; size: string; sha256: string; content_type: string; created_at: Date }[] =
-      await this.db.query(
-        `SELECT name, size, sha256, content_type, created_at FROM artifacts WHERE job_id = $1 ORDER BY name`,
-        [id],
-      );
+    const rows: {
+      name: string;
+      size: string;
+      sha256: string;
+      content_type: string;
+      created_at: Date;
+    }[] = await this.db.query(
+      `SELECT name, size, sha256, content_type, created_at FROM artifacts WHERE job_id = $1 ORDER BY name`,
+      [id],
+    );
     return rows.map((r) => ({
       name: r.name,
       size: Number(r.size),
@@ -207,7 +234,11 @@ export class JobsService {
       [id, name],
     );
     if (rows.length === 0) throw new NotFoundError('artifact', `${id}/${name}`);
-    return { file: this.store.resolve(rows[0].path), contentType: rows[0].content_type, size: Number(rows[0].size) };
+    return {
+      file: this.store.resolve(rows[0].path),
+      contentType: rows[0].content_type,
+      size: Number(rows[0].size),
+    };
   }
 
   private async findByIdempotencyKey(projectId: string, key: string): Promise<JobEntity | null> {

@@ -47,7 +47,9 @@ export class LocalExecutor implements Executor {
   async start(): Promise<void> {
     for (let i = 0; i < this.options.workers; i++) this.spawn(0);
     this.timers.push(setInterval(() => void this.enforceCancellations(), 500));
-    this.timers.push(setInterval(() => void this.reap(), Math.max(250, this.options.heartbeatTimeoutMs / 2)));
+    this.timers.push(
+      setInterval(() => void this.reap(), Math.max(250, this.options.heartbeatTimeoutMs / 2)),
+    );
   }
 
   /** Pids of the pool's worker processes, with the job each one runs. */
@@ -99,7 +101,11 @@ export class LocalExecutor implements Executor {
     child.on('exit', (code, signal) => void this.onExit(slot, code, signal));
   }
 
-  private async onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+  private async onExit(
+    slot: Slot,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ): Promise<void> {
     this.slots.delete(slot);
     if (slot.jobId && slot.workerId) {
       const reason = `worker process ${slot.child.pid} exited (${signal ?? `code ${code}`})`;
@@ -110,13 +116,17 @@ export class LocalExecutor implements Executor {
     if (this.stopping) return;
     // Back off a crash-looping worker (e.g. the database is down), up to 10 s.
     const delay = Math.min(10_000, 100 * 2 ** Math.min(slot.restarts, 7));
-    this.options.log(`worker ${slot.child.pid} exited (${signal ?? code}); restarting in ${delay} ms`);
+    this.options.log(
+      `worker ${slot.child.pid} exited (${signal ?? code}); restarting in ${delay} ms`,
+    );
     setTimeout(() => !this.stopping && this.spawn(slot.jobId ? 0 : slot.restarts + 1), delay);
   }
 
   private async enforceCancellations(): Promise<void> {
     const ids = [...this.slots].map((s) => s.workerId).filter((w): w is string => w !== null);
-    const overdue = await this.queue.overdueCancellations(ids, this.options.cancelGraceMs).catch(() => []);
+    const overdue = await this.queue
+      .overdueCancellations(ids, this.options.cancelGraceMs)
+      .catch(() => []);
     for (const job of overdue) {
       const pid = workerPid(job.worker_id);
       const slot = [...this.slots].find((s) => s.child.pid === pid);

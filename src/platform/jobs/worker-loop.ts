@@ -65,7 +65,10 @@ export class WorkerLoop {
 
   private async listen(): Promise<void> {
     try {
-      const client = new Client({ connectionString: this.databaseUrl, application_name: 'autodl-worker-listen' });
+      const client = new Client({
+        connectionString: this.databaseUrl,
+        application_name: 'autodl-worker-listen',
+      });
       client.on('error', () => undefined);
       await client.connect();
       client.on('notification', () => this.wake?.());

@@ -27,7 +27,8 @@ export class MetricsService {
         const rows: { status: string; n: number }[] = await db.query(
           `SELECT status, count(*)::int AS n FROM jobs GROUP BY status`,
         );
-        for (const status of JOB_STATUSES) jobs.set({ status }, rows.find((r) => r.status === status)?.n ?? 0);
+        for (const status of JOB_STATUSES)
+          jobs.set({ status }, rows.find((r) => r.status === status)?.n ?? 0);
       },
     });
     const depth = new Gauge({
@@ -35,7 +36,9 @@ export class MetricsService {
       help: 'Jobs waiting to be claimed',
       registers: [this.registry],
       collect: async () => {
-        const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM jobs WHERE status = 'queued'`);
+        const [{ n }] = await db.query(
+          `SELECT count(*)::int AS n FROM jobs WHERE status = 'queued'`,
+        );
         depth.set(n);
       },
     });

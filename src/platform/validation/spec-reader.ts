@@ -9,7 +9,8 @@ export type JsonObject = Record<string, unknown>;
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `"${value.length > 40 ? value.slice(0, 40) + '...' : value}"`;
+  if (typeof value === 'string')
+    return `"${value.length > 40 ? value.slice(0, 40) + '...' : value}"`;
   if (typeof value === 'object') return 'an object';
   return String(value);
 }
@@ -21,12 +22,18 @@ export function readObject(value: unknown, path: string): JsonObject {
   return value as JsonObject;
 }
 
-export function rejectUnknownFields(obj: JsonObject, allowed: readonly string[], path: string): void {
+export function rejectUnknownFields(
+  obj: JsonObject,
+  allowed: readonly string[],
+  path: string,
+): void {
   const unknown = Object.keys(obj).filter((k) => !allowed.includes(k));
   if (unknown.length > 0) {
     const problems = unknown.map((k) => ({
       field: `${path}.${k}`,
-      message: allowed.length ? `unknown field; allowed: ${allowed.join(', ')}` : 'unknown field; none allowed',
+      message: allowed.length
+        ? `unknown field; allowed: ${allowed.join(', ')}`
+        : 'unknown field; none allowed',
     }));
     throw new ValidationError(problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
   }
@@ -87,12 +94,19 @@ export function readString<D extends string | null | undefined>(
     if (options.default === undefined) throw ValidationError.field(field, 'is required');
     return options.default;
   }
-  if (typeof value !== 'string') throw ValidationError.field(field, `must be a string, got ${describe(value)}`);
+  if (typeof value !== 'string')
+    throw ValidationError.field(field, `must be a string, got ${describe(value)}`);
   if (options.maxLength !== undefined && value.length > options.maxLength) {
-    throw ValidationError.field(field, `must be at most ${options.maxLength} characters, got ${value.length}`);
+    throw ValidationError.field(
+      field,
+      `must be at most ${options.maxLength} characters, got ${value.length}`,
+    );
   }
   if (options.oneOf && !options.oneOf.includes(value)) {
-    throw ValidationError.field(field, `must be one of ${options.oneOf.join(', ')}, got ${describe(value)}`);
+    throw ValidationError.field(
+      field,
+      `must be one of ${options.oneOf.join(', ')}, got ${describe(value)}`,
+    );
   }
   return value;
 }

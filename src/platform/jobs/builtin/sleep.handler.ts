@@ -24,18 +24,40 @@ export interface SleepResult {
  * each, a metric and a checkpoint per step, so a re-queued run resumes where it stopped.
  */
 export class SleepHandler implements JobHandler<SleepSpec, SleepResult> {
-  readonly kind: string = 'sleep';
+  readonly kind = 'sleep';
 
   validate(raw: unknown): SleepSpec {
     const spec = readObject(raw ?? {}, 'spec');
-    rejectUnknownFields(spec, ['steps', 'stepMs', 'failAtStep', 'crashAtStep', 'crashOnAttempt'], 'spec');
+    rejectUnknownFields(
+      spec,
+      ['steps', 'stepMs', 'failAtStep', 'crashAtStep', 'crashOnAttempt'],
+      'spec',
+    );
     const steps = readInt(spec, 'steps', { min: 0, max: 1_000_000, default: 10 }, 'spec');
     const stepMs = readInt(spec, 'stepMs', { min: 0, max: 3_600_000, default: 100 }, 'spec');
-    const failAtStep = readInt(spec, 'failAtStep', { min: 0, max: 1_000_000, default: null }, 'spec');
-    const crashAtStep = readInt(spec, 'crashAtStep', { min: 0, max: 1_000_000, default: null }, 'spec');
-    const crashOnAttempt = readInt(spec, 'crashOnAttempt', { min: 1, max: 100, default: 1 }, 'spec');
+    const failAtStep = readInt(
+      spec,
+      'failAtStep',
+      { min: 0, max: 1_000_000, default: null },
+      'spec',
+    );
+    const crashAtStep = readInt(
+      spec,
+      'crashAtStep',
+      { min: 0, max: 1_000_000, default: null },
+      'spec',
+    );
+    const crashOnAttempt = readInt(
+      spec,
+      'crashOnAttempt',
+      { min: 1, max: 100, default: 1 },
+      'spec',
+    );
     if (failAtStep !== null && failAtStep >= steps) {
-      throw ValidationError.field('spec.failAtStep', `must be below steps (${steps}), got ${failAtStep}`);
+      throw ValidationError.field(
+        'spec.failAtStep',
+        `must be below steps (${steps}), got ${failAtStep}`,
+      );
     }
     return { steps, stepMs, failAtStep, crashAtStep, crashOnAttempt };
   }
@@ -44,8 +66,10 @@ export class SleepHandler implements JobHandler<SleepSpec, SleepResult> {
     const resumedFrom = readResumeStep(ctx.resumeFrom);
     for (let step = resumedFrom; step < spec.steps; step++) {
       if (ctx.cancelled) throw new JobCancelledError();
-      if (spec.failAtStep === step) throw new Error(`failed at step ${step} as requested by failAtStep`);
-      if (spec.crashAtStep === step && ctx.attempt <= spec.crashOnAttempt) process.kill(process.pid, 'SIGKILL');
+      if (spec.failAtStep === step)
+        throw new Error(`failed at step ${step} as requested by failAtStep`);
+      if (spec.crashAtStep === step && ctx.attempt <= spec.crashOnAttempt)
+        process.kill(process.pid, 'SIGKILL');
       await ctx.log(`step ${step}`);
       if (spec.stepMs > 0) {
         await sleep(spec.stepMs, undefined, { signal: ctx.signal }).catch(() => {
@@ -61,12 +85,16 @@ export class SleepHandler implements JobHandler<SleepSpec, SleepResult> {
 }
 
 /** `noop`: finishes at once; the cheapest job for queue throughput measurements. */
-export class NoopHandler extends SleepHandler {
-  override readonly kind = 'noop';
+export class NoopHandler implements JobHandler<Record<string, never>, Record<string, never>> {
+  readonly kind = 'noop';
 
-  override validate(raw: unknown): SleepSpec {
+  validate(raw: unknown): Record<string, never> {
     rejectUnknownFields(readObject(raw ?? {}, 'spec'), [], 'spec');
-    return { steps: 0, stepMs: 0, failAtStep: null, crashAtStep: null, crashOnAttempt: 1 };
+    return {};
+  }
+
+  async run(): Promise<Record<string, never>> {
+    return {};
   }
 }
 

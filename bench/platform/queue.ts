@@ -1,0 +1,120 @@
+/**
+ * Job submission and queue throughput (issue 2 benchmark).
+ *   1. POST /v1/jobs: 1000 requests from 50 concurrent connections (autocannon), no workers
+ *      running: requests/s and latency percentiles of "validate + insert + enqueue".
+ *   2. End to end: 1000 `noop` jobs submitted by 50 concurrent clients with 2 pool workers
+ *      running; time from the first submit to the last `succeeded`.
+ * Usage: node -r @swc-node/register bench/platform/queue.ts [--jobs 1000] [--workers 2]
+ * DATABASE_URL selects the server; without it a scratch embedded PostgreSQL is used.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import { startApp } from '../../src/app';
+import { loadConfig } from '../../src/platform/config/config';
+import { startScratchPostgres } from '../../src/platform/database/embedded-postgres';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+async function freshDatabase(serverUrl: string, name: string): Promise<string> {
+  const c = new Client({ connectionString: serverUrl });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function main(): Promise<void> {
+  const jobs = arg('jobs', 1000);
+  const workers = arg('workers', 2);
+  const scratch = process.env.DATABASE_URL ? null : await startScratchPostgres(54377);
+  const server = process.env.DATABASE_URL ?? scratch!.url;
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-bench-'));
+  const env = (db: string, w: number) =>
+    loadConfig({
+      DATABASE_URL: db,
+      AUTODL_HOME: home,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      AUTODL_WORKERS: String(w),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
+      AUTODL_PRINT_ADMIN_KEY: '0',
+    });
+
+  // 1. Submission latency, no workers.
+  const app1 = await startApp(env(await freshDatabase(server, 'autodl_bench_submit'), 0));
+  const submit = await autocannon({
+    url: `${app1.url}/v1/jobs`,
+    method: 'POST',
+    connections: 50,
+    amount: jobs,
+    headers: { authorization: `Bearer ${app1.adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'noop' }),
+  });
+  await app1.close();
+
+  // 2. End to end with workers.
+  const db2 = await freshDatabase(server, 'autodl_bench_e2e');
+  const app2 = await startApp(env(db2, workers));
+  await sleep(3000); // let the worker processes boot
+  const counter = new Client({ connectionString: db2 });
+  await counter.connect();
+  const t0 = Date.now();
+  const e2e = autocannon({
+    url: `${app2.url}/v1/jobs`,
+    method: 'POST',
+    connections: 50,
+    amount: jobs,
+    headers: { authorization: `Bearer ${app2.adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'noop' }),
+  });
+  let done = 0;
+  while (done < jobs) {
+    await sleep(20);
+    done = (await counter.query(`SELECT count(*)::int AS n FROM jobs WHERE status = 'succeeded'`))
+      .rows[0].n;
+    if (process.env.BENCH_DEBUG)
+      process.stderr.write(
+        `done ${done} ${JSON.stringify((await counter.query(`SELECT status, error, count(*) FROM jobs GROUP BY status, error`)).rows)}\n`,
+      );
+    if (Date.now() - t0 > 300_000)
+      throw new Error(`only ${done} of ${jobs} jobs finished in 300 s`);
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  await e2e;
+  await counter.end();
+  await app2.close();
+  await scratch?.stop();
+  fs.rmSync(home, { recursive: true, force: true });
+
+  const rows = [
+    ['POST /v1/jobs requests/s (50 connections, no workers)', submit.requests.average.toFixed(0)],
+    [
+      'POST /v1/jobs latency p50 / p99 / max (ms)',
+      `${submit.latency.p50} / ${submit.latency.p99} / ${submit.latency.max}`,
+    ],
+    ['non-2xx responses', String(submit.non2xx)],
+    [`end to end: ${jobs} noop jobs, ${workers} workers (s)`, seconds.toFixed(2)],
+    ['end to end: jobs/s', (jobs / seconds).toFixed(0)],
+  ];
+  process.stdout.write(
+    `| measure | value |\n| --- | --- |\n${rows.map((r) => `| ${r[0]} | ${r[1]} |`).join('\n')}\n`,
+  );
+  process.stdout.write(
+    `\ndatabase: ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'scratch embedded PostgreSQL 17'}\n`,
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

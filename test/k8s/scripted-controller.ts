@@ -1,0 +1,368 @@
+/**
+ * Scripted stand-in for the Job controller, scheduler and kubelet of a real cluster. For every
+ * Job created on the FakeApiServer it creates one Pod (labels from the template plus the
+ * controller's `job-name`/`controller-uid`, an ownerReference) and moves it and the Job's status
+ * through the phases of a named scenario, with the status shapes a real kubelet writes:
+ *
+ *   succeed        Pending(ContainerCreating) -> Running -> Succeeded (exit 0), a few log lines
+ *   error          Running -> Failed, exit code 1
+ *   oom            Running -> Failed, container terminated reason OOMKilled, exit 137
+ *   evicted        Running -> Failed, pod reason Evicted ("The node was low on resource: memory.")
+ *   deadline       Running -> Job condition Failed/DeadlineExceeded, pod Failed/DeadlineExceeded
+ *   unschedulable  Pending, PodScheduled=False reason Unschedulable (stays)
+ *   image-pull     Pending, container waiting ErrImagePull then ImagePullBackOff (stays)
+ *   hang           Running until deleted
+ *   run            really runs the container command as a local child process (env from the
+ *                  container's env, ConfigMap and Secret refs resolved from `configMaps` and
+ *                  `secrets`), stdout/stderr become the pod log, the exit code the phase;
+ *                  deleting the pod sends SIGTERM.
+ */
+import { spawn, ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { FakeApiServer, K8sObject } from './fake-apiserver';
+
+export type Scenario =
+  | 'succeed'
+  | 'error'
+  | 'oom'
+  | 'evicted'
+  | 'deadline'
+  | 'unschedulable'
+  | 'image-pull'
+  | 'hang'
+  | 'run';
+
+export interface ScriptedControllerOptions {
+  /** Which scenario a new Job follows; defaults to `succeed`. */
+  scenario?: (job: K8sObject) => Scenario;
+  /** Delay between phase steps, ms. */
+  stepMs?: number;
+  /** For `run`: working directory and extra environment of the child process. */
+  cwd?: string;
+  env?: Record<string, string>;
+  configMaps?: Record<string, Record<string, string>>;
+  secrets?: Record<string, Record<string, string>>;
+  /** For `run`: rewrite the container command (e.g. `node dist/worker.js` -> ts entry). */
+  command?: (command: string[]) => string[];
+}
+
+interface ContainerSpec {
+  name: string;
+  command?: string[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string } };
+  }[];
+  envFrom?: { configMapRef?: { name: string } }[];
+}
+
+export class ScriptedController {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly children = new Map<string, ChildProcess>();
+  /** Pods created, in order, for assertions. */
+  readonly podsCreated: string[] = [];
+
+  constructor(
+    private readonly api: FakeApiServer,
+    private readonly options: ScriptedControllerOptions = {},
+  ) {
+    api.onJob((type, job) => {
+      if (type === 'ADDED') this.startJob(job);
+      if (type === 'DELETED') this.killChildrenOf(job);
+    });
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const c of this.children.values()) c.kill('SIGKILL');
+    this.children.clear();
+  }
+
+  private later(fn: () => void, steps = 1): void {
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t);
+        fn();
+      },
+      (this.options.stepMs ?? 5) * steps,
+    );
+    this.timers.add(t);
+  }
+
+  private startJob(job: K8sObject): void {
+    const ns = job.metadata.namespace as string;
+    const scenario = this.options.scenario?.(job) ?? 'succeed';
+    const template = (job.spec?.template ?? {}) as {
+      metadata?: { labels?: Record<string, string> };
+      spec?: Record<string, unknown>;
+    };
+    const podName = `${job.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`;
+    const container = ((template.spec?.containers as ContainerSpec[] | undefined) ?? [])[0];
+    this.api.create('pods', ns, {
+      metadata: {
+        name: podName,
+        labels: {
+          ...template.metadata?.labels,
+          'batch.kubernetes.io/job-name': job.metadata.name,
+          'job-name': job.metadata.name,
+          'controller-uid': job.metadata.uid as string,
+        },
+        ownerReferences: [
+          {
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            name: job.metadata.name,
+            uid: job.metadata.uid as string,
+          },
+        ],
+      },
+      spec: template.spec,
+      status: { phase: 'Pending', qosClass: 'Burstable' },
+    });
+    this.podsCreated.push(podName);
+    this.setJobStatus(ns, job.metadata.name, { active: 1, startTime: new Date().toISOString() });
+    const cname = container?.name ?? 'worker';
+    switch (scenario) {
+      case 'unschedulable':
+        return this.later(() =>
+          this.setPod(ns, podName, {
+            phase: 'Pending',
+            conditions: [
+              {
+                type: 'PodScheduled',
+                status: 'False',
+                reason: 'Unschedulable',
+                message: '0/3 nodes are available: 3 Insufficient nvidia.com/gpu.',
+              },
+            ],
+          }),
+        );
+      case 'image-pull':
+        this.later(() =>
+          this.setPod(
+            ns,
+            podName,
+            waiting(cname, 'ErrImagePull', 'failed to pull image: not found'),
+          ),
+        );
+        return this.later(
+          () =>
+            this.setPod(ns, podName, waiting(cname, 'ImagePullBackOff', 'Back-off pulling image')),
+          2,
+        );
+      case 'run':
+        this.later(() => this.setPod(ns, podName, waiting(cname, 'ContainerCreating', '')));
+        return this.later(() => this.runChild(ns, job, podName, container), 2);
+      default:
+        this.later(() => this.setPod(ns, podName, waiting(cname, 'ContainerCreating', '')));
+        this.later(() => {
+          this.setPod(ns, podName, running(cname));
+          this.api.appendLog(
+            ns,
+            podName,
+            `worker starting job ${job.metadata.labels?.['autodl.io/job-id']}\n`,
+          );
+        }, 2);
+        if (scenario === 'hang') return;
+        return this.later(() => this.finish(ns, job, podName, cname, scenario), 4);
+    }
+  }
+
+  private finish(
+    ns: string,
+    job: K8sObject,
+    podName: string,
+    cname: string,
+    scenario: Scenario,
+  ): void {
+    if (!this.api.get('pods', ns, podName)) return;
+    const name = job.metadata.name;
+    if (scenario === 'succeed') {
+      this.api.appendLog(ns, podName, 'step 1/2\nstep 2/2\ndone\n');
+      this.api.endLog(ns, podName);
+      this.setPod(ns, podName, terminated(cname, 'Succeeded', 'Completed', 0));
+      return this.setJobStatus(ns, name, {
+        active: 0,
+        succeeded: 1,
+        completionTime: new Date().toISOString(),
+        conditions: [condition('SuccessCriteriaMet', ''), condition('Complete', '')],
+      });
+    }
+    this.api.endLog(ns, podName);
+    let jobReason = 'BackoffLimitExceeded';
+    let jobMessage = 'Job has reached the specified backoff limit';
+    if (scenario === 'error') {
+      this.setPod(ns, podName, terminated(cname, 'Failed', 'Error', 1));
+    } else if (scenario === 'oom') {
+      this.setPod(ns, podName, terminated(cname, 'Failed', 'OOMKilled', 137));
+    } else if (scenario === 'evicted') {
+      this.setPod(ns, podName, {
+        phase: 'Failed',
+        reason: 'Evicted',
+        message:
+          'The node was low on resource: memory. Threshold quantity: 100Mi, available: 60Mi.',
+        containerStatuses: [
+          {
+            name: cname,
+            state: { terminated: { reason: 'ContainerStatusUnknown', exitCode: 137 } },
+          },
+        ],
+      });
+    } else if (scenario === 'deadline') {
+      jobReason = 'DeadlineExceeded';
+      jobMessage = 'Job was active longer than specified deadline';
+      this.setPod(ns, podName, {
+        phase: 'Failed',
+        reason: 'DeadlineExceeded',
+        message: 'Pod was active on the node longer than the specified deadline',
+      });
+    }
+    this.setJobStatus(ns, name, {
+      active: 0,
+      failed: 1,
+      conditions: [
+        condition('FailureTarget', jobReason, jobMessage),
+        condition('Failed', jobReason, jobMessage),
+      ],
+    });
+  }
+
+  private runChild(
+    ns: string,
+    job: K8sObject,
+    podName: string,
+    container: ContainerSpec | undefined,
+  ): void {
+    if (!container?.command?.length || !this.api.get('pods', ns, podName)) return;
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      ...this.options.env,
+    };
+    for (const from of container.envFrom ?? []) {
+      Object.assign(env, this.options.configMaps?.[from.configMapRef?.name ?? ''] ?? {});
+    }
+    for (const e of container.env ?? []) {
+      const ref = e.valueFrom?.secretKeyRef;
+      const value = ref ? this.options.secrets?.[ref.name]?.[ref.key] : e.value;
+      if (value !== undefined) env[e.name] = value;
+    }
+    const [cmd, ...args] = this.options.command?.(container.command) ?? container.command;
+    const child = spawn(cmd, args, {
+      cwd: this.options.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.children.set(podName, child);
+    this.setPod(ns, podName, running(container.name));
+    this.api.appendLog(ns, podName, '');
+    child.stdout?.on('data', (d: Buffer) => this.api.appendLog(ns, podName, d.toString('utf8')));
+    child.stderr?.on('data', (d: Buffer) => this.api.appendLog(ns, podName, d.toString('utf8')));
+    child.on('close', (code, signal) => {
+      this.children.delete(podName);
+      this.api.endLog(ns, podName);
+      if (!this.api.get('pods', ns, podName)) return;
+      const exit = code ?? (signal === 'SIGKILL' ? 137 : 143);
+      this.setPod(
+        ns,
+        podName,
+        terminated(
+          container.name,
+          exit === 0 ? 'Succeeded' : 'Failed',
+          exit === 0 ? 'Completed' : 'Error',
+          exit,
+        ),
+      );
+      this.setJobStatus(
+        ns,
+        job.metadata.name,
+        exit === 0
+          ? { active: 0, succeeded: 1, conditions: [condition('Complete', '')] }
+          : {
+              active: 0,
+              failed: 1,
+              conditions: [
+                condition(
+                  'Failed',
+                  'BackoffLimitExceeded',
+                  'Job has reached the specified backoff limit',
+                ),
+              ],
+            },
+      );
+    });
+  }
+
+  private killChildrenOf(job: K8sObject): void {
+    for (const [pod, child] of this.children) {
+      if (pod.startsWith(`${job.metadata.name}-`)) child.kill('SIGTERM');
+    }
+  }
+
+  private setPod(ns: string, name: string, status: Record<string, unknown>): void {
+    this.api.update('pods', ns, name, (p) => {
+      const scheduled = status.phase !== 'Pending' || !(status.conditions as unknown[] | undefined);
+      p.spec = { ...p.spec, ...(scheduled ? { nodeName: 'node-1' } : {}) };
+      p.status = {
+        ...(scheduled ? { conditions: [{ type: 'PodScheduled', status: 'True' }] } : {}),
+        ...status,
+      };
+    });
+  }
+
+  private setJobStatus(ns: string, name: string, status: Record<string, unknown>): void {
+    this.api.update('jobs', ns, name, (j) => {
+      j.status = { ...j.status, ...status };
+    });
+  }
+}
+
+function condition(type: string, reason: string, message = '') {
+  const now = new Date().toISOString();
+  return { type, status: 'True', reason, message, lastProbeTime: now, lastTransitionTime: now };
+}
+
+function waiting(name: string, reason: string, message: string): Record<string, unknown> {
+  return {
+    phase: 'Pending',
+    containerStatuses: [
+      { name, ready: false, restartCount: 0, state: { waiting: { reason, message } } },
+    ],
+  };
+}
+
+function running(name: string): Record<string, unknown> {
+  return {
+    phase: 'Running',
+    podIP: '10.0.0.7',
+    containerStatuses: [
+      {
+        name,
+        ready: true,
+        restartCount: 0,
+        started: true,
+        state: { running: { startedAt: new Date().toISOString() } },
+      },
+    ],
+  };
+}
+
+function terminated(
+  name: string,
+  phase: string,
+  reason: string,
+  exitCode: number,
+): Record<string, unknown> {
+  return {
+    phase,
+    containerStatuses: [
+      {
+        name,
+        ready: false,
+        restartCount: 0,
+        state: { terminated: { reason, exitCode, finishedAt: new Date().toISOString() } },
+      },
+    ],
+  };
+}

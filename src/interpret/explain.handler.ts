@@ -1,0 +1,125 @@
+import { JobCancelledError, type JobContext, type JobHandler } from '../platform/jobs/job-handler';
+import { UnprocessableError, type FieldProblem } from '../platform/errors/domain-error';
+import {
+  asRecord,
+  parseLimeParameters,
+  requireModel,
+  throwIfProblems,
+  type LimeParameters,
+} from './explain-spec';
+import {
+  coerceInstances,
+  explainInstance,
+  explanationJson,
+  explanationPng,
+} from './explain-runner';
+import type { PredictProvider } from './model-provider';
+
+export interface ExplainSpec {
+  model: string;
+  instances: unknown[];
+  /** Optional class to explain per instance; default the predicted class. */
+  labels?: number[];
+  parameters: LimeParameters;
+}
+
+export interface ExplainResult {
+  model: string;
+  inputKind: string;
+  classNames: string[];
+  explanations: Record<string, unknown>[];
+  summary: { meanFidelity: number; meanAopc: number; meanRandomAopc: number };
+  artifacts: string[];
+}
+
+interface ExplainCheckpoint {
+  done: Record<string, unknown>[];
+  artifacts: string[];
+}
+
+export const MAX_EXPLAIN_INSTANCES = 1000;
+
+/** Job kind `explain`: LIME for the given instances, with fidelity, AOPC vs random and PNGs. */
+export class ExplainJobHandler implements JobHandler<ExplainSpec, ExplainResult> {
+  readonly kind = 'explain';
+
+  constructor(private readonly models: PredictProvider) {}
+
+  validate(spec: unknown): ExplainSpec {
+    const raw = asRecord(spec);
+    const problems: FieldProblem[] = [];
+    const model = requireModel(raw, problems);
+    const instances = raw.instances;
+    if (
+      !Array.isArray(instances) ||
+      instances.length === 0 ||
+      instances.length > MAX_EXPLAIN_INSTANCES
+    ) {
+      problems.push({
+        field: 'instances',
+        message: `must be an array of 1 to ${MAX_EXPLAIN_INSTANCES} instances`,
+      });
+    }
+    let labels: number[] | undefined;
+    if (raw.labels !== undefined) {
+      if (
+        !Array.isArray(raw.labels) ||
+        !raw.labels.every((l) => Number.isInteger(l) && l >= 0) ||
+        (Array.isArray(instances) && raw.labels.length !== instances.length)
+      ) {
+        problems.push({
+          field: 'labels',
+          message: 'must be one non-negative class index per instance',
+        });
+      } else labels = raw.labels as number[];
+    }
+    const parameters = parseLimeParameters(raw.parameters, problems);
+    throwIfProblems(problems);
+    return { model, instances: instances as unknown[], labels, parameters };
+  }
+
+  async run(spec: ExplainSpec, ctx: JobContext): Promise<ExplainResult> {
+    const model = await this.models.load(spec.model, ctx);
+    const instances = coerceInstances(model, spec.instances);
+    if (spec.labels) {
+      const bad = spec.labels.findIndex((l) => l >= model.classNames.length);
+      if (bad >= 0) {
+        throw new UnprocessableError(`labels[${bad}] is not a class of the model`, [
+          { field: `labels[${bad}]`, message: `must be in [0, ${model.classNames.length - 1}]` },
+        ]);
+      }
+    }
+    const resume = ctx.resumeFrom as ExplainCheckpoint | undefined;
+    const done = resume?.done ? [...resume.done] : [];
+    const artifacts = resume?.artifacts ? [...resume.artifacts] : [];
+    for (let i = done.length; i < instances.length; i++) {
+      if (ctx.cancelled) throw new JobCancelledError();
+      const r = await explainInstance(model, instances[i], spec.parameters, i, spec.labels?.[i]);
+      const name = `explanation-${i}.png`;
+      await ctx.artifact(name, explanationPng(model, instances[i], r), 'image/png');
+      artifacts.push(name);
+      done.push({ instance: i, ...explanationJson(model, r), artifact: name });
+      await ctx.metric('fidelity', i, r.explanation.score);
+      await ctx.metric('aopc', i, r.faithfulness.aopc);
+      await ctx.metric('aopc_random', i, r.faithfulness.randomAopc);
+      await ctx.checkpoint({ done, artifacts } satisfies ExplainCheckpoint);
+      await ctx.progress((i + 1) / instances.length, `explained ${i + 1}/${instances.length}`);
+    }
+    const mean = (key: (e: Record<string, unknown>) => number): number =>
+      done.reduce((s, e) => s + key(e), 0) / done.length;
+    const faith = (e: Record<string, unknown>): { aopc: number; randomAopc: number } =>
+      e.faithfulness as { aopc: number; randomAopc: number };
+    return {
+      model: spec.model,
+      inputKind: model.inputKind,
+      classNames: model.classNames,
+      explanations: done,
+      summary: {
+        meanFidelity: mean((e) => e.fidelity as number),
+        meanAopc: mean((e) => faith(e).aopc),
+        meanRandomAopc: mean((e) => faith(e).randomAopc),
+      },
+      artifacts,
+    };
+  }
+}

@@ -1,0 +1,260 @@
+import { Rng } from '../platform/core/rng';
+import { UnprocessableError, type FieldProblem } from '../platform/errors/domain-error';
+import { JobCancelledError, type JobContext, type JobHandler } from '../platform/jobs/job-handler';
+import { barChart, heatmapOverlay } from '../platform/charts';
+import { imageNormLime, normLime, rankByImportance, type NormLimeResult } from './core/normlime';
+import type { ImageExplanation, RgbImage } from './core/types';
+import {
+  asRecord,
+  parseLimeParameters,
+  requireModel,
+  throwIfProblems,
+  type LimeParameters,
+} from './explain-spec';
+import { coerceInstances, explainInstance, type Instance } from './explain-runner';
+import type { ExplainableModel, PredictProvider } from './model-provider';
+
+export interface NormLimeSpec {
+  model: string;
+  /** Explicit instances, or else `sampleSize` instances drawn (seeded) from the model's dataset. */
+  instances?: unknown[];
+  sampleSize: number;
+  /** Image models: number of shared superpixel concepts (k-means clusters). */
+  numClusters: number;
+  parameters: LimeParameters;
+}
+
+export interface ClassImportance {
+  classIndex: number;
+  className: string;
+  /** Instances predicted as this class. */
+  count: number;
+  ranking: { feature: string; importance: number }[];
+}
+
+export interface NormLimeJobResult {
+  model: string;
+  inputKind: string;
+  instances: number;
+  features: string[];
+  classes: ClassImportance[];
+  overall: { feature: string; importance: number }[];
+  summary: { meanFidelity: number; meanAopc: number; meanRandomAopc: number };
+  artifacts: string[];
+}
+
+interface LocalRecord {
+  label: number;
+  weights: number[];
+  featureNames: string[];
+  fidelity: number;
+  aopc: number;
+  randomAopc: number;
+}
+
+export const MAX_NORMLIME_INSTANCES = 5000;
+const TOP = 50;
+
+/**
+ * Job kind `normlime`: LIME over a set of instances aggregated into class-level global importance
+ * (Ahern et al. 2019). Tabular features are the model's columns, text features the union
+ * vocabulary, image features shared superpixel concepts. Tabular/text jobs checkpoint after each
+ * instance; image jobs restart from the first instance (segment maps are too large to checkpoint).
+ */
+export class NormLimeJobHandler implements JobHandler<NormLimeSpec, NormLimeJobResult> {
+  readonly kind = 'normlime';
+
+  constructor(private readonly models: PredictProvider) {}
+
+  validate(spec: unknown): NormLimeSpec {
+    const raw = asRecord(spec);
+    const problems: FieldProblem[] = [];
+    const model = requireModel(raw, problems);
+    let instances: unknown[] | undefined;
+    if (raw.instances !== undefined) {
+      if (
+        !Array.isArray(raw.instances) ||
+        raw.instances.length === 0 ||
+        raw.instances.length > MAX_NORMLIME_INSTANCES
+      ) {
+        problems.push({
+          field: 'instances',
+          message: `must be an array of 1 to ${MAX_NORMLIME_INSTANCES} instances`,
+        });
+      } else instances = raw.instances;
+    }
+    const sampleSize = raw.sampleSize ?? 100;
+    if (
+      typeof sampleSize !== 'number' ||
+      !Number.isInteger(sampleSize) ||
+      sampleSize < 1 ||
+      sampleSize > MAX_NORMLIME_INSTANCES
+    ) {
+      problems.push({
+        field: 'sampleSize',
+        message: `must be an integer in [1, ${MAX_NORMLIME_INSTANCES}], got ${JSON.stringify(sampleSize)}`,
+      });
+    }
+    const params = raw.parameters as Record<string, unknown> | undefined;
+    const numClusters = params?.numClusters ?? 10;
+    if (
+      typeof numClusters !== 'number' ||
+      !Number.isInteger(numClusters) ||
+      numClusters < 2 ||
+      numClusters > 200
+    ) {
+      problems.push({
+        field: 'parameters.numClusters',
+        message: `must be an integer in [2, 200], got ${JSON.stringify(numClusters)}`,
+      });
+    }
+    const parameters = parseLimeParameters(raw.parameters, problems);
+    throwIfProblems(problems);
+    return {
+      model,
+      instances,
+      sampleSize: sampleSize as number,
+      numClusters: numClusters as number,
+      parameters,
+    };
+  }
+
+  private pickInstances(model: ExplainableModel, spec: NormLimeSpec): Instance[] {
+    if (spec.instances) return coerceInstances(model, spec.instances);
+    const data = model.dataset as Instance[] | undefined;
+    if (!data || data.length === 0) {
+      throw new UnprocessableError('the model has no dataset to sample from; pass instances', [
+        { field: 'instances', message: 'required for a model without a dataset' },
+      ]);
+    }
+    const rng = new Rng(spec.parameters.seed).fork('sample');
+    const idx = rng.shuffle(data.map((_, i) => i)).slice(0, Math.min(spec.sampleSize, data.length));
+    return coerceInstances(
+      model,
+      idx.map((i) => data[i]),
+      'dataset',
+    );
+  }
+
+  async run(spec: NormLimeSpec, ctx: JobContext): Promise<NormLimeJobResult> {
+    const model = await this.models.load(spec.model, ctx);
+    const instances = this.pickInstances(model, spec);
+    const isImage = model.inputKind === 'image';
+    const resumed = !isImage
+      ? (ctx.resumeFrom as { local?: LocalRecord[] } | undefined)?.local
+      : undefined;
+    const local: LocalRecord[] = resumed ? [...resumed] : [];
+    const images: { image: RgbImage; explanation: ImageExplanation }[] = [];
+    for (let i = local.length; i < instances.length; i++) {
+      if (ctx.cancelled) throw new JobCancelledError();
+      const r = await explainInstance(model, instances[i], spec.parameters, i);
+      const e = r.explanation;
+      local.push({
+        label: e.label,
+        weights: e.weights,
+        featureNames: e.featureNames,
+        fidelity: e.score,
+        aopc: r.faithfulness.aopc,
+        randomAopc: r.faithfulness.randomAopc,
+      });
+      if (isImage)
+        images.push({ image: instances[i] as RgbImage, explanation: e as ImageExplanation });
+      else await ctx.checkpoint({ local });
+      await ctx.progress((i + 1) / instances.length, `explained ${i + 1}/${instances.length}`);
+    }
+    const numClasses = model.classNames.length;
+    let features: string[];
+    let result: NormLimeResult;
+    const artifacts: string[] = [];
+    if (model.inputKind === 'tabular') {
+      features = model.featureNames;
+      result = normLime(local, numClasses, features.length);
+    } else if (model.inputKind === 'text') {
+      // Local features are per-text vocabularies; NormLIME aggregates over their union.
+      const vocab = new Map<string, number>();
+      for (const l of local)
+        for (const w of l.featureNames) if (!vocab.has(w)) vocab.set(w, vocab.size);
+      features = [...vocab.keys()];
+      const mapped = local.map((l) => {
+        const w = new Array<number>(features.length).fill(0);
+        l.weights.forEach((v, j) => (w[vocab.get(l.featureNames[j]) as number] += v));
+        return { label: l.label, weights: w };
+      });
+      result = normLime(mapped, numClasses, features.length);
+    } else {
+      const r = imageNormLime(images, {
+        numClusters: spec.numClusters,
+        numClasses,
+        rng: new Rng(spec.parameters.seed).fork('kmeans'),
+      });
+      features = r.centres.map((_, c) => `concept ${c}`);
+      result = r;
+      // Concept maps: each pixel shows the class importance of its superpixel's concept.
+      for (let i = 0; i < Math.min(8, images.length); i++) {
+        const { image, explanation } = images[i];
+        const imp = result.importance[explanation.label];
+        const weights = Float32Array.from(
+          explanation.segments,
+          (s) => imp[r.clusterOfSegment[i][s]],
+        );
+        const scale = Math.max(
+          1,
+          Math.min(8, Math.floor(256 / Math.max(image.width, image.height))),
+        );
+        const name = `concepts-${i}.png`;
+        await ctx.artifact(
+          name,
+          heatmapOverlay({
+            width: image.width,
+            height: image.height,
+            rgb: image.data,
+            weights,
+            scale,
+          }),
+          'image/png',
+        );
+        artifacts.push(name);
+      }
+    }
+    const ranked = (values: number[]): { feature: string; importance: number }[] =>
+      rankByImportance(values)
+        .slice(0, TOP)
+        .filter((j) => values[j] > 0)
+        .map((j) => ({ feature: features[j], importance: values[j] }));
+    const classes: ClassImportance[] = result.importance.map((row, y) => ({
+      classIndex: y,
+      className: model.classNames[y],
+      count: result.counts[y],
+      ranking: ranked(row),
+    }));
+    for (const c of classes) {
+      if (c.count === 0 || c.ranking.length === 0) continue;
+      const top = c.ranking.slice(0, 15);
+      const name = `normlime-${c.classIndex}.png`;
+      const png = barChart({
+        title: `NormLIME: ${c.className}`,
+        labels: top.map((t) => t.feature.slice(0, 40)),
+        values: top.map((t) => t.importance),
+        valueLabel: 'importance',
+      });
+      await ctx.artifact(name, png, 'image/png');
+      artifacts.push(name);
+    }
+    const mean = (f: (l: LocalRecord) => number): number =>
+      local.reduce((s, l) => s + f(l), 0) / local.length;
+    return {
+      model: spec.model,
+      inputKind: model.inputKind,
+      instances: local.length,
+      features,
+      classes,
+      overall: ranked(result.overall),
+      summary: {
+        meanFidelity: mean((l) => l.fidelity),
+        meanAopc: mean((l) => l.aopc),
+        meanRandomAopc: mean((l) => l.randomAopc),
+      },
+      artifacts,
+    };
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Standard optimisation test functions (Surjanovic & Bingham, Virtual Library of Simulation
+ * Experiments; Zitzler, Deb & Thiele 2000 for ZDT1), with their declared spaces and known optima,
+ * used by the tests and bench/search.
+ */
+import { Trial } from './study';
+
+export interface BenchmarkFunction {
+  name: string;
+  /** Known global minimum. */
+  optimum: number;
+  objective(trial: Trial): number;
+}
+
+export function branin(x: number, y: number): number {
+  const b = 5.1 / (4 * Math.PI * Math.PI);
+  const c = 5 / Math.PI;
+  const t = 1 / (8 * Math.PI);
+  return (y - b * x * x + c * x - 6) ** 2 + 10 * (1 - t) * Math.cos(x) + 10;
+}
+
+const H6_A = [
+  [10, 3, 17, 3.5, 1.7, 8],
+  [0.05, 10, 17, 0.1, 8, 14],
+  [3, 3.5, 1.7, 10, 17, 8],
+  [17, 8, 0.05, 10, 0.1, 14],
+];
+const H6_P = [
+  [1312, 1696, 5569, 124, 8283, 5886],
+  [2329, 4135, 8307, 3736, 1004, 9991],
+  [2348, 1451, 3522, 2883, 3047, 6650],
+  [4047, 8828, 8732, 5743, 1091, 381],
+].map((r) => r.map((v) => v * 1e-4));
+const H6_ALPHA = [1, 1.2, 3, 3.2];
+
+export function hartmann6(x: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < 4; i++) {
+    let inner = 0;
+    for (let j = 0; j < 6; j++) inner += H6_A[i][j] * (x[j] - H6_P[i][j]) ** 2;
+    s -= H6_ALPHA[i] * Math.exp(-inner);
+  }
+  return s;
+}
+
+export function rosenbrock(x: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < x.length - 1; i++) s += 100 * (x[i + 1] - x[i] * x[i]) ** 2 + (1 - x[i]) ** 2;
+  return s;
+}
+
+export function ackley(x: readonly number[]): number {
+  const d = x.length;
+  const sq = x.reduce((s, v) => s + v * v, 0) / d;
+  const cs = x.reduce((s, v) => s + Math.cos(2 * Math.PI * v), 0) / d;
+  return -20 * Math.exp(-0.2 * Math.sqrt(sq)) - Math.exp(cs) + 20 + Math.E;
+}
+
+/** ZDT1 (two objectives, both minimised); Pareto front f2 = 1 - sqrt(f1) at x[1..] = 0. */
+export function zdt1(x: readonly number[]): [number, number] {
+  const f1 = x[0];
+  const g = 1 + (9 * x.slice(1).reduce((s, v) => s + v, 0)) / (x.length - 1);
+  return [f1, g * (1 - Math.sqrt(f1 / g))];
+}
+
+const MIXED_OFFSET: Record<string, number> = { relu: 0, tanh: 0.5, sigmoid: 1.5 };
+
+export const BENCHMARKS: readonly BenchmarkFunction[] = [
+  {
+    name: 'branin',
+    optimum: 0.397887,
+    objective: (t) => branin(t.suggestFloat('x', -5, 10), t.suggestFloat('y', 0, 15)),
+  },
+  {
+    name: 'hartmann6',
+    optimum: -3.32237,
+    objective: (t) => hartmann6(Array.from({ length: 6 }, (_, i) => t.suggestFloat(`x${i}`, 0, 1))),
+  },
+  {
+    name: 'rosenbrock4',
+    optimum: 0,
+    objective: (t) =>
+      rosenbrock(Array.from({ length: 4 }, (_, i) => t.suggestFloat(`x${i}`, -2, 2))),
+  },
+  {
+    name: 'ackley5',
+    optimum: 0,
+    objective: (t) => ackley(Array.from({ length: 5 }, (_, i) => t.suggestFloat(`x${i}`, -5, 5))),
+  },
+  {
+    // Mixed space: a log-scaled float, an int with a step, a categorical and two floats.
+    name: 'mixed',
+    optimum: 0,
+    objective: (t) => {
+      const lr = t.suggestFloat('lr', 1e-5, 1, { log: true });
+      const layers = t.suggestInt('layers', 1, 9);
+      const units = t.suggestInt('units', 16, 512, { step: 16 });
+      const act = t.suggestCategorical('activation', ['relu', 'tanh', 'sigmoid']);
+      const x = t.suggestFloat('x', -3, 3);
+      return (
+        (Math.log10(lr) + 3) ** 2 +
+        0.25 * (layers - 4) ** 2 +
+        ((units - 256) / 64) ** 2 +
+        MIXED_OFFSET[act] +
+        x * x
+      );
+    },
+  },
+];

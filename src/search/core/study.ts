@@ -1,0 +1,419 @@
+/**
+ * Study and Trial: define-by-run and ask/tell over the async StudyStorage port.
+ *
+ * Design choice (why suggest is synchronous): `ask()` is async; it creates the trial (the storage
+ * assigns its number atomically), takes a snapshot of the study's trials and lets the sampler
+ * propose its joint ("relative") parameters. `suggest*()` then samples from that snapshot without
+ * I/O, exactly like Optuna's API, and writes each parameter to storage in the background (a
+ * promise chain) so concurrent askers and constant-liar samplers see it soon; `report()` and
+ * `tell()` await that chain, so no write is ever lost and storage errors surface there. `report()`
+ * also refreshes the snapshot so that the synchronous `shouldPrune()` compares with up-to-date
+ * trials. A snapshot is what a parallel sampler sees in any storage, so nothing is lost by it.
+ */
+import { ValidationError } from '../../platform/errors/domain-error';
+import { Pruner } from '../pruners/pruner';
+import { ProposedParam, RelativeSample, Sampler } from '../samplers/sampler';
+import {
+  CategoricalChoice,
+  Distribution,
+  NumericOptions,
+  ParamValue,
+  categoricalDistribution,
+  contains,
+  floatDistribution,
+  intDistribution,
+  isSingle,
+  sameDistribution,
+} from './distributions';
+import { paretoFront } from './multi-objective';
+import { SearchSpace, isActive } from './space';
+import { StudyStorage } from './storage';
+import { StudyView } from './study-view';
+import { Direction, FrozenTrial, JsonValue, StudyRecord, TrialState, isFeasible } from './trial';
+
+/** Throw from an objective to end its trial as pruned. */
+export class TrialPruned extends Error {
+  constructor(message = 'trial pruned') {
+    super(message);
+    this.name = 'TrialPruned';
+  }
+}
+
+export type TellResult =
+  | number
+  | number[]
+  | Exclude<TrialState, 'running' | 'complete'>
+  | { state?: Exclude<TrialState, 'running'>; values?: number | number[]; constraints?: number[] };
+
+export interface StudyDeps {
+  storage: StudyStorage;
+  sampler: Sampler;
+  pruner?: Pruner;
+  space?: SearchSpace;
+}
+
+export interface OptimizeOptions {
+  nTrials?: number;
+  timeoutMs?: number;
+  /** Trials evaluated at once (asks interleave; samplers see the others as running). */
+  concurrency?: number;
+  /** Objective errors mark the trial failed; with catchErrors the loop goes on, else it rethrows. */
+  catchErrors?: boolean;
+  /** Called after each finished trial. */
+  onTrialFinished?: (trial: FrozenTrial) => void;
+  clock?: () => number;
+}
+
+export class Study {
+  private constructor(
+    readonly record: StudyRecord,
+    private readonly deps: StudyDeps,
+  ) {}
+
+  get id(): string {
+    return this.record.id;
+  }
+  get directions(): readonly Direction[] {
+    return this.record.directions;
+  }
+  get storage(): StudyStorage {
+    return this.deps.storage;
+  }
+
+  static async create(
+    deps: StudyDeps,
+    input: { name: string; directions?: Direction[]; userAttrs?: Record<string, JsonValue> },
+  ): Promise<Study> {
+    const directions = input.directions ?? ['minimize'];
+    directions.forEach((d, i) => {
+      if (d !== 'minimize' && d !== 'maximize') {
+        throw ValidationError.field(
+          `directions[${i}]`,
+          `must be "minimize" or "maximize", got ${JSON.stringify(d)}`,
+        );
+      }
+    });
+    const record = await deps.storage.createStudy({
+      name: input.name,
+      directions,
+      userAttrs: input.userAttrs,
+    });
+    return new Study(record, deps);
+  }
+
+  static async load(deps: StudyDeps, studyId: string): Promise<Study> {
+    return new Study(await deps.storage.getStudy(studyId), deps);
+  }
+
+  async view(): Promise<StudyView> {
+    const trials = await this.deps.storage.listTrials(this.id);
+    return {
+      studyId: this.id,
+      studyName: this.record.name,
+      directions: this.directions,
+      trials,
+      space: this.deps.space,
+    };
+  }
+
+  /** Starts a trial; its parameters are drawn as the objective suggests them. */
+  async ask(): Promise<Trial> {
+    const created = await this.deps.storage.createTrial(this.id);
+    const view = await this.view();
+    let rel: RelativeSample;
+    try {
+      rel = this.deps.sampler.sampleRelative(view, created);
+    } catch (e) {
+      // Do not leave a running trial behind that no one will ever tell.
+      await this.deps.storage.finishTrial(this.id, created.number, { state: 'failed' });
+      throw e;
+    }
+    const trial = new Trial(this, this.deps, view, created, rel.params);
+    for (const [k, v] of Object.entries(rel.systemAttrs ?? {})) trial.setSystemAttr(k, v);
+    return trial;
+  }
+
+  /**
+   * Starts a trial and samples every active parameter of a declared space at once (what the REST
+   * ask endpoint and the command runner use); inactive conditional parameters are never set.
+   */
+  async askFromSpace(space: SearchSpace | undefined = this.deps.space): Promise<Trial> {
+    if (!space) throw ValidationError.field('space', 'this study has no declared search space');
+    const trial = await this.ask();
+    for (const p of space.params) {
+      if (isActive(p, trial.params)) trial.suggest(p.name, p.distribution);
+    }
+    await trial.flush();
+    return trial;
+  }
+
+  /** Finishes a trial (by object or number). A second tell is refused by the storage. */
+  async tell(trial: Trial | number, result: TellResult): Promise<FrozenTrial> {
+    const number = typeof trial === 'number' ? trial : trial.number;
+    if (typeof trial !== 'number') await trial.flush();
+    const input = normaliseResult(result, this.directions.length);
+    return this.deps.storage.finishTrial(this.id, number, input);
+  }
+
+  /**
+   * Stateless report for trials driven from outside (REST report endpoint, command runner):
+   * stores the intermediate value, asks the pruner and stores its bookkeeping. The caller ends the
+   * trial with `tell(number, 'pruned')` when `shouldPrune` is true.
+   */
+  async report(
+    trialNumber: number,
+    value: number | number[],
+    step: number,
+  ): Promise<{ shouldPrune: boolean }> {
+    const values = Array.isArray(value) ? value : [value];
+    if (values.length !== this.directions.length) {
+      throw ValidationError.field(
+        'value',
+        `expected ${this.directions.length} intermediate value(s), got ${values.length}`,
+      );
+    }
+    await this.deps.storage.reportIntermediate(this.id, trialNumber, step, values);
+    if (!this.deps.pruner) return { shouldPrune: false };
+    const view = await this.view();
+    const trial =
+      view.trials.find((t) => t.number === trialNumber) ??
+      (await this.deps.storage.getTrial(this.id, trialNumber));
+    const decision = this.deps.pruner.prune(view, trial);
+    for (const [k, v] of Object.entries(decision.systemAttrs ?? {})) {
+      await this.deps.storage.setTrialSystemAttr(this.id, trialNumber, k, v);
+    }
+    return { shouldPrune: decision.prune };
+  }
+
+  async trials(states?: readonly TrialState[]): Promise<FrozenTrial[]> {
+    return this.deps.storage.listTrials(this.id, states);
+  }
+
+  /** Best feasible complete trial of a single-objective study (undefined when none). */
+  async bestTrial(): Promise<FrozenTrial | undefined> {
+    if (this.directions.length !== 1) {
+      throw ValidationError.field(
+        'directions',
+        'bestTrial is for single-objective studies; use bestTrials()',
+      );
+    }
+    const sign = this.directions[0] === 'maximize' ? -1 : 1;
+    let best: FrozenTrial | undefined;
+    for (const t of await this.trials(['complete'])) {
+      if (!isFeasible(t) || t.values === undefined) continue;
+      if (!best || sign * t.values[0] < sign * (best.values as number[])[0]) best = t;
+    }
+    return best;
+  }
+
+  /** The feasible Pareto front (for one objective: the best trial(s)). */
+  async bestTrials(): Promise<FrozenTrial[]> {
+    return paretoFront(await this.trials(['complete']), this.directions);
+  }
+
+  /** Runs `objective` over asked trials: Optuna's optimize() as sugar over ask/tell. */
+  async optimize(
+    objective: (trial: Trial) => TellResult | Promise<TellResult>,
+    opts: OptimizeOptions = {},
+  ): Promise<void> {
+    const clock = opts.clock ?? Date.now;
+    const nTrials = opts.nTrials ?? Infinity;
+    const concurrency = opts.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw ValidationError.field('concurrency', `must be a positive integer, got ${concurrency}`);
+    }
+    if (nTrials === Infinity && opts.timeoutMs === undefined) {
+      throw ValidationError.field('nTrials', 'give nTrials or timeoutMs, or the loop never ends');
+    }
+    const deadline = opts.timeoutMs === undefined ? Infinity : clock() + opts.timeoutMs;
+    let started = 0;
+    let failure: unknown;
+    const worker = async (): Promise<void> => {
+      while (started < nTrials && clock() < deadline && failure === undefined) {
+        started++;
+        const trial = await this.ask();
+        let finished: FrozenTrial;
+        try {
+          finished = await this.tell(trial, await objective(trial));
+        } catch (e) {
+          if (e instanceof TrialPruned) finished = await this.tell(trial, 'pruned');
+          else {
+            trial.setUserAttr('error', e instanceof Error ? e.message : String(e));
+            finished = await this.tell(trial, 'failed');
+            if (!opts.catchErrors) failure ??= e;
+          }
+        }
+        opts.onTrialFinished?.(finished);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    if (failure !== undefined) throw failure;
+  }
+}
+
+function normaliseResult(
+  result: TellResult,
+  nObjectives: number,
+): { state: Exclude<TrialState, 'running'>; values?: number[]; constraints?: number[] } {
+  if (result === 'pruned' || result === 'failed') return { state: result };
+  const obj = typeof result === 'object' && !Array.isArray(result) ? result : { values: result };
+  const state = obj.state ?? 'complete';
+  const values =
+    obj.values === undefined ? undefined : Array.isArray(obj.values) ? obj.values : [obj.values];
+  if (obj.constraints !== undefined) {
+    obj.constraints.forEach((c, i) => {
+      if (typeof c !== 'number' || Number.isNaN(c))
+        throw ValidationError.field(
+          `constraints[${i}]`,
+          `must be a number, got ${JSON.stringify(c)}`,
+        );
+    });
+  }
+  if (state !== 'complete') return { state, values, constraints: obj.constraints };
+  if (!values || values.length !== nObjectives) {
+    throw ValidationError.field(
+      'values',
+      `expected ${nObjectives} objective value(s), got ${JSON.stringify(values)}`,
+    );
+  }
+  // Optuna marks a trial that returned NaN as failed rather than storing an unusable value.
+  if (values.some((v) => typeof v !== 'number' || Number.isNaN(v)))
+    return { state: 'failed', constraints: obj.constraints };
+  return { state, values, constraints: obj.constraints };
+}
+
+export class Trial {
+  private pending: Promise<void> = Promise.resolve();
+  private writeError: unknown;
+  private local: FrozenTrial;
+
+  constructor(
+    private readonly study: Study,
+    private readonly deps: StudyDeps,
+    private view: StudyView,
+    created: FrozenTrial,
+    private readonly proposals: Record<string, ProposedParam>,
+  ) {
+    this.local = {
+      ...created,
+      params: {},
+      distributions: {},
+      systemAttrs: { ...created.systemAttrs },
+      userAttrs: {},
+      intermediate: [],
+    };
+  }
+
+  get number(): number {
+    return this.local.number;
+  }
+  get params(): Readonly<Record<string, ParamValue>> {
+    return this.local.params;
+  }
+  get distributions(): Readonly<Record<string, Distribution>> {
+    return this.local.distributions;
+  }
+  get systemAttrs(): Readonly<Record<string, JsonValue>> {
+    return this.local.systemAttrs;
+  }
+
+  suggestFloat(name: string, low: number, high: number, opts: NumericOptions = {}): number {
+    return this.suggest(name, floatDistribution(low, high, opts, name)) as number;
+  }
+
+  suggestInt(name: string, low: number, high: number, opts: NumericOptions = {}): number {
+    return this.suggest(name, intDistribution(low, high, opts, name)) as number;
+  }
+
+  suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T {
+    return this.suggest(name, categoricalDistribution(choices, name)) as T;
+  }
+
+  /** Suggests from an explicit distribution; asking the same name again returns the same value. */
+  suggest(name: string, distribution: Distribution): ParamValue {
+    const prev = this.local.distributions[name];
+    if (prev !== undefined) {
+      if (!sameDistribution(prev, distribution)) {
+        throw ValidationError.field(
+          name,
+          'was already suggested in this trial with a different distribution',
+        );
+      }
+      return this.local.params[name];
+    }
+    let value: ParamValue;
+    const prop = this.proposals[name];
+    if (isSingle(distribution))
+      value = distribution.type === 'categorical' ? distribution.choices[0] : distribution.low;
+    else if (
+      prop &&
+      sameDistribution(prop.distribution, distribution) &&
+      contains(distribution, prop.value)
+    )
+      value = prop.value;
+    else value = this.deps.sampler.sampleIndependent(this.view, this.local, name, distribution);
+    this.local = {
+      ...this.local,
+      params: { ...this.local.params, [name]: value },
+      distributions: { ...this.local.distributions, [name]: distribution },
+    };
+    this.enqueue(() =>
+      this.deps.storage.setTrialParam(this.study.id, this.number, name, value, distribution),
+    );
+    return value;
+  }
+
+  /** Records an intermediate value (one per objective) and refreshes the pruning snapshot. */
+  async report(value: number | number[], step: number): Promise<void> {
+    const values = Array.isArray(value) ? value : [value];
+    if (values.length !== this.study.directions.length) {
+      throw ValidationError.field(
+        'value',
+        `expected ${this.study.directions.length} intermediate value(s), got ${values.length}`,
+      );
+    }
+    if (!Number.isInteger(step) || step < 0)
+      throw ValidationError.field('step', `must be a non-negative integer, got ${step}`);
+    const intermediate = this.local.intermediate.filter((iv) => iv.step !== step);
+    intermediate.push({ step, values: values.slice() });
+    intermediate.sort((a, b) => a.step - b.step);
+    this.local = { ...this.local, intermediate };
+    this.enqueue(() =>
+      this.deps.storage.reportIntermediate(this.study.id, this.number, step, values),
+    );
+    await this.flush();
+    if (this.deps.pruner) this.view = await this.study.view();
+  }
+
+  /** Asks the pruner about the last reported step (false without a pruner or a report). */
+  shouldPrune(): boolean {
+    if (!this.deps.pruner || this.local.intermediate.length === 0) return false;
+    const decision = this.deps.pruner.prune(this.view, this.local);
+    for (const [k, v] of Object.entries(decision.systemAttrs ?? {})) this.setSystemAttr(k, v);
+    return decision.prune;
+  }
+
+  setUserAttr(key: string, value: JsonValue): void {
+    this.local = { ...this.local, userAttrs: { ...this.local.userAttrs, [key]: value } };
+    this.enqueue(() => this.deps.storage.setTrialUserAttr(this.study.id, this.number, key, value));
+  }
+
+  setSystemAttr(key: string, value: JsonValue): void {
+    this.local = { ...this.local, systemAttrs: { ...this.local.systemAttrs, [key]: value } };
+    this.enqueue(() =>
+      this.deps.storage.setTrialSystemAttr(this.study.id, this.number, key, value),
+    );
+  }
+
+  /** Waits for every background write; rethrows the first storage error. */
+  async flush(): Promise<void> {
+    await this.pending;
+    if (this.writeError !== undefined) throw this.writeError;
+  }
+
+  private enqueue(write: () => Promise<void>): void {
+    this.pending = this.pending.then(write).catch((e: unknown) => {
+      this.writeError ??= e;
+    });
+  }
+}

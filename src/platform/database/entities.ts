@@ -1,3 +1,4 @@
+import { CAPABILITY_ENTITIES } from '../../capability-entities';
 import { ArtifactEntity } from '../artifacts/artifact.entity';
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import { ProjectEntity } from '../auth/project.entity';
@@ -5,7 +6,7 @@ import { JobEventEntity } from '../jobs/job-event.entity';
 import { JobEntity } from '../jobs/job.entity';
 import { MetricEntity } from '../jobs/metric.entity';
 
-/** Every entity of the service; capabilities append theirs here (one list, one migration set). */
+/** Every entity of the service: the platform's and the capabilities' (src/capability-entities.ts). */
 export const ENTITIES = [
   ProjectEntity,
   ApiKeyEntity,
@@ -13,4 +14,5 @@ export const ENTITIES = [
   JobEventEntity,
   MetricEntity,
   ArtifactEntity,
+  ...CAPABILITY_ENTITIES,
 ];

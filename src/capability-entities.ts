@@ -1,0 +1,6 @@
+/**
+ * TypeORM entities of the capabilities (each table has its migration in migrations/). Kept apart
+ * from src/capabilities.ts so that loading entities never loads modules and controllers.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const CAPABILITY_ENTITIES: Function[] = [];

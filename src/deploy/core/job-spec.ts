@@ -1,0 +1,212 @@
+/**
+ * Pure builder: one queued job -> one `batch/v1` Job. Follows the shape Kubeflow Katib gives
+ * its trial Jobs (labels that lead back to the trial, retries owned by the controller, so
+ * `backoffLimit: 0`), with our worker command `node dist/worker.js run <jobId>`.
+ */
+import type { JobManifest, PodSpec, Toleration, EnvVar } from './k8s-types';
+
+export interface ResourceRequest {
+  cpu: string;
+  memory: string;
+  gpu: number;
+}
+
+export interface JobSpecConfig {
+  namespace: string;
+  /** `app.kubernetes.io/instance`; also scopes the executor's label selector. */
+  instance: string;
+  image: string;
+  imageTag: string;
+  imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  serviceAccountName: string;
+  /** ConfigMap whose keys become the worker's environment (AUTODL_* settings). */
+  configMapName: string;
+  /** Secret holding the database URL under `databaseUrlKey`. */
+  secretName: string;
+  databaseUrlKey: string;
+  /** PersistentVolumeClaim with the artifacts, mounted at `autodlHome` (ReadWriteMany). */
+  artifactsClaimName: string;
+  autodlHome: string;
+  nodeSelector: Record<string, string>;
+  tolerations: Toleration[];
+  /** Added on top of the above for jobs that request GPUs (e.g. GPU node pool taints). */
+  gpuNodeSelector: Record<string, string>;
+  gpuTolerations: Toleration[];
+  priorityClassName?: string;
+  activeDeadlineSeconds: number;
+  ttlSecondsAfterFinished: number;
+  defaultResources: ResourceRequest;
+  /** Per job kind overrides, e.g. `{ finetune: { gpu: 1, memory: '8Gi' } }`. */
+  kindResources: Record<string, Partial<ResourceRequest>>;
+  /** Largest GPU count one job may ask for (a request above it is refused, not clipped). */
+  maxGpusPerJob: number;
+}
+
+export interface JobToDispatch {
+  id: string;
+  projectId: string;
+  kind: string;
+  attempt: number;
+  resources?: { gpu?: number; cpu?: string; memory?: string };
+}
+
+export const LABEL_NAME = 'app.kubernetes.io/name';
+export const LABEL_INSTANCE = 'app.kubernetes.io/instance';
+export const LABEL_COMPONENT = 'app.kubernetes.io/component';
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const LABEL_JOB_ID = 'autodl.io/job-id';
+export const LABEL_KIND = 'autodl.io/kind';
+export const LABEL_PROJECT = 'autodl.io/project';
+export const LABEL_ATTEMPT = 'autodl.io/attempt';
+export const MANAGED_BY = 'autodl-kubernetes-executor';
+export const WORKER_CONTAINER = 'worker';
+
+// Kubernetes quantity grammar (resource.Quantity): a signed decimal with a binary or decimal
+// SI suffix or an exponent.
+const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
+// RFC 1123 label: what a Job name and the values we put in labels must satisfy.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** True for a Kubernetes resource quantity such as `500m`, `2`, `8Gi`, `1e3`. */
+export function isQuantity(text: string): boolean {
+  return QUANTITY.test(text);
+}
+
+/** The label selector that finds every Job and Pod this executor instance created. */
+export function managedSelector(instance: string): string {
+  return `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_INSTANCE}=${instance}`;
+}
+
+/**
+ * Job name per attempt: a re-queued job gets a fresh Job while the failed one waits for its TTL.
+ * `autodl-<uuid>-a<n>` stays under the 63-character limit the `job-name` pod label imposes.
+ */
+export function jobName(jobId: string, attempt: number): string {
+  const name = `autodl-${jobId.toLowerCase()}-a${attempt}`;
+  if (name.length > 63 || !DNS_LABEL.test(name)) {
+    throw new Error(`job id ${JSON.stringify(jobId)} cannot form a Kubernetes Job name`);
+  }
+  return name;
+}
+
+/** Effective request: the kind's defaults over the global defaults, then the job's own request. */
+export function resolveResources(job: JobToDispatch, config: JobSpecConfig): ResourceRequest {
+  const merged: ResourceRequest = {
+    ...config.defaultResources,
+    ...config.kindResources[job.kind],
+    ...definedOnly(job.resources ?? {}),
+  };
+  if (!Number.isInteger(merged.gpu) || merged.gpu < 0) {
+    throw new Error(`resources.gpu must be a non-negative integer, got ${merged.gpu}`);
+  }
+  if (merged.gpu > config.maxGpusPerJob) {
+    throw new Error(`resources.gpu ${merged.gpu} exceeds maxGpusPerJob ${config.maxGpusPerJob}`);
+  }
+  for (const key of ['cpu', 'memory'] as const) {
+    if (!QUANTITY.test(merged[key])) {
+      throw new Error(
+        `resources.${key} ${JSON.stringify(merged[key])} is not a Kubernetes quantity`,
+      );
+    }
+  }
+  return merged;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Label values are at most 63 characters of [A-Za-z0-9_.-]; other characters become '_'. */
+function labelValue(raw: string): string {
+  const cleaned = raw
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  if (!LABEL_VALUE.test(cleaned)) throw new Error(`cannot form a label value from ${raw}`);
+  return cleaned;
+}
+
+export function jobLabels(job: JobToDispatch, config: JobSpecConfig): Record<string, string> {
+  return {
+    [LABEL_NAME]: 'autodl',
+    [LABEL_INSTANCE]: config.instance,
+    [LABEL_COMPONENT]: 'worker',
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+    [LABEL_JOB_ID]: labelValue(job.id),
+    [LABEL_KIND]: labelValue(job.kind),
+    [LABEL_PROJECT]: labelValue(job.projectId),
+    [LABEL_ATTEMPT]: String(job.attempt),
+  };
+}
+
+export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): JobManifest {
+  const name = jobName(job.id, job.attempt);
+  const res = resolveResources(job, config);
+  const labels = jobLabels(job, config);
+  const resources = {
+    requests: { cpu: res.cpu, memory: res.memory } as Record<string, string>,
+    limits: { memory: res.memory } as Record<string, string>,
+  };
+  if (res.gpu > 0) {
+    // Extended resources must have request == limit; the device plugin counts whole GPUs.
+    resources.requests['nvidia.com/gpu'] = String(res.gpu);
+    resources.limits['nvidia.com/gpu'] = String(res.gpu);
+  }
+  const gpu = res.gpu > 0;
+  const nodeSelector = { ...config.nodeSelector, ...(gpu ? config.gpuNodeSelector : {}) };
+  const tolerations = [...config.tolerations, ...(gpu ? config.gpuTolerations : [])];
+  const env: EnvVar[] = [
+    {
+      name: 'DATABASE_URL',
+      valueFrom: { secretKeyRef: { name: config.secretName, key: config.databaseUrlKey } },
+    },
+    { name: 'AUTODL_HOME', value: config.autodlHome },
+    { name: 'AUTODL_JOB_ID', value: job.id },
+    { name: 'AUTODL_JOB_ATTEMPT', value: String(job.attempt) },
+  ];
+  if (!gpu) env.push({ name: 'NVIDIA_VISIBLE_DEVICES', value: 'void' });
+  const podSpec: PodSpec = {
+    restartPolicy: 'Never',
+    serviceAccountName: config.serviceAccountName,
+    // The worker talks to PostgreSQL only; it needs no Kubernetes API token.
+    automountServiceAccountToken: false,
+    ...(config.priorityClassName ? { priorityClassName: config.priorityClassName } : {}),
+    ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}),
+    ...(tolerations.length > 0 ? { tolerations } : {}),
+    securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+    containers: [
+      {
+        name: WORKER_CONTAINER,
+        image: `${config.image}:${config.imageTag}`,
+        imagePullPolicy: config.imagePullPolicy,
+        command: ['node', 'dist/worker.js', 'run', job.id],
+        env,
+        envFrom: [{ configMapRef: { name: config.configMapName } }],
+        resources,
+        volumeMounts: [{ name: 'artifacts', mountPath: config.autodlHome }],
+        securityContext: {
+          runAsNonRoot: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+        },
+      },
+    ],
+    volumes: [
+      { name: 'artifacts', persistentVolumeClaim: { claimName: config.artifactsClaimName } },
+    ],
+  };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: config.namespace, labels },
+    spec: {
+      // Retries are ours, counted in the jobs table (attempts/max_attempts), so the Job
+      // controller must never start a second pod on its own.
+      backoffLimit: 0,
+      activeDeadlineSeconds: config.activeDeadlineSeconds,
+      ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
+      template: { metadata: { labels }, spec: podSpec },
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The slice of the Kubernetes object model the pure cores read and write. Kept local because
+ * cores may not import `@kubernetes/*`; the shapes follow the batch/v1 and core/v1 OpenAPI
+ * schemas field for field, so they are structurally assignable to the client's V1Job / V1Pod.
+ */
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  resourceVersion?: string;
+  deletionTimestamp?: Date | string;
+}
+
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  tolerationSeconds?: number;
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } };
+}
+
+export interface ResourceRequirements {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+
+export interface Container {
+  name: string;
+  image: string;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  command: string[];
+  env?: EnvVar[];
+  envFrom?: { configMapRef?: { name: string; optional?: boolean } }[];
+  resources?: ResourceRequirements;
+  volumeMounts?: { name: string; mountPath: string }[];
+  securityContext?: {
+    runAsNonRoot?: boolean;
+    allowPrivilegeEscalation?: boolean;
+    capabilities?: { drop?: string[] };
+  };
+}
+
+export interface PodSpec {
+  restartPolicy: 'Never' | 'OnFailure' | 'Always';
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  priorityClassName?: string;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+  securityContext?: { runAsUser?: number; runAsGroup?: number; fsGroup?: number };
+  containers: Container[];
+  volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+}
+
+export interface JobManifest {
+  apiVersion: 'batch/v1';
+  kind: 'Job';
+  metadata: ObjectMeta & { name: string; namespace: string; labels: Record<string, string> };
+  spec: {
+    backoffLimit: number;
+    activeDeadlineSeconds?: number;
+    ttlSecondsAfterFinished?: number;
+    template: { metadata: ObjectMeta; spec: PodSpec };
+  };
+}
+
+export interface Condition {
+  type?: string;
+  status?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface ContainerState {
+  waiting?: { reason?: string; message?: string };
+  running?: { startedAt?: Date | string };
+  terminated?: { reason?: string; message?: string; exitCode?: number };
+}
+
+/** What the status mapper reads from a Pod. */
+export interface PodView {
+  metadata?: ObjectMeta;
+  spec?: { nodeName?: string };
+  status?: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    conditions?: Condition[];
+    containerStatuses?: { name?: string; state?: ContainerState; lastState?: ContainerState }[];
+  };
+}
+
+/** What the status mapper reads from a Job. */
+export interface JobView {
+  metadata?: ObjectMeta;
+  status?: { active?: number; succeeded?: number; failed?: number; conditions?: Condition[] };
+}

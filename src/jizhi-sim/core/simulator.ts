@@ -1,0 +1,663 @@
+import { Rng } from '../../platform/core/rng';
+import { CacheModel } from './cache';
+import { EventQueue } from './event-queue';
+import {
+  CompiledPipeline,
+  CompiledStage,
+  StageLoad,
+  assertStable,
+  compilePipeline,
+} from './pipeline';
+import { SpecReader } from './spec-reader';
+import { LatencySummary, summariseLatencies, sig } from './stats';
+import { readTrafficInto } from './traffic/registry';
+import { TrafficModel } from './traffic/traffic-model';
+
+/** Run settings, as in the `simulate` job spec. */
+export interface SimulationOptions {
+  /** Arrivals are generated in [0, durationS); the run then drains the requests in flight. */
+  durationS: number;
+  /** Statistics ignore requests arriving before warmupS (and time before it). */
+  warmupS?: number;
+  seed?: number;
+  /** Hard cap on processed events; a run that hits it stops and says `truncated: true`. */
+  maxEvents?: number;
+  /** Number of queue-length samples over [0, durationS]. */
+  samplePoints?: number;
+}
+
+export interface StageResult {
+  id: string;
+  instances: number;
+  costPerHour: number;
+  /** Requests reaching the stage (arrived in the window). */
+  visits: number;
+  cacheHitRatio: number | null;
+  dropped: number;
+  utilisation: number;
+  predictedUtilisation: number;
+  meanQueueLength: number;
+  maxQueueLength: number;
+  meanWaitMs: number;
+  /** Fraction of served requests that found no free server and waited in the queue. */
+  waitedFraction: number;
+  batches: number;
+  meanBatchSize: number;
+  batchSizes: { size: number; count: number }[];
+  /** Fraction of batches served with features cut off. */
+  cutoffFraction: number;
+}
+
+export interface SimulationResult {
+  pipeline: string;
+  seed: number;
+  window: { startS: number; endS: number };
+  requests: { arrived: number; completed: number; dropped: number; dropRate: number };
+  throughputRps: number;
+  latencyMs: LatencySummary;
+  latencyHistogram: { edgesMs: number[]; counts: number[] };
+  stages: StageResult[];
+  queueLengths: { timesS: number[]; byStage: Record<string, number[]> };
+  cost: { instances: number; perHour: number };
+  /** Mean accuracy penalty per completed request from feature cut-off. */
+  accuracyPenalty: number;
+  /** Little's law L = lambda W over the window; relativeError = |L - lambda W| / L. */
+  littleLaw: { L: number; lambda: number; W: number; relativeError: number };
+  events: number;
+  truncated: boolean;
+}
+
+const EV_ARRIVAL = 0;
+const EV_DONE = 1;
+const EV_TIMER = 2;
+const EV_HIT = 3;
+const EV_SAMPLE = 4;
+// Tie-break at equal times: completions free servers before new work arrives.
+const P_DONE = 0;
+const P_HIT = 1;
+const P_TIMER = 2;
+const P_ARRIVAL = 3;
+const P_SAMPLE = 4;
+
+const F_DROPPED = 1;
+const F_IN_WINDOW = 2;
+
+/** Upper bounds that keep any request from running for ever. */
+export const LIMITS = {
+  maxExpectedArrivals: 50_000_000,
+  maxEvents: 500_000_000,
+  maxSamplePoints: 10_000,
+};
+
+class StageRuntime {
+  readonly next: Int32Array;
+  readonly maxBatch: number;
+  readonly instances: number;
+  qReq = new Int32Array(64);
+  qEnq = new Float64Array(64);
+  qHead = 0;
+  qLen = 0;
+  readonly idle: Int32Array;
+  idleCount: number;
+  readonly batchBuf: Int32Array;
+  readonly batchLen: Int32Array;
+  readonly batchCut: Uint8Array;
+  busy = 0;
+  timerPending = false;
+  qArea = 0;
+  busyArea = 0;
+  lastT: number;
+  visits = 0;
+  dropped = 0;
+  lookups = 0;
+  hits = 0;
+  batches = 0;
+  cutBatches = 0;
+  readonly batchHist: Float64Array;
+  waitSum = 0;
+  waitCount = 0;
+  waited = 0;
+  maxQ = 0;
+  readonly series: number[] = [];
+  readonly joinIdx: number;
+  readonly cutThreshold: number;
+  readonly cutScale: number;
+  readonly cutPenalty: number;
+
+  constructor(
+    readonly spec: CompiledStage,
+    readonly rng: Rng,
+    readonly cache: CacheModel | undefined,
+    joinIdx: number,
+    warm: number,
+  ) {
+    this.next = Int32Array.from(spec.next);
+    this.maxBatch = spec.maxBatch;
+    this.instances = spec.instances;
+    this.idle = new Int32Array(spec.instances);
+    for (let i = 0; i < spec.instances; i++) this.idle[i] = spec.instances - 1 - i;
+    this.idleCount = spec.instances;
+    this.batchBuf = new Int32Array(spec.instances * spec.maxBatch);
+    this.batchLen = new Int32Array(spec.instances);
+    this.batchCut = new Uint8Array(spec.instances);
+    this.batchHist = new Float64Array(spec.maxBatch + 1);
+    this.joinIdx = joinIdx;
+    this.lastT = warm;
+    this.cutThreshold = spec.cutoff ? spec.cutoff.queueThreshold : Infinity;
+    this.cutScale = spec.cutoff ? spec.cutoff.serviceScale : 1;
+    this.cutPenalty = spec.cutoff ? spec.cutoff.accuracyPenalty : 0;
+  }
+
+  push(req: number, t: number): void {
+    if (this.qLen === this.qReq.length) this.growQueue();
+    const i = (this.qHead + this.qLen) & (this.qReq.length - 1);
+    this.qReq[i] = req;
+    this.qEnq[i] = t;
+    this.qLen++;
+  }
+
+  private growQueue(): void {
+    const n = this.qReq.length;
+    const req = new Int32Array(n * 2);
+    const enq = new Float64Array(n * 2);
+    for (let k = 0; k < this.qLen; k++) {
+      req[k] = this.qReq[(this.qHead + k) & (n - 1)];
+      enq[k] = this.qEnq[(this.qHead + k) & (n - 1)];
+    }
+    this.qReq = req;
+    this.qEnq = enq;
+    this.qHead = 0;
+  }
+}
+
+/**
+ * Discrete-event simulation of one pipeline under one traffic model. Requests enter every source
+ * stage, fork to every `next` stage, and a stage with several upstream stages starts a request
+ * once all its branches arrived (AND join); a request is done when every sink finished it.
+ * A dropped request (full queue or timeout) is marked and still walks the DAG without service, so
+ * its bookkeeping closes; branches already queued elsewhere are still served (wasted work, as in
+ * real fan-out systems).
+ *
+ * Stages are M/G/c-style servers with a dynamic batcher in the style of Triton's: a free server
+ * takes up to maxSize queued requests as soon as it has a full batch or the oldest request has
+ * waited maxDelay. Queue timeouts are checked when a server looks for work (lazily).
+ *
+ * Use `advance(n)` in chunks for progress and cancellation, or `run()`.
+ */
+export class Simulation {
+  private readonly q = new EventQueue(4096);
+  private readonly stages: StageRuntime[];
+  private readonly sources: Int32Array;
+  private readonly nSinks: number;
+  private readonly nJoin: number;
+  private readonly traffic: TrafficModel;
+  private readonly trafficRng: Rng;
+  private readonly warm: number;
+  private readonly end: number;
+  private readonly maxEvents: number;
+  private readonly sampleDt: number;
+  private readonly samplePoints: number;
+  private readonly sampleTimes: number[] = [];
+  private now = 0;
+  private events = 0;
+  private finished = false;
+  private truncated = false;
+
+  private rArr = new Float64Array(1024);
+  private rPend = new Int32Array(1024);
+  private rFlag = new Uint8Array(1024);
+  private rPen = new Float64Array(1024);
+  private rJoin: Int32Array;
+  private free = new Int32Array(1024);
+  private freeCount = 0;
+  private used = 0;
+
+  private nSys = 0;
+  private sysArea = 0;
+  private sysLastT: number;
+  private arrivedInWin = 0;
+  private completedInWin = 0;
+  private droppedInWin = 0;
+  private sojournSum = 0;
+  private penaltySum = 0;
+  private lat = new Float64Array(1024);
+  private latN = 0;
+
+  constructor(
+    readonly pipeline: CompiledPipeline,
+    traffic: TrafficModel,
+    readonly loads: StageLoad[],
+    readonly seed: number,
+    opts: { durationS: number; warmupS: number; maxEvents: number; samplePoints: number },
+  ) {
+    const rng = new Rng(seed);
+    this.trafficRng = rng.fork('traffic');
+    this.traffic = traffic;
+    this.warm = opts.warmupS;
+    this.end = opts.durationS;
+    this.maxEvents = opts.maxEvents;
+    this.samplePoints = opts.samplePoints;
+    this.sampleDt = opts.durationS / opts.samplePoints;
+    let nJoin = 0;
+    this.stages = pipeline.stages.map((s, i) => {
+      const join = s.predecessors > 1 ? nJoin++ : -1;
+      return new StageRuntime(s, rng.fork(`service:${i}`), s.makeCache?.(), join, this.warm);
+    });
+    // Caches draw from their own streams so that adding a cache does not shift service draws.
+    this.cacheRngs = pipeline.stages.map((_, i) => rng.fork(`cache:${i}`));
+    this.nJoin = nJoin;
+    this.rJoin = new Int32Array(1024 * Math.max(nJoin, 1));
+    this.sources = Int32Array.from(
+      pipeline.stages.map((s, i) => (s.predecessors === 0 ? i : -1)).filter((i) => i >= 0),
+    );
+    this.nSinks = pipeline.stages.filter((s) => s.next.length === 0).length;
+    this.sysLastT = this.warm;
+    const first = this.traffic.next(0, this.trafficRng);
+    if (first < this.end) this.q.push(first, P_ARRIVAL, EV_ARRIVAL, 0, 0);
+    if (this.samplePoints > 0) this.q.push(0, P_SAMPLE, EV_SAMPLE, 0, 0);
+  }
+
+  private readonly cacheRngs: Rng[];
+
+  /** Simulated time reached, as a fraction of durationS (the drain after it is short). */
+  get progress(): number {
+    return this.finished ? 1 : Math.min(this.now / this.end, 0.999);
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Process up to `budget` events; returns true when the run is over. */
+  advance(budget: number): boolean {
+    const q = this.q;
+    const stop = Math.min(this.events + budget, this.maxEvents);
+    while (this.events < stop) {
+      if (!q.pop()) {
+        this.finished = true;
+        return true;
+      }
+      this.events++;
+      this.now = q.now;
+      switch (q.kind) {
+        case EV_DONE:
+          this.onDone(q.a, q.b);
+          break;
+        case EV_ARRIVAL:
+          this.onArrival();
+          break;
+        case EV_TIMER:
+          this.stages[q.a].timerPending = false;
+          this.tryDispatch(q.a);
+          break;
+        case EV_HIT:
+          this.leave(q.a, q.b);
+          break;
+        case EV_SAMPLE:
+          this.onSample();
+          break;
+      }
+    }
+    if (this.events >= this.maxEvents) {
+      this.truncated = true;
+      this.finished = true;
+      return true;
+    }
+    return false;
+  }
+
+  run(): SimulationResult {
+    while (!this.advance(1 << 20));
+    return this.result();
+  }
+
+  private clip(t: number): number {
+    return t < this.warm ? this.warm : t > this.end ? this.end : t;
+  }
+
+  private accStage(st: StageRuntime): void {
+    const t = this.clip(this.now);
+    const dt = t - st.lastT;
+    if (dt > 0) {
+      st.qArea += st.qLen * dt;
+      st.busyArea += st.busy * dt;
+    }
+    st.lastT = t;
+  }
+
+  private accSys(): void {
+    const t = this.clip(this.now);
+    const dt = t - this.sysLastT;
+    if (dt > 0) this.sysArea += this.nSys * dt;
+    this.sysLastT = t;
+  }
+
+  private onArrival(): void {
+    const t = this.now;
+    const req = this.alloc();
+    this.rArr[req] = t;
+    this.rPend[req] = this.nSinks;
+    this.rPen[req] = 0;
+    const inWin = t >= this.warm && t < this.end;
+    this.rFlag[req] = inWin ? F_IN_WINDOW : 0;
+    if (inWin) this.arrivedInWin++;
+    this.accSys();
+    this.nSys++;
+    const src = this.sources;
+    for (let i = 0; i < src.length; i++) this.arriveAt(src[i], req);
+    const next = this.traffic.next(t, this.trafficRng);
+    if (next < this.end) this.q.push(next, P_ARRIVAL, EV_ARRIVAL, 0, 0);
+  }
+
+  private arriveAt(s: number, req: number): void {
+    const st = this.stages[s];
+    if (st.joinIdx >= 0) {
+      const k = req * this.nJoin + st.joinIdx;
+      if (++this.rJoin[k] < st.spec.predecessors) return;
+      this.rJoin[k] = 0;
+    }
+    const flag = this.rFlag[req];
+    if (flag & F_DROPPED) {
+      this.leave(s, req);
+      return;
+    }
+    const inWin = (flag & F_IN_WINDOW) !== 0;
+    if (inWin) st.visits++;
+    if (st.cache !== undefined) {
+      if (inWin) st.lookups++;
+      if (st.cache.lookup(this.cacheRngs[s])) {
+        if (inWin) st.hits++;
+        if (st.spec.hitLatencyS > 0)
+          this.q.push(this.now + st.spec.hitLatencyS, P_HIT, EV_HIT, s, req);
+        else this.leave(s, req);
+        return;
+      }
+    }
+    this.accStage(st);
+    st.push(req, this.now);
+    this.tryDispatch(s);
+    if (st.qLen > st.spec.queueCapacity) {
+      // M/G/c/K semantics: the newcomer (at the tail) finds the waiting room full.
+      st.qLen--;
+      this.drop(st, req);
+      this.leave(s, req);
+    } else if (st.qLen > st.maxQ) st.maxQ = st.qLen;
+  }
+
+  private drop(st: StageRuntime, req: number): void {
+    this.rFlag[req] |= F_DROPPED;
+    if (this.rFlag[req] & F_IN_WINDOW) st.dropped++;
+  }
+
+  private tryDispatch(s: number): void {
+    const st = this.stages[s];
+    const timeout = st.spec.timeoutS;
+    while (st.idleCount > 0 && st.qLen > 0) {
+      if (timeout !== Infinity) {
+        while (st.qLen > 0 && this.now - st.qEnq[st.qHead] > timeout) {
+          this.accStage(st);
+          const req = st.qReq[st.qHead];
+          st.qHead = (st.qHead + 1) & (st.qReq.length - 1);
+          st.qLen--;
+          this.drop(st, req);
+          this.leave(s, req);
+        }
+        if (st.qLen === 0) break;
+      }
+      const due = st.qEnq[st.qHead] + st.spec.maxDelayS;
+      if (st.qLen < st.maxBatch && this.now < due) {
+        if (!st.timerPending) {
+          st.timerPending = true;
+          this.q.push(due, P_TIMER, EV_TIMER, s, 0);
+        }
+        return;
+      }
+      this.dispatch(s, st);
+    }
+  }
+
+  private dispatch(s: number, st: StageRuntime): void {
+    this.accStage(st);
+    const cut = st.qLen > st.cutThreshold;
+    const b = st.qLen < st.maxBatch ? st.qLen : st.maxBatch;
+    const inst = st.idle[--st.idleCount];
+    const base = inst * st.maxBatch;
+    const mask = st.qReq.length - 1;
+    const now = this.now;
+    for (let i = 0; i < b; i++) {
+      const h = st.qHead;
+      const req = st.qReq[h];
+      st.batchBuf[base + i] = req;
+      if (this.rFlag[req] & F_IN_WINDOW) {
+        const w = now - st.qEnq[h];
+        st.waitSum += w;
+        st.waitCount++;
+        if (w > 0) st.waited++;
+      }
+      st.qHead = (h + 1) & mask;
+    }
+    st.qLen -= b;
+    st.batchLen[inst] = b;
+    st.batchCut[inst] = cut ? 1 : 0;
+    st.busy++;
+    if (now >= this.warm && now < this.end) {
+      st.batchHist[b]++;
+      st.batches++;
+      if (cut) st.cutBatches++;
+    }
+    let svc = st.spec.service.sample(b, st.rng);
+    if (cut) svc *= st.cutScale;
+    this.q.push(now + svc, P_DONE, EV_DONE, s, inst);
+  }
+
+  private onDone(s: number, inst: number): void {
+    const st = this.stages[s];
+    this.accStage(st);
+    st.busy--;
+    st.idle[st.idleCount++] = inst;
+    const b = st.batchLen[inst];
+    const base = inst * st.maxBatch;
+    const pen = st.batchCut[inst] ? st.cutPenalty : 0;
+    for (let i = 0; i < b; i++) {
+      const req = st.batchBuf[base + i];
+      if (pen > 0) this.rPen[req] += pen;
+      this.leave(s, req);
+    }
+    this.tryDispatch(s);
+  }
+
+  private leave(s: number, req: number): void {
+    const nx = this.stages[s].next;
+    if (nx.length === 0) {
+      if (--this.rPend[req] === 0) this.complete(req);
+      return;
+    }
+    for (let i = 0; i < nx.length; i++) this.arriveAt(nx[i], req);
+  }
+
+  private complete(req: number): void {
+    this.accSys();
+    this.nSys--;
+    const flag = this.rFlag[req];
+    if (flag & F_IN_WINDOW) {
+      const sojourn = this.now - this.rArr[req];
+      this.sojournSum += sojourn;
+      if (flag & F_DROPPED) this.droppedInWin++;
+      else {
+        this.completedInWin++;
+        this.penaltySum += this.rPen[req];
+        if (this.latN === this.lat.length) {
+          const g = new Float64Array(this.lat.length * 2);
+          g.set(this.lat);
+          this.lat = g;
+        }
+        this.lat[this.latN++] = sojourn;
+      }
+    }
+    this.free[this.freeCount++] = req;
+  }
+
+  private alloc(): number {
+    if (this.freeCount > 0) return this.free[--this.freeCount];
+    if (this.used === this.rArr.length) this.growRequests();
+    return this.used++;
+  }
+
+  private growRequests(): void {
+    const n = this.rArr.length * 2;
+    const grow = <T extends Float64Array | Int32Array | Uint8Array>(
+      a: T,
+      make: (n: number) => T,
+      size: number,
+    ): T => {
+      const g = make(size);
+      g.set(a);
+      return g;
+    };
+    this.rArr = grow(this.rArr, (k) => new Float64Array(k), n);
+    this.rPend = grow(this.rPend, (k) => new Int32Array(k), n);
+    this.rFlag = grow(this.rFlag, (k) => new Uint8Array(k), n);
+    this.rPen = grow(this.rPen, (k) => new Float64Array(k), n);
+    this.rJoin = grow(this.rJoin, (k) => new Int32Array(k), n * Math.max(this.nJoin, 1));
+    this.free = grow(this.free, (k) => new Int32Array(k), n);
+  }
+
+  private onSample(): void {
+    this.sampleTimes.push(this.now);
+    for (const st of this.stages) st.series.push(st.qLen);
+    const k = this.sampleTimes.length;
+    if (k < this.samplePoints) this.q.push(k * this.sampleDt, P_SAMPLE, EV_SAMPLE, 0, 0);
+  }
+
+  result(): SimulationResult {
+    const T = this.end - this.warm;
+    for (const st of this.stages) this.accStage(st);
+    this.accSys();
+    const lat = this.lat.subarray(0, this.latN).sort();
+    const finishedInWin = this.completedInWin + this.droppedInWin;
+    const L = this.sysArea / T;
+    const lambda = this.arrivedInWin / T;
+    const W = finishedInWin > 0 ? this.sojournSum / finishedInWin : 0;
+    const stages: StageResult[] = this.stages.map((st, i) => {
+      const sizes: { size: number; count: number }[] = [];
+      let items = 0;
+      for (let b = 1; b < st.batchHist.length; b++) {
+        if (st.batchHist[b] > 0) sizes.push({ size: b, count: st.batchHist[b] });
+        items += b * st.batchHist[b];
+      }
+      return {
+        id: st.spec.id,
+        instances: st.instances,
+        costPerHour: sig(st.instances * st.spec.pricePerHour),
+        visits: st.visits,
+        cacheHitRatio: st.cache ? sig(st.lookups > 0 ? st.hits / st.lookups : 0) : null,
+        dropped: st.dropped,
+        utilisation: sig(st.busyArea / (st.instances * T)),
+        predictedUtilisation: sig(this.loads[i].utilisation),
+        meanQueueLength: sig(st.qArea / T),
+        maxQueueLength: st.maxQ,
+        meanWaitMs: sig(st.waitCount > 0 ? (1000 * st.waitSum) / st.waitCount : 0),
+        waitedFraction: sig(st.waitCount > 0 ? st.waited / st.waitCount : 0),
+        batches: st.batches,
+        meanBatchSize: sig(st.batches > 0 ? items / st.batches : 0),
+        batchSizes: sizes,
+        cutoffFraction: sig(st.batches > 0 ? st.cutBatches / st.batches : 0),
+      };
+    });
+    const byStage: Record<string, number[]> = {};
+    this.stages.forEach((st) => (byStage[st.spec.id] = st.series));
+    const summary = summariseLatencies(lat);
+    const instances = this.stages.reduce((a, st) => a + st.instances, 0);
+    const perHour = this.stages.reduce((a, st) => a + st.instances * st.spec.pricePerHour, 0);
+    return {
+      pipeline: this.pipeline.name,
+      seed: this.seed,
+      window: { startS: this.warm, endS: this.end },
+      requests: {
+        arrived: this.arrivedInWin,
+        completed: this.completedInWin,
+        dropped: this.droppedInWin,
+        dropRate: sig(finishedInWin > 0 ? this.droppedInWin / finishedInWin : 0),
+      },
+      throughputRps: sig(this.completedInWin / T),
+      latencyMs: summary.summary,
+      latencyHistogram: summary.histogram,
+      stages,
+      queueLengths: { timesS: this.sampleTimes.map(sig), byStage },
+      cost: { instances, perHour: sig(perHour) },
+      accuracyPenalty: sig(this.completedInWin > 0 ? this.penaltySum / this.completedInWin : 0),
+      littleLaw: {
+        L: sig(L),
+        lambda: sig(lambda),
+        W: sig(W),
+        relativeError: sig(L > 0 ? Math.abs(L - lambda * W) / L : 0),
+      },
+      events: this.events,
+      truncated: this.truncated,
+    };
+  }
+}
+
+/** A validated, stability-checked simulation, ready to run. */
+export interface PreparedSimulation {
+  simulation: Simulation;
+  loads: StageLoad[];
+}
+
+/**
+ * Validate everything before simulating: the pipeline (ValidationError with field paths), the
+ * traffic, the run options and the expected size of the run; then refuse unstable systems
+ * (UnprocessableError naming the stage and its utilisation).
+ */
+export function prepareSimulation(input: {
+  pipeline: unknown;
+  traffic: unknown;
+  durationS: unknown;
+  warmupS?: unknown;
+  seed?: unknown;
+  maxEvents?: unknown;
+  samplePoints?: unknown;
+}): PreparedSimulation {
+  const pipeline = compilePipeline(input.pipeline, 'pipeline');
+  const r = new SpecReader();
+  const makeTraffic = readTrafficInto(r, input.traffic, 'traffic');
+  const durationS = r.number(input.durationS, 'durationS', { min: 0, exclusiveMin: true }) ?? 1;
+  const warmupS = r.optionalNumber(input.warmupS, 'warmupS', 0, { min: 0 });
+  if (warmupS >= durationS) r.fail('warmupS', `must be < durationS (${durationS}), got ${warmupS}`);
+  const seed = r.optionalNumber(input.seed, 'seed', 0, { min: 0, max: 2 ** 53 - 1, integer: true });
+  const maxEvents = r.optionalNumber(input.maxEvents, 'maxEvents', LIMITS.maxEvents, {
+    min: 1,
+    max: LIMITS.maxEvents,
+    integer: true,
+  });
+  const samplePoints = r.optionalNumber(input.samplePoints, 'samplePoints', 100, {
+    min: 0,
+    max: LIMITS.maxSamplePoints,
+    integer: true,
+  });
+  r.check('simulation');
+  const traffic = (makeTraffic as () => TrafficModel)();
+  const expected = traffic.meanRate() * durationS;
+  if (expected > LIMITS.maxExpectedArrivals) {
+    r.fail(
+      'durationS',
+      `expects ${Math.round(expected)} arrivals (${sig(traffic.meanRate())} req/s x ${durationS} s); at most ${LIMITS.maxExpectedArrivals} per run`,
+    );
+    r.check('simulation');
+  }
+  const loads = assertStable(pipeline, traffic.meanRate());
+  return {
+    simulation: new Simulation(pipeline, traffic, loads, seed, {
+      durationS,
+      warmupS,
+      maxEvents,
+      samplePoints,
+    }),
+    loads,
+  };
+}
+
+/** Validate and run a whole simulation synchronously. */
+export function simulate(input: Parameters<typeof prepareSimulation>[0]): SimulationResult {
+  return prepareSimulation(input).simulation.run();
+}

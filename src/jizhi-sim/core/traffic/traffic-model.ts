@@ -1,0 +1,12 @@
+import { Rng } from '../../../platform/core/rng';
+
+/**
+ * An arrival process. `next(now, rng)` returns the absolute time (seconds) of the next arrival
+ * after `now`, or Infinity when the process has no more arrivals. Instances are stateful (MMPP
+ * phase, replay cursor): create a fresh one per simulation run.
+ */
+export interface TrafficModel {
+  next(now: number, rng: Rng): number;
+  /** Long-run mean arrival rate (requests per second), for the stability check. */
+  meanRate(): number;
+}

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import request from 'supertest';
+import { startApp } from '../../src/app';
+import { loadConfig } from '../../src/platform/config/config';
+
+test('without DATABASE_URL the service runs its own PostgreSQL under AUTODL_HOME and keeps data across restarts', async () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-embedded-'));
+  const config = loadConfig({
+    AUTODL_HOME: home,
+    AUTODL_EMBEDDED_PG_PORT: String(55000 + (process.pid % 5000)),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    AUTODL_WORKERS: '1',
+    LOG_LEVEL: 'error',
+    AUTODL_PRINT_ADMIN_KEY: '0',
+  });
+  try {
+    const first = await startApp(config);
+    const key = first.adminKey;
+    assert.ok(key, 'first start creates the default project and its admin key');
+    const keyFile = path.join(home, 'admin.key');
+    assert.equal(fs.readFileSync(keyFile, 'utf8').trim(), key);
+    assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600);
+    assert.ok(fs.existsSync(path.join(home, 'pg', 'PG_VERSION')));
+    const auth = { Authorization: `Bearer ${key}` };
+    const job = await request(first.url)
+      .post('/v1/jobs')
+      .set(auth)
+      .send({ kind: 'sleep', spec: { steps: 1, stepMs: 1 } })
+      .expect(202);
+    for (let i = 0; i < 100; i++) {
+      const res = await request(first.url).get(`/v1/jobs/${job.body.id}`).set(auth);
+      if (res.body.status === 'succeeded') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await first.close();
+    assert.equal(
+      fs.existsSync(path.join(home, 'pg', 'postmaster.pid')),
+      false,
+      'the embedded server stopped cleanly',
+    );
+
+    const second = await startApp(config);
+    try {
+      assert.equal(second.adminKey, null, 'a restart does not create another key');
+      const again = await request(second.url).get(`/v1/jobs/${job.body.id}`).set(auth).expect(200);
+      assert.equal(again.body.status, 'succeeded');
+      assert.equal((await request(second.url).get('/readyz').expect(200)).body.migrations, true);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('an invalid configuration value stops the start with a message naming the variable', () => {
+  assert.throws(
+    () => loadConfig({ AUTODL_WORKERS: 'many' }),
+    /AUTODL_WORKERS must be a whole number, got "many"/,
+  );
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'mysql://x' }),
+    /DATABASE_URL must be a postgres:\/\/ URL/,
+  );
+  assert.throws(
+    () => loadConfig({ AUTODL_EXECUTOR: 'slurm' }),
+    /AUTODL_EXECUTOR must be one of local, kubernetes/,
+  );
+  assert.throws(
+    () => loadConfig({ AUTODL_HEARTBEAT_MS: '1000', AUTODL_HEARTBEAT_TIMEOUT_MS: '1500' }),
+    /AUTODL_HEARTBEAT_TIMEOUT_MS must be more than twice/,
+  );
+});

@@ -38,12 +38,16 @@ if (!quick) {
   step('format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']);
 }
 
-const files = (only.length ? only : [...walk(join(root, 'src')), ...walk(join(root, 'test'))]).sort();
+const files = (
+  only.length ? only : [...walk(join(root, 'src')), ...walk(join(root, 'test'))]
+).sort();
 let scratch = null;
 const env = { ...process.env };
 if (!env.TEST_DATABASE_URL) {
   require('@swc-node/register');
-  const { startScratchPostgres } = require(join(root, 'src/platform/database/embedded-postgres.ts'));
+  const { startScratchPostgres } = require(
+    join(root, 'src/platform/database/embedded-postgres.ts'),
+  );
   scratch = await startScratchPostgres(Number(env.AUTODL_TEST_PG_PORT ?? 54388));
   env.TEST_DATABASE_URL = scratch.url;
   process.stderr.write(`tests use a scratch embedded PostgreSQL (${scratch.dir})\n`);
@@ -54,7 +58,14 @@ if (!env.TEST_DATABASE_URL) {
 const concurrency = env.AUTODL_TEST_CONCURRENCY ?? '2';
 const child = spawn(
   process.execPath,
-  ['-r', '@swc-node/register', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files],
+  [
+    '-r',
+    '@swc-node/register',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-timeout=600000',
+    ...files,
+  ],
   { cwd: root, env, stdio: 'inherit' },
 );
 const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));

@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilterComposite } from './conv2d-backprop-filter';
+import { conv2dBackpropInputComposite } from './conv2d-backprop-input';
+import {
+  depthwiseBackpropFilterComposite,
+  depthwiseBackpropInputComposite,
+} from './depthwise-backprop';
+import { unsortedSegmentSumComposite } from './unsorted-segment-sum';
+
+type Factory = (backendName: string) => tf.KernelFunc;
+
+/**
+ * Gradient kernels that tfjs-backend-wasm 4.22 lacks but conv nets and embeddings need in training
+ * (found by diffing tf.getKernelsForBackend('wasm') against 'cpu'; see docs/ml.md).
+ */
+const MISSING: Record<string, Factory> = {
+  Conv2DBackpropFilter: conv2dBackpropFilterComposite,
+  DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilterComposite,
+  DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInputComposite,
+  UnsortedSegmentSum: unsortedSegmentSumComposite,
+};
+
+/** Kernels wasm has but runs much slower than the composite (measured in docs/benchmarks/ml.md). */
+const FASTER: Record<string, Factory> = {
+  Conv2DBackpropInput: conv2dBackpropInputComposite,
+};
+
+const replaced = new Set<string>();
+
+/**
+ * Registers the composite kernels for `backendName` (default wasm): the missing ones where the
+ * backend has none, and, with `replaceSlow` (default true), the faster replacements. Idempotent.
+ * Returns the kernel names registered by this call.
+ */
+export function registerGradientKernels(backendName = 'wasm', replaceSlow = true): string[] {
+  const added: string[] = [];
+  for (const [kernelName, make] of Object.entries(MISSING)) {
+    if (tf.getKernel(kernelName, backendName) !== undefined) continue;
+    tf.registerKernel({ kernelName, backendName, kernelFunc: make(backendName) });
+    added.push(kernelName);
+  }
+  if (replaceSlow) {
+    for (const [kernelName, make] of Object.entries(FASTER)) {
+      const key = `${backendName}/${kernelName}`;
+      if (replaced.has(key)) continue;
+      if (tf.getKernel(kernelName, backendName) !== undefined)
+        tf.unregisterKernel(kernelName, backendName);
+      tf.registerKernel({ kernelName, backendName, kernelFunc: make(backendName) });
+      replaced.add(key);
+      added.push(kernelName);
+    }
+  }
+  return added;
+}
+
+export const COMPOSITE_KERNEL_NAMES: readonly string[] = [
+  ...Object.keys(MISSING),
+  ...Object.keys(FASTER),
+];

@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs';
+import { ValidationError } from '../../platform/errors/domain-error';
+
+/** Softmax outputs for `x`, computed batch by batch (bounded memory); the caller disposes it. */
+export function predictBatches(model: tf.LayersModel, x: tf.Tensor, batchSize = 256): tf.Tensor {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw ValidationError.field('batchSize', `must be a positive integer, got ${batchSize}`);
+  }
+  const n = x.shape[0];
+  const parts: tf.Tensor[] = [];
+  try {
+    for (let start = 0; start < n; start += batchSize) {
+      const size = Math.min(batchSize, n - start);
+      parts.push(tf.tidy(() => model.predict(x.slice(start, size)) as tf.Tensor));
+    }
+    return parts.length === 1 ? parts[0].clone() : tf.concat(parts, 0);
+  } finally {
+    tf.dispose(parts);
+  }
+}
+
+export interface Evaluation {
+  /** Mean cross-entropy -log p(y) of the predicted distribution. */
+  loss: number;
+  accuracy: number;
+  /** Per class: TP / (TP + FP); NaN when the class is never predicted. */
+  precision: number[];
+  /** Per class: TP / (TP + FN); NaN when the class never occurs. */
+  recall: number[];
+  /** confusion[true][predicted] counts. */
+  confusion: number[][];
+  count: number;
+}
+
+const EPS = 1e-7;
+
+/** Mean cross-entropy of softmax outputs `probs` [n, k] against integer labels `y` [n]. */
+export function crossEntropy(probs: tf.Tensor, y: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const k = probs.shape[probs.shape.length - 1];
+    const oneHot = tf.oneHot(tf.cast(y, 'int32') as tf.Tensor1D, k);
+    const p = tf.sum(tf.mul(probs, oneHot), -1);
+    return tf.neg(tf.mean(tf.log(tf.add(p, EPS)))) as tf.Scalar;
+  });
+}
+
+/** Accuracy, per-class precision/recall, confusion matrix and loss of `model` on (x, y labels). */
+export function evaluate(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  options: { batchSize?: number; numClasses?: number } = {},
+): Evaluation {
+  if (x.shape[0] !== y.shape[0]) {
+    throw ValidationError.field('y', `has ${y.shape[0]} labels for ${x.shape[0]} examples`);
+  }
+  const probs = predictBatches(model, x, options.batchSize ?? 256);
+  try {
+    const k = options.numClasses ?? probs.shape[probs.shape.length - 1];
+    const loss = tf.tidy(() => crossEntropy(probs, y).dataSync()[0]);
+    const predicted = tf.tidy(() => tf.argMax(probs, -1).dataSync());
+    const truth = y.dataSync();
+    const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    let correct = 0;
+    for (let i = 0; i < truth.length; i++) {
+      const t = truth[i];
+      const p = predicted[i];
+      if (!Number.isInteger(t) || t < 0 || t >= k) {
+        throw ValidationError.field(`y[${i}]`, `label ${t} outside [0, ${k})`);
+      }
+      confusion[t][p] += 1;
+      if (t === p) correct += 1;
+    }
+    const precision = confusion.map((_, c) => {
+      const col = confusion.reduce((s, row) => s + row[c], 0);
+      return col === 0 ? NaN : confusion[c][c] / col;
+    });
+    const recall = confusion.map((row, c) => {
+      const total = row.reduce((s, v) => s + v, 0);
+      return total === 0 ? NaN : row[c] / total;
+    });
+    return {
+      loss,
+      accuracy: truth.length === 0 ? NaN : correct / truth.length,
+      precision,
+      recall,
+      confusion,
+      count: truth.length,
+    };
+  } finally {
+    probs.dispose();
+  }
+}

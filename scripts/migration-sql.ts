@@ -24,7 +24,14 @@ async function main(): Promise<void> {
     await runMigrations(ds);
     const sql = await ds.driver.createSchemaBuilder().log();
     process.stdout.write('-- up\n' + sql.upQueries.map((q) => q.query + ';').join('\n') + '\n');
-    process.stdout.write('-- down\n' + sql.downQueries.reverse().map((q) => q.query + ';').join('\n') + '\n');
+    process.stdout.write(
+      '-- down\n' +
+        sql.downQueries
+          .reverse()
+          .map((q) => q.query + ';')
+          .join('\n') +
+        '\n',
+    );
     await ds.destroy();
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

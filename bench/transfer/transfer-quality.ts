@@ -1,0 +1,365 @@
+/**
+ * Transfer-quality protocol of issue 4 (docs/transfer.md, docs/benchmarks/transfer.md).
+ *
+ * Source: Fashion-MNIST classes 0-4 (train split), a small CNN pretrained on them. Target:
+ * classes 5-9 relabelled 0-4, with k labelled images per class (k = 10, 50, 200) drawn per seed.
+ * Methods: scratch (same CNN, random init, l2), l2, l2sp, delta, rifle, dtnh+l2sp, dtnh+delta.
+ * Same seed = same few-shot sample, same head initialisation and same batch order for every
+ * method. Alpha is chosen per (method, k, seed) on a stratified 25% validation split carved from
+ * the k-shot training data (never the test split); the chosen value is then retrained on the full
+ * k-shot set and evaluated once on the Fashion-MNIST test images of classes 5-9.
+ *
+ *   node -r @swc-node/register bench/transfer/transfer-quality.ts [--quick] [--backend wasm|cpu]
+ *        [--seeds N] [--sizes 10,50,200] [--methods l2,l2sp,...] [--data DIR] [--fresh]
+ *
+ * Resumable: the pretrained source model and every finished (k, seed, method) result are kept
+ * under bench/out/transfer/<mode>/, so the protocol can run in several shorter invocations (for
+ * example one per method list); the table always covers every result stored for the mode.
+ * `--fresh` discards them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { BackendPreference, selectBackend } from '../../src/ml/backend';
+import { Dataset } from '../../src/ml/data/dataset';
+import { idxImageDataset } from '../../src/ml/data/idx';
+import {
+  fewShot,
+  selectClasses,
+  shuffleDataset,
+  stratifiedSplit,
+} from '../../src/ml/data/transforms';
+import { loadModelFromDirectory, writeModelBuffers } from '../../src/ml/io/directory';
+import { saveModelToBuffers } from '../../src/ml/io/buffers';
+import { buildZooModel } from '../../src/ml/models/zoo';
+import { evaluate } from '../../src/ml/train/evaluate';
+import { trainModel, TrainSet } from '../../src/ml/train/trainer';
+import { validateFinetuneConfig } from '../../src/transfer/core/config';
+import { parseMethod, PenaltyName } from '../../src/transfer/core/method';
+import { finetune } from '../../src/transfer/finetune';
+
+const argv = process.argv.slice(2);
+const flag = (name: string): boolean => argv.includes(`--${name}`);
+const option = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+
+const quick = flag('quick');
+const settings = {
+  backend: (option('backend') ?? 'wasm') as BackendPreference,
+  seeds: Number(option('seeds') ?? (quick ? 2 : 5)),
+  sizes: (option('sizes') ?? (quick ? '10' : '10,50,200')).split(',').map(Number),
+  methods: (option('methods') ?? 'scratch,l2,l2sp,delta,rifle,dtnh+l2sp,dtnh+delta').split(','),
+  dataDir: option('data') ?? '/usr/share/datasets/fashion-mnist',
+  /** Source pretraining: images of classes 0-4 used and epochs. */
+  sourceImages: quick ? 6000 : 30000,
+  sourceEpochs: quick ? 2 : 4,
+  /** Target test images (classes 5-9 of the test split, 5000 in all). */
+  testImages: quick ? 1000 : 5000,
+  width: 16,
+  /** Fine-tuning epochs are scaled by this (quick mode trains half as long). */
+  epochScale: quick ? 0.5 : 1,
+};
+const outDir = path.join(__dirname, '..', 'out', 'transfer', quick ? 'quick' : 'full');
+
+/** Alpha grid per penalty, searched on the validation split (beta fixed at 0.01 as in the papers). */
+const ALPHA_GRID: Record<PenaltyName, number[]> = {
+  l2: [1e-4, 1e-3, 1e-2],
+  l2sp: [1e-3, 1e-2, 1e-1],
+  delta: [1e-2, 1e-1, 1],
+};
+
+interface Candidate {
+  alpha: number;
+  rifleFraction?: number;
+}
+
+/**
+ * The validation grid of a method: its penalty's alphas; for RIFLE (whose weight decay barely
+ * matters) the share of training over which the head is re-initialised instead.
+ */
+function grid(method: string): Candidate[] {
+  if (method === 'scratch') return ALPHA_GRID.l2.map((alpha) => ({ alpha }));
+  const plan = parseMethod(method);
+  if (plan.rifle)
+    return [1 / 3, 1 / 2, 2 / 3].map((f) => ({
+      alpha: ALPHA_GRID[plan.penalty][0],
+      rifleFraction: f,
+    }));
+  return ALPHA_GRID[plan.penalty].map((alpha) => ({ alpha }));
+}
+
+/** Fine-tuning budget per k: roughly the same number of optimizer steps for every k. */
+function budget(k: number): { epochs: number; batchSize: number } {
+  const scaled = (e: number): number => Math.max(2, Math.round(e * settings.epochScale));
+  if (k <= 10) return { epochs: scaled(30), batchSize: 16 };
+  if (k <= 50) return { epochs: scaled(15), batchSize: 32 };
+  return { epochs: scaled(8), batchSize: 32 };
+}
+
+interface RunRecord {
+  k: number;
+  seed: number;
+  method: string;
+  alpha: number;
+  rifleFraction?: number;
+  /** Validation accuracy of each candidate of the grid, in grid order. */
+  validation: number[];
+  test: number;
+  /** DTNH: mean share of steps whose penalty gradient conflicted with the task gradient. */
+  conflictRate?: number;
+  /** Wall-clock of the grid and final run; contention varies, so costs come from method-cost.ts. */
+  seconds: number;
+}
+
+function load(split: 'train' | 't10k'): Dataset {
+  const file = (kind: string): string =>
+    path.join(settings.dataDir, `${split}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte.gz`);
+  const imagesFile = file('images');
+  if (!existsSync(imagesFile)) {
+    throw new Error(
+      `${imagesFile} not found: run scripts/install-bench-data.sh (Debian dataset-fashion-mnist)`,
+    );
+  }
+  return idxImageDataset({
+    images: readFileSync(imagesFile),
+    labels: readFileSync(file('labels')),
+    imagesFile,
+    labelsFile: file('labels'),
+  });
+}
+
+function toTensors(ds: Dataset): TrainSet {
+  if (ds.inputs.kind !== 'image') throw new Error('image data expected');
+  const { height, width, channels } = ds.inputs.shape;
+  const len = height * width * channels;
+  const flat = new Float32Array(ds.size * len);
+  ds.inputs.pixels.forEach((p, i) => flat.set(p, i * len));
+  return {
+    x: tf.tensor4d(flat, [ds.size, height, width, channels]),
+    y: tf.tensor1d(ds.labels.slice(), 'int32'),
+  };
+}
+
+function free(set: TrainSet): void {
+  tf.dispose([set.x, set.y]);
+}
+
+async function runMethod(
+  method: string,
+  base: tf.LayersModel,
+  train: TrainSet,
+  evalSet: TrainSet,
+  k: number,
+  candidate: Candidate,
+  seed: number,
+): Promise<{ accuracy: number; conflictRate?: number }> {
+  const scratch = method === 'scratch';
+  const model = scratch
+    ? buildZooModel('small-cnn', {
+        inputShape: [28, 28, 1],
+        numClasses: 5,
+        width: settings.width,
+        seed: 1000 + seed,
+      })
+    : base;
+  const config = validateFinetuneConfig({
+    method: scratch ? 'l2' : method,
+    alpha: candidate.alpha,
+    beta: 0.01,
+    ...(candidate.rifleFraction
+      ? { rifle: { periods: 3, fraction: candidate.rifleFraction } }
+      : {}),
+    ...budget(k),
+    learningRate: 0.01,
+    optimizer: 'momentum',
+    lrSchedule: 'cosine',
+    headEpochs: 3,
+    seed,
+  });
+  const result = await finetune({ base: model, train, numClasses: 5, config });
+  const accuracy = evaluate(result.model, evalSet.x, evalSet.y).accuracy;
+  const rates = result.history.flatMap((m) =>
+    m.dtnhConflictRate === undefined ? [] : [m.dtnhConflictRate],
+  );
+  result.model.dispose();
+  if (scratch) model.dispose();
+  return { accuracy, conflictRate: rates.length ? meanStd(rates).mean : undefined };
+}
+
+function meanStd(xs: number[]): { mean: number; std: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const std =
+    xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, std };
+}
+
+const pct = (v: number): string => (100 * v).toFixed(1);
+
+async function main(): Promise<void> {
+  const backend = await selectBackend(settings.backend);
+  const t0 = Date.now();
+  const train = load('train');
+  const test = load('t10k');
+  const source = shuffleDataset(selectClasses(train, [0, 1, 2, 3, 4]), 7).select(
+    Array.from({ length: settings.sourceImages }, (_, i) => i),
+  );
+  const sourceTest = selectClasses(test, [0, 1, 2, 3, 4]);
+  const targetPool = selectClasses(train, [5, 6, 7, 8, 9]);
+  const targetTest = shuffleDataset(selectClasses(test, [5, 6, 7, 8, 9]), 7).select(
+    Array.from({ length: settings.testImages }, (_, i) => i),
+  );
+
+  // Pretraining on the source domain ("cloud pretraining on public data"), cached per mode.
+  if (flag('fresh')) rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const sourceDir = path.join(outDir, 'source-model');
+  let base: tf.LayersModel;
+  let pretrainSeconds = 0;
+  if (existsSync(path.join(sourceDir, 'model.json'))) {
+    base = await loadModelFromDirectory(sourceDir);
+  } else {
+    base = buildZooModel('small-cnn', {
+      inputShape: [28, 28, 1],
+      numClasses: 5,
+      width: settings.width,
+      seed: 1,
+    });
+    const sourceSet = toTensors(source);
+    await trainModel(base, sourceSet, {
+      epochs: settings.sourceEpochs,
+      batchSize: 64,
+      learningRate: 1e-3,
+      optimizer: { name: 'adam' },
+      seed: 1,
+    });
+    free(sourceSet);
+    pretrainSeconds = (Date.now() - t0) / 1000;
+    await writeModelBuffers(sourceDir, await saveModelToBuffers(base));
+  }
+  const sourceTestSet = toTensors(sourceTest);
+  const sourceAcc = evaluate(base, sourceTestSet.x, sourceTestSet.y).accuracy;
+  free(sourceTestSet);
+
+  const resultsFile = path.join(outDir, 'results.json');
+  const records: RunRecord[] = existsSync(resultsFile)
+    ? JSON.parse(readFileSync(resultsFile, 'utf8'))
+    : [];
+  const done = (k: number, seed: number, method: string): boolean =>
+    records.some((r) => r.k === k && r.seed === seed && r.method === method);
+
+  const testSet = toTensors(targetTest);
+  for (const k of settings.sizes) {
+    for (let s = 0; s < settings.seeds; s++) {
+      const seed = 100 * k + s;
+      const todo = settings.methods.filter((m) => !done(k, seed, m));
+      if (todo.length === 0) continue;
+      const shots = fewShot(targetPool, k, seed);
+      const split = stratifiedSplit(shots, { train: 0.75, validation: 0.25, test: 0 }, seed);
+      const full = toTensors(shots);
+      const fit = toTensors(split.train);
+      const val = toTensors(split.validation);
+      for (const method of todo) {
+        const started = Date.now();
+        const candidates = grid(method);
+        const validation: number[] = [];
+        for (const c of candidates)
+          validation.push((await runMethod(method, base, fit, val, k, c, seed)).accuracy);
+        // Ties go to the first candidate (smallest alpha / fraction).
+        const best = candidates[validation.indexOf(Math.max(...validation))];
+        const { accuracy, conflictRate } = await runMethod(
+          method,
+          base,
+          full,
+          testSet,
+          k,
+          best,
+          seed,
+        );
+        const seconds = (Date.now() - started) / 1000;
+        records.push({
+          k,
+          seed,
+          method,
+          ...best,
+          validation,
+          test: accuracy,
+          conflictRate,
+          seconds,
+        });
+        writeFileSync(resultsFile, JSON.stringify(records, null, 1));
+        process.stderr.write(
+          `k=${k} seed=${seed} ${method}: ${JSON.stringify(best)} test=${pct(accuracy)}% (${seconds.toFixed(0)} s)\n`,
+        );
+      }
+      [full, fit, val].forEach(free);
+    }
+  }
+  free(testSet);
+
+  base.dispose();
+  console.log(report(records, sourceAcc, pretrainSeconds, backend));
+  console.log(`\nthis invocation: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+function conflicts(runs: RunRecord[]): string {
+  const rates = runs.flatMap((r) => (r.conflictRate === undefined ? [] : [r.conflictRate]));
+  return rates.length ? pct(meanStd(rates).mean) : '-';
+}
+
+/** Markdown tables over every stored record; paired differences only where l2 ran on the same seed. */
+function report(
+  records: RunRecord[],
+  sourceAcc: number,
+  pretrainSeconds: number,
+  backend: string,
+): string {
+  const sizes = [...new Set(records.map((r) => r.k))].sort((a, b) => a - b);
+  const order = ['scratch', 'l2', 'l2sp', 'delta', 'rifle', 'dtnh+l2sp', 'dtnh+delta'];
+  const methods = [...new Set(records.map((r) => r.method))].sort(
+    (a, b) => order.indexOf(a) - order.indexOf(b),
+  );
+  const lines: string[] = [];
+  lines.push(
+    `backend ${backend}; source: small-cnn (width ${settings.width}) on ${settings.sourceImages} images of classes 0-4, ` +
+      `${settings.sourceEpochs} epochs, source test accuracy ${pct(sourceAcc)}%` +
+      `${pretrainSeconds > 0 ? ` (pretrained in ${pretrainSeconds.toFixed(0)} s)` : ' (cached)'}; ` +
+      `target test: ${settings.testImages} images of classes 5-9.`,
+  );
+  lines.push('');
+  lines.push(
+    '| k/class | method | seeds | test acc % (mean +- std) | diff vs l2 (pp, mean +- std) | wins/paired seeds | chosen on validation (per seed) | DTNH conflict steps % |',
+  );
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const k of sizes) {
+    const l2 = new Map(
+      records.filter((r) => r.k === k && r.method === 'l2').map((r) => [r.seed, r.test]),
+    );
+    for (const method of methods) {
+      const runs = records
+        .filter((r) => r.k === k && r.method === method)
+        .sort((a, b) => a.seed - b.seed);
+      if (runs.length === 0) continue;
+      const { mean, std } = meanStd(runs.map((r) => r.test));
+      let diff = '-';
+      let wins = '-';
+      const paired = runs.filter((r) => l2.has(r.seed));
+      if (method !== 'l2' && paired.length > 0) {
+        const d = paired.map((r) => r.test - (l2.get(r.seed) ?? NaN));
+        const ms = meanStd(d);
+        diff = `${(100 * ms.mean).toFixed(1)} +- ${(100 * ms.std).toFixed(1)}`;
+        wins = `${d.filter((v) => v > 0).length}/${d.length}`;
+      }
+      lines.push(
+        `| ${k} | ${method} | ${runs.length} | ${pct(mean)} +- ${pct(std)} | ${diff} | ${wins} | ${runs.map((r) => (r.rifleFraction ? `fraction ${r.rifleFraction.toFixed(2)}` : r.alpha)).join(', ')} | ${conflicts(runs)} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

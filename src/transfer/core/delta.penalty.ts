@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs';
+import { PenaltyInputs, TransferPenalty, requireNonNegative, sumOfSquares } from './penalty';
+
+export interface DeltaPenaltyOptions {
+  /** Weight of the attention-weighted feature-map distance. */
+  alpha: number;
+  /** Weight decay on the new head. */
+  beta: number;
+  /**
+   * Channel attention a_j per hooked layer (see `channelAttention`), one array per layer with one
+   * entry per channel (the last axis of the layer's output).
+   */
+  attention: readonly (readonly number[])[];
+}
+
+/**
+ * DELTA (Li et al., ICLR 2019, "DELTA: DEep Learning Transfer using Feature Map with Attention",
+ * eq. 4-5): for each hooked layer,
+ *   alpha * sum_j a_j ||FM_j(w, x) - FM_j(w*, x)||^2 / (h*w)
+ * where FM_j is channel j of the layer's output on the same batch in the network being trained
+ * and in the frozen source network, plus beta/2 ||w_head||^2. Feature maps are NHWC
+ * ([n, h, w, c]); a dense output [n, c] counts as h = w = 1. The distance is averaged over the
+ * batch, like the cross-entropy it is added to. Deviation: the authors' code sums over the batch
+ * and multiplies by c/2; both are constant factors that the tuned alpha absorbs.
+ */
+export class DeltaPenalty implements TransferPenalty {
+  readonly name = 'delta';
+  readonly needsFeatures = true;
+  readonly alpha: number;
+  readonly beta: number;
+  private readonly attention: tf.Tensor1D[];
+
+  constructor(options: DeltaPenaltyOptions) {
+    requireNonNegative('alpha', options.alpha);
+    requireNonNegative('beta', options.beta);
+    if (options.attention.length === 0) {
+      throw new RangeError('attention must hold one array per hooked layer, got none');
+    }
+    options.attention.forEach((layer, i) => {
+      if (layer.length === 0 || layer.some((a) => !Number.isFinite(a) || a < 0)) {
+        throw new RangeError(`attention[${i}] must be non-empty and >= 0, got [${layer}]`);
+      }
+    });
+    this.alpha = options.alpha;
+    this.beta = options.beta;
+    this.attention = options.attention.map((a) => tf.keep(tf.tensor1d(a.slice())));
+  }
+
+  /** Number of hooked layers this penalty expects. */
+  get layers(): number {
+    return this.attention.length;
+  }
+
+  apply(inputs: PenaltyInputs): tf.Scalar {
+    const target = inputs.targetFeatures;
+    const source = inputs.sourceFeatures;
+    if (!target || !source) throw new RangeError('delta needs targetFeatures and sourceFeatures');
+    if (target.length !== this.attention.length || source.length !== this.attention.length) {
+      throw new RangeError(
+        `delta: built for ${this.attention.length} hooked layers, got ${target.length} target and ${source.length} source feature maps`,
+      );
+    }
+    return tf.tidy(() => {
+      let distance: tf.Scalar = tf.scalar(0);
+      target.forEach((fmT, j) => {
+        distance = tf.add(distance, attentiveDistance(fmT, source[j], this.attention[j], j));
+      });
+      return tf.add(tf.mul(this.alpha, distance), tf.mul(this.beta / 2, sumOfSquares(inputs.head)));
+    });
+  }
+
+  dispose(): void {
+    for (const t of this.attention) t.dispose();
+    this.attention.length = 0;
+  }
+}
+
+/**
+ * Batch mean of sum_c a_c ||FM_c^t - FM_c^s||^2 / (h*w) for one layer. The source map must be a
+ * constant of the step (computed by the frozen, non-trainable source network), so no gradient
+ * flows into it.
+ */
+export function attentiveDistance(
+  target: tf.Tensor,
+  source: tf.Tensor,
+  attention: tf.Tensor1D,
+  layerIndex = 0,
+): tf.Scalar {
+  if (target.shape.join() !== source.shape.join()) {
+    throw new RangeError(
+      `delta: layer ${layerIndex} target map [${target.shape}] and source map [${source.shape}] differ`,
+    );
+  }
+  const rank = target.rank;
+  if (rank !== 2 && rank !== 4) {
+    throw new RangeError(
+      `delta: layer ${layerIndex} map must be [n,c] or [n,h,w,c], got [${target.shape}]`,
+    );
+  }
+  const channels = target.shape[rank - 1];
+  if (channels !== attention.shape[0]) {
+    throw new RangeError(
+      `delta: layer ${layerIndex} has ${channels} channels, its attention ${attention.shape[0]}`,
+    );
+  }
+  return tf.tidy(() => {
+    const diff = tf.sub(target, source);
+    const area = rank === 4 ? (target.shape[1] ?? 1) * (target.shape[2] ?? 1) : 1;
+    // [n, c]: squared distance of each channel's map, per sample.
+    const perChannel = rank === 4 ? tf.sum(tf.square(diff), [1, 2]) : tf.square(diff);
+    const weighted = tf.sum(tf.mul(perChannel, attention), 1);
+    return tf.div(tf.mean(weighted), area) as tf.Scalar;
+  });
+}

@@ -1,0 +1,158 @@
+import * as tf from '@tensorflow/tfjs';
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildZooModel } from '../ml/models/zoo';
+import { assertNoLeaks, expectTensorsClose, tensorCount } from '../ml/testing';
+import { Rng } from '../platform/core/rng';
+import { validateFinetuneConfig } from './core/config';
+import { rifleReinitPoints } from './core/rifle';
+import { finetune } from './finetune';
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** 24 8x8 grey images, two classes: a bright left half (0) or a bright right half (1), plus noise. */
+function toyData(seed: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
+  const rng = new Rng(seed);
+  const n = 24;
+  const values = new Float32Array(n * 64);
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const label = i % 2;
+    labels.push(label);
+    for (let r = 0; r < 8; r++) {
+      for (let col = 0; col < 8; col++) {
+        const bright = col < 4 === (label === 0);
+        values[i * 64 + r * 8 + col] = (bright ? 0.8 : 0.2) + rng.normal(0, 0.05);
+      }
+    }
+  }
+  return { x: tf.tensor4d(values, [n, 8, 8, 1]), y: tf.tensor1d(labels, 'int32') };
+}
+
+describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CNN', () => {
+  for (const method of ['l2', 'l2sp', 'delta', 'rifle', 'dtnh+l2sp', 'dtnh+delta']) {
+    test(`${method}: trains a copy with a 2-class head, leaves the base untouched, leaks nothing`, async () => {
+      const start = tensorCount();
+      const base = buildZooModel('small-cnn', {
+        inputShape: [8, 8, 1],
+        numClasses: 3,
+        width: 2,
+        seed: 1,
+      });
+      const baseWeights = base.getWeights().map((w) => w.clone());
+      const train = toyData(1);
+      const validation = toyData(2);
+      const config = validateFinetuneConfig({
+        method,
+        epochs: 3,
+        batchSize: 8,
+        learningRate: 0.01,
+        // Not momentum: tfjs' MomentumOptimizer.dispose() leaves its momentum scalar behind.
+        optimizer: 'adam',
+        headEpochs: 1,
+        attentionBatches: 1,
+        rifle: { periods: 2, fraction: 0.5 },
+        earlyStoppingPatience: 5,
+        seed: 3,
+      });
+      const result = await finetune({ base, train, validation, numClasses: 2, config });
+      assert.equal(result.history.length, 3);
+      assert.deepEqual(result.model.outputs[0].shape, [null, 2]);
+      for (const m of result.history) {
+        assert.ok(Number.isFinite(m.taskLoss) && Number.isFinite(m.penalty) && m.penalty >= 0);
+        // The loop's loss is cross-entropy + penalty, averaged over the same steps.
+        assert.ok(Math.abs(m.loss - (m.taskLoss + m.penalty)) < 1e-4 * (1 + m.loss));
+      }
+      base.getWeights().forEach((w, i) => expectTensorsClose(w, baseWeights[i], 0));
+      if (result.plan.penalty === 'delta') {
+        assert.deepEqual(result.hookLayers, ['conv1', 'conv2']);
+        assert.deepEqual(
+          result.attention?.map((a) => a.length),
+          [2, 4],
+        );
+        for (const a of result.attention ?? []) {
+          expectTensorsClose(
+            a.reduce((s, v) => s + v, 0),
+            1,
+            1e-9,
+          );
+        }
+      }
+      for (const m of result.history) {
+        if (!result.plan.dtnh) assert.equal(m.dtnhConflictRate, undefined);
+        else
+          assert.ok(
+            m.dtnhConflictRate !== undefined && m.dtnhConflictRate >= 0 && m.dtnhConflictRate <= 1,
+          );
+      }
+      if (result.plan.rifle) {
+        // 24 examples / 8 = 3 steps per epoch, 9 steps, first half = 4 steps: re-init after 2, 4.
+        assert.deepEqual(
+          result.rifleSchedule,
+          rifleReinitPoints({ total: 9, periods: 2, fraction: 0.5 }),
+        );
+        assert.deepEqual(result.rifleSchedule, [2, 4]);
+        assert.deepEqual(
+          result.history.map((m) => m.rifleReinits),
+          [[2], [4], []],
+        );
+      }
+      result.model.dispose();
+      tf.dispose([...baseWeights, train.x, train.y, validation.x, validation.y]);
+      base.dispose();
+      assertNoLeaks(start);
+    });
+  }
+
+  test('L2-SP at the starting point: the drift term is 0, so the first penalty is beta/2 ||w_head||^2', async () => {
+    const base = buildZooModel('small-cnn', {
+      inputShape: [8, 8, 1],
+      numClasses: 3,
+      width: 2,
+      seed: 1,
+    });
+    const train = toyData(1);
+    // learningRate tiny and one step: the penalty of the first step is essentially the start's.
+    const config = validateFinetuneConfig({
+      method: 'l2sp',
+      alpha: 1,
+      beta: 0,
+      epochs: 1,
+      batchSize: 24,
+      learningRate: 1e-9,
+      optimizer: 'sgd',
+      seed: 3,
+    });
+    const result = await finetune({ base, train, numClasses: 2, config });
+    expectTensorsClose(result.history[0].penalty, 0, 1e-6);
+    result.model.dispose();
+    tf.dispose([train.x, train.y]);
+    base.dispose();
+  });
+
+  test('dtnh+l2sp with a frozen backbone and beta = 0 (penalty reaches no trainable weight) still trains', async () => {
+    const base = buildZooModel('small-cnn', {
+      inputShape: [8, 8, 1],
+      numClasses: 3,
+      width: 2,
+      seed: 1,
+    });
+    const train = toyData(1);
+    const config = validateFinetuneConfig({
+      method: 'dtnh+l2sp',
+      beta: 0,
+      freeze: 'all-but-head',
+      epochs: 1,
+      batchSize: 12,
+      optimizer: 'adam',
+      seed: 3,
+    });
+    const result = await finetune({ base, train, numClasses: 2, config });
+    assert.equal(result.history[0].penalty, 0);
+    result.model.dispose();
+    tf.dispose([train.x, train.y]);
+    base.dispose();
+  });
+});

@@ -1,0 +1,237 @@
+import * as tf from '@tensorflow/tfjs';
+import { crossEntropy } from '../ml/train/evaluate';
+import { applyFreeze, FreezeSpec } from '../ml/train/freeze';
+import { ScheduleSpec } from '../ml/train/schedules';
+import { EpochMetrics, GradientFn, trainModel, TrainResult, TrainSet } from '../ml/train/trainer';
+import { Rng } from '../platform/core/rng';
+import { ValidationError } from '../platform/errors/domain-error';
+import { FinetuneConfig } from './core/config';
+import { attentionFromScores, LabelledBatch, scoreChannels } from './core/delta-attention';
+import { MethodPlan } from './core/method';
+import { createPenalty } from './core/registry';
+import { reinitializeLayer, RifleHeadResetter } from './core/rifle';
+import {
+  cloneModel,
+  defaultHookLayers,
+  headLayerOf,
+  replaceHead,
+  splitTrainable,
+} from './model-surgery';
+import { TransferObjective } from './objective';
+
+export interface FinetuneEpochMetrics extends EpochMetrics {
+  /** Mean cross-entropy of the training batches (the loop's `loss` adds the penalty). */
+  taskLoss: number;
+  /** Mean transfer penalty of the training batches. */
+  penalty: number;
+  /** DTNH: share of this epoch's steps where the penalty gradient conflicted with the task's. */
+  dtnhConflictRate?: number;
+  /** Global steps after which RIFLE re-initialised the head during this epoch. */
+  rifleReinits: number[];
+}
+
+export interface FinetuneInput {
+  /** The pretrained source model; left untouched (fine-tuning works on a copy). */
+  base: tf.LayersModel;
+  train: TrainSet;
+  /** Needed for early stopping; evaluated after every epoch when given. */
+  validation?: TrainSet;
+  numClasses: number;
+  config: FinetuneConfig;
+  onEpochEnd?: (metrics: FinetuneEpochMetrics) => void | Promise<void>;
+  /** Checked before every step; true stops (cancellation). */
+  shouldStop?: () => boolean;
+}
+
+export interface FinetuneResult {
+  /** The fine-tuned model with its new head; the caller owns (and disposes) it. */
+  model: tf.LayersModel;
+  plan: MethodPlan;
+  history: FinetuneEpochMetrics[];
+  stoppedBy: TrainResult['stoppedBy'];
+  bestEpoch?: number;
+  /** DELTA: the hooked layers and their channel attention. */
+  hookLayers?: string[];
+  attention?: number[][];
+  /** RIFLE: the scheduled re-initialisation points (global steps). */
+  rifleSchedule?: number[];
+}
+
+function freezeSpec(freeze: FinetuneConfig['freeze']): FreezeSpec {
+  if (freeze === 'none') return { kind: 'none' };
+  if (freeze === 'all-but-head') return { kind: 'all-but-head' };
+  return { kind: 'from-layer', index: freeze };
+}
+
+function scheduleSpec(c: FinetuneConfig): ScheduleSpec {
+  if (c.lrSchedule === 'step')
+    return { kind: 'step', everyEpochs: c.lrStepEpochs, gamma: c.lrGamma };
+  return { kind: c.lrSchedule };
+}
+
+/** The first `count` mini-batches of a seeded permutation of `data` (DELTA's channel scoring). */
+function scoringBatches(
+  data: TrainSet,
+  batchSize: number,
+  count: number,
+  rng: Rng,
+): LabelledBatch[] {
+  const n = data.x.shape[0];
+  const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
+  const batches: LabelledBatch[] = [];
+  for (let b = 0; b < count && b * batchSize < n; b++) {
+    const idx = order.slice(b * batchSize, Math.min(n, (b + 1) * batchSize));
+    batches.push(
+      tf.tidy(() => {
+        const i = tf.tensor1d(idx, 'int32');
+        return { xs: tf.gather(data.x, i), ys: tf.gather(data.y, i) };
+      }),
+    );
+  }
+  return batches;
+}
+
+/**
+ * Fine-tunes a copy of `base` on the target data with the configured method (EasyDL / PaddleHub
+ * "fine-tune in one call"):
+ * 1. copy the base model and replace its head by a new softmax head for `numClasses`;
+ * 2. DELTA only: train that head on the frozen backbone (`headEpochs`), score the hooked
+ *    channels and turn the scores into attention, then draw a fresh head (the authors' train.py
+ *    also starts from a new classifier);
+ * 3. freeze as configured and train with cross-entropy + penalty (L2 / L2-SP / DELTA), with DTNH
+ *    combining the two gradients and RIFLE re-initialising the head on its schedule.
+ */
+export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
+  const { config: c, train, validation } = input;
+  const plan = c.plan;
+  if (c.earlyStoppingPatience > 0 && !validation) {
+    throw ValidationError.field('earlyStoppingPatience', 'needs a validation set');
+  }
+  const n = train.x.shape[0];
+  const stepsPerEpoch = Math.ceil(n / c.batchSize);
+  const rng = new Rng(c.seed);
+  const target = replaceHead(
+    await cloneModel(input.base),
+    input.numClasses,
+    rng.int(0, 2 ** 31 - 1),
+  );
+  const source = plan.penalty === 'delta' ? await cloneModel(input.base) : undefined;
+  let objective: TransferObjective | undefined;
+  try {
+    const common = {
+      batchSize: c.batchSize,
+      learningRate: c.learningRate,
+      optimizer: { name: c.optimizer },
+      seed: c.seed,
+      shouldStop: input.shouldStop,
+    };
+
+    let hookLayers: string[] | undefined;
+    let attention: number[][] | undefined;
+    if (plan.penalty === 'delta') {
+      hookLayers = c.hookLayers.length > 0 ? c.hookLayers : defaultHookLayers(target);
+      if (hookLayers.length === 0) {
+        throw ValidationError.field(
+          'hookLayers',
+          'the base model has no Conv2D or Dense layer to hook',
+        );
+      }
+      for (const h of hookLayers) {
+        if (!target.layers.some((l) => l.name === h)) {
+          throw ValidationError.field('hookLayers', `no layer named ${h} in the base model`);
+        }
+      }
+      await trainModel(target, train, {
+        ...common,
+        epochs: c.headEpochs,
+        freeze: { kind: 'all-but-head' },
+      });
+      const batches = scoringBatches(
+        train,
+        c.batchSize,
+        c.attentionBatches,
+        rng.fork('delta-scoring'),
+      );
+      try {
+        attention = attentionFromScores(
+          scoreChannels(target, hookLayers, batches, crossEntropy),
+          c.temperature,
+        );
+      } finally {
+        for (const b of batches) tf.dispose([b.xs, b.ys]);
+      }
+      reinitializeLayer(headLayerOf(target), rng.fork('delta-head'));
+    }
+
+    const freeze = freezeSpec(c.freeze);
+    applyFreeze(target, freeze);
+    const penalty = createPenalty(plan.penalty, {
+      alpha: c.alpha,
+      beta: c.beta,
+      sourceWeights: splitTrainable(target).backbone,
+      attention,
+    });
+    objective = new TransferObjective(target, penalty, { dtnh: plan.dtnh, source, hookLayers });
+
+    let rifle: RifleHeadResetter | undefined;
+    if (plan.rifle) {
+      try {
+        rifle = new RifleHeadResetter(
+          [headLayerOf(target)],
+          { total: c.epochs * stepsPerEpoch, ...c.rifle },
+          rng.fork('rifle'),
+        );
+      } catch (e) {
+        throw ValidationError.field('rifle', (e as Error).message);
+      }
+    }
+    const reinits: number[] = [];
+    const inner = objective.gradientFn;
+    // ctx.step counts the steps already done, so re-initialising here happens right after the
+    // scheduled step and before the next forward pass.
+    const gradientFn: GradientFn = (ctx) => {
+      if (rifle?.afterStep(ctx.step)) reinits.push(ctx.step);
+      return inner(ctx);
+    };
+
+    const history: FinetuneEpochMetrics[] = [];
+    const obj = objective;
+    const result = await trainModel(target, train, {
+      ...common,
+      epochs: c.epochs,
+      schedule: scheduleSpec(c),
+      freeze,
+      validation,
+      earlyStopping:
+        c.earlyStoppingPatience > 0
+          ? { patience: c.earlyStoppingPatience, monitor: 'val_loss' }
+          : undefined,
+      gradientFn,
+      onEpochEnd: async (m) => {
+        const metrics: FinetuneEpochMetrics = {
+          ...m,
+          ...obj.takeMeans(),
+          rifleReinits: reinits.splice(0),
+        };
+        history.push(metrics);
+        await input.onEpochEnd?.(metrics);
+      },
+    });
+    return {
+      model: target,
+      plan,
+      history,
+      stoppedBy: result.stoppedBy,
+      bestEpoch: result.bestEpoch,
+      hookLayers,
+      attention,
+      rifleSchedule: rifle?.points.slice(),
+    };
+  } catch (e) {
+    target.dispose();
+    throw e;
+  } finally {
+    objective?.dispose();
+    source?.dispose();
+  }
+}

@@ -1,0 +1,140 @@
+import * as tf from '@tensorflow/tfjs';
+import { crossEntropy } from '../ml/train/evaluate';
+import { GradientContext, GradientFn } from '../ml/train/trainer';
+import { dtnhCombine, gradientInnerProduct } from './core/dtnh';
+import { TransferPenalty } from './core/penalty';
+import { splitTrainable, WeightSplit } from './model-surgery';
+
+export interface ObjectiveOptions {
+  /** Combine task and penalty gradients with DTNH instead of summing the losses. */
+  dtnh: boolean;
+  /** The frozen source network (DELTA): same layer names as the target up to the head. */
+  source?: tf.LayersModel;
+  /** Hooked layer names (DELTA). */
+  hookLayers?: readonly string[];
+}
+
+/** Means over the steps since the last `takeMeans()`. */
+export interface LossParts {
+  taskLoss: number;
+  penalty: number;
+  /** DTNH: share of steps whose penalty gradient conflicted with the task gradient (else absent). */
+  dtnhConflictRate?: number;
+}
+
+/**
+ * The loss of one fine-tuning step as a `GradientFn` for src/ml/train's loop: cross-entropy on
+ * the target batch plus a transfer penalty. With `dtnh` the task and penalty gradients are taken
+ * separately and combined by `dtnhCombine` (for DELTA that costs a second forward pass of the
+ * target network). Build it after freezing: the backbone/head split of the trainable weights is
+ * fixed here.
+ */
+export class TransferObjective {
+  private readonly split: WeightSplit;
+  private readonly featureModel?: tf.LayersModel;
+  private readonly sourceFeatureModel?: tf.LayersModel;
+  private parts: tf.Scalar[][] = [];
+
+  constructor(
+    target: tf.LayersModel,
+    private readonly penalty: TransferPenalty,
+    private readonly options: ObjectiveOptions,
+  ) {
+    this.split = splitTrainable(target);
+    if (penalty.needsFeatures) {
+      const hooks = options.hookLayers ?? [];
+      if (!options.source || hooks.length === 0) {
+        throw new RangeError(
+          `${penalty.name} needs the source model and at least one hooked layer`,
+        );
+      }
+      const source = options.source;
+      source.trainable = false;
+      this.featureModel = tf.model({
+        inputs: target.inputs,
+        outputs: [
+          target.outputs[0],
+          ...hooks.map((h) => target.getLayer(h).output as tf.SymbolicTensor),
+        ],
+      });
+      this.sourceFeatureModel = tf.model({
+        inputs: source.inputs,
+        outputs: hooks.map((h) => source.getLayer(h).output as tf.SymbolicTensor),
+      });
+    }
+  }
+
+  /** The pretrained (backbone) trainable variables, in model order. */
+  get backbone(): readonly tf.Variable[] {
+    return this.split.backbone;
+  }
+
+  readonly gradientFn: GradientFn = (ctx) => {
+    const source = this.sourceFeatures(ctx.x);
+    const penaltyOf = (features: tf.Tensor[]): tf.Scalar =>
+      this.penalty.apply({
+        backbone: this.split.backbone,
+        head: this.split.head,
+        targetFeatures: features,
+        sourceFeatures: source,
+      });
+    if (!this.options.dtnh) {
+      let kept: tf.Scalar[] = [];
+      const { value, grads } = ctx.gradientsOf(() => {
+        const { probs, features } = this.forward(ctx, ctx.x);
+        const task = crossEntropy(probs, ctx.y);
+        const pen = penaltyOf(features);
+        kept = [tf.keep(task), tf.keep(pen)];
+        return tf.add(task, pen);
+      });
+      this.parts.push(kept);
+      return { loss: value, grads };
+    }
+    const task = ctx.gradientsOf(() => crossEntropy(this.forward(ctx, ctx.x).probs, ctx.y));
+    // A zero-weighted touch of one trainable variable keeps variableGrads from failing when the
+    // penalty does not reach any (e.g. l2sp with beta = 0 and a frozen backbone): its gradient is 0.
+    const anchor = ctx.variables[0];
+    const reg = ctx.gradientsOf(() =>
+      tf.add(
+        penaltyOf(this.featureModel ? this.forward(ctx, ctx.x).features : []),
+        tf.mul(0, tf.sum(anchor)),
+      ),
+    );
+    const conflict = tf.cast(tf.less(gradientInnerProduct(task.grads, reg.grads), 0), 'float32');
+    this.parts.push([tf.keep(task.value), tf.keep(reg.value), tf.keep(conflict as tf.Scalar)]);
+    return { loss: tf.add(task.value, reg.value), grads: dtnhCombine(task.grads, reg.grads) };
+  };
+
+  /** Mean task loss and penalty over the steps since the last call. */
+  takeMeans(): LossParts {
+    const n = this.parts.length;
+    const sums = [0, 0, 0];
+    for (const part of this.parts) part.forEach((t, i) => (sums[i] += t.dataSync()[0]));
+    tf.dispose(this.parts.flat());
+    this.parts = [];
+    const means: LossParts = { taskLoss: n ? sums[0] / n : NaN, penalty: n ? sums[1] / n : NaN };
+    if (this.options.dtnh) means.dtnhConflictRate = n ? sums[2] / n : NaN;
+    return means;
+  }
+
+  /** Releases the penalty's reference tensors and any unread loss parts. */
+  dispose(): void {
+    tf.dispose(this.parts.flat());
+    this.parts = [];
+    this.penalty.dispose();
+  }
+
+  /** Training-mode forward pass: probabilities and (for DELTA) the hooked feature maps. */
+  private forward(ctx: GradientContext, x: tf.Tensor): { probs: tf.Tensor; features: tf.Tensor[] } {
+    if (!this.featureModel) return { probs: ctx.forward(x), features: [] };
+    const [probs, ...features] = this.featureModel.apply(x, { training: true }) as tf.Tensor[];
+    return { probs, features };
+  }
+
+  /** The frozen source network's hooked maps on the batch: constants of the step. */
+  private sourceFeatures(x: tf.Tensor): tf.Tensor[] | undefined {
+    if (!this.sourceFeatureModel) return undefined;
+    const out = this.sourceFeatureModel.predict(x);
+    return Array.isArray(out) ? out : [out];
+  }
+}

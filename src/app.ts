@@ -99,7 +99,22 @@ export async function startApp(
   runtime.executor = config.executor;
 
   let executor: Executor | null = null;
-  if (options.startExecutor !== false && config.executor === 'local' && config.workers > 0) {
+  if (options.startExecutor !== false && config.executor === 'kubernetes' && config.kubernetes) {
+    // One batch/v1 Job per job; the pods' workers report through this database. Loaded on
+    // demand: the local executor never needs the Kubernetes client.
+    const { KubernetesExecutor, PgDispatchQueue, loadKubeConfig } = await import('./deploy');
+    executor = new KubernetesExecutor({
+      kubeConfig: loadKubeConfig(config.kubernetes.kubeconfig),
+      queue: new PgDispatchQueue(app.get(DataSource)),
+      config: config.kubernetes,
+      logger: { warn: (m) => logger.warn(m, 'KubernetesExecutor') },
+    });
+    // An unreachable or refusing API server stops the start-up, with the app closed again.
+    await executor.start().catch(async (error: unknown) => {
+      await app.close();
+      throw error;
+    });
+  } else if (options.startExecutor !== false && config.executor === 'local' && config.workers > 0) {
     executor = new LocalExecutor(new JobQueue(app.get(DataSource)), {
       workers: config.workers,
       databaseUrl,

@@ -1,6 +1,12 @@
 /** Configuration: named defaults, and a refusal that names the variable (house rule). */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../platform/config/config';
+import { kubeconfigYaml } from '../../test/k8s/kubeconfig';
+import { loadKubeConfig } from './index';
 import { KUBERNETES_EXECUTOR_DEFAULTS, loadKubernetesExecutorConfig } from './kubernetes-config';
 
 describe('loadKubernetesExecutorConfig', () => {
@@ -50,5 +56,57 @@ describe('loadKubernetesExecutorConfig', () => {
       () => loadKubernetesExecutorConfig({ AUTODL_K8S_KIND_RESOURCES: '{"finetune":{"gpu":-1}}' }),
       /AUTODL_K8S_KIND_RESOURCES/,
     );
+  });
+});
+
+describe('AUTODL_EXECUTOR=kubernetes in the app configuration', () => {
+  test('loadConfig carries the executor settings and KUBECONFIG; a bad one is a ConfigError naming it', () => {
+    const local = loadConfig({});
+    assert.equal(local.kubernetes, null, 'the local executor reads no AUTODL_K8S_* variable');
+    const k = loadConfig({
+      AUTODL_EXECUTOR: 'kubernetes',
+      AUTODL_HOME: '/srv/autodl',
+      KUBECONFIG: '/etc/kube/a.yaml:/etc/kube/b.yaml',
+      AUTODL_K8S_MAX_JOBS_PER_PROJECT: '3',
+    });
+    assert.equal(k.kubernetes?.maxJobsPerProject, 3);
+    assert.equal(k.kubernetes?.kubeconfig, '/etc/kube/a.yaml:/etc/kube/b.yaml');
+    // Worker pods mount the artifact volume where the API keeps its home.
+    assert.equal(k.kubernetes?.autodlHome, '/srv/autodl');
+    assert.throws(
+      () => loadConfig({ AUTODL_EXECUTOR: 'kubernetes', AUTODL_K8S_CPU: 'lots' }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.variable === 'AUTODL_K8S_CPU' &&
+        /invalid configuration: AUTODL_K8S_CPU must be a Kubernetes quantity/.test(e.message),
+    );
+  });
+});
+
+describe('loadKubeConfig', () => {
+  test('merges the files of a KUBECONFIG list; the first file chooses the context (as kubectl)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-kubeconfig-'));
+    try {
+      const a = path.join(dir, 'a.yaml');
+      const b = path.join(dir, 'b.yaml');
+      fs.writeFileSync(a, kubeconfigYaml('http://127.0.0.1:1111', 'team-a'));
+      fs.writeFileSync(
+        b,
+        kubeconfigYaml('http://127.0.0.1:2222', 'team-b')
+          .replace(/name: fake/g, 'name: other')
+          .replace(/cluster: fake/g, 'cluster: other')
+          .replace(/current-context: fake/, 'current-context: other')
+          .replace(/autodl-executor/g, 'someone'),
+      );
+      const kc = loadKubeConfig([a, b].join(path.delimiter));
+      assert.equal(kc.getCurrentCluster()?.server, 'http://127.0.0.1:1111');
+      assert.deepEqual(
+        kc.getClusters().map((c) => c.server),
+        ['http://127.0.0.1:1111', 'http://127.0.0.1:2222'],
+      );
+      assert.equal(loadKubeConfig(b).getCurrentCluster()?.server, 'http://127.0.0.1:2222');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

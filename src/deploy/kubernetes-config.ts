@@ -25,7 +25,15 @@ export interface ExecutorTiming {
   streamLogs: boolean;
 }
 
-export type KubernetesExecutorConfig = JobSpecConfig & Quota & ExecutorTiming;
+export interface ClusterAccess {
+  /**
+   * Kubeconfig file(s) as in $KUBECONFIG (several joined by the path delimiter); null: the
+   * pod's ServiceAccount in a cluster, else ~/.kube/config (what kubectl does).
+   */
+  kubeconfig: string | null;
+}
+
+export type KubernetesExecutorConfig = JobSpecConfig & Quota & ExecutorTiming & ClusterAccess;
 
 export const KUBERNETES_EXECUTOR_DEFAULTS: KubernetesExecutorConfig = {
   namespace: 'autodl',
@@ -59,14 +67,23 @@ export const KUBERNETES_EXECUTOR_DEFAULTS: KubernetesExecutorConfig = {
   cancelGraceSeconds: 30,
   watchRetryMs: 1000,
   streamLogs: true,
+  kubeconfig: null,
 };
 
 type Env = Record<string, string | undefined>;
 
-class ConfigError extends Error {
-  constructor(variable: string, value: string, expected: string) {
+/** An invalid AUTODL_K8S_* value; `variable` and `detail` let the app's config error name it. */
+export class KubernetesConfigError extends Error {
+  readonly detail: string;
+
+  constructor(
+    readonly variable: string,
+    value: string,
+    expected: string,
+  ) {
     super(`${variable}=${JSON.stringify(value)} is invalid: expected ${expected}`);
     this.name = 'ConfigError';
+    this.detail = `must be ${expected}, got ${JSON.stringify(value)}`;
   }
 }
 
@@ -74,7 +91,8 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(name, raw, `an integer >= ${min}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new KubernetesConfigError(name, raw, `an integer >= ${min}`);
   return n;
 }
 
@@ -82,14 +100,14 @@ function str(env: Env, name: string, fallback: string, pattern?: RegExp): string
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (pattern && !pattern.test(raw))
-    throw new ConfigError(name, raw, `a value matching ${pattern}`);
+    throw new KubernetesConfigError(name, raw, `a value matching ${pattern}`);
   return raw;
 }
 
 function quantity(env: Env, name: string, fallback: string): string {
   const value = str(env, name, fallback);
   if (!isQuantity(value))
-    throw new ConfigError(name, value, 'a Kubernetes quantity such as 500m, 2 or 8Gi');
+    throw new KubernetesConfigError(name, value, 'a Kubernetes quantity such as 500m, 2 or 8Gi');
   return value;
 }
 
@@ -106,9 +124,9 @@ function json<T>(
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ConfigError(name, raw, `JSON ${expected}`);
+    throw new KubernetesConfigError(name, raw, `JSON ${expected}`);
   }
-  if (!check(parsed)) throw new ConfigError(name, raw, expected);
+  if (!check(parsed)) throw new KubernetesConfigError(name, raw, expected);
   return parsed;
 }
 
@@ -169,7 +187,7 @@ function imageRef(env: Env): { image: string; imageTag: string } {
   const colon = raw.indexOf(':', lastSlash + 1);
   const tagged = colon > 0;
   if (tagged && env.AUTODL_K8S_IMAGE_TAG) {
-    throw new ConfigError(
+    throw new KubernetesConfigError(
       'AUTODL_K8S_IMAGE_TAG',
       env.AUTODL_K8S_IMAGE_TAG,
       'unset when AUTODL_K8S_IMAGE has a tag',
@@ -180,7 +198,7 @@ function imageRef(env: Env): { image: string; imageTag: string } {
     ? raw.slice(colon + 1)
     : str(env, 'AUTODL_K8S_IMAGE_TAG', d.imageTag, TAG);
   if (!TAG.test(imageTag))
-    throw new ConfigError('AUTODL_K8S_IMAGE', raw, 'a tag of [A-Za-z0-9_.-]');
+    throw new KubernetesConfigError('AUTODL_K8S_IMAGE', raw, 'a tag of [A-Za-z0-9_.-]');
   return { image, imageTag };
 }
 
@@ -281,6 +299,7 @@ export function loadKubernetesExecutorConfig(env: Env): KubernetesExecutorConfig
     cancelGraceSeconds: int(env, 'AUTODL_K8S_CANCEL_GRACE_SECONDS', d.cancelGraceSeconds),
     watchRetryMs: int(env, 'AUTODL_K8S_WATCH_RETRY_MS', d.watchRetryMs, 1),
     streamLogs: str(env, 'AUTODL_K8S_STREAM_LOGS', 'true', /^(true|false)$/) === 'true',
+    kubeconfig: env.KUBECONFIG?.trim() || null,
   };
   validateQuota(config);
   return config;

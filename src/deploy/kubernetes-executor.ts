@@ -23,7 +23,6 @@ import {
 import type { Executor } from '../platform/jobs/executor.port';
 import {
   buildJobManifest,
-  jobName,
   managedSelector,
   resolveResources,
   LABEL_JOB_ID,
@@ -99,6 +98,9 @@ export class KubernetesExecutor implements Executor {
   private informers: Informer<V1Job | V1Pod>[] = [];
   private interval?: NodeJS.Timeout;
   private reconciling?: Promise<void>;
+  /** A wake-up arrived during a pass: run another one after it. */
+  private rerun = false;
+  private unlisten?: () => Promise<void>;
   private running = false;
 
   constructor(deps: KubernetesExecutorDeps) {
@@ -131,13 +133,26 @@ export class KubernetesExecutor implements Executor {
       throw err;
     }
     this.interval = setInterval(() => void this.reconcile(), this.config.dispatchIntervalMs);
+    // New jobs are pushed when the queue can (PostgreSQL NOTIFY); the interval stays as fallback.
+    this.unlisten = await this.queue
+      .onQueued?.(() => this.wake())
+      .catch((err: unknown) => {
+        this.logger.warn(`queue notifications unavailable, polling only: ${describeError(err)}`);
+        return undefined;
+      });
+  }
+
+  private wake(): void {
+    if (!this.running) return;
+    if (this.reconciling) this.rerun = true;
+    else void this.reconcile();
   }
 
   private async attach(): Promise<void> {
     const ns = this.config.namespace;
     const rows = await this.queue.activeDispatched();
     const byName = new Map<string, DispatchedJob>();
-    for (const r of rows) byName.set(r.externalId ?? jobName(r.id, r.attempt), r);
+    for (const r of rows) byName.set(r.externalId, r);
     const [jobs, pods] = await Promise.all([
       this.batch.listNamespacedJob({ namespace: ns, labelSelector: this.selector }),
       this.core.listNamespacedPod({ namespace: ns, labelSelector: this.selector }),
@@ -156,13 +171,9 @@ export class KubernetesExecutor implements Executor {
     }
     for (const [name, row] of byName) {
       if (this.tracked.has(name)) continue;
+      // Deleted by someone, or never created (the executor stopped between claim and create).
       this.serial(row.id, () =>
-        this.queue.requeue(
-          row.id,
-          row.externalId
-            ? `Kubernetes Job ${name} no longer exists`
-            : 'the executor restarted before it created the Kubernetes Job',
-        ),
+        this.queue.requeue(row.id, `Kubernetes Job ${name} no longer exists`),
       );
     }
     await this.startInformers();
@@ -173,6 +184,8 @@ export class KubernetesExecutor implements Executor {
     if (!this.running) return;
     this.running = false;
     if (this.interval) clearInterval(this.interval);
+    await this.unlisten?.();
+    this.unlisten = undefined;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await Promise.all(this.informers.map((i) => i.stop()));
@@ -225,6 +238,10 @@ export class KubernetesExecutor implements Executor {
     } finally {
       this.reconciling = undefined;
     }
+    if (this.rerun && this.running) {
+      this.rerun = false;
+      await this.reconcile();
+    }
   }
 
   // ---- dispatch ---------------------------------------------------------------------------
@@ -262,14 +279,15 @@ export class KubernetesExecutor implements Executor {
     }
   }
 
+  /** A request no Job can satisfy fails at once (it was never taken, so no Job exists). */
   private async refuse(job: JobToDispatch, reason: string): Promise<void> {
-    if (await this.queue.claim(job.id)) await this.queue.fail(job.id, reason);
+    await this.queue.fail(job.id, reason);
   }
 
   private async launch(job: JobToDispatch, resources: ResourceRequest): Promise<void> {
-    if (!(await this.queue.claim(job.id))) return;
     const manifest = buildJobManifest(job, this.config);
     const name = manifest.metadata.name;
+    if (!(await this.queue.claim(job, name))) return;
     // Tracked before the create call: the watch may report the Job before the call returns.
     this.track({ ...job, externalId: name, status: 'queued' }, name, resources);
     try {
@@ -291,7 +309,6 @@ export class KubernetesExecutor implements Executor {
         return;
       }
     }
-    this.serial(job.id, () => this.queue.setExternalId(job.id, name));
     this.event(
       job.id,
       'info',
@@ -319,10 +336,12 @@ export class KubernetesExecutor implements Executor {
   // ---- cancellation and timeouts ------------------------------------------------------------
 
   private async handleCancellations(): Promise<void> {
-    const ids = new Set(await this.queue.cancelRequested());
+    const open = [...this.tracked.values()].filter((t) => !t.settled && !t.deleting);
+    if (open.length === 0) return;
+    const ids = new Set(await this.queue.cancelRequested([...new Set(open.map((t) => t.jobId))]));
     if (ids.size === 0) return;
     const now = this.clock.now();
-    for (const t of [...this.tracked.values()]) {
+    for (const t of open) {
       if (!ids.has(t.jobId) || t.settled || t.deleting) continue;
       if (t.running) {
         // The worker sees the cancel flag in the database and stops at its next step; the Job

@@ -1,7 +1,9 @@
 /**
- * In-memory DispatchQueue with the semantics the PostgreSQL one must have: atomic claim,
- * attempts counted on requeue and failure at maxAttempts, and the terminal-state rule
- * (requeue/fail/markCancelled never override succeeded/failed/cancelled).
+ * In-memory DispatchQueue with the semantics PgDispatchQueue has on PostgreSQL (the contract in
+ * src/deploy/dispatch-queue.contract.ts runs the same scenarios against both): a row is taken
+ * when it carries a Kubernetes Job name, every attempt counts once (by the worker's claim, or by
+ * `requeue` when no worker claimed it), and requeue/fail/markCancelled never override a final
+ * status. `workerClaim`/`workerFinish` play the part of the worker in the pod.
  */
 import type {
   DispatchedJob,
@@ -16,8 +18,10 @@ export interface Row {
   id: string;
   projectId: string;
   kind: string;
+  priority: number;
   resources?: JobToDispatch['resources'];
   status: RowStatus;
+  /** Attempts started (the worker's claim or the executor's requeue counted them). */
   attempts: number;
   maxAttempts: number;
   executor: 'kubernetes' | null;
@@ -46,8 +50,9 @@ export class MemoryDispatchQueue implements DispatchQueue {
       id,
       projectId: 'project-a',
       kind: 'sleep',
+      priority: 0,
       status: 'queued',
-      attempts: 1,
+      attempts: 0,
       maxAttempts: 3,
       executor: null,
       externalId: null,
@@ -68,90 +73,121 @@ export class MemoryDispatchQueue implements DispatchQueue {
     return this.events.filter((e) => e.jobId === jobId);
   }
 
+  /** What `worker.js run <id>` does first (JobQueue.claimById): queued -> running, attempts + 1. */
+  workerClaim(jobId: string): boolean {
+    const r = this.rows.get(jobId);
+    if (!r || r.status !== 'queued') return false;
+    r.status = 'running';
+    r.attempts += 1;
+    return true;
+  }
+
+  /** The worker records its outcome (JobQueue.finish). */
+  workerFinish(jobId: string, status: 'succeeded' | 'failed' | 'cancelled'): boolean {
+    const r = this.rows.get(jobId);
+    if (!r || r.status !== 'running') return false;
+    r.status = status;
+    return true;
+  }
+
+  /** What the API's cancel does (JobsService.cancel): a queued job is cancelled at once. */
+  requestCancel(jobId: string): void {
+    const r = this.row(jobId);
+    if (FINAL.has(r.status)) return;
+    r.cancelRequested = true;
+    if (r.status === 'queued') r.status = 'cancelled';
+  }
+
   async listQueued(limit: number): Promise<JobToDispatch[]> {
     return [...this.rows.values()]
-      .filter((r) => r.status === 'queued' && r.executor === null && !r.cancelRequested)
+      .filter((r) => r.status === 'queued' && r.externalId === null && !r.cancelRequested)
+      .sort((a, b) => b.priority - a.priority)
       .slice(0, limit)
       .map((r) => ({
         id: r.id,
         projectId: r.projectId,
         kind: r.kind,
-        attempt: r.attempts,
-        resources: r.resources,
+        attempt: r.attempts + 1,
+        ...(r.resources ? { resources: r.resources } : {}),
       }));
   }
 
-  async claim(jobId: string): Promise<boolean> {
-    const r = this.rows.get(jobId);
-    if (!r || r.status !== 'queued' || r.executor !== null) return false;
+  async claim(job: JobToDispatch, externalId: string): Promise<boolean> {
+    const r = this.rows.get(job.id);
+    if (
+      !r ||
+      r.status !== 'queued' ||
+      r.externalId !== null ||
+      r.cancelRequested ||
+      r.attempts + 1 !== job.attempt
+    ) {
+      return false;
+    }
     r.executor = 'kubernetes';
+    r.externalId = externalId;
     return true;
   }
 
-  async setExternalId(jobId: string, externalId: string): Promise<void> {
-    this.row(jobId).externalId = externalId;
-  }
-
   async markPending(jobId: string, reason: string): Promise<void> {
-    this.events.push({ jobId, level: 'pending', message: reason });
+    if (this.rows.has(jobId)) this.events.push({ jobId, level: 'pending', message: reason });
   }
 
   async markRunning(jobId: string, message: string): Promise<void> {
-    this.events.push({ jobId, level: 'running', message });
+    if (this.rows.has(jobId)) this.events.push({ jobId, level: 'running', message });
   }
 
   async requeue(jobId: string, reason: string): Promise<void> {
     const r = this.rows.get(jobId);
     if (!r || FINAL.has(r.status)) return;
     this.events.push({ jobId, level: 'requeue', message: reason });
-    if (r.attempts >= r.maxAttempts) {
+    // A worker that claimed the row counted this attempt already; otherwise count it here.
+    if (r.status === 'queued') r.attempts += 1;
+    r.externalId = null;
+    if (r.cancelRequested) {
+      r.status = 'cancelled';
+    } else if (r.attempts >= r.maxAttempts) {
       r.status = 'failed';
       r.error = `${reason} (attempt ${r.attempts} of ${r.maxAttempts})`;
-      return;
+    } else {
+      r.status = 'queued';
     }
-    r.attempts += 1;
-    r.status = 'queued';
-    r.executor = null;
-    r.externalId = null;
   }
 
   async fail(jobId: string, reason: string): Promise<void> {
     const r = this.rows.get(jobId);
     if (!r || FINAL.has(r.status)) return;
     this.events.push({ jobId, level: 'fail', message: reason });
+    // A taken row still queued had a Job whose worker never claimed it: count that attempt.
+    if (r.status === 'queued' && r.externalId !== null) r.attempts += 1;
     r.status = 'failed';
     r.error = reason;
   }
 
   async markCancelled(jobId: string, reason: string): Promise<void> {
     const r = this.rows.get(jobId);
-    if (!r || FINAL.has(r.status)) return;
+    if (!r || (FINAL.has(r.status) && r.status !== 'cancelled')) return;
     this.events.push({ jobId, level: 'cancelled', message: reason });
     r.status = 'cancelled';
   }
 
-  async cancelRequested(): Promise<string[]> {
-    return [...this.rows.values()]
-      .filter((r) => r.cancelRequested && r.executor === 'kubernetes' && !FINAL.has(r.status))
-      .map((r) => r.id);
+  async cancelRequested(jobIds: readonly string[]): Promise<string[]> {
+    return jobIds.filter((id) => this.rows.get(id)?.cancelRequested === true);
   }
 
   async appendEvent(jobId: string, level: EventLevel, message: string): Promise<void> {
-    this.events.push({ jobId, level, message });
+    if (this.rows.has(jobId)) this.events.push({ jobId, level, message });
   }
 
   async activeDispatched(): Promise<DispatchedJob[]> {
     return [...this.rows.values()]
-      .filter(
-        (r) => r.executor === 'kubernetes' && (r.status === 'queued' || r.status === 'running'),
-      )
+      .filter((r) => r.externalId !== null && (r.status === 'queued' || r.status === 'running'))
       .map((r) => ({
         id: r.id,
         projectId: r.projectId,
         kind: r.kind,
-        attempt: r.attempts,
-        resources: r.resources,
-        externalId: r.externalId,
+        attempt: r.status === 'queued' ? r.attempts + 1 : r.attempts,
+        ...(r.resources ? { resources: r.resources } : {}),
+        externalId: r.externalId as string,
         status: r.status as 'queued' | 'running',
       }));
   }

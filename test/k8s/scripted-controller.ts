@@ -16,6 +16,10 @@
  *                  container's env, ConfigMap and Secret refs resolved from `configMaps` and
  *                  `secrets`), stdout/stderr become the pod log, the exit code the phase;
  *                  deleting the pod sends SIGTERM.
+ *   run-oom        as `run`, but a child killed by SIGKILL is reported the way the kubelet reports
+ *                  a container the kernel's OOM killer killed (terminated, OOMKilled, exit 137);
+ *                  the e2e tests let the real worker SIGKILL itself (sleep's crashAtStep) to
+ *                  stand in for exceeding the memory limit.
  */
 import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,7 +34,8 @@ export type Scenario =
   | 'unschedulable'
   | 'image-pull'
   | 'hang'
-  | 'run';
+  | 'run'
+  | 'run-oom';
 
 export interface ScriptedControllerOptions {
   /** Which scenario a new Job follows; defaults to `succeed`. */
@@ -153,8 +158,12 @@ export class ScriptedController {
           2,
         );
       case 'run':
+      case 'run-oom':
         this.later(() => this.setPod(ns, podName, waiting(cname, 'ContainerCreating', '')));
-        return this.later(() => this.runChild(ns, job, podName, container), 2);
+        return this.later(
+          () => this.runChild(ns, job, podName, container, scenario === 'run-oom'),
+          2,
+        );
       default:
         this.later(() => this.setPod(ns, podName, waiting(cname, 'ContainerCreating', '')));
         this.later(() => {
@@ -234,6 +243,7 @@ export class ScriptedController {
     job: K8sObject,
     podName: string,
     container: ContainerSpec | undefined,
+    oomOnSigkill = false,
   ): void {
     if (!container?.command?.length || !this.api.get('pods', ns, podName)) return;
     const env: Record<string, string> = {
@@ -264,15 +274,12 @@ export class ScriptedController {
       this.api.endLog(ns, podName);
       if (!this.api.get('pods', ns, podName)) return;
       const exit = code ?? (signal === 'SIGKILL' ? 137 : 143);
+      const reason =
+        exit === 0 ? 'Completed' : oomOnSigkill && signal === 'SIGKILL' ? 'OOMKilled' : 'Error';
       this.setPod(
         ns,
         podName,
-        terminated(
-          container.name,
-          exit === 0 ? 'Succeeded' : 'Failed',
-          exit === 0 ? 'Completed' : 'Error',
-          exit,
-        ),
+        terminated(container.name, exit === 0 ? 'Succeeded' : 'Failed', reason, exit),
       );
       this.setJobStatus(
         ns,

@@ -1,5 +1,10 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
+import {
+  KubernetesConfigError,
+  loadKubernetesExecutorConfig,
+  type KubernetesExecutorConfig,
+} from '../../deploy/kubernetes-config';
 
 /**
  * Typed configuration, read once from the environment and validated. The process refuses to
@@ -14,6 +19,8 @@ export interface AppConfig {
   home: string;
   embeddedPgPort: number;
   executor: 'local' | 'kubernetes';
+  /** AUTODL_K8S_* and KUBECONFIG (src/deploy/kubernetes-config.ts) when executor = kubernetes. */
+  kubernetes: KubernetesExecutorConfig | null;
   /** Worker processes of the local executor; 0 runs the API without workers. */
   workers: number;
   bodyLimit: string;
@@ -96,13 +103,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
       `must be more than twice AUTODL_HEARTBEAT_MS (${heartbeatMs}), got ${heartbeatTimeoutMs}`,
     );
   }
+  const executor = oneOf(env, 'AUTODL_EXECUTOR', ['local', 'kubernetes'] as const);
   return {
     port: int(env, 'PORT', 0, 65535),
     host: env.HOST?.trim() || CONFIG_DEFAULTS.HOST,
     databaseUrl,
     home: path.resolve(env.AUTODL_HOME?.trim() || CONFIG_DEFAULTS.AUTODL_HOME),
     embeddedPgPort: int(env, 'AUTODL_EMBEDDED_PG_PORT', 1024, 65535),
-    executor: oneOf(env, 'AUTODL_EXECUTOR', ['local', 'kubernetes'] as const),
+    executor,
+    kubernetes: executor === 'kubernetes' ? kubernetesConfig(env) : null,
     workers: int(env, 'AUTODL_WORKERS', 0, 256),
     bodyLimit,
     heartbeatMs,
@@ -121,6 +130,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     tfBackend: oneOf(env, 'AUTODL_TF_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
     printAdminKey: env.AUTODL_PRINT_ADMIN_KEY !== '0',
   };
+}
+
+function kubernetesConfig(env: Env): KubernetesExecutorConfig {
+  try {
+    return loadKubernetesExecutorConfig(env);
+  } catch (error) {
+    if (error instanceof KubernetesConfigError) throw new ConfigError(error.variable, error.detail);
+    throw error;
+  }
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

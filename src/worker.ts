@@ -36,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
     ctx.get(ArtifactStore),
     ctx.get(JobHandlerRegistry),
     config.heartbeatMs,
+    ctx.get(DATABASE_URL),
   );
   const workerId = newWorkerId();
   try {

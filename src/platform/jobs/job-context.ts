@@ -14,6 +14,7 @@ export class DbJobContext implements JobContext {
   private readonly abort = new AbortController();
   private lastProgressAt = 0;
   private pendingProgress: Promise<void> = Promise.resolve();
+  private cancelProbe: (() => boolean) | null = null;
 
   constructor(
     private readonly job: JobRow,
@@ -36,7 +37,13 @@ export class DbJobContext implements JobContext {
     return this.job.checkpoint ?? undefined;
   }
   get cancelled(): boolean {
+    if (!this.abort.signal.aborted && this.cancelProbe?.()) this.abort.abort();
     return this.abort.signal.aborted;
+  }
+
+  /** A cheaper source of truth than waiting for the event loop: the heartbeat thread's flags. */
+  setCancelProbe(probe: () => boolean): void {
+    this.cancelProbe = probe;
   }
   get signal(): AbortSignal {
     return this.abort.signal;

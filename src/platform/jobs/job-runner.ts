@@ -4,6 +4,7 @@ import { DomainError } from '../errors/domain-error';
 import { DbJobContext } from './job-context';
 import { JobCancelledError } from './job-handler';
 import { JobHandlerRegistry } from './job-handler.registry';
+import { startHeartbeatThread } from './heartbeat-thread';
 import { JobQueue, JobRow } from './job-queue';
 
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'lost' | 'released';
@@ -22,6 +23,8 @@ export class JobRunner {
     private readonly store: ArtifactStore,
     private readonly registry: JobHandlerRegistry,
     private readonly heartbeatMs: number,
+    /** With it, heartbeats run on their own thread (see heartbeat-thread.ts). */
+    private readonly databaseUrl?: string,
   ) {}
 
   /** Stop the running job and give it back to the queue without using up an attempt. */
@@ -36,23 +39,7 @@ export class JobRunner {
     const state = { ctx, interrupted: false, lost: false };
     this.current = state;
     if (job.cancel_requested_at) ctx.requestCancel();
-    let beating = false;
-    const timer = setInterval(() => {
-      if (beating) return;
-      beating = true;
-      this.queue
-        .heartbeat(job.id, workerId)
-        .then((hb) => {
-          if (hb === null) {
-            state.lost = true;
-            ctx.requestCancel();
-          } else if (hb.cancelRequested) {
-            ctx.requestCancel();
-          }
-        })
-        .catch(() => undefined)
-        .finally(() => (beating = false));
-    }, this.heartbeatMs);
+    const stopHeartbeat = this.startHeartbeat(job, workerId, ctx, state);
     try {
       const handler = this.registry.get(job.kind);
       const spec = handler.validate(job.spec);
@@ -79,9 +66,54 @@ export class JobRunner {
       await this.queue.finish(job.id, workerId, 'failed', { error: message });
       return 'failed';
     } finally {
-      clearInterval(timer);
+      await stopHeartbeat();
       this.current = null;
     }
+  }
+
+  private startHeartbeat(
+    job: JobRow,
+    workerId: string,
+    ctx: DbJobContext,
+    state: { lost: boolean },
+  ): () => Promise<void> {
+    if (this.databaseUrl) {
+      const beat = startHeartbeatThread({
+        databaseUrl: this.databaseUrl,
+        jobId: job.id,
+        workerId,
+        intervalMs: this.heartbeatMs,
+      });
+      const sync = () => {
+        if (beat.lost) state.lost = true;
+        if (beat.lost || beat.cancelRequested) ctx.requestCancel();
+      };
+      ctx.setCancelProbe(() => {
+        sync();
+        return beat.lost || beat.cancelRequested;
+      });
+      beat.onChange(sync);
+      return () => beat.stop();
+    }
+    // In-process heartbeats: enough for handlers that yield to the event loop.
+    let beating = false;
+    const timer = setInterval(() => {
+      if (beating) return;
+      beating = true;
+      this.queue
+        .heartbeat(job.id, workerId)
+        .then((hb) => {
+          if (hb === null) {
+            state.lost = true;
+            ctx.requestCancel();
+          } else if (hb.cancelRequested) {
+            ctx.requestCancel();
+          }
+        })
+        .catch(() => undefined)
+        .finally(() => (beating = false));
+    }, this.heartbeatMs);
+    return async () => clearInterval(timer);
   }
 
   private async release(job: JobRow, workerId: string): Promise<RunOutcome> {

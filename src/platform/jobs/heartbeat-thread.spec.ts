@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from 'pg';
+import { openDataSource } from '../database/data-source';
+import { runMigrations } from '../database/database.module';
+import { createTestDatabase } from '../../../test/support/database';
+import { startHeartbeatThread } from './heartbeat-thread';
+
+/** Busy-waits without yielding, like a synchronous TF.js training step. */
+function blockFor(ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    // spin
+  }
+}
+
+test('heartbeats continue while the main thread is blocked, and cancellation is visible without yielding', async () => {
+  const db = await createTestDatabase();
+  const ds = await openDataSource(db.url, 2);
+  try {
+    await runMigrations(ds);
+    const [{ id: projectId }] = await ds.query(
+      `INSERT INTO projects (name) VALUES ('hb') RETURNING id`,
+    );
+    const [{ id: jobId }] = await ds.query(
+      `INSERT INTO jobs (project_id, kind, spec, status, worker_id, heartbeat_at) VALUES ($1, 'sleep', '{}', 'running', 'w1', now() - interval '1 hour') RETURNING id`,
+      [projectId],
+    );
+    const beat = startHeartbeatThread({
+      databaseUrl: db.url,
+      jobId,
+      workerId: 'w1',
+      intervalMs: 50,
+    });
+    try {
+      blockFor(600);
+      const admin = new Client({ connectionString: db.url });
+      await admin.connect();
+      const { rows } = await admin.query(
+        `SELECT extract(epoch FROM now() - heartbeat_at) AS age FROM jobs WHERE id = $1`,
+        [jobId],
+      );
+      assert.ok(
+        Number(rows[0].age) < 1,
+        `heartbeat is ${rows[0].age} s old after a blocked main thread`,
+      );
+      await admin.query(`UPDATE jobs SET cancel_requested_at = now() WHERE id = $1`, [jobId]);
+      let seen = false;
+      const end = Date.now() + 3000;
+      while (!seen && Date.now() < end) {
+        blockFor(20);
+        seen = beat.cancelRequested; // read from shared memory, no await in between
+      }
+      assert.equal(seen, true, 'cancellation visible to a main thread that never yields');
+      assert.equal(beat.lost, false);
+      await admin.query(`UPDATE jobs SET worker_id = 'w2' WHERE id = $1`, [jobId]);
+      await admin.end();
+      const lostBy = Date.now() + 3000;
+      while (!beat.lost && Date.now() < lostBy) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(beat.lost, true, 'a job taken over by another worker is reported lost');
+    } finally {
+      await beat.stop();
+    }
+  } finally {
+    await ds.destroy();
+    await db.drop();
+  }
+});

@@ -61,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
     await loop.run();
     return 0;
   } finally {
+    await runner.close();
     await ctx.close();
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Job submission and queue throughput (issue 2 benchmark).
- *   1. POST /v1/jobs: 1000 requests from 50 concurrent connections (autocannon), no workers
+ *   1. POST /v1/jobs: 1000 requests from 50 concurrent connections (autocannon) after a warm-up
+ *      of 500, no workers
  *      running: requests/s and latency percentiles of "validate + insert + enqueue".
  *   1b. Drain: those jobs, run by 2 pool workers started afterwards (the queue's own rate).
  *   2. End to end: 1000 `noop` jobs submitted by 50 concurrent clients with 2 pool workers
@@ -14,6 +15,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/platform/config/config';
 import { startScratchPostgres } from '../../src/platform/database/embedded-postgres';
@@ -54,6 +56,16 @@ async function main(): Promise<void> {
   // 1. Submission latency, no workers.
   const submitDb = await freshDatabase(server, 'autodl_bench_submit');
   const app1 = await startApp(env(submitDb, 0));
+  // Warm-up (JIT, connection pool, auth cache), then the measured run.
+  await autocannon({
+    url: `${app1.url}/v1/jobs`,
+    method: 'POST',
+    connections: 50,
+    amount: 500,
+    headers: { authorization: `Bearer ${app1.adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'noop' }),
+  });
+  await app1.app.get(DataSource).query(`DELETE FROM jobs`);
   const submit = await autocannon({
     url: `${app1.url}/v1/jobs`,
     method: 'POST',

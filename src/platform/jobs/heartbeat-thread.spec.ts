@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { openDataSource } from '../database/data-source';
 import { runMigrations } from '../database/database.module';
 import { createTestDatabase } from '../../../test/support/database';
-import { startHeartbeatThread } from './heartbeat-thread';
+import { HeartbeatThread } from './heartbeat-thread';
 
 /** Busy-waits without yielding, like a synchronous TF.js training step. */
 function blockFor(ms: number): void {
@@ -26,12 +26,8 @@ test('heartbeats continue while the main thread is blocked, and cancellation is 
       `INSERT INTO jobs (project_id, kind, spec, status, worker_id, heartbeat_at) VALUES ($1, 'sleep', '{}', 'running', 'w1', now() - interval '1 hour') RETURNING id`,
       [projectId],
     );
-    const beat = startHeartbeatThread({
-      databaseUrl: db.url,
-      jobId,
-      workerId: 'w1',
-      intervalMs: 50,
-    });
+    const thread = new HeartbeatThread(db.url, 50);
+    const beat = thread.track(jobId, 'w1');
     try {
       blockFor(600);
       const admin = new Client({ connectionString: db.url });
@@ -58,8 +54,13 @@ test('heartbeats continue while the main thread is blocked, and cancellation is 
       const lostBy = Date.now() + 3000;
       while (!beat.lost && Date.now() < lostBy) await new Promise((r) => setTimeout(r, 20));
       assert.equal(beat.lost, true, 'a job taken over by another worker is reported lost');
+      // The next job starts with clean flags; the old handle no longer reports.
+      const next = thread.track(jobId, 'w2');
+      assert.equal(next.lost, false);
+      assert.equal(beat.lost, false, 'a handle of an earlier job reads nothing');
+      next.stop();
     } finally {
-      await beat.stop();
+      await thread.close();
     }
   } finally {
     await ds.destroy();

@@ -4,98 +4,109 @@ import { Worker } from 'node:worker_threads';
  * Heartbeats from a worker thread with its own connection. A handler that computes
  * synchronously for a long time (a TF.js training step on the wasm backend blocks the event
  * loop) would otherwise miss its heartbeats and be re-queued while it is alive. The thread
- * writes the flags it learns into shared memory, so `cancelled` is current even while the main
- * thread never yields.
+ * writes what it learns into shared memory, so `cancelRequested` is current even while the main
+ * thread never yields. One thread per worker process, started once: a job only switches what it
+ * beats for, so short jobs pay nothing for it.
  */
 export interface HeartbeatHandle {
   /** Cancellation was requested for the job. */
   readonly cancelRequested: boolean;
   /** The job is no longer this worker's (re-queued, finished elsewhere, deleted). */
   readonly lost: boolean;
-  /** Called on the main thread (when it is free) once either flag turns on. */
-  onChange(listener: () => void): void;
-  stop(): Promise<void>;
+  /** Stop beating for this job. */
+  stop(): void;
 }
 
-const CANCEL = 0;
-const LOST = 1;
+// Shared Int32 slots: the generation of the tracked job, and its flags for that generation.
+const GENERATION = 0;
+const CANCEL = 1;
+const LOST = 2;
 
 // Plain CommonJS, evaluated in the thread: no TypeScript loader needed there.
 const THREAD_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { Client } = require(workerData.pgPath);
-const flags = new Int32Array(workerData.flags);
+const slots = new Int32Array(workerData.slots);
 const client = new Client({ connectionString: workerData.databaseUrl, application_name: 'autodl-heartbeat' });
 client.on('error', () => undefined);
+const connected = client.connect().then(() => true, () => false);
+let job = null;
 let busy = false;
-let stopped = false;
 async function beat() {
-  if (busy || stopped) return;
+  const current = job;
+  if (busy || current === null || !(await connected)) return;
   busy = true;
   try {
     const res = await client.query(
       "WITH beat AS (UPDATE jobs SET heartbeat_at = now() WHERE id = $1 AND worker_id = $2 AND status = 'running' RETURNING cancel_requested_at) SELECT * FROM beat",
-      [workerData.jobId, workerData.workerId],
+      [current.jobId, current.workerId],
     );
-    const lost = res.rows.length === 0;
-    const cancel = !lost && res.rows[0].cancel_requested_at !== null;
-    if ((lost && Atomics.exchange(flags, ${LOST}, 1) === 0) || (cancel && Atomics.exchange(flags, ${CANCEL}, 1) === 0)) {
-      parentPort.postMessage('changed');
-    }
+    if (Atomics.load(slots, ${GENERATION}) !== current.generation) return;
+    if (res.rows.length === 0) Atomics.store(slots, ${LOST}, 1);
+    else if (res.rows[0].cancel_requested_at !== null) Atomics.store(slots, ${CANCEL}, 1);
   } catch {
     // a missed beat; the next one retries
   } finally {
     busy = false;
   }
 }
-const timer = setInterval(beat, workerData.intervalMs);
-parentPort.on('message', async (m) => {
-  if (m !== 'stop') return;
-  stopped = true;
-  clearInterval(timer);
-  await client.end().catch(() => undefined);
-  parentPort.postMessage('stopped');
+setInterval(beat, workerData.intervalMs);
+parentPort.on('message', (m) => {
+  if (m.type === 'track') {
+    // The claim itself set heartbeat_at, so the first beat can wait for the interval.
+    job = m;
+  } else if (m.type === 'untrack' && job && job.generation === m.generation) {
+    job = null;
+  } else if (m.type === 'close') {
+    job = null;
+    client.end().catch(() => undefined).finally(() => parentPort.close());
+  }
 });
-client.connect().then(beat, () => undefined);
 `;
 
-export function startHeartbeatThread(options: {
-  databaseUrl: string;
-  jobId: string;
-  workerId: string;
-  intervalMs: number;
-}): HeartbeatHandle {
-  const flags = new Int32Array(new SharedArrayBuffer(8));
-  const listeners: (() => void)[] = [];
-  const worker = new Worker(THREAD_SOURCE, {
-    eval: true,
-    workerData: { ...options, flags: flags.buffer, pgPath: require.resolve('pg') },
-  });
-  worker.on('message', (m) => {
-    if (m === 'changed') for (const l of listeners) l();
-  });
-  worker.on('error', () => undefined);
-  return {
-    get cancelRequested() {
-      return Atomics.load(flags, CANCEL) === 1;
-    },
-    get lost() {
-      return Atomics.load(flags, LOST) === 1;
-    },
-    onChange(listener) {
-      listeners.push(listener);
-    },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const finish = () => {
-          clearTimeout(timeout);
-          worker.off('message', onMessage);
-          void worker.terminate().then(() => resolve());
-        };
-        const onMessage = (m: unknown) => m === 'stopped' && finish();
-        const timeout = setTimeout(finish, 2000);
-        worker.on('message', onMessage);
-        worker.postMessage('stop');
-      }),
-  };
+export class HeartbeatThread {
+  private readonly slots = new Int32Array(new SharedArrayBuffer(12));
+  private readonly worker: Worker;
+  private generation = 0;
+
+  constructor(databaseUrl: string, intervalMs: number) {
+    this.worker = new Worker(THREAD_SOURCE, {
+      eval: true,
+      workerData: {
+        databaseUrl,
+        intervalMs,
+        slots: this.slots.buffer,
+        pgPath: require.resolve('pg'),
+      },
+    });
+    this.worker.on('error', () => undefined);
+    // Never keeps a process alive on its own.
+    this.worker.unref();
+  }
+
+  /** Start beating for a job; the handle's flags belong to this job only. */
+  track(jobId: string, workerId: string): HeartbeatHandle {
+    const generation = ++this.generation;
+    Atomics.store(this.slots, CANCEL, 0);
+    Atomics.store(this.slots, LOST, 0);
+    Atomics.store(this.slots, GENERATION, generation);
+    this.worker.postMessage({ type: 'track', jobId, workerId, generation });
+    const slots = this.slots;
+    const mine = () => Atomics.load(slots, GENERATION) === generation;
+    return {
+      get cancelRequested() {
+        return mine() && Atomics.load(slots, CANCEL) === 1;
+      },
+      get lost() {
+        return mine() && Atomics.load(slots, LOST) === 1;
+      },
+      stop: () => this.worker.postMessage({ type: 'untrack', generation }),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.worker.postMessage({ type: 'close' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await this.worker.terminate();
+  }
 }

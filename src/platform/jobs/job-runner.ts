@@ -4,7 +4,7 @@ import { DomainError } from '../errors/domain-error';
 import { DbJobContext } from './job-context';
 import { JobCancelledError } from './job-handler';
 import { JobHandlerRegistry } from './job-handler.registry';
-import { startHeartbeatThread } from './heartbeat-thread';
+import { HeartbeatThread } from './heartbeat-thread';
 import { JobQueue, JobRow } from './job-queue';
 
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'lost' | 'released';
@@ -16,6 +16,7 @@ export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'lost' | 'releas
  */
 export class JobRunner {
   private current: { ctx: DbJobContext; interrupted: boolean } | null = null;
+  private heartbeats: HeartbeatThread | null = null;
 
   constructor(
     private readonly queue: JobQueue,
@@ -26,6 +27,12 @@ export class JobRunner {
     /** With it, heartbeats run on their own thread (see heartbeat-thread.ts). */
     private readonly databaseUrl?: string,
   ) {}
+
+  /** Stops the heartbeat thread (at process shutdown). */
+  async close(): Promise<void> {
+    await this.heartbeats?.close();
+    this.heartbeats = null;
+  }
 
   /** Stop the running job and give it back to the queue without using up an attempt. */
   interrupt(): void {
@@ -78,22 +85,20 @@ export class JobRunner {
     state: { lost: boolean },
   ): () => Promise<void> {
     if (this.databaseUrl) {
-      const beat = startHeartbeatThread({
-        databaseUrl: this.databaseUrl,
-        jobId: job.id,
-        workerId,
-        intervalMs: this.heartbeatMs,
-      });
+      this.heartbeats ??= new HeartbeatThread(this.databaseUrl, this.heartbeatMs);
+      const beat = this.heartbeats.track(job.id, workerId);
+      // Polled where handlers look (ctx.cancelled) and on a timer for those waiting on I/O.
       const sync = () => {
         if (beat.lost) state.lost = true;
         if (beat.lost || beat.cancelRequested) ctx.requestCancel();
-      };
-      ctx.setCancelProbe(() => {
-        sync();
         return beat.lost || beat.cancelRequested;
-      });
-      beat.onChange(sync);
-      return () => beat.stop();
+      };
+      ctx.setCancelProbe(sync);
+      const timer = setInterval(sync, Math.min(250, this.heartbeatMs));
+      return async () => {
+        clearInterval(timer);
+        beat.stop();
+      };
     }
     // In-process heartbeats: enough for handlers that yield to the event loop.
     let beating = false;

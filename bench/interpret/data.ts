@@ -1,189 +1,235 @@
-/** Small packaged data sets and tiny TF.js models for the interpret benchmarks. */
+/**
+ * Data and zoo models for the interpret benchmarks: Fashion-MNIST (Debian dataset-fashion-mnist)
+ * for small-cnn, breast cancer (Debian python3-sklearn) for mlp, and synthetic hotel reviews for
+ * text-classifier (the SpamAssassin package is not installed on this machine).
+ */
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { Rng } from '../../src/platform/core/rng';
+import {
+  Dataset,
+  fewShot,
+  loadPackagedDataset,
+  normalisationStats,
+  normalise,
+} from '../../src/ml/data';
+import { Vocabulary } from '../../src/ml/data/vocabulary';
+import { buildZooModel, type ZooOptions } from '../../src/ml/models/zoo';
+import { predictBatches } from '../../src/ml/train/evaluate';
+import { trainModel, type TrainOptions } from '../../src/ml/train/trainer';
 import type { PredictFn, RgbImage } from '../../src/interpret/core/types';
-import { tokenize } from '../../src/interpret/core/text-lime';
 
-const SKLEARN = '/usr/lib/python3/dist-packages/sklearn/datasets/data';
-
-export interface Table {
-  x: number[][];
-  y: number[];
-  featureNames: string[];
-  classNames: string[];
+export interface ImageSet {
+  /** One 28x28 grey image per example, values in [0, 1]. */
+  pixels: Float32Array[];
+  labels: number[];
+  classNames: readonly string[];
 }
 
-/** Breast cancer Wisconsin (Debian python3-sklearn CSV), features standardised. */
-export function breastCancer(): Table {
-  const lines = readFileSync(`${SKLEARN}/breast_cancer.csv`, 'utf8').trim().split('\n').slice(1);
-  const rows = lines.map((l) => l.split(',').map(Number));
-  const raw = rows.map((r) => r.slice(0, 30));
-  const mean = raw[0].map((_, j) => raw.reduce((s, r) => s + r[j], 0) / raw.length);
-  const std = raw[0].map((_, j) =>
-    Math.sqrt(raw.reduce((s, r) => s + (r[j] - mean[j]) ** 2, 0) / raw.length),
-  );
-  const names = [
-    'radius',
-    'texture',
-    'perimeter',
-    'area',
-    'smoothness',
-    'compactness',
-    'concavity',
-    'concave_pts',
-    'symmetry',
-    'fractal_dim',
-  ];
-  const featureNames = ['mean', 'se', 'worst'].flatMap((p) => names.map((n) => `${p}_${n}`));
-  return {
-    x: raw.map((r) => r.map((v, j) => (v - mean[j]) / std[j])),
-    y: rows.map((r) => r[30]),
-    featureNames,
-    classNames: ['malignant', 'benign'],
-  };
-}
+let fashion: Promise<{ train: Dataset; test: Dataset }> | undefined;
 
-/** UCI optical digits 8x8 (Debian python3-sklearn CSV), pixels scaled to [0, 1]. */
-export function digits(): Table {
-  const rows = gunzipSync(readFileSync(`${SKLEARN}/digits.csv.gz`))
-    .toString('utf8')
-    .trim()
-    .split('\n')
-    .map((l) => l.split(',').map(Number));
-  return {
-    x: rows.map((r) => r.slice(0, 64).map((v) => v / 16)),
-    y: rows.map((r) => r[64]),
-    featureNames: Array.from({ length: 64 }, (_, j) => `px${j}`),
-    classNames: Array.from({ length: 10 }, (_, c) => String(c)),
-  };
-}
-
-/** A digit as a 32x32 RGB image (nearest-neighbour x4, grey replicated). */
-export function digitImage(row: readonly number[]): RgbImage {
-  const data = new Float32Array(32 * 32 * 3);
-  for (let y = 0; y < 32; y++)
-    for (let x = 0; x < 32; x++)
-      data.fill(
-        row[Math.floor(y / 4) * 8 + Math.floor(x / 4)],
-        (y * 32 + x) * 3,
-        (y * 32 + x) * 3 + 3,
-      );
-  return { width: 32, height: 32, data };
-}
-
-const NEUTRAL =
-  'the a room staff food hotel view bed breakfast night stay location price service table window door street city car train bus lobby floor wall coffee tea water menu dinner lunch evening morning day week place area town beach pool garden bar music chair desk lamp towel shower sink key card map phone wifi parking'.split(
-    ' ',
-  );
-const POSITIVE = ['great', 'lovely', 'clean', 'friendly', 'excellent'];
-const NEGATIVE = ['dirty', 'rude', 'noisy', 'awful', 'broken'];
-export const VOCAB = [...NEUTRAL, ...POSITIVE, ...NEGATIVE];
-
-/** Synthetic reviews: 12-20 neutral words plus sentiment words; label 1 = more positive than negative. */
-export function reviews(n: number, seed: number): { texts: string[]; y: number[] } {
-  const rng = new Rng(seed);
-  const texts: string[] = [];
-  const y: number[] = [];
-  while (texts.length < n) {
-    const words = Array.from({ length: rng.int(12, 20) }, () => rng.choice(NEUTRAL));
-    const pos = rng.int(0, 3);
-    const neg = rng.int(0, 3);
-    if (pos === neg) continue;
-    for (let i = 0; i < pos; i++) words.splice(rng.int(0, words.length), 0, rng.choice(POSITIVE));
-    for (let i = 0; i < neg; i++) words.splice(rng.int(0, words.length), 0, rng.choice(NEGATIVE));
-    texts.push(words.join(' '));
-    y.push(pos > neg ? 1 : 0);
-  }
-  return { texts, y };
-}
-
-export function bagOfWords(text: string): number[] {
-  const v = new Array<number>(VOCAB.length).fill(0);
-  const { tokens, isWord } = tokenize(text);
-  tokens.forEach((t, i) => {
-    const j = isWord[i] ? VOCAB.indexOf(t) : -1;
-    if (j >= 0) v[j] += 1;
+function fashionMnist(): Promise<{ train: Dataset; test: Dataset }> {
+  fashion ??= loadPackagedDataset('fashion-mnist').then((p) => {
+    if (!p.test) throw new Error('fashion-mnist has no test split');
+    return { train: p.train, test: p.test };
   });
-  return v;
+  return fashion;
 }
 
-/** Dense softmax classifier (optionally one hidden ReLU layer) producing logits. */
-export function mlp(inputs: number, hidden: number, classes: number, seed: number): tf.Sequential {
-  const m = tf.sequential();
-  if (hidden > 0)
-    m.add(
-      tf.layers.dense({
-        inputShape: [inputs],
-        units: hidden,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed }),
-      }),
-    );
-  m.add(
-    tf.layers.dense({
-      inputShape: hidden > 0 ? undefined : [inputs],
-      units: classes,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
-    }),
-  );
-  m.compile({
-    optimizer: tf.train.adam(0.01),
-    loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred),
-  });
-  return m;
+function imageSet(ds: Dataset): ImageSet {
+  if (ds.inputs.kind !== 'image') throw new Error('expected an image data set');
+  return { pixels: [...ds.inputs.pixels], labels: [...ds.labels], classNames: ds.classNames };
 }
 
-export interface EpochLogits {
-  logits: number[][];
-}
-
-/** Train with seeded shuffling; `onEpoch` gets the logits of the whole training set after each epoch. */
-export async function train(
-  model: tf.Sequential,
-  x: number[][],
-  y: number[],
-  classes: number,
-  epochs: number,
+/** A class-balanced seeded subset of Fashion-MNIST: `perClass` images of each class. */
+export async function fashionSubset(
+  split: 'train' | 'test',
+  perClass: number,
   seed: number,
-  onEpoch?: (epoch: number, logits: number[][]) => void,
-): Promise<void> {
-  const rng = new Rng(seed);
-  const xt = tf.tensor2d(x);
-  for (let e = 0; e < epochs; e++) {
-    const order = rng.shuffle(x.map((_, i) => i));
-    const xs = tf.tensor2d(order.map((i) => x[i]));
-    const ys = tf.oneHot(
-      tf.tensor1d(
-        order.map((i) => y[i]),
-        'int32',
-      ),
-      classes,
-    );
-    await model.fit(xs, ys, { epochs: 1, batchSize: 32, shuffle: false, verbose: 0 });
-    xs.dispose();
-    ys.dispose();
-    if (onEpoch) {
-      const out = model.predict(xt) as tf.Tensor;
-      onEpoch(e, (await out.array()) as number[][]);
-      out.dispose();
-    }
-  }
-  xt.dispose();
+): Promise<ImageSet> {
+  const fm = await fashionMnist();
+  return imageSet(fewShot(fm[split], perClass, seed));
 }
 
-/** Wrap a logits model as a probability PredictFn over feature rows. */
-export function probabilities(model: tf.Sequential): PredictFn<number[]> {
+/** Images [n, 28, 28, 1] as one tensor (the caller disposes it). */
+export function imageTensor(pixels: readonly Float32Array[]): tf.Tensor4D {
+  const flat = new Float32Array(pixels.length * 28 * 28);
+  pixels.forEach((p, i) => flat.set(p, i * 28 * 28));
+  return tf.tensor4d(flat, [pixels.length, 28, 28, 1]);
+}
+
+/** The grey image as the RGB image the image explainer works on (grey replicated). */
+export function greyToRgb(grey: Float32Array): RgbImage {
+  const data = new Float32Array(grey.length * 3);
+  for (let i = 0; i < grey.length; i++) data[3 * i] = data[3 * i + 1] = data[3 * i + 2] = grey[i];
+  return { width: 28, height: 28, data };
+}
+
+/** Softmax rows of `model` on `x`, in batches of 500. */
+export async function probabilities(model: tf.LayersModel, x: tf.Tensor): Promise<number[][]> {
+  const out = predictBatches(model, x, 500);
+  const rows = (await out.array()) as number[][];
+  out.dispose();
+  return rows;
+}
+
+/**
+ * A zoo model's PredictFn over RGB images: the channel mean is what the one-channel model sees
+ * (as src/interpret/inference-adapter.ts does for grey models).
+ */
+export function imagePredict(model: tf.LayersModel): PredictFn<RgbImage> {
   return async (batch) => {
-    const out = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(batch)) as tf.Tensor2D));
-    const rows = (await out.array()) as number[][];
-    out.dispose();
+    const grey = batch.map((img) => {
+      const g = new Float32Array(img.width * img.height);
+      for (let i = 0; i < g.length; i++)
+        g[i] = (img.data[3 * i] + img.data[3 * i + 1] + img.data[3 * i + 2]) / 3;
+      return g;
+    });
+    const x = imageTensor(grey);
+    const rows = await probabilities(model, x);
+    x.dispose();
     return rows;
   };
 }
 
-/** Counts the wall time spent inside a PredictFn. */
+/** Builds a zoo model and trains it with the project's training loop on (x, integer y). */
+export async function trainZoo(
+  name: string,
+  options: ZooOptions,
+  x: tf.Tensor,
+  y: readonly number[],
+  train: TrainOptions,
+): Promise<tf.LayersModel> {
+  const model = buildZooModel(name, options);
+  const yt = tf.tensor1d([...y], 'int32');
+  try {
+    await trainModel(model, { x, y: yt }, train);
+  } finally {
+    yt.dispose();
+  }
+  return model;
+}
+
+export interface Table {
+  rows: number[][];
+  labels: number[];
+  featureNames: string[];
+  classNames: string[];
+}
+
+/** Breast cancer Wisconsin via the packaged loader, features standardised. */
+export async function breastCancer(): Promise<Table> {
+  const ds = (await loadPackagedDataset('breast-cancer')).train;
+  const std = normalise(ds, normalisationStats(ds));
+  if (std.inputs.kind !== 'tabular') throw new Error('expected a tabular data set');
+  return {
+    rows: std.inputs.rows.map((r) => [...r]),
+    labels: [...std.labels],
+    featureNames: [...std.inputs.featureNames],
+    classNames: [...std.classNames],
+  };
+}
+
+export function rowPredict(model: tf.LayersModel): PredictFn<number[]> {
+  return async (batch) => {
+    const x = tf.tensor2d(batch);
+    const rows = await probabilities(model, x);
+    x.dispose();
+    return rows;
+  };
+}
+
+/*
+ * Synthetic hotel reviews. Each review mentions 2-5 aspects; every aspect gets a positive or a
+ * negative phrase (some negated: "was not clean" is negative), with neutral filler sentences in
+ * between. The label is the majority sentiment of the aspects (ties redrawn), so the evidence is
+ * spread over phrases and words like "not" flip it: a realistic shape for a bag-of-embeddings
+ * classifier, with a known ground truth.
+ */
+const ASPECTS: { noun: string[]; good: string[]; bad: string[] }[] = [
+  {
+    noun: ['the room', 'our room', 'the suite'],
+    good: ['was spotless', 'was spacious and bright', 'was clean', 'felt cosy'],
+    bad: ['was dirty', 'was cramped', 'smelled of smoke', 'was not clean'],
+  },
+  {
+    noun: ['the staff', 'the receptionist', 'the manager'],
+    good: ['were friendly', 'was very helpful', 'was welcoming', 'went out of their way'],
+    bad: ['were rude', 'was unhelpful', 'ignored us', 'was not friendly'],
+  },
+  {
+    noun: ['breakfast', 'the buffet', 'dinner at the restaurant'],
+    good: ['was delicious', 'was excellent', 'had plenty of choice', 'was fresh'],
+    bad: ['was cold', 'was overpriced', 'was bland', 'was not worth it'],
+  },
+  {
+    noun: ['the bed', 'the mattress', 'the pillows'],
+    good: ['was comfortable', 'were soft', 'was perfect'],
+    bad: ['was uncomfortable', 'was broken', 'were lumpy', 'was not comfortable'],
+  },
+  {
+    noun: ['the location', 'the neighbourhood', 'the view'],
+    good: ['was great', 'was convenient', 'was stunning', 'was quiet'],
+    bad: ['was noisy', 'was awful', 'felt unsafe', 'was not great'],
+  },
+  {
+    noun: ['the wifi', 'the air conditioning', 'the shower'],
+    good: ['worked well', 'was fast', 'was reliable'],
+    bad: ['never worked', 'was slow', 'was broken', 'did not work'],
+  },
+];
+const FILLER = [
+  'we stayed for three nights in march',
+  'we arrived late in the evening',
+  'the hotel is near the station',
+  'we travelled with two children',
+  'parking is available behind the building',
+  'check in was at two',
+  'we booked through the website',
+  'the lift goes to the fifth floor',
+  'there is a supermarket across the street',
+  'we were there for a conference',
+];
+
+export function reviews(n: number, seed: number): { texts: string[]; labels: number[] } {
+  const rng = new Rng(seed);
+  const texts: string[] = [];
+  const labels: number[] = [];
+  while (texts.length < n) {
+    const aspects = rng.shuffle(ASPECTS).slice(0, rng.int(2, 5));
+    let score = 0;
+    const sentences: string[] = [];
+    for (const a of aspects) {
+      const good = rng.float() < 0.5;
+      score += good ? 1 : -1;
+      sentences.push(`${rng.choice(a.noun)} ${rng.choice(good ? a.good : a.bad)}`);
+    }
+    if (score === 0) continue;
+    for (let f = rng.int(1, 3); f > 0; f--)
+      sentences.splice(rng.int(0, sentences.length), 0, rng.choice(FILLER));
+    texts.push(sentences.map((s) => s[0].toUpperCase() + s.slice(1)).join('. ') + '.');
+    labels.push(score > 0 ? 1 : 0);
+  }
+  return { texts, labels };
+}
+
+export const TEXT_LENGTH = 64;
+
+export function textTensor(vocab: Vocabulary, texts: readonly string[]): tf.Tensor2D {
+  const flat = new Int32Array(texts.length * TEXT_LENGTH);
+  texts.forEach((t, i) => flat.set(vocab.encode(t, TEXT_LENGTH), i * TEXT_LENGTH));
+  return tf.tensor2d(flat, [texts.length, TEXT_LENGTH], 'int32');
+}
+
+export function textPredict(model: tf.LayersModel, vocab: Vocabulary): PredictFn<string> {
+  return async (batch) => {
+    const x = textTensor(vocab, batch);
+    const rows = await probabilities(model, x);
+    x.dispose();
+    return rows;
+  };
+}
+
+/** Wraps a PredictFn and counts the wall time spent inside it. */
 export function timed<I>(predict: PredictFn<I>): {
   predict: PredictFn<I>;
   ms: () => number;
@@ -200,4 +246,15 @@ export function timed<I>(predict: PredictFn<I>): {
     ms: () => total,
     reset: () => (total = 0),
   };
+}
+
+export function meanSd(v: readonly number[]): { mean: number; sd: number } {
+  const mean = v.reduce((s, x) => s + x, 0) / v.length;
+  const sd = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, v.length - 1));
+  return { mean, sd };
+}
+
+export function fmtMeanSd(v: readonly number[], digits = 3): string {
+  const { mean, sd } = meanSd(v);
+  return `${mean.toFixed(digits)} ± ${sd.toFixed(digits)}`;
 }

@@ -125,11 +125,53 @@ export function parseLimeParameters(
 }
 
 export function requireModel(raw: Record<string, unknown>, problems: FieldProblem[]): string {
-  if (typeof raw.model !== 'string' || raw.model.trim() === '') {
-    problems.push({ field: 'model', message: 'must be a non-empty model reference' });
+  if (typeof raw.model !== 'string' || raw.model.trim() === '' || raw.model.length > 200) {
+    problems.push({ field: 'model', message: 'must be a model reference of 1 to 200 characters' });
     return '';
   }
   return raw.model;
+}
+
+export function unknownFields(
+  raw: Record<string, unknown>,
+  allowed: readonly string[],
+  problems: FieldProblem[],
+): void {
+  for (const [key, value] of Object.entries(raw)) {
+    if (value !== undefined && !allowed.includes(key))
+      problems.push({ field: key, message: `unknown field; allowed: ${allowed.join(', ')}` });
+  }
+}
+
+/** `dataset`: an optional data set reference (id) replacing the model's training set. */
+export function optionalDataset(
+  raw: Record<string, unknown>,
+  problems: FieldProblem[],
+): string | undefined {
+  if (raw.dataset === undefined) return undefined;
+  if (typeof raw.dataset !== 'string' || raw.dataset.trim() === '' || raw.dataset.length > 200) {
+    problems.push({ field: 'dataset', message: 'must be a data set id (1 to 200 characters)' });
+    return undefined;
+  }
+  return raw.dataset;
+}
+
+/** `sampleSize`: instances drawn from the data set, an integer in [1, max] when given. */
+export function optionalSampleSize(
+  raw: Record<string, unknown>,
+  max: number,
+  problems: FieldProblem[],
+): number | undefined {
+  const v = raw.sampleSize;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
+    problems.push({
+      field: 'sampleSize',
+      message: `must be an integer in [1, ${max}], got ${JSON.stringify(v)}`,
+    });
+    return undefined;
+  }
+  return v;
 }
 
 export function asRecord(spec: unknown): Record<string, unknown> {

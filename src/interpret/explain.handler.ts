@@ -2,8 +2,11 @@ import { JobCancelledError, type JobContext, type JobHandler } from '../platform
 import { UnprocessableError, type FieldProblem } from '../platform/errors/domain-error';
 import {
   asRecord,
+  optionalDataset,
+  optionalSampleSize,
   parseLimeParameters,
   requireModel,
+  unknownFields,
   throwIfProblems,
   type LimeParameters,
 } from './explain-spec';
@@ -12,12 +15,17 @@ import {
   explainInstance,
   explanationJson,
   explanationPng,
+  sampleInstances,
 } from './explain-runner';
-import type { PredictProvider } from './model-provider';
+import type { ExplainableModel, PredictProvider } from './model-provider';
 
 export interface ExplainSpec {
   model: string;
-  instances: unknown[];
+  /** The instances to explain, or else `sampleSize` instances drawn (seeded) from the data set. */
+  instances?: unknown[];
+  sampleSize?: number;
+  /** A data set id replacing the model's training set (sampling pool, tabular statistics). */
+  dataset?: string;
   /** Optional class to explain per instance; default the predicted class. */
   labels?: number[];
   parameters: LimeParameters;
@@ -39,7 +47,10 @@ interface ExplainCheckpoint {
 
 export const MAX_EXPLAIN_INSTANCES = 1000;
 
-/** Job kind `explain`: LIME for the given instances, with fidelity, AOPC vs random and PNGs. */
+/**
+ * Job kind `explain`: LIME for the given instances (or a seeded sample of the data set), with
+ * fidelity, AOPC vs random and PNGs.
+ */
 export class ExplainJobHandler implements JobHandler<ExplainSpec, ExplainResult> {
   readonly kind = 'explain';
 
@@ -49,38 +60,75 @@ export class ExplainJobHandler implements JobHandler<ExplainSpec, ExplainResult>
     const raw = asRecord(spec);
     const problems: FieldProblem[] = [];
     const model = requireModel(raw, problems);
+    unknownFields(
+      raw,
+      ['model', 'dataset', 'instances', 'sampleSize', 'labels', 'parameters'],
+      problems,
+    );
+    const dataset = optionalDataset(raw, problems);
     const instances = raw.instances;
-    if (
-      !Array.isArray(instances) ||
-      instances.length === 0 ||
-      instances.length > MAX_EXPLAIN_INSTANCES
-    ) {
+    if (instances !== undefined) {
+      if (
+        !Array.isArray(instances) ||
+        instances.length === 0 ||
+        instances.length > MAX_EXPLAIN_INSTANCES
+      ) {
+        problems.push({
+          field: 'instances',
+          message: `must be an array of 1 to ${MAX_EXPLAIN_INSTANCES} instances`,
+        });
+      }
+      if (raw.sampleSize !== undefined)
+        problems.push({ field: 'sampleSize', message: 'give instances or sampleSize, not both' });
+    } else if (raw.sampleSize === undefined) {
       problems.push({
         field: 'instances',
-        message: `must be an array of 1 to ${MAX_EXPLAIN_INSTANCES} instances`,
+        message: 'required unless sampleSize instances are drawn from the data set',
       });
     }
+    const sampleSize = optionalSampleSize(raw, MAX_EXPLAIN_INSTANCES, problems);
     let labels: number[] | undefined;
     if (raw.labels !== undefined) {
       if (
         !Array.isArray(raw.labels) ||
         !raw.labels.every((l) => Number.isInteger(l) && l >= 0) ||
-        (Array.isArray(instances) && raw.labels.length !== instances.length)
+        !Array.isArray(instances) ||
+        raw.labels.length !== instances.length
       ) {
         problems.push({
           field: 'labels',
-          message: 'must be one non-negative class index per instance',
+          message: 'must be one non-negative class index per given instance',
         });
       } else labels = raw.labels as number[];
     }
     const parameters = parseLimeParameters(raw.parameters, problems);
     throwIfProblems(problems);
-    return { model, instances: instances as unknown[], labels, parameters };
+    return {
+      model,
+      ...(instances !== undefined ? { instances: instances as unknown[] } : { sampleSize }),
+      ...(dataset !== undefined ? { dataset } : {}),
+      ...(labels ? { labels } : {}),
+      parameters,
+    };
   }
 
   async run(spec: ExplainSpec, ctx: JobContext): Promise<ExplainResult> {
-    const model = await this.models.load(spec.model, ctx);
-    const instances = coerceInstances(model, spec.instances);
+    const model = await this.models.load(spec.model, ctx, { dataset: spec.dataset });
+    try {
+      return await this.explainWith(model, spec, ctx);
+    } finally {
+      model.dispose?.();
+    }
+  }
+
+  private async explainWith(
+    model: ExplainableModel,
+    spec: ExplainSpec,
+    ctx: JobContext,
+  ): Promise<ExplainResult> {
+    const instances = spec.instances
+      ? coerceInstances(model, spec.instances)
+      : sampleInstances(model, spec.sampleSize ?? 1, spec.parameters.seed);
     if (spec.labels) {
       const bad = spec.labels.findIndex((l) => l >= model.classNames.length);
       if (bad >= 0) {

@@ -178,6 +178,33 @@ describe('explain job handler', () => {
 describe('normlime job handler', () => {
   const handler = new NormLimeJobHandler(provider);
 
+  test('validate accepts its own output (the platform re-validates the stored spec in the worker)', () => {
+    const explain = new ExplainJobHandler(provider);
+    for (const [h, raw] of [
+      [handler, { model: 'image', sampleSize: 5, dataset: 'd', parameters: { numClusters: 4 } }],
+      [explain, { model: 'tabular', sampleSize: 3, dataset: 'd' }],
+      [explain, { model: 'tabular', instances: [[0, 0, 0, 0]], labels: [1] }],
+    ] as const) {
+      const once = h.validate(raw);
+      assert.deepEqual(h.validate(JSON.parse(JSON.stringify(once))), once);
+    }
+  });
+
+  test('explain draws sampleSize instances from the data set; instances and sampleSize exclude each other', async () => {
+    const explain = new ExplainJobHandler(provider);
+    const r = await explain.run(
+      explain.validate({ model: 'tabular', sampleSize: 3, parameters: { numSamples: 100 } }),
+      new FakeContext(),
+    );
+    assert.equal(r.explanations.length, 3);
+    assert.throws(
+      () => explain.validate({ model: 'tabular', instances: [[0, 0, 0, 0]], sampleSize: 2 }),
+      /sampleSize: give instances or sampleSize, not both/,
+    );
+    assert.throws(() => explain.validate({ model: 'tabular' }), /instances: required unless/);
+    assert.throws(() => explain.validate({ model: 'tabular', sampleSize: 1, colour: 1 }), /colour/);
+  });
+
   test('tabular sample from the dataset: a and b lead both classes; one bar chart per class', async () => {
     const ctx = new FakeContext();
     const r = await handler.run(

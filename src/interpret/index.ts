@@ -20,3 +20,9 @@ export type {
   TextModel,
 } from './model-provider';
 export { DEFAULT_LIME_PARAMETERS, type LimeParameters } from './explain-spec';
+export type { DataPool, LoadOptions } from './model-provider';
+export { InterpretModule } from './interpret.module';
+export { RegistryPredictProvider } from './registry-provider';
+export { explainableFromInference, MAX_STATISTICS_ROWS } from './inference-adapter';
+export { DYNAMICS_ARTIFACT, parseDynamics } from './dynamics-artifact';
+export { EXPLANATION_METHODS, type ExplanationMethod } from './explanations.dto';

@@ -1,21 +1,26 @@
 import { Rng } from '../platform/core/rng';
-import { UnprocessableError, type FieldProblem } from '../platform/errors/domain-error';
+import type { FieldProblem } from '../platform/errors/domain-error';
 import { JobCancelledError, type JobContext, type JobHandler } from '../platform/jobs/job-handler';
 import { barChart, heatmapOverlay } from '../platform/charts';
 import { imageNormLime, normLime, rankByImportance, type NormLimeResult } from './core/normlime';
 import type { ImageExplanation, RgbImage } from './core/types';
 import {
   asRecord,
+  optionalDataset,
+  optionalSampleSize,
   parseLimeParameters,
   requireModel,
+  unknownFields,
   throwIfProblems,
   type LimeParameters,
 } from './explain-spec';
-import { coerceInstances, explainInstance, type Instance } from './explain-runner';
+import { coerceInstances, explainInstance, sampleInstances } from './explain-runner';
 import type { ExplainableModel, PredictProvider } from './model-provider';
 
 export interface NormLimeSpec {
   model: string;
+  /** A data set id replacing the model's training set (sampling pool, tabular statistics). */
+  dataset?: string;
   /** Explicit instances, or else `sampleSize` instances drawn (seeded) from the model's dataset. */
   instances?: unknown[];
   sampleSize: number;
@@ -70,6 +75,12 @@ export class NormLimeJobHandler implements JobHandler<NormLimeSpec, NormLimeJobR
     const raw = asRecord(spec);
     const problems: FieldProblem[] = [];
     const model = requireModel(raw, problems);
+    // numClusters sits in `parameters` in requests and at the top of the normalised spec.
+    unknownFields(
+      raw,
+      ['model', 'dataset', 'instances', 'sampleSize', 'numClusters', 'parameters'],
+      problems,
+    );
     let instances: unknown[] | undefined;
     if (raw.instances !== undefined) {
       if (
@@ -83,20 +94,10 @@ export class NormLimeJobHandler implements JobHandler<NormLimeSpec, NormLimeJobR
         });
       } else instances = raw.instances;
     }
-    const sampleSize = raw.sampleSize ?? 100;
-    if (
-      typeof sampleSize !== 'number' ||
-      !Number.isInteger(sampleSize) ||
-      sampleSize < 1 ||
-      sampleSize > MAX_NORMLIME_INSTANCES
-    ) {
-      problems.push({
-        field: 'sampleSize',
-        message: `must be an integer in [1, ${MAX_NORMLIME_INSTANCES}], got ${JSON.stringify(sampleSize)}`,
-      });
-    }
+    const sampleSize = optionalSampleSize(raw, MAX_NORMLIME_INSTANCES, problems) ?? 100;
+    const dataset = optionalDataset(raw, problems);
     const params = raw.parameters as Record<string, unknown> | undefined;
-    const numClusters = params?.numClusters ?? 10;
+    const numClusters = raw.numClusters ?? params?.numClusters ?? 10;
     if (
       typeof numClusters !== 'number' ||
       !Number.isInteger(numClusters) ||
@@ -112,33 +113,31 @@ export class NormLimeJobHandler implements JobHandler<NormLimeSpec, NormLimeJobR
     throwIfProblems(problems);
     return {
       model,
+      ...(dataset !== undefined ? { dataset } : {}),
       instances,
-      sampleSize: sampleSize as number,
+      sampleSize,
       numClusters: numClusters as number,
       parameters,
     };
   }
 
-  private pickInstances(model: ExplainableModel, spec: NormLimeSpec): Instance[] {
-    if (spec.instances) return coerceInstances(model, spec.instances);
-    const data = model.dataset as Instance[] | undefined;
-    if (!data || data.length === 0) {
-      throw new UnprocessableError('the model has no dataset to sample from; pass instances', [
-        { field: 'instances', message: 'required for a model without a dataset' },
-      ]);
+  async run(spec: NormLimeSpec, ctx: JobContext): Promise<NormLimeJobResult> {
+    const model = await this.models.load(spec.model, ctx, { dataset: spec.dataset });
+    try {
+      return await this.explainWith(model, spec, ctx);
+    } finally {
+      model.dispose?.();
     }
-    const rng = new Rng(spec.parameters.seed).fork('sample');
-    const idx = rng.shuffle(data.map((_, i) => i)).slice(0, Math.min(spec.sampleSize, data.length));
-    return coerceInstances(
-      model,
-      idx.map((i) => data[i]),
-      'dataset',
-    );
   }
 
-  async run(spec: NormLimeSpec, ctx: JobContext): Promise<NormLimeJobResult> {
-    const model = await this.models.load(spec.model, ctx);
-    const instances = this.pickInstances(model, spec);
+  private async explainWith(
+    model: ExplainableModel,
+    spec: NormLimeSpec,
+    ctx: JobContext,
+  ): Promise<NormLimeJobResult> {
+    const instances = spec.instances
+      ? coerceInstances(model, spec.instances)
+      : sampleInstances(model, spec.sampleSize, spec.parameters.seed);
     const isImage = model.inputKind === 'image';
     const resumed = !isImage
       ? (ctx.resumeFrom as { local?: LocalRecord[] } | undefined)?.local

@@ -1,4 +1,7 @@
 /** Public API of the JIZHI serving simulator and autotuner (what REST, CLI and jobs wire in). */
+export { JizhiSimModule } from './jizhi-sim.module';
+export { JizhiSimService, type SimArtifact } from './jizhi-sim.service';
+export { pipelineOpenApiSchema } from './openapi-schema';
 export { SimulateJobHandler, type SimulateSpec } from './simulate.handler';
 export { TuneJobHandler } from './tune.handler';
 export { latencyCdfPng, paretoPng, utilisationPng } from './charts';

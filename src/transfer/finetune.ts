@@ -38,7 +38,8 @@ export interface FinetuneInput {
   validation?: TrainSet;
   numClasses: number;
   config: FinetuneConfig;
-  onEpochEnd?: (metrics: FinetuneEpochMetrics) => void | Promise<void>;
+  /** After each epoch, with the model being trained (e.g. to record per-sample training dynamics). */
+  onEpochEnd?: (metrics: FinetuneEpochMetrics, model: tf.LayersModel) => void | Promise<void>;
   /** Checked before every step; true stops (cancellation). */
   shouldStop?: () => boolean;
 }
@@ -214,7 +215,7 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
           rifleReinits: reinits.splice(0),
         };
         history.push(metrics);
-        await input.onEpochEnd?.(metrics);
+        await input.onEpochEnd?.(metrics, target);
       },
     });
     return {

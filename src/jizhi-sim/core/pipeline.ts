@@ -67,6 +67,7 @@ export function compilePipeline(raw: unknown, field = 'pipeline'): CompiledPipel
   const stages: CompiledStage[] = [];
   const nextIds: string[][] = [];
   const index = new Map<string, number>();
+  let lruKeys = 0;
   (stagesRaw ?? []).forEach((sr, i) => {
     const f = `${field}.stages[${i}]`;
     const s = r.object(sr, f);
@@ -117,6 +118,7 @@ export function compilePipeline(raw: unknown, field = 'pipeline'): CompiledPipel
           integer: true,
         });
         const zs = r.number(cache.zipfS, `${f}.cache.zipfS`, { min: 0 });
+        if (keys !== undefined) lruKeys += keys;
         if (cap !== undefined && keys !== undefined && zs !== undefined)
           makeCache = () => new LruZipfCache(cap, keys, zs);
       }
@@ -175,6 +177,13 @@ export function compilePipeline(raw: unknown, field = 'pipeline'): CompiledPipel
       cutoff,
     });
   });
+  // Each LRU keeps a slot per key and Che's approximation sums over every key: bound the whole
+  // pipeline, not only each stage, so validating a request stays cheap in time and memory.
+  if (lruKeys > MAX_CACHE_KEYS)
+    r.fail(
+      `${field}.stages`,
+      `LRU caches cover ${lruKeys} keys in total; at most ${MAX_CACHE_KEYS} per pipeline`,
+    );
   stages.forEach((st, i) => {
     nextIds[i].forEach((n, k) => {
       const j = index.get(n);

@@ -36,4 +36,19 @@ describe('ring all-reduce training model (RSPS)', () => {
       (e: unknown) => e instanceof ValidationError && e.problems[0].field === 'ring.tCalcMs',
     );
   });
+
+  test('ringTable: bare field names for a REST body; large rings simulate fewer iterations, still exact without jitter', () => {
+    assert.throws(
+      () => ringTable({ tCalcMs: 1, tTransmitMs: 1, tMergeMs: 1, gpus: [0] }, { field: '' }),
+      (e: unknown) => e instanceof ValidationError && e.problems[0].field === 'gpus[0]',
+    );
+    assert.throws(
+      () => ringTable({ tCalcMs: 1, tTransmitMs: 1, tMergeMs: 1, gpus: [] }, { field: '' }),
+      (e: unknown) => e instanceof ValidationError && e.problems[0].field === 'gpus',
+    );
+    // n = 1024: ~2 n^2 = 2.1M ring steps per iteration -> 9 iterations within the 20M-step bound.
+    const [row] = ringTable({ ...spec, gpus: [1024] });
+    assert.equal(row.simulatedIterations, 9);
+    assert.equal(row.simulatedIterationMs, row.iterationMs);
+  });
 });

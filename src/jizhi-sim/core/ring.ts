@@ -85,18 +85,27 @@ export function simulateRing(
   return { meanIterationMs, speedup: (n * singleMs) / meanIterationMs };
 }
 
-/** Validate a ring request: {tCalcMs, tTransmitMs, tMergeMs, jitterCv?, gpus: number[]}. */
+/** GPU counts per request: each is a row of the table (and a simulation). */
+const MAX_RING_ROWS = 32;
+
+/**
+ * Validate a ring request: {tCalcMs, tTransmitMs, tMergeMs, jitterCv?, gpus: number[]}. Field
+ * paths are prefixed with `field` (none when empty, as for a REST body that is the request).
+ */
 export function readRingSpec(raw: unknown, field = 'ring'): RingSpec & { gpus: number[] } {
+  const f = (name: string): string => (field ? `${field}.${name}` : name);
   const r = new SpecReader();
-  const o = r.object(raw, field) ?? {};
-  const tCalcMs = r.number(o.tCalcMs, `${field}.tCalcMs`, { min: 0, exclusiveMin: true }) ?? 1;
-  const tTransmitMs = r.number(o.tTransmitMs, `${field}.tTransmitMs`, { min: 0 }) ?? 0;
-  const tMergeMs = r.number(o.tMergeMs, `${field}.tMergeMs`, { min: 0 }) ?? 0;
-  const jitterCv = r.optionalNumber(o.jitterCv, `${field}.jitterCv`, 0, { min: 0, max: 10 });
+  const o = r.object(raw, field || 'body') ?? {};
+  const tCalcMs = r.number(o.tCalcMs, f('tCalcMs'), { min: 0, exclusiveMin: true }) ?? 1;
+  const tTransmitMs = r.number(o.tTransmitMs, f('tTransmitMs'), { min: 0 }) ?? 0;
+  const tMergeMs = r.number(o.tMergeMs, f('tMergeMs'), { min: 0 }) ?? 0;
+  const jitterCv = r.optionalNumber(o.jitterCv, f('jitterCv'), 0, { min: 0, max: 10 });
   const gpus: number[] = [];
-  const arr = r.array(o.gpus, `${field}.gpus`);
-  arr?.forEach((g, i) => {
-    const v = r.number(g, `${field}.gpus[${i}]`, { min: 1, max: 4096, integer: true });
+  const arr = r.array(o.gpus, f('gpus'));
+  if (arr && (arr.length === 0 || arr.length > MAX_RING_ROWS))
+    r.fail(f('gpus'), `must list 1 to ${MAX_RING_ROWS} GPU counts, got ${arr.length}`);
+  arr?.slice(0, MAX_RING_ROWS).forEach((g, i) => {
+    const v = r.number(g, `${f('gpus')}[${i}]`, { min: 1, max: 4096, integer: true });
     if (v !== undefined) gpus.push(v);
   });
   r.check('ring model');
@@ -110,16 +119,31 @@ export interface RingRow {
   efficiency: number;
   simulatedIterationMs: number;
   simulatedSpeedup: number;
+  /** Iterations simulated for this row (fewer for large rings, see MAX_RING_STEPS_PER_ROW). */
+  simulatedIterations: number;
 }
+
+/**
+ * Ring steps (GPU x step) one table row may simulate: an iteration of n GPUs costs about 2 n^2
+ * steps, so large rings run fewer iterations (at least one) and a synchronous request stays well
+ * under a second. Many GPUs give many jittered steps per iteration, so the mean stays stable.
+ */
+const MAX_RING_STEPS_PER_ROW = 20_000_000;
 
 /**
  * Validate a ring request and tabulate the analytical and simulated speedup for each GPU count
  * (what a CLI or REST call answers when a user sizes a training job).
  */
-export function ringTable(raw: unknown, iterations = 200, seed = 0): RingRow[] {
-  const spec = readRingSpec(raw);
+export function ringTable(
+  raw: unknown,
+  options: { iterations?: number; seed?: number; field?: string } = {},
+): RingRow[] {
+  const spec = readRingSpec(raw, options.field ?? 'ring');
+  const iterations = options.iterations ?? 200;
   return spec.gpus.map((n) => {
-    const sim = simulateRing(n, spec, iterations, seed);
+    const steps = n + 2 * (n - 1) * n;
+    const its = Math.max(1, Math.min(iterations, Math.floor(MAX_RING_STEPS_PER_ROW / steps)));
+    const sim = simulateRing(n, spec, its, options.seed ?? 0);
     const speedup = ringSpeedup(n, spec);
     return {
       gpus: n,
@@ -128,6 +152,7 @@ export function ringTable(raw: unknown, iterations = 200, seed = 0): RingRow[] {
       efficiency: sig(speedup / n),
       simulatedIterationMs: sig(sim.meanIterationMs),
       simulatedSpeedup: sig(sim.speedup),
+      simulatedIterations: its,
     };
   });
 }

@@ -1,0 +1,254 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Dataset, splitCsv } from '../ml/data';
+import { loadModelFromBuffers, weightPaths } from '../ml/io/buffers';
+import type { InferenceModel } from '../models/model-registry.port';
+import { UnprocessableError } from '../platform/errors/domain-error';
+import type { ArtifactRef, JobContext } from '../platform/jobs/job-handler';
+import { explainableFromInference } from './inference-adapter';
+import type { ExplainableModel } from './model-provider';
+
+/**
+ * Explanations without the service (`autodl explain --model path/to/model.json --data rows.csv`):
+ * an imported TF.js LayersModel read from disk, rows from a CSV, the same job handlers run in
+ * this process with a local JobContext.
+ */
+
+/** Reads model.json (any file name) and the weight files it names, relative to its directory. */
+export async function loadLayersModelFile(file: string): Promise<tf.LayersModel> {
+  let modelJson: Buffer;
+  try {
+    modelJson = await fs.readFile(file);
+  } catch (e) {
+    throw new UnprocessableError(`cannot read model file ${file}: ${(e as Error).message}`, [
+      { field: '--model', message: 'file not readable' },
+    ]);
+  }
+  const dir = path.dirname(path.resolve(file));
+  const weights: Record<string, Buffer> = {};
+  for (const rel of weightPaths(modelJson)) {
+    const abs = path.resolve(dir, rel);
+    if (!abs.startsWith(dir + path.sep)) {
+      throw new UnprocessableError(`weight path ${rel} escapes the model directory`, [
+        { field: rel, message: 'path traversal' },
+      ]);
+    }
+    try {
+      weights[rel] = await fs.readFile(abs);
+    } catch (e) {
+      throw new UnprocessableError(`cannot read weight file ${abs}: ${(e as Error).message}`, [
+        { field: rel, message: 'weight file not readable' },
+      ]);
+    }
+  }
+  return loadModelFromBuffers(modelJson, weights);
+}
+
+/**
+ * Model outputs as class probabilities: one sigmoid unit becomes [1 - p, p] (a logit outside
+ * [0, 1] goes through the sigmoid first); rows that are not already distributions (negative or
+ * not summing to 1) go through a softmax, so logit models explain the same as softmax ones.
+ */
+export function toProbabilities(rows: number[][]): number[][] {
+  return rows.map((row) => {
+    if (row.length === 1) {
+      const v = row[0];
+      const p = v >= 0 && v <= 1 ? v : 1 / (1 + Math.exp(-v));
+      return [1 - p, p];
+    }
+    const sum = row.reduce((s, v) => s + v, 0);
+    if (row.every((v) => v >= 0) && Math.abs(sum - 1) < 1e-3) return row;
+    const max = Math.max(...row);
+    const e = row.map((v) => Math.exp(v - max));
+    const z = e.reduce((s, v) => s + v, 0);
+    return e.map((v) => v / z);
+  });
+}
+
+export interface CsvRows {
+  featureNames: string[];
+  rows: number[][];
+  /** Values of the label column, when the file has one. */
+  labels: string[] | null;
+}
+
+/**
+ * Numeric rows of a CSV for a model taking `width` features (or any width when null): a header
+ * is recognised by a non-numeric cell; a label column (by name or 0-based index, default the
+ * last column when the file has one column more than the model takes) is set apart.
+ */
+export function readCsvRows(
+  text: string,
+  file: string,
+  width: number | null,
+  labelColumn?: string,
+): CsvRows {
+  const records = splitCsv(text, file);
+  if (records.length === 0) throw csvError(file, 'the CSV file is empty');
+  const isNumber = (s: string) => s.trim() !== '' && Number.isFinite(Number(s));
+  const first = records[0].fields;
+  const hasHeader = first.some((f) => !isNumber(f));
+  const names = hasHeader ? first.map((f) => f.trim()) : first.map((_, i) => `x${i}`);
+  const body = hasHeader ? records.slice(1) : records;
+  if (body.length === 0) throw csvError(file, 'the CSV file has a header but no data rows');
+  let label = -1;
+  if (labelColumn !== undefined) {
+    label = /^\d+$/.test(labelColumn) ? Number(labelColumn) : names.indexOf(labelColumn);
+    if (label < 0 || label >= names.length) {
+      throw csvError(
+        file,
+        `label column ${labelColumn} is not one of the ${names.length} columns (${names.join(', ')})`,
+      );
+    }
+  } else if (width !== null && names.length === width + 1) label = names.length - 1;
+  const featureCount = names.length - (label >= 0 ? 1 : 0);
+  if (width !== null && featureCount !== width) {
+    throw csvError(
+      file,
+      `has ${featureCount} feature columns (${names.filter((_, c) => c !== label).join(', ')}) but the model takes ${width} features` +
+        (label < 0 ? ' (plus an optional label column)' : ''),
+    );
+  }
+  const rows: number[][] = [];
+  const labels: string[] = [];
+  for (const r of body) {
+    if (r.fields.length !== names.length) {
+      throw csvError(
+        `${file}:${r.line}`,
+        `has ${r.fields.length} fields, the header has ${names.length}`,
+      );
+    }
+    const row: number[] = [];
+    r.fields.forEach((f, c) => {
+      if (c === label) return labels.push(f.trim());
+      if (!isNumber(f))
+        throw csvError(`${file}:${r.line}`, `column ${names[c]} is not a number: "${f}"`);
+      row.push(Number(f));
+    });
+    rows.push(row);
+  }
+  return {
+    featureNames: names.filter((_, c) => c !== label),
+    rows,
+    labels: label >= 0 ? labels : null,
+  };
+}
+
+function csvError(field: string, message: string): UnprocessableError {
+  return new UnprocessableError(`${field}: ${message}`, [{ field, message }]);
+}
+
+/**
+ * A tabular ExplainableModel over a LayersModel taking [batch, features] and the rows of a CSV
+ * (LIME's statistics and the pool instances are drawn from). Class names: `classNames`, else
+ * the sorted distinct labels of the CSV when there are as many as model outputs, else class_<i>.
+ */
+export function localTabularModel(
+  model: tf.LayersModel,
+  ref: string,
+  csv: CsvRows,
+  classNames?: string[],
+): ExplainableModel {
+  const outputs = model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? 1;
+  const numClasses = outputs === 1 ? 2 : outputs;
+  let names = classNames;
+  if (names && names.length !== numClasses) {
+    throw new UnprocessableError(
+      `--class-names: ${names.length} names for a model with ${numClasses} classes`,
+      [{ field: '--class-names', message: `give ${numClasses} names` }],
+    );
+  }
+  if (!names) {
+    const distinct = [...new Set(csv.labels ?? [])];
+    const numeric = distinct.every((d) => Number.isFinite(Number(d)));
+    distinct.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
+    names =
+      distinct.length === numClasses
+        ? distinct
+        : Array.from({ length: numClasses }, (_, i) => `class_${i}`);
+  }
+  const width = csv.featureNames.length;
+  const inference: InferenceModel = {
+    meta: {
+      id: ref,
+      projectId: 'local',
+      name: path.basename(ref),
+      inputKind: 'tabular',
+      inputShape: [width],
+      classNames: names,
+      featureNames: csv.featureNames,
+      datasetId: 'csv',
+    },
+    predictRows: async (rows) =>
+      toProbabilities(
+        tf.tidy(() =>
+          (model.predict(tf.tensor2d(rows, [rows.length, width])) as tf.Tensor).arraySync(),
+        ) as number[][],
+      ),
+    predictImages: () => Promise.reject(new Error('not an image model')),
+    predictTexts: () => Promise.reject(new Error('not a text model')),
+    dispose: () => model.dispose(),
+  };
+  const dataset = new Dataset(
+    { kind: 'tabular', featureNames: csv.featureNames, rows: csv.rows },
+    csv.rows.map(() => 0),
+    names,
+  );
+  return explainableFromInference(inference, dataset, '--data');
+}
+
+/** The number of features a LayersModel takes, or an error saying why it is not tabular. */
+export function tabularWidth(model: tf.LayersModel, ref: string): number {
+  const shape = model.inputs[0].shape;
+  const width = shape[1];
+  if (model.inputs.length !== 1 || shape.length !== 2 || typeof width !== 'number') {
+    throw new UnprocessableError(
+      `${ref} takes input [${shape.map((d) => d ?? 'batch').join(', ')}]; explaining a model file ` +
+        'in-process supports tabular models ([batch, features]) with a CSV: register other models ' +
+        'and run `autodl explain --model <id>` against the service',
+      [{ field: '--model', message: 'not a tabular model' }],
+    );
+  }
+  return width;
+}
+
+/** A JobContext for a run in this process: artifacts go to `outDir` (when given). */
+export class LocalJobContext implements JobContext {
+  readonly jobId = 'local';
+  readonly projectId = 'local';
+  readonly attempt = 1;
+  readonly resumeFrom = undefined;
+  readonly cancelled = false;
+  readonly signal = new AbortController().signal;
+  readonly written: string[] = [];
+
+  constructor(
+    private readonly outDir: string | null,
+    private readonly onProgress: (fraction: number, message?: string) => void,
+  ) {}
+
+  async progress(fraction: number, message?: string): Promise<void> {
+    this.onProgress(fraction, message);
+  }
+  async log(): Promise<void> {}
+  async metric(): Promise<void> {}
+  async checkpoint(): Promise<void> {}
+  async artifact(
+    name: string,
+    data: Buffer | string,
+    contentType = 'application/octet-stream',
+  ): Promise<ArtifactRef> {
+    const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data);
+    if (this.outDir) {
+      await fs.mkdir(this.outDir, { recursive: true });
+      const file = path.join(this.outDir, path.basename(name));
+      await fs.writeFile(file, bytes);
+      this.written.push(file);
+    }
+    return { jobId: this.jobId, name, size: bytes.length, sha256: '', contentType };
+  }
+  async readArtifact(): Promise<Buffer> {
+    throw new UnprocessableError('a local explanation reads no other job artifacts');
+  }
+}

@@ -1,0 +1,136 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CurrentPrincipal } from '../platform/auth/auth.guard';
+import type { Principal } from '../platform/auth/projects.service';
+import { ApiProblems } from '../platform/http/problem.dto';
+import { IDEMPOTENCY_HEADER } from '../platform/jobs/jobs.controller';
+import { assertIdempotencyKey } from '../platform/jobs/jobs.service';
+import {
+  CreateSimulationDto,
+  CreateTuningDto,
+  RingRequestDto,
+  RingTableDto,
+  SimulationDto,
+  SimulationResultDto,
+  TuneResultDto,
+  TuningDto,
+  simJobFields,
+} from './jizhi-sim.dto';
+import { JizhiSimService } from './jizhi-sim.service';
+
+@ApiTags('jizhi-sim')
+@ApiBearerAuth()
+@Controller('v1/simulations')
+export class SimulationsController {
+  constructor(private readonly sim: JizhiSimService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Simulate a serving pipeline under a traffic model (queues a `simulate` job)',
+    description:
+      'Malformed pipelines (missing fields, unknown stage references, cycles, negative rates) ' +
+      'are 400 naming the field; an unstable system (offered load >= capacity at a stage ' +
+      'without load shedding) is 422 naming the stage.',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiAcceptedResponse({ type: SimulationDto })
+  @ApiProblems(400, 409, 413, 422)
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateSimulationDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<SimulationDto> {
+    const key = assertIdempotencyKey(idempotencyKey);
+    const job = await this.sim.submit(principal, 'simulate', body, key);
+    return { ...simJobFields(job, []), result: null };
+  }
+
+  @Get(':id')
+  @ApiOperation({
+    summary: 'A simulation: status, progress and, once done, its result and chart URLs',
+  })
+  @ApiOkResponse({ type: SimulationDto })
+  @ApiProblems(400, 404)
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+  ): Promise<SimulationDto> {
+    const { job, artifacts } = await this.sim.get(principal, 'simulate', id);
+    return {
+      ...simJobFields(job, artifacts),
+      result: job.status === 'succeeded' ? (job.result as SimulationResultDto) : null,
+    };
+  }
+}
+
+@ApiTags('jizhi-sim')
+@ApiBearerAuth()
+@Controller('v1/tunings')
+export class TuningsController {
+  constructor(private readonly sim: JizhiSimService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Tune the serving config of a pipeline against an SLO (queues a `tune` job)',
+    description:
+      'Searches stage instances, batch size and delay, cache size and cut-off threshold with ' +
+      'the search engine (TPE, NSGA-II, random, grid) by simulation; the pipeline must be ' +
+      'valid and stable as given (it is the current config the result compares with).',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiAcceptedResponse({ type: TuningDto })
+  @ApiProblems(400, 409, 413, 422)
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateTuningDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<TuningDto> {
+    const key = assertIdempotencyKey(idempotencyKey);
+    const job = await this.sim.submit(principal, 'tune', body, key);
+    return { ...simJobFields(job, []), result: null };
+  }
+
+  @Get(':id')
+  @ApiOperation({
+    summary: 'A tuning: best config, Pareto front, comparison with the current config',
+  })
+  @ApiOkResponse({ type: TuningDto })
+  @ApiProblems(400, 404)
+  async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<TuningDto> {
+    const { job, artifacts } = await this.sim.get(principal, 'tune', id);
+    return {
+      ...simJobFields(job, artifacts),
+      result: job.status === 'succeeded' ? (job.result as TuneResultDto) : null,
+    };
+  }
+}
+
+@ApiTags('jizhi-sim')
+@ApiBearerAuth()
+@Controller('v1/ring')
+export class RingController {
+  constructor(private readonly sim: JizhiSimService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Speedup of data-parallel training on a ring of n GPUs (iFlytek RSPS), synchronous',
+    description:
+      'T(n) = T_calc + (n-1)/n (2 T_transmit + T_merge), S(n) = n T_calc / T(n), and the same ' +
+      'ring simulated with log-normal jitter (jitterCv) to show the cost of stragglers.',
+  })
+  @ApiOkResponse({ type: RingTableDto })
+  @ApiProblems(400)
+  ring(@Body() body: RingRequestDto): RingTableDto {
+    return this.sim.ring(body);
+  }
+}

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { NotFoundError } from '../platform/errors/domain-error';
+import type { Principal } from '../platform/auth/projects.service';
+import { JobEntity } from '../platform/jobs/job.entity';
+import { JobsService } from '../platform/jobs/jobs.service';
+import { ringEfficiencyLimit, ringTable, readRingSpec, RingRow } from './core/ring';
+import { SimulateJobHandler } from './simulate.handler';
+import { TuneJobHandler } from './tune.handler';
+
+export interface SimArtifact {
+  name: string;
+  contentType: string;
+  size: number;
+  url: string;
+}
+
+/** The job kinds behind /v1/simulations and /v1/tunings, and what a wrong id is called. */
+const RESOURCES = { simulate: 'simulation', tune: 'tuning' } as const;
+type SimKind = keyof typeof RESOURCES;
+
+/**
+ * Rules of the simulator's REST resources. A simulation or tuning is a job of kind `simulate` /
+ * `tune` of the caller's project; anything else under that id is a 404. Requests are validated by
+ * the kind's handler before queueing, so bad pipelines are 400 / 422 answers naming the field
+ * (as in the request body), never failed jobs.
+ */
+@Injectable()
+export class JizhiSimService {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly simulateHandler: SimulateJobHandler,
+    private readonly tuneHandler: TuneJobHandler,
+  ) {}
+
+  async submit(
+    principal: Principal,
+    kind: SimKind,
+    body: object,
+    idempotencyKey: string | null,
+  ): Promise<JobEntity> {
+    // Validating here (not only inside JobsService.submit, which prefixes `spec.`) reports the
+    // fields as the caller wrote them: `pipeline.stages[1].next[0]`, not `spec.pipeline...`.
+    const handler = kind === 'simulate' ? this.simulateHandler : this.tuneHandler;
+    const spec = handler.validate(plain(body));
+    const { job } = await this.jobs.submit(principal, kind, spec, { idempotencyKey });
+    return job;
+  }
+
+  async get(
+    principal: Principal,
+    kind: SimKind,
+    id: string,
+  ): Promise<{ job: JobEntity; artifacts: SimArtifact[] }> {
+    let job: JobEntity;
+    try {
+      job = await this.jobs.get(principal, id);
+    } catch (e) {
+      if (e instanceof NotFoundError) throw new NotFoundError(RESOURCES[kind], id);
+      throw e;
+    }
+    if (job.kind !== kind) throw new NotFoundError(RESOURCES[kind], id);
+    const rows = await this.jobs.artifacts(principal, id);
+    const artifacts = rows.map((a) => ({
+      name: a.name,
+      contentType: a.contentType,
+      size: a.size,
+      url: `/v1/jobs/${id}/artifacts/${encodeURIComponent(a.name)}`,
+    }));
+    return { job, artifacts };
+  }
+
+  /** The RSPS ring table, computed synchronously (bounded work per row, see core/ring.ts). */
+  ring(body: object): { formula: string; efficiencyLimit: number; rows: RingRow[] } {
+    const raw = plain(body);
+    const rows = ringTable(raw, { field: '' });
+    return {
+      formula: 'T(n) = T_calc + (n-1)/n (2 T_transmit + T_merge); S(n) = n T_calc / T(n)',
+      efficiencyLimit: ringEfficiencyLimit(readRingSpec(raw, '')),
+      rows,
+    };
+  }
+}
+
+/** DTO instances (with nested DTO classes) as the plain JSON the cores and the jobs table take. */
+function plain(body: object): unknown {
+  return JSON.parse(JSON.stringify(body));
+}

@@ -1,0 +1,272 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  Dataset,
+  fewShot,
+  loadPackagedDataset,
+  parseCsv,
+  parseImageZip,
+  parseJsonl,
+  remapLabels,
+  selectClasses,
+  stratifiedSplit,
+} from '../ml/data';
+import { ArtifactStore } from '../platform/artifacts/artifact-store';
+import type { Principal } from '../platform/auth/projects.service';
+import {
+  ConflictError,
+  NotFoundError,
+  UnprocessableError,
+  ValidationError,
+} from '../platform/errors/domain-error';
+import { assertUuid } from '../platform/jobs/jobs.service';
+import { decodeDataset, encodeDataset, joinSplits, StoredDataset } from './core/dataset-codec';
+import {
+  checkDatasetName,
+  DEFAULT_SPLIT,
+  DEFAULT_VALIDATION_FRACTION,
+  parseIntField,
+  parseResize,
+  parseSplit,
+  remapPlan,
+} from './core/dataset-options';
+import { DatasetEntity } from './dataset.entity';
+
+/** Uploads above this size are refused with 413 before parsing (multer limit). */
+export const DATASET_UPLOAD_MAX_BYTES = 256 * 1024 * 1024;
+/** Folder of the artifact store (under the project) holding data set files. */
+const DATASETS_FOLDER = 'datasets';
+
+export interface UploadedFile {
+  originalname: string;
+  buffer: Buffer;
+}
+
+export interface PackagedRequest {
+  packaged: string;
+  name?: string;
+  classes?: (string | number)[];
+  remap?: Record<string, string>;
+  perClass?: number;
+  split?: { train: number; validation: number; test: number };
+  seed?: number;
+}
+
+type UploadKind = 'image' | 'tabular' | 'text';
+
+function kindOf(fileName: string, given: unknown): UploadKind {
+  if (given !== undefined && given !== '') {
+    if (given === 'image' || given === 'tabular' || given === 'text') return given;
+    throw ValidationError.field(
+      'kind',
+      `must be image, tabular or text, got ${JSON.stringify(given)}`,
+    );
+  }
+  if (/\.zip$/i.test(fileName)) return 'image';
+  if (/\.csv$/i.test(fileName)) return 'tabular';
+  if (/\.(jsonl|ndjson)$/i.test(fileName)) return 'text';
+  throw ValidationError.field(
+    'kind',
+    `cannot tell the kind of ${JSON.stringify(fileName)}; name it .zip, .csv or .jsonl or pass kind`,
+  );
+}
+
+const UPLOAD_FIELDS = ['name', 'kind', 'labelColumn', 'resize', 'split', 'seed', 'channels'];
+
+/**
+ * Data set registry: parses uploads and packaged sets with src/ml/data, splits them
+ * (stratified, seeded), stores the examples as one file and then the row. A failure anywhere
+ * leaves neither: the file is removed when the row cannot be written.
+ */
+@Injectable()
+export class DatasetsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly store: ArtifactStore,
+  ) {}
+
+  async createFromUpload(
+    principal: Principal,
+    file: UploadedFile | undefined,
+    fields: Record<string, unknown>,
+  ): Promise<DatasetEntity> {
+    const unknown = Object.keys(fields).filter((k) => !UPLOAD_FIELDS.includes(k));
+    if (unknown.length > 0) {
+      throw ValidationError.field(
+        unknown[0],
+        `unknown form field; allowed: file, ${UPLOAD_FIELDS.join(', ')}`,
+      );
+    }
+    if (file === undefined)
+      throw ValidationError.field('file', 'a data file is required (multipart field "file")');
+    const name = checkDatasetName(fields.name);
+    await this.assertNameFree(principal.projectId, name);
+    const kind = kindOf(file.originalname, fields.kind);
+    const seed = fields.seed === undefined ? 0 : parseIntField(fields.seed, 'seed', 0, 0xffffffff);
+    const split = fields.split === undefined ? DEFAULT_SPLIT : parseSplit(fields.split);
+    const fileName = file.originalname.replace(/[^\w.-]/g, '_').slice(0, 100) || 'upload';
+    let ds: Dataset;
+    const options: Record<string, unknown> = { file: fileName, split, seed };
+    if (kind === 'image') {
+      if (
+        !/\.zip$/i.test(file.originalname) &&
+        file.buffer.subarray(0, 2).toString('latin1') !== 'PK'
+      ) {
+        throw new UnprocessableError(
+          `${fileName}: image data sets are zip archives of class folders`,
+          [{ field: fileName, message: 'not a zip archive' }],
+        );
+      }
+      const resize = fields.resize === undefined ? undefined : parseResize(fields.resize);
+      const channelCount =
+        fields.channels === undefined ? 0 : parseIntField(fields.channels, 'channels', 1, 3);
+      if (channelCount === 2) throw ValidationError.field('channels', 'must be 1 or 3');
+      const channels = channelCount === 0 ? 'auto' : (channelCount as 1 | 3);
+      ds = await parseImageZip(file.buffer, fileName, { resize, channels });
+      if (resize) options.resize = resize;
+    } else if (kind === 'tabular') {
+      const labelColumn = fields.labelColumn === undefined ? undefined : String(fields.labelColumn);
+      ds = parseCsv(file.buffer.toString('utf8'), fileName, { labelColumn });
+      if (labelColumn) options.labelColumn = labelColumn;
+    } else {
+      ds = parseJsonl(file.buffer.toString('utf8'), fileName);
+    }
+    const parts = stratifiedSplit(ds, split, seed);
+    return this.persist(
+      principal,
+      name,
+      'upload',
+      options,
+      joinSplits(parts.train, parts.validation, parts.test),
+    );
+  }
+
+  async createPackaged(principal: Principal, req: PackagedRequest): Promise<DatasetEntity> {
+    const name = checkDatasetName(req.name ?? req.packaged);
+    await this.assertNameFree(principal.projectId, name);
+    const seed = req.seed ?? 0;
+    const packaged = await loadPackagedDataset(req.packaged);
+    const shape = (ds: Dataset): Dataset => {
+      let out = ds;
+      if (req.classes !== undefined) out = selectClasses(out, req.classes);
+      if (req.remap !== undefined) {
+        const plan = remapPlan(out.classNames, req.remap);
+        out = remapLabels(out, plan.mapping, plan.classNames);
+      }
+      return out;
+    };
+    let train: Dataset;
+    let validation: Dataset;
+    let test: Dataset;
+    let split = req.split;
+    if (packaged.test !== undefined && split === undefined) {
+      // Keep the official test split; carve validation from the official training split.
+      const v = DEFAULT_VALIDATION_FRACTION;
+      const parts = stratifiedSplit(
+        shape(packaged.train),
+        { train: 1 - v, validation: v, test: 0 },
+        seed,
+      );
+      train = parts.train;
+      validation = parts.validation;
+      test = shape(packaged.test);
+    } else {
+      split ??= DEFAULT_SPLIT;
+      if (split !== DEFAULT_SPLIT) split = parseSplit(split);
+      const all = packaged.test
+        ? concat(shape(packaged.train), shape(packaged.test))
+        : shape(packaged.train);
+      const parts = stratifiedSplit(all, split, seed);
+      ({ train, validation, test } = parts);
+    }
+    if (req.perClass !== undefined) train = fewShot(train, req.perClass, seed);
+    const options: Record<string, unknown> = {
+      packaged: req.packaged,
+      source: packaged.source,
+      license: packaged.license,
+      seed,
+      split: split ?? 'official test, validation ' + DEFAULT_VALIDATION_FRACTION + ' of train',
+      ...(req.classes ? { classes: req.classes } : {}),
+      ...(req.remap ? { remap: req.remap } : {}),
+      ...(req.perClass ? { perClass: req.perClass } : {}),
+    };
+    return this.persist(principal, name, 'packaged', options, joinSplits(train, validation, test));
+  }
+
+  async list(principal: Principal, limit: number, offset: number) {
+    const [items, total] = await this.db.getRepository(DatasetEntity).findAndCount({
+      where: { projectId: principal.projectId },
+      order: { createdAt: 'DESC' },
+      take: limit,
+      skip: offset,
+    });
+    return { items, total };
+  }
+
+  async get(projectId: string, id: string): Promise<DatasetEntity> {
+    assertUuid(id);
+    const row = await this.db.getRepository(DatasetEntity).findOneBy({ id, projectId });
+    if (!row) throw new NotFoundError('dataset', id);
+    return row;
+  }
+
+  /** The stored examples and split of a data set of the project. */
+  async load(projectId: string, id: string): Promise<StoredDataset & { entity: DatasetEntity }> {
+    const entity = await this.get(projectId, id);
+    return { ...decodeDataset(await this.store.read(entity.filePath)), entity };
+  }
+
+  private async assertNameFree(projectId: string, name: string): Promise<void> {
+    if (await this.db.getRepository(DatasetEntity).existsBy({ projectId, name })) {
+      throw new ConflictError(`a data set named ${name} already exists in this project`);
+    }
+  }
+
+  private async persist(
+    principal: Principal,
+    name: string,
+    source: 'upload' | 'packaged',
+    options: Record<string, unknown>,
+    stored: StoredDataset,
+  ): Promise<DatasetEntity> {
+    const id = crypto.randomUUID();
+    const written = await this.store.write(
+      principal.projectId,
+      DATASETS_FOLDER,
+      `${id}.ads`,
+      encodeDataset(stored.dataset, stored.split),
+    );
+    try {
+      const repo = this.db.getRepository(DatasetEntity);
+      await repo.save(
+        repo.create({
+          id,
+          projectId: principal.projectId,
+          name,
+          kind: stored.dataset.kind,
+          source,
+          options,
+          stats: stored.dataset.stats(),
+          trainSize: stored.split.train.length,
+          validationSize: stored.split.validation.length,
+          testSize: stored.split.test.length,
+          filePath: written.path,
+          fileSize: String(written.size),
+        }),
+      );
+      return await repo.findOneByOrFail({ id });
+    } catch (error) {
+      await fs.promises.rm(this.store.resolve(written.path), { force: true });
+      if ((error as { code?: string }).code === '23505') {
+        throw new ConflictError(`a data set named ${name} already exists in this project`);
+      }
+      throw error;
+    }
+  }
+}
+
+function concat(a: Dataset, b: Dataset): Dataset {
+  return joinSplits(a, b, b.select([])).dataset;
+}

@@ -1,0 +1,45 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { JobHandlerRegistry } from '../platform/jobs/job-handler.registry';
+import { DatasetsController } from './datasets.controller';
+import { DatasetsService } from './datasets.service';
+import { FinetuneHandler } from './finetune.handler';
+import { ModelRegistry } from './model-registry';
+import { MODEL_REGISTRY } from './model-registry.port';
+import { ModelsController } from './models.controller';
+import { ModelsService } from './models.service';
+import { PretrainHandler } from './pretrain.handler';
+import { TfRuntime } from './tf-runtime';
+import { TrainingController } from './training.controller';
+
+/**
+ * Data sets, the model registry (MODEL_REGISTRY for other capabilities), and the pretrain and
+ * finetune job kinds. The TF.js backend is selected once when the process starts.
+ */
+@Module({
+  controllers: [DatasetsController, ModelsController, TrainingController],
+  providers: [
+    TfRuntime,
+    DatasetsService,
+    ModelsService,
+    ModelRegistry,
+    { provide: MODEL_REGISTRY, useExisting: ModelRegistry },
+    PretrainHandler,
+    FinetuneHandler,
+  ],
+  exports: [MODEL_REGISTRY, ModelsService, DatasetsService, TfRuntime],
+})
+export class ModelsModule implements OnModuleInit {
+  constructor(
+    registry: JobHandlerRegistry,
+    pretrain: PretrainHandler,
+    finetune: FinetuneHandler,
+    private readonly tf: TfRuntime,
+  ) {
+    registry.register(pretrain);
+    registry.register(finetune);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.tf.ready();
+  }
+}

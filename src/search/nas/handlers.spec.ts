@@ -1,0 +1,204 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { PNG } from 'pngjs';
+import { Dataset } from '../../ml/data';
+import { modelCost } from '../../ml/cost';
+import { buildZooModel } from '../../ml/models/zoo';
+import { withLeakCheck } from '../../ml/testing';
+import { Rng } from '../../platform/core/rng';
+import {
+  NotFoundError,
+  UnprocessableError,
+  ValidationError,
+} from '../../platform/errors/domain-error';
+import type { ArtifactRef, JobContext } from '../../platform/jobs/job-handler';
+import { NasJobHandler, validateNasSpec } from './nas.handler';
+import { LoadedModel, NasModelPort, RegisterModelInput } from './nas-port';
+import { PruneJobHandler, validatePruneSpec } from './prune.handler';
+import { toTrainingData } from './training-data';
+
+class FakeContext implements JobContext {
+  readonly jobId = 'job-1';
+  readonly projectId = 'p';
+  readonly attempt = 1;
+  readonly resumeFrom = undefined;
+  readonly artifacts = new Map<string, Buffer>();
+  readonly metrics: Array<[string, number, number]> = [];
+  cancelled = false;
+  readonly signal = new AbortController().signal;
+  async progress(): Promise<void> {}
+  async log(): Promise<void> {}
+  async metric(name: string, step: number, value: number): Promise<void> {
+    this.metrics.push([name, step, value]);
+  }
+  async checkpoint(): Promise<void> {}
+  async artifact(
+    name: string,
+    data: Buffer | string,
+    contentType = 'application/octet-stream',
+  ): Promise<ArtifactRef> {
+    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
+    this.artifacts.set(name, buf);
+    return { jobId: this.jobId, name, size: buf.length, sha256: '', contentType };
+  }
+  async readArtifact(): Promise<Buffer> {
+    throw new Error('not used');
+  }
+}
+
+/** 8x8 images of three classes (a bright row band each) plus noise. */
+function bandImages(n: number, seed: number): Dataset {
+  const rng = new Rng(seed);
+  const pixels = Array.from({ length: n }, (_, i) => {
+    const p = new Float32Array(64);
+    for (let k = 0; k < 64; k++)
+      p[k] = Math.min(
+        1,
+        Math.max(0, (Math.floor(k / 24) === i % 3 ? 0.8 : 0.1) + rng.normal(0, 0.1)),
+      );
+    return p;
+  });
+  return new Dataset(
+    { kind: 'image', shape: { height: 8, width: 8, channels: 1 }, pixels },
+    pixels.map((_, i) => i % 3),
+    ['top', 'middle', 'bottom'],
+  );
+}
+
+class FakePort implements NasModelPort {
+  readonly registered: RegisterModelInput[] = [];
+  constructor(
+    private readonly dataset: Dataset,
+    private readonly model?: () => tf.LayersModel,
+  ) {}
+  async loadTrainingData(
+    _p: string,
+    id: string,
+    o: Parameters<NasModelPort['loadTrainingData']>[2],
+  ) {
+    if (id !== 'ds') throw new NotFoundError('dataset', id);
+    return toTrainingData(this.dataset, o);
+  }
+  async loadModel(_p: string, id: string): Promise<LoadedModel> {
+    if (id !== 'm' || !this.model) throw new NotFoundError('model', id);
+    return { model: this.model(), name: 'cnn', datasetId: 'ds' };
+  }
+  async registerModel(_p: string, input: RegisterModelInput): Promise<{ id: string }> {
+    this.registered.push({ ...input, model: input.model });
+    // What a registry stores: the cost facts read from the model at registration time.
+    input.metrics.flopsChecked = modelCost(input.model).flops;
+    return { id: `m${this.registered.length}` };
+  }
+}
+
+function fields(f: () => unknown): string[] {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ValidationError) return e.problems.map((p) => p.field);
+    throw e;
+  }
+  return [];
+}
+
+describe('NAS job handlers', () => {
+  test('nas spec validation names every bad field at once', () => {
+    assert.deepEqual(
+      fields(() =>
+        validateNasSpec({
+          dataset: 'ds',
+          space: { type: 'cell-cnn', maxBlocks: 0 },
+          strategy: { name: 'tpe', settings: { nStartupTrials: -1 } },
+          objective: { kind: 'multi', costs: ['joules'] },
+          pruner: { name: 'asha', settings: { reductionFactor: 'x' } },
+          budget: { trials: 0, epochsPerTrial: 1 },
+          colour: 'red',
+        }),
+      ).sort(),
+      [
+        'budget.trials',
+        'colour',
+        'objective.costs[0]',
+        'pruner.settings.reductionFactor',
+        'space.maxBlocks',
+        'strategy.settings.nStartupTrials',
+      ],
+    );
+    const ok = validateNasSpec({
+      dataset: 'ds',
+      space: 'mlp',
+      budget: { trials: 2, epochsPerTrial: 1 },
+    });
+    assert.equal(ok.strategy.name, 'regularized-evolution');
+    assert.equal(ok.budget.batchSize, 32);
+  });
+
+  test('a tiny nas job runs end to end: result, metrics, trials/Pareto artifacts and PNG; no leaks', async () => {
+    const port = new FakePort(bandImages(60, 1));
+    const handler = new NasJobHandler(port);
+    const ctx = new FakeContext();
+    const spec = handler.validate({
+      dataset: 'ds',
+      space: { type: 'cell-cnn', baseWidth: 4, maxBlocks: 3 },
+      strategy: 'random',
+      objective: { kind: 'multi', costs: ['flops'] },
+      budget: { trials: 3, epochsPerTrial: 1, batchSize: 16 },
+      seed: 1,
+    });
+    const result = await withLeakCheck(() => handler.run(spec, ctx));
+    assert.equal(result.trials, 3);
+    assert.deepEqual(result.objectives, ['accuracy', 'flops']);
+    assert.ok(result.paretoFront.length >= 1);
+    assert.equal(ctx.metrics.filter(([n]) => n === 'accuracy').length, 3);
+    const trials = JSON.parse(ctx.artifacts.get('trials.json')?.toString() ?? '[]') as unknown[];
+    assert.equal(trials.length, 3);
+    const png = PNG.sync.read(ctx.artifacts.get('pareto.png') as Buffer);
+    assert.ok(png.width > 100 && png.height > 100);
+  });
+
+  test('a space that does not fit the data set is a 422, not a crash', async () => {
+    const handler = new NasJobHandler(new FakePort(bandImages(30, 1)));
+    const spec = handler.validate({
+      dataset: 'ds',
+      space: 'mlp',
+      budget: { trials: 1, epochsPerTrial: 1 },
+    });
+    await assert.rejects(() => handler.run(spec, new FakeContext()), UnprocessableError);
+  });
+
+  test('prune job registers one model per budget, each within budget, with lineage; no leaks', async () => {
+    const port = new FakePort(bandImages(60, 2), () =>
+      buildZooModel('small-cnn', { inputShape: [8, 8, 1], numClasses: 3, width: 4, seed: 1 }),
+    );
+    assert.deepEqual(
+      fields(() => validatePruneSpec({ model: 'm', budgets: [0, 0.5], metric: 'energy' })),
+      ['budgets[0]', 'metric'],
+    );
+    const handler = new PruneJobHandler(port);
+    const ctx = new FakeContext();
+    const spec = handler.validate({
+      model: 'm',
+      budgets: [0.5, 0.8],
+      fineTuneEpochs: 1,
+      stepFraction: 0.25,
+    });
+    const result = await withLeakCheck(() => handler.run(spec, ctx));
+    assert.deepEqual(
+      result.family.map((f) => f.budget),
+      [0.8, 0.5],
+    );
+    for (const f of result.family) {
+      assert.ok(f.met && f.flops <= f.target);
+      assert.ok(f.flops <= f.budget * result.original.flops);
+    }
+    assert.deepEqual(
+      port.registered.map((r) => [r.parentModelId, r.metrics.flops === r.metrics.flopsChecked]),
+      [
+        ['m', true],
+        ['m', true],
+      ],
+    );
+    assert.ok(ctx.artifacts.has('prune.json'));
+  });
+});

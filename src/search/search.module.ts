@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { JobHandlerRegistry } from '../platform/jobs/job-handler.registry';
+import { StudyJobHandler } from './runners/study.handler';
+import { TrialCommandHandler } from './runners/trial-command.handler';
+import { StudiesController } from './studies.controller';
+import { StudiesService } from './studies.service';
+
+/** Studies over REST, and the `study` / `trial-command` job kinds that run them. */
+@Module({
+  controllers: [StudiesController],
+  providers: [StudiesService, StudyJobHandler, TrialCommandHandler],
+})
+export class SearchModule {
+  constructor(registry: JobHandlerRegistry, study: StudyJobHandler, trial: TrialCommandHandler) {
+    registry.register(study);
+    registry.register(trial);
+  }
+}

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { QueryInt } from '../platform/http/query';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -170,7 +170,7 @@ export class DynamicsQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 10000, default: 50 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(10000)

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -22,17 +22,12 @@ import { packagedDatasetNames } from '../ml/data';
 import { ZOO_MODEL_NAMES } from '../ml/models/zoo';
 import { METHOD_NAMES } from '../transfer/core/method';
 import { DatasetEntity } from './dataset.entity';
+import { QueryInt } from '../platform/http/query';
 import { ModelEntity } from './model.entity';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const NAME_MESSAGE =
   'must be 1-100 letters, digits, ".", "_" or "-" starting with a letter or digit';
-
-/** Query integers: only plain digit strings convert (`?offset=` or `1e3` stay invalid). */
-const QueryInt = () =>
-  Transform(({ value }) =>
-    typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value,
-  );
 
 export class PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -15,13 +15,8 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { PageQuery, QueryInt } from '../platform/http/query';
 import { STUDY_STATUSES, StudyStatus } from './storage/entities';
-
-/** Query integers: unlike @Type(() => Number), an empty string stays invalid (Number('') is 0). */
-const QueryInt = () =>
-  Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && value.trim() !== '' ? Number(value) : value,
-  );
 
 const TRIAL_STATES = ['running', 'complete', 'pruned', 'failed'] as const;
 
@@ -194,27 +189,11 @@ export class CreateStudyDto {
   runner?: RunnerDto;
 }
 
-export class ListStudiesQuery {
+export class ListStudiesQuery extends PageQuery {
   @ApiPropertyOptional({ enum: STUDY_STATUSES })
   @IsOptional()
   @IsIn(STUDY_STATUSES)
   status?: StudyStatus;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
-  @QueryInt()
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000)
-  offset?: number;
 }
 
 export class ListTrialsQuery {

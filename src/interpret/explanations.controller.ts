@@ -1,3 +1,4 @@
+import { artifactName, sendArtifact } from '../platform/http/artifact-response';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -81,11 +82,7 @@ export class ExplanationsController {
     @Param('name') name: string | string[],
     @Res() res: Response,
   ): Promise<void> {
-    const joined = Array.isArray(name) ? name.join('/') : name;
-    const { file, contentType, size } = await this.explanations.artifactFile(principal, id, joined);
-    res.setHeader('Content-Type', contentType);
-    res.setHeader('Content-Length', String(size));
-    res.sendFile(file);
+    sendArtifact(res, await this.explanations.artifactFile(principal, id, artifactName(name)));
   }
 }
 

@@ -1,3 +1,4 @@
+import { artifactName, sendArtifact } from '../http/artifact-response';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -124,11 +125,7 @@ export class JobsController {
     @Param('name') name: string | string[],
     @Res() res: Response,
   ): Promise<void> {
-    const joined = Array.isArray(name) ? name.join('/') : name;
-    const { file, contentType, size } = await this.jobs.artifactFile(principal, id, joined);
-    res.setHeader('Content-Type', contentType);
-    res.setHeader('Content-Length', String(size));
-    res.sendFile(file);
+    sendArtifact(res, await this.jobs.artifactFile(principal, id, artifactName(name)));
   }
 
   @Post(':id/cancel')

@@ -3,6 +3,7 @@
  *   1. POST /v1/jobs: 1000 requests from 50 concurrent connections (autocannon) after a warm-up
  *      of 500, no workers
  *      running: requests/s and latency percentiles of "validate + insert + enqueue".
+ *      Baseline in the same run: GET /healthz (no auth, no database), the framework's floor.
  *   1b. Drain: those jobs, run by 2 pool workers started afterwards (the queue's own rate).
  *   2. End to end: 1000 `noop` jobs submitted by 50 concurrent clients with 2 pool workers
  *      running; time from the first submit to the last `succeeded`.
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
     body: JSON.stringify({ kind: 'noop' }),
   });
   await app1.app.get(DataSource).query(`DELETE FROM jobs`);
+  // Baseline in the same run: the framework's floor (no auth, no database) on this machine.
+  const healthz = await autocannon({ url: `${app1.url}/healthz`, connections: 50, amount: jobs });
   const submit = await autocannon({
     url: `${app1.url}/v1/jobs`,
     method: 'POST',
@@ -147,6 +150,10 @@ async function main(): Promise<void> {
       `${submit.latency.p50} / ${submit.latency.p99} / ${submit.latency.max}`,
     ],
     ['non-2xx responses', String(submit.non2xx)],
+    [
+      'baseline GET /healthz, same run: requests/s, p50 / p99 (ms)',
+      `${healthz.requests.average.toFixed(0)}, ${healthz.latency.p50} / ${healthz.latency.p99}`,
+    ],
     [
       `drain: ${jobs} queued noop jobs, ${workers} workers, first claim to last finish (s)`,
       drainSeconds.toFixed(2),

@@ -3,6 +3,7 @@ import { JizhiSimModule } from './jizhi-sim/jizhi-sim.module';
 import { InterpretModule } from './interpret/interpret.module';
 import { SearchModule } from './search/search.module';
 import { ModelsModule } from './models/models.module';
+import { NasModule } from './search/nas/nas.module';
 
 /**
  * The capability modules (search, transfer, interpret, jizhi-sim, nas, datasets/models). Each
@@ -14,4 +15,5 @@ export const CAPABILITY_MODULES: (Type<unknown> | DynamicModule)[] = [
   JizhiSimModule,
   SearchModule,
   ModelsModule,
+  NasModule,
 ];

@@ -3,6 +3,7 @@ import { registerSearchCommands } from './commands/search';
 import { registerSimCommands } from './commands/sim';
 import { registerModelCommands } from './commands/models';
 import { registerExplainCommand } from './commands/explain';
+import { registerNasCommands } from './commands/nas';
 
 /** Capability command groups (search, finetune, explain, sim, nas) register themselves here. */
 export const CLI_COMMANDS: ((program: Command) => void)[] = [
@@ -10,4 +11,5 @@ export const CLI_COMMANDS: ((program: Command) => void)[] = [
   registerSimCommands,
   registerModelCommands,
   registerExplainCommand,
+  registerNasCommands,
 ];

@@ -306,10 +306,38 @@ export class ModelsService {
     });
   }
 
+  /**
+   * Registers one of several models a job produces (NAS export, a pruned family): files under
+   * `<project>/models/<id>/`, the row linked to the job. A re-run of the job returns the row it
+   * made under the same name.
+   */
+  async registerJobModel(
+    projectId: string,
+    jobId: string,
+    model: tf.LayersModel,
+    meta: NewModel,
+  ): Promise<ModelEntity> {
+    const existing = await this.db
+      .getRepository(ModelEntity)
+      .findOneBy({ projectId, jobId, name: meta.name });
+    if (existing) return existing;
+    return this.registerStandalone(projectId, model, meta, jobId);
+  }
+
+  /** Text models: the vocabulary a model was trained with (null for other kinds). */
+  async vocabularyOf(entity: ModelEntity): Promise<Vocabulary | null> {
+    if (!entity.vocabularyPath) return null;
+    const words = JSON.parse((await this.store.read(entity.vocabularyPath)).toString('utf8')) as {
+      words: string[];
+    };
+    return new Vocabulary(words.words);
+  }
+
   private async registerStandalone(
     projectId: string,
     model: tf.LayersModel,
     meta: NewModel,
+    jobId: string | null = null,
   ): Promise<ModelEntity> {
     const id = crypto.randomUUID();
     const buffers: ModelBuffers = await saveModelToBuffers(model);
@@ -325,12 +353,20 @@ export class ModelsService {
       `${id}/weights.bin`,
       buffers.weights,
     );
+    const vocabulary = meta.vocabulary
+      ? await this.store.write(
+          projectId,
+          MODELS_FOLDER,
+          `${id}/vocabulary.json`,
+          JSON.stringify({ words: meta.vocabulary.words }),
+        )
+      : null;
     try {
       return await this.insertRow(projectId, id, model, meta, {
         modelJsonPath: json.path,
         weightsPath: weights.path,
-        vocabularyPath: null,
-        jobId: null,
+        vocabularyPath: vocabulary?.path ?? null,
+        jobId,
       });
     } catch (error) {
       await fs.promises.rm(path.dirname(this.store.resolve(json.path)), {

@@ -228,13 +228,17 @@ class TestRegistryModule {
   }
 }
 
+/** A module that provides the real registry, or imports one that does (e.g. NasModule). */
 function providesRegistry(module: unknown): boolean {
   const providers = (Reflect.getMetadata('providers', module as object) ?? []) as unknown[];
-  return providers.some(
-    (p) =>
-      typeof p === 'object' &&
-      p !== null &&
-      (p as { provide?: unknown }).provide === MODEL_REGISTRY,
+  const imports = (Reflect.getMetadata('imports', module as object) ?? []) as unknown[];
+  return (
+    providers.some(
+      (p) =>
+        typeof p === 'object' &&
+        p !== null &&
+        (p as { provide?: unknown }).provide === MODEL_REGISTRY,
+    ) || imports.some((m) => providesRegistry(m))
   );
 }
 

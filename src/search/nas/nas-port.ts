@@ -4,13 +4,15 @@
  * NAS_MODEL_PORT; tests use an in-memory fake.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { NasTrainingData, SplitOptions } from './training-data';
+import type { ModelInputEncoding, NasTrainingData, SplitOptions } from './training-data';
 
 export interface LoadedModel {
   model: tf.LayersModel;
   name: string;
   /** The data set it was trained on (the default for pruning), if known. */
   datasetId: string | null;
+  /** Its text vocabulary / tabular z-scores, so fine-tuning data is encoded the same way. */
+  encoding?: ModelInputEncoding;
 }
 
 export interface RegisterModelInput {

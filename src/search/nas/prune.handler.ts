@@ -187,6 +187,7 @@ export class PruneJobHandler implements JobHandler<PruneJobSpec, PruneJobResult>
         validationFraction: spec.validationFraction,
         seed: spec.seed,
         sequenceLength: loaded.model.inputs[0].shape[1] ?? undefined,
+        ...(loaded.encoding && { encoding: loaded.encoding }),
       });
       try {
         const result = await pruneSearch(loaded.model, {

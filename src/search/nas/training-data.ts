@@ -32,6 +32,17 @@ export interface SplitOptions {
   sequenceLength?: number;
   /** Text: vocabulary cap (default 10000 words). */
   maxWords?: number;
+  /**
+   * Encode as an existing model expects (pruning a registered model): its vocabulary instead of
+   * one built on the training split, its z-score statistics instead of the split's.
+   */
+  encoding?: ModelInputEncoding;
+}
+
+/** The input encoding a trained model was fitted with (see LoadedModel in nas-port.ts). */
+export interface ModelInputEncoding {
+  vocabulary?: Vocabulary;
+  normalise?: { mean: number[]; std: number[] };
 }
 
 function tensors(ds: Dataset, vocab: Vocabulary | undefined, len: number): TrainSet {
@@ -73,13 +84,13 @@ export function toTrainingData(ds: Dataset, o: SplitOptions = {}): NasTrainingDa
   let vocab: Vocabulary | undefined;
   const len = o.sequenceLength ?? 64;
   if (kind === 'tabular') {
-    const stats = normalisationStats(train);
+    const stats = o.encoding?.normalise ?? normalisationStats(train);
     train = normalise(train, stats);
     validation = normalise(validation, stats);
     out.normalise = stats;
   } else if (kind === 'text') {
     const texts = train.inputs.kind === 'text' ? train.inputs.texts : [];
-    vocab = Vocabulary.build(texts, { maxWords: o.maxWords ?? 10_000 });
+    vocab = o.encoding?.vocabulary ?? Vocabulary.build(texts, { maxWords: o.maxWords ?? 10_000 });
     out.vocabSize = vocab.size;
   }
   const inputs = ds.inputs;

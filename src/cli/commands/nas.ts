@@ -1,0 +1,289 @@
+import * as fs from 'node:fs';
+import { Command } from 'commander';
+import { ApiClient, CliError } from '../client';
+import { printJson, printTable } from '../output';
+import { followJob, globalOptions } from './jobs';
+
+interface JobRef {
+  id: string;
+  status: string;
+  error: string | null;
+  result: Record<string, unknown> | null;
+}
+
+interface TrialRow {
+  number: number;
+  state: string;
+  encoding: unknown;
+  accuracy?: number;
+  params: number;
+  flops: number;
+  latencyMs?: number;
+}
+
+interface NasStatus {
+  id: string;
+  status: string;
+  error: string | null;
+  objectives?: string[];
+  trials?: number;
+  stoppedBy?: string;
+  best?: TrialRow;
+  leaderboard?: TrialRow[];
+  paretoFront?: TrialRow[];
+  artifacts?: Record<string, string | null>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function client(cmd: Command): ApiClient {
+  const o = globalOptions(cmd);
+  return new ApiClient({ url: o.url, apiKey: o.apiKey });
+}
+
+/** A data set or model by id or by its (project-unique) name. */
+async function resolveId(api: ApiClient, what: 'datasets' | 'models', ref: string) {
+  if (UUID.test(ref)) return ref;
+  const page = await api.get<{ items: { id: string; name: string }[] }>(`/v1/${what}?limit=500`);
+  const hit = page.items.find((i) => i.name === ref);
+  if (!hit) throw new CliError(`no ${what === 'datasets' ? 'data set' : 'model'} named ${ref}`);
+  return hit.id;
+}
+
+function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new CliError(`${flag} must be a positive integer, got ${value}`);
+    return n;
+  };
+}
+
+function jsonValue(text: string, flag: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`${flag} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** `--space`: a built-in name, inline JSON, or a JSON file. */
+function readSpace(value: string): unknown {
+  if (value.trim().startsWith('{')) return jsonValue(value, '--space');
+  if (fs.existsSync(value)) return jsonValue(fs.readFileSync(value, 'utf8'), `--space ${value}`);
+  return value;
+}
+
+/** `--constraint flops<=2e6` (repeatable) -> { metric, max }. */
+function constraint(value: string, previous: { metric: string; max: number }[] = []) {
+  const m = /^\s*([A-Za-z]+)\s*<=\s*([0-9.eE+-]+)\s*$/.exec(value);
+  if (!m || !Number.isFinite(Number(m[2])))
+    throw new CliError(`--constraint must look like flops<=2000000, got ${value}`);
+  return [...previous, { metric: m[1], max: Number(m[2]) }];
+}
+
+function rows(trials: TrialRow[]) {
+  return trials.map((t) => ({
+    trial: t.number,
+    accuracy: t.accuracy?.toFixed(4) ?? '-',
+    params: t.params,
+    flops: t.flops,
+    encoding: t.encoding,
+  }));
+}
+
+function printStatus(s: NasStatus): void {
+  const out = (line: string) => process.stdout.write(line + '\n');
+  out(`nas job   ${s.id} ${s.status}${s.error ? `: ${s.error}` : ''}`);
+  if (s.trials !== undefined) out(`trials    ${s.trials} (${s.stoppedBy})`);
+  if (s.best)
+    out(
+      `best      trial ${s.best.number}: accuracy ${s.best.accuracy?.toFixed(4) ?? '-'}, ${s.best.flops} FLOPs, ${s.best.params} params`,
+    );
+  if (s.artifacts?.paretoPng) out(`pareto    ${s.artifacts.paretoPng}`);
+  if (s.leaderboard?.length) {
+    out('\nleaderboard');
+    printTable(rows(s.leaderboard.slice(0, 10)), ['trial', 'accuracy', 'params', 'flops']);
+  }
+  if (s.paretoFront?.length) {
+    out('\nPareto front (accuracy vs FLOPs)');
+    printTable(rows(s.paretoFront), ['trial', 'accuracy', 'params', 'flops']);
+  }
+}
+
+/** Fails the command with the job's error when it did not succeed. */
+function ensureSucceeded(job: JobRef, json: boolean): void {
+  if (job.status === 'succeeded') return;
+  if (json) printJson(job);
+  throw new CliError(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
+}
+
+interface RunOptions {
+  dataset: string;
+  space: string;
+  strategy: string;
+  trials: number;
+  epochs: number;
+  objective?: string;
+  constraint?: { metric: string; max: number }[];
+  pruner?: string;
+  batchSize?: number;
+  seed?: number;
+  detach?: boolean;
+}
+
+/** `autodl nas run|show|export` and `autodl prune` (docs/nas.md). */
+export function registerNasCommands(program: Command): void {
+  const nas = program.command('nas').description('neural architecture search (docs/nas.md)');
+
+  nas
+    .command('run')
+    .description('search architectures on a data set, following the job with a progress bar')
+    .requiredOption('--dataset <ds>', 'data set name or id')
+    .option('--space <space>', 'cell-cnn | mobilenet | mlp | text, inline JSON or a JSON file')
+    .option('--strategy <name>', 'random | tpe | regularized-evolution', 'regularized-evolution')
+    .requiredOption('--trials <n>', 'architectures to try', positiveInt('--trials'))
+    .option('--epochs <n>', 'training epochs per architecture', positiveInt('--epochs'), 1)
+    .option('--objective <json>', 'e.g. {"kind":"multi","costs":["flops"]} (default: accuracy)')
+    .option(
+      '--constraint <metric<=max>',
+      'cost budget, repeatable (flops, params, latencyMs)',
+      constraint,
+    )
+    .option('--pruner <name>', 'early stopping on epochs: asha | hyperband | median')
+    .option('--batch-size <n>', 'mini-batch size', positiveInt('--batch-size'))
+    .option('--seed <n>', 'seed', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0)
+        throw new CliError(`--seed must be an integer >= 0, got ${v}`);
+      return n;
+    })
+    .option('--detach', 'print the job id without following it')
+    .action(async (o: RunOptions, cmd: Command) => {
+      const api = client(cmd);
+      const json = globalOptions(cmd).json;
+      const body = {
+        dataset: await resolveId(api, 'datasets', o.dataset),
+        space: o.space === undefined ? 'cell-cnn' : readSpace(o.space),
+        strategy: o.strategy,
+        ...(o.objective && { objective: jsonValue(o.objective, '--objective') }),
+        ...(o.constraint && { constraints: o.constraint }),
+        ...(o.pruner && { pruner: o.pruner }),
+        budget: {
+          trials: o.trials,
+          epochsPerTrial: o.epochs,
+          ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
+        },
+        ...(o.seed !== undefined && { seed: o.seed }),
+      };
+      const created = await api.post<JobRef>('/v1/nas', body);
+      if (o.detach) {
+        if (json) printJson(created);
+        else process.stdout.write(`${created.id} ${created.status}\n`);
+        return;
+      }
+      if (!json) process.stderr.write(`nas job ${created.id}\n`);
+      const job = (await followJob(api, created.id, {
+        progress: !json,
+        printLogs: false,
+      })) as unknown as JobRef;
+      ensureSucceeded(job, json);
+      const status = await api.get<NasStatus>(`/v1/nas/${created.id}`);
+      if (json) printJson(status);
+      else printStatus(status);
+    });
+
+  nas
+    .command('show <id>')
+    .description('a NAS job: status, best architecture, leaderboard and Pareto front')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const status = await client(cmd).get<NasStatus>(`/v1/nas/${id}`);
+      if (globalOptions(cmd).json) printJson(status);
+      else printStatus(status);
+    });
+
+  nas
+    .command('export <id>')
+    .description('retrain a found architecture on train + validation and register it as a model')
+    .option('--trial <n>', 'trial number (default: the best)')
+    .option('--epochs <n>', 'training epochs', positiveInt('--epochs'))
+    .option('--name <name>', 'name of the registered model')
+    .action(
+      async (id: string, o: { trial?: string; epochs?: number; name?: string }, cmd: Command) => {
+        const api = client(cmd);
+        const json = globalOptions(cmd).json;
+        const trial = o.trial === undefined || o.trial === 'best' ? 'best' : Number(o.trial);
+        if (trial !== 'best' && !(Number.isInteger(trial) && trial >= 0))
+          throw new CliError(`--trial must be a trial number or best, got ${o.trial}`);
+        const created = await api.post<JobRef>(`/v1/nas/${id}/export`, {
+          trial,
+          ...(o.epochs !== undefined && { epochs: o.epochs }),
+          ...(o.name !== undefined && { name: o.name }),
+        });
+        const job = (await followJob(api, created.id, {
+          progress: !json,
+          printLogs: false,
+        })) as unknown as JobRef;
+        ensureSucceeded(job, json);
+        if (json) printJson(job);
+        else
+          process.stdout.write(
+            `registered model ${String(job.result?.modelName)} (${String(job.result?.modelId)}), test accuracy ${String(job.result?.testAccuracy)}\n`,
+          );
+      },
+    );
+
+  program
+    .command('prune')
+    .description('prune a trained model to cost budgets and register the family of models')
+    .requiredOption('--model <model>', 'model name or id')
+    .option('--budgets <list>', 'fractions of the original cost, comma-separated', '0.75,0.5,0.25')
+    .option('--metric <name>', 'flops | params | latencyMs', 'flops')
+    .option('--dataset <ds>', 'data set name or id (default: the model’s own)')
+    .option('--fine-tune-epochs <n>', 'epochs of fine-tuning per family member')
+    .action(
+      async (
+        o: {
+          model: string;
+          budgets: string;
+          metric: string;
+          dataset?: string;
+          fineTuneEpochs?: string;
+        },
+        cmd: Command,
+      ) => {
+        const api = client(cmd);
+        const json = globalOptions(cmd).json;
+        const budgets = o.budgets.split(',').map(Number);
+        if (budgets.some((b) => !(b > 0 && b <= 1)))
+          throw new CliError(`--budgets must be fractions in (0, 1], got ${o.budgets}`);
+        const created = await api.post<JobRef>('/v1/prune', {
+          model: await resolveId(api, 'models', o.model),
+          budgets,
+          metric: o.metric,
+          ...(o.dataset && { dataset: await resolveId(api, 'datasets', o.dataset) }),
+          ...(o.fineTuneEpochs !== undefined && {
+            fineTuneEpochs: positiveInt('--fine-tune-epochs')(o.fineTuneEpochs),
+          }),
+        });
+        const job = (await followJob(api, created.id, {
+          progress: !json,
+          printLogs: false,
+        })) as unknown as JobRef;
+        ensureSucceeded(job, json);
+        if (json) return printJson(job);
+        const family = (job.result?.family ?? []) as Record<string, unknown>[];
+        printTable(
+          family.map((f) => ({
+            budget: f.budget,
+            flops: f.flops,
+            params: f.params,
+            accuracy: Number(f.accuracy).toFixed(4),
+            met: f.met,
+            model: f.modelId ?? '-',
+          })),
+          ['budget', 'flops', 'params', 'accuracy', 'met', 'model'],
+        );
+      },
+    );
+}

@@ -1,0 +1,204 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { startTestApp, TestApp } from '../support/app';
+import { grayPng } from '../fixtures/data/images';
+import { writeZip } from '../fixtures/data/zip-writer';
+
+/** Two 8x8 gray classes separable by mean intensity (as in models.e2e), 12 images each. */
+const zip = writeZip(
+  Array.from({ length: 12 }, (_, k) => [
+    {
+      name: `dark/${k}.png`,
+      data: grayPng(8, 8, (x, y) => ((x + k) % 3 === 0 ? 70 : 10 + ((y * 7 + k) % 20))),
+    },
+    {
+      name: `light/${k}.png`,
+      data: grayPng(8, 8, (x, y) => ((x * y + k) % 5 === 0 ? 180 : 230 + ((x + k) % 20))),
+    },
+  ]).flat(),
+);
+
+const SPACE = { type: 'cell-cnn', minBlocks: 1, maxBlocks: 2, baseWidth: 4, denseUnits: 8 };
+
+describe('NAS and pruning through REST (real app, PostgreSQL, workers)', () => {
+  let app: TestApp;
+  let datasetId: string;
+  let nasId: string;
+
+  before(async () => {
+    // Training blocks a worker's event loop for whole batches (see models.e2e).
+    app = await startTestApp({ workers: 1, env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' } });
+    const res = await app.http
+      .post('/v1/datasets')
+      .set('Authorization', `Bearer ${app.key}`)
+      .field('name', 'shapes')
+      .field('split', '0.5,0.25,0.25')
+      .attach('file', zip, 'shapes.zip');
+    assert.equal(res.status, 201, res.text);
+    datasetId = res.body.id;
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  test('a bad spec is a 400 naming every field, and nothing is queued', async () => {
+    const res = await app
+      .post('/v1/nas', {
+        dataset: datasetId,
+        space: 'no-such-space',
+        strategy: 'annealing',
+        budget: { trials: 0, epochsPerTrial: 1 },
+      })
+      .expect(400);
+    const fields = (res.body.errors as { field: string }[]).map((e) => e.field);
+    for (const f of ['spec.space', 'spec.strategy.name', 'spec.budget.trials'])
+      assert.ok(fields.includes(f), `${f} in ${fields.join(', ')}`);
+    await app.post('/v1/nas', { ...validBody(), dataset: crypto.randomUUID() }).expect(404);
+    assert.equal((await app.get('/v1/jobs?kind=nas').expect(200)).body.total, 0);
+  });
+
+  function validBody() {
+    return {
+      dataset: datasetId,
+      space: SPACE,
+      strategy: 'tpe',
+      objective: { kind: 'multi', costs: ['flops'] },
+      constraints: [{ metric: 'flops', max: 200_000 }],
+      budget: { trials: 3, epochsPerTrial: 1, batchSize: 4, learningRate: 0.01 },
+      seed: 2,
+    };
+  }
+
+  test('POST /v1/nas runs 3 trials; GET shows leaderboard, Pareto front and the PNG', async () => {
+    const res = await app.post('/v1/nas', validBody()).set('Idempotency-Key', 'nas-1').expect(202);
+    const same = await app.post('/v1/nas', validBody()).set('Idempotency-Key', 'nas-1').expect(202);
+    assert.equal(same.body.id, res.body.id, 'Idempotency-Key returns the same job');
+    nasId = res.body.id;
+    const job = await app.waitForJob(
+      nasId,
+      (j) => ['succeeded', 'failed'].includes(j.status),
+      120_000,
+    );
+    assert.equal(job.status, 'succeeded', job.error ?? '');
+    const nas = (await app.get(`/v1/nas/${nasId}`).expect(200)).body;
+    assert.equal(nas.trials, 3);
+    assert.deepEqual(nas.objectives, ['accuracy', 'flops']);
+    assert.ok(nas.leaderboard.length >= 1 && nas.paretoFront.length >= 1);
+    // The feasibility guarantee (docs/nas.md): nothing reported breaks the FLOPs budget.
+    for (const t of [nas.best, ...nas.leaderboard, ...nas.paretoFront])
+      assert.ok(t.flops <= 200_000, `trial ${t.number}: ${t.flops} FLOPs`);
+    // Pareto front: no member is dominated by another (higher accuracy and fewer FLOPs).
+    for (const a of nas.paretoFront)
+      for (const b of nas.paretoFront)
+        assert.ok(!(b.accuracy > a.accuracy && b.flops < a.flops), 'front is non-dominated');
+    assert.equal(nas.artifacts.paretoPng, `/v1/jobs/${nasId}/artifacts/pareto.png`);
+    const png = await app.get(nas.artifacts.paretoPng).buffer(true).expect(200);
+    assert.deepEqual([...(png.body as Buffer).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+    const metrics = (await app.get(`/v1/jobs/${nasId}/metrics?name=flops`).expect(200)).body;
+    assert.ok(JSON.stringify(metrics).length > 2);
+  });
+
+  test('export retrains the best architecture and registers it with lineage', async () => {
+    await app.post(`/v1/nas/${nasId}/export`, { trial: 99 }).expect(422);
+    const res = await app.post(`/v1/nas/${nasId}/export`, { trial: 'best', epochs: 2 }).expect(202);
+    const job = await app.waitForJob(
+      res.body.id,
+      (j) => ['succeeded', 'failed'].includes(j.status),
+      90_000,
+    );
+    assert.equal(job.status, 'succeeded', job.error ?? '');
+    const nas = (await app.get(`/v1/nas/${nasId}`).expect(200)).body;
+    const model = (await app.get(`/v1/models/${job.result?.modelId as string}`).expect(200)).body;
+    assert.equal(model.architecture, 'nas:cell-cnn');
+    assert.equal(model.lineage.method, 'nas');
+    assert.equal(model.lineage.datasetId, datasetId);
+    // Same encoding, same input: the registry's count equals the search's cost model.
+    assert.equal(model.params, nas.best.params);
+    assert.equal(model.flops, nas.best.flops);
+    const predicted = await app
+      .post(`/v1/models/${model.id}/predict`, { images: [Array(64).fill(0.1)] })
+      .expect(200);
+    assert.equal(predicted.body.predictions.length, 1);
+  });
+
+  test('POST /v1/prune registers a family of smaller models from a pretrained one', async () => {
+    const pre = await app
+      .post('/v1/pretrain', {
+        dataset: datasetId,
+        architecture: 'small-cnn',
+        epochs: 2,
+        batchSize: 4,
+        learningRate: 0.01,
+        seed: 1,
+      })
+      .expect(202);
+    const trained = await app.waitForJob(
+      pre.body.id,
+      (j) => ['succeeded', 'failed'].includes(j.status),
+      90_000,
+    );
+    assert.equal(trained.status, 'succeeded', trained.error ?? '');
+    const source = (await app.get(`/v1/models/${trained.result?.modelId as string}`).expect(200))
+      .body;
+    await app.post('/v1/prune', { model: source.id, budgets: [1.5] }).expect(400);
+    const res = await app
+      .post('/v1/prune', { model: source.id, budgets: [0.5], fineTuneEpochs: 1, batchSize: 4 })
+      .expect(202);
+    const job = await app.waitForJob(
+      res.body.id,
+      (j) => ['succeeded', 'failed'].includes(j.status),
+      120_000,
+    );
+    assert.equal(job.status, 'succeeded', job.error ?? '');
+    const family = job.result?.family as { flops: number; met: boolean; modelId: string }[];
+    assert.equal(family.length, 1);
+    assert.ok(family[0].met && family[0].flops <= 0.5 * source.flops, `${family[0].flops} FLOPs`);
+    const pruned = (await app.get(`/v1/models/${family[0].modelId}`).expect(200)).body;
+    assert.equal(pruned.lineage.baseModelId, source.id);
+    assert.equal(pruned.lineage.method, 'prune');
+    assert.equal(pruned.flops, family[0].flops, 'registry FLOPs = the search cost model');
+    await app
+      .post(`/v1/models/${pruned.id}/predict`, { images: [Array(64).fill(0.9)] })
+      .expect(200);
+  });
+
+  test('`autodl nas run --json` follows the job and prints the results', async () => {
+    const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '-r',
+        '@swc-node/register',
+        main,
+        '--url',
+        app.url,
+        '--api-key',
+        app.key,
+        '--json',
+        'nas',
+        'run',
+        '--dataset',
+        'shapes',
+        '--space',
+        JSON.stringify(SPACE),
+        '--strategy',
+        'random',
+        '--trials',
+        '2',
+        '--epochs',
+        '1',
+        '--constraint',
+        'params<=5000',
+      ],
+      { timeout: 120_000 },
+    );
+    const out = JSON.parse(stdout);
+    assert.equal(out.status, 'succeeded');
+    assert.equal(out.trials, 2);
+    assert.equal(out.spec.strategy.name, 'random');
+    for (const t of out.leaderboard) assert.ok(t.params <= 5000, `${t.params} params`);
+  });
+});

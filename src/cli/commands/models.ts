@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { ApiClient, CliError, resolveApiKey } from '../client';
+import { ApiClient, CliError, resolveApiKey, resolveId } from '../client';
 import { printJson, printTable } from '../output';
 import { followJob, globalOptions } from './jobs';
 
@@ -46,29 +46,12 @@ interface JobRef {
   result: Record<string, unknown> | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function client(cmd: Command): ApiClient {
   const o = globalOptions(cmd);
   return new ApiClient({ url: o.url, apiKey: o.apiKey });
 }
 
 /** A data set or model given by id or by name (names are unique per project). */
-async function resolveId(
-  api: ApiClient,
-  what: 'datasets' | 'models',
-  ref: string,
-): Promise<string> {
-  if (UUID.test(ref)) return ref;
-  const page = await api.get<Page<{ id: string; name: string }>>(`/v1/${what}?limit=500`);
-  const hit = page.items.find((i) => i.name === ref);
-  if (!hit)
-    throw new CliError(
-      `no ${what === 'datasets' ? 'data set' : 'model'} named ${ref} in this project`,
-    );
-  return hit.id;
-}
-
 function int(value: string, flag: string): number {
   if (!/^\d+$/.test(value)) throw new CliError(`${flag} must be a whole number, got ${value}`);
   return Number(value);

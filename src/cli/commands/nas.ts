@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { Command } from 'commander';
-import { ApiClient, CliError } from '../client';
+import { ApiClient, CliError, resolveId } from '../client';
 import { printJson, printTable } from '../output';
 import { followJob, globalOptions } from './jobs';
 
@@ -34,22 +34,12 @@ interface NasStatus {
   artifacts?: Record<string, string | null>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function client(cmd: Command): ApiClient {
   const o = globalOptions(cmd);
   return new ApiClient({ url: o.url, apiKey: o.apiKey });
 }
 
 /** A data set or model by id or by its (project-unique) name. */
-async function resolveId(api: ApiClient, what: 'datasets' | 'models', ref: string) {
-  if (UUID.test(ref)) return ref;
-  const page = await api.get<{ items: { id: string; name: string }[] }>(`/v1/${what}?limit=500`);
-  const hit = page.items.find((i) => i.name === ref);
-  if (!hit) throw new CliError(`no ${what === 'datasets' ? 'data set' : 'model'} named ${ref}`);
-  return hit.id;
-}
-
 function positiveInt(flag: string) {
   return (value: string): number => {
     const n = Number(value);

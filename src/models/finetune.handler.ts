@@ -5,9 +5,9 @@ import { Rng } from '../platform/core/rng';
 import { ValidationError } from '../platform/errors/domain-error';
 import { JobCancelledError, JobContext, JobHandler } from '../platform/jobs/job-handler';
 import { validateFinetuneConfig } from '../transfer/core/config';
-import { finetune, FinetuneEpochMetrics } from '../transfer/finetune';
+import { finetune, FinetuneCheckpoint, FinetuneEpochMetrics } from '../transfer/finetune';
 import { splitsOf } from './core/dataset-codec';
-import { DynamicsRecorder } from './core/dynamics';
+import { DynamicsRecorder, SampleRecords } from './core/dynamics';
 import { checkDatasetFits, datasetTensors } from './core/encode';
 import { FinetuneSpec, validateFinetuneSpec } from './core/training-specs';
 import { DatasetsService } from './datasets.service';
@@ -46,10 +46,40 @@ export function augmentedCopies(
   return new Dataset({ kind: 'image', shape: inputs.shape, pixels }, labels, ds.classNames);
 }
 
+/** Resumable state; the weights (and dynamics so far) are in the slot's artifacts. */
+interface FinetuneJobCheckpoint {
+  epochsDone: number;
+  attention: number[][] | null;
+}
+
+function isCheckpoint(v: unknown): v is FinetuneJobCheckpoint {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Number.isInteger((v as FinetuneJobCheckpoint).epochsDone) &&
+    (v as FinetuneJobCheckpoint).epochsDone > 0
+  );
+}
+
+/**
+ * Two artifact slots, alternating by epoch: an attempt killed while writing epoch k's files
+ * leaves epoch k-1's slot, which the last recorded checkpoint names, intact.
+ */
+function slotFiles(epochsDone: number): { json: string; weights: string; dynamics: string } {
+  const dir = `checkpoint/${epochsDone % 2}`;
+  return {
+    json: `${dir}/model.json`,
+    weights: `${dir}/weights.bin`,
+    dynamics: `${dir}/dynamics.json`,
+  };
+}
+
 /**
  * `finetune`: base model + target data set + method (l2, l2sp, delta, rifle, dtnh+..., auto)
  * through src/transfer/finetune.ts; registers the result with its lineage. The model keeps the
  * base model's input preprocessing (normalisation, vocabulary): the backbone was trained on it.
+ * Every epoch stores the weights (and the dynamics recorded so far) as checkpoint artifacts; a
+ * re-queued attempt continues after the last stored epoch (see finetune() for what carries over).
  */
 @Injectable()
 export class FinetuneHandler implements JobHandler<FinetuneSpec, Record<string, unknown>> {
@@ -105,6 +135,26 @@ export class FinetuneHandler implements JobHandler<FinetuneSpec, Record<string, 
       const recorder = originals
         ? new DynamicsRecorder(originals, [...train.labels], stored.split.train.map(String))
         : undefined;
+      let resume: FinetuneCheckpoint | undefined;
+      if (isCheckpoint(ctx.resumeFrom)) {
+        const { epochsDone, attention } = ctx.resumeFrom;
+        const files = slotFiles(epochsDone);
+        resume = {
+          epochsDone,
+          weights: {
+            modelJson: await ctx.readArtifact(ctx.jobId, files.json),
+            weights: await ctx.readArtifact(ctx.jobId, files.weights),
+          },
+          attention: attention ?? undefined,
+        };
+        if (recorder) {
+          const saved = JSON.parse(
+            (await ctx.readArtifact(ctx.jobId, files.dynamics)).toString('utf8'),
+          ) as SampleRecords[];
+          saved.forEach((s, i) => recorder.samples[i].epochs.push(...s.epochs));
+        }
+        await ctx.log(`resuming from the checkpoint after epoch ${epochsDone}`);
+      }
       const history: FinetuneEpochMetrics[] = [];
       await ctx.log(
         `fine-tuning ${base.entity.name} with ${config.plan.name} on ${train.size} examples (${augmented.size} with augmentation), backend ${backend}`,
@@ -116,6 +166,23 @@ export class FinetuneHandler implements JobHandler<FinetuneSpec, Record<string, 
         numClasses: train.numClasses,
         config,
         shouldStop: () => ctx.cancelled,
+        resume,
+        onCheckpoint: async ({ epochsDone, weights, attention }) => {
+          const files = slotFiles(epochsDone);
+          await ctx.artifact(files.json, weights.modelJson, 'application/json');
+          await ctx.artifact(files.weights, weights.weights);
+          if (recorder) {
+            await ctx.artifact(
+              files.dynamics,
+              JSON.stringify(recorder.samples),
+              'application/json',
+            );
+          }
+          await ctx.checkpoint({
+            epochsDone,
+            attention: attention ?? null,
+          } satisfies FinetuneJobCheckpoint);
+        },
         onEpochEnd: async (m: FinetuneEpochMetrics, model: tf.LayersModel) => {
           history.push(m);
           recorder?.record(model, m.epoch);
@@ -172,7 +239,8 @@ export class FinetuneHandler implements JobHandler<FinetuneSpec, Record<string, 
           modelName: entity.name,
           method: config.plan.name,
           backend,
-          epochs: history.length,
+          epochs: history.length + (resume?.epochsDone ?? 0),
+          resumedFromEpoch: resume ? resume.epochsDone : null,
           stoppedBy: result.stoppedBy,
           final: history[history.length - 1] ?? null,
           testAccuracy: evaluation?.accuracy ?? null,

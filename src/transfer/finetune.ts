@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { loadModelFromBuffers, ModelBuffers } from '../ml/io/buffers';
 import { crossEntropy } from '../ml/train/evaluate';
 import { applyFreeze, FreezeSpec } from '../ml/train/freeze';
 import { ScheduleSpec } from '../ml/train/schedules';
@@ -30,6 +31,17 @@ export interface FinetuneEpochMetrics extends EpochMetrics {
   rifleReinits: number[];
 }
 
+/**
+ * What a re-queued fine-tuning job needs to continue: the target model after `epochsDone` epochs
+ * of the main phase and, for DELTA, the channel attention computed before it (recomputing it
+ * would mean re-running the head phase).
+ */
+export interface FinetuneCheckpoint {
+  epochsDone: number;
+  weights: ModelBuffers;
+  attention?: number[][];
+}
+
 export interface FinetuneInput {
   /** The pretrained source model; left untouched (fine-tuning works on a copy). */
   base: tf.LayersModel;
@@ -42,6 +54,10 @@ export interface FinetuneInput {
   onEpochEnd?: (metrics: FinetuneEpochMetrics, model: tf.LayersModel) => void | Promise<void>;
   /** Checked before every step; true stops (cancellation). */
   shouldStop?: () => boolean;
+  /** After each epoch of the main phase: what `resume` takes to continue after that epoch. */
+  onCheckpoint?: (checkpoint: FinetuneCheckpoint) => void | Promise<void>;
+  /** Continue from a checkpoint of an earlier run with the same base, data and config. */
+  resume?: FinetuneCheckpoint;
 }
 
 export interface FinetuneResult {
@@ -93,6 +109,30 @@ function scoringBatches(
 }
 
 /**
+ * Puts a checkpoint's weights into `target`, which must have been rebuilt exactly as the run that
+ * saved it built it (same base, head and freeze), so the weights line up one to one.
+ */
+async function loadCheckpointWeights(target: tf.LayersModel, weights: ModelBuffers): Promise<void> {
+  const saved = await loadModelFromBuffers(weights.modelJson, weights.weights);
+  try {
+    const values = saved.getWeights();
+    const expected = target.getWeights();
+    if (
+      values.length !== expected.length ||
+      values.some((v, i) => !tf.util.arraysEqual(v.shape, expected[i].shape))
+    ) {
+      throw ValidationError.field(
+        'resume.weights',
+        `the checkpoint holds ${values.length} weights that do not match the ${expected.length} of the rebuilt model`,
+      );
+    }
+    target.setWeights(values);
+  } finally {
+    saved.dispose();
+  }
+}
+
+/**
  * Fine-tunes a copy of `base` on the target data with the configured method (EasyDL / PaddleHub
  * "fine-tune in one call"):
  * 1. copy the base model and replace its head by a new softmax head for `numClasses`;
@@ -101,6 +141,15 @@ function scoringBatches(
  *    also starts from a new classifier);
  * 3. freeze as configured and train with cross-entropy + penalty (L2 / L2-SP / DELTA), with DTNH
  *    combining the two gradients and RIFLE re-initialising the head on its schedule.
+ *
+ * Resume (`input.resume`): steps 1-3 are rebuilt from the seed as before (the L2-SP/DELTA
+ * reference weights are the base model's, so they are taken before the checkpoint is loaded),
+ * DELTA takes its attention from the checkpoint instead of re-running the head phase, RIFLE's
+ * past re-initialisations are replayed so its random stream continues where it was, then the
+ * saved weights are loaded and training continues at `epochsDone` (trainModel's initialEpoch),
+ * so the learning-rate and RIFLE schedules, both keyed by the global step, pick up there. Not
+ * carried over, as in Keras' ModelCheckpoint with save_weights_only: the optimizer moments
+ * (Adam restarts from zero) and the early-stopping patience count.
  */
 export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
   const { config: c, train, validation } = input;
@@ -110,6 +159,14 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
   }
   const n = train.x.shape[0];
   const stepsPerEpoch = Math.ceil(n / c.batchSize);
+  const resume = input.resume;
+  if (resume && !(Number.isInteger(resume.epochsDone) && resume.epochsDone >= 0)) {
+    throw ValidationError.field(
+      'resume.epochsDone',
+      `must be an integer >= 0, got ${resume.epochsDone}`,
+    );
+  }
+  const initialEpoch = Math.min(resume?.epochsDone ?? 0, c.epochs);
   const rng = new Rng(c.seed);
   const target = replaceHead(
     await cloneModel(input.base),
@@ -142,26 +199,35 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
           throw ValidationError.field('hookLayers', `no layer named ${h} in the base model`);
         }
       }
-      await trainModel(target, train, {
-        ...common,
-        epochs: c.headEpochs,
-        freeze: { kind: 'all-but-head' },
-      });
-      const batches = scoringBatches(
-        train,
-        c.batchSize,
-        c.attentionBatches,
-        rng.fork('delta-scoring'),
-      );
-      try {
-        attention = attentionFromScores(
-          scoreChannels(target, hookLayers, batches, crossEntropy),
-          c.temperature,
-        );
-      } finally {
-        for (const b of batches) tf.dispose([b.xs, b.ys]);
+      // Both forks drawn up front, in the original order, so that a resumed run, which skips
+      // the head phase, leaves `rng` where a fresh run does (RIFLE forks from it next).
+      const scoringRng = rng.fork('delta-scoring');
+      const headRng = rng.fork('delta-head');
+      if (resume) {
+        if (resume.attention?.length !== hookLayers.length) {
+          throw ValidationError.field(
+            'resume.attention',
+            `must hold one attention vector per hooked layer (${hookLayers.length})`,
+          );
+        }
+        attention = resume.attention;
+      } else {
+        await trainModel(target, train, {
+          ...common,
+          epochs: c.headEpochs,
+          freeze: { kind: 'all-but-head' },
+        });
+        const batches = scoringBatches(train, c.batchSize, c.attentionBatches, scoringRng);
+        try {
+          attention = attentionFromScores(
+            scoreChannels(target, hookLayers, batches, crossEntropy),
+            c.temperature,
+          );
+        } finally {
+          for (const b of batches) tf.dispose([b.xs, b.ys]);
+        }
+        reinitializeLayer(headLayerOf(target), headRng);
       }
-      reinitializeLayer(headLayerOf(target), rng.fork('delta-head'));
     }
 
     const freeze = freezeSpec(c.freeze);
@@ -186,6 +252,15 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
         throw ValidationError.field('rifle', (e as Error).message);
       }
     }
+    if (resume) {
+      // Replaying the re-initialisations before the resume point advances RIFLE's stream as the
+      // interrupted run did; the loaded weights then overwrite the re-drawn head.
+      const start = initialEpoch * stepsPerEpoch;
+      if (rifle) {
+        for (const p of rifle.points) if (p < start) rifle.afterStep(p);
+      }
+      await loadCheckpointWeights(target, resume.weights);
+    }
     const reinits: number[] = [];
     const inner = objective.gradientFn;
     // ctx.step counts the steps already done, so re-initialising here happens right after the
@@ -208,6 +283,7 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
           ? { patience: c.earlyStoppingPatience, monitor: 'val_loss' }
           : undefined,
       gradientFn,
+      initialEpoch,
       onEpochEnd: async (m) => {
         const metrics: FinetuneEpochMetrics = {
           ...m,
@@ -217,6 +293,9 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
         history.push(metrics);
         await input.onEpochEnd?.(metrics, target);
       },
+      onCheckpoint: input.onCheckpoint
+        ? (epoch, weights) => input.onCheckpoint?.({ epochsDone: epoch + 1, weights, attention })
+        : undefined,
     });
     return {
       model: target,

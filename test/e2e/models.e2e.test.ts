@@ -412,6 +412,53 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
     );
   });
 
+  test('a dtnh+delta finetune job whose worker is killed resumes from its last epoch checkpoint', async () => {
+    const epochs = 10;
+    const res = await app
+      .post('/v1/finetune', {
+        baseModel: baseId,
+        dataset: datasetId,
+        method: 'dtnh+delta',
+        epochs,
+        name: 'shapes-resumed',
+        hyperParameters: { batchSize: 4, learningRate: 0.01, seed: 5, headEpochs: 1 },
+        recordDynamics: true,
+      })
+      .expect(202);
+    // The handler reports epoch e as progress 0.05 + 0.9 (e + 1) / epochs.
+    const running = await app.waitForJob(
+      res.body.id,
+      (j) => j.status === 'running' && j.progress >= 0.05 + (2 / epochs) * 0.9,
+      90_000,
+    );
+    const pid = workerPid(running.worker);
+    assert.ok(pid, `worker id ${running.worker} names a local pid`);
+    process.kill(pid, 'SIGKILL');
+    const done = await app.waitForJob(
+      res.body.id,
+      (j) => ['succeeded', 'failed'].includes(j.status),
+      120_000,
+    );
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    assert.equal(done.attempts, 2);
+    const from = done.result?.resumedFromEpoch as number;
+    assert.ok(from >= 1 && from < epochs, `resumed after epoch ${from}`);
+    assert.equal(done.result?.epochs, epochs);
+    // Every epoch's loss exactly once: the second attempt continued rather than restarted.
+    const losses = (await app.get(`/v1/jobs/${res.body.id}/metrics?name=loss`).expect(200)).body;
+    assert.deepEqual(
+      losses.map((m: { step: number }) => m.step),
+      [...Array(epochs).keys()],
+    );
+    // The DELTA attention came back from the checkpoint; the dynamics recorded before the crash
+    // too, so there is still one record per epoch.
+    const model = (await app.get(`/v1/models/${done.result?.modelId}`).expect(200)).body;
+    assert.equal(model.metrics.attention.length, model.metrics.hookLayers.length);
+    const dynamics = (await app.get(`/v1/jobs/${res.body.id}/dynamics?method=aum`).expect(200))
+      .body;
+    assert.equal(dynamics.epochs, epochs);
+  });
+
   test('CLI: datasets create/list/show, finetune --json, models show/predict', async () => {
     // The TypeScript source, not a possibly stale dist/ build.
     const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts');

@@ -77,6 +77,27 @@ describe('training loop', () => {
     assert.equal(await run(), await run());
   });
 
+  test("a run resumed at initialEpoch from the previous epoch's weights ends exactly where an uninterrupted run ends (plain SGD has no optimizer state)", async () => {
+    const train = blobs(64, 4);
+    const options = {
+      batchSize: 8,
+      learningRate: 0.1,
+      optimizer: { name: 'sgd' as const },
+      seed: 9,
+    };
+    const full = mlp(2);
+    await trainModel(full, train, { ...options, epochs: 3 });
+    const resumed = mlp(2);
+    await trainModel(resumed, train, { ...options, epochs: 1 });
+    await trainModel(resumed, train, { ...options, epochs: 3, initialEpoch: 1 });
+    const a = full.getWeights();
+    const b = resumed.getWeights();
+    for (let i = 0; i < a.length; i++) expectTensorsClose(b[i], a[i], 1e-6);
+    tf.dispose([train.x, train.y]);
+    full.dispose();
+    resumed.dispose();
+  });
+
   test('early stopping restores the weights of the best validation epoch', async () => {
     await withLeakCheck(async () => {
       const train = blobs(64, 5);

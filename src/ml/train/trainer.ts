@@ -193,6 +193,10 @@ export async function trainModel(
   let currentLr = options.learningRate;
   let step = (options.initialEpoch ?? 0) * stepsPerEpoch;
 
+  // A resumed run draws the batch orders of the epochs it skips, so that epoch e sees the same
+  // order as in an uninterrupted run with the same seed.
+  for (let skipped = 0; skipped < (options.initialEpoch ?? 0); skipped++) rng.shuffle(order);
+
   try {
     epochLoop: for (let epoch = options.initialEpoch ?? 0; epoch < epochs; epoch++) {
       const t0 = performance.now();

@@ -5,7 +5,13 @@ import { faithfulness, type FaithfulnessReport } from './core/faithfulness';
 import { ImageLimeExplainer } from './core/image-lime';
 import { TabularLimeExplainer } from './core/tabular-lime';
 import { TextLimeExplainer } from './core/text-lime';
-import type { Explanation, ImageExplanation, RgbImage, TextExplanation } from './core/types';
+import type {
+  Explanation,
+  ImageExplanation,
+  PredictFn,
+  RgbImage,
+  TextExplanation,
+} from './core/types';
 import type { LimeParameters } from './explain-spec';
 import { MAX_PROBLEMS } from '../ml/data/dataset';
 import type { DataPool, ExplainableModel } from './model-provider';
@@ -136,6 +142,21 @@ export async function explainInstance(
   };
   const rng = new Rng(seed).fork('faithfulness');
   const steps = params.faithfulnessSteps;
+  // Every input kind scores its explanation the same way; only the masker differs.
+  const scored = async <I>(
+    predict: PredictFn<I>,
+    masker: (keep: Uint8Array) => I,
+    e: Explanation,
+    d: number,
+  ): Promise<ExplainedInstance> => ({
+    explanation: e,
+    faithfulness: await faithfulness(
+      { predict, masker, numFeatures: d, label: e.label, steps: steps && Math.min(steps, d) },
+      e.contributions,
+      rng,
+      params.randomRepeats,
+    ),
+  });
   if (model.inputKind === 'tabular') {
     const d = model.featureNames.length;
     const lime = new TabularLimeExplainer({
@@ -148,38 +169,14 @@ export async function explainInstance(
     });
     const x = instance as number[];
     const e = await lime.explain(x, model.predict, label);
-    const f = await faithfulness(
-      {
-        predict: model.predict,
-        masker: lime.masker(x),
-        numFeatures: d,
-        label: e.label,
-        steps: steps && Math.min(steps, d),
-      },
-      e.contributions,
-      rng,
-      params.randomRepeats,
-    );
-    return { explanation: e, faithfulness: f };
+    return scored(model.predict, lime.masker(x), e, d);
   }
   if (model.inputKind === 'text') {
     const lime = new TextLimeExplainer({ ...common, numFeatures: params.numFeatures });
     const t = instance as string;
     const e = await lime.explain(t, model.predict, label);
     const d = e.weights.length;
-    const f = await faithfulness(
-      {
-        predict: model.predict,
-        masker: lime.masker(t, e),
-        numFeatures: d,
-        label: e.label,
-        steps: steps && Math.min(steps, d),
-      },
-      e.contributions,
-      rng,
-      params.randomRepeats,
-    );
-    return { explanation: e, faithfulness: f };
+    return scored(model.predict, lime.masker(t, e), e, d);
   }
   const lime = new ImageLimeExplainer({
     ...common,
@@ -190,19 +187,7 @@ export async function explainInstance(
   const img = instance as RgbImage;
   const e = await lime.explain(img, model.predict, label);
   const d = e.weights.length;
-  const f = await faithfulness(
-    {
-      predict: model.predict,
-      masker: lime.masker(img, e),
-      numFeatures: d,
-      label: e.label,
-      steps: steps && Math.min(steps, d),
-    },
-    e.contributions,
-    rng,
-    params.randomRepeats,
-  );
-  return { explanation: e, faithfulness: f };
+  return scored(model.predict, lime.masker(img, e), e, d);
 }
 
 /** JSON form of one explanation (no per-pixel arrays; those go to PNG artifacts). */

@@ -140,12 +140,14 @@ describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () =
     );
     assert.ok(Date.now() - t0 < 3000, `cancel took ${Date.now() - t0} ms`);
     assert.ok(cancelled.progress < 1);
-    const second = await app.post('/v1/jobs', { kind: 'sleep', spec: { steps: 5, stepMs: 100 } });
+    // Long enough that the cancel always lands before the last step (a 0.5 s job could finish
+    // first: a cancel that arrives after the last step leaves the job succeeded, by design).
+    const second = await app.post('/v1/jobs', { kind: 'sleep', spec: { steps: 30, stepMs: 100 } });
     await app.post(`/v1/jobs/${second.body.id}/cancel`).expect(202);
     await app.waitForJob(second.body.id, (j) => j.status === 'cancelled', 10_000);
     await app.post(`/v1/jobs/${second.body.id}/retry`).expect(202);
     const retried = await app.waitForJob(second.body.id, (j) => j.status === 'succeeded');
-    assert.deepEqual(retried.result, { steps: 5, resumedFrom: 0, attempt: 1 });
+    assert.deepEqual(retried.result, { steps: 30, resumedFrom: 0, attempt: 1 });
   });
 
   test('a worker killed with SIGKILL mid-job: the job is re-queued and resumes from its checkpoint, nothing duplicated', async () => {

@@ -1,33 +1,54 @@
 /**
  * Transfer-quality protocol of issue 4 (docs/transfer.md, docs/benchmarks/transfer.md).
  *
- * Source: Fashion-MNIST classes 0-4 (train split), a small CNN pretrained on them. Target:
- * classes 5-9 relabelled 0-4, with k labelled images per class (k = 10, 50, 200) drawn per seed.
+ * Settings (`--setting`):
+ *  - `standard` (the issue's protocol): source = Fashion-MNIST classes 0-4 (train split), a small
+ *    CNN pretrained on them; target = classes 5-9 relabelled 0-4, k = 10, 50, 200 per class.
+ *  - `cross-domain`: the same source model; target = scikit-learn's 8x8 digits (10 classes),
+ *    upsampled to 28x28, k = 10 (and 50 with `--sizes`); test = a fixed stratified 40% of digits.
+ *    Clothing features for handwritten digits: negative transfer is plausible.
+ *  - `related-long`: the regime nearer the papers' (a stronger, longer-pretrained source, a
+ *    related target, long fine-tuning): source = classes 0,2,4,5,7 (T-shirt, pullover, coat,
+ *    sandal, sneaker) pretrained 3x longer on all their images; target = 1,3,6,8,9 (trouser,
+ *    dress, shirt, bag, ankle boot: shirt vs T-shirt/coat and boot vs sneaker are the
+ *    fine-grained pairs), k = 10, fine-tuned 3x longer so the weights can drift from w0.
  * Methods: scratch (same CNN, random init, l2), l2, l2sp, delta, rifle, dtnh+l2sp, dtnh+delta.
  * Same seed = same few-shot sample, same head initialisation and same batch order for every
  * method. Alpha is chosen per (method, k, seed) on a stratified 25% validation split carved from
  * the k-shot training data (never the test split); the chosen value is then retrained on the full
- * k-shot set and evaluated once on the Fashion-MNIST test images of classes 5-9.
+ * k-shot set and evaluated once on the target test images.
  *
- *   node -r @swc-node/register bench/transfer/transfer-quality.ts [--quick] [--backend wasm|cpu]
- *        [--seeds N] [--sizes 10,50,200] [--methods l2,l2sp,...] [--data DIR] [--fresh]
+ *   node -r @swc-node/register bench/transfer/transfer-quality.ts [--setting standard|cross-domain|related-long]
+ *        [--quick] [--backend wasm|cpu] [--seeds N] [--sizes 10,50,200] [--methods l2,l2sp,...]
+ *        [--data DIR] [--fresh] [--report]
  *
- * Resumable: the pretrained source model and every finished (k, seed, method) result are kept
- * under bench/out/transfer/<mode>/, so the protocol can run in several shorter invocations (for
- * example one per method list); the table always covers every result stored for the mode.
- * `--fresh` discards them.
+ * Resumable and parallel-safe: the pretrained source model and every finished (k, seed, method)
+ * result (one file each) are kept under bench/out/transfer/<mode>/, so the protocol can run in
+ * several invocations at once (for example one per method list); the table always covers every
+ * result stored for the setting. `--fresh` discards the setting's results; `--report` only prints.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { BackendPreference, selectBackend } from '../../src/ml/backend';
 import { Dataset } from '../../src/ml/data/dataset';
 import { idxImageDataset } from '../../src/ml/data/idx';
+import { loadPackagedDataset } from '../../src/ml/data/packaged';
 import {
   fewShot,
+  resizeDataset,
   selectClasses,
   shuffleDataset,
   stratifiedSplit,
+  tabularAsImages,
 } from '../../src/ml/data/transforms';
 import { loadModelFromDirectory, writeModelBuffers } from '../../src/ml/io/directory';
 import { saveModelToBuffers } from '../../src/ml/io/buffers';
@@ -46,22 +67,63 @@ const option = (name: string): string | undefined => {
 };
 
 const quick = flag('quick');
+type SettingName = 'standard' | 'cross-domain' | 'related-long';
+const settingName = (option('setting') ?? 'standard') as SettingName;
+if (!['standard', 'cross-domain', 'related-long'].includes(settingName))
+  throw new Error(`--setting must be standard, cross-domain or related-long`);
+
+/** What differs between the settings (see the header). */
+interface Setting {
+  sourceClasses: number[];
+  /** Source pretraining epochs (on `sourceImages` images of the source classes). */
+  sourceEpochs: number;
+  sourceImages: number;
+  defaultSizes: string;
+  /** Fine-tuning epochs are multiplied by this (quick mode halves them again). */
+  epochFactor: number;
+}
+const SETTINGS: Record<SettingName, Setting> = {
+  standard: {
+    sourceClasses: [0, 1, 2, 3, 4],
+    sourceEpochs: quick ? 2 : 4,
+    sourceImages: quick ? 6000 : 30000,
+    defaultSizes: quick ? '10' : '10,50,200',
+    epochFactor: 1,
+  },
+  'cross-domain': {
+    sourceClasses: [0, 1, 2, 3, 4],
+    sourceEpochs: quick ? 2 : 4,
+    sourceImages: quick ? 6000 : 30000,
+    defaultSizes: '10',
+    epochFactor: 1,
+  },
+  'related-long': {
+    sourceClasses: [0, 2, 4, 5, 7],
+    sourceEpochs: quick ? 4 : 12,
+    sourceImages: quick ? 6000 : 30000,
+    defaultSizes: '10',
+    epochFactor: 3,
+  },
+};
+const setting = SETTINGS[settingName];
+
 const settings = {
   backend: (option('backend') ?? 'wasm') as BackendPreference,
   seeds: Number(option('seeds') ?? (quick ? 2 : 5)),
-  sizes: (option('sizes') ?? (quick ? '10' : '10,50,200')).split(',').map(Number),
+  sizes: (option('sizes') ?? setting.defaultSizes).split(',').map(Number),
   methods: (option('methods') ?? 'scratch,l2,l2sp,delta,rifle,dtnh+l2sp,dtnh+delta').split(','),
   dataDir: option('data') ?? '/usr/share/datasets/fashion-mnist',
-  /** Source pretraining: images of classes 0-4 used and epochs. */
-  sourceImages: quick ? 6000 : 30000,
-  sourceEpochs: quick ? 2 : 4,
-  /** Target test images (classes 5-9 of the test split, 5000 in all). */
+  /** Target test images for the Fashion-MNIST targets (5000 = all test images of 5 classes). */
   testImages: quick ? 1000 : 5000,
   width: 16,
-  /** Fine-tuning epochs are scaled by this (quick mode trains half as long). */
-  epochScale: quick ? 0.5 : 1,
+  epochScale: (quick ? 0.5 : 1) * setting.epochFactor,
 };
-const outDir = path.join(__dirname, '..', 'out', 'transfer', quick ? 'quick' : 'full');
+const modeDir = path.join(__dirname, '..', 'out', 'transfer', quick ? 'quick' : 'full');
+const runsDir = path.join(modeDir, settingName, 'runs');
+const sourceDir = path.join(
+  modeDir,
+  `source-${setting.sourceClasses.join('')}-${setting.sourceImages}x${setting.sourceEpochs}`,
+);
 
 /** Alpha grid per penalty, searched on the validation split (beta fixed at 0.01 as in the papers). */
 const ALPHA_GRID: Record<PenaltyName, number[]> = {
@@ -154,12 +216,13 @@ async function runMethod(
   k: number,
   candidate: Candidate,
   seed: number,
+  numClasses: number,
 ): Promise<{ accuracy: number; conflictRate?: number }> {
   const scratch = method === 'scratch';
   const model = scratch
     ? buildZooModel('small-cnn', {
         inputShape: [28, 28, 1],
-        numClasses: 5,
+        numClasses,
         width: settings.width,
         seed: 1000 + seed,
       })
@@ -178,7 +241,7 @@ async function runMethod(
     headEpochs: 3,
     seed,
   });
-  const result = await finetune({ base: model, train, numClasses: 5, config });
+  const result = await finetune({ base: model, train, numClasses, config });
   const accuracy = evaluate(result.model, evalSet.x, evalSet.y).accuracy;
   const rates = result.history.flatMap((m) =>
     m.dtnhConflictRate === undefined ? [] : [m.dtnhConflictRate],
@@ -197,88 +260,129 @@ function meanStd(xs: number[]): { mean: number; std: number } {
 
 const pct = (v: number): string => (100 * v).toFixed(1);
 
+interface Target {
+  pool: Dataset;
+  test: Dataset;
+  numClasses: number;
+  description: string;
+}
+
+/** The target domain of the setting: the pool few-shot samples are drawn from, and its test set. */
+async function loadTarget(train: Dataset, test: Dataset): Promise<Target> {
+  if (settingName === 'cross-domain') {
+    const digits = resizeDataset(
+      tabularAsImages(
+        (await loadPackagedDataset('sklearn-digits')).train,
+        { height: 8, width: 8, channels: 1 },
+        16,
+      ),
+      { height: 28, width: 28 },
+      'bilinear',
+    );
+    const split = stratifiedSplit(digits, { train: 0.6, validation: 0, test: 0.4 }, 7);
+    return {
+      pool: split.train,
+      test: split.test,
+      numClasses: 10,
+      description: `scikit-learn digits upsampled to 28x28, ${split.test.size} test images (fixed stratified 40%)`,
+    };
+  }
+  const targetClasses = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].filter(
+    (c) => !setting.sourceClasses.includes(c),
+  );
+  // selectClasses relabels the kept classes 0..n-1 in the order given.
+  const targetTest = shuffleDataset(selectClasses(test, targetClasses), 7);
+  const n = Math.min(settings.testImages, targetTest.size);
+  return {
+    pool: selectClasses(train, targetClasses),
+    test: targetTest.select(Array.from({ length: n }, (_, i) => i)),
+    numClasses: targetClasses.length,
+    description: `Fashion-MNIST classes ${targetClasses.join(',')}, ${n} test images`,
+  };
+}
+
+async function pretrainedSource(
+  train: Dataset,
+): Promise<{ base: tf.LayersModel; seconds: number }> {
+  if (existsSync(path.join(sourceDir, 'model.json')))
+    return { base: await loadModelFromDirectory(sourceDir), seconds: 0 };
+  const t0 = Date.now();
+  const source = shuffleDataset(selectClasses(train, setting.sourceClasses), 7);
+  const sourceSet = toTensors(
+    source.select(Array.from({ length: Math.min(setting.sourceImages, source.size) }, (_, i) => i)),
+  );
+  const base = buildZooModel('small-cnn', {
+    inputShape: [28, 28, 1],
+    numClasses: setting.sourceClasses.length,
+    width: settings.width,
+    seed: 1,
+  });
+  await trainModel(base, sourceSet, {
+    epochs: setting.sourceEpochs,
+    batchSize: 64,
+    learningRate: 1e-3,
+    optimizer: { name: 'adam' },
+    seed: 1,
+  });
+  free(sourceSet);
+  // Written to a temporary directory and renamed, so a parallel invocation never reads half a model.
+  const tmp = `${sourceDir}.tmp-${process.pid}`;
+  await writeModelBuffers(tmp, await saveModelToBuffers(base));
+  if (!existsSync(sourceDir)) renameSync(tmp, sourceDir);
+  else rmSync(tmp, { recursive: true, force: true });
+  return { base, seconds: (Date.now() - t0) / 1000 };
+}
+
+function readRecords(): RunRecord[] {
+  if (!existsSync(runsDir)) return [];
+  return readdirSync(runsDir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(path.join(runsDir, f), 'utf8')) as RunRecord);
+}
+
+const recordFile = (k: number, seed: number, method: string): string =>
+  path.join(runsDir, `k${k}-seed${seed}-${method.replace('+', '_')}.json`);
+
 async function main(): Promise<void> {
   const backend = await selectBackend(settings.backend);
   const t0 = Date.now();
   const train = load('train');
   const test = load('t10k');
-  const source = shuffleDataset(selectClasses(train, [0, 1, 2, 3, 4]), 7).select(
-    Array.from({ length: settings.sourceImages }, (_, i) => i),
-  );
-  const sourceTest = selectClasses(test, [0, 1, 2, 3, 4]);
-  const targetPool = selectClasses(train, [5, 6, 7, 8, 9]);
-  const targetTest = shuffleDataset(selectClasses(test, [5, 6, 7, 8, 9]), 7).select(
-    Array.from({ length: settings.testImages }, (_, i) => i),
-  );
+  if (flag('fresh')) rmSync(path.dirname(runsDir), { recursive: true, force: true });
+  mkdirSync(runsDir, { recursive: true });
 
-  // Pretraining on the source domain ("cloud pretraining on public data"), cached per mode.
-  if (flag('fresh')) rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  const sourceDir = path.join(outDir, 'source-model');
-  let base: tf.LayersModel;
-  let pretrainSeconds = 0;
-  if (existsSync(path.join(sourceDir, 'model.json'))) {
-    base = await loadModelFromDirectory(sourceDir);
-  } else {
-    base = buildZooModel('small-cnn', {
-      inputShape: [28, 28, 1],
-      numClasses: 5,
-      width: settings.width,
-      seed: 1,
-    });
-    const sourceSet = toTensors(source);
-    await trainModel(base, sourceSet, {
-      epochs: settings.sourceEpochs,
-      batchSize: 64,
-      learningRate: 1e-3,
-      optimizer: { name: 'adam' },
-      seed: 1,
-    });
-    free(sourceSet);
-    pretrainSeconds = (Date.now() - t0) / 1000;
-    await writeModelBuffers(sourceDir, await saveModelToBuffers(base));
-  }
-  const sourceTestSet = toTensors(sourceTest);
+  // Pretraining on the source domain ("cloud pretraining on public data"), cached per source.
+  const { base, seconds: pretrainSeconds } = await pretrainedSource(train);
+  const sourceTestSet = toTensors(selectClasses(test, setting.sourceClasses));
   const sourceAcc = evaluate(base, sourceTestSet.x, sourceTestSet.y).accuracy;
   free(sourceTestSet);
+  const target = await loadTarget(train, test);
 
-  const resultsFile = path.join(outDir, 'results.json');
-  const records: RunRecord[] = existsSync(resultsFile)
-    ? JSON.parse(readFileSync(resultsFile, 'utf8'))
-    : [];
-  const done = (k: number, seed: number, method: string): boolean =>
-    records.some((r) => r.k === k && r.seed === seed && r.method === method);
-
-  const testSet = toTensors(targetTest);
-  for (const k of settings.sizes) {
+  const testSet = toTensors(target.test);
+  for (const k of flag('report') ? [] : settings.sizes) {
     for (let s = 0; s < settings.seeds; s++) {
       const seed = 100 * k + s;
-      const todo = settings.methods.filter((m) => !done(k, seed, m));
+      const todo = settings.methods.filter((m) => !existsSync(recordFile(k, seed, m)));
       if (todo.length === 0) continue;
-      const shots = fewShot(targetPool, k, seed);
+      const shots = fewShot(target.pool, k, seed);
       const split = stratifiedSplit(shots, { train: 0.75, validation: 0.25, test: 0 }, seed);
       const full = toTensors(shots);
       const fit = toTensors(split.train);
       const val = toTensors(split.validation);
       for (const method of todo) {
+        // Another invocation may have finished it meanwhile.
+        if (existsSync(recordFile(k, seed, method))) continue;
         const started = Date.now();
         const candidates = grid(method);
         const validation: number[] = [];
-        for (const c of candidates)
-          validation.push((await runMethod(method, base, fit, val, k, c, seed)).accuracy);
+        const run = (set: TrainSet, evalSet: TrainSet, c: Candidate) =>
+          runMethod(method, base, set, evalSet, k, c, seed, target.numClasses);
+        for (const c of candidates) validation.push((await run(fit, val, c)).accuracy);
         // Ties go to the first candidate (smallest alpha / fraction).
         const best = candidates[validation.indexOf(Math.max(...validation))];
-        const { accuracy, conflictRate } = await runMethod(
-          method,
-          base,
-          full,
-          testSet,
-          k,
-          best,
-          seed,
-        );
+        const { accuracy, conflictRate } = await run(full, testSet, best);
         const seconds = (Date.now() - started) / 1000;
-        records.push({
+        const record: RunRecord = {
           k,
           seed,
           method,
@@ -287,10 +391,12 @@ async function main(): Promise<void> {
           test: accuracy,
           conflictRate,
           seconds,
-        });
-        writeFileSync(resultsFile, JSON.stringify(records, null, 1));
+        };
+        const file = recordFile(k, seed, method);
+        writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 1));
+        renameSync(`${file}.tmp`, file);
         process.stderr.write(
-          `k=${k} seed=${seed} ${method}: ${JSON.stringify(best)} test=${pct(accuracy)}% (${seconds.toFixed(0)} s)\n`,
+          `${settingName} k=${k} seed=${seed} ${method}: ${JSON.stringify(best)} test=${pct(accuracy)}% (${seconds.toFixed(0)} s)\n`,
         );
       }
       [full, fit, val].forEach(free);
@@ -299,7 +405,7 @@ async function main(): Promise<void> {
   free(testSet);
 
   base.dispose();
-  console.log(report(records, sourceAcc, pretrainSeconds, backend));
+  console.log(report(readRecords(), sourceAcc, pretrainSeconds, backend, target.description));
   console.log(`\nthis invocation: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
@@ -314,6 +420,7 @@ function report(
   sourceAcc: number,
   pretrainSeconds: number,
   backend: string,
+  targetDescription: string,
 ): string {
   const sizes = [...new Set(records.map((r) => r.k))].sort((a, b) => a - b);
   const order = ['scratch', 'l2', 'l2sp', 'delta', 'rifle', 'dtnh+l2sp', 'dtnh+delta'];
@@ -322,10 +429,11 @@ function report(
   );
   const lines: string[] = [];
   lines.push(
-    `backend ${backend}; source: small-cnn (width ${settings.width}) on ${settings.sourceImages} images of classes 0-4, ` +
-      `${settings.sourceEpochs} epochs, source test accuracy ${pct(sourceAcc)}%` +
+    `setting ${settingName}; backend ${backend}; source: small-cnn (width ${settings.width}) on ` +
+      `${setting.sourceImages} images of Fashion-MNIST classes ${setting.sourceClasses.join(',')}, ` +
+      `${setting.sourceEpochs} epochs, source test accuracy ${pct(sourceAcc)}%` +
       `${pretrainSeconds > 0 ? ` (pretrained in ${pretrainSeconds.toFixed(0)} s)` : ' (cached)'}; ` +
-      `target test: ${settings.testImages} images of classes 5-9.`,
+      `fine-tuning epochs x${settings.epochScale}; target: ${targetDescription}.`,
   );
   lines.push('');
   lines.push(

@@ -575,7 +575,7 @@ export class FinetuneDto {
     type: 'object',
     additionalProperties: true,
     description:
-      'Other hyper-parameters (docs/transfer.md): alpha, beta, temperature, hookLayers, attentionBatches, headEpochs, rifle {periods, fraction}, freeze, batchSize, learningRate, optimizer, lrSchedule, lrStepEpochs, lrGamma, earlyStoppingPatience, seed',
+      'Other hyper-parameters (docs/transfer.md): alpha, beta, temperature, hookLayers, attentionBatches, headEpochs, rifle {periods, fraction, headLr}, freeze, batchSize, learningRate, optimizer, lrSchedule, lrStepEpochs, lrGamma, earlyStoppingPatience, seed',
     example: { alpha: 0.01, freeze: 'none', lrSchedule: 'cosine', earlyStoppingPatience: 3 },
   })
   @IsOptional()

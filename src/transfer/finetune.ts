@@ -3,6 +3,7 @@ import { loadModelFromBuffers, ModelBuffers } from '../ml/io/buffers';
 import { crossEntropy } from '../ml/train/evaluate';
 import { applyFreeze, FreezeSpec } from '../ml/train/freeze';
 import { ScheduleSpec } from '../ml/train/schedules';
+import { ParamGroup } from '../ml/train/param-groups';
 import { EpochMetrics, GradientFn, trainModel, TrainResult, TrainSet } from '../ml/train/trainer';
 import { Rng } from '../platform/core/rng';
 import { ValidationError } from '../platform/errors/domain-error';
@@ -10,7 +11,7 @@ import { FinetuneConfig } from './core/config';
 import { attentionFromScores, LabelledBatch, scoreChannels } from './core/delta-attention';
 import { MethodPlan } from './core/method';
 import { createPenalty } from './core/registry';
-import { reinitializeLayer, RifleHeadResetter } from './core/rifle';
+import { cyclicHeadLr, reinitializeLayer, RifleHeadResetter } from './core/rifle';
 import {
   cloneModel,
   defaultHookLayers,
@@ -272,10 +273,22 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
 
     const history: FinetuneEpochMetrics[] = [];
     const obj = objective;
+    const paramGroups: ParamGroup[] =
+      rifle && c.rifle.headLr === 'cyclic'
+        ? [
+            {
+              variables: headLayerOf(target).trainableWeights.map(
+                (w) => (w.read() as tf.Variable).name,
+              ),
+              schedule: cyclicHeadLr(rifle.points, c.epochs * stepsPerEpoch, c.learningRate),
+            },
+          ]
+        : [];
     const result = await trainModel(target, train, {
       ...common,
       epochs: c.epochs,
       schedule: scheduleSpec(c),
+      paramGroups,
       freeze,
       validation,
       earlyStopping:

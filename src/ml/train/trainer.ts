@@ -4,7 +4,8 @@ import { ValidationError } from '../../platform/errors/domain-error';
 import { ModelBuffers, saveModelToBuffers } from '../io/buffers';
 import { crossEntropy, evaluate } from './evaluate';
 import { applyFreeze, FreezeSpec } from './freeze';
-import { makeOptimizer, OptimizerSpec } from './optimizers';
+import { OptimizerSpec } from './optimizers';
+import { GroupedOptimizer, ParamGroup } from './param-groups';
 import { makeSchedule, ScheduleSpec } from './schedules';
 
 /** Examples and integer class labels: x [n, ...], y [n]. */
@@ -81,6 +82,8 @@ export interface TrainOptions {
   learningRate: number;
   optimizer?: OptimizerSpec;
   schedule?: ScheduleSpec;
+  /** Variables trained at their own learning-rate schedule (the rest follow `schedule`). */
+  paramGroups?: readonly ParamGroup[];
   /** Seeds the per-epoch shuffling. */
   seed?: number;
   freeze?: FreezeSpec;
@@ -178,7 +181,12 @@ export async function trainModel(
     stepsPerEpoch,
     epochs,
   );
-  const opt = makeOptimizer(options.optimizer ?? { name: 'adam' }, options.learningRate);
+  const opt = new GroupedOptimizer(
+    options.optimizer ?? { name: 'adam' },
+    options.learningRate,
+    schedule,
+    options.paramGroups,
+  );
   const lossFn = options.lossFn ?? defaultLoss;
   const rng = new Rng(options.seed ?? 0);
   const order = Array.from({ length: n }, (_, i) => i);
@@ -190,7 +198,6 @@ export async function trainModel(
   let stoppedBy: TrainResult['stoppedBy'] = 'completed';
   let best: { value: number; epoch: number; weights: tf.Tensor[] } | undefined;
   let wait = 0;
-  let currentLr = options.learningRate;
   let step = (options.initialEpoch ?? 0) * stepsPerEpoch;
 
   // A resumed run draws the batch orders of the epochs it skips, so that epoch e sees the same
@@ -210,11 +217,6 @@ export async function trainModel(
           if (options.shouldStop?.()) {
             stoppedBy = 'cancelled';
             break epochLoop;
-          }
-          const lr = schedule.at(step);
-          if (lr !== currentLr) {
-            opt.setLearningRate(lr);
-            currentLr = lr;
           }
           const idx = perm.slice(b * batchSize, Math.min(n, (b + 1) * batchSize));
           const stepInfo = { epoch, step };
@@ -243,7 +245,7 @@ export async function trainModel(
             const applied = options.transformGradients
               ? options.transformGradients(grads, stepInfo)
               : grads;
-            opt.optimizer.applyGradients(applied);
+            opt.apply(applied, step);
             return value;
           };
           try {
@@ -262,7 +264,7 @@ export async function trainModel(
           loss:
             tf.tidy(() => tf.addN(losses.map((l, i) => tf.mul(l, sizes[i]))).dataSync()[0]) /
             sizes.reduce((a, b) => a + b, 0),
-          learningRate: currentLr,
+          learningRate: opt.learningRate,
           durationMs: 0,
         };
         if (corrects.length === losses.length) {

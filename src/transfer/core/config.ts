@@ -21,7 +21,12 @@ export interface FinetuneConfig {
   attentionBatches: number;
   /** DELTA: epochs of head-only training before scoring channels. */
   headEpochs: number;
-  rifle: { periods: number; fraction: number };
+  /**
+   * RIFLE: K re-initialisations over the first `fraction` of training; `headLr` 'cyclic' restarts
+   * a cosine decay of the head's learning rate at each re-initialisation (the authors' code,
+   * fc_lr_util=cyclic), 'global' keeps the head on the run's schedule.
+   */
+  rifle: { periods: number; fraction: number; headLr: 'global' | 'cyclic' };
   /** `none`, `all-but-head`, or K: the first K layers of the base model do not train. */
   freeze: 'none' | 'all-but-head' | number;
   epochs: number;
@@ -49,7 +54,7 @@ export const TRANSFER_DEFAULTS = {
   temperature: 5,
   attentionBatches: 4,
   headEpochs: 5,
-  rifle: { periods: 3, fraction: 2 / 3 },
+  rifle: { periods: 3, fraction: 2 / 3, headLr: 'cyclic' as const },
   freeze: 'none' as FinetuneConfig['freeze'],
   epochs: 10,
   batchSize: 32,
@@ -243,9 +248,12 @@ export function validateFinetuneConfig(input: unknown, prefix = ''): FinetuneCon
   if (raw.rifle !== undefined) {
     const r = raw.rifle;
     if (typeof r !== 'object' || r === null || Array.isArray(r)) {
-      problems.push({ field: at('rifle'), message: 'must be an object {periods, fraction}' });
+      problems.push({
+        field: at('rifle'),
+        message: 'must be an object {periods, fraction, headLr}',
+      });
     } else {
-      const { periods, fraction, ...rest } = r as Record<string, unknown>;
+      const { periods, fraction, headLr, ...rest } = r as Record<string, unknown>;
       for (const k of Object.keys(rest))
         problems.push({ field: at(`rifle.${k}`), message: 'unknown field' });
       if (periods !== undefined) {
@@ -263,6 +271,14 @@ export function validateFinetuneConfig(input: unknown, prefix = ''): FinetuneCon
           problems.push({
             field: at('rifle.fraction'),
             message: `must be a number in (0, 1), got ${JSON.stringify(fraction)}`,
+          });
+      }
+      if (headLr !== undefined) {
+        if (headLr === 'global' || headLr === 'cyclic') rifle.headLr = headLr;
+        else
+          problems.push({
+            field: at('rifle.headLr'),
+            message: `must be 'global' or 'cyclic', got ${JSON.stringify(headLr)}`,
           });
       }
     }

@@ -4,7 +4,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../platform/core/rng';
 import { assertNoLeaks, tensorCount } from '../../ml/testing';
-import { RifleHeadResetter, reinitializeLayer, rifleReinitPoints } from './rifle';
+import { cyclicHeadLr, RifleHeadResetter, reinitializeLayer, rifleReinitPoints } from './rifle';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -94,5 +94,28 @@ describe('RIFLE schedule (Li et al. ICML 2020: K re-inits over the first part, t
     assert.deepEqual(draw(5), draw(5));
     assert.notDeepEqual(draw(5), draw(6));
     assertNoLeaks(start);
+  });
+});
+
+describe("RIFLE's cyclic head learning rate (lixingjian/RIFLE train.py, fc_lr_util=cyclic)", () => {
+  // The authors' formula per period of u units: 0.5 * lr * (1 + cos(pi * (t mod u) / u)).
+  const authors = (t: number, u: number, lr: number): number =>
+    0.5 * lr * (1 + Math.cos((Math.PI * (t % u)) / u));
+
+  test("equal periods: the same rates as the authors' code, restarting at each re-init", () => {
+    // 40 units, K = 3 re-inits every 10 units, then a last period of 10: their 4 periods.
+    const s = cyclicHeadLr([10, 20, 30], 40, 0.01);
+    for (let t = 0; t < 40; t++)
+      assert.ok(Math.abs(s.at(t) - authors(t, 10, 0.01)) < 1e-12, `t=${t}`);
+    assert.equal(s.at(10), 0.01);
+    assert.equal(s.at(30), 0.01);
+  });
+
+  test('unequal segments: each decays from lr to near 0 over its own length; no re-init = one cosine', () => {
+    const s = cyclicHeadLr([7, 13, 20], 30, 0.1);
+    assert.ok(Math.abs(s.at(7 + 3) - 0.5 * 0.1 * (1 + Math.cos(Math.PI / 2))) < 1e-12);
+    assert.ok(Math.abs(s.at(25) - 0.5 * 0.1 * (1 + Math.cos((Math.PI * 5) / 10))) < 1e-12);
+    const one = cyclicHeadLr([], 50, 0.1);
+    for (const t of [0, 10, 25, 49]) assert.ok(Math.abs(one.at(t) - authors(t, 50, 0.1)) < 1e-12);
   });
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../platform/core/rng';
+import type { LrSchedule } from '../../ml/train/schedules';
 
 /**
  * RIFLE (Li et al., ICML 2020, "RIFLE: Backpropagation in Depth for Deep Transfer Learning through
@@ -15,6 +16,25 @@ export interface RifleOptions {
   periods: number;
   /** Share of training, in (0, 1), over which the K periods run. */
   fraction: number;
+}
+
+/**
+ * The head's cyclic learning rate of the RIFLE authors' code (lixingjian/RIFLE train.py,
+ * `--fc_lr_util cyclic`): a cosine decay from `lr` that restarts at every re-initialisation, so
+ * each fresh head is trained from the full rate instead of the tail of one global decay. The
+ * segments are [0, p1), [p1, p2), ..., [pK, total); within [a, b) the rate is
+ * lr * (1 + cos(pi * (step - a) / (b - a))) / 2.
+ */
+export function cyclicHeadLr(points: readonly number[], total: number, lr: number): LrSchedule {
+  const bounds = [0, ...points, total];
+  return {
+    at(step: number): number {
+      let i = 0;
+      while (i + 2 < bounds.length && step >= bounds[i + 1]) i++;
+      const [a, b] = [bounds[i], bounds[i + 1]];
+      return (lr * (1 + Math.cos((Math.PI * Math.min(step - a, b - a)) / (b - a)))) / 2;
+    },
+  };
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   explanationPng,
   sampleInstances,
 } from './explain-runner';
+import { withLoadedModel } from './model-provider';
 import type { ExplainableModel, PredictProvider } from './model-provider';
 
 export interface ExplainSpec {
@@ -112,13 +113,8 @@ export class ExplainJobHandler implements JobHandler<ExplainSpec, ExplainResult>
     };
   }
 
-  async run(spec: ExplainSpec, ctx: JobContext): Promise<ExplainResult> {
-    const model = await this.models.load(spec.model, ctx, { dataset: spec.dataset });
-    try {
-      return await this.explainWith(model, spec, ctx);
-    } finally {
-      model.dispose?.();
-    }
+  run(spec: ExplainSpec, ctx: JobContext): Promise<ExplainResult> {
+    return withLoadedModel(this.models, spec, ctx, (model) => this.explainWith(model, spec, ctx));
   }
 
   private async explainWith(

@@ -63,3 +63,18 @@ export interface LoadOptions {
 export interface PredictProvider {
   load(model: string, ctx: JobContext, options?: LoadOptions): Promise<ExplainableModel>;
 }
+
+/** Runs `work` with the loaded model and always releases it (its tensors) afterwards. */
+export async function withLoadedModel<T>(
+  provider: PredictProvider,
+  spec: { model: string; dataset?: string },
+  ctx: JobContext,
+  work: (model: ExplainableModel) => Promise<T>,
+): Promise<T> {
+  const model = await provider.load(spec.model, ctx, { dataset: spec.dataset });
+  try {
+    return await work(model);
+  } finally {
+    model.dispose?.();
+  }
+}

@@ -15,6 +15,7 @@ import {
   type LimeParameters,
 } from './explain-spec';
 import { coerceInstances, explainInstance, sampleInstances } from './explain-runner';
+import { withLoadedModel } from './model-provider';
 import type { ExplainableModel, PredictProvider } from './model-provider';
 
 export interface NormLimeSpec {
@@ -121,13 +122,8 @@ export class NormLimeJobHandler implements JobHandler<NormLimeSpec, NormLimeJobR
     };
   }
 
-  async run(spec: NormLimeSpec, ctx: JobContext): Promise<NormLimeJobResult> {
-    const model = await this.models.load(spec.model, ctx, { dataset: spec.dataset });
-    try {
-      return await this.explainWith(model, spec, ctx);
-    } finally {
-      model.dispose?.();
-    }
+  run(spec: NormLimeSpec, ctx: JobContext): Promise<NormLimeJobResult> {
+    return withLoadedModel(this.models, spec, ctx, (model) => this.explainWith(model, spec, ctx));
   }
 
   private async explainWith(

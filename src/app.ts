@@ -117,6 +117,7 @@ export async function startApp(
   } else if (options.startExecutor !== false && config.executor === 'local' && config.workers > 0) {
     executor = new LocalExecutor(new JobQueue(app.get(DataSource)), {
       workers: config.workers,
+      coordinators: config.coordinators,
       databaseUrl,
       heartbeatTimeoutMs: config.heartbeatTimeoutMs,
       cancelGraceMs: config.cancelGraceMs,

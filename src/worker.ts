@@ -6,6 +6,7 @@ import { WorkerModule } from './app.module';
 import { ArtifactStore } from './platform/artifacts/artifact-store';
 import { loadConfig } from './platform/config/config';
 import { DATABASE_URL } from './platform/database/database.module';
+import { JOB_LANES, JobLane } from './platform/jobs/job-handler';
 import { JobHandlerRegistry } from './platform/jobs/job-handler.registry';
 import { JobQueue, newWorkerId } from './platform/jobs/job-queue';
 import { JobRunner } from './platform/jobs/job-runner';
@@ -13,16 +14,21 @@ import { WorkerLoop, WorkerMessage } from './platform/jobs/worker-loop';
 
 /**
  * Worker process entry.
- *   node dist/worker.js pool          a long-lived pool worker (spawned by the local executor)
+ *   node dist/worker.js pool [lane]   a long-lived pool worker (spawned by the local executor)
+ *                                     claiming the kinds of its lane (compute | coordinator)
  *   node dist/worker.js run <jobId>   run one job and exit (a Kubernetes pod); exit code 0 if it
  *                                     succeeded, 1 if it failed, 2 if it could not be claimed
  */
 async function main(argv: string[]): Promise<number> {
-  const [mode, jobId] = argv;
-  if (mode !== 'pool' && mode !== 'run') {
-    process.stderr.write('usage: worker.js pool | worker.js run <jobId>\n');
+  const [mode, arg] = argv;
+  const lane = mode === 'pool' ? ((arg ?? 'compute') as JobLane) : undefined;
+  if ((mode !== 'pool' && mode !== 'run') || (lane && !JOB_LANES.includes(lane))) {
+    process.stderr.write(
+      `usage: worker.js pool [${JOB_LANES.join('|')}] | worker.js run <jobId>\n`,
+    );
     return 64;
   }
+  const jobId = mode === 'run' ? arg : undefined;
   const config = loadConfig();
   const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     bufferLogs: true,
@@ -52,7 +58,8 @@ async function main(argv: string[]): Promise<number> {
       return outcome === 'succeeded' ? 0 : 1;
     }
     const send = (message: WorkerMessage) => process.send?.(message);
-    const loop = new WorkerLoop(queue, runner, ctx.get(DATABASE_URL), workerId, send);
+    const kinds = ctx.get(JobHandlerRegistry).kinds(lane);
+    const loop = new WorkerLoop(queue, runner, ctx.get(DATABASE_URL), workerId, send, kinds);
     const stop = () => loop.stop();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

@@ -42,8 +42,9 @@ const SPACE = { x: { type: 'float', low: -5, high: 5 }, y: { type: 'float', low:
 describe('search service e2e (real app, real PostgreSQL, real worker processes)', () => {
   let app: TestApp;
   before(async () => {
-    // The driver holds one worker while its trials run on the others.
-    app = await startTestApp({ workers: 3 });
+    // One compute worker: the study drivers run on the coordinator worker (JobLane), so their
+    // trials still get the compute slot (a driver holding it would wait for them forever).
+    app = await startTestApp({ workers: 1, coordinators: 1 });
   });
   after(async () => {
     await app?.close();

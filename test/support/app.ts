@@ -43,6 +43,8 @@ export interface JobBody {
 
 export interface TestAppOptions {
   workers?: number;
+  /** Coordinator workers (study and NAS drivers); default 1. */
+  coordinators?: number;
   env?: Record<string, string>;
   /** Reuse a database and home (restart tests). */
   reuse?: { databaseUrl: string; home: string; key: string; drop: () => Promise<void> };
@@ -60,6 +62,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     PORT: '0',
     HOST: '127.0.0.1',
     AUTODL_WORKERS: String(options.workers ?? 2),
+    AUTODL_COORDINATORS: String(options.coordinators ?? 1),
     LOG_LEVEL: 'error',
     AUTODL_HEARTBEAT_MS: '200',
     AUTODL_HEARTBEAT_TIMEOUT_MS: '3000',

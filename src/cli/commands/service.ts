@@ -84,6 +84,7 @@ export function registerServiceCommands(program: Command): void {
       const db = await openDataSource(url, 2);
       const executor = new LocalExecutor(new JobQueue(db), {
         workers: config.workers,
+        coordinators: config.coordinators,
         databaseUrl: url,
         heartbeatTimeoutMs: config.heartbeatTimeoutMs,
         cancelGraceMs: config.cancelGraceMs,

@@ -21,8 +21,13 @@ export interface AppConfig {
   executor: 'local' | 'kubernetes';
   /** AUTODL_K8S_* and KUBECONFIG (src/deploy/kubernetes-config.ts) when executor = kubernetes. */
   kubernetes: KubernetesExecutorConfig | null;
-  /** Worker processes of the local executor; 0 runs the API without workers. */
+  /** Compute worker processes of the local executor; 0 runs the API without workers. */
   workers: number;
+  /**
+   * Coordinator worker processes (drivers of studies and NAS runs, see JobLane); each runs one
+   * driver at a time. Only started when `workers` > 0.
+   */
+  coordinators: number;
   bodyLimit: string;
   heartbeatMs: number;
   heartbeatTimeoutMs: number;
@@ -51,6 +56,7 @@ export const CONFIG_DEFAULTS = {
   AUTODL_EMBEDDED_PG_PORT: 54329,
   AUTODL_EXECUTOR: 'local',
   AUTODL_WORKERS: os.availableParallelism(),
+  AUTODL_COORDINATORS: 2,
   AUTODL_BODY_LIMIT: '1mb',
   AUTODL_HEARTBEAT_MS: 1000,
   AUTODL_HEARTBEAT_TIMEOUT_MS: 15000,
@@ -113,6 +119,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     executor,
     kubernetes: executor === 'kubernetes' ? kubernetesConfig(env) : null,
     workers: int(env, 'AUTODL_WORKERS', 0, 256),
+    coordinators: int(env, 'AUTODL_COORDINATORS', 0, 64),
     bodyLimit,
     heartbeatMs,
     heartbeatTimeoutMs,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationError } from '../errors/domain-error';
-import { JobHandler } from './job-handler';
+import { JobHandler, JobLane } from './job-handler';
 
 /** Maps a job kind (as used in the API) to its handler. Capability modules register theirs. */
 @Injectable()
@@ -13,8 +13,12 @@ export class JobHandlerRegistry {
     this.handlers.set(handler.kind, handler);
   }
 
-  kinds(): string[] {
-    return [...this.handlers.keys()].sort();
+  /** Registered kinds, all or those of one lane. */
+  kinds(lane?: JobLane): string[] {
+    return [...this.handlers.values()]
+      .filter((h) => lane === undefined || (h.lane ?? 'compute') === lane)
+      .map((h) => h.kind)
+      .sort();
   }
 
   get(kind: string): JobHandler {

@@ -35,9 +35,20 @@ export interface JobContext {
   readonly signal: AbortSignal;
 }
 
+/**
+ * Which workers run a kind. `compute` (the default): the work itself (training, simulation).
+ * `coordinator`: a driver that mostly waits for child jobs (a study, a NAS run). Coordinators get
+ * workers of their own, so a driver never holds the compute slot its trials need (with one
+ * compute worker, a driver there would wait forever for trials that could never start).
+ */
+export type JobLane = 'compute' | 'coordinator';
+export const JOB_LANES: readonly JobLane[] = ['compute', 'coordinator'];
+
 export interface JobHandler<Spec = unknown, Result = unknown> {
   /** The job kind as used in the API, e.g. `sleep`, `finetune`, `simulate`. */
   readonly kind: string;
+  /** Default `compute`; see JobLane. */
+  readonly lane?: JobLane;
   /** Check and normalise a spec before it is queued; throw ValidationError naming the field. */
   validate(spec: unknown): Spec;
   /** Do the work. The returned value is stored as the job's result (JSON). */

@@ -2,10 +2,14 @@ import { ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 import { Executor } from './executor.port';
 import { JobQueue, workerPid } from './job-queue';
+import type { JobLane } from './job-handler';
 import type { WorkerMessage } from './worker-loop';
 
 export interface LocalExecutorOptions {
+  /** Compute workers: they run the work itself, one job each at a time. */
   workers: number;
+  /** Coordinator workers: they run drivers (studies, NAS runs) that wait on child jobs. */
+  coordinators?: number;
   databaseUrl: string;
   heartbeatTimeoutMs: number;
   cancelGraceMs: number;
@@ -15,6 +19,7 @@ export interface LocalExecutorOptions {
 }
 
 interface Slot {
+  lane: JobLane;
   child: ChildProcess;
   workerId: string | null;
   jobId: string | null;
@@ -45,16 +50,17 @@ export class LocalExecutor implements Executor {
   ) {}
 
   async start(): Promise<void> {
-    for (let i = 0; i < this.options.workers; i++) this.spawn(0);
+    for (let i = 0; i < this.options.workers; i++) this.spawn('compute', 0);
+    for (let i = 0; i < (this.options.coordinators ?? 0); i++) this.spawn('coordinator', 0);
     this.timers.push(setInterval(() => void this.enforceCancellations(), 500));
     this.timers.push(
       setInterval(() => void this.reap(), Math.max(250, this.options.heartbeatTimeoutMs / 2)),
     );
   }
 
-  /** Pids of the pool's worker processes, with the job each one runs. */
-  workers(): { pid: number; jobId: string | null }[] {
-    return [...this.slots].map((s) => ({ pid: s.child.pid ?? -1, jobId: s.jobId }));
+  /** Pids of the pool's worker processes, with their lane and the job each one runs. */
+  workers(): { pid: number; lane: JobLane; jobId: string | null }[] {
+    return [...this.slots].map((s) => ({ pid: s.child.pid ?? -1, lane: s.lane, jobId: s.jobId }));
   }
 
   async kill(jobId: string): Promise<void> {
@@ -79,19 +85,19 @@ export class LocalExecutor implements Executor {
     await Promise.all(exits);
   }
 
-  private spawn(restarts: number): void {
+  private spawn(lane: JobLane, restarts: number): void {
     const entry = workerEntry();
     // Running from TypeScript source (tests, `npm run start:dev`): children need the same loader.
     const execArgv =
       entry.endsWith('.ts') && !process.execArgv.join(' ').includes('@swc-node/register')
         ? [...process.execArgv, '-r', '@swc-node/register']
         : process.execArgv;
-    const child = fork(entry, ['pool'], {
+    const child = fork(entry, ['pool', lane], {
       execArgv,
       env: { ...process.env, ...this.options.env, DATABASE_URL: this.options.databaseUrl },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const slot: Slot = { child, workerId: null, jobId: null, restarts };
+    const slot: Slot = { lane, child, workerId: null, jobId: null, restarts };
     this.slots.add(slot);
     child.on('message', (message: WorkerMessage) => {
       slot.workerId = message.workerId;
@@ -119,7 +125,10 @@ export class LocalExecutor implements Executor {
     this.options.log(
       `worker ${slot.child.pid} exited (${signal ?? code}); restarting in ${delay} ms`,
     );
-    setTimeout(() => !this.stopping && this.spawn(slot.jobId ? 0 : slot.restarts + 1), delay);
+    setTimeout(
+      () => !this.stopping && this.spawn(slot.lane, slot.jobId ? 0 : slot.restarts + 1),
+      delay,
+    );
   }
 
   private async enforceCancellations(): Promise<void> {

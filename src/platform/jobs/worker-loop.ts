@@ -25,13 +25,15 @@ export class WorkerLoop {
     private readonly databaseUrl: string,
     private readonly workerId: string,
     private readonly notify: (message: WorkerMessage) => void,
+    /** The kinds this worker claims (its lane's); undefined claims every kind. */
+    private readonly kinds?: readonly string[],
   ) {}
 
   async run(): Promise<void> {
     await this.listen();
     this.notify({ type: 'ready', workerId: this.workerId });
     while (!this.stopping) {
-      const job = await this.queue.claimNext(this.workerId).catch(() => null);
+      const job = await this.queue.claimNext(this.workerId, this.kinds).catch(() => null);
       if (!job) {
         await this.idle();
         continue;

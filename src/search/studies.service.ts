@@ -105,10 +105,11 @@ export class StudiesService {
   async list(principal: Principal, query: ListStudiesQuery): Promise<StudyListDto> {
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
+    // NAS studies (config.nas) are served by /v1/nas (see study-loader.ts).
     const rows: (StudyRow & { trials: number; job_status: string | null })[] = await this.db.query(
       `SELECT s.*, s.next_number AS trials, j.status AS job_status
            FROM studies s LEFT JOIN jobs j ON j.id = s.job_id
-          WHERE s.project_id = $1
+          WHERE s.project_id = $1 AND (s.config -> 'nas') IS NULL
           ORDER BY s.created_at DESC, s.id DESC`,
       [principal.projectId],
     );

@@ -32,10 +32,11 @@ export async function findStudyRow(
   studyId: string,
 ): Promise<StudyRow> {
   if (!UUID.test(studyId)) throw new NotFoundError('study', studyId.slice(0, 60));
+  // A NAS study (config.nas) belongs to its nas job and is served by /v1/nas, not /v1/studies.
   const rows: StudyRow[] = await db.query(
     `SELECT id, project_id, name, status, config, job_id, max_trials, created_at, idempotency_key,
             request_hash
-       FROM studies WHERE id = $1 AND project_id = $2`,
+       FROM studies WHERE id = $1 AND project_id = $2 AND (config -> 'nas') IS NULL`,
     [studyId, projectId],
   );
   if (rows.length === 0) throw new NotFoundError('study', studyId);

@@ -7,7 +7,8 @@
  * stored trials (TPE from history, CMA-ES by replaying generations), so a fresh instance per
  * trial loses nothing. QMC and grid keep the study seed: their proposals are already indexed by
  * trial number or by the stored grid ids, and the seed fixes the scramble / order for the whole
- * study.
+ * study. Samplers that need more than a name and settings (NAS evolution needs the architecture
+ * space) pass their own factory.
  */
 import { Distribution, ParamValue } from './core/distributions';
 import { AlgorithmConfig } from './core';
@@ -29,11 +30,15 @@ export class TrialSeededSampler implements Sampler {
   private readonly instances = new Map<number, Sampler>();
   private readonly seed: number;
 
-  constructor(private readonly config: AlgorithmConfig) {
+  constructor(
+    private readonly config: AlgorithmConfig,
+    private readonly create: (settings: Record<string, unknown>) => Sampler = (settings) =>
+      createSampler(config.name, settings),
+  ) {
     this.name = config.name;
     const s = config.settings.seed;
     this.seed = typeof s === 'number' ? s : 0;
-    createSampler(config.name, config.settings); // validates the settings now
+    create(config.settings); // validates the settings now
   }
 
   sampleRelative(view: StudyView, trial: FrozenTrial): RelativeSample {
@@ -53,7 +58,7 @@ export class TrialSeededSampler implements Sampler {
     let s = this.instances.get(n);
     if (!s) {
       const seed = STUDY_SEEDED.has(this.name) ? this.seed : trialSeed(this.seed, n);
-      s = createSampler(this.name, { ...this.config.settings, seed });
+      s = this.create({ ...this.config.settings, seed });
       if (this.instances.size >= CACHE)
         this.instances.delete(this.instances.keys().next().value as number);
       this.instances.set(n, s);

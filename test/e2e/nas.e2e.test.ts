@@ -29,8 +29,14 @@ describe('NAS and pruning through REST (real app, PostgreSQL, workers)', () => {
   let nasId: string;
 
   before(async () => {
-    // Training blocks a worker's event loop for whole batches (see models.e2e).
-    app = await startTestApp({ workers: 1, env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' } });
+    // Training blocks a worker's event loop for whole batches (see models.e2e). One compute
+    // worker is enough: the nas job is a driver (coordinator lane) whose candidates run as
+    // nas-trial jobs on the compute worker.
+    app = await startTestApp({
+      workers: 1,
+      coordinators: 1,
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
+    });
     const res = await app.http
       .post('/v1/datasets')
       .set('Authorization', `Bearer ${app.key}`)
@@ -162,6 +168,50 @@ describe('NAS and pruning through REST (real app, PostgreSQL, workers)', () => {
     assert.equal(pruned.flops, family[0].flops, 'registry FLOPs = the search cost model');
     await app
       .post(`/v1/models/${pruned.id}/predict`, { images: [Array(64).fill(0.9)] })
+      .expect(200);
+  });
+
+  test('POST /v1/prune prunes a residual model (small-resnet) end to end', async () => {
+    const pre = await app
+      .post('/v1/pretrain', {
+        dataset: datasetId,
+        architecture: 'small-resnet',
+        width: 4,
+        epochs: 1,
+        batchSize: 4,
+        learningRate: 0.01,
+        seed: 2,
+      })
+      .expect(202);
+    const trained = await app.waitForJob(
+      pre.body.id,
+      (j) => ['succeeded', 'failed'].includes(j.status),
+      90_000,
+    );
+    assert.equal(trained.status, 'succeeded', trained.error ?? '');
+    const sourceId = trained.result?.modelId as string;
+    const source = (await app.get(`/v1/models/${sourceId}`).expect(200)).body;
+    const res = await app
+      .post('/v1/prune', { model: sourceId, budgets: [0.6], fineTuneEpochs: 1, batchSize: 4 })
+      .expect(202);
+    const job = await app.waitForJob(
+      res.body.id,
+      (j) => ['succeeded', 'failed'].includes(j.status),
+      120_000,
+    );
+    assert.equal(job.status, 'succeeded', job.error ?? '');
+    const [member] = job.result?.family as {
+      flops: number;
+      met: boolean;
+      modelId: string;
+      widths: Record<string, number>;
+    }[];
+    assert.ok(member.met && member.flops <= 0.6 * source.flops, `${member.flops} FLOPs`);
+    assert.equal(member.widths.stem_conv, member.widths.block1_b_conv, 'Add-tied widths agree');
+    const pruned = (await app.get(`/v1/models/${member.modelId}`).expect(200)).body;
+    assert.equal(pruned.flops, member.flops);
+    await app
+      .post(`/v1/models/${pruned.id}/predict`, { images: [Array(64).fill(0.5)] })
       .expect(200);
   });
 

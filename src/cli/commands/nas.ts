@@ -118,6 +118,7 @@ interface RunOptions {
   constraint?: { metric: string; max: number }[];
   pruner?: string;
   batchSize?: number;
+  parallelism?: number;
   seed?: number;
   detach?: boolean;
 }
@@ -142,6 +143,11 @@ export function registerNasCommands(program: Command): void {
     )
     .option('--pruner <name>', 'early stopping on epochs: asha | hyperband | median')
     .option('--batch-size <n>', 'mini-batch size', positiveInt('--batch-size'))
+    .option(
+      '--parallelism <n>',
+      'candidates trained at once, each a nas-trial job (1..32, default 1)',
+      positiveInt('--parallelism'),
+    )
     .option('--seed <n>', 'seed', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0)
@@ -163,6 +169,7 @@ export function registerNasCommands(program: Command): void {
           trials: o.trials,
           epochsPerTrial: o.epochs,
           ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
+          ...(o.parallelism !== undefined && { parallelism: o.parallelism }),
         },
         ...(o.seed !== undefined && { seed: o.seed }),
       };

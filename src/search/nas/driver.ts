@@ -1,48 +1,38 @@
 /**
- * The NAS driver (library level): a study of the search engine over an architecture space, each
- * trial = decode the proposed parameters into an encoding, compile, cost it, train it with the
- * real training loop for `epochsPerTrial` epochs reporting validation accuracy after each epoch
- * (so ASHA / Hyperband prune poor candidates early: multi-fidelity in epochs), and tell the study
- * its objective values and constraint values.
+ * The NAS driver (library level, in one process): a study of the search engine over an
+ * architecture space whose trials run one after another, each evaluated by `evaluateCandidate`
+ * (candidate.ts: decode, compile, cost, constraint check, train with per-epoch reports, tell).
+ * The service runs the same candidates as `nas-trial` jobs instead (nas.handler.ts); the
+ * benchmarks use this function.
  *
- * Candidates whose static or measured cost already violates a constraint are not trained: they
- * are told with accuracy 0 and their (positive) constraint values, which the samplers use to
- * steer away. The study never ranks an infeasible trial as best, and `runNas` checks it again
- * before returning (a reported best never violates a constraint).
+ * The study never ranks an infeasible trial as best, and `summariseNas` checks it again before
+ * returning (a reported best never violates a constraint).
  */
-import * as tf from '@tensorflow/tfjs';
-import { TrainSet, trainModel } from '../../ml/train/trainer';
 import { ValidationError } from '../../platform/errors/domain-error';
-import { ParamValue } from '../core/distributions';
 import { InMemoryStudyStorage } from '../core/memory-storage';
 import { paretoFront } from '../core/multi-objective';
-import { SearchSpace, parseSearchSpace } from '../core/space';
+import { parseSearchSpace } from '../core/space';
 import { StudyStorage } from '../core/storage';
 import { Study } from '../core/study';
-import { Direction, FrozenTrial, JsonValue, TrialState, isFeasible } from '../core/trial';
-import { createPruner } from '../pruners/registry';
-import { createSampler } from '../samplers/registry';
-import { Sampler } from '../samplers/sampler';
-import { ArchitectureCost, LatencyCache, architectureKey, staticCost } from './cost';
-import { ArchitectureEvolutionSampler } from './evolution';
+import { Direction, FrozenTrial, isFeasible } from '../core/trial';
 import {
-  NasConstraint,
-  NasObjective,
-  constraintValues,
-  needsLatency,
-  objectiveDirections,
-  objectiveValues,
-} from './objectives';
+  CandidateTrial,
+  NAS_DEFAULTS,
+  NasData,
+  NasStrategy,
+  NasTrialRecord,
+  WeightStore,
+  evaluateCandidate,
+  nasPruner,
+  nasSampler,
+} from './candidate';
+import { LatencyCache } from './cost';
+import { NasConstraint, NasObjective, needsLatency, objectiveDirections } from './objectives';
 import { ArchitectureSpace } from './spaces/architecture-space';
-import { WeightSnapshot, inheritWeights, snapshotWeights } from './weight-inheritance';
+import { WeightSnapshot } from './weight-inheritance';
 
-export interface NasData {
-  train: TrainSet;
-  validation: TrainSet;
-  /** Input shape without the batch axis. */
-  inputShape: number[];
-  numClasses: number;
-}
+export { NAS_DEFAULTS } from './candidate';
+export type { NasData, NasStrategy, NasTrialRecord } from './candidate';
 
 export interface NasBudget {
   trials: number;
@@ -51,12 +41,6 @@ export interface NasBudget {
   learningRate?: number;
   /** Stop asking new trials after this much wall time. */
   timeoutMs?: number;
-}
-
-export interface NasStrategy {
-  /** `random`, `tpe`, `regularized-evolution` (on encodings), or any other registered sampler. */
-  name: string;
-  settings?: Record<string, unknown>;
 }
 
 export interface NasHooks {
@@ -84,26 +68,6 @@ export interface NasOptions<E = unknown> {
   clock?: () => number;
 }
 
-export interface NasTrialRecord {
-  number: number;
-  state: TrialState;
-  encoding: JsonValue;
-  params: Record<string, ParamValue>;
-  cost: ArchitectureCost;
-  /** Validation accuracy after the last trained epoch (undefined when not trained). */
-  accuracy?: number;
-  values?: number[];
-  constraints?: number[];
-  feasible: boolean;
-  epochsTrained: number;
-  valAccuracyPerEpoch: number[];
-  parent?: number;
-  mutation?: string;
-  inheritedLayers: string[];
-  durationMs: number;
-  error?: string;
-}
-
 export interface NasResult {
   directions: Direction[];
   trials: NasTrialRecord[];
@@ -115,27 +79,9 @@ export interface NasResult {
   stoppedBy: 'completed' | 'cancelled' | 'timeout';
 }
 
-export const NAS_DEFAULTS = { batchSize: 32, learningRate: 1e-3, seed: 0 };
-
 function positiveInt(field: string, v: unknown): void {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
     throw ValidationError.field(field, `must be a positive integer, got ${JSON.stringify(v)}`);
-}
-
-function makeSampler<E>(o: NasOptions<E>, searchSpace: SearchSpace, seed: number): Sampler {
-  const settings: Record<string, unknown> = { seed, ...(o.strategy.settings ?? {}) };
-  if (o.strategy.name === 'regularized-evolution') {
-    // Defaults scaled to small budgets: a third of the trials seed the population (max 20).
-    const populationSize =
-      settings.populationSize ?? Math.max(2, Math.min(20, Math.floor(o.budget.trials / 3)));
-    const sampleSize = settings.sampleSize ?? Math.max(1, Math.min(5, Number(populationSize)));
-    return new ArchitectureEvolutionSampler(o.space, searchSpace, {
-      ...settings,
-      populationSize,
-      sampleSize,
-    });
-  }
-  return createSampler(o.strategy.name, settings);
 }
 
 /** Runs a NAS study to its budget and returns the leaderboard and Pareto front. */
@@ -147,13 +93,11 @@ export async function runNas<E>(o: NasOptions<E>): Promise<NasResult> {
   const constraints = o.constraints ?? [];
   const directions = objectiveDirections(o.objective);
   const searchSpace = parseSearchSpace(o.space.toSearchSpace(), 'space');
-  const prunerSettings = { ...(o.pruner?.settings ?? {}) };
-  if (directions.length > 1 && prunerSettings.objective === undefined) prunerSettings.objective = 0;
   const study = await Study.create(
     {
       storage: o.storage ?? new InMemoryStudyStorage(),
-      sampler: makeSampler(o, searchSpace, seed),
-      pruner: o.pruner ? createPruner(o.pruner.name, prunerSettings) : undefined,
+      sampler: nasSampler(o.space, searchSpace, o.strategy, o.budget.trials, seed),
+      pruner: nasPruner(o.pruner, directions),
       space: searchSpace,
     },
     { name: `nas-${o.space.type}`, directions },
@@ -162,7 +106,7 @@ export async function runNas<E>(o: NasOptions<E>): Promise<NasResult> {
     ? (o.latency ?? new LatencyCache())
     : undefined;
   const inherit = (o.inheritWeights ?? true) && o.strategy.name === 'regularized-evolution';
-  const snapshots = new Map<number, WeightSnapshot>();
+  const weights = inherit ? memoryWeights(50) : undefined;
   const records: NasTrialRecord[] = [];
   const deadline = o.budget.timeoutMs === undefined ? Infinity : clock() + o.budget.timeoutMs;
   let stoppedBy: NasResult['stoppedBy'] = 'completed';
@@ -178,127 +122,67 @@ export async function runNas<E>(o: NasOptions<E>): Promise<NasResult> {
     }
     const t0 = clock();
     const trial = await study.askFromSpace();
-    const record: NasTrialRecord = {
+    const handle: CandidateTrial = {
       number: trial.number,
-      state: 'running',
-      encoding: null,
-      params: { ...trial.params },
-      cost: { params: 0, flops: 0 },
-      feasible: true,
-      epochsTrained: 0,
-      valAccuracyPerEpoch: [],
-      inheritedLayers: [],
-      durationMs: 0,
+      params: trial.params,
+      systemAttrs: trial.systemAttrs,
+      setUserAttr: (k, v) => trial.setUserAttr(k, v),
+      report: async (values, step) => {
+        await trial.report(values, step);
+        return trial.shouldPrune();
+      },
+      tell: (result) => study.tell(trial, result),
     };
-    const parent = trial.systemAttrs['evolution:parent'];
-    if (typeof parent === 'number') record.parent = parent;
-    const mutation = trial.systemAttrs['evolution:mutation'];
-    if (typeof mutation === 'string') record.mutation = mutation;
-    let model: tf.LayersModel | undefined;
-    let finished: FrozenTrial;
-    try {
-      const encoding = o.space.decode(trial.params);
-      record.encoding = encoding as JsonValue;
-      trial.setUserAttr('encoding', encoding as JsonValue);
-      model = o.space.compile(encoding, {
-        inputShape: o.data.inputShape,
-        numClasses: o.data.numClasses,
-        seed: seed * 100003 + trial.number,
-      });
-      const cost: ArchitectureCost = staticCost(model);
-      if (latency) {
-        const key = architectureKey({
-          type: o.space.type,
-          config: o.space.config,
-          encoding,
-          inputShape: o.data.inputShape,
-        });
-        cost.latencyMs = latency.latency(key, model);
-      }
-      record.cost = cost;
-      trial.setUserAttr('cost', { ...cost });
-      const cons = constraintValues(constraints, cost);
-      record.constraints = cons;
-      if (cons.some((c) => c > 0)) {
-        // Over budget whatever its accuracy: not worth training (see the header).
-        record.feasible = false;
-        record.accuracy = 0;
-        trial.setUserAttr('skipped', 'violates a cost constraint');
-        finished = await study.tell(trial, {
-          values: objectiveValues(o.objective, 0, cost),
-          constraints: cons,
-        });
-      } else {
-        if (inherit && record.parent !== undefined) {
-          const snap = snapshots.get(record.parent);
-          if (snap) record.inheritedLayers = inheritWeights(model, snap);
-        }
-        let prune = false;
-        const m = model;
-        const result = await trainModel(m, o.data.train, {
-          epochs: o.budget.epochsPerTrial,
-          batchSize: o.budget.batchSize ?? NAS_DEFAULTS.batchSize,
-          learningRate: o.budget.learningRate ?? NAS_DEFAULTS.learningRate,
-          seed: seed + trial.number,
-          validation: o.data.validation,
-          shouldStop: () => prune || (o.hooks?.shouldStop?.() ?? false),
-          onEpochEnd: async (metrics) => {
-            const acc = metrics.val_accuracy as number;
-            record.valAccuracyPerEpoch.push(acc);
-            await trial.report(objectiveValues(o.objective, acc, cost), metrics.epoch);
-            prune = trial.shouldPrune();
-          },
-        });
-        record.epochsTrained = result.history.length;
-        record.accuracy = record.valAccuracyPerEpoch[record.valAccuracyPerEpoch.length - 1];
-        if (prune) finished = await study.tell(trial, 'pruned');
-        else if (result.stoppedBy === 'cancelled') {
-          trial.setUserAttr('error', 'cancelled');
-          finished = await study.tell(trial, 'failed');
-          stoppedBy = 'cancelled';
-        } else {
-          finished = await study.tell(trial, {
-            values: objectiveValues(o.objective, record.accuracy ?? 0, cost),
-            constraints: cons,
-          });
-          if (inherit) keepSnapshot(snapshots, trial.number, snapshotWeights(m), 50);
-        }
-      }
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      // An architecture the space rejects (or that fails to compile) is a failed trial, not a crash.
-      record.error = e.message;
-      trial.setUserAttr('error', e.message);
-      finished = await study.tell(trial, 'failed');
-    } finally {
-      model?.dispose();
+    const { record, stopped } = await evaluateCandidate(
+      {
+        space: o.space,
+        data: o.data,
+        objective: o.objective,
+        constraints,
+        budget: o.budget,
+        seed,
+        latency,
+        weights,
+        shouldStop: o.hooks?.shouldStop,
+      },
+      handle,
+    );
+    if (stopped) {
+      trial.setUserAttr('error', 'cancelled');
+      const finished = await study.tell(trial, 'failed');
+      record.state = finished.state;
+      stoppedBy = 'cancelled';
     }
-    record.state = finished.state;
-    record.values = finished.values;
     record.durationMs = clock() - t0;
     records.push(record);
     await o.hooks?.onTrial?.(record);
     await o.hooks?.onProgress?.(
       (i + 1) / o.budget.trials,
-      `trial ${trial.number} ${finished.state}${record.accuracy !== undefined ? ` accuracy ${record.accuracy.toFixed(4)}` : ''}`,
+      `trial ${trial.number} ${record.state}${record.accuracy !== undefined ? ` accuracy ${record.accuracy.toFixed(4)}` : ''}`,
     );
     if (stoppedBy === 'cancelled') break;
   }
-  return summarise(records, await study.trials(), directions, stoppedBy);
+  return summariseNas(records, await study.trials(), directions, stoppedBy);
 }
 
-function keepSnapshot(
-  map: Map<number, WeightSnapshot>,
-  n: number,
-  s: WeightSnapshot,
-  max: number,
-): void {
-  map.set(n, s);
-  // Only recent trials can be parents (aging evolution), so old snapshots are dropped.
-  while (map.size > max) map.delete(map.keys().next().value as number);
+/** Snapshots in memory; only recent trials can be parents (aging evolution), so old ones go. */
+function memoryWeights(max: number): WeightStore {
+  const map = new Map<number, WeightSnapshot>();
+  return {
+    load: async (parent) => map.get(parent),
+    save: async (n, s) => {
+      map.set(n, s);
+      while (map.size > max) map.delete(map.keys().next().value as number);
+    },
+  };
 }
 
-function summarise(
+/**
+ * Leaderboard, Pareto front and best of finished trials (`records` by number; trials without a
+ * record are left out). Shared by runNas and the `nas` job, which builds the records from the
+ * PostgreSQL study.
+ */
+export function summariseNas(
   records: NasTrialRecord[],
   trials: FrozenTrial[],
   directions: Direction[],

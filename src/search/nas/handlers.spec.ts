@@ -13,7 +13,10 @@ import {
   ValidationError,
 } from '../../platform/errors/domain-error';
 import type { ArtifactRef, JobContext } from '../../platform/jobs/job-handler';
-import { NasJobHandler, validateNasSpec } from './nas.handler';
+import { runNas } from './driver';
+import { publishNasResult } from './nas-result';
+import { loadNasData, resolveNasSpace } from './nas-setup';
+import { validateNasSpec } from './nas-spec';
 import { LoadedModel, NasModelPort, RegisterModelInput } from './nas-port';
 import { PruneJobHandler, validatePruneSpec } from './prune.handler';
 import { toTrainingData } from './training-data';
@@ -134,11 +137,11 @@ describe('NAS job handlers', () => {
     assert.equal(ok.budget.batchSize, 32);
   });
 
-  test('a tiny nas job runs end to end: result, metrics, trials/Pareto artifacts and PNG; no leaks', async () => {
+  test('a tiny search publishes its result: metrics, trials/Pareto artifacts and PNG; no leaks', async () => {
+    // The `nas` job's result path (nas-result.ts) on records of a real in-process search.
     const port = new FakePort(bandImages(60, 1));
-    const handler = new NasJobHandler(port);
     const ctx = new FakeContext();
-    const spec = handler.validate({
+    const spec = validateNasSpec({
       dataset: 'ds',
       space: { type: 'cell-cnn', baseWidth: 4, maxBlocks: 3 },
       strategy: 'random',
@@ -146,7 +149,16 @@ describe('NAS job handlers', () => {
       budget: { trials: 3, epochsPerTrial: 1, batchSize: 16 },
       seed: 1,
     });
-    const result = await withLeakCheck(() => handler.run(spec, ctx));
+    const result = await withLeakCheck(async () => {
+      const data = await loadNasData(port, 'p', spec);
+      try {
+        const { space } = resolveNasSpace(spec, data);
+        const found = await runNas({ ...spec, space, data });
+        return await publishNasResult(ctx, space, spec.objective, found);
+      } finally {
+        data.dispose();
+      }
+    });
     assert.equal(result.trials, 3);
     assert.deepEqual(result.objectives, ['accuracy', 'flops']);
     assert.ok(result.paretoFront.length >= 1);
@@ -158,13 +170,17 @@ describe('NAS job handlers', () => {
   });
 
   test('a space that does not fit the data set is a 422, not a crash', async () => {
-    const handler = new NasJobHandler(new FakePort(bandImages(30, 1)));
-    const spec = handler.validate({
+    const spec = validateNasSpec({
       dataset: 'ds',
       space: 'mlp',
       budget: { trials: 1, epochsPerTrial: 1 },
     });
-    await assert.rejects(() => handler.run(spec, new FakeContext()), UnprocessableError);
+    const data = await loadNasData(new FakePort(bandImages(30, 1)), 'p', spec);
+    try {
+      assert.throws(() => resolveNasSpace(spec, data), UnprocessableError);
+    } finally {
+      data.dispose();
+    }
   });
 
   test('prune job registers one model per budget, each within budget, with lineage; no leaks', async () => {
@@ -200,5 +216,27 @@ describe('NAS job handlers', () => {
       ],
     );
     assert.ok(ctx.artifacts.has('prune.json'));
+  });
+
+  test('prune job on a residual model (small-resnet): prunes block convs and Add-tied groups within budget', async () => {
+    const port = new FakePort(bandImages(45, 3), () =>
+      buildZooModel('small-resnet', { inputShape: [8, 8, 1], numClasses: 3, width: 4, seed: 2 }),
+    );
+    const handler = new PruneJobHandler(port);
+    const spec = handler.validate({ model: 'm', budgets: [0.5], fineTuneEpochs: 1 });
+    const result = await withLeakCheck(() => handler.run(spec, new FakeContext()));
+    const [f] = result.family;
+    assert.ok(f.met && f.flops <= 0.5 * result.original.flops, `${f.flops} FLOPs`);
+    assert.equal(port.registered[0].metrics.flopsChecked, f.flops);
+    assert.equal(f.widths.block2_b_conv, f.widths.block2_proj_conv);
+    // A layer that cannot be pruned (the head: a model output) fails the job, naming it and why.
+    const head = handler.validate({ model: 'm', layers: ['head'], register: false });
+    await assert.rejects(
+      () => handler.run(head, new FakeContext()),
+      (e: unknown) =>
+        e instanceof ValidationError &&
+        e.problems[0].field === 'layers[0]' &&
+        /head cannot be pruned.*model output/.test(e.problems[0].message),
+    );
   });
 });

@@ -25,7 +25,8 @@ import {
 } from '../../platform/errors/domain-error';
 import { JobCancelledError, JobContext, JobHandler } from '../../platform/jobs/job-handler';
 import { JobEntity } from '../../platform/jobs/job.entity';
-import { NAS_JOB_DEFAULTS, NasJobResult, NasJobSpec, TrialSummary } from './nas.handler';
+import { NasJobResult, TrialSummary } from './nas-result';
+import { NAS_JOB_DEFAULTS, NasJobSpec } from './nas-spec';
 import { createArchitectureSpace } from './spaces/registry';
 
 export const NAS_EXPORT_DEFAULTS = { epochs: 5, maxEpochs: 1000, textMaxWords: 10_000 };

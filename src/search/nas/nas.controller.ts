@@ -20,7 +20,8 @@ import { JobDto } from '../../platform/jobs/jobs.dto';
 import { assertIdempotencyKey, JobsService } from '../../platform/jobs/jobs.service';
 import { chosenTrial, validateNasExportSpec } from './nas-export.handler';
 import { NasExportDto, NasRequestDto, NasStatusDto, PruneRequestDto } from './nas.dto';
-import type { TrialSummary } from './nas.handler';
+import { NasJobResult, nasJobResult, type TrialSummary } from './nas-result';
+import { findNasStudy, loadNasStudy, nasResultOfStudy } from './nas-study';
 
 /** Neural architecture search and pruning search over the job platform (kinds nas, prune). */
 @ApiTags('nas')
@@ -60,7 +61,7 @@ export class NasController {
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     const job = await this.nasJob(principal, id);
     const stored = (await this.jobs.artifacts(principal, id)).map((a) => a.name);
-    return NasStatusDto.from(job, stored);
+    return NasStatusDto.from(job, stored, await this.liveResult(principal, job));
   }
 
   @Post('nas/:id/export')
@@ -118,6 +119,18 @@ export class NasController {
       { idempotencyKey: key },
     );
     return JobDto.from(job);
+  }
+
+  /** A running search's leaderboard of the trials finished so far (from its study). */
+  private async liveResult(
+    principal: Principal,
+    job: { id: string; status: string },
+  ): Promise<NasJobResult | undefined> {
+    if (job.status !== 'running') return undefined;
+    const row = await findNasStudy(this.db, principal.projectId, job.id);
+    if (!row) return undefined;
+    const { study, space, spec } = await loadNasStudy(this.db, principal.projectId, row.id);
+    return nasJobResult(space, spec.objective, await nasResultOfStudy(study, 'completed'));
   }
 
   private async nasJob(principal: Principal, id: string) {

@@ -17,10 +17,10 @@ import {
 } from 'class-validator';
 import { COST_METRICS } from './cost';
 import { ARCHITECTURE_SPACE_TYPES } from './spaces/registry';
-import type { NasJobResult, TrialSummary } from './nas.handler';
+import type { NasJobResult, TrialSummary } from './nas-result';
 
 /**
- * `POST /v1/nas`. The body is the `nas` job spec (src/search/nas/nas.handler.ts): fields whose
+ * `POST /v1/nas`. The body is the `nas` job spec (src/search/nas/nas-spec.ts): fields whose
  * shape depends on a name (space, strategy, pruner) are checked there, and every problem is
  * reported at once as `spec.<field>`.
  */
@@ -76,7 +76,8 @@ export class NasRequestDto {
   pruner?: unknown;
 
   @ApiProperty({
-    description: '{ trials, epochsPerTrial, batchSize?, learningRate?, timeoutMs? }',
+    description:
+      '{ trials, epochsPerTrial, batchSize?, learningRate?, timeoutMs?, parallelism? (1..32, default 1: candidate jobs in flight) }',
     type: 'object',
     additionalProperties: true,
     example: { trials: 10, epochsPerTrial: 1 },
@@ -236,7 +237,7 @@ export class NasStatusDto {
   @ApiProperty({ type: 'object', additionalProperties: true }) spec!: unknown;
   @ApiPropertyOptional({ type: [String], description: 'Objective names, e.g. accuracy, flops' })
   objectives?: string[];
-  @ApiPropertyOptional({ description: 'Trials run' }) trials?: number;
+  @ApiPropertyOptional({ description: 'Trials finished (so far, while running)' }) trials?: number;
   @ApiPropertyOptional({ description: 'completed | timeout | cancelled' }) stoppedBy?: string;
   @ApiPropertyOptional({
     type: 'object',
@@ -274,6 +275,8 @@ export class NasStatusDto {
       result: unknown;
     },
     stored: readonly string[],
+    /** While the search runs: the result of the trials finished so far. */
+    live?: NasJobResult,
   ): NasStatusDto {
     const dto: NasStatusDto = {
       id: job.id,
@@ -283,12 +286,12 @@ export class NasStatusDto {
       error: job.error,
       spec: job.spec,
     };
-    const r = job.result as NasJobResult | null;
-    if (job.status === 'succeeded' && r) {
+    const r = job.status === 'succeeded' ? (job.result as NasJobResult | null) : live;
+    if (r) {
       Object.assign(dto, {
         objectives: r.objectives,
         trials: r.trials,
-        stoppedBy: r.stoppedBy,
+        ...(job.status === 'succeeded' && { stoppedBy: r.stoppedBy }),
         ...(r.best && { best: r.best }),
         leaderboard: r.leaderboard,
         paretoFront: r.paretoFront,

@@ -1,15 +1,19 @@
 import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { ModelsModule } from '../../models/models.module';
 import { JobHandlerRegistry } from '../../platform/jobs/job-handler.registry';
+import { JobsService } from '../../platform/jobs/jobs.service';
 import { NasExportHandler } from './nas-export.handler';
 import { NasModelAdapter } from './nas-model.adapter';
 import { NAS_MODEL_PORT, NasModelPort } from './nas-port';
 import { NasController } from './nas.controller';
 import { NasJobHandler } from './nas.handler';
+import { NasTrialHandler } from './nas-trial.handler';
 import { PruneJobHandler } from './prune.handler';
 
 /**
- * Neural architecture search and pruning search: the `nas`, `nas-export` and `prune` job kinds
+ * Neural architecture search and pruning search: the `nas` (driver), `nas-trial` (one candidate),
+ * `nas-export` and `prune` job kinds
  * over the model registry (NAS_MODEL_PORT), and /v1/nas, /v1/prune.
  */
 @Module({
@@ -20,9 +24,11 @@ import { PruneJobHandler } from './prune.handler';
     { provide: NAS_MODEL_PORT, useExisting: NasModelAdapter },
     {
       provide: NasJobHandler,
-      inject: [NAS_MODEL_PORT],
-      useFactory: (port: NasModelPort) => new NasJobHandler(port),
+      inject: [NAS_MODEL_PORT, DataSource, JobsService],
+      useFactory: (port: NasModelPort, db: DataSource, jobs: JobsService) =>
+        new NasJobHandler(port, db, jobs),
     },
+    NasTrialHandler,
     {
       provide: PruneJobHandler,
       inject: [NAS_MODEL_PORT],
@@ -37,8 +43,10 @@ export class NasModule {
     nas: NasJobHandler,
     prune: PruneJobHandler,
     nasExport: NasExportHandler,
+    nasTrial: NasTrialHandler,
   ) {
     registry.register(nas);
+    registry.register(nasTrial);
     registry.register(prune);
     registry.register(nasExport);
   }

@@ -49,3 +49,42 @@ export function inheritWeights(child: tf.LayersModel, parent: WeightSnapshot): s
   }
   return copied;
 }
+
+/**
+ * A snapshot as bytes (the `nas-trial` job stores it as an artifact for its children): a
+ * little-endian uint32 header length, a JSON header `[[layer, [shape, ...]], ...]`, then every
+ * weight's float32 values in header order.
+ */
+export function encodeSnapshot(s: WeightSnapshot): Buffer {
+  const header = [...s].map(([name, ws]) => [name, ws.map((w) => w.shape)]);
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const arrays = [...s.values()]
+    .flat()
+    .map((w) => Buffer.from(w.values.buffer, w.values.byteOffset, w.values.byteLength));
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(json.length);
+  return Buffer.concat([len, json, ...arrays]);
+}
+
+export function decodeSnapshot(bytes: Buffer): WeightSnapshot {
+  const n = bytes.readUInt32LE(0);
+  const header = JSON.parse(bytes.subarray(4, 4 + n).toString('utf8')) as [string, number[][]][];
+  const out: WeightSnapshot = new Map();
+  let offset = 4 + n;
+  for (const [name, shapes] of header) {
+    out.set(
+      name,
+      shapes.map((shape) => {
+        const size = shape.reduce((a, b) => a * b, 1);
+        // Copied: a Float32Array view needs 4-byte alignment the buffer may not have.
+        const values = new Float32Array(size);
+        Buffer.from(values.buffer).set(bytes.subarray(offset, offset + size * 4));
+        offset += size * 4;
+        return { shape, values };
+      }),
+    );
+  }
+  if (offset !== bytes.length)
+    throw new Error(`weight snapshot: ${bytes.length - offset} bytes left over`);
+  return out;
+}

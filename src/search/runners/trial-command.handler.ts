@@ -12,13 +12,6 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ConflictError, UnprocessableError } from '../../platform/errors/domain-error';
 import { JobCancelledError, JobContext, JobHandler } from '../../platform/jobs/job-handler';
-import { assertUuid } from '../../platform/jobs/jobs.service';
-import {
-  readInt,
-  readObject,
-  readString,
-  rejectUnknownFields,
-} from '../../platform/validation/spec-reader';
 import { Study, constraintValues } from '../core';
 import { FrozenTrial } from '../core/trial';
 import { SEARCH_SERVICE_DEFAULTS } from '../study-config';
@@ -30,11 +23,14 @@ import {
   substituteArgs,
   tail,
 } from './command-protocol';
+import {
+  TrialJobSpec,
+  cancelRequested,
+  tellFromJob,
+  validateTrialJobSpec,
+} from './trial-job-driver';
 
-export interface TrialCommandSpec {
-  studyId: string;
-  trial: number;
-}
+export type TrialCommandSpec = TrialJobSpec;
 
 export interface TrialCommandResult {
   trial: number;
@@ -54,17 +50,7 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
   constructor(private readonly db: DataSource) {}
 
   validate(raw: unknown): TrialCommandSpec {
-    const o = readObject(raw, 'spec');
-    rejectUnknownFields(o, ['studyId', 'trial'], 'spec');
-    const studyId = readString(
-      o,
-      'studyId',
-      { default: undefined, maxLength: 36 },
-      'spec',
-    ) as string;
-    assertUuid(studyId, 'spec.studyId');
-    const trial = readInt(o, 'trial', { default: undefined, min: 0, max: 2 ** 31 - 1 }, 'spec');
-    return { studyId, trial: trial as number };
+    return validateTrialJobSpec(raw);
   }
 
   async run(spec: TrialCommandSpec, ctx: JobContext): Promise<TrialCommandResult> {
@@ -95,7 +81,7 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
 
     if (outcome.kind === 'cancelled') {
       // A user cancel ends the trial; a worker shutdown leaves it running for the re-queued job.
-      if (await this.cancelRequested(ctx.jobId)) {
+      if (await cancelRequested(this.db, ctx.jobId)) {
         await this.finish(study, trial.number, 'failed', { error: 'trial job cancelled' });
       }
       throw new JobCancelledError();
@@ -131,7 +117,7 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
     const constraints = config.constraints.length
       ? constraintValues(config.constraints, outcome.metrics)
       : undefined;
-    const done = await this.tell(study, trial.number, () =>
+    const done = await tellFromJob(study, trial.number, () =>
       study.tell(trial.number, { values, constraints }),
     );
     for (const [name, value] of Object.entries(outcome.metrics))
@@ -235,29 +221,7 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
   ): Promise<FrozenTrial> {
     for (const [k, v] of Object.entries(attrs))
       if (v) await study.storage.setTrialUserAttr(study.id, trialNumber, k, v);
-    return this.tell(study, trialNumber, () => study.tell(trialNumber, state));
-  }
-
-  /** A trial someone else finished meanwhile (the driver after a cancel) keeps that result. */
-  private async tell(
-    study: Study,
-    trialNumber: number,
-    fn: () => Promise<FrozenTrial>,
-  ): Promise<FrozenTrial> {
-    try {
-      return await fn();
-    } catch (e) {
-      if (e instanceof ConflictError) return study.storage.getTrial(study.id, trialNumber);
-      throw e;
-    }
-  }
-
-  private async cancelRequested(jobId: string): Promise<boolean> {
-    const rows: { c: Date | null }[] = await this.db.query(
-      `SELECT cancel_requested_at AS c FROM jobs WHERE id = $1`,
-      [jobId],
-    );
-    return rows[0]?.c != null;
+    return tellFromJob(study, trialNumber, () => study.tell(trialNumber, state));
   }
 }
 

@@ -1,33 +1,24 @@
 /**
- * Structured filter pruning of chain models (Li et al. 2017, "Pruning Filters for Efficient
- * ConvNets", with the L2 instead of the L1 filter norm as in He et al. 2018's soft filter
- * pruning): remove the output filters (conv) or units (dense) with the smallest L2 norm from a
- * layer, rebuild the model with the smaller layer, and copy the kept weights, slicing the input
- * channels of the next channel-mixing layer (Conv2D, SeparableConv2D, Dense) and the per-channel
- * weights of everything in between (BatchNormalization, DepthwiseConv2D), mapping channels
- * through Flatten (index p*C + c, channels last).
- *
- * Supported: models whose layers form a single chain (Sequential, or functional without
- * branches). Residual (Add) or concatenating graphs are refused with an UnprocessableError:
- * pruning them needs channel groups tied across the shortcut, which we do not do.
+ * Structured filter pruning (Li et al. 2017, "Pruning Filters for Efficient ConvNets", with the
+ * L2 instead of the L1 filter norm as in He et al. 2018's soft filter pruning): remove the output
+ * filters (conv) or units (dense) with the smallest L2 norm from a layer, rebuild the model from
+ * its JSON config with the smaller layer, and copy the kept weights, slicing the input channels of
+ * the consumers (Conv2D, SeparableConv2D, Dense) and the per-channel weights of everything in
+ * between (BatchNormalization, DepthwiseConv2D), mapping channels through Flatten (index p*C + c,
+ * channels last). Which layers qualify, in chains and in residual/branching graphs, is decided by
+ * channel-graph.ts: a layer alone when its channels reach only consumers, or a group of layers
+ * tied by a residual Add jointly (the same filter indices removed from each).
  * The kept filters' outputs are bit-for-bit the original ones (same weights, same inputs).
  */
 import * as tf from '@tensorflow/tfjs';
-import { UnprocessableError, ValidationError } from '../../../platform/errors/domain-error';
-
-const PRUNABLE = new Set(['Conv2D', 'SeparableConv2D', 'Dense']);
-/** Layers that neither mix channels nor hold per-channel weights. */
-const PASS_THROUGH = new Set([
-  'MaxPooling2D',
-  'AveragePooling2D',
-  'GlobalAveragePooling2D',
-  'GlobalMaxPooling2D',
-  'Activation',
-  'ReLU',
-  'LeakyReLU',
-  'Dropout',
-  'SpatialDropout2D',
-]);
+import { ValidationError } from '../../../platform/errors/domain-error';
+import {
+  ChannelGraph,
+  channelGraph,
+  mapChannels,
+  soloBlocker,
+  SOURCE_CLASSES,
+} from './channel-graph';
 
 export interface PrunableLayer {
   name: string;
@@ -36,48 +27,54 @@ export interface PrunableLayer {
   size: number;
 }
 
-function chainLayers(model: tf.LayersModel): tf.layers.Layer[] {
-  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
-  if (model.inputs.length !== 1 || model.outputs.length !== 1)
-    throw new UnprocessableError('pruning needs a model with one input and one output');
-  layers.forEach((l, i) => {
-    const inbound = l.inboundNodes[0]?.inboundLayers ?? [];
-    const ok = inbound.length === 1 && (i === 0 || inbound[0] === layers[i - 1]);
-    if (!ok)
-      throw new UnprocessableError(
-        `pruning supports chain models only; layer ${l.name} (${l.getClassName()}) has ${inbound.length} inputs or is not fed by the layer before it`,
-        [{ field: 'model', message: 'not a chain of layers (residual or branching graph)' }],
-      );
-  });
-  return layers;
+/** Layers tied by residual merges whose channels can be removed together. */
+export interface PrunableGroup {
+  layers: string[];
+  /** The merge layers (Add ...) tying them. */
+  tiedBy: string[];
+  size: number;
 }
 
-/** The layers whose filters/units can be pruned: followed (through pass-through layers) by a consumer. */
+/** Every Conv2D/SeparableConv2D/Dense layer and whether (and how) it can be pruned. */
+export interface LayerPrunability extends PrunableLayer {
+  prunable: 'alone' | 'jointly' | 'no';
+  /** Why not alone (absent when prunable alone). */
+  reason?: string;
+}
+
+export function layerPrunability(model: tf.LayersModel): LayerPrunability[] {
+  const graph = channelGraph(model);
+  return model.layers
+    .filter((l) => graph.groupOf.has(l.name))
+    .map((l) => {
+      const g = graph.groups[graph.groupOf.get(l.name) as number];
+      const reason = soloBlocker(graph, l.name);
+      const prunable = !reason ? 'alone' : g.blockers.length ? 'no' : 'jointly';
+      return {
+        name: l.name,
+        className: l.getClassName(),
+        size: g.size,
+        prunable,
+        ...(reason && { reason }),
+      };
+    });
+}
+
+/**
+ * The layers whose filters/units can be pruned on their own: their channels reach consumers only
+ * (never a residual Add, a Concatenate or the model output; so the head is never one).
+ */
 export function prunableLayers(model: tf.LayersModel): PrunableLayer[] {
-  const layers = chainLayers(model);
-  const out: PrunableLayer[] = [];
-  layers.forEach((l, i) => {
-    const cls = l.getClassName();
-    if (!PRUNABLE.has(cls)) return;
-    for (let j = i + 1; j < layers.length; j++) {
-      const next = layers[j].getClassName();
-      if (PRUNABLE.has(next)) {
-        out.push({ name: l.name, className: cls, size: outputSize(l) });
-        return;
-      }
-      if (
-        !PASS_THROUGH.has(next) &&
-        !['BatchNormalization', 'DepthwiseConv2D', 'Flatten'].includes(next)
-      )
-        return;
-    }
-  });
-  return out;
+  return layerPrunability(model)
+    .filter((p) => p.prunable === 'alone')
+    .map(({ name, className, size }) => ({ name, className, size }));
 }
 
-function outputSize(l: tf.layers.Layer): number {
-  const cfg = l.getConfig();
-  return Number(l.getClassName() === 'Dense' ? cfg.units : cfg.filters);
+/** The groups of layers tied by residual merges that can be pruned jointly (Li et al.'s alternative). */
+export function prunableGroups(model: tf.LayersModel): PrunableGroup[] {
+  return channelGraph(model)
+    .groups.filter((g) => g.sources.length > 1 && g.blockers.length === 0)
+    .map((g) => ({ layers: [...g.sources], tiedBy: [...g.tiedBy], size: g.size }));
 }
 
 /** The kernel whose last axis indexes the layer's output filters/units. */
@@ -88,8 +85,9 @@ function outputKernel(l: tf.layers.Layer): tf.Tensor {
 
 /** L2 norm of each output filter's kernel weights (bias excluded). */
 export function filterNorms(model: tf.LayersModel, layerName: string): number[] {
-  const l = model.getLayer(layerName);
-  if (!PRUNABLE.has(l.getClassName()))
+  const l = model.layers.find((x) => x.name === layerName);
+  if (!l) throw ValidationError.field('layer', `${layerName} is not a layer of this model`);
+  if (!SOURCE_CLASSES.has(l.getClassName()))
     throw ValidationError.field(
       'layer',
       `${layerName} is a ${l.getClassName()}; prunable: Conv2D, SeparableConv2D, Dense`,
@@ -99,6 +97,15 @@ export function filterNorms(model: tf.LayersModel, layerName: string): number[] 
     const flat = k.reshape([-1, k.shape[k.shape.length - 1]]);
     return Array.from(flat.square().sum(0).sqrt().dataSync());
   });
+}
+
+/**
+ * L2 norm of each channel of a tied group: the norm of the concatenation of every member's
+ * filter (so a channel is small only when it is small in all the layers that write it).
+ */
+export function groupNorms(model: tf.LayersModel, layers: readonly string[]): number[] {
+  const per = layers.map((n) => filterNorms(model, n));
+  return per[0].map((_, c) => Math.sqrt(per.reduce((s, ns) => s + ns[c] * ns[c], 0)));
 }
 
 /** Indices (ascending) of the filters kept when the `k` smallest-norm ones are removed. */
@@ -125,86 +132,93 @@ function gatherAxis(t: tf.Tensor, idx: readonly number[], axis: number): tf.Tens
   return out;
 }
 
+/** Checks `plan` against the graph; returns the kept channels per group index. */
+function groupPlan(
+  graph: ChannelGraph,
+  plan: Readonly<Record<string, readonly number[]>>,
+): Map<number, readonly number[]> {
+  const byGroup = new Map<number, readonly number[]>();
+  for (const [name, keep] of Object.entries(plan)) {
+    const gi = graph.groupOf.get(name);
+    const g = gi === undefined ? undefined : graph.groups[gi];
+    if (gi === undefined || !g || g.blockers.length)
+      throw ValidationError.field(`plan.${name}`, soloBlocker(graph, name) as string);
+    const bad =
+      keep.length === 0 ||
+      new Set(keep).size !== keep.length ||
+      keep.some((i) => !Number.isInteger(i) || i < 0 || i >= g.size);
+    if (bad)
+      throw ValidationError.field(
+        `plan.${name}`,
+        `must list 1..${g.size} distinct filter indices in [0, ${g.size - 1}]`,
+      );
+    // A tied group is pruned only when the plan names all of it with the same channels.
+    const same = (other: string): boolean => {
+      const k = plan[other];
+      return k !== undefined && k.length === keep.length && k.every((c, i) => c === keep[i]);
+    };
+    if (g.sources.length > 1 && !g.sources.every(same))
+      throw ValidationError.field(
+        `plan.${name}`,
+        `${soloBlocker(graph, name) as string} (list every layer of the group with the same indices)`,
+      );
+    byGroup.set(gi, keep);
+  }
+  return byGroup;
+}
+
 /**
  * Rebuilds `model` keeping, for each layer named in `plan`, the listed output filters/units (in
- * that order). Every other weight is copied (sliced where its channels were removed).
+ * that order). Layers tied by a residual merge must all be listed, with the same indices. Every
+ * other weight is copied (sliced where its channels were removed).
  */
 export async function pruneModel(
   model: tf.LayersModel,
   plan: Readonly<Record<string, readonly number[]>>,
 ): Promise<tf.LayersModel> {
-  const layers = chainLayers(model);
-  const prunable = new Map(prunableLayers(model).map((p) => [p.name, p]));
-  for (const [name, keep] of Object.entries(plan)) {
-    const p = prunable.get(name);
-    if (!p)
-      throw ValidationError.field(
-        `plan.${name}`,
-        `not a prunable layer of this model (prunable: ${[...prunable.keys()].join(', ') || 'none'})`,
-      );
-    const bad =
-      keep.length === 0 ||
-      new Set(keep).size !== keep.length ||
-      keep.some((i) => !Number.isInteger(i) || i < 0 || i >= p.size);
-    if (bad)
-      throw ValidationError.field(
-        `plan.${name}`,
-        `must list 1..${p.size} distinct filter indices in [0, ${p.size - 1}]`,
-      );
-  }
+  const graph = channelGraph(model);
+  const keepOf = groupPlan(graph, plan);
   const newWeights = new Map<string, tf.Tensor[]>();
-  let carry: number[] | undefined; // kept channel indices flowing into the current layer
   try {
-    for (const l of layers) {
+    for (const l of model.layers) {
       const cls = l.getClassName();
-      let ws = l.getWeights().map((w) => w.clone());
+      const ws = l.getWeights().map((w) => w.clone());
+      newWeights.set(l.name, ws);
       const swap = (i: number, t: tf.Tensor): void => {
         ws[i].dispose();
         ws[i] = t;
       };
-      if (carry !== undefined) {
-        const inKeep: number[] = carry;
+      const use = graph.uses.get(l.name);
+      const inKept = use && keepOf.get(use.group);
+      if (use && inKept) {
+        const inKeep = mapChannels(inKept, use.steps);
+        const mult = Number(l.getConfig().depthMultiplier ?? 1);
         if (cls === 'Conv2D') swap(0, gatherAxis(ws[0], inKeep, 2));
         else if (cls === 'Dense') swap(0, gatherAxis(ws[0], inKeep, 0));
         else if (cls === 'SeparableConv2D') {
-          const mult = Number(l.getConfig().depthMultiplier ?? 1);
           swap(0, gatherAxis(ws[0], inKeep, 2));
           swap(1, gatherAxis(ws[1], expand(inKeep, mult), 2));
         } else if (cls === 'BatchNormalization')
-          ws = ws.map((w) => {
-            const s = gatherAxis(w, inKeep, 0);
-            w.dispose();
-            return s;
-          });
+          ws.forEach((w, i) => swap(i, gatherAxis(w, inKeep, 0)));
         else if (cls === 'DepthwiseConv2D') {
-          const mult = Number(l.getConfig().depthMultiplier ?? 1);
           swap(0, gatherAxis(ws[0], inKeep, 2));
           if (ws.length > 1) swap(1, gatherAxis(ws[1], expand(inKeep, mult), 0));
-          carry = expand(inKeep, mult);
-        } else if (cls === 'Flatten') {
-          const inShape = (l.input as tf.SymbolicTensor).shape;
-          const channels = Number(inShape[inShape.length - 1]);
-          const positions = inShape.slice(1, -1).reduce<number>((acc, d) => acc * Number(d), 1);
-          carry = [];
-          for (let p = 0; p < positions; p++) for (const c of inKeep) carry.push(p * channels + c);
-        } else if (!PASS_THROUGH.has(cls))
-          throw new UnprocessableError(`cannot prune through a ${cls} layer (${l.name})`);
-        if (PRUNABLE.has(cls)) carry = undefined;
+        }
       }
-      const keep = plan[l.name];
+      const gi = graph.groupOf.get(l.name);
+      const keep = gi === undefined ? undefined : keepOf.get(gi);
       if (keep !== undefined) {
         const k = cls === 'SeparableConv2D' ? 1 : 0;
         swap(k, gatherAxis(ws[k], keep, ws[k].rank - 1));
         if (ws.length > k + 1) swap(k + 1, gatherAxis(ws[k + 1], keep, 0));
-        carry = [...keep];
       }
-      newWeights.set(l.name, ws);
     }
     const topology = model.toJSON(null, false) as {
       config: { layers: Array<{ config: Record<string, unknown> }> };
     };
     for (const entry of topology.config.layers) {
-      const keep = plan[String(entry.config.name)];
+      const gi = graph.groupOf.get(String(entry.config.name));
+      const keep = gi === undefined ? undefined : keepOf.get(gi);
       if (keep === undefined) continue;
       if ('units' in entry.config) entry.config.units = keep.length;
       else entry.config.filters = keep.length;
@@ -235,6 +249,24 @@ export async function pruneFilters(
   k: number,
 ): Promise<tf.LayersModel> {
   return pruneModel(model, { [layerName]: keepLargest(filterNorms(model, layerName), k) });
+}
+
+/**
+ * Removes the `k` channels with the smallest group norm from the residual group `layerName`
+ * belongs to, in every layer of the group (a layer that is prunable alone is its own group).
+ */
+export async function pruneTiedFilters(
+  model: tf.LayersModel,
+  layerName: string,
+  k: number,
+): Promise<tf.LayersModel> {
+  const graph = channelGraph(model);
+  const gi = graph.groupOf.get(layerName);
+  if (gi === undefined || graph.groups[gi].blockers.length)
+    throw ValidationError.field('layer', soloBlocker(graph, layerName) as string);
+  const layers = graph.groups[gi].sources;
+  const keep = keepLargest(groupNorms(model, layers), k);
+  return pruneModel(model, Object.fromEntries(layers.map((n) => [n, keep])));
 }
 
 /** An independent copy (same topology and weights). */

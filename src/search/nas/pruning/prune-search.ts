@@ -1,7 +1,7 @@
 /**
  * Pruning search under a resource budget (AutLearn's automatic pruning; the greedy per-layer
  * search of NetAdapt, Yang et al. 2018, which StyleNAS's pruning search also weighs as quality
- * vs complexity): starting from a trained chain model, repeat
+ * vs complexity): starting from a trained model, repeat
  *   for every prunable layer: remove `stepFraction` of its original filters (smallest L2 norm)
  *   and measure validation accuracy without fine-tuning;
  *   keep the candidate with the least accuracy loss per unit of cost saved;
@@ -10,6 +10,10 @@
  * family, and continue pruning the model itself towards the next, tighter budget. Budgets are
  * fractions of the original model's cost (e.g. 0.75, 0.5, 0.25 of its FLOPs). When every layer is
  * down to one filter before a budget is met, the member is returned with `met: false`.
+ *
+ * The units pruned are the layers prunable on their own and, in residual graphs, the groups of
+ * layers tied by an Add (pruned jointly: the same channels leave every member; see
+ * channel-graph.ts). A step's `layer` names a group as its members joined by '+'.
  *
  * `uniformPrune` is the baseline: the same fraction of filters removed from every prunable layer,
  * the smallest fraction (binary search) that meets the budget, then the same fine-tuning.
@@ -22,10 +26,14 @@ import { CostMetric, staticCost } from '../cost';
 import {
   cloneModel,
   filterNorms,
+  groupNorms,
   keepLargest,
+  layerPrunability,
+  prunableGroups,
   prunableLayers,
   pruneFilters,
   pruneModel,
+  pruneTiedFilters,
 } from './filter-pruning';
 
 export interface PruneSearchOptions {
@@ -41,7 +49,7 @@ export interface PruneSearchOptions {
   batchSize?: number;
   learningRate?: number;
   seed?: number;
-  /** Restrict the search to these layers (default: every prunable layer). */
+  /** Restrict the search to these layers (default: every prunable layer and tied group). */
   layers?: string[];
   /** Latency in ms of a model (needed when metric is latencyMs). */
   measureLatency?: (model: tf.LayersModel) => number;
@@ -104,8 +112,56 @@ function accuracyOf(model: tf.LayersModel, set: TrainSet): number {
   return evaluate(model, set.x, set.y).accuracy;
 }
 
+/** A layer prunable on its own, or a group of layers tied by a residual merge. */
+interface PruneUnit {
+  key: string;
+  layers: string[];
+  size: number;
+}
+
+function pruneUnits(model: tf.LayersModel): PruneUnit[] {
+  return [
+    ...prunableLayers(model).map((p) => ({ key: p.name, layers: [p.name], size: p.size })),
+    ...prunableGroups(model).map((g) => ({
+      key: g.layers.join('+'),
+      layers: g.layers,
+      size: g.size,
+    })),
+  ];
+}
+
+function pruneUnit(model: tf.LayersModel, u: PruneUnit, k: number): Promise<tf.LayersModel> {
+  return u.layers.length === 1
+    ? pruneFilters(model, u.key, k)
+    : pruneTiedFilters(model, u.layers[0], k);
+}
+
+function unitNorms(model: tf.LayersModel, u: PruneUnit): number[] {
+  return u.layers.length === 1 ? filterNorms(model, u.key) : groupNorms(model, u.layers);
+}
+
 function widthsOf(model: tf.LayersModel): Record<string, number> {
-  return Object.fromEntries(prunableLayers(model).map((p) => [p.name, p.size]));
+  return Object.fromEntries(
+    pruneUnits(model).flatMap((u) => u.layers.map((l) => [l, u.size] as const)),
+  );
+}
+
+/** The units containing any of `layers` (all units when absent); names the unprunable ones. */
+function selectUnits(model: tf.LayersModel, layers: string[] | undefined): PruneUnit[] {
+  const all = pruneUnits(model);
+  if (!layers) return all;
+  const report = layerPrunability(model);
+  layers.forEach((n, i) => {
+    if (!all.some((u) => u.layers.includes(n))) {
+      const why = report.find((r) => r.name === n)?.reason;
+      const prunable = all.map((u) => u.key).join(', ') || 'none';
+      throw ValidationError.field(
+        `layers[${i}]`,
+        `${why ?? `${n} is not a Conv2D, SeparableConv2D or Dense layer of this model`} (prunable: ${prunable})`,
+      );
+    }
+  });
+  return all.filter((u) => u.layers.some((l) => layers.includes(l)));
 }
 
 function validateOptions(o: PruneSearchOptions): void {
@@ -148,16 +204,9 @@ export async function pruneSearch(
   const metric = o.metric ?? PRUNE_DEFAULTS.metric;
   const seed = o.seed ?? PRUNE_DEFAULTS.seed;
   const stepFraction = o.stepFraction ?? PRUNE_DEFAULTS.stepFraction;
-  const all = prunableLayers(model);
-  const candidates = o.layers ?? all.map((p) => p.name);
-  candidates.forEach((n, i) => {
-    if (!all.some((p) => p.name === n))
-      throw ValidationError.field(
-        `layers[${i}]`,
-        `${n} is not a prunable layer (prunable: ${all.map((p) => p.name).join(', ')})`,
-      );
-  });
-  const originalSize = new Map(all.map((p) => [p.name, p.size]));
+  const units = selectUnits(model, o.layers);
+  const candidates = units.map((u) => u.key);
+  const originalSize = new Map(units.map((u) => [u.key, u.size]));
   const originalCost = costOf(model, metric, o);
   const original = {
     cost: fullCost(model, o),
@@ -186,18 +235,18 @@ export async function pruneSearch(
               score: number;
             }
           | undefined;
-        for (const p of prunableLayers(current).filter((q) => candidates.includes(q.name))) {
-          const step = Math.max(1, Math.round(stepFraction * (originalSize.get(p.name) as number)));
+        for (const p of pruneUnits(current).filter((u) => candidates.includes(u.key))) {
+          const step = Math.max(1, Math.round(stepFraction * (originalSize.get(p.key) as number)));
           const removed = Math.min(step, p.size - 1);
           if (removed < 1) continue;
-          const cand = await pruneFilters(current, p.name, removed);
+          const cand = await pruneUnit(current, p, removed);
           const c = costOf(cand, metric, o);
           const a = accuracyOf(cand, o.validation);
           // Least accuracy lost per unit of cost saved (NetAdapt's criterion, per unit resource).
           const score = (acc - a) / Math.max(cost - c, Number.EPSILON);
           if (!best || score < best.score) {
             best?.model.dispose();
-            best = { model: cand, layer: p.name, removed, cost: c, acc: a, score };
+            best = { model: cand, layer: p.key, removed, cost: c, acc: a, score };
           } else cand.dispose();
         }
         if (!best) break; // every layer is down to one filter: the budget cannot be met
@@ -241,7 +290,8 @@ export async function pruneSearch(
 }
 
 /**
- * Baseline: remove the same fraction r of filters from every prunable layer (smallest L2 norm),
+ * Baseline: remove the same fraction r of filters from every prunable layer and tied group
+ * (smallest L2 norm),
  * with r the smallest multiple of 1/64 whose model meets `budget * cost`, then fine-tune.
  */
 export async function uniformPrune(
@@ -252,14 +302,17 @@ export async function uniformPrune(
   validateOptions({ ...o, budgets: [budget] });
   const metric = o.metric ?? PRUNE_DEFAULTS.metric;
   const target = budget * costOf(model, metric, o);
-  const layers = prunableLayers(model);
+  const units = pruneUnits(model);
   const build = (r: number): Promise<tf.LayersModel> =>
     pruneModel(
       model,
       Object.fromEntries(
-        layers.map((p) => {
-          const k = Math.min(p.size - 1, Math.round(r * p.size));
-          return [p.name, keepLargest(filterNorms(model, p.name), k)];
+        units.flatMap((u) => {
+          const keep = keepLargest(
+            unitNorms(model, u),
+            Math.min(u.size - 1, Math.round(r * u.size)),
+          );
+          return u.layers.map((l) => [l, keep] as const);
         }),
       ),
     );

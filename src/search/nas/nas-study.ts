@@ -1,0 +1,175 @@
+/**
+ * The PostgreSQL study of a `nas` job: one `studies` row per job (found by `job_id`, so a
+ * re-queued driver finds it again), its config `{ nas: { spec, space } }` holding the normalised
+ * job spec and the resolved space JSON that every `nas-trial` job rebuilds the space from. NAS
+ * studies are not command-runner studies: /v1/studies does not list or serve them.
+ *
+ * The sampler is trial-seeded (trial-seeded-sampler.ts): drivers of several attempts draw the
+ * same proposal for a trial number, and evolution rebuilds its population from the stored
+ * trials, so nothing of the sampler lives in a process.
+ */
+import { DataSource } from 'typeorm';
+import { NotFoundError } from '../../platform/errors/domain-error';
+import { JobContext } from '../../platform/jobs/job-handler';
+import { SearchSpace, parseSearchSpace } from '../core/space';
+import { Study } from '../core/study';
+import { FrozenTrial, JsonValue } from '../core/trial';
+import { PgStudyStorage } from '../storage/pg-study-storage';
+import { TrialSeededSampler } from '../trial-seeded-sampler';
+import { NasTrialRecord, nasPruner, nasSampler } from './candidate';
+import { ArchitectureCost } from './cost';
+import { NasResult, summariseNas } from './driver';
+import { NasJobSpec } from './nas-spec';
+import { objectiveDirections } from './objectives';
+import { ArchitectureSpace } from './spaces/architecture-space';
+import { createArchitectureSpace } from './spaces/registry';
+
+export interface NasStudyConfig {
+  nas: { spec: NasJobSpec; space: unknown };
+}
+
+export interface NasStudy {
+  study: Study;
+  spec: NasJobSpec;
+  space: ArchitectureSpace;
+  spaceJson: unknown;
+  createdAt: Date;
+}
+
+/** What a trial job keeps of its record (user attr `nas`); the rest is in the trial row. */
+type StoredRecord = Pick<
+  NasTrialRecord,
+  'accuracy' | 'feasible' | 'epochsTrained' | 'valAccuracyPerEpoch' | 'inheritedLayers'
+>;
+
+interface StudyRow {
+  id: string;
+  config: NasStudyConfig;
+  created_at: Date;
+}
+
+const IS_NAS = `(config -> 'nas') IS NOT NULL`;
+
+export async function findNasStudy(
+  db: DataSource,
+  projectId: string,
+  jobId: string,
+): Promise<StudyRow | undefined> {
+  const rows: StudyRow[] = await db.query(
+    `SELECT id, config, created_at FROM studies WHERE project_id = $1 AND job_id = $2 AND ${IS_NAS}`,
+    [projectId, jobId],
+  );
+  return rows[0];
+}
+
+/**
+ * The driver's study: created on the first attempt, found again on later ones. A first attempt
+ * that finds one is a retried job ("runs again from scratch"): the old study is replaced.
+ */
+export async function openNasStudy(
+  db: DataSource,
+  ctx: JobContext,
+  spec: NasJobSpec,
+  spaceJson: unknown,
+): Promise<{ id: string; createdAt: Date; resumed: boolean }> {
+  const found = await findNasStudy(db, ctx.projectId, ctx.jobId);
+  if (found && ctx.attempt > 1) return { id: found.id, createdAt: found.created_at, resumed: true };
+  if (found) await db.query(`DELETE FROM studies WHERE id = $1`, [found.id]);
+  const config: NasStudyConfig = { nas: { spec, space: spaceJson } };
+  const rows: { id: string; created_at: Date }[] = await db.query(
+    `INSERT INTO studies (project_id, name, directions, config, max_trials, job_id)
+     VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6) RETURNING id, created_at`,
+    [
+      ctx.projectId,
+      `nas-${ctx.jobId}`,
+      JSON.stringify(objectiveDirections(spec.objective)),
+      JSON.stringify(config),
+      spec.budget.trials,
+      ctx.jobId,
+    ],
+  );
+  return { id: rows[0].id, createdAt: rows[0].created_at, resumed: false };
+}
+
+/** A NAS study as a library Study on PostgreSQL (sampler and pruner of its spec). */
+export async function loadNasStudy(
+  db: DataSource,
+  projectId: string,
+  studyId: string,
+): Promise<NasStudy> {
+  const rows: StudyRow[] = await db.query(
+    `SELECT id, config, created_at FROM studies WHERE id = $1 AND project_id = $2 AND ${IS_NAS}`,
+    [studyId, projectId],
+  );
+  if (rows.length === 0) throw new NotFoundError('nas study', studyId);
+  const { spec, space: spaceJson } = rows[0].config.nas;
+  const space = createArchitectureSpace(spaceJson);
+  const searchSpace: SearchSpace = parseSearchSpace(space.toSearchSpace(), 'space');
+  const settings = { seed: spec.seed, ...spec.strategy.settings };
+  const sampler = new TrialSeededSampler({ name: spec.strategy.name, settings }, (s) =>
+    nasSampler(
+      space,
+      searchSpace,
+      { name: spec.strategy.name, settings: s },
+      spec.budget.trials,
+      spec.seed,
+    ),
+  );
+  const study = await Study.load(
+    {
+      storage: new PgStudyStorage(db, projectId),
+      sampler,
+      pruner: nasPruner(spec.pruner, objectiveDirections(spec.objective)),
+      space: searchSpace,
+    },
+    studyId,
+  );
+  return { study, spec, space, spaceJson, createdAt: rows[0].created_at };
+}
+
+export function storedRecord(r: NasTrialRecord): JsonValue {
+  const kept: StoredRecord = {
+    feasible: r.feasible,
+    epochsTrained: r.epochsTrained,
+    valAccuracyPerEpoch: r.valAccuracyPerEpoch,
+    inheritedLayers: r.inheritedLayers,
+    ...(r.accuracy !== undefined && { accuracy: r.accuracy }),
+  };
+  return kept as unknown as JsonValue;
+}
+
+/** A finished trial's record, rebuilt from the trial row and what its job stored. */
+export function trialRecordOf(t: FrozenTrial): NasTrialRecord {
+  const kept = (t.userAttrs.nas ?? {}) as Partial<StoredRecord>;
+  const parent = t.systemAttrs['evolution:parent'];
+  const mutation = t.systemAttrs['evolution:mutation'];
+  const error = t.userAttrs.error;
+  return {
+    number: t.number,
+    state: t.state,
+    encoding: t.userAttrs.encoding ?? null,
+    params: { ...t.params },
+    cost: (t.userAttrs.cost as unknown as ArchitectureCost | undefined) ?? { params: 0, flops: 0 },
+    ...(kept.accuracy !== undefined && { accuracy: kept.accuracy }),
+    ...(t.values && { values: t.values }),
+    ...(t.constraints && { constraints: t.constraints }),
+    feasible: kept.feasible ?? true,
+    epochsTrained: kept.epochsTrained ?? 0,
+    valAccuracyPerEpoch: kept.valAccuracyPerEpoch ?? [],
+    ...(typeof parent === 'number' && { parent }),
+    ...(typeof mutation === 'string' && { mutation }),
+    inheritedLayers: kept.inheritedLayers ?? [],
+    durationMs: t.finishedAt === undefined ? 0 : t.finishedAt - t.startedAt,
+    ...(typeof error === 'string' && { error }),
+  };
+}
+
+/** Leaderboard and front of the finished trials so far (running ones are left out). */
+export async function nasResultOfStudy(
+  study: Study,
+  stoppedBy: NasResult['stoppedBy'],
+): Promise<NasResult> {
+  const trials = await study.trials();
+  const records = trials.filter((t) => t.state !== 'running').map(trialRecordOf);
+  return summariseNas(records, trials, [...study.directions], stoppedBy);
+}

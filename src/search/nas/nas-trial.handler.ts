@@ -1,0 +1,190 @@
+/**
+ * Job kind `nas-trial`: one candidate of a `nas` job's study (child job, parentId = the nas job,
+ * spec `{ studyId, trial }`). It loads the study from PostgreSQL and the data set as the driver
+ * did, then evaluates the candidate with `evaluateCandidate` (candidate.ts): per-epoch reports go
+ * through the shared storage, so ASHA / Hyperband prune against trials of other processes, and the
+ * job tells the result itself (stored even while the driver is down).
+ *
+ * Weight inheritance across jobs: with regularized evolution a trained candidate's weights are
+ * stored as this job's artifact `weights.bin` (before the tell, so a parent's snapshot exists
+ * once it can be chosen). A child finds its parent's trial job through `trials.job_id` and reads
+ * that artifact; a missing one (not written, artifacts removed) means fresh initialisation.
+ *
+ * A re-run of a trial that is already finished does nothing. A worker shutdown leaves the trial
+ * running for the re-queued job; a user cancel fails it.
+ */
+import { once } from 'node:events';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ConflictError } from '../../platform/errors/domain-error';
+import { JobCancelledError, JobContext, JobHandler } from '../../platform/jobs/job-handler';
+import { FrozenTrial } from '../core/trial';
+import {
+  TrialJobSpec,
+  cancelRequested,
+  tellFromJob,
+  validateTrialJobSpec,
+} from '../runners/trial-job-driver';
+import { CandidateTrial, WeightStore, evaluateCandidate } from './candidate';
+import { LatencyCache } from './cost';
+import { NAS_MODEL_PORT, NasModelPort } from './nas-port';
+import { describeTrial } from './nas-result';
+import { loadNasData } from './nas-setup';
+import { NasStudy, loadNasStudy, storedRecord } from './nas-study';
+import { needsLatency } from './objectives';
+import { decodeSnapshot, encodeSnapshot } from './weight-inheritance';
+
+export interface NasTrialResult {
+  trial: number;
+  state: FrozenTrial['state'];
+  values: number[] | null;
+  accuracy: number | null;
+  /** Evolution: the parent trial and the layers copied from its `weights.bin`. */
+  parent?: number;
+  inheritedLayers: string[];
+  /** True when the trial was already finished (a re-queued job never re-runs a told trial). */
+  alreadyFinished: boolean;
+}
+
+export const WEIGHTS_ARTIFACT = 'weights.bin';
+
+@Injectable()
+export class NasTrialHandler implements JobHandler<TrialJobSpec, NasTrialResult> {
+  readonly kind = 'nas-trial';
+
+  constructor(
+    @Inject(NAS_MODEL_PORT) private readonly port: NasModelPort,
+    private readonly db: DataSource,
+  ) {}
+
+  validate(raw: unknown): TrialJobSpec {
+    return validateTrialJobSpec(raw);
+  }
+
+  async run(spec: TrialJobSpec, ctx: JobContext): Promise<NasTrialResult> {
+    const nas = await loadNasStudy(this.db, ctx.projectId, spec.studyId);
+    const { study } = nas;
+    const frozen = await study.storage.getTrial(study.id, spec.trial);
+    if (frozen.state !== 'running') return result(frozen, null, true);
+    const data = await loadNasData(this.port, ctx.projectId, nas.spec);
+    try {
+      const { record, stopped } = await evaluateCandidate(
+        {
+          space: nas.space,
+          data,
+          objective: nas.spec.objective,
+          constraints: nas.spec.constraints,
+          budget: nas.spec.budget,
+          seed: nas.spec.seed,
+          latency: needsLatency(nas.spec.objective, nas.spec.constraints)
+            ? new LatencyCache()
+            : undefined,
+          weights:
+            nas.spec.strategy.name === 'regularized-evolution'
+              ? this.weightStore(nas, ctx)
+              : undefined,
+          shouldStop: () => ctx.cancelled,
+        },
+        this.handle(nas, frozen),
+      );
+      if (stopped) {
+        if (await cancelRequested(this.db, ctx.jobId)) {
+          await study.storage.setTrialUserAttr(study.id, frozen.number, 'error', 'cancelled');
+          await tellFromJob(study, frozen.number, () => study.tell(frozen.number, 'failed'));
+        }
+        throw new JobCancelledError();
+      }
+      await ctx.log(describeTrial(record));
+      const done = await study.storage.getTrial(study.id, frozen.number);
+      return {
+        ...result(done, null, false),
+        accuracy: record.accuracy ?? null,
+        ...(record.parent !== undefined && { parent: record.parent }),
+        inheritedLayers: record.inheritedLayers,
+      };
+    } catch (e) {
+      // Finished meanwhile by someone else: the driver failed it, after cancelling this job when
+      // the user cancelled the search (then this job ends cancelled too); else keep that result.
+      if (!(e instanceof ConflictError)) throw e;
+      if (await cancelRequested(this.db, ctx.jobId)) {
+        // The platform ends a job cancelled only once its heartbeat has seen the request.
+        if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
+        throw new JobCancelledError();
+      }
+      return result(await study.storage.getTrial(study.id, frozen.number), null, true);
+    } finally {
+      data.dispose();
+    }
+  }
+
+  /** The trial through the stateless Study API on PostgreSQL. */
+  private handle(nas: NasStudy, frozen: FrozenTrial): CandidateTrial {
+    const { study } = nas;
+    const n = frozen.number;
+    // Attribute writes run in the background (like Trial.setUserAttr); the first error surfaces
+    // at the next report or tell.
+    let writes: Promise<void> = Promise.resolve();
+    let writeError: unknown;
+    const flush = async (): Promise<void> => {
+      await writes;
+      if (writeError !== undefined) throw writeError;
+    };
+    return {
+      number: n,
+      params: frozen.params,
+      systemAttrs: frozen.systemAttrs,
+      setUserAttr: (k, v) => {
+        writes = writes
+          .then(() => study.storage.setTrialUserAttr(study.id, n, k, v))
+          .catch((e: unknown) => {
+            writeError ??= e;
+          });
+      },
+      report: async (values, step) => {
+        await flush();
+        return (await study.report(n, values, step)).shouldPrune;
+      },
+      tell: async (res, record) => {
+        await flush();
+        await study.storage.setTrialUserAttr(study.id, n, 'nas', storedRecord(record));
+        return tellFromJob(study, n, () => study.tell(n, res));
+      },
+    };
+  }
+
+  private weightStore(nas: NasStudy, ctx: JobContext): WeightStore {
+    return {
+      load: async (parent) => {
+        const rows: { job_id: string | null }[] = await this.db.query(
+          `SELECT job_id FROM trials WHERE study_id = $1 AND number = $2`,
+          [nas.study.id, parent],
+        );
+        const jobId = rows[0]?.job_id;
+        if (!jobId) return undefined;
+        try {
+          return decodeSnapshot(await ctx.readArtifact(jobId, WEIGHTS_ARTIFACT));
+        } catch (e) {
+          await ctx.log(
+            `no weights of parent trial ${parent} (${e instanceof Error ? e.message : String(e)}): fresh initialisation`,
+            'warn',
+          );
+          return undefined;
+        }
+      },
+      save: async (_n, weights) => {
+        await ctx.artifact(WEIGHTS_ARTIFACT, encodeSnapshot(weights), 'application/octet-stream');
+      },
+    };
+  }
+}
+
+function result(t: FrozenTrial, accuracy: number | null, alreadyFinished: boolean): NasTrialResult {
+  return {
+    trial: t.number,
+    state: t.state,
+    values: t.values ?? null,
+    accuracy,
+    inheritedLayers: [],
+    alreadyFinished,
+  };
+}

@@ -464,6 +464,43 @@ function report(
       );
     }
   }
+  lines.push('');
+  lines.push(dtnhTable(records, sizes));
+  return lines.join('\n');
+}
+
+/**
+ * DTNH's promise is relative to the regulariser it wraps: `dtnh+X` - `X` per seed (same sample,
+ * head and batch order), with the seed-to-seed std of `X` - `l2` as the noise it is judged against.
+ */
+function dtnhTable(records: RunRecord[], sizes: number[]): string {
+  const lines = [
+    '| k/class | pair | paired seeds | diff (pp, mean +- std) | better / equal / worse | noise: std of X - l2 (pp) |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  const byMethod = (k: number, m: string): Map<number, number> =>
+    new Map(records.filter((r) => r.k === k && r.method === m).map((r) => [r.seed, r.test]));
+  for (const k of sizes) {
+    const l2 = byMethod(k, 'l2');
+    for (const wrapped of ['l2sp', 'delta']) {
+      const plain = byMethod(k, wrapped);
+      const dtnh = byMethod(k, `dtnh+${wrapped}`);
+      const d = [...dtnh]
+        .filter(([seed]) => plain.has(seed))
+        .map(([seed, v]) => v - (plain.get(seed) as number));
+      if (d.length === 0) continue;
+      const noise = [...plain]
+        .filter(([seed]) => l2.has(seed))
+        .map(([seed, v]) => v - (l2.get(seed) as number));
+      const ms = meanStd(d);
+      const eps = 1e-9;
+      lines.push(
+        `| ${k} | dtnh+${wrapped} vs ${wrapped} | ${d.length} | ${(100 * ms.mean).toFixed(2)} +- ${(100 * ms.std).toFixed(2)} | ` +
+          `${d.filter((v) => v > eps).length} / ${d.filter((v) => Math.abs(v) <= eps).length} / ${d.filter((v) => v < -eps).length} | ` +
+          `${noise.length > 1 ? (100 * meanStd(noise).std).toFixed(2) : '-'} |`,
+      );
+    }
+  }
   return lines.join('\n');
 }
 

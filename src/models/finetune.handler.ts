@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import * as tf from '@tensorflow/tfjs';
 import { Dataset, ImageAugmenter } from '../ml/data';
+import { checkpointSlot, readModelCheckpoint, storeModelCheckpoint } from '../ml/io/checkpoint';
 import { Rng } from '../platform/core/rng';
 import { ValidationError } from '../platform/errors/domain-error';
 import { JobCancelledError, JobContext, JobHandler } from '../platform/jobs/job-handler';
@@ -61,17 +62,9 @@ function isCheckpoint(v: unknown): v is FinetuneJobCheckpoint {
   );
 }
 
-/**
- * Two artifact slots, alternating by epoch: an attempt killed while writing epoch k's files
- * leaves epoch k-1's slot, which the last recorded checkpoint names, intact.
- */
-function slotFiles(epochsDone: number): { json: string; weights: string; dynamics: string } {
-  const dir = `checkpoint/${epochsDone % 2}`;
-  return {
-    json: `${dir}/model.json`,
-    weights: `${dir}/weights.bin`,
-    dynamics: `${dir}/dynamics.json`,
-  };
+/** The dynamics recorded so far sit beside the weights in the checkpoint's slot. */
+function dynamicsFile(epochsDone: number): string {
+  return `${checkpointSlot(epochsDone).dir}/dynamics.json`;
 }
 
 /**
@@ -138,18 +131,14 @@ export class FinetuneHandler implements JobHandler<FinetuneSpec, Record<string, 
       let resume: FinetuneCheckpoint | undefined;
       if (isCheckpoint(ctx.resumeFrom)) {
         const { epochsDone, attention } = ctx.resumeFrom;
-        const files = slotFiles(epochsDone);
         resume = {
           epochsDone,
-          weights: {
-            modelJson: await ctx.readArtifact(ctx.jobId, files.json),
-            weights: await ctx.readArtifact(ctx.jobId, files.weights),
-          },
+          weights: await readModelCheckpoint(ctx, epochsDone),
           attention: attention ?? undefined,
         };
         if (recorder) {
           const saved = JSON.parse(
-            (await ctx.readArtifact(ctx.jobId, files.dynamics)).toString('utf8'),
+            (await ctx.readArtifact(ctx.jobId, dynamicsFile(epochsDone))).toString('utf8'),
           ) as SampleRecords[];
           saved.forEach((s, i) => recorder.samples[i].epochs.push(...s.epochs));
         }
@@ -168,12 +157,10 @@ export class FinetuneHandler implements JobHandler<FinetuneSpec, Record<string, 
         shouldStop: () => ctx.cancelled,
         resume,
         onCheckpoint: async ({ epochsDone, weights, attention }) => {
-          const files = slotFiles(epochsDone);
-          await ctx.artifact(files.json, weights.modelJson, 'application/json');
-          await ctx.artifact(files.weights, weights.weights);
+          await storeModelCheckpoint(ctx, epochsDone, weights);
           if (recorder) {
             await ctx.artifact(
-              files.dynamics,
+              dynamicsFile(epochsDone),
               JSON.stringify(recorder.samples),
               'application/json',
             );

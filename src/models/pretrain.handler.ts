@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import * as tf from '@tensorflow/tfjs';
 import { Vocabulary } from '../ml/data';
 import { loadModelFromBuffers } from '../ml/io/buffers';
+import { readModelCheckpoint, storeModelCheckpoint } from '../ml/io/checkpoint';
 import { buildZooModel } from '../ml/models/zoo';
 import { EpochMetrics, trainModel } from '../ml/train/trainer';
 import { JobCancelledError, JobContext, JobHandler } from '../platform/jobs/job-handler';
@@ -13,13 +14,10 @@ import { ModelsService } from './models.service';
 import { TfRuntime } from './tf-runtime';
 import { evaluateOn, preprocessingFor, reportEpoch } from './training-support';
 
-/** Resumable state: epochs whose weights are stored as the checkpoint/ artifacts. */
+/** Resumable state: epochs whose model is stored in that checkpoint slot (ml/io/checkpoint). */
 interface PretrainCheckpoint {
   epochsDone: number;
 }
-
-const CHECKPOINT_JSON = 'checkpoint/model.json';
-const CHECKPOINT_WEIGHTS = 'checkpoint/weights.bin';
 
 function isCheckpoint(v: unknown): v is PretrainCheckpoint {
   return (
@@ -76,10 +74,8 @@ export class PretrainHandler implements JobHandler<PretrainSpec, Record<string, 
     const resume = isCheckpoint(ctx.resumeFrom) ? ctx.resumeFrom.epochsDone : 0;
     let model: tf.LayersModel;
     if (resume > 0) {
-      model = await loadModelFromBuffers(
-        await ctx.readArtifact(ctx.jobId, CHECKPOINT_JSON),
-        await ctx.readArtifact(ctx.jobId, CHECKPOINT_WEIGHTS),
-      );
+      const saved = await readModelCheckpoint(ctx, resume);
+      model = await loadModelFromBuffers(saved.modelJson, saved.weights);
       await ctx.log(`resuming from the checkpoint after epoch ${resume}`);
     } else {
       model = buildZooModel(spec.architecture, {
@@ -116,8 +112,7 @@ export class PretrainHandler implements JobHandler<PretrainSpec, Record<string, 
           await reportEpoch(ctx, { ...m }, spec.epochs, { from: 0, to: 0.95 });
         },
         onCheckpoint: async (epoch, buffers) => {
-          await ctx.artifact(CHECKPOINT_JSON, buffers.modelJson, 'application/json');
-          await ctx.artifact(CHECKPOINT_WEIGHTS, buffers.weights);
+          await storeModelCheckpoint(ctx, epoch + 1, buffers);
           await ctx.checkpoint({ epochsDone: epoch + 1 } satisfies PretrainCheckpoint);
         },
       });

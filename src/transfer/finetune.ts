@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadModelFromBuffers, ModelBuffers } from '../ml/io/buffers';
+import { ModelBuffers } from '../ml/io/buffers';
+import { loadCheckpointWeights } from '../ml/io/checkpoint';
 import { crossEntropy } from '../ml/train/evaluate';
 import { applyFreeze, FreezeSpec } from '../ml/train/freeze';
 import { ScheduleSpec } from '../ml/train/schedules';
@@ -107,30 +108,6 @@ function scoringBatches(
     );
   }
   return batches;
-}
-
-/**
- * Puts a checkpoint's weights into `target`, which must have been rebuilt exactly as the run that
- * saved it built it (same base, head and freeze), so the weights line up one to one.
- */
-async function loadCheckpointWeights(target: tf.LayersModel, weights: ModelBuffers): Promise<void> {
-  const saved = await loadModelFromBuffers(weights.modelJson, weights.weights);
-  try {
-    const values = saved.getWeights();
-    const expected = target.getWeights();
-    if (
-      values.length !== expected.length ||
-      values.some((v, i) => !tf.util.arraysEqual(v.shape, expected[i].shape))
-    ) {
-      throw ValidationError.field(
-        'resume.weights',
-        `the checkpoint holds ${values.length} weights that do not match the ${expected.length} of the rebuilt model`,
-      );
-    }
-    target.setWeights(values);
-  } finally {
-    saved.dispose();
-  }
 }
 
 /**

@@ -86,7 +86,8 @@ describe('kubernetes executor e2e (real app and worker, test API server)', () =>
   });
 
   test('parallel sleep jobs run as Kubernetes Jobs end to end, with progress, metrics and results', async () => {
-    const ids = await Promise.all([1, 2].map(() => submit({ steps: 5, stepMs: 300 })));
+    // 4 s each: long enough to overlap even when a loaded machine starts the pods seconds apart.
+    const ids = await Promise.all([1, 2].map(() => submit({ steps: 10, stepMs: 400 })));
     const running = await app.waitForJob(ids[0], (j) => j.status === 'running' && j.progress > 0);
     assert.equal(running.executor, 'kubernetes');
     assert.equal(running.externalId, jobName(ids[0], 1));
@@ -110,12 +111,12 @@ describe('kubernetes executor e2e (real app and worker, test API server)', () =>
     for (const id of ids) done.push(await app.waitForJob(id, () => true));
     for (const [i, job] of done.entries()) {
       assert.equal(job.progress, 1);
-      assert.deepEqual(job.result, { steps: 5, resumedFrom: 0, attempt: 1 });
+      assert.deepEqual(job.result, { steps: 10, resumedFrom: 0, attempt: 1 });
       assert.equal(job.attempts, 1);
       const metrics = await app.get(`/v1/jobs/${ids[i]}/metrics?name=step`).expect(200);
       assert.deepEqual(
         metrics.body.map((m: { step: number }) => m.step),
-        [0, 1, 2, 3, 4],
+        [...Array(10).keys()],
       );
     }
     // The Job the executor created is the one the spec builder describes for this image.

@@ -219,9 +219,12 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
     const artifacts = (await app.get(`/v1/jobs/${res.body.id}/artifacts`).expect(200)).body.map(
       (a: { name: string }) => a.name,
     );
+    // Per-epoch checkpoints alternate between two slots (src/ml/io/checkpoint.ts).
     for (const name of [
-      'checkpoint/model.json',
-      'checkpoint/weights.bin',
+      'checkpoint/0/model.json',
+      'checkpoint/0/weights.bin',
+      'checkpoint/1/model.json',
+      'checkpoint/1/weights.bin',
       'model.json',
       'weights.bin',
     ])

@@ -178,6 +178,102 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
     );
   });
 
+  test('a nas-trial killed with SIGKILL mid-training resumes from its last checkpointed epoch', async () => {
+    // A larger set than the suite's (24 training images at batch size 1): epochs long enough
+    // that the kill lands between the second reported epoch and the end of the fourth.
+    const big = writeZip(
+      Array.from({ length: 24 }, (_, k) => [
+        {
+          name: `dark/${k}.png`,
+          data: grayPng(12, 12, (x, y) => ((x + k) % 3 === 0 ? 70 : 10 + ((y * 7 + k) % 20))),
+        },
+        {
+          name: `light/${k}.png`,
+          data: grayPng(12, 12, (x, y) => ((x * y + k) % 5 === 0 ? 180 : 230 + ((x + k) % 20))),
+        },
+      ]).flat(),
+    );
+    const upload = await app.http
+      .post('/v1/datasets')
+      .set('Authorization', `Bearer ${app.key}`)
+      .field('name', 'shapes-resume')
+      .field('split', '0.5,0.25,0.25')
+      .attach('file', big, 'shapes-resume.zip');
+    assert.equal(upload.status, 201, upload.text);
+    const epochs = 4;
+    const created = await app
+      .post('/v1/nas', {
+        dataset: upload.body.id,
+        space: { ...SPACE, minBlocks: 2 },
+        strategy: 'random',
+        budget: { trials: 1, epochsPerTrial: epochs, parallelism: 1, batchSize: 1 },
+        seed: 3,
+      })
+      .expect(202);
+    const id = created.body.id as string;
+    // Wait for two reported epochs: the report of epoch e comes before its checkpoint, so two
+    // reports mean the checkpoint after epoch 1 is stored.
+    const t0 = Date.now();
+    let trialJob: JobBody | undefined;
+    let killedAfter = 0;
+    while (Date.now() - t0 < 120_000 && killedAfter === 0) {
+      trialJob = (await trialJobs(id))[0];
+      if (trialJob?.status === 'running') {
+        const { studyId, trial } = trialJob.spec as { studyId: string; trial: number };
+        const trials = (await app.get(`/v1/studies/${studyId}/trials`).expect(200)).body.items as {
+          number: number;
+          intermediate: unknown[];
+        }[];
+        const reported = trials.find((t) => t.number === trial)?.intermediate.length ?? 0;
+        if (reported >= 2) {
+          assert.ok(reported < epochs, `trial still training when killed (${reported} epochs)`);
+          const pid = workerPid(trialJob.worker);
+          assert.ok(pid, `worker id ${trialJob.worker} names a local pid`);
+          process.kill(pid, 'SIGKILL');
+          killedAfter = reported;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(trialJob && killedAfter >= 2, 'the trial job reported two epochs');
+    const done = await app.waitForJob(
+      trialJob.id,
+      (j) => ['succeeded', 'failed'].includes(j.status),
+      120_000,
+    );
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    assert.equal(done.attempts, 2, 'the trial job was re-queued once');
+    const resumedFrom = done.result?.resumedFromEpoch as number;
+    assert.ok(resumedFrom >= 1 && resumedFrom <= killedAfter, `resumed from epoch ${resumedFrom}`);
+    const events = (await app.get(`/v1/jobs/${trialJob.id}/events?limit=1000`).expect(200))
+      .body as { message: string }[];
+    assert.ok(
+      events.some((e) =>
+        new RegExp(`resuming trial \\d+ from the checkpoint after epoch ${resumedFrom} `).test(
+          e.message,
+        ),
+      ),
+      `a resume event: ${events.map((e) => e.message).join(' | ')}`,
+    );
+    // One intermediate value per epoch, none lost and none doubled across the two attempts. The
+    // kill usually lands between an epoch's report and its checkpoint, so the second attempt
+    // reports that epoch again: the study keeps one value per step.
+    const { studyId, trial } = trialJob.spec as { studyId: string; trial: number };
+    const trials = (await app.get(`/v1/studies/${studyId}/trials`).expect(200)).body.items as {
+      number: number;
+      state: string;
+      intermediate: { step: number }[];
+    }[];
+    const told = trials.find((t) => t.number === trial);
+    assert.equal(told?.state, 'complete');
+    assert.deepEqual(
+      told?.intermediate.map((v) => v.step),
+      [0, 1, 2, 3],
+    );
+    const nas = await app.waitForJob(id, (j) => j.status !== 'running' && j.status !== 'queued');
+    assert.equal(nas.status, 'succeeded', nas.error ?? '');
+  });
+
   test('cancel of the nas job cancels its trial jobs in flight', async () => {
     const created = await app
       // No candidate is skipped by the constraint, and each trains for minutes: the cancel lands.
@@ -194,11 +290,15 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
     assert.ok(inFlight.length >= 1, 'a trial job is running');
     await app.post(`/v1/jobs/${id}/cancel`).expect(202);
     await app.waitForJob(id, (j) => j.status === 'cancelled', 60_000);
-    for (const c of inFlight) {
-      const ended = await app.waitForJob(c.id, (j) => j.status !== 'running', 60_000);
+    // Every child, including one claimed in the instant of the cancel, ends cancelled (a running
+    // one at its next heartbeat, so wait for it rather than look once).
+    for (const c of await trialJobs(id)) {
+      const ended = await app.waitForJob(
+        c.id,
+        (j) => j.status !== 'running' && j.status !== 'queued',
+        60_000,
+      );
       assert.equal(ended.status, 'cancelled', `trial job ${c.id}: ${ended.error ?? ''}`);
     }
-    const children = await trialJobs(id);
-    assert.ok(children.every((c) => c.status !== 'running' && c.status !== 'queued'));
   });
 });

@@ -16,6 +16,8 @@
  * steer away.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ModelBuffers } from '../../ml/io/buffers';
+import { loadCheckpointWeights } from '../../ml/io/checkpoint';
 import { TrainSet, trainModel } from '../../ml/train/trainer';
 import { ValidationError } from '../../platform/errors/domain-error';
 import { ParamValue } from '../core/distributions';
@@ -87,6 +89,17 @@ export interface WeightStore {
   save(trial: number, weights: WeightSnapshot): Promise<void>;
 }
 
+/**
+ * A candidate part-trained by an earlier attempt of its job: the weights after `epochsDone`
+ * epochs and what the record held then (the values of those epochs are already reported).
+ */
+export interface CandidateCheckpoint {
+  epochsDone: number;
+  valAccuracyPerEpoch: number[];
+  inheritedLayers: string[];
+  weights: ModelBuffers;
+}
+
 export interface CandidateSetup<E> {
   space: ArchitectureSpace<E>;
   data: NasData;
@@ -99,6 +112,10 @@ export interface CandidateSetup<E> {
   weights?: WeightStore;
   /** Checked at each training step (job cancellation). */
   shouldStop?: () => boolean;
+  /** Continue after the checkpoint's epochs instead of training from scratch. */
+  resume?: CandidateCheckpoint;
+  /** After each trained epoch that did not prune the trial (the job stores it for a resume). */
+  onCheckpoint?: (checkpoint: CandidateCheckpoint) => Promise<void>;
 }
 
 export interface CandidateOutcome {
@@ -166,14 +183,24 @@ export async function evaluateCandidate<E>(
         record,
       );
     } else {
-      if (c.weights && record.parent !== undefined) {
+      const resume = c.resume;
+      if (resume) {
+        // The model was rebuilt from the same seed; the stored weights (inherited layers
+        // included) replace its initialisation, and the done epochs are not reported again.
+        await loadCheckpointWeights(model, resume.weights, 'resume.weights');
+        record.valAccuracyPerEpoch.push(...resume.valAccuracyPerEpoch);
+        record.inheritedLayers = [...resume.inheritedLayers];
+      } else if (c.weights && record.parent !== undefined) {
         const snap = await c.weights.load(record.parent);
         if (snap) record.inheritedLayers = inheritWeights(model, snap);
       }
       let prune = false;
       const m = model;
+      const onCheckpoint = c.onCheckpoint;
       const result = await trainModel(m, c.data.train, {
         epochs: c.budget.epochsPerTrial,
+        // The trainer replays the skipped epochs' shuffles: batch order as in one uninterrupted run.
+        initialEpoch: resume?.epochsDone,
         batchSize: c.budget.batchSize ?? NAS_DEFAULTS.batchSize,
         learningRate: c.budget.learningRate ?? NAS_DEFAULTS.learningRate,
         seed: c.seed + trial.number,
@@ -184,8 +211,20 @@ export async function evaluateCandidate<E>(
           record.valAccuracyPerEpoch.push(acc);
           prune = await trial.report(objectiveValues(c.objective, acc, cost), metrics.epoch);
         },
+        // A pruned trial is told right after this epoch: nothing left to resume.
+        onCheckpoint: onCheckpoint
+          ? async (epoch, weights) => {
+              if (prune) return;
+              await onCheckpoint({
+                epochsDone: epoch + 1,
+                valAccuracyPerEpoch: [...record.valAccuracyPerEpoch],
+                inheritedLayers: [...record.inheritedLayers],
+                weights,
+              });
+            }
+          : undefined,
       });
-      record.epochsTrained = result.history.length;
+      record.epochsTrained = record.valAccuracyPerEpoch.length;
       record.accuracy = record.valAccuracyPerEpoch[record.valAccuracyPerEpoch.length - 1];
       if (prune) finished = await trial.tell('pruned', record);
       else if (result.stoppedBy === 'cancelled') return { record, stopped: true };

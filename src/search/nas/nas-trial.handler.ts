@@ -10,12 +10,20 @@
  * once it can be chosen). A child finds its parent's trial job through `trials.job_id` and reads
  * that artifact; a missing one (not written, artifacts removed) means fresh initialisation.
  *
+ * Resume: after every trained epoch the candidate's model is stored as checkpoint artifacts
+ * (ml/io/checkpoint.ts, as pretrain and finetune do) and `ctx.checkpoint` records the epochs done
+ * and their validation accuracies. A re-queued attempt (its worker died) rebuilds the candidate,
+ * loads those weights and trains only the remaining epochs; the done epochs' intermediate values
+ * are not reported again (an epoch reported but not yet checkpointed is, and the storage keeps
+ * one value per step). The optimizer state restarts, as in pretrain.
+ *
  * A re-run of a trial that is already finished does nothing. A worker shutdown leaves the trial
  * running for the re-queued job; a user cancel fails it.
  */
 import { once } from 'node:events';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { readModelCheckpoint, storeModelCheckpoint } from '../../ml/io/checkpoint';
 import { ConflictError } from '../../platform/errors/domain-error';
 import { JobCancelledError, JobContext, JobHandler } from '../../platform/jobs/job-handler';
 import { FrozenTrial } from '../core/trial';
@@ -25,7 +33,7 @@ import {
   tellFromJob,
   validateTrialJobSpec,
 } from '../runners/trial-job-driver';
-import { CandidateTrial, WeightStore, evaluateCandidate } from './candidate';
+import { CandidateCheckpoint, CandidateTrial, WeightStore, evaluateCandidate } from './candidate';
 import { LatencyCache } from './cost';
 import { NAS_MODEL_PORT, NasModelPort } from './nas-port';
 import { describeTrial } from './nas-result';
@@ -44,9 +52,35 @@ export interface NasTrialResult {
   inheritedLayers: string[];
   /** True when the trial was already finished (a re-queued job never re-runs a told trial). */
   alreadyFinished: boolean;
+  /** Epochs an earlier attempt had trained and checkpointed (null: trained from scratch). */
+  resumedFromEpoch: number | null;
 }
 
 export const WEIGHTS_ARTIFACT = 'weights.bin';
+
+/** `ctx.checkpoint` state; `artifact` names the slot folder holding the weights (for operators). */
+interface NasTrialCheckpoint {
+  epochsDone: number;
+  valAccuracyPerEpoch: number[];
+  inheritedLayers: string[];
+  artifact: string;
+}
+
+/** A usable checkpoint for a trial of `epochs` epochs (anything else: train from scratch). */
+function isCheckpoint(v: unknown, epochs: number): v is NasTrialCheckpoint {
+  if (typeof v !== 'object' || v === null) return false;
+  const c = v as Partial<NasTrialCheckpoint>;
+  return (
+    Number.isInteger(c.epochsDone) &&
+    (c.epochsDone as number) >= 1 &&
+    (c.epochsDone as number) <= epochs &&
+    Array.isArray(c.valAccuracyPerEpoch) &&
+    c.valAccuracyPerEpoch.length === c.epochsDone &&
+    c.valAccuracyPerEpoch.every((a) => typeof a === 'number') &&
+    Array.isArray(c.inheritedLayers) &&
+    c.inheritedLayers.every((l) => typeof l === 'string')
+  );
+}
 
 @Injectable()
 export class NasTrialHandler implements JobHandler<TrialJobSpec, NasTrialResult> {
@@ -67,7 +101,9 @@ export class NasTrialHandler implements JobHandler<TrialJobSpec, NasTrialResult>
     const frozen = await study.storage.getTrial(study.id, spec.trial);
     if (frozen.state !== 'running') return result(frozen, null, true);
     const data = await loadNasData(this.port, ctx.projectId, nas.spec);
+    const epochs = nas.spec.budget.epochsPerTrial;
     try {
+      const resume = await this.resumeState(ctx, frozen.number, epochs);
       const { record, stopped } = await evaluateCandidate(
         {
           space: nas.space,
@@ -84,8 +120,13 @@ export class NasTrialHandler implements JobHandler<TrialJobSpec, NasTrialResult>
               ? this.weightStore(nas, ctx)
               : undefined,
           shouldStop: () => ctx.cancelled,
+          resume,
+          onCheckpoint: async ({ weights, ...state }) => {
+            const artifact = await storeModelCheckpoint(ctx, state.epochsDone, weights);
+            await ctx.checkpoint({ ...state, artifact } satisfies NasTrialCheckpoint);
+          },
         },
-        this.handle(nas, frozen),
+        this.handle(nas, frozen, ctx, epochs),
       );
       if (stopped) {
         if (await cancelRequested(this.db, ctx.jobId)) {
@@ -98,6 +139,7 @@ export class NasTrialHandler implements JobHandler<TrialJobSpec, NasTrialResult>
       const done = await study.storage.getTrial(study.id, frozen.number);
       return {
         ...result(done, null, false),
+        resumedFromEpoch: resume?.epochsDone ?? null,
         accuracy: record.accuracy ?? null,
         ...(record.parent !== undefined && { parent: record.parent }),
         inheritedLayers: record.inheritedLayers,
@@ -117,8 +159,29 @@ export class NasTrialHandler implements JobHandler<TrialJobSpec, NasTrialResult>
     }
   }
 
+  /** The checkpoint of an earlier attempt with its weights, or undefined (train from scratch). */
+  private async resumeState(
+    ctx: JobContext,
+    trial: number,
+    epochs: number,
+  ): Promise<CandidateCheckpoint | undefined> {
+    const saved = ctx.resumeFrom;
+    if (!isCheckpoint(saved, epochs)) return undefined;
+    const { epochsDone, valAccuracyPerEpoch, inheritedLayers } = saved;
+    const weights = await readModelCheckpoint(ctx, epochsDone);
+    await ctx.log(
+      `resuming trial ${trial} from the checkpoint after epoch ${epochsDone} of ${epochs}`,
+    );
+    return { epochsDone, valAccuracyPerEpoch, inheritedLayers, weights };
+  }
+
   /** The trial through the stateless Study API on PostgreSQL. */
-  private handle(nas: NasStudy, frozen: FrozenTrial): CandidateTrial {
+  private handle(
+    nas: NasStudy,
+    frozen: FrozenTrial,
+    ctx: JobContext,
+    epochs: number,
+  ): CandidateTrial {
     const { study } = nas;
     const n = frozen.number;
     // Attribute writes run in the background (like Trial.setUserAttr); the first error surfaces
@@ -142,7 +205,9 @@ export class NasTrialHandler implements JobHandler<TrialJobSpec, NasTrialResult>
       },
       report: async (values, step) => {
         await flush();
-        return (await study.report(n, values, step)).shouldPrune;
+        const { shouldPrune } = await study.report(n, values, step);
+        await ctx.progress((step + 1) / epochs, `epoch ${step + 1}/${epochs}`);
+        return shouldPrune;
       },
       tell: async (res, record) => {
         await flush();
@@ -186,5 +251,6 @@ function result(t: FrozenTrial, accuracy: number | null, alreadyFinished: boolea
     accuracy,
     inheritedLayers: [],
     alreadyFinished,
+    resumedFromEpoch: null,
   };
 }

@@ -466,6 +466,28 @@ function report(
   }
   lines.push('');
   lines.push(dtnhTable(records, sizes));
+  lines.push('');
+  lines.push(gridTable(records, sizes, methods));
+  return lines.join('\n');
+}
+
+/** Mean validation accuracy of each grid value: how flat the selection landscape is. */
+function gridTable(records: RunRecord[], sizes: number[], methods: string[]): string {
+  const lines = [
+    '| k/class | method | validation acc % per grid value (mean over seeds) |',
+    '| --- | --- | --- |',
+  ];
+  for (const k of sizes) {
+    for (const method of methods) {
+      const runs = records.filter((r) => r.k === k && r.method === method);
+      if (runs.length === 0) continue;
+      const cells = grid(method).map((c, i) => {
+        const label = c.rifleFraction ? `f=${c.rifleFraction.toFixed(2)}` : `a=${c.alpha}`;
+        return `${label}: ${pct(meanStd(runs.map((r) => r.validation[i])).mean)}`;
+      });
+      lines.push(`| ${k} | ${method} | ${cells.join(', ')} |`);
+    }
+  }
   return lines.join('\n');
 }
 

@@ -8,8 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jobName } from '../../src/deploy/core/job-spec';
-import { grayPng } from '../fixtures/data/images';
-import { writeZip } from '../fixtures/data/zip-writer';
+import { shapesZip } from '../fixtures/data/shapes';
 import { waitFor } from '../k8s/harness';
 import { NS, startKubernetesTestApp, type KubernetesTestApp } from '../k8s/kubernetes-app';
 import type { JobBody } from '../support/app';
@@ -26,18 +25,7 @@ const QUADRATIC = [
 const SPACE = { x: { type: 'float', low: -5, high: 5 }, y: { type: 'float', low: -5, high: 5 } };
 
 /** Two separable 8x8 gray classes, 8 images each (the data set of models.e2e.test.ts, smaller). */
-const shapesZip = writeZip(
-  Array.from({ length: 8 }, (_, k) => [
-    {
-      name: `dark/${k}.png`,
-      data: grayPng(8, 8, (x, y) => ((x + k) % 3 === 0 ? 70 : 10 + ((y * 7 + k) % 20))),
-    },
-    {
-      name: `light/${k}.png`,
-      data: grayPng(8, 8, (x, y) => ((x * y + k) % 5 === 0 ? 180 : 230 + ((x + k) % 20))),
-    },
-  ]).flat(),
-);
+const shapes = shapesZip(8);
 
 describe('capability jobs on the kubernetes executor (study with parallel trials, finetune)', () => {
   let k: KubernetesTestApp;
@@ -109,7 +97,7 @@ describe('capability jobs on the kubernetes executor (study with parallel trials
       .field('name', 'shapes')
       .field('split', '0.5,0.25,0.25')
       .field('seed', '3')
-      .attach('file', shapesZip, 'shapes.zip');
+      .attach('file', shapes, 'shapes.zip');
     assert.equal(upload.status, 201, upload.text);
     const dataset = upload.body.id as string;
     const pre = await app

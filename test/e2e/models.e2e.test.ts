@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { workerPid } from '../../src/platform/jobs/job-queue';
 import { startTestApp, TestApp } from '../support/app';
 import { grayPng } from '../fixtures/data/images';
-import { writeZip } from '../fixtures/data/zip-writer';
+import { darkShape, lightShape, shapesZip } from '../fixtures/data/shapes';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'data');
 
@@ -15,18 +15,7 @@ const FIXTURES = path.join(__dirname, '..', 'fixtures', 'data');
  * Two visually distinct 8x8 gray classes (dark stripes vs light dots), 16 images each: trivially
  * separable by mean intensity, so a few epochs must learn them (the reference for accuracy).
  */
-function dark(k: number): Buffer {
-  return grayPng(8, 8, (x, y) => ((x + k) % 3 === 0 ? 70 : 10 + ((y * 7 + k) % 20)));
-}
-function light(k: number): Buffer {
-  return grayPng(8, 8, (x, y) => ((x * y + k) % 5 === 0 ? 180 : 230 + ((x + k) % 20)));
-}
-const shapesZip = writeZip(
-  Array.from({ length: 16 }, (_, k) => [
-    { name: `dark/${k}.png`, data: dark(k) },
-    { name: `light/${k}.png`, data: light(k) },
-  ]).flat(),
-);
+const shapes = shapesZip(16);
 
 function datasetFiles(home: string): string[] {
   const out: string[] = [];
@@ -67,7 +56,7 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
   test('an image zip upload is split per class and its stats stored', async () => {
     const res = await upload(
       { name: 'shapes', split: '0.5,0.25,0.25', seed: '3' },
-      shapesZip,
+      shapes,
       'shapes.zip',
     );
     assert.equal(res.status, 201, res.text);
@@ -77,7 +66,7 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
     assert.deepEqual(res.body.stats.imageShape, { height: 8, width: 8, channels: 1 });
     // Stratified 0.5/0.25/0.25 of 16 per class: 8/4/4 per class (transforms.splitCounts).
     assert.deepEqual(res.body.splitSizes, { train: 16, validation: 8, test: 8 });
-    const again = await upload({ name: 'shapes' }, shapesZip, 'shapes.zip');
+    const again = await upload({ name: 'shapes' }, shapes, 'shapes.zip');
     assert.equal(again.status, 409);
     const got = await app.get(`/v1/datasets/${datasetId}`).expect(200);
     assert.equal(got.body.name, 'shapes');
@@ -279,7 +268,7 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
     const pixels = Array.from({ length: 64 }, () => 0.9);
     const res = await app
       .post(`/v1/models/${tunedId}/predict`, {
-        images: [dark(99).toString('base64'), light(99).toString('base64'), pixels],
+        images: [darkShape(99).toString('base64'), lightShape(99).toString('base64'), pixels],
       })
       .expect(200);
     assert.equal(res.body.predictions.length, 3);
@@ -355,7 +344,7 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
     assert.equal(res.body.architecture, 'imported');
     assert.equal(res.body.params, base.params);
     assert.equal(res.body.lineage.method, 'import');
-    const input = { images: [dark(5).toString('base64')] };
+    const input = { images: [darkShape(5).toString('base64')] };
     const a = (await app.post(`/v1/models/${baseId}/predict`, input).expect(200)).body;
     const b = (await app.post(`/v1/models/${res.body.id}/predict`, input).expect(200)).body;
     assert.deepEqual(b.predictions, a.predictions);
@@ -518,7 +507,7 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
       /lineage\s+method l2; base [0-9a-f-]{36}/,
     );
     const img = path.join(app.home, 'x.png');
-    fs.writeFileSync(img, light(3));
+    fs.writeFileSync(img, lightShape(3));
     const pred = JSON.parse(await cli(['--json', 'models', 'predict', 'cli-ft', '--image', img]));
     assert.equal(pred.predictions.length, 1);
   });

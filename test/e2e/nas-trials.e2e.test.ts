@@ -2,22 +2,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { workerPid } from '../../src/platform/jobs/job-queue';
 import { JobBody, startTestApp, TestApp } from '../support/app';
-import { grayPng } from '../fixtures/data/images';
-import { writeZip } from '../fixtures/data/zip-writer';
+import { shapesZip } from '../fixtures/data/shapes';
 
-/** Two 8x8 gray classes separable by mean intensity (as in nas.e2e), 12 images each. */
-const zip = writeZip(
-  Array.from({ length: 12 }, (_, k) => [
-    {
-      name: `dark/${k}.png`,
-      data: grayPng(8, 8, (x, y) => ((x + k) % 3 === 0 ? 70 : 10 + ((y * 7 + k) % 20))),
-    },
-    {
-      name: `light/${k}.png`,
-      data: grayPng(8, 8, (x, y) => ((x * y + k) % 5 === 0 ? 180 : 230 + ((x + k) % 20))),
-    },
-  ]).flat(),
-);
+/** Two 8x8 gray classes separable by mean intensity, 12 images each. */
+const zip = shapesZip(12);
 
 const SPACE = { type: 'cell-cnn', minBlocks: 1, maxBlocks: 2, baseWidth: 4, denseUnits: 8 };
 const FLOPS_MAX = 200_000;
@@ -181,18 +169,7 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
   test('a nas-trial killed with SIGKILL mid-training resumes from its last checkpointed epoch', async () => {
     // A larger set than the suite's (24 training images at batch size 1): epochs long enough
     // that the kill lands between the second reported epoch and the end of the fourth.
-    const big = writeZip(
-      Array.from({ length: 24 }, (_, k) => [
-        {
-          name: `dark/${k}.png`,
-          data: grayPng(12, 12, (x, y) => ((x + k) % 3 === 0 ? 70 : 10 + ((y * 7 + k) % 20))),
-        },
-        {
-          name: `light/${k}.png`,
-          data: grayPng(12, 12, (x, y) => ((x * y + k) % 5 === 0 ? 180 : 230 + ((x + k) % 20))),
-        },
-      ]).flat(),
-    );
+    const big = shapesZip(24, 12);
     const upload = await app.http
       .post('/v1/datasets')
       .set('Authorization', `Bearer ${app.key}`)

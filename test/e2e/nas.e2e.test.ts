@@ -4,22 +4,10 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { startTestApp, TestApp } from '../support/app';
-import { grayPng } from '../fixtures/data/images';
-import { writeZip } from '../fixtures/data/zip-writer';
+import { shapesZip } from '../fixtures/data/shapes';
 
-/** Two 8x8 gray classes separable by mean intensity (as in models.e2e), 12 images each. */
-const zip = writeZip(
-  Array.from({ length: 12 }, (_, k) => [
-    {
-      name: `dark/${k}.png`,
-      data: grayPng(8, 8, (x, y) => ((x + k) % 3 === 0 ? 70 : 10 + ((y * 7 + k) % 20))),
-    },
-    {
-      name: `light/${k}.png`,
-      data: grayPng(8, 8, (x, y) => ((x * y + k) % 5 === 0 ? 180 : 230 + ((x + k) % 20))),
-    },
-  ]).flat(),
-);
+/** Two 8x8 gray classes separable by mean intensity, 12 images each. */
+const zip = shapesZip(12);
 
 const SPACE = { type: 'cell-cnn', minBlocks: 1, maxBlocks: 2, baseWidth: 4, denseUnits: 8 };
 

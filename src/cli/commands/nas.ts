@@ -277,9 +277,10 @@ export function registerNasCommands(program: Command): void {
             params: f.params,
             accuracy: Number(f.accuracy).toFixed(4),
             met: f.met,
+            allocation: f.allocation,
             model: f.modelId ?? '-',
           })),
-          ['budget', 'flops', 'params', 'accuracy', 'met', 'model'],
+          ['budget', 'flops', 'params', 'accuracy', 'met', 'allocation', 'model'],
         );
       },
     );

@@ -52,6 +52,8 @@ export interface PruneJobResult {
     latencyMs?: number;
     accuracy: number;
     widths: Record<string, number>;
+    /** `greedy` (the search's path) or `uniform` (kept because it validated better). */
+    allocation: 'greedy' | 'uniform';
     modelId?: string;
   }>;
   steps: Array<{ layer: string; removed: number; cost: number; accuracy: number }>;
@@ -225,6 +227,7 @@ export class PruneJobHandler implements JobHandler<PruneJobSpec, PruneJobResult>
             ...f.cost,
             accuracy: f.accuracy,
             widths: f.widths,
+            allocation: f.allocation,
           };
           if (spec.register) {
             const reg = await this.port.registerModel(ctx.projectId, {

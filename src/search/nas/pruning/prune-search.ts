@@ -17,6 +17,12 @@
  *
  * `uniformPrune` is the baseline: the same fraction of filters removed from every prunable layer,
  * the smallest fraction (binary search) that meets the budget, then the same fine-tuning.
+ *
+ * The uniform allocation is also a point of the search space the greedy path may miss: with
+ * `compareUniform` (default on) each budget's greedy member is compared, after the same
+ * fine-tuning, with the uniform model on validation accuracy, and the better one is kept
+ * (`allocation` says which). The greedy criterion is measured before fine-tuning, so a layer it
+ * cut deep can recover less than it promised (measured at 28x28 in docs/benchmarks/nas.md).
  */
 import * as tf from '@tensorflow/tfjs';
 import { evaluate } from '../../../ml/train/evaluate';
@@ -51,6 +57,8 @@ export interface PruneSearchOptions {
   seed?: number;
   /** Restrict the search to these layers (default: every prunable layer and tied group). */
   layers?: string[];
+  /** Keep the uniform allocation when it validates better than the greedy one (default true). */
+  compareUniform?: boolean;
   /** Latency in ms of a model (needed when metric is latencyMs). */
   measureLatency?: (model: tf.LayersModel) => number;
   onProgress?: (fraction: number, message: string) => void | Promise<void>;
@@ -68,6 +76,8 @@ export interface PrunedModel {
   accuracy: number;
   /** Output filters/units per prunable layer. */
   widths: Record<string, number>;
+  /** How the filters were allocated: the greedy search's path, or the uniform fraction. */
+  allocation: 'greedy' | 'uniform';
   model: tf.LayersModel;
 }
 
@@ -91,6 +101,7 @@ export const PRUNE_DEFAULTS = {
   batchSize: 32,
   learningRate: 5e-4,
   seed: 0,
+  compareUniform: true,
 };
 
 function costOf(model: tf.LayersModel, metric: CostMetric, o: PruneSearchOptions): number {
@@ -195,6 +206,11 @@ async function fineTune(
   });
 }
 
+/** The member kept at a budget: the uniform model only when it meets it and validates better. */
+export function preferOnValidation(greedy: PrunedModel, uniform: PrunedModel): PrunedModel {
+  return uniform.met && uniform.accuracy > greedy.accuracy ? uniform : greedy;
+}
+
 /** Greedy layer-wise pruning search producing one fine-tuned model per budget (tightest last). */
 export async function pruneSearch(
   model: tf.LayersModel,
@@ -267,21 +283,25 @@ export async function pruneSearch(
         );
       }
       const member = await cloneModel(current);
-      await fineTune(
-        member,
-        o.fineTuneEpochs ?? PRUNE_DEFAULTS.fineTuneEpochs,
-        o,
-        seed + 1000 + family.length,
-      );
-      family.push({
+      // The same fine-tuning (epochs and seed) as uniformPrune's, so the comparison is fair.
+      await fineTune(member, o.fineTuneEpochs ?? PRUNE_DEFAULTS.fineTuneEpochs, o, seed + 1000);
+      const greedy: PrunedModel = {
         budget,
         target,
         cost: fullCost(member, o),
         met: cost <= target,
         accuracy: accuracyOf(member, o.validation),
         widths: widthsOf(member),
+        allocation: 'greedy',
         model: member,
-      });
+      };
+      // Only over the whole model: uniformPrune cuts every unit, which a `layers` list forbids.
+      if ((o.compareUniform ?? PRUNE_DEFAULTS.compareUniform) && o.layers === undefined) {
+        const uniform = await uniformPrune(model, budget, o);
+        const better = preferOnValidation(greedy, uniform);
+        (better === uniform ? greedy : uniform).model.dispose();
+        family.push(better);
+      } else family.push(greedy);
     }
   } finally {
     current.dispose();
@@ -347,6 +367,7 @@ export async function uniformPrune(
     met: costOf(chosen, metric, o) <= target,
     accuracy: accuracyOf(chosen, o.validation),
     widths: widthsOf(chosen),
+    allocation: 'uniform',
     model: chosen,
   };
 }

@@ -170,7 +170,8 @@ describe('pruning search', () => {
         fineTuneEpochs: 1,
         stepFraction: 0.25,
       };
-      const r = await pruneSearch(m, opts);
+      // The greedy path alone (the comparison with uniform pruning is the next test).
+      const r = await pruneSearch(m, { ...opts, compareUniform: false });
       assert.equal(r.family.length, 2);
       for (const f of r.family) {
         assert.ok(
@@ -189,6 +190,34 @@ describe('pruning search', () => {
       const sizes = Object.values(u.widths);
       assert.ok(sizes.every((s, i) => s < [4, 8, 64][i]));
       for (const f of [...r.family, u]) f.model.dispose();
+    });
+    tf.dispose([train.x, train.y, validation.x, validation.y]);
+    m.dispose();
+  });
+
+  test('with compareUniform (the default) no member validates worse than uniform pruning at its budget', async () => {
+    const m = smallCnn();
+    const train = data(48, 3);
+    const validation = data(24, 4);
+    await withLeakCheck(async () => {
+      const opts = {
+        train,
+        validation,
+        budgets: [0.75, 0.4],
+        fineTuneEpochs: 1,
+        stepFraction: 0.25,
+      };
+      const r = await pruneSearch(m, opts);
+      for (const f of r.family) {
+        // uniformPrune with the same options is the exact model the search compared against.
+        const u = await uniformPrune(m, f.budget, opts);
+        assert.ok(f.met, `budget ${f.budget} met`);
+        assert.ok(f.accuracy >= u.accuracy, `${f.accuracy} < uniform ${u.accuracy}`);
+        if (f.allocation === 'uniform') assert.deepEqual(f.widths, u.widths);
+        else assert.equal(f.allocation, 'greedy');
+        u.model.dispose();
+        f.model.dispose();
+      }
     });
     tf.dispose([train.x, train.y, validation.x, validation.y]);
     m.dispose();

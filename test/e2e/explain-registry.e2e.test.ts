@@ -34,12 +34,7 @@ describe('explanations over the real model registry and a worker process', () =>
   let threeId: string;
 
   async function upload(name: string, file: Buffer): Promise<string> {
-    const res = await app.http
-      .post('/v1/datasets')
-      .set('Authorization', `Bearer ${app.key}`)
-      .field('name', name)
-      .field('labelColumn', 'label')
-      .attach('file', file, `${name}.csv`);
+    const res = await app.uploadDataset({ name, labelColumn: 'label' }, file, `${name}.csv`);
     assert.equal(res.status, 201, res.text);
     return res.body.id as string;
   }

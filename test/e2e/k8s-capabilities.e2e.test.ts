@@ -91,13 +91,11 @@ describe('capability jobs on the kubernetes executor (study with parallel trials
 
   test('pretrain then finetune run as Kubernetes Jobs and register models with lineage', async () => {
     const { app } = k;
-    const upload = await app.http
-      .post('/v1/datasets')
-      .set('Authorization', `Bearer ${app.key}`)
-      .field('name', 'shapes')
-      .field('split', '0.5,0.25,0.25')
-      .field('seed', '3')
-      .attach('file', shapes, 'shapes.zip');
+    const upload = await app.uploadDataset(
+      { name: 'shapes', split: '0.5,0.25,0.25', seed: '3' },
+      shapes,
+      'shapes.zip',
+    );
     assert.equal(upload.status, 201, upload.text);
     const dataset = upload.body.id as string;
     const pre = await app

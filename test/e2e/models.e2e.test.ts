@@ -47,11 +47,8 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
     await app?.close();
   });
 
-  const upload = (fields: Record<string, string>, file: Buffer, fileName: string) => {
-    let req = app.http.post('/v1/datasets').set('Authorization', `Bearer ${app.key}`);
-    for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
-    return req.attach('file', file, fileName);
-  };
+  const upload = (fields: Record<string, string>, file: Buffer, fileName: string) =>
+    app.uploadDataset(fields, file, fileName);
 
   test('an image zip upload is split per class and its stats stored', async () => {
     const res = await upload(

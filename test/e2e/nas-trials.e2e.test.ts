@@ -25,12 +25,11 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
       coordinators: 1,
       env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
     });
-    const res = await app.http
-      .post('/v1/datasets')
-      .set('Authorization', `Bearer ${app.key}`)
-      .field('name', 'shapes')
-      .field('split', '0.5,0.25,0.25')
-      .attach('file', zip, 'shapes.zip');
+    const res = await app.uploadDataset(
+      { name: 'shapes', split: '0.5,0.25,0.25' },
+      zip,
+      'shapes.zip',
+    );
     assert.equal(res.status, 201, res.text);
     datasetId = res.body.id;
   });
@@ -170,12 +169,11 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
     // A larger set than the suite's (24 training images at batch size 1): epochs long enough
     // that the kill lands between the second reported epoch and the end of the fourth.
     const big = shapesZip(24, 12);
-    const upload = await app.http
-      .post('/v1/datasets')
-      .set('Authorization', `Bearer ${app.key}`)
-      .field('name', 'shapes-resume')
-      .field('split', '0.5,0.25,0.25')
-      .attach('file', big, 'shapes-resume.zip');
+    const upload = await app.uploadDataset(
+      { name: 'shapes-resume', split: '0.5,0.25,0.25' },
+      big,
+      'shapes-resume.zip',
+    );
     assert.equal(upload.status, 201, upload.text);
     const epochs = 4;
     const created = await app

@@ -25,12 +25,11 @@ describe('NAS and pruning through REST (real app, PostgreSQL, workers)', () => {
       coordinators: 1,
       env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
     });
-    const res = await app.http
-      .post('/v1/datasets')
-      .set('Authorization', `Bearer ${app.key}`)
-      .field('name', 'shapes')
-      .field('split', '0.5,0.25,0.25')
-      .attach('file', zip, 'shapes.zip');
+    const res = await app.uploadDataset(
+      { name: 'shapes', split: '0.5,0.25,0.25' },
+      zip,
+      'shapes.zip',
+    );
     assert.equal(res.status, 201, res.text);
     datasetId = res.body.id;
   });

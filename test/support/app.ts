@@ -18,6 +18,8 @@ export interface TestApp {
   /** Authorised request helpers. */
   get(route: string, key?: string): request.Test;
   post(route: string, body?: unknown, key?: string): request.Test;
+  /** `POST /v1/datasets` as multipart: the form fields, then `file`. */
+  uploadDataset(fields: Record<string, string>, file: Buffer, fileName: string): request.Test;
   createKey(project: string): Promise<string>;
   waitForJob(
     id: string,
@@ -87,6 +89,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     post: (route, body, k = key) => {
       const req = http.post(route).set('Authorization', `Bearer ${k}`);
       return body === undefined ? req : req.send(body as object);
+    },
+    uploadDataset: (fields, file, fileName) => {
+      let req = http.post('/v1/datasets').set('Authorization', `Bearer ${key}`);
+      for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
+      return req.attach('file', file, fileName);
     },
     createKey: async (project) => (await running.app.get(ProjectsService).createKey(project)).key,
     waitForJob: async (id, predicate, timeoutMs = 60_000) => {

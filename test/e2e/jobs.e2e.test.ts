@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { workerPid } from '../../src/platform/jobs/job-queue';
 import { JobBody, startTestApp, TestApp } from '../support/app';
 
 describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () => {
@@ -159,9 +158,7 @@ describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () =
       created.body.id,
       (j) => j.status === 'running' && j.progress >= 4 / steps,
     );
-    const pid = workerPid(running.worker);
-    assert.ok(pid, `worker id ${running.worker} names a local pid`);
-    process.kill(pid, 'SIGKILL');
+    app.killWorker(running);
     const done = await app.waitForJob(created.body.id, (j) => j.status === 'succeeded', 60_000);
     assert.equal(done.attempts, 2);
     const resumedFrom = done.result?.resumedFrom as number;

@@ -4,7 +4,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { workerPid } from '../../src/platform/jobs/job-queue';
 import { startTestApp, TestApp } from '../support/app';
 import { grayPng } from '../fixtures/data/images';
 import { darkShape, lightShape, shapesZip } from '../fixtures/data/shapes';
@@ -381,9 +380,7 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
       (j) => j.status === 'running' && j.progress >= (3 / epochs) * 0.95,
       90_000,
     );
-    const pid = workerPid(running.worker);
-    assert.ok(pid, `worker id ${running.worker} names a local pid`);
-    process.kill(pid, 'SIGKILL');
+    app.killWorker(running);
     const done = await app.waitForJob(
       res.body.id,
       (j) => ['succeeded', 'failed'].includes(j.status),
@@ -420,9 +417,7 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
       (j) => j.status === 'running' && j.progress >= 0.05 + (2 / epochs) * 0.9,
       90_000,
     );
-    const pid = workerPid(running.worker);
-    assert.ok(pid, `worker id ${running.worker} names a local pid`);
-    process.kill(pid, 'SIGKILL');
+    app.killWorker(running);
     const done = await app.waitForJob(
       res.body.id,
       (j) => ['succeeded', 'failed'].includes(j.status),

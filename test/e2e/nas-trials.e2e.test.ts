@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { workerPid } from '../../src/platform/jobs/job-queue';
 import { JobBody, startTestApp, TestApp } from '../support/app';
 import { shapesZip } from '../fixtures/data/shapes';
 
@@ -140,9 +139,7 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
       (j) => j.status === 'running' && j.progress >= 0.25,
       120_000,
     );
-    const pid = workerPid(running.worker);
-    assert.ok(pid, `worker id ${running.worker} names a local pid`);
-    process.kill(pid, 'SIGKILL');
+    app.killWorker(running);
     const done = await app.waitForJob(
       id,
       (j) => ['succeeded', 'failed'].includes(j.status),
@@ -202,9 +199,7 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
         const reported = trials.find((t) => t.number === trial)?.intermediate.length ?? 0;
         if (reported >= 2) {
           assert.ok(reported < epochs, `trial still training when killed (${reported} epochs)`);
-          const pid = workerPid(trialJob.worker);
-          assert.ok(pid, `worker id ${trialJob.worker} names a local pid`);
-          process.kill(pid, 'SIGKILL');
+          app.killWorker(trialJob);
           killedAfter = reported;
         }
       }

@@ -2,11 +2,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import assert from 'node:assert/strict';
 import request from 'supertest';
 import { startApp, RunningApp } from '../../src/app';
 import { ProjectsService } from '../../src/platform/auth/projects.service';
 import { loadConfig } from '../../src/platform/config/config';
 import { createTestDatabase } from './database';
+import { workerPid } from '../../src/platform/jobs/job-queue';
 
 export interface TestApp {
   running: RunningApp;
@@ -21,6 +23,8 @@ export interface TestApp {
   /** `POST /v1/datasets` as multipart: the form fields, then `file`. */
   uploadDataset(fields: Record<string, string>, file: Buffer, fileName: string): request.Test;
   createKey(project: string): Promise<string>;
+  /** SIGKILLs the local worker process running `job` (its id names host:pid:nonce). */
+  killWorker(job: JobBody): void;
   waitForJob(
     id: string,
     predicate: (job: JobBody) => boolean,
@@ -94,6 +98,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       let req = http.post('/v1/datasets').set('Authorization', `Bearer ${key}`);
       for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
       return req.attach('file', file, fileName);
+    },
+    killWorker: (job) => {
+      const pid = workerPid(job.worker);
+      assert.ok(pid, `worker id ${job.worker} names a local pid`);
+      process.kill(pid, 'SIGKILL');
     },
     createKey: async (project) => (await running.app.get(ProjectsService).createKey(project)).key,
     waitForJob: async (id, predicate, timeoutMs = 60_000) => {

@@ -82,7 +82,10 @@ export class ExplanationsController {
     @Param('name') name: string | string[],
     @Res() res: Response,
   ): Promise<void> {
-    sendArtifact(res, await this.explanations.artifactFile(principal, id, artifactName(name)));
+    await sendArtifact(
+      res,
+      await this.explanations.artifactFile(principal, id, artifactName(name)),
+    );
   }
 }
 

@@ -56,12 +56,29 @@ export interface TestAppOptions {
   reuse?: { databaseUrl: string; home: string; key: string; drop: () => Promise<void> };
 }
 
+/**
+ * A fresh data directory of the default shape, `<tmp>/autodl-home-XXXX/.autodl`: the default
+ * `AUTODL_HOME=./.autodl` is a dot-folder, and code that handles paths (Express's sendFile refuses
+ * dot-folders) must be tested under one.
+ */
+export function createTestHome(prefix = 'autodl-home-'): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), prefix)), '.autodl');
+}
+
+/** Removes a home made by createTestHome, with the temporary folder around it. */
+export function removeTestHome(home: string): void {
+  fs.rmSync(path.basename(home) === '.autodl' ? path.dirname(home) : home, {
+    recursive: true,
+    force: true,
+  });
+}
+
 /** Starts the real application (the same startApp as `autodl serve`) on a fresh database. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.reuse
     ? { url: options.reuse.databaseUrl, drop: options.reuse.drop }
     : await createTestDatabase();
-  const home = options.reuse?.home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-home-'));
+  const home = options.reuse?.home ?? createTestHome();
   const config = loadConfig({
     DATABASE_URL: db.url,
     AUTODL_HOME: home,
@@ -126,7 +143,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     close: async () => {
       await app.stop();
       await db.drop();
-      fs.rmSync(home, { recursive: true, force: true });
+      removeTestHome(home);
     },
   };
   return app;

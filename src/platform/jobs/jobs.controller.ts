@@ -125,7 +125,7 @@ export class JobsController {
     @Param('name') name: string | string[],
     @Res() res: Response,
   ): Promise<void> {
-    sendArtifact(res, await this.jobs.artifactFile(principal, id, artifactName(name)));
+    await sendArtifact(res, await this.jobs.artifactFile(principal, id, artifactName(name)));
   }
 
   @Post(':id/cancel')

@@ -4,6 +4,7 @@ import {
   ApiPropertyOptional,
   ApiResponse,
   getSchemaPath,
+  type ResponseObject,
   ApiExtraModels,
 } from '@nestjs/swagger';
 import { problem } from '../errors/problem';
@@ -103,9 +104,9 @@ export function problemExample(status: number): ProblemDto {
   };
 }
 
-function problemResponse(status: number): MethodDecorator & ClassDecorator {
-  return ApiResponse({
-    status,
+/** The OpenAPI response object of an error status. */
+export function problemResponseObject(status: number): ResponseObject {
+  return {
     description: DESCRIPTIONS[status] ?? 'Error',
     content: {
       'application/problem+json': {
@@ -113,7 +114,11 @@ function problemResponse(status: number): MethodDecorator & ClassDecorator {
         example: problemExample(status),
       },
     },
-  });
+  };
+}
+
+function problemResponse(status: number): MethodDecorator & ClassDecorator {
+  return ApiResponse({ status, ...problemResponseObject(status) });
 }
 
 /** Documents the problem+json error responses of a route (401 is on every /v1 route). */

@@ -4,25 +4,14 @@ import { CAPABILITY_MODULES } from './capabilities';
 import { AuthModule } from './platform/auth/auth.module';
 import { AppConfig } from './platform/config/config';
 import { ConfigModule } from './platform/config/config.module';
-import { requestId } from './platform/http/request-id';
+import { loggerParams } from './platform/logging/logger-params';
 import { DatabaseModule } from './platform/database/database.module';
 import { HealthModule } from './platform/health/health.module';
 import { JobsController } from './platform/jobs/jobs.controller';
 import { JobsCoreModule } from './platform/jobs/jobs-core.module';
 
 function loggerModule(config: AppConfig): DynamicModule {
-  return LoggerModule.forRoot({
-    pinoHttp: {
-      level: config.logLevel,
-      genReqId: requestId,
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-      customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-      autoLogging: {
-        ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics',
-      },
-    },
-  });
+  return LoggerModule.forRoot(loggerParams(config));
 }
 
 /** Shared by the API and the workers: config, logging, database, job core, capabilities. */

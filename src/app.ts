@@ -12,6 +12,7 @@ import { DATABASE_URL } from './platform/database/database.module';
 import { problemFromBodyParserError } from './platform/errors/problem';
 import { ProblemDetailsFilter, sendProblem } from './platform/errors/problem-details.filter';
 import { RuntimeInfo } from './platform/health/runtime-info';
+import { consoleMiddleware } from './platform/http/console';
 import {
   documentUnsupportedMediaType,
   MediaTypeInterceptor,
@@ -84,6 +85,7 @@ export async function startApp(
     if (!problem) return next(error);
     sendProblem(req, res, problem);
   });
+  app.use(consoleMiddleware(config.consoleDir));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new MediaTypeInterceptor(app.get(Reflector)));
   app.useGlobalFilters(new ProblemDetailsFilter());

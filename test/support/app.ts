@@ -52,6 +52,8 @@ export interface TestAppOptions {
   /** Coordinator workers (study and NAS drivers); default 1. */
   coordinators?: number;
   env?: Record<string, string>;
+  /** The package root the app looks for a built console in (`console/dist`); default this one. */
+  packageRoot?: string;
   /** Reuse a database and home (restart tests). */
   reuse?: { databaseUrl: string; home: string; key: string; drop: () => Promise<void> };
 }
@@ -79,21 +81,27 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ? { url: options.reuse.databaseUrl, drop: options.reuse.drop }
     : await createTestDatabase();
   const home = options.reuse?.home ?? createTestHome();
-  const config = loadConfig({
-    DATABASE_URL: db.url,
-    AUTODL_HOME: home,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    AUTODL_WORKERS: String(options.workers ?? 2),
-    AUTODL_COORDINATORS: String(options.coordinators ?? 1),
-    LOG_LEVEL: 'error',
-    AUTODL_HEARTBEAT_MS: '200',
-    AUTODL_HEARTBEAT_TIMEOUT_MS: '3000',
-    AUTODL_CANCEL_GRACE_MS: '3000',
-    AUTODL_PRINT_ADMIN_KEY: '0',
-    AUTODL_TF_BACKEND: 'cpu',
-    ...options.env,
-  });
+  const config = loadConfig(
+    {
+      DATABASE_URL: db.url,
+      AUTODL_HOME: home,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      AUTODL_WORKERS: String(options.workers ?? 2),
+      AUTODL_COORDINATORS: String(options.coordinators ?? 1),
+      LOG_LEVEL: 'error',
+      AUTODL_HEARTBEAT_MS: '200',
+      AUTODL_HEARTBEAT_TIMEOUT_MS: '3000',
+      AUTODL_CANCEL_GRACE_MS: '3000',
+      AUTODL_PRINT_ADMIN_KEY: '0',
+      AUTODL_TF_BACKEND: 'cpu',
+      ...options.env,
+    },
+    {
+      stdoutIsTTY: false,
+      packageRoot: options.packageRoot ?? path.resolve(__dirname, '..', '..'),
+    },
+  );
   const running = await startApp(config);
   const key = running.adminKey ?? options.reuse?.key;
   if (!key) throw new Error('no admin key');

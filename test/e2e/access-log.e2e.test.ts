@@ -110,7 +110,8 @@ test('at LOG_LEVEL=info, requests leave no multi-KB log line; access lines are d
   const notFound = JSON.parse(access[0]);
   assert.equal(notFound.level, 40);
   assert.equal(notFound.msg, 'GET /v1/jobs/00000000-0000-0000-0000-000000000000 404');
-  assert.deepEqual(Object.keys(notFound.req).sort(), ['id', 'method', 'url']);
+  assert.deepEqual(Object.keys(notFound.req).sort(), ['method', 'url']);
+  assert.match(notFound.reqId, /^[0-9a-f-]{36}$/);
   assert.equal(notFound.req.headers, undefined, 'no request headers in access lines');
   assert.ok(total < 32 * 1024, `${total} bytes in all`);
 

@@ -27,11 +27,8 @@ export function loggerParams(config: Pick<AppConfig, 'logLevel' | 'logFormat'>):
     genReqId: requestId,
     quietReqLogger: true,
     serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({
-        id: req.id,
-        method: req.method,
-        url: req.url,
-      }),
+      // The id is the entry's `reqId` already (quietReqLogger).
+      req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
     customLogLevel: (_req, res, err) =>

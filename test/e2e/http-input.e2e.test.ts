@@ -1,5 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { Problem } from '../../src/platform/errors/problem';
 import { startTestApp, type TestApp } from '../support/app';
 
 /**
@@ -30,6 +32,27 @@ async function paths(): Promise<Paths> {
 /** A concrete URL of a documented route: `{id}` (and other ids) -> `id`, `{n}` -> 1. */
 function url(route: string, id: string): string {
   return route.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'n' ? '1' : id));
+}
+
+/** A POST with a body and no Content-Type header at all (clients' libraries always add one). */
+async function rawPost(route: string, body: string): Promise<{ status: number; body: Problem }> {
+  const target = new URL(route, app.url);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      target,
+      {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${app.key}`, 'Content-Length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 test('the Nil and Max UUIDs (RFC 9562 5.9, 5.10) are ids that name nothing: 404 on every GET route', async () => {
@@ -73,6 +96,9 @@ test('a text/plain or form-encoded body on a JSON route is a 415 naming the type
     .send('kind=sleep')
     .expect(415);
   assert.match(form.body.detail, /application\/x-www-form-urlencoded; send application\/json/);
+  const untyped = await rawPost('/v1/jobs', '{"kind":"sleep"}');
+  assert.equal(untyped.status, 415);
+  assert.equal(untyped.body.detail, 'the request body has no Content-Type; send application/json');
   // JSON with a charset, and +json types, are JSON.
   await app.http
     .post('/v1/jobs')

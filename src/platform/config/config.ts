@@ -85,7 +85,7 @@ export interface HostFacts {
 /** src/platform/config (or dist/platform/config) -> the package root. */
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
 
-export const CONSOLE_BUILD_DIR = path.join('console', 'dist');
+const CONSOLE_BUILD_DIR = path.join('console', 'dist');
 
 function int(env: Env, name: keyof typeof CONFIG_DEFAULTS, min: number, max: number): number {
   const raw = env[name];

@@ -43,9 +43,12 @@ export class MediaTypeInterceptor implements NestInterceptor {
       t === 'application/json' ? [t, 'application/*+json'] : [t],
     );
     if (req.is(accepted)) return next.handle();
-    const sent = req.headers['content-type'];
+    const sent = req.headers['content-type']?.split(';')[0].trim().slice(0, 100);
+    const send = `send ${consumes.join(' or ')}`;
     throw new UnsupportedMediaTypeException(
-      `the request body is ${sent ? sent.split(';')[0].trim() : 'without a Content-Type'}; send ${consumes.join(' or ')}`,
+      sent
+        ? `the request body is ${sent}; ${send}`
+        : `the request body has no Content-Type; ${send}`,
     );
   }
 

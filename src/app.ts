@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
@@ -10,8 +10,14 @@ import { ProjectsService } from './platform/auth/projects.service';
 import { AppConfig, workerEnv } from './platform/config/config';
 import { DATABASE_URL } from './platform/database/database.module';
 import { problemFromBodyParserError } from './platform/errors/problem';
-import { ProblemDetailsFilter } from './platform/errors/problem-details.filter';
+import { ProblemDetailsFilter, sendProblem } from './platform/errors/problem-details.filter';
 import { RuntimeInfo } from './platform/health/runtime-info';
+import { consoleMiddleware } from './platform/http/console';
+import {
+  documentUnsupportedMediaType,
+  MediaTypeInterceptor,
+} from './platform/http/media-type.interceptor';
+import { requestIdMiddleware } from './platform/http/request-id';
 import { createValidationPipe } from './platform/http/validation.pipe';
 import { Executor } from './platform/jobs/executor.port';
 import { JobQueue } from './platform/jobs/job-queue';
@@ -40,7 +46,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .setVersion('0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (adl_...)' })
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return documentUnsupportedMediaType(SwaggerModule.createDocument(app, config));
 }
 
 /** Request latency by matched route, for /metrics. */
@@ -67,18 +73,21 @@ export async function startApp(
     bodyParser: false,
     bufferLogs: true,
   });
+  app.use(requestIdMiddleware);
   app.useLogger(app.get(Logger));
   app.use(httpMetrics(app.get(MetricsService)));
   app.use(
     express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }),
   );
   // body-parser errors happen before routing; answer them here as problem+json.
-  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+  app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     const problem = problemFromBodyParserError(error);
     if (!problem) return next(error);
-    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    sendProblem(req, res, problem);
   });
+  app.use(consoleMiddleware(config.consoleDir));
   app.useGlobalPipes(createValidationPipe());
+  app.useGlobalInterceptors(new MediaTypeInterceptor(app.get(Reflector)));
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.disable('x-powered-by');
   const document = buildOpenApi(app);

@@ -1,5 +1,6 @@
 import { artifactName, sendArtifact } from '../platform/http/artifact-response';
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { IdempotencyKeyHeader } from '../platform/http/idempotency-key';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -44,7 +45,7 @@ export class ExplanationsController {
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateExplanationDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<ExplanationDto> {
     const { job, method } = await this.explanations.create(
       principal,
@@ -82,7 +83,10 @@ export class ExplanationsController {
     @Param('name') name: string | string[],
     @Res() res: Response,
   ): Promise<void> {
-    sendArtifact(res, await this.explanations.artifactFile(principal, id, artifactName(name)));
+    await sendArtifact(
+      res,
+      await this.explanations.artifactFile(principal, id, artifactName(name)),
+    );
   }
 }
 

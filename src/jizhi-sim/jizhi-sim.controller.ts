@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { IdempotencyKeyHeader } from '../platform/http/idempotency-key';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -46,7 +47,7 @@ export class SimulationsController {
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateSimulationDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<SimulationDto> {
     const key = assertIdempotencyKey(idempotencyKey);
     const job = await this.sim.submit(principal, 'simulate', body, key);
@@ -92,7 +93,7 @@ export class TuningsController {
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateTuningDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<TuningDto> {
     const key = assertIdempotencyKey(idempotencyKey);
     const job = await this.sim.submit(principal, 'tune', body, key);

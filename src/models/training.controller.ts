@@ -1,4 +1,5 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { IdempotencyKeyHeader } from '../platform/http/idempotency-key';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -38,7 +39,7 @@ export class TrainingController {
   async pretrain(
     @CurrentPrincipal() principal: Principal,
     @Body() body: PretrainDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<JobDto> {
     const key = assertIdempotencyKey(idempotencyKey);
     await this.datasets.get(principal.projectId, body.dataset);
@@ -64,7 +65,7 @@ export class TrainingController {
   async finetune(
     @CurrentPrincipal() principal: Principal,
     @Body() body: FinetuneDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<JobDto> {
     const key = assertIdempotencyKey(idempotencyKey);
     await this.models.get(principal.projectId, body.baseModel);

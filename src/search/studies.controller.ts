@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { IdempotencyKeyHeader } from '../platform/http/idempotency-key';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -74,7 +75,7 @@ export class StudiesController {
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateStudyDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<StudyDto> {
     const key = assertIdempotencyKey(idempotencyKey);
     return (await this.studies.create(principal, body, key)).study;

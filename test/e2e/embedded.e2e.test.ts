@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/platform/config/config';
+import { createTestHome, removeTestHome } from '../support/app';
 
 test('without DATABASE_URL the service runs its own PostgreSQL under AUTODL_HOME and keeps data across restarts', async () => {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-embedded-'));
+  const home = createTestHome('autodl-embedded-');
   const config = loadConfig({
     AUTODL_HOME: home,
     AUTODL_EMBEDDED_PG_PORT: String(55000 + (process.pid % 5000)),
@@ -54,7 +54,7 @@ test('without DATABASE_URL the service runs its own PostgreSQL under AUTODL_HOME
       await second.close();
     }
   } finally {
-    fs.rmSync(home, { recursive: true, force: true });
+    removeTestHome(home);
   }
 });
 

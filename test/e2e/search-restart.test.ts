@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { startTestApp } from '../support/app';
+import { removeTestHome, startTestApp } from '../support/app';
 
 /**
  * A command-runner study survives a service restart (workers included): the driver and the
@@ -104,6 +104,6 @@ test('a study resumes after a service restart: no completed trial lost or re-run
       `DROP DATABASE IF EXISTS ${new URL(first.databaseUrl).pathname.slice(1)} WITH (FORCE)`,
     );
     await admin.end();
-    fs.rmSync(first.home, { recursive: true, force: true });
+    removeTestHome(first.home);
   }
 });

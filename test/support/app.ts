@@ -52,8 +52,27 @@ export interface TestAppOptions {
   /** Coordinator workers (study and NAS drivers); default 1. */
   coordinators?: number;
   env?: Record<string, string>;
+  /** The package root the app looks for a built console in (`console/dist`); default this one. */
+  packageRoot?: string;
   /** Reuse a database and home (restart tests). */
   reuse?: { databaseUrl: string; home: string; key: string; drop: () => Promise<void> };
+}
+
+/**
+ * A fresh data directory of the default shape, `<tmp>/autodl-home-XXXX/.autodl`: the default
+ * `AUTODL_HOME=./.autodl` is a dot-folder, and code that handles paths (Express's sendFile refuses
+ * dot-folders) must be tested under one.
+ */
+export function createTestHome(prefix = 'autodl-home-'): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), prefix)), '.autodl');
+}
+
+/** Removes a home made by createTestHome, with the temporary folder around it. */
+export function removeTestHome(home: string): void {
+  fs.rmSync(path.basename(home) === '.autodl' ? path.dirname(home) : home, {
+    recursive: true,
+    force: true,
+  });
 }
 
 /** Starts the real application (the same startApp as `autodl serve`) on a fresh database. */
@@ -61,22 +80,28 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const db = options.reuse
     ? { url: options.reuse.databaseUrl, drop: options.reuse.drop }
     : await createTestDatabase();
-  const home = options.reuse?.home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-home-'));
-  const config = loadConfig({
-    DATABASE_URL: db.url,
-    AUTODL_HOME: home,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    AUTODL_WORKERS: String(options.workers ?? 2),
-    AUTODL_COORDINATORS: String(options.coordinators ?? 1),
-    LOG_LEVEL: 'error',
-    AUTODL_HEARTBEAT_MS: '200',
-    AUTODL_HEARTBEAT_TIMEOUT_MS: '3000',
-    AUTODL_CANCEL_GRACE_MS: '3000',
-    AUTODL_PRINT_ADMIN_KEY: '0',
-    AUTODL_TF_BACKEND: 'cpu',
-    ...options.env,
-  });
+  const home = options.reuse?.home ?? createTestHome();
+  const config = loadConfig(
+    {
+      DATABASE_URL: db.url,
+      AUTODL_HOME: home,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      AUTODL_WORKERS: String(options.workers ?? 2),
+      AUTODL_COORDINATORS: String(options.coordinators ?? 1),
+      LOG_LEVEL: 'error',
+      AUTODL_HEARTBEAT_MS: '200',
+      AUTODL_HEARTBEAT_TIMEOUT_MS: '3000',
+      AUTODL_CANCEL_GRACE_MS: '3000',
+      AUTODL_PRINT_ADMIN_KEY: '0',
+      AUTODL_TF_BACKEND: 'cpu',
+      ...options.env,
+    },
+    {
+      stdoutIsTTY: false,
+      packageRoot: options.packageRoot ?? path.resolve(__dirname, '..', '..'),
+    },
+  );
   const running = await startApp(config);
   const key = running.adminKey ?? options.reuse?.key;
   if (!key) throw new Error('no admin key');
@@ -126,7 +151,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     close: async () => {
       await app.stop();
       await db.drop();
-      fs.rmSync(home, { recursive: true, force: true });
+      removeTestHome(home);
     },
   };
   return app;

@@ -64,7 +64,7 @@ export function registerServiceCommands(program: Command): void {
       const config = configWith({ PORT: o.port, AUTODL_WORKERS: o.workers });
       const running = await startApp(config);
       process.stderr.write(
-        `AutoDL API on http://localhost:${config.port} (console: /docs), executor ${config.executor}` +
+        `AutoDL API on http://localhost:${config.port} (${config.consoleDir ? 'web console: /, ' : ''}Swagger console: /docs), executor ${config.executor}` +
           `${config.executor === 'local' ? ` with ${config.workers} worker(s)` : ''}\n`,
       );
       onSignals(() => running.close());

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
@@ -34,6 +35,10 @@ export interface AppConfig {
   cancelGraceMs: number;
   maxAttempts: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `pretty`: one short readable line per entry (a terminal); `json`: one JSON object per line. */
+  logFormat: 'json' | 'pretty';
+  /** The built web console (its index.html) served at `/`; null: `/` redirects to `/docs`. */
+  consoleDir: string | null;
   tfBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** Print the bootstrap admin key on first start (off in tests). */
   printAdminKey: boolean;
@@ -63,10 +68,24 @@ export const CONFIG_DEFAULTS = {
   AUTODL_CANCEL_GRACE_MS: 5000,
   AUTODL_MAX_ATTEMPTS: 3,
   LOG_LEVEL: 'info',
+  LOG_FORMAT: 'auto',
   AUTODL_TF_BACKEND: 'auto',
 } as const;
 
 type Env = Record<string, string | undefined>;
+
+/** Facts about the process that defaults depend on (given by tests). */
+export interface HostFacts {
+  /** Whether standard output is a terminal (LOG_FORMAT=auto prints pretty lines there). */
+  stdoutIsTTY: boolean;
+  /** The package's root folder, holding `console/dist` once the console is built. */
+  packageRoot: string;
+}
+
+/** src/platform/config (or dist/platform/config) -> the package root. */
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+const CONSOLE_BUILD_DIR = path.join('console', 'dist');
 
 function int(env: Env, name: keyof typeof CONFIG_DEFAULTS, min: number, max: number): number {
   const raw = env[name];
@@ -92,7 +111,10 @@ function oneOf<T extends string>(
   return raw as T;
 }
 
-export function loadConfig(env: Env = process.env): AppConfig {
+export function loadConfig(
+  env: Env = process.env,
+  host: HostFacts = { stdoutIsTTY: process.stdout.isTTY === true, packageRoot: PACKAGE_ROOT },
+): AppConfig {
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', `must be a postgres:// URL, got "${databaseUrl}"`);
@@ -134,9 +156,37 @@ export function loadConfig(env: Env = process.env): AppConfig {
       'trace',
       'silent',
     ] as const),
+    logFormat: logFormat(env, host),
+    consoleDir: consoleDir(env, host),
     tfBackend: oneOf(env, 'AUTODL_TF_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
     printAdminKey: env.AUTODL_PRINT_ADMIN_KEY !== '0',
   };
+}
+
+function logFormat(env: Env, host: HostFacts): AppConfig['logFormat'] {
+  const format = oneOf(env, 'LOG_FORMAT', ['auto', 'json', 'pretty'] as const);
+  if (format !== 'auto') return format;
+  return host.stdoutIsTTY ? 'pretty' : 'json';
+}
+
+/**
+ * AUTODL_CONSOLE_DIR when set (it must hold an index.html), else the package's `console/dist`
+ * when it has been built, else none.
+ */
+function consoleDir(env: Env, host: HostFacts): string | null {
+  const given = env.AUTODL_CONSOLE_DIR?.trim();
+  if (given) {
+    const dir = path.resolve(given);
+    if (!fs.existsSync(path.join(dir, 'index.html'))) {
+      throw new ConfigError(
+        'AUTODL_CONSOLE_DIR',
+        `must be a built console folder with an index.html, got "${given}"`,
+      );
+    }
+    return dir;
+  }
+  const built = path.join(host.packageRoot, CONSOLE_BUILD_DIR);
+  return fs.existsSync(path.join(built, 'index.html')) ? built : null;
 }
 
 function kubernetesConfig(env: Env): KubernetesExecutorConfig {
@@ -161,5 +211,7 @@ export function workerEnv(config: AppConfig): Record<string, string> {
     AUTODL_TF_BACKEND: config.tfBackend,
     AUTODL_EXECUTOR: config.executor,
     LOG_LEVEL: config.logLevel,
+    // Workers write to the same terminal or pipe: the format resolved here, not re-guessed.
+    LOG_FORMAT: config.logFormat,
   };
 }

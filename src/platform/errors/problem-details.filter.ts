@@ -3,6 +3,14 @@ import type { Request, Response } from 'express';
 import { DomainError } from './domain-error';
 import { Problem, problem, problemFromBodyParserError, problemFromDomainError } from './problem';
 
+/** Answers with a problem, identified by the request's path and id like every error response. */
+export function sendProblem(req: Request & { id?: unknown }, res: Response, body: Problem): void {
+  body.instance = req.originalUrl?.split('?')[0];
+  if (req.id !== undefined) body.requestId = String(req.id);
+  if (res.headersSent) return;
+  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
 /**
  * The one place where errors become HTTP: domain errors, Nest's HTTP exceptions, body-parser
  * and upload errors map to RFC 9457 application/problem+json; anything else is a 500 whose
@@ -14,13 +22,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const req = http.getRequest<Request & { id?: string }>();
+    const req = http.getRequest<Request & { id?: unknown }>();
     const res = http.getResponse<Response>();
-    const body = this.toProblem(error, req);
-    body.instance = req.originalUrl?.split('?')[0];
-    if (req.id !== undefined) body.requestId = String(req.id);
-    if (res.headersSent) return;
-    res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+    sendProblem(req, res, this.toProblem(error, req));
   }
 
   private toProblem(error: unknown, req: Request): Problem {

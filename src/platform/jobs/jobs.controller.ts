@@ -1,5 +1,6 @@
 import { artifactName, sendArtifact } from '../http/artifact-response';
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { IdempotencyKeyHeader } from '../http/idempotency-key';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -47,7 +48,7 @@ export class JobsController {
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateJobDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<JobDto> {
     const { job } = await this.jobs.submit(principal, body.kind, body.spec, {
       priority: body.priority,
@@ -125,7 +126,7 @@ export class JobsController {
     @Param('name') name: string | string[],
     @Res() res: Response,
   ): Promise<void> {
-    sendArtifact(res, await this.jobs.artifactFile(principal, id, artifactName(name)));
+    await sendArtifact(res, await this.jobs.artifactFile(principal, id, artifactName(name)));
   }
 
   @Post(':id/cancel')

@@ -16,7 +16,12 @@ export interface SubmitOptions {
   idempotencyKey?: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+/**
+ * The UUID string form of RFC 9562 section 4 (32 hex digits, 8-4-4-4-12), whatever the version
+ * and variant: the Nil (all zeros, section 5.9) and Max (section 5.10) UUIDs are valid too, and
+ * PostgreSQL's uuid type takes them all. A well-formed id that names nothing is a 404, not a 400.
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function assertUuid(id: string, field = 'id'): void {
   if (!UUID.test(id))

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { IdempotencyKeyHeader } from '../../platform/http/idempotency-key';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -44,7 +45,7 @@ export class NasController {
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body() body: NasRequestDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<JobDto> {
     const key = assertIdempotencyKey(idempotencyKey);
     await this.datasets.get(principal.projectId, body.dataset);
@@ -77,7 +78,7 @@ export class NasController {
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
     @Body() body: NasExportDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<JobDto> {
     const key = assertIdempotencyKey(idempotencyKey);
     await this.nasJob(principal, id);
@@ -107,7 +108,7 @@ export class NasController {
   async prune(
     @CurrentPrincipal() principal: Principal,
     @Body() body: PruneRequestDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<JobDto> {
     const key = assertIdempotencyKey(idempotencyKey);
     await this.models.get(principal.projectId, body.model);

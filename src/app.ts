@@ -15,6 +15,7 @@ import { RuntimeInfo } from './platform/health/runtime-info';
 import { createValidationPipe } from './platform/http/validation.pipe';
 import { Executor } from './platform/jobs/executor.port';
 import { JobQueue } from './platform/jobs/job-queue';
+import { processGroupDir } from './platform/jobs/process-groups';
 import { LocalExecutor } from './platform/jobs/local-executor';
 import { MetricsService } from './platform/metrics/metrics.service';
 import { DataSource } from 'typeorm';
@@ -122,6 +123,7 @@ export async function startApp(
       heartbeatTimeoutMs: config.heartbeatTimeoutMs,
       cancelGraceMs: config.cancelGraceMs,
       env: workerEnv(config),
+      processGroupDir: processGroupDir(config.home),
       log: (m) => logger.log(m, 'LocalExecutor'),
     });
     await executor.start();

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ValidationError } from '../errors/domain-error';
+import { InsufficientStorageError, ValidationError } from '../errors/domain-error';
 
 const ARTIFACT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
@@ -20,31 +20,55 @@ export interface StoredFile {
   sha256: string;
 }
 
+/** Artifacts are the projects' data: readable by the service's user only. */
+export const ARTIFACT_FILE_MODE = 0o600;
+export const ARTIFACT_DIR_MODE = 0o700;
+
+/** Error codes of a full disk or an exhausted quota. */
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
+
+export function isNoSpaceError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && NO_SPACE.has(code);
+}
+
 /**
- * Filesystem port for artifacts: `<root>/<projectId>/<jobId>/<name>`. On Kubernetes the root is
+ * Filesystem port for artifacts: `<root>/<projectId>/<folder>/<name>`. On Kubernetes the root is
  * a shared volume. Writes go to a temporary file first and are renamed into place, so a crash
- * never leaves a half-written artifact under its final name.
+ * never leaves a half-written artifact under its final name; a failed write removes its
+ * temporary file (a full disk must not stay full of them) and a full disk is an
+ * InsufficientStorageError (507). Files are 0600 and folders 0700.
  */
 export class ArtifactStore {
   constructor(private readonly root: string) {}
 
-  pathOf(projectId: string, jobId: string, name: string): string {
+  pathOf(projectId: string, folder: string, name: string): string {
     assertArtifactName(name);
-    return path.join(this.root, projectId, jobId, name);
+    return path.join(this.root, projectId, folder, name);
   }
 
   async write(
     projectId: string,
-    jobId: string,
+    folder: string,
     name: string,
     data: Buffer | string,
   ): Promise<StoredFile> {
-    const target = this.pathOf(projectId, jobId, name);
-    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    const target = this.pathOf(projectId, folder, name);
     const buffer = typeof data === 'string' ? Buffer.from(data) : data;
     const tmp = `${target}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-    await fs.promises.writeFile(tmp, buffer);
-    await fs.promises.rename(tmp, target);
+    try {
+      await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: ARTIFACT_DIR_MODE });
+      await fs.promises.writeFile(tmp, buffer, { mode: ARTIFACT_FILE_MODE });
+      await fs.promises.rename(tmp, target);
+    } catch (error) {
+      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+      if (isNoSpaceError(error)) {
+        throw new InsufficientStorageError(
+          `not enough disk space to store ${name} (${buffer.length} bytes); free space under AUTODL_HOME`,
+        );
+      }
+      throw error;
+    }
     return {
       path: path.relative(this.root, target),
       size: buffer.length,
@@ -54,6 +78,11 @@ export class ArtifactStore {
 
   async read(relativePath: string): Promise<Buffer> {
     return fs.promises.readFile(this.resolve(relativePath));
+  }
+
+  /** Removes a stored file (no error if it is already gone). */
+  async remove(relativePath: string): Promise<void> {
+    await fs.promises.rm(this.resolve(relativePath), { force: true });
   }
 
   resolve(relativePath: string): string {

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { JobFence } from './job-fence';
 
 /**
  * Heartbeats from a worker thread with its own connection. A handler that computes
@@ -38,8 +39,8 @@ async function beat() {
   busy = true;
   try {
     const res = await client.query(
-      "WITH beat AS (UPDATE jobs SET heartbeat_at = now() WHERE id = $1 AND worker_id = $2 AND status = 'running' RETURNING cancel_requested_at) SELECT * FROM beat",
-      [current.jobId, current.workerId],
+      "WITH beat AS (UPDATE jobs SET heartbeat_at = now() WHERE id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running' RETURNING cancel_requested_at) SELECT * FROM beat",
+      [current.jobId, current.workerId, current.attempt],
     );
     if (Atomics.load(slots, ${GENERATION}) !== current.generation) return;
     if (res.rows.length === 0) Atomics.store(slots, ${LOST}, 1);
@@ -84,13 +85,14 @@ export class HeartbeatThread {
     this.worker.unref();
   }
 
-  /** Start beating for a job; the handle's flags belong to this job only. */
-  track(jobId: string, workerId: string): HeartbeatHandle {
+  /** Start beating for an attempt of a job; the handle's flags belong to it only. */
+  track(fence: JobFence): HeartbeatHandle {
+    const { jobId, workerId, attempt } = fence;
     const generation = ++this.generation;
     Atomics.store(this.slots, CANCEL, 0);
     Atomics.store(this.slots, LOST, 0);
     Atomics.store(this.slots, GENERATION, generation);
-    this.worker.postMessage({ type: 'track', jobId, workerId, generation });
+    this.worker.postMessage({ type: 'track', jobId, workerId, attempt, generation });
     const slots = this.slots;
     const mine = () => Atomics.load(slots, GENERATION) === generation;
     return {

@@ -90,9 +90,7 @@ export class DbJobContext implements JobContext {
   async metric(name: string, step: number, value: number): Promise<void> {
     if (!Number.isFinite(value))
       return this.log(`metric ${name} at step ${step} is not finite (${value})`, 'warn');
-    await this.fenced('metric', () =>
-      this.queue.metric(this.fence, name, Math.trunc(step), value),
-    );
+    await this.fenced('metric', () => this.queue.metric(this.fence, name, Math.trunc(step), value));
   }
 
   async checkpoint(state: unknown): Promise<void> {

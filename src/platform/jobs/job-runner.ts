@@ -96,11 +96,9 @@ export class JobRunner {
       }
       const message = errorMessage(error);
       if (!(error instanceof DomainError) && error instanceof Error && error.stack) {
-        await this.queue
-          .event(fence, 'log', 'error', error.stack)
-          .catch((e: unknown) => {
-            if (e instanceof StaleAttemptError) throw e;
-          });
+        await this.queue.event(fence, 'log', 'error', error.stack).catch((e: unknown) => {
+          if (e instanceof StaleAttemptError) throw e;
+        });
       }
       const finished = await this.queue.finish(fence, 'failed', { error: message });
       return finished ? 'failed' : 'lost';

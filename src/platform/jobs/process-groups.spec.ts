@@ -58,7 +58,10 @@ test('the groups a dead worker of this host recorded are killed at the next star
     assert.equal(killed, 1);
     assert.ok(await until(() => !running(dead.leader) && !running(dead.member()!)));
     assert.ok(running(live.leader) && running(live.member()!), 'a live worker keeps its group');
-    assert.deepEqual(fs.readdirSync(dir).sort(), ['elsewhere:1:x.pgids', `${liveWorker}.pgids`].sort());
+    assert.deepEqual(
+      fs.readdirSync(dir).sort(),
+      ['elsewhere:1:x.pgids', `${liveWorker}.pgids`].sort(),
+    );
   } finally {
     for (const g of [dead, live])
       killProcessGroup({ pgid: g.leader, startTicks: 0, jobId: '', attempt: 0 });

@@ -82,7 +82,7 @@ function readEntries(file: string): ProcessGroupEntry[] {
   }
 }
 
-/** Keeps the lines not matched by `drop` (rewritten atomically); removes an emptied file. */
+/** Rewrites the file with `keep` only (atomically); removes it when nothing is left. */
 function rewrite(file: string, keep: ProcessGroupEntry[]): void {
   if (keep.length === 0) {
     fs.rmSync(file, { force: true });

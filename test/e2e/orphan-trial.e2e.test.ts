@@ -16,7 +16,13 @@ function running(pid: number): boolean {
   }
 }
 
-async function until<T>(probe: () => T | Promise<T>, ms: number, what: string): Promise<T> {
+type Maybe<T> = T | undefined | false;
+
+async function until<T>(
+  probe: () => Maybe<T> | Promise<Maybe<T>>,
+  ms: number,
+  what: string,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const value = await probe();

@@ -37,6 +37,8 @@ export interface AppConfig {
   tfBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** Print the bootstrap admin key on first start (off in tests). */
   printAdminKey: boolean;
+  /** /readyz fails when the file system of `home` has less free space than this (MiB). */
+  minFreeDiskMb: number;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +66,7 @@ export const CONFIG_DEFAULTS = {
   AUTODL_MAX_ATTEMPTS: 3,
   LOG_LEVEL: 'info',
   AUTODL_TF_BACKEND: 'auto',
+  AUTODL_MIN_FREE_DISK_MB: 256,
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -136,6 +139,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ] as const),
     tfBackend: oneOf(env, 'AUTODL_TF_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
     printAdminKey: env.AUTODL_PRINT_ADMIN_KEY !== '0',
+    minFreeDiskMb: int(env, 'AUTODL_MIN_FREE_DISK_MB', 0, 1_048_576),
   };
 }
 

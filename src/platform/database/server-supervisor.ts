@@ -32,6 +32,7 @@ export class ServerSupervisor {
   private current: ServerProcess | null = null;
   private stopping = false;
   private restarting: Promise<void> | null = null;
+  private readonly stopped = new AbortController();
 
   constructor(private readonly options: ServerSupervisorOptions) {}
 
@@ -49,6 +50,7 @@ export class ServerSupervisor {
   /** Stop supervising (the caller then stops the server); waits for a restart in progress. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     await this.restarting;
   }
 
@@ -64,7 +66,7 @@ export class ServerSupervisor {
   private async restart(): Promise<void> {
     let lastError: unknown = new Error('no restart attempted');
     for (const [i, delay] of this.options.restartDelaysMs.entries()) {
-      await sleep(delay);
+      await sleep(delay, undefined, { signal: this.stopped.signal }).catch(() => undefined);
       if (this.stopping) return;
       try {
         this.watch(await this.options.start());

@@ -47,6 +47,8 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflicts with the current state',
   413: 'Request body too large',
   422: 'Well-formed but unusable input',
+  503: 'A dependency is unavailable (e.g. the database); retry after `Retry-After` seconds',
+  507: 'Not enough disk space to store it',
 };
 
 /** Documents the problem+json error responses of a route (401 is on every /v1 route). */

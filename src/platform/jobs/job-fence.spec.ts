@@ -11,6 +11,8 @@ import { openDataSource } from '../database/data-source';
 import { runMigrations } from '../database/database.module';
 import { DbJobContext } from './job-context';
 import { JobFence, StaleAttemptError } from './job-fence';
+import { JobHandlerRegistry } from './job-handler.registry';
+import { JobRunner } from './job-runner';
 import { JobQueue, JobRow, fenceOf } from './job-queue';
 import { AttemptProcessGroups } from './process-groups';
 
@@ -146,5 +148,56 @@ test('the fence check and the write are one step: a re-queue waits for a write i
   } finally {
     await ds.destroy();
     await db.drop();
+  }
+});
+
+test('a handler whose write is refused is aborted and the runner gives the job up: no result, no release', async () => {
+  const db = await createTestDatabase();
+  const ds = await openDataSource(db.url, 2);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-fence-'));
+  try {
+    await runMigrations(ds);
+    const queue = new JobQueue(ds);
+    const [{ id: projectId }] = await ds.query(
+      `INSERT INTO projects (name) VALUES ('fence3') RETURNING id`,
+    );
+    let abortedSeen = false;
+    let stolen: JobRow | null = null;
+    const registry = new JobHandlerRegistry();
+    registry.register({
+      kind: 'steal-me',
+      validate: (raw) => raw,
+      run: async (_spec, ctx) => {
+        await ctx.metric('m', 0, 1);
+        // Meanwhile the job is re-queued and claimed by another worker (no heartbeat here
+        // to notice: the first write after it is refused by the database).
+        await new Promise((r) => setTimeout(r, 20));
+        await queue.releaseLost('heartbeat lost', { staleMs: 1 });
+        stolen = await queue.claimNext('w2');
+        await ctx.metric('m', 1, 1).catch(() => undefined); // a handler that swallows errors
+        abortedSeen = ctx.signal.aborted && ctx.cancelled;
+        return { done: true };
+      },
+    });
+    // No database URL and a long interval: no heartbeat learns of the loss first.
+    const runner = new JobRunner(queue, ds, new ArtifactStore(root), registry, 60_000);
+    const job = await queue.insert({ projectId, kind: 'steal-me', spec: {}, maxAttempts: 3 });
+    const claimed = (await queue.claimNext('w1'))!;
+    assert.equal(await runner.run(claimed, 'w1'), 'lost');
+    assert.equal(abortedSeen, true, 'the handler saw its signal aborted');
+    assert.ok(stolen);
+    const [row] = await ds.query(
+      `SELECT status, worker_id, attempts, result FROM jobs WHERE id = $1`,
+      [job.id],
+    );
+    assert.deepEqual(row, { status: 'running', worker_id: 'w2', attempts: 2, result: null });
+    const metrics = await ds.query(`SELECT step FROM metrics WHERE job_id = $1 ORDER BY step`, [
+      job.id,
+    ]);
+    assert.deepEqual(metrics, [{ step: 0 }], 'nothing written after the loss');
+  } finally {
+    await ds.destroy();
+    await db.drop();
+    fs.rmSync(root, { recursive: true, force: true });
   }
 });

@@ -20,6 +20,20 @@ export interface StoredFile {
   sha256: string;
 }
 
+/** A file written to its temporary name, not yet in place. */
+export interface StagedFile extends StoredFile {
+  tmp: string;
+  target: string;
+}
+
+/** A full disk becomes InsufficientStorageError; anything else is rethrown as it is. */
+function storageError(error: unknown, name: string, bytes: number): unknown {
+  if (!isNoSpaceError(error)) return error;
+  return new InsufficientStorageError(
+    `not enough disk space to store ${name} (${bytes} bytes); free space under AUTODL_HOME`,
+  );
+}
+
 /** Artifacts are the projects' data: readable by the service's user only. */
 export const ARTIFACT_FILE_MODE = 0o600;
 export const ARTIFACT_DIR_MODE = 0o700;
@@ -53,36 +67,55 @@ export class ArtifactStore {
     name: string,
     data: Buffer | string,
   ): Promise<StoredFile> {
+    const staged = await this.stage(projectId, folder, name, data);
+    await this.place(staged);
+    return staged;
+  }
+
+  /**
+   * First half of a write: the bytes in a temporary file beside the target. `place` renames it
+   * into place, `discard` removes it; a caller can decide in between (a fenced job artifact).
+   */
+  async stage(
+    projectId: string,
+    folder: string,
+    name: string,
+    data: Buffer | string,
+  ): Promise<StagedFile> {
     const target = this.pathOf(projectId, folder, name);
     const buffer = typeof data === 'string' ? Buffer.from(data) : data;
     const tmp = `${target}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
     try {
       await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: ARTIFACT_DIR_MODE });
       await fs.promises.writeFile(tmp, buffer, { mode: ARTIFACT_FILE_MODE });
-      await fs.promises.rename(tmp, target);
     } catch (error) {
-      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
-      if (isNoSpaceError(error)) {
-        throw new InsufficientStorageError(
-          `not enough disk space to store ${name} (${buffer.length} bytes); free space under AUTODL_HOME`,
-        );
-      }
-      throw error;
+      await this.discard({ tmp });
+      throw storageError(error, name, buffer.length);
     }
     return {
+      tmp,
+      target,
       path: path.relative(this.root, target),
       size: buffer.length,
       sha256: crypto.createHash('sha256').update(buffer).digest('hex'),
     };
   }
 
-  async read(relativePath: string): Promise<Buffer> {
-    return fs.promises.readFile(this.resolve(relativePath));
+  async place(staged: StagedFile): Promise<void> {
+    try {
+      await fs.promises.rename(staged.tmp, staged.target);
+    } catch (error) {
+      await this.discard(staged);
+      throw storageError(error, path.basename(staged.target), staged.size);
+    }
   }
 
-  /** Removes a stored file (no error if it is already gone). */
-  async remove(relativePath: string): Promise<void> {
-    await fs.promises.rm(this.resolve(relativePath), { force: true });
+  async discard(staged: Pick<StagedFile, 'tmp'>): Promise<void> {
+    await fs.promises.rm(staged.tmp, { force: true }).catch(() => undefined);
+  }
+
+  async read(relativePath: string): Promise<Buffer> {
+    return fs.promises.readFile(this.resolve(relativePath));
   }
 
   resolve(relativePath: string): string {

@@ -7,32 +7,34 @@ export class ArtifactsRepository {
   constructor(private readonly db: DataSource) {}
 
   /**
-   * Records (or replaces) a job's artifact for the attempt that owns the job, in one fenced
-   * statement. Returns the path of the file it replaced (for the caller to delete), or throws
-   * StaleAttemptError and records nothing.
+   * Puts a staged file in place and records it (or replaces it) for the attempt that owns the
+   * job, in one transaction that holds the job row FOR KEY SHARE from the fence check to the
+   * commit: a re-queue (which locks the row FOR UPDATE) cannot happen in between, so a stale
+   * attempt never renames over the file of the attempt that replaced it. Throws
+   * StaleAttemptError without calling `place` when the fence does not hold.
    */
   async recordForAttempt(
     fence: JobFence,
     name: string,
     file: StoredFile,
     contentType: string,
-  ): Promise<{ replacedPath: string | null }> {
-    const rows: { replaced_path: string | null }[] = await this.db.query(
-      `WITH ${OWNER_CTE},
-       old AS (SELECT path FROM artifacts WHERE job_id = $1 AND name = $4),
-       up AS (
-         INSERT INTO artifacts (job_id, name, path, size, sha256, content_type)
-         SELECT id, $4, $5, $6, $7, $8 FROM owner
+    place: () => Promise<void>,
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const owner: unknown[] = await tx.query(`WITH ${OWNER_CTE} SELECT id FROM owner`, [
+        ...fenceParams(fence),
+      ]);
+      if (owner.length === 0) throw new StaleAttemptError(fence, `artifact ${name}`);
+      await place();
+      await tx.query(
+        `INSERT INTO artifacts (job_id, name, path, size, sha256, content_type)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (job_id, name) DO UPDATE
            SET path = EXCLUDED.path, size = EXCLUDED.size, sha256 = EXCLUDED.sha256,
-               content_type = EXCLUDED.content_type, created_at = now()
-         RETURNING 1)
-       SELECT (SELECT path FROM old) AS replaced_path FROM up`,
-      [...fenceParams(fence), name, file.path, file.size, file.sha256, contentType],
-    );
-    if (rows.length === 0) throw new StaleAttemptError(fence, `artifact ${name}`);
-    const replaced = rows[0].replaced_path;
-    return { replacedPath: replaced !== null && replaced !== file.path ? replaced : null };
+               content_type = EXCLUDED.content_type, created_at = now()`,
+        [fence.jobId, name, file.path, file.size, file.sha256, contentType],
+      );
+    });
   }
 
   /** The stored path of an artifact of a job of this project, or null. */

@@ -98,9 +98,9 @@ export class DbJobContext implements JobContext {
   }
 
   /**
-   * The file goes to a folder of this attempt, so a stale attempt never renames over the file
-   * of the attempt that replaced it; its row is then recorded fenced, and the file removed
-   * again if the row was refused.
+   * Written to a temporary file, then put in place and recorded under the fence in one
+   * transaction (ArtifactsRepository.recordForAttempt): a stale attempt's file is discarded,
+   * never renamed over the current attempt's.
    */
   async artifact(
     name: string,
@@ -109,19 +109,17 @@ export class DbJobContext implements JobContext {
   ): Promise<ArtifactRef> {
     const write = `artifact ${name}`;
     if (this.isLost) throw new StaleAttemptError(this.fence, write);
-    const folder = `${this.job.id}/attempt-${this.fence.attempt}`;
-    const stored = await this.store.write(this.job.project_id, folder, name, data);
-    let replacedPath: string | null;
+    const staged = await this.store.stage(this.job.project_id, this.job.id, name, data);
     try {
-      ({ replacedPath } = await this.fenced(write, () =>
-        this.artifacts.recordForAttempt(this.fence, name, stored, contentType),
-      ));
-    } catch (error) {
-      await this.store.remove(stored.path).catch(() => undefined);
-      throw error;
+      await this.fenced(write, () =>
+        this.artifacts.recordForAttempt(this.fence, name, staged, contentType, () =>
+          this.store.place(staged),
+        ),
+      );
+    } finally {
+      await this.store.discard(staged);
     }
-    if (replacedPath !== null) await this.store.remove(replacedPath).catch(() => undefined);
-    return { jobId: this.job.id, name, size: stored.size, sha256: stored.sha256, contentType };
+    return { jobId: this.job.id, name, size: staged.size, sha256: staged.sha256, contentType };
   }
 
   async readArtifact(jobId: string, name: string): Promise<Buffer> {

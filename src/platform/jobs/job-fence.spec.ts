@@ -60,15 +60,20 @@ test('a worker that lost its job cannot write: every write of the stale attempt 
     await assert.rejects(queue.event(oldFence, 'log', 'info', 'stale'), StaleAttemptError);
     await assert.rejects(queue.checkpoint(oldFence, { step: 99 }), StaleAttemptError);
     await assert.rejects(queue.progress(oldFence, 0.99, 'stale'), StaleAttemptError);
+    let placed = false;
     await assert.rejects(
       artifacts.recordForAttempt(
         oldFence,
         'model.bin',
         { path: 'x', size: 1, sha256: 'x' },
         'text/plain',
+        async () => {
+          placed = true;
+        },
       ),
       StaleAttemptError,
     );
+    assert.equal(placed, false, 'a stale attempt never puts its file in place');
     const refused = context(first, oldFence);
     await assert.rejects(refused.artifact('model.bin', 'attempt 1 again'), StaleAttemptError);
     assert.equal(await queue.finish(oldFence, 'succeeded', { result: { stale: true } }), false);
@@ -99,7 +104,7 @@ test('a worker that lost its job cannot write: every write of the stale attempt 
     assert.equal(logs[0].n, 0);
     const [artifact] = await ds.query(`SELECT path FROM artifacts WHERE job_id = $1`, [job.id]);
     assert.equal((await store.read(artifact.path)).toString(), 'attempt 2');
-    // One file on disk: attempt 1's was replaced, the refused one removed, no temporary file.
+    // One file on disk, the current attempt's: the refused one never placed, no temporary file.
     const files: string[] = [];
     const walk = (dir: string): void => {
       for (const e of fs.readdirSync(dir, { withFileTypes: true }))

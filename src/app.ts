@@ -21,6 +21,7 @@ import { requestIdMiddleware } from './platform/http/request-id';
 import { createValidationPipe } from './platform/http/validation.pipe';
 import { Executor } from './platform/jobs/executor.port';
 import { JobQueue } from './platform/jobs/job-queue';
+import { processGroupDir } from './platform/jobs/process-groups';
 import { LocalExecutor } from './platform/jobs/local-executor';
 import { MetricsService } from './platform/metrics/metrics.service';
 import { DataSource } from 'typeorm';
@@ -131,6 +132,7 @@ export async function startApp(
       heartbeatTimeoutMs: config.heartbeatTimeoutMs,
       cancelGraceMs: config.cancelGraceMs,
       env: workerEnv(config),
+      processGroupDir: processGroupDir(config.home),
       log: (m) => logger.log(m, 'LocalExecutor'),
     });
     await executor.start();

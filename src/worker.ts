@@ -10,6 +10,7 @@ import { JOB_LANES, JobLane } from './platform/jobs/job-handler';
 import { JobHandlerRegistry } from './platform/jobs/job-handler.registry';
 import { JobQueue, newWorkerId } from './platform/jobs/job-queue';
 import { JobRunner } from './platform/jobs/job-runner';
+import { processGroupDir } from './platform/jobs/process-groups';
 import { WorkerLoop, WorkerMessage } from './platform/jobs/worker-loop';
 
 /**
@@ -43,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
     ctx.get(JobHandlerRegistry),
     config.heartbeatMs,
     ctx.get(DATABASE_URL),
+    // Pool workers record their jobs' process groups for the supervisor; a pod's die with it.
+    mode === 'pool' ? processGroupDir(config.home) : null,
   );
   const workerId = newWorkerId();
   try {

@@ -57,7 +57,7 @@ export class DatasetsController {
     schema: { oneOf: [{ $ref: getSchemaPath(PackagedDatasetDto) }, DATASET_UPLOAD_SCHEMA] },
   })
   @ApiCreatedResponse({ type: DatasetDto })
-  @ApiProblems(400, 409, 413, 422, 503)
+  @ApiProblems(400, 409, 413, 422, 503, 507)
   async create(
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,

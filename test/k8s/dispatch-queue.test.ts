@@ -75,6 +75,8 @@ async function pgDriver(): Promise<QueueDriver & { principal: Principal; jobs: J
   );
   const principal: Principal = { projectId: project.id, projectName: project.name, keyId: 'k' };
   const workers = new Map<string, string>();
+  const attemptOf = async (id: string): Promise<number> =>
+    (await ds.query(`SELECT attempts FROM jobs WHERE id = $1`, [id]))[0]?.attempts ?? 0;
   return {
     principal,
     jobs,
@@ -98,8 +100,7 @@ async function pgDriver(): Promise<QueueDriver & { principal: Principal; jobs: J
     },
     workerFinish: async (id, status) =>
       platform.finish(
-        id,
-        workers.get(id) ?? '',
+        { jobId: id, workerId: workers.get(id) ?? '', attempt: await attemptOf(id) },
         status,
         status === 'succeeded' ? { result: {} } : {},
       ),

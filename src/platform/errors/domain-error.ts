@@ -10,7 +10,13 @@ export interface FieldProblem {
 
 export abstract class DomainError extends Error {
   abstract readonly kind:
-    'validation' | 'not-found' | 'conflict' | 'unprocessable' | 'forbidden' | 'unavailable';
+    | 'validation'
+    | 'not-found'
+    | 'conflict'
+    | 'unprocessable'
+    | 'forbidden'
+    | 'unavailable'
+    | 'insufficient-storage';
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -67,4 +73,9 @@ export class ForbiddenError extends DomainError {
 /** A dependency the request needs is not available right now (503). */
 export class UnavailableError extends DomainError {
   readonly kind = 'unavailable' as const;
+}
+
+/** The disk under AUTODL_HOME is full (ENOSPC, EDQUOT): nothing was stored (507). */
+export class InsufficientStorageError extends DomainError {
+  readonly kind = 'insufficient-storage' as const;
 }

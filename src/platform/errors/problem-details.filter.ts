@@ -1,20 +1,27 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isDatabaseUnavailable } from '../database/connection-errors';
 import { DomainError } from './domain-error';
 import { Problem, problem, problemFromBodyParserError, problemFromDomainError } from './problem';
+
+/** Seconds a client should wait before retrying after a 503. */
+export const RETRY_AFTER_S = 5;
 
 /** Answers with a problem, identified by the request's path and id like every error response. */
 export function sendProblem(req: Request & { id?: unknown }, res: Response, body: Problem): void {
   body.instance = req.originalUrl?.split('?')[0];
   if (req.id !== undefined) body.requestId = String(req.id);
   if (res.headersSent) return;
+  // A dependency outage: tell the client when to try again (RFC 9110, 10.2.3).
+  if (body.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S));
   res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
 /**
  * The one place where errors become HTTP: domain errors, Nest's HTTP exceptions, body-parser
- * and upload errors map to RFC 9457 application/problem+json; anything else is a 500 whose
- * details stay in the log (never a stack trace to the client).
+ * and upload errors map to RFC 9457 application/problem+json; a database that cannot be reached
+ * is a 503 with Retry-After; anything else is a 500 whose details stay in the log (never a
+ * stack trace to the client).
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -29,6 +36,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private toProblem(error: unknown, req: Request): Problem {
     if (error instanceof DomainError) return problemFromDomainError(error);
+    if (isDatabaseUnavailable(error)) {
+      this.logger.warn(`database unavailable: ${error instanceof Error ? error.message : error}`);
+      return problem(503, 'the database is unavailable; retry later');
+    }
     if (error instanceof HttpException) {
       const status = error.getStatus();
       const response = error.getResponse();

@@ -18,6 +18,7 @@ const STATUS_BY_KIND: Record<DomainError['kind'], number> = {
   conflict: 409,
   unprocessable: 422,
   unavailable: 503,
+  'insufficient-storage': 507,
 };
 
 const TITLES: Record<number, string> = {
@@ -33,6 +34,7 @@ const TITLES: Record<number, string> = {
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  507: 'Insufficient Storage',
 };
 
 export function problemType(status: number): string {

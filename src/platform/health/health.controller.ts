@@ -1,7 +1,9 @@
-import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import * as fs from 'node:fs';
+import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.guard';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiPublicProblems } from '../http/problem.dto';
 import { RuntimeInfo } from './runtime-info';
 
@@ -16,6 +18,11 @@ class ReadyDto {
   @ApiProperty({ example: 'wasm', description: 'TF.js backend in use, or "not loaded"' })
   tfBackend!: string;
   @ApiProperty({ example: 'local' }) executor!: string;
+  @ApiProperty({
+    example: 52_428_800_000,
+    description: 'free bytes on the file system of AUTODL_HOME',
+  })
+  diskFreeBytes!: number;
 }
 
 @ApiTags('health')
@@ -25,6 +32,7 @@ export class HealthController {
   constructor(
     private readonly db: DataSource,
     private readonly runtime: RuntimeInfo,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get('healthz')
@@ -36,7 +44,10 @@ export class HealthController {
 
   @Get('readyz')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Readiness: database reachable and every migration applied' })
+  @ApiOperation({
+    summary:
+      'Readiness: database reachable, every migration applied, free space under AUTODL_HOME above AUTODL_MIN_FREE_DISK_MB',
+  })
   @ApiOkResponse({ type: ReadyDto })
   @ApiPublicProblems(503)
   async ready(): Promise<ReadyDto> {
@@ -54,12 +65,29 @@ export class HealthController {
         !database ? 'database unreachable' : 'migrations pending: run `autodl migrate`',
       );
     }
+    const diskFreeBytes = await freeBytes(this.config.home);
+    const minimum = this.config.minFreeDiskMb * MIB;
+    if (diskFreeBytes < minimum) {
+      throw new ServiceUnavailableException(
+        `disk nearly full: ${(diskFreeBytes / MIB).toFixed(1)} MiB free under AUTODL_HOME, ` +
+          `below AUTODL_MIN_FREE_DISK_MB (${this.config.minFreeDiskMb})`,
+      );
+    }
     return {
       status: 'ok',
       database,
       migrations,
       tfBackend: this.runtime.tfBackend,
       executor: this.runtime.executor,
+      diskFreeBytes,
     };
   }
+}
+
+const MIB = 1024 * 1024;
+
+/** Bytes an unprivileged writer can still use on the file system holding `dir`. */
+async function freeBytes(dir: string): Promise<number> {
+  const stats = await fs.promises.statfs(dir);
+  return stats.bavail * stats.bsize;
 }

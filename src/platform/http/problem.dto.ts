@@ -50,7 +50,8 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'Request body too large',
   415: 'The request body is not in a media type this route accepts',
   422: 'Well-formed but unusable input',
-  503: 'A dependency (database, cluster) is unavailable; retry later',
+  503: 'A dependency is unavailable (e.g. the database); retry after `Retry-After` seconds',
+  507: 'Not enough disk space to store it',
 };
 
 const REQUEST_ID = 'b1f0c1e2-4c1d-4a57-9a40-1c2f0f3f7d11';
@@ -92,6 +93,7 @@ const EXAMPLES: Record<number, Omit<ProblemDto, 'type' | 'title' | 'status' | 'r
     errors: [{ field: 'dataset', message: 'has 3 features (a, b, c) but the model takes 4' }],
   },
   503: { detail: 'database unreachable', instance: '/readyz' },
+  507: { detail: 'no space left to store the upload', instance: '/v1/datasets' },
 };
 
 /** The example problem+json body of an error status. */

@@ -27,7 +27,7 @@ test('heartbeats continue while the main thread is blocked, and cancellation is 
       [projectId],
     );
     const thread = new HeartbeatThread(db.url, 50);
-    const beat = thread.track(jobId, 'w1');
+    const beat = thread.track({ jobId, workerId: 'w1', attempt: 0 });
     // Ended in `finally`: a failed assertion must not leave it connected to a database that is
     // then dropped (the drop's termination would hide the assertion behind an uncaught error).
     const admin = new Client({ connectionString: db.url });
@@ -66,7 +66,7 @@ test('heartbeats continue while the main thread is blocked, and cancellation is 
       while (!beat.lost && Date.now() < lostBy) await new Promise((r) => setTimeout(r, 20));
       assert.equal(beat.lost, true, 'a job taken over by another worker is reported lost');
       // The next job starts with clean flags; the old handle no longer reports.
-      const next = thread.track(jobId, 'w2');
+      const next = thread.track({ jobId, workerId: 'w2', attempt: 0 });
       assert.equal(next.lost, false);
       assert.equal(beat.lost, false, 'a handle of an earlier job reads nothing');
       next.stop();

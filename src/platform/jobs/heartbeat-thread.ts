@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { JobFence } from './job-fence';
 
 /**
  * Heartbeats from a worker thread with its own connection. A handler that computes
@@ -27,25 +28,44 @@ const THREAD_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { Client } = require(workerData.pgPath);
 const slots = new Int32Array(workerData.slots);
-const client = new Client({ connectionString: workerData.databaseUrl, application_name: 'autodl-heartbeat' });
-client.on('error', () => undefined);
-const connected = client.connect().then(() => true, () => false);
+// A connection lost (the database restarted) is replaced at the next beat.
+let client = null;
+let connecting = null;
+function connection() {
+  if (client) return Promise.resolve(client);
+  if (!connecting) {
+    const c = new Client({ connectionString: workerData.databaseUrl, application_name: 'autodl-heartbeat' });
+    c.on('error', () => { if (client === c) client = null; });
+    connecting = c.connect().then(
+      () => { client = c; return c; },
+      () => { c.end().catch(() => undefined); return null; },
+    ).finally(() => { connecting = null; });
+  }
+  return connecting;
+}
 let job = null;
 let busy = false;
 async function beat() {
   const current = job;
-  if (busy || current === null || !(await connected)) return;
+  if (busy || current === null) return;
   busy = true;
+  let c = null;
   try {
-    const res = await client.query(
-      "WITH beat AS (UPDATE jobs SET heartbeat_at = now() WHERE id = $1 AND worker_id = $2 AND status = 'running' RETURNING cancel_requested_at) SELECT * FROM beat",
-      [current.jobId, current.workerId],
+    c = await connection();
+    if (c === null) return;
+    const res = await c.query(
+      "WITH beat AS (UPDATE jobs SET heartbeat_at = now() WHERE id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running' RETURNING cancel_requested_at) SELECT * FROM beat",
+      [current.jobId, current.workerId, current.attempt],
     );
     if (Atomics.load(slots, ${GENERATION}) !== current.generation) return;
     if (res.rows.length === 0) Atomics.store(slots, ${LOST}, 1);
     else if (res.rows[0].cancel_requested_at !== null) Atomics.store(slots, ${CANCEL}, 1);
   } catch {
-    // a missed beat; the next one retries
+    // a missed beat; the next one retries, on a new connection if this one is broken
+    if (c !== null && client === c) {
+      client = null;
+      c.end().catch(() => undefined);
+    }
   } finally {
     busy = false;
   }
@@ -59,7 +79,7 @@ parentPort.on('message', (m) => {
     job = null;
   } else if (m.type === 'close') {
     job = null;
-    client.end().catch(() => undefined).finally(() => parentPort.close());
+    Promise.resolve(client && client.end()).catch(() => undefined).finally(() => parentPort.close());
   }
 });
 `;
@@ -84,13 +104,14 @@ export class HeartbeatThread {
     this.worker.unref();
   }
 
-  /** Start beating for a job; the handle's flags belong to this job only. */
-  track(jobId: string, workerId: string): HeartbeatHandle {
+  /** Start beating for an attempt of a job; the handle's flags belong to it only. */
+  track(fence: JobFence): HeartbeatHandle {
+    const { jobId, workerId, attempt } = fence;
     const generation = ++this.generation;
     Atomics.store(this.slots, CANCEL, 0);
     Atomics.store(this.slots, LOST, 0);
     Atomics.store(this.slots, GENERATION, generation);
-    this.worker.postMessage({ type: 'track', jobId, workerId, generation });
+    this.worker.postMessage({ type: 'track', jobId, workerId, attempt, generation });
     const slots = this.slots;
     const mine = () => Atomics.load(slots, GENERATION) === generation;
     return {

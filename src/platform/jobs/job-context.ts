@@ -1,27 +1,34 @@
 import { ArtifactStore } from '../artifacts/artifact-store';
-import { DataSource } from 'typeorm';
+import { ArtifactsRepository } from '../artifacts/artifacts.repository';
 import { NotFoundError } from '../errors/domain-error';
+import { JobFence, StaleAttemptError } from './job-fence';
 import { ArtifactRef, JobContext } from './job-handler';
 import { JobQueue, JobRow } from './job-queue';
+import { AttemptProcessGroups } from './process-groups';
 
 const PROGRESS_INTERVAL_MS = 250;
 
 /**
- * JobContext backed by the database and the artifact store. Progress writes are throttled;
- * cancellation is learnt from heartbeats (see JobRunner).
+ * JobContext backed by the database and the artifact store. Every write is fenced by the
+ * attempt (job-fence.ts): once one is refused, or the heartbeat learns the job was taken away,
+ * the context is lost: the handler's signal aborts and every further write is refused here
+ * without reaching the database. Progress writes are throttled; cancellation is learnt from
+ * heartbeats (see JobRunner).
  */
 export class DbJobContext implements JobContext {
   private readonly abort = new AbortController();
   private lastProgressAt = 0;
   private pendingProgress: Promise<void> = Promise.resolve();
   private cancelProbe: (() => boolean) | null = null;
+  private isLost = false;
 
   constructor(
     private readonly job: JobRow,
-    private readonly workerId: string,
+    readonly fence: JobFence,
     private readonly queue: JobQueue,
-    private readonly db: DataSource,
+    private readonly artifacts: ArtifactsRepository,
     private readonly store: ArtifactStore,
+    private readonly processGroups: AttemptProcessGroups,
   ) {}
 
   get jobId(): string {
@@ -31,7 +38,7 @@ export class DbJobContext implements JobContext {
     return this.job.project_id;
   }
   get attempt(): number {
-    return this.job.attempts;
+    return this.fence.attempt;
   }
   get resumeFrom(): unknown {
     return this.job.checkpoint ?? undefined;
@@ -39,6 +46,10 @@ export class DbJobContext implements JobContext {
   get cancelled(): boolean {
     if (!this.abort.signal.aborted && this.cancelProbe?.()) this.abort.abort();
     return this.abort.signal.aborted;
+  }
+  /** The job is no longer this attempt's (a write was refused or the heartbeat found it gone). */
+  get lost(): boolean {
+    return this.isLost;
   }
 
   /** A cheaper source of truth than waiting for the event loop: the heartbeat thread's flags. */
@@ -53,61 +64,85 @@ export class DbJobContext implements JobContext {
     if (!this.abort.signal.aborted) this.abort.abort();
   }
 
+  /** Give the job up: stop the handler (its signal aborts) and refuse every further write. */
+  markLost(): void {
+    this.isLost = true;
+    this.requestCancel();
+  }
+
   async progress(fraction: number, message?: string): Promise<void> {
     const now = Date.now();
     const clamped = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
     if (clamped < 1 && now - this.lastProgressAt < PROGRESS_INTERVAL_MS) return;
     this.lastProgressAt = now;
-    this.pendingProgress = this.queue.progress(
-      this.job.id,
-      this.workerId,
-      clamped,
-      message ?? null,
+    this.pendingProgress = this.fenced('progress', () =>
+      this.queue.progress(this.fence, clamped, message ?? null),
     );
     await this.pendingProgress;
   }
 
   async log(message: string, level: 'info' | 'warn' | 'error' = 'info'): Promise<void> {
-    await this.queue.event(this.job.id, 'log', level, message.slice(0, 10_000), this.job.attempts);
+    await this.fenced('log', () =>
+      this.queue.event(this.fence, 'log', level, message.slice(0, 10_000)),
+    );
   }
 
   async metric(name: string, step: number, value: number): Promise<void> {
     if (!Number.isFinite(value))
       return this.log(`metric ${name} at step ${step} is not finite (${value})`, 'warn');
-    await this.queue.metric(this.job.id, name, Math.trunc(step), value);
+    await this.fenced('metric', () => this.queue.metric(this.fence, name, Math.trunc(step), value));
   }
 
   async checkpoint(state: unknown): Promise<void> {
-    await this.queue.checkpoint(this.job.id, this.workerId, state);
+    await this.fenced('checkpoint', () => this.queue.checkpoint(this.fence, state));
   }
 
+  /**
+   * Written to a temporary file, then put in place and recorded under the fence in one
+   * transaction (ArtifactsRepository.recordForAttempt): a stale attempt's file is discarded,
+   * never renamed over the current attempt's.
+   */
   async artifact(
     name: string,
     data: Buffer | string,
     contentType = 'application/octet-stream',
   ): Promise<ArtifactRef> {
-    const stored = await this.store.write(this.job.project_id, this.job.id, name, data);
-    await this.db.query(
-      `INSERT INTO artifacts (job_id, name, path, size, sha256, content_type) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (job_id, name) DO UPDATE
-         SET path = EXCLUDED.path, size = EXCLUDED.size, sha256 = EXCLUDED.sha256,
-             content_type = EXCLUDED.content_type, created_at = now()`,
-      [this.job.id, name, stored.path, stored.size, stored.sha256, contentType],
-    );
-    return { jobId: this.job.id, name, size: stored.size, sha256: stored.sha256, contentType };
+    const write = `artifact ${name}`;
+    if (this.isLost) throw new StaleAttemptError(this.fence, write);
+    const staged = await this.store.stage(this.job.project_id, this.job.id, name, data);
+    try {
+      await this.fenced(write, () =>
+        this.artifacts.recordForAttempt(this.fence, name, staged, contentType, () =>
+          this.store.place(staged),
+        ),
+      );
+    } finally {
+      await this.store.discard(staged);
+    }
+    return { jobId: this.job.id, name, size: staged.size, sha256: staged.sha256, contentType };
   }
 
   async readArtifact(jobId: string, name: string): Promise<Buffer> {
-    const rows: { path: string }[] = await this.db.query(
-      `SELECT a.path FROM artifacts a JOIN jobs j ON j.id = a.job_id
-        WHERE a.job_id = $1 AND a.name = $2 AND j.project_id = $3`,
-      [jobId, name, this.job.project_id],
-    );
-    if (rows.length === 0) throw new NotFoundError('artifact', `${jobId}/${name}`);
-    return this.store.read(rows[0].path);
+    const stored = await this.artifacts.pathInProject(this.job.project_id, jobId, name);
+    if (stored === null) throw new NotFoundError('artifact', `${jobId}/${name}`);
+    return this.store.read(stored);
+  }
+
+  registerProcessGroup(pgid: number): void {
+    this.processGroups.add(pgid);
   }
 
   async flush(): Promise<void> {
     await this.pendingProgress.catch(() => undefined);
+  }
+
+  private async fenced<T>(write: string, run: () => Promise<T>): Promise<T> {
+    if (this.isLost) throw new StaleAttemptError(this.fence, write);
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof StaleAttemptError) this.markLost();
+      throw error;
+    }
   }
 }

@@ -33,6 +33,13 @@ export interface JobContext {
   readonly cancelled: boolean;
   /** Aborted together with `cancelled`, for APIs that take an AbortSignal. */
   readonly signal: AbortSignal;
+  /**
+   * Record a process group the handler started (a child spawned `detached: true`; its pid is
+   * the group id): the platform kills it when the attempt ends, when the worker dies (the
+   * supervisor does) or, after a crash of the whole service, at the next start. Contexts whose
+   * handlers start no processes may leave it out.
+   */
+  registerProcessGroup?(pgid: number): void;
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as crypto from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { JobFence, OWNER_CTE, StaleAttemptError, fenceParams } from './job-fence';
 import { JobEntity, JobStatus } from './job.entity';
 
 export const JOBS_CHANNEL = 'autodl_jobs';
@@ -14,6 +15,11 @@ export interface NewJob {
   parentId?: string | null;
   idempotencyKey?: string | null;
   requestHash?: string | null;
+}
+
+/** The fence of the attempt a claim returned. */
+export function fenceOf(job: JobRow, workerId: string): JobFence {
+  return { jobId: job.id, workerId, attempt: job.attempts };
 }
 
 /** Raw row of `jobs` as returned by RETURNING *. */
@@ -45,9 +51,9 @@ export function workerPid(workerId: string | null): number | null {
  * The durable queue: the `jobs` table itself, claimed with FOR UPDATE SKIP LOCKED. Chosen over
  * pg-boss because the job row and its queue entry are then one row: enqueueing is one INSERT
  * (nothing to keep in step across a crash), the status the API shows is the queue state, and it
- * runs on Node 20 (pg-boss 12 needs Node 22). Every state change that matters is a single SQL
- * statement guarded by the expected status and the owning worker, so a worker that lost its job
- * (re-queued after a missed heartbeat) cannot overwrite the new owner's state.
+ * runs on Node 20 (pg-boss 12 needs Node 22). Every write of a worker is a single SQL statement
+ * fenced by its attempt (job-fence.ts): a worker that lost its job (re-queued after a missed
+ * heartbeat) gets a StaleAttemptError instead of overwriting the new owner's state.
  */
 export class JobQueue {
   constructor(private readonly db: DataSource) {}
@@ -121,81 +127,81 @@ export class JobQueue {
     return rows[0] ?? null;
   }
 
-  /** Returns null when the worker no longer owns the job (re-queued, cancelled, deleted). */
-  async heartbeat(jobId: string, workerId: string): Promise<{ cancelRequested: boolean } | null> {
+  /** Returns null when this attempt no longer owns the job (re-queued, cancelled, deleted). */
+  async heartbeat(fence: JobFence): Promise<{ cancelRequested: boolean } | null> {
     const rows: { cancel_requested_at: Date | null }[] = await this.db.query(
       // Wrapped in a CTE: TypeORM returns [rows, count] for a bare UPDATE ... RETURNING.
       `WITH beat AS (
-         UPDATE jobs SET heartbeat_at = now() WHERE id = $1 AND worker_id = $2 AND status = 'running'
+         UPDATE jobs SET heartbeat_at = now()
+          WHERE id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'
          RETURNING cancel_requested_at)
        SELECT * FROM beat`,
-      [jobId, workerId],
+      fenceParams(fence),
     );
     return rows.length === 0 ? null : { cancelRequested: rows[0].cancel_requested_at !== null };
   }
 
-  async progress(
-    jobId: string,
-    workerId: string,
-    fraction: number,
-    message: string | null,
-  ): Promise<void> {
-    await this.db.query(
-      `UPDATE jobs SET progress = $3, progress_message = COALESCE($4, progress_message), updated_at = now()
-        WHERE id = $1 AND worker_id = $2 AND status = 'running'`,
-      [jobId, workerId, fraction, message],
+  async progress(fence: JobFence, fraction: number, message: string | null): Promise<void> {
+    await this.fencedUpdate(
+      fence,
+      'progress',
+      `progress = $4, progress_message = COALESCE($5, progress_message), updated_at = now()`,
+      [fraction, message],
     );
   }
 
-  async checkpoint(jobId: string, workerId: string, state: unknown): Promise<void> {
-    await this.db.query(
-      `UPDATE jobs SET checkpoint = $3::jsonb WHERE id = $1 AND worker_id = $2 AND status = 'running'`,
-      [jobId, workerId, JSON.stringify(state ?? null)],
-    );
+  async checkpoint(fence: JobFence, state: unknown): Promise<void> {
+    await this.fencedUpdate(fence, 'checkpoint', `checkpoint = $4::jsonb`, [
+      JSON.stringify(state ?? null),
+    ]);
   }
 
   async event(
-    jobId: string,
+    fence: JobFence,
     type: 'log' | 'status',
     level: string,
     message: string,
-    attempt: number,
   ): Promise<void> {
-    await this.db.query(
-      `INSERT INTO job_events (job_id, type, level, message, attempt) VALUES ($1, $2, $3, $4, $5)`,
-      [jobId, type, level, message, attempt],
+    await this.fencedInsert(
+      fence,
+      'log',
+      `INSERT INTO job_events (job_id, type, level, message, attempt)
+       SELECT id, $4, $5, $6, attempts FROM owner RETURNING 1`,
+      [type, level, message],
     );
   }
 
-  async metric(jobId: string, name: string, step: number, value: number): Promise<void> {
-    await this.db.query(
-      `INSERT INTO metrics (job_id, name, step, value) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (job_id, name, step) DO UPDATE SET value = EXCLUDED.value, time = now()`,
-      [jobId, name, step, value],
+  /** Idempotent per (name, step) within the owning attempt (a resumed job may repeat a step). */
+  async metric(fence: JobFence, name: string, step: number, value: number): Promise<void> {
+    await this.fencedInsert(
+      fence,
+      'metric',
+      `INSERT INTO metrics (job_id, name, step, value) SELECT id, $4, $5, $6 FROM owner
+       ON CONFLICT (job_id, name, step) DO UPDATE SET value = EXCLUDED.value, time = now()
+       RETURNING 1`,
+      [name, step, value],
     );
   }
 
-  /** Final transition of a running job by its owner; false if it no longer owned it. */
+  /** Final transition of a running job by the attempt that owns it; false if it no longer does. */
   async finish(
-    jobId: string,
-    workerId: string,
+    fence: JobFence,
     status: 'succeeded' | 'failed' | 'cancelled',
     outcome: { result?: unknown; error?: string },
   ): Promise<boolean> {
     const rows = await this.db.query(
       `WITH done AS (
-         UPDATE jobs SET status = $3, result = $4::jsonb, error = $5, finished_at = now(),
-                progress = CASE WHEN $3 = 'succeeded' THEN 1 ELSE progress END, updated_at = now()
-          WHERE id = $1 AND worker_id = $2 AND status = 'running'
+         UPDATE jobs SET status = $4, result = $5::jsonb, error = $6, finished_at = now(),
+                progress = CASE WHEN $4 = 'succeeded' THEN 1 ELSE progress END, updated_at = now()
+          WHERE id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'
          RETURNING id, attempts),
        ev AS (
          INSERT INTO job_events (job_id, type, level, message, attempt)
-         SELECT id, 'status', CASE WHEN $3 = 'failed' THEN 'error' ELSE 'info' END,
-                $3 || COALESCE(': ' || $5, ''), attempts FROM done)
+         SELECT id, 'status', CASE WHEN $4 = 'failed' THEN 'error' ELSE 'info' END,
+                $4 || COALESCE(': ' || $6, ''), attempts FROM done)
        SELECT id FROM done`,
       [
-        jobId,
-        workerId,
+        ...fenceParams(fence),
         status,
         outcome.result === undefined ? null : JSON.stringify(outcome.result),
         outcome.error ?? null,
@@ -205,23 +211,74 @@ export class JobQueue {
   }
 
   /**
+   * Gives a running job back to the queue without using up an attempt (the worker shuts down);
+   * only while this attempt owns it, so a stale worker never releases someone else's run.
+   */
+  async release(fence: JobFence): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `WITH r AS (
+         UPDATE jobs SET status = 'queued', attempts = GREATEST(attempts - 1, 0), worker_id = NULL,
+                heartbeat_at = NULL, updated_at = now()
+          WHERE id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'
+         RETURNING id, attempts),
+       ev AS (
+         INSERT INTO job_events (job_id, type, level, message, attempt)
+         SELECT id, 'status', 'warn', 'queued: worker shut down, job released', attempts FROM r)
+       SELECT id FROM r`,
+      fenceParams(fence),
+    );
+    if (rows.length > 0) await this.db.query(`SELECT pg_notify($1, 'released')`, [JOBS_CHANNEL]);
+    return rows.length > 0;
+  }
+
+  /** UPDATE jobs SET <set> for the owning attempt; $4... are `params`. */
+  private async fencedUpdate(
+    fence: JobFence,
+    write: string,
+    set: string,
+    params: unknown[],
+  ): Promise<void> {
+    const rows: unknown[] = await this.db.query(
+      `WITH ${OWNER_CTE},
+       w AS (UPDATE jobs j SET ${set} FROM owner WHERE j.id = owner.id RETURNING 1)
+       SELECT 1 FROM w`,
+      [...fenceParams(fence), ...params],
+    );
+    if (rows.length === 0) throw new StaleAttemptError(fence, write);
+  }
+
+  /** An INSERT ... SELECT ... FROM owner RETURNING 1 for the owning attempt; $4... are `params`. */
+  private async fencedInsert(
+    fence: JobFence,
+    write: string,
+    insert: string,
+    params: unknown[],
+  ): Promise<void> {
+    const rows: unknown[] = await this.db.query(
+      `WITH ${OWNER_CTE}, w AS (${insert}) SELECT 1 FROM w`,
+      [...fenceParams(fence), ...params],
+    );
+    if (rows.length === 0) throw new StaleAttemptError(fence, write);
+  }
+
+  /**
    * A job whose worker is gone: re-queue it (it resumes from its checkpoint), or fail it once it
-   * used all attempts, or mark it cancelled if cancellation was requested. `workerId` null
-   * applies to any running job whose heartbeat is older than `staleMs`.
+   * used all attempts, or mark it cancelled if cancellation was requested. `staleMs` applies to
+   * any running job whose heartbeat is older than that. Returns the attempts it took away.
    */
   async releaseLost(
     reason: string,
     target: { jobId: string; workerId: string } | { staleMs: number },
-  ): Promise<string[]> {
+  ): Promise<JobFence[]> {
     const where =
       'jobId' in target
         ? `id = $2 AND worker_id = $3 AND status = 'running'`
         : `status = 'running' AND heartbeat_at < now() - make_interval(secs => $2 / 1000.0)`;
     const params =
       'jobId' in target ? [reason, target.jobId, target.workerId] : [reason, target.staleMs];
-    const rows: { id: string }[] = await this.db.query(
+    const rows: { id: string; worker_id: string; attempts: number }[] = await this.db.query(
       `WITH lost AS (
-         SELECT id FROM jobs WHERE ${where} FOR UPDATE SKIP LOCKED),
+         SELECT id, worker_id, attempts FROM jobs WHERE ${where} FOR UPDATE SKIP LOCKED),
        moved AS (
          UPDATE jobs j SET status = CASE WHEN j.cancel_requested_at IS NOT NULL THEN 'cancelled'
                                          WHEN j.attempts >= j.max_attempts THEN 'failed'
@@ -236,11 +293,11 @@ export class JobQueue {
        ev AS (
          INSERT INTO job_events (job_id, type, level, message, attempt)
          SELECT id, 'status', 'warn', status || ': ' || $1, attempts FROM moved)
-       SELECT id FROM moved`,
+       SELECT lost.id, lost.worker_id, lost.attempts FROM moved JOIN lost ON lost.id = moved.id`,
       params,
     );
     if (rows.length > 0) await this.db.query(`SELECT pg_notify($1, 'requeued')`, [JOBS_CHANNEL]);
-    return rows.map((r) => r.id);
+    return rows.map((r) => ({ jobId: r.id, workerId: r.worker_id, attempt: r.attempts }));
   }
 
   /** Running jobs of these workers whose cancellation grace period has passed. */

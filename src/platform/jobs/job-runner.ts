@@ -1,32 +1,41 @@
 import { DataSource } from 'typeorm';
 import { ArtifactStore } from '../artifacts/artifact-store';
+import { ArtifactsRepository } from '../artifacts/artifacts.repository';
 import { DomainError } from '../errors/domain-error';
 import { DbJobContext } from './job-context';
+import { StaleAttemptError } from './job-fence';
 import { JobCancelledError } from './job-handler';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { HeartbeatThread } from './heartbeat-thread';
-import { JobQueue, JobRow } from './job-queue';
+import { JobQueue, JobRow, fenceOf } from './job-queue';
+import { AttemptProcessGroups } from './process-groups';
 
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'lost' | 'released';
 
 /**
  * Runs one claimed job: heartbeats while the handler works, learns of cancellation from the
  * heartbeat, and records the outcome. A job taken away from this worker (heartbeat missed,
- * re-queued elsewhere) is abandoned without writing anything.
+ * re-queued elsewhere) is given up: the handler is aborted, its process groups are killed, and
+ * nothing more is written (every write is fenced by the attempt, see job-fence.ts).
  */
 export class JobRunner {
   private current: { ctx: DbJobContext; interrupted: boolean } | null = null;
   private heartbeats: HeartbeatThread | null = null;
+  private readonly artifacts: ArtifactsRepository;
 
   constructor(
     private readonly queue: JobQueue,
-    private readonly db: DataSource,
+    db: DataSource,
     private readonly store: ArtifactStore,
     private readonly registry: JobHandlerRegistry,
     private readonly heartbeatMs: number,
     /** With it, heartbeats run on their own thread (see heartbeat-thread.ts). */
     private readonly databaseUrl?: string,
-  ) {}
+    /** Pool workers record their jobs' process groups here for the supervisor (process-groups.ts). */
+    private readonly processGroupDir: string | null = null,
+  ) {
+    this.artifacts = new ArtifactsRepository(db);
+  }
 
   /** Stops the heartbeat thread (at process shutdown). */
   async close(): Promise<void> {
@@ -42,55 +51,69 @@ export class JobRunner {
   }
 
   async run(job: JobRow, workerId: string): Promise<RunOutcome> {
-    const ctx = new DbJobContext(job, workerId, this.queue, this.db, this.store);
-    const state = { ctx, interrupted: false, lost: false };
+    const fence = fenceOf(job, workerId);
+    const groups = new AttemptProcessGroups(fence, this.processGroupDir);
+    const ctx = new DbJobContext(job, fence, this.queue, this.artifacts, this.store, groups);
+    const state = { ctx, interrupted: false };
     this.current = state;
     if (job.cancel_requested_at) ctx.requestCancel();
-    const stopHeartbeat = this.startHeartbeat(job, workerId, ctx, state);
+    const stopHeartbeat = this.startHeartbeat(ctx);
+    try {
+      return await this.runHandler(job, ctx, state);
+    } catch (error) {
+      // A write of the outcome itself was refused: the job is someone else's now.
+      if (error instanceof StaleAttemptError) return 'lost';
+      throw error;
+    } finally {
+      await stopHeartbeat();
+      groups.killAll();
+      this.current = null;
+    }
+  }
+
+  private async runHandler(
+    job: JobRow,
+    ctx: DbJobContext,
+    state: { interrupted: boolean },
+  ): Promise<RunOutcome> {
+    const fence = ctx.fence;
     try {
       const handler = this.registry.get(job.kind);
       const spec = handler.validate(job.spec);
       const result = await handler.run(spec, ctx);
       await ctx.flush();
-      if (state.lost) return 'lost';
-      if (state.interrupted) return this.release(job, workerId);
-      await this.queue.finish(job.id, workerId, 'succeeded', { result: result ?? null });
-      return 'succeeded';
+      if (ctx.lost) return 'lost';
+      if (state.interrupted) return this.release(ctx);
+      const finished = await this.queue.finish(fence, 'succeeded', { result: result ?? null });
+      return finished ? 'succeeded' : 'lost';
     } catch (error) {
       await ctx.flush();
-      if (state.lost) return 'lost';
-      if (state.interrupted) return this.release(job, workerId);
+      if (ctx.lost || error instanceof StaleAttemptError) return 'lost';
+      if (state.interrupted) return this.release(ctx);
       if (ctx.cancelled && (error instanceof JobCancelledError || isAbortError(error))) {
-        await this.queue.finish(job.id, workerId, 'cancelled', {});
-        return 'cancelled';
+        const finished = await this.queue.finish(fence, 'cancelled', {});
+        return finished ? 'cancelled' : 'lost';
       }
       const message = errorMessage(error);
       if (!(error instanceof DomainError) && error instanceof Error && error.stack) {
-        await this.queue
-          .event(job.id, 'log', 'error', error.stack, job.attempts)
-          .catch(() => undefined);
+        await this.queue.event(fence, 'log', 'error', error.stack).catch((e: unknown) => {
+          if (e instanceof StaleAttemptError) throw e;
+        });
       }
-      await this.queue.finish(job.id, workerId, 'failed', { error: message });
-      return 'failed';
-    } finally {
-      await stopHeartbeat();
-      this.current = null;
+      const finished = await this.queue.finish(fence, 'failed', { error: message });
+      return finished ? 'failed' : 'lost';
     }
   }
 
-  private startHeartbeat(
-    job: JobRow,
-    workerId: string,
-    ctx: DbJobContext,
-    state: { lost: boolean },
-  ): () => Promise<void> {
+  private startHeartbeat(ctx: DbJobContext): () => Promise<void> {
+    const fence = ctx.fence;
     if (this.databaseUrl) {
       this.heartbeats ??= new HeartbeatThread(this.databaseUrl, this.heartbeatMs);
-      const beat = this.heartbeats.track(job.id, workerId);
+      const beat = this.heartbeats.track(fence);
       // Polled where handlers look (ctx.cancelled) and on a timer for those waiting on I/O.
       const sync = () => {
-        if (beat.lost) state.lost = true;
-        if (beat.lost || beat.cancelRequested) ctx.requestCancel();
+        if (beat.lost) ctx.markLost();
+        if (beat.cancelRequested) ctx.requestCancel();
         return beat.lost || beat.cancelRequested;
       };
       ctx.setCancelProbe(sync);
@@ -106,14 +129,10 @@ export class JobRunner {
       if (beating) return;
       beating = true;
       this.queue
-        .heartbeat(job.id, workerId)
+        .heartbeat(fence)
         .then((hb) => {
-          if (hb === null) {
-            state.lost = true;
-            ctx.requestCancel();
-          } else if (hb.cancelRequested) {
-            ctx.requestCancel();
-          }
+          if (hb === null) ctx.markLost();
+          else if (hb.cancelRequested) ctx.requestCancel();
         })
         .catch(() => undefined)
         .finally(() => (beating = false));
@@ -121,17 +140,8 @@ export class JobRunner {
     return async () => clearInterval(timer);
   }
 
-  private async release(job: JobRow, workerId: string): Promise<RunOutcome> {
-    await this.db.query(
-      `WITH r AS (
-         UPDATE jobs SET status = 'queued', attempts = GREATEST(attempts - 1, 0), worker_id = NULL,
-                heartbeat_at = NULL, updated_at = now()
-          WHERE id = $1 AND worker_id = $2 AND status = 'running' RETURNING id, attempts)
-       INSERT INTO job_events (job_id, type, level, message, attempt)
-       SELECT id, 'status', 'warn', 'queued: worker shut down, job released', attempts FROM r`,
-      [job.id, workerId],
-    );
-    return 'released';
+  private async release(ctx: DbJobContext): Promise<RunOutcome> {
+    return (await this.queue.release(ctx.fence)) ? 'released' : 'lost';
   }
 }
 

@@ -2,6 +2,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 import { Executor } from './executor.port';
 import { JobQueue, workerPid } from './job-queue';
+import { killWorkerGroups, reapOrphanGroups } from './process-groups';
 import type { JobLane } from './job-handler';
 import type { WorkerMessage } from './worker-loop';
 
@@ -15,6 +16,8 @@ export interface LocalExecutorOptions {
   cancelGraceMs: number;
   /** Extra environment for the worker processes. */
   env?: Record<string, string>;
+  /** Where workers record their jobs' process groups (process-groups.ts): `<AUTODL_HOME>/run`. */
+  processGroupDir: string;
   log: (message: string) => void;
 }
 
@@ -36,7 +39,10 @@ export function workerEntry(): string {
  * heavy work runs there, never on the API's event loop. The supervisor respawns a worker that
  * died and at once gives its job back to the queue (it resumes from its checkpoint); it kills a
  * worker whose job ignored a cancellation for longer than the grace period; and it re-queues
- * jobs of any host whose heartbeat went stale.
+ * jobs of any host whose heartbeat went stale. Process groups a job started (command trials)
+ * die with its attempt: the supervisor kills those a dead worker recorded before giving its job
+ * back, those of a stale attempt of this host when it re-queues it, and at start those left by
+ * workers of an earlier run of the service.
  */
 export class LocalExecutor implements Executor {
   readonly name = 'local' as const;
@@ -50,6 +56,8 @@ export class LocalExecutor implements Executor {
   ) {}
 
   async start(): Promise<void> {
+    const reaped = reapOrphanGroups(this.options.processGroupDir, (id) => isAlive(workerPid(id)));
+    if (reaped > 0) this.options.log(`killed ${reaped} process group(s) left by dead workers`);
     for (let i = 0; i < this.options.workers; i++) this.spawn('compute', 0);
     for (let i = 0; i < (this.options.coordinators ?? 0); i++) this.spawn('coordinator', 0);
     this.timers.push(setInterval(() => void this.enforceCancellations(), 500));
@@ -113,6 +121,12 @@ export class LocalExecutor implements Executor {
     signal: NodeJS.Signals | null,
   ): Promise<void> {
     this.slots.delete(slot);
+    if (slot.workerId) {
+      // Before the job goes back to the queue: its retry must be the only running copy.
+      const killed = killWorkerGroups(this.options.processGroupDir, slot.workerId);
+      if (killed > 0)
+        this.options.log(`killed ${killed} process group(s) of dead worker ${slot.child.pid}`);
+    }
     if (slot.jobId && slot.workerId) {
       const reason = `worker process ${slot.child.pid} exited (${signal ?? `code ${code}`})`;
       await this.queue
@@ -145,9 +159,29 @@ export class LocalExecutor implements Executor {
   }
 
   private async reap(): Promise<void> {
-    const ids = await this.queue
+    const lost = await this.queue
       .releaseLost('heartbeat lost', { staleMs: this.options.heartbeatTimeoutMs })
       .catch(() => []);
-    if (ids.length > 0) this.options.log(`re-queued ${ids.length} job(s) with a stale heartbeat`);
+    if (lost.length > 0) this.options.log(`re-queued ${lost.length} job(s) with a stale heartbeat`);
+    // A stale worker of this host (paused, hung) may still have trial processes running: they
+    // must not run beside the retry. The worker itself gives the job up once it runs again.
+    for (const attempt of lost) {
+      if (workerPid(attempt.workerId) === null) continue;
+      killWorkerGroups(
+        this.options.processGroupDir,
+        attempt.workerId,
+        (e) => e.jobId === attempt.jobId && e.attempt === attempt.attempt,
+      );
+    }
+  }
+}
+
+function isAlive(pid: number | null): boolean {
+  if (pid === null) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
   }
 }

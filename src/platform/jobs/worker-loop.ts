@@ -35,6 +35,8 @@ export class WorkerLoop {
     while (!this.stopping) {
       const job = await this.queue.claimNext(this.workerId, this.kinds).catch(() => null);
       if (!job) {
+        // The listening connection died with a database restart: listen again (polls meanwhile).
+        if (!this.listener) await this.listen();
         await this.idle();
         continue;
       }
@@ -70,7 +72,12 @@ export class WorkerLoop {
         connectionString: this.databaseUrl,
         application_name: 'autodl-worker-listen',
       });
-      client.on('error', () => undefined);
+      const lost = () => {
+        if (this.listener === client) this.listener = null;
+        client.end().catch(() => undefined);
+      };
+      client.on('error', lost);
+      client.on('end', lost);
       await client.connect();
       client.on('notification', () => this.wake?.());
       await client.query(`LISTEN ${JOBS_CHANNEL}`);

@@ -74,6 +74,8 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
         AUTODL_STUDY_ID: study.id,
       },
     });
+    // The platform kills the group if this worker dies or loses the job (process-groups.ts).
+    if (proc.pid !== undefined) ctx.registerProcessGroup?.(proc.pid);
     const outcome = await this.supervise(proc, study, trial.number, row.config.metrics, ctx, {
       timeoutS: runner.timeoutS,
     });

@@ -1,7 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ValidationError } from '../../errors/domain-error';
 import { JobCancelledError, JobContext, JobHandler } from '../job-handler';
-import { readInt, readObject, rejectUnknownFields } from '../../validation/spec-reader';
+import {
+  readBoolean,
+  readInt,
+  readObject,
+  rejectUnknownFields,
+} from '../../validation/spec-reader';
 
 export interface SleepSpec {
   steps: number;
@@ -11,6 +16,8 @@ export interface SleepSpec {
   /** Kill the worker process with SIGKILL at this step, on attempts <= crashOnAttempt. */
   crashAtStep: number | null;
   crashOnAttempt: number;
+  /** Per step, also a metric `attempt` and an artifact `steps/<step>.txt` naming the attempt. */
+  recordAttempt: boolean;
 }
 
 export interface SleepResult {
@@ -30,7 +37,7 @@ export class SleepHandler implements JobHandler<SleepSpec, SleepResult> {
     const spec = readObject(raw ?? {}, 'spec');
     rejectUnknownFields(
       spec,
-      ['steps', 'stepMs', 'failAtStep', 'crashAtStep', 'crashOnAttempt'],
+      ['steps', 'stepMs', 'failAtStep', 'crashAtStep', 'crashOnAttempt', 'recordAttempt'],
       'spec',
     );
     const steps = readInt(spec, 'steps', { min: 0, max: 1_000_000, default: 10 }, 'spec');
@@ -59,7 +66,8 @@ export class SleepHandler implements JobHandler<SleepSpec, SleepResult> {
         `must be below steps (${steps}), got ${failAtStep}`,
       );
     }
-    return { steps, stepMs, failAtStep, crashAtStep, crashOnAttempt };
+    const recordAttempt = readBoolean(spec, 'recordAttempt', { default: false }, 'spec');
+    return { steps, stepMs, failAtStep, crashAtStep, crashOnAttempt, recordAttempt };
   }
 
   async run(spec: SleepSpec, ctx: JobContext): Promise<SleepResult> {
@@ -77,6 +85,10 @@ export class SleepHandler implements JobHandler<SleepSpec, SleepResult> {
         });
       }
       await ctx.metric('step', step, step);
+      if (spec.recordAttempt) {
+        await ctx.metric('attempt', step, ctx.attempt);
+        await ctx.artifact(`steps/${step}.txt`, `attempt ${ctx.attempt}`, 'text/plain');
+      }
       await ctx.checkpoint({ step: step + 1 });
       await ctx.progress((step + 1) / spec.steps, `step ${step + 1}/${spec.steps}`);
     }

@@ -3,7 +3,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.autodl/**', 'bench/data/**', 'bench/out/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'console/dist/**',
+      'node_modules/**',
+      '.autodl/**',
+      'bench/data/**',
+      'bench/out/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

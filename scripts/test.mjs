@@ -34,6 +34,7 @@ function walk(dir, out = []) {
 
 if (!quick) {
   step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+  step('typecheck console', 'npx', ['tsc', '-p', 'console/tsconfig.json']);
   step('lint', 'npx', ['eslint', '.']);
   step('format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']);
 }

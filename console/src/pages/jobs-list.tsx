@@ -1,0 +1,86 @@
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { useQuery } from '@tanstack/react-query';
+import { getJson, query } from '../api/client';
+import type { Job, JobStatus, Page } from '../api/types';
+import { ProgressBar } from '../components/progress';
+
+const STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+const PAGE = 50;
+
+export function JobsListPage() {
+  const [kind, setKind] = useState('');
+  const [status, setStatus] = useState('');
+  const [offset, setOffset] = useState(0);
+  const jobs = useQuery({
+    queryKey: ['jobs', kind, status, offset],
+    queryFn: ({ signal }) =>
+      getJson<Page<Job>>(`/v1/jobs${query({ kind, status, limit: PAGE, offset })}`, signal),
+  });
+
+  return (
+    <section>
+      <h1>Jobs</h1>
+      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter jobs">
+        <label>
+          Kind <input value={kind} onChange={(e) => (setKind(e.target.value), setOffset(0))} />
+        </label>
+        <label>
+          Status{' '}
+          <select value={status} onChange={(e) => (setStatus(e.target.value), setOffset(0))}>
+            <option value="">any</option>
+            {STATUSES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+      </form>
+      {jobs.error && <p role="alert">{String(jobs.error.message)}</p>}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Job</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Status</th>
+            <th scope="col">Progress</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {jobs.data?.items.map((j) => (
+            <tr key={j.id}>
+              <td>
+                <Link to={`/jobs/${j.id}`}>{j.id.slice(0, 8)}</Link>
+              </td>
+              <td>{j.kind}</td>
+              <td className={`status status-${j.status}`}>{j.status}</td>
+              <td>
+                <ProgressBar value={j.progress} label={`progress of job ${j.id.slice(0, 8)}`} />
+              </td>
+              <td>{new Date(j.createdAt).toLocaleString()}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {jobs.data && (
+        <nav className="pager" aria-label="Pages">
+          <button type="button" disabled={offset === 0} onClick={() => setOffset(offset - PAGE)}>
+            Previous
+          </button>
+          <span>
+            {jobs.data.total === 0
+              ? 'no jobs'
+              : `${offset + 1}-${Math.min(offset + PAGE, jobs.data.total)} of ${jobs.data.total}`}
+          </span>
+          <button
+            type="button"
+            disabled={offset + PAGE >= jobs.data.total}
+            onClick={() => setOffset(offset + PAGE)}
+          >
+            Next
+          </button>
+        </nav>
+      )}
+    </section>
+  );
+}

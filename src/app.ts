@@ -17,6 +17,7 @@ import { Executor } from './platform/jobs/executor.port';
 import { JobQueue } from './platform/jobs/job-queue';
 import { LocalExecutor } from './platform/jobs/local-executor';
 import { MetricsService } from './platform/metrics/metrics.service';
+import { protectHome } from './platform/sandbox/protect-home';
 import { DataSource } from 'typeorm';
 
 export interface RunningApp {
@@ -94,6 +95,7 @@ export async function startApp(
     .bootstrapAdminKey((m) =>
       config.printAdminKey ? process.stdout.write(m + '\n') : logger.log(m.split('\n')[0]),
     );
+  protectHome(config.home);
   const databaseUrl: string = app.get(DATABASE_URL);
   const runtime = app.get(RuntimeInfo);
   runtime.executor = config.executor;

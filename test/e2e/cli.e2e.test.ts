@@ -65,7 +65,7 @@ test('CLI errors are clear messages with exit code 1, naming the field', async (
 });
 
 test('autodl keys create prints a key that authenticates against the API', async () => {
-  const { stdout } = await cli(['--json', 'keys', 'create', '--project', 'cli-team'], {
+  const { stdout } = await cli(['--json', 'keys', 'create', '--offline', '--project', 'cli-team'], {
     DATABASE_URL: app.databaseUrl,
   });
   const created = JSON.parse(stdout);

@@ -73,7 +73,12 @@ async function pgDriver(): Promise<QueueDriver & { principal: Principal; jobs: J
     loadConfig({}),
     new ArtifactStore(os.tmpdir()),
   );
-  const principal: Principal = { projectId: project.id, projectName: project.name, keyId: 'k' };
+  const principal: Principal = {
+    projectId: project.id,
+    projectName: project.name,
+    keyId: 'k',
+    role: 'member',
+  };
   const workers = new Map<string, string>();
   return {
     principal,

@@ -5,6 +5,12 @@ import {
   loadKubernetesExecutorConfig,
   type KubernetesExecutorConfig,
 } from '../../deploy/kubernetes-config';
+import {
+  SandboxConfigError,
+  loadTrialSandboxConfig,
+  trialSandboxEnv,
+  type TrialSandboxConfig,
+} from '../sandbox/sandbox-config';
 
 /**
  * Typed configuration, read once from the environment and validated. The process refuses to
@@ -37,6 +43,8 @@ export interface AppConfig {
   tfBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** Print the bootstrap admin key on first start (off in tests). */
   printAdminKey: boolean;
+  /** AUTODL_TRIAL_*: the command-trial sandbox (src/platform/sandbox). */
+  trialSandbox: TrialSandboxConfig;
 }
 
 export class ConfigError extends Error {
@@ -136,7 +144,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ] as const),
     tfBackend: oneOf(env, 'AUTODL_TF_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
     printAdminKey: env.AUTODL_PRINT_ADMIN_KEY !== '0',
+    trialSandbox: sandboxConfig(env),
   };
+}
+
+function sandboxConfig(env: Env): TrialSandboxConfig {
+  try {
+    return loadTrialSandboxConfig(env);
+  } catch (error) {
+    if (error instanceof SandboxConfigError) throw new ConfigError(error.variable, error.detail);
+    throw error;
+  }
 }
 
 function kubernetesConfig(env: Env): KubernetesExecutorConfig {
@@ -161,5 +179,6 @@ export function workerEnv(config: AppConfig): Record<string, string> {
     AUTODL_TF_BACKEND: config.tfBackend,
     AUTODL_EXECUTOR: config.executor,
     LOG_LEVEL: config.logLevel,
+    ...trialSandboxEnv(config.trialSandbox),
   };
 }

@@ -1,0 +1,24 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * AUTODL_HOME holds the embedded database, every project's artifacts and admin.key: only the
+ * service's user may enter it (0700), so a trial running as another user reaches none of it.
+ * One exception: an embedded PostgreSQL run as the `postgres` user (the service is root) must
+ * traverse it to its data directory, so the home is then 0711 (enter, not list) and its other
+ * entries stay closed: artifacts/ 0700, admin.key 0600.
+ */
+export function protectHome(home: string): { mode: number } {
+  fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+  const pg = path.join(home, 'pg');
+  const me = process.getuid?.();
+  const pgOwnedByOther = fs.existsSync(pg) && me !== undefined && fs.statSync(pg).uid !== me;
+  const mode = pgOwnedByOther ? 0o711 : 0o700;
+  fs.chmodSync(home, mode);
+  const artifacts = path.join(home, 'artifacts');
+  fs.mkdirSync(artifacts, { recursive: true, mode: 0o700 });
+  fs.chmodSync(artifacts, 0o700);
+  const key = path.join(home, 'admin.key');
+  if (fs.existsSync(key)) fs.chmodSync(key, 0o600);
+  return { mode };
+}

@@ -50,7 +50,8 @@ export class ProjectsRepository {
     tx: Queryable = this.db,
   ): Promise<ProjectRow | null> {
     const rows: ProjectRow[] = await tx.query(
-      `UPDATE projects SET allow_commands = $2 WHERE name = $1 RETURNING ${COLUMNS}`,
+      `WITH updated AS (UPDATE projects SET allow_commands = $2 WHERE name = $1 RETURNING *)
+       SELECT ${COLUMNS} FROM updated`,
       [name, allow],
     );
     return rows[0] ?? null;

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { ProjectsService } from '../../src/platform/auth/projects.service';
 import type { Role } from '../../src/platform/auth/roles';
 import { TestApp, startTestApp } from '../support/app';
@@ -122,9 +123,22 @@ describe('roles, keys and audit (e2e)', () => {
       reuse: { databaseUrl: app.databaseUrl, home: app.home, key: app.key, drop: async () => {} },
     });
     await second.get('/v1/jobs', teamB).expect(200);
-    await second.get('/v1/jobs', teamB).expect(200); // served from its cache now
-    const revokedAt = Date.now();
+    await sleep(300); // its LISTEN connection is up: lookups are cached from now on
+    await second.get('/v1/jobs', teamB).expect(200);
+    await second.get('/v1/jobs', teamB).expect(200); // served from its cache
+    // The cache is in use: a revocation by raw SQL (no NOTIFY) is not seen at once, so the quick
+    // refusal below is the NOTIFY's doing, not a cache miss.
+    const probe = (await app.post('/v1/keys', { name: 'probe', project: 'team-b' }).expect(201))
+      .body;
+    await second.get('/v1/jobs', probe.key).expect(200);
+    await sleep(300);
+    await second.get('/v1/jobs', probe.key).expect(200);
+    const pg = second.running.app.get(DataSource);
+    await pg.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [probe.id]);
+    await second.get('/v1/jobs', probe.key).expect(200);
+    await app.get('/v1/jobs', probe.key).expect(401); // never cached there
     const revoked = await req('delete', `/v1/keys/${created.body.id}`, app.key).expect(200);
+    const revokedAt = Date.now();
     assert.ok(revoked.body.revokedAt);
     let refusedAfterMs = -1;
     while (Date.now() - revokedAt < 3000) {

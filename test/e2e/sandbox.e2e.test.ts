@@ -193,7 +193,7 @@ describe('command trial sandbox (attacks from inside a trial)', () => {
     );
   });
 
-  test('a trial dies with its worker (SIGKILL): no process of its group survives', async () => {
+  test('a trial dies with its worker (SIGKILL): no process of its group survives', async (t) => {
     const marker = '59.7713';
     const study = await runStudy(
       'orphan',
@@ -221,6 +221,7 @@ describe('command trial sandbox (attacks from inside a trial)', () => {
       5000,
     );
     const tookMs = Date.now() - killedAt;
+    t.diagnostic(`trial's process group gone ${tookMs} ms after the worker's SIGKILL`);
     assert.ok(tookMs < 5000, `group gone ${tookMs} ms after the worker's SIGKILL`);
     // Clean up: stop the study (its re-queued trial starts again under a new worker).
     await app.post(`/v1/studies/${study.id}/stop`);

@@ -7,6 +7,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ProjectsService } from './platform/auth/projects.service';
+import { documentViewerRefusals } from './platform/auth/role-openapi';
 import { AppConfig, workerEnv } from './platform/config/config';
 import { DATABASE_URL } from './platform/database/database.module';
 import { problemFromBodyParserError } from './platform/errors/problem';
@@ -41,7 +42,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .setVersion('0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (adl_...)' })
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return documentViewerRefusals(SwaggerModule.createDocument(app, config));
 }
 
 /** Request latency by matched route, for /metrics. */

@@ -43,7 +43,7 @@ describe('roles, keys and audit (e2e)', () => {
   test('a viewer key gets 403 problem+json on every mutating route of the OpenAPI document', async () => {
     const viewer = await keyOf('default', 'viewer');
     const doc = (await app.http.get('/docs-json').expect(200)).body as {
-      paths: Record<string, Record<string, unknown>>;
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
     };
     const checked: string[] = [];
     const wrong: string[] = [];
@@ -57,6 +57,7 @@ describe('roles, keys and audit (e2e)', () => {
           .replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000001');
         const res = await req(method, concrete, viewer).send({});
         checked.push(`${method.toUpperCase()} ${route}`);
+        if (!methods[method].responses['403']) wrong.push(`${method} ${route}: 403 not documented`);
         if (res.status !== 403 || !/application\/problem\+json/.test(res.headers['content-type']))
           wrong.push(`${method.toUpperCase()} ${route}: ${res.status}`);
       }

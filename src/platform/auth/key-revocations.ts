@@ -12,6 +12,7 @@ export class KeyRevocations {
   private connecting: Promise<void> | null = null;
   private closed = false;
   private retryMs = 250;
+  private retry: NodeJS.Timeout | null = null;
   live = false;
 
   constructor(
@@ -21,13 +22,15 @@ export class KeyRevocations {
 
   /** Starts listening (once); resolves when connected or when the attempt failed. */
   start(): Promise<void> {
-    if (this.closed || this.live) return Promise.resolve();
+    // While a retry is scheduled the backoff decides, not the request rate.
+    if (this.closed || this.live || this.retry) return Promise.resolve();
     this.connecting ??= this.connect().finally(() => (this.connecting = null));
     return this.connecting;
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
     this.live = false;
     await this.client?.end().catch(() => undefined);
     this.client = null;
@@ -44,8 +47,7 @@ export class KeyRevocations {
       this.client = null;
       // Whatever was revoked meanwhile is unknown: drop everything cached.
       this.onRevoked('*');
-      if (!this.closed) setTimeout(() => void this.start(), this.retryMs).unref();
-      this.retryMs = Math.min(this.retryMs * 2, 10_000);
+      this.scheduleRetry();
     };
     client.on('error', lost);
     client.on('end', lost);
@@ -61,8 +63,17 @@ export class KeyRevocations {
       this.retryMs = 250;
     } catch {
       await client.end().catch(() => undefined);
-      if (!this.closed) setTimeout(() => void this.start(), this.retryMs).unref();
-      this.retryMs = Math.min(this.retryMs * 2, 10_000);
+      this.scheduleRetry();
     }
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.start();
+    }, this.retryMs);
+    this.retry.unref();
+    this.retryMs = Math.min(this.retryMs * 2, 10_000);
   }
 }

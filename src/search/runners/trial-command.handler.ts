@@ -234,9 +234,14 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
         void reports.then(() => {
           if (reportError !== undefined && !(reportError instanceof ConflictError))
             return reject(reportError);
-          if (stopped === 'timeout') return resolve({ kind: 'timeout', stderr });
+          // A trial that ended by itself with all its objectives just before a stop (the sandbox
+          // guard reports the exit a moment later) keeps its result: a worker shutdown must not
+          // make a finished trial run again. The pruner's word still wins.
+          const finishedItself =
+            code === 0 && objectives.every((m) => collector.last[m] !== undefined);
           if (stopped === 'pruned') return resolve({ kind: 'pruned' });
-          if (stopped === 'cancelled') return resolve({ kind: 'cancelled' });
+          if (stopped === 'timeout' && !finishedItself) return resolve({ kind: 'timeout', stderr });
+          if (stopped === 'cancelled' && !finishedItself) return resolve({ kind: 'cancelled' });
           if (spawnError) return resolve({ kind: 'error', message: spawnError.message, stderr });
           resolve({ kind: 'exit', code, signal, metrics: collector.last, stderr });
         });

@@ -184,7 +184,11 @@ export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): Job
         env,
         envFrom: [{ configMapRef: { name: config.configMapName } }],
         resources,
-        volumeMounts: [{ name: 'artifacts', mountPath: config.autodlHome }],
+        // Only the artifact tree of the shared volume: the API keeps admin.key (and, embedded,
+        // its database) at the volume's root, which no worker (nor a trial in it) needs.
+        volumeMounts: [
+          { name: 'artifacts', mountPath: `${config.autodlHome}/artifacts`, subPath: 'artifacts' },
+        ],
         securityContext: {
           runAsNonRoot: true,
           allowPrivilegeEscalation: false,

@@ -39,7 +39,7 @@ export interface Container {
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string; optional?: boolean } }[];
   resources?: ResourceRequirements;
-  volumeMounts?: { name: string; mountPath: string }[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string }[];
   securityContext?: {
     runAsNonRoot?: boolean;
     allowPrivilegeEscalation?: boolean;

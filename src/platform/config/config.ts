@@ -6,6 +6,12 @@ import {
   loadKubernetesExecutorConfig,
   type KubernetesExecutorConfig,
 } from '../../deploy/kubernetes-config';
+import {
+  SandboxConfigError,
+  loadTrialSandboxConfig,
+  trialSandboxEnv,
+  type TrialSandboxConfig,
+} from '../sandbox/sandbox-config';
 
 /**
  * Typed configuration, read once from the environment and validated. The process refuses to
@@ -44,6 +50,8 @@ export interface AppConfig {
   printAdminKey: boolean;
   /** /readyz fails when the file system of `home` has less free space than this (MiB). */
   minFreeDiskMb: number;
+  /** AUTODL_TRIAL_*: the command-trial sandbox (src/platform/sandbox). */
+  trialSandbox: TrialSandboxConfig;
 }
 
 export class ConfigError extends Error {
@@ -164,6 +172,7 @@ export function loadConfig(
     tfBackend: oneOf(env, 'AUTODL_TF_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
     printAdminKey: env.AUTODL_PRINT_ADMIN_KEY !== '0',
     minFreeDiskMb: int(env, 'AUTODL_MIN_FREE_DISK_MB', 0, 1_048_576),
+    trialSandbox: sandboxConfig(env),
   };
 }
 
@@ -193,6 +202,15 @@ function consoleDir(env: Env, host: HostFacts): string | null {
   return fs.existsSync(path.join(built, 'index.html')) ? built : null;
 }
 
+function sandboxConfig(env: Env): TrialSandboxConfig {
+  try {
+    return loadTrialSandboxConfig(env);
+  } catch (error) {
+    if (error instanceof SandboxConfigError) throw new ConfigError(error.variable, error.detail);
+    throw error;
+  }
+}
+
 function kubernetesConfig(env: Env): KubernetesExecutorConfig {
   try {
     return loadKubernetesExecutorConfig(env);
@@ -217,5 +235,6 @@ export function workerEnv(config: AppConfig): Record<string, string> {
     LOG_LEVEL: config.logLevel,
     // Workers write to the same terminal or pipe: the format resolved here, not re-guessed.
     LOG_FORMAT: config.logFormat,
+    ...trialSandboxEnv(config.trialSandbox),
   };
 }

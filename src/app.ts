@@ -12,6 +12,7 @@ import { DATABASE_URL } from './platform/database/database.module';
 import { problemFromBodyParserError } from './platform/errors/problem';
 import { ProblemDetailsFilter } from './platform/errors/problem-details.filter';
 import { RuntimeInfo } from './platform/health/runtime-info';
+import { inputGuard } from './platform/http/input-guard';
 import { createValidationPipe } from './platform/http/validation.pipe';
 import { Executor } from './platform/jobs/executor.port';
 import { JobQueue } from './platform/jobs/job-queue';
@@ -78,6 +79,8 @@ export async function startApp(
     if (!problem) return next(error);
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   });
+  // NUL bytes, reserved keys and deep nesting are refused before routing and validation.
+  app.use(inputGuard());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.disable('x-powered-by');

@@ -138,8 +138,9 @@ export class Dataset {
   stats(): DatasetStats {
     const counts = new Array<number>(this.numClasses).fill(0);
     for (const label of this.labels) counts[label]++;
-    const countsPerClass: Record<string, number> = {};
-    this.classNames.forEach((name, c) => (countsPerClass[name] = counts[c]));
+    // Class names are user data: fromEntries defines a class called __proto__ as an own key
+    // (an assignment would set the object's prototype and lose the count).
+    const countsPerClass = Object.fromEntries(this.classNames.map((name, c) => [name, counts[c]]));
     const stats: DatasetStats = {
       kind: this.kind,
       size: this.size,

@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../platform/er
 import { Distribution, ParamValue, contains, sameDistribution } from './distributions';
 import { CreateStudyInput, FinishTrialInput, StudyStorage } from './storage';
 import { FrozenTrial, JsonValue, StudyRecord, TrialState } from './trial';
-import { own } from './own';
+import { own } from '../../platform/core/records';
 
 interface StudyEntry {
   record: StudyRecord;

@@ -27,7 +27,7 @@ import {
 } from './distributions';
 import { paretoFront } from './multi-objective';
 import { SearchSpace, isActive } from './space';
-import { own } from './own';
+import { own } from '../../platform/core/records';
 import { StudyStorage } from './storage';
 import { StudyView } from './study-view';
 import { Direction, FrozenTrial, JsonValue, StudyRecord, TrialState, isFeasible } from './trial';

@@ -5,6 +5,7 @@
  * buffers (images are never copied by a subset).
  */
 import { UnprocessableError, ValidationError } from '../../platform/errors/domain-error';
+import { invalidTextReason } from '../../platform/validation/untrusted-input';
 
 /** Height x width x channels, pixels stored row-major HWC (channels last, as TF.js expects). */
 export interface ImageShape {
@@ -206,6 +207,15 @@ export function indexLabels(
   }
   const index = new Map(names.map((n, i) => [n, i]));
   const problems = new ProblemCollector();
+  // Class names are stored as PostgreSQL text/jsonb (the data set's stats), which refuse NUL.
+  names.forEach((n) => {
+    const reason = invalidTextReason(n);
+    if (reason !== undefined) {
+      const at = raw.indexOf(n);
+      problems.add(at >= 0 ? where(at) : 'classNames', `label ${reason}`);
+    }
+  });
+  problems.throwIfAny('invalid labels');
   const labels = raw.map((value, i) => {
     const c = index.get(value);
     if (c === undefined)

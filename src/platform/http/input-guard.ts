@@ -33,7 +33,7 @@ export function inputGuard() {
   return (req: Request, res: Response, next: NextFunction): void => {
     const found = findUnsafeRequestInput(req);
     if (found === null) return next();
-    const body = { ...problem(400, `${found.field}: ${found.message}`, [found]) };
+    const body = problem(400, `${found.field}: ${found.message}`, [found]);
     body.instance = (req.originalUrl ?? req.url).split('?')[0];
     res.status(400).type('application/problem+json').send(JSON.stringify(body));
   };

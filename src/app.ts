@@ -19,6 +19,7 @@ import {
   MediaTypeInterceptor,
 } from './platform/http/media-type.interceptor';
 import { requestIdMiddleware } from './platform/http/request-id';
+import { inputGuard } from './platform/http/input-guard';
 import { createValidationPipe } from './platform/http/validation.pipe';
 import { Executor } from './platform/jobs/executor.port';
 import { JobQueue } from './platform/jobs/job-queue';
@@ -91,6 +92,8 @@ export async function startApp(
     sendProblem(req, res, problem);
   });
   app.use(consoleMiddleware(config.consoleDir));
+  // NUL bytes, reserved keys and deep nesting are refused before routing and validation.
+  app.use(inputGuard());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new MediaTypeInterceptor(app.get(Reflector)));
   app.useGlobalFilters(new ProblemDetailsFilter());

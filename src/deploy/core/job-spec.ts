@@ -174,7 +174,14 @@ export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): Job
     ...(config.priorityClassName ? { priorityClassName: config.priorityClassName } : {}),
     ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}),
     ...(tolerations.length > 0 ? { tolerations } : {}),
-    securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+    // Pod Security `restricted`, which the namespace enforces (k8s/base/namespace.yaml).
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
     containers: [
       {
         name: WORKER_CONTAINER,

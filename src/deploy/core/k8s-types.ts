@@ -54,7 +54,13 @@ export interface PodSpec {
   priorityClassName?: string;
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
-  securityContext?: { runAsUser?: number; runAsGroup?: number; fsGroup?: number };
+  securityContext?: {
+    runAsNonRoot?: boolean;
+    runAsUser?: number;
+    runAsGroup?: number;
+    fsGroup?: number;
+    seccompProfile?: { type: 'RuntimeDefault' | 'Localhost' | 'Unconfined' };
+  };
   containers: Container[];
   volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
 }

@@ -126,6 +126,10 @@ export class GpSampler implements Sampler {
         }
       });
       if (bestI >= 0) warm.push(x[bestI]);
+      // Kriging believer: the believed values of pending trials count as observed ones, so the
+      // incumbent moves with them and the next point improves on the whole batch.
+      if (f0 > -Infinity)
+        for (let i = x.length; i < objectives[0].n; i++) f0 = Math.max(f0, objectives[0].y[i]);
       acq = new ConstrainedLogEi(objectives[0], f0, constraints);
     } else {
       const pts = observed.map((_, i) => scores.map((s) => s[i]));

@@ -21,7 +21,11 @@ import { STUDY_STATUSES, StudyStatus } from './storage/entities';
 const TRIAL_STATES = ['running', 'complete', 'pruned', 'failed'] as const;
 
 export class AlgorithmDto {
-  @ApiProperty({ example: 'tpe', description: 'Registered name (see docs/search.md)' })
+  @ApiProperty({
+    example: 'auto',
+    description:
+      'Registered name, e.g. auto (default), gp, tpe, cmaes, nsga2, nsga3 (docs/search.md)',
+  })
   @IsString()
   @MaxLength(64)
   name!: string;
@@ -293,6 +297,13 @@ export class TrialDto {
   })
   intermediate!: { step: number; values: number[] }[];
   @ApiProperty({ type: 'object', additionalProperties: true }) userAttrs!: Record<string, unknown>;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'gp',
+    description: 'The sampler the auto sampler chose for this trial (null for other samplers)',
+  })
+  sampler!: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) startedAt!: string;
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   finishedAt!: string | null;

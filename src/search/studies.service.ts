@@ -10,6 +10,7 @@ import type { Principal } from '../platform/auth/projects.service';
 import { ConflictError, ValidationError } from '../platform/errors/domain-error';
 import { JobsService } from '../platform/jobs/jobs.service';
 import { FrozenTrial, TellResult, TrialState, paretoFront, parameterImportance } from './core';
+import { AUTO_CHOICE } from './samplers/auto';
 import { PgStudyStorage } from './storage/pg-study-storage';
 import { StudyStatus } from './storage/entities';
 import {
@@ -299,6 +300,7 @@ export function trialDto(t: FrozenTrial): TrialDto {
     constraints: t.constraints ?? null,
     intermediate: t.intermediate,
     userAttrs: t.userAttrs,
+    sampler: typeof t.systemAttrs[AUTO_CHOICE] === 'string' ? t.systemAttrs[AUTO_CHOICE] : null,
     startedAt: new Date(t.startedAt).toISOString(),
     finishedAt: t.finishedAt === undefined ? null : new Date(t.finishedAt).toISOString(),
   };

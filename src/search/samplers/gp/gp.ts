@@ -208,16 +208,36 @@ export function fitKernelParams(
   if (opts.deterministic) {
     const f = (r: Float64Array) => {
       const full = Float64Array.from([...r, Math.log(0.01 * minNoise)]);
-      const out = logPosteriorAndGradient(x, y, isCategorical, full, minNoise);
+      const out = safeLogPosterior(x, y, isCategorical, full, minNoise);
       return { value: -out.value, grad: out.grad.subarray(0, dim + 1).map((g) => -g) };
     };
     const res = minimizeLbfgs(f, start.subarray(0, dim + 1), { gtol: opts.gtol ?? 1e-2 });
     return paramsFromRaw([...res.x, Math.log(0.01 * minNoise)], dim, minNoise);
   }
   const f = (r: Float64Array) => {
-    const out = logPosteriorAndGradient(x, y, isCategorical, r, minNoise);
+    const out = safeLogPosterior(x, y, isCategorical, r, minNoise);
     return { value: -out.value, grad: out.grad.map((g) => -g) };
   };
   const res = minimizeLbfgs(f, start, { gtol: opts.gtol ?? 1e-2 });
   return paramsFromRaw(res.x, dim, minNoise);
+}
+
+/**
+ * The line search may try parameters whose covariance overflows or cannot be factored: those
+ * points get -Infinity, which the line search rejects (it then shortens the step).
+ */
+function safeLogPosterior(
+  x: readonly Float64Array[],
+  y: Float64Array,
+  isCategorical: readonly boolean[],
+  raw: ArrayLike<number>,
+  minNoise: number,
+): { value: number; grad: Float64Array } {
+  try {
+    const out = logPosteriorAndGradient(x, y, isCategorical, raw, minNoise);
+    if (Number.isFinite(out.value) && out.grad.every(Number.isFinite)) return out;
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+  }
+  return { value: -Infinity, grad: new Float64Array(raw.length) };
 }

@@ -40,7 +40,7 @@ export function minimizeLbfgs(
   const hi = opts.upper;
   const clip = (v: number, i: number) =>
     Math.min(Math.max(v, lo ? lo[i] : -Infinity), hi ? hi[i] : Infinity);
-  let x = Float64Array.from(x0, clip);
+  let x: Float64Array = Float64Array.from(x0, clip);
   let { value, grad } = f(x);
   if (!Number.isFinite(value)) return { x, value, iterations: 0 };
   const sMem: Float64Array[] = [];

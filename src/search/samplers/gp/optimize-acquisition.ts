@@ -62,7 +62,7 @@ function localSearch(
   start: Float64Array,
   tol: number,
 ): { x: Float64Array; value: number } {
-  let x = Float64Array.from(start);
+  let x: Float64Array = Float64Array.from(start);
   let value = acq.value(x);
   const cont = dims.flatMap((d, i) => (d.kind === 'continuous' ? [i] : []));
   for (let round = 0; round < 10; round++) {

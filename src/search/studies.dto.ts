@@ -9,6 +9,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  IsUUID,
   Max,
   MaxLength,
   Min,
@@ -162,6 +163,15 @@ export class CreateStudyDto {
   @ValidateNested({ each: true })
   @Type(() => ConstraintDto)
   constraints?: ConstraintDto[];
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      "A study of this project whose complete trials seed this study's sampler as prior observations (GP and auto samplers; not counted as this study's trials)",
+  })
+  @IsOptional()
+  @IsUUID()
+  warmStartFrom?: string;
 
   // No description here: a $ref with siblings becomes allOf, which schema walkers cannot type.
   @ApiPropertyOptional({ type: AlgorithmDto })

@@ -7,7 +7,7 @@ import * as crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../platform/auth/projects.service';
-import { ConflictError, ValidationError } from '../platform/errors/domain-error';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors/domain-error';
 import { JobsService } from '../platform/jobs/jobs.service';
 import { FrozenTrial, TellResult, TrialState, paretoFront, parameterImportance } from './core';
 import { AUTO_CHOICE } from './samplers/auto';
@@ -26,7 +26,7 @@ import {
   TrialListDto,
   ValidateResponseDto,
 } from './studies.dto';
-import { parseStudyConfig } from './study-config';
+import { StudyConfig, parseStudyConfig } from './study-config';
 import { StudyRow, findStudyRow, loadStudy } from './study-loader';
 
 /** Driver attempts: a study survives this many worker losses before it fails. */
@@ -55,6 +55,7 @@ export class StudiesService {
     idempotencyKey: string | null,
   ): Promise<{ study: StudyDto; created: boolean }> {
     const config = parseStudyConfig(withoutName(body));
+    if (config.warmStartFrom) await this.checkWarmStart(principal, config);
     const requestHash = crypto
       .createHash('sha256')
       .update(JSON.stringify([body.name, config]))
@@ -258,6 +259,24 @@ export class StudiesService {
       [jobId],
     );
     return rows[0]?.status ?? null;
+  }
+
+  /** The warm-start source must be a study of this project with the same directions. */
+  private async checkWarmStart(principal: Principal, config: StudyConfig): Promise<void> {
+    const id = config.warmStartFrom as string;
+    let source: StudyRow;
+    try {
+      source = await findStudyRow(this.db, principal.projectId, id);
+    } catch (e) {
+      if (e instanceof NotFoundError)
+        throw ValidationError.field('warmStartFrom', `no study ${id} in this project`);
+      throw e;
+    }
+    if (JSON.stringify(source.config.directions) !== JSON.stringify(config.directions))
+      throw ValidationError.field(
+        'warmStartFrom',
+        `study ${id} has directions ${source.config.directions.join(', ')}; this one ${config.directions.join(', ')}`,
+      );
   }
 
   private async byKey(

@@ -33,7 +33,8 @@ export class AutoSampler implements Sampler {
   readonly name = 'auto';
   private readonly seed: number;
   private readonly gpMaxTrials: number;
-  private readonly chosen = new Map<number, { choice: AutoChoice; sampler: Sampler }>();
+  private readonly chosen = new Map<number, AutoChoice>();
+  private readonly delegates = new Map<AutoChoice, Sampler>();
 
   constructor(settings: unknown = {}) {
     const s = new SettingsReader(settings);
@@ -76,14 +77,19 @@ export class AutoSampler implements Sampler {
   }
 
   private forTrial(view: StudyView, trial: FrozenTrial): { choice: AutoChoice; sampler: Sampler } {
-    let entry = this.chosen.get(trial.number);
-    if (!entry) {
-      const choice = this.choose(view);
-      entry = { choice, sampler: this.build(choice, view) };
-      this.chosen.set(trial.number, entry);
+    let choice = this.chosen.get(trial.number);
+    if (!choice) {
+      choice = this.choose(view);
+      this.chosen.set(trial.number, choice);
       if (this.chosen.size > 64) this.chosen.delete(this.chosen.keys().next().value as number);
     }
-    return entry;
+    // One delegate per choice for this instance's life, so its random stream advances across trials.
+    let sampler = this.delegates.get(choice);
+    if (!sampler) {
+      sampler = this.build(choice, view);
+      this.delegates.set(choice, sampler);
+    }
+    return { choice, sampler };
   }
 
   private build(choice: AutoChoice, view: StudyView): Sampler {

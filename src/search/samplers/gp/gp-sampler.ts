@@ -40,6 +40,8 @@ export class GpSampler implements Sampler {
   private readonly nCandidates: number;
   private readonly nLocalSearch: number;
   private readonly batch: 'kriging-believer' | 'none';
+  private readonly compressTail: boolean;
+  private readonly incumbent: 'observed' | 'posterior-mean';
 
   constructor(settings: unknown = {}) {
     const s = new SettingsReader(settings);
@@ -49,6 +51,8 @@ export class GpSampler implements Sampler {
     this.nCandidates = s.int('nCandidates', 1024, 16, 100000);
     this.nLocalSearch = s.int('nLocalSearch', 10, 1, 1000);
     this.batch = s.oneOf('batch', 'kriging-believer', ['kriging-believer', 'none']);
+    this.compressTail = s.bool('compressTail', true);
+    this.incumbent = s.oneOf('incumbent', 'observed', ['observed', 'posterior-mean']);
     s.done();
   }
 
@@ -99,9 +103,12 @@ export class GpSampler implements Sampler {
       const believed = Float64Array.from([...y, ...xp.map((p) => gp.posterior(p).mean)]);
       return new GaussianProcess([...x, ...xp], believed, enc.isCategorical, params);
     };
-    const scores = view.directions.map((d, k) =>
-      standardize(observed.map((t) => (d === 'maximize' ? 1 : -1) * (t.values as number[])[k])),
-    );
+    const scores = view.directions.map((d, k) => {
+      const raw = clipInfinite(
+        observed.map((t) => (d === 'maximize' ? 1 : -1) * (t.values as number[])[k]),
+      );
+      return standardize(this.compressTail ? compressWorseHalf(raw) : raw);
+    });
     const objectives = scores.map(fit);
     const nConstraints = Math.max(0, ...observed.map((t) => t.constraints?.length ?? 0));
     const constraints = Array.from({ length: nConstraints }, (_, c) => {
@@ -117,9 +124,16 @@ export class GpSampler implements Sampler {
     let acq: Acquisition;
     const warm: Float64Array[] = [];
     if (view.directions.length === 1) {
+      // The incumbent: the best observed score, or (`incumbent: posterior-mean`) the best
+      // posterior mean at an observed point, the plug-in EI for noisy observations (Picheny et
+      // al. 2013): a lucky noisy draw no longer sets a bar the model cannot believe it can beat.
+      const incumbent =
+        this.incumbent === 'observed'
+          ? scores[0]
+          : x.map((xi) => objectives[0].posterior(xi).mean);
       let f0 = -Infinity;
       let bestI = -1;
-      scores[0].forEach((s, i) => {
+      incumbent.forEach((s, i) => {
         if (feasible[i] && s > f0) {
           f0 = s;
           bestI = i;
@@ -150,6 +164,21 @@ export class GpSampler implements Sampler {
       warmStarts: warm,
     }).x;
   }
+}
+
+/**
+ * Scores worse than the median are compressed logarithmically, s' = m - c log(1 + (m - s) / c)
+ * with c the spread of the better half (max - m): monotone, so the optimum and the ranking are
+ * unchanged, linear in the better half where precision matters, and the huge values of a
+ * heavy-tailed objective (Zakharov's quartic term, a diverged training run) no longer dominate
+ * the standardisation and the lengthscales. A cheap relative of the output warping of HEBO
+ * (Cowen-Rivers et al. 2022) and SMAC's log-transformed costs.
+ */
+export function compressWorseHalf(scores: number[]): number[] {
+  const sorted = scores.slice().sort((a, b) => a - b);
+  const m = sorted[Math.floor((sorted.length - 1) / 2)];
+  const c = Math.max(sorted[sorted.length - 1] - m, 1e-12);
+  return scores.map((s) => (s >= m ? s : m - c * Math.log1p((m - s) / c)));
 }
 
 /**

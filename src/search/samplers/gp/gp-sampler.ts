@@ -128,9 +128,7 @@ export class GpSampler implements Sampler {
       // posterior mean at an observed point, the plug-in EI for noisy observations (Picheny et
       // al. 2013): a lucky noisy draw no longer sets a bar the model cannot believe it can beat.
       const incumbent =
-        this.incumbent === 'observed'
-          ? scores[0]
-          : x.map((xi) => objectives[0].posterior(xi).mean);
+        this.incumbent === 'observed' ? scores[0] : x.map((xi) => objectives[0].posterior(xi).mean);
       let f0 = -Infinity;
       let bestI = -1;
       incumbent.forEach((s, i) => {

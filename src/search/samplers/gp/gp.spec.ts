@@ -8,7 +8,7 @@ import { InMemoryStudyStorage } from '../../core/memory-storage';
 import { Study } from '../../core/study';
 import { ConstrainedLogEi, logEi } from './acquisition';
 import { GaussianProcess, logPosteriorAndGradient, logPrior, paramsFromRaw } from './gp';
-import { GpSampler } from './gp-sampler';
+import { GpSampler, compressWorseHalf } from './gp-sampler';
 import { cholesky, inverseFromCholesky } from './linalg';
 import { minimizeLbfgs } from './lbfgs';
 import { normalCdf, normalPdf, standardLogEi } from './normal';
@@ -186,6 +186,16 @@ describe('L-BFGS', () => {
 });
 
 describe('GpSampler', () => {
+  test('tail compression keeps the better half and the order, and shrinks a heavy tail', () => {
+    const scores = [-1e6, -50, -3, -2, -1, 0, 1];
+    const c = compressWorseHalf(scores);
+    // median -2, spread of the better half 3: -2 - 3 ln(1 + (m - s) / 3) below the median.
+    assert.deepEqual(c.slice(3), [-2, -1, 0, 1]);
+    assert.ok(Math.abs(c[2] - (-2 - 3 * Math.log1p(1 / 3))) < 1e-12);
+    for (let i = 1; i < c.length; i++) assert.ok(c[i] > c[i - 1]);
+    assert.ok(c[0] > -45, `compressed ${c[0]}`);
+  });
+
   test('Branin: median regret after 30 trials below 0.05 over 3 seeds (random search: ~0.5)', async () => {
     const regrets: number[] = [];
     for (const seed of [0, 1, 2]) {

@@ -58,7 +58,7 @@ describe('auto / gp samplers and warm starts over REST', () => {
     assert.ok((await trialsOf(gp)).every((t) => t.sampler === null));
   });
 
-  test('warmStartFrom: the first trial is model-based and near the optimum; source trials are not counted', async () => {
+  test('warmStartFrom: the first trials are model-based and near the optimum; source trials are not counted', async () => {
     const source = await createStudy({ sampler: { name: 'auto', settings: { seed: 3 } } });
     await askTell(source, 20);
     const bestSource = Math.min(...(await trialsOf(source)).map((t) => (t.values as number[])[0]));
@@ -66,17 +66,16 @@ describe('auto / gp samplers and warm starts over REST', () => {
       warmStartFrom: source,
       sampler: { name: 'auto', settings: { seed: 4 } },
     });
-    await askTell(warm, 1);
+    await askTell(warm, 3);
     const trials = await trialsOf(warm);
-    assert.equal(trials.length, 1);
+    assert.equal(trials.length, 3);
     const got = (await app.get(`/v1/studies/${warm}`).expect(200)).body;
-    assert.equal(got.counts.complete, 1);
+    assert.equal(got.counts.complete, 3);
     assert.equal(got.config.warmStartFrom, source);
-    // A random first draw on [-5, 5]^2 has a median value of about 17; the model's is near the best.
-    assert.ok(
-      (trials[0].values as number[])[0] < bestSource + 1,
-      `${trials[0].values} vs ${bestSource}`,
-    );
+    // Three random draws on [-5, 5]^2 land below 0.5 with probability ~5%; the GP on the source's
+    // 20 trials proposes the region of its best.
+    const best = Math.min(...trials.map((t) => (t.values as number[])[0]));
+    assert.ok(best < Math.max(bestSource, 0.01) + 0.5, `${best} vs ${bestSource}`);
   });
 
   test('warmStartFrom must name a study of this project with the same directions (400 naming the field)', async () => {

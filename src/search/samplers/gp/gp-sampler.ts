@@ -1,6 +1,7 @@
 /**
  * Bayesian optimisation with a Gaussian process, after Optuna 4's GPSampler (optuna/samplers/
- * _gp/sampler.py): `nStartupTrials` random trials, then per ask
+ * _gp/sampler.py): `nStartupTrials` random trials (by trial number, prior trials counted; at least
+ * two complete ones), then per ask
  *  1. encode the complete trials that have the whole joint space (encoding.ts), turn each
  *     objective into a score to maximise and standardise it; +-inf are clipped to the finite range;
  *  2. fit a Matern 5/2 ARD GP per objective (and per constraint) by MAP (gp.ts);
@@ -63,7 +64,10 @@ export class GpSampler implements Sampler {
     const observed = [...(view.priorTrials ?? []), ...view.trials].filter(
       (t) => t.state === 'complete' && t.values !== undefined && covers(enc, t),
     );
-    if (observed.length < this.nStartupTrials) return EMPTY_SAMPLE;
+    // Startup by trial number, not by complete trials: with q trials in flight, waiting for
+    // nStartupTrials complete ones would make the first q - 1 model-based asks random too.
+    const prior = observed.length - view.trials.filter((t) => observed.includes(t)).length;
+    if (trial.number + prior < this.nStartupTrials || observed.length < 2) return EMPTY_SAMPLE;
     const pending =
       this.batch === 'none'
         ? []

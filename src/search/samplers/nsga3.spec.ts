@@ -70,7 +70,9 @@ describe('Nsga3Sampler (Deb & Jain 2014)', () => {
       [0, 0, 1],
       [0, 1, 0],
     ]);
-    assert.deepEqual(closestReference([0.1, 0.1, 0.8], dasDennis(3, 2)).ref, 5);
+    const refs = dasDennis(3, 2);
+    assert.deepEqual(refs[closestReference([0.1, 0.1, 0.8], refs).ref], [0, 0, 1]);
+    assert.deepEqual(refs[closestReference([0.5, 0.45, 0.05], refs).ref], [0.5, 0.5, 0]);
   });
 
   test('DTLZ2 (3 objectives, 7 variables, 1120 trials): IGD below 0.1 and below random search', async () => {

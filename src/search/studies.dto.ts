@@ -9,6 +9,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  IsUUID,
   Max,
   MaxLength,
   Min,
@@ -22,7 +23,11 @@ import { UserKeyed } from '../platform/http/user-keyed';
 const TRIAL_STATES = ['running', 'complete', 'pruned', 'failed'] as const;
 
 export class AlgorithmDto {
-  @ApiProperty({ example: 'tpe', description: 'Registered name (see docs/search.md)' })
+  @ApiProperty({
+    example: 'auto',
+    description:
+      'Registered name, e.g. auto (default), gp, tpe, cmaes, nsga2, nsga3 (docs/search.md)',
+  })
   @IsString()
   @MaxLength(64)
   name!: string;
@@ -163,6 +168,15 @@ export class CreateStudyDto {
   @Type(() => ConstraintDto)
   constraints?: ConstraintDto[];
 
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      "A study of this project whose complete trials seed this study's sampler as prior observations (GP and auto samplers; not counted as this study's trials)",
+  })
+  @IsOptional()
+  @IsUUID()
+  warmStartFrom?: string;
+
   // No description here: a $ref with siblings becomes allOf, which schema walkers cannot type.
   @ApiPropertyOptional({ type: AlgorithmDto })
   @IsOptional()
@@ -297,6 +311,13 @@ export class TrialDto {
   })
   intermediate!: { step: number; values: number[] }[];
   @ApiProperty({ type: 'object', additionalProperties: true }) userAttrs!: Record<string, unknown>;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'gp',
+    description: 'The sampler the auto sampler chose for this trial (null for other samplers)',
+  })
+  sampler!: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) startedAt!: string;
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   finishedAt!: string | null;

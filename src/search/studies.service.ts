@@ -9,9 +9,15 @@ import { DataSource } from 'typeorm';
 import type { Principal } from '../platform/auth/projects.service';
 import { ProjectsRepository } from '../platform/auth/projects.repository';
 import { atLeast } from '../platform/auth/roles';
-import { ConflictError, ForbiddenError, ValidationError } from '../platform/errors/domain-error';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+} from '../platform/errors/domain-error';
 import { JobsService } from '../platform/jobs/jobs.service';
 import { FrozenTrial, TellResult, TrialState, paretoFront, parameterImportance } from './core';
+import { AUTO_CHOICE } from './samplers/auto';
 import { PgStudyStorage } from './storage/pg-study-storage';
 import { StudyStatus } from './storage/entities';
 import {
@@ -27,7 +33,7 @@ import {
   TrialListDto,
   ValidateResponseDto,
 } from './studies.dto';
-import { parseStudyConfig } from './study-config';
+import { StudyConfig, parseStudyConfig } from './study-config';
 import { StudyRow, findStudyRow, loadStudy } from './study-loader';
 
 /** Driver attempts: a study survives this many worker losses before it fails. */
@@ -71,6 +77,7 @@ export class StudiesService {
   ): Promise<{ study: StudyDto; created: boolean }> {
     const config = parseStudyConfig(withoutName(body));
     if (config.runner.type === 'command') await this.assertMayRunCommands(principal);
+    if (config.warmStartFrom) await this.checkWarmStart(principal, config);
     const requestHash = crypto
       .createHash('sha256')
       .update(JSON.stringify([body.name, config]))
@@ -276,6 +283,24 @@ export class StudiesService {
     return rows[0]?.status ?? null;
   }
 
+  /** The warm-start source must be a study of this project with the same directions. */
+  private async checkWarmStart(principal: Principal, config: StudyConfig): Promise<void> {
+    const id = config.warmStartFrom as string;
+    let source: StudyRow;
+    try {
+      source = await findStudyRow(this.db, principal.projectId, id);
+    } catch (e) {
+      if (e instanceof NotFoundError)
+        throw ValidationError.field('warmStartFrom', `no study ${id} in this project`);
+      throw e;
+    }
+    if (JSON.stringify(source.config.directions) !== JSON.stringify(config.directions))
+      throw ValidationError.field(
+        'warmStartFrom',
+        `study ${id} has directions ${source.config.directions.join(', ')}; this one ${config.directions.join(', ')}`,
+      );
+  }
+
   private async byKey(
     principal: Principal,
     key: string,
@@ -316,6 +341,7 @@ export function trialDto(t: FrozenTrial): TrialDto {
     constraints: t.constraints ?? null,
     intermediate: t.intermediate,
     userAttrs: t.userAttrs,
+    sampler: typeof t.systemAttrs[AUTO_CHOICE] === 'string' ? t.systemAttrs[AUTO_CHOICE] : null,
     startedAt: new Date(t.startedAt).toISOString(),
     finishedAt: t.finishedAt === undefined ? null : new Date(t.finishedAt).toISOString(),
   };

@@ -47,6 +47,8 @@ export interface StudyConfig {
   pruner: AlgorithmConfig;
   budget: StudyBudget;
   runner: RunnerConfig;
+  /** A study of the same project whose complete trials are prior observations (warm start). */
+  warmStartFrom?: string;
 }
 
 const KNOWN = new Set([
@@ -60,6 +62,7 @@ const KNOWN = new Set([
   'pruner',
   'budget',
   'runner',
+  'warmStartFrom',
 ]);
 
 /** Validates everything and throws one ValidationError listing every problem with its field. */
@@ -90,6 +93,12 @@ export function parseStudyConfig(raw: unknown): StudyConfig {
       field: 'space',
       message: 'is required (the service samples a declared space)',
     });
+  const warmStartFrom = c.warmStartFrom;
+  if (
+    warmStartFrom !== undefined &&
+    (typeof warmStartFrom !== 'string' || !UUID.test(warmStartFrom))
+  )
+    problems.push({ field: 'warmStartFrom', message: 'must be the id (a UUID) of a study' });
   const runner = parseRunner(c.runner, problems);
   const budget = parseBudget(c.budget, runner, problems);
   if (problems.length || !core || !runner || !budget)
@@ -103,8 +112,11 @@ export function parseStudyConfig(raw: unknown): StudyConfig {
     pruner: core.pruner,
     budget,
     runner,
+    ...(warmStartFrom === undefined ? {} : { warmStartFrom: warmStartFrom as string }),
   };
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The parsed search space of a stored config. */
 export function studySpace(config: StudyConfig): SearchSpace {

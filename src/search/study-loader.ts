@@ -50,12 +50,17 @@ export async function loadStudy(
 ): Promise<{ row: StudyRow; study: Study; storage: PgStudyStorage }> {
   const row = await findStudyRow(db, projectId, studyId);
   const storage = new PgStudyStorage(db, projectId);
+  // The source study is read through the same project-scoped storage: another tenant's is invisible.
+  const priorTrials = row.config.warmStartFrom
+    ? await storage.listTrials(row.config.warmStartFrom, ['complete'])
+    : undefined;
   const study = await Study.load(
     {
       storage,
       sampler: new TrialSeededSampler(row.config.sampler),
       pruner: createPruner(row.config.pruner.name, row.config.pruner.settings),
       space: studySpace(row.config),
+      priorTrials,
     },
     studyId,
   );

@@ -167,8 +167,8 @@ export function registerSearchCommands(program: Command): void {
     ])
     .option(
       '--sampler <name>',
-      'tpe | tpe-multivariate | random | grid | qmc | cmaes | nsga2 ...',
-      'tpe',
+      'auto | gp | tpe | tpe-multivariate | random | grid | qmc | cmaes | nsga2 | nsga3 ...',
+      'auto',
     )
     .option('--sampler-settings <json>', 'sampler settings as a JSON object')
     .option('--pruner <name>', 'median | percentile | asha | hyperband (default: none)')

@@ -10,4 +10,9 @@ export interface StudyView {
   readonly trials: readonly FrozenTrial[];
   /** The declared search space, when the study has one (REST / CLI studies always do). */
   readonly space?: SearchSpace;
+  /**
+   * Complete trials of an earlier study this one was warm-started from: model-based samplers
+   * (GP, auto) use them as prior observations; they are not this study's trials.
+   */
+  readonly priorTrials?: readonly FrozenTrial[];
 }

@@ -51,6 +51,8 @@ export interface StudyDeps {
   sampler: Sampler;
   pruner?: Pruner;
   space?: SearchSpace;
+  /** Complete trials of an earlier study, seen by samplers as prior observations (warm start). */
+  priorTrials?: readonly FrozenTrial[];
 }
 
 export interface OptimizeOptions {
@@ -114,6 +116,7 @@ export class Study {
       directions: this.directions,
       trials,
       space: this.deps.space,
+      priorTrials: this.deps.priorTrials,
     };
   }
 

@@ -26,7 +26,7 @@ describe('validateStudyConfig', () => {
     assert.deepEqual(v.directions, ['minimize', 'maximize']);
     assert.equal(v.sampler.name, 'nsga2');
     assert.equal(v.space?.params[0].name, 'lr');
-    assert.deepEqual(validateStudyConfig({}).sampler, { name: 'tpe', settings: {} });
+    assert.deepEqual(validateStudyConfig({}).sampler, { name: 'auto', settings: {} });
     assert.deepEqual(validateStudyConfig({}).metrics, ['value']);
   });
 

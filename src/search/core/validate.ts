@@ -36,7 +36,8 @@ export interface ValidatedStudyConfig {
 
 /** Named defaults. */
 export const STUDY_DEFAULTS = {
-  sampler: 'tpe',
+  /** GP / TPE / CMA-ES / NSGA-II/III chosen per trial (samplers/auto.ts). */
+  sampler: 'auto',
   pruner: 'nop',
   direction: 'minimize' as Direction,
   metric: 'value',

@@ -6,6 +6,7 @@ import { NopPruner } from './nop';
 import { PercentilePruner } from './percentile';
 import { Pruner } from './pruner';
 import { SuccessiveHalvingPruner } from './successive-halving';
+import { WilcoxonPruner } from './wilcoxon';
 
 export const PRUNERS: Readonly<Record<string, new (settings?: unknown) => Pruner>> = {
   nop: NopPruner,
@@ -14,6 +15,7 @@ export const PRUNERS: Readonly<Record<string, new (settings?: unknown) => Pruner
   'successive-halving': SuccessiveHalvingPruner,
   asha: SuccessiveHalvingPruner,
   hyperband: HyperbandPruner,
+  wilcoxon: WilcoxonPruner,
 };
 
 export const PRUNER_NAMES = Object.keys(PRUNERS);

@@ -2,9 +2,10 @@
  * CMA-ES (Hansen, "The CMA Evolution Strategy: A Tutorial", 2016: (mu/mu_w, lambda) with
  * cumulative step-size adaptation, rank-one and rank-mu updates) with IPOP restarts (Auger &
  * Hansen 2005: on stagnation, restart with twice the population). Like Optuna's CmaEsSampler it
- * works in the unit cube of the numeric parameters (log-scaled where log), starts at the centre with
- * sigma0 = 1/6 of the range, resamples out-of-bounds candidates (then clips) and rounds int / stepped
- * parameters. Restarts after the first begin at a seeded random point. Categorical parameters, and
+ * works in the unit cube of the numeric parameters (log-scaled where log), starts at the centre (or
+ * at `x0`, a warm start) with sigma0 = 1/6 of the range, resamples out-of-bounds candidates (then
+ * clips) and rounds int / stepped parameters. Restarts after the first begin at a seeded random
+ * point. Categorical parameters, and
  * parameters outside the joint space, are sampled independently at random.
  *
  * The optimiser state is never stored: each trial records its (restart, generation), and the
@@ -40,6 +41,7 @@ export class CmaEsSampler implements Sampler {
   private readonly popsize?: number;
   private readonly restarts: boolean;
   private readonly incPopsize: number;
+  private readonly x0?: Record<string, number>;
   private cache = new Map<string, Replay>();
 
   constructor(settings: unknown = {}) {
@@ -52,6 +54,7 @@ export class CmaEsSampler implements Sampler {
       throw ValidationError.field('popsize', `must be >= 2, got ${p}`);
     this.restarts = s.oneOf('restartStrategy', 'ipop', ['ipop', 'none']) === 'ipop';
     this.incPopsize = s.int('incPopsize', 2, 1, 10);
+    this.x0 = readX0(s.value('x0'));
     s.done();
     this.rng = new Rng(this.seed);
   }
@@ -71,6 +74,7 @@ export class CmaEsSampler implements Sampler {
         this.restarts,
         this.incPopsize,
         this.seed,
+        names.map((n) => (this.x0 && n in this.x0 ? toUnit(space[n], this.x0[n]) : 0.5)),
       );
       this.cache.set(key, replay);
     }
@@ -94,6 +98,17 @@ export class CmaEsSampler implements Sampler {
   ): ParamValue {
     return sampleUniform(this.rng, d);
   }
+}
+
+/** `x0`: the initial mean as parameter values (a warm start), e.g. {lr: 0.01, layers: 3}. */
+function readX0(raw: unknown): Record<string, number> | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw ValidationError.field('x0', 'must be an object of parameter name -> number');
+  for (const [k, v] of Object.entries(raw))
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw ValidationError.field(`x0.${k}`, `must be a finite number, got ${JSON.stringify(v)}`);
+  return raw as Record<string, number>;
 }
 
 function numericSpace(view: StudyView): Record<string, NumericDistribution> {
@@ -120,9 +135,14 @@ class Replay {
     private readonly restarts: boolean,
     private readonly incPopsize: number,
     private readonly seed: number,
+    mean0: number[],
   ) {
     this.lambda = popsize ?? 4 + Math.floor(3 * Math.log(names.length));
-    this.es = new Cma(new Array<number>(names.length).fill(0.5), sigma0, this.lambda);
+    this.es = new Cma(
+      mean0.map((m) => Math.min(Math.max(m, 0), 1)),
+      sigma0,
+      this.lambda,
+    );
   }
 
   advance(trials: readonly FrozenTrial[], sign: number): void {

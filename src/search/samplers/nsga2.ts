@@ -21,17 +21,17 @@ import { sampleUniform } from './random';
 import { EMPTY_SAMPLE, RelativeSample, Sampler } from './sampler';
 import { intersectionSpace } from './tpe';
 
-const GENERATION = 'nsga2:generation';
-
-interface Ranked {
+export interface Ranked {
   trial: FrozenTrial;
   rank: number;
   crowding: number;
 }
 
 export class Nsga2Sampler implements Sampler {
-  readonly name = 'nsga2';
-  private readonly rng: Rng;
+  readonly name: string = 'nsga2';
+  /** The trial attribute holding the generation (NSGA-III keeps its own). */
+  protected readonly generationKey: string = 'nsga2:generation';
+  protected readonly rng: Rng;
   private readonly populationSize: number;
   private readonly crossoverProb: number;
   private readonly swappingProb: number;
@@ -40,8 +40,10 @@ export class Nsga2Sampler implements Sampler {
   private readonly etaM: number;
   private readonly parents = new Map<string, Ranked[][]>();
 
-  constructor(settings: unknown = {}) {
+  /** `extraSettings`: keys a subclass reads itself. */
+  constructor(settings: unknown = {}, extraSettings: readonly string[] = []) {
     const s = new SettingsReader(settings);
+    for (const k of extraSettings) s.value(k);
     this.rng = new Rng(s.int('seed', 0));
     this.populationSize = s.int('populationSize', 50, 2);
     this.crossoverProb = s.number('crossoverProb', 0.9, { min: 0, max: 1 });
@@ -56,7 +58,7 @@ export class Nsga2Sampler implements Sampler {
   sampleRelative(view: StudyView, _trial: FrozenTrial): RelativeSample {
     const byGen = new Map<number, FrozenTrial[]>();
     for (const t of view.trials) {
-      const g = t.systemAttrs[GENERATION];
+      const g = t.systemAttrs[this.generationKey];
       if (t.state !== 'complete' || typeof g !== 'number') continue;
       const list = byGen.get(g);
       if (list) list.push(t);
@@ -64,7 +66,7 @@ export class Nsga2Sampler implements Sampler {
     }
     let gen = 0;
     while ((byGen.get(gen)?.length ?? 0) >= this.populationSize) gen++;
-    const attrs = { [GENERATION]: gen };
+    const attrs = { [this.generationKey]: gen };
     if (gen === 0) return { params: {}, systemAttrs: attrs };
     const parents = this.parentsOf(view, byGen, gen);
     const space = intersectionSpace(parents.map((p) => p.trial));
@@ -129,12 +131,22 @@ export class Nsga2Sampler implements Sampler {
       const members = idx.map((i, k) => ({ trial: pool[i], rank: r, crowding: cd[k] }));
       if (out.length + members.length <= this.populationSize) out.push(...members);
       else {
-        members.sort((a, b) => b.crowding - a.crowding || a.trial.number - b.trial.number);
-        out.push(...members.slice(0, this.populationSize - out.length));
+        out.push(...this.cutLastFront(out, members, this.populationSize - out.length, view));
         break;
       }
     }
     return out;
+  }
+
+  /** NSGA-II keeps the most isolated members of the front that does not fit whole. */
+  protected cutLastFront(
+    _chosen: readonly Ranked[],
+    members: Ranked[],
+    need: number,
+    _view: StudyView,
+  ): Ranked[] {
+    members.sort((a, b) => b.crowding - a.crowding || a.trial.number - b.trial.number);
+    return members.slice(0, need);
   }
 
   private tournament(pop: Ranked[]): Ranked {

@@ -16,6 +16,9 @@ const space = parseSearchSpace({
 const small = (name: string, seed: number) =>
   ({
     nsga2: { seed, populationSize: 6 },
+    nsga3: { seed, populationSize: 6 },
+    gp: { seed, nStartupTrials: 5, nCandidates: 128 },
+    auto: { seed, gpMaxTrials: 20 },
     'regularized-evolution': { seed, populationSize: 6, sampleSize: 3 },
     tpe: { seed, nStartupTrials: 5 },
     'tpe-multivariate': { seed, nStartupTrials: 5 },

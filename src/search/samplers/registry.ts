@@ -1,8 +1,11 @@
 /** Sampler registry: API name -> class. Settings are validated by each constructor. */
 import { ValidationError } from '../../platform/errors/domain-error';
+import { AutoSampler } from './auto';
 import { CmaEsSampler } from './cmaes';
+import { GpSampler } from './gp/gp-sampler';
 import { GridSampler } from './grid';
 import { Nsga2Sampler } from './nsga2';
+import { Nsga3Sampler } from './nsga3';
 import { QmcSampler } from './qmc';
 import { RandomSampler } from './random';
 import { RegularizedEvolutionSampler } from './regularized-evolution';
@@ -18,6 +21,9 @@ export const SAMPLERS: Readonly<Record<string, new (settings?: unknown) => Sampl
   cmaes: CmaEsSampler,
   'regularized-evolution': RegularizedEvolutionSampler,
   nsga2: Nsga2Sampler,
+  nsga3: Nsga3Sampler,
+  gp: GpSampler,
+  auto: AutoSampler,
 };
 
 export const SAMPLER_NAMES = Object.keys(SAMPLERS);

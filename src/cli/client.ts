@@ -89,21 +89,10 @@ export class ApiClient {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A data set or model given by id or by name (names are unique per project). */
-export async function resolveId(
-  api: ApiClient,
-  what: 'datasets' | 'models',
-  ref: string,
-): Promise<string> {
-  if (UUID.test(ref)) return ref;
-  const page = await api.get<{ items: { id: string; name: string }[] }>(`/v1/${what}?limit=500`);
-  const hit = page.items.find((i) => i.name === ref);
-  if (!hit) {
-    throw new CliError(
-      `no ${what === 'datasets' ? 'data set' : 'model'} named ${ref} in this project`,
-    );
-  }
-  return hit.id;
+/**
+ * A model or data set reference (its id or its name) as a URL path segment: the service
+ * resolves it (one rule for the CLI and the API), so the CLI passes names straight through.
+ */
+export function refPath(what: 'datasets' | 'models', ref: string): string {
+  return `/v1/${what}/${encodeURIComponent(ref)}`;
 }

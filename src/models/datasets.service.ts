@@ -17,11 +17,9 @@ import { ArtifactStore } from '../platform/artifacts/artifact-store';
 import type { Principal } from '../platform/auth/projects.service';
 import {
   ConflictError,
-  NotFoundError,
   UnprocessableError,
   ValidationError,
 } from '../platform/errors/domain-error';
-import { assertUuid } from '../platform/jobs/jobs.service';
 import { decodeDataset, encodeDataset, joinSplits, StoredDataset } from './core/dataset-codec';
 import {
   checkDatasetName,
@@ -33,6 +31,7 @@ import {
   remapPlan,
 } from './core/dataset-options';
 import { DatasetEntity } from './dataset.entity';
+import { ReferenceResolver } from './references';
 
 /** Uploads above this size are refused with 413 before parsing (multer limit). */
 export const DATASET_UPLOAD_MAX_BYTES = 256 * 1024 * 1024;
@@ -85,6 +84,7 @@ export class DatasetsService {
   constructor(
     private readonly db: DataSource,
     private readonly store: ArtifactStore,
+    private readonly references: ReferenceResolver,
   ) {}
 
   async createFromUpload(
@@ -205,11 +205,9 @@ export class DatasetsService {
     return { items, total };
   }
 
-  async get(projectId: string, id: string): Promise<DatasetEntity> {
-    assertUuid(id);
-    const row = await this.db.getRepository(DatasetEntity).findOneBy({ id, projectId });
-    if (!row) throw new NotFoundError('dataset', id);
-    return row;
+  /** A data set of the project by id or name (ReferenceResolver). */
+  get(projectId: string, ref: string): Promise<DatasetEntity> {
+    return this.references.dataset(projectId, ref);
   }
 
   /** The stored examples and split of a data set of the project. */

@@ -11,7 +11,6 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -24,6 +23,7 @@ import { METHOD_NAMES } from '../transfer/core/method';
 import { DatasetEntity } from './dataset.entity';
 import { QueryInt } from '../platform/http/query';
 import { ModelEntity } from './model.entity';
+import { ReferenceField } from './reference.decorator';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const NAME_MESSAGE =
@@ -436,8 +436,7 @@ export class PredictResponseDto {
 }
 
 export class PretrainDto {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @ReferenceField('data set', 'The data set to train on')
   dataset!: string;
 
   @ApiProperty({ enum: ZOO_MODEL_NAMES, example: 'small-cnn' })
@@ -540,12 +539,10 @@ export class PretrainDto {
 }
 
 export class FinetuneDto {
-  @ApiProperty({ format: 'uuid', description: 'The base (pretrained or imported) model' })
-  @IsUUID()
+  @ReferenceField('model', 'The base (pretrained or imported) model')
   baseModel!: string;
 
-  @ApiProperty({ format: 'uuid', description: 'The target data set' })
-  @IsUUID()
+  @ReferenceField('data set', 'The target data set')
   dataset!: string;
 
   @ApiPropertyOptional({

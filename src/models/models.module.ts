@@ -8,6 +8,7 @@ import { MODEL_REGISTRY } from './model-registry.port';
 import { ModelsController } from './models.controller';
 import { ModelsService } from './models.service';
 import { PretrainHandler } from './pretrain.handler';
+import { ReferenceResolver } from './references';
 import { TfRuntime } from './tf-runtime';
 import { TrainingController } from './training.controller';
 
@@ -19,6 +20,7 @@ import { TrainingController } from './training.controller';
   controllers: [DatasetsController, ModelsController, TrainingController],
   providers: [
     TfRuntime,
+    ReferenceResolver,
     DatasetsService,
     ModelsService,
     ModelRegistry,
@@ -26,17 +28,26 @@ import { TrainingController } from './training.controller';
     PretrainHandler,
     FinetuneHandler,
   ],
-  exports: [MODEL_REGISTRY, ModelsService, DatasetsService, TfRuntime],
+  exports: [MODEL_REGISTRY, ModelsService, DatasetsService, TfRuntime, ReferenceResolver],
 })
 export class ModelsModule implements OnModuleInit {
   constructor(
     registry: JobHandlerRegistry,
     pretrain: PretrainHandler,
     finetune: FinetuneHandler,
+    references: ReferenceResolver,
     private readonly tf: TfRuntime,
   ) {
     registry.register(pretrain);
     registry.register(finetune);
+    registry.registerReferenceResolver(
+      'model',
+      async (projectId, ref) => (await references.model(projectId, ref)).id,
+    );
+    registry.registerReferenceResolver(
+      'dataset',
+      async (projectId, ref) => (await references.dataset(projectId, ref)).id,
+    );
   }
 
   async onModuleInit(): Promise<void> {

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { ApiClient, CliError, resolveApiKey, resolveId } from '../client';
+import { ApiClient, CliError, refPath, resolveApiKey } from '../client';
+import { readCsvRows } from '../../ml/data/csv-rows';
 import { printJson, printTable } from '../output';
 import { followJob, globalOptions } from './jobs';
 
@@ -26,6 +27,7 @@ interface Model {
   inputKind: string;
   inputShape: number[];
   classNames: string[];
+  featureNames: string[] | null;
   lineage: {
     baseModelId: string | null;
     datasetId: string | null;
@@ -179,7 +181,6 @@ export function registerModelCommands(program: Command): void {
     .option('--name <name>', 'name of the registered model')
     .option('--record-dynamics', 'store per-sample training dynamics (dynamics.json)')
     .action(async (o: Record<string, string | boolean | undefined>, cmd: Command) => {
-      const api = client(cmd);
       const hp: Record<string, unknown> = {};
       if (typeof o.batchSize === 'string') hp.batchSize = int(o.batchSize, '--batch-size');
       if (typeof o.lr === 'string') hp.learningRate = num(o.lr, '--lr');
@@ -190,8 +191,8 @@ export function registerModelCommands(program: Command): void {
       if (typeof o.freeze === 'string')
         hp.freeze = /^\d+$/.test(o.freeze) ? Number(o.freeze) : o.freeze;
       const body: Record<string, unknown> = {
-        baseModel: await resolveId(api, 'models', String(o.base)),
-        dataset: await resolveId(api, 'datasets', String(o.dataset)),
+        baseModel: String(o.base),
+        dataset: String(o.dataset),
         method: o.method,
         hyperParameters: hp,
       };
@@ -212,9 +213,8 @@ export function registerModelCommands(program: Command): void {
     .option('--seed <n>', 'seed')
     .option('--name <name>', 'name of the registered model')
     .action(async (o: Record<string, string | undefined>, cmd: Command) => {
-      const api = client(cmd);
       const body: Record<string, unknown> = {
-        dataset: await resolveId(api, 'datasets', String(o.dataset)),
+        dataset: String(o.dataset),
         architecture: o.arch,
       };
       if (o.epochs !== undefined) body.epochs = int(o.epochs, '--epochs');
@@ -250,7 +250,7 @@ export function registerModelCommands(program: Command): void {
     .description('a data set with its statistics (name or id)')
     .action(async (ref: string, _o: unknown, cmd: Command) => {
       const api = client(cmd);
-      const d = await api.get<Dataset>(`/v1/datasets/${await resolveId(api, 'datasets', ref)}`);
+      const d = await api.get<Dataset>(refPath('datasets', ref));
       if (globalOptions(cmd).json) printJson(d);
       else printDataset(d);
     });
@@ -325,7 +325,7 @@ export function registerModelCommands(program: Command): void {
     .description('architecture, parameters, FLOPs and lineage of a model (name or id)')
     .action(async (ref: string, _o: unknown, cmd: Command) => {
       const api = client(cmd);
-      const m = await api.get<Model>(`/v1/models/${await resolveId(api, 'models', ref)}`);
+      const m = await api.get<Model>(refPath('models', ref));
       if (globalOptions(cmd).json) printJson(m);
       else printModel(m);
     });
@@ -333,31 +333,43 @@ export function registerModelCommands(program: Command): void {
     .command('predict <model>')
     .description('predict images (PNG/JPEG files), CSV rows (--rows file) or texts (--text)')
     .option('--image <files...>', 'image files')
-    .option('--rows <csv>', 'a CSV file of feature rows without header or label')
+    .option(
+      '--rows <csv>',
+      'a CSV file of feature rows (a header line and a label column are recognised, as in explain --data)',
+    )
+    .option('--label-column <name|index>', '--rows: the column holding labels (not a feature)')
+    .option('--header', '--rows: the first line is a header (default: detected)')
+    .option('--no-header', '--rows: the first line is data')
     .option('--text <texts...>', 'texts')
     .action(
       async (
         ref: string,
-        o: { image?: string[]; rows?: string; text?: string[] },
+        o: {
+          image?: string[];
+          rows?: string;
+          labelColumn?: string;
+          header?: boolean;
+          text?: string[];
+        },
         cmd: Command,
       ) => {
         const api = client(cmd);
-        const id = await resolveId(api, 'models', ref);
+        const model = await api.get<Model>(refPath('models', ref));
         const body: Record<string, unknown> = {};
         if (o.image) body.images = o.image.map((f) => readFile(f, '--image').toString('base64'));
         if (o.rows) {
-          body.rows = readFile(o.rows, '--rows')
-            .toString('utf8')
-            .split(/\r?\n/)
-            .filter((l) => l.trim() !== '')
-            .map((l, i) => l.split(',').map((v) => num(v, `--rows line ${i + 1}`)));
+          body.rows = readCsvRows(readFile(o.rows, '--rows').toString('utf8'), o.rows, {
+            width: model.inputKind === 'tabular' ? (model.featureNames?.length ?? null) : null,
+            labelColumn: o.labelColumn,
+            header: o.header,
+          }).rows;
         }
         if (o.text) body.texts = o.text;
         if (Object.keys(body).length !== 1)
           throw new CliError('pass one of --image, --rows, --text');
         const res = await api.post<{
           predictions: { label: string; probabilities: Record<string, number> }[];
-        }>(`/v1/models/${id}/predict`, body);
+        }>(`${refPath('models', model.id)}/predict`, body);
         if (globalOptions(cmd).json) return printJson(res);
         printTable(
           res.predictions.map((p, i) => ({

@@ -59,7 +59,11 @@ export class JobsService {
     options: SubmitOptions = {},
     manager?: EntityManager,
   ): Promise<{ job: JobEntity; created: boolean }> {
-    const spec = this.registry.validate(kind, rawSpec ?? {});
+    const spec = await this.registry.resolveReferences(
+      principal.projectId,
+      kind,
+      this.registry.validate(kind, rawSpec ?? {}),
+    );
     const requestHash = crypto
       .createHash('sha256')
       .update(JSON.stringify([kind, spec, options.priority ?? 0, options.maxAttempts ?? null]))

@@ -17,6 +17,7 @@ import { ArtifactStore } from '../platform/artifacts/artifact-store';
 import type { Principal } from '../platform/auth/projects.service';
 import {
   ConflictError,
+  NotFoundError,
   UnprocessableError,
   ValidationError,
 } from '../platform/errors/domain-error';
@@ -31,6 +32,7 @@ import {
   remapPlan,
 } from './core/dataset-options';
 import { DatasetEntity } from './dataset.entity';
+import { examplePng } from './example-png';
 import { ReferenceResolver } from './references';
 
 /** Uploads above this size are refused with 413 before parsing (multer limit). */
@@ -214,6 +216,28 @@ export class DatasetsService {
   async load(projectId: string, id: string): Promise<StoredDataset & { entity: DatasetEntity }> {
     const entity = await this.get(projectId, id);
     return { ...decodeDataset(await this.store.read(entity.filePath)), entity };
+  }
+
+  /**
+   * Example `index` (an index into the data set, as training dynamics record sample ids) of an
+   * image data set as a PNG thumbnail.
+   */
+  async examplePng(projectId: string, ref: string, index: string): Promise<Buffer> {
+    const { dataset, entity } = await this.load(projectId, ref);
+    const i = Number(index);
+    if (!/^\d+$/.test(index) || i >= dataset.size) {
+      throw new NotFoundError(
+        `example of data set ${entity.name}`,
+        `${index} (0..${dataset.size - 1})`,
+      );
+    }
+    if (dataset.inputs.kind !== 'image') {
+      throw new UnprocessableError(
+        `data set ${entity.name} holds ${dataset.inputs.kind} examples; only image examples have a thumbnail`,
+        [{ field: 'index', message: 'not an image data set' }],
+      );
+    }
+    return examplePng(dataset.inputs.pixels[i] as Float32Array, dataset.inputs.shape);
   }
 
   private async assertNameFree(projectId: string, name: string): Promise<void> {

@@ -279,6 +279,23 @@ export class ModelListDto {
   @ApiProperty() offset!: number;
 }
 
+export class ModelFileDto {
+  @ApiProperty({ example: 'weights.bin' }) name!: string;
+  @ApiProperty() size!: number;
+  @ApiProperty() sha256!: string;
+  @ApiProperty({ example: 'application/octet-stream' }) contentType!: string;
+  @ApiProperty({ example: '/v1/models/6f1c.../files/weights.bin' }) url!: string;
+}
+
+export class ModelFileListDto {
+  @ApiProperty({ format: 'uuid' }) model!: string;
+  @ApiProperty({
+    type: [ModelFileDto],
+    description: 'model.json, weights.bin, vocabulary.json (text models) and model-card.json',
+  })
+  files!: ModelFileDto[];
+}
+
 export class EvaluationDto {
   @ApiProperty({ format: 'uuid' }) model!: string;
   @ApiProperty({ example: 'test' }) split!: string;

@@ -3,6 +3,7 @@ import { JobHandlerRegistry } from '../platform/jobs/job-handler.registry';
 import { DatasetsController } from './datasets.controller';
 import { DatasetsService } from './datasets.service';
 import { FinetuneHandler } from './finetune.handler';
+import { ModelFilesService } from './model-files';
 import { ModelRegistry } from './model-registry';
 import { MODEL_REGISTRY } from './model-registry.port';
 import { ModelsController } from './models.controller';
@@ -23,6 +24,7 @@ import { TrainingController } from './training.controller';
     ReferenceResolver,
     DatasetsService,
     ModelsService,
+    ModelFilesService,
     ModelRegistry,
     { provide: MODEL_REGISTRY, useExisting: ModelRegistry },
     PretrainHandler,

@@ -87,6 +87,63 @@ export class ApiClient {
     }
     return parsed as T;
   }
+
+  /**
+   * Streams `route` into `target` (written under a temporary name, renamed when complete),
+   * reporting the bytes received and the announced length. Returns the bytes written.
+   */
+  async download(
+    route: string,
+    target: string,
+    onBytes: (received: number, total: number | null) => void = () => undefined,
+  ): Promise<number> {
+    let res: globalThis.Response;
+    try {
+      res = await fetch(this.baseUrl + route, {
+        headers: { authorization: `Bearer ${this.key}` },
+      });
+    } catch (e) {
+      throw new CliError(`cannot reach the service at ${this.baseUrl} (${(e as Error).message})`);
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text();
+      const p = (/json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : {}) as {
+        detail?: string;
+      };
+      throw new CliError(`${res.status} ${p.detail ?? res.statusText}`);
+    }
+    const length = Number(res.headers.get('content-length'));
+    const total = Number.isFinite(length) && length > 0 ? length : null;
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    const tmp = `${target}.part`;
+    const out = fs.createWriteStream(tmp);
+    let received = 0;
+    try {
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        received += chunk.length;
+        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+        onBytes(received, total);
+      }
+      await new Promise<void>((resolve, reject) =>
+        out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
+    } catch (e) {
+      out.destroy();
+      await fs.promises.rm(tmp, { force: true });
+      throw new CliError(`download of ${route} failed: ${(e as Error).message}`);
+    }
+    await fs.promises.rename(tmp, target);
+    return received;
+  }
+}
+
+/** `dir/name` for a server-given name (may hold `/`), refusing anything that leaves `dir`. */
+export function fileUnder(dir: string, name: string): string {
+  const root = path.resolve(dir);
+  const target = path.resolve(root, name);
+  if (!target.startsWith(root + path.sep))
+    throw new CliError(`refusing to write ${name} outside ${dir}`);
+  return target;
 }
 
 /**

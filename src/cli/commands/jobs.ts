@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { ApiClient, CliError } from '../client';
 import { printJson, printTable, Progress } from '../output';
+import { registerJobFileCommands } from './job-files';
 
 interface Job {
   id: string;
@@ -69,6 +70,7 @@ export async function followJob(
 
 export function registerJobCommands(program: Command): void {
   const jobs = program.command('jobs').description('list, inspect, submit and control jobs');
+  registerJobFileCommands(jobs);
 
   jobs
     .command('list')

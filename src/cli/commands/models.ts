@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { ApiClient, CliError, refPath, resolveApiKey } from '../client';
 import { readCsvRows } from '../../ml/data/csv-rows';
+import { downloadFiles, RemoteFile } from '../download';
 import { printJson, printTable } from '../output';
 import { followJob, globalOptions } from './jobs';
 
@@ -133,6 +134,37 @@ function printModel(m: Model): void {
     `lineage   method ${m.lineage.method}; base ${m.lineage.baseModelId ?? '-'}; data set ${m.lineage.datasetId ?? '-'}; job ${m.lineage.jobId ?? '-'}`,
   );
   if (m.testAccuracy !== null) out(`accuracy  ${m.testAccuracy.toFixed(4)} (test split)`);
+}
+
+interface Evaluation {
+  model: string;
+  split: string;
+  count: number;
+  accuracy: number;
+  loss: number;
+  classNames: string[];
+  precision: (number | null)[];
+  recall: (number | null)[];
+  confusion: number[][];
+}
+
+function printEvaluation(e: Evaluation): void {
+  process.stdout.write(
+    `${e.split} split: ${e.count} examples, accuracy ${e.accuracy.toFixed(4)}, loss ${e.loss.toFixed(4)}\n\n`,
+  );
+  printTable(
+    e.classNames.map((c, k) => ({ class: c, precision: e.precision[k], recall: e.recall[k] })),
+    ['class', 'precision', 'recall'],
+  );
+  process.stdout.write('\nconfusion (rows: true class, columns: predicted)\n');
+  const columns = ['true', ...e.classNames];
+  printTable(
+    e.confusion.map((row, k) => ({
+      true: e.classNames[k],
+      ...Object.fromEntries(row.map((n, j) => [e.classNames[j], n])),
+    })),
+    columns,
+  );
 }
 
 /** Submits a training job, follows it (progress bar unless --json) and prints the new model. */
@@ -328,6 +360,30 @@ export function registerModelCommands(program: Command): void {
       const m = await api.get<Model>(refPath('models', ref));
       if (globalOptions(cmd).json) printJson(m);
       else printModel(m);
+    });
+  models
+    .command('evaluation <model>')
+    .description('test-split accuracy, per-class precision and recall, confusion matrix')
+    .action(async (ref: string, _o: unknown, cmd: Command) => {
+      const e = await client(cmd).get<Evaluation>(`${refPath('models', ref)}/evaluation`);
+      if (globalOptions(cmd).json) return printJson(e);
+      printEvaluation(e);
+    });
+  models
+    .command('download <model>')
+    .description(
+      "download a model's files (model.json, weights.bin, vocabulary, model card) into a folder",
+    )
+    .requiredOption('-o, --out <dir>', 'the folder to write into (created if missing)')
+    .action(async (ref: string, o: { out: string }, cmd: Command) => {
+      const api = client(cmd);
+      const json = globalOptions(cmd).json;
+      const listing = await api.get<{ model: string; files: RemoteFile[] }>(
+        `${refPath('models', ref)}/files`,
+      );
+      const written = await downloadFiles(api, listing.files, o.out, !json);
+      if (json) return printJson({ model: listing.model, files: written });
+      for (const w of written) process.stdout.write(`${w.file}  ${w.bytes} bytes\n`);
     });
   models
     .command('predict <model>')

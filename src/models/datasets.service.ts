@@ -192,7 +192,9 @@ export class DatasetsService {
       split: split ?? 'official test, validation ' + DEFAULT_VALIDATION_FRACTION + ' of train',
       ...(req.classes ? { classes: req.classes } : {}),
       ...(req.remap ? { remap: req.remap } : {}),
-      ...(req.perClass ? { perClass: req.perClass } : {}),
+      // Said in the stored options (and so in every response and `autodl datasets show`): the
+      // few-shot reduction applies to the train split only.
+      ...(req.perClass ? { perClass: req.perClass, perClassAppliesTo: 'train' } : {}),
     };
     return this.persist(principal, name, 'packaged', options, joinSplits(train, validation, test));
   }

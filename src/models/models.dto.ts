@@ -105,7 +105,10 @@ export class PackagedDatasetDto {
   remap?: Record<string, string>;
 
   @ApiPropertyOptional({
-    description: 'Few-shot: keep this many training examples per class',
+    description:
+      'Few-shot: keep this many training examples per class. Applied to the train split only, ' +
+      'after the split: validation and test keep every example, so the evaluation stays measured ' +
+      'on full-size sets (docs/data.md)',
     minimum: 1,
   })
   @IsOptional()

@@ -17,6 +17,7 @@ interface Dataset {
     unknown
   >;
   splitSizes: { train: number; validation: number; test: number };
+  options: Record<string, unknown>;
   createdAt: string;
 }
 interface Model {
@@ -118,6 +119,10 @@ function printDataset(d: Dataset): void {
   );
   if (d.stats.imageShape) out(`images    ${JSON.stringify(d.stats.imageShape)}`);
   if (d.stats.featureCount) out(`features  ${String(d.stats.featureCount)}`);
+  if (d.options.perClass !== undefined)
+    out(
+      `few-shot  ${String(d.options.perClass)} examples per class in train only; validation and test keep every example`,
+    );
   out('');
   printTable(
     Object.entries(d.stats.countsPerClass).map(([name, count]) => ({ class: name, count })),
@@ -297,7 +302,10 @@ export function registerModelCommands(program: Command): void {
     .option('--label-column <col>', 'CSV: label column')
     .option('--resize <HxW>', 'images: resize to HxW')
     .option('--classes <list>', 'packaged: keep these classes (comma-separated names or indices)')
-    .option('--per-class <n>', 'packaged: few-shot, training examples per class')
+    .option(
+      '--per-class <n>',
+      'packaged: few-shot, training examples per class (train split only; validation and test keep all)',
+    )
     .option('--split <t,v,t>', 'train,validation,test fractions')
     .option('--seed <n>', 'split seed')
     .action(async (name: string, o: Record<string, string | undefined>, cmd: Command) => {

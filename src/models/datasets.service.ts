@@ -214,9 +214,12 @@ export class DatasetsService {
     return this.references.dataset(projectId, ref);
   }
 
-  /** The stored examples and split of a data set of the project. */
+  /**
+   * The stored examples and split of a data set of the project, by id (references are resolved
+   * before a job is queued).
+   */
   async load(projectId: string, id: string): Promise<StoredDataset & { entity: DatasetEntity }> {
-    const entity = await this.get(projectId, id);
+    const entity = await this.references.datasetById(projectId, id);
     return { ...decodeDataset(await this.store.read(entity.filePath)), entity };
   }
 
@@ -225,7 +228,7 @@ export class DatasetsService {
    * image data set as a PNG thumbnail.
    */
   async examplePng(projectId: string, ref: string, index: string): Promise<Buffer> {
-    const { dataset, entity } = await this.load(projectId, ref);
+    const { dataset, entity } = await this.load(projectId, (await this.get(projectId, ref)).id);
     const i = Number(index);
     if (!/^\d+$/.test(index) || i >= dataset.size) {
       throw new NotFoundError(

@@ -104,9 +104,17 @@ export class ModelsService {
     }
   }
 
-  /** Loads a model of the project with its vocabulary; the caller owns (and disposes) it. */
+  /** A model of the project by id only (a resolved reference, e.g. in a job spec). */
+  getById(projectId: string, id: string): Promise<ModelEntity> {
+    return this.references.modelById(projectId, id);
+  }
+
+  /**
+   * Loads a model of the project (by id: references are resolved before a job is queued) with
+   * its vocabulary; the caller owns (and disposes) it.
+   */
   async load(projectId: string, id: string): Promise<LoadedModel> {
-    const entity = await this.get(projectId, id);
+    const entity = await this.getById(projectId, id);
     const [json, weights] = await Promise.all([
       this.store.read(entity.modelJsonPath),
       this.store.read(entity.weightsPath),

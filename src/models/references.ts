@@ -26,6 +26,33 @@ export class ReferenceResolver {
     return this.find(DatasetEntity, 'dataset', projectId, ref);
   }
 
+  /**
+   * By id only, for what a job spec holds once resolved: a worker never re-interprets an id as
+   * a name (a model named like another one's id must not make a queued job ambiguous).
+   */
+  async modelById(projectId: string, id: string): Promise<ModelEntity> {
+    return this.findById(ModelEntity, 'model', projectId, id);
+  }
+
+  async datasetById(projectId: string, id: string): Promise<DatasetEntity> {
+    return this.findById(DatasetEntity, 'dataset', projectId, id);
+  }
+
+  private async findById<T extends { id: string; projectId: string }>(
+    entity: EntityTarget<T>,
+    what: 'model' | 'dataset',
+    projectId: string,
+    id: string,
+  ): Promise<T> {
+    const row = UUID_SHAPED.test(id)
+      ? await this.db
+          .getRepository(entity)
+          .findOneBy({ projectId, id: id.toLowerCase() } as FindOptionsWhere<T>)
+      : null;
+    if (!row) throw new NotFoundError(what, id);
+    return row;
+  }
+
   private async find<T extends { id: string; name: string; projectId: string }>(
     entity: EntityTarget<T>,
     what: 'model' | 'dataset',

@@ -192,6 +192,8 @@ describe('model and data set references, model files, CLI results (issue 11)', (
       await app.post(`/v1/jobs/${res.body.id}/cancel`);
     }
 
+    // The base model's id is also the twin's name (test above): the worker reads the stored id
+    // as an id, never as a name, so the queued job is not ambiguous.
     const job = await finished(tunedJob);
     assert.equal(job.status, 'succeeded', job.error ?? '');
     tunedId = job.result?.modelId as string;

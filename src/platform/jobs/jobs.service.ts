@@ -100,6 +100,14 @@ export class JobsService {
     }
   }
 
+  /**
+   * A validated spec of `kind` with its model and data set references resolved to ids (what
+   * `submit` stores), for a capability that opens them before queueing.
+   */
+  resolveReferences(principal: Principal, kind: string, spec: unknown): Promise<unknown> {
+    return this.registry.resolveReferences(principal.projectId, kind, spec);
+  }
+
   async get(principal: Principal, id: string): Promise<JobEntity> {
     assertUuid(id);
     const job = await this.db

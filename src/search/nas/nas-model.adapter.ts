@@ -54,7 +54,7 @@ export class NasModelAdapter implements NasModelPort {
    */
   async registerModel(projectId: string, input: RegisterModelInput): Promise<{ id: string }> {
     const parent = input.parentModelId
-      ? await this.models.get(projectId, input.parentModelId)
+      ? await this.models.getById(projectId, input.parentModelId)
       : null;
     const stored = await this.datasets.load(projectId, input.datasetId);
     let contract: {

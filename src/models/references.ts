@@ -10,9 +10,10 @@ const MAX_REFERENCE_LENGTH = 200;
 
 /**
  * The one rule for naming a model or data set, in a URL or in a job spec: its id, or its name
- * (unique in the project). Unknown: 404 naming the reference. A UUID-shaped name that is also
- * another row's id refers to two rows: 409 naming both ids (each is still reachable, one by its
- * name, the other by its id). Every route, job kind and the CLI go through here.
+ * (unique in the project). An id is never ambiguous: a UUID-shaped reference is looked up as an
+ * id first (then as a name). A name matches exactly, else case-insensitively when exactly one
+ * row matches that way; several (`Iris` and `iris` for `IRIS`) are a 409 naming the candidate
+ * ids. Unknown: a 404 naming the reference. Every route, job kind and the CLI go through here.
  */
 @Injectable()
 export class ReferenceResolver {
@@ -65,19 +66,28 @@ export class ReferenceResolver {
         `a ${what} is referenced by its id or its name (1-${MAX_REFERENCE_LENGTH} characters)`,
       );
     }
-    const byName = { projectId, name: ref } as FindOptionsWhere<T>;
-    const byId = { projectId, id: ref.toLowerCase() } as FindOptionsWhere<T>;
-    const rows = await this.db.getRepository(entity).find({
-      where: UUID_SHAPED.test(ref) ? [byId, byName] : [byName],
-      take: 3,
-    });
-    if (rows.length === 0) throw new NotFoundError(what, ref);
-    if (rows.length > 1) {
-      const candidates = rows.map((r) => `${r.id} (named ${r.name})`).join(', ');
-      throw new ConflictError(
-        `${what} reference ${ref} is ambiguous: it is the id of one ${what} and the name of another; candidates ${candidates}. Use the other ${what}'s id, or the first one's name`,
-      );
+    const repo = this.db.getRepository(entity);
+    if (UUID_SHAPED.test(ref)) {
+      const byId = await repo.findOneBy({
+        projectId,
+        id: ref.toLowerCase(),
+      } as FindOptionsWhere<T>);
+      if (byId) return byId;
     }
-    return rows[0];
+    const exact = await repo.findOneBy({ projectId, name: ref } as FindOptionsWhere<T>);
+    if (exact) return exact;
+    const folded = await repo
+      .createQueryBuilder('r')
+      .where('r.projectId = :projectId', { projectId })
+      .andWhere('lower(r.name) = lower(:ref)', { ref })
+      .orderBy('r.name')
+      .limit(10)
+      .getMany();
+    if (folded.length === 1) return folded[0];
+    if (folded.length === 0) throw new NotFoundError(what, ref);
+    throw new ConflictError(
+      `${what} reference ${ref} is ambiguous: it matches ${folded.length} names differing only in case; ` +
+        `candidates ${folded.map((r) => `${r.id} (${r.name})`).join(', ')}. Use the exact name or the id`,
+    );
   }
 }

@@ -78,7 +78,25 @@ describe('model and data set references, model files, CLI results (issue 11)', (
     assert.equal((await app.get('/v1/models/base-cnn', other)).status, 404);
   });
 
-  test('a UUID-shaped name that is another model’s id is ambiguous: 409 naming both ids', async () => {
+  test('names match exactly, else case-insensitively; several such matches are a 409 naming them', async () => {
+    // One case-insensitive match resolves.
+    assert.equal((await app.get('/v1/models/BASE-CNN').expect(200)).body.id, baseId);
+    const init = (name: string) =>
+      app
+        .post('/v1/models', { name, architecture: 'mlp', inputShape: [3], classNames: ['a', 'b'] })
+        .expect(201)
+        .then((r) => r.body.id as string);
+    const upper = await init('Twin-Net');
+    const lower = await init('twin-net');
+    const res = await app.get('/v1/models/TWIN-NET').expect(409);
+    assert.match(res.body.detail, /model reference TWIN-NET is ambiguous/);
+    assert.ok(res.body.detail.includes(upper) && res.body.detail.includes(lower), res.body.detail);
+    assert.equal((await app.get('/v1/models/twin-net').expect(200)).body.id, lower);
+    const spec = await app.post('/v1/prune', { model: 'TWIN-net' }).expect(409);
+    assert.match(spec.body.detail, /TWIN-net is ambiguous/);
+  });
+
+  test('an id is never ambiguous: a model named like another one’s id does not shadow it', async () => {
     const twin = await app
       .post('/v1/models', {
         name: baseId,
@@ -87,11 +105,7 @@ describe('model and data set references, model files, CLI results (issue 11)', (
         classNames: ['a', 'b'],
       })
       .expect(201);
-    const res = await app.get(`/v1/models/${baseId}`).expect(409);
-    assert.match(res.body.detail, /ambiguous/);
-    assert.ok(res.body.detail.includes(baseId) && res.body.detail.includes(twin.body.id));
-    // Each is still reachable unambiguously: the first by its name, the second by its id.
-    assert.equal((await app.get('/v1/models/base-cnn').expect(200)).body.id, baseId);
+    assert.equal((await app.get(`/v1/models/${baseId}`).expect(200)).body.name, 'base-cnn');
     assert.equal((await app.get(`/v1/models/${twin.body.id}`).expect(200)).body.name, baseId);
   });
 

@@ -245,7 +245,7 @@ describe('model and data set references, model files, CLI results (issue 11)', (
     );
     const bytes: Record<string, Buffer> = {};
     for (const f of files.files as { name: string; url: string; size: number; sha256: string }[]) {
-      const got = await app.get(f.url).buffer(true).expect(200);
+      const got = await app.get(f.url).responseType('blob').expect(200);
       const body = got.body as Buffer;
       assert.equal(body.length, f.size, f.name);
       assert.equal(crypto.createHash('sha256').update(body).digest('hex'), f.sha256, f.name);

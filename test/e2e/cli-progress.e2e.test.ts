@@ -23,7 +23,8 @@ const hasTmux = (() => {
 const SOCKET = `autodl-test-${process.pid}`;
 const tmux = (...args: string[]) =>
   execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-const BAR = /\[[#-]{30}\]/;
+// A progress bar line, whatever its glyphs: `... 42% | message`.
+const BAR = /\d+% \| /;
 
 let app: TestApp;
 before(async () => {

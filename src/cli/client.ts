@@ -87,23 +87,69 @@ export class ApiClient {
     }
     return parsed as T;
   }
+
+  /**
+   * Streams `route` into `target` (written under a temporary name, renamed when complete),
+   * reporting the bytes received and the announced length. Returns the bytes written.
+   */
+  async download(
+    route: string,
+    target: string,
+    onBytes: (received: number, total: number | null) => void = () => undefined,
+  ): Promise<number> {
+    let res: globalThis.Response;
+    try {
+      res = await fetch(this.baseUrl + route, {
+        headers: { authorization: `Bearer ${this.key}` },
+      });
+    } catch (e) {
+      throw new CliError(`cannot reach the service at ${this.baseUrl} (${(e as Error).message})`);
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text();
+      const p = (/json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : {}) as {
+        detail?: string;
+      };
+      throw new CliError(`${res.status} ${p.detail ?? res.statusText}`);
+    }
+    const length = Number(res.headers.get('content-length'));
+    const total = Number.isFinite(length) && length > 0 ? length : null;
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    const tmp = `${target}.part`;
+    const out = fs.createWriteStream(tmp);
+    let received = 0;
+    try {
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        received += chunk.length;
+        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+        onBytes(received, total);
+      }
+      await new Promise<void>((resolve, reject) =>
+        out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
+    } catch (e) {
+      out.destroy();
+      await fs.promises.rm(tmp, { force: true });
+      throw new CliError(`download of ${route} failed: ${(e as Error).message}`);
+    }
+    await fs.promises.rename(tmp, target);
+    return received;
+  }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** `dir/name` for a server-given name (may hold `/`), refusing anything that leaves `dir`. */
+export function fileUnder(dir: string, name: string): string {
+  const root = path.resolve(dir);
+  const target = path.resolve(root, name);
+  if (!target.startsWith(root + path.sep))
+    throw new CliError(`refusing to write ${name} outside ${dir}`);
+  return target;
+}
 
-/** A data set or model given by id or by name (names are unique per project). */
-export async function resolveId(
-  api: ApiClient,
-  what: 'datasets' | 'models',
-  ref: string,
-): Promise<string> {
-  if (UUID.test(ref)) return ref;
-  const page = await api.get<{ items: { id: string; name: string }[] }>(`/v1/${what}?limit=500`);
-  const hit = page.items.find((i) => i.name === ref);
-  if (!hit) {
-    throw new CliError(
-      `no ${what === 'datasets' ? 'data set' : 'model'} named ${ref} in this project`,
-    );
-  }
-  return hit.id;
+/**
+ * A model or data set reference (its id or its name) as a URL path segment: the service
+ * resolves it (one rule for the CLI and the API), so the CLI passes names straight through.
+ */
+export function refPath(what: 'datasets' | 'models', ref: string): string {
+  return `/v1/${what}/${encodeURIComponent(ref)}`;
 }

@@ -143,14 +143,17 @@ export function unknownFields(
   }
 }
 
-/** `dataset`: an optional data set reference (id) replacing the model's training set. */
+/** `dataset`: an optional data set reference (id or name) replacing the model's training set. */
 export function optionalDataset(
   raw: Record<string, unknown>,
   problems: FieldProblem[],
 ): string | undefined {
   if (raw.dataset === undefined) return undefined;
   if (typeof raw.dataset !== 'string' || raw.dataset.trim() === '' || raw.dataset.length > 200) {
-    problems.push({ field: 'dataset', message: 'must be a data set id (1 to 200 characters)' });
+    problems.push({
+      field: 'dataset',
+      message: 'must be a data set id or name (1 to 200 characters)',
+    });
     return undefined;
   }
   return raw.dataset;

@@ -1,4 +1,9 @@
-import { JobCancelledError, type JobContext, type JobHandler } from '../platform/jobs/job-handler';
+import {
+  JobCancelledError,
+  type JobContext,
+  type JobHandler,
+  type SpecReference,
+} from '../platform/jobs/job-handler';
 import { UnprocessableError, type FieldProblem } from '../platform/errors/domain-error';
 import {
   asRecord,
@@ -54,6 +59,10 @@ export const MAX_EXPLAIN_INSTANCES = 1000;
  */
 export class ExplainJobHandler implements JobHandler<ExplainSpec, ExplainResult> {
   readonly kind = 'explain';
+  readonly references: readonly SpecReference[] = [
+    { field: 'model', kind: 'model' },
+    { field: 'dataset', kind: 'dataset' },
+  ];
 
   constructor(private readonly models: PredictProvider) {}
 

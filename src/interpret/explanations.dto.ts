@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ReferenceField } from '../models/reference.decorator';
 import { QueryInt } from '../platform/http/query';
 import {
   ArrayMaxSize,
@@ -8,8 +9,6 @@ import {
   IsInt,
   IsObject,
   IsOptional,
-  IsString,
-  Length,
   Max,
   Min,
 } from 'class-validator';
@@ -28,9 +27,7 @@ export const KIND_OF_METHOD: Record<ExplanationMethod, string> = {
 };
 
 export class CreateExplanationDto {
-  @ApiProperty({ description: 'Id of a registered model of this project', example: 'a1b2c3' })
-  @IsString()
-  @Length(1, 200)
+  @ReferenceField('model', 'A registered model of this project')
   model!: string;
 
   @ApiProperty({
@@ -65,14 +62,12 @@ export class CreateExplanationDto {
   @Min(0, { each: true })
   labels?: number[];
 
-  @ApiPropertyOptional({
-    description:
-      "Data set id to sample instances from and (tabular) take LIME's feature statistics from; " +
+  @ReferenceField(
+    'data set',
+    "Data set to sample instances from and (tabular) take LIME's feature statistics from; " +
       'default the data set the model was trained on',
-  })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
+    { optional: true },
+  )
   dataset?: string;
 
   @ApiPropertyOptional({

@@ -55,7 +55,11 @@ export class ExplanationsService {
     // Only the fields the client sent (DTO instances define absent ones as undefined).
     const raw = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
     const handler = method === 'lime' ? this.explain : this.normlime;
-    const spec: ExplainSpec | NormLimeSpec = handler.validate(raw);
+    const spec = (await this.jobs.resolveReferences(
+      principal,
+      KIND_OF_METHOD[method],
+      handler.validate(raw),
+    )) as ExplainSpec | NormLimeSpec;
     const model = await this.models.open(principal.projectId, spec.model, spec.dataset);
     try {
       checkAgainstModel(model, spec);

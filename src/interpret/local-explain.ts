@@ -1,7 +1,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Dataset, splitCsv } from '../ml/data';
+import { Dataset } from '../ml/data';
+import type { CsvRows } from '../ml/data/csv-rows';
 import { loadModelFromBuffers, weightPaths } from '../ml/io/buffers';
 import type { InferenceModel } from '../models/model-registry.port';
 import { UnprocessableError } from '../platform/errors/domain-error';
@@ -64,79 +65,6 @@ export function toProbabilities(rows: number[][]): number[][] {
     const z = e.reduce((s, v) => s + v, 0);
     return e.map((v) => v / z);
   });
-}
-
-export interface CsvRows {
-  featureNames: string[];
-  rows: number[][];
-  /** Values of the label column, when the file has one. */
-  labels: string[] | null;
-}
-
-/**
- * Numeric rows of a CSV for a model taking `width` features (or any width when null): a header
- * is recognised by a non-numeric cell; a label column (by name or 0-based index, default the
- * last column when the file has one column more than the model takes) is set apart.
- */
-export function readCsvRows(
-  text: string,
-  file: string,
-  width: number | null,
-  labelColumn?: string,
-): CsvRows {
-  const records = splitCsv(text, file);
-  if (records.length === 0) throw csvError(file, 'the CSV file is empty');
-  const isNumber = (s: string) => s.trim() !== '' && Number.isFinite(Number(s));
-  const first = records[0].fields;
-  const hasHeader = first.some((f) => !isNumber(f));
-  const names = hasHeader ? first.map((f) => f.trim()) : first.map((_, i) => `x${i}`);
-  const body = hasHeader ? records.slice(1) : records;
-  if (body.length === 0) throw csvError(file, 'the CSV file has a header but no data rows');
-  let label = -1;
-  if (labelColumn !== undefined) {
-    label = /^\d+$/.test(labelColumn) ? Number(labelColumn) : names.indexOf(labelColumn);
-    if (label < 0 || label >= names.length) {
-      throw csvError(
-        file,
-        `label column ${labelColumn} is not one of the ${names.length} columns (${names.join(', ')})`,
-      );
-    }
-  } else if (width !== null && names.length === width + 1) label = names.length - 1;
-  const featureCount = names.length - (label >= 0 ? 1 : 0);
-  if (width !== null && featureCount !== width) {
-    throw csvError(
-      file,
-      `has ${featureCount} feature columns (${names.filter((_, c) => c !== label).join(', ')}) but the model takes ${width} features` +
-        (label < 0 ? ' (plus an optional label column)' : ''),
-    );
-  }
-  const rows: number[][] = [];
-  const labels: string[] = [];
-  for (const r of body) {
-    if (r.fields.length !== names.length) {
-      throw csvError(
-        `${file}:${r.line}`,
-        `has ${r.fields.length} fields, the header has ${names.length}`,
-      );
-    }
-    const row: number[] = [];
-    r.fields.forEach((f, c) => {
-      if (c === label) return labels.push(f.trim());
-      if (!isNumber(f))
-        throw csvError(`${file}:${r.line}`, `column ${names[c]} is not a number: "${f}"`);
-      row.push(Number(f));
-    });
-    rows.push(row);
-  }
-  return {
-    featureNames: names.filter((_, c) => c !== label),
-    rows,
-    labels: label >= 0 ? labels : null,
-  };
-}
-
-function csvError(field: string, message: string): UnprocessableError {
-  return new UnprocessableError(`${field}: ${message}`, [{ field, message }]);
 }
 
 /**

@@ -1,6 +1,11 @@
 import { Rng } from '../platform/core/rng';
 import type { FieldProblem } from '../platform/errors/domain-error';
-import { JobCancelledError, type JobContext, type JobHandler } from '../platform/jobs/job-handler';
+import {
+  JobCancelledError,
+  type JobContext,
+  type JobHandler,
+  type SpecReference,
+} from '../platform/jobs/job-handler';
 import { barChart, heatmapOverlay } from '../platform/charts';
 import { imageNormLime, normLime, rankByImportance, type NormLimeResult } from './core/normlime';
 import type { ImageExplanation, RgbImage } from './core/types';
@@ -69,6 +74,10 @@ const TOP = 50;
  */
 export class NormLimeJobHandler implements JobHandler<NormLimeSpec, NormLimeJobResult> {
   readonly kind = 'normlime';
+  readonly references: readonly SpecReference[] = [
+    { field: 'model', kind: 'model' },
+    { field: 'dataset', kind: 'dataset' },
+  ];
 
   constructor(private readonly models: PredictProvider) {}
 

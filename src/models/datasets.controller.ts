@@ -6,6 +6,7 @@ import {
   Post,
   Query,
   Req,
+  Res,
   UploadedFiles,
   UseInterceptors,
 } from '@nestjs/common';
@@ -17,10 +18,11 @@ import {
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
+  ApiProduces,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { CurrentPrincipal } from '../platform/auth/auth.guard';
 import type { Principal } from '../platform/auth/projects.service';
 import { ValidationError } from '../platform/errors/domain-error';
@@ -107,5 +109,26 @@ export class DatasetsController {
     @Param('id') id: string,
   ): Promise<DatasetDto> {
     return DatasetDto.from(await this.datasets.get(principal.projectId, id));
+  }
+
+  @Get(':id/examples/:index')
+  @ApiOperation({
+    summary: 'One example of an image data set as a PNG thumbnail',
+    description:
+      '`:index` indexes the whole data set (the sample ids of `GET /v1/jobs/:id/dynamics`); ' +
+      '`:id` is the id or the name of the data set.',
+  })
+  @ApiProduces('image/png')
+  @ApiOkResponse({ description: 'PNG bytes', schema: { type: 'string', format: 'binary' } })
+  @ApiProblems(400, 404, 409, 422)
+  async example(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Param('index') index: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    const png = await this.datasets.examplePng(principal.projectId, id, index);
+    res.setHeader('Content-Type', 'image/png');
+    res.send(png);
   }
 }

@@ -20,7 +20,6 @@ import {
   UnprocessableError,
   ValidationError,
 } from '../platform/errors/domain-error';
-import { assertUuid } from '../platform/jobs/jobs.service';
 import { decodeDataset, encodeDataset, joinSplits, StoredDataset } from './core/dataset-codec';
 import {
   checkDatasetName,
@@ -34,6 +33,8 @@ import {
 import { DatasetEntity } from './dataset.entity';
 import type { ParsedUpload, UploadKind } from './upload-parse';
 import { UploadParserPool } from './upload-parser-pool';
+import { examplePng } from './example-png';
+import { ReferenceResolver } from './references';
 
 /** Uploads above this size are refused with 413 before parsing (multer limit). */
 export const DATASET_UPLOAD_MAX_BYTES = 256 * 1024 * 1024;
@@ -86,6 +87,7 @@ export class DatasetsService {
     private readonly store: ArtifactStore,
     private readonly parser: UploadParserPool,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly references: ReferenceResolver,
   ) {}
 
   async createFromUpload(
@@ -194,7 +196,9 @@ export class DatasetsService {
       split: split ?? 'official test, validation ' + DEFAULT_VALIDATION_FRACTION + ' of train',
       ...(req.classes ? { classes: req.classes } : {}),
       ...(req.remap ? { remap: req.remap } : {}),
-      ...(req.perClass ? { perClass: req.perClass } : {}),
+      // Said in the stored options (and so in every response and `autodl datasets show`): the
+      // few-shot reduction applies to the train split only.
+      ...(req.perClass ? { perClass: req.perClass, perClassAppliesTo: 'train' } : {}),
     };
     return this.persist(
       principal,
@@ -215,17 +219,40 @@ export class DatasetsService {
     return { items, total };
   }
 
-  async get(projectId: string, id: string): Promise<DatasetEntity> {
-    assertUuid(id);
-    const row = await this.db.getRepository(DatasetEntity).findOneBy({ id, projectId });
-    if (!row) throw new NotFoundError('dataset', id);
-    return row;
+  /** A data set of the project by id or name (ReferenceResolver). */
+  get(projectId: string, ref: string): Promise<DatasetEntity> {
+    return this.references.dataset(projectId, ref);
   }
 
-  /** The stored examples and split of a data set of the project. */
+  /**
+   * The stored examples and split of a data set of the project, by id (references are resolved
+   * before a job is queued).
+   */
   async load(projectId: string, id: string): Promise<StoredDataset & { entity: DatasetEntity }> {
-    const entity = await this.get(projectId, id);
+    const entity = await this.references.datasetById(projectId, id);
     return { ...decodeDataset(await this.store.read(entity.filePath)), entity };
+  }
+
+  /**
+   * Example `index` (an index into the data set, as training dynamics record sample ids) of an
+   * image data set as a PNG thumbnail.
+   */
+  async examplePng(projectId: string, ref: string, index: string): Promise<Buffer> {
+    const { dataset, entity } = await this.load(projectId, (await this.get(projectId, ref)).id);
+    const i = Number(index);
+    if (!/^\d+$/.test(index) || i >= dataset.size) {
+      throw new NotFoundError(
+        `example of data set ${entity.name}`,
+        `${index} (0..${dataset.size - 1})`,
+      );
+    }
+    if (dataset.inputs.kind !== 'image') {
+      throw new UnprocessableError(
+        `data set ${entity.name} holds ${dataset.inputs.kind} examples; only image examples have a thumbnail`,
+        [{ field: 'index', message: 'not an image data set' }],
+      );
+    }
+    return examplePng(dataset.inputs.pixels[i] as Float32Array, dataset.inputs.shape);
   }
 
   private async assertNameFree(projectId: string, name: string): Promise<void> {

@@ -4,7 +4,12 @@ import { Dataset, ImageAugmenter } from '../ml/data';
 import { checkpointSlot, readModelCheckpoint, storeModelCheckpoint } from '../ml/io/checkpoint';
 import { Rng } from '../platform/core/rng';
 import { ValidationError } from '../platform/errors/domain-error';
-import { JobCancelledError, JobContext, JobHandler } from '../platform/jobs/job-handler';
+import {
+  JobCancelledError,
+  JobContext,
+  JobHandler,
+  SpecReference,
+} from '../platform/jobs/job-handler';
 import { validateFinetuneConfig } from '../transfer/core/config';
 import { finetune, FinetuneCheckpoint, FinetuneEpochMetrics } from '../transfer/finetune';
 import { splitsOf } from './core/dataset-codec';
@@ -77,6 +82,10 @@ function dynamicsFile(epochsDone: number): string {
 @Injectable()
 export class FinetuneHandler implements JobHandler<FinetuneSpec, Record<string, unknown>> {
   readonly kind = 'finetune';
+  readonly references: readonly SpecReference[] = [
+    { field: 'baseModel', kind: 'model' },
+    { field: 'dataset', kind: 'dataset' },
+  ];
 
   constructor(
     private readonly datasets: DatasetsService,

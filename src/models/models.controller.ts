@@ -7,6 +7,7 @@ import {
   Post,
   Query,
   Req,
+  Res,
   UploadedFiles,
   UseInterceptors,
 } from '@nestjs/common';
@@ -18,13 +19,15 @@ import {
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
+  ApiProduces,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { CurrentPrincipal } from '../platform/auth/auth.guard';
 import type { Principal } from '../platform/auth/projects.service';
 import { ConflictError } from '../platform/errors/domain-error';
+import { sendArtifact } from '../platform/http/artifact-response';
 import { ApiProblems } from '../platform/http/problem.dto';
 import { formFields, isMultipart, validateJsonBody } from './body';
 import {
@@ -32,11 +35,13 @@ import {
   InitModelDto,
   MODEL_IMPORT_SCHEMA,
   ModelDto,
+  ModelFileListDto,
   ModelListDto,
   PageQuery,
   PredictDto,
   PredictResponseDto,
 } from './models.dto';
+import { ModelFilesService } from './model-files';
 import { MODEL_UPLOAD_MAX_BYTES, ModelsService } from './models.service';
 import { multipartInterceptor, UploadedFile } from './multipart.interceptor';
 import { TfRuntime } from './tf-runtime';
@@ -47,6 +52,7 @@ import { TfRuntime } from './tf-runtime';
 export class ModelsController {
   constructor(
     private readonly models: ModelsService,
+    private readonly files: ModelFilesService,
     private readonly tf: TfRuntime,
   ) {}
 
@@ -130,5 +136,42 @@ export class ModelsController {
       );
     }
     return { model: model.id, ...(model.evaluation as Omit<EvaluationDto, 'model'>) };
+  }
+
+  @Get(':id/files')
+  @ApiOperation({
+    summary:
+      "A model's files (model.json, weights.bin, vocabulary, model card) with sizes and sha256",
+    description:
+      'Every registered model, whatever produced it (training, import, NAS export, pruning). ' +
+      '`:id` is the id or the name of the model.',
+  })
+  @ApiOkResponse({ type: ModelFileListDto })
+  @ApiProblems(400, 404, 409)
+  listFiles(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+  ): Promise<ModelFileListDto> {
+    return this.files.list(principal.projectId, id);
+  }
+
+  @Get(':id/files/:name')
+  @ApiOperation({ summary: 'Download one file of a model (a TF.js LayersModel folder together)' })
+  @ApiProduces('application/json', 'application/octet-stream')
+  @ApiOkResponse({ description: 'The file bytes', schema: { type: 'string', format: 'binary' } })
+  @ApiProblems(400, 404, 409)
+  async downloadFile(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Param('name') name: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    const content = await this.files.file(principal.projectId, id, name);
+    if ('data' in content) {
+      res.setHeader('Content-Type', content.contentType);
+      res.send(content.data);
+      return;
+    }
+    sendArtifact(res, content);
   }
 }

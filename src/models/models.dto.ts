@@ -11,7 +11,6 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -25,6 +24,7 @@ import { DatasetEntity } from './dataset.entity';
 import { QueryInt } from '../platform/http/query';
 import { ModelEntity } from './model.entity';
 import { UserKeyed } from '../platform/http/user-keyed';
+import { ReferenceField } from './reference.decorator';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const NAME_MESSAGE =
@@ -107,7 +107,10 @@ export class PackagedDatasetDto {
   remap?: Record<string, string>;
 
   @ApiPropertyOptional({
-    description: 'Few-shot: keep this many training examples per class',
+    description:
+      'Few-shot: keep this many training examples per class. Applied to the train split only, ' +
+      'after the split: validation and test keep every example, so the evaluation stays measured ' +
+      'on full-size sets (docs/data.md)',
     minimum: 1,
   })
   @IsOptional()
@@ -281,6 +284,23 @@ export class ModelListDto {
   @ApiProperty() offset!: number;
 }
 
+export class ModelFileDto {
+  @ApiProperty({ example: 'weights.bin' }) name!: string;
+  @ApiProperty() size!: number;
+  @ApiProperty() sha256!: string;
+  @ApiProperty({ example: 'application/octet-stream' }) contentType!: string;
+  @ApiProperty({ example: '/v1/models/6f1c.../files/weights.bin' }) url!: string;
+}
+
+export class ModelFileListDto {
+  @ApiProperty({ format: 'uuid' }) model!: string;
+  @ApiProperty({
+    type: [ModelFileDto],
+    description: 'model.json, weights.bin, vocabulary.json (text models) and model-card.json',
+  })
+  files!: ModelFileDto[];
+}
+
 export class EvaluationDto {
   @ApiProperty({ format: 'uuid' }) model!: string;
   @ApiProperty({ example: 'test' }) split!: string;
@@ -438,8 +458,7 @@ export class PredictResponseDto {
 }
 
 export class PretrainDto {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @ReferenceField('data set', 'The data set to train on')
   dataset!: string;
 
   @ApiProperty({ enum: ZOO_MODEL_NAMES, example: 'small-cnn' })
@@ -542,12 +561,10 @@ export class PretrainDto {
 }
 
 export class FinetuneDto {
-  @ApiProperty({ format: 'uuid', description: 'The base (pretrained or imported) model' })
-  @IsUUID()
+  @ReferenceField('model', 'The base (pretrained or imported) model')
   baseModel!: string;
 
-  @ApiProperty({ format: 'uuid', description: 'The target data set' })
-  @IsUUID()
+  @ReferenceField('data set', 'The target data set')
   dataset!: string;
 
   @ApiPropertyOptional({

@@ -11,15 +11,14 @@ import { ArtifactStore } from '../platform/artifacts/artifact-store';
 import type { Principal } from '../platform/auth/projects.service';
 import {
   ConflictError,
-  NotFoundError,
   UnprocessableError,
   ValidationError,
 } from '../platform/errors/domain-error';
 import type { JobContext } from '../platform/jobs/job-handler';
-import { assertUuid } from '../platform/jobs/jobs.service';
 import { InputContract, inputTensor, parseInstances } from './core/encode';
 import { describeModel, Preprocessing } from './core/model-meta';
 import { ModelEntity } from './model.entity';
+import { ReferenceResolver } from './references';
 
 /** Folder of the artifact store (under the project) for models that no job produced. */
 const MODELS_FOLDER = 'models';
@@ -77,6 +76,7 @@ export class ModelsService {
   constructor(
     private readonly db: DataSource,
     private readonly store: ArtifactStore,
+    private readonly references: ReferenceResolver,
   ) {}
 
   async list(principal: Principal, limit: number, offset: number) {
@@ -89,11 +89,9 @@ export class ModelsService {
     return { items, total };
   }
 
-  async get(projectId: string, id: string): Promise<ModelEntity> {
-    assertUuid(id);
-    const row = await this.db.getRepository(ModelEntity).findOneBy({ id, projectId });
-    if (!row) throw new NotFoundError('model', id);
-    return row;
+  /** A model of the project by id or name (ReferenceResolver). */
+  get(projectId: string, ref: string): Promise<ModelEntity> {
+    return this.references.model(projectId, ref);
   }
 
   async findByJob(projectId: string, jobId: string): Promise<ModelEntity | null> {
@@ -106,9 +104,17 @@ export class ModelsService {
     }
   }
 
-  /** Loads a model of the project with its vocabulary; the caller owns (and disposes) it. */
+  /** A model of the project by id only (a resolved reference, e.g. in a job spec). */
+  getById(projectId: string, id: string): Promise<ModelEntity> {
+    return this.references.modelById(projectId, id);
+  }
+
+  /**
+   * Loads a model of the project (by id: references are resolved before a job is queued) with
+   * its vocabulary; the caller owns (and disposes) it.
+   */
   async load(projectId: string, id: string): Promise<LoadedModel> {
-    const entity = await this.get(projectId, id);
+    const entity = await this.getById(projectId, id);
     const [json, weights] = await Promise.all([
       this.store.read(entity.modelJsonPath),
       this.store.read(entity.weightsPath),
@@ -429,8 +435,8 @@ export class ModelsService {
     return repo.findOneByOrFail({ id });
   }
 
-  private async cached(projectId: string, id: string): Promise<LoadedModel> {
-    assertUuid(id);
+  private async cached(projectId: string, ref: string): Promise<LoadedModel> {
+    const { id } = await this.get(projectId, ref);
     const hit = this.cache.get(id);
     if (hit && hit.entity.projectId === projectId) {
       this.cache.delete(id);

@@ -5,7 +5,12 @@ import { loadModelFromBuffers } from '../ml/io/buffers';
 import { readModelCheckpoint, storeModelCheckpoint } from '../ml/io/checkpoint';
 import { buildZooModel } from '../ml/models/zoo';
 import { EpochMetrics, trainModel } from '../ml/train/trainer';
-import { JobCancelledError, JobContext, JobHandler } from '../platform/jobs/job-handler';
+import {
+  JobCancelledError,
+  JobContext,
+  JobHandler,
+  SpecReference,
+} from '../platform/jobs/job-handler';
 import { splitsOf } from './core/dataset-codec';
 import { datasetTensors, InputContract } from './core/encode';
 import { PretrainSpec, validatePretrainSpec } from './core/training-specs';
@@ -35,6 +40,7 @@ function isCheckpoint(v: unknown): v is PretrainCheckpoint {
 @Injectable()
 export class PretrainHandler implements JobHandler<PretrainSpec, Record<string, unknown>> {
   readonly kind = 'pretrain';
+  readonly references: readonly SpecReference[] = [{ field: 'dataset', kind: 'dataset' }];
 
   constructor(
     private readonly datasets: DatasetsService,

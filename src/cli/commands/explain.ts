@@ -6,13 +6,13 @@ import {
   LocalJobContext,
   loadLayersModelFile,
   localTabularModel,
-  readCsvRows,
   tabularWidth,
 } from '../../interpret/local-explain';
+import { readCsvRows } from '../../ml/data/csv-rows';
 import { NormLimeJobHandler, type NormLimeJobResult } from '../../interpret/normlime.handler';
 import { selectBackend } from '../../ml/backend';
 import { loadConfig } from '../../platform/config/config';
-import { ApiClient, CliError } from '../client';
+import { ApiClient, CliError, refPath } from '../client';
 import { printJson, printTable, Progress } from '../output';
 import { followJob, globalOptions } from './jobs';
 
@@ -24,6 +24,7 @@ interface ExplainOptions {
   dataset?: string;
   sampleSize?: string;
   labelColumn?: string;
+  header?: boolean;
   classNames?: string;
   parameters?: string;
   out?: string;
@@ -104,12 +105,11 @@ async function explainLocally(
     throw new CliError('--dataset names a registered data set; use --data with a file');
   await selectBackend(loadConfig().tfBackend);
   const net = await loadLayersModelFile(file);
-  const csv = readCsvRows(
-    readText(o.data, '--data'),
-    path.basename(o.data),
-    tabularWidth(net, file),
-    o.labelColumn,
-  );
+  const csv = readCsvRows(readText(o.data, '--data'), path.basename(o.data), {
+    width: tabularWidth(net, file),
+    labelColumn: o.labelColumn,
+    header: o.header,
+  });
   const model = localTabularModel(
     net,
     file,
@@ -152,15 +152,14 @@ async function explainThroughService(
     if (fields.instances !== undefined) throw new CliError('give --data or --instances, not both');
     // The model's feature count tells a label column apart from the features.
     const meta = await api.get<{ inputKind: string; featureNames: string[] | null }>(
-      `/v1/models/${encodeURIComponent(o.model)}`,
+      refPath('models', o.model),
     );
     const width = meta.inputKind === 'tabular' ? (meta.featureNames?.length ?? null) : null;
-    fields.instances = readCsvRows(
-      readText(o.data, '--data'),
-      path.basename(o.data),
+    fields.instances = readCsvRows(readText(o.data, '--data'), path.basename(o.data), {
       width,
-      o.labelColumn,
-    ).rows;
+      labelColumn: o.labelColumn,
+      header: o.header,
+    }).rows;
   }
   const created = await api.post<Explanation>('/v1/explanations', {
     model: o.model,
@@ -208,13 +207,18 @@ export function registerExplainCommand(program: Command): void {
       'explain a model with LIME (per instance) or NormLIME (per class): a registered model ' +
         'through the service, or a TF.js model.json file in this process',
     )
-    .requiredOption('--model <id|path>', 'registered model id, or path to a TF.js model.json')
+    .requiredOption(
+      '--model <ref|path>',
+      'registered model (id or name), or path to a TF.js model.json',
+    )
     .option('--method <method>', 'lime | normlime', 'lime')
     .option('--data <csv>', 'CSV rows: instances (and, with a model file, LIME statistics)')
     .option('--instances <json-file>', 'JSON array of instances (rows, texts or images)')
-    .option('--dataset <id>', 'registered data set to sample instances from')
+    .option('--dataset <ref>', 'registered data set (id or name) to sample instances from')
     .option('--sample-size <n>', 'instances drawn from the data set / CSV rows')
     .option('--label-column <name|index>', 'CSV column holding labels (ignored as a feature)')
+    .option('--header', 'CSV: the first line is a header (default: detected)')
+    .option('--no-header', 'CSV: the first line is data')
     .option('--class-names <a,b,...>', 'model file: class names of the outputs')
     .option('--parameters <json>', 'LIME parameters, e.g. {"numSamples": 500, "seed": 1}')
     .option('--out <dir>', 'model file: write the PNG bar charts here')

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { ApiClient, CliError } from '../client';
 import { printJson, printTable, Progress } from '../output';
+import { registerJobFileCommands } from './job-files';
 
 interface Job {
   id: string;
@@ -35,7 +36,8 @@ function client(cmd: Command): ApiClient {
 
 /**
  * Polls a job until it finishes, with a progress bar on a TTY (or progress lines on a pipe).
- * Returns the final job; with `printLogs` the job's log lines stream to stderr as they arrive.
+ * Returns the final job; with `printLogs` the job's log lines stream to stdout as they arrive,
+ * above the bar.
  */
 export async function followJob(
   api: ApiClient,
@@ -50,8 +52,7 @@ export async function followJob(
       if (opts.printLogs) {
         const events = await api.get<JobEvent[]>(`/v1/jobs/${id}/events?after=${after}`);
         for (const e of events) {
-          bar.stop();
-          process.stderr.write(`${e.time} ${e.level.padEnd(5)} ${e.message}\n`);
+          bar.log(`${e.time} ${e.level.padEnd(5)} ${e.message}`);
           after = e.id;
         }
       }
@@ -69,6 +70,7 @@ export async function followJob(
 
 export function registerJobCommands(program: Command): void {
   const jobs = program.command('jobs').description('list, inspect, submit and control jobs');
+  registerJobFileCommands(jobs);
 
   jobs
     .command('list')

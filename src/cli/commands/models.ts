@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { ApiClient, CliError, resolveApiKey, resolveId } from '../client';
+import { ApiClient, CliError, refPath, resolveApiKey } from '../client';
+import { readCsvRows } from '../../ml/data/csv-rows';
+import { downloadFiles, RemoteFile } from '../download';
 import { printJson, printTable } from '../output';
 import { followJob, globalOptions } from './jobs';
 
@@ -15,6 +17,7 @@ interface Dataset {
     unknown
   >;
   splitSizes: { train: number; validation: number; test: number };
+  options: Record<string, unknown>;
   createdAt: string;
 }
 interface Model {
@@ -26,6 +29,7 @@ interface Model {
   inputKind: string;
   inputShape: number[];
   classNames: string[];
+  featureNames: string[] | null;
   lineage: {
     baseModelId: string | null;
     datasetId: string | null;
@@ -115,6 +119,10 @@ function printDataset(d: Dataset): void {
   );
   if (d.stats.imageShape) out(`images    ${JSON.stringify(d.stats.imageShape)}`);
   if (d.stats.featureCount) out(`features  ${String(d.stats.featureCount)}`);
+  if (d.options.perClass !== undefined)
+    out(
+      `few-shot  ${String(d.options.perClass)} examples per class in train only; validation and test keep every example`,
+    );
   out('');
   printTable(
     Object.entries(d.stats.countsPerClass).map(([name, count]) => ({ class: name, count })),
@@ -131,6 +139,37 @@ function printModel(m: Model): void {
     `lineage   method ${m.lineage.method}; base ${m.lineage.baseModelId ?? '-'}; data set ${m.lineage.datasetId ?? '-'}; job ${m.lineage.jobId ?? '-'}`,
   );
   if (m.testAccuracy !== null) out(`accuracy  ${m.testAccuracy.toFixed(4)} (test split)`);
+}
+
+interface Evaluation {
+  model: string;
+  split: string;
+  count: number;
+  accuracy: number;
+  loss: number;
+  classNames: string[];
+  precision: (number | null)[];
+  recall: (number | null)[];
+  confusion: number[][];
+}
+
+function printEvaluation(e: Evaluation): void {
+  process.stdout.write(
+    `${e.split} split: ${e.count} examples, accuracy ${e.accuracy.toFixed(4)}, loss ${e.loss.toFixed(4)}\n\n`,
+  );
+  printTable(
+    e.classNames.map((c, k) => ({ class: c, precision: e.precision[k], recall: e.recall[k] })),
+    ['class', 'precision', 'recall'],
+  );
+  process.stdout.write('\nconfusion (rows: true class, columns: predicted)\n');
+  const columns = ['true', ...e.classNames];
+  printTable(
+    e.confusion.map((row, k) => ({
+      true: e.classNames[k],
+      ...Object.fromEntries(row.map((n, j) => [e.classNames[j], n])),
+    })),
+    columns,
+  );
 }
 
 /** Submits a training job, follows it (progress bar unless --json) and prints the new model. */
@@ -179,7 +218,6 @@ export function registerModelCommands(program: Command): void {
     .option('--name <name>', 'name of the registered model')
     .option('--record-dynamics', 'store per-sample training dynamics (dynamics.json)')
     .action(async (o: Record<string, string | boolean | undefined>, cmd: Command) => {
-      const api = client(cmd);
       const hp: Record<string, unknown> = {};
       if (typeof o.batchSize === 'string') hp.batchSize = int(o.batchSize, '--batch-size');
       if (typeof o.lr === 'string') hp.learningRate = num(o.lr, '--lr');
@@ -190,8 +228,8 @@ export function registerModelCommands(program: Command): void {
       if (typeof o.freeze === 'string')
         hp.freeze = /^\d+$/.test(o.freeze) ? Number(o.freeze) : o.freeze;
       const body: Record<string, unknown> = {
-        baseModel: await resolveId(api, 'models', String(o.base)),
-        dataset: await resolveId(api, 'datasets', String(o.dataset)),
+        baseModel: String(o.base),
+        dataset: String(o.dataset),
         method: o.method,
         hyperParameters: hp,
       };
@@ -212,9 +250,8 @@ export function registerModelCommands(program: Command): void {
     .option('--seed <n>', 'seed')
     .option('--name <name>', 'name of the registered model')
     .action(async (o: Record<string, string | undefined>, cmd: Command) => {
-      const api = client(cmd);
       const body: Record<string, unknown> = {
-        dataset: await resolveId(api, 'datasets', String(o.dataset)),
+        dataset: String(o.dataset),
         architecture: o.arch,
       };
       if (o.epochs !== undefined) body.epochs = int(o.epochs, '--epochs');
@@ -250,7 +287,7 @@ export function registerModelCommands(program: Command): void {
     .description('a data set with its statistics (name or id)')
     .action(async (ref: string, _o: unknown, cmd: Command) => {
       const api = client(cmd);
-      const d = await api.get<Dataset>(`/v1/datasets/${await resolveId(api, 'datasets', ref)}`);
+      const d = await api.get<Dataset>(refPath('datasets', ref));
       if (globalOptions(cmd).json) printJson(d);
       else printDataset(d);
     });
@@ -265,7 +302,10 @@ export function registerModelCommands(program: Command): void {
     .option('--label-column <col>', 'CSV: label column')
     .option('--resize <HxW>', 'images: resize to HxW')
     .option('--classes <list>', 'packaged: keep these classes (comma-separated names or indices)')
-    .option('--per-class <n>', 'packaged: few-shot, training examples per class')
+    .option(
+      '--per-class <n>',
+      'packaged: few-shot, training examples per class (train split only; validation and test keep all)',
+    )
     .option('--split <t,v,t>', 'train,validation,test fractions')
     .option('--seed <n>', 'split seed')
     .action(async (name: string, o: Record<string, string | undefined>, cmd: Command) => {
@@ -325,39 +365,75 @@ export function registerModelCommands(program: Command): void {
     .description('architecture, parameters, FLOPs and lineage of a model (name or id)')
     .action(async (ref: string, _o: unknown, cmd: Command) => {
       const api = client(cmd);
-      const m = await api.get<Model>(`/v1/models/${await resolveId(api, 'models', ref)}`);
+      const m = await api.get<Model>(refPath('models', ref));
       if (globalOptions(cmd).json) printJson(m);
       else printModel(m);
+    });
+  models
+    .command('evaluation <model>')
+    .description('test-split accuracy, per-class precision and recall, confusion matrix')
+    .action(async (ref: string, _o: unknown, cmd: Command) => {
+      const e = await client(cmd).get<Evaluation>(`${refPath('models', ref)}/evaluation`);
+      if (globalOptions(cmd).json) return printJson(e);
+      printEvaluation(e);
+    });
+  models
+    .command('download <model>')
+    .description(
+      "download a model's files (model.json, weights.bin, vocabulary, model card) into a folder",
+    )
+    .requiredOption('-o, --out <dir>', 'the folder to write into (created if missing)')
+    .action(async (ref: string, o: { out: string }, cmd: Command) => {
+      const api = client(cmd);
+      const json = globalOptions(cmd).json;
+      const listing = await api.get<{ model: string; files: RemoteFile[] }>(
+        `${refPath('models', ref)}/files`,
+      );
+      const written = await downloadFiles(api, listing.files, o.out, !json);
+      if (json) return printJson({ model: listing.model, files: written });
+      for (const w of written) process.stdout.write(`${w.file}  ${w.bytes} bytes\n`);
     });
   models
     .command('predict <model>')
     .description('predict images (PNG/JPEG files), CSV rows (--rows file) or texts (--text)')
     .option('--image <files...>', 'image files')
-    .option('--rows <csv>', 'a CSV file of feature rows without header or label')
+    .option(
+      '--rows <csv>',
+      'a CSV file of feature rows (a header line and a label column are recognised, as in explain --data)',
+    )
+    .option('--label-column <name|index>', '--rows: the column holding labels (not a feature)')
+    .option('--header', '--rows: the first line is a header (default: detected)')
+    .option('--no-header', '--rows: the first line is data')
     .option('--text <texts...>', 'texts')
     .action(
       async (
         ref: string,
-        o: { image?: string[]; rows?: string; text?: string[] },
+        o: {
+          image?: string[];
+          rows?: string;
+          labelColumn?: string;
+          header?: boolean;
+          text?: string[];
+        },
         cmd: Command,
       ) => {
         const api = client(cmd);
-        const id = await resolveId(api, 'models', ref);
+        const model = await api.get<Model>(refPath('models', ref));
         const body: Record<string, unknown> = {};
         if (o.image) body.images = o.image.map((f) => readFile(f, '--image').toString('base64'));
         if (o.rows) {
-          body.rows = readFile(o.rows, '--rows')
-            .toString('utf8')
-            .split(/\r?\n/)
-            .filter((l) => l.trim() !== '')
-            .map((l, i) => l.split(',').map((v) => num(v, `--rows line ${i + 1}`)));
+          body.rows = readCsvRows(readFile(o.rows, '--rows').toString('utf8'), o.rows, {
+            width: model.inputKind === 'tabular' ? (model.featureNames?.length ?? null) : null,
+            labelColumn: o.labelColumn,
+            header: o.header,
+          }).rows;
         }
         if (o.text) body.texts = o.text;
         if (Object.keys(body).length !== 1)
           throw new CliError('pass one of --image, --rows, --text');
         const res = await api.post<{
           predictions: { label: string; probabilities: Record<string, number> }[];
-        }>(`/v1/models/${id}/predict`, body);
+        }>(`${refPath('models', model.id)}/predict`, body);
         if (globalOptions(cmd).json) return printJson(res);
         printTable(
           res.predictions.map((p, i) => ({

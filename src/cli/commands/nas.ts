@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { Command } from 'commander';
-import { ApiClient, CliError, resolveId } from '../client';
+import { ApiClient, CliError } from '../client';
 import { printJson, printTable } from '../output';
 import { followJob, globalOptions } from './jobs';
 
@@ -159,7 +159,7 @@ export function registerNasCommands(program: Command): void {
       const api = client(cmd);
       const json = globalOptions(cmd).json;
       const body = {
-        dataset: await resolveId(api, 'datasets', o.dataset),
+        dataset: o.dataset,
         space: o.space === undefined ? 'cell-cnn' : readSpace(o.space),
         strategy: o.strategy,
         ...(o.objective && { objective: jsonValue(o.objective, '--objective') }),
@@ -255,10 +255,10 @@ export function registerNasCommands(program: Command): void {
         if (budgets.some((b) => !(b > 0 && b <= 1)))
           throw new CliError(`--budgets must be fractions in (0, 1], got ${o.budgets}`);
         const created = await api.post<JobRef>('/v1/prune', {
-          model: await resolveId(api, 'models', o.model),
+          model: o.model,
           budgets,
           metric: o.metric,
-          ...(o.dataset && { dataset: await resolveId(api, 'datasets', o.dataset) }),
+          ...(o.dataset && { dataset: o.dataset }),
           ...(o.fineTuneEpochs !== undefined && {
             fineTuneEpochs: positiveInt('--fine-tune-epochs')(o.fineTuneEpochs),
           }),

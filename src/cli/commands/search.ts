@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { ApiClient, CliError } from '../client';
 import { printJson, printTable, Progress } from '../output';
 import { globalOptions } from './jobs';
+import { registerSearchResultCommands } from './search-results';
 
 interface Trial {
   number: number;
@@ -149,6 +150,7 @@ export function registerSearchCommands(program: Command): void {
   const search = program
     .command('search')
     .description('hyper-parameter search studies (docs/search.md)');
+  registerSearchResultCommands(search);
 
   search
     .command('run')

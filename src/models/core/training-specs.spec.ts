@@ -32,9 +32,11 @@ test('bad specs name the field', () => {
     'spec.architecture',
   );
   assert.equal(
-    field(() => validatePretrainSpec({ dataset: 'x', architecture: 'mlp' })),
+    field(() => validatePretrainSpec({ dataset: '', architecture: 'mlp' })),
     'spec.dataset',
   );
+  // A name is a reference too (resolved to the id at enqueue, src/models/references.ts).
+  assert.equal(validatePretrainSpec({ dataset: 'iris', architecture: 'mlp' }).dataset, 'iris');
   assert.equal(
     field(() => validateFinetuneSpec({ baseModel: id, dataset: id, config: { method: 'magic' } })),
     'spec.config.method',

@@ -28,10 +28,12 @@ export const PRETRAIN_DEFAULTS = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
-function readUuid(obj: JsonObject, key: string, path: string): string {
-  const v = readString(obj, key, { default: undefined, maxLength: 100 }, path) as string;
-  if (!UUID.test(v)) throw ValidationError.field(`${path}.${key}`, `must be a UUID, got "${v}"`);
-  return v.toLowerCase();
+/** A model or data set reference: its id or its name (resolved to the id at enqueue). */
+function readReference(obj: JsonObject, key: string, path: string): string {
+  const v = readString(obj, key, { default: undefined, maxLength: 200 }, path) as string;
+  if (v.trim() === '')
+    throw ValidationError.field(`${path}.${key}`, 'must be an id or a name, got ""');
+  return UUID.test(v) ? v.toLowerCase() : v;
 }
 
 export function readModelName(obj: JsonObject, key: string, path: string): string | null {
@@ -107,7 +109,7 @@ export function validatePretrainSpec(raw: unknown): PretrainSpec {
     hidden = [...(o.hidden as number[])];
   }
   return {
-    dataset: readUuid(o, 'dataset', p),
+    dataset: readReference(o, 'dataset', p),
     architecture,
     name: readModelName(o, 'name', p),
     epochs: readInt(o, 'epochs', { default: PRETRAIN_DEFAULTS.epochs, min: 1, max: 1000 }, p),
@@ -206,8 +208,8 @@ export function validateFinetuneSpec(raw: unknown): FinetuneSpec {
     throw ValidationError.field(`${p}.augmentCopies`, 'needs augment (the augmentations to apply)');
   }
   return {
-    baseModel: readUuid(o, 'baseModel', p),
-    dataset: readUuid(o, 'dataset', p),
+    baseModel: readReference(o, 'baseModel', p),
+    dataset: readReference(o, 'dataset', p),
     name: readModelName(o, 'name', p),
     config: { ...config },
     augment,

@@ -1,16 +1,42 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationError } from '../errors/domain-error';
-import { JobHandler, JobLane } from './job-handler';
+import { JobHandler, JobLane, ReferenceKind } from './job-handler';
+
+/** Resolves a model or data set reference (id or name) of a project to its id, or throws 404/409. */
+export type ReferenceResolver = (projectId: string, ref: string) => Promise<string>;
 
 /** Maps a job kind (as used in the API) to its handler. Capability modules register theirs. */
 @Injectable()
 export class JobHandlerRegistry {
   private readonly handlers = new Map<string, JobHandler>();
+  private readonly resolvers = new Map<ReferenceKind, ReferenceResolver>();
 
   register(handler: JobHandler): void {
     if (this.handlers.has(handler.kind))
       throw new Error(`job kind "${handler.kind}" registered twice`);
     this.handlers.set(handler.kind, handler);
+  }
+
+  /** The registry module (src/models/) registers how model and data set references resolve. */
+  registerReferenceResolver(kind: ReferenceKind, resolve: ReferenceResolver): void {
+    this.resolvers.set(kind, resolve);
+  }
+
+  /**
+   * A validated spec with its reference fields (JobHandler.references) replaced by ids: every
+   * route and job kind taking a model or data set accepts the same references, resolved here.
+   */
+  async resolveReferences(projectId: string, kind: string, spec: unknown): Promise<unknown> {
+    const refs = this.get(kind).references ?? [];
+    if (refs.length === 0 || typeof spec !== 'object' || spec === null) return spec;
+    const out = { ...(spec as Record<string, unknown>) };
+    for (const { field, kind: refKind } of refs) {
+      const value = out[field];
+      const resolve = this.resolvers.get(refKind);
+      if (typeof value !== 'string' || !resolve) continue;
+      out[field] = await resolve(projectId, value);
+    }
+    return out;
   }
 
   /** Registered kinds, all or those of one lane. */

@@ -51,11 +51,24 @@ export interface JobContext {
 export type JobLane = 'compute' | 'coordinator';
 export const JOB_LANES: readonly JobLane[] = ['compute', 'coordinator'];
 
+/**
+ * A top-level spec field naming a registered model or data set: an id, or a name unique in the
+ * project. The platform resolves it to the id before the job is queued (JobHandlerRegistry), so a
+ * worker only ever sees ids.
+ */
+export interface SpecReference {
+  field: string;
+  kind: ReferenceKind;
+}
+export type ReferenceKind = 'model' | 'dataset';
+
 export interface JobHandler<Spec = unknown, Result = unknown> {
   /** The job kind as used in the API, e.g. `sleep`, `finetune`, `simulate`. */
   readonly kind: string;
   /** Default `compute`; see JobLane. */
   readonly lane?: JobLane;
+  /** Spec fields holding model / data set references (resolved to ids at enqueue). */
+  readonly references?: readonly SpecReference[];
   /** Check and normalise a spec before it is queued; throw ValidationError naming the field. */
   validate(spec: unknown): Spec;
   /** Do the work. The returned value is stored as the job's result (JSON). */

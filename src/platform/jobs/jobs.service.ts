@@ -64,7 +64,11 @@ export class JobsService {
     options: SubmitOptions = {},
     manager?: EntityManager,
   ): Promise<{ job: JobEntity; created: boolean }> {
-    const spec = this.registry.validate(kind, rawSpec ?? {});
+    const spec = await this.registry.resolveReferences(
+      principal.projectId,
+      kind,
+      this.registry.validate(kind, rawSpec ?? {}),
+    );
     const requestHash = crypto
       .createHash('sha256')
       .update(JSON.stringify([kind, spec, options.priority ?? 0, options.maxAttempts ?? null]))
@@ -99,6 +103,14 @@ export class JobsService {
       }
       throw error;
     }
+  }
+
+  /**
+   * A validated spec of `kind` with its model and data set references resolved to ids (what
+   * `submit` stores), for a capability that opens them before queueing.
+   */
+  resolveReferences(principal: Principal, kind: string, spec: unknown): Promise<unknown> {
+    return this.registry.resolveReferences(principal.projectId, kind, spec);
   }
 
   async get(principal: Principal, id: string): Promise<JobEntity> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DatasetsService } from '../../models/datasets.service';
 import { ModelsService } from '../../models/models.service';
 import { TfRuntime } from '../../models/tf-runtime';
+import { evaluateOn } from '../../models/training-support';
 import { LoadedModel, NasModelPort, RegisterModelInput } from './nas-port';
 import { NasTrainingData, SplitOptions, toTrainingData } from './training-data';
 
@@ -53,8 +54,9 @@ export class NasModelAdapter implements NasModelPort {
    */
   async registerModel(projectId: string, input: RegisterModelInput): Promise<{ id: string }> {
     const parent = input.parentModelId
-      ? await this.models.get(projectId, input.parentModelId)
+      ? await this.models.getById(projectId, input.parentModelId)
       : null;
+    const stored = await this.datasets.load(projectId, input.datasetId);
     let contract: {
       inputKind: 'image' | 'tabular' | 'text';
       classNames: string[];
@@ -63,25 +65,41 @@ export class NasModelAdapter implements NasModelPort {
     if (parent) {
       contract = parent;
     } else {
-      const ds = (await this.datasets.load(projectId, input.datasetId)).dataset;
+      const ds = stored.dataset;
       contract = {
         inputKind: ds.kind,
         classNames: [...ds.classNames],
         featureNames: ds.inputs.kind === 'tabular' ? [...ds.inputs.featureNames] : null,
       };
     }
+    const preprocessing = { ...(parent?.preprocessing ?? {}), ...(input.preprocessing ?? {}) };
+    const vocabulary = (parent && (await this.models.vocabularyOf(parent))) ?? undefined;
+    // Like every registered model: evaluated on the data set's test split, which the search
+    // never saw (loadTrainingData keeps it out).
+    const evaluation = evaluateOn(
+      input.model,
+      stored.dataset.select(stored.split.test),
+      {
+        inputKind: contract.inputKind,
+        inputShape: input.model.inputs[0].shape.slice(1) as number[],
+        featureNames: contract.featureNames,
+        preprocessing,
+      },
+      vocabulary,
+    );
     const entity = await this.models.registerJobModel(projectId, input.jobId, input.model, {
       name: `${input.name}-${input.jobId.slice(0, 8)}`,
       architecture: parent?.architecture ?? 'nas',
       inputKind: contract.inputKind,
       classNames: [...contract.classNames],
       featureNames: contract.featureNames ? [...contract.featureNames] : null,
-      preprocessing: { ...(parent?.preprocessing ?? {}), ...(input.preprocessing ?? {}) },
-      vocabulary: (parent && (await this.models.vocabularyOf(parent))) ?? undefined,
+      preprocessing,
+      vocabulary,
       baseModelId: input.parentModelId ?? null,
       datasetId: input.datasetId,
       method: parent ? 'prune' : 'nas',
       metrics: input.metrics,
+      evaluation: evaluation ? { ...evaluation } : null,
     });
     return { id: entity.id };
   }

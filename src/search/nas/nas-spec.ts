@@ -130,7 +130,7 @@ export function validateNasSpec(raw: unknown): NasJobSpec {
     if (!KEYS.includes(k))
       problems.push({ field: k, message: `unknown key (known: ${KEYS.join(', ')})` });
   if (typeof s.dataset !== 'string' || s.dataset.length === 0)
-    problems.push({ field: 'dataset', message: 'is required: a data set id' });
+    problems.push({ field: 'dataset', message: 'is required: a data set id or name' });
   let space: ArchitectureSpace | undefined;
   collect(problems, () => (space = createArchitectureSpace(s.space ?? undefined, 'space')));
   let strategy = { name: NAS_JOB_DEFAULTS.strategy, settings: {} as Record<string, unknown> };

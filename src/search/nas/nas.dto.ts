@@ -10,11 +10,11 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  IsUUID,
   Matches,
   Max,
   Min,
 } from 'class-validator';
+import { ReferenceField } from '../../models/reference.decorator';
 import { COST_METRICS } from './cost';
 import { ARCHITECTURE_SPACE_TYPES } from './spaces/registry';
 import type { NasJobResult, TrialSummary } from './nas-result';
@@ -26,8 +26,7 @@ import { UserKeyed } from '../../platform/http/user-keyed';
  * reported at once as `spec.<field>`.
  */
 export class NasRequestDto {
-  @ApiProperty({ format: 'uuid', description: 'A registered data set' })
-  @IsUUID()
+  @ReferenceField('data set', 'A registered data set')
   dataset!: string;
 
   @ApiProperty({
@@ -156,16 +155,12 @@ export class NasExportDto {
 
 /** `POST /v1/prune`: the `prune` job spec (src/search/nas/prune.handler.ts). */
 export class PruneRequestDto {
-  @ApiProperty({ format: 'uuid', description: 'A registered model (a chain CNN or MLP)' })
-  @IsUUID()
+  @ReferenceField('model', 'A registered model (a chain CNN or MLP)')
   model!: string;
 
-  @ApiPropertyOptional({
-    format: 'uuid',
-    description: 'Data set to fine-tune and measure on (default: the model’s own)',
+  @ReferenceField('data set', 'Data set to fine-tune and measure on (default: the model’s own)', {
+    optional: true,
   })
-  @IsOptional()
-  @IsUUID()
   dataset?: string;
 
   @ApiPropertyOptional({

@@ -8,7 +8,7 @@
  * Pareto front (JSON and PNG) and the best trial from the study's trials (nas-result.ts).
  */
 import { DataSource } from 'typeorm';
-import { JobContext, JobHandler } from '../../platform/jobs/job-handler';
+import { JobContext, JobHandler, SpecReference } from '../../platform/jobs/job-handler';
 import { JobsService } from '../../platform/jobs/jobs.service';
 import { Study } from '../core/study';
 import { TrialCounts, TrialJobDriver } from '../runners/trial-job-driver';
@@ -23,6 +23,7 @@ export { paretoOf } from './nas-result';
 
 export class NasJobHandler implements JobHandler<NasJobSpec, NasJobResult> {
   readonly kind = 'nas';
+  readonly references: readonly SpecReference[] = [{ field: 'dataset', kind: 'dataset' }];
   readonly lane = 'coordinator' as const;
   private readonly driver: TrialJobDriver;
 

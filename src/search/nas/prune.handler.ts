@@ -13,7 +13,12 @@ import {
   UnprocessableError,
   ValidationError,
 } from '../../platform/errors/domain-error';
-import { JobCancelledError, JobContext, JobHandler } from '../../platform/jobs/job-handler';
+import {
+  JobCancelledError,
+  JobContext,
+  JobHandler,
+  SpecReference,
+} from '../../platform/jobs/job-handler';
 import { COST_METRICS, CostMetric } from './cost';
 import { NasModelPort } from './nas-port';
 import { PRUNE_DEFAULTS, PrunedModel, pruneSearch } from './pruning/prune-search';
@@ -83,9 +88,9 @@ export function validatePruneSpec(raw: unknown): PruneJobSpec {
   const bad = (field: string, message: string): void => void problems.push({ field, message });
   for (const k of Object.keys(s))
     if (!KEYS.includes(k)) bad(k, `unknown key (known: ${KEYS.join(', ')})`);
-  if (typeof s.model !== 'string' || !s.model) bad('model', 'is required: a model id');
+  if (typeof s.model !== 'string' || !s.model) bad('model', 'is required: a model id or name');
   if (s.dataset !== undefined && (typeof s.dataset !== 'string' || !s.dataset))
-    bad('dataset', 'must be a data set id');
+    bad('dataset', 'must be a data set id or name');
   const budgets = s.budgets ?? PRUNE_JOB_DEFAULTS.budgets;
   if (!Array.isArray(budgets) || budgets.length === 0)
     bad('budgets', 'must be a non-empty array of fractions in (0, 1]');
@@ -168,6 +173,10 @@ export function validatePruneSpec(raw: unknown): PruneJobSpec {
 
 export class PruneJobHandler implements JobHandler<PruneJobSpec, PruneJobResult> {
   readonly kind = 'prune';
+  readonly references: readonly SpecReference[] = [
+    { field: 'model', kind: 'model' },
+    { field: 'dataset', kind: 'dataset' },
+  ];
 
   constructor(private readonly port: NasModelPort) {}
 

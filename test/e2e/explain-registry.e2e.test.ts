@@ -92,7 +92,7 @@ describe('explanations over the real model registry and a worker process', () =>
       })
       .expect(202);
     for (const id of [lime.body.id, normlime.body.id])
-      await app.waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status), 120_000);
+      await app.waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status));
     const l = (await app.get(`/v1/explanations/${lime.body.id}`).expect(200)).body;
     assert.equal(l.status, 'succeeded', l.error);
     const e = l.result.explanations[0];
@@ -169,7 +169,7 @@ describe('explanations over the real model registry and a worker process', () =>
         '--parameters',
         '{"numSamples": 300, "discretize": false}',
       ],
-      { env: { ...process.env, AUTODL_URL: app.url, AUTODL_HOME: app.home }, timeout: 120_000 },
+      { env: { ...process.env, AUTODL_URL: app.url, AUTODL_HOME: app.home }, timeout: 600_000 },
     );
     const e = JSON.parse(stdout);
     assert.equal(e.status, 'succeeded', e.error);

@@ -10,6 +10,12 @@ import { loadConfig } from '../../src/platform/config/config';
 import { createTestDatabase } from './database';
 import { workerPid } from '../../src/platform/jobs/job-queue';
 
+/**
+ * Default deadline of waitForJob: generous, because on a loaded 2-core machine a worker process
+ * can take a minute to start and a job several to run; a deadline only bounds a failing wait.
+ */
+export const JOB_WAIT_MS = 300_000;
+
 export interface TestApp {
   running: RunningApp;
   url: string;
@@ -105,7 +111,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       process.kill(pid, 'SIGKILL');
     },
     createKey: async (project) => (await running.app.get(ProjectsService).createKey(project)).key,
-    waitForJob: async (id, predicate, timeoutMs = 60_000) => {
+    waitForJob: async (id, predicate, timeoutMs = JOB_WAIT_MS) => {
       const deadline = Date.now() + timeoutMs;
       let last: JobBody | null = null;
       while (Date.now() < deadline) {

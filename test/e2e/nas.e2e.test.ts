@@ -142,6 +142,30 @@ describe('NAS and pruning through REST (real app, PostgreSQL, workers)', () => {
     assert.equal(predicted.body.predictions.length, 1);
   });
 
+  test('the seed a search recorded reproduces it: the same candidates, costs and accuracies', async () => {
+    const first = (await app.get(`/v1/nas/${nasId}`).expect(200)).body;
+    const res = await app.post('/v1/nas', { ...validBody(), seed: first.seed }).expect(202);
+    const job = await app.waitForJob(res.body.id, (j) =>
+      ['succeeded', 'failed'].includes(j.status),
+    );
+    assert.equal(job.status, 'succeeded', job.error ?? '');
+    const again = (await app.get(`/v1/nas/${res.body.id}`).expect(200)).body;
+    assert.equal(again.seed, first.seed);
+    assert.equal(again.spec.seed, first.seed);
+    type Row = { number: number; encoding: unknown; flops: number; accuracy?: number };
+    const trialsOf = async (url: string) =>
+      ((await app.get(url).expect(200)).body as Row[]).map((t) => [
+        t.number,
+        t.encoding,
+        t.flops,
+        t.accuracy,
+      ]);
+    assert.deepEqual(
+      await trialsOf(again.artifacts.trialsJson),
+      await trialsOf(first.artifacts.trialsJson),
+    );
+  });
+
   test('POST /v1/prune registers a family of smaller models from a pretrained one', async () => {
     const pre = await app
       .post('/v1/pretrain', {

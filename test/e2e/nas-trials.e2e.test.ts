@@ -180,7 +180,7 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
     const t0 = Date.now();
     let trialJob: JobBody | undefined;
     let killedAfter = 0;
-    while (Date.now() - t0 < 120_000 && killedAfter === 0) {
+    while (Date.now() - t0 < 300_000 && killedAfter === 0) {
       trialJob = (await trialJobs(id))[0];
       if (trialJob?.status === 'running') {
         const { studyId, trial } = trialJob.spec as { studyId: string; trial: number };

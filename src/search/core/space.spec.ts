@@ -187,7 +187,10 @@ describe('askFromSpace with a hard constraint (rejection before a trial exists)'
     );
     for (const t of trials) assert.ok((t.params.layers as number) <= 2, `trial ${t.number}`);
     // Uniform layers in 1..4: about half the draws are refused, and each refusal is counted.
-    const rejected = trials.reduce((n, t) => n + ((t.systemAttrs.rejected_draws as number) ?? 0), 0);
+    const rejected = trials.reduce(
+      (n, t) => n + ((t.systemAttrs.rejected_draws as number) ?? 0),
+      0,
+    );
     assert.ok(rejected >= 5, `${rejected} rejected draws`);
   });
 

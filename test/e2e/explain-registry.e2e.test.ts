@@ -41,7 +41,9 @@ describe('explanations over the real model registry and a worker process', () =>
 
   before(async () => {
     await selectBackend('cpu');
-    app = await startTestApp({ workers: 1 });
+    // Training and explaining block the worker's event loop (see models.e2e); no test here kills a
+    // worker, so the heartbeat timeout is long rather than the suite's 3 s.
+    app = await startTestApp({ workers: 1, env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' } });
     const net = tf.sequential({
       layers: [tf.layers.dense({ units: 2, inputShape: [4], activation: 'softmax' })],
     });

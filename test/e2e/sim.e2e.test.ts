@@ -52,7 +52,10 @@ describe('JIZHI simulator REST and CLI e2e (real app, PostgreSQL, workers)', () 
   let app: TestApp;
   let simulationId = '';
   before(async () => {
-    app = await startTestApp({ workers: 2 });
+    // A simulation keeps its worker's event loop busy for seconds at a time; on a loaded machine
+    // that outlasted the suite's 3 s heartbeat timeout and the job failed "heartbeat lost" after
+    // 3 attempts. No test here kills a worker, so a long timeout costs nothing.
+    app = await startTestApp({ workers: 2, env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' } });
   });
   after(async () => {
     await app?.close();

@@ -16,6 +16,8 @@ import { workerPid } from '../../src/platform/jobs/job-queue';
  */
 export const JOB_WAIT_MS = 300_000;
 
+const ENDED = ['succeeded', 'failed', 'cancelled'];
+
 export interface TestApp {
   running: RunningApp;
   url: string;
@@ -118,6 +120,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         const res = await app.get(`/v1/jobs/${id}`);
         last = res.body as JobBody;
         if (res.status === 200 && predicate(last)) return last;
+        // An ended job does not change unless someone retries it: say so now, not at the deadline.
+        if (res.status === 200 && ENDED.includes(last.status))
+          throw new Error(`job ${id} ended ${last.status}: ${JSON.stringify(last)}`);
         await sleep(100);
       }
       throw new Error(

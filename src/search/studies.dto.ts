@@ -122,6 +122,18 @@ export class CreateStudyDto {
   @MaxLength(200)
   name!: string;
 
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 2147483647,
+    description:
+      "The sampler's seed (same as sampler.settings.seed); default: a random seed, recorded on the study (`seed`) so it can be reproduced",
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(2_147_483_647)
+  seed?: number;
+
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
@@ -336,6 +348,11 @@ export class StudyDto {
   @ApiProperty({ enum: STUDY_STATUSES }) status!: string;
   @ApiProperty({ type: [String] }) directions!: string[];
   @ApiProperty({ type: [String] }) metrics!: string[];
+  @ApiProperty({
+    description:
+      'The seed the sampler runs with (the one asked for or a random one); pass it to reproduce the study',
+  })
+  seed!: number;
   @ApiProperty({
     type: 'object',
     additionalProperties: true,

@@ -33,7 +33,8 @@ import {
   TrialListDto,
   ValidateResponseDto,
 } from './studies.dto';
-import { StudyConfig, parseStudyConfig } from './study-config';
+import { StudyConfig, parseStudyConfig, studySeed, withSeed } from './study-config';
+import { randomSeed } from './study-seed';
 import { StudyRow, findStudyRow, loadStudy } from './study-loader';
 
 /** Driver attempts: a study survives this many worker losses before it fails. */
@@ -75,13 +76,15 @@ export class StudiesService {
     body: CreateStudyDto,
     idempotencyKey: string | null,
   ): Promise<{ study: StudyDto; created: boolean }> {
-    const config = parseStudyConfig(withoutName(body));
-    if (config.runner.type === 'command') await this.assertMayRunCommands(principal);
-    if (config.warmStartFrom) await this.checkWarmStart(principal, config);
+    const parsed = parseStudyConfig(withoutName(body));
+    if (parsed.runner.type === 'command') await this.assertMayRunCommands(principal);
+    if (parsed.warmStartFrom) await this.checkWarmStart(principal, parsed);
+    // Hashed before the default seed is drawn: the same request with the same key is the same study.
     const requestHash = crypto
       .createHash('sha256')
-      .update(JSON.stringify([body.name, config]))
+      .update(JSON.stringify([body.name, parsed]))
       .digest('hex');
+    const config = withSeed(parsed, randomSeed);
     if (idempotencyKey) {
       const existing = await this.byKey(principal, idempotencyKey, requestHash);
       if (existing) return { study: await this.get(principal, existing), created: false };
@@ -163,6 +166,7 @@ export class StudiesService {
       status: effectiveStatus(row.status, await this.jobStatus(row.job_id)),
       directions: row.config.directions,
       metrics: row.config.metrics,
+      seed: studySeed(row.config),
       config: row.config as unknown as Record<string, unknown>,
       jobId: row.job_id,
       counts,

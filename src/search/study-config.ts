@@ -15,6 +15,7 @@ import {
 } from './core';
 import { Direction } from './core/trial';
 import { userRecord } from '../platform/core/records';
+import { MAX_SEED } from './study-seed';
 
 /** Named defaults of the service (the library's live in STUDY_DEFAULTS). */
 export const SEARCH_SERVICE_DEFAULTS = {
@@ -53,6 +54,7 @@ export interface StudyConfig {
 
 const KNOWN = new Set([
   'name',
+  'seed',
   'space',
   'direction',
   'directions',
@@ -99,6 +101,7 @@ export function parseStudyConfig(raw: unknown): StudyConfig {
     (typeof warmStartFrom !== 'string' || !UUID.test(warmStartFrom))
   )
     problems.push({ field: 'warmStartFrom', message: 'must be the id (a UUID) of a study' });
+  if (core) seedSampler(c.seed, core.sampler, problems);
   const runner = parseRunner(c.runner, problems);
   const budget = parseBudget(c.budget, runner, problems);
   if (problems.length || !core || !runner || !budget)
@@ -117,6 +120,45 @@ export function parseStudyConfig(raw: unknown): StudyConfig {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * The study-level `seed` becomes the sampler's `settings.seed` (where the sampler reads it); one
+ * given both ways must agree. Without either the config stays unseeded: `withSeed` adds a
+ * random one when the study is created.
+ */
+function seedSampler(seed: unknown, sampler: AlgorithmConfig, problems: FieldProblem[]): void {
+  if (seed === undefined) return;
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    problems.push({
+      field: 'seed',
+      message: `must be an integer in [0, ${MAX_SEED}], got ${JSON.stringify(seed)}`,
+    });
+    return;
+  }
+  const inSettings = sampler.settings.seed;
+  if (inSettings !== undefined && inSettings !== seed) {
+    problems.push({
+      field: 'seed',
+      message: `is ${seed} but sampler.settings.seed is ${JSON.stringify(inSettings)}; give one`,
+    });
+    return;
+  }
+  sampler.settings = { ...sampler.settings, seed };
+}
+
+/** The study's seed: the sampler's, as TrialSeededSampler reads it (0 for studies made before). */
+export function studySeed(config: StudyConfig): number {
+  const s = config.sampler.settings.seed;
+  return typeof s === 'number' ? s : 0;
+}
+
+/** The config with a seed: its own, else `draw()` (a random one when a study is created). */
+export function withSeed(config: StudyConfig, draw: () => number): StudyConfig {
+  if (typeof config.sampler.settings.seed === 'number') return config;
+  return {
+    ...config,
+    sampler: { ...config.sampler, settings: { ...config.sampler.settings, seed: draw() } },
+  };
+}
 
 /** The parsed search space of a stored config. */
 export function studySpace(config: StudyConfig): SearchSpace {

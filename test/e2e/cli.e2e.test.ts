@@ -20,7 +20,7 @@ after(async () => {
 function cli(args: string[], env: Record<string, string> = {}) {
   return run(process.execPath, [bin, ...args], {
     env: { ...process.env, AUTODL_URL: app.url, AUTODL_HOME: app.home, ...env },
-    timeout: 60_000,
+    timeout: 600_000,
   });
 }
 

@@ -7,6 +7,8 @@ import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/platform/config/config';
 import { createTestHome, removeTestHome } from '../support/app';
 
+const JOB_WAIT_MS = 300_000;
+
 test('without DATABASE_URL the service runs its own PostgreSQL under AUTODL_HOME and keeps data across restarts', async () => {
   const home = createTestHome('autodl-embedded-');
   const config = loadConfig({
@@ -32,11 +34,15 @@ test('without DATABASE_URL the service runs its own PostgreSQL under AUTODL_HOME
       .set(auth)
       .send({ kind: 'sleep', spec: { steps: 1, stepMs: 1 } })
       .expect(202);
-    for (let i = 0; i < 100; i++) {
-      const res = await request(first.url).get(`/v1/jobs/${job.body.id}`).set(auth);
-      if (res.body.status === 'succeeded') break;
-      await new Promise((r) => setTimeout(r, 100));
+    // A generous deadline (a loaded 2-core machine can take long to start the worker process).
+    const deadline = Date.now() + JOB_WAIT_MS;
+    let status = '';
+    while (Date.now() < deadline) {
+      status = (await request(first.url).get(`/v1/jobs/${job.body.id}`).set(auth)).body.status;
+      if (['succeeded', 'failed', 'cancelled'].includes(status)) break;
+      await new Promise((r) => setTimeout(r, 200));
     }
+    assert.equal(status, 'succeeded', `the sleep job ended ${status} within ${JOB_WAIT_MS} ms`);
     await first.close();
     assert.equal(
       fs.existsSync(path.join(home, 'pg', 'postmaster.pid')),

@@ -23,7 +23,7 @@ let dir: string;
 function cli(args: string[]) {
   return run(process.execPath, ['-r', '@swc-node/register', main, ...args], {
     env: { ...process.env, AUTODL_TF_BACKEND: 'cpu' },
-    timeout: 120_000,
+    timeout: 600_000,
   });
 }
 

@@ -41,7 +41,9 @@ describe('explanations over the real model registry and a worker process', () =>
 
   before(async () => {
     await selectBackend('cpu');
-    app = await startTestApp({ workers: 1 });
+    // Training and explaining block the worker's event loop (see models.e2e); no test here kills a
+    // worker, so the heartbeat timeout is long rather than the suite's 3 s.
+    app = await startTestApp({ workers: 1, env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' } });
     const net = tf.sequential({
       layers: [tf.layers.dense({ units: 2, inputShape: [4], activation: 'softmax' })],
     });
@@ -92,7 +94,7 @@ describe('explanations over the real model registry and a worker process', () =>
       })
       .expect(202);
     for (const id of [lime.body.id, normlime.body.id])
-      await app.waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status), 120_000);
+      await app.waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status));
     const l = (await app.get(`/v1/explanations/${lime.body.id}`).expect(200)).body;
     assert.equal(l.status, 'succeeded', l.error);
     const e = l.result.explanations[0];
@@ -169,7 +171,7 @@ describe('explanations over the real model registry and a worker process', () =>
         '--parameters',
         '{"numSamples": 300, "discretize": false}',
       ],
-      { env: { ...process.env, AUTODL_URL: app.url, AUTODL_HOME: app.home }, timeout: 120_000 },
+      { env: { ...process.env, AUTODL_URL: app.url, AUTODL_HOME: app.home }, timeout: 600_000 },
     );
     const e = JSON.parse(stdout);
     assert.equal(e.status, 'succeeded', e.error);

@@ -109,10 +109,8 @@ describe('capability jobs on the kubernetes executor (study with parallel trials
         seed: 1,
       })
       .expect(202);
-    const pretrained = await app.waitForJob(
-      pre.body.id,
-      (j) => ['succeeded', 'failed'].includes(j.status),
-      90_000,
+    const pretrained = await app.waitForJob(pre.body.id, (j) =>
+      ['succeeded', 'failed'].includes(j.status),
     );
     assert.equal(pretrained.status, 'succeeded', pretrained.error ?? '');
     assert.equal(pretrained.executor, 'kubernetes');
@@ -127,10 +125,8 @@ describe('capability jobs on the kubernetes executor (study with parallel trials
         hyperParameters: { batchSize: 4, learningRate: 0.01, seed: 2 },
       })
       .expect(202);
-    const tuned = await app.waitForJob(
-      fine.body.id,
-      (j) => ['succeeded', 'failed'].includes(j.status),
-      90_000,
+    const tuned = await app.waitForJob(fine.body.id, (j) =>
+      ['succeeded', 'failed'].includes(j.status),
     );
     assert.equal(tuned.status, 'succeeded', tuned.error ?? '');
     assert.equal(tuned.externalId, jobName(fine.body.id, 1));

@@ -13,7 +13,10 @@ import { jobName } from '../../src/deploy/core/job-spec';
 import { waitFor, type FakeCluster } from '../k8s/harness';
 import { NS, startKubernetesTestApp, type KubernetesTestApp } from '../k8s/kubernetes-app';
 import type { Scenario } from '../k8s/scripted-controller';
-import { JobBody, TestApp } from '../support/app';
+import { JOB_WAIT_MS, JobBody, TestApp } from '../support/app';
+
+/** Deadline for a Kubernetes event (pod started, Job deleted): generous, only bounds a failure. */
+const EVENT_WAIT_MS = 120_000;
 
 interface EventBody {
   type: string;
@@ -48,7 +51,7 @@ describe('kubernetes executor e2e (real app and worker, test API server)', () =>
     id: string,
     predicate: (j: JobBody) => boolean,
     key: string,
-    timeoutMs = 60_000,
+    timeoutMs = JOB_WAIT_MS,
   ): Promise<JobBody> {
     // waitFor returns only a truthy value.
     return (await waitFor(
@@ -66,7 +69,7 @@ describe('kubernetes executor e2e (real app and worker, test API server)', () =>
     id: string,
     match: (e: EventBody) => boolean,
     key?: string,
-    timeoutMs = 20_000,
+    timeoutMs = EVENT_WAIT_MS,
   ): Promise<EventBody> {
     return (await waitFor(
       `event of job ${id}`,
@@ -104,7 +107,7 @@ describe('kubernetes executor e2e (real app and worker, test API server)', () =>
         const states = await Promise.all(ids.map((id) => app.get(`/v1/jobs/${id}`)));
         return states.every((r) => r.body.status === 'succeeded');
       },
-      90_000,
+      JOB_WAIT_MS,
     );
     assert.equal(mostRunning, 2, 'the two pods ran side by side');
     const done: JobBody[] = [];
@@ -158,8 +161,12 @@ describe('kubernetes executor e2e (real app and worker, test API server)', () =>
     const pending = await submit({ steps: 3, stepMs: 10 }, key);
     await waitEvent(pending, (e) => e.message.startsWith('pod pending: Unschedulable'), key);
     await app.post(`/v1/jobs/${pending}/cancel`, undefined, key).expect(202);
-    await waitFor('Job deleted', () => !cluster.api.get('jobs', NS, jobName(pending, 1)), 10_000);
-    const cancelled = await waitJob(pending, (j) => j.status === 'cancelled', key, 10_000);
+    await waitFor(
+      'Job deleted',
+      () => !cluster.api.get('jobs', NS, jobName(pending, 1)),
+      EVENT_WAIT_MS,
+    );
+    const cancelled = await waitJob(pending, (j) => j.status === 'cancelled', key);
     assert.equal(cancelled.attempts, 0, 'no worker ever ran');
     const del = cluster.api.requests.find(
       (r) => r.method === 'DELETE' && r.path.endsWith(`/jobs/${jobName(pending, 1)}`),
@@ -169,7 +176,7 @@ describe('kubernetes executor e2e (real app and worker, test API server)', () =>
     const long = await submit({ steps: 200, stepMs: 100 });
     await app.waitForJob(long, (j) => j.status === 'running' && j.progress > 0);
     await app.post(`/v1/jobs/${long}/cancel`).expect(202);
-    const stopped = await app.waitForJob(long, (j) => j.status === 'cancelled', 10_000);
+    const stopped = await app.waitForJob(long, (j) => j.status === 'cancelled');
     assert.ok(stopped.progress < 1);
     assert.equal(stopped.attempts, 1);
   });
@@ -180,9 +187,9 @@ describe('kubernetes executor e2e (real app and worker, test API server)', () =>
     await waitEvent(id, (e) => e.message.startsWith('pod running'), key);
     const asked = Date.now();
     await app.post(`/v1/jobs/${id}/cancel`, undefined, key).expect(202);
-    await waitFor('Job deleted', () => !cluster.api.get('jobs', NS, jobName(id, 1)), 15_000);
+    await waitFor('Job deleted', () => !cluster.api.get('jobs', NS, jobName(id, 1)), EVENT_WAIT_MS);
     assert.ok(Date.now() - asked >= 1900, 'not before AUTODL_K8S_CANCEL_GRACE_SECONDS=2');
-    await waitEvent(id, (e) => e.message.includes('did not stop within 2s'), key, 5_000);
+    await waitEvent(id, (e) => e.message.includes('did not stop within 2s'), key);
     assert.equal((await waitJob(id, () => true, key)).status, 'cancelled');
   });
 

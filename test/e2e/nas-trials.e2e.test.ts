@@ -90,7 +90,7 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    const job = await app.waitForJob(id, (j) => j.status !== 'running', 1000);
+    const job = await app.waitForJob(id, (j) => j.status !== 'running');
     assert.equal(job.status, 'succeeded', job.error ?? '');
     assert.ok(liveSeen, 'GET /v1/nas/:id showed finished trials while the search ran');
     const nas = (await app.get(`/v1/nas/${id}`).expect(200)).body;
@@ -134,17 +134,9 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
       .post('/v1/nas', body({ trials: 4, epochsPerTrial: 40, parallelism: 1 }, 'random'))
       .expect(202);
     const id = created.body.id as string;
-    const running = await app.waitForJob(
-      id,
-      (j) => j.status === 'running' && j.progress >= 0.25,
-      120_000,
-    );
+    const running = await app.waitForJob(id, (j) => j.status === 'running' && j.progress >= 0.25);
     app.killWorker(running);
-    const done = await app.waitForJob(
-      id,
-      (j) => ['succeeded', 'failed'].includes(j.status),
-      180_000,
-    );
+    const done = await app.waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status));
     assert.equal(done.status, 'succeeded', done.error ?? '');
     assert.equal(done.attempts, 2, 'the driver ran twice');
     const children = await trialJobs(id);
@@ -188,7 +180,7 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
     const t0 = Date.now();
     let trialJob: JobBody | undefined;
     let killedAfter = 0;
-    while (Date.now() - t0 < 120_000 && killedAfter === 0) {
+    while (Date.now() - t0 < 300_000 && killedAfter === 0) {
       trialJob = (await trialJobs(id))[0];
       if (trialJob?.status === 'running') {
         const { studyId, trial } = trialJob.spec as { studyId: string; trial: number };
@@ -206,10 +198,8 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.ok(trialJob && killedAfter >= 2, 'the trial job reported two epochs');
-    const done = await app.waitForJob(
-      trialJob.id,
-      (j) => ['succeeded', 'failed'].includes(j.status),
-      120_000,
+    const done = await app.waitForJob(trialJob.id, (j) =>
+      ['succeeded', 'failed'].includes(j.status),
     );
     assert.equal(done.status, 'succeeded', done.error ?? '');
     assert.equal(done.attempts, 2, 'the trial job was re-queued once');
@@ -252,21 +242,20 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
     const id = created.body.id as string;
     const t0 = Date.now();
     let inFlight: JobBody[] = [];
-    while (Date.now() - t0 < 120_000) {
+    while (Date.now() - t0 < 300_000) {
       inFlight = (await trialJobs(id)).filter((j) => j.status === 'running');
       if (inFlight.length >= 1) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.ok(inFlight.length >= 1, 'a trial job is running');
     await app.post(`/v1/jobs/${id}/cancel`).expect(202);
-    await app.waitForJob(id, (j) => j.status === 'cancelled', 60_000);
+    await app.waitForJob(id, (j) => j.status === 'cancelled');
     // Every child, including one claimed in the instant of the cancel, ends cancelled (a running
     // one at its next heartbeat, so wait for it rather than look once).
     for (const c of await trialJobs(id)) {
       const ended = await app.waitForJob(
         c.id,
         (j) => j.status !== 'running' && j.status !== 'queued',
-        60_000,
       );
       assert.equal(ended.status, 'cancelled', `trial job ${c.id}: ${ended.error ?? ''}`);
     }

@@ -28,8 +28,7 @@ test('the service restarted while jobs are queued: none lost, all finish', async
     reuse: { ...reuse, drop: async () => undefined },
   });
   try {
-    for (const id of ids.slice(1))
-      await second.waitForJob(id, (j) => j.status === 'succeeded', 60_000);
+    for (const id of ids.slice(1)) await second.waitForJob(id, (j) => j.status === 'succeeded');
     const list = await second.get('/v1/jobs?limit=200').expect(200);
     assert.equal(list.body.total, 20);
     assert.equal(

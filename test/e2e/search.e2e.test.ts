@@ -124,10 +124,8 @@ describe('search service e2e (real app, real PostgreSQL, real worker processes)'
       .set('Idempotency-Key', 'quad-1')
       .expect(409);
 
-    const driver = await app.waitForJob(
-      study.jobId,
-      (j) => ['succeeded', 'failed'].includes(j.status),
-      90_000,
+    const driver = await app.waitForJob(study.jobId, (j) =>
+      ['succeeded', 'failed'].includes(j.status),
     );
     assert.equal(driver.status, 'succeeded', JSON.stringify(driver));
     const got = (await app.get(`/v1/studies/${study.id}`).expect(200)).body;
@@ -192,7 +190,7 @@ describe('search service e2e (real app, real PostgreSQL, real worker processes)'
         },
       })
       .expect(202);
-    await app.waitForJob(created.body.jobId, (j) => j.status === 'succeeded', 60_000);
+    await app.waitForJob(created.body.jobId, (j) => j.status === 'succeeded');
     const trials = await trialsOf(created.body.id);
     assert.deepEqual(
       trials.map((t) => t.state),
@@ -228,7 +226,7 @@ describe('search service e2e (real app, real PostgreSQL, real worker processes)'
         runner: { type: 'command', command: [process.execPath, '-e', script] },
       })
       .expect(202);
-    await app.waitForJob(created.body.jobId, (j) => j.status === 'succeeded', 60_000);
+    await app.waitForJob(created.body.jobId, (j) => j.status === 'succeeded');
     const [first, second] = await trialsOf(created.body.id);
     assert.equal(first.state, 'complete');
     assert.equal(first.intermediate.length, 40);
@@ -287,6 +285,72 @@ describe('search service e2e (real app, real PostgreSQL, real worker processes)'
     await app.post(`/v1/studies/${id}/trials/abc/tell`, { value: 1 }).expect(400);
   });
 
+  test('a study without a seed gets a random one, recorded; the same seed gives the same trials', async () => {
+    const create = async (seed?: number) =>
+      (
+        await app
+          .post('/v1/studies', {
+            name: 'seeded',
+            space: SPACE,
+            sampler: { name: 'tpe', settings: { nStartupTrials: 2 } },
+            ...(seed !== undefined && { seed }),
+          })
+          .expect(202)
+      ).body as { id: string; seed: number; config: { sampler: { settings: { seed: number } } } };
+    /** The study's first three trials (told a fixed objective, so TPE's third draw is modelled). */
+    const firstTrials = async (id: string) => {
+      const params: unknown[] = [];
+      for (let i = 0; i < 3; i++) {
+        const asked = (await app.post(`/v1/studies/${id}/ask`).expect(201)).body;
+        params.push(asked.params);
+        const { x, y } = asked.params as { x: number; y: number };
+        await app.post(`/v1/studies/${id}/trials/${i}/tell`, { value: x * x + y * y }).expect(200);
+      }
+      return params;
+    };
+    const a = await create();
+    const b = await create();
+    // Random default seeds (31 bits): two studies over one space propose different first trials.
+    for (const s of [a, b]) {
+      assert.ok(Number.isInteger(s.seed) && s.seed >= 0, `seed ${s.seed}`);
+      assert.equal(s.config.sampler.settings.seed, s.seed);
+      assert.equal((await app.get(`/v1/studies/${s.id}`).expect(200)).body.seed, s.seed);
+    }
+    assert.notEqual(a.seed, b.seed);
+    const pa = await firstTrials(a.id);
+    assert.notDeepEqual(pa, await firstTrials(b.id));
+    // The recorded seed reproduces a default study; an explicit seed twice gives the same trials.
+    const again = await create(a.seed);
+    assert.equal(again.seed, a.seed);
+    assert.deepEqual(await firstTrials(again.id), pa);
+    const c = await create(12345);
+    const d = await create(12345);
+    assert.equal(c.seed, 12345);
+    assert.deepEqual(await firstTrials(c.id), await firstTrials(d.id));
+    // A seed given twice must agree; a bad one is a 400 naming the field.
+    const clash = await app
+      .post('/v1/studies', {
+        name: 'clash',
+        space: SPACE,
+        seed: 1,
+        sampler: { name: 'random', settings: { seed: 2 } },
+      })
+      .expect(400);
+    assert.ok(JSON.stringify(clash.body.errors).includes('seed'), JSON.stringify(clash.body));
+    await app.post('/v1/studies', { name: 'neg', space: SPACE, seed: -1 }).expect(400);
+    // Idempotency is over the request, not the drawn seed: the same key returns the same study.
+    const k1 = await app
+      .post('/v1/studies', { name: 'idem', space: SPACE })
+      .set('Idempotency-Key', 'seed-k')
+      .expect(202);
+    const k2 = await app
+      .post('/v1/studies', { name: 'idem', space: SPACE })
+      .set('Idempotency-Key', 'seed-k');
+    assert.ok([200, 202].includes(k2.status), k2.text);
+    assert.equal(k2.body.id, k1.body.id);
+    assert.equal(k2.body.seed, k1.body.seed);
+  });
+
   test('autodl search run --json -- <command> runs a study through the service', async () => {
     const spaceFile = path.join(app.home, 'space.json');
     fs.writeFileSync(spaceFile, JSON.stringify(SPACE));
@@ -312,7 +376,7 @@ describe('search service e2e (real app, real PostgreSQL, real worker processes)'
         '--',
         ...QUADRATIC,
       ],
-      { env: { ...process.env, AUTODL_URL: app.url, AUTODL_API_KEY: app.key }, timeout: 60_000 },
+      { env: { ...process.env, AUTODL_URL: app.url, AUTODL_API_KEY: app.key }, timeout: 600_000 },
     );
     const out = JSON.parse(stdout);
     assert.equal(out.status, 'completed');
@@ -324,9 +388,11 @@ describe('search service e2e (real app, real PostgreSQL, real worker processes)'
     const shown = await promisify(execFile)(
       process.execPath,
       [...CLI, 'search', 'show', out.studyId],
-      { env: { ...process.env, AUTODL_URL: app.url, AUTODL_API_KEY: app.key }, timeout: 60_000 },
+      { env: { ...process.env, AUTODL_URL: app.url, AUTODL_API_KEY: app.key }, timeout: 600_000 },
     );
     assert.match(shown.stdout, /completed: 3 complete/);
+    assert.match(shown.stdout, /seed 4\b/);
+    assert.equal(out.seed, 4);
   });
 
   test('report drives pruning over REST; stop ends an external study', async () => {

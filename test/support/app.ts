@@ -10,6 +10,14 @@ import { loadConfig } from '../../src/platform/config/config';
 import { createTestDatabase } from './database';
 import { workerPid } from '../../src/platform/jobs/job-queue';
 
+/**
+ * Default deadline of waitForJob: generous, because on a loaded 2-core machine a worker process
+ * can take a minute to start and a job several to run; a deadline only bounds a failing wait.
+ */
+export const JOB_WAIT_MS = 300_000;
+
+const ENDED = ['succeeded', 'failed', 'cancelled'];
+
 export interface TestApp {
   running: RunningApp;
   url: string;
@@ -130,13 +138,16 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       process.kill(pid, 'SIGKILL');
     },
     createKey: async (project) => (await running.app.get(ProjectsService).createKey(project)).key,
-    waitForJob: async (id, predicate, timeoutMs = 60_000) => {
+    waitForJob: async (id, predicate, timeoutMs = JOB_WAIT_MS) => {
       const deadline = Date.now() + timeoutMs;
       let last: JobBody | null = null;
       while (Date.now() < deadline) {
         const res = await app.get(`/v1/jobs/${id}`);
         last = res.body as JobBody;
         if (res.status === 200 && predicate(last)) return last;
+        // An ended job does not change unless someone retries it: say so now, not at the deadline.
+        if (res.status === 200 && ENDED.includes(last.status))
+          throw new Error(`job ${id} ended ${last.status}: ${JSON.stringify(last)}`);
         await sleep(100);
       }
       throw new Error(

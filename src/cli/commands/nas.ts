@@ -19,14 +19,28 @@ interface TrialRow {
   params: number;
   flops: number;
   latencyMs?: number;
+  feasible?: boolean;
+  constraints?: number[];
+}
+
+interface NasCounts {
+  complete: number;
+  infeasible: number;
+  pruned: number;
+  failed: number;
+  rejectedDraws: number;
 }
 
 interface NasStatus {
   id: string;
   status: string;
   error: string | null;
+  spec?: { constraints?: { metric: string; max: number }[] };
+  seed?: number | null;
   objectives?: string[];
   trials?: number;
+  counts?: NasCounts;
+  frontCosts?: string[];
   stoppedBy?: string;
   best?: TrialRow;
   leaderboard?: TrialRow[];
@@ -72,32 +86,59 @@ function constraint(value: string, previous: { metric: string; max: number }[] =
   return [...previous, { metric: m[1], max: Number(m[2]) }];
 }
 
-function rows(trials: TrialRow[]) {
+/** "yes", or the broken budgets with their excess, e.g. "no: latencyMs +1.2". */
+function feasibility(t: TrialRow, spec: NasStatus['spec']): string {
+  if (t.feasible !== false) return 'yes';
+  const broken = (t.constraints ?? [])
+    .map((v, i) => ({ v, metric: spec?.constraints?.[i]?.metric ?? `constraint ${i}` }))
+    .filter((c) => c.v > 0)
+    .map((c) => `${c.metric} +${Number(c.v.toPrecision(3))}`);
+  return `no: ${broken.join(', ')}`;
+}
+
+function rows(trials: TrialRow[], spec: NasStatus['spec']) {
   return trials.map((t) => ({
     trial: t.number,
     accuracy: t.accuracy?.toFixed(4) ?? '-',
     params: t.params,
     flops: t.flops,
+    latencyMs: t.latencyMs === undefined ? '-' : Number(t.latencyMs.toPrecision(3)),
+    feasible: feasibility(t, spec),
     encoding: t.encoding,
   }));
+}
+
+function countsLine(c: NasCounts): string {
+  const redrawn = c.rejectedDraws
+    ? `; ${c.rejectedDraws} candidates over a params/FLOPs budget re-drawn before training`
+    : '';
+  return `${c.complete} complete, ${c.infeasible} infeasible, ${c.pruned} pruned, ${c.failed} failed${redrawn}`;
 }
 
 function printStatus(s: NasStatus): void {
   const out = (line: string) => process.stdout.write(line + '\n');
   out(`nas job   ${s.id} ${s.status}${s.error ? `: ${s.error}` : ''}`);
-  if (s.trials !== undefined) out(`trials    ${s.trials} (${s.stoppedBy})`);
+  if (s.seed !== undefined && s.seed !== null) out(`seed      ${s.seed}`);
+  if (s.trials !== undefined)
+    out(
+      `trials    ${s.trials}${s.stoppedBy ? ` (${s.stoppedBy})` : ''}${s.counts ? `: ${countsLine(s.counts)}` : ''}`,
+    );
   if (s.best)
     out(
       `best      trial ${s.best.number}: accuracy ${s.best.accuracy?.toFixed(4) ?? '-'}, ${s.best.flops} FLOPs, ${s.best.params} params`,
     );
   if (s.artifacts?.paretoPng) out(`pareto    ${s.artifacts.paretoPng}`);
+  const latency = [...(s.leaderboard ?? []), ...(s.paretoFront ?? [])].some(
+    (t) => t.latencyMs !== undefined,
+  );
+  const columns = ['trial', 'accuracy', 'params', 'flops', ...(latency ? ['latencyMs'] : [])];
   if (s.leaderboard?.length) {
-    out('\nleaderboard');
-    printTable(rows(s.leaderboard.slice(0, 10)), ['trial', 'accuracy', 'params', 'flops']);
+    out('\nleaderboard (feasible first, then infeasible by violation)');
+    printTable(rows(s.leaderboard.slice(0, 10), s.spec), [...columns, 'feasible']);
   }
   if (s.paretoFront?.length) {
-    out('\nPareto front (accuracy vs FLOPs)');
-    printTable(rows(s.paretoFront), ['trial', 'accuracy', 'params', 'flops']);
+    out(`\nPareto front (accuracy vs ${(s.frontCosts ?? ['flops']).join(', ')}; as in pareto.png)`);
+    printTable(rows(s.paretoFront, s.spec), columns);
   }
 }
 
@@ -148,12 +189,16 @@ export function registerNasCommands(program: Command): void {
       'candidates trained at once, each a nas-trial job (1..32, default 1)',
       positiveInt('--parallelism'),
     )
-    .option('--seed <n>', 'seed', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0)
-        throw new CliError(`--seed must be an integer >= 0, got ${v}`);
-      return n;
-    })
+    .option(
+      '--seed <n>',
+      'seed of the split, sampler and candidates (default: random, shown)',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0)
+          throw new CliError(`--seed must be an integer >= 0, got ${v}`);
+        return n;
+      },
+    )
     .option('--detach', 'print the job id without following it')
     .action(async (o: RunOptions, cmd: Command) => {
       const api = client(cmd);

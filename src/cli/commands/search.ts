@@ -20,6 +20,7 @@ interface Study {
   status: string;
   directions: string[];
   metrics: string[];
+  seed: number;
   jobId: string | null;
   config: { budget: { nTrials: number | null; timeoutS: number | null } };
   counts: { running: number; complete: number; pruned: number; failed: number };
@@ -103,6 +104,7 @@ function summary(s: Study, trials: Trial[]) {
   return {
     studyId: s.id,
     status: s.status,
+    seed: s.seed,
     bestValue: best?.values?.[0] ?? null,
     bestParams: best?.params ?? null,
     paretoFront: s.directions.length > 1 ? s.paretoFront : undefined,
@@ -178,7 +180,7 @@ export function registerSearchCommands(program: Command): void {
     .option('--trials <n>', 'number of trials', positiveInt('--trials'))
     .option('--timeout <s>', 'start no trial after this many seconds', positiveNumber('--timeout'))
     .option('--parallel <n>', 'trials in flight', positiveInt('--parallel'), 1)
-    .option('--seed <n>', 'sampler seed', (v) => {
+    .option('--seed <n>', 'sampler seed (default: random, recorded on the study)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0)
         throw new CliError(`--seed must be an integer >= 0, got ${v}`);
@@ -193,9 +195,9 @@ export function registerSearchCommands(program: Command): void {
     .action(async (command: string[], o: RunOptions, cmd: Command) => {
       const json = globalOptions(cmd).json;
       const samplerSettings = settings(o.samplerSettings, '--sampler-settings');
-      if (o.seed !== undefined) samplerSettings.seed = o.seed;
       const body = {
         name: o.name ?? command.join(' ').slice(0, 200),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
         space: readSpace(o.space),
         directions: o.direction,
         metrics: o.metric,
@@ -223,7 +225,10 @@ export function registerSearchCommands(program: Command): void {
         else process.stdout.write(`${created.id} ${created.status}\n`);
         return;
       }
-      if (!json) process.stderr.write(`study ${created.id} (driver job ${created.jobId})\n`);
+      if (!json)
+        process.stderr.write(
+          `study ${created.id} (driver job ${created.jobId}, seed ${created.seed})\n`,
+        );
       const ended = await followStudy(api, created.id, !json);
       const trials = (await api.get<{ items: Trial[] }>(`/v1/studies/${created.id}/trials`)).items;
       if (json) printJson(summary(ended, trials));
@@ -244,7 +249,7 @@ export function registerSearchCommands(program: Command): void {
       const trials = (await api.get<{ items: Trial[] }>(`/v1/studies/${id}/trials`)).items;
       if (globalOptions(cmd).json) return printJson(summary(s, trials));
       process.stdout.write(
-        `${s.name} (${s.id}) ${s.status}: ${s.counts.complete} complete, ${s.counts.pruned} pruned, ${s.counts.failed} failed, ${s.counts.running} running; ${bestLine(s)}\n`,
+        `${s.name} (${s.id}, seed ${s.seed}) ${s.status}: ${s.counts.complete} complete, ${s.counts.pruned} pruned, ${s.counts.failed} failed, ${s.counts.running} running; ${bestLine(s)}\n`,
       );
       printTable(
         trials.map((t) => ({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ValidationError } from '../../platform/errors/domain-error';
+import { UnprocessableError, ValidationError } from '../../platform/errors/domain-error';
 import { createSampler, SAMPLER_NAMES } from '../samplers/registry';
 import { InMemoryStudyStorage } from './memory-storage';
 import { isActive, parseSearchSpace } from './space';
@@ -133,4 +133,78 @@ describe('askFromSpace on a conditional space', () => {
       for (const t of stored) assert.equal('momentum' in t.params, t.params.optimizer === 'sgd');
     });
   }
+});
+
+describe('askFromSpace with a hard constraint (rejection before a trial exists)', () => {
+  const space = parseSearchSpace(CONDITIONAL);
+  const settingsOf = (name: string): Record<string, unknown> => {
+    const seed = { seed: 5 };
+    if (name === 'nsga2') return { ...seed, populationSize: 6 };
+    if (name === 'regularized-evolution') return { ...seed, populationSize: 6, sampleSize: 3 };
+    return name.startsWith('tpe') ? { ...seed, nStartupTrials: 5 } : seed;
+  };
+  const objective = (p: Readonly<Record<string, unknown>>) =>
+    (Math.log10(p.lr as number) + 2) ** 2 + (p.layers as number);
+
+  for (const name of SAMPLER_NAMES) {
+    test(`${name}: a reject that accepts everything draws exactly what a plain ask draws`, async () => {
+      const run = async (withReject: boolean) => {
+        const study = await Study.create(
+          {
+            storage: new InMemoryStudyStorage(),
+            sampler: createSampler(name, settingsOf(name)),
+            space,
+          },
+          { name: 'same' },
+        );
+        const out: unknown[] = [];
+        for (let i = 0; i < 12; i++) {
+          const t = await study.askFromSpace(space, withReject ? { reject: () => undefined } : {});
+          out.push({ ...t.params });
+          await study.tell(t, objective(t.params));
+        }
+        return out;
+      };
+      assert.deepEqual(await run(true), await run(false));
+    });
+  }
+
+  test('refused configurations never become trials: numbers stay consecutive, the count is kept', async () => {
+    const study = await Study.create(
+      { storage: new InMemoryStudyStorage(), sampler: createSampler('random', { seed: 1 }), space },
+      { name: 'constrained' },
+    );
+    const reject = (p: Readonly<Record<string, unknown>>) =>
+      (p.layers as number) > 2 ? 'layers > 2' : undefined;
+    for (let i = 0; i < 20; i++) {
+      const t = await study.askFromSpace(space, { reject });
+      await study.tell(t, objective(t.params));
+    }
+    const trials = await study.trials();
+    assert.deepEqual(
+      trials.map((t) => t.number),
+      [...Array(20).keys()],
+    );
+    for (const t of trials) assert.ok((t.params.layers as number) <= 2, `trial ${t.number}`);
+    // Uniform layers in 1..4: about half the draws are refused, and each refusal is counted.
+    const rejected = trials.reduce(
+      (n, t) => n + ((t.systemAttrs.rejected_draws as number) ?? 0),
+      0,
+    );
+    assert.ok(rejected >= 5, `${rejected} rejected draws`);
+  });
+
+  test('a constraint nothing meets fails the trial with an UnprocessableError naming it', async () => {
+    const study = await Study.create(
+      { storage: new InMemoryStudyStorage(), sampler: createSampler('random', { seed: 1 }), space },
+      { name: 'impossible' },
+    );
+    await assert.rejects(
+      study.askFromSpace(space, { reject: () => 'layers > 0', maxDraws: 10 }),
+      (e: unknown) => e instanceof UnprocessableError && /layers > 0 \(10x\)/.test(e.message),
+    );
+    const [t] = await study.trials();
+    assert.equal(t.state, 'failed');
+    assert.match(String(t.userAttrs.error), /no configuration met the constraints in 10 draws/);
+  });
 });

@@ -10,7 +10,7 @@
  * also refreshes the snapshot so that the synchronous `shouldPrune()` compares with up-to-date
  * trials. A snapshot is what a parallel sampler sees in any storage, so nothing is lost by it.
  */
-import { ValidationError } from '../../platform/errors/domain-error';
+import { UnprocessableError, ValidationError } from '../../platform/errors/domain-error';
 import { Pruner } from '../pruners/pruner';
 import { ProposedParam, RelativeSample, Sampler } from '../samplers/sampler';
 import {
@@ -53,6 +53,27 @@ export interface StudyDeps {
   space?: SearchSpace;
   /** Complete trials of an earlier study, seen by samplers as prior observations (warm start). */
   priorTrials?: readonly FrozenTrial[];
+}
+
+/**
+ * Hard constraints known before evaluation (a cost computable from the parameters alone, such as
+ * a network's parameter count): a drawn configuration that breaks one is never stored as a
+ * trial; the sampler draws again (rejection sampling), up to `maxDraws` times.
+ */
+export interface AskOptions {
+  /** A short reason (the same text for the same cause) to re-draw, undefined to accept. */
+  reject?: (params: Readonly<Record<string, ParamValue>>) => string | undefined;
+  maxDraws?: number;
+}
+
+/** Draws per trial before asking gives up (the constraints exclude (almost) the whole space). */
+export const MAX_DRAWS_PER_TRIAL = 200;
+
+/** A configuration drawn but not yet stored (what `reject` judges). */
+interface Draft {
+  params: Record<string, ParamValue>;
+  proposals: Record<string, ProposedParam>;
+  systemAttrs: Record<string, JsonValue>;
 }
 
 export interface OptimizeOptions {
@@ -140,15 +161,86 @@ export class Study {
   /**
    * Starts a trial and samples every active parameter of a declared space at once (what the REST
    * ask endpoint and the command runner use); inactive conditional parameters are never set.
+   * With `reject`, configurations it refuses are drawn again before the trial is stored (their
+   * count is the trial's system attr `rejected_draws`); when `maxDraws` draws in a row are
+   * refused the trial ends failed and an UnprocessableError says why.
    */
-  async askFromSpace(space: SearchSpace | undefined = this.deps.space): Promise<Trial> {
+  async askFromSpace(
+    space: SearchSpace | undefined = this.deps.space,
+    options: AskOptions = {},
+  ): Promise<Trial> {
     if (!space) throw ValidationError.field('space', 'this study has no declared search space');
-    const trial = await this.ask();
-    for (const p of space.params) {
-      if (isActive(p, trial.params)) trial.suggest(p.name, p.distribution);
+    if (!options.reject) {
+      const trial = await this.ask();
+      for (const p of space.params) {
+        if (isActive(p, trial.params)) trial.suggest(p.name, p.distribution);
+      }
+      await trial.flush();
+      return trial;
     }
-    await trial.flush();
-    return trial;
+    const maxDraws = options.maxDraws ?? MAX_DRAWS_PER_TRIAL;
+    const created = await this.deps.storage.createTrial(this.id);
+    const view = await this.view();
+    const reasons = new Map<string, number>();
+    try {
+      for (let draw = 0; draw < maxDraws; draw++) {
+        const d = this.draft(view, created, space);
+        const reason = options.reject(d.params);
+        if (reason !== undefined) {
+          reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+          continue;
+        }
+        // The accepted draft is the trial's proposal for every parameter, so suggest() keeps it.
+        const trial = new Trial(this, this.deps, view, created, d.proposals);
+        for (const [k, v] of Object.entries(d.systemAttrs)) trial.setSystemAttr(k, v);
+        if (draw > 0) trial.setSystemAttr('rejected_draws', draw);
+        for (const p of space.params) {
+          if (isActive(p, trial.params)) trial.suggest(p.name, p.distribution);
+        }
+        await trial.flush();
+        return trial;
+      }
+    } catch (e) {
+      await this.deps.storage.finishTrial(this.id, created.number, { state: 'failed' });
+      throw e;
+    }
+    const why = [...reasons].map(([r, n]) => `${r} (${n}x)`).join(', ');
+    const message = `no configuration met the constraints in ${maxDraws} draws: ${why}`;
+    await this.deps.storage.setTrialUserAttr(this.id, created.number, 'error', message);
+    await this.deps.storage.finishTrial(this.id, created.number, { state: 'failed' });
+    throw new UnprocessableError(message, [{ field: 'constraints', message }]);
+  }
+
+  /**
+   * One configuration as askFromSpace + suggest would draw it (same sampler calls in the same
+   * order), without storing anything.
+   */
+  private draft(view: StudyView, created: FrozenTrial, space: SearchSpace): Draft {
+    const rel = this.deps.sampler.sampleRelative(view, created);
+    const systemAttrs = { ...(rel.systemAttrs ?? {}) };
+    const local: FrozenTrial = {
+      ...created,
+      params: {},
+      distributions: {},
+      systemAttrs: { ...created.systemAttrs, ...systemAttrs },
+      userAttrs: {},
+      intermediate: [],
+    };
+    const proposals: Record<string, ProposedParam> = {};
+    for (const p of space.params) {
+      if (!isActive(p, local.params)) continue;
+      const d = p.distribution;
+      const prop = rel.params[p.name];
+      let value: ParamValue;
+      if (isSingle(d)) value = d.type === 'categorical' ? d.choices[0] : d.low;
+      else if (prop && sameDistribution(prop.distribution, d) && contains(d, prop.value))
+        value = prop.value;
+      else value = this.deps.sampler.sampleIndependent(view, local, p.name, d);
+      local.params = { ...local.params, [p.name]: value };
+      local.distributions = { ...local.distributions, [p.name]: d };
+      proposals[p.name] = { distribution: d, value };
+    }
+    return { params: local.params, proposals, systemAttrs };
   }
 
   /** Finishes a trial (by object or number). A second tell is refused by the storage. */

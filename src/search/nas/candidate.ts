@@ -11,9 +11,10 @@
  * Study.report/tell on PostgreSQL in a job) and where parent weights live (`WeightStore`: a map
  * in memory, artifacts of the parent's trial job).
  *
- * Candidates whose static or measured cost already violates a constraint are not trained: they
- * are told with accuracy 0 and their (positive) constraint values, which the samplers use to
- * steer away.
+ * Every candidate evaluated here is trained and told with its real objective values and its
+ * constraint values (Optuna's semantics: feasible when every one is <= 0). Candidates over a
+ * parameter or FLOPs budget never get here: the study re-draws them before they become trials
+ * (feasibility.ts); what is left infeasible is a measured cost (latency) over its budget.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelBuffers } from '../../ml/io/buffers';
@@ -173,72 +174,62 @@ export async function evaluateCandidate<E>(
     trial.setUserAttr('cost', { ...cost });
     const cons = constraintValues(c.constraints, cost);
     record.constraints = cons;
-    if (cons.some((v) => v > 0)) {
-      // Over budget whatever its accuracy: not worth training (see the header).
-      record.feasible = false;
-      record.accuracy = 0;
-      trial.setUserAttr('skipped', 'violates a cost constraint');
+    record.feasible = cons.every((v) => v <= 0);
+    const resume = c.resume;
+    if (resume) {
+      // The model was rebuilt from the same seed; the stored weights (inherited layers
+      // included) replace its initialisation, and the done epochs are not reported again.
+      await loadCheckpointWeights(model, resume.weights, 'resume.weights');
+      record.valAccuracyPerEpoch.push(...resume.valAccuracyPerEpoch);
+      record.inheritedLayers = [...resume.inheritedLayers];
+    } else if (c.weights && record.parent !== undefined) {
+      const snap = await c.weights.load(record.parent);
+      if (snap) record.inheritedLayers = inheritWeights(model, snap);
+    }
+    let prune = false;
+    const m = model;
+    const onCheckpoint = c.onCheckpoint;
+    const result = await trainModel(m, c.data.train, {
+      epochs: c.budget.epochsPerTrial,
+      // The trainer replays the skipped epochs' shuffles: batch order as in one uninterrupted run.
+      initialEpoch: resume?.epochsDone,
+      batchSize: c.budget.batchSize ?? NAS_DEFAULTS.batchSize,
+      learningRate: c.budget.learningRate ?? NAS_DEFAULTS.learningRate,
+      seed: c.seed + trial.number,
+      validation: c.data.validation,
+      shouldStop: () => prune || (c.shouldStop?.() ?? false),
+      onEpochEnd: async (metrics) => {
+        const acc = metrics.val_accuracy as number;
+        record.valAccuracyPerEpoch.push(acc);
+        prune = await trial.report(objectiveValues(c.objective, acc, cost), metrics.epoch);
+      },
+      // A pruned trial is told right after this epoch: nothing left to resume.
+      onCheckpoint: onCheckpoint
+        ? async (epoch, weights) => {
+            if (prune) return;
+            await onCheckpoint({
+              epochsDone: epoch + 1,
+              valAccuracyPerEpoch: [...record.valAccuracyPerEpoch],
+              inheritedLayers: [...record.inheritedLayers],
+              weights,
+            });
+          }
+        : undefined,
+    });
+    record.epochsTrained = record.valAccuracyPerEpoch.length;
+    record.accuracy = record.valAccuracyPerEpoch[record.valAccuracyPerEpoch.length - 1];
+    if (prune) finished = await trial.tell('pruned', record);
+    else if (result.stoppedBy === 'cancelled') return { record, stopped: true };
+    else {
+      // Saved before the tell: once complete the trial can be a parent, so its weights exist.
+      if (c.weights) await c.weights.save(trial.number, snapshotWeights(m));
       finished = await trial.tell(
-        { values: objectiveValues(c.objective, 0, cost), constraints: cons },
+        {
+          values: objectiveValues(c.objective, record.accuracy ?? 0, cost),
+          constraints: cons,
+        },
         record,
       );
-    } else {
-      const resume = c.resume;
-      if (resume) {
-        // The model was rebuilt from the same seed; the stored weights (inherited layers
-        // included) replace its initialisation, and the done epochs are not reported again.
-        await loadCheckpointWeights(model, resume.weights, 'resume.weights');
-        record.valAccuracyPerEpoch.push(...resume.valAccuracyPerEpoch);
-        record.inheritedLayers = [...resume.inheritedLayers];
-      } else if (c.weights && record.parent !== undefined) {
-        const snap = await c.weights.load(record.parent);
-        if (snap) record.inheritedLayers = inheritWeights(model, snap);
-      }
-      let prune = false;
-      const m = model;
-      const onCheckpoint = c.onCheckpoint;
-      const result = await trainModel(m, c.data.train, {
-        epochs: c.budget.epochsPerTrial,
-        // The trainer replays the skipped epochs' shuffles: batch order as in one uninterrupted run.
-        initialEpoch: resume?.epochsDone,
-        batchSize: c.budget.batchSize ?? NAS_DEFAULTS.batchSize,
-        learningRate: c.budget.learningRate ?? NAS_DEFAULTS.learningRate,
-        seed: c.seed + trial.number,
-        validation: c.data.validation,
-        shouldStop: () => prune || (c.shouldStop?.() ?? false),
-        onEpochEnd: async (metrics) => {
-          const acc = metrics.val_accuracy as number;
-          record.valAccuracyPerEpoch.push(acc);
-          prune = await trial.report(objectiveValues(c.objective, acc, cost), metrics.epoch);
-        },
-        // A pruned trial is told right after this epoch: nothing left to resume.
-        onCheckpoint: onCheckpoint
-          ? async (epoch, weights) => {
-              if (prune) return;
-              await onCheckpoint({
-                epochsDone: epoch + 1,
-                valAccuracyPerEpoch: [...record.valAccuracyPerEpoch],
-                inheritedLayers: [...record.inheritedLayers],
-                weights,
-              });
-            }
-          : undefined,
-      });
-      record.epochsTrained = record.valAccuracyPerEpoch.length;
-      record.accuracy = record.valAccuracyPerEpoch[record.valAccuracyPerEpoch.length - 1];
-      if (prune) finished = await trial.tell('pruned', record);
-      else if (result.stoppedBy === 'cancelled') return { record, stopped: true };
-      else {
-        // Saved before the tell: once complete the trial can be a parent, so its weights exist.
-        if (c.weights) await c.weights.save(trial.number, snapshotWeights(m));
-        finished = await trial.tell(
-          {
-            values: objectiveValues(c.objective, record.accuracy ?? 0, cost),
-            constraints: cons,
-          },
-          record,
-        );
-      }
     }
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { withLeakCheck } from '../../ml/testing';
 import { Rng } from '../../platform/core/rng';
 import { dominates, toMinimize } from '../core/multi-objective';
+import { modelCost } from '../../ml/cost';
 import { LatencyCache } from './cost';
 import { NasData, runNas } from './driver';
 import { CellCnnSpace } from './spaces/cell-cnn';
@@ -73,25 +74,91 @@ describe('NAS driver', () => {
     assert.deepEqual(strip(await run()), strip(await run()));
   });
 
-  test('a reported best never violates a FLOPs constraint; over-budget candidates are not trained', async () => {
+  test('a FLOPs budget is met by every trial: over-budget candidates are re-drawn, never trained', async () => {
     const flopsMax = 60_000;
+    const run = (constraints: { metric: 'flops'; max: number }[]) =>
+      runNas({
+        space,
+        data,
+        strategy: { name: 'random' },
+        objective: { kind: 'accuracy' },
+        constraints,
+        budget: { trials: 8, epochsPerTrial: 1, batchSize: 16 },
+        seed: 5,
+      });
+    // The same seed without the budget: some candidates break it (so the budget is not vacuous).
+    const free = await run([]);
+    assert.ok(
+      free.trials.some((t) => t.cost.flops > flopsMax),
+      'the budget splits the space',
+    );
+    const r = await run([{ metric: 'flops', max: flopsMax }]);
+    // All 8 trials of the budget are spent on candidates within it, each trained and feasible.
+    assert.deepEqual(
+      r.trials.map((t) => t.number),
+      [...Array(8).keys()],
+    );
+    for (const t of r.trials) {
+      assert.ok(t.cost.flops <= flopsMax, `trial ${t.number}: ${t.cost.flops} FLOPs`);
+      assert.equal(t.state, 'complete');
+      assert.equal(t.epochsTrained, 1);
+      assert.equal(t.feasible, true);
+    }
+    assert.ok(r.counts.rejectedDraws > 0, 'over-budget draws were refused');
+    assert.deepEqual(
+      { ...r.counts, rejectedDraws: 0 },
+      {
+        complete: 8,
+        infeasible: 0,
+        pruned: 0,
+        failed: 0,
+        rejectedDraws: 0,
+      },
+    );
+    assert.equal(r.leaderboard.length, 8);
+    assert.ok(r.best && r.best.cost.flops <= flopsMax);
+  });
+
+  test('a latency budget (measured, not computable when drawing): violators are trained and recorded infeasible', async () => {
+    // Fake latency: 1 ms per 10k FLOPs, so the budget splits this space deterministically.
+    const latency = new LatencyCache(undefined, (m) => modelCost(m).flops / 10_000);
+    const maxMs = 6;
     const r = await runNas({
       space,
       data,
       strategy: { name: 'random' },
       objective: { kind: 'accuracy' },
-      constraints: [{ metric: 'flops', max: flopsMax }],
+      constraints: [{ metric: 'latencyMs', max: maxMs }],
       budget: { trials: 8, epochsPerTrial: 1, batchSize: 16 },
       seed: 5,
+      latency,
     });
-    const infeasible = r.trials.filter((t) => t.cost.flops > flopsMax);
-    assert.ok(
-      infeasible.length > 0 && infeasible.length < r.trials.length,
-      'the budget splits the candidates',
+    const infeasible = r.trials.filter((t) => (t.cost.latencyMs as number) > maxMs);
+    assert.ok(infeasible.length > 0 && infeasible.length < 8, `${infeasible.length} infeasible`);
+    for (const t of r.trials) {
+      // Optuna's semantics: trained, real values, constraint value latency - max stored.
+      assert.equal(t.state, 'complete');
+      assert.equal(t.epochsTrained, 1);
+      assert.equal(t.feasible, (t.cost.latencyMs as number) <= maxMs);
+      assert.deepEqual(t.constraints, [(t.cost.latencyMs as number) - maxMs]);
+      assert.equal((t.values as number[])[0], t.accuracy);
+    }
+    assert.equal(r.counts.infeasible, infeasible.length);
+    assert.equal(r.counts.complete, 8 - infeasible.length);
+    // The leaderboard lists every complete trial: feasible ones first (best first), then the
+    // infeasible ones by violation; best and front are feasible only.
+    assert.equal(r.leaderboard.length, 8);
+    const k = 8 - infeasible.length;
+    assert.ok(r.leaderboard.slice(0, k).every((t) => t.feasible));
+    const tail = r.leaderboard.slice(k);
+    assert.ok(tail.every((t) => !t.feasible));
+    const v = tail.map((t) => (t.constraints as number[])[0]);
+    assert.deepEqual(
+      v,
+      [...v].sort((a, b) => a - b),
     );
-    for (const t of infeasible) assert.equal(t.epochsTrained, 0);
-    for (const t of [...r.leaderboard, ...r.paretoFront]) assert.ok(t.cost.flops <= flopsMax);
-    assert.ok(r.best && r.best.cost.flops <= flopsMax);
+    assert.ok(r.best?.feasible);
+    assert.ok(r.paretoFront.length > 0 && r.paretoFront.every((t) => t.feasible));
   });
 
   test('multi-objective evolution: children mutate a parent, inherit its matching layers; the front is non-dominated', async () => {

@@ -5,16 +5,16 @@
  * The service runs the same candidates as `nas-trial` jobs instead (nas.handler.ts); the
  * benchmarks use this function.
  *
- * The study never ranks an infeasible trial as best, and `summariseNas` checks it again before
- * returning (a reported best never violates a constraint).
+ * Candidates over a parameter or FLOPs budget are re-drawn before they become trials
+ * (feasibility.ts). The study never ranks an infeasible trial as best, and `summariseNas` checks
+ * it again before returning (a reported best or front member never violates a constraint).
  */
 import { ValidationError } from '../../platform/errors/domain-error';
 import { InMemoryStudyStorage } from '../core/memory-storage';
-import { paretoFront } from '../core/multi-objective';
 import { parseSearchSpace } from '../core/space';
 import { StudyStorage } from '../core/storage';
 import { Study } from '../core/study';
-import { Direction, FrozenTrial, isFeasible } from '../core/trial';
+import { Direction, FrozenTrial, isFeasible, violation } from '../core/trial';
 import {
   CandidateTrial,
   NAS_DEFAULTS,
@@ -27,6 +27,8 @@ import {
   nasSampler,
 } from './candidate';
 import { LatencyCache } from './cost';
+import { staticConstraintRejecter } from './feasibility';
+import { frontCosts, nasParetoFront } from './front';
 import { NasConstraint, NasObjective, needsLatency, objectiveDirections } from './objectives';
 import { ArchitectureSpace } from './spaces/architecture-space';
 import { WeightSnapshot } from './weight-inheritance';
@@ -68,12 +70,26 @@ export interface NasOptions<E = unknown> {
   clock?: () => number;
 }
 
+/** Finished trials by outcome; `infeasible` are complete trials that break a constraint. */
+export interface NasTrialCounts {
+  complete: number;
+  infeasible: number;
+  pruned: number;
+  failed: number;
+  /** Candidates over a params / FLOPs budget re-drawn before they became trials. */
+  rejectedDraws: number;
+}
+
 export interface NasResult {
   directions: Direction[];
   trials: NasTrialRecord[];
-  /** Feasible complete trials, best first (by the first objective; accuracy for multi). */
+  counts: NasTrialCounts;
+  /**
+   * Complete trials, best first: feasible ones by the first objective (accuracy for multi), then
+   * infeasible ones by total violation (constrained domination, Deb 2000), marked `feasible: false`.
+   */
   leaderboard: NasTrialRecord[];
-  /** Feasible non-dominated trials (for one objective: the best). */
+  /** The search's Pareto front (front.ts): feasible, accuracy vs the search's costs. */
   paretoFront: NasTrialRecord[];
   best?: NasTrialRecord;
   stoppedBy: 'completed' | 'cancelled' | 'timeout';
@@ -121,7 +137,9 @@ export async function runNas<E>(o: NasOptions<E>): Promise<NasResult> {
       break;
     }
     const t0 = clock();
-    const trial = await study.askFromSpace();
+    const trial = await study.askFromSpace(searchSpace, {
+      reject: staticConstraintRejecter(o.space, constraints, o.data),
+    });
     const handle: CandidateTrial = {
       number: trial.number,
       params: trial.params,
@@ -162,7 +180,7 @@ export async function runNas<E>(o: NasOptions<E>): Promise<NasResult> {
     );
     if (stoppedBy === 'cancelled') break;
   }
-  return summariseNas(records, await study.trials(), directions, stoppedBy);
+  return summariseNas(records, await study.trials(), o.objective, stoppedBy);
 }
 
 /** Snapshots in memory; only recent trials can be parents (aging evolution), so old ones go. */
@@ -178,35 +196,43 @@ function memoryWeights(max: number): WeightStore {
 }
 
 /**
- * Leaderboard, Pareto front and best of finished trials (`records` by number; trials without a
- * record are left out). Shared by runNas and the `nas` job, which builds the records from the
- * PostgreSQL study.
+ * Leaderboard, Pareto front, counts and best of finished trials (`records` by number; trials
+ * without a record are left out). Shared by runNas and the `nas` job, which builds the records
+ * from the PostgreSQL study.
  */
 export function summariseNas(
   records: NasTrialRecord[],
   trials: FrozenTrial[],
-  directions: Direction[],
+  objective: NasObjective,
   stoppedBy: NasResult['stoppedBy'],
 ): NasResult {
+  const directions = objectiveDirections(objective);
   const byNumber = new Map(records.map((r) => [r.number, r]));
-  const feasibleDone = trials.filter((t) => t.state === 'complete' && isFeasible(t) && t.values);
   const sign = directions[0] === 'maximize' ? -1 : 1;
-  const leaderboard = feasibleDone
-    .slice()
-    .sort(
-      (a, b) =>
-        sign * ((a.values as number[])[0] - (b.values as number[])[0]) || a.number - b.number,
-    )
+  const first = (t: FrozenTrial) => sign * (t.values as number[])[0];
+  const leaderboard = trials
+    .filter((t) => t.state === 'complete' && t.values)
+    .sort((a, b) => violation(a) - violation(b) || first(a) - first(b) || a.number - b.number)
     .map((t) => byNumber.get(t.number))
     .filter((r): r is NasTrialRecord => r !== undefined);
-  const front = paretoFront(trials, directions)
-    .map((t) => byNumber.get(t.number))
-    .filter((r): r is NasTrialRecord => r !== undefined)
-    .sort((a, b) => a.cost.flops - b.cost.flops || a.number - b.number);
-  const best = leaderboard[0];
-  // The guarantee, checked rather than assumed: nothing reported violates a constraint.
-  for (const r of [...leaderboard, ...front])
+  const paretoFront = nasParetoFront(records, frontCosts(objective));
+  const best = leaderboard[0]?.feasible ? leaderboard[0] : undefined;
+  // The guarantee, checked rather than assumed: no best or front member violates a constraint.
+  for (const r of [...(best ? [best] : []), ...paretoFront])
     if ((r.constraints ?? []).some((c) => c > 0))
       throw new Error(`internal error: infeasible trial ${r.number} in the results`);
-  return { directions, trials: records, leaderboard, paretoFront: front, best, stoppedBy };
+  const counts: NasTrialCounts = {
+    complete: 0,
+    infeasible: 0,
+    pruned: 0,
+    failed: 0,
+    rejectedDraws: 0,
+  };
+  for (const t of trials) {
+    const rejected = t.systemAttrs.rejected_draws;
+    if (typeof rejected === 'number') counts.rejectedDraws += rejected;
+    if (t.state === 'complete') counts[isFeasible(t) ? 'complete' : 'infeasible']++;
+    else if (t.state !== 'running') counts[t.state]++;
+  }
+  return { directions, trials: records, counts, leaderboard, paretoFront, best, stoppedBy };
 }

@@ -14,7 +14,7 @@ import {
 } from '../../platform/errors/domain-error';
 import type { ArtifactRef, JobContext } from '../../platform/jobs/job-handler';
 import { runNas } from './driver';
-import { publishNasResult } from './nas-result';
+import { TrialSummary, paretoChart, publishNasResult } from './nas-result';
 import { loadNasData, resolveNasSpace } from './nas-setup';
 import { validateNasSpec } from './nas-spec';
 import { LoadedModel, NasModelPort, RegisterModelInput } from './nas-port';
@@ -141,20 +141,22 @@ describe('NAS job handlers', () => {
     // The `nas` job's result path (nas-result.ts) on records of a real in-process search.
     const port = new FakePort(bandImages(60, 1));
     const ctx = new FakeContext();
-    const spec = validateNasSpec({
-      dataset: 'ds',
-      space: { type: 'cell-cnn', baseWidth: 4, maxBlocks: 3 },
-      strategy: 'random',
-      objective: { kind: 'multi', costs: ['flops'] },
-      budget: { trials: 3, epochsPerTrial: 1, batchSize: 16 },
+    const spec = {
+      ...validateNasSpec({
+        dataset: 'ds',
+        space: { type: 'cell-cnn', baseWidth: 4, maxBlocks: 3 },
+        strategy: 'random',
+        objective: { kind: 'multi', costs: ['flops'] },
+        budget: { trials: 3, epochsPerTrial: 1, batchSize: 16 },
+      }),
       seed: 1,
-    });
+    };
     const result = await withLeakCheck(async () => {
       const data = await loadNasData(port, 'p', spec);
       try {
         const { space } = resolveNasSpace(spec, data);
         const found = await runNas({ ...spec, space, data });
-        return await publishNasResult(ctx, space, spec.objective, found);
+        return await publishNasResult(ctx, space, spec, found);
       } finally {
         data.dispose();
       }
@@ -167,14 +169,22 @@ describe('NAS job handlers', () => {
     assert.equal(trials.length, 3);
     const png = PNG.sync.read(ctx.artifacts.get('pareto.png') as Buffer);
     assert.ok(png.width > 100 && png.height > 100);
+    // One front: pareto.json is the result's front, and the PNG is exactly the chart of
+    // trials.json with that front highlighted.
+    const front = JSON.parse(
+      ctx.artifacts.get('pareto.json')?.toString() ?? '[]',
+    ) as TrialSummary[];
+    assert.deepEqual(front, result.paretoFront);
+    const redrawn = paretoChart('cell-cnn', 'flops', trials as TrialSummary[], front);
+    assert.ok(redrawn && redrawn.equals(ctx.artifacts.get('pareto.png') as Buffer));
+    assert.equal(result.seed, 1);
   });
 
   test('a space that does not fit the data set is a 422, not a crash', async () => {
-    const spec = validateNasSpec({
-      dataset: 'ds',
-      space: 'mlp',
-      budget: { trials: 1, epochsPerTrial: 1 },
-    });
+    const spec = {
+      ...validateNasSpec({ dataset: 'ds', space: 'mlp', budget: { trials: 1, epochsPerTrial: 1 } }),
+      seed: 0,
+    };
     const data = await loadNasData(new FakePort(bandImages(30, 1)), 'p', spec);
     try {
       assert.throws(() => resolveNasSpace(spec, data), UnprocessableError);

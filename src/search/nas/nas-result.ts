@@ -1,12 +1,16 @@
 /**
- * What a NAS job reports: the result JSON (space, objectives, best, leaderboard top 20, Pareto
- * front), the `accuracy` / `flops` metrics per trial, and the artifacts `trials.json`,
- * `pareto.json` and `pareto.png`. Built from trial records, whichever process trained them.
+ * What a NAS job reports: the result JSON (space, objectives, seed, counts, best, leaderboard top
+ * 20, Pareto front), the `accuracy` / `flops` metrics per trial, and the artifacts `trials.json`,
+ * `pareto.json` and `pareto.png`. Built from trial records, whichever process trained them. The
+ * front is computed once (front.ts); `pareto.json`, the chart's highlighted points and the API's
+ * `paretoFront` are that one list.
  */
 import { scatterChart } from '../../platform/charts';
 import { JobContext } from '../../platform/jobs/job-handler';
 import { NasTrialRecord } from './candidate';
-import { NasResult } from './driver';
+import { CostMetric } from './cost';
+import { NasResult, NasTrialCounts } from './driver';
+import { frontCosts, nasParetoFront } from './front';
 import { NasObjective, objectiveNames } from './objectives';
 
 export interface TrialSummary {
@@ -20,6 +24,10 @@ export interface TrialSummary {
   latencyMs?: number;
   epochsTrained: number;
   parent?: number;
+  /** Every constraint value <= 0 (a trial without constraints is feasible). */
+  feasible: boolean;
+  /** Constraint values metric - max, in the order of the spec's constraints. */
+  constraints?: number[];
 }
 
 export interface NasJobResult {
@@ -27,7 +35,12 @@ export interface NasJobResult {
   objectives: string[];
   directions: string[];
   stoppedBy: NasResult['stoppedBy'];
+  /** The seed the search ran with (the spec's or a random one): pass it to reproduce the search. */
+  seed: number;
   trials: number;
+  counts: NasTrialCounts;
+  /** The costs the Pareto front trades accuracy against (the chart's x axis is the first). */
+  frontCosts: CostMetric[];
   best?: TrialSummary;
   leaderboard: TrialSummary[];
   paretoFront: TrialSummary[];
@@ -45,21 +58,26 @@ export function summariseTrial(t: NasTrialRecord): TrialSummary {
     ...(t.cost.latencyMs !== undefined && { latencyMs: t.cost.latencyMs }),
     epochsTrained: t.epochsTrained,
     ...(t.parent !== undefined && { parent: t.parent }),
+    feasible: t.feasible,
+    ...(t.constraints && { constraints: t.constraints }),
   };
 }
 
 /** The job result (also what GET /v1/nas/:id shows of a running search). */
 export function nasJobResult(
   space: { type: string; config: object },
-  objective: NasObjective,
+  spec: { objective: NasObjective; seed: number },
   result: NasResult,
 ): NasJobResult {
   return {
     space: { type: space.type, config: space.config },
-    objectives: objectiveNames(objective),
+    objectives: objectiveNames(spec.objective),
     directions: result.directions,
     stoppedBy: result.stoppedBy,
+    seed: spec.seed,
     trials: result.trials.length,
+    counts: result.counts,
+    frontCosts: frontCosts(spec.objective),
     ...(result.best && { best: summariseTrial(result.best) }),
     leaderboard: result.leaderboard.slice(0, 20).map(summariseTrial),
     paretoFront: result.paretoFront.map(summariseTrial),
@@ -67,8 +85,16 @@ export function nasJobResult(
 }
 
 /** One log line per finished trial. */
-export function describeTrial(r: NasTrialRecord): string {
-  return `trial ${r.number} ${r.state}: ${r.accuracy?.toFixed(4) ?? '-'} accuracy, ${r.cost.flops} FLOPs, ${r.cost.params} params${r.error ? ` (${r.error})` : ''}`;
+export function describeTrial(r: NasTrialRecord, rejectedDraws?: unknown): string {
+  const state = r.state === 'complete' && !r.feasible ? 'infeasible' : r.state;
+  const notes = [
+    ...(r.error ? [r.error] : []),
+    ...(state === 'infeasible' ? [`constraint values ${JSON.stringify(r.constraints)}`] : []),
+    ...(typeof rejectedDraws === 'number' && rejectedDraws > 0
+      ? [`${rejectedDraws} over-budget candidates re-drawn before it`]
+      : []),
+  ];
+  return `trial ${r.number} ${state}: ${r.accuracy?.toFixed(4) ?? '-'} accuracy, ${r.cost.flops} FLOPs, ${r.cost.params} params${notes.length ? ` (${notes.join('; ')})` : ''}`;
 }
 
 /** A finished trial's metrics (idempotent per step: the trial number). */
@@ -82,45 +108,64 @@ export async function trialMetrics(ctx: JobContext, t: NasTrialRecord): Promise<
 export async function publishNasResult(
   ctx: JobContext,
   space: { type: string; config: object },
-  objective: NasObjective,
+  spec: { objective: NasObjective; seed: number },
   result: NasResult,
 ): Promise<NasJobResult> {
   for (const t of result.trials) await trialMetrics(ctx, t);
-  const out = nasJobResult(space, objective, result);
-  await ctx.artifact(
-    'trials.json',
-    JSON.stringify(result.trials.map(summariseTrial), null, 2),
-    'application/json',
-  );
+  const out = nasJobResult(space, spec, result);
+  const trials = result.trials.map(summariseTrial);
+  await ctx.artifact('trials.json', JSON.stringify(trials, null, 2), 'application/json');
   await ctx.artifact('pareto.json', JSON.stringify(out.paretoFront, null, 2), 'application/json');
-  const done = result.trials.filter(
-    (t) => t.state === 'complete' && t.feasible && t.accuracy !== undefined,
-  );
-  if (done.length > 0) {
-    const png = scatterChart({
-      title: `NAS ${space.type}: accuracy vs MFLOPs`,
-      xLabel: 'MFLOPs',
-      yLabel: 'validation accuracy',
-      points: done.map((t) => ({ x: t.cost.flops / 1e6, y: t.accuracy as number })),
-      front: paretoOf(done).map((t) => ({ x: t.cost.flops / 1e6, y: t.accuracy as number })),
-      frontLabel: 'Pareto front',
-    });
-    await ctx.artifact('pareto.png', png, 'image/png');
-  }
+  const png = paretoChart(space.type, out.frontCosts[0], trials, out.paretoFront);
+  if (png) await ctx.artifact('pareto.png', png, 'image/png');
   return out;
 }
 
-/** Accuracy (max) vs FLOPs (min) front of the given trials, for the chart whatever the objective. */
-export function paretoOf(trials: readonly NasTrialRecord[]): NasTrialRecord[] {
-  const sorted = [...trials].sort(
-    (a, b) => a.cost.flops - b.cost.flops || (b.accuracy as number) - (a.accuracy as number),
+const AXIS: Record<CostMetric, { label: string; scale: number }> = {
+  flops: { label: 'MFLOPs', scale: 1e-6 },
+  params: { label: 'parameters (thousands)', scale: 1e-3 },
+  latencyMs: { label: 'latency (ms)', scale: 1 },
+};
+
+/**
+ * `pareto.png`: every feasible complete trial as a point (validation accuracy vs the front's
+ * first cost) and exactly the given front highlighted; undefined when there is nothing to plot.
+ * Takes the summaries the API serves, so anyone can redraw it from `trials.json` and the front.
+ */
+export function paretoChart(
+  spaceType: string,
+  x: CostMetric,
+  trials: readonly TrialSummary[],
+  front: readonly TrialSummary[],
+): Buffer | undefined {
+  const axis = AXIS[x];
+  const point = (t: TrialSummary) => ({
+    x: (costOf(t, x) as number) * axis.scale,
+    y: t.accuracy as number,
+  });
+  const plotted = trials.filter(
+    (t) =>
+      t.state === 'complete' &&
+      t.feasible &&
+      t.accuracy !== undefined &&
+      costOf(t, x) !== undefined,
   );
-  const out: NasTrialRecord[] = [];
-  let bestAcc = -Infinity;
-  for (const t of sorted)
-    if ((t.accuracy as number) > bestAcc) {
-      out.push(t);
-      bestAcc = t.accuracy as number;
-    }
-  return out;
+  if (plotted.length === 0) return undefined;
+  return scatterChart({
+    title: `NAS ${spaceType}: accuracy vs ${axis.label}`,
+    xLabel: axis.label,
+    yLabel: 'validation accuracy',
+    points: plotted.map(point),
+    front: front.map(point),
+    frontLabel: 'Pareto front',
+  });
+}
+
+function costOf(t: TrialSummary, metric: CostMetric): number | undefined {
+  return metric === 'latencyMs' ? t.latencyMs : t[metric];
+}
+
+/** Accuracy (max) vs FLOPs (min) front of the given trials (the benchmarks' charts). */
+export function paretoOf(trials: readonly NasTrialRecord[]): NasTrialRecord[] {
+  return nasParetoFront(trials, ['flops']);
 }

@@ -7,6 +7,7 @@
 import { UnprocessableError } from '../../platform/errors/domain-error';
 import { NasModelPort } from './nas-port';
 import { NasJobSpec } from './nas-spec';
+import type { SeededNasSpec } from './nas-study';
 import { ArchitectureSpace } from './spaces/architecture-space';
 import { createArchitectureSpace } from './spaces/registry';
 import { NasTrainingData } from './training-data';
@@ -14,7 +15,7 @@ import { NasTrainingData } from './training-data';
 export function loadNasData(
   port: NasModelPort,
   projectId: string,
-  spec: NasJobSpec,
+  spec: SeededNasSpec,
 ): Promise<NasTrainingData> {
   return port.loadTrainingData(projectId, spec.dataset, {
     validationFraction: spec.validationFraction,

@@ -23,6 +23,7 @@ export const NAS_JOB_DEFAULTS = {
   learningRate: 1e-3,
   validationFraction: 0.2,
   sequenceLength: 64,
+  /** Of `nas-export` only: a search without a seed gets a random one (recorded on its study). */
   seed: 0,
   maxTrials: 10_000,
   maxEpochs: 1_000,
@@ -48,7 +49,8 @@ export interface NasJobSpec {
   };
   validationFraction: number;
   sequenceLength: number;
-  seed: number;
+  /** Unset: the driver draws one at random and records it on the study (nas-study.ts). */
+  seed?: number;
 }
 
 const BUDGET_KEYS = [
@@ -226,7 +228,7 @@ export function validateNasSpec(raw: unknown): NasJobSpec {
     4096,
     problems,
   );
-  const seed = intIn(s.seed ?? NAS_JOB_DEFAULTS.seed, 'seed', 0, 2 ** 31 - 1, problems);
+  const seed = s.seed === undefined ? undefined : intIn(s.seed, 'seed', 0, 2 ** 31 - 1, problems);
   if (problems.length)
     throw new ValidationError(problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
   return {
@@ -239,6 +241,6 @@ export function validateNasSpec(raw: unknown): NasJobSpec {
     budget,
     validationFraction: vf as number,
     sequenceLength,
-    seed,
+    ...(seed !== undefined && { seed }),
   };
 }

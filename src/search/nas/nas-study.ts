@@ -4,6 +4,9 @@
  * job spec and the resolved space JSON that every `nas-trial` job rebuilds the space from. NAS
  * studies are not command-runner studies: /v1/studies does not list or serve them.
  *
+ * The study's seed is the spec's, or drawn at random by the driver's first attempt and recorded
+ * in the stored spec (`seedNasSpec`): the data split, the sampler and every trial job use it.
+ *
  * The sampler is trial-seeded (trial-seeded-sampler.ts): drivers of several attempts draw the
  * same proposal for a trial number, and evolution rebuilds its population from the stored
  * trials, so nothing of the sampler lives in a process.
@@ -13,24 +16,28 @@ import { NotFoundError } from '../../platform/errors/domain-error';
 import { JobContext } from '../../platform/jobs/job-handler';
 import { SearchSpace, parseSearchSpace } from '../core/space';
 import { Study } from '../core/study';
-import { FrozenTrial, JsonValue } from '../core/trial';
+import { FrozenTrial, JsonValue, isFeasible } from '../core/trial';
 import { PgStudyStorage } from '../storage/pg-study-storage';
+import { randomSeed } from '../study-seed';
 import { TrialSeededSampler } from '../trial-seeded-sampler';
 import { NasTrialRecord, nasPruner, nasSampler } from './candidate';
 import { ArchitectureCost } from './cost';
 import { NasResult, summariseNas } from './driver';
 import { NasJobSpec } from './nas-spec';
-import { objectiveDirections } from './objectives';
+import { NasObjective, objectiveDirections } from './objectives';
 import { ArchitectureSpace } from './spaces/architecture-space';
 import { createArchitectureSpace } from './spaces/registry';
 
+/** The spec as the study stores it: the seed is always set. */
+export type SeededNasSpec = NasJobSpec & { seed: number };
+
 export interface NasStudyConfig {
-  nas: { spec: NasJobSpec; space: unknown };
+  nas: { spec: SeededNasSpec; space: unknown };
 }
 
 export interface NasStudy {
   study: Study;
-  spec: NasJobSpec;
+  spec: SeededNasSpec;
   space: ArchitectureSpace;
   spaceJson: unknown;
   createdAt: Date;
@@ -62,6 +69,17 @@ export async function findNasStudy(
   return rows[0];
 }
 
+/** The spec with its seed: the spec's, else the one an earlier attempt recorded, else random. */
+export async function seedNasSpec(
+  db: DataSource,
+  ctx: JobContext,
+  spec: NasJobSpec,
+): Promise<SeededNasSpec> {
+  if (spec.seed !== undefined) return { ...spec, seed: spec.seed };
+  const found = await findNasStudy(db, ctx.projectId, ctx.jobId);
+  return { ...spec, seed: found?.config.nas.spec.seed ?? randomSeed() };
+}
+
 /**
  * The driver's study: created on the first attempt, found again on later ones. A first attempt
  * that finds one is a retried job ("runs again from scratch"): the old study is replaced.
@@ -69,7 +87,7 @@ export async function findNasStudy(
 export async function openNasStudy(
   db: DataSource,
   ctx: JobContext,
-  spec: NasJobSpec,
+  spec: SeededNasSpec,
   spaceJson: unknown,
 ): Promise<{ id: string; createdAt: Date; resumed: boolean }> {
   const found = await findNasStudy(db, ctx.projectId, ctx.jobId);
@@ -153,7 +171,7 @@ export function trialRecordOf(t: FrozenTrial): NasTrialRecord {
     ...(kept.accuracy !== undefined && { accuracy: kept.accuracy }),
     ...(t.values && { values: t.values }),
     ...(t.constraints && { constraints: t.constraints }),
-    feasible: kept.feasible ?? true,
+    feasible: isFeasible(t),
     epochsTrained: kept.epochsTrained ?? 0,
     valAccuracyPerEpoch: kept.valAccuracyPerEpoch ?? [],
     ...(typeof parent === 'number' && { parent }),
@@ -167,9 +185,10 @@ export function trialRecordOf(t: FrozenTrial): NasTrialRecord {
 /** Leaderboard and front of the finished trials so far (running ones are left out). */
 export async function nasResultOfStudy(
   study: Study,
+  objective: NasObjective,
   stoppedBy: NasResult['stoppedBy'],
 ): Promise<NasResult> {
   const trials = await study.trials();
   const records = trials.filter((t) => t.state !== 'running').map(trialRecordOf);
-  return summariseNas(records, trials, [...study.directions], stoppedBy);
+  return summariseNas(records, trials, objective, stoppedBy);
 }

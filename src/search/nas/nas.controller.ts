@@ -62,7 +62,9 @@ export class NasController {
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     const job = await this.nasJob(principal, id);
     const stored = (await this.jobs.artifacts(principal, id)).map((a) => a.name);
-    return NasStatusDto.from(job, stored, await this.liveResult(principal, job));
+    const row = await findNasStudy(this.db, principal.projectId, job.id);
+    const seed = row?.config.nas.spec.seed ?? (job.spec as { seed?: number }).seed ?? null;
+    return NasStatusDto.from(job, stored, await this.liveResult(principal, job, row?.id), seed);
   }
 
   @Post('nas/:id/export')
@@ -126,12 +128,11 @@ export class NasController {
   private async liveResult(
     principal: Principal,
     job: { id: string; status: string },
+    studyId: string | undefined,
   ): Promise<NasJobResult | undefined> {
-    if (job.status !== 'running') return undefined;
-    const row = await findNasStudy(this.db, principal.projectId, job.id);
-    if (!row) return undefined;
-    const { study, space, spec } = await loadNasStudy(this.db, principal.projectId, row.id);
-    return nasJobResult(space, spec.objective, await nasResultOfStudy(study, 'completed'));
+    if (job.status !== 'running' || !studyId) return undefined;
+    const { study, space, spec } = await loadNasStudy(this.db, principal.projectId, studyId);
+    return nasJobResult(space, spec, await nasResultOfStudy(study, spec.objective, 'completed'));
   }
 
   private async nasJob(principal: Principal, id: string) {

@@ -97,7 +97,12 @@ export class NasRequestDto {
   @IsInt()
   sequenceLength?: number;
 
-  @ApiPropertyOptional({ default: 0 })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 2147483647,
+    description:
+      'Seeds the data split, the sampler and every candidate; default: a random seed, recorded on the search (GET /v1/nas/:id `seed`) so it can be reproduced',
+  })
   @IsOptional()
   @IsInt()
   seed?: number;
@@ -235,7 +240,26 @@ export class NasStatusDto {
   @ApiProperty({ type: 'object', additionalProperties: true }) spec!: unknown;
   @ApiPropertyOptional({ type: [String], description: 'Objective names, e.g. accuracy, flops' })
   objectives?: string[];
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description:
+      'The seed of the search: the one asked for, or the random one drawn at its start (null until then)',
+  })
+  seed!: number | null;
   @ApiPropertyOptional({ description: 'Trials finished (so far, while running)' }) trials?: number;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description:
+      'Finished trials by outcome: complete (feasible), infeasible (complete but over a measured budget such as latencyMs), pruned, failed; rejectedDraws: candidates over a params/FLOPs budget re-drawn before they became trials',
+  })
+  counts?: Record<string, number>;
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'The costs the Pareto front trades accuracy against (pareto.png plots the first)',
+  })
+  frontCosts?: string[];
   @ApiPropertyOptional({ description: 'completed | timeout | cancelled' }) stoppedBy?: string;
   @ApiPropertyOptional({
     type: 'object',
@@ -246,13 +270,15 @@ export class NasStatusDto {
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'object', additionalProperties: true },
-    description: 'Feasible complete trials, best first (top 20)',
+    description:
+      'Complete trials, best first (top 20): feasible ones by the objective, then infeasible ones (feasible: false) by constraint violation',
   })
   leaderboard?: TrialSummary[];
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'object', additionalProperties: true },
-    description: 'Feasible non-dominated trials',
+    description:
+      'Feasible complete trials not dominated in accuracy and frontCosts: the points pareto.json and pareto.png show',
   })
   paretoFront?: TrialSummary[];
   @ApiPropertyOptional({
@@ -274,7 +300,8 @@ export class NasStatusDto {
     },
     stored: readonly string[],
     /** While the search runs: the result of the trials finished so far. */
-    live?: NasJobResult,
+    live: NasJobResult | undefined,
+    seed: number | null,
   ): NasStatusDto {
     const dto: NasStatusDto = {
       id: job.id,
@@ -283,12 +310,15 @@ export class NasStatusDto {
       progressMessage: job.progressMessage,
       error: job.error,
       spec: job.spec,
+      seed,
     };
     const r = job.status === 'succeeded' ? (job.result as NasJobResult | null) : live;
     if (r) {
       Object.assign(dto, {
         objectives: r.objectives,
         trials: r.trials,
+        counts: r.counts,
+        frontCosts: r.frontCosts,
         ...(job.status === 'succeeded' && { stoppedBy: r.stoppedBy }),
         ...(r.best && { best: r.best }),
         leaderboard: r.leaderboard,

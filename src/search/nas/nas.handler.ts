@@ -16,7 +16,14 @@ import { NasModelPort } from './nas-port';
 import { NasJobResult, describeTrial, publishNasResult, trialMetrics } from './nas-result';
 import { loadNasData, resolveNasSpace } from './nas-setup';
 import { NasJobSpec, validateNasSpec } from './nas-spec';
-import { loadNasStudy, nasResultOfStudy, openNasStudy, trialRecordOf } from './nas-study';
+import { staticConstraintRejecter } from './feasibility';
+import {
+  loadNasStudy,
+  nasResultOfStudy,
+  openNasStudy,
+  seedNasSpec,
+  trialRecordOf,
+} from './nas-study';
 
 /** The benchmarks import the chart's front from here. */
 export { paretoOf } from './nas-result';
@@ -39,9 +46,11 @@ export class NasJobHandler implements JobHandler<NasJobSpec, NasJobResult> {
     return validateNasSpec(spec);
   }
 
-  async run(spec: NasJobSpec, ctx: JobContext): Promise<NasJobResult> {
+  async run(raw: NasJobSpec, ctx: JobContext): Promise<NasJobResult> {
+    const spec = await seedNasSpec(this.db, ctx, raw);
     const data = await loadNasData(this.port, ctx.projectId, spec);
     let resolved: ReturnType<typeof resolveNasSpace>;
+    const shape = { inputShape: data.inputShape, numClasses: data.numClasses };
     try {
       resolved = resolveNasSpace(spec, data);
     } finally {
@@ -51,9 +60,10 @@ export class NasJobHandler implements JobHandler<NasJobSpec, NasJobResult> {
     await ctx.log(
       opened.resumed
         ? `NAS: resuming study ${opened.id} (attempt ${ctx.attempt})`
-        : `NAS: ${resolved.space.type} space, ${spec.strategy.name}, ${spec.budget.trials} trials x ${spec.budget.epochsPerTrial} epochs, ${spec.budget.parallelism} in parallel`,
+        : `NAS: ${resolved.space.type} space, ${spec.strategy.name}, ${spec.budget.trials} trials x ${spec.budget.epochsPerTrial} epochs, ${spec.budget.parallelism} in parallel, seed ${spec.seed}`,
     );
     const { study } = await loadNasStudy(this.db, ctx.projectId, opened.id);
+    const reject = staticConstraintRejecter(resolved.space, spec.constraints, shape);
     const seen = new Set<number>();
     const outcome = await this.driver.drive({
       study,
@@ -63,10 +73,15 @@ export class NasJobHandler implements JobHandler<NasJobSpec, NasJobResult> {
       timeoutMs: spec.budget.timeoutMs ?? null,
       parallelism: spec.budget.parallelism,
       createdAt: opened.createdAt,
+      ...(reject && { ask: () => study.askFromSpace(undefined, { reject }) }),
       onPoll: (counts) => this.reportFinished(study, ctx, counts, seen),
     });
-    const result = await nasResultOfStudy(study, outcome.timedOut ? 'timeout' : 'completed');
-    return publishNasResult(ctx, resolved.space, spec.objective, result);
+    const result = await nasResultOfStudy(
+      study,
+      spec.objective,
+      outcome.timedOut ? 'timeout' : 'completed',
+    );
+    return publishNasResult(ctx, resolved.space, spec, result);
   }
 
   /** Metrics and a log line per newly finished trial. */
@@ -82,7 +97,7 @@ export class NasJobHandler implements JobHandler<NasJobSpec, NasJobResult> {
       seen.add(t.number);
       const r = trialRecordOf(t);
       await trialMetrics(ctx, r);
-      await ctx.log(describeTrial(r));
+      await ctx.log(describeTrial(r, t.systemAttrs.rejected_draws));
     }
   }
 }

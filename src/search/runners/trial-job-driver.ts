@@ -24,7 +24,7 @@ import {
   readString,
   rejectUnknownFields,
 } from '../../platform/validation/spec-reader';
-import { Study } from '../core';
+import { Study, Trial } from '../core';
 import { FrozenTrial } from '../core/trial';
 import { StudyStatus } from '../storage/entities';
 
@@ -47,6 +47,8 @@ export interface DriveOptions {
   parallelism: number;
   /** The study row's creation time: the time budget runs from it, across driver attempts. */
   createdAt: Date;
+  /** Asks the next trial (default: `study.askFromSpace()`); NAS re-draws over-budget candidates. */
+  ask?: () => Promise<Trial>;
   /** Called once per poll with the counts so far (per-trial metrics, logs). */
   onPoll?: (counts: TrialCounts) => Promise<void>;
 }
@@ -96,7 +98,7 @@ export class TrialJobDriver {
       let running = inFlight.length;
       while (budgetLeft && running < parallelism) {
         try {
-          await this.dispatch(principal, study, ctx.jobId, o.trialKind);
+          await this.dispatch(principal, study, ctx.jobId, o.trialKind, o.ask);
           running++;
           asked++;
           budgetLeft = nTrials === null || asked < nTrials;
@@ -133,8 +135,9 @@ export class TrialJobDriver {
     study: Study,
     driverJobId: string,
     kind: string,
+    ask: () => Promise<Trial> = () => study.askFromSpace(),
   ): Promise<void> {
-    const trial = await study.askFromSpace();
+    const trial = await ask();
     await this.db.transaction(async (manager) => {
       const { job } = await this.jobs.submit(
         principal,

@@ -12,11 +12,14 @@
  * Usage (docs/benchmarks.md):
  *   node -r @swc-node/register bench/search/optuna-side-by-side.ts \
  *     [--sampler SPEC]... [--baseline SPEC]... [--seeds 5] [--budgets 20,40,100] \
- *     [--problems branin2,levy5] [--out results.json]
+ *     [--problems branin2,levy5] [--out results.json] [--reuse results.json]
+ * --reuse takes the runs of Optuna's samplers found in an earlier --out file (same seeds, trial
+ * count and noise, as the file records them) instead of running it again: Optuna 3.1 needs ~25 min
+ * of CPU for the full set, and its results do not change when ours do.
  * SPEC as in optuna-bridge.ts. Defaults: samplers tpe and tpe-multivariate, baselines
  * optuna3.1:tpe and optuna5:tpe (both Optuna TPEs with their defaults).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Rng } from '../../src/platform/core/rng';
 import {
   BENCHMARK_SUITE,
@@ -145,10 +148,32 @@ async function main(): Promise<void> {
   const noise = new Map(problems.map((p) => [p.name, noiseFor(p)]));
   const results = new Map<string, RunResult[]>();
   const versions: Record<string, string> = {};
+  const reuse = option('reuse');
+  const previous = reuse
+    ? (JSON.parse(readFileSync(reuse, 'utf8')) as {
+        nTrials: number;
+        seeds: number[];
+        versions: Record<string, string>;
+        results: Record<string, RunResult[]>;
+      })
+    : undefined;
   for (const spec of all) {
     const t0 = Date.now();
     let runs: RunResult[];
-    if (spec.optuna) {
+    // Only Optuna's runs are reused: ours change with our code.
+    const old = spec.optuna ? previous?.results[spec.label] : undefined;
+    const names = new Set(problems.map((p) => p.name));
+    if (
+      old &&
+      previous &&
+      previous.nTrials === nTrials &&
+      seeds.every((s) => previous.seeds.includes(s)) &&
+      problems.every((p) => old.some((r) => r.problem === p.name))
+    ) {
+      runs = old.filter((r) => names.has(r.problem) && seeds.includes(r.seed));
+      if (previous.versions[spec.label]) versions[spec.label] = previous.versions[spec.label];
+      console.error(`${spec.label}: reused from ${reuse}`);
+    } else if (spec.optuna) {
       const res = runOptuna<{ optuna: string; results: RunResult[] }>(spec.optuna.python, {
         mode: 'run',
         sampler: spec.name,

@@ -27,7 +27,7 @@ import { FrozenTrial, violation } from '../core/trial';
 import { ValidationError } from '../../platform/errors/domain-error';
 import { sampleUniform } from './random';
 import { EMPTY_SAMPLE, RelativeSample, Sampler } from './sampler';
-import { intersectionSpace } from './tpe';
+import { FinishedIntersection } from './tpe';
 
 const RESTART = 'cma:restart';
 const GENERATION = 'cma:generation';
@@ -41,6 +41,7 @@ export class CmaEsSampler implements Sampler {
   private readonly restarts: boolean;
   private readonly incPopsize: number;
   private cache = new Map<string, Replay>();
+  private readonly intersection = new FinishedIntersection(['complete']);
 
   constructor(settings: unknown = {}) {
     const s = new SettingsReader(settings);
@@ -57,7 +58,7 @@ export class CmaEsSampler implements Sampler {
   }
 
   sampleRelative(view: StudyView, _trial: FrozenTrial): RelativeSample {
-    const space = numericSpace(view);
+    const space = numericSpace(view, this.intersection);
     const names = Object.keys(space).sort();
     if (names.length === 0) return EMPTY_SAMPLE;
     const key = `${view.studyId}|${names.join(',')}`;
@@ -96,10 +97,11 @@ export class CmaEsSampler implements Sampler {
   }
 }
 
-function numericSpace(view: StudyView): Record<string, NumericDistribution> {
-  const all = view.space
-    ? unconditionalDistributions(view.space)
-    : intersectionSpace(view.trials.filter((t) => t.state === 'complete'));
+function numericSpace(
+  view: StudyView,
+  intersection: FinishedIntersection,
+): Record<string, NumericDistribution> {
+  const all = view.space ? unconditionalDistributions(view.space) : intersection.of(view);
   const out: Record<string, NumericDistribution> = {};
   for (const [n, d] of Object.entries(all))
     if (d.type !== 'categorical' && !isSingle(d)) out[n] = d;
@@ -126,14 +128,26 @@ class Replay {
   }
 
   advance(trials: readonly FrozenTrial[], sign: number): void {
+    // Complete trials of this run by (restart, generation), in trial-number order: one pass.
+    const byGeneration = new Map<string, FrozenTrial[]>();
+    for (const t of trials) {
+      const r = t.systemAttrs[RESTART];
+      const g = t.systemAttrs[GENERATION];
+      if (
+        r === undefined ||
+        g === undefined ||
+        t.state !== 'complete' ||
+        (r as number) < this.restart
+      )
+        continue;
+      if (!this.names.every((n) => n in t.params)) continue;
+      const key = `${r as number}/${g as number}`;
+      const list = byGeneration.get(key);
+      if (list) list.push(t);
+      else byGeneration.set(key, [t]);
+    }
     for (;;) {
-      const gen = trials.filter(
-        (t) =>
-          t.state === 'complete' &&
-          t.systemAttrs[RESTART] === this.restart &&
-          t.systemAttrs[GENERATION] === this.es.generation &&
-          this.names.every((n) => n in t.params),
-      );
+      const gen = byGeneration.get(`${this.restart}/${this.es.generation}`) ?? [];
       if (gen.length < this.lambda) return;
       const chosen = gen.slice(0, this.lambda);
       // Constraint handling: infeasible solutions rank after feasible ones, by violation.

@@ -38,6 +38,7 @@ interface NumKernels {
   kind: 'num';
   mus: Float64Array;
   sigmas: Float64Array;
+  invSigmas: Float64Array;
   /** log of each kernel's mass on [low, high]. */
   logNorm: Float64Array;
   /** For continuous dimensions: -log(sqrt(2 pi) sigma) - logNorm. */
@@ -105,7 +106,11 @@ export class ParzenEstimator {
       for (let k = 0; k < K; k++) if (t[k] > max) max = t[k];
       if (max === -Infinity) return -Infinity;
       let s = 0;
-      for (let k = 0; k < K; k++) s += Math.exp(t[k] - max);
+      // Kernels more than 50 nats below the best one change the sum by < 2e-22 relative.
+      for (let k = 0; k < K; k++) {
+        const d = t[k] - max;
+        if (d > -50) s += Math.exp(d);
+      }
       return Math.log(s) + max;
     });
   }
@@ -130,7 +135,7 @@ function addDimLogPdf(dim: DimKernels, xs: readonly number[], terms: Float64Arra
         return;
       }
       for (let k = 0; k < K; k++) {
-        const z = (x - mus[k]) / sigmas[k];
+        const z = (x - mus[k]) * dim.invSigmas[k];
         t[k] += dim.logConst[k] - 0.5 * z * z;
       }
     });
@@ -201,6 +206,7 @@ function buildDim(obs: readonly number[], d: Distribution, p: ParzenParameters):
     kind: 'num',
     mus,
     sigmas,
+    invSigmas: sigmas.map((x) => 1 / x),
     logNorm,
     logConst,
     low,
@@ -212,7 +218,12 @@ function buildDim(obs: readonly number[], d: Distribution, p: ParzenParameters):
   };
 }
 
-/** Optuna 5's compute_sigmas: neighbour gaps among the observations, then the magic clip. */
+/**
+ * Optuna 5's compute_sigmas: neighbour gaps among the observations, then the magic clip. Equal
+ * observations take consecutive sorted positions in observation order (a stable sort). The values
+ * are sorted natively as a Float64Array (fast at 10,000 observations) and each observation finds
+ * its position by binary search.
+ */
 function bandwidths(
   values: readonly number[],
   low: number,
@@ -220,10 +231,10 @@ function bandwidths(
   p: ParzenParameters,
 ): Float64Array {
   const n = values.length;
-  const order = Array.from(values.keys()).sort((a, b) => values[a] - values[b]);
+  const sortedValues = Float64Array.from(values).sort();
   const sorted = new Float64Array(n + 2);
   sorted[0] = low;
-  order.forEach((i, r) => (sorted[r + 1] = values[i]));
+  sorted.set(sortedValues, 1);
   sorted[n + 1] = high;
   const sortedSigmas = new Float64Array(n);
   for (let r = 0; r < n; r++)
@@ -235,7 +246,24 @@ function bandwidths(
   const maxSigma = high - low;
   const minSigma = p.considerMagicClip ? (high - low) / Math.min(100, 1 + (n + 1)) : EPS;
   const out = new Float64Array(n);
-  order.forEach((i, r) => (out[i] = Math.min(Math.max(sortedSigmas[r], minSigma), maxSigma)));
+  const seen = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sortedValues[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    let r = lo;
+    if (r + 1 < n && sortedValues[r + 1] === v) {
+      const k = seen.get(v) ?? 0;
+      seen.set(v, k + 1);
+      r += k;
+    }
+    out[i] = Math.min(Math.max(sortedSigmas[r], minSigma), maxSigma);
+  }
   return out;
 }
 

@@ -26,10 +26,10 @@ import {
   snap,
   toInternal,
 } from '../core/distributions';
-import { constrainedRanks, crowdingDistance, toMinimize } from '../core/multi-objective';
+import { crowdingDistance, nonDominatedRanks, toMinimize } from '../core/multi-objective';
 import { SettingsReader } from '../core/settings';
 import { StudyView } from '../core/study-view';
-import { FrozenTrial, lastStep, violation } from '../core/trial';
+import { Direction, FrozenTrial, TrialState, lastStep, violation } from '../core/trial';
 import { ParzenEstimator, ParzenParameters } from './parzen-estimator';
 import { sampleUniform } from './random';
 import { EMPTY_SAMPLE, RelativeSample, Sampler } from './sampler';
@@ -49,8 +49,11 @@ export class TpeSampler implements Sampler {
   /** The split depends only on the snapshot, so it is computed once per snapshot and trial. */
   private readonly splits = new WeakMap<
     StudyView,
-    { trial: number; below: FrozenTrial[]; above: FrozenTrial[] }
+    { trial: number; below: Observed[]; above: Observed[] }
   >();
+  private readonly observed = new ObservedTrials();
+
+  private readonly intersection = new FinishedIntersection(['complete', 'pruned']);
 
   constructor(settings: unknown = {}) {
     const s = new SettingsReader(settings);
@@ -73,9 +76,7 @@ export class TpeSampler implements Sampler {
   sampleRelative(view: StudyView, trial: FrozenTrial): RelativeSample {
     if (!(this.multivariate ?? view.directions.length === 1)) return EMPTY_SAMPLE;
     if (finishedCount(view) < this.nStartupTrials) return EMPTY_SAMPLE;
-    const space = intersectionSpace(
-      view.trials.filter((t) => t.state === 'complete' || t.state === 'pruned'),
-    );
+    const space = this.intersection.of(view);
     if (Object.keys(space).length === 0) return EMPTY_SAMPLE;
     const values = this.sampleTpe(view, trial, space);
     const params: RelativeSample['params'] = {};
@@ -132,15 +133,20 @@ export class TpeSampler implements Sampler {
     trial: FrozenTrial,
     space: Record<string, Distribution>,
   ): { l: ParzenEstimator; g: ParzenEstimator } {
-    const { below, above } = this.split(view, trial);
+    const { below, above } = this.splitEntries(view, trial);
     const names = Object.keys(space);
     const dists = names.map((n) => space[n]);
-    const has = (t: FrozenTrial) =>
-      names.every((n) => n in t.params && sameDistribution(t.distributions[n], space[n]));
+    const has = (e: Observed): boolean => {
+      for (let i = 0; i < names.length; i++) {
+        const p = e.params.get(names[i]);
+        if (p === undefined || (p.d !== dists[i] && !sameDistribution(p.d, dists[i]))) return false;
+      }
+      return true;
+    };
     const belowT = below.filter(has);
     const aboveT = above.filter(has);
-    const obs = (ts: FrozenTrial[]) =>
-      dists.map((d, i) => ts.map((t) => toInternal(d, t.params[names[i]])));
+    const obs = (es: Observed[]) =>
+      names.map((name) => es.map((e) => (e.params.get(name) as ObservedParam).x));
     // Optuna 5 weighs every good trial 1 with several objectives (its MOTPE hypervolume weights
     // are gone); with one objective the good group has <= 25 trials, so the ramp is flat too.
     const wBelow =
@@ -155,34 +161,38 @@ export class TpeSampler implements Sampler {
 
   /** Optuna 5's _split_trials: orders trials best-first and cuts at gamma(n) (good, bad). */
   split(view: StudyView, trial: FrozenTrial): { below: FrozenTrial[]; above: FrozenTrial[] } {
+    const { below, above } = this.splitEntries(view, trial);
+    return { below: below.map((e) => e.trial), above: above.map((e) => e.trial) };
+  }
+
+  private splitEntries(
+    view: StudyView,
+    trial: FrozenTrial,
+  ): { below: Observed[]; above: Observed[] } {
     const cached = this.splits.get(view);
     if (cached && cached.trial === trial.number) return cached;
-    const complete: FrozenTrial[] = [];
-    const pruned: FrozenTrial[] = [];
-    const infeasible: FrozenTrial[] = [];
-    const running: FrozenTrial[] = [];
-    for (const t of view.trials) {
-      if (t.state === 'running') {
-        if (this.constantLiar && t.number !== trial.number) running.push(t);
-      } else if (t.state !== 'complete' && t.state !== 'pruned') continue;
-      else if (t.state === 'complete' && t.values === undefined) continue;
-      else if (violation(t) > 0) infeasible.push(t);
-      else if (t.state === 'complete') complete.push(t);
-      else pruned.push(t);
+    const complete: Observed[] = [];
+    const pruned: Observed[] = [];
+    const infeasible: Observed[] = [];
+    const running: Observed[] = [];
+    for (const e of this.observed.of(view)) {
+      if (e.violation > 0) infeasible.push(e);
+      else if (e.trial.state === 'complete') complete.push(e);
+      else pruned.push(e);
     }
+    if (this.constantLiar)
+      for (const t of view.trials)
+        if (t.state === 'running' && t.number !== trial.number) running.push(observe(t));
     const n = complete.length + pruned.length + infeasible.length;
     const cap = this.gammaMax ?? (view.directions.length > 1 ? Infinity : 25);
     const nBelow = Math.min(Math.ceil(this.gammaFraction * n), cap);
     const ordered = [
       ...orderComplete(complete, view),
-      ...orderPruned(pruned, view),
-      ...infeasible
-        .map((t) => ({ t, v: violation(t) }))
-        .sort((a, b) => a.v - b.v || a.t.number - b.t.number)
-        .map((x) => x.t),
+      ...orderPruned(pruned),
+      ...infeasible.sort((a, b) => a.violation - b.violation || a.number - b.number),
     ];
-    // Each group is kept in trial-number order: the recency weights follow that order.
-    const byNumber = (a: FrozenTrial, b: FrozenTrial) => a.number - b.number;
+    // Each group is kept in trial-number order, which the recency weights follow.
+    const byNumber = (a: Observed, b: Observed) => a.number - b.number;
     const result = {
       trial: trial.number,
       below: ordered.slice(0, nBelow).sort(byNumber),
@@ -190,6 +200,74 @@ export class TpeSampler implements Sampler {
     };
     this.splits.set(view, result);
     return result;
+  }
+}
+
+interface ObservedParam {
+  d: Distribution;
+  /** Internal value (categorical: the choice's index). */
+  x: number;
+}
+
+/**
+ * What TPE reads of a trial, copied once into a plain record: trial objects from a storage come
+ * in many shapes, and reading them 10,000 times per ask dominated the sampler's time.
+ */
+interface Observed {
+  trial: FrozenTrial;
+  number: number;
+  /** Objective values turned into minimisation (undefined for pruned / running trials). */
+  losses?: number[];
+  violation: number;
+  /** Last reported step and its first value, minimised (NaN read as +inf, as Optuna). */
+  lastStep: number;
+  lastLoss: number;
+  params: Map<string, ObservedParam>;
+}
+
+function observe(t: FrozenTrial, directions?: readonly Direction[]): Observed {
+  const params = new Map<string, ObservedParam>();
+  for (const [name, d] of Object.entries(t.distributions))
+    params.set(name, { d, x: toInternal(d, t.params[name]) });
+  const step = lastStep(t);
+  const sign = directions?.[0] === 'maximize' ? -1 : 1;
+  const last = t.intermediate[t.intermediate.length - 1];
+  return {
+    trial: t,
+    number: t.number,
+    losses: t.values && directions ? toMinimize(t.values, directions) : undefined,
+    violation: t.constraints === undefined ? 0 : violation(t),
+    lastStep: step ?? -Infinity,
+    lastLoss: step === undefined ? Infinity : nanToInf(sign * last.values[0]),
+    params,
+  };
+}
+
+/**
+ * The complete (with values) and pruned trials of a study as Observed records, cached by trial
+ * number: a finished trial never changes, so each is read once.
+ */
+class ObservedTrials {
+  private studyId?: string;
+  private byNumber: (Observed | undefined)[] = [];
+
+  of(view: StudyView): Observed[] {
+    if (this.studyId !== view.studyId) {
+      this.studyId = view.studyId;
+      this.byNumber = [];
+    }
+    const out: Observed[] = [];
+    for (const t of view.trials) {
+      let e = this.byNumber[t.number];
+      if (e === undefined) {
+        if (t.state === 'pruned' || (t.state === 'complete' && t.values !== undefined)) {
+          e = observe(t, view.directions);
+          this.byNumber[t.number] = e;
+        } else continue;
+      }
+      out.push(e);
+    }
+    return out;
   }
 }
 
@@ -202,6 +280,29 @@ export class MultivariateTpeSampler extends TpeSampler {
   }
 }
 
+/**
+ * intersectionSpace() of a study's trials in the given finished states, kept up to date with the
+ * newly finished ones only (a finished trial never changes), as Optuna's IntersectionSearchSpace
+ * caches it: at 10,000 trials a full recomputation per ask costs more than the sampling.
+ */
+export class FinishedIntersection {
+  private cache?: { studyId: string; seen: Set<number>; space?: Record<string, Distribution> };
+
+  constructor(private readonly states: readonly TrialState[]) {}
+
+  of(view: StudyView): Record<string, Distribution> {
+    if (this.cache?.studyId !== view.studyId)
+      this.cache = { studyId: view.studyId, seen: new Set() };
+    const c = this.cache;
+    for (const t of view.trials) {
+      if (!this.states.includes(t.state) || c.seen.has(t.number)) continue;
+      c.seen.add(t.number);
+      c.space = intersectionSpace(c.space ? [{ ...t, distributions: c.space }, t] : [t]);
+    }
+    return c.space ?? {};
+  }
+}
+
 /** Complete + pruned trials: what Optuna counts against n_startup_trials. */
 function finishedCount(view: StudyView): number {
   let n = 0;
@@ -210,16 +311,15 @@ function finishedCount(view: StudyView): number {
 }
 
 /** One objective: by value (ties by number). Several: non-dominated rank, then crowding distance. */
-function orderComplete(trials: FrozenTrial[], view: StudyView): FrozenTrial[] {
-  if (view.directions.length === 1) {
-    const sign = view.directions[0] === 'maximize' ? -1 : 1;
-    return trials
-      .map((t) => ({ t, v: sign * (t.values as number[])[0] }))
-      .sort((a, b) => a.v - b.v || a.t.number - b.t.number)
-      .map((x) => x.t);
-  }
-  const ranks = constrainedRanks(trials, view.directions);
-  const crowd = new Array<number>(trials.length).fill(0);
+function orderComplete(es: Observed[], view: StudyView): Observed[] {
+  const losses = es.map((e) => e.losses as number[]);
+  if (view.directions.length === 1)
+    return es
+      .map((e, i) => ({ e, v: losses[i][0] }))
+      .sort((a, b) => a.v - b.v || a.e.number - b.e.number)
+      .map((x) => x.e);
+  const ranks = nonDominatedRanks(losses);
+  const crowd = new Array<number>(es.length).fill(0);
   const byRank = new Map<number, number[]>();
   ranks.forEach((r, i) => {
     const list = byRank.get(r);
@@ -227,29 +327,20 @@ function orderComplete(trials: FrozenTrial[], view: StudyView): FrozenTrial[] {
     else byRank.set(r, [i]);
   });
   for (const idx of byRank.values()) {
-    const cd = crowdingDistance(
-      idx.map((i) => toMinimize(trials[i].values as number[], view.directions)),
-    );
+    const cd = crowdingDistance(idx.map((i) => losses[i]));
     idx.forEach((i, k) => (crowd[i] = cd[k]));
   }
-  return trials
-    .map((t, i) => ({ t, r: ranks[i], c: crowd[i] }))
-    .sort((a, b) => a.r - b.r || b.c - a.c || a.t.number - b.t.number)
-    .map((x) => x.t);
+  return es
+    .map((e, i) => ({ e, r: ranks[i], c: crowd[i] }))
+    .sort((a, b) => a.r - b.r || b.c - a.c || a.e.number - b.e.number)
+    .map((x) => x.e);
 }
 
-function orderPruned(trials: FrozenTrial[], view: StudyView): FrozenTrial[] {
-  const sign = view.directions[0] === 'maximize' ? -1 : 1;
-  const key = (t: FrozenTrial) => {
-    const s = lastStep(t);
-    return s === undefined
-      ? { s: -Infinity, v: Infinity }
-      : { s, v: nanToInf(sign * t.intermediate[t.intermediate.length - 1].values[0]) };
-  };
-  return trials
-    .map((t) => ({ t, k: key(t) }))
-    .sort((a, b) => b.k.s - a.k.s || a.k.v - b.k.v || a.t.number - b.t.number)
-    .map((x) => x.t);
+/** Deeper step first, then the value at that step; trials without any report last. */
+function orderPruned(es: Observed[]): Observed[] {
+  return es
+    .slice()
+    .sort((a, b) => b.lastStep - a.lastStep || a.lastLoss - b.lastLoss || a.number - b.number);
 }
 
 /** Optuna ranks a pruned trial whose last intermediate value is NaN as if it were +inf. */

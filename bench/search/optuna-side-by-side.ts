@@ -13,8 +13,8 @@
  *   node -r @swc-node/register bench/search/optuna-side-by-side.ts \
  *     [--sampler SPEC]... [--baseline SPEC]... [--seeds 5] [--budgets 20,40,100] \
  *     [--problems branin2,levy5] [--out results.json] [--reuse results.json]
- * --reuse takes the runs of Optuna's samplers found in an earlier --out file (same seeds, trial
- * count and noise, as the file records them) instead of running it again: Optuna 3.1 needs ~25 min
+ * --reuse takes the runs of Optuna's samplers found in an earlier --out file (same trial count;
+ * the noise depends only on problem and seed) and runs only the seeds missing there: Optuna 3.1 needs ~25 min
  * of CPU for the full set, and its results do not change when ours do.
  * SPEC as in optuna-bridge.ts. Defaults: samplers tpe and tpe-multivariate, baselines
  * optuna3.1:tpe and optuna5:tpe (both Optuna TPEs with their defaults).
@@ -65,10 +65,10 @@ const all = [...ours, ...baselines];
 const EPS = 1e-12;
 
 /** The same noise for every sampler: per problem and seed, one draw per trial number. */
-function noiseFor(p: SuiteProblem): number[][] | undefined {
+function noiseFor(p: SuiteProblem, forSeeds: readonly number[]): number[][] | undefined {
   if (p.noiseSd === undefined) return undefined;
   const sd = p.noiseSd;
-  return seeds.map((s) => {
+  return forSeeds.map((s) => {
     const rng = new Rng(`noise:${p.name}:${s}`);
     return Array.from({ length: nTrials }, () => rng.normal(0, sd));
   });
@@ -145,7 +145,7 @@ function regretAt(r: RunResult, budget: number, optimum: number): number {
 
 async function main(): Promise<void> {
   checkFormulas();
-  const noise = new Map(problems.map((p) => [p.name, noiseFor(p)]));
+  const noise = new Map(problems.map((p) => [p.name, noiseFor(p, seeds)]));
   const results = new Map<string, RunResult[]>();
   const versions: Record<string, string> = {};
   const reuse = option('reuse');
@@ -160,30 +160,34 @@ async function main(): Promise<void> {
   for (const spec of all) {
     const t0 = Date.now();
     let runs: RunResult[];
-    // Only Optuna's runs are reused: ours change with our code.
-    const old = spec.optuna ? previous?.results[spec.label] : undefined;
+    // Only Optuna's runs are reused (ours change with our code), seed by seed.
     const names = new Set(problems.map((p) => p.name));
-    if (
-      old &&
-      previous &&
-      previous.nTrials === nTrials &&
-      seeds.every((s) => previous.seeds.includes(s)) &&
-      problems.every((p) => old.some((r) => r.problem === p.name))
-    ) {
-      runs = old.filter((r) => names.has(r.problem) && seeds.includes(r.seed));
-      if (previous.versions[spec.label]) versions[spec.label] = previous.versions[spec.label];
-      console.error(`${spec.label}: reused from ${reuse}`);
-    } else if (spec.optuna) {
-      const res = runOptuna<{ optuna: string; results: RunResult[] }>(spec.optuna.python, {
-        mode: 'run',
-        sampler: spec.name,
-        settings: spec.settings,
-        seeds,
-        nTrials,
-        problems: problems.map((p) => ({ ...p, noise: noise.get(p.name) })),
-      });
-      versions[spec.label] = res.optuna;
-      runs = res.results;
+    const old =
+      spec.optuna && previous && previous.nTrials === nTrials
+        ? (previous.results[spec.label] ?? []).filter(
+            (r) => names.has(r.problem) && seeds.includes(r.seed),
+          )
+        : [];
+    const have = new Set(old.map((r) => `${r.problem}|${r.seed}`));
+    const missing = seeds.filter((s) => problems.some((p) => !have.has(`${p.name}|${s}`)));
+    if (spec.optuna) {
+      runs = old.filter((r) => !missing.includes(r.seed));
+      if (runs.length > 0) {
+        versions[spec.label] = previous?.versions[spec.label] ?? '?';
+        console.error(`${spec.label}: ${runs.length} runs reused from ${reuse}`);
+      }
+      if (missing.length > 0) {
+        const res = runOptuna<{ optuna: string; results: RunResult[] }>(spec.optuna.python, {
+          mode: 'run',
+          sampler: spec.name,
+          settings: spec.settings,
+          seeds: missing,
+          nTrials,
+          problems: problems.map((p) => ({ ...p, noise: noiseFor(p, missing) })),
+        });
+        versions[spec.label] = res.optuna;
+        runs.push(...res.results);
+      }
     } else {
       runs = [];
       for (const p of problems) runs.push(...(await runOurs(spec, p, noise.get(p.name))));

@@ -127,27 +127,33 @@ class Replay {
     this.es = new Cma(new Array<number>(names.length).fill(0.5), sigma0, this.lambda);
   }
 
+  /** Complete trials by `restart/generation`; each finished trial is filed once (it never changes). */
+  private readonly byGeneration = new Map<string, FrozenTrial[]>();
+  private filed = new Uint8Array(1024);
+
   advance(trials: readonly FrozenTrial[], sign: number): void {
-    // Complete trials of this run by (restart, generation), in trial-number order: one pass.
-    const byGeneration = new Map<string, FrozenTrial[]>();
     for (const t of trials) {
+      if (t.number < this.filed.length && this.filed[t.number]) continue;
+      if (t.state === 'running') continue;
+      if (t.number >= this.filed.length) {
+        const grown = new Uint8Array(Math.max(2 * this.filed.length, t.number + 1));
+        grown.set(this.filed);
+        this.filed = grown;
+      }
+      this.filed[t.number] = 1;
       const r = t.systemAttrs[RESTART];
       const g = t.systemAttrs[GENERATION];
-      if (
-        r === undefined ||
-        g === undefined ||
-        t.state !== 'complete' ||
-        (r as number) < this.restart
-      )
-        continue;
+      if (r === undefined || g === undefined || t.state !== 'complete') continue;
       if (!this.names.every((n) => n in t.params)) continue;
       const key = `${r as number}/${g as number}`;
-      const list = byGeneration.get(key);
+      const list = this.byGeneration.get(key);
       if (list) list.push(t);
-      else byGeneration.set(key, [t]);
+      else this.byGeneration.set(key, [t]);
     }
     for (;;) {
-      const gen = byGeneration.get(`${this.restart}/${this.es.generation}`) ?? [];
+      const gen = (this.byGeneration.get(`${this.restart}/${this.es.generation}`) ?? [])
+        .slice()
+        .sort((a, b) => a.number - b.number);
       if (gen.length < this.lambda) return;
       const chosen = gen.slice(0, this.lambda);
       // Constraint handling: infeasible solutions rank after feasible ones, by violation.

@@ -242,6 +242,35 @@ async function main(): Promise<void> {
       cols.forEach((c, i) => (ratios[c] = { geometricMean: gm[i] }));
     }
 
+  // The scale of seed noise: each sampler against itself, first half of the seeds / second half.
+  if (seeds.length >= 4) {
+    const half = seeds.slice(0, seeds.length >> 1);
+    console.log(
+      `\nSeed noise: geometric mean over problems of median regret (seeds ${half.join(',')}) / ` +
+        `(the other seeds), per sampler; 1 = no noise:\n`,
+    );
+    console.log(`| sampler | ${budgets.map((b) => `@${b}`).join(' | ')} |`);
+    console.log(`|${' --- |'.repeat(1 + budgets.length)}`);
+    for (const s of all) {
+      const runs = results.get(s.label) ?? [];
+      const cells = budgets.map((b) =>
+        geometricMean(
+          problems.map((p) => {
+            const rs = runs.filter((r) => r.problem === p.name);
+            const m = (inFirst: boolean) =>
+              median(
+                rs
+                  .filter((r) => half.includes(r.seed) === inFirst)
+                  .map((r) => regretAt(r, b, p.optimum)),
+              ) + EPS;
+            return m(true) / m(false);
+          }),
+        ).toFixed(2),
+      );
+      console.log(`| ${s.label} | ${cells.join(' | ')} |`);
+    }
+  }
+
   console.log('\nSampler CPU seconds per run (mean over problems and seeds):\n');
   console.log('| sampler | s/run |');
   console.log('| --- | --- |');
@@ -259,6 +288,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         versions,
         budgets,
+        nTrials,
         seeds,
         ratios,
         medians: Object.fromEntries(med),

@@ -7,6 +7,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ProjectsService } from './platform/auth/projects.service';
+import { documentViewerRefusals } from './platform/auth/role-openapi';
 import { AppConfig, workerEnv } from './platform/config/config';
 import { DATABASE_URL } from './platform/database/database.module';
 import { problemFromBodyParserError } from './platform/errors/problem';
@@ -18,12 +19,14 @@ import {
   MediaTypeInterceptor,
 } from './platform/http/media-type.interceptor';
 import { requestIdMiddleware } from './platform/http/request-id';
+import { inputGuard } from './platform/http/input-guard';
 import { createValidationPipe } from './platform/http/validation.pipe';
 import { Executor } from './platform/jobs/executor.port';
 import { JobQueue } from './platform/jobs/job-queue';
 import { processGroupDir } from './platform/jobs/process-groups';
 import { LocalExecutor } from './platform/jobs/local-executor';
 import { MetricsService } from './platform/metrics/metrics.service';
+import { protectHome } from './platform/sandbox/protect-home';
 import { DataSource } from 'typeorm';
 
 export interface RunningApp {
@@ -47,7 +50,9 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .setVersion('0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (adl_...)' })
     .build();
-  return documentUnsupportedMediaType(SwaggerModule.createDocument(app, config));
+  return documentViewerRefusals(
+    documentUnsupportedMediaType(SwaggerModule.createDocument(app, config)),
+  );
 }
 
 /** Request latency by matched route, for /metrics. */
@@ -87,6 +92,8 @@ export async function startApp(
     sendProblem(req, res, problem);
   });
   app.use(consoleMiddleware(config.consoleDir));
+  // NUL bytes, reserved keys and deep nesting are refused before routing and validation.
+  app.use(inputGuard());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new MediaTypeInterceptor(app.get(Reflector)));
   app.useGlobalFilters(new ProblemDetailsFilter());
@@ -104,6 +111,7 @@ export async function startApp(
     .bootstrapAdminKey((m) =>
       config.printAdminKey ? process.stdout.write(m + '\n') : logger.log(m.split('\n')[0]),
     );
+  protectHome(config.home);
   const databaseUrl: string = app.get(DATABASE_URL);
   const runtime = app.get(RuntimeInfo);
   runtime.executor = config.executor;

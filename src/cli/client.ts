@@ -27,7 +27,7 @@ export function resolveApiKey(given?: string): string {
   );
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
   throw new CliError(
-    'no API key: pass --api-key, set AUTODL_API_KEY, or run `autodl keys create --project NAME`',
+    'no API key: pass --api-key, set AUTODL_API_KEY, or run `autodl keys create --offline --project NAME`',
   );
 }
 

@@ -4,6 +4,7 @@ import { ConfigError } from '../platform/config/config';
 import { DomainError, ValidationError } from '../platform/errors/domain-error';
 import { CliError } from './client';
 import { registerJobCommands } from './commands/jobs';
+import { registerKeyCommands } from './commands/keys';
 import { registerServiceCommands } from './commands/service';
 import { CLI_COMMANDS } from './registry';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServiceCommands(program);
   registerJobCommands(program);
+  registerKeyCommands(program);
   for (const register of CLI_COMMANDS) register(program);
   return program;
 }

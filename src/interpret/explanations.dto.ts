@@ -16,6 +16,7 @@ import {
 import { JOB_STATUSES, type JobEntity, type JobStatus } from '../platform/jobs/job.entity';
 import { DYNAMICS_METHODS, type DynamicsMethod } from './core/dynamics';
 import { MAX_NORMLIME_INSTANCES } from './normlime.handler';
+import { UserKeyed } from '../platform/http/user-keyed';
 
 export const EXPLANATION_METHODS = ['lime', 'normlime'] as const;
 export type ExplanationMethod = (typeof EXPLANATION_METHODS)[number];
@@ -97,6 +98,7 @@ export class CreateExplanationDto {
     example: { numSamples: 1000, numFeatures: 5, seed: 0 },
   })
   @IsOptional()
+  @UserKeyed()
   @IsObject()
   parameters?: Record<string, unknown>;
 }

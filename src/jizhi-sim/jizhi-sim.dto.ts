@@ -21,6 +21,7 @@ import { TUNABLE_PARAMS, TunableParam } from './tune/tune-spec';
 import { TUNE_SAMPLERS } from './tune/samplers';
 import { RECOMMENDER_PIPELINE, RING_EXAMPLE, SIMULATE_EXAMPLE, TUNE_EXAMPLE } from './api-examples';
 import { pipelineOpenApiSchema } from './openapi-schema';
+import { UserKeyed } from '../platform/http/user-keyed';
 
 /*
  * Wire types of /v1/simulations, /v1/tunings and /v1/ring. The DTOs check shapes and types; the
@@ -46,6 +47,7 @@ const TRAFFIC_DESCRIPTION =
 
 export class CreateSimulationDto {
   @ApiProperty(PIPELINE_PROPERTY)
+  @UserKeyed()
   @IsObject()
   pipeline!: Record<string, unknown>;
 
@@ -55,6 +57,7 @@ export class CreateSimulationDto {
     description: TRAFFIC_DESCRIPTION,
     example: SIMULATE_EXAMPLE.traffic,
   })
+  @UserKeyed()
   @IsObject()
   traffic!: Record<string, unknown>;
 
@@ -152,6 +155,7 @@ export class BudgetDto {
 
 export class CreateTuningDto {
   @ApiProperty(PIPELINE_PROPERTY)
+  @UserKeyed()
   @IsObject()
   pipeline!: Record<string, unknown>;
 
@@ -161,6 +165,7 @@ export class CreateTuningDto {
     description: TRAFFIC_DESCRIPTION,
     example: TUNE_EXAMPLE.traffic,
   })
+  @UserKeyed()
   @IsObject()
   traffic!: Record<string, unknown>;
 
@@ -213,6 +218,7 @@ export class CreateTuningDto {
     description: 'Settings of the sampler, e.g. {"nStartupTrials": 20}',
   })
   @IsOptional()
+  @UserKeyed()
   @IsObject()
   samplerOptions?: Record<string, unknown>;
 

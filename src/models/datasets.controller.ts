@@ -49,7 +49,8 @@ export class DatasetsController {
     description:
       'multipart/form-data: upload a zip of class folders of PNG/JPEG images, a CSV with a label column or JSONL {text,label} (field `file`, limit 256 MiB). ' +
       'application/json: register a packaged set by name, optionally with a class subset, remapping, few-shot sampling and split. ' +
-      'Bad data is a 422 naming the file, line or zip entry; nothing is registered then.',
+      'Bad data is a 422 naming the file, line or zip entry; nothing is registered then. ' +
+      'Image archives may hold at most AUTODL_DATASET_MAX_PIXELS pixels in total (read from the image headers before decoding, else 422).',
   })
   @ApiConsumes('multipart/form-data', 'application/json')
   @ApiExtraModels(PackagedDatasetDto)

@@ -1,20 +1,19 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import {
   Dataset,
   fewShot,
   loadPackagedDataset,
-  parseCsv,
-  parseImageZip,
-  parseJsonl,
   remapLabels,
   selectClasses,
   stratifiedSplit,
 } from '../ml/data';
 import { ArtifactStore } from '../platform/artifacts/artifact-store';
 import type { Principal } from '../platform/auth/projects.service';
+import { APP_CONFIG, type AppConfig } from '../platform/config/config';
 import {
   ConflictError,
   NotFoundError,
@@ -33,6 +32,8 @@ import {
   remapPlan,
 } from './core/dataset-options';
 import { DatasetEntity } from './dataset.entity';
+import type { ParsedUpload, UploadKind } from './upload-parse';
+import { UploadParserPool } from './upload-parser-pool';
 
 /** Uploads above this size are refused with 413 before parsing (multer limit). */
 export const DATASET_UPLOAD_MAX_BYTES = 256 * 1024 * 1024;
@@ -53,8 +54,6 @@ export interface PackagedRequest {
   split?: { train: number; validation: number; test: number };
   seed?: number;
 }
-
-type UploadKind = 'image' | 'tabular' | 'text';
 
 function kindOf(fileName: string, given: unknown): UploadKind {
   if (given !== undefined && given !== '') {
@@ -85,6 +84,8 @@ export class DatasetsService {
   constructor(
     private readonly db: DataSource,
     private readonly store: ArtifactStore,
+    private readonly parser: UploadParserPool,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async createFromUpload(
@@ -107,8 +108,10 @@ export class DatasetsService {
     const seed = fields.seed === undefined ? 0 : parseIntField(fields.seed, 'seed', 0, 0xffffffff);
     const split = fields.split === undefined ? DEFAULT_SPLIT : parseSplit(fields.split);
     const fileName = file.originalname.replace(/[^\w.-]/g, '_').slice(0, 100) || 'upload';
-    let ds: Dataset;
     const options: Record<string, unknown> = { file: fileName, split, seed };
+    let resize: ReturnType<typeof parseResize> | undefined;
+    let channels: 1 | 3 | 'auto' = 'auto';
+    let labelColumn: string | undefined;
     if (kind === 'image') {
       if (
         !/\.zip$/i.test(file.originalname) &&
@@ -119,28 +122,29 @@ export class DatasetsService {
           [{ field: fileName, message: 'not a zip archive' }],
         );
       }
-      const resize = fields.resize === undefined ? undefined : parseResize(fields.resize);
+      resize = fields.resize === undefined ? undefined : parseResize(fields.resize);
       const channelCount =
         fields.channels === undefined ? 0 : parseIntField(fields.channels, 'channels', 1, 3);
       if (channelCount === 2) throw ValidationError.field('channels', 'must be 1 or 3');
-      const channels = channelCount === 0 ? 'auto' : (channelCount as 1 | 3);
-      ds = await parseImageZip(file.buffer, fileName, { resize, channels });
+      channels = channelCount === 0 ? 'auto' : (channelCount as 1 | 3);
       if (resize) options.resize = resize;
     } else if (kind === 'tabular') {
-      const labelColumn = fields.labelColumn === undefined ? undefined : String(fields.labelColumn);
-      ds = parseCsv(file.buffer.toString('utf8'), fileName, { labelColumn });
+      labelColumn = fields.labelColumn === undefined ? undefined : String(fields.labelColumn);
       if (labelColumn) options.labelColumn = labelColumn;
-    } else {
-      ds = parseJsonl(file.buffer.toString('utf8'), fileName);
     }
-    const parts = stratifiedSplit(ds, split, seed);
-    return this.persist(
-      principal,
-      name,
-      'upload',
-      options,
-      joinSplits(parts.train, parts.validation, parts.test),
-    );
+    // Decoding and splitting happen in an upload thread: the event loop stays free meanwhile.
+    const parsed = await this.parser.parse({
+      kind,
+      fileName,
+      data: file.buffer,
+      split,
+      seed,
+      resize,
+      channels,
+      labelColumn,
+      maxTotalPixels: this.config.datasetMaxPixels,
+    });
+    return this.persist(principal, name, 'upload', options, parsed);
   }
 
   async createPackaged(principal: Principal, req: PackagedRequest): Promise<DatasetEntity> {
@@ -192,7 +196,13 @@ export class DatasetsService {
       ...(req.remap ? { remap: req.remap } : {}),
       ...(req.perClass ? { perClass: req.perClass } : {}),
     };
-    return this.persist(principal, name, 'packaged', options, joinSplits(train, validation, test));
+    return this.persist(
+      principal,
+      name,
+      'packaged',
+      options,
+      encodeStored(joinSplits(train, validation, test)),
+    );
   }
 
   async list(principal: Principal, limit: number, offset: number) {
@@ -229,33 +239,38 @@ export class DatasetsService {
     name: string,
     source: 'upload' | 'packaged',
     options: Record<string, unknown>,
-    stored: StoredDataset,
+    parsed: ParsedUpload,
   ): Promise<DatasetEntity> {
     const id = crypto.randomUUID();
     const written = await this.store.write(
       principal.projectId,
       DATASETS_FOLDER,
       `${id}.ads`,
-      encodeDataset(stored.dataset, stored.split),
+      Buffer.from(parsed.encoded.buffer, parsed.encoded.byteOffset, parsed.encoded.byteLength),
     );
     try {
       const repo = this.db.getRepository(DatasetEntity);
-      await repo.save(
-        repo.create({
-          id,
-          projectId: principal.projectId,
-          name,
-          kind: stored.dataset.kind,
-          source,
-          options,
-          stats: stored.dataset.stats(),
-          trainSize: stored.split.train.length,
-          validationSize: stored.split.validation.length,
-          testSize: stored.split.test.length,
-          filePath: written.path,
-          fileSize: String(written.size),
-        }),
-      );
+      // An insert, not save(): save() deep-merges jsonb values key by key and drops a class
+      // named __proto__ from countsPerClass (class names are user data).
+      const row: Omit<DatasetEntity, 'createdAt'> = {
+        id,
+        projectId: principal.projectId,
+        name,
+        kind: parsed.kind,
+        source,
+        options,
+        stats: parsed.stats,
+        trainSize: parsed.trainSize,
+        validationSize: parsed.validationSize,
+        testSize: parsed.testSize,
+        filePath: written.path,
+        fileSize: String(written.size),
+      };
+      await repo
+        .createQueryBuilder()
+        .insert()
+        .values(row as QueryDeepPartialEntity<DatasetEntity>)
+        .execute();
       return await repo.findOneByOrFail({ id });
     } catch (error) {
       await fs.promises.rm(this.store.resolve(written.path), { force: true });
@@ -265,6 +280,18 @@ export class DatasetsService {
       throw error;
     }
   }
+}
+
+/** A packaged set in the stored format (uploads get theirs from the upload thread). */
+function encodeStored(stored: StoredDataset): ParsedUpload {
+  return {
+    kind: stored.dataset.kind,
+    stats: stored.dataset.stats(),
+    trainSize: stored.split.train.length,
+    validationSize: stored.split.validation.length,
+    testSize: stored.split.test.length,
+    encoded: encodeDataset(stored.dataset, stored.split),
+  };
 }
 
 function concat(a: Dataset, b: Dataset): Dataset {

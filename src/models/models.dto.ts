@@ -24,6 +24,7 @@ import { METHOD_NAMES } from '../transfer/core/method';
 import { DatasetEntity } from './dataset.entity';
 import { QueryInt } from '../platform/http/query';
 import { ModelEntity } from './model.entity';
+import { UserKeyed } from '../platform/http/user-keyed';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const NAME_MESSAGE =
@@ -101,6 +102,7 @@ export class PackagedDatasetDto {
     example: { Sandal: 'footwear', Sneaker: 'footwear' },
   })
   @IsOptional()
+  @UserKeyed()
   @IsObject()
   remap?: Record<string, string>;
 
@@ -579,6 +581,7 @@ export class FinetuneDto {
     example: { alpha: 0.01, freeze: 'none', lrSchedule: 'cosine', earlyStoppingPatience: 3 },
   })
   @IsOptional()
+  @UserKeyed()
   @IsObject()
   hyperParameters?: Record<string, unknown>;
 

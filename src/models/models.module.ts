@@ -1,4 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../platform/config/config';
 import { JobHandlerRegistry } from '../platform/jobs/job-handler.registry';
 import { DatasetsController } from './datasets.controller';
 import { DatasetsService } from './datasets.service';
@@ -10,6 +11,7 @@ import { ModelsService } from './models.service';
 import { PretrainHandler } from './pretrain.handler';
 import { TfRuntime } from './tf-runtime';
 import { TrainingController } from './training.controller';
+import { UploadParserPool } from './upload-parser-pool';
 
 /**
  * Data sets, the model registry (MODEL_REGISTRY for other capabilities), and the pretrain and
@@ -20,6 +22,11 @@ import { TrainingController } from './training.controller';
   providers: [
     TfRuntime,
     DatasetsService,
+    {
+      provide: UploadParserPool,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new UploadParserPool({ size: config.uploadThreads }),
+    },
     ModelsService,
     ModelRegistry,
     { provide: MODEL_REGISTRY, useExisting: ModelRegistry },

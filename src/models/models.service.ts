@@ -153,8 +153,8 @@ export class ModelsService {
       predictions: probs.map((p) => {
         let best = 0;
         for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
-        const probabilities: Record<string, number> = {};
-        names.forEach((n, k) => (probabilities[n] = p[k]));
+        // fromEntries: a class called __proto__ stays an own key (class names are user data).
+        const probabilities = Object.fromEntries(names.map((n, k) => [n, p[k]]));
         return { label: names[best], classIndex: best, probabilities };
       }),
     };

@@ -8,7 +8,9 @@ import {
 } from '@nestjs/common';
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import { Observable } from 'rxjs';
+import type { Request } from 'express';
 import { ValidationError } from '../platform/errors/domain-error';
+import { findUnsafeInput } from '../platform/validation/untrusted-input';
 
 /** A file multer kept in memory. */
 export interface UploadedFile {
@@ -34,12 +36,30 @@ export function multipartInterceptor(limits: {
     private readonly inner = new Inner();
 
     async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+      // Multer has read the form when it calls `handle`: check its fields and file names with
+      // the rule every other input passes at the edge (src/platform/http/input-guard.ts).
+      const checked: CallHandler = {
+        handle: () => {
+          const req = context.switchToHttp().getRequest<Request & { files?: UploadedFile[] }>();
+          const files = req.files ?? [];
+          const found =
+            findUnsafeInput(req.body as unknown, 'form') ??
+            findUnsafeInput(
+              files.map((f) => ({ field: f.fieldname, name: f.originalname })),
+              'files',
+            );
+          if (found !== null)
+            throw new ValidationError(`${found.field}: ${found.message}`, [found]);
+          return next.handle();
+        },
+      };
       try {
-        return await this.inner.intercept(context, next);
+        return await this.inner.intercept(context, checked);
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (
           error instanceof HttpException ||
+          error instanceof ValidationError ||
           (typeof code === 'string' && code.startsWith('LIMIT_'))
         ) {
           throw error;

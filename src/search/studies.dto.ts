@@ -17,6 +17,7 @@ import {
 } from 'class-validator';
 import { PageQuery, QueryInt } from '../platform/http/query';
 import { STUDY_STATUSES, StudyStatus } from './storage/entities';
+import { UserKeyed } from '../platform/http/user-keyed';
 
 const TRIAL_STATES = ['running', 'complete', 'pruned', 'failed'] as const;
 
@@ -33,6 +34,7 @@ export class AlgorithmDto {
     description: "The algorithm's settings; unknown keys are rejected",
   })
   @IsOptional()
+  @UserKeyed()
   @IsObject()
   settings?: Record<string, unknown>;
 }
@@ -79,6 +81,7 @@ export class RunnerDto {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
   @IsOptional()
+  @UserKeyed()
   @IsObject()
   env?: Record<string, string>;
 
@@ -124,6 +127,7 @@ export class CreateStudyDto {
       opt: { type: 'categorical', choices: ['sgd', 'adam'] },
     },
   })
+  @UserKeyed()
   @IsObject()
   space!: Record<string, unknown>;
 

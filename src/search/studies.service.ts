@@ -7,7 +7,9 @@ import * as crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../platform/auth/projects.service';
-import { ConflictError, ValidationError } from '../platform/errors/domain-error';
+import { ProjectsRepository } from '../platform/auth/projects.repository';
+import { atLeast } from '../platform/auth/roles';
+import { ConflictError, ForbiddenError, ValidationError } from '../platform/errors/domain-error';
 import { JobsService } from '../platform/jobs/jobs.service';
 import { FrozenTrial, TellResult, TrialState, paretoFront, parameterImportance } from './core';
 import { PgStudyStorage } from './storage/pg-study-storage';
@@ -38,6 +40,20 @@ export class StudiesService {
     private readonly jobs: JobsService,
   ) {}
 
+  /**
+   * A command runner executes code on the workers (sandboxed, docs/security.md): it needs a
+   * member or admin key and a project with allowCommands on.
+   */
+  private async assertMayRunCommands(principal: Principal): Promise<void> {
+    if (!atLeast(principal.role, 'member'))
+      throw new ForbiddenError('running command trials needs a member or admin key');
+    if (!(await new ProjectsRepository(this.db).allowsCommands(principal.projectId)))
+      throw new ForbiddenError(
+        `project "${principal.projectName}" does not allow command trials: an admin can enable ` +
+          `them with PATCH /v1/projects/${principal.projectName} {"allowCommands": true}`,
+      );
+  }
+
   validate(body: CreateStudyDto): ValidateResponseDto {
     try {
       parseStudyConfig(withoutName(body));
@@ -54,6 +70,7 @@ export class StudiesService {
     idempotencyKey: string | null,
   ): Promise<{ study: StudyDto; created: boolean }> {
     const config = parseStudyConfig(withoutName(body));
+    if (config.runner.type === 'command') await this.assertMayRunCommands(principal);
     const requestHash = crypto
       .createHash('sha256')
       .update(JSON.stringify([body.name, config]))

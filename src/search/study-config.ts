@@ -14,6 +14,7 @@ import {
   validateStudyConfig,
 } from './core';
 import { Direction } from './core/trial';
+import { userRecord } from '../platform/core/records';
 
 /** Named defaults of the service (the library's live in STUDY_DEFAULTS). */
 export const SEARCH_SERVICE_DEFAULTS = {
@@ -151,7 +152,7 @@ function parseRunner(raw: unknown, problems: FieldProblem[]): RunnerConfig | und
       field: 'runner.command',
       message: 'must be a non-empty argv array of strings (no shell), e.g. ["python", "train.py"]',
     });
-  const env: Record<string, string> = {};
+  const env = userRecord<string>();
   if (r.env !== undefined) {
     if (typeof r.env !== 'object' || r.env === null || Array.isArray(r.env))
       problems.push({ field: 'runner.env', message: 'must be an object of string values' });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { ProjectsService } from '../../src/platform/auth/projects.service';
 import { startTestApp, TestApp } from '../support/app';
 
 const run = promisify(execFile);
@@ -65,11 +66,67 @@ test('CLI errors are clear messages with exit code 1, naming the field', async (
 });
 
 test('autodl keys create prints a key that authenticates against the API', async () => {
-  const { stdout } = await cli(['--json', 'keys', 'create', '--project', 'cli-team'], {
+  const { stdout } = await cli(['--json', 'keys', 'create', '--offline', '--project', 'cli-team'], {
     DATABASE_URL: app.databaseUrl,
   });
   const created = JSON.parse(stdout);
   assert.equal(created.project, 'cli-team');
   const list = await app.get('/v1/jobs', created.key).expect(200);
   assert.equal(list.body.total, 0, 'a new project sees no jobs of the default project');
+});
+
+test('autodl keys create / list / revoke and autodl audit over the API (admin key from AUTODL_HOME)', async () => {
+  const created = JSON.parse(
+    (
+      await cli([
+        '--json',
+        'keys',
+        'create',
+        '--project',
+        'cli-keys',
+        '--name',
+        'robot',
+        '--role',
+        'viewer',
+        '--expires-in-days',
+        '7',
+      ])
+    ).stdout,
+  );
+  assert.equal(created.project, 'cli-keys');
+  assert.equal(created.role, 'viewer');
+  assert.ok(Date.parse(created.expiresAt) > Date.now() + 6 * 86_400_000);
+  await app.get('/v1/jobs', created.key).expect(200);
+  await app.post('/v1/jobs', { kind: 'noop' }, created.key).expect(403);
+  const listed = JSON.parse(
+    (await cli(['--json', 'keys', 'list', '--project', 'cli-keys'])).stdout,
+  );
+  assert.deepEqual(
+    listed.items.map((k: { name: string }) => k.name),
+    ['robot'],
+  );
+  const table = (await cli(['keys', 'list', '--project', 'cli-keys'])).stdout;
+  assert.match(table, /^ID\s+PROJECT\s+NAME\s+ROLE/);
+  assert.match(
+    (await cli(['keys', 'revoke', created.id])).stdout,
+    /revoked .* \(cli-keys\/robot\)/,
+  );
+  await app.get('/v1/jobs', created.key).expect(401);
+  await assert.rejects(cli(['keys', 'revoke', created.id]), /409 key .* is already revoked/);
+  // A viewer's key cannot create keys; the CLI says why.
+  const viewer = await app.running.app
+    .get(ProjectsService)
+    .createKey('cli-keys', 'v2', { role: 'viewer' });
+  await assert.rejects(
+    cli(['keys', 'create', '--name', 'x'], { AUTODL_API_KEY: viewer.key }),
+    /403 a viewer key can only read/,
+  );
+  const audit = JSON.parse((await cli(['--json', 'audit', '--project', 'default'])).stdout);
+  assert.ok(
+    audit.items.some(
+      (a: { method: string; route: string; targetId: string }) =>
+        a.method === 'DELETE' && a.route === '/v1/keys/:id' && a.targetId === created.id,
+    ),
+  );
+  await assert.rejects(cli(['audit'], { AUTODL_API_KEY: viewer.key }), /403/);
 });

@@ -6,8 +6,9 @@ import { startTestApp, TestApp } from '../support/app';
 
 /**
  * Walks every route of the OpenAPI document and sends malformed requests (wrong types, missing
- * and extra fields, huge strings, bad ids, bad JSON, bad auth). The contract: never a 5xx, and
- * nothing the service rejected changes the database.
+ * and extra fields, huge strings, bad ids, bad JSON, bad auth, NUL bytes, deep nesting,
+ * prototype keys). The contract: never a 5xx, and nothing the service rejected changes the
+ * database.
  */
 interface Schema {
   $ref?: string;
@@ -118,7 +119,10 @@ type Mutation =
   | { kind: 'huge'; field: string; value: string }
   | { kind: 'bad-query'; name: string; value: string }
   | { kind: 'unknown-query'; name: string }
-  | { kind: 'bad-auth'; header: string };
+  | { kind: 'bad-auth'; header: string }
+  | { kind: 'nul'; field: string }
+  | { kind: 'deep'; depth: number }
+  | { kind: 'proto-key'; key: string };
 
 function bodySchema(op: Operation): Schema | null {
   const json = op.requestBody?.content['application/json'];
@@ -167,7 +171,14 @@ function mutations(route: Route): fc.Arbitrary<Mutation> {
           junkValue.map((value) => ({ kind: 'extra' as const, field: `unknown_${f}`, value })),
         ),
     );
+    options.push(
+      fc.integer({ min: 65, max: 20_000 }).map((depth) => ({ kind: 'deep' as const, depth })),
+      fc
+        .constantFrom('__proto__', 'constructor', 'prototype')
+        .map((key) => ({ kind: 'proto-key' as const, key })),
+    );
     for (const field of props) {
+      options.push(fc.constant({ kind: 'nul' as const, field }));
       const wrong = wrongValue(schema.properties![field]);
       if (wrong)
         options.push(wrong.map((value) => ({ kind: 'wrong-type' as const, field, value })));
@@ -185,7 +196,7 @@ function mutations(route: Route): fc.Arbitrary<Mutation> {
         : s.enum
           ? ['nope']
           : s.type === 'string'
-            ? ['x'.repeat(5000)]
+            ? ['x'.repeat(5000), 'a\u0000']
             : [];
     if (bad.length)
       options.push(
@@ -216,9 +227,16 @@ async function fingerprint(): Promise<string> {
       )
     ).rows;
     const parts: string[] = [];
+    // The audit log records rejected requests by design (docs/security.md), and a key's
+    // last_used_at moves with use: neither is a change made by a rejected request.
+    const rowText: Record<string, string> = {
+      api_keys: `(t.id, t.project_id, t.name, t.hash, t.role, t.revoked_at, t.expires_at)::text`,
+    };
     for (const { table_name } of tables) {
+      if (table_name === 'audit_log') continue;
+      const text = rowText[table_name] ?? 't::text';
       const r = await c.query(
-        `SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) AS h FROM "${table_name}" t`,
+        `SELECT count(*)::int AS n, md5(coalesce(string_agg(${text}, ',' ORDER BY ${text}), '')) AS h FROM "${table_name}" t`,
       );
       parts.push(`${table_name}:${r.rows[0].n}:${r.rows[0].h}`);
     }
@@ -260,7 +278,17 @@ test('>= 1000 malformed requests over every OpenAPI route: no 5xx, database unch
             req = req.set('Content-Type', 'application/json').send(mutation.text);
           else if (mutation.kind === 'not-object')
             req = req.set('Content-Type', 'application/json').send(JSON.stringify(mutation.body));
-          else {
+          else if (mutation.kind === 'deep' || mutation.kind === 'proto-key') {
+            // Raw text: JSON.stringify would drop a __proto__ key, and recursion is the point.
+            const value =
+              mutation.kind === 'deep'
+                ? '['.repeat(mutation.depth) + ']'.repeat(mutation.depth)
+                : '{"stepMs":0}';
+            const key = mutation.kind === 'deep' ? 'nested' : mutation.key;
+            const rest = JSON.stringify(body).slice(1);
+            const text = `{${JSON.stringify(key)}:${value}${rest === '}' ? '' : ','}${rest}`;
+            req = req.set('Content-Type', 'application/json').send(text);
+          } else {
             if (
               mutation.kind === 'wrong-type' ||
               mutation.kind === 'huge' ||
@@ -268,6 +296,7 @@ test('>= 1000 malformed requests over every OpenAPI route: no 5xx, database unch
             )
               body[mutation.field] = mutation.value;
             if (mutation.kind === 'missing') delete body[mutation.field];
+            if (mutation.kind === 'nul') body[mutation.field] = 'a\u0000b';
             req = req.send(body);
           }
         }

@@ -6,7 +6,8 @@ import { JobBody, startTestApp, TestApp } from '../support/app';
 describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () => {
   let app: TestApp;
   before(async () => {
-    app = await startTestApp({ workers: 2 });
+    // AUTODL_TEST_HOOKS: the crash tests let the worker SIGKILL itself (sleep's crashAtStep).
+    app = await startTestApp({ workers: 2, env: { AUTODL_TEST_HOOKS: '1' } });
   });
   after(async () => {
     await app?.close();

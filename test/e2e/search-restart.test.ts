@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
@@ -13,7 +14,11 @@ import { removeTestHome, startTestApp } from '../support/app';
  */
 test('a study resumes after a service restart: no completed trial lost or re-run', async () => {
   const first = await startTestApp({ workers: 3 });
-  const log = path.join(first.home, 'trials.log');
+  // Trials run sandboxed as an unprivileged user (docs/security.md): they cannot write into
+  // AUTODL_HOME, so their log lives in a directory open to them.
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-trial-log-'));
+  fs.chmodSync(logDir, 0o777);
+  const log = path.join(logDir, 'trials.log');
   // Each run appends "start N" and, 1.2 s later, "done N" before printing its result.
   const script = `const fs = require('fs'); const n = process.env.AUTODL_TRIAL_NUMBER;
     fs.appendFileSync(process.env.TRIAL_LOG, 'start ' + n + '\\n');
@@ -105,5 +110,6 @@ test('a study resumes after a service restart: no completed trial lost or re-run
     );
     await admin.end();
     removeTestHome(first.home);
+    fs.rmSync(logDir, { recursive: true, force: true });
   }
 });

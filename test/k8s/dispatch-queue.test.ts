@@ -73,7 +73,12 @@ async function pgDriver(): Promise<QueueDriver & { principal: Principal; jobs: J
     loadConfig({}),
     new ArtifactStore(os.tmpdir()),
   );
-  const principal: Principal = { projectId: project.id, projectName: project.name, keyId: 'k' };
+  const principal: Principal = {
+    projectId: project.id,
+    projectName: project.name,
+    keyId: 'k',
+    role: 'member',
+  };
   const workers = new Map<string, string>();
   const attemptOf = async (id: string): Promise<number> =>
     (await ds.query(`SELECT attempts FROM jobs WHERE id = $1`, [id]))[0]?.attempts ?? 0;

@@ -54,6 +54,8 @@ export async function startKubernetesTestApp(
         AUTODL_HEARTBEAT_TIMEOUT_MS: '3000',
         AUTODL_TF_BACKEND: 'cpu',
         LOG_LEVEL: 'error',
+        // The crash scenarios let the real worker SIGKILL itself (sleep's crashAtStep).
+        AUTODL_TEST_HOOKS: '1',
       },
     },
     secrets,
@@ -67,6 +69,7 @@ export async function startKubernetesTestApp(
     AUTODL_K8S_IMAGE: 'registry.example/autodl:e2e',
     AUTODL_K8S_DISPATCH_INTERVAL_MS: '100',
     AUTODL_K8S_CANCEL_GRACE_SECONDS: '2',
+    AUTODL_TEST_HOOKS: '1',
     ...extraEnv,
   };
   const first = await startTestApp({ env });

@@ -2,7 +2,11 @@
  * Renders k8s/base and both overlays with `kubectl kustomize` and validates every object
  * against the Kubernetes OpenAPI schemas (kubernetes-models validation), then checks the
  * properties docs/deploy.md promises (namespace-scoped least-privilege RBAC, probes, migration
- * init container, same image for API and workers, GPU settings, bundled vs external database).
+ * init container, same image for API and workers, GPU settings, bundled vs external database)
+ * and the hardening of issue 12 part 7: Pod Security `restricted` on the namespace and on every
+ * pod (including the worker Jobs the executor creates), requests and limits on every container,
+ * NetworkPolicies (default deny, DNS, workers reach only the API and PostgreSQL) and a
+ * PodDisruptionBudget, each selecting the pods it is meant for.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +16,8 @@ import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { PriorityClass } from 'kubernetes-models/scheduling.k8s.io/v1';
 import {
@@ -22,6 +28,7 @@ import {
   Service,
   ServiceAccount,
 } from 'kubernetes-models/v1';
+import { buildJobManifest, jobLabels } from '../../src/deploy/core/job-spec';
 import { loadKubernetesExecutorConfig } from '../../src/deploy/kubernetes-config';
 
 const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
@@ -42,6 +49,8 @@ const MODELS: Record<string, Validator> = {
   'apps/v1/Deployment': Deployment,
   'apps/v1/StatefulSet': StatefulSet,
   'batch/v1/Job': Job,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'rbac.authorization.k8s.io/v1/Role': Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
   'scheduling.k8s.io/v1/PriorityClass': PriorityClass,
@@ -171,4 +180,256 @@ describe('kustomize manifests', { skip }, () => {
     find(objs, 'PriorityClass', 'autodl-batch');
     assert.match(config.imageTag, /gpu$/);
   });
+
+  for (const overlay of ['base', 'overlays/dev', 'overlays/gpu']) {
+    test(`${overlay}: Pod Security restricted on the namespace and on every pod, worker Jobs included`, () => {
+      const objs = render(overlay);
+      const ns = find<{ metadata: { labels: Record<string, string> } }>(
+        objs,
+        'Namespace',
+        'autodl',
+      );
+      assert.equal(ns.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
+      const pods = podTemplates(objs);
+      assert.ok(pods.length >= (overlay === 'overlays/dev' ? 2 : 1));
+      // The pods the executor creates at run time, built from the rendered ConfigMap.
+      const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'autodl-config');
+      const config = loadKubernetesExecutorConfig(
+        (cm as unknown as { data: Record<string, string> }).data,
+      );
+      const worker = buildJobManifest(WORKER_JOB, config).spec.template.spec as unknown as PodSpec;
+      for (const [name, pod] of [...pods, ['worker Job', worker] as const]) {
+        assert.deepEqual(restrictedViolations(pod), [], `${overlay} ${name}`);
+        for (const c of allContainers(pod)) {
+          const r = c.resources ?? {};
+          for (const key of ['requests.cpu', 'requests.memory', 'limits.memory']) {
+            const [group, resource] = key.split('.') as ['requests' | 'limits', string];
+            assert.ok(r[group]?.[resource], `${overlay} ${name}/${c.name} has no ${key}`);
+          }
+          // Static containers also cap CPU (a ResourceQuota on limits.cpu would refuse them).
+          if (name !== 'worker Job')
+            assert.ok(r.limits?.cpu, `${name}/${c.name} has no limits.cpu`);
+        }
+      }
+    });
+
+    test(`${overlay}: NetworkPolicies deny by default, allow DNS, workers reach only the API and PostgreSQL`, () => {
+      const objs = render(overlay);
+      const policies = objs.filter((o) => o.kind === 'NetworkPolicy') as unknown as Policy[];
+      const byName = (n: string): Policy => {
+        const p = policies.find((x) => x.metadata.name === n);
+        assert.ok(p, `NetworkPolicy/${n} missing`);
+        return p;
+      };
+      const deny = byName('autodl-default-deny');
+      assert.deepEqual(deny.spec.podSelector, {});
+      assert.deepEqual([...deny.spec.policyTypes].sort(), ['Egress', 'Ingress']);
+      assert.equal(deny.spec.ingress, undefined);
+      assert.equal(deny.spec.egress, undefined);
+      const dns = byName('autodl-allow-dns');
+      assert.deepEqual(dns.spec.podSelector, {});
+      assert.deepEqual(
+        dns.spec.egress
+          ?.flatMap((e) => e.ports?.map((p) => `${p.protocol}/${p.port}`) ?? [])
+          .sort(),
+        ['TCP/53', 'UDP/53'],
+      );
+      assert.equal(dns.spec.egress?.[0].to?.[0].podSelector?.matchLabels?.['k8s-app'], 'kube-dns');
+
+      const apiLabels = podTemplates(objs).find(([n]) => n === 'Deployment/autodl-api')![1].labels;
+      const workerLabels = jobLabels(WORKER_JOB, { instance: 'autodl' } as never);
+      const databaseLabels = {
+        'app.kubernetes.io/name': 'autodl',
+        'app.kubernetes.io/component': 'database',
+      };
+      // Which policies select which pods: each role gets its own, and only its own.
+      const selecting = (labels: Record<string, string>) =>
+        policies
+          .filter((p) => selects(p.spec.podSelector, labels))
+          .map((p) => p.metadata.name)
+          .sort();
+      assert.deepEqual(selecting(workerLabels), [
+        'autodl-allow-dns',
+        'autodl-default-deny',
+        'autodl-worker',
+      ]);
+      assert.deepEqual(selecting(apiLabels), [
+        'autodl-allow-dns',
+        'autodl-api',
+        'autodl-default-deny',
+      ]);
+
+      const worker = byName('autodl-worker');
+      assert.deepEqual(worker.spec.ingress ?? [], [], 'nothing connects to a worker');
+      const egress = worker.spec.egress ?? [];
+      assert.equal(egress.length, 2);
+      for (const rule of egress)
+        assert.ok(rule.to && rule.to.length > 0, 'every egress rule names its peers');
+      assert.deepEqual(
+        egress.map((r) => r.ports?.map((p) => `${p.protocol}/${p.port}`)),
+        [['TCP/3000'], ['TCP/5432']],
+      );
+      assert.ok(selects(egress[0].to![0].podSelector, apiLabels), 'workers -> API pods');
+      if (overlay === 'overlays/gpu') {
+        // External database: its address is the operator's; only port 5432 leaves the namespace.
+        assert.ok(egress[1].to![0].ipBlock);
+      } else {
+        assert.ok(
+          selects(egress[1].to![0].podSelector, databaseLabels),
+          'workers -> PostgreSQL pods',
+        );
+        assert.ok(!selects(egress[1].to![0].podSelector, apiLabels));
+      }
+      if (overlay === 'overlays/dev') {
+        const db = byName('autodl-database');
+        const statefulLabels = podTemplates(objs).find(
+          ([n]) => n === 'StatefulSet/autodl-postgres',
+        )![1].labels;
+        assert.ok(selects(db.spec.podSelector, statefulLabels));
+        const peers = db.spec.ingress?.[0].from ?? [];
+        assert.ok(peers.some((p) => selects(p.podSelector, apiLabels)));
+        assert.ok(peers.some((p) => selects(p.podSelector, workerLabels)));
+      }
+    });
+
+    test(`${overlay}: a PodDisruptionBudget keeps the API (the executor) from routine eviction`, () => {
+      const objs = render(overlay);
+      validateAll(objs);
+      const pdb = find<{ spec: { minAvailable?: number; selector: Selector } }>(
+        objs,
+        'PodDisruptionBudget',
+        'autodl-api',
+      );
+      const apiLabels = podTemplates(objs).find(([n]) => n === 'Deployment/autodl-api')![1].labels;
+      assert.ok(selects(pdb.spec.selector, apiLabels));
+      assert.ok(
+        !selects(pdb.spec.selector, jobLabels(WORKER_JOB, { instance: 'autodl' } as never)),
+      );
+      assert.equal(pdb.spec.minAvailable, 1);
+    });
+  }
 });
+
+interface Container {
+  name: string;
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: {
+    runAsNonRoot?: boolean;
+    runAsUser?: number;
+    privileged?: boolean;
+    allowPrivilegeEscalation?: boolean;
+    capabilities?: { drop?: string[]; add?: string[] };
+    seccompProfile?: { type: string };
+  };
+  ports?: { hostPort?: number }[];
+}
+
+interface PodSpec {
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  securityContext?: {
+    runAsNonRoot?: boolean;
+    runAsUser?: number;
+    seccompProfile?: { type: string };
+  };
+  initContainers?: Container[];
+  containers: Container[];
+  volumes?: Record<string, unknown>[];
+}
+
+interface Selector {
+  matchLabels?: Record<string, string>;
+}
+
+interface Policy {
+  metadata: { name: string };
+  spec: {
+    podSelector: Selector;
+    policyTypes: string[];
+    ingress?: {
+      from?: { podSelector?: Selector }[];
+      ports?: { protocol: string; port: number }[];
+    }[];
+    egress?: {
+      to?: { podSelector?: Selector; namespaceSelector?: Selector; ipBlock?: { cidr: string } }[];
+      ports?: { protocol: string; port: number }[];
+    }[];
+  };
+}
+
+const WORKER_JOB = {
+  id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+  projectId: 'p1',
+  kind: 'finetune',
+  attempt: 1,
+};
+
+/** Pod templates of the workload objects, with the labels their pods get. */
+function podTemplates(objs: Obj[]): [string, PodSpec & { labels: Record<string, string> }][] {
+  return objs
+    .filter((o) => ['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(o.kind))
+    .map((o) => {
+      const template = (
+        o as unknown as {
+          spec: { template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
+        }
+      ).spec.template;
+      return [
+        `${o.kind}/${o.metadata.name}`,
+        { ...template.spec, labels: template.metadata.labels },
+      ];
+    });
+}
+
+function allContainers(pod: PodSpec): Container[] {
+  return [...(pod.initContainers ?? []), ...pod.containers];
+}
+
+/** A label selector (matchLabels only, as ours are) selects these labels; {} selects all. */
+function selects(selector: Selector | undefined, labels: Record<string, string>): boolean {
+  if (selector === undefined) return false;
+  return Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+const RESTRICTED_VOLUMES = [
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+];
+
+/**
+ * What the Pod Security `restricted` profile (v1.25+) checks, and the baseline controls under
+ * it: https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+ */
+function restrictedViolations(pod: PodSpec): string[] {
+  const out: string[] = [];
+  if (pod.hostNetwork || pod.hostPID || pod.hostIPC) out.push('host namespaces');
+  for (const v of pod.volumes ?? []) {
+    const type = Object.keys(v).find((k) => k !== 'name');
+    if (!type || !RESTRICTED_VOLUMES.includes(type)) out.push(`volume type ${type}`);
+  }
+  const podSc = pod.securityContext ?? {};
+  if (podSc.runAsUser === 0) out.push('pod runAsUser 0');
+  for (const c of allContainers(pod)) {
+    const sc = c.securityContext ?? {};
+    if (!(sc.runAsNonRoot ?? podSc.runAsNonRoot)) out.push(`${c.name}: runAsNonRoot not true`);
+    if (sc.runAsUser === 0) out.push(`${c.name}: runAsUser 0`);
+    const seccomp = sc.seccompProfile?.type ?? podSc.seccompProfile?.type;
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost')
+      out.push(`${c.name}: seccompProfile ${seccomp}`);
+    if (sc.allowPrivilegeEscalation !== false)
+      out.push(`${c.name}: allowPrivilegeEscalation not false`);
+    if (sc.privileged) out.push(`${c.name}: privileged`);
+    if (!sc.capabilities?.drop?.includes('ALL')) out.push(`${c.name}: capabilities not dropped`);
+    if ((sc.capabilities?.add ?? []).some((a) => a !== 'NET_BIND_SERVICE'))
+      out.push(`${c.name}: capabilities added`);
+    if ((c.ports ?? []).some((p) => p.hostPort)) out.push(`${c.name}: hostPort`);
+  }
+  return out;
+}

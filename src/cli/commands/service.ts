@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { DataSource } from 'typeorm';
 import { startApp } from '../../app';
-import { ProjectsService } from '../../platform/auth/projects.service';
 import { AppConfig, loadConfig, workerEnv } from '../../platform/config/config';
 import { openDataSource } from '../../platform/database/data-source';
 import { runMigrations } from '../../platform/database/database.module';
@@ -20,7 +19,7 @@ function configWith(overrides: Record<string, string | undefined>): AppConfig {
 }
 
 /** Opens the configured (or embedded) database for admin commands that work without the API. */
-async function withDatabase<T>(
+export async function withDatabase<T>(
   config: AppConfig,
   fn: (db: DataSource, url: string) => Promise<T>,
 ): Promise<T> {
@@ -112,26 +111,5 @@ export function registerServiceCommands(program: Command): void {
         process.stdout.write(
           applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
         );
-    });
-
-  const keys = program.command('keys').description('API keys');
-  keys
-    .command('create')
-    .description('create an API key for a project (created if new); prints the key once')
-    .requiredOption('--project <name>', 'project name')
-    .option('--name <name>', 'a label for the key', 'cli')
-    .action(async (o: { project: string; name: string }, cmd: Command) => {
-      const config = loadConfig();
-      const created = await withDatabase(config, async (db) => {
-        await runMigrations(db);
-        return new ProjectsService(db, config).createKey(o.project, o.name);
-      });
-      if (globalOptions(cmd).json)
-        printJson({
-          project: created.project.name,
-          projectId: created.project.id,
-          key: created.key,
-        });
-      else process.stdout.write(created.key + '\n');
     });
 }

@@ -127,11 +127,30 @@ describe('buildJobManifest', () => {
       c.env?.find((e) => e.name === 'AUTODL_HOME'),
       { name: 'AUTODL_HOME', value: '/var/lib/autodl' },
     );
-    assert.deepEqual(c.volumeMounts, [{ name: 'artifacts', mountPath: '/var/lib/autodl' }]);
+    assert.deepEqual(c.volumeMounts, [
+      { name: 'artifacts', mountPath: '/var/lib/autodl/artifacts', subPath: 'artifacts' },
+    ]);
     assert.deepEqual(pod.volumes, [
       { name: 'artifacts', persistentVolumeClaim: { claimName: 'autodl-artifacts' } },
     ]);
     assert.equal(pod.automountServiceAccountToken, false);
+  });
+
+  test('a worker pod gets one secret only, the database URL its worker needs (docs/security.md)', () => {
+    const pod = buildJobManifest(job, config).spec.template.spec;
+    const c = pod.containers[0];
+    const secretRefs = (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef);
+    assert.deepEqual(
+      secretRefs.map((e) => e.name),
+      ['DATABASE_URL'],
+    );
+    assert.ok(!JSON.stringify(c.envFrom).includes('secret'), 'no Secret as a whole');
+    assert.ok(!JSON.stringify(pod.volumes).includes('secret'), 'no Secret volume');
+    assert.equal(pod.automountServiceAccountToken, false, 'no Kubernetes API token');
+    assert.ok(
+      !c.volumeMounts?.some((v) => v.mountPath === '/var/lib/autodl' && !v.subPath),
+      'the volume root (admin.key) is not mounted',
+    );
   });
 });
 

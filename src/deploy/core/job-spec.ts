@@ -174,7 +174,14 @@ export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): Job
     ...(config.priorityClassName ? { priorityClassName: config.priorityClassName } : {}),
     ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}),
     ...(tolerations.length > 0 ? { tolerations } : {}),
-    securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+    // Pod Security `restricted`, which the namespace enforces (k8s/base/namespace.yaml).
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
     containers: [
       {
         name: WORKER_CONTAINER,
@@ -184,7 +191,11 @@ export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): Job
         env,
         envFrom: [{ configMapRef: { name: config.configMapName } }],
         resources,
-        volumeMounts: [{ name: 'artifacts', mountPath: config.autodlHome }],
+        // Only the artifact tree of the shared volume: the API keeps admin.key (and, embedded,
+        // its database) at the volume's root, which no worker (nor a trial in it) needs.
+        volumeMounts: [
+          { name: 'artifacts', mountPath: `${config.autodlHome}/artifacts`, subPath: 'artifacts' },
+        ],
         securityContext: {
           runAsNonRoot: true,
           allowPrivilegeEscalation: false,

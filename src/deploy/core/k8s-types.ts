@@ -39,7 +39,7 @@ export interface Container {
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string; optional?: boolean } }[];
   resources?: ResourceRequirements;
-  volumeMounts?: { name: string; mountPath: string }[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string }[];
   securityContext?: {
     runAsNonRoot?: boolean;
     allowPrivilegeEscalation?: boolean;
@@ -54,7 +54,13 @@ export interface PodSpec {
   priorityClassName?: string;
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
-  securityContext?: { runAsUser?: number; runAsGroup?: number; fsGroup?: number };
+  securityContext?: {
+    runAsNonRoot?: boolean;
+    runAsUser?: number;
+    runAsGroup?: number;
+    fsGroup?: number;
+    seccompProfile?: { type: 'RuntimeDefault' | 'Localhost' | 'Unconfined' };
+  };
   containers: Container[];
   volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
 }

@@ -5,6 +5,7 @@
  * buffers (images are never copied by a subset).
  */
 import { UnprocessableError, ValidationError } from '../../platform/errors/domain-error';
+import { invalidTextReason } from '../../platform/validation/untrusted-input';
 
 /** Height x width x channels, pixels stored row-major HWC (channels last, as TF.js expects). */
 export interface ImageShape {
@@ -138,8 +139,9 @@ export class Dataset {
   stats(): DatasetStats {
     const counts = new Array<number>(this.numClasses).fill(0);
     for (const label of this.labels) counts[label]++;
-    const countsPerClass: Record<string, number> = {};
-    this.classNames.forEach((name, c) => (countsPerClass[name] = counts[c]));
+    // Class names are user data: fromEntries defines a class called __proto__ as an own key
+    // (an assignment would set the object's prototype and lose the count).
+    const countsPerClass = Object.fromEntries(this.classNames.map((name, c) => [name, counts[c]]));
     const stats: DatasetStats = {
       kind: this.kind,
       size: this.size,
@@ -205,6 +207,15 @@ export function indexLabels(
   }
   const index = new Map(names.map((n, i) => [n, i]));
   const problems = new ProblemCollector();
+  // Class names are stored as PostgreSQL text/jsonb (the data set's stats), which refuse NUL.
+  names.forEach((n) => {
+    const reason = invalidTextReason(n);
+    if (reason !== undefined) {
+      const at = raw.indexOf(n);
+      problems.add(at >= 0 ? where(at) : 'classNames', `label ${reason}`);
+    }
+  });
+  problems.throwIfAny('invalid labels');
   const labels = raw.map((value, i) => {
     const c = index.get(value);
     if (c === undefined)

@@ -5,13 +5,17 @@
  * Hostile archives are refused, with the entry named: path traversal (`..` segments, absolute
  * paths), zip bombs (entry count, total inflated bytes and per-entry inflation ratio are counted
  * on the bytes actually inflated, never taken from the headers; yauzl also stops an entry that
- * inflates past its declared size), corrupt images, mixed sizes without an explicit resize, empty
- * class folders. All problems are reported together; nothing is returned half-parsed.
+ * inflates past its declared size), pixel bombs (every image's width x height is read from its
+ * header before anything is decoded, per image and summed over the archive, where a resized image
+ * counts with the larger of its source and target sizes), corrupt images, mixed sizes without an
+ * explicit resize, empty class folders. All problems are reported together; nothing is returned
+ * half-parsed.
  */
 import * as yauzl from 'yauzl';
 import type { Readable } from 'node:stream';
 import { ValidationError } from '../../platform/errors/domain-error';
 import { Dataset, ProblemCollector, unprocessable } from './dataset';
+import { readImageDimensions } from './image-header';
 import {
   DecodedImage,
   ResizeMethod,
@@ -31,6 +35,8 @@ export interface ZipLimits {
   ratioGraceBytes: number;
   /** Pixels of one decoded image. */
   maxPixels: number;
+  /** Pixels of all images together (the service's AUTODL_DATASET_MAX_PIXELS). */
+  maxTotalPixels: number;
 }
 
 /** Named defaults: generous for real image folders (PNG/JPEG hardly compress), fatal for bombs. */
@@ -40,6 +46,7 @@ export const DEFAULT_ZIP_LIMITS: ZipLimits = {
   maxRatio: 100,
   ratioGraceBytes: 1024 * 1024,
   maxPixels: 4096 * 4096,
+  maxTotalPixels: 2 ** 25,
 };
 
 export interface ImageZipOptions {
@@ -65,7 +72,7 @@ export async function parseImageZip(
   const limits = { ...DEFAULT_ZIP_LIMITS, ...options.limits };
   validateImageOptions(options, limits);
   const problems = new ProblemCollector();
-  const { images, folders } = await readArchive(buffer, file, limits, problems);
+  const { images, folders } = await readArchive(buffer, file, limits, options.resize, problems);
   problems.throwIfAny(`${file} is not a valid image archive`);
   return assembleImageDataset(images, folders, file, options);
 }
@@ -216,6 +223,7 @@ async function readArchive(
   buffer: Buffer,
   file: string,
   limits: ZipLimits,
+  resize: ImageZipOptions['resize'],
   problems: ProblemCollector,
 ): Promise<{ images: ImageEntry[]; folders: string[] }> {
   let zip: yauzl.ZipFile;
@@ -228,10 +236,15 @@ async function readArchive(
   } catch (err) {
     throw unprocessable(file, `not a valid zip archive (${(err as Error).message})`);
   }
-  const images: ImageEntry[] = [];
+  // In archive order: an image still to decode, or a problem found while reading.
+  const found: ({ path: string; data: Buffer | null } | { where: string; problem: string })[] = [];
+  const refuse = (name: string, problem: string): void => {
+    found.push({ where: `${file}:${name}`, problem });
+  };
   const folders: string[] = [];
   let entries = 0;
   let total = 0;
+  let pixels = 0;
   try {
     for (;;) {
       const entry = await nextEntry(zip, file);
@@ -243,7 +256,7 @@ async function readArchive(
       const name = entryName(entry);
       const unsafe = unsafePathReason(name);
       if (unsafe !== undefined) {
-        problems.add(`${file}:${name}`, unsafe);
+        refuse(name, unsafe);
         continue;
       }
       if (isIgnored(name)) continue;
@@ -252,21 +265,62 @@ async function readArchive(
         continue;
       }
       if (!IMAGE_EXTENSIONS.test(name)) {
-        problems.add(`${file}:${name}`, 'unsupported file type: expected .png, .jpg or .jpeg');
+        refuse(name, 'unsupported file type: expected .png, .jpg or .jpeg');
         continue;
       }
       const data = await inflate(zip, entry, `${file}:${name}`, limits, total);
       total += data.length;
-      try {
-        images.push({ path: name, image: decodeImage(data, limits.maxPixels) });
-      } catch (err) {
-        problems.add(`${file}:${name}`, `corrupt or unreadable image: ${(err as Error).message}`);
+      const size = headerPixels(data, resize);
+      if (typeof size === 'string') {
+        refuse(name, size);
+        continue;
       }
+      if (size > limits.maxPixels) {
+        refuse(name, `image of ${size} pixels exceeds the limit of ${limits.maxPixels} per image`);
+        continue;
+      }
+      pixels += size;
+      if (pixels > limits.maxTotalPixels) {
+        throw unprocessable(
+          file,
+          `the images add up to more than ${limits.maxTotalPixels} pixels (width x height, read from their headers), ` +
+            'the limit per data set (AUTODL_DATASET_MAX_PIXELS); nothing was decoded',
+        );
+      }
+      found.push({ path: name, data });
     }
   } finally {
     zip.close();
   }
+  // Decoded only once the whole archive is known to fit; each file is dropped once decoded.
+  const images: ImageEntry[] = [];
+  for (const e of found) {
+    if ('problem' in e) {
+      problems.add(e.where, e.problem);
+      continue;
+    }
+    try {
+      images.push({ path: e.path, image: decodeImage(e.data as Buffer, limits.maxPixels) });
+    } catch (err) {
+      problems.add(`${file}:${e.path}`, `corrupt or unreadable image: ${(err as Error).message}`);
+    }
+    e.data = null;
+  }
   return { images, folders };
+}
+
+/**
+ * Pixels an image costs from its header alone: its own size, or the resize target when larger
+ * (both are held while it is converted). A string says why the header is unreadable.
+ */
+function headerPixels(data: Buffer, resize: ImageZipOptions['resize']): number | string {
+  try {
+    const { width, height } = readImageDimensions(data);
+    const target = resize ? (resize.height ?? height) * (resize.width ?? width) : 0;
+    return Math.max(width * height, target);
+  } catch (err) {
+    return `corrupt or unreadable image: ${(err as Error).message}`;
+  }
 }
 
 function nextEntry(zip: yauzl.ZipFile, file: string): Promise<yauzl.Entry | undefined> {

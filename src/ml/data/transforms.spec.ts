@@ -170,3 +170,21 @@ describe('tabular rows as images (digits 8x8) and resizing', () => {
     );
   });
 });
+
+test('countsPerClass keeps classes named like Object.prototype members (__proto__, toString)', () => {
+  const ds = new Dataset(
+    { kind: 'text', texts: ['a', 'b', 'c'] },
+    [0, 1, 1],
+    ['__proto__', 'toString'],
+  );
+  const counts = ds.stats().countsPerClass;
+  assert.deepEqual(Object.entries(counts), [
+    ['__proto__', 1],
+    ['toString', 2],
+  ]);
+  assert.equal(Object.getPrototypeOf(counts), Object.prototype);
+  assert.deepEqual(JSON.parse(JSON.stringify(ds.stats())).countsPerClass, {
+    ['__proto__']: 1,
+    toString: 2,
+  });
+});

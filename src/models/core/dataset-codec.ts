@@ -1,4 +1,4 @@
-import { Dataset, DatasetInputs } from '../../ml/data';
+import { Dataset, DatasetInputs } from '../../ml/data/dataset';
 import { UnprocessableError } from '../../platform/errors/domain-error';
 
 /** Indices of the examples of each split, into the stored data set. */

@@ -8,6 +8,7 @@ import {
   PrimaryGeneratedColumn,
 } from 'typeorm';
 import { ProjectEntity } from './project.entity';
+import type { Role } from './roles';
 
 /** API keys are stored as SHA-256 hashes; the plain key is shown once, at creation. */
 @Entity('api_keys')
@@ -35,4 +36,15 @@ export class ApiKeyEntity {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
+
+  /** admin | member | viewer (roles.ts). */
+  @Column({ type: 'text', default: 'member' })
+  role!: Role;
+
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
+
+  /** Updated at most once a minute per key and process (KeysRepository.touch). */
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
 }

@@ -1,14 +1,21 @@
 import {
+  CallHandler,
   CanActivate,
   createParamDecorator,
   ExecutionContext,
   Injectable,
+  NestInterceptor,
   SetMetadata,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { Observable, tap } from 'rxjs';
+import { DataSource } from 'typeorm';
+import { ForbiddenError } from '../errors/domain-error';
+import { AuditRepository } from './audit.repository';
 import { Principal, ProjectsService } from './projects.service';
+import { isMutating } from './roles';
 
 const PUBLIC = 'autodl:public';
 /** Routes outside /v1 (health, metrics, docs) that need no API key. */
@@ -16,28 +23,80 @@ export const Public = () => SetMetadata(PUBLIC, true);
 
 type AuthedRequest = Request & { principal?: Principal };
 
-/** Every route needs `Authorization: Bearer <key>` unless marked @Public(). */
+/**
+ * Every route needs `Authorization: Bearer <key>` unless marked @Public(). A viewer key may only
+ * read (GET/HEAD): any other method is a 403 before the route runs. Every mutating request of a
+ * known key, refused or not, leaves an audit row (key, project, method, route, target, status).
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  private readonly audit: AuditRepository;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly projects: ProjectsService,
-  ) {}
+    db: DataSource,
+  ) {
+    this.audit = new AuditRepository(db);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (
       this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])
     )
       return true;
-    const req = context.switchToHttp().getRequest<AuthedRequest>();
+    const http = context.switchToHttp();
+    const req = http.getRequest<AuthedRequest>();
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match)
       throw new UnauthorizedException('missing API key: send "Authorization: Bearer <key>"');
     const principal = await this.projects.authenticate(match[1]);
-    if (!principal) throw new UnauthorizedException('invalid or revoked API key');
+    if (!principal) throw new UnauthorizedException('invalid, expired or revoked API key');
     req.principal = principal;
+    if (isMutating(req.method)) {
+      this.auditOnFinish(req, http.getResponse<Response>(), principal);
+      if (principal.role === 'viewer')
+        throw new ForbiddenError(
+          `a viewer key can only read; ${req.method} ${req.path} needs a member or admin key`,
+        );
+    }
     return true;
+  }
+
+  private auditOnFinish(req: AuthedRequest, res: Response, principal: Principal): void {
+    res.on('finish', () => {
+      const routePath = (req.route as { path?: unknown } | undefined)?.path;
+      const params = req.params ?? {};
+      const target =
+        params.id ?? params.name ?? (res.locals.auditTargetId as string | undefined) ?? null;
+      void this.audit
+        .insert({
+          keyId: principal.keyId,
+          projectId: principal.projectId,
+          method: req.method,
+          route: typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : req.path,
+          targetId: target === null ? null : String(target).slice(0, 200),
+          status: res.statusCode,
+        })
+        .catch(() => undefined);
+    });
+  }
+}
+
+/** Records the id of what a mutating request created (the response body's `id`) for the audit. */
+@Injectable()
+export class AuditTargetInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
+    if (!isMutating(req.method)) return next.handle();
+    return next.handle().pipe(
+      tap((body: unknown) => {
+        const id = (body as { id?: unknown } | null)?.id;
+        if (typeof id === 'string') http.getResponse<Response>().locals.auditTargetId = id;
+      }),
+    );
   }
 }
 

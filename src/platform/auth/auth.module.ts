@@ -1,11 +1,19 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { ApiKeyGuard } from './auth.guard';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { ApiKeyGuard, AuditTargetInterceptor } from './auth.guard';
+import { AuditController, KeysController, ProjectsController } from './keys.controller';
+import { KeysService } from './keys.service';
 import { ProjectsService } from './projects.service';
 
 @Global()
 @Module({
-  providers: [ProjectsService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  controllers: [KeysController, ProjectsController, AuditController],
+  providers: [
+    ProjectsService,
+    KeysService,
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_INTERCEPTOR, useClass: AuditTargetInterceptor },
+  ],
   exports: [ProjectsService],
 })
 export class AuthModule {}

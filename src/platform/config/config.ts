@@ -6,6 +6,12 @@ import {
   loadKubernetesExecutorConfig,
   type KubernetesExecutorConfig,
 } from '../../deploy/kubernetes-config';
+import {
+  SandboxConfigError,
+  loadTrialSandboxConfig,
+  trialSandboxEnv,
+  type TrialSandboxConfig,
+} from '../sandbox/sandbox-config';
 
 /**
  * Typed configuration, read once from the environment and validated. The process refuses to
@@ -44,6 +50,17 @@ export interface AppConfig {
   printAdminKey: boolean;
   /** /readyz fails when the file system of `home` has less free space than this (MiB). */
   minFreeDiskMb: number;
+  /** AUTODL_TRIAL_*: the command-trial sandbox (src/platform/sandbox). */
+  trialSandbox: TrialSandboxConfig;
+  /**
+   * Test-only job hooks (the `sleep` kind's `crashAtStep`, which SIGKILLs the worker): refused
+   * unless AUTODL_TEST_HOOKS=1, so no project can kill shared workers in production.
+   */
+  testHooks: boolean;
+  /** Decoded pixels (width x height summed over all images) one uploaded data set may have. */
+  datasetMaxPixels: number;
+  /** Worker threads that parse and decode uploads off the API's event loop. */
+  uploadThreads: number;
 }
 
 export class ConfigError extends Error {
@@ -73,6 +90,10 @@ export const CONFIG_DEFAULTS = {
   LOG_FORMAT: 'auto',
   AUTODL_TF_BACKEND: 'auto',
   AUTODL_MIN_FREE_DISK_MB: 256,
+  // 2^25 pixels: 32,000 32x32 images or 670 224x224 ones. Decoding costs 16-40 bytes per pixel
+  // (RGBA, Float32 channels, the encoded file), so about 0.5-1.3 GB at the limit.
+  AUTODL_DATASET_MAX_PIXELS: 33_554_432,
+  AUTODL_UPLOAD_THREADS: 2,
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -112,6 +133,14 @@ function oneOf<T extends string>(
     throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
   }
   return raw as T;
+}
+
+/** `1` on, `0` or unset off; anything else is refused rather than guessed. */
+function flag(env: Env, name: string): boolean {
+  const raw = env[name]?.trim() ?? '';
+  if (raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new ConfigError(name, `must be 0 or 1, got "${raw}"`);
 }
 
 export function loadConfig(
@@ -164,6 +193,10 @@ export function loadConfig(
     tfBackend: oneOf(env, 'AUTODL_TF_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
     printAdminKey: env.AUTODL_PRINT_ADMIN_KEY !== '0',
     minFreeDiskMb: int(env, 'AUTODL_MIN_FREE_DISK_MB', 0, 1_048_576),
+    trialSandbox: sandboxConfig(env),
+    testHooks: flag(env, 'AUTODL_TEST_HOOKS'),
+    datasetMaxPixels: int(env, 'AUTODL_DATASET_MAX_PIXELS', 1, 2 ** 40),
+    uploadThreads: int(env, 'AUTODL_UPLOAD_THREADS', 1, 64),
   };
 }
 
@@ -193,6 +226,15 @@ function consoleDir(env: Env, host: HostFacts): string | null {
   return fs.existsSync(path.join(built, 'index.html')) ? built : null;
 }
 
+function sandboxConfig(env: Env): TrialSandboxConfig {
+  try {
+    return loadTrialSandboxConfig(env);
+  } catch (error) {
+    if (error instanceof SandboxConfigError) throw new ConfigError(error.variable, error.detail);
+    throw error;
+  }
+}
+
 function kubernetesConfig(env: Env): KubernetesExecutorConfig {
   try {
     return loadKubernetesExecutorConfig(env);
@@ -217,5 +259,7 @@ export function workerEnv(config: AppConfig): Record<string, string> {
     LOG_LEVEL: config.logLevel,
     // Workers write to the same terminal or pipe: the format resolved here, not re-guessed.
     LOG_FORMAT: config.logFormat,
+    ...trialSandboxEnv(config.trialSandbox),
+    ...(config.testHooks ? { AUTODL_TEST_HOOKS: '1' } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { CAPABILITY_ENTITIES } from '../../capability-entities';
 import { ArtifactEntity } from '../artifacts/artifact.entity';
 import { ApiKeyEntity } from '../auth/api-key.entity';
+import { AuditLogEntity } from '../auth/audit-log.entity';
 import { ProjectEntity } from '../auth/project.entity';
 import { JobEventEntity } from '../jobs/job-event.entity';
 import { JobEntity } from '../jobs/job.entity';
@@ -10,6 +11,7 @@ import { MetricEntity } from '../jobs/metric.entity';
 export const ENTITIES = [
   ProjectEntity,
   ApiKeyEntity,
+  AuditLogEntity,
   JobEntity,
   JobEventEntity,
   MetricEntity,

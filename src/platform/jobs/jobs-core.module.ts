@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Global, Module } from '@nestjs/common';
+import { Global, Inject, Module } from '@nestjs/common';
 import { ArtifactStore } from '../artifacts/artifact-store';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { NoopHandler, SleepHandler } from './builtin/sleep.handler';
@@ -24,8 +24,8 @@ import { JobsService } from './jobs.service';
   exports: [JobHandlerRegistry, JobsService, ArtifactStore],
 })
 export class JobsCoreModule {
-  constructor(registry: JobHandlerRegistry) {
-    registry.register(new SleepHandler());
+  constructor(registry: JobHandlerRegistry, @Inject(APP_CONFIG) config: AppConfig) {
+    registry.register(new SleepHandler({ testHooks: config.testHooks }));
     registry.register(new NoopHandler());
   }
 }

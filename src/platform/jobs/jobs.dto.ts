@@ -12,6 +12,7 @@ import {
 } from 'class-validator';
 import { PageQuery, QueryInt } from '../http/query';
 import { JOB_STATUSES, JobEntity, JobStatus } from './job.entity';
+import { UserKeyed } from '../http/user-keyed';
 
 export class CreateJobDto {
   @ApiProperty({ description: 'A registered job kind', example: 'sleep' })
@@ -27,6 +28,7 @@ export class CreateJobDto {
     additionalProperties: true,
   })
   @IsOptional()
+  @UserKeyed()
   @IsObject()
   spec?: Record<string, unknown>;
 

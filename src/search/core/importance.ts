@@ -91,7 +91,7 @@ export function parameterImportance(
 }
 
 function encode(d: Distribution, t: FrozenTrial, name: string): number {
-  if (!(name in t.params)) return -1;
+  if (!Object.hasOwn(t.params, name)) return -1;
   const v = t.params[name];
   if (d.type === 'categorical') return Math.max(0, d.choices.indexOf(v));
   return toUnit(d, v as number);

@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../platform/er
 import { Distribution, ParamValue, contains, sameDistribution } from './distributions';
 import { CreateStudyInput, FinishTrialInput, StudyStorage } from './storage';
 import { FrozenTrial, JsonValue, StudyRecord, TrialState } from './trial';
+import { own } from '../../platform/core/records';
 
 interface StudyEntry {
   record: StudyRecord;
@@ -71,7 +72,7 @@ export class InMemoryStudyStorage implements StudyStorage {
         `${JSON.stringify(value)} is outside its distribution`,
       );
     }
-    const old = t.distributions[name];
+    const old = own(t.distributions, name);
     if (old !== undefined) {
       if (t.params[name] === value && sameDistribution(old, distribution)) return;
       throw new ConflictError(

@@ -213,7 +213,7 @@ export function isActive(
   assigned: Readonly<Record<string, ParamValue>>,
 ): boolean {
   for (const [parent, values] of Object.entries(param.when)) {
-    if (!(parent in assigned)) return false;
+    if (!Object.hasOwn(assigned, parent)) return false;
     if (!values.some((v) => v === assigned[parent])) return false;
   }
   return true;

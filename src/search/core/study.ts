@@ -27,6 +27,7 @@ import {
 } from './distributions';
 import { paretoFront } from './multi-objective';
 import { SearchSpace, isActive } from './space';
+import { own } from '../../platform/core/records';
 import { StudyStorage } from './storage';
 import { StudyView } from './study-view';
 import { Direction, FrozenTrial, JsonValue, StudyRecord, TrialState, isFeasible } from './trial';
@@ -331,7 +332,7 @@ export class Trial {
 
   /** Suggests from an explicit distribution; asking the same name again returns the same value. */
   suggest(name: string, distribution: Distribution): ParamValue {
-    const prev = this.local.distributions[name];
+    const prev = own(this.local.distributions, name);
     if (prev !== undefined) {
       if (!sameDistribution(prev, distribution)) {
         throw ValidationError.field(
@@ -342,7 +343,7 @@ export class Trial {
       return this.local.params[name];
     }
     let value: ParamValue;
-    const prop = this.proposals[name];
+    const prop = own(this.proposals, name);
     if (isSingle(distribution))
       value = distribution.type === 'categorical' ? distribution.choices[0] : distribution.low;
     else if (

@@ -18,6 +18,7 @@ import {
 import { COST_METRICS } from './cost';
 import { ARCHITECTURE_SPACE_TYPES } from './spaces/registry';
 import type { NasJobResult, TrialSummary } from './nas-result';
+import { UserKeyed } from '../../platform/http/user-keyed';
 
 /**
  * `POST /v1/nas`. The body is the `nas` job spec (src/search/nas/nas-spec.ts): fields whose
@@ -56,6 +57,7 @@ export class NasRequestDto {
     additionalProperties: true,
   })
   @IsOptional()
+  @UserKeyed()
   @IsObject()
   objective?: Record<string, unknown>;
 
@@ -82,6 +84,7 @@ export class NasRequestDto {
     additionalProperties: true,
     example: { trials: 10, epochsPerTrial: 1 },
   })
+  @UserKeyed()
   @IsObject()
   budget!: Record<string, unknown>;
 

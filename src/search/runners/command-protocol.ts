@@ -6,6 +6,7 @@
  * Pure: the trial-command job feeds it the process's output.
  */
 import { ParamValue } from '../core/distributions';
+import { userRecord } from '../../platform/core/records';
 
 export interface MetricLine {
   /** Set when the line carries `step=N` (a non-negative integer). */
@@ -20,7 +21,8 @@ const PAIR =
 
 /** The metric pairs of one line (null when it has none besides a step). */
 export function parseMetricLine(line: string): MetricLine | null {
-  const metrics: Record<string, number> = {};
+  // Metric names come from the trial's output: any name, __proto__ included, is a plain key.
+  const metrics = userRecord<number>();
   let step: number | undefined;
   for (const m of line.matchAll(PAIR)) {
     const name = m[1];
@@ -65,7 +67,7 @@ export class LineSplitter {
 
 /** Last value of every metric printed so far. */
 export class MetricCollector {
-  readonly last: Record<string, number> = {};
+  readonly last = userRecord<number>();
 
   add(line: MetricLine): void {
     Object.assign(this.last, line.metrics);

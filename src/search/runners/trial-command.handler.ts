@@ -1,16 +1,26 @@
 /**
  * Job kind `trial-command`: runs one trial of a command-runner study (Katib's trial with the
- * StdOut metrics collector). The user's argv runs without a shell in its own process group, with
- * the parameters as JSON in AUTODL_TRIAL_PARAMS and as `${name}` substitutions; its stdout is
+ * StdOut metrics collector). The user's argv runs without a shell in the trial sandbox
+ * (src/platform/sandbox: clean environment, own work directory, unprivileged user, rlimits, own
+ * process group that dies with the worker), with the parameters as JSON in AUTODL_TRIAL_PARAMS
+ * and as `${name}` substitutions; its stdout is
  * read line by line (command-protocol.ts). Lines with `step=N` are reported to the study, and
  * when the pruner says so the process group is killed and the trial ends pruned. A non-zero exit
- * fails the trial and keeps its stderr tail; a timeout kills it. The job tells the result itself,
+ * fails the trial and keeps its stderr tail; the wall clock (the study's runner.timeoutS capped
+ * by AUTODL_TRIAL_TIMEOUT_S) kills it. The project must allow commands (checked again here, as a
+ * setting can change after the study was created). The job tells the result itself,
  * so a result is stored even if the driver is down; a re-run of a finished trial does nothing.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { Injectable } from '@nestjs/common';
+import { ChildProcess } from 'node:child_process';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ConflictError, UnprocessableError } from '../../platform/errors/domain-error';
+import { ProjectsRepository } from '../../platform/auth/projects.repository';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import {
+  ConflictError,
+  ForbiddenError,
+  UnprocessableError,
+} from '../../platform/errors/domain-error';
 import { JobCancelledError, JobContext, JobHandler } from '../../platform/jobs/job-handler';
 import { Study, constraintValues } from '../core';
 import { FrozenTrial } from '../core/trial';
@@ -29,6 +39,7 @@ import {
   tellFromJob,
   validateTrialJobSpec,
 } from './trial-job-driver';
+import { TrialSandbox, killProcessGroup } from '../../platform/sandbox/trial-sandbox';
 
 export type TrialCommandSpec = TrialJobSpec;
 
@@ -47,7 +58,16 @@ const KILL_GRACE_MS = 2000;
 export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCommandResult> {
   readonly kind = 'trial-command';
 
-  constructor(private readonly db: DataSource) {}
+  private readonly sandbox: TrialSandbox;
+  private readonly projects: ProjectsRepository;
+
+  constructor(
+    private readonly db: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.sandbox = new TrialSandbox(config.trialSandbox);
+    this.projects = new ProjectsRepository(db);
+  }
 
   validate(raw: unknown): TrialCommandSpec {
     return validateTrialJobSpec(raw);
@@ -61,24 +81,36 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
     const trial = await study.storage.getTrial(study.id, spec.trial);
     if (trial.state !== 'running') return result(trial, true);
 
+    if (!(await this.projects.allowsCommands(ctx.projectId))) {
+      const why = 'the project does not allow command trials (allowCommands is off)';
+      await this.finish(study, trial.number, 'failed', { error: why });
+      throw new ForbiddenError(why);
+    }
+
     const argv = substituteArgs(runner.command, trial.params);
     await ctx.log(`trial ${trial.number}: ${JSON.stringify(argv)}`);
-    const proc = spawn(argv[0], argv.slice(1), {
-      detached: true, // own process group: pruning, timeout and cancel kill the whole tree
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        ...runner.env,
+    const sandboxed = await this.sandbox.spawn({
+      jobId: ctx.jobId,
+      argv,
+      declaredEnv: runner.env,
+      trialEnv: {
         AUTODL_TRIAL_PARAMS: JSON.stringify(trial.params),
         AUTODL_TRIAL_NUMBER: String(trial.number),
         AUTODL_STUDY_ID: study.id,
       },
-    });
-    // The platform kills the group if this worker dies or loses the job (process-groups.ts).
-    if (proc.pid !== undefined) ctx.registerProcessGroup?.(proc.pid);
-    const outcome = await this.supervise(proc, study, trial.number, row.config.metrics, ctx, {
       timeoutS: runner.timeoutS,
     });
+    // The platform kills the group if this worker dies or loses the job (process-groups.ts).
+    if (sandboxed.proc.pid !== undefined) ctx.registerProcessGroup?.(sandboxed.proc.pid);
+    const timeoutS = sandboxed.timeoutS;
+    const outcome = await this.supervise(
+      sandboxed.proc,
+      study,
+      trial.number,
+      row.config.metrics,
+      ctx,
+      { timeoutS },
+    ).finally(() => sandboxed.dispose());
     const config = row.config;
 
     if (outcome.kind === 'cancelled') {
@@ -94,10 +126,10 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
     }
     if (outcome.kind === 'timeout') {
       await this.finish(study, trial.number, 'failed', {
-        error: `timed out after ${runner.timeoutS} s`,
+        error: `timed out after ${timeoutS} s`,
         stderrTail: outcome.stderr,
       });
-      throw new UnprocessableError(`trial ${trial.number} timed out after ${runner.timeoutS} s`);
+      throw new UnprocessableError(`trial ${trial.number} timed out after ${timeoutS} s`);
     }
     if (outcome.kind === 'error' || outcome.code !== 0) {
       const why =
@@ -134,7 +166,7 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
     trialNumber: number,
     objectives: readonly string[],
     ctx: JobContext,
-    opts: { timeoutS: number | null },
+    opts: { timeoutS: number },
   ): Promise<
     | {
         kind: 'exit';
@@ -159,8 +191,8 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
     const kill = (why: 'pruned' | 'cancelled' | 'timeout') => {
       if (stopped) return;
       stopped = why;
-      killGroup(proc, 'SIGTERM');
-      killTimer = setTimeout(() => killGroup(proc, 'SIGKILL'), KILL_GRACE_MS);
+      killProcessGroup(proc, 'SIGTERM');
+      killTimer = setTimeout(() => killProcessGroup(proc, 'SIGKILL'), KILL_GRACE_MS);
     };
     const onLine = (line: string) => {
       const parsed = parseMetricLine(line);
@@ -191,8 +223,7 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
     const onAbort = () => kill('cancelled');
     ctx.signal.addEventListener('abort', onAbort);
     if (ctx.cancelled) onAbort();
-    const timer =
-      opts.timeoutS === null ? undefined : setTimeout(() => kill('timeout'), opts.timeoutS * 1000);
+    const timer = setTimeout(() => kill('timeout'), opts.timeoutS * 1000);
 
     return new Promise((resolve, reject) => {
       let spawnError: Error | undefined;
@@ -205,9 +236,14 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
         void reports.then(() => {
           if (reportError !== undefined && !(reportError instanceof ConflictError))
             return reject(reportError);
-          if (stopped === 'timeout') return resolve({ kind: 'timeout', stderr });
+          // A trial that ended by itself with all its objectives just before a stop (the sandbox
+          // guard reports the exit a moment later) keeps its result: a worker shutdown must not
+          // make a finished trial run again. The pruner's word still wins.
+          const finishedItself =
+            code === 0 && objectives.every((m) => collector.last[m] !== undefined);
           if (stopped === 'pruned') return resolve({ kind: 'pruned' });
-          if (stopped === 'cancelled') return resolve({ kind: 'cancelled' });
+          if (stopped === 'timeout' && !finishedItself) return resolve({ kind: 'timeout', stderr });
+          if (stopped === 'cancelled' && !finishedItself) return resolve({ kind: 'cancelled' });
           if (spawnError) return resolve({ kind: 'error', message: spawnError.message, stderr });
           resolve({ kind: 'exit', code, signal, metrics: collector.last, stderr });
         });
@@ -224,15 +260,6 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
     for (const [k, v] of Object.entries(attrs))
       if (v) await study.storage.setTrialUserAttr(study.id, trialNumber, k, v);
     return tellFromJob(study, trialNumber, () => study.tell(trialNumber, state));
-  }
-}
-
-function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
-  if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
-  try {
-    process.kill(-proc.pid, signal);
-  } catch {
-    // The group is already gone.
   }
 }
 

@@ -78,6 +78,7 @@ export class TrialJobDriver {
       projectId: ctx.projectId,
       projectName: '',
       keyId: `study-driver:${ctx.jobId}`,
+      role: 'member',
     };
     const start = o.createdAt.getTime();
     const deadline = o.timeoutMs === null ? Infinity : start + o.timeoutMs;

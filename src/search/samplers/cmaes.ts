@@ -132,7 +132,7 @@ class Replay {
           t.state === 'complete' &&
           t.systemAttrs[RESTART] === this.restart &&
           t.systemAttrs[GENERATION] === this.es.generation &&
-          this.names.every((n) => n in t.params),
+          this.names.every((n) => Object.hasOwn(t.params, n)),
       );
       if (gen.length < this.lambda) return;
       const chosen = gen.slice(0, this.lambda);

@@ -103,7 +103,7 @@ function dimensions(view: StudyView): [string, Distribution][] {
     view.trials.every(
       (t) =>
         t.state !== 'complete' ||
-        !(name in t.distributions) ||
+        !Object.hasOwn(t.distributions, name) ||
         sameDistribution(t.distributions[name], d),
     ),
   );

@@ -103,7 +103,9 @@ export class TpeSampler implements Sampler {
     const dists = names.map((n) => space[n]);
     const specs = dists.map(dimSpec);
     const has = (t: FrozenTrial) =>
-      names.every((n) => n in t.params && sameDistribution(t.distributions[n], space[n]));
+      names.every(
+        (n) => Object.hasOwn(t.params, n) && sameDistribution(t.distributions[n], space[n]),
+      );
     const belowT = below.filter(has);
     const aboveT = above.filter(has);
     const obs = (ts: FrozenTrial[]) =>
@@ -255,7 +257,7 @@ export function intersectionSpace(trials: readonly FrozenTrial[]): Record<string
     if (isSingle(d)) continue;
     if (
       trials.every(
-        (t) => t.distributions[name] !== undefined && sameDistribution(t.distributions[name], d),
+        (t) => Object.hasOwn(t.distributions, name) && sameDistribution(t.distributions[name], d),
       )
     )
       out[name] = d;

@@ -26,3 +26,22 @@ test('sleep spec errors name the field and the allowed range', () => {
   );
   assert.throws(() => sleep.validate({ steps: 1, nap: true }), /spec.nap: unknown field/);
 });
+
+test('crashAtStep and crashOnAttempt are refused unless test hooks are on (AUTODL_TEST_HOOKS=1)', () => {
+  const off = new SleepHandler();
+  for (const [field, spec] of [
+    ['spec.crashAtStep', { steps: 3, crashAtStep: 1 }],
+    ['spec.crashOnAttempt', { steps: 3, crashOnAttempt: 5 }],
+  ] as const) {
+    assert.throws(
+      () => off.validate(spec),
+      (e: ValidationError) =>
+        e.problems[0].field === field && /AUTODL_TEST_HOOKS=1/.test(e.problems[0].message),
+    );
+  }
+  // The normalised "off" values every stored spec carries still validate (workers re-validate).
+  const stored = off.validate({ steps: 2 });
+  assert.deepEqual(off.validate(JSON.parse(JSON.stringify(stored))), stored);
+  const on = new SleepHandler({ testHooks: true });
+  assert.equal(on.validate({ steps: 3, crashAtStep: 1, crashOnAttempt: 2 }).crashAtStep, 1);
+});

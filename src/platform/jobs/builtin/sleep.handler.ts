@@ -33,6 +33,13 @@ export interface SleepResult {
 export class SleepHandler implements JobHandler<SleepSpec, SleepResult> {
   readonly kind = 'sleep';
 
+  /**
+   * `testHooks` (AUTODL_TEST_HOOKS=1) enables `crashAtStep`/`crashOnAttempt`, which SIGKILL the
+   * worker process: shared by every project, so off unless the service runs for tests. Workers
+   * re-validate the stored spec with their own setting, so a hook cannot run where it is off.
+   */
+  constructor(private readonly options: { testHooks: boolean } = { testHooks: false }) {}
+
   validate(raw: unknown): SleepSpec {
     const spec = readObject(raw ?? {}, 'spec');
     rejectUnknownFields(
@@ -40,6 +47,7 @@ export class SleepHandler implements JobHandler<SleepSpec, SleepResult> {
       ['steps', 'stepMs', 'failAtStep', 'crashAtStep', 'crashOnAttempt', 'recordAttempt'],
       'spec',
     );
+    if (!this.options.testHooks) rejectTestHooks(spec);
     const steps = readInt(spec, 'steps', { min: 0, max: 1_000_000, default: 10 }, 'spec');
     const stepMs = readInt(spec, 'stepMs', { min: 0, max: 3_600_000, default: 100 }, 'spec');
     const failAtStep = readInt(
@@ -93,6 +101,25 @@ export class SleepHandler implements JobHandler<SleepSpec, SleepResult> {
       await ctx.progress((step + 1) / spec.steps, `step ${step + 1}/${spec.steps}`);
     }
     return { steps: spec.steps, resumedFrom, attempt: ctx.attempt };
+  }
+}
+
+/**
+ * The hooks' normalised "off" values (crashAtStep null, crashOnAttempt 1) are what every stored
+ * sleep spec carries, so only a value that would crash is refused.
+ */
+function rejectTestHooks(spec: Record<string, unknown>): void {
+  const hooks = [
+    ['crashAtStep', spec.crashAtStep !== undefined && spec.crashAtStep !== null],
+    ['crashOnAttempt', spec.crashOnAttempt !== undefined && spec.crashOnAttempt !== 1],
+  ] as const;
+  for (const [field, given] of hooks) {
+    if (given) {
+      throw ValidationError.field(
+        `spec.${field}`,
+        'is a test hook (it kills the worker process); accepted only when the service runs with AUTODL_TEST_HOOKS=1',
+      );
+    }
   }
 }
 

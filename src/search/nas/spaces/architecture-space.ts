@@ -70,7 +70,7 @@ export function randomEncoding<E>(space: ArchitectureSpace<E>, rng: Rng): E {
   for (const [name, def] of Object.entries(space.toSearchSpace())) {
     const when = (def.when ?? {}) as Record<string, ParamValue | ParamValue[]>;
     const active = Object.entries(when).every(([parent, v]) => {
-      if (!(parent in params)) return false;
+      if (!Object.hasOwn(params, parent)) return false;
       return (Array.isArray(v) ? v : [v]).includes(params[parent]);
     });
     if (!active) continue;
@@ -231,7 +231,7 @@ export function checkKeys(
 
 /** A parameter the decoder needs; a missing one is a ValidationError naming it. */
 export function param(params: Readonly<Record<string, ParamValue>>, name: string): ParamValue {
-  if (!(name in params))
+  if (!Object.hasOwn(params, name))
     throw ValidationError.field(`params.${name}`, 'is required by this architecture space');
   return params[name];
 }

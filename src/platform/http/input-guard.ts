@@ -1,0 +1,40 @@
+import type { NextFunction, Request, Response } from 'express';
+import { problem } from '../errors/problem';
+import type { FieldProblem } from '../errors/domain-error';
+import { findUnsafeInput, invalidTextReason } from '../validation/untrusted-input';
+
+/** The first unsafe string, key or nesting of the URL path, the query and a parsed JSON body. */
+export function findUnsafeRequestInput(req: Request): FieldProblem | null {
+  const rawPath = (req.originalUrl ?? req.url).split('?')[0];
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    // Malformed percent-encoding is the router's 400; only look for an encoded NUL here.
+    path = rawPath.replace(/%00/gi, '\0');
+  }
+  const pathReason = invalidTextReason(path);
+  if (pathReason !== undefined) return { field: 'path', message: pathReason };
+  return (
+    findUnsafeInput(req.query as unknown, '') ??
+    (req.body !== undefined && typeof req.body === 'object'
+      ? findUnsafeInput(req.body as unknown, '')
+      : null)
+  );
+}
+
+/**
+ * Express middleware, after the JSON body parser and before routing: a request carrying a NUL
+ * byte, an unpaired surrogate, a reserved key (`__proto__`, `constructor`, `prototype`) or
+ * nesting deeper than 64 levels is a 400 naming the field (src/platform/validation/untrusted-input.ts).
+ * Multipart form fields are checked by the multipart interceptor once multer has read them.
+ */
+export function inputGuard() {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const found = findUnsafeRequestInput(req);
+    if (found === null) return next();
+    const body = problem(400, `${found.field}: ${found.message}`, [found]);
+    body.instance = (req.originalUrl ?? req.url).split('?')[0];
+    res.status(400).type('application/problem+json').send(JSON.stringify(body));
+  };
+}

@@ -169,7 +169,7 @@ describe('live events over SSE', () => {
     }
   });
 
-  test('GET /v1/whoami: the bootstrap key is the admin of "default"; other keys are members', async () => {
+  test('GET /v1/whoami: project, role and name of the key', async () => {
     const me = await app.get('/v1/whoami').expect(200);
     assert.equal(me.body.project, 'default');
     assert.equal(me.body.role, 'admin');
@@ -180,6 +180,15 @@ describe('live events over SSE', () => {
       { project: other.body.project, role: other.body.role },
       { project: 'other-team', role: 'member' },
     );
+    const viewer = await app.post('/v1/keys', { name: 'watcher', role: 'viewer' }).expect(201);
+    const seen = await app.get('/v1/whoami', viewer.body.key).expect(200);
+    assert.deepEqual(seen.body, {
+      project: 'default',
+      role: 'viewer',
+      keyId: viewer.body.id,
+      keyName: 'watcher',
+    });
+    await app.get('/v1/admin/queue', viewer.body.key).expect(403);
     await app.http.get('/v1/whoami').expect(401);
   });
 

@@ -121,7 +121,8 @@ export async function axeCheck(page: Page, label = page.url()): Promise<AxeViola
   const { source } = (await import('axe-core')) as unknown as { source: string };
   await page.addScriptTag({ content: source });
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe;
+    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } })
+      .axe;
     return (await axe.run()).violations;
   });
   const bad = (violations as AxeViolation[]).filter(

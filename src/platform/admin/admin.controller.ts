@@ -57,7 +57,7 @@ export class AdminController {
   @ApiOkResponse({ type: QueueOverviewDto })
   @ApiProblems(403)
   async queue(@CurrentPrincipal() principal: Principal): Promise<QueueOverviewDto> {
-    await this.identity.assertAdmin(principal);
+    this.identity.assertAdmin(principal);
     const [counts, oldestQueuedAt, workers] = await Promise.all([
       this.stats.counts(),
       this.stats.oldestQueuedAt(),

@@ -2,38 +2,30 @@ import { Injectable } from '@nestjs/common';
 import { ForbiddenError } from '../errors/domain-error';
 import { IdentityRepository } from './identity.repository';
 import type { Principal } from './projects.service';
-
-export type ConsoleRole = 'admin' | 'member' | 'viewer';
+import type { Role } from './roles';
 
 export interface Identity {
   project: string;
-  role: ConsoleRole;
+  role: Role;
   keyId: string;
   keyName: string | null;
 }
 
-/**
- * Who a request's key is, for the console (GET /v1/whoami) and admin-only routes. The role is
- * the key's own once keys carry one (`principal.role`, h/sandbox); until then the bootstrap key
- * of the `default` project is the admin and every other key a member (all keys may write today).
- */
+/** Who a request's key is, for the console (GET /v1/whoami) and admin-only routes. */
 @Injectable()
 export class IdentityService {
   constructor(private readonly repository: IdentityRepository) {}
 
-  async of(principal: Principal & { role?: ConsoleRole }): Promise<Identity> {
-    const key = await this.repository.key(principal.keyId);
+  async of(principal: Principal): Promise<Identity> {
     return {
       project: principal.projectName,
-      role: principal.role ?? (key?.bootstrap ? 'admin' : 'member'),
+      role: principal.role,
       keyId: principal.keyId,
-      keyName: key?.name ?? null,
+      keyName: await this.repository.keyName(principal.keyId),
     };
   }
 
-  async assertAdmin(principal: Principal): Promise<Identity> {
-    const who = await this.of(principal);
-    if (who.role !== 'admin') throw new ForbiddenError('this needs an admin key');
-    return who;
+  assertAdmin(principal: Principal): void {
+    if (principal.role !== 'admin') throw new ForbiddenError('this needs an admin key');
   }
 }

@@ -2,12 +2,13 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../http/problem.dto';
 import { CurrentPrincipal } from './auth.guard';
-import { ConsoleRole, IdentityService } from './identity.service';
+import { IdentityService } from './identity.service';
 import type { Principal } from './projects.service';
+import { ROLES, type Role } from './roles';
 
 export class WhoamiDto {
   @ApiProperty({ example: 'default' }) project!: string;
-  @ApiProperty({ enum: ['admin', 'member', 'viewer'] }) role!: ConsoleRole;
+  @ApiProperty({ enum: ROLES }) role!: Role;
   @ApiProperty({ format: 'uuid' }) keyId!: string;
   @ApiProperty({ type: String, nullable: true, example: 'admin' }) keyName!: string | null;
 }

@@ -53,6 +53,11 @@ describe('console core in a browser', { skip: browserSkipReason() }, () => {
     const page = await newPage();
     await loginAs(page, app.url, app.key);
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    // A reload keeps the session (the key is in session storage) and the page's first requests.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    await page.getByText(/no jobs|of \d+/).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/jobs');
     await axeCheck(page, 'jobs list');
 
     // Appears and finishes in the list without a reload (the list follows the stream).
@@ -60,7 +65,10 @@ describe('console core in a browser', { skip: browserSkipReason() }, () => {
     const row = page.getByRole('row').filter({ hasText: String(quick.body.id).slice(0, 8) });
     await row.getByText('succeeded').waitFor({ timeout: 60_000 });
 
-    const res = await app.post('/v1/jobs', { kind: 'sleep', spec: { steps: 8, stepMs: 400 } });
+    const res = await app.post('/v1/jobs', {
+      kind: 'sleep',
+      spec: { steps: 8, stepMs: 400, recordAttempt: true },
+    });
     assert.equal(res.status, 202);
     const id = res.body.id as string;
     await page.getByRole('link', { name: id.slice(0, 8) }).click();
@@ -90,6 +98,10 @@ describe('console core in a browser', { skip: browserSkipReason() }, () => {
     assert.match(await logs.innerText(), /step 0[\s\S]*step 7/);
     // Metrics as charts: the sleep job reports `step`.
     await page.getByRole('img', { name: /metric step over 8 steps/ }).waitFor();
+    // Artifacts: previewed from bytes fetched with the key (text here), with a download button.
+    const artifact = page.locator('figure').filter({ hasText: 'steps/7.txt' });
+    await artifact.locator('pre').getByText('attempt 1').waitFor();
+    await artifact.getByRole('button', { name: /Download/ }).waitFor();
     await axeCheck(page, 'job detail');
     await page.context().close();
   });

@@ -37,6 +37,7 @@ export class StreamQuery {
   @IsOptional()
   @IsString()
   @MaxLength(64)
+  @Matches(/^[a-z][a-z0-9-]*$/, { message: 'kind must be lowercase letters, digits and dashes' })
   kind?: string;
 }
 

@@ -1,7 +1,7 @@
 // One job, live: status and progress from the event stream (replayed from the start, then
 // followed), logs as they come, cancel/retry for keys that may write, attempts, spec, result,
 // artifacts with previews and metrics as line charts.
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, postJson } from '../api/client';
@@ -66,6 +66,14 @@ export default function JobDetailPage() {
       setLive({});
     },
   });
+
+  // Artifacts and metrics are complete once the job is: read them again when its status moves.
+  const status = job.data?.status;
+  useEffect(() => {
+    if (!status) return;
+    void client.invalidateQueries({ queryKey: ['job', id, 'artifacts'] });
+    void client.invalidateQueries({ queryKey: ['job', id, 'metrics'] });
+  }, [client, id, status]);
 
   const charts = useMemo(
     () => seriesByName([...(metrics.data ?? []), ...points]),

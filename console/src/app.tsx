@@ -10,6 +10,8 @@ import { JobsListPage } from './pages/jobs-list';
 // Pages beyond the first are code-split: a data scientist opening a job does not download the
 // study plots.
 const NotFound = lazy(() => import('./pages/not-found'));
+const JobDetail = lazy(() => import('./pages/job-detail'));
+const Admin = lazy(() => import('./pages/admin'));
 
 function RequireKey({ children }: { children: ReactNode }) {
   const { key } = useSession();
@@ -30,6 +32,8 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <Navigate to="/jobs" replace /> },
       { path: 'jobs', element: <JobsListPage /> },
+      { path: 'jobs/:id', element: <JobDetail /> },
+      { path: 'admin', element: <Admin /> },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -10,6 +10,10 @@ import { JobsListPage } from './pages/jobs-list';
 // Pages beyond the first are code-split: a data scientist opening a job does not download the
 // study plots.
 const NotFound = lazy(() => import('./pages/not-found'));
+const DatasetsList = lazy(() => import('./pages/registry/datasets-list'));
+const DatasetDetail = lazy(() => import('./pages/registry/dataset-detail'));
+const ModelsList = lazy(() => import('./pages/registry/models-list'));
+const ModelDetail = lazy(() => import('./pages/registry/model-detail'));
 
 function RequireKey({ children }: { children: ReactNode }) {
   const { key } = useSession();
@@ -30,6 +34,10 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <Navigate to="/jobs" replace /> },
       { path: 'jobs', element: <JobsListPage /> },
+      { path: 'datasets', element: <DatasetsList /> },
+      { path: 'datasets/:id', element: <DatasetDetail /> },
+      { path: 'models', element: <ModelsList /> },
+      { path: 'models/:id', element: <ModelDetail /> },
       { path: '*', element: <NotFound /> },
     ],
   },

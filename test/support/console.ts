@@ -13,6 +13,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const CONSOLE = path.join(ROOT, 'console');
 const DIST_INDEX = path.join(CONSOLE, 'dist', 'index.html');
 const LOCK = path.join(CONSOLE, '.build-lock');
+/** vite's CLI (its package exports do not include bin/, so found from its main entry). */
+const VITE_BIN = path.join(path.dirname(require.resolve('vite')), '..', '..', 'bin', 'vite.js');
 
 /** The flags of CONSOLE.md: headless, no sandbox (root in CI), nothing reaching the network. */
 export const CHROMIUM_ARGS = [
@@ -79,11 +81,10 @@ export async function ensureConsoleBuilt(): Promise<void> {
     }
     try {
       if (consoleIsFresh()) break;
-      const r = spawnSync(
-        process.execPath,
-        [require.resolve('vite/bin/vite.js'), 'build', 'console', '--logLevel', 'warn'],
-        { cwd: ROOT, stdio: 'inherit' },
-      );
+      const r = spawnSync(process.execPath, [VITE_BIN, 'build', 'console', '--logLevel', 'warn'], {
+        cwd: ROOT,
+        stdio: 'inherit',
+      });
       if (r.status !== 0) throw new Error(`console build failed (exit ${r.status})`);
       // The build may finish within the sources' mtime resolution: mark it as newer.
       const now = new Date();

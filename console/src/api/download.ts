@@ -1,27 +1,25 @@
+// Artifacts need the key in a header, so a plain <a href> cannot fetch them: read the bytes with
+// fetch, then hand the browser a blob URL.
 import { request } from './client';
 
-/**
- * Downloads an authenticated file: the key rides in a header, so a plain link cannot fetch it;
- * fetch it, then hand the browser a blob URL to save.
- */
-export async function downloadFile(path: string, fileName: string): Promise<void> {
-  const blob = await (await request(path)).blob();
-  const url = URL.createObjectURL(blob);
+export function artifactPath(jobId: string, name: string): string {
+  return `/v1/jobs/${jobId}/artifacts/${name.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+export async function fetchBlob(path: string, signal?: AbortSignal): Promise<Blob> {
+  return (await request(path, { signal })).blob();
+}
+
+export async function saveBlob(path: string, fileName: string): Promise<void> {
+  const url = URL.createObjectURL(await fetchBlob(path));
   try {
     const a = document.createElement('a');
     a.href = url;
     a.download = fileName;
-    document.body.appendChild(a);
+    document.body.append(a);
     a.click();
     a.remove();
   } finally {
-    // Revoked after the click has been handled.
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
-}
-
-/** An authenticated image (thumbnail) as a blob URL, revoked by the caller. */
-export async function imageUrl(path: string, signal?: AbortSignal): Promise<string> {
-  const blob = await (await request(path, { signal })).blob();
-  return URL.createObjectURL(blob);
 }

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { ApiError, getJson } from '../../api/client';
-import { downloadFile } from '../../api/download';
+import { saveBlob } from '../../api/download';
 import type { Page } from '../../api/types';
 import type { Dataset, Evaluation, Model, ModelFile } from '../../api/registry-types';
 import { EChart } from '../../charts/echart';
@@ -212,7 +212,7 @@ function FilesSection({ model }: { model: Model }) {
                   aria-label={`Download ${f.name}`}
                   onClick={() => {
                     setError(null);
-                    downloadFile(f.url, f.name).catch((err: Error) => setError(err.message));
+                    saveBlob(f.url, f.name).catch((err: Error) => setError(err.message));
                   }}
                 >
                   Download

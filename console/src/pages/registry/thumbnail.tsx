@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { imageUrl } from '../../api/download';
+import { fetchBlob } from '../../api/download';
 
 /** One example of an image data set (fetched with the key, shown from a blob URL). */
 export function Thumbnail({
@@ -14,7 +14,8 @@ export function Thumbnail({
 }) {
   const src = useQuery({
     queryKey: ['thumbnail', dataset, index],
-    queryFn: ({ signal }) => imageUrl(`/v1/datasets/${dataset}/examples/${index}`, signal),
+    queryFn: async ({ signal }) =>
+      URL.createObjectURL(await fetchBlob(`/v1/datasets/${dataset}/examples/${index}`, signal)),
     staleTime: Infinity,
     gcTime: 60_000,
   });

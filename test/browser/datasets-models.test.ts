@@ -57,7 +57,8 @@ describe('data sets and models in a browser', { skip: browserSkipReason() }, () 
     await status.getByRole('link', { name: 'shapes-ui' }).click();
     await page.getByRole('heading', { name: 'Data set shapes-ui' }).waitFor();
 
-    // Thumbnails per class: real PNGs decoded by the browser (naturalWidth 8, the images' side).
+    // Thumbnails per class: real PNGs decoded by the browser (8x8 images, upscaled by an integer
+    // factor by the server: square, a multiple of 8 wide).
     for (const cls of ['dark', 'light']) {
       const grid = page.getByRole('list', { name: `Examples of class ${cls}` });
       await grid.getByRole('img').first().waitFor();
@@ -68,7 +69,16 @@ describe('data sets and models in a browser', { skip: browserSkipReason() }, () 
               `ul[aria-label="Examples of class ${name}"] img`,
             ),
           ];
-          return imgs.length === 6 && imgs.every((i) => i.complete && i.naturalWidth === 8);
+          return (
+            imgs.length === 6 &&
+            imgs.every(
+              (i) =>
+                i.complete &&
+                i.naturalWidth > 0 &&
+                i.naturalWidth % 8 === 0 &&
+                i.naturalWidth === i.naturalHeight,
+            )
+          );
         },
         cls,
         { timeout: 30_000 },
@@ -82,7 +92,7 @@ describe('data sets and models in a browser', { skip: browserSkipReason() }, () 
       ['8', '4', '4'],
     );
     // Only one split: every thumbnail is labelled with it.
-    await page.getByLabel('Split').selectOption('test');
+    await page.getByRole('combobox', { name: 'Samples of split' }).selectOption('test');
     await page.waitForFunction(() => {
       const imgs = [...document.querySelectorAll<HTMLImageElement>('.thumb-grid img')];
       return imgs.length === 4 && imgs.every((i) => i.alt.endsWith('(test)'));

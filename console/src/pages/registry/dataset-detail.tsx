@@ -113,7 +113,7 @@ export default function DatasetDetailPage() {
 
       <h2>Samples</h2>
       <label>
-        Split{' '}
+        Samples of split{' '}
         <select value={split} onChange={(e) => setSplit(e.target.value as (typeof SPLITS)[number])}>
           {SPLITS.map((s) => (
             <option key={s} value={s}>

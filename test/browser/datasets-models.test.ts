@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import {
@@ -10,6 +11,23 @@ import {
   loginAs,
 } from '../support/console';
 import { darkShape, shapesZip } from '../fixtures/data/shapes';
+
+/** What the checks read of an <img> (the tests are compiled without the DOM library). */
+interface ImageFacts {
+  complete: boolean;
+  naturalWidth: number;
+  naturalHeight: number;
+  alt: string;
+}
+
+/** Polls `check` until it holds (30 s: under load the page may take a while to render). */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
 
 /**
  * The data set and model pages in Debian's chromium (issue 13): upload an image data set through
@@ -62,27 +80,20 @@ describe('data sets and models in a browser', { skip: browserSkipReason() }, () 
     for (const cls of ['dark', 'light']) {
       const grid = page.getByRole('list', { name: `Examples of class ${cls}` });
       await grid.getByRole('img').first().waitFor();
-      await page.waitForFunction(
-        (name) => {
-          const imgs = [
-            ...document.querySelectorAll<HTMLImageElement>(
-              `ul[aria-label="Examples of class ${name}"] img`,
-            ),
-          ];
-          return (
-            imgs.length === 6 &&
-            imgs.every(
-              (i) =>
-                i.complete &&
-                i.naturalWidth > 0 &&
-                i.naturalWidth % 8 === 0 &&
-                i.naturalWidth === i.naturalHeight,
-            )
+      await until(async () => {
+        const facts = await grid
+          .getByRole('img')
+          .evaluateAll((els: unknown[]) =>
+            (els as ImageFacts[]).map((i): [boolean, number, number] => [
+              i.complete,
+              i.naturalWidth,
+              i.naturalHeight,
+            ]),
           );
-        },
-        cls,
-        { timeout: 30_000 },
-      );
+        return (
+          facts.length === 6 && facts.every(([c, w, h]) => c && w > 0 && w % 8 === 0 && w === h)
+        );
+      }, `6 decoded thumbnails of ${cls}`);
     }
     // Class counts as a bar chart (SVG bars labelled by class) and the split sizes.
     const chart = page.getByRole('img', { name: /^Examples per class: dark 8, light 8/ });
@@ -93,10 +104,12 @@ describe('data sets and models in a browser', { skip: browserSkipReason() }, () 
     );
     // Only one split: every thumbnail is labelled with it.
     await page.getByRole('combobox', { name: 'Samples of split' }).selectOption('test');
-    await page.waitForFunction(() => {
-      const imgs = [...document.querySelectorAll<HTMLImageElement>('.thumb-grid img')];
-      return imgs.length === 4 && imgs.every((i) => i.alt.endsWith('(test)'));
-    });
+    await until(async () => {
+      const alts = await page
+        .locator('.thumb-grid img')
+        .evaluateAll((els: unknown[]) => (els as ImageFacts[]).map((i) => i.alt));
+      return alts.length === 4 && alts.every((alt) => alt.endsWith('(test)'));
+    }, 'the 4 test-split thumbnails');
     await axeCheck(page, 'data set page');
     await page.context().close();
   });
@@ -128,15 +141,14 @@ describe('data sets and models in a browser', { skip: browserSkipReason() }, () 
     // Lineage: the graph draws the model, its data set and its job; the list links them.
     const graph = page.getByRole('img', { name: /^Lineage of shapes-ui-cnn/ });
     await graph.locator('svg').waitFor();
-    await page.waitForFunction(() => {
-      const svg = document.querySelector('[aria-label^="Lineage of"] svg');
-      const texts = [...(svg?.querySelectorAll('text') ?? [])].map((t) => t.textContent);
+    await until(async () => {
+      const texts = await graph.locator('svg text').allTextContents();
       return (
         texts.includes('shapes-ui-cnn') &&
         texts.includes('shapes-ui') &&
-        texts.some((t) => t?.startsWith('job '))
+        texts.some((t) => t.startsWith('job '))
       );
-    });
+    }, 'the model, its data set and its job in the lineage graph');
     await page
       .getByRole('list', { name: 'Lineage' })
       .getByRole('link', { name: 'shapes-ui' })

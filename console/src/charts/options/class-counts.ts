@@ -5,7 +5,7 @@ export function classCountsOption(countsPerClass: Record<string, number>): EChar
   const names = Object.keys(countsPerClass);
   return {
     animation: false,
-    grid: { left: 48, right: 16, top: 16, bottom: 48, containLabel: true },
+    grid: { left: 48, right: 16, top: 36, bottom: 48, containLabel: true },
     tooltip: { trigger: 'axis' },
     xAxis: {
       type: 'category',

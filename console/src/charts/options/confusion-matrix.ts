@@ -18,7 +18,7 @@ export function confusionMatrixOption(
   return {
     animation: false,
     tooltip: { position: 'top' },
-    grid: { left: 16, right: 16, top: 16, bottom: 72, containLabel: true },
+    grid: { left: 16, right: 16, top: 32, bottom: 72, containLabel: true },
     xAxis: {
       type: 'category',
       data: [...classNames],

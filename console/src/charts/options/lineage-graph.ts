@@ -138,7 +138,7 @@ export function lineageOption(input: LineageInput): EChartsOption {
   return {
     animation: false,
     tooltip: {},
-    legend: [{ data: [...CATEGORIES], bottom: 0 }],
+    legend: [{ data: [...CATEGORIES], top: 0 }],
     series: [
       {
         type: 'graph',

@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../../test/support/app';
 import { ensureConsoleBuilt, launchBrowser, loginAs } from '../../test/support/console';
 import { JOB_SHOTS } from './shots/jobs';
+import { REGISTRY_SHOTS } from './shots/registry';
 
 export interface ShotContext {
   app: TestApp;
@@ -27,7 +28,7 @@ export interface Shot {
   take(ctx: ShotContext): Promise<void>;
 }
 
-export const SHOTS: Shot[] = [...JOB_SHOTS];
+export const SHOTS: Shot[] = [...JOB_SHOTS, ...REGISTRY_SHOTS];
 
 const OUT = path.resolve(__dirname, '..', '..', 'docs', 'img');
 

@@ -12,6 +12,10 @@ import { JobsListPage } from './pages/jobs-list';
 const NotFound = lazy(() => import('./pages/not-found'));
 const JobDetail = lazy(() => import('./pages/job-detail'));
 const Admin = lazy(() => import('./pages/admin'));
+const DatasetsList = lazy(() => import('./pages/registry/datasets-list'));
+const DatasetDetail = lazy(() => import('./pages/registry/dataset-detail'));
+const ModelsList = lazy(() => import('./pages/registry/models-list'));
+const ModelDetail = lazy(() => import('./pages/registry/model-detail'));
 
 function RequireKey({ children }: { children: ReactNode }) {
   const { key } = useSession();
@@ -34,6 +38,10 @@ const router = createBrowserRouter([
       { path: 'jobs', element: <JobsListPage /> },
       { path: 'jobs/:id', element: <JobDetail /> },
       { path: 'admin', element: <Admin /> },
+      { path: 'datasets', element: <DatasetsList /> },
+      { path: 'datasets/:id', element: <DatasetDetail /> },
+      { path: 'models', element: <ModelsList /> },
+      { path: 'models/:id', element: <ModelDetail /> },
       { path: '*', element: <NotFound /> },
     ],
   },

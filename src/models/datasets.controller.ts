@@ -19,6 +19,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
+  ApiQuery,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -27,11 +28,13 @@ import { CurrentPrincipal } from '../platform/auth/auth.guard';
 import type { Principal } from '../platform/auth/projects.service';
 import { ValidationError } from '../platform/errors/domain-error';
 import { ApiProblems } from '../platform/http/problem.dto';
+import { parseExampleQuery } from './core/dataset-examples';
 import { formFields, isMultipart, validateJsonBody } from './body';
 import { DATASET_UPLOAD_MAX_BYTES, DatasetsService } from './datasets.service';
 import {
   DATASET_UPLOAD_SCHEMA,
   DatasetDto,
+  DatasetExamplesDto,
   DatasetListDto,
   PackagedDatasetDto,
   PageQuery,
@@ -109,6 +112,31 @@ export class DatasetsController {
     @Param('id') id: string,
   ): Promise<DatasetDto> {
     return DatasetDto.from(await this.datasets.get(principal.projectId, id));
+  }
+
+  @Get(':id/examples')
+  @ApiOperation({
+    summary: 'A few examples per class: indices (image thumbnails), feature rows or texts',
+    description:
+      'The first `limit` (default 8, at most 100) examples of each class in data set order, or of ' +
+      'the class `class` (name or index); `split` restricts to train, validation or test. Image ' +
+      'examples come as indices for `GET /v1/datasets/:id/examples/:index`.',
+  })
+  @ApiQuery({ name: 'class', required: false })
+  @ApiQuery({ name: 'split', required: false, enum: ['train', 'validation', 'test'] })
+  @ApiQuery({ name: 'limit', required: false, type: Number })
+  @ApiOkResponse({ type: DatasetExamplesDto })
+  @ApiProblems(400, 404)
+  async examples(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Query('class') className?: string,
+    @Query('split') split?: string,
+    @Query('limit') limit?: string,
+  ): Promise<DatasetExamplesDto> {
+    const q = parseExampleQuery({ class: className, split, limit });
+    const { dataset, items } = await this.datasets.examples(principal.projectId, id, q);
+    return { dataset: dataset.id, kind: dataset.kind, items };
   }
 
   @Get(':id/examples/:index')

@@ -31,6 +31,7 @@ import {
   remapPlan,
 } from './core/dataset-options';
 import { DatasetEntity } from './dataset.entity';
+import { type ExampleQuery, type ExampleRef, selectExamples } from './core/dataset-examples';
 import type { ParsedUpload, UploadKind } from './upload-parse';
 import { UploadParserPool } from './upload-parser-pool';
 import { examplePng } from './example-png';
@@ -255,6 +256,40 @@ export class DatasetsService {
     return examplePng(dataset.inputs.pixels[i] as Float32Array, dataset.inputs.shape);
   }
 
+  /**
+   * A few examples per class (or of one class), optionally of one split, for the console's
+   * thumbnails and sample rows: image examples by index (their PNG is
+   * `GET /v1/datasets/:id/examples/:index`), tabular ones with their feature values, text ones
+   * with their text.
+   */
+  async examples(
+    projectId: string,
+    ref: string,
+    q: ExampleQuery,
+  ): Promise<{ dataset: DatasetEntity; items: ExampleItem[] }> {
+    const { dataset, split, entity } = await this.load(
+      projectId,
+      (await this.get(projectId, ref)).id,
+    );
+    const picked = selectExamples(dataset.labels, dataset.classNames, split, q);
+    if (picked === null) {
+      throw new NotFoundError(`class of data set ${entity.name}`, String(q.className));
+    }
+    const inputs = dataset.inputs;
+    const items = picked.map((e): ExampleItem => {
+      if (inputs.kind === 'tabular') {
+        const row = inputs.rows[e.index];
+        return {
+          ...e,
+          features: Object.fromEntries(inputs.featureNames.map((f, i) => [f, row[i]])),
+        };
+      }
+      if (inputs.kind === 'text') return { ...e, text: inputs.texts[e.index] };
+      return e;
+    });
+    return { dataset: entity, items };
+  }
+
   private async assertNameFree(projectId: string, name: string): Promise<void> {
     if (await this.db.getRepository(DatasetEntity).existsBy({ projectId, name })) {
       throw new ConflictError(`a data set named ${name} already exists in this project`);
@@ -307,6 +342,11 @@ export class DatasetsService {
       throw error;
     }
   }
+}
+
+export interface ExampleItem extends ExampleRef {
+  features?: Record<string, number>;
+  text?: string;
 }
 
 /** A packaged set in the stored format (uploads get theirs from the upload thread). */

@@ -205,6 +205,22 @@ export class DatasetDto {
   }
 }
 
+export class DatasetExampleDto {
+  @ApiProperty({ description: 'Index into the whole data set' }) index!: number;
+  @ApiProperty() label!: number;
+  @ApiProperty() className!: string;
+  @ApiProperty({ enum: ['train', 'validation', 'test'] }) split!: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' } })
+  features?: Record<string, number>;
+  @ApiPropertyOptional() text?: string;
+}
+
+export class DatasetExamplesDto {
+  @ApiProperty({ format: 'uuid' }) dataset!: string;
+  @ApiProperty({ enum: ['image', 'tabular', 'text'] }) kind!: string;
+  @ApiProperty({ type: [DatasetExampleDto] }) items!: DatasetExampleDto[];
+}
+
 export class DatasetListDto {
   @ApiProperty({ type: [DatasetDto] }) items!: DatasetDto[];
   @ApiProperty() total!: number;

@@ -1,0 +1,47 @@
+// Confusion matrix heatmap (rows: true class, columns: predicted class), DOM-free.
+import type { EChartsOption } from 'echarts';
+
+/** `confusion[t][p]`: test examples of true class t predicted as p (EvaluationDto). */
+export function confusionMatrixOption(
+  classNames: readonly string[],
+  confusion: readonly (readonly number[])[],
+): EChartsOption {
+  const cells: [number, number, number][] = [];
+  let max = 0;
+  confusion.forEach((row, t) =>
+    row.forEach((count, p) => {
+      // y runs bottom-up in ECharts: the first true class is drawn on the top row.
+      cells.push([p, classNames.length - 1 - t, count]);
+      max = Math.max(max, count);
+    }),
+  );
+  return {
+    animation: false,
+    tooltip: { position: 'top' },
+    grid: { left: 16, right: 16, top: 32, bottom: 72, containLabel: true },
+    xAxis: {
+      type: 'category',
+      data: [...classNames],
+      name: 'predicted',
+      nameLocation: 'middle',
+      nameGap: 28,
+      splitArea: { show: true },
+    },
+    yAxis: {
+      type: 'category',
+      data: [...classNames].reverse(),
+      name: 'true',
+      splitArea: { show: true },
+    },
+    visualMap: {
+      min: 0,
+      max: Math.max(1, max),
+      calculable: true,
+      orient: 'horizontal',
+      left: 'center',
+      bottom: 0,
+      inRange: { color: ['#f7fbff', '#08306b'] },
+    },
+    series: [{ type: 'heatmap', name: 'examples', data: cells, label: { show: true } }],
+  };
+}

@@ -1,0 +1,70 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lineageGraph, lineageOption, relatedModels, type LineageModel } from './lineage-graph';
+
+// base (pretrain on shapes) -> tuned (delta) -> pruned; sibling (l2) and an unrelated model.
+const models: LineageModel[] = [
+  { id: 'b', name: 'base', method: 'pretrain', baseModelId: null, datasetId: 'd1', jobId: 'j1' },
+  { id: 't', name: 'tuned', method: 'delta', baseModelId: 'b', datasetId: 'd2', jobId: 'j2' },
+  { id: 's', name: 'sibling', method: 'l2', baseModelId: 'b', datasetId: 'd2', jobId: 'j3' },
+  { id: 'p', name: 'pruned', method: 'prune', baseModelId: 't', datasetId: null, jobId: 'j4' },
+  { id: 'u', name: 'other', method: 'import', baseModelId: null, datasetId: null, jobId: null },
+];
+
+describe('lineage graph', () => {
+  test('related models: ancestors and descendants of the focus, not siblings or strangers', () => {
+    assert.deepEqual(
+      relatedModels(models, 't').map((m) => m.id),
+      ['b', 't', 'p'],
+    );
+    assert.deepEqual(
+      relatedModels(models, 'b').map((m) => m.id),
+      ['b', 't', 's', 'p'],
+    );
+  });
+
+  test('models by generation, data sets and jobs linked to what they produced', () => {
+    const { nodes, edges } = lineageGraph({
+      focusId: 't',
+      models: relatedModels(models, 't'),
+      datasetNames: { d1: 'shapes', d2: 'shapes-few' },
+    });
+    const x = (id: string) => nodes.find((n) => n.id === id)?.x;
+    assert.deepEqual([x('model:b'), x('model:t'), x('model:p')], [0, 220, 440]);
+    assert.equal(nodes.find((n) => n.id === 'model:t')?.symbolSize, 44, 'focus is larger');
+    assert.deepEqual(
+      nodes.filter((n) => n.category === 1).map((n) => n.name),
+      ['shapes', 'shapes-few'],
+    );
+    assert.equal(nodes.filter((n) => n.category === 2).length, 3);
+    assert.deepEqual(edges.map((e) => `${e.source}>${e.target}:${e.label}`).sort(), [
+      'dataset:d1>model:b:trained on',
+      'dataset:d2>model:t:trained on',
+      'job:j1>model:b:pretrain',
+      'job:j2>model:t:delta',
+      'job:j4>model:p:prune',
+      'model:b>model:t:delta',
+      'model:t>model:p:prune',
+    ]);
+  });
+
+  test('the option is one graph series with every node and link', () => {
+    const option = lineageOption({ focusId: 'b', models: models.slice(0, 1), datasetNames: {} });
+    const series = (option.series as { type: string; data: unknown[]; links: unknown[] }[])[0];
+    assert.equal(series.type, 'graph');
+    assert.equal(series.data.length, 3); // model, data set (by id prefix), job
+    assert.equal(series.links.length, 2);
+  });
+
+  test('a cycle in the base-model chain (corrupt data) does not hang', () => {
+    const loop: LineageModel[] = [
+      { id: 'a', name: 'a', method: 'x', baseModelId: 'c', datasetId: null, jobId: null },
+      { id: 'c', name: 'c', method: 'x', baseModelId: 'a', datasetId: null, jobId: null },
+    ];
+    assert.equal(
+      lineageGraph({ focusId: 'a', models: relatedModels(loop, 'a'), datasetNames: {} }).nodes
+        .length,
+      2,
+    );
+  });
+});

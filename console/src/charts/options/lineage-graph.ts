@@ -1,0 +1,162 @@
+// Lineage graph of a model (ECharts graph series), DOM-free: base model -> fine-tuned ->
+// pruned/exported, each model linked to the data set it was trained on and the job that made it.
+import type { EChartsOption } from 'echarts';
+
+export interface LineageModel {
+  id: string;
+  name: string;
+  method: string;
+  baseModelId: string | null;
+  datasetId: string | null;
+  jobId: string | null;
+}
+
+export interface LineageInput {
+  /** The model the page is about (highlighted). */
+  focusId: string;
+  /** Its ancestors, itself and its descendants (other models are ignored). */
+  models: readonly LineageModel[];
+  datasetNames: Readonly<Record<string, string>>;
+}
+
+export interface LineageNode {
+  id: string;
+  name: string;
+  category: number;
+  x: number;
+  y: number;
+  symbolSize: number;
+}
+
+export interface LineageEdge {
+  source: string;
+  target: string;
+  label: string;
+}
+
+export const CATEGORIES = ['model', 'data set', 'job'] as const;
+const COLUMN = 220;
+const ROW = 90;
+
+/**
+ * The nodes and edges: models are laid out by generation (x: distance from the root of the
+ * base-model chain; y: order of creation within a generation), their data sets and jobs below
+ * them. Deterministic, so the picture does not move between visits.
+ */
+export function lineageGraph(input: LineageInput): { nodes: LineageNode[]; edges: LineageEdge[] } {
+  const byId = new Map(input.models.map((m) => [m.id, m]));
+  const depthOf = (m: LineageModel): number => {
+    let depth = 0;
+    const seen = new Set<string>([m.id]);
+    for (let b = m.baseModelId; b && byId.has(b) && !seen.has(b); b = byId.get(b)!.baseModelId) {
+      seen.add(b);
+      depth++;
+    }
+    return depth;
+  };
+  const nodes: LineageNode[] = [];
+  const edges: LineageEdge[] = [];
+  const perDepth = new Map<number, number>();
+  let maxRow = 0;
+  const placed = input.models.map((m) => {
+    const depth = depthOf(m);
+    const row = perDepth.get(depth) ?? 0;
+    perDepth.set(depth, row + 1);
+    maxRow = Math.max(maxRow, row);
+    return { m, depth, row };
+  });
+  for (const { m, depth, row } of placed) {
+    nodes.push({
+      id: `model:${m.id}`,
+      name: m.name,
+      category: 0,
+      x: depth * COLUMN,
+      y: row * ROW,
+      symbolSize: m.id === input.focusId ? 44 : 30,
+    });
+    if (m.baseModelId && byId.has(m.baseModelId)) {
+      edges.push({ source: `model:${m.baseModelId}`, target: `model:${m.id}`, label: m.method });
+    }
+  }
+  const below = (maxRow + 1) * ROW;
+  for (const { m, depth } of placed) {
+    if (m.datasetId) {
+      const id = `dataset:${m.datasetId}`;
+      if (!nodes.some((n) => n.id === id)) {
+        nodes.push({
+          id,
+          name: input.datasetNames[m.datasetId] ?? m.datasetId.slice(0, 8),
+          category: 1,
+          x: depth * COLUMN - COLUMN / 3,
+          y: below,
+          symbolSize: 22,
+        });
+      }
+      edges.push({ source: id, target: `model:${m.id}`, label: 'trained on' });
+    }
+    if (m.jobId) {
+      nodes.push({
+        id: `job:${m.jobId}`,
+        name: `job ${m.jobId.slice(0, 8)}`,
+        category: 2,
+        x: depth * COLUMN + COLUMN / 3,
+        y: below + ROW,
+        symbolSize: 18,
+      });
+      edges.push({ source: `job:${m.jobId}`, target: `model:${m.id}`, label: m.method });
+    }
+  }
+  return { nodes, edges };
+}
+
+/** The models related to `focusId`: its base-model chain and every model derived from it. */
+export function relatedModels<M extends LineageModel>(all: readonly M[], focusId: string): M[] {
+  const byId = new Map(all.map((m) => [m.id, m]));
+  const keep = new Set<string>();
+  for (let id: string | null = focusId; id && byId.has(id) && !keep.has(id);) {
+    keep.add(id);
+    id = byId.get(id)!.baseModelId;
+  }
+  // Descendants of the focus only (not its siblings): grow until nothing derived is left out.
+  const derived = new Set<string>([focusId]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const m of all) {
+      if (!derived.has(m.id) && m.baseModelId && derived.has(m.baseModelId)) {
+        derived.add(m.id);
+        keep.add(m.id);
+        grew = true;
+      }
+    }
+  }
+  return all.filter((m) => keep.has(m.id));
+}
+
+export function lineageOption(input: LineageInput): EChartsOption {
+  const { nodes, edges } = lineageGraph(input);
+  return {
+    animation: false,
+    tooltip: {},
+    legend: [{ data: [...CATEGORIES], top: 0 }],
+    series: [
+      {
+        type: 'graph',
+        layout: 'none',
+        roam: true,
+        label: { show: true, position: 'bottom' },
+        edgeSymbol: ['none', 'arrow'],
+        edgeLabel: { show: true, fontSize: 10 },
+        categories: CATEGORIES.map((name) => ({ name })),
+        data: nodes.map((n) => ({ ...n, value: n.id })),
+        // Each link carries its own label text (method or "trained on"): plain data, no callback.
+        links: edges.map((e) => ({
+          source: e.source,
+          target: e.target,
+          label: { show: true, formatter: e.label },
+        })),
+        lineStyle: { curveness: 0.1 },
+      },
+    ],
+  };
+}

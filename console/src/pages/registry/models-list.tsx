@@ -1,0 +1,84 @@
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { useQuery } from '@tanstack/react-query';
+import { getJson, query } from '../../api/client';
+import type { Page } from '../../api/types';
+import type { Model } from '../../api/registry-types';
+import { formatCount, percent } from './format';
+
+const PAGE = 50;
+
+/** The model registry: name, kind, architecture, accuracy, parent, created. */
+export default function ModelsListPage() {
+  const [offset, setOffset] = useState(0);
+  const models = useQuery({
+    queryKey: ['models', offset],
+    queryFn: ({ signal }) =>
+      getJson<Page<Model>>(`/v1/models${query({ limit: PAGE, offset })}`, signal),
+  });
+  // Parent names: the parents of a page are usually on it; others show their id prefix.
+  const names = new Map(models.data?.items.map((m) => [m.id, m.name]));
+  return (
+    <section>
+      <h1>Models</h1>
+      {models.error && <p role="alert">{models.error.message}</p>}
+      <table aria-label="Model registry">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Input</th>
+            <th scope="col">Architecture</th>
+            <th scope="col">Method</th>
+            <th scope="col">Test accuracy</th>
+            <th scope="col">Parameters</th>
+            <th scope="col">Parent</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {models.data?.items.map((m) => (
+            <tr key={m.id}>
+              <td>
+                <Link to={`/models/${m.id}`}>{m.name}</Link>
+              </td>
+              <td>{m.inputKind}</td>
+              <td>{m.architecture}</td>
+              <td>{m.lineage.method}</td>
+              <td>{percent(m.testAccuracy)}</td>
+              <td>{formatCount(m.params)}</td>
+              <td>
+                {m.lineage.baseModelId ? (
+                  <Link to={`/models/${m.lineage.baseModelId}`}>
+                    {names.get(m.lineage.baseModelId) ?? m.lineage.baseModelId.slice(0, 8)}
+                  </Link>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td>{new Date(m.createdAt).toLocaleString()}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {models.data && (
+        <nav className="pager" aria-label="Pages">
+          <button type="button" disabled={offset === 0} onClick={() => setOffset(offset - PAGE)}>
+            Previous
+          </button>
+          <span>
+            {models.data.total === 0
+              ? 'no models'
+              : `${offset + 1}-${Math.min(offset + PAGE, models.data.total)} of ${models.data.total}`}
+          </span>
+          <button
+            type="button"
+            disabled={offset + PAGE >= models.data.total}
+            onClick={() => setOffset(offset + PAGE)}
+          >
+            Next
+          </button>
+        </nav>
+      )}
+    </section>
+  );
+}

@@ -10,6 +10,9 @@ import { JobsListPage } from './pages/jobs-list';
 // Pages beyond the first are code-split: a data scientist opening a job does not download the
 // study plots.
 const NotFound = lazy(() => import('./pages/not-found'));
+const StudiesList = lazy(() => import('./pages/studies-list'));
+const StudyDetail = lazy(() => import('./pages/studies-detail'));
+const StudiesCompare = lazy(() => import('./pages/studies-compare'));
 
 function RequireKey({ children }: { children: ReactNode }) {
   const { key } = useSession();
@@ -30,6 +33,9 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <Navigate to="/jobs" replace /> },
       { path: 'jobs', element: <JobsListPage /> },
+      { path: 'studies', element: <StudiesList /> },
+      { path: 'studies/compare', element: <StudiesCompare /> },
+      { path: 'studies/:id', element: <StudyDetail /> },
       { path: '*', element: <NotFound /> },
     ],
   },

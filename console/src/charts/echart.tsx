@@ -1,0 +1,73 @@
+import { useEffect, useRef } from 'react';
+import type { EChartsOption, EChartsType } from 'echarts';
+
+/** The chart element exposes its echarts instance so browser tests can read the plotted data. */
+export interface ChartElement extends HTMLDivElement {
+  chart?: EChartsType;
+}
+
+/**
+ * The one React wrapper around echarts. echarts is imported lazily, so it lands in the chart
+ * chunk only (pages without plots never download it). `label` names the figure for screen
+ * readers; `summary` is the accessible text alternative (e.g. "12 trials, best 0.03").
+ */
+export function EChart({
+  option,
+  label,
+  summary,
+  height = 320,
+  testId,
+}: {
+  option: EChartsOption | null;
+  label: string;
+  summary?: string;
+  height?: number;
+  testId?: string;
+}) {
+  const el = useRef<ChartElement>(null);
+  useEffect(() => {
+    let disposed = false;
+    let chart: EChartsType | undefined;
+    let observer: ResizeObserver | undefined;
+    void import('./echarts-lib').then((echarts) => {
+      if (disposed || !el.current) return;
+      chart = echarts.init(el.current, null, { renderer: 'canvas' });
+      el.current.chart = chart;
+      observer = new ResizeObserver(() => chart?.resize());
+      observer.observe(el.current);
+    });
+    return () => {
+      disposed = true;
+      observer?.disconnect();
+      chart?.dispose();
+    };
+  }, []);
+  useEffect(() => {
+    let stop = false;
+    const apply = () => {
+      if (stop) return;
+      const chart = el.current?.chart;
+      if (!chart) return void setTimeout(apply, 20);
+      if (option) {
+        chart.setOption(option, { notMerge: true });
+        el.current?.setAttribute('data-rendered', 'true');
+      }
+    };
+    apply();
+    return () => {
+      stop = true;
+    };
+  }, [option]);
+  return (
+    <figure className="chart">
+      <div
+        ref={el}
+        role="img"
+        aria-label={label}
+        data-testid={testId}
+        style={{ height, width: '100%' }}
+      />
+      {summary && <figcaption>{summary}</figcaption>}
+    </figure>
+  );
+}

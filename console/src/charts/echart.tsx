@@ -1,6 +1,11 @@
 import { useEffect, useRef } from 'react';
 import type { EChartsOption, EChartsType } from 'echarts';
 
+/** Starts downloading the chart library (pages call it early, in parallel with their data). */
+export function loadEcharts() {
+  return import('./echarts-lib');
+}
+
 /** The chart element exposes its echarts instance so browser tests can read the plotted data. */
 export interface ChartElement extends HTMLDivElement {
   chart?: EChartsType;
@@ -17,19 +22,24 @@ export function EChart({
   summary,
   height = 320,
   testId,
+  onRendered,
 }: {
   option: EChartsOption | null;
   label: string;
   summary?: string;
   height?: number;
   testId?: string;
+  /** Called once the option has been drawn (e.g. to defer less important charts). */
+  onRendered?: () => void;
 }) {
   const el = useRef<ChartElement>(null);
+  const onRenderedRef = useRef(onRendered);
+  onRenderedRef.current = onRendered;
   useEffect(() => {
     let disposed = false;
     let chart: EChartsType | undefined;
     let observer: ResizeObserver | undefined;
-    void import('./echarts-lib').then((echarts) => {
+    void loadEcharts().then((echarts) => {
       if (disposed || !el.current) return;
       chart = echarts.init(el.current, null, { renderer: 'canvas' });
       el.current.chart = chart;
@@ -51,6 +61,7 @@ export function EChart({
       if (option) {
         chart.setOption(option, { notMerge: true });
         el.current?.setAttribute('data-rendered', 'true');
+        onRenderedRef.current?.();
       }
     };
     apply();

@@ -1,18 +1,25 @@
+import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { getJson, postJson } from '../api/client';
 import type { StudySummary } from '../api/studies';
 import { useSession } from '../auth/session';
+import { loadEcharts } from '../charts/echart';
 import { StudyNotes } from './studies-notes';
 import { HistoryPlot, SecondaryPlots } from './studies-plots';
 import { TrialsTable } from './studies-trials-table';
 
 const LIVE = new Set(['running', 'stopping']);
 
+// The chart library downloads while the page asks for its data.
+void loadEcharts();
+
 export default function StudyDetailPage() {
   const { id = '' } = useParams();
   const { canWrite } = useSession();
   const client = useQueryClient();
+  // The plots below the fold wait until the history is drawn, so they do not compete with it.
+  const [historyDrawn, setHistoryDrawn] = useState(false);
   // New trials: the summary is refetched while the study runs and every plot keys on the
   // complete-trial count, so they refresh when (and only when) trials finish.
   const summary = useQuery({
@@ -59,9 +66,17 @@ export default function StudyDetailPage() {
         </button>
       )}
       {stop.error && <p role="alert">{String(stop.error.message)}</p>}
-      <HistoryPlot s={s} tick={tick} />
+      <HistoryPlot
+        s={s}
+        tick={tick}
+        onRendered={() => {
+          // User-timing marks: bench/console/studies-scale.ts reads them (time to interactive).
+          if (!historyDrawn) performance.mark('studies:history-drawn');
+          setHistoryDrawn(true);
+        }}
+      />
       <TrialsTable studyId={id} params={Object.keys(s.params)} live={LIVE.has(s.status)} />
-      <SecondaryPlots s={s} tick={tick} />
+      {historyDrawn && <SecondaryPlots s={s} tick={tick} />}
       <StudyNotes studyId={id} />
     </section>
   );

@@ -23,7 +23,15 @@ function useStudyData<T>(id: string, path: string, tick: number, enabled = true)
   });
 }
 
-export function HistoryPlot({ s, tick }: { s: StudySummary; tick: number }) {
+export function HistoryPlot({
+  s,
+  tick,
+  onRendered,
+}: {
+  s: StudySummary;
+  tick: number;
+  onRendered?: () => void;
+}) {
   const h = useStudyData<HistoryData & { complete: number }>(s.id, 'history?points=500', tick);
   const option = useMemo(
     () => (h.data ? historyOption(h.data, s.metrics[0]) : null),
@@ -35,6 +43,7 @@ export function HistoryPlot({ s, tick }: { s: StudySummary; tick: number }) {
       <EChart
         option={option}
         testId="history-chart"
+        onRendered={onRendered}
         label="objective value per trial with the best so far"
         summary={
           h.data

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { getJson, query, request } from '../api/client';
 import type { Page } from '../api/types';
@@ -62,6 +62,11 @@ export function TrialsTable({
     </th>
   );
   const total = page.data?.total ?? 0;
+  const shown = page.data !== undefined;
+  useEffect(() => {
+    if (shown && performance.getEntriesByName('studies:trials-shown').length === 0)
+      performance.mark('studies:trials-shown');
+  }, [shown]);
   return (
     <section aria-labelledby="trials-heading">
       <h2 id="trials-heading">Trials</h2>

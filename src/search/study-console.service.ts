@@ -11,13 +11,17 @@ import { ConflictError, NotFoundError, ValidationError } from '../platform/error
 import { Direction, FrozenTrial, firstFrontIndices, parameterImportance, toMinimize } from './core';
 import { Distribution } from './core/distributions';
 import { parseTrialFilter } from './core/trial-filter';
-import { StudyAnalyticsRepository, TrialPageRow } from './storage/study-analytics.repository';
+import {
+  HistoryBucket,
+  StudyAnalyticsRepository,
+  TrialPageRow,
+} from './storage/study-analytics.repository';
 import { StudyRow, findStudyRow } from './study-loader';
 import { TrialPageQueryDto } from './study-console.dto';
 
 /** Trials the importance forest is fitted on at most (best ones plus a uniform sample). */
 const IMPORTANCE_SAMPLE = 2000;
-const IMPORTANCE_CACHE_SIZE = 200;
+const CACHE_SIZE = 200;
 const PARETO_SAMPLE = 2000;
 
 export interface TrialRowDto {
@@ -51,6 +55,7 @@ export function trialRowDto(r: TrialPageRow): TrialRowDto {
 @Injectable()
 export class StudyConsoleService {
   private readonly importanceCache = new Map<string, Record<string, number>>();
+  private readonly historyCache = new Map<string, HistoryBucket[]>();
 
   constructor(private readonly db: DataSource) {}
 
@@ -91,7 +96,15 @@ export class StudyConsoleService {
   async history(principal: Principal, id: string, objective: number, points: number) {
     const row = await this.study(principal, id, objective);
     const direction = row.config.directions[objective];
-    const buckets = await this.repo().history(id, objective, direction, points);
+    // Trials only change by finishing (state leaves 'running'), so the counts by state plus the
+    // next number identify the data the history was computed from.
+    const c = await this.repo().counts(id);
+    const key = `${id}:${objective}:${points}:${c.running}:${c.complete}:${c.pruned}:${c.failed}`;
+    let buckets = this.historyCache.get(key);
+    if (!buckets) {
+      buckets = await this.repo().history(id, objective, direction, points);
+      remember(this.historyCache, key, buckets);
+    }
     const scatter: { number: number; value: number }[] = [];
     for (const b of buckets) {
       scatter.push({ number: b.lo_n, value: b.lo });
@@ -316,9 +329,7 @@ export class StudyConsoleService {
         if (e instanceof ValidationError) throw new ConflictError(e.message);
         throw e;
       }
-      if (this.importanceCache.size >= IMPORTANCE_CACHE_SIZE)
-        this.importanceCache.delete(this.importanceCache.keys().next().value as string);
-      this.importanceCache.set(key, importance);
+      remember(this.importanceCache, key, importance);
     }
     return { objective, complete, cached, importance };
   }
@@ -335,6 +346,12 @@ export class StudyConsoleService {
       throw new NotFoundError('trial', String(trial));
     return noteDto(await repo.addNote(id, trial ?? null, body, principal.projectName));
   }
+}
+
+/** Bounded cache: the oldest entry goes when full. */
+function remember<T>(cache: Map<string, T>, key: string, value: T): void {
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(key, value);
 }
 
 function noteDto(n: {

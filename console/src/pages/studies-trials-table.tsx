@@ -5,7 +5,7 @@ import type { Page } from '../api/types';
 import type { TrialRow } from '../api/studies';
 
 type Sort = 'number' | 'value' | 'state' | 'duration' | 'started';
-const PAGE = 25;
+const PAGE_SIZES = [10, 25, 100];
 
 const fmt = (v: unknown) =>
   typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(5)) : String(v);
@@ -25,7 +25,8 @@ export function TrialsTable({
   const [filter, setFilter] = useState('');
   const [draft, setDraft] = useState('');
   const [offset, setOffset] = useState(0);
-  const q = { sort, order, filter, limit: PAGE, offset };
+  const [pageSize, setPageSize] = useState(25);
+  const q = { sort, order, filter, limit: pageSize, offset };
   const page = useQuery({
     queryKey: ['study-trials', studyId, q],
     queryFn: ({ signal }) =>
@@ -89,6 +90,20 @@ export function TrialsTable({
           />
         </label>
         <button type="submit">Apply</button>
+        <label>
+          Rows per page{' '}
+          <select
+            value={pageSize}
+            onChange={(e) => {
+              setPageSize(Number(e.target.value));
+              setOffset(0);
+            }}
+          >
+            {PAGE_SIZES.map((n) => (
+              <option key={n}>{n}</option>
+            ))}
+          </select>
+        </label>
         <button type="button" onClick={() => void exportCsv()}>
           Export CSV
         </button>
@@ -126,17 +141,20 @@ export function TrialsTable({
         <button
           type="button"
           disabled={offset === 0}
-          onClick={() => setOffset(Math.max(0, offset - PAGE))}
+          onClick={() => setOffset(Math.max(0, offset - pageSize))}
         >
           Previous
         </button>
         <span data-testid="trials-range">
-          {total ? `${offset + 1}–${Math.min(offset + PAGE, total)} of ${total}` : 'no trials'}
+          {/* From the page shown (not the one asked for), so the text matches the rows. */}
+          {page.data && total
+            ? `${page.data.offset + 1}–${page.data.offset + page.data.items.length} of ${total}`
+            : 'no trials'}
         </span>
         <button
           type="button"
-          disabled={offset + PAGE >= total}
-          onClick={() => setOffset(offset + PAGE)}
+          disabled={offset + pageSize >= total}
+          onClick={() => setOffset(offset + pageSize)}
         >
           Next
         </button>

@@ -176,18 +176,19 @@ export class StudyAnalyticsRepository {
     points: number,
   ): Promise<HistoryBucket[]> {
     const agg = direction === 'minimize' ? 'min' : 'max';
+    // Buckets of consecutive trial numbers (width from next_number), so the scan follows the
+    // primary key in order: no sort, no row_number; (min|max)(ARRAY[v, ±number]) picks the
+    // extreme value and its trial without sorting each bucket.
     return this.db.query(
-      `WITH t AS (
-         SELECT number, values[$2] AS v FROM trials
-          WHERE study_id = $1 AND state = 'complete' AND ${FINITE('values[$2]')}),
+      `WITH s AS (SELECT greatest(1, ceil(next_number / $3::float8))::int AS w FROM studies WHERE id = $1),
        r AS (
-         SELECT number, v, ${agg}(v) OVER (ORDER BY number) AS best,
-                (row_number() OVER (ORDER BY number) - 1)
-                  / greatest(1, ceil(count(*) OVER () / $3::float8))::int AS b
-           FROM t)
+         SELECT t.number, t.values[$2] AS v, ${agg}(t.values[$2]) OVER (ORDER BY t.number) AS best,
+                t.number / s.w AS b
+           FROM trials t, s
+          WHERE t.study_id = $1 AND t.state = 'complete' AND ${FINITE('t.values[$2]')})
        SELECT count(*)::int AS n,
-              (array_agg(number ORDER BY v ASC, number))[1] AS lo_n, min(v) AS lo,
-              (array_agg(number ORDER BY v DESC, number))[1] AS hi_n, max(v) AS hi,
+              (min(ARRAY[v, number::float8]))[2]::int AS lo_n, min(v) AS lo,
+              (-(max(ARRAY[v, -number::float8]))[2])::int AS hi_n, max(v) AS hi,
               max(number) AS last_n, ${agg}(best) AS best
          FROM r GROUP BY b ORDER BY b`,
       [studyId, objective + 1, points],
@@ -213,13 +214,16 @@ export class StudyAnalyticsRepository {
       `SELECT count(*)::int AS total FROM trials t WHERE ${where}`,
       args,
     );
+    // The page is cut in a subquery first: PostgreSQL computes the select list of the rows an
+    // OFFSET skips, so the params lookup must only run on the page itself.
     const rows: TrialPageRow[] = await this.db.query(
       `SELECT t.number, t.state, t.values, t.constraints, t.user_attrs, t.started_at, t.finished_at,
               (SELECT jsonb_object_agg(p.name, p.value) FROM trial_params p
-                WHERE p.study_id = t.study_id AND p.number = t.number) AS params
-         FROM trials t WHERE ${where}
-        ORDER BY ${key} ${dir} NULLS LAST, t.number ${dir}
-        LIMIT $${args.length + 1} OFFSET $${args.length + 2}`,
+                WHERE p.study_id = $1 AND p.number = t.number) AS params
+         FROM (SELECT t.* FROM trials t WHERE ${where}
+                ORDER BY ${key} ${dir} NULLS LAST, t.number ${dir}
+                LIMIT $${args.length + 1} OFFSET $${args.length + 2}) t
+        ORDER BY ${key} ${dir} NULLS LAST, t.number ${dir}`,
       [...args, q.limit, q.offset],
     );
     return { rows, total };

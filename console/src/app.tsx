@@ -16,6 +16,9 @@ const DatasetsList = lazy(() => import('./pages/registry/datasets-list'));
 const DatasetDetail = lazy(() => import('./pages/registry/dataset-detail'));
 const ModelsList = lazy(() => import('./pages/registry/models-list'));
 const ModelDetail = lazy(() => import('./pages/registry/model-detail'));
+const StudiesList = lazy(() => import('./pages/studies-list'));
+const StudyDetail = lazy(() => import('./pages/studies-detail'));
+const StudiesCompare = lazy(() => import('./pages/studies-compare'));
 
 function RequireKey({ children }: { children: ReactNode }) {
   const { key } = useSession();
@@ -42,6 +45,9 @@ const router = createBrowserRouter([
       { path: 'datasets/:id', element: <DatasetDetail /> },
       { path: 'models', element: <ModelsList /> },
       { path: 'models/:id', element: <ModelDetail /> },
+      { path: 'studies', element: <StudiesList /> },
+      { path: 'studies/compare', element: <StudiesCompare /> },
+      { path: 'studies/:id', element: <StudyDetail /> },
       { path: '*', element: <NotFound /> },
     ],
   },

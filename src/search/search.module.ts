@@ -4,11 +4,13 @@ import { StudyJobHandler } from './runners/study.handler';
 import { TrialCommandHandler } from './runners/trial-command.handler';
 import { StudiesController } from './studies.controller';
 import { StudiesService } from './studies.service';
+import { StudyConsoleController } from './study-console.controller';
+import { StudyConsoleService } from './study-console.service';
 
 /** Studies over REST, and the `study` / `trial-command` job kinds that run them. */
 @Module({
-  controllers: [StudiesController],
-  providers: [StudiesService, StudyJobHandler, TrialCommandHandler],
+  controllers: [StudiesController, StudyConsoleController],
+  providers: [StudiesService, StudyConsoleService, StudyJobHandler, TrialCommandHandler],
 })
 export class SearchModule {
   constructor(registry: JobHandlerRegistry, study: StudyJobHandler, trial: TrialCommandHandler) {

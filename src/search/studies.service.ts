@@ -16,9 +16,8 @@ import {
   ValidationError,
 } from '../platform/errors/domain-error';
 import { JobsService } from '../platform/jobs/jobs.service';
-import { FrozenTrial, TellResult, TrialState, paretoFront, parameterImportance } from './core';
+import { FrozenTrial, TellResult, paretoFront, parameterImportance } from './core';
 import { AUTO_CHOICE } from './samplers/auto';
-import { PgStudyStorage } from './storage/pg-study-storage';
 import { StudyStatus } from './storage/entities';
 import {
   CreateStudyDto,
@@ -36,6 +35,8 @@ import {
 import { StudyConfig, parseStudyConfig, studySeed, withSeed } from './study-config';
 import { randomSeed } from './study-seed';
 import { StudyRow, findStudyRow, loadStudy } from './study-loader';
+import { StudyAnalyticsRepository } from './storage/study-analytics.repository';
+import { trialRowDto } from './study-console.service';
 
 /** Driver attempts: a study survives this many worker losses before it fails. */
 const DRIVER_MAX_ATTEMPTS = 10;
@@ -177,12 +178,28 @@ export class StudiesService {
   }
 
   async trials(principal: Principal, id: string, query: ListTrialsQuery): Promise<TrialListDto> {
-    const storage = new PgStudyStorage(this.db, principal.projectId);
-    const states: TrialState[] | undefined = query.state ? [query.state] : undefined;
-    const all = await storage.listTrials(id, states);
-    const offset = query.offset ?? 0;
-    const items = all.slice(offset, offset + (query.limit ?? 1000)).map(trialDto);
-    return { items, total: all.length };
+    await findStudyRow(this.db, principal.projectId, id);
+    // Paginated in SQL (a 100k-trial study is never loaded whole), params and intermediate
+    // values for the page only.
+    const repo = new StudyAnalyticsRepository(this.db);
+    const { rows, total } = await repo.trialsPage(id, {
+      sort: 'number',
+      order: 'asc',
+      objective: 0,
+      filter: query.state ? [{ field: { kind: 'state' }, op: '=', literal: query.state }] : [],
+      limit: query.limit ?? 1000,
+      offset: query.offset ?? 0,
+    });
+    const intermediate = await repo.intermediateOf(
+      id,
+      rows.map((r) => r.number),
+    );
+    const items = rows.map((r) => {
+      const { durationMs, ...t } = trialRowDto(r);
+      void durationMs; // not part of TrialDto
+      return { ...t, intermediate: intermediate.get(r.number) ?? [] };
+    });
+    return { items, total };
   }
 
   async importance(principal: Principal, id: string, objective = 0): Promise<ImportanceDto> {

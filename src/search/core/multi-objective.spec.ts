@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import {
   constrainedRanks,
   crowdingDistance,
+  firstFrontIndices,
   hypervolume,
   nonDominatedRanks,
   paretoFront,
@@ -129,4 +130,17 @@ describe('non-dominated sorting (Deb 2002)', () => {
       [0, 3],
     );
   });
+});
+
+test('firstFrontIndices agrees with rank 0 of the fast non-dominated sort (Deb 2002)', () => {
+  let s = 7;
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (const dims of [2, 3]) {
+    const points = Array.from({ length: 300 }, () =>
+      Array.from({ length: dims }, () => Math.round(rand() * 50)),
+    );
+    const ranks = nonDominatedRanks(points);
+    const expected = ranks.flatMap((r, i) => (r === 0 ? [i] : []));
+    assert.deepEqual(firstFrontIndices(points), expected);
+  }
 });

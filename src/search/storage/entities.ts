@@ -75,6 +75,9 @@ export class StudyEntity {
 
 @Entity('trials')
 @Index('IDX_trials_study_state', ['studyId', 'state'])
+// Expression index (first objective of complete trials) for best trial, sort by value, EDF:
+// created by migrations/1764280000000-StudyConsole.ts, which TypeORM cannot express.
+@Index('IDX_trials_study_value0', { synchronize: false })
 export class TrialEntity {
   @PrimaryColumn({ name: 'study_id', type: 'uuid' })
   studyId!: string;
@@ -113,6 +116,8 @@ export class TrialEntity {
 }
 
 @Entity('trial_params')
+// Slice/contour/filter by parameter name, and the loose index scan over names.
+@Index('IDX_trial_params_study_name', ['studyId', 'name', 'number'])
 export class TrialParamEntity {
   @PrimaryColumn({ name: 'study_id', type: 'uuid' })
   studyId!: string;
@@ -159,7 +164,36 @@ export class TrialIntermediateEntity {
   values!: number[];
 }
 
+/** Notes on a study (trialNumber null) or on one of its trials (the console's notes). */
+@Entity('study_notes')
+@Index('IDX_study_notes_study', ['studyId', 'createdAt'])
+export class StudyNoteEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'study_id', type: 'uuid' })
+  studyId!: string;
+
+  @ManyToOne(() => StudyEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'study_id' })
+  study?: StudyEntity;
+
+  @Column({ name: 'trial_number', type: 'int', nullable: true })
+  trialNumber!: number | null;
+
+  @Column({ type: 'text' })
+  body!: string;
+
+  /** The project name of the key that wrote it. */
+  @Column({ type: 'text' })
+  author!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}
+
 export const SEARCH_ENTITIES = [
+  StudyNoteEntity,
   StudyEntity,
   TrialEntity,
   TrialParamEntity,

@@ -1,0 +1,36 @@
+import type { EChartsOption } from 'echarts';
+
+/** GET /v1/studies/:id/history: min/max-per-bucket dots and the best-so-far at bucket ends. */
+export interface HistoryData {
+  points: { number: number; value: number }[];
+  best: { number: number; value: number }[];
+  direction: 'minimize' | 'maximize';
+}
+
+/** Optimisation history (Optuna Dashboard's first plot): objective per trial, best-so-far step line. */
+export function historyOption(d: HistoryData, name = 'objective'): EChartsOption {
+  return {
+    animation: false,
+    tooltip: { trigger: 'item' },
+    legend: { data: [name, 'best so far'] },
+    xAxis: { type: 'value', name: 'trial', min: 'dataMin', max: 'dataMax' },
+    yAxis: { type: 'value', name, scale: true },
+    dataZoom: [{ type: 'inside' }, { type: 'slider' }],
+    series: [
+      {
+        name,
+        type: 'scatter',
+        symbolSize: 5,
+        large: d.points.length > 2000,
+        data: d.points.map((p) => [p.number, p.value]),
+      },
+      {
+        name: 'best so far',
+        type: 'line',
+        step: 'end',
+        showSymbol: false,
+        data: d.best.map((p) => [p.number, p.value]),
+      },
+    ],
+  };
+}

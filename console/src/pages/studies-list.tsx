@@ -1,0 +1,85 @@
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { useQuery } from '@tanstack/react-query';
+import { getJson, query } from '../api/client';
+import type { Page } from '../api/types';
+import type { StudyListItem } from '../api/studies';
+
+const PAGE = 50;
+
+export default function StudiesListPage() {
+  const [offset, setOffset] = useState(0);
+  const [selected, setSelected] = useState<string[]>([]);
+  const navigate = useNavigate();
+  const studies = useQuery({
+    queryKey: ['studies', offset],
+    queryFn: ({ signal }) =>
+      getJson<Page<StudyListItem>>(`/v1/studies${query({ limit: PAGE, offset })}`, signal),
+    refetchInterval: 10_000,
+  });
+  const toggle = (id: string) =>
+    setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
+  return (
+    <section>
+      <h1>Studies</h1>
+      {studies.error && <p role="alert">{String(studies.error.message)}</p>}
+      <button
+        type="button"
+        disabled={selected.length < 2}
+        onClick={() => navigate(`/studies/compare?ids=${selected.join(',')}`)}
+      >
+        Compare {selected.length} selected
+      </button>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Compare</th>
+            <th scope="col">Study</th>
+            <th scope="col">Status</th>
+            <th scope="col">Directions</th>
+            <th scope="col">Trials</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {studies.data?.items.map((s) => (
+            <tr key={s.id}>
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={`compare ${s.name}`}
+                  checked={selected.includes(s.id)}
+                  onChange={() => toggle(s.id)}
+                />
+              </td>
+              <td>
+                <Link to={`/studies/${s.id}`}>{s.name}</Link>
+              </td>
+              <td className={`status status-${s.status}`}>{s.status}</td>
+              <td>{s.directions.join(', ')}</td>
+              <td>{s.trials}</td>
+              <td>{new Date(s.createdAt).toLocaleString()}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <nav aria-label="Pages of studies" className="pager">
+        <button type="button" disabled={offset === 0} onClick={() => setOffset(offset - PAGE)}>
+          Previous
+        </button>
+        <span>
+          {studies.data
+            ? `${offset + 1}–${offset + studies.data.items.length} of ${studies.data.total}`
+            : ''}
+        </span>
+        <button
+          type="button"
+          disabled={!studies.data || offset + PAGE >= studies.data.total}
+          onClick={() => setOffset(offset + PAGE)}
+        >
+          Next
+        </button>
+      </nav>
+    </section>
+  );
+}

@@ -10,6 +10,11 @@ import { JobsListPage } from './pages/jobs-list';
 // Pages beyond the first are code-split: a data scientist opening a job does not download the
 // study plots.
 const NotFound = lazy(() => import('./pages/not-found'));
+const FinetunePage = lazy(() => import('./pages/finetune/finetune-form'));
+const FinetuneJobPage = lazy(() => import('./pages/finetune/finetune-job'));
+const ExplanationsListPage = lazy(() => import('./pages/explain/explanations-list'));
+const ExplanationPage = lazy(() => import('./pages/explain/explanation'));
+const MislabelsPage = lazy(() => import('./pages/explain/mislabels'));
 
 function RequireKey({ children }: { children: ReactNode }) {
   const { key } = useSession();
@@ -30,6 +35,11 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <Navigate to="/jobs" replace /> },
       { path: 'jobs', element: <JobsListPage /> },
+      { path: 'finetune', element: <FinetunePage /> },
+      { path: 'finetune/:id', element: <FinetuneJobPage /> },
+      { path: 'explanations', element: <ExplanationsListPage /> },
+      { path: 'explanations/mislabels/:jobId', element: <MislabelsPage /> },
+      { path: 'explanations/:id', element: <ExplanationPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },

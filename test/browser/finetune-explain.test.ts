@@ -11,6 +11,15 @@ import {
 } from '../support/console';
 import { shapesZip } from '../fixtures/data/shapes';
 
+/** The part of a 2d canvas the checks read (the test's tsconfig has no DOM library). */
+interface Canvas2d {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  };
+}
+
 /**
  * Fine-tune and explanations pages in Debian's chromium (issue 13): a fine-tune of a tiny CNN on
  * 8x8 shapes started through the form (a server 400 shown next to its field first), its curves
@@ -90,10 +99,13 @@ describe('fine-tune and explanation pages in a browser', { skip: browserSkipReas
     assert.equal(job.spec.config.method, 'l2');
     assert.deepEqual(job.spec.augment, [{ name: 'flip' }]);
     assert.equal(tunedName, job.result.modelName);
-    // The curves: loss and accuracy series with one point per epoch.
+    // The curves: loss and accuracy series (echarts' SVG draws the legend as text), fed by the
+    // job's per-epoch metrics.
     const chart = page.getByRole('img', { name: 'Loss and accuracy per epoch' });
-    await chart.locator('svg path').first().waitFor();
-    await page.getByText('val_loss').first().waitFor();
+    await chart.locator('svg text', { hasText: 'val_loss' }).waitFor({ state: 'attached' });
+    await chart.locator('svg text', { hasText: 'accuracy' }).first().waitFor({ state: 'attached' });
+    const losses = (await app.get(`/v1/jobs/${jobId}/metrics?name=loss`).expect(200)).body;
+    assert.equal(losses.length, 3);
     await axeCheck(page, 'fine-tune run');
     await page.context().close();
   });
@@ -121,19 +133,23 @@ describe('fine-tune and explanation pages in a browser', { skip: browserSkipReas
     const overlay = page.locator('canvas[aria-label^="LIME heatmap overlay"]');
     await overlay.waitFor();
     // The explained image is drawn under the overlay (non-blank once its PNG has loaded).
-    await page.waitForFunction(() => {
-      const c = document.querySelector<HTMLCanvasElement>('canvas[aria-label^="Explained image"]');
-      const d = c?.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+    await page.waitForFunction(`(() => {
+      const c = document.querySelector('canvas[aria-label^="Explained image"]');
+      const d = c && c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
       return !!d && d.some((v, i) => i % 4 === 3 && v > 0);
-    });
+    })()`);
     const alphaSum = () =>
-      overlay.evaluate((c: HTMLCanvasElement) => {
-        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      overlay.evaluate((el) => {
+        const c = el as unknown as Canvas2d;
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let s = 0;
         for (let i = 3; i < d.length; i += 4) s += d[i];
         return s;
       });
-    const size = await overlay.evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
+    const size = await overlay.evaluate((el) => {
+      const c = el as unknown as Canvas2d;
+      return [c.width, c.height];
+    });
     assert.deepEqual(size, [8, 8], 'one overlay pixel per image pixel');
     const slider = page.getByLabel('Heatmap opacity');
     await slider.fill('1');

@@ -77,6 +77,7 @@ describe('fine-tune and explanation pages in a browser', { skip: browserSkipReas
     await page.getByLabel('Method').selectOption('l2');
     await page.getByLabel('Batch size').fill('4');
     await page.getByLabel('flip').check();
+    await page.getByLabel(/Record training dynamics/).check();
     await axeCheck(page, 'fine-tune form');
     // Out of bounds: the server's 400 names `epochs` and the form shows it beside the field.
     await page.getByLabel('Epochs').fill('0');
@@ -106,6 +107,20 @@ describe('fine-tune and explanation pages in a browser', { skip: browserSkipReas
     await chart.locator('svg text', { hasText: 'accuracy' }).first().waitFor({ state: 'attached' });
     const losses = (await app.get(`/v1/jobs/${jobId}/metrics?name=loss`).expect(200)).body;
     assert.equal(losses.length, 3);
+    // Suspected mislabels: training images with the label they carry and the predicted class.
+    const gallery = page.getByRole('region', { name: 'Suspected mislabels' });
+    const first = gallery.locator('li.suspect').first();
+    await first.locator('img').waitFor();
+    const [given, predicted] = await first.locator('dd').allInnerTexts();
+    assert.ok(['dark', 'light'].includes(given), given);
+    assert.ok(['dark', 'light'].includes(predicted), predicted);
+    const dynamics = (await app.get(`/v1/jobs/${jobId}/dynamics`).expect(200)).body;
+    assert.equal(await gallery.locator('li.suspect').count(), Math.min(24, dynamics.samples));
+    const top = dynamics.suspects[0];
+    assert.deepEqual(
+      [given, predicted],
+      [dynamics.classNames[top.label], dynamics.classNames[top.predicted]],
+    );
     await axeCheck(page, 'fine-tune run');
     await page.context().close();
   });

@@ -40,7 +40,13 @@ if (!quick) {
 }
 
 const files = (
-  only.length ? only : [...walk(join(root, 'src')), ...walk(join(root, 'test'))]
+  only.length
+    ? only
+    : [
+        ...walk(join(root, 'src')),
+        ...walk(join(root, 'console', 'src')),
+        ...walk(join(root, 'test')),
+      ]
 ).sort();
 let scratch = null;
 const env = { ...process.env };

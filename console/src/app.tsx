@@ -10,6 +10,8 @@ import { JobsListPage } from './pages/jobs-list';
 // Pages beyond the first are code-split: a data scientist opening a job does not download the
 // study plots.
 const NotFound = lazy(() => import('./pages/not-found'));
+const JobDetail = lazy(() => import('./pages/job-detail'));
+const Admin = lazy(() => import('./pages/admin'));
 const FinetunePage = lazy(() => import('./pages/finetune/finetune-form'));
 const FinetuneJobPage = lazy(() => import('./pages/finetune/finetune-job'));
 const ExplanationsListPage = lazy(() => import('./pages/explain/explanations-list'));
@@ -35,6 +37,8 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <Navigate to="/jobs" replace /> },
       { path: 'jobs', element: <JobsListPage /> },
+      { path: 'jobs/:id', element: <JobDetail /> },
+      { path: 'admin', element: <Admin /> },
       { path: 'finetune', element: <FinetunePage /> },
       { path: 'finetune/:id', element: <FinetuneJobPage /> },
       { path: 'explanations', element: <ExplanationsListPage /> },

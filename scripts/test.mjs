@@ -35,6 +35,7 @@ function walk(dir, out = []) {
 if (!quick) {
   step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
   step('typecheck console', 'npx', ['tsc', '-p', 'console/tsconfig.json']);
+  step('typecheck browser tests', 'npx', ['tsc', '-p', 'test/browser/tsconfig.json']);
   step('lint', 'npx', ['eslint', '.']);
   step('format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']);
 }

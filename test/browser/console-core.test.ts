@@ -1,5 +1,3 @@
-// page.evaluate() callbacks run in the browser: they are typed against the DOM.
-/// <reference lib="dom" />
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';

@@ -1,5 +1,3 @@
-// page.evaluate() callbacks run in the browser: they are typed against the DOM.
-/// <reference lib="dom" />
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';

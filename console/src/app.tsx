@@ -19,6 +19,11 @@ const ModelDetail = lazy(() => import('./pages/registry/model-detail'));
 const StudiesList = lazy(() => import('./pages/studies-list'));
 const StudyDetail = lazy(() => import('./pages/studies-detail'));
 const StudiesCompare = lazy(() => import('./pages/studies-compare'));
+const FinetunePage = lazy(() => import('./pages/finetune/finetune-form'));
+const FinetuneJobPage = lazy(() => import('./pages/finetune/finetune-job'));
+const ExplanationsListPage = lazy(() => import('./pages/explain/explanations-list'));
+const ExplanationPage = lazy(() => import('./pages/explain/explanation'));
+const MislabelsPage = lazy(() => import('./pages/explain/mislabels'));
 
 function RequireKey({ children }: { children: ReactNode }) {
   const { key } = useSession();
@@ -48,6 +53,11 @@ const router = createBrowserRouter([
       { path: 'studies', element: <StudiesList /> },
       { path: 'studies/compare', element: <StudiesCompare /> },
       { path: 'studies/:id', element: <StudyDetail /> },
+      { path: 'finetune', element: <FinetunePage /> },
+      { path: 'finetune/:id', element: <FinetuneJobPage /> },
+      { path: 'explanations', element: <ExplanationsListPage /> },
+      { path: 'explanations/mislabels/:jobId', element: <MislabelsPage /> },
+      { path: 'explanations/:id', element: <ExplanationPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },

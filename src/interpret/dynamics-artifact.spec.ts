@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UnprocessableError } from '../platform/errors/domain-error';
 import { parseDynamics } from './dynamics-artifact';
+import { rankSuspects } from './core/dynamics';
 
 const epoch = (epoch: number, margin: number) => ({
   epoch,
@@ -47,6 +48,27 @@ describe('parseDynamics (dynamics.json of a finetune job)', () => {
       parseDynamics(Buffer.from(JSON.stringify(byEpoch.epochs))).samples.map((s) => s.id),
       ['0', '1'],
     );
+  });
+
+  test('recorded labels and predictions reach the suspects (given vs predicted in the gallery)', () => {
+    const rec = (e: number, margin: number, predicted: number) => ({
+      ...epoch(e, margin),
+      label: 1,
+      predicted,
+    });
+    const file = {
+      classNames: ['cat', 'dog'],
+      samples: [
+        { id: 0, epochs: [rec(0, 1, 1), rec(1, 2, 1)] },
+        { id: 1, epochs: [rec(1, -2, 0), rec(0, 1, 1)] },
+      ],
+    };
+    const read = parseDynamics(Buffer.from(JSON.stringify(file)));
+    assert.deepEqual(read.classNames, ['cat', 'dog']);
+    const [top] = rankSuspects(read.samples, 'aum');
+    // Sample 1 has the lower margin; its last epoch (epoch 1) predicted class 0.
+    assert.deepEqual([top.id, top.label, top.predicted], ['1', 1, 0]);
+    assert.equal(parseDynamics(Buffer.from(JSON.stringify(file.samples))).classNames, null);
   });
 
   test('malformed artifacts are 422s naming the record', () => {

@@ -9,6 +9,8 @@ export interface DynamicsFile {
   /** The data set and split the samples come from, when the recorder says so. */
   dataset: string | null;
   split: string | null;
+  /** Class names of the labels, when the recorder says so. */
+  classNames: string[] | null;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -38,6 +40,8 @@ function epochRecord(v: unknown, where: string): EpochRecord {
     assignedLogit: v.assignedLogit as number,
     largestOtherLogit: v.largestOtherLogit as number,
     correct: v.correct,
+    ...(Number.isInteger(v.label) ? { label: v.label as number } : {}),
+    ...(Number.isInteger(v.predicted) ? { predicted: v.predicted as number } : {}),
   };
 }
 
@@ -78,7 +82,18 @@ export function parseDynamics(bytes: Buffer): DynamicsFile {
   }
   const text = (key: string): string | null =>
     isRecord(json) && typeof json[key] === 'string' ? (json[key] as string) : null;
-  return { samples: readSamples(json), dataset: text('dataset'), split: text('split') };
+  const names =
+    isRecord(json) &&
+    Array.isArray(json.classNames) &&
+    json.classNames.every((n) => typeof n === 'string')
+      ? (json.classNames as string[])
+      : null;
+  return {
+    samples: readSamples(json),
+    dataset: text('dataset'),
+    split: text('split'),
+    classNames: names,
+  };
 }
 
 function readSamples(json: unknown): SampleDynamics[] {

@@ -5,6 +5,8 @@ import { faithfulness, type FaithfulnessReport } from './core/faithfulness';
 import { ImageLimeExplainer } from './core/image-lime';
 import { TabularLimeExplainer } from './core/tabular-lime';
 import { TextLimeExplainer } from './core/text-lime';
+import { encodeSegments } from './core/segments-rle';
+import { examplePng } from '../models/example-png';
 import type {
   Explanation,
   ImageExplanation,
@@ -215,8 +217,21 @@ export function explanationJson(
     base.tokens = t.tokens;
     base.featureOfToken = t.featureOfToken;
   }
-  if (e.kind === 'image') base.superpixels = e.weights.length;
+  if (e.kind === 'image') {
+    const ie = e as ImageExplanation;
+    base.superpixels = e.weights.length;
+    // The superpixel map lets the console draw the weights over the image itself (a canvas
+    // overlay with its own colour scale and opacity) instead of only the baked heatmap PNG.
+    base.width = ie.width;
+    base.height = ie.height;
+    base.segments = encodeSegments(ie.segments);
+  }
   return base;
+}
+
+/** The explained image itself as a PNG (the console draws the LIME weights over it). */
+export function inputPng(img: RgbImage): Buffer {
+  return examplePng(img.data, { height: img.height, width: img.width, channels: 3 });
 }
 
 /** PNG of one explanation: a heatmap over the image, or a bar chart of the top features. */

@@ -20,9 +20,11 @@ import {
   explainInstance,
   explanationJson,
   explanationPng,
+  inputPng,
   sampleInstances,
 } from './explain-runner';
 import { withLoadedModel } from './model-provider';
+import type { RgbImage } from './core/types';
 import type { ExplainableModel, PredictProvider } from './model-provider';
 
 export interface ExplainSpec {
@@ -151,7 +153,14 @@ export class ExplainJobHandler implements JobHandler<ExplainSpec, ExplainResult>
       const name = `explanation-${i}.png`;
       await ctx.artifact(name, explanationPng(model, instances[i], r), 'image/png');
       artifacts.push(name);
-      done.push({ instance: i, ...explanationJson(model, r), artifact: name });
+      const extra: Record<string, unknown> = {};
+      if (model.inputKind === 'image') {
+        const input = `input-${i}.png`;
+        await ctx.artifact(input, inputPng(instances[i] as RgbImage), 'image/png');
+        artifacts.push(input);
+        extra.input = input;
+      }
+      done.push({ instance: i, ...explanationJson(model, r), artifact: name, ...extra });
       await ctx.metric('fidelity', i, r.explanation.score);
       await ctx.metric('aopc', i, r.faithfulness.aopc);
       await ctx.metric('aopc_random', i, r.faithfulness.randomAopc);

@@ -186,6 +186,10 @@ export class SuspectDto {
   forgettingEvents!: number;
   @ApiProperty({ description: 'Never classified as its assigned label' }) neverLearned!: boolean;
   @ApiProperty() meanLoss!: number;
+  @ApiPropertyOptional({ description: 'The label the sample carries (class index)' })
+  label?: number;
+  @ApiPropertyOptional({ description: 'The class predicted at the last epoch' })
+  predicted?: number;
 }
 
 export class DynamicsDto {
@@ -197,6 +201,8 @@ export class DynamicsDto {
   })
   dataset!: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'train' }) split!: string | null;
+  @ApiPropertyOptional({ type: [String], nullable: true, description: 'Names of the labels' })
+  classNames!: string[] | null;
   @ApiProperty({ enum: DYNAMICS_METHODS }) method!: DynamicsMethod;
   @ApiProperty({ description: 'How the ranking is computed, with its reference' })
   methodDescription!: string;

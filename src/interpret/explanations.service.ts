@@ -108,12 +108,13 @@ export class ExplanationsService {
       );
     }
     const { file } = await this.jobs.artifactFile(principal, id, DYNAMICS_ARTIFACT);
-    const { samples, dataset, split } = parseDynamics(await fs.readFile(file));
+    const { samples, dataset, split, classNames } = parseDynamics(await fs.readFile(file));
     const ranked = rankSuspects(samples, method);
     return {
       jobId: id,
       dataset,
       split,
+      classNames,
       method,
       methodDescription: DYNAMICS_METHOD_DESCRIPTIONS[method],
       samples: samples.length,

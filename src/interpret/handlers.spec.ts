@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { UnprocessableError, ValidationError } from '../platform/errors/domain-error';
 import { JobCancelledError, type ArtifactRef, type JobContext } from '../platform/jobs/job-handler';
+import { decodeSegments } from './core/segments-rle';
 import { blockImage, gaussianRows, logisticModel, sigmoid } from './core/fixtures';
 import type { RgbImage } from './core/types';
 import { ExplainJobHandler } from './explain.handler';
@@ -172,6 +173,26 @@ describe('explain job handler', () => {
     assert.equal(r.explanations[0].className, 'bright');
     const png = PNG.sync.read(ctx.artifacts.get('explanation-0.png') as Buffer);
     assert.deepEqual([png.width, png.height], [256, 256]);
+    // The console overlay needs the superpixel map and the image: the map decodes to one label
+    // per pixel, each label indexes a weight, and input-0.png holds the image's own pixels.
+    const e = r.explanations[0];
+    assert.equal(e.input, 'input-0.png');
+    assert.deepEqual([e.width, e.height], [32, 32]);
+    const labels = decodeSegments(e.segments as number[]);
+    assert.equal(labels.length, 32 * 32);
+    assert.ok(labels.every((l) => l >= 0 && l < (e.weights as number[]).length));
+    const input = PNG.sync.read(ctx.artifacts.get('input-0.png') as Buffer);
+    const scale = input.width / 32;
+    assert.ok(Number.isInteger(scale) && input.height === 32 * scale);
+    const src = blockImage(9).data;
+    for (const [x, y] of [
+      [0, 0],
+      [17, 5],
+      [31, 31],
+    ]) {
+      const o = (y * scale * input.width + x * scale) * 4;
+      assert.equal(input.data[o], Math.round(src[(y * 32 + x) * 3] * 255));
+    }
   });
 });
 
@@ -248,6 +269,14 @@ describe('normlime job handler', () => {
     );
     assert.equal(r.features.length, 4);
     assert.ok(ctx.artifacts.has('concepts-0.png'));
+    // Every concept comes with the image and superpixel it is drawn from.
+    assert.equal(r.concepts?.length, 4);
+    for (const c of r.concepts ?? []) {
+      assert.ok(ctx.artifacts.has(c.input), c.input);
+      const labels = decodeSegments(c.segments);
+      assert.equal(labels.length, c.width * c.height);
+      assert.ok(labels.includes(c.segment));
+    }
     const noData = new NormLimeJobHandler({ load: async () => ({ ...text, dataset: undefined }) });
     await assert.rejects(
       noData.run(noData.validate({ model: 'x' }), new FakeContext()),

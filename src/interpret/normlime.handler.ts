@@ -19,7 +19,8 @@ import {
   throwIfProblems,
   type LimeParameters,
 } from './explain-spec';
-import { coerceInstances, explainInstance, sampleInstances } from './explain-runner';
+import { coerceInstances, explainInstance, inputPng, sampleInstances } from './explain-runner';
+import { encodeSegments } from './core/segments-rle';
 import { withLoadedModel } from './model-provider';
 import type { ExplainableModel, PredictProvider } from './model-provider';
 
@@ -52,6 +53,22 @@ export interface NormLimeJobResult {
   overall: { feature: string; importance: number }[];
   summary: { meanFidelity: number; meanAopc: number; meanRandomAopc: number };
   artifacts: string[];
+  /** Image models: each concept shown on the image it comes from (see ConceptExample). */
+  concepts?: ConceptExample[];
+}
+
+/**
+ * A concept drawn where it comes from: the superpixel `segment` of the explained image whose PNG
+ * is `input` (its superpixel map is `segments`, run-length encoded, `width` x `height`).
+ */
+export interface ConceptExample {
+  feature: string;
+  image: number;
+  segment: number;
+  input: string;
+  width: number;
+  height: number;
+  segments: number[];
 }
 
 interface LocalRecord {
@@ -170,6 +187,7 @@ export class NormLimeJobHandler implements JobHandler<NormLimeSpec, NormLimeJobR
     let features: string[];
     let result: NormLimeResult;
     const artifacts: string[] = [];
+    let concepts: ConceptExample[] | undefined;
     if (model.inputKind === 'tabular') {
       features = model.featureNames;
       result = normLime(local, numClasses, features.length);
@@ -219,6 +237,26 @@ export class NormLimeJobHandler implements JobHandler<NormLimeSpec, NormLimeJobR
         );
         artifacts.push(name);
       }
+      concepts = [];
+      const written = new Set<number>();
+      for (const [c, ex] of r.exemplars.entries()) {
+        const { image, explanation } = images[ex.image];
+        const input = `input-${ex.image}.png`;
+        if (!written.has(ex.image)) {
+          await ctx.artifact(input, inputPng(image), 'image/png');
+          artifacts.push(input);
+          written.add(ex.image);
+        }
+        concepts.push({
+          feature: features[c],
+          image: ex.image,
+          segment: ex.segment,
+          input,
+          width: image.width,
+          height: image.height,
+          segments: encodeSegments(explanation.segments),
+        });
+      }
     }
     const ranked = (values: number[]): { feature: string; importance: number }[] =>
       rankByImportance(values)
@@ -259,6 +297,7 @@ export class NormLimeJobHandler implements JobHandler<NormLimeSpec, NormLimeJobR
         meanRandomAopc: mean((l) => l.randomAopc),
       },
       artifacts,
+      ...(concepts ? { concepts } : {}),
     };
   }
 }

@@ -10,6 +10,9 @@ export interface EpochRecord {
   largestOtherLogit: number;
   /** Whether the prediction equalled the assigned label. */
   correct: boolean;
+  /** Assigned label and predicted class, when the recorder stored them. */
+  label?: number;
+  predicted?: number;
 }
 
 export interface SampleDynamics {
@@ -37,6 +40,9 @@ export interface SuspectScore {
   /** Never classified as its assigned label in any epoch. */
   neverLearned: boolean;
   meanLoss: number;
+  /** The sample's label and the class predicted at its last epoch, when recorded. */
+  label?: number;
+  predicted?: number;
 }
 
 interface Stats {
@@ -45,6 +51,8 @@ interface Stats {
   forgettingEvents: number;
   neverLearned: boolean;
   meanLoss: number;
+  label?: number;
+  predicted?: number;
 }
 
 function statsOf(s: SampleDynamics, i: number): Stats {
@@ -67,12 +75,15 @@ function statsOf(s: SampleDynamics, i: number): Stats {
     if (e.correct) learned = true;
     if (k > 0 && epochs[k - 1].correct && !e.correct) forgetting++;
   });
+  const last = epochs[epochs.length - 1];
   return {
     id: s.id,
     aum: aum / epochs.length,
     forgettingEvents: forgetting,
     neverLearned: !learned,
     meanLoss: loss / epochs.length,
+    ...(last.label !== undefined ? { label: last.label } : {}),
+    ...(last.predicted !== undefined ? { predicted: last.predicted } : {}),
   };
 }
 

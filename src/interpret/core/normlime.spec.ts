@@ -97,5 +97,12 @@ describe('NormLIME', () => {
     );
     assert.equal(rankByImportance(r.importance[1])[0], redCluster);
     assert.ok(r.importance[1][redCluster] > 10 * r.importance[1][1 - redCluster]);
+    // Each concept's exemplar is a superpixel of that concept: the red concept is shown as a red
+    // superpixel of a real image.
+    r.exemplars.forEach((e, c) => assert.equal(r.clusterOfSegment[e.image][e.segment], c));
+    const ex = r.exemplars[redCluster];
+    const { segments } = items[ex.image].explanation;
+    const p = segments.indexOf(ex.segment);
+    assert.ok(images[ex.image].data[p * 3] > 0.6, 'the red concept exemplar is red');
   });
 });

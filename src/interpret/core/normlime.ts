@@ -131,6 +131,12 @@ export interface ImageNormLimeResult extends NormLimeResult {
   centres: number[][];
   /** For each image, the cluster of each of its superpixels. */
   clusterOfSegment: number[][];
+  /**
+   * Per concept, the superpixel closest to its cluster centre (image index, segment label): the
+   * concept is shown where it comes from rather than as "concept c" (Ahern et al. 2019, NormLIME,
+   * show concepts as image patches).
+   */
+  exemplars: { image: number; segment: number }[];
 }
 
 /**
@@ -174,6 +180,16 @@ export function imageNormLime(
     new Array<number>(explanation.weights.length).fill(0),
   );
   owner.forEach(([i, s], p) => (clusterOfSegment[i][s] = km.assignment[p]));
+  const best = new Array<number>(numClusters).fill(Infinity);
+  const exemplars = Array.from({ length: numClusters }, () => ({ image: 0, segment: 0 }));
+  scaled.forEach((r, p) => {
+    const c = km.assignment[p];
+    const d = r.reduce((sum, v, j) => sum + (v - km.centres[c][j]) ** 2, 0);
+    if (d < best[c]) {
+      best[c] = d;
+      exemplars[c] = { image: owner[p][0], segment: owner[p][1] };
+    }
+  });
   const local = items.map(({ explanation }, i) => {
     const w = new Array<number>(numClusters).fill(0);
     explanation.weights.forEach((v, s) => (w[clusterOfSegment[i][s]] += v));
@@ -183,5 +199,6 @@ export function imageNormLime(
     ...normLime(local, opts.numClasses, numClusters),
     centres: km.centres,
     clusterOfSegment,
+    exemplars,
   };
 }

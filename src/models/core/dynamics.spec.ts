@@ -9,6 +9,7 @@ test('records from softmax outputs: loss = -ln p_y, logits as log-probabilities 
   assert.ok(Math.abs(r.assignedLogit - Math.log(0.2)) < 1e-5);
   assert.ok(Math.abs(r.largestOtherLogit - Math.log(0.7)) < 1e-5);
   assert.equal(r.correct, false);
+  assert.deepEqual([r.label, r.predicted], [1, 0]);
 });
 
 test('the margin equals the logit margin (softmax log-ratio invariance, Pleiss et al. 2020 AUM)', () => {

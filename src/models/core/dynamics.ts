@@ -16,6 +16,9 @@ export interface DynamicsRecord {
   assignedLogit: number;
   largestOtherLogit: number;
   correct: boolean;
+  /** The label the example carries and the class predicted this epoch (the mislabel gallery). */
+  label: number;
+  predicted: number;
 }
 
 const EPS = 1e-7;
@@ -41,6 +44,8 @@ export function dynamicsRecords(
       assignedLogit: logp[y],
       largestOtherLogit: other,
       correct: argmax === y,
+      label: y,
+      predicted: argmax,
     };
   });
 }

@@ -5,7 +5,7 @@
  * front is computed once (front.ts); `pareto.json`, the chart's highlighted points and the API's
  * `paretoFront` are that one list.
  */
-import { scatterChart } from '../../platform/charts';
+import { chartPng, nasFrontOption, type NasFrontData } from '../../platform/charts';
 import { JobContext } from '../../platform/jobs/job-handler';
 import { NasTrialRecord } from './candidate';
 import { CostMetric } from './cost';
@@ -128,9 +128,11 @@ const AXIS: Record<CostMetric, { label: string; scale: number }> = {
 };
 
 /**
- * `pareto.png`: every feasible complete trial as a point (validation accuracy vs the front's
- * first cost) and exactly the given front highlighted; undefined when there is nothing to plot.
- * Takes the summaries the API serves, so anyone can redraw it from `trials.json` and the front.
+ * `pareto.png`: every complete trial with an accuracy as a point (validation accuracy vs the
+ * front's first cost; infeasible ones apart) and exactly the given front highlighted; undefined
+ * when there is nothing to plot. Takes the summaries the API serves, so anyone (the console too,
+ * through `nasFrontData` and the shared `nasFrontOption`) can redraw it from `trials.json` and
+ * the front: same definition, same bytes.
  */
 export function paretoChart(
   spaceType: string,
@@ -138,27 +140,35 @@ export function paretoChart(
   trials: readonly TrialSummary[],
   front: readonly TrialSummary[],
 ): Buffer | undefined {
+  const data = nasFrontData(spaceType, x, trials, front);
+  if (data.points.length === 0) return undefined;
+  return chartPng(nasFrontOption(data));
+}
+
+/** The NAS front chart's data: feasible and infeasible complete trials and the front, scaled. */
+export function nasFrontData(
+  spaceType: string,
+  x: CostMetric,
+  trials: readonly TrialSummary[],
+  front: readonly TrialSummary[],
+): NasFrontData {
   const axis = AXIS[x];
   const point = (t: TrialSummary) => ({
     x: (costOf(t, x) as number) * axis.scale,
     y: t.accuracy as number,
+    id: t.number,
   });
   const plotted = trials.filter(
-    (t) =>
-      t.state === 'complete' &&
-      t.feasible &&
-      t.accuracy !== undefined &&
-      costOf(t, x) !== undefined,
+    (t) => t.state === 'complete' && t.accuracy !== undefined && costOf(t, x) !== undefined,
   );
-  if (plotted.length === 0) return undefined;
-  return scatterChart({
+  return {
     title: `NAS ${spaceType}: accuracy vs ${axis.label}`,
     xLabel: axis.label,
     yLabel: 'validation accuracy',
-    points: plotted.map(point),
+    points: plotted.filter((t) => t.feasible).map(point),
+    infeasible: plotted.filter((t) => !t.feasible).map(point),
     front: front.map(point),
-    frontLabel: 'Pareto front',
-  });
+  };
 }
 
 function costOf(t: TrialSummary, metric: CostMetric): number | undefined {

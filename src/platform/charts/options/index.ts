@@ -1,0 +1,11 @@
+export { FONT_FAMILY, PALETTE, type XY } from './common';
+export { barsHeight, barsOption, type BarsData } from './bars';
+export { linesOption, type LinesData } from './lines';
+export { latencyCdfOption, latencyCdfPoints, type LatencyCdfData } from './latency-cdf';
+export { nasFrontOption, type FrontPoint, type NasFrontData } from './nas-front';
+export {
+  shownConfigs,
+  tuningParetoOption,
+  type TunedConfig,
+  type TuningParetoData,
+} from './tuning-pareto';

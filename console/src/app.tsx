@@ -10,6 +10,9 @@ import { JobsListPage } from './pages/jobs-list';
 // Pages beyond the first are code-split: a data scientist opening a job does not download the
 // study plots.
 const NotFound = lazy(() => import('./pages/not-found'));
+const Simulations = lazy(() => import('./pages/simulations'));
+const Simulation = lazy(() => import('./pages/simulations-detail'));
+const Tuning = lazy(() => import('./pages/simulations-tuning'));
 
 function RequireKey({ children }: { children: ReactNode }) {
   const { key } = useSession();
@@ -30,6 +33,9 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <Navigate to="/jobs" replace /> },
       { path: 'jobs', element: <JobsListPage /> },
+      { path: 'simulations', element: <Simulations /> },
+      { path: 'simulations/tunings/:id', element: <Tuning /> },
+      { path: 'simulations/:id', element: <Simulation /> },
       { path: '*', element: <NotFound /> },
     ],
   },

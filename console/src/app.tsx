@@ -13,6 +13,8 @@ const NotFound = lazy(() => import('./pages/not-found'));
 const Simulations = lazy(() => import('./pages/simulations'));
 const Simulation = lazy(() => import('./pages/simulations-detail'));
 const Tuning = lazy(() => import('./pages/simulations-tuning'));
+const NasList = lazy(() => import('./pages/nas'));
+const NasRun = lazy(() => import('./pages/nas-run'));
 
 function RequireKey({ children }: { children: ReactNode }) {
   const { key } = useSession();
@@ -36,6 +38,8 @@ const router = createBrowserRouter([
       { path: 'simulations', element: <Simulations /> },
       { path: 'simulations/tunings/:id', element: <Tuning /> },
       { path: 'simulations/:id', element: <Simulation /> },
+      { path: 'nas', element: <NasList /> },
+      { path: 'nas/:id', element: <NasRun /> },
       { path: '*', element: <NotFound /> },
     ],
   },

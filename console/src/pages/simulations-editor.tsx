@@ -36,10 +36,10 @@ function parse(text: string): { value: unknown } | { error: string } {
 
 /**
  * A simulation request as JSON, checked against the server's own rules as the user types
- * (debounced POST /v1/simulations:validate, which queues nothing), and a Run button for keys
- * that may write.
+ * (debounced POST /v1/simulations:validate, which queues nothing), and a Run button. Shown to
+ * member and admin keys only: the server refuses every POST of a viewer key.
  */
-export function PipelineEditor({ canRun }: { canRun: boolean }) {
+export function PipelineEditor() {
   const [text, setText] = useState(() => JSON.stringify(EXAMPLE, null, 2));
   const [check, setCheck] = useState<Check>({ state: 'idle' });
   const [runError, setRunError] = useState<string | null>(null);
@@ -118,11 +118,9 @@ export function PipelineEditor({ canRun }: { canRun: boolean }) {
           </ul>
         )}
       </div>
-      {canRun && (
-        <button type="button" disabled={!valid} onClick={() => void run()}>
-          Run simulation
-        </button>
-      )}
+      <button type="button" disabled={!valid} onClick={() => void run()}>
+        Run simulation
+      </button>
       {runError && <p role="alert">{runError}</p>}
     </section>
   );

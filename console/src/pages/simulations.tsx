@@ -73,7 +73,12 @@ export default function SimulationsPage() {
       <h1>Simulator and tuning</h1>
       <JobTable kind="simulate" title="Simulations" base="/simulations" />
       <JobTable kind="tune" title="Tunings" base="/simulations/tunings" />
-      <PipelineEditor canRun={canWrite} />
+      {canWrite ? (
+        <PipelineEditor />
+      ) : (
+        // The server refuses every POST of a viewer key, validation included (docs/security.md).
+        <p>The pipeline editor needs a member or admin key.</p>
+      )}
     </section>
   );
 }

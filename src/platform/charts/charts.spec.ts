@@ -6,6 +6,7 @@ import {
   chartPng,
   chartSvg,
   latencyCdfOption,
+  nasFrontData,
   nasFrontOption,
   tuningParetoOption,
 } from './index';
@@ -114,6 +115,52 @@ describe('chart definitions', () => {
       { value: [1, 0.6], name: '#1' },
       { value: [3, 0.8], name: '#0' },
     ]);
+  });
+
+  test('NAS front data from trial summaries: complete trials with the cost, infeasible apart, scaled', () => {
+    const t = (
+      number: number,
+      flops: number,
+      feasible = true,
+      state = 'complete',
+      latencyMs?: number,
+    ) => ({
+      number,
+      state,
+      accuracy: 0.5 + number / 10,
+      params: 1000 * number,
+      flops,
+      feasible,
+      ...(latencyMs !== undefined && { latencyMs }),
+    });
+    const trials = [
+      t(0, 2e6),
+      t(1, 3e6, false),
+      t(2, 1e6, true, 'failed'),
+      t(3, 4e6, true, 'complete', 7),
+    ];
+    const d = nasFrontData('mlp', 'flops', trials, [trials[0], trials[3]]);
+    assert.deepEqual(
+      d.points.map((p) => [p.id, p.x]),
+      [
+        [0, 2],
+        [3, 4],
+      ],
+    );
+    assert.deepEqual(
+      d.infeasible?.map((p) => p.id),
+      [1],
+    );
+    assert.equal(d.xLabel, 'MFLOPs');
+    const lat = nasFrontData('mlp', 'latencyMs', trials, [trials[0], trials[3]]);
+    assert.deepEqual(
+      lat.points.map((p) => [p.id, p.x]),
+      [[3, 7]],
+    );
+    assert.deepEqual(
+      lat.front.map((p) => p.id),
+      [3],
+    );
   });
 
   test('bars: tiny values are shown in units of a power of ten named on the axis, and render', () => {

@@ -5,7 +5,7 @@
  * front is computed once (front.ts); `pareto.json`, the chart's highlighted points and the API's
  * `paretoFront` are that one list.
  */
-import { chartPng, nasFrontOption, type NasFrontData } from '../../platform/charts';
+import { chartPng, nasFrontData, nasFrontOption } from '../../platform/charts';
 import { JobContext } from '../../platform/jobs/job-handler';
 import { NasTrialRecord } from './candidate';
 import { CostMetric } from './cost';
@@ -121,12 +121,6 @@ export async function publishNasResult(
   return out;
 }
 
-const AXIS: Record<CostMetric, { label: string; scale: number }> = {
-  flops: { label: 'MFLOPs', scale: 1e-6 },
-  params: { label: 'parameters (thousands)', scale: 1e-3 },
-  latencyMs: { label: 'latency (ms)', scale: 1 },
-};
-
 /**
  * `pareto.png`: every complete trial with an accuracy as a point (validation accuracy vs the
  * front's first cost; infeasible ones apart) and exactly the given front highlighted; undefined
@@ -145,35 +139,8 @@ export function paretoChart(
   return chartPng(nasFrontOption(data));
 }
 
-/** The NAS front chart's data: feasible and infeasible complete trials and the front, scaled. */
-export function nasFrontData(
-  spaceType: string,
-  x: CostMetric,
-  trials: readonly TrialSummary[],
-  front: readonly TrialSummary[],
-): NasFrontData {
-  const axis = AXIS[x];
-  const point = (t: TrialSummary) => ({
-    x: (costOf(t, x) as number) * axis.scale,
-    y: t.accuracy as number,
-    id: t.number,
-  });
-  const plotted = trials.filter(
-    (t) => t.state === 'complete' && t.accuracy !== undefined && costOf(t, x) !== undefined,
-  );
-  return {
-    title: `NAS ${spaceType}: accuracy vs ${axis.label}`,
-    xLabel: axis.label,
-    yLabel: 'validation accuracy',
-    points: plotted.filter((t) => t.feasible).map(point),
-    infeasible: plotted.filter((t) => !t.feasible).map(point),
-    front: front.map(point),
-  };
-}
-
-function costOf(t: TrialSummary, metric: CostMetric): number | undefined {
-  return metric === 'latencyMs' ? t.latencyMs : t[metric];
-}
+/** The NAS front chart's data (the shared definition the console also uses). */
+export { nasFrontData };
 
 /** Accuracy (max) vs FLOPs (min) front of the given trials (the benchmarks' charts). */
 export function paretoOf(trials: readonly NasTrialRecord[]): NasTrialRecord[] {

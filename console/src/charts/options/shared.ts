@@ -13,3 +13,9 @@ export {
   type NasFrontData,
   type TunedConfig,
 } from '../../../../src/platform/charts/options';
+export {
+  NAS_COST_AXES,
+  nasFrontData,
+  type NasCostMetric,
+  type NasTrialPoint,
+} from '../../../../src/platform/charts/options';

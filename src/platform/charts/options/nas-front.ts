@@ -55,3 +55,54 @@ export function nasFrontOption(d: NasFrontData): EChartsOption {
     series,
   };
 }
+
+/** The fields of a NAS trial summary (the API's `trials.json`) that the front charts read. */
+export interface NasTrialPoint {
+  number: number;
+  state: string;
+  accuracy?: number;
+  params: number;
+  flops: number;
+  latencyMs?: number;
+  feasible: boolean;
+}
+
+export type NasCostMetric = 'flops' | 'params' | 'latencyMs';
+
+export const NAS_COST_AXES: Record<NasCostMetric, { label: string; scale: number }> = {
+  flops: { label: 'MFLOPs', scale: 1e-6 },
+  params: { label: 'parameters (thousands)', scale: 1e-3 },
+  latencyMs: { label: 'latency (ms)', scale: 1 },
+};
+
+const costOf = (t: NasTrialPoint, metric: NasCostMetric): number | undefined =>
+  metric === 'latencyMs' ? t.latencyMs : t[metric];
+
+/**
+ * The NAS front chart's data from trial summaries: complete trials with an accuracy and the cost,
+ * feasible and infeasible apart, and exactly the given front (the API's `paretoFront`), scaled.
+ */
+export function nasFrontData(
+  spaceType: string,
+  metric: NasCostMetric,
+  trials: readonly NasTrialPoint[],
+  front: readonly NasTrialPoint[],
+): NasFrontData {
+  const axis = NAS_COST_AXES[metric];
+  const point = (t: NasTrialPoint): FrontPoint => ({
+    x: (costOf(t, metric) as number) * axis.scale,
+    y: t.accuracy as number,
+    id: t.number,
+  });
+  const plotted = trials.filter(
+    (t) => t.state === 'complete' && t.accuracy !== undefined && costOf(t, metric) !== undefined,
+  );
+  return {
+    title: `NAS ${spaceType}: accuracy vs ${axis.label}`,
+    xLabel: axis.label,
+    yLabel: 'validation accuracy',
+    points: plotted.filter((t) => t.feasible).map(point),
+    infeasible: plotted.filter((t) => !t.feasible).map(point),
+    front: front.filter((t) => costOf(t, metric) !== undefined).map(point),
+  };
+}

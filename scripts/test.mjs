@@ -35,12 +35,19 @@ function walk(dir, out = []) {
 if (!quick) {
   step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
   step('typecheck console', 'npx', ['tsc', '-p', 'console/tsconfig.json']);
+  step('typecheck browser tests', 'npx', ['tsc', '-p', 'test/browser/tsconfig.json']);
   step('lint', 'npx', ['eslint', '.']);
   step('format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']);
 }
 
 const files = (
-  only.length ? only : [...walk(join(root, 'src')), ...walk(join(root, 'test'))]
+  only.length
+    ? only
+    : [
+        ...walk(join(root, 'src')),
+        ...walk(join(root, 'console', 'src')),
+        ...walk(join(root, 'test')),
+      ]
 ).sort();
 let scratch = null;
 const env = { ...process.env };

@@ -6,6 +6,7 @@ import { AppConfig } from './platform/config/config';
 import { ConfigModule } from './platform/config/config.module';
 import { loggerParams } from './platform/logging/logger-params';
 import { DatabaseModule } from './platform/database/database.module';
+import { ConsoleApiModule } from './platform/events/console-api.module';
 import { HealthModule } from './platform/health/health.module';
 import { JobsController } from './platform/jobs/jobs.controller';
 import { JobsCoreModule } from './platform/jobs/jobs-core.module';
@@ -30,7 +31,12 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [...coreImports(config, { migrate: true }), AuthModule, HealthModule],
+      imports: [
+        ...coreImports(config, { migrate: true }),
+        AuthModule,
+        HealthModule,
+        ConsoleApiModule,
+      ],
       controllers: [JobsController],
     };
   }

@@ -12,11 +12,14 @@
  * Usage (docs/benchmarks.md):
  *   node -r @swc-node/register bench/search/optuna-side-by-side.ts \
  *     [--sampler SPEC]... [--baseline SPEC]... [--seeds 5] [--budgets 20,40,100] \
- *     [--problems branin2,levy5] [--out results.json]
+ *     [--problems branin2,levy5] [--out results.json] [--reuse results.json]
+ * --reuse takes the runs of Optuna's samplers found in an earlier --out file (same trial count;
+ * the noise depends only on problem and seed) and runs only the seeds missing there: Optuna 3.1 needs ~25 min
+ * of CPU for the full set, and its results do not change when ours do.
  * SPEC as in optuna-bridge.ts. Defaults: samplers tpe and tpe-multivariate, baselines
  * optuna3.1:tpe and optuna5:tpe (both Optuna TPEs with their defaults).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Rng } from '../../src/platform/core/rng';
 import {
   BENCHMARK_SUITE,
@@ -62,10 +65,10 @@ const all = [...ours, ...baselines];
 const EPS = 1e-12;
 
 /** The same noise for every sampler: per problem and seed, one draw per trial number. */
-function noiseFor(p: SuiteProblem): number[][] | undefined {
+function noiseFor(p: SuiteProblem, forSeeds: readonly number[]): number[][] | undefined {
   if (p.noiseSd === undefined) return undefined;
   const sd = p.noiseSd;
-  return seeds.map((s) => {
+  return forSeeds.map((s) => {
     const rng = new Rng(`noise:${p.name}:${s}`);
     return Array.from({ length: nTrials }, () => rng.normal(0, sd));
   });
@@ -142,23 +145,49 @@ function regretAt(r: RunResult, budget: number, optimum: number): number {
 
 async function main(): Promise<void> {
   checkFormulas();
-  const noise = new Map(problems.map((p) => [p.name, noiseFor(p)]));
+  const noise = new Map(problems.map((p) => [p.name, noiseFor(p, seeds)]));
   const results = new Map<string, RunResult[]>();
   const versions: Record<string, string> = {};
+  const reuse = option('reuse');
+  const previous = reuse
+    ? (JSON.parse(readFileSync(reuse, 'utf8')) as {
+        nTrials: number;
+        seeds: number[];
+        versions: Record<string, string>;
+        results: Record<string, RunResult[]>;
+      })
+    : undefined;
   for (const spec of all) {
     const t0 = Date.now();
     let runs: RunResult[];
+    // Only Optuna's runs are reused (ours change with our code), seed by seed.
+    const names = new Set(problems.map((p) => p.name));
+    const old =
+      spec.optuna && previous && previous.nTrials === nTrials
+        ? (previous.results[spec.label] ?? []).filter(
+            (r) => names.has(r.problem) && seeds.includes(r.seed),
+          )
+        : [];
+    const have = new Set(old.map((r) => `${r.problem}|${r.seed}`));
+    const missing = seeds.filter((s) => problems.some((p) => !have.has(`${p.name}|${s}`)));
     if (spec.optuna) {
-      const res = runOptuna<{ optuna: string; results: RunResult[] }>(spec.optuna.python, {
-        mode: 'run',
-        sampler: spec.name,
-        settings: spec.settings,
-        seeds,
-        nTrials,
-        problems: problems.map((p) => ({ ...p, noise: noise.get(p.name) })),
-      });
-      versions[spec.label] = res.optuna;
-      runs = res.results;
+      runs = old.filter((r) => !missing.includes(r.seed));
+      if (runs.length > 0) {
+        versions[spec.label] = previous?.versions[spec.label] ?? '?';
+        console.error(`${spec.label}: ${runs.length} runs reused from ${reuse}`);
+      }
+      if (missing.length > 0) {
+        const res = runOptuna<{ optuna: string; results: RunResult[] }>(spec.optuna.python, {
+          mode: 'run',
+          sampler: spec.name,
+          settings: spec.settings,
+          seeds: missing,
+          nTrials,
+          problems: problems.map((p) => ({ ...p, noise: noiseFor(p, missing) })),
+        });
+        versions[spec.label] = res.optuna;
+        runs.push(...res.results);
+      }
     } else {
       runs = [];
       for (const p of problems) runs.push(...(await runOurs(spec, p, noise.get(p.name))));
@@ -213,6 +242,35 @@ async function main(): Promise<void> {
       cols.forEach((c, i) => (ratios[c] = { geometricMean: gm[i] }));
     }
 
+  // The scale of seed noise: each sampler against itself, first half of the seeds / second half.
+  if (seeds.length >= 4) {
+    const half = seeds.slice(0, seeds.length >> 1);
+    console.log(
+      `\nSeed noise: geometric mean over problems of median regret (seeds ${half.join(',')}) / ` +
+        `(the other seeds), per sampler; 1 = no noise:\n`,
+    );
+    console.log(`| sampler | ${budgets.map((b) => `@${b}`).join(' | ')} |`);
+    console.log(`|${' --- |'.repeat(1 + budgets.length)}`);
+    for (const s of all) {
+      const runs = results.get(s.label) ?? [];
+      const cells = budgets.map((b) =>
+        geometricMean(
+          problems.map((p) => {
+            const rs = runs.filter((r) => r.problem === p.name);
+            const m = (inFirst: boolean) =>
+              median(
+                rs
+                  .filter((r) => half.includes(r.seed) === inFirst)
+                  .map((r) => regretAt(r, b, p.optimum)),
+              ) + EPS;
+            return m(true) / m(false);
+          }),
+        ).toFixed(2),
+      );
+      console.log(`| ${s.label} | ${cells.join(' | ')} |`);
+    }
+  }
+
   console.log('\nSampler CPU seconds per run (mean over problems and seeds):\n');
   console.log('| sampler | s/run |');
   console.log('| --- | --- |');
@@ -230,6 +288,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         versions,
         budgets,
+        nTrials,
         seeds,
         ratios,
         medians: Object.fromEntries(med),

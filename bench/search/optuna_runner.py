@@ -226,12 +226,13 @@ def overhead(task):
         )
     study.add_trials(trials)
     times = []
-    for _ in range(task["asks"]):
+    for i in range(task["asks"] + 1):
         t0 = time.process_time()
         trial = study.ask()
         for name, d in space.items():
             trial._suggest(name, d)
-        times.append(time.process_time() - t0)
+        if i > 0:  # the first ask warms up caches, as on our side
+            times.append(time.process_time() - t0)
         # Fail the trial so the history stays the same for the next ask.
         study.tell(trial, state=optuna.trial.TrialState.FAIL)
     return {"optuna": optuna.__version__, "cpuSecondsPerAsk": times}

@@ -15,6 +15,8 @@ const Simulation = lazy(() => import('./pages/simulations-detail'));
 const Tuning = lazy(() => import('./pages/simulations-tuning'));
 const NasList = lazy(() => import('./pages/nas'));
 const NasRun = lazy(() => import('./pages/nas-run'));
+const JobDetail = lazy(() => import('./pages/job-detail'));
+const Admin = lazy(() => import('./pages/admin'));
 
 function RequireKey({ children }: { children: ReactNode }) {
   const { key } = useSession();
@@ -40,6 +42,8 @@ const router = createBrowserRouter([
       { path: 'simulations/:id', element: <Simulation /> },
       { path: 'nas', element: <NasList /> },
       { path: 'nas/:id', element: <NasRun /> },
+      { path: 'jobs/:id', element: <JobDetail /> },
+      { path: 'admin', element: <Admin /> },
       { path: '*', element: <NotFound /> },
     ],
   },

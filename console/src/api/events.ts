@@ -49,13 +49,18 @@ export class EventStreamParser {
  * Subscribes to an SSE route while mounted; reconnects with backoff (resuming after the last id)
  * when the connection drops. `onEvent` may change between renders without reconnecting.
  */
-export function useEventStream(path: string | null, onEvent: (e: StreamEvent) => void): void {
+export function useEventStream(
+  path: string | null,
+  onEvent: (e: StreamEvent) => void,
+  /** Replay from here on the first connection (`'0'`: every stored event of the filter). */
+  since?: string,
+): void {
   const handler = useRef(onEvent);
   handler.current = onEvent;
   useEffect(() => {
     if (!path) return;
     const abort = new AbortController();
-    let lastId: string | undefined;
+    let lastId: string | undefined = since;
     let delay = 500;
     const run = async () => {
       while (!abort.signal.aborted) {
@@ -84,5 +89,5 @@ export function useEventStream(path: string | null, onEvent: (e: StreamEvent) =>
     };
     void run();
     return () => abort.abort();
-  }, [path]);
+  }, [path, since]);
 }

@@ -26,3 +26,85 @@ export interface Page<T> {
   limit: number;
   offset: number;
 }
+
+/** GET /v1/jobs/:id/events (and the `status`/`log` events of the live stream). */
+export interface JobEvent {
+  id: string;
+  type: 'log' | 'status';
+  level: string;
+  message: string;
+  attempt: number;
+  time: string;
+}
+
+export interface MetricPoint {
+  name: string;
+  step: number;
+  value: number;
+}
+
+export interface Artifact {
+  name: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+  createdAt: string;
+}
+
+/** Events of GET /v1/events/stream (src/platform/events/live-event.ts). */
+export type LiveEvent =
+  | ({ type: 'status'; jobId: string; kind: string; status: JobStatus; jobStatus: JobStatus } & {
+      id: string;
+      progress: number;
+      level: string;
+      message: string;
+      attempt: number;
+      time: string;
+    })
+  | ({ type: 'log'; jobId: string; kind: string } & Omit<JobEvent, 'type'>)
+  | { type: 'progress'; jobId: string; kind: string; progress: number; message: string | null }
+  | { type: 'metric'; jobId: string; kind: string; name: string; step: number; value: number };
+
+export interface ApiKey {
+  id: string;
+  project: string;
+  name: string;
+  role: 'admin' | 'member' | 'viewer';
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  allowCommands: boolean;
+  createdAt: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  time: string;
+  keyId: string;
+  project: string | null;
+  method: string;
+  route: string;
+  targetId: string | null;
+  status: number;
+}
+
+/** GET /v1/admin/queue */
+export interface QueueOverview {
+  counts: { kind: string; status: JobStatus; count: number }[];
+  totals: Partial<Record<JobStatus, number>>;
+  oldestQueuedAt: string | null;
+  workers: {
+    worker: string;
+    executor: string | null;
+    jobs: number;
+    kinds: string[];
+    lastHeartbeatAt: string;
+  }[];
+  pool: { workers: number; coordinators: number };
+}

@@ -44,9 +44,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setIdentity(null);
   }, []);
 
-  useEffect(() => {
-    configureClient(() => sessionStorage.getItem(STORAGE_KEY), logout);
-  }, [logout]);
+  // During render, not in an effect: the pages' first requests start in their own effects, which
+  // run before a parent's, and would go out without the key after a reload (401, signed out).
+  configureClient(() => sessionStorage.getItem(STORAGE_KEY), logout);
 
   useEffect(() => {
     if (!key || identity) return;

@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Link } from 'react-router';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, query } from '../api/client';
-import type { Job, JobStatus, Page } from '../api/types';
+import { useEventStream } from '../api/events';
+import type { Job, JobStatus, LiveEvent, Page } from '../api/types';
 import { ProgressBar } from '../components/progress';
 
 const STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
@@ -17,6 +18,32 @@ export function JobsListPage() {
     queryFn: ({ signal }) =>
       getJson<Page<Job>>(`/v1/jobs${query({ kind, status, limit: PAGE, offset })}`, signal),
   });
+  const client = useQueryClient();
+  // Live: progress and status changes patch the rows shown; a job not on the page (a new one,
+  // or one that now matches the status filter) refetches the page.
+  const onEvent = useCallback(
+    (raw: { data: string }) => {
+      const e = JSON.parse(raw.data) as LiveEvent;
+      if (e.type !== 'progress' && e.type !== 'status') return;
+      const key = ['jobs', kind, status, offset];
+      const page = client.getQueryData<Page<Job>>(key);
+      const row = page?.items.find((j) => j.id === e.jobId);
+      if (!page || !row || (e.type === 'status' && status && e.jobStatus !== status)) {
+        if (e.type === 'status') void client.invalidateQueries({ queryKey: ['jobs'] });
+        return;
+      }
+      const patch: Partial<Job> =
+        e.type === 'progress'
+          ? { progress: e.progress }
+          : { status: e.jobStatus, progress: e.progress, attempts: e.attempt };
+      client.setQueryData<Page<Job>>(key, {
+        ...page,
+        items: page.items.map((j) => (j.id === e.jobId ? { ...j, ...patch } : j)),
+      });
+    },
+    [client, kind, status, offset],
+  );
+  useEventStream(`/v1/events/stream${query({ kind })}`, onEvent);
 
   return (
     <section>

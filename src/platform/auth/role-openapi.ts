@@ -1,4 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { problemResponseObject } from '../http/problem.dto';
 import { READ_METHODS } from './roles';
 
 /**
@@ -6,7 +7,6 @@ import { READ_METHODS } from './roles';
  * that before any route runs, so the document says it once here instead of on each route.
  */
 export function documentViewerRefusals(doc: OpenAPIObject): OpenAPIObject {
-  const problem = { $ref: '#/components/schemas/ProblemDto' };
   for (const [route, item] of Object.entries(doc.paths)) {
     if (!route.startsWith('/v1')) continue;
     for (const [method, op] of Object.entries(item)) {
@@ -14,8 +14,8 @@ export function documentViewerRefusals(doc: OpenAPIObject): OpenAPIObject {
       const responses = (op as { responses?: Record<string, unknown> }).responses;
       if (!responses || responses['403']) continue;
       responses['403'] = {
+        ...problemResponseObject(403),
         description: 'Not allowed for this API key (a viewer key only reads)',
-        content: { 'application/problem+json': { schema: problem } },
       };
     }
   }

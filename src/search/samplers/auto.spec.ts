@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Rng } from '../../platform/core/rng';
 import { InMemoryStudyStorage } from '../core/memory-storage';
 import { parseSearchSpace } from '../core/space';
 import { Study } from '../core/study';
 import { Direction, FrozenTrial } from '../core/trial';
 import { AUTO_CHOICE, AutoSampler } from './auto';
+import { gpLooGain } from './gp/fit-quality';
 
 const NUMERIC = { x: { type: 'float', low: -5, high: 5 }, y: { type: 'float', low: -5, high: 5 } };
 const quadratic = (p: Record<string, unknown>) =>
@@ -44,6 +46,31 @@ describe('AutoSampler', () => {
     const meanX = cma.reduce((s, t) => s + (t.params.x as number), 0) / cma.length;
     const meanY = cma.reduce((s, t) => s + (t.params.y as number), 0) / cma.length;
     assert.ok(Math.abs(meanX - 1.5) < 1 && Math.abs(meanY + 2) < 1, `CMA mean ${meanX}, ${meanY}`);
+  });
+
+  test('the GP keeps its trials while it predicts the objective, and hands them to TPE when its leave-one-out fit is no better than the spread of the values', async () => {
+    const smooth = await newStudy(NUMERIC, { gpCheckTrials: 15 });
+    const rugged = await newStudy(NUMERIC, { gpCheckTrials: 15 });
+    const noise = new Rng('rugged');
+    for (let i = 0; i < 30; i++) {
+      const a = await smooth.askFromSpace();
+      await smooth.tell(a, quadratic(a.params));
+      // Values with no relation to the parameters: nothing a GP can predict.
+      const b = await rugged.askFromSpace();
+      await rugged.tell(b, noise.normal(0, 1));
+    }
+    const choices = async (s: Study) =>
+      (await s.trials()).map((t) => t.systemAttrs[AUTO_CHOICE] as string);
+    const gain = (s: Study) => async () => gpLooGain(await s.view());
+    assert.deepEqual(await choices(smooth), Array(30).fill('gp'));
+    const ruggedChoices = await choices(rugged);
+    assert.deepEqual(ruggedChoices.slice(0, 15), Array(15).fill('gp'));
+    assert.ok(
+      ruggedChoices.slice(15).every((c) => c === 'tpe'),
+      ruggedChoices.join(' '),
+    );
+    assert.ok(((await gain(smooth)()) ?? 0) > 1, 'a quadratic is predicted well');
+    assert.ok(((await gain(rugged)()) ?? 1) < 0.5, 'noise is not');
   });
 
   test('conditional spaces use TPE, categorical long runs TPE, 2 / 3 objectives NSGA-II / NSGA-III', async () => {

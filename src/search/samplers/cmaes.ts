@@ -28,7 +28,7 @@ import { FrozenTrial, violation } from '../core/trial';
 import { ValidationError } from '../../platform/errors/domain-error';
 import { sampleUniform } from './random';
 import { EMPTY_SAMPLE, RelativeSample, Sampler } from './sampler';
-import { intersectionSpace } from './tpe';
+import { FinishedIntersection } from './tpe';
 
 const RESTART = 'cma:restart';
 const GENERATION = 'cma:generation';
@@ -43,6 +43,7 @@ export class CmaEsSampler implements Sampler {
   private readonly incPopsize: number;
   private readonly x0?: Record<string, number>;
   private cache = new Map<string, Replay>();
+  private readonly intersection = new FinishedIntersection(['complete']);
 
   constructor(settings: unknown = {}) {
     const s = new SettingsReader(settings);
@@ -60,7 +61,7 @@ export class CmaEsSampler implements Sampler {
   }
 
   sampleRelative(view: StudyView, _trial: FrozenTrial): RelativeSample {
-    const space = numericSpace(view);
+    const space = numericSpace(view, this.intersection);
     const names = Object.keys(space).sort();
     if (names.length === 0) return EMPTY_SAMPLE;
     const key = `${view.studyId}|${names.join(',')}`;
@@ -111,10 +112,11 @@ function readX0(raw: unknown): Record<string, number> | undefined {
   return raw as Record<string, number>;
 }
 
-function numericSpace(view: StudyView): Record<string, NumericDistribution> {
-  const all = view.space
-    ? unconditionalDistributions(view.space)
-    : intersectionSpace(view.trials.filter((t) => t.state === 'complete'));
+function numericSpace(
+  view: StudyView,
+  intersection: FinishedIntersection,
+): Record<string, NumericDistribution> {
+  const all = view.space ? unconditionalDistributions(view.space) : intersection.of(view);
   const out: Record<string, NumericDistribution> = {};
   for (const [n, d] of Object.entries(all))
     if (d.type !== 'categorical' && !isSingle(d)) out[n] = d;
@@ -145,15 +147,33 @@ class Replay {
     );
   }
 
+  /** Complete trials by `restart/generation`; each finished trial is filed once (it never changes). */
+  private readonly byGeneration = new Map<string, FrozenTrial[]>();
+  private filed = new Uint8Array(1024);
+
   advance(trials: readonly FrozenTrial[], sign: number): void {
+    for (const t of trials) {
+      if (t.number < this.filed.length && this.filed[t.number]) continue;
+      if (t.state === 'running') continue;
+      if (t.number >= this.filed.length) {
+        const grown = new Uint8Array(Math.max(2 * this.filed.length, t.number + 1));
+        grown.set(this.filed);
+        this.filed = grown;
+      }
+      this.filed[t.number] = 1;
+      const r = t.systemAttrs[RESTART];
+      const g = t.systemAttrs[GENERATION];
+      if (r === undefined || g === undefined || t.state !== 'complete') continue;
+      if (!this.names.every((n) => Object.hasOwn(t.params, n))) continue;
+      const key = `${r as number}/${g as number}`;
+      const list = this.byGeneration.get(key);
+      if (list) list.push(t);
+      else this.byGeneration.set(key, [t]);
+    }
     for (;;) {
-      const gen = trials.filter(
-        (t) =>
-          t.state === 'complete' &&
-          t.systemAttrs[RESTART] === this.restart &&
-          t.systemAttrs[GENERATION] === this.es.generation &&
-          this.names.every((n) => Object.hasOwn(t.params, n)),
-      );
+      const gen = (this.byGeneration.get(`${this.restart}/${this.es.generation}`) ?? [])
+        .slice()
+        .sort((a, b) => a.number - b.number);
       if (gen.length < this.lambda) return;
       const chosen = gen.slice(0, this.lambda);
       // Constraint handling: infeasible solutions rank after feasible ones, by violation.

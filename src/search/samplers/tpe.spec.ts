@@ -4,7 +4,9 @@ import { zdt1 } from '../core/benchmark-functions';
 import { InMemoryStudyStorage } from '../core/memory-storage';
 import { hypervolume } from '../core/multi-objective';
 import { Study } from '../core/study';
+import { Direction } from '../core/trial';
 import { createSampler } from './registry';
+import { TpeSampler } from './tpe';
 
 async function constrainedRun(sampler: string, seed: number) {
   // minimise x^2 + y^2 subject to x >= 0.6 (constraint 0.6 - x <= 0): optimum 0.36 at (0.6, 0).
@@ -61,5 +63,36 @@ describe('constrained TPE (Optuna constraints_func semantics)', () => {
     const tpe = med(await Promise.all([0, 1, 2].map((s) => ratio('tpe', s))));
     const rnd = med(await Promise.all([0, 1, 2].map((s) => ratio('random', s))));
     assert.ok(tpe > 0.6 && tpe > rnd + 0.25, `tpe ${tpe} random ${rnd}`);
+  });
+
+  test("Optuna 5's defaults: multivariate with one objective, univariate with two; constant liar on", async () => {
+    const make = async (directions: Direction[], running: boolean) => {
+      const storage = new InMemoryStudyStorage();
+      const study = await Study.create(
+        { storage, sampler: createSampler('random', { seed: 3 }) },
+        { name: 'd', directions },
+      );
+      await study.optimize(
+        (t) => {
+          const x = t.suggestFloat('x', 0, 1);
+          return directions.map((_, k) => (x - 0.2 * k) ** 2);
+        },
+        { nTrials: 12 },
+      );
+      if (running) (await study.ask()).suggestFloat('x', 0, 1);
+      const next = await storage.createTrial(study.id);
+      return { view: await study.view(), next };
+    };
+    const one = await make(['minimize'], true);
+    const tpe = new TpeSampler({ seed: 0 });
+    assert.deepEqual(Object.keys(tpe.sampleRelative(one.view, one.next).params), ['x']);
+    // The other running trial (number 12) is in the bad group: constant liar.
+    assert.ok(tpe.split(one.view, one.next).above.some((t) => t.number === 12));
+    const noLiar = new TpeSampler({ seed: 0, constantLiar: false });
+    assert.ok(!noLiar.split(one.view, one.next).above.some((t) => t.number === 12));
+    const two = await make(['minimize', 'minimize'], false);
+    assert.deepEqual(new TpeSampler({ seed: 0 }).sampleRelative(two.view, two.next).params, {});
+    const forced = new TpeSampler({ seed: 0, multivariate: true });
+    assert.deepEqual(Object.keys(forced.sampleRelative(two.view, two.next).params), ['x']);
   });
 });

@@ -107,12 +107,9 @@ export class GpSampler implements Sampler {
       const believed = Float64Array.from([...y, ...xp.map((p) => gp.posterior(p).mean)]);
       return new GaussianProcess([...x, ...xp], believed, enc.isCategorical, params);
     };
-    const scores = view.directions.map((d, k) => {
-      const raw = clipInfinite(
-        observed.map((t) => (d === 'maximize' ? 1 : -1) * (t.values as number[])[k]),
-      );
-      return standardize(this.compressTail ? compressWorseHalf(raw) : raw);
-    });
+    const scores = view.directions.map((d, k) =>
+      objectiveScores(observed, d, k, this.compressTail),
+    );
     const objectives = scores.map(fit);
     const nConstraints = Math.max(0, ...observed.map((t) => t.constraints?.length ?? 0));
     const constraints = Array.from({ length: nConstraints }, (_, c) => {
@@ -166,6 +163,22 @@ export class GpSampler implements Sampler {
       warmStarts: warm,
     }).x;
   }
+}
+
+/**
+ * Objective k of the trials as the standardised scores the GP models (higher is better; +-inf
+ * clipped; the worse half compressed when `compressTail`).
+ */
+export function objectiveScores(
+  trials: readonly FrozenTrial[],
+  direction: StudyView['directions'][number],
+  k: number,
+  compressTail: boolean,
+): Float64Array {
+  const raw = clipInfinite(
+    trials.map((t) => (direction === 'maximize' ? 1 : -1) * (t.values as number[])[k]),
+  );
+  return standardize(compressTail ? compressWorseHalf(raw) : raw);
 }
 
 /**

@@ -8,6 +8,7 @@ import { InMemoryStudyStorage } from '../../core/memory-storage';
 import { Study } from '../../core/study';
 import { ConstrainedLogEi, logEi } from './acquisition';
 import { GaussianProcess, logPosteriorAndGradient, logPrior, paramsFromRaw } from './gp';
+import { constantLooLogDensity, gpLooLogDensity } from './fit-quality';
 import { GpSampler, compressWorseHalf } from './gp-sampler';
 import { cholesky, inverseFromCholesky } from './linalg';
 import { minimizeLbfgs } from './lbfgs';
@@ -51,6 +52,28 @@ describe('Gaussian process (reference: numpy, Rasmussen & Williams Alg. 2.1)', (
         `var ${p.variance} vs ${REF.variance[i]}`,
       );
     });
+  });
+
+  test('closed-form leave-one-out (R&W eq. 5.12) equals refitting without each point', () => {
+    const gp = new GaussianProcess(X, Y, REF.isCategorical, PARAMS);
+    const loo = gp.leaveOneOut();
+    let logDensity = 0;
+    let constant = 0;
+    for (let i = 0; i < X.length; i++) {
+      const keep = (_: unknown, j: number) => j !== i;
+      const rest = new GaussianProcess(X.filter(keep), Y.filter(keep), REF.isCategorical, PARAMS);
+      const p = rest.posterior(X[i]);
+      const variance = p.variance + PARAMS.noiseVar; // predictive: observation noise included
+      assert.ok(Math.abs(loo.mean[i] - p.mean) < 1e-9, `mean ${loo.mean[i]} vs ${p.mean}`);
+      assert.ok(Math.abs(loo.variance[i] - variance) < 1e-9, `var ${loo.variance[i]}`);
+      logDensity += -0.5 * (Math.log(2 * Math.PI * variance) + (Y[i] - p.mean) ** 2 / variance);
+      const others = Array.from(Y.filter(keep));
+      const m = others.reduce((a, v) => a + v, 0) / others.length;
+      const v = others.reduce((a, u) => a + (u - m) ** 2, 0) / (others.length - 1);
+      constant += -0.5 * (Math.log(2 * Math.PI * v) + (Y[i] - m) ** 2 / v);
+    }
+    assert.ok(Math.abs(gpLooLogDensity(gp) - logDensity / X.length) < 1e-9);
+    assert.ok(Math.abs(constantLooLogDensity(Y) - constant / X.length) < 1e-9);
   });
 
   test('log marginal likelihood + Optuna prior match numpy', () => {

@@ -100,6 +100,24 @@ export class GaussianProcess {
     return { mean, variance: Math.max(s - vv, 0), dMean, dVariance };
   }
 
+  /**
+   * Leave-one-out predictive distributions of the observations, in closed form (Rasmussen &
+   * Williams 2006, eq. 5.12): for observation i, mean y_i - [K^-1 y]_i / [K^-1]_ii and variance
+   * 1 / [K^-1]_ii (noise included), as if the GP (same hyper-parameters) had been conditioned on
+   * the other n - 1 points.
+   */
+  leaveOneOut(): { mean: Float64Array; variance: Float64Array } {
+    const kInv = inverseFromCholesky(this.l, this.n);
+    const mean = new Float64Array(this.n);
+    const variance = new Float64Array(this.n);
+    for (let i = 0; i < this.n; i++) {
+      const d = kInv[i * this.n + i];
+      mean[i] = this.y[i] - this.alpha[i] / d;
+      variance[i] = 1 / d;
+    }
+    return { mean, variance };
+  }
+
   private crossCovariance(xq: ArrayLike<number>): Float64Array {
     const lambda = this.params.inverseSquaredLengthscales;
     const kq = new Float64Array(this.n);

@@ -1,0 +1,211 @@
+// One job, live: status and progress from the event stream (replayed from the start, then
+// followed), logs as they come, cancel/retry for keys that may write, attempts, spec, result,
+// artifacts with previews and metrics as line charts.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { getJson, postJson } from '../api/client';
+import { useEventStream } from '../api/events';
+import type { Artifact, Job, JobEvent, LiveEvent, MetricPoint } from '../api/types';
+import { useSession } from '../auth/session';
+import { EChart } from '../charts/echart';
+import { metricLinesOption, seriesByName } from '../charts/options/metric-lines';
+import { ArtifactPreview } from '../components/artifact-preview';
+import { ProgressBar } from '../components/progress';
+
+const FINISHED = ['succeeded', 'failed', 'cancelled'];
+const MAX_LOG_LINES = 2000;
+
+export default function JobDetailPage() {
+  const { id = '' } = useParams();
+  const { canWrite } = useSession();
+  const client = useQueryClient();
+  const job = useQuery({
+    queryKey: ['job', id],
+    queryFn: ({ signal }) => getJson<Job>(`/v1/jobs/${id}`, signal),
+  });
+  const metrics = useQuery({
+    queryKey: ['job', id, 'metrics'],
+    queryFn: ({ signal }) => getJson<MetricPoint[]>(`/v1/jobs/${id}/metrics`, signal),
+  });
+  const artifacts = useQuery({
+    queryKey: ['job', id, 'artifacts'],
+    queryFn: ({ signal }) => getJson<Artifact[]>(`/v1/jobs/${id}/artifacts`, signal),
+  });
+  const [events, setEvents] = useState<JobEvent[]>([]);
+  const [live, setLive] = useState<{ progress?: number; message?: string | null }>({});
+  const [points, setPoints] = useState<MetricPoint[]>([]);
+
+  const onEvent = useCallback(
+    (raw: { event: string; data: string }) => {
+      const e = JSON.parse(raw.data) as LiveEvent;
+      if (e.type === 'status' || e.type === 'log') {
+        setEvents((prev) =>
+          prev.some((p) => p.id === e.id)
+            ? prev
+            : [...prev, { ...e, type: e.type }].slice(-MAX_LOG_LINES),
+        );
+        if (e.type === 'status') {
+          void client.invalidateQueries({ queryKey: ['job', id] });
+        }
+      } else if (e.type === 'progress') {
+        setLive({ progress: e.progress, message: e.message });
+      } else if (e.type === 'metric') {
+        setPoints((prev) => [...prev, { name: e.name, step: e.step, value: e.value }]);
+      }
+    },
+    [client, id],
+  );
+  // '0' replays every stored status change and log line of the job, then follows new ones.
+  useEventStream(id ? `/v1/events/stream?job=${encodeURIComponent(id)}` : null, onEvent, '0');
+
+  const act = useMutation({
+    mutationFn: (action: 'cancel' | 'retry') => postJson<Job>(`/v1/jobs/${id}/${action}`),
+    onSuccess: (j) => {
+      client.setQueryData(['job', id], j);
+      setLive({});
+    },
+  });
+
+  // Artifacts and metrics are complete once the job is: read them again when its status moves.
+  const status = job.data?.status;
+  useEffect(() => {
+    if (!status) return;
+    void client.invalidateQueries({ queryKey: ['job', id, 'artifacts'] });
+    void client.invalidateQueries({ queryKey: ['job', id, 'metrics'] });
+  }, [client, id, status]);
+
+  const charts = useMemo(
+    () => seriesByName([...(metrics.data ?? []), ...points]),
+    [metrics.data, points],
+  );
+
+  if (job.error) return <p role="alert">{job.error.message}</p>;
+  const j = job.data;
+  if (!j) return <p aria-busy="true">Loading…</p>;
+  const finished = FINISHED.includes(j.status);
+  const progress = finished ? j.progress : Math.max(j.progress, live.progress ?? 0);
+  const logs = events.filter((e) => e.type === 'log');
+  const statuses = events.filter((e) => e.type === 'status');
+
+  return (
+    <article className="job">
+      <p>
+        <Link to="/jobs">Jobs</Link> / {j.id.slice(0, 8)}
+      </p>
+      <h1>
+        {j.kind} job <code>{j.id}</code>
+      </h1>
+      <dl className="facts">
+        <dt>Status</dt>
+        <dd className={`status status-${j.status}`} data-testid="job-status">
+          {j.status}
+        </dd>
+        <dt>Progress</dt>
+        <dd>
+          <ProgressBar value={progress} label="job progress" />
+          {live.message && !finished && <span className="muted"> {live.message}</span>}
+        </dd>
+        <dt>Attempts</dt>
+        <dd>
+          {j.attempts} of {j.maxAttempts ?? '?'}
+        </dd>
+        <dt>Worker</dt>
+        <dd>{j.worker ?? '—'}</dd>
+        <dt>Created</dt>
+        <dd>{new Date(j.createdAt).toLocaleString()}</dd>
+        {j.error && (
+          <>
+            <dt>Error</dt>
+            <dd className="error">{j.error}</dd>
+          </>
+        )}
+      </dl>
+      {canWrite && (
+        <div className="actions">
+          {!finished && (
+            <button type="button" onClick={() => act.mutate('cancel')} disabled={act.isPending}>
+              Cancel job
+            </button>
+          )}
+          {(j.status === 'failed' || j.status === 'cancelled') && (
+            <button type="button" onClick={() => act.mutate('retry')} disabled={act.isPending}>
+              Retry job
+            </button>
+          )}
+          {act.error && <p role="alert">{act.error.message}</p>}
+        </div>
+      )}
+
+      <section aria-labelledby="logs-h">
+        <h2 id="logs-h">Logs</h2>
+        <pre className="log" tabIndex={0} aria-live="polite" data-testid="job-logs">
+          {logs.map(
+            (e) => `${new Date(e.time).toLocaleTimeString()} ${e.level.padEnd(5)} ${e.message}\n`,
+          )}
+        </pre>
+      </section>
+
+      <section aria-labelledby="attempts-h">
+        <h2 id="attempts-h">Attempts and status changes</h2>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Attempt</th>
+              <th scope="col">Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {statuses.map((e) => (
+              <tr key={e.id}>
+                <td>{new Date(e.time).toLocaleString()}</td>
+                <td>{e.attempt}</td>
+                <td>{e.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      {charts.size > 0 && (
+        <section aria-labelledby="metrics-h">
+          <h2 id="metrics-h">Metrics</h2>
+          <div className="charts">
+            {[...charts.entries()].map(([name, data]) => (
+              <EChart
+                key={name}
+                option={metricLinesOption(name, data)}
+                label={`metric ${name} over ${data.length} steps`}
+              />
+            ))}
+          </div>
+        </section>
+      )}
+
+      <section aria-labelledby="spec-h">
+        <h2 id="spec-h">Spec</h2>
+        <pre className="code" tabIndex={0}>
+          {JSON.stringify(j.spec ?? {}, null, 2)}
+        </pre>
+      </section>
+      {j.result && (
+        <section aria-labelledby="result-h">
+          <h2 id="result-h">Result</h2>
+          <pre className="code" tabIndex={0}>
+            {JSON.stringify(j.result, null, 2)}
+          </pre>
+        </section>
+      )}
+
+      {(artifacts.data?.length ?? 0) > 0 && (
+        <section aria-labelledby="artifacts-h">
+          <h2 id="artifacts-h">Artifacts</h2>
+          {artifacts.data!.map((a) => (
+            <ArtifactPreview key={a.name} jobId={j.id} artifact={a} />
+          ))}
+        </section>
+      )}
+    </article>
+  );
+}

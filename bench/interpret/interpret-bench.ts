@@ -18,7 +18,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '../../src/ml/backend';
 import { Vocabulary, wordTokens } from '../../src/ml/data/vocabulary';
-import { barChart, heatmapOverlay } from '../../src/platform/charts';
+import { barsHeight, barsOption, chartPng } from '../../src/platform/charts';
+import { heatmapOverlay } from '../../src/platform/images';
 import { Rng } from '../../src/platform/core/rng';
 import { faithfulness } from '../../src/interpret/core/faithfulness';
 import { ImageLimeExplainer, type ImageLimeOptions } from '../../src/interpret/core/image-lime';
@@ -305,12 +306,15 @@ async function main(): Promise<void> {
   if (!quick)
     writeFileSync(
       join(docsImg, 'interpret-normlime.png'),
-      barChart({
-        title: `NormLIME: ${bc.classNames[0]} (breast cancer, zoo mlp)`,
-        labels: topM.map((j) => bc.featureNames[j]),
-        values: topM.map((j) => tabNl.importance[0][j]),
-        valueLabel: `importance I(j, ${bc.classNames[0]})`,
-      }),
+      chartPng(
+        barsOption({
+          title: `NormLIME: ${bc.classNames[0]} (breast cancer, zoo mlp)`,
+          labels: topM.map((j) => bc.featureNames[j]),
+          values: topM.map((j) => tabNl.importance[0][j]),
+          valueLabel: `importance I(j, ${bc.classNames[0]})`,
+        }),
+        { width: 640, height: barsHeight(topM.length) },
+      ),
     );
 
   // 3. AOPC: LIME order vs random orders.

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { BackendPreference, selectBackend } from '../../src/ml/backend';
-import { lineChart } from '../../src/platform/charts';
+import { chartPng, linesOption } from '../../src/platform/charts';
 import { modelCost } from '../../src/ml/cost';
 import { buildZooModel } from '../../src/ml/models/zoo';
 import { evaluate } from '../../src/ml/train/evaluate';
@@ -160,15 +160,16 @@ async function main(): Promise<void> {
       name: 'zoo small-cnn',
       points: zoo.map((z) => ({ x: z.flops / 1e6, y: z.accuracy })),
     });
-    const png = lineChart({
-      title: `NAS fronts (${settings.seeds} seeds pooled): validation accuracy vs MFLOPs`,
-      xLabel: 'MFLOPs',
-      yLabel: 'validation accuracy',
-      series,
-      markers: true,
-      width: 720,
-      height: 440,
-    });
+    const png = chartPng(
+      linesOption({
+        title: `NAS fronts (${settings.seeds} seeds pooled): validation accuracy vs MFLOPs`,
+        xLabel: 'MFLOPs',
+        yLabel: 'validation accuracy',
+        series,
+        markers: true,
+      }),
+      { width: 720, height: 440 },
+    );
     writeFileSync(plot, png);
   }
   console.log(`\nTotal time ${((performance.now() - t0) / 1000).toFixed(0)} s.`);

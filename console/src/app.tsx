@@ -10,6 +10,11 @@ import { JobsListPage } from './pages/jobs-list';
 // Pages beyond the first are code-split: a data scientist opening a job does not download the
 // study plots.
 const NotFound = lazy(() => import('./pages/not-found'));
+const Simulations = lazy(() => import('./pages/simulations'));
+const Simulation = lazy(() => import('./pages/simulations-detail'));
+const Tuning = lazy(() => import('./pages/simulations-tuning'));
+const NasList = lazy(() => import('./pages/nas'));
+const NasRun = lazy(() => import('./pages/nas-run'));
 const JobDetail = lazy(() => import('./pages/job-detail'));
 const Admin = lazy(() => import('./pages/admin'));
 const DatasetsList = lazy(() => import('./pages/registry/datasets-list'));
@@ -44,6 +49,11 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <Navigate to="/jobs" replace /> },
       { path: 'jobs', element: <JobsListPage /> },
+      { path: 'simulations', element: <Simulations /> },
+      { path: 'simulations/tunings/:id', element: <Tuning /> },
+      { path: 'simulations/:id', element: <Simulation /> },
+      { path: 'nas', element: <NasList /> },
+      { path: 'nas/:id', element: <NasRun /> },
       { path: 'jobs/:id', element: <JobDetail /> },
       { path: 'admin', element: <Admin /> },
       { path: 'datasets', element: <DatasetsList /> },

@@ -1,6 +1,7 @@
 import { hashString, Rng } from '../platform/core/rng';
 import { UnprocessableError, type FieldProblem } from '../platform/errors/domain-error';
-import { barChart, heatmapOverlay } from '../platform/charts';
+import { barsHeight, barsOption, chartPng } from '../platform/charts';
+import { heatmapOverlay } from '../platform/images';
 import { faithfulness, type FaithfulnessReport } from './core/faithfulness';
 import { ImageLimeExplainer } from './core/image-lime';
 import { TabularLimeExplainer } from './core/tabular-lime';
@@ -254,10 +255,13 @@ export function explanationPng(
     });
   }
   const top = e.features.slice(0, 15);
-  return barChart({
-    title: `LIME: ${model.classNames[e.label] ?? e.label}`,
-    labels: top.map((f) => f.name.slice(0, 40)),
-    values: top.map((f) => f.weight),
-    valueLabel: 'local weight',
-  });
+  return chartPng(
+    barsOption({
+      title: `LIME: ${model.classNames[e.label] ?? e.label}`,
+      labels: top.map((f) => f.name.slice(0, 40)),
+      values: top.map((f) => f.weight),
+      valueLabel: 'local weight',
+    }),
+    { width: 640, height: barsHeight(top.length) },
+  );
 }

@@ -6,7 +6,8 @@ import {
   type JobHandler,
   type SpecReference,
 } from '../platform/jobs/job-handler';
-import { barChart, heatmapOverlay } from '../platform/charts';
+import { barsHeight, barsOption, chartPng } from '../platform/charts';
+import { heatmapOverlay } from '../platform/images';
 import { imageNormLime, normLime, rankByImportance, type NormLimeResult } from './core/normlime';
 import type { ImageExplanation, RgbImage } from './core/types';
 import {
@@ -273,12 +274,15 @@ export class NormLimeJobHandler implements JobHandler<NormLimeSpec, NormLimeJobR
       if (c.count === 0 || c.ranking.length === 0) continue;
       const top = c.ranking.slice(0, 15);
       const name = `normlime-${c.classIndex}.png`;
-      const png = barChart({
-        title: `NormLIME: ${c.className}`,
-        labels: top.map((t) => t.feature.slice(0, 40)),
-        values: top.map((t) => t.importance),
-        valueLabel: 'importance',
-      });
+      const png = chartPng(
+        barsOption({
+          title: `NormLIME: ${c.className}`,
+          labels: top.map((t) => t.feature.slice(0, 40)),
+          values: top.map((t) => t.importance),
+          valueLabel: 'importance',
+        }),
+        { width: 640, height: barsHeight(top.length) },
+      );
       await ctx.artifact(name, png, 'image/png');
       artifacts.push(name);
     }

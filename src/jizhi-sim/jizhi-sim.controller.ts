@@ -22,9 +22,32 @@ import {
   SimulationResultDto,
   TuneResultDto,
   TuningDto,
+  SimValidateResponseDto,
   simJobFields,
 } from './jizhi-sim.dto';
 import { JizhiSimService } from './jizhi-sim.service';
+
+@ApiTags('jizhi-sim')
+@ApiBearerAuth()
+@Controller('v1')
+export class SimulationValidateController {
+  constructor(private readonly sim: JizhiSimService) {}
+
+  // Google AIP-136 custom method (as studies:validate); the colon is escaped for Express 5.
+  @Post('simulations\\:validate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Check a simulation request (pipeline, traffic, duration) without queueing it',
+    description:
+      'Answers 200 with {valid, problems}; each problem names its field and its kind: ' +
+      '`validation` (a 400 on POST /v1/simulations) or `unprocessable` (a 422, e.g. an unstable stage).',
+  })
+  @ApiOkResponse({ type: SimValidateResponseDto })
+  @ApiProblems(400, 413)
+  validate(@Body() body: CreateSimulationDto): SimValidateResponseDto {
+    return this.sim.validate('simulate', body);
+  }
+}
 
 @ApiTags('jizhi-sim')
 @ApiBearerAuth()

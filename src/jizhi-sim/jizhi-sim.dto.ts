@@ -509,3 +509,14 @@ export function simJobFields(job: JobEntity, artifacts: SimArtifactDto[]): SimJo
     finishedAt: job.finishedAt,
   };
 }
+
+export class SimProblemDto {
+  @ApiProperty({ example: 'pipeline.stages[1]' }) field!: string;
+  @ApiProperty({ example: 'stage "dnn" is unstable: utilisation 1.200 >= 1' }) message!: string;
+  @ApiProperty({ enum: ['validation', 'unprocessable'] }) kind!: 'validation' | 'unprocessable';
+}
+
+export class SimValidateResponseDto {
+  @ApiProperty() valid!: boolean;
+  @ApiProperty({ type: [SimProblemDto] }) problems!: SimProblemDto[];
+}

@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundError } from '../platform/errors/domain-error';
+import {
+  NotFoundError,
+  UnprocessableError,
+  ValidationError,
+  type FieldProblem,
+} from '../platform/errors/domain-error';
 import type { Principal } from '../platform/auth/projects.service';
 import { JobEntity } from '../platform/jobs/job.entity';
 import { JobsService } from '../platform/jobs/jobs.service';
@@ -44,6 +49,27 @@ export class JizhiSimService {
     const spec = handler.validate(plain(body));
     const { job } = await this.jobs.submit(principal, kind, spec, { idempotencyKey });
     return job;
+  }
+
+  /**
+   * Checks a simulation or tuning request without queueing anything (the console's pipeline
+   * editor calls it as the user types): the same rules as submit, answered as {valid, problems}
+   * where each problem names its field and says whether it is malformed (400 on submit) or
+   * unprocessable, e.g. an unstable stage (422 on submit).
+   */
+  validate(
+    kind: SimKind,
+    body: object,
+  ): { valid: boolean; problems: (FieldProblem & { kind: 'validation' | 'unprocessable' })[] } {
+    const handler = kind === 'simulate' ? this.simulateHandler : this.tuneHandler;
+    try {
+      handler.validate(plain(body));
+      return { valid: true, problems: [] };
+    } catch (e) {
+      if (!(e instanceof ValidationError || e instanceof UnprocessableError)) throw e;
+      const problems = e.problems.length > 0 ? e.problems : [{ field: '', message: e.message }];
+      return { valid: false, problems: problems.map((p) => ({ ...p, kind: e.kind })) };
+    }
   }
 
   async get(

@@ -32,7 +32,7 @@ export class TuneJobHandler implements JobHandler<TuneSpec, TuneResult> {
       },
     });
     if (ctx.cancelled) throw new JobCancelledError();
-    await ctx.artifact('pareto.png', paretoPng(result), 'image/png');
+    await ctx.artifact('pareto.png', paretoPng(result, spec.slo.p99Ms), 'image/png');
     await ctx.progress(
       1,
       result.best ? `best cost ${result.best.cost}` : 'no configuration met the SLO',

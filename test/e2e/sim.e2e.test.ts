@@ -140,6 +140,41 @@ describe('JIZHI simulator REST and CLI e2e (real app, PostgreSQL, workers)', () 
     assert.equal(await jobCount(), before);
   });
 
+  test('POST /v1/simulations:validate answers {valid, problems} with the submit rules and queues nothing', async () => {
+    const before = await jobCount();
+    const ok = await app
+      .post('/v1/simulations:validate', {
+        pipeline: smallPipeline(2),
+        traffic: { model: 'poisson', rateRps: 100 },
+        durationS: 10,
+      })
+      .expect(200);
+    assert.deepEqual(ok.body, { valid: true, problems: [] });
+    const unstable = await app
+      .post('/v1/simulations:validate', {
+        pipeline: smallPipeline(1),
+        traffic: { model: 'poisson', rateRps: 1200 },
+        durationS: 10,
+      })
+      .expect(200);
+    assert.equal(unstable.body.valid, false);
+    assert.deepEqual(unstable.body.problems[0].field, 'pipeline.stages[1]');
+    assert.equal(unstable.body.problems[0].kind, 'unprocessable');
+    const dangling = smallPipeline(2);
+    dangling.stages[0].next = ['nope'];
+    const bad = await app
+      .post('/v1/simulations:validate', {
+        pipeline: dangling,
+        traffic: { model: 'poisson', rateRps: 100 },
+        durationS: 10,
+      })
+      .expect(200);
+    assert.equal(bad.body.valid, false);
+    assert.equal(bad.body.problems[0].kind, 'validation');
+    assert.match(bad.body.problems[0].field, /^pipeline\.stages\[0\]\.next/);
+    assert.equal(await jobCount(), before);
+  });
+
   test('malformed pipelines are 400s naming the field: cycle, unknown reference, negative rate', async () => {
     const before = await jobCount();
     const cyclic = smallPipeline(2);

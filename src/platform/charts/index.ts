@@ -1,21 +1,6 @@
 /**
- * PNG charts for reports and job artifacts, pure TypeScript over `pngjs` (no canvas, no native
- * code). Every function returns PNG bytes and is deterministic: same input, same bytes.
+ * Charts for reports and job artifacts: pure ECharts option builders (`./options`, shared with
+ * the console) rendered server-side to SVG and PNG (`./render`).
  */
-export {
-  barChart,
-  divergingColor,
-  formatTick,
-  heatmapOverlay,
-  lineChart,
-  niceTicks,
-  PALETTE,
-  scatterChart,
-  type BarChartOptions,
-  type HeatmapOverlayOptions,
-  type LineChartOptions,
-  type Point,
-  type ScatterChartOptions,
-  type Series,
-} from './charts';
-export { Raster, type Rgb } from './raster';
+export * from './options';
+export { chartPng, chartSvg, type ChartSize } from './render';

@@ -14,7 +14,7 @@ import {
 } from '../../platform/errors/domain-error';
 import type { ArtifactRef, JobContext } from '../../platform/jobs/job-handler';
 import { runNas } from './driver';
-import { TrialSummary, paretoChart, publishNasResult } from './nas-result';
+import { TrialSummary, nasFrontData, paretoChart, publishNasResult } from './nas-result';
 import { loadNasData, resolveNasSpace } from './nas-setup';
 import { validateNasSpec } from './nas-spec';
 import { LoadedModel, NasModelPort, RegisterModelInput } from './nas-port';
@@ -177,6 +177,11 @@ describe('NAS job handlers', () => {
     assert.deepEqual(front, result.paretoFront);
     const redrawn = paretoChart('cell-cnn', 'flops', trials as TrialSummary[], front);
     assert.ok(redrawn && redrawn.equals(ctx.artifacts.get('pareto.png') as Buffer));
+    const drawn = nasFrontData('cell-cnn', 'flops', trials as TrialSummary[], front);
+    assert.deepEqual(
+      drawn.front.map((p) => p.id),
+      front.map((t) => t.number),
+    );
     assert.equal(result.seed, 1);
   });
 

@@ -5,7 +5,7 @@
  * front is computed once (front.ts); `pareto.json`, the chart's highlighted points and the API's
  * `paretoFront` are that one list.
  */
-import { scatterChart } from '../../platform/charts';
+import { chartPng, nasFrontData, nasFrontOption } from '../../platform/charts';
 import { JobContext } from '../../platform/jobs/job-handler';
 import { NasTrialRecord } from './candidate';
 import { CostMetric } from './cost';
@@ -121,16 +121,12 @@ export async function publishNasResult(
   return out;
 }
 
-const AXIS: Record<CostMetric, { label: string; scale: number }> = {
-  flops: { label: 'MFLOPs', scale: 1e-6 },
-  params: { label: 'parameters (thousands)', scale: 1e-3 },
-  latencyMs: { label: 'latency (ms)', scale: 1 },
-};
-
 /**
- * `pareto.png`: every feasible complete trial as a point (validation accuracy vs the front's
- * first cost) and exactly the given front highlighted; undefined when there is nothing to plot.
- * Takes the summaries the API serves, so anyone can redraw it from `trials.json` and the front.
+ * `pareto.png`: every complete trial with an accuracy as a point (validation accuracy vs the
+ * front's first cost; infeasible ones apart) and exactly the given front highlighted; undefined
+ * when there is nothing to plot. Takes the summaries the API serves, so anyone (the console too,
+ * through `nasFrontData` and the shared `nasFrontOption`) can redraw it from `trials.json` and
+ * the front: same definition, same bytes.
  */
 export function paretoChart(
   spaceType: string,
@@ -138,32 +134,13 @@ export function paretoChart(
   trials: readonly TrialSummary[],
   front: readonly TrialSummary[],
 ): Buffer | undefined {
-  const axis = AXIS[x];
-  const point = (t: TrialSummary) => ({
-    x: (costOf(t, x) as number) * axis.scale,
-    y: t.accuracy as number,
-  });
-  const plotted = trials.filter(
-    (t) =>
-      t.state === 'complete' &&
-      t.feasible &&
-      t.accuracy !== undefined &&
-      costOf(t, x) !== undefined,
-  );
-  if (plotted.length === 0) return undefined;
-  return scatterChart({
-    title: `NAS ${spaceType}: accuracy vs ${axis.label}`,
-    xLabel: axis.label,
-    yLabel: 'validation accuracy',
-    points: plotted.map(point),
-    front: front.map(point),
-    frontLabel: 'Pareto front',
-  });
+  const data = nasFrontData(spaceType, x, trials, front);
+  if (data.points.length === 0) return undefined;
+  return chartPng(nasFrontOption(data));
 }
 
-function costOf(t: TrialSummary, metric: CostMetric): number | undefined {
-  return metric === 'latencyMs' ? t.latencyMs : t[metric];
-}
+/** The NAS front chart's data (the shared definition the console also uses). */
+export { nasFrontData };
 
 /** Accuracy (max) vs FLOPs (min) front of the given trials (the benchmarks' charts). */
 export function paretoOf(trials: readonly NasTrialRecord[]): NasTrialRecord[] {

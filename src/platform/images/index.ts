@@ -1,0 +1,8 @@
+/** Pixel images (thumbnails, heatmaps over an image) encoded as PNG with `pngjs`. */
+export {
+  divergingColor,
+  heatmapOverlay,
+  pixelsPng,
+  type HeatmapOverlayOptions,
+  type Rgb,
+} from './heatmap-overlay';

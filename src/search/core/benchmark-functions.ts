@@ -3,6 +3,7 @@
  * Experiments; Zitzler, Deb & Thiele 2000 for ZDT1), with their declared spaces and known optima,
  * used by the tests and bench/search.
  */
+import { branin as suiteBranin, hartmann6 } from './benchmark-suite';
 import { Trial } from './study';
 
 export interface BenchmarkFunction {
@@ -12,36 +13,12 @@ export interface BenchmarkFunction {
   objective(trial: Trial): number;
 }
 
+/** Branin in two arguments (the suite's formula, `benchmark-suite.ts`). */
 export function branin(x: number, y: number): number {
-  const b = 5.1 / (4 * Math.PI * Math.PI);
-  const c = 5 / Math.PI;
-  const t = 1 / (8 * Math.PI);
-  return (y - b * x * x + c * x - 6) ** 2 + 10 * (1 - t) * Math.cos(x) + 10;
+  return suiteBranin([x, y]);
 }
 
-const H6_A = [
-  [10, 3, 17, 3.5, 1.7, 8],
-  [0.05, 10, 17, 0.1, 8, 14],
-  [3, 3.5, 1.7, 10, 17, 8],
-  [17, 8, 0.05, 10, 0.1, 14],
-];
-const H6_P = [
-  [1312, 1696, 5569, 124, 8283, 5886],
-  [2329, 4135, 8307, 3736, 1004, 9991],
-  [2348, 1451, 3522, 2883, 3047, 6650],
-  [4047, 8828, 8732, 5743, 1091, 381],
-].map((r) => r.map((v) => v * 1e-4));
-const H6_ALPHA = [1, 1.2, 3, 3.2];
-
-export function hartmann6(x: readonly number[]): number {
-  let s = 0;
-  for (let i = 0; i < 4; i++) {
-    let inner = 0;
-    for (let j = 0; j < 6; j++) inner += H6_A[i][j] * (x[j] - H6_P[i][j]) ** 2;
-    s -= H6_ALPHA[i] * Math.exp(-inner);
-  }
-  return s;
-}
+export { hartmann6 };
 
 export function rosenbrock(x: readonly number[]): number {
   let s = 0;

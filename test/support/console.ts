@@ -57,7 +57,7 @@ function consoleIsFresh(): boolean {
   const sources = Math.max(
     newestMtime(path.join(CONSOLE, 'src')),
     newestMtime(path.join(CONSOLE, 'index.html')),
-    newestMtime(path.join(CONSOLE, 'vite.config.ts')),
+    newestMtime(path.join(CONSOLE, 'vite.config.mts')),
     newestMtime(path.join(ROOT, 'package.json')),
   );
   return fs.statSync(DIST_INDEX).mtimeMs >= sources;

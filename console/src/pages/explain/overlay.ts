@@ -3,18 +3,8 @@
 // each pixel is coloured by its superpixel's weight on a diverging scale symmetric around 0
 // (blue = against the class, red = for it), so equal magnitudes look equally strong.
 
-/** The inverse of the server's encodeSegments: `[label, run, label, run, ...]` -> label per pixel. */
-export function decodeSegments(rle: readonly number[]): Int32Array {
-  let n = 0;
-  for (let k = 1; k < rle.length; k += 2) n += rle[k];
-  const out = new Int32Array(n);
-  let o = 0;
-  for (let k = 0; k < rle.length; k += 2) {
-    out.fill(rle[k], o, o + rle[k + 1]);
-    o += rle[k + 1];
-  }
-  return out;
-}
+// The server's own decoder (pure, no Node imports), so the two ends cannot drift apart.
+export { decodeSegments } from '../../../../src/interpret/core/segments-rle';
 
 export type Rgb = [number, number, number];
 

@@ -31,6 +31,8 @@ COPY tsconfig.json tsconfig.build.json tsconfig.migrations.json ./
 COPY src ./src
 COPY bin ./bin
 COPY migrations ./migrations
+# The web console (Vite), built into console/dist and served by the API at `/`.
+COPY console ./console
 # src -> dist/, migrations -> dist/migrations/ (what `autodl migrate` runs when built).
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
@@ -66,6 +68,7 @@ COPY --from=build --chown=root:root /app/package.json ./
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/bin ./bin
+COPY --from=build --chown=root:root /app/console/dist ./console/dist
 USER 1000:1000
 
 # ---- runtime-gpu: CUDA runtime + the Node 20 binary from the official image ------------------
@@ -83,6 +86,7 @@ COPY --from=gpu-deps --chown=root:root /app/package.json ./
 COPY --from=gpu-deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=gpu-deps --chown=root:root /app/dist ./dist
 COPY --from=gpu-deps --chown=root:root /app/bin ./bin
+COPY --from=gpu-deps --chown=root:root /app/console/dist ./console/dist
 USER 1000:1000
 
 # ---- final: pick the variant ------------------------------------------------------------------

@@ -42,13 +42,18 @@ test('connection failures of the real driver are "unavailable"; query errors are
       ds.query(`INSERT INTO projects (id, name) VALUES ('not-a-uuid', 'x')`),
     );
     assert.equal(isDatabaseUnavailable(violation), false);
-    // 57P01 admin_shutdown (the server terminated the session), through TypeORM's wrapper.
-    const runner = ds.createQueryRunner();
-    await runner.connect();
-    const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
+    // 57P01 admin_shutdown (the server terminated the session). A plain client: TypeORM may
+    // release its query runner on the connection's error event before the next query runs,
+    // which would test TypeORM's bookkeeping instead of the driver's error.
+    const victim = new Client({ connectionString: db.url });
+    victim.on('error', () => undefined); // the terminated socket also emits an error event
+    await victim.connect();
+    const {
+      rows: [{ pid }],
+    } = await victim.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
     await ds.query(`SELECT pg_terminate_backend($1)`, [pid]);
-    const terminated = await errorOf(() => runner.query(`SELECT 1`));
-    await runner.release().catch(() => undefined);
+    const terminated = await errorOf(() => victim.query(`SELECT 1`));
+    await victim.end().catch(() => undefined);
     assert.equal(isDatabaseUnavailable(terminated), true, String(terminated));
 
     assert.equal(isDatabaseUnavailable(new Error('boom')), false);

@@ -5,45 +5,13 @@
  * paginate the server-side trials table, add a note, and run axe-core (no serious or critical
  * violations) on the list and the study page.
  */
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import axe from 'axe-core';
-import { Browser, Page, chromium } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { startTestApp, TestApp } from '../support/app';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Builds console/dist when it is missing or older than a console source file. */
-function ensureConsoleBuilt(): void {
-  const index = path.join(ROOT, 'console', 'dist', 'index.html');
-  const newest = (dir: string): number =>
-    Math.max(
-      0,
-      ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
-        const full = path.join(dir, e.name);
-        return e.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs;
-      }),
-    );
-  if (
-    fs.existsSync(index) &&
-    fs.statSync(index).mtimeMs >= newest(path.join(ROOT, 'console', 'src'))
-  )
-    return;
-  execFileSync('npm', ['run', 'build:console'], { cwd: ROOT, stdio: 'inherit' });
-}
+// One build of the console under a lock shared by every browser suite (they run concurrently).
+import { browserSkipReason, ensureConsoleBuilt, launchBrowser } from '../support/console';
 
 async function axeSerious(page: Page): Promise<string[]> {
   await page.addScriptTag({ content: axe.source });
@@ -56,13 +24,13 @@ async function axeSerious(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}, ${v.n})`);
 }
 
-describe('studies console in Chromium', () => {
+describe('studies console in Chromium', { skip: browserSkipReason() }, () => {
   let app: TestApp;
   let browser: Browser;
   let studyId: string;
   const values: number[] = [];
   before(async () => {
-    ensureConsoleBuilt();
+    await ensureConsoleBuilt();
     app = await startTestApp({ workers: 0, coordinators: 0 });
     studyId = (
       await app
@@ -81,7 +49,7 @@ describe('studies console in Chromium', () => {
         .post(`/v1/studies/${studyId}/trials/${asked.number}/tell`, { values: [value] })
         .expect(200);
     }
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();

@@ -41,7 +41,9 @@ export function EChart({
     let observer: ResizeObserver | undefined;
     void loadEcharts().then((echarts) => {
       if (disposed || !el.current) return;
-      chart = echarts.init(el.current, null, { renderer: 'canvas' });
+      // SVG: crisp at any zoom, text reachable by tests and tools; the server aggregates large
+      // studies, so no chart draws enough marks for canvas to matter.
+      chart = echarts.init(el.current, null, { renderer: 'svg' });
       el.current.chart = chart;
       observer = new ResizeObserver(() => chart?.resize());
       observer.observe(el.current);

@@ -24,7 +24,7 @@ import {
   TooltipComponent,
   VisualMapComponent,
 } from 'echarts/components';
-import { CanvasRenderer } from 'echarts/renderers';
+import { SVGRenderer } from 'echarts/renderers';
 
 echarts.use([
   BarChart,
@@ -43,7 +43,7 @@ echarts.use([
   TitleComponent,
   TooltipComponent,
   VisualMapComponent,
-  CanvasRenderer,
+  SVGRenderer,
 ]);
 
 export const init = echarts.init;

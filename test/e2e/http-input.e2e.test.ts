@@ -29,6 +29,14 @@ async function paths(): Promise<Paths> {
   return ((await app.http.get('/docs-json').expect(200)).body as { paths: Paths }).paths;
 }
 
+/** `?a=x&b=x` for the query parameters an operation requires, so only the id is wrong. */
+function requiredQuery(op: unknown): string {
+  const params = (op as { parameters?: { in: string; name: string; required?: boolean }[] })
+    .parameters;
+  const names = (params ?? []).filter((p) => p.in === 'query' && p.required).map((p) => p.name);
+  return names.length ? `?${names.map((n) => `${n}=x`).join('&')}` : '';
+}
+
 /** A concrete URL of a documented route: `{id}` (and other ids) -> `id`, `{n}` -> 1. */
 function url(route: string, id: string): string {
   return route.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'n' ? '1' : id));
@@ -59,11 +67,11 @@ test('the Nil and Max UUIDs (RFC 9562 5.9, 5.10) are ids that name nothing: 404 
   const wrong: string[] = [];
   const routes = Object.entries(await paths())
     .filter(([route, ops]) => ops.get && /^\/v1\/.*\{id\}/.test(route))
-    .map(([route]) => route);
+    .map(([route, ops]) => ({ route, query: requiredQuery(ops.get) }));
   assert.ok(routes.length >= 15, `${routes.length} GET routes with an id`);
-  for (const route of routes) {
+  for (const { route, query } of routes) {
     for (const id of [NIL, MAX]) {
-      const res = await app.get(url(route, id));
+      const res = await app.get(url(route, id) + query);
       if (res.status !== 404) wrong.push(`GET ${url(route, id)}: ${res.status} ${res.text}`);
       else assert.match(res.headers['content-type'], /application\/problem\+json/);
     }

@@ -11,7 +11,13 @@ describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () =
     app = await startTestApp({
       workers: 2,
       // AUTODL_TEST_HOOKS: the crash tests let the worker SIGKILL itself (sleep's crashAtStep).
-      env: { AUTODL_CANCEL_GRACE_MS: '60000', AUTODL_TEST_HOOKS: '1' },
+      // A 20 s heartbeat timeout: a starved worker (CI load) must not turn the cooperative cancel
+      // under test into a lost-heartbeat cancel; killed workers are seen at once (child exit).
+      env: {
+        AUTODL_CANCEL_GRACE_MS: '60000',
+        AUTODL_HEARTBEAT_TIMEOUT_MS: '20000',
+        AUTODL_TEST_HOOKS: '1',
+      },
     });
   });
   after(async () => {

@@ -41,6 +41,8 @@ import { trialRowDto } from './study-console.service';
 /** Driver attempts: a study survives this many worker losses before it fails. */
 const DRIVER_MAX_ATTEMPTS = 10;
 
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 @Injectable()
 export class StudiesService {
   constructor(
@@ -178,10 +180,11 @@ export class StudiesService {
   }
 
   async trials(principal: Principal, id: string, query: ListTrialsQuery): Promise<TrialListDto> {
-    await findStudyRow(this.db, principal.projectId, id);
     // Paginated in SQL (a 100k-trial study is never loaded whole), params and intermediate
-    // values for the page only.
+    // values for the page only. NAS studies' trials are listed here too, as before.
     const repo = new StudyAnalyticsRepository(this.db);
+    if (!UUID_RE.test(id) || !(await repo.inProject(id, principal.projectId)))
+      throw new NotFoundError('study', id.slice(0, 60));
     const { rows, total } = await repo.trialsPage(id, {
       sort: 'number',
       order: 'asc',

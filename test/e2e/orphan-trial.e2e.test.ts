@@ -39,6 +39,8 @@ async function until<T>(
 describe('a trial process dies with its worker (real worker processes, SIGKILL)', () => {
   let app: TestApp;
   const marks = fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-trial-marks-'));
+  // The trial runs as the unprivileged trial user (the sandbox): it must be able to leave marks.
+  fs.chmodSync(marks, 0o777);
   before(async () => {
     // A worker killed is seen at once by its supervisor; a long heartbeat timeout keeps a loaded
     // machine from re-queuing the retry as well.

@@ -118,6 +118,15 @@ function filterSql(clauses: FilterClause[], args: unknown[]): string {
 export class StudyAnalyticsRepository {
   constructor(private readonly db: DataSource | EntityManager) {}
 
+  /** Whether the study (hyper-parameter or NAS) belongs to the project. */
+  async inProject(studyId: string, projectId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `SELECT 1 FROM studies WHERE id = $1 AND project_id = $2`,
+      [studyId, projectId],
+    );
+    return rows.length > 0;
+  }
+
   async counts(studyId: string): Promise<Record<TrialState, number>> {
     const rows: { state: TrialState; n: number }[] = await this.db.query(
       `SELECT state, count(*)::int AS n FROM trials WHERE study_id = $1 GROUP BY state`,

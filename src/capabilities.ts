@@ -2,11 +2,13 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { JizhiSimModule } from './jizhi-sim/jizhi-sim.module';
 import { InterpretModule } from './interpret/interpret.module';
 import { SearchModule } from './search/search.module';
-import { ModelsModule } from './models/models.module';
+import { DatasetsModule } from './datasets/datasets.module';
+import { RegistryModule } from './registry/registry.module';
+import { TransferModule } from './transfer/transfer.module';
 import { NasModule } from './search/nas/nas.module';
 
 /**
- * The capability modules (search, transfer, interpret, jizhi-sim, nas, datasets/models). Each
+ * The capability modules (search, transfer, interpret, jizhi-sim, nas, datasets, registry). Each
  * registers its job kinds into the JobHandlerRegistry and, in the API, its controllers. The API
  * and the workers load the same list, so a worker can run every kind the API accepts.
  */
@@ -14,6 +16,8 @@ export const CAPABILITY_MODULES: (Type<unknown> | DynamicModule)[] = [
   InterpretModule,
   JizhiSimModule,
   SearchModule,
-  ModelsModule,
+  DatasetsModule,
+  RegistryModule,
+  TransferModule,
   NasModule,
 ];

@@ -5,15 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/platform/core/rng';
-import {
-  Dataset,
-  fewShot,
-  loadPackagedDataset,
-  normalisationStats,
-  normalise,
-} from '../../src/ml/data';
+import { Dataset, fewShot, normalisationStats, normalise } from '../../src/ml/data';
+import { loadPackagedDataset } from '../../src/ml/data/packaged';
 import { Vocabulary } from '../../src/ml/data/vocabulary';
-import { buildZooModel, type ZooOptions } from '../../src/ml/models/zoo';
+import { buildZooModel, type ZooOptions } from '../../src/ml/zoo/zoo';
 import { predictBatches } from '../../src/ml/train/evaluate';
 import { trainModel, type TrainOptions } from '../../src/ml/train/trainer';
 import type { PredictFn, RgbImage } from '../../src/interpret/core/types';

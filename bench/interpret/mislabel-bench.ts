@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/ml/backend';
 import { Rng } from '../../src/platform/core/rng';
-import { dynamicsRecords } from '../../src/models/core/dynamics';
+import { dynamicsRecords } from '../../src/transfer/core/dynamics-recorder';
 import {
   DYNAMICS_METHODS,
   precisionAtK,
@@ -21,7 +21,7 @@ import {
   type DynamicsMethod,
   type EpochRecord,
 } from '../../src/interpret/core/dynamics';
-import { buildZooModel } from '../../src/ml/models/zoo';
+import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { trainModel } from '../../src/ml/train/trainer';
 import { fashionSubset, fmtMeanSd, imageTensor, probabilities } from './data';
 

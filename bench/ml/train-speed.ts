@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/ml/backend';
-import { buildZooModel, ZOO_MODEL_NAMES, ZooModelName, ZooOptions } from '../../src/ml/models/zoo';
+import { buildZooModel, ZOO_MODEL_NAMES, ZooModelName, ZooOptions } from '../../src/ml/zoo/zoo';
 import { trainModel } from '../../src/ml/train/trainer';
 
 const args = process.argv.slice(2);

@@ -9,8 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendPreference, selectBackend } from '../../src/ml/backend';
-import { modelCost } from '../../src/ml/cost';
-import { buildZooModel } from '../../src/ml/models/zoo';
+import { modelCost } from '../../src/ml/flops';
+import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { evaluate } from '../../src/ml/train/evaluate';
 import { trainModel } from '../../src/ml/train/trainer';
 import {

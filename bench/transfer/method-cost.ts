@@ -7,9 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendPreference, selectBackend } from '../../src/ml/backend';
-import { buildZooModel } from '../../src/ml/models/zoo';
+import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { Rng } from '../../src/platform/core/rng';
-import { validateFinetuneConfig } from '../../src/transfer/core/config';
+import { validateFinetuneConfig } from '../../src/transfer/core/finetune-config';
 import { finetune } from '../../src/transfer/finetune';
 
 const argv = process.argv.slice(2);

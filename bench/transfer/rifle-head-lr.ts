@@ -17,7 +17,7 @@ import { fewShot, selectClasses, shuffleDataset } from '../../src/ml/data/transf
 import { loadModelFromDirectory } from '../../src/ml/io/directory';
 import { evaluate } from '../../src/ml/train/evaluate';
 import { TrainSet } from '../../src/ml/train/trainer';
-import { validateFinetuneConfig } from '../../src/transfer/core/config';
+import { validateFinetuneConfig } from '../../src/transfer/core/finetune-config';
 import { finetune } from '../../src/transfer/finetune';
 
 const DATA = '/usr/share/datasets/fashion-mnist';

@@ -52,10 +52,10 @@ import {
 } from '../../src/ml/data/transforms';
 import { loadModelFromDirectory, writeModelBuffers } from '../../src/ml/io/directory';
 import { saveModelToBuffers } from '../../src/ml/io/buffers';
-import { buildZooModel } from '../../src/ml/models/zoo';
+import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { evaluate } from '../../src/ml/train/evaluate';
 import { trainModel, TrainSet } from '../../src/ml/train/trainer';
-import { validateFinetuneConfig } from '../../src/transfer/core/config';
+import { validateFinetuneConfig } from '../../src/transfer/core/finetune-config';
 import { parseMethod, PenaltyName } from '../../src/transfer/core/method';
 import { finetune } from '../../src/transfer/finetune';
 

@@ -7,7 +7,7 @@ import { ImageLimeExplainer } from './core/image-lime';
 import { TabularLimeExplainer } from './core/tabular-lime';
 import { TextLimeExplainer } from './core/text-lime';
 import { encodeSegments } from './core/segments-rle';
-import { examplePng } from '../models/example-png';
+import { examplePng } from '../datasets/example-png';
 import type {
   Explanation,
   ImageExplanation,

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ReferenceField } from '../models/reference.decorator';
+import { ReferenceField } from '../registry/reference.decorator';
 import { QueryInt } from '../platform/http/query';
 import {
   ArrayMaxSize,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Dataset } from '../ml/data';
-import type { InferenceModel, RegisteredModel } from '../models/model-registry.port';
+import type { InferenceModel, RegisteredModel } from '../registry/model-registry.port';
 import { UnprocessableError } from '../platform/errors/domain-error';
 import { explainableFromInference, MAX_STATISTICS_ROWS } from './inference-adapter';
 import type { ImageModel, TabularModel } from './model-provider';

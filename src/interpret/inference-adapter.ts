@@ -1,6 +1,6 @@
 import type { Dataset } from '../ml/data';
 import { UnprocessableError } from '../platform/errors/domain-error';
-import type { InferenceModel, RegisteredModel } from '../models/model-registry.port';
+import type { InferenceModel, RegisteredModel } from '../registry/model-registry.port';
 import type { RgbImage } from './core/types';
 import { greyToRgb } from './explain-runner';
 import type { DataPool, ExplainableModel } from './model-provider';

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Dataset } from '../ml/data';
 import type { CsvRows } from '../ml/data/csv-rows';
 import { loadModelFromBuffers, weightPaths } from '../ml/io/buffers';
-import type { InferenceModel } from '../models/model-registry.port';
+import type { InferenceModel } from '../registry/model-registry.port';
 import { UnprocessableError } from '../platform/errors/domain-error';
 import type { ArtifactRef, JobContext } from '../platform/jobs/job-handler';
 import { explainableFromInference } from './inference-adapter';

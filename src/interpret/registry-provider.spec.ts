@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Dataset } from '../ml/data';
-import { MODEL_REGISTRY, type ModelRegistryPort } from '../models/model-registry.port';
+import { MODEL_REGISTRY, type ModelRegistryPort } from '../registry/model-registry.port';
 import { NotFoundError, UnavailableError } from '../platform/errors/domain-error';
 import { RegistryPredictProvider } from './registry-provider';
 

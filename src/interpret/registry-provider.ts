@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { UnavailableError } from '../platform/errors/domain-error';
 import type { JobContext } from '../platform/jobs/job-handler';
-import { MODEL_REGISTRY, type ModelRegistryPort } from '../models/model-registry.port';
+import { MODEL_REGISTRY, type ModelRegistryPort } from '../registry/model-registry.port';
 import { explainableFromInference } from './inference-adapter';
 import type { ExplainableModel, LoadOptions, PredictProvider } from './model-provider';
 

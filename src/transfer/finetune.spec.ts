@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildZooModel } from '../ml/models/zoo';
-import { assertNoLeaks, expectTensorsClose, tensorCount } from '../ml/testing';
+import { buildZooModel } from '../ml/zoo/zoo';
+import { assertNoLeaks, expectTensorsClose, tensorCount } from '../../test/support/tensors';
 import { Rng } from '../platform/core/rng';
-import { validateFinetuneConfig } from './core/config';
+import { validateFinetuneConfig } from './core/finetune-config';
 import { rifleReinitPoints } from './core/rifle';
 import { finetune } from './finetune';
 

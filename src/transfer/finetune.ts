@@ -8,10 +8,10 @@ import { ParamGroup } from '../ml/train/param-groups';
 import { EpochMetrics, GradientFn, trainModel, TrainResult, TrainSet } from '../ml/train/trainer';
 import { Rng } from '../platform/core/rng';
 import { ValidationError } from '../platform/errors/domain-error';
-import { FinetuneConfig } from './core/config';
+import { FinetuneConfig } from './core/finetune-config';
 import { attentionFromScores, LabelledBatch, scoreChannels } from './core/delta-attention';
 import { MethodPlan } from './core/method';
-import { createPenalty } from './core/registry';
+import { createPenalty } from './core/penalty-registry';
 import { cyclicHeadLr, reinitializeLayer, RifleHeadResetter } from './core/rifle';
 import {
   cloneModel,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadModelFromBuffers, saveModelToBuffers } from '../ml/io/buffers';
-import { HEAD_LAYER_NAME } from '../ml/models/zoo';
+import { HEAD_LAYER_NAME } from '../ml/zoo/zoo';
 import { ValidationError } from '../platform/errors/domain-error';
 
 /**

@@ -15,7 +15,7 @@ import {
   type InferenceModel,
   type ModelRegistryPort,
   type RegisteredModel,
-} from '../../src/models/model-registry.port';
+} from '../../src/registry/model-registry.port';
 import { ArtifactStore } from '../../src/platform/artifacts/artifact-store';
 import { ProjectsService } from '../../src/platform/auth/projects.service';
 import { Rng } from '../../src/platform/core/rng';

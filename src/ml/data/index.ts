@@ -1,4 +1,9 @@
-/** Public API of the data layer: parsers, packaged sets, transformations, augmentation, batching. */
+/**
+ * Public API of the pure data layer: parsers of bytes already in memory, transformations,
+ * augmentation, batching. Nothing here touches the file system, so `core/` folders may import
+ * it. The readers that do (packaged sets, image folders, zip archives through yauzl) are imported
+ * from their own files: `./packaged`, `./image-folder`, `./image-zip`.
+ */
 export { Dataset, MAX_PROBLEMS } from './dataset';
 export type {
   DatasetInputs,
@@ -15,19 +20,8 @@ export { parseCsv, parseSklearnCsv, parseHeaderlessCsv, splitCsv } from './csv';
 export type { CsvOptions, CsvRecord } from './csv';
 export { parseJsonl } from './jsonl';
 export type { JsonlOptions } from './jsonl';
-export { parseImageZip, DEFAULT_ZIP_LIMITS, unsafePathReason } from './image-zip';
-export type { ImageZipOptions, ZipLimits } from './image-zip';
-export { loadImageFolder } from './image-folder';
 export { decodeImage, resizeImage } from './image';
 export type { ResizeMethod } from './image';
-export {
-  loadPackagedDataset,
-  packagedDatasetNames,
-  PACKAGED_DATASETS,
-  DEFAULT_LOCATIONS,
-  FASHION_MNIST_CLASSES,
-} from './packaged';
-export type { PackagedDataset, PackagedLocations } from './packaged';
 export {
   tabularAsImages,
   resizeDataset,

@@ -3,7 +3,7 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../platform/core/rng';
 import { selectBackend } from '../backend';
-import { expectTensorsClose, tensorCount, assertNoLeaks } from '../testing';
+import { expectTensorsClose, tensorCount, assertNoLeaks } from '../../../test/support/tensors';
 import { KernelScope } from './kernel-scope';
 import { filterGradient } from './conv2d-backprop-filter';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNoLeaks, tensorCount } from '../testing';
+import { assertNoLeaks, tensorCount } from '../../../test/support/tensors';
 import { GroupedOptimizer } from './param-groups';
 import { ConstantLr } from './schedules';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { withLeakCheck } from '../../ml/testing';
+import { withLeakCheck } from '../../../test/support/tensors';
 import { Rng } from '../../platform/core/rng';
 import { FrozenTrial } from '../core/trial';
 import { CandidateCheckpoint, CandidateTrial, NasData, evaluateCandidate } from './candidate';

@@ -4,7 +4,8 @@
  * timed batches) cached per architecture, so each architecture is timed once per run.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LatencyOptions, measureLatency, modelCost } from '../../ml/cost';
+import { modelCost } from '../../ml/flops';
+import { LatencyOptions, measureLatency } from '../../ml/latency';
 import { hashString } from '../../platform/core/rng';
 import { canonicalJson } from './spaces/architecture-space';
 

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { withLeakCheck } from '../../ml/testing';
+import { withLeakCheck } from '../../../test/support/tensors';
 import { Rng } from '../../platform/core/rng';
 import { dominates, toMinimize } from '../core/multi-objective';
-import { modelCost } from '../../ml/cost';
+import { modelCost } from '../../ml/flops';
 import { LatencyCache } from './cost';
 import { NasData, runNas } from './driver';
 import { CellCnnSpace } from './spaces/cell-cnn';

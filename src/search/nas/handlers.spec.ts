@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { Dataset } from '../../ml/data';
-import { modelCost } from '../../ml/cost';
-import { buildZooModel } from '../../ml/models/zoo';
-import { withLeakCheck } from '../../ml/testing';
+import { modelCost } from '../../ml/flops';
+import { buildZooModel } from '../../ml/zoo/zoo';
+import { withLeakCheck } from '../../../test/support/tensors';
 import { Rng } from '../../platform/core/rng';
 import {
   NotFoundError,

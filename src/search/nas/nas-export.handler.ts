@@ -11,12 +11,12 @@ import * as tf from '@tensorflow/tfjs';
 import { DataSource } from 'typeorm';
 import { normalisationStats, Vocabulary } from '../../ml/data';
 import { EpochMetrics, trainModel } from '../../ml/train/trainer';
-import { splitsOf } from '../../models/core/dataset-codec';
-import { datasetTensors, InputContract } from '../../models/core/encode';
-import { DatasetsService } from '../../models/datasets.service';
-import { ModelsService } from '../../models/models.service';
-import { TfRuntime } from '../../models/tf-runtime';
-import { evaluateOn, reportEpoch } from '../../models/training-support';
+import { splitsOf } from '../../datasets/core/dataset-codec';
+import { datasetTensors, InputContract } from '../../registry/core/encode';
+import { DatasetsService } from '../../datasets/datasets.service';
+import { ModelsService } from '../../registry/models.service';
+import { TfRuntime } from '../../ml/tf-runtime';
+import { evaluateOn, reportEpoch } from '../../transfer/training-support';
 import {
   FieldProblem,
   NotFoundError,

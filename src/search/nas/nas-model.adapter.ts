@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DatasetsService } from '../../models/datasets.service';
-import { ModelsService } from '../../models/models.service';
-import { TfRuntime } from '../../models/tf-runtime';
-import { evaluateOn } from '../../models/training-support';
+import { DatasetsService } from '../../datasets/datasets.service';
+import { ModelsService } from '../../registry/models.service';
+import { TfRuntime } from '../../ml/tf-runtime';
+import { evaluateOn } from '../../transfer/training-support';
 import { LoadedModel, NasModelPort, RegisterModelInput } from './nas-port';
 import { NasTrainingData, SplitOptions, toTrainingData } from './training-data';
 

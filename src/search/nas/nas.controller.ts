@@ -10,8 +10,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { DatasetsService } from '../../models/datasets.service';
-import { ModelsService } from '../../models/models.service';
+import { DatasetsService } from '../../datasets/datasets.service';
+import { ModelsService } from '../../registry/models.service';
 import { CurrentPrincipal } from '../../platform/auth/auth.guard';
 import type { Principal } from '../../platform/auth/projects.service';
 import { NotFoundError } from '../../platform/errors/domain-error';

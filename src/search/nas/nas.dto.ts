@@ -14,7 +14,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { ReferenceField } from '../../models/reference.decorator';
+import { ReferenceField } from '../../registry/reference.decorator';
 import { COST_METRICS } from './cost';
 import { ARCHITECTURE_SPACE_TYPES } from './spaces/registry';
 import type { NasJobResult, TrialSummary } from './nas-result';

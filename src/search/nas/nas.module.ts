@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ModelsModule } from '../../models/models.module';
+import { RegistryModule } from '../../registry/registry.module';
 import { JobHandlerRegistry } from '../../platform/jobs/job-handler.registry';
 import { JobsService } from '../../platform/jobs/jobs.service';
 import { NasExportHandler } from './nas-export.handler';
@@ -17,7 +17,7 @@ import { PruneJobHandler } from './prune.handler';
  * over the model registry (NAS_MODEL_PORT), and /v1/nas, /v1/prune.
  */
 @Module({
-  imports: [ModelsModule],
+  imports: [RegistryModule],
   controllers: [NasController],
   providers: [
     NasModelAdapter,

@@ -7,7 +7,7 @@
  * writes the search record as `prune.json`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { measureLatency } from '../../ml/cost';
+import { measureLatency } from '../../ml/latency';
 import {
   FieldProblem,
   UnprocessableError,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNoLeaks, expectTensorsClose, tensorCount } from '../../ml/testing';
+import { assertNoLeaks, expectTensorsClose, tensorCount } from '../../../test/support/tensors';
 import { DeltaPenalty } from './delta.penalty';
 import { attentionFromScores, scoreChannels } from './delta-attention';
 

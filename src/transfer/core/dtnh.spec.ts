@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNoLeaks, expectTensorsClose, tensorCount } from '../../ml/testing';
+import { assertNoLeaks, expectTensorsClose, tensorCount } from '../../../test/support/tensors';
 import { dtnhCombine, gradientCosine } from './dtnh';
 
 before(async () => {

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expectTensorsClose, tensorCount, assertNoLeaks } from '../../ml/testing';
+import { expectTensorsClose, tensorCount, assertNoLeaks } from '../../../test/support/tensors';
 import { L2Penalty } from './l2.penalty';
 import { L2SpPenalty } from './l2sp.penalty';
-import { createPenalty } from './registry';
+import { createPenalty } from './penalty-registry';
 
 before(async () => {
   await tf.setBackend('cpu');

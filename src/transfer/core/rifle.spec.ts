@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../platform/core/rng';
-import { assertNoLeaks, tensorCount } from '../../ml/testing';
+import { assertNoLeaks, tensorCount } from '../../../test/support/tensors';
 import { cyclicHeadLr, RifleHeadResetter, reinitializeLayer, rifleReinitPoints } from './rifle';
 
 before(async () => {

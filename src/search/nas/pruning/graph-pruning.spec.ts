@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { modelCost } from '../../../ml/cost';
-import { buildZooModel } from '../../../ml/models/zoo';
-import { expectTensorsClose, withLeakCheck } from '../../../ml/testing';
+import { modelCost } from '../../../ml/flops';
+import { buildZooModel } from '../../../ml/zoo/zoo';
+import { expectTensorsClose, withLeakCheck } from '../../../../test/support/tensors';
 import { trainModel } from '../../../ml/train/trainer';
 import { ValidationError } from '../../../platform/errors/domain-error';
 import {

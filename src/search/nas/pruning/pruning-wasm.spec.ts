@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { selectBackend } from '../../../ml/backend';
-import { buildZooModel } from '../../../ml/models/zoo';
-import { expectTensorsClose, withLeakCheck } from '../../../ml/testing';
+import { buildZooModel } from '../../../ml/zoo/zoo';
+import { expectTensorsClose, withLeakCheck } from '../../../../test/support/tensors';
 import { trainModel } from '../../../ml/train/trainer';
 import { filterNorms, keepLargest, pruneFilters, pruneTiedFilters } from './filter-pruning';
 

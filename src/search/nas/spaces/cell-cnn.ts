@@ -14,7 +14,7 @@
  * plain chains train fast; the MobileNet space is the one with batch norm.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SeededInit, head, validateZooOptions } from '../../../ml/models/zoo-options';
+import { SeededInit, head, validateZooOptions } from '../../../ml/zoo/zoo-options';
 import { FieldProblem } from '../../../platform/errors/domain-error';
 import { ParamValue } from '../../core/distributions';
 import {

@@ -4,7 +4,7 @@
  * rate after every hidden layer, then the softmax head.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SeededInit, head, validateZooOptions } from '../../../ml/models/zoo-options';
+import { SeededInit, head, validateZooOptions } from '../../../ml/zoo/zoo-options';
 import { FieldProblem } from '../../../platform/errors/domain-error';
 import { ParamValue } from '../../core/distributions';
 import {

@@ -8,7 +8,7 @@
  * Deviation: no squeeze-excitation (MnasNet's SE option) and a stride-1 stem for small images.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SeededInit, head, validateZooOptions } from '../../../ml/models/zoo-options';
+import { SeededInit, head, validateZooOptions } from '../../../ml/zoo/zoo-options';
 import { FieldProblem } from '../../../platform/errors/domain-error';
 import { ParamValue } from '../../core/distributions';
 import {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { withLeakCheck } from '../../../ml/testing';
+import { withLeakCheck } from '../../../../test/support/tensors';
 import { Rng } from '../../../platform/core/rng';
 import { ValidationError } from '../../../platform/errors/domain-error';
 import { parseSearchSpace } from '../../core/space';

@@ -5,7 +5,7 @@
  * comes from the config (the tokenizer's, e.g. `Vocabulary.size`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { SeededInit, head, validateZooOptions } from '../../../ml/models/zoo-options';
+import { SeededInit, head, validateZooOptions } from '../../../ml/zoo/zoo-options';
 import { FieldProblem } from '../../../platform/errors/domain-error';
 import { ParamValue } from '../../core/distributions';
 import {

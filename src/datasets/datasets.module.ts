@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../platform/config/config';
+import { ReferenceResolver } from '../registry/references';
+import { DatasetsController } from './datasets.controller';
+import { DatasetsService } from './datasets.service';
+import { UploadParserPool } from './uploads/upload-parser-pool';
+
+/**
+ * Data sets: uploads (parsed in upload threads) and packaged sets, split and stored as one file
+ * each. The registry (src/registry) builds on it: models name the data set they were trained on.
+ */
+@Module({
+  controllers: [DatasetsController],
+  providers: [
+    ReferenceResolver,
+    DatasetsService,
+    {
+      provide: UploadParserPool,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new UploadParserPool({ size: config.uploadThreads }),
+    },
+  ],
+  exports: [DatasetsService, ReferenceResolver],
+})
+export class DatasetsModule {}

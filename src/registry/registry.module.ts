@@ -1,0 +1,49 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { DatasetsModule } from '../datasets/datasets.module';
+import { DatasetsService } from '../datasets/datasets.service';
+import { TfRuntime } from '../ml/tf-runtime';
+import { JobHandlerRegistry } from '../platform/jobs/job-handler.registry';
+import { ModelFilesService } from './model-files';
+import { ModelRegistry } from './model-registry.adapter';
+import { MODEL_REGISTRY } from './model-registry.port';
+import { ModelsController } from './models.controller';
+import { ModelsService } from './models.service';
+
+/**
+ * The model registry (rows, files, predict) and MODEL_REGISTRY, the port other capabilities
+ * load and register models and data sets through. It also registers how job specs' model and
+ * data set references resolve. The TF.js backend is selected once when the process starts.
+ */
+@Module({
+  imports: [DatasetsModule],
+  controllers: [ModelsController],
+  providers: [
+    TfRuntime,
+    ModelsService,
+    ModelFilesService,
+    ModelRegistry,
+    { provide: MODEL_REGISTRY, useExisting: ModelRegistry },
+  ],
+  exports: [MODEL_REGISTRY, ModelsService, TfRuntime, DatasetsModule],
+})
+export class RegistryModule implements OnModuleInit {
+  constructor(
+    registry: JobHandlerRegistry,
+    models: ModelsService,
+    datasets: DatasetsService,
+    private readonly tf: TfRuntime,
+  ) {
+    registry.registerReferenceResolver(
+      'model',
+      async (projectId, ref) => (await models.get(projectId, ref)).id,
+    );
+    registry.registerReferenceResolver(
+      'dataset',
+      async (projectId, ref) => (await datasets.get(projectId, ref)).id,
+    );
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.tf.ready();
+  }
+}

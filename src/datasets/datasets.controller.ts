@@ -38,7 +38,7 @@ import {
   DatasetListDto,
   PackagedDatasetDto,
   PageQuery,
-} from '../registry/models.dto';
+} from './datasets.dto';
 import { multipartInterceptor, UploadedFile } from './uploads/multipart.interceptor';
 
 @ApiTags('datasets')

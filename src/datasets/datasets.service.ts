@@ -16,7 +16,6 @@ import {
 } from '../platform/errors/domain-error';
 import { decodeDataset, encodeDataset, joinSplits, StoredDataset } from './core/dataset-codec';
 import {
-  checkDatasetName,
   DEFAULT_SPLIT,
   DEFAULT_VALIDATION_FRACTION,
   parseIntField,
@@ -24,6 +23,7 @@ import {
   parseSplit,
   remapPlan,
 } from './core/dataset-options';
+import { checkRegistryName } from './core/names';
 import { DatasetEntity } from './dataset.entity';
 import { type ExampleQuery, type ExampleRef, selectExamples } from './core/dataset-examples';
 import type { ParsedUpload, UploadKind } from './uploads/upload-parse';
@@ -99,7 +99,7 @@ export class DatasetsService {
     }
     if (file === undefined)
       throw ValidationError.field('file', 'a data file is required (multipart field "file")');
-    const name = checkDatasetName(fields.name);
+    const name = checkRegistryName(fields.name);
     await this.assertNameFree(principal.projectId, name);
     const kind = kindOf(file.originalname, fields.kind);
     const seed = fields.seed === undefined ? 0 : parseIntField(fields.seed, 'seed', 0, 0xffffffff);
@@ -145,7 +145,7 @@ export class DatasetsService {
   }
 
   async createPackaged(principal: Principal, req: PackagedRequest): Promise<DatasetEntity> {
-    const name = checkDatasetName(req.name ?? req.packaged);
+    const name = checkRegistryName(req.name ?? req.packaged);
     await this.assertNameFree(principal.projectId, name);
     const seed = req.seed ?? 0;
     const packaged = await loadPackagedDataset(req.packaged);

@@ -37,10 +37,10 @@ import {
   ModelDto,
   ModelFileListDto,
   ModelListDto,
-  PageQuery,
   PredictDto,
   PredictResponseDto,
 } from './models.dto';
+import { PageQuery } from '../datasets/datasets.dto';
 import { ModelFilesService } from './model-files';
 import { MODEL_UPLOAD_MAX_BYTES, ModelsService } from './models.service';
 import { multipartInterceptor, UploadedFile } from '../datasets/uploads/multipart.interceptor';

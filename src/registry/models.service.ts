@@ -17,6 +17,7 @@ import {
 import type { JobContext } from '../platform/jobs/job-handler';
 import { InputContract, inputTensor, parseInstances } from './core/encode';
 import { describeModel, Preprocessing } from './core/model-meta';
+import { checkRegistryName } from '../datasets/core/names';
 import { ModelEntity } from './model.entity';
 import { ReferenceResolver } from './references';
 
@@ -172,7 +173,7 @@ export class ModelsService {
     files: { originalname: string; fieldname: string; buffer: Buffer }[],
     fields: { name?: unknown; inputKind?: unknown; classNames?: unknown; featureNames?: unknown },
   ): Promise<ModelEntity> {
-    const name = checkModelName(fields.name);
+    const name = checkRegistryName(fields.name);
     const modelJson = files.find(
       (f) => f.originalname === 'model.json' || f.fieldname === 'model.json',
     );
@@ -230,7 +231,7 @@ export class ModelsService {
       hidden?: number[];
     },
   ): Promise<ModelEntity> {
-    const name = checkModelName(req.name);
+    const name = checkRegistryName(req.name);
     if (!isZooModelName(req.architecture)) {
       throw ValidationError.field(
         'architecture',
@@ -468,18 +469,6 @@ export function predictProbabilities(
     const y = loaded.model.predict(x) as tf.Tensor;
     return y.arraySync() as number[][];
   });
-}
-
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-
-function checkModelName(name: unknown): string {
-  if (typeof name !== 'string' || !MODEL_NAME.test(name)) {
-    throw ValidationError.field(
-      'name',
-      `must be 1-100 letters, digits, ".", "_" or "-" starting with a letter or digit, got ${JSON.stringify(name)}`,
-    );
-  }
-  return name;
 }
 
 function readInputKind(value: unknown, inputShape: number[]): 'image' | 'tabular' | 'text' {

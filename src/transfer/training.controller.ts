@@ -14,7 +14,7 @@ import { IDEMPOTENCY_HEADER } from '../platform/jobs/jobs.controller';
 import { JobDto } from '../platform/jobs/jobs.dto';
 import { assertIdempotencyKey, JobsService } from '../platform/jobs/jobs.service';
 import { DatasetsService } from '../datasets/datasets.service';
-import { FinetuneDto, PretrainDto } from '../registry/models.dto';
+import { FinetuneDto, PretrainDto } from './training.dto';
 import { ModelsService } from '../registry/models.service';
 
 /** EasyDL-style entry points for the training jobs (the same kinds POST /v1/jobs accepts). */

@@ -6,18 +6,6 @@ export const DEFAULT_SPLIT: SplitFractions = { train: 0.7, validation: 0.15, tes
 /** Validation share carved from an official training split (Fashion-MNIST). */
 export const DEFAULT_VALIDATION_FRACTION = 0.1;
 
-const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-
-export function checkDatasetName(name: unknown, field = 'name'): string {
-  if (typeof name !== 'string' || !DATASET_NAME.test(name)) {
-    throw ValidationError.field(
-      field,
-      `must be 1-100 letters, digits, ".", "_" or "-" starting with a letter or digit, got ${JSON.stringify(name)}`,
-    );
-  }
-  return name;
-}
-
 /** `{"train":0.8,"validation":0.1,"test":0.1}` or `0.8,0.1,0.1`; fractions sum to 1. */
 export function parseSplit(value: unknown, field = 'split'): SplitFractions {
   let obj: unknown = value;

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../platform/config/config';
-import { ReferenceResolver } from '../registry/references';
 import { DatasetsController } from './datasets.controller';
+import { DatasetsRepository } from './datasets.repository';
 import { DatasetsService } from './datasets.service';
 import { UploadParserPool } from './uploads/upload-parser-pool';
 
@@ -12,7 +12,7 @@ import { UploadParserPool } from './uploads/upload-parser-pool';
 @Module({
   controllers: [DatasetsController],
   providers: [
-    ReferenceResolver,
+    DatasetsRepository,
     DatasetsService,
     {
       provide: UploadParserPool,
@@ -20,6 +20,6 @@ import { UploadParserPool } from './uploads/upload-parser-pool';
       useFactory: (config: AppConfig) => new UploadParserPool({ size: config.uploadThreads }),
     },
   ],
-  exports: [DatasetsService, ReferenceResolver],
+  exports: [DatasetsService],
 })
 export class DatasetsModule {}

@@ -1,5 +1,4 @@
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ArtifactStore } from '../platform/artifacts/artifact-store';
 import { NotFoundError } from '../platform/errors/domain-error';
@@ -45,7 +44,7 @@ export class ModelFilesService {
       files.push({
         name,
         size: content.size,
-        sha256: await sha256(content),
+        sha256: await this.sha256(entity, content),
         contentType: content.contentType,
         url: `/v1/models/${entity.id}/files/${name}`,
       });
@@ -66,17 +65,25 @@ export class ModelFilesService {
       const data = Buffer.from(JSON.stringify(modelCard(entity), null, 2) + '\n');
       return { name, contentType: 'application/json', size: data.length, data };
     }
-    const stored =
-      name === 'model.json'
-        ? entity.modelJsonPath
-        : name === 'weights.bin'
-          ? entity.weightsPath
-          : (entity.vocabularyPath as string);
+    const stored = storedPath(entity, name);
     const file = this.store.resolve(stored);
-    const { size } = await fs.promises.stat(file);
+    const size = await this.store.size(stored);
     const contentType = name.endsWith('.json') ? 'application/json' : 'application/octet-stream';
     return { name, contentType, size, file };
   }
+
+  private async sha256(entity: ModelEntity, content: ModelFileContent): Promise<string> {
+    if ('data' in content) return createHash('sha256').update(content.data).digest('hex');
+    return this.store.sha256(storedPath(entity, content.name));
+  }
+}
+
+function storedPath(entity: ModelEntity, name: string): string {
+  return name === 'model.json'
+    ? entity.modelJsonPath
+    : name === 'weights.bin'
+      ? entity.weightsPath
+      : (entity.vocabularyPath as string);
 }
 
 function fileNames(entity: ModelEntity): string[] {
@@ -109,11 +116,4 @@ function modelCard(e: ModelEntity): Record<string, unknown> {
     evaluation: e.evaluation,
     createdAt: e.createdAt,
   };
-}
-
-async function sha256(content: ModelFileContent): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  if ('data' in content) return hash.update(content.data).digest('hex');
-  for await (const chunk of fs.createReadStream(content.file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -41,6 +41,7 @@ import {
   PredictResponseDto,
 } from './models.dto';
 import { PageQuery } from '../datasets/datasets.dto';
+import { InferenceCache } from './inference-cache';
 import { ModelFilesService } from './model-files';
 import { MODEL_UPLOAD_MAX_BYTES, ModelsService } from './models.service';
 import { multipartInterceptor, UploadedFile } from '../datasets/uploads/multipart.interceptor';
@@ -52,6 +53,7 @@ import { TfRuntime } from '../ml/tf-runtime';
 export class ModelsController {
   constructor(
     private readonly models: ModelsService,
+    private readonly inference: InferenceCache,
     private readonly files: ModelFilesService,
     private readonly tf: TfRuntime,
   ) {}
@@ -116,7 +118,7 @@ export class ModelsController {
     @Body() body: PredictDto,
   ): Promise<PredictResponseDto> {
     await this.tf.ready();
-    return this.models.predict(principal, id, body);
+    return this.inference.predict(principal, id, body);
   }
 
   @Get(':id/evaluation')

@@ -1,13 +1,11 @@
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Injectable } from '@nestjs/common';
-import * as tf from '@tensorflow/tfjs';
-import { DataSource } from 'typeorm';
-import { Vocabulary } from '../ml/data';
-import { loadModelFromBuffers, ModelBuffers, saveModelToBuffers } from '../ml/io/buffers';
+import type * as tf from '@tensorflow/tfjs';
+import { checkRegistryName } from '../datasets/core/names';
+import { resolveId, resolveReference } from '../datasets/core/references';
+import type { Vocabulary } from '../ml/data';
+import { loadModelFromBuffers } from '../ml/io/buffers';
 import { buildZooModel, isZooModelName, ZOO_MODEL_NAMES } from '../ml/zoo/zoo';
-import { ArtifactStore } from '../platform/artifacts/artifact-store';
 import type { Principal } from '../platform/auth/projects.service';
 import {
   ConflictError,
@@ -15,20 +13,17 @@ import {
   ValidationError,
 } from '../platform/errors/domain-error';
 import type { JobContext } from '../platform/jobs/job-handler';
-import { InputContract, inputTensor, parseInstances } from './core/encode';
-import { describeModel, Preprocessing } from './core/model-meta';
-import { checkRegistryName } from '../datasets/core/names';
+import { describeModel } from './core/model-meta';
+import { defaultNames, readInputKind, readNames } from './core/model-fields';
 import { ModelEntity } from './model.entity';
-import { ReferenceResolver } from './references';
+import type { NewModel } from './model-registry.port';
+import { ModelStorage, type StoredModelFiles } from './model-storage';
+import { ModelsRepository } from './models.repository';
 
-/** Folder of the artifact store (under the project) for models that no job produced. */
-const MODELS_FOLDER = 'models';
+export type { NewModel } from './model-registry.port';
+
 /** Imported model files (model.json + weights) may not exceed this in total. */
 export const MODEL_UPLOAD_MAX_BYTES = 256 * 1024 * 1024;
-/** Predict requests: at most this many instances. */
-export const PREDICT_MAX_BATCH = 1024;
-/** Models kept loaded in a process for predict (least recently used evicted and disposed). */
-const CACHE_SIZE = 8;
 
 export interface LoadedModel {
   entity: ModelEntity;
@@ -36,78 +31,49 @@ export interface LoadedModel {
   vocabulary?: Vocabulary;
 }
 
-export interface NewModel {
+/** `POST /v1/models` as JSON (InitModelDto, already validated). */
+export interface InitModelRequest {
   name: string;
   architecture: string;
-  inputKind: 'image' | 'tabular' | 'text';
+  inputShape: number[];
   classNames: string[];
-  featureNames?: string[] | null;
-  preprocessing?: Preprocessing;
-  vocabulary?: Vocabulary;
-  baseModelId?: string | null;
-  datasetId?: string | null;
-  method: string;
-  metrics?: Record<string, unknown>;
-  evaluation?: Record<string, unknown> | null;
-}
-
-export interface Prediction {
-  label: string;
-  classIndex: number;
-  probabilities: Record<string, number>;
-}
-
-export function contractOf(entity: ModelEntity): InputContract {
-  return {
-    inputKind: entity.inputKind,
-    inputShape: entity.inputShape,
-    featureNames: entity.featureNames,
-    preprocessing: entity.preprocessing,
-  };
+  featureNames?: string[];
+  seed?: number;
+  width?: number;
+  hidden?: number[];
 }
 
 /**
- * The model registry: rows with architecture facts and lineage, weights in the artifact store
- * (job artifacts for trained models, `<project>/models/<id>/` for imported ones).
+ * The model registry: rows with architecture facts and lineage (ModelsRepository), files in the
+ * artifact store (ModelStorage). Models come from training jobs, imports and zoo initialisation.
  */
 @Injectable()
 export class ModelsService {
-  private readonly cache = new Map<string, LoadedModel>();
-
   constructor(
-    private readonly db: DataSource,
-    private readonly store: ArtifactStore,
-    private readonly references: ReferenceResolver,
+    private readonly repo: ModelsRepository,
+    private readonly storage: ModelStorage,
   ) {}
 
-  async list(principal: Principal, limit: number, offset: number) {
-    const [items, total] = await this.db.getRepository(ModelEntity).findAndCount({
-      where: { projectId: principal.projectId },
-      order: { createdAt: 'DESC' },
-      take: limit,
-      skip: offset,
-    });
-    return { items, total };
+  list(principal: Principal, limit: number, offset: number) {
+    return this.repo.page(principal.projectId, limit, offset);
   }
 
-  /** A model of the project by id or name (ReferenceResolver). */
+  /** A model of the project by id or name (datasets/core/references.ts). */
   get(projectId: string, ref: string): Promise<ModelEntity> {
-    return this.references.model(projectId, ref);
-  }
-
-  async findByJob(projectId: string, jobId: string): Promise<ModelEntity | null> {
-    return this.db.getRepository(ModelEntity).findOneBy({ projectId, jobId });
-  }
-
-  async assertNameFree(projectId: string, name: string): Promise<void> {
-    if (await this.db.getRepository(ModelEntity).existsBy({ projectId, name })) {
-      throw new ConflictError(`a model named ${name} already exists in this project`);
-    }
+    return resolveReference(this.repo, 'model', projectId, ref);
   }
 
   /** A model of the project by id only (a resolved reference, e.g. in a job spec). */
   getById(projectId: string, id: string): Promise<ModelEntity> {
-    return this.references.modelById(projectId, id);
+    return resolveId(this.repo, 'model', projectId, id);
+  }
+
+  findByJob(projectId: string, jobId: string): Promise<ModelEntity | null> {
+    return this.repo.findByJob(projectId, jobId);
+  }
+
+  async assertNameFree(projectId: string, name: string): Promise<void> {
+    if (await this.repo.nameTaken(projectId, name)) throw nameTaken(name);
   }
 
   /**
@@ -116,55 +82,12 @@ export class ModelsService {
    */
   async load(projectId: string, id: string): Promise<LoadedModel> {
     const entity = await this.getById(projectId, id);
-    const [json, weights] = await Promise.all([
-      this.store.read(entity.modelJsonPath),
-      this.store.read(entity.weightsPath),
-    ]);
-    const model = await loadModelFromBuffers(json, weights);
-    let vocabulary: Vocabulary | undefined;
-    if (entity.vocabularyPath) {
-      const words = JSON.parse((await this.store.read(entity.vocabularyPath)).toString('utf8')) as {
-        words: string[];
-      };
-      vocabulary = new Vocabulary(words.words);
-    }
-    return { entity, model, vocabulary };
+    return { entity, ...(await this.storage.load(entity)) };
   }
 
-  /** Class probabilities for raw instances, validated against the model's input contract. */
-  async predict(
-    principal: Principal,
-    id: string,
-    body: { images?: unknown[]; rows?: unknown[]; texts?: unknown[] },
-  ): Promise<{ model: string; predictions: Prediction[] }> {
-    const loaded = await this.cached(principal.projectId, id);
-    const contract = contractOf(loaded.entity);
-    const instances = parseInstances(contract, body);
-    if (instances.count > PREDICT_MAX_BATCH) {
-      throw new UnprocessableError(`at most ${PREDICT_MAX_BATCH} instances per request`, [
-        {
-          field:
-            contract.inputKind === 'image'
-              ? 'images'
-              : contract.inputKind === 'tabular'
-                ? 'rows'
-                : 'texts',
-          message: `${instances.count} > ${PREDICT_MAX_BATCH}`,
-        },
-      ]);
-    }
-    const probs = predictProbabilities(loaded, instances);
-    const names = loaded.entity.classNames;
-    return {
-      model: loaded.entity.id,
-      predictions: probs.map((p) => {
-        let best = 0;
-        for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
-        // fromEntries: a class called __proto__ stays an own key (class names are user data).
-        const probabilities = Object.fromEntries(names.map((n, k) => [n, p[k]]));
-        return { label: names[best], classIndex: best, probabilities };
-      }),
-    };
+  /** Text models: the vocabulary a model was trained with (null for other kinds). */
+  vocabularyOf(entity: ModelEntity): Promise<Vocabulary | null> {
+    return this.storage.vocabulary(entity.vocabularyPath);
   }
 
   /** Imports a TF.js LayersModel (model.json + the weight files its manifest names). */
@@ -192,11 +115,11 @@ export class ModelsService {
       const inputKind = readInputKind(fields.inputKind, facts.inputShape);
       const classNames =
         readNames(fields.classNames, 'classNames', facts.numClasses) ??
-        Array.from({ length: facts.numClasses }, (_, k) => `class_${k}`);
+        defaultNames('class', facts.numClasses);
       const featureNames =
         inputKind === 'tabular'
           ? (readNames(fields.featureNames, 'featureNames', facts.inputShape[0]) ??
-            Array.from({ length: facts.inputShape[0] }, (_, k) => `feature_${k}`))
+            defaultNames('feature', facts.inputShape[0]))
           : null;
       if (inputKind === 'text') {
         throw new UnprocessableError(
@@ -218,19 +141,7 @@ export class ModelsService {
   }
 
   /** Registers a freshly initialised zoo architecture (seeded weights) as a base model. */
-  async initModel(
-    principal: Principal,
-    req: {
-      name: string;
-      architecture: string;
-      inputShape: number[];
-      classNames: string[];
-      featureNames?: string[];
-      seed?: number;
-      width?: number;
-      hidden?: number[];
-    },
-  ): Promise<ModelEntity> {
+  async initModel(principal: Principal, req: InitModelRequest): Promise<ModelEntity> {
     const name = checkRegistryName(req.name);
     if (!isZooModelName(req.architecture)) {
       throw ValidationError.field(
@@ -271,8 +182,7 @@ export class ModelsService {
         classNames: req.classNames,
         featureNames:
           inputKind === 'tabular'
-            ? (req.featureNames ??
-              Array.from({ length: req.inputShape[0] }, (_, k) => `feature_${k}`))
+            ? (req.featureNames ?? defaultNames('feature', req.inputShape[0]))
             : null,
         method: 'init',
       });
@@ -290,27 +200,10 @@ export class ModelsService {
     model: tf.LayersModel,
     meta: NewModel,
   ): Promise<ModelEntity> {
-    const existing = await this.findByJob(ctx.projectId, ctx.jobId);
+    const existing = await this.repo.findByJob(ctx.projectId, ctx.jobId);
     if (existing) return existing;
-    const buffers = await saveModelToBuffers(model);
-    await ctx.artifact('model.json', buffers.modelJson, 'application/json');
-    await ctx.artifact('weights.bin', buffers.weights);
-    const rel = (n: string): string => path.join(ctx.projectId, ctx.jobId, n);
-    let vocabularyPath: string | null = null;
-    if (meta.vocabulary) {
-      await ctx.artifact(
-        'vocabulary.json',
-        JSON.stringify({ words: meta.vocabulary.words }),
-        'application/json',
-      );
-      vocabularyPath = rel('vocabulary.json');
-    }
-    return this.insertRow(ctx.projectId, crypto.randomUUID(), model, meta, {
-      modelJsonPath: rel('model.json'),
-      weightsPath: rel('weights.bin'),
-      vocabularyPath,
-      jobId: ctx.jobId,
-    });
+    const files = await this.storage.saveAsJobArtifacts(ctx, model, meta.vocabulary);
+    return this.insert(ctx.projectId, crypto.randomUUID(), model, meta, files, ctx.jobId);
   }
 
   /**
@@ -324,20 +217,9 @@ export class ModelsService {
     model: tf.LayersModel,
     meta: NewModel,
   ): Promise<ModelEntity> {
-    const existing = await this.db
-      .getRepository(ModelEntity)
-      .findOneBy({ projectId, jobId, name: meta.name });
+    const existing = await this.repo.findByJob(projectId, jobId, meta.name);
     if (existing) return existing;
     return this.registerStandalone(projectId, model, meta, jobId);
-  }
-
-  /** Text models: the vocabulary a model was trained with (null for other kinds). */
-  async vocabularyOf(entity: ModelEntity): Promise<Vocabulary | null> {
-    if (!entity.vocabularyPath) return null;
-    const words = JSON.parse((await this.store.read(entity.vocabularyPath)).toString('utf8')) as {
-      words: string[];
-    };
-    return new Vocabulary(words.words);
   }
 
   private async registerStandalone(
@@ -347,54 +229,22 @@ export class ModelsService {
     jobId: string | null = null,
   ): Promise<ModelEntity> {
     const id = crypto.randomUUID();
-    const buffers: ModelBuffers = await saveModelToBuffers(model);
-    const json = await this.store.write(
-      projectId,
-      MODELS_FOLDER,
-      `${id}/model.json`,
-      buffers.modelJson,
-    );
-    const weights = await this.store.write(
-      projectId,
-      MODELS_FOLDER,
-      `${id}/weights.bin`,
-      buffers.weights,
-    );
-    const vocabulary = meta.vocabulary
-      ? await this.store.write(
-          projectId,
-          MODELS_FOLDER,
-          `${id}/vocabulary.json`,
-          JSON.stringify({ words: meta.vocabulary.words }),
-        )
-      : null;
+    const files = await this.storage.save(projectId, id, model, meta.vocabulary);
     try {
-      return await this.insertRow(projectId, id, model, meta, {
-        modelJsonPath: json.path,
-        weightsPath: weights.path,
-        vocabularyPath: vocabulary?.path ?? null,
-        jobId,
-      });
+      return await this.insert(projectId, id, model, meta, files, jobId);
     } catch (error) {
-      await fs.promises.rm(path.dirname(this.store.resolve(json.path)), {
-        recursive: true,
-        force: true,
-      });
+      await this.storage.remove(projectId, id);
       throw error;
     }
   }
 
-  private async insertRow(
+  private async insert(
     projectId: string,
     id: string,
     model: tf.LayersModel,
     meta: NewModel,
-    files: {
-      modelJsonPath: string;
-      weightsPath: string;
-      vocabularyPath: string | null;
-      jobId: string | null;
-    },
+    files: StoredModelFiles,
+    jobId: string | null,
   ): Promise<ModelEntity> {
     const facts = describeModel(model);
     if (facts.numClasses !== meta.classNames.length) {
@@ -403,117 +253,32 @@ export class ModelsService {
         [{ field: 'classNames', message: `needs ${facts.numClasses} names` }],
       );
     }
-    const repo = this.db.getRepository(ModelEntity);
-    try {
-      await repo.save(
-        repo.create({
-          id,
-          projectId,
-          name: meta.name,
-          architecture: meta.architecture,
-          summary: facts.summary,
-          params: String(facts.params),
-          flops: facts.flops,
-          inputKind: meta.inputKind,
-          inputShape: facts.inputShape,
-          classNames: meta.classNames,
-          featureNames: meta.featureNames ?? null,
-          preprocessing: meta.preprocessing ?? {},
-          baseModelId: meta.baseModelId ?? null,
-          datasetId: meta.datasetId ?? null,
-          method: meta.method,
-          metrics: meta.metrics ?? {},
-          evaluation: meta.evaluation ?? null,
-          ...files,
-        }),
-      );
-    } catch (error) {
-      if ((error as { code?: string }).code === '23505') {
-        throw new ConflictError(`a model named ${meta.name} already exists in this project`);
-      }
-      throw error;
-    }
-    return repo.findOneByOrFail({ id });
-  }
-
-  private async cached(projectId: string, ref: string): Promise<LoadedModel> {
-    const { id } = await this.get(projectId, ref);
-    const hit = this.cache.get(id);
-    if (hit && hit.entity.projectId === projectId) {
-      this.cache.delete(id);
-      this.cache.set(id, hit);
-      return hit;
-    }
-    const loaded = await this.load(projectId, id);
-    this.cache.set(id, loaded);
-    while (this.cache.size > CACHE_SIZE) {
-      const [oldest, value] = this.cache.entries().next().value as [string, LoadedModel];
-      this.cache.delete(oldest);
-      value.model.dispose();
-    }
-    return loaded;
+    const row = await this.repo.insert({
+      id,
+      projectId,
+      name: meta.name,
+      architecture: meta.architecture,
+      summary: facts.summary,
+      params: String(facts.params),
+      flops: facts.flops,
+      inputKind: meta.inputKind,
+      inputShape: facts.inputShape,
+      classNames: meta.classNames,
+      featureNames: meta.featureNames ?? null,
+      preprocessing: meta.preprocessing ?? {},
+      baseModelId: meta.baseModelId ?? null,
+      datasetId: meta.datasetId ?? null,
+      method: meta.method,
+      metrics: meta.metrics ?? {},
+      evaluation: meta.evaluation ?? null,
+      ...files,
+      jobId,
+    });
+    if (row === null) throw nameTaken(meta.name);
+    return row;
   }
 }
 
-/** Softmax outputs of a loaded model for validated instances, computed in batches. */
-export function predictProbabilities(
-  loaded: { entity: ModelEntity; model: tf.LayersModel; vocabulary?: Vocabulary },
-  instances: {
-    images?: readonly Float32Array[];
-    rows?: readonly (readonly number[])[];
-    texts?: readonly string[];
-  },
-): number[][] {
-  return tf.tidy(() => {
-    const x = inputTensor(contractOf(loaded.entity), instances, loaded.vocabulary);
-    const y = loaded.model.predict(x) as tf.Tensor;
-    return y.arraySync() as number[][];
-  });
-}
-
-function readInputKind(value: unknown, inputShape: number[]): 'image' | 'tabular' | 'text' {
-  if (value === undefined || value === '') {
-    if (inputShape.length === 3) return 'image';
-    if (inputShape.length === 1) return 'tabular';
-    throw ValidationError.field('inputKind', `cannot infer it from input shape [${inputShape}]`);
-  }
-  if (value !== 'image' && value !== 'tabular' && value !== 'text') {
-    throw ValidationError.field(
-      'inputKind',
-      `must be image, tabular or text, got ${JSON.stringify(value)}`,
-    );
-  }
-  if (value === 'image' && inputShape.length !== 3) {
-    throw ValidationError.field(
-      'inputKind',
-      `image models take [h, w, c] inputs, this one [${inputShape}]`,
-    );
-  }
-  return value;
-}
-
-/** A JSON list (or comma-separated form field) of `count` distinct names. */
-function readNames(value: unknown, field: string, count: number): string[] | null {
-  if (value === undefined || value === '') return null;
-  let list: unknown = value;
-  if (typeof value === 'string') {
-    try {
-      list = value.trim().startsWith('[')
-        ? JSON.parse(value)
-        : value.split(',').map((s) => s.trim());
-    } catch {
-      throw ValidationError.field(field, 'must be a JSON list or comma-separated names');
-    }
-  }
-  if (
-    !Array.isArray(list) ||
-    !list.every((n) => typeof n === 'string' && n !== '') ||
-    new Set(list).size !== list.length
-  ) {
-    throw ValidationError.field(field, 'must be distinct non-empty names');
-  }
-  if (list.length !== count) {
-    throw ValidationError.field(field, `the model needs ${count} names, got ${list.length}`);
-  }
-  return list as string[];
+function nameTaken(name: string): ConflictError {
+  return new ConflictError(`a model named ${name} already exists in this project`);
 }

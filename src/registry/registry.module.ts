@@ -4,9 +4,12 @@ import { DatasetsService } from '../datasets/datasets.service';
 import { TfRuntime } from '../ml/tf-runtime';
 import { JobHandlerRegistry } from '../platform/jobs/job-handler.registry';
 import { ModelFilesService } from './model-files';
-import { ModelRegistry } from './model-registry.adapter';
+import { InferenceCache } from './inference-cache';
+import { ModelRegistryAdapter } from './model-registry.adapter';
 import { MODEL_REGISTRY } from './model-registry.port';
 import { ModelsController } from './models.controller';
+import { ModelStorage } from './model-storage';
+import { ModelsRepository } from './models.repository';
 import { ModelsService } from './models.service';
 
 /**
@@ -19,10 +22,13 @@ import { ModelsService } from './models.service';
   controllers: [ModelsController],
   providers: [
     TfRuntime,
+    ModelsRepository,
+    ModelStorage,
     ModelsService,
+    InferenceCache,
     ModelFilesService,
-    ModelRegistry,
-    { provide: MODEL_REGISTRY, useExisting: ModelRegistry },
+    ModelRegistryAdapter,
+    { provide: MODEL_REGISTRY, useExisting: ModelRegistryAdapter },
   ],
   exports: [MODEL_REGISTRY, ModelsService, TfRuntime, DatasetsModule],
 })

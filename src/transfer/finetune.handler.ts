@@ -1,76 +1,20 @@
-import { Injectable } from '@nestjs/common';
-import * as tf from '@tensorflow/tfjs';
-import { Dataset, ImageAugmenter } from '../ml/data';
-import { checkpointSlot, readModelCheckpoint, storeModelCheckpoint } from '../ml/io/checkpoint';
-import { Rng } from '../platform/core/rng';
-import { ValidationError } from '../platform/errors/domain-error';
-import {
-  JobCancelledError,
-  JobContext,
-  JobHandler,
-  SpecReference,
-} from '../platform/jobs/job-handler';
-import { validateFinetuneConfig } from './core/finetune-config';
-import { finetune, FinetuneCheckpoint, FinetuneEpochMetrics } from './finetune';
+import { Inject, Injectable } from '@nestjs/common';
 import { splitsOf } from '../datasets/core/dataset-codec';
-import { DynamicsRecorder, SampleRecords } from './core/dynamics-recorder';
-import { checkDatasetFits, datasetTensors } from '../registry/core/encode';
-import { FinetuneSpec, validateFinetuneSpec } from './core/training-specs';
-import { DatasetsService } from '../datasets/datasets.service';
-import { contractOf, ModelsService } from '../registry/models.service';
 import { TfRuntime } from '../ml/tf-runtime';
-import { evaluateOn, reportEpoch } from './training-support';
-
-/**
- * Offline augmentation (AutoDL Augment): the training images plus `copies - 1` augmented copies
- * of each, drawn from a seeded stream. src/transfer/finetune takes tensors, not a batch
- * generator, so augmentation happens once before training rather than per epoch.
- */
-export function augmentedCopies(
-  ds: Dataset,
-  augmenter: ImageAugmenter,
-  copies: number,
-  seed: number,
-): Dataset {
-  const inputs = ds.inputs;
-  if (copies <= 1) return ds;
-  if (inputs.kind !== 'image') {
-    throw ValidationError.field(
-      'spec.augment',
-      `image augmentation needs an image data set, got ${inputs.kind}`,
-    );
-  }
-  const rng = new Rng(seed).fork('augment');
-  const pixels = [...inputs.pixels];
-  const labels = [...ds.labels];
-  for (let c = 1; c < copies; c++) {
-    inputs.pixels.forEach((p, i) => {
-      pixels.push(augmenter.apply(p, inputs.shape, rng));
-      labels.push(ds.labels[i]);
-    });
-  }
-  return new Dataset({ kind: 'image', shape: inputs.shape, pixels }, labels, ds.classNames);
-}
-
-/** Resumable state; the weights (and dynamics so far) are in the slot's artifacts. */
-interface FinetuneJobCheckpoint {
-  epochsDone: number;
-  attention: number[][] | null;
-}
-
-function isCheckpoint(v: unknown): v is FinetuneJobCheckpoint {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    Number.isInteger((v as FinetuneJobCheckpoint).epochsDone) &&
-    (v as FinetuneJobCheckpoint).epochsDone > 0
-  );
-}
-
-/** The dynamics recorded so far sit beside the weights in the checkpoint's slot. */
-function dynamicsFile(epochsDone: number): string {
-  return `${checkpointSlot(epochsDone).dir}/dynamics.json`;
-}
+import type { JobContext, JobHandler, SpecReference } from '../platform/jobs/job-handler';
+import { contractOf } from '../registry/core/predict';
+import { MODEL_REGISTRY, TrainingRegistryPort } from '../registry/model-registry.port';
+import { validateFinetuneConfig } from './core/finetune-config';
+import { FinetuneSpec, validateFinetuneSpec } from './core/training-specs';
+import { finetune, FinetuneEpochMetrics } from './finetune';
+import { FinetuneDynamics } from './finetune-dynamics';
+import {
+  FinetuneJobCheckpoint,
+  finetuneResume,
+  FinetuneTensors,
+  finetuneTensors,
+} from './finetune-inputs';
+import { runTrainingJob, TrainedModel, TrainingJob, TrainingRun } from './training-job';
 
 /**
  * `finetune`: base model + target data set + method (l2, l2sp, delta, rifle, dtnh+..., auto)
@@ -80,7 +24,9 @@ function dynamicsFile(epochsDone: number): string {
  * re-queued attempt continues after the last stored epoch (see finetune() for what carries over).
  */
 @Injectable()
-export class FinetuneHandler implements JobHandler<FinetuneSpec, Record<string, unknown>> {
+export class FinetuneHandler
+  implements JobHandler<FinetuneSpec, Record<string, unknown>>, TrainingJob<FinetuneSpec>
+{
   readonly kind = 'finetune';
   readonly references: readonly SpecReference[] = [
     { field: 'baseModel', kind: 'model' },
@@ -88,8 +34,7 @@ export class FinetuneHandler implements JobHandler<FinetuneSpec, Record<string, 
   ];
 
   constructor(
-    private readonly datasets: DatasetsService,
-    private readonly models: ModelsService,
+    @Inject(MODEL_REGISTRY) private readonly registry: TrainingRegistryPort,
     private readonly tfRuntime: TfRuntime,
   ) {}
 
@@ -97,127 +42,82 @@ export class FinetuneHandler implements JobHandler<FinetuneSpec, Record<string, 
     return validateFinetuneSpec(spec);
   }
 
-  async run(spec: FinetuneSpec, ctx: JobContext): Promise<Record<string, unknown>> {
-    const backend = await this.tfRuntime.ready();
-    const done = await this.models.findByJob(ctx.projectId, ctx.jobId);
-    if (done) return { modelId: done.id, backend, resumed: true };
+  run(spec: FinetuneSpec, ctx: JobContext): Promise<Record<string, unknown>> {
+    return runTrainingJob(this, spec, ctx, {
+      registry: this.registry,
+      backend: () => this.tfRuntime.ready(),
+    });
+  }
+
+  async train(spec: FinetuneSpec, run: TrainingRun): Promise<TrainedModel> {
+    const { ctx } = run;
     const config = validateFinetuneConfig(spec.config, 'spec.config');
-    const base = await this.models.load(ctx.projectId, spec.baseModel);
-    const stored = await this.datasets.load(ctx.projectId, spec.dataset);
-    const { train, validation, test } = splitsOf(stored);
-    const contract = contractOf(base.entity);
-    const tensors: tf.Tensor[] = [];
+    const base = await this.registry.loadModel(ctx.projectId, spec.baseModel);
+    const contract = contractOf(base.record);
+    let data: FinetuneTensors | undefined;
     try {
-      checkDatasetFits(train, contract);
-      const augmented =
-        spec.augmentCopies > 1
-          ? augmentedCopies(
-              train,
-              new ImageAugmenter(spec.augment),
-              spec.augmentCopies,
-              config.seed,
-            )
-          : train;
-      const trainSet = datasetTensors(augmented, contract, base.vocabulary);
-      tensors.push(trainSet.x, trainSet.y);
-      const useValidation = validation.size > 0;
-      const valSet = useValidation
-        ? datasetTensors(validation, contract, base.vocabulary)
-        : undefined;
-      if (valSet) tensors.push(valSet.x, valSet.y);
-      if (config.earlyStoppingPatience > 0 && !valSet) {
-        throw ValidationError.field(
-          'spec.config.earlyStoppingPatience',
-          'the data set has no validation split',
-        );
-      }
-      // The originals come first in the (possibly augmented) training tensors.
-      const originals = spec.recordDynamics ? trainSet.x.slice(0, train.size) : undefined;
-      if (originals) tensors.push(originals);
-      const recorder = originals
-        ? new DynamicsRecorder(originals, [...train.labels], stored.split.train.map(String))
-        : undefined;
-      let resume: FinetuneCheckpoint | undefined;
-      if (isCheckpoint(ctx.resumeFrom)) {
-        const { epochsDone, attention } = ctx.resumeFrom;
-        resume = {
-          epochsDone,
-          weights: await readModelCheckpoint(ctx, epochsDone),
-          attention: attention ?? undefined,
-        };
-        if (recorder) {
-          const saved = JSON.parse(
-            (await ctx.readArtifact(ctx.jobId, dynamicsFile(epochsDone))).toString('utf8'),
-          ) as SampleRecords[];
-          saved.forEach((s, i) => recorder.samples[i].epochs.push(...s.epochs));
-        }
-        await ctx.log(`resuming from the checkpoint after epoch ${epochsDone}`);
-      }
+      const stored = await this.registry.loadSplits(ctx.projectId, spec.dataset);
+      const { train, validation, test } = splitsOf(stored);
+      data = finetuneTensors(spec, config, { train, validation }, contract, base.vocabulary);
+      const dynamics =
+        data.originals && new FinetuneDynamics(data.originals, train, stored.split.train);
+      const resume = await finetuneResume(run, dynamics);
       const history: FinetuneEpochMetrics[] = [];
       await ctx.log(
-        `fine-tuning ${base.entity.name} with ${config.plan.name} on ${train.size} examples (${augmented.size} with augmentation), backend ${backend}`,
+        `fine-tuning ${base.record.name} with ${config.plan.name} on ${train.size} examples (${data.augmentedSize} with augmentation), backend ${run.backend}`,
       );
       const result = await finetune({
         base: base.model,
-        train: trainSet,
-        validation: valSet,
+        train: data.train,
+        validation: data.validation,
         numClasses: train.numClasses,
         config,
         shouldStop: () => ctx.cancelled,
         resume,
-        onCheckpoint: async ({ epochsDone, weights, attention }) => {
-          await storeModelCheckpoint(ctx, epochsDone, weights);
-          if (recorder) {
-            await ctx.artifact(
-              dynamicsFile(epochsDone),
-              JSON.stringify(recorder.samples),
-              'application/json',
-            );
-          }
-          await ctx.checkpoint({
+        onCheckpoint: ({ epochsDone, weights, attention }) =>
+          run.checkpoint(
             epochsDone,
-            attention: attention ?? null,
-          } satisfies FinetuneJobCheckpoint);
-        },
-        onEpochEnd: async (m: FinetuneEpochMetrics, model: tf.LayersModel) => {
+            weights,
+            { epochsDone, attention: attention ?? null } satisfies FinetuneJobCheckpoint,
+            dynamics?.checkpointFiles(),
+          ),
+        onEpochEnd: async (m, model) => {
           history.push(m);
-          recorder?.record(model, m.epoch);
+          dynamics?.record(model, m.epoch);
           const { rifleReinits, ...numbers } = m;
-          await reportEpoch(ctx, { ...numbers, rifleReinits: rifleReinits.length }, config.epochs, {
+          await run.reportEpoch({ ...numbers, rifleReinits: rifleReinits.length }, config.epochs, {
             from: 0.05,
             to: 0.95,
           });
         },
       });
       try {
-        if (result.stoppedBy === 'cancelled') throw new JobCancelledError();
-        const evaluation = evaluateOn(result.model, test, contract, base.vocabulary);
-        if (recorder) {
-          await ctx.artifact(
-            'dynamics.json',
-            JSON.stringify({
-              dataset: spec.dataset,
-              split: 'train',
-              classNames: train.classNames,
-              samples: recorder.samples,
-            }),
-            'application/json',
-          );
+        if (dynamics && result.stoppedBy !== 'cancelled') {
+          await dynamics.store(ctx, spec.dataset, train.classNames);
         }
-        const name =
-          spec.name ??
-          `${base.entity.name}-${config.plan.name.replace(/\+/g, '-')}-${ctx.jobId.slice(0, 8)}`;
-        const entity = await this.models.registerFromJob(ctx, result.model, {
-          name,
-          architecture: base.entity.architecture,
-          inputKind: base.entity.inputKind,
+      } catch (error) {
+        result.model.dispose();
+        throw error;
+      }
+      const method = config.plan.name;
+      const b = base.record;
+      return {
+        model: result.model,
+        stoppedBy: result.stoppedBy,
+        history,
+        resumedEpochs: resume?.epochsDone ?? 0,
+        test: { dataset: test, contract, vocabulary: base.vocabulary },
+        entry: {
+          name: spec.name ?? `${b.name}-${method.replace(/\+/g, '-')}-${ctx.jobId.slice(0, 8)}`,
+          architecture: b.architecture,
+          inputKind: b.inputKind,
           classNames: [...train.classNames],
-          featureNames: base.entity.featureNames,
-          preprocessing: base.entity.preprocessing,
+          featureNames: b.featureNames,
+          preprocessing: b.preprocessing,
           vocabulary: base.vocabulary,
-          baseModelId: base.entity.id,
+          baseModelId: b.id,
           datasetId: spec.dataset,
-          method: config.plan.name,
+          method,
           metrics: {
             history,
             stoppedBy: result.stoppedBy,
@@ -225,27 +125,12 @@ export class FinetuneHandler implements JobHandler<FinetuneSpec, Record<string, 
             hookLayers: result.hookLayers ?? null,
             attention: result.attention ?? null,
             rifleSchedule: result.rifleSchedule ?? null,
-            backend,
           },
-          evaluation: evaluation ? { ...evaluation } : null,
-        });
-        await ctx.progress(1, `registered model ${entity.name}`);
-        return {
-          modelId: entity.id,
-          modelName: entity.name,
-          method: config.plan.name,
-          backend,
-          epochs: history.length + (resume?.epochsDone ?? 0),
-          resumedFromEpoch: resume ? resume.epochsDone : null,
-          stoppedBy: result.stoppedBy,
-          final: history[history.length - 1] ?? null,
-          testAccuracy: evaluation?.accuracy ?? null,
-        };
-      } finally {
-        result.model.dispose();
-      }
+        },
+        summary: () => ({ method }),
+      };
     } finally {
-      tf.dispose(tensors);
+      data?.dispose();
       base.model.dispose();
     }
   }

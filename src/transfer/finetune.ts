@@ -1,25 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelBuffers } from '../ml/io/buffers';
 import { loadCheckpointWeights } from '../ml/io/checkpoint';
-import { crossEntropy } from '../ml/train/evaluate';
 import { applyFreeze, FreezeSpec } from '../ml/train/freeze';
 import { ScheduleSpec } from '../ml/train/schedules';
 import { ParamGroup } from '../ml/train/param-groups';
-import { EpochMetrics, GradientFn, trainModel, TrainResult, TrainSet } from '../ml/train/trainer';
+import {
+  EpochMetrics,
+  trainModel,
+  TrainingCallback,
+  TrainResult,
+  TrainSet,
+} from '../ml/train/trainer';
 import { Rng } from '../platform/core/rng';
 import { ValidationError } from '../platform/errors/domain-error';
 import { FinetuneConfig } from './core/finetune-config';
-import { attentionFromScores, LabelledBatch, scoreChannels } from './core/delta-attention';
 import { MethodPlan } from './core/method';
 import { createPenalty } from './core/penalty-registry';
-import { cyclicHeadLr, reinitializeLayer, RifleHeadResetter } from './core/rifle';
-import {
-  cloneModel,
-  defaultHookLayers,
-  headLayerOf,
-  replaceHead,
-  splitTrainable,
-} from './model-surgery';
+import { cyclicHeadLr, RifleHeadResetter } from './core/rifle';
+import { deltaAttention, deltaHookLayers } from './delta-phase';
+import { cloneModel, headLayerOf, replaceHead, splitTrainable } from './model-surgery';
 import { TransferObjective } from './objective';
 
 export interface FinetuneEpochMetrics extends EpochMetrics {
@@ -88,28 +87,6 @@ function scheduleSpec(c: FinetuneConfig): ScheduleSpec {
   return { kind: c.lrSchedule };
 }
 
-/** The first `count` mini-batches of a seeded permutation of `data` (DELTA's channel scoring). */
-function scoringBatches(
-  data: TrainSet,
-  batchSize: number,
-  count: number,
-  rng: Rng,
-): LabelledBatch[] {
-  const n = data.x.shape[0];
-  const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
-  const batches: LabelledBatch[] = [];
-  for (let b = 0; b < count && b * batchSize < n; b++) {
-    const idx = order.slice(b * batchSize, Math.min(n, (b + 1) * batchSize));
-    batches.push(
-      tf.tidy(() => {
-        const i = tf.tensor1d(idx, 'int32');
-        return { xs: tf.gather(data.x, i), ys: tf.gather(data.y, i) };
-      }),
-    );
-  }
-  return batches;
-}
-
 /**
  * Fine-tunes a copy of `base` on the target data with the configured method (EasyDL / PaddleHub
  * "fine-tune in one call"):
@@ -165,47 +142,16 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
     let hookLayers: string[] | undefined;
     let attention: number[][] | undefined;
     if (plan.penalty === 'delta') {
-      hookLayers = c.hookLayers.length > 0 ? c.hookLayers : defaultHookLayers(target);
-      if (hookLayers.length === 0) {
-        throw ValidationError.field(
-          'hookLayers',
-          'the base model has no Conv2D or Dense layer to hook',
-        );
-      }
-      for (const h of hookLayers) {
-        if (!target.layers.some((l) => l.name === h)) {
-          throw ValidationError.field('hookLayers', `no layer named ${h} in the base model`);
-        }
-      }
-      // Both forks drawn up front, in the original order, so that a resumed run, which skips
-      // the head phase, leaves `rng` where a fresh run does (RIFLE forks from it next).
-      const scoringRng = rng.fork('delta-scoring');
-      const headRng = rng.fork('delta-head');
-      if (resume) {
-        if (resume.attention?.length !== hookLayers.length) {
-          throw ValidationError.field(
-            'resume.attention',
-            `must hold one attention vector per hooked layer (${hookLayers.length})`,
-          );
-        }
-        attention = resume.attention;
-      } else {
-        await trainModel(target, train, {
-          ...common,
-          epochs: c.headEpochs,
-          freeze: { kind: 'all-but-head' },
-        });
-        const batches = scoringBatches(train, c.batchSize, c.attentionBatches, scoringRng);
-        try {
-          attention = attentionFromScores(
-            scoreChannels(target, hookLayers, batches, crossEntropy),
-            c.temperature,
-          );
-        } finally {
-          for (const b of batches) tf.dispose([b.xs, b.ys]);
-        }
-        reinitializeLayer(headLayerOf(target), headRng);
-      }
+      hookLayers = deltaHookLayers(target, c.hookLayers);
+      attention = await deltaAttention({
+        target,
+        train,
+        config: c,
+        hookLayers,
+        rng,
+        common,
+        resumed: resume ? (resume.attention ?? []) : undefined,
+      });
     }
 
     const freeze = freezeSpec(c.freeze);
@@ -218,67 +164,36 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
     });
     objective = new TransferObjective(target, penalty, { dtnh: plan.dtnh, source, hookLayers });
 
-    let rifle: RifleHeadResetter | undefined;
-    if (plan.rifle) {
-      try {
-        rifle = new RifleHeadResetter(
-          [headLayerOf(target)],
-          { total: c.epochs * stepsPerEpoch, ...c.rifle },
-          rng.fork('rifle'),
-        );
-      } catch (e) {
-        throw ValidationError.field('rifle', (e as Error).message);
-      }
-    }
+    const rifle = plan.rifle ? rifleHooks(target, c, stepsPerEpoch, rng) : undefined;
     if (resume) {
       // Replaying the re-initialisations before the resume point advances RIFLE's stream as the
       // interrupted run did; the loaded weights then overwrite the re-drawn head.
       const start = initialEpoch * stepsPerEpoch;
-      if (rifle) {
-        for (const p of rifle.points) if (p < start) rifle.afterStep(p);
-      }
+      if (rifle) for (const p of rifle.resetter.points) if (p < start) rifle.resetter.afterStep(p);
       await loadCheckpointWeights(target, resume.weights);
     }
-    const reinits: number[] = [];
-    const inner = objective.gradientFn;
-    // ctx.step counts the steps already done, so re-initialising here happens right after the
-    // scheduled step and before the next forward pass.
-    const gradientFn: GradientFn = (ctx) => {
-      if (rifle?.afterStep(ctx.step)) reinits.push(ctx.step);
-      return inner(ctx);
-    };
 
     const history: FinetuneEpochMetrics[] = [];
     const obj = objective;
-    const paramGroups: ParamGroup[] =
-      rifle && c.rifle.headLr === 'cyclic'
-        ? [
-            {
-              variables: headLayerOf(target).trainableWeights.map(
-                (w) => (w.read() as tf.Variable).name,
-              ),
-              schedule: cyclicHeadLr(rifle.points, c.epochs * stepsPerEpoch, c.learningRate),
-            },
-          ]
-        : [];
     const result = await trainModel(target, train, {
       ...common,
       epochs: c.epochs,
       schedule: scheduleSpec(c),
-      paramGroups,
+      paramGroups: rifle?.paramGroups ?? [],
       freeze,
       validation,
       earlyStopping:
         c.earlyStoppingPatience > 0
           ? { patience: c.earlyStoppingPatience, monitor: 'val_loss' }
           : undefined,
-      gradientFn,
+      gradientFn: objective.gradientFn,
+      callbacks: rifle ? [rifle.callback] : [],
       initialEpoch,
       onEpochEnd: async (m) => {
         const metrics: FinetuneEpochMetrics = {
           ...m,
           ...obj.takeMeans(),
-          rifleReinits: reinits.splice(0),
+          rifleReinits: rifle?.reinits.splice(0) ?? [],
         };
         history.push(metrics);
         await input.onEpochEnd?.(metrics, target);
@@ -295,7 +210,7 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
       bestEpoch: result.bestEpoch,
       hookLayers,
       attention,
-      rifleSchedule: rifle?.points.slice(),
+      rifleSchedule: rifle?.resetter.points.slice(),
     };
   } catch (e) {
     target.dispose();
@@ -304,4 +219,52 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
     objective?.dispose();
     source?.dispose();
   }
+}
+
+/**
+ * RIFLE (Li et al. 2020): the head re-initialised at scheduled global steps (a callback before
+ * each step: `step` counts the steps done, so the reset lands right after the scheduled step and
+ * before the next forward pass), optionally with its own cyclic learning rate.
+ */
+function rifleHooks(
+  target: tf.LayersModel,
+  c: FinetuneConfig,
+  stepsPerEpoch: number,
+  rng: Rng,
+): {
+  resetter: RifleHeadResetter;
+  paramGroups: ParamGroup[];
+  callback: TrainingCallback;
+  /** Steps after which the head was re-initialised, since the last read. */
+  reinits: number[];
+} {
+  const total = c.epochs * stepsPerEpoch;
+  let resetter: RifleHeadResetter;
+  try {
+    resetter = new RifleHeadResetter(
+      [headLayerOf(target)],
+      { total, ...c.rifle },
+      rng.fork('rifle'),
+    );
+  } catch (e) {
+    throw ValidationError.field('rifle', (e as Error).message);
+  }
+  const reinits: number[] = [];
+  const paramGroups: ParamGroup[] =
+    c.rifle.headLr === 'cyclic'
+      ? [
+          {
+            variables: headLayerOf(target).trainableWeights.map(
+              (w) => (w.read() as tf.Variable).name,
+            ),
+            schedule: cyclicHeadLr(resetter.points, total, c.learningRate),
+          },
+        ]
+      : [];
+  const callback: TrainingCallback = {
+    onBatchBegin: ({ step }) => {
+      if (resetter.afterStep(step)) reinits.push(step);
+    },
+  };
+  return { resetter, paramGroups, callback, reinits };
 }

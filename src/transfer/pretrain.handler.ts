@@ -1,34 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import * as tf from '@tensorflow/tfjs';
-import { Vocabulary } from '../ml/data';
-import { loadModelFromBuffers } from '../ml/io/buffers';
-import { readModelCheckpoint, storeModelCheckpoint } from '../ml/io/checkpoint';
-import { buildZooModel } from '../ml/zoo/zoo';
-import { EpochMetrics, trainModel } from '../ml/train/trainer';
-import {
-  JobCancelledError,
-  JobContext,
-  JobHandler,
-  SpecReference,
-} from '../platform/jobs/job-handler';
 import { splitsOf } from '../datasets/core/dataset-codec';
-import { datasetTensors, InputContract } from '../registry/core/encode';
-import { PretrainSpec, validatePretrainSpec } from './core/training-specs';
-import { DatasetsService } from '../datasets/datasets.service';
-import { ModelsService } from '../registry/models.service';
+import { Vocabulary } from '../ml/data';
 import { TfRuntime } from '../ml/tf-runtime';
-import { evaluateOn, preprocessingFor, reportEpoch } from './training-support';
-
-/** Resumable state: epochs whose model is stored in that checkpoint slot (ml/io/checkpoint). */
-interface PretrainCheckpoint {
-  epochsDone: number;
-}
-
-function isCheckpoint(v: unknown): v is PretrainCheckpoint {
-  return (
-    typeof v === 'object' && v !== null && Number.isInteger((v as PretrainCheckpoint).epochsDone)
-  );
-}
+import { EpochMetrics, trainModel } from '../ml/train/trainer';
+import type { JobContext, JobHandler, SpecReference } from '../platform/jobs/job-handler';
+import { datasetTensors } from '../registry/core/encode';
+import { MODEL_REGISTRY, TrainingRegistryPort } from '../registry/model-registry.port';
+import { PretrainSpec, validatePretrainSpec } from './core/training-specs';
+import { runTrainingJob, TrainedModel, TrainingJob, TrainingRun } from './training-job';
+import { contractFor, isPretrainCheckpoint, startingModel } from './pretrain-model';
 
 /**
  * `pretrain`: trains a zoo architecture on a registered data set (AutLearn's "cloud pretraining
@@ -38,13 +19,14 @@ function isCheckpoint(v: unknown): v is PretrainCheckpoint {
  * save_weights_only does.
  */
 @Injectable()
-export class PretrainHandler implements JobHandler<PretrainSpec, Record<string, unknown>> {
+export class PretrainHandler
+  implements JobHandler<PretrainSpec, Record<string, unknown>>, TrainingJob<PretrainSpec>
+{
   readonly kind = 'pretrain';
   readonly references: readonly SpecReference[] = [{ field: 'dataset', kind: 'dataset' }];
 
   constructor(
-    private readonly datasets: DatasetsService,
-    private readonly models: ModelsService,
+    @Inject(MODEL_REGISTRY) private readonly registry: TrainingRegistryPort,
     private readonly tfRuntime: TfRuntime,
   ) {}
 
@@ -52,53 +34,36 @@ export class PretrainHandler implements JobHandler<PretrainSpec, Record<string, 
     return validatePretrainSpec(spec);
   }
 
-  async run(spec: PretrainSpec, ctx: JobContext): Promise<Record<string, unknown>> {
-    const backend = await this.tfRuntime.ready();
-    const done = await this.models.findByJob(ctx.projectId, ctx.jobId);
-    if (done) return { modelId: done.id, backend, resumed: true };
-    const stored = await this.datasets.load(ctx.projectId, spec.dataset);
-    const { train, validation, test } = splitsOf(stored);
-    const name = spec.name ?? `${spec.architecture}-${ctx.jobId.slice(0, 8)}`;
+  run(spec: PretrainSpec, ctx: JobContext): Promise<Record<string, unknown>> {
+    return runTrainingJob(this, spec, ctx, {
+      registry: this.registry,
+      backend: () => this.tfRuntime.ready(),
+    });
+  }
+
+  async train(spec: PretrainSpec, run: TrainingRun): Promise<TrainedModel> {
+    const { ctx } = run;
+    const { train, validation, test } = splitsOf(
+      await this.registry.loadSplits(ctx.projectId, spec.dataset),
+    );
     const vocabulary =
       train.inputs.kind === 'text'
         ? Vocabulary.build(train.inputs.texts, { maxWords: spec.maxWords })
         : undefined;
-    const inputs = train.inputs;
-    const inputShape =
-      inputs.kind === 'image'
-        ? [inputs.shape.height, inputs.shape.width, inputs.shape.channels]
-        : inputs.kind === 'tabular'
-          ? [inputs.featureNames.length]
-          : [spec.sequenceLength];
-    const contract: InputContract = {
-      inputKind: train.kind,
-      inputShape,
-      featureNames: inputs.kind === 'tabular' ? inputs.featureNames : null,
-      preprocessing: preprocessingFor(train, { sequenceLength: spec.sequenceLength }),
-    };
-
-    const resume = isCheckpoint(ctx.resumeFrom) ? ctx.resumeFrom.epochsDone : 0;
-    let model: tf.LayersModel;
-    if (resume > 0) {
-      const saved = await readModelCheckpoint(ctx, resume);
-      model = await loadModelFromBuffers(saved.modelJson, saved.weights);
-      await ctx.log(`resuming from the checkpoint after epoch ${resume}`);
-    } else {
-      model = buildZooModel(spec.architecture, {
-        inputShape,
-        numClasses: train.numClasses,
-        seed: spec.seed,
-        width: spec.width ?? undefined,
-        hidden: spec.hidden ?? undefined,
-        vocabSize: vocabulary?.size,
-        embeddingDim: spec.embeddingDim ?? undefined,
-        lstmUnits: spec.lstmUnits ?? undefined,
-      });
-    }
-    const trainSet = datasetTensors(train, contract, vocabulary);
-    const valSet =
-      validation.size > 0 ? datasetTensors(validation, contract, vocabulary) : undefined;
+    const contract = contractFor(train, spec);
+    const resume = run.resumeState(isPretrainCheckpoint)?.epochsDone ?? 0;
+    const model = await startingModel(spec, run, resume, {
+      inputShape: contract.inputShape,
+      numClasses: train.numClasses,
+      vocabulary,
+    });
+    const tensors: tf.Tensor[] = [];
     try {
+      const trainSet = datasetTensors(train, contract, vocabulary);
+      tensors.push(trainSet.x, trainSet.y);
+      const valSet =
+        validation.size > 0 ? datasetTensors(validation, contract, vocabulary) : undefined;
+      if (valSet) tensors.push(valSet.x, valSet.y);
       const history: EpochMetrics[] = [];
       const result = await trainModel(model, trainSet, {
         epochs: spec.epochs,
@@ -115,47 +80,35 @@ export class PretrainHandler implements JobHandler<PretrainSpec, Record<string, 
         shouldStop: () => ctx.cancelled,
         onEpochEnd: async (m) => {
           history.push(m);
-          await reportEpoch(ctx, { ...m }, spec.epochs, { from: 0, to: 0.95 });
+          await run.reportEpoch({ ...m }, spec.epochs, { from: 0, to: 0.95 });
         },
-        onCheckpoint: async (epoch, buffers) => {
-          await storeModelCheckpoint(ctx, epoch + 1, buffers);
-          await ctx.checkpoint({ epochsDone: epoch + 1 } satisfies PretrainCheckpoint);
-        },
+        onCheckpoint: (epoch, buffers) =>
+          run.checkpoint(epoch + 1, buffers, { epochsDone: epoch + 1 }),
       });
-      if (result.stoppedBy === 'cancelled') throw new JobCancelledError();
-      const evaluation = evaluateOn(model, test, contract, vocabulary);
-      const entity = await this.models.registerFromJob(ctx, model, {
-        name,
-        architecture: spec.architecture,
-        inputKind: train.kind,
-        classNames: [...train.classNames],
-        featureNames: contract.featureNames ? [...contract.featureNames] : null,
-        preprocessing: contract.preprocessing,
-        vocabulary,
-        datasetId: spec.dataset,
-        method: 'pretrain',
-        metrics: {
-          history,
-          stoppedBy: result.stoppedBy,
-          bestEpoch: result.bestEpoch ?? null,
-          backend,
-        },
-        evaluation: evaluation ? { ...evaluation } : null,
-      });
-      await ctx.progress(1, `registered model ${entity.name}`);
       return {
-        modelId: entity.id,
-        modelName: entity.name,
-        backend,
-        epochs: history.length + resume,
-        resumedFromEpoch: resume > 0 ? resume : null,
+        model,
         stoppedBy: result.stoppedBy,
-        final: history[history.length - 1] ?? null,
-        testAccuracy: evaluation?.accuracy ?? null,
+        history,
+        resumedEpochs: resume,
+        test: { dataset: test, contract, vocabulary },
+        entry: {
+          name: spec.name ?? `${spec.architecture}-${ctx.jobId.slice(0, 8)}`,
+          architecture: spec.architecture,
+          inputKind: train.kind,
+          classNames: [...train.classNames],
+          featureNames: contract.featureNames ? [...contract.featureNames] : null,
+          preprocessing: contract.preprocessing,
+          vocabulary,
+          datasetId: spec.dataset,
+          method: 'pretrain',
+          metrics: { history, stoppedBy: result.stoppedBy, bestEpoch: result.bestEpoch ?? null },
+        },
       };
-    } finally {
-      tf.dispose([trainSet.x, trainSet.y, ...(valSet ? [valSet.x, valSet.y] : [])]);
+    } catch (error) {
       model.dispose();
+      throw error;
+    } finally {
+      tf.dispose(tensors);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { IdempotencyKeyHeader } from '../platform/http/idempotency-key';
 import {
   ApiAcceptedResponse,
@@ -13,9 +13,8 @@ import { ApiProblems } from '../platform/http/problem.dto';
 import { IDEMPOTENCY_HEADER } from '../platform/jobs/jobs.controller';
 import { JobDto } from '../platform/jobs/jobs.dto';
 import { assertIdempotencyKey, JobsService } from '../platform/jobs/jobs.service';
-import { DatasetsService } from '../datasets/datasets.service';
 import { FinetuneDto, PretrainDto } from './training.dto';
-import { ModelsService } from '../registry/models.service';
+import { MODEL_REGISTRY, TrainingRegistryPort } from '../registry/model-registry.port';
 
 /** EasyDL-style entry points for the training jobs (the same kinds POST /v1/jobs accepts). */
 @ApiTags('training')
@@ -24,8 +23,7 @@ import { ModelsService } from '../registry/models.service';
 export class TrainingController {
   constructor(
     private readonly jobs: JobsService,
-    private readonly datasets: DatasetsService,
-    private readonly models: ModelsService,
+    @Inject(MODEL_REGISTRY) private readonly registry: TrainingRegistryPort,
   ) {}
 
   @Post('pretrain')
@@ -42,8 +40,8 @@ export class TrainingController {
     @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<JobDto> {
     const key = assertIdempotencyKey(idempotencyKey);
-    await this.datasets.get(principal.projectId, body.dataset);
-    if (body.name && !key) await this.models.assertNameFree(principal.projectId, body.name);
+    await this.registry.resolveDataset(principal.projectId, body.dataset);
+    if (body.name && !key) await this.registry.assertModelNameFree(principal.projectId, body.name);
     const { job } = await this.jobs.submit(
       principal,
       'pretrain',
@@ -68,9 +66,9 @@ export class TrainingController {
     @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<JobDto> {
     const key = assertIdempotencyKey(idempotencyKey);
-    await this.models.get(principal.projectId, body.baseModel);
-    await this.datasets.get(principal.projectId, body.dataset);
-    if (body.name && !key) await this.models.assertNameFree(principal.projectId, body.name);
+    await this.registry.resolveModel(principal.projectId, body.baseModel);
+    await this.registry.resolveDataset(principal.projectId, body.dataset);
+    if (body.name && !key) await this.registry.assertModelNameFree(principal.projectId, body.name);
     const {
       baseModel,
       dataset,

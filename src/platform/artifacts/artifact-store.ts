@@ -125,4 +125,27 @@ export class ArtifactStore {
     }
     return full;
   }
+
+  /** The stored path (as `write` returns it) of `<projectId>/<folder>/<name>`. */
+  locate(projectId: string, folder: string, name: string): string {
+    return path.relative(this.root, this.pathOf(projectId, folder, name));
+  }
+
+  /** Removes a file or a folder with what it holds; a missing one is no error. */
+  async remove(projectId: string, folder: string, name: string): Promise<void> {
+    await fs.promises.rm(this.pathOf(projectId, folder, name), { recursive: true, force: true });
+  }
+
+  async size(relativePath: string): Promise<number> {
+    return (await fs.promises.stat(this.resolve(relativePath))).size;
+  }
+
+  /** SHA-256 (hex) of a stored file, read as a stream: weights can be hundreds of MiB. */
+  async sha256(relativePath: string): Promise<string> {
+    const hash = crypto.createHash('sha256');
+    for await (const chunk of fs.createReadStream(this.resolve(relativePath))) {
+      hash.update(chunk as Buffer);
+    }
+    return hash.digest('hex');
+  }
 }

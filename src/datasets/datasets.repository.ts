@@ -10,9 +10,22 @@ export type NewDatasetRow = Omit<DatasetEntity, 'createdAt' | 'project'>;
 /** PostgreSQL's unique_violation: the (project, name) index refused a second row of that name. */
 const UNIQUE_VIOLATION = '23505';
 
+/** The data set rows as DatasetsService uses them (the unit spec fakes them in memory). */
+export interface DatasetRows extends ReferenceLookup<DatasetEntity> {
+  /** Newest first. */
+  page(
+    projectId: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: DatasetEntity[]; total: number }>;
+  nameTaken(projectId: string, name: string): Promise<boolean>;
+  /** The inserted row, or null when the project already has a data set of that name. */
+  insert(row: NewDatasetRow): Promise<DatasetEntity | null>;
+}
+
 /** The `datasets` table: every query of data set rows, each limited to one project. */
 @Injectable()
-export class DatasetsRepository implements ReferenceLookup<DatasetEntity> {
+export class DatasetsRepository implements DatasetRows {
   constructor(private readonly db: DataSource) {}
 
   private get rows(): Repository<DatasetEntity> {

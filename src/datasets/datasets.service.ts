@@ -11,7 +11,7 @@ import { checkRegistryName } from './core/names';
 import { type PackagedRequest, splitPackaged } from './core/packaged-split';
 import { resolveId, resolveReference } from './core/references';
 import { DatasetEntity } from './dataset.entity';
-import { DatasetsRepository } from './datasets.repository';
+import { DatasetRows, DatasetsRepository } from './datasets.repository';
 import { examplePng } from './example-png';
 import { readUploadHead, readUploadRequest, type UploadedDataFile } from './uploads/upload-form';
 import type { ParsedUpload } from './uploads/upload-parse';
@@ -35,7 +35,7 @@ export interface ExampleItem extends ExampleRef {
 @Injectable()
 export class DatasetsService {
   constructor(
-    private readonly repo: DatasetsRepository,
+    @Inject(DatasetsRepository) private readonly repo: DatasetRows,
     private readonly store: ArtifactStore,
     private readonly parser: UploadParserPool,
     @Inject(APP_CONFIG) private readonly config: AppConfig,

@@ -12,9 +12,24 @@ export type NewModelRow = Omit<
 /** PostgreSQL's unique_violation: the (project, name) index refused a second row of that name. */
 const UNIQUE_VIOLATION = '23505';
 
+/** The model rows as ModelsService uses them (the unit spec fakes them in memory). */
+export interface ModelRows extends ReferenceLookup<ModelEntity> {
+  /** Newest first. */
+  page(
+    projectId: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: ModelEntity[]; total: number }>;
+  /** A model the job registered (with `name`: the one of that name, for jobs that make several). */
+  findByJob(projectId: string, jobId: string, name?: string): Promise<ModelEntity | null>;
+  nameTaken(projectId: string, name: string): Promise<boolean>;
+  /** The inserted row, or null when the project already has a model of that name. */
+  insert(row: NewModelRow): Promise<ModelEntity | null>;
+}
+
 /** The `models` table: every query of model rows, each limited to one project. */
 @Injectable()
-export class ModelsRepository implements ReferenceLookup<ModelEntity> {
+export class ModelsRepository implements ModelRows {
   constructor(private readonly db: DataSource) {}
 
   private get rows(): Repository<ModelEntity> {

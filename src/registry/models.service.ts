@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type * as tf from '@tensorflow/tfjs';
 import { checkRegistryName } from '../datasets/core/names';
 import { resolveId, resolveReference } from '../datasets/core/references';
@@ -18,7 +18,7 @@ import { defaultNames, readInputKind, readNames } from './core/model-fields';
 import { ModelEntity } from './model.entity';
 import type { NewModel } from './model-registry.port';
 import { ModelStorage, type StoredModelFiles } from './model-storage';
-import { ModelsRepository } from './models.repository';
+import { ModelRows, ModelsRepository } from './models.repository';
 
 export type { NewModel } from './model-registry.port';
 
@@ -50,7 +50,7 @@ export interface InitModelRequest {
 @Injectable()
 export class ModelsService {
   constructor(
-    private readonly repo: ModelsRepository,
+    @Inject(ModelsRepository) private readonly repo: ModelRows,
     private readonly storage: ModelStorage,
   ) {}
 

@@ -116,7 +116,7 @@ export class TrainingRun {
 
 /** The opening of every training job: the result of a re-run whose model is registered. */
 export async function alreadyRegistered(
-  registry: TrainingRegistryPort,
+  registry: Pick<TrainingRegistryPort, 'findByJob'>,
   ctx: JobContext,
   backend: string,
 ): Promise<TrainingJobResult | null> {
@@ -137,7 +137,11 @@ export async function runTrainingJob<Spec>(
   job: TrainingJob<Spec>,
   spec: Spec,
   ctx: JobContext,
-  deps: { registry: TrainingRegistryPort; backend: () => Promise<string> },
+  deps: {
+    registry: Pick<TrainingRegistryPort, 'findByJob' | 'registerFromJob'>;
+    /** The TF.js backend, once selected. */
+    backend: () => Promise<string>;
+  },
 ): Promise<TrainingJobResult> {
   const backend = await deps.backend();
   const done = await alreadyRegistered(deps.registry, ctx, backend);

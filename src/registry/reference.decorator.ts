@@ -4,7 +4,7 @@ import { IsOptional, IsString, Length } from 'class-validator';
 
 /**
  * A request field naming a registered model or data set: its id or its name, unique in the
- * project (resolved by ReferenceResolver; unknown: 404, ambiguous: 409).
+ * project (resolved by src/datasets/core/references.ts; unknown: 404, ambiguous: 409).
  */
 export function ReferenceField(
   what: 'model' | 'data set',

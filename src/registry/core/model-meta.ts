@@ -28,7 +28,7 @@ export interface ArchitectureFacts {
   numClasses: number;
 }
 
-/** Parameters, FLOPs (src/ml/cost.ts convention) and the input/output contract of a model. */
+/** Parameters, FLOPs (src/ml/flops.ts convention) and the input/output contract of a model. */
 export function describeModel(model: tf.LayersModel): ArchitectureFacts {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new UnprocessableError(

@@ -35,7 +35,7 @@ test('bad specs name the field', () => {
     field(() => validatePretrainSpec({ dataset: '', architecture: 'mlp' })),
     'spec.dataset',
   );
-  // A name is a reference too (resolved to the id at enqueue, src/models/references.ts).
+  // A name is a reference too (resolved to the id at enqueue, src/datasets/core/references.ts).
   assert.equal(validatePretrainSpec({ dataset: 'iris', architecture: 'mlp' }).dataset, 'iris');
   assert.equal(
     field(() => validateFinetuneSpec({ baseModel: id, dataset: id, config: { method: 'magic' } })),

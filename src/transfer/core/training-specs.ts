@@ -58,7 +58,7 @@ export interface PretrainSpec {
   optimizer: 'sgd' | 'momentum' | 'adam';
   seed: number;
   earlyStoppingPatience: number;
-  /** Zoo builder options (see src/ml/models/zoo-options.ts). */
+  /** Zoo builder options (see src/ml/zoo/zoo-options.ts). */
   width: number | null;
   hidden: number[] | null;
   embeddingDim: number | null;
@@ -161,7 +161,7 @@ export interface FinetuneSpec {
   baseModel: string;
   dataset: string;
   name: string | null;
-  /** The fine-tuning configuration as given (method, alpha, beta, epochs, freeze, ...), checked by src/transfer/core/config.ts. */
+  /** The fine-tuning configuration as given (method, alpha, beta, epochs, freeze, ...), checked by src/transfer/core/finetune-config.ts. */
   config: JsonObject;
   /** Image augmentation applied to extra copies of the training images. */
   augment: ImageAugmentationSpec[];

@@ -20,8 +20,6 @@ import type { NewModel } from './model-registry.port';
 import { ModelStorage, type StoredModelFiles } from './model-storage';
 import { ModelRows, ModelsRepository } from './models.repository';
 
-export type { NewModel } from './model-registry.port';
-
 /** Imported model files (model.json + weights) may not exceed this in total. */
 export const MODEL_UPLOAD_MAX_BYTES = 256 * 1024 * 1024;
 

@@ -15,7 +15,8 @@ import { ModelsService } from './models.service';
 /**
  * The model registry (rows, files, predict) and MODEL_REGISTRY, the port other capabilities
  * load and register models and data sets through. It also registers how job specs' model and
- * data set references resolve. The TF.js backend is selected once when the process starts.
+ * data set references resolve: both with the port, so whatever replaces the registry (a test
+ * registry) replaces the resolution with it. The TF.js backend is selected once at start.
  */
 @Module({
   imports: [DatasetsModule],

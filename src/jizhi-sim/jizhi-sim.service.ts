@@ -8,7 +8,7 @@ import {
 import type { Principal } from '../platform/auth/projects.service';
 import { JobEntity } from '../platform/jobs/job.entity';
 import { JobsService } from '../platform/jobs/jobs.service';
-import { ringEfficiencyLimit, ringTable, readRingSpec, RingRow } from './core/ring';
+import { ringReport } from './core/ring';
 import { SimulateJobHandler } from './simulate.handler';
 import { TuneJobHandler } from './tune.handler';
 
@@ -96,14 +96,8 @@ export class JizhiSimService {
   }
 
   /** The RSPS ring table, computed synchronously (bounded work per row, see core/ring.ts). */
-  ring(body: object): { formula: string; efficiencyLimit: number; rows: RingRow[] } {
-    const raw = plain(body);
-    const rows = ringTable(raw, { field: '' });
-    return {
-      formula: 'T(n) = T_calc + (n-1)/n (2 T_transmit + T_merge); S(n) = n T_calc / T(n)',
-      efficiencyLimit: ringEfficiencyLimit(readRingSpec(raw, '')),
-      rows,
-    };
+  ring(body: object): ReturnType<typeof ringReport> {
+    return ringReport(plain(body));
   }
 }
 

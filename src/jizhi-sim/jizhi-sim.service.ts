@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   NotFoundError,
   UnprocessableError,
@@ -19,6 +19,12 @@ export interface SimArtifact {
   url: string;
 }
 
+/**
+ * What the simulator's resources need from the job platform (JobsService provides it; the unit
+ * spec an in-memory fake). Simulations and tunings have no table of their own.
+ */
+export type SimJobs = Pick<JobsService, 'submit' | 'get' | 'artifacts'>;
+
 /** The job kinds behind /v1/simulations and /v1/tunings, and what a wrong id is called. */
 const RESOURCES = { simulate: 'simulation', tune: 'tuning' } as const;
 type SimKind = keyof typeof RESOURCES;
@@ -32,7 +38,7 @@ type SimKind = keyof typeof RESOURCES;
 @Injectable()
 export class JizhiSimService {
   constructor(
-    private readonly jobs: JobsService,
+    @Inject(JobsService) private readonly jobs: SimJobs,
     private readonly simulateHandler: SimulateJobHandler,
     private readonly tuneHandler: TuneJobHandler,
   ) {}

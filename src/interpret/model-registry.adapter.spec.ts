@@ -4,8 +4,12 @@ import { describe, test } from 'node:test';
 import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Dataset } from '../ml/data';
-import { MODEL_REGISTRY, type ModelRegistryPort } from '../models/model-registry.port';
-import type { InferenceModel, RegisteredModel } from '../models/model-registry.port';
+import {
+  MODEL_REGISTRY,
+  type InferenceModel,
+  type ModelRegistryPort,
+  type RegisteredModel,
+} from '../models/model-registry.port';
 import {
   NotFoundError,
   UnavailableError,

@@ -19,7 +19,7 @@ import type { LoadOptions, PredictProvider } from './predict-provider';
  * too.
  */
 
-export type { InferenceModel } from '../models/model-registry.port';
+export type { InferenceModel };
 
 /**
  * MODEL_REGISTRY from the app's container, looked up on each use (strict: false) so that the

@@ -21,10 +21,10 @@ import { buildZooModel } from '../../src/ml/models/zoo';
 import { evaluate } from '../../src/ml/train/evaluate';
 import { trainModel } from '../../src/ml/train/trainer';
 import { hypervolume } from '../../src/search/core/multi-objective';
-import { NasTrialRecord, runNas } from '../../src/search/nas/driver';
-import { paretoOf } from '../../src/search/nas/nas.handler';
-import { CellCnnSpace } from '../../src/search/nas/spaces/cell-cnn';
-import { toTrainingData } from '../../src/search/nas/training-data';
+import { NasTrialRecord, runNas } from '../../src/nas/run-nas';
+import { paretoOf } from '../../src/nas/core/nas-report';
+import { CellCnnSpace } from '../../src/nas/core/spaces/cell-cnn';
+import { toTrainingData } from '../../src/nas/core/training-data';
 import { flag, loadImages, mean, option, std } from './common';
 
 const quick = flag('quick');

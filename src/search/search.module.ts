@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JobHandlerRegistry } from '../platform/jobs/job-handler.registry';
-import { StudyJobHandler } from './runners/study.handler';
-import { TrialCommandHandler } from './runners/trial-command.handler';
+import { StudyJobHandler } from './handlers/study.handler';
+import { TrialCommandHandler } from './handlers/trial-command.handler';
 import { StudiesController } from './studies.controller';
 import { StudiesService } from './studies.service';
 import { StudyConsoleController } from './study-console.controller';

@@ -17,7 +17,7 @@ import {
 } from '../platform/errors/domain-error';
 import { JobsService } from '../platform/jobs/jobs.service';
 import { FrozenTrial, TellResult, paretoFront, parameterImportance } from './core';
-import { AUTO_CHOICE } from './samplers/auto';
+import { AUTO_CHOICE } from './core/samplers/auto';
 import { StudyStatus } from './storage/entities';
 import {
   CreateStudyDto,
@@ -32,7 +32,7 @@ import {
   TrialListDto,
   ValidateResponseDto,
 } from './studies.dto';
-import { StudyConfig, parseStudyConfig, studySeed, withSeed } from './study-config';
+import { StudyConfig, parseStudyConfig, studySeed, withSeed } from './core/config/study-config';
 import { randomSeed } from './study-seed';
 import { StudyRow, findStudyRow, loadStudy } from './study-loader';
 import { StudyAnalyticsRepository } from './storage/study-analytics.repository';

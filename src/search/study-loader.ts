@@ -8,8 +8,8 @@ import { NotFoundError } from '../platform/errors/domain-error';
 import { Study, createPruner } from './core';
 import { PgStudyStorage } from './storage/pg-study-storage';
 import { StudyStatus } from './storage/entities';
-import { StudyConfig, studySpace } from './study-config';
-import { TrialSeededSampler } from './trial-seeded-sampler';
+import { StudyConfig, studySpace } from './core/config/study-config';
+import { TrialSeededSampler } from './core/samplers/trial-seeded-sampler';
 
 export interface StudyRow {
   id: string;

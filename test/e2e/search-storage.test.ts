@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { DataSource } from 'typeorm';
 import { openDataSource } from '../../src/platform/database/data-source';
 import { runMigrations } from '../../src/platform/database/database.module';
-import { describeStudyStorageContract } from '../../src/search/core/storage.contract';
+import { describeStudyStorageContract } from '../support/study-storage.contract';
 import { Study } from '../../src/search/core/study';
 import { createSampler } from '../../src/search/core';
 import { floatDistribution } from '../../src/search/core/distributions';

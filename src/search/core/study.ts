@@ -11,8 +11,8 @@
  * trials. A snapshot is what a parallel sampler sees in any storage, so nothing is lost by it.
  */
 import { UnprocessableError, ValidationError } from '../../platform/errors/domain-error';
-import { Pruner } from '../pruners/pruner';
-import { ProposedParam, RelativeSample, Sampler } from '../samplers/sampler';
+import { Pruner } from './pruner';
+import { ProposedParam, RelativeSample, Sampler } from './sampler';
 import {
   CategoricalChoice,
   Distribution,

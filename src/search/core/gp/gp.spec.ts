@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, test } from 'node:test';
+import referenceJson from '../../../../test/fixtures/search/gp-reference.json';
 import { Rng } from '../../../platform/core/rng';
 import { branin } from '../benchmarks/benchmark-functions';
 import { InMemoryStudyStorage } from '../memory-storage';
@@ -30,9 +29,7 @@ interface Reference {
 }
 
 // Computed by test/fixtures/search/gp-reference.py (numpy / scipy).
-const REF: Reference = JSON.parse(
-  readFileSync(path.join(__dirname, '../../../../test/fixtures/search/gp-reference.json'), 'utf8'),
-);
+const REF = referenceJson as unknown as Reference;
 const X = REF.x.map((r) => Float64Array.from(r));
 const Y = Float64Array.from(REF.y);
 const PARAMS = {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, test } from 'node:test';
+import casesJson from '../../../../test/fixtures/search/wilcoxon-reference.json';
 import { InMemoryStudyStorage } from '../memory-storage';
 import { Study } from '../study';
 import { RandomSampler } from '../samplers/random';
@@ -9,12 +8,7 @@ import { Alternative, wilcoxonSignedRank } from './signed-rank';
 import { WilcoxonPruner } from './wilcoxon';
 
 // scipy.stats.wilcoxon(d, alternative, zero_method="zsplit"), test/fixtures/search/wilcoxon-reference.py
-const CASES: { d: number[]; alternative: Alternative; p: number }[] = JSON.parse(
-  readFileSync(
-    path.join(__dirname, '../../../../test/fixtures/search/wilcoxon-reference.json'),
-    'utf8',
-  ),
-);
+const CASES = casesJson as unknown as { d: number[]; alternative: Alternative; p: number }[];
 
 describe('Wilcoxon signed-rank test (reference: scipy 1.10)', () => {
   test('p-values match scipy: exact, tied, zero (normal approximation) and n > 50 cases', () => {

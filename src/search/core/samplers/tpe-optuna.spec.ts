@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import densitiesJson from '../../../../test/fixtures/search/optuna5-tpe-densities.json';
 import {
   CategoricalChoice,
   Distribution,
@@ -49,12 +48,7 @@ interface Scenario {
   grids: { space: string[]; points: Record<string, number[]>; logRatio: number[] }[];
 }
 
-const fixture = JSON.parse(
-  readFileSync(
-    join(__dirname, '../../../../test/fixtures/search/optuna5-tpe-densities.json'),
-    'utf8',
-  ),
-) as { optuna: string; scenarios: Scenario[] };
+const fixture = densitiesJson as unknown as { optuna: string; scenarios: Scenario[] };
 
 function distribution(spec: Scenario['space'][string]): Distribution {
   if (spec.type === 'categorical') return categoricalDistribution(spec.choices);

@@ -13,13 +13,14 @@ import {
   ValidationError,
 } from '../platform/errors/domain-error';
 import type { ArtifactRef, JobContext } from '../platform/jobs/job-handler';
-import { runNas } from './run-nas';
+import { runNas } from './in-process/run-nas';
 import { TrialSummary } from './core/nas-report';
 import { nasFrontData, paretoChart, publishNasResult } from './nas-publish';
 import { loadNasData, resolveNasSpace } from './nas-setup';
 import { validateNasSpec } from './core/nas-spec';
 import { LoadedModel, NasModelPort, RegisterModelInput } from './nas-model.port';
-import { PruneJobHandler, validatePruneSpec } from './prune.handler';
+import { validatePruneSpec } from './core/prune-spec';
+import { PruneJobHandler } from './prune.handler';
 import { toTrainingData } from './core/training-data';
 
 class FakeContext implements JobContext {

@@ -7,7 +7,7 @@
 import { UnprocessableError } from '../platform/errors/domain-error';
 import { NasModelPort } from './nas-model.port';
 import { NasJobSpec } from './core/nas-spec';
-import type { SeededNasSpec } from './nas-study';
+import type { SeededNasSpec } from './nas-studies';
 import { ArchitectureSpace } from './core/spaces/architecture-space';
 import { createArchitectureSpace } from './core/spaces/space-registry';
 import { NasTrainingData } from './core/training-data';

@@ -6,16 +6,16 @@
  * the reconciliation after a re-queue and the cancel are TrialJobDriver's (trial-job-driver.ts),
  * shared with the `nas` job.
  */
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConflictError, UnprocessableError } from '../../platform/errors/domain-error';
 import { JobContext, JobHandler } from '../../platform/jobs/job-handler';
-import { JobsService, assertUuid } from '../../platform/jobs/jobs.service';
+import { assertUuid } from '../../platform/jobs/jobs.service';
 import { readObject, readString, rejectUnknownFields } from '../../platform/validation/spec-reader';
-import { Study } from '../core';
 import { StudyStatus } from '../storage/entities';
-import { loadStudy } from '../study-loader';
-import { TrialCounts, TrialJobDriver } from './trial-job-driver';
+import { StudiesRepository, TrialCounts } from '../storage/studies.repository';
+import { StudyLoader } from '../study-loader';
+import { TrialJobDriver } from './trial-job-driver';
+import { TRIAL_JOBS, TrialJobs } from './trial-jobs.port';
 
 export interface StudySpec {
   studyId: string;
@@ -23,7 +23,7 @@ export interface StudySpec {
 
 export interface StudyRunResult {
   status: StudyStatus;
-  trials: { complete: number; pruned: number; failed: number };
+  trials: TrialCounts;
   bestValues: number[] | null;
   bestParams: Record<string, unknown> | null;
 }
@@ -36,10 +36,11 @@ export class StudyJobHandler implements JobHandler<StudySpec, StudyRunResult> {
   private readonly driver: TrialJobDriver;
 
   constructor(
-    private readonly db: DataSource,
-    jobs: JobsService,
+    private readonly loader: StudyLoader,
+    studies: StudiesRepository,
+    @Inject(TRIAL_JOBS) jobs: TrialJobs,
   ) {
-    this.driver = new TrialJobDriver(db, jobs);
+    this.driver = new TrialJobDriver(studies, jobs);
   }
 
   validate(raw: unknown): StudySpec {
@@ -51,7 +52,7 @@ export class StudyJobHandler implements JobHandler<StudySpec, StudyRunResult> {
   }
 
   async run(spec: StudySpec, ctx: JobContext): Promise<StudyRunResult> {
-    const { row, study } = await loadStudy(this.db, ctx.projectId, spec.studyId);
+    const { row, study } = await this.loader.load(ctx.projectId, spec.studyId);
     if (row.config.runner.type !== 'command')
       throw new UnprocessableError(`study ${study.id} has an external runner: nothing to drive`);
     if (row.job_id !== ctx.jobId)
@@ -67,18 +68,10 @@ export class StudyJobHandler implements JobHandler<StudySpec, StudyRunResult> {
       parallelism,
       createdAt: row.created_at,
     });
-    return this.summary(study, status, counts);
-  }
-
-  private async summary(
-    study: Study,
-    status: StudyStatus,
-    trials: TrialCounts,
-  ): Promise<StudyRunResult> {
     const best = study.directions.length === 1 ? await study.bestTrial() : undefined;
     return {
       status,
-      trials,
+      trials: counts,
       bestValues: best?.values ?? null,
       bestParams: best?.params ?? null,
     };

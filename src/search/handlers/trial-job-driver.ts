@@ -13,29 +13,23 @@
  * driver cancels the trial jobs in flight.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource } from 'typeorm';
-import { Principal } from '../../platform/auth/projects.service';
 import { ConflictError } from '../../platform/errors/domain-error';
 import { JobCancelledError, JobContext } from '../../platform/jobs/job-handler';
-import { JobsService, assertUuid } from '../../platform/jobs/jobs.service';
-import {
-  readInt,
-  readObject,
-  readString,
-  rejectUnknownFields,
-} from '../../platform/validation/spec-reader';
-import { Study, Trial } from '../core';
-import { FrozenTrial } from '../core/trial';
+import { Study, Trial } from '../core/study';
 import { StudyStatus } from '../storage/entities';
+import type { StudiesRepository, TrialCounts } from '../storage/studies.repository';
+import { TrialJobs } from './trial-jobs.port';
 
-/** How often the driver looks at its trials. */
+export type { TrialCounts } from '../storage/studies.repository';
+
+/** The study side of the driver: StudiesRepository in the service, in memory in runNas. */
+export type DriverStudies = Pick<
+  StudiesRepository,
+  'status' | 'askedCount' | 'trialCounts' | 'runningTrials' | 'endDriven' | 'markStopped'
+>;
+
+/** How often the driver looks at its trials (runNas, in memory, looks more often). */
 const POLL_MS = 250;
-
-export interface TrialCounts {
-  complete: number;
-  pruned: number;
-  failed: number;
-}
 
 export interface DriveOptions {
   study: Study;
@@ -51,6 +45,7 @@ export interface DriveOptions {
   ask?: () => Promise<Trial>;
   /** Called once per poll with the counts so far (per-trial metrics, logs). */
   onPoll?: (counts: TrialCounts) => Promise<void>;
+  pollMs?: number;
 }
 
 export interface DriveOutcome {
@@ -62,43 +57,44 @@ export interface DriveOutcome {
 
 interface InFlight {
   number: number;
-  job_id: string | null;
-  job_status: string | null;
-  job_error: string | null;
+  jobId: string | null;
 }
 
 export class TrialJobDriver {
   constructor(
-    private readonly db: DataSource,
-    private readonly jobs: JobsService,
+    private readonly studies: DriverStudies,
+    private readonly jobs: TrialJobs,
   ) {}
 
   /** Runs the study to its end; throws JobCancelledError when the driver job is cancelled. */
   async drive(o: DriveOptions): Promise<DriveOutcome> {
     const { study, ctx, nTrials, parallelism } = o;
-    const principal: Principal = {
-      projectId: ctx.projectId,
-      projectName: '',
-      keyId: `study-driver:${ctx.jobId}`,
-      role: 'member',
-    };
     const start = o.createdAt.getTime();
     const deadline = o.timeoutMs === null ? Infinity : start + o.timeoutMs;
     for (;;) {
       const inFlight = await this.reconcile(study);
+      // Before the cancel check: a driver that is told to stop reports what has finished.
+      const counts = await this.studies.trialCounts(study.id);
+      await o.onPoll?.(counts);
       if (ctx.cancelled) {
-        if (await cancelRequested(this.db, ctx.jobId))
-          await this.abandon(principal, study, inFlight);
+        if (await this.jobs.cancelRequested(ctx.jobId)) await this.abandon(ctx, study, inFlight);
         throw new JobCancelledError();
       }
-      const stopping = (await this.status(study.id)) !== 'running';
-      let asked = await this.askedCount(study.id);
+      const stopping = (await this.studies.status(study.id)) !== 'running';
+      let asked = await this.studies.askedCount(study.id);
       const timedOut = Date.now() >= deadline && (nTrials === null || asked < nTrials);
       let budgetLeft = !stopping && !timedOut && (nTrials === null || asked < nTrials);
       let running = inFlight.length;
       while (budgetLeft && running < parallelism) {
         try {
-          await this.dispatch(principal, study, ctx.jobId, o.trialKind, o.ask);
+          const trial = await (o.ask ?? (() => study.askFromSpace()))();
+          await this.jobs.dispatch({
+            projectId: ctx.projectId,
+            driverJobId: ctx.jobId,
+            kind: o.trialKind,
+            studyId: study.id,
+            trialNumber: trial.number,
+          });
           running++;
           asked++;
           budgetLeft = nTrials === null || asked < nTrials;
@@ -107,8 +103,6 @@ export class TrialJobDriver {
           budgetLeft = false; // the atomic budget check in createTrial said no
         }
       }
-      const counts = await this.counts(study.id);
-      await o.onPoll?.(counts);
       const done = counts.complete + counts.pruned + counts.failed;
       await ctx.progress(
         nTrials === null ? (Date.now() - start) / (deadline - start) : done / nTrials,
@@ -116,74 +110,42 @@ export class TrialJobDriver {
       );
       if (!budgetLeft && running === 0) {
         const status = stopping ? 'stopped' : 'completed';
-        await this.db.query(
-          `UPDATE studies SET status = $2 WHERE id = $1 AND status IN ('running', 'stopping')`,
-          [study.id, status],
-        );
+        await this.studies.endDriven(study.id, status);
         return { status, timedOut, counts };
       }
-      await sleep(POLL_MS, undefined, { signal: ctx.signal }).catch(() => undefined);
+      await sleep(o.pollMs ?? POLL_MS, undefined, { signal: ctx.signal }).catch(() => undefined);
     }
   }
 
-  /**
-   * Asks one trial and queues its job. The job and the trial's job id are written in one
-   * transaction; a crash right after the ask leaves a trial without a job, which reconcile fails.
-   */
-  private async dispatch(
-    principal: Principal,
-    study: Study,
-    driverJobId: string,
-    kind: string,
-    ask: () => Promise<Trial> = () => study.askFromSpace(),
-  ): Promise<void> {
-    const trial = await ask();
-    await this.db.transaction(async (manager) => {
-      const { job } = await this.jobs.submit(
-        principal,
-        kind,
-        { studyId: study.id, trial: trial.number },
-        { parentId: driverJobId },
-        manager,
-      );
-      await manager.query(`UPDATE trials SET job_id = $3 WHERE study_id = $1 AND number = $2`, [
-        study.id,
-        trial.number,
-        job.id,
-      ]);
-    });
-  }
-
-  /** Running trials with their jobs; finishes those no job will ever tell. */
+  /** Running trials with a live job; finishes those no job will ever tell. */
   private async reconcile(study: Study): Promise<InFlight[]> {
-    const rows: InFlight[] = await this.db.query(
-      `SELECT t.number, t.job_id, j.status AS job_status, j.error AS job_error
-         FROM trials t LEFT JOIN jobs j ON j.id = t.job_id
-        WHERE t.study_id = $1 AND t.state = 'running' ORDER BY t.number`,
-      [study.id],
+    const running = await this.studies.runningTrials(study.id);
+    const jobs = await this.jobs.statuses(
+      running.flatMap((t) => (t.jobId === null ? [] : [t.jobId])),
     );
     const live: InFlight[] = [];
-    for (const r of rows) {
-      if (r.job_status === 'queued' || r.job_status === 'running') {
-        live.push(r);
+    for (const t of running) {
+      const job = t.jobId === null ? undefined : jobs.get(t.jobId);
+      if (job?.status === 'queued' || job?.status === 'running') {
+        live.push(t);
         continue;
       }
       const error =
-        r.job_id === null
+        t.jobId === null
           ? 'never dispatched: the driver stopped between ask and queueing the trial job'
-          : `trial job ${r.job_id} ended ${r.job_status ?? 'missing'} without a result${r.job_error ? `: ${r.job_error}` : ''}`;
-      await this.failTrial(study, r.number, error);
+          : `trial job ${t.jobId} ended ${job?.status ?? 'missing'} without a result${job?.error ? `: ${job.error}` : ''}`;
+      await this.failTrial(study, t.number, error);
     }
     return live;
   }
 
   /** A user cancelled the driver: cancel the trial jobs, end their trials, stop the study. */
-  private async abandon(principal: Principal, study: Study, inFlight: InFlight[]): Promise<void> {
+  private async abandon(ctx: JobContext, study: Study, inFlight: InFlight[]): Promise<void> {
     for (const t of inFlight) {
-      if (t.job_id) await this.jobs.cancel(principal, t.job_id).catch(() => undefined);
+      if (t.jobId) await this.jobs.cancel(ctx.projectId, ctx.jobId, t.jobId).catch(() => undefined);
       await this.failTrial(study, t.number, 'study cancelled');
     }
-    await this.db.query(`UPDATE studies SET status = 'stopped' WHERE id = $1`, [study.id]);
+    await this.studies.markStopped(study.id);
   }
 
   private async failTrial(study: Study, n: number, error: string): Promise<void> {
@@ -194,67 +156,4 @@ export class TrialJobDriver {
       if (!(e instanceof ConflictError)) throw e; // told meanwhile by its job: keep that
     }
   }
-
-  private async status(studyId: string): Promise<StudyStatus> {
-    const rows: { status: StudyStatus }[] = await this.db.query(
-      `SELECT status FROM studies WHERE id = $1`,
-      [studyId],
-    );
-    return rows[0].status;
-  }
-
-  private async askedCount(studyId: string): Promise<number> {
-    const rows: { n: number }[] = await this.db.query(
-      `SELECT next_number AS n FROM studies WHERE id = $1`,
-      [studyId],
-    );
-    return rows[0].n;
-  }
-
-  private async counts(studyId: string): Promise<TrialCounts> {
-    const rows: { state: string; n: number }[] = await this.db.query(
-      `SELECT state, count(*)::int AS n FROM trials WHERE study_id = $1 GROUP BY state`,
-      [studyId],
-    );
-    const by = Object.fromEntries(rows.map((r) => [r.state, r.n]));
-    return { complete: by.complete ?? 0, pruned: by.pruned ?? 0, failed: by.failed ?? 0 };
-  }
-}
-
-/** True when a user cancelled the job (a worker shutdown also aborts, but sets no request). */
-export async function cancelRequested(db: DataSource, jobId: string): Promise<boolean> {
-  const rows: { c: Date | null }[] = await db.query(
-    `SELECT cancel_requested_at AS c FROM jobs WHERE id = $1`,
-    [jobId],
-  );
-  return rows[0]?.c != null;
-}
-
-/** Tells from a trial job; a trial someone else finished meanwhile (the driver) keeps that. */
-export async function tellFromJob(
-  study: Study,
-  trialNumber: number,
-  tell: () => Promise<FrozenTrial>,
-): Promise<FrozenTrial> {
-  try {
-    return await tell();
-  } catch (e) {
-    if (e instanceof ConflictError) return study.storage.getTrial(study.id, trialNumber);
-    throw e;
-  }
-}
-
-/** The spec of every trial job: `{ studyId, trial }`. */
-export interface TrialJobSpec {
-  studyId: string;
-  trial: number;
-}
-
-export function validateTrialJobSpec(raw: unknown): TrialJobSpec {
-  const o = readObject(raw, 'spec');
-  rejectUnknownFields(o, ['studyId', 'trial'], 'spec');
-  const studyId = readString(o, 'studyId', { default: undefined, maxLength: 36 }, 'spec') as string;
-  assertUuid(studyId, 'spec.studyId');
-  const trial = readInt(o, 'trial', { default: undefined, min: 0, max: 2 ** 31 - 1 }, 'spec');
-  return { studyId, trial: trial as number };
 }

@@ -2,10 +2,11 @@
  * Read-side SQL for the console's study plots. Everything is aggregated, binned, sampled or
  * paginated in PostgreSQL so that a study with 100,000 trials answers with a bounded number of
  * rows (the console never downloads all trials; Optuna Dashboard does, and stops at ~10k).
- * Callers check the study belongs to their project first (findStudyRow); every query here is
+ * Callers check the study belongs to their project first (StudyLoader); every query here is
  * keyed by study id. Indexes: migrations/1764280000000-StudyConsole.ts.
  */
-import { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { Distribution } from '../core/distributions';
 import { FilterClause } from '../core/trial-filter';
 import { Direction, TrialState } from '../core/trial';
@@ -115,17 +116,9 @@ function filterSql(clauses: FilterClause[], args: unknown[]): string {
     .join('');
 }
 
+@Injectable()
 export class StudyAnalyticsRepository {
-  constructor(private readonly db: DataSource | EntityManager) {}
-
-  /** Whether the study (hyper-parameter or NAS) belongs to the project. */
-  async inProject(studyId: string, projectId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `SELECT 1 FROM studies WHERE id = $1 AND project_id = $2`,
-      [studyId, projectId],
-    );
-    return rows.length > 0;
-  }
+  constructor(private readonly db: DataSource) {}
 
   async counts(studyId: string): Promise<Record<TrialState, number>> {
     const rows: { state: TrialState; n: number }[] = await this.db.query(

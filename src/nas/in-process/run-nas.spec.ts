@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { withLeakCheck } from '../ml/testing';
-import { Rng } from '../platform/core/rng';
-import { dominates, toMinimize } from '../search/core/multi-objective';
-import { modelCost } from '../ml/cost';
-import { LatencyCache } from './core/latency-cost';
+import { withLeakCheck } from '../../ml/testing';
+import { Rng } from '../../platform/core/rng';
+import { dominates, toMinimize } from '../../search/core/multi-objective';
+import { modelCost } from '../../ml/cost';
+import { LatencyCache } from '../core/latency-cost';
 import { NasData, runNas } from './run-nas';
-import { CellCnnSpace } from './core/spaces/cell-cnn';
-import { MlpSpace } from './core/spaces/mlp';
+import { CellCnnSpace } from '../core/spaces/cell-cnn';
+import { MlpSpace } from '../core/spaces/mlp';
 
 /** Three classes of 8x8 images: a bright top, middle or bottom band plus noise (learnable fast). */
 function bands(n: number, seed: number): { x: tf.Tensor; y: tf.Tensor } {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { QueryInt } from '../platform/http/query';
-import { TRIAL_SORTS } from './storage/study-analytics.repository';
+import { QueryInt } from '../../platform/http/query';
+import { TRIAL_SORTS } from '../storage/study-analytics.repository';
 
 export class ObjectiveQuery {
   @ApiPropertyOptional({ minimum: 0, maximum: 7, default: 0, description: 'Objective index' })

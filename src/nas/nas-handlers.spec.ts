@@ -19,7 +19,7 @@ import { nasFrontData, paretoChart, publishNasResult } from './nas-publish';
 import { loadNasData, resolveNasSpace } from './nas-setup';
 import { validateNasSpec } from './core/nas-spec';
 import { LoadedModel, NasModelPort, RegisterModelInput } from './nas-model.port';
-import { validatePruneSpec } from './core/prune-spec';
+import { validatePruneSpec } from './core/pruning/prune-spec';
 import { PruneJobHandler } from './prune.handler';
 import { toTrainingData } from './core/training-data';
 

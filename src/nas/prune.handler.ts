@@ -14,7 +14,7 @@ import {
   SpecReference,
 } from '../platform/jobs/job-handler';
 import { PrunedModel, pruneSearch } from './core/pruning/prune-search';
-import { PruneJobResult, PruneJobSpec, validatePruneSpec } from './core/prune-spec';
+import { PruneJobResult, PruneJobSpec, validatePruneSpec } from './core/pruning/prune-spec';
 import { NasModelPort } from './nas-model.port';
 
 export class PruneJobHandler implements JobHandler<PruneJobSpec, PruneJobResult> {

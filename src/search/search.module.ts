@@ -11,6 +11,7 @@ import { StudiesController } from './studies.controller';
 import { StudiesService } from './studies.service';
 import { StudiesRepository } from './storage/studies.repository';
 import { StudyAnalyticsRepository } from './storage/study-analytics.repository';
+import { StudyNotesRepository } from './storage/study-notes.repository';
 import { StudyConsoleAccess } from './study-console-access';
 import { StudyConsoleController } from './study-console.controller';
 import { StudyConsoleService } from './study-console.service';
@@ -26,6 +27,7 @@ import { StudyPlotsService } from './study-plots.service';
   providers: [
     StudiesRepository,
     StudyAnalyticsRepository,
+    StudyNotesRepository,
     // The platform's projects table, for the allowCommands check (AuthModule does not export it).
     {
       provide: ProjectsRepository,

@@ -10,6 +10,7 @@ import { NotFoundError } from '../platform/errors/domain-error';
 import { parseTrialFilter } from './core/trial-filter';
 import { TrialPageQueryDto } from './dto/study-console.dto';
 import { HistoryBucket, StudyAnalyticsRepository } from './storage/study-analytics.repository';
+import { StudyNotesRepository } from './storage/study-notes.repository';
 import { ConsoleCache, StudyConsoleAccess } from './study-console-access';
 import { trialRowDto } from './study-dto-mappers';
 
@@ -20,6 +21,7 @@ export class StudyConsoleService {
   constructor(
     private readonly access: StudyConsoleAccess,
     private readonly repo: StudyAnalyticsRepository,
+    private readonly notesRepo: StudyNotesRepository,
   ) {}
 
   async summary(principal: Principal, id: string) {
@@ -125,11 +127,11 @@ export class StudyConsoleService {
   }
   async notes(principal: Principal, id: string) {
     await this.access.row(principal, id);
-    return { items: (await this.repo.notes(id)).map(noteDto) };
+    return { items: (await this.notesRepo.notes(id)).map(noteDto) };
   }
   async addNote(principal: Principal, id: string, body: string, trial: number | undefined) {
     await this.access.row(principal, id);
-    const repo = this.repo;
+    const repo = this.notesRepo;
     if (trial !== undefined && !(await repo.trialExists(id, trial)))
       throw new NotFoundError('trial', String(trial));
     return noteDto(await repo.addNote(id, trial ?? null, body, principal.projectName));

@@ -67,14 +67,6 @@ export interface ContourCell {
   best: number;
 }
 
-export interface NoteRow {
-  id: string;
-  trial_number: number | null;
-  body: string;
-  author: string;
-  created_at: Date;
-}
-
 /** SQL that maps a parameter's JSON value to a 1-based bin (numeric) or choice index. */
 function binExpression(value: string, dist: Distribution, bins: number, args: unknown[]): string {
   if (dist.type === 'categorical') {
@@ -395,35 +387,5 @@ export class StudyAnalyticsRepository {
         WHERE study_id = $1 AND state = 'complete' AND values IS NOT NULL ORDER BY number`,
       [studyId],
     );
-  }
-
-  async notes(studyId: string): Promise<NoteRow[]> {
-    return this.db.query(
-      `SELECT id, trial_number, body, author, created_at FROM study_notes
-        WHERE study_id = $1 ORDER BY created_at, id`,
-      [studyId],
-    );
-  }
-
-  async addNote(
-    studyId: string,
-    trialNumber: number | null,
-    body: string,
-    author: string,
-  ): Promise<NoteRow> {
-    const rows: NoteRow[] = await this.db.query(
-      `INSERT INTO study_notes (study_id, trial_number, body, author) VALUES ($1, $2, $3, $4)
-       RETURNING id, trial_number, body, author, created_at`,
-      [studyId, trialNumber, body, author],
-    );
-    return rows[0];
-  }
-
-  async trialExists(studyId: string, n: number): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `SELECT 1 FROM trials WHERE study_id = $1 AND number = $2`,
-      [studyId, n],
-    );
-    return rows.length > 0;
   }
 }

@@ -5,9 +5,9 @@
  * stepFineTuneEpochs?, fineTuneEpochs?, batchSize?, learningRate?, layers?, validationFraction?,
  * seed?, register? }.
  */
-import { FieldProblem, ValidationError } from '../../platform/errors/domain-error';
-import { COST_METRICS, CostMetric } from './latency-cost';
-import { PRUNE_DEFAULTS } from './pruning/prune-search';
+import { FieldProblem, ValidationError } from '../../../platform/errors/domain-error';
+import { COST_METRICS, CostMetric } from '../latency-cost';
+import { PRUNE_DEFAULTS } from './prune-search';
 
 export const PRUNE_JOB_DEFAULTS = {
   budgets: [0.75, 0.5, 0.25],

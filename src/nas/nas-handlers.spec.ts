@@ -140,7 +140,7 @@ describe('NAS job handlers', () => {
   });
 
   test('a tiny search publishes its result: metrics, trials/Pareto artifacts and PNG; no leaks', async () => {
-    // The `nas` job's result path (nas-result.ts) on records of a real in-process search.
+    // The `nas` job's result path (nas-publish.ts) on records of a real in-process search.
     const port = new FakePort(bandImages(60, 1));
     const ctx = new FakeContext();
     const spec = {

@@ -21,7 +21,7 @@ import type { NasJobResult, TrialSummary } from './core/nas-report';
 import { UserKeyed } from '../platform/http/user-keyed';
 
 /**
- * `POST /v1/nas`. The body is the `nas` job spec (src/search/nas/nas-spec.ts): fields whose
+ * `POST /v1/nas`. The body is the `nas` job spec (src/nas/core/nas-spec.ts): fields whose
  * shape depends on a name (space, strategy, pruner) are checked there, and every problem is
  * reported at once as `spec.<field>`.
  */
@@ -158,7 +158,7 @@ export class NasExportDto {
   name?: string;
 }
 
-/** `POST /v1/prune`: the `prune` job spec (src/search/nas/prune.handler.ts). */
+/** `POST /v1/prune`: the `prune` job spec (src/nas/core/pruning/prune-spec.ts). */
 export class PruneRequestDto {
   @ReferenceField('model', 'A registered model (a chain CNN or MLP)')
   model!: string;

@@ -77,7 +77,7 @@ if (CHILD) {
       const a = await storage.createTrial(s.id);
       await storage.createTrial(s.id);
       await assert.rejects(storage.createTrial(s.id), /budget of 2 trials/);
-      // A missing constraint metric is NaN (validate.ts constraintValues) and must survive.
+      // A missing constraint metric is NaN (core/config/validate-study.ts constraintValues) and must survive.
       const done = await storage.finishTrial(s.id, a.number, {
         state: 'complete',
         values: [Infinity],

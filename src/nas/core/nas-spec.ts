@@ -49,7 +49,7 @@ export interface NasJobSpec {
   };
   validationFraction: number;
   sequenceLength: number;
-  /** Unset: the driver draws one at random and records it on the study (nas-study.ts). */
+  /** Unset: the driver draws one at random and records it on the study (src/nas/nas-studies.ts). */
   seed?: number;
 }
 

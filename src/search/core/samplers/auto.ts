@@ -9,7 +9,7 @@
  *    believer batches); categorical parameters included (its Hamming kernel handles them). But
  *    from `gpCheckTrials` complete trials on, the GP must earn its place: when its leave-one-out
  *    log predictive density beats the model-free one by less than `gpMinLooGain` nats per trial
- *    (gp/fit-quality.ts), the GP cannot predict the objective (rugged or multimodal at the scale
+ *    (gp-fit-quality.ts), the GP cannot predict the objective (rugged or multimodal at the scale
  *    of the data: Rastrigin, Michalewicz) and its expected improvement only explores the box's
  *    corners, so multivariate TPE proposes the trial instead; the check is made again per trial,
  *    so the GP comes back once the data let it fit;

@@ -4,8 +4,11 @@
  * the field when the search has not succeeded or the trial is not a complete one; checked by the
  * controller before queueing and by the job again.
  */
+import type { Principal } from '../platform/auth/projects.service';
 import { NotFoundError, UnprocessableError } from '../platform/errors/domain-error';
+import { JobContext } from '../platform/jobs/job-handler';
 import { JobEntity } from '../platform/jobs/job.entity';
+import { JobsService } from '../platform/jobs/jobs.service';
 import { NasJobResult, TrialSummary } from './core/nas-report';
 
 /** `job` is the NAS job as JobsService found it in the caller's project (undefined: none). */
@@ -34,4 +37,24 @@ export async function chosenTrial(
       { field: 'trial', message: found ? `trial is ${found.state}` : 'no such trial' },
     ]);
   return { job, result, trial: found };
+}
+
+/** A job of the worker's project (the export job reads its NAS job as a project member). */
+export async function findJob(
+  jobs: JobsService,
+  ctx: JobContext,
+  id: string,
+): Promise<JobEntity | undefined> {
+  const principal: Principal = {
+    projectId: ctx.projectId,
+    projectName: '',
+    keyId: `job:${ctx.jobId}`,
+    role: 'member',
+  };
+  try {
+    return await jobs.get(principal, id);
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  }
 }

@@ -11,14 +11,12 @@ import { DatasetsService } from '../models/datasets.service';
 import { ModelsService } from '../models/models.service';
 import { TfRuntime } from '../models/tf-runtime';
 import { evaluateOn, reportEpoch } from '../models/training-support';
-import type { Principal } from '../platform/auth/projects.service';
-import { NotFoundError } from '../platform/errors/domain-error';
 import { JobCancelledError, JobContext, JobHandler } from '../platform/jobs/job-handler';
 import { JobsService } from '../platform/jobs/jobs.service';
 import { NasExportSpec, validateNasExportSpec } from './core/nas-export-spec';
 import { NasJobSpec } from './core/nas-spec';
 import { exportInputs } from './nas-export-inputs';
-import { chosenTrial } from './nas-export-trial';
+import { chosenTrial, findJob } from './nas-export-trial';
 
 @Injectable()
 export class NasExportHandler implements JobHandler<NasExportSpec, Record<string, unknown>> {
@@ -40,7 +38,7 @@ export class NasExportHandler implements JobHandler<NasExportSpec, Record<string
     const done = await this.models.findByJob(ctx.projectId, ctx.jobId);
     if (done) return { modelId: done.id, backend, resumed: true };
     const { job, result, trial } = await chosenTrial(
-      await this.jobs.get(workerPrincipal(ctx), spec.nasJob).catch(notFoundAsUndefined),
+      await findJob(this.jobs, ctx, spec.nasJob),
       spec.nasJob,
       spec.trial,
       async () => JSON.parse((await ctx.readArtifact(spec.nasJob, 'trials.json')).toString('utf8')),
@@ -108,14 +106,4 @@ export class NasExportHandler implements JobHandler<NasExportSpec, Record<string
       model.dispose();
     }
   }
-}
-
-/** The export job reads its NAS job as a member of the project. */
-function workerPrincipal(ctx: JobContext): Principal {
-  return { projectId: ctx.projectId, projectName: '', keyId: `job:${ctx.jobId}`, role: 'member' };
-}
-
-function notFoundAsUndefined(e: unknown): undefined {
-  if (e instanceof NotFoundError) return undefined;
-  throw e;
 }

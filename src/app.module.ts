@@ -1,8 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { CAPABILITY_MODULES } from './capabilities';
+import { SERVICE_ENTITIES } from './capability-entities';
 import { AuthModule } from './platform/auth/auth.module';
-import { AppConfig } from './platform/config/config';
+import { AppConfig } from './platform/config/app-config';
 import { ConfigModule } from './platform/config/config.module';
 import { loggerParams } from './platform/logging/logger-params';
 import { DatabaseModule } from './platform/database/database.module';
@@ -20,7 +21,11 @@ export function coreImports(config: AppConfig, options: { migrate: boolean }) {
   return [
     ConfigModule.forRoot(config),
     loggerModule(config),
-    DatabaseModule.forRoot({ migrate: options.migrate, poolSize: options.migrate ? 10 : 4 }),
+    DatabaseModule.forRoot({
+      migrate: options.migrate,
+      poolSize: options.migrate ? 10 : 4,
+      entities: SERVICE_ENTITIES,
+    }),
     JobsCoreModule,
     ...CAPABILITY_MODULES,
   ];

@@ -6,9 +6,10 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { KUBERNETES_CONFIG_SECTION } from './deploy/kubernetes-config';
 import { ProjectsService } from './platform/auth/projects.service';
 import { documentViewerRefusals } from './platform/auth/role-openapi';
-import { AppConfig, workerEnv } from './platform/config/config';
+import { AppConfig, workerEnv } from './platform/config/app-config';
 import { DATABASE_URL } from './platform/database/database.module';
 import { problemFromBodyParserError } from './platform/errors/problem';
 import { ProblemDetailsFilter, sendProblem } from './platform/errors/problem-details.filter';
@@ -117,14 +118,15 @@ export async function startApp(
   runtime.executor = config.executor;
 
   let executor: Executor | null = null;
-  if (options.startExecutor !== false && config.executor === 'kubernetes' && config.kubernetes) {
+  const kubernetes = config.sections.get(KUBERNETES_CONFIG_SECTION);
+  if (options.startExecutor !== false && config.executor === 'kubernetes' && kubernetes) {
     // One batch/v1 Job per job; the pods' workers report through this database. Loaded on
     // demand: the local executor never needs the Kubernetes client.
     const { KubernetesExecutor, PgDispatchQueue, loadKubeConfig } = await import('./deploy');
     executor = new KubernetesExecutor({
-      kubeConfig: loadKubeConfig(config.kubernetes.kubeconfig),
+      kubeConfig: loadKubeConfig(kubernetes.kubeconfig),
       queue: new PgDispatchQueue(app.get(DataSource)),
-      config: config.kubernetes,
+      config: kubernetes,
       logger: { warn: (m) => logger.warn(m, 'KubernetesExecutor') },
     });
     // An unreachable or refusing API server stops the start-up, with the app closed again.

@@ -4,7 +4,7 @@ import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { WorkerModule } from './app.module';
 import { ArtifactStore } from './platform/artifacts/artifact-store';
-import { loadConfig } from './platform/config/config';
+import { loadServiceConfig } from './capability-config';
 import { DATABASE_URL } from './platform/database/database.module';
 import { JOB_LANES, JobLane } from './platform/jobs/job-handler';
 import { JobHandlerRegistry } from './platform/jobs/job-handler.registry';
@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
     return 64;
   }
   const jobId = mode === 'run' ? arg : undefined;
-  const config = loadConfig();
+  const config = loadServiceConfig();
   const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     bufferLogs: true,
   });

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONFIG_DEFAULTS } from '../platform/config/config';
+import { CONFIG_DEFAULTS } from '../platform/config/app-config';
 
 /** A CLI error: printed as `error: ...` with exit code 1, never a stack trace. */
 export class CliError extends Error {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../platform/config/config';
+import { ConfigError } from '../platform/config/app-config';
 import { DomainError, ValidationError } from '../platform/errors/domain-error';
 import { CliError } from './client';
 import { registerJobCommands } from './commands/jobs';

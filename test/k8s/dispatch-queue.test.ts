@@ -11,7 +11,7 @@ import { jobName } from '../../src/deploy/core/job-spec';
 import { PgDispatchQueue } from '../../src/deploy/pg-dispatch-queue';
 import { ArtifactStore } from '../../src/platform/artifacts/artifact-store';
 import type { Principal } from '../../src/platform/auth/projects.service';
-import { loadConfig } from '../../src/platform/config/config';
+import { loadConfig } from '../../src/platform/config/app-config';
 import { openDataSource } from '../../src/platform/database/data-source';
 import { runMigrations } from '../../src/platform/database/database.module';
 import { JobHandlerRegistry } from '../../src/platform/jobs/job-handler.registry';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { startApp, RunningApp } from '../../src/app';
 import { ProjectsService } from '../../src/platform/auth/projects.service';
-import { loadConfig } from '../../src/platform/config/config';
+import { loadServiceConfig } from '../../src/capability-config';
 import { createTestDatabase } from './database';
 import { workerPid } from '../../src/platform/jobs/job-queue';
 
@@ -89,7 +89,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ? { url: options.reuse.databaseUrl, drop: options.reuse.drop }
     : await createTestDatabase();
   const home = options.reuse?.home ?? createTestHome();
-  const config = loadConfig(
+  const config = loadServiceConfig(
     {
       DATABASE_URL: db.url,
       AUTODL_HOME: home,

@@ -11,7 +11,7 @@ import {
 import { readCsvRows } from '../../ml/data/csv-rows';
 import { NormLimeJobHandler, type NormLimeJobResult } from '../../interpret/normlime.handler';
 import { selectBackend } from '../../ml/backend';
-import { loadConfig } from '../../platform/config/config';
+import { loadServiceConfig } from '../../capability-config';
 import { ApiClient, CliError, refPath } from '../client';
 import { printJson, printTable, Progress } from '../output';
 import { followJob, globalOptions } from './jobs';
@@ -103,7 +103,7 @@ async function explainLocally(
   }
   if (o.dataset)
     throw new CliError('--dataset names a registered data set; use --data with a file');
-  await selectBackend(loadConfig().tfBackend);
+  await selectBackend(loadServiceConfig().tfBackend);
   const net = await loadLayersModelFile(file);
   const csv = readCsvRows(readText(o.data, '--data'), path.basename(o.data), {
     width: tabularWidth(net, file),

@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { issueKey } from '../../platform/auth/projects.service';
 import { ROLES, Role, isRole } from '../../platform/auth/roles';
-import { loadConfig } from '../../platform/config/config';
+import { loadServiceConfig } from '../../capability-config';
 import { runMigrations } from '../../platform/database/database.module';
 import { ApiClient, CliError } from '../client';
 import { printJson, printTable } from '../output';
@@ -87,7 +87,7 @@ export function registerKeyCommands(program: Command): void {
         let created: Key;
         if (o.offline) {
           if (!o.project) throw new CliError('--offline needs --project');
-          const config = loadConfig();
+          const config = loadServiceConfig();
           const issued = await withDatabase(config, async (db) => {
             await runMigrations(db);
             return issueKey(db, o.project as string, o.name, {

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { DataSource } from 'typeorm';
 import { startApp } from '../../app';
-import { AppConfig, loadConfig, workerEnv } from '../../platform/config/config';
+import { loadServiceConfig } from '../../capability-config';
+import { SERVICE_ENTITIES } from '../../capability-entities';
+import { AppConfig, workerEnv } from '../../platform/config/app-config';
 import { openDataSource } from '../../platform/database/data-source';
 import { runMigrations } from '../../platform/database/database.module';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../../platform/database/embedded-postgres';
@@ -15,7 +17,7 @@ import { printJson } from '../output';
 function configWith(overrides: Record<string, string | undefined>): AppConfig {
   const env = { ...process.env };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) env[k] = v;
-  return loadConfig(env);
+  return loadServiceConfig(env);
 }
 
 /** Opens the configured (or embedded) database for admin commands that work without the API. */
@@ -27,7 +29,7 @@ export async function withDatabase<T>(
   const url =
     config.databaseUrl ??
     (embedded = await startEmbeddedPostgres(config.home, config.embeddedPgPort)).url;
-  const db = await openDataSource(url, 4);
+  const db = await openDataSource(url, 4, SERVICE_ENTITIES);
   try {
     return await fn(db, url);
   } finally {
@@ -105,7 +107,7 @@ export function registerServiceCommands(program: Command): void {
     .command('migrate')
     .description('apply pending database migrations')
     .action(async (_o: unknown, cmd: Command) => {
-      const applied = await withDatabase(loadConfig(), (db) => runMigrations(db));
+      const applied = await withDatabase(loadServiceConfig(), (db) => runMigrations(db));
       if (globalOptions(cmd).json) printJson({ applied });
       else
         process.stdout.write(

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from
 import { CurrentPrincipal } from '../auth/auth.guard';
 import { IdentityService } from '../auth/identity.service';
 import type { Principal } from '../auth/projects.service';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiProblems } from '../http/problem.dto';
 import { QueueStatsRepository } from './queue-stats.repository';
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Global, Inject, Module } from '@nestjs/common';
 import { ArtifactStore } from '../artifacts/artifact-store';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { NoopHandler, SleepHandler } from './builtin/sleep.handler';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { JobsService } from './jobs.service';

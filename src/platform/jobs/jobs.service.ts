@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { ArtifactStore } from '../artifacts/artifact-store';
 import { Principal } from '../auth/projects.service';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-error';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { JobQueue } from './job-queue';

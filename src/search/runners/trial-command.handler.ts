@@ -15,7 +15,7 @@ import { ChildProcess } from 'node:child_process';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ProjectsRepository } from '../../platform/auth/projects.repository';
-import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { APP_CONFIG, AppConfig } from '../../platform/config/app-config';
 import {
   ConflictError,
   ForbiddenError,

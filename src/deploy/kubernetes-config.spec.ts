@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { loadServiceConfig } from '../capability-config';
 import { ConfigError } from '../platform/config/app-config';
 import { kubeconfigYaml } from '../../test/k8s/kubeconfig';
-import { loadKubeConfig } from './index';
+import { loadKubeConfig } from './kube-connection';
 import {
   KUBERNETES_CONFIG_SECTION,
   KUBERNETES_EXECUTOR_DEFAULTS,

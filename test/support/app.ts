@@ -8,7 +8,7 @@ import { startApp, RunningApp } from '../../src/app';
 import { ProjectsService } from '../../src/platform/auth/projects.service';
 import { loadServiceConfig } from '../../src/capability-config';
 import { createTestDatabase } from './database';
-import { workerPid } from '../../src/platform/jobs/job-queue';
+import { workerPid } from '../../src/platform/jobs/worker-id';
 
 /**
  * Default deadline of waitForJob: generous, because on a loaded 2-core machine a worker process

@@ -14,7 +14,8 @@ import { selectBackend } from '../../ml/backend';
 import { loadServiceConfig } from '../../capability-config';
 import { ApiClient, CliError, refPath } from '../client';
 import { printJson, printTable, Progress } from '../output';
-import { followJob, globalOptions } from './jobs';
+import { globalOptions } from '../command-context';
+import { followJob } from '../follow-job';
 
 interface ExplainOptions {
   model: string;

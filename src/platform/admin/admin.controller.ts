@@ -5,7 +5,7 @@ import { IdentityService } from '../auth/identity.service';
 import type { Principal } from '../auth/projects.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiProblems } from '../http/problem.dto';
-import { QueueStatsRepository } from './queue-stats.repository';
+import { QueueStatsRepository } from '../jobs/queue-stats.repository';
 
 /** A worker counts as seen when it heartbeat a running job within this time. */
 const SEEN_WITHIN_MS = 60_000;

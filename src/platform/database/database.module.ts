@@ -10,6 +10,8 @@ import {
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { openDataSource } from './data-source';
+import { DatabaseHealthRepository } from './database-health.repository';
+import { Transactions } from './transactions';
 import type { EntityClass } from './platform-entities';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres';
 
@@ -93,8 +95,11 @@ export class DatabaseModule {
           },
         },
         DatabaseLifecycle,
+        Transactions,
+        DatabaseHealthRepository,
       ],
-      exports: [DataSource, DATABASE_URL],
+      // Repositories take the DataSource; services and controllers take repositories.
+      exports: [DataSource, DATABASE_URL, Transactions, DatabaseHealthRepository],
     };
   }
 }

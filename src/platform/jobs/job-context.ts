@@ -3,7 +3,7 @@ import { ArtifactsRepository } from '../artifacts/artifacts.repository';
 import { NotFoundError } from '../errors/domain-error';
 import { JobFence, StaleAttemptError } from './job-fence';
 import { ArtifactRef, JobContext } from './job-handler';
-import { JobQueue, JobRow } from './job-queue';
+import { JobsRepository, JobRow } from './jobs.repository';
 import { AttemptProcessGroups } from './process-groups';
 
 const PROGRESS_INTERVAL_MS = 250;
@@ -25,7 +25,7 @@ export class DbJobContext implements JobContext {
   constructor(
     private readonly job: JobRow,
     readonly fence: JobFence,
-    private readonly queue: JobQueue,
+    private readonly queue: JobsRepository,
     private readonly artifacts: ArtifactsRepository,
     private readonly store: ArtifactStore,
     private readonly processGroups: AttemptProcessGroups,

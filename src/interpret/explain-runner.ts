@@ -1,7 +1,7 @@
 import { hashString, Rng } from '../platform/core/rng';
 import { UnprocessableError, type FieldProblem } from '../platform/errors/domain-error';
-import { barsHeight, barsOption, chartPng } from '../platform/charts';
-import { heatmapOverlay } from '../platform/images';
+import { barsHeight, barsOption, chartPng } from '../platform/charts/chart-images';
+import { heatmapOverlay } from '../platform/images/heatmap-overlay';
 import { faithfulness, type FaithfulnessReport } from './core/faithfulness';
 import { ImageLimeExplainer } from './core/image-lime';
 import { TabularLimeExplainer } from './core/tabular-lime';

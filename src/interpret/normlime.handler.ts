@@ -6,8 +6,8 @@ import {
   type JobHandler,
   type SpecReference,
 } from '../platform/jobs/job-handler';
-import { barsHeight, barsOption, chartPng } from '../platform/charts';
-import { heatmapOverlay } from '../platform/images';
+import { barsHeight, barsOption, chartPng } from '../platform/charts/chart-images';
+import { heatmapOverlay } from '../platform/images/heatmap-overlay';
 import { imageNormLime, normLime, rankByImportance, type NormLimeResult } from './core/normlime';
 import type { ImageExplanation, RgbImage } from './core/types';
 import {

@@ -5,7 +5,7 @@
  * front is computed once (front.ts); `pareto.json`, the chart's highlighted points and the API's
  * `paretoFront` are that one list.
  */
-import { chartPng, nasFrontData, nasFrontOption } from '../../platform/charts';
+import { chartPng, nasFrontData, nasFrontOption } from '../../platform/charts/chart-images';
 import { JobContext } from '../../platform/jobs/job-handler';
 import { NasTrialRecord } from './candidate';
 import { CostMetric } from './cost';

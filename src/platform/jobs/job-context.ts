@@ -3,7 +3,8 @@ import { ArtifactsRepository } from '../artifacts/artifacts.repository';
 import { NotFoundError } from '../errors/domain-error';
 import { JobFence, StaleAttemptError } from './job-fence';
 import { ArtifactRef, JobContext } from './job-handler';
-import { JobsRepository, JobRow } from './jobs.repository';
+import type { JobRow } from './job-row';
+import { JobsRepository } from './jobs.repository';
 import { AttemptProcessGroups } from './process-groups';
 
 const PROGRESS_INTERVAL_MS = 250;

@@ -13,7 +13,8 @@ import { DbJobContext } from './job-context';
 import { JobFence, StaleAttemptError } from './job-fence';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { JobRunner } from './job-runner';
-import { JobsRepository, JobRow, fenceOf } from './jobs.repository';
+import { fenceOf, type JobRow } from './job-row';
+import { JobsRepository } from './jobs.repository';
 import { AttemptProcessGroups } from './process-groups';
 
 /** Medium test on the real database: the queue's writes are fenced by (worker, attempt). */

@@ -6,7 +6,8 @@ import { StaleAttemptError } from './job-fence';
 import { JobCancelledError } from './job-handler';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { HeartbeatThread } from './heartbeat-thread';
-import { JobsRepository, JobRow, fenceOf } from './jobs.repository';
+import { fenceOf, type JobRow } from './job-row';
+import { JobsRepository } from './jobs.repository';
 import { AttemptProcessGroups } from './process-groups';
 
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'lost' | 'released';

@@ -11,7 +11,9 @@ import type { DataSource } from 'typeorm';
 import { createTestDatabase } from '../../../test/support/database';
 import { openDataSource } from '../database/data-source';
 import { runMigrations } from '../database/database.module';
-import { JOBS_CHANNEL, JobsRepository, fenceOf } from './jobs.repository';
+import { fenceOf } from './job-row';
+import { JOBS_CHANNEL } from './job-statements';
+import { JobsRepository } from './jobs.repository';
 
 let db: { url: string; drop(): Promise<void> };
 let ds: DataSource;

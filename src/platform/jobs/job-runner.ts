@@ -32,7 +32,11 @@ export class JobRunner {
     private readonly databaseUrl?: string,
     /** Pool workers record their jobs' process groups here for the supervisor (process-groups.ts). */
     private readonly processGroupDir: string | null = null,
-  ) {}
+  ) {
+    // Started with the worker rather than at its first claim: loading the thread (a compile,
+    // when running from TypeScript source) never delays the first heartbeat of a claimed job.
+    if (databaseUrl) this.heartbeats = new HeartbeatThread(databaseUrl, heartbeatMs);
+  }
 
   /** Stops the heartbeat thread (at process shutdown). */
   async close(): Promise<void> {

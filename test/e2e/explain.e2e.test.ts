@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import type request from 'supertest';
 import { CAPABILITY_MODULES } from '../../src/capabilities';
-import { precisionAtK, type SampleDynamics } from '../../src/interpret/core/dynamics';
-import { gaussianRows, sigmoid } from '../../src/interpret/core/fixtures';
+import { precisionAtK, type SampleDynamics } from '../../src/interpret/core/training-dynamics';
+import { gaussianRows, sigmoid } from '../support/interpret-fixtures';
 import { selectBackend } from '../../src/ml/backend';
 import { Dataset } from '../../src/ml/data';
 import {

@@ -22,7 +22,6 @@ import * as sql from './job-statements';
 import { fromRow, type JobRow } from './job-row';
 import { JobEntity, JobStatus } from './job.entity';
 
-
 export interface NewJob {
   projectId: string;
   kind: string;

@@ -51,11 +51,15 @@ export async function createExecutor(
       import('./deploy/kube-connection'),
     ]);
     const log = options.log ?? nestLog('KubernetesExecutor');
-    return new KubernetesExecutor({
-      kubeConfig: loadKubeConfig(kubernetes.kubeconfig),
-      queue: new PgDispatchQueue(jobs, databaseUrl),
-      config: kubernetes,
-      logger: { warn: (m) => log.warn(m) },
+    // Built by start(): a kubeconfig that cannot be read then fails the start (which closes the
+    // app and names the error), not the module graph (which Nest answers with an abort).
+    return deferredExecutor('kubernetes', () => {
+      return new KubernetesExecutor({
+        kubeConfig: loadKubeConfig(kubernetes.kubeconfig),
+        queue: new PgDispatchQueue(jobs, databaseUrl),
+        config: kubernetes,
+        logger: { warn: (m) => log.warn(m) },
+      });
     });
   }
   if (config.workers < 1) return null;
@@ -70,6 +74,20 @@ export async function createExecutor(
     processGroupDir: processGroupDir(config.home),
     log: (m) => log.log(m),
   });
+}
+
+/** An executor whose construction waits for `start()`. */
+function deferredExecutor(name: Executor['name'], build: () => Executor): Executor {
+  let built: Executor | null = null;
+  return {
+    name,
+    start: async () => {
+      built ??= build();
+      await built.start();
+    },
+    stop: async () => built?.stop(),
+    kill: async (jobId) => built?.kill(jobId),
+  };
 }
 
 @Module({})

@@ -12,9 +12,9 @@ import { readCsvRows } from '../../ml/data/csv-rows';
 import { NormLimeJobHandler, type NormLimeJobResult } from '../../interpret/normlime.handler';
 import { selectBackend } from '../../ml/backend';
 import { loadServiceConfig } from '../../capability-config';
-import { ApiClient, CliError, refPath } from '../client';
+import { CliError, refPath } from '../client';
 import { printJson, printTable, Progress } from '../output';
-import { globalOptions } from '../command-context';
+import { client, globalOptions } from '../command-context';
 import { followJob } from '../follow-job';
 
 interface ExplainOptions {
@@ -146,8 +146,7 @@ async function explainThroughService(
   o: ExplainOptions,
   json: boolean,
 ): Promise<Explanation> {
-  const g = globalOptions(cmd);
-  const api = new ApiClient({ url: g.url, apiKey: g.apiKey });
+  const api = client(cmd);
   const fields = requestFields(o);
   if (o.data) {
     if (fields.instances !== undefined) throw new CliError('give --data or --instances, not both');

@@ -5,7 +5,7 @@ import { SearchModule } from './search/search.module';
 import { DatasetsModule } from './datasets/datasets.module';
 import { RegistryModule } from './registry/registry.module';
 import { TransferModule } from './transfer/transfer.module';
-import { NasModule } from './search/nas/nas.module';
+import { NasModule } from './nas/nas.module';
 
 /**
  * The capability modules (search, transfer, interpret, jizhi-sim, nas, datasets, registry). Each

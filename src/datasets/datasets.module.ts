@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../platform/config/config';
+import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
 import { DatasetsController } from './datasets.controller';
 import { DatasetsRepository } from './datasets.repository';
 import { DatasetsService } from './datasets.service';

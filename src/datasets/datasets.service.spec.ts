@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadConfig } from '../platform/config/config';
+import { loadConfig } from '../platform/config/app-config';
 import type { Principal } from '../platform/auth/projects.service';
 import {
   ConflictError,

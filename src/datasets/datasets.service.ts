@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { loadPackagedDataset } from '../ml/data/packaged';
 import { ArtifactStore } from '../platform/artifacts/artifact-store';
 import type { Principal } from '../platform/auth/projects.service';
-import { APP_CONFIG, type AppConfig } from '../platform/config/config';
+import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
 import { ConflictError, NotFoundError, UnprocessableError } from '../platform/errors/domain-error';
 import { decodeDataset, encodeDataset, StoredDataset } from './core/dataset-codec';
 import { type ExampleQuery, type ExampleRef, selectExamples } from './core/dataset-examples';

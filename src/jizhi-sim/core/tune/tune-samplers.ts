@@ -1,8 +1,8 @@
 import { ValidationError } from '../../../platform/errors/domain-error';
-import { createSampler } from '../../../search/samplers/registry';
-import { Sampler } from '../../../search/samplers/sampler';
+import { createSampler } from '../../../search/core/samplers/sampler-registry';
+import { Sampler } from '../../../search/core/sampler';
 
-/** Samplers of the project's search engine (src/search/samplers/registry.ts) offered to the tuner. */
+/** Samplers of the project's search engine (src/search/core/samplers/sampler-registry.ts) offered to the tuner. */
 export const TUNE_SAMPLERS = ['tpe', 'tpe-multivariate', 'nsga2', 'random', 'grid'] as const;
 export type TuneSamplerName = (typeof TUNE_SAMPLERS)[number];
 

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { startTestApp, TestApp } from '../support/app';
 import { shapesZip } from '../fixtures/data/shapes';
-import { TrialSummary, paretoChart } from '../../src/search/nas/nas-result';
+import { TrialSummary } from '../../src/nas/core/nas-report';
+import { paretoChart } from '../../src/nas/nas-publish';
 
 /** Two 8x8 gray classes separable by mean intensity, 12 images each. */
 const zip = shapesZip(12);

@@ -4,7 +4,7 @@
 //           their environment, so a misclassified test that reaches for one fails loudly;
 //   medium  tests on a real PostgreSQL (test/support/database.ts or TEST_DATABASE_URL);
 //   e2e     the service as processes, the console in a browser, the Kubernetes manifests and
-//           executor (test/e2e, test/browser, test/k8s, and any test that starts the app).
+//           executor (test/browser, test/k8s, *.e2e.test.ts, any test that starts the app).
 // Medium and e2e use TEST_DATABASE_URL when set, else a scratch embedded PostgreSQL.
 //
 //   node scripts/test.mjs                      type-check, lint, unit, medium, e2e
@@ -12,6 +12,7 @@
 //   node scripts/test.mjs <files...>           those files, each in its tier
 //   --coverage                                 line coverage of the unit and medium tiers
 //   --no-lint                                  all tiers without type-check and lint
+//   --list                                     print each test file's tier, run nothing
 import { spawnSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -60,10 +61,16 @@ function walk(dir, test, out = []) {
   return out;
 }
 
-/** The tier of a test file, from where it lives and what it uses. */
+/**
+ * The tier of a test file, from where it lives and what it uses: test/browser, test/k8s and
+ * *.e2e.test.ts are e2e, as is any test that starts the app (or, under test/e2e, spawns
+ * processes); then a test on the test database is medium (a repository test under test/e2e too);
+ * everything else is unit.
+ */
 function tierOf(file, source) {
-  if (/^test\/(e2e|browser|k8s)\//.test(file)) return 'e2e';
+  if (/^test\/(browser|k8s)\/|\.e2e\.test\.ts$/.test(file)) return 'e2e';
   if (/\bstart(Test)?App\b|support\/app['"]|bin\/autodl/.test(source)) return 'e2e';
+  if (file.startsWith('test/e2e/') && /['"]node:child_process['"]/.test(source)) return 'e2e';
   if (/support\/database['"]|TEST_DATABASE_URL/.test(source)) return 'medium';
   return 'unit';
 }
@@ -74,7 +81,16 @@ const files = only.length
       walk(join(root, d), (n) => /\.(spec|test)\.ts$/.test(n)),
     );
 const byTier = Object.fromEntries(TIERS.map((t) => [t, []]));
-for (const f of files.sort()) byTier[tierOf(f, readFileSync(join(root, f), 'utf8'))].push(f);
+for (const f of files) byTier[tierOf(f, readFileSync(join(root, f), 'utf8'))].push(f);
+// Largest files first (size is a fair proxy for run time): the last to start are short, so the
+// run does not end with one long file on one core while the other idles.
+const size = (f) => statSync(join(root, f)).size;
+for (const t of TIERS) byTier[t].sort((a, b) => size(b) - size(a) || a.localeCompare(b));
+
+if (args.includes('--list')) {
+  for (const tier of tiers) for (const f of byTier[tier]) process.stdout.write(`${tier}\t${f}\n`);
+  process.exit(0);
+}
 
 if (!quick) {
   step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);

@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { BackendPreference, selectBackend } from '../../src/ml/backend';
-import { chartPng, linesOption } from '../../src/platform/charts';
+import { chartPng, linesOption } from '../../src/platform/charts/chart-images';
 import { modelCost } from '../../src/ml/cost';
 import { buildZooModel } from '../../src/ml/models/zoo';
 import { evaluate } from '../../src/ml/train/evaluate';

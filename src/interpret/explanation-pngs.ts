@@ -1,5 +1,5 @@
-import { barsHeight, barsOption, chartPng } from '../platform/charts';
-import { heatmapOverlay, pixelsPng } from '../platform/images';
+import { barsHeight, barsOption, chartPng } from '../platform/charts/chart-images';
+import { heatmapOverlay, pixelsPng } from '../platform/images/heatmap-overlay';
 import type { ExplainedInstance } from './core/explain-instance';
 import type { ExplainableModel } from './core/explainable-model';
 import type { Instance } from './core/instances';

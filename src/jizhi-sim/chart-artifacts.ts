@@ -4,7 +4,7 @@ import {
   chartPng,
   latencyCdfOption,
   tuningParetoOption,
-} from '../platform/charts';
+} from '../platform/charts/chart-images';
 import { SimulationResult } from './core/simulation-result';
 import { TuneResult } from './core/tune/tuner';
 

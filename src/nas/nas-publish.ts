@@ -3,7 +3,7 @@
  * the artifacts `trials.json`, `pareto.json` and `pareto.png` (core/nas-report.ts builds the
  * data; the chart is the shared `nasFrontOption`, so the console redraws the same picture).
  */
-import { chartPng, nasFrontData, nasFrontOption } from '../platform/charts';
+import { chartPng, nasFrontData, nasFrontOption } from '../platform/charts/chart-images';
 import { JobContext } from '../platform/jobs/job-handler';
 import { NasTrialRecord } from './core/candidate';
 import { CostMetric } from './core/latency-cost';

@@ -68,7 +68,7 @@ describe('NAS and pruning through REST (real app, PostgreSQL, workers)', () => {
 
   /** Runs the CLI (text output unless `--json` is among `args`). */
   async function cli(...args: string[]): Promise<string> {
-    const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+    const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['-r', '@swc-node/register', main, '--url', app.url, '--api-key', app.key, ...args],
@@ -305,7 +305,7 @@ describe('NAS and pruning through REST (real app, PostgreSQL, workers)', () => {
   });
 
   test('`autodl nas run --json` follows the job and prints the results', async () => {
-    const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+    const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [

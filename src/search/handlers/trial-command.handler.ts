@@ -11,7 +11,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { ProjectsRepository } from '../../platform/auth/projects.repository';
-import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { APP_CONFIG, AppConfig } from '../../platform/config/app-config';
 import { ForbiddenError, UnprocessableError } from '../../platform/errors/domain-error';
 import { JobContext, JobHandler } from '../../platform/jobs/job-handler';
 import { TrialSandbox } from '../../platform/sandbox/trial-sandbox';

@@ -1,12 +1,14 @@
+/**
+ * The `autodl` command line (bin/autodl.js runs runCli): the program, its global options, and
+ * how an error is reported (`error: ...` and exit code 1, never a stack trace). Each subcommand
+ * is a file of src/cli/commands/, listed in src/cli/registry.ts.
+ */
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../platform/config/config';
+import { ConfigError } from '../platform/config/app-config';
 import { DomainError, ValidationError } from '../platform/errors/domain-error';
 import { CliError } from './client';
-import { registerJobCommands } from './commands/jobs';
-import { registerKeyCommands } from './commands/keys';
-import { registerServiceCommands } from './commands/service';
-import { CLI_COMMANDS } from './registry';
+import { CLI_COMMANDS, PLATFORM_COMMANDS } from './registry';
 
 export function buildProgram(): Command {
   const program = new Command('autodl')
@@ -18,10 +20,7 @@ export function buildProgram(): Command {
     .option('--api-key <key>', 'API key (AUTODL_API_KEY, default AUTODL_HOME/admin.key)')
     .showHelpAfterError()
     .exitOverride();
-  registerServiceCommands(program);
-  registerJobCommands(program);
-  registerKeyCommands(program);
-  for (const register of CLI_COMMANDS) register(program);
+  for (const register of [...PLATFORM_COMMANDS, ...CLI_COMMANDS]) register(program);
   return program;
 }
 

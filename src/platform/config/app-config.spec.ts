@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, loadConfig, workerEnv } from './config';
+import { ConfigError, loadConfig, workerEnv } from './app-config';
 
 const terminal = { stdoutIsTTY: true, packageRoot: '/nonexistent-package' };
 const pipe = { stdoutIsTTY: false, packageRoot: '/nonexistent-package' };

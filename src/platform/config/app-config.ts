@@ -1,11 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  KubernetesConfigError,
-  loadKubernetesExecutorConfig,
-  type KubernetesExecutorConfig,
-} from '../../deploy/kubernetes-config';
+import { ConfigSections, type AnyConfigSection, type Env } from './config-section';
 import {
   SandboxConfigError,
   loadTrialSandboxConfig,
@@ -16,18 +12,24 @@ import {
 /**
  * Typed configuration, read once from the environment and validated. The process refuses to
  * start on an invalid value and names the variable (Immich/Katib style: named defaults in one
- * place). Every variable is listed in the README's configuration table.
+ * place). Every variable is listed in the README's configuration table. Capabilities add their
+ * own variables as sections (config-section.ts), loaded by the same call.
  */
-export interface AppConfig {
+export interface AppConfig extends PlatformConfig {
+  /** The capabilities' sections (e.g. the Kubernetes executor's), by their section object. */
+  sections: ConfigSections;
+}
+
+/** The platform's own settings. */
+export interface PlatformConfig {
   port: number;
   host: string;
   /** null: start the embedded PostgreSQL under `home`. */
   databaseUrl: string | null;
   home: string;
   embeddedPgPort: number;
+  /** `kubernetes` reads AUTODL_K8S_* and KUBECONFIG through its section (src/deploy). */
   executor: 'local' | 'kubernetes';
-  /** AUTODL_K8S_* and KUBECONFIG (src/deploy/kubernetes-config.ts) when executor = kubernetes. */
-  kubernetes: KubernetesExecutorConfig | null;
   /** Compute worker processes of the local executor; 0 runs the API without workers. */
   workers: number;
   /**
@@ -96,8 +98,6 @@ export const CONFIG_DEFAULTS = {
   AUTODL_UPLOAD_THREADS: 2,
 } as const;
 
-type Env = Record<string, string | undefined>;
-
 /** Facts about the process that defaults depend on (given by tests). */
 export interface HostFacts {
   /** Whether standard output is a terminal (LOG_FORMAT=auto prints pretty lines there). */
@@ -143,10 +143,25 @@ function flag(env: Env, name: string): boolean {
   throw new ConfigError(name, `must be 0 or 1, got "${raw}"`);
 }
 
+export const THIS_HOST: HostFacts = {
+  stdoutIsTTY: process.stdout.isTTY === true,
+  packageRoot: PACKAGE_ROOT,
+};
+
+/**
+ * Loads the platform's settings, then every given section (the service passes the capabilities'
+ * list through loadServiceConfig in src/capability-config.ts).
+ */
 export function loadConfig(
   env: Env = process.env,
-  host: HostFacts = { stdoutIsTTY: process.stdout.isTTY === true, packageRoot: PACKAGE_ROOT },
+  host: HostFacts = THIS_HOST,
+  sections: readonly AnyConfigSection[] = [],
 ): AppConfig {
+  const platform = loadPlatformConfig(env, host);
+  return { ...platform, sections: ConfigSections.load(sections, env, platform) };
+}
+
+function loadPlatformConfig(env: Env, host: HostFacts): PlatformConfig {
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', `must be a postgres:// URL, got "${databaseUrl}"`);
@@ -171,7 +186,6 @@ export function loadConfig(
     home: path.resolve(env.AUTODL_HOME?.trim() || CONFIG_DEFAULTS.AUTODL_HOME),
     embeddedPgPort: int(env, 'AUTODL_EMBEDDED_PG_PORT', 1024, 65535),
     executor,
-    kubernetes: executor === 'kubernetes' ? kubernetesConfig(env) : null,
     workers: int(env, 'AUTODL_WORKERS', 0, 256),
     coordinators: int(env, 'AUTODL_COORDINATORS', 0, 64),
     bodyLimit,
@@ -235,19 +249,10 @@ function sandboxConfig(env: Env): TrialSandboxConfig {
   }
 }
 
-function kubernetesConfig(env: Env): KubernetesExecutorConfig {
-  try {
-    return loadKubernetesExecutorConfig(env);
-  } catch (error) {
-    if (error instanceof KubernetesConfigError) throw new ConfigError(error.variable, error.detail);
-    throw error;
-  }
-}
-
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
 /** The environment a worker process needs to share this process's configuration. */
-export function workerEnv(config: AppConfig): Record<string, string> {
+export function workerEnv(config: PlatformConfig): Record<string, string> {
   return {
     AUTODL_HOME: config.home,
     AUTODL_HEARTBEAT_MS: String(config.heartbeatMs),

@@ -15,7 +15,11 @@ export interface SeenWorker {
   lastHeartbeatAt: Date;
 }
 
-/** Queue depth and the workers seen by heartbeats, over every project (admin page). */
+/**
+ * Read-only aggregates of `jobs` over every project: queue depth and the workers seen by
+ * heartbeats (the admin page), jobs by status (/metrics). Kept apart from JobsRepository, which
+ * owns every write and the project-scoped reads: these answer monitoring, never a project.
+ */
 @Injectable()
 export class QueueStatsRepository {
   constructor(private readonly db: DataSource) {}
@@ -45,5 +49,17 @@ export class QueueStatsRepository {
         GROUP BY worker_id ORDER BY worker_id`,
       [withinMs],
     );
+  }
+
+  /** Jobs per status (statuses without jobs are absent). */
+  byStatus(): Promise<{ status: string; n: number }[]> {
+    return this.db.query(`SELECT status, count(*)::int AS n FROM jobs GROUP BY status`);
+  }
+
+  async queuedCount(): Promise<number> {
+    const [{ n }]: { n: number }[] = await this.db.query(
+      `SELECT count(*)::int AS n FROM jobs WHERE status = 'queued'`,
+    );
+    return n;
   }
 }

@@ -9,7 +9,7 @@ import {
   nasFrontData,
   nasFrontOption,
   tuningParetoOption,
-} from './index';
+} from './chart-images';
 
 /** Golden tests on the chart definitions (data in -> option / SVG structure out), not on pixels. */
 

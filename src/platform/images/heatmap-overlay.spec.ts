@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { divergingColor, heatmapOverlay } from './index';
+import { divergingColor, heatmapOverlay } from './heatmap-overlay';
 
 const decode = (buf: Buffer): PNG => PNG.sync.read(buf);
 

@@ -1,4 +1,3 @@
-import { CAPABILITY_ENTITIES } from '../../capability-entities';
 import { ArtifactEntity } from '../artifacts/artifact.entity';
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import { AuditLogEntity } from '../auth/audit-log.entity';
@@ -7,8 +6,16 @@ import { JobEventEntity } from '../jobs/job-event.entity';
 import { JobEntity } from '../jobs/job.entity';
 import { MetricEntity } from '../jobs/metric.entity';
 
-/** Every entity of the service: the platform's and the capabilities' (src/capability-entities.ts). */
-export const ENTITIES = [
+/** A TypeORM entity class (what DataSourceOptions.entities takes). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export type EntityClass = Function;
+
+/**
+ * The platform's own tables. The capabilities' entities are not listed here: the composition
+ * root (src/capability-entities.ts) passes the whole list to DatabaseModule.forRoot and
+ * openDataSource, so the platform never imports a capability.
+ */
+export const PLATFORM_ENTITIES: readonly EntityClass[] = [
   ProjectEntity,
   ApiKeyEntity,
   AuditLogEntity,
@@ -16,5 +23,4 @@ export const ENTITIES = [
   JobEventEntity,
   MetricEntity,
   ArtifactEntity,
-  ...CAPABILITY_ENTITIES,
 ];

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { Response } from 'express';
 import type { Principal } from '../auth/projects.service';
+import type { JobsRepository } from '../jobs/jobs.repository';
 import type { JobsService } from '../jobs/jobs.service';
 import { EventsController, HEARTBEAT_MS } from './events.controller';
 import type { JobEventsHub } from './job-events.hub';
-import type { LiveEventsRepository } from './live-events.repository';
 
 /** The response as the controller uses it; `writes` records what reached the client. */
 class FakeResponse extends EventEmitter {
@@ -37,7 +37,7 @@ test('a client gone while the listener is being set up: its stream is torn down,
       return () => void subscribers--;
     },
   } as unknown as JobEventsHub;
-  const controller = new EventsController(hub, {} as LiveEventsRepository, {} as JobsService);
+  const controller = new EventsController(hub, {} as JobsRepository, {} as JobsService);
   const principal = { projectId: 'p' } as Principal;
   const streaming = controller.stream(principal, {}, undefined, res as unknown as Response);
   await new Promise((r) => setImmediate(r));

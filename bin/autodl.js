@@ -3,8 +3,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const built = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
-const source = path.join(__dirname, '..', 'src', 'cli', 'main.ts');
+const built = path.join(__dirname, '..', 'dist', 'cli', 'autodl.js');
+const source = path.join(__dirname, '..', 'src', 'cli', 'autodl.ts');
 let cli;
 if (fs.existsSync(built)) {
   cli = require(built);

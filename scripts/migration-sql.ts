@@ -6,6 +6,7 @@
  */
 import 'reflect-metadata';
 import { Client } from 'pg';
+import { SERVICE_ENTITIES } from '../src/capability-entities';
 import { openDataSource } from '../src/platform/database/data-source';
 import { runMigrations } from '../src/platform/database/database.module';
 import { startScratchPostgres } from '../src/platform/database/embedded-postgres';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const url = new URL(server);
   url.pathname = `/${name}`;
   try {
-    const ds = await openDataSource(url.toString(), 2);
+    const ds = await openDataSource(url.toString(), 2, SERVICE_ENTITIES);
     await runMigrations(ds);
     const sql = await ds.driver.createSchemaBuilder().log();
     process.stdout.write('-- up\n' + sql.upQueries.map((q) => q.query + ';').join('\n') + '\n');

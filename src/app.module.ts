@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { CAPABILITY_MODULES } from './capabilities';
+import { ExecutorLog, ExecutorModule } from './executor.module';
+import { SERVICE_ENTITIES } from './capability-entities';
 import { AuthModule } from './platform/auth/auth.module';
-import { AppConfig } from './platform/config/config';
+import { AppConfig } from './platform/config/app-config';
 import { ConfigModule } from './platform/config/config.module';
 import { loggerParams } from './platform/logging/logger-params';
 import { DatabaseModule } from './platform/database/database.module';
@@ -20,7 +22,11 @@ export function coreImports(config: AppConfig, options: { migrate: boolean }) {
   return [
     ConfigModule.forRoot(config),
     loggerModule(config),
-    DatabaseModule.forRoot({ migrate: options.migrate, poolSize: options.migrate ? 10 : 4 }),
+    DatabaseModule.forRoot({
+      migrate: options.migrate,
+      poolSize: options.migrate ? 10 : 4,
+      entities: SERVICE_ENTITIES,
+    }),
     JobsCoreModule,
     ...CAPABILITY_MODULES,
   ];
@@ -28,7 +34,11 @@ export function coreImports(config: AppConfig, options: { migrate: boolean }) {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `executor: false` builds the API without an executor (EXECUTOR is null). */
+  static forRoot(
+    config: AppConfig,
+    options: { executor: boolean } = { executor: true },
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -36,6 +46,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         ConsoleApiModule,
+        ExecutorModule.forRoot({ executor: options.executor ? 'configured' : 'none' }),
       ],
       controllers: [JobsController],
     };
@@ -48,6 +59,22 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [...coreImports(config, { migrate: false }), AuthModule, HealthModule],
+    };
+  }
+}
+
+/** `autodl worker`: a local worker pool on the configured database, no API. */
+@Module({})
+export class WorkerPoolModule {
+  static forRoot(config: AppConfig, log: ExecutorLog): DynamicModule {
+    return {
+      module: WorkerPoolModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot({ migrate: false, poolSize: 2, entities: SERVICE_ENTITIES }),
+        JobsCoreModule,
+        ExecutorModule.forRoot({ executor: 'local', log }),
+      ],
     };
   }
 }

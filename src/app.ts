@@ -6,9 +6,9 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import type { AppConfig } from './platform/config/app-config';
 import { ProjectsService } from './platform/auth/projects.service';
 import { documentViewerRefusals } from './platform/auth/role-openapi';
-import { AppConfig, workerEnv } from './platform/config/config';
 import { DATABASE_URL } from './platform/database/database.module';
 import { problemFromBodyParserError } from './platform/errors/problem';
 import { ProblemDetailsFilter, sendProblem } from './platform/errors/problem-details.filter';
@@ -21,13 +21,9 @@ import {
 import { requestIdMiddleware } from './platform/http/request-id';
 import { inputGuard } from './platform/http/input-guard';
 import { createValidationPipe } from './platform/http/validation.pipe';
-import { Executor } from './platform/jobs/executor.port';
-import { JobQueue } from './platform/jobs/job-queue';
-import { processGroupDir } from './platform/jobs/process-groups';
-import { LocalExecutor } from './platform/jobs/local-executor';
+import { EXECUTOR, type Executor } from './platform/jobs/executor.port';
 import { MetricsService } from './platform/metrics/metrics.service';
 import { protectHome } from './platform/sandbox/protect-home';
-import { DataSource } from 'typeorm';
 
 export interface RunningApp {
   app: NestExpressApplication;
@@ -75,7 +71,8 @@ export async function startApp(
   config: AppConfig,
   options: { startExecutor?: boolean } = {},
 ): Promise<RunningApp> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const modules = AppModule.forRoot(config, { executor: options.startExecutor !== false });
+  const app = await NestFactory.create<NestExpressApplication>(modules, {
     bodyParser: false,
     bufferLogs: true,
   });
@@ -116,35 +113,12 @@ export async function startApp(
   const runtime = app.get(RuntimeInfo);
   runtime.executor = config.executor;
 
-  let executor: Executor | null = null;
-  if (options.startExecutor !== false && config.executor === 'kubernetes' && config.kubernetes) {
-    // One batch/v1 Job per job; the pods' workers report through this database. Loaded on
-    // demand: the local executor never needs the Kubernetes client.
-    const { KubernetesExecutor, PgDispatchQueue, loadKubeConfig } = await import('./deploy');
-    executor = new KubernetesExecutor({
-      kubeConfig: loadKubeConfig(config.kubernetes.kubeconfig),
-      queue: new PgDispatchQueue(app.get(DataSource)),
-      config: config.kubernetes,
-      logger: { warn: (m) => logger.warn(m, 'KubernetesExecutor') },
-    });
-    // An unreachable or refusing API server stops the start-up, with the app closed again.
-    await executor.start().catch(async (error: unknown) => {
-      await app.close();
-      throw error;
-    });
-  } else if (options.startExecutor !== false && config.executor === 'local' && config.workers > 0) {
-    executor = new LocalExecutor(new JobQueue(app.get(DataSource)), {
-      workers: config.workers,
-      coordinators: config.coordinators,
-      databaseUrl,
-      heartbeatTimeoutMs: config.heartbeatTimeoutMs,
-      cancelGraceMs: config.cancelGraceMs,
-      env: workerEnv(config),
-      processGroupDir: processGroupDir(config.home),
-      log: (m) => logger.log(m, 'LocalExecutor'),
-    });
-    await executor.start();
-  }
+  const executor: Executor | null = app.get(EXECUTOR);
+  // An unreachable or refusing Kubernetes API server stops the start-up, with the app closed.
+  await executor?.start().catch(async (error: unknown) => {
+    await app.close();
+    throw error;
+  });
 
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();

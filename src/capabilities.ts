@@ -3,7 +3,7 @@ import { JizhiSimModule } from './jizhi-sim/jizhi-sim.module';
 import { InterpretModule } from './interpret/interpret.module';
 import { SearchModule } from './search/search.module';
 import { ModelsModule } from './models/models.module';
-import { NasModule } from './search/nas/nas.module';
+import { NasModule } from './nas/nas.module';
 
 /**
  * The capability modules (search, transfer, interpret, jizhi-sim, nas, datasets/models). Each

@@ -1,8 +1,17 @@
 /**
- * TypeORM entities of the capabilities (each table has its migration in migrations/). Kept apart
- * from src/capabilities.ts so that loading entities never loads modules and controllers.
+ * TypeORM entities of the capabilities (each table has its migration in migrations/), and with
+ * the platform's the service's whole list, which the composition root hands to the database
+ * (DatabaseModule.forRoot, openDataSource). Kept apart from src/capabilities.ts so that loading
+ * entities never loads modules and controllers.
  */
 import { SEARCH_ENTITIES } from './search/storage/entities';
 import { MODELS_ENTITIES } from './models/model.entity';
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const CAPABILITY_ENTITIES: Function[] = [...SEARCH_ENTITIES, ...MODELS_ENTITIES];
+import { PLATFORM_ENTITIES, type EntityClass } from './platform/database/platform-entities';
+
+export const CAPABILITY_ENTITIES: readonly EntityClass[] = [...SEARCH_ENTITIES, ...MODELS_ENTITIES];
+
+/** Every entity of the service: the platform's and the capabilities'. */
+export const SERVICE_ENTITIES: readonly EntityClass[] = [
+  ...PLATFORM_ENTITIES,
+  ...CAPABILITY_ENTITIES,
+];

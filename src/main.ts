@@ -1,9 +1,10 @@
 import { startApp } from './app';
-import { ConfigError, loadConfig } from './platform/config/config';
+import { loadServiceConfig } from './capability-config';
+import { ConfigError } from './platform/config/app-config';
 
 /** HTTP API entry: `node dist/main.js` (the same as `autodl serve`). */
 async function main(): Promise<void> {
-  const running = await startApp(loadConfig());
+  const running = await startApp(loadServiceConfig());
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {

@@ -1,16 +1,17 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { DataSource } from 'typeorm';
 import { WorkerModule } from './app.module';
 import { ArtifactStore } from './platform/artifacts/artifact-store';
-import { loadConfig } from './platform/config/config';
+import { ArtifactsRepository } from './platform/artifacts/artifacts.repository';
+import { loadServiceConfig } from './capability-config';
 import { DATABASE_URL } from './platform/database/database.module';
 import { JOB_LANES, JobLane } from './platform/jobs/job-handler';
 import { JobHandlerRegistry } from './platform/jobs/job-handler.registry';
-import { JobQueue, newWorkerId } from './platform/jobs/job-queue';
+import { JobsRepository } from './platform/jobs/jobs.repository';
 import { JobRunner } from './platform/jobs/job-runner';
 import { processGroupDir } from './platform/jobs/process-groups';
+import { newWorkerId } from './platform/jobs/worker-id';
 import { WorkerLoop, WorkerMessage } from './platform/jobs/worker-loop';
 
 /**
@@ -30,16 +31,15 @@ async function main(argv: string[]): Promise<number> {
     return 64;
   }
   const jobId = mode === 'run' ? arg : undefined;
-  const config = loadConfig();
+  const config = loadServiceConfig();
   const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     bufferLogs: true,
   });
   ctx.useLogger(ctx.get(Logger));
-  const db = ctx.get(DataSource);
-  const queue = new JobQueue(db);
+  const queue = ctx.get(JobsRepository);
   const runner = new JobRunner(
     queue,
-    db,
+    ctx.get(ArtifactsRepository),
     ctx.get(ArtifactStore),
     ctx.get(JobHandlerRegistry),
     config.heartbeatMs,

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildProgram } from '../src/cli/main';
+import { buildProgram } from '../src/cli/autodl';
 
 const ROOT = path.resolve(__dirname, '..');
 const DOCS = [

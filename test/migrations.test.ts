@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SERVICE_ENTITIES } from '../src/capability-entities';
 import { openDataSource } from '../src/platform/database/data-source';
 import { runMigrations } from '../src/platform/database/database.module';
 import { createTestDatabase } from './support/database';
 
 test('migrations: up on an empty database, entities match the schema, down and up again', async () => {
   const db = await createTestDatabase();
-  const ds = await openDataSource(db.url, 2);
+  const ds = await openDataSource(db.url, 2, SERVICE_ENTITIES);
   try {
     assert.equal(await ds.showMigrations(), true, 'an empty database has pending migrations');
     const applied = await runMigrations(ds);

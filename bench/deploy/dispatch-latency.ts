@@ -1,6 +1,6 @@
 /**
  * Queue -> Kubernetes Job latency of the Kubernetes executor on a real PostgreSQL
- * (PgDispatchQueue): the time from a job's INSERT (JobQueue.insert, as POST /v1/jobs does) to
+ * (PgDispatchQueue): the time from a job's INSERT (JobsRepository.insert, as POST /v1/jobs does) to
  * its batch/v1 Job being created on the test API server. Side by side in one run, on the same
  * seeded arrival times: dispatch on the interval only (poll), and woken by LISTEN/NOTIFY with
  * the interval as fallback (what `autodl serve` runs). Also counts the queue reads
@@ -18,7 +18,7 @@ import { Rng } from '../../src/platform/core/rng';
 import { openDataSource } from '../../src/platform/database/data-source';
 import { runMigrations } from '../../src/platform/database/database.module';
 import { startScratchPostgres } from '../../src/platform/database/embedded-postgres';
-import { JobQueue } from '../../src/platform/jobs/job-queue';
+import { JobsRepository } from '../../src/platform/jobs/jobs.repository';
 import { startFakeCluster, waitFor } from '../../test/k8s/harness';
 
 const quick = process.argv.includes('--quick');
@@ -51,7 +51,10 @@ async function run(
     const id = job.metadata.labels?.['autodl.io/job-id'];
     if (type === 'ADDED' && id && !created.has(id)) created.set(id, performance.now());
   });
-  const pg = new PgDispatchQueue(ds);
+  const pg = new PgDispatchQueue(
+    new JobsRepository(ds),
+    (ds.options as { url?: string }).url ?? null,
+  );
   let reads = 0;
   // The poll variant is the same queue without its push channel.
   const queue: DispatchQueue = {
@@ -83,7 +86,7 @@ async function run(
     logger: { warn: () => undefined },
   });
   await executor.start();
-  const jobs = new JobQueue(ds);
+  const jobs = new JobsRepository(ds);
   const rng = new Rng(7);
   const inserted = new Map<string, number>();
   reads = 0;

@@ -11,20 +11,25 @@
  *        [--trials N] [--epochs N] [--plot docs/img/nas-pareto.png]
  *
  * `--plot` writes a PNG of each strategy's front pooled over the seeds, with the zoo CNN points.
+ *
+ * Each search runs through `runNas`, which is the service's `nas` driver and `nas-trial` work
+ * (NasSearch, NasTrialRun, TrialJobDriver: trial-seeded sampler, per-epoch reports, weight
+ * inheritance through the parent trial's artifact, checkpoints) over in-memory adapters instead
+ * of PostgreSQL and worker processes, one trial at a time (parallelism 1).
  */
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { BackendPreference, selectBackend } from '../../src/ml/backend';
-import { chartPng, linesOption } from '../../src/platform/charts';
+import { chartPng, linesOption } from '../../src/platform/charts/chart-images';
 import { modelCost } from '../../src/ml/cost';
 import { buildZooModel } from '../../src/ml/models/zoo';
 import { evaluate } from '../../src/ml/train/evaluate';
 import { trainModel } from '../../src/ml/train/trainer';
 import { hypervolume } from '../../src/search/core/multi-objective';
-import { NasTrialRecord, runNas } from '../../src/search/nas/driver';
-import { paretoOf } from '../../src/search/nas/nas.handler';
-import { CellCnnSpace } from '../../src/search/nas/spaces/cell-cnn';
-import { toTrainingData } from '../../src/search/nas/training-data';
+import { NasTrialRecord, runNas } from '../../src/nas/in-process/run-nas';
+import { paretoOf } from '../../src/nas/core/nas-report';
+import { CellCnnSpace } from '../../src/nas/core/spaces/cell-cnn';
+import { toTrainingData } from '../../src/nas/core/training-data';
 import { flag, loadImages, mean, option, std } from './common';
 
 const quick = flag('quick');

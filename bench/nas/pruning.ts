@@ -17,8 +17,8 @@ import {
   preferOnValidation,
   pruneSearch,
   uniformPrune,
-} from '../../src/search/nas/pruning/prune-search';
-import { toTrainingData } from '../../src/search/nas/training-data';
+} from '../../src/nas/core/pruning/prune-search';
+import { toTrainingData } from '../../src/nas/core/training-data';
 import { flag, loadImages, mean, option } from './common';
 
 const quick = flag('quick');

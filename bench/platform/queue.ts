@@ -18,7 +18,7 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { startApp } from '../../src/app';
-import { loadConfig } from '../../src/platform/config/config';
+import { loadConfig } from '../../src/platform/config/app-config';
 import { startScratchPostgres } from '../../src/platform/database/embedded-postgres';
 
 function arg(name: string, fallback: number): number {

@@ -14,10 +14,10 @@ import {
   BENCHMARK_SUITE,
   SuiteProblem,
   evaluateProblem,
-} from '../../src/search/core/benchmark-suite';
+} from '../../src/search/core/benchmarks/benchmark-suite';
 import { InMemoryStudyStorage } from '../../src/search/core/memory-storage';
 import { Study, Trial } from '../../src/search/core/study';
-import { createSampler } from '../../src/search/samplers/registry';
+import { createSampler } from '../../src/search/core/samplers/sampler-registry';
 import { geometricMean, median, option, options, parseSamplerSpec } from './optuna-bridge';
 
 const nTrials = Number(option('trials') ?? 40);

@@ -4,7 +4,7 @@
  *
  * A sampler spec is `[optuna<version>:]<name>[<settings JSON>]`, e.g. `tpe`,
  * `tpe{"multivariate":true}`, `optuna3.1:tpe`, `optuna5:tpe{"multivariate":false}`, `optuna5:gp`.
- * Without a prefix it is one of our samplers (any name of src/search/samplers/registry.ts, with
+ * Without a prefix it is one of our samplers (any name of src/search/core/samplers/sampler-registry.ts, with
  * its settings); with one it is Optuna's sampler of that name run by that version's interpreter:
  *   optuna3.1 -> $OPTUNA3_PYTHON or /usr/bin/python3 (Debian python3-optuna 3.1)
  *   optuna5   -> $OPTUNA5_PYTHON or /work/venv-optuna5/bin/python (the optuna 5.0.0 wheel in a

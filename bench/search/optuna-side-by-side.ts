@@ -26,11 +26,11 @@ import {
   FORMULAS,
   SuiteProblem,
   evaluateProblem,
-} from '../../src/search/core/benchmark-suite';
+} from '../../src/search/core/benchmarks/benchmark-suite';
 import { InMemoryStudyStorage } from '../../src/search/core/memory-storage';
 import { Study } from '../../src/search/core/study';
-import { createSampler } from '../../src/search/samplers/registry';
-import { sampleUniform } from '../../src/search/samplers/random';
+import { createSampler } from '../../src/search/core/samplers/sampler-registry';
+import { sampleUniform } from '../../src/search/core/samplers/random';
 import {
   SamplerSpec,
   geometricMean,

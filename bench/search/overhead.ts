@@ -12,12 +12,12 @@
  * SPEC as in optuna-bridge.ts; default: tpe, cmaes, nsga2 and Optuna's (3.1 and 5; CMA-ES 3.1 only).
  */
 import { Rng } from '../../src/platform/core/rng';
-import { BENCHMARK_SUITE, evaluateProblem } from '../../src/search/core/benchmark-suite';
+import { BENCHMARK_SUITE, evaluateProblem } from '../../src/search/core/benchmarks/benchmark-suite';
 import { ParamValue } from '../../src/search/core/distributions';
 import { InMemoryStudyStorage } from '../../src/search/core/memory-storage';
 import { Study } from '../../src/search/core/study';
-import { createSampler } from '../../src/search/samplers/registry';
-import { sampleUniform } from '../../src/search/samplers/random';
+import { createSampler } from '../../src/search/core/samplers/sampler-registry';
+import { sampleUniform } from '../../src/search/core/samplers/random';
 import { SamplerSpec, median, option, options, parseSamplerSpec, runOptuna } from './optuna-bridge';
 
 const sizes = (option('sizes') ?? '1000,10000').split(',').map(Number);

@@ -7,10 +7,10 @@ import {
   BENCHMARKS,
   BenchmarkFunction,
   hartmann6,
-} from '../../src/search/core/benchmark-functions';
+} from '../../src/search/core/benchmarks/benchmark-functions';
 import { InMemoryStudyStorage } from '../../src/search/core/memory-storage';
 import { Study, Trial } from '../../src/search/core/study';
-import { createSampler } from '../../src/search/samplers/registry';
+import { createSampler } from '../../src/search/core/samplers/sampler-registry';
 
 const quick = process.argv.includes('--quick');
 const SEEDS = quick ? 3 : 10;

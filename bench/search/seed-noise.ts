@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Rng } from '../../src/platform/core/rng';
-import { BENCHMARK_SUITE } from '../../src/search/core/benchmark-suite';
+import { BENCHMARK_SUITE } from '../../src/search/core/benchmarks/benchmark-suite';
 import { geometricMean, median, option } from './optuna-bridge';
 
 interface RunResult {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONFIG_DEFAULTS } from '../platform/config/config';
+import { CONFIG_DEFAULTS } from '../platform/config/app-config';
 
 /** A CLI error: printed as `error: ...` with exit code 1, never a stack trace. */
 export class CliError extends Error {
@@ -31,6 +31,30 @@ export function resolveApiKey(given?: string): string {
   );
 }
 
+/** An RFC 9457 problem+json body as the service sends it (errors: ValidationError's fields). */
+interface ProblemBody {
+  detail?: string;
+  errors?: { field: string; message: string }[];
+}
+
+/**
+ * The one place an HTTP error answer becomes a CLI error: `<status> <detail>` (the status text
+ * when the body is no problem+json), with one detail line per invalid field.
+ */
+export function problemError(res: globalThis.Response, body: unknown): CliError {
+  const p = (typeof body === 'object' && body !== null ? body : {}) as ProblemBody;
+  return new CliError(
+    `${res.status} ${p.detail ?? res.statusText}`,
+    (p.errors ?? []).map((e) => `${e.field}: ${e.message}`),
+  );
+}
+
+/** The body of an answer: parsed JSON when it says so, else its text. */
+async function readBody(res: globalThis.Response): Promise<unknown> {
+  const text = await res.text();
+  return text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text;
+}
+
 /** Thin REST client for the CLI; problem+json errors become CliErrors naming the fields. */
 export class ApiClient {
   readonly baseUrl: string;
@@ -59,9 +83,9 @@ export class ApiClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<T> {
-    let res: globalThis.Response;
-    try {
-      res = await fetch(this.baseUrl + route, {
+    const res = await this.send(
+      route,
+      {
         method,
         headers: {
           authorization: `Bearer ${this.key}`,
@@ -69,23 +93,35 @@ export class ApiClient {
           ...headers,
         },
         body: body !== undefined ? JSON.stringify(body) : undefined,
-      });
+      },
+      '; start it with `autodl serve` or set AUTODL_URL',
+    );
+    const parsed = await readBody(res);
+    if (!res.ok) throw problemError(res, parsed);
+    return parsed as T;
+  }
+
+  /** A multipart/form-data POST (uploads); answers and errors as `request`. */
+  async postForm<T>(route: string, form: FormData): Promise<T> {
+    const res = await this.send(route, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.key}` },
+      body: form,
+    });
+    const parsed = await readBody(res);
+    if (!res.ok) throw problemError(res, parsed);
+    return parsed as T;
+  }
+
+  /** fetch, with an unreachable service as a CliError (`hint` follows the reason). */
+  private async send(route: string, init: RequestInit, hint = ''): Promise<globalThis.Response> {
+    try {
+      return await fetch(this.baseUrl + route, init);
     } catch (e) {
       throw new CliError(
-        `cannot reach the service at ${this.baseUrl} (${(e as Error).message}); start it with \`autodl serve\` or set AUTODL_URL`,
+        `cannot reach the service at ${this.baseUrl} (${(e as Error).message})${hint}`,
       );
     }
-    const text = await res.text();
-    const parsed: unknown =
-      text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text;
-    if (!res.ok) {
-      const p = parsed as { detail?: string; errors?: { field: string; message: string }[] };
-      throw new CliError(
-        `${res.status} ${p?.detail ?? res.statusText}`,
-        (p?.errors ?? []).map((e) => `${e.field}: ${e.message}`),
-      );
-    }
-    return parsed as T;
   }
 
   /**
@@ -97,21 +133,8 @@ export class ApiClient {
     target: string,
     onBytes: (received: number, total: number | null) => void = () => undefined,
   ): Promise<number> {
-    let res: globalThis.Response;
-    try {
-      res = await fetch(this.baseUrl + route, {
-        headers: { authorization: `Bearer ${this.key}` },
-      });
-    } catch (e) {
-      throw new CliError(`cannot reach the service at ${this.baseUrl} (${(e as Error).message})`);
-    }
-    if (!res.ok || !res.body) {
-      const text = await res.text();
-      const p = (/json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : {}) as {
-        detail?: string;
-      };
-      throw new CliError(`${res.status} ${p.detail ?? res.statusText}`);
-    }
+    const res = await this.send(route, { headers: { authorization: `Bearer ${this.key}` } });
+    if (!res.ok || !res.body) throw problemError(res, await readBody(res));
     const length = Number(res.headers.get('content-length'));
     const total = Number.isFinite(length) && length > 0 ? length : null;
     await fs.promises.mkdir(path.dirname(target), { recursive: true });

@@ -1,15 +1,47 @@
+/**
+ * The subcommands of `autodl`, one file each under src/cli/commands/, registered in this order
+ * (the order `autodl --help` lists them in). A capability adds its command here.
+ */
 import type { Command } from 'commander';
-import { registerSearchCommands } from './commands/search';
-import { registerSimCommands } from './commands/sim';
-import { registerModelCommands } from './commands/models';
+import { registerAuditCommand } from './commands/audit';
+import { registerDatasetCommands } from './commands/datasets';
 import { registerExplainCommand } from './commands/explain';
+import { registerFinetuneCommand } from './commands/finetune';
+import { registerJobCommands } from './commands/jobs';
+import { registerKeyCommands } from './commands/keys';
+import { registerMigrateCommand } from './commands/migrate';
+import { registerModelCommands } from './commands/models';
 import { registerNasCommands } from './commands/nas';
+import { registerPretrainCommand } from './commands/pretrain';
+import { registerProjectCommands } from './commands/projects';
+import { registerPruneCommand } from './commands/prune';
+import { registerSearchCommands } from './commands/search';
+import { registerServeCommand } from './commands/serve';
+import { registerSimCommands } from './commands/sim';
+import { registerWorkerCommand } from './commands/worker';
 
-/** Capability command groups (search, finetune, explain, sim, nas) register themselves here. */
-export const CLI_COMMANDS: ((program: Command) => void)[] = [
+export type RegisterCommand = (program: Command) => void;
+
+/** The service, its jobs and its keys. */
+export const PLATFORM_COMMANDS: RegisterCommand[] = [
+  registerServeCommand,
+  registerWorkerCommand,
+  registerMigrateCommand,
+  registerJobCommands,
+  registerKeyCommands,
+  registerProjectCommands,
+  registerAuditCommand,
+];
+
+/** The capabilities' commands. */
+export const CLI_COMMANDS: RegisterCommand[] = [
   registerSearchCommands,
   registerSimCommands,
+  registerFinetuneCommand,
+  registerPretrainCommand,
+  registerDatasetCommands,
   registerModelCommands,
   registerExplainCommand,
   registerNasCommands,
+  registerPruneCommand,
 ];

@@ -2,7 +2,7 @@
  * What the Kubernetes executor needs from the job queue (the `jobs` table). The platform
  * implements it on PostgreSQL (PgDispatchQueue); tests also use an in-memory fake, and one
  * contract suite runs against both. The executor never touches a job row in any other way: the
- * worker inside the pod claims and finishes the row itself (JobQueue.claimById / finish).
+ * worker inside the pod claims and finishes the row itself (JobsRepository.claimById / finish).
  *
  * Taken: a row is the executor's once `claim` recorded the Kubernetes Job name in
  * `jobs.external_id` (the local pool's claim skips such rows). `requeue` clears it again.

@@ -4,10 +4,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../platform/config/config';
+import { loadServiceConfig } from '../capability-config';
+import { ConfigError } from '../platform/config/app-config';
 import { kubeconfigYaml } from '../../test/k8s/kubeconfig';
-import { loadKubeConfig } from './index';
-import { KUBERNETES_EXECUTOR_DEFAULTS, loadKubernetesExecutorConfig } from './kubernetes-config';
+import { loadKubeConfig } from './kube-connection';
+import {
+  KUBERNETES_CONFIG_SECTION,
+  KUBERNETES_EXECUTOR_DEFAULTS,
+  loadKubernetesExecutorConfig,
+} from './kubernetes-config';
 
 describe('loadKubernetesExecutorConfig', () => {
   test('an empty environment gives the documented defaults', () => {
@@ -60,21 +65,25 @@ describe('loadKubernetesExecutorConfig', () => {
 });
 
 describe('AUTODL_EXECUTOR=kubernetes in the app configuration', () => {
-  test('loadConfig carries the executor settings and KUBECONFIG; a bad one is a ConfigError naming it', () => {
-    const local = loadConfig({});
-    assert.equal(local.kubernetes, null, 'the local executor reads no AUTODL_K8S_* variable');
-    const k = loadConfig({
+  test('loadServiceConfig carries the executor settings and KUBECONFIG; a bad one is a ConfigError naming it', () => {
+    const local = loadServiceConfig({});
+    assert.equal(
+      local.sections.get(KUBERNETES_CONFIG_SECTION),
+      null,
+      'the local executor reads no AUTODL_K8S_* variable',
+    );
+    const k = loadServiceConfig({
       AUTODL_EXECUTOR: 'kubernetes',
       AUTODL_HOME: '/srv/autodl',
       KUBECONFIG: '/etc/kube/a.yaml:/etc/kube/b.yaml',
       AUTODL_K8S_MAX_JOBS_PER_PROJECT: '3',
-    });
-    assert.equal(k.kubernetes?.maxJobsPerProject, 3);
-    assert.equal(k.kubernetes?.kubeconfig, '/etc/kube/a.yaml:/etc/kube/b.yaml');
+    }).sections.get(KUBERNETES_CONFIG_SECTION);
+    assert.equal(k?.maxJobsPerProject, 3);
+    assert.equal(k?.kubeconfig, '/etc/kube/a.yaml:/etc/kube/b.yaml');
     // Worker pods mount the artifact volume where the API keeps its home.
-    assert.equal(k.kubernetes?.autodlHome, '/srv/autodl');
+    assert.equal(k?.autodlHome, '/srv/autodl');
     assert.throws(
-      () => loadConfig({ AUTODL_EXECUTOR: 'kubernetes', AUTODL_K8S_CPU: 'lots' }),
+      () => loadServiceConfig({ AUTODL_EXECUTOR: 'kubernetes', AUTODL_K8S_CPU: 'lots' }),
       (e: unknown) =>
         e instanceof ConfigError &&
         e.variable === 'AUTODL_K8S_CPU' &&

@@ -4,6 +4,8 @@
  * the process with a message naming the variable. The manifests in k8s/ set these through the
  * `autodl-config` ConfigMap.
  */
+import { ConfigError } from '../platform/config/app-config';
+import { defineConfigSection } from '../platform/config/config-section';
 import { isQuantity, type JobSpecConfig, type ResourceRequest } from './core/job-spec';
 import type { Toleration } from './core/k8s-types';
 import { validateQuota, type Quota } from './core/quota';
@@ -304,3 +306,21 @@ export function loadKubernetesExecutorConfig(env: Env): KubernetesExecutorConfig
   validateQuota(config);
   return config;
 }
+
+/**
+ * The executor's section of the service configuration (registered by the composition root,
+ * src/capability-config.ts): read only when AUTODL_EXECUTOR=kubernetes, else null.
+ */
+export const KUBERNETES_CONFIG_SECTION = defineConfigSection<KubernetesExecutorConfig | null>({
+  name: 'kubernetes',
+  load(env, platform) {
+    if (platform.executor !== 'kubernetes') return null;
+    try {
+      return loadKubernetesExecutorConfig(env);
+    } catch (error) {
+      if (error instanceof KubernetesConfigError)
+        throw new ConfigError(error.variable, error.detail);
+      throw error;
+    }
+  },
+});

@@ -5,6 +5,9 @@
  * documentation (kubernetes.io/docs/concepts/workloads/controllers/job,
  * .../pods/pod-lifecycle) and the API concepts page on efficient detection of changes
  * (resourceVersion, 410 Gone).
+ *
+ * Over 400 lines on purpose: one scenario per behaviour of the executor as a whole (its parts
+ * only make sense together against a cluster), all sharing the fake cluster set-up above them.
  */
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

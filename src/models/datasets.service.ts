@@ -13,7 +13,7 @@ import {
 } from '../ml/data';
 import { ArtifactStore } from '../platform/artifacts/artifact-store';
 import type { Principal } from '../platform/auth/projects.service';
-import { APP_CONFIG, type AppConfig } from '../platform/config/config';
+import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
 import {
   ConflictError,
   NotFoundError,

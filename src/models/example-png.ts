@@ -1,5 +1,5 @@
 import type { ImageShape } from '../ml/data';
-import { pixelsPng } from '../platform/images';
+import { pixelsPng } from '../platform/images/heatmap-overlay';
 
 /** Thumbnails are upscaled (nearest neighbour) to at least this many pixels on the long side. */
 const THUMBNAIL_MIN_SIDE = 64;

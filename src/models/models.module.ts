@@ -1,5 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../platform/config/config';
+import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
 import { JobHandlerRegistry } from '../platform/jobs/job-handler.registry';
 import { DatasetsController } from './datasets.controller';
 import { DatasetsService } from './datasets.service';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { selectBackend } from '../ml/backend';
-import { APP_CONFIG, AppConfig } from '../platform/config/config';
+import { APP_CONFIG, AppConfig } from '../platform/config/app-config';
 import { RuntimeInfo } from '../platform/health/runtime-info';
 
 /**

@@ -1,16 +1,50 @@
 import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ProjectsRepository } from '../platform/auth/projects.repository';
 import { JobHandlerRegistry } from '../platform/jobs/job-handler.registry';
-import { StudyJobHandler } from './runners/study.handler';
-import { TrialCommandHandler } from './runners/trial-command.handler';
+import { ExternalTrialsService } from './external-trials.service';
+import { PlatformTrialJobs } from './handlers/platform-trial-jobs';
+import { StudyJobHandler } from './handlers/study.handler';
+import { TrialCommandHandler } from './handlers/trial-command.handler';
+import { TRIAL_JOBS } from './handlers/trial-jobs.port';
 import { StudiesController } from './studies.controller';
 import { StudiesService } from './studies.service';
+import { StudiesRepository } from './storage/studies.repository';
+import { StudyAnalyticsRepository } from './storage/study-analytics.repository';
+import { StudyNotesRepository } from './storage/study-notes.repository';
+import { StudyConsoleAccess } from './study-console-access';
 import { StudyConsoleController } from './study-console.controller';
 import { StudyConsoleService } from './study-console.service';
+import { StudyLoader } from './study-loader';
+import { StudyPlotsService } from './study-plots.service';
 
-/** Studies over REST, and the `study` / `trial-command` job kinds that run them. */
+/**
+ * Studies over REST, and the `study` / `trial-command` job kinds that run them. Exports the
+ * studies tables' repository and the trial-job port for NAS, whose studies live in them too.
+ */
 @Module({
   controllers: [StudiesController, StudyConsoleController],
-  providers: [StudiesService, StudyConsoleService, StudyJobHandler, TrialCommandHandler],
+  providers: [
+    StudiesRepository,
+    StudyAnalyticsRepository,
+    StudyNotesRepository,
+    // The platform's projects table, for the allowCommands check (AuthModule does not export it).
+    {
+      provide: ProjectsRepository,
+      inject: [DataSource],
+      useFactory: (db: DataSource) => new ProjectsRepository(db),
+    },
+    { provide: TRIAL_JOBS, useClass: PlatformTrialJobs },
+    StudyLoader,
+    StudiesService,
+    ExternalTrialsService,
+    StudyConsoleAccess,
+    StudyConsoleService,
+    StudyPlotsService,
+    StudyJobHandler,
+    TrialCommandHandler,
+  ],
+  exports: [StudiesRepository, TRIAL_JOBS],
 })
 export class SearchModule {
   constructor(registry: JobHandlerRegistry, study: StudyJobHandler, trial: TrialCommandHandler) {

@@ -15,22 +15,25 @@ import { ValidationError } from '../platform/errors/domain-error';
 import { ApiProblems } from '../platform/http/problem.dto';
 import { IDEMPOTENCY_HEADER } from '../platform/jobs/jobs.controller';
 import { assertIdempotencyKey, assertUuid } from '../platform/jobs/jobs.service';
+import { CreateStudyDto } from './dto/create-study.dto';
 import {
-  AskResponseDto,
-  CreateStudyDto,
-  ImportanceDto,
   ImportanceQuery,
   ListStudiesQuery,
   ListTrialsQuery,
   ReportDto,
+  TellDto,
+} from './dto/study-requests.dto';
+import {
+  AskResponseDto,
+  ImportanceDto,
   ReportResponseDto,
   StudyDto,
   StudyListDto,
-  TellDto,
   TrialDto,
   TrialListDto,
   ValidateResponseDto,
-} from './studies.dto';
+} from './dto/study-responses.dto';
+import { ExternalTrialsService } from './external-trials.service';
 import { StudiesService } from './studies.service';
 
 function trialNumber(raw: string): number {
@@ -46,7 +49,10 @@ function trialNumber(raw: string): number {
 @ApiBearerAuth()
 @Controller('v1')
 export class StudiesController {
-  constructor(private readonly studies: StudiesService) {}
+  constructor(
+    private readonly studies: StudiesService,
+    private readonly external: ExternalTrialsService,
+  ) {}
 
   // Google AIP-136 custom method; the colon is escaped for Express 5's path-to-regexp.
   @Post('studies\\:validate')
@@ -149,7 +155,7 @@ export class StudiesController {
     @Param('id') id: string,
   ): Promise<{ number: number; params: object }> {
     assertUuid(id);
-    return this.studies.ask(principal, id);
+    return this.external.ask(principal, id);
   }
 
   @Post('studies/:id/trials/:n/tell')
@@ -164,7 +170,7 @@ export class StudiesController {
     @Body() body: TellDto,
   ): Promise<TrialDto> {
     assertUuid(id);
-    return this.studies.tell(principal, id, trialNumber(n), body);
+    return this.external.tell(principal, id, trialNumber(n), body);
   }
 
   @Post('studies/:id/trials/:n/report')
@@ -179,6 +185,6 @@ export class StudiesController {
     @Body() body: ReportDto,
   ): Promise<ReportResponseDto> {
     assertUuid(id);
-    return this.studies.report(principal, id, trialNumber(n), body);
+    return this.external.report(principal, id, trialNumber(n), body);
   }
 }

@@ -20,8 +20,9 @@ import {
   ParallelQuery,
   PointsQuery,
   TrialPageQueryDto,
-} from './study-console.dto';
+} from './dto/study-console.dto';
 import { StudyConsoleService } from './study-console.service';
+import { StudyPlotsService } from './study-plots.service';
 
 /**
  * Bounded, server-side aggregated views of a study for the console (and any client): a study
@@ -31,7 +32,10 @@ import { StudyConsoleService } from './study-console.service';
 @ApiBearerAuth()
 @Controller('v1/studies/:id')
 export class StudyConsoleController {
-  constructor(private readonly studies: StudyConsoleService) {}
+  constructor(
+    private readonly studies: StudyConsoleService,
+    private readonly plots: StudyPlotsService,
+  ) {}
 
   @Get('summary')
   @ApiOperation({ summary: 'Counts by state, best trial per objective, directions, parameters' })
@@ -96,7 +100,7 @@ export class StudyConsoleController {
     @Query() q: PointsQuery,
   ) {
     assertUuid(id);
-    return this.studies.slice(p, id, name, q.objective ?? 0, q.points ?? 50);
+    return this.plots.slice(p, id, name, q.objective ?? 0, q.points ?? 50);
   }
 
   @Get('contour')
@@ -105,7 +109,7 @@ export class StudyConsoleController {
   @ApiProblems(400, 404)
   contour(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: ContourQuery) {
     assertUuid(id);
-    return this.studies.contour(p, id, q.x, q.y, q.objective ?? 0, q.bins ?? 30);
+    return this.plots.contour(p, id, q.x, q.y, q.objective ?? 0, q.bins ?? 30);
   }
 
   @Get('parallel')
@@ -114,7 +118,7 @@ export class StudyConsoleController {
   @ApiProblems(400, 404)
   parallel(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: ParallelQuery) {
     assertUuid(id);
-    return this.studies.parallel(p, id, q.objective ?? 0, q.top ?? 100, q.sample ?? 400);
+    return this.plots.parallel(p, id, q.objective ?? 0, q.top ?? 100, q.sample ?? 400);
   }
 
   @Get('intermediate')
@@ -123,7 +127,7 @@ export class StudyConsoleController {
   @ApiProblems(400, 404)
   intermediate(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: LimitQuery) {
     assertUuid(id);
-    return this.studies.intermediate(p, id, Math.min(q.limit ?? 100, 500));
+    return this.plots.intermediate(p, id, Math.min(q.limit ?? 100, 500));
   }
 
   @Get('timeline')
@@ -132,7 +136,7 @@ export class StudyConsoleController {
   @ApiProblems(400, 404)
   timeline(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: LimitQuery) {
     assertUuid(id);
-    return this.studies.timeline(p, id, q.limit ?? 500);
+    return this.plots.timeline(p, id, q.limit ?? 500);
   }
 
   @Get('edf')
@@ -141,7 +145,7 @@ export class StudyConsoleController {
   @ApiProblems(400, 404)
   edf(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: PointsQuery) {
     assertUuid(id);
-    return this.studies.edf(p, id, q.objective ?? 0, q.points ?? 200);
+    return this.plots.edf(p, id, q.objective ?? 0, q.points ?? 200);
   }
 
   @Get('pareto')
@@ -150,7 +154,7 @@ export class StudyConsoleController {
   @ApiProblems(400, 404, 409)
   pareto(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     assertUuid(id);
-    return this.studies.pareto(p, id);
+    return this.plots.pareto(p, id);
   }
 
   @Get('importance/cached')
@@ -165,7 +169,7 @@ export class StudyConsoleController {
     @Query() q: ObjectiveQuery,
   ) {
     assertUuid(id);
-    return this.studies.importance(p, id, q.objective ?? 0);
+    return this.plots.importance(p, id, q.objective ?? 0);
   }
 
   @Get('notes')

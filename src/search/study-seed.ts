@@ -4,9 +4,7 @@
  * is recorded on the study, so a study can always be reproduced by passing it back.
  */
 import { randomInt } from 'node:crypto';
-
-/** The largest seed accepted anywhere (a 31-bit non-negative integer). */
-export const MAX_SEED = 2 ** 31 - 1;
+import { MAX_SEED } from './core/config/study-config';
 
 export function randomSeed(): number {
   return randomInt(0, MAX_SEED);

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestApp, TestApp } from '../support/app';
 
-const MAIN = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+const MAIN = path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
 const hasTmux = (() => {
   try {
     execFileSync('tmux', ['-V']);

@@ -50,7 +50,7 @@ test('CLI errors are clear messages with exit code 1, naming the field', async (
     cli(['jobs', 'submit', '--kind', 'sleep', '--spec', '{"steps":"many"}']),
     (e: { code: number; stderr: string }) => {
       assert.equal(e.code, 1);
-      assert.match(e.stderr, /spec\.steps: must be a finite number/);
+      assert.match(e.stderr, /spec\.steps: must be a whole number/);
       assert.doesNotMatch(e.stderr, /at .*\.ts:\d+/);
       return true;
     },

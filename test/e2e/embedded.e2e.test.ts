@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
 import { startApp } from '../../src/app';
-import { loadConfig } from '../../src/platform/config/config';
+import { loadConfig } from '../../src/platform/config/app-config';
 import { createTestHome, removeTestHome } from '../support/app';
 
 const JOB_WAIT_MS = 300_000;

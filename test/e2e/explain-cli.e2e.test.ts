@@ -17,7 +17,7 @@ import { writeModelBuffers } from '../../src/ml/io/directory';
  * sigmoid(3a - 2b), so NormLIME must rank a and b first for both classes (Ahern et al. 2019).
  */
 const run = promisify(execFile);
-const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
 let dir: string;
 
 function cli(args: string[]) {

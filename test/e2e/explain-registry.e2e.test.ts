@@ -159,7 +159,7 @@ describe('explanations over the real model registry and a worker process', () =>
       [
         '-r',
         '@swc-node/register',
-        path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts'),
+        path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts'),
         '--json',
         'explain',
         '--model',

@@ -4,10 +4,9 @@ import { Global, Module } from '@nestjs/common';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import type request from 'supertest';
-import { DataSource } from 'typeorm';
 import { CAPABILITY_MODULES } from '../../src/capabilities';
-import { precisionAtK, type SampleDynamics } from '../../src/interpret/core/dynamics';
-import { gaussianRows, sigmoid } from '../../src/interpret/core/fixtures';
+import { precisionAtK, type SampleDynamics } from '../../src/interpret/core/training-dynamics';
+import { gaussianRows, sigmoid } from '../support/interpret-fixtures';
 import { selectBackend } from '../../src/ml/backend';
 import { Dataset } from '../../src/ml/data';
 import {
@@ -22,7 +21,9 @@ import { Rng } from '../../src/platform/core/rng';
 import { NotFoundError } from '../../src/platform/errors/domain-error';
 import type { JobContext, JobHandler } from '../../src/platform/jobs/job-handler';
 import { JobHandlerRegistry } from '../../src/platform/jobs/job-handler.registry';
-import { JobQueue, newWorkerId } from '../../src/platform/jobs/job-queue';
+import { ArtifactsRepository } from '../../src/platform/artifacts/artifacts.repository';
+import { JobsRepository } from '../../src/platform/jobs/jobs.repository';
+import { newWorkerId } from '../../src/platform/jobs/worker-id';
 import { JobRunner } from '../../src/platform/jobs/job-runner';
 import { startTestApp, type TestApp } from '../support/app';
 
@@ -245,7 +246,7 @@ function providesRegistry(module: unknown): boolean {
 describe('explanations API e2e (real app and PostgreSQL, test registry port)', () => {
   let app: TestApp;
   let runner: JobRunner;
-  let queue: JobQueue;
+  let queue: JobsRepository;
   const workerId = newWorkerId();
 
   /** Runs every queued job in this process, like a pool worker would. */
@@ -271,9 +272,14 @@ describe('explanations API e2e (real app and PostgreSQL, test registry port)', (
     }
     const nest = app.running.app;
     owner = (await nest.get(ProjectsService).authenticate(app.key))?.projectId ?? '';
-    const db = nest.get(DataSource);
-    queue = new JobQueue(db);
-    runner = new JobRunner(queue, db, nest.get(ArtifactStore), nest.get(JobHandlerRegistry), 200);
+    queue = nest.get(JobsRepository);
+    runner = new JobRunner(
+      queue,
+      nest.get(ArtifactsRepository),
+      nest.get(ArtifactStore),
+      nest.get(JobHandlerRegistry),
+      200,
+    );
   });
   after(async () => {
     await app?.close();

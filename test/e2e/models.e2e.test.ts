@@ -435,7 +435,7 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
 
   test('CLI: datasets create/list/show, finetune --json, models show/predict', async () => {
     // The TypeScript source, not a possibly stale dist/ build.
-    const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+    const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
     const cli = async (args: string[]): Promise<string> =>
       (
         await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', main, ...args], {

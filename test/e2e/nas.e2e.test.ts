@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { startTestApp, TestApp } from '../support/app';
 import { shapesZip } from '../fixtures/data/shapes';
-import { TrialSummary, paretoChart } from '../../src/search/nas/nas-result';
+import { TrialSummary } from '../../src/nas/core/nas-report';
+import { paretoChart } from '../../src/nas/nas-publish';
 
 /** Two 8x8 gray classes separable by mean intensity, 12 images each. */
 const zip = shapesZip(12);
@@ -67,7 +68,7 @@ describe('NAS and pruning through REST (real app, PostgreSQL, workers)', () => {
 
   /** Runs the CLI (text output unless `--json` is among `args`). */
   async function cli(...args: string[]): Promise<string> {
-    const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+    const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['-r', '@swc-node/register', main, '--url', app.url, '--api-key', app.key, ...args],
@@ -304,7 +305,7 @@ describe('NAS and pruning through REST (real app, PostgreSQL, workers)', () => {
   });
 
   test('`autodl nas run --json` follows the job and prints the results', async () => {
-    const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+    const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [

@@ -17,7 +17,7 @@ import { shapesZip } from '../fixtures/data/shapes';
 import { startTestApp, TestApp } from '../support/app';
 
 // The CLI from source (bin/autodl.js prefers a possibly stale dist/ build).
-const MAIN = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+const MAIN = path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
 
 describe('model and data set references, model files, CLI results (issue 11)', () => {

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { startApp } from '../../src/app';
-import { loadConfig } from '../../src/platform/config/config';
+import { loadConfig } from '../../src/platform/config/app-config';
 
 test('embedded PostgreSQL: a trial cannot connect with a guessed URL nor read the password file', async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-embedded-sbx-'));

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { DataSource } from 'typeorm';
 import { openDataSource } from '../../src/platform/database/data-source';
 import { runMigrations } from '../../src/platform/database/database.module';
-import { describeStudyStorageContract } from '../../src/search/core/storage.contract';
+import { describeStudyStorageContract } from '../support/study-storage.contract';
 import { Study } from '../../src/search/core/study';
 import { createSampler } from '../../src/search/core';
 import { floatDistribution } from '../../src/search/core/distributions';
@@ -77,7 +77,7 @@ if (CHILD) {
       const a = await storage.createTrial(s.id);
       await storage.createTrial(s.id);
       await assert.rejects(storage.createTrial(s.id), /budget of 2 trials/);
-      // A missing constraint metric is NaN (validate.ts constraintValues) and must survive.
+      // A missing constraint metric is NaN (core/config/validate-study.ts constraintValues) and must survive.
       const done = await storage.finishTrial(s.id, a.number, {
         state: 'complete',
         values: [Infinity],

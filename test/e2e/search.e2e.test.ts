@@ -35,7 +35,7 @@ const QUADRATIC = [
 const CLI = [
   '-r',
   '@swc-node/register',
-  path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts'),
+  path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts'),
 ];
 const SPACE = { x: { type: 'float', low: -5, high: 5 }, y: { type: 'float', low: -5, high: 5 } };
 

@@ -303,7 +303,7 @@ describe('JIZHI simulator REST and CLI e2e (real app, PostgreSQL, workers)', () 
     function cli(args: string[]) {
       return run(
         process.execPath,
-        ['-r', '@swc-node/register', path.join(root, 'src', 'cli', 'main.ts'), ...args],
+        ['-r', '@swc-node/register', path.join(root, 'src', 'cli', 'autodl.ts'), ...args],
         {
           cwd: root,
           env: { ...process.env, AUTODL_URL: app.url, AUTODL_HOME: app.home },

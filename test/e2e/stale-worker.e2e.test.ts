@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalExecutor } from '../../src/platform/jobs/local-executor';
-import { workerPid } from '../../src/platform/jobs/job-queue';
+import { workerPid } from '../../src/platform/jobs/worker-id';
 import { startTestApp, TestApp } from '../support/app';
 
 function filesUnder(dir: string): string[] {

@@ -24,9 +24,9 @@ export interface QueueDriver {
     maxAttempts?: number;
     resources?: JobToDispatch['resources'];
   }): Promise<string>;
-  /** The pod's worker: `worker.js run <id>` claims the row (JobQueue.claimById). */
+  /** The pod's worker: `worker.js run <id>` claims the row (JobsRepository.claimById). */
   workerClaim(id: string): Promise<boolean>;
-  /** The worker records the outcome (JobQueue.finish). */
+  /** The worker records the outcome (JobsRepository.finish). */
   workerFinish(id: string, status: 'succeeded' | 'failed' | 'cancelled'): Promise<boolean>;
   /** The API's cancel (JobsService.cancel). */
   requestCancel(id: string): Promise<void>;

@@ -1,7 +1,7 @@
 /**
  * The DispatchQueue contract (test/k8s/dispatch-queue-contract.ts) against the in-memory fake
  * and against PgDispatchQueue on a real, migrated PostgreSQL, where the worker's side is played
- * by the platform's own JobQueue (claimById/finish) and cancel/retry by the real JobsService.
+ * by the platform's own JobsRepository (claimById/finish) and cancel/retry by the real JobsService.
  */
 import * as os from 'node:os';
 import { after, before, test } from 'node:test';
@@ -11,11 +11,12 @@ import { jobName } from '../../src/deploy/core/job-spec';
 import { PgDispatchQueue } from '../../src/deploy/pg-dispatch-queue';
 import { ArtifactStore } from '../../src/platform/artifacts/artifact-store';
 import type { Principal } from '../../src/platform/auth/projects.service';
-import { loadConfig } from '../../src/platform/config/config';
+import { loadConfig } from '../../src/platform/config/app-config';
 import { openDataSource } from '../../src/platform/database/data-source';
 import { runMigrations } from '../../src/platform/database/database.module';
 import { JobHandlerRegistry } from '../../src/platform/jobs/job-handler.registry';
-import { JobQueue } from '../../src/platform/jobs/job-queue';
+import { ArtifactsRepository } from '../../src/platform/artifacts/artifacts.repository';
+import { JobsRepository } from '../../src/platform/jobs/jobs.repository';
 import { JobsService } from '../../src/platform/jobs/jobs.service';
 import { createTestDatabase } from '../support/database';
 import { dispatchQueueContract, type QueueDriver } from './dispatch-queue-contract';
@@ -66,9 +67,10 @@ async function pgDriver(): Promise<QueueDriver & { principal: Principal; jobs: J
   const [project] = await ds.query(
     `INSERT INTO projects (name) VALUES ('contract-' || gen_random_uuid()) RETURNING id, name`,
   );
-  const platform = new JobQueue(ds);
+  const platform = new JobsRepository(ds);
   const jobs = new JobsService(
-    ds,
+    platform,
+    new ArtifactsRepository(ds),
     new JobHandlerRegistry(),
     loadConfig({}),
     new ArtifactStore(os.tmpdir()),
@@ -85,7 +87,7 @@ async function pgDriver(): Promise<QueueDriver & { principal: Principal; jobs: J
   return {
     principal,
     jobs,
-    queue: new PgDispatchQueue(ds),
+    queue: new PgDispatchQueue(platform, db.url),
     insert: async (o = {}) => {
       const job = await platform.insert({
         projectId: project.id,

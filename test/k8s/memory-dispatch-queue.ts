@@ -73,7 +73,7 @@ export class MemoryDispatchQueue implements DispatchQueue {
     return this.events.filter((e) => e.jobId === jobId);
   }
 
-  /** What `worker.js run <id>` does first (JobQueue.claimById): queued -> running, attempts + 1. */
+  /** What `worker.js run <id>` does first (JobsRepository.claimById): queued -> running, attempts + 1. */
   workerClaim(jobId: string): boolean {
     const r = this.rows.get(jobId);
     if (!r || r.status !== 'queued') return false;
@@ -82,7 +82,7 @@ export class MemoryDispatchQueue implements DispatchQueue {
     return true;
   }
 
-  /** The worker records its outcome (JobQueue.finish). */
+  /** The worker records its outcome (JobsRepository.finish). */
   workerFinish(jobId: string, status: 'succeeded' | 'failed' | 'cancelled'): boolean {
     const r = this.rows.get(jobId);
     if (!r || r.status !== 'running') return false;

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { startApp, RunningApp } from '../../src/app';
 import { ProjectsService } from '../../src/platform/auth/projects.service';
-import { loadConfig } from '../../src/platform/config/config';
+import { loadServiceConfig } from '../../src/capability-config';
 import { createTestDatabase } from './database';
-import { workerPid } from '../../src/platform/jobs/job-queue';
+import { workerPid } from '../../src/platform/jobs/worker-id';
 
 /**
  * Default deadline of waitForJob: generous, because on a loaded 2-core machine a worker process
@@ -89,7 +89,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ? { url: options.reuse.databaseUrl, drop: options.reuse.drop }
     : await createTestDatabase();
   const home = options.reuse?.home ?? createTestHome();
-  const config = loadConfig(
+  const config = loadServiceConfig(
     {
       DATABASE_URL: db.url,
       AUTODL_HOME: home,

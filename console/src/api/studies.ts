@@ -1,4 +1,4 @@
-/** Response shapes of the studies routes the console reads (src/search/study-console.*). */
+/** Response shapes of the studies routes the console reads (src/search/study-console.*, study-plots.service.ts). */
 export type Direction = 'minimize' | 'maximize';
 
 export interface StudyListItem {

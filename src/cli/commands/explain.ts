@@ -11,10 +11,11 @@ import {
 import { readCsvRows } from '../../ml/data/csv-rows';
 import { NormLimeJobHandler, type NormLimeJobResult } from '../../interpret/normlime.handler';
 import { selectBackend } from '../../ml/backend';
-import { loadConfig } from '../../platform/config/config';
-import { ApiClient, CliError, refPath } from '../client';
+import { loadServiceConfig } from '../../capability-config';
+import { CliError, refPath } from '../client';
 import { printJson, printTable, Progress } from '../output';
-import { followJob, globalOptions } from './jobs';
+import { client, globalOptions } from '../command-context';
+import { followJob } from '../follow-job';
 
 interface ExplainOptions {
   model: string;
@@ -103,7 +104,7 @@ async function explainLocally(
   }
   if (o.dataset)
     throw new CliError('--dataset names a registered data set; use --data with a file');
-  await selectBackend(loadConfig().tfBackend);
+  await selectBackend(loadServiceConfig().tfBackend);
   const net = await loadLayersModelFile(file);
   const csv = readCsvRows(readText(o.data, '--data'), path.basename(o.data), {
     width: tabularWidth(net, file),
@@ -145,8 +146,7 @@ async function explainThroughService(
   o: ExplainOptions,
   json: boolean,
 ): Promise<Explanation> {
-  const g = globalOptions(cmd);
-  const api = new ApiClient({ url: g.url, apiKey: g.apiKey });
+  const api = client(cmd);
   const fields = requestFields(o);
   if (o.data) {
     if (fields.instances !== undefined) throw new CliError('give --data or --instances, not both');

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { ApiClient, CliError } from '../client';
+import { CliError } from '../client';
 import { downloadFiles } from '../download';
 import { printJson, printTable } from '../output';
-import { globalOptions } from './jobs';
+import { client, globalOptions } from '../command-context';
 
 interface Artifact {
   name: string;
@@ -28,11 +28,6 @@ interface Dynamics {
     neverLearned: boolean;
     meanLoss: number;
   }[];
-}
-
-function client(cmd: Command): ApiClient {
-  const o = globalOptions(cmd);
-  return new ApiClient({ url: o.url, apiKey: o.apiKey });
 }
 
 /** An artifact name (may hold `/`) as a URL path, each segment encoded. */

@@ -1,72 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+/** `autodl jobs list|show|submit|cancel|retry|logs` (artifacts and dynamics: job-files.ts). */
 import { Command } from 'commander';
-import { ApiClient, CliError } from '../client';
-import { printJson, printTable, Progress } from '../output';
+import { CliError } from '../client';
+import { client, globalOptions } from '../command-context';
+import { followJob, type Job, type JobEvent } from '../follow-job';
+import { printJson, printTable } from '../output';
 import { registerJobFileCommands } from './job-files';
-
-interface Job {
-  id: string;
-  kind: string;
-  status: string;
-  progress: number;
-  progressMessage: string | null;
-  attempts: number;
-  error: string | null;
-  result: unknown;
-  createdAt: string;
-}
-interface JobEvent {
-  id: number;
-  type: string;
-  level: string;
-  message: string;
-  time: string;
-}
-
-const FINISHED = ['succeeded', 'failed', 'cancelled'];
-
-export function globalOptions(cmd: Command): { json: boolean; url?: string; apiKey?: string } {
-  return cmd.optsWithGlobals();
-}
-
-function client(cmd: Command): ApiClient {
-  const o = globalOptions(cmd);
-  return new ApiClient({ url: o.url, apiKey: o.apiKey });
-}
-
-/**
- * Polls a job until it finishes, with a progress bar on a TTY (or progress lines on a pipe).
- * Returns the final job; with `printLogs` the job's log lines stream to stdout as they arrive,
- * above the bar.
- */
-export async function followJob(
-  api: ApiClient,
-  id: string,
-  opts: { progress: boolean; printLogs: boolean },
-): Promise<Job> {
-  const bar = new Progress(opts.progress);
-  let after = 0;
-  try {
-    for (;;) {
-      const job = await api.get<Job>(`/v1/jobs/${id}`);
-      if (opts.printLogs) {
-        const events = await api.get<JobEvent[]>(`/v1/jobs/${id}/events?after=${after}`);
-        for (const e of events) {
-          bar.log(`${e.time} ${e.level.padEnd(5)} ${e.message}`);
-          after = e.id;
-        }
-      }
-      bar.update(
-        job.progress,
-        `${job.status}${job.progressMessage ? ` - ${job.progressMessage}` : ''}`,
-      );
-      if (FINISHED.includes(job.status)) return job;
-      await sleep(500);
-    }
-  } finally {
-    bar.stop();
-  }
-}
 
 export function registerJobCommands(program: Command): void {
   const jobs = program.command('jobs').description('list, inspect, submit and control jobs');

@@ -1,17 +1,15 @@
 /**
- * `autodl keys list|create|revoke`, `autodl projects show|set` and `autodl audit` over the REST
- * API (the caller's key decides what it may do), and `autodl keys create --offline`: direct
- * database access for the first key of a project when no key exists yet (bootstrap, recovery).
+ * `autodl keys list|create|revoke` over the REST API (the caller's key decides what it may do),
+ * and `autodl keys create --offline`: direct database access for the first key of a project
+ * when no key exists yet (bootstrap, recovery).
  */
 import { Command } from 'commander';
-import { issueKey } from '../../platform/auth/projects.service';
 import { ROLES, Role, isRole } from '../../platform/auth/roles';
-import { loadConfig } from '../../platform/config/config';
-import { runMigrations } from '../../platform/database/database.module';
-import { ApiClient, CliError } from '../client';
+import { loadServiceConfig } from '../../capability-config';
+import { CliError } from '../client';
+import { client, globalOptions } from '../command-context';
+import { withOfflineDatabase } from '../offline-database';
 import { printJson, printTable } from '../output';
-import { globalOptions } from './jobs';
-import { withDatabase } from './service';
 
 interface Key {
   id: string;
@@ -23,11 +21,6 @@ interface Key {
   lastUsedAt: string | null;
   revokedAt: string | null;
   key?: string;
-}
-
-function client(cmd: Command): ApiClient {
-  const o = globalOptions(cmd);
-  return new ApiClient({ url: o.url, apiKey: o.apiKey });
 }
 
 function role(value: string): Role {
@@ -87,10 +80,10 @@ export function registerKeyCommands(program: Command): void {
         let created: Key;
         if (o.offline) {
           if (!o.project) throw new CliError('--offline needs --project');
-          const config = loadConfig();
-          const issued = await withDatabase(config, async (db) => {
-            await runMigrations(db);
-            return issueKey(db, o.project as string, o.name, {
+          const config = loadServiceConfig();
+          const issued = await withOfflineDatabase(config, async (db) => {
+            await db.migrate();
+            return db.issueKey(o.project as string, o.name, {
               role: role(o.role),
               expiresAt: expiresAt ? new Date(expiresAt) : null,
             });
@@ -139,47 +132,5 @@ export function registerKeyCommands(program: Command): void {
       const key = await client(cmd).request<Key>('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
       if (globalOptions(cmd).json) printJson(key);
       else process.stdout.write(`revoked ${key.id} (${key.project}/${key.name})\n`);
-    });
-
-  const projects = program.command('projects').description('project settings');
-  projects.command('show <name>').action(async (name: string, _o: unknown, cmd: Command) => {
-    printJson(await client(cmd).get(`/v1/projects/${encodeURIComponent(name)}`));
-  });
-  projects
-    .command('set <name>')
-    .description('change settings (admin)')
-    .requiredOption('--allow-commands <bool>', 'true | false: may its studies run commands')
-    .action(async (name: string, o: { allowCommands: string }, cmd: Command) => {
-      if (!['true', 'false'].includes(o.allowCommands))
-        throw new CliError(`--allow-commands must be true or false, got "${o.allowCommands}"`);
-      printJson(
-        await client(cmd).request('PATCH', `/v1/projects/${encodeURIComponent(name)}`, {
-          allowCommands: o.allowCommands === 'true',
-        }),
-      );
-    });
-
-  program
-    .command('audit')
-    .description('the audit log of mutating requests, newest first (admin)')
-    .option('--project <name>', 'only this project')
-    .option('--limit <n>', 'rows', '50')
-    .action(async (o: { project?: string; limit: string }, cmd: Command) => {
-      const q = new URLSearchParams({ limit: o.limit });
-      if (o.project) q.set('project', o.project);
-      const page = await client(cmd).get<{ items: Record<string, unknown>[] }>(
-        `/v1/audit?${q.toString()}`,
-      );
-      if (globalOptions(cmd).json) printJson(page);
-      else
-        printTable(page.items, [
-          'time',
-          'project',
-          'keyId',
-          'method',
-          'route',
-          'targetId',
-          'status',
-        ]);
     });
 }

@@ -1,15 +1,10 @@
 import * as fs from 'node:fs';
 import { Command } from 'commander';
-import { ApiClient, CliError } from '../client';
+import { CliError } from '../client';
 import { printJson, printTable } from '../output';
-import { followJob, globalOptions } from './jobs';
-
-interface JobRef {
-  id: string;
-  status: string;
-  error: string | null;
-  result: Record<string, unknown> | null;
-}
+import { client, globalOptions } from '../command-context';
+import { followToSuccess, type JobRef } from '../follow-job';
+import { jsonValue, positiveInt } from '../flags';
 
 interface TrialRow {
   number: number;
@@ -46,29 +41,6 @@ interface NasStatus {
   leaderboard?: TrialRow[];
   paretoFront?: TrialRow[];
   artifacts?: Record<string, string | null>;
-}
-
-function client(cmd: Command): ApiClient {
-  const o = globalOptions(cmd);
-  return new ApiClient({ url: o.url, apiKey: o.apiKey });
-}
-
-/** A data set or model by id or by its (project-unique) name. */
-function positiveInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new CliError(`${flag} must be a positive integer, got ${value}`);
-    return n;
-  };
-}
-
-function jsonValue(text: string, flag: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new CliError(`${flag} is not valid JSON: ${(e as Error).message}`);
-  }
 }
 
 /** `--space`: a built-in name, inline JSON, or a JSON file. */
@@ -142,13 +114,6 @@ function printStatus(s: NasStatus): void {
   }
 }
 
-/** Fails the command with the job's error when it did not succeed. */
-function ensureSucceeded(job: JobRef, json: boolean): void {
-  if (job.status === 'succeeded') return;
-  if (json) printJson(job);
-  throw new CliError(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
-}
-
 interface RunOptions {
   dataset: string;
   space: string;
@@ -164,7 +129,7 @@ interface RunOptions {
   detach?: boolean;
 }
 
-/** `autodl nas run|show|export` and `autodl prune` (docs/nas.md). */
+/** `autodl nas run|show|export` (docs/nas.md). */
 export function registerNasCommands(program: Command): void {
   const nas = program.command('nas').description('neural architecture search (docs/nas.md)');
 
@@ -225,11 +190,7 @@ export function registerNasCommands(program: Command): void {
         return;
       }
       if (!json) process.stderr.write(`nas job ${created.id}\n`);
-      const job = (await followJob(api, created.id, {
-        progress: !json,
-        printLogs: false,
-      })) as unknown as JobRef;
-      ensureSucceeded(job, json);
+      await followToSuccess(api, created.id, json);
       const status = await api.get<NasStatus>(`/v1/nas/${created.id}`);
       if (json) printJson(status);
       else printStatus(status);
@@ -262,71 +223,12 @@ export function registerNasCommands(program: Command): void {
           ...(o.epochs !== undefined && { epochs: o.epochs }),
           ...(o.name !== undefined && { name: o.name }),
         });
-        const job = (await followJob(api, created.id, {
-          progress: !json,
-          printLogs: false,
-        })) as unknown as JobRef;
-        ensureSucceeded(job, json);
+        const job = await followToSuccess(api, created.id, json);
         if (json) printJson(job);
         else
           process.stdout.write(
             `registered model ${String(job.result?.modelName)} (${String(job.result?.modelId)}), test accuracy ${String(job.result?.testAccuracy)}\n`,
           );
-      },
-    );
-
-  program
-    .command('prune')
-    .description('prune a trained model to cost budgets and register the family of models')
-    .requiredOption('--model <model>', 'model name or id')
-    .option('--budgets <list>', 'fractions of the original cost, comma-separated', '0.75,0.5,0.25')
-    .option('--metric <name>', 'flops | params | latencyMs', 'flops')
-    .option('--dataset <ds>', 'data set name or id (default: the model’s own)')
-    .option('--fine-tune-epochs <n>', 'epochs of fine-tuning per family member')
-    .action(
-      async (
-        o: {
-          model: string;
-          budgets: string;
-          metric: string;
-          dataset?: string;
-          fineTuneEpochs?: string;
-        },
-        cmd: Command,
-      ) => {
-        const api = client(cmd);
-        const json = globalOptions(cmd).json;
-        const budgets = o.budgets.split(',').map(Number);
-        if (budgets.some((b) => !(b > 0 && b <= 1)))
-          throw new CliError(`--budgets must be fractions in (0, 1], got ${o.budgets}`);
-        const created = await api.post<JobRef>('/v1/prune', {
-          model: o.model,
-          budgets,
-          metric: o.metric,
-          ...(o.dataset && { dataset: o.dataset }),
-          ...(o.fineTuneEpochs !== undefined && {
-            fineTuneEpochs: positiveInt('--fine-tune-epochs')(o.fineTuneEpochs),
-          }),
-        });
-        const job = (await followJob(api, created.id, {
-          progress: !json,
-          printLogs: false,
-        })) as unknown as JobRef;
-        ensureSucceeded(job, json);
-        if (json) return printJson(job);
-        const family = (job.result?.family ?? []) as Record<string, unknown>[];
-        printTable(
-          family.map((f) => ({
-            budget: f.budget,
-            flops: f.flops,
-            params: f.params,
-            accuracy: Number(f.accuracy).toFixed(4),
-            met: f.met,
-            allocation: f.allocation,
-            model: f.modelId ?? '-',
-          })),
-          ['budget', 'flops', 'params', 'accuracy', 'met', 'allocation', 'model'],
-        );
       },
     );
 }

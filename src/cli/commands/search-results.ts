@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { ApiClient, CliError } from '../client';
 import { printJson, printTable } from '../output';
 import { CsvTrial, trialsCsv } from '../trials-csv';
-import { globalOptions } from './jobs';
+import { client, globalOptions } from '../command-context';
 
 interface StudySummary {
   id: string;
@@ -18,11 +18,6 @@ interface StudySummary {
 
 /** The trials endpoint pages at most this many. */
 const TRIALS_PAGE = 1000;
-
-function client(cmd: Command): ApiClient {
-  const o = globalOptions(cmd);
-  return new ApiClient({ url: o.url, apiKey: o.apiKey });
-}
 
 /** Every trial of a study, paging through GET /v1/studies/:id/trials. */
 async function allTrials(api: ApiClient, id: string): Promise<CsvTrial[]> {

@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { ApiClient, CliError } from '../client';
 import { printJson, printTable, Progress } from '../output';
-import { globalOptions } from './jobs';
+import { client, globalOptions } from '../command-context';
+import { positiveInt } from '../flags';
 import { registerSearchResultCommands } from './search-results';
 
 interface Trial {
@@ -30,25 +31,11 @@ interface Study {
 
 const ENDED = ['completed', 'stopped', 'failed'];
 
-function client(cmd: Command): ApiClient {
-  const o = globalOptions(cmd);
-  return new ApiClient({ url: o.url, apiKey: o.apiKey });
-}
-
 function list(value: string): string[] {
   return value
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-}
-
-function positiveInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new CliError(`${flag} must be a positive integer, got ${value}`);
-    return n;
-  };
 }
 
 function positiveNumber(flag: string) {

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { ApiClient, CliError } from '../client';
 import { printJson, printTable } from '../output';
-import { followJob, globalOptions } from './jobs';
+import { client, globalOptions } from '../command-context';
+import { followJob } from '../follow-job';
 
 interface SimArtifact {
   name: string;
@@ -60,11 +61,6 @@ interface RingTable {
   formula: string;
   efficiencyLimit: number;
   rows: Record<string, number>[];
-}
-
-function client(cmd: Command): ApiClient {
-  const o = globalOptions(cmd);
-  return new ApiClient({ url: o.url, apiKey: o.apiKey });
 }
 
 /** Reads a request file: a clear error for a missing file, bad JSON or a bare pipeline. */

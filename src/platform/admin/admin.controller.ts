@@ -3,9 +3,9 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from
 import { CurrentPrincipal } from '../auth/auth.guard';
 import { IdentityService } from '../auth/identity.service';
 import type { Principal } from '../auth/projects.service';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiProblems } from '../http/problem.dto';
-import { QueueStatsRepository } from './queue-stats.repository';
+import { QueueStatsRepository } from '../jobs/queue-stats.repository';
 
 /** A worker counts as seen when it heartbeat a running job within this time. */
 const SEEN_WITHIN_MS = 60_000;

@@ -1,8 +1,19 @@
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { JobFence, OWNER_CTE, StaleAttemptError, fenceParams } from '../jobs/job-fence';
 import { StoredFile } from './artifact-store';
 
+/** An artifact of a job as GET /v1/jobs/:id/artifacts lists it. */
+export interface ArtifactListing {
+  name: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+  createdAt: Date;
+}
+
 /** The `artifacts` table: rows of job artifacts, each pointing at a file of the ArtifactStore. */
+@Injectable()
 export class ArtifactsRepository {
   constructor(private readonly db: DataSource) {}
 
@@ -45,5 +56,38 @@ export class ArtifactsRepository {
       [jobId, name, projectId],
     );
     return rows[0]?.path ?? null;
+  }
+
+  async listOfJob(jobId: string): Promise<ArtifactListing[]> {
+    const rows: {
+      name: string;
+      size: string;
+      sha256: string;
+      content_type: string;
+      created_at: Date;
+    }[] = await this.db.query(
+      `SELECT name, size, sha256, content_type, created_at FROM artifacts WHERE job_id = $1 ORDER BY name`,
+      [jobId],
+    );
+    return rows.map((r) => ({
+      name: r.name,
+      size: Number(r.size),
+      sha256: r.sha256,
+      contentType: r.content_type,
+      createdAt: r.created_at,
+    }));
+  }
+
+  /** The stored file of a job's artifact, or null. */
+  async findOfJob(
+    jobId: string,
+    name: string,
+  ): Promise<{ path: string; contentType: string; size: number } | null> {
+    const rows: { path: string; content_type: string; size: string }[] = await this.db.query(
+      `SELECT path, content_type, size FROM artifacts WHERE job_id = $1 AND name = $2`,
+      [jobId, name],
+    );
+    if (rows.length === 0) return null;
+    return { path: rows[0].path, contentType: rows[0].content_type, size: Number(rows[0].size) };
   }
 }

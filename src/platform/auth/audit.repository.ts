@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 export interface AuditEntry {
@@ -16,6 +17,7 @@ export interface AuditRow extends AuditEntry {
 }
 
 /** The SQL of the `audit_log` table. */
+@Injectable()
 export class AuditRepository {
   constructor(private readonly db: DataSource) {}
 

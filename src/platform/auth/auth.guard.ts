@@ -11,7 +11,6 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { Observable, tap } from 'rxjs';
-import { DataSource } from 'typeorm';
 import { ForbiddenError } from '../errors/domain-error';
 import { AuditRepository } from './audit.repository';
 import { Principal, ProjectsService } from './projects.service';
@@ -30,15 +29,11 @@ type AuthedRequest = Request & { principal?: Principal };
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly audit: AuditRepository;
-
   constructor(
     private readonly reflector: Reflector,
     private readonly projects: ProjectsService,
-    db: DataSource,
-  ) {
-    this.audit = new AuditRepository(db);
-  }
+    private readonly audit: AuditRepository,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (

@@ -1,14 +1,20 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AuditRepository } from './audit.repository';
 import { ApiKeyGuard, AuditTargetInterceptor } from './auth.guard';
 import { AuditController, KeysController, ProjectsController } from './keys.controller';
+import { KeysRepository } from './keys.repository';
 import { KeysService } from './keys.service';
+import { ProjectsRepository } from './projects.repository';
 import { ProjectsService } from './projects.service';
 
 @Global()
 @Module({
   controllers: [KeysController, ProjectsController, AuditController],
   providers: [
+    ProjectsRepository,
+    KeysRepository,
+    AuditRepository,
     ProjectsService,
     KeysService,
     { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Role } from './roles';
 
@@ -33,6 +34,7 @@ const COLUMNS = `k.id, k.project_id AS "projectId", p.name AS project, k.name, k
   k.revoked_at AS "revokedAt"`;
 
 /** The SQL of the `api_keys` table. */
+@Injectable()
 export class KeysRepository {
   constructor(private readonly db: DataSource) {}
 
@@ -50,6 +52,14 @@ export class KeysRepository {
       [id],
     );
     return rows[0];
+  }
+
+  /**
+   * Serialises the first start's bootstrap across processes (until `tx` ends): one of several
+   * concurrent starters creates the admin key, the others then see it.
+   */
+  async lockBootstrap(tx: Queryable): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(7230001)`);
   }
 
   async count(tx: Queryable = this.db): Promise<number> {

@@ -6,7 +6,6 @@
  * A key of another project is a 404 for a member, as every foreign id is.
  */
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import {
   ConflictError,
   ForbiddenError,
@@ -29,18 +28,12 @@ export interface CreateKeyRequest {
 
 @Injectable()
 export class KeysService {
-  private readonly keys: KeysRepository;
-  private readonly projects: ProjectsRepository;
-  private readonly audit: AuditRepository;
-
   constructor(
-    db: DataSource,
     private readonly auth: ProjectsService,
-  ) {
-    this.keys = new KeysRepository(db);
-    this.projects = new ProjectsRepository(db);
-    this.audit = new AuditRepository(db);
-  }
+    private readonly keys: KeysRepository,
+    private readonly projects: ProjectsRepository,
+    private readonly audit: AuditRepository,
+  ) {}
 
   async create(caller: Principal, req: CreateKeyRequest): Promise<{ key: string; row: KeyRow }> {
     const project = req.project ?? caller.projectName;

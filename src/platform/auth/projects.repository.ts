@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
 export interface ProjectRow {
@@ -12,6 +13,7 @@ type Queryable = DataSource | EntityManager;
 const COLUMNS = `id, name, allow_commands AS "allowCommands", created_at AS "createdAt"`;
 
 /** The SQL of the `projects` table. */
+@Injectable()
 export class ProjectsRepository {
   constructor(private readonly db: DataSource) {}
 

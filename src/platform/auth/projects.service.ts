@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DATABASE_URL } from '../database/database.module';
+import { Transactions } from '../database/transactions';
 import { ValidationError } from '../errors/domain-error';
 import { generateApiKey, hashApiKey, looksLikeApiKey } from './api-keys';
 import { KeyRevocations } from './key-revocations';
@@ -32,21 +32,26 @@ export interface IssuedKey {
   row: KeyRow;
 }
 
+/** What issuing a key writes through. */
+export interface KeyPorts {
+  transactions: Pick<Transactions, 'run'>;
+  projects: ProjectsRepository;
+  keys: KeysRepository;
+}
+
 /**
  * Creates the project if needed and a new key for it; returns the plain key (shown once). No
  * caller to check: the offline path (`autodl keys create --offline`, direct database access),
  * the bootstrap and, after KeysService checked the caller, POST /v1/keys.
  */
 export async function issueKey(
-  db: DataSource,
+  { transactions, projects, keys }: KeyPorts,
   projectName: string,
   keyName: string,
   options: { role?: Role; expiresAt?: Date | null } = {},
 ): Promise<IssuedKey> {
   assertProjectName(projectName);
-  const projects = new ProjectsRepository(db);
-  const keys = new KeysRepository(db);
-  return db.transaction(async (tx) => {
+  return transactions.run(async (tx) => {
     const project = await projects.ensure(projectName, tx);
     const key = generateApiKey();
     const row = await keys.insert(
@@ -81,19 +86,17 @@ export function assertProjectName(name: string, field = 'project'): void {
 export class ProjectsService implements OnModuleDestroy {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
   private readonly touched = new Map<string, number>();
-  private readonly keys: KeysRepository;
-  private readonly projects: ProjectsRepository;
   private readonly revocations: KeyRevocations;
   /** Bumped by every revocation: a lookup that straddles one is not cached. */
   private epoch = 0;
 
   constructor(
-    private readonly db: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly transactions: Transactions,
+    private readonly keys: KeysRepository,
+    private readonly projects: ProjectsRepository,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'home'>,
     @Inject(DATABASE_URL) databaseUrl: string,
   ) {
-    this.keys = new KeysRepository(db);
-    this.projects = new ProjectsRepository(db);
     this.revocations = new KeyRevocations(databaseUrl, (hash) => {
       this.epoch++;
       if (hash === '*') this.cache.clear();
@@ -111,7 +114,8 @@ export class ProjectsService implements OnModuleDestroy {
     keyName = 'cli',
     options: { role?: Role; expiresAt?: Date | null } = {},
   ): Promise<IssuedKey> {
-    return issueKey(this.db, projectName, keyName, options);
+    const { transactions, projects, keys } = this;
+    return issueKey({ transactions, projects, keys }, projectName, keyName, options);
   }
 
   /**
@@ -162,8 +166,8 @@ export class ProjectsService implements OnModuleDestroy {
    * Safe under concurrent starts: the advisory lock lets one process do it.
    */
   async bootstrapAdminKey(print: (message: string) => void): Promise<string | null> {
-    return this.db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(7230001)`);
+    return this.transactions.run(async (tx) => {
+      await this.keys.lockBootstrap(tx);
       if ((await this.keys.count(tx)) > 0) return null;
       const project = await this.projects.ensure(DEFAULT_PROJECT, tx);
       await this.projects.setAllowCommands(DEFAULT_PROJECT, true, tx);

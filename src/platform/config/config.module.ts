@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from './config';
+import { APP_CONFIG, AppConfig } from './app-config';
 import { prepareHome } from './home';
 
 @Global()

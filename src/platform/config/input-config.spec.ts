@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig, workerEnv } from './config';
+import { ConfigError, loadConfig, workerEnv } from './app-config';
 
 test('input limits: AUTODL_DATASET_MAX_PIXELS, AUTODL_UPLOAD_THREADS, AUTODL_TEST_HOOKS', () => {
   const defaults = loadConfig({});

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { ENTITIES } from './entities';
+import { PLATFORM_ENTITIES, type EntityClass } from './platform-entities';
 
 /** migrations/*.ts when running from source; dist/migrations/*.js (tsconfig.migrations.json) built. */
 export function migrationsGlob(): string {
@@ -9,11 +9,19 @@ export function migrationsGlob(): string {
     : path.resolve(__dirname, '..', '..', 'migrations', '*.js');
 }
 
-export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+/**
+ * `entities`: the service passes SERVICE_ENTITIES (src/capability-entities.ts); the default, the
+ * platform's tables only, serves tools and tests that query with SQL.
+ */
+export function dataSourceOptions(
+  url: string,
+  poolSize = 10,
+  entities: readonly EntityClass[] = PLATFORM_ENTITIES,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    entities: [...entities],
     migrations: [migrationsGlob()],
     migrationsTableName: 'migrations',
     // gen_random_uuid() is built into PostgreSQL >= 13: no extension to install.
@@ -27,8 +35,12 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
   };
 }
 
-export async function openDataSource(url: string, poolSize = 10): Promise<DataSource> {
-  const ds = new DataSource(dataSourceOptions(url, poolSize));
+export async function openDataSource(
+  url: string,
+  poolSize = 10,
+  entities: readonly EntityClass[] = PLATFORM_ENTITIES,
+): Promise<DataSource> {
+  const ds = new DataSource(dataSourceOptions(url, poolSize, entities));
   await ds.initialize();
   return ds;
 }

@@ -8,8 +8,11 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { openDataSource } from './data-source';
+import { DatabaseHealthRepository } from './database-health.repository';
+import { Transactions } from './transactions';
+import type { EntityClass } from './platform-entities';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
@@ -46,6 +49,8 @@ export interface DatabaseModuleOptions {
   /** Apply pending migrations at start (the API and `autodl migrate` do; workers do not). */
   migrate: boolean;
   poolSize?: number;
+  /** Every entity of the service (the composition root's SERVICE_ENTITIES). */
+  entities: readonly EntityClass[];
 }
 
 /**
@@ -80,7 +85,7 @@ export class DatabaseModule {
           provide: DataSource,
           inject: [DATABASE_URL],
           useFactory: async (url: string) => {
-            const db = await openDataSource(url, options.poolSize ?? 10);
+            const db = await openDataSource(url, options.poolSize ?? 10, options.entities);
             if (options.migrate) {
               const applied = await runMigrations(db);
               if (applied.length)
@@ -90,8 +95,11 @@ export class DatabaseModule {
           },
         },
         DatabaseLifecycle,
+        Transactions,
+        DatabaseHealthRepository,
       ],
-      exports: [DataSource, DATABASE_URL],
+      // Repositories take the DataSource; services and controllers take repositories.
+      exports: [DataSource, DATABASE_URL, Transactions, DatabaseHealthRepository],
     };
   }
 }

@@ -17,7 +17,7 @@ import { ApiProblems } from '../http/problem.dto';
 import { JobsService } from '../jobs/jobs.service';
 import { formatSse, fromRow as liveOf, LiveEvent, StreamFilter } from './live-event';
 import { JobEventsHub } from './job-events.hub';
-import { LiveEventsRepository } from './live-events.repository';
+import { JobsRepository } from '../jobs/jobs.repository';
 
 /** A comment line every 15 s keeps proxies and browsers from closing an idle stream. */
 export const HEARTBEAT_MS = 15_000;
@@ -47,7 +47,7 @@ export class StreamQuery {
 export class EventsController {
   constructor(
     private readonly hub: JobEventsHub,
-    private readonly repository: LiveEventsRepository,
+    private readonly events: JobsRepository,
     private readonly jobs: JobsService,
   ) {}
 
@@ -109,7 +109,7 @@ export class EventsController {
     let replayedUpTo = 0n;
     try {
       if (lastEventId !== undefined) {
-        const rows = await this.repository.after(filter, lastEventId.trim(), REPLAY_LIMIT);
+        const rows = await this.events.liveEventsAfter(filter, lastEventId.trim(), REPLAY_LIMIT);
         for (const e of rows.map((r) => liveOf(r))) {
           write(formatSse(e));
           replayedUpTo = BigInt(idOf(e) ?? '0');

@@ -10,7 +10,7 @@ import {
   parseNotice,
   StreamFilter,
 } from './live-event';
-import { LiveEventsRepository } from './live-events.repository';
+import { JobsRepository } from '../jobs/jobs.repository';
 
 interface Subscriber {
   filter: StreamFilter;
@@ -39,7 +39,7 @@ export class JobEventsHub implements OnModuleDestroy {
 
   constructor(
     @Inject(DATABASE_URL) private readonly databaseUrl: string,
-    private readonly repository: LiveEventsRepository,
+    private readonly jobs: JobsRepository,
   ) {}
 
   /** Resolves once the listener is up: events committed after that reach `send`. */
@@ -126,7 +126,7 @@ export class JobEventsHub implements OnModuleDestroy {
         const batch = this.pending;
         this.pending = [];
         const ids = batch.flatMap((n) => (n.t === 'event' ? [n.id] : []));
-        const rows = await this.repository.byIds(ids).catch((error: Error) => {
+        const rows = await this.jobs.liveEventsByIds(ids).catch((error: Error) => {
           this.log.warn(`live events: cannot read ${ids.length} events (${error.message})`);
           return [];
         });

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.guard';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DatabaseHealthRepository } from '../database/database-health.repository';
 import { ApiPublicProblems } from '../http/problem.dto';
 import { RuntimeInfo } from './runtime-info';
 
@@ -30,7 +30,7 @@ class ReadyDto {
 @Controller()
 export class HealthController {
   constructor(
-    private readonly db: DataSource,
+    private readonly database: DatabaseHealthRepository,
     private readonly runtime: RuntimeInfo,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -54,9 +54,9 @@ export class HealthController {
     let database = false;
     let migrations = false;
     try {
-      await this.db.query('SELECT 1');
+      await this.database.ping();
       database = true;
-      migrations = !(await this.db.showMigrations());
+      migrations = !(await this.database.migrationsPending());
     } catch {
       // reported below
     }

@@ -1,4 +1,11 @@
+import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import {
+  SLOT,
+  SLOT_COUNT,
+  type HeartbeatMessage,
+  type HeartbeatWorkerData,
+} from './heartbeat-protocol';
 import type { JobFence } from './job-fence';
 
 /**
@@ -18,86 +25,31 @@ export interface HeartbeatHandle {
   stop(): void;
 }
 
-// Shared Int32 slots: the generation of the tracked job, and its flags for that generation.
-const GENERATION = 0;
-const CANCEL = 1;
-const LOST = 2;
-
-// Plain CommonJS, evaluated in the thread: no TypeScript loader needed there.
-const THREAD_SOURCE = `
-const { workerData, parentPort } = require('node:worker_threads');
-const { Client } = require(workerData.pgPath);
-const slots = new Int32Array(workerData.slots);
-// A connection lost (the database restarted) is replaced at the next beat.
-let client = null;
-let connecting = null;
-function connection() {
-  if (client) return Promise.resolve(client);
-  if (!connecting) {
-    const c = new Client({ connectionString: workerData.databaseUrl, application_name: 'autodl-heartbeat' });
-    c.on('error', () => { if (client === c) client = null; });
-    connecting = c.connect().then(
-      () => { client = c; return c; },
-      () => { c.end().catch(() => undefined); return null; },
-    ).finally(() => { connecting = null; });
-  }
-  return connecting;
+/**
+ * The thread's entry beside this file: heartbeat-worker.js when built, heartbeat-worker.ts from
+ * source (tests, `npm run start:dev`), where the thread registers the TypeScript loader first
+ * (a worker thread does not inherit a loader registered at run time, as bin/autodl.js does).
+ */
+function startWorker(workerData: HeartbeatWorkerData): Worker {
+  const entry = path.join(__dirname, `heartbeat-worker${path.extname(__filename)}`);
+  if (!entry.endsWith('.ts')) return new Worker(entry, { workerData });
+  const loader = require.resolve('@swc-node/register');
+  return new Worker(`require(${JSON.stringify(loader)}); require(${JSON.stringify(entry)});`, {
+    eval: true,
+    workerData,
+  });
 }
-let job = null;
-let busy = false;
-async function beat() {
-  const current = job;
-  if (busy || current === null) return;
-  busy = true;
-  let c = null;
-  try {
-    c = await connection();
-    if (c === null) return;
-    const res = await c.query(
-      "WITH beat AS (UPDATE jobs SET heartbeat_at = now() WHERE id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running' RETURNING cancel_requested_at) SELECT * FROM beat",
-      [current.jobId, current.workerId, current.attempt],
-    );
-    if (Atomics.load(slots, ${GENERATION}) !== current.generation) return;
-    if (res.rows.length === 0) Atomics.store(slots, ${LOST}, 1);
-    else if (res.rows[0].cancel_requested_at !== null) Atomics.store(slots, ${CANCEL}, 1);
-  } catch {
-    // a missed beat; the next one retries, on a new connection if this one is broken
-    if (c !== null && client === c) {
-      client = null;
-      c.end().catch(() => undefined);
-    }
-  } finally {
-    busy = false;
-  }
-}
-setInterval(beat, workerData.intervalMs);
-parentPort.on('message', (m) => {
-  if (m.type === 'track') {
-    // The claim itself set heartbeat_at, so the first beat can wait for the interval.
-    job = m;
-  } else if (m.type === 'untrack' && job && job.generation === m.generation) {
-    job = null;
-  } else if (m.type === 'close') {
-    job = null;
-    Promise.resolve(client && client.end()).catch(() => undefined).finally(() => parentPort.close());
-  }
-});
-`;
 
 export class HeartbeatThread {
-  private readonly slots = new Int32Array(new SharedArrayBuffer(12));
+  private readonly slots = new Int32Array(new SharedArrayBuffer(4 * SLOT_COUNT));
   private readonly worker: Worker;
   private generation = 0;
 
   constructor(databaseUrl: string, intervalMs: number) {
-    this.worker = new Worker(THREAD_SOURCE, {
-      eval: true,
-      workerData: {
-        databaseUrl,
-        intervalMs,
-        slots: this.slots.buffer,
-        pgPath: require.resolve('pg'),
-      },
+    this.worker = startWorker({
+      databaseUrl,
+      intervalMs,
+      slots: this.slots.buffer as SharedArrayBuffer,
     });
     this.worker.on('error', () => undefined);
     // Never keeps a process alive on its own.
@@ -108,26 +60,30 @@ export class HeartbeatThread {
   track(fence: JobFence): HeartbeatHandle {
     const { jobId, workerId, attempt } = fence;
     const generation = ++this.generation;
-    Atomics.store(this.slots, CANCEL, 0);
-    Atomics.store(this.slots, LOST, 0);
-    Atomics.store(this.slots, GENERATION, generation);
-    this.worker.postMessage({ type: 'track', jobId, workerId, attempt, generation });
+    Atomics.store(this.slots, SLOT.cancel, 0);
+    Atomics.store(this.slots, SLOT.lost, 0);
+    Atomics.store(this.slots, SLOT.generation, generation);
+    this.post({ type: 'track', jobId, workerId, attempt, generation });
     const slots = this.slots;
-    const mine = () => Atomics.load(slots, GENERATION) === generation;
+    const mine = () => Atomics.load(slots, SLOT.generation) === generation;
     return {
       get cancelRequested() {
-        return mine() && Atomics.load(slots, CANCEL) === 1;
+        return mine() && Atomics.load(slots, SLOT.cancel) === 1;
       },
       get lost() {
-        return mine() && Atomics.load(slots, LOST) === 1;
+        return mine() && Atomics.load(slots, SLOT.lost) === 1;
       },
-      stop: () => this.worker.postMessage({ type: 'untrack', generation }),
+      stop: () => this.post({ type: 'untrack', generation }),
     };
   }
 
   async close(): Promise<void> {
-    this.worker.postMessage({ type: 'close' });
+    this.post({ type: 'close' });
     await new Promise((resolve) => setTimeout(resolve, 50));
     await this.worker.terminate();
+  }
+
+  private post(message: HeartbeatMessage): void {
+    this.worker.postMessage(message);
   }
 }

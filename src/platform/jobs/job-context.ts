@@ -3,7 +3,8 @@ import { ArtifactsRepository } from '../artifacts/artifacts.repository';
 import { NotFoundError } from '../errors/domain-error';
 import { JobFence, StaleAttemptError } from './job-fence';
 import { ArtifactRef, JobContext } from './job-handler';
-import { JobQueue, JobRow } from './job-queue';
+import type { JobRow } from './job-row';
+import { JobsRepository } from './jobs.repository';
 import { AttemptProcessGroups } from './process-groups';
 
 const PROGRESS_INTERVAL_MS = 250;
@@ -25,7 +26,7 @@ export class DbJobContext implements JobContext {
   constructor(
     private readonly job: JobRow,
     readonly fence: JobFence,
-    private readonly queue: JobQueue,
+    private readonly queue: JobsRepository,
     private readonly artifacts: ArtifactsRepository,
     private readonly store: ArtifactStore,
     private readonly processGroups: AttemptProcessGroups,

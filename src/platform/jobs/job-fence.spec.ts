@@ -13,7 +13,8 @@ import { DbJobContext } from './job-context';
 import { JobFence, StaleAttemptError } from './job-fence';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { JobRunner } from './job-runner';
-import { JobQueue, JobRow, fenceOf } from './job-queue';
+import { fenceOf, type JobRow } from './job-row';
+import { JobsRepository } from './jobs.repository';
 import { AttemptProcessGroups } from './process-groups';
 
 /** Medium test on the real database: the queue's writes are fenced by (worker, attempt). */
@@ -23,7 +24,7 @@ test('a worker that lost its job cannot write: every write of the stale attempt 
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-fence-'));
   try {
     await runMigrations(ds);
-    const queue = new JobQueue(ds);
+    const queue = new JobsRepository(ds);
     const store = new ArtifactStore(root);
     const artifacts = new ArtifactsRepository(ds);
     const [{ id: projectId }] = await ds.query(
@@ -125,7 +126,7 @@ test('the fence check and the write are one step: a re-queue waits for a write i
   const ds: DataSource = await openDataSource(db.url, 4);
   try {
     await runMigrations(ds);
-    const queue = new JobQueue(ds);
+    const queue = new JobsRepository(ds);
     const [{ id: projectId }] = await ds.query(
       `INSERT INTO projects (name) VALUES ('fence2') RETURNING id`,
     );
@@ -162,7 +163,7 @@ test('a handler whose write is refused is aborted and the runner gives the job u
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-fence-'));
   try {
     await runMigrations(ds);
-    const queue = new JobQueue(ds);
+    const queue = new JobsRepository(ds);
     const [{ id: projectId }] = await ds.query(
       `INSERT INTO projects (name) VALUES ('fence3') RETURNING id`,
     );
@@ -185,7 +186,13 @@ test('a handler whose write is refused is aborted and the runner gives the job u
       },
     });
     // No database URL and a long interval: no heartbeat learns of the loss first.
-    const runner = new JobRunner(queue, ds, new ArtifactStore(root), registry, 60_000);
+    const runner = new JobRunner(
+      queue,
+      new ArtifactsRepository(ds),
+      new ArtifactStore(root),
+      registry,
+      60_000,
+    );
     const job = await queue.insert({ projectId, kind: 'steal-me', spec: {}, maxAttempts: 3 });
     const claimed = (await queue.claimNext('w1'))!;
     assert.equal(await runner.run(claimed, 'w1'), 'lost');

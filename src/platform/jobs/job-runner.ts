@@ -1,4 +1,3 @@
-import { DataSource } from 'typeorm';
 import { ArtifactStore } from '../artifacts/artifact-store';
 import { ArtifactsRepository } from '../artifacts/artifacts.repository';
 import { DomainError } from '../errors/domain-error';
@@ -7,7 +6,8 @@ import { StaleAttemptError } from './job-fence';
 import { JobCancelledError } from './job-handler';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { HeartbeatThread } from './heartbeat-thread';
-import { JobQueue, JobRow, fenceOf } from './job-queue';
+import { fenceOf, type JobRow } from './job-row';
+import { JobsRepository } from './jobs.repository';
 import { AttemptProcessGroups } from './process-groups';
 
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'lost' | 'released';
@@ -21,11 +21,10 @@ export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'lost' | 'releas
 export class JobRunner {
   private current: { ctx: DbJobContext; interrupted: boolean } | null = null;
   private heartbeats: HeartbeatThread | null = null;
-  private readonly artifacts: ArtifactsRepository;
 
   constructor(
-    private readonly queue: JobQueue,
-    db: DataSource,
+    private readonly queue: JobsRepository,
+    private readonly artifacts: ArtifactsRepository,
     private readonly store: ArtifactStore,
     private readonly registry: JobHandlerRegistry,
     private readonly heartbeatMs: number,
@@ -34,7 +33,9 @@ export class JobRunner {
     /** Pool workers record their jobs' process groups here for the supervisor (process-groups.ts). */
     private readonly processGroupDir: string | null = null,
   ) {
-    this.artifacts = new ArtifactsRepository(db);
+    // Started with the worker rather than at its first claim: loading the thread (a compile,
+    // when running from TypeScript source) never delays the first heartbeat of a claimed job.
+    if (databaseUrl) this.heartbeats = new HeartbeatThread(databaseUrl, heartbeatMs);
   }
 
   /** Stops the heartbeat thread (at process shutdown). */

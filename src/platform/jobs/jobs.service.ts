@@ -1,13 +1,19 @@
 import * as crypto from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { ArtifactStore } from '../artifacts/artifact-store';
+import { ArtifactsRepository, type ArtifactListing } from '../artifacts/artifacts.repository';
 import { Principal } from '../auth/projects.service';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-error';
 import { JobHandlerRegistry } from './job-handler.registry';
-import { JobQueue } from './job-queue';
-import { FINISHED_STATUSES, JobEntity, JobStatus } from './job.entity';
+import { FINISHED_STATUSES, JobEntity } from './job.entity';
+import {
+  JobsRepository,
+  type JobEventRecord,
+  type JobListFilter,
+  type MetricPoint,
+} from './jobs.repository';
 
 export interface SubmitOptions {
   priority?: number;
@@ -36,21 +42,20 @@ export function assertIdempotencyKey(key: string | undefined): string | null {
   return key;
 }
 
-/** Job rules shared by the generic jobs API and the capabilities' typed endpoints. */
+/**
+ * Job rules shared by the generic jobs API and the capabilities' typed endpoints: validation at
+ * enqueue, idempotency, project scoping, which transitions a caller may ask for. The SQL is
+ * JobsRepository's and ArtifactsRepository's.
+ */
 @Injectable()
 export class JobsService {
-  readonly queue: JobQueue;
-  readonly store: ArtifactStore;
-
   constructor(
-    private readonly db: DataSource,
+    private readonly jobs: JobsRepository,
+    private readonly artifactRows: ArtifactsRepository,
     private readonly registry: JobHandlerRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    store: ArtifactStore,
-  ) {
-    this.queue = new JobQueue(db);
-    this.store = store;
-  }
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'maxAttempts'>,
+    readonly store: ArtifactStore,
+  ) {}
 
   /**
    * Validates the spec for its kind and queues the job. With an Idempotency-Key the same key
@@ -74,11 +79,14 @@ export class JobsService {
       .update(JSON.stringify([kind, spec, options.priority ?? 0, options.maxAttempts ?? null]))
       .digest('hex');
     if (options.idempotencyKey) {
-      const existing = await this.findByIdempotencyKey(principal.projectId, options.idempotencyKey);
+      const existing = await this.jobs.findByIdempotencyKey(
+        principal.projectId,
+        options.idempotencyKey,
+      );
       if (existing) return { job: this.sameRequest(existing, requestHash), created: false };
     }
     try {
-      const job = await this.queue.insert(
+      const job = await this.jobs.insert(
         {
           projectId: principal.projectId,
           kind,
@@ -95,7 +103,7 @@ export class JobsService {
     } catch (error) {
       // Two concurrent requests with one key: the loser returns the winner's job.
       if (options.idempotencyKey && (error as { code?: string }).code === '23505') {
-        const existing = await this.findByIdempotencyKey(
+        const existing = await this.jobs.findByIdempotencyKey(
           principal.projectId,
           options.idempotencyKey,
         );
@@ -115,35 +123,16 @@ export class JobsService {
 
   async get(principal: Principal, id: string): Promise<JobEntity> {
     assertUuid(id);
-    const job = await this.db
-      .getRepository(JobEntity)
-      .findOneBy({ id, projectId: principal.projectId });
+    const job = await this.jobs.findInProject(principal.projectId, id);
     if (!job) throw new NotFoundError('job', id);
     return job;
   }
 
-  async list(
+  list(
     principal: Principal,
-    filter: {
-      kind?: string;
-      status?: JobStatus;
-      limit?: number;
-      offset?: number;
-      parentId?: string;
-    },
+    filter: JobListFilter,
   ): Promise<{ items: JobEntity[]; total: number }> {
-    const [items, total] = await this.db.getRepository(JobEntity).findAndCount({
-      where: {
-        projectId: principal.projectId,
-        ...(filter.kind ? { kind: filter.kind } : {}),
-        ...(filter.status ? { status: filter.status } : {}),
-        ...(filter.parentId ? { parentId: filter.parentId } : {}),
-      },
-      order: { createdAt: 'DESC', id: 'DESC' },
-      take: filter.limit ?? 50,
-      skip: filter.offset ?? 0,
-    });
-    return { items, total };
+    return this.jobs.list(principal.projectId, filter);
   }
 
   /** Queued jobs are cancelled at once; running ones are asked to stop (worker sees it within a heartbeat). */
@@ -154,17 +143,7 @@ export class JobsService {
         `job ${id} is already ${job.status}; only queued or running jobs can be cancelled`,
       );
     }
-    await this.db.query(
-      `WITH c AS (
-         UPDATE jobs SET cancel_requested_at = COALESCE(cancel_requested_at, now()),
-                status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
-                finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END,
-                updated_at = now()
-          WHERE id = $1 AND status IN ('queued', 'running') RETURNING id, status, attempts)
-       INSERT INTO job_events (job_id, type, level, message, attempt)
-       SELECT id, 'status', 'warn', CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'cancel requested' END, attempts FROM c`,
-      [id],
-    );
+    await this.jobs.requestCancel(id);
     return this.get(principal, id);
   }
 
@@ -176,90 +155,35 @@ export class JobsService {
         `job ${id} is ${job.status}; only failed or cancelled jobs can be retried`,
       );
     }
-    await this.db.query(
-      `WITH r AS (
-         UPDATE jobs SET status = 'queued', attempts = 0, error = NULL, result = NULL, checkpoint = NULL,
-                progress = 0, progress_message = NULL, cancel_requested_at = NULL, worker_id = NULL,
-                external_id = NULL, heartbeat_at = NULL, started_at = NULL, finished_at = NULL, updated_at = now()
-          WHERE id = $1 AND status IN ('failed', 'cancelled') RETURNING id)
-       INSERT INTO job_events (job_id, type, message, attempt) SELECT id, 'status', 'queued: retry', 0 FROM r`,
-      [id],
-    );
-    await this.db.query(`SELECT pg_notify('autodl_jobs', 'retry')`);
+    await this.jobs.retry(id);
     return this.get(principal, id);
   }
 
-  async events(principal: Principal, id: string, after = 0, limit = 200) {
+  async events(
+    principal: Principal,
+    id: string,
+    after = 0,
+    limit = 200,
+  ): Promise<JobEventRecord[]> {
     await this.get(principal, id);
-    const rows: {
-      id: string;
-      type: string;
-      level: string;
-      message: string;
-      attempt: number;
-      created_at: Date;
-    }[] = await this.db.query(
-      `SELECT id, type, level, message, attempt, created_at FROM job_events
-          WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-      [id, after, limit],
-    );
-    return rows.map((r) => ({
-      id: Number(r.id),
-      type: r.type,
-      level: r.level,
-      message: r.message,
-      attempt: r.attempt,
-      time: r.created_at,
-    }));
+    return this.jobs.events(id, after, limit);
   }
 
-  async metrics(principal: Principal, id: string, name?: string) {
+  async metrics(principal: Principal, id: string, name?: string): Promise<MetricPoint[]> {
     await this.get(principal, id);
-    const rows: { name: string; step: number; value: number; time: Date }[] = await this.db.query(
-      `SELECT name, step, value, time FROM metrics WHERE job_id = $1 AND ($2::text IS NULL OR name = $2)
-        ORDER BY name, step`,
-      [id, name ?? null],
-    );
-    return rows;
+    return this.jobs.metrics(id, name);
   }
 
-  async artifacts(principal: Principal, id: string) {
+  async artifacts(principal: Principal, id: string): Promise<ArtifactListing[]> {
     await this.get(principal, id);
-    const rows: {
-      name: string;
-      size: string;
-      sha256: string;
-      content_type: string;
-      created_at: Date;
-    }[] = await this.db.query(
-      `SELECT name, size, sha256, content_type, created_at FROM artifacts WHERE job_id = $1 ORDER BY name`,
-      [id],
-    );
-    return rows.map((r) => ({
-      name: r.name,
-      size: Number(r.size),
-      sha256: r.sha256,
-      contentType: r.content_type,
-      createdAt: r.created_at,
-    }));
+    return this.artifactRows.listOfJob(id);
   }
 
   async artifactFile(principal: Principal, id: string, name: string) {
     await this.get(principal, id);
-    const rows: { path: string; content_type: string; size: string }[] = await this.db.query(
-      `SELECT path, content_type, size FROM artifacts WHERE job_id = $1 AND name = $2`,
-      [id, name],
-    );
-    if (rows.length === 0) throw new NotFoundError('artifact', `${id}/${name}`);
-    return {
-      file: this.store.resolve(rows[0].path),
-      contentType: rows[0].content_type,
-      size: Number(rows[0].size),
-    };
-  }
-
-  private async findByIdempotencyKey(projectId: string, key: string): Promise<JobEntity | null> {
-    return this.db.getRepository(JobEntity).findOneBy({ projectId, idempotencyKey: key });
+    const row = await this.artifactRows.findOfJob(id, name);
+    if (!row) throw new NotFoundError('artifact', `${id}/${name}`);
+    return { file: this.store.resolve(row.path), contentType: row.contentType, size: row.size };
   }
 
   private sameRequest(existing: JobEntity, requestHash: string): JobEntity {

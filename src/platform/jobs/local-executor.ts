@@ -1,7 +1,8 @@
 import { ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 import { Executor } from './executor.port';
-import { JobQueue, workerPid } from './job-queue';
+import type { JobsRepository } from './jobs.repository';
+import { workerPid } from './worker-id';
 import { killWorkerGroups, reapOrphanGroups } from './process-groups';
 import type { JobLane } from './job-handler';
 import type { WorkerMessage } from './worker-loop';
@@ -51,7 +52,7 @@ export class LocalExecutor implements Executor {
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
-    private readonly queue: JobQueue,
+    private readonly queue: JobsRepository,
     private readonly options: LocalExecutorOptions,
   ) {}
 

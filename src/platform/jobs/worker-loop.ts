@@ -1,6 +1,6 @@
-import { Client } from 'pg';
-import { JobQueue, JOBS_CHANNEL } from './job-queue';
 import { JobRunner } from './job-runner';
+import type { JobsRepository } from './jobs.repository';
+import { listenForQueuedJobs, type QueueListener } from './queue-listener';
 
 /** Messages a pool worker sends to its supervisor over IPC. */
 export type WorkerMessage =
@@ -17,10 +17,10 @@ const IDLE_POLL_MS = 1000;
 export class WorkerLoop {
   private stopping = false;
   private wake: (() => void) | null = null;
-  private listener: Client | null = null;
+  private listener: QueueListener | null = null;
 
   constructor(
-    private readonly queue: JobQueue,
+    private readonly queue: JobsRepository,
     private readonly runner: JobRunner,
     private readonly databaseUrl: string,
     private readonly workerId: string,
@@ -44,7 +44,7 @@ export class WorkerLoop {
       await this.runner.run(job, this.workerId);
       this.notify({ type: 'idle', workerId: this.workerId });
     }
-    await this.listener?.end().catch(() => undefined);
+    await this.listener?.close();
   }
 
   /** Finish: stop claiming and give the current job back to the queue. */
@@ -67,21 +67,17 @@ export class WorkerLoop {
   }
 
   private async listen(): Promise<void> {
+    let listener: QueueListener | null = null;
     try {
-      const client = new Client({
-        connectionString: this.databaseUrl,
-        application_name: 'autodl-worker-listen',
+      listener = await listenForQueuedJobs({
+        databaseUrl: this.databaseUrl,
+        applicationName: 'autodl-worker-listen',
+        onQueued: () => this.wake?.(),
+        onLost: () => {
+          if (listener !== null && this.listener === listener) this.listener = null;
+        },
       });
-      const lost = () => {
-        if (this.listener === client) this.listener = null;
-        client.end().catch(() => undefined);
-      };
-      client.on('error', lost);
-      client.on('end', lost);
-      await client.connect();
-      client.on('notification', () => this.wake?.());
-      await client.query(`LISTEN ${JOBS_CHANNEL}`);
-      this.listener = client;
+      this.listener = listener;
     } catch {
       this.listener = null; // polling still works
     }

@@ -3,7 +3,7 @@ import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
 import pretty from 'pino-pretty';
-import type { AppConfig } from '../config/config';
+import type { AppConfig } from '../config/app-config';
 import { requestId } from '../http/request-id';
 
 /** Probes and scrapes: polled every few seconds, never worth a line. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { QueueStatsRepository } from '../jobs/queue-stats.repository';
 import { JOB_STATUSES } from '../jobs/job.entity';
 
 /** Prometheus metrics of this process: HTTP latency, jobs by status, queue depth, runtime. */
@@ -9,7 +9,7 @@ export class MetricsService {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
 
-  constructor(db: DataSource) {
+  constructor(stats: QueueStatsRepository) {
     collectDefaultMetrics({ register: this.registry, prefix: 'autodl_' });
     this.httpDuration = new Histogram({
       name: 'autodl_http_request_duration_seconds',
@@ -24,9 +24,7 @@ export class MetricsService {
       labelNames: ['status'],
       registers: [this.registry],
       collect: async () => {
-        const rows: { status: string; n: number }[] = await db.query(
-          `SELECT status, count(*)::int AS n FROM jobs GROUP BY status`,
-        );
+        const rows = await stats.byStatus();
         for (const status of JOB_STATUSES)
           jobs.set({ status }, rows.find((r) => r.status === status)?.n ?? 0);
       },
@@ -36,10 +34,7 @@ export class MetricsService {
       help: 'Jobs waiting to be claimed',
       registers: [this.registry],
       collect: async () => {
-        const [{ n }] = await db.query(
-          `SELECT count(*)::int AS n FROM jobs WHERE status = 'queued'`,
-        );
-        depth.set(n);
+        depth.set(await stats.queuedCount());
       },
     });
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig, workerEnv } from '../config/config';
+import { ConfigError, loadConfig, workerEnv } from '../config/app-config';
 import { loadTrialSandboxConfig } from './sandbox-config';
 
 test('trial sandbox config: defaults, worker round trip, and errors naming the variable', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { RandomSampler } from '../samplers/random';
+import { RandomSampler } from './samplers/random';
 import { parameterImportance } from './importance';
 import { InMemoryStudyStorage } from './memory-storage';
 import { Study } from './study';

@@ -1,4 +1,4 @@
 import { InMemoryStudyStorage } from './memory-storage';
-import { describeStudyStorageContract } from './storage.contract';
+import { describeStudyStorageContract } from '../../../test/support/study-storage.contract';
 
 describeStudyStorageContract('in-memory', () => new InMemoryStudyStorage());

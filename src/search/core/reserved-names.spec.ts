@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SAMPLER_NAMES, createSampler } from '../samplers/registry';
+import { SAMPLER_NAMES, createSampler } from './samplers/sampler-registry';
 import { contains } from './distributions';
 import { parameterImportance } from './importance';
 import { InMemoryStudyStorage } from './memory-storage';

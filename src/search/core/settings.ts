@@ -5,6 +5,12 @@
  */
 import { ValidationError } from '../../platform/errors/domain-error';
 
+/** An algorithm (sampler, pruner) by API name with its settings, as a study config stores it. */
+export interface AlgorithmConfig {
+  name: string;
+  settings: Record<string, unknown>;
+}
+
 export class SettingsReader {
   private readonly raw: Record<string, unknown>;
   private readonly used = new Set<string>();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UnprocessableError, ValidationError } from '../../platform/errors/domain-error';
-import { createSampler, SAMPLER_NAMES } from '../samplers/registry';
+import { createSampler, SAMPLER_NAMES } from './samplers/sampler-registry';
 import { InMemoryStudyStorage } from './memory-storage';
 import { isActive, parseSearchSpace } from './space';
 import { Study } from './study';

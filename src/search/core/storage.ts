@@ -1,6 +1,6 @@
 /**
  * The storage port. Everything async because the production adapter is PostgreSQL shared by many
- * workers; the in-memory adapter implements the same contract (see storage.contract.ts).
+ * workers; the in-memory adapter implements the same contract (test/support/study-storage.contract.ts).
  */
 import { Distribution, ParamValue } from './distributions';
 import { Direction, FrozenTrial, JsonValue, StudyRecord, TrialState } from './trial';

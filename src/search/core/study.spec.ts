@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConflictError, ValidationError } from '../../platform/errors/domain-error';
-import { MedianPruner } from '../pruners/median';
-import { SuccessiveHalvingPruner } from '../pruners/successive-halving';
-import { GridSampler } from '../samplers/grid';
-import { RandomSampler } from '../samplers/random';
-import { TpeSampler } from '../samplers/tpe';
+import { MedianPruner } from './pruners/median';
+import { SuccessiveHalvingPruner } from './pruners/successive-halving';
+import { GridSampler } from './samplers/grid';
+import { RandomSampler } from './samplers/random';
+import { TpeSampler } from './samplers/tpe';
 import { InMemoryStudyStorage } from './memory-storage';
 import { parseSearchSpace } from './space';
 import { Study, TrialPruned } from './study';

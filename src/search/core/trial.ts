@@ -1,7 +1,8 @@
 /** Trial and study records as the storage port stores them (plain JSON-friendly data). */
 import { Distribution, ParamValue } from './distributions';
 
-export type TrialState = 'running' | 'complete' | 'pruned' | 'failed';
+export const TRIAL_STATES = ['running', 'complete', 'pruned', 'failed'] as const;
+export type TrialState = (typeof TRIAL_STATES)[number];
 export type Direction = 'minimize' | 'maximize';
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 

@@ -4,6 +4,7 @@
  * Objective values and constraints are `double precision[]` so that NaN and Infinity survive.
  */
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
@@ -18,8 +19,14 @@ import { ProjectEntity } from '../../platform/auth/project.entity';
 export const STUDY_STATUSES = ['running', 'stopping', 'stopped', 'completed', 'failed'] as const;
 export type StudyStatus = (typeof STUDY_STATUSES)[number];
 
+/** A hyper-parameter study (/v1/studies) or the study of a `nas` job (/v1/nas). */
+export const STUDY_KINDS = ['hyperparameter', 'nas'] as const;
+export type StudyKind = (typeof STUDY_KINDS)[number];
+
 @Entity('studies')
-@Index('IDX_studies_project_created', ['projectId', 'createdAt'])
+// Listing a project's studies of one kind, newest first.
+@Index('IDX_studies_project_kind_created', ['projectId', 'kind', 'createdAt'])
+@Check('CHK_studies_kind', `"kind" IN ('hyperparameter', 'nas')`)
 @Index('IDX_studies_idempotency', ['projectId', 'idempotencyKey'], {
   unique: true,
   where: 'idempotency_key IS NOT NULL',
@@ -37,6 +44,10 @@ export class StudyEntity {
 
   @Column({ type: 'text' })
   name!: string;
+
+  /** Which API serves the study; hyper-parameter studies are the default (library createStudy). */
+  @Column({ type: 'text', default: 'hyperparameter' })
+  kind!: StudyKind;
 
   @Column({ type: 'jsonb' })
   directions!: string[];

@@ -2,10 +2,11 @@
  * Read-side SQL for the console's study plots. Everything is aggregated, binned, sampled or
  * paginated in PostgreSQL so that a study with 100,000 trials answers with a bounded number of
  * rows (the console never downloads all trials; Optuna Dashboard does, and stops at ~10k).
- * Callers check the study belongs to their project first (findStudyRow); every query here is
+ * Callers check the study belongs to their project first (StudyLoader); every query here is
  * keyed by study id. Indexes: migrations/1764280000000-StudyConsole.ts.
  */
-import { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { Distribution } from '../core/distributions';
 import { FilterClause } from '../core/trial-filter';
 import { Direction, TrialState } from '../core/trial';
@@ -66,14 +67,6 @@ export interface ContourCell {
   best: number;
 }
 
-export interface NoteRow {
-  id: string;
-  trial_number: number | null;
-  body: string;
-  author: string;
-  created_at: Date;
-}
-
 /** SQL that maps a parameter's JSON value to a 1-based bin (numeric) or choice index. */
 function binExpression(value: string, dist: Distribution, bins: number, args: unknown[]): string {
   if (dist.type === 'categorical') {
@@ -115,17 +108,9 @@ function filterSql(clauses: FilterClause[], args: unknown[]): string {
     .join('');
 }
 
+@Injectable()
 export class StudyAnalyticsRepository {
-  constructor(private readonly db: DataSource | EntityManager) {}
-
-  /** Whether the study (hyper-parameter or NAS) belongs to the project. */
-  async inProject(studyId: string, projectId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `SELECT 1 FROM studies WHERE id = $1 AND project_id = $2`,
-      [studyId, projectId],
-    );
-    return rows.length > 0;
-  }
+  constructor(private readonly db: DataSource) {}
 
   async counts(studyId: string): Promise<Record<TrialState, number>> {
     const rows: { state: TrialState; n: number }[] = await this.db.query(
@@ -402,35 +387,5 @@ export class StudyAnalyticsRepository {
         WHERE study_id = $1 AND state = 'complete' AND values IS NOT NULL ORDER BY number`,
       [studyId],
     );
-  }
-
-  async notes(studyId: string): Promise<NoteRow[]> {
-    return this.db.query(
-      `SELECT id, trial_number, body, author, created_at FROM study_notes
-        WHERE study_id = $1 ORDER BY created_at, id`,
-      [studyId],
-    );
-  }
-
-  async addNote(
-    studyId: string,
-    trialNumber: number | null,
-    body: string,
-    author: string,
-  ): Promise<NoteRow> {
-    const rows: NoteRow[] = await this.db.query(
-      `INSERT INTO study_notes (study_id, trial_number, body, author) VALUES ($1, $2, $3, $4)
-       RETURNING id, trial_number, body, author, created_at`,
-      [studyId, trialNumber, body, author],
-    );
-    return rows[0];
-  }
-
-  async trialExists(studyId: string, n: number): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `SELECT 1 FROM trials WHERE study_id = $1 AND number = $2`,
-      [studyId, n],
-    );
-    return rows.length > 0;
   }
 }

@@ -1,0 +1,108 @@
+/**
+ * Job kind `trial-command`: runs one trial of a command-runner study (Katib's trial with the
+ * StdOut metrics collector). The user's argv runs without a shell in the trial sandbox
+ * (src/platform/sandbox: clean environment, own work directory, unprivileged user, rlimits, own
+ * process group that dies with the worker), with the parameters as JSON in AUTODL_TRIAL_PARAMS
+ * and as `${name}` substitutions; trial-process.ts supervises it (step reports, prune, timeout:
+ * the study's runner.timeoutS capped by AUTODL_TRIAL_TIMEOUT_S, cancel) and trial-outcome.ts
+ * ends the trial. The project must allow commands (checked again here, as a setting can change
+ * after the study was created). The job tells the result itself, so a result is stored even if
+ * the driver is down; a re-run of a finished trial does nothing.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { ProjectsRepository } from '../../platform/auth/projects.repository';
+import { APP_CONFIG, AppConfig } from '../../platform/config/app-config';
+import { ForbiddenError, UnprocessableError } from '../../platform/errors/domain-error';
+import { JobContext, JobHandler } from '../../platform/jobs/job-handler';
+import { TrialSandbox } from '../../platform/sandbox/trial-sandbox';
+import { substituteArgs } from '../core/command-protocol';
+import { FrozenTrial } from '../core/trial';
+import { StudyLoader } from '../study-loader';
+import { TrialJobSpec, validateTrialJobSpec } from './trial-job';
+import { TRIAL_JOBS, TrialJobs } from './trial-jobs.port';
+import { concludeCommandTrial, finishTrial } from './trial-outcome';
+import { superviseTrialProcess } from './trial-process';
+
+export type TrialCommandSpec = TrialJobSpec;
+
+export interface TrialCommandResult {
+  trial: number;
+  state: FrozenTrial['state'];
+  values: number[] | null;
+  /** True when the trial was already finished (a re-queued job never re-runs a told trial). */
+  alreadyFinished: boolean;
+}
+
+@Injectable()
+export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCommandResult> {
+  readonly kind = 'trial-command';
+
+  private readonly sandbox: TrialSandbox;
+
+  constructor(
+    private readonly loader: StudyLoader,
+    private readonly projects: ProjectsRepository,
+    @Inject(TRIAL_JOBS) private readonly jobs: TrialJobs,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.sandbox = new TrialSandbox(config.trialSandbox);
+  }
+
+  validate(raw: unknown): TrialCommandSpec {
+    return validateTrialJobSpec(raw);
+  }
+
+  async run(spec: TrialCommandSpec, ctx: JobContext): Promise<TrialCommandResult> {
+    const { row, study } = await this.loader.load(ctx.projectId, spec.studyId);
+    const runner = row.config.runner;
+    if (runner.type !== 'command')
+      throw new UnprocessableError(`study ${spec.studyId} has no command runner`);
+    const trial = await study.storage.getTrial(study.id, spec.trial);
+    if (trial.state !== 'running') return result(trial, true);
+
+    if (!(await this.projects.allowsCommands(ctx.projectId))) {
+      const why = 'the project does not allow command trials (allowCommands is off)';
+      await finishTrial(study, trial.number, 'failed', { error: why });
+      throw new ForbiddenError(why);
+    }
+
+    const argv = substituteArgs(runner.command, trial.params);
+    await ctx.log(`trial ${trial.number}: ${JSON.stringify(argv)}`);
+    const sandboxed = await this.sandbox.spawn({
+      jobId: ctx.jobId,
+      argv,
+      declaredEnv: runner.env,
+      trialEnv: {
+        AUTODL_TRIAL_PARAMS: JSON.stringify(trial.params),
+        AUTODL_TRIAL_NUMBER: String(trial.number),
+        AUTODL_STUDY_ID: study.id,
+      },
+      timeoutS: runner.timeoutS,
+    });
+    // The platform kills the group if this worker dies or loses the job (process-groups.ts).
+    if (sandboxed.proc.pid !== undefined) ctx.registerProcessGroup?.(sandboxed.proc.pid);
+    const { timeoutS } = sandboxed;
+    const outcome = await superviseTrialProcess({
+      proc: sandboxed.proc,
+      study,
+      trialNumber: trial.number,
+      objectives: row.config.metrics,
+      ctx,
+      timeoutS,
+    }).finally(() => sandboxed.dispose());
+    const done = await concludeCommandTrial(outcome, {
+      study,
+      trialNumber: trial.number,
+      config: row.config,
+      argv,
+      timeoutS,
+      ctx,
+      cancelRequested: () => this.jobs.cancelRequested(ctx.jobId),
+    });
+    return result(done, false);
+  }
+}
+
+function result(t: FrozenTrial, alreadyFinished: boolean): TrialCommandResult {
+  return { trial: t.number, state: t.state, values: t.values ?? null, alreadyFinished };
+}

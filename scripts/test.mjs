@@ -97,6 +97,14 @@ if (!quick) {
   step('typecheck console', 'npx', ['tsc', '-p', 'console/tsconfig.json']);
   step('typecheck browser tests', 'npx', ['tsc', '-p', 'test/browser/tsconfig.json']);
   step('lint', 'npx', ['eslint', '.']);
+  step('layers', 'npx', [
+    'depcruise',
+    'src',
+    '--config',
+    '.dependency-cruiser.cjs',
+    '--output-type',
+    'err',
+  ]);
   step('format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']);
 }
 

@@ -1,16 +1,45 @@
 #!/usr/bin/env node
-// `npm test`: type-check, lint, then every test (unit specs beside the code, medium and e2e tests
-// under test/) on a real PostgreSQL: TEST_DATABASE_URL when set, else a scratch embedded server.
+// `npm test`: type-check, lint, then every test in three tiers, each its own run:
+//   unit    pure tests (the specs beside the code that need nothing else): run with no database in
+//           their environment, so a misclassified test that reaches for one fails loudly;
+//   medium  tests on a real PostgreSQL (test/support/database.ts or TEST_DATABASE_URL);
+//   e2e     the service as processes, the console in a browser, the Kubernetes manifests and
+//           executor (test/browser, test/k8s, *.e2e.test.ts, any test that starts the app).
+// Medium and e2e use TEST_DATABASE_URL when set, else a scratch embedded PostgreSQL.
+//
+//   node scripts/test.mjs                      type-check, lint, unit, medium, e2e
+//   node scripts/test.mjs --tier unit [...]     those tiers only (no type-check or lint)
+//   node scripts/test.mjs <files...>           those files, each in its tier
+//   --coverage                                 line coverage of the unit and medium tiers
+//   --no-lint                                  all tiers without type-check and lint
+//   --list                                     print each test file's tier, run nothing
 import { spawnSync, spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { createRequire } from 'node:module';
 
 const root = new URL('..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
+const TIERS = ['unit', 'medium', 'e2e'];
+
 const args = process.argv.slice(2);
-const only = args.filter((a) => !a.startsWith('--'));
-const quick = args.includes('--no-lint') || only.length > 0;
+const tierArgs = args.flatMap((a, i) => (args[i - 1] === '--tier' ? a.split(',') : []));
+for (const t of tierArgs) if (!TIERS.includes(t)) usage(`unknown tier ${t}`);
+const only = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--tier');
+const coverage = args.includes('--coverage');
+const tiers = tierArgs.length ? tierArgs : coverage ? ['unit', 'medium'] : TIERS;
+const quick = args.includes('--no-lint') || only.length > 0 || tierArgs.length > 0 || coverage;
+
+function usage(message) {
+  process.stderr.write(`${message}\nusage: node scripts/test.mjs [--tier unit|medium|e2e]...`);
+  process.stderr.write(` [--coverage] [--no-lint] [files...]\n`);
+  process.exit(2);
+}
+
+function seconds(since) {
+  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}
 
 function step(name, cmd, cmdArgs) {
   const t = Date.now();
@@ -19,17 +48,48 @@ function step(name, cmd, cmdArgs) {
     process.stderr.write(`\n${name} failed\n`);
     process.exit(r.status ?? 1);
   }
-  process.stderr.write(`${name}: ok (${((Date.now() - t) / 1000).toFixed(1)} s)\n`);
+  process.stderr.write(`${name}: ok (${seconds(t)})\n`);
 }
 
-function walk(dir, out = []) {
+function walk(dir, test, out = []) {
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
     const full = join(dir, name);
-    if (statSync(full).isDirectory()) walk(full, out);
-    else if (/\.(spec|test)\.ts$/.test(name)) out.push(relative(root, full));
+    if (statSync(full).isDirectory()) walk(full, test, out);
+    else if (test(name)) out.push(relative(root, full));
   }
   return out;
+}
+
+/**
+ * The tier of a test file, from where it lives and what it uses: test/browser, test/k8s and
+ * *.e2e.test.ts are e2e, as is any test that starts the app (or, under test/e2e, spawns
+ * processes); then a test on the test database is medium (a repository test under test/e2e too);
+ * everything else is unit.
+ */
+function tierOf(file, source) {
+  if (/^test\/(browser|k8s)\/|\.e2e\.test\.ts$/.test(file)) return 'e2e';
+  if (/\bstart(Test)?App\b|support\/app['"]|bin\/autodl/.test(source)) return 'e2e';
+  if (file.startsWith('test/e2e/') && /['"]node:child_process['"]/.test(source)) return 'e2e';
+  if (/support\/database['"]|TEST_DATABASE_URL/.test(source)) return 'medium';
+  return 'unit';
+}
+
+const files = only.length
+  ? only
+  : ['src', join('console', 'src'), 'test'].flatMap((d) =>
+      walk(join(root, d), (n) => /\.(spec|test)\.ts$/.test(n)),
+    );
+const byTier = Object.fromEntries(TIERS.map((t) => [t, []]));
+for (const f of files) byTier[tierOf(f, readFileSync(join(root, f), 'utf8'))].push(f);
+// Largest files first (size is a fair proxy for run time): the last to start are short, so the
+// run does not end with one long file on one core while the other idles.
+const size = (f) => statSync(join(root, f)).size;
+for (const t of TIERS) byTier[t].sort((a, b) => size(b) - size(a) || a.localeCompare(b));
+
+if (args.includes('--list')) {
+  for (const tier of tiers) for (const f of byTier[tier]) process.stdout.write(`${tier}\t${f}\n`);
+  process.exit(0);
 }
 
 if (!quick) {
@@ -37,45 +97,163 @@ if (!quick) {
   step('typecheck console', 'npx', ['tsc', '-p', 'console/tsconfig.json']);
   step('typecheck browser tests', 'npx', ['tsc', '-p', 'test/browser/tsconfig.json']);
   step('lint', 'npx', ['eslint', '.']);
+  step('layers', 'npx', [
+    'depcruise',
+    'src',
+    '--config',
+    '.dependency-cruiser.cjs',
+    '--output-type',
+    'err',
+  ]);
   step('format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']);
 }
 
-const files = (
-  only.length
-    ? only
-    : [
-        ...walk(join(root, 'src')),
-        ...walk(join(root, 'console', 'src')),
-        ...walk(join(root, 'test')),
-      ]
-).sort();
-let scratch = null;
-const env = { ...process.env };
-if (!env.TEST_DATABASE_URL) {
-  require('@swc-node/register');
-  const { startScratchPostgres } = require(
-    join(root, 'src/platform/database/embedded-postgres.ts'),
-  );
-  scratch = await startScratchPostgres(Number(env.AUTODL_TEST_PG_PORT ?? 54388));
-  env.TEST_DATABASE_URL = scratch.url;
-  process.stderr.write(`tests use a scratch embedded PostgreSQL (${scratch.dir})\n`);
-} else {
-  process.stderr.write(`tests use TEST_DATABASE_URL\n`);
+const coverageDir = join(root, 'coverage');
+if (coverage) {
+  rmSync(coverageDir, { recursive: true, force: true });
+  mkdirSync(coverageDir, { recursive: true });
 }
 
-const concurrency = env.AUTODL_TEST_CONCURRENCY ?? '2';
-const child = spawn(
-  process.execPath,
-  [
-    '-r',
-    '@swc-node/register',
-    '--test',
-    `--test-concurrency=${concurrency}`,
-    '--test-timeout=600000',
-    ...files,
-  ],
-  { cwd: root, env, stdio: 'inherit' },
-);
-const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
+/** The unit tier's environment: no database of any kind, not even libpq's defaults. */
+function withoutDatabase(env) {
+  const out = { ...env };
+  for (const k of Object.keys(out)) if (/^(TEST_)?DATABASE_URL$|^PG[A-Z]+$/.test(k)) delete out[k];
+  // A test that still opens a pg client goes nowhere, at once: a misclassified test fails.
+  out.PGHOST = '/nonexistent/unit-tests-have-no-database';
+  return out;
+}
+
+/**
+ * A free port in 54400-54999, so two runs on one machine (two clones, a CI job) do not collide,
+ * nor with the ports e2e tests give their own embedded servers (55000 and up).
+ */
+async function freePort() {
+  for (let attempt = 0; ; attempt++) {
+    const port = 54400 + Math.floor(Math.random() * 600);
+    const server = createServer();
+    const free = await new Promise((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free || attempt > 50) return port;
+  }
+}
+
+let scratch = null;
+async function databaseUrl() {
+  if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
+  if (!scratch) {
+    require('@swc-node/register');
+    const { startScratchPostgres } = require(
+      join(root, 'src/platform/database/embedded-postgres.ts'),
+    );
+    const port = Number(process.env.AUTODL_TEST_PG_PORT ?? (await freePort()));
+    scratch = await startScratchPostgres(port);
+    process.stderr.write(`tests use a scratch embedded PostgreSQL (${scratch.dir})\n`);
+  }
+  return scratch.url;
+}
+
+async function runTier(tier, tierFiles) {
+  const env =
+    tier === 'unit'
+      ? withoutDatabase(process.env)
+      : { ...process.env, TEST_DATABASE_URL: await databaseUrl() };
+  const concurrency = env.AUTODL_TEST_CONCURRENCY ?? '2';
+  const reporters = coverage
+    ? [
+        '--enable-source-maps',
+        '--experimental-test-coverage',
+        `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
+        '--test-reporter-destination=stdout',
+        `--test-reporter=${join(root, 'scripts/test-coverage-reporter.mjs')}`,
+        `--test-reporter-destination=${join(coverageDir, `${tier}.json`)}`,
+      ]
+    : [];
+  process.stderr.write(`\n${tier} tier: ${tierFiles.length} file(s)\n`);
+  const t = Date.now();
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      '@swc-node/register',
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      '--test-timeout=600000',
+      ...reporters,
+      ...tierFiles,
+    ],
+    { cwd: root, env, stdio: 'inherit' },
+  );
+  const code = await new Promise((resolve) =>
+    child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))),
+  );
+  const result = { tier, files: tierFiles.length, code, time: seconds(t) };
+  process.stderr.write(`${tier} tier: ${code === 0 ? 'ok' : 'FAILED'} (${result.time})\n`);
+  return result;
+}
+
+const results = [];
+for (const tier of tiers) if (byTier[tier].length) results.push(await runTier(tier, byTier[tier]));
 if (scratch) await scratch.stop();
-process.exit(code);
+process.stderr.write(
+  `\n${results.map((r) => `${r.tier} ${r.files} files ${r.time}`).join(', ')}\n`,
+);
+if (coverage) writeCoverageSummary(results.map((r) => r.tier));
+process.exit(results.some((r) => r.code !== 0) ? 1 : 0);
+
+/**
+ * Merges the tiers' per-file line coverage (a line is covered when any tier ran it) and counts
+ * the source files no test loaded as uncovered, so the number is of all the code, not only of
+ * what the tests happened to import. Writes coverage/summary.txt and prints it.
+ */
+function writeCoverageSummary(ran) {
+  const covered = new Map(); // file -> { total, lines: Set }
+  for (const tier of ran) {
+    const report = join(coverageDir, `${tier}.json`);
+    let files = [];
+    try {
+      const text = readFileSync(report, 'utf8').trim();
+      files = text.split('\n').flatMap((line) => JSON.parse(line));
+    } catch {
+      process.stderr.write(`no coverage from the ${tier} tier\n`);
+    }
+    for (const f of files) {
+      const file = relative(root, f.path);
+      const entry = covered.get(file) ?? { total: f.total, lines: new Set() };
+      for (const line of f.covered) entry.lines.add(line);
+      covered.set(file, entry);
+    }
+  }
+  const isSource = (n) => /\.tsx?$/.test(n) && !/\.(spec|test)\.tsx?$|\.d\.ts$/.test(n);
+  const areas = { src: 'src', console: join('console', 'src') };
+  const rows = [];
+  let allTotal = 0;
+  let allCovered = 0;
+  for (const [name, dir] of Object.entries(areas)) {
+    let total = 0;
+    let hit = 0;
+    let loaded = 0;
+    const sources = walk(join(root, dir), isSource);
+    for (const file of sources) {
+      const entry = covered.get(file);
+      if (entry) loaded++;
+      total +=
+        entry?.total ??
+        readFileSync(join(root, file), 'utf8').replace(/\n$/, '').split('\n').length;
+      hit += entry?.lines.size ?? 0;
+    }
+    allTotal += total;
+    allCovered += hit;
+    rows.push(
+      `${name}/: ${((100 * hit) / total).toFixed(1)}% of ${total} lines ` +
+        `(${sources.length} files, ${sources.length - loaded} never loaded by these tiers)`,
+    );
+  }
+  const text =
+    `line coverage of the ${ran.join(' + ')} tier(s), node --experimental-test-coverage:\n` +
+    rows.map((r) => `  ${r}\n`).join('') +
+    `  all: ${((100 * allCovered) / allTotal).toFixed(1)}% of ${allTotal} lines\n`;
+  writeFileSync(join(coverageDir, 'summary.txt'), text);
+  process.stderr.write(`\n${text}`);
+}

@@ -106,7 +106,7 @@ describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CN
     });
   }
 
-  test('L2-SP at the starting point: the drift term is 0, so the first penalty is beta/2 ||w_head||^2', async () => {
+  test('L2-SP penalty of a step is alpha/2 ||w_S - w_S^0||^2 + beta/2 ||w_head||^2 (Li et al. 2018, eq. 3), by hand from the weights', async () => {
     const base = buildZooModel('small-cnn', {
       inputShape: [8, 8, 1],
       numClasses: 3,
@@ -114,19 +114,52 @@ describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CN
       seed: 1,
     });
     const train = toyData(1);
-    // learningRate tiny and one step: the penalty of the first step is essentially the start's.
+    const alpha = 40;
+    const beta = 0.3;
+    // One full batch per epoch and plain SGD: epoch 2's only step evaluates the penalty at the
+    // weights epoch 1 ended with, which onEpochEnd reads. w_S^0 is the base model's (the
+    // backbone is every trainable layer but the new head, matched by layer name).
     const config = validateFinetuneConfig({
       method: 'l2sp',
-      alpha: 1,
-      beta: 0,
-      epochs: 1,
+      alpha,
+      beta,
+      epochs: 2,
       batchSize: 24,
-      learningRate: 1e-9,
+      learningRate: 0.5,
       optimizer: 'sgd',
       seed: 3,
     });
-    const result = await finetune({ base, train, numClasses: 2, config });
-    expectTensorsClose(result.history[0].penalty, 0, 1e-6);
+    let drift = 0;
+    let head = 0;
+    const result = await finetune({
+      base,
+      train,
+      numClasses: 2,
+      config,
+      onEpochEnd: (metrics, model) => {
+        if (metrics.epoch !== 0) return;
+        const headLayer = model.layers[model.layers.length - 1];
+        for (const layer of model.layers) {
+          if (layer.trainableWeights.length === 0) continue;
+          const sources = layer === headLayer ? [] : base.getLayer(layer.name).trainableWeights;
+          layer.trainableWeights.forEach((w, k) => {
+            const now = w.read().dataSync();
+            if (layer === headLayer) {
+              for (const v of now) head += v * v;
+              return;
+            }
+            const start = sources[k].read().dataSync();
+            for (let i = 0; i < now.length; i++) drift += (now[i] - start[i]) ** 2;
+          });
+        }
+      },
+    });
+    const expected = (alpha / 2) * drift + (beta / 2) * head;
+    // Both terms matter: the backbone has moved, and the head is not zero.
+    assert.ok((alpha / 2) * drift > 0.05 * expected, `drift term ${(alpha / 2) * drift}`);
+    assert.ok((beta / 2) * head > 0.05 * expected, `head term ${(beta / 2) * head}`);
+    const actual = result.history[1].penalty;
+    assert.ok(Math.abs(actual - expected) <= 1e-4 * expected, `penalty ${actual} vs ${expected}`);
     result.model.dispose();
     tf.dispose([train.x, train.y]);
     base.dispose();

@@ -1,9 +1,10 @@
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import {
   axeCheck,
+  BrowserPages,
   browserSkipReason,
   ensureConsoleBuilt,
   launchBrowser,
@@ -30,6 +31,7 @@ describe('fine-tune and explanation pages in a browser', { skip: browserSkipReas
   let app: TestApp;
   let browser: Browser;
   let tunedName = '';
+  const pages = new BrowserPages(() => browser);
   before(async () => {
     await ensureConsoleBuilt();
     // Training blocks a worker's event loop for whole batches (see models.e2e.test.ts).
@@ -57,13 +59,14 @@ describe('fine-tune and explanation pages in a browser', { skip: browserSkipReas
     );
     assert.equal(job.status, 'succeeded', job.error ?? '');
   });
+  afterEach((t) => pages.afterEach(t));
   after(async () => {
     await browser?.close();
     await app?.close();
   });
 
-  async function newPage(): Promise<Page> {
-    return (await browser.newContext()).newPage();
+  function newPage(): Promise<Page> {
+    return pages.newPage();
   }
 
   test('fine-tune through the form: field error from the server, then live run to a registered model', async () => {
@@ -143,6 +146,10 @@ describe('fine-tune and explanation pages in a browser', { skip: browserSkipReas
     const page = await newPage();
     await loginAs(page, app.url, app.key);
     await page.getByRole('link', { name: 'Explanations' }).click();
+    // The list is a lazy chunk: until it has loaded, the router (a React transition) keeps the
+    // jobs list on screen, whose row links (to /jobs/<id>) carry the same 8-character name. Wait
+    // for the Explanations page itself before clicking its row.
+    await page.getByRole('heading', { name: 'Explanations', exact: true }).waitFor();
     await page.getByRole('link', { name: id.slice(0, 8) }).click();
     await page.waitForURL(`**/explanations/${id}`);
     const overlay = page.locator('canvas[aria-label^="LIME heatmap overlay"]');

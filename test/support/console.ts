@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /**
  * Shared by the browser tests (test/browser/*.test.ts): the console built once, Debian's
@@ -99,6 +99,64 @@ export async function launchBrowser(): Promise<Browser> {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error(String(browserSkipReason()));
   return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+}
+
+/** Where a failed browser test leaves its evidence (ignored by git). */
+export const FAILURE_DIR = path.join(ROOT, 'test-results', 'browser');
+
+/**
+ * The pages of a browser suite: waits sized for a loaded 2-core machine, and evidence when a test
+ * fails. Register `afterEach((t) => pages.afterEach(t))`: after a failed test, each page it left
+ * open is saved as a screenshot beside a text file with its URL, the navigations, console
+ * messages, page errors and failed requests, under test-results/browser/ (the paths are printed).
+ * Every context the test opened is closed afterwards.
+ */
+export class BrowserPages {
+  private open: { context: BrowserContext; page: Page; log: string[] }[] = [];
+
+  constructor(
+    private readonly browser: () => Browser,
+    private readonly timeoutMs = 60_000,
+  ) {}
+
+  async newPage(): Promise<Page> {
+    const context = await this.browser().newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(this.timeoutMs);
+    const log: string[] = [];
+    const note = (line: string) => {
+      log.push(`${new Date().toISOString()} ${line}`);
+      if (log.length > 200) log.shift();
+    };
+    page.on('framenavigated', (f) => f === page.mainFrame() && note(`navigated ${f.url()}`));
+    page.on('console', (m) => note(`console.${m.type()} ${m.text()}`));
+    page.on('pageerror', (e) => note(`pageerror ${e.message}`));
+    page.on('requestfailed', (r) => note(`requestfailed ${r.url()} ${r.failure()?.errorText}`));
+    this.open.push({ context, page, log });
+    return page;
+  }
+
+  async afterEach(t: { name: string; passed?: boolean }): Promise<void> {
+    const open = this.open;
+    this.open = [];
+    for (const [i, { context, page, log }] of open.entries()) {
+      if (t.passed === false && !page.isClosed()) {
+        const base = path.join(
+          FAILURE_DIR,
+          `${t.name.replace(/[^\w-]+/g, '-').slice(0, 80)}-${Date.now()}-${i}`,
+        );
+        try {
+          fs.mkdirSync(FAILURE_DIR, { recursive: true });
+          await page.screenshot({ path: `${base}.png`, fullPage: true, timeout: 10_000 });
+          fs.writeFileSync(`${base}.txt`, [`url ${page.url()}`, ...log].join('\n') + '\n');
+          process.stderr.write(`browser test failed: see ${base}.png and ${base}.txt\n`);
+        } catch (error) {
+          process.stderr.write(`could not save the failed page: ${String(error)}\n`);
+        }
+      }
+      await context.close().catch(() => undefined);
+    }
+  }
 }
 
 /** Signs in on the login page with `key`; resolves on the page the console lands on (/jobs). */

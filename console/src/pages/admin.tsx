@@ -282,6 +282,9 @@ function AuditPanel() {
     queryKey: ['admin', 'audit', offset],
     queryFn: ({ signal }) =>
       getJson<Page<AuditEntry>>(`/v1/audit${query({ limit: AUDIT_PAGE, offset })}`, signal),
+    // A request's audit row is written once its response has gone out, so the refetch a key
+    // creation triggers can come before that row: follow the log as the queue panel does.
+    refetchInterval: 10_000,
   });
   const d = audit.data;
   return (

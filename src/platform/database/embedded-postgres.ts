@@ -84,28 +84,23 @@ function exitOnGiveUp(log: (message: string) => void) {
 }
 
 /**
- * Runs `fn` while the postgres user can traverse every folder above the data directory. As root
- * the package runs PostgreSQL as the unprivileged `postgres` user, which must reach the data
- * directory through AUTODL_HOME (0700) and its parents: search permission is granted only for the
- * start and then restored. A started server no longer needs it: the postmaster changes into the
- * data directory at start and uses relative paths from there (its children are forked, not
- * executed), so the folders above it keep their modes while it runs.
+ * As root the package runs PostgreSQL as the unprivileged `postgres` user, which must reach the
+ * data directory through AUTODL_HOME (0700) and the folders above it for as long as the server
+ * runs, not only while it starts: PostgreSQL opens files by the data directory's absolute path
+ * (the checkpointer rewrites `<data>/global/pg_control`, a crash restart stats the directory), so
+ * a path closed again after the start made the first checkpoint PANIC and the server exit. Each
+ * folder on the way gets search permission for others (x: enter, never list or write), once and
+ * for good: taking it back when one server stops would break another server below the same
+ * folder. AUTODL_HOME is thus 0711, the mode protectHome keeps beside such a server.
  */
-async function withParentsTraversable<T>(dataDir: string, fn: () => Promise<T>): Promise<T> {
+function makeParentsTraversable(dataDir: string, log: (message: string) => void): void {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot) return fn();
-  const restore: { dir: string; mode: number }[] = [];
-  try {
-    for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-      const mode = fs.statSync(dir).mode & 0o7777;
-      if ((mode & 0o001) === 0) {
-        fs.chmodSync(dir, mode | 0o001);
-        restore.push({ dir, mode });
-      }
-    }
-    return await fn();
-  } finally {
-    for (const { dir, mode } of restore) fs.chmodSync(dir, mode);
+  if (!isRoot) return;
+  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const mode = fs.statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) !== 0) continue;
+    fs.chmodSync(dir, mode | 0o001);
+    log(`gave ${dir} search permission (x) for the postgres user`);
   }
 }
 
@@ -148,15 +143,16 @@ export async function startEmbeddedPostgres(
     },
     onError: (e: unknown) => log(`embedded PostgreSQL: ${String(e)}`),
   });
+  makeParentsTraversable(dataDir, log);
   const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   if (fresh) {
     log(`initialising the embedded PostgreSQL in ${dataDir}`);
-    await withParentsTraversable(dataDir, () => pg.initialise());
+    await pg.initialise();
   }
   const startServer = async (): Promise<ServerProcess> => {
     recent.length = 0;
     try {
-      await withParentsTraversable(dataDir, () => pg.start());
+      await pg.start();
     } catch (error) {
       // The package rejects without a reason when the server exits before it is ready.
       throw new Error(`PostgreSQL did not start: ${String(error ?? recent.join(' | '))}`);

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiHeader,
@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/auth.guard';
 import type { Principal } from '../auth/projects.service';
 import { ValidationError } from '../errors/domain-error';
@@ -70,7 +70,6 @@ export class EventsController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: StreamQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
-    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
     if (lastEventId !== undefined && !/^\d{1,18}$/.test(lastEventId.trim()))
@@ -82,6 +81,18 @@ export class EventsController {
       kind: query.kind,
     };
     let open = true;
+    // What close() undoes, filled in once the stream is set up.
+    const teardown: (() => void)[] = [];
+    const close = (): void => {
+      if (!open) return;
+      open = false;
+      for (const undo of teardown) undo();
+    };
+    // Listened for before the hub is awaited: a client that leaves while LISTEN is being set up
+    // must still be torn down (else its heartbeat and subscription live on with the process).
+    // The response's close is the connection's (this response never finishes by itself); the
+    // request's may mean only that its body was read.
+    res.on('close', close);
     const write = (text: string): void => {
       if (open && !res.writableEnded) res.write(text);
     };
@@ -90,15 +101,9 @@ export class EventsController {
     const unsubscribe = await this.hub.subscribe(filter, (e) =>
       held ? held.push(e) : write(formatSse(e)),
     );
+    if (!open) return unsubscribe();
     const heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS);
-    const close = (): void => {
-      if (!open) return;
-      open = false;
-      clearInterval(heartbeat);
-      unsubscribe();
-    };
-    req.on('close', close);
-    res.on('close', close);
+    teardown.push(unsubscribe, () => clearInterval(heartbeat));
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');

@@ -194,7 +194,8 @@ describe('fine-tune and explanation pages in a browser', { skip: browserSkipReas
     await page.getByRole('link', { name: 'Explanations' }).click();
     await page.getByRole('link', { name: 'New explanation' }).click();
     await page.getByRole('heading', { name: 'New explanation' }).waitFor();
-    await page.getByRole('option', { name: /shapes-cnn/ }).waitFor({ state: 'attached' });
+    // The fine-tuned model (shapes-cnn-l2-...) is listed too: the base model's option exactly.
+    await page.getByRole('option', { name: /^shapes-cnn \(/ }).waitFor({ state: 'attached' });
     await page.getByLabel('Model').selectOption('shapes-cnn');
     // An image model: the superpixel parameters are offered, NormLIME's clusters are not.
     await page.getByLabel('Superpixels').waitFor();
@@ -227,7 +228,12 @@ describe('fine-tune and explanation pages in a browser', { skip: browserSkipReas
       sampleSize: number;
       parameters: Record<string, unknown>;
     };
-    assert.equal(spec.model, 'shapes-cnn');
+    // The stored spec names the model by its id (references are resolved at submit).
+    const models = (await app.get('/v1/models?limit=200').expect(200)).body.items as {
+      id: string;
+      name: string;
+    }[];
+    assert.equal(spec.model, models.find((m) => m.name === 'shapes-cnn')?.id);
     assert.equal(spec.sampleSize, 1);
     const params = spec.parameters;
     assert.deepEqual([params.numSamples, params.nSegments], [60, 8]);

@@ -20,7 +20,7 @@ import {
   rankSuspects,
   type DynamicsMethod,
   type EpochRecord,
-} from '../../src/interpret/core/dynamics';
+} from '../../src/interpret/core/training-dynamics';
 import { buildZooModel } from '../../src/ml/models/zoo';
 import { trainModel } from '../../src/ml/train/trainer';
 import { fashionSubset, fmtMeanSd, imageTensor, probabilities } from './data';

@@ -2,7 +2,7 @@
  * Error of the simulated M/M/c mean wait and P(wait) against the Erlang C formula over (c, load).
  * Usage: node -r @swc-node/register bench/jizhi-sim/erlang.ts [--quick]
  */
-import { simulate } from '../../src/jizhi-sim/core/simulator';
+import { simulate } from '../../src/jizhi-sim/core/prepare-simulation';
 
 const quick = process.argv.includes('--quick');
 const requests = quick ? 300_000 : 2_000_000;

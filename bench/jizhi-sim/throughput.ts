@@ -3,7 +3,7 @@
  * cache, a fork/join and dynamic batching, next to a single M/M/1 stage as the kernel's floor.
  * Usage: node -r @swc-node/register bench/jizhi-sim/throughput.ts [--quick]
  */
-import { simulate } from '../../src/jizhi-sim/core/simulator';
+import { simulate } from '../../src/jizhi-sim/core/prepare-simulation';
 
 const quick = process.argv.includes('--quick');
 const durationS = quick ? 200 : 1000;

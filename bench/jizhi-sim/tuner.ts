@@ -3,8 +3,8 @@
  * (TPE, multivariate TPE and NSGA-II vs random and grid), median over sampler seeds, on one fixed evaluator (same simulation seeds).
  * Usage: node -r @swc-node/register bench/jizhi-sim/tuner.ts [--quick]
  */
-import { readTuneSpec } from '../../src/jizhi-sim/tune/tune-spec';
-import { ConfigEvaluator, tune } from '../../src/jizhi-sim/tune/tuner';
+import { readTuneSpec } from '../../src/jizhi-sim/core/tune/tune-spec';
+import { ConfigEvaluator, tune } from '../../src/jizhi-sim/core/tune/tuner';
 
 const quick = process.argv.includes('--quick');
 const samplerSeeds = quick ? 5 : 11;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UnprocessableError } from '../platform/errors/domain-error';
 import { parseDynamics } from './dynamics-artifact';
-import { rankSuspects } from './core/dynamics';
+import { rankSuspects } from './core/training-dynamics';
 
 const epoch = (epoch: number, margin: number) => ({
   epoch,

@@ -1,5 +1,5 @@
 import { UnprocessableError } from '../platform/errors/domain-error';
-import type { EpochRecord, SampleDynamics } from './core/dynamics';
+import type { EpochRecord, SampleDynamics } from './core/training-dynamics';
 
 /** The artifact a finetune job with `recordDynamics: true` stores. */
 export const DYNAMICS_ARTIFACT = 'dynamics.json';

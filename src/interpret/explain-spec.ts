@@ -1,130 +1,148 @@
 import { ValidationError, type FieldProblem } from '../platform/errors/domain-error';
-import { FEATURE_SELECTIONS } from './core/lime-base';
-import type { FeatureSelection } from './core/types';
+import { parseLimeParameters, type LimeParameters } from './core/lime-parameters';
 
-/** LIME and faithfulness parameters shared by the explain and normlime jobs, with defaults. */
-export interface LimeParameters {
-  numSamples: number;
-  numFeatures: number;
-  featureSelection: FeatureSelection;
-  /** Kernel width; omitted = the explainer's default for the input kind. */
-  kernelWidth?: number;
-  /** Tabular: quartile-discretise continuous features. */
-  discretize: boolean;
-  /** Image: SLIC superpixel count and compactness. */
-  nSegments: number;
-  compactness: number;
-  /** Image: 'mean' or an RGB triple in [0, 1]. */
-  baseline: 'mean' | [number, number, number];
-  /** Deletion-curve steps (default min(d, 20)) and random orderings for the AOPC baseline. */
-  faithfulnessSteps?: number;
-  randomRepeats: number;
-  seed: number;
+/*
+ * The specs of the `explain` and `normlime` jobs: what POST /v1/explanations, the CLI and the
+ * worker validate (errors name each field; the normalised spec is what the jobs table stores,
+ * and reading it again gives it back unchanged).
+ */
+
+export const MAX_EXPLAIN_INSTANCES = 1000;
+export const MAX_NORMLIME_INSTANCES = 5000;
+
+export interface ExplainSpec {
+  model: string;
+  /** The instances to explain, or else `sampleSize` instances drawn (seeded) from the data set. */
+  instances?: unknown[];
+  sampleSize?: number;
+  /** A data set id replacing the model's training set (sampling pool, tabular statistics). */
+  dataset?: string;
+  /** Optional class to explain per instance; default the predicted class. */
+  labels?: number[];
+  parameters: LimeParameters;
 }
 
-export const DEFAULT_LIME_PARAMETERS: LimeParameters = {
-  numSamples: 1000,
-  numFeatures: 10,
-  featureSelection: 'auto',
-  discretize: true,
-  nSegments: 50,
-  compactness: 10,
-  baseline: 'mean',
-  randomRepeats: 5,
-  seed: 0,
-};
-
-const LIMITS: Record<string, [number, number, boolean]> = {
-  numSamples: [10, 100_000, true],
-  numFeatures: [1, 1000, true],
-  nSegments: [2, 2000, true],
-  compactness: [0.01, 1000, false],
-  kernelWidth: [1e-6, 1e6, false],
-  faithfulnessSteps: [1, 1000, true],
-  randomRepeats: [0, 100, true],
-  seed: [0, 2 ** 32 - 1, true],
-};
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+export interface NormLimeSpec {
+  model: string;
+  /** A data set id replacing the model's training set (sampling pool, tabular statistics). */
+  dataset?: string;
+  /** Explicit instances, or else `sampleSize` instances drawn (seeded) from the model's dataset. */
+  instances?: unknown[];
+  sampleSize: number;
+  /** Image models: number of shared superpixel concepts (k-means clusters). */
+  numClusters: number;
+  parameters: LimeParameters;
 }
 
-/** Check `parameters` and fill defaults; collects every problem before throwing. */
-export function parseLimeParameters(
-  raw: unknown,
-  problems: FieldProblem[],
-  field = 'parameters',
-): LimeParameters {
-  const out: LimeParameters = { ...DEFAULT_LIME_PARAMETERS };
-  if (raw === undefined) return out;
-  if (!isRecord(raw)) {
-    problems.push({ field, message: 'must be an object' });
-    return out;
-  }
-  const known = new Set([
-    ...Object.keys(LIMITS),
-    'featureSelection',
-    'discretize',
-    'baseline',
-    'numClusters',
-  ]);
-  for (const key of Object.keys(raw)) {
-    if (!known.has(key)) problems.push({ field: `${field}.${key}`, message: 'unknown parameter' });
-  }
-  for (const [key, [lo, hi, integer]] of Object.entries(LIMITS)) {
-    const v = raw[key];
-    if (v === undefined) continue;
+/** Validates an `explain` spec and fills the LIME defaults; every problem names its field. */
+export function readExplainSpec(spec: unknown): ExplainSpec {
+  const raw = asRecord(spec);
+  const problems: FieldProblem[] = [];
+  const model = requireModel(raw, problems);
+  unknownFields(
+    raw,
+    ['model', 'dataset', 'instances', 'sampleSize', 'labels', 'parameters'],
+    problems,
+  );
+  const dataset = optionalDataset(raw, problems);
+  const instances = raw.instances;
+  if (instances !== undefined) {
     if (
-      typeof v !== 'number' ||
-      !Number.isFinite(v) ||
-      v < lo ||
-      v > hi ||
-      (integer && !Number.isInteger(v))
+      !Array.isArray(instances) ||
+      instances.length === 0 ||
+      instances.length > MAX_EXPLAIN_INSTANCES
     ) {
       problems.push({
-        field: `${field}.${key}`,
-        message: `must be ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}], got ${JSON.stringify(v)}`,
-      });
-    } else {
-      (out as unknown as Record<string, number>)[key] = v;
-    }
-  }
-  if (raw.featureSelection !== undefined) {
-    if (
-      typeof raw.featureSelection === 'string' &&
-      FEATURE_SELECTIONS.includes(raw.featureSelection as FeatureSelection)
-    ) {
-      out.featureSelection = raw.featureSelection as FeatureSelection;
-    } else {
-      problems.push({
-        field: `${field}.featureSelection`,
-        message: `must be one of ${FEATURE_SELECTIONS.join(', ')}`,
+        field: 'instances',
+        message: `must be an array of 1 to ${MAX_EXPLAIN_INSTANCES} instances`,
       });
     }
+    if (raw.sampleSize !== undefined)
+      problems.push({ field: 'sampleSize', message: 'give instances or sampleSize, not both' });
+  } else if (raw.sampleSize === undefined) {
+    problems.push({
+      field: 'instances',
+      message: 'required unless sampleSize instances are drawn from the data set',
+    });
   }
-  if (raw.discretize !== undefined) {
-    if (typeof raw.discretize === 'boolean') out.discretize = raw.discretize;
-    else problems.push({ field: `${field}.discretize`, message: 'must be a boolean' });
-  }
-  if (raw.baseline !== undefined) {
-    const b = raw.baseline;
-    if (b === 'mean') out.baseline = 'mean';
-    else if (
-      Array.isArray(b) &&
-      b.length === 3 &&
-      b.every((v) => typeof v === 'number' && v >= 0 && v <= 1)
+  const sampleSize = optionalSampleSize(raw, MAX_EXPLAIN_INSTANCES, problems);
+  let labels: number[] | undefined;
+  if (raw.labels !== undefined) {
+    if (
+      !Array.isArray(raw.labels) ||
+      !raw.labels.every((l) => Number.isInteger(l) && l >= 0) ||
+      !Array.isArray(instances) ||
+      raw.labels.length !== instances.length
     ) {
-      out.baseline = [b[0], b[1], b[2]];
-    } else
       problems.push({
-        field: `${field}.baseline`,
-        message: "must be 'mean' or three numbers in [0, 1]",
+        field: 'labels',
+        message: 'must be one non-negative class index per given instance',
       });
+    } else labels = raw.labels as number[];
   }
-  return out;
+  const parameters = parseLimeParameters(raw.parameters, problems);
+  throwIfProblems(problems);
+  return {
+    model,
+    ...(instances !== undefined ? { instances: instances as unknown[] } : { sampleSize }),
+    ...(dataset !== undefined ? { dataset } : {}),
+    ...(labels ? { labels } : {}),
+    parameters,
+  };
 }
 
-export function requireModel(raw: Record<string, unknown>, problems: FieldProblem[]): string {
+/** Validates a `normlime` spec (default 100 sampled instances, 10 image concepts). */
+export function readNormLimeSpec(spec: unknown): NormLimeSpec {
+  const raw = asRecord(spec);
+  const problems: FieldProblem[] = [];
+  const model = requireModel(raw, problems);
+  // numClusters sits in `parameters` in requests and at the top of the normalised spec.
+  unknownFields(
+    raw,
+    ['model', 'dataset', 'instances', 'sampleSize', 'numClusters', 'parameters'],
+    problems,
+  );
+  let instances: unknown[] | undefined;
+  if (raw.instances !== undefined) {
+    if (
+      !Array.isArray(raw.instances) ||
+      raw.instances.length === 0 ||
+      raw.instances.length > MAX_NORMLIME_INSTANCES
+    ) {
+      problems.push({
+        field: 'instances',
+        message: `must be an array of 1 to ${MAX_NORMLIME_INSTANCES} instances`,
+      });
+    } else instances = raw.instances;
+  }
+  const sampleSize = optionalSampleSize(raw, MAX_NORMLIME_INSTANCES, problems) ?? 100;
+  const dataset = optionalDataset(raw, problems);
+  const params = raw.parameters as Record<string, unknown> | undefined;
+  const numClusters = raw.numClusters ?? params?.numClusters ?? 10;
+  if (
+    typeof numClusters !== 'number' ||
+    !Number.isInteger(numClusters) ||
+    numClusters < 2 ||
+    numClusters > 200
+  ) {
+    problems.push({
+      field: 'parameters.numClusters',
+      message: `must be an integer in [2, 200], got ${JSON.stringify(numClusters)}`,
+    });
+  }
+  const parameters = parseLimeParameters(raw.parameters, problems);
+  throwIfProblems(problems);
+  return {
+    model,
+    ...(dataset !== undefined ? { dataset } : {}),
+    instances,
+    sampleSize,
+    numClusters: numClusters as number,
+    parameters,
+  };
+}
+
+function requireModel(raw: Record<string, unknown>, problems: FieldProblem[]): string {
   if (typeof raw.model !== 'string' || raw.model.trim() === '' || raw.model.length > 200) {
     problems.push({ field: 'model', message: 'must be a model reference of 1 to 200 characters' });
     return '';
@@ -132,7 +150,7 @@ export function requireModel(raw: Record<string, unknown>, problems: FieldProble
   return raw.model;
 }
 
-export function unknownFields(
+function unknownFields(
   raw: Record<string, unknown>,
   allowed: readonly string[],
   problems: FieldProblem[],
@@ -144,7 +162,7 @@ export function unknownFields(
 }
 
 /** `dataset`: an optional data set reference (id or name) replacing the model's training set. */
-export function optionalDataset(
+function optionalDataset(
   raw: Record<string, unknown>,
   problems: FieldProblem[],
 ): string | undefined {
@@ -160,7 +178,7 @@ export function optionalDataset(
 }
 
 /** `sampleSize`: instances drawn from the data set, an integer in [1, max] when given. */
-export function optionalSampleSize(
+function optionalSampleSize(
   raw: Record<string, unknown>,
   max: number,
   problems: FieldProblem[],
@@ -177,7 +195,11 @@ export function optionalSampleSize(
   return v;
 }
 
-export function asRecord(spec: unknown): Record<string, unknown> {
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function asRecord(spec: unknown): Record<string, unknown> {
   if (!isRecord(spec))
     throw new ValidationError('spec must be an object', [
       { field: '', message: 'must be an object' },
@@ -185,7 +207,7 @@ export function asRecord(spec: unknown): Record<string, unknown> {
   return spec;
 }
 
-export function throwIfProblems(problems: FieldProblem[]): void {
+function throwIfProblems(problems: FieldProblem[]): void {
   if (problems.length > 0) {
     throw new ValidationError(problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
   }

@@ -4,60 +4,28 @@ import {
   type JobHandler,
   type SpecReference,
 } from '../platform/jobs/job-handler';
-import { UnprocessableError, type FieldProblem } from '../platform/errors/domain-error';
+import { explainInstance, explanationJson } from './core/explain-instance';
 import {
-  asRecord,
-  optionalDataset,
-  optionalSampleSize,
-  parseLimeParameters,
-  requireModel,
-  unknownFields,
-  throwIfProblems,
-  type LimeParameters,
-} from './explain-spec';
-import {
-  coerceInstances,
-  explainInstance,
-  explanationJson,
-  explanationPng,
-  inputPng,
-  sampleInstances,
-} from './explain-runner';
-import { withLoadedModel } from './model-provider';
+  assertLabelsFit,
+  explanationSummary,
+  resumeExplain,
+  type ExplainCheckpoint,
+  type ExplainResult,
+} from './core/explain-report';
+import type { ExplainableModel } from './core/explainable-model';
+import { coerceInstances, sampleInstances } from './core/instances';
 import type { RgbImage } from './core/types';
-import type { ExplainableModel, PredictProvider } from './model-provider';
+import { readExplainSpec, type ExplainSpec } from './explain-spec';
+import { explanationPng, inputPng } from './explanation-pngs';
+import { withLoadedModel, type PredictProvider } from './predict-provider';
 
-export interface ExplainSpec {
-  model: string;
-  /** The instances to explain, or else `sampleSize` instances drawn (seeded) from the data set. */
-  instances?: unknown[];
-  sampleSize?: number;
-  /** A data set id replacing the model's training set (sampling pool, tabular statistics). */
-  dataset?: string;
-  /** Optional class to explain per instance; default the predicted class. */
-  labels?: number[];
-  parameters: LimeParameters;
-}
-
-export interface ExplainResult {
-  model: string;
-  inputKind: string;
-  classNames: string[];
-  explanations: Record<string, unknown>[];
-  summary: { meanFidelity: number; meanAopc: number; meanRandomAopc: number };
-  artifacts: string[];
-}
-
-interface ExplainCheckpoint {
-  done: Record<string, unknown>[];
-  artifacts: string[];
-}
-
-export const MAX_EXPLAIN_INSTANCES = 1000;
+export type { ExplainResult } from './core/explain-report';
+export type { ExplainSpec } from './explain-spec';
 
 /**
  * Job kind `explain`: LIME for the given instances (or a seeded sample of the data set), with
- * fidelity, AOPC vs random and PNGs.
+ * fidelity, AOPC vs random and PNGs. Checkpoints after each instance; a resumed attempt goes on
+ * from the first instance not yet explained.
  */
 export class ExplainJobHandler implements JobHandler<ExplainSpec, ExplainResult> {
   readonly kind = 'explain';
@@ -69,59 +37,7 @@ export class ExplainJobHandler implements JobHandler<ExplainSpec, ExplainResult>
   constructor(private readonly models: PredictProvider) {}
 
   validate(spec: unknown): ExplainSpec {
-    const raw = asRecord(spec);
-    const problems: FieldProblem[] = [];
-    const model = requireModel(raw, problems);
-    unknownFields(
-      raw,
-      ['model', 'dataset', 'instances', 'sampleSize', 'labels', 'parameters'],
-      problems,
-    );
-    const dataset = optionalDataset(raw, problems);
-    const instances = raw.instances;
-    if (instances !== undefined) {
-      if (
-        !Array.isArray(instances) ||
-        instances.length === 0 ||
-        instances.length > MAX_EXPLAIN_INSTANCES
-      ) {
-        problems.push({
-          field: 'instances',
-          message: `must be an array of 1 to ${MAX_EXPLAIN_INSTANCES} instances`,
-        });
-      }
-      if (raw.sampleSize !== undefined)
-        problems.push({ field: 'sampleSize', message: 'give instances or sampleSize, not both' });
-    } else if (raw.sampleSize === undefined) {
-      problems.push({
-        field: 'instances',
-        message: 'required unless sampleSize instances are drawn from the data set',
-      });
-    }
-    const sampleSize = optionalSampleSize(raw, MAX_EXPLAIN_INSTANCES, problems);
-    let labels: number[] | undefined;
-    if (raw.labels !== undefined) {
-      if (
-        !Array.isArray(raw.labels) ||
-        !raw.labels.every((l) => Number.isInteger(l) && l >= 0) ||
-        !Array.isArray(instances) ||
-        raw.labels.length !== instances.length
-      ) {
-        problems.push({
-          field: 'labels',
-          message: 'must be one non-negative class index per given instance',
-        });
-      } else labels = raw.labels as number[];
-    }
-    const parameters = parseLimeParameters(raw.parameters, problems);
-    throwIfProblems(problems);
-    return {
-      model,
-      ...(instances !== undefined ? { instances: instances as unknown[] } : { sampleSize }),
-      ...(dataset !== undefined ? { dataset } : {}),
-      ...(labels ? { labels } : {}),
-      parameters,
-    };
+    return readExplainSpec(spec);
   }
 
   run(spec: ExplainSpec, ctx: JobContext): Promise<ExplainResult> {
@@ -136,17 +52,8 @@ export class ExplainJobHandler implements JobHandler<ExplainSpec, ExplainResult>
     const instances = spec.instances
       ? coerceInstances(model, spec.instances)
       : sampleInstances(model, spec.sampleSize ?? 1, spec.parameters.seed);
-    if (spec.labels) {
-      const bad = spec.labels.findIndex((l) => l >= model.classNames.length);
-      if (bad >= 0) {
-        throw new UnprocessableError(`labels[${bad}] is not a class of the model`, [
-          { field: `labels[${bad}]`, message: `must be in [0, ${model.classNames.length - 1}]` },
-        ]);
-      }
-    }
-    const resume = ctx.resumeFrom as ExplainCheckpoint | undefined;
-    const done = resume?.done ? [...resume.done] : [];
-    const artifacts = resume?.artifacts ? [...resume.artifacts] : [];
+    assertLabelsFit(model, spec.labels);
+    const { done, artifacts } = resumeExplain(ctx.resumeFrom);
     for (let i = done.length; i < instances.length; i++) {
       if (ctx.cancelled) throw new JobCancelledError();
       const r = await explainInstance(model, instances[i], spec.parameters, i, spec.labels?.[i]);
@@ -167,20 +74,12 @@ export class ExplainJobHandler implements JobHandler<ExplainSpec, ExplainResult>
       await ctx.checkpoint({ done, artifacts } satisfies ExplainCheckpoint);
       await ctx.progress((i + 1) / instances.length, `explained ${i + 1}/${instances.length}`);
     }
-    const mean = (key: (e: Record<string, unknown>) => number): number =>
-      done.reduce((s, e) => s + key(e), 0) / done.length;
-    const faith = (e: Record<string, unknown>): { aopc: number; randomAopc: number } =>
-      e.faithfulness as { aopc: number; randomAopc: number };
     return {
       model: spec.model,
       inputKind: model.inputKind,
       classNames: model.classNames,
       explanations: done,
-      summary: {
-        meanFidelity: mean((e) => e.fidelity as number),
-        meanAopc: mean((e) => faith(e).aopc),
-        meanRandomAopc: mean((e) => faith(e).randomAopc),
-      },
+      summary: explanationSummary(done),
       artifacts,
     };
   }

@@ -13,8 +13,8 @@ import {
   Min,
 } from 'class-validator';
 import { JOB_STATUSES, type JobEntity, type JobStatus } from '../platform/jobs/job.entity';
-import { DYNAMICS_METHODS, type DynamicsMethod } from './core/dynamics';
-import { MAX_NORMLIME_INSTANCES } from './normlime.handler';
+import { DYNAMICS_METHODS, type DynamicsMethod } from './core/training-dynamics';
+import { MAX_NORMLIME_INSTANCES } from './explain-spec';
 import { UserKeyed } from '../platform/http/user-keyed';
 
 export const EXPLANATION_METHODS = ['lime', 'normlime'] as const;

@@ -1,36 +1,31 @@
-import * as fs from 'node:fs/promises';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../platform/auth/projects.service';
 import { ConflictError, NotFoundError, UnprocessableError } from '../platform/errors/domain-error';
 import type { JobEntity } from '../platform/jobs/job.entity';
-import { JobsService } from '../platform/jobs/jobs.service';
-import { rankSuspects, type DynamicsMethod } from './core/dynamics';
+import type { ExplainableModel } from './core/explainable-model';
+import { coerceInstances } from './core/instances';
+import {
+  DYNAMICS_METHOD_DESCRIPTIONS,
+  rankSuspects,
+  type DynamicsMethod,
+} from './core/training-dynamics';
 import { DYNAMICS_ARTIFACT, parseDynamics } from './dynamics-artifact';
-import { coerceInstances } from './explain-runner';
-import { ExplainJobHandler, type ExplainSpec } from './explain.handler';
+import {
+  readExplainSpec,
+  readNormLimeSpec,
+  type ExplainSpec,
+  type NormLimeSpec,
+} from './explain-spec';
+import { EXPLANATION_JOBS, type ArtifactFile, type ExplanationJobs } from './explanation-jobs';
 import {
   KIND_OF_METHOD,
   type CreateExplanationDto,
   type DynamicsDto,
   type ExplanationMethod,
 } from './explanations.dto';
-import type { ExplainableModel } from './model-provider';
-import { NormLimeJobHandler, type NormLimeSpec } from './normlime.handler';
-import { RegistryPredictProvider } from './registry-provider';
+import { PREDICT_PROVIDER, type PredictProvider } from './predict-provider';
 
 const METHOD_OF_KIND: Record<string, ExplanationMethod> = { explain: 'lime', normlime: 'normlime' };
-
-export const DYNAMICS_METHOD_DESCRIPTIONS: Record<DynamicsMethod, string> = {
-  aum:
-    'area under the margin (Pleiss et al., NeurIPS 2020): mean over epochs of the assigned ' +
-    "label's logit minus the largest other logit; score = -AUM, a mislabelled sample keeps a low " +
-    'or negative margin',
-  forgetting:
-    'forgetting events (Toneva et al., ICLR 2019): correct -> incorrect transitions between ' +
-    'consecutive epochs; never-learned samples rank first (epochs + 1)',
-  loss: 'mean training loss over epochs (small-loss criterion, Han et al. 2018, read the other way round)',
-  combined: 'Borda count: the mean rank position under aum, forgetting and loss',
-};
 
 /**
  * Rules of the explanations API: requests become `explain` / `normlime` jobs after the model,
@@ -40,10 +35,8 @@ export const DYNAMICS_METHOD_DESCRIPTIONS: Record<DynamicsMethod, string> = {
 @Injectable()
 export class ExplanationsService {
   constructor(
-    private readonly jobs: JobsService,
-    private readonly models: RegistryPredictProvider,
-    private readonly explain: ExplainJobHandler,
-    private readonly normlime: NormLimeJobHandler,
+    @Inject(EXPLANATION_JOBS) private readonly jobs: ExplanationJobs,
+    @Inject(PREDICT_PROVIDER) private readonly models: PredictProvider,
   ) {}
 
   async create(
@@ -54,13 +47,13 @@ export class ExplanationsService {
     const { method, ...fields } = dto;
     // Only the fields the client sent (DTO instances define absent ones as undefined).
     const raw = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-    const handler = method === 'lime' ? this.explain : this.normlime;
+    const read = method === 'lime' ? readExplainSpec : readNormLimeSpec;
     const spec = (await this.jobs.resolveReferences(
       principal,
       KIND_OF_METHOD[method],
-      handler.validate(raw),
+      read(raw),
     )) as ExplainSpec | NormLimeSpec;
-    const model = await this.models.open(principal.projectId, spec.model, spec.dataset);
+    const model = await this.models.load(spec.model, principal, { dataset: spec.dataset });
     try {
       checkAgainstModel(model, spec);
     } finally {
@@ -83,7 +76,7 @@ export class ExplanationsService {
     return { job, method };
   }
 
-  async artifactFile(principal: Principal, id: string, name: string) {
+  async artifactFile(principal: Principal, id: string, name: string): Promise<ArtifactFile> {
     await this.get(principal, id);
     return this.jobs.artifactFile(principal, id, name);
   }
@@ -95,8 +88,8 @@ export class ExplanationsService {
     limit: number,
   ): Promise<DynamicsDto> {
     const job = await this.jobs.get(principal, id);
-    const listed = await this.jobs.artifacts(principal, id);
-    if (!listed.some((a) => a.name === DYNAMICS_ARTIFACT)) {
+    const names = await this.jobs.artifactNames(principal, id);
+    if (!names.includes(DYNAMICS_ARTIFACT)) {
       if (job.status === 'queued' || job.status === 'running') {
         throw new ConflictError(
           `job ${id} is ${job.status}; its training dynamics are stored when it finishes`,
@@ -107,8 +100,8 @@ export class ExplanationsService {
         id,
       );
     }
-    const { file } = await this.jobs.artifactFile(principal, id, DYNAMICS_ARTIFACT);
-    const { samples, dataset, split, classNames } = parseDynamics(await fs.readFile(file));
+    const bytes = await this.jobs.readArtifact(principal, id, DYNAMICS_ARTIFACT);
+    const { samples, dataset, split, classNames } = parseDynamics(bytes);
     const ranked = rankSuspects(samples, method);
     return {
       jobId: id,

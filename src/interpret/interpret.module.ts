@@ -1,10 +1,21 @@
 import { Module } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { JobHandlerRegistry } from '../platform/jobs/job-handler.registry';
 import { ExplainJobHandler } from './explain.handler';
+import { EXPLANATION_JOBS, PlatformExplanationJobs } from './explanation-jobs';
 import { DynamicsController, ExplanationsController } from './explanations.controller';
 import { ExplanationsService } from './explanations.service';
+import { RegistryPredictProvider, registryLookup } from './model-registry.adapter';
 import { NormLimeJobHandler } from './normlime.handler';
-import { RegistryPredictProvider } from './registry-provider';
+import { PREDICT_PROVIDER, type PredictProvider } from './predict-provider';
+
+/** Registered models through the model registry port, looked up when first used. */
+export const PREDICT_PROVIDER_FROM_REGISTRY = {
+  provide: PREDICT_PROVIDER,
+  inject: [ModuleRef],
+  useFactory: (moduleRef: ModuleRef): PredictProvider =>
+    new RegistryPredictProvider(registryLookup(moduleRef)),
+};
 
 /**
  * Explanations: the `explain` and `normlime` job kinds over registered models, the
@@ -13,17 +24,18 @@ import { RegistryPredictProvider } from './registry-provider';
 @Module({
   controllers: [ExplanationsController, DynamicsController],
   providers: [
-    RegistryPredictProvider,
+    PREDICT_PROVIDER_FROM_REGISTRY,
+    { provide: EXPLANATION_JOBS, useClass: PlatformExplanationJobs },
     ExplanationsService,
     {
       provide: ExplainJobHandler,
-      inject: [RegistryPredictProvider],
-      useFactory: (models: RegistryPredictProvider) => new ExplainJobHandler(models),
+      inject: [PREDICT_PROVIDER],
+      useFactory: (models: PredictProvider) => new ExplainJobHandler(models),
     },
     {
       provide: NormLimeJobHandler,
-      inject: [RegistryPredictProvider],
-      useFactory: (models: RegistryPredictProvider) => new NormLimeJobHandler(models),
+      inject: [PREDICT_PROVIDER],
+      useFactory: (models: PredictProvider) => new NormLimeJobHandler(models),
     },
   ],
 })

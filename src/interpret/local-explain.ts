@@ -4,11 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import { Dataset } from '../ml/data';
 import type { CsvRows } from '../ml/data/csv-rows';
 import { loadModelFromBuffers, weightPaths } from '../ml/io/buffers';
-import type { InferenceModel } from '../models/model-registry.port';
 import { UnprocessableError } from '../platform/errors/domain-error';
 import type { ArtifactRef, JobContext } from '../platform/jobs/job-handler';
-import { explainableFromInference } from './inference-adapter';
-import type { ExplainableModel } from './model-provider';
+import type { ExplainableModel } from './core/explainable-model';
+import { explainableFromInference, type InferenceModel } from './model-registry.adapter';
 
 /**
  * Explanations without the service (`autodl explain --model path/to/model.json --data rows.csv`):

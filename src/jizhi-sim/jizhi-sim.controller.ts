@@ -13,18 +13,10 @@ import type { Principal } from '../platform/auth/projects.service';
 import { ApiProblems } from '../platform/http/problem.dto';
 import { IDEMPOTENCY_HEADER } from '../platform/jobs/jobs.controller';
 import { assertIdempotencyKey } from '../platform/jobs/jobs.service';
-import {
-  CreateSimulationDto,
-  CreateTuningDto,
-  RingRequestDto,
-  RingTableDto,
-  SimulationDto,
-  SimulationResultDto,
-  TuneResultDto,
-  TuningDto,
-  SimValidateResponseDto,
-  simJobFields,
-} from './jizhi-sim.dto';
+import { RingRequestDto, RingTableDto } from './ring.dto';
+import { SimValidateResponseDto, simJobFields } from './sim-job.dto';
+import { CreateSimulationDto, SimulationDto, SimulationResultDto } from './simulations.dto';
+import { CreateTuningDto, TuneResultDto, TuningDto } from './tunings.dto';
 import { JizhiSimService } from './jizhi-sim.service';
 
 @ApiTags('jizhi-sim')

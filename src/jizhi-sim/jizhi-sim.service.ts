@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   NotFoundError,
   UnprocessableError,
@@ -8,7 +8,7 @@ import {
 import type { Principal } from '../platform/auth/projects.service';
 import { JobEntity } from '../platform/jobs/job.entity';
 import { JobsService } from '../platform/jobs/jobs.service';
-import { ringEfficiencyLimit, ringTable, readRingSpec, RingRow } from './core/ring';
+import { ringReport } from './core/ring';
 import { SimulateJobHandler } from './simulate.handler';
 import { TuneJobHandler } from './tune.handler';
 
@@ -18,6 +18,12 @@ export interface SimArtifact {
   size: number;
   url: string;
 }
+
+/**
+ * What the simulator's resources need from the job platform (JobsService provides it; the unit
+ * spec an in-memory fake). Simulations and tunings have no table of their own.
+ */
+export type SimJobs = Pick<JobsService, 'submit' | 'get' | 'artifacts'>;
 
 /** The job kinds behind /v1/simulations and /v1/tunings, and what a wrong id is called. */
 const RESOURCES = { simulate: 'simulation', tune: 'tuning' } as const;
@@ -32,7 +38,7 @@ type SimKind = keyof typeof RESOURCES;
 @Injectable()
 export class JizhiSimService {
   constructor(
-    private readonly jobs: JobsService,
+    @Inject(JobsService) private readonly jobs: SimJobs,
     private readonly simulateHandler: SimulateJobHandler,
     private readonly tuneHandler: TuneJobHandler,
   ) {}
@@ -96,14 +102,8 @@ export class JizhiSimService {
   }
 
   /** The RSPS ring table, computed synchronously (bounded work per row, see core/ring.ts). */
-  ring(body: object): { formula: string; efficiencyLimit: number; rows: RingRow[] } {
-    const raw = plain(body);
-    const rows = ringTable(raw, { field: '' });
-    return {
-      formula: 'T(n) = T_calc + (n-1)/n (2 T_transmit + T_merge); S(n) = n T_calc / T(n)',
-      efficiencyLimit: ringEfficiencyLimit(readRingSpec(raw, '')),
-      rows,
-    };
+  ring(body: object): ReturnType<typeof ringReport> {
+    return ringReport(plain(body));
   }
 }
 

@@ -1,7 +1,8 @@
 import { JobCancelledError, JobContext, JobHandler } from '../platform/jobs/job-handler';
 import { ValidationError } from '../platform/errors/domain-error';
-import { SimulationResult, prepareSimulation } from './core/simulator';
-import { latencyCdfPng, utilisationPng } from './charts';
+import { prepareSimulation } from './core/prepare-simulation';
+import { SimulationResult } from './core/simulation-result';
+import { latencyCdfPng, utilisationPng } from './chart-artifacts';
 
 export interface SimulateSpec {
   pipeline: Record<string, unknown>;

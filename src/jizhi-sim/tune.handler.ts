@@ -1,7 +1,7 @@
 import { JobCancelledError, JobContext, JobHandler } from '../platform/jobs/job-handler';
-import { TuneSpec, readTuneSpec } from './tune/tune-spec';
-import { TuneCheckpoint, TuneResult, tune } from './tune/tuner';
-import { paretoPng } from './charts';
+import { TuneSpec, readTuneSpec } from './core/tune/tune-spec';
+import { TuneCheckpoint, TuneResult, tune } from './core/tune/tuner';
+import { paretoPng } from './chart-artifacts';
 
 /**
  * Job kind `tune`: {pipeline, traffic, slo, space, budget, seeds, sampler?, objective?,

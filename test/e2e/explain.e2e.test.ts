@@ -6,8 +6,8 @@ import { PNG } from 'pngjs';
 import type request from 'supertest';
 import { DataSource } from 'typeorm';
 import { CAPABILITY_MODULES } from '../../src/capabilities';
-import { precisionAtK, type SampleDynamics } from '../../src/interpret/core/dynamics';
-import { gaussianRows, sigmoid } from '../../src/interpret/core/fixtures';
+import { precisionAtK, type SampleDynamics } from '../../src/interpret/core/training-dynamics';
+import { gaussianRows, sigmoid } from '../support/interpret-fixtures';
 import { selectBackend } from '../../src/ml/backend';
 import { Dataset } from '../../src/ml/data';
 import {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../../platform/core/rng';
 import { aopc, deletionCurve, faithfulness, importanceOrder } from './faithfulness';
-import { gaussianRows, logisticModel } from './fixtures';
+import { gaussianRows, logisticModel } from '../../../test/support/interpret-fixtures';
 import { TabularLimeExplainer } from './tabular-lime';
 
 describe('faithfulness (deletion curve, AOPC)', () => {

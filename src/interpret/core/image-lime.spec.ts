@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { blockImage, sigmoid } from './fixtures';
+import { blockImage, sigmoid } from '../../../test/support/interpret-fixtures';
 import { ImageLimeExplainer } from './image-lime';
 import type { RgbImage } from './types';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../../platform/core/rng';
-import { gaussianRows } from './fixtures';
+import { gaussianRows } from '../../../test/support/interpret-fixtures';
 import { ImageLimeExplainer } from './image-lime';
 import { imageNormLime, normLime, rankByImportance } from './normlime';
 import { TabularLimeExplainer } from './tabular-lime';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UnprocessableError } from '../../platform/errors/domain-error';
-import { gaussianRows, logisticModel } from './fixtures';
+import { gaussianRows, logisticModel } from '../../../test/support/interpret-fixtures';
 import { TabularLimeExplainer } from './tabular-lime';
 
 const TRUE_W = [3, -2, 1, 0, 0.5];

@@ -1,7 +1,7 @@
 import { UnprocessableError } from '../../platform/errors/domain-error';
 import { CacheModel, HitRatioCache, LruZipfCache } from './cache';
 import { ServiceSpec, ServiceTimeModel, readServiceModel } from './service-time';
-import { SpecReader } from './spec-reader';
+import { SpecReader } from './pipeline-spec-reader';
 
 /** A stage of the pipeline JSON (see docs/jizhi-sim.md and pipeline.schema.json). */
 export interface StageSpec {

@@ -1,5 +1,5 @@
 import { Rng } from '../../platform/core/rng';
-import { SpecReader } from './spec-reader';
+import { SpecReader } from './pipeline-spec-reader';
 import { sig } from './stats';
 
 /**
@@ -155,4 +155,18 @@ export function ringTable(
       simulatedIterations: its,
     };
   });
+}
+
+/** What POST /v1/ring answers: the formula, the efficiency limit and the table (fields named as sent). */
+export function ringReport(raw: unknown): {
+  formula: string;
+  efficiencyLimit: number;
+  rows: RingRow[];
+} {
+  const rows = ringTable(raw, { field: '' });
+  return {
+    formula: 'T(n) = T_calc + (n-1)/n (2 T_transmit + T_merge); S(n) = n T_calc / T(n)',
+    efficiencyLimit: ringEfficiencyLimit(readRingSpec(raw, '')),
+    rows,
+  };
 }

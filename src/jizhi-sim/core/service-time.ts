@@ -1,5 +1,5 @@
 import { Rng } from '../../platform/core/rng';
-import { SpecReader } from './spec-reader';
+import { SpecReader } from './pipeline-spec-reader';
 
 /**
  * Service time of one batch at a stage, in seconds. A batch of b requests costs

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UnprocessableError, ValidationError } from '../../platform/errors/domain-error';
-import { SimulationResult, simulate } from './simulator';
+import { simulate } from './prepare-simulation';
+import { SimulationResult } from './simulation-result';
 import { LruZipfCache } from './cache';
 import { Rng } from '../../platform/core/rng';
 

@@ -1,71 +1,9 @@
 import { Rng } from '../../platform/core/rng';
-import { CacheModel } from './cache';
 import { EventQueue } from './event-queue';
-import {
-  CompiledPipeline,
-  CompiledStage,
-  StageLoad,
-  assertStable,
-  compilePipeline,
-} from './pipeline';
-import { SpecReader } from './spec-reader';
-import { LatencySummary, summariseLatencies, sig } from './stats';
-import { readTrafficInto } from './traffic/registry';
+import { CompiledPipeline, StageLoad } from './pipeline';
+import { SimulationResult, simulationResult } from './simulation-result';
+import { StageRuntime } from './stage-runtime';
 import { TrafficModel } from './traffic/traffic-model';
-
-/** Run settings, as in the `simulate` job spec. */
-export interface SimulationOptions {
-  /** Arrivals are generated in [0, durationS); the run then drains the requests in flight. */
-  durationS: number;
-  /** Statistics ignore requests arriving before warmupS (and time before it). */
-  warmupS?: number;
-  seed?: number;
-  /** Hard cap on processed events; a run that hits it stops and says `truncated: true`. */
-  maxEvents?: number;
-  /** Number of queue-length samples over [0, durationS]. */
-  samplePoints?: number;
-}
-
-export interface StageResult {
-  id: string;
-  instances: number;
-  costPerHour: number;
-  /** Requests reaching the stage (arrived in the window). */
-  visits: number;
-  cacheHitRatio: number | null;
-  dropped: number;
-  utilisation: number;
-  predictedUtilisation: number;
-  meanQueueLength: number;
-  maxQueueLength: number;
-  meanWaitMs: number;
-  /** Fraction of served requests that found no free server and waited in the queue. */
-  waitedFraction: number;
-  batches: number;
-  meanBatchSize: number;
-  batchSizes: { size: number; count: number }[];
-  /** Fraction of batches served with features cut off. */
-  cutoffFraction: number;
-}
-
-export interface SimulationResult {
-  pipeline: string;
-  seed: number;
-  window: { startS: number; endS: number };
-  requests: { arrived: number; completed: number; dropped: number; dropRate: number };
-  throughputRps: number;
-  latencyMs: LatencySummary;
-  latencyHistogram: { edgesMs: number[]; counts: number[] };
-  stages: StageResult[];
-  queueLengths: { timesS: number[]; byStage: Record<string, number[]> };
-  cost: { instances: number; perHour: number };
-  /** Mean accuracy penalty per completed request from feature cut-off. */
-  accuracyPenalty: number;
-  /** Little's law L = lambda W over the window; relativeError = |L - lambda W| / L. */
-  littleLaw: { L: number; lambda: number; W: number; relativeError: number };
-  events: number;
-  truncated: boolean;
-}
 
 const EV_ARRIVAL = 0;
 const EV_DONE = 1;
@@ -81,94 +19,6 @@ const P_SAMPLE = 4;
 
 const F_DROPPED = 1;
 const F_IN_WINDOW = 2;
-
-/** Upper bounds that keep any request from running for ever. */
-export const LIMITS = {
-  maxExpectedArrivals: 50_000_000,
-  maxEvents: 500_000_000,
-  maxSamplePoints: 10_000,
-};
-
-class StageRuntime {
-  readonly next: Int32Array;
-  readonly maxBatch: number;
-  readonly instances: number;
-  qReq = new Int32Array(64);
-  qEnq = new Float64Array(64);
-  qHead = 0;
-  qLen = 0;
-  readonly idle: Int32Array;
-  idleCount: number;
-  readonly batchBuf: Int32Array;
-  readonly batchLen: Int32Array;
-  readonly batchCut: Uint8Array;
-  busy = 0;
-  timerPending = false;
-  qArea = 0;
-  busyArea = 0;
-  lastT: number;
-  visits = 0;
-  dropped = 0;
-  lookups = 0;
-  hits = 0;
-  batches = 0;
-  cutBatches = 0;
-  readonly batchHist: Float64Array;
-  waitSum = 0;
-  waitCount = 0;
-  waited = 0;
-  maxQ = 0;
-  readonly series: number[] = [];
-  readonly joinIdx: number;
-  readonly cutThreshold: number;
-  readonly cutScale: number;
-  readonly cutPenalty: number;
-
-  constructor(
-    readonly spec: CompiledStage,
-    readonly rng: Rng,
-    readonly cache: CacheModel | undefined,
-    joinIdx: number,
-    warm: number,
-  ) {
-    this.next = Int32Array.from(spec.next);
-    this.maxBatch = spec.maxBatch;
-    this.instances = spec.instances;
-    this.idle = new Int32Array(spec.instances);
-    for (let i = 0; i < spec.instances; i++) this.idle[i] = spec.instances - 1 - i;
-    this.idleCount = spec.instances;
-    this.batchBuf = new Int32Array(spec.instances * spec.maxBatch);
-    this.batchLen = new Int32Array(spec.instances);
-    this.batchCut = new Uint8Array(spec.instances);
-    this.batchHist = new Float64Array(spec.maxBatch + 1);
-    this.joinIdx = joinIdx;
-    this.lastT = warm;
-    this.cutThreshold = spec.cutoff ? spec.cutoff.queueThreshold : Infinity;
-    this.cutScale = spec.cutoff ? spec.cutoff.serviceScale : 1;
-    this.cutPenalty = spec.cutoff ? spec.cutoff.accuracyPenalty : 0;
-  }
-
-  push(req: number, t: number): void {
-    if (this.qLen === this.qReq.length) this.growQueue();
-    const i = (this.qHead + this.qLen) & (this.qReq.length - 1);
-    this.qReq[i] = req;
-    this.qEnq[i] = t;
-    this.qLen++;
-  }
-
-  private growQueue(): void {
-    const n = this.qReq.length;
-    const req = new Int32Array(n * 2);
-    const enq = new Float64Array(n * 2);
-    for (let k = 0; k < this.qLen; k++) {
-      req[k] = this.qReq[(this.qHead + k) & (n - 1)];
-      enq[k] = this.qEnq[(this.qHead + k) & (n - 1)];
-    }
-    this.qReq = req;
-    this.qEnq = enq;
-    this.qHead = 0;
-  }
-}
 
 /**
  * Discrete-event simulation of one pipeline under one traffic model. Requests enter every source
@@ -529,135 +379,28 @@ export class Simulation {
     if (k < this.samplePoints) this.q.push(k * this.sampleDt, P_SAMPLE, EV_SAMPLE, 0, 0);
   }
 
+  /** Statistics of the run so far (a finished run: the whole window). */
   result(): SimulationResult {
-    const T = this.end - this.warm;
     for (const st of this.stages) this.accStage(st);
     this.accSys();
-    const lat = this.lat.subarray(0, this.latN).sort();
-    const finishedInWin = this.completedInWin + this.droppedInWin;
-    const L = this.sysArea / T;
-    const lambda = this.arrivedInWin / T;
-    const W = finishedInWin > 0 ? this.sojournSum / finishedInWin : 0;
-    const stages: StageResult[] = this.stages.map((st, i) => {
-      const sizes: { size: number; count: number }[] = [];
-      let items = 0;
-      for (let b = 1; b < st.batchHist.length; b++) {
-        if (st.batchHist[b] > 0) sizes.push({ size: b, count: st.batchHist[b] });
-        items += b * st.batchHist[b];
-      }
-      return {
-        id: st.spec.id,
-        instances: st.instances,
-        costPerHour: sig(st.instances * st.spec.pricePerHour),
-        visits: st.visits,
-        cacheHitRatio: st.cache ? sig(st.lookups > 0 ? st.hits / st.lookups : 0) : null,
-        dropped: st.dropped,
-        utilisation: sig(st.busyArea / (st.instances * T)),
-        predictedUtilisation: sig(this.loads[i].utilisation),
-        meanQueueLength: sig(st.qArea / T),
-        maxQueueLength: st.maxQ,
-        meanWaitMs: sig(st.waitCount > 0 ? (1000 * st.waitSum) / st.waitCount : 0),
-        waitedFraction: sig(st.waitCount > 0 ? st.waited / st.waitCount : 0),
-        batches: st.batches,
-        meanBatchSize: sig(st.batches > 0 ? items / st.batches : 0),
-        batchSizes: sizes,
-        cutoffFraction: sig(st.batches > 0 ? st.cutBatches / st.batches : 0),
-      };
-    });
-    const byStage: Record<string, number[]> = {};
-    this.stages.forEach((st) => (byStage[st.spec.id] = st.series));
-    const summary = summariseLatencies(lat);
-    const instances = this.stages.reduce((a, st) => a + st.instances, 0);
-    const perHour = this.stages.reduce((a, st) => a + st.instances * st.spec.pricePerHour, 0);
-    return {
-      pipeline: this.pipeline.name,
-      seed: this.seed,
-      window: { startS: this.warm, endS: this.end },
-      requests: {
+    return simulationResult(
+      {
+        pipeline: this.pipeline.name,
+        seed: this.seed,
+        window: { startS: this.warm, endS: this.end },
+        inSystemArea: this.sysArea,
         arrived: this.arrivedInWin,
         completed: this.completedInWin,
         dropped: this.droppedInWin,
-        dropRate: sig(finishedInWin > 0 ? this.droppedInWin / finishedInWin : 0),
+        sojournSum: this.sojournSum,
+        penaltySum: this.penaltySum,
+        latencies: this.lat.subarray(0, this.latN),
+        sampleTimes: this.sampleTimes,
+        events: this.events,
+        truncated: this.truncated,
       },
-      throughputRps: sig(this.completedInWin / T),
-      latencyMs: summary.summary,
-      latencyHistogram: summary.histogram,
-      stages,
-      queueLengths: { timesS: this.sampleTimes.map(sig), byStage },
-      cost: { instances, perHour: sig(perHour) },
-      accuracyPenalty: sig(this.completedInWin > 0 ? this.penaltySum / this.completedInWin : 0),
-      littleLaw: {
-        L: sig(L),
-        lambda: sig(lambda),
-        W: sig(W),
-        relativeError: sig(L > 0 ? Math.abs(L - lambda * W) / L : 0),
-      },
-      events: this.events,
-      truncated: this.truncated,
-    };
-  }
-}
-
-/** A validated, stability-checked simulation, ready to run. */
-export interface PreparedSimulation {
-  simulation: Simulation;
-  loads: StageLoad[];
-}
-
-/**
- * Validate everything before simulating: the pipeline (ValidationError with field paths), the
- * traffic, the run options and the expected size of the run; then refuse unstable systems
- * (UnprocessableError naming the stage and its utilisation).
- */
-export function prepareSimulation(input: {
-  pipeline: unknown;
-  traffic: unknown;
-  durationS: unknown;
-  warmupS?: unknown;
-  seed?: unknown;
-  maxEvents?: unknown;
-  samplePoints?: unknown;
-}): PreparedSimulation {
-  const pipeline = compilePipeline(input.pipeline, 'pipeline');
-  const r = new SpecReader();
-  const makeTraffic = readTrafficInto(r, input.traffic, 'traffic');
-  const durationS = r.number(input.durationS, 'durationS', { min: 0, exclusiveMin: true }) ?? 1;
-  const warmupS = r.optionalNumber(input.warmupS, 'warmupS', 0, { min: 0 });
-  if (warmupS >= durationS) r.fail('warmupS', `must be < durationS (${durationS}), got ${warmupS}`);
-  const seed = r.optionalNumber(input.seed, 'seed', 0, { min: 0, max: 2 ** 53 - 1, integer: true });
-  const maxEvents = r.optionalNumber(input.maxEvents, 'maxEvents', LIMITS.maxEvents, {
-    min: 1,
-    max: LIMITS.maxEvents,
-    integer: true,
-  });
-  const samplePoints = r.optionalNumber(input.samplePoints, 'samplePoints', 100, {
-    min: 0,
-    max: LIMITS.maxSamplePoints,
-    integer: true,
-  });
-  r.check('simulation');
-  const traffic = (makeTraffic as () => TrafficModel)();
-  const expected = traffic.meanRate() * durationS;
-  if (expected > LIMITS.maxExpectedArrivals) {
-    r.fail(
-      'durationS',
-      `expects ${Math.round(expected)} arrivals (${sig(traffic.meanRate())} req/s x ${durationS} s); at most ${LIMITS.maxExpectedArrivals} per run`,
+      this.stages,
+      this.loads,
     );
-    r.check('simulation');
   }
-  const loads = assertStable(pipeline, traffic.meanRate());
-  return {
-    simulation: new Simulation(pipeline, traffic, loads, seed, {
-      durationS,
-      warmupS,
-      maxEvents,
-      samplePoints,
-    }),
-    loads,
-  };
-}
-
-/** Validate and run a whole simulation synchronously. */
-export function simulate(input: Parameters<typeof prepareSimulation>[0]): SimulationResult {
-  return prepareSimulation(input).simulation.run();
 }

@@ -1,24 +1,27 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Type, type Static } from '@sinclair/typebox';
 import { ValidationError } from '../../errors/domain-error';
 import { JobCancelledError, JobContext, JobHandler } from '../job-handler';
-import {
-  readBoolean,
-  readInt,
-  readObject,
-  rejectUnknownFields,
-} from '../../validation/spec-reader';
+import { specSchema } from '../../validation/spec-schema';
 
-export interface SleepSpec {
-  steps: number;
-  stepMs: number;
-  /** Throw an error when reaching this step (tests the failure path). */
-  failAtStep: number | null;
-  /** Kill the worker process with SIGKILL at this step, on attempts <= crashOnAttempt. */
-  crashAtStep: number | null;
-  crashOnAttempt: number;
-  /** Per step, also a metric `attempt` and an artifact `steps/<step>.txt` naming the attempt. */
-  recordAttempt: boolean;
-}
+const Step = Type.Integer({ minimum: 0, maximum: 1_000_000 });
+
+/** The `sleep` spec: its one schema (OpenAPI, validation at enqueue, defaults). */
+export const SleepSpecSchema = Type.Object(
+  {
+    steps: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10 }),
+    stepMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 100 }),
+    /** Throw an error when reaching this step (tests the failure path). */
+    failAtStep: Type.Union([Step, Type.Null()], { default: null }),
+    /** Kill the worker process with SIGKILL at this step, on attempts <= crashOnAttempt. */
+    crashAtStep: Type.Union([Step, Type.Null()], { default: null }),
+    crashOnAttempt: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
+    /** Per step, also a metric `attempt` and an artifact `steps/<step>.txt` naming the attempt. */
+    recordAttempt: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false },
+);
+export type SleepSpec = Static<typeof SleepSpecSchema>;
 
 export interface SleepResult {
   steps: number;
@@ -40,42 +43,19 @@ export class SleepHandler implements JobHandler<SleepSpec, SleepResult> {
    */
   constructor(private readonly options: { testHooks: boolean } = { testHooks: false }) {}
 
-  validate(raw: unknown): SleepSpec {
-    const spec = readObject(raw ?? {}, 'spec');
-    rejectUnknownFields(
-      spec,
-      ['steps', 'stepMs', 'failAtStep', 'crashAtStep', 'crashOnAttempt', 'recordAttempt'],
-      'spec',
-    );
-    if (!this.options.testHooks) rejectTestHooks(spec);
-    const steps = readInt(spec, 'steps', { min: 0, max: 1_000_000, default: 10 }, 'spec');
-    const stepMs = readInt(spec, 'stepMs', { min: 0, max: 3_600_000, default: 100 }, 'spec');
-    const failAtStep = readInt(
-      spec,
-      'failAtStep',
-      { min: 0, max: 1_000_000, default: null },
-      'spec',
-    );
-    const crashAtStep = readInt(
-      spec,
-      'crashAtStep',
-      { min: 0, max: 1_000_000, default: null },
-      'spec',
-    );
-    const crashOnAttempt = readInt(
-      spec,
-      'crashOnAttempt',
-      { min: 1, max: 100, default: 1 },
-      'spec',
-    );
-    if (failAtStep !== null && failAtStep >= steps) {
+  private readonly spec = specSchema(SleepSpecSchema, (spec, path) => {
+    if (!this.options.testHooks) rejectTestHooks(spec, path);
+    if (spec.failAtStep !== null && spec.failAtStep >= spec.steps) {
       throw ValidationError.field(
-        'spec.failAtStep',
-        `must be below steps (${steps}), got ${failAtStep}`,
+        `${path}.failAtStep`,
+        `must be below steps (${spec.steps}), got ${spec.failAtStep}`,
       );
     }
-    const recordAttempt = readBoolean(spec, 'recordAttempt', { default: false }, 'spec');
-    return { steps, stepMs, failAtStep, crashAtStep, crashOnAttempt, recordAttempt };
+    return spec;
+  });
+
+  validate(raw: unknown): SleepSpec {
+    return this.spec.parse(raw);
   }
 
   async run(spec: SleepSpec, ctx: JobContext): Promise<SleepResult> {
@@ -108,15 +88,15 @@ export class SleepHandler implements JobHandler<SleepSpec, SleepResult> {
  * The hooks' normalised "off" values (crashAtStep null, crashOnAttempt 1) are what every stored
  * sleep spec carries, so only a value that would crash is refused.
  */
-function rejectTestHooks(spec: Record<string, unknown>): void {
+function rejectTestHooks(spec: SleepSpec, path: string): void {
   const hooks = [
-    ['crashAtStep', spec.crashAtStep !== undefined && spec.crashAtStep !== null],
-    ['crashOnAttempt', spec.crashOnAttempt !== undefined && spec.crashOnAttempt !== 1],
+    ['crashAtStep', spec.crashAtStep !== null],
+    ['crashOnAttempt', spec.crashOnAttempt !== 1],
   ] as const;
   for (const [field, given] of hooks) {
     if (given) {
       throw ValidationError.field(
-        `spec.${field}`,
+        `${path}.${field}`,
         'is a test hook (it kills the worker process); accepted only when the service runs with AUTODL_TEST_HOOKS=1',
       );
     }
@@ -127,8 +107,10 @@ function rejectTestHooks(spec: Record<string, unknown>): void {
 export class NoopHandler implements JobHandler<Record<string, never>, Record<string, never>> {
   readonly kind = 'noop';
 
+  private readonly spec = specSchema(Type.Object({}, { additionalProperties: false }));
+
   validate(raw: unknown): Record<string, never> {
-    rejectUnknownFields(readObject(raw ?? {}, 'spec'), [], 'spec');
+    this.spec.parse(raw);
     return {};
   }
 

@@ -28,6 +28,19 @@ export const DYNAMICS_METHODS: readonly DynamicsMethod[] = [
   'combined',
 ];
 
+/** How each ranking is computed, with its reference (the API returns it with the ranking). */
+export const DYNAMICS_METHOD_DESCRIPTIONS: Record<DynamicsMethod, string> = {
+  aum:
+    'area under the margin (Pleiss et al., NeurIPS 2020): mean over epochs of the assigned ' +
+    "label's logit minus the largest other logit; score = -AUM, a mislabelled sample keeps a low " +
+    'or negative margin',
+  forgetting:
+    'forgetting events (Toneva et al., ICLR 2019): correct -> incorrect transitions between ' +
+    'consecutive epochs; never-learned samples rank first (epochs + 1)',
+  loss: 'mean training loss over epochs (small-loss criterion, Han et al. 2018, read the other way round)',
+  combined: 'Borda count: the mean rank position under aum, forgetting and loss',
+};
+
 export interface SuspectScore {
   id: string;
   rank: number;

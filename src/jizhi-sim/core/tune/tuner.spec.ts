@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ValidationError } from '../../platform/errors/domain-error';
+import { ValidationError } from '../../../platform/errors/domain-error';
 import { readTuneSpec } from './tune-spec';
 import { tune } from './tuner';
 

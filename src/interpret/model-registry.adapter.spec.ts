@@ -1,10 +1,28 @@
+import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Global, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { Dataset } from '../ml/data';
-import type { InferenceModel, RegisteredModel } from '../models/model-registry.port';
-import { UnprocessableError } from '../platform/errors/domain-error';
-import { explainableFromInference, MAX_STATISTICS_ROWS } from './inference-adapter';
-import type { ImageModel, TabularModel } from './model-provider';
+import {
+  MODEL_REGISTRY,
+  type InferenceModel,
+  type ModelRegistryPort,
+  type RegisteredModel,
+} from '../models/model-registry.port';
+import {
+  NotFoundError,
+  UnavailableError,
+  UnprocessableError,
+} from '../platform/errors/domain-error';
+import { PREDICT_PROVIDER_FROM_REGISTRY } from './interpret.module';
+import {
+  explainableFromInference,
+  MAX_STATISTICS_ROWS,
+  RegistryPredictProvider,
+} from './model-registry.adapter';
+import { PREDICT_PROVIDER, type PredictProvider } from './predict-provider';
+import type { ImageModel, TabularModel } from './core/explainable-model';
 
 function inference(meta: Partial<RegisteredModel>, seen: Float32Array[][] = []): InferenceModel {
   return {
@@ -135,5 +153,66 @@ describe('explainableFromInference (registered model + data set -> interpret mod
       'dataset',
       /holds tabular data but model m1 takes text inputs/,
     );
+  });
+});
+
+/** A registry of one tabular model m1 of project p1, trained on d1 (2 features); d3 has 3. */
+let disposed = 0;
+const registry: ModelRegistryPort = {
+  async loadForInference(projectId, modelId) {
+    if (projectId !== 'p1' || modelId !== 'm1') throw new NotFoundError('model', modelId);
+    return {
+      ...inference({ projectId: 'p1', featureNames: ['x', 'y'] }),
+      dispose: () => disposed++,
+    };
+  },
+  async loadDataset(projectId, datasetId) {
+    if (projectId !== 'p1' || !['d1', 'd3'].includes(datasetId))
+      throw new NotFoundError('dataset', datasetId);
+    return tabular(datasetId === 'd3' ? ['x', 'y', 'z'] : ['x', 'y'], 1);
+  },
+};
+
+@Global()
+@Module({
+  providers: [{ provide: MODEL_REGISTRY, useValue: registry }],
+  exports: [MODEL_REGISTRY],
+})
+class RegistryModule {}
+
+describe('RegistryPredictProvider (the model registry port as a PredictProvider)', () => {
+  test("the model's own data set by default, another by id; a misfit disposes the model", async () => {
+    const provider = new RegistryPredictProvider(() => registry);
+    const model = await provider.load('m1', { projectId: 'p1' });
+    assert.equal(model.inputKind === 'tabular' && model.trainingData.length, 1);
+    await assert.rejects(provider.load('m1', { projectId: 'p2' }), NotFoundError);
+    const before = disposed;
+    await assert.rejects(
+      provider.load('m1', { projectId: 'p1' }, { dataset: 'd3' }),
+      /dataset: has 3 features/,
+    );
+    assert.equal(disposed, before + 1);
+    await assert.rejects(
+      provider.load('m1', { projectId: 'p1' }, { dataset: 'd9' }),
+      NotFoundError,
+    );
+  });
+
+  test('in the app: MODEL_REGISTRY is looked up lazily; without it the app builds and loads are a 503', async () => {
+    const bare = await Test.createTestingModule({
+      providers: [PREDICT_PROVIDER_FROM_REGISTRY],
+    }).compile();
+    await assert.rejects(
+      bare.get<PredictProvider>(PREDICT_PROVIDER).load('m1', { projectId: 'p1' }),
+      UnavailableError,
+    );
+    await bare.close();
+    const app = await Test.createTestingModule({
+      imports: [RegistryModule],
+      providers: [PREDICT_PROVIDER_FROM_REGISTRY],
+    }).compile();
+    const model = await app.get<PredictProvider>(PREDICT_PROVIDER).load('m1', { projectId: 'p1' });
+    assert.equal(model.classNames.length, 2);
+    await app.close();
   });
 });

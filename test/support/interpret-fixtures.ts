@@ -1,6 +1,6 @@
-/** Shared synthetic models and data for the interpret specs and benchmarks. */
-import { Rng } from '../../platform/core/rng';
-import type { PredictFn, RgbImage } from './types';
+/** Synthetic models and data for the interpret specs and e2e tests (not part of the build). */
+import { Rng } from '../../src/platform/core/rng';
+import type { PredictFn, RgbImage } from '../../src/interpret/core/types';
 
 export function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));

@@ -5,8 +5,8 @@ import {
   latencyCdfOption,
   tuningParetoOption,
 } from '../platform/charts';
-import { SimulationResult } from './core/simulator';
-import { TuneResult } from './tune/tuner';
+import { SimulationResult } from './core/simulation-result';
+import { TuneResult } from './core/tune/tuner';
 
 /** `latency-cdf.png`: the shared latency CDF definition (the console draws the same one). */
 export function latencyCdfPng(r: SimulationResult): Buffer {

@@ -1,12 +1,11 @@
-import type { JobContext } from '../platform/jobs/job-handler';
-import type { PredictFn, RgbImage } from './core/types';
+import type { PredictFn, RgbImage } from './types';
 
 /**
- * The port through which the explain/normlime handlers reach a model. RegistryPredictProvider
- * (registry-provider.ts) serves registered models (zoo, fine-tuned or imported TF.js) and the
- * CLI serves a model.json given by path. Implementations throw NotFoundError for an unknown
- * model reference and UnprocessableError for a data set that does not fit the model.
+ * What the explainers see of a model: its predict function, class names, inputs and the data it
+ * may sample from. The model-registry adapter (model-registry.adapter.ts) builds one from a
+ * registered model and its data set; tests build them from plain functions.
  */
+
 /**
  * Instances a job may sample from: an array, or a lazy view over a registered data set (so that
  * a large image set is not converted to RGB as a whole). Arrays satisfy it as they are.
@@ -50,31 +49,3 @@ export interface ImageModel extends ModelBase {
 }
 
 export type ExplainableModel = TabularModel | TextModel | ImageModel;
-
-export interface LoadOptions {
-  /**
-   * A data set reference to use instead of the model's own training set: LIME's sampling
-   * statistics (tabular) and the pool `sampleSize` instances are drawn from. Implementations
-   * throw UnprocessableError when it does not fit the model.
-   */
-  dataset?: string;
-}
-
-export interface PredictProvider {
-  load(model: string, ctx: JobContext, options?: LoadOptions): Promise<ExplainableModel>;
-}
-
-/** Runs `work` with the loaded model and always releases it (its tensors) afterwards. */
-export async function withLoadedModel<T>(
-  provider: PredictProvider,
-  spec: { model: string; dataset?: string },
-  ctx: JobContext,
-  work: (model: ExplainableModel) => Promise<T>,
-): Promise<T> {
-  const model = await provider.load(spec.model, ctx, { dataset: spec.dataset });
-  try {
-    return await work(model);
-  } finally {
-    model.dispose?.();
-  }
-}

@@ -4,10 +4,16 @@ import { PNG } from 'pngjs';
 import { UnprocessableError, ValidationError } from '../platform/errors/domain-error';
 import { JobCancelledError, type ArtifactRef, type JobContext } from '../platform/jobs/job-handler';
 import { decodeSegments } from './core/segments-rle';
-import { blockImage, gaussianRows, logisticModel, sigmoid } from './core/fixtures';
+import {
+  blockImage,
+  gaussianRows,
+  logisticModel,
+  sigmoid,
+} from '../../test/support/interpret-fixtures';
 import type { RgbImage } from './core/types';
 import { ExplainJobHandler } from './explain.handler';
-import type { ExplainableModel, PredictProvider } from './model-provider';
+import type { ExplainableModel } from './core/explainable-model';
+import type { PredictProvider } from './predict-provider';
 import { NormLimeJobHandler } from './normlime.handler';
 
 class FakeContext implements JobContext {

@@ -1,4 +1,4 @@
-import { SpecReader } from '../spec-reader';
+import { SpecReader } from '../pipeline-spec-reader';
 import { DiurnalTraffic } from './diurnal';
 import { MmppTraffic } from './mmpp';
 import { PoissonTraffic } from './poisson';

@@ -1,9 +1,9 @@
-import { ValidationError } from '../../platform/errors/domain-error';
-import { compilePipeline } from '../core/pipeline';
-import { SpecReader } from '../core/spec-reader';
-import { readTrafficInto } from '../core/traffic/registry';
-import { TrafficModel } from '../core/traffic/traffic-model';
-import { TUNE_SAMPLERS, TuneSamplerName, createTuneSampler } from './samplers';
+import { ValidationError } from '../../../platform/errors/domain-error';
+import { compilePipeline } from '../pipeline';
+import { SpecReader } from '../pipeline-spec-reader';
+import { readTrafficInto } from '../traffic/traffic-model-registry';
+import { TrafficModel } from '../traffic/traffic-model';
+import { TUNE_SAMPLERS, TuneSamplerName, createTuneSampler } from './tune-samplers';
 
 /** Serving knobs the tuner can turn, per stage. */
 export const TUNABLE_PARAMS = [

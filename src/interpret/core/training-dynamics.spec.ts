@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../../platform/core/rng';
-import { precisionAtK, rankSuspects, type SampleDynamics } from './dynamics';
+import { precisionAtK, rankSuspects, type SampleDynamics } from './training-dynamics';
 
 /**
  * Real training records: full-batch gradient descent on softmax regression over three Gaussian

@@ -1,17 +1,17 @@
-import { UnprocessableError } from '../../platform/errors/domain-error';
+import { UnprocessableError } from '../../../platform/errors/domain-error';
 import {
   Distribution,
   categoricalDistribution,
   floatDistribution,
   intDistribution,
-} from '../../search/core/distributions';
-import { InMemoryStudyStorage } from '../../search/core/memory-storage';
-import { SearchSpace } from '../../search/core/space';
-import { Study } from '../../search/core/study';
-import { prepareSimulation } from '../core/simulator';
-import { sig } from '../core/stats';
+} from '../../../search/core/distributions';
+import { InMemoryStudyStorage } from '../../../search/core/memory-storage';
+import { SearchSpace } from '../../../search/core/space';
+import { Study } from '../../../search/core/study';
+import { prepareSimulation } from '../prepare-simulation';
+import { sig } from '../stats';
 import { TuneSpec, applyParams } from './tune-spec';
-import { createTuneSampler } from './samplers';
+import { createTuneSampler } from './tune-samplers';
 
 /** Metrics of one configuration, averaged over the simulation seeds. */
 export interface ConfigEvaluation {

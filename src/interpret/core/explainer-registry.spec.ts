@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { blockImage, gaussianRows, logisticModel, sigmoid } from './fixtures';
-import { createExplainer, EXPLAINERS, INPUT_KINDS } from './registry';
+import {
+  blockImage,
+  gaussianRows,
+  logisticModel,
+  sigmoid,
+} from '../../../test/support/interpret-fixtures';
+import { createExplainer, EXPLAINERS, INPUT_KINDS } from './explainer-registry';
 import type { Explanation, RgbImage } from './types';
 
 const train = gaussianRows(100, 3, 1);

@@ -1,6 +1,6 @@
-import { ValidationError } from '../../platform/errors/domain-error';
-import { createSampler } from '../../search/samplers/registry';
-import { Sampler } from '../../search/samplers/sampler';
+import { ValidationError } from '../../../platform/errors/domain-error';
+import { createSampler } from '../../../search/samplers/registry';
+import { Sampler } from '../../../search/samplers/sampler';
 
 /** Samplers of the project's search engine (src/search/samplers/registry.ts) offered to the tuner. */
 export const TUNE_SAMPLERS = ['tpe', 'tpe-multivariate', 'nsga2', 'random', 'grid'] as const;

@@ -1,9 +1,71 @@
+import type { ModuleRef } from '@nestjs/core';
 import type { Dataset } from '../ml/data';
-import { UnprocessableError } from '../platform/errors/domain-error';
-import type { InferenceModel, RegisteredModel } from '../models/model-registry.port';
+import {
+  MODEL_REGISTRY,
+  type InferenceModel,
+  type ModelRegistryPort,
+  type RegisteredModel,
+} from '../models/model-registry.port';
+import { UnavailableError, UnprocessableError } from '../platform/errors/domain-error';
+import type { DataPool, ExplainableModel } from './core/explainable-model';
+import { greyToRgb } from './core/instances';
 import type { RgbImage } from './core/types';
-import { greyToRgb } from './explain-runner';
-import type { DataPool, ExplainableModel } from './model-provider';
+import type { LoadOptions, PredictProvider } from './predict-provider';
+
+/*
+ * The one adapter between the explanations and the model registry (its port is the only thing
+ * this capability knows of it): the port's inference model and data set become the explainers'
+ * ExplainableModel. The CLI's model files (local-explain.ts) go through explainableFromInference
+ * too.
+ */
+
+export type { InferenceModel };
+
+/**
+ * MODEL_REGISTRY from the app's container, looked up on each use (strict: false) so that the
+ * app starts, and answers 503 on explanations, when no module provides it.
+ */
+export function registryLookup(moduleRef: Pick<ModuleRef, 'get'>): () => ModelRegistryPort {
+  return () => {
+    try {
+      return moduleRef.get<ModelRegistryPort>(MODEL_REGISTRY, { strict: false });
+    } catch {
+      throw new UnavailableError(
+        'no model registry is installed in this service (the models module provides MODEL_REGISTRY)',
+      );
+    }
+  };
+}
+
+/** The PredictProvider of the service and the workers: registered models and data sets. */
+export class RegistryPredictProvider implements PredictProvider {
+  constructor(private readonly registry: () => ModelRegistryPort) {}
+
+  /**
+   * The model of the caller's project with the data set `options.dataset` (default: the one it
+   * was trained on), checked against each other. Unknown or foreign ids are NotFoundErrors (404).
+   */
+  async load(
+    modelId: string,
+    scope: { projectId: string },
+    options: LoadOptions = {},
+  ): Promise<ExplainableModel> {
+    const registry = this.registry();
+    const model = await registry.loadForInference(scope.projectId, modelId);
+    try {
+      const id = options.dataset ?? model.meta.datasetId;
+      const dataset = id === null ? null : await registry.loadDataset(scope.projectId, id);
+      return explainableFromInference(
+        model,
+        dataset,
+        options.dataset ? 'dataset' : 'model.datasetId',
+      );
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
+}
 
 /** Tabular LIME takes its feature statistics from at most this many rows (evenly spaced). */
 export const MAX_STATISTICS_ROWS = 5000;

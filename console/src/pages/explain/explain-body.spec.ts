@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { FEATURE_SELECTIONS as SERVER_FEATURE_SELECTIONS } from '../../../../src/interpret/core/lime-base';
 import {
+  FEATURE_SELECTIONS,
   explainBody,
   explainFieldErrors,
   explainFieldOf,
@@ -63,4 +65,8 @@ test('explain field errors: parameters and spec prefixes dropped, instances -> d
       '': ['labels[0]: must be in [0, 1]', 'model x not found'],
     },
   );
+});
+
+test('the form offers the feature selections the server accepts', () => {
+  assert.deepEqual(FEATURE_SELECTIONS, [...SERVER_FEATURE_SELECTIONS]);
 });

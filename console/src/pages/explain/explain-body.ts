@@ -1,11 +1,11 @@
 // The explanation form's state -> the POST /v1/explanations body (src/interpret/explanations.dto.ts
-// CreateExplanationDto, parameters checked by src/interpret/explain-spec.ts), and the server's
-// 400/422 field problems -> the form fields they name. DOM-free (unit-tested).
+// CreateExplanationDto, parameters checked by src/interpret/core/lime-parameters.ts), and the
+// server's 400/422 field problems -> the form fields they name. DOM-free (unit-tested).
 
 export type ExplainMethod = 'lime' | 'normlime';
 export type InputKind = 'image' | 'tabular' | 'text';
 
-/** LIME's feature selection (src/interpret/core/lime-base.ts FEATURE_SELECTIONS). */
+/** LIME's feature selection (the server's FEATURE_SELECTIONS; the spec checks they agree). */
 export const FEATURE_SELECTIONS = [
   'auto',
   'none',

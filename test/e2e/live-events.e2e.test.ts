@@ -70,6 +70,14 @@ function openStream(app: TestApp, key: string, path: string, lastEventId?: strin
   });
 }
 
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const data = (e: StreamEvent) => JSON.parse(e.data) as Record<string, unknown>;
 
 describe('live events over SSE', () => {
@@ -215,6 +223,27 @@ describe('live events over SSE', () => {
       foreign.close();
       jobs.close();
     }
+  });
+
+  test('a stream the client drops while it is being opened is let go (no heartbeat left, no subscriber)', async () => {
+    const { JobEventsHub } = await import('../../src/platform/events/job-events.hub');
+    const hub = app.running.app.get(JobEventsHub);
+    // Dropped at different moments of the opening, the hub's LISTEN connection included.
+    for (const delayMs of [0, 2, 5, 10, 20, 40, 80]) {
+      await waitFor(() => !hub.listening, `the hub stops listening before try ${delayMs}`);
+      const req = http.get(`${app.url}/v1/events/stream`, {
+        headers: { authorization: `Bearer ${app.key}`, accept: 'text/event-stream' },
+      });
+      req.on('error', () => undefined);
+      await new Promise((r) => setTimeout(r, delayMs));
+      req.destroy();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // A subscriber left behind would keep the hub listening after the last real stream closes.
+    const stream = await openStream(app, app.key, '/v1/events/stream');
+    assert.ok(hub.listening);
+    stream.close();
+    await waitFor(() => !hub.listening, 'the hub stops listening: no stream is left open');
   });
 
   test('GET /v1/whoami: project, role and name of the key', async () => {

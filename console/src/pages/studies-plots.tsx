@@ -18,17 +18,31 @@ function useStudyData<T>(id: string, path: string, enabled = true) {
   return useQuery(plotQuery<T>(id, path, enabled));
 }
 
-export function HistoryPlot({ s, onRendered }: { s: StudySummary; onRendered?: () => void }) {
-  const h = useStudyData<HistoryData & { complete: number }>(s.id, HISTORY_PATH);
-  const option = useMemo(
-    () => (h.data ? historyOption(h.data, s.metrics[0]) : null),
-    [h.data, s.metrics],
+/**
+ * The first plot the page waits for. It is mounted before the study's summary arrives, with its
+ * empty frame drawn while the data loads (see EChart's `placeholder`).
+ */
+export function HistoryPlot({
+  studyId,
+  metric = 'objective',
+  onRendered,
+}: {
+  studyId: string;
+  metric?: string;
+  onRendered?: () => void;
+}) {
+  const h = useStudyData<HistoryData & { complete: number }>(studyId, HISTORY_PATH);
+  const option = useMemo(() => (h.data ? historyOption(h.data, metric) : null), [h.data, metric]);
+  const placeholder = useMemo(
+    () => historyOption({ points: [], best: [], direction: 'minimize' }, metric),
+    [metric],
   );
   return (
     <section aria-labelledby="history-heading">
       <h2 id="history-heading">Optimisation history</h2>
       <EChart
         option={option}
+        placeholder={placeholder}
         testId="history-chart"
         onRendered={onRendered}
         label="objective value per trial with the best so far"

@@ -101,20 +101,30 @@ export class EventsController {
     const write = (text: string): void => {
       if (open && !res.writableEnded) res.write(text);
     };
-    // Live events that arrive while the backlog is replayed wait here, so none is lost or doubled.
-    let held: LiveEvent[] | null = [];
-    const unsubscribe = await this.hub.subscribe(filter, (e) =>
-      held ? held.push(e) : write(formatSse(e)),
-    );
-    const heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS);
+    let unsubscribe = (): void => undefined;
+    let heartbeat: NodeJS.Timeout | undefined = undefined;
     const close = (): void => {
       if (!open) return;
       open = false;
       clearInterval(heartbeat);
       unsubscribe();
     };
-    req.on('close', close);
+    // Watched before subscribing: a client gone while the hub subscribes (opening its LISTEN
+    // connection) must not leave a subscriber and a heartbeat behind for good.
     res.on('close', close);
+    // Live events that arrive while the backlog is replayed wait here, so none is lost or doubled.
+    let held: LiveEvent[] | null = [];
+    const off = await this.hub.subscribe(filter, (e) =>
+      held ? held.push(e) : write(formatSse(e)),
+    );
+    if (!open || req.socket.destroyed) {
+      open = false;
+      off();
+      return;
+    }
+    unsubscribe = off;
+    heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS);
+    req.on('close', close);
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');

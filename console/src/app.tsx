@@ -71,13 +71,10 @@ const router = createBrowserRouter([
       {
         path: 'studies/:id',
         element: <StudyDetail />,
-        // The page's first requests and the chart library start with its code, not after it:
-        // on a 100k-trial study that is most of the time to interactive (docs/benchmarks.md).
+        // The page's first requests start with its code, not after it (docs/benchmarks.md). The
+        // chart library is not started here: evaluated before the first paint, it delayed it.
         loader: ({ params }) => {
-          if (params.id && storedKey()) {
-            prefetchStudyPage(queries, params.id);
-            void import('./charts/echarts-lib');
-          }
+          if (params.id && storedKey()) prefetchStudyPage(queries, params.id);
           return null;
         },
       },

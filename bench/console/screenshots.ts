@@ -10,6 +10,8 @@ import { startTestApp, type TestApp } from '../../test/support/app';
 import { ensureConsoleBuilt, launchBrowser, loginAs } from '../../test/support/console';
 import { JOB_SHOTS } from './shots/jobs';
 import { REGISTRY_SHOTS } from './shots/registry';
+import { SIM_NAS_SHOTS } from './shots/sim-nas';
+import { STUDY_SHOTS } from './shots/studies';
 
 export interface ShotContext {
   app: TestApp;
@@ -28,7 +30,7 @@ export interface Shot {
   take(ctx: ShotContext): Promise<void>;
 }
 
-export const SHOTS: Shot[] = [...JOB_SHOTS, ...REGISTRY_SHOTS];
+export const SHOTS: Shot[] = [...JOB_SHOTS, ...REGISTRY_SHOTS, ...STUDY_SHOTS, ...SIM_NAS_SHOTS];
 
 const OUT = path.resolve(__dirname, '..', '..', 'docs', 'img');
 

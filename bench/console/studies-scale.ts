@@ -1,20 +1,27 @@
 /**
  * Study page at scale: studies with 1k, 10k and 100k trials are bulk-inserted through the storage
  * (insertTrialsBulk), then the console's study page is opened in headless Chromium (Debian's
- * /usr/bin/chromium via playwright-core) with a cold cache, and we measure first contentful
- * paint, time to interactive (history chart rendered and the trials table's first page shown,
- * from navigation start) and bytes transferred (encoded, all requests). Also EXPLAIN ANALYZE of
- * the aggregation queries at the largest size. Target (issue 13): interactive < 2 s at 100k.
+ * chromium, launched by the browser tests' helper) with a cold cache, and we measure first
+ * contentful paint, the trials table shown, time to interactive (history chart drawn and the
+ * trials table's first page shown, from navigation start) and bytes transferred (encoded, all
+ * requests). Also EXPLAIN ANALYZE of the aggregation queries at the largest size. Target
+ * (issue 13): interactive < 2 s at 100k.
+ *
+ * `--baseline <git rev>` also serves that revision (its console and API, bench/console/
+ * baseline-server.ts) on the same database and alternates page loads between the two, so the
+ * before/after numbers come from one run under the same machine load.
  *
  * Usage: TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
- *        node -r @swc-node/register bench/console/studies-scale.ts [--sizes 1000,10000,100000] [--runs 3]
- * Needs console/dist (npm run build:console).
+ *        node -r @swc-node/register bench/console/studies-scale.ts \
+ *          [--sizes 1000,10000,100000] [--runs 3] [--baseline <rev>]
  */
 import * as os from 'node:os';
-import { chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { openDataSource } from '../../src/platform/database/data-source';
 import { BulkTrial, insertTrialsBulk } from '../../src/search/storage/bulk-trials';
 import { startTestApp } from '../../test/support/app';
+import { ensureConsoleBuilt, launchBrowser } from '../../test/support/console';
+import { startBaselineServer } from './baseline-server';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
@@ -22,16 +29,7 @@ const arg = (name: string, fallback: string) => {
 };
 const SIZES = arg('--sizes', '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(arg('--runs', '3'));
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const BASELINE = arg('--baseline', '');
 const SPACE = {
   x: { type: 'float', low: -5, high: 5 },
   lr: { type: 'float', low: 1e-5, high: 1e-1, log: true },
@@ -71,13 +69,73 @@ function synthetic(n: number): BulkTrial[] {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+interface Variant {
+  name: string;
+  url: string;
+}
+
+interface Load {
+  fcp: number;
+  table: number;
+  tti: number;
+  bytes: number;
+}
+
+/** One cold-cache load of the study page (a fresh browser context: no cache, no session). */
+async function load(browser: Browser, url: string, key: string, studyId: string): Promise<Load> {
+  const context = await browser.newContext();
+  try {
+    await context.addInitScript({
+      content: `sessionStorage.setItem('autodl.apiKey', ${JSON.stringify(key)})`,
+    });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    let bytes = 0;
+    cdp.on('Network.loadingFinished', (e) => (bytes += e.encodedDataLength));
+    await page.goto(`${url}/studies/${studyId}`);
+    await page.waitForSelector('[data-testid="history-chart"][data-rendered="true"]', {
+      timeout: 60_000,
+    });
+    await page.waitForSelector('[data-testid="trials-table"] tbody tr', { timeout: 60_000 });
+    // Marks the page sets when the history is drawn and the first trials page is shown.
+    const [drawn, table, fcp] = (await page.evaluate(`[
+      'studies:history-drawn',
+      'studies:trials-shown',
+      'first-contentful-paint',
+    ].map((m) => performance.getEntriesByName(m)[0]?.startTime ?? NaN)`)) as number[];
+    // The plots below the fold load before the next page load starts (they would compete).
+    await page.waitForFunction(
+      `document.querySelectorAll('figure.chart > div').length > 2 &&
+       document.querySelectorAll('figure.chart > div:not([data-rendered])').length === 0`,
+      undefined,
+      { timeout: 60_000 },
+    );
+    if (process.env.BENCH_DEBUG) {
+      // Every request's start and end (ms from navigation start), then the page's marks.
+      const entries = (await page.evaluate(
+        `performance.getEntriesByType('resource').map((e) => [e.startTime, e.responseEnd, e.name])
+           .concat(performance.getEntriesByType('mark').map((e) => [e.startTime, e.startTime, e.name]))`,
+      )) as [number, number, string][];
+      for (const [start, end, name] of entries.sort((a, b) => a[0] - b[0]))
+        console.log(`  ${start.toFixed(0)}-${end.toFixed(0)} ms ${name.replace(url, '')}`);
+    }
+    return { fcp, table, tti: Math.max(drawn, table), bytes };
+  } finally {
+    await context.close();
+  }
+}
+
 async function main() {
+  await ensureConsoleBuilt();
   const app = await startTestApp({ workers: 0, coordinators: 0 });
   const ds = await openDataSource(app.databaseUrl, 2);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
+  const baseline = BASELINE ? await startBaselineServer(BASELINE, app.databaseUrl) : null;
+  const browser = await launchBrowser();
+  const variants: Variant[] = [
+    ...(baseline ? [{ name: `before (${baseline.rev})`, url: baseline.url }] : []),
+    { name: baseline ? 'after' : 'this build', url: app.url },
+  ];
   const rows: string[] = [];
   let largest = '';
   try {
@@ -90,66 +148,42 @@ async function main() {
       await ds.query('ANALYZE trials; ANALYZE trial_params; ANALYZE trial_intermediate_values');
       const seedMs = Date.now() - seeded;
       largest = id;
-      const fcp: number[] = [];
-      const tti: number[] = [];
-      const bytes: number[] = [];
+      const loads = new Map<string, Load[]>(variants.map((v) => [v.name, []]));
       for (let run = 0; run < RUNS + 1; run++) {
-        const context = await browser.newContext();
-        await context.addInitScript({
-          content: `sessionStorage.setItem('autodl.apiKey', ${JSON.stringify(app.key)})`,
-        });
-        // Until GET /v1/whoami lands (h/c-core) the session's identity check is answered here.
-        await context.route('**/v1/whoami', (route) =>
-          route.fulfill({ json: { project: 'default', role: 'admin' } }),
-        );
-        const page = await context.newPage();
-        const cdp = await context.newCDPSession(page);
-        await cdp.send('Network.enable');
-        let transferred = 0;
-        cdp.on('Network.loadingFinished', (e) => (transferred += e.encodedDataLength));
-        const started = Date.now();
-        if (process.env.BENCH_DEBUG)
-          page.on('requestfinished', (r) =>
-            console.log(`  ${Date.now() - started} ms ${r.url().replace(app.url, '')}`),
-          );
-        await page.goto(`${app.url}/studies/${id}`);
-        await page.waitForSelector('[data-testid="history-chart"][data-rendered="true"]', {
-          timeout: 60_000,
-        });
-        await page.waitForSelector('[data-testid="trials-table"] tbody tr', { timeout: 60_000 });
-        // Marks the page sets when the history is drawn and the first trials page is shown.
-        const interactive = await page.evaluate(() =>
-          Math.max(
-            ...['studies:history-drawn', 'studies:trials-shown'].map(
-              (m) => performance.getEntriesByName(m)[0]?.startTime ?? NaN,
-            ),
-          ),
-        );
-        const paint = await page.evaluate(
-          () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
-        );
-        await page.waitForLoadState('networkidle');
-        await context.close();
-        if (run === 0) continue; // warm-up of the server's caches and the OS page cache
-        fcp.push(paint);
-        tti.push(interactive);
-        bytes.push(transferred);
+        // Alternate the order so neither variant always follows the other's secondary queries.
+        const order = run % 2 === 0 ? variants : [...variants].reverse();
+        for (const v of order) {
+          const l = await load(browser, v.url, app.key, id);
+          // Run 0 warms the server's caches and the OS page cache.
+          if (run > 0) loads.get(v.name)!.push(l);
+        }
       }
-      const line = `| ${size.toLocaleString('en')} | ${(seedMs / 1000).toFixed(1)} s | ${median(fcp).toFixed(0)} ms | ${median(tti).toFixed(0)} ms | ${(median(bytes) / 1024).toFixed(0)} KiB |`;
-      console.log(line);
-      rows.push(line);
+      for (const v of variants) {
+        const ls = loads.get(v.name)!;
+        const m = (f: (l: Load) => number) => median(ls.map(f)).toFixed(0);
+        const line =
+          `| ${size.toLocaleString('en')} | ${v.name} | ${(seedMs / 1000).toFixed(1)} s | ` +
+          `${m((l) => l.fcp)} ms | ${m((l) => l.table)} ms | ${m((l) => l.tti)} ms | ` +
+          `${(median(ls.map((l) => l.bytes)) / 1024).toFixed(0)} KiB |`;
+        console.log(line);
+        rows.push(line);
+      }
     }
     console.log(
-      '\n| trials | bulk insert | first contentful paint | time to interactive | bytes transferred |',
+      '\n| trials | console | bulk insert | first contentful paint | trials table shown | time to interactive | bytes transferred |',
     );
-    console.log('|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|');
     for (const r of rows) console.log(r);
+    const [l1] = os.loadavg();
     console.log(
-      `\n${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${new Date().toISOString()}; median of ${RUNS} cold-cache page loads after a warm-up`,
+      `\n${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
+        `load average ${l1.toFixed(1)} at the end, ${new Date().toISOString()}; ` +
+        `median of ${RUNS} cold-cache page loads per console after a warm-up`,
     );
     await explain(ds, largest);
   } finally {
     await browser.close();
+    await baseline?.close();
     await ds.destroy();
     await app.close();
   }

@@ -28,6 +28,12 @@ export class StudyConsoleService {
     const row = await this.access.row(principal, id);
     const repo = this.repo;
     const directions = row.config.directions;
+    // Independent reads, concurrently (the page waits for this answer before it shows anything).
+    const [counts, best, params] = await Promise.all([
+      repo.counts(id),
+      Promise.all(directions.map(async (d, k) => (await repo.best(id, k, d, 1))[0] ?? null)),
+      repo.paramDistributions(id),
+    ]);
     return {
       id: row.id,
       name: row.name,
@@ -35,11 +41,9 @@ export class StudyConsoleService {
       directions,
       metrics: row.config.metrics,
       runner: row.config.runner.type,
-      counts: await repo.counts(id),
-      best: await Promise.all(
-        directions.map(async (d, k) => (await repo.best(id, k, d, 1))[0] ?? null),
-      ),
-      params: await repo.paramDistributions(id),
+      counts,
+      best,
+      params,
       createdAt: row.created_at,
     };
   }

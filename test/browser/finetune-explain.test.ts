@@ -25,7 +25,8 @@ interface Canvas2d {
  * Fine-tune and explanations pages in Debian's chromium (issue 13): a fine-tune of a tiny CNN on
  * 8x8 shapes started through the form (a server 400 shown next to its field first), its curves
  * and registered model once it finishes, then a LIME explanation page whose overlay canvas
- * follows the opacity slider; axe-core on every page; a viewer sees no submit button.
+ * follows the opacity slider; an explanation started through its form (a server 400 beside its
+ * field first); axe-core on every page; a viewer sees no submit button.
  */
 describe('fine-tune and explanation pages in a browser', { skip: browserSkipReason() }, () => {
   let app: TestApp;
@@ -194,13 +195,72 @@ describe('fine-tune and explanation pages in a browser', { skip: browserSkipReas
     await page.context().close();
   });
 
-  test('viewer: the fine-tune form has no submit button', async () => {
+  test('explanation form: a server field error beside its field, then a LIME run opens its page', async () => {
+    const page = await newPage();
+    await loginAs(page, app.url, app.key);
+    await page.getByRole('link', { name: 'Explanations' }).click();
+    await page.getByRole('link', { name: 'New explanation' }).click();
+    await page.getByRole('heading', { name: 'New explanation' }).waitFor();
+    // The fine-tuned model (shapes-cnn-l2-...) is listed too: the base model's option exactly.
+    await page.getByRole('option', { name: /^shapes-cnn \(/ }).waitFor({ state: 'attached' });
+    await page.getByLabel('Model').selectOption('shapes-cnn');
+    // An image model: the superpixel parameters are offered, NormLIME's clusters are not.
+    await page.getByLabel('Superpixels').waitFor();
+    assert.equal(await page.getByLabel('Concept clusters').count(), 0);
+    await page.getByLabel('Data set').selectOption('shapes');
+    await page.getByLabel('Method').selectOption('lime');
+    await page.getByLabel('Instances').fill('1');
+    await page.getByLabel('Superpixels').fill('8');
+    await axeCheck(page, 'explanation form');
+    // Below LIME's bounds: the server's 400 names parameters.numSamples, shown beside the field.
+    await page.getByLabel('Perturbed samples').fill('5');
+    await page.getByRole('button', { name: 'Start explanation' }).click();
+    const samples = page
+      .locator('.field.invalid')
+      .filter({ has: page.getByLabel('Perturbed samples') });
+    await samples.getByRole('alert').waitFor();
+    assert.match(await samples.getByRole('alert').innerText(), /\[10, 100000\]/);
+    assert.equal(new URL(page.url()).pathname, '/explanations/new');
+    await axeCheck(page, 'explanation form with errors');
+
+    await page.getByLabel('Perturbed samples').fill('60');
+    await page.getByRole('button', { name: 'Start explanation' }).click();
+    await page.waitForURL(/\/explanations\/[0-9a-f-]{36}$/);
+    const id = new URL(page.url()).pathname.split('/').pop() as string;
+    const job = await app.waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status));
+    assert.equal(job.status, 'succeeded', job.error ?? '');
+    assert.equal(job.kind, 'explain');
+    const spec = job.spec as {
+      model: string;
+      sampleSize: number;
+      parameters: Record<string, unknown>;
+    };
+    // The stored spec names the model by its id (references are resolved at submit).
+    const models = (await app.get('/v1/models?limit=200').expect(200)).body.items as {
+      id: string;
+      name: string;
+    }[];
+    assert.equal(spec.model, models.find((m) => m.name === 'shapes-cnn')?.id);
+    assert.equal(spec.sampleSize, 1);
+    const params = spec.parameters;
+    assert.deepEqual([params.numSamples, params.nSegments], [60, 8]);
+    await page.locator('canvas[aria-label^="LIME heatmap overlay"]').waitFor({ timeout: 60_000 });
+    await page.context().close();
+  });
+
+  test('viewer: the fine-tune and explanation forms have no submit button', async () => {
     const viewer = await app.post('/v1/keys', { name: 'watcher', role: 'viewer' }).expect(201);
     const page = await newPage();
     await loginAs(page, app.url, viewer.body.key as string);
     await page.goto(`${app.url}/finetune`);
     await page.getByText('Your key is read-only').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Start fine-tuning' }).count(), 0);
+    await page.goto(`${app.url}/explanations`);
+    await page.getByRole('heading', { name: 'Explanations' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'New explanation' }).count(), 0);
+    await page.goto(`${app.url}/explanations/new`);
+    await page.getByText('Your key is read-only: it cannot start explanations').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Start explanation' }).count(), 0);
     await page.context().close();
   });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { startTestApp, type TestApp } from '../support/app';
 
 /**
@@ -21,6 +22,11 @@ function packageRoot(withConsole: boolean): string {
     fs.mkdirSync(path.join(root, 'console', 'dist', 'assets'), { recursive: true });
     fs.writeFileSync(path.join(root, 'console', 'dist', 'index.html'), INDEX);
     fs.writeFileSync(path.join(root, 'console', 'dist', 'assets', 'app-1a2b.js'), BUNDLE);
+    // The build's compressed copies (console/vite.config.mts), for a second bundle only.
+    const other = path.join(root, 'console', 'dist', 'assets', 'charts-3c4d.js');
+    fs.writeFileSync(other, BUNDLE);
+    fs.writeFileSync(`${other}.br`, zlib.brotliCompressSync(BUNDLE));
+    fs.writeFileSync(`${other}.gz`, zlib.gzipSync(BUNDLE));
   } else {
     fs.mkdirSync(root, { recursive: true });
   }
@@ -50,6 +56,44 @@ describe('with a built console (console/dist under the package root)', () => {
     const res = await app.http.get('/assets/app-1a2b.js').expect(200);
     assert.match(res.headers['content-type'], /javascript/);
     assert.equal(res.text, BUNDLE);
+  });
+
+  test('hashed assets are cached for a year', async () => {
+    const res = await app.http.get('/assets/app-1a2b.js').expect(200);
+    assert.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable');
+  });
+
+  test("an asset's compressed copy is sent when the browser accepts its coding", async () => {
+    const url = `${app.url}/assets/charts-3c4d.js`;
+    const get = (acceptEncoding: string) =>
+      fetch(url, { headers: { 'accept-encoding': acceptEncoding } });
+    // Chrome's header lists gzip first at equal q: brotli is still chosen (smaller).
+    for (const [accept, coding] of [
+      ['gzip, deflate, br, zstd', 'br'],
+      ['gzip', 'gzip'],
+      ['br;q=0, gzip;q=0.5', 'gzip'],
+      ['*', 'br'],
+      ['*, br;q=0', 'gzip'],
+      ['identity', null],
+      ['', null],
+    ] as const) {
+      const res = await get(accept);
+      assert.equal(res.status, 200, accept);
+      assert.equal(res.headers.get('content-encoding'), coding, accept);
+      assert.match(res.headers.get('content-type') ?? '', /javascript/, accept);
+      assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      if (coding) assert.equal(res.headers.get('vary'), 'Accept-Encoding', accept);
+      assert.equal(await res.text(), BUNDLE, accept);
+    }
+    // Without a compressed copy the file goes as it is.
+    const other = await fetch(`${app.url}/assets/app-1a2b.js`, {
+      headers: { 'accept-encoding': 'br' },
+    });
+    assert.equal(other.headers.get('content-encoding'), null);
+    assert.equal(await other.text(), BUNDLE);
+    // HEAD answers the headers of the copy GET would send.
+    const head = await fetch(url, { method: 'HEAD', headers: { 'accept-encoding': 'br' } });
+    assert.equal(head.headers.get('content-encoding'), 'br');
   });
 
   test("a browser opening one of the app's own pages gets index.html (SPA fallback)", async () => {

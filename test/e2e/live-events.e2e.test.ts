@@ -70,6 +70,14 @@ function openStream(app: TestApp, key: string, path: string, lastEventId?: strin
   });
 }
 
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const data = (e: StreamEvent) => JSON.parse(e.data) as Record<string, unknown>;
 
 describe('live events over SSE', () => {
@@ -167,6 +175,75 @@ describe('live events over SSE', () => {
     } finally {
       stream.close();
     }
+  });
+
+  test("study= : an ask/tell study's trials started and finished, and its status; nothing else, no other study", async () => {
+    const create = (name: string) =>
+      app
+        .post('/v1/studies', {
+          name,
+          space: { x: { type: 'float', low: -1, high: 1 } },
+          budget: { nTrials: 2 },
+        })
+        .expect(202)
+        .then((r) => r.body.id as string);
+    const id = await create('live');
+    const other = await create('quiet');
+    const stream = await openStream(app, app.key, `/v1/events/stream?study=${id}`);
+    const foreign = await openStream(app, otherKey, `/v1/events/stream?study=${id}`);
+    const jobs = await openStream(app, app.key, '/v1/events/stream');
+    try {
+      assert.equal(stream.status, 200);
+      await app.post(`/v1/studies/${other}/ask`).expect(201);
+      await app.post(`/v1/studies/${id}/ask`).expect(201);
+      await stream.until((e) => e.event === 'trials');
+      const before = stream.events.length;
+      await app.post(`/v1/studies/${id}/trials/0/tell`, { value: 0.5 }).expect(200);
+      await stream.until((e) => e.event === 'trials' && stream.events.indexOf(e) >= before);
+      // The second trial uses the budget: its tell completes the study.
+      await app.post(`/v1/studies/${id}/ask`).expect(201);
+      await app.post(`/v1/studies/${id}/trials/1/tell`, { value: 0.1 }).expect(200);
+      const done = await stream.until((e) => e.event === 'study');
+      assert.deepEqual(data(done), { type: 'study', studyId: id, status: 'completed' });
+      for (const e of stream.events) {
+        assert.ok(['trials', 'study'].includes(e.event), e.event);
+        assert.equal(data(e).studyId, id, 'only the study asked for');
+        assert.equal(e.id, undefined, 'study events are not resumable');
+      }
+      assert.ok(stream.events.filter((e) => e.event === 'trials').length >= 3);
+      assert.deepEqual(foreign.events, [], 'another project does not see the study');
+      assert.ok(
+        jobs.events.every((e) => e.event !== 'trials' && e.event !== 'study'),
+        'job streams do not carry study events',
+      );
+      const bad = await openStream(app, app.key, '/v1/events/stream?study=nope');
+      assert.equal(bad.status, 400);
+    } finally {
+      stream.close();
+      foreign.close();
+      jobs.close();
+    }
+  });
+
+  test('a stream the client drops while it is being opened is let go (no heartbeat left, no subscriber)', async () => {
+    const { JobEventsHub } = await import('../../src/platform/events/job-events.hub');
+    const hub = app.running.app.get(JobEventsHub);
+    // Dropped at different moments of the opening, the hub's LISTEN connection included.
+    for (const delayMs of [0, 2, 5, 10, 20, 40, 80]) {
+      await waitFor(() => !hub.listening, `the hub stops listening before try ${delayMs}`);
+      const req = http.get(`${app.url}/v1/events/stream`, {
+        headers: { authorization: `Bearer ${app.key}`, accept: 'text/event-stream' },
+      });
+      req.on('error', () => undefined);
+      await new Promise((r) => setTimeout(r, delayMs));
+      req.destroy();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // A subscriber left behind would keep the hub listening after the last real stream closes.
+    const stream = await openStream(app, app.key, '/v1/events/stream');
+    assert.ok(hub.listening);
+    stream.close();
+    await waitFor(() => !hub.listening, 'the hub stops listening: no stream is left open');
   });
 
   test('GET /v1/whoami: project, role and name of the key', async () => {

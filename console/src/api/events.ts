@@ -54,9 +54,16 @@ export function useEventStream(
   onEvent: (e: StreamEvent) => void,
   /** Replay from here on the first connection (`'0'`: every stored event of the filter). */
   since?: string,
+  /**
+   * Called on every (re)connection, once the server listens: events without an id are not
+   * replayed, so a page re-reads what they would have told it.
+   */
+  onOpen?: () => void,
 ): void {
   const handler = useRef(onEvent);
   handler.current = onEvent;
+  const opened = useRef(onOpen);
+  opened.current = onOpen;
   useEffect(() => {
     if (!path) return;
     const abort = new AbortController();
@@ -70,6 +77,7 @@ export function useEventStream(
           const res = await fetch(path, { headers, signal: abort.signal });
           if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
           delay = 500;
+          opened.current?.();
           const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
           const parser = new EventStreamParser();
           for (;;) {

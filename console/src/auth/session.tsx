@@ -27,6 +27,15 @@ interface Session {
 
 const SessionContext = createContext<Session | null>(null);
 
+/** The key of this tab's session, if signed in. */
+export function storedKey(): string | null {
+  return sessionStorage.getItem(STORAGE_KEY);
+}
+
+// Requests may start before the provider first renders (a route loader prefetching a page's data
+// while its code downloads): they read the key from here. The provider adds the sign-out on 401.
+configureClient(storedKey, () => undefined);
+
 export async function whoAmI(key: string): Promise<Identity> {
   const res = await fetch('/v1/whoami', { headers: { authorization: `Bearer ${key}` } });
   if (!res.ok)
@@ -35,7 +44,7 @@ export async function whoAmI(key: string): Promise<Identity> {
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [key, setKey] = useState<string | null>(() => sessionStorage.getItem(STORAGE_KEY));
+  const [key, setKey] = useState<string | null>(storedKey);
   const [identity, setIdentity] = useState<Identity | null>(null);
 
   const logout = useCallback(() => {
@@ -46,7 +55,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   // During render, not in an effect: the pages' first requests start in their own effects, which
   // run before a parent's, and would go out without the key after a reload (401, signed out).
-  configureClient(() => sessionStorage.getItem(STORAGE_KEY), logout);
+  configureClient(storedKey, logout);
 
   useEffect(() => {
     if (!key || identity) return;

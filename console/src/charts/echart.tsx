@@ -18,6 +18,7 @@ export interface ChartElement extends HTMLDivElement {
  */
 export function EChart({
   option,
+  placeholder,
   label,
   summary,
   height = 320,
@@ -25,6 +26,11 @@ export function EChart({
   onRendered,
 }: {
   option: EChartsOption | null;
+  /**
+   * Drawn while `option` is null (axes and legend without data): the frame shows early, and the
+   * chart code the real draw runs is already warm (it then takes about half as long).
+   */
+  placeholder?: EChartsOption;
   label: string;
   summary?: string;
   height?: number;
@@ -64,13 +70,13 @@ export function EChart({
         chart.setOption(option, { notMerge: true });
         el.current?.setAttribute('data-rendered', 'true');
         onRenderedRef.current?.();
-      }
+      } else if (placeholder) chart.setOption(placeholder, { notMerge: true });
     };
     apply();
     return () => {
       stop = true;
     };
-  }, [option]);
+  }, [option, placeholder]);
   return (
     <figure className="chart">
       <div

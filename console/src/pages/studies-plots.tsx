@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { getJson, query } from '../api/client';
+import { query } from '../api/client';
+import { HISTORY_PATH, plotQuery } from '../api/study-queries';
 import type { StudySummary } from '../api/studies';
 import { EChart } from '../charts/echart';
 import { contourOption, type ContourData } from '../charts/options/contour';
@@ -13,35 +14,35 @@ import { paretoOption, type ParetoPoint } from '../charts/options/pareto';
 import { sliceOption, type SliceData } from '../charts/options/slice';
 import { timelineOption, type TimelineTrial } from '../charts/options/timeline';
 
-/** Every plot asks the server for a bounded, aggregated answer (never all trials). */
-function useStudyData<T>(id: string, path: string, tick: number, enabled = true) {
-  return useQuery({
-    queryKey: ['study-plot', id, path, tick],
-    queryFn: ({ signal }) => getJson<T>(`/v1/studies/${id}/${path}`, signal),
-    enabled,
-    staleTime: 30_000,
-  });
+function useStudyData<T>(id: string, path: string, enabled = true) {
+  return useQuery(plotQuery<T>(id, path, enabled));
 }
 
+/**
+ * The first plot the page waits for. It is mounted before the study's summary arrives, with its
+ * empty frame drawn while the data loads (see EChart's `placeholder`).
+ */
 export function HistoryPlot({
-  s,
-  tick,
+  studyId,
+  metric = 'objective',
   onRendered,
 }: {
-  s: StudySummary;
-  tick: number;
+  studyId: string;
+  metric?: string;
   onRendered?: () => void;
 }) {
-  const h = useStudyData<HistoryData & { complete: number }>(s.id, 'history?points=500', tick);
-  const option = useMemo(
-    () => (h.data ? historyOption(h.data, s.metrics[0]) : null),
-    [h.data, s.metrics],
+  const h = useStudyData<HistoryData & { complete: number }>(studyId, HISTORY_PATH);
+  const option = useMemo(() => (h.data ? historyOption(h.data, metric) : null), [h.data, metric]);
+  const placeholder = useMemo(
+    () => historyOption({ points: [], best: [], direction: 'minimize' }, metric),
+    [metric],
   );
   return (
     <section aria-labelledby="history-heading">
       <h2 id="history-heading">Optimisation history</h2>
       <EChart
         option={option}
+        placeholder={placeholder}
         testId="history-chart"
         onRendered={onRendered}
         label="objective value per trial with the best so far"
@@ -55,7 +56,7 @@ export function HistoryPlot({
   );
 }
 
-export function SecondaryPlots({ s, tick }: { s: StudySummary; tick: number }) {
+export function SecondaryPlots({ s }: { s: StudySummary }) {
   const names = Object.keys(s.params);
   const [sliceParam, setSliceParam] = useState(names[0] ?? '');
   const [cx, setCx] = useState(names[0] ?? '');
@@ -65,29 +66,25 @@ export function SecondaryPlots({ s, tick }: { s: StudySummary; tick: number }) {
   const imp = useStudyData<{ importance: Record<string, number> }>(
     s.id,
     'importance/cached',
-    tick,
     single && enough,
   );
-  const edf = useStudyData<{ points: { v: number; p: number }[] }>(s.id, 'edf?points=200', tick);
+  const edf = useStudyData<{ points: { v: number; p: number }[] }>(s.id, 'edf?points=200');
   const slice = useStudyData<SliceData>(
     s.id,
     `params/${encodeURIComponent(sliceParam)}/slice?points=60`,
-    tick,
     !!sliceParam,
   );
   const contour = useStudyData<ContourData>(
     s.id,
     `contour${query({ x: cx, y: cy, bins: 25 })}`,
-    tick,
     !!cx && !!cy && cx !== cy,
   );
-  const parallel = useStudyData<ParallelData>(s.id, 'parallel?top=50&sample=300', tick);
-  const inter = useStudyData<{ trials: IntermediateTrial[] }>(s.id, 'intermediate?limit=50', tick);
-  const timeline = useStudyData<{ trials: TimelineTrial[] }>(s.id, 'timeline?limit=300', tick);
+  const parallel = useStudyData<ParallelData>(s.id, 'parallel?top=50&sample=300');
+  const inter = useStudyData<{ trials: IntermediateTrial[] }>(s.id, 'intermediate?limit=50');
+  const timeline = useStudyData<{ trials: TimelineTrial[] }>(s.id, 'timeline?limit=300');
   const pareto = useStudyData<{ front: ParetoPoint[]; others: ParetoPoint[] }>(
     s.id,
     'pareto',
-    tick,
     !single,
   );
   const objective = s.metrics[0] ?? 'objective';

@@ -1,38 +1,26 @@
 import { useEffect, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { getJson, query, request } from '../api/client';
-import type { Page } from '../api/types';
-import type { TrialRow } from '../api/studies';
-
-type Sort = 'number' | 'value' | 'state' | 'duration' | 'started';
+import { query, request } from '../api/client';
+import { FIRST_TRIALS_PAGE, trialsQuery, type TrialSort as Sort } from '../api/study-queries';
 const PAGE_SIZES = [10, 25, 100];
 
 const fmt = (v: unknown) =>
   typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(5)) : String(v);
 
-/** Trials sorted, filtered and paginated by the server (GET .../trials/page); CSV via the API. */
-export function TrialsTable({
-  studyId,
-  params,
-  live,
-}: {
-  studyId: string;
-  params: string[];
-  live: boolean;
-}) {
-  const [sort, setSort] = useState<Sort>('number');
-  const [order, setOrder] = useState<'asc' | 'desc'>('asc');
-  const [filter, setFilter] = useState('');
+/**
+ * Trials sorted, filtered and paginated by the server (GET .../trials/page); CSV via the API.
+ * The page refreshes it (invalidates ['study-trials', id]) when trials start or finish.
+ */
+export function TrialsTable({ studyId, params }: { studyId: string; params: string[] }) {
+  const [sort, setSort] = useState<Sort>(FIRST_TRIALS_PAGE.sort);
+  const [order, setOrder] = useState(FIRST_TRIALS_PAGE.order);
+  const [filter, setFilter] = useState(FIRST_TRIALS_PAGE.filter);
   const [draft, setDraft] = useState('');
-  const [offset, setOffset] = useState(0);
-  const [pageSize, setPageSize] = useState(25);
-  const q = { sort, order, filter, limit: pageSize, offset };
+  const [offset, setOffset] = useState(FIRST_TRIALS_PAGE.offset);
+  const [pageSize, setPageSize] = useState(FIRST_TRIALS_PAGE.limit);
   const page = useQuery({
-    queryKey: ['study-trials', studyId, q],
-    queryFn: ({ signal }) =>
-      getJson<Page<TrialRow>>(`/v1/studies/${studyId}/trials/page${query(q)}`, signal),
+    ...trialsQuery(studyId, { sort, order, filter, limit: pageSize, offset }),
     placeholderData: keepPreviousData,
-    refetchInterval: live ? 5_000 : false,
   });
   const exportCsv = async () => {
     // The key travels in the Authorization header, never in a URL: fetch, then save the blob.

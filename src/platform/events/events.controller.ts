@@ -39,6 +39,19 @@ export class StreamQuery {
   @MaxLength(64)
   @Matches(/^[a-z][a-z0-9-]*$/, { message: 'kind must be lowercase letters, digits and dashes' })
   kind?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "Only this study's events instead of job events: `trials` (a trial started or finished) " +
+      'and `study` (its status changed). Not resumable: read the study again on reconnect.',
+    format: 'uuid',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
+    message: 'study must be a UUID',
+  })
+  study?: string;
 }
 
 @ApiTags('events')
@@ -56,7 +69,8 @@ export class EventsController {
     summary: "Live events of the key's project (Server-Sent Events)",
     description:
       'Events `status` and `log` (job_events rows; their `id` resumes with Last-Event-ID), ' +
-      '`progress` and `metric`. A comment every 15 s keeps the connection open.',
+      "`progress` and `metric`; with `study`, that study's `trials` and `study` events instead. " +
+      'A comment every 15 s keeps the connection open.',
   })
   @ApiProduces('text/event-stream')
   @ApiHeader({
@@ -79,6 +93,8 @@ export class EventsController {
       projectId: principal.projectId,
       jobId: query.job,
       kind: query.kind,
+      // Another project's study id matches nothing: its events carry that project's id.
+      studyId: query.study,
     };
     let open = true;
     // What close() undoes, filled in once the stream is set up.
@@ -113,7 +129,8 @@ export class EventsController {
     write('retry: 2000\n: connected\n\n');
     let replayedUpTo = 0n;
     try {
-      if (lastEventId !== undefined) {
+      // Study events are not stored: there is nothing to replay.
+      if (lastEventId !== undefined && query.study === undefined) {
         const rows = await this.events.liveEventsAfter(filter, lastEventId.trim(), REPLAY_LIMIT);
         for (const e of rows.map((r) => liveOf(r))) {
           write(formatSse(e));

@@ -58,6 +58,26 @@ test('matches: the project always, then the optional job and kind', () => {
   assert.ok(!matches({ projectId: P, kind: 'noop' }, P, e));
 });
 
+test('parseNotice and matches: study notices reach only the streams asking for that study', () => {
+  const S = '33333333-3333-4333-8333-333333333333';
+  const trials = parseNotice(JSON.stringify({ t: 'trials', s: S, p: P }));
+  assert.deepEqual(trials, { t: 'ready', projectId: P, event: { type: 'trials', studyId: S } });
+  const study = parseNotice(JSON.stringify({ t: 'study', s: S, p: P, st: 'completed' }));
+  assert.deepEqual(study, {
+    t: 'ready',
+    projectId: P,
+    event: { type: 'study', studyId: S, status: 'completed' },
+  });
+  assert.equal(parseNotice(JSON.stringify({ t: 'trials', p: P })), null);
+  assert.equal(parseNotice(JSON.stringify({ t: 'study', s: S, p: P })), null);
+  const e = { type: 'trials' as const, studyId: S };
+  assert.ok(matches({ projectId: P, studyId: S }, P, e));
+  assert.ok(!matches({ projectId: P, studyId: S }, 'other', e));
+  assert.ok(!matches({ projectId: P, studyId: J }, P, e));
+  assert.ok(!matches({ projectId: P }, P, e), 'job streams do not carry study events');
+  assert.ok(!matches({ projectId: P, studyId: S }, P, { jobId: J, kind: 'study' }));
+});
+
 test('formatSse: id only for resumable events (HTML standard 9.2 event stream format)', () => {
   assert.equal(
     formatSse({ type: 'metric', jobId: J, kind: 'k', name: 'a', step: 1, value: 2 }),

@@ -1,6 +1,7 @@
 /**
  * What the console's live stream carries (GET /v1/events/stream), and the rules that turn a
- * NOTIFY payload of the `autodl_job_events` triggers (migration 1764270000000) into one. Pure.
+ * NOTIFY payload of the `autodl_job_events` triggers (migrations 1764270000000 for jobs,
+ * 1764313000000 for studies) into one. Pure.
  */
 export const EVENTS_CHANNEL = 'autodl_job_events';
 
@@ -54,7 +55,15 @@ export type LiveEvent =
       progress: number;
       message: string | null;
     }
-  | { type: 'metric'; jobId: string; kind: string; name: string; step: number; value: number };
+  | { type: 'metric'; jobId: string; kind: string; name: string; step: number; value: number }
+  | StudyEvent;
+
+/**
+ * A study's trials changed (one started or finished: `trials`) or its status did (`study`).
+ * Only streams that ask for the study (`?study=`) get them.
+ */
+export type StudyEvent =
+  { type: 'trials'; studyId: string } | { type: 'study'; studyId: string; status: string };
 
 /** A notification as sent by the triggers: `event` names a row to read, the others are whole. */
 export type Notice =
@@ -65,6 +74,8 @@ export interface StreamFilter {
   projectId: string;
   jobId?: string;
   kind?: string;
+  /** Set: this study's events only; unset: job events only. */
+  studyId?: string;
 }
 
 const STATUS_WORD = /^(queued|running|succeeded|failed|cancelled)\b/;
@@ -106,9 +117,15 @@ export function parseNotice(payload: string | undefined): Notice | null {
     return null;
   }
   const projectId = str(o.p);
+  if (!projectId) return null;
+  const studyId = str(o.s);
+  if (o.t === 'trials' && studyId)
+    return { t: 'ready', projectId, event: { type: 'trials', studyId } };
+  if (o.t === 'study' && studyId && str(o.st))
+    return { t: 'ready', projectId, event: { type: 'study', studyId, status: String(o.st) } };
   const jobId = str(o.j);
   const kind = str(o.k) ?? '';
-  if (!projectId || !jobId) return null;
+  if (!jobId) return null;
   if (o.t === 'event' && str(o.id)) return { t: 'event', id: String(o.id), projectId, jobId, kind };
   if (o.t === 'progress' && typeof o.v === 'number') {
     return {
@@ -137,10 +154,12 @@ export function parseNotice(payload: string | undefined): Notice | null {
 export function matches(
   filter: StreamFilter,
   projectId: string,
-  e: { jobId: string; kind: string },
+  e: { jobId: string; kind: string } | StudyEvent,
 ): boolean {
+  if (filter.projectId !== projectId) return false;
+  if ('studyId' in e) return filter.studyId === e.studyId;
   return (
-    filter.projectId === projectId &&
+    filter.studyId === undefined &&
     (filter.jobId === undefined || filter.jobId === e.jobId) &&
     (filter.kind === undefined || filter.kind === e.kind)
   );

@@ -206,13 +206,14 @@ export class StudyAnalyticsRepository {
       duration: 't.finished_at - t.started_at',
       started: 't.started_at',
     }[q.sort];
-    const [{ total }]: { total: number }[] = await this.db.query(
+    // The total and the page are independent reads: concurrently (on a pool, callers pass one).
+    const counted: Promise<{ total: number }[]> = this.db.query(
       `SELECT count(*)::int AS total FROM trials t WHERE ${where}`,
       args,
     );
     // The page is cut in a subquery first: PostgreSQL computes the select list of the rows an
     // OFFSET skips, so the params lookup must only run on the page itself.
-    const rows: TrialPageRow[] = await this.db.query(
+    const paged: Promise<TrialPageRow[]> = this.db.query(
       `SELECT t.number, t.state, t.values, t.constraints, t.user_attrs, t.started_at, t.finished_at,
               t.system_attrs ->> 'auto:sampler' AS sampler,
               (SELECT jsonb_object_agg(p.name, p.value) FROM trial_params p
@@ -223,6 +224,7 @@ export class StudyAnalyticsRepository {
         ORDER BY ${key} ${dir} NULLS LAST, t.number ${dir}`,
       [...args, q.limit, q.offset],
     );
+    const [[{ total }], rows] = await Promise.all([counted, paged]);
     return { rows, total };
   }
 

@@ -38,6 +38,11 @@ test('history: one dot per point, best-so-far as a step line', () => {
     [2, 1],
   ]);
   assert.equal((series(o)[1] as { step?: string }).step, 'end');
+  assert.equal((series(o)[0] as { large?: boolean }).large, false, 'few dots: one element each');
+  const many = Array.from({ length: 1000 }, (_, i) => ({ number: i, value: i % 7 }));
+  const big = historyOption({ direction: 'minimize', points: many, best: many });
+  assert.equal((series(big)[0] as { large?: boolean }).large, true, 'many dots: one path');
+  assert.equal(series(big)[0].data.length, 1000);
 });
 
 test('edf, importance, contour, slice, pareto, parallel, intermediate, timeline map fixed data', () => {

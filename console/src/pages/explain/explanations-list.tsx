@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { getJson, query } from '../../api/client';
 import type { Job, Page } from '../../api/types';
+import { useSession } from '../../auth/session';
 import { ProgressBar } from '../../components/progress';
 
 async function listExplanations(signal: AbortSignal): Promise<Job[]> {
@@ -15,6 +16,7 @@ async function listExplanations(signal: AbortSignal): Promise<Job[]> {
 }
 
 export default function ExplanationsListPage() {
+  const { canWrite } = useSession();
   const q = useQuery({
     queryKey: ['explanations'],
     queryFn: ({ signal }) => listExplanations(signal),
@@ -27,10 +29,15 @@ export default function ExplanationsListPage() {
     <section>
       <h1>Explanations</h1>
       <p>
-        LIME and NormLIME explanations of registered models (start one with{' '}
+        LIME and NormLIME explanations of registered models (start one here, with{' '}
         <code>POST /v1/explanations</code> or <code>autodl explain</code>). Suspected mislabels are
         on the page of a fine-tune run with training dynamics recorded.
       </p>
+      {canWrite && (
+        <p>
+          <Link to="/explanations/new">New explanation</Link>
+        </p>
+      )}
       {q.error && <p role="alert">{q.error.message}</p>}
       <table>
         <thead>

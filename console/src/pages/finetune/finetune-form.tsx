@@ -1,13 +1,14 @@
 // The EasyDL flow as a form: base model, target data set, transfer method, epochs, augmentation;
 // the server validates (its 400/422 field problems are shown next to the fields) and queues a
 // finetune job, whose page shows the live training curves.
-import { useId, useState } from 'react';
-import type { FormEvent, ReactNode } from 'react';
+import { useState } from 'react';
+import type { FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { ApiError, getJson, postJson, query } from '../../api/client';
 import type { Job, Page } from '../../api/types';
 import { useSession } from '../../auth/session';
+import { Field, FormErrors } from '../../components/field';
 import {
   AUGMENTATIONS,
   fieldErrors,
@@ -23,39 +24,6 @@ interface Named {
   kind?: string;
   inputKind?: string;
   architecture?: string;
-}
-
-function Field({
-  label,
-  errors,
-  hint,
-  children,
-}: {
-  label: string;
-  errors?: string[];
-  hint?: string;
-  children: (id: string, describedBy: string | undefined) => ReactNode;
-}) {
-  const id = useId();
-  const errId = `${id}-err`;
-  const hintId = `${id}-hint`;
-  const describedBy = [errors?.length ? errId : '', hint ? hintId : ''].filter(Boolean).join(' ');
-  return (
-    <div className={`field${errors?.length ? ' invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {children(id, describedBy || undefined)}
-      {hint && (
-        <small id={hintId} className="hint">
-          {hint}
-        </small>
-      )}
-      {errors?.length ? (
-        <span id={errId} className="error" role="alert">
-          {errors.join('; ')}
-        </span>
-      ) : null}
-    </div>
-  );
 }
 
 export default function FinetunePage() {
@@ -102,11 +70,7 @@ export default function FinetunePage() {
         similarity of the two data sets (docs/transfer.md).
       </p>
       <form onSubmit={submit} noValidate aria-label="Fine-tune a model" className="form">
-        {errors['']?.length ? (
-          <p role="alert" className="error">
-            {errors[''].join('; ')}
-          </p>
-        ) : null}
+        <FormErrors errors={errors['']} />
         <Field label="Base model" errors={errors.baseModel}>
           {(id, d) => (
             <select

@@ -27,7 +27,13 @@ function filesUnder(dir: string): string[] {
 describe('a stale worker cannot write (real worker processes, SIGSTOP/SIGCONT)', () => {
   let app: TestApp;
   before(async () => {
-    app = await startTestApp({ workers: 2, coordinators: 0 });
+    // An 8 s heartbeat timeout (the default test app's is 3 s): the pause still outlasts it, and
+    // a loaded CI machine cannot make the replacing attempt lose its heartbeat too.
+    app = await startTestApp({
+      workers: 2,
+      coordinators: 0,
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '8000' },
+    });
   });
   after(async () => {
     await app?.close();
@@ -49,7 +55,7 @@ describe('a stale worker cannot write (real worker processes, SIGSTOP/SIGCONT)',
     let continued = false;
     try {
       const pausedAt = first.progress;
-      // Heartbeat timeout 3 s: re-queued, claimed by the other worker, which gets well past the
+      // Heartbeat timeout 8 s: re-queued, claimed by the other worker, which gets well past the
       // step the paused worker was in.
       const second = await app.waitForJob(
         id,

@@ -7,6 +7,7 @@ import * as crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataSource } from 'typeorm';
+import { SERVICE_ENTITIES } from '../../src/capability-entities';
 import { resolveReference } from '../../src/datasets/core/references';
 import { DatasetsRepository, NewDatasetRow } from '../../src/datasets/datasets.repository';
 import { openDataSource } from '../../src/platform/database/data-source';
@@ -86,7 +87,7 @@ function modelRow(projectId: string, name: string, extra: Partial<NewModelRow> =
 before(async () => {
   const db = await createTestDatabase();
   drop = db.drop;
-  ds = await openDataSource(db.url, 4);
+  ds = await openDataSource(db.url, 4, SERVICE_ENTITIES);
   await runMigrations(ds);
   project = await newProject('registry-repositories');
   other = await newProject('registry-repositories-other');

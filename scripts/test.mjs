@@ -62,12 +62,13 @@ function walk(dir, test, out = []) {
 }
 
 /**
- * The tier of a test file, from where it lives and what it uses: test/browser, test/k8s and
- * *.e2e.test.ts are e2e, as is any test that starts the app (or, under test/e2e, spawns
- * processes); then a test on the test database is medium (a repository test under test/e2e too);
- * everything else is unit.
+ * The tier of a test file, from where it lives and what it uses: test/medium is medium;
+ * test/browser, test/k8s and *.e2e.test.ts are e2e, as is any test that starts the app (or,
+ * under test/e2e, spawns processes); then a test on the test database is medium (wherever it
+ * lives); everything else is unit.
  */
 function tierOf(file, source) {
+  if (file.startsWith('test/medium/')) return 'medium';
   if (/^test\/(browser|k8s)\/|\.e2e\.test\.ts$/.test(file)) return 'e2e';
   if (/\bstart(Test)?App\b|support\/app['"]|bin\/autodl/.test(source)) return 'e2e';
   if (file.startsWith('test/e2e/') && /['"]node:child_process['"]/.test(source)) return 'e2e';

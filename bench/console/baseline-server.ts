@@ -49,25 +49,26 @@ export async function startBaselineServer(
   });
   if (build.status !== 0) throw new Error(`console build of ${rev} failed`);
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['-r', '@swc-node/register', path.join(dir, 'src', 'cli', 'main.ts'), 'serve'],
-    {
-      cwd: dir,
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        AUTODL_HOME: path.join(dir, '.autodl'),
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        AUTODL_WORKERS: '0',
-        AUTODL_COORDINATORS: '0',
-        AUTODL_PRINT_ADMIN_KEY: '0',
-        LOG_LEVEL: 'error',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
+  // The CLI entry was src/cli/main.ts before it became src/cli/autodl.ts.
+  const cli = ['autodl.ts', 'main.ts']
+    .map((f) => path.join(dir, 'src', 'cli', f))
+    .find((f) => fs.existsSync(f));
+  if (!cli) throw new Error(`no CLI entry in ${rev}`);
+  const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', cli, 'serve'], {
+    cwd: dir,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      AUTODL_HOME: path.join(dir, '.autodl'),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      AUTODL_WORKERS: '0',
+      AUTODL_COORDINATORS: '0',
+      AUTODL_PRINT_ADMIN_KEY: '0',
+      LOG_LEVEL: 'error',
     },
-  );
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 5 * 60_000;
   for (;;) {

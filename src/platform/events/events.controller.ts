@@ -109,6 +109,9 @@ export class EventsController {
     // The response's close is the connection's (this response never finishes by itself); the
     // request's may mean only that its body was read.
     res.on('close', close);
+    // A client that left before this handler ran (during the key check, say) fired 'close'
+    // already: nothing would call close() again, and the subscription would outlive it.
+    if (res.destroyed || res.req.socket.destroyed) return close();
     const write = (text: string): void => {
       if (open && !res.writableEnded) res.write(text);
     };

@@ -4,8 +4,7 @@ import { TfRuntime } from '../ml/tf-runtime';
 import type { JobContext, JobHandler, SpecReference } from '../platform/jobs/job-handler';
 import { contractOf } from '../registry/core/predict';
 import { MODEL_REGISTRY, TrainingRegistryPort } from '../registry/model-registry.port';
-import { validateFinetuneConfig } from './core/finetune-config';
-import { FinetuneSpec, validateFinetuneSpec } from './core/training-specs';
+import type { FinetuneSpec } from './core/training-specs';
 import { finetune, FinetuneEpochMetrics } from './finetune';
 import { FinetuneDynamics } from './finetune-dynamics';
 import {
@@ -14,6 +13,7 @@ import {
   FinetuneTensors,
   finetuneTensors,
 } from './finetune-inputs';
+import { finetuneSpec } from './finetune.schema';
 import { runTrainingJob, TrainedModel, TrainingJob, TrainingRun } from './training-job';
 
 /**
@@ -39,7 +39,7 @@ export class FinetuneHandler
   ) {}
 
   validate(spec: unknown): FinetuneSpec {
-    return validateFinetuneSpec(spec);
+    return finetuneSpec.parse(spec);
   }
 
   run(spec: FinetuneSpec, ctx: JobContext): Promise<Record<string, unknown>> {
@@ -51,7 +51,7 @@ export class FinetuneHandler
 
   async train(spec: FinetuneSpec, run: TrainingRun): Promise<TrainedModel> {
     const { ctx } = run;
-    const config = validateFinetuneConfig(spec.config, 'spec.config');
+    const { config } = spec;
     const base = await this.registry.loadModel(ctx.projectId, spec.baseModel);
     const contract = contractOf(base.record);
     let data: FinetuneTensors | undefined;
@@ -64,7 +64,7 @@ export class FinetuneHandler
       const resume = await finetuneResume(run, dynamics);
       const history: FinetuneEpochMetrics[] = [];
       await ctx.log(
-        `fine-tuning ${base.record.name} with ${config.plan.name} on ${train.size} examples (${data.augmentedSize} with augmentation), backend ${run.backend}`,
+        `fine-tuning ${base.record.name} with ${config.method} on ${train.size} examples (${data.augmentedSize} with augmentation), backend ${run.backend}`,
       );
       const result = await finetune({
         base: base.model,
@@ -99,7 +99,7 @@ export class FinetuneHandler
         result.model.dispose();
         throw error;
       }
-      const method = config.plan.name;
+      const method = config.method;
       const b = base.record;
       return {
         model: result.model,

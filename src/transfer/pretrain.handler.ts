@@ -7,7 +7,8 @@ import { EpochMetrics, trainModel } from '../ml/train/trainer';
 import type { JobContext, JobHandler, SpecReference } from '../platform/jobs/job-handler';
 import { datasetTensors } from '../registry/core/encode';
 import { MODEL_REGISTRY, TrainingRegistryPort } from '../registry/model-registry.port';
-import { PretrainSpec, validatePretrainSpec } from './core/training-specs';
+import type { PretrainSpec } from './core/training-specs';
+import { pretrainSpec } from './pretrain.schema';
 import { runTrainingJob, TrainedModel, TrainingJob, TrainingRun } from './training-job';
 import { contractFor, isPretrainCheckpoint, startingModel } from './pretrain-model';
 
@@ -31,7 +32,7 @@ export class PretrainHandler
   ) {}
 
   validate(spec: unknown): PretrainSpec {
-    return validatePretrainSpec(spec);
+    return pretrainSpec.parse(spec);
   }
 
   run(spec: PretrainSpec, ctx: JobContext): Promise<Record<string, unknown>> {

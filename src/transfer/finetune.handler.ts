@@ -6,9 +6,10 @@ import { contractOf } from '../registry/core/predict';
 import { MODEL_REGISTRY, TrainingRegistryPort } from '../registry/model-registry.port';
 import type { FinetuneSpec } from './core/training-specs';
 import { finetune, FinetuneEpochMetrics } from './finetune';
+import { finetuneEntry } from './finetune-entry';
 import { FinetuneDynamics } from './finetune-dynamics';
 import {
-  FinetuneJobCheckpoint,
+  finetuneCheckpointer,
   finetuneResume,
   FinetuneTensors,
   finetuneTensors,
@@ -74,21 +75,13 @@ export class FinetuneHandler
         config,
         shouldStop: () => ctx.cancelled,
         resume,
-        onCheckpoint: ({ epochsDone, weights, attention }) =>
-          run.checkpoint(
-            epochsDone,
-            weights,
-            { epochsDone, attention: attention ?? null } satisfies FinetuneJobCheckpoint,
-            dynamics?.checkpointFiles(),
-          ),
+        onCheckpoint: finetuneCheckpointer(run, dynamics),
         onEpochEnd: async (m, model) => {
           history.push(m);
           dynamics?.record(model, m.epoch);
           const { rifleReinits, ...numbers } = m;
-          await run.reportEpoch({ ...numbers, rifleReinits: rifleReinits.length }, config.epochs, {
-            from: 0.05,
-            to: 0.95,
-          });
+          const report = { ...numbers, rifleReinits: rifleReinits.length };
+          await run.reportEpoch(report, config.epochs, { from: 0.05, to: 0.95 });
         },
       });
       try {
@@ -99,35 +92,14 @@ export class FinetuneHandler
         result.model.dispose();
         throw error;
       }
-      const method = config.method;
-      const b = base.record;
       return {
         model: result.model,
         stoppedBy: result.stoppedBy,
         history,
         resumedEpochs: resume?.epochsDone ?? 0,
         test: { dataset: test, contract, vocabulary: base.vocabulary },
-        entry: {
-          name: spec.name ?? `${b.name}-${method.replace(/\+/g, '-')}-${ctx.jobId.slice(0, 8)}`,
-          architecture: b.architecture,
-          inputKind: b.inputKind,
-          classNames: [...train.classNames],
-          featureNames: b.featureNames,
-          preprocessing: b.preprocessing,
-          vocabulary: base.vocabulary,
-          baseModelId: b.id,
-          datasetId: spec.dataset,
-          method,
-          metrics: {
-            history,
-            stoppedBy: result.stoppedBy,
-            bestEpoch: result.bestEpoch ?? null,
-            hookLayers: result.hookLayers ?? null,
-            attention: result.attention ?? null,
-            rifleSchedule: result.rifleSchedule ?? null,
-          },
-        },
-        summary: () => ({ method }),
+        entry: finetuneEntry(spec, ctx.jobId, base, train.classNames, result, history),
+        summary: () => ({ method: config.method }),
       };
     } finally {
       data?.dispose();

@@ -19,7 +19,7 @@ import { parseObjective } from './core/objectives';
 import { ArchitectureSpace } from './core/spaces/architecture-space';
 import { ARCHITECTURE_SPACE_TYPES, createArchitectureSpace } from './core/spaces/space-registry';
 
-const Settings = Type.Record(Type.String(), Type.Unknown(), { default: {} });
+const Settings = Type.Object({}, { additionalProperties: true, default: {} });
 
 /** A sampler or pruner: its name, or `{ name, settings }` (what is stored). */
 function algorithm(names: readonly string[], description: string) {
@@ -45,7 +45,7 @@ export const NasSpecSchema = Type.Object(
       ],
       {
         description: `A built-in space name (${ARCHITECTURE_SPACE_TYPES.join(', ')}) or { type, ...config }`,
-        examples: ['cell-cnn'],
+        example: 'cell-cnn',
       },
     ),
     strategy: {
@@ -92,7 +92,7 @@ export const NasSpecSchema = Type.Object(
           description: 'Candidate jobs in flight',
         }),
       },
-      { additionalProperties: false, examples: [{ trials: 10, epochsPerTrial: 1 }] },
+      { additionalProperties: false, example: { trials: 10, epochsPerTrial: 1 } },
     ),
     validationFraction: Type.Number({
       exclusiveMinimum: 0,

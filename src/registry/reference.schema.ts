@@ -11,7 +11,7 @@ export function ReferenceSchema(what: 'model' | 'data set', description: string)
     minLength: 1,
     maxLength: 200,
     description: `${description}: the ${what}'s id or its name (unique in the project)`,
-    examples: [what === 'model' ? 'iris-mlp' : 'iris'],
+    example: what === 'model' ? 'iris-mlp' : 'iris',
   });
 }
 

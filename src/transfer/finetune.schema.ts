@@ -26,7 +26,7 @@ const Method = Type.String({
   maxLength: 40,
   default: D.method,
   description: `${METHOD_NAMES.join(', ')}, any valid + combination, or auto`,
-  examples: ['delta'],
+  example: 'delta',
 });
 const Epochs = Type.Integer({ minimum: 1, maximum: 10_000, default: D.epochs });
 
@@ -124,9 +124,12 @@ export const FinetuneSpecSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** `field` under `path` (the empty path of a request body names the field alone). */
+const at = (path: string, field: string): string => (path ? `${path}.${field}` : field);
+
 /** The config with what JSON Schema cannot resolve: the canonical method and its alpha/beta. */
 function refineConfig(c: Static<typeof FinetuneConfigSchema>, path: string): FinetuneConfig {
-  const plan = parseMethod(c.method, `${path}.method`);
+  const plan = parseMethod(c.method, at(path, 'method'));
   const defaults = PENALTY_DEFAULTS[plan.penalty];
   return {
     ...c,
@@ -136,22 +139,27 @@ function refineConfig(c: Static<typeof FinetuneConfigSchema>, path: string): Fin
   };
 }
 
-export const finetuneSpec: SpecSchema<FinetuneSpec> = specSchema(FinetuneSpecSchema, (s, path) => {
+/** Each augmentation's own option checks, and the copies they make (default 2 with any). */
+function augmentCopiesOf(
+  s: { augment: unknown[]; augmentCopies?: number },
+  path: string,
+): { augment: ImageAugmentationSpec[]; augmentCopies: number } {
   const augment = s.augment as ImageAugmentationSpec[];
-  augment.forEach((a, i) => createImageAugmentation(a, `${path}.augment[${i}]`));
+  augment.forEach((a, i) => createImageAugmentation(a, `${at(path, 'augment')}[${i}]`));
   const augmentCopies = s.augmentCopies ?? (augment.length > 0 ? 2 : 1);
   if (augmentCopies > 1 && augment.length === 0)
     throw ValidationError.field(
-      `${path}.augmentCopies`,
+      at(path, 'augmentCopies'),
       'needs augment (the augmentations to apply)',
     );
-  return {
-    ...s,
-    config: refineConfig(s.config, `${path}.config`),
-    augment,
-    augmentCopies,
-  };
-});
+  return { augment, augmentCopies };
+}
+
+export const finetuneSpec: SpecSchema<FinetuneSpec> = specSchema(FinetuneSpecSchema, (s, path) => ({
+  ...s,
+  config: refineConfig(s.config, at(path, 'config')),
+  ...augmentCopiesOf(s, path),
+}));
 
 /** A fine-tuning config from some of its fields (benchmarks, tests): defaults filled in. */
 export const finetuneConfig: SpecSchema<FinetuneConfig> = specSchema(
@@ -174,7 +182,7 @@ export const FinetuneRequestSchema = Type.Object(
       Type.Object(hyperParameters, {
         additionalProperties: false,
         description: 'Other hyper-parameters (docs/transfer.md)',
-        examples: [{ alpha: 0.01, freeze: 'none', lrSchedule: 'cosine', earlyStoppingPatience: 3 }],
+        example: { alpha: 0.01, freeze: 'none', lrSchedule: 'cosine', earlyStoppingPatience: 3 },
       }),
     ),
     ...augmentation,
@@ -182,7 +190,12 @@ export const FinetuneRequestSchema = Type.Object(
   { additionalProperties: false },
 );
 export type FinetuneRequest = Static<typeof FinetuneRequestSchema>;
-export const finetuneRequest = specSchema(FinetuneRequestSchema);
+/** The same rules as the spec's, on the body's own fields (so problems name those). */
+export const finetuneRequest = specSchema(FinetuneRequestSchema, (body, path) => {
+  parseMethod(body.method ?? D.method, at(path, 'method'));
+  augmentCopiesOf(body, path);
+  return body;
+});
 
 /** The `finetune` job spec a request body stands for (validated and normalised at enqueue). */
 export function finetuneSpecOf(body: FinetuneRequest): Record<string, unknown> {

@@ -20,7 +20,7 @@ function zooOption(min: number, max: number, description: string) {
 export const PretrainSpecSchema = Type.Object(
   {
     dataset: ReferenceSchema('data set', 'The data set to train on'),
-    architecture: StringEnum(ZOO_MODEL_NAMES, { examples: ['small-cnn'] }),
+    architecture: StringEnum(ZOO_MODEL_NAMES, { example: 'small-cnn' }),
     name: Type.Union(
       [RegistryNameSchema('Registered model name (default <architecture>-<job id>)'), Type.Null()],
       { default: null },

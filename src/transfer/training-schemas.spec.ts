@@ -138,5 +138,11 @@ describe('pretrain and finetune specs: one schema each, normalised at enqueue', 
       ),
       ['hyperParameters.method'],
     );
+    // The rules beyond JSON Schema name the body's fields too.
+    const request = (extra: Record<string, unknown>) => () =>
+      finetuneRequest.parse({ baseModel: 'b', dataset: 'd', ...extra }, '');
+    assert.deepEqual(fields(request({ method: 'magic' })), ['method']);
+    assert.deepEqual(fields(request({ augment: [{ name: 'warp' }] })), ['augment[0].name']);
+    assert.deepEqual(fields(request({ augmentCopies: 2 })), ['augmentCopies']);
   });
 });

@@ -72,7 +72,7 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
       .post('/v1/nas', body({ trials: 2, epochsPerTrial: 1, parallelism: 33 }))
       .expect(400);
     const fields = (res.body.errors as { field: string }[]).map((e) => e.field);
-    assert.deepEqual(fields, ['spec.budget.parallelism']);
+    assert.deepEqual(fields, ['budget.parallelism']);
   });
 
   test('parallelism 2: every candidate is a nas-trial child job, two at a time; GET shows trials while running', async () => {

@@ -10,7 +10,9 @@ const DROPPED_KEYS = new Set(['$schema', '$id', '$defs', 'discriminator']);
  *  - local `$ref`s into `$defs` are inlined (job specs are not recursive),
  *  - `const: x` becomes `enum: [x]`,
  *  - a numeric `exclusiveMinimum: m` becomes `minimum: m, exclusiveMinimum: true` (maxima alike),
- *  - `type: [t, 'null']` and `anyOf: [A, {type: 'null'}]` become `nullable: true`.
+ *  - `type: [t, 'null']` and `anyOf: [A, {type: 'null'}]` become `nullable: true`,
+ *  - a property with a `default` is not `required`: the validator fills it in, so a client may
+ *    leave it out (TypeBox lists every non-Optional property as required).
  */
 export function toOpenApi30(schema: unknown): Record<string, unknown> {
   const root = JSON.parse(JSON.stringify(schema)) as JsonObject; // drops TypeBox's symbol keys
@@ -54,7 +56,26 @@ function convert(node: Json, defs: JsonObject, seen: string[]): Json {
       out.properties = props;
     } else out[key] = convert(value, defs, seen);
   }
-  return out;
+  return withDefaultsOptional(out);
+}
+
+function withDefaultsOptional(node: JsonObject): JsonObject {
+  const { required, properties } = node;
+  if (!Array.isArray(required) || properties === null || typeof properties !== 'object')
+    return node;
+  const props = properties as JsonObject;
+  const stillRequired = required.filter((name) => {
+    const prop = props[String(name)];
+    return !(
+      prop !== null &&
+      typeof prop === 'object' &&
+      !Array.isArray(prop) &&
+      'default' in prop
+    );
+  });
+  if (stillRequired.length === required.length) return node;
+  const { required: _r, ...rest } = node;
+  return stillRequired.length ? { ...rest, required: stillRequired } : rest;
 }
 
 /** `anyOf: [A, {type: 'null'}]` (TypeBox's `Union([A, Null()])`): A, to be marked nullable. */

@@ -111,3 +111,14 @@ test('OpenAPI 3.0 dialect (OpenAPI 3.0.3 Schema Object): nullable unions, const 
   });
   assert.equal(JSON.stringify(doc).includes('"const"'), false);
 });
+
+test('OpenAPI: a property with a default is optional for clients (the validator fills it in)', () => {
+  const doc = toOpenApi30(
+    Type.Object({ name: Type.String(), epochs: Type.Integer({ default: 5 }) }),
+  ) as { required?: string[] };
+  assert.deepEqual(doc.required, ['name']);
+  const all = toOpenApi30(Type.Object({ epochs: Type.Integer({ default: 5 }) })) as {
+    required?: string[];
+  };
+  assert.equal(all.required, undefined);
+});

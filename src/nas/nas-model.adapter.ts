@@ -6,9 +6,9 @@ import { LoadedModel, NasModelPort, RegisterModelInput } from './nas-model.port'
 import { NasTrainingData, SplitOptions, toTrainingData } from './core/training-data';
 
 /**
- * NAS_MODEL_PORT over the one model and data set registry port (MODEL_REGISTRY). A search only sees the
- * registered data set's train and validation splits, re-split by `validationFraction`: the test
- * split stays held out for the exported model's evaluation.
+ * NAS_MODEL_PORT over the one model and data set registry port (MODEL_REGISTRY). A search only
+ * sees the registered data set's train and validation splits, re-split by `validationFraction`:
+ * the test split stays held out for the exported model's evaluation.
  */
 @Injectable()
 export class NasModelAdapter implements NasModelPort {

@@ -5,9 +5,10 @@
  * checkpoints going through the job (nas-trial-io.ts).
  *
  * Resume (TrainingRun, the training jobs' checkpoints): a re-queued attempt (its worker died)
- * rebuilds the candidate, loads the last checkpoint's weights and trains only the remaining epochs; the done epochs' intermediate values
- * are not reported again (an epoch reported but not yet checkpointed is, and the storage keeps
- * one value per step). The optimizer state restarts, as in pretrain.
+ * rebuilds the candidate, loads the last checkpoint's weights and trains only the remaining
+ * epochs; the done epochs' intermediate values are not reported again (an epoch reported but not
+ * yet checkpointed is, and the storage keeps one value per step). The optimizer state restarts,
+ * as in pretrain.
  *
  * A re-run of a trial that is already finished does nothing. A worker shutdown leaves the trial
  * running for the re-queued job; a user cancel fails it.

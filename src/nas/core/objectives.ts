@@ -3,9 +3,9 @@
  *   { kind: "accuracy" }                               maximise validation accuracy;
  *   { kind: "multi", costs: ["flops", ...] }          Pareto front of accuracy (max) vs costs (min);
  *   { kind: "scalarised", cost, lambda }               maximise accuracy - lambda * cost;
- * and constraints [{ metric, max }] = "cost <= budget" (their form checked by src/nas/nas.schema.ts), stored as Optuna-style constraint values
- * (metric - max, feasible when <= 0), so samplers prefer feasible regions and the study never
- * reports an infeasible best.
+ * and constraints [{ metric, max }] = "cost <= budget" (their form is checked by the nas schema,
+ * src/nas/nas.schema.ts), stored as Optuna-style constraint values (metric - max, feasible when
+ * <= 0), so samplers prefer feasible regions and the study never reports an infeasible best.
  */
 import { FieldProblem } from '../../platform/errors/domain-error';
 import { Direction } from '../../search/core/trial';

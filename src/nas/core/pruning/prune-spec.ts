@@ -1,7 +1,7 @@
 /**
  * The spec of job kind `prune` (what `POST /v1/prune` queues) as stored, normalised at enqueue by
- * its schema (src/nas/prune.schema.ts), and the job's result: { model, dataset? (default: the model's own), budgets? [0.75, 0.5, 0.25]
- * (fractions of the model's cost), metric? flops | params | latencyMs, stepFraction?,
+ * its schema (src/nas/prune.schema.ts), and the job's result: { model, dataset? (default: the
+ * model's own), budgets? [0.75, 0.5, 0.25] (fractions of the model's cost), metric? flops | params | latencyMs, stepFraction?,
  * stepFineTuneEpochs?, fineTuneEpochs?, batchSize?, learningRate?, layers?, validationFraction?,
  * seed?, register? }.
  */

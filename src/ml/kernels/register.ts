@@ -6,6 +6,8 @@ import {
   depthwiseBackpropInputComposite,
 } from './depthwise-backprop';
 import { unsortedSegmentSumComposite } from './unsorted-segment-sum';
+import { maxPoolGradKernel } from './max-pool-grad';
+import { registerBatchNormGradient } from './batch-norm-grad';
 
 type Factory = (backendName: string) => tf.KernelFunc;
 
@@ -23,17 +25,20 @@ const MISSING: Record<string, Factory> = {
 /** Kernels wasm has but runs much slower than the composite (measured in docs/benchmarks/ml.md). */
 const FASTER: Record<string, Factory> = {
   Conv2DBackpropInput: conv2dBackpropInputComposite,
+  MaxPoolGrad: () => maxPoolGradKernel(),
 };
 
 const replaced = new Set<string>();
 
 /**
  * Registers the composite kernels for `backendName` (default wasm): the missing ones where the
- * backend has none, and, with `replaceSlow` (default true), the faster replacements. Idempotent.
+ * backend has none, and, with `replaceSlow` (default true), the faster replacements, including
+ * the broadcasting batch-norm gradient (a gradient, so for every backend). Idempotent.
  * Returns the kernel names registered by this call.
  */
 export function registerGradientKernels(backendName = 'wasm', replaceSlow = true): string[] {
   const added: string[] = [];
+  if (replaceSlow) registerBatchNormGradient();
   for (const [kernelName, make] of Object.entries(MISSING)) {
     if (tf.getKernel(kernelName, backendName) !== undefined) continue;
     tf.registerKernel({ kernelName, backendName, kernelFunc: make(backendName) });

@@ -8,8 +8,10 @@ import {
 import { unsortedSegmentSumComposite } from './unsorted-segment-sum';
 import { maxPoolGradKernel } from './max-pool-grad';
 import { registerBatchNormGradient } from './batch-norm-grad';
+import { sharedCastKernel, sharedIdentityKernel } from './shared-identity';
 
-type Factory = (backendName: string) => tf.KernelFunc;
+/** Makes a kernel for a backend; `stock` is the backend's own kernel it replaces, if any. */
+type Factory = (backendName: string, stock?: tf.KernelFunc) => tf.KernelFunc;
 
 /**
  * Gradient kernels that tfjs-backend-wasm 4.22 lacks but conv nets and embeddings need in training
@@ -26,6 +28,11 @@ const MISSING: Record<string, Factory> = {
 const FASTER: Record<string, Factory> = {
   Conv2DBackpropInput: conv2dBackpropInputComposite,
   MaxPoolGrad: () => maxPoolGradKernel(),
+  Identity: () => sharedIdentityKernel(),
+  Cast: (_backend, stock) => {
+    if (stock === undefined) throw new Error('Cast: the backend has no kernel to fall back on');
+    return sharedCastKernel(stock);
+  },
 };
 
 const replaced = new Set<string>();
@@ -48,9 +55,13 @@ export function registerGradientKernels(backendName = 'wasm', replaceSlow = true
     for (const [kernelName, make] of Object.entries(FASTER)) {
       const key = `${backendName}/${kernelName}`;
       if (replaced.has(key)) continue;
-      if (tf.getKernel(kernelName, backendName) !== undefined)
-        tf.unregisterKernel(kernelName, backendName);
-      tf.registerKernel({ kernelName, backendName, kernelFunc: make(backendName) });
+      const stock = tf.getKernel(kernelName, backendName);
+      if (stock !== undefined) tf.unregisterKernel(kernelName, backendName);
+      tf.registerKernel({
+        kernelName,
+        backendName,
+        kernelFunc: make(backendName, stock?.kernelFunc),
+      });
       replaced.add(key);
       added.push(kernelName);
     }

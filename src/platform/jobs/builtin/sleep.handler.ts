@@ -103,22 +103,6 @@ function rejectTestHooks(spec: SleepSpec, path: string): void {
   }
 }
 
-/** `noop`: finishes at once; the cheapest job for queue throughput measurements. */
-export class NoopHandler implements JobHandler<Record<string, never>, Record<string, never>> {
-  readonly kind = 'noop';
-
-  private readonly spec = specSchema(Type.Object({}, { additionalProperties: false }));
-
-  validate(raw: unknown): Record<string, never> {
-    this.spec.parse(raw);
-    return {};
-  }
-
-  async run(): Promise<Record<string, never>> {
-    return {};
-  }
-}
-
 function readResumeStep(state: unknown): number {
   if (typeof state === 'object' && state !== null && 'step' in state) {
     const step = (state as { step: unknown }).step;

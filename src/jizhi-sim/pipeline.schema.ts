@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { TaggedUnion } from '../platform/validation/tagged-union';
+import { TaggedUnion } from '../platform/validation/schema-builders';
 import { MAX_CACHE_KEYS, MAX_STAGES } from './core/pipeline';
 
 /*

@@ -1,6 +1,6 @@
 import { Type, type Static, type TInteger, type TNumber } from '@sinclair/typebox';
 import { specSchema } from '../platform/validation/spec-schema';
-import { TaggedUnion } from '../platform/validation/tagged-union';
+import { StringEnum, TaggedUnion } from '../platform/validation/schema-builders';
 import { prepareSimulation } from './core/prepare-simulation';
 import { MAX_RING_GPUS, MAX_RING_ROWS } from './core/ring';
 import {
@@ -156,10 +156,7 @@ const TuneSchema = Type.Object(
       description: 'Simulation seeds per configuration (metrics averaged)',
     }),
     sampler: Type.Optional(
-      Type.Union(
-        TUNE_SAMPLERS.map((s) => Type.Literal(s)),
-        { description: 'Default tpe (min-cost) or nsga2 (pareto)' },
-      ),
+      StringEnum(TUNE_SAMPLERS, { description: 'Default tpe (min-cost) or nsga2 (pareto)' }),
     ),
     samplerOptions: Type.Record(Type.String(), Type.Unknown(), {
       default: {},
@@ -167,7 +164,7 @@ const TuneSchema = Type.Object(
         'Settings of the sampler, e.g. {"nStartupTrials": 20}; the sampler checks them (seed: use samplerSeed)',
     }),
     samplerSeed: Type.Optional(Seed('Seeds the sampler (default: seed)')),
-    objective: Type.Union([Type.Literal('min-cost'), Type.Literal('pareto')], {
+    objective: StringEnum(['min-cost', 'pareto'], {
       default: 'min-cost',
       description: '`min-cost`: cheapest config meeting the SLO; `pareto`: the cost vs p99 front',
     }),

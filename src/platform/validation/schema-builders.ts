@@ -6,6 +6,11 @@ import {
   type TUnsafe,
 } from '@sinclair/typebox';
 
+/*
+ * TypeBox builders for shapes its own unions render poorly. Both keep Ajv's errors about the one
+ * thing that is wrong, where an `anyOf` reports every branch.
+ */
+
 /**
  * A union of object schemas told apart by one field (`{model: 'lru', ...} | {model: 'hit-ratio',
  * ...}`), as `oneOf` with the OpenAPI `discriminator` keyword. Ajv (option `discriminator`) then
@@ -24,4 +29,12 @@ export function TaggedUnion<const B extends TObject[]>(
     oneOf: branches,
     ...options,
   });
+}
+
+/** One of a list of strings, as `enum` ("must be one of a, b, got c"). */
+export function StringEnum<const T extends readonly string[]>(
+  values: T,
+  options: SchemaOptions = {},
+): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }

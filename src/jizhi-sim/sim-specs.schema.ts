@@ -1,6 +1,6 @@
 import { Type, type Static, type TInteger, type TNumber } from '@sinclair/typebox';
 import { specSchema } from '../platform/validation/spec-schema';
-import { StringEnum, TaggedUnion } from '../platform/validation/schema-builders';
+import { StringEnum, StringMap, TaggedUnion } from '../platform/validation/schema-builders';
 import { prepareSimulation } from './core/prepare-simulation';
 import { MAX_RING_GPUS, MAX_RING_ROWS } from './core/ring';
 import {
@@ -158,11 +158,15 @@ const TuneSchema = Type.Object(
     sampler: Type.Optional(
       StringEnum(TUNE_SAMPLERS, { description: 'Default tpe (min-cost) or nsga2 (pareto)' }),
     ),
-    samplerOptions: Type.Record(Type.String(), Type.Unknown(), {
-      default: {},
-      description:
-        'Settings of the sampler, e.g. {"nStartupTrials": 20}; the sampler checks them (seed: use samplerSeed)',
-    }),
+    samplerOptions: StringMap(
+      Type.Unknown(),
+      {},
+      {
+        default: {},
+        description:
+          'Settings of the sampler, e.g. {"nStartupTrials": 20}; the sampler checks them (seed: use samplerSeed)',
+      },
+    ),
     samplerSeed: Type.Optional(Seed('Seeds the sampler (default: seed)')),
     objective: StringEnum(['min-cost', 'pareto'], {
       default: 'min-cost',

@@ -92,6 +92,17 @@ describe('the study request schema', () => {
     );
   });
 
+  test('runner env names are shell variable names (the key rule is checked, not only typed)', () => {
+    const runner = (env: object) => ({ type: 'command', command: ['python'], env });
+    assert.deepEqual(fields({ name: 'v', space: SPACE, runner: runner({ '1X': 'a' }) }), [
+      'runner.env',
+    ]);
+    assert.deepEqual(fields({ name: 'v', space: SPACE, runner: runner({ X: 1 }) }), [
+      'runner.env.X',
+    ]);
+    assert.deepEqual(fields({ name: 'v', space: SPACE, runner: runner({ LR_1: 'a' }) }), []);
+  });
+
   test('an unknown algorithm is refused naming the known ones', () => {
     try {
       parseStudyRequest({ name: 'v', space: SPACE, sampler: { name: 'bayesopt' } });

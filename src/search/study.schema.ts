@@ -1,6 +1,6 @@
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
 import { ValidationError, type FieldProblem } from '../platform/errors/domain-error';
-import { StringEnum, TaggedUnion } from '../platform/validation/schema-builders';
+import { StringEnum, StringMap, TaggedUnion } from '../platform/validation/schema-builders';
 import { specSchema } from '../platform/validation/spec-schema';
 import {
   MAX_SEED,
@@ -98,14 +98,18 @@ const StudyBodySchema = Type.Object(
           "The sampler's seed (same as sampler.settings.seed); default: a random seed, recorded on the study (`seed`) so it can be reproduced",
       }),
     ),
-    space: Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), {
-      description:
-        'Search space: {name: {type: float|int|categorical, low, high, log?, step?, choices?, when?}} (docs/search.md)',
-      example: {
-        x: { type: 'float', low: -5, high: 5 },
-        opt: { type: 'categorical', choices: ['sgd', 'adam'] },
+    space: StringMap(
+      Type.Unknown(),
+      { maxLength: 128 },
+      {
+        description:
+          'Search space: {name: {type: float|int|categorical, low, high, log?, step?, choices?, when?}} (docs/search.md)',
+        example: {
+          x: { type: 'float', low: -5, high: 5 },
+          opt: { type: 'categorical', choices: ['sgd', 'adam'] },
+        },
       },
-    }),
+    ),
     direction: Type.Optional({ ...Direction, description: 'One objective (default minimize)' }),
     directions: Type.Optional(Type.Array(Direction, { minItems: 1, maxItems: 8 })),
     metrics: Type.Optional(
@@ -175,9 +179,11 @@ const StudyBodySchema = Type.Object(
                 'argv of the trial command (no shell); `${name}` is replaced by the parameter',
               example: ['python', 'train.py', '--lr=${lr}'],
             }),
-            env: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), {
-              default: {},
-            }),
+            env: StringMap(
+              Type.String({ maxLength: 4096 }),
+              { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 },
+              { default: {}, description: 'Environment variables of the trial command' },
+            ),
             timeoutS: Seconds('Seconds before a trial command is killed'),
           },
           { additionalProperties: false },

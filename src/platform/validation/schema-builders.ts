@@ -3,12 +3,14 @@ import {
   type SchemaOptions,
   type Static,
   type TObject,
+  type TSchema,
   type TUnsafe,
 } from '@sinclair/typebox';
 
 /*
- * TypeBox builders for shapes its own unions render poorly. Both keep Ajv's errors about the one
- * thing that is wrong, where an `anyOf` reports every branch.
+ * TypeBox builders for shapes its own builders render poorly for validation or OpenAPI: unions
+ * whose Ajv errors name the one thing that is wrong (an `anyOf` reports every branch), and maps
+ * whose key rule is checked.
  */
 
 /**
@@ -37,4 +39,23 @@ export function StringEnum<const T extends readonly string[]>(
   options: SchemaOptions = {},
 ): TUnsafe<T[number]> {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+/**
+ * An object used as a map from names to values. TypeBox's `Record` ignores the key schema's
+ * pattern and length (it writes `patternProperties: {"^(.*)$": ...}`); here the key rule is
+ * `propertyNames`, which Ajv checks and the OpenAPI form drops (3.0 cannot say it).
+ */
+export function StringMap<V extends TSchema>(
+  value: V,
+  key: { pattern?: string; maxLength?: number } = {},
+  options: SchemaOptions = {},
+): TUnsafe<Record<string, Static<V>>> {
+  const names = Object.keys(key).length ? { propertyNames: { type: 'string', ...key } } : {};
+  return Type.Unsafe<Record<string, Static<V>>>({
+    type: 'object',
+    additionalProperties: value,
+    ...names,
+    ...options,
+  });
 }

@@ -1,4 +1,4 @@
-import { Type, type TObject, type TSchema } from '@sinclair/typebox';
+import { Type, type TObject, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { ValidationError, type FieldProblem } from '../platform/errors/domain-error';
 import { StringEnum, StringMap, TaggedUnion } from '../platform/validation/schema-builders';
 import { specSchema } from '../platform/validation/spec-schema';
@@ -11,7 +11,7 @@ import {
 import { STUDY_DEFAULTS } from './core/config/validate-study';
 import { PRUNERS } from './core/pruners/pruner-registry';
 import { SAMPLERS } from './core/samplers/sampler-registry';
-import { describeSettings, type SettingDescription } from './core/settings';
+import { describeSettings, type AlgorithmConfig, type SettingDescription } from './core/settings';
 import { parseSearchSpace } from './core/space';
 
 /*
@@ -60,7 +60,7 @@ function algorithms(
   registry: Readonly<Record<string, new (settings?: unknown) => unknown>>,
   def: string,
   description: string,
-): TSchema {
+): TUnsafe<AlgorithmConfig> {
   const branches: TObject[] = Object.entries(registry).map(([name, Ctor]) => {
     const read = describeSettings(() => new Ctor({}));
     const settings = Object.fromEntries(read.map((d) => [d.key, Type.Optional(settingSchema(d))]));
@@ -72,7 +72,9 @@ function algorithms(
       { additionalProperties: false },
     );
   });
-  return TaggedUnion('name', branches, { default: { name: def }, description });
+  return Type.Unsafe<AlgorithmConfig>(
+    TaggedUnion('name', branches, { default: { name: def }, description }),
+  );
 }
 
 const Uuid = Type.String({
@@ -209,9 +211,7 @@ export interface StudyCreation {
 /** The body of POST /v1/studies and /v1/studies:validate (its OpenAPI form: `openApi()`). */
 export const studyBody = specSchema(StudyBodySchema, ({ name, ...rest }): StudyCreation => ({
   name,
-  // The schema's static type is looser than the core's only where TypeBox cannot narrow (the
-  // generated algorithm branches); the shapes are the same.
-  config: normaliseStudyConfig(rest as Parameters<typeof normaliseStudyConfig>[0]),
+  config: normaliseStudyConfig(rest),
 }));
 
 /**

@@ -144,7 +144,7 @@ export class StudiesService {
     return {
       id: row.id,
       name: row.name,
-      status: effectiveStatus(row.status, await this.driverStatus(principal, row)),
+      status: (await this.studies.effectiveStatus(row.id)) ?? row.status,
       directions: row.config.directions,
       metrics: row.config.metrics,
       seed: studySeed(row.config),
@@ -230,17 +230,6 @@ export class StudiesService {
       );
   }
 
-  /** The driver job's status (null: no driver, or the job is gone). */
-  private async driverStatus(principal: Principal, row: StudyRow): Promise<string | null> {
-    if (!row.job_id) return null;
-    try {
-      return (await this.jobs.get(principal, row.job_id)).status;
-    } catch (e) {
-      if (e instanceof NotFoundError) return null;
-      throw e;
-    }
-  }
-
   /** The warm-start source must be a study of this project with the same directions. */
   private async checkWarmStart(principal: Principal, config: StudyConfig): Promise<void> {
     const id = config.warmStartFrom as string;
@@ -270,16 +259,4 @@ export class StudiesService {
       throw new ConflictError('Idempotency-Key was already used for a different request');
     return found.id;
   }
-}
-
-/**
- * The driver job's end shows through: a study whose driver failed or was cancelled says so (the
- * list computes the same in SQL: EFFECTIVE_STATUS in studies.repository.ts).
- */
-function effectiveStatus(status: StudyStatus, jobStatus: string | null): StudyStatus {
-  if (status === 'running' || status === 'stopping') {
-    if (jobStatus === 'failed') return 'failed';
-    if (jobStatus === 'cancelled') return 'stopped';
-  }
-  return status;
 }

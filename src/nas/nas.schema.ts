@@ -7,7 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { FieldProblem, ValidationError } from '../platform/errors/domain-error';
 import { specSchema, type SpecSchema } from '../platform/validation/spec-schema';
-import { StringEnum } from '../platform/validation/string-enum';
+import { StringEnum } from '../platform/validation/schema-builders';
 import { ReferenceSchema } from '../registry/reference.schema';
 import { parseSearchSpace } from '../search/core/space';
 import { createPruner, PRUNER_NAMES } from '../search/core/pruners/pruner-registry';

@@ -4,7 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { specSchema, type SpecSchema } from '../platform/validation/spec-schema';
-import { StringEnum } from '../platform/validation/string-enum';
+import { StringEnum } from '../platform/validation/schema-builders';
 import { ReferenceSchema } from '../registry/reference.schema';
 import { COST_METRICS } from './core/latency-cost';
 import { PRUNE_DEFAULTS as D } from './core/pruning/prune-search';

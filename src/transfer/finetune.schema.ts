@@ -13,7 +13,7 @@ import {
 } from '../ml/data';
 import { ValidationError } from '../platform/errors/domain-error';
 import { specSchema, type SpecSchema } from '../platform/validation/spec-schema';
-import { StringEnum } from '../platform/validation/string-enum';
+import { StringEnum } from '../platform/validation/schema-builders';
 import { ReferenceSchema, RegistryNameSchema } from '../registry/reference.schema';
 import { FinetuneConfig, PENALTY_DEFAULTS, TRANSFER_DEFAULTS as D } from './core/finetune-config';
 import { METHOD_NAMES, parseMethod } from './core/method';

@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import { ZOO_MODEL_NAMES } from '../ml/zoo/zoo';
 import { specSchema, type SpecSchema } from '../platform/validation/spec-schema';
-import { StringEnum } from '../platform/validation/string-enum';
+import { StringEnum } from '../platform/validation/schema-builders';
 import { ReferenceSchema, RegistryNameSchema } from '../registry/reference.schema';
 import { PRETRAIN_DEFAULTS as D, type PretrainSpec } from './core/training-specs';
 

@@ -10,6 +10,7 @@ export function ReferenceSchema(what: 'model' | 'data set', description: string)
   return Type.String({
     minLength: 1,
     maxLength: 200,
+    pattern: '\\S', // not blank
     description: `${description}: the ${what}'s id or its name (unique in the project)`,
     example: what === 'model' ? 'iris-mlp' : 'iris',
   });

@@ -83,10 +83,14 @@ const files = only.length
     );
 const byTier = Object.fromEntries(TIERS.map((t) => [t, []]));
 for (const f of files) byTier[tierOf(f, readFileSync(join(root, f), 'utf8'))].push(f);
-// Largest files first (size is a fair proxy for run time): the last to start are short, so the
-// run does not end with one long file on one core while the other idles.
-const size = (f) => statSync(join(root, f)).size;
-for (const t of TIERS) byTier[t].sort((a, b) => size(b) - size(a) || a.localeCompare(b));
+// Longest files first, so the last to start are short and the run does not end with one long
+// file on one core while the other idles. The run time is the measured one of
+// scripts/test-durations.json (seconds per file, from a TAP run of the tier on the 2-core CI
+// machine; rough numbers are enough, refresh them when a file's cost changes a lot), else
+// estimated from the file's size (a second per KB).
+const durations = JSON.parse(readFileSync(join(root, 'scripts/test-durations.json'), 'utf8'));
+const cost = (f) => durations[f] ?? statSync(join(root, f)).size / 1000;
+for (const t of TIERS) byTier[t].sort((a, b) => cost(b) - cost(a) || a.localeCompare(b));
 
 if (args.includes('--list')) {
   for (const tier of tiers) for (const f of byTier[tier]) process.stdout.write(`${tier}\t${f}\n`);

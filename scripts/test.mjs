@@ -218,7 +218,7 @@ async function runTier(tier, tierFiles) {
   const code = await new Promise((resolve) =>
     child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))),
   );
-  if (recorded) saveDurations(recorded);
+  if (recorded) saveDurations(recorded, tierFiles);
   const result = { tier, files: tierFiles.length, code, time: seconds(t) };
   process.stderr.write(`${tier} tier: ${code === 0 ? 'ok' : 'FAILED'} (${result.time})\n`);
   return result;
@@ -235,9 +235,11 @@ process.exit(results.some((r) => r.code !== 0) ? 1 : 0);
 
 /**
  * Stores the run times the durations reporter wrote (seconds per file, one decimal) in
- * scripts/test-durations.json, longest first; files that no longer exist are dropped.
+ * scripts/test-durations.json, longest first; files that no longer exist are dropped. A test
+ * defined in a shared file (a contract suite under test/support) is reported under that file:
+ * only the tier's own files are kept.
  */
-function saveDurations(recorded) {
+function saveDurations(recorded, tierFiles) {
   let measured = {};
   try {
     measured = JSON.parse(readFileSync(recorded, 'utf8'));
@@ -246,12 +248,13 @@ function saveDurations(recorded) {
     process.stderr.write('no durations recorded\n');
   }
   const merged = { ...durations };
-  for (const [f, s] of Object.entries(measured)) merged[f] = Math.max(0.1, Math.round(s * 10) / 10);
+  for (const [f, s] of Object.entries(measured))
+    if (tierFiles.includes(f)) merged[f] = Math.max(0.1, Math.round(s * 10) / 10);
   const kept = Object.entries(merged).filter(([f]) => existsSync(join(root, f)));
   kept.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   writeFileSync(durationsFile, JSON.stringify(Object.fromEntries(kept), null, 2) + '\n');
   process.stderr.write(
-    `run times of ${Object.keys(measured).length} file(s) stored in ${relative(root, durationsFile)}\n`,
+    `run times of ${tierFiles.filter((f) => f in measured).length} file(s) stored in ${relative(root, durationsFile)}\n`,
   );
 }
 

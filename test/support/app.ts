@@ -57,10 +57,7 @@ export interface JobBody {
 
 export interface TestAppOptions {
   workers?: number;
-  /**
-   * Coordinator workers (study and NAS drivers); default 1, or 0 with `workers: 0` (an app that
-   * runs no jobs does not pay a worker process's start-up on a busy machine).
-   */
+  /** Coordinator workers (study and NAS drivers); default 1. */
   coordinators?: number;
   env?: Record<string, string>;
   /** The package root the app looks for a built console in (`console/dist`); default this one. */
@@ -99,7 +96,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       PORT: '0',
       HOST: '127.0.0.1',
       AUTODL_WORKERS: String(options.workers ?? 2),
-      AUTODL_COORDINATORS: String(options.coordinators ?? (options.workers === 0 ? 0 : 1)),
+      AUTODL_COORDINATORS: String(options.coordinators ?? 1),
       LOG_LEVEL: 'error',
       AUTODL_HEARTBEAT_MS: '200',
       AUTODL_HEARTBEAT_TIMEOUT_MS: '3000',

@@ -36,7 +36,11 @@ describe('fine-tune and explanation pages in a browser', { skip: browserSkipReas
   before(async () => {
     await ensureConsoleBuilt();
     // Training blocks a worker's event loop for whole batches (see models.e2e.test.ts).
-    app = await startTestApp({ workers: 1, env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' } });
+    app = await startTestApp({
+      workers: 1,
+      coordinators: 0, // no study or NAS driver here: one worker process fewer to start
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
+    });
     browser = await launchBrowser();
     const ds = await app.uploadDataset(
       { name: 'shapes', split: '0.5,0.25,0.25', seed: '3' },

@@ -77,7 +77,7 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
 
   test('parallelism 2: every candidate is a nas-trial child job, two at a time; GET shows trials while running', async () => {
     const created = await app
-      .post('/v1/nas', body({ trials: 6, epochsPerTrial: 40, parallelism: 2 }))
+      .post('/v1/nas', body({ trials: 6, epochsPerTrial: 8, parallelism: 2 }))
       .expect(202);
     const id = created.body.id as string;
     let liveSeen = false;
@@ -131,7 +131,7 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
 
   test('a driver killed with SIGKILL is re-queued and resumes: no finished trial runs again', async () => {
     const created = await app
-      .post('/v1/nas', body({ trials: 4, epochsPerTrial: 40, parallelism: 1 }, 'random'))
+      .post('/v1/nas', body({ trials: 4, epochsPerTrial: 8, parallelism: 1 }, 'random'))
       .expect(202);
     const id = created.body.id as string;
     const running = await app.waitForJob(id, (j) => j.status === 'running' && j.progress >= 0.25);

@@ -1,6 +1,5 @@
 import type { ErrorObject } from 'ajv';
 import type { FieldProblem } from '../errors/domain-error';
-import { describe } from './spec-reader';
 
 /**
  * Ajv's errors in the service's words: one problem per field, the field written as a dotted
@@ -142,4 +141,14 @@ function tagValues(schema: unknown, tag: string): string[] {
     if (t?.const !== undefined) return [String(t.const)];
     return (t?.enum ?? []).map(String);
   });
+}
+
+/** A short description of a bad value for a message: `"abc"`, `an object`, `null`, `42`. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string')
+    return `"${value.length > 40 ? value.slice(0, 40) + '...' : value}"`;
+  if (typeof value === 'object') return 'an object';
+  return String(value);
 }

@@ -33,6 +33,7 @@ import {
 import { GaussianProcess, fitKernelParams } from '../gp/gp';
 import { optimizeAcquisition } from '../gp/optimize-acquisition';
 import { LocallyPenalizedAcquisition, estimateLipschitz } from '../gp/local-penalization';
+import { FantasyLogEi } from '../gp/fantasy-ei';
 
 /**
  * How pending (running) trials shape the next proposal: `kriging-believer` adds them to the data
@@ -42,6 +43,7 @@ import { LocallyPenalizedAcquisition, estimateLipschitz } from '../gp/local-pena
  */
 const BATCH_RULES = [
   'kriging-believer',
+  'fantasy-ei',
   'local-penalization',
   'hard-local-penalization',
   'none',
@@ -114,7 +116,10 @@ export class GpSampler implements Sampler {
   ): Float64Array {
     const x = observed.map((t) => encodeParams(enc, t.params));
     const xp = pending.map((t) => encodeParams(enc, t.params));
-    const penalize = this.batch.endsWith('local-penalization') && view.directions.length === 1;
+    // Rules that keep the GP of the complete trials and handle pending ones in the acquisition.
+    const penalize =
+      (this.batch.endsWith('local-penalization') || this.batch === 'fantasy-ei') &&
+      view.directions.length === 1;
     const fit = (y: Float64Array, believe = !penalize): GaussianProcess => {
       const params = fitKernelParams(x, y, enc.isCategorical, {
         deterministic: this.deterministic,
@@ -161,7 +166,16 @@ export class GpSampler implements Sampler {
       if (f0 > -Infinity)
         for (let i = x.length; i < objectives[0].n; i++) f0 = Math.max(f0, objectives[0].y[i]);
       acq = new ConstrainedLogEi(objectives[0], f0, constraints);
-      if (penalize && xp.length > 0) {
+      if (penalize && xp.length > 0 && this.batch === 'fantasy-ei' && f0 > -Infinity) {
+        acq = new FantasyLogEi(
+          objectives[0],
+          xp,
+          f0,
+          this.rng.fork('fantasies'),
+          undefined,
+          constraints,
+        );
+      } else if (penalize && xp.length > 0) {
         const gp = objectives[0];
         const grid = enc.searchDims.map((d) => (d.kind === 'grid' ? d.values : undefined));
         const lipschitz = estimateLipschitz(gp, grid, this.rng.fork('lipschitz'));

@@ -6,8 +6,8 @@
  *     objective into a score to maximise and standardise it; +-inf are clipped to the finite range;
  *  2. fit a Matern 5/2 ARD GP per objective (and per constraint) by MAP (gp.ts);
  *  3. pending trials (running, with their parameters already drawn) join the data with the
- *     posterior mean as their value (kriging believer, Ginsbourger et al. 2010), so parallel asks
- *     spread out instead of proposing the same point;
+ *     posterior mean as their value (kriging believer, Ginsbourger et al. 2010; other rules in
+ *     `batch`), so parallel asks spread out instead of proposing the same point;
  *  4. maximise log EI (one objective) or log EHVI (several), plus log PoF per constraint
  *     (acquisition.ts), from random candidates and the incumbent (optimize-acquisition.ts).
  * Parameters outside the joint space (conditional ones) are sampled at random.
@@ -36,10 +36,14 @@ import { LocallyPenalizedAcquisition, estimateLipschitz } from '../gp/local-pena
 import { FantasyLogEi } from '../gp/fantasy-ei';
 
 /**
- * How pending (running) trials shape the next proposal: `kriging-believer` adds them to the data
- * with the posterior mean as their value; `local-penalization` (González et al. 2016, single
- * objective only; several objectives use the believer) multiplies EI by a penalty around each;
- * `none` ignores them.
+ * How pending (running) trials shape the next proposal (docs/search.md has the measurements):
+ *  - `kriging-believer` (default): they join the data with the posterior mean as their value;
+ *  - `fantasy-ei`: log EI averaged over draws of their outcomes, the sequential-greedy q-EI of
+ *    Optuna 5 (gp/fantasy-ei.ts);
+ *  - `local-penalization` (González et al. 2016) and `hard-local-penalization` (Alvi et al. 2019):
+ *    log EI plus a log penalty around each (gp/local-penalization.ts);
+ *  - `none`: ignored.
+ * The last three rules need one objective; with several, the believer is used.
  */
 const BATCH_RULES = [
   'kriging-believer',
@@ -117,10 +121,10 @@ export class GpSampler implements Sampler {
     const x = observed.map((t) => encodeParams(enc, t.params));
     const xp = pending.map((t) => encodeParams(enc, t.params));
     // Rules that keep the GP of the complete trials and handle pending ones in the acquisition.
-    const penalize =
+    const inAcquisition =
       (this.batch.endsWith('local-penalization') || this.batch === 'fantasy-ei') &&
       view.directions.length === 1;
-    const fit = (y: Float64Array, believe = !penalize): GaussianProcess => {
+    const fit = (y: Float64Array, believe = !inAcquisition): GaussianProcess => {
       const params = fitKernelParams(x, y, enc.isCategorical, {
         deterministic: this.deterministic,
       });
@@ -166,16 +170,13 @@ export class GpSampler implements Sampler {
       if (f0 > -Infinity)
         for (let i = x.length; i < objectives[0].n; i++) f0 = Math.max(f0, objectives[0].y[i]);
       acq = new ConstrainedLogEi(objectives[0], f0, constraints);
-      if (penalize && xp.length > 0 && this.batch === 'fantasy-ei' && f0 > -Infinity) {
-        acq = new FantasyLogEi(
-          objectives[0],
-          xp,
-          f0,
-          this.rng.fork('fantasies'),
-          undefined,
-          constraints,
-        );
-      } else if (penalize && xp.length > 0) {
+      if (inAcquisition && xp.length > 0 && this.batch === 'fantasy-ei') {
+        // Without a feasible incumbent there is no EI: only the (believed) constraint GPs' PoF.
+        if (f0 > -Infinity) {
+          const rng = this.rng.fork('fantasies');
+          acq = new FantasyLogEi(objectives[0], xp, f0, rng, undefined, constraints);
+        }
+      } else if (inAcquisition && xp.length > 0) {
         const gp = objectives[0];
         const grid = enc.searchDims.map((d) => (d.kind === 'grid' ? d.values : undefined));
         const lipschitz = estimateLipschitz(gp, grid, this.rng.fork('lipschitz'));

@@ -173,7 +173,7 @@ describe('GpSampler batch rules', () => {
     return out;
   }
 
-  for (const rule of ['local-penalization', 'hard-local-penalization']) {
+  for (const rule of ['fantasy-ei', 'local-penalization', 'hard-local-penalization']) {
     test(`${rule}: a batch of 4 pending asks spreads out, and the same seed gives the same batch`, async () => {
       const a = await batch({ batch: rule });
       const none = await batch({ batch: 'none' });

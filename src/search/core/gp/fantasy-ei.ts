@@ -38,6 +38,7 @@ export class FantasyLogEi implements Acquisition {
   readonly thresholds: Float64Array;
   /** Log PoF terms of the constraints (ConstrainedLogEi without an incumbent). */
   private readonly feasibility?: ConstrainedLogEi;
+  private readonly noGrad = new Float64Array(0);
 
   constructor(
     private readonly gp: GaussianProcess,
@@ -106,15 +107,21 @@ export class FantasyLogEi implements Acquisition {
   private evaluate(x: Float64Array, withGrad: boolean): { value: number; grad?: Float64Array } {
     const { gp, q } = this;
     const dim = gp.dim;
-    const p = gp.posteriorWithGradient(x);
+    const p = withGrad
+      ? gp.posteriorWithGradient(x)
+      : { ...gp.posterior(x), dMean: [], dVariance: [] };
     // c(x) = k(x, X_r) - k(x, X) V and its gradient.
     const c = new Float64Array(q);
-    const dc = Array.from({ length: q }, () => new Float64Array(dim));
-    for (let a = 0; a < q; a++) c[a] = this.kernelGrad(x, this.pending[a], 1, dc[a]);
-    const g = new Float64Array(dim);
+    // Small typed arrays are costly to allocate: the value path (most calls) needs none of these.
+    const dc = withGrad ? Array.from({ length: q }, () => new Float64Array(dim)) : [];
+    for (let a = 0; a < q; a++)
+      c[a] = withGrad
+        ? this.kernelGrad(x, this.pending[a], 1, dc[a])
+        : this.kernel(x, this.pending[a]);
+    const g = withGrad ? new Float64Array(dim) : this.noGrad;
     for (let i = 0; i < gp.n; i++) {
-      g.fill(0);
-      const ki = this.kernelGrad(x, gp.x[i], 1, g);
+      if (withGrad) g.fill(0);
+      const ki = withGrad ? this.kernelGrad(x, gp.x[i], 1, g) : this.kernel(x, gp.x[i]);
       for (let a = 0; a < q; a++) {
         const via = this.v[a][i];
         c[a] -= via * ki;
@@ -127,7 +134,7 @@ export class FantasyLogEi implements Acquisition {
     for (const h of half) cv -= h * h;
     const sigma = Math.sqrt(Math.max(cv, 0) + STABILIZING_NOISE);
     // d sigma / dx = (dVar - 2 u^T dc) / (2 sigma)
-    const dSigma = new Float64Array(dim);
+    const dSigma = withGrad ? new Float64Array(dim) : this.noGrad;
     if (withGrad)
       for (let d = 0; d < dim; d++) {
         let g = p.dVariance[d];
@@ -149,18 +156,27 @@ export class FantasyLogEi implements Acquisition {
     const constrained = this.feasibility && withGrad ? this.feasibility.valueAndGradient(x) : null;
     if (this.feasibility) value += constrained ? constrained.value : this.feasibility.value(x);
     if (!withGrad) return { value };
-    // Gradient of log mean_s exp(l_s): softmax weights times d l_s.
-    const grad = new Float64Array(dim);
+    // Gradient of log mean_s exp(l_s): softmax weights times d l_s, with
+    // d l_s = (h'(z_s) / sigma) (dMean + dc^T w_s) + (1 - h'(z_s) z_s) / sigma dSigma, summed over
+    // the fantasies first (scalars and a q-vector) so the cost is O(S q + dim q), not O(S dim q).
+    let meanCoef = 0;
+    let sigmaCoef = 0;
+    const wSum = new Float64Array(q);
     this.w.forEach((ws, t) => {
       const weight = Math.exp(logs[t] - top) / sum;
       const z = (means[t] - this.thresholds[t]) / sigma;
       const h1 = dStandardLogEi(z);
-      for (let d = 0; d < dim; d++) {
-        let dm = p.dMean[d];
-        for (let a = 0; a < q; a++) dm += dc[a][d] * ws[a];
-        grad[d] += weight * ((h1 / sigma) * dm + (1 / sigma - (h1 * z) / sigma) * dSigma[d]);
-      }
+      const k = (weight * h1) / sigma;
+      meanCoef += k;
+      sigmaCoef += (weight * (1 - h1 * z)) / sigma;
+      for (let a = 0; a < q; a++) wSum[a] += k * ws[a];
     });
+    const grad = new Float64Array(dim);
+    for (let d = 0; d < dim; d++) {
+      let gd = meanCoef * p.dMean[d] + sigmaCoef * dSigma[d];
+      for (let a = 0; a < q; a++) gd += dc[a][d] * wSum[a];
+      grad[d] = gd;
+    }
     if (constrained) for (let d = 0; d < dim; d++) grad[d] += constrained.grad[d];
     return { value, grad };
   }

@@ -69,7 +69,7 @@ export async function probabilities(model: tf.LayersModel, x: tf.Tensor): Promis
 
 /**
  * A zoo model's PredictFn over RGB images: the channel mean is what the one-channel model sees
- * (as src/interpret/inference-adapter.ts does for grey models).
+ * (as src/interpret/model-registry.adapter.ts does for grey models).
  */
 export function imagePredict(model: tf.LayersModel): PredictFn<RgbImage> {
   return async (batch) => {

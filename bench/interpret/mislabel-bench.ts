@@ -3,8 +3,9 @@
  * 10% of the labels of a class-balanced training subset (seeded; the new label is uniform over
  * the 9 other classes), train the zoo small-cnn on the wasm backend, evaluate the whole training
  * set after every epoch (inference mode, batches of 500) and record per sample and epoch {loss,
- * assignedLogit, largestOtherLogit, correct} with the service's recorder (src/models/core/
- * dynamics.ts: log-probabilities stand in for the logits; margins and argmax are identical).
+ * assignedLogit, largestOtherLogit, correct} with the service's recorder
+ * (src/transfer/core/dynamics-recorder.ts: log-probabilities stand in for the logits; margins
+ * and argmax are identical).
  * Then rank with rankSuspects ('aum', 'forgetting', 'loss', 'combined') and report precision@k
  * with k = number of flipped labels, over several seeds, beside chance (= the flipped fraction).
  *

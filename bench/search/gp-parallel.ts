@@ -1,6 +1,6 @@
 /**
  * What parallel trials cost: each sampler runs the noiseless problems of the broad suite
- * (src/search/core/benchmark-suite.ts) at `q` trials in flight, simulated deterministically with
+ * (src/search/core/benchmarks/benchmark-suite.ts) at `q` trials in flight, simulated deterministically with
  * ask/tell: up to q trials are asked (their parameters stored, so the sampler sees them as
  * running), then the oldest is told, and so on, as q workers with equal evaluation times would.
  * Prints the median regret at the budget for q = 1 and each q > 1, and the geometric mean over

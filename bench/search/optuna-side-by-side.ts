@@ -1,6 +1,6 @@
 /**
  * Our samplers side by side with Optuna's on the broad benchmark set
- * (src/search/core/benchmark-suite.ts): same problems, spaces, seeds and noise, one run of
+ * (src/search/core/benchmarks/benchmark-suite.ts): same problems, spaces, seeds and noise, one run of
  * `max(budgets)` trials per sampler, problem and seed, the best-so-far regret read at each budget.
  * Prints the median regret per problem, budget and sampler, then for every sampler against every
  * baseline the ratio of median regrets per problem (ours / baseline; < 1 is better) and their

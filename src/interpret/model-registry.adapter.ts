@@ -31,7 +31,7 @@ export function registryLookup(moduleRef: Pick<ModuleRef, 'get'>): () => ModelRe
       return moduleRef.get<ModelRegistryPort>(MODEL_REGISTRY, { strict: false });
     } catch {
       throw new UnavailableError(
-        'no model registry is installed in this service (the models module provides MODEL_REGISTRY)',
+        'no model registry is installed in this service (RegistryModule provides MODEL_REGISTRY)',
       );
     }
   };

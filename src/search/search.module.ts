@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { ProjectsRepository } from '../platform/auth/projects.repository';
 import { JobHandlerRegistry } from '../platform/jobs/job-handler.registry';
 import { ExternalTrialsService } from './external-trials.service';
 import { PlatformTrialJobs } from './handlers/platform-trial-jobs';
@@ -21,6 +19,8 @@ import { StudyPlotsService } from './study-plots.service';
 /**
  * Studies over REST, and the `study` / `trial-command` job kinds that run them. Exports the
  * studies tables' repository and the trial-job port for NAS, whose studies live in them too.
+ * The allowCommands check reads the platform's ProjectsRepository (exported by the global
+ * AuthModule, which the API and the workers both load).
  */
 @Module({
   controllers: [StudiesController, StudyConsoleController],
@@ -28,12 +28,6 @@ import { StudyPlotsService } from './study-plots.service';
     StudiesRepository,
     StudyAnalyticsRepository,
     StudyNotesRepository,
-    // The platform's projects table, for the allowCommands check (AuthModule does not export it).
-    {
-      provide: ProjectsRepository,
-      inject: [DataSource],
-      useFactory: (db: DataSource) => new ProjectsRepository(db),
-    },
     { provide: TRIAL_JOBS, useClass: PlatformTrialJobs },
     StudyLoader,
     StudiesService,

@@ -11,7 +11,7 @@ import { saveModelToBuffers } from '../../src/ml/io/buffers';
 import { startTestApp, type TestApp } from '../support/app';
 
 /**
- * Explanations over the real model registry (src/models) and a real worker process: a TF.js
+ * Explanations over the real model registry (src/registry) and a real worker process: a TF.js
  * model with known weights is imported through POST /v1/models, its data set uploaded as CSV,
  * and the explanation jobs run in the worker. The model is logistic, p(yes | x) =
  * sigmoid(3a - 2b), so LIME and NormLIME must put a and b first (Ahern et al. 2019).

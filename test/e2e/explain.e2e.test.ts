@@ -211,7 +211,7 @@ class RecordDynamicsHandler implements JobHandler<Record<string, never>, { sampl
         };
       }),
     }));
-    // The layout src/models' finetune handler writes with recordDynamics: true.
+    // The layout src/transfer's finetune handler writes with recordDynamics: true.
     const artifact = { dataset: 'ds-tab', split: 'train', classNames: ['no', 'yes'], samples };
     await ctx.artifact('dynamics.json', JSON.stringify(artifact), 'application/json');
     return { samples: samples.length };

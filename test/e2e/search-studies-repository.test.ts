@@ -1,7 +1,7 @@
 /**
  * StudiesRepository on a real database: the `kind` column's migration backfills NAS studies from
  * `config.nas`; the studies list pages and filters by effective status in SQL and leaves NAS
- * studies out; lookups are scoped to the project and the kind; the driver's counters.
+ * studies out, and a single study's effective status follows the same rule; lookups are scoped to the project and the kind; the driver's counters.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -138,6 +138,12 @@ describe('StudiesRepository', () => {
       running.rows.map((r) => r.name),
       ['s4', 's3', 's0'],
     );
+    // One rule for the list and a single study's read.
+    for (const r of (await repo.listHyperparameter(projectId, { limit: 10, offset: 0 })).rows)
+      assert.equal(await repo.effectiveStatus(r.id), r.status, r.name);
+    assert.equal(await repo.effectiveStatus(ids[1]), 'failed');
+    assert.equal(await repo.effectiveStatus(ids[2]), 'stopped');
+    assert.equal(await repo.effectiveStatus('00000000-0000-0000-0000-000000000000'), undefined);
     const beyond = await repo.listHyperparameter(projectId, { limit: 10, offset: 50 });
     assert.deepEqual(beyond, { rows: [], total: 5 });
     assert.equal((await repo.listHyperparameter(otherProject, { limit: 10, offset: 0 })).total, 0);

@@ -72,7 +72,8 @@ describe('JIZHI simulator REST and CLI e2e (real app, PostgreSQL, workers)', () 
       .set('Idempotency-Key', 'sim-e2e-1')
       .expect(202);
     assert.equal(created.body.status, 'queued');
-    assert.deepEqual(created.body.request.traffic, body.traffic);
+    // The stored request is the normalised spec: the schema's defaults are filled in.
+    assert.deepEqual(created.body.request.traffic, { phaseS: 0, ...body.traffic });
     const again = await app
       .post('/v1/simulations', body)
       .set('Idempotency-Key', 'sim-e2e-1')

@@ -1,6 +1,6 @@
 /**
  * In-memory DispatchQueue with the semantics PgDispatchQueue has on PostgreSQL (the contract in
- * src/deploy/dispatch-queue.contract.ts runs the same scenarios against both): a row is taken
+ * test/k8s/dispatch-queue-contract.ts runs the same scenarios against both): a row is taken
  * when it carries a Kubernetes Job name, every attempt counts once (by the worker's claim, or by
  * `requeue` when no worker claimed it), and requeue/fail/markCancelled never override a final
  * status. `workerClaim`/`workerFinish` play the part of the worker in the pod.

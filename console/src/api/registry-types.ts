@@ -1,4 +1,5 @@
-// Wire types of the data set and model registry routes (src/models/models.dto.ts is the reference).
+// Wire types of the data set and model registry routes (src/datasets/datasets.dto.ts and
+// src/registry/models.dto.ts are the reference).
 
 export type InputKind = 'image' | 'tabular' | 'text';
 

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the event loop keeps its per-request state in typed arrays on one
+// class, so the hot per-event methods index them directly (stage runtime and results are apart).
 import { Rng } from '../../platform/core/rng';
 import { EventQueue } from './event-queue';
 import { CompiledPipeline, StageLoad } from './pipeline';

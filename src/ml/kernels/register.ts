@@ -6,8 +6,12 @@ import {
   depthwiseBackpropInputComposite,
 } from './depthwise-backprop';
 import { unsortedSegmentSumComposite } from './unsorted-segment-sum';
+import { maxPoolGradKernel } from './max-pool-grad';
+import { registerBatchNormGradient } from './batch-norm-grad';
+import { sharedCastKernel, sharedIdentityKernel } from './shared-identity';
 
-type Factory = (backendName: string) => tf.KernelFunc;
+/** Makes a kernel for a backend; `stock` is the backend's own kernel it replaces, if any. */
+type Factory = (backendName: string, stock?: tf.KernelFunc) => tf.KernelFunc;
 
 /**
  * Gradient kernels that tfjs-backend-wasm 4.22 lacks but conv nets and embeddings need in training
@@ -23,17 +27,25 @@ const MISSING: Record<string, Factory> = {
 /** Kernels wasm has but runs much slower than the composite (measured in docs/benchmarks/ml.md). */
 const FASTER: Record<string, Factory> = {
   Conv2DBackpropInput: conv2dBackpropInputComposite,
+  MaxPoolGrad: () => maxPoolGradKernel(),
+  Identity: () => sharedIdentityKernel(),
+  Cast: (_backend, stock) => {
+    if (stock === undefined) throw new Error('Cast: the backend has no kernel to fall back on');
+    return sharedCastKernel(stock);
+  },
 };
 
 const replaced = new Set<string>();
 
 /**
  * Registers the composite kernels for `backendName` (default wasm): the missing ones where the
- * backend has none, and, with `replaceSlow` (default true), the faster replacements. Idempotent.
+ * backend has none, and, with `replaceSlow` (default true), the faster replacements, including
+ * the broadcasting batch-norm gradient (a gradient, so for every backend). Idempotent.
  * Returns the kernel names registered by this call.
  */
 export function registerGradientKernels(backendName = 'wasm', replaceSlow = true): string[] {
   const added: string[] = [];
+  if (replaceSlow) registerBatchNormGradient();
   for (const [kernelName, make] of Object.entries(MISSING)) {
     if (tf.getKernel(kernelName, backendName) !== undefined) continue;
     tf.registerKernel({ kernelName, backendName, kernelFunc: make(backendName) });
@@ -43,9 +55,13 @@ export function registerGradientKernels(backendName = 'wasm', replaceSlow = true
     for (const [kernelName, make] of Object.entries(FASTER)) {
       const key = `${backendName}/${kernelName}`;
       if (replaced.has(key)) continue;
-      if (tf.getKernel(kernelName, backendName) !== undefined)
-        tf.unregisterKernel(kernelName, backendName);
-      tf.registerKernel({ kernelName, backendName, kernelFunc: make(backendName) });
+      const stock = tf.getKernel(kernelName, backendName);
+      if (stock !== undefined) tf.unregisterKernel(kernelName, backendName);
+      tf.registerKernel({
+        kernelName,
+        backendName,
+        kernelFunc: make(backendName, stock?.kernelFunc),
+      });
       replaced.add(key);
       added.push(kernelName);
     }

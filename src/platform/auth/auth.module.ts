@@ -8,6 +8,10 @@ import { KeysService } from './keys.service';
 import { ProjectsRepository } from './projects.repository';
 import { ProjectsService } from './projects.service';
 
+/**
+ * API keys, projects and the audit log; global, so a capability that needs a project's settings
+ * (search's allowCommands check) injects ProjectsRepository without building its own.
+ */
 @Global()
 @Module({
   controllers: [KeysController, ProjectsController, AuditController],
@@ -20,6 +24,6 @@ import { ProjectsService } from './projects.service';
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_INTERCEPTOR, useClass: AuditTargetInterceptor },
   ],
-  exports: [ProjectsService],
+  exports: [ProjectsService, ProjectsRepository],
 })
 export class AuthModule {}

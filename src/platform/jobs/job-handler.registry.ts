@@ -17,7 +17,7 @@ export class JobHandlerRegistry {
     this.handlers.set(handler.kind, handler);
   }
 
-  /** The registry module (src/models/) registers how model and data set references resolve. */
+  /** The registry module (src/registry/registry.module.ts) registers how model and data set references resolve. */
   registerReferenceResolver(kind: ReferenceKind, resolve: ReferenceResolver): void {
     this.resolvers.set(kind, resolve);
   }

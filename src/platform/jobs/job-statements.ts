@@ -167,3 +167,12 @@ export const RETRY = `WITH r AS (
 export const OVERDUE_CANCELLATIONS = `SELECT id, worker_id FROM jobs
     WHERE status = 'running' AND worker_id = ANY($1::text[])
       AND cancel_requested_at < now() - make_interval(secs => $2 / 1000.0)`;
+
+/**
+ * A job's status as a scalar SQL expression (null: no such job), for a capability's query that
+ * shows a job's state beside its own rows (the studies list: the driver's end shows through), so
+ * no capability spells out the `jobs` table itself. `jobId` is a column or parameter, not input.
+ */
+export function jobStatusOf(jobId: string): string {
+  return `(SELECT status FROM jobs WHERE id = ${jobId})`;
+}

@@ -36,6 +36,7 @@ function problemField(path: string, e: ErrorObject): string {
   const join = (name: unknown) => (base ? `${base}.${String(name)}` : String(name));
   if (e.keyword === 'required') return join(e.params.missingProperty);
   if (e.keyword === 'additionalProperties') return join(e.params.additionalProperty);
+  if (e.keyword === 'discriminator') return join(e.params.tag);
   return base;
 }
 
@@ -116,11 +117,29 @@ function messageOf(e: ErrorObject, value: unknown): string {
       return `must have at most ${String(p.limit)} fields`;
     case 'propertyNames':
       return `has an invalid field name ${describe(p.propertyName)}`;
-    case 'discriminator':
-      return `${String(p.tag)} must be one of the allowed kinds`;
+    case 'discriminator': {
+      const tag = String(p.tag);
+      const allowed = tagValues(e.parentSchema, tag);
+      const given = (value as Record<string, unknown> | null)?.[tag];
+      if (given === undefined) return 'is required';
+      return allowed.length
+        ? `must be one of ${allowed.join(', ')}, got ${describe(given)}`
+        : 'names no allowed kind';
+    }
     case 'format':
       return `must be a valid ${String(p.format)}, got ${got}`;
     default:
       return e.message ?? 'is invalid';
   }
+}
+
+/** The tag values of a discriminated `oneOf` (each branch's `const` or `enum` of the tag). */
+function tagValues(schema: unknown, tag: string): string[] {
+  const branches = (schema as { oneOf?: unknown[] } | undefined)?.oneOf ?? [];
+  return branches.flatMap((b) => {
+    const t = (b as { properties?: Record<string, { const?: unknown; enum?: unknown[] }> })
+      .properties?.[tag];
+    if (t?.const !== undefined) return [String(t.const)];
+    return (t?.enum ?? []).map(String);
+  });
 }

@@ -1,11 +1,12 @@
 /**
  * TrialJobs on the job platform: JobsService queues and cancels; the two reads JobsService does
  * not offer (several jobs' statuses in one query for the driver's poll, a job's cancel request)
- * are the only SQL on the `jobs` table in src/search besides the studies list's join.
+ * are JobsRepository's. The only `jobs` SQL under src/search is the studies list's join
+ * (studies.repository.ts), with the platform's statement fragment.
  */
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { Principal } from '../../platform/auth/projects.service';
+import { JobsRepository } from '../../platform/jobs/jobs.repository';
 import { JobsService } from '../../platform/jobs/jobs.service';
 import { StudiesRepository } from '../storage/studies.repository';
 import { TrialJobState, TrialJobs } from './trial-jobs.port';
@@ -13,7 +14,7 @@ import { TrialJobState, TrialJobs } from './trial-jobs.port';
 @Injectable()
 export class PlatformTrialJobs implements TrialJobs {
   constructor(
-    private readonly db: DataSource,
+    private readonly rows: JobsRepository,
     private readonly jobs: JobsService,
     private readonly studies: StudiesRepository,
   ) {}
@@ -39,11 +40,7 @@ export class PlatformTrialJobs implements TrialJobs {
   }
 
   async statuses(jobIds: readonly string[]): Promise<Map<string, TrialJobState>> {
-    if (jobIds.length === 0) return new Map();
-    const rows: { id: string; status: string; error: string | null }[] = await this.db.query(
-      `SELECT id, status, error FROM jobs WHERE id = ANY($1::uuid[])`,
-      [[...jobIds]],
-    );
+    const rows = await this.rows.statusesOf(jobIds);
     return new Map(rows.map((r) => [r.id, { status: r.status, error: r.error }]));
   }
 
@@ -52,11 +49,7 @@ export class PlatformTrialJobs implements TrialJobs {
   }
 
   async cancelRequested(jobId: string): Promise<boolean> {
-    const rows: { c: Date | null }[] = await this.db.query(
-      `SELECT cancel_requested_at AS c FROM jobs WHERE id = $1`,
-      [jobId],
-    );
-    return rows[0]?.c != null;
+    return (await this.rows.cancelRequested([jobId])).length > 0;
   }
 }
 

@@ -1,13 +1,12 @@
 /**
  * Job kind `trial-command`: runs one trial of a command-runner study (Katib's trial with the
- * StdOut metrics collector). The user's argv runs without a shell in the trial sandbox
- * (src/platform/sandbox: clean environment, own work directory, unprivileged user, rlimits, own
- * process group that dies with the worker), with the parameters as JSON in AUTODL_TRIAL_PARAMS
- * and as `${name}` substitutions; trial-process.ts supervises it (step reports, prune, timeout:
- * the study's runner.timeoutS capped by AUTODL_TRIAL_TIMEOUT_S, cancel) and trial-outcome.ts
- * ends the trial. The project must allow commands (checked again here, as a setting can change
- * after the study was created). The job tells the result itself, so a result is stored even if
- * the driver is down; a re-run of a finished trial does nothing.
+ * StdOut metrics collector). The user's argv runs in the trial sandbox (sandboxed-trial.ts,
+ * with the parameters as JSON in AUTODL_TRIAL_PARAMS and as `${name}` substitutions);
+ * trial-process.ts supervises it (step reports, prune, timeout: the study's runner.timeoutS
+ * capped by AUTODL_TRIAL_TIMEOUT_S, cancel) and trial-outcome.ts ends the trial. The project must
+ * allow commands (checked again here, as a setting can change after the study was created). The
+ * job tells the result itself, so a result is stored even if the driver is down; a re-run of a
+ * finished trial does nothing.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { ProjectsRepository } from '../../platform/auth/projects.repository';
@@ -15,13 +14,12 @@ import { APP_CONFIG, AppConfig } from '../../platform/config/app-config';
 import { ForbiddenError, UnprocessableError } from '../../platform/errors/domain-error';
 import { JobContext, JobHandler } from '../../platform/jobs/job-handler';
 import { TrialSandbox } from '../../platform/sandbox/trial-sandbox';
-import { substituteArgs } from '../core/command-protocol';
 import { FrozenTrial } from '../core/trial';
 import { StudyLoader } from '../study-loader';
 import { TrialJobSpec, validateTrialJobSpec } from './trial-job';
 import { TRIAL_JOBS, TrialJobs } from './trial-jobs.port';
 import { concludeCommandTrial, finishTrial } from './trial-outcome';
-import { superviseTrialProcess } from './trial-process';
+import { runSandboxedTrial } from './sandboxed-trial';
 
 export type TrialCommandSpec = TrialJobSpec;
 
@@ -66,30 +64,13 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
       throw new ForbiddenError(why);
     }
 
-    const argv = substituteArgs(runner.command, trial.params);
-    await ctx.log(`trial ${trial.number}: ${JSON.stringify(argv)}`);
-    const sandboxed = await this.sandbox.spawn({
-      jobId: ctx.jobId,
-      argv,
-      declaredEnv: runner.env,
-      trialEnv: {
-        AUTODL_TRIAL_PARAMS: JSON.stringify(trial.params),
-        AUTODL_TRIAL_NUMBER: String(trial.number),
-        AUTODL_STUDY_ID: study.id,
-      },
-      timeoutS: runner.timeoutS,
-    });
-    // The platform kills the group if this worker dies or loses the job (process-groups.ts).
-    if (sandboxed.proc.pid !== undefined) ctx.registerProcessGroup?.(sandboxed.proc.pid);
-    const { timeoutS } = sandboxed;
-    const outcome = await superviseTrialProcess({
-      proc: sandboxed.proc,
+    const { outcome, argv, timeoutS } = await runSandboxedTrial(this.sandbox, {
+      runner,
       study,
-      trialNumber: trial.number,
+      trial,
       objectives: row.config.metrics,
       ctx,
-      timeoutS,
-    }).finally(() => sandboxed.dispose());
+    });
     const done = await concludeCommandTrial(outcome, {
       study,
       trialNumber: trial.number,

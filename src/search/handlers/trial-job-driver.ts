@@ -1,24 +1,20 @@
 /**
- * The loop every study driver job shares (Katib's experiment controller): keep `parallelism`
- * trials in flight, each a child job of `trialKind` with spec `{ studyId, trial }` and
- * parentId = the driver job, until the budget (nTrials; timeoutMs from the study's creation) is
- * used or the study is stopped; then wait for the trials in flight and end the study. The
- * command-runner `study` job and the `nas` job are its two users.
- *
- * All state lives in the database (trials and their job ids), so the driver is stateless between
- * polls: a re-queued driver (worker or service restart) reconciles from the tables. Finished
- * trials stay as they are (never re-run); trials whose job is still queued or running are left to
- * it (the platform re-queues a job whose worker died); a trial whose job ended without telling
- * (failed for good, cancelled) or that never got a job is marked failed. A user cancel of the
- * driver cancels the trial jobs in flight.
+ * The loop every study driver job shares (Katib's experiment controller; the command-runner
+ * `study` job and the `nas` job): keep `parallelism` trials in flight, each a child job of
+ * `trialKind` with spec `{ studyId, trial }` and parentId = the driver job, until the budget
+ * (nTrials; timeoutMs from the study's creation) is used or the study is stopped; then wait for
+ * the trials in flight and end the study. All state lives in the database, so a re-queued driver
+ * (worker or service restart) reconciles from the tables: TrialsInFlight (trials-in-flight.ts)
+ * leaves finished trials and live jobs alone, fails a trial no job will ever tell, and cancels
+ * the trial jobs when a user cancels the driver.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError } from '../../platform/errors/domain-error';
 import { JobCancelledError, JobContext } from '../../platform/jobs/job-handler';
 import { Study, Trial } from '../core/study';
 import { StudyStatus } from '../storage/entities';
 import type { StudiesRepository, TrialCounts } from '../storage/studies.repository';
 import { TrialJobs } from './trial-jobs.port';
+import { TrialsInFlight } from './trials-in-flight';
 
 export type { TrialCounts } from '../storage/studies.repository';
 
@@ -55,16 +51,15 @@ export interface DriveOutcome {
   counts: TrialCounts;
 }
 
-interface InFlight {
-  number: number;
-  jobId: string | null;
-}
-
 export class TrialJobDriver {
+  private readonly inFlight: TrialsInFlight;
+
   constructor(
     private readonly studies: DriverStudies,
     private readonly jobs: TrialJobs,
-  ) {}
+  ) {
+    this.inFlight = new TrialsInFlight(studies, jobs);
+  }
 
   /** Runs the study to its end; throws JobCancelledError when the driver job is cancelled. */
   async drive(o: DriveOptions): Promise<DriveOutcome> {
@@ -72,36 +67,31 @@ export class TrialJobDriver {
     const start = o.createdAt.getTime();
     const deadline = o.timeoutMs === null ? Infinity : start + o.timeoutMs;
     for (;;) {
-      const inFlight = await this.reconcile(study);
+      const inFlight = await this.inFlight.reconcile(study);
       // Before the cancel check: a driver that is told to stop reports what has finished.
       const counts = await this.studies.trialCounts(study.id);
       await o.onPoll?.(counts);
       if (ctx.cancelled) {
-        if (await this.jobs.cancelRequested(ctx.jobId)) await this.abandon(ctx, study, inFlight);
+        if (await this.jobs.cancelRequested(ctx.jobId))
+          await this.inFlight.abandon(ctx, study, inFlight);
         throw new JobCancelledError();
       }
       const stopping = (await this.studies.status(study.id)) !== 'running';
-      let asked = await this.studies.askedCount(study.id);
-      const timedOut = Date.now() >= deadline && (nTrials === null || asked < nTrials);
-      let budgetLeft = !stopping && !timedOut && (nTrials === null || asked < nTrials);
+      const asked = await this.studies.askedCount(study.id);
+      const unasked = nTrials === null ? Infinity : nTrials - asked;
+      const timedOut = Date.now() >= deadline && unasked > 0;
+      let budgetLeft = !stopping && !timedOut && unasked > 0;
       let running = inFlight.length;
-      while (budgetLeft && running < parallelism) {
-        try {
-          const trial = await (o.ask ?? (() => study.askFromSpace()))();
-          await this.jobs.dispatch({
-            projectId: ctx.projectId,
-            driverJobId: ctx.jobId,
-            kind: o.trialKind,
-            studyId: study.id,
-            trialNumber: trial.number,
-          });
-          running++;
-          asked++;
-          budgetLeft = nTrials === null || asked < nTrials;
-        } catch (e) {
-          if (!(e instanceof ConflictError)) throw e;
-          budgetLeft = false; // the atomic budget check in createTrial said no
-        }
+      if (budgetLeft && running < parallelism) {
+        const { launched, refused } = await this.inFlight.launch({
+          study,
+          ctx,
+          kind: o.trialKind,
+          ask: o.ask ?? (() => study.askFromSpace()),
+          count: Math.min(parallelism - running, unasked),
+        });
+        running += launched;
+        budgetLeft = !refused && unasked - launched > 0;
       }
       const done = counts.complete + counts.pruned + counts.failed;
       await ctx.progress(
@@ -114,46 +104,6 @@ export class TrialJobDriver {
         return { status, timedOut, counts };
       }
       await sleep(o.pollMs ?? POLL_MS, undefined, { signal: ctx.signal }).catch(() => undefined);
-    }
-  }
-
-  /** Running trials with a live job; finishes those no job will ever tell. */
-  private async reconcile(study: Study): Promise<InFlight[]> {
-    const running = await this.studies.runningTrials(study.id);
-    const jobs = await this.jobs.statuses(
-      running.flatMap((t) => (t.jobId === null ? [] : [t.jobId])),
-    );
-    const live: InFlight[] = [];
-    for (const t of running) {
-      const job = t.jobId === null ? undefined : jobs.get(t.jobId);
-      if (job?.status === 'queued' || job?.status === 'running') {
-        live.push(t);
-        continue;
-      }
-      const error =
-        t.jobId === null
-          ? 'never dispatched: the driver stopped between ask and queueing the trial job'
-          : `trial job ${t.jobId} ended ${job?.status ?? 'missing'} without a result${job?.error ? `: ${job.error}` : ''}`;
-      await this.failTrial(study, t.number, error);
-    }
-    return live;
-  }
-
-  /** A user cancelled the driver: cancel the trial jobs, end their trials, stop the study. */
-  private async abandon(ctx: JobContext, study: Study, inFlight: InFlight[]): Promise<void> {
-    for (const t of inFlight) {
-      if (t.jobId) await this.jobs.cancel(ctx.projectId, ctx.jobId, t.jobId).catch(() => undefined);
-      await this.failTrial(study, t.number, 'study cancelled');
-    }
-    await this.studies.markStopped(study.id);
-  }
-
-  private async failTrial(study: Study, n: number, error: string): Promise<void> {
-    try {
-      await study.storage.setTrialUserAttr(study.id, n, 'error', error);
-      await study.tell(n, 'failed');
-    } catch (e) {
-      if (!(e instanceof ConflictError)) throw e; // told meanwhile by its job: keep that
     }
   }
 }

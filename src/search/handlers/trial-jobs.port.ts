@@ -2,7 +2,7 @@
  * What a study driver and its trial jobs need of the job platform: queue a trial's job (recorded
  * on the trial in the same transaction), look at and cancel those jobs, and tell a user's cancel
  * from a worker shutdown. PlatformTrialJobs implements it on JobsService and the `jobs` table;
- * runNas (src/nas/run-nas.ts) implements it in memory.
+ * runNas (src/nas/in-process/run-nas.ts) implements it in memory.
  */
 export const TRIAL_JOBS = Symbol('TRIAL_JOBS');
 

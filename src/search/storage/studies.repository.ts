@@ -10,6 +10,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { jobStatusOf } from '../../platform/jobs/job-statements';
 import { Direction } from '../core/trial';
 import type { StudyConfig } from '../core/config/study-config';
 import { StudyKind, StudyStatus } from './entities';
@@ -56,13 +57,13 @@ export interface TrialCounts {
 }
 
 /**
- * The driver job's end shows through: a running or stopping study whose driver failed is
- * `failed`, one whose driver was cancelled `stopped` (the SQL twin of effectiveStatus in
- * studies.service.ts; the list filters on it, so it is computed in the query).
+ * A study's effective status, the one rule for it (the list filters on it, GET /v1/studies/{id}
+ * reads it through effectiveStatus): the driver job's end shows through, so a running or
+ * stopping study whose driver failed is `failed`, one whose driver was cancelled `stopped`.
  */
-const EFFECTIVE_STATUS = `CASE
-  WHEN s.status IN ('running', 'stopping') AND j.status = 'failed' THEN 'failed'
-  WHEN s.status IN ('running', 'stopping') AND j.status = 'cancelled' THEN 'stopped'
+const EFFECTIVE_STATUS = `CASE WHEN s.status IN ('running', 'stopping') THEN
+  CASE ${jobStatusOf('s.job_id')} WHEN 'failed' THEN 'failed' WHEN 'cancelled' THEN 'stopped'
+  ELSE s.status END
   ELSE s.status END`;
 
 const STUDY_COLUMNS = `id, project_id, name, kind, status, config, job_id, max_trials, created_at,
@@ -183,9 +184,18 @@ export class StudiesRepository {
     return rows[0] && { id: rows[0].id, requestHash: rows[0].request_hash };
   }
 
+  /** The study's effective status (EFFECTIVE_STATUS); undefined when there is no such study. */
+  async effectiveStatus(studyId: string): Promise<StudyStatus | undefined> {
+    const rows: { status: StudyStatus }[] = await this.q.query(
+      `SELECT ${EFFECTIVE_STATUS} AS status FROM studies s WHERE s.id = $1`,
+      [studyId],
+    );
+    return rows[0]?.status;
+  }
+
   /**
    * One page of the project's hyper-parameter studies, newest first, filtered by effective
-   * status. The driver job's status is joined from `jobs` (the one jobs-table read of this file).
+   * status (the driver job's status comes from the platform's jobStatusOf).
    */
   async listHyperparameter(
     projectId: string,
@@ -194,7 +204,7 @@ export class StudiesRepository {
     const listed = `SELECT s.id, s.name, ${EFFECTIVE_STATUS} AS status,
                            s.config -> 'directions' AS directions, s.job_id,
                            s.next_number AS trials, s.created_at
-                      FROM studies s LEFT JOIN jobs j ON j.id = s.job_id
+                      FROM studies s
                      WHERE s.project_id = $1 AND s.kind = 'hyperparameter'`;
     const args = [projectId, page.status ?? null];
     const [{ total }]: { total: number }[] = await this.q.query(

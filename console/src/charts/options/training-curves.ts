@@ -1,6 +1,6 @@
 // Fine-tune training curves: loss on the left axis, accuracy on the right, per epoch, train and
 // validation side by side (the metrics a training job reports per epoch: loss, accuracy,
-// val_loss, val_accuracy; see src/models/training-support.ts reportEpoch). DOM-free (unit-tested).
+// val_loss, val_accuracy; see src/transfer/training-support.ts reportEpoch). DOM-free (unit-tested).
 import type { EChartsOption, LineSeriesOption } from 'echarts';
 
 export interface MetricPoint {

@@ -1,4 +1,4 @@
-// The fine-tune form's state -> the POST /v1/finetune body (src/models/models.dto.ts FinetuneDto),
+// The fine-tune form's state -> the POST /v1/finetune body (src/transfer/training.dto.ts FinetuneDto),
 // and the server's 400/422 field problems -> the form fields they name. DOM-free (unit-tested).
 
 /** Image augmentations and their options (src/ml/data/augment/image-augment.ts), in order. */

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../errors/domain-error';
-import { NoopHandler, SleepHandler } from './sleep.handler';
+import { NoopHandler } from './noop.handler';
+import { SleepHandler } from './sleep.handler';
 
 test('validate() accepts its own output (the worker re-validates the stored, normalised spec)', () => {
   for (const [handler, raw] of [

@@ -1,27 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Type, type Static } from '@sinclair/typebox';
-import { ValidationError } from '../../errors/domain-error';
 import { JobCancelledError, JobContext, JobHandler } from '../job-handler';
-import { specSchema } from '../../validation/spec-schema';
+import type { SpecSchema } from '../../validation/spec-schema';
+import { SleepSpec, sleepSpec } from './sleep-spec';
 
-const Step = Type.Integer({ minimum: 0, maximum: 1_000_000 });
-
-/** The `sleep` spec: its one schema (OpenAPI, validation at enqueue, defaults). */
-export const SleepSpecSchema = Type.Object(
-  {
-    steps: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10 }),
-    stepMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 100 }),
-    /** Throw an error when reaching this step (tests the failure path). */
-    failAtStep: Type.Union([Step, Type.Null()], { default: null }),
-    /** Kill the worker process with SIGKILL at this step, on attempts <= crashOnAttempt. */
-    crashAtStep: Type.Union([Step, Type.Null()], { default: null }),
-    crashOnAttempt: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
-    /** Per step, also a metric `attempt` and an artifact `steps/<step>.txt` naming the attempt. */
-    recordAttempt: Type.Boolean({ default: false }),
-  },
-  { additionalProperties: false },
-);
-export type SleepSpec = Static<typeof SleepSpecSchema>;
+export type { SleepSpec } from './sleep-spec';
 
 export interface SleepResult {
   steps: number;
@@ -36,23 +18,16 @@ export interface SleepResult {
 export class SleepHandler implements JobHandler<SleepSpec, SleepResult> {
   readonly kind = 'sleep';
 
+  private readonly spec: SpecSchema<SleepSpec>;
+
   /**
    * `testHooks` (AUTODL_TEST_HOOKS=1) enables `crashAtStep`/`crashOnAttempt`, which SIGKILL the
    * worker process: shared by every project, so off unless the service runs for tests. Workers
    * re-validate the stored spec with their own setting, so a hook cannot run where it is off.
    */
-  constructor(private readonly options: { testHooks: boolean } = { testHooks: false }) {}
-
-  private readonly spec = specSchema(SleepSpecSchema, (spec, path) => {
-    if (!this.options.testHooks) rejectTestHooks(spec, path);
-    if (spec.failAtStep !== null && spec.failAtStep >= spec.steps) {
-      throw ValidationError.field(
-        `${path}.failAtStep`,
-        `must be below steps (${spec.steps}), got ${spec.failAtStep}`,
-      );
-    }
-    return spec;
-  });
+  constructor(options: { testHooks: boolean } = { testHooks: false }) {
+    this.spec = sleepSpec(options);
+  }
 
   validate(raw: unknown): SleepSpec {
     return this.spec.parse(raw);
@@ -81,41 +56,6 @@ export class SleepHandler implements JobHandler<SleepSpec, SleepResult> {
       await ctx.progress((step + 1) / spec.steps, `step ${step + 1}/${spec.steps}`);
     }
     return { steps: spec.steps, resumedFrom, attempt: ctx.attempt };
-  }
-}
-
-/**
- * The hooks' normalised "off" values (crashAtStep null, crashOnAttempt 1) are what every stored
- * sleep spec carries, so only a value that would crash is refused.
- */
-function rejectTestHooks(spec: SleepSpec, path: string): void {
-  const hooks = [
-    ['crashAtStep', spec.crashAtStep !== null],
-    ['crashOnAttempt', spec.crashOnAttempt !== 1],
-  ] as const;
-  for (const [field, given] of hooks) {
-    if (given) {
-      throw ValidationError.field(
-        `${path}.${field}`,
-        'is a test hook (it kills the worker process); accepted only when the service runs with AUTODL_TEST_HOOKS=1',
-      );
-    }
-  }
-}
-
-/** `noop`: finishes at once; the cheapest job for queue throughput measurements. */
-export class NoopHandler implements JobHandler<Record<string, never>, Record<string, never>> {
-  readonly kind = 'noop';
-
-  private readonly spec = specSchema(Type.Object({}, { additionalProperties: false }));
-
-  validate(raw: unknown): Record<string, never> {
-    this.spec.parse(raw);
-    return {};
-  }
-
-  async run(): Promise<Record<string, never>> {
-    return {};
   }
 }
 

@@ -6,8 +6,8 @@
  *     objective into a score to maximise and standardise it; +-inf are clipped to the finite range;
  *  2. fit a Matern 5/2 ARD GP per objective (and per constraint) by MAP (gp.ts);
  *  3. pending trials (running, with their parameters already drawn) join the data with the
- *     posterior mean as their value (kriging believer, Ginsbourger et al. 2010), so parallel asks
- *     spread out instead of proposing the same point;
+ *     posterior mean as their value (kriging believer, Ginsbourger et al. 2010; other rules in
+ *     `batch`), so parallel asks spread out instead of proposing the same point;
  *  4. maximise log EI (one objective) or log EHVI (several), plus log PoF per constraint
  *     (acquisition.ts), from random candidates and the incumbent (optimize-acquisition.ts).
  * Parameters outside the joint space (conditional ones) are sampled at random.
@@ -32,6 +32,28 @@ import {
 } from './gp-encoding';
 import { GaussianProcess, fitKernelParams } from '../gp/gp';
 import { optimizeAcquisition } from '../gp/optimize-acquisition';
+import { LocallyPenalizedAcquisition, estimateLipschitz } from '../gp/local-penalization';
+import { FantasyLogEi } from '../gp/fantasy-ei';
+
+/**
+ * How pending (running) trials shape the next proposal (docs/search.md has the measurements):
+ *  - `kriging-believer` (default): they join the data with the posterior mean as their value;
+ *  - `fantasy-ei`: log EI averaged over draws of their outcomes, the sequential-greedy q-EI of
+ *    Optuna 5 (gp/fantasy-ei.ts);
+ *  - `local-penalization` (González et al. 2016) and `hard-local-penalization` (Alvi et al. 2019):
+ *    log EI plus a log penalty around each (gp/local-penalization.ts);
+ *  - `none`: ignored.
+ * The last three rules need one objective; with several, the believer is used.
+ */
+const BATCH_RULES = [
+  'kriging-believer',
+  'fantasy-ei',
+  'local-penalization',
+  'hard-local-penalization',
+  'none',
+] as const;
+type BatchRule = (typeof BATCH_RULES)[number];
+const DEFAULT_BATCH: BatchRule = 'kriging-believer';
 
 export class GpSampler implements Sampler {
   readonly name = 'gp';
@@ -40,7 +62,7 @@ export class GpSampler implements Sampler {
   private readonly deterministic: boolean;
   private readonly nCandidates: number;
   private readonly nLocalSearch: number;
-  private readonly batch: 'kriging-believer' | 'none';
+  private readonly batch: BatchRule;
   private readonly compressTail: boolean;
   private readonly incumbent: 'observed' | 'posterior-mean';
 
@@ -51,7 +73,7 @@ export class GpSampler implements Sampler {
     this.deterministic = s.bool('deterministicObjective', false);
     this.nCandidates = s.int('nCandidates', 1024, 16, 100000);
     this.nLocalSearch = s.int('nLocalSearch', 10, 1, 1000);
-    this.batch = s.oneOf('batch', 'kriging-believer', ['kriging-believer', 'none']);
+    this.batch = s.oneOf('batch', DEFAULT_BATCH, BATCH_RULES);
     this.compressTail = s.bool('compressTail', true);
     this.incumbent = s.oneOf('incumbent', 'observed', ['observed', 'posterior-mean']);
     s.done();
@@ -98,19 +120,23 @@ export class GpSampler implements Sampler {
   ): Float64Array {
     const x = observed.map((t) => encodeParams(enc, t.params));
     const xp = pending.map((t) => encodeParams(enc, t.params));
-    const fit = (y: Float64Array): GaussianProcess => {
+    // Rules that keep the GP of the complete trials and handle pending ones in the acquisition.
+    const inAcquisition =
+      (this.batch.endsWith('local-penalization') || this.batch === 'fantasy-ei') &&
+      view.directions.length === 1;
+    const fit = (y: Float64Array, believe = !inAcquisition): GaussianProcess => {
       const params = fitKernelParams(x, y, enc.isCategorical, {
         deterministic: this.deterministic,
       });
       const gp = new GaussianProcess(x, y, enc.isCategorical, params);
-      if (xp.length === 0) return gp;
+      if (xp.length === 0 || !believe) return gp;
       const believed = Float64Array.from([...y, ...xp.map((p) => gp.posterior(p).mean)]);
       return new GaussianProcess([...x, ...xp], believed, enc.isCategorical, params);
     };
     const scores = view.directions.map((d, k) =>
       objectiveScores(observed, d, k, this.compressTail),
     );
-    const objectives = scores.map(fit);
+    const objectives = scores.map((y) => fit(y));
     const nConstraints = Math.max(0, ...observed.map((t) => t.constraints?.length ?? 0));
     const constraints = Array.from({ length: nConstraints }, (_, c) => {
       // Feasible when c <= 0; on the standardised scale the threshold moves with the data.
@@ -119,7 +145,7 @@ export class GpSampler implements Sampler {
       const mean = average(clipped);
       const sd = stdev(clipped);
       const y = standardize(raw, true);
-      return { gp: fit(y), threshold: (0 - mean) / sd };
+      return { gp: fit(y, true), threshold: (0 - mean) / sd };
     });
     const feasible = observed.map((t) => (t.constraints ?? []).every((c) => c <= 0));
     let acq: Acquisition;
@@ -144,6 +170,20 @@ export class GpSampler implements Sampler {
       if (f0 > -Infinity)
         for (let i = x.length; i < objectives[0].n; i++) f0 = Math.max(f0, objectives[0].y[i]);
       acq = new ConstrainedLogEi(objectives[0], f0, constraints);
+      if (inAcquisition && xp.length > 0 && this.batch === 'fantasy-ei') {
+        // Without a feasible incumbent there is no EI: only the (believed) constraint GPs' PoF.
+        if (f0 > -Infinity) {
+          const rng = this.rng.fork('fantasies');
+          acq = new FantasyLogEi(objectives[0], xp, f0, rng, undefined, constraints);
+        }
+      } else if (inAcquisition && xp.length > 0) {
+        const gp = objectives[0];
+        const grid = enc.searchDims.map((d) => (d.kind === 'grid' ? d.values : undefined));
+        const lipschitz = estimateLipschitz(gp, grid, this.rng.fork('lipschitz'));
+        const best = f0 > -Infinity ? f0 : Math.max(...scores[0]);
+        const kind = this.batch === 'local-penalization' ? 'soft' : 'hard';
+        acq = LocallyPenalizedAcquisition.around(acq, gp, xp, lipschitz, best, kind);
+      }
     } else {
       const pts = observed.map((_, i) => scores.map((s) => s[i]));
       const pool = pts.filter((_, i) => feasible[i]);

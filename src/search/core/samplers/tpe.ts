@@ -32,6 +32,7 @@ import { StudyView } from '../study-view';
 import { Direction, FrozenTrial, TrialState, lastStep, violation } from '../trial';
 import { ParzenEstimator, ParzenParameters } from './parzen-estimator';
 import { sampleUniform } from './random';
+import { sampleStratified } from './stratified-startup';
 import { EMPTY_SAMPLE, RelativeSample, Sampler } from '../sampler';
 
 export class TpeSampler implements Sampler {
@@ -43,6 +44,7 @@ export class TpeSampler implements Sampler {
   /** Undefined: 25 with one objective, no cap with several (Optuna 5's two gamma functions). */
   private readonly gammaMax?: number;
   private readonly constantLiar: boolean;
+  private readonly startup: 'random' | 'stratified';
   /** Undefined: multivariate with one objective, univariate with several (Optuna 5). */
   private readonly multivariate?: boolean;
   private readonly parzen: ParzenParameters;
@@ -63,6 +65,7 @@ export class TpeSampler implements Sampler {
     this.gammaFraction = s.number('gamma', 0.1, { min: 0, max: 1, exclusiveMin: true });
     this.gammaMax = s.value('gammaMax') === undefined ? undefined : s.int('gammaMax', 25, 1);
     this.constantLiar = s.bool('constantLiar', true);
+    this.startup = s.oneOf('startup', 'stratified', ['stratified', 'random']);
     this.multivariate =
       s.value('multivariate') === undefined ? undefined : s.bool('multivariate', true);
     this.parzen = {
@@ -91,7 +94,10 @@ export class TpeSampler implements Sampler {
     name: string,
     d: Distribution,
   ): ParamValue {
-    if (finishedCount(view) < this.nStartupTrials) return sampleUniform(this.rng, d);
+    if (finishedCount(view) < this.nStartupTrials)
+      return this.startup === 'stratified'
+        ? sampleStratified(this.rng, view, trial, name, d, Math.max(1, this.nStartupTrials))
+        : sampleUniform(this.rng, d);
     return this.sampleTpe(view, trial, { [name]: d })[name];
   }
 

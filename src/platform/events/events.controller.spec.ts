@@ -12,6 +12,8 @@ import type { JobEventsHub } from './job-events.hub';
 class FakeResponse extends EventEmitter {
   writes: string[] = [];
   writableEnded = false;
+  destroyed = false;
+  readonly req = { socket: { destroyed: false } };
   status(): this {
     return this;
   }
@@ -51,4 +53,26 @@ test('a client gone while the listener is being set up: its stream is torn down,
     [],
     'no heartbeat for a closed stream',
   );
+});
+
+test('a client gone before the handler ran (its close already fired): no subscription, no stream', async () => {
+  const res = new FakeResponse();
+  res.destroyed = true;
+  res.req.socket.destroyed = true;
+  let subscribed = false;
+  const hub = {
+    subscribe: async () => {
+      subscribed = true;
+      return () => undefined;
+    },
+  } as unknown as JobEventsHub;
+  const controller = new EventsController(hub, {} as JobsRepository, {} as JobsService);
+  await controller.stream(
+    { projectId: 'p' } as Principal,
+    {},
+    undefined,
+    res as unknown as Response,
+  );
+  assert.equal(subscribed, false, 'the hub was not asked to listen for a gone client');
+  assert.deepEqual(res.writes, []);
 });

@@ -5,20 +5,21 @@
  * explanation, plus a phase profile (predict vs the rest, SLIC, PNG) and tf.profile's top kernels.
  *
  *   node -r @swc-node/register bench/interpret/explain-speed.ts [--baseline <git rev>]
- *     [--rounds 2] [--quick]
+ *     [--rounds 5] [--quick] [--batch-sizes]
  *
  * With --baseline, the same harness also runs the code of that revision (a detached
- * `git worktree` under /tmp sharing this checkout's node_modules), alternating the two sides in
- * fresh processes round by round so machine load hits both alike; the table gives the median of
- * each side and the ratio, and the explanations of both sides are compared (same seeds: the
- * weights must agree to 1e-6). Fixtures (trained models, data) are built once under
+ * `git worktree` under /tmp sharing this checkout's node_modules), loaded into this process next
+ * to the current code: each round runs every workload on both sides back to back (which side
+ * goes first alternates), so machine load hits both alike. The tables give each side's median
+ * and the ratio, per CPU second (steady on a shared machine) and per wall-clock second, and the
+ * two sides' results for the same seeds are compared number by number. Fixtures (trained models, data) are built once under
  * /tmp/autodl-explain-speed and reused.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runChild, WORKLOADS, type ChildResult } from './explain-speed-child';
+import { loadSide, WORKLOADS, type Measurement, type Side } from './explain-speed-side';
 
 const args = process.argv.slice(2);
 const value = (name: string): string | undefined => {
@@ -93,26 +94,6 @@ function baselineTree(rev: string): string {
   return dir;
 }
 
-function runSide(root: string, side: string): ChildResult {
-  const out = spawnSync(
-    process.execPath,
-    [
-      '-r',
-      '@swc-node/register',
-      __filename,
-      '--child',
-      root,
-      '--side',
-      side,
-      ...(quick ? ['--quick'] : []),
-    ],
-    { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 28 },
-  );
-  const line = out.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (out.status !== 0 || !line) throw new Error(`${side} failed:\n${out.stdout}\n${out.stderr}`);
-  return JSON.parse(line) as ChildResult;
-}
-
 const median = (v: number[]): number => {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -136,72 +117,154 @@ function maxDiff(a: unknown, b: unknown, keyPath = ''): number {
   return a === b ? 0 : NaN;
 }
 
-function printProfile(r: ChildResult): void {
-  console.log(`\nPhase profile (${r.side}), ms per explanation, 1000 samples:\n`);
-  for (const [k, v] of Object.entries(r.profile)) console.log(`    ${k.padEnd(44)} ${v.toFixed(1)}`);
-  console.log(`  tf.profile, one image explanation: ${r.kernels.map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(', ')}`);
+/** Phase profile of one side: the median over its rounds; kernels of its last round. */
+function printProfile(name: string, runs: Profile[]): void {
+  const last = runs[runs.length - 1];
+  console.log(`\nPhase profile (${name}), CPU ms per explanation, 1000 samples, median:\n`);
+  for (const k of Object.keys(last.phases)) {
+    const v = median(runs.map((r) => r.phases[k]));
+    console.log(`    ${k.padEnd(44)} ${v.toFixed(1)}`);
+  }
+  const kernels = last.kernels.map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(', ');
+  console.log(`  tf.profile, one image explanation (wall ms): ${kernels}`);
 }
 
+type Profile = Awaited<ReturnType<Side['profile']>>;
+
 async function main(): Promise<void> {
-  const child = value('--child');
-  if (child) {
-    const r = await runChild(child, FIXTURES, value('--side') ?? 'current', quick);
-    process.stdout.write(JSON.stringify(r) + '\n');
-    return;
-  }
   await buildFixtures();
   const rev = value('--baseline');
-  const rounds = Number(value('--rounds') ?? (quick ? 1 : 2));
-  const sides: [string, string][] = rev
-    ? [
-        [`baseline ${rev}`, baselineTree(rev)],
-        ['current', repo],
-      ]
-    : [['current', repo]];
-  const results = new Map<string, ChildResult[]>(sides.map(([s]) => [s, []]));
+  const rounds = Number(value('--rounds') ?? (quick ? 2 : 5));
+  const sides: Side[] = [];
+  if (rev) sides.push(await loadSide(baselineTree(rev), FIXTURES, `baseline ${rev}`));
+  sides.push(await loadSide(repo, FIXTURES, 'current'));
+  const workloads = WORKLOADS(quick);
+  // runs[workload][side]: one Measurement per round; sides alternate first/second by round.
+  const runs = workloads.map(() => sides.map((): Measurement[] => []));
+  const profiles = sides.map((): Profile[] => []);
+  for (const side of sides) for (const w of workloads) await side.run(w); // warm-up
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? sides : [...sides].reverse();
-    for (const [side, root] of order) {
-      const r = runSide(root, side);
-      results.get(side)!.push(r);
-      console.error(
-        `round ${round + 1} ${side}: ${r.workloads.map((w) => `${w.perSecond.toFixed(2)}/s`).join(' ')}`,
-      );
-    }
+    const order = sides.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (let i = 0; i < workloads.length; i++)
+      for (const s of order) runs[i][s].push(await sides[s].run(workloads[i]));
+    for (const s of order) profiles[s].push(await sides[s].profile(quick ? 1 : 2));
+    console.error(`round ${round + 1}/${rounds} done`);
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  console.log(`# Explanations per second (issue 20)\n`);
   console.log(
-    `# Explanations per second (issue 20)\n\n${new Date().toISOString()}, ${cpu}, ${os.cpus().length} cores, load ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}, node ${process.version}, wasm backend, ${rounds} round(s), median\n`,
+    `${new Date().toISOString()}, ${cpu}, ${os.cpus().length} cores, load ${load}, node ${process.version}, ` +
+      `wasm backend, ${rounds} rounds alternating the sides in one process, median per side\n`,
   );
-  const names = WORKLOADS(quick).map((w) => w.name);
-  const header = sides.map(([s]) => `${s} expl/s`);
-  console.log(`| workload | instances | ${header.join(' | ')} |${rev ? ' ratio | loads/disposals per job |' : ' loads/disposals per job |'}`);
-  console.log(`| --- | ---: | ${header.map(() => '---:').join(' | ')} | ---: |${rev ? ' ---: |' : ''}`);
-  names.forEach((name, i) => {
-    const per = sides.map(([s]) => median(results.get(s)!.map((r) => r.workloads[i].perSecond)));
-    const last = results.get(sides[sides.length - 1][0])!.at(-1)!.workloads[i];
-    const lds = sides
-      .map(([s]) => {
-        const w = results.get(s)!.at(-1)!.workloads[i];
-        return `${w.loads}/${w.disposals}`;
-      })
-      .join(' vs ');
-    const ratio = rev ? ` ${(per[1] / per[0]).toFixed(2)}x |` : '';
+  for (const [metric, label] of [
+    ['cpuSeconds', 'explanations per CPU second (process user + system time)'],
+    ['seconds', 'explanations per wall-clock second'],
+  ] as const) {
+    console.log(`\n${label}:\n`);
+    const header = sides.map((s) => s.name);
     console.log(
-      `| ${name} | ${WORKLOADS(quick)[i].instances} | ${per.map((p) => p.toFixed(2)).join(' | ')} |${ratio} ${lds} |`,
+      `| workload | instances | ${header.join(' | ')} |${rev ? ' ratio |' : ''} model loads/disposals per job |`,
     );
-    void last;
-  });
-  for (const [s] of sides) printProfile(results.get(s)!.at(-1)!);
-  if (rev) {
-    const a = results.get(sides[0][0])![0].explanations;
-    const b = results.get('current')![0].explanations;
-    console.log('\nSame seeds, largest difference between the two sides (NaN: different shape):');
-    for (const name of names) console.log(`  ${name}: ${maxDiff(a[name], b[name]).toExponential(2)}`);
+    console.log(
+      `| --- | ---: | ${header.map(() => '---:').join(' | ')} |${rev ? ' ---: |' : ''} ---: |`,
+    );
+    workloads.forEach((w, i) => {
+      const per = sides.map((_, s) => median(runs[i][s].map((m) => w.instances / m[metric])));
+      const lds = sides
+        .map((_, s) => `${runs[i][s][0].loads}/${runs[i][s][0].disposals}`)
+        .join(', ');
+      const ratio = rev ? ` ${(per[1] / per[0]).toFixed(2)}x |` : '';
+      console.log(
+        `| ${w.name} | ${w.instances} | ${per.map((p) => p.toFixed(2)).join(' | ')} |${ratio} ${lds} |`,
+      );
+    });
   }
+  sides.forEach((s, i) => printProfile(s.name, profiles[i]));
+  if (rev) {
+    console.log('\nSame seeds, largest difference between the two sides (NaN: different shape):');
+    workloads.forEach((w, i) => {
+      const diff = maxDiff(runs[i][0][0].output, runs[i][1][0].output);
+      console.log(`  ${w.name}: ${diff.toExponential(2)}`);
+    });
+  }
+  if (args.includes('--batch-sizes')) await batchSweep(rounds);
+}
+
+/**
+ * CPU ms per image LIME explanation (1000 samples, small-cnn) and per 1000 tabular rows (mlp)
+ * at several inference batch sizes, interleaved over rounds: how inferenceBatchSize was chosen.
+ */
+async function batchSweep(rounds: number): Promise<void> {
+  const tf = await import('@tensorflow/tfjs');
+  const { loadModelFromBuffers } = await import('../../src/ml/io/buffers');
+  const { predictBatches } = await import('../../src/ml/train/evaluate');
+  const { ImageLimeExplainer } = await import('../../src/interpret/core/image-lime');
+  const load = (name: string) =>
+    loadModelFromBuffers(
+      fs.readFileSync(path.join(FIXTURES, name, 'model.json')),
+      fs.readFileSync(path.join(FIXTURES, name, 'weights.bin')),
+    );
+  const cnn = await load('cnn');
+  const mlp = await load('mlp');
+  const bytes = fs.readFileSync(path.join(FIXTURES, 'fashion.f32'));
+  const grey = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 784 * 4));
+  const image = {
+    width: 28,
+    height: 28,
+    data: Float32Array.from({ length: 784 * 3 }, (_, i) => grey[Math.floor(i / 3)]),
+  };
+  const rows = tf.randomNormal([1000, 30], 0, 1, 'float32', 1);
+  const cpuMs = (): number => (process.cpuUsage().user + process.cpuUsage().system) / 1000;
+  const sizes = [16, 32, 64, 128, 256, 1024];
+  const cost = sizes.map(() => ({ image: [] as number[], rows: [] as number[] }));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < sizes.length; k++) {
+      const bs = sizes[k];
+      const lime = new ImageLimeExplainer({
+        numSamples: 1000,
+        seed: r,
+        batchSize: bs,
+        slic: { nSegments: 50 },
+        baseline: [0, 0, 0],
+      });
+      let c = cpuMs();
+      await lime.explain(image, async (batch) =>
+        tf.tidy(() => {
+          const flat = new Float32Array(batch.length * 784);
+          batch.forEach((b, i) => {
+            for (let p = 0; p < 784; p++)
+              flat[i * 784 + p] = (b.data[3 * p] + b.data[3 * p + 1] + b.data[3 * p + 2]) / 3;
+          });
+          return predictBatches(
+            cnn,
+            tf.tensor4d(flat, [batch.length, 28, 28, 1]),
+            bs,
+          ).arraySync() as number[][];
+        }),
+      );
+      cost[k].image.push(cpuMs() - c);
+      c = cpuMs();
+      tf.tidy(() => predictBatches(mlp, rows, bs).dataSync());
+      cost[k].rows.push(cpuMs() - c);
+    }
+  }
+  console.log('\nInference batch size (current code), CPU ms, median:\n');
+  console.log(`| batch size | ${sizes.join(' | ')} |`);
+  console.log(`| --- | ${sizes.map(() => '---:').join(' | ')} |`);
+  console.log(
+    `| image LIME explanation (small-cnn, 1000 samples) | ${cost.map((c) => median(c.image).toFixed(0)).join(' | ')} |`,
+  );
+  console.log(
+    `| 1000 tabular rows (mlp) | ${cost.map((c) => median(c.rows).toFixed(1)).join(' | ')} |`,
+  );
+  rows.dispose();
+  cnn.dispose();
+  mlp.dispose();
 }
 
 main().catch((e) => {

@@ -96,7 +96,8 @@ export class ImageLimeExplainer implements Explainer<RgbImage, ImageExplanation>
     }
     this.baseline = b;
     this.slicOptions = opts.slic ?? {};
-    this.batchSize = opts.batchSize === undefined ? undefined : checkInt('batchSize', opts.batchSize, 1);
+    this.batchSize =
+      opts.batchSize === undefined ? undefined : checkInt('batchSize', opts.batchSize, 1);
     this.rng = new Rng(opts.seed ?? 0);
   }
 

@@ -104,7 +104,13 @@ export function ridgeFromGram(
   const d = idx.length;
   const a = idx.map((j) => idx.map((k) => g.a[j * g.d + k]));
   for (let j = 0; j < d; j++) a[j][j] += alpha;
-  const coef = d > 0 ? solve(a, Array.from(idx, (j) => g.b[j])) : [];
+  const coef =
+    d > 0
+      ? solve(
+          a,
+          Array.from(idx, (j) => g.b[j]),
+        )
+      : [];
   let intercept = g.ybar;
   for (let j = 0; j < d; j++) intercept -= coef[j] * g.xbar[idx[j]];
   return { coef, intercept };

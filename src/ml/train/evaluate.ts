@@ -2,15 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import { ValidationError } from '../../platform/errors/domain-error';
 
 /**
- * Batch size for inference on inputs of `inputShape` (no batch axis): about 2^18 input values
- * (1 MiB of float32) per batch, between tfjs's default of 32 and 1024. Measured on the wasm
- * backend (bench/interpret/explain-speed.ts): a 28x28x1 small-cnn predicts ~2x faster at 256
- * than at 32, a 30-feature mlp ~20x faster at 1000 than at 32 (per-batch graph overhead);
- * large images keep 32, so their activation memory stays what it was.
+ * Batch size for inference on inputs of `inputShape` (no batch axis): the power of two nearest
+ * below 2^16 input values per batch, between tfjs's default of 32 and 1024. Measured on the wasm
+ * backend (bench/interpret/explain-speed.ts --batch-sizes): a 28x28x1 small-cnn costs the least
+ * CPU per image at 64 (32 pays per-call overhead, 256 leaves the caches), a 30-feature mlp is
+ * ~20x cheaper per row at 1024 than at 32; large images keep 32, so their activation memory
+ * stays what it was.
  */
 export function inferenceBatchSize(inputShape: readonly (number | null)[]): number {
   const values = inputShape.reduce<number>((p, d) => p * Math.max(1, d ?? 1), 1);
-  return Math.max(32, Math.min(1024, Math.floor(2 ** 18 / values)));
+  const fit = 2 ** Math.floor(Math.log2(Math.max(1, 2 ** 16 / values)));
+  return Math.max(32, Math.min(1024, fit));
 }
 
 /**
@@ -27,7 +29,9 @@ export function predictBatches(model: tf.LayersModel, x: tf.Tensor, batchSize = 
   try {
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      parts.push(tf.tidy(() => model.predict(x.slice(start, size), { batchSize: size }) as tf.Tensor));
+      parts.push(
+        tf.tidy(() => model.predict(x.slice(start, size), { batchSize: size }) as tf.Tensor),
+      );
     }
     return parts.length === 1 ? parts[0].clone() : tf.concat(parts, 0);
   } finally {

@@ -1,9 +1,9 @@
 /**
- * One side of bench/interpret/explain-speed.ts: runs the explain and normlime job handlers of the
- * source tree `root` (this checkout or a `git worktree` of the baseline revision) in-process, on
- * the fixtures the parent wrote, and prints one JSON line: explanations/s per workload, model
- * loads/disposals per job, a phase profile and the explanations themselves (for the equality
- * check). Every module under test is required from `root`, so both sides run the same harness.
+ * One side of bench/interpret/explain-speed.ts: the explain and normlime job handlers of the
+ * source tree `root` (this checkout or a `git worktree` of the baseline revision), loaded into
+ * this process next to the other side's, over the registry's own predict adapter on the
+ * fixtures. Every module under test is required from `root`; both trees share node_modules,
+ * hence one TF.js (and one wasm backend) for both.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -30,39 +30,59 @@ export interface Workload {
   instances: number;
 }
 
-export interface ChildResult {
-  side: string;
-  workloads: {
-    name: string;
-    seconds: number;
-    perSecond: number;
-    loads: number;
-    disposals: number;
-  }[];
-  /** Milliseconds per image explanation spent in each phase (one explanation, timed apart). */
-  profile: Record<string, number>;
-  /** Top kernels of tf.profile over one image explanation: [name, ms]. */
-  kernels: [string, number][];
-  explanations: Record<string, unknown>;
+export interface Measurement {
+  seconds: number;
+  /** CPU time of this process (user + system) during the job: steadier than wall time under load. */
+  cpuSeconds: number;
+  loads: number;
+  disposals: number;
+  output: unknown;
+}
+
+export interface Side {
+  name: string;
+  run(w: Workload): Promise<Measurement>;
+  /** CPU ms per explanation in each phase, and tf.profile's top kernels of one image explanation. */
+  profile(reps: number): Promise<{ phases: Record<string, number>; kernels: [string, number][] }>;
 }
 
 export const WORKLOADS = (quick: boolean): Workload[] => [
-  { name: 'image LIME (small-cnn 28x28x1)', kind: 'explain', model: 'cnn', instances: quick ? 3 : 8 },
-  { name: 'tabular LIME (mlp, 30 features)', kind: 'explain', model: 'mlp', instances: quick ? 10 : 40 },
-  { name: 'NormLIME tabular', kind: 'normlime', model: 'mlp', instances: quick ? 10 : 60 },
-  { name: 'NormLIME image', kind: 'normlime', model: 'cnn', instances: quick ? 3 : 8 },
+  {
+    name: 'image LIME (small-cnn 28x28x1)',
+    kind: 'explain',
+    model: 'cnn',
+    instances: quick ? 1 : 2,
+  },
+  {
+    name: 'tabular LIME (mlp, 30 features)',
+    kind: 'explain',
+    model: 'mlp',
+    instances: quick ? 4 : 10,
+  },
+  { name: 'NormLIME tabular', kind: 'normlime', model: 'mlp', instances: quick ? 8 : 20 },
+  { name: 'NormLIME image', kind: 'normlime', model: 'cnn', instances: quick ? 2 : 3 },
 ];
 
 /** LIME parameters of every workload: the service defaults but for 50 superpixels, black baseline. */
 const PARAMETERS = { numSamples: 1000, nSegments: 50, baseline: [0, 0, 0], seed: 7 };
 
-export async function runChild(root: string, fixtures: string, side: string, quick: boolean) {
+/** CPU time of this process (user + system), in milliseconds. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+export async function loadSide(root: string, fixtures: string, name: string): Promise<Side> {
   const need = <T>(rel: string): T => require(path.join(root, rel)) as T;
   const tf = need<typeof tfType>('node_modules/@tensorflow/tfjs');
-  await need<typeof BackendMod>('src/ml/backend').selectBackend('wasm', () => undefined);
+  if (tf.getBackend() !== 'wasm') {
+    await need<typeof BackendMod>('src/ml/backend').selectBackend('wasm', () => undefined);
+  }
   const { loadModelFromBuffers } = need<typeof BuffersMod>('src/ml/io/buffers');
   const { Dataset } = need<typeof DataMod>('src/ml/data/dataset');
-  const { RegistryPredictProvider } = need<typeof AdapterMod>('src/interpret/model-registry.adapter');
+  const { RegistryPredictProvider } = need<typeof AdapterMod>(
+    'src/interpret/model-registry.adapter',
+  );
   const { ModelRegistryAdapter } = need<typeof RegistryAdapterMod>(
     'src/registry/model-registry.adapter',
   );
@@ -71,7 +91,9 @@ export async function runChild(root: string, fixtures: string, side: string, qui
   const { LocalJobContext } = need<typeof LocalMod>('src/interpret/local-explain');
   const { slic } = need<typeof SlicMod>('src/interpret/core/slic');
   const { explanationPng } = need<typeof PngMod>('src/interpret/explanation-pngs');
-  const { explainInstance } = need<typeof ExplainInstanceMod>('src/interpret/core/explain-instance');
+  const { explainInstance } = need<typeof ExplainInstanceMod>(
+    'src/interpret/core/explain-instance',
+  );
 
   const meta = JSON.parse(fs.readFileSync(path.join(fixtures, 'meta.json'), 'utf8')) as {
     fashionClasses: string[];
@@ -143,15 +165,17 @@ export async function runChild(root: string, fixtures: string, side: string, qui
       };
       const predict = model.predict.bind(model);
       model.predict = (x, args) => {
-        const t = performance.now();
+        const t = cpuMs();
         const y = predict(x, args);
-        if (phase) phase.kernelMs += performance.now() - t;
+        if (phase) phase.kernelMs += cpuMs() - t;
         return y;
       };
       return { entity: entities[id], model, vocabulary: null };
     },
   };
-  const datasetService = { load: async (_p: string, id: 'fashion' | 'bc') => ({ dataset: datasets[id] }) };
+  const datasetService = {
+    load: async (_p: string, id: 'fashion' | 'bc') => ({ dataset: datasets[id] }),
+  };
   const adapter = new ModelRegistryAdapter(
     models as never,
     datasetService as never,
@@ -163,9 +187,9 @@ export async function runChild(root: string, fixtures: string, side: string, qui
       const wrap =
         <A>(f: (a: A) => Promise<number[][]>) =>
         async (a: A) => {
-          const t = performance.now();
+          const t = cpuMs();
           const r = await f(a);
-          if (phase) phase.predictMs += performance.now() - t;
+          if (phase) phase.predictMs += cpuMs() - t;
           return r;
         };
       return {
@@ -182,25 +206,23 @@ export async function runChild(root: string, fixtures: string, side: string, qui
   const normlime = new NormLimeJobHandler(provider);
   const ctx = (): JobContext => new LocalJobContext(null, () => undefined);
 
-  const result: ChildResult = { side, workloads: [], profile: {}, kernels: [], explanations: {} };
-  for (const w of WORKLOADS(quick)) {
+  const run = async (w: Workload): Promise<Measurement> => {
     const raw = { model: w.model, sampleSize: w.instances, parameters: PARAMETERS };
     counts.loads = counts.disposals = 0;
     const t0 = performance.now();
-    const out =
+    const c0 = cpuMs();
+    const output =
       w.kind === 'explain'
         ? await explain.run(explain.validate(raw), ctx())
         : await normlime.run(normlime.validate({ ...raw, numClusters: 5 }), ctx());
-    const seconds = (performance.now() - t0) / 1000;
-    result.workloads.push({
-      name: w.name,
-      seconds,
-      perSecond: w.instances / seconds,
+    return {
+      seconds: (performance.now() - t0) / 1000,
+      cpuSeconds: (cpuMs() - c0) / 1000,
       loads: counts.loads,
       disposals: counts.disposals,
-    });
-    result.explanations[w.name] = out;
-  }
+      output,
+    };
+  };
 
   // Phase profile of one image explanation and one tabular one, outside the job.
   const tabularModel = await provider.load('mlp', { projectId: 'p' });
@@ -218,42 +240,48 @@ export async function runChild(root: string, fixtures: string, side: string, qui
     randomRepeats: 5,
     discretize: true,
   };
-  const reps = quick ? 2 : 4;
-  const profileOf = async (m: ExplainableModel, x: RgbImage | number[], prefix: string) => {
+  const profileOf = async (
+    m: ExplainableModel,
+    x: RgbImage | number[],
+    prefix: string,
+    reps: number,
+    result: Record<string, number>,
+  ) => {
     await explainInstance(m, x, params as never, 0);
     phase = { predictMs: 0, kernelMs: 0 };
     let total = 0;
     let png = 0;
     for (let r = 0; r < reps; r++) {
-      const t = performance.now();
+      const t = cpuMs();
       const e = await explainInstance(m, x, params as never, r);
-      total += performance.now() - t;
-      const tp = performance.now();
+      total += cpuMs() - t;
+      const tp = cpuMs();
       explanationPng(m, x, e);
-      png += performance.now() - tp;
+      png += cpuMs() - tp;
     }
-    result.profile[`${prefix} explanation (LIME + deletion curves)`] = total / reps;
-    result.profile[`${prefix}   predict (adapter, all)`] = phase.predictMs / reps;
-    result.profile[`${prefix}     model.predict (kernels)`] = phase.kernelMs / reps;
-    result.profile[`${prefix}   rest: sampling, masks, fit, curves`] = (total - phase.predictMs) / reps;
-    result.profile[`${prefix} PNG`] = png / reps;
+    result[`${prefix} explanation (LIME + deletion curves)`] = total / reps;
+    result[`${prefix}   predict (adapter, all)`] = phase.predictMs / reps;
+    result[`${prefix}     model.predict (kernels)`] = phase.kernelMs / reps;
+    result[`${prefix}   rest: sampling, masks, fit, curves`] = (total - phase.predictMs) / reps;
+    result[`${prefix} PNG`] = png / reps;
     phase = null;
   };
-  await profileOf(imageModel, image, 'image');
-  const ts = performance.now();
-  for (let r = 0; r < reps; r++) slic(image, { nSegments: 50, compactness: 10 });
-  result.profile['image   of which SLIC'] = (performance.now() - ts) / reps;
-  await profileOf(tabularModel, row, 'tabular');
-  const prof = await tf.profile(async () => {
-    await explainInstance(imageModel, image, params as never, 0);
-  });
-  const byKernel = new Map<string, number>();
-  for (const k of prof.kernels) {
-    if (k.name.endsWith('__op')) continue; // op scopes nest the kernels they run
-    byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs));
-  }
-  result.kernels = [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 6);
-  tabularModel.dispose?.();
-  imageModel.dispose?.();
-  return result;
+  const profile = async (reps: number) => {
+    const phases: Record<string, number> = {};
+    await profileOf(imageModel, image, 'image', reps, phases);
+    const ts = cpuMs();
+    for (let r = 0; r < reps; r++) slic(image, { nSegments: 50, compactness: 10 });
+    phases['image   of which SLIC'] = (cpuMs() - ts) / reps;
+    await profileOf(tabularModel, row, 'tabular', reps, phases);
+    const prof = await tf.profile(async () => {
+      await explainInstance(imageModel, image, params as never, 0);
+    });
+    const byKernel = new Map<string, number>();
+    for (const k of prof.kernels) {
+      if (k.name.endsWith('__op')) continue; // op scopes nest the kernels they run
+      byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs));
+    }
+    return { phases, kernels: [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 6) };
+  };
+  return { name, run, profile };
 }

@@ -22,7 +22,7 @@ export interface ImageLimeOptions {
   /** Colour of hidden superpixels: 'mean' (each superpixel's own mean colour) or an RGB triple in [0, 1]. */
   baseline?: 'mean' | readonly [number, number, number];
   slic?: SlicOptions;
-  /** Perturbed images built and predicted at a time; default ~4 MiB of pixels, 32 to 256 images. */
+  /** Perturbed images built and predicted at a time; default ~1 MiB of pixels, 16 to 128 images. */
   batchSize?: number;
   seed?: number;
 }
@@ -57,9 +57,14 @@ function segmentIndex(labels: Int32Array, count: number): SegmentIndex {
   return { order, start };
 }
 
-/** Default perturbed images per batch: about 2^20 pixel values (4 MiB), 32 to 256 images. */
+/**
+ * Default perturbed images per batch: the power of two nearest below 2^18 pixel values (1 MiB),
+ * 16 to 128 images; 64 for 28x28 RGB, the cheapest batch of small-cnn in
+ * bench/interpret/explain-speed.ts --batch-sizes.
+ */
 function defaultBatchSize(image: RgbImage): number {
-  return Math.max(32, Math.min(256, Math.floor(2 ** 20 / (image.width * image.height * 3))));
+  const fit = 2 ** Math.floor(Math.log2(Math.max(1, 2 ** 18 / (image.width * image.height * 3))));
+  return Math.max(16, Math.min(128, fit));
 }
 
 /**

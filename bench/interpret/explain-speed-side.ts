@@ -73,6 +73,9 @@ function cpuMs(): number {
 }
 
 export async function loadSide(root: string, fixtures: string, name: string): Promise<Side> {
+  // A runtime path (the baseline's tree or this one): an import() of a variable would do the
+  // same through the same register hook, with the module typed as unknown all the same.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const need = <T>(rel: string): T => require(path.join(root, rel)) as T;
   const tf = need<typeof tfType>('node_modules/@tensorflow/tfjs');
   if (tf.getBackend() !== 'wasm') {

@@ -13,9 +13,20 @@
 //   --coverage                                 line coverage of the unit and medium tiers
 //   --no-lint                                  all tiers without type-check and lint
 //   --list                                     print each test file's tier, run nothing
+//   --record-durations                         store the e2e files' run times in
+//                                              scripts/test-durations.json (the run order)
 import { spawnSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -28,6 +39,7 @@ const tierArgs = args.flatMap((a, i) => (args[i - 1] === '--tier' ? a.split(',')
 for (const t of tierArgs) if (!TIERS.includes(t)) usage(`unknown tier ${t}`);
 const only = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--tier');
 const coverage = args.includes('--coverage');
+const recordDurations = args.includes('--record-durations');
 const tiers = tierArgs.length ? tierArgs : coverage ? ['unit', 'medium'] : TIERS;
 const quick = args.includes('--no-lint') || only.length > 0 || tierArgs.length > 0 || coverage;
 
@@ -83,10 +95,15 @@ const files = only.length
     );
 const byTier = Object.fromEntries(TIERS.map((t) => [t, []]));
 for (const f of files) byTier[tierOf(f, readFileSync(join(root, f), 'utf8'))].push(f);
-// Largest files first (size is a fair proxy for run time): the last to start are short, so the
-// run does not end with one long file on one core while the other idles.
-const size = (f) => statSync(join(root, f)).size;
-for (const t of TIERS) byTier[t].sort((a, b) => size(b) - size(a) || a.localeCompare(b));
+// Longest files first, so the last to start are short and the run does not end with one long
+// file on one core while the other idles. The run time is the measured one of
+// scripts/test-durations.json (seconds per file, from a TAP run of the tier on the 2-core CI
+// machine; rough numbers are enough, refresh them when a file's cost changes a lot), else
+// estimated from the file's size (a second per KB). `--record-durations` refreshes the table.
+const durationsFile = join(root, 'scripts/test-durations.json');
+const durations = JSON.parse(readFileSync(durationsFile, 'utf8'));
+const cost = (f) => durations[f] ?? statSync(join(root, f)).size / 1000;
+for (const t of TIERS) byTier[t].sort((a, b) => cost(b) - cost(a) || a.localeCompare(b));
 
 if (args.includes('--list')) {
   for (const tier of tiers) for (const f of byTier[tier]) process.stdout.write(`${tier}\t${f}\n`);
@@ -161,16 +178,28 @@ async function runTier(tier, tierFiles) {
       ? withoutDatabase(process.env)
       : { ...process.env, TEST_DATABASE_URL: await databaseUrl() };
   const concurrency = env.AUTODL_TEST_CONCURRENCY ?? '2';
+  // A reporter given replaces the default one: name the default too.
+  const main = [
+    `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
+    '--test-reporter-destination=stdout',
+  ];
   const reporters = coverage
     ? [
         '--enable-source-maps',
         '--experimental-test-coverage',
-        `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
-        '--test-reporter-destination=stdout',
+        ...main,
         `--test-reporter=${join(root, 'scripts/test-coverage-reporter.mjs')}`,
         `--test-reporter-destination=${join(coverageDir, `${tier}.json`)}`,
       ]
     : [];
+  const recorded =
+    recordDurations && tier === 'e2e' ? join(tmpdir(), `durations-${process.pid}.json`) : null;
+  if (recorded)
+    reporters.push(
+      ...(coverage ? [] : main),
+      `--test-reporter=${join(root, 'scripts/test-durations-reporter.mjs')}`,
+      `--test-reporter-destination=${recorded}`,
+    );
   process.stderr.write(`\n${tier} tier: ${tierFiles.length} file(s)\n`);
   const t = Date.now();
   const child = spawn(
@@ -189,6 +218,7 @@ async function runTier(tier, tierFiles) {
   const code = await new Promise((resolve) =>
     child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))),
   );
+  if (recorded) saveDurations(recorded, tierFiles);
   const result = { tier, files: tierFiles.length, code, time: seconds(t) };
   process.stderr.write(`${tier} tier: ${code === 0 ? 'ok' : 'FAILED'} (${result.time})\n`);
   return result;
@@ -202,6 +232,31 @@ process.stderr.write(
 );
 if (coverage) writeCoverageSummary(results.map((r) => r.tier));
 process.exit(results.some((r) => r.code !== 0) ? 1 : 0);
+
+/**
+ * Stores the run times the durations reporter wrote (seconds per file, one decimal) in
+ * scripts/test-durations.json, longest first; files that no longer exist are dropped. A test
+ * defined in a shared file (a contract suite under test/support) is reported under that file:
+ * only the tier's own files are kept.
+ */
+function saveDurations(recorded, tierFiles) {
+  let measured = {};
+  try {
+    measured = JSON.parse(readFileSync(recorded, 'utf8'));
+    rmSync(recorded, { force: true });
+  } catch {
+    process.stderr.write('no durations recorded\n');
+  }
+  const merged = { ...durations };
+  for (const [f, s] of Object.entries(measured))
+    if (tierFiles.includes(f)) merged[f] = Math.max(0.1, Math.round(s * 10) / 10);
+  const kept = Object.entries(merged).filter(([f]) => existsSync(join(root, f)));
+  kept.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  writeFileSync(durationsFile, JSON.stringify(Object.fromEntries(kept), null, 2) + '\n');
+  process.stderr.write(
+    `run times of ${tierFiles.filter((f) => f in measured).length} file(s) stored in ${relative(root, durationsFile)}\n`,
+  );
+}
 
 /**
  * Merges the tiers' per-file line coverage (a line is covered when any tier ran it) and counts

@@ -4,12 +4,13 @@
  * Usage: node -r @swc-node/register bench/jizhi-sim/throughput.ts [--quick]
  */
 import { simulate } from '../../src/jizhi-sim/core/prepare-simulation';
+import type { PipelineSpec } from '../../src/jizhi-sim/core/pipeline';
 
 const quick = process.argv.includes('--quick');
 const durationS = quick ? 200 : 1000;
 const rateRps = 5000;
 
-const fivePipeline = {
+const fivePipeline: PipelineSpec = {
   stages: [
     {
       id: 'ingress',
@@ -35,11 +36,11 @@ const fivePipeline = {
     { id: 'rerank', instances: 6, service: { dist: 'deterministic', fixedMs: 0.6 } },
   ],
 };
-const single = {
+const single: PipelineSpec = {
   stages: [{ id: 'mm1', instances: 1, service: { dist: 'exponential', fixedMs: 0.15 } }],
 };
 
-function measure(pipeline: object): { visits: number; events: number; seconds: number } {
+function measure(pipeline: PipelineSpec): { visits: number; events: number; seconds: number } {
   const t0 = process.hrtime.bigint();
   const r = simulate({
     pipeline,

@@ -3,7 +3,10 @@
  * (TPE, multivariate TPE and NSGA-II vs random and grid), median over sampler seeds, on one fixed evaluator (same simulation seeds).
  * Usage: node -r @swc-node/register bench/jizhi-sim/tuner.ts [--quick]
  */
-import { readTuneSpec } from '../../src/jizhi-sim/core/tune/tune-spec';
+import { tuneSpec } from '../../src/jizhi-sim/sim-specs.schema';
+
+/** The spec as POST /v1/tunings stores it (schema defaults, the tuner's checks). */
+const readTuneSpec = (raw: unknown) => tuneSpec.parse(raw, '');
 import { ConfigEvaluator, tune } from '../../src/jizhi-sim/core/tune/tuner';
 
 const quick = process.argv.includes('--quick');

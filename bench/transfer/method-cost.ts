@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendPreference, selectBackend } from '../../src/ml/backend';
 import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { Rng } from '../../src/platform/core/rng';
-import { validateFinetuneConfig } from '../../src/transfer/core/finetune-config';
+import { finetuneConfig } from '../../src/transfer/finetune.schema';
 import { finetune } from '../../src/transfer/finetune';
 
 const argv = process.argv.slice(2);
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     // Rotate the start each round so no method always runs first (warm-up) or last.
     for (const method of METHODS.map((_, i) => METHODS[(i + r) % METHODS.length])) {
-      const config = validateFinetuneConfig({
+      const config = finetuneConfig.parse({
         method,
         epochs,
         batchSize: 32,

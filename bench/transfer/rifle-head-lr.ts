@@ -17,7 +17,7 @@ import { fewShot, selectClasses, shuffleDataset } from '../../src/ml/data/transf
 import { loadModelFromDirectory } from '../../src/ml/io/directory';
 import { evaluate } from '../../src/ml/train/evaluate';
 import { TrainSet } from '../../src/ml/train/trainer';
-import { validateFinetuneConfig } from '../../src/transfer/core/finetune-config';
+import { finetuneConfig } from '../../src/transfer/finetune.schema';
 import { finetune } from '../../src/transfer/finetune';
 
 const DATA = '/usr/share/datasets/fashion-mnist';
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       const train = tensors(fewShot(pool, k, seed));
       const cells: string[] = [];
       for (const [, extra] of VARIANTS) {
-        const config = validateFinetuneConfig({
+        const config = finetuneConfig.parse({
           alpha: 1e-4,
           beta: 0.01,
           ...extra,

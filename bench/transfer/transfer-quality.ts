@@ -55,7 +55,7 @@ import { saveModelToBuffers } from '../../src/ml/io/buffers';
 import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { evaluate } from '../../src/ml/train/evaluate';
 import { trainModel, TrainSet } from '../../src/ml/train/trainer';
-import { validateFinetuneConfig } from '../../src/transfer/core/finetune-config';
+import { finetuneConfig } from '../../src/transfer/finetune.schema';
 import { parseMethod, PenaltyName } from '../../src/transfer/core/method';
 import { finetune } from '../../src/transfer/finetune';
 
@@ -227,7 +227,7 @@ async function runMethod(
         seed: 1000 + seed,
       })
     : base;
-  const config = validateFinetuneConfig({
+  const config = finetuneConfig.parse({
     method: scratch ? 'l2' : method,
     alpha: candidate.alpha,
     beta: 0.01,

@@ -15,12 +15,12 @@ import {
 import type { ExplainableModel } from './core/explainable-model';
 import { coerceInstances, sampleInstances } from './core/instances';
 import type { RgbImage } from './core/types';
-import { readExplainSpec, type ExplainSpec } from './explain-spec';
+import { explainSpec, type ExplainSpec } from './explanation-specs.schema';
 import { explanationPng, inputPng } from './explanation-pngs';
 import { withLoadedModel, type PredictProvider } from './predict-provider';
 
 export type { ExplainResult } from './core/explain-report';
-export type { ExplainSpec } from './explain-spec';
+export type { ExplainSpec } from './explanation-specs.schema';
 
 /**
  * Job kind `explain`: LIME for the given instances (or a seeded sample of the data set), with
@@ -36,8 +36,9 @@ export class ExplainJobHandler implements JobHandler<ExplainSpec, ExplainResult>
 
   constructor(private readonly models: PredictProvider) {}
 
+  /** The kind's schema: fields named as in the request (/v1/jobs adds `spec.`), defaults filled. */
   validate(spec: unknown): ExplainSpec {
-    return readExplainSpec(spec);
+    return explainSpec.parse(spec, '');
   }
 
   run(spec: ExplainSpec, ctx: JobContext): Promise<ExplainResult> {

@@ -1,5 +1,6 @@
 import { barsHeight, barsOption, chartPng } from '../platform/charts/chart-images';
-import { heatmapOverlay, pixelsPng } from '../platform/images/heatmap-overlay';
+import { examplePng } from '../datasets/example-png';
+import { heatmapOverlay } from '../platform/images/heatmap-overlay';
 import type { ExplainedInstance } from './core/explain-instance';
 import type { ExplainableModel } from './core/explainable-model';
 import type { Instance } from './core/instances';
@@ -7,28 +8,17 @@ import type { ImageExplanation, RgbImage } from './core/types';
 
 /** The PNG artifacts of the explanation jobs: images, heatmaps and bar charts. */
 
-/** Thumbnails are upscaled (nearest neighbour) to at least this many pixels on the long side. */
-const THUMBNAIL_MIN_SIDE = 64;
-
 /** Heatmaps are drawn about 256 px on the long side (integer scale 1 to 8). */
 function heatmapScale(img: { width: number; height: number }): number {
   return Math.max(1, Math.min(8, Math.floor(256 / Math.max(img.width, img.height))));
 }
 
 /**
- * The explained image itself as a PNG (the console draws the LIME weights over it), upscaled
- * by an integer factor like the data set's example thumbnails; the pixels are the model input's.
+ * The explained image itself as a PNG (the console draws the LIME weights over it): the data
+ * set's example thumbnail of the model input's pixels, so both are upscaled by the same rule.
  */
 export function inputPng(img: RgbImage): Buffer {
-  const scale = Math.max(
-    1,
-    Math.min(8, Math.ceil(THUMBNAIL_MIN_SIDE / Math.max(img.height, img.width))),
-  );
-  const byte = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 255);
-  return pixelsPng(img.width, img.height, scale, (x, y) => {
-    const o = (y * img.width + x) * 3;
-    return [byte(img.data[o]), byte(img.data[o + 1]), byte(img.data[o + 2])];
-  });
+  return examplePng(img.data, { width: img.width, height: img.height, channels: 3 });
 }
 
 /** PNG of one explanation: a heatmap over the image, or a bar chart of the top features. */

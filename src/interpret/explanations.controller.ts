@@ -1,5 +1,5 @@
 import { artifactName, sendArtifact } from '../platform/http/artifact-response';
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { IdempotencyKeyHeader } from '../platform/http/idempotency-key';
 import {
   ApiAcceptedResponse,
@@ -16,12 +16,9 @@ import type { Principal } from '../platform/auth/projects.service';
 import { ApiProblems } from '../platform/http/problem.dto';
 import { IDEMPOTENCY_HEADER } from '../platform/jobs/jobs.controller';
 import { assertIdempotencyKey } from '../platform/jobs/jobs.service';
-import {
-  CreateExplanationDto,
-  DynamicsDto,
-  DynamicsQuery,
-  ExplanationDto,
-} from './explanations.dto';
+import { ApiSpecBody, SpecBody } from '../platform/validation/spec-body';
+import { createExplanationBody, type CreateExplanation } from './explanation-specs.schema';
+import { DynamicsDto, DynamicsQuery, ExplanationDto } from './explanations.dto';
 import { ExplanationsService } from './explanations.service';
 
 @ApiTags('explanations')
@@ -40,11 +37,12 @@ export class ExplanationsController {
       'not fit the model: 422 naming them.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiSpecBody(createExplanationBody)
   @ApiAcceptedResponse({ type: ExplanationDto })
   @ApiProblems(400, 404, 409, 413, 422, 503)
   async create(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: CreateExplanationDto,
+    @SpecBody(createExplanationBody) body: CreateExplanation,
     @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<ExplanationDto> {
     const { job, method } = await this.explanations.create(

@@ -1,102 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ReferenceField } from '../registry/reference.decorator';
 import { QueryInt } from '../platform/http/query';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsObject,
-  IsOptional,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { JOB_STATUSES, type JobEntity, type JobStatus } from '../platform/jobs/job.entity';
 import { DYNAMICS_METHODS, type DynamicsMethod } from './core/training-dynamics';
-import { MAX_NORMLIME_INSTANCES } from './explain-spec';
-import { UserKeyed } from '../platform/http/user-keyed';
+import { EXPLANATION_METHODS, type ExplanationMethod } from './explanation-specs.schema';
 
-export const EXPLANATION_METHODS = ['lime', 'normlime'] as const;
-export type ExplanationMethod = (typeof EXPLANATION_METHODS)[number];
-
-/** The job kind behind each API method. */
-export const KIND_OF_METHOD: Record<ExplanationMethod, string> = {
-  lime: 'explain',
-  normlime: 'normlime',
-};
-
-export class CreateExplanationDto {
-  @ReferenceField('model', 'A registered model of this project')
-  model!: string;
-
-  @ApiProperty({
-    enum: EXPLANATION_METHODS,
-    description: '`lime`: one local explanation per instance; `normlime`: class-level importance',
-  })
-  @IsIn(EXPLANATION_METHODS)
-  method!: ExplanationMethod;
-
-  @ApiPropertyOptional({
-    description:
-      'Inputs to explain: arrays of numbers (tabular), strings (text) or ' +
-      '`{width, height, data}` images (data: RGB or grey values in [0, 1], row-major). ' +
-      'Omit to draw `sampleSize` instances from the data set.',
-    type: 'array',
-    items: {},
-    example: [[5.1, 3.5, 1.4, 0.2]],
-  })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_NORMLIME_INSTANCES)
-  instances?: unknown[];
-
-  @ApiPropertyOptional({
-    description: 'lime: class to explain per instance (default: the predicted class)',
-    type: [Number],
-  })
-  @IsOptional()
-  @IsArray()
-  @IsInt({ each: true })
-  @Min(0, { each: true })
-  labels?: number[];
-
-  @ReferenceField(
-    'data set',
-    "Data set to sample instances from and (tabular) take LIME's feature statistics from; " +
-      'default the data set the model was trained on',
-    { optional: true },
-  )
-  dataset?: string;
-
-  @ApiPropertyOptional({
-    description:
-      'Instances drawn (seeded) from the data set when `instances` is omitted (lime: at most ' +
-      '1000; normlime: default 100, at most 5000)',
-    minimum: 1,
-    maximum: MAX_NORMLIME_INSTANCES,
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_NORMLIME_INSTANCES)
-  sampleSize?: number;
-
-  @ApiPropertyOptional({
-    description:
-      'LIME parameters: numSamples, numFeatures, featureSelection, kernelWidth, discretize, ' +
-      'nSegments, compactness, baseline, faithfulnessSteps, randomRepeats, seed, numClusters ' +
-      '(docs/interpret.md)',
-    type: 'object',
-    additionalProperties: true,
-    example: { numSamples: 1000, numFeatures: 5, seed: 0 },
-  })
-  @IsOptional()
-  @UserKeyed()
-  @IsObject()
-  parameters?: Record<string, unknown>;
-}
+/* What /v1/explanations answers (the request is the job schema, explanation-specs.schema.ts). */
 
 export class ExplanationArtifactDto {
   @ApiProperty({ example: 'explanation-0.png' }) name!: string;

@@ -12,7 +12,7 @@ import type { JobEntity, JobStatus } from '../platform/jobs/job.entity';
 import type { ExplainableModel } from './core/explainable-model';
 import { DYNAMICS_ARTIFACT } from './dynamics-artifact';
 import type { ArtifactFile, ExplanationJobs } from './explanation-jobs';
-import type { CreateExplanationDto } from './explanations.dto';
+import { createExplanationBody } from './explanation-specs.schema';
 import { ExplanationsService } from './explanations.service';
 import type { LoadOptions, PredictProvider } from './predict-provider';
 
@@ -93,8 +93,9 @@ function setup() {
   return { jobs, models, service: new ExplanationsService(jobs, models) };
 }
 
-const dto = (fields: Partial<CreateExplanationDto>): CreateExplanationDto =>
-  ({ model: 'iris-mlp', method: 'lime', ...fields }) as CreateExplanationDto;
+/** A request body as the controller hands it over: parsed by the body schema. */
+const dto = (fields: Record<string, unknown>) =>
+  createExplanationBody.parse({ model: 'iris-mlp', method: 'lime', ...fields }, '');
 
 describe('ExplanationsService', () => {
   test('create: the spec is normalised, references resolved, the model checked then released, the job queued', async () => {
@@ -120,8 +121,8 @@ describe('ExplanationsService', () => {
 
   test('create: what the worker would refuse is a 4xx now and nothing is queued', async () => {
     const { jobs, models, service } = setup();
-    const refused = async (fields: Partial<CreateExplanationDto>, check: (e: unknown) => boolean) =>
-      assert.rejects(service.create(alice, dto(fields), null), check);
+    const refused = async (fields: Record<string, unknown>, check: (e: unknown) => boolean) =>
+      assert.rejects(async () => service.create(alice, dto(fields), null), check);
     await refused(
       {
         instances: [
@@ -143,8 +144,14 @@ describe('ExplanationsService', () => {
       (e) => e instanceof UnprocessableError && e.problems[0].field === 'instances',
     );
     await refused(
-      { parameters: { numSamples: 1 } },
+      { parameters: { numSamples: 50 } },
       (e) => e instanceof ValidationError && e.problems.some((p) => p.field === 'instances'),
+    );
+    await refused(
+      { method: 'normlime', parameters: { numClusters: 1, numSample: 5 } },
+      (e) =>
+        e instanceof ValidationError &&
+        e.problems.map((p) => p.field).join() === 'parameters.numSample,parameters.numClusters',
     );
     await refused({ model: 'm9', sampleSize: 2 }, (e) => e instanceof NotFoundError);
     assert.equal(jobs.jobs.size, 0);

@@ -11,18 +11,14 @@ import {
 } from './core/training-dynamics';
 import { DYNAMICS_ARTIFACT, parseDynamics } from './dynamics-artifact';
 import {
-  readExplainSpec,
-  readNormLimeSpec,
-  type ExplainSpec,
-  type NormLimeSpec,
-} from './explain-spec';
-import { EXPLANATION_JOBS, type ArtifactFile, type ExplanationJobs } from './explanation-jobs';
-import {
   KIND_OF_METHOD,
-  type CreateExplanationDto,
-  type DynamicsDto,
+  type CreateExplanation,
+  type ExplainSpec,
   type ExplanationMethod,
-} from './explanations.dto';
+  type NormLimeSpec,
+} from './explanation-specs.schema';
+import { EXPLANATION_JOBS, type ArtifactFile, type ExplanationJobs } from './explanation-jobs';
+import type { DynamicsDto } from './explanations.dto';
 import { PREDICT_PROVIDER, type PredictProvider } from './predict-provider';
 
 const METHOD_OF_KIND: Record<string, ExplanationMethod> = { explain: 'lime', normlime: 'normlime' };
@@ -39,19 +35,17 @@ export class ExplanationsService {
     @Inject(PREDICT_PROVIDER) private readonly models: PredictProvider,
   ) {}
 
+  /** `request`: the body as its schema parsed it (explanation-specs.schema.ts), a job spec. */
   async create(
     principal: Principal,
-    dto: CreateExplanationDto,
+    request: CreateExplanation,
     idempotencyKey: string | null,
   ): Promise<{ job: JobEntity; method: ExplanationMethod }> {
-    const { method, ...fields } = dto;
-    // Only the fields the client sent (DTO instances define absent ones as undefined).
-    const raw = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-    const read = method === 'lime' ? readExplainSpec : readNormLimeSpec;
+    const { method } = request;
     const spec = (await this.jobs.resolveReferences(
       principal,
       KIND_OF_METHOD[method],
-      read(raw),
+      request.spec,
     )) as ExplainSpec | NormLimeSpec;
     const model = await this.models.load(spec.model, principal, { dataset: spec.dataset });
     try {

@@ -18,12 +18,12 @@ import {
   type NormLimeJobResult,
 } from './core/normlime-report';
 import type { ImageExplanation, RgbImage } from './core/types';
-import { readNormLimeSpec, type NormLimeSpec } from './explain-spec';
+import { normLimeSpec, type NormLimeSpec } from './explanation-specs.schema';
 import { classImportancePng, conceptMapPng, inputPng } from './explanation-pngs';
 import { withLoadedModel, type PredictProvider } from './predict-provider';
 
 export type { ClassImportance, NormLimeJobResult } from './core/normlime-report';
-export type { NormLimeSpec } from './explain-spec';
+export type { NormLimeSpec } from './explanation-specs.schema';
 
 /**
  * Job kind `normlime`: LIME over a set of instances aggregated into class-level global importance
@@ -39,8 +39,9 @@ export class NormLimeJobHandler implements JobHandler<NormLimeSpec, NormLimeJobR
 
   constructor(private readonly models: PredictProvider) {}
 
+  /** The kind's schema: fields named as in the request (/v1/jobs adds `spec.`), defaults filled. */
   validate(spec: unknown): NormLimeSpec {
-    return readNormLimeSpec(spec);
+    return normLimeSpec.parse(spec, '');
   }
 
   run(spec: NormLimeSpec, ctx: JobContext): Promise<NormLimeJobResult> {

@@ -13,11 +13,21 @@ import type { Principal } from '../platform/auth/projects.service';
 import { ApiProblems } from '../platform/http/problem.dto';
 import { IDEMPOTENCY_HEADER } from '../platform/jobs/jobs.controller';
 import { assertIdempotencyKey } from '../platform/jobs/jobs.service';
-import { RingRequestDto, RingTableDto } from './ring.dto';
+import { ApiSpecBody, SpecBody } from '../platform/validation/spec-body';
+import type { RingRequest } from './core/ring';
+import { RingTableDto } from './ring.dto';
 import { SimValidateResponseDto, simJobFields } from './sim-job.dto';
-import { CreateSimulationDto, SimulationDto, SimulationResultDto } from './simulations.dto';
-import { CreateTuningDto, TuneResultDto, TuningDto } from './tunings.dto';
+import { ringRequest, simulateSpec, tuneSpec } from './sim-specs.schema';
+import { SimulationDto, SimulationResultDto } from './simulations.dto';
+import { TuneResultDto, TuningDto } from './tunings.dto';
 import { JizhiSimService } from './jizhi-sim.service';
+
+/*
+ * Request bodies are described by the job kinds' schemas (sim-specs.schema.ts). The simulation
+ * and tuning bodies are validated once, by the kind's handler inside JizhiSimService (schema,
+ * defaults and the simulator's checks; `:validate` answers its problems as {valid, problems}),
+ * so the routes take them as plain JSON; the ring body is parsed here.
+ */
 
 @ApiTags('jizhi-sim')
 @ApiBearerAuth()
@@ -34,9 +44,10 @@ export class SimulationValidateController {
       'Answers 200 with {valid, problems}; each problem names its field and its kind: ' +
       '`validation` (a 400 on POST /v1/simulations) or `unprocessable` (a 422, e.g. an unstable stage).',
   })
+  @ApiSpecBody(simulateSpec)
   @ApiOkResponse({ type: SimValidateResponseDto })
   @ApiProblems(400, 413)
-  validate(@Body() body: CreateSimulationDto): SimValidateResponseDto {
+  validate(@Body() body: unknown): SimValidateResponseDto {
     return this.sim.validate('simulate', body);
   }
 }
@@ -57,11 +68,12 @@ export class SimulationsController {
       'without load shedding) is 422 naming the stage.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiSpecBody(simulateSpec)
   @ApiAcceptedResponse({ type: SimulationDto })
   @ApiProblems(400, 409, 413, 422)
   async create(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: CreateSimulationDto,
+    @Body() body: unknown,
     @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<SimulationDto> {
     const key = assertIdempotencyKey(idempotencyKey);
@@ -103,11 +115,12 @@ export class TuningsController {
       'valid and stable as given (it is the current config the result compares with).',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiSpecBody(tuneSpec)
   @ApiAcceptedResponse({ type: TuningDto })
   @ApiProblems(400, 409, 413, 422)
   async create(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: CreateTuningDto,
+    @Body() body: unknown,
     @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<TuningDto> {
     const key = assertIdempotencyKey(idempotencyKey);
@@ -144,9 +157,10 @@ export class RingController {
       'T(n) = T_calc + (n-1)/n (2 T_transmit + T_merge), S(n) = n T_calc / T(n), and the same ' +
       'ring simulated with log-normal jitter (jitterCv) to show the cost of stragglers.',
   })
+  @ApiSpecBody(ringRequest)
   @ApiOkResponse({ type: RingTableDto })
   @ApiProblems(400)
-  ring(@Body() body: RingRequestDto): RingTableDto {
+  ring(@SpecBody(ringRequest) body: RingRequest): RingTableDto {
     return this.sim.ring(body);
   }
 }

@@ -1,4 +1,5 @@
 import { describe, test } from 'node:test';
+import { ringRequest } from './sim-specs.schema';
 import assert from 'node:assert/strict';
 import type { Principal } from '../platform/auth/projects.service';
 import { NotFoundError, ValidationError } from '../platform/errors/domain-error';
@@ -56,7 +57,19 @@ describe('JizhiSimService', () => {
     const { sim, jobs } = service();
     const job = await sim.submit(alice, 'simulate', { ...request, warmupS: undefined }, null);
     assert.equal(job.kind, 'simulate');
-    assert.deepEqual(jobs.jobs.get(job.id)?.spec, { ...request, warmupS: 0 });
+    // The stored spec is the normalised one: the schema's defaults, here and in the pipeline.
+    const spec = jobs.jobs.get(job.id)?.spec as typeof request;
+    assert.deepEqual(
+      { ...spec, pipeline: request.pipeline, traffic: request.traffic },
+      {
+        ...request,
+        warmupS: 0,
+      },
+    );
+    assert.deepEqual(spec.pipeline.stages[0].service, {
+      ...request.pipeline.stages[0].service,
+      perItemMs: 0,
+    });
     const broken = structuredClone(request);
     broken.pipeline.stages[0].next = ['nowhere'];
     await assert.rejects(
@@ -104,7 +117,7 @@ describe('JizhiSimService', () => {
     await assert.rejects(sim.get(bob, 'simulate', job.id), notFound('simulation'));
   });
 
-  test('ring answers the table synchronously; a bad field is a 400 named as sent', () => {
+  test('ring answers the table synchronously; a bad field is a 400 named as sent (the body schema)', () => {
     const { sim } = service();
     const table = sim.ring(RING_EXAMPLE);
     assert.deepEqual(
@@ -113,7 +126,7 @@ describe('JizhiSimService', () => {
     );
     assert.ok(table.efficiencyLimit > 0 && table.efficiencyLimit < 1);
     assert.throws(
-      () => sim.ring({ ...RING_EXAMPLE, tCalcMs: -5 }),
+      () => sim.ring(ringRequest.parse({ ...RING_EXAMPLE, tCalcMs: -5 }, '')),
       (e: unknown) => e instanceof ValidationError && e.problems[0].field === 'tCalcMs',
     );
   });

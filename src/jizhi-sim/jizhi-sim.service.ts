@@ -8,7 +8,7 @@ import {
 import type { Principal } from '../platform/auth/projects.service';
 import { JobEntity } from '../platform/jobs/job.entity';
 import { JobsService } from '../platform/jobs/jobs.service';
-import { ringReport } from './core/ring';
+import { RingRequest, ringReport } from './core/ring';
 import { SimulateJobHandler } from './simulate.handler';
 import { TuneJobHandler } from './tune.handler';
 
@@ -46,13 +46,13 @@ export class JizhiSimService {
   async submit(
     principal: Principal,
     kind: SimKind,
-    body: object,
+    body: unknown,
     idempotencyKey: string | null,
   ): Promise<JobEntity> {
     // Validating here (not only inside JobsService.submit, which prefixes `spec.`) reports the
     // fields as the caller wrote them: `pipeline.stages[1].next[0]`, not `spec.pipeline...`.
     const handler = kind === 'simulate' ? this.simulateHandler : this.tuneHandler;
-    const spec = handler.validate(plain(body));
+    const spec = handler.validate(body);
     const { job } = await this.jobs.submit(principal, kind, spec, { idempotencyKey });
     return job;
   }
@@ -65,11 +65,11 @@ export class JizhiSimService {
    */
   validate(
     kind: SimKind,
-    body: object,
+    body: unknown,
   ): { valid: boolean; problems: (FieldProblem & { kind: 'validation' | 'unprocessable' })[] } {
     const handler = kind === 'simulate' ? this.simulateHandler : this.tuneHandler;
     try {
-      handler.validate(plain(body));
+      handler.validate(body);
       return { valid: true, problems: [] };
     } catch (e) {
       if (!(e instanceof ValidationError || e instanceof UnprocessableError)) throw e;
@@ -102,12 +102,7 @@ export class JizhiSimService {
   }
 
   /** The RSPS ring table, computed synchronously (bounded work per row, see core/ring.ts). */
-  ring(body: object): ReturnType<typeof ringReport> {
-    return ringReport(plain(body));
+  ring(body: RingRequest): ReturnType<typeof ringReport> {
+    return ringReport(body);
   }
-}
-
-/** DTO instances (with nested DTO classes) as the plain JSON the cores and the jobs table take. */
-function plain(body: object): unknown {
-  return JSON.parse(JSON.stringify(body));
 }

@@ -1,42 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNumber, IsOptional } from 'class-validator';
-import { RING_EXAMPLE } from './api-examples';
-import { FINITE } from './sim-job.dto';
+import { ApiProperty } from '@nestjs/swagger';
 
-/* Wire types of POST /v1/ring (answered synchronously). */
-
-export class RingRequestDto {
-  @ApiProperty({ description: 'Compute time of one iteration on one GPU (ms)', example: 100 })
-  @IsNumber(FINITE)
-  tCalcMs!: number;
-
-  @ApiProperty({ description: 'Time to send the whole model over one link (ms)', example: 20 })
-  @IsNumber(FINITE)
-  tTransmitMs!: number;
-
-  @ApiProperty({ description: 'Time to add a whole model (ms)', example: 5 })
-  @IsNumber(FINITE)
-  tMergeMs!: number;
-
-  @ApiPropertyOptional({
-    description: 'Coefficient of variation of every step (log-normal) for the simulation',
-    default: 0,
-  })
-  @IsOptional()
-  @IsNumber(FINITE)
-  jitterCv?: number;
-
-  @ApiProperty({
-    type: [Number],
-    description: 'GPU counts to tabulate',
-    example: RING_EXAMPLE.gpus,
-  })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(32)
-  @IsInt({ each: true })
-  gpus!: number[];
-}
+/* The answer of POST /v1/ring (its request: `ringRequest` in sim-specs.schema.ts). */
 
 export class RingRowDto {
   @ApiProperty() gpus!: number;

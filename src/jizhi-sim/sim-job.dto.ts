@@ -1,30 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { JOB_STATUSES, JobEntity, JobStatus } from '../platform/jobs/job.entity';
-import { RECOMMENDER_PIPELINE } from './api-examples';
-import { TRAFFIC_MODELS } from './core/traffic/traffic-model-registry';
-import { pipelineOpenApiSchema } from './openapi-schema';
 
-/*
- * Wire types shared by /v1/simulations and /v1/tunings (simulations.dto.ts, tunings.dto.ts; the
- * ring is ring.dto.ts). The DTOs check shapes and types; the pipeline and traffic documents are
- * free-form JSON checked in depth by the simulator (graph rules, ranges, stability), whose
- * errors name the field path inside them.
- */
-
-export const FINITE = { allowNaN: false, allowInfinity: false };
-
-export const PIPELINE_PROPERTY = {
-  ...pipelineOpenApiSchema(),
-  description:
-    'The serving pipeline (docs/jizhi-sim.md, schema src/jizhi-sim/pipeline.schema.json): a DAG ' +
-    'of stages. References, cycles and stability are checked by the simulator (400 / 422).',
-  example: RECOMMENDER_PIPELINE,
-};
-
-export const TRAFFIC_DESCRIPTION =
-  `Traffic model: \`model\` is one of ${TRAFFIC_MODELS.join(', ')}. ` +
-  'poisson {rateRps}; diurnal {meanRps, amplitude, periodS, phaseS?}; ' +
-  'mmpp {rates[], meanDwellS[]}; replay {timestampsS[] | csv, loop?}.';
+/* Answers shared by /v1/simulations and /v1/tunings (simulations.dto.ts, tunings.dto.ts). */
 
 export class SimArtifactDto {
   @ApiProperty({ example: 'latency-cdf.png' }) name!: string;

@@ -1,41 +1,26 @@
 import { JobCancelledError, JobContext, JobHandler } from '../platform/jobs/job-handler';
-import { ValidationError } from '../platform/errors/domain-error';
 import { prepareSimulation } from './core/prepare-simulation';
 import { SimulationResult } from './core/simulation-result';
 import { latencyCdfPng, utilisationPng } from './chart-artifacts';
+import { SimulateSpec, simulateSpec } from './sim-specs.schema';
 
-export interface SimulateSpec {
-  pipeline: Record<string, unknown>;
-  traffic: Record<string, unknown>;
-  durationS: number;
-  warmupS: number;
-  seed: number;
-}
+export type { SimulateSpec } from './sim-specs.schema';
 
 /** Events processed between progress reports and cancellation checks (~0.1 s of work). */
 const CHUNK_EVENTS = 250_000;
 
 /**
- * Job kind `simulate`: {pipeline, traffic, durationS, warmupS?, seed?}. validate() runs every
- * check the simulator does (field errors -> ValidationError, unstable system ->
- * UnprocessableError) so bad requests fail at POST time, not in the worker.
+ * Job kind `simulate`: {pipeline, traffic, durationS, warmupS?, seed?}. validate() is the kind's
+ * schema (sim-specs.schema.ts) with every check the simulator does (field errors ->
+ * ValidationError, unstable system -> UnprocessableError), so bad requests fail at POST time,
+ * not in the worker; the stored spec carries every default.
  */
 export class SimulateJobHandler implements JobHandler<SimulateSpec, SimulationResult> {
   readonly kind = 'simulate';
 
+  /** Fields are named as in the request body (`pipeline.stages[1]`); /v1/jobs adds `spec.`. */
   validate(spec: unknown): SimulateSpec {
-    if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
-      throw ValidationError.field('spec', 'must be an object');
-    const s = spec as Record<string, unknown>;
-    const normalised = {
-      pipeline: s.pipeline as Record<string, unknown>,
-      traffic: s.traffic as Record<string, unknown>,
-      durationS: s.durationS as number,
-      warmupS: (s.warmupS ?? 0) as number,
-      seed: (s.seed ?? 0) as number,
-    };
-    prepareSimulation(normalised);
-    return normalised;
+    return simulateSpec.parse(spec, '');
   }
 
   async run(spec: SimulateSpec, ctx: JobContext): Promise<SimulationResult> {

@@ -1,56 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsNumber, IsObject, IsOptional, Max, Min } from 'class-validator';
-import { UserKeyed } from '../platform/http/user-keyed';
-import { SIMULATE_EXAMPLE } from './api-examples';
-import { FINITE, PIPELINE_PROPERTY, SimJobDto, TRAFFIC_DESCRIPTION } from './sim-job.dto';
+import { SimJobDto } from './sim-job.dto';
 
-/* Wire types of /v1/simulations (and simulations:validate): the request and the result. */
-
-export class CreateSimulationDto {
-  @ApiProperty(PIPELINE_PROPERTY)
-  @UserKeyed()
-  @IsObject()
-  pipeline!: Record<string, unknown>;
-
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
-    description: TRAFFIC_DESCRIPTION,
-    example: SIMULATE_EXAMPLE.traffic,
-  })
-  @UserKeyed()
-  @IsObject()
-  traffic!: Record<string, unknown>;
-
-  @ApiProperty({
-    description: 'Arrivals are generated in [0, durationS); requests in flight then drain',
-    example: 60,
-    exclusiveMinimum: true,
-    minimum: 0,
-  })
-  @IsNumber(FINITE)
-  durationS!: number;
-
-  @ApiPropertyOptional({
-    description: 'Statistics ignore requests arriving before warmupS (< durationS)',
-    default: 0,
-    example: SIMULATE_EXAMPLE.warmupS,
-  })
-  @IsOptional()
-  @IsNumber(FINITE)
-  warmupS?: number;
-
-  @ApiPropertyOptional({
-    description: 'Simulation seed; the same seed gives byte-identical results',
-    default: 0,
-    example: SIMULATE_EXAMPLE.seed,
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
-  seed?: number;
-}
+/* What /v1/simulations answers (the request is the `simulate` job schema, sim-specs.schema.ts). */
 
 /* ---- the result (documentation of what GET returns once the job succeeded) ---- */
 

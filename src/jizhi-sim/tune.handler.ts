@@ -1,19 +1,22 @@
 import { JobCancelledError, JobContext, JobHandler } from '../platform/jobs/job-handler';
-import { TuneSpec, readTuneSpec } from './core/tune/tune-spec';
+import { TuneSpec } from './core/tune/tune-spec';
 import { TuneCheckpoint, TuneResult, tune } from './core/tune/tuner';
 import { paretoPng } from './chart-artifacts';
+import { tuneSpec } from './sim-specs.schema';
 
 /**
  * Job kind `tune`: {pipeline, traffic, slo, space, budget, seeds, sampler?, objective?,
- * durationS?, warmupS?, seed?}. One progress step and three metrics per trial. Every 10 trials
+ * durationS?, warmupS?, seed?}, validated and normalised by its schema (sim-specs.schema.ts)
+ * with the tuner's own checks. One progress step and three metrics per trial. Every 10 trials
  * the simulated evaluations are checkpointed; the search is deterministic for its seeds, so a
  * re-queued job replays the same trials from the checkpoint without simulating them again.
  */
 export class TuneJobHandler implements JobHandler<TuneSpec, TuneResult> {
   readonly kind = 'tune';
 
+  /** Fields are named as in the request body (`space[0].stage`); /v1/jobs adds `spec.`. */
   validate(spec: unknown): TuneSpec {
-    return readTuneSpec(spec);
+    return tuneSpec.parse(spec, '');
   }
 
   async run(spec: TuneSpec, ctx: JobContext): Promise<TuneResult> {

@@ -8,10 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import { Dataset } from '../ml/data/dataset';
 import { normalisationStats } from '../ml/data/transforms';
 import { Vocabulary } from '../ml/data/vocabulary';
-import { TrainSet } from '../ml/train/trainer';
+import { EpochMetrics, TrainSet } from '../ml/train/trainer';
 import { StoredDataset, splitsOf } from '../datasets/core/dataset-codec';
 import { InputContract, datasetTensors } from '../registry/core/encode';
-import { NAS_EXPORT_DEFAULTS } from './core/nas-export-spec';
+import type { NewModel } from '../registry/model-registry.port';
+import { NAS_EXPORT_DEFAULTS, NasExportSpec } from './core/nas-export-spec';
 import { NasJobResult, TrialSummary } from './core/nas-report';
 import { NasJobSpec } from './core/nas-spec';
 import { createArchitectureSpace } from './core/spaces/space-registry';
@@ -71,4 +72,34 @@ export function exportInputs(
   // datasetTensors applies the contract's normalisation itself.
   const trainSet = datasetTensors(train, contract, vocabulary);
   return { train, test, vocabulary, contract, model, trainSet };
+}
+
+/** The registry entry of an exported architecture: lineage to the data set and the NAS job. */
+export function exportEntry(
+  spec: NasExportSpec,
+  jobId: string,
+  search: { spec: NasJobSpec; result: NasJobResult; trial: TrialSummary },
+  inputs: Pick<ExportInputs, 'train' | 'contract' | 'vocabulary'>,
+  history: readonly EpochMetrics[],
+): Omit<NewModel, 'evaluation'> {
+  const { result, trial } = search;
+  const { train, contract, vocabulary } = inputs;
+  return {
+    name: spec.name ?? `nas-${result.space.type}-t${trial.number}-${jobId.slice(0, 8)}`,
+    architecture: `nas:${result.space.type}`,
+    inputKind: train.kind,
+    classNames: [...train.classNames],
+    featureNames: contract.featureNames ? [...contract.featureNames] : null,
+    preprocessing: contract.preprocessing,
+    vocabulary,
+    datasetId: search.spec.dataset,
+    method: 'nas',
+    metrics: {
+      history,
+      nasJob: spec.nasJob,
+      trial: trial.number,
+      encoding: trial.encoding,
+      searchAccuracy: trial.accuracy ?? null,
+    },
+  };
 }

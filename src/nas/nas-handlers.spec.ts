@@ -17,9 +17,12 @@ import { runNas } from './in-process/run-nas';
 import { TrialSummary } from './core/nas-report';
 import { nasFrontData, paretoChart, publishNasResult } from './nas-publish';
 import { loadNasData, resolveNasSpace } from './nas-setup';
-import { validateNasSpec } from './core/nas-spec';
 import { LoadedModel, NasModelPort, RegisterModelInput } from './nas-model.port';
-import { validatePruneSpec } from './core/pruning/prune-spec';
+import { NAS_EXPORT_DEFAULTS } from './core/nas-export-spec';
+import { nasExportSpec } from './nas-export.schema';
+import { nasTrialSpec } from './nas-trial.schema';
+import { nasSpec } from './nas.schema';
+import { pruneSpec } from './prune.schema';
 import { PruneJobHandler } from './prune.handler';
 import { toTrainingData } from './core/training-data';
 
@@ -108,35 +111,85 @@ function fields(f: () => unknown): string[] {
 }
 
 describe('NAS job handlers', () => {
-  test('nas spec validation names every bad field at once', () => {
+  test('nas spec validation names every bad field at once: shape first, then what depends on a name', () => {
+    const nas = (spec: Record<string, unknown>) => () =>
+      nasSpec.parse(
+        { dataset: 'ds', space: 'mlp', budget: { trials: 1, epochsPerTrial: 1 }, ...spec },
+        '',
+      );
     assert.deepEqual(
-      fields(() =>
-        validateNasSpec({
-          dataset: 'ds',
-          space: { type: 'cell-cnn', maxBlocks: 0 },
-          strategy: { name: 'tpe', settings: { nStartupTrials: -1 } },
-          objective: { kind: 'multi', costs: ['joules'] },
-          pruner: { name: 'asha', settings: { reductionFactor: 'x' } },
-          budget: { trials: 0, epochsPerTrial: 1 },
+      fields(
+        nas({
+          space: 'no-such-space',
+          strategy: 'annealing',
+          constraints: [{ metric: 'joules', max: 0 }],
+          budget: { trials: 0, epochsPerTrial: 1, parallelism: 33 },
           colour: 'red',
         }),
       ).sort(),
       [
+        'budget.parallelism',
         'budget.trials',
         'colour',
+        'constraints[0].max',
+        'constraints[0].metric',
+        'space',
+        'strategy',
+      ],
+    );
+    assert.deepEqual(
+      fields(
+        nas({
+          space: { type: 'cell-cnn', maxBlocks: 0 },
+          strategy: { name: 'tpe', settings: { nStartupTrials: -1 } },
+          objective: { kind: 'multi', costs: ['joules'] },
+          pruner: { name: 'asha', settings: { reductionFactor: 'x' } },
+        }),
+      ).sort(),
+      [
         'objective.costs[0]',
         'pruner.settings.reductionFactor',
         'space.maxBlocks',
         'strategy.settings.nStartupTrials',
       ],
     );
-    const ok = validateNasSpec({
+    const ok = nasSpec.parse({
       dataset: 'ds',
       space: 'mlp',
       budget: { trials: 2, epochsPerTrial: 1 },
     });
-    assert.equal(ok.strategy.name, 'regularized-evolution');
+    assert.deepEqual(ok.strategy, { name: 'regularized-evolution', settings: {} });
     assert.equal(ok.budget.batchSize, 32);
+    assert.deepEqual(ok.objective, { kind: 'accuracy' });
+    assert.equal(ok.seed, undefined, 'no seed: the driver draws one');
+    // What is stored is what the worker parses again.
+    assert.deepEqual(nasSpec.parse(JSON.parse(JSON.stringify(ok))), ok);
+  });
+
+  test('nas-export and nas-trial specs: defaults stored, re-parsed to themselves, fields named', () => {
+    const job = '123e4567-e89b-42d3-a456-426614174000';
+    const spec = nasExportSpec.parse({ nasJob: job });
+    assert.deepEqual(spec, {
+      nasJob: job,
+      trial: 'best',
+      epochs: NAS_EXPORT_DEFAULTS.epochs,
+      batchSize: 32,
+      learningRate: 1e-3,
+      seed: 0,
+    });
+    assert.deepEqual(nasExportSpec.parse(spec), spec);
+    const named = nasExportSpec.parse({ nasJob: job, trial: 3, epochs: 2, name: 'found-1' });
+    assert.deepEqual(nasExportSpec.parse(named), named);
+    assert.deepEqual(
+      fields(() =>
+        nasExportSpec.parse({ nasJob: 'x', trial: -1, epochs: 0, name: '-bad', extra: 1 }),
+      ).sort(),
+      ['spec.epochs', 'spec.extra', 'spec.name', 'spec.nasJob', 'spec.trial'],
+    );
+    assert.deepEqual(fields(() => nasTrialSpec.parse({ studyId: 'x', trial: 1.5 })).sort(), [
+      'spec.studyId',
+      'spec.trial',
+    ]);
   });
 
   test('a tiny search publishes its result: metrics, trials/Pareto artifacts and PNG; no leaks', async () => {
@@ -144,7 +197,7 @@ describe('NAS job handlers', () => {
     const port = new FakePort(bandImages(60, 1));
     const ctx = new FakeContext();
     const spec = {
-      ...validateNasSpec({
+      ...nasSpec.parse({
         dataset: 'ds',
         space: { type: 'cell-cnn', baseWidth: 4, maxBlocks: 3 },
         strategy: 'random',
@@ -189,7 +242,7 @@ describe('NAS job handlers', () => {
 
   test('a space that does not fit the data set is a 422, not a crash', async () => {
     const spec = {
-      ...validateNasSpec({ dataset: 'ds', space: 'mlp', budget: { trials: 1, epochsPerTrial: 1 } }),
+      ...nasSpec.parse({ dataset: 'ds', space: 'mlp', budget: { trials: 1, epochsPerTrial: 1 } }),
       seed: 0,
     };
     const data = await loadNasData(new FakePort(bandImages(30, 1)), 'p', spec);
@@ -205,8 +258,8 @@ describe('NAS job handlers', () => {
       buildZooModel('small-cnn', { inputShape: [8, 8, 1], numClasses: 3, width: 4, seed: 1 }),
     );
     assert.deepEqual(
-      fields(() => validatePruneSpec({ model: 'm', budgets: [0, 0.5], metric: 'energy' })),
-      ['budgets[0]', 'metric'],
+      fields(() => pruneSpec.parse({ model: 'm', budgets: [0, 0.5], metric: 'energy' })),
+      ['spec.budgets[0]', 'spec.metric'],
     );
     const handler = new PruneJobHandler(port);
     const ctx = new FakeContext();

@@ -1,21 +1,19 @@
-import { Injectable } from '@nestjs/common';
-import { DatasetsService } from '../datasets/datasets.service';
-import { ModelsService } from '../registry/models.service';
+import { Inject, Injectable } from '@nestjs/common';
 import { TfRuntime } from '../ml/tf-runtime';
+import { MODEL_REGISTRY, TrainingRegistryPort } from '../registry/model-registry.port';
 import { evaluateOn } from '../transfer/training-support';
 import { LoadedModel, NasModelPort, RegisterModelInput } from './nas-model.port';
 import { NasTrainingData, SplitOptions, toTrainingData } from './core/training-data';
 
 /**
- * NAS_MODEL_PORT over the model and dataset registry (src/models/). A search only sees the
- * registered data set's train and validation splits, re-split by `validationFraction`: the test
- * split stays held out for the exported model's evaluation.
+ * NAS_MODEL_PORT over the one model and data set registry port (MODEL_REGISTRY). A search only
+ * sees the registered data set's train and validation splits, re-split by `validationFraction`:
+ * the test split stays held out for the exported model's evaluation.
  */
 @Injectable()
 export class NasModelAdapter implements NasModelPort {
   constructor(
-    private readonly models: ModelsService,
-    private readonly datasets: DatasetsService,
+    @Inject(MODEL_REGISTRY) private readonly registry: TrainingRegistryPort,
     private readonly tf: TfRuntime,
   ) {}
 
@@ -25,7 +23,7 @@ export class NasModelAdapter implements NasModelPort {
     options: SplitOptions,
   ): Promise<NasTrainingData> {
     await this.tf.ready();
-    const stored = await this.datasets.load(projectId, datasetId);
+    const stored = await this.registry.loadSplits(projectId, datasetId);
     const ds = stored.split.test.length
       ? stored.dataset.select([...stored.split.train, ...stored.split.validation])
       : stored.dataset;
@@ -33,13 +31,12 @@ export class NasModelAdapter implements NasModelPort {
   }
 
   async loadModel(projectId: string, modelId: string): Promise<LoadedModel> {
-    await this.tf.ready();
-    const loaded = await this.models.load(projectId, modelId);
-    const normalise = loaded.entity.preprocessing.normalise;
+    const loaded = await this.registry.loadModel(projectId, modelId);
+    const normalise = loaded.record.preprocessing.normalise;
     return {
       model: loaded.model,
-      name: loaded.entity.name,
-      datasetId: loaded.entity.datasetId,
+      name: loaded.record.name,
+      datasetId: loaded.record.datasetId,
       encoding: {
         ...(loaded.vocabulary && { vocabulary: loaded.vocabulary }),
         ...(normalise && { normalise }),
@@ -54,9 +51,9 @@ export class NasModelAdapter implements NasModelPort {
    */
   async registerModel(projectId: string, input: RegisterModelInput): Promise<{ id: string }> {
     const parent = input.parentModelId
-      ? await this.models.getById(projectId, input.parentModelId)
+      ? await this.registry.resolveModel(projectId, input.parentModelId)
       : null;
-    const stored = await this.datasets.load(projectId, input.datasetId);
+    const stored = await this.registry.loadSplits(projectId, input.datasetId);
     let contract: {
       inputKind: 'image' | 'tabular' | 'text';
       classNames: string[];
@@ -73,7 +70,7 @@ export class NasModelAdapter implements NasModelPort {
       };
     }
     const preprocessing = { ...(parent?.preprocessing ?? {}), ...(input.preprocessing ?? {}) };
-    const vocabulary = (parent && (await this.models.vocabularyOf(parent))) ?? undefined;
+    const vocabulary = input.vocabulary;
     // Like every registered model: evaluated on the data set's test split, which the search
     // never saw (loadTrainingData keeps it out).
     const evaluation = evaluateOn(
@@ -87,7 +84,7 @@ export class NasModelAdapter implements NasModelPort {
       },
       vocabulary,
     );
-    const entity = await this.models.registerJobModel(projectId, input.jobId, input.model, {
+    const entity = await this.registry.registerJobModel(projectId, input.jobId, input.model, {
       name: `${input.name}-${input.jobId.slice(0, 8)}`,
       architecture: parent?.architecture ?? 'nas',
       inputKind: contract.inputKind,

@@ -1,9 +1,11 @@
 /**
- * What the NAS and pruning job handlers need from the model and dataset registry (the style of
- * src/models/model-registry.port.ts). The registry module implements it and provides it under
+ * What the NAS and pruning job handlers need from the model and data set registry, in their
+ * terms (split tensors, a model's input encoding). nas-model.adapter.ts implements it over the
+ * one registry port (src/registry/model-registry.port.ts, MODEL_REGISTRY) and provides it under
  * NAS_MODEL_PORT; tests use an in-memory fake.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { Vocabulary } from '../ml/data';
 import type { ModelInputEncoding, NasTrainingData, SplitOptions } from './core/training-data';
 
 export interface LoadedModel {
@@ -25,6 +27,8 @@ export interface RegisterModelInput {
   jobId: string;
   /** Validation metrics and costs to show in the registry (accuracy, params, flops ...). */
   metrics: Record<string, number>;
+  /** Text models: the vocabulary the model reads with (the parent's, for a pruned model). */
+  vocabulary?: Vocabulary;
   /** Tabular z-score / text sequence length the model expects (see NasTrainingData). */
   preprocessing?: { normalise?: { mean: number[]; std: number[] }; sequenceLength?: number };
 }

@@ -7,9 +7,9 @@
  * The study's seed is the spec's, or drawn at random by the driver's first attempt and recorded
  * in the stored spec (`seedNasSpec`): the data split, the sampler and every trial job use it.
  *
- * The sampler is trial-seeded (core/samplers/trial-seeded-sampler.ts): drivers of several
- * attempts draw the same proposal for a trial number, and evolution rebuilds its population
- * from the stored trials, so nothing of the sampler lives in a process.
+ * The sampler is trial-seeded (src/search/core/samplers/trial-seeded-sampler.ts): drivers of
+ * several attempts draw the same proposal for a trial number, and evolution rebuilds its
+ * population from the stored trials, so nothing of the sampler lives in a process.
  *
  * The rows are StudiesRepository's in the service; runNas keeps them in memory (NasStudyRows).
  */

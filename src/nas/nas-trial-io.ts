@@ -7,10 +7,11 @@
  *   `weights.bin` (written before the tell, so a parent's snapshot exists once it can be chosen);
  *   a child finds its parent's trial job through `trials.job_id` and reads that artifact; a
  *   missing one (not written, artifacts removed) means fresh initialisation;
- * - per-epoch checkpoints for a re-queued attempt (ml/io/checkpoint.ts model files plus
- *   `ctx.checkpoint` with the epochs done and their validation accuracies).
+ * - per-epoch checkpoints for a re-queued attempt, kept the way every training job keeps them
+ *   (TrainingRun, src/transfer/training-job.ts: model files in alternating slots, then the state
+ *   with the epochs done and their validation accuracies).
  */
-import { readModelCheckpoint, storeModelCheckpoint } from '../ml/io/checkpoint';
+import { checkpointSlot } from '../ml/io/checkpoint';
 import { JobContext } from '../platform/jobs/job-handler';
 import { Study } from '../search/core/study';
 import { FrozenTrial } from '../search/core/trial';
@@ -18,17 +19,18 @@ import { tellFromJob } from '../search/handlers/trial-job';
 import { CandidateCheckpoint, CandidateTrial, WeightStore } from './core/candidate';
 import { storedRecord } from './core/nas-summary';
 import { decodeSnapshot, encodeSnapshot } from './core/weight-inheritance';
+import type { TrainingRun } from '../transfer/training-job';
 import { NasStudyRows } from './nas-studies';
 
 export const WEIGHTS_ARTIFACT = 'weights.bin';
 
-/** `ctx.checkpoint` state; `artifact` names the slot folder holding the weights (for operators). */
-interface NasTrialCheckpoint {
+/** The checkpoint state; `artifact` names the slot folder holding the weights (for operators). */
+type NasTrialCheckpoint = {
   epochsDone: number;
   valAccuracyPerEpoch: number[];
   inheritedLayers: string[];
   artifact: string;
-}
+};
 
 /** The trial through the stateless Study API; progress per reported epoch. */
 export function studyTrialHandle(
@@ -99,24 +101,27 @@ export function artifactWeightStore(
 
 /** Stores the checkpoint after an epoch: model files first, then the state that names them. */
 export async function saveCheckpoint(
-  ctx: JobContext,
+  run: TrainingRun,
   { weights, ...state }: CandidateCheckpoint,
 ): Promise<void> {
-  const artifact = await storeModelCheckpoint(ctx, state.epochsDone, weights);
-  await ctx.checkpoint({ ...state, artifact } satisfies NasTrialCheckpoint);
+  const artifact = checkpointSlot(state.epochsDone).dir;
+  await run.checkpoint(state.epochsDone, weights, {
+    ...state,
+    artifact,
+  } satisfies NasTrialCheckpoint);
 }
 
 /** The checkpoint of an earlier attempt with its weights, or undefined (train from scratch). */
 export async function resumeCheckpoint(
-  ctx: JobContext,
+  run: TrainingRun,
   trial: number,
   epochs: number,
 ): Promise<CandidateCheckpoint | undefined> {
-  const saved = ctx.resumeFrom;
-  if (!isCheckpoint(saved, epochs)) return undefined;
+  const saved = run.resumeState((v): v is NasTrialCheckpoint => isCheckpoint(v, epochs));
+  if (!saved) return undefined;
   const { epochsDone, valAccuracyPerEpoch, inheritedLayers } = saved;
-  const weights = await readModelCheckpoint(ctx, epochsDone);
-  await ctx.log(
+  const weights = await run.readWeights(epochsDone);
+  await run.ctx.log(
     `resuming trial ${trial} from the checkpoint after epoch ${epochsDone} of ${epochs}`,
   );
   return { epochsDone, valAccuracyPerEpoch, inheritedLayers, weights };

@@ -4,20 +4,23 @@
  * the candidate with `evaluateCandidate` (core/candidate.ts), its reports, tell, weights and
  * checkpoints going through the job (nas-trial-io.ts).
  *
- * Resume: a re-queued attempt (its worker died) rebuilds the candidate, loads the last
- * checkpoint's weights and trains only the remaining epochs; the done epochs' intermediate values
- * are not reported again (an epoch reported but not yet checkpointed is, and the storage keeps
- * one value per step). The optimizer state restarts, as in pretrain.
+ * Resume (TrainingRun, the training jobs' checkpoints): a re-queued attempt (its worker died)
+ * rebuilds the candidate, loads the last checkpoint's weights and trains only the remaining
+ * epochs; the done epochs' intermediate values are not reported again (an epoch reported but not
+ * yet checkpointed is, and the storage keeps one value per step). The optimizer state restarts,
+ * as in pretrain.
  *
  * A re-run of a trial that is already finished does nothing. A worker shutdown leaves the trial
  * running for the re-queued job; a user cancel fails it.
  */
 import { once } from 'node:events';
+import { getBackend } from '@tensorflow/tfjs';
 import { ConflictError } from '../platform/errors/domain-error';
 import { JobCancelledError, JobContext } from '../platform/jobs/job-handler';
 import { FrozenTrial } from '../search/core/trial';
 import { TrialJobSpec, tellFromJob } from '../search/handlers/trial-job';
 import { TrialJobs } from '../search/handlers/trial-jobs.port';
+import { TrainingRun } from '../transfer/training-job';
 import { evaluateCandidate } from './core/candidate';
 import { LatencyCache } from './core/latency-cost';
 import { describeTrial } from './core/nas-report';
@@ -70,8 +73,10 @@ export class NasTrialRun {
     const epochs = nas.spec.budget.epochsPerTrial;
     const inherit =
       (this.options.inheritWeights ?? true) && nas.spec.strategy.name === 'regularized-evolution';
+    // Loading the data readied the TF.js backend.
+    const run = new TrainingRun(ctx, getBackend());
     try {
-      const resume = await resumeCheckpoint(ctx, frozen.number, epochs);
+      const resume = await resumeCheckpoint(run, frozen.number, epochs);
       const { record, stopped } = await evaluateCandidate(
         {
           space: nas.space,
@@ -86,7 +91,7 @@ export class NasTrialRun {
           weights: inherit ? artifactWeightStore(this.rows, study.id, ctx) : undefined,
           shouldStop: () => ctx.cancelled,
           resume,
-          onCheckpoint: (checkpoint) => saveCheckpoint(ctx, checkpoint),
+          onCheckpoint: (checkpoint) => saveCheckpoint(run, checkpoint),
         },
         studyTrialHandle(study, frozen, ctx, epochs),
       );

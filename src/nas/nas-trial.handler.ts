@@ -5,7 +5,8 @@
  * its context (nas-trial-io.ts).
  */
 import { JobContext, JobHandler } from '../platform/jobs/job-handler';
-import { TrialJobSpec, validateTrialJobSpec } from '../search/handlers/trial-job';
+import type { TrialJobSpec } from '../search/handlers/trial-job';
+import { nasTrialSpec } from './nas-trial.schema';
 import { NasTrialResult, NasTrialRun } from './nas-trial-run';
 
 export type { NasTrialResult } from './nas-trial-run';
@@ -16,7 +17,7 @@ export class NasTrialHandler implements JobHandler<TrialJobSpec, NasTrialResult>
   constructor(private readonly trials: NasTrialRun) {}
 
   validate(raw: unknown): TrialJobSpec {
-    return validateTrialJobSpec(raw);
+    return nasTrialSpec.parse(raw);
   }
 
   run(spec: TrialJobSpec, ctx: JobContext): Promise<NasTrialResult> {

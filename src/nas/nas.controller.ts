@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -14,7 +14,13 @@ import { IdempotencyKeyHeader } from '../platform/http/idempotency-key';
 import { IDEMPOTENCY_HEADER } from '../platform/jobs/jobs.controller';
 import { JobDto } from '../platform/jobs/jobs.dto';
 import { assertIdempotencyKey } from '../platform/jobs/jobs.service';
-import { NasExportDto, NasRequestDto, NasStatusDto, PruneRequestDto } from './nas.dto';
+import { ApiSpecBody, SpecBody } from '../platform/validation/spec-body';
+import type { NasJobSpec } from './core/nas-spec';
+import type { PruneJobSpec } from './core/pruning/prune-spec';
+import { type NasExportRequest, nasExportRequest } from './nas-export.schema';
+import { nasSpec } from './nas.schema';
+import { NasStatusDto } from './nas.dto';
+import { pruneSpec } from './prune.schema';
 import { NasService } from './nas.service';
 
 /** Neural architecture search and pruning search over the job platform (kinds nas, prune). */
@@ -27,16 +33,17 @@ export class NasController {
   @Post('nas')
   @HttpCode(202)
   @ApiOperation({ summary: 'Search network architectures on a data set (a job)' })
+  @ApiSpecBody(nasSpec)
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiAcceptedResponse({ type: JobDto })
   @ApiProblems(400, 404, 409)
   async create(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: NasRequestDto,
+    @SpecBody(nasSpec) spec: NasJobSpec,
     @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<JobDto> {
     const key = assertIdempotencyKey(idempotencyKey);
-    return JobDto.from(await this.nas.create(principal, body, key));
+    return JobDto.from(await this.nas.create(principal, spec, key));
   }
 
   @Get('nas/:id')
@@ -55,13 +62,14 @@ export class NasController {
     summary:
       'Retrain a found architecture on train + validation and register it as a model (a job)',
   })
+  @ApiSpecBody(nasExportRequest)
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiAcceptedResponse({ type: JobDto })
   @ApiProblems(400, 404, 409, 422)
   async export(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
-    @Body() body: NasExportDto,
+    @SpecBody(nasExportRequest) body: NasExportRequest,
     @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<JobDto> {
     const key = assertIdempotencyKey(idempotencyKey);
@@ -74,15 +82,16 @@ export class NasController {
     summary:
       'Prune a trained model to several FLOPs/params/latency budgets and register the family (a job)',
   })
+  @ApiSpecBody(pruneSpec)
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiAcceptedResponse({ type: JobDto })
   @ApiProblems(400, 404, 409)
   async prune(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: PruneRequestDto,
+    @SpecBody(pruneSpec) spec: PruneJobSpec,
     @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<JobDto> {
     const key = assertIdempotencyKey(idempotencyKey);
-    return JobDto.from(await this.nas.prune(principal, body, key));
+    return JobDto.from(await this.nas.prune(principal, spec, key));
   }
 }

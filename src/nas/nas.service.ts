@@ -4,33 +4,34 @@
  * the job would fail on (an unfinished search, an unknown trial, a taken model name).
  */
 import * as fs from 'node:fs';
-import { Injectable } from '@nestjs/common';
-import { DatasetsService } from '../datasets/datasets.service';
-import { ModelsService } from '../registry/models.service';
+import { Inject, Injectable } from '@nestjs/common';
+import { MODEL_REGISTRY, TrainingRegistryPort } from '../registry/model-registry.port';
 import type { Principal } from '../platform/auth/projects.service';
 import { NotFoundError } from '../platform/errors/domain-error';
 import { JobEntity } from '../platform/jobs/job.entity';
 import { JobsService } from '../platform/jobs/jobs.service';
-import { validateNasExportSpec } from './core/nas-export-spec';
+import type { NasExportSpec } from './core/nas-export-spec';
+import type { NasJobSpec } from './core/nas-spec';
+import type { PruneJobSpec } from './core/pruning/prune-spec';
 import { NasJobResult, TrialSummary, nasJobResult } from './core/nas-report';
 import { nasResultOfStudy } from './core/nas-summary';
 import { chosenTrial } from './nas-export-trial';
 import { StudiesRepository } from '../search/storage/studies.repository';
 import { findNasStudy, loadNasStudy } from './nas-studies';
-import { NasExportDto, NasRequestDto, NasStatusDto, PruneRequestDto } from './nas.dto';
+import type { NasExportRequest } from './nas-export.schema';
+import { NasStatusDto } from './nas.dto';
 
 @Injectable()
 export class NasService {
   constructor(
     private readonly jobs: JobsService,
-    private readonly datasets: DatasetsService,
-    private readonly models: ModelsService,
+    @Inject(MODEL_REGISTRY) private readonly registry: TrainingRegistryPort,
     private readonly rows: StudiesRepository,
   ) {}
 
-  async create(principal: Principal, body: NasRequestDto, key: string | null): Promise<JobEntity> {
-    await this.datasets.get(principal.projectId, body.dataset);
-    return (await this.jobs.submit(principal, 'nas', { ...body }, { idempotencyKey: key })).job;
+  /** Queues a search; its data set reference resolves at enqueue (unknown: 404). */
+  async create(principal: Principal, spec: NasJobSpec, key: string | null): Promise<JobEntity> {
+    return (await this.jobs.submit(principal, 'nas', spec, { idempotencyKey: key })).job;
   }
 
   async get(principal: Principal, id: string): Promise<NasStatusDto> {
@@ -44,17 +45,17 @@ export class NasService {
   async export(
     principal: Principal,
     id: string,
-    body: NasExportDto,
+    body: NasExportRequest,
     key: string | null,
   ): Promise<JobEntity> {
     const job = await this.nasJob(principal, id);
-    const spec = validateNasExportSpec({ ...body, nasJob: id });
+    const spec: NasExportSpec = { ...body, nasJob: job.id };
     // Refuse now what the job would fail on: an unfinished search or an unknown trial.
     await chosenTrial(job, id, spec.trial, async () => {
       const { file } = await this.jobs.artifactFile(principal, id, 'trials.json');
       return JSON.parse(await fs.promises.readFile(file, 'utf8')) as TrialSummary[];
     });
-    if (spec.name && !key) await this.models.assertNameFree(principal.projectId, spec.name);
+    if (spec.name && !key) await this.registry.assertModelNameFree(principal.projectId, spec.name);
     const submitted = await this.jobs.submit(principal, 'nas-export', spec, {
       idempotencyKey: key,
       parentId: id,
@@ -62,10 +63,9 @@ export class NasService {
     return submitted.job;
   }
 
-  async prune(principal: Principal, body: PruneRequestDto, key: string | null): Promise<JobEntity> {
-    await this.models.get(principal.projectId, body.model);
-    if (body.dataset) await this.datasets.get(principal.projectId, body.dataset);
-    return (await this.jobs.submit(principal, 'prune', { ...body }, { idempotencyKey: key })).job;
+  /** Queues a pruning search; its model and data set references resolve at enqueue. */
+  async prune(principal: Principal, spec: PruneJobSpec, key: string | null): Promise<JobEntity> {
+    return (await this.jobs.submit(principal, 'prune', spec, { idempotencyKey: key })).job;
   }
 
   /** A running search's leaderboard of the trials finished so far (from its study). */

@@ -1,6 +1,6 @@
 /**
- * Job kind `prune`: pruning search on a registered model (what `POST /v1/prune` queues; spec in
- * core/prune-spec.ts). Loads the model and its data set through the registry port, runs
+ * Job kind `prune`: pruning search on a registered model (what `POST /v1/prune` queues; schema in
+ * prune.schema.ts). Loads the model and its data set through the registry port, runs
  * `pruneSearch` (core/pruning/prune-search.ts), registers one model per budget (lineage: the
  * source model) unless `register` is false, and writes the search record as `prune.json`.
  */
@@ -14,8 +14,10 @@ import {
   SpecReference,
 } from '../platform/jobs/job-handler';
 import { PrunedModel, pruneSearch } from './core/pruning/prune-search';
-import { PruneJobResult, PruneJobSpec, validatePruneSpec } from './core/pruning/prune-spec';
+import type { PruneJobResult, PruneJobSpec } from './core/pruning/prune-spec';
 import { NasModelPort } from './nas-model.port';
+import { familyRow, registerPruned } from './prune-family';
+import { pruneSpec } from './prune.schema';
 
 export class PruneJobHandler implements JobHandler<PruneJobSpec, PruneJobResult> {
   readonly kind = 'prune';
@@ -27,19 +29,14 @@ export class PruneJobHandler implements JobHandler<PruneJobSpec, PruneJobResult>
   constructor(private readonly port: NasModelPort) {}
 
   validate(spec: unknown): PruneJobSpec {
-    return validatePruneSpec(spec);
+    return pruneSpec.parse(spec);
   }
 
   async run(spec: PruneJobSpec, ctx: JobContext): Promise<PruneJobResult> {
     const loaded = await this.port.loadModel(ctx.projectId, spec.model);
     let family: PrunedModel[] = [];
     try {
-      const datasetId = spec.dataset ?? loaded.datasetId;
-      if (!datasetId)
-        throw new UnprocessableError(
-          'the model has no training data set on record; give "dataset"',
-          [{ field: 'dataset', message: 'required for this model' }],
-        );
+      const datasetId = spec.dataset ?? loaded.datasetId ?? noDataset();
       const data = await this.port.loadTrainingData(ctx.projectId, datasetId, {
         validationFraction: spec.validationFraction,
         seed: spec.seed,
@@ -47,18 +44,11 @@ export class PruneJobHandler implements JobHandler<PruneJobSpec, PruneJobResult>
         ...(loaded.encoding && { encoding: loaded.encoding }),
       });
       try {
+        const { model: _m, dataset: _d, register: _r, validationFraction: _v, ...search } = spec;
         const result = await pruneSearch(loaded.model, {
+          ...search,
           train: data.train,
           validation: data.validation,
-          budgets: spec.budgets,
-          metric: spec.metric,
-          stepFraction: spec.stepFraction,
-          stepFineTuneEpochs: spec.stepFineTuneEpochs,
-          fineTuneEpochs: spec.fineTuneEpochs,
-          batchSize: spec.batchSize,
-          learningRate: spec.learningRate,
-          seed: spec.seed,
-          layers: spec.layers,
           ...(spec.metric === 'latencyMs' && {
             measureLatency: (m: tf.LayersModel) =>
               measureLatency(m, { batchSize: 1, runs: 10, warmup: 2 }).medianMs,
@@ -77,17 +67,11 @@ export class PruneJobHandler implements JobHandler<PruneJobSpec, PruneJobResult>
         for (const f of family) {
           const row = familyRow(f);
           if (spec.register)
-            row.modelId = (
-              await this.port.registerModel(ctx.projectId, {
-                name: `${loaded.name}-pruned-${Math.round(f.budget * 100)}pct-${spec.metric}`,
-                model: f.model,
-                datasetId,
-                parentModelId: spec.model,
-                jobId: ctx.jobId,
-                metrics: { accuracy: f.accuracy, params: f.cost.params, flops: f.cost.flops },
-                ...(data.normalise && { preprocessing: { normalise: data.normalise } }),
-              })
-            ).id;
+            row.modelId = await registerPruned(this.port, ctx, f, spec, {
+              loaded,
+              datasetId,
+              data,
+            });
           out.family.push(row);
           await ctx.log(
             `budget ${f.budget}: ${f.cost.flops} FLOPs, accuracy ${f.accuracy.toFixed(4)}`,
@@ -105,14 +89,8 @@ export class PruneJobHandler implements JobHandler<PruneJobSpec, PruneJobResult>
   }
 }
 
-function familyRow(f: PrunedModel): PruneJobResult['family'][number] {
-  return {
-    budget: f.budget,
-    target: f.target,
-    met: f.met,
-    ...f.cost,
-    accuracy: f.accuracy,
-    widths: f.widths,
-    allocation: f.allocation,
-  };
+function noDataset(): never {
+  throw new UnprocessableError('the model has no training data set on record; give "dataset"', [
+    { field: 'dataset', message: 'required for this model' },
+  ]);
 }

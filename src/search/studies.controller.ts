@@ -15,7 +15,8 @@ import { ValidationError } from '../platform/errors/domain-error';
 import { ApiProblems } from '../platform/http/problem.dto';
 import { IDEMPOTENCY_HEADER } from '../platform/jobs/jobs.controller';
 import { assertIdempotencyKey, assertUuid } from '../platform/jobs/jobs.service';
-import { CreateStudyDto } from './dto/create-study.dto';
+import { ApiSpecBody } from '../platform/validation/spec-body';
+import { studyBody } from './study.schema';
 import {
   ImportanceQuery,
   ListStudiesQuery,
@@ -61,9 +62,10 @@ export class StudiesController {
     summary: 'Check a study configuration (space, directions, sampler, pruner, budget, runner)',
     description: 'Answers 200 with {valid, problems}; each problem names its field.',
   })
+  @ApiSpecBody(studyBody)
   @ApiOkResponse({ type: ValidateResponseDto })
   @ApiProblems(400, 413)
-  validate(@Body() body: CreateStudyDto): ValidateResponseDto {
+  validate(@Body() body: unknown): ValidateResponseDto {
     return this.studies.validate(body);
   }
 
@@ -76,11 +78,13 @@ export class StudiesController {
       'with {type: "external"} (default) a program drives it through ask/tell.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiSpecBody(studyBody)
   @ApiAcceptedResponse({ type: StudyDto })
   @ApiProblems(400, 409, 413)
   async create(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: CreateStudyDto,
+    // Parsed once by the service with the study schema (`:validate` answers its problems).
+    @Body() body: unknown,
     @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<StudyDto> {
     const key = assertIdempotencyKey(idempotencyKey);

@@ -16,13 +16,12 @@ import {
   ValidationError,
 } from '../platform/errors/domain-error';
 import { JobsService } from '../platform/jobs/jobs.service';
-import { StudyConfig, parseStudyConfig, studySeed, withSeed } from './core/config/study-config';
+import { StudyConfig, studySeed, withSeed } from './core/config/study-config';
 import { parameterImportance } from './core/importance';
 import { paretoFront } from './core/multi-objective';
 import { StudyStatus } from './storage/entities';
 import { StudiesRepository, StudyRow } from './storage/studies.repository';
 import { StudyAnalyticsRepository } from './storage/study-analytics.repository';
-import { CreateStudyDto } from './dto/create-study.dto';
 import { ListStudiesQuery, ListTrialsQuery } from './dto/study-requests.dto';
 import {
   ImportanceDto,
@@ -34,6 +33,7 @@ import {
 import { trialDto, trialRowDto } from './study-dto-mappers';
 import { StudyLoader } from './study-loader';
 import { randomSeed } from './study-seed';
+import { parseStudyRequest } from './study.schema';
 
 /** Driver attempts: a study survives this many worker losses before it fails. */
 const DRIVER_MAX_ATTEMPTS = 10;
@@ -50,9 +50,10 @@ export class StudiesService {
     private readonly jobs: JobsService,
   ) {}
 
-  validate(body: CreateStudyDto): ValidateResponseDto {
+  /** Every problem of a request, answered rather than thrown (the console checks as one types). */
+  validate(body: unknown): ValidateResponseDto {
     try {
-      parseStudyConfig(withoutName(body));
+      parseStudyRequest(body);
       return { valid: true, problems: [] };
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
@@ -62,16 +63,16 @@ export class StudiesService {
 
   async create(
     principal: Principal,
-    body: CreateStudyDto,
+    body: unknown,
     idempotencyKey: string | null,
   ): Promise<{ study: StudyDto; created: boolean }> {
-    const parsed = parseStudyConfig(withoutName(body));
+    const { name, config: parsed } = parseStudyRequest(body);
     if (parsed.runner.type === 'command') await this.assertMayRunCommands(principal);
     if (parsed.warmStartFrom) await this.checkWarmStart(principal, parsed);
     // Hashed before the default seed is drawn: the same request with the same key is the same study.
     const requestHash = crypto
       .createHash('sha256')
-      .update(JSON.stringify([body.name, parsed]))
+      .update(JSON.stringify([name, parsed]))
       .digest('hex');
     const config = withSeed(parsed, randomSeed);
     if (idempotencyKey) {
@@ -83,7 +84,7 @@ export class StudiesService {
       id = await this.studies.transaction(async (tx, manager) => {
         const studyId = await tx.insertHyperparameter({
           projectId: principal.projectId,
-          name: body.name,
+          name,
           directions: config.directions,
           config,
           maxTrials: config.budget.nTrials,
@@ -258,10 +259,4 @@ export class StudiesService {
       throw new ConflictError('Idempotency-Key was already used for a different request');
     return found.id;
   }
-}
-
-function withoutName(body: CreateStudyDto): Record<string, unknown> {
-  const plain = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
-  delete plain.name;
-  return plain;
 }

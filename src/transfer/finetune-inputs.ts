@@ -93,3 +93,17 @@ export async function finetuneResume(
   await run.ctx.log(`resuming from the checkpoint after epoch ${epochsDone}`);
   return resume;
 }
+
+/** finetune()'s checkpoint callback for a job: weights (and the dynamics so far) per epoch. */
+export function finetuneCheckpointer(
+  run: TrainingRun,
+  dynamics: FinetuneDynamics | undefined,
+): (checkpoint: FinetuneCheckpoint) => Promise<void> {
+  return ({ epochsDone, weights, attention }) =>
+    run.checkpoint(
+      epochsDone,
+      weights,
+      { epochsDone, attention: attention ?? null } satisfies FinetuneJobCheckpoint,
+      dynamics?.checkpointFiles(),
+    );
+}

@@ -4,16 +4,17 @@ import { TfRuntime } from '../ml/tf-runtime';
 import type { JobContext, JobHandler, SpecReference } from '../platform/jobs/job-handler';
 import { contractOf } from '../registry/core/predict';
 import { MODEL_REGISTRY, TrainingRegistryPort } from '../registry/model-registry.port';
-import { validateFinetuneConfig } from './core/finetune-config';
-import { FinetuneSpec, validateFinetuneSpec } from './core/training-specs';
+import type { FinetuneSpec } from './core/training-specs';
 import { finetune, FinetuneEpochMetrics } from './finetune';
+import { finetuneEntry } from './finetune-entry';
 import { FinetuneDynamics } from './finetune-dynamics';
 import {
-  FinetuneJobCheckpoint,
+  finetuneCheckpointer,
   finetuneResume,
   FinetuneTensors,
   finetuneTensors,
 } from './finetune-inputs';
+import { finetuneSpec } from './finetune.schema';
 import { runTrainingJob, TrainedModel, TrainingJob, TrainingRun } from './training-job';
 
 /**
@@ -39,7 +40,7 @@ export class FinetuneHandler
   ) {}
 
   validate(spec: unknown): FinetuneSpec {
-    return validateFinetuneSpec(spec);
+    return finetuneSpec.parse(spec);
   }
 
   run(spec: FinetuneSpec, ctx: JobContext): Promise<Record<string, unknown>> {
@@ -51,7 +52,7 @@ export class FinetuneHandler
 
   async train(spec: FinetuneSpec, run: TrainingRun): Promise<TrainedModel> {
     const { ctx } = run;
-    const config = validateFinetuneConfig(spec.config, 'spec.config');
+    const { config } = spec;
     const base = await this.registry.loadModel(ctx.projectId, spec.baseModel);
     const contract = contractOf(base.record);
     let data: FinetuneTensors | undefined;
@@ -64,7 +65,7 @@ export class FinetuneHandler
       const resume = await finetuneResume(run, dynamics);
       const history: FinetuneEpochMetrics[] = [];
       await ctx.log(
-        `fine-tuning ${base.record.name} with ${config.plan.name} on ${train.size} examples (${data.augmentedSize} with augmentation), backend ${run.backend}`,
+        `fine-tuning ${base.record.name} with ${config.method} on ${train.size} examples (${data.augmentedSize} with augmentation), backend ${run.backend}`,
       );
       const result = await finetune({
         base: base.model,
@@ -74,21 +75,13 @@ export class FinetuneHandler
         config,
         shouldStop: () => ctx.cancelled,
         resume,
-        onCheckpoint: ({ epochsDone, weights, attention }) =>
-          run.checkpoint(
-            epochsDone,
-            weights,
-            { epochsDone, attention: attention ?? null } satisfies FinetuneJobCheckpoint,
-            dynamics?.checkpointFiles(),
-          ),
+        onCheckpoint: finetuneCheckpointer(run, dynamics),
         onEpochEnd: async (m, model) => {
           history.push(m);
           dynamics?.record(model, m.epoch);
           const { rifleReinits, ...numbers } = m;
-          await run.reportEpoch({ ...numbers, rifleReinits: rifleReinits.length }, config.epochs, {
-            from: 0.05,
-            to: 0.95,
-          });
+          const report = { ...numbers, rifleReinits: rifleReinits.length };
+          await run.reportEpoch(report, config.epochs, { from: 0.05, to: 0.95 });
         },
       });
       try {
@@ -99,35 +92,14 @@ export class FinetuneHandler
         result.model.dispose();
         throw error;
       }
-      const method = config.plan.name;
-      const b = base.record;
       return {
         model: result.model,
         stoppedBy: result.stoppedBy,
         history,
         resumedEpochs: resume?.epochsDone ?? 0,
         test: { dataset: test, contract, vocabulary: base.vocabulary },
-        entry: {
-          name: spec.name ?? `${b.name}-${method.replace(/\+/g, '-')}-${ctx.jobId.slice(0, 8)}`,
-          architecture: b.architecture,
-          inputKind: b.inputKind,
-          classNames: [...train.classNames],
-          featureNames: b.featureNames,
-          preprocessing: b.preprocessing,
-          vocabulary: base.vocabulary,
-          baseModelId: b.id,
-          datasetId: spec.dataset,
-          method,
-          metrics: {
-            history,
-            stoppedBy: result.stoppedBy,
-            bestEpoch: result.bestEpoch ?? null,
-            hookLayers: result.hookLayers ?? null,
-            attention: result.attention ?? null,
-            rifleSchedule: result.rifleSchedule ?? null,
-          },
-        },
-        summary: () => ({ method }),
+        entry: finetuneEntry(spec, ctx.jobId, base, train.classNames, result, history),
+        summary: () => ({ method: config.method }),
       };
     } finally {
       data?.dispose();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { buildZooModel } from '../ml/zoo/zoo';
 import { assertNoLeaks, expectTensorsClose, tensorCount } from '../../test/support/tensors';
 import { Rng } from '../platform/core/rng';
-import { validateFinetuneConfig } from './core/finetune-config';
+import { finetuneConfig } from './finetune.schema';
 import { rifleReinitPoints } from './core/rifle';
 import { finetune } from './finetune';
 
@@ -44,7 +44,7 @@ describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CN
       const baseWeights = base.getWeights().map((w) => w.clone());
       const train = toyData(1);
       const validation = toyData(2);
-      const config = validateFinetuneConfig({
+      const config = finetuneConfig.parse({
         method,
         epochs: 3,
         batchSize: 8,
@@ -119,7 +119,7 @@ describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CN
     // One full batch per epoch and plain SGD: epoch 2's only step evaluates the penalty at the
     // weights epoch 1 ended with, which onEpochEnd reads. w_S^0 is the base model's (the
     // backbone is every trainable layer but the new head, matched by layer name).
-    const config = validateFinetuneConfig({
+    const config = finetuneConfig.parse({
       method: 'l2sp',
       alpha,
       beta,
@@ -173,7 +173,7 @@ describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CN
       seed: 1,
     });
     const train = toyData(1);
-    const config = validateFinetuneConfig({
+    const config = finetuneConfig.parse({
       method: 'dtnh+l2sp',
       beta: 0,
       freeze: 'all-but-head',

@@ -14,7 +14,7 @@ import {
 import { Rng } from '../platform/core/rng';
 import { ValidationError } from '../platform/errors/domain-error';
 import { FinetuneConfig } from './core/finetune-config';
-import { MethodPlan } from './core/method';
+import { MethodPlan, parseMethod } from './core/method';
 import { createPenalty } from './core/penalty-registry';
 import { cyclicHeadLr, RifleHeadResetter } from './core/rifle';
 import { deltaAttention, deltaHookLayers } from './delta-phase';
@@ -108,7 +108,7 @@ function scheduleSpec(c: FinetuneConfig): ScheduleSpec {
  */
 export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
   const { config: c, train, validation } = input;
-  const plan = c.plan;
+  const plan = parseMethod(c.method, 'config.method');
   if (c.earlyStoppingPatience > 0 && !validation) {
     throw ValidationError.field('earlyStoppingPatience', 'needs a validation set');
   }

@@ -1,8 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Dataset, Vocabulary } from '../ml/data';
 import { loadModelFromBuffers } from '../ml/io/buffers';
+import type { EpochMetrics, StopReason } from '../ml/train/trainer';
 import { buildZooModel } from '../ml/zoo/zoo';
 import type { InputContract } from '../registry/core/encode';
+import type { NewModel } from '../registry/model-registry.port';
 import type { PretrainSpec } from './core/training-specs';
 import type { TrainingRun } from './training-job';
 import { preprocessingFor } from './training-support';
@@ -60,4 +62,27 @@ export async function startingModel(
     embeddingDim: spec.embeddingDim ?? undefined,
     lstmUnits: spec.lstmUnits ?? undefined,
   });
+}
+
+/** What a pretrain job registers: the architecture, the input contract it was trained with. */
+export function pretrainEntry(
+  spec: PretrainSpec,
+  jobId: string,
+  inputs: { train: Dataset; contract: InputContract; vocabulary?: Vocabulary },
+  result: { stoppedBy: StopReason; bestEpoch?: number },
+  history: readonly EpochMetrics[],
+): Omit<NewModel, 'evaluation'> {
+  const { train, contract, vocabulary } = inputs;
+  return {
+    name: spec.name ?? `${spec.architecture}-${jobId.slice(0, 8)}`,
+    architecture: spec.architecture,
+    inputKind: train.kind,
+    classNames: [...train.classNames],
+    featureNames: contract.featureNames ? [...contract.featureNames] : null,
+    preprocessing: contract.preprocessing,
+    vocabulary,
+    datasetId: spec.dataset,
+    method: 'pretrain',
+    metrics: { history, stoppedBy: result.stoppedBy, bestEpoch: result.bestEpoch ?? null },
+  };
 }

@@ -7,9 +7,10 @@ import { EpochMetrics, trainModel } from '../ml/train/trainer';
 import type { JobContext, JobHandler, SpecReference } from '../platform/jobs/job-handler';
 import { datasetTensors } from '../registry/core/encode';
 import { MODEL_REGISTRY, TrainingRegistryPort } from '../registry/model-registry.port';
-import { PretrainSpec, validatePretrainSpec } from './core/training-specs';
+import type { PretrainSpec } from './core/training-specs';
+import { pretrainSpec } from './pretrain.schema';
 import { runTrainingJob, TrainedModel, TrainingJob, TrainingRun } from './training-job';
-import { contractFor, isPretrainCheckpoint, startingModel } from './pretrain-model';
+import { contractFor, isPretrainCheckpoint, pretrainEntry, startingModel } from './pretrain-model';
 
 /**
  * `pretrain`: trains a zoo architecture on a registered data set (AutLearn's "cloud pretraining
@@ -31,7 +32,7 @@ export class PretrainHandler
   ) {}
 
   validate(spec: unknown): PretrainSpec {
-    return validatePretrainSpec(spec);
+    return pretrainSpec.parse(spec);
   }
 
   run(spec: PretrainSpec, ctx: JobContext): Promise<Record<string, unknown>> {
@@ -91,18 +92,7 @@ export class PretrainHandler
         history,
         resumedEpochs: resume,
         test: { dataset: test, contract, vocabulary },
-        entry: {
-          name: spec.name ?? `${spec.architecture}-${ctx.jobId.slice(0, 8)}`,
-          architecture: spec.architecture,
-          inputKind: train.kind,
-          classNames: [...train.classNames],
-          featureNames: contract.featureNames ? [...contract.featureNames] : null,
-          preprocessing: contract.preprocessing,
-          vocabulary,
-          datasetId: spec.dataset,
-          method: 'pretrain',
-          metrics: { history, stoppedBy: result.stoppedBy, bestEpoch: result.bestEpoch ?? null },
-        },
+        entry: pretrainEntry(spec, ctx.jobId, { train, contract, vocabulary }, result, history),
       };
     } catch (error) {
       model.dispose();

@@ -1,12 +1,12 @@
 /**
  * The training-job use case shared by the job kinds that train and register one model (pretrain,
- * finetune; nas-export can adopt it as it is): the "already registered, return early" opening,
+ * finetune, nas-export): the "already registered, return early" opening,
  * load inputs -> core -> per-epoch checkpoints (TrainingRun) -> evaluate on the held-out split ->
  * register with lineage -> the job's result. A kind supplies only `TrainingJob.train`.
  *
- * The pieces are exported one by one for kinds whose shape differs: prune (several models:
- * `evaluateOnTest` and `TrainingRegistryPort.registerJobModel`) and nas-trial (no registration:
- * `TrainingRun` for resume, checkpoints and epoch reports).
+ * The pieces are exported one by one for kinds whose shape differs: prune (several models, each
+ * registered through `TrainingRegistryPort.registerJobModel` by src/nas/nas-model.adapter.ts) and
+ * nas-trial (no registration: `TrainingRun` for resume and checkpoints).
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Dataset, Vocabulary } from '../ml/data';

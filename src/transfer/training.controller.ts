@@ -1,5 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import { IdempotencyKeyHeader } from '../platform/http/idempotency-key';
+import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -9,14 +8,22 @@ import {
 } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../platform/auth/auth.guard';
 import type { Principal } from '../platform/auth/projects.service';
+import { IdempotencyKeyHeader } from '../platform/http/idempotency-key';
 import { ApiProblems } from '../platform/http/problem.dto';
 import { IDEMPOTENCY_HEADER } from '../platform/jobs/jobs.controller';
 import { JobDto } from '../platform/jobs/jobs.dto';
 import { assertIdempotencyKey, JobsService } from '../platform/jobs/jobs.service';
-import { FinetuneDto, PretrainDto } from './training.dto';
+import { ApiSpecBody, SpecBody } from '../platform/validation/spec-body';
 import { MODEL_REGISTRY, TrainingRegistryPort } from '../registry/model-registry.port';
+import type { PretrainSpec } from './core/training-specs';
+import { FinetuneRequest, finetuneRequest, finetuneSpecOf } from './finetune.schema';
+import { pretrainSpec } from './pretrain.schema';
 
-/** EasyDL-style entry points for the training jobs (the same kinds POST /v1/jobs accepts). */
+/**
+ * EasyDL-style entry points for the training jobs (the same kinds POST /v1/jobs accepts). The
+ * bodies are described and checked by the kinds' schemas (pretrain.schema.ts, finetune.schema.ts);
+ * problems name the body's fields. Unknown references are 404s (resolved at enqueue).
+ */
 @ApiTags('training')
 @ApiBearerAuth()
 @Controller('v1')
@@ -31,24 +38,16 @@ export class TrainingController {
   @ApiOperation({
     summary: 'Train a zoo architecture on a data set and register the model (a job)',
   })
+  @ApiSpecBody(pretrainSpec)
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiAcceptedResponse({ type: JobDto })
   @ApiProblems(400, 404, 409, 422)
   async pretrain(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: PretrainDto,
+    @SpecBody(pretrainSpec) spec: PretrainSpec,
     @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<JobDto> {
-    const key = assertIdempotencyKey(idempotencyKey);
-    await this.registry.resolveDataset(principal.projectId, body.dataset);
-    if (body.name && !key) await this.registry.assertModelNameFree(principal.projectId, body.name);
-    const { job } = await this.jobs.submit(
-      principal,
-      'pretrain',
-      { ...body },
-      { idempotencyKey: key },
-    );
-    return JobDto.from(job);
+    return this.submit(principal, 'pretrain', spec, spec.name, idempotencyKey);
   }
 
   @Post('finetune')
@@ -57,38 +56,29 @@ export class TrainingController {
     summary:
       'Fine-tune a base model on a target data set with l2, l2sp, delta, rifle, dtnh+... or auto (a job)',
   })
+  @ApiSpecBody(finetuneRequest)
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiAcceptedResponse({ type: JobDto })
   @ApiProblems(400, 404, 409, 422)
   async finetune(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: FinetuneDto,
+    @SpecBody(finetuneRequest) body: FinetuneRequest,
     @IdempotencyKeyHeader() idempotencyKey?: string,
   ): Promise<JobDto> {
+    return this.submit(principal, 'finetune', finetuneSpecOf(body), body.name, idempotencyKey);
+  }
+
+  /** A taken model name is a 409 now rather than a failed job (a retried key finds its job). */
+  private async submit(
+    principal: Principal,
+    kind: 'pretrain' | 'finetune',
+    spec: object,
+    name: string | null | undefined,
+    idempotencyKey: string | undefined,
+  ): Promise<JobDto> {
     const key = assertIdempotencyKey(idempotencyKey);
-    await this.registry.resolveModel(principal.projectId, body.baseModel);
-    await this.registry.resolveDataset(principal.projectId, body.dataset);
-    if (body.name && !key) await this.registry.assertModelNameFree(principal.projectId, body.name);
-    const {
-      baseModel,
-      dataset,
-      name,
-      method,
-      epochs,
-      hyperParameters,
-      augment,
-      augmentCopies,
-      recordDynamics,
-    } = body;
-    const config: Record<string, unknown> = { ...hyperParameters };
-    if (method !== undefined) config.method = method;
-    if (epochs !== undefined) config.epochs = epochs;
-    const spec: Record<string, unknown> = { baseModel, dataset, config };
-    if (name !== undefined) spec.name = name;
-    if (augment !== undefined) spec.augment = augment;
-    if (augmentCopies !== undefined) spec.augmentCopies = augmentCopies;
-    if (recordDynamics !== undefined) spec.recordDynamics = recordDynamics;
-    const { job } = await this.jobs.submit(principal, 'finetune', spec, { idempotencyKey: key });
+    if (name && !key) await this.registry.assertModelNameFree(principal.projectId, name);
+    const { job } = await this.jobs.submit(principal, kind, spec, { idempotencyKey: key });
     return JobDto.from(job);
   }
 }

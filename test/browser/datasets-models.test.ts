@@ -40,7 +40,11 @@ describe('data sets and models in a browser', { skip: browserSkipReason() }, () 
   before(async () => {
     await ensureConsoleBuilt();
     // Training blocks the worker's event loop for whole batches: a generous heartbeat timeout.
-    app = await startTestApp({ workers: 1, env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' } });
+    app = await startTestApp({
+      workers: 1,
+      coordinators: 0, // no study or NAS driver here: one worker process fewer to start
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
+    });
     browser = await launchBrowser();
   });
   after(async () => {

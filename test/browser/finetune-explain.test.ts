@@ -36,7 +36,11 @@ describe('fine-tune and explanation pages in a browser', { skip: browserSkipReas
   before(async () => {
     await ensureConsoleBuilt();
     // Training blocks a worker's event loop for whole batches (see models.e2e.test.ts).
-    app = await startTestApp({ workers: 1, env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' } });
+    app = await startTestApp({
+      workers: 1,
+      coordinators: 0, // no study or NAS driver here: one worker process fewer to start
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
+    });
     browser = await launchBrowser();
     const ds = await app.uploadDataset(
       { name: 'shapes', split: '0.5,0.25,0.25', seed: '3' },
@@ -83,12 +87,13 @@ describe('fine-tune and explanation pages in a browser', { skip: browserSkipReas
     await page.getByLabel('flip').check();
     await page.getByLabel(/Record training dynamics/).check();
     await axeCheck(page, 'fine-tune form');
-    // Out of bounds: the server's 400 names `epochs` and the form shows it beside the field.
+    // Out of bounds: the server's 400 names `epochs` and the form shows its message (what is
+    // allowed, what came) beside that field.
     await page.getByLabel('Epochs').fill('0');
     await page.getByRole('button', { name: 'Start fine-tuning' }).click();
     const epochsError = page.locator('.field.invalid').filter({ has: page.getByLabel('Epochs') });
     await epochsError.getByRole('alert').waitFor();
-    assert.match(await epochsError.getByRole('alert').innerText(), /epochs/i);
+    assert.match(await epochsError.getByRole('alert').innerText(), /must be >= 1, got 0/);
     assert.equal(new URL(page.url()).pathname, '/finetune');
     await axeCheck(page, 'fine-tune form with errors');
 
@@ -219,7 +224,7 @@ describe('fine-tune and explanation pages in a browser', { skip: browserSkipReas
       .locator('.field.invalid')
       .filter({ has: page.getByLabel('Perturbed samples') });
     await samples.getByRole('alert').waitFor();
-    assert.match(await samples.getByRole('alert').innerText(), /\[10, 100000\]/);
+    assert.match(await samples.getByRole('alert').innerText(), /must be >= 10, got 5/);
     assert.equal(new URL(page.url()).pathname, '/explanations/new');
     await axeCheck(page, 'explanation form with errors');
 

@@ -38,7 +38,11 @@ describe('simulator pages in a browser', { skip: browserSkipReason() }, () => {
   let browser: Browser;
   before(async () => {
     await ensureConsoleBuilt();
-    app = await startTestApp({ workers: 2, env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' } });
+    app = await startTestApp({
+      workers: 2,
+      coordinators: 0, // no study or NAS driver here: one worker process fewer to start
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
+    });
     browser = await launchBrowser();
   });
   after(async () => {

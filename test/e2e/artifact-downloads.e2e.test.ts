@@ -29,7 +29,11 @@ describe('artifact downloads under AUTODL_HOME=<tmp>/.autodl (the default shape)
   before(async () => {
     await selectBackend('cpu');
     // Training blocks the worker's event loop for whole batches (models.e2e.test.ts).
-    app = await startTestApp({ workers: 1, env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' } });
+    app = await startTestApp({
+      workers: 1,
+      coordinators: 0, // no study or NAS driver here: one worker process fewer to start
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
+    });
   });
   after(async () => {
     await app?.close();

@@ -30,7 +30,11 @@ let app: TestApp;
 before(async () => {
   // A loaded machine may miss a 3 s heartbeat; a re-queued step would only repeat a log line.
   if (hasTmux)
-    app = await startTestApp({ workers: 1, env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' } });
+    app = await startTestApp({
+      workers: 1,
+      coordinators: 0, // no study or NAS driver here: one worker process fewer to start
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
+    });
 });
 after(async () => {
   if (!hasTmux) return;

@@ -11,7 +11,7 @@ const bin = path.resolve(__dirname, '..', '..', 'bin', 'autodl.js');
 let app: TestApp;
 
 before(async () => {
-  app = await startTestApp({ workers: 1 });
+  app = await startTestApp({ workers: 1, coordinators: 0 });
 });
 after(async () => {
   await app?.close();

@@ -17,6 +17,7 @@ test('without DATABASE_URL the service runs its own PostgreSQL under AUTODL_HOME
     PORT: '0',
     HOST: '127.0.0.1',
     AUTODL_WORKERS: '1',
+    AUTODL_COORDINATORS: '0', // a sleep job only: the default would start 2 idle workers per life
     LOG_LEVEL: 'error',
     AUTODL_PRINT_ADMIN_KEY: '0',
   });

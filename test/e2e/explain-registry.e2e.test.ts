@@ -43,7 +43,11 @@ describe('explanations over the real model registry and a worker process', () =>
     await selectBackend('cpu');
     // Training and explaining block the worker's event loop (see models.e2e); no test here kills a
     // worker, so the heartbeat timeout is long rather than the suite's 3 s.
-    app = await startTestApp({ workers: 1, env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' } });
+    app = await startTestApp({
+      workers: 1,
+      coordinators: 0, // no study or NAS driver here: one worker process fewer to start
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
+    });
     const net = tf.sequential({
       layers: [tf.layers.dense({ units: 2, inputShape: [4], activation: 'softmax' })],
     });

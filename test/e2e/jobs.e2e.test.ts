@@ -10,6 +10,7 @@ describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () =
     // below checks the job stopped itself, not that the executor killed its worker.
     app = await startTestApp({
       workers: 2,
+      coordinators: 0, // no study or NAS driver here: one worker process fewer to start
       // AUTODL_TEST_HOOKS: the crash tests let the worker SIGKILL itself (sleep's crashAtStep).
       // A 20 s heartbeat timeout: a starved worker (CI load) must not turn the cooperative cancel
       // under test into a lost-heartbeat cancel; killed workers are seen at once (child exit).

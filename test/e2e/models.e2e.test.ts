@@ -40,7 +40,11 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
     // Training blocks a worker's event loop for whole batches; on a loaded 2-core machine that
     // can exceed the suite's default 3 s heartbeat timeout. A killed worker is still detected at
     // once by its supervisor (the resume test).
-    app = await startTestApp({ workers: 1, env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' } });
+    app = await startTestApp({
+      workers: 1,
+      coordinators: 0, // no study or NAS driver here: one worker process fewer to start
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
+    });
   });
   after(async () => {
     await app?.close();
@@ -361,7 +365,7 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
   });
 
   test('a pretrain job whose worker is killed resumes from the last epoch checkpoint', async () => {
-    const epochs = 12;
+    const epochs = 8;
     const res = await app
       .post('/v1/pretrain', {
         dataset: datasetId,
@@ -392,7 +396,7 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
   });
 
   test('a dtnh+delta finetune job whose worker is killed resumes from its last epoch checkpoint', async () => {
-    const epochs = 10;
+    const epochs = 7;
     const res = await app
       .post('/v1/finetune', {
         baseModel: baseId,

@@ -72,12 +72,12 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
       .post('/v1/nas', body({ trials: 2, epochsPerTrial: 1, parallelism: 33 }))
       .expect(400);
     const fields = (res.body.errors as { field: string }[]).map((e) => e.field);
-    assert.deepEqual(fields, ['spec.budget.parallelism']);
+    assert.deepEqual(fields, ['budget.parallelism']);
   });
 
   test('parallelism 2: every candidate is a nas-trial child job, two at a time; GET shows trials while running', async () => {
     const created = await app
-      .post('/v1/nas', body({ trials: 6, epochsPerTrial: 40, parallelism: 2 }))
+      .post('/v1/nas', body({ trials: 6, epochsPerTrial: 8, parallelism: 2 }))
       .expect(202);
     const id = created.body.id as string;
     let liveSeen = false;
@@ -131,7 +131,7 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
 
   test('a driver killed with SIGKILL is re-queued and resumes: no finished trial runs again', async () => {
     const created = await app
-      .post('/v1/nas', body({ trials: 4, epochsPerTrial: 40, parallelism: 1 }, 'random'))
+      .post('/v1/nas', body({ trials: 4, epochsPerTrial: 8, parallelism: 1 }, 'random'))
       .expect(202);
     const id = created.body.id as string;
     const running = await app.waitForJob(id, (j) => j.status === 'running' && j.progress >= 0.25);

@@ -49,7 +49,8 @@ describe('NAS and pruning through REST (real app, PostgreSQL, workers)', () => {
       })
       .expect(400);
     const fields = (res.body.errors as { field: string }[]).map((e) => e.field);
-    for (const f of ['spec.space', 'spec.strategy.name', 'spec.budget.trials'])
+    // The route's body is the spec: problems name its fields (POST /v1/jobs: `spec.<field>`).
+    for (const f of ['space', 'strategy', 'budget.trials'])
       assert.ok(fields.includes(f), `${f} in ${fields.join(', ')}`);
     await app.post('/v1/nas', { ...validBody(), dataset: crypto.randomUUID() }).expect(404);
     assert.equal((await app.get('/v1/jobs?kind=nas').expect(200)).body.total, 0);

@@ -25,6 +25,7 @@ test('the service restarted while jobs are queued: none lost, all finish', async
   // Second life on the same database, now with workers.
   const second = await startTestApp({
     workers: 2,
+    coordinators: 0, // sleep jobs only: no driver to run
     reuse: { ...reuse, drop: async () => undefined },
   });
   try {

@@ -13,7 +13,7 @@ import { removeTestHome, startTestApp } from '../support/app';
  * completed trial is lost or run again, and the budget is met exactly.
  */
 test('a study resumes after a service restart: no completed trial lost or re-run', async () => {
-  const first = await startTestApp({ workers: 3 });
+  const first = await startTestApp({ workers: 2 });
   // Trials run sandboxed as an unprivileged user (docs/security.md): they cannot write into
   // AUTODL_HOME, so their log lives in a directory open to them.
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-trial-log-'));
@@ -56,7 +56,7 @@ test('a study resumes after a service restart: no completed trial lost or re-run
   await first.stop();
 
   const second = await startTestApp({
-    workers: 3,
+    workers: 2,
     reuse: {
       databaseUrl: first.databaseUrl,
       home: first.home,

@@ -55,7 +55,11 @@ describe('JIZHI simulator REST and CLI e2e (real app, PostgreSQL, workers)', () 
     // A simulation keeps its worker's event loop busy for seconds at a time; on a loaded machine
     // that outlasted the suite's 3 s heartbeat timeout and the job failed "heartbeat lost" after
     // 3 attempts. No test here kills a worker, so a long timeout costs nothing.
-    app = await startTestApp({ workers: 2, env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' } });
+    app = await startTestApp({
+      workers: 2,
+      coordinators: 0, // no study or NAS driver here: one worker process fewer to start
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
+    });
   });
   after(async () => {
     await app?.close();
@@ -72,7 +76,8 @@ describe('JIZHI simulator REST and CLI e2e (real app, PostgreSQL, workers)', () 
       .set('Idempotency-Key', 'sim-e2e-1')
       .expect(202);
     assert.equal(created.body.status, 'queued');
-    assert.deepEqual(created.body.request.traffic, body.traffic);
+    // The stored request is the normalised spec: the schema's defaults are filled in.
+    assert.deepEqual(created.body.request.traffic, { phaseS: 0, ...body.traffic });
     const again = await app
       .post('/v1/simulations', body)
       .set('Idempotency-Key', 'sim-e2e-1')

@@ -1,16 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { ExplainJobHandler, type ExplainResult } from '../../interpret/explain.handler';
-import {
-  LocalJobContext,
-  loadLayersModelFile,
-  localTabularModel,
-  tabularWidth,
-} from '../../interpret/local-explain';
+import type { ExplainResult } from '../../interpret/explain.handler';
 import { readCsvRows } from '../../ml/data/csv-rows';
-import { NormLimeJobHandler, type NormLimeJobResult } from '../../interpret/normlime.handler';
-import { selectBackend } from '../../ml/backend';
+import type { NormLimeJobResult } from '../../interpret/normlime.handler';
 import { loadServiceConfig } from '../../capability-config';
 import { CliError, refPath } from '../client';
 import { printJson, printTable, Progress } from '../output';
@@ -104,6 +97,15 @@ async function explainLocally(
   }
   if (o.dataset)
     throw new CliError('--dataset names a registered data set; use --data with a file');
+  // TensorFlow and the handlers are loaded here, not at the top: `autodl` starts without them.
+  const [{ selectBackend }, local, { ExplainJobHandler }, { NormLimeJobHandler }] =
+    await Promise.all([
+      import('../../ml/backend'),
+      import('../../interpret/local-explain'),
+      import('../../interpret/explain.handler'),
+      import('../../interpret/normlime.handler'),
+    ]);
+  const { LocalJobContext, loadLayersModelFile, localTabularModel, tabularWidth } = local;
   await selectBackend(loadServiceConfig().tfBackend);
   const net = await loadLayersModelFile(file);
   const csv = readCsvRows(readText(o.data, '--data'), path.basename(o.data), {

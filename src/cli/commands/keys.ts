@@ -8,7 +8,6 @@ import { ROLES, Role, isRole } from '../../platform/auth/roles';
 import { loadServiceConfig } from '../../capability-config';
 import { CliError } from '../client';
 import { client, globalOptions } from '../command-context';
-import { withOfflineDatabase } from '../offline-database';
 import { printJson, printTable } from '../output';
 
 interface Key {
@@ -81,6 +80,8 @@ export function registerKeyCommands(program: Command): void {
         if (o.offline) {
           if (!o.project) throw new CliError('--offline needs --project');
           const config = loadServiceConfig();
+          // Loaded here, not at the top: `autodl` starts without TypeORM and the entities.
+          const { withOfflineDatabase } = await import('../offline-database');
           const issued = await withOfflineDatabase(config, async (db) => {
             await db.migrate();
             return db.issueKey(o.project as string, o.name, {

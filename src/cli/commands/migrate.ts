@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { loadServiceConfig } from '../../capability-config';
 import { globalOptions } from '../command-context';
-import { withOfflineDatabase } from '../offline-database';
 import { printJson } from '../output';
 
 export function registerMigrateCommand(program: Command): void {
@@ -9,6 +8,8 @@ export function registerMigrateCommand(program: Command): void {
     .command('migrate')
     .description('apply pending database migrations')
     .action(async (_o: unknown, cmd: Command) => {
+      // Loaded here, not at the top: the client commands start without TypeORM and the entities.
+      const { withOfflineDatabase } = await import('../offline-database');
       const applied = await withOfflineDatabase(loadServiceConfig(), (db) => db.migrate());
       if (globalOptions(cmd).json) printJson({ applied });
       else

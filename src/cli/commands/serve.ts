@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { startApp } from '../../app';
 import { configWith, onSignals } from '../service-process';
 
 export function registerServeCommand(program: Command): void {
@@ -10,6 +9,8 @@ export function registerServeCommand(program: Command): void {
     .option('--workers <n>', 'local worker processes (AUTODL_WORKERS)')
     .action(async (o: { port?: string; workers?: string }) => {
       const config = configWith({ PORT: o.port, AUTODL_WORKERS: o.workers });
+      // Loaded here, not at the top: every other command starts without the whole app.
+      const { startApp } = await import('../../app');
       const running = await startApp(config);
       process.stderr.write(
         `AutoDL API on http://localhost:${config.port} (${config.consoleDir ? 'web console: /, ' : ''}Swagger console: /docs), executor ${config.executor}` +

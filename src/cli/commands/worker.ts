@@ -1,6 +1,4 @@
-import { NestFactory } from '@nestjs/core';
 import { Command } from 'commander';
-import { WorkerPoolModule } from '../../app.module';
 import { EXECUTOR, type Executor } from '../../platform/jobs/executor.port';
 import { CliError } from '../client';
 import { configWith, onSignals } from '../service-process';
@@ -14,6 +12,9 @@ export function registerWorkerCommand(program: Command): void {
       const config = configWith({ AUTODL_WORKERS: o.concurrency });
       if (config.workers < 1) throw new CliError('--concurrency must be at least 1');
       const toStderr = (m: string) => process.stderr.write(m + '\n');
+      // Loaded here, not at the top: every other command starts without the whole app.
+      const { NestFactory } = await import('@nestjs/core');
+      const { WorkerPoolModule } = await import('../../app.module');
       const ctx = await NestFactory.createApplicationContext(
         WorkerPoolModule.forRoot(config, { log: toStderr, warn: toStderr }),
         { logger: false, abortOnError: false },

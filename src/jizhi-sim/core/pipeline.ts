@@ -1,9 +1,13 @@
 import { UnprocessableError } from '../../platform/errors/domain-error';
 import { CacheModel, HitRatioCache, LruZipfCache } from './cache';
-import { ServiceSpec, ServiceTimeModel, readServiceModel } from './service-time';
-import { SpecReader } from './pipeline-spec-reader';
+import { Problems } from './problems';
+import { ServiceSpec, ServiceTimeModel, serviceModel } from './service-time';
 
-/** A stage of the pipeline JSON (see docs/jizhi-sim.md and pipeline.schema.json). */
+/**
+ * A stage of the pipeline JSON (docs/jizhi-sim.md; its schema, with the defaults the stored spec
+ * carries, is src/jizhi-sim/pipeline.schema.ts). Optional numbers default to 0 here too, for
+ * callers of the library that build a spec by hand.
+ */
 export interface StageSpec {
   id: string;
   /** Servers working in parallel, each serving one batch at a time. */
@@ -13,7 +17,7 @@ export interface StageSpec {
   /** Downstream stages. Several = fork; a stage with several upstream stages joins (waits for all). */
   next?: string[];
   service: ServiceSpec;
-  batch?: { maxSize: number; maxDelayMs: number };
+  batch?: { maxSize: number; maxDelayMs?: number };
   queue?: { capacity?: number; timeoutMs?: number };
   cache?:
     | { model: 'hit-ratio'; hitRatio: number; hitLatencyMs?: number }
@@ -50,131 +54,42 @@ export interface CompiledPipeline {
   order: number[];
 }
 
-const MAX_STAGES = 1000;
-const MAX_CACHE_KEYS = 10_000_000;
+/** Largest pipeline and LRU key count a request may describe (bounded validation and memory). */
+export const MAX_STAGES = 1000;
+export const MAX_CACHE_KEYS = 10_000_000;
 
-/** Validate a pipeline document; throws ValidationError with every problem and its field path. */
-export function compilePipeline(raw: unknown, field = 'pipeline'): CompiledPipeline {
-  const r = new SpecReader();
-  const root = r.object(raw, field);
-  const stagesRaw = root ? r.array(root.stages, `${field}.stages`) : undefined;
-  if (stagesRaw && stagesRaw.length === 0)
-    r.fail(`${field}.stages`, 'must have at least one stage');
-  if (stagesRaw && stagesRaw.length > MAX_STAGES)
-    r.fail(`${field}.stages`, `at most ${MAX_STAGES} stages, got ${stagesRaw.length}`);
-  r.check('pipeline');
-  const name = typeof root?.name === 'string' ? root.name : 'pipeline';
+/**
+ * Builds the runnable pipeline from a spec whose shapes and ranges the job schema has checked
+ * (src/jizhi-sim/pipeline.schema.ts); checks what a schema cannot: unique ids, references to
+ * existing stages, no cycle, the LRU key total, each service model's own rules. Throws one
+ * ValidationError with every problem and its field path.
+ */
+export function compilePipeline(spec: PipelineSpec, field = 'pipeline'): CompiledPipeline {
+  const r = new Problems();
   const stages: CompiledStage[] = [];
-  const nextIds: string[][] = [];
   const index = new Map<string, number>();
   let lruKeys = 0;
-  (stagesRaw ?? []).forEach((sr, i) => {
+  spec.stages.forEach((s, i) => {
     const f = `${field}.stages[${i}]`;
-    const s = r.object(sr, f);
-    if (!s) return;
-    const id = r.string(s.id, `${f}.id`);
-    if (id !== undefined) {
-      if (index.has(id)) r.fail(`${f}.id`, `duplicate stage id ${JSON.stringify(id)}`);
-      else index.set(id, i);
-    }
-    const instances = r.number(s.instances, `${f}.instances`, { min: 1, integer: true }) ?? 1;
-    const pricePerHour = r.optionalNumber(s.pricePerHour, `${f}.pricePerHour`, 0, { min: 0 });
-    let maxBatch = 1;
-    let maxDelayS = 0;
-    const batch = r.optionalObject(s.batch, `${f}.batch`);
-    if (batch) {
-      maxBatch =
-        r.number(batch.maxSize, `${f}.batch.maxSize`, { min: 1, max: 4096, integer: true }) ?? 1;
-      maxDelayS = r.optionalNumber(batch.maxDelayMs, `${f}.batch.maxDelayMs`, 0, { min: 0 }) / 1000;
-    }
-    let queueCapacity = Infinity;
-    let timeoutS = Infinity;
-    const queue = r.optionalObject(s.queue, `${f}.queue`);
-    if (queue) {
-      if (queue.capacity !== undefined)
-        queueCapacity =
-          r.number(queue.capacity, `${f}.queue.capacity`, { min: 0, integer: true }) ?? Infinity;
-      if (queue.timeoutMs !== undefined) {
-        timeoutS =
-          (r.number(queue.timeoutMs, `${f}.queue.timeoutMs`, { min: 0, exclusiveMin: true }) ??
-            Infinity) / 1000;
-      }
-    }
-    let makeCache: (() => CacheModel) | undefined;
-    let hitLatencyS = 0;
-    const cache = r.optionalObject(s.cache, `${f}.cache`);
-    if (cache) {
-      const model = r.oneOf(cache.model, `${f}.cache.model`, ['hit-ratio', 'lru'] as const);
-      hitLatencyS =
-        r.optionalNumber(cache.hitLatencyMs, `${f}.cache.hitLatencyMs`, 0, { min: 0 }) / 1000;
-      if (model === 'hit-ratio') {
-        const h = r.number(cache.hitRatio, `${f}.cache.hitRatio`, { min: 0, max: 1 });
-        if (h !== undefined) makeCache = () => new HitRatioCache(h);
-      } else if (model === 'lru') {
-        const cap = r.number(cache.capacity, `${f}.cache.capacity`, { min: 0, integer: true });
-        const keys = r.number(cache.keys, `${f}.cache.keys`, {
-          min: 1,
-          max: MAX_CACHE_KEYS,
-          integer: true,
-        });
-        const zs = r.number(cache.zipfS, `${f}.cache.zipfS`, { min: 0 });
-        if (keys !== undefined) lruKeys += keys;
-        if (cap !== undefined && keys !== undefined && zs !== undefined)
-          makeCache = () => new LruZipfCache(cap, keys, zs);
-      }
-    }
-    let cutoff: CompiledStage['cutoff'];
-    const co = r.optionalObject(s.cutoff, `${f}.cutoff`);
-    if (co) {
-      const queueThreshold = r.number(co.queueThreshold, `${f}.cutoff.queueThreshold`, {
-        min: 0,
-        integer: true,
-      });
-      const serviceScale = r.number(co.serviceScale, `${f}.cutoff.serviceScale`, {
-        min: 0,
-        max: 1,
-        exclusiveMin: true,
-      });
-      const accuracyPenalty = r.number(co.accuracyPenalty, `${f}.cutoff.accuracyPenalty`, {
-        min: 0,
-        max: 1,
-      });
-      if (
-        queueThreshold !== undefined &&
-        serviceScale !== undefined &&
-        accuracyPenalty !== undefined
-      ) {
-        cutoff = { queueThreshold, serviceScale, accuracyPenalty };
-      }
-    }
-    const service = readServiceModel(r, s.service, `${f}.service`, maxBatch);
-    const next: string[] = [];
-    if (s.next !== undefined) {
-      const arr = r.array(s.next, `${f}.next`);
-      arr?.forEach((n, k) => {
-        const v = r.string(n, `${f}.next[${k}]`);
-        if (v !== undefined) {
-          if (next.includes(v))
-            r.fail(`${f}.next[${k}]`, `duplicate reference ${JSON.stringify(v)}`);
-          else next.push(v);
-        }
-      });
-    }
-    nextIds.push(next);
+    if (index.has(s.id)) r.fail(`${f}.id`, `duplicate stage id ${JSON.stringify(s.id)}`);
+    else index.set(s.id, i);
+    const maxBatch = s.batch?.maxSize ?? 1;
+    const cache = s.cache;
+    if (cache?.model === 'lru') lruKeys += cache.keys;
     stages.push({
-      id: id ?? `#${i}`,
-      instances,
-      pricePerHour,
+      id: s.id,
+      instances: s.instances,
+      pricePerHour: s.pricePerHour ?? 0,
       next: [],
       predecessors: 0,
-      service: service ?? { sample: () => 0, mean: () => 0 },
+      service: serviceModel(r, s.service, `${f}.service`, maxBatch),
       maxBatch,
-      maxDelayS,
-      queueCapacity,
-      timeoutS,
-      makeCache,
-      hitLatencyS,
-      cutoff,
+      maxDelayS: (s.batch?.maxDelayMs ?? 0) / 1000,
+      queueCapacity: s.queue?.capacity ?? Infinity,
+      timeoutS: (s.queue?.timeoutMs ?? Infinity) / 1000,
+      makeCache: cache && cacheFactory(cache),
+      hitLatencyS: (cache?.hitLatencyMs ?? 0) / 1000,
+      cutoff: s.cutoff && { ...s.cutoff },
     });
   });
   // Each LRU keeps a slot per key and Che's approximation sums over every key: bound the whole
@@ -184,8 +99,9 @@ export function compilePipeline(raw: unknown, field = 'pipeline'): CompiledPipel
       `${field}.stages`,
       `LRU caches cover ${lruKeys} keys in total; at most ${MAX_CACHE_KEYS} per pipeline`,
     );
-  stages.forEach((st, i) => {
-    nextIds[i].forEach((n, k) => {
+  spec.stages.forEach((s, i) => {
+    const st = stages[i];
+    (s.next ?? []).forEach((n, k) => {
       const j = index.get(n);
       if (j === undefined)
         r.fail(`${field}.stages[${i}].next[${k}]`, `unknown stage ${JSON.stringify(n)}`);
@@ -194,6 +110,8 @@ export function compilePipeline(raw: unknown, field = 'pipeline'): CompiledPipel
           `${field}.stages[${i}].next[${k}]`,
           `stage ${JSON.stringify(st.id)} cannot feed itself`,
         );
+      else if (st.next.includes(j))
+        r.fail(`${field}.stages[${i}].next[${k}]`, `duplicate reference ${JSON.stringify(n)}`);
       else {
         st.next.push(j);
         stages[j].predecessors++;
@@ -207,7 +125,12 @@ export function compilePipeline(raw: unknown, field = 'pipeline'): CompiledPipel
     r.fail(`${field}.stages`, `the stage graph has a cycle through ${inCycle.join(', ')}`);
     r.check('pipeline');
   }
-  return { name, stages, order };
+  return { name: spec.name ?? 'pipeline', stages, order };
+}
+
+function cacheFactory(cache: NonNullable<StageSpec['cache']>): () => CacheModel {
+  if (cache.model === 'hit-ratio') return () => new HitRatioCache(cache.hitRatio);
+  return () => new LruZipfCache(cache.capacity, cache.keys, cache.zipfS);
 }
 
 /** Kahn's algorithm; a result shorter than the stage list means a cycle. */

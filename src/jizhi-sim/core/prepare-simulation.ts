@@ -1,10 +1,9 @@
-import { StageLoad, assertStable, compilePipeline } from './pipeline';
-import { SpecReader } from './pipeline-spec-reader';
+import { PipelineSpec, StageLoad, assertStable, compilePipeline } from './pipeline';
+import { Problems } from './problems';
 import { SimulationResult } from './simulation-result';
 import { Simulation } from './simulator';
 import { sig } from './stats';
-import { readTrafficInto } from './traffic/traffic-model-registry';
-import { TrafficModel } from './traffic/traffic-model';
+import { TrafficSpec, trafficFactory } from './traffic/traffic-model-registry';
 
 /** Run settings, as in the `simulate` job spec. */
 export interface SimulationOptions {
@@ -32,39 +31,26 @@ export interface PreparedSimulation {
   loads: StageLoad[];
 }
 
+/** What a simulation runs: a pipeline, its traffic and the run settings. */
+export interface SimulationInput extends SimulationOptions {
+  pipeline: PipelineSpec;
+  traffic: TrafficSpec;
+}
+
 /**
- * Validate everything before simulating: the pipeline (ValidationError with field paths), the
- * traffic, the run options and the expected size of the run; then refuse unstable systems
- * (UnprocessableError naming the stage and its utilisation).
+ * Checks what the job schema cannot before simulating: the pipeline's graph and models
+ * (ValidationError with field paths), warm-up inside the run, the expected size of the run;
+ * then refuses unstable systems (UnprocessableError naming the stage and its utilisation).
  */
-export function prepareSimulation(input: {
-  pipeline: unknown;
-  traffic: unknown;
-  durationS: unknown;
-  warmupS?: unknown;
-  seed?: unknown;
-  maxEvents?: unknown;
-  samplePoints?: unknown;
-}): PreparedSimulation {
+export function prepareSimulation(input: SimulationInput): PreparedSimulation {
   const pipeline = compilePipeline(input.pipeline, 'pipeline');
-  const r = new SpecReader();
-  const makeTraffic = readTrafficInto(r, input.traffic, 'traffic');
-  const durationS = r.number(input.durationS, 'durationS', { min: 0, exclusiveMin: true }) ?? 1;
-  const warmupS = r.optionalNumber(input.warmupS, 'warmupS', 0, { min: 0 });
+  const makeTraffic = trafficFactory(input.traffic, 'traffic');
+  const r = new Problems();
+  const { durationS } = input;
+  const warmupS = input.warmupS ?? 0;
   if (warmupS >= durationS) r.fail('warmupS', `must be < durationS (${durationS}), got ${warmupS}`);
-  const seed = r.optionalNumber(input.seed, 'seed', 0, { min: 0, max: 2 ** 53 - 1, integer: true });
-  const maxEvents = r.optionalNumber(input.maxEvents, 'maxEvents', LIMITS.maxEvents, {
-    min: 1,
-    max: LIMITS.maxEvents,
-    integer: true,
-  });
-  const samplePoints = r.optionalNumber(input.samplePoints, 'samplePoints', 100, {
-    min: 0,
-    max: LIMITS.maxSamplePoints,
-    integer: true,
-  });
   r.check('simulation');
-  const traffic = (makeTraffic as () => TrafficModel)();
+  const traffic = makeTraffic();
   const expected = traffic.meanRate() * durationS;
   if (expected > LIMITS.maxExpectedArrivals) {
     r.fail(
@@ -75,17 +61,17 @@ export function prepareSimulation(input: {
   }
   const loads = assertStable(pipeline, traffic.meanRate());
   return {
-    simulation: new Simulation(pipeline, traffic, loads, seed, {
+    simulation: new Simulation(pipeline, traffic, loads, input.seed ?? 0, {
       durationS,
       warmupS,
-      maxEvents,
-      samplePoints,
+      maxEvents: Math.min(input.maxEvents ?? LIMITS.maxEvents, LIMITS.maxEvents),
+      samplePoints: Math.min(input.samplePoints ?? 100, LIMITS.maxSamplePoints),
     }),
     loads,
   };
 }
 
 /** Validate and run a whole simulation synchronously. */
-export function simulate(input: Parameters<typeof prepareSimulation>[0]): SimulationResult {
+export function simulate(input: SimulationInput): SimulationResult {
   return prepareSimulation(input).simulation.run();
 }

@@ -1,5 +1,4 @@
 import { Rng } from '../../platform/core/rng';
-import { SpecReader } from './pipeline-spec-reader';
 import { sig } from './stats';
 
 /**
@@ -86,30 +85,13 @@ export function simulateRing(
 }
 
 /** GPU counts per request: each is a row of the table (and a simulation). */
-const MAX_RING_ROWS = 32;
+export const MAX_RING_ROWS = 32;
+/** Largest ring a row may describe. */
+export const MAX_RING_GPUS = 4096;
 
-/**
- * Validate a ring request: {tCalcMs, tTransmitMs, tMergeMs, jitterCv?, gpus: number[]}. Field
- * paths are prefixed with `field` (none when empty, as for a REST body that is the request).
- */
-export function readRingSpec(raw: unknown, field = 'ring'): RingSpec & { gpus: number[] } {
-  const f = (name: string): string => (field ? `${field}.${name}` : name);
-  const r = new SpecReader();
-  const o = r.object(raw, field || 'body') ?? {};
-  const tCalcMs = r.number(o.tCalcMs, f('tCalcMs'), { min: 0, exclusiveMin: true }) ?? 1;
-  const tTransmitMs = r.number(o.tTransmitMs, f('tTransmitMs'), { min: 0 }) ?? 0;
-  const tMergeMs = r.number(o.tMergeMs, f('tMergeMs'), { min: 0 }) ?? 0;
-  const jitterCv = r.optionalNumber(o.jitterCv, f('jitterCv'), 0, { min: 0, max: 10 });
-  const gpus: number[] = [];
-  const arr = r.array(o.gpus, f('gpus'));
-  if (arr && (arr.length === 0 || arr.length > MAX_RING_ROWS))
-    r.fail(f('gpus'), `must list 1 to ${MAX_RING_ROWS} GPU counts, got ${arr.length}`);
-  arr?.slice(0, MAX_RING_ROWS).forEach((g, i) => {
-    const v = r.number(g, `${f('gpus')}[${i}]`, { min: 1, max: 4096, integer: true });
-    if (v !== undefined) gpus.push(v);
-  });
-  r.check('ring model');
-  return { tCalcMs, tTransmitMs, tMergeMs, jitterCv, gpus };
+/** A ring request: the step times and the GPU counts to tabulate (schema: sim-specs.schema.ts). */
+export interface RingRequest extends RingSpec {
+  gpus: number[];
 }
 
 export interface RingRow {
@@ -131,14 +113,13 @@ export interface RingRow {
 const MAX_RING_STEPS_PER_ROW = 20_000_000;
 
 /**
- * Validate a ring request and tabulate the analytical and simulated speedup for each GPU count
- * (what a CLI or REST call answers when a user sizes a training job).
+ * Tabulates the analytical and simulated speedup for each GPU count of a checked request (what
+ * a CLI or REST call answers when a user sizes a training job).
  */
 export function ringTable(
-  raw: unknown,
-  options: { iterations?: number; seed?: number; field?: string } = {},
+  spec: RingRequest,
+  options: { iterations?: number; seed?: number } = {},
 ): RingRow[] {
-  const spec = readRingSpec(raw, options.field ?? 'ring');
   const iterations = options.iterations ?? 200;
   return spec.gpus.map((n) => {
     const steps = n + 2 * (n - 1) * n;
@@ -157,16 +138,15 @@ export function ringTable(
   });
 }
 
-/** What POST /v1/ring answers: the formula, the efficiency limit and the table (fields named as sent). */
-export function ringReport(raw: unknown): {
+/** What POST /v1/ring answers: the formula, the efficiency limit and the table. */
+export function ringReport(spec: RingRequest): {
   formula: string;
   efficiencyLimit: number;
   rows: RingRow[];
 } {
-  const rows = ringTable(raw, { field: '' });
   return {
     formula: 'T(n) = T_calc + (n-1)/n (2 T_transmit + T_merge); S(n) = n T_calc / T(n)',
-    efficiencyLimit: ringEfficiencyLimit(readRingSpec(raw, '')),
-    rows,
+    efficiencyLimit: ringEfficiencyLimit(spec),
+    rows: ringTable(spec),
   };
 }

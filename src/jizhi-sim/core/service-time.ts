@@ -1,5 +1,5 @@
 import { Rng } from '../../platform/core/rng';
-import { SpecReader } from './pipeline-spec-reader';
+import { Problems } from './problems';
 
 /**
  * Service time of one batch at a stage, in seconds. A batch of b requests costs
@@ -15,13 +15,6 @@ export type ServiceSpec =
   | { dist: 'deterministic' | 'exponential'; fixedMs: number; perItemMs?: number }
   | { dist: 'lognormal'; fixedMs: number; perItemMs?: number; cv: number }
   | { dist: 'empirical'; profile: { batchSize: number; latenciesMs: number[] }[] };
-
-export const SERVICE_DISTRIBUTIONS = [
-  'deterministic',
-  'exponential',
-  'lognormal',
-  'empirical',
-] as const;
 
 export class DeterministicService implements ServiceTimeModel {
   constructor(
@@ -112,39 +105,19 @@ function quantile(sorted: Float64Array, u: number): number {
   return i + 1 < sorted.length ? sorted[i] + (x - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
 }
 
-/** Read and validate a service spec at `field`; returns the model or undefined after recording problems. */
-export function readServiceModel(
-  r: SpecReader,
-  raw: unknown,
+/**
+ * The model of a service spec (shapes and ranges checked by the job schema); records what only
+ * the simulator knows: distinct profiled batch sizes covering the stage's largest batch, and a
+ * positive mean. A spec with problems gets a stand-in model (the caller throws them).
+ */
+export function serviceModel(
+  r: Problems,
+  spec: ServiceSpec,
   field: string,
   maxBatch: number,
-): ServiceTimeModel | undefined {
-  const o = r.object(raw, field);
-  if (!o) return undefined;
-  const dist = r.oneOf(o.dist, `${field}.dist`, SERVICE_DISTRIBUTIONS);
-  if (dist === undefined) return undefined;
-  if (dist === 'empirical') {
-    const rows = r.array(o.profile, `${field}.profile`);
-    if (!rows) return undefined;
-    if (rows.length === 0) r.fail(`${field}.profile`, 'must have at least one row');
-    const out: { batchSize: number; latenciesMs: number[] }[] = [];
-    rows.forEach((row, i) => {
-      const f = `${field}.profile[${i}]`;
-      const ro = r.object(row, f);
-      if (!ro) return;
-      const bs = r.number(ro.batchSize, `${f}.batchSize`, { min: 1, integer: true });
-      const lat = r.array(ro.latenciesMs, `${f}.latenciesMs`);
-      if (lat && lat.length === 0) r.fail(`${f}.latenciesMs`, 'must have at least one sample');
-      const ms: number[] = [];
-      lat?.forEach((x, k) => {
-        const v = r.number(x, `${f}.latenciesMs[${k}]`, { min: 0 });
-        if (v !== undefined) ms.push(v);
-      });
-      if (bs !== undefined && lat && ms.length === lat.length && ms.length > 0)
-        out.push({ batchSize: bs, latenciesMs: ms });
-    });
-    if (out.length !== rows.length || rows.length === 0) return undefined;
-    const sizes = out.map((x) => x.batchSize);
+): ServiceTimeModel {
+  if (spec.dist === 'empirical') {
+    const sizes = spec.profile.map((x) => x.batchSize);
     if (new Set(sizes).size !== sizes.length)
       r.fail(`${field}.profile`, 'batch sizes must be distinct');
     if (Math.max(...sizes) < maxBatch) {
@@ -153,16 +126,14 @@ export function readServiceModel(
         `must profile the stage's maximum batch size ${maxBatch}, largest is ${Math.max(...sizes)}`,
       );
     }
-    return new EmpiricalService(out);
+    return new EmpiricalService(spec.profile);
   }
-  const fixedMs = r.number(o.fixedMs, `${field}.fixedMs`, { min: 0 });
-  const perItemMs = r.optionalNumber(o.perItemMs, `${field}.perItemMs`, 0, { min: 0 });
-  if (fixedMs === undefined) return undefined;
-  if (fixedMs + perItemMs <= 0) r.fail(`${field}`, 'fixedMs + perItemMs must be > 0');
-  const f = fixedMs / 1000;
+  const perItemMs = spec.perItemMs ?? 0;
+  if (spec.fixedMs + perItemMs <= 0) r.fail(field, 'fixedMs + perItemMs must be > 0');
+  const f = spec.fixedMs / 1000;
   const p = perItemMs / 1000;
-  if (dist === 'deterministic') return new DeterministicService(f, p);
-  if (dist === 'exponential') return new ExponentialService(f, p);
-  const cv = r.number(o.cv, `${field}.cv`, { min: 0 });
-  return cv === undefined ? undefined : new LogNormalService(f, p, cv);
+  if (spec.dist === 'lognormal') return new LogNormalService(f, p, spec.cv);
+  return spec.dist === 'deterministic'
+    ? new DeterministicService(f, p)
+    : new ExponentialService(f, p);
 }

@@ -1,10 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UnprocessableError, ValidationError } from '../../platform/errors/domain-error';
-import { simulate } from './prepare-simulation';
+import { simulateSpec } from '../sim-specs.schema';
+import { type SimulationInput, simulate as simulateInput } from './prepare-simulation';
 import { SimulationResult } from './simulation-result';
 import { LruZipfCache } from './cache';
 import { Rng } from '../../platform/core/rng';
+
+/** The inputs here are JSON literals, as a request gives them (the schema types them). */
+const simulate = (input: object) => simulateInput(input as SimulationInput);
 
 /** Erlang C: probability that an arrival waits in M/M/c with offered load a = lambda/mu. */
 function erlangC(c: number, a: number): number {
@@ -210,8 +214,9 @@ describe('validation and determinism', () => {
       { id: 'b', instances: 1, service: { dist: 'exponential', fixedMs: 1 } },
     ],
   });
+  // As a request: the job schema (shapes, ranges), then the simulator's own checks.
   const run = (pipeline: unknown, traffic: unknown = { model: 'poisson', rateRps: 10 }) =>
-    simulate({ pipeline, traffic, durationS: 10 });
+    simulateInput(simulateSpec.parse({ pipeline, traffic, durationS: 10 }, ''));
   const fieldsOf = (fn: () => unknown): string[] => {
     try {
       fn();

@@ -5,8 +5,8 @@
  * candidates early: multi-fidelity in epochs), and tell the study its objective values and
  * constraint values.
  *
- * The same function runs every trial of the in-process `runNas` (driver.ts, the benchmarks) and
- * the `nas-trial` job (one candidate per job). What differs is behind two small ports: how a
+ * The same function runs every trial of the in-process `runNas` (in-process/run-nas.ts, the
+ * benchmarks) and the `nas-trial` job (one candidate per job). What differs is behind two small ports: how a
  * trial reports and tells (`CandidateTrial`: the library Trial object in process, the stateless
  * Study.report/tell on PostgreSQL in a job) and where parent weights live (`WeightStore`: a map
  * in memory, artifacts of the parent's trial job).

@@ -1,5 +1,5 @@
 /**
- * Constraints computable from the architecture alone (parameter count and FLOPs, src/ml/cost.ts):
+ * Constraints computable from the architecture alone (parameter count and FLOPs, src/ml/flops.ts):
  * a candidate over such a budget is refused when it is drawn, before it becomes a trial, and the
  * sampler draws again (Study.askFromSpace's `reject`), so no trial of the budget is spent on it.
  * Measured costs (latencyMs: on the worker that trains, which may not be the driver's machine)

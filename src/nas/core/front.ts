@@ -4,7 +4,8 @@
  * dominates in accuracy (max) and the search's costs (min): the objective's costs for `multi`
  * (then these are the study's objective values and the front is the study's best trials, as
  * Optuna's `best_trials`), its cost for `scalarised`, and FLOPs for `accuracy` (the trade-off a
- * single-objective search still shows). Dominance and ranking: multi-objective.ts (Deb 2002).
+ * single-objective search still shows). Dominance and ranking: src/search/core/multi-objective.ts
+ * (Deb 2002).
  */
 import { nonDominatedRanks } from '../../search/core/multi-objective';
 import { NasTrialRecord } from './candidate';

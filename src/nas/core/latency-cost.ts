@@ -1,5 +1,5 @@
 /**
- * Cost models of a candidate: parameters and exact FLOPs from src/ml/cost.ts (one multiply-add =
+ * Cost models of a candidate: parameters and exact FLOPs from src/ml/flops.ts (one multiply-add =
  * 2 FLOPs, see its header), and measured inference latency on the running backend (median of
  * timed batches) cached per architecture, so each architecture is timed once per run.
  */

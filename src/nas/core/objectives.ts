@@ -3,11 +3,11 @@
  *   { kind: "accuracy" }                               maximise validation accuracy;
  *   { kind: "multi", costs: ["flops", ...] }          Pareto front of accuracy (max) vs costs (min);
  *   { kind: "scalarised", cost, lambda }               maximise accuracy - lambda * cost;
- * and constraints [{ metric, max }] = "cost <= budget", stored as Optuna-style constraint values
- * (metric - max, feasible when <= 0), so samplers prefer feasible regions and the study never
- * reports an infeasible best.
+ * and constraints [{ metric, max }] = "cost <= budget" (their form is checked by the nas schema,
+ * src/nas/nas.schema.ts), stored as Optuna-style constraint values (metric - max, feasible when
+ * <= 0), so samplers prefer feasible regions and the study never reports an infeasible best.
  */
-import { FieldProblem, ValidationError } from '../../platform/errors/domain-error';
+import { FieldProblem } from '../../platform/errors/domain-error';
 import { Direction } from '../../search/core/trial';
 import { ArchitectureCost, COST_METRICS, CostMetric } from './latency-cost';
 import { checkChoice, checkKeys, objectAt, throwProblems } from './spaces/architecture-space';
@@ -61,30 +61,6 @@ export function parseObjective(json: unknown, path = 'objective'): NasObjective 
     });
   throwProblems(problems);
   return { kind: 'scalarised', cost: obj.cost as CostMetric, lambda: obj.lambda as number };
-}
-
-export function parseConstraints(json: unknown, path = 'constraints'): NasConstraint[] {
-  if (json === undefined) return [];
-  if (!Array.isArray(json))
-    throw ValidationError.field(path, 'must be an array of { metric, max }');
-  const problems: FieldProblem[] = [];
-  const out: NasConstraint[] = [];
-  json.forEach((c, i) => {
-    const p = `${path}[${i}]`;
-    const o = objectAt(c, p, problems);
-    if (!o) return;
-    checkKeys(o, ['metric', 'max'], p, problems);
-    const okMetric = checkChoice(o.metric, COST_METRICS, `${p}.metric`, problems);
-    const okMax = typeof o.max === 'number' && Number.isFinite(o.max) && o.max > 0;
-    if (!okMax)
-      problems.push({
-        field: `${p}.max`,
-        message: `must be a positive number, got ${JSON.stringify(o.max)}`,
-      });
-    if (okMetric && okMax) out.push({ metric: o.metric as CostMetric, max: o.max as number });
-  });
-  throwProblems(problems);
-  return out;
 }
 
 export function objectiveDirections(o: NasObjective): Direction[] {

@@ -42,7 +42,7 @@ export interface SplitOptions {
   encoding?: ModelInputEncoding;
 }
 
-/** The input encoding a trained model was fitted with (see LoadedModel in nas-port.ts). */
+/** The input encoding a trained model was fitted with (LoadedModel in src/nas/nas-model.port.ts). */
 export interface ModelInputEncoding {
   vocabulary?: Vocabulary;
   normalise?: { mean: number[]; std: number[] };

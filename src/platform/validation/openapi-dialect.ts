@@ -1,7 +1,8 @@
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-const DROPPED_KEYS = new Set(['$schema', '$id', '$defs', 'discriminator']);
+// `propertyNames` has no 3.0 form: the key rule is checked by the validator, not documented.
+const DROPPED_KEYS = new Set(['$schema', '$id', '$defs', 'discriminator', 'propertyNames']);
 
 /**
  * A JSON Schema (2020-12, as TypeBox builds it or as a `*.schema.json` file holds it) in the
@@ -10,7 +11,11 @@ const DROPPED_KEYS = new Set(['$schema', '$id', '$defs', 'discriminator']);
  *  - local `$ref`s into `$defs` are inlined (job specs are not recursive),
  *  - `const: x` becomes `enum: [x]`,
  *  - a numeric `exclusiveMinimum: m` becomes `minimum: m, exclusiveMinimum: true` (maxima alike),
- *  - `type: [t, 'null']` and `anyOf: [A, {type: 'null'}]` become `nullable: true`.
+ *  - `type: [t, 'null']` and `anyOf: [A, {type: 'null'}]` become `nullable: true`,
+ *  - a map (`patternProperties` with one pattern, TypeBox's `Record`) becomes
+ *    `additionalProperties` (the key pattern is the validator's to check),
+ *  - a property with a `default` is not `required`: the validator fills it in, so a client may
+ *    leave it out (TypeBox lists every non-Optional property as required).
  */
 export function toOpenApi30(schema: unknown): Record<string, unknown> {
   const root = JSON.parse(JSON.stringify(schema)) as JsonObject; // drops TypeBox's symbol keys
@@ -47,6 +52,11 @@ function convert(node: Json, defs: JsonObject, seen: string[]): Json {
         throw new Error(`type ${JSON.stringify(value)} has no OpenAPI 3.0 form`);
       out.type = types[0];
       if (types.length < value.length) out.nullable = true;
+    } else if (key === 'patternProperties' && value !== null && typeof value === 'object') {
+      const values = Object.values(value);
+      if (values.length !== 1)
+        throw new Error('patternProperties with several patterns has no OpenAPI 3.0 form');
+      out.additionalProperties = convert(values[0], defs, seen);
     } else if (key === 'properties' && value !== null && typeof value === 'object') {
       // Property names are not keywords: convert each schema, keep every name.
       const props: JsonObject = {};
@@ -54,7 +64,26 @@ function convert(node: Json, defs: JsonObject, seen: string[]): Json {
       out.properties = props;
     } else out[key] = convert(value, defs, seen);
   }
-  return out;
+  return withDefaultsOptional(out);
+}
+
+function withDefaultsOptional(node: JsonObject): JsonObject {
+  const { required, properties } = node;
+  if (!Array.isArray(required) || properties === null || typeof properties !== 'object')
+    return node;
+  const props = properties as JsonObject;
+  const stillRequired = required.filter((name) => {
+    const prop = props[String(name)];
+    return !(
+      prop !== null &&
+      typeof prop === 'object' &&
+      !Array.isArray(prop) &&
+      'default' in prop
+    );
+  });
+  if (stillRequired.length === required.length) return node;
+  const { required: _r, ...rest } = node;
+  return stillRequired.length ? { ...rest, required: stillRequired } : rest;
 }
 
 /** `anyOf: [A, {type: 'null'}]` (TypeBox's `Union([A, Null()])`): A, to be marked nullable. */

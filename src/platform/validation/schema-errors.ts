@@ -1,6 +1,5 @@
 import type { ErrorObject } from 'ajv';
 import type { FieldProblem } from '../errors/domain-error';
-import { describe } from './spec-reader';
 
 /**
  * Ajv's errors in the service's words: one problem per field, the field written as a dotted
@@ -36,6 +35,7 @@ function problemField(path: string, e: ErrorObject): string {
   const join = (name: unknown) => (base ? `${base}.${String(name)}` : String(name));
   if (e.keyword === 'required') return join(e.params.missingProperty);
   if (e.keyword === 'additionalProperties') return join(e.params.additionalProperty);
+  if (e.keyword === 'discriminator') return join(e.params.tag);
   return base;
 }
 
@@ -116,11 +116,39 @@ function messageOf(e: ErrorObject, value: unknown): string {
       return `must have at most ${String(p.limit)} fields`;
     case 'propertyNames':
       return `has an invalid field name ${describe(p.propertyName)}`;
-    case 'discriminator':
-      return `${String(p.tag)} must be one of the allowed kinds`;
+    case 'discriminator': {
+      const tag = String(p.tag);
+      const allowed = tagValues(e.parentSchema, tag);
+      const given = (value as Record<string, unknown> | null)?.[tag];
+      if (given === undefined) return 'is required';
+      return allowed.length
+        ? `must be one of ${allowed.join(', ')}, got ${describe(given)}`
+        : 'names no allowed kind';
+    }
     case 'format':
       return `must be a valid ${String(p.format)}, got ${got}`;
     default:
       return e.message ?? 'is invalid';
   }
+}
+
+/** The tag values of a discriminated `oneOf` (each branch's `const` or `enum` of the tag). */
+function tagValues(schema: unknown, tag: string): string[] {
+  const branches = (schema as { oneOf?: unknown[] } | undefined)?.oneOf ?? [];
+  return branches.flatMap((b) => {
+    const t = (b as { properties?: Record<string, { const?: unknown; enum?: unknown[] }> })
+      .properties?.[tag];
+    if (t?.const !== undefined) return [String(t.const)];
+    return (t?.enum ?? []).map(String);
+  });
+}
+
+/** A short description of a bad value for a message: `"abc"`, `an object`, `null`, `42`. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string')
+    return `"${value.length > 40 ? value.slice(0, 40) + '...' : value}"`;
+  if (typeof value === 'object') return 'an object';
+  return String(value);
 }

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { ValidationError } from '../errors/domain-error';
 import { specSchema } from './spec-schema';
 import { toOpenApi30 } from './openapi-dialect';
+import { StringMap, TaggedUnion } from './schema-builders';
 
 const Layer = Type.Object(
   {
@@ -110,4 +111,60 @@ test('OpenAPI 3.0 dialect (OpenAPI 3.0.3 Schema Object): nullable unions, const 
     ],
   });
   assert.equal(JSON.stringify(doc).includes('"const"'), false);
+});
+
+test('OpenAPI: a property with a default is optional for clients (the validator fills it in)', () => {
+  const doc = toOpenApi30(
+    Type.Object({ name: Type.String(), epochs: Type.Integer({ default: 5 }) }),
+  ) as { required?: string[] };
+  assert.deepEqual(doc.required, ['name']);
+  const all = toOpenApi30(Type.Object({ epochs: Type.Integer({ default: 5 }) })) as {
+    required?: string[];
+  };
+  assert.equal(all.required, undefined);
+});
+
+test('OpenAPI 3.0 dialect: a map becomes additionalProperties, its key rule is checked but not documented', () => {
+  const record = Type.Record(Type.String(), Type.Integer());
+  assert.deepEqual(toOpenApi30(record), {
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+  });
+  const map = StringMap(Type.Integer(), { pattern: '^[A-Z]+$' });
+  assert.deepEqual(toOpenApi30(map), { type: 'object', additionalProperties: { type: 'integer' } });
+  const env = specSchema(map);
+  assert.deepEqual(env.parse({ A: 1 }), { A: 1 });
+  assert.throws(
+    () => env.parse({ a: 1 }),
+    (e: unknown) => e instanceof ValidationError && e.problems[0].field === 'spec',
+  );
+});
+
+test('TaggedUnion: only the named branch is checked and defaulted; a wrong tag lists the allowed ones', () => {
+  const spec = specSchema(
+    Type.Object({
+      cache: TaggedUnion('model', [
+        Type.Object({ model: Type.Literal('lru'), keys: Type.Integer({ default: 10 }) }),
+        Type.Object({ model: Type.Literal('hit-ratio'), hitRatio: Type.Number() }),
+      ]),
+    }),
+  );
+  assert.deepEqual(spec.parse({ cache: { model: 'lru' } }), { cache: { model: 'lru', keys: 10 } });
+  const problems = (raw: unknown) => {
+    try {
+      spec.parse(raw);
+      return [];
+    } catch (e) {
+      return (e as ValidationError).problems;
+    }
+  };
+  assert.deepEqual(problems({ cache: { model: 'hit-ratio' } }), [
+    { field: 'spec.cache.hitRatio', message: 'is required' },
+  ]);
+  assert.deepEqual(problems({ cache: { model: 'fifo' } }), [
+    { field: 'spec.cache.model', message: 'must be one of lru, hit-ratio, got "fifo"' },
+  ]);
+  assert.deepEqual(problems({ cache: {} }), [
+    { field: 'spec.cache.model', message: 'is required' },
+  ]);
 });

@@ -9,17 +9,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConflictError, UnprocessableError } from '../../platform/errors/domain-error';
 import { JobContext, JobHandler } from '../../platform/jobs/job-handler';
-import { assertUuid } from '../../platform/jobs/jobs.service';
-import { readObject, readString, rejectUnknownFields } from '../../platform/validation/spec-reader';
+import { StudyJobSpec, studyJobSpec } from '../search-jobs.schema';
 import { StudyStatus } from '../storage/entities';
 import { StudiesRepository, TrialCounts } from '../storage/studies.repository';
 import { StudyLoader } from '../study-loader';
 import { TrialJobDriver } from './trial-job-driver';
 import { TRIAL_JOBS, TrialJobs } from './trial-jobs.port';
 
-export interface StudySpec {
-  studyId: string;
-}
+export type StudySpec = StudyJobSpec;
 
 export interface StudyRunResult {
   status: StudyStatus;
@@ -44,11 +41,7 @@ export class StudyJobHandler implements JobHandler<StudySpec, StudyRunResult> {
   }
 
   validate(raw: unknown): StudySpec {
-    const o = readObject(raw, 'spec');
-    rejectUnknownFields(o, ['studyId'], 'spec');
-    const studyId = readString(o, 'studyId', { default: undefined, maxLength: 36 }, 'spec');
-    assertUuid(studyId as string, 'spec.studyId');
-    return { studyId: studyId as string };
+    return studyJobSpec.parse(raw);
   }
 
   async run(spec: StudySpec, ctx: JobContext): Promise<StudyRunResult> {

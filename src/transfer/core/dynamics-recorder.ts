@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { predictBatches } from '../../ml/train/evaluate';
 
 /**
- * Per-sample training dynamics for the explanations service (src/interpret/core/dynamics.ts:
+ * Per-sample training dynamics for the explanations service (src/interpret/core/training-dynamics.ts:
  * area under the margin, Pleiss et al. 2020; forgetting events, Toneva et al. 2019).
  *
  * The zoo models end in a softmax, so logits are not observable; log-probabilities stand in for
@@ -50,7 +50,7 @@ export function dynamicsRecords(
   });
 }
 
-/** One training example's records, as src/interpret/core/dynamics.ts reads them. */
+/** One training example's records, as src/interpret/core/training-dynamics.ts reads them. */
 export interface SampleRecords {
   /** Index of the example in the stored data set. */
   id: string;

@@ -1,5 +1,5 @@
-// The explanation form's state -> the POST /v1/explanations body (src/interpret/explanations.dto.ts
-// CreateExplanationDto, parameters checked by src/interpret/core/lime-parameters.ts), and the
+// The explanation form's state -> the POST /v1/explanations body (its schema:
+// src/interpret/explanation-specs.schema.ts, parameter ranges in core/lime-parameters.ts), and the
 // server's 400/422 field problems -> the form fields they name. DOM-free (unit-tested).
 
 export type ExplainMethod = 'lime' | 'normlime';

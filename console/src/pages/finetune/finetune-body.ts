@@ -1,4 +1,4 @@
-// The fine-tune form's state -> the POST /v1/finetune body (src/transfer/training.dto.ts FinetuneDto),
+// The fine-tune form's state -> the POST /v1/finetune body (src/transfer/finetune.schema.ts),
 // and the server's 400/422 field problems -> the form fields they name. DOM-free (unit-tested).
 
 /** Image augmentations and their options (src/ml/data/augment/image-augment.ts), in order. */
@@ -100,7 +100,7 @@ export function finetuneBody(f: FinetuneForm): FinetuneBody {
 }
 
 /**
- * The form field a server problem names. The DTO names body fields (`epochs`,
+ * The form field a server problem names. The route names body fields (`epochs`,
  * `hyperParameters.learningRate`), the job-spec validator `spec.config.epochs`,
  * `spec.augment[1].maxDegrees` or, from an augmentation's own check, `rotate.maxDegrees`.
  * Unplaced problems go under `''` (shown at the top of the form).

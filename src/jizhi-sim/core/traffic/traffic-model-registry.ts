@@ -1,4 +1,4 @@
-import { SpecReader } from '../pipeline-spec-reader';
+import { Problems } from '../problems';
 import { DiurnalTraffic } from './diurnal';
 import { MmppTraffic } from './mmpp';
 import { PoissonTraffic } from './poisson';
@@ -8,7 +8,10 @@ import { TrafficModel } from './traffic-model';
 export const TRAFFIC_MODELS = ['poisson', 'diurnal', 'mmpp', 'replay'] as const;
 export type TrafficModelName = (typeof TRAFFIC_MODELS)[number];
 
-/** Traffic as it appears in API requests and tune files. */
+/**
+ * Traffic as it appears in API requests and tune files (its schema, with ranges and defaults:
+ * src/jizhi-sim/pipeline.schema.ts).
+ */
 export type TrafficSpec =
   | { model: 'poisson'; rateRps: number }
   | { model: 'diurnal'; meanRps: number; amplitude: number; periodS: number; phaseS?: number }
@@ -16,104 +19,64 @@ export type TrafficSpec =
   | { model: 'replay'; timestampsS?: number[]; csv?: string; loop?: boolean };
 
 /**
- * Validate a traffic spec and return a factory of fresh model instances (one per run).
- * Throws ValidationError naming each bad field under `field`.
+ * A factory of fresh model instances (one per run) for a schema-checked traffic spec. Checks
+ * what the schema cannot (one dwell time per rate, a trace given one way and readable, each
+ * model's own rules) and throws a ValidationError naming each bad field under `field`.
  */
-export function readTraffic(raw: unknown, field = 'traffic'): () => TrafficModel {
-  const r = new SpecReader();
-  const factory = readTrafficInto(r, raw, field);
+export function trafficFactory(spec: TrafficSpec, field = 'traffic'): () => TrafficModel {
+  const r = new Problems();
+  const build = (f: () => TrafficModel): (() => TrafficModel) => {
+    try {
+      f();
+    } catch (e) {
+      r.fail(field, e instanceof Error ? e.message : String(e));
+    }
+    return f;
+  };
+  let factory: () => TrafficModel;
+  switch (spec.model) {
+    case 'poisson':
+      factory = build(() => new PoissonTraffic(spec.rateRps));
+      break;
+    case 'diurnal':
+      factory = build(
+        () => new DiurnalTraffic(spec.meanRps, spec.amplitude, spec.periodS, spec.phaseS ?? 0),
+      );
+      break;
+    case 'mmpp':
+      if (spec.rates.length !== spec.meanDwellS.length)
+        r.fail(
+          `${field}.meanDwellS`,
+          `must have one entry per rate (${spec.rates.length}), got ${spec.meanDwellS.length}`,
+        );
+      r.check('traffic');
+      factory = build(() => new MmppTraffic(spec.rates, spec.meanDwellS));
+      break;
+    case 'replay': {
+      const trace = replayTrace(r, spec, field);
+      factory = build(() => new ReplayTraffic(trace, spec.loop ?? false));
+      break;
+    }
+  }
   r.check('traffic');
-  if (!factory) throw new Error('unreachable: traffic reader returned nothing without problems');
   return factory;
 }
 
-export function readTrafficInto(
-  r: SpecReader,
-  raw: unknown,
+function replayTrace(
+  r: Problems,
+  spec: Extract<TrafficSpec, { model: 'replay' }>,
   field: string,
-): (() => TrafficModel) | undefined {
-  const o = r.object(raw, field);
-  if (!o) return undefined;
-  const model = r.oneOf(o.model, `${field}.model`, TRAFFIC_MODELS);
-  const build = (f: () => TrafficModel): (() => TrafficModel) | undefined => {
-    try {
-      f();
-      return f;
-    } catch (e) {
-      r.fail(field, e instanceof Error ? e.message : String(e));
-      return undefined;
-    }
-  };
-  switch (model) {
-    case 'poisson': {
-      const rate = r.number(o.rateRps, `${field}.rateRps`, { min: 0, exclusiveMin: true });
-      return rate === undefined ? undefined : build(() => new PoissonTraffic(rate));
-    }
-    case 'diurnal': {
-      const mean = r.number(o.meanRps, `${field}.meanRps`, { min: 0, exclusiveMin: true });
-      const amp = r.number(o.amplitude, `${field}.amplitude`, { min: 0, max: 1 });
-      const period = r.number(o.periodS, `${field}.periodS`, { min: 0, exclusiveMin: true });
-      const phase = r.optionalNumber(o.phaseS, `${field}.phaseS`, 0);
-      if (mean === undefined || amp === undefined || period === undefined) return undefined;
-      return build(() => new DiurnalTraffic(mean, amp, period, phase));
-    }
-    case 'mmpp': {
-      const rates = numberList(r, o.rates, `${field}.rates`, 0, false);
-      const dwell = numberList(r, o.meanDwellS, `${field}.meanDwellS`, 0, true);
-      if (!rates || !dwell) return undefined;
-      if (rates.length !== dwell.length) {
-        r.fail(
-          `${field}.meanDwellS`,
-          `must have one entry per rate (${rates.length}), got ${dwell.length}`,
-        );
-        return undefined;
-      }
-      return build(() => new MmppTraffic(rates, dwell));
-    }
-    case 'replay': {
-      const loop = o.loop === true;
-      let ts: number[] | undefined;
-      if (o.csv !== undefined) {
-        if (typeof o.csv !== 'string') {
-          r.fail(`${field}.csv`, 'must be a string of CSV text');
-          return undefined;
-        }
-        try {
-          ts = parseTraceCsv(o.csv);
-        } catch (e) {
-          r.fail(`${field}.csv`, e instanceof Error ? e.message : String(e));
-          return undefined;
-        }
-      } else {
-        ts = numberList(r, o.timestampsS, `${field}.timestampsS`, 0, false);
-      }
-      if (!ts) return undefined;
-      const trace = ts;
-      return build(() => new ReplayTraffic(trace, loop));
-    }
-    default:
-      return undefined;
+): number[] {
+  if (spec.csv === undefined && spec.timestampsS === undefined)
+    r.fail(`${field}.timestampsS`, 'is required (or csv)');
+  r.check('traffic');
+  // A CSV trace wins over timestampsS, as it always has.
+  if (spec.csv === undefined) return spec.timestampsS as number[];
+  try {
+    return parseTraceCsv(spec.csv);
+  } catch (e) {
+    r.fail(`${field}.csv`, e instanceof Error ? e.message : String(e));
+    r.check('traffic');
+    throw e;
   }
-}
-
-function numberList(
-  r: SpecReader,
-  raw: unknown,
-  field: string,
-  min: number,
-  exclusive: boolean,
-): number[] | undefined {
-  const arr = r.array(raw, field);
-  if (!arr) return undefined;
-  if (arr.length === 0) {
-    r.fail(field, 'must not be empty');
-    return undefined;
-  }
-  const out: number[] = [];
-  for (let i = 0; i < arr.length; i++) {
-    const v = r.number(arr[i], `${field}[${i}]`, { min, exclusiveMin: exclusive });
-    if (v === undefined) return undefined;
-    out.push(v);
-  }
-  return out;
 }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../../platform/errors/domain-error';
-import { readTuneSpec } from './tune-spec';
+import { tuneSpec } from '../../sim-specs.schema';
 import { tune } from './tuner';
 
 const base = {
@@ -34,6 +34,9 @@ const base = {
   durationS: 20,
   warmupS: 2,
 };
+
+/** A tune request as POST /v1/tunings takes it: the job schema, then the tuner's checks. */
+const readTuneSpec = (raw: unknown) => tuneSpec.parse(raw, '');
 
 describe('autotuner', () => {
   test('TPE finds the exhaustive optimum of an 8 x 8 x 5 space with far fewer simulations', async () => {

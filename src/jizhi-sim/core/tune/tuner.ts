@@ -10,6 +10,7 @@ import { SearchSpace } from '../../../search/core/space';
 import { Study } from '../../../search/core/study';
 import { prepareSimulation } from '../prepare-simulation';
 import { sig } from '../stats';
+import { PipelineSpec } from '../pipeline';
 import { TuneSpec, applyParams } from './tune-spec';
 import { createTuneSampler } from './tune-samplers';
 
@@ -40,7 +41,7 @@ export interface TuneResult {
   simulations: number;
   best: ConfigEvaluation | null;
   /** The pipeline JSON with the best parameters applied. */
-  bestPipeline: Record<string, unknown> | null;
+  bestPipeline: PipelineSpec | null;
   current: ConfigEvaluation;
   /** Cost saved by the best config relative to the current one (fraction; negative = dearer). */
   savingVsCurrent: number | null;

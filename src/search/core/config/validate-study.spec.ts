@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ValidationError } from '../../../platform/errors/domain-error';
-import { constraintValues, validateStudyConfig } from './validate-study';
+import { StudyConfigInput, constraintValues, validateStudyConfig } from './validate-study';
 
-function fields(config: unknown): string[] {
+function fields(config: StudyConfigInput): string[] {
   try {
     validateStudyConfig(config);
   } catch (e) {
@@ -30,19 +30,18 @@ describe('validateStudyConfig', () => {
     assert.deepEqual(validateStudyConfig({}).metrics, ['value']);
   });
 
-  test('every problem is collected with its field path', () => {
+  test("every problem is collected with its field path (shapes are the service schema's)", () => {
     assert.deepEqual(
       fields({
         space: { lr: { type: 'float', low: 0, high: 1, log: true } },
-        directions: ['minimize', 'up'],
+        directions: ['minimize', 'maximize'],
         metrics: ['loss'],
-        constraints: [{ metric: 'loss', max: 'x' }],
+        constraints: [{ metric: 'x' }],
         sampler: { name: 'tpe', settings: { nStartupTrials: -2 } },
         pruner: { name: 'asha', settings: { reductionFactor: 1 } },
       }),
       [
-        'constraints[0].max',
-        'directions[1]',
+        'constraints[0]',
         'metrics',
         'pruner.settings.reductionFactor',
         'sampler.settings.nStartupTrials',

@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../platform/errors/domain-error';
-import { PENALTY_DEFAULTS, TRANSFER_DEFAULTS, validateFinetuneConfig } from './finetune-config';
 import { AUTO_METHOD, METHOD_NAMES, parseMethod } from './method';
 
 describe('method names (issue 4: l2, l2sp, delta, rifle, dtnh with l2sp or delta)', () => {
@@ -32,44 +31,6 @@ describe('method names (issue 4: l2, l2sp, delta, rifle, dtnh with l2sp or delta
         (e: unknown) => e instanceof ValidationError && e.problems[0].field === 'method',
         bad,
       );
-    }
-  });
-});
-
-describe('fine-tuning config validation', () => {
-  test('defaults are filled in, alpha/beta from the chosen penalty', () => {
-    const c = validateFinetuneConfig({ method: 'l2sp' });
-    assert.equal(c.alpha, PENALTY_DEFAULTS.l2sp.alpha);
-    assert.equal(c.beta, PENALTY_DEFAULTS.l2sp.beta);
-    assert.equal(c.epochs, TRANSFER_DEFAULTS.epochs);
-    assert.deepEqual(c.rifle, TRANSFER_DEFAULTS.rifle);
-    assert.equal(validateFinetuneConfig({}).plan.name, AUTO_METHOD);
-  });
-
-  test('every bad field is reported at once, by name', () => {
-    try {
-      validateFinetuneConfig(
-        {
-          method: 'delta',
-          alpha: -1,
-          epochs: 2.5,
-          rifle: { periods: 0, fraction: 1 },
-          freeze: 'some',
-          colour: 1,
-        },
-        'spec',
-      );
-      assert.fail('expected a ValidationError');
-    } catch (e) {
-      assert.ok(e instanceof ValidationError);
-      assert.deepEqual(e.problems.map((p) => p.field).sort(), [
-        'spec.alpha',
-        'spec.colour',
-        'spec.epochs',
-        'spec.freeze',
-        'spec.rifle.fraction',
-        'spec.rifle.periods',
-      ]);
     }
   });
 });

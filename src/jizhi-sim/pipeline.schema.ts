@@ -1,0 +1,219 @@
+import { Type } from '@sinclair/typebox';
+import { TaggedUnion } from '../platform/validation/schema-builders';
+import { MAX_CACHE_KEYS, MAX_STAGES } from './core/pipeline';
+
+/*
+ * The pipeline and traffic documents of the simulator (docs/jizhi-sim.md): their one schema. It
+ * gives the OpenAPI description of /v1/simulations and /v1/tunings, the shape checks and the
+ * defaults of the `simulate` and `tune` job specs. What JSON Schema cannot say stays in the core
+ * (core/pipeline.ts: stage references, cycles, the LRU key total, the empirical profile covering
+ * the largest batch, stability; traffic models check their own consistency).
+ */
+
+const NonNegative = (description?: string) => Type.Number({ minimum: 0, description });
+const Positive = (description?: string) => Type.Number({ exclusiveMinimum: 0, description });
+const PerItemMs = Type.Number({
+  minimum: 0,
+  default: 0,
+  description: 'Added per request of a batch (ms)',
+});
+const FixedMs = NonNegative('Service time of a batch, before perItemMs (ms)');
+
+/** Mean `fixedMs + perItemMs * b` for a batch of b; the distribution around it per `dist`. */
+const ServiceSchema = TaggedUnion(
+  'dist',
+  [
+    Type.Object(
+      { dist: Type.Literal('deterministic'), fixedMs: FixedMs, perItemMs: PerItemMs },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { dist: Type.Literal('exponential'), fixedMs: FixedMs, perItemMs: PerItemMs },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        dist: Type.Literal('lognormal'),
+        fixedMs: FixedMs,
+        perItemMs: PerItemMs,
+        cv: NonNegative('Coefficient of variation'),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        dist: Type.Literal('empirical'),
+        profile: Type.Array(
+          Type.Object(
+            {
+              batchSize: Type.Integer({ minimum: 1 }),
+              latenciesMs: Type.Array(NonNegative(), { minItems: 1 }),
+            },
+            { additionalProperties: false },
+          ),
+          {
+            minItems: 1,
+            description: 'Measured latencies per batch size; must cover the largest batch',
+          },
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description:
+      'Service time of one batch (dist: deterministic, exponential, lognormal, empirical)',
+  },
+);
+
+const HitLatencyMs = Type.Number({ minimum: 0, default: 0, description: 'Latency of a hit (ms)' });
+
+const CacheSchema = TaggedUnion(
+  'model',
+  [
+    Type.Object(
+      {
+        model: Type.Literal('hit-ratio'),
+        hitRatio: Type.Number({ minimum: 0, maximum: 1 }),
+        hitLatencyMs: HitLatencyMs,
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        model: Type.Literal('lru'),
+        capacity: Type.Integer({ minimum: 0 }),
+        keys: Type.Integer({ minimum: 1, maximum: MAX_CACHE_KEYS }),
+        zipfS: NonNegative('Zipf exponent of key popularity'),
+        hitLatencyMs: HitLatencyMs,
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'A result cache in front of the stage; hits skip it' },
+);
+
+const StageSchema = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 256 }),
+    instances: Type.Integer({
+      minimum: 1,
+      description: 'Servers in parallel; each serves one batch at a time',
+    }),
+    pricePerHour: Type.Number({ minimum: 0, default: 0, description: 'Price per instance-hour' }),
+    next: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        uniqueItems: true,
+        description:
+          'Downstream stages. Several entries fork the request; a stage with several upstream stages joins (waits for all branches)',
+      }),
+    ),
+    service: ServiceSchema,
+    batch: Type.Optional(
+      Type.Object(
+        {
+          maxSize: Type.Integer({ minimum: 1, maximum: 4096 }),
+          maxDelayMs: Type.Number({ minimum: 0, default: 0 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    queue: Type.Optional(
+      Type.Object(
+        {
+          capacity: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              description: 'Waiting places; an arrival finding them full is dropped',
+            }),
+          ),
+          timeoutMs: Type.Optional(
+            Positive('A request that waited longer is dropped when a server looks for work'),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    cache: Type.Optional(CacheSchema),
+    cutoff: Type.Optional(
+      Type.Object(
+        {
+          queueThreshold: Type.Integer({
+            minimum: 0,
+            description: 'Cut features off when more than this many requests wait at dispatch',
+          }),
+          serviceScale: Type.Number({
+            exclusiveMinimum: 0,
+            maximum: 1,
+            description: 'Service-time factor of a cut-off batch',
+          }),
+          accuracyPenalty: Type.Number({
+            minimum: 0,
+            maximum: 1,
+            description: 'Accuracy lost per request served with cut-off',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  // Other fields (a console's layout, notes) are kept and ignored by the simulator.
+  { additionalProperties: true },
+);
+
+export const PipelineSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    stages: Type.Array(StageSchema, { minItems: 1, maxItems: MAX_STAGES }),
+  },
+  {
+    title: 'JIZHI serving pipeline',
+    description:
+      'A DAG of serving stages (docs/jizhi-sim.md). Stage references (next) must name existing ' +
+      'stages and form no cycle; these graph rules and stability (offered load < capacity at ' +
+      'every stage without load shedding, else 422) are checked by the simulator.',
+  },
+);
+
+const Rates = (description: string, positive: boolean) =>
+  Type.Array(positive ? Positive() : NonNegative(), { minItems: 1, description });
+
+export const TrafficSchema = TaggedUnion(
+  'model',
+  [
+    Type.Object(
+      { model: Type.Literal('poisson'), rateRps: Positive('Mean arrivals per second') },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        model: Type.Literal('diurnal'),
+        meanRps: Positive('Mean arrivals per second'),
+        amplitude: Type.Number({ minimum: 0, maximum: 1, description: 'Relative swing' }),
+        periodS: Positive('Period of the cycle (s)'),
+        phaseS: Type.Number({ default: 0 }),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        model: Type.Literal('mmpp'),
+        rates: Rates('Arrival rate in each state (req/s)', false),
+        meanDwellS: Rates('Mean time in each state (s), one per rate', true),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        model: Type.Literal('replay'),
+        timestampsS: Type.Optional(Rates('Arrival times (s), ascending', false)),
+        csv: Type.Optional(
+          Type.String({ description: 'A trace as CSV text instead of timestampsS' }),
+        ),
+        loop: Type.Boolean({ default: false }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'Traffic model: poisson, diurnal, mmpp (Markov-modulated) or replay of a trace' },
+);

@@ -1,0 +1,31 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { specSchema } from '../platform/validation/spec-schema';
+
+/*
+ * The schemas of the jobs a study queues for itself (ARCHITECTURE.md, "one schema per job
+ * kind"): the `study` driver and each trial job (`trial-command`, `nas-trial`). Their specs only
+ * point at the study; what the study runs is its stored, normalised config (study.schema.ts).
+ */
+
+const StudyId = Type.String({
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  description: 'The study (a UUID)',
+});
+
+const StudyJobSchema = Type.Object({ studyId: StudyId }, { additionalProperties: false });
+
+/** `study`: `{ studyId }`. */
+export type StudyJobSpec = Static<typeof StudyJobSchema>;
+export const studyJobSpec = specSchema(StudyJobSchema);
+
+const TrialJobSchema = Type.Object(
+  {
+    studyId: StudyId,
+    trial: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'The trial number' }),
+  },
+  { additionalProperties: false },
+);
+
+/** Every trial job: `{ studyId, trial }`. */
+export type TrialJobSpec = Static<typeof TrialJobSchema>;
+export const trialJobSpec = specSchema(TrialJobSchema);

@@ -83,15 +83,21 @@ async function buildFixtures(): Promise<void> {
   );
 }
 
-/** A detached worktree of `rev` sharing this checkout's node_modules. */
-function baselineTree(rev: string): string {
+/**
+ * A detached worktree of `rev` sharing this checkout's node_modules, and how to remove it again
+ * (it is registered in the repository's worktree list while it exists).
+ */
+function baselineTree(rev: string): { dir: string; sha: string; remove: () => void } {
   const sha = execFileSync('git', ['-C', repo, 'rev-parse', '--short', rev]).toString().trim();
   const dir = path.join(os.tmpdir(), `autodl-explain-speed-${sha}`);
   if (!fs.existsSync(dir)) {
     execFileSync('git', ['-C', repo, 'worktree', 'add', '--detach', dir, sha], { stdio: 'ignore' });
     fs.symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'));
   }
-  return dir;
+  const remove = (): void => {
+    execFileSync('git', ['-C', repo, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' });
+  };
+  return { dir, sha, remove };
 }
 
 const median = (v: number[]): number => {
@@ -136,8 +142,11 @@ async function main(): Promise<void> {
   const rev = value('--baseline');
   const rounds = Number(value('--rounds') ?? (quick ? 2 : 5));
   const sides: Side[] = [];
-  if (rev) sides.push(await loadSide(baselineTree(rev), FIXTURES, `baseline ${rev}`));
+  const tree = rev ? baselineTree(rev) : undefined;
+  if (tree) sides.push(await loadSide(tree.dir, FIXTURES, `baseline ${rev} (${tree.sha})`));
   sides.push(await loadSide(repo, FIXTURES, 'current'));
+  // Its modules are loaded: the worktree is not needed any more.
+  tree?.remove();
   const workloads = WORKLOADS(quick);
   // runs[workload][side]: one Measurement per round; sides alternate first/second by round.
   const runs = workloads.map(() => sides.map((): Measurement[] => []));

@@ -19,7 +19,7 @@ describe('inference in batches', () => {
     assert.equal(inferenceBatchSize([null, 64]), 1024);
   });
 
-  test('each batch is one model pass and the rows equal one model.predict over all, no leaks', async () => {
+  test('small inputs: each batch is one model pass, rows equal one model.predict over all, no leaks', async () => {
     const model = buildZooModel('mlp', { inputShape: [5], numClasses: 3, hidden: [8], seed: 2 });
     const x = tf.randomNormal([70, 5], 0, 1, 'float32', 3);
     const passes: number[] = [];
@@ -35,6 +35,19 @@ describe('inference in batches', () => {
       tf.dispose([y, all]);
     });
     assert.deepEqual(passes, [64, 6]);
+    // Large inputs: batches of 256 still reach the model in passes of 32 (activation memory).
+    passes.length = 0;
+    const wide = tf.zeros([40, 120, 120, 3]);
+    const cnn = buildZooModel('small-cnn', { inputShape: [120, 120, 3], numClasses: 2, seed: 1 });
+    const cnnPredict = cnn.predict.bind(cnn);
+    cnn.predict = (input, args) => {
+      passes.push(args?.batchSize ?? 32);
+      return cnnPredict(input, args);
+    };
+    tf.dispose(predictBatches(cnn, wide, 256));
+    assert.deepEqual(passes, [32]);
+    tf.dispose([wide]);
+    cnn.dispose();
     x.dispose();
     model.dispose();
   });

@@ -17,8 +17,9 @@ export function inferenceBatchSize(inputShape: readonly (number | null)[]): numb
 
 /**
  * Softmax outputs for `x`, computed batch by batch (bounded memory); the caller disposes it.
- * Each batch is one pass of the model: `model.predict` would otherwise split it again into its
- * default batches of 32.
+ * `model.predict` passes at most inferenceBatchSize examples at once (its own default would
+ * re-split every batch into 32s): a batch is one pass for small inputs, and large images keep
+ * passes of 32, hence their activation memory.
  */
 export function predictBatches(model: tf.LayersModel, x: tf.Tensor, batchSize = 256): tf.Tensor {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
@@ -26,12 +27,12 @@ export function predictBatches(model: tf.LayersModel, x: tf.Tensor, batchSize = 
   }
   const n = x.shape[0];
   const parts: tf.Tensor[] = [];
+  const pass = inferenceBatchSize(x.shape.slice(1));
   try {
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      parts.push(
-        tf.tidy(() => model.predict(x.slice(start, size), { batchSize: size }) as tf.Tensor),
-      );
+      const args = { batchSize: Math.min(size, pass) };
+      parts.push(tf.tidy(() => model.predict(x.slice(start, size), args) as tf.Tensor));
     }
     return parts.length === 1 ? parts[0].clone() : tf.concat(parts, 0);
   } finally {

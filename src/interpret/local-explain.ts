@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Dataset } from '../ml/data';
 import type { CsvRows } from '../ml/data/csv-rows';
 import { loadModelFromBuffers, weightPaths } from '../ml/io/buffers';
+import { inferenceBatchSize, predictBatches } from '../ml/train/evaluate';
 import { UnprocessableError } from '../platform/errors/domain-error';
 import type { ArtifactRef, JobContext } from '../platform/jobs/job-handler';
 import type { ExplainableModel } from './core/explainable-model';
@@ -107,10 +108,15 @@ export function localTabularModel(
       featureNames: csv.featureNames,
       datasetId: 'csv',
     },
+    // One model pass per batch sized for throughput (model.predict alone re-splits into 32s).
     predictRows: async (rows) =>
       toProbabilities(
         tf.tidy(() =>
-          (model.predict(tf.tensor2d(rows, [rows.length, width])) as tf.Tensor).arraySync(),
+          predictBatches(
+            model,
+            tf.tensor2d(rows, [rows.length, width]),
+            inferenceBatchSize([width]),
+          ).arraySync(),
         ) as number[][],
       ),
     predictImages: () => Promise.reject(new Error('not an image model')),

@@ -53,4 +53,33 @@ describe('faithfulness (deletion curve, AOPC)', () => {
     assert.equal(report.curve.length, 9);
     assert.deepEqual(report.removed, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
   });
+
+  test('the own and random curves are predicted in one call and equal their curves predicted alone', async () => {
+    const w = [2, 1, -1, 0.5];
+    const x = [1, 1, 1, 1];
+    const calls: number[] = [];
+    const opts = {
+      predict: async (batch: number[][]) => {
+        calls.push(batch.length);
+        return logisticModel(w)(batch);
+      },
+      masker: (keep: Uint8Array) => x.map((v, j) => (keep[j] ? v : 0)),
+      numFeatures: 4,
+      label: 1,
+    };
+    const report = await faithfulness(opts, [0.4, 0.3, -0.2, 0.1], new Rng(8), 3);
+    assert.deepEqual(calls, [4 * 5]);
+    const rng = new Rng(8);
+    const all = [0, 1, 2, 3];
+    assert.deepEqual(
+      report.curve,
+      await deletionCurve(opts, importanceOrder([0.4, 0.3, -0.2, 0.1])),
+    );
+    const random = [0, 0, 0, 0, 0];
+    for (let r = 0; r < 3; r++) {
+      const c = await deletionCurve(opts, rng.shuffle(all));
+      c.forEach((p, k) => (random[k] += p / 3));
+    }
+    assert.deepEqual(report.randomCurve, random);
+  });
 });

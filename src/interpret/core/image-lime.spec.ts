@@ -57,4 +57,22 @@ describe('ImageLimeExplainer', () => {
     const again = await new ImageLimeExplainer(opts).explain(img, quadrantModel);
     assert.deepEqual(again.weights, e.weights);
   });
+
+  test('the batch size changes how many images are predicted at once, never the explanation', async () => {
+    const img = blockImage(3);
+    const calls: number[] = [];
+    const counting = async (batch: RgbImage[]): Promise<number[][]> => {
+      calls.push(batch.length);
+      return quadrantModel(batch);
+    };
+    const opts = { numSamples: 100, slic: { nSegments: 16 }, baseline: 'mean' as const, seed: 2 };
+    const e = await new ImageLimeExplainer(opts).explain(img, counting);
+    assert.deepEqual(calls, [64, 36]);
+    const small = await new ImageLimeExplainer({ ...opts, batchSize: 7 }).explain(
+      img,
+      quadrantModel,
+    );
+    assert.deepEqual(small.weights, e.weights);
+    assert.equal(small.score, e.score);
+  });
 });

@@ -1,5 +1,5 @@
 import { UnprocessableError, ValidationError } from '../../platform/errors/domain-error';
-import { predictRow, ridgeScore, weightedRidge } from './linalg';
+import { predictRow, ridgeFromGram, ridgeScore, weightedGram, type WeightedGram } from './linalg';
 import type { FeatureSelection, FeatureWeight } from './types';
 
 /**
@@ -49,6 +49,7 @@ function forwardSelection(
   y: Float64Array,
   w: Float64Array,
   k: number,
+  gram: WeightedGram,
 ): number[] {
   const used: number[] = [];
   const d = data[0].length;
@@ -58,7 +59,7 @@ function forwardSelection(
     for (let j = 0; j < d; j++) {
       if (used.includes(j)) continue;
       const cols = [...used, j];
-      const fit = weightedRidge(data, y, w, 0, cols);
+      const fit = ridgeFromGram(gram, 0, cols);
       const s = ridgeScore(data, y, w, fit, cols);
       if (s > best) {
         best = s;
@@ -71,13 +72,8 @@ function forwardSelection(
 }
 
 /** The k largest |coef_j * x0_j| of a lightly regularised fit (lime_base, 'highest_weights'). */
-function highestWeights(
-  data: Float64Array[],
-  y: Float64Array,
-  w: Float64Array,
-  k: number,
-): number[] {
-  const fit = weightedRidge(data, y, w, 0.01);
+function highestWeights(data: Float64Array[], k: number, gram: WeightedGram): number[] {
+  const fit = ridgeFromGram(gram, 0.01);
   const x0 = data[0];
   return fit.coef
     .map((c, j) => ({ j, v: Math.abs(c * x0[j]) }))
@@ -145,25 +141,28 @@ function lassoPath(data: Float64Array[], y: Float64Array, w: Float64Array, k: nu
   return chosen;
 }
 
+/** `gram`: the WeightedGram of (data, y, w), when the caller has it already. */
 export function selectFeatures(
   data: Float64Array[],
   y: Float64Array,
   w: Float64Array,
   k: number,
   method: FeatureSelection,
+  gram?: WeightedGram,
 ): number[] {
   const d = data[0].length;
+  const g = (): WeightedGram => gram ?? weightedGram(data, y, w);
   switch (method) {
     case 'none':
       return Array.from({ length: d }, (_, j) => j);
     case 'forward_selection':
-      return forwardSelection(data, y, w, k);
+      return forwardSelection(data, y, w, k, g());
     case 'highest_weights':
-      return highestWeights(data, y, w, k);
+      return highestWeights(data, k, g());
     case 'lasso_path':
       return lassoPath(data, y, w, k);
     case 'auto':
-      return k <= 6 ? forwardSelection(data, y, w, k) : highestWeights(data, y, w, k);
+      return k <= 6 ? forwardSelection(data, y, w, k, g()) : highestWeights(data, k, g());
   }
 }
 
@@ -180,8 +179,10 @@ export function fitLocalModel(
   selection: FeatureSelection,
   featureNames: readonly string[],
 ): LocalFit {
-  const used = selectFeatures(data, y, w, numFeatures, selection);
-  const fit = weightedRidge(data, y, w, 1, used);
+  // One pass over the samples for the selection's fits and the surrogate (linalg.WeightedGram).
+  const gram = weightedGram(data, y, w);
+  const used = selectFeatures(data, y, w, numFeatures, selection, gram);
+  const fit = ridgeFromGram(gram, 1, used);
   const weights = new Array<number>(data[0].length).fill(0);
   used.forEach((j, k) => (weights[j] = fit.coef[k]));
   const features = used

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { solve, weightedR2, weightedRidge } from './linalg';
+import { Rng } from '../../platform/core/rng';
+import { ridgeFromGram, solve, weightedGram, weightedR2, weightedRidge } from './linalg';
 
 describe('weightedRidge', () => {
   test('1-D weighted ridge equals the hand-solved normal equation (sum w xc^2 + alpha) b = sum w xc yc', () => {
@@ -55,5 +56,26 @@ describe('weightedRidge', () => {
 
   test('weighted R^2 equals the hand value 1 - 2/2.75 (sklearn r2_score with sample_weight)', () => {
     assert.ok(Math.abs(weightedR2([1, 2, 3], [1, 2, 2], [1, 1, 2]) - (1 - 2 / 2.75)) < 1e-12);
+  });
+
+  test('fits read from one weightedGram equal weightedRidge on the same columns (to rounding: a pair product may be taken in the other order)', () => {
+    const rng = new Rng(5);
+    const x = Array.from({ length: 200 }, () =>
+      Float64Array.from({ length: 7 }, () => (rng.float() < 0.5 ? 1 : 0)),
+    );
+    const y = x.map((r) => 0.3 * r[0] - 0.2 * r[3] + 0.1 * rng.float());
+    const w = x.map(() => rng.float());
+    const gram = weightedGram(x, y, w);
+    for (const [alpha, cols] of [
+      [1, [0, 3, 5]],
+      [0, [6, 1]],
+      [0.01, undefined],
+    ] as const) {
+      const a = ridgeFromGram(gram, alpha, cols);
+      const b = weightedRidge(x, y, w, alpha, cols);
+      assert.equal(a.coef.length, b.coef.length);
+      a.coef.forEach((c, j) => assert.ok(Math.abs(c - b.coef[j]) <= 1e-12 * Math.abs(b.coef[j])));
+      assert.ok(Math.abs(a.intercept - b.intercept) <= 1e-12 * Math.abs(b.intercept));
+    }
   });
 });

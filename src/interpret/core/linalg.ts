@@ -34,6 +34,89 @@ export interface RidgeFit {
 }
 
 /**
+ * The weighted, centred normal equations of a data set: xbar and ybar the weighted means,
+ * `a` = Xc' W Xc (row-major, d x d) and `b` = Xc' W yc. Every ridge fit on any subset of the
+ * columns reads its system from here (the centred products of a column pair do not depend on the
+ * other columns), so LIME's feature selection and final fit pass over the samples once.
+ */
+export interface WeightedGram {
+  d: number;
+  xbar: Float64Array;
+  ybar: number;
+  a: Float64Array;
+  b: Float64Array;
+}
+
+/** The WeightedGram of `x` (restricted to `columns` when given), `y` and weights `w`. */
+export function weightedGram(
+  x: readonly ArrayLike<number>[],
+  y: ArrayLike<number>,
+  w: ArrayLike<number>,
+  columns?: readonly number[],
+): WeightedGram {
+  const cols = columns ?? Array.from({ length: x.length > 0 ? x[0].length : 0 }, (_, j) => j);
+  const n = x.length;
+  const d = cols.length;
+  let sw = 0;
+  let ybar = 0;
+  const xbar = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    sw += w[i];
+    ybar += w[i] * y[i];
+    const row = x[i];
+    for (let j = 0; j < d; j++) xbar[j] += w[i] * row[cols[j]];
+  }
+  if (!(sw > 0)) throw new RangeError('sample weights must have a positive sum');
+  ybar /= sw;
+  for (let j = 0; j < d; j++) xbar[j] /= sw;
+  const a = new Float64Array(d * d);
+  const b = new Float64Array(d);
+  const xc = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    const wi = w[i];
+    if (wi === 0) continue;
+    const row = x[i];
+    for (let j = 0; j < d; j++) xc[j] = row[cols[j]] - xbar[j];
+    const yc = y[i] - ybar;
+    for (let j = 0; j < d; j++) {
+      const wx = wi * xc[j];
+      b[j] += wx * yc;
+      const o = j * d;
+      for (let k = j; k < d; k++) a[o + k] += wx * xc[k];
+    }
+  }
+  for (let j = 0; j < d; j++) for (let k = 0; k < j; k++) a[j * d + k] = a[k * d + j];
+  return { d, xbar, ybar, a, b };
+}
+
+/**
+ * Ridge fit (penalty `alpha` on the coefficients, not the intercept) on the columns `subset` of
+ * a WeightedGram (all of them by default): solve (A_SS + alpha I) beta = b_S,
+ * intercept = ybar - xbar_S' beta.
+ */
+export function ridgeFromGram(
+  g: WeightedGram,
+  alpha: number,
+  subset?: readonly number[],
+): RidgeFit {
+  if (!(alpha >= 0)) throw new RangeError(`alpha must be >= 0, got ${alpha}`);
+  const idx = subset ?? Array.from({ length: g.d }, (_, j) => j);
+  const d = idx.length;
+  const a = idx.map((j) => idx.map((k) => g.a[j * g.d + k]));
+  for (let j = 0; j < d; j++) a[j][j] += alpha;
+  const coef =
+    d > 0
+      ? solve(
+          a,
+          Array.from(idx, (j) => g.b[j]),
+        )
+      : [];
+  let intercept = g.ybar;
+  for (let j = 0; j < d; j++) intercept -= coef[j] * g.xbar[idx[j]];
+  return { coef, intercept };
+}
+
+/**
  * Weighted ridge regression with an unpenalised intercept, as scikit-learn's
  * Ridge(alpha, fit_intercept=True).fit(X, y, sample_weight=w): centre X and y on their weighted
  * means, solve (Xc' W Xc + alpha I) beta = Xc' W yc, intercept = ybar - xbar' beta.
@@ -47,42 +130,7 @@ export function weightedRidge(
   columns?: readonly number[],
 ): RidgeFit {
   if (!(alpha >= 0)) throw new RangeError(`alpha must be >= 0, got ${alpha}`);
-  const cols = columns ?? Array.from({ length: x.length > 0 ? x[0].length : 0 }, (_, j) => j);
-  const n = x.length;
-  const d = cols.length;
-  let sw = 0;
-  let ybar = 0;
-  const xbar = new Array<number>(d).fill(0);
-  for (let i = 0; i < n; i++) {
-    sw += w[i];
-    ybar += w[i] * y[i];
-    for (let j = 0; j < d; j++) xbar[j] += w[i] * x[i][cols[j]];
-  }
-  if (!(sw > 0)) throw new RangeError('sample weights must have a positive sum');
-  ybar /= sw;
-  for (let j = 0; j < d; j++) xbar[j] /= sw;
-  const a = Array.from({ length: d }, () => new Array<number>(d).fill(0));
-  const b = new Array<number>(d).fill(0);
-  const xc = new Array<number>(d);
-  for (let i = 0; i < n; i++) {
-    const wi = w[i];
-    if (wi === 0) continue;
-    for (let j = 0; j < d; j++) xc[j] = x[i][cols[j]] - xbar[j];
-    const yc = y[i] - ybar;
-    for (let j = 0; j < d; j++) {
-      const wx = wi * xc[j];
-      b[j] += wx * yc;
-      for (let k = j; k < d; k++) a[j][k] += wx * xc[k];
-    }
-  }
-  for (let j = 0; j < d; j++) {
-    a[j][j] += alpha;
-    for (let k = 0; k < j; k++) a[j][k] = a[k][j];
-  }
-  const coef = d > 0 ? solve(a, b) : [];
-  let intercept = ybar;
-  for (let j = 0; j < d; j++) intercept -= coef[j] * xbar[j];
-  return { coef, intercept };
+  return ridgeFromGram(weightedGram(x, y, w, columns), alpha);
 }
 
 /** Prediction of a ridge fit on one row (restricted to `columns` when given). */

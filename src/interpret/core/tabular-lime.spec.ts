@@ -140,3 +140,19 @@ test('a model returning malformed probabilities is a 422, not a crash', async ()
     (e: unknown) => e instanceof UnprocessableError,
   );
 });
+
+describe('TabularLimeExplainer statistics', () => {
+  test('explainers over the same training rows share their statistics: same seed, same explanation; other rows checked anew', async () => {
+    const rows = gaussianRows(300, TRUE_W.length, 9);
+    const opts = { trainingData: rows, numSamples: 500, seed: 4 };
+    const first = await new TabularLimeExplainer(opts).explain(rows[0], logisticModel(TRUE_W));
+    const second = await new TabularLimeExplainer(opts).explain(rows[0], logisticModel(TRUE_W));
+    assert.deepEqual(second, first);
+    const bad = rows.map((r) => [...r]);
+    bad[7][2] = Number.NaN;
+    assert.throws(
+      () => new TabularLimeExplainer({ ...opts, trainingData: bad }),
+      /trainingData\[7\]\[2\]/,
+    );
+  });
+});

@@ -64,6 +64,13 @@ function fmt(v: number): string {
 }
 
 /**
+ * Column statistics (and the row checks) by training-rows array and discretisation: a job builds
+ * one explainer per instance (each with its own seed) over the same rows, which are treated as
+ * immutable, so the statistics are computed once per job instead of once per explanation.
+ */
+const STATISTICS = new WeakMap<readonly (readonly number[])[], Map<string, ColumnStats[]>>();
+
+/**
  * LIME for tabular data, after the reference package's LimeTabularExplainer: samples are drawn
  * from training-set statistics (per quartile bin with a truncated normal when discretised,
  * a normal with the training mean and std otherwise, category codes by training frequency),
@@ -96,14 +103,6 @@ export class TabularLimeExplainer implements Explainer<number[]> {
     }
     const d = rows[0].length;
     if (d < 1) throw ValidationError.field('trainingData', 'rows must have at least one column');
-    rows.forEach((r, i) => {
-      if (r.length !== d)
-        throw ValidationError.field(`trainingData[${i}]`, `has ${r.length} columns, expected ${d}`);
-      r.forEach((v: number, j: number) => {
-        if (!Number.isFinite(v))
-          throw ValidationError.field(`trainingData[${i}][${j}]`, `must be finite, got ${v}`);
-      });
-    });
     this.featureNames = opts.featureNames
       ? [...opts.featureNames]
       : Array.from({ length: d }, (_, j) => `x${j}`);
@@ -127,12 +126,28 @@ export class TabularLimeExplainer implements Explainer<number[]> {
     this.sampleAroundInstance = opts.sampleAroundInstance ?? false;
     this.batchSize = checkInt('batchSize', opts.batchSize ?? 1000, 1);
     this.rng = new Rng(opts.seed ?? 0);
+    const key = `${this.discretize}:${[...this.categorical].sort((a, b) => a - b).join()}`;
+    const known = STATISTICS.get(rows)?.get(key);
+    if (known) {
+      this.stats = known;
+      return;
+    }
+    rows.forEach((r, i) => {
+      if (r.length !== d)
+        throw ValidationError.field(`trainingData[${i}]`, `has ${r.length} columns, expected ${d}`);
+      r.forEach((v: number, j: number) => {
+        if (!Number.isFinite(v))
+          throw ValidationError.field(`trainingData[${i}][${j}]`, `must be finite, got ${v}`);
+      });
+    });
     this.stats = Array.from({ length: d }, (_, j) =>
       this.columnStats(
         rows.map((r) => r[j]),
         j,
       ),
     );
+    if (!STATISTICS.has(rows)) STATISTICS.set(rows, new Map());
+    STATISTICS.get(rows)?.set(key, this.stats);
   }
 
   private columnStats(col: number[], j: number): ColumnStats {

@@ -47,8 +47,20 @@ export function inputTensor(
     return tf.tensor(flat, [images.length, ...shape]);
   }
   if (contract.inputKind === 'tabular') {
-    const rows = normaliseRows(batch.rows ?? [], contract.preprocessing);
-    return tf.tensor2d(rows, [rows.length, shape[0]]);
+    // Straight into a typed array (normaliseRows' arithmetic): LIME predicts thousands of rows,
+    // and tf.tensor2d on nested arrays copies and checks every row again.
+    const rows = batch.rows ?? [];
+    const width = shape[0];
+    const z = contract.preprocessing.normalise;
+    const flat = new Float32Array(rows.length * width);
+    rows.forEach((r, i) => {
+      if (r.length !== width)
+        throw new RangeError(`rows[${i}] has ${r.length} values, not ${width}`);
+      for (let j = 0; j < width; j++) {
+        flat[i * width + j] = z ? (r[j] - z.mean[j]) / (z.std[j] > 0 ? z.std[j] : 1) : r[j];
+      }
+    });
+    return tf.tensor2d(flat, [rows.length, width]);
   }
   if (vocabulary === undefined) throw new Error('a text model needs its vocabulary');
   const length = contract.preprocessing.sequenceLength ?? shape[0];

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Vocabulary } from '../../ml/data';
+import { inferenceBatchSize, predictBatches } from '../../ml/train/evaluate';
 import { UnprocessableError } from '../../platform/errors/domain-error';
 import { InputContract, inputTensor, parseInstances } from './encode';
 
@@ -22,7 +23,7 @@ export function contractOf(model: InputContract): InputContract {
   };
 }
 
-/** Softmax outputs of a model for validated instances, computed in batches. */
+/** Softmax outputs of a model for validated instances, in batches sized for throughput. */
 export function predictProbabilities(
   model: tf.LayersModel,
   contract: InputContract,
@@ -35,7 +36,7 @@ export function predictProbabilities(
 ): number[][] {
   return tf.tidy(() => {
     const x = inputTensor(contract, instances, vocabulary);
-    const y = model.predict(x) as tf.Tensor;
+    const y = predictBatches(model, x, inferenceBatchSize(model.inputs[0].shape.slice(1)));
     return y.arraySync() as number[][];
   });
 }

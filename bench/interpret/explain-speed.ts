@@ -1,0 +1,282 @@
+/**
+ * Explanations per second (issue 20, "inference in bulk"): the explain and normlime job
+ * handlers run in-process through the registry's own predict adapter on a zoo small-cnn
+ * (28x28x1, Fashion-MNIST) and a zoo mlp (breast cancer, 30 features), 1000 perturbations per
+ * explanation, plus a phase profile (predict vs the rest, SLIC, PNG) and tf.profile's top kernels.
+ *
+ *   node -r @swc-node/register bench/interpret/explain-speed.ts [--baseline <git rev>]
+ *     [--rounds 5] [--quick] [--batch-sizes]
+ *
+ * With --baseline, the same harness also runs the code of that revision (a detached
+ * `git worktree` under /tmp sharing this checkout's node_modules), loaded into this process next
+ * to the current code: each round runs every workload on both sides back to back (which side
+ * goes first alternates), so machine load hits both alike. The tables give each side's median
+ * and the ratio, per CPU second (steady on a shared machine) and per wall-clock second, and the
+ * two sides' results for the same seeds are compared number by number. Fixtures (trained models, data) are built once under
+ * /tmp/autodl-explain-speed and reused.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadSide, WORKLOADS, type Measurement, type Side } from './explain-speed-side';
+
+const args = process.argv.slice(2);
+const value = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = args.includes('--quick');
+const repo = path.resolve(__dirname, '..', '..');
+const FIXTURES = path.join(os.tmpdir(), 'autodl-explain-speed');
+
+async function buildFixtures(): Promise<void> {
+  if (fs.existsSync(path.join(FIXTURES, 'meta.json'))) return;
+  const tf = await import('@tensorflow/tfjs');
+  const { selectBackend } = await import('../../src/ml/backend');
+  const { saveModelToBuffers } = await import('../../src/ml/io/buffers');
+  const { breastCancer, fashionSubset, imageTensor, trainZoo } = await import('./data');
+  await selectBackend('wasm', () => undefined);
+  fs.mkdirSync(FIXTURES, { recursive: true });
+  const train = await fashionSubset('train', 100, 1);
+  const test = await fashionSubset('test', 10, 1);
+  const x = imageTensor(train.pixels);
+  const cnn = await trainZoo(
+    'small-cnn',
+    { inputShape: [28, 28, 1], numClasses: 10, seed: 1 },
+    x,
+    train.labels,
+    { epochs: 2, batchSize: 64, learningRate: 0.002, seed: 1 },
+  );
+  x.dispose();
+  const bc = await breastCancer();
+  const xb = tf.tensor2d(bc.rows);
+  const mlp = await trainZoo('mlp', { inputShape: [30], numClasses: 2, seed: 2 }, xb, bc.labels, {
+    epochs: 20,
+    batchSize: 32,
+    learningRate: 0.003,
+    seed: 2,
+  });
+  xb.dispose();
+  for (const [name, model] of [
+    ['cnn', cnn],
+    ['mlp', mlp],
+  ] as const) {
+    const b = await saveModelToBuffers(model);
+    fs.mkdirSync(path.join(FIXTURES, name), { recursive: true });
+    fs.writeFileSync(path.join(FIXTURES, name, 'model.json'), b.modelJson);
+    fs.writeFileSync(path.join(FIXTURES, name, 'weights.bin'), b.weights);
+  }
+  const flat = new Float32Array(test.pixels.length * 784);
+  test.pixels.forEach((p, i) => flat.set(p, i * 784));
+  fs.writeFileSync(path.join(FIXTURES, 'fashion.f32'), Buffer.from(flat.buffer));
+  fs.writeFileSync(
+    path.join(FIXTURES, 'meta.json'),
+    JSON.stringify({
+      fashionClasses: test.classNames,
+      imageCount: test.pixels.length,
+      bcFeatures: bc.featureNames,
+      bcClasses: bc.classNames,
+      bcRows: bc.rows,
+      bcLabels: bc.labels,
+    }),
+  );
+}
+
+/**
+ * A detached worktree of `rev` sharing this checkout's node_modules, and how to remove it again
+ * (it is registered in the repository's worktree list while it exists).
+ */
+function baselineTree(rev: string): { dir: string; sha: string; remove: () => void } {
+  const sha = execFileSync('git', ['-C', repo, 'rev-parse', '--short', rev]).toString().trim();
+  const dir = path.join(os.tmpdir(), `autodl-explain-speed-${sha}`);
+  if (!fs.existsSync(dir)) {
+    execFileSync('git', ['-C', repo, 'worktree', 'add', '--detach', dir, sha], { stdio: 'ignore' });
+    fs.symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'));
+  }
+  const remove = (): void => {
+    execFileSync('git', ['-C', repo, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' });
+  };
+  return { dir, sha, remove };
+}
+
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Largest |a - b| over the numbers of two JSON values of the same shape; NaN when shapes differ. */
+function maxDiff(a: unknown, b: unknown, keyPath = ''): number {
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return NaN;
+    return a.reduce((m: number, v, i) => Math.max(m, maxDiff(v, b[i], `${keyPath}[${i}]`)), 0);
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a).sort();
+    const kb = Object.keys(b).sort();
+    if (ka.join() !== kb.join()) return NaN;
+    const ra = a as Record<string, unknown>;
+    const rb = b as Record<string, unknown>;
+    return ka.reduce((m, k) => Math.max(m, maxDiff(ra[k], rb[k], `${keyPath}.${k}`)), 0);
+  }
+  return a === b ? 0 : NaN;
+}
+
+/** Phase profile of one side: the median over its rounds; kernels of its last round. */
+function printProfile(name: string, runs: Profile[]): void {
+  const last = runs[runs.length - 1];
+  console.log(`\nPhase profile (${name}), CPU ms per explanation, 1000 samples, median:\n`);
+  for (const k of Object.keys(last.phases)) {
+    const v = median(runs.map((r) => r.phases[k]));
+    console.log(`    ${k.padEnd(44)} ${v.toFixed(1)}`);
+  }
+  const kernels = last.kernels.map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(', ');
+  console.log(`  tf.profile, one image explanation (wall ms): ${kernels}`);
+}
+
+type Profile = Awaited<ReturnType<Side['profile']>>;
+
+async function main(): Promise<void> {
+  await buildFixtures();
+  const rev = value('--baseline');
+  const rounds = Number(value('--rounds') ?? (quick ? 2 : 5));
+  const sides: Side[] = [];
+  const tree = rev ? baselineTree(rev) : undefined;
+  if (tree) sides.push(await loadSide(tree.dir, FIXTURES, `baseline ${rev} (${tree.sha})`));
+  sides.push(await loadSide(repo, FIXTURES, 'current'));
+  // Its modules are loaded: the worktree is not needed any more.
+  tree?.remove();
+  const workloads = WORKLOADS(quick);
+  // runs[workload][side]: one Measurement per round; sides alternate first/second by round.
+  const runs = workloads.map(() => sides.map((): Measurement[] => []));
+  const profiles = sides.map((): Profile[] => []);
+  for (const side of sides) for (const w of workloads) await side.run(w); // warm-up
+  for (let round = 0; round < rounds; round++) {
+    const order = sides.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (let i = 0; i < workloads.length; i++)
+      for (const s of order) runs[i][s].push(await sides[s].run(workloads[i]));
+    for (const s of order) profiles[s].push(await sides[s].profile(quick ? 1 : 2));
+    console.error(`round ${round + 1}/${rounds} done`);
+  }
+  const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  console.log(`# Explanations per second (issue 20)\n`);
+  console.log(
+    `${new Date().toISOString()}, ${cpu}, ${os.cpus().length} cores, load ${load}, node ${process.version}, ` +
+      `wasm backend, ${rounds} rounds alternating the sides in one process, median per side\n`,
+  );
+  for (const [metric, label] of [
+    ['cpuSeconds', 'explanations per CPU second (process user + system time)'],
+    ['seconds', 'explanations per wall-clock second'],
+  ] as const) {
+    console.log(`\n${label}:\n`);
+    const header = sides.map((s) => s.name);
+    console.log(
+      `| workload | instances | ${header.join(' | ')} |${rev ? ' ratio |' : ''} model loads/disposals per job |`,
+    );
+    console.log(
+      `| --- | ---: | ${header.map(() => '---:').join(' | ')} |${rev ? ' ---: |' : ''} ---: |`,
+    );
+    workloads.forEach((w, i) => {
+      const per = sides.map((_, s) => median(runs[i][s].map((m) => w.instances / m[metric])));
+      const lds = sides
+        .map((_, s) => `${runs[i][s][0].loads}/${runs[i][s][0].disposals}`)
+        .join(', ');
+      const ratio = rev ? ` ${(per[1] / per[0]).toFixed(2)}x |` : '';
+      console.log(
+        `| ${w.name} | ${w.instances} | ${per.map((p) => p.toFixed(2)).join(' | ')} |${ratio} ${lds} |`,
+      );
+    });
+  }
+  sides.forEach((s, i) => printProfile(s.name, profiles[i]));
+  if (rev) {
+    console.log('\nSame seeds, largest difference between the two sides (NaN: different shape):');
+    workloads.forEach((w, i) => {
+      const diff = maxDiff(runs[i][0][0].output, runs[i][1][0].output);
+      console.log(`  ${w.name}: ${diff.toExponential(2)}`);
+    });
+  }
+  if (args.includes('--batch-sizes')) await batchSweep(rounds);
+}
+
+/**
+ * CPU ms per image LIME explanation (1000 samples, small-cnn) and per 1000 tabular rows (mlp)
+ * at several inference batch sizes, interleaved over rounds: how inferenceBatchSize was chosen.
+ */
+async function batchSweep(rounds: number): Promise<void> {
+  const tf = await import('@tensorflow/tfjs');
+  const { loadModelFromBuffers } = await import('../../src/ml/io/buffers');
+  const { predictBatches } = await import('../../src/ml/train/evaluate');
+  const { ImageLimeExplainer } = await import('../../src/interpret/core/image-lime');
+  const load = (name: string) =>
+    loadModelFromBuffers(
+      fs.readFileSync(path.join(FIXTURES, name, 'model.json')),
+      fs.readFileSync(path.join(FIXTURES, name, 'weights.bin')),
+    );
+  const cnn = await load('cnn');
+  const mlp = await load('mlp');
+  const bytes = fs.readFileSync(path.join(FIXTURES, 'fashion.f32'));
+  const grey = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 784 * 4));
+  const image = {
+    width: 28,
+    height: 28,
+    data: Float32Array.from({ length: 784 * 3 }, (_, i) => grey[Math.floor(i / 3)]),
+  };
+  const rows = tf.randomNormal([1000, 30], 0, 1, 'float32', 1);
+  const cpuMs = (): number => (process.cpuUsage().user + process.cpuUsage().system) / 1000;
+  const sizes = [16, 32, 64, 128, 256, 1024];
+  const cost = sizes.map(() => ({ image: [] as number[], rows: [] as number[] }));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < sizes.length; k++) {
+      const bs = sizes[k];
+      const lime = new ImageLimeExplainer({
+        numSamples: 1000,
+        seed: r,
+        batchSize: bs,
+        slic: { nSegments: 50 },
+        baseline: [0, 0, 0],
+      });
+      let c = cpuMs();
+      await lime.explain(image, async (batch) =>
+        tf.tidy(() => {
+          const flat = new Float32Array(batch.length * 784);
+          batch.forEach((b, i) => {
+            for (let p = 0; p < 784; p++)
+              flat[i * 784 + p] = (b.data[3 * p] + b.data[3 * p + 1] + b.data[3 * p + 2]) / 3;
+          });
+          return predictBatches(
+            cnn,
+            tf.tensor4d(flat, [batch.length, 28, 28, 1]),
+            bs,
+          ).arraySync() as number[][];
+        }),
+      );
+      cost[k].image.push(cpuMs() - c);
+      c = cpuMs();
+      tf.tidy(() => predictBatches(mlp, rows, bs).dataSync());
+      cost[k].rows.push(cpuMs() - c);
+    }
+  }
+  console.log('\nInference batch size (current code), CPU ms, median:\n');
+  console.log(`| batch size | ${sizes.join(' | ')} |`);
+  console.log(`| --- | ${sizes.map(() => '---:').join(' | ')} |`);
+  console.log(
+    `| image LIME explanation (small-cnn, 1000 samples) | ${cost.map((c) => median(c.image).toFixed(0)).join(' | ')} |`,
+  );
+  console.log(
+    `| 1000 tabular rows (mlp) | ${cost.map((c) => median(c.rows).toFixed(1)).join(' | ')} |`,
+  );
+  rows.dispose();
+  cnn.dispose();
+  mlp.dispose();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

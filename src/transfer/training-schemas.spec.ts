@@ -1,24 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ValidationError } from '../platform/errors/domain-error';
 import { PENALTY_DEFAULTS, TRANSFER_DEFAULTS } from './core/finetune-config';
 import { AUTO_METHOD } from './core/method';
 import { FinetuneHandler } from './finetune.handler';
 import { finetuneConfig, finetuneRequest, finetuneSpec, finetuneSpecOf } from './finetune.schema';
 import { PretrainHandler } from './pretrain.handler';
 import { pretrainSpec } from './pretrain.schema';
+import { validationProblems as problems } from '../../test/support/validation-problems';
 
 const id = '0b9f0a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
 
-function problems(fn: () => unknown): { field: string; message: string }[] {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ValidationError, String(e));
-    return e.problems;
-  }
-  assert.fail('expected a ValidationError');
-}
 const fields = (fn: () => unknown): string[] => problems(fn).map((p) => p.field);
 const roundTrip = <T>(v: T): unknown => JSON.parse(JSON.stringify(v));
 

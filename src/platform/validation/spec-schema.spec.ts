@@ -5,6 +5,7 @@ import { ValidationError } from '../errors/domain-error';
 import { specSchema } from './spec-schema';
 import { toOpenApi30 } from './openapi-dialect';
 import { StringMap, TaggedUnion } from './schema-builders';
+import { validationProblems as problems } from '../../../test/support/validation-problems';
 
 const Layer = Type.Object(
   {
@@ -22,16 +23,6 @@ const Spec = Type.Object(
   },
   { additionalProperties: false },
 );
-
-function problems(fn: () => unknown): Array<{ field: string; message: string }> {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ValidationError, String(e));
-    return e.problems;
-  }
-  assert.fail('expected a ValidationError');
-}
 
 test('defaults are filled in by the schema, the input is left alone, and the output re-parses to itself', () => {
   const spec = specSchema(Spec);

@@ -79,9 +79,10 @@ export class GpSampler implements Sampler {
     this.batch = s.oneOf('batch', DEFAULT_BATCH, BATCH_RULES);
     this.compressTail = s.bool('compressTail', true);
     this.incumbent = s.oneOf('incumbent', 'observed', ['observed', 'posterior-mean']);
-    // 300: an ask then costs ~1 s of CPU, at any history size (docs/benchmarks/optuna.md,
+    // 200: an ask then costs ~0.3 s of CPU at any history size, 3x below Optuna 5's GPSampler
+    // at 1,000 trials (300 would cost 0.9 s, level with it; docs/benchmarks/optuna.md,
     // "Overhead"); `auto` hands over to CMA-ES at 200 trials, so it never reaches the cap.
-    this.maxTrainingPoints = s.int('maxTrainingPoints', 300, 10, 100000);
+    this.maxTrainingPoints = s.int('maxTrainingPoints', 200, 10, 100000);
     s.done();
   }
 

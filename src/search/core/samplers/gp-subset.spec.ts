@@ -81,7 +81,7 @@ describe('GP training subset (subset of data, Rasmussen & Williams 2006, 8.3.1)'
     assert.deepEqual(bestFirst(t, ['minimize', 'minimize']), [0, 1, 3, 2]);
   });
 
-  test('a GP ask on 2,000 trials (default cap 300) takes seconds and proposes near the optimum', async () => {
+  test('a GP ask on 2,000 trials (default cap 200) takes seconds and proposes near the optimum', async () => {
     const storage = new InMemoryStudyStorage();
     const study = await Study.create(
       { storage, sampler: new GpSampler({ seed: 0 }) },

@@ -158,6 +158,26 @@ def to_optuna_distribution(d):
     return optuna.distributions.FloatDistribution(d["low"], d["high"], log=d["log"], step=d.get("step"))
 
 
+def _patch_gp_for_old_torch():
+    """Optuna 5's GPSampler wraps its work in `with torch.device("cpu"):`, a context manager
+    only since torch 2.0; Debian's python3-torch is 1.13, where CPU is the default anyway, so
+    the sampler module gets a torch whose `device(...)` is a no-op context."""
+    import contextlib
+    import types
+
+    try:
+        from optuna.samplers._gp import sampler as gp_module
+        import torch
+    except ImportError:
+        return
+    if hasattr(torch.device("cpu"), "__enter__"):
+        return
+    shim = types.ModuleType("torch_device_shim")
+    shim.__dict__.update({k: getattr(torch, k) for k in dir(torch) if not k.startswith("__")})
+    shim.device = lambda *a, **k: contextlib.nullcontext()
+    gp_module.torch = shim
+
+
 def make_sampler(name, settings, seed):
     kwargs = dict(settings or {})
     kwargs["seed"] = seed
@@ -169,6 +189,7 @@ def make_sampler(name, settings, seed):
         "qmc": optuna.samplers.QMCSampler,
     }
     if hasattr(optuna.samplers, "GPSampler"):
+        _patch_gp_for_old_torch()
         classes["gp"] = optuna.samplers.GPSampler
     if hasattr(optuna.samplers, "NSGAIIISampler"):
         classes["nsga3"] = optuna.samplers.NSGAIIISampler

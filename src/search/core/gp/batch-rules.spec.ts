@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import referenceJson from '../../../../test/fixtures/search/gp-reference.json';
+import { PARAMS, REF, X, Y } from '../../../../test/support/gp-reference';
 import { assertGradientMatchesFiniteDifferences } from '../../../../test/support/gradient-check';
 import { Rng } from '../../../platform/core/rng';
 import { InMemoryStudyStorage } from '../memory-storage';
@@ -19,22 +19,6 @@ import {
   logHardHammer,
   penaltyDistance,
 } from './local-penalization';
-
-const REF = referenceJson as unknown as {
-  x: number[][];
-  y: number[];
-  isCategorical: boolean[];
-  lambda: number[];
-  kernelScale: number;
-  noiseVar: number;
-};
-const X = REF.x.map((r) => Float64Array.from(r));
-const Y = Float64Array.from(REF.y);
-const PARAMS = {
-  inverseSquaredLengthscales: Float64Array.from(REF.lambda),
-  kernelScale: REF.kernelScale,
-  noiseVar: REF.noiseVar,
-};
 
 /** erfc by Simpson's rule on 2/sqrt(pi) exp(-t^2) (independent of normal-tail.ts). */
 function erfc(z: number): number {

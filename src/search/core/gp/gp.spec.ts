@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import referenceJson from '../../../../test/fixtures/search/gp-reference.json';
+import { PARAMS, REF, X, Y } from '../../../../test/support/gp-reference';
 import { assertGradientMatchesFiniteDifferences } from '../../../../test/support/gradient-check';
 import { Rng } from '../../../platform/core/rng';
 import { branin } from '../benchmarks/benchmark-functions';
@@ -13,31 +13,6 @@ import { GpSampler, compressWorseHalf } from '../samplers/gp-sampler';
 import { cholesky, inverseFromCholesky } from './linalg';
 import { minimizeLbfgs } from './lbfgs';
 import { normalCdf, normalPdf, standardLogEi } from './normal-tail';
-
-interface Reference {
-  x: number[][];
-  y: number[];
-  isCategorical: boolean[];
-  lambda: number[];
-  kernelScale: number;
-  noiseVar: number;
-  queries: number[][];
-  mean: number[];
-  variance: number[];
-  logMarginalLikelihood: number;
-  logPrior: number;
-  ei: { mean: number; variance: number; f0: number; ei: number }[];
-}
-
-// Computed by test/fixtures/search/gp-reference.py (numpy / scipy).
-const REF = referenceJson as unknown as Reference;
-const X = REF.x.map((r) => Float64Array.from(r));
-const Y = Float64Array.from(REF.y);
-const PARAMS = {
-  inverseSquaredLengthscales: Float64Array.from(REF.lambda),
-  kernelScale: REF.kernelScale,
-  noiseVar: REF.noiseVar,
-};
 
 describe('Gaussian process (reference: numpy, Rasmussen & Williams Alg. 2.1)', () => {
   test('posterior mean and variance match numpy to 1e-9 (Matern 5/2 ARD, Hamming on a categorical)', () => {

@@ -63,19 +63,15 @@ describe('MaxPoolGrad on wasm (ours) vs tfjs-backend-cpu', () => {
       const x = tf.tensor4d(values(r, k.b * k.h * k.w * k.c, k.ties), [k.b, k.h, k.w, k.c]);
       const pooled = tf.maxPool(x, k.k, k.s, k.pad);
       const dy = tf.tensor4d(values(r, pooled.size, false), pooled.shape);
-      const attrs = { filterSize: [k.k, k.k], strides: [k.s, k.s], pad: k.pad } as const;
-      const want = await maxPoolGradOn('cpu', x, dy, {
-        ...attrs,
-        filterSize: [k.k, k.k],
-        strides: [k.s, k.s],
-      });
+      const attrs = {
+        filterSize: [k.k, k.k] as [number, number],
+        strides: [k.s, k.s] as [number, number],
+        pad: k.pad,
+      };
+      const want = await maxPoolGradOn('cpu', x, dy, attrs);
       await tf.setBackend('wasm');
       const count = tensorCount();
-      const got = await maxPoolGradOn('wasm', x, dy, {
-        ...attrs,
-        filterSize: [k.k, k.k],
-        strides: [k.s, k.s],
-      });
+      const got = await maxPoolGradOn('wasm', x, dy, attrs);
       assertNoLeaks(count);
       expectTensorsClose(got, want, 1e-6);
       await tf.setBackend('cpu');

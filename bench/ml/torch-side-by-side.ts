@@ -15,9 +15,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as path from 'node:path';
-import { selectBackend } from '../../src/ml/backend';
+import { selectBackend, useBundledWasmBinaries } from '../../src/ml/backend';
 import { registerGradientKernels } from '../../src/ml/kernels/register';
 import { conv2dBackpropInputComposite } from '../../src/ml/kernels/conv2d-backprop-input';
 import { buildZooModel } from '../../src/ml/zoo/zoo';
@@ -60,8 +59,7 @@ function build(net: string): tf.LayersModel {
 
 /** The wasm backend with tfjs's own MaxPoolGrad and batch-norm gradient (ours otherwise). */
 async function stockBackend(): Promise<void> {
-  const wasmFile = require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm');
-  setWasmPaths(path.dirname(wasmFile) + path.sep);
+  useBundledWasmBinaries();
   registerGradientKernels('wasm', false); // only the kernels wasm lacks
   tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
   tf.registerKernel({

@@ -44,13 +44,16 @@ async function tryTensorflow(log: BackendLog): Promise<boolean> {
   return true;
 }
 
+/** Points the wasm loader at the .wasm binaries inside the npm package (no network). Idempotent. */
+export function useBundledWasmBinaries(): void {
+  if (wasmPathsSet) return;
+  const wasmFile = require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm');
+  setWasmPaths(path.dirname(wasmFile) + path.sep);
+  wasmPathsSet = true;
+}
+
 async function tryWasm(log: BackendLog): Promise<boolean> {
-  if (!wasmPathsSet) {
-    // The .wasm binaries ship inside the npm package; point the loader at them (no network).
-    const wasmFile = require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm');
-    setWasmPaths(path.dirname(wasmFile) + path.sep);
-    wasmPathsSet = true;
-  }
+  useBundledWasmBinaries();
   const added = registerGradientKernels('wasm');
   if (!(await tf.setBackend('wasm'))) return false;
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');

@@ -5,6 +5,7 @@
  *   batch/v1 jobs: create (201; 409 AlreadyExists; 422 Invalid after OpenAPI validation with
  *     kubernetes-models), get, list, delete (propagationPolicy Background/Foreground/Orphan), watch
  *   core/v1 pods: list, get, watch, pods/log (follow streams until the container ends)
+ *   coordination.k8s.io/v1 leases: get, list, create, replace, delete (fake-leases.ts)
  *
  * Protocol details kept from the real server (k8s.io/apiserver): a global, monotonically
  * increasing resourceVersion; list returns it in metadata; `watch=true&resourceVersion=N`
@@ -22,6 +23,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Job } from 'kubernetes-models/batch/v1/Job';
+import { readJson, sendJson, statusObject } from './api-json';
+import { FakeLeases } from './fake-leases';
 
 export type K8sObject = {
   apiVersion?: string;
@@ -88,6 +91,8 @@ export class FakeApiServer {
   expiredWatches = 0;
   /** Every request, for asserting on the protocol the client really used. */
   readonly requests: RequestRecord[] = [];
+  /** coordination.k8s.io/v1 Leases (leader election). */
+  readonly leases = new FakeLeases(() => String(++this.rv));
   url = '';
 
   constructor(private readonly historyLimit = 1000) {
@@ -208,6 +213,11 @@ export class FakeApiServer {
     if (req.headers.authorization !== `Bearer ${TEST_TOKEN}`) {
       return this.sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
     }
+    const lease =
+      /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(
+        url.pathname,
+      );
+    if (lease) return this.leases.handle(req, res, lease[1], lease[2]);
     const m =
       /^\/(?:apis\/batch\/v1|api\/v1)\/namespaces\/([^/]+)\/(jobs|pods)(?:\/([^/]+))?(?:\/(log))?$/.exec(
         url.pathname,
@@ -491,24 +501,6 @@ export class FakeApiServer {
   }
 }
 
-function statusObject(
-  code: number,
-  reason: string,
-  message: string,
-  details?: Record<string, unknown>,
-) {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    ...(details ? { details } : {}),
-    code,
-  };
-}
-
 function matches(w: Watcher, e: StoredEvent): boolean {
   return (
     w.resource === e.resource &&
@@ -559,20 +551,4 @@ function clone<T>(o: T): T {
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function sendJson(res: ServerResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text ? (JSON.parse(text) as unknown) : undefined;
 }

@@ -29,7 +29,10 @@ import {
   ServiceAccount,
 } from 'kubernetes-models/v1';
 import { buildJobManifest, jobLabels } from '../../src/deploy/core/job-spec';
-import { loadKubernetesExecutorConfig } from '../../src/deploy/kubernetes-config';
+import {
+  KUBERNETES_EXECUTOR_DEFAULTS,
+  loadKubernetesExecutorConfig,
+} from '../../src/deploy/kubernetes-config';
 
 const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
 const ROOT = join(__dirname, '..', '..', 'k8s');
@@ -96,6 +99,7 @@ interface DeploymentShape {
           command: string[];
           readinessProbe: { httpGet: { path: string } };
           livenessProbe: { httpGet: { path: string } };
+          env?: { name: string }[];
         }[];
       };
     };
@@ -107,16 +111,25 @@ describe('kustomize manifests', { skip }, () => {
     const objs = render('base');
     validateAll(objs);
     assert.ok(!objs.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding'));
-    const role = find<{ rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }>(
-      objs,
-      'Role',
-      'autodl-executor',
-    );
+    const role = find<{
+      rules: {
+        apiGroups: string[];
+        resources: string[];
+        verbs: string[];
+        resourceNames?: string[];
+      }[];
+    }>(objs, 'Role', 'autodl-executor');
     assert.deepEqual(
       role.rules.map(
         (r) => `${r.apiGroups.join()}:${r.resources.join()}:${[...r.verbs].sort().join()}`,
       ),
-      ['batch:jobs:create,delete,get,list,watch', ':pods:get,list,watch', ':pods/log:get'],
+      [
+        'batch:jobs:create,delete,get,list,watch',
+        ':pods:get,list,watch',
+        ':pods/log:get',
+        'coordination.k8s.io:leases:get,update',
+        'coordination.k8s.io:leases:create',
+      ],
     );
     const binding = find<{ subjects: { name: string }[] }>(objs, 'RoleBinding', 'autodl-executor');
     assert.deepEqual(
@@ -130,9 +143,17 @@ describe('kustomize manifests', { skip }, () => {
     assert.equal(pod.containers[0].livenessProbe.httpGet.path, '/healthz');
     assert.deepEqual(pod.initContainers[0].command, ['node', 'bin/autodl.js', 'migrate']);
     assert.deepEqual(pod.containers[0].command, ['node', 'bin/autodl.js', 'serve']);
-    // One executor: a single replica, replaced (not rolled) on upgrade.
-    assert.equal(dep.spec.replicas, 1);
-    assert.equal(dep.spec.strategy.type, 'Recreate');
+    // Two replicas rolled one at a time; the executor runs on the Lease holder, named by pod.
+    assert.equal(dep.spec.replicas, 2);
+    assert.equal(dep.spec.strategy.type, 'RollingUpdate');
+    assert.ok(
+      pod.containers[0].env?.some((e) => e.name === 'POD_NAME'),
+      'POD_NAME (downward API) names the Lease holder',
+    );
+    const leaseRule = role.rules.find(
+      (r) => r.resources.includes('leases') && r.verbs.includes('update'),
+    );
+    assert.deepEqual(leaseRule?.resourceNames, [KUBERNETES_EXECUTOR_DEFAULTS.leaseName]);
   });
 
   for (const overlay of ['dev', 'gpu']) {
@@ -292,7 +313,7 @@ describe('kustomize manifests', { skip }, () => {
       }
     });
 
-    test(`${overlay}: a PodDisruptionBudget keeps the API (the executor) from routine eviction`, () => {
+    test(`${overlay}: a PodDisruptionBudget keeps one API replica up through routine eviction`, () => {
       const objs = render(overlay);
       validateAll(objs);
       const pdb = find<{ spec: { minAvailable?: number; selector: Selector } }>(

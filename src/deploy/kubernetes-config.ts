@@ -74,11 +74,14 @@ export const KUBERNETES_EXECUTOR_DEFAULTS: KubernetesExecutorConfig = {
   gpuNodeSelector: {},
   // The taint GPU node pools commonly carry (GKE, AKS and the NVIDIA GPU operator docs).
   gpuTolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+  // The GPU model label NVIDIA GPU feature discovery puts on nodes (e.g. NVIDIA-A100-SXM4-40GB).
+  gpuTypeLabel: 'nvidia.com/gpu.product',
   activeDeadlineSeconds: 24 * 3600,
   ttlSecondsAfterFinished: 3600,
   defaultResources: { cpu: '1', memory: '2Gi', gpu: 0 },
   kindResources: {},
   maxGpusPerJob: 8,
+  queueName: null,
   maxConcurrentJobs: 20,
   maxJobsPerProject: 10,
   maxGpusPerProject: 4,
@@ -281,6 +284,12 @@ export function loadKubernetesExecutorConfig(env: Env): KubernetesExecutorConfig
       isTolerations,
       'an array of tolerations',
     ),
+    gpuTypeLabel: str(
+      env,
+      'AUTODL_K8S_GPU_TYPE_LABEL',
+      d.gpuTypeLabel,
+      /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+    ),
     ...(env.AUTODL_K8S_PRIORITY_CLASS
       ? { priorityClassName: str(env, 'AUTODL_K8S_PRIORITY_CLASS', '', DNS_LABEL) }
       : {}),
@@ -308,6 +317,7 @@ export function loadKubernetesExecutorConfig(env: Env): KubernetesExecutorConfig
       'an object kind -> {cpu?, memory?, gpu?}',
     ),
     maxGpusPerJob: int(env, 'AUTODL_K8S_MAX_GPUS_PER_JOB', d.maxGpusPerJob),
+    queueName: env.AUTODL_K8S_QUEUE ? str(env, 'AUTODL_K8S_QUEUE', '', DNS_LABEL) : null,
     maxConcurrentJobs: int(env, 'AUTODL_K8S_MAX_CONCURRENT_JOBS', d.maxConcurrentJobs, 1),
     maxJobsPerProject: int(env, 'AUTODL_K8S_MAX_JOBS_PER_PROJECT', d.maxJobsPerProject, 1),
     maxGpusPerProject: int(env, 'AUTODL_K8S_MAX_GPUS_PER_PROJECT', d.maxGpusPerProject),

@@ -33,6 +33,7 @@ import {
   KUBERNETES_EXECUTOR_DEFAULTS,
   loadKubernetesExecutorConfig,
 } from '../../src/deploy/kubernetes-config';
+import { ClusterQueue, LocalQueue, ResourceFlavor } from './kueue-models';
 
 const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
 const ROOT = join(__dirname, '..', '..', 'k8s');
@@ -48,6 +49,7 @@ interface Obj {
 }
 
 type Validator = new (data: never) => { validate(): void };
+const CLUSTER_SCOPED = new Set(['Namespace', 'PriorityClass', 'ResourceFlavor', 'ClusterQueue']);
 const MODELS: Record<string, Validator> = {
   'apps/v1/Deployment': Deployment,
   'apps/v1/StatefulSet': StatefulSet,
@@ -57,6 +59,9 @@ const MODELS: Record<string, Validator> = {
   'rbac.authorization.k8s.io/v1/Role': Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
   'scheduling.k8s.io/v1/PriorityClass': PriorityClass,
+  'kueue.x-k8s.io/v1beta1/ResourceFlavor': ResourceFlavor,
+  'kueue.x-k8s.io/v1beta1/ClusterQueue': ClusterQueue,
+  'kueue.x-k8s.io/v1beta1/LocalQueue': LocalQueue,
   'v1/ConfigMap': ConfigMap,
   'v1/Namespace': Namespace,
   'v1/PersistentVolumeClaim': PersistentVolumeClaim,
@@ -81,8 +86,7 @@ function validateAll(objs: Obj[]): void {
     const Model = MODELS[`${o.apiVersion}/${o.kind}`];
     assert.ok(Model, `no schema for ${o.apiVersion} ${o.kind}`);
     assert.doesNotThrow(() => new Model(o as never).validate(), `${o.kind}/${o.metadata.name}`);
-    if (o.kind !== 'Namespace' && o.kind !== 'PriorityClass')
-      assert.equal(o.metadata.namespace, 'autodl');
+    if (!CLUSTER_SCOPED.has(o.kind)) assert.equal(o.metadata.namespace, 'autodl');
   }
 }
 
@@ -156,7 +160,7 @@ describe('kustomize manifests', { skip }, () => {
     assert.deepEqual(leaseRule?.resourceNames, [KUBERNETES_EXECUTOR_DEFAULTS.leaseName]);
   });
 
-  for (const overlay of ['dev', 'gpu']) {
+  for (const overlay of ['dev', 'gpu', 'kueue']) {
     test(`overlays/${overlay}: schema-valid, and the ConfigMap is a valid executor configuration using the API image`, () => {
       const objs = render(`overlays/${overlay}`);
       validateAll(objs);
@@ -200,6 +204,48 @@ describe('kustomize manifests', { skip }, () => {
     assert.equal(config.priorityClassName, 'autodl-batch');
     find(objs, 'PriorityClass', 'autodl-batch');
     assert.match(config.imageTag, /gpu$/);
+  });
+
+  test('overlays/kueue: the gpu install plus a LocalQueue every Job names, backed by a ClusterQueue', () => {
+    const objs = render('overlays/kueue');
+    const config = loadKubernetesExecutorConfig(
+      find<{ data: Record<string, string> }>(objs, 'ConfigMap', 'autodl-config').data,
+    );
+    assert.equal(config.queueName, 'autodl');
+    assert.equal(config.kindResources.finetune?.gpu, 1, 'the gpu overlay underneath');
+    const local = find<{ metadata: { namespace: string }; spec: { clusterQueue: string } }>(
+      objs,
+      'LocalQueue',
+      config.queueName ?? '',
+    );
+    assert.equal(local.metadata.namespace, 'autodl');
+    const cq = find<{
+      metadata: { namespace?: string };
+      spec: { resourceGroups: { flavors: { name: string }[] }[] };
+    }>(objs, 'ClusterQueue', local.spec.clusterQueue);
+    assert.equal(cq.metadata.namespace, undefined, 'cluster-scoped');
+    const flavors = cq.spec.resourceGroups[0].flavors.map((f) => f.name);
+    assert.deepEqual(flavors, ['autodl-cpu', 'autodl-gpu'], 'CPU nodes tried first');
+    for (const f of flavors) find(objs, 'ResourceFlavor', f);
+    // The Kueue validator is not vacuous: a flavor that skips a covered resource is refused.
+    const broken = {
+      ...cq,
+      spec: {
+        resourceGroups: [
+          {
+            coveredResources: ['cpu', 'memory'],
+            flavors: [{ name: 'x', resources: [{ name: 'cpu', nominalQuota: 1 }] }],
+          },
+        ],
+      },
+    };
+    assert.throws(() => new ClusterQueue(broken as never).validate(), /coveredResources/);
+    const manifest = buildJobManifest(
+      { id: '3f2c8a1e-5b7d-4c9e-8f10-1a2b3c4d5e6f', projectId: 'p', kind: 'finetune', attempt: 1 },
+      config,
+    );
+    assert.equal(manifest.metadata.labels['kueue.x-k8s.io/queue-name'], config.queueName);
+    assert.equal(manifest.spec.suspend, true);
   });
 
   for (const overlay of ['base', 'overlays/dev', 'overlays/gpu']) {

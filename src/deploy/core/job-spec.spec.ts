@@ -100,6 +100,23 @@ describe('buildJobManifest', () => {
     assert.equal(pod.priorityClassName, 'autodl-batch');
   });
 
+  test("a job's gpuType selects nodes by the GPU model label; without GPUs it is refused", () => {
+    const a100 = { ...job, resources: { gpu: 2, gpuType: 'NVIDIA-A100-SXM4-40GB' } };
+    const m = buildJobManifest(a100, config);
+    validateJob(m);
+    const pod = m.spec.template.spec;
+    assert.equal(pod.nodeSelector?.['nvidia.com/gpu.product'], 'NVIDIA-A100-SXM4-40GB');
+    assert.equal(pod.containers[0].resources?.limits?.['nvidia.com/gpu'], '2');
+    assert.throws(
+      () =>
+        buildJobManifest(
+          { ...job, kind: 'simulate', resources: { gpuType: 'NVIDIA-A100-SXM4-40GB' } },
+          config,
+        ),
+      /resources\.gpuType "NVIDIA-A100-SXM4-40GB" needs resources\.gpu >= 1/,
+    );
+  });
+
   test('CPU jobs: no GPU resource, no GPU placement, and NVIDIA_VISIBLE_DEVICES=void', () => {
     const m = buildJobManifest({ ...job, kind: 'simulate' }, config);
     const pod = m.spec.template.spec;

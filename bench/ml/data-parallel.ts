@@ -57,7 +57,12 @@ interface Measurement {
   threads: number;
 }
 
-async function measure(net: string, batch: number, threads: number, steps: number): Promise<Measurement> {
+async function measure(
+  net: string,
+  batch: number,
+  threads: number,
+  steps: number,
+): Promise<Measurement> {
   const n = batch * steps;
   const x = tf.randomUniform([n, 28, 28, 1], 0, 1, 'float32', 1);
   const y = tf.tensor1d(

@@ -147,4 +147,48 @@ describe('data-parallel training over worker threads', () => {
     });
     for (const r of runs) r.model.dispose();
   });
+
+  test('batch norm: the moving mean after a 2-thread step = the full batch moving average, 1e-5', async () => {
+    enableThreadDataParallel(1);
+    // moving_mean' = m * moving_mean + (1 - m) * batch mean (linear): the shard-size-weighted
+    // average of the replicas' updates is the update with the full batch's mean.
+    const data = images(24, 11);
+    const means: Float32Array[] = [];
+    for (const threads of [1, 2]) {
+      const model = tf.sequential({
+        layers: [
+          tf.layers.conv2d({
+            inputShape: [8, 8, 1],
+            filters: 3,
+            kernelSize: 3,
+            kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
+          }),
+          tf.layers.batchNormalization({ momentum: 0.5 }),
+          tf.layers.flatten(),
+          tf.layers.dense({
+            units: 3,
+            activation: 'softmax',
+            kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }),
+          }),
+        ],
+      });
+      const res = await trainModel(model, data, {
+        epochs: 1,
+        batchSize: 24,
+        learningRate: 0.01,
+        optimizer: { name: 'sgd' },
+        threads,
+      });
+      assert.equal(res.threads, threads);
+      const movingMean = model.weights.find((w) => w.name.includes('moving_mean'));
+      assert.ok(movingMean);
+      means.push(movingMean.read().dataSync() as Float32Array);
+      model.dispose();
+    }
+    assert.ok(
+      means[0].some((v) => Math.abs(v) > 1e-3),
+      'the step moved the moving mean',
+    );
+    means[0].forEach((v, i) => assert.ok(Math.abs(v - means[1][i]) < 1e-5, `channel ${i}`));
+  });
 });

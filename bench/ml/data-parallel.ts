@@ -53,6 +53,8 @@ function build(net: string): tf.LayersModel {
 
 interface Measurement {
   samplesPerSec: number;
+  /** Samples per CPU second of the whole process (every thread): what the threads cost. */
+  samplesPerCpuSec: number;
   startupMs: number;
   threads: number;
 }
@@ -70,15 +72,27 @@ async function measure(
     'int32',
   );
   const model = build(net);
+  const cpuAtEpochEnd: number[] = [];
   try {
     const res = await trainModel(
       model,
       { x, y },
-      { epochs: 3, batchSize: batch, learningRate: 0.01, optimizer: { name: 'sgd' }, threads },
+      {
+        epochs: 3,
+        batchSize: batch,
+        learningRate: 0.01,
+        optimizer: { name: 'sgd' },
+        threads,
+        onEpochEnd: () => {
+          const u = process.cpuUsage();
+          cpuAtEpochEnd.push((u.user + u.system) / 1000);
+        },
+      },
     );
     const timed = res.history.slice(1).reduce((a, m) => a + m.durationMs, 0);
     return {
       samplesPerSec: (2 * n * 1000) / timed,
+      samplesPerCpuSec: (2 * n * 1000) / (cpuAtEpochEnd[2] - cpuAtEpochEnd[0]),
       startupMs: res.threadStartupMs ?? 0,
       threads: res.threads,
     };
@@ -106,6 +120,7 @@ async function main(): Promise<void> {
   for (const net of nets) {
     for (const batch of batches) {
       const rates = new Map<number, number[]>(counts.map((c) => [c, []]));
+      const cpuRates = new Map<number, number[]>(counts.map((c) => [c, []]));
       const startups: number[] = [];
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? counts : [...counts].reverse();
@@ -113,25 +128,42 @@ async function main(): Promise<void> {
           const m = await measure(net, batch, threads, steps);
           if (m.threads !== threads) throw new Error(`asked ${threads} threads, got ${m.threads}`);
           rates.get(threads)?.push(m.samplesPerSec);
+          cpuRates.get(threads)?.push(m.samplesPerCpuSec);
           if (threads > 1) startups.push(m.startupMs);
         }
       }
       const med = counts.map((c) => median(rates.get(c) ?? []));
       const cells = med.map((r) => r.toFixed(0));
       const ratio = (med[med.length - 1] / med[0]).toFixed(2);
-      rows.push(
-        `| ${net} | ${batch} | ${cells.join(' | ')} | ${ratio}x | ${median(startups).toFixed(0)} |`,
-      );
+      const cpu = counts.map((c) => median(cpuRates.get(c) ?? []));
+      // Samples per CPU second at the most threads relative to 1 thread: 1.0 means the threads
+      // add no work, and on idle cores the speed-up could approach threads x this.
+      const efficiency = cpu[cpu.length - 1] / cpu[0];
+      const cells2 = [
+        ...cells,
+        `${ratio}x`,
+        ...cpu.map((r) => r.toFixed(0)),
+        efficiency.toFixed(2),
+        median(startups).toFixed(0),
+      ];
+      rows.push(`| ${net} | ${batch} | ${cells2.join(' | ')} |`);
       process.stderr.write(`${rows[rows.length - 1]}\n`);
     }
   }
   const loadAfter = os.loadavg().map((l) => l.toFixed(2));
-  const head = counts.map((c) => `${c} thread${c > 1 ? 's' : ''} samples/s`).join(' | ');
+  const label = (c: number): string => `${c} thread${c > 1 ? 's' : ''}`;
+  const head = [
+    ...counts.map((c) => `${label(c)} samples/s`),
+    'speed-up',
+    ...counts.map((c) => `${label(c)} samples/CPU s`),
+    'CPU efficiency',
+    'replica start-up ms',
+  ].join(' | ');
   process.stdout.write(
     [
       `cores ${os.availableParallelism()}, load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`,
-      `| network | batch | ${head} | speed-up | replica start-up ms |`,
-      `| --- | ---: | ${counts.map(() => '---:').join(' | ')} | ---: | ---: |`,
+      `| network | batch | ${head} |`,
+      `| --- | ---: | ${[...counts, 0, ...counts, 0, 0].map(() => '---:').join(' | ')} |`,
       ...rows,
       '',
     ].join('\n'),

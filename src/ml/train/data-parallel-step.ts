@@ -27,14 +27,22 @@ export function dataParallelStep(o: {
   const trainedSet = new Set<tf.Variable>(variables);
   const state = weights.filter((w) => !trainedSet.has(w));
 
+  // The replicas' rows are copied on the host from one copy of the training set: a wasm gather
+  // plus dataSync per shard cost ~10 ms a step on a loaded 2-core machine, the copy ~0.05 ms.
+  const hostX = train.x.dataSync();
+  const hostY = train.y.dataSync();
+  const rowLength = train.x.size / train.x.shape[0];
+
   return (batch, info) => {
     const shards = splitBatch(batch, 1 + pool.replicas);
     pool.publish(weights.map((w) => w.dataSync()));
     for (let r = 0; r < pool.replicas; r++) {
       const shard = shards[r + 1];
-      const [x, y] = tf.tidy(() => {
-        const idx = tf.tensor1d(shard, 'int32');
-        return [tf.gather(train.x, idx).dataSync(), tf.gather(train.y, idx).dataSync()];
+      const x = new Float32Array(shard.length * rowLength);
+      const y = new Float32Array(shard.length);
+      shard.forEach((row, j) => {
+        x.set(hostX.subarray(row * rowLength, (row + 1) * rowLength), j * rowLength);
+        y[j] = hostY[row];
       });
       pool.start(r, x, y, shard.length);
     }
@@ -60,13 +68,17 @@ export function dataParallelStep(o: {
         // Gradient of the batch's mean loss = sum over shards of (shard size / n) x shard gradient.
         let offset = 0;
         const grads: tf.NamedTensorMap = {};
+        // On the host: one pass per variable instead of 3 kernels per variable and replica.
         for (const v of variables) {
-          let g = tf.mul(own.grads[v.name], w0);
+          const mine = own.grads[v.name].dataSync();
+          const g = new Float32Array(v.size);
+          for (let k = 0; k < v.size; k++) g[k] = w0 * mine[k];
           for (let r = 0; r < results.length; r++) {
-            const part = results[r].grads.subarray(offset, offset + v.size);
-            g = tf.add(g, tf.mul(tf.tensor(part, v.shape), shards[r + 1].length / n));
+            const part = results[r].grads;
+            const weight = shards[r + 1].length / n;
+            for (let k = 0; k < v.size; k++) g[k] += weight * part[offset + k];
           }
-          grads[v.name] = g;
+          grads[v.name] = tf.tensor(g, v.shape);
           offset += v.size;
         }
         o.optimizer.apply(

@@ -66,7 +66,9 @@ async function kernelCalls(net: string, optimizer: string): Promise<string> {
     train: { x, y },
     variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
     // gradientStep only calls apply(grads, step).
-    optimizer: { apply: (g: tf.NamedTensorMap) => opt.applyGradients(g) } as GroupedOptimizer,
+    optimizer: {
+      apply: (g: tf.NamedTensorMap) => opt.applyGradients(g),
+    } as unknown as GroupedOptimizer,
   });
   const batch = Array.from({ length: 64 }, (_, i) => i);
   const first = step(batch, { epoch: 0, step: 0 });

@@ -34,7 +34,11 @@ test('HostAdam = tf.train.adam (same formula, defaults, learning-rate change) to
       ),
     );
     host.applyGradients(Object.fromEntries(ours.map((v, i) => [v.name, grads[i]])));
-    reference.applyGradients(Object.fromEntries(theirs.map((v, i) => [v.name, grads[i]])));
+    reference.applyGradients(
+      Object.fromEntries(theirs.map((v, i) => [v.name, grads[i]])) as unknown as Parameters<
+        tf.AdamOptimizer['applyGradients']
+      >[0],
+    );
     tf.dispose(grads);
   }
   ours.forEach((v, i) => {

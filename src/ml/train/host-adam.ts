@@ -56,7 +56,11 @@ export class HostAdam {
     for (const [name, g] of Object.entries(grads)) {
       if (g != null && g.size > HOST_ADAM_MAX_ELEMENTS) large[name] = g;
     }
-    if (Object.keys(large).length > 0) this.large.applyGradients(large);
+    // tfjs types the argument as a variable map; it reads gradients by variable name.
+    if (Object.keys(large).length > 0)
+      this.large.applyGradients(
+        large as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0],
+      );
     const c1 = 1 - Math.pow(this.beta1, this.t);
     const c2 = 1 - Math.pow(this.beta2, this.t);
     const { beta1: b1, beta2: b2, epsilon: eps, learningRate: lr } = this;

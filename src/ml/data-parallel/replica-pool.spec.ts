@@ -124,6 +124,7 @@ describe('data-parallel training over worker threads', () => {
     const runs = [];
     for (const threads of [1, 2]) {
       const model = convNet(4);
+      const tensorsBefore = tf.memory().numTensors;
       const res = await trainModel(model, data, {
         epochs: 3,
         batchSize: 20,
@@ -132,6 +133,7 @@ describe('data-parallel training over worker threads', () => {
         seed: 2,
         threads,
       });
+      assert.equal(tf.memory().numTensors, tensorsBefore, `no tensor leaked at ${threads} threads`);
       runs.push({ model, res });
     }
     const [one, two] = runs;

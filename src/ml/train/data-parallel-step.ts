@@ -34,9 +34,12 @@ export function dataParallelStep(o: {
   const rowLength = train.x.size / train.x.shape[0];
 
   return (batch, info) => {
-    const shards = splitBatch(batch, 1 + pool.replicas);
+    // A last partial batch smaller than the thread count leaves the spare replicas idle (an
+    // empty shard's mean loss would be NaN).
+    const shards = splitBatch(batch, Math.min(1 + pool.replicas, batch.length));
+    const active = shards.length - 1;
     pool.publish(weights.map((w) => w.dataSync()));
-    for (let r = 0; r < pool.replicas; r++) {
+    for (let r = 0; r < active; r++) {
       const shard = shards[r + 1];
       const x = new Float32Array(shard.length * rowLength);
       const y = new Float32Array(shard.length);
@@ -60,7 +63,7 @@ export function dataParallelStep(o: {
         return crossEntropy(out, yb);
       }, variables);
     });
-    const results = Array.from({ length: pool.replicas }, (_, r) => pool.wait(r));
+    const results = Array.from({ length: active }, (_, r) => pool.wait(r));
     const n = batch.length;
     const w0 = shards[0].length / n;
     try {

@@ -34,8 +34,8 @@ export function dataParallelStep(o: {
   const rowLength = train.x.size / train.x.shape[0];
 
   return (batch, info) => {
-    // A last partial batch smaller than the thread count leaves the spare replicas idle (an
-    // empty shard's mean loss would be NaN).
+    // A last partial batch smaller than the thread count leaves the spare replicas idle instead
+    // of running them on empty shards (tfjs takes the mean of nothing as 0; no work either way).
     const shards = splitBatch(batch, Math.min(1 + pool.replicas, batch.length));
     const active = shards.length - 1;
     pool.publish(weights.map((w) => w.dataSync()));

@@ -14,6 +14,7 @@ import {
   resolveResources,
   type JobSpecConfig,
   type JobToDispatch,
+  wholeCores,
 } from './job-spec';
 
 const config: JobSpecConfig = {
@@ -126,6 +127,15 @@ describe('buildJobManifest', () => {
     assert.deepEqual(pod.nodeSelector, { 'kubernetes.io/os': 'linux' });
     assert.equal(pod.tolerations, undefined);
     assert.ok(c.env?.some((e) => e.name === 'NVIDIA_VISIBLE_DEVICES' && e.value === 'void'));
+    // Half a core requested: training runs on one thread.
+    assert.ok(c.env?.some((e) => e.name === 'AUTODL_TRAIN_THREADS' && e.value === '1'));
+  });
+
+  test('training threads follow the cores a job requested (whole cores, at least 1)', () => {
+    const m = buildJobManifest({ ...job, resources: { cpu: '2500m' } }, config);
+    const c = m.spec.template.spec.containers[0];
+    assert.ok(c.env?.some((e) => e.name === 'AUTODL_TRAIN_THREADS' && e.value === '2'));
+    assert.deepEqual(['2', '1500m', '0.5', '4.0', '250m'].map(wholeCores), [2, 1, 1, 4, 1]);
   });
 
   test('environment from the ConfigMap and DATABASE_URL from the Secret; artifacts PVC at AUTODL_HOME', () => {

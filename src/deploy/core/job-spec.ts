@@ -122,6 +122,12 @@ export function resolveResources(job: JobToDispatch, config: JobSpecConfig): Res
   return merged;
 }
 
+/** Whole cores of a CPU quantity ("2", "1500m", "0.5"), at least 1. */
+export function wholeCores(cpu: string): number {
+  const cores = cpu.endsWith('m') ? Number(cpu.slice(0, -1)) / 1000 : Number(cpu);
+  return Number.isFinite(cores) ? Math.max(1, Math.floor(cores)) : 1;
+}
+
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -182,6 +188,9 @@ export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): Job
     { name: 'AUTODL_HOME', value: config.autodlHome },
     { name: 'AUTODL_JOB_ID', value: job.id },
     { name: 'AUTODL_JOB_ATTEMPT', value: String(job.attempt) },
+    // The cores the pod requested are the job's: a training job given 2 or more splits its
+    // batches over that many threads (a pod sees the node's cores and load, not its share).
+    { name: 'AUTODL_TRAIN_THREADS', value: String(wholeCores(res.cpu)) },
   ];
   if (!gpu) env.push({ name: 'NVIDIA_VISIBLE_DEVICES', value: 'void' });
   const podSpec: PodSpec = {

@@ -33,9 +33,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const jobId = mode === 'run' ? arg : undefined;
   const config = loadServiceConfig();
-  // Training jobs of this worker split their batches over replicas on worker threads when cores
-  // are free (AUTODL_TRAIN_THREADS, default auto): every trainModel caller gains without asking.
-  enableThreadDataParallel(config.trainThreads);
+  // Training jobs of this worker split their batches over replicas on worker threads when the
+  // worker has cores of its own (AUTODL_TRAIN_THREADS, default auto = cores / AUTODL_WORKERS):
+  // every trainModel caller gains without asking.
+  enableThreadDataParallel(config.trainThreads, config.workers);
   const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     bufferLogs: true,
   });

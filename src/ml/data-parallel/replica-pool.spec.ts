@@ -59,15 +59,14 @@ describe('data-parallel training over worker threads', () => {
     );
   });
 
-  test('threads: auto counts the cores the load leaves free, capped by 8-row shards', () => {
-    assert.equal(resolveThreads('auto', { cores: 2, load1: 0.1 }, 64), 2);
-    // Another busy job on a 2-core machine: no core to spare.
-    assert.equal(resolveThreads('auto', { cores: 2, load1: 1.2 }, 64), 1);
-    // 8 cores, 2 busy: 6 free, this job's own thread among them.
-    assert.equal(resolveThreads('auto', { cores: 8, load1: 2 }, 64), 6);
-    assert.equal(resolveThreads(4, { cores: 2, load1: 5 }, 64), 4);
+  test("threads: auto is the worker's share of the cores (not the load), capped by 8-row shards", () => {
+    // One worker on 2 cores: both cores; the default pool (a worker per core): one thread each.
+    assert.equal(resolveThreads('auto', { cores: 2, workers: 1 }, 64), 2);
+    assert.equal(resolveThreads('auto', { cores: 2, workers: 2 }, 64), 1);
+    assert.equal(resolveThreads('auto', { cores: 8, workers: 3 }, 64), 2);
+    assert.equal(resolveThreads(4, { cores: 2, workers: 2 }, 64), 4);
     // Batch 12 holds one 8-row shard only.
-    assert.equal(resolveThreads(4, { cores: 8, load1: 0 }, 12), 1);
+    assert.equal(resolveThreads(4, { cores: 8, workers: 1 }, 12), 1);
   });
 
   test('gradients averaged over 2 shards (weighted by size) = the full batch gradient, 1e-5', async () => {

@@ -183,19 +183,15 @@ export class ThreadReplicaPool implements ReplicaPool {
   }
 }
 
-/** The host's cores and load, for `auto` threads. */
-export function hostLoad(): { cores: number; load1: number } {
-  return { cores: os.availableParallelism(), load1: os.loadavg()[0] };
-}
-
 /**
  * Installs worker-thread data parallelism for this process's training jobs (the job worker does
- * it at start from AUTODL_TRAIN_THREADS; benches and tests may too).
+ * it at start from AUTODL_TRAIN_THREADS and AUTODL_WORKERS; benches and tests may too).
+ * `workers`: the job workers sharing this machine's cores, for `auto`.
  */
-export function enableThreadDataParallel(threads: TrainingThreads): void {
+export function enableThreadDataParallel(threads: TrainingThreads, workers = 1): void {
   configureDataParallel({
     threads,
-    host: hostLoad,
+    host: () => ({ cores: os.availableParallelism(), workers }),
     factory: (init) => ThreadReplicaPool.start(init),
   });
 }

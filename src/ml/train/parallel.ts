@@ -58,20 +58,20 @@ export interface ReplicaPool {
 
 export type ReplicaPoolFactory = (init: ReplicaPoolInit) => Promise<ReplicaPool>;
 
-/** Threads per training job: a number, or `auto` (the cores the machine has free, see below). */
+/** Threads per training job: a number, or `auto` (this worker's share of the cores, see below). */
 export type TrainingThreads = 'auto' | number;
 
-export interface HostLoad {
-  /** Logical cores. */
+export interface HostShare {
+  /** Logical cores of the machine. */
   cores: number;
-  /** One-minute load average. */
-  load1: number;
+  /** Job workers sharing them (the local pool's AUTODL_WORKERS). */
+  workers: number;
 }
 
 interface DataParallelSetup {
   threads: TrainingThreads;
   factory: ReplicaPoolFactory;
-  host: () => HostLoad;
+  host: () => HostShare;
 }
 
 let setup: DataParallelSetup | undefined;
@@ -90,18 +90,20 @@ export const MIN_SHARD = 8;
 
 /**
  * Threads (replicas, main thread included) for one training job. A number is taken as given;
- * `auto` counts the cores the one-minute load average leaves free beside the core this job's
- * own thread takes (rounded), so that a job on an idle 2-core machine gets 2 and a job beside
- * another busy job gets 1. Never more threads than the batch has MIN_SHARD-sized shards.
+ * `auto` is this worker's share of the machine, cores / workers (rounded down): a single-worker
+ * install trains each job on every core, the default pool (one worker per core) on one thread.
+ * It is a function of the configuration, never of the load at the moment, so the same seeded job
+ * on the same install gives the same result (shards change batch-norm statistics and the order
+ * of float sums). Never more threads than the batch has MIN_SHARD-sized shards.
  */
 export function resolveThreads(
   threads: TrainingThreads,
-  host: HostLoad,
+  host: HostShare,
   batchSize: number,
 ): number {
   const wanted =
     threads === 'auto'
-      ? 1 + Math.max(0, Math.round(host.cores - 1 - host.load1))
+      ? Math.max(1, Math.floor(host.cores / Math.max(1, host.workers)))
       : Math.max(1, Math.floor(threads));
   return Math.max(1, Math.min(wanted, Math.floor(batchSize / MIN_SHARD)));
 }

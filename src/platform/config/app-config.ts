@@ -50,7 +50,7 @@ export interface PlatformConfig {
   tfBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /**
    * Threads one training job may use (data-parallel replicas over worker threads, src/ml/train/
-   * parallel.ts): a number, or `auto` = the cores the load average leaves free at the job's start.
+   * parallel.ts): a number, or `auto` = cores / AUTODL_WORKERS (the worker's share, not the load).
    */
   trainThreads: 'auto' | number;
   /** Print the bootstrap admin key on first start (off in tests). */

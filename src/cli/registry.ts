@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit';
 import { registerDatasetCommands } from './commands/datasets';
+import { registerDoctorCommand } from './commands/doctor';
 import { registerExplainCommand } from './commands/explain';
 import { registerFinetuneCommand } from './commands/finetune';
 import { registerJobCommands } from './commands/jobs';
@@ -27,6 +28,7 @@ export const PLATFORM_COMMANDS: RegisterCommand[] = [
   registerServeCommand,
   registerWorkerCommand,
   registerMigrateCommand,
+  registerDoctorCommand,
   registerJobCommands,
   registerKeyCommands,
   registerProjectCommands,

@@ -14,42 +14,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as os from 'node:os';
+import { buildBenchNet } from './bench-nets';
 import { selectBackend } from '../../src/ml/backend';
 import { enableThreadDataParallel } from '../../src/ml/data-parallel/replica-pool';
 import { trainModel } from '../../src/ml/train/trainer';
-import { buildZooModel } from '../../src/ml/zoo/zoo';
 
 const args = process.argv.slice(2);
 const value = (name: string, fallback: string): string => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
 };
-
-function bnCnn(): tf.LayersModel {
-  const m = tf.sequential({ name: 'bn_cnn' });
-  [16, 32, 64].forEach((filters, i) => {
-    m.add(
-      tf.layers.conv2d({
-        ...(i === 0 ? { inputShape: [28, 28, 1] } : {}),
-        filters,
-        kernelSize: 3,
-        padding: 'same',
-        useBias: false,
-      }),
-    );
-    m.add(tf.layers.batchNormalization());
-    m.add(tf.layers.reLU());
-    m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  });
-  m.add(tf.layers.flatten());
-  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
-  return m;
-}
-
-function build(net: string): tf.LayersModel {
-  if (net === 'bn-cnn') return bnCnn();
-  return buildZooModel(net, { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
-}
 
 interface Measurement {
   samplesPerSec: number;
@@ -71,7 +45,7 @@ async function measure(
     Array.from({ length: n }, (_, i) => i % 10),
     'int32',
   );
-  const model = build(net);
+  const model = buildBenchNet(net);
   const cpuAtEpochEnd: number[] = [];
   try {
     const res = await trainModel(

@@ -8,38 +8,11 @@
  *   nice -n 10 node -r @swc-node/register bench/ml/step-kernels.ts
  */
 import * as tf from '@tensorflow/tfjs';
+import { buildBenchNet } from './bench-nets';
 import { selectBackend } from '../../src/ml/backend';
 import { gradientStep } from '../../src/ml/train/gradient-step';
 import { HostAdam } from '../../src/ml/train/host-adam';
 import type { GroupedOptimizer } from '../../src/ml/train/param-groups';
-import { buildZooModel } from '../../src/ml/zoo/zoo';
-
-function bnCnn(): tf.LayersModel {
-  const m = tf.sequential();
-  [16, 32, 64].forEach((filters, i) => {
-    m.add(
-      tf.layers.conv2d({
-        ...(i === 0 ? { inputShape: [28, 28, 1] } : {}),
-        filters,
-        kernelSize: 3,
-        padding: 'same',
-        useBias: false,
-      }),
-    );
-    m.add(tf.layers.batchNormalization());
-    m.add(tf.layers.reLU());
-    m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  });
-  m.add(tf.layers.flatten());
-  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
-  return m;
-}
-
-function build(net: string): tf.LayersModel {
-  return net === 'bn-cnn'
-    ? bnCnn()
-    : buildZooModel(net, { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
-}
 
 interface Applier {
   applyGradients(grads: tf.NamedTensorMap): void;
@@ -54,7 +27,7 @@ const OPTIMIZERS: Record<string, () => Applier> = {
 };
 
 async function kernelCalls(net: string, optimizer: string): Promise<string> {
-  const model = build(net);
+  const model = buildBenchNet(net);
   const x = tf.randomUniform([64, 28, 28, 1]);
   const y = tf.tensor1d(
     Array.from({ length: 64 }, (_, i) => i % 10),
@@ -96,7 +69,7 @@ function median(xs: number[]): number {
 }
 
 function adamTime(net: string): string {
-  const model = build(net);
+  const model = buildBenchNet(net);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const params = variables.reduce((a, v) => a + v.size, 0);
   const grads: tf.NamedTensorMap = Object.fromEntries(

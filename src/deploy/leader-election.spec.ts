@@ -57,6 +57,18 @@ describe('LeaderElection on a coordination.k8s.io/v1 Lease', () => {
     return c;
   }
 
+  /** `a` leads (its first round ran before start() resolved), `b` campaigns beside it. */
+  async function leaderAndStandby(): Promise<[Candidate, Candidate]> {
+    await setUp();
+    const a = candidate('a');
+    await a.election.start();
+    assert.equal(a.election.isLeader, true, 'the first round ran before start() resolved');
+    const b = candidate('b');
+    void b.election.start();
+    await new Promise((r) => setTimeout(r, 300));
+    return [a, b];
+  }
+
   afterEach(async () => {
     for (const c of candidates.splice(0)) await c.election.stop(false);
     await api.close();
@@ -80,13 +92,7 @@ describe('LeaderElection on a coordination.k8s.io/v1 Lease', () => {
   });
 
   test('the leader crashes: the standby takes over within the lease duration', async () => {
-    await setUp();
-    const a = candidate('a');
-    await a.election.start();
-    assert.equal(a.election.isLeader, true, 'the first round ran before start() resolved');
-    const b = candidate('b');
-    void b.election.start();
-    await new Promise((r) => setTimeout(r, 300));
+    const [a, b] = await leaderAndStandby();
     assert.equal(b.election.isLeader, false, 'b waits while a renews');
     const crashedAt = Date.now();
     await a.election.stop(false); // no release: the Lease is left to expire, as after SIGKILL
@@ -103,13 +109,7 @@ describe('LeaderElection on a coordination.k8s.io/v1 Lease', () => {
   });
 
   test('a graceful stop releases the Lease: the standby takes over at its next try', async () => {
-    await setUp();
-    const a = candidate('a');
-    await a.election.start();
-    assert.equal(a.election.isLeader, true, 'the first round ran before start() resolved');
-    const b = candidate('b');
-    void b.election.start();
-    await new Promise((r) => setTimeout(r, 300));
+    const [a, b] = await leaderAndStandby();
     const stoppedAt = Date.now();
     await a.election.stop(true);
     await waitFor('b leads', () => b.election.isLeader, SLACK_MS);
@@ -118,13 +118,7 @@ describe('LeaderElection on a coordination.k8s.io/v1 Lease', () => {
   });
 
   test('a leader cut off from the API server stops before the standby starts', async () => {
-    await setUp();
-    const a = candidate('a');
-    await a.election.start();
-    assert.equal(a.election.isLeader, true, 'the first round ran before start() resolved');
-    const b = candidate('b');
-    void b.election.start();
-    await new Promise((r) => setTimeout(r, 300));
+    const [a, b] = await leaderAndStandby();
     api.leases.unreachableFor.add('a');
     await waitFor(
       'b leads',

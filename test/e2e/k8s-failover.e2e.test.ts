@@ -10,27 +10,20 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { createTestDatabase } from '../support/database';
+import { freePort } from '../support/net';
 import { startFakeCluster, waitFor, type FakeCluster } from '../k8s/harness';
 import { kubeconfigYaml } from '../k8s/kubeconfig';
+import { WORKER_POD_CONFIG, workerFromSource } from '../k8s/kubernetes-app';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const NS = 'autodl';
 const LEASE_SECONDS = 4;
 const START_MS = 120_000;
 const JOB_WAIT_MS = 240_000;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Replica {
   identity: string;
@@ -58,18 +51,8 @@ describe('two API replicas with leader election (Lease) and one database', () =>
       cwd: ROOT,
       // Every pod runs the real worker (src/worker.ts run <jobId>) with the pod's environment.
       scenario: () => 'run',
-      command: ([node, entry, ...args]) =>
-        node === 'node' && entry === 'dist/worker.js'
-          ? [process.execPath, '-r', '@swc-node/register', 'src/worker.ts', ...args]
-          : [node, entry, ...args],
-      configMaps: {
-        'autodl-config': {
-          AUTODL_HEARTBEAT_MS: '200',
-          AUTODL_HEARTBEAT_TIMEOUT_MS: '3000',
-          AUTODL_TF_BACKEND: 'cpu',
-          LOG_LEVEL: 'error',
-        },
-      },
+      command: workerFromSource,
+      configMaps: { 'autodl-config': WORKER_POD_CONFIG },
       secrets: { 'autodl-secrets': { DATABASE_URL: db.url } },
     });
     cluster.api.onJob((event, job) => {

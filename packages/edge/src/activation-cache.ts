@@ -33,14 +33,11 @@ export class ActivationCache {
     return this.entries.size;
   }
 
-  /** Takes ownership of `activation`; returns whether it was kept. */
+  /** Keeps `activation` (the cache then owns it) unless it exceeds the bound: returns whether kept. */
   put(id: string, activation: tf.Tensor): boolean {
     this.delete(id);
     const bytes = activation.size * 4;
-    if (bytes > this.maxBytes) {
-      activation.dispose();
-      return false;
-    }
+    if (bytes > this.maxBytes) return false;
     while (this.total + bytes > this.maxBytes) this.evictOldest();
     this.entries.set(id, { activation, bytes });
     this.total += bytes;

@@ -130,7 +130,7 @@ export class EdgeModel {
     features.dispose();
     return values.map((p, i) => {
       const id = `p${++this.nextId}`;
-      this.cache.put(id, rows[i]);
+      if (!this.cache.put(id, rows[i])) rows[i].dispose();
       let best = 0;
       for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
       const probabilities = Object.fromEntries(this.labels.map((n, k) => [n, p[k]]));

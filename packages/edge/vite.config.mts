@@ -16,9 +16,7 @@ export default defineConfig({
     },
     rolldownOptions: {
       external: (id: string) =>
-        id.startsWith('@tensorflow/') ||
-        id.startsWith('node:') ||
-        builtinModules.includes(id),
+        id.startsWith('@tensorflow/') || id.startsWith('node:') || builtinModules.includes(id),
     },
   },
 });

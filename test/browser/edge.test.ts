@@ -17,7 +17,14 @@ const VITE_BIN = path.join(path.dirname(require.resolve('vite')), '..', '..', 'b
 function buildHarness(outDir: string): string {
   const r = spawnSync(
     process.execPath,
-    [VITE_BIN, 'build', '--config', 'test/browser/edge-harness/vite.config.mts', '--outDir', outDir],
+    [
+      VITE_BIN,
+      'build',
+      '--config',
+      'test/browser/edge-harness/vite.config.mts',
+      '--outDir',
+      outDir,
+    ],
     { cwd: ROOT, stdio: 'inherit' },
   );
   if (r.status !== 0) throw new Error(`harness build failed (exit ${r.status})`);
@@ -86,7 +93,10 @@ describe('@autodl/edge in Chromium', { skip: browserSkipReason() }, () => {
 
     t.diagnostic(`TF.js backend ${result.backend}: accuracy ${result.before} -> ${result.after}`);
     assert.ok(result.before <= 0.5, `before ${result.before}`);
-    assert.ok(result.after >= 0.8, `after ${result.after} (before ${result.before}), ${result.backend}`);
+    assert.ok(
+      result.after >= 0.8,
+      `after ${result.after} (before ${result.before}), ${result.backend}`,
+    );
     assert.equal(result.feedbackCached, true);
     assert.equal(result.backbonePassesByFeedback, 0);
     assert.equal(result.reloaded, 0, 'the head loaded from IndexedDB predicts as the saved one');

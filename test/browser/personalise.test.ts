@@ -72,14 +72,21 @@ describe('personalise in your browser (console page)', { skip: browserSkipReason
     const fromAddingImages = requests.length;
     for (const label of USER_CLASSES) {
       await page.getByLabel('Label for the images you add').selectOption(label);
-      await page.getByLabel(/^Images/).setInputFiles(
-        files
-          .filter((f) => f.label === label)
-          .map((f) => ({ name: f.name, mimeType: 'image/png', buffer: f.png })),
-      );
-      await page.getByRole('img', { name: files.filter((f) => f.label === label).at(-1)?.name }).waitFor();
+      await page
+        .getByLabel(/^Images/)
+        .setInputFiles(
+          files
+            .filter((f) => f.label === label)
+            .map((f) => ({ name: f.name, mimeType: 'image/png', buffer: f.png })),
+        );
+      await page
+        .getByRole('img', { name: files.filter((f) => f.label === label).at(-1)?.name })
+        .waitFor();
     }
-    assert.equal(await page.getByRole('list', { name: 'Your images' }).getByRole('listitem').count(), 24);
+    assert.equal(
+      await page.getByRole('list', { name: 'Your images' }).getByRole('listitem').count(),
+      24,
+    );
     await page.getByRole('button', { name: 'Train on this device' }).click();
     const status = page.getByRole('status');
     await status.waitFor();

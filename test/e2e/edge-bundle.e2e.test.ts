@@ -125,10 +125,14 @@ describe('export bundles for on-device personalisation (real app, PostgreSQL)', 
 
   test('autodl models bundle -o dir writes a folder the library opens', async () => {
     const dir = path.join(out, 'bundle');
-    const { stdout } = await run(process.execPath, [bin, 'models', 'bundle', 'edge-base', '-o', dir], {
-      env: { ...process.env, AUTODL_URL: app.url, AUTODL_HOME: app.home },
-      timeout: 600_000,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [bin, 'models', 'bundle', 'edge-base', '-o', dir],
+      {
+        env: { ...process.env, AUTODL_URL: app.url, AUTODL_HOME: app.home },
+        timeout: 600_000,
+      },
+    );
     assert.match(stdout, /bundle\.json/);
     assert.match(stdout, /variant edge-base-pruned-50pct-flops/);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'bundle.json'), 'utf8'));

@@ -54,11 +54,13 @@ export interface LoadedBundle {
 
 /** Where a bundle comes from: the service (id or name of a registered model), or any URL. */
 export type BundleSource =
-  | { service: string; model: string; apiKey?: string }
-  | { url: string; apiKey?: string };
+  { service: string; model: string; apiKey?: string } | { url: string; apiKey?: string };
 
 /** Fetch as the library uses it: the global one by default, injectable for tests and proxies. */
-export type Fetch = (url: string, init?: { headers?: Record<string, string> }) => Promise<{
+export type Fetch = (
+  url: string,
+  init?: { headers?: Record<string, string> },
+) => Promise<{
   ok: boolean;
   status: number;
   statusText: string;

@@ -183,7 +183,8 @@ export class EdgeModel {
     examples: readonly Example[],
     options: PersonalizeOptions = {},
   ): Promise<PersonalizeResult> {
-    if (options.layers !== undefined && options.layers !== this.headLayers) this.resplit(options.layers);
+    if (options.layers !== undefined && options.layers !== this.headLayers)
+      this.resplit(options.layers);
     const shape = this.info.input.shape;
     return personalizeHead(
       {
@@ -222,7 +223,9 @@ export class EdgeModel {
     const want = JSON.stringify(this.head.inputs[0].shape);
     if (JSON.stringify(loaded.inputs[0].shape) !== want) {
       loaded.dispose();
-      throw new Error(`saved head ${key} takes ${loaded.inputs[0].shape}, this backbone gives ${want}`);
+      throw new Error(
+        `saved head ${key} takes ${loaded.inputs[0].shape}, this backbone gives ${want}`,
+      );
     }
     this.head.dispose();
     this.head = loaded;

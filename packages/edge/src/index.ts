@@ -29,12 +29,7 @@ export type {
   PersonalizeProgress,
   PersonalizeResult,
 } from './personalize';
-export {
-  defaultAugmentations,
-  RandomBrightness,
-  RandomFlip,
-  RandomTranslate,
-} from './augment';
+export { defaultAugmentations, RandomBrightness, RandomFlip, RandomTranslate } from './augment';
 export type { ImageAugmentation, ImageShape } from './augment';
 export { Rng } from './rng';
 export { defaultHeadStore, indexedDbHeadStore } from './head-store';

@@ -99,7 +99,12 @@ export async function personalizeHead(
       for (let s = 0; s < perm.length; s += batchSize) {
         const rows = perm.slice(s, s + batchSize);
         const batch = tf.tidy(() => tf.gather(features, tf.tensor1d(rows, 'int32')));
-        lossSum += trainStep(target.head, optimizer, batch, rows.map((k) => labels[trainIdx[k]]));
+        lossSum += trainStep(
+          target.head,
+          optimizer,
+          batch,
+          rows.map((k) => labels[trainIdx[k]]),
+        );
         batch.dispose();
         batches++;
       }
@@ -114,7 +119,9 @@ export async function personalizeHead(
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (!valFeatures) continue;
       const better =
-        !best || val.accuracy > best.accuracy || (val.accuracy === best.accuracy && val.loss < best.loss);
+        !best ||
+        val.accuracy > best.accuracy ||
+        (val.accuracy === best.accuracy && val.loss < best.loss);
       if (better) {
         best?.weights.forEach((w) => w.dispose());
         best = { epoch, accuracy: val.accuracy, loss: val.loss, weights: snapshot(target.head) };
@@ -145,7 +152,8 @@ function augmentedFeatures(
   const shape = target.imageShape as ImageShape;
   const inputs = trainIdx.map((i) => {
     const input = examples[i].input;
-    let img = input instanceof tf.Tensor ? (input.dataSync() as Float32Array) : Float32Array.from(input);
+    let img =
+      input instanceof tf.Tensor ? (input.dataSync() as Float32Array) : Float32Array.from(input);
     for (const a of options.augment ?? []) img = a.apply(img, shape, rng);
     return img;
   });

@@ -59,8 +59,7 @@ function singleInput(layer: tf.layers.Layer): tf.SymbolicTensor {
 function copyLayer(layer: tf.layers.Layer): tf.layers.Layer {
   const className = layer.getClassName();
   const registered = tf.serialization.SerializationMap.getMap().classNameMap[className] as
-    | [unknown, LayerFactory]
-    | undefined;
+    [unknown, LayerFactory] | undefined;
   if (!registered) throw new Error(`layer class ${className} is not registered with TF.js`);
   const config = { ...layer.getConfig() };
   delete config.batchInputShape;

@@ -51,7 +51,10 @@ describe('@autodl/edge on Node (TF.js cpu)', () => {
     // separates the user's classes on examples it never saw.
     assert.ok(before <= 0.5, `before: ${before}`);
     assert.ok(afterwards >= 0.8, `after: ${afterwards} (before ${before})`);
-    assert.deepEqual(progress, Array.from({ length: result.epochs }, (_, i) => i + 1));
+    assert.deepEqual(
+      progress,
+      Array.from({ length: result.epochs }, (_, i) => i + 1),
+    );
     assert.ok(result.bestEpoch <= result.epochs);
     assert.equal(model.trainableLayers, 2);
     model.dispose();
@@ -94,7 +97,10 @@ describe('@autodl/edge on Node (TF.js cpu)', () => {
     assert.equal(model.stats.cacheHits, 6);
     assert.equal(model.stats.trainSteps, 6);
     const headAfter = model.head.getWeights().map((w) => w.dataSync());
-    assert.ok(headAfter.some((w, k) => w.some((v, j) => v !== headBefore[k][j])), 'head unchanged');
+    assert.ok(
+      headAfter.some((w, k) => w.some((v, j) => v !== headBefore[k][j])),
+      'head unchanged',
+    );
     model.dispose();
   });
 

@@ -117,7 +117,8 @@ export function registerModelCommands(program: Command): void {
       const local = { ...manifest, files: manifest.files.map((f) => ({ ...f, url: f.name })) };
       const manifestFile = path.join(o.out, 'bundle.json');
       fs.writeFileSync(manifestFile, JSON.stringify(local, null, 2) + '\n');
-      if (json) return printJson({ model: manifest.model.id, manifest: manifestFile, files: written });
+      if (json)
+        return printJson({ model: manifest.model.id, manifest: manifestFile, files: written });
       for (const w of written) process.stdout.write(`${w.file}  ${w.bytes} bytes\n`);
       process.stdout.write(`${manifestFile}\n`);
       for (const v of manifest.variants) {

@@ -55,7 +55,11 @@ export default function PersonalisePage() {
   if (loadError) return <p role="alert">{loadError}</p>;
   if (!model) return <p aria-busy="true">Loading the model into this tab…</p>;
   if (model.info.input.kind !== 'image') {
-    return <p role="alert">This page personalises image models; this one takes {model.info.input.kind}.</p>;
+    return (
+      <p role="alert">
+        This page personalises image models; this one takes {model.info.input.kind}.
+      </p>
+    );
   }
 
   async function addImages(files: FileList | null) {
@@ -139,7 +143,9 @@ export default function PersonalisePage() {
               aria-label={`label of ${img.name}`}
               value={img.label}
               onChange={(e) =>
-                setImages((old) => old.map((o, j) => (j === k ? { ...o, label: e.target.value } : o)))
+                setImages((old) =>
+                  old.map((o, j) => (j === k ? { ...o, label: e.target.value } : o)),
+                )
               }
             >
               {model.labels.map((l) => (

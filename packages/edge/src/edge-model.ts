@@ -171,10 +171,12 @@ export class EdgeModel {
     const own = entry?.activation ?? (recomputed as tf.Tensor);
     const batch = tf.stack([own, ...replayed.map((r) => r.entry.activation)]);
     const labels = [classIndex, ...replayed.map((r) => r.entry.label as number)];
-    const loss = trainStep(this.head, this.optimizer, batch, labels);
+    const lossTensor = trainStep(this.head, this.optimizer, batch, labels);
     batch.dispose();
     recomputed?.dispose();
     this.stats.trainSteps++;
+    const [loss] = await lossTensor.data();
+    lossTensor.dispose();
     return { cached, loss, batch: labels.length };
   }
 

@@ -7,18 +7,21 @@ function crossEntropy(head: tf.LayersModel, features: tf.Tensor, labels: tf.Tens
   return tf.metrics.categoricalCrossentropy(oneHot, probs).mean() as tf.Scalar;
 }
 
-/** One gradient step of the head's trainable weights on a batch of features; returns the loss. */
+/**
+ * One gradient step of the head's trainable weights on a batch of features. Returns the loss
+ * as a scalar tensor (the caller disposes it): reading it is the caller's choice, so on WebGL
+ * a step does not wait for the GPU unless the value is wanted.
+ */
 export function trainStep(
   head: tf.LayersModel,
   optimizer: tf.Optimizer,
   features: tf.Tensor,
   labels: readonly number[],
-): number {
+): tf.Scalar {
   return tf.tidy(() => {
     const y = tf.tensor1d([...labels], 'int32');
     const vars = head.trainableWeights.map((w) => w.read() as tf.Variable);
-    const loss = optimizer.minimize(() => crossEntropy(head, features, y), true, vars);
-    return (loss as tf.Scalar).dataSync()[0];
+    return optimizer.minimize(() => crossEntropy(head, features, y), true, vars) as tf.Scalar;
   });
 }
 

@@ -94,25 +94,29 @@ export async function personalizeHead(
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const features = plainFeatures ?? augmentedFeatures(target, examples, trainIdx, options, rng);
       const perm = rng.shuffle(trainIdx.map((_, k) => k));
-      let lossSum = 0;
-      let batches = 0;
+      // Batch losses stay on the device until the epoch ends: one read per epoch.
+      const losses: tf.Scalar[] = [];
       for (let s = 0; s < perm.length; s += batchSize) {
         const rows = perm.slice(s, s + batchSize);
         const batch = tf.tidy(() => tf.gather(features, tf.tensor1d(rows, 'int32')));
-        lossSum += trainStep(
-          target.head,
-          optimizer,
-          batch,
-          rows.map((k) => labels[trainIdx[k]]),
+        losses.push(
+          trainStep(
+            target.head,
+            optimizer,
+            batch,
+            rows.map((k) => labels[trainIdx[k]]),
+          ),
         );
         batch.dispose();
-        batches++;
       }
+      const lossMean = tf.tidy(() => tf.addN(losses).div(losses.length));
+      const [epochLoss] = await lossMean.data();
+      tf.dispose([...losses, lossMean]);
       if (features !== plainFeatures) features.dispose();
       const val = valFeatures
         ? evaluateHead(target.head, valFeatures, valLabels)
         : { accuracy: NaN, loss: NaN };
-      const progress = { epoch, epochs, loss: lossSum / batches, validationAccuracy: val.accuracy };
+      const progress = { epoch, epochs, loss: epochLoss, validationAccuracy: val.accuracy };
       history.push(progress);
       options.onProgress?.(progress);
       // Yield between epochs so a page stays responsive and progress can render.

@@ -3,7 +3,8 @@
  * non-IID users (AutLearn's accuracy figures), on Fashion-MNIST (Debian dataset-fashion-mnist).
  *
  *   nice -n 10 node -r @swc-node/register bench/edge/personalisation.ts [--seeds 3] [--users 5]
- *     [--own 60] [--heldout 200] [--public 3000] [--json out.json]
+ *     [--own 60] [--heldout 200] [--public 3000] [--personal-k 1] [--personal-lr 0.001]
+ *     [--online-k 1] [--online-lr 0.005] [--json out.json]
  *
  * Method, per seed:
  * - the global model: small-cnn trained (Adam 1e-3, batch 32, 3 epochs) on `public` balanced
@@ -11,8 +12,8 @@
  * - users: each draws class proportions from Dirichlet(0.3) (label skew, Hsu et al. 2019) and
  *   gets `own` examples to learn from and `heldout` others of the same mix, all from the official
  *   test split (never seen by the global model), disjoint between users;
- * - per user: the global model as is; personalised on the device (last 2 layers, 50 epochs,
- *   early stopping on a quarter of the own examples) without and with augmentation (flip,
+ * - per user: the global model as is; personalised on the device (the last layer, Adam 0.001,
+ *   50 epochs, early stopping on a quarter of the own examples) without and with augmentation (flip,
  *   2-pixel shift, brightness); CloudTrain: the global model fine-tuned centrally (all layers,
  *   10 epochs) on the pooled own examples of every user; online: the user's own examples then
  *   the held-out ones as one stream, predict then feedback(label) (prequential accuracy) vs the
@@ -42,6 +43,8 @@ const HELDOUT = arg('--heldout', '200');
 const PUBLIC = arg('--public', '3000');
 const ALPHA = 0.3;
 const ONLINE_K = arg('--online-k', '1');
+const PERSONAL_K = arg('--personal-k', '1');
+const PERSONAL_LR = arg('--personal-lr', '0.001');
 const ONLINE_LR = arg('--online-lr', '0.005');
 const CLASSES = 10;
 const INPUT = { kind: 'image' as const, shape: [28, 28, 1], featureNames: null, preprocessing: {} };
@@ -104,9 +107,11 @@ async function trainGlobal(
 ) {
   const rng = new Rng(seed);
   const perClass = Math.floor(PUBLIC / CLASSES);
-  const picked = Array.from({ length: CLASSES }, (_, c) =>
-    rng.shuffle(labels.flatMap((l, i) => (l === c ? [i] : []))).slice(0, perClass),
-  ).flat();
+  const picked = rng.shuffle(
+    Array.from({ length: CLASSES }, (_, c) =>
+      rng.shuffle(labels.flatMap((l, i) => (l === c ? [i] : []))).slice(0, perClass),
+    ).flat(),
+  );
   const model = buildZooModel('small-cnn', { inputShape: [28, 28, 1], numClasses: CLASSES, seed });
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
   const x = tf.stack(picked.map((i) => tf.tensor3d(pixels[i], [28, 28, 1])));
@@ -117,7 +122,8 @@ async function trainGlobal(
     ),
     CLASSES,
   );
-  await model.fit(x, y, { epochs: 3, batchSize: 32, shuffle: true, verbose: 0 });
+  // Seeded order, no shuffling inside fit (Math.random): the same seed, the same global model.
+  await model.fit(x, y, { epochs: 3, batchSize: 32, shuffle: false, verbose: 0 });
   tf.dispose([x, y]);
   return model;
 }
@@ -145,7 +151,7 @@ function accuracyOf(model: tf.LayersModel, examples: readonly Example[]): number
 
 async function cloudTrain(global: tf.LayersModel, users: User[]): Promise<tf.LayersModel> {
   const model = await cloneModel(global);
-  const pooled = users.flatMap((u) => u.own);
+  const pooled = new Rng(7).shuffle(users.flatMap((u) => u.own));
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
   const x = tf.stack(pooled.map((e) => tf.tensor3d(e.input as Float32Array, [28, 28, 1])));
   const y = tf.oneHot(
@@ -155,7 +161,7 @@ async function cloudTrain(global: tf.LayersModel, users: User[]): Promise<tf.Lay
     ),
     CLASSES,
   );
-  await model.fit(x, y, { epochs: 10, batchSize: 32, shuffle: true, verbose: 0 });
+  await model.fit(x, y, { epochs: 10, batchSize: 32, shuffle: false, verbose: 0 });
   tf.dispose([x, y]);
   return model;
 }
@@ -178,9 +184,10 @@ async function main(): Promise<void> {
       row.global = accuracyOf(global, user.heldOut);
       row.cloudTrain = accuracyOf(central, user.heldOut);
       for (const augment of [false, true]) {
-        const m = await edge(global, 2);
+        const m = await edge(global, PERSONAL_K);
         await m.personalize(user.own, {
           seed: seed * 100 + u,
+          learningRate: PERSONAL_LR,
           ...(augment && { augment: defaultAugmentations() }),
         });
         row[augment ? 'personalisedAugmented' : 'personalised'] = m.evaluate(user.heldOut).accuracy;

@@ -87,6 +87,8 @@ describe('personalise in your browser (console page)', { skip: browserSkipReason
       await page.getByRole('list', { name: 'Your images' }).getByRole('listitem').count(),
       24,
     );
+    // The test's model is freshly initialised: a larger step than the default (for pretrained).
+    await page.getByLabel('Learning rate').fill('0.01');
     await page.getByRole('button', { name: 'Train on this device' }).click();
     const status = page.getByRole('status');
     await status.waitFor();

@@ -26,7 +26,7 @@ export interface PersonalizeOptions {
   epochs?: number;
   /** Default 8. */
   batchSize?: number;
-  /** Adam's step size, default 0.01. */
+  /** Adam's step size, default 0.001 (fine-tuning a pretrained head: larger steps forget it). */
   learningRate?: number;
   /** Fraction held out for early stopping, default 0.25 (none under 4 examples). */
   validationSplit?: number;
@@ -82,7 +82,7 @@ export async function personalizeHead(
   const held = examples.length >= 4 ? Math.round(examples.length * split) : 0;
   const valIdx = order.slice(0, held);
   const trainIdx = order.slice(held);
-  const optimizer = tf.train.adam(options.learningRate ?? 0.01);
+  const optimizer = tf.train.adam(options.learningRate ?? 0.001);
   const valFeatures = held > 0 ? target.features(valIdx.map((i) => examples[i].input)) : null;
   const valLabels = valIdx.map((i) => labels[i]);
   const plainFeatures = options.augment?.length

@@ -13,7 +13,13 @@ import { USER_CLASSES, userExamples } from './user-data';
 
 const INPUT = { kind: 'image' as const, shape: [8, 8, 1], featureNames: null, preprocessing: {} };
 
-/** A base model as the registry initialises one (small-cnn, seeded), never trained on the user. */
+/**
+ * A base model as the registry initialises one (small-cnn, seeded), never trained on the user.
+ * Its weights are random, so personalisation uses a larger step than the default (0.001, for
+ * pretrained heads).
+ */
+const LR = 0.01;
+
 function openModel(options: EdgeModelOptions = {}): EdgeModel {
   const base = buildZooModel('small-cnn', { inputShape: [8, 8, 1], numClasses: 3, seed: 1 });
   return new EdgeModel(base, { id: 'base', labels: [...USER_CLASSES], input: INPUT }, options);
@@ -44,6 +50,7 @@ describe('@autodl/edge on Node (TF.js cpu)', () => {
     const result = await model.personalize(mine, {
       layers: 2,
       seed: 1,
+      learningRate: LR,
       onProgress: (p) => progress.push(p.epoch),
     });
     const afterwards = model.evaluate(heldOut).accuracy;
@@ -71,6 +78,7 @@ describe('@autodl/edge on Node (TF.js cpu)', () => {
       epochs: 20,
       patience: 20,
       seed: 2,
+      learningRate: LR,
     });
     // Held-out slice once, then one backbone pass of augmented copies per epoch.
     assert.equal(model.stats.backbonePasses - passesBefore, 1 + result.epochs);
@@ -154,7 +162,7 @@ describe('@autodl/edge on Node (TF.js cpu)', () => {
     try {
       const store = fileHeadStore(dir);
       const model = openModel();
-      await model.personalize(userExamples(12, 8), { epochs: 5, seed: 3 });
+      await model.personalize(userExamples(12, 8), { epochs: 5, seed: 3, learningRate: LR });
       const probe = userExamples(3, 9);
       const personalised = model.evaluate(probe).loss;
       await model.save(store);

@@ -27,6 +27,7 @@ export default function PersonalisePage() {
   const [progress, setProgress] = useState<PersonalizeProgress[]>([]);
   const [accuracy, setAccuracy] = useState<{ before: number; after: number } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [learningRate, setLearningRate] = useState('0.001');
   const [error, setError] = useState<string | null>(null);
   const urls = useRef<string[]>([]);
 
@@ -92,8 +93,11 @@ export default function PersonalisePage() {
     try {
       const examples: Example[] = images.map((i) => ({ input: i.pixels, label: i.label }));
       const before = model.evaluate(examples).accuracy;
+      const rate = Number(learningRate);
+      if (!(rate > 0 && rate <= 1)) throw new Error('the learning rate must be in (0, 1]');
       await model.personalize(examples, {
         seed: 1,
+        learningRate: rate,
         onProgress: (p) => setProgress((old) => [...old, p]),
       });
       setAccuracy({ before, after: model.evaluate(examples).accuracy });
@@ -155,6 +159,17 @@ export default function PersonalisePage() {
           </li>
         ))}
       </ul>
+      <label>
+        Learning rate{' '}
+        <input
+          type="number"
+          min="0.0001"
+          max="1"
+          step="any"
+          value={learningRate}
+          onChange={(e) => setLearningRate(e.target.value)}
+        />
+      </label>{' '}
       <button type="button" disabled={busy || images.length < 2} onClick={() => void train()}>
         Train on this device
       </button>

@@ -21,6 +21,8 @@ ARG VARIANT=cpu
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The npm workspace (packages/edge, the on-device library): npm ci links it from its package.json.
+COPY packages/edge/package.json ./packages/edge/
 # Install scripts run only for the packages package.json "allowScripts" approves (today the
 # embedded PostgreSQL binaries, whose postinstall restores their symlinks); the image's npm 10
 # does not read that field itself, so scripts are skipped and the approved ones rebuilt.
@@ -35,6 +37,8 @@ COPY bin ./bin
 COPY migrations ./migrations
 # The web console (Vite), built into console/dist and served by the API at `/`.
 COPY console ./console
+# The on-device library: built into packages/edge/dist, and bundled by the console's page.
+COPY packages ./packages
 # src -> dist/, migrations -> dist/migrations/ (what `autodl migrate` runs when built).
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 

@@ -7,6 +7,7 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       'console/dist/**',
+      'packages/*/dist/**',
       'node_modules/**',
       '.autodl/**',
       'bench/data/**',

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
@@ -49,6 +50,12 @@ function precompress(): Plugin {
 
 export default defineConfig({
   base: '/',
+  // The on-device library from its sources (packages/edge), as the workspace package would be.
+  resolve: {
+    alias: {
+      '@autodl/edge': fileURLToPath(new URL('../packages/edge/src/index.ts', import.meta.url)),
+    },
+  },
   plugins: [react(), precompress()],
   build: {
     outDir: 'dist',

@@ -90,7 +90,7 @@ function tierOf(file, source) {
 
 const files = only.length
   ? only
-  : ['src', join('console', 'src'), 'test'].flatMap((d) =>
+  : ['src', join('console', 'src'), 'test', 'packages'].flatMap((d) =>
       walk(join(root, d), (n) => /\.(spec|test)\.ts$/.test(n)),
     );
 const byTier = Object.fromEntries(TIERS.map((t) => [t, []]));

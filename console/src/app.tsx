@@ -22,6 +22,7 @@ const DatasetsList = lazy(() => import('./pages/registry/datasets-list'));
 const DatasetDetail = lazy(() => import('./pages/registry/dataset-detail'));
 const ModelsList = lazy(() => import('./pages/registry/models-list'));
 const ModelDetail = lazy(() => import('./pages/registry/model-detail'));
+const Personalise = lazy(() => import('./pages/registry/personalise'));
 const StudiesList = lazy(() => import('./pages/studies-list'));
 const StudyDetail = lazy(() => import('./pages/studies-detail'));
 const StudiesCompare = lazy(() => import('./pages/studies-compare'));
@@ -66,6 +67,7 @@ const router = createBrowserRouter([
       { path: 'datasets/:id', element: <DatasetDetail /> },
       { path: 'models', element: <ModelsList /> },
       { path: 'models/:id', element: <ModelDetail /> },
+      { path: 'models/:id/personalise', element: <Personalise /> },
       { path: 'studies', element: <StudiesList /> },
       { path: 'studies/compare', element: <StudiesCompare /> },
       {

@@ -31,6 +31,7 @@ import { sendArtifact } from '../platform/http/artifact-response';
 import { ApiProblems } from '../platform/http/problem.dto';
 import { formFields, isMultipart, validateJsonBody } from '../datasets/uploads/body';
 import {
+  BundleManifestDto,
   EvaluationDto,
   InitModelDto,
   MODEL_IMPORT_SCHEMA,
@@ -43,6 +44,7 @@ import {
 import { PageQuery } from '../datasets/datasets.dto';
 import { InferenceCache } from './inference-cache';
 import { ModelFilesService } from './model-files';
+import { ModelBundleService } from './model-bundle';
 import { MODEL_UPLOAD_MAX_BYTES, ModelsService } from './models.service';
 import { multipartInterceptor, UploadedFile } from '../datasets/uploads/multipart.interceptor';
 import { TfRuntime } from '../ml/tf-runtime';
@@ -56,6 +58,7 @@ export class ModelsController {
     private readonly inference: InferenceCache,
     private readonly files: ModelFilesService,
     private readonly tf: TfRuntime,
+    private readonly bundles: ModelBundleService,
   ) {}
 
   @Post()
@@ -155,6 +158,23 @@ export class ModelsController {
     @Param('id') id: string,
   ): Promise<ModelFileListDto> {
     return this.files.list(principal.projectId, id);
+  }
+
+  @Get(':id/bundle')
+  @ApiOperation({
+    summary: 'The export bundle of a model for on-device use (packages/edge)',
+    description:
+      'A manifest: the files to download (model.json, weights.bin, card), class names, the input ' +
+      'contract and preprocessing, and the pruned variants (with FLOPs and parameters) a prune ' +
+      'job registered from this model. `:id` is the id or the name of the model.',
+  })
+  @ApiOkResponse({ type: BundleManifestDto })
+  @ApiProblems(400, 404)
+  bundle(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+  ): Promise<BundleManifestDto> {
+    return this.bundles.manifest(principal.projectId, id);
   }
 
   @Get(':id/files/:name')

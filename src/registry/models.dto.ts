@@ -260,3 +260,53 @@ export class PredictResponseDto {
   @ApiProperty({ format: 'uuid' }) model!: string;
   @ApiProperty({ type: [PredictionDto] }) predictions!: PredictionDto[];
 }
+
+export class BundleModelDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ example: 'small-cnn' }) architecture!: string;
+  @ApiProperty() params!: number;
+  @ApiProperty({ description: 'FLOPs of one forward pass (src/ml/flops.ts convention)' })
+  flops!: number;
+}
+
+export class BundleInputDto {
+  @ApiProperty({ enum: ['image', 'tabular', 'text'] }) kind!: string;
+  @ApiProperty({
+    type: [Number],
+    description: '[h, w, c] images (HWC pixels in [0, 1]) or [features]',
+  })
+  shape!: number[];
+  @ApiProperty({ type: [String], nullable: true }) featureNames!: string[] | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'tabular z-score (normalise.mean/std), text sequenceLength',
+  })
+  preprocessing!: object;
+}
+
+export class BundleVariantDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() params!: number;
+  @ApiProperty() flops!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'test-split accuracy' })
+  accuracy!: number | null;
+  @ApiProperty({ example: '/v1/models/<id>/bundle' }) bundle!: string;
+}
+
+/** GET /v1/models/:id/bundle: the export bundle manifest packages/edge loads. */
+export class BundleManifestDto {
+  @ApiProperty({ enum: ['autodl-edge-bundle/1'] }) format!: string;
+  @ApiProperty({ type: BundleModelDto }) model!: BundleModelDto;
+  @ApiProperty({ type: [String], description: 'class names, in output order' }) labels!: string[];
+  @ApiProperty({ type: BundleInputDto }) input!: BundleInputDto;
+  @ApiProperty({ type: [ModelFileDto], description: 'download routes, sizes and sha256' })
+  files!: ModelFileDto[];
+  @ApiProperty({
+    type: [BundleVariantDto],
+    description: 'pruned models registered from this one (prune jobs), for small devices',
+  })
+  variants!: BundleVariantDto[];
+}

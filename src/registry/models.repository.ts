@@ -23,6 +23,8 @@ export interface ModelRows extends ReferenceLookup<ModelEntity> {
   /** A model the job registered (with `name`: the one of that name, for jobs that make several). */
   findByJob(projectId: string, jobId: string, name?: string): Promise<ModelEntity | null>;
   nameTaken(projectId: string, name: string): Promise<boolean>;
+  /** Models derived from `baseModelId` by `method` (a prune job's family), oldest first. */
+  derived(projectId: string, baseModelId: string, method: string): Promise<ModelEntity[]>;
   /** The inserted row, or null when the project already has a model of that name. */
   insert(row: NewModelRow): Promise<ModelEntity | null>;
 }
@@ -78,6 +80,14 @@ export class ModelsRepository implements ModelRows {
 
   nameTaken(projectId: string, name: string): Promise<boolean> {
     return this.rows.existsBy({ projectId, name });
+  }
+
+  /** Models derived from `baseModelId` by `method` (a prune job's family), oldest first. */
+  derived(projectId: string, baseModelId: string, method: string): Promise<ModelEntity[]> {
+    return this.rows.find({
+      where: { projectId, baseModelId, method },
+      order: { createdAt: 'ASC' },
+    });
   }
 
   /** The inserted row, or null when the project already has a model of that name. */

@@ -66,6 +66,11 @@ export class ModelsService {
     return resolveId(this.repo, 'model', projectId, id);
   }
 
+  /** The pruned models a `prune` job registered from `id` (smaller variants for devices). */
+  prunedVariants(projectId: string, id: string): Promise<ModelEntity[]> {
+    return this.repo.derived(projectId, id, 'prune');
+  }
+
   findByJob(projectId: string, jobId: string): Promise<ModelEntity | null> {
     return this.repo.findByJob(projectId, jobId);
   }

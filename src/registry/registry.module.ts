@@ -4,6 +4,7 @@ import { DatasetsService } from '../datasets/datasets.service';
 import { TfRuntime } from '../ml/tf-runtime';
 import { JobHandlerRegistry } from '../platform/jobs/job-handler.registry';
 import { ModelFilesService } from './model-files';
+import { ModelBundleService } from './model-bundle';
 import { InferenceCache } from './inference-cache';
 import { ModelRegistryAdapter } from './model-registry.adapter';
 import { MODEL_REGISTRY } from './model-registry.port';
@@ -28,6 +29,7 @@ import { ModelsService } from './models.service';
     ModelsService,
     InferenceCache,
     ModelFilesService,
+    ModelBundleService,
     ModelRegistryAdapter,
     { provide: MODEL_REGISTRY, useExisting: ModelRegistryAdapter },
   ],

@@ -59,6 +59,8 @@ function consoleIsFresh(): boolean {
     newestMtime(path.join(CONSOLE, 'index.html')),
     newestMtime(path.join(CONSOLE, 'vite.config.mts')),
     newestMtime(path.join(ROOT, 'package.json')),
+    // The console bundles the on-device library from its sources (vite alias @autodl/edge).
+    newestMtime(path.join(ROOT, 'packages', 'edge', 'src')),
   );
   return fs.statSync(DIST_INDEX).mtimeMs >= sources;
 }

@@ -76,6 +76,12 @@ export class InMemoryModelRows extends InMemoryRows<ModelEntity> implements Mode
     );
   }
 
+  async derived(projectId: string, baseModelId: string, method: string): Promise<ModelEntity[]> {
+    return this.rows.filter(
+      (r) => r.projectId === projectId && r.baseModelId === baseModelId && r.method === method,
+    );
+  }
+
   async insert(row: NewModelRow): Promise<ModelEntity | null> {
     return this.add(row);
   }

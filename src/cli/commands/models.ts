@@ -1,4 +1,6 @@
-/** `autodl models list|show|evaluation|download|predict`: registered models. */
+/** `autodl models list|show|evaluation|download|bundle|predict`: registered models. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command } from 'commander';
 import { readCsvRows } from '../../ml/data/csv-rows';
 import { CliError, refPath } from '../client';
@@ -18,6 +20,13 @@ interface Evaluation {
   precision: (number | null)[];
   recall: (number | null)[];
   confusion: number[][];
+}
+
+/** What the CLI reads of GET /v1/models/:id/bundle (src/registry/model-bundle.ts). */
+interface BundleManifest {
+  model: { id: string };
+  files: RemoteFile[];
+  variants: { id: string; name: string; params: number; flops: number }[];
 }
 
 function printEvaluation(e: Evaluation): void {
@@ -91,6 +100,32 @@ export function registerModelCommands(program: Command): void {
       const written = await downloadFiles(api, listing.files, o.out, !json);
       if (json) return printJson({ model: listing.model, files: written });
       for (const w of written) process.stdout.write(`${w.file}  ${w.bytes} bytes\n`);
+    });
+  models
+    .command('bundle <model>')
+    .description(
+      'download the export bundle for on-device use (packages/edge): bundle.json and the files it names',
+    )
+    .requiredOption('-o, --out <dir>', 'the folder to write into (created if missing)')
+    .action(async (ref: string, o: { out: string }, cmd: Command) => {
+      const api = client(cmd);
+      const json = globalOptions(cmd).json;
+      const manifest = await api.get<BundleManifest>(`${refPath('models', ref)}/bundle`);
+      const written = await downloadFiles(api, manifest.files, o.out, !json);
+      // In the folder the files sit beside bundle.json: relative URLs, so the folder can be
+      // served as is (loadBundle({ url })) or read from disk (loadBundleFromDirectory).
+      const local = { ...manifest, files: manifest.files.map((f) => ({ ...f, url: f.name })) };
+      const manifestFile = path.join(o.out, 'bundle.json');
+      fs.writeFileSync(manifestFile, JSON.stringify(local, null, 2) + '\n');
+      if (json)
+        return printJson({ model: manifest.model.id, manifest: manifestFile, files: written });
+      for (const w of written) process.stdout.write(`${w.file}  ${w.bytes} bytes\n`);
+      process.stdout.write(`${manifestFile}\n`);
+      for (const v of manifest.variants) {
+        process.stdout.write(
+          `variant ${v.name}: ${v.params} params, ${v.flops} FLOPs (autodl models bundle ${v.id})\n`,
+        );
+      }
     });
   models
     .command('predict <model>')

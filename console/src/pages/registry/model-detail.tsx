@@ -60,6 +60,12 @@ export default function ModelDetailPage() {
       <EvaluationSection model={m} />
       <h2>Predict</h2>
       <PredictPlayground model={m} />
+      {m.inputKind === 'image' && (
+        <p>
+          <Link to={`/models/${m.id}/personalise`}>Personalise in your browser</Link>: train the
+          last layers on your own images in this tab, nothing uploaded.
+        </p>
+      )}
       <h2>Files</h2>
       <FilesSection model={m} />
     </section>

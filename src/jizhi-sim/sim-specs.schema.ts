@@ -12,7 +12,7 @@ import {
 } from './core/tune/tune-spec';
 import { TUNE_SAMPLERS } from './core/tune/tune-samplers';
 import { RECOMMENDER_PIPELINE, RING_EXAMPLE, SIMULATE_EXAMPLE, TUNE_EXAMPLE } from './api-examples';
-import { PipelineSchema, TrafficSchema } from './pipeline.schema';
+import { PipelineSchema, TrafficSchema } from './core/pipeline-schema';
 
 /*
  * The one schema of each simulator request (ARCHITECTURE.md, "one schema per job kind"): the

@@ -1,12 +1,14 @@
 import { UnprocessableError } from '../../platform/errors/domain-error';
+import { specSchema } from '../../platform/validation/spec-schema';
 import { CacheModel, HitRatioCache, LruZipfCache } from './cache';
+import { MAX_CACHE_KEYS, PipelineSchema } from './pipeline-schema';
 import { Problems } from './problems';
 import { ServiceSpec, ServiceTimeModel, serviceModel } from './service-time';
 
 /**
  * A stage of the pipeline JSON (docs/jizhi-sim.md; its schema, with the defaults the stored spec
- * carries, is src/jizhi-sim/pipeline.schema.ts). Optional numbers default to 0 here too, for
- * callers of the library that build a spec by hand.
+ * carries, is pipeline-schema.ts). `compilePipeline` checks a hand-built spec against that schema
+ * and fills the same defaults, so library callers may leave optional numbers out.
  */
 export interface StageSpec {
   id: string;
@@ -54,17 +56,27 @@ export interface CompiledPipeline {
   order: number[];
 }
 
-/** Largest pipeline and LRU key count a request may describe (bounded validation and memory). */
-export const MAX_STAGES = 1000;
-export const MAX_CACHE_KEYS = 10_000_000;
+export { MAX_CACHE_KEYS, MAX_STAGES } from './pipeline-schema';
+
+const pipelineSchema = specSchema(PipelineSchema);
 
 /**
- * Builds the runnable pipeline from a spec whose shapes and ranges the job schema has checked
- * (src/jizhi-sim/pipeline.schema.ts); checks what a schema cannot: unique ids, references to
- * existing stages, no cycle, the LRU key total, each service model's own rules. Throws one
- * ValidationError with every problem and its field path.
+ * The library's reader of a pipeline document: checks it against the one pipeline schema
+ * (pipeline-schema.ts: shapes, ranges, no unknown key anywhere, with a "did you mean" for a
+ * typo) and fills its defaults, as REST does, so `bacth` fails here as it fails at POST. Typed
+ * as PipelineSpec for callers that build one by hand, but anything JSON may come in.
  */
-export function compilePipeline(spec: PipelineSpec, field = 'pipeline'): CompiledPipeline {
+export function readPipeline(spec: PipelineSpec, field = 'pipeline'): PipelineSpec {
+  return pipelineSchema.parse(spec, field) as PipelineSpec;
+}
+
+/**
+ * Builds the runnable pipeline from a spec, read by `readPipeline` first; then checks what a
+ * schema cannot: unique ids, references to existing stages, no cycle, the LRU key total, each
+ * service model's own rules. Throws one ValidationError with every problem and its field path.
+ */
+export function compilePipeline(raw: PipelineSpec, field = 'pipeline'): CompiledPipeline {
+  const spec = readPipeline(raw, field);
   const r = new Problems();
   const stages: CompiledStage[] = [];
   const index = new Map<string, number>();

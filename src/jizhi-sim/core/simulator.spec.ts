@@ -252,6 +252,39 @@ describe('validation and determinism', () => {
     );
   });
 
+  test('the library reader rejects typos anywhere with the path and a did-you-mean (bacth, queue.capacty, top level, traffic)', () => {
+    // Straight into the core (no job schema in front), as a library caller builds a spec.
+    const typos = good() as { stages: Record<string, unknown>[]; nmae?: string };
+    typos.stages[1].bacth = { maxSize: 4 };
+    typos.stages[0].queue = { capacty: 3 };
+    typos.stages[0].service = { dist: 'exponential', fixedMs: 1, perItmeMs: 1 };
+    typos.nmae = 'x';
+    try {
+      simulate({ pipeline: typos, traffic: { model: 'poisson', rateRps: 10 }, durationS: 10 });
+      assert.fail('no error thrown');
+    } catch (e) {
+      assert.ok(e instanceof ValidationError, `expected ValidationError, got ${String(e)}`);
+      const byField = Object.fromEntries(e.problems.map((p) => [p.field, p.message]));
+      assert.match(byField['pipeline.stages[1].bacth'], /did you mean "batch"\?$/);
+      assert.match(byField['pipeline.stages[0].queue.capacty'], /did you mean "capacity"\?$/);
+      assert.match(byField['pipeline.stages[0].service.perItmeMs'], /did you mean "perItemMs"\?$/);
+      assert.match(byField['pipeline.nmae'], /did you mean "name"\?$/);
+    }
+    assert.throws(
+      () =>
+        simulate({
+          pipeline: good(),
+          traffic: { model: 'poisson', rateRsp: 10 },
+          durationS: 10,
+        }),
+      (e: unknown) =>
+        e instanceof ValidationError &&
+        e.problems.some(
+          (p) => p.field === 'traffic.rateRsp' && /did you mean "rateRps"\?/.test(p.message),
+        ),
+    );
+  });
+
   test('an unstable stage (load >= capacity, no shedding) is refused with its name and utilisation', () => {
     const p = good();
     p.stages[1].service.fixedMs = 120;

@@ -1,14 +1,21 @@
 import { Type } from '@sinclair/typebox';
-import { TaggedUnion } from '../platform/validation/schema-builders';
-import { MAX_CACHE_KEYS, MAX_STAGES } from './core/pipeline';
+import { TaggedUnion } from '../../platform/validation/schema-builders';
 
 /*
  * The pipeline and traffic documents of the simulator (docs/jizhi-sim.md): their one schema. It
  * gives the OpenAPI description of /v1/simulations and /v1/tunings, the shape checks and the
- * defaults of the `simulate` and `tune` job specs. What JSON Schema cannot say stays in the core
- * (core/pipeline.ts: stage references, cycles, the LRU key total, the empirical profile covering
- * the largest batch, stability; traffic models check their own consistency).
+ * defaults of the `simulate` and `tune` job specs, and it is what the core's own readers
+ * (`compilePipeline`, `trafficFactory`) check a hand-built spec against, so a library caller gets
+ * the same 400s as a REST client. Every object is closed (additionalProperties: false): a typo
+ * such as `bacth` or `queue.capacty` is an error naming the field and the key it resembles, never
+ * a silently ignored setting. What JSON Schema cannot say stays in the core (pipeline.ts: stage
+ * references, cycles, the LRU key total, the empirical profile covering the largest batch,
+ * stability; traffic models check their own consistency).
  */
+
+/** Largest pipeline and LRU key count a request may describe (bounded validation and memory). */
+export const MAX_STAGES = 1000;
+export const MAX_CACHE_KEYS = 10_000_000;
 
 const NonNegative = (description?: string) => Type.Number({ minimum: 0, description });
 const Positive = (description?: string) => Type.Number({ exclusiveMinimum: 0, description });
@@ -157,8 +164,7 @@ const StageSchema = Type.Object(
       ),
     ),
   },
-  // Other fields (a console's layout, notes) are kept and ignored by the simulator.
-  { additionalProperties: true },
+  { additionalProperties: false },
 );
 
 export const PipelineSchema = Type.Object(
@@ -167,6 +173,7 @@ export const PipelineSchema = Type.Object(
     stages: Type.Array(StageSchema, { minItems: 1, maxItems: MAX_STAGES }),
   },
   {
+    additionalProperties: false,
     title: 'JIZHI serving pipeline',
     description:
       'A DAG of serving stages (docs/jizhi-sim.md). Stage references (next) must name existing ' +

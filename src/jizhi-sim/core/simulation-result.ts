@@ -1,3 +1,4 @@
+import { LatencySketch } from './latency-sketch';
 import { StageLoad } from './pipeline';
 import { StageRuntime } from './stage-runtime';
 import { LatencySummary, summariseLatencies, sig } from './stats';
@@ -57,8 +58,8 @@ export interface RunTotals {
   sojournSum: number;
   /** Sum of the accuracy penalties of the completed requests. */
   penaltySum: number;
-  /** Time in system (s) of each completed request; sorted in place here. */
-  latencies: Float64Array;
+  /** Time in system (s) of the completed requests. */
+  latencies: LatencySketch;
   sampleTimes: number[];
   events: number;
   truncated: boolean;
@@ -82,7 +83,7 @@ export function simulationResult(
   const W = finished > 0 ? totals.sojournSum / finished : 0;
   const byStage: Record<string, number[]> = {};
   stages.forEach((st) => (byStage[st.spec.id] = st.series));
-  const summary = summariseLatencies(totals.latencies.sort());
+  const summary = summariseLatencies(totals.latencies);
   const instances = stages.reduce((a, st) => a + st.instances, 0);
   const perHour = stages.reduce((a, st) => a + st.instances * st.spec.pricePerHour, 0);
   return {

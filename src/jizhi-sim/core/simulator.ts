@@ -1,13 +1,15 @@
 // Over 400 lines on purpose: the event loop keeps its per-request state in typed arrays on one
 // class, so the hot per-event methods index them directly (stage runtime and results are apart).
 import { Rng } from '../../platform/core/rng';
+import { CacheModel } from './cache';
 import { EventQueue } from './event-queue';
+import { LatencySketch } from './latency-sketch';
+import { SimRandom } from './sim-random';
 import { CompiledPipeline, StageLoad } from './pipeline';
 import { SimulationResult, simulationResult } from './simulation-result';
 import { StageRuntime } from './stage-runtime';
 import { TrafficModel } from './traffic/traffic-model';
 
-const EV_ARRIVAL = 0;
 const EV_DONE = 1;
 const EV_TIMER = 2;
 const EV_HIT = 3;
@@ -43,7 +45,7 @@ export class Simulation {
   private readonly nSinks: number;
   private readonly nJoin: number;
   private readonly traffic: TrafficModel;
-  private readonly trafficRng: Rng;
+  private readonly trafficRng: SimRandom;
   private readonly warm: number;
   private readonly end: number;
   private readonly maxEvents: number;
@@ -51,6 +53,12 @@ export class Simulation {
   private readonly samplePoints: number;
   private readonly sampleTimes: number[] = [];
   private now = 0;
+  /**
+   * Time of the next arrival, kept beside the heap rather than in it: there is always exactly one
+   * pending arrival, so merging it with the heap's top by (time, priority) orders events exactly
+   * as pushing it would, and saves a push and a pop per request.
+   */
+  private nextArrival = Infinity;
   private events = 0;
   private finished = false;
   private truncated = false;
@@ -72,8 +80,7 @@ export class Simulation {
   private droppedInWin = 0;
   private sojournSum = 0;
   private penaltySum = 0;
-  private lat = new Float64Array(1024);
-  private latN = 0;
+  private readonly lat = new LatencySketch();
 
   constructor(
     readonly pipeline: CompiledPipeline,
@@ -83,7 +90,7 @@ export class Simulation {
     opts: { durationS: number; warmupS: number; maxEvents: number; samplePoints: number },
   ) {
     const rng = new Rng(seed);
-    this.trafficRng = rng.fork('traffic');
+    this.trafficRng = new SimRandom(rng.fork('traffic'));
     this.traffic = traffic;
     this.warm = opts.warmupS;
     this.end = opts.durationS;
@@ -93,10 +100,16 @@ export class Simulation {
     let nJoin = 0;
     this.stages = pipeline.stages.map((s, i) => {
       const join = s.predecessors > 1 ? nJoin++ : -1;
-      return new StageRuntime(s, rng.fork(`service:${i}`), s.makeCache?.(), join, this.warm);
+      return new StageRuntime(
+        s,
+        new SimRandom(rng.fork(`service:${i}`)),
+        s.makeCache?.(),
+        join,
+        this.warm,
+      );
     });
     // Caches draw from their own streams so that adding a cache does not shift service draws.
-    this.cacheRngs = pipeline.stages.map((_, i) => rng.fork(`cache:${i}`));
+    this.cacheRngs = pipeline.stages.map((_, i) => new SimRandom(rng.fork(`cache:${i}`)));
     this.nJoin = nJoin;
     this.rJoin = new Int32Array(1024 * Math.max(nJoin, 1));
     this.sources = Int32Array.from(
@@ -105,11 +118,11 @@ export class Simulation {
     this.nSinks = pipeline.stages.filter((s) => s.next.length === 0).length;
     this.sysLastT = this.warm;
     const first = this.traffic.next(0, this.trafficRng);
-    if (first < this.end) this.q.push(first, P_ARRIVAL, EV_ARRIVAL, 0, 0);
+    this.nextArrival = first < this.end ? first : Infinity;
     if (this.samplePoints > 0) this.q.push(0, P_SAMPLE, EV_SAMPLE, 0, 0);
   }
 
-  private readonly cacheRngs: Rng[];
+  private readonly cacheRngs: SimRandom[];
 
   /** Simulated time reached, as a fraction of durationS (the drain after it is short). */
   get progress(): number {
@@ -125,6 +138,14 @@ export class Simulation {
     const q = this.q;
     const stop = Math.min(this.events + budget, this.maxEvents);
     while (this.events < stop) {
+      const tArr = this.nextArrival;
+      const tTop = q.topTime;
+      if (tArr < tTop || (tArr === tTop && tArr !== Infinity && P_ARRIVAL < q.topPriority)) {
+        this.events++;
+        this.now = tArr;
+        this.onArrival();
+        continue;
+      }
       if (!q.pop()) {
         this.finished = true;
         return true;
@@ -134,9 +155,6 @@ export class Simulation {
       switch (q.kind) {
         case EV_DONE:
           this.onDone(q.a, q.b);
-          break;
-        case EV_ARRIVAL:
-          this.onArrival();
           break;
         case EV_TIMER:
           this.stages[q.a].timerPending = false;
@@ -163,12 +181,9 @@ export class Simulation {
     return this.result();
   }
 
-  private clip(t: number): number {
-    return t < this.warm ? this.warm : t > this.end ? this.end : t;
-  }
-
   private accStage(st: StageRuntime): void {
-    const t = this.clip(this.now);
+    const now = this.now;
+    const t = now < this.warm ? this.warm : now > this.end ? this.end : now;
     const dt = t - st.lastT;
     if (dt > 0) {
       st.qArea += st.qLen * dt;
@@ -178,7 +193,8 @@ export class Simulation {
   }
 
   private accSys(): void {
-    const t = this.clip(this.now);
+    const now = this.now;
+    const t = now < this.warm ? this.warm : now > this.end ? this.end : now;
     const dt = t - this.sysLastT;
     if (dt > 0) this.sysArea += this.nSys * dt;
     this.sysLastT = t;
@@ -198,16 +214,15 @@ export class Simulation {
     const src = this.sources;
     for (let i = 0; i < src.length; i++) this.arriveAt(src[i], req);
     const next = this.traffic.next(t, this.trafficRng);
-    if (next < this.end) this.q.push(next, P_ARRIVAL, EV_ARRIVAL, 0, 0);
+    this.nextArrival = next < this.end ? next : Infinity;
   }
 
+  // The per-request paths are kept small, with the rarer branches (joins, caches, timeouts) in
+  // methods of their own: V8 inlines by bytecode size, and an event loop that fits its inlining
+  // budget ran ~20% faster on M/M/c.
   private arriveAt(s: number, req: number): void {
     const st = this.stages[s];
-    if (st.joinIdx >= 0) {
-      const k = req * this.nJoin + st.joinIdx;
-      if (++this.rJoin[k] < st.spec.predecessors) return;
-      this.rJoin[k] = 0;
-    }
+    if (st.joinIdx >= 0 && !this.joinComplete(st, req)) return;
     const flag = this.rFlag[req];
     if (flag & F_DROPPED) {
       this.leave(s, req);
@@ -215,16 +230,7 @@ export class Simulation {
     }
     const inWin = (flag & F_IN_WINDOW) !== 0;
     if (inWin) st.visits++;
-    if (st.cache !== undefined) {
-      if (inWin) st.lookups++;
-      if (st.cache.lookup(this.cacheRngs[s])) {
-        if (inWin) st.hits++;
-        if (st.spec.hitLatencyS > 0)
-          this.q.push(this.now + st.spec.hitLatencyS, P_HIT, EV_HIT, s, req);
-        else this.leave(s, req);
-        return;
-      }
-    }
+    if (st.cache !== undefined && this.cacheHit(s, st, req, inWin)) return;
     this.accStage(st);
     st.push(req, this.now);
     this.tryDispatch(s);
@@ -234,6 +240,24 @@ export class Simulation {
       this.drop(st, req);
       this.leave(s, req);
     } else if (st.qLen > st.maxQ) st.maxQ = st.qLen;
+  }
+
+  /** AND join: true when the last of the stage's upstream branches delivered the request. */
+  private joinComplete(st: StageRuntime, req: number): boolean {
+    const k = req * this.nJoin + st.joinIdx;
+    if (++this.rJoin[k] < st.spec.predecessors) return false;
+    this.rJoin[k] = 0;
+    return true;
+  }
+
+  /** Looks the request up in the stage's cache; a hit skips the stage (after hitLatencyS). */
+  private cacheHit(s: number, st: StageRuntime, req: number, inWin: boolean): boolean {
+    if (inWin) st.lookups++;
+    if (!(st.cache as CacheModel).lookup(this.cacheRngs[s])) return false;
+    if (inWin) st.hits++;
+    if (st.spec.hitLatencyS > 0) this.q.push(this.now + st.spec.hitLatencyS, P_HIT, EV_HIT, s, req);
+    else this.leave(s, req);
+    return true;
   }
 
   private drop(st: StageRuntime, req: number): void {
@@ -246,14 +270,7 @@ export class Simulation {
     const timeout = st.spec.timeoutS;
     while (st.idleCount > 0 && st.qLen > 0) {
       if (timeout !== Infinity) {
-        while (st.qLen > 0 && this.now - st.qEnq[st.qHead] > timeout) {
-          this.accStage(st);
-          const req = st.qReq[st.qHead];
-          st.qHead = (st.qHead + 1) & (st.qReq.length - 1);
-          st.qLen--;
-          this.drop(st, req);
-          this.leave(s, req);
-        }
+        this.dropTimedOut(s, st, timeout);
         if (st.qLen === 0) break;
       }
       const due = st.qEnq[st.qHead] + st.spec.maxDelayS;
@@ -265,6 +282,18 @@ export class Simulation {
         return;
       }
       this.dispatch(s, st);
+    }
+  }
+
+  /** Drops the requests at the head of the queue that waited longer than the timeout. */
+  private dropTimedOut(s: number, st: StageRuntime, timeout: number): void {
+    while (st.qLen > 0 && this.now - st.qEnq[st.qHead] > timeout) {
+      this.accStage(st);
+      const req = st.qReq[st.qHead];
+      st.qHead = (st.qHead + 1) & (st.qReq.length - 1);
+      st.qLen--;
+      this.drop(st, req);
+      this.leave(s, req);
     }
   }
 
@@ -338,12 +367,7 @@ export class Simulation {
       else {
         this.completedInWin++;
         this.penaltySum += this.rPen[req];
-        if (this.latN === this.lat.length) {
-          const g = new Float64Array(this.lat.length * 2);
-          g.set(this.lat);
-          this.lat = g;
-        }
-        this.lat[this.latN++] = sojourn;
+        this.lat.add(sojourn);
       }
     }
     this.free[this.freeCount++] = req;
@@ -381,6 +405,11 @@ export class Simulation {
     if (k < this.samplePoints) this.q.push(k * this.sampleDt, P_SAMPLE, EV_SAMPLE, 0, 0);
   }
 
+  /** Latencies (s) of the requests completed so far, to pool several runs (merge). */
+  latencySketch(): LatencySketch {
+    return this.lat;
+  }
+
   /** Statistics of the run so far (a finished run: the whole window). */
   result(): SimulationResult {
     for (const st of this.stages) this.accStage(st);
@@ -396,7 +425,7 @@ export class Simulation {
         dropped: this.droppedInWin,
         sojournSum: this.sojournSum,
         penaltySum: this.penaltySum,
-        latencies: this.lat.subarray(0, this.latN),
+        latencies: this.lat,
         sampleTimes: this.sampleTimes,
         events: this.events,
         truncated: this.truncated,

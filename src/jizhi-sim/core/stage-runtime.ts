@@ -1,4 +1,4 @@
-import { Rng } from '../../platform/core/rng';
+import { RandomSource } from './sim-random';
 import { CacheModel } from './cache';
 import { CompiledStage } from './pipeline';
 
@@ -45,7 +45,7 @@ export class StageRuntime {
 
   constructor(
     readonly spec: CompiledStage,
-    readonly rng: Rng,
+    readonly rng: RandomSource,
     readonly cache: CacheModel | undefined,
     joinIdx: number,
     warm: number,

@@ -93,6 +93,18 @@ const CacheSchema = TaggedUnion(
         keys: Type.Integer({ minimum: 1, maximum: MAX_CACHE_KEYS }),
         zipfS: NonNegative('Zipf exponent of key popularity'),
         hitLatencyMs: HitLatencyMs,
+        entryBytes: Type.Number({
+          minimum: 0,
+          default: 0,
+          description:
+            'Memory of one cached entry (bytes); with memoryPricePerGibHour, prices the capacity',
+        }),
+        memoryPricePerGibHour: Type.Number({
+          minimum: 0,
+          default: 0,
+          description:
+            'Price of one GiB of cache memory per hour (capacity x entryBytes is charged)',
+        }),
       },
       { additionalProperties: false },
     ),

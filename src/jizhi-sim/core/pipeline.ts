@@ -1,6 +1,7 @@
 import { UnprocessableError } from '../../platform/errors/domain-error';
 import { specSchema } from '../../platform/validation/spec-schema';
 import { CacheModel, HitRatioCache, LruZipfCache } from './cache';
+import { stageCostPerHour } from './cost';
 import { MAX_CACHE_KEYS, PipelineSchema } from './pipeline-schema';
 import { Problems } from './problems';
 import { ServiceSpec, ServiceTimeModel, serviceModel } from './service-time';
@@ -23,7 +24,15 @@ export interface StageSpec {
   queue?: { capacity?: number; timeoutMs?: number };
   cache?:
     | { model: 'hit-ratio'; hitRatio: number; hitLatencyMs?: number }
-    | { model: 'lru'; capacity: number; keys: number; zipfS: number; hitLatencyMs?: number };
+    | {
+        model: 'lru';
+        capacity: number;
+        keys: number;
+        zipfS: number;
+        hitLatencyMs?: number;
+        entryBytes?: number;
+        memoryPricePerGibHour?: number;
+      };
   cutoff?: { queueThreshold: number; serviceScale: number; accuracyPenalty: number };
 }
 
@@ -37,6 +46,8 @@ export interface CompiledStage {
   id: string;
   instances: number;
   pricePerHour: number;
+  /** What the stage costs per hour: its instances and its cache's memory (cost.ts). */
+  costPerHour: number;
   next: number[];
   predecessors: number;
   service: ServiceTimeModel;
@@ -92,6 +103,7 @@ export function compilePipeline(raw: PipelineSpec, field = 'pipeline'): Compiled
       id: s.id,
       instances: s.instances,
       pricePerHour: s.pricePerHour ?? 0,
+      costPerHour: stageCostPerHour(s),
       next: [],
       predecessors: 0,
       service: serviceModel(r, s.service, `${f}.service`, maxBatch),

@@ -85,7 +85,7 @@ export function simulationResult(
   stages.forEach((st) => (byStage[st.spec.id] = st.series));
   const summary = summariseLatencies(totals.latencies);
   const instances = stages.reduce((a, st) => a + st.instances, 0);
-  const perHour = stages.reduce((a, st) => a + st.instances * st.spec.pricePerHour, 0);
+  const perHour = stages.reduce((a, st) => a + st.spec.costPerHour, 0);
   return {
     pipeline: totals.pipeline,
     seed: totals.seed,
@@ -125,7 +125,7 @@ function stageResult(st: StageRuntime, load: StageLoad, T: number): StageResult 
   return {
     id: st.spec.id,
     instances: st.instances,
-    costPerHour: sig(st.instances * st.spec.pricePerHour),
+    costPerHour: sig(st.spec.costPerHour),
     visits: st.visits,
     cacheHitRatio: st.cache ? sig(st.lookups > 0 ? st.hits / st.lookups : 0) : null,
     dropped: st.dropped,

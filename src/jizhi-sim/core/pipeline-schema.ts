@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { TaggedUnion } from '../../platform/validation/schema-builders';
+import { StringEnum, TaggedUnion } from '../../platform/validation/schema-builders';
 
 /*
  * The pipeline and traffic documents of the simulator (docs/jizhi-sim.md): their one schema. It
@@ -74,6 +74,11 @@ const ServiceSchema = TaggedUnion(
 );
 
 const HitLatencyMs = Type.Number({ minimum: 0, default: 0, description: 'Latency of a hit (ms)' });
+const OnHit = StringEnum(['skip-stage', 'exit'], {
+  default: 'skip-stage',
+  description:
+    '`skip-stage`: a hit skips this stage and goes on downstream; `exit`: a hit answers the request, skipping every downstream stage',
+});
 
 const CacheSchema = TaggedUnion(
   'model',
@@ -83,6 +88,7 @@ const CacheSchema = TaggedUnion(
         model: Type.Literal('hit-ratio'),
         hitRatio: Type.Number({ minimum: 0, maximum: 1 }),
         hitLatencyMs: HitLatencyMs,
+        onHit: OnHit,
       },
       { additionalProperties: false },
     ),
@@ -93,6 +99,7 @@ const CacheSchema = TaggedUnion(
         keys: Type.Integer({ minimum: 1, maximum: MAX_CACHE_KEYS }),
         zipfS: NonNegative('Zipf exponent of key popularity'),
         hitLatencyMs: HitLatencyMs,
+        onHit: OnHit,
         entryBytes: Type.Number({
           minimum: 0,
           default: 0,
@@ -126,6 +133,22 @@ const StageSchema = Type.Object(
         description:
           'Downstream stages. Several entries fork the request; a stage with several upstream stages joins (waits for all branches)',
       }),
+    ),
+    route: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            to: Type.String({ minLength: 1 }),
+            probability: Type.Number({ minimum: 0, maximum: 1 }),
+          },
+          { additionalProperties: false },
+        ),
+        {
+          minItems: 1,
+          description:
+            'Instead of next: send each request to ONE of these stages, with these probabilities (summing to 1)',
+        },
+      ),
     ),
     service: ServiceSchema,
     batch: Type.Optional(

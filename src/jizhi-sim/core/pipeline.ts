@@ -4,6 +4,7 @@ import { CacheModel, HitRatioCache, LruZipfCache } from './cache';
 import { stageCostPerHour } from './cost';
 import { MAX_CACHE_KEYS, PipelineSchema } from './pipeline-schema';
 import { Problems } from './problems';
+import { StageRoute, checkJoinsReachable, compileRoute, successors, visitRates } from './routing';
 import { ServiceSpec, ServiceTimeModel, serviceModel } from './service-time';
 
 /**
@@ -19,22 +20,28 @@ export interface StageSpec {
   pricePerHour?: number;
   /** Downstream stages. Several = fork; a stage with several upstream stages joins (waits for all). */
   next?: string[];
+  /** Instead of next: ONE downstream stage per request, drawn with these probabilities (routing.ts). */
+  route?: { to: string; probability: number }[];
   service: ServiceSpec;
   batch?: { maxSize: number; maxDelayMs?: number };
   queue?: { capacity?: number; timeoutMs?: number };
   cache?:
-    | { model: 'hit-ratio'; hitRatio: number; hitLatencyMs?: number }
+    | { model: 'hit-ratio'; hitRatio: number; hitLatencyMs?: number; onHit?: CacheOnHit }
     | {
         model: 'lru';
         capacity: number;
         keys: number;
         zipfS: number;
         hitLatencyMs?: number;
+        onHit?: CacheOnHit;
         entryBytes?: number;
         memoryPricePerGibHour?: number;
       };
   cutoff?: { queueThreshold: number; serviceScale: number; accuracyPenalty: number };
 }
+
+/** A cache hit skips only its stage, or answers the request (skipping everything downstream). */
+export type CacheOnHit = 'skip-stage' | 'exit';
 
 export interface PipelineSpec {
   name?: string;
@@ -48,7 +55,10 @@ export interface CompiledStage {
   pricePerHour: number;
   /** What the stage costs per hour: its instances and its cache's memory (cost.ts). */
   costPerHour: number;
+  /** AND successors; empty when the stage routes (XOR) or is a sink. */
   next: number[];
+  /** XOR successors with their probabilities, or undefined. */
+  route: StageRoute | undefined;
   predecessors: number;
   service: ServiceTimeModel;
   maxBatch: number;
@@ -57,6 +67,8 @@ export interface CompiledStage {
   timeoutS: number;
   makeCache: (() => CacheModel) | undefined;
   hitLatencyS: number;
+  /** A cache hit ends the request's branch here (`onHit: exit`). */
+  exitOnHit: boolean;
   cutoff: { queueThreshold: number; serviceScale: number; accuracyPenalty: number } | undefined;
 }
 
@@ -105,6 +117,7 @@ export function compilePipeline(raw: PipelineSpec, field = 'pipeline'): Compiled
       pricePerHour: s.pricePerHour ?? 0,
       costPerHour: stageCostPerHour(s),
       next: [],
+      route: undefined,
       predecessors: 0,
       service: serviceModel(r, s.service, `${f}.service`, maxBatch),
       maxBatch,
@@ -113,6 +126,7 @@ export function compilePipeline(raw: PipelineSpec, field = 'pipeline'): Compiled
       timeoutS: (s.queue?.timeoutMs ?? Infinity) / 1000,
       makeCache: cache && cacheFactory(cache),
       hitLatencyS: (cache?.hitLatencyMs ?? 0) / 1000,
+      exitOnHit: cache?.onHit === 'exit',
       cutoff: s.cutoff && { ...s.cutoff },
     });
   });
@@ -141,6 +155,12 @@ export function compilePipeline(raw: PipelineSpec, field = 'pipeline'): Compiled
         stages[j].predecessors++;
       }
     });
+    if (s.route !== undefined) {
+      if (s.next !== undefined && s.next.length > 0)
+        r.fail(`${field}.stages[${i}].route`, 'give next (every stage) or route (one), not both');
+      st.route = compileRoute(r, s.route, index, i, `${field}.stages[${i}].route`);
+      for (const j of st.route.to) stages[j].predecessors++;
+    }
   });
   r.check('pipeline');
   const order = topologicalOrder(stages);
@@ -149,6 +169,8 @@ export function compilePipeline(raw: PipelineSpec, field = 'pipeline'): Compiled
     r.fail(`${field}.stages`, `the stage graph has a cycle through ${inCycle.join(', ')}`);
     r.check('pipeline');
   }
+  checkJoinsReachable(r, stages, `${field}.stages`);
+  r.check('pipeline');
   return { name: spec.name ?? 'pipeline', stages, order };
 }
 
@@ -168,7 +190,7 @@ function topologicalOrder(stages: CompiledStage[]): number[] {
   while (queue.length > 0) {
     const i = queue.shift() as number;
     order.push(i);
-    for (const j of stages[i].next) if (--indeg[j] === 0) queue.push(j);
+    for (const j of successors(stages[i])) if (--indeg[j] === 0) queue.push(j);
   }
   return order;
 }
@@ -188,14 +210,16 @@ export interface StageLoad {
 }
 
 /**
- * Offered load per stage at a mean arrival rate. Every request visits every stage (fork/join is
- * AND), minus cache hits (the LRU's hit ratio by Che's approximation). Under overload a cut-off
+ * Offered load per stage at a mean arrival rate: the rate of visits (every stage on AND edges,
+ * a share on XOR routes, less what exiting caches answered upstream; routing.ts) minus the
+ * stage's own cache hits (the LRU's hit ratio by Che's approximation). Under overload a cut-off
  * stage runs at its reduced service time, so its capacity is divided by serviceScale.
  */
 export function stageLoads(p: CompiledPipeline, meanRateRps: number): StageLoad[] {
-  return p.stages.map((s) => {
-    const hit = s.makeCache ? s.makeCache().expectedHitRatio() : 0;
-    const arrivalRps = meanRateRps * (1 - hit);
+  const hits = p.stages.map((s) => (s.makeCache ? s.makeCache().expectedHitRatio() : 0));
+  const visits = visitRates(p.stages, p.order, meanRateRps, (i) => hits[i]);
+  return p.stages.map((s, i) => {
+    const arrivalRps = visits[i] * (1 - hits[i]);
     const scale = s.cutoff ? s.cutoff.serviceScale : 1;
     const capacityRps = (s.instances * s.maxBatch) / s.service.mean(s.maxBatch);
     return {

@@ -4,6 +4,7 @@ import { Rng } from '../../platform/core/rng';
 import { CacheModel } from './cache';
 import { EventQueue } from './event-queue';
 import { LatencySketch } from './latency-sketch';
+import { pickRoute } from './routing';
 import { SimRandom } from './sim-random';
 import { CompiledPipeline, StageLoad } from './pipeline';
 import { SimulationResult, simulationResult } from './simulation-result';
@@ -42,7 +43,6 @@ export class Simulation {
   private readonly q = new EventQueue(4096);
   private readonly stages: StageRuntime[];
   private readonly sources: Int32Array;
-  private readonly nSinks: number;
   private readonly nJoin: number;
   private readonly traffic: TrafficModel;
   private readonly trafficRng: SimRandom;
@@ -110,12 +110,16 @@ export class Simulation {
     });
     // Caches draw from their own streams so that adding a cache does not shift service draws.
     this.cacheRngs = pipeline.stages.map((_, i) => new SimRandom(rng.fork(`cache:${i}`)));
+    // Routing draws get their own streams too (forked last, so that pipelines without routes
+    // draw exactly as before).
+    this.routeRngs = pipeline.stages.map((s, i) =>
+      s.route ? new SimRandom(rng.fork(`route:${i}`)) : undefined,
+    );
     this.nJoin = nJoin;
     this.rJoin = new Int32Array(1024 * Math.max(nJoin, 1));
     this.sources = Int32Array.from(
       pipeline.stages.map((s, i) => (s.predecessors === 0 ? i : -1)).filter((i) => i >= 0),
     );
-    this.nSinks = pipeline.stages.filter((s) => s.next.length === 0).length;
     this.sysLastT = this.warm;
     const first = this.traffic.next(0, this.trafficRng);
     this.nextArrival = first < this.end ? first : Infinity;
@@ -123,6 +127,7 @@ export class Simulation {
   }
 
   private readonly cacheRngs: SimRandom[];
+  private readonly routeRngs: (SimRandom | undefined)[];
 
   /** Simulated time reached, as a fraction of durationS (the drain after it is short). */
   get progress(): number {
@@ -161,7 +166,7 @@ export class Simulation {
           this.tryDispatch(q.a);
           break;
         case EV_HIT:
-          this.leave(q.a, q.b);
+          this.afterHit(q.a, q.b);
           break;
         case EV_SAMPLE:
           this.onSample();
@@ -204,7 +209,8 @@ export class Simulation {
     const t = this.now;
     const req = this.alloc();
     this.rArr[req] = t;
-    this.rPend[req] = this.nSinks;
+    // Live branches of the request: one per source; forks add, sinks, exits and joins remove.
+    this.rPend[req] = this.sources.length;
     this.rPen[req] = 0;
     const inWin = t >= this.warm && t < this.end;
     this.rFlag[req] = inWin ? F_IN_WINDOW : 0;
@@ -222,7 +228,10 @@ export class Simulation {
   // budget ran ~20% faster on M/M/c.
   private arriveAt(s: number, req: number): void {
     const st = this.stages[s];
-    if (st.joinIdx >= 0 && !this.joinComplete(st, req)) return;
+    if (st.joinIdx >= 0 && !this.joinComplete(st, req)) {
+      this.rPend[req]--; // this branch merges into the one the join waits for
+      return;
+    }
     const flag = this.rFlag[req];
     if (flag & F_DROPPED) {
       this.leave(s, req);
@@ -256,8 +265,14 @@ export class Simulation {
     if (!(st.cache as CacheModel).lookup(this.cacheRngs[s])) return false;
     if (inWin) st.hits++;
     if (st.spec.hitLatencyS > 0) this.q.push(this.now + st.spec.hitLatencyS, P_HIT, EV_HIT, s, req);
-    else this.leave(s, req);
+    else this.afterHit(s, req);
     return true;
+  }
+
+  /** A hit goes on downstream, or with `onHit: exit` ends its branch (routing.ts). */
+  private afterHit(s: number, req: number): void {
+    if (this.stages[s].spec.exitOnHit) this.endBranch(req);
+    else this.leave(s, req);
   }
 
   private drop(st: StageRuntime, req: number): void {
@@ -348,12 +363,24 @@ export class Simulation {
   }
 
   private leave(s: number, req: number): void {
-    const nx = this.stages[s].next;
-    if (nx.length === 0) {
-      if (--this.rPend[req] === 0) this.complete(req);
+    const st = this.stages[s];
+    const route = st.spec.route;
+    if (route !== undefined) {
+      this.arriveAt(pickRoute(route, (this.routeRngs[s] as SimRandom).float()), req);
       return;
     }
+    const nx = st.next;
+    if (nx.length === 0) {
+      this.endBranch(req);
+      return;
+    }
+    // Count the new branches before walking them: a dropped request may finish them at once.
+    this.rPend[req] += nx.length - 1;
     for (let i = 0; i < nx.length; i++) this.arriveAt(nx[i], req);
+  }
+
+  private endBranch(req: number): void {
+    if (--this.rPend[req] === 0) this.complete(req);
   }
 
   private complete(req: number): void {

@@ -206,6 +206,23 @@ export const PipelineSchema = Type.Object(
   {
     name: Type.Optional(Type.String({ maxLength: 200 })),
     stages: Type.Array(StageSchema, { minItems: 1, maxItems: MAX_STAGES }),
+    deadline: Type.Optional(
+      Type.Object(
+        {
+          ms: Positive('Time budget of a request from its arrival (ms)'),
+          dist: StringEnum(['deterministic', 'exponential'], {
+            default: 'deterministic',
+            description:
+              '`deterministic`: every request gets ms; `exponential`: budgets of mean ms (impatience, Erlang A)',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'End-to-end deadline: a request past its budget when a server would take it from a queue is shed',
+        },
+      ),
+    ),
   },
   {
     additionalProperties: false,

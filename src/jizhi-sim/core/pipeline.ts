@@ -2,6 +2,7 @@ import { UnprocessableError } from '../../platform/errors/domain-error';
 import { specSchema } from '../../platform/validation/spec-schema';
 import { CacheModel, HitRatioCache, LruZipfCache } from './cache';
 import { stageCostPerHour } from './cost';
+import { DeadlineModel, DeadlineSpec, deadlineModel } from './deadline';
 import { MAX_CACHE_KEYS, PipelineSchema } from './pipeline-schema';
 import { Problems } from './problems';
 import { StageRoute, checkJoinsReachable, compileRoute, successors, visitRates } from './routing';
@@ -46,6 +47,8 @@ export type CacheOnHit = 'skip-stage' | 'exit';
 export interface PipelineSpec {
   name?: string;
   stages: StageSpec[];
+  /** End-to-end deadline with shedding of late requests (deadline.ts). */
+  deadline?: DeadlineSpec;
 }
 
 /** A validated stage with its models built; cache and traffic models are rebuilt per run. */
@@ -75,6 +78,7 @@ export interface CompiledStage {
 export interface CompiledPipeline {
   name: string;
   stages: CompiledStage[];
+  deadline: DeadlineModel | undefined;
   /** Stage indices in a topological order. */
   order: number[];
 }
@@ -171,7 +175,8 @@ export function compilePipeline(raw: PipelineSpec, field = 'pipeline'): Compiled
   }
   checkJoinsReachable(r, stages, `${field}.stages`);
   r.check('pipeline');
-  return { name: spec.name ?? 'pipeline', stages, order };
+  const deadline = spec.deadline && deadlineModel(spec.deadline);
+  return { name: spec.name ?? 'pipeline', stages, order, deadline };
 }
 
 function cacheFactory(cache: NonNullable<StageSpec['cache']>): () => CacheModel {
@@ -205,7 +210,7 @@ export interface StageLoad {
   utilisation: number;
   /** The same under permanent cut-off (service time x serviceScale): what decides stability. */
   overloadUtilisation: number;
-  /** True when the queue sheds load (finite capacity or a timeout), so overload is bounded. */
+  /** True when the queue sheds load (finite capacity, a timeout or a deadline): overload is bounded. */
   sheds: boolean;
 }
 
@@ -228,7 +233,7 @@ export function stageLoads(p: CompiledPipeline, meanRateRps: number): StageLoad[
       capacityRps,
       utilisation: arrivalRps / capacityRps,
       overloadUtilisation: (arrivalRps / capacityRps) * scale,
-      sheds: Number.isFinite(s.queueCapacity) || Number.isFinite(s.timeoutS),
+      sheds: Number.isFinite(s.queueCapacity) || Number.isFinite(s.timeoutS) || !!p.deadline,
     };
   });
 }

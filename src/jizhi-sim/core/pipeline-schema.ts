@@ -151,6 +151,19 @@ const StageSchema = Type.Object(
       ),
     ),
     service: ServiceSchema,
+    network: Type.Optional(
+      Type.Object(
+        {
+          delayMs: NonNegative('Mean delay of the hop after this stage (ms)'),
+          dist: StringEnum(['deterministic', 'exponential'], { default: 'deterministic' }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Network delay from this stage to each next stage (to the client after a sink); hops do not queue',
+        },
+      ),
+    ),
     batch: Type.Optional(
       Type.Object(
         {

@@ -3,6 +3,7 @@ import { specSchema } from '../../platform/validation/spec-schema';
 import { CacheModel, HitRatioCache, LruZipfCache } from './cache';
 import { stageCostPerHour } from './cost';
 import { DeadlineModel, DeadlineSpec, deadlineModel } from './deadline';
+import { NetworkDelay, NetworkSpec, networkDelay } from './network-delay';
 import { MAX_CACHE_KEYS, PipelineSchema } from './pipeline-schema';
 import { Problems } from './problems';
 import { StageRoute, checkJoinsReachable, compileRoute, successors, visitRates } from './routing';
@@ -24,6 +25,8 @@ export interface StageSpec {
   /** Instead of next: ONE downstream stage per request, drawn with these probabilities (routing.ts). */
   route?: { to: string; probability: number }[];
   service: ServiceSpec;
+  /** Delay of the hop after the stage (network-delay.ts). */
+  network?: NetworkSpec;
   batch?: { maxSize: number; maxDelayMs?: number };
   queue?: { capacity?: number; timeoutMs?: number };
   cache?:
@@ -72,6 +75,8 @@ export interface CompiledStage {
   hitLatencyS: number;
   /** A cache hit ends the request's branch here (`onHit: exit`). */
   exitOnHit: boolean;
+  /** Delay of the hop after the stage, or undefined for none. */
+  hop: NetworkDelay | undefined;
   cutoff: { queueThreshold: number; serviceScale: number; accuracyPenalty: number } | undefined;
 }
 
@@ -131,6 +136,7 @@ export function compilePipeline(raw: PipelineSpec, field = 'pipeline'): Compiled
       makeCache: cache && cacheFactory(cache),
       hitLatencyS: (cache?.hitLatencyMs ?? 0) / 1000,
       exitOnHit: cache?.onHit === 'exit',
+      hop: s.network && networkDelay(s.network),
       cutoff: s.cutoff && { ...s.cutoff },
     });
   });

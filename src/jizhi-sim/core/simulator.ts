@@ -5,6 +5,7 @@ import { CacheModel } from './cache';
 import { EventQueue } from './event-queue';
 import { LatencySketch } from './latency-sketch';
 import { DeadlineModel } from './deadline';
+import { NetworkDelay } from './network-delay';
 import { pickRoute } from './routing';
 import { SimRandom } from './sim-random';
 import { CompiledPipeline, StageLoad } from './pipeline';
@@ -16,9 +17,11 @@ const EV_DONE = 1;
 const EV_TIMER = 2;
 const EV_HIT = 3;
 const EV_SAMPLE = 4;
+const EV_HOP = 5;
 // Tie-break at equal times: completions free servers before new work arrives.
 const P_DONE = 0;
 const P_HIT = 1;
+const P_HOP = 1;
 const P_TIMER = 2;
 const P_ARRIVAL = 3;
 const P_SAMPLE = 4;
@@ -118,6 +121,9 @@ export class Simulation {
     this.routeRngs = pipeline.stages.map((s, i) =>
       s.route ? new SimRandom(rng.fork(`route:${i}`)) : undefined,
     );
+    this.hopRngs = pipeline.stages.map((s, i) =>
+      s.hop ? new SimRandom(rng.fork(`hop:${i}`)) : undefined,
+    );
     this.deadline = pipeline.deadline;
     this.deadlineRng = new SimRandom(rng.fork('deadline'));
     this.nJoin = nJoin;
@@ -133,6 +139,7 @@ export class Simulation {
 
   private readonly cacheRngs: SimRandom[];
   private readonly routeRngs: (SimRandom | undefined)[];
+  private readonly hopRngs: (SimRandom | undefined)[];
   private readonly deadline: DeadlineModel | undefined;
   private readonly deadlineRng: SimRandom;
 
@@ -177,6 +184,10 @@ export class Simulation {
           break;
         case EV_SAMPLE:
           this.onSample();
+          break;
+        case EV_HOP:
+          if (q.a >= 0) this.arriveAt(q.a, q.b);
+          else this.endBranch(q.b);
           break;
       }
     }
@@ -379,6 +390,10 @@ export class Simulation {
 
   private leave(s: number, req: number): void {
     const st = this.stages[s];
+    if (st.spec.hop !== undefined) {
+      this.hop(s, st, req);
+      return;
+    }
     const route = st.spec.route;
     if (route !== undefined) {
       this.arriveAt(pickRoute(route, (this.routeRngs[s] as SimRandom).float()), req);
@@ -392,6 +407,26 @@ export class Simulation {
     // Count the new branches before walking them: a dropped request may finish them at once.
     this.rPend[req] += nx.length - 1;
     for (let i = 0; i < nx.length; i++) this.arriveAt(nx[i], req);
+  }
+
+  /** leave() across a network hop: each next stage (or the client) is reached after a delay. */
+  private hop(s: number, st: StageRuntime, req: number): void {
+    const delay = st.spec.hop as NetworkDelay;
+    const rng = this.hopRngs[s] as SimRandom;
+    const route = st.spec.route;
+    if (route !== undefined) {
+      const to = pickRoute(route, (this.routeRngs[s] as SimRandom).float());
+      this.q.push(this.now + delay.draw(rng), P_HOP, EV_HOP, to, req);
+      return;
+    }
+    const nx = st.next;
+    if (nx.length === 0) {
+      this.q.push(this.now + delay.draw(rng), P_HOP, EV_HOP, -1, req);
+      return;
+    }
+    this.rPend[req] += nx.length - 1;
+    for (let i = 0; i < nx.length; i++)
+      this.q.push(this.now + delay.draw(rng), P_HOP, EV_HOP, nx[i], req);
   }
 
   private endBranch(req: number): void {

@@ -119,6 +119,19 @@ const CacheSchema = TaggedUnion(
   { description: 'A result cache in front of the stage; hits skip it' },
 );
 
+const ResourcesSchema = Type.Object(
+  {
+    cpu: Type.Optional(NonNegative('vCPUs per instance')),
+    gpu: Type.Optional(NonNegative('GPUs per instance')),
+    memoryGib: Type.Optional(NonNegative('Memory per instance (GiB)')),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "What one instance holds; priced by the pipeline's resourcePrices when pricePerHour is 0",
+  },
+);
+
 const StageSchema = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: 256 }),
@@ -127,6 +140,36 @@ const StageSchema = Type.Object(
       description: 'Servers in parallel; each serves one batch at a time',
     }),
     pricePerHour: Type.Number({ minimum: 0, default: 0, description: 'Price per instance-hour' }),
+    resources: Type.Optional(ResourcesSchema),
+    instanceTypes: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            count: Type.Integer({ minimum: 1 }),
+            speed: Type.Number({
+              exclusiveMinimum: 0,
+              default: 1,
+              description: 'Relative speed: the service time is divided by it',
+            }),
+            pricePerHour: Type.Optional(
+              Type.Number({ minimum: 0, description: 'Price per instance-hour of this type' }),
+            ),
+            resources: Type.Optional(ResourcesSchema),
+          },
+          { additionalProperties: false },
+        ),
+        {
+          minItems: 1,
+          description:
+            'Heterogeneous instances behind the one queue; counts must add up to instances',
+        },
+      ),
+    ),
+    dispatch: StringEnum(['fastest-free', 'random'], {
+      default: 'fastest-free',
+      description: 'Which idle instance takes the next batch (with instanceTypes)',
+    }),
     next: Type.Optional(
       Type.Array(Type.String({ minLength: 1 }), {
         uniqueItems: true,
@@ -219,6 +262,19 @@ export const PipelineSchema = Type.Object(
   {
     name: Type.Optional(Type.String({ maxLength: 200 })),
     stages: Type.Array(StageSchema, { minItems: 1, maxItems: MAX_STAGES }),
+    resourcePrices: Type.Optional(
+      Type.Object(
+        {
+          cpuPerHour: Type.Number({ minimum: 0, default: 0 }),
+          gpuPerHour: Type.Number({ minimum: 0, default: 0 }),
+          memoryGibPerHour: Type.Number({ minimum: 0, default: 0 }),
+        },
+        {
+          additionalProperties: false,
+          description: 'Prices of resources: an instance without pricePerHour costs its resources',
+        },
+      ),
+    ),
     deadline: Type.Optional(
       Type.Object(
         {

@@ -1,7 +1,8 @@
 import { UnprocessableError } from '../../platform/errors/domain-error';
 import { specSchema } from '../../platform/validation/spec-schema';
 import { CacheModel, HitRatioCache, LruZipfCache } from './cache';
-import { stageCostPerHour } from './cost';
+import { ResourcePrices, stageCostPerHour } from './cost';
+import { DispatchPolicy, InstanceTypeSpec, ResourceVector, instanceSpeeds } from './instance-types';
 import { DeadlineModel, DeadlineSpec, deadlineModel } from './deadline';
 import { NetworkDelay, NetworkSpec, networkDelay } from './network-delay';
 import { MAX_CACHE_KEYS, PipelineSchema } from './pipeline-schema';
@@ -18,8 +19,12 @@ export interface StageSpec {
   id: string;
   /** Servers working in parallel, each serving one batch at a time. */
   instances: number;
-  /** Price per instance-hour, for the cost output. */
+  /** Price per instance-hour, for the cost output (else its resources at resourcePrices). */
   pricePerHour?: number;
+  resources?: ResourceVector;
+  /** Heterogeneous instances (counts adding up to instances) and how a free one is chosen. */
+  instanceTypes?: InstanceTypeSpec[];
+  dispatch?: DispatchPolicy;
   /** Downstream stages. Several = fork; a stage with several upstream stages joins (waits for all). */
   next?: string[];
   /** Instead of next: ONE downstream stage per request, drawn with these probabilities (routing.ts). */
@@ -52,6 +57,8 @@ export interface PipelineSpec {
   stages: StageSpec[];
   /** End-to-end deadline with shedding of late requests (deadline.ts). */
   deadline?: DeadlineSpec;
+  /** Prices of the resources instances hold (cost.ts). */
+  resourcePrices?: ResourcePrices;
 }
 
 /** A validated stage with its models built; cache and traffic models are rebuilt per run. */
@@ -75,6 +82,11 @@ export interface CompiledStage {
   hitLatencyS: number;
   /** A cache hit ends the request's branch here (`onHit: exit`). */
   exitOnHit: boolean;
+  /** Per-instance speed factors of a heterogeneous stage, or undefined (all 1). */
+  speeds: Float64Array | undefined;
+  dispatch: DispatchPolicy;
+  /** Sum of the instances' speeds: the stage's capacity in instance units. */
+  capacityUnits: number;
   /** Delay of the hop after the stage, or undefined for none. */
   hop: NetworkDelay | undefined;
   cutoff: { queueThreshold: number; serviceScale: number; accuracyPenalty: number } | undefined;
@@ -124,7 +136,7 @@ export function compilePipeline(raw: PipelineSpec, field = 'pipeline'): Compiled
       id: s.id,
       instances: s.instances,
       pricePerHour: s.pricePerHour ?? 0,
-      costPerHour: stageCostPerHour(s),
+      costPerHour: stageCostPerHour(s, spec.resourcePrices),
       next: [],
       route: undefined,
       predecessors: 0,
@@ -136,6 +148,7 @@ export function compilePipeline(raw: PipelineSpec, field = 'pipeline'): Compiled
       makeCache: cache && cacheFactory(cache),
       hitLatencyS: (cache?.hitLatencyMs ?? 0) / 1000,
       exitOnHit: cache?.onHit === 'exit',
+      ...heterogeneity(r, s, f),
       hop: s.network && networkDelay(s.network),
       cutoff: s.cutoff && { ...s.cutoff },
     });
@@ -185,6 +198,17 @@ export function compilePipeline(raw: PipelineSpec, field = 'pipeline'): Compiled
   return { name: spec.name ?? 'pipeline', stages, order, deadline };
 }
 
+function heterogeneity(
+  r: Problems,
+  s: StageSpec,
+  f: string,
+): { speeds: Float64Array | undefined; dispatch: DispatchPolicy; capacityUnits: number } {
+  const dispatch = s.dispatch ?? 'fastest-free';
+  if (!s.instanceTypes) return { speeds: undefined, dispatch, capacityUnits: s.instances };
+  const speeds = instanceSpeeds(r, s.instanceTypes, s.instances, f);
+  return { speeds, dispatch, capacityUnits: speeds.reduce((a, x) => a + x, 0) };
+}
+
 function cacheFactory(cache: NonNullable<StageSpec['cache']>): () => CacheModel {
   if (cache.model === 'hit-ratio') return () => new HitRatioCache(cache.hitRatio);
   return () => new LruZipfCache(cache.capacity, cache.keys, cache.zipfS);
@@ -232,7 +256,7 @@ export function stageLoads(p: CompiledPipeline, meanRateRps: number): StageLoad[
   return p.stages.map((s, i) => {
     const arrivalRps = visits[i] * (1 - hits[i]);
     const scale = s.cutoff ? s.cutoff.serviceScale : 1;
-    const capacityRps = (s.instances * s.maxBatch) / s.service.mean(s.maxBatch);
+    const capacityRps = (s.capacityUnits * s.maxBatch) / s.service.mean(s.maxBatch);
     return {
       stage: s.id,
       arrivalRps,

@@ -6,6 +6,7 @@ import { EventQueue } from './event-queue';
 import { LatencySketch } from './latency-sketch';
 import { DeadlineModel } from './deadline';
 import { NetworkDelay } from './network-delay';
+import { takeIdle } from './instance-types';
 import { pickRoute } from './routing';
 import { SimRandom } from './sim-random';
 import { CompiledPipeline, StageLoad } from './pipeline';
@@ -340,7 +341,10 @@ export class Simulation {
     this.accStage(st);
     const cut = st.qLen > st.cutThreshold;
     const b = st.qLen < st.maxBatch ? st.qLen : st.maxBatch;
-    const inst = st.idle[--st.idleCount];
+    const inst =
+      st.speeds === undefined
+        ? st.idle[--st.idleCount]
+        : takeIdle(st.idle, st.idleCount--, st.speeds, st.spec.dispatch, st.rng);
     const base = inst * st.maxBatch;
     const mask = st.qReq.length - 1;
     const now = this.now;
@@ -369,6 +373,7 @@ export class Simulation {
     }
     let svc = st.spec.service.sample(b, st.rng);
     if (cut) svc *= st.cutScale;
+    if (st.speeds !== undefined) svc /= st.speeds[inst];
     this.q.push(now + svc, P_DONE, EV_DONE, s, inst);
   }
 

@@ -42,6 +42,8 @@ export class StageRuntime {
   readonly cutThreshold: number;
   readonly cutScale: number;
   readonly cutPenalty: number;
+  /** Per-instance speeds of a heterogeneous stage (instance-types.ts), or undefined. */
+  readonly speeds: Float64Array | undefined;
 
   constructor(
     readonly spec: CompiledStage,
@@ -65,6 +67,7 @@ export class StageRuntime {
     this.cutThreshold = spec.cutoff ? spec.cutoff.queueThreshold : Infinity;
     this.cutScale = spec.cutoff ? spec.cutoff.serviceScale : 1;
     this.cutPenalty = spec.cutoff ? spec.cutoff.accuracyPenalty : 0;
+    this.speeds = spec.speeds;
   }
 
   push(req: number, t: number): void {

@@ -80,6 +80,13 @@ export class LittleLawDto {
   @ApiProperty() relativeError!: number;
 }
 
+export class ClassResultDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() completed!: number;
+  @ApiProperty() dropped!: number;
+  @ApiProperty({ type: LatencySummaryDto }) latencyMs!: LatencySummaryDto;
+}
+
 export class SimulationResultDto {
   @ApiProperty() pipeline!: string;
   @ApiProperty() seed!: number;
@@ -88,6 +95,11 @@ export class SimulationResultDto {
   @ApiProperty() throughputRps!: number;
   @ApiProperty({ type: LatencySummaryDto }) latencyMs!: LatencySummaryDto;
   @ApiProperty({ type: LatencyHistogramDto }) latencyHistogram!: LatencyHistogramDto;
+  @ApiPropertyOptional({
+    type: [ClassResultDto],
+    description: 'Per request class, when the pipeline has classes',
+  })
+  classes?: ClassResultDto[];
   @ApiProperty({ type: [StageResultDto] }) stages!: StageResultDto[];
   @ApiProperty({ type: QueueLengthsDto }) queueLengths!: QueueLengthsDto;
   @ApiProperty({ type: CostDto }) cost!: CostDto;

@@ -262,6 +262,27 @@ export const PipelineSchema = Type.Object(
   {
     name: Type.Optional(Type.String({ maxLength: 200 })),
     stages: Type.Array(StageSchema, { minItems: 1, maxItems: MAX_STAGES }),
+    classes: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            id: Type.String({ minLength: 1, maxLength: 100 }),
+            share: Type.Number({ minimum: 0, maximum: 1, description: 'Fraction of arrivals' }),
+            serviceScale: Type.Optional(
+              Type.Record(Type.String(), Type.Number({ exclusiveMinimum: 0 }), {
+                description: 'Service-time factor of this class per stage id (default 1)',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        {
+          minItems: 1,
+          maxItems: 64,
+          description: 'Request classes sharing the stages; shares sum to 1',
+        },
+      ),
+    ),
     resourcePrices: Type.Optional(
       Type.Object(
         {

@@ -7,6 +7,7 @@ import { DeadlineModel, DeadlineSpec, deadlineModel } from './deadline';
 import { NetworkDelay, NetworkSpec, networkDelay } from './network-delay';
 import { MAX_CACHE_KEYS, PipelineSchema } from './pipeline-schema';
 import { Problems } from './problems';
+import { CompiledClasses, RequestClassSpec, compileClasses } from './request-classes';
 import { StageRoute, checkJoinsReachable, compileRoute, successors, visitRates } from './routing';
 import { ServiceSpec, ServiceTimeModel, serviceModel } from './service-time';
 
@@ -59,6 +60,8 @@ export interface PipelineSpec {
   deadline?: DeadlineSpec;
   /** Prices of the resources instances hold (cost.ts). */
   resourcePrices?: ResourcePrices;
+  /** Request classes sharing the stages (request-classes.ts). */
+  classes?: RequestClassSpec[];
 }
 
 /** A validated stage with its models built; cache and traffic models are rebuilt per run. */
@@ -96,6 +99,7 @@ export interface CompiledPipeline {
   name: string;
   stages: CompiledStage[];
   deadline: DeadlineModel | undefined;
+  classes: CompiledClasses | undefined;
   /** Stage indices in a topological order. */
   order: number[];
 }
@@ -195,7 +199,16 @@ export function compilePipeline(raw: PipelineSpec, field = 'pipeline'): Compiled
   checkJoinsReachable(r, stages, `${field}.stages`);
   r.check('pipeline');
   const deadline = spec.deadline && deadlineModel(spec.deadline);
-  return { name: spec.name ?? 'pipeline', stages, order, deadline };
+  const classes =
+    spec.classes &&
+    compileClasses(
+      r,
+      spec.classes,
+      stages.map((s) => s.id),
+      `${field}.classes`,
+    );
+  r.check('pipeline');
+  return { name: spec.name ?? 'pipeline', stages, order, deadline, classes };
 }
 
 function heterogeneity(
@@ -256,7 +269,8 @@ export function stageLoads(p: CompiledPipeline, meanRateRps: number): StageLoad[
   return p.stages.map((s, i) => {
     const arrivalRps = visits[i] * (1 - hits[i]);
     const scale = s.cutoff ? s.cutoff.serviceScale : 1;
-    const capacityRps = (s.capacityUnits * s.maxBatch) / s.service.mean(s.maxBatch);
+    const classScale = p.classes ? p.classes.meanScale[i] : 1;
+    const capacityRps = (s.capacityUnits * s.maxBatch) / (s.service.mean(s.maxBatch) * classScale);
     return {
       stage: s.id,
       arrivalRps,

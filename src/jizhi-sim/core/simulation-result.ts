@@ -1,5 +1,6 @@
 import { LatencySketch } from './latency-sketch';
 import { StageLoad } from './pipeline';
+import type { ClassResult } from './request-classes';
 import { StageRuntime } from './stage-runtime';
 import { LatencySummary, summariseLatencies, sig } from './stats';
 
@@ -33,6 +34,8 @@ export interface SimulationResult {
   throughputRps: number;
   latencyMs: LatencySummary;
   latencyHistogram: { edgesMs: number[]; counts: number[] };
+  /** Per request class (only with pipeline.classes): completed, dropped and latency. */
+  classes?: ClassResult[];
   stages: StageResult[];
   queueLengths: { timesS: number[]; byStage: Record<string, number[]> };
   cost: { instances: number; perHour: number };
@@ -60,6 +63,7 @@ export interface RunTotals {
   penaltySum: number;
   /** Time in system (s) of the completed requests. */
   latencies: LatencySketch;
+  classes: ClassResult[] | undefined;
   sampleTimes: number[];
   events: number;
   truncated: boolean;
@@ -99,6 +103,7 @@ export function simulationResult(
     throughputRps: sig(totals.completed / T),
     latencyMs: summary.summary,
     latencyHistogram: summary.histogram,
+    ...(totals.classes ? { classes: totals.classes } : {}),
     stages: stages.map((st, i) => stageResult(st, loads[i], T)),
     queueLengths: { timesS: totals.sampleTimes.map(sig), byStage },
     cost: { instances, perHour: sig(perHour) },

@@ -7,6 +7,7 @@ import { LatencySketch } from './latency-sketch';
 import { DeadlineModel } from './deadline';
 import { NetworkDelay } from './network-delay';
 import { takeIdle } from './instance-types';
+import { ClassStats, drawClass } from './request-classes';
 import { pickRoute } from './routing';
 import { SimRandom } from './sim-random';
 import { CompiledPipeline, StageLoad } from './pipeline';
@@ -72,6 +73,8 @@ export class Simulation {
   private rPend = new Int32Array(1024);
   private rFlag = new Uint8Array(1024);
   private rPen = new Float64Array(1024);
+  /** Class of each request (request-classes.ts; 0 without classes). */
+  private rClass = new Uint8Array(1024);
   /** Absolute deadline of each request (Infinity without one). */
   private rDue = new Float64Array(1024);
   private rJoin: Int32Array;
@@ -127,6 +130,8 @@ export class Simulation {
     );
     this.deadline = pipeline.deadline;
     this.deadlineRng = new SimRandom(rng.fork('deadline'));
+    this.classStats = pipeline.classes && new ClassStats(pipeline.classes);
+    this.classRng = new SimRandom(rng.fork('class'));
     this.nJoin = nJoin;
     this.rJoin = new Int32Array(1024 * Math.max(nJoin, 1));
     this.sources = Int32Array.from(
@@ -143,6 +148,8 @@ export class Simulation {
   private readonly hopRngs: (SimRandom | undefined)[];
   private readonly deadline: DeadlineModel | undefined;
   private readonly deadlineRng: SimRandom;
+  private readonly classStats: ClassStats | undefined;
+  private readonly classRng: SimRandom;
 
   /** Simulated time reached, as a fraction of durationS (the drain after it is short). */
   get progress(): number {
@@ -231,6 +238,8 @@ export class Simulation {
     // Live branches of the request: one per source; forks add, sinks, exits and joins remove.
     this.rPend[req] = this.sources.length;
     this.rPen[req] = 0;
+    if (this.classStats !== undefined)
+      this.rClass[req] = drawClass(this.classStats.classes, this.classRng);
     this.rDue[req] =
       this.deadline === undefined ? Infinity : t + this.deadline.draw(this.deadlineRng);
     const inWin = t >= this.warm && t < this.end;
@@ -374,7 +383,19 @@ export class Simulation {
     let svc = st.spec.service.sample(b, st.rng);
     if (cut) svc *= st.cutScale;
     if (st.speeds !== undefined) svc /= st.speeds[inst];
+    if (this.classStats !== undefined) svc *= this.batchClassScale(s, base, b);
     this.q.push(now + svc, P_DONE, EV_DONE, s, inst);
+  }
+
+  /** A batch of mixed classes takes its slowest member's service-time factor. */
+  private batchClassScale(s: number, base: number, b: number): number {
+    const scale = (this.classStats as ClassStats).classes.scale[s];
+    let f = 0;
+    for (let i = 0; i < b; i++) {
+      const x = scale[this.rClass[this.stages[s].batchBuf[base + i]]];
+      if (x > f) f = x;
+    }
+    return f;
   }
 
   private onDone(s: number, inst: number): void {
@@ -445,11 +466,18 @@ export class Simulation {
     if (flag & F_IN_WINDOW) {
       const sojourn = this.now - this.rArr[req];
       this.sojournSum += sojourn;
-      if (flag & F_DROPPED) this.droppedInWin++;
-      else {
+      const cs = this.classStats;
+      if (flag & F_DROPPED) {
+        this.droppedInWin++;
+        if (cs !== undefined) cs.dropped[this.rClass[req]]++;
+      } else {
         this.completedInWin++;
         this.penaltySum += this.rPen[req];
         this.lat.add(sojourn);
+        if (cs !== undefined) {
+          cs.completed[this.rClass[req]]++;
+          cs.latencies[this.rClass[req]].add(sojourn);
+        }
       }
     }
     this.free[this.freeCount++] = req;
@@ -477,6 +505,7 @@ export class Simulation {
     this.rFlag = grow(this.rFlag, (k) => new Uint8Array(k), n);
     this.rPen = grow(this.rPen, (k) => new Float64Array(k), n);
     this.rDue = grow(this.rDue, (k) => new Float64Array(k), n);
+    this.rClass = grow(this.rClass, (k) => new Uint8Array(k), n);
     this.rJoin = grow(this.rJoin, (k) => new Int32Array(k), n * Math.max(this.nJoin, 1));
     this.free = grow(this.free, (k) => new Int32Array(k), n);
   }
@@ -509,6 +538,7 @@ export class Simulation {
         sojournSum: this.sojournSum,
         penaltySum: this.penaltySum,
         latencies: this.lat,
+        classes: this.classStats?.summary(),
         sampleTimes: this.sampleTimes,
         events: this.events,
         truncated: this.truncated,

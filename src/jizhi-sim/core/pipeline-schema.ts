@@ -119,6 +119,21 @@ const CacheSchema = TaggedUnion(
   { description: 'A result cache in front of the stage; hits skip it' },
 );
 
+const RouteSchema = Type.Array(
+  Type.Object(
+    {
+      to: Type.String({ minLength: 1 }),
+      probability: Type.Number({ minimum: 0, maximum: 1 }),
+    },
+    { additionalProperties: false },
+  ),
+  {
+    minItems: 1,
+    description:
+      'Instead of next: send each request to ONE of these stages, with these probabilities (summing to 1)',
+  },
+);
+
 const ResourcesSchema = Type.Object(
   {
     cpu: Type.Optional(NonNegative('vCPUs per instance')),
@@ -177,22 +192,7 @@ const StageSchema = Type.Object(
           'Downstream stages. Several entries fork the request; a stage with several upstream stages joins (waits for all branches)',
       }),
     ),
-    route: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            to: Type.String({ minLength: 1 }),
-            probability: Type.Number({ minimum: 0, maximum: 1 }),
-          },
-          { additionalProperties: false },
-        ),
-        {
-          minItems: 1,
-          description:
-            'Instead of next: send each request to ONE of these stages, with these probabilities (summing to 1)',
-        },
-      ),
-    ),
+    route: Type.Optional(RouteSchema),
     service: ServiceSchema,
     network: Type.Optional(
       Type.Object(
@@ -271,6 +271,12 @@ export const PipelineSchema = Type.Object(
             serviceScale: Type.Optional(
               Type.Record(Type.String(), Type.Number({ exclusiveMinimum: 0 }), {
                 description: 'Service-time factor of this class per stage id (default 1)',
+              }),
+            ),
+            route: Type.Optional(
+              Type.Record(Type.String(), RouteSchema, {
+                description:
+                  "This class's own route after a stage (stage id -> [{to, probability}] among its next stages)",
               }),
             ),
           },

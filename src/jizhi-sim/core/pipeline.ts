@@ -196,18 +196,18 @@ export function compilePipeline(raw: PipelineSpec, field = 'pipeline'): Compiled
     r.fail(`${field}.stages`, `the stage graph has a cycle through ${inCycle.join(', ')}`);
     r.check('pipeline');
   }
-  checkJoinsReachable(r, stages, `${field}.stages`);
-  r.check('pipeline');
-  const deadline = spec.deadline && deadlineModel(spec.deadline);
   const classes =
     spec.classes &&
     compileClasses(
       r,
       spec.classes,
       stages.map((s) => s.id),
+      (i) => successors(stages[i]),
       `${field}.classes`,
     );
+  checkJoinsReachable(r, stages, `${field}.stages`, classes?.routedStages);
   r.check('pipeline');
+  const deadline = spec.deadline && deadlineModel(spec.deadline);
   return { name: spec.name ?? 'pipeline', stages, order, deadline, classes };
 }
 
@@ -265,7 +265,21 @@ export interface StageLoad {
  */
 export function stageLoads(p: CompiledPipeline, meanRateRps: number): StageLoad[] {
   const hits = p.stages.map((s) => (s.makeCache ? s.makeCache().expectedHitRatio() : 0));
-  const visits = visitRates(p.stages, p.order, meanRateRps, (i) => hits[i]);
+  const classes = p.classes;
+  // With classes, each class's share of the traffic follows its own routes.
+  const visits = classes
+    ? classes.ids
+        .map((_, k) =>
+          visitRates(
+            p.stages,
+            p.order,
+            meanRateRps * classes.shares[k],
+            (i) => hits[i],
+            (i) => classes.routes[k][i],
+          ),
+        )
+        .reduce((a, v) => a.map((x, i) => x + v[i]))
+    : visitRates(p.stages, p.order, meanRateRps, (i) => hits[i]);
   return p.stages.map((s, i) => {
     const arrivalRps = visits[i] * (1 - hits[i]);
     const scale = s.cutoff ? s.cutoff.serviceScale : 1;

@@ -40,6 +40,43 @@ test('two classes sharing one FIFO server are a multi-class M/G/1: Pollaczek-Khi
   close(search.completed / (search.completed + ads.completed), 0.7, 0.01, 'search share');
 });
 
+test('per-class routes: each class of a shared M/M/1 goes to its own model; each model is the M/M/1 of its class rate (within 3%)', () => {
+  // 60 req/s into a shared front (M/M/1, mu 100/s); "search" (2/3) continues to `search-model`,
+  // "ads" (1/3) to `ads-model`, both M/M/1 of mu 50/s: rho 0.8 and 0.4, Wq = rho / (mu - lambda)
+  // = 80 ms and 13.33 ms. The front's default next (both) is overridden per class.
+  const r = simulate({
+    pipeline: {
+      stages: [
+        {
+          id: 'front',
+          instances: 1,
+          service: { dist: 'exponential', fixedMs: 10 },
+          next: ['search-model', 'ads-model'],
+        },
+        { id: 'search-model', instances: 1, service: { dist: 'exponential', fixedMs: 20 } },
+        { id: 'ads-model', instances: 1, service: { dist: 'exponential', fixedMs: 20 } },
+      ],
+      classes: [
+        { id: 'search', share: 2 / 3, route: { front: [{ to: 'search-model', probability: 1 }] } },
+        { id: 'ads', share: 1 / 3, route: { front: [{ to: 'ads-model', probability: 1 }] } },
+      ],
+    },
+    traffic: { model: 'poisson', rateRps: 60 },
+    durationS: 40_000,
+    warmupS: 200,
+    seed: 10,
+    samplePoints: 0,
+  });
+  const [front, search, ads] = r.stages;
+  close(front.meanWaitMs, (0.6 / 40) * 1000, 0.03, 'front Wq');
+  close(search.meanWaitMs, 80, 0.03, 'search-model Wq');
+  close(ads.meanWaitMs, (1000 * 0.4) / 30, 0.03, 'ads-model Wq');
+  close(search.predictedUtilisation, 0.8, 1e-9, 'search-model predicted utilisation');
+  close(ads.predictedUtilisation, 0.4, 1e-9, 'ads-model predicted utilisation');
+  assert.equal(search.visits + ads.visits, front.visits);
+  assert.equal(r.requests.completed, r.requests.arrived);
+});
+
 test('class checks name the field: shares not summing to 1, an unknown stage in serviceScale', () => {
   try {
     simulate({

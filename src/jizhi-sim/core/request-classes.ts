@@ -1,5 +1,6 @@
 import { LatencySketch } from './latency-sketch';
 import { Problems } from './problems';
+import { StageRoute, compileRoute } from './routing';
 import type { RandomSource } from './sim-random';
 import { LatencySummary, summariseLatencies } from './stats';
 
@@ -8,12 +9,15 @@ import { LatencySummary, summariseLatencies } from './stats';
  * a class drawn by `share` (a probabilistic split of the traffic, so each class of Poisson
  * traffic is Poisson), and a class may take longer or shorter at a stage (`serviceScale`, a
  * factor on the stage's service time; a batch of mixed classes takes its slowest member's
- * factor). Classes share every queue in FIFO order; the result reports latency per class.
+ * factor) and may take its own route after a stage (`route`: per stage id, the class's
+ * `[{to, probability}]` among that stage's next stages, instead of the stage's own next/route).
+ * Classes share every queue in FIFO order; the result reports latency per class.
  */
 export interface RequestClassSpec {
   id: string;
   share: number;
   serviceScale?: Record<string, number>;
+  route?: Record<string, { to: string; probability: number }[]>;
 }
 
 export interface CompiledClasses {
@@ -23,12 +27,18 @@ export interface CompiledClasses {
   scale: Float64Array[];
   /** Per stage, the mean factor over the class mix (for the stability check). */
   meanScale: Float64Array;
+  shares: Float64Array;
+  /** routes[class][stage]: the class's own route after the stage, or undefined. */
+  routes: (StageRoute | undefined)[][];
+  /** Stages after which some class takes its own route. */
+  routedStages: Set<number>;
 }
 
 export function compileClasses(
   r: Problems,
   classes: readonly RequestClassSpec[],
   stageIds: readonly string[],
+  successorsOf: (stage: number) => readonly number[],
   field: string,
 ): CompiledClasses {
   const ids = classes.map((c) => c.id);
@@ -50,7 +60,40 @@ export function compileClasses(
   const meanScale = Float64Array.from(scale, (row) =>
     classes.reduce((a, c, k) => a + c.share * row[k], 0),
   );
-  return { ids, cumulativeShare: Float64Array.from(cumulative), scale, meanScale };
+  const index = new Map(stageIds.map((id, i) => [id, i]));
+  const routedStages = new Set<number>();
+  const routes = classes.map((c, k) => {
+    const byStage: (StageRoute | undefined)[] = stageIds.map(() => undefined);
+    for (const [stage, route] of Object.entries(c.route ?? {})) {
+      const f = `${field}[${k}].route.${stage}`;
+      const i = index.get(stage);
+      if (i === undefined) {
+        r.fail(f, `unknown stage ${JSON.stringify(stage)}`);
+        continue;
+      }
+      const compiled = compileRoute(r, route, index, i, f);
+      // Only among the stage's own next stages: the graph (joins, order) stays the stage's.
+      compiled.to.forEach((j, m) => {
+        if (!successorsOf(i).includes(j))
+          r.fail(
+            `${f}[${m}].to`,
+            `${JSON.stringify(stageIds[j])} is not a next stage of ${JSON.stringify(stage)}`,
+          );
+      });
+      byStage[i] = compiled;
+      routedStages.add(i);
+    }
+    return byStage;
+  });
+  return {
+    ids,
+    cumulativeShare: Float64Array.from(cumulative),
+    scale,
+    meanScale,
+    shares: Float64Array.from(classes, (c) => c.share),
+    routes,
+    routedStages,
+  };
 }
 
 /** The class of an arrival, from one uniform. */

@@ -63,14 +63,15 @@ function splitsBranches(s: CompiledStage): boolean {
   return s.route !== undefined || s.exitOnHit;
 }
 
-/** Refuses joins downstream of a route or an early exit (see above). */
+/** Refuses joins downstream of a route, a class's own route or an early exit (see above). */
 export function checkJoinsReachable(
   r: Problems,
   stages: readonly CompiledStage[],
   field: string,
+  classRouted: ReadonlySet<number> = new Set(),
 ): void {
   stages.forEach((s, i) => {
-    if (!splitsBranches(s)) return;
+    if (!splitsBranches(s) && !classRouted.has(i)) return;
     const seen = new Set<number>();
     const stack = [...successors(s)];
     while (stack.length > 0) {
@@ -80,7 +81,7 @@ export function checkJoinsReachable(
       if (stages[j].predecessors > 1) {
         r.fail(
           `${field}[${i}]`,
-          `stage ${JSON.stringify(stages[j].id)} joins branches, but stage ${JSON.stringify(s.id)} upstream of it ${s.route ? 'routes requests to one branch' : 'ends requests at a cache hit'}: the join would wait for branches that never come`,
+          `stage ${JSON.stringify(stages[j].id)} joins branches, but stage ${JSON.stringify(s.id)} upstream of it ${s.exitOnHit ? 'ends requests at a cache hit' : 'routes requests to one branch'}: the join would wait for branches that never come`,
         );
         return;
       }
@@ -100,6 +101,7 @@ export function visitRates(
   order: readonly number[],
   meanRateRps: number,
   hitRatio: (i: number) => number,
+  classRoute: (stage: number) => StageRoute | undefined = () => undefined,
 ): number[] {
   const rate = stages.map((s) => (s.predecessors === 0 ? meanRateRps : 0));
   const joined = stages.map(() => Infinity);
@@ -111,8 +113,8 @@ export function visitRates(
       if (stages[j].predecessors > 1) joined[j] = Math.min(joined[j], x);
       else rate[j] += x;
     };
-    if (s.route)
-      s.route.to.forEach((j, k) => feed(j, out * routeProbability(s.route as StageRoute, k)));
+    const route = classRoute(i) ?? s.route;
+    if (route) route.to.forEach((j, k) => feed(j, out * routeProbability(route, k)));
     else for (const j of s.next) feed(j, out);
   }
   return rate;

@@ -7,8 +7,8 @@ import { LatencySketch } from './latency-sketch';
 import { DeadlineModel } from './deadline';
 import { NetworkDelay } from './network-delay';
 import { takeIdle } from './instance-types';
-import { ClassStats, drawClass } from './request-classes';
-import { pickRoute } from './routing';
+import { ClassStats, CompiledClasses, drawClass } from './request-classes';
+import { StageRoute, pickRoute } from './routing';
 import { SimRandom } from './sim-random';
 import { CompiledPipeline, StageLoad } from './pipeline';
 import { SimulationResult, simulationResult } from './simulation-result';
@@ -123,8 +123,11 @@ export class Simulation {
     // Routing draws get their own streams too (forked last, so that pipelines without routes
     // draw exactly as before).
     this.routeRngs = pipeline.stages.map((s, i) =>
-      s.route ? new SimRandom(rng.fork(`route:${i}`)) : undefined,
+      s.route || pipeline.classes?.routedStages.has(i)
+        ? new SimRandom(rng.fork(`route:${i}`))
+        : undefined,
     );
+    for (const i of pipeline.classes?.routedStages ?? []) this.stages[i].classRouted = true;
     this.hopRngs = pipeline.stages.map((s, i) =>
       s.hop ? new SimRandom(rng.fork(`hop:${i}`)) : undefined,
     );
@@ -420,7 +423,7 @@ export class Simulation {
       this.hop(s, st, req);
       return;
     }
-    const route = st.spec.route;
+    const route = st.classRouted ? this.routeOf(s, req) : st.spec.route;
     if (route !== undefined) {
       this.arriveAt(pickRoute(route, (this.routeRngs[s] as SimRandom).float()), req);
       return;
@@ -439,7 +442,7 @@ export class Simulation {
   private hop(s: number, st: StageRuntime, req: number): void {
     const delay = st.spec.hop as NetworkDelay;
     const rng = this.hopRngs[s] as SimRandom;
-    const route = st.spec.route;
+    const route = st.classRouted ? this.routeOf(s, req) : st.spec.route;
     if (route !== undefined) {
       const to = pickRoute(route, (this.routeRngs[s] as SimRandom).float());
       this.q.push(this.now + delay.draw(rng), P_HOP, EV_HOP, to, req);
@@ -453,6 +456,12 @@ export class Simulation {
     this.rPend[req] += nx.length - 1;
     for (let i = 0; i < nx.length; i++)
       this.q.push(this.now + delay.draw(rng), P_HOP, EV_HOP, nx[i], req);
+  }
+
+  /** The route after stage s for this request: its class's own, else the stage's. */
+  private routeOf(s: number, req: number): StageRoute | undefined {
+    const classes = this.pipeline.classes as CompiledClasses;
+    return classes.routes[this.rClass[req]][s] ?? this.stages[s].spec.route;
   }
 
   private endBranch(req: number): void {

@@ -44,6 +44,8 @@ export class StageRuntime {
   readonly cutPenalty: number;
   /** Per-instance speeds of a heterogeneous stage (instance-types.ts), or undefined. */
   readonly speeds: Float64Array | undefined;
+  /** Some request class takes its own route after this stage (request-classes.ts). */
+  classRouted = false;
 
   constructor(
     readonly spec: CompiledStage,

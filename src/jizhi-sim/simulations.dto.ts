@@ -51,6 +51,9 @@ export class StageResultDto {
   @ApiProperty({ type: [BatchSizeCountDto] }) batchSizes!: BatchSizeCountDto[];
   @ApiProperty({ description: 'Fraction of batches served with features cut off' })
   cutoffFraction!: number;
+  @ApiProperty({ description: 'Mean instances provisioned (the instance count unless autoscaled)' })
+  meanInstances!: number;
+  @ApiProperty({ description: 'Changes made by the autoscaler' }) scaleEvents!: number;
 }
 
 export class QueueLengthsDto {

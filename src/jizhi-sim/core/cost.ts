@@ -25,6 +25,11 @@ function instancePrice(
   );
 }
 
+/** Price of one instance of a homogeneous stage per hour (explicit, or its resources). */
+export function instancePricePerHour(stage: StageSpec, prices?: ResourcePrices): number {
+  return instancePrice(stage.pricePerHour, stage.resources, prices);
+}
+
 /**
  * The price of a stage per hour: its instances (each at pricePerHour, or its resource vector
  * at the pipeline's resource prices; per instance type when the stage has several), plus its LRU

@@ -181,6 +181,36 @@ const StageSchema = Type.Object(
         },
       ),
     ),
+    autoscale: Type.Optional(
+      Type.Object(
+        {
+          min: Type.Integer({ minimum: 1 }),
+          max: Type.Integer({ minimum: 1, maximum: 100_000 }),
+          targetUtilisation: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+          intervalS: Type.Number({
+            exclusiveMinimum: 0,
+            default: 10,
+            description: 'How often the policy looks at the utilisation (s)',
+          }),
+          cooldownS: Type.Number({
+            minimum: 0,
+            default: 60,
+            description: 'Least time between two changes (s)',
+          }),
+          tolerance: Type.Number({
+            minimum: 0,
+            maximum: 1,
+            default: 0.1,
+            description: 'No change while utilisation / target is within 1 +- tolerance',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Scale instances between min and max towards a target utilisation (instances is the start)',
+        },
+      ),
+    ),
     dispatch: StringEnum(['fastest-free', 'random'], {
       default: 'fastest-free',
       description: 'Which idle instance takes the next batch (with instanceTypes)',

@@ -1,7 +1,8 @@
 import { UnprocessableError } from '../../platform/errors/domain-error';
 import { specSchema } from '../../platform/validation/spec-schema';
 import { CacheModel, HitRatioCache, LruZipfCache } from './cache';
-import { ResourcePrices, stageCostPerHour } from './cost';
+import { AutoscalePolicy, AutoscaleSpec, TargetUtilisationPolicy } from './autoscaler';
+import { ResourcePrices, instancePricePerHour, stageCostPerHour } from './cost';
 import { DispatchPolicy, InstanceTypeSpec, ResourceVector, instanceSpeeds } from './instance-types';
 import { DeadlineModel, DeadlineSpec, deadlineModel } from './deadline';
 import { NetworkDelay, NetworkSpec, networkDelay } from './network-delay';
@@ -26,6 +27,8 @@ export interface StageSpec {
   /** Heterogeneous instances (counts adding up to instances) and how a free one is chosen. */
   instanceTypes?: InstanceTypeSpec[];
   dispatch?: DispatchPolicy;
+  /** Scale instances during the run (autoscaler.ts); `instances` is the start. */
+  autoscale?: AutoscaleSpec;
   /** Downstream stages. Several = fork; a stage with several upstream stages joins (waits for all). */
   next?: string[];
   /** Instead of next: ONE downstream stage per request, drawn with these probabilities (routing.ts). */
@@ -88,8 +91,13 @@ export interface CompiledStage {
   /** Per-instance speed factors of a heterogeneous stage, or undefined (all 1). */
   speeds: Float64Array | undefined;
   dispatch: DispatchPolicy;
-  /** Sum of the instances' speeds: the stage's capacity in instance units. */
+  /** Sum of the instances' speeds: the stage's capacity in instance units (at most instances). */
   capacityUnits: number;
+  autoscale: AutoscalePolicy | undefined;
+  /** Instances the runtime provides for: max of an autoscaled stage, else instances. */
+  maxInstances: number;
+  /** Price of one instance per hour (cost.ts), to cost an autoscaled stage by its mean count. */
+  pricePerInstance: number;
   /** Delay of the hop after the stage, or undefined for none. */
   hop: NetworkDelay | undefined;
   cutoff: { queueThreshold: number; serviceScale: number; accuracyPenalty: number } | undefined;
@@ -153,6 +161,8 @@ export function compilePipeline(raw: PipelineSpec, field = 'pipeline'): Compiled
       hitLatencyS: (cache?.hitLatencyMs ?? 0) / 1000,
       exitOnHit: cache?.onHit === 'exit',
       ...heterogeneity(r, s, f),
+      ...autoscaling(r, s, f),
+      pricePerInstance: instancePricePerHour(s, spec.resourcePrices),
       hop: s.network && networkDelay(s.network),
       cutoff: s.cutoff && { ...s.cutoff },
     });
@@ -222,6 +232,23 @@ function heterogeneity(
   return { speeds, dispatch, capacityUnits: speeds.reduce((a, x) => a + x, 0) };
 }
 
+function autoscaling(
+  r: Problems,
+  s: StageSpec,
+  f: string,
+): { autoscale: AutoscalePolicy | undefined; maxInstances: number } {
+  const a = s.autoscale;
+  if (!a) return { autoscale: undefined, maxInstances: s.instances };
+  if (a.max < a.min) r.fail(`${f}.autoscale.max`, `must be >= min (${a.min}), got ${a.max}`);
+  if (s.instances < a.min || s.instances > a.max)
+    r.fail(
+      `${f}.instances`,
+      `must be within autoscale min..max (${a.min}..${a.max}), got ${s.instances}`,
+    );
+  if (s.instanceTypes) r.fail(`${f}.autoscale`, 'cannot scale a stage of several instance types');
+  return { autoscale: new TargetUtilisationPolicy(a), maxInstances: Math.max(a.max, s.instances) };
+}
+
 function cacheFactory(cache: NonNullable<StageSpec['cache']>): () => CacheModel {
   if (cache.model === 'hit-ratio') return () => new HitRatioCache(cache.hitRatio);
   return () => new LruZipfCache(cache.capacity, cache.keys, cache.zipfS);
@@ -284,7 +311,9 @@ export function stageLoads(p: CompiledPipeline, meanRateRps: number): StageLoad[
     const arrivalRps = visits[i] * (1 - hits[i]);
     const scale = s.cutoff ? s.cutoff.serviceScale : 1;
     const classScale = p.classes ? p.classes.meanScale[i] : 1;
-    const capacityRps = (s.capacityUnits * s.maxBatch) / (s.service.mean(s.maxBatch) * classScale);
+    // An autoscaled stage is stable if its largest size is.
+    const units = s.autoscale ? s.autoscale.max : s.capacityUnits;
+    const capacityRps = (units * s.maxBatch) / (s.service.mean(s.maxBatch) * classScale);
     return {
       stage: s.id,
       arrivalRps,

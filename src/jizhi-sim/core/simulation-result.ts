@@ -24,6 +24,10 @@ export interface StageResult {
   batchSizes: { size: number; count: number }[];
   /** Fraction of batches served with features cut off. */
   cutoffFraction: number;
+  /** Mean instances provisioned over the window (the instance count unless autoscaled). */
+  meanInstances: number;
+  /** Changes the autoscaler made. */
+  scaleEvents: number;
 }
 
 export interface SimulationResult {
@@ -89,7 +93,7 @@ export function simulationResult(
   stages.forEach((st) => (byStage[st.spec.id] = st.series));
   const summary = summariseLatencies(totals.latencies);
   const instances = stages.reduce((a, st) => a + st.instances, 0);
-  const perHour = stages.reduce((a, st) => a + st.spec.costPerHour, 0);
+  const perHour = stages.reduce((a, st) => a + stageCost(st, T), 0);
   return {
     pipeline: totals.pipeline,
     seed: totals.seed,
@@ -130,11 +134,11 @@ function stageResult(st: StageRuntime, load: StageLoad, T: number): StageResult 
   return {
     id: st.spec.id,
     instances: st.instances,
-    costPerHour: sig(st.spec.costPerHour),
+    costPerHour: sig(stageCost(st, T)),
     visits: st.visits,
     cacheHitRatio: st.cache ? sig(st.lookups > 0 ? st.hits / st.lookups : 0) : null,
     dropped: st.dropped,
-    utilisation: sig(st.busyArea / (st.instances * T)),
+    utilisation: sig(st.busyArea / (meanInstances(st, T) * T)),
     predictedUtilisation: sig(load.utilisation),
     meanQueueLength: sig(st.qArea / T),
     maxQueueLength: st.maxQ,
@@ -144,5 +148,18 @@ function stageResult(st: StageRuntime, load: StageLoad, T: number): StageResult 
     meanBatchSize: sig(st.batches > 0 ? items / st.batches : 0),
     batchSizes: sizes,
     cutoffFraction: sig(st.batches > 0 ? st.cutBatches / st.batches : 0),
+    meanInstances: sig(meanInstances(st, T)),
+    scaleEvents: st.scaleEvents,
   };
+}
+
+function meanInstances(st: StageRuntime, T: number): number {
+  return st.spec.autoscale ? st.provArea / T : st.instances;
+}
+
+/** An autoscaled stage costs its mean instance count (its cache memory as configured). */
+function stageCost(st: StageRuntime, T: number): number {
+  if (!st.spec.autoscale) return st.spec.costPerHour;
+  const cache = st.spec.costPerHour - st.instances * st.spec.pricePerInstance;
+  return meanInstances(st, T) * st.spec.pricePerInstance + cache;
 }

@@ -4,6 +4,7 @@ import { Rng } from '../../platform/core/rng';
 import { CacheModel } from './cache';
 import { EventQueue } from './event-queue';
 import { LatencySketch } from './latency-sketch';
+import { AutoscalePolicy } from './autoscaler';
 import { DeadlineModel } from './deadline';
 import { NetworkDelay } from './network-delay';
 import { takeIdle } from './instance-types';
@@ -20,6 +21,7 @@ const EV_TIMER = 2;
 const EV_HIT = 3;
 const EV_SAMPLE = 4;
 const EV_HOP = 5;
+const EV_SCALE = 6;
 // Tie-break at equal times: completions free servers before new work arrives.
 const P_DONE = 0;
 const P_HIT = 1;
@@ -27,6 +29,7 @@ const P_HOP = 1;
 const P_TIMER = 2;
 const P_ARRIVAL = 3;
 const P_SAMPLE = 4;
+const P_SCALE = 4;
 
 const F_DROPPED = 1;
 const F_IN_WINDOW = 2;
@@ -144,6 +147,11 @@ export class Simulation {
     const first = this.traffic.next(0, this.trafficRng);
     this.nextArrival = first < this.end ? first : Infinity;
     if (this.samplePoints > 0) this.q.push(0, P_SAMPLE, EV_SAMPLE, 0, 0);
+    this.stages.forEach((st, i) => {
+      st.provLastT = this.warm;
+      const a = st.spec.autoscale;
+      if (a && a.intervalS < this.end) this.q.push(a.intervalS, P_SCALE, EV_SCALE, i, 0);
+    });
   }
 
   private readonly cacheRngs: SimRandom[];
@@ -195,6 +203,9 @@ export class Simulation {
           break;
         case EV_SAMPLE:
           this.onSample();
+          break;
+        case EV_SCALE:
+          this.onScale(q.a);
           break;
         case EV_HOP:
           if (q.a >= 0) this.arriveAt(q.a, q.b);
@@ -386,6 +397,7 @@ export class Simulation {
     let svc = st.spec.service.sample(b, st.rng);
     if (cut) svc *= st.cutScale;
     if (st.speeds !== undefined) svc /= st.speeds[inst];
+    st.work += svc;
     if (this.classStats !== undefined) svc *= this.batchClassScale(s, base, b);
     this.q.push(now + svc, P_DONE, EV_DONE, s, inst);
   }
@@ -405,7 +417,8 @@ export class Simulation {
     const st = this.stages[s];
     this.accStage(st);
     st.busy--;
-    st.idle[st.idleCount++] = inst;
+    if (st.retiring > 0) this.retire(st, inst);
+    else st.idle[st.idleCount++] = inst;
     const b = st.batchLen[inst];
     const base = inst * st.maxBatch;
     const pen = st.batchCut[inst] ? st.cutPenalty : 0;
@@ -462,6 +475,57 @@ export class Simulation {
   private routeOf(s: number, req: number): StageRoute | undefined {
     const classes = this.pipeline.classes as CompiledClasses;
     return classes.routes[this.rClass[req]][s] ?? this.stages[s].spec.route;
+  }
+
+  /**
+   * The autoscaler's look (autoscaler.ts): utilisation of the last interval, then scale out
+   * (retiring instances are kept first, then spare slots join the idle set) or in (idle
+   * instances go first; busy ones retire when their batch is done).
+   */
+  private onScale(s: number): void {
+    const st = this.stages[s];
+    const policy = st.spec.autoscale as AutoscalePolicy;
+    const active = st.provisioned - st.retiring;
+    const utilisation = st.work / (active * policy.intervalS);
+    st.work = 0;
+    const want = policy.desired(active, utilisation, this.now, st.lastScaleAt);
+    if (want !== active) {
+      this.accProvisioned(st);
+      st.lastScaleAt = this.now;
+      st.scaleEvents++;
+      let change = want - active;
+      while (change > 0 && st.retiring > 0) {
+        st.retiring--;
+        change--;
+      }
+      for (; change > 0; change--) {
+        st.idle[st.idleCount++] = st.spare[--st.spareCount];
+        st.provisioned++;
+      }
+      for (; change < 0 && st.idleCount > 0; change++) {
+        st.spare[st.spareCount++] = st.idle[--st.idleCount];
+        st.provisioned--;
+      }
+      st.retiring -= change; // what is left to remove is busy: it retires when done
+      this.tryDispatch(s);
+    }
+    const next = this.now + policy.intervalS;
+    if (next < this.end) this.q.push(next, P_SCALE, EV_SCALE, s, 0);
+  }
+
+  private retire(st: StageRuntime, inst: number): void {
+    this.accProvisioned(st);
+    st.retiring--;
+    st.provisioned--;
+    st.spare[st.spareCount++] = inst;
+  }
+
+  /** Instance-seconds provisioned over the window, for the mean count and the cost. */
+  private accProvisioned(st: StageRuntime): void {
+    const now = this.now;
+    const t = now < this.warm ? this.warm : now > this.end ? this.end : now;
+    if (t > st.provLastT) st.provArea += st.provisioned * (t - st.provLastT);
+    st.provLastT = t;
   }
 
   private endBranch(req: number): void {
@@ -533,7 +597,10 @@ export class Simulation {
 
   /** Statistics of the run so far (a finished run: the whole window). */
   result(): SimulationResult {
-    for (const st of this.stages) this.accStage(st);
+    for (const st of this.stages) {
+      this.accStage(st);
+      this.accProvisioned(st);
+    }
     this.accSys();
     return simulationResult(
       {

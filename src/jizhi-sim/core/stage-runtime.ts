@@ -46,6 +46,18 @@ export class StageRuntime {
   readonly speeds: Float64Array | undefined;
   /** Some request class takes its own route after this stage (request-classes.ts). */
   classRouted = false;
+  /** Autoscaling (autoscaler.ts): slots not provisioned, instances to retire when done. */
+  readonly spare: Int32Array;
+  spareCount = 0;
+  retiring = 0;
+  /** Instances provisioned (idle, busy or retiring), and their integral over the window. */
+  provisioned: number;
+  provArea = 0;
+  provLastT = 0;
+  /** Service time started since the autoscaler last looked (s). */
+  work = 0;
+  lastScaleAt = -Infinity;
+  scaleEvents = 0;
 
   constructor(
     readonly spec: CompiledStage,
@@ -57,12 +69,17 @@ export class StageRuntime {
     this.next = Int32Array.from(spec.next);
     this.maxBatch = spec.maxBatch;
     this.instances = spec.instances;
-    this.idle = new Int32Array(spec.instances);
+    const slots = spec.maxInstances;
+    this.idle = new Int32Array(slots);
     for (let i = 0; i < spec.instances; i++) this.idle[i] = spec.instances - 1 - i;
     this.idleCount = spec.instances;
-    this.batchBuf = new Int32Array(spec.instances * spec.maxBatch);
-    this.batchLen = new Int32Array(spec.instances);
-    this.batchCut = new Uint8Array(spec.instances);
+    // Slots beyond the starting instances wait in `spare` until the autoscaler adds them.
+    this.spare = new Int32Array(slots);
+    for (let i = spec.instances; i < slots; i++) this.spare[this.spareCount++] = i;
+    this.provisioned = spec.instances;
+    this.batchBuf = new Int32Array(slots * spec.maxBatch);
+    this.batchLen = new Int32Array(slots);
+    this.batchCut = new Uint8Array(slots);
     this.batchHist = new Float64Array(spec.maxBatch + 1);
     this.joinIdx = joinIdx;
     this.lastT = warm;

@@ -13,7 +13,7 @@ import { LatencySketch } from '../latency-sketch';
 import { prepareSimulation } from '../prepare-simulation';
 import { sig } from '../stats';
 import { PipelineSpec } from '../pipeline';
-import { TuneSpec, applyParams } from './tune-spec';
+import { FLOAT_PARAMS, TuneSpec, applyParams } from './tune-spec';
 import { createTuneSampler } from './tune-samplers';
 
 /**
@@ -121,6 +121,9 @@ export class ConfigEvaluator {
     // Pooled over seeds: one latency sketch for all runs (the p99 of all requests, not the mean
     // of per-seed p99s, which under-weights the tail of a bad seed), drops over all requests.
     const latencies = new LatencySketch();
+    // An autoscaled stage's cost is what it ran: the simulated mean instance count.
+    const autoscaled = pipeline.stages.some((s) => s.autoscale !== undefined);
+    let simulatedCost = 0;
     let arrivedOrDropped = 0;
     let dropped = 0;
     let penaltySum = 0;
@@ -158,6 +161,9 @@ export class ConfigEvaluator {
       dropped += r.requests.dropped;
       completed += r.requests.completed;
       penaltySum += r.accuracyPenalty * r.requests.completed;
+      const price = r.cost.perHour;
+      const meanInstances = r.stages.reduce((a, st) => a + st.meanInstances, 0);
+      simulatedCost += (price > 0 ? price : meanInstances) / spec.seeds;
     }
     const p99 = 1000 * latencies.quantile(0.99);
     const drop = arrivedOrDropped > 0 ? dropped / arrivedOrDropped : 0;
@@ -168,7 +174,7 @@ export class ConfigEvaluator {
       pen <= spec.slo.maxAccuracyPenalty;
     return {
       params,
-      cost: sig(cost),
+      cost: sig(autoscaled ? simulatedCost : cost),
       instances,
       p99Ms: sig(p99),
       dropRate: sig(drop),
@@ -198,7 +204,7 @@ export function tuneSpaceSize(spec: TuneSpec): number {
   let size = 1;
   for (const s of spec.space) {
     if (s.values) size *= s.values.length;
-    else if (s.step === undefined && s.param === 'batch.maxDelayMs') return Infinity;
+    else if (s.step === undefined && FLOAT_PARAMS.has(s.param)) return Infinity;
     else size *= Math.floor(((s.high as number) - (s.low as number)) / (s.step ?? 1) + 1e-9) + 1;
   }
   return size;
@@ -211,7 +217,7 @@ export function tuneSearchSpace(spec: TuneSpec): SearchSpace {
       const name = `${s.stage}.${s.param}`;
       let d: Distribution;
       if (s.values) d = categoricalDistribution(s.values, name);
-      else if (s.param === 'batch.maxDelayMs')
+      else if (FLOAT_PARAMS.has(s.param))
         d = floatDistribution(
           s.low as number,
           s.high as number,

@@ -64,6 +64,11 @@ export class LatencySketch {
     this.counts[i]++;
   }
 
+  /** Adds values[0..n) (one call for many: doubles in a typed array are never boxed). */
+  addAll(values: Float64Array, n: number): void {
+    for (let i = 0; i < n; i++) this.add(values[i]);
+  }
+
   /** Adds another sketch's values (same relative accuracy: the buckets must coincide). */
   merge(other: LatencySketch): void {
     if (other.relativeAccuracy !== this.relativeAccuracy)

@@ -94,6 +94,12 @@ export class Simulation {
   private sojournSum = 0;
   private penaltySum = 0;
   private readonly lat = new LatencySketch();
+  /**
+   * Latencies waiting to enter the sketch. Buffered because a double passed to a call V8 does
+   * not inline is boxed on the heap: one flush per 4096 requests instead of an allocation each.
+   */
+  private readonly latBuf = new Float64Array(4096);
+  private latBufN = 0;
 
   constructor(
     readonly pipeline: CompiledPipeline,
@@ -546,7 +552,8 @@ export class Simulation {
       } else {
         this.completedInWin++;
         this.penaltySum += this.rPen[req];
-        this.lat.add(sojourn);
+        this.latBuf[this.latBufN++] = sojourn;
+        if (this.latBufN === 4096) this.flushLatencies();
         if (cs !== undefined) {
           cs.completed[this.rClass[req]]++;
           cs.latencies[this.rClass[req]].add(sojourn);
@@ -590,13 +597,20 @@ export class Simulation {
     if (k < this.samplePoints) this.q.push(k * this.sampleDt, P_SAMPLE, EV_SAMPLE, 0, 0);
   }
 
+  private flushLatencies(): void {
+    this.lat.addAll(this.latBuf, this.latBufN);
+    this.latBufN = 0;
+  }
+
   /** Latencies (s) of the requests completed so far, to pool several runs (merge). */
   latencySketch(): LatencySketch {
+    this.flushLatencies();
     return this.lat;
   }
 
   /** Statistics of the run so far (a finished run: the whole window). */
   result(): SimulationResult {
+    this.flushLatencies();
     for (const st of this.stages) {
       this.accStage(st);
       this.accProvisioned(st);

@@ -50,6 +50,21 @@ export class SimulationValidateController {
   validate(@Body() body: unknown): SimValidateResponseDto {
     return this.sim.validate('simulate', body);
   }
+
+  @Post('tunings\\:validate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Check a tuning request (pipeline, traffic, SLO, space, budget) without queueing it',
+    description:
+      'Answers 200 with {valid, problems}, as POST /v1/simulations:validate does for simulations: ' +
+      'the same rules as POST /v1/tunings (unknown keys, the space against the pipeline, ...).',
+  })
+  @ApiSpecBody(tuneSpec)
+  @ApiOkResponse({ type: SimValidateResponseDto })
+  @ApiProblems(400, 413)
+  validateTuning(@Body() body: unknown): SimValidateResponseDto {
+    return this.sim.validate('tune', body);
+  }
 }
 
 @ApiTags('jizhi-sim')

@@ -4,6 +4,7 @@ import { StringEnum, StringMap, TaggedUnion } from '../platform/validation/schem
 import { prepareSimulation } from './core/prepare-simulation';
 import { MAX_RING_GPUS, MAX_RING_ROWS } from './core/ring';
 import {
+  FLOAT_PARAMS,
   MAX_TUNE_SEEDS,
   MAX_TUNE_TRIALS,
   TUNABLE_PARAMS,
@@ -12,7 +13,7 @@ import {
 } from './core/tune/tune-spec';
 import { TUNE_SAMPLERS } from './core/tune/tune-samplers';
 import { RECOMMENDER_PIPELINE, RING_EXAMPLE, SIMULATE_EXAMPLE, TUNE_EXAMPLE } from './api-examples';
-import { PipelineSchema, TrafficSchema } from './pipeline.schema';
+import { PipelineSchema, TrafficSchema } from './core/pipeline-schema';
 
 /*
  * The one schema of each simulator request (ARCHITECTURE.md, "one schema per job kind"): the
@@ -74,11 +75,13 @@ const PARAM_VALUES: Record<TunableParam, () => TInteger | TNumber> = {
   'batch.maxDelayMs': () => Type.Number({ minimum: 0 }),
   'cache.capacity': () => Type.Integer({ minimum: 0 }),
   'cutoff.queueThreshold': () => Type.Integer({ minimum: 0 }),
+  'autoscale.targetUtilisation': () => Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+  'autoscale.cooldownS': () => Type.Number({ minimum: 0 }),
 };
 
 function dimension(param: TunableParam) {
   const value = PARAM_VALUES[param];
-  const integer = param !== 'batch.maxDelayMs';
+  const integer = !FLOAT_PARAMS.has(param);
   return Type.Object(
     {
       stage: Type.String({

@@ -51,6 +51,9 @@ export class StageResultDto {
   @ApiProperty({ type: [BatchSizeCountDto] }) batchSizes!: BatchSizeCountDto[];
   @ApiProperty({ description: 'Fraction of batches served with features cut off' })
   cutoffFraction!: number;
+  @ApiProperty({ description: 'Mean instances provisioned (the instance count unless autoscaled)' })
+  meanInstances!: number;
+  @ApiProperty({ description: 'Changes made by the autoscaler' }) scaleEvents!: number;
 }
 
 export class QueueLengthsDto {
@@ -80,6 +83,13 @@ export class LittleLawDto {
   @ApiProperty() relativeError!: number;
 }
 
+export class ClassResultDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() completed!: number;
+  @ApiProperty() dropped!: number;
+  @ApiProperty({ type: LatencySummaryDto }) latencyMs!: LatencySummaryDto;
+}
+
 export class SimulationResultDto {
   @ApiProperty() pipeline!: string;
   @ApiProperty() seed!: number;
@@ -88,6 +98,11 @@ export class SimulationResultDto {
   @ApiProperty() throughputRps!: number;
   @ApiProperty({ type: LatencySummaryDto }) latencyMs!: LatencySummaryDto;
   @ApiProperty({ type: LatencyHistogramDto }) latencyHistogram!: LatencyHistogramDto;
+  @ApiPropertyOptional({
+    type: [ClassResultDto],
+    description: 'Per request class, when the pipeline has classes',
+  })
+  classes?: ClassResultDto[];
   @ApiProperty({ type: [StageResultDto] }) stages!: StageResultDto[];
   @ApiProperty({ type: QueueLengthsDto }) queueLengths!: QueueLengthsDto;
   @ApiProperty({ type: CostDto }) cost!: CostDto;

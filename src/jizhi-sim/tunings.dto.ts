@@ -13,7 +13,10 @@ export class ConfigEvaluationDto {
     example: { 'dnn.instances': 2, 'dnn.batch.maxSize': 16 },
   })
   params!: Record<string, number>;
-  @ApiProperty({ description: 'Price per hour (instance count when no stage has a price)' })
+  @ApiProperty({
+    description:
+      'Price per hour: instances and cache memory (instance count when nothing has a price)',
+  })
   cost!: number;
   @ApiProperty() instances!: number;
   @ApiProperty() p99Ms!: number;
@@ -31,8 +34,15 @@ export class TuneTrialDto extends ConfigEvaluationDto {
 export class TuneResultDto {
   @ApiProperty({ enum: ['min-cost', 'pareto'] }) objective!: string;
   @ApiProperty({ enum: TUNE_SAMPLERS }) sampler!: string;
-  @ApiProperty() trials!: number;
+  @ApiProperty({ description: 'Distinct configurations tried (the budget counts these)' })
+  trials!: number;
   @ApiProperty() simulations!: number;
+  @ApiProperty({
+    description: 'Configurations the sampler proposed, repeats included (a repeat costs nothing)',
+  })
+  proposals!: number;
+  @ApiProperty({ description: 'Every configuration of a finite space was tried' })
+  spaceExhausted!: boolean;
   @ApiPropertyOptional({
     type: ConfigEvaluationDto,
     nullable: true,

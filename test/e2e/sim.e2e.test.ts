@@ -236,6 +236,50 @@ describe('JIZHI simulator REST and CLI e2e (real app, PostgreSQL, workers)', () 
     assert.equal(await jobCount(), before);
   });
 
+  test('typos are 400 problem+json naming the path and the key meant (bacth, queue.capacty), on every route', async () => {
+    const before = await jobCount();
+    const typos = smallPipeline(2) as ReturnType<typeof smallPipeline> & {
+      stages: Record<string, unknown>[];
+    };
+    typos.stages[1].bacth = { maxSize: 4 };
+    typos.stages[0].queue = { capacty: 3 };
+    const body = { pipeline: typos, traffic: { model: 'poisson', rateRps: 100 }, durationS: 10 };
+    const expectTypos = (problems: { field: string; message: string }[]) => {
+      const byField = new Map(problems.map((p) => [p.field, p.message]));
+      assert.match(byField.get('pipeline.stages[1].bacth') ?? '', /did you mean "batch"\?/);
+      assert.match(
+        byField.get('pipeline.stages[0].queue.capacty') ?? '',
+        /did you mean "capacity"\?/,
+      );
+    };
+    const simulation = await app.post('/v1/simulations', body).expect(400);
+    assert.match(simulation.headers['content-type'], /application\/problem\+json/);
+    expectTypos(simulation.body.errors);
+    const tuneBody = {
+      ...body,
+      slo: { p99Ms: 50 },
+      space: [{ stage: 'dnn', param: 'instances', low: 1, high: 3 }],
+      budget: { trials: 3 },
+    };
+    const tuning = await app.post('/v1/tunings', tuneBody).expect(400);
+    expectTypos(tuning.body.errors);
+    for (const [route, sent] of [
+      ['/v1/simulations:validate', body],
+      ['/v1/tunings:validate', tuneBody],
+    ] as const) {
+      const validated = await app.post(route, sent).expect(200);
+      assert.equal(validated.body.valid, false);
+      expectTypos(validated.body.problems);
+    }
+    // A top-level typo in the pipeline is caught too.
+    const top = await app
+      .post('/v1/simulations', { ...body, pipeline: { ...smallPipeline(2), stagse: [] } })
+      .expect(400);
+    assert.equal(top.body.errors[0].field, 'pipeline.stagse');
+    assert.match(top.body.errors[0].message, /did you mean "stages"\?/);
+    assert.equal(await jobCount(), before);
+  });
+
   test('a small tuning succeeds: its best config meets the SLO and is the cheapest feasible one tried', async () => {
     const slo = { p99Ms: 40, maxDropRate: 0.001 };
     const created = await app

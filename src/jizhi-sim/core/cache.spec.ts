@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../platform/core/rng';
+import { SimRandom } from './sim-random';
 import { ZipfSampler, zipfProbabilities } from './cache';
 
 describe('Zipf sampling (rejection-inversion, Hörmann & Derflinger 1996)', () => {
@@ -9,7 +10,7 @@ describe('Zipf sampling (rejection-inversion, Hörmann & Derflinger 1996)', () =
       const n = 1000;
       const z = new ZipfSampler(n, s);
       const p = zipfProbabilities(n, s);
-      const rng = new Rng(11);
+      const rng = new SimRandom(new Rng(11));
       const draws = 200_000;
       const counts = new Float64Array(n + 1);
       for (let i = 0; i < draws; i++) counts[z.sample(rng)]++;

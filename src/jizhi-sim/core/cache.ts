@@ -1,4 +1,4 @@
-import { Rng } from '../../platform/core/rng';
+import { RandomSource } from './sim-random';
 
 /**
  * A cache in front of a stage: a hit skips the stage's queue and service. Two models:
@@ -7,7 +7,7 @@ import { Rng } from '../../platform/core/rng';
  */
 export interface CacheModel {
   /** Look up one request; true on a hit (an LRU also inserts the key on a miss). */
-  lookup(rng: Rng): boolean;
+  lookup(rng: RandomSource): boolean;
   /** Long-run hit ratio, used for the stability check before simulating. */
   expectedHitRatio(): number;
 }
@@ -17,7 +17,7 @@ export class HitRatioCache implements CacheModel {
     if (!(hitRatio >= 0 && hitRatio <= 1))
       throw new RangeError(`hitRatio must be in [0, 1], got ${hitRatio}`);
   }
-  lookup(rng: Rng): boolean {
+  lookup(rng: RandomSource): boolean {
     return rng.float() < this.hitRatio;
   }
   expectedHitRatio(): number {
@@ -54,7 +54,7 @@ export class LruZipfCache implements CacheModel {
     this.next = new Int32Array(c);
   }
 
-  lookup(rng: Rng): boolean {
+  lookup(rng: RandomSource): boolean {
     const key = this.zipf.sample(rng) - 1;
     const cap = this.keyOfSlot.length;
     if (cap === 0) return false;
@@ -166,7 +166,7 @@ export class ZipfSampler {
     this.squeeze = 2 - this.hIntegralInverse(this.hIntegral(2.5) - this.h(2));
   }
 
-  sample(rng: Rng): number {
+  sample(rng: RandomSource): number {
     if (this.s === 0) return 1 + Math.floor(rng.float() * this.n);
     for (;;) {
       const u = this.hIntegralN + rng.float() * (this.hIntegralX1 - this.hIntegralN);

@@ -38,22 +38,39 @@ export class EventQueue {
   push(time: number, priority: number, kind: number, a: number, b: number): void {
     if (this.n === this.time.length) this.grow();
     const key = priority * 1099511627776 + this.seq++;
-    // Sift up with a hole: move parents down until the slot for the new event is found.
+    // Sift up with a hole: move parents down until the slot for the new event is found. The
+    // arrays are read into locals once: the loop is the kernel's hottest code.
     let i = this.n++;
     const t = this.time;
     const k = this.key;
+    const kindArr = this.kindArr;
+    const aArr = this.aArr;
+    const bArr = this.bArr;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const tp = t[p];
       if (tp < time || (tp === time && k[p] < key)) break;
-      this.move(p, i);
+      t[i] = tp;
+      k[i] = k[p];
+      kindArr[i] = kindArr[p];
+      aArr[i] = aArr[p];
+      bArr[i] = bArr[p];
       i = p;
     }
     t[i] = time;
     k[i] = key;
-    this.kindArr[i] = kind;
-    this.aArr[i] = a;
-    this.bArr[i] = b;
+    kindArr[i] = kind;
+    aArr[i] = a;
+    bArr[i] = b;
+  }
+
+  /** Time of the earliest event (Infinity when empty), and its priority, without removing it. */
+  get topTime(): number {
+    return this.n > 0 ? this.time[0] : Infinity;
+  }
+
+  get topPriority(): number {
+    return this.n > 0 ? Math.floor(this.key[0] / 1099511627776) : Infinity;
   }
 
   /** Remove the earliest event into (now, kind, a, b). Returns false when the heap is empty. */
@@ -61,41 +78,44 @@ export class EventQueue {
     if (this.n === 0) return false;
     const t = this.time;
     const k = this.key;
+    const kindArr = this.kindArr;
+    const aArr = this.aArr;
+    const bArr = this.bArr;
     this.now = t[0];
-    this.kind = this.kindArr[0];
-    this.a = this.aArr[0];
-    this.b = this.bArr[0];
+    this.kind = kindArr[0];
+    this.a = aArr[0];
+    this.b = bArr[0];
     const last = --this.n;
     if (last === 0) return true;
     const lt = t[last];
     const lk = k[last];
-    const lkind = this.kindArr[last];
-    const la = this.aArr[last];
-    const lb = this.bArr[last];
     let i = 0;
     const half = last >> 1;
     while (i < half) {
       let c = 2 * i + 1;
       const r = c + 1;
-      if (r < last && (t[r] < t[c] || (t[r] === t[c] && k[r] < k[c]))) c = r;
-      if (lt < t[c] || (lt === t[c] && lk < k[c])) break;
-      this.move(c, i);
+      let tc = t[c];
+      if (r < last) {
+        const tr = t[r];
+        if (tr < tc || (tr === tc && k[r] < k[c])) {
+          c = r;
+          tc = tr;
+        }
+      }
+      if (lt < tc || (lt === tc && lk < k[c])) break;
+      t[i] = tc;
+      k[i] = k[c];
+      kindArr[i] = kindArr[c];
+      aArr[i] = aArr[c];
+      bArr[i] = bArr[c];
       i = c;
     }
     t[i] = lt;
     k[i] = lk;
-    this.kindArr[i] = lkind;
-    this.aArr[i] = la;
-    this.bArr[i] = lb;
+    kindArr[i] = kindArr[last];
+    aArr[i] = aArr[last];
+    bArr[i] = bArr[last];
     return true;
-  }
-
-  private move(from: number, to: number): void {
-    this.time[to] = this.time[from];
-    this.key[to] = this.key[from];
-    this.kindArr[to] = this.kindArr[from];
-    this.aArr[to] = this.aArr[from];
-    this.bArr[to] = this.bArr[from];
   }
 
   private grow(): void {

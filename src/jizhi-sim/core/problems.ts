@@ -4,7 +4,7 @@ import { FieldProblem, ValidationError } from '../../platform/errors/domain-erro
  * The simulator's semantic checks (stage references, cycles, a profile covering the largest
  * batch...) collect every problem with its dotted field path and throw them together as one
  * ValidationError, so a user fixes a pipeline in one pass. Shapes, ranges and defaults are the
- * job schema's (src/jizhi-sim/pipeline.schema.ts), checked before any of this runs.
+ * schema's (pipeline-schema.ts), checked before any of this runs.
  */
 export class Problems {
   readonly problems: FieldProblem[] = [];

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../platform/core/rng';
+import { SimRandom } from './sim-random';
 import { EmpiricalService, LogNormalService } from './service-time';
 
 describe('service-time models', () => {
@@ -14,7 +15,7 @@ describe('service-time models', () => {
     assert.ok(Math.abs(s.mean(2) - 0.0035) < 1e-12);
     assert.ok(Math.abs(s.mean(1) - 0.002) < 1e-12);
     assert.ok(Math.abs(s.mean(5) - 0.008) < 1e-12);
-    const rng = new Rng(3);
+    const rng = new SimRandom(new Rng(3));
     let lo = Infinity;
     let hi = 0;
     let sum = 0;
@@ -32,7 +33,7 @@ describe('service-time models', () => {
 
   test('log-normal keeps the linear mean fixed + perItem * b and the requested CV (sigma^2 = ln(1 + cv^2))', () => {
     const s = new LogNormalService(0.004, 0.001, 0.5);
-    const rng = new Rng(9);
+    const rng = new SimRandom(new Rng(9));
     const n = 400_000;
     let sum = 0;
     let sq = 0;

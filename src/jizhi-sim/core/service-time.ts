@@ -1,4 +1,4 @@
-import { Rng } from '../../platform/core/rng';
+import { RandomSource } from './sim-random';
 import { Problems } from './problems';
 
 /**
@@ -7,7 +7,7 @@ import { Problems } from './problems';
  * Triton Model Analyzer's profiles); the distribution around that mean is per model.
  */
 export interface ServiceTimeModel {
-  sample(batchSize: number, rng: Rng): number;
+  sample(batchSize: number, rng: RandomSource): number;
   mean(batchSize: number): number;
 }
 
@@ -34,8 +34,8 @@ export class ExponentialService implements ServiceTimeModel {
     private readonly fixedS: number,
     private readonly perItemS: number,
   ) {}
-  sample(b: number, rng: Rng): number {
-    return -Math.log(1 - rng.float()) * (this.fixedS + this.perItemS * b);
+  sample(b: number, rng: RandomSource): number {
+    return rng.exponential() * (this.fixedS + this.perItemS * b);
   }
   mean(b: number): number {
     return this.fixedS + this.perItemS * b;
@@ -55,7 +55,7 @@ export class LogNormalService implements ServiceTimeModel {
     this.sigma = Math.sqrt(v);
     this.halfVar = v / 2;
   }
-  sample(b: number, rng: Rng): number {
+  sample(b: number, rng: RandomSource): number {
     const m = this.fixedS + this.perItemS * b;
     return m * Math.exp(this.sigma * rng.normal() - this.halfVar);
   }
@@ -79,7 +79,7 @@ export class EmpiricalService implements ServiceTimeModel {
     this.sorted = rows.map((r) => Float64Array.from(r.latenciesMs, (ms) => ms / 1000).sort());
     this.means = this.sorted.map((s) => s.reduce((acc, x) => acc + x, 0) / s.length);
   }
-  sample(b: number, rng: Rng): number {
+  sample(b: number, rng: RandomSource): number {
     const u = rng.float();
     const [i, j, w] = this.bracket(b);
     const qi = quantile(this.sorted[i], u);

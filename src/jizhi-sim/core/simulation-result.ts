@@ -1,4 +1,6 @@
+import { LatencySketch } from './latency-sketch';
 import { StageLoad } from './pipeline';
+import type { ClassResult } from './request-classes';
 import { StageRuntime } from './stage-runtime';
 import { LatencySummary, summariseLatencies, sig } from './stats';
 
@@ -22,6 +24,10 @@ export interface StageResult {
   batchSizes: { size: number; count: number }[];
   /** Fraction of batches served with features cut off. */
   cutoffFraction: number;
+  /** Mean instances provisioned over the window (the instance count unless autoscaled). */
+  meanInstances: number;
+  /** Changes the autoscaler made. */
+  scaleEvents: number;
 }
 
 export interface SimulationResult {
@@ -32,6 +38,8 @@ export interface SimulationResult {
   throughputRps: number;
   latencyMs: LatencySummary;
   latencyHistogram: { edgesMs: number[]; counts: number[] };
+  /** Per request class (only with pipeline.classes): completed, dropped and latency. */
+  classes?: ClassResult[];
   stages: StageResult[];
   queueLengths: { timesS: number[]; byStage: Record<string, number[]> };
   cost: { instances: number; perHour: number };
@@ -57,8 +65,9 @@ export interface RunTotals {
   sojournSum: number;
   /** Sum of the accuracy penalties of the completed requests. */
   penaltySum: number;
-  /** Time in system (s) of each completed request; sorted in place here. */
-  latencies: Float64Array;
+  /** Time in system (s) of the completed requests. */
+  latencies: LatencySketch;
+  classes: ClassResult[] | undefined;
   sampleTimes: number[];
   events: number;
   truncated: boolean;
@@ -82,9 +91,9 @@ export function simulationResult(
   const W = finished > 0 ? totals.sojournSum / finished : 0;
   const byStage: Record<string, number[]> = {};
   stages.forEach((st) => (byStage[st.spec.id] = st.series));
-  const summary = summariseLatencies(totals.latencies.sort());
+  const summary = summariseLatencies(totals.latencies);
   const instances = stages.reduce((a, st) => a + st.instances, 0);
-  const perHour = stages.reduce((a, st) => a + st.instances * st.spec.pricePerHour, 0);
+  const perHour = stages.reduce((a, st) => a + stageCost(st, T), 0);
   return {
     pipeline: totals.pipeline,
     seed: totals.seed,
@@ -98,6 +107,7 @@ export function simulationResult(
     throughputRps: sig(totals.completed / T),
     latencyMs: summary.summary,
     latencyHistogram: summary.histogram,
+    ...(totals.classes ? { classes: totals.classes } : {}),
     stages: stages.map((st, i) => stageResult(st, loads[i], T)),
     queueLengths: { timesS: totals.sampleTimes.map(sig), byStage },
     cost: { instances, perHour: sig(perHour) },
@@ -124,11 +134,11 @@ function stageResult(st: StageRuntime, load: StageLoad, T: number): StageResult 
   return {
     id: st.spec.id,
     instances: st.instances,
-    costPerHour: sig(st.instances * st.spec.pricePerHour),
+    costPerHour: sig(stageCost(st, T)),
     visits: st.visits,
     cacheHitRatio: st.cache ? sig(st.lookups > 0 ? st.hits / st.lookups : 0) : null,
     dropped: st.dropped,
-    utilisation: sig(st.busyArea / (st.instances * T)),
+    utilisation: sig(st.busyArea / (meanInstances(st, T) * T)),
     predictedUtilisation: sig(load.utilisation),
     meanQueueLength: sig(st.qArea / T),
     maxQueueLength: st.maxQ,
@@ -138,5 +148,18 @@ function stageResult(st: StageRuntime, load: StageLoad, T: number): StageResult 
     meanBatchSize: sig(st.batches > 0 ? items / st.batches : 0),
     batchSizes: sizes,
     cutoffFraction: sig(st.batches > 0 ? st.cutBatches / st.batches : 0),
+    meanInstances: sig(meanInstances(st, T)),
+    scaleEvents: st.scaleEvents,
   };
+}
+
+function meanInstances(st: StageRuntime, T: number): number {
+  return st.spec.autoscale ? st.provArea / T : st.instances;
+}
+
+/** An autoscaled stage costs its mean instance count (its cache memory as configured). */
+function stageCost(st: StageRuntime, T: number): number {
+  if (!st.spec.autoscale) return st.spec.costPerHour;
+  const cache = st.spec.costPerHour - st.instances * st.spec.pricePerInstance;
+  return meanInstances(st, T) * st.spec.pricePerInstance + cache;
 }

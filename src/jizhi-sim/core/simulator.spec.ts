@@ -6,6 +6,7 @@ import { type SimulationInput, simulate as simulateInput } from './prepare-simul
 import { SimulationResult } from './simulation-result';
 import { LruZipfCache } from './cache';
 import { Rng } from '../../platform/core/rng';
+import { SimRandom } from './sim-random';
 
 /** The inputs here are JSON literals, as a request gives them (the schema types them). */
 const simulate = (input: object) => simulateInput(input as SimulationInput);
@@ -147,7 +148,8 @@ describe('batching, fork/join, caches (hand-computed and closed-form cases)', ()
     assert.equal(r.latencyMs.count, 8);
     close(r.latencyMs.mean, 109 / 8, 1e-6, 'mean latency');
     close(r.latencyMs.max, 18, 1e-6, 'max latency');
-    close(r.latencyMs.p50, 14, 1e-6, 'median (type 7 between 12 and 16)');
+    // The percentiles come from the run's DDSketch: within its relative accuracy, 0.1%.
+    close(r.latencyMs.p50, 14, 1e-3, 'median (type 7 between 12 and 16)');
     assert.deepEqual(r.stages[0].batchSizes, [
       { size: 1, count: 1 },
       { size: 3, count: 1 },
@@ -198,7 +200,7 @@ describe('batching, fork/join, caches (hand-computed and closed-form cases)', ()
 
   test("LRU over Zipf keys: simulated hit ratio within 2% of Che's approximation", () => {
     const cache = new LruZipfCache(1000, 20000, 0.9);
-    const rng = new Rng(5);
+    const rng = new SimRandom(new Rng(5));
     for (let i = 0; i < 50000; i++) cache.lookup(rng);
     let hits = 0;
     const n = 300000;
@@ -252,6 +254,39 @@ describe('validation and determinism', () => {
     );
   });
 
+  test('the library reader rejects typos anywhere with the path and a did-you-mean (bacth, queue.capacty, top level, traffic)', () => {
+    // Straight into the core (no job schema in front), as a library caller builds a spec.
+    const typos = good() as { stages: Record<string, unknown>[]; nmae?: string };
+    typos.stages[1].bacth = { maxSize: 4 };
+    typos.stages[0].queue = { capacty: 3 };
+    typos.stages[0].service = { dist: 'exponential', fixedMs: 1, perItmeMs: 1 };
+    typos.nmae = 'x';
+    try {
+      simulate({ pipeline: typos, traffic: { model: 'poisson', rateRps: 10 }, durationS: 10 });
+      assert.fail('no error thrown');
+    } catch (e) {
+      assert.ok(e instanceof ValidationError, `expected ValidationError, got ${String(e)}`);
+      const byField = Object.fromEntries(e.problems.map((p) => [p.field, p.message]));
+      assert.match(byField['pipeline.stages[1].bacth'], /did you mean "batch"\?$/);
+      assert.match(byField['pipeline.stages[0].queue.capacty'], /did you mean "capacity"\?$/);
+      assert.match(byField['pipeline.stages[0].service.perItmeMs'], /did you mean "perItemMs"\?$/);
+      assert.match(byField['pipeline.nmae'], /did you mean "name"\?$/);
+    }
+    assert.throws(
+      () =>
+        simulate({
+          pipeline: good(),
+          traffic: { model: 'poisson', rateRsp: 10 },
+          durationS: 10,
+        }),
+      (e: unknown) =>
+        e instanceof ValidationError &&
+        e.problems.some(
+          (p) => p.field === 'traffic.rateRsp' && /did you mean "rateRps"\?/.test(p.message),
+        ),
+    );
+  });
+
   test('an unstable stage (load >= capacity, no shedding) is refused with its name and utilisation', () => {
     const p = good();
     p.stages[1].service.fixedMs = 120;
@@ -262,16 +297,26 @@ describe('validation and determinism', () => {
         /"b".*utilisation 1\.200/.test(e.message) &&
         e.problems[0].field === 'pipeline.stages[1]',
     );
-    // With load shedding the same overload is a valid scenario: about 1 - 1/1.2 of requests are dropped.
+    // With load shedding the same overload is a valid scenario: b is M/M/1/K with K = 21 places
+    // (20 waiting + 1 in service; its input is Poisson by Burke's theorem), which blocks
+    // (1 - rho) rho^K / (1 - rho^(K+1)) = 0.1697 of arrivals at rho = 1.2. Near saturation one
+    // run is noisy (seeds 0-9 of 3000 s range 0.164-0.185), so four runs are pooled.
     const shedding = { stages: [p.stages[0], { ...p.stages[1], queue: { capacity: 20 } }] };
-    const r = simulate({
-      pipeline: shedding,
-      traffic: { model: 'poisson', rateRps: 10 },
-      durationS: 3000,
-      warmupS: 100,
-    });
-    close(r.requests.dropRate, 1 - 1 / 1.2, 0.05, 'drop rate under 120% load');
-    littleHolds(r);
+    const rho = 1.2;
+    const K = 21;
+    let drops = 0;
+    for (let seed = 0; seed < 4; seed++) {
+      const r = simulate({
+        pipeline: shedding,
+        traffic: { model: 'poisson', rateRps: 10 },
+        durationS: 3000,
+        warmupS: 100,
+        seed,
+      });
+      drops += r.requests.dropRate / 4;
+      littleHolds(r);
+    }
+    close(drops, ((1 - rho) * rho ** K) / (1 - rho ** (K + 1)), 0.03, 'drop rate under 120% load');
   });
 
   test('same seed gives byte-identical JSON; another seed differs', () => {

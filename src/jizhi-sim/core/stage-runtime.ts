@@ -1,4 +1,4 @@
-import { Rng } from '../../platform/core/rng';
+import { RandomSource } from './sim-random';
 import { CacheModel } from './cache';
 import { CompiledStage } from './pipeline';
 
@@ -42,10 +42,26 @@ export class StageRuntime {
   readonly cutThreshold: number;
   readonly cutScale: number;
   readonly cutPenalty: number;
+  /** Per-instance speeds of a heterogeneous stage (instance-types.ts), or undefined. */
+  readonly speeds: Float64Array | undefined;
+  /** Some request class takes its own route after this stage (request-classes.ts). */
+  classRouted = false;
+  /** Autoscaling (autoscaler.ts): slots not provisioned, instances to retire when done. */
+  readonly spare: Int32Array;
+  spareCount = 0;
+  retiring = 0;
+  /** Instances provisioned (idle, busy or retiring), and their integral over the window. */
+  provisioned: number;
+  provArea = 0;
+  provLastT = 0;
+  /** Service time started since the autoscaler last looked (s). */
+  work = 0;
+  lastScaleAt = -Infinity;
+  scaleEvents = 0;
 
   constructor(
     readonly spec: CompiledStage,
-    readonly rng: Rng,
+    readonly rng: RandomSource,
     readonly cache: CacheModel | undefined,
     joinIdx: number,
     warm: number,
@@ -53,18 +69,24 @@ export class StageRuntime {
     this.next = Int32Array.from(spec.next);
     this.maxBatch = spec.maxBatch;
     this.instances = spec.instances;
-    this.idle = new Int32Array(spec.instances);
+    const slots = spec.maxInstances;
+    this.idle = new Int32Array(slots);
     for (let i = 0; i < spec.instances; i++) this.idle[i] = spec.instances - 1 - i;
     this.idleCount = spec.instances;
-    this.batchBuf = new Int32Array(spec.instances * spec.maxBatch);
-    this.batchLen = new Int32Array(spec.instances);
-    this.batchCut = new Uint8Array(spec.instances);
+    // Slots beyond the starting instances wait in `spare` until the autoscaler adds them.
+    this.spare = new Int32Array(slots);
+    for (let i = spec.instances; i < slots; i++) this.spare[this.spareCount++] = i;
+    this.provisioned = spec.instances;
+    this.batchBuf = new Int32Array(slots * spec.maxBatch);
+    this.batchLen = new Int32Array(slots);
+    this.batchCut = new Uint8Array(slots);
     this.batchHist = new Float64Array(spec.maxBatch + 1);
     this.joinIdx = joinIdx;
     this.lastT = warm;
     this.cutThreshold = spec.cutoff ? spec.cutoff.queueThreshold : Infinity;
     this.cutScale = spec.cutoff ? spec.cutoff.serviceScale : 1;
     this.cutPenalty = spec.cutoff ? spec.cutoff.accuracyPenalty : 0;
+    this.speeds = spec.speeds;
   }
 
   push(req: number, t: number): void {

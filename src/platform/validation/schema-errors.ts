@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { FieldProblem } from '../errors/domain-error';
+import { closestName } from './did-you-mean';
 
 /**
  * Ajv's errors in the service's words: one problem per field, the field written as a dotted
@@ -79,9 +80,11 @@ function messageOf(e: ErrorObject, value: unknown): string {
       const allowed = Object.keys(
         (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {},
       );
-      return allowed.length
-        ? `unknown field; allowed: ${allowed.join(', ')}`
-        : 'unknown field; none allowed';
+      if (allowed.length === 0) return 'unknown field; none allowed';
+      // A typo (`bacth`) is the usual cause: name the field it was probably meant to be.
+      const near = closestName(String(p.additionalProperty), allowed);
+      const hint = near === undefined ? '' : `; did you mean "${near}"?`;
+      return `unknown field; allowed: ${allowed.join(', ')}${hint}`;
     }
     case 'type': {
       const types = String(p.type).split(',');

@@ -1,4 +1,4 @@
-import { Rng } from '../../../platform/core/rng';
+import { RandomSource } from '../sim-random';
 import { TrafficModel } from './traffic-model';
 
 /**
@@ -28,10 +28,10 @@ export class DiurnalTraffic implements TrafficModel {
       (1 + this.amplitude * Math.sin((2 * Math.PI * (t + this.phaseS)) / this.periodS))
     );
   }
-  next(now: number, rng: Rng): number {
+  next(now: number, rng: RandomSource): number {
     let t = now;
     for (;;) {
-      t -= Math.log(1 - rng.float()) / this.peak;
+      t += rng.exponential() / this.peak;
       if (rng.float() * this.peak < this.rateAt(t)) return t;
     }
   }

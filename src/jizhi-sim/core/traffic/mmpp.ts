@@ -1,4 +1,4 @@
-import { Rng } from '../../../platform/core/rng';
+import { RandomSource } from '../sim-random';
 import { TrafficModel } from './traffic-model';
 
 /**
@@ -29,20 +29,20 @@ export class MmppTraffic implements TrafficModel {
     });
     if (this.meanRate() <= 0) throw new RangeError('rates must not all be 0');
   }
-  next(now: number, rng: Rng): number {
+  next(now: number, rng: RandomSource): number {
     if (this.phase < 0) {
-      this.phase = rng.weightedIndex(this.meanDwellS);
-      this.switchAt = now + rng.exponential(1 / this.meanDwellS[this.phase]);
+      this.phase = stationaryPhase(this.meanDwellS, rng.float());
+      this.switchAt = now + rng.exponential() * this.meanDwellS[this.phase];
     }
     let t = now;
     for (;;) {
       const rate = this.rates[this.phase];
-      const cand = rate > 0 ? t - Math.log(1 - rng.float()) / rate : Infinity;
+      const cand = rate > 0 ? t + rng.exponential() / rate : Infinity;
       if (cand < this.switchAt) return cand;
       // Memorylessness lets us restart the exponential clock at the phase switch.
       t = this.switchAt;
       this.phase = (this.phase + 1) % this.rates.length;
-      this.switchAt = t + rng.exponential(1 / this.meanDwellS[this.phase]);
+      this.switchAt = t + rng.exponential() * this.meanDwellS[this.phase];
     }
   }
   meanRate(): number {
@@ -54,4 +54,16 @@ export class MmppTraffic implements TrafficModel {
     }
     return num / den;
   }
+}
+
+/** The phase found at a random time: phase k with probability proportional to its dwell time. */
+function stationaryPhase(meanDwellS: readonly number[], u: number): number {
+  let total = 0;
+  for (const d of meanDwellS) total += d;
+  let r = u * total;
+  for (let i = 0; i < meanDwellS.length; i++) {
+    r -= meanDwellS[i];
+    if (r < 0) return i;
+  }
+  return meanDwellS.length - 1;
 }

@@ -1,4 +1,4 @@
-import { Rng } from '../../../platform/core/rng';
+import { RandomSource } from '../sim-random';
 import { TrafficModel } from './traffic-model';
 
 /** Homogeneous Poisson arrivals: exponential inter-arrival times with the given rate. */
@@ -7,8 +7,8 @@ export class PoissonTraffic implements TrafficModel {
     if (!(rateRps > 0) || !Number.isFinite(rateRps))
       throw new RangeError(`rateRps must be > 0, got ${rateRps}`);
   }
-  next(now: number, rng: Rng): number {
-    return now - Math.log(1 - rng.float()) / this.rateRps;
+  next(now: number, rng: RandomSource): number {
+    return now + rng.exponential() / this.rateRps;
   }
   meanRate(): number {
     return this.rateRps;

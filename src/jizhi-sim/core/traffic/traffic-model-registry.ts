@@ -1,3 +1,5 @@
+import { specSchema } from '../../../platform/validation/spec-schema';
+import { TrafficSchema } from '../pipeline-schema';
 import { Problems } from '../problems';
 import { DiurnalTraffic } from './diurnal';
 import { MmppTraffic } from './mmpp';
@@ -10,7 +12,7 @@ export type TrafficModelName = (typeof TRAFFIC_MODELS)[number];
 
 /**
  * Traffic as it appears in API requests and tune files (its schema, with ranges and defaults:
- * src/jizhi-sim/pipeline.schema.ts).
+ * ../pipeline-schema.ts).
  */
 export type TrafficSpec =
   | { model: 'poisson'; rateRps: number }
@@ -18,12 +20,16 @@ export type TrafficSpec =
   | { model: 'mmpp'; rates: number[]; meanDwellS: number[] }
   | { model: 'replay'; timestampsS?: number[]; csv?: string; loop?: boolean };
 
+const trafficSchema = specSchema(TrafficSchema);
+
 /**
- * A factory of fresh model instances (one per run) for a schema-checked traffic spec. Checks
- * what the schema cannot (one dwell time per rate, a trace given one way and readable, each
- * model's own rules) and throws a ValidationError naming each bad field under `field`.
+ * A factory of fresh model instances (one per run) for a traffic spec, checked against its
+ * schema first (unknown keys included, as for REST). Checks what the schema cannot (one dwell
+ * time per rate, a trace given one way and readable, each model's own rules) and throws a
+ * ValidationError naming each bad field under `field`.
  */
-export function trafficFactory(spec: TrafficSpec, field = 'traffic'): () => TrafficModel {
+export function trafficFactory(raw: TrafficSpec, field = 'traffic'): () => TrafficModel {
+  const spec = trafficSchema.parse(raw, field) as TrafficSpec;
   const r = new Problems();
   const build = (f: () => TrafficModel): (() => TrafficModel) => {
     try {

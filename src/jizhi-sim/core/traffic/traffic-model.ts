@@ -1,4 +1,4 @@
-import { Rng } from '../../../platform/core/rng';
+import { RandomSource } from '../sim-random';
 
 /**
  * An arrival process. `next(now, rng)` returns the absolute time (seconds) of the next arrival
@@ -6,7 +6,7 @@ import { Rng } from '../../../platform/core/rng';
  * phase, replay cursor): create a fresh one per simulation run.
  */
 export interface TrafficModel {
-  next(now: number, rng: Rng): number;
+  next(now: number, rng: RandomSource): number;
   /** Long-run mean arrival rate (requests per second), for the stability check. */
   meanRate(): number;
 }

@@ -1,13 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../platform/core/rng';
+import { SimRandom } from '../sim-random';
 import { DiurnalTraffic } from './diurnal';
 import { MmppTraffic } from './mmpp';
 import { ReplayTraffic, parseTraceCsv } from './replay';
 import { TrafficModel } from './traffic-model';
 
 function countArrivals(m: TrafficModel, until: number, seed: number): number[] {
-  const rng = new Rng(seed);
+  const rng = new SimRandom(new Rng(seed));
   const ts: number[] = [];
   for (let t = m.next(0, rng); t < until; t = m.next(t, rng)) ts.push(t);
   return ts;

@@ -11,8 +11,17 @@ export const TUNABLE_PARAMS = [
   'batch.maxDelayMs',
   'cache.capacity',
   'cutoff.queueThreshold',
+  'autoscale.targetUtilisation',
+  'autoscale.cooldownS',
 ] as const;
 export type TunableParam = (typeof TUNABLE_PARAMS)[number];
+
+/** Tunable parameters that take real values (the others are integers). */
+export const FLOAT_PARAMS: ReadonlySet<TunableParam> = new Set([
+  'batch.maxDelayMs',
+  'autoscale.targetUtilisation',
+  'autoscale.cooldownS',
+]);
 
 /** One search dimension: explicit `values`, or a range `low..high` (with `step`). */
 export interface SpaceEntry {
@@ -87,6 +96,11 @@ export function normaliseTuneSpec(req: TuneRequest): TuneSpec {
       r.fail(`space[${i}].param`, `stage ${JSON.stringify(s.stage)} has no LRU cache to size`);
     else if (s.param === 'cutoff.queueThreshold' && st.cutoff === undefined)
       r.fail(`space[${i}].param`, `stage ${JSON.stringify(s.stage)} has no cutoff to tune`);
+    else if (s.param.startsWith('autoscale.') && st.autoscale === undefined)
+      r.fail(
+        `space[${i}].param`,
+        `stage ${JSON.stringify(s.stage)} has no autoscale policy to tune`,
+      );
   });
   r.check('tune spec');
   const largest: Record<string, number> = {};
@@ -123,7 +137,7 @@ export function applyParams(pipeline: PipelineSpec, params: Record<string, numbe
     if (!st) throw ValidationError.field('space', `unknown stage ${JSON.stringify(stageId)}`);
     if (param === 'instances') st.instances = value;
     else {
-      const [obj, field] = param.split('.') as ['batch' | 'cache' | 'cutoff', string];
+      const [obj, field] = param.split('.') as ['batch' | 'cache' | 'cutoff' | 'autoscale', string];
       // The schema and compilePipeline check the result; here a stage is plain JSON.
       const stage = st as unknown as Record<string, Record<string, unknown> | undefined>;
       const target = stage[obj] ?? (obj === 'batch' ? { maxSize: 1, maxDelayMs: 0 } : {});

@@ -2,7 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../../platform/errors/domain-error';
 import { tuneSpec } from '../../sim-specs.schema';
-import { tune } from './tuner';
+import { LatencySketch } from '../latency-sketch';
+import { prepareSimulation } from '../prepare-simulation';
+import { ConfigEvaluator, tune } from './tuner';
 
 const base = {
   pipeline: {
@@ -88,6 +90,102 @@ describe('autotuner', () => {
       );
       assert.ok(!dominated, `front member ${JSON.stringify(f.params)} is dominated`);
     }
+  });
+
+  test('repeats cost no trial: TPE on a 2 x 3 space tries each config once, then stops (space exhausted)', async () => {
+    const r = await tune(
+      readTuneSpec({
+        ...base,
+        space: [
+          { stage: 'fetch', param: 'instances', low: 4, high: 5 },
+          { stage: 'dnn', param: 'instances', values: [4, 5, 6] },
+        ],
+        budget: { trials: 20 },
+      }),
+    );
+    assert.equal(r.trials, 6);
+    assert.equal(r.spaceExhausted, true);
+    assert.ok(r.proposals >= 6);
+    const keys = r.history.map((h) => JSON.stringify(h.params));
+    assert.equal(new Set(keys).size, 6, 'every trial is a distinct configuration');
+    // Each distinct stable config is simulated once per seed (unstable ones never: dnn at 4 or
+    // 5 instances of 111 req/s is below 600 req/s), and the current config (6, 6) once more.
+    const stable = r.history.filter((h) => !h.unstable).length;
+    assert.equal(stable, 2);
+    assert.equal(r.simulations, (stable + 1) * base.seeds);
+  });
+
+  test('p99 pools the seeds: the quantile of the merged latency sketches, not the mean of per-seed p99s', () => {
+    const spec = readTuneSpec({ ...base, budget: { trials: 1 } });
+    const params = { 'fetch.instances': 3, 'dnn.instances': 2, 'dnn.batch.maxSize': 4 };
+    const ev = new ConfigEvaluator(spec).evaluate(params);
+    const pooled = new LatencySketch();
+    const perSeed: number[] = [];
+    for (let k = 0; k < spec.seeds; k++) {
+      const { simulation } = prepareSimulation({
+        pipeline: {
+          ...spec.pipeline,
+          stages: [
+            { ...spec.pipeline.stages[0], instances: 3 },
+            { ...spec.pipeline.stages[1], instances: 2, batch: { maxSize: 4, maxDelayMs: 2 } },
+          ],
+        },
+        traffic: spec.traffic,
+        durationS: spec.durationS,
+        warmupS: spec.warmupS,
+        seed: spec.seed * 1000 + k,
+        samplePoints: 0,
+      });
+      perSeed.push(simulation.run().latencyMs.p99);
+      pooled.merge(simulation.latencySketch());
+    }
+    assert.equal(ev.p99Ms, Number((1000 * pooled.quantile(0.99)).toPrecision(6)));
+    assert.ok(ev.p99Ms >= Math.min(...perSeed) && ev.p99Ms <= Math.max(...perSeed));
+  });
+
+  test('cache memory has a price: cost = instances x price + capacity x entryBytes / GiB x memory price, and a dear memory shrinks the tuned cache', async () => {
+    const cached = (memoryPricePerGibHour: number) => ({
+      ...base,
+      pipeline: {
+        stages: [
+          {
+            ...base.pipeline.stages[0],
+            cache: {
+              model: 'lru',
+              capacity: 4000,
+              keys: 20000,
+              zipfS: 0.9,
+              entryBytes: 1 << 20,
+              memoryPricePerGibHour,
+            },
+          },
+          base.pipeline.stages[1],
+        ],
+      },
+      space: [
+        { stage: 'fetch', param: 'instances', low: 1, high: 6 },
+        { stage: 'fetch', param: 'cache.capacity', values: [0, 1024, 4096] },
+        { stage: 'dnn', param: 'batch.maxSize', values: [4] },
+      ],
+      sampler: 'grid',
+      budget: { trials: 18 },
+    });
+    const dear = await tune(readTuneSpec(cached(1)));
+    // The current config: 6 x 1 + 6 x 3 for instances, 4000 MiB of cache at 1 per GiB-hour.
+    assert.equal(dear.current.cost, Number((6 + 18 + 4000 / 1024).toPrecision(6)));
+    for (const h of dear.history) {
+      const capacity = h.params['fetch.cache.capacity'];
+      assert.equal(
+        h.cost,
+        Number((h.params['fetch.instances'] + 18 + capacity / 1024).toPrecision(6)),
+      );
+    }
+    const free = await tune(readTuneSpec(cached(0)));
+    assert.ok(dear.best && free.best);
+    assert.ok(
+      dear.best.params['fetch.cache.capacity'] <= free.best.params['fetch.cache.capacity'],
+      `dear memory ${JSON.stringify(dear.best.params)} vs free ${JSON.stringify(free.best.params)}`,
+    );
   });
 
   test('bad spaces are rejected with field paths before any simulation', () => {

@@ -8,16 +8,21 @@ import {
 import { InMemoryStudyStorage } from '../../../search/core/memory-storage';
 import { SearchSpace } from '../../../search/core/space';
 import { Study } from '../../../search/core/study';
+import { pipelineCost } from '../cost';
+import { LatencySketch } from '../latency-sketch';
 import { prepareSimulation } from '../prepare-simulation';
 import { sig } from '../stats';
 import { PipelineSpec } from '../pipeline';
-import { TuneSpec, applyParams } from './tune-spec';
+import { FLOAT_PARAMS, TuneSpec, applyParams } from './tune-spec';
 import { createTuneSampler } from './tune-samplers';
 
-/** Metrics of one configuration, averaged over the simulation seeds. */
+/**
+ * Metrics of one configuration over all its simulation seeds pooled: p99 of every seed's
+ * latencies together (their sketches merged), drop rate and accuracy penalty over all requests.
+ */
 export interface ConfigEvaluation {
   params: Record<string, number>;
-  /** Price per hour; the instance count when no stage has a price. */
+  /** Price per hour (instances and cache memory, cost.ts); the instance count when nothing has a price. */
   cost: number;
   instances: number;
   p99Ms: number;
@@ -37,8 +42,13 @@ export interface TuneTrialRecord extends ConfigEvaluation {
 export interface TuneResult {
   objective: TuneSpec['objective'];
   sampler: string;
+  /** Distinct configurations tried (the budget counts these). */
   trials: number;
   simulations: number;
+  /** Configurations the sampler proposed, repeats included; a repeat costs no trial. */
+  proposals: number;
+  /** True when every configuration of a finite space was tried before the budget ran out. */
+  spaceExhausted: boolean;
   best: ConfigEvaluation | null;
   /** The pipeline JSON with the best parameters applied. */
   bestPipeline: PipelineSpec | null;
@@ -107,13 +117,17 @@ export class ConfigEvaluator {
   private run(params: Record<string, number>): ConfigEvaluation {
     const { spec } = this;
     const pipeline = applyParams(spec.pipeline, params);
-    const stages = pipeline.stages as { instances: number; pricePerHour?: number }[];
-    const instances = stages.reduce((a, s) => a + s.instances, 0);
-    const price = stages.reduce((a, s) => a + s.instances * (s.pricePerHour ?? 0), 0);
-    const cost = price > 0 ? price : instances;
-    let p99 = 0;
-    let drop = 0;
-    let pen = 0;
+    const { cost, instances } = pipelineCost(pipeline);
+    // Pooled over seeds: one latency sketch for all runs (the p99 of all requests, not the mean
+    // of per-seed p99s, which under-weights the tail of a bad seed), drops over all requests.
+    const latencies = new LatencySketch();
+    // An autoscaled stage's cost is what it ran: the simulated mean instance count.
+    const autoscaled = pipeline.stages.some((s) => s.autoscale !== undefined);
+    let simulatedCost = 0;
+    let arrivedOrDropped = 0;
+    let dropped = 0;
+    let penaltySum = 0;
+    let completed = 0;
     for (let k = 0; k < spec.seeds; k++) {
       let sim;
       try {
@@ -142,17 +156,25 @@ export class ConfigEvaluator {
       }
       const r = sim.run();
       this.simulations++;
-      p99 += r.latencyMs.p99 / spec.seeds;
-      drop += r.requests.dropRate / spec.seeds;
-      pen += r.accuracyPenalty / spec.seeds;
+      latencies.merge(sim.latencySketch());
+      arrivedOrDropped += r.requests.completed + r.requests.dropped;
+      dropped += r.requests.dropped;
+      completed += r.requests.completed;
+      penaltySum += r.accuracyPenalty * r.requests.completed;
+      const price = r.cost.perHour;
+      const meanInstances = r.stages.reduce((a, st) => a + st.meanInstances, 0);
+      simulatedCost += (price > 0 ? price : meanInstances) / spec.seeds;
     }
+    const p99 = 1000 * latencies.quantile(0.99);
+    const drop = arrivedOrDropped > 0 ? dropped / arrivedOrDropped : 0;
+    const pen = completed > 0 ? penaltySum / completed : 0;
     const feasible =
       (spec.objective === 'pareto' || p99 <= spec.slo.p99Ms) &&
       drop <= spec.slo.maxDropRate &&
       pen <= spec.slo.maxAccuracyPenalty;
     return {
       params,
-      cost: sig(cost),
+      cost: sig(autoscaled ? simulatedCost : cost),
       instances,
       p99Ms: sig(p99),
       dropRate: sig(drop),
@@ -171,6 +193,23 @@ function memoKey(params: Record<string, number>): string {
   );
 }
 
+/**
+ * Proposals allowed per trial of the budget: a sampler that keeps proposing known configurations
+ * (TPE converged on a small space) ends the search instead of spinning.
+ */
+const MAX_PROPOSALS_PER_TRIAL = 20;
+
+/** Number of distinct configurations of the space (Infinity with a continuous dimension). */
+export function tuneSpaceSize(spec: TuneSpec): number {
+  let size = 1;
+  for (const s of spec.space) {
+    if (s.values) size *= s.values.length;
+    else if (s.step === undefined && FLOAT_PARAMS.has(s.param)) return Infinity;
+    else size *= Math.floor(((s.high as number) - (s.low as number)) / (s.step ?? 1) + 1e-9) + 1;
+  }
+  return size;
+}
+
 /** The search space of the search engine for the tuner's dimensions. */
 export function tuneSearchSpace(spec: TuneSpec): SearchSpace {
   return {
@@ -178,7 +217,7 @@ export function tuneSearchSpace(spec: TuneSpec): SearchSpace {
       const name = `${s.stage}.${s.param}`;
       let d: Distribution;
       if (s.values) d = categoricalDistribution(s.values, name);
-      else if (s.param === 'batch.maxDelayMs')
+      else if (FLOAT_PARAMS.has(s.param))
         d = floatDistribution(
           s.low as number,
           s.high as number,
@@ -211,11 +250,22 @@ export async function tune(spec: TuneSpec, hooks: TuneHooks = {}): Promise<TuneR
     { name: 'jizhi-tune', directions },
   );
   const history: TuneTrialRecord[] = [];
-  for (let i = 0; i < spec.budget.trials; i++) {
-    if (hooks.cancelled?.()) break;
+  // Repeats are skipped in the sampler's loop: a configuration proposed again is told its known
+  // result (so the sampler's model stays whole) without spending a trial or a simulation. The
+  // budget counts distinct configurations, bounded by the space's size and a proposal cap.
+  const seen = new Set<string>();
+  const spaceSize = tuneSpaceSize(spec);
+  const maxProposals = MAX_PROPOSALS_PER_TRIAL * spec.budget.trials;
+  let proposals = 0;
+  while (history.length < spec.budget.trials && seen.size < spaceSize) {
+    if (hooks.cancelled?.() || proposals >= maxProposals) break;
     const trial = await study.askFromSpace();
+    proposals++;
     const params: Record<string, number> = {};
     for (const [k, v] of Object.entries(trial.params)) params[k] = v as number;
+    const key = memoKey(params);
+    const repeat = seen.has(key);
+    seen.add(key);
     const ev = evaluator.evaluate(params);
     const unstable = ev.unstable ? 10 : 0;
     const sloTerms = [
@@ -230,6 +280,8 @@ export async function tune(spec: TuneSpec, hooks: TuneHooks = {}): Promise<TuneR
       const p99 = ev.unstable ? 1e9 : ev.p99Ms;
       await study.tell(trial, { values: [ev.cost, p99], constraints: sloTerms });
     }
+    if (repeat) continue;
+    const i = history.length;
     const replayed = hooks.resumeFrom?.simulationsByTrial[i];
     const record = { ...ev, trial: i, simulations: replayed ?? evaluator.simulations };
     history.push(record);
@@ -249,6 +301,8 @@ export async function tune(spec: TuneSpec, hooks: TuneHooks = {}): Promise<TuneR
     sampler: spec.sampler,
     trials: history.length,
     simulations: evaluator.simulations,
+    proposals,
+    spaceExhausted: seen.size >= spaceSize,
     best: best ? strip(best) : null,
     bestPipeline: best ? applyParams(spec.pipeline, best.params) : null,
     current,

@@ -1,0 +1,248 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { splitsOf } from '../datasets/core/dataset-codec';
+import { TfRuntime } from '../ml/tf-runtime';
+import {
+  JobCancelledError,
+  type JobContext,
+  type JobHandler,
+  type SpecReference,
+} from '../platform/jobs/job-handler';
+import { MODEL_REGISTRY, type TrainingRegistryPort } from '../registry/model-registry.port';
+import { makeAlgorithm } from './core/algorithms';
+import { gaussianRdpEpsilon } from './core/differential-privacy';
+import { federationSpec, type FederationSpec } from './federation.schema';
+import {
+  FederationCancelled,
+  pooledEvaluation,
+  runFederationLoop,
+  type FederationOutcome,
+} from './federation-run';
+import {
+  decodeWeights,
+  encodeWeights,
+  isFederationCheckpoint,
+  GLOBAL_WEIGHTS_ARTIFACT,
+} from './federation-checkpoint';
+import { LocalPlacement, sharedImageContract, type LocalSiteData } from './local-placement';
+import { readWeights, writeWeights } from './site-training';
+import { FederationsRepository } from './storage/federations.repository';
+
+/**
+ * `federation`: collaborative learning across the sites of the spec, local placement (each site a
+ * data set of this service, trained inside this job). load sites -> coordinator loop (rounds,
+ * screening, quorum, metering) -> register the global model with lineage to every site's data
+ * set. After each round the global weights are checkpointed; a re-queued attempt resumes there.
+ */
+@Injectable()
+export class FederationHandler implements JobHandler<FederationSpec, Record<string, unknown>> {
+  readonly kind = 'federation';
+  readonly references: readonly SpecReference[] = [
+    { field: 'sites[].dataset', kind: 'dataset' },
+    { field: 'publicDataset', kind: 'dataset' },
+  ];
+
+  constructor(
+    @Inject(MODEL_REGISTRY) private readonly registry: TrainingRegistryPort,
+    private readonly federations: FederationsRepository,
+    private readonly tfRuntime: TfRuntime,
+  ) {}
+
+  validate(spec: unknown): FederationSpec {
+    return federationSpec.parse(spec);
+  }
+
+  async run(spec: FederationSpec, ctx: JobContext): Promise<Record<string, unknown>> {
+    const backend = await this.tfRuntime.ready();
+    const data: LocalSiteData[] = [];
+    for (const s of spec.sites) {
+      const { train, test } = splitsOf(await this.registry.loadSplits(ctx.projectId, s.dataset));
+      data.push({ name: s.name, architecture: s.architecture ?? spec.architecture, train, test });
+    }
+    const { contract, classNames } = sharedImageContract(data);
+    const publicSet = spec.publicDataset
+      ? splitsOf(await this.registry.loadSplits(ctx.projectId, spec.publicDataset)).train
+      : undefined;
+    const algorithm = makeAlgorithm({ ...spec, numClasses: classNames.length });
+    const rounds = algorithm.rounds(spec.epochs);
+    const weightsAlgorithm = algorithm.shares === 'weights';
+    const placement = new LocalPlacement(
+      data,
+      {
+        contract,
+        numClasses: classNames.length,
+        width: spec.width,
+        seed: spec.seed,
+        batchSize: spec.batchSize,
+        optimizer: spec.optimizer,
+        dp: spec.dp,
+        publicSet,
+        shouldStop: () => ctx.cancelled,
+      },
+      weightsAlgorithm,
+    );
+    try {
+      await this.federations.open(
+        {
+          id: ctx.jobId,
+          projectId: ctx.projectId,
+          algorithm: spec.algorithm,
+          placement: 'local',
+          roundsPlanned: rounds,
+        },
+        spec.sites.map((s, i) => ({
+          name: s.name,
+          datasetId: s.dataset,
+          architecture: s.architecture ?? spec.architecture,
+          samples: data[i].train.size,
+        })),
+      );
+      const saved = isFederationCheckpoint(ctx.resumeFrom) ? ctx.resumeFrom : undefined;
+      const resume = saved && {
+        roundsDone: saved.roundsDone,
+        global: weightsAlgorithm
+          ? decodeWeights(await ctx.readArtifact(ctx.jobId, GLOBAL_WEIGHTS_ARTIFACT), saved.sizes)
+          : undefined,
+      };
+      if (resume) await ctx.log(`resuming after round ${resume.roundsDone}`);
+      const initialGlobal = weightsAlgorithm ? readWeights(placement.workingModel()) : undefined;
+      const outcome = await runFederationLoop(
+        {
+          algorithm,
+          placement,
+          rounds,
+          resume: weightsAlgorithm ? resume : undefined,
+          initialGlobal,
+          screening: {
+            normFactor: spec.normFactor,
+            maxRelativeNorm: spec.maxRelativeNorm,
+            quorum: spec.quorum,
+          },
+          roundRetries: spec.roundRetries,
+          seed: spec.seed,
+          logitsLength: publicSet ? publicSet.size * classNames.length : undefined,
+        },
+        {
+          round: async (row, planned, global) => {
+            await this.federations.recordRound(ctx.jobId, row);
+            if (row.globalAccuracy !== null)
+              await ctx.metric('global_accuracy', row.round, row.globalAccuracy);
+            await ctx.metric('bytes_round', row.round, row.bytesUp + row.bytesDown);
+            if (global) {
+              const { data: bytes, sizes } = encodeWeights(global);
+              await ctx.artifact(GLOBAL_WEIGHTS_ARTIFACT, bytes, 'application/octet-stream');
+              await ctx.checkpoint({ roundsDone: row.round + 1, sizes });
+            }
+            const acc =
+              row.globalAccuracy === null
+                ? ''
+                : `: global accuracy ${row.globalAccuracy.toFixed(4)}`;
+            // The last share of progress is the registration.
+            await ctx.progress(
+              (row.round + 1) / (planned + 1),
+              `round ${row.round + 1}/${planned}${acc}`,
+            );
+          },
+          log: (m, level) => ctx.log(m, level),
+          cancelled: () => ctx.cancelled,
+        },
+      );
+      return await this.finish(spec, ctx, { placement, outcome, classNames, rounds, backend });
+    } catch (error) {
+      if (error instanceof FederationCancelled) throw new JobCancelledError();
+      throw error;
+    } finally {
+      placement.dispose();
+    }
+  }
+
+  /** Registers the global model (codistill: every site's model) and closes the federation. */
+  private async finish(
+    spec: FederationSpec,
+    ctx: JobContext,
+    r: {
+      placement: LocalPlacement;
+      outcome: FederationOutcome;
+      classNames: string[];
+      rounds: number;
+      backend: string;
+    },
+  ): Promise<Record<string, unknown>> {
+    const { placement, outcome, classNames } = r;
+    const pooled = pooledEvaluation(outcome.final);
+    const siteDatasetIds = spec.sites.map((s) => s.dataset);
+    const privacy = spec.dp
+      ? {
+          ...gaussianRdpEpsilon(spec.dp.noiseMultiplier, r.rounds, spec.dp.delta),
+          delta: spec.dp.delta,
+          accountant:
+            'RDP of the Gaussian mechanism (Mironov 2017), per site, no sampling amplification',
+        }
+      : null;
+    const lineage = {
+      federationId: ctx.jobId,
+      algorithm: spec.algorithm,
+      siteDatasetIds,
+      rounds: r.rounds,
+      privacy,
+    };
+    const totals = await this.federations.find(ctx.projectId, ctx.jobId);
+    const bytesTotal = totals?.bytesTotal ?? outcome.bytesTotal;
+    const name = spec.name ?? `federation-${ctx.jobId.slice(0, 8)}`;
+    const entry = (architecture: string) => ({
+      architecture,
+      inputKind: 'image' as const,
+      classNames,
+      preprocessing: {},
+      datasetId: null,
+      method: `collab-${spec.algorithm}`,
+      evaluation: null,
+      metrics: {
+        ...lineage,
+        bytesTotal,
+        globalAccuracy: pooled?.accuracy ?? null,
+        backend: r.backend,
+      },
+    });
+    let modelId: string | null = null;
+    const siteModels: Record<string, string> = {};
+    if (outcome.global) {
+      const model = placement.workingModel();
+      writeWeights(model, outcome.global);
+      const registered =
+        (await this.registry.findByJob(ctx.projectId, ctx.jobId)) ??
+        (await this.registry.registerFromJob(ctx, model, { name, ...entry(spec.architecture) }));
+      modelId = registered.id;
+    } else {
+      for (const s of spec.sites) {
+        const architecture = s.architecture ?? spec.architecture;
+        const registered = await this.registry.registerJobModel(
+          ctx.projectId,
+          ctx.jobId,
+          placement.siteModel(s.name),
+          { name: `${name}-${s.name}`, ...entry(architecture), datasetId: s.dataset },
+        );
+        siteModels[s.name] = registered.id;
+      }
+    }
+    const summary = {
+      globalAccuracy: pooled?.accuracy ?? null,
+      final: outcome.final,
+      siteModels,
+      privacy,
+      backend: r.backend,
+    };
+    await this.federations.finish(ctx.jobId, modelId, summary);
+    await ctx.progress(
+      1,
+      modelId ? `registered model ${name}` : `registered ${spec.sites.length} site models`,
+    );
+    return {
+      federationId: ctx.jobId,
+      modelId,
+      modelName: modelId ? name : null,
+      rounds: r.rounds,
+      bytesTotal,
+      ...summary,
+    };
+  }
+}

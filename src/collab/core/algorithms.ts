@@ -43,3 +43,11 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
       });
   }
 }
+
+/** Rounds a federation runs for `epochs` local epochs per site (without building the algorithm). */
+export function plannedRounds(
+  s: Pick<AlgorithmSettings, 'algorithm' | 'localEpochs' | 'period'>,
+  epochs: number,
+): number {
+  return Math.ceil(epochs / (s.algorithm === 'esp-clr' ? s.period : s.localEpochs));
+}

@@ -1,0 +1,134 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, TestApp } from '../support/app';
+import { darkShape, lightShape } from '../fixtures/data/shapes';
+import { writeZip } from '../fixtures/data/zip-writer';
+
+/** A site's own images: the e2e shapes (separable by mean intensity), drawn from its own range of k. */
+function siteZip(site: number, perClass: number): Buffer {
+  return writeZip(
+    Array.from({ length: perClass }, (_, i) => {
+      const k = site * 100 + i;
+      return [
+        { name: `dark/${k}.png`, data: darkShape(k) },
+        { name: `light/${k}.png`, data: lightShape(k) },
+      ];
+    }).flat(),
+  );
+}
+
+describe('collaborative learning: a 3-site federation through the REST API (real app, PostgreSQL, workers)', () => {
+  let app: TestApp;
+  const datasets: string[] = [];
+
+  before(async () => {
+    app = await startTestApp({
+      workers: 1,
+      coordinators: 0,
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
+    });
+    for (const site of [0, 1, 2]) {
+      const res = await app.uploadDataset(
+        { name: `site-${site}`, split: '0.5,0.25,0.25', seed: String(site) },
+        siteZip(site, 8),
+        `site-${site}.zip`,
+      );
+      assert.equal(res.status, 201, res.text);
+      datasets.push(res.body.id);
+    }
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  const sites = () => datasets.map((d, i) => ({ name: `s${i}`, dataset: i === 0 ? 'site-0' : d }));
+
+  test('bad federations are 4xx problems naming the field', async () => {
+    const dup = await app
+      .post('/v1/federations', {
+        architecture: 'small-cnn',
+        sites: [sites()[0], { ...sites()[1], name: 's0' }],
+      })
+      .expect(400);
+    assert.match(dup.text, /site names must be unique/);
+    const codistill = await app
+      .post('/v1/federations', {
+        architecture: 'small-cnn',
+        algorithm: 'codistill',
+        sites: sites(),
+      })
+      .expect(400);
+    assert.match(codistill.text, /publicDataset/);
+    await app
+      .post('/v1/federations', {
+        architecture: 'small-cnn',
+        sites: [{ name: 'x', dataset: 'no-such-data' }],
+      })
+      .expect(404);
+    await app.get('/v1/federations/not-a-uuid').expect(400);
+  });
+
+  test('esp-clr: 2 rounds of T0 = 2 local epochs, metered bytes, global model registered with lineage to every site', async () => {
+    const res = await app
+      .post('/v1/federations', {
+        name: 'shapes-federated',
+        architecture: 'small-cnn',
+        width: 4,
+        sites: sites(),
+        algorithm: 'esp-clr',
+        epochs: 4,
+        period: 2,
+        learningRate: 0.02,
+        minLr: 0.001,
+        optimizer: 'adam',
+        batchSize: 4,
+        seed: 1,
+      })
+      .expect(202);
+    const id = res.body.id as string;
+    const queued = (await app.get(`/v1/federations/${id}`).expect(200)).body;
+    assert.equal(queued.roundsPlanned, 2);
+    assert.deepEqual(
+      queued.sites.map((s: { datasetId: string }) => s.datasetId),
+      datasets,
+      'site references resolved to data set ids at enqueue',
+    );
+    const job = await app.waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status));
+    assert.equal(job.status, 'succeeded', job.error ?? '');
+
+    const fed = (await app.get(`/v1/federations/${id}`).expect(200)).body;
+    assert.equal(fed.status, 'succeeded');
+    assert.equal(fed.roundsDone, 2);
+    assert.deepEqual(
+      fed.sites.map((s: { samples: number }) => s.samples),
+      [8, 8, 8],
+    );
+    const model = (await app.get(`/v1/models/${fed.modelId}`).expect(200)).body;
+    const weightBytes = 4 * model.params; // float32 on the wire
+    for (const r of fed.rounds) {
+      assert.deepEqual(r.accepted.sort(), ['s0', 's1', 's2']);
+      assert.equal(r.bytesUp, 3 * weightBytes, 'each site uploads its weights once per round');
+      assert.equal(
+        r.bytesDown,
+        3 * weightBytes,
+        'each site downloads the global weights once per round',
+      );
+      for (const s of r.sites) assert.equal(s.bytesSent, weightBytes);
+    }
+    assert.equal(fed.bytesTotal, 2 * 6 * weightBytes);
+    const last = fed.rounds[fed.rounds.length - 1];
+    assert.ok(last.globalAccuracy >= 0.75, `global accuracy ${last.globalAccuracy}`);
+    assert.deepEqual(model.lineage, {
+      baseModelId: null,
+      datasetId: null,
+      method: 'collab-esp-clr',
+      jobId: id,
+    });
+    assert.deepEqual(model.metrics.siteDatasetIds, datasets, 'lineage: every site data set by id');
+    assert.equal(model.metrics.federationId, id);
+    const rounds = (await app.get(`/v1/federations/${id}/rounds`).expect(200)).body;
+    assert.equal(rounds.length, 2);
+    const list = (await app.get('/v1/federations').expect(200)).body;
+    assert.ok(list.items.some((f: { id: string }) => f.id === id));
+  });
+});

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit';
+import { registerCollabCommands } from './commands/collab';
 import { registerDatasetCommands } from './commands/datasets';
 import { registerExplainCommand } from './commands/explain';
 import { registerFinetuneCommand } from './commands/finetune';
@@ -44,4 +45,5 @@ export const CLI_COMMANDS: RegisterCommand[] = [
   registerExplainCommand,
   registerNasCommands,
   registerPruneCommand,
+  registerCollabCommands,
 ];

@@ -1,4 +1,7 @@
 import { after, before, describe, test } from 'node:test';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import { startTestApp, TestApp } from '../support/app';
 import { darkShape, lightShape } from '../fixtures/data/shapes';
@@ -130,5 +133,47 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     assert.equal(rounds.length, 2);
     const list = (await app.get('/v1/federations').expect(200)).body;
     assert.ok(list.items.some((f: { id: string }) => f.id === id));
+  });
+
+  test('CLI: collab run follows the rounds (fedavg, 2 rounds), collab show and list print them', async () => {
+    const main = path.join(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
+    const cli = async (args: string[]) =>
+      promisify(execFile)(process.execPath, ['-r', '@swc-node/register', main, ...args], {
+        env: { ...process.env, AUTODL_URL: app.url, AUTODL_API_KEY: app.key },
+        timeout: 600_000,
+      });
+    const run = await cli([
+      'collab',
+      'run',
+      '--architecture',
+      'small-cnn',
+      '--width',
+      '4',
+      '--site',
+      's0=site-0',
+      '--site',
+      's1=site-1',
+      '--algorithm',
+      'fedavg',
+      '--epochs',
+      '2',
+      '--batch-size',
+      '4',
+      '--optimizer',
+      'adam',
+      '--lr',
+      '0.02',
+    ]);
+    assert.match(run.stdout, /round 1\/2: 2\/2 sites accepted/);
+    assert.match(run.stdout, /round 2\/2: 2\/2 sites accepted/);
+    assert.match(run.stdout, /federation [0-9a-f-]{36} \(fedavg, local placement\): succeeded/);
+    assert.match(run.stderr, /100% succeeded - round 2\/2/, 'the progress bar (lines on a pipe)');
+    const id = /federation ([0-9a-f-]{36})/.exec(run.stdout)![1];
+    const shown = JSON.parse((await cli(['--json', 'collab', 'show', id])).stdout);
+    assert.equal(shown.rounds.length, 2);
+    assert.match(
+      (await cli(['collab', 'list'])).stdout,
+      new RegExp(`${id}\\s+fedavg\\s+succeeded\\s+2/2`),
+    );
   });
 });

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit';
 import { registerCollabCommands } from './commands/collab';
+import { registerSiteCommands } from './commands/site';
 import { registerDatasetCommands } from './commands/datasets';
 import { registerExplainCommand } from './commands/explain';
 import { registerFinetuneCommand } from './commands/finetune';
@@ -46,4 +47,5 @@ export const CLI_COMMANDS: RegisterCommand[] = [
   registerNasCommands,
   registerPruneCommand,
   registerCollabCommands,
+  registerSiteCommands,
 ];

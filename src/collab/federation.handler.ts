@@ -26,6 +26,9 @@ import {
 import { LocalPlacement, sharedImageContract, type LocalSiteData } from './local-placement';
 import { readWeights, writeWeights } from './site-training';
 import { FederationsRepository } from './storage/federations.repository';
+import { SiteWorkRepository } from './storage/site-work.repository';
+import { MixedPlacement, RemotePlacement } from './remote-placement';
+import type { SitePlacement } from './site-placement';
 
 /**
  * `federation`: collaborative learning across the sites of the spec, local placement (each site a
@@ -45,6 +48,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
     @Inject(MODEL_REGISTRY) private readonly registry: TrainingRegistryPort,
     private readonly federations: FederationsRepository,
     private readonly tfRuntime: TfRuntime,
+    private readonly siteWork: SiteWorkRepository,
   ) {}
 
   validate(spec: unknown): FederationSpec {
@@ -55,6 +59,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
     const backend = await this.tfRuntime.ready();
     const data: LocalSiteData[] = [];
     for (const s of spec.sites) {
+      if (s.remote || s.dataset === null) continue;
       const { train, test } = splitsOf(await this.registry.loadSplits(ctx.projectId, s.dataset));
       data.push({ name: s.name, architecture: s.architecture ?? spec.architecture, train, test });
     }
@@ -65,7 +70,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
     const algorithm = makeAlgorithm({ ...spec, numClasses: classNames.length });
     const rounds = algorithm.rounds(spec.epochs);
     const weightsAlgorithm = algorithm.shares === 'weights';
-    const placement = new LocalPlacement(
+    const local = new LocalPlacement(
       data,
       {
         contract,
@@ -80,6 +85,34 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
       },
       weightsAlgorithm,
     );
+    const remoteSites = spec.sites.filter((s) => s.remote).map((s) => s.name);
+    const placement: SitePlacement = remoteSites.length
+      ? new MixedPlacement(
+          spec.sites.map((s) => s.name),
+          [
+            local,
+            new RemotePlacement(
+              ctx.jobId,
+              remoteSites,
+              this.siteWork,
+              {
+                architecture: spec.architecture,
+                width: spec.width,
+                inputShape: contract.inputShape,
+                classNames,
+                batchSize: spec.batchSize,
+                optimizer: spec.optimizer,
+                sizes: readWeights(local.workingModel()).map((w) => w.length),
+              },
+              {
+                siteTimeoutMs: spec.siteTimeoutSeconds * 1000,
+                pollMs: 250,
+                cancelled: () => ctx.cancelled,
+              },
+            ),
+          ],
+        )
+      : local;
     try {
       await this.federations.open(
         {
@@ -89,11 +122,12 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           placement: 'local',
           roundsPlanned: rounds,
         },
-        spec.sites.map((s, i) => ({
+        spec.sites.map((s) => ({
           name: s.name,
           datasetId: s.dataset,
+          placement: s.remote ? ('remote' as const) : ('local' as const),
           architecture: s.architecture ?? spec.architecture,
-          samples: data[i].train.size,
+          samples: data.find((d) => d.name === s.name)?.train.size ?? null,
         })),
       );
       const saved = isFederationCheckpoint(ctx.resumeFrom) ? ctx.resumeFrom : undefined;
@@ -104,7 +138,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           : undefined,
       };
       if (resume) await ctx.log(`resuming after round ${resume.roundsDone}`);
-      const initialGlobal = weightsAlgorithm ? readWeights(placement.workingModel()) : undefined;
+      const initialGlobal = weightsAlgorithm ? readWeights(local.workingModel()) : undefined;
       const outcome = await runFederationLoop(
         {
           algorithm,
@@ -146,7 +180,13 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           cancelled: () => ctx.cancelled,
         },
       );
-      return await this.finish(spec, ctx, { placement, outcome, classNames, rounds, backend });
+      return await this.finish(spec, ctx, {
+        placement: local,
+        outcome,
+        classNames,
+        rounds,
+        backend,
+      });
     } catch (error) {
       if (error instanceof FederationCancelled) throw new JobCancelledError();
       throw error;
@@ -169,7 +209,8 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
   ): Promise<Record<string, unknown>> {
     const { placement, outcome, classNames } = r;
     const pooled = pooledEvaluation(outcome.final);
-    const siteDatasetIds = spec.sites.map((s) => s.dataset);
+    const siteDatasetIds = spec.sites.flatMap((s) => (s.dataset ? [s.dataset] : []));
+    const remoteSites = spec.sites.filter((s) => s.remote).map((s) => s.name);
     const privacy = spec.dp
       ? {
           ...gaussianRdpEpsilon(spec.dp.noiseMultiplier, r.rounds, spec.dp.delta),
@@ -182,6 +223,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
       federationId: ctx.jobId,
       algorithm: spec.algorithm,
       siteDatasetIds,
+      remoteSites,
       rounds: r.rounds,
       privacy,
     };

@@ -27,6 +27,7 @@ export const FEDERATION_DEFAULTS = {
   temperature: 3,
   distillationWeight: 1,
   roundRetries: 1,
+  siteTimeoutSeconds: 900,
   seed: 0,
 } as const;
 const D = FEDERATION_DEFAULTS;
@@ -37,10 +38,21 @@ const SiteSchema = Type.Object(
       pattern: '^[a-z0-9][a-z0-9-]{0,39}$',
       description: 'Site name, unique in the federation',
     }),
-    dataset: ReferenceSchema(
-      'data set',
-      "The site's data set (its train split trains, its test split evaluates)",
+    dataset: Type.Union(
+      [
+        ReferenceSchema(
+          'data set',
+          "The site's data set (its train split trains, its test split evaluates)",
+        ),
+        Type.Null(),
+      ],
+      { default: null, description: 'A local site’s data set; null for a remote site' },
     ),
+    remote: Type.Boolean({
+      default: false,
+      description:
+        'A remote site agent (`autodl site serve`) trains on its own files; its key comes from POST /v1/federations/:id/sites/:name/key',
+    }),
     architecture: Type.Union([StringEnum(ZOO_MODEL_NAMES), Type.Null()], {
       default: null,
       description: 'codistill only: this site’s own architecture (default: the federation’s)',
@@ -141,6 +153,12 @@ export const FederationSpecSchema = Type.Object(
       description: 'Accepted updates a round needs (default: a majority of the sites)',
     }),
     roundRetries: Type.Integer({ minimum: 0, maximum: 10, default: D.roundRetries }),
+    siteTimeoutSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 86_400,
+      default: D.siteTimeoutSeconds,
+      description: 'How long a round waits for a remote site before counting it as failed',
+    }),
     normFactor: Type.Number({ minimum: 1, maximum: 1e6, default: DEFAULT_SCREENING.normFactor }),
     maxRelativeNorm: Type.Number({
       exclusiveMinimum: 0,
@@ -187,6 +205,30 @@ export const federationSpec: SpecSchema<FederationSpec> = specSchema(
         `${path}.dp`,
         'applies to weight updates; codistill shares predictions',
       );
+    s.sites.forEach((x, i) => {
+      if (x.remote && x.dataset !== null)
+        throw ValidationError.field(
+          `${path}.sites.${i}.dataset`,
+          'a remote site keeps its data: leave dataset out',
+        );
+      if (!x.remote && x.dataset === null)
+        throw ValidationError.field(
+          `${path}.sites.${i}.dataset`,
+          'a local site needs its data set',
+        );
+    });
+    if (s.sites.some((x) => x.remote)) {
+      if (s.algorithm === 'codistill')
+        throw ValidationError.field(
+          `${path}.algorithm`,
+          'remote sites take weight-sharing algorithms for now (fedavg, esp-clr, mcl)',
+        );
+      if (s.sites.every((x) => x.remote))
+        throw ValidationError.field(
+          `${path}.sites`,
+          'needs at least one local site to fix the input contract (all-remote federations: next step)',
+        );
+    }
     const quorum = s.quorum ?? Math.floor(s.sites.length / 2) + 1;
     if (quorum > s.sites.length)
       throw ValidationError.field(`${path}.quorum`, `must be at most the ${s.sites.length} sites`);

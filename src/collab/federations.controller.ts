@@ -85,6 +85,21 @@ export class FederationsController {
     return FederationDto.from(federation, rounds);
   }
 
+  @Post(':id/sites/:name/key')
+  @HttpCode(201)
+  @ApiOperation({
+    summary:
+      'Issue the `site` key of a remote site (shown once): it can only pull this site’s work and post its updates',
+  })
+  @ApiProblems(400, 403, 404, 409)
+  siteKey(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Param('name') name: string,
+  ): Promise<{ key: string; keyId: string; federationId: string; site: string }> {
+    return this.federations.issueSiteKey(principal, id, name);
+  }
+
   @Get(':id/rounds')
   @ApiOperation({ summary: 'The rounds of a federation with per-site metrics and bytes sent' })
   @ApiOkResponse({ type: [FederationRoundDto] })

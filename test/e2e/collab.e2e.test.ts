@@ -1,5 +1,10 @@
 import { after, before, describe, test } from 'node:test';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import { once } from 'node:events';
+import { loadImageFolder } from '../../src/ml/data/image-folder';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
@@ -175,5 +180,182 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       (await cli(['collab', 'list'])).stdout,
       new RegExp(`${id}\\s+fedavg\\s+succeeded\\s+2/2`),
     );
+  });
+
+  test('a remote site agent (separate process, loopback): only weights cross; a site key gets 403 elsewhere', async () => {
+    // The agent's own files: class folders of site 2's images, never uploaded.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'collab-site-'));
+    for (const cls of ['dark', 'light']) fs.mkdirSync(path.join(dir, cls));
+    const files: Buffer[] = [];
+    for (let i = 0; i < 8; i++) {
+      const k = 200 + i;
+      for (const [cls, png] of [
+        ['dark', darkShape(k)],
+        ['light', lightShape(k)],
+      ] as const) {
+        fs.writeFileSync(path.join(dir, cls, `${k}.png`), png);
+        files.push(png);
+      }
+    }
+    const pixels = (await loadImageFolder(dir)).inputs;
+    assert.equal(pixels.kind, 'image');
+
+    // Every request the agent sends goes through this recording proxy to the app.
+    const target = new URL(app.url);
+    const seen: { method: string; url: string; body: Buffer }[] = [];
+    const proxy = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        seen.push({ method: req.method ?? '', url: req.url ?? '', body });
+        const fwd = http.request(
+          {
+            host: target.hostname,
+            port: target.port,
+            path: req.url,
+            method: req.method,
+            headers: req.headers,
+          },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          },
+        );
+        fwd.end(body);
+      });
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+
+    const created = await app
+      .post('/v1/federations', {
+        name: 'shapes-remote',
+        architecture: 'small-cnn',
+        width: 4,
+        sites: [sites()[0], sites()[1], { name: 'remote', remote: true }],
+        algorithm: 'fedavg',
+        epochs: 2,
+        learningRate: 0.02,
+        optimizer: 'adam',
+        batchSize: 4,
+        quorum: 3,
+        siteTimeoutSeconds: 120,
+      })
+      .expect(202);
+    const id = created.body.id as string;
+    const issued = (await app.post(`/v1/federations/${id}/sites/remote/key`).expect(201)).body;
+    await app.post(`/v1/federations/${id}/sites/remote/key`).expect(409);
+    await app.post(`/v1/federations/${id}/sites/s0/key`).expect(404); // a local site has no key
+    const siteKey = issued.key as string;
+
+    // The site key reaches nothing but the site API; other keys do not reach the site API.
+    for (const route of [
+      '/v1/datasets',
+      `/v1/federations/${id}`,
+      '/v1/jobs',
+      '/v1/models',
+      '/v1/whoami',
+    ])
+      await app.get(route, siteKey).expect(403);
+    await app.post('/v1/jobs', { kind: 'sleep', spec: {} }, siteKey).expect(403);
+    await app.post(`/v1/federations/${id}/sites/remote/key`, {}, siteKey).expect(403);
+    await app.get('/v1/site/work').expect(403);
+    // The update schema has no field for anything but counts, metrics and weights.
+    const extra = await app
+      .post(
+        `/v1/site/work/${id}/update`,
+        { samples: 1, weights: '', examples: [[0.1, 0.2]] },
+        siteKey,
+      )
+      .expect(400);
+    assert.match(extra.text, /examples/);
+
+    const main = path.join(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
+    const agent = spawn(
+      process.execPath,
+      [
+        '-r',
+        '@swc-node/register',
+        main,
+        'site',
+        'serve',
+        '--coordinator',
+        proxyUrl,
+        '--key',
+        siteKey,
+        '--data',
+        dir,
+        '--poll-ms',
+        '300',
+        '--backend',
+        'cpu',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let agentOut = '';
+    agent.stdout.on('data', (c: Buffer) => (agentOut += c.toString()));
+    agent.stderr.on('data', (c: Buffer) => (agentOut += c.toString()));
+    const exited = once(agent, 'exit');
+    try {
+      const job = await app
+        .waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status))
+        .catch((e: Error) => assert.fail(`${e.message}\nagent: ${agentOut}`));
+      assert.equal(job.status, 'succeeded', `${job.error ?? ''}\n${agentOut}`);
+      const [code] = await exited; // the agent stops by itself once the federation is over (410)
+      assert.equal(code, 0, agentOut);
+    } finally {
+      if (agent.exitCode === null) agent.kill('SIGKILL');
+      proxy.close();
+    }
+
+    const fed = (await app.get(`/v1/federations/${id}`).expect(200)).body;
+    const model = (await app.get(`/v1/models/${fed.modelId}`).expect(200)).body;
+    const weightBytes = 4 * model.params;
+    assert.equal(fed.rounds.length, 2);
+    for (const r of fed.rounds) {
+      assert.deepEqual([...r.accepted].sort(), ['remote', 's0', 's1']);
+      const remote = r.sites.find((x: { site: string }) => x.site === 'remote');
+      assert.equal(remote.bytesSent, weightBytes);
+      assert.equal(remote.bytesReceived, weightBytes);
+    }
+    assert.equal(fed.sites.find((x: { name: string }) => x.name === 'remote').placement, 'remote');
+    assert.deepEqual(model.metrics.remoteSites, ['remote']);
+
+    // Every request body the agent sent: only the schema's fields, weights of the model's size,
+    // and none of its images (files or decoded pixels).
+    const posts = seen.filter((r) => r.method === 'POST');
+    assert.ok(posts.length >= 2 * 1 + 1, `${posts.length} posts`); // 2 updates + evaluations
+    for (const r of seen.filter((x) => x.method !== 'POST')) assert.equal(r.body.length, 0, r.url);
+    for (const r of posts) {
+      const body = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
+      if (r.url.endsWith('/update')) {
+        assert.deepEqual(Object.keys(body).sort(), [
+          'localAccuracy',
+          'samples',
+          'trainAccuracy',
+          'trainLoss',
+          'weights',
+        ]);
+        const w = Buffer.from(body.weights as string, 'base64');
+        assert.equal(w.byteLength, weightBytes);
+        const floats = new Float32Array(w.buffer, w.byteOffset, w.byteLength / 4);
+        for (const img of pixels.kind === 'image' ? pixels.pixels : []) {
+          const probe = img.subarray(0, 8);
+          for (let i = 0; i + probe.length <= floats.length; i++) {
+            let same = true;
+            for (let j = 0; j < probe.length && same; j++) same = floats[i + j] === probe[j];
+            assert.ok(!same, 'an image row appears in the weights');
+          }
+        }
+      } else {
+        assert.ok(r.url.endsWith('/evaluation'), r.url);
+        assert.deepEqual(Object.keys(body).sort(), ['accuracy', 'count', 'loss']);
+      }
+      for (const f of files)
+        assert.ok(!r.body.includes(f.toString('base64').slice(0, 40)), 'a PNG in a body');
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

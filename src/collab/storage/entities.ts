@@ -3,7 +3,16 @@
  * (lineage: the data set of each, by id), its rounds and the per-site metrics of every round,
  * with the bytes each site sent and received.
  */
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 import { ProjectEntity } from '../../platform/auth/project.entity';
 import { JobEntity } from '../../platform/jobs/job.entity';
 
@@ -63,9 +72,17 @@ export class FederationSiteEntity {
   @PrimaryColumn({ type: 'text' })
   name!: string;
 
-  /** Lineage: the site's data set (the row may go; the id stays in the record). */
-  @Column({ name: 'dataset_id', type: 'uuid' })
-  datasetId!: string;
+  /** Lineage: the site's data set (the row may go; the id stays in the record); null: remote. */
+  @Column({ name: 'dataset_id', type: 'uuid', nullable: true })
+  datasetId!: string | null;
+
+  /** `local` (a data set of this service) or `remote` (a site agent pulls its work). */
+  @Column({ type: 'text', default: 'local' })
+  placement!: string;
+
+  /** remote: the `site` key the agent authenticates with (POST .../sites/:name/key). */
+  @Column({ name: 'key_id', type: 'uuid', nullable: true })
+  keyId!: string | null;
 
   @Column({ type: 'text' })
   architecture!: string;
@@ -153,7 +170,62 @@ export class SiteRoundMetricsEntity {
   bytesReceived!: string;
 }
 
+/**
+ * A remote site's work item: the coordinator writes the global state it starts from, the agent
+ * takes it and posts only the algorithm's shared state back (weights of the declared shapes).
+ */
+@Entity('collab_site_work')
+@Index('IDX_collab_site_work_site', ['federationId', 'site', 'status'])
+export class SiteWorkEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'federation_id', type: 'uuid' })
+  federationId!: string;
+
+  @ManyToOne(() => FederationEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'federation_id' })
+  federation?: FederationEntity;
+
+  @Column({ type: 'text' })
+  site!: string;
+
+  @Column({ type: 'integer' })
+  round!: number;
+
+  @Column({ type: 'integer' })
+  attempt!: number;
+
+  /** `train` (a round's local training) or `evaluate` (the global weights on the site's test split). */
+  @Column({ type: 'text' })
+  kind!: string;
+
+  /** pending -> taken -> done, or expired (the coordinator stopped waiting). */
+  @Column({ type: 'text', default: 'pending' })
+  status!: string;
+
+  /** What the agent needs: architecture, input contract, local plan, weight sizes, seed. */
+  @Column({ type: 'jsonb' })
+  task!: Record<string, unknown>;
+
+  /** The global weights (raw float32, little-endian). */
+  @Column({ name: 'global_state', type: 'bytea' })
+  globalState!: Buffer;
+
+  /** The site's shared state (raw float32 of the declared sizes), once posted. */
+  @Column({ name: 'shared_state', type: 'bytea', nullable: true })
+  sharedState!: Buffer | null;
+
+  /** Numbers only: samples, losses, accuracies, counts. */
+  @Column({ type: 'jsonb', nullable: true })
+  report!: Record<string, number | null> | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}
+
 export const COLLAB_ENTITIES = [
+  SiteWorkEntity,
   FederationEntity,
   FederationSiteEntity,
   FederationRoundEntity,

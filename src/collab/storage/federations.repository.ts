@@ -8,7 +8,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 export interface SiteRow {
   name: string;
-  datasetId: string;
+  datasetId: string | null;
+  placement: 'local' | 'remote';
   architecture: string;
   samples: number | null;
 }
@@ -81,10 +82,10 @@ export class FederationsRepository {
       );
       for (const s of sites) {
         await m.query(
-          `INSERT INTO collab_sites (federation_id, name, dataset_id, architecture, samples)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (federation_id, name)
+          `INSERT INTO collab_sites (federation_id, name, dataset_id, architecture, samples, placement)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (federation_id, name)
            DO UPDATE SET samples = coalesce(EXCLUDED.samples, collab_sites.samples)`,
-          [f.id, s.name, s.datasetId, s.architecture, s.samples],
+          [f.id, s.name, s.datasetId, s.architecture, s.samples, s.placement],
         );
       }
     };
@@ -230,7 +231,8 @@ export class FederationsRepository {
         .filter((s) => s.federation_id === r.id)
         .map((s) => ({
           name: String(s.name),
-          datasetId: String(s.dataset_id),
+          datasetId: (s.dataset_id as string | null) ?? null,
+          placement: s.placement as SiteRow['placement'],
           architecture: String(s.architecture),
           samples: num(s.samples),
         })),

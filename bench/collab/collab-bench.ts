@@ -7,6 +7,7 @@
  *
  *   nice -n 10 node -r @swc-node/register bench/collab/collab-bench.ts \
  *     [--train 2000] [--test 1000] [--epochs 8] [--period 4] [--seeds 3] [--backend wasm|cpu]
+ *     [--optimizer adam|momentum|sgd] [--lr 0.02]
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendPreference, selectBackend } from '../../src/ml/backend';
@@ -32,7 +33,10 @@ const EPOCHS = arg('epochs', 8);
 const PERIOD = arg('period', 4);
 const SEEDS = arg('seeds', 3);
 const SITES = 4;
-const LR = 0.02;
+const LR = arg('lr', 0.02);
+const optimizerArg = argv.indexOf('--optimizer');
+const OPTIMIZER = (optimizerArg >= 0 ? argv[optimizerArg + 1] : 'adam') as
+  'adam' | 'momentum' | 'sgd';
 
 interface Outcome {
   accuracy: number;
@@ -58,7 +62,7 @@ async function federate(
       width: 8,
       seed,
       batchSize: 32,
-      optimizer: 'adam',
+      optimizer: OPTIMIZER,
       dp: null,
       shouldStop: () => false,
     },
@@ -171,7 +175,7 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(
-    `backend ${backend}; ${TRAIN} train / ${TEST} test examples, ${SITES} sites, small-cnn width 8, adam lr ${LR}, ${EPOCHS} local epochs, esp period ${PERIOD}; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+    `backend ${backend}; ${TRAIN} train / ${TEST} test examples, ${SITES} sites, small-cnn width 8, ${OPTIMIZER} lr ${LR}, ${EPOCHS} local epochs, esp period ${PERIOD}; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
   );
   tf.disposeVariables();
 }

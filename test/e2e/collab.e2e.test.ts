@@ -140,6 +140,39 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     assert.ok(list.items.some((f: { id: string }) => f.id === id));
   });
 
+  test('codistill: two architectures exchange predictions on a public set, no weights; each site model registered', async () => {
+    const res = await app
+      .post('/v1/federations', {
+        name: 'shapes-codistill',
+        architecture: 'small-cnn',
+        width: 4,
+        sites: [sites()[0], { ...sites()[1], architecture: 'small-resnet' }],
+        algorithm: 'codistill',
+        publicDataset: 'site-2', // its inputs only: labels are never read
+        epochs: 2,
+        temperature: 2,
+        learningRate: 0.02,
+        optimizer: 'adam',
+        batchSize: 4,
+      })
+      .expect(202);
+    const job = await app.waitForJob(res.body.id, (j) =>
+      ['succeeded', 'failed'].includes(j.status),
+    );
+    assert.equal(job.status, 'succeeded', job.error ?? '');
+    const fed = (await app.get(`/v1/federations/${res.body.id}`).expect(200)).body;
+    assert.equal(fed.modelId, null);
+    const logitBytes = 8 * 2 * 4; // 8 public examples x 2 classes x float32
+    assert.equal(fed.rounds[0].bytesUp, 2 * logitBytes);
+    assert.equal(fed.rounds[0].bytesDown, 0, 'no teacher before the first exchange');
+    assert.equal(fed.rounds[1].bytesDown, 2 * logitBytes);
+    const siteModels = fed.summary.siteModels as Record<string, string>;
+    const s1 = (await app.get(`/v1/models/${siteModels.s1}`).expect(200)).body;
+    assert.equal(s1.architecture, 'small-resnet');
+    assert.equal(s1.lineage.datasetId, datasets[1]);
+    assert.equal(s1.lineage.method, 'collab-codistill');
+  });
+
   test('CLI: collab run follows the rounds (fedavg, 2 rounds), collab show and list print them', async () => {
     const main = path.join(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
     const cli = async (args: string[]) =>

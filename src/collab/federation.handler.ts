@@ -130,6 +130,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           samples: data.find((d) => d.name === s.name)?.train.size ?? null,
         })),
       );
+      if (remoteSites.length) await this.siteWork.expireOpen(ctx.jobId);
       const saved = isFederationCheckpoint(ctx.resumeFrom) ? ctx.resumeFrom : undefined;
       const resume = saved && {
         roundsDone: saved.roundsDone,
@@ -186,6 +187,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
         classNames,
         rounds,
         backend,
+        resumedAfterRound: weightsAlgorithm && resume ? resume.roundsDone : null,
       });
     } catch (error) {
       if (error instanceof FederationCancelled) throw new JobCancelledError();
@@ -205,6 +207,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
       classNames: string[];
       rounds: number;
       backend: string;
+      resumedAfterRound: number | null;
     },
   ): Promise<Record<string, unknown>> {
     const { placement, outcome, classNames } = r;
@@ -284,6 +287,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
       modelName: modelId ? name : null,
       rounds: r.rounds,
       bytesTotal,
+      resumedAfterRound: r.resumedAfterRound,
       ...summary,
     };
   }

@@ -173,6 +173,43 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     assert.equal(s1.lineage.method, 'collab-codistill');
   });
 
+  test('faults: a silent remote site is skipped by the quorum rule; a SIGKILLed worker resumes after its last round', async () => {
+    const res = await app
+      .post('/v1/federations', {
+        architecture: 'small-cnn',
+        width: 4,
+        // No agent ever serves `gone`: each round waits siteTimeoutSeconds for it, then goes on
+        // with the 2 local sites (quorum 2).
+        sites: [sites()[0], sites()[1], { name: 'gone', remote: true }],
+        algorithm: 'fedavg',
+        epochs: 3,
+        learningRate: 0.02,
+        optimizer: 'adam',
+        batchSize: 4,
+        quorum: 2,
+        siteTimeoutSeconds: 3,
+      })
+      .expect(202);
+    const id = res.body.id as string;
+    // progress after round r is (r + 1) / (rounds + 1): kill once round 1 of 3 is recorded.
+    const running = await app.waitForJob(id, (j) => j.status === 'running' && j.progress >= 0.25);
+    app.killWorker(running);
+    const done = await app.waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status));
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    assert.equal(done.attempts, 2);
+    const after = done.result?.resumedAfterRound as number;
+    assert.ok(after >= 1 && after < 3, `resumed after round ${after}`);
+    const fed = (await app.get(`/v1/federations/${id}`).expect(200)).body;
+    assert.deepEqual(
+      fed.rounds.map((r: { round: number }) => r.round),
+      [0, 1, 2],
+    );
+    for (const r of fed.rounds) {
+      assert.deepEqual([...r.accepted].sort(), ['s0', 's1']);
+      assert.deepEqual(r.rejected, [{ site: 'gone', reason: 'failed' }]);
+    }
+  });
+
   test('CLI: collab run follows the rounds (fedavg, 2 rounds), collab show and list print them', async () => {
     const main = path.join(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
     const cli = async (args: string[]) =>

@@ -141,6 +141,14 @@ export class SiteWorkRepository {
     return rows[0] ? workItem(rows[0]) : null;
   }
 
+  /** A new attempt of the federation's job: what a dead attempt left open is nobody's work now. */
+  async expireOpen(federationId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE collab_site_work SET status = 'expired' WHERE federation_id = $1 AND status IN ('pending', 'taken')`,
+      [federationId],
+    );
+  }
+
   /** The coordinator stopped waiting: a late answer is refused. */
   async expire(id: string): Promise<void> {
     await this.db.query(

@@ -5,12 +5,11 @@ import {
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
-  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../platform/auth/auth.guard';
 import type { Principal } from '../platform/auth/projects.service';
-import { ValidationError } from '../platform/errors/domain-error';
+import { PageQuery } from '../platform/http/query';
 import { IdempotencyKeyHeader } from '../platform/http/idempotency-key';
 import { ApiProblems } from '../platform/http/problem.dto';
 import { IDEMPOTENCY_HEADER } from '../platform/jobs/jobs.controller';
@@ -20,14 +19,6 @@ import { ApiSpecBody, SpecBody } from '../platform/validation/spec-body';
 import { federationSpec, type FederationSpec } from './federation.schema';
 import { FederationDto, FederationListDto, FederationRoundDto } from './federations.dto';
 import { FederationsService } from './federations.service';
-
-function pageParam(field: string, raw: string | undefined, fallback: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < 0 || v > max)
-    throw ValidationError.field(field, `must be an integer in [0, ${max}], got ${raw}`);
-  return v;
-}
 
 /** Collaborative learning across sites (job kind `federation`; docs/collab.md). */
 @ApiTags('collab')
@@ -54,20 +45,13 @@ export class FederationsController {
 
   @Get()
   @ApiOperation({ summary: 'The project’s federations, newest first' })
-  @ApiQuery({ name: 'limit', required: false, type: Number })
-  @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiOkResponse({ type: FederationListDto })
   @ApiProblems(400)
   async list(
     @CurrentPrincipal() principal: Principal,
-    @Query('limit') limit?: string,
-    @Query('offset') offset?: string,
+    @Query() query: PageQuery,
   ): Promise<FederationListDto> {
-    const page = await this.federations.list(
-      principal,
-      pageParam('limit', limit, 50, 500),
-      pageParam('offset', offset, 0, 1_000_000),
-    );
+    const page = await this.federations.list(principal, query.limit ?? 50, query.offset ?? 0);
     return { items: page.items.map((f) => FederationDto.from(f)), total: page.total };
   }
 

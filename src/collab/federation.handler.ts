@@ -9,14 +9,9 @@ import {
 } from '../platform/jobs/job-handler';
 import { MODEL_REGISTRY, type TrainingRegistryPort } from '../registry/model-registry.port';
 import { makeAlgorithm } from './core/algorithms';
-import { gaussianRdpEpsilon } from './core/differential-privacy';
 import { federationSpec, type FederationSpec } from './federation.schema';
-import {
-  FederationCancelled,
-  pooledEvaluation,
-  runFederationLoop,
-  type FederationOutcome,
-} from './federation-run';
+import { FederationCancelled, runFederationLoop } from './federation-run';
+import { publishFederation } from './federation-publish';
 import {
   decodeWeights,
   encodeWeights,
@@ -24,7 +19,7 @@ import {
   GLOBAL_WEIGHTS_ARTIFACT,
 } from './federation-checkpoint';
 import { LocalPlacement, sharedImageContract, type LocalSiteData } from './local-placement';
-import { readWeights, writeWeights } from './site-training';
+import { readWeights } from './site-training';
 import { FederationsRepository } from './storage/federations.repository';
 import { SiteWorkRepository } from './storage/site-work.repository';
 import { MixedPlacement, RemotePlacement } from './remote-placement';
@@ -181,114 +176,24 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           cancelled: () => ctx.cancelled,
         },
       );
-      return await this.finish(spec, ctx, {
-        placement: local,
-        outcome,
-        classNames,
-        rounds,
-        backend,
-        resumedAfterRound: weightsAlgorithm && resume ? resume.roundsDone : null,
-      });
+      return await publishFederation(
+        { registry: this.registry, federations: this.federations },
+        spec,
+        ctx,
+        {
+          placement: local,
+          outcome,
+          classNames,
+          rounds,
+          backend,
+          resumedAfterRound: weightsAlgorithm && resume ? resume.roundsDone : null,
+        },
+      );
     } catch (error) {
       if (error instanceof FederationCancelled) throw new JobCancelledError();
       throw error;
     } finally {
       placement.dispose();
     }
-  }
-
-  /** Registers the global model (codistill: every site's model) and closes the federation. */
-  private async finish(
-    spec: FederationSpec,
-    ctx: JobContext,
-    r: {
-      placement: LocalPlacement;
-      outcome: FederationOutcome;
-      classNames: string[];
-      rounds: number;
-      backend: string;
-      resumedAfterRound: number | null;
-    },
-  ): Promise<Record<string, unknown>> {
-    const { placement, outcome, classNames } = r;
-    const pooled = pooledEvaluation(outcome.final);
-    const siteDatasetIds = spec.sites.flatMap((s) => (s.dataset ? [s.dataset] : []));
-    const remoteSites = spec.sites.filter((s) => s.remote).map((s) => s.name);
-    const privacy = spec.dp
-      ? {
-          ...gaussianRdpEpsilon(spec.dp.noiseMultiplier, r.rounds, spec.dp.delta),
-          delta: spec.dp.delta,
-          accountant:
-            'RDP of the Gaussian mechanism (Mironov 2017), per site, no sampling amplification',
-        }
-      : null;
-    const lineage = {
-      federationId: ctx.jobId,
-      algorithm: spec.algorithm,
-      siteDatasetIds,
-      remoteSites,
-      rounds: r.rounds,
-      privacy,
-    };
-    const totals = await this.federations.find(ctx.projectId, ctx.jobId);
-    const bytesTotal = totals?.bytesTotal ?? outcome.bytesTotal;
-    const name = spec.name ?? `federation-${ctx.jobId.slice(0, 8)}`;
-    const entry = (architecture: string) => ({
-      architecture,
-      inputKind: 'image' as const,
-      classNames,
-      preprocessing: {},
-      datasetId: null,
-      method: `collab-${spec.algorithm}`,
-      evaluation: null,
-      metrics: {
-        ...lineage,
-        bytesTotal,
-        globalAccuracy: pooled?.accuracy ?? null,
-        backend: r.backend,
-      },
-    });
-    let modelId: string | null = null;
-    const siteModels: Record<string, string> = {};
-    if (outcome.global) {
-      const model = placement.workingModel();
-      writeWeights(model, outcome.global);
-      const registered =
-        (await this.registry.findByJob(ctx.projectId, ctx.jobId)) ??
-        (await this.registry.registerFromJob(ctx, model, { name, ...entry(spec.architecture) }));
-      modelId = registered.id;
-    } else {
-      for (const s of spec.sites) {
-        const architecture = s.architecture ?? spec.architecture;
-        const registered = await this.registry.registerJobModel(
-          ctx.projectId,
-          ctx.jobId,
-          placement.siteModel(s.name),
-          { name: `${name}-${s.name}`, ...entry(architecture), datasetId: s.dataset },
-        );
-        siteModels[s.name] = registered.id;
-      }
-    }
-    const summary = {
-      globalAccuracy: pooled?.accuracy ?? null,
-      final: outcome.final,
-      siteModels,
-      privacy,
-      backend: r.backend,
-    };
-    await this.federations.finish(ctx.jobId, modelId, summary);
-    await ctx.progress(
-      1,
-      modelId ? `registered model ${name}` : `registered ${spec.sites.length} site models`,
-    );
-    return {
-      federationId: ctx.jobId,
-      modelId,
-      modelName: modelId ? name : null,
-      rounds: r.rounds,
-      bytesTotal,
-      resumedAfterRound: r.resumedAfterRound,
-      ...summary,
-    };
   }
 }

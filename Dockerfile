@@ -9,6 +9,8 @@
 # The GPU variant adds @tensorflow/tfjs-node-gpu (TensorFlow 2.9 C library, built for CUDA 11.2 /
 # cuDNN 8.1; runs on any CUDA 11.x runtime >= 11.2) on an NVIDIA CUDA runtime base; the app
 # selects the `tensorflow` backend when it loads (AUTODL_TF_BACKEND). See docs/deploy.md.
+# Smoke test of a built image: `docker run --rm --gpus all <image> node bin/autodl.js doctor`
+# (backend, visible GPUs, a one-second conv benchmark).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 ARG CUDA_IMAGE=nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04

@@ -45,21 +45,39 @@ export async function createExecutor(
     if (!kubernetes) return null;
     // One batch/v1 Job per job; the pods' workers report through this database. Loaded on
     // demand: the local executor never needs the Kubernetes client.
-    const [{ KubernetesExecutor }, { PgDispatchQueue }, { loadKubeConfig }] = await Promise.all([
-      import('./deploy/kubernetes-executor'),
-      import('./deploy/pg-dispatch-queue'),
-      import('./deploy/kube-connection'),
-    ]);
+    const [{ KubernetesExecutor }, { PgDispatchQueue }, { loadKubeConfig }, election] =
+      await Promise.all([
+        import('./deploy/kubernetes-executor'),
+        import('./deploy/pg-dispatch-queue'),
+        import('./deploy/kube-connection'),
+        import('./deploy/leader-elected-executor'),
+      ]);
+    const { LeaderElection, kubernetesLeaseStore } = await import('./deploy/leader-election');
+    const { electionTiming } = await import('./deploy/kubernetes-config');
     const log = options.log ?? nestLog('KubernetesExecutor');
     // Built by start(): a kubeconfig that cannot be read then fails the start (which closes the
     // app and names the error), not the module graph (which Nest answers with an abort).
     return deferredExecutor('kubernetes', () => {
-      return new KubernetesExecutor({
-        kubeConfig: loadKubeConfig(kubernetes.kubeconfig),
+      const kubeConfig = loadKubeConfig(kubernetes.kubeconfig);
+      const executor = new KubernetesExecutor({
+        kubeConfig,
         queue: new PgDispatchQueue(jobs, databaseUrl),
         config: kubernetes,
         logger: { warn: (m) => log.warn(m) },
       });
+      if (!kubernetes.leaderElection) return executor;
+      // Every API replica serves requests; the one holding the Lease runs the executor.
+      const store = kubernetesLeaseStore(kubeConfig, kubernetes.namespace, kubernetes.leaseName);
+      return new election.LeaderElectedExecutor(
+        executor,
+        (callbacks) =>
+          new LeaderElection(store, {
+            identity: kubernetes.leaderIdentity,
+            timing: electionTiming(kubernetes),
+            callbacks,
+            log: (m) => log.log(m),
+          }),
+      );
     });
   }
   if (config.workers < 1) return null;

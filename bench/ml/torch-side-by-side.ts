@@ -16,10 +16,10 @@
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
+import { buildBenchNet } from './bench-nets';
 import { selectBackend, useBundledWasmBinaries } from '../../src/ml/backend';
 import { registerGradientKernels } from '../../src/ml/kernels/register';
 import { conv2dBackpropInputComposite } from '../../src/ml/kernels/conv2d-backprop-input';
-import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { crossEntropy } from '../../src/ml/train/evaluate';
 
 const args = process.argv.slice(2);
@@ -29,33 +29,6 @@ const value = (name: string, fallback: string): string => {
 };
 const NETS = ['plain-cnn', 'bn-cnn', 'small-resnet', 'mobilenet'];
 const STEPS = Number(value('--steps', '10'));
-
-function bnCnn(): tf.LayersModel {
-  const m = tf.sequential({ name: 'bn_cnn' });
-  [16, 32, 64].forEach((filters, i) => {
-    m.add(
-      tf.layers.conv2d({
-        ...(i === 0 ? { inputShape: [28, 28, 1] } : {}),
-        filters,
-        kernelSize: 3,
-        padding: 'same',
-        useBias: false,
-      }),
-    );
-    m.add(tf.layers.batchNormalization());
-    m.add(tf.layers.reLU());
-    m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  });
-  m.add(tf.layers.flatten());
-  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
-  return m;
-}
-
-function build(net: string): tf.LayersModel {
-  if (net === 'bn-cnn') return bnCnn();
-  const zoo = net === 'plain-cnn' ? 'small-cnn' : net;
-  return buildZooModel(zoo, { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
-}
 
 /** The wasm backend with tfjs's own MaxPoolGrad and batch-norm gradient (ours otherwise). */
 async function stockBackend(): Promise<void> {
@@ -73,7 +46,7 @@ async function stockBackend(): Promise<void> {
 async function worker(runtime: string, net: string, batch: number): Promise<void> {
   if (runtime === 'stock') await stockBackend();
   else await selectBackend('wasm');
-  const model = build(net);
+  const model = buildBenchNet(net);
   const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 1);
   const y = tf.tensor1d(
     Array.from({ length: batch }, (_, i) => i % 10),

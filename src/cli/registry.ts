@@ -7,6 +7,7 @@ import { registerAuditCommand } from './commands/audit';
 import { registerCollabCommands } from './commands/collab';
 import { registerSiteCommands } from './commands/site';
 import { registerDatasetCommands } from './commands/datasets';
+import { registerDoctorCommand } from './commands/doctor';
 import { registerExplainCommand } from './commands/explain';
 import { registerFinetuneCommand } from './commands/finetune';
 import { registerJobCommands } from './commands/jobs';
@@ -29,6 +30,7 @@ export const PLATFORM_COMMANDS: RegisterCommand[] = [
   registerServeCommand,
   registerWorkerCommand,
   registerMigrateCommand,
+  registerDoctorCommand,
   registerJobCommands,
   registerKeyCommands,
   registerProjectCommands,

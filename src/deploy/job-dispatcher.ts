@@ -1,5 +1,6 @@
 /**
- * Dispatch: takes queued jobs under quota and creates one `batch/v1` Job per attempt. A request
+ * Dispatch: takes queued jobs under quota (the service's own per-project quota, or Kueue's when
+ * AUTODL_K8S_QUEUE names a LocalQueue) and creates one `batch/v1` Job per attempt. A request
  * no Job can satisfy fails at once; a Job the API server refuses is re-queued (or failed, for
  * an invalid manifest); a Job that already exists (created just before a crash) is adopted.
  */
@@ -32,7 +33,7 @@ export async function dispatch(
       await queue.fail(q.id, `invalid resource request: ${describeError(err)}`);
       continue;
     }
-    if (resolved.gpu > config.maxGpusPerProject) {
+    if (!config.queueName && resolved.gpu > config.maxGpusPerProject) {
       // Never taken, so no Job exists: it fails at once.
       await queue.fail(
         q.id,
@@ -43,7 +44,11 @@ export async function dispatch(
     candidates.push({ ...q, gpu: resolved.gpu, resolved });
   }
   const usage = active.map((t) => ({ projectId: t.projectId, gpu: t.resources.gpu }));
-  for (const c of admit(candidates, usage, config)) {
+  // With Kueue the ClusterQueue's quota decides who runs; ours only caps the Jobs alive.
+  const limits = config.queueName
+    ? { ...config, maxJobsPerProject: Infinity, maxGpusPerProject: Infinity }
+    : config;
+  for (const c of admit(candidates, usage, limits)) {
     if (!state.running) return;
     await launch(state, c, c.resolved, evaluate);
   }

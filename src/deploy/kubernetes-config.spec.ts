@@ -16,7 +16,32 @@ import {
 
 describe('loadKubernetesExecutorConfig', () => {
   test('an empty environment gives the documented defaults', () => {
-    assert.deepEqual(loadKubernetesExecutorConfig({}), KUBERNETES_EXECUTOR_DEFAULTS);
+    const { leaderIdentity, ...rest } = loadKubernetesExecutorConfig({});
+    const { leaderIdentity: _none, ...defaults } = KUBERNETES_EXECUTOR_DEFAULTS;
+    assert.deepEqual(rest, defaults);
+    // Per process: the host (or pod) name and a random suffix, as client-go's examples do.
+    assert.match(leaderIdentity, /^.+_[0-9a-f]{8}$/);
+  });
+
+  test('leader election: the pod name in the identity; unsafe lease timings are refused', () => {
+    const c = loadKubernetesExecutorConfig({ POD_NAME: 'autodl-api-7d9f-x2' });
+    assert.match(c.leaderIdentity, /^autodl-api-7d9f-x2_[0-9a-f]{8}$/);
+    assert.notEqual(
+      c.leaderIdentity,
+      loadKubernetesExecutorConfig({ POD_NAME: 'autodl-api-7d9f-x2' }).leaderIdentity,
+    );
+    assert.equal(
+      loadKubernetesExecutorConfig({ AUTODL_K8S_LEADER_ELECTION: 'false' }).leaderElection,
+      false,
+    );
+    assert.throws(
+      () =>
+        loadKubernetesExecutorConfig({
+          AUTODL_K8S_LEASE_DURATION_SECONDS: '10',
+          AUTODL_K8S_LEASE_RENEW_DEADLINE_SECONDS: '10',
+        }),
+      /AUTODL_K8S_LEASE_DURATION_SECONDS.*leaseDurationSeconds must be greater than renewDeadlineSeconds/,
+    );
   });
 
   test('reads values, JSON maps and the pod namespace', () => {

@@ -8,6 +8,9 @@ import { ConfigError } from '../platform/config/app-config';
 import { defineConfigSection } from '../platform/config/config-section';
 import { isQuantity, type JobSpecConfig, type ResourceRequest } from './core/job-spec';
 import type { Toleration } from './core/k8s-types';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DEFAULT_ELECTION_TIMING, timingProblem, type ElectionTiming } from './core/lease';
 import { validateQuota, type Quota } from './core/quota';
 
 export interface ExecutorTiming {
@@ -35,7 +38,24 @@ export interface ClusterAccess {
   kubeconfig: string | null;
 }
 
-export type KubernetesExecutorConfig = JobSpecConfig & Quota & ExecutorTiming & ClusterAccess;
+/** Leader election among API replicas (leader-election.ts; rules in core/lease.ts). */
+export interface LeaderElectionConfig {
+  /** Run the executor only on the replica holding the Lease; off: this replica always runs it. */
+  leaderElection: boolean;
+  /** The Lease in the executor's namespace. */
+  leaseName: string;
+  /** This replica's holder identity: the pod name (downward API) plus a random suffix. */
+  leaderIdentity: string;
+  leaseDurationSeconds: number;
+  leaseRenewDeadlineSeconds: number;
+  leaseRetryPeriodMs: number;
+}
+
+export type KubernetesExecutorConfig = JobSpecConfig &
+  Quota &
+  ExecutorTiming &
+  ClusterAccess &
+  LeaderElectionConfig;
 
 export const KUBERNETES_EXECUTOR_DEFAULTS: KubernetesExecutorConfig = {
   namespace: 'autodl',
@@ -54,11 +74,14 @@ export const KUBERNETES_EXECUTOR_DEFAULTS: KubernetesExecutorConfig = {
   gpuNodeSelector: {},
   // The taint GPU node pools commonly carry (GKE, AKS and the NVIDIA GPU operator docs).
   gpuTolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+  // The GPU model label NVIDIA GPU feature discovery puts on nodes (e.g. NVIDIA-A100-SXM4-40GB).
+  gpuTypeLabel: 'nvidia.com/gpu.product',
   activeDeadlineSeconds: 24 * 3600,
   ttlSecondsAfterFinished: 3600,
   defaultResources: { cpu: '1', memory: '2Gi', gpu: 0 },
   kindResources: {},
   maxGpusPerJob: 8,
+  queueName: null,
   maxConcurrentJobs: 20,
   maxJobsPerProject: 10,
   maxGpusPerProject: 4,
@@ -70,6 +93,13 @@ export const KUBERNETES_EXECUTOR_DEFAULTS: KubernetesExecutorConfig = {
   watchRetryMs: 1000,
   streamLogs: true,
   kubeconfig: null,
+  leaderElection: true,
+  leaseName: 'autodl-executor',
+  leaderIdentity: '',
+  // client-go's defaults (LeaseDuration 15 s, RenewDeadline 10 s, RetryPeriod 2 s).
+  leaseDurationSeconds: DEFAULT_ELECTION_TIMING.leaseDurationSeconds,
+  leaseRenewDeadlineSeconds: DEFAULT_ELECTION_TIMING.renewDeadlineSeconds,
+  leaseRetryPeriodMs: DEFAULT_ELECTION_TIMING.retryPeriodSeconds * 1000,
 };
 
 type Env = Record<string, string | undefined>;
@@ -254,6 +284,12 @@ export function loadKubernetesExecutorConfig(env: Env): KubernetesExecutorConfig
       isTolerations,
       'an array of tolerations',
     ),
+    gpuTypeLabel: str(
+      env,
+      'AUTODL_K8S_GPU_TYPE_LABEL',
+      d.gpuTypeLabel,
+      /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+    ),
     ...(env.AUTODL_K8S_PRIORITY_CLASS
       ? { priorityClassName: str(env, 'AUTODL_K8S_PRIORITY_CLASS', '', DNS_LABEL) }
       : {}),
@@ -281,6 +317,7 @@ export function loadKubernetesExecutorConfig(env: Env): KubernetesExecutorConfig
       'an object kind -> {cpu?, memory?, gpu?}',
     ),
     maxGpusPerJob: int(env, 'AUTODL_K8S_MAX_GPUS_PER_JOB', d.maxGpusPerJob),
+    queueName: env.AUTODL_K8S_QUEUE ? str(env, 'AUTODL_K8S_QUEUE', '', DNS_LABEL) : null,
     maxConcurrentJobs: int(env, 'AUTODL_K8S_MAX_CONCURRENT_JOBS', d.maxConcurrentJobs, 1),
     maxJobsPerProject: int(env, 'AUTODL_K8S_MAX_JOBS_PER_PROJECT', d.maxJobsPerProject, 1),
     maxGpusPerProject: int(env, 'AUTODL_K8S_MAX_GPUS_PER_PROJECT', d.maxGpusPerProject),
@@ -302,9 +339,50 @@ export function loadKubernetesExecutorConfig(env: Env): KubernetesExecutorConfig
     watchRetryMs: int(env, 'AUTODL_K8S_WATCH_RETRY_MS', d.watchRetryMs, 1),
     streamLogs: str(env, 'AUTODL_K8S_STREAM_LOGS', 'true', /^(true|false)$/) === 'true',
     kubeconfig: env.KUBECONFIG?.trim() || null,
+    ...leaderElection(env),
   };
   validateQuota(config);
   return config;
+}
+
+/** Unique per process, so a restarted pod never mistakes its predecessor's lease for its own. */
+function defaultIdentity(env: Env): string {
+  return `${env.POD_NAME || hostname()}_${randomUUID().slice(0, 8)}`;
+}
+
+function leaderElection(env: Env): LeaderElectionConfig {
+  const d = KUBERNETES_EXECUTOR_DEFAULTS;
+  const config: LeaderElectionConfig = {
+    leaderElection: str(env, 'AUTODL_K8S_LEADER_ELECTION', 'true', /^(true|false)$/) === 'true',
+    leaseName: str(env, 'AUTODL_K8S_LEASE_NAME', d.leaseName, DNS_LABEL),
+    leaderIdentity: str(env, 'AUTODL_K8S_LEADER_IDENTITY', defaultIdentity(env)),
+    leaseDurationSeconds: int(env, 'AUTODL_K8S_LEASE_DURATION_SECONDS', d.leaseDurationSeconds, 2),
+    leaseRenewDeadlineSeconds: int(
+      env,
+      'AUTODL_K8S_LEASE_RENEW_DEADLINE_SECONDS',
+      d.leaseRenewDeadlineSeconds,
+      1,
+    ),
+    leaseRetryPeriodMs: int(env, 'AUTODL_K8S_LEASE_RETRY_PERIOD_MS', d.leaseRetryPeriodMs, 50),
+  };
+  const problem = timingProblem(electionTiming(config));
+  if (problem) {
+    throw new KubernetesConfigError(
+      'AUTODL_K8S_LEASE_DURATION_SECONDS',
+      String(config.leaseDurationSeconds),
+      `lease timings where ${problem}`,
+    );
+  }
+  return config;
+}
+
+/** The election's timing from the config's units. */
+export function electionTiming(config: LeaderElectionConfig): ElectionTiming {
+  return {
+    leaseDurationSeconds: config.leaseDurationSeconds,
+    renewDeadlineSeconds: config.leaseRenewDeadlineSeconds,
+    retryPeriodSeconds: config.leaseRetryPeriodMs / 1000,
+  };
 }
 
 /**

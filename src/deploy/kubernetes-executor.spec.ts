@@ -237,6 +237,39 @@ describe('KubernetesExecutor', () => {
     assert.match(s.queue.row(unsched.id).error ?? '', /Unschedulable for more than 600s/);
   });
 
+  test('Kueue: Jobs carry the queue label and start suspended; unadmitted they wait for quota (no timeout); admitted they run', async () => {
+    const s = await setup();
+    // Two jobs of one project with a per-project cap of 1: Kueue's quota decides instead.
+    const first = s.queue.add({ projectId: 'p1' });
+    const second = s.queue.add({ projectId: 'p1' });
+    const ex = s.executor({ queueName: 'team-a', maxJobsPerProject: 1 });
+    await ex.start();
+    for (const row of [first, second]) {
+      await waitFor('queued in Kueue', () =>
+        levels(s.queue, row.id, 'pending').some(
+          (m) => m === 'Queued: waiting for quota in queue team-a',
+        ),
+      );
+      const job = s.cluster.api.get('jobs', NS, jobName(row.id, 1));
+      assert.equal(job?.metadata.labels?.['kueue.x-k8s.io/queue-name'], 'team-a');
+      assert.equal((job?.spec as { suspend?: boolean }).suspend, true);
+    }
+    assert.equal(s.cluster.api.list('pods', NS).length, 0, 'no pod before admission');
+    // Waiting for quota is not a scheduling failure: it never times out.
+    s.clock.t += 10 * 24 * 3600_000;
+    await ex.reconcile();
+    await ex.idle();
+    assert.equal(s.queue.row(first.id).status, 'queued');
+    // Kueue admits the first: it unsuspends the Job, the Job controller starts its pod.
+    s.cluster.api.update('jobs', NS, jobName(first.id, 1), (j) => {
+      (j.spec as { suspend?: boolean }).suspend = false;
+    });
+    await waitFor('admitted job succeeded', () =>
+      levels(s.queue, first.id, 'info').some((m) => m.includes('succeeded')),
+    );
+    assert.equal(s.cluster.api.list('pods', NS, `job-name=${jobName(second.id, 1)}`).length, 0);
+  });
+
   test('cancel: a pending Job is deleted at once, a running one after the grace period, with Background propagation', async () => {
     const s = await setup();
     const pending = s.queue.add();

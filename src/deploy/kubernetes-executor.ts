@@ -5,8 +5,8 @@
  * label and turn Kubernetes states into job events and retries; pod logs are streamed into job
  * events. The worker inside the pod reports progress and results through the database itself.
  *
- * Assumes one executor per `instance` label (the API Deployment's executor replica): two would
- * both act on the same watch events.
+ * Assumes one executor per `instance` label: two would both act on the same watch events. With
+ * several API replicas, leader-elected-executor.ts runs it on the Lease holder only.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Executor } from '../platform/jobs/executor.port';

@@ -109,7 +109,7 @@ function toDispatch(row: DispatchRow, attempt: number): JobToDispatch {
 }
 
 /**
- * `spec.resources` of kinds that accept one ({gpu?, cpu?, memory?}). Values of the wrong type
+ * `spec.resources` of kinds that accept one ({gpu?, cpu?, memory?, gpuType?}). Values of the wrong type
  * are passed on in a form resolveResources rejects with a message naming the field, so the job
  * fails with that reason instead of being skipped silently.
  */
@@ -120,5 +120,6 @@ function readResources(raw: unknown): JobToDispatch['resources'] {
   if (r.gpu !== undefined && r.gpu !== null) out.gpu = typeof r.gpu === 'number' ? r.gpu : NaN;
   if (r.cpu !== undefined && r.cpu !== null) out.cpu = String(r.cpu);
   if (r.memory !== undefined && r.memory !== null) out.memory = String(r.memory);
+  if (typeof r.gpuType === 'string') out.gpuType = r.gpuType;
   return Object.keys(out).length > 0 ? out : undefined;
 }

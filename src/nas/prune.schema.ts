@@ -4,6 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { specSchema, type SpecSchema } from '../platform/validation/spec-schema';
+import { resourcesProperty } from '../platform/validation/job-resources';
 import { StringEnum } from '../platform/validation/schema-builders';
 import { ReferenceSchema } from '../registry/reference.schema';
 import { COST_METRICS } from './core/latency-cost';
@@ -51,6 +52,7 @@ export const PruneSpecSchema = Type.Object(
       default: PRUNE_JOB_DEFAULTS.register,
       description: 'Register each pruned model',
     }),
+    ...resourcesProperty,
   },
   { additionalProperties: false },
 );

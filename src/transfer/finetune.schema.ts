@@ -13,6 +13,7 @@ import {
 } from '../ml/data';
 import { ValidationError } from '../platform/errors/domain-error';
 import { specSchema, type SpecSchema } from '../platform/validation/spec-schema';
+import { resourcesProperty } from '../platform/validation/job-resources';
 import { StringEnum } from '../platform/validation/schema-builders';
 import { ReferenceSchema, RegistryNameSchema } from '../registry/reference.schema';
 import { FinetuneConfig, PENALTY_DEFAULTS, TRANSFER_DEFAULTS as D } from './core/finetune-config';
@@ -120,6 +121,7 @@ export const FinetuneSpecSchema = Type.Object(
     name: Type.Union([Name, Type.Null()], { default: null }),
     config: FinetuneConfigSchema,
     ...augmentation,
+    ...resourcesProperty,
   },
   { additionalProperties: false },
 );
@@ -186,6 +188,7 @@ export const FinetuneRequestSchema = Type.Object(
       }),
     ),
     ...augmentation,
+    ...resourcesProperty,
   },
   { additionalProperties: false },
 );

@@ -5,6 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import { ZOO_MODEL_NAMES } from '../ml/zoo/zoo';
 import { specSchema, type SpecSchema } from '../platform/validation/spec-schema';
+import { resourcesProperty } from '../platform/validation/job-resources';
 import { StringEnum } from '../platform/validation/schema-builders';
 import { ReferenceSchema, RegistryNameSchema } from '../registry/reference.schema';
 import { PRETRAIN_DEFAULTS as D, type PretrainSpec } from './core/training-specs';
@@ -58,6 +59,7 @@ export const PretrainSpecSchema = Type.Object(
       default: D.sequenceLength,
       description: 'Text: padded sequence length',
     }),
+    ...resourcesProperty,
   },
   { additionalProperties: false },
 );

@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { createTestDatabase } from '../support/database';
+import { freePort } from '../support/net';
 import { createTestHome, removeTestHome } from '../support/app';
 
 /**
@@ -15,14 +15,6 @@ import { createTestHome, removeTestHome } from '../support/app';
  * its stdout a pipe as under a process manager or in a pod.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Starts `src/main.ts`, runs `requests` against it, stops it and returns what it printed. */
 async function serveAndCapture(

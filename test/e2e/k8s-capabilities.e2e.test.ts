@@ -123,6 +123,8 @@ describe('capability jobs on the kubernetes executor (study with parallel trials
         epochs: 1,
         name: 'shapes-l2sp',
         hyperParameters: { batchSize: 4, learningRate: 0.01, seed: 2 },
+        // The job's own request wins over the executor's defaults (1 CPU, 2Gi).
+        resources: { cpu: '2', memory: '3Gi' },
       })
       .expect(202);
     const tuned = await app.waitForJob(fine.body.id, (j) =>
@@ -130,6 +132,13 @@ describe('capability jobs on the kubernetes executor (study with parallel trials
     );
     assert.equal(tuned.status, 'succeeded', tuned.error ?? '');
     assert.equal(tuned.externalId, jobName(fine.body.id, 1));
+    const k8sJob = k.cluster.api.get('jobs', NS, jobName(fine.body.id, 1));
+    const container = (
+      k8sJob?.spec?.template as {
+        spec: { containers: { resources: { requests: Record<string, string> } }[] };
+      }
+    ).spec.containers[0];
+    assert.deepEqual(container.resources.requests, { cpu: '2', memory: '3Gi' });
     const model = (await app.get(`/v1/models/${tuned.result?.modelId}`).expect(200)).body;
     // Written by the pod's worker into the shared database and artifact store.
     assert.deepEqual(model.lineage, {

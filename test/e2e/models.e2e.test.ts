@@ -483,11 +483,32 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
         '8',
         '--name',
         'cli-ft',
+        '--gpus',
+        '0',
+        '--memory',
+        '1Gi',
       ]),
     );
     assert.equal(ft.job.status, 'succeeded');
     assert.equal(ft.model.name, 'cli-ft');
     assert.equal(ft.model.lineage.method, 'l2');
+    // --gpus/--memory fill the job's resources block (used on Kubernetes); a bad quantity is a
+    // clear error from the service, before anything is queued.
+    assert.deepEqual(ft.job.spec.resources, { gpu: 0, memory: '1Gi' });
+    const bad = await cli([
+      'finetune',
+      '--base',
+      'shapes-cnn',
+      '--dataset',
+      'shapes',
+      '--memory',
+      '8 GB',
+    ]).then(
+      () => assert.fail('a bad --memory was accepted'),
+      (err: { stderr: string; code: number }) => err,
+    );
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /resources\.memory: must match .* \(e\.g\. "8Gi"\), got "8 GB"/);
     assert.match(
       await cli(['models', 'show', 'cli-ft']),
       /lineage\s+method l2; base [0-9a-f-]{36}/,

@@ -5,6 +5,7 @@
  *   batch/v1 jobs: create (201; 409 AlreadyExists; 422 Invalid after OpenAPI validation with
  *     kubernetes-models), get, list, delete (propagationPolicy Background/Foreground/Orphan), watch
  *   core/v1 pods: list, get, watch, pods/log (follow streams until the container ends)
+ *   coordination.k8s.io/v1 leases: get, list, create, replace, delete (fake-leases.ts)
  *
  * Protocol details kept from the real server (k8s.io/apiserver): a global, monotonically
  * increasing resourceVersion; list returns it in metadata; `watch=true&resourceVersion=N`
@@ -22,6 +23,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Job } from 'kubernetes-models/batch/v1/Job';
+import { readJson, sendJson, sendStatus, statusObject } from './api-json';
+import { FakeLeases } from './fake-leases';
 
 export type K8sObject = {
   apiVersion?: string;
@@ -88,12 +91,14 @@ export class FakeApiServer {
   expiredWatches = 0;
   /** Every request, for asserting on the protocol the client really used. */
   readonly requests: RequestRecord[] = [];
+  /** coordination.k8s.io/v1 Leases (leader election). */
+  readonly leases = new FakeLeases(() => String(++this.rv));
   url = '';
 
   constructor(private readonly historyLimit = 1000) {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
-        this.sendStatus(res, 500, 'InternalError', String(err));
+        sendStatus(res, 500, 'InternalError', String(err));
       });
     });
   }
@@ -206,20 +211,20 @@ export class FakeApiServer {
     const query = Object.fromEntries(url.searchParams.entries());
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query });
     if (req.headers.authorization !== `Bearer ${TEST_TOKEN}`) {
-      return this.sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
+      return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
     }
+    const lease =
+      /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(
+        url.pathname,
+      );
+    if (lease) return this.leases.handle(req, res, lease[1], lease[2]);
     const m =
       /^\/(?:apis\/batch\/v1|api\/v1)\/namespaces\/([^/]+)\/(jobs|pods)(?:\/([^/]+))?(?:\/(log))?$/.exec(
         url.pathname,
       );
     const group = url.pathname.startsWith('/apis/batch/v1') ? 'batch' : 'core';
     if (!m || (m[2] === 'jobs') !== (group === 'batch')) {
-      return this.sendStatus(
-        res,
-        404,
-        'NotFound',
-        `the server could not find the requested resource`,
-      );
+      return sendStatus(res, 404, 'NotFound', `the server could not find the requested resource`);
     }
     const [, namespace, resource, name, sub] = m as unknown as [
       string,
@@ -231,14 +236,14 @@ export class FakeApiServer {
     const method = req.method ?? 'GET';
     if (sub === 'log') {
       if (resource !== 'pods' || !name || method !== 'GET')
-        return this.sendStatus(res, 405, 'MethodNotAllowed', 'method not allowed');
+        return sendStatus(res, 405, 'MethodNotAllowed', 'method not allowed');
       return this.podLog(res, namespace, name, query);
     }
     if (!name) {
       if (method === 'GET' && query.watch === 'true') {
         if (this.failWatches > 0) {
           this.failWatches -= 1;
-          return this.sendStatus(res, 500, 'InternalError', 'etcdserver: leader changed');
+          return sendStatus(res, 500, 'InternalError', 'etcdserver: leader changed');
         }
         return this.watch(res, resource, namespace, query);
       }
@@ -246,17 +251,12 @@ export class FakeApiServer {
         return this.sendList(res, resource, namespace, query.labelSelector ?? '');
       if (method === 'POST' && resource === 'jobs')
         return this.createJob(res, namespace, await readJson(req));
-      return this.sendStatus(
-        res,
-        405,
-        'MethodNotAllowed',
-        `${method} is not supported on ${resource}`,
-      );
+      return sendStatus(res, 405, 'MethodNotAllowed', `${method} is not supported on ${resource}`);
     }
     const existing = this.store[resource].get(`${namespace}/${name}`);
     if (!existing) {
       const kind = resource === 'jobs' ? 'jobs.batch' : 'pods';
-      return this.sendStatus(res, 404, 'NotFound', `${kind} "${name}" not found`, {
+      return sendStatus(res, 404, 'NotFound', `${kind} "${name}" not found`, {
         name,
         kind: resource,
       });
@@ -271,7 +271,7 @@ export class FakeApiServer {
           : 'Orphan');
       return sendJson(res, 200, this.deleteJob(namespace, name, policy));
     }
-    return this.sendStatus(
+    return sendStatus(
       res,
       405,
       'MethodNotAllowed',
@@ -281,7 +281,7 @@ export class FakeApiServer {
 
   private createJob(res: ServerResponse, namespace: string, body: unknown): void {
     if (!isRecord(body) || body.kind !== 'Job' || body.apiVersion !== 'batch/v1') {
-      return this.sendStatus(res, 400, 'BadRequest', 'the body is not a batch/v1 Job');
+      return sendStatus(res, 400, 'BadRequest', 'the body is not a batch/v1 Job');
     }
     const causes: { reason: string; message: string; field: string }[] = [];
     try {
@@ -317,7 +317,7 @@ export class FakeApiServer {
       });
     }
     if (causes.length > 0) {
-      return this.sendStatus(
+      return sendStatus(
         res,
         422,
         'Invalid',
@@ -331,7 +331,7 @@ export class FakeApiServer {
       );
     }
     if (this.store.jobs.has(`${namespace}/${name}`)) {
-      return this.sendStatus(res, 409, 'AlreadyExists', `jobs.batch "${name}" already exists`, {
+      return sendStatus(res, 409, 'AlreadyExists', `jobs.batch "${name}" already exists`, {
         name,
         group: 'batch',
         kind: 'jobs',
@@ -430,10 +430,10 @@ export class FakeApiServer {
   ): void {
     const key = `${namespace}/${name}`;
     if (!this.store.pods.has(key))
-      return this.sendStatus(res, 404, 'NotFound', `pods "${name}" not found`);
+      return sendStatus(res, 404, 'NotFound', `pods "${name}" not found`);
     const entry = this.logs.get(key);
     if (!entry?.started) {
-      return this.sendStatus(
+      return sendStatus(
         res,
         400,
         'BadRequest',
@@ -479,34 +479,6 @@ export class FakeApiServer {
     }
     if (resource === 'jobs') for (const l of this.jobListeners) l(type, clone(obj));
   }
-
-  private sendStatus(
-    res: ServerResponse,
-    code: number,
-    reason: string,
-    message: string,
-    details?: Record<string, unknown>,
-  ): void {
-    sendJson(res, code, statusObject(code, reason, message, details));
-  }
-}
-
-function statusObject(
-  code: number,
-  reason: string,
-  message: string,
-  details?: Record<string, unknown>,
-) {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    ...(details ? { details } : {}),
-    code,
-  };
 }
 
 function matches(w: Watcher, e: StoredEvent): boolean {
@@ -559,20 +531,4 @@ function clone<T>(o: T): T {
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function sendJson(res: ServerResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text ? (JSON.parse(text) as unknown) : undefined;
 }

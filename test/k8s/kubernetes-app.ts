@@ -18,6 +18,21 @@ import type { Scenario } from './scripted-controller';
 export const NS = 'autodl';
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/** The image runs the compiled worker (`node dist/worker.js`); here the same entry from source. */
+export function workerFromSource([node, entry, ...args]: string[]): string[] {
+  return node === 'node' && entry === 'dist/worker.js'
+    ? [process.execPath, '-r', '@swc-node/register', 'src/worker.ts', ...args]
+    : [node, entry, ...args];
+}
+
+/** The worker pods' ConfigMap in these tests: fast heartbeats, the CPU backend, quiet logs. */
+export const WORKER_POD_CONFIG = {
+  AUTODL_HEARTBEAT_MS: '200',
+  AUTODL_HEARTBEAT_TIMEOUT_MS: '3000',
+  AUTODL_TF_BACKEND: 'cpu',
+  LOG_LEVEL: 'error',
+};
+
 export interface KubernetesTestApp {
   /** The current app; `restart()` replaces it. */
   app: TestApp;
@@ -43,17 +58,10 @@ export async function startKubernetesTestApp(
       const list = scenarios.get(labels['autodl.io/project'] ?? '') ?? [];
       return list[Number(labels['autodl.io/attempt']) - 1] ?? 'run';
     },
-    // The image runs the compiled worker; here the same entry runs from source.
-    command: ([node, entry, ...args]) =>
-      node === 'node' && entry === 'dist/worker.js'
-        ? [process.execPath, '-r', '@swc-node/register', 'src/worker.ts', ...args]
-        : [node, entry, ...args],
+    command: workerFromSource,
     configMaps: {
       'autodl-config': {
-        AUTODL_HEARTBEAT_MS: '200',
-        AUTODL_HEARTBEAT_TIMEOUT_MS: '3000',
-        AUTODL_TF_BACKEND: 'cpu',
-        LOG_LEVEL: 'error',
+        ...WORKER_POD_CONFIG,
         // The crash scenarios let the real worker SIGKILL itself (sleep's crashAtStep).
         AUTODL_TEST_HOOKS: '1',
       },

@@ -29,7 +29,11 @@ import {
   ServiceAccount,
 } from 'kubernetes-models/v1';
 import { buildJobManifest, jobLabels } from '../../src/deploy/core/job-spec';
-import { loadKubernetesExecutorConfig } from '../../src/deploy/kubernetes-config';
+import {
+  KUBERNETES_EXECUTOR_DEFAULTS,
+  loadKubernetesExecutorConfig,
+} from '../../src/deploy/kubernetes-config';
+import { ClusterQueue, LocalQueue, ResourceFlavor } from './kueue-models';
 
 const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
 const ROOT = join(__dirname, '..', '..', 'k8s');
@@ -45,6 +49,7 @@ interface Obj {
 }
 
 type Validator = new (data: never) => { validate(): void };
+const CLUSTER_SCOPED = new Set(['Namespace', 'PriorityClass', 'ResourceFlavor', 'ClusterQueue']);
 const MODELS: Record<string, Validator> = {
   'apps/v1/Deployment': Deployment,
   'apps/v1/StatefulSet': StatefulSet,
@@ -54,6 +59,9 @@ const MODELS: Record<string, Validator> = {
   'rbac.authorization.k8s.io/v1/Role': Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
   'scheduling.k8s.io/v1/PriorityClass': PriorityClass,
+  'kueue.x-k8s.io/v1beta1/ResourceFlavor': ResourceFlavor,
+  'kueue.x-k8s.io/v1beta1/ClusterQueue': ClusterQueue,
+  'kueue.x-k8s.io/v1beta1/LocalQueue': LocalQueue,
   'v1/ConfigMap': ConfigMap,
   'v1/Namespace': Namespace,
   'v1/PersistentVolumeClaim': PersistentVolumeClaim,
@@ -78,8 +86,7 @@ function validateAll(objs: Obj[]): void {
     const Model = MODELS[`${o.apiVersion}/${o.kind}`];
     assert.ok(Model, `no schema for ${o.apiVersion} ${o.kind}`);
     assert.doesNotThrow(() => new Model(o as never).validate(), `${o.kind}/${o.metadata.name}`);
-    if (o.kind !== 'Namespace' && o.kind !== 'PriorityClass')
-      assert.equal(o.metadata.namespace, 'autodl');
+    if (!CLUSTER_SCOPED.has(o.kind)) assert.equal(o.metadata.namespace, 'autodl');
   }
 }
 
@@ -96,6 +103,7 @@ interface DeploymentShape {
           command: string[];
           readinessProbe: { httpGet: { path: string } };
           livenessProbe: { httpGet: { path: string } };
+          env?: { name: string }[];
         }[];
       };
     };
@@ -107,16 +115,25 @@ describe('kustomize manifests', { skip }, () => {
     const objs = render('base');
     validateAll(objs);
     assert.ok(!objs.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding'));
-    const role = find<{ rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }>(
-      objs,
-      'Role',
-      'autodl-executor',
-    );
+    const role = find<{
+      rules: {
+        apiGroups: string[];
+        resources: string[];
+        verbs: string[];
+        resourceNames?: string[];
+      }[];
+    }>(objs, 'Role', 'autodl-executor');
     assert.deepEqual(
       role.rules.map(
         (r) => `${r.apiGroups.join()}:${r.resources.join()}:${[...r.verbs].sort().join()}`,
       ),
-      ['batch:jobs:create,delete,get,list,watch', ':pods:get,list,watch', ':pods/log:get'],
+      [
+        'batch:jobs:create,delete,get,list,watch',
+        ':pods:get,list,watch',
+        ':pods/log:get',
+        'coordination.k8s.io:leases:get,update',
+        'coordination.k8s.io:leases:create',
+      ],
     );
     const binding = find<{ subjects: { name: string }[] }>(objs, 'RoleBinding', 'autodl-executor');
     assert.deepEqual(
@@ -130,12 +147,20 @@ describe('kustomize manifests', { skip }, () => {
     assert.equal(pod.containers[0].livenessProbe.httpGet.path, '/healthz');
     assert.deepEqual(pod.initContainers[0].command, ['node', 'bin/autodl.js', 'migrate']);
     assert.deepEqual(pod.containers[0].command, ['node', 'bin/autodl.js', 'serve']);
-    // One executor: a single replica, replaced (not rolled) on upgrade.
-    assert.equal(dep.spec.replicas, 1);
-    assert.equal(dep.spec.strategy.type, 'Recreate');
+    // Two replicas rolled one at a time; the executor runs on the Lease holder, named by pod.
+    assert.equal(dep.spec.replicas, 2);
+    assert.equal(dep.spec.strategy.type, 'RollingUpdate');
+    assert.ok(
+      pod.containers[0].env?.some((e) => e.name === 'POD_NAME'),
+      'POD_NAME (downward API) names the Lease holder',
+    );
+    const leaseRule = role.rules.find(
+      (r) => r.resources.includes('leases') && r.verbs.includes('update'),
+    );
+    assert.deepEqual(leaseRule?.resourceNames, [KUBERNETES_EXECUTOR_DEFAULTS.leaseName]);
   });
 
-  for (const overlay of ['dev', 'gpu']) {
+  for (const overlay of ['dev', 'gpu', 'kueue']) {
     test(`overlays/${overlay}: schema-valid, and the ConfigMap is a valid executor configuration using the API image`, () => {
       const objs = render(`overlays/${overlay}`);
       validateAll(objs);
@@ -179,6 +204,48 @@ describe('kustomize manifests', { skip }, () => {
     assert.equal(config.priorityClassName, 'autodl-batch');
     find(objs, 'PriorityClass', 'autodl-batch');
     assert.match(config.imageTag, /gpu$/);
+  });
+
+  test('overlays/kueue: the gpu install plus a LocalQueue every Job names, backed by a ClusterQueue', () => {
+    const objs = render('overlays/kueue');
+    const config = loadKubernetesExecutorConfig(
+      find<{ data: Record<string, string> }>(objs, 'ConfigMap', 'autodl-config').data,
+    );
+    assert.equal(config.queueName, 'autodl');
+    assert.equal(config.kindResources.finetune?.gpu, 1, 'the gpu overlay underneath');
+    const local = find<{ metadata: { namespace: string }; spec: { clusterQueue: string } }>(
+      objs,
+      'LocalQueue',
+      config.queueName ?? '',
+    );
+    assert.equal(local.metadata.namespace, 'autodl');
+    const cq = find<{
+      metadata: { namespace?: string };
+      spec: { resourceGroups: { flavors: { name: string }[] }[] };
+    }>(objs, 'ClusterQueue', local.spec.clusterQueue);
+    assert.equal(cq.metadata.namespace, undefined, 'cluster-scoped');
+    const flavors = cq.spec.resourceGroups[0].flavors.map((f) => f.name);
+    assert.deepEqual(flavors, ['autodl-cpu', 'autodl-gpu'], 'CPU nodes tried first');
+    for (const f of flavors) find(objs, 'ResourceFlavor', f);
+    // The Kueue validator is not vacuous: a flavor that skips a covered resource is refused.
+    const broken = {
+      ...cq,
+      spec: {
+        resourceGroups: [
+          {
+            coveredResources: ['cpu', 'memory'],
+            flavors: [{ name: 'x', resources: [{ name: 'cpu', nominalQuota: 1 }] }],
+          },
+        ],
+      },
+    };
+    assert.throws(() => new ClusterQueue(broken as never).validate(), /coveredResources/);
+    const manifest = buildJobManifest(
+      { id: '3f2c8a1e-5b7d-4c9e-8f10-1a2b3c4d5e6f', projectId: 'p', kind: 'finetune', attempt: 1 },
+      config,
+    );
+    assert.equal(manifest.metadata.labels['kueue.x-k8s.io/queue-name'], config.queueName);
+    assert.equal(manifest.spec.suspend, true);
   });
 
   for (const overlay of ['base', 'overlays/dev', 'overlays/gpu']) {
@@ -292,7 +359,7 @@ describe('kustomize manifests', { skip }, () => {
       }
     });
 
-    test(`${overlay}: a PodDisruptionBudget keeps the API (the executor) from routine eviction`, () => {
+    test(`${overlay}: a PodDisruptionBudget keeps one API replica up through routine eviction`, () => {
       const objs = render(overlay);
       validateAll(objs);
       const pdb = find<{ spec: { minAvailable?: number; selector: Selector } }>(

@@ -67,13 +67,22 @@ export class ScriptedController {
   private readonly children = new Map<string, ChildProcess>();
   /** Pods created, in order, for assertions. */
   readonly podsCreated: string[] = [];
+  /** Jobs (by uid) whose pod this controller has started. */
+  private readonly started = new Set<string>();
 
   constructor(
     private readonly api: FakeApiServer,
     private readonly options: ScriptedControllerOptions = {},
   ) {
     api.onJob((type, job) => {
-      if (type === 'ADDED') this.startJob(job);
+      // A suspended Job (created for Kueue) gets its pod when it is unsuspended, as the Job
+      // controller does once Kueue admits it.
+      const suspended = (job.spec as { suspend?: boolean } | undefined)?.suspend === true;
+      const uid = job.metadata.uid as string;
+      if ((type === 'ADDED' || type === 'MODIFIED') && !suspended && !this.started.has(uid)) {
+        this.started.add(uid);
+        this.startJob(job);
+      }
       if (type === 'DELETED') this.killChildrenOf(job);
     });
   }

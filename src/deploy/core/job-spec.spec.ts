@@ -14,6 +14,7 @@ import {
   resolveResources,
   type JobSpecConfig,
   type JobToDispatch,
+  wholeCores,
 } from './job-spec';
 
 const config: JobSpecConfig = {
@@ -100,6 +101,23 @@ describe('buildJobManifest', () => {
     assert.equal(pod.priorityClassName, 'autodl-batch');
   });
 
+  test("a job's gpuType selects nodes by the GPU model label; without GPUs it is refused", () => {
+    const a100 = { ...job, resources: { gpu: 2, gpuType: 'NVIDIA-A100-SXM4-40GB' } };
+    const m = buildJobManifest(a100, config);
+    validateJob(m);
+    const pod = m.spec.template.spec;
+    assert.equal(pod.nodeSelector?.['nvidia.com/gpu.product'], 'NVIDIA-A100-SXM4-40GB');
+    assert.equal(pod.containers[0].resources?.limits?.['nvidia.com/gpu'], '2');
+    assert.throws(
+      () =>
+        buildJobManifest(
+          { ...job, kind: 'simulate', resources: { gpuType: 'NVIDIA-A100-SXM4-40GB' } },
+          config,
+        ),
+      /resources\.gpuType "NVIDIA-A100-SXM4-40GB" needs resources\.gpu >= 1/,
+    );
+  });
+
   test('CPU jobs: no GPU resource, no GPU placement, and NVIDIA_VISIBLE_DEVICES=void', () => {
     const m = buildJobManifest({ ...job, kind: 'simulate' }, config);
     const pod = m.spec.template.spec;
@@ -109,6 +127,15 @@ describe('buildJobManifest', () => {
     assert.deepEqual(pod.nodeSelector, { 'kubernetes.io/os': 'linux' });
     assert.equal(pod.tolerations, undefined);
     assert.ok(c.env?.some((e) => e.name === 'NVIDIA_VISIBLE_DEVICES' && e.value === 'void'));
+    // Half a core requested: training runs on one thread.
+    assert.ok(c.env?.some((e) => e.name === 'AUTODL_TRAIN_THREADS' && e.value === '1'));
+  });
+
+  test('training threads follow the cores a job requested (whole cores, at least 1)', () => {
+    const m = buildJobManifest({ ...job, resources: { cpu: '2500m' } }, config);
+    const c = m.spec.template.spec.containers[0];
+    assert.ok(c.env?.some((e) => e.name === 'AUTODL_TRAIN_THREADS' && e.value === '2'));
+    assert.deepEqual(['2', '1500m', '0.5', '4.0', '250m'].map(wholeCores), [2, 1, 1, 4, 1]);
   });
 
   test('environment from the ConfigMap and DATABASE_URL from the Secret; artifacts PVC at AUTODL_HOME', () => {

@@ -3,7 +3,9 @@
  * its trial Jobs (labels that lead back to the trial, retries owned by the controller, so
  * `backoffLimit: 0`), with our worker command `node dist/worker.js run <jobId>`.
  */
+import { QUANTITY_PATTERN } from '../../platform/validation/job-resources';
 import type { JobManifest, PodSpec, Toleration, EnvVar } from './k8s-types';
+import { KUEUE_QUEUE_LABEL } from './observe';
 
 export interface ResourceRequest {
   cpu: string;
@@ -32,6 +34,8 @@ export interface JobSpecConfig {
   /** Added on top of the above for jobs that request GPUs (e.g. GPU node pool taints). */
   gpuNodeSelector: Record<string, string>;
   gpuTolerations: Toleration[];
+  /** Node label whose value a job's `resources.gpuType` must match (the GPU model). */
+  gpuTypeLabel: string;
   priorityClassName?: string;
   activeDeadlineSeconds: number;
   ttlSecondsAfterFinished: number;
@@ -40,6 +44,11 @@ export interface JobSpecConfig {
   kindResources: Record<string, Partial<ResourceRequest>>;
   /** Largest GPU count one job may ask for (a request above it is refused, not clipped). */
   maxGpusPerJob: number;
+  /**
+   * Kueue LocalQueue for every Job (AUTODL_K8S_QUEUE): Jobs carry its label and are created
+   * suspended, so Kueue admits them by ClusterQueue quota. null: no Kueue.
+   */
+  queueName: string | null;
 }
 
 export interface JobToDispatch {
@@ -47,7 +56,7 @@ export interface JobToDispatch {
   projectId: string;
   kind: string;
   attempt: number;
-  resources?: { gpu?: number; cpu?: string; memory?: string };
+  resources?: { gpu?: number; cpu?: string; memory?: string; gpuType?: string };
 }
 
 export const LABEL_NAME = 'app.kubernetes.io/name';
@@ -63,7 +72,7 @@ export const WORKER_CONTAINER = 'worker';
 
 // Kubernetes quantity grammar (resource.Quantity): a signed decimal with a binary or decimal
 // SI suffix or an exponent.
-const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
+const QUANTITY = new RegExp(QUANTITY_PATTERN);
 // RFC 1123 label: what a Job name and the values we put in labels must satisfy.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -113,6 +122,12 @@ export function resolveResources(job: JobToDispatch, config: JobSpecConfig): Res
   return merged;
 }
 
+/** Whole cores of a CPU quantity ("2", "1500m", "0.5"), at least 1. */
+export function wholeCores(cpu: string): number {
+  const cores = cpu.endsWith('m') ? Number(cpu.slice(0, -1)) / 1000 : Number(cpu);
+  return Number.isFinite(cores) ? Math.max(1, Math.floor(cores)) : 1;
+}
+
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -154,7 +169,16 @@ export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): Job
     resources.limits['nvidia.com/gpu'] = String(res.gpu);
   }
   const gpu = res.gpu > 0;
-  const nodeSelector = { ...config.nodeSelector, ...(gpu ? config.gpuNodeSelector : {}) };
+  const gpuType = job.resources?.gpuType;
+  if (gpuType !== undefined && !gpu) {
+    throw new Error(`resources.gpuType ${JSON.stringify(gpuType)} needs resources.gpu >= 1`);
+  }
+  const nodeSelector = {
+    ...config.nodeSelector,
+    ...(gpu ? config.gpuNodeSelector : {}),
+    // The job's GPU model: only nodes whose label says so (GPU feature discovery sets it).
+    ...(gpuType !== undefined ? { [config.gpuTypeLabel]: gpuType } : {}),
+  };
   const tolerations = [...config.tolerations, ...(gpu ? config.gpuTolerations : [])];
   const env: EnvVar[] = [
     {
@@ -164,6 +188,9 @@ export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): Job
     { name: 'AUTODL_HOME', value: config.autodlHome },
     { name: 'AUTODL_JOB_ID', value: job.id },
     { name: 'AUTODL_JOB_ATTEMPT', value: String(job.attempt) },
+    // The cores the pod requested are the job's: a training job given 2 or more splits its
+    // batches over that many threads (a pod sees the node's cores and load, not its share).
+    { name: 'AUTODL_TRAIN_THREADS', value: String(wholeCores(res.cpu)) },
   ];
   if (!gpu) env.push({ name: 'NVIDIA_VISIBLE_DEVICES', value: 'void' });
   const podSpec: PodSpec = {
@@ -210,11 +237,19 @@ export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): Job
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name, namespace: config.namespace, labels },
+    metadata: {
+      name,
+      namespace: config.namespace,
+      // Kueue reads the queue from the Job's own labels (not the pods').
+      labels: config.queueName ? { ...labels, [KUEUE_QUEUE_LABEL]: config.queueName } : labels,
+    },
     spec: {
       // Retries are ours, counted in the jobs table (attempts/max_attempts), so the Job
       // controller must never start a second pod on its own.
       backoffLimit: 0,
+      // Kueue admits a suspended Job by unsuspending it once its ClusterQueue has the quota
+      // (activeDeadlineSeconds counts from then).
+      ...(config.queueName ? { suspend: true } : {}),
       activeDeadlineSeconds: config.activeDeadlineSeconds,
       ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
       template: { metadata: { labels }, spec: podSpec },

@@ -71,6 +71,7 @@ export interface JobManifest {
   metadata: ObjectMeta & { name: string; namespace: string; labels: Record<string, string> };
   spec: {
     backoffLimit: number;
+    suspend?: boolean;
     activeDeadlineSeconds?: number;
     ttlSecondsAfterFinished?: number;
     template: { metadata: ObjectMeta; spec: PodSpec };
@@ -106,5 +107,7 @@ export interface PodView {
 /** What the status mapper reads from a Job. */
 export interface JobView {
   metadata?: ObjectMeta;
+  /** `suspend`: created suspended for Kueue, which unsuspends it when its queue admits it. */
+  spec?: { suspend?: boolean };
   status?: { active?: number; succeeded?: number; failed?: number; conditions?: Condition[] };
 }

@@ -7,7 +7,10 @@
 import type { JobView, PodView } from './k8s-types';
 
 export type PendingReason =
-  'Unschedulable' | 'ImagePull' | 'ContainerConfig' | 'ContainerCreating' | 'Scheduling';
+  'Unschedulable' | 'ImagePull' | 'ContainerConfig' | 'ContainerCreating' | 'Scheduling' | 'Queued';
+
+/** The label Kueue reads to put a Job into a LocalQueue (kueue.x-k8s.io/v1beta1). */
+export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
 
 export type FailureReason = 'OOMKilled' | 'Evicted' | 'DeadlineExceeded' | 'Error';
 
@@ -116,6 +119,15 @@ export function observe(
       reason: 'Error',
       message: `${finished.reason ?? 'Failed'}: ${finished.message ?? 'job failed'}`,
       retryable: true,
+    };
+  }
+  if (!pod && job?.spec?.suspend === true) {
+    // Created suspended for Kueue: no pod until its ClusterQueue has quota and admits it.
+    const queue = job.metadata?.labels?.[KUEUE_QUEUE_LABEL];
+    return {
+      state: 'pending',
+      reason: 'Queued',
+      message: queue ? `waiting for quota in queue ${queue}` : 'suspended',
     };
   }
   if (!pod) return undefined;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ValidationError } from '../../platform/errors/domain-error';
+import { HostAdam } from './host-adam';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
@@ -10,9 +11,14 @@ export interface OptimizerSpec {
   momentum?: number;
 }
 
+/** What the loop needs of an optimizer: tf.Optimizer's applyGradients. */
+export interface GradientApplier {
+  applyGradients(grads: tf.NamedTensorMap): void;
+}
+
 /** An optimizer whose learning rate the training loop can change between steps. */
 export interface ScheduledOptimizer {
-  readonly optimizer: tf.Optimizer;
+  readonly optimizer: GradientApplier;
   setLearningRate(lr: number): void;
   /** Frees the optimizer's state (slots and scalars). */
   dispose(): void;
@@ -37,13 +43,11 @@ export function makeOptimizer(spec: OptimizerSpec, learningRate: number): Schedu
       return { optimizer: opt, setLearningRate: (lr) => opt.setLearningRate(lr), dispose };
     }
     case 'adam': {
-      const opt = tf.train.adam(learningRate);
-      // AdamOptimizer reads its (protected) learningRate field on every update and offers no
-      // setter in tfjs 4.22, so the schedule writes the field.
-      const writable = opt as unknown as { learningRate: number };
+      // tf.train.adam's update on the host (host-adam.ts): same formula, a fraction of the calls.
+      const opt = new HostAdam(learningRate);
       return {
         optimizer: opt,
-        setLearningRate: (lr) => (writable.learningRate = lr),
+        setLearningRate: (lr) => (opt.learningRate = lr),
         dispose: () => opt.dispose(),
       };
     }

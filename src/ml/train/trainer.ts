@@ -13,9 +13,12 @@ import {
 import { evaluate } from './evaluate';
 import { applyFreeze, FreezeSpec } from './freeze';
 import { GradientFn, GradientTransform, gradientStep, LossFn, TrainSet } from './gradient-step';
+import { dataParallelStep } from './data-parallel-step';
 import { runEpochs } from './loop';
 import { OptimizerSpec } from './optimizers';
 import { GroupedOptimizer, ParamGroup } from './param-groups';
+import type { TrainingThreads } from './parallel';
+import { startReplicaPool } from './replicas';
 import { makeSchedule, ScheduleSpec } from './schedules';
 
 export type { EarlyStoppingSpec, EpochMetrics, StopReason, TrainingCallback } from './callbacks';
@@ -53,6 +56,11 @@ export interface TrainOptions {
   callbacks?: readonly TrainingCallback[];
   /** Checked before every step; true stops training (cancellation). */
   shouldStop?: () => boolean;
+  /**
+   * Data-parallel threads (main thread included) when the process installed replicas
+   * (configureDataParallel, parallel.ts); default: the process's setting (AUTODL_TRAIN_THREADS).
+   */
+  threads?: TrainingThreads;
 }
 
 export interface TrainResult {
@@ -62,6 +70,10 @@ export interface TrainResult {
   bestEpoch?: number;
   frozenLayers: string[];
   steps: number;
+  /** Threads that trained (1: no replicas). */
+  threads: number;
+  /** Time to start the replicas (ms), when there were any. */
+  threadStartupMs?: number;
 }
 
 function positiveInt(field: string, v: number): void {
@@ -148,34 +160,58 @@ export async function trainModel(
     ...(earlyStopping ? [earlyStopping] : []),
   ];
   const validation = options.validation;
+  let pool: Awaited<ReturnType<typeof startReplicaPool>>;
   try {
-    const result = await runEpochs(
-      gradientStep({
-        model,
-        train,
-        variables,
-        optimizer,
-        lossFn: options.lossFn,
-        gradientFn: options.gradientFn,
-        transformGradients: options.transformGradients,
-      }),
-      {
-        size: n,
-        epochs,
-        batchSize,
-        seed: options.seed ?? 0,
-        initialEpoch: options.initialEpoch ?? 0,
-        learningRate: () => optimizer.learningRate,
-        validate: validation
-          ? () =>
-              evaluate(model, validation.x, validation.y, { batchSize: Math.max(batchSize, 256) })
-          : undefined,
-        shouldStop: options.shouldStop,
-        callbacks,
-      },
-    );
-    return { ...result, bestEpoch: earlyStopping?.bestEpoch, frozenLayers };
+    pool = await startReplicaPool({
+      model,
+      train,
+      variables,
+      frozenLayers,
+      batchSize,
+      steps: (epochs - (options.initialEpoch ?? 0)) * Math.ceil(n / batchSize),
+      threads: options.threads,
+      customLoss: options.lossFn !== undefined || options.gradientFn !== undefined,
+    });
+    const step = pool
+      ? dataParallelStep({
+          model,
+          train,
+          variables,
+          optimizer,
+          transformGradients: options.transformGradients,
+          pool,
+        })
+      : gradientStep({
+          model,
+          train,
+          variables,
+          optimizer,
+          lossFn: options.lossFn,
+          gradientFn: options.gradientFn,
+          transformGradients: options.transformGradients,
+        });
+    const result = await runEpochs(step, {
+      size: n,
+      epochs,
+      batchSize,
+      seed: options.seed ?? 0,
+      initialEpoch: options.initialEpoch ?? 0,
+      learningRate: () => optimizer.learningRate,
+      validate: validation
+        ? () => evaluate(model, validation.x, validation.y, { batchSize: Math.max(batchSize, 256) })
+        : undefined,
+      shouldStop: options.shouldStop,
+      callbacks,
+    });
+    return {
+      ...result,
+      bestEpoch: earlyStopping?.bestEpoch,
+      frozenLayers,
+      threads: 1 + (pool?.replicas ?? 0),
+      ...(pool ? { threadStartupMs: pool.startupMs } : {}),
+    };
   } finally {
+    await pool?.dispose();
     earlyStopping?.dispose();
     optimizer.dispose();
   }

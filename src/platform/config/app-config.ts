@@ -48,6 +48,11 @@ export interface PlatformConfig {
   /** The built web console (its index.html) served at `/`; null: `/` redirects to `/docs`. */
   consoleDir: string | null;
   tfBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /**
+   * Threads one training job may use (data-parallel replicas over worker threads, src/ml/train/
+   * parallel.ts): a number, or `auto` = cores / AUTODL_WORKERS (the worker's share, not the load).
+   */
+  trainThreads: 'auto' | number;
   /** Print the bootstrap admin key on first start (off in tests). */
   printAdminKey: boolean;
   /** /readyz fails when the file system of `home` has less free space than this (MiB). */
@@ -91,6 +96,7 @@ export const CONFIG_DEFAULTS = {
   LOG_LEVEL: 'info',
   LOG_FORMAT: 'auto',
   AUTODL_TF_BACKEND: 'auto',
+  AUTODL_TRAIN_THREADS: 'auto',
   AUTODL_MIN_FREE_DISK_MB: 256,
   // 2^25 pixels: 32,000 32x32 images or 670 224x224 ones. Decoding costs 16-40 bytes per pixel
   // (RGBA, Float32 channels, the encoded file), so about 0.5-1.3 GB at the limit.
@@ -205,6 +211,7 @@ function loadPlatformConfig(env: Env, host: HostFacts): PlatformConfig {
     logFormat: logFormat(env, host),
     consoleDir: consoleDir(env, host),
     tfBackend: oneOf(env, 'AUTODL_TF_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
+    trainThreads: trainThreads(env),
     printAdminKey: env.AUTODL_PRINT_ADMIN_KEY !== '0',
     minFreeDiskMb: int(env, 'AUTODL_MIN_FREE_DISK_MB', 0, 1_048_576),
     trialSandbox: sandboxConfig(env),
@@ -212,6 +219,12 @@ function loadPlatformConfig(env: Env, host: HostFacts): PlatformConfig {
     datasetMaxPixels: int(env, 'AUTODL_DATASET_MAX_PIXELS', 1, 2 ** 40),
     uploadThreads: int(env, 'AUTODL_UPLOAD_THREADS', 1, 64),
   };
+}
+
+function trainThreads(env: Env): AppConfig['trainThreads'] {
+  const raw = env.AUTODL_TRAIN_THREADS?.trim();
+  if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
+  return int(env, 'AUTODL_TRAIN_THREADS', 1, 256);
 }
 
 function logFormat(env: Env, host: HostFacts): AppConfig['logFormat'] {
@@ -260,6 +273,7 @@ export function workerEnv(config: PlatformConfig): Record<string, string> {
     AUTODL_CANCEL_GRACE_MS: String(config.cancelGraceMs),
     AUTODL_MAX_ATTEMPTS: String(config.maxAttempts),
     AUTODL_TF_BACKEND: config.tfBackend,
+    AUTODL_TRAIN_THREADS: String(config.trainThreads),
     AUTODL_EXECUTOR: config.executor,
     LOG_LEVEL: config.logLevel,
     // Workers write to the same terminal or pipe: the format resolved here, not re-guessed.

@@ -31,3 +31,19 @@ test('input limits: AUTODL_DATASET_MAX_PIXELS, AUTODL_UPLOAD_THREADS, AUTODL_TES
     );
   }
 });
+
+test('AUTODL_TRAIN_THREADS: auto by default, a whole number >= 1, passed on to workers', () => {
+  const defaults = loadConfig({});
+  assert.equal(defaults.trainThreads, 'auto');
+  assert.equal(workerEnv(defaults).AUTODL_TRAIN_THREADS, 'auto');
+  const two = loadConfig({ AUTODL_TRAIN_THREADS: '2' });
+  assert.equal(two.trainThreads, 2);
+  assert.equal(workerEnv(two).AUTODL_TRAIN_THREADS, '2');
+  for (const value of ['0', 'two', '1.5']) {
+    assert.throws(
+      () => loadConfig({ AUTODL_TRAIN_THREADS: value }),
+      (e: ConfigError) => e instanceof ConfigError && e.variable === 'AUTODL_TRAIN_THREADS',
+      value,
+    );
+  }
+});

@@ -10,7 +10,7 @@ export interface ExecutorJobRef {
   kind: string;
   attempt: number;
   /** Resource request derived from the job kind and spec (GPU count, CPU, memory). */
-  resources?: { gpu?: number; cpu?: string; memory?: string };
+  resources?: { gpu?: number; cpu?: string; memory?: string; gpuType?: string };
 }
 
 export interface Executor {

@@ -102,8 +102,12 @@ function messageOf(e: ErrorObject, value: unknown): string {
       return `must be at least ${String(p.limit)} characters, got ${typeof value === 'string' ? value.length : got}`;
     case 'maxLength':
       return `must be at most ${String(p.limit)} characters, got ${typeof value === 'string' ? value.length : got}`;
-    case 'pattern':
-      return `must match ${String(p.pattern)}, got ${got}`;
+    case 'pattern': {
+      // A schema's example says what the pattern means better than the regex does.
+      const example = (e.parentSchema as { example?: unknown } | undefined)?.example;
+      const hint = example === undefined ? '' : ` (e.g. ${describe(example)})`;
+      return `must match ${String(p.pattern)}${hint}, got ${got}`;
+    }
     case 'minItems':
       return `must have at least ${String(p.limit)} items, got ${Array.isArray(value) ? value.length : got}`;
     case 'maxItems':

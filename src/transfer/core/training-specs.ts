@@ -2,6 +2,7 @@
  * The specs of the `pretrain` and `finetune` job kinds as stored (normalised at enqueue by their
  * schemas, src/transfer/pretrain.schema.ts and finetune.schema.ts) and run.
  */
+import type { JobResources } from '../../platform/validation/job-resources';
 import type { ImageAugmentationSpec } from '../../ml/data';
 import type { FinetuneConfig } from './finetune-config';
 
@@ -19,6 +20,8 @@ export const PRETRAIN_DEFAULTS = {
 };
 
 export interface PretrainSpec {
+  /** Kubernetes resources of the job (platform/validation/job-resources.ts). */
+  resources?: JobResources;
   /** Data set id (a name given at enqueue is resolved to it). */
   dataset: string;
   architecture: string;

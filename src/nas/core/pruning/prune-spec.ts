@@ -5,6 +5,7 @@
  * stepFineTuneEpochs?, fineTuneEpochs?, batchSize?, learningRate?, layers?, validationFraction?,
  * seed?, register? }.
  */
+import type { JobResources } from '../../../platform/validation/job-resources';
 import type { CostMetric } from '../latency-cost';
 
 export const PRUNE_JOB_DEFAULTS = {
@@ -14,6 +15,8 @@ export const PRUNE_JOB_DEFAULTS = {
 };
 
 export interface PruneJobSpec {
+  /** Kubernetes resources of the job (platform/validation/job-resources.ts). */
+  resources?: JobResources;
   model: string;
   dataset?: string;
   budgets: number[];

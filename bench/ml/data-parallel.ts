@@ -1,0 +1,150 @@
+/**
+ * Data-parallel training over worker threads (issue 20): training samples/s of trainModel at 1
+ * and 2 threads (the main thread plus one replica), side by side in one process, for zoo
+ * small-cnn and the conv+BN net of torch-side-by-side.ts, batch 64 and 25, on the wasm backend.
+ *
+ *   nice -n 10 node -r @swc-node/register bench/ml/data-parallel.ts [--nets small-cnn,bn-cnn]
+ *     [--batches 64,25] [--threads 1,2] [--rounds 3] [--steps 10]
+ *
+ * A measurement trains 1 + 2 epochs of `steps` steps (plain SGD, lr 0.01) on random 28x28x1
+ * images; samples/s is taken over the last 2 epochs (the first warms up), the replicas' start-up
+ * time is reported apart. Rounds alternate which thread count goes first; medians over rounds.
+ * The load average is printed with the table: on a machine shared with other work the scaling
+ * says more about the load than about the code.
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as os from 'node:os';
+import { buildBenchNet } from './bench-nets';
+import { selectBackend } from '../../src/ml/backend';
+import { enableThreadDataParallel } from '../../src/ml/data-parallel/replica-pool';
+import { trainModel } from '../../src/ml/train/trainer';
+
+const args = process.argv.slice(2);
+const value = (name: string, fallback: string): string => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+
+interface Measurement {
+  samplesPerSec: number;
+  /** Samples per CPU second of the whole process (every thread): what the threads cost. */
+  samplesPerCpuSec: number;
+  startupMs: number;
+  threads: number;
+}
+
+async function measure(
+  net: string,
+  batch: number,
+  threads: number,
+  steps: number,
+): Promise<Measurement> {
+  const n = batch * steps;
+  const x = tf.randomUniform([n, 28, 28, 1], 0, 1, 'float32', 1);
+  const y = tf.tensor1d(
+    Array.from({ length: n }, (_, i) => i % 10),
+    'int32',
+  );
+  const model = buildBenchNet(net);
+  const cpuAtEpochEnd: number[] = [];
+  try {
+    const res = await trainModel(
+      model,
+      { x, y },
+      {
+        epochs: 3,
+        batchSize: batch,
+        learningRate: 0.01,
+        optimizer: { name: 'sgd' },
+        threads,
+        onEpochEnd: () => {
+          const u = process.cpuUsage();
+          cpuAtEpochEnd.push((u.user + u.system) / 1000);
+        },
+      },
+    );
+    const timed = res.history.slice(1).reduce((a, m) => a + m.durationMs, 0);
+    return {
+      samplesPerSec: (2 * n * 1000) / timed,
+      samplesPerCpuSec: (2 * n * 1000) / (cpuAtEpochEnd[2] - cpuAtEpochEnd[0]),
+      startupMs: res.threadStartupMs ?? 0,
+      threads: res.threads,
+    };
+  } finally {
+    model.dispose();
+    tf.dispose([x, y]);
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function main(): Promise<void> {
+  await selectBackend('wasm');
+  enableThreadDataParallel(1);
+  const nets = value('--nets', 'small-cnn,bn-cnn').split(',');
+  const batches = value('--batches', '64,25').split(',').map(Number);
+  const counts = value('--threads', '1,2').split(',').map(Number);
+  const rounds = Number(value('--rounds', '3'));
+  const steps = Number(value('--steps', '10'));
+  const loadBefore = os.loadavg().map((l) => l.toFixed(2));
+  const rows: string[] = [];
+  for (const net of nets) {
+    for (const batch of batches) {
+      const rates = new Map<number, number[]>(counts.map((c) => [c, []]));
+      const cpuRates = new Map<number, number[]>(counts.map((c) => [c, []]));
+      const startups: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? counts : [...counts].reverse();
+        for (const threads of order) {
+          const m = await measure(net, batch, threads, steps);
+          if (m.threads !== threads) throw new Error(`asked ${threads} threads, got ${m.threads}`);
+          rates.get(threads)?.push(m.samplesPerSec);
+          cpuRates.get(threads)?.push(m.samplesPerCpuSec);
+          if (threads > 1) startups.push(m.startupMs);
+        }
+      }
+      const med = counts.map((c) => median(rates.get(c) ?? []));
+      const cells = med.map((r) => r.toFixed(0));
+      const ratio = (med[med.length - 1] / med[0]).toFixed(2);
+      const cpu = counts.map((c) => median(cpuRates.get(c) ?? []));
+      // Samples per CPU second at the most threads relative to 1 thread: 1.0 means the threads
+      // add no work, and on idle cores the speed-up could approach threads x this.
+      const efficiency = cpu[cpu.length - 1] / cpu[0];
+      const cells2 = [
+        ...cells,
+        `${ratio}x`,
+        ...cpu.map((r) => r.toFixed(0)),
+        efficiency.toFixed(2),
+        median(startups).toFixed(0),
+      ];
+      rows.push(`| ${net} | ${batch} | ${cells2.join(' | ')} |`);
+      process.stderr.write(`${rows[rows.length - 1]}\n`);
+    }
+  }
+  const loadAfter = os.loadavg().map((l) => l.toFixed(2));
+  const label = (c: number): string => `${c} thread${c > 1 ? 's' : ''}`;
+  const head = [
+    ...counts.map((c) => `${label(c)} samples/s`),
+    'speed-up',
+    ...counts.map((c) => `${label(c)} samples/CPU s`),
+    'CPU efficiency',
+    'replica start-up ms',
+  ].join(' | ');
+  process.stdout.write(
+    [
+      `cores ${os.availableParallelism()}, load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`,
+      `| network | batch | ${head} |`,
+      `| --- | ---: | ${[...counts, 0, ...counts, 0, 0].map(() => '---:').join(' | ')} |`,
+      ...rows,
+      '',
+    ].join('\n'),
+  );
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,196 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Rng } from '../../platform/core/rng';
+import { selectBackend } from '../backend';
+import { saveModelToBuffers } from '../io/buffers';
+import { crossEntropy } from '../train/evaluate';
+import { configureDataParallel, resolveThreads, splitBatch } from '../train/parallel';
+import { trainModel } from '../train/trainer';
+import { enableThreadDataParallel, ThreadReplicaPool } from './replica-pool';
+
+/** A small conv net without batch norm or dropout: its loss has no coupling between examples. */
+function convNet(seed: number): tf.LayersModel {
+  const init = (s: number) => tf.initializers.glorotUniform({ seed: seed + s });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [8, 8, 1],
+        filters: 4,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: init(1),
+      }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(2) }),
+    ],
+  });
+}
+
+function images(n: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
+  const rng = new Rng(seed);
+  const xs = Array.from({ length: n * 64 }, () => rng.normal(0, 1));
+  const ys = Array.from({ length: n }, (_, i) => i % 3);
+  return { x: tf.tensor4d(xs, [n, 8, 8, 1]), y: tf.tensor1d(ys, 'int32') };
+}
+
+function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+}
+
+describe('data-parallel training over worker threads', () => {
+  before(async () => {
+    await selectBackend('cpu');
+  });
+  after(() => configureDataParallel(undefined));
+
+  test('shards: contiguous, sizes differ by at most one, all rows once', () => {
+    const batch = Array.from({ length: 25 }, (_, i) => 100 + i);
+    const shards = splitBatch(batch, 2);
+    assert.deepEqual(
+      shards.map((s) => s.length),
+      [13, 12],
+    );
+    assert.deepEqual(shards.flat(), batch);
+    assert.deepEqual(
+      splitBatch([1, 2, 3], 3).map((s) => s.length),
+      [1, 1, 1],
+    );
+  });
+
+  test("threads: auto is the worker's share of the cores (not the load), capped by 8-row shards", () => {
+    // One worker on 2 cores: both cores; the default pool (a worker per core): one thread each.
+    assert.equal(resolveThreads('auto', { cores: 2, workers: 1 }, 64), 2);
+    assert.equal(resolveThreads('auto', { cores: 2, workers: 2 }, 64), 1);
+    assert.equal(resolveThreads('auto', { cores: 8, workers: 3 }, 64), 2);
+    assert.equal(resolveThreads(4, { cores: 2, workers: 2 }, 64), 4);
+    // Batch 12 holds one 8-row shard only.
+    assert.equal(resolveThreads(4, { cores: 8, workers: 1 }, 12), 1);
+  });
+
+  test('gradients averaged over 2 shards (weighted by size) = the full batch gradient, 1e-5', async () => {
+    const model = convNet(3);
+    const data = images(25, 5);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const weights = model.weights.map((w) => w.read());
+    const { modelJson, weights: bytes } = await saveModelToBuffers(model);
+    const pool = await ThreadReplicaPool.start({
+      replicas: 1,
+      modelJson,
+      weights: bytes,
+      sizes: weights.map((w) => w.size),
+      trainable: vars.map((v) => weights.indexOf(v)),
+      frozenLayers: [],
+      backend: tf.getBackend(),
+      sampleShape: [8, 8, 1],
+      xDtype: 'float32',
+      yDtype: 'int32',
+      maxShard: 13,
+    });
+    try {
+      const [a, b] = splitBatch(
+        Array.from({ length: 25 }, (_, i) => i),
+        2,
+      );
+      pool.publish(weights.map((w) => w.dataSync()));
+      const rows = (idx: number[]) => tf.gather(data.x, idx);
+      const labels = (idx: number[]) => tf.gather(data.y, idx);
+      pool.start(0, rows(b).dataSync(), labels(b).dataSync(), b.length);
+      const lossOf = (x: tf.Tensor, y: tf.Tensor) => () =>
+        crossEntropy(model.apply(x, { training: true }) as tf.Tensor, y);
+      const own = tf.variableGrads(lossOf(rows(a), labels(a)), vars);
+      const replica = pool.wait(0);
+      const full = tf.variableGrads(lossOf(data.x, data.y), vars);
+      let offset = 0;
+      for (const v of vars) {
+        const theirs = tf.tensor(replica.grads.subarray(offset, offset + v.size), v.shape);
+        const averaged = tf.add(tf.mul(own.grads[v.name], 13 / 25), tf.mul(theirs, 12 / 25));
+        assert.ok(maxAbsDiff(averaged, full.grads[v.name]) < 1e-5, v.name);
+        offset += v.size;
+      }
+      const loss = (own.value.dataSync()[0] * 13 + replica.loss * 12) / 25;
+      assert.ok(Math.abs(loss - full.value.dataSync()[0]) < 1e-5);
+    } finally {
+      await pool.dispose();
+      model.dispose();
+    }
+  });
+
+  test('a short run on 2 threads matches 1 thread (same seed) to float error', async () => {
+    enableThreadDataParallel(1);
+    // 101 rows in batches of 20: the last batch has one row, too few to split.
+    const data = images(101, 9);
+    const runs = [];
+    for (const threads of [1, 2]) {
+      const model = convNet(4);
+      const tensorsBefore = tf.memory().numTensors;
+      const res = await trainModel(model, data, {
+        epochs: 3,
+        batchSize: 20,
+        learningRate: 0.01,
+        optimizer: { name: 'adam' },
+        seed: 2,
+        threads,
+      });
+      assert.equal(tf.memory().numTensors, tensorsBefore, `no tensor leaked at ${threads} threads`);
+      runs.push({ model, res });
+    }
+    const [one, two] = runs;
+    assert.equal(one.res.threads, 1);
+    assert.equal(two.res.threads, 2);
+    assert.ok((two.res.threadStartupMs ?? 0) > 0);
+    one.res.history.forEach((m, e) => {
+      assert.ok(Math.abs(m.loss - two.res.history[e].loss) < 1e-5, `epoch ${e} loss`);
+      assert.equal(m.accuracy, two.res.history[e].accuracy);
+    });
+    one.model.weights.forEach((w, i) => {
+      assert.ok(maxAbsDiff(w.read(), two.model.weights[i].read()) < 1e-4, w.name);
+    });
+    for (const r of runs) r.model.dispose();
+  });
+
+  test('batch norm: the moving mean after a 2-thread step = the full batch moving average, 1e-5', async () => {
+    enableThreadDataParallel(1);
+    // moving_mean' = m * moving_mean + (1 - m) * batch mean (linear): the shard-size-weighted
+    // average of the replicas' updates is the update with the full batch's mean.
+    const data = images(24, 11);
+    const means: Float32Array[] = [];
+    for (const threads of [1, 2]) {
+      const model = tf.sequential({
+        layers: [
+          tf.layers.conv2d({
+            inputShape: [8, 8, 1],
+            filters: 3,
+            kernelSize: 3,
+            kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
+          }),
+          tf.layers.batchNormalization({ momentum: 0.5 }),
+          tf.layers.flatten(),
+          tf.layers.dense({
+            units: 3,
+            activation: 'softmax',
+            kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }),
+          }),
+        ],
+      });
+      const res = await trainModel(model, data, {
+        epochs: 1,
+        batchSize: 24,
+        learningRate: 0.01,
+        optimizer: { name: 'sgd' },
+        threads,
+      });
+      assert.equal(res.threads, threads);
+      const movingMean = model.weights.find((w) => w.name.includes('moving_mean'));
+      assert.ok(movingMean);
+      means.push(movingMean.read().dataSync() as Float32Array);
+      model.dispose();
+    }
+    assert.ok(
+      means[0].some((v) => Math.abs(v) > 1e-3),
+      'the step moved the moving mean',
+    );
+    means[0].forEach((v, i) => assert.ok(Math.abs(v - means[1][i]) < 1e-5, `channel ${i}`));
+  });
+});

@@ -1,0 +1,121 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * The port of data-parallel training. The training loop (trainer.ts, data-parallel-step.ts) only
+ * knows this interface; the worker-thread implementation (src/ml/data-parallel/) is installed by
+ * the worker process with `configureDataParallel`, so that pure cores that train a model (NAS
+ * candidates, pruning) never reach `worker_threads` themselves. Nothing installed: one thread.
+ */
+
+/** What every replica needs to hold a copy of the model and train on its shards. */
+export interface ReplicaPoolInit {
+  /** Worker replicas to start (the main thread is one more). */
+  replicas: number;
+  /** The model as model.json + weights.bin (tf.io layers format). */
+  modelJson: Buffer;
+  weights: Buffer;
+  /** Element counts of model.weights, in order. */
+  sizes: readonly number[];
+  /** Indices into model.weights of the trained variables, in the optimizer's order. */
+  trainable: readonly number[];
+  /** Layers the trainer froze (layer.trainable = false on every replica). */
+  frozenLayers: readonly string[];
+  /** The main thread's TF.js backend; replicas select the same. */
+  backend: string;
+  /** One example's shape (x is [n, ...sampleShape]) and dtypes. */
+  sampleShape: readonly number[];
+  xDtype: tf.DataType;
+  yDtype: tf.DataType;
+  /** The largest shard a replica is given (rows). */
+  maxShard: number;
+}
+
+/** One replica's answer for its shard: the gradients of the shard's mean loss. */
+export interface ReplicaResult {
+  /** The trained variables' gradients, concatenated in `trainable` order. */
+  grads: Float32Array;
+  /** model.weights that are not trained (batch-norm moving statistics) after the shard's pass. */
+  state: Float32Array;
+  /** Mean cross-entropy over the shard. */
+  loss: number;
+  /** Correctly classified examples of the shard. */
+  correct: number;
+}
+
+export interface ReplicaPool {
+  /** Worker replicas (the main thread computes one more shard itself). */
+  readonly replicas: number;
+  /** Wall time from asking for the pool until every replica held the model (ms). */
+  readonly startupMs: number;
+  /** The model's weights (model.weights order) every replica loads before its next shard. */
+  publish(weights: readonly tf.TypedArray[]): void;
+  /** Starts replica r on a shard: x rows flattened, y labels, `size` rows. Does not block. */
+  start(r: number, x: tf.TypedArray, y: tf.TypedArray, size: number): void;
+  /** Blocks until replica r answered its shard; throws the replica's error. */
+  wait(r: number): ReplicaResult;
+  dispose(): Promise<void>;
+}
+
+export type ReplicaPoolFactory = (init: ReplicaPoolInit) => Promise<ReplicaPool>;
+
+/** Threads per training job: a number, or `auto` (this worker's share of the cores, see below). */
+export type TrainingThreads = 'auto' | number;
+
+export interface HostShare {
+  /** Logical cores of the machine. */
+  cores: number;
+  /** Job workers sharing them (the local pool's AUTODL_WORKERS). */
+  workers: number;
+}
+
+interface DataParallelSetup {
+  threads: TrainingThreads;
+  factory: ReplicaPoolFactory;
+  host: () => HostShare;
+}
+
+let setup: DataParallelSetup | undefined;
+
+/** Installs the replica implementation and the process's thread setting (the worker does it). */
+export function configureDataParallel(next: DataParallelSetup | undefined): void {
+  setup = next;
+}
+
+export function dataParallelSetup(): DataParallelSetup | undefined {
+  return setup;
+}
+
+/** Shards smaller than this cost more in per-step overhead than they save. */
+export const MIN_SHARD = 8;
+
+/**
+ * Threads (replicas, main thread included) for one training job. A number is taken as given;
+ * `auto` is this worker's share of the machine, cores / workers (rounded down): a single-worker
+ * install trains each job on every core, the default pool (one worker per core) on one thread.
+ * It is a function of the configuration, never of the load at the moment, so the same seeded job
+ * on the same install gives the same result (shards change batch-norm statistics and the order
+ * of float sums). Never more threads than the batch has MIN_SHARD-sized shards.
+ */
+export function resolveThreads(
+  threads: TrainingThreads,
+  host: HostShare,
+  batchSize: number,
+): number {
+  const wanted =
+    threads === 'auto'
+      ? Math.max(1, Math.floor(host.cores / Math.max(1, host.workers)))
+      : Math.max(1, Math.floor(threads));
+  return Math.max(1, Math.min(wanted, Math.floor(batchSize / MIN_SHARD)));
+}
+
+/** Splits a batch into `parts` contiguous shards whose sizes differ by at most one. */
+export function splitBatch(batch: readonly number[], parts: number): number[][] {
+  const shards: number[][] = [];
+  let start = 0;
+  for (let p = 0; p < parts; p++) {
+    const size = Math.floor(batch.length / parts) + (p < batch.length % parts ? 1 : 0);
+    shards.push(batch.slice(start, start + size));
+    start += size;
+  }
+  return shards;
+}

@@ -7,7 +7,7 @@
  *
  *   nice -n 10 node -r @swc-node/register bench/collab/collab-bench.ts \
  *     [--train 2000] [--test 1000] [--epochs 8] [--period 4] [--seeds 3] [--backend wasm|cpu]
- *     [--optimizer adam|momentum|sgd] [--lr 0.02]
+ *     [--optimizer adam|momentum|sgd] [--lr 0.02] [--first-seed 0]
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendPreference, selectBackend } from '../../src/ml/backend';
@@ -32,6 +32,8 @@ const TEST = arg('test', 1000);
 const EPOCHS = arg('epochs', 8);
 const PERIOD = arg('period', 4);
 const SEEDS = arg('seeds', 3);
+/** The first seed (seeds FIRST_SEED .. FIRST_SEED + SEEDS - 1), to add seeds to an earlier run. */
+const FIRST_SEED = arg('first-seed', 0);
 const SITES = 4;
 const LR = arg('lr', 0.02);
 const optimizerArg = argv.indexOf('--optimizer');
@@ -121,7 +123,7 @@ async function main(): Promise<void> {
   ];
   const rows: Record<string, unknown>[] = [];
   const t0 = Date.now();
-  for (let seed = 0; seed < SEEDS; seed++) {
+  for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
     const rng = new Rng(seed);
     const train = fm.train.select(rng.shuffle([...Array(fm.train.size).keys()]).slice(0, TRAIN));
     const testSet = fm.test as Dataset;

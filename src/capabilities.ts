@@ -6,9 +6,10 @@ import { DatasetsModule } from './datasets/datasets.module';
 import { RegistryModule } from './registry/registry.module';
 import { TransferModule } from './transfer/transfer.module';
 import { NasModule } from './nas/nas.module';
+import { CollabModule } from './collab/collab.module';
 
 /**
- * The capability modules (search, transfer, interpret, jizhi-sim, nas, datasets, registry). Each
+ * The capability modules (search, transfer, interpret, jizhi-sim, nas, datasets, registry, collab). Each
  * registers its job kinds into the JobHandlerRegistry and, in the API, its controllers. The API
  * and the workers load the same list, so a worker can run every kind the API accepts.
  */
@@ -20,4 +21,5 @@ export const CAPABILITY_MODULES: (Type<unknown> | DynamicModule)[] = [
   RegistryModule,
   TransferModule,
   NasModule,
+  CollabModule,
 ];

@@ -6,9 +6,14 @@
  */
 import { SEARCH_ENTITIES } from './search/storage/entities';
 import { MODELS_ENTITIES } from './registry/model.entity';
+import { COLLAB_ENTITIES } from './collab/storage/entities';
 import { PLATFORM_ENTITIES, type EntityClass } from './platform/database/platform-entities';
 
-export const CAPABILITY_ENTITIES: readonly EntityClass[] = [...SEARCH_ENTITIES, ...MODELS_ENTITIES];
+export const CAPABILITY_ENTITIES: readonly EntityClass[] = [
+  ...SEARCH_ENTITIES,
+  ...MODELS_ENTITIES,
+  ...COLLAB_ENTITIES,
+];
 
 /** Every entity of the service: the platform's and the capabilities'. */
 export const SERVICE_ENTITIES: readonly EntityClass[] = [

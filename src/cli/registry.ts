@@ -4,6 +4,8 @@
  */
 import type { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit';
+import { registerCollabCommands } from './commands/collab';
+import { registerSiteCommands } from './commands/site';
 import { registerDatasetCommands } from './commands/datasets';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerExplainCommand } from './commands/explain';
@@ -46,4 +48,6 @@ export const CLI_COMMANDS: RegisterCommand[] = [
   registerExplainCommand,
   registerNasCommands,
   registerPruneCommand,
+  registerCollabCommands,
+  registerSiteCommands,
 ];

@@ -20,11 +20,16 @@ const PUBLIC = 'autodl:public';
 /** Routes outside /v1 (health, metrics, docs) that need no API key. */
 export const Public = () => SetMetadata(PUBLIC, true);
 
+const SITE_API = 'autodl:site-api';
+/** The routes a `site` key may call (a remote site agent's work API), and only a site key. */
+export const SiteApi = () => SetMetadata(SITE_API, true);
+
 type AuthedRequest = Request & { principal?: Principal };
 
 /**
  * Every route needs `Authorization: Bearer <key>` unless marked @Public(). A viewer key may only
- * read (GET/HEAD): any other method is a 403 before the route runs. Every mutating request of a
+ * read (GET/HEAD): any other method is a 403 before the route runs. A site key may call only the
+ * @SiteApi() routes, which no other key may call. Every mutating request of a
  * known key, refused or not, leaves an audit row (key, project, method, route, target, status).
  */
 @Injectable()
@@ -49,8 +54,18 @@ export class ApiKeyGuard implements CanActivate {
     const principal = await this.projects.authenticate(match[1]);
     if (!principal) throw new UnauthorizedException('invalid, expired or revoked API key');
     req.principal = principal;
+    const siteApi = this.reflector.getAllAndOverride<boolean>(SITE_API, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isMutating(req.method)) this.auditOnFinish(req, http.getResponse<Response>(), principal);
+    if ((principal.role === 'site') !== Boolean(siteApi))
+      throw new ForbiddenError(
+        principal.role === 'site'
+          ? `a site key can only fetch its federation's work and post its updates, not ${req.method} ${req.path}`
+          : `${req.method} ${req.path} is the remote sites' API: it takes a site key`,
+      );
     if (isMutating(req.method)) {
-      this.auditOnFinish(req, http.getResponse<Response>(), principal);
       if (principal.role === 'viewer')
         throw new ForbiddenError(
           `a viewer key can only read; ${req.method} ${req.path} needs a member or admin key`,

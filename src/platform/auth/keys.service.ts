@@ -42,6 +42,11 @@ export class KeysService {
     this.assertMayManage(caller, project);
     if (role === 'admin' && caller.role !== 'admin')
       throw new ForbiddenError('only an admin key can create admin keys');
+    if (role === 'site')
+      throw ValidationError.field(
+        'role',
+        'site keys belong to one federation site: POST /v1/federations/:id/sites/:name/key issues them',
+      );
     let expiresAt: Date | null = null;
     if (req.expiresAt !== undefined) {
       expiresAt = new Date(req.expiresAt);

@@ -31,9 +31,26 @@ export class JobHandlerRegistry {
     if (refs.length === 0 || typeof spec !== 'object' || spec === null) return spec;
     const out = { ...(spec as Record<string, unknown>) };
     for (const { field, kind: refKind } of refs) {
-      const value = out[field];
       const resolve = this.resolvers.get(refKind);
-      if (typeof value !== 'string' || !resolve) continue;
+      if (!resolve) continue;
+      // `list[].field`: the field of every element of a top-level array (a federation's sites).
+      const [list, inner] = field.split('[].');
+      if (inner !== undefined) {
+        const items = out[list];
+        if (!Array.isArray(items)) continue;
+        out[list] = await Promise.all(
+          items.map(async (item: unknown) => {
+            if (typeof item !== 'object' || item === null) return item;
+            const value = (item as Record<string, unknown>)[inner];
+            return typeof value === 'string'
+              ? { ...item, [inner]: await resolve(projectId, value) }
+              : item;
+          }),
+        );
+        continue;
+      }
+      const value = out[field];
+      if (typeof value !== 'string') continue;
       out[field] = await resolve(projectId, value);
     }
     return out;

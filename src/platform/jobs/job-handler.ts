@@ -57,6 +57,7 @@ export const JOB_LANES: readonly JobLane[] = ['compute', 'coordinator'];
  * worker only ever sees ids.
  */
 export interface SpecReference {
+  /** A top-level field, or `list[].field` for a field of every element of a top-level array. */
   field: string;
   kind: ReferenceKind;
 }

@@ -49,7 +49,7 @@ export const JobResourcesSchema = Type.Object(
     if: { required: ['gpuType'] },
     then: { required: ['gpu'], properties: { gpu: { minimum: 1 } } },
     description:
-      'What one attempt needs as a Kubernetes Job (docs/deploy.md); ignored by the local executor',
+      'What one attempt needs as a Kubernetes Job (docs/deploy.md); ignored by the local executor. A gpuType needs gpu >= 1.',
     example: { gpu: 1, memory: '8Gi' },
   },
 );

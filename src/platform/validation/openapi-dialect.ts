@@ -1,8 +1,18 @@
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-// `propertyNames` has no 3.0 form: the key rule is checked by the validator, not documented.
-const DROPPED_KEYS = new Set(['$schema', '$id', '$defs', 'discriminator', 'propertyNames']);
+// `propertyNames` and conditionals (`if`/`then`/`else`) have no 3.0 form: the validator checks
+// them; the schema's description says them in words.
+const DROPPED_KEYS = new Set([
+  '$schema',
+  '$id',
+  '$defs',
+  'discriminator',
+  'propertyNames',
+  'if',
+  'then',
+  'else',
+]);
 
 /**
  * A JSON Schema (2020-12, as TypeBox builds it or as a `*.schema.json` file holds it) in the

@@ -1,0 +1,137 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ValidationError } from '../../platform/errors/domain-error';
+import { makeAlgorithm, type AlgorithmSettings } from './algorithms';
+import { FedAvg } from './fedavg';
+import { DEFAULT_SCREENING, median, screenUpdates } from './robust-aggregation';
+import { weightBytes, weightedAverage } from './weights';
+
+const f = (...v: number[]) => Float32Array.from(v);
+const close = (a: number, b: number, tol = 1e-6) =>
+  assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
+
+describe('FedAvg: w = sum_k n_k / n * w_k (McMahan et al. 2017, Algorithm 1)', () => {
+  test('hand-computed weighted average of two sites of 1 and 3 examples', () => {
+    // (1 * [1, 2] + 3 * [3, 6]) / 4 = [2.5, 5]; second tensor (1 * 0 + 3 * 4) / 4 = 3
+    const agg = new FedAvg({ localEpochs: 1, learningRate: 0.1 }).aggregate([
+      { site: 'a', samples: 1, weights: [f(1, 2), f(0)] },
+      { site: 'b', samples: 3, weights: [f(3, 6), f(4)] },
+    ]);
+    assert.equal(agg.kind, 'weights');
+    if (agg.kind !== 'weights') return;
+    assert.deepEqual([...agg.weights[0]], [2.5, 5]);
+    assert.deepEqual([...agg.weights[1]], [3]);
+  });
+
+  test('three sites 2, 3, 5 examples: 0.2 a + 0.3 b + 0.5 c', () => {
+    const avg = weightedAverage([[f(10)], [f(20)], [f(-4)]], [2, 3, 5]);
+    close(avg[0][0], 0.2 * 10 + 0.3 * 20 + 0.5 * -4); // 6
+  });
+
+  test('bad inputs are ValidationErrors naming the field', () => {
+    assert.throws(() => weightedAverage([[f(1)], [f(1, 2)]], [1, 1]), ValidationError);
+    assert.throws(() => weightedAverage([[f(1)]], [0]), /coefficients/);
+    assert.throws(() => new FedAvg({ localEpochs: 0, learningRate: 0.1 }), /localEpochs/);
+  });
+
+  test('bytes on the wire: 4 per float32 parameter', () => {
+    assert.equal(weightBytes([new Float32Array(10), new Float32Array(3)]), 52);
+  });
+
+  test('one local epoch per round: 12 epochs are 12 synchronisations', () => {
+    const fedavg = new FedAvg({ localEpochs: 1, learningRate: 0.05 });
+    assert.equal(fedavg.rounds(12), 12);
+    assert.deepEqual(fedavg.localPlan(3).schedule, { kind: 'constant' });
+  });
+});
+
+describe('robust aggregation: the screening rule of robust-aggregation.ts', () => {
+  const global = [f(0, 0)];
+  const rule = { ...DEFAULT_SCREENING, quorum: 3 };
+
+  test('median of even and odd lists', () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 2, 3]), 2.5);
+  });
+
+  test('a NaN update and an absurd one (norm > 10 x median) are left out; the rest average', () => {
+    const s = screenUpdates(
+      [
+        { site: 'a', samples: 1, weights: [f(1, 0)] }, // norm 1
+        { site: 'b', samples: 1, weights: [f(0, 1.2)] }, // 1.2
+        { site: 'c', samples: 1, weights: [f(0.9, 0)] }, // 0.9
+        { site: 'd', samples: 1, weights: [f(100, 0)] }, // 100 > 10 * median(1, 1.2, 0.9, 100) = 11
+        { site: 'e', samples: 1, weights: [f(Number.NaN, 0)] },
+        { site: 'f', samples: 1, weights: [f(1, 2, 3)] },
+      ],
+      { global },
+      rule,
+    );
+    assert.deepEqual(
+      s.accepted.map((a) => a.site),
+      ['a', 'b', 'c'],
+    );
+    assert.deepEqual(
+      s.rejected.map((r) => [r.site, r.reason]),
+      [
+        ['e', 'non-finite'],
+        ['f', 'shape'],
+        ['d', 'norm'],
+      ],
+    );
+    assert.equal(s.quorumMet, true);
+    close(s.updateNorms.b, 1.2);
+  });
+
+  test('two sites: the absolute cap (10 x max(||w_global||, 1)) still rejects a poisoned update', () => {
+    const s = screenUpdates(
+      [
+        { site: 'a', samples: 5, weights: [f(0.5, 0)] },
+        { site: 'b', samples: 5, weights: [f(1e6, 0)] },
+      ],
+      { global },
+      { ...rule, quorum: 2 },
+    );
+    assert.deepEqual(
+      s.accepted.map((a) => a.site),
+      ['a'],
+    );
+    assert.equal(s.quorumMet, false);
+  });
+
+  test('predictions: wrong length and non-finite logits are rejected', () => {
+    const s = screenUpdates(
+      [
+        { site: 'a', samples: 1, logits: f(1, 2) },
+        { site: 'b', samples: 1, logits: f(1) },
+        { site: 'c', samples: 1, logits: f(Infinity, 1) },
+      ],
+      { logitsLength: 2 },
+      { ...rule, quorum: 1 },
+    );
+    assert.deepEqual(
+      s.rejected.map((r) => r.reason),
+      ['shape', 'non-finite'],
+    );
+  });
+});
+
+describe('algorithm registry', () => {
+  test('every API name builds its algorithm', () => {
+    const base: AlgorithmSettings = {
+      algorithm: 'fedavg',
+      localEpochs: 1,
+      learningRate: 0.1,
+      period: 4,
+      minLr: 0.001,
+      mixupAlpha: 0.4,
+      temperature: 3,
+      distillationWeight: 1,
+      numClasses: 10,
+    };
+    for (const name of ['fedavg', 'esp-clr', 'mcl', 'codistill'] as const) {
+      assert.equal(makeAlgorithm({ ...base, algorithm: name }).name, name);
+    }
+    assert.equal(makeAlgorithm({ ...base, algorithm: 'codistill' }).shares, 'predictions');
+  });
+});

@@ -1,0 +1,53 @@
+/** The algorithm registry: API name + settings -> FederatedAlgorithm. */
+import { Codistill } from './codistill';
+import { EspClr } from './esp-clr';
+import { FedAvg } from './fedavg';
+import type { AlgorithmName, FederatedAlgorithm } from './federated-algorithm';
+import { Mcl } from './mcl';
+
+/** The settings of a federation that the algorithms read (named defaults in the schema). */
+export interface AlgorithmSettings {
+  algorithm: AlgorithmName;
+  localEpochs: number;
+  learningRate: number;
+  /** esp-clr */
+  period: number;
+  minLr: number;
+  /** mcl */
+  mixupAlpha: number;
+  /** codistill */
+  temperature: number;
+  distillationWeight: number;
+  numClasses: number;
+}
+
+export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
+  switch (s.algorithm) {
+    case 'fedavg':
+      return new FedAvg({ localEpochs: s.localEpochs, learningRate: s.learningRate });
+    case 'esp-clr':
+      return new EspClr({ period: s.period, maxLr: s.learningRate, minLr: s.minLr });
+    case 'mcl':
+      return new Mcl({
+        localEpochs: s.localEpochs,
+        learningRate: s.learningRate,
+        alpha: s.mixupAlpha,
+      });
+    case 'codistill':
+      return new Codistill({
+        localEpochs: s.localEpochs,
+        learningRate: s.learningRate,
+        temperature: s.temperature,
+        weight: s.distillationWeight,
+        numClasses: s.numClasses,
+      });
+  }
+}
+
+/** Rounds a federation runs for `epochs` local epochs per site (without building the algorithm). */
+export function plannedRounds(
+  s: Pick<AlgorithmSettings, 'algorithm' | 'localEpochs' | 'period'>,
+  epochs: number,
+): number {
+  return Math.ceil(epochs / (s.algorithm === 'esp-clr' ? s.period : s.localEpochs));
+}

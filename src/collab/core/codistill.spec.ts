@@ -1,0 +1,59 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Codistill, distillationLoss, softmaxRows } from './codistill';
+
+const close = (a: number, b: number, tol = 1e-6) =>
+  assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
+
+describe('multi-structure online distillation (ICASSP 2019; Hinton et al. 2015 soft targets)', () => {
+  test('softmax(z / T): [ln 2, 0] at T = 1 is [2/3, 1/3]; at T -> large it flattens', () => {
+    const p = softmaxRows(Float32Array.from([Math.LN2, 0]), 2, 1);
+    close(p[0], 2 / 3);
+    close(p[1], 1 / 3);
+    const flat = softmaxRows(Float32Array.from([4, 0]), 2, 1000);
+    close(flat[0], 0.5, 0.002);
+  });
+
+  test('hand case: T^2 KL([0.8, 0.2] || softmax([0, 0] / 2)) = 4 (0.8 ln 1.6 + 0.2 ln 0.4)', () => {
+    const expected = 4 * (0.8 * Math.log(1.6) + 0.2 * Math.log(0.4)); // 0.770980...
+    close(
+      distillationLoss(Float32Array.from([0, 0]), Float32Array.from([0.8, 0.2]), 2, 2),
+      expected,
+    );
+    close(expected, 0.77098, 1e-5);
+    // the mean over examples: a second, identical pair of distributions adds nothing
+    close(
+      distillationLoss(
+        Float32Array.from([0, 0, 0, 0]),
+        Float32Array.from([0.8, 0.2, 0.5, 0.5]),
+        2,
+        2,
+      ),
+      expected / 2,
+    );
+  });
+
+  test('each site is taught by the mean of its peers’ softened predictions, never its own', () => {
+    const algo = new Codistill({
+      localEpochs: 1,
+      learningRate: 0.01,
+      temperature: 1,
+      weight: 1,
+      numClasses: 2,
+    });
+    const z = (p0: number) => Float32Array.from([Math.log(p0), Math.log(1 - p0)]); // softmax(z) = [p0, 1-p0]
+    const agg = algo.aggregate([
+      { site: 'a', samples: 10, logits: z(0.9) },
+      { site: 'b', samples: 10, logits: z(0.5) },
+      { site: 'c', samples: 10, logits: z(0.1) },
+    ]);
+    assert.equal(agg.kind, 'predictions');
+    if (agg.kind !== 'predictions') return;
+    close(agg.teachers.get('a')![0], 0.3); // (0.5 + 0.1) / 2
+    close(agg.teachers.get('b')![0], 0.5); // (0.9 + 0.1) / 2
+    close(agg.teachers.get('c')![0], 0.7);
+    assert.equal(algo.localPlan(0).distillation, null); // no teacher before the first exchange
+    assert.deepEqual(algo.localPlan(1).distillation, { temperature: 1, weight: 1 });
+    assert.equal(algo.localPlan(1).startFromGlobal, false); // no weights exchanged
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * FedAvg (McMahan et al., "Communication-Efficient Learning of Deep Networks from Decentralized
+ * Data", AISTATS 2017): every round each site trains E local epochs from the global weights at a
+ * constant learning rate, the coordinator averages the weights weighted by sample count. The
+ * baseline arXiv 1810.06877 compares its enlarged synchronisation period with (E = 1 there).
+ */
+import type {
+  FederatedAlgorithm,
+  LocalPlan,
+  RoundAggregate,
+  SiteShare,
+} from './federated-algorithm';
+import { averageBySamples, positiveInteger, positiveNumber } from './model-averaging';
+
+export interface FedAvgOptions {
+  /** E: local epochs between two synchronisations. */
+  localEpochs: number;
+  learningRate: number;
+}
+
+export class FedAvg implements FederatedAlgorithm {
+  readonly name = 'fedavg' as const;
+  readonly shares = 'weights' as const;
+
+  constructor(private readonly o: FedAvgOptions) {
+    positiveInteger('localEpochs', o.localEpochs);
+    positiveNumber('learningRate', o.learningRate);
+  }
+
+  rounds(totalEpochs: number): number {
+    return Math.ceil(positiveInteger('epochs', totalEpochs) / this.o.localEpochs);
+  }
+
+  localPlan(_round: number): LocalPlan {
+    return {
+      epochs: this.o.localEpochs,
+      learningRate: this.o.learningRate,
+      schedule: { kind: 'constant' },
+      mixupAlpha: null,
+      distillation: null,
+      startFromGlobal: true,
+    };
+  }
+
+  aggregate(shares: readonly SiteShare[]): RoundAggregate {
+    return averageBySamples(shares);
+  }
+}

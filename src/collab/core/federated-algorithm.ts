@@ -1,0 +1,64 @@
+/**
+ * The federated-algorithm family: per round, what each site trains with (local schedule, extra
+ * losses) and what it shares; how the coordinator combines what the sites shared. One file per
+ * algorithm (fedavg.ts, esp-clr.ts, mcl.ts, codistill.ts); algorithms.ts maps API names to them.
+ *
+ * What crosses a site boundary is exactly `SiteShare`: weights of the declared shapes, or logits
+ * on the shared public unlabeled set. No type here can carry a training sample.
+ */
+import type { WeightSet } from './weights';
+
+export type AlgorithmName = 'fedavg' | 'esp-clr' | 'mcl' | 'codistill';
+export const ALGORITHM_NAMES: readonly AlgorithmName[] = ['fedavg', 'esp-clr', 'mcl', 'codistill'];
+
+/** What a site's update consists of. */
+export type SharedState = 'weights' | 'predictions';
+
+/** Learning rate over one round's local training (steps counted within the round). */
+export type LocalLrSchedule =
+  | { kind: 'constant' }
+  /** SGDR cosine from `learningRate` down to `minLr` over the round, restarted each round. */
+  | { kind: 'cosine'; minLr: number };
+
+/** What every site does in one round. */
+export interface LocalPlan {
+  /** Local epochs over the site's own data before it shares (the synchronisation period). */
+  epochs: number;
+  /** Peak learning rate of the round. */
+  learningRate: number;
+  schedule: LocalLrSchedule;
+  /** mixup's Beta(alpha, alpha) (Zhang et al. 2018), null: plain examples. */
+  mixupAlpha: number | null;
+  /** Distillation towards the peers' soft labels on the public set, null: none. */
+  distillation: { temperature: number; weight: number } | null;
+  /** True when the site starts the round from the coordinator's global weights. */
+  startFromGlobal: boolean;
+}
+
+/** One site's contribution to a round (after local training). */
+export interface SiteShare {
+  site: string;
+  /** Training examples behind the update (FedAvg's weight n_k). A count, never the examples. */
+  samples: number;
+  /** `weights` algorithms: the site's weights after its local epochs. */
+  weights?: WeightSet;
+  /** `predictions` algorithms: logits on the public set, row-major [publicSize, numClasses]. */
+  logits?: Float32Array;
+}
+
+/** What the coordinator hands back to the sites after a round. */
+export type RoundAggregate =
+  | { kind: 'weights'; weights: Float32Array[] }
+  /** Per site: the teacher's class probabilities (at temperature T) on the public set. */
+  | { kind: 'predictions'; teachers: ReadonlyMap<string, Float32Array> };
+
+export interface FederatedAlgorithm {
+  readonly name: AlgorithmName;
+  readonly shares: SharedState;
+  /** Rounds needed for `totalEpochs` local epochs per site. */
+  rounds(totalEpochs: number): number;
+  /** The local plan of round `round` (0-based). */
+  localPlan(round: number): LocalPlan;
+  /** Combines the accepted shares of a round (robust screening happens before). */
+  aggregate(shares: readonly SiteShare[]): RoundAggregate;
+}

@@ -1,0 +1,11 @@
+export * from './weights';
+export * from './federated-algorithm';
+export * from './fedavg';
+export * from './esp-clr';
+export * from './mcl';
+export * from './codistill';
+export * from './robust-aggregation';
+export * from './splitters';
+export * from './differential-privacy';
+export * from './algorithms';
+export { sampleBeta, sampleGamma, sampleSymmetricDirichlet } from './random-variates';

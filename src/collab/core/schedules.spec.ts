@@ -1,0 +1,41 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeSchedule } from '../../ml/train/schedules';
+import { EspClr } from './esp-clr';
+import { FedAvg } from './fedavg';
+
+const close = (a: number, b: number, tol = 1e-12) =>
+  assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
+
+describe('ESP + CLR (arXiv 1810.06877) with the SGDR cycle (Loshchilov & Hutter 2017, eq. 5)', () => {
+  const esp = new EspClr({ period: 4, maxLr: 0.1, minLr: 0.001 });
+
+  test('lr(t) = min + (max - min)(1 + cos(pi t / T)) / 2 at hand-computed points', () => {
+    const T = 400;
+    close(esp.learningRateAt(0, T), 0.1);
+    close(esp.learningRateAt(200, T), 0.0505); // cos(pi/2) = 0
+    close(esp.learningRateAt(100, T), 0.001 + (0.099 * (1 + Math.SQRT1_2)) / 2);
+    close(esp.learningRateAt(400, T), 0.001); // the low point, where sites average
+  });
+
+  test('the plan restarts the cycle each period and the trainer runs exactly that cycle', () => {
+    const plan = esp.localPlan(5);
+    assert.equal(plan.epochs, 4);
+    assert.deepEqual(plan.schedule, { kind: 'cosine', minLr: 0.001 });
+    assert.deepEqual(esp.localPlan(0), plan); // restarted: every period is the same cycle
+    const stepsPerEpoch = 25;
+    const lr = makeSchedule(plan.schedule, plan.learningRate, stepsPerEpoch, plan.epochs);
+    for (const t of [0, 1, 37, 50, 99]) close(lr.at(t), esp.learningRateAt(t, 100));
+  });
+
+  test('the enlarged period: T0 = 4 synchronises 4x less often than FedAvg (E = 1)', () => {
+    const fedavg = new FedAvg({ localEpochs: 1, learningRate: 0.1 });
+    assert.equal(fedavg.rounds(16) / esp.rounds(16), 4);
+    assert.equal(esp.rounds(10), 3); // a last, shorter total still gets its round
+  });
+
+  test('settings are checked', () => {
+    assert.throws(() => new EspClr({ period: 4, maxLr: 0.1, minLr: 0.2 }), /minLr/);
+    assert.throws(() => new EspClr({ period: 0, maxLr: 0.1, minLr: 0 }), /period/);
+  });
+});

@@ -1,0 +1,166 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Codistill } from './core/codistill';
+import { FedAvg } from './core/fedavg';
+import { runFederationLoop, RoundQuorumError } from './federation-run';
+import type { RoundRow } from './storage/federations.repository';
+import type { SitePlacement, SiteRoundResult, SiteRoundWork } from './site-placement';
+
+/**
+ * An in-memory placement: site k "trains" by moving every weight to k + 1 (so FedAvg's average is
+ * the hand-computable sample-weighted mean of the site values), or misbehaves as scripted.
+ */
+class ScriptedPlacement implements SitePlacement {
+  readonly placement = 'local' as const;
+  calls: { site: string; work: SiteRoundWork }[] = [];
+  constructor(
+    readonly sites: { name: string; samples: number }[],
+    private readonly behave: (site: string, work: SiteRoundWork) => 'ok' | 'nan' | 'huge' | 'crash',
+  ) {}
+
+  async train(site: string, work: SiteRoundWork): Promise<SiteRoundResult> {
+    this.calls.push({ site, work });
+    const k = this.sites.findIndex((s) => s.name === site);
+    const mode = this.behave(site, work);
+    if (mode === 'crash') throw new Error('worker killed');
+    const value = mode === 'nan' ? Number.NaN : mode === 'huge' ? 1e9 : k + 1;
+    const samples = this.sites[k].samples;
+    const share = work.global
+      ? { site, samples, weights: work.global.map((w) => new Float32Array(w.length).fill(value)) }
+      : {
+          site,
+          samples,
+          logits: Float32Array.from([Math.log(0.5 + 0.1 * k), Math.log(0.5 - 0.1 * k)]),
+        };
+    return { share, trainLoss: 0.1, trainAccuracy: 0.9, localAccuracy: 0.8 };
+  }
+
+  async evaluateGlobal(): Promise<
+    { site: string; accuracy: number; loss: number; count: number }[]
+  > {
+    return this.sites.map((s, i) => ({
+      site: s.name,
+      accuracy: i === 0 ? 1 : 0.5,
+      loss: 0.2,
+      count: s.samples,
+    }));
+  }
+
+  dispose(): void {}
+}
+
+const sites = [
+  { name: 'a', samples: 1 },
+  { name: 'b', samples: 1 },
+  { name: 'c', samples: 2 },
+];
+const screening = { normFactor: 10, maxRelativeNorm: 10, quorum: 2 };
+
+async function run(placement: SitePlacement, rounds = 2, roundRetries = 1) {
+  const rows: RoundRow[] = [];
+  const logs: string[] = [];
+  const outcome = await runFederationLoop(
+    {
+      algorithm: new FedAvg({ localEpochs: 1, learningRate: 0.1 }),
+      placement,
+      rounds,
+      initialGlobal: [new Float32Array(3), new Float32Array(2)],
+      screening,
+      roundRetries,
+      seed: 1,
+    },
+    {
+      round: async (row) => {
+        rows.push(row);
+      },
+      log: async (m) => {
+        logs.push(m);
+      },
+      cancelled: () => false,
+    },
+  );
+  return { outcome, rows, logs };
+}
+
+describe('the coordinator loop (in-memory placement)', () => {
+  test('FedAvg rounds: the sample-weighted mean, bytes metered both ways, global accuracy pooled', async () => {
+    const { outcome, rows } = await run(new ScriptedPlacement(sites, () => 'ok'));
+    // (1 * 1 + 1 * 2 + 2 * 3) / 4 = 2.25
+    assert.deepEqual([...outcome.global![0]], [2.25, 2.25, 2.25]);
+    const bytes = 5 * 4; // 5 float32 weights
+    assert.equal(rows[0].bytesUp, 3 * bytes);
+    assert.equal(rows[0].bytesDown, 3 * bytes);
+    assert.equal(outcome.bytesTotal, 2 * 6 * bytes);
+    // (1 * 1 + 0.5 * 1 + 0.5 * 2) / 4
+    assert.equal(rows[1].globalAccuracy, 0.625);
+  });
+
+  test('a NaN site and an absurd site are rejected, not averaged; a crashed site is skipped; quorum holds', async () => {
+    const placement = new ScriptedPlacement(
+      [...sites, { name: 'd', samples: 5 }, { name: 'e', samples: 5 }],
+      (site) => (site === 'd' ? 'nan' : site === 'e' ? 'huge' : site === 'b' ? 'crash' : 'ok'),
+    );
+    const { outcome, rows } = await run(placement, 1);
+    // a (1 sample, value 1) and c (2 samples, value 3): 7 / 3
+    assert.ok(Math.abs(outcome.global![0][0] - 7 / 3) < 1e-6);
+    assert.deepEqual(rows[0].accepted, ['a', 'c']);
+    assert.deepEqual(
+      rows[0].rejected.map((r) => [r.site, r.reason]),
+      [
+        ['d', 'non-finite'],
+        ['e', 'norm'],
+        ['b', 'failed'],
+      ],
+    );
+  });
+
+  test('a round below quorum is retried (new attempt, new seed), then the federation fails', async () => {
+    let crashes = 0;
+    const flaky = new ScriptedPlacement(sites, (site, work) =>
+      site !== 'a' && work.attempt === 1 ? (crashes++, 'crash') : 'ok',
+    );
+    const { rows, logs } = await run(flaky, 1);
+    assert.equal(crashes, 2);
+    assert.equal(rows[0].attempts, 2);
+    assert.match(logs.join('\n'), /retrying the round/);
+    const seeds = flaky.calls.filter((c) => c.site === 'a').map((c) => c.work.seed);
+    assert.notEqual(seeds[0], seeds[1]);
+
+    const dead = new ScriptedPlacement(sites, (site) => (site === 'a' ? 'ok' : 'crash'));
+    await assert.rejects(run(dead, 1, 1), RoundQuorumError);
+  });
+
+  test('codistill: sites exchange logits only; each receives its teacher from round 1 on', async () => {
+    const placement = new ScriptedPlacement(sites, () => 'ok');
+    const rows: RoundRow[] = [];
+    await runFederationLoop(
+      {
+        algorithm: new Codistill({
+          localEpochs: 1,
+          learningRate: 0.1,
+          temperature: 1,
+          weight: 1,
+          numClasses: 2,
+        }),
+        placement,
+        rounds: 2,
+        screening,
+        roundRetries: 0,
+        seed: 0,
+        logitsLength: 2,
+      },
+      { round: async (r) => void rows.push(r), log: async () => {}, cancelled: () => false },
+    );
+    assert.ok(
+      placement.calls.every((c) => c.work.global === undefined),
+      'no weights cross',
+    );
+    assert.equal(rows[0].bytesDown, 0);
+    assert.equal(rows[0].bytesUp, 3 * 2 * 4);
+    assert.equal(rows[1].bytesDown, 3 * 2 * 4);
+    const teacherOfA = placement.calls.find((c) => c.site === 'a' && c.work.round === 1)?.work
+      .teacher;
+    // peers b (0.6, 0.4) and c (0.7, 0.3): 0.65
+    assert.ok(Math.abs(teacherOfA![0] - 0.65) < 1e-6);
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * The coordinator loop of a federation, on any placement: per round, every site trains from the
+ * global state and shares (SitePlacement.train), the coordinator screens the shares (NaN, shape,
+ * norm), retries the round when fewer than `quorum` were accepted, aggregates, meters the bytes
+ * each way, has every site evaluate the new global model on its own test split, and records it.
+ */
+import type { FederatedAlgorithm, SiteShare } from './core/federated-algorithm';
+import { screenUpdates, type ScreeningRule } from './core/robust-aggregation';
+import { weightBytes } from './core/weights';
+import type { RoundRow, SiteRoundRow } from './storage/federations.repository';
+import type { SiteEvaluation, SitePlacement, SiteRoundResult } from './site-placement';
+import { UnprocessableError } from '../platform/errors/domain-error';
+
+export interface FederationProgress {
+  /** Called after each round with its row and (weights algorithms) the new global weights. */
+  round(row: RoundRow, roundsPlanned: number, global: Float32Array[] | undefined): Promise<void>;
+  log(message: string, level?: 'info' | 'warn'): Promise<void>;
+  cancelled(): boolean;
+}
+
+export interface FederationOutcome {
+  rounds: RoundRow[];
+  /** weights algorithms: the final global weights. */
+  global?: Float32Array[];
+  final: SiteEvaluation[];
+  bytesTotal: number;
+}
+
+export interface FederationLoopOptions {
+  algorithm: FederatedAlgorithm;
+  placement: SitePlacement;
+  rounds: number;
+  /** Rounds an earlier attempt finished, and the global weights after them. */
+  resume?: { roundsDone: number; global?: Float32Array[] };
+  initialGlobal?: Float32Array[];
+  screening: ScreeningRule;
+  roundRetries: number;
+  seed: number;
+  /** Number of floats in one site's logits on the public set (codistill). */
+  logitsLength?: number;
+}
+
+export class RoundQuorumError extends UnprocessableError {}
+
+/** Bytes of a float32 array sent over the wire. */
+const floats = (a: Float32Array | undefined): number => a?.byteLength ?? 0;
+
+export function shareBytes(s: SiteShare): number {
+  return (s.weights ? weightBytes(s.weights) : 0) + floats(s.logits);
+}
+
+/** Sample-weighted mean of the sites' evaluations of one model (null when no site has a test split). */
+export function pooledEvaluation(
+  evals: readonly SiteEvaluation[],
+): { accuracy: number; loss: number } | null {
+  const n = evals.reduce((a, e) => a + e.count, 0);
+  if (n === 0) return null;
+  return {
+    accuracy: evals.reduce((a, e) => a + e.accuracy * e.count, 0) / n,
+    loss: evals.reduce((a, e) => a + e.loss * e.count, 0) / n,
+  };
+}
+
+export async function runFederationLoop(
+  o: FederationLoopOptions,
+  progress: FederationProgress,
+): Promise<FederationOutcome> {
+  const { algorithm, placement } = o;
+  const weightsAlgorithm = algorithm.shares === 'weights';
+  let global: Float32Array[] | undefined = o.resume?.global ?? o.initialGlobal;
+  let teachers: ReadonlyMap<string, Float32Array> | undefined;
+  const rounds: RoundRow[] = [];
+  let final: SiteEvaluation[] = [];
+  for (let round = o.resume?.roundsDone ?? 0; round < o.rounds; round++) {
+    const plan = algorithm.localPlan(round);
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      const results = new Map<string, SiteRoundResult>();
+      const received = new Map<string, number>();
+      for (const [index, site] of placement.sites.entries()) {
+        if (progress.cancelled()) throw new FederationCancelled();
+        const teacher = teachers?.get(site.name);
+        received.set(site.name, weightsAlgorithm ? weightBytes(global ?? []) : floats(teacher));
+        try {
+          const r = await placement.train(site.name, {
+            round,
+            attempt,
+            plan,
+            global: weightsAlgorithm ? global : undefined,
+            teacher: plan.distillation ? teacher : undefined,
+            seed: (o.seed + 1_000_003 * round + 7919 * attempt + 104_729 * index) >>> 0,
+          });
+          results.set(site.name, r);
+        } catch (error) {
+          if (error instanceof FederationCancelled) throw error;
+          await progress.log(
+            `round ${round + 1}: site ${site.name} failed: ${(error as Error).message}`,
+            'warn',
+          );
+        }
+      }
+      if (progress.cancelled()) throw new FederationCancelled();
+      const shares = [...results.values()].map((r) => r.share);
+      const screened = screenUpdates(
+        shares,
+        weightsAlgorithm ? { global } : { logitsLength: o.logitsLength },
+        o.screening,
+      );
+      const missing = placement.sites.filter((s) => !results.has(s.name)).map((s) => s.name);
+      if (!screened.quorumMet) {
+        const why = `round ${round + 1}: ${screened.accepted.length} of ${placement.sites.length} updates accepted (quorum ${o.screening.quorum}; rejected ${JSON.stringify(screened.rejected)}; failed ${JSON.stringify(missing)})`;
+        if (attempt <= o.roundRetries) {
+          await progress.log(`${why}; retrying the round`, 'warn');
+          continue;
+        }
+        throw new RoundQuorumError(`${why}; no retries left`);
+      }
+      const aggregate = algorithm.aggregate(screened.accepted);
+      let globalEval: { accuracy: number; loss: number } | null;
+      if (aggregate.kind === 'weights') {
+        global = aggregate.weights;
+        final = await placement.evaluateGlobal(global);
+      } else {
+        teachers = aggregate.teachers;
+        final = [...results.values()].flatMap((r) =>
+          r.localAccuracy === null
+            ? []
+            : [{ site: r.share.site, accuracy: r.localAccuracy, loss: Number.NaN, count: 1 }],
+        );
+      }
+      globalEval = pooledEvaluation(final);
+      if (aggregate.kind === 'predictions')
+        globalEval = globalEval && { accuracy: globalEval.accuracy, loss: Number.NaN };
+      const acceptedSet = new Set(screened.accepted.map((s) => s.site));
+      const siteRows: SiteRoundRow[] = placement.sites.map((s) => {
+        const r = results.get(s.name);
+        return {
+          site: s.name,
+          trainLoss: finiteOrNull(r?.trainLoss),
+          trainAccuracy: finiteOrNull(r?.trainAccuracy),
+          localAccuracy: finiteOrNull(r?.localAccuracy),
+          updateNorm: finiteOrNull(screened.updateNorms[s.name]),
+          accepted: acceptedSet.has(s.name),
+          bytesSent: r ? shareBytes(r.share) : 0,
+          bytesReceived: received.get(s.name) ?? 0,
+        };
+      });
+      const row: RoundRow = {
+        round,
+        attempts: attempt,
+        accepted: [...acceptedSet],
+        rejected: [...screened.rejected, ...missing.map((site) => ({ site, reason: 'failed' }))],
+        bytesUp: siteRows.reduce((a, s) => a + s.bytesSent, 0),
+        bytesDown: siteRows.reduce((a, s) => a + s.bytesReceived, 0),
+        globalAccuracy: finiteOrNull(globalEval?.accuracy),
+        globalLoss: finiteOrNull(globalEval?.loss),
+        sites: siteRows,
+      };
+      rounds.push(row);
+      await progress.round(row, o.rounds, global);
+      break;
+    }
+  }
+  return {
+    rounds,
+    global,
+    final,
+    bytesTotal: rounds.reduce((a, r) => a + r.bytesUp + r.bytesDown, 0),
+  };
+}
+
+export class FederationCancelled extends Error {
+  constructor() {
+    super('federation cancelled');
+  }
+}
+
+function finiteOrNull(v: number | null | undefined): number | null {
+  return v !== null && v !== undefined && Number.isFinite(v) ? v : null;
+}

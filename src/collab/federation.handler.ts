@@ -1,0 +1,199 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { splitsOf } from '../datasets/core/dataset-codec';
+import { TfRuntime } from '../ml/tf-runtime';
+import {
+  JobCancelledError,
+  type JobContext,
+  type JobHandler,
+  type SpecReference,
+} from '../platform/jobs/job-handler';
+import { MODEL_REGISTRY, type TrainingRegistryPort } from '../registry/model-registry.port';
+import { makeAlgorithm } from './core/algorithms';
+import { federationSpec, type FederationSpec } from './federation.schema';
+import { FederationCancelled, runFederationLoop } from './federation-run';
+import { publishFederation } from './federation-publish';
+import {
+  decodeWeights,
+  encodeWeights,
+  isFederationCheckpoint,
+  GLOBAL_WEIGHTS_ARTIFACT,
+} from './federation-checkpoint';
+import { LocalPlacement, sharedImageContract, type LocalSiteData } from './local-placement';
+import { readWeights } from './site-training';
+import { FederationsRepository } from './storage/federations.repository';
+import { SiteWorkRepository } from './storage/site-work.repository';
+import { MixedPlacement, RemotePlacement } from './remote-placement';
+import type { SitePlacement } from './site-placement';
+
+/**
+ * `federation`: collaborative learning across the sites of the spec, local placement (each site a
+ * data set of this service, trained inside this job). load sites -> coordinator loop (rounds,
+ * screening, quorum, metering) -> register the global model with lineage to every site's data
+ * set. After each round the global weights are checkpointed; a re-queued attempt resumes there.
+ */
+@Injectable()
+export class FederationHandler implements JobHandler<FederationSpec, Record<string, unknown>> {
+  readonly kind = 'federation';
+  readonly references: readonly SpecReference[] = [
+    { field: 'sites[].dataset', kind: 'dataset' },
+    { field: 'publicDataset', kind: 'dataset' },
+  ];
+
+  constructor(
+    @Inject(MODEL_REGISTRY) private readonly registry: TrainingRegistryPort,
+    private readonly federations: FederationsRepository,
+    private readonly tfRuntime: TfRuntime,
+    private readonly siteWork: SiteWorkRepository,
+  ) {}
+
+  validate(spec: unknown): FederationSpec {
+    return federationSpec.parse(spec);
+  }
+
+  async run(spec: FederationSpec, ctx: JobContext): Promise<Record<string, unknown>> {
+    const backend = await this.tfRuntime.ready();
+    const data: LocalSiteData[] = [];
+    for (const s of spec.sites) {
+      if (s.remote || s.dataset === null) continue;
+      const { train, test } = splitsOf(await this.registry.loadSplits(ctx.projectId, s.dataset));
+      data.push({ name: s.name, architecture: s.architecture ?? spec.architecture, train, test });
+    }
+    const { contract, classNames } = sharedImageContract(data);
+    const publicSet = spec.publicDataset
+      ? splitsOf(await this.registry.loadSplits(ctx.projectId, spec.publicDataset)).train
+      : undefined;
+    const algorithm = makeAlgorithm({ ...spec, numClasses: classNames.length });
+    const rounds = algorithm.rounds(spec.epochs);
+    const weightsAlgorithm = algorithm.shares === 'weights';
+    const local = new LocalPlacement(
+      data,
+      {
+        contract,
+        numClasses: classNames.length,
+        width: spec.width,
+        seed: spec.seed,
+        batchSize: spec.batchSize,
+        optimizer: spec.optimizer,
+        dp: spec.dp,
+        publicSet,
+        shouldStop: () => ctx.cancelled,
+      },
+      weightsAlgorithm,
+    );
+    const remoteSites = spec.sites.filter((s) => s.remote).map((s) => s.name);
+    const placement: SitePlacement = remoteSites.length
+      ? new MixedPlacement(
+          spec.sites.map((s) => s.name),
+          [
+            local,
+            new RemotePlacement(
+              ctx.jobId,
+              remoteSites,
+              this.siteWork,
+              {
+                architecture: spec.architecture,
+                width: spec.width,
+                inputShape: contract.inputShape,
+                classNames,
+                batchSize: spec.batchSize,
+                optimizer: spec.optimizer,
+                sizes: readWeights(local.workingModel()).map((w) => w.length),
+              },
+              {
+                siteTimeoutMs: spec.siteTimeoutSeconds * 1000,
+                pollMs: 250,
+                cancelled: () => ctx.cancelled,
+              },
+            ),
+          ],
+        )
+      : local;
+    try {
+      await this.federations.open(
+        {
+          id: ctx.jobId,
+          projectId: ctx.projectId,
+          algorithm: spec.algorithm,
+          placement: 'local',
+          roundsPlanned: rounds,
+        },
+        spec.sites.map((s) => ({
+          name: s.name,
+          datasetId: s.dataset,
+          placement: s.remote ? ('remote' as const) : ('local' as const),
+          architecture: s.architecture ?? spec.architecture,
+          samples: data.find((d) => d.name === s.name)?.train.size ?? null,
+        })),
+      );
+      if (remoteSites.length) await this.siteWork.expireOpen(ctx.jobId);
+      const saved = isFederationCheckpoint(ctx.resumeFrom) ? ctx.resumeFrom : undefined;
+      const resume = saved && {
+        roundsDone: saved.roundsDone,
+        global: weightsAlgorithm
+          ? decodeWeights(await ctx.readArtifact(ctx.jobId, GLOBAL_WEIGHTS_ARTIFACT), saved.sizes)
+          : undefined,
+      };
+      if (resume) await ctx.log(`resuming after round ${resume.roundsDone}`);
+      const initialGlobal = weightsAlgorithm ? readWeights(local.workingModel()) : undefined;
+      const outcome = await runFederationLoop(
+        {
+          algorithm,
+          placement,
+          rounds,
+          resume: weightsAlgorithm ? resume : undefined,
+          initialGlobal,
+          screening: {
+            normFactor: spec.normFactor,
+            maxRelativeNorm: spec.maxRelativeNorm,
+            quorum: spec.quorum,
+          },
+          roundRetries: spec.roundRetries,
+          seed: spec.seed,
+          logitsLength: publicSet ? publicSet.size * classNames.length : undefined,
+        },
+        {
+          round: async (row, planned, global) => {
+            await this.federations.recordRound(ctx.jobId, row);
+            if (row.globalAccuracy !== null)
+              await ctx.metric('global_accuracy', row.round, row.globalAccuracy);
+            await ctx.metric('bytes_round', row.round, row.bytesUp + row.bytesDown);
+            if (global) {
+              const { data: bytes, sizes } = encodeWeights(global);
+              await ctx.artifact(GLOBAL_WEIGHTS_ARTIFACT, bytes, 'application/octet-stream');
+              await ctx.checkpoint({ roundsDone: row.round + 1, sizes });
+            }
+            const acc =
+              row.globalAccuracy === null
+                ? ''
+                : `: global accuracy ${row.globalAccuracy.toFixed(4)}`;
+            // The last share of progress is the registration.
+            await ctx.progress(
+              (row.round + 1) / (planned + 1),
+              `round ${row.round + 1}/${planned}${acc}`,
+            );
+          },
+          log: (m, level) => ctx.log(m, level),
+          cancelled: () => ctx.cancelled,
+        },
+      );
+      return await publishFederation(
+        { registry: this.registry, federations: this.federations },
+        spec,
+        ctx,
+        {
+          placement: local,
+          outcome,
+          classNames,
+          rounds,
+          backend,
+          resumedAfterRound: weightsAlgorithm && resume ? resume.roundsDone : null,
+        },
+      );
+    } catch (error) {
+      if (error instanceof FederationCancelled) throw new JobCancelledError();
+      throw error;
+    } finally {
+      placement.dispose();
+    }
+  }
+}

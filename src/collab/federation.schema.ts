@@ -1,0 +1,237 @@
+/**
+ * The one schema of job kind `federation`: the body of `POST /v1/federations`, the spec
+ * `POST /v1/jobs` takes, validation at enqueue and the normalised spec stored. Sites name data
+ * sets of this service (the local placement); their references are resolved to ids at enqueue.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { OPTIMIZER_NAMES } from '../ml/train/optimizers';
+import { ZOO_MODEL_NAMES } from '../ml/zoo/zoo';
+import { ValidationError } from '../platform/errors/domain-error';
+import { StringEnum } from '../platform/validation/schema-builders';
+import { specSchema, type SpecSchema } from '../platform/validation/spec-schema';
+import { ReferenceSchema, RegistryNameSchema } from '../registry/reference.schema';
+import { ALGORITHM_NAMES } from './core/federated-algorithm';
+import { DEFAULT_SCREENING } from './core/robust-aggregation';
+
+/** Named defaults (docs/collab.md). */
+export const FEDERATION_DEFAULTS = {
+  algorithm: 'esp-clr',
+  epochs: 4,
+  localEpochs: 1,
+  period: 2,
+  learningRate: 0.05,
+  minLr: 0.001,
+  batchSize: 32,
+  optimizer: 'momentum',
+  mixupAlpha: 0.4,
+  temperature: 3,
+  distillationWeight: 1,
+  roundRetries: 1,
+  siteTimeoutSeconds: 900,
+  seed: 0,
+} as const;
+const D = FEDERATION_DEFAULTS;
+
+const SiteSchema = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[a-z0-9][a-z0-9-]{0,39}$',
+      description: 'Site name, unique in the federation',
+    }),
+    dataset: Type.Union(
+      [
+        ReferenceSchema(
+          'data set',
+          "The site's data set (its train split trains, its test split evaluates)",
+        ),
+        Type.Null(),
+      ],
+      { default: null, description: 'A local site’s data set; null for a remote site' },
+    ),
+    remote: Type.Boolean({
+      default: false,
+      description:
+        'A remote site agent (`autodl site serve`) trains on its own files; its key comes from POST /v1/federations/:id/sites/:name/key',
+    }),
+    architecture: Type.Union([StringEnum(ZOO_MODEL_NAMES), Type.Null()], {
+      default: null,
+      description: 'codistill only: this site’s own architecture (default: the federation’s)',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const DpSchema = Type.Object(
+  {
+    clipNorm: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1e6,
+      description: 'L2 clip C of a site update',
+    }),
+    noiseMultiplier: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1e3,
+      description: 'Noise std in units of C',
+    }),
+    delta: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 1e-5 }),
+  },
+  { additionalProperties: false },
+);
+
+export const FederationSpecSchema = Type.Object(
+  {
+    name: Type.Union(
+      [
+        RegistryNameSchema('Name of the registered global model (default federation-<job id>)'),
+        Type.Null(),
+      ],
+      {
+        default: null,
+      },
+    ),
+    architecture: StringEnum(ZOO_MODEL_NAMES, { example: 'small-cnn' }),
+    width: Type.Union([Type.Integer({ minimum: 1, maximum: 1024 }), Type.Null()], {
+      default: null,
+      description: 'Zoo width (base channels); null: the architecture default',
+    }),
+    sites: Type.Array(SiteSchema, { minItems: 1, maxItems: 32 }),
+    algorithm: StringEnum(ALGORITHM_NAMES, { default: D.algorithm }),
+    epochs: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: D.epochs,
+      description: 'Local epochs per site in all',
+    }),
+    localEpochs: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: D.localEpochs,
+      description: 'fedavg, mcl, codistill: epochs per round',
+    }),
+    period: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: D.period,
+      description: 'esp-clr: T0, epochs per synchronisation (one LR cycle)',
+    }),
+    learningRate: Type.Number({
+      minimum: 1e-8,
+      maximum: 10,
+      default: D.learningRate,
+      description: 'Local LR (esp-clr: the cycle maximum)',
+    }),
+    minLr: Type.Number({
+      minimum: 0,
+      maximum: 10,
+      default: D.minLr,
+      description: 'esp-clr: the cycle minimum',
+    }),
+    batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: D.batchSize }),
+    optimizer: StringEnum(OPTIMIZER_NAMES, { default: D.optimizer }),
+    mixupAlpha: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 100,
+      default: D.mixupAlpha,
+      description: 'mcl: Beta(alpha, alpha)',
+    }),
+    publicDataset: Type.Union(
+      [
+        ReferenceSchema(
+          'data set',
+          'codistill: the public set (inputs only; labels are never read)',
+        ),
+        Type.Null(),
+      ],
+      {
+        default: null,
+      },
+    ),
+    temperature: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: D.temperature }),
+    distillationWeight: Type.Number({ minimum: 0, maximum: 100, default: D.distillationWeight }),
+    quorum: Type.Union([Type.Integer({ minimum: 1, maximum: 32 }), Type.Null()], {
+      default: null,
+      description: 'Accepted updates a round needs (default: a majority of the sites)',
+    }),
+    roundRetries: Type.Integer({ minimum: 0, maximum: 10, default: D.roundRetries }),
+    siteTimeoutSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 86_400,
+      default: D.siteTimeoutSeconds,
+      description: 'How long a round waits for a remote site before counting it as failed',
+    }),
+    normFactor: Type.Number({ minimum: 1, maximum: 1e6, default: DEFAULT_SCREENING.normFactor }),
+    maxRelativeNorm: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1e6,
+      default: DEFAULT_SCREENING.maxRelativeNorm,
+    }),
+    dp: Type.Union([DpSchema, Type.Null()], {
+      default: null,
+      description: 'Clip + Gaussian noise on weight updates',
+    }),
+    seed: Type.Integer({ minimum: 0, maximum: 0xffffffff, default: D.seed }),
+  },
+  { additionalProperties: false },
+);
+
+export type FederationSpec = Static<typeof FederationSpecSchema> & { quorum: number };
+
+export const federationSpec: SpecSchema<FederationSpec> = specSchema(
+  FederationSpecSchema,
+  (s, path) => {
+    const names = new Set(s.sites.map((x) => x.name));
+    if (names.size !== s.sites.length)
+      throw ValidationError.field(`${path}.sites`, 'site names must be unique');
+    if (s.algorithm === 'codistill' && s.publicDataset === null)
+      throw ValidationError.field(
+        `${path}.publicDataset`,
+        'codistill needs a public data set to exchange predictions on',
+      );
+    if (
+      s.algorithm !== 'codistill' &&
+      s.sites.some((x) => x.architecture !== null && x.architecture !== s.architecture)
+    )
+      throw ValidationError.field(
+        `${path}.sites`,
+        'only codistill allows per-site architectures (weights are averaged)',
+      );
+    if (s.algorithm === 'esp-clr' && !(s.minLr < s.learningRate))
+      throw ValidationError.field(
+        `${path}.minLr`,
+        `must be below learningRate (${s.learningRate})`,
+      );
+    if (s.dp && s.algorithm === 'codistill')
+      throw ValidationError.field(
+        `${path}.dp`,
+        'applies to weight updates; codistill shares predictions',
+      );
+    s.sites.forEach((x, i) => {
+      if (x.remote && x.dataset !== null)
+        throw ValidationError.field(
+          `${path}.sites.${i}.dataset`,
+          'a remote site keeps its data: leave dataset out',
+        );
+      if (!x.remote && x.dataset === null)
+        throw ValidationError.field(
+          `${path}.sites.${i}.dataset`,
+          'a local site needs its data set',
+        );
+    });
+    if (s.sites.some((x) => x.remote)) {
+      if (s.algorithm === 'codistill')
+        throw ValidationError.field(
+          `${path}.algorithm`,
+          'remote sites take weight-sharing algorithms for now (fedavg, esp-clr, mcl)',
+        );
+      if (s.sites.every((x) => x.remote))
+        throw ValidationError.field(
+          `${path}.sites`,
+          'needs at least one local site to fix the input contract (all-remote federations: next step)',
+        );
+    }
+    const quorum = s.quorum ?? Math.floor(s.sites.length / 2) + 1;
+    if (quorum > s.sites.length)
+      throw ValidationError.field(`${path}.quorum`, `must be at most the ${s.sites.length} sites`);
+    return { ...s, quorum };
+  },
+);

@@ -1,0 +1,99 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { FederationRow, RoundRow, SiteRow } from './storage/federations.repository';
+
+export class FederationSiteDto {
+  @ApiProperty() name!: string;
+  @ApiProperty({ format: 'uuid', description: 'Lineage: the site’s data set (by id)' })
+  datasetId!: string;
+  @ApiProperty() architecture!: string;
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: 'Training examples (once the job read them)',
+  })
+  samples!: number | null;
+
+  static from(s: SiteRow): FederationSiteDto {
+    return Object.assign(new FederationSiteDto(), s);
+  }
+}
+
+export class SiteRoundDto {
+  @ApiProperty() site!: string;
+  @ApiPropertyOptional({ type: Number, nullable: true }) trainLoss!: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true }) trainAccuracy!: number | null;
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: 'The site’s model on its own test split',
+  })
+  localAccuracy!: number | null;
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: '||w_site - w_global|| (weights algorithms)',
+  })
+  updateNorm!: number | null;
+  @ApiProperty() accepted!: boolean;
+  @ApiProperty({ description: 'Bytes the site sent (its shared state)' }) bytesSent!: number;
+  @ApiProperty({ description: 'Bytes the site received (global weights or its teacher)' })
+  bytesReceived!: number;
+}
+
+export class FederationRoundDto {
+  @ApiProperty({ description: '0-based' }) round!: number;
+  @ApiProperty({ description: 'Attempts (a round missing its quorum is retried)' })
+  attempts!: number;
+  @ApiProperty({ type: [String] }) accepted!: string[];
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description: 'Sites left out: {site, reason: shape | non-finite | norm | failed, norm?}',
+  })
+  rejected!: Record<string, unknown>[];
+  @ApiProperty() bytesUp!: number;
+  @ApiProperty() bytesDown!: number;
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: 'Global model, sample-weighted over the sites’ test splits',
+  })
+  globalAccuracy!: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true }) globalLoss!: number | null;
+  @ApiProperty({ type: [SiteRoundDto] }) sites!: SiteRoundDto[];
+
+  static from(r: RoundRow): FederationRoundDto {
+    return Object.assign(new FederationRoundDto(), r);
+  }
+}
+
+export class FederationDto {
+  @ApiProperty({ format: 'uuid', description: 'The federation (= its job’s id)' }) id!: string;
+  @ApiProperty({ example: 'running' }) status!: string;
+  @ApiProperty({ minimum: 0, maximum: 1 }) progress!: number;
+  @ApiPropertyOptional({ type: String, nullable: true }) error!: string | null;
+  @ApiProperty({ example: 'esp-clr' }) algorithm!: string;
+  @ApiProperty({ example: 'local' }) placement!: string;
+  @ApiProperty() roundsPlanned!: number;
+  @ApiProperty() roundsDone!: number;
+  @ApiProperty({ description: 'Bytes exchanged in all rounds, both ways' }) bytesTotal!: number;
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'uuid' }) modelId!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) summary!: Record<string, unknown>;
+  @ApiProperty({ type: [FederationSiteDto] }) sites!: FederationSiteDto[];
+  @ApiProperty() createdAt!: string;
+  @ApiPropertyOptional({ type: [FederationRoundDto] }) rounds?: FederationRoundDto[];
+
+  static from(f: FederationRow, rounds?: RoundRow[]): FederationDto {
+    return Object.assign(new FederationDto(), {
+      ...f,
+      sites: f.sites.map(FederationSiteDto.from),
+      createdAt: f.createdAt.toISOString(),
+      ...(rounds ? { rounds: rounds.map(FederationRoundDto.from) } : {}),
+    });
+  }
+}
+
+export class FederationListDto {
+  @ApiProperty({ type: [FederationDto] }) items!: FederationDto[];
+  @ApiProperty() total!: number;
+}

@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../platform/auth/projects.service';
+import { ConflictError, ForbiddenError, NotFoundError } from '../platform/errors/domain-error';
+import { ProjectsService } from '../platform/auth/projects.service';
+import { atLeast } from '../platform/auth/roles';
+import { SiteWorkRepository } from './storage/site-work.repository';
+import type { JobEntity } from '../platform/jobs/job.entity';
+import { assertUuid, JobsService } from '../platform/jobs/jobs.service';
+import { plannedRounds } from './core/algorithms';
+import type { FederationSpec } from './federation.schema';
+import {
+  FederationsRepository,
+  type FederationRow,
+  type RoundRow,
+} from './storage/federations.repository';
+
+/** Federations over the job platform: the job and its federation row are written together. */
+@Injectable()
+export class FederationsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly jobs: JobsService,
+    private readonly federations: FederationsRepository,
+    private readonly siteWork: SiteWorkRepository,
+    private readonly projects: ProjectsService,
+  ) {}
+
+  /** A remote site's `site` key, bound to that site only; one per site (a second is a 409). */
+  async issueSiteKey(
+    principal: Principal,
+    id: string,
+    site: string,
+  ): Promise<{ key: string; keyId: string; federationId: string; site: string }> {
+    assertUuid(id);
+    if (!atLeast(principal.role, 'member'))
+      throw new ForbiddenError('issuing a site key needs a member key');
+    const remote = await this.siteWork.remoteSite(principal.projectId, id, site);
+    if (!remote) throw new NotFoundError('remote site', `${id}/${site}`);
+    if (remote.keyId)
+      throw new ConflictError(
+        `site ${site} has its key already (revoke it with DELETE /v1/keys/${remote.keyId})`,
+      );
+    const issued = await this.projects.createKey(
+      principal.projectName,
+      `site:${id.slice(0, 8)}:${site}`,
+      {
+        role: 'site',
+      },
+    );
+    await this.siteWork.bindKey(id, site, issued.row.id);
+    return { key: issued.key, keyId: issued.row.id, federationId: id, site };
+  }
+
+  async create(
+    principal: Principal,
+    spec: FederationSpec,
+    idempotencyKey?: string,
+  ): Promise<JobEntity> {
+    return this.db.transaction(async (m) => {
+      const { job, created } = await this.jobs.submit(
+        principal,
+        'federation',
+        spec,
+        { idempotencyKey },
+        m,
+      );
+      if (created) {
+        const stored = job.spec as FederationSpec; // normalised, references resolved to ids
+        await this.federations.open(
+          {
+            id: job.id,
+            projectId: principal.projectId,
+            algorithm: stored.algorithm,
+            placement: 'local',
+            roundsPlanned: plannedRounds(stored, stored.epochs),
+          },
+          stored.sites.map((s) => ({
+            name: s.name,
+            datasetId: s.dataset,
+            placement: s.remote ? ('remote' as const) : ('local' as const),
+            architecture: s.architecture ?? stored.architecture,
+            samples: null,
+          })),
+          m,
+        );
+      }
+      return job;
+    });
+  }
+
+  list(
+    principal: Principal,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: FederationRow[]; total: number }> {
+    return this.federations.list(principal.projectId, limit, offset);
+  }
+
+  async get(
+    principal: Principal,
+    id: string,
+  ): Promise<{ federation: FederationRow; rounds: RoundRow[] }> {
+    assertUuid(id);
+    const federation = await this.federations.find(principal.projectId, id);
+    if (!federation) throw new NotFoundError('federation', id);
+    return { federation, rounds: await this.federations.rounds(id) };
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Placement 1: the sites are data sets of this service and their training runs inside the
+ * coordinator job (one site after another, on the job's TF.js backend). Each site keeps its own
+ * tensors and, for codistill, its own model; the coordinator loop only ever sees SiteShares.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../ml/data';
+import type { OptimizerName } from '../ml/train/optimizers';
+import type { TrainSet } from '../ml/train/trainer';
+import { buildZooModel } from '../ml/zoo/zoo';
+import { UnprocessableError } from '../platform/errors/domain-error';
+import { datasetTensors, type InputContract } from '../registry/core/encode';
+import { gaussianNoiseShare } from './dp-share';
+import type { DpSpec } from './core/differential-privacy';
+import type {
+  SiteEvaluation,
+  SitePlacement,
+  SiteRoundResult,
+  SiteRoundWork,
+} from './site-placement';
+import {
+  publicLogits,
+  readWeights,
+  siteEvaluation,
+  trainLocally,
+  writeWeights,
+} from './site-training';
+
+export interface LocalSiteData {
+  name: string;
+  architecture: string;
+  train: Dataset;
+  test: Dataset;
+}
+
+export interface LocalPlacementOptions {
+  contract: InputContract;
+  numClasses: number;
+  width: number | null;
+  seed: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  dp: DpSpec | null;
+  /** codistill: the public set's inputs (its labels are never read). */
+  publicSet?: Dataset;
+  shouldStop: () => boolean;
+}
+
+interface LocalSite {
+  name: string;
+  samples: number;
+  train: TrainSet;
+  test?: TrainSet;
+  model: tf.LayersModel;
+}
+
+/** The contract every site's data must share: image data of one shape and one class list. */
+export function sharedImageContract(sites: readonly LocalSiteData[]): {
+  contract: InputContract;
+  classNames: string[];
+} {
+  const first = sites[0].train;
+  if (first.inputs.kind !== 'image')
+    throw new UnprocessableError(
+      `federations take image data sets for now; site ${sites[0].name} holds ${first.kind} data`,
+    );
+  const shape = first.inputs.shape;
+  for (const s of sites) {
+    const i = s.train.inputs;
+    if (
+      i.kind !== 'image' ||
+      i.shape.height !== shape.height ||
+      i.shape.width !== shape.width ||
+      i.shape.channels !== shape.channels
+    )
+      throw new UnprocessableError(
+        `site ${s.name}: every site's images must have the shape of site ${sites[0].name}`,
+      );
+    if (s.train.classNames.join('\u0000') !== first.classNames.join('\u0000'))
+      throw new UnprocessableError(
+        `site ${s.name}: every site must have the same classes as site ${sites[0].name}`,
+      );
+    if (s.train.size === 0)
+      throw new UnprocessableError(`site ${s.name}: the training split is empty`);
+  }
+  return {
+    contract: {
+      inputKind: 'image',
+      inputShape: [shape.height, shape.width, shape.channels],
+      preprocessing: {},
+    },
+    classNames: [...first.classNames],
+  };
+}
+
+export class LocalPlacement implements SitePlacement {
+  readonly placement = 'local' as const;
+  private readonly local: LocalSite[] = [];
+  private readonly publicX?: tf.Tensor;
+  private readonly shared?: tf.LayersModel;
+
+  constructor(
+    data: readonly LocalSiteData[],
+    private readonly o: LocalPlacementOptions,
+    /** Weights algorithms share one working model between the sites (trained one after another). */
+    shareOneModel: boolean,
+  ) {
+    try {
+      if (shareOneModel) this.shared = this.build(data[0].architecture, 0);
+      data.forEach((d, i) => {
+        const train = datasetTensors(d.train, o.contract);
+        const test = d.test.size > 0 ? datasetTensors(d.test, o.contract) : undefined;
+        this.local.push({
+          name: d.name,
+          samples: d.train.size,
+          train,
+          test,
+          model: this.shared ?? this.build(d.architecture, i),
+        });
+      });
+      if (o.publicSet) this.publicX = datasetTensors(o.publicSet, o.contract).x;
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
+  }
+
+  get sites(): readonly { name: string; samples: number }[] {
+    return this.local.map((s) => ({ name: s.name, samples: s.samples }));
+  }
+
+  /** The global model's shape: the shared working model (weights algorithms). */
+  workingModel(): tf.LayersModel {
+    return this.shared ?? this.local[0].model;
+  }
+
+  /** A site's own model (codistill registers them). */
+  siteModel(name: string): tf.LayersModel {
+    return this.site(name).model;
+  }
+
+  async train(name: string, work: SiteRoundWork): Promise<SiteRoundResult> {
+    const site = this.site(name);
+    if (work.global) writeWeights(site.model, work.global);
+    const r = await trainLocally({
+      model: site.model,
+      train: site.train,
+      plan: work.plan,
+      batchSize: this.o.batchSize,
+      optimizer: this.o.optimizer,
+      seed: work.seed,
+      publicX: this.publicX,
+      teacher: work.teacher,
+      shouldStop: this.o.shouldStop,
+    });
+    const local = siteEvaluation(site.model, site.test, this.o.numClasses);
+    let share: SiteRoundResult['share'];
+    if (work.global) {
+      const weights = readWeights(site.model);
+      share = {
+        site: name,
+        samples: site.samples,
+        weights: this.o.dp
+          ? gaussianNoiseShare(weights, work.global, this.o.dp, work.seed)
+          : weights,
+      };
+    } else {
+      share = {
+        site: name,
+        samples: site.samples,
+        logits: publicLogits(site.model, this.publicX as tf.Tensor),
+      };
+    }
+    return {
+      share,
+      trainLoss: r.loss,
+      trainAccuracy: r.accuracy,
+      localAccuracy: local?.accuracy ?? null,
+    };
+  }
+
+  async evaluateGlobal(global: readonly Float32Array[]): Promise<SiteEvaluation[]> {
+    const model = this.workingModel();
+    writeWeights(model, global);
+    return this.local.flatMap((s) => {
+      const e = siteEvaluation(model, s.test, this.o.numClasses);
+      return e ? [{ site: s.name, ...e }] : [];
+    });
+  }
+
+  /** Each site's own model on its own test split (codistill, where there is no global model). */
+  evaluateOwn(): SiteEvaluation[] {
+    return this.local.flatMap((s) => {
+      const e = siteEvaluation(s.model, s.test, this.o.numClasses);
+      return e ? [{ site: s.name, ...e }] : [];
+    });
+  }
+
+  dispose(): void {
+    for (const s of this.local) {
+      tf.dispose([s.train.x, s.train.y]);
+      if (s.test) tf.dispose([s.test.x, s.test.y]);
+      if (s.model !== this.shared) s.model.dispose();
+    }
+    this.shared?.dispose();
+    this.publicX?.dispose();
+    this.local.length = 0;
+  }
+
+  private site(name: string): LocalSite {
+    const s = this.local.find((x) => x.name === name);
+    if (!s) throw new Error(`unknown site ${name}`);
+    return s;
+  }
+
+  private build(architecture: string, index: number): tf.LayersModel {
+    return buildZooModel(architecture, {
+      inputShape: this.o.contract.inputShape,
+      numClasses: this.o.numClasses,
+      seed: this.o.seed + index,
+      width: this.o.width ?? undefined,
+    });
+  }
+}

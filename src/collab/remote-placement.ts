@@ -1,0 +1,153 @@
+/**
+ * Placement 3: remote site agents. For each site and round the coordinator posts a work item
+ * (the task and the global weights) and waits for the agent's answer, polling the table; an agent
+ * that does not answer within `siteTimeoutMs` counts as a failed site for the round (the quorum
+ * rule decides). What comes back is the shared state the schema allowed (site-api.schema.ts).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeWeights, encodeWeights } from './federation-checkpoint';
+import type { WeightSet } from './core/weights';
+import type {
+  SiteEvaluation,
+  SitePlacement,
+  SiteRoundResult,
+  SiteRoundWork,
+} from './site-placement';
+import type { SiteWorkRepository, WorkItem } from './storage/site-work.repository';
+
+/** What every task tells an agent besides the round's plan. */
+export interface RemoteModelTask {
+  architecture: string;
+  width: number | null;
+  inputShape: number[];
+  classNames: string[];
+  batchSize: number;
+  optimizer: string;
+  /** Lengths of the weight tensors the global state holds and the update must hold. */
+  sizes: number[];
+}
+
+export class RemotePlacement implements SitePlacement {
+  readonly placement = 'remote' as const;
+  private readonly samples = new Map<string, number>();
+
+  constructor(
+    private readonly federationId: string,
+    private readonly names: readonly string[],
+    private readonly work: SiteWorkRepository,
+    private readonly model: RemoteModelTask,
+    private readonly o: { siteTimeoutMs: number; pollMs: number; cancelled: () => boolean },
+  ) {}
+
+  get sites(): readonly { name: string; samples: number }[] {
+    return this.names.map((name) => ({ name, samples: this.samples.get(name) ?? 0 }));
+  }
+
+  async train(site: string, work: SiteRoundWork): Promise<SiteRoundResult> {
+    const done = await this.exchange(site, 'train', work.round, work.attempt, work.global ?? [], {
+      plan: work.plan,
+      seed: work.seed,
+    });
+    const r = done.report ?? {};
+    const samples = Number(r.samples);
+    this.samples.set(site, samples);
+    return {
+      share: {
+        site,
+        samples,
+        weights: decodeWeights(done.sharedState as Buffer, this.model.sizes),
+      },
+      trainLoss: r.trainLoss ?? null,
+      trainAccuracy: r.trainAccuracy ?? null,
+      localAccuracy: r.localAccuracy ?? null,
+    };
+  }
+
+  async evaluateGlobal(global: WeightSet): Promise<SiteEvaluation[]> {
+    const out: SiteEvaluation[] = [];
+    for (const site of this.names) {
+      try {
+        const done = await this.exchange(site, 'evaluate', -1, 1, global, {});
+        const r = done.report ?? {};
+        if (Number(r.count) > 0)
+          out.push({
+            site,
+            accuracy: Number(r.accuracy),
+            loss: Number(r.loss),
+            count: Number(r.count),
+          });
+      } catch {
+        // a site that does not evaluate is left out of the pooled accuracy
+      }
+    }
+    return out;
+  }
+
+  dispose(): void {}
+
+  private async exchange(
+    site: string,
+    kind: 'train' | 'evaluate',
+    round: number,
+    attempt: number,
+    global: WeightSet,
+    task: Record<string, unknown>,
+  ): Promise<WorkItem> {
+    const id = await this.work.post({
+      federationId: this.federationId,
+      site,
+      round,
+      attempt,
+      kind,
+      task: { ...task, model: this.model },
+      globalState: encodeWeights(global).data,
+    });
+    const deadline = Date.now() + this.o.siteTimeoutMs;
+    while (Date.now() < deadline && !this.o.cancelled()) {
+      const w = await this.work.find(id);
+      if (w?.status === 'done') return w;
+      await sleep(this.o.pollMs);
+    }
+    await this.work.expire(id);
+    throw new Error(
+      `site ${site} did not answer its ${kind} work within ${this.o.siteTimeoutMs} ms`,
+    );
+  }
+}
+
+/** Local and remote sites of one federation, in the spec's order. */
+export class MixedPlacement implements SitePlacement {
+  readonly placement = 'local' as const;
+
+  constructor(
+    private readonly order: readonly string[],
+    private readonly parts: readonly SitePlacement[],
+  ) {}
+
+  get sites(): readonly { name: string; samples: number }[] {
+    const all = this.parts.flatMap((p) => p.sites);
+    return this.order.map(
+      (n) => all.find((s) => s.name === n) as { name: string; samples: number },
+    );
+  }
+
+  train(site: string, work: SiteRoundWork): Promise<SiteRoundResult> {
+    return this.partOf(site).train(site, work);
+  }
+
+  async evaluateGlobal(global: WeightSet): Promise<SiteEvaluation[]> {
+    const out: SiteEvaluation[] = [];
+    for (const p of this.parts) out.push(...(await p.evaluateGlobal(global)));
+    return out;
+  }
+
+  dispose(): void {
+    for (const p of this.parts) p.dispose();
+  }
+
+  private partOf(site: string): SitePlacement {
+    const p = this.parts.find((x) => x.sites.some((s) => s.name === site));
+    if (!p) throw new Error(`unknown site ${site}`);
+    return p;
+  }
+}

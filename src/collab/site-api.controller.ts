@@ -1,0 +1,128 @@
+import { Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentPrincipal, SiteApi } from '../platform/auth/auth.guard';
+import type { Principal } from '../platform/auth/projects.service';
+import { ForbiddenError, NotFoundError, UnprocessableError } from '../platform/errors/domain-error';
+import { ApiProblems } from '../platform/http/problem.dto';
+import { assertUuid } from '../platform/jobs/jobs.service';
+import { ApiSpecBody, SpecBody } from '../platform/validation/spec-body';
+import {
+  siteEvaluation,
+  siteUpdate,
+  type SiteEvaluationReport,
+  type SiteUpdate,
+} from './site-api.schema';
+import { SiteWorkRepository, type SiteBinding } from './storage/site-work.repository';
+
+const FINISHED = ['succeeded', 'failed', 'cancelled'];
+
+/**
+ * The remote sites' API (`site` keys only, @SiteApi): an agent pulls its next work item with the
+ * global weights and posts its update or evaluation. A key sees only its own federation site.
+ */
+@ApiTags('collab')
+@ApiBearerAuth()
+@SiteApi()
+@Controller('v1/site')
+export class SiteApiController {
+  constructor(private readonly work: SiteWorkRepository) {}
+
+  @Get('work')
+  @ApiOperation({
+    summary: 'A site agent’s next work item (204: none yet; 410: the federation is over)',
+  })
+  @ApiResponse({
+    status: 200,
+    description: '{id, kind, round, attempt, task, global (base64 float32)}',
+  })
+  @ApiProblems(403)
+  async next(@CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response) {
+    const binding = await this.binding(principal);
+    const status = await this.work.federationStatus(binding.federationId);
+    if (status === null || FINISHED.includes(status)) {
+      res.status(410);
+      return { federationId: binding.federationId, status };
+    }
+    const w = await this.work.take(binding.federationId, binding.site);
+    if (!w) {
+      res.status(204);
+      return undefined;
+    }
+    return {
+      id: w.id,
+      federationId: w.federationId,
+      site: w.site,
+      kind: w.kind,
+      round: w.round,
+      attempt: w.attempt,
+      task: w.task,
+      global: w.globalState.toString('base64'),
+    };
+  }
+
+  @Post('work/:id/update')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'A train item’s answer: counts, losses and the weights of the declared shape',
+  })
+  @ApiSpecBody(siteUpdate)
+  @ApiProblems(400, 403, 404, 409, 422)
+  async update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @SpecBody(siteUpdate) body: SiteUpdate,
+  ): Promise<void> {
+    const { binding, item } = await this.item(principal, id, 'train');
+    const weights = Buffer.from(body.weights, 'base64');
+    const sizes = ((item.task.model as { sizes?: number[] } | undefined)?.sizes ?? []) as number[];
+    const expected = 4 * sizes.reduce((a, b) => a + b, 0);
+    if (weights.byteLength !== expected)
+      throw new UnprocessableError(
+        `weights: ${weights.byteLength} bytes, the model's weights are ${expected}`,
+        [
+          {
+            field: 'weights',
+            message: `must decode to ${expected} bytes (float32 of the declared sizes)`,
+          },
+        ],
+      );
+    const { weights: _w, ...report } = body;
+    if (!(await this.work.complete(id, binding, weights, report)))
+      throw new UnprocessableError(
+        `work item ${id} is not waiting for an answer (expired or answered)`,
+      );
+  }
+
+  @Post('work/:id/evaluation')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'An evaluate item’s answer: the global model on the site’s test split' })
+  @ApiSpecBody(siteEvaluation)
+  @ApiProblems(400, 403, 404, 422)
+  async evaluation(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @SpecBody(siteEvaluation) body: SiteEvaluationReport,
+  ): Promise<void> {
+    const { binding } = await this.item(principal, id, 'evaluate');
+    if (!(await this.work.complete(id, binding, null, { ...body })))
+      throw new UnprocessableError(
+        `work item ${id} is not waiting for an answer (expired or answered)`,
+      );
+  }
+
+  private async binding(principal: Principal): Promise<SiteBinding> {
+    const b = await this.work.bindingOf(principal.keyId);
+    if (!b || b.projectId !== principal.projectId)
+      throw new ForbiddenError('this site key belongs to no federation site');
+    return b;
+  }
+
+  private async item(principal: Principal, id: string, kind: 'train' | 'evaluate') {
+    assertUuid(id);
+    const binding = await this.binding(principal);
+    const item = await this.work.findForSite(id, binding);
+    if (!item || item.kind !== kind) throw new NotFoundError(`${kind} work item`, id);
+    return { binding, item };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * What a remote site may send the coordinator, and nothing more (the structural guarantee of
+ * docs/collab.md): an update is a few numbers and ONE base64 float32 array whose decoded length
+ * must equal the global weights' (checked against the work item's declared sizes); an evaluation
+ * is three numbers. No field can hold an example, a label or a file: unknown fields are a 400.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { specSchema } from '../platform/validation/spec-schema';
+
+const metric = (description: string) =>
+  Type.Union([Type.Number({ minimum: 0, maximum: 1e9 }), Type.Null()], {
+    default: null,
+    description,
+  });
+
+/** Standard base64 (RFC 4648 section 4), as Buffer.toString('base64') writes it. */
+const BASE64 = '^[A-Za-z0-9+/]*={0,2}$';
+
+export const SiteUpdateSchema = Type.Object(
+  {
+    samples: Type.Integer({
+      minimum: 1,
+      maximum: 1e9,
+      description: 'Training examples behind the update (a count)',
+    }),
+    trainLoss: metric('Mean training loss of the last local epoch'),
+    trainAccuracy: metric('Training accuracy of the last local epoch'),
+    localAccuracy: metric('The site model on the site’s own test split'),
+    weights: Type.String({
+      pattern: BASE64,
+      maxLength: 400_000_000,
+      description:
+        'The weights after local training: float32 little-endian, base64, exactly the declared sizes',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type SiteUpdate = Static<typeof SiteUpdateSchema>;
+export const siteUpdate = specSchema(SiteUpdateSchema);
+
+export const SiteEvaluationSchema = Type.Object(
+  {
+    accuracy: Type.Number({ minimum: 0, maximum: 1 }),
+    loss: Type.Number({ minimum: 0, maximum: 1e9 }),
+    count: Type.Integer({
+      minimum: 0,
+      maximum: 1e9,
+      description: 'Test examples evaluated (a count)',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type SiteEvaluationReport = Static<typeof SiteEvaluationSchema>;
+export const siteEvaluation = specSchema(SiteEvaluationSchema);

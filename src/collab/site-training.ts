@@ -1,0 +1,157 @@
+/**
+ * One site's part of a round on TF.js: local epochs with the algorithm's plan (learning-rate
+ * cycle, mixup, distillation), then what the site shares (its weights, or its logits on the
+ * public set). Runs where the site's data is: inside the coordinator job for the local placement,
+ * inside `autodl site serve` for a remote site. Nothing here leaves the site but `SiteShare`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LocalPlan } from './core/federated-algorithm';
+import { drawMixup } from './core/mcl';
+import type { WeightSet } from './core/weights';
+import { Rng } from '../platform/core/rng';
+import { crossEntropy, evaluate } from '../ml/train/evaluate';
+import type { OptimizerName } from '../ml/train/optimizers';
+import { trainModel, type LossFn, type TrainSet } from '../ml/train/trainer';
+
+const EPS = 1e-7;
+
+/** The model's weights as flat float32 arrays, in model.getWeights() order. */
+export function readWeights(model: tf.LayersModel): Float32Array[] {
+  return model.getWeights().map((w) => Float32Array.from(w.dataSync()));
+}
+
+/** Loads flat weights into the model (same order and sizes as readWeights). */
+export function writeWeights(model: tf.LayersModel, weights: WeightSet): void {
+  const current = model.getWeights();
+  const tensors = current.map((w, i) => tf.tensor(weights[i], w.shape));
+  model.setWeights(tensors);
+  tf.dispose(tensors);
+}
+
+/**
+ * mixup's loss (Zhang et al. 2018): the cross-entropy of f(l x_i + (1 - l) x_j) against
+ * l y_i + (1 - l) y_j, written as l CE(f, y_i) + (1 - l) CE(f, y_j) since CE is linear in the
+ * target (the paper's reference code does the same).
+ */
+export function mixupLoss(alpha: number, rng: Rng): LossFn {
+  return (_model, x, y, ctx) => {
+    const draw = drawMixup(rng, alpha, x.shape[0]);
+    const partner = tf.tensor1d(draw.partner, 'int32');
+    const l = draw.lambda;
+    const mixed = tf.add(tf.mul(x, l), tf.mul(tf.gather(x, partner), 1 - l));
+    const out = ctx.forward(mixed);
+    return tf.add(
+      tf.mul(crossEntropy(out, y), l),
+      tf.mul(crossEntropy(out, tf.gather(y, partner)), 1 - l),
+    ) as tf.Scalar;
+  };
+}
+
+/**
+ * T^2 KL(teacher || softmax(z / T)) averaged over the batch, z = log(p) of the softmax head (the
+ * logits up to a per-row constant, which softmax ignores): core/codistill.ts distillationLoss.
+ */
+export function distillationTerm(
+  probs: tf.Tensor,
+  teacher: tf.Tensor,
+  temperature: number,
+): tf.Scalar {
+  const logQ = tf.logSoftmax(tf.div(tf.log(tf.add(probs, EPS)), temperature));
+  const logT = tf.log(tf.maximum(teacher, EPS));
+  const kl = tf.sum(tf.mul(teacher, tf.sub(logT, logQ)), -1);
+  return tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar;
+}
+
+/** The site's local loss plus the distillation term on a seeded public batch each step. */
+function distillingLoss(
+  publicX: tf.Tensor,
+  teacher: tf.Tensor,
+  plan: { temperature: number; weight: number },
+  batchSize: number,
+  rng: Rng,
+): LossFn {
+  const n = publicX.shape[0];
+  return (_model, x, y, ctx) => {
+    const local = crossEntropy(ctx.forward(x), y);
+    const idx = tf.tensor1d(
+      Array.from({ length: Math.min(batchSize, n) }, () => rng.int(0, n - 1)),
+      'int32',
+    );
+    const probs = ctx.forward(tf.gather(publicX, idx));
+    const term = distillationTerm(probs, tf.gather(teacher, idx), plan.temperature);
+    return tf.add(local, tf.mul(term, plan.weight)) as tf.Scalar;
+  };
+}
+
+export interface LocalTrainingInput {
+  model: tf.LayersModel;
+  train: TrainSet;
+  plan: LocalPlan;
+  batchSize: number;
+  optimizer: OptimizerName;
+  seed: number;
+  /** codistill: the public unlabeled inputs and this site's teacher probabilities on them. */
+  publicX?: tf.Tensor;
+  teacher?: Float32Array;
+  shouldStop?: () => boolean;
+}
+
+export interface LocalTrainingResult {
+  loss: number;
+  accuracy: number;
+  steps: number;
+  cancelled: boolean;
+}
+
+/** Trains `model` in place for the plan's local epochs. */
+export async function trainLocally(i: LocalTrainingInput): Promise<LocalTrainingResult> {
+  const { plan } = i;
+  const rng = new Rng(i.seed).fork('site-loss');
+  let teacher: tf.Tensor | undefined;
+  let lossFn: LossFn | undefined;
+  if (plan.mixupAlpha !== null) lossFn = mixupLoss(plan.mixupAlpha, rng);
+  if (plan.distillation && i.publicX && i.teacher) {
+    teacher = tf.tensor2d(i.teacher, [i.publicX.shape[0], i.teacher.length / i.publicX.shape[0]]);
+    lossFn = distillingLoss(i.publicX, teacher, plan.distillation, i.batchSize, rng);
+  }
+  try {
+    const result = await trainModel(i.model, i.train, {
+      epochs: plan.epochs,
+      batchSize: i.batchSize,
+      learningRate: plan.learningRate,
+      optimizer: { name: i.optimizer },
+      schedule: plan.schedule,
+      seed: i.seed,
+      lossFn,
+      shouldStop: i.shouldStop,
+    });
+    const last = result.history[result.history.length - 1];
+    return {
+      loss: last?.loss ?? Number.NaN,
+      accuracy: last?.accuracy ?? Number.NaN,
+      steps: result.steps,
+      cancelled: result.stoppedBy === 'cancelled',
+    };
+  } finally {
+    teacher?.dispose();
+  }
+}
+
+/** The site's shared predictions: z = log p on the public set, row-major [n, classes]. */
+export function publicLogits(model: tf.LayersModel, publicX: tf.Tensor): Float32Array {
+  return tf.tidy(() => {
+    const p = model.predict(publicX, { batchSize: 256 }) as tf.Tensor;
+    return Float32Array.from(tf.log(tf.add(p, EPS)).dataSync());
+  });
+}
+
+/** Accuracy and loss of `model` on a labelled split held by the site (null when empty). */
+export function siteEvaluation(
+  model: tf.LayersModel,
+  set: TrainSet | undefined,
+  numClasses: number,
+): { accuracy: number; loss: number; count: number } | null {
+  if (!set || set.x.shape[0] === 0) return null;
+  const e = evaluate(model, set.x, set.y, { numClasses });
+  return { accuracy: e.accuracy, loss: e.loss, count: e.count };
+}

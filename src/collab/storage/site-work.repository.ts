@@ -1,0 +1,164 @@
+/**
+ * The SQL of remote sites: which `site` key belongs to which federation site, and the work items
+ * the coordinator posts for an agent and the agent answers. Nothing else touches collab_site_work.
+ */
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+export interface SiteBinding {
+  federationId: string;
+  projectId: string;
+  site: string;
+}
+
+export interface WorkItem {
+  id: string;
+  federationId: string;
+  site: string;
+  round: number;
+  attempt: number;
+  kind: 'train' | 'evaluate';
+  status: 'pending' | 'taken' | 'done' | 'expired';
+  task: Record<string, unknown>;
+  globalState: Buffer;
+  sharedState: Buffer | null;
+  report: Record<string, number | null> | null;
+}
+
+/** TypeORM answers UPDATE ... RETURNING on PostgreSQL with [rows, count], INSERT with rows. */
+function returnedRows<T>(result: unknown): T[] {
+  const r = result as unknown[];
+  return (Array.isArray(r[0]) ? r[0] : r) as T[];
+}
+
+function workItem(r: Record<string, unknown>): WorkItem {
+  return {
+    id: String(r.id),
+    federationId: String(r.federation_id),
+    site: String(r.site),
+    round: Number(r.round),
+    attempt: Number(r.attempt),
+    kind: r.kind as WorkItem['kind'],
+    status: r.status as WorkItem['status'],
+    task: r.task as Record<string, unknown>,
+    globalState: r.global_state as Buffer,
+    sharedState: (r.shared_state as Buffer | null) ?? null,
+    report: (r.report as WorkItem['report']) ?? null,
+  };
+}
+
+@Injectable()
+export class SiteWorkRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** The remote site `site` of a federation of the project, if it is one. */
+  async remoteSite(
+    projectId: string,
+    federationId: string,
+    site: string,
+  ): Promise<{ keyId: string | null } | null> {
+    const rows: { key_id: string | null }[] = await this.db.query(
+      `SELECT s.key_id FROM collab_sites s JOIN collab_federations f ON f.id = s.federation_id
+        WHERE f.project_id = $1 AND s.federation_id = $2 AND s.name = $3 AND s.placement = 'remote'`,
+      [projectId, federationId, site],
+    );
+    return rows[0] ? { keyId: rows[0].key_id } : null;
+  }
+
+  async bindKey(federationId: string, site: string, keyId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE collab_sites SET key_id = $3 WHERE federation_id = $1 AND name = $2`,
+      [federationId, site, keyId],
+    );
+  }
+
+  /** The federation site a `site` key was issued for (null: none, e.g. its site was deleted). */
+  async bindingOf(keyId: string): Promise<SiteBinding | null> {
+    const rows: { federation_id: string; project_id: string; name: string }[] = await this.db.query(
+      `SELECT s.federation_id, f.project_id, s.name FROM collab_sites s
+         JOIN collab_federations f ON f.id = s.federation_id WHERE s.key_id = $1`,
+      [keyId],
+    );
+    return rows[0]
+      ? { federationId: rows[0].federation_id, projectId: rows[0].project_id, site: rows[0].name }
+      : null;
+  }
+
+  /** The federation's job status (the agent stops when it is over). */
+  async federationStatus(federationId: string): Promise<string | null> {
+    const rows: { status: string }[] = await this.db.query(
+      `SELECT status FROM jobs WHERE id = $1`,
+      [federationId],
+    );
+    return rows[0]?.status ?? null;
+  }
+
+  async post(w: Omit<WorkItem, 'id' | 'status' | 'sharedState' | 'report'>): Promise<string> {
+    const rows: { id: string }[] = await this.db.query(
+      `INSERT INTO collab_site_work (federation_id, site, round, attempt, kind, task, global_state)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [w.federationId, w.site, w.round, w.attempt, w.kind, JSON.stringify(w.task), w.globalState],
+    );
+    return rows[0].id;
+  }
+
+  /** Hands the oldest pending item of the site to its agent (taken; a second agent gets the next). */
+  async take(federationId: string, site: string): Promise<WorkItem | null> {
+    const rows = returnedRows<Record<string, unknown>>(
+      await this.db.query(
+        `UPDATE collab_site_work SET status = 'taken'
+        WHERE id = (SELECT id FROM collab_site_work WHERE federation_id = $1 AND site = $2
+                      AND status = 'pending' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING *`,
+        [federationId, site],
+      ),
+    );
+    return rows[0] ? workItem(rows[0]) : null;
+  }
+
+  /** The agent's answer to a taken item of its own site; false when there is no such item. */
+  async complete(
+    id: string,
+    binding: SiteBinding,
+    sharedState: Buffer | null,
+    report: Record<string, number | null>,
+  ): Promise<boolean> {
+    const rows = returnedRows<{ id: string }>(
+      await this.db.query(
+        `UPDATE collab_site_work SET status = 'done', shared_state = $4, report = $5
+          WHERE id = $1 AND federation_id = $2 AND site = $3 AND status = 'taken' RETURNING id`,
+        [id, binding.federationId, binding.site, sharedState, JSON.stringify(report)],
+      ),
+    );
+    return rows.length > 0;
+  }
+
+  async find(id: string): Promise<WorkItem | null> {
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT * FROM collab_site_work WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ? workItem(rows[0]) : null;
+  }
+
+  /** A new attempt of the federation's job: what a dead attempt left open is nobody's work now. */
+  async expireOpen(federationId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE collab_site_work SET status = 'expired' WHERE federation_id = $1 AND status IN ('pending', 'taken')`,
+      [federationId],
+    );
+  }
+
+  /** The coordinator stopped waiting: a late answer is refused. */
+  async expire(id: string): Promise<void> {
+    await this.db.query(
+      `UPDATE collab_site_work SET status = 'expired' WHERE id = $1 AND status <> 'done'`,
+      [id],
+    );
+  }
+
+  async findForSite(id: string, binding: SiteBinding): Promise<WorkItem | null> {
+    const w = await this.find(id);
+    return w && w.federationId === binding.federationId && w.site === binding.site ? w : null;
+  }
+}

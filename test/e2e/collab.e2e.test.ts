@@ -1,0 +1,431 @@
+import { after, before, describe, test } from 'node:test';
+import { execFile, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import { once } from 'node:events';
+import { loadImageFolder } from '../../src/ml/data/image-folder';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import assert from 'node:assert/strict';
+import { startTestApp, TestApp } from '../support/app';
+import { darkShape, lightShape } from '../fixtures/data/shapes';
+import { writeZip } from '../fixtures/data/zip-writer';
+
+/** A site's own images: the e2e shapes (separable by mean intensity), drawn from its own range of k. */
+function siteZip(site: number, perClass: number): Buffer {
+  return writeZip(
+    Array.from({ length: perClass }, (_, i) => {
+      const k = site * 100 + i;
+      return [
+        { name: `dark/${k}.png`, data: darkShape(k) },
+        { name: `light/${k}.png`, data: lightShape(k) },
+      ];
+    }).flat(),
+  );
+}
+
+describe('collaborative learning: a 3-site federation through the REST API (real app, PostgreSQL, workers)', () => {
+  let app: TestApp;
+  const datasets: string[] = [];
+
+  before(async () => {
+    app = await startTestApp({
+      workers: 1,
+      coordinators: 0,
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
+    });
+    for (const site of [0, 1, 2]) {
+      const res = await app.uploadDataset(
+        { name: `site-${site}`, split: '0.5,0.25,0.25', seed: String(site) },
+        siteZip(site, 8),
+        `site-${site}.zip`,
+      );
+      assert.equal(res.status, 201, res.text);
+      datasets.push(res.body.id);
+    }
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  const sites = () => datasets.map((d, i) => ({ name: `s${i}`, dataset: i === 0 ? 'site-0' : d }));
+
+  test('bad federations are 4xx problems naming the field', async () => {
+    const dup = await app
+      .post('/v1/federations', {
+        architecture: 'small-cnn',
+        sites: [sites()[0], { ...sites()[1], name: 's0' }],
+      })
+      .expect(400);
+    assert.match(dup.text, /site names must be unique/);
+    const codistill = await app
+      .post('/v1/federations', {
+        architecture: 'small-cnn',
+        algorithm: 'codistill',
+        sites: sites(),
+      })
+      .expect(400);
+    assert.match(codistill.text, /publicDataset/);
+    await app
+      .post('/v1/federations', {
+        architecture: 'small-cnn',
+        sites: [{ name: 'x', dataset: 'no-such-data' }],
+      })
+      .expect(404);
+    await app.get('/v1/federations/not-a-uuid').expect(400);
+  });
+
+  test('esp-clr: 2 rounds of T0 = 2 local epochs, metered bytes, global model registered with lineage to every site', async () => {
+    const res = await app
+      .post('/v1/federations', {
+        name: 'shapes-federated',
+        architecture: 'small-cnn',
+        width: 4,
+        sites: sites(),
+        algorithm: 'esp-clr',
+        epochs: 4,
+        period: 2,
+        learningRate: 0.02,
+        minLr: 0.001,
+        optimizer: 'adam',
+        batchSize: 4,
+        seed: 1,
+      })
+      .expect(202);
+    const id = res.body.id as string;
+    const queued = (await app.get(`/v1/federations/${id}`).expect(200)).body;
+    assert.equal(queued.roundsPlanned, 2);
+    assert.deepEqual(
+      queued.sites.map((s: { datasetId: string }) => s.datasetId),
+      datasets,
+      'site references resolved to data set ids at enqueue',
+    );
+    const job = await app.waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status));
+    assert.equal(job.status, 'succeeded', job.error ?? '');
+
+    const fed = (await app.get(`/v1/federations/${id}`).expect(200)).body;
+    assert.equal(fed.status, 'succeeded');
+    assert.equal(fed.roundsDone, 2);
+    assert.deepEqual(
+      fed.sites.map((s: { samples: number }) => s.samples),
+      [8, 8, 8],
+    );
+    const model = (await app.get(`/v1/models/${fed.modelId}`).expect(200)).body;
+    const weightBytes = 4 * model.params; // float32 on the wire
+    for (const r of fed.rounds) {
+      assert.deepEqual(r.accepted.sort(), ['s0', 's1', 's2']);
+      assert.equal(r.bytesUp, 3 * weightBytes, 'each site uploads its weights once per round');
+      assert.equal(
+        r.bytesDown,
+        3 * weightBytes,
+        'each site downloads the global weights once per round',
+      );
+      for (const s of r.sites) assert.equal(s.bytesSent, weightBytes);
+    }
+    assert.equal(fed.bytesTotal, 2 * 6 * weightBytes);
+    const last = fed.rounds[fed.rounds.length - 1];
+    assert.ok(last.globalAccuracy >= 0.75, `global accuracy ${last.globalAccuracy}`);
+    assert.deepEqual(model.lineage, {
+      baseModelId: null,
+      datasetId: null,
+      method: 'collab-esp-clr',
+      jobId: id,
+    });
+    assert.deepEqual(model.metrics.siteDatasetIds, datasets, 'lineage: every site data set by id');
+    assert.equal(model.metrics.federationId, id);
+    const rounds = (await app.get(`/v1/federations/${id}/rounds`).expect(200)).body;
+    assert.equal(rounds.length, 2);
+    const list = (await app.get('/v1/federations').expect(200)).body;
+    assert.ok(list.items.some((f: { id: string }) => f.id === id));
+  });
+
+  test('codistill: two architectures exchange predictions on a public set, no weights; each site model registered', async () => {
+    const res = await app
+      .post('/v1/federations', {
+        name: 'shapes-codistill',
+        architecture: 'small-cnn',
+        width: 4,
+        sites: [sites()[0], { ...sites()[1], architecture: 'small-resnet' }],
+        algorithm: 'codistill',
+        publicDataset: 'site-2', // its inputs only: labels are never read
+        epochs: 2,
+        temperature: 2,
+        learningRate: 0.02,
+        optimizer: 'adam',
+        batchSize: 4,
+      })
+      .expect(202);
+    const job = await app.waitForJob(res.body.id, (j) =>
+      ['succeeded', 'failed'].includes(j.status),
+    );
+    assert.equal(job.status, 'succeeded', job.error ?? '');
+    const fed = (await app.get(`/v1/federations/${res.body.id}`).expect(200)).body;
+    assert.equal(fed.modelId, null);
+    const logitBytes = 8 * 2 * 4; // 8 public examples x 2 classes x float32
+    assert.equal(fed.rounds[0].bytesUp, 2 * logitBytes);
+    assert.equal(fed.rounds[0].bytesDown, 0, 'no teacher before the first exchange');
+    assert.equal(fed.rounds[1].bytesDown, 2 * logitBytes);
+    const siteModels = fed.summary.siteModels as Record<string, string>;
+    const s1 = (await app.get(`/v1/models/${siteModels.s1}`).expect(200)).body;
+    assert.equal(s1.architecture, 'small-resnet');
+    assert.equal(s1.lineage.datasetId, datasets[1]);
+    assert.equal(s1.lineage.method, 'collab-codistill');
+  });
+
+  test('faults: a silent remote site is skipped by the quorum rule; a SIGKILLed worker resumes after its last round', async () => {
+    const res = await app
+      .post('/v1/federations', {
+        architecture: 'small-cnn',
+        width: 4,
+        // No agent ever serves `gone`: each round waits siteTimeoutSeconds for it, then goes on
+        // with the 2 local sites (quorum 2).
+        sites: [sites()[0], sites()[1], { name: 'gone', remote: true }],
+        algorithm: 'fedavg',
+        epochs: 3,
+        learningRate: 0.02,
+        optimizer: 'adam',
+        batchSize: 4,
+        quorum: 2,
+        siteTimeoutSeconds: 3,
+      })
+      .expect(202);
+    const id = res.body.id as string;
+    // progress after round r is (r + 1) / (rounds + 1): kill once round 1 of 3 is recorded.
+    const running = await app.waitForJob(id, (j) => j.status === 'running' && j.progress >= 0.25);
+    app.killWorker(running);
+    const done = await app.waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status));
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    assert.equal(done.attempts, 2);
+    const after = done.result?.resumedAfterRound as number;
+    assert.ok(after >= 1 && after < 3, `resumed after round ${after}`);
+    const fed = (await app.get(`/v1/federations/${id}`).expect(200)).body;
+    assert.deepEqual(
+      fed.rounds.map((r: { round: number }) => r.round),
+      [0, 1, 2],
+    );
+    for (const r of fed.rounds) {
+      assert.deepEqual([...r.accepted].sort(), ['s0', 's1']);
+      assert.deepEqual(r.rejected, [{ site: 'gone', reason: 'failed' }]);
+    }
+  });
+
+  test('CLI: collab run follows the rounds (fedavg, 2 rounds), collab show and list print them', async () => {
+    const main = path.join(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
+    const cli = async (args: string[]) =>
+      promisify(execFile)(process.execPath, ['-r', '@swc-node/register', main, ...args], {
+        env: { ...process.env, AUTODL_URL: app.url, AUTODL_API_KEY: app.key },
+        timeout: 600_000,
+      });
+    const run = await cli([
+      'collab',
+      'run',
+      '--architecture',
+      'small-cnn',
+      '--width',
+      '4',
+      '--site',
+      's0=site-0',
+      '--site',
+      's1=site-1',
+      '--algorithm',
+      'fedavg',
+      '--epochs',
+      '2',
+      '--batch-size',
+      '4',
+      '--optimizer',
+      'adam',
+      '--lr',
+      '0.02',
+    ]);
+    assert.match(run.stdout, /round 1\/2: 2\/2 sites accepted/);
+    assert.match(run.stdout, /round 2\/2: 2\/2 sites accepted/);
+    assert.match(run.stdout, /federation [0-9a-f-]{36} \(fedavg, local placement\): succeeded/);
+    assert.match(run.stderr, /100% succeeded - round 2\/2/, 'the progress bar (lines on a pipe)');
+    const id = /federation ([0-9a-f-]{36})/.exec(run.stdout)![1];
+    const shown = JSON.parse((await cli(['--json', 'collab', 'show', id])).stdout);
+    assert.equal(shown.rounds.length, 2);
+    assert.match(
+      (await cli(['collab', 'list'])).stdout,
+      new RegExp(`${id}\\s+fedavg\\s+succeeded\\s+2/2`),
+    );
+  });
+
+  test('a remote site agent (separate process, loopback): only weights cross; a site key gets 403 elsewhere', async () => {
+    // The agent's own files: class folders of site 2's images, never uploaded.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'collab-site-'));
+    for (const cls of ['dark', 'light']) fs.mkdirSync(path.join(dir, cls));
+    const files: Buffer[] = [];
+    for (let i = 0; i < 8; i++) {
+      const k = 200 + i;
+      for (const [cls, png] of [
+        ['dark', darkShape(k)],
+        ['light', lightShape(k)],
+      ] as const) {
+        fs.writeFileSync(path.join(dir, cls, `${k}.png`), png);
+        files.push(png);
+      }
+    }
+    const pixels = (await loadImageFolder(dir)).inputs;
+    assert.equal(pixels.kind, 'image');
+
+    // Every request the agent sends goes through this recording proxy to the app.
+    const target = new URL(app.url);
+    const seen: { method: string; url: string; body: Buffer }[] = [];
+    const proxy = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        seen.push({ method: req.method ?? '', url: req.url ?? '', body });
+        const fwd = http.request(
+          {
+            host: target.hostname,
+            port: target.port,
+            path: req.url,
+            method: req.method,
+            headers: req.headers,
+          },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          },
+        );
+        fwd.end(body);
+      });
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+
+    const created = await app
+      .post('/v1/federations', {
+        name: 'shapes-remote',
+        architecture: 'small-cnn',
+        width: 4,
+        sites: [sites()[0], sites()[1], { name: 'remote', remote: true }],
+        algorithm: 'fedavg',
+        epochs: 2,
+        learningRate: 0.02,
+        optimizer: 'adam',
+        batchSize: 4,
+        quorum: 3,
+        siteTimeoutSeconds: 120,
+      })
+      .expect(202);
+    const id = created.body.id as string;
+    const issued = (await app.post(`/v1/federations/${id}/sites/remote/key`).expect(201)).body;
+    await app.post(`/v1/federations/${id}/sites/remote/key`).expect(409);
+    await app.post(`/v1/federations/${id}/sites/s0/key`).expect(404); // a local site has no key
+    const siteKey = issued.key as string;
+
+    // The site key reaches nothing but the site API; other keys do not reach the site API.
+    for (const route of [
+      '/v1/datasets',
+      `/v1/federations/${id}`,
+      '/v1/jobs',
+      '/v1/models',
+      '/v1/whoami',
+    ])
+      await app.get(route, siteKey).expect(403);
+    await app.post('/v1/jobs', { kind: 'sleep', spec: {} }, siteKey).expect(403);
+    await app.post(`/v1/federations/${id}/sites/remote/key`, {}, siteKey).expect(403);
+    await app.get('/v1/site/work').expect(403);
+    // The update schema has no field for anything but counts, metrics and weights.
+    const extra = await app
+      .post(
+        `/v1/site/work/${id}/update`,
+        { samples: 1, weights: '', examples: [[0.1, 0.2]] },
+        siteKey,
+      )
+      .expect(400);
+    assert.match(extra.text, /examples/);
+
+    const main = path.join(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
+    const agent = spawn(
+      process.execPath,
+      [
+        '-r',
+        '@swc-node/register',
+        main,
+        'site',
+        'serve',
+        '--coordinator',
+        proxyUrl,
+        '--key',
+        siteKey,
+        '--data',
+        dir,
+        '--poll-ms',
+        '300',
+        '--backend',
+        'cpu',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let agentOut = '';
+    agent.stdout.on('data', (c: Buffer) => (agentOut += c.toString()));
+    agent.stderr.on('data', (c: Buffer) => (agentOut += c.toString()));
+    const exited = once(agent, 'exit');
+    try {
+      const job = await app
+        .waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status))
+        .catch((e: Error) => assert.fail(`${e.message}\nagent: ${agentOut}`));
+      assert.equal(job.status, 'succeeded', `${job.error ?? ''}\n${agentOut}`);
+      const [code] = await exited; // the agent stops by itself once the federation is over (410)
+      assert.equal(code, 0, agentOut);
+    } finally {
+      if (agent.exitCode === null) agent.kill('SIGKILL');
+      proxy.close();
+    }
+
+    const fed = (await app.get(`/v1/federations/${id}`).expect(200)).body;
+    const model = (await app.get(`/v1/models/${fed.modelId}`).expect(200)).body;
+    const weightBytes = 4 * model.params;
+    assert.equal(fed.rounds.length, 2);
+    for (const r of fed.rounds) {
+      assert.deepEqual([...r.accepted].sort(), ['remote', 's0', 's1']);
+      const remote = r.sites.find((x: { site: string }) => x.site === 'remote');
+      assert.equal(remote.bytesSent, weightBytes);
+      assert.equal(remote.bytesReceived, weightBytes);
+    }
+    assert.equal(fed.sites.find((x: { name: string }) => x.name === 'remote').placement, 'remote');
+    assert.deepEqual(model.metrics.remoteSites, ['remote']);
+
+    // Every request body the agent sent: only the schema's fields, weights of the model's size,
+    // and none of its images (files or decoded pixels).
+    const posts = seen.filter((r) => r.method === 'POST');
+    assert.ok(posts.length >= 2 * 1 + 1, `${posts.length} posts`); // 2 updates + evaluations
+    for (const r of seen.filter((x) => x.method !== 'POST')) assert.equal(r.body.length, 0, r.url);
+    for (const r of posts) {
+      const body = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
+      if (r.url.endsWith('/update')) {
+        assert.deepEqual(Object.keys(body).sort(), [
+          'localAccuracy',
+          'samples',
+          'trainAccuracy',
+          'trainLoss',
+          'weights',
+        ]);
+        const w = Buffer.from(body.weights as string, 'base64');
+        assert.equal(w.byteLength, weightBytes);
+        const floats = new Float32Array(w.buffer, w.byteOffset, w.byteLength / 4);
+        for (const img of pixels.kind === 'image' ? pixels.pixels : []) {
+          const probe = img.subarray(0, 8);
+          for (let i = 0; i + probe.length <= floats.length; i++) {
+            let same = true;
+            for (let j = 0; j < probe.length && same; j++) same = floats[i + j] === probe[j];
+            assert.ok(!same, 'an image row appears in the weights');
+          }
+        }
+      } else {
+        assert.ok(r.url.endsWith('/evaluation'), r.url);
+        assert.deepEqual(Object.keys(body).sort(), ['accuracy', 'count', 'loss']);
+      }
+      for (const f of files)
+        assert.ok(!r.body.includes(f.toString('base64').slice(0, 40)), 'a PNG in a body');
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

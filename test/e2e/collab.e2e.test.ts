@@ -341,6 +341,15 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       )
       .expect(400);
     assert.match(extra.text, /examples/);
+    // JSON only, as every JSON route (test/e2e/http-input.e2e.test.ts checks the others).
+    for (const sub of ['update', 'evaluation']) {
+      const res = await app.http
+        .post(`/v1/site/work/${id}/${sub}`)
+        .set('Authorization', `Bearer ${siteKey}`)
+        .set('Content-Type', 'text/plain')
+        .send('hello');
+      assert.equal(res.status, 415, res.text);
+    }
 
     const main = path.join(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
     const agent = spawn(

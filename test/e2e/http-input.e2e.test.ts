@@ -126,6 +126,9 @@ test('every documented JSON-only POST answers a text/plain body with 415, and do
     if (!op?.requestBody) continue;
     if (!op.responses['415']) wrong.push(`POST ${route}: 415 not documented`);
     if (Object.keys(op.requestBody.content).join() !== 'application/json') continue;
+    // The remote sites' API takes a site key only (403 for this admin key before the body is
+    // read); test/e2e/collab.e2e.test.ts sends it text/plain with a site key.
+    if (route.startsWith('/v1/site/')) continue;
     checked++;
     const res = await app.http
       .post(url(route, NIL))

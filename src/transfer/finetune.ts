@@ -59,6 +59,12 @@ export interface FinetuneInput {
   onCheckpoint?: (checkpoint: FinetuneCheckpoint) => void | Promise<void>;
   /** Continue from a checkpoint of an earlier run with the same base, data and config. */
   resume?: FinetuneCheckpoint;
+  /**
+   * DELTA: the channel attention an earlier run with the same base, training data, hooks, seed
+   * and scoring settings returned (`FinetuneResult.attention`); skips the head phase, which does
+   * not depend on alpha, beta or the fine-tuning schedule (a grid over alpha scores once).
+   */
+  attention?: number[][];
 }
 
 export interface FinetuneResult {
@@ -91,9 +97,10 @@ function scheduleSpec(c: FinetuneConfig): ScheduleSpec {
  * Fine-tunes a copy of `base` on the target data with the configured method (EasyDL / PaddleHub
  * "fine-tune in one call"):
  * 1. copy the base model and replace its head by a new softmax head for `numClasses`;
- * 2. DELTA only: train that head on the frozen backbone (`headEpochs`), score the hooked
- *    channels and turn the scores into attention, then draw a fresh head (the authors' train.py
- *    also starts from a new classifier);
+ * 2. DELTA only: train a scoring head (its own random stream) on the frozen backbone
+ *    (`headEpochs`), score the hooked channels and turn the scores into attention, then put every
+ *    weight back, so fine-tuning starts from the head of step 1, as for every other method with
+ *    the same seed (the authors' train.py also starts from a new classifier);
  * 3. freeze as configured and train with cross-entropy + penalty (L2 / L2-SP / DELTA), with DTNH
  *    combining the two gradients and RIFLE re-initialising the head on its schedule.
  *
@@ -148,9 +155,11 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
         train,
         config: c,
         hookLayers,
-        rng,
+        // Its own stream: the fine-tuning stream (`rng`, RIFLE's draws) is the same as without DELTA.
+        rng: new Rng(c.seed).fork('delta'),
         common,
-        resumed: resume ? (resume.attention ?? []) : undefined,
+        known: resume ? (resume.attention ?? []) : input.attention,
+        knownField: resume ? 'resume.attention' : 'attention',
       });
     }
 

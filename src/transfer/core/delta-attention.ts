@@ -6,11 +6,16 @@ import * as tf from '@tensorflow/tfjs';
  * 1. train a new head on the frozen source backbone (done by the caller);
  * 2. score each channel j of each hooked layer by the increase of the task loss when its filter is
  *    removed: L(w* \ j) - L(w*), averaged over a few training batches;
- * 3. per layer, z-score the scores (population std) and take softmax(z / temperature).
+ * 3. per layer, z-score the scores (population std) and take c * softmax(z / temperature), c
+ *    the layer's channel count: the authors multiply the softmax by c in the regulariser
+ *    (train.py, reg_att_fea_map), so the weights have mean 1 and a layer weighs by its width.
  * The authors use 4 batches and temperature 5.
  */
 
-/** Step 3: z-score per layer, then softmax with temperature. Each returned layer sums to 1. */
+/**
+ * Step 3: z-score per layer, then c * softmax with temperature. Each returned layer sums to its
+ * channel count c (uniform attention is 1 per channel).
+ */
 export function attentionFromScores(
   scores: readonly (readonly number[])[],
   temperature: number,
@@ -31,7 +36,7 @@ export function attentionFromScores(
     const max = Math.max(...logits);
     const exp = logits.map((v) => Math.exp(v - max));
     const total = exp.reduce((a, b) => a + b, 0);
-    return exp.map((e) => e / total);
+    return exp.map((e) => (layer.length * e) / total);
   });
 }
 

@@ -10,7 +10,9 @@ export interface RunRecord {
   method: string;
   /** The alpha chosen on the validation split. */
   alpha: number;
-  /** Validation accuracy of each alpha of the grid, in grid order. */
+  /** The alphas tried (the grid; for dtnh+X the alpha chosen for X). */
+  alphas: number[];
+  /** Validation accuracy of each alpha tried, in that order. */
   validation: number[];
   /** Validation images (carved from the target's training pool, disjoint from the sample). */
   validationSize: number;
@@ -81,10 +83,7 @@ function paired(a: Map<number, RunRecord>, b: Map<number, RunRecord>): number[] 
 const wins = (d: number[]): string => `${d.filter((v) => v > 1e-9).length}/${d.length}`;
 
 /** Markdown tables over every stored record of one setting. */
-export function report(
-  records: RunRecord[],
-  o: { setting: string; header: string; grid: (method: string) => number[] },
-): string {
+export function report(records: RunRecord[], o: { setting: string; header: string }): string {
   const sizes = [...new Set(records.map((r) => r.k))].sort((a, b) => a - b);
   const methods = [...new Set(records.map((r) => r.method))].sort(
     (a, b) => ORDER.indexOf(a) - ORDER.indexOf(b),
@@ -126,7 +125,7 @@ export function report(
     }
   }
   lines.push('');
-  lines.push(gridTable(records, sizes, methods, o));
+  lines.push(gridTable(records, sizes, methods, o.setting));
   return lines.join('\n');
 }
 
@@ -138,25 +137,25 @@ function gridTable(
   records: RunRecord[],
   sizes: number[],
   methods: string[],
-  o: { setting: string; grid: (method: string) => number[] },
+  setting: string,
 ): string {
   const lines = [
-    '| setting | k/class | method | per alpha: validation / test acc % (mean over seeds) | mean SE of the choice (pp) |',
+    '| setting | k/class | method | per alpha: validation / test acc % (mean over the seeds that tried it) | mean SE of the choice (pp) |',
     '| --- | --- | --- | --- | --- |',
   ];
   for (const k of sizes) {
     for (const method of methods) {
       const runs = records.filter((r) => r.k === k && r.method === method);
       if (runs.length === 0) continue;
-      const cells = o
-        .grid(method)
-        .map(
-          (a, i) =>
-            `${a}: ${pct(mean(runs.map((r) => r.validation[i])))} / ${pct(mean(runs.map((r) => r.tests[i])))}`,
-        );
+      const alphas = [...new Set(runs.flatMap((r) => r.alphas))].sort((a, b) => a - b);
+      const cells = alphas.map((a) => {
+        const tried = runs.filter((r) => r.alphas.includes(a));
+        const at = (r: RunRecord, xs: number[]): number => xs[r.alphas.indexOf(a)];
+        return `${a}: ${pct(mean(tried.map((r) => at(r, r.validation))))} / ${pct(mean(tried.map((r) => at(r, r.tests))))} (${tried.length})`;
+      });
       const ses = runs.flatMap((r) => (r.selectionSe === undefined ? [] : [r.selectionSe]));
       lines.push(
-        `| ${o.setting} | ${k} | ${method} | ${cells.join('; ')} | ${ses.length ? (100 * mean(ses)).toFixed(2) : '-'} |`,
+        `| ${setting} | ${k} | ${method} | ${cells.join('; ')} | ${ses.length ? (100 * mean(ses)).toFixed(2) : '-'} |`,
       );
     }
   }

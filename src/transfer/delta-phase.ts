@@ -114,7 +114,7 @@ export async function deltaAttention(o: {
   }
 }
 
-/** The output channels of a hooked Dense/Conv2D layer (its kernel's last axis). */
+/** The output channels of a hooked Dense/Conv2D/BatchNormalization layer (its first weight's last axis). */
 function channelsOf(model: tf.LayersModel, name: string): number {
   const kernel = model.getLayer(name).getWeights()[0];
   return kernel?.shape.at(-1) ?? 0;

@@ -158,7 +158,7 @@ describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CN
     assertNoLeaks(start);
   });
 
-  test('DELTA default hooks: the deepest Conv2D of each stage and the Dense before the head', () => {
+  test('DELTA default hooks: the deepest Conv2D of each stage (after its batch norm) and the Dense before the head', () => {
     const cnn = buildZooModel('small-cnn', {
       inputShape: [8, 8, 1],
       numClasses: 3,
@@ -166,18 +166,15 @@ describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CN
       seed: 1,
     });
     assert.deepEqual(defaultHookLayers(cnn), ['conv1', 'conv2', 'fc1']);
-    // ResNet: the main branch's last conv of each stage, not the 1x1 projection shortcut.
+    // ResNet: the main branch's last conv of each stage (not the 1x1 projection shortcut), at
+    // the output of the batch norm that follows it.
     const resnet = buildZooModel('small-resnet', {
       inputShape: [8, 8, 1],
       numClasses: 3,
       width: 2,
       seed: 1,
     });
-    assert.deepEqual(defaultHookLayers(resnet), [
-      'block1_b_conv',
-      'block2_b_conv',
-      'block3_b_conv',
-    ]);
+    assert.deepEqual(defaultHookLayers(resnet), ['block1_b_bn', 'block2_b_bn', 'block3_b_bn']);
     cnn.dispose();
     resnet.dispose();
   });

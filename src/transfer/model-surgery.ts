@@ -76,7 +76,9 @@ export function splitTrainable(model: tf.LayersModel): WeightSplit {
  * Li et al. 2019 sec. 4): the backbone's Conv2D and Dense layers (the head excluded) grouped into
  * stages by their output's spatial size (a Dense layer is a stage of its own), and per stage the
  * deepest one (longest path from the input, so a ResNet's main branch wins over its 1x1
- * projection shortcut). On small-cnn: conv1, conv2 and fc1, the last layer before the head.
+ * projection shortcut); a convolution followed by batch norm is hooked at the batch norm's
+ * output (see docs/transfer.md: the pre-BN map has a scale the task loss cannot see). On
+ * small-cnn: conv1, conv2 and fc1, the last layer before the head.
  */
 export function defaultHookLayers(model: tf.LayersModel): string[] {
   const head = headLayerOf(model);
@@ -98,5 +100,21 @@ export function defaultHookLayers(model: tf.LayersModel): string[] {
     const current = stages.get(stage);
     if (!current || depthOf(layer) > depthOf(current)) stages.set(stage, layer);
   }
-  return [...stages.values()].sort((a, b) => depthOf(a) - depthOf(b)).map((l) => l.name);
+  return [...stages.values()]
+    .sort((a, b) => depthOf(a) - depthOf(b))
+    .map((l) => batchNormAfter(model, l) ?? l)
+    .map((l) => l.name);
+}
+
+/** The BatchNormalization layer that is the only consumer of `layer`'s output, if any. */
+function batchNormAfter(
+  model: tf.LayersModel,
+  layer: tf.layers.Layer,
+): tf.layers.Layer | undefined {
+  const consumers = model.layers.filter((l) =>
+    l.inboundNodes.some((n) => n.inboundLayers.includes(layer)),
+  );
+  return consumers.length === 1 && consumers[0].getClassName() === 'BatchNormalization'
+    ? consumers[0]
+    : undefined;
 }

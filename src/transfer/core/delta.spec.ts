@@ -193,4 +193,51 @@ describe("DELTA channel attention (Li et al. ICLR 2019 sec. 3.3; authors' channe
     model.dispose();
     assertNoLeaks(start);
   });
+
+  test('a batch-norm hook: removing channel j zeroes its gamma and beta (output 0), keeps the moving statistics', () => {
+    const start = tensorCount();
+    // hook: batch norm over 3 channels, identity at inference (mean 0, variance 1 - eps, gamma 1,
+    // beta 0); head: logits = (5 h1, -5 h1). Only channel 1 carries the label.
+    const input = tf.input({ shape: [3] });
+    const bn = tf.layers.batchNormalization({ name: 'bn', epsilon: 1e-3 });
+    const head = tf.layers.dense({ units: 2, name: 'head' });
+    const model = tf.model({
+      inputs: input,
+      outputs: head.apply(bn.apply(input)) as tf.SymbolicTensor,
+    });
+    tf.tidy(() => {
+      bn.setWeights([
+        tf.ones([3]),
+        tf.tensor1d([0, 0.5, 0]),
+        tf.zeros([3]),
+        tf.fill([3], 1 - 1e-3),
+      ]);
+      head.setWeights([
+        tf.tensor2d([
+          [0, 0],
+          [5, -5],
+          [0, 0],
+        ]),
+        tf.tensor1d([0, 0]),
+      ]);
+    });
+    const original = bn.getWeights().map((w) => w.clone());
+    const xs = tf.tensor2d([
+      [0, 0.5, 0],
+      [0, -1.5, 0],
+    ]);
+    const ys = tf.tensor1d([0, 1], 'int32');
+    const loss = (logits: tf.Tensor, labels: tf.Tensor): tf.Scalar =>
+      tf.losses.softmaxCrossEntropy(tf.oneHot(labels as tf.Tensor1D, 2), logits) as tf.Scalar;
+    const scores = scoreChannels(model, ['bn'], [{ xs, ys }], loss);
+    // h1 = x1 + 0.5 = (1, -1): logits (5, -5) and (-5, 5), loss ln(1 + e^-10); channel 1 removed
+    // (gamma = beta = 0): logits 0, loss ln 2. A moving mean or variance zeroed instead would give
+    // h1 = x1 / sqrt(eps) + 0.5 and a different loss.
+    const base = Math.log(1 + Math.exp(-10));
+    expectTensorsClose(scores[0], [0, Math.log(2) - base, 0], 1e-5);
+    bn.getWeights().forEach((w, i) => expectTensorsClose(w, original[i], 0));
+    tf.dispose([...original, xs, ys]);
+    model.dispose();
+    assertNoLeaks(start);
+  });
 });

@@ -30,7 +30,7 @@ function scoringBatches(
   return batches;
 }
 
-/** The hooked layers of DELTA: as configured, else every Conv2D/Dense layer of the backbone. */
+/** The hooked layers of DELTA: as configured, else the last layer of each stage (`defaultHookLayers`). */
 export function deltaHookLayers(target: tf.LayersModel, configured: string[]): string[] {
   const hookLayers = configured.length > 0 ? configured : defaultHookLayers(target);
   if (hookLayers.length === 0) {

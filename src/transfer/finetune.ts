@@ -17,6 +17,7 @@ import { FinetuneConfig } from './core/finetune-config';
 import { MethodPlan, parseMethod } from './core/method';
 import { createPenalty } from './core/penalty-registry';
 import { cyclicHeadLr, RifleHeadResetter } from './core/rifle';
+import { reestimateBatchNorm } from './batch-norm-statistics';
 import { deltaAttention, deltaHookLayers } from './delta-phase';
 import { cloneModel, headLayerOf, replaceHead, splitTrainable } from './model-surgery';
 import { TransferObjective } from './objective';
@@ -102,7 +103,8 @@ function scheduleSpec(c: FinetuneConfig): ScheduleSpec {
  *    weight back, so fine-tuning starts from the head of step 1, as for every other method with
  *    the same seed (the authors' train.py also starts from a new classifier);
  * 3. freeze as configured and train with cross-entropy + penalty (L2 / L2-SP / DELTA), with DTNH
- *    combining the two gradients and RIFLE re-initialising the head on its schedule.
+ *    combining the two gradients and RIFLE re-initialising the head on its schedule;
+ * 4. re-estimate the batch-norm moving statistics on the training data (`reestimateBatchNorm`).
  *
  * Resume (`input.resume`): steps 1-3 are rebuilt from the seed as before (the L2-SP/DELTA
  * reference weights are the base model's, so they are taken before the checkpoint is loaded),
@@ -211,6 +213,9 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
         ? (epoch, weights) => input.onCheckpoint?.({ epochsDone: epoch + 1, weights, attention })
         : undefined,
     });
+    // Batch norm: the moving statistics of the fine-tuning data, not a lagging mixture with the
+    // source's (see reestimateBatchNorm). A cancelled run is returned as it stands.
+    if (result.stoppedBy !== 'cancelled') reestimateBatchNorm(target, train.x);
     return {
       model: target,
       plan,

@@ -30,7 +30,7 @@ function scoringBatches(
   return batches;
 }
 
-/** The hooked layers of DELTA: as configured, else every Conv2D/Dense layer of the backbone. */
+/** The hooked layers of DELTA: as configured, else the last layer of each stage (`defaultHookLayers`). */
 export function deltaHookLayers(target: tf.LayersModel, configured: string[]): string[] {
   const hookLayers = configured.length > 0 ? configured : defaultHookLayers(target);
   if (hookLayers.length === 0) {
@@ -48,17 +48,20 @@ export function deltaHookLayers(target: tf.LayersModel, configured: string[]): s
 }
 
 /**
- * DELTA's head phase (Li et al. 2019, the authors' train.py): train the new head on the frozen
- * backbone for `headEpochs`, score the hooked channels by how much the loss grows without them,
- * turn the scores into attention, then draw a fresh head. `rng` gives two forks, drawn up front
- * in this order whether or not the phase runs, so that a resumed run (which takes its attention
- * from the checkpoint) leaves `rng` where a fresh run does.
+ * DELTA's head phase (Li et al. 2019, the authors' channel_eval.py): train a scoring head on the
+ * frozen backbone for `headEpochs`, score the hooked channels by how much the loss grows without
+ * them, and turn the scores into attention. The scoring head is drawn from its own stream
+ * (`rng`, forked off the seed, not the fine-tuning stream), and afterwards every weight of
+ * `target` is put back as it was (the fine-tuning head drawn from the seed, and the batch-norm
+ * moving statistics the head phase updated), so DELTA starts fine-tuning from exactly the
+ * weights `l2` starts from with the same seed: a paired comparison differs by the penalty only.
  */
 export async function deltaAttention(o: {
   target: tf.LayersModel;
   train: TrainSet;
   config: FinetuneConfig;
   hookLayers: string[];
+  /** DELTA's own stream (scoring head, scoring batches). */
   rng: Rng;
   common: {
     batchSize: number;
@@ -67,36 +70,52 @@ export async function deltaAttention(o: {
     seed: number;
     shouldStop?: () => boolean;
   };
-  /** The attention a checkpoint holds: the phase is skipped. */
-  resumed?: number[][];
+  /** Attention computed before (a checkpoint's, or an earlier run's): the phase is skipped. */
+  known?: number[][];
+  /** Names the field `known` came from, for the error message. */
+  knownField?: string;
 }): Promise<number[][]> {
   const { target, train, config: c, hookLayers } = o;
-  const scoringRng = o.rng.fork('delta-scoring');
-  const headRng = o.rng.fork('delta-head');
-  if (o.resumed !== undefined) {
-    if (o.resumed.length !== hookLayers.length) {
+  if (o.known !== undefined) {
+    if (
+      o.known.length !== hookLayers.length ||
+      o.known.some((a, i) => a.length !== channelsOf(target, hookLayers[i]))
+    ) {
       throw ValidationError.field(
-        'resume.attention',
-        `must hold one attention vector per hooked layer (${hookLayers.length})`,
+        o.knownField ?? 'attention',
+        `must hold one attention vector per hooked layer (${hookLayers.join(', ')}), one entry per channel`,
       );
     }
-    return o.resumed;
+    return o.known;
   }
-  await trainModel(target, train, {
-    ...o.common,
-    epochs: c.headEpochs,
-    freeze: { kind: 'all-but-head' },
-  });
-  const batches = scoringBatches(train, c.batchSize, c.attentionBatches, scoringRng);
-  let attention: number[][];
+  const scoringRng = o.rng.fork('delta-scoring');
+  const headRng = o.rng.fork('delta-scoring-head');
+  // Per layer: LayersModel.getWeights lists trainable weights first, setWeights in layer order.
+  const initial = target.layers.map((layer) => layer.getWeights().map((w) => w.clone()));
   try {
-    attention = attentionFromScores(
-      scoreChannels(target, hookLayers, batches, crossEntropy),
-      c.temperature,
-    );
+    reinitializeLayer(headLayerOf(target), headRng);
+    await trainModel(target, train, {
+      ...o.common,
+      epochs: c.headEpochs,
+      freeze: { kind: 'all-but-head' },
+    });
+    const batches = scoringBatches(train, c.batchSize, c.attentionBatches, scoringRng);
+    try {
+      return attentionFromScores(
+        scoreChannels(target, hookLayers, batches, crossEntropy),
+        c.temperature,
+      );
+    } finally {
+      for (const b of batches) tf.dispose([b.xs, b.ys]);
+    }
   } finally {
-    for (const b of batches) tf.dispose([b.xs, b.ys]);
+    target.layers.forEach((layer, i) => layer.setWeights(initial[i]));
+    tf.dispose(initial.flat());
   }
-  reinitializeLayer(headLayerOf(target), headRng);
-  return attention;
+}
+
+/** The output channels of a hooked Dense/Conv2D/BatchNormalization layer (its first weight's last axis). */
+function channelsOf(model: tf.LayersModel, name: string): number {
+  const kernel = model.getLayer(name).getWeights()[0];
+  return kernel?.shape.at(-1) ?? 0;
 }

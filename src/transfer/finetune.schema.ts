@@ -49,7 +49,8 @@ const hyperParameters = {
   hookLayers: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
     maxItems: 1000,
     default: [],
-    description: 'DELTA: hooked layers (default: every Conv2D of the backbone)',
+    description:
+      'DELTA: hooked layers, Dense, Conv2D or BatchNormalization (default: the last layer of each stage of the backbone, the one before the head included)',
   }),
   attentionBatches: Type.Integer({ minimum: 1, default: D.attentionBatches }),
   headEpochs: Type.Integer({ minimum: 1, default: D.headEpochs }),
@@ -60,6 +61,8 @@ const hyperParameters = {
         exclusiveMinimum: 0,
         exclusiveMaximum: 1,
         default: D.rifle.fraction,
+        description:
+          'RIFLE: share of training over which the head is re-initialised (authors: 3/4)',
       }),
       headLr: StringEnum(['global', 'cyclic'] as const, { default: D.rifle.headLr }),
     },

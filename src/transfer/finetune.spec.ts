@@ -7,6 +7,7 @@ import { Rng } from '../platform/core/rng';
 import { finetuneConfig } from './finetune.schema';
 import { rifleReinitPoints } from './core/rifle';
 import { finetune } from './finetune';
+import { defaultHookLayers } from './model-surgery';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -67,15 +68,17 @@ describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CN
       }
       base.getWeights().forEach((w, i) => expectTensorsClose(w, baseWeights[i], 0));
       if (result.plan.penalty === 'delta') {
-        assert.deepEqual(result.hookLayers, ['conv1', 'conv2']);
+        // The last layer of each stage, fc1 (before the head) included (Li et al. 2019 sec. 4).
+        assert.deepEqual(result.hookLayers, ['conv1', 'conv2', 'fc1']);
         assert.deepEqual(
           result.attention?.map((a) => a.length),
-          [2, 4],
+          [2, 4, 64],
         );
+        // c * softmax, as the authors' regulariser: a layer's weights sum to its channel count.
         for (const a of result.attention ?? []) {
           expectTensorsClose(
             a.reduce((s, v) => s + v, 0),
-            1,
+            a.length,
             1e-9,
           );
         }
@@ -105,6 +108,76 @@ describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CN
       assertNoLeaks(start);
     });
   }
+
+  test('pairing: l2, delta and dtnh+delta of one seed start fine-tuning from identical weights (head and BN statistics)', async () => {
+    const start = tensorCount();
+    // small-resnet has batch norm: DELTA's head phase updates its moving statistics, which must
+    // be put back along with the fine-tuning head.
+    const base = buildZooModel('small-resnet', {
+      inputShape: [8, 8, 1],
+      numClasses: 3,
+      width: 2,
+      seed: 1,
+    });
+    const train = toyData(1);
+    const startingWeights = async (method: string): Promise<tf.Tensor[]> => {
+      const config = finetuneConfig.parse({
+        method,
+        epochs: 1,
+        batchSize: 8,
+        optimizer: 'adam',
+        headEpochs: 1,
+        attentionBatches: 1,
+        seed: 7,
+      });
+      // 24 examples / 8: DELTA's head phase takes 3 steps; the fine-tuning phase is stopped
+      // before its first step, so the result holds the weights fine-tuning starts from.
+      let steps = 0;
+      const headPhaseSteps = config.method === 'l2' ? 0 : 3;
+      const result = await finetune({
+        base,
+        train,
+        numClasses: 2,
+        config,
+        shouldStop: () => ++steps > headPhaseSteps,
+      });
+      if (config.method !== 'l2') assert.equal(result.attention?.length, 3);
+      const weights = result.model.getWeights().map((w) => w.clone());
+      result.model.dispose();
+      return weights;
+    };
+    const l2 = await startingWeights('l2');
+    for (const method of ['delta', 'dtnh+delta']) {
+      const other = await startingWeights(method);
+      assert.equal(other.length, l2.length);
+      other.forEach((w, i) => expectTensorsClose(w, l2[i], 0));
+      tf.dispose(other);
+    }
+    tf.dispose([...l2, train.x, train.y]);
+    base.dispose();
+    assertNoLeaks(start);
+  });
+
+  test('DELTA default hooks: the deepest Conv2D of each stage (after its batch norm) and the Dense before the head', () => {
+    const cnn = buildZooModel('small-cnn', {
+      inputShape: [8, 8, 1],
+      numClasses: 3,
+      width: 2,
+      seed: 1,
+    });
+    assert.deepEqual(defaultHookLayers(cnn), ['conv1', 'conv2', 'fc1']);
+    // ResNet: the main branch's last conv of each stage (not the 1x1 projection shortcut), at
+    // the output of the batch norm that follows it.
+    const resnet = buildZooModel('small-resnet', {
+      inputShape: [8, 8, 1],
+      numClasses: 3,
+      width: 2,
+      seed: 1,
+    });
+    assert.deepEqual(defaultHookLayers(resnet), ['block1_b_bn', 'block2_b_bn', 'block3_b_bn']);
+    cnn.dispose();
+    resnet.dispose();
+  });
 
   test('L2-SP penalty of a step is alpha/2 ||w_S - w_S^0||^2 + beta/2 ||w_head||^2 (Li et al. 2018, eq. 3), by hand from the weights', async () => {
     const base = buildZooModel('small-cnn', {

@@ -17,6 +17,7 @@ import { FinetuneConfig } from './core/finetune-config';
 import { MethodPlan, parseMethod } from './core/method';
 import { createPenalty } from './core/penalty-registry';
 import { cyclicHeadLr, RifleHeadResetter } from './core/rifle';
+import { reestimateBatchNorm } from './batch-norm-statistics';
 import { deltaAttention, deltaHookLayers } from './delta-phase';
 import { cloneModel, headLayerOf, replaceHead, splitTrainable } from './model-surgery';
 import { TransferObjective } from './objective';
@@ -59,6 +60,12 @@ export interface FinetuneInput {
   onCheckpoint?: (checkpoint: FinetuneCheckpoint) => void | Promise<void>;
   /** Continue from a checkpoint of an earlier run with the same base, data and config. */
   resume?: FinetuneCheckpoint;
+  /**
+   * DELTA: the channel attention an earlier run with the same base, training data, hooks, seed
+   * and scoring settings returned (`FinetuneResult.attention`); skips the head phase, which does
+   * not depend on alpha, beta or the fine-tuning schedule (a grid over alpha scores once).
+   */
+  attention?: number[][];
 }
 
 export interface FinetuneResult {
@@ -91,11 +98,13 @@ function scheduleSpec(c: FinetuneConfig): ScheduleSpec {
  * Fine-tunes a copy of `base` on the target data with the configured method (EasyDL / PaddleHub
  * "fine-tune in one call"):
  * 1. copy the base model and replace its head by a new softmax head for `numClasses`;
- * 2. DELTA only: train that head on the frozen backbone (`headEpochs`), score the hooked
- *    channels and turn the scores into attention, then draw a fresh head (the authors' train.py
- *    also starts from a new classifier);
+ * 2. DELTA only: train a scoring head (its own random stream) on the frozen backbone
+ *    (`headEpochs`), score the hooked channels and turn the scores into attention, then put every
+ *    weight back, so fine-tuning starts from the head of step 1, as for every other method with
+ *    the same seed (the authors' train.py also starts from a new classifier);
  * 3. freeze as configured and train with cross-entropy + penalty (L2 / L2-SP / DELTA), with DTNH
- *    combining the two gradients and RIFLE re-initialising the head on its schedule.
+ *    combining the two gradients and RIFLE re-initialising the head on its schedule;
+ * 4. re-estimate the batch-norm moving statistics on the training data (`reestimateBatchNorm`).
  *
  * Resume (`input.resume`): steps 1-3 are rebuilt from the seed as before (the L2-SP/DELTA
  * reference weights are the base model's, so they are taken before the checkpoint is loaded),
@@ -148,9 +157,11 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
         train,
         config: c,
         hookLayers,
-        rng,
+        // Its own stream: the fine-tuning stream (`rng`, RIFLE's draws) is the same as without DELTA.
+        rng: new Rng(c.seed).fork('delta'),
         common,
-        resumed: resume ? (resume.attention ?? []) : undefined,
+        known: resume ? (resume.attention ?? []) : input.attention,
+        knownField: resume ? 'resume.attention' : 'attention',
       });
     }
 
@@ -202,6 +213,9 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
         ? (epoch, weights) => input.onCheckpoint?.({ epochsDone: epoch + 1, weights, attention })
         : undefined,
     });
+    // Batch norm: the moving statistics of the fine-tuning data, not a lagging mixture with the
+    // source's (see reestimateBatchNorm). A cancelled run is returned as it stands.
+    if (result.stoppedBy !== 'cancelled') reestimateBatchNorm(target, train.x);
     return {
       model: target,
       plan,

@@ -71,10 +71,50 @@ export function splitTrainable(model: tf.LayersModel): WeightSplit {
   return { backbone, head };
 }
 
-/** DELTA's default hooks: every Conv2D of the backbone; else every Dense before the head. */
+/**
+ * DELTA's default hooks, the outputs the authors regularise (the last layer of each ResNet stage,
+ * Li et al. 2019 sec. 4): the backbone's Conv2D and Dense layers (the head excluded) grouped into
+ * stages by their output's spatial size (a Dense layer is a stage of its own), and per stage the
+ * deepest one (longest path from the input, so a ResNet's main branch wins over its 1x1
+ * projection shortcut); a convolution followed by batch norm is hooked at the batch norm's
+ * output (see docs/transfer.md: the pre-BN map has a scale the task loss cannot see). On
+ * small-cnn: conv1, conv2 and fc1, the last layer before the head.
+ */
 export function defaultHookLayers(model: tf.LayersModel): string[] {
   const head = headLayerOf(model);
-  const convs = model.layers.filter((l) => l.getClassName() === 'Conv2D' && l !== head);
-  if (convs.length > 0) return convs.map((l) => l.name);
-  return model.layers.filter((l) => l.getClassName() === 'Dense' && l !== head).map((l) => l.name);
+  const depth = new Map<tf.layers.Layer, number>();
+  const depthOf = (layer: tf.layers.Layer): number => {
+    const known = depth.get(layer);
+    if (known !== undefined) return known;
+    const inbound = layer.inboundNodes.flatMap((n) => n.inboundLayers);
+    const d = inbound.length === 0 ? 0 : 1 + Math.max(...inbound.map(depthOf));
+    depth.set(layer, d);
+    return d;
+  };
+  const stages = new Map<string, tf.layers.Layer>();
+  for (const layer of model.layers) {
+    const kind = layer.getClassName();
+    if (layer === head || (kind !== 'Conv2D' && kind !== 'Dense')) continue;
+    const shape = layer.outputShape as (number | null)[];
+    const stage = kind === 'Dense' ? `dense:${layer.name}` : `conv:${shape[1]}x${shape[2]}`;
+    const current = stages.get(stage);
+    if (!current || depthOf(layer) > depthOf(current)) stages.set(stage, layer);
+  }
+  return [...stages.values()]
+    .sort((a, b) => depthOf(a) - depthOf(b))
+    .map((l) => batchNormAfter(model, l) ?? l)
+    .map((l) => l.name);
+}
+
+/** The BatchNormalization layer that is the only consumer of `layer`'s output, if any. */
+function batchNormAfter(
+  model: tf.LayersModel,
+  layer: tf.layers.Layer,
+): tf.layers.Layer | undefined {
+  const consumers = model.layers.filter((l) =>
+    l.inboundNodes.some((n) => n.inboundLayers.includes(layer)),
+  );
+  return consumers.length === 1 && consumers[0].getClassName() === 'BatchNormalization'
+    ? consumers[0]
+    : undefined;
 }

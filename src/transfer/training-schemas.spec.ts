@@ -26,7 +26,7 @@ describe('fine-tuning config (finetune.schema.ts)', () => {
     assert.equal(auto.alpha, PENALTY_DEFAULTS.l2sp.alpha);
     assert.equal(finetuneConfig.parse({ method: 'delta+dtnh', alpha: 0 }).method, 'dtnh+delta');
     assert.equal(finetuneConfig.parse({ method: 'delta+dtnh', alpha: 0 }).alpha, 0);
-    assert.equal(finetuneConfig.parse({ rifle: { periods: 5 } }).rifle.fraction, 2 / 3);
+    assert.equal(finetuneConfig.parse({ rifle: { periods: 5 } }).rifle.fraction, 3 / 4);
   });
 
   test('every bad field is reported at once, by its path', () => {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../platform/errors/domain-error';
-import { ConstantLr, CosineLr, makeSchedule, StepLr } from './schedules';
+import { ConstantLr, CosineLr, makeSchedule, OneCycleLr, StepLr } from './schedules';
 
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
 
@@ -24,6 +24,19 @@ describe('learning-rate schedules against their formulas', () => {
     close(s.at(35), 0.1 + (0.9 * (1 + Math.cos(Math.PI / 4))) / 2);
     close(s.at(110), 0.1); // u = 1
     close(s.at(500), 0.1); // held at the minimum past the end
+  });
+
+  test('one-cycle (Smith & Topin 2019) as torch OneCycleLR: lr/25 up to lr at step 0.3T-1, cosine down to lr/25/1e4 at T-1', () => {
+    const s = new OneCycleLr(1, 100);
+    close(s.at(0), 1 / 25);
+    close(s.at(29), 1); // torch: step_size_up = 0.3 * 100 - 1
+    // Half way up (t = 14.5 / 29) and half way down (step 29 + 35 of 70): the cosine midpoints.
+    close(s.at(14.5), (1 / 25 + 1) / 2);
+    close(s.at(64), (1 + 1 / 25 / 1e4) / 2);
+    close(s.at(99), 1 / 25 / 1e4);
+    const viaSpec = makeSchedule({ kind: 'onecycle' }, 1, 10, 10);
+    close(viaSpec.at(64), s.at(64));
+    assert.throws(() => new OneCycleLr(1, 100, 1), /pctStart/);
   });
 
   test('makeSchedule converts epochs to steps', () => {

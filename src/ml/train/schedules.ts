@@ -79,11 +79,54 @@ export class CosineLr implements LrSchedule {
   }
 }
 
+/**
+ * The one-cycle policy (Smith & Topin 2019, "Super-Convergence"), as PyTorch's OneCycleLR with
+ * its defaults (cosine annealing, pct_start 0.3, div_factor 25, final_div_factor 1e4): over the
+ * first `pctStart` of `totalSteps` the rate rises from lr/div to lr along a half cosine, then
+ * falls along a half cosine to lr/(div*finalDiv) at the last step.
+ */
+export class OneCycleLr implements LrSchedule {
+  constructor(
+    private readonly lr: number,
+    private readonly totalSteps: number,
+    private readonly pctStart = 0.3,
+    private readonly div = 25,
+    private readonly finalDiv = 1e4,
+  ) {
+    positive('learningRate', lr);
+    if (!Number.isInteger(totalSteps) || totalSteps < 2) {
+      throw ValidationError.field(
+        'schedule.totalSteps',
+        `must be an integer >= 2, got ${totalSteps}`,
+      );
+    }
+    if (!(pctStart > 0 && pctStart < 1)) {
+      throw ValidationError.field('schedule.pctStart', `must be in (0, 1), got ${pctStart}`);
+    }
+    if (!(div >= 1 && finalDiv >= 1)) {
+      throw ValidationError.field('schedule.div', `div and finalDiv must be >= 1`);
+    }
+  }
+
+  at(step: number): number {
+    const initial = this.lr / this.div;
+    const final = initial / this.finalDiv;
+    // PyTorch: the peak is at step pct_start * total - 1, the end at total - 1.
+    const peak = this.pctStart * this.totalSteps - 1;
+    const last = this.totalSteps - 1;
+    const anneal = (from: number, to: number, t: number): number =>
+      to + ((from - to) * (1 + Math.cos(Math.PI * Math.min(1, Math.max(0, t))))) / 2;
+    if (step <= peak) return anneal(initial, this.lr, peak > 0 ? step / peak : 1);
+    return anneal(this.lr, final, (step - peak) / (last - peak));
+  }
+}
+
 /** Schedules as the API names them; step sizes in epochs, converted with the steps per epoch. */
 export type ScheduleSpec =
   | { kind: 'constant' }
   | { kind: 'step'; everyEpochs: number; gamma: number }
-  | { kind: 'cosine'; warmupEpochs?: number; minLr?: number };
+  | { kind: 'cosine'; warmupEpochs?: number; minLr?: number }
+  | { kind: 'onecycle'; pctStart?: number; div?: number; finalDiv?: number };
 
 export function makeSchedule(
   spec: ScheduleSpec,
@@ -103,10 +146,18 @@ export function makeSchedule(
         Math.round((spec.warmupEpochs ?? 0) * stepsPerEpoch),
         spec.minLr ?? 0,
       );
+    case 'onecycle':
+      return new OneCycleLr(
+        learningRate,
+        epochs * stepsPerEpoch,
+        spec.pctStart,
+        spec.div,
+        spec.finalDiv,
+      );
     default:
       throw ValidationError.field(
         'schedule.kind',
-        `unknown schedule ${(spec as { kind: string }).kind}; known: constant, step, cosine`,
+        `unknown schedule ${(spec as { kind: string }).kind}; known: constant, step, cosine, onecycle`,
       );
   }
 }

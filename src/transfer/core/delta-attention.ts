@@ -6,11 +6,16 @@ import * as tf from '@tensorflow/tfjs';
  * 1. train a new head on the frozen source backbone (done by the caller);
  * 2. score each channel j of each hooked layer by the increase of the task loss when its filter is
  *    removed: L(w* \ j) - L(w*), averaged over a few training batches;
- * 3. per layer, z-score the scores (population std) and take softmax(z / temperature).
+ * 3. per layer, z-score the scores (population std) and take c * softmax(z / temperature), c
+ *    the layer's channel count: the authors multiply the softmax by c in the regulariser
+ *    (train.py, reg_att_fea_map), so the weights have mean 1 and a layer weighs by its width.
  * The authors use 4 batches and temperature 5.
  */
 
-/** Step 3: z-score per layer, then softmax with temperature. Each returned layer sums to 1. */
+/**
+ * Step 3: z-score per layer, then c * softmax with temperature. Each returned layer sums to its
+ * channel count c (uniform attention is 1 per channel).
+ */
 export function attentionFromScores(
   scores: readonly (readonly number[])[],
   temperature: number,
@@ -31,7 +36,7 @@ export function attentionFromScores(
     const max = Math.max(...logits);
     const exp = logits.map((v) => Math.exp(v - max));
     const total = exp.reduce((a, b) => a + b, 0);
-    return exp.map((e) => e / total);
+    return exp.map((e) => (layer.length * e) / total);
   });
 }
 
@@ -44,10 +49,12 @@ export type LossFn = (output: tf.Tensor, labels: tf.Tensor) => tf.Scalar;
 
 /**
  * Step 2: for each hooked layer (a Dense or Conv2D layer of `model`, whose kernel's last axis is
- * its output channels) and each channel j, the mean over `batches` of L(w* \ j) - L(w*), where
- * w* \ j has filter j's kernel slice and bias entry set to zero (the authors' ResNet convolutions
- * have no bias; zeroing it too makes the channel's pre-activation exactly zero). The layer's weights are
- * restored after each channel. Cost: batches x (1 + total channels) forward passes.
+ * its output channels, or a BatchNormalization layer) and each channel j, the mean over `batches`
+ * of L(w* \ j) - L(w*), where w* \ j has filter j's kernel slice and bias entry set to zero (the
+ * authors' ResNet convolutions have no bias; zeroing it too makes the channel's pre-activation
+ * exactly zero), or, for batch norm, channel j's gamma and beta (its output is then exactly zero;
+ * the moving statistics are left alone). The layer's weights are restored after each channel.
+ * Cost: batches x (1 + total channels) forward passes.
  */
 export function scoreChannels(
   model: tf.LayersModel,
@@ -59,8 +66,11 @@ export function scoreChannels(
   const hooked = hookLayers.map((name) => {
     const layer = model.getLayer(name);
     const live = layer.getWeights();
-    if (live.length === 0 || live.length > 2 || live[0].rank < 2) {
-      throw new RangeError(`hook layer ${name} must be a Dense or Conv2D layer with a kernel`);
+    const isBatchNorm = layer.getClassName() === 'BatchNormalization';
+    if (!isBatchNorm && (live.length === 0 || live.length > 2 || live[0].rank < 2)) {
+      throw new RangeError(
+        `hook layer ${name} must be a Dense, Conv2D or BatchNormalization layer with weights`,
+      );
     }
     return layer;
   });
@@ -79,10 +89,12 @@ export function scoreChannels(
     const base = lossOf(batch.xs, batch.ys);
     layers.forEach(({ layer, weights }, l) => {
       const channels = scores[l].length;
+      // Batch norm's moving mean and variance are statistics, not the channel's parameters.
+      const statistics = layer.weights.map((w) => /moving_(mean|variance)/.test(w.name));
       for (let c = 0; c < channels; c++) {
         const removed = tf.tidy(() => {
           const keep = tf.sub(1, tf.oneHot(c, channels).toFloat());
-          return weights.map((w) => tf.mul(w, keep));
+          return weights.map((w, i) => (statistics[i] ? w.clone() : tf.mul(w, keep)));
         });
         layer.setWeights(removed);
         tf.dispose(removed);

@@ -7,21 +7,24 @@ export interface DeltaPenaltyOptions {
   /** Weight decay on the new head. */
   beta: number;
   /**
-   * Channel attention a_j per hooked layer (see `channelAttention`), one array per layer with one
-   * entry per channel (the last axis of the layer's output).
+   * Channel attention a_j per hooked layer (`attentionFromScores`: c * softmax, so a layer's
+   * weights sum to its channel count c), one array per layer with one entry per channel (the last
+   * axis of the layer's output).
    */
   attention: readonly (readonly number[])[];
 }
 
 /**
  * DELTA (Li et al., ICLR 2019, "DELTA: DEep Learning Transfer using Feature Map with Attention",
- * eq. 4-5): for each hooked layer,
- *   alpha * sum_j a_j ||FM_j(w, x) - FM_j(w*, x)||^2 / (h*w)
- * where FM_j is channel j of the layer's output on the same batch in the network being trained
- * and in the frozen source network, plus beta/2 ||w_head||^2. Feature maps are NHWC
- * ([n, h, w, c]); a dense output [n, c] counts as h = w = 1. The distance is averaged over the
- * batch, like the cross-entropy it is added to. Deviation: the authors' code sums over the batch
- * and multiplies by c/2; both are constant factors that the tuned alpha absorbs.
+ * eq. 4-5), at the scale of the authors' code (github.com/lixingjian/DELTA, train.py,
+ * reg_att_fea_map), so that their alpha means their strength: over the hooked layers,
+ *   alpha * 0.5 * sum_batch sum_j a_j ||FM_j(w, x) - FM_j(w*, x)||^2 / (h*w)
+ * with a_j = c * softmax (mean 1, see `attentionFromScores`), FM_j channel j of the layer's output
+ * on the same batch in the network being trained and in the frozen source network; plus
+ * beta/2 ||w_head||^2. Feature maps are NHWC ([n, h, w, c]); a dense output [n, c] counts as
+ * h = w = 1. As in the authors' code the distance is summed over the batch while the
+ * cross-entropy it is added to is a batch mean, so the effective strength grows with the batch
+ * size (theirs: 64).
  */
 export class DeltaPenalty implements TransferPenalty {
   readonly name = 'delta';
@@ -76,7 +79,7 @@ export class DeltaPenalty implements TransferPenalty {
 }
 
 /**
- * Batch mean of sum_c a_c ||FM_c^t - FM_c^s||^2 / (h*w) for one layer. The source map must be a
+ * 0.5 * sum over the batch of sum_c a_c ||FM_c^t - FM_c^s||^2 / (h*w) for one layer. The source map must be a
  * constant of the step (computed by the frozen, non-trainable source network), so no gradient
  * flows into it.
  */
@@ -109,6 +112,6 @@ export function attentiveDistance(
     // [n, c]: squared distance of each channel's map, per sample.
     const perChannel = rank === 4 ? tf.sum(tf.square(diff), [1, 2]) : tf.square(diff);
     const weighted = tf.sum(tf.mul(perChannel, attention), 1);
-    return tf.div(tf.mean(weighted), area) as tf.Scalar;
+    return tf.div(tf.mul(0.5, tf.sum(weighted)), area) as tf.Scalar;
   });
 }

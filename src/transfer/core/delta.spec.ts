@@ -9,8 +9,9 @@ before(async () => {
   await tf.setBackend('cpu');
 });
 
-describe('DELTA feature-map distance (Li et al. ICLR 2019, eq. 4-5)', () => {
-  // One hooked layer, n = 2, h = 1, w = 2, c = 2; source maps all zero, attention [0.25, 0.75].
+describe("DELTA feature-map distance (Li et al. ICLR 2019, eq. 4-5; authors' train.py reg_att_fea_map)", () => {
+  // One hooked layer, n = 2, h = 1, w = 2, c = 2; source maps all zero, attention [0.5, 1.5]
+  // (c * softmax: sums to c = 2, as the authors' channel_weights times c).
   // sample 0: channel 0 values (1, 2), channel 1 (0, 1); sample 1: channel 0 (0, 1), channel 1 (0, 1).
   const target = [
     [
@@ -27,9 +28,9 @@ describe('DELTA feature-map distance (Li et al. ICLR 2019, eq. 4-5)', () => {
     ],
   ];
 
-  test('alpha * sum_j a_j ||FM_j^t - FM_j^s||^2 / (h*w) + beta/2 ||w_head||^2, hand-computed = 2.0', () => {
+  test('alpha * 0.5 * sum_batch sum_j a_j ||FM_j^t - FM_j^s||^2 / (h*w) + beta/2 ||w_head||^2, hand-computed = 3.5', () => {
     const start = tensorCount();
-    const penalty = new DeltaPenalty({ alpha: 2, beta: 0.2, attention: [[0.25, 0.75]] });
+    const penalty = new DeltaPenalty({ alpha: 2, beta: 0.2, attention: [[0.5, 1.5]] });
     const value = tf.tidy(() =>
       penalty.apply({
         backbone: [],
@@ -38,15 +39,15 @@ describe('DELTA feature-map distance (Li et al. ICLR 2019, eq. 4-5)', () => {
         sourceFeatures: [tf.zeros([2, 1, 2, 2])],
       }),
     );
-    // sample 0: 0.25 * (1+4) + 0.75 * (0+1) = 2; sample 1: 0.25 * 1 + 0.75 * 1 = 1.
-    // batch mean 1.5, / (h*w = 2) = 0.75, * alpha 2 = 1.5; head: 0.1 * (1+4) = 0.5. Total 2.0.
-    expectTensorsClose(value, 2.0);
+    // sample 0: 0.5 * (1+4) + 1.5 * (0+1) = 4; sample 1: 0.5 * 1 + 1.5 * 1 = 2.
+    // batch sum 6, / (h*w = 2) = 3, * 0.5 = 1.5, * alpha 2 = 3; head: 0.1 * (1+4) = 0.5. Total 3.5.
+    expectTensorsClose(value, 3.5);
     value.dispose();
     penalty.dispose();
     assertNoLeaks(start);
   });
 
-  test('gradient w.r.t. the target map is 2 alpha a_c (t - s) / (h*w*n); a dense [n, c] layer counts h=w=1', () => {
+  test('gradient w.r.t. the target map is alpha a_c (t - s) / (h*w), whatever n; a dense [n, c] layer counts h=w=1', () => {
     const start = tensorCount();
     const penalty = new DeltaPenalty({
       alpha: 2,
@@ -68,12 +69,13 @@ describe('DELTA feature-map distance (Li et al. ICLR 2019, eq. 4-5)', () => {
         sourceFeatures: [s, denseSource],
       }),
     )(t);
-    // d/dT[0,0,1,1] = 2 * 2 * 0.75 * 1 / (2 * 2) = 0.75; d/dT[0,0,1,0] = 2 * 2 * 0.25 * 2 / 4 = 0.5.
+    // d/dT[0,0,1,1] = 2 * 0.75 * 1 / 2 = 0.75; d/dT[0,0,1,0] = 2 * 0.25 * 2 / 2 = 0.5.
     const g = grad.arraySync() as number[][][][];
     expectTensorsClose(g[0][0][1][1], 0.75);
     expectTensorsClose(g[0][0][1][0], 0.5);
     expectTensorsClose(g[1][0][0][0], 0);
-    // Dense layer alone: n = 1, diff (1, 1), 2 * (1 * 1 + 3 * 1) = 8, added to 2 * 0.75 = 1.5.
+    // Dense layer alone: n = 1, diff (1, 1), 2 * 0.5 * (1 * 1 + 3 * 1) = 4; conv layer:
+    // 2 * 0.5 * (0.25 * 6 + 0.75 * 2) / 2 = 1.5 (sum over the batch, not the mean).
     const total = tf.tidy(() =>
       penalty.apply({
         backbone: [],
@@ -82,7 +84,7 @@ describe('DELTA feature-map distance (Li et al. ICLR 2019, eq. 4-5)', () => {
         sourceFeatures: [s, denseSource],
       }),
     );
-    expectTensorsClose(total, 9.5);
+    expectTensorsClose(total, 5.5);
     tf.dispose([t, s, dense, denseSource, grad, total]);
     penalty.dispose();
     assertNoLeaks(start);
@@ -113,7 +115,7 @@ describe('DELTA feature-map distance (Li et al. ICLR 2019, eq. 4-5)', () => {
 });
 
 describe("DELTA channel attention (Li et al. ICLR 2019 sec. 3.3; authors' channel_eval.py)", () => {
-  test('z-score then softmax(z / T): closed form for scores [0, d, 0] and uniform for equal scores', () => {
+  test('z-score then c * softmax(z / T): closed form for scores [0, d, 0], 1 per channel for equal scores, each layer sums to c', () => {
     const [layer, flat] = attentionFromScores(
       [
         [0, 0.4, 0],
@@ -126,10 +128,23 @@ describe("DELTA channel attention (Li et al. ICLR 2019 sec. 3.3; authors' channe
     const small = Math.exp(-1 / (5 * Math.SQRT2));
     expectTensorsClose(
       layer,
-      [small, big, small].map((e) => e / (big + 2 * small)),
+      [small, big, small].map((e) => (3 * e) / (big + 2 * small)),
       1e-12,
     );
-    expectTensorsClose(flat, [1 / 3, 1 / 3, 1 / 3], 1e-12);
+    expectTensorsClose(flat, [1, 1, 1], 1e-12);
+    // The authors' weights have mean 1: a layer of c channels sums to c.
+    const wide = attentionFromScores(
+      [
+        [0.3, -1, 2, 0.5, 7],
+        [1, 2],
+      ],
+      5,
+    );
+    expectTensorsClose(
+      wide.map((a) => a.reduce((x, y) => x + y, 0)),
+      [5, 2],
+      1e-12,
+    );
     assert.throws(() => attentionFromScores([[1]], 0), /temperature must be .* got 0/);
   });
 
@@ -175,6 +190,53 @@ describe("DELTA channel attention (Li et al. ICLR 2019 sec. 3.3; authors' channe
     assert.equal(attention.indexOf(Math.max(...attention)), 1);
     expectTensorsClose(hook.getWeights()[0], hookKernel.flat());
     tf.dispose([xs, ys]);
+    model.dispose();
+    assertNoLeaks(start);
+  });
+
+  test('a batch-norm hook: removing channel j zeroes its gamma and beta (output 0), keeps the moving statistics', () => {
+    const start = tensorCount();
+    // hook: batch norm over 3 channels, identity at inference (mean 0, variance 1 - eps, gamma 1,
+    // beta 0); head: logits = (5 h1, -5 h1). Only channel 1 carries the label.
+    const input = tf.input({ shape: [3] });
+    const bn = tf.layers.batchNormalization({ name: 'bn', epsilon: 1e-3 });
+    const head = tf.layers.dense({ units: 2, name: 'head' });
+    const model = tf.model({
+      inputs: input,
+      outputs: head.apply(bn.apply(input)) as tf.SymbolicTensor,
+    });
+    tf.tidy(() => {
+      bn.setWeights([
+        tf.ones([3]),
+        tf.tensor1d([0, 0.5, 0]),
+        tf.zeros([3]),
+        tf.fill([3], 1 - 1e-3),
+      ]);
+      head.setWeights([
+        tf.tensor2d([
+          [0, 0],
+          [5, -5],
+          [0, 0],
+        ]),
+        tf.tensor1d([0, 0]),
+      ]);
+    });
+    const original = bn.getWeights().map((w) => w.clone());
+    const xs = tf.tensor2d([
+      [0, 0.5, 0],
+      [0, -1.5, 0],
+    ]);
+    const ys = tf.tensor1d([0, 1], 'int32');
+    const loss = (logits: tf.Tensor, labels: tf.Tensor): tf.Scalar =>
+      tf.losses.softmaxCrossEntropy(tf.oneHot(labels as tf.Tensor1D, 2), logits) as tf.Scalar;
+    const scores = scoreChannels(model, ['bn'], [{ xs, ys }], loss);
+    // h1 = x1 + 0.5 = (1, -1): logits (5, -5) and (-5, 5), loss ln(1 + e^-10); channel 1 removed
+    // (gamma = beta = 0): logits 0, loss ln 2. A moving mean or variance zeroed instead would give
+    // h1 = x1 / sqrt(eps) + 0.5 and a different loss.
+    const base = Math.log(1 + Math.exp(-10));
+    expectTensorsClose(scores[0], [0, Math.log(2) - base, 0], 1e-5);
+    bn.getWeights().forEach((w, i) => expectTensorsClose(w, original[i], 0));
+    tf.dispose([...original, xs, ys]);
     model.dispose();
     assertNoLeaks(start);
   });

@@ -14,7 +14,10 @@ export interface FinetuneConfig {
   beta: number;
   /** DELTA's softmax temperature over the channel z-scores. */
   temperature: number;
-  /** DELTA: names of the hooked layers (Dense/Conv2D); empty = every Conv2D of the backbone. */
+  /**
+   * DELTA: names of the hooked layers (Dense/Conv2D); empty = the last Conv2D/Dense of each stage
+   * of the backbone, including the last one before the head (`defaultHookLayers`).
+   */
   hookLayers: string[];
   /** DELTA: training batches averaged when scoring channels. */
   attentionBatches: number;
@@ -41,7 +44,11 @@ export interface FinetuneConfig {
   seed: number;
 }
 
-/** Default alpha/beta per penalty: the values of the papers' reference code (see docs/transfer.md). */
+/**
+ * Default alpha/beta per penalty: the values of the papers' reference code, on the papers' scale
+ * (L2-SP: alpha/2 ||w - w0||^2 as Li et al. 2018 eq. 3; DELTA: the authors' regulariser with
+ * c * softmax attention, a 0.5 factor and a sum over the batch; see docs/transfer.md).
+ */
 export const PENALTY_DEFAULTS: Record<PenaltyName, { alpha: number; beta: number }> = {
   l2: { alpha: 1e-4, beta: 0 },
   l2sp: { alpha: 0.1, beta: 0.01 },
@@ -53,7 +60,8 @@ export const TRANSFER_DEFAULTS = {
   temperature: 5,
   attentionBatches: 4,
   headEpochs: 5,
-  rifle: { periods: 3, fraction: 2 / 3, headLr: 'cyclic' as const },
+  // RIFLE (Li et al. 2020): re-initialise the head at 25/50/75% of training (K = 3 over 3/4).
+  rifle: { periods: 3, fraction: 3 / 4, headLr: 'cyclic' as const },
   freeze: 'none' as FinetuneConfig['freeze'],
   epochs: 10,
   batchSize: 32,

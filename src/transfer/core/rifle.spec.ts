@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { TRANSFER_DEFAULTS } from './finetune-config';
 import { Rng } from '../../platform/core/rng';
 import { assertNoLeaks, tensorCount } from '../../../test/support/tensors';
 import { cyclicHeadLr, RifleHeadResetter, reinitializeLayer, rifleReinitPoints } from './rifle';
@@ -14,6 +15,13 @@ describe('RIFLE schedule (Li et al. ICML 2020: K re-inits over the first part, t
   test('30 steps, K = 3, fraction 2/3: re-init after steps 7, 13 and 20 (round(k * 20 / 3))', () => {
     assert.deepEqual(rifleReinitPoints({ total: 30, periods: 3, fraction: 2 / 3 }), [7, 13, 20]);
     assert.deepEqual(rifleReinitPoints({ total: 10, periods: 0, fraction: 0.5 }), []);
+  });
+
+  test("the default schedule is the authors': K = 3 over 3/4 of training, re-init at 25/50/75%", () => {
+    assert.deepEqual(
+      rifleReinitPoints({ total: 400, ...TRANSFER_DEFAULTS.rifle }),
+      [100, 200, 300],
+    );
   });
 
   test('property: K strictly increasing points, the last closing the first floor(fraction * total) steps', () => {

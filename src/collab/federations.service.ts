@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../platform/auth/projects.service';
-import { ConflictError, ForbiddenError, NotFoundError } from '../platform/errors/domain-error';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnprocessableError,
+} from '../platform/errors/domain-error';
+import { DatasetsService } from '../datasets/datasets.service';
 import { ProjectsService } from '../platform/auth/projects.service';
 import { atLeast } from '../platform/auth/roles';
 import { SiteWorkRepository } from './storage/site-work.repository';
@@ -24,6 +30,7 @@ export class FederationsService {
     private readonly federations: FederationsRepository,
     private readonly siteWork: SiteWorkRepository,
     private readonly projects: ProjectsService,
+    private readonly datasets: DatasetsService,
   ) {}
 
   /** A remote site's `site` key, bound to that site only; one per site (a second is a 409). */
@@ -67,6 +74,7 @@ export class FederationsService {
       );
       if (created) {
         const stored = job.spec as FederationSpec; // normalised, references resolved to ids
+        await this.assertImageSites(principal, stored);
         await this.federations.open(
           {
             id: job.id,
@@ -87,6 +95,21 @@ export class FederationsService {
       }
       return job;
     });
+  }
+
+  /**
+   * What the local placement can train (local-placement.ts sharedImageContract) is checked at
+   * submission, so a tabular or text data set is a 422 rather than a job that fails on start.
+   */
+  private async assertImageSites(principal: Principal, spec: FederationSpec): Promise<void> {
+    for (const [i, site] of spec.sites.entries()) {
+      if (site.remote || typeof site.dataset !== 'string') continue;
+      const dataset = await this.datasets.get(principal.projectId, site.dataset);
+      if (dataset.kind !== 'image')
+        throw new UnprocessableError(
+          `sites.${i}.dataset: federations take image data sets for now; ${dataset.name} holds ${dataset.kind} data`,
+        );
+    }
   }
 
   list(

@@ -74,6 +74,30 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       })
       .expect(404);
     await app.get('/v1/federations/not-a-uuid').expect(400);
+    // A tabular data set is refused at submission (422), not by a job that fails on start.
+    const federationsBefore = (await app.get('/v1/federations').expect(200)).body.total;
+    const upload = await app.uploadDataset(
+      { name: 'rows', labelColumn: 'label' },
+      Buffer.from('a,label\n1,x\n2,y\n3,x\n4,y\n5,x\n6,y\n'),
+      'rows.csv',
+    );
+    assert.equal(upload.status, 201, upload.text);
+    const tabular = await app
+      .post('/v1/federations', {
+        architecture: 'mlp',
+        sites: [
+          { name: 'a', dataset: 'rows' },
+          { name: 'b', dataset: 'rows' },
+        ],
+      })
+      .expect(422);
+    assert.match(
+      tabular.text,
+      /sites\.0\.dataset: federations take image data sets for now; rows holds tabular data/,
+    );
+    const federationsAfter = (await app.get('/v1/federations').expect(200)).body.total;
+    assert.equal(federationsAfter, federationsBefore, 'nothing half-written');
+    assert.equal(typeof federationsBefore, 'number');
   });
 
   test('esp-clr: 2 rounds of T0 = 2 local epochs, metered bytes, global model registered with lineage to every site', async () => {

@@ -15,11 +15,13 @@
  * - per user: the global model as is; personalised on the device (the last layer, Adam 0.001,
  *   50 epochs, early stopping on a quarter of the own examples) without and with augmentation (flip,
  *   2-pixel shift, brightness); CloudTrain: the global model fine-tuned centrally (all layers,
- *   10 epochs) on the pooled own examples of every user; online: the user's own examples then
+ *   10 epochs) on the pooled own examples of every user; FedAvg: the global model trained by the
+ *   users together without pooling (McMahan et al. 2017; src/collab's FedAvg and site training:
+ *   10 rounds of 1 local epoch, Adam 1e-3, weights averaged by example count); online: the
+ *   user's own examples then
  *   the held-out ones as one stream, predict then feedback(label) (prequential accuracy) vs the
  *   static global model on the same stream.
  * Accuracy is on each user's held-out examples; reported as mean over users and seeds.
- * FedAvg is not run here: federation is the collaborative-learning capability (src/collab).
  */
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -28,6 +30,9 @@ import { loadPackagedDataset } from '../../src/ml/data/packaged';
 import type { ImageInputs } from '../../src/ml/data/dataset';
 import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { cloneModel } from '../../src/transfer/model-surgery';
+import { FedAvg } from '../../src/collab/core/fedavg';
+import type { SiteShare } from '../../src/collab/core/federated-algorithm';
+import { readWeights, trainLocally, writeWeights } from '../../src/collab/site-training';
 import { defaultAugmentations, EdgeModel, type Example } from '../../packages/edge/src';
 import { Rng } from '../../packages/edge/src/rng';
 
@@ -166,6 +171,45 @@ async function cloudTrain(global: tf.LayersModel, users: User[]): Promise<tf.Lay
   return model;
 }
 
+const FEDAVG_ROUNDS = 10;
+
+async function fedAvg(
+  global: tf.LayersModel,
+  users: User[],
+  seed: number,
+): Promise<tf.LayersModel> {
+  const model = await cloneModel(global);
+  const algorithm = new FedAvg({ localEpochs: 1, learningRate: 1e-3 });
+  const sets = users.map((u) => ({
+    x: tf.stack(u.own.map((e) => tf.tensor3d(e.input as Float32Array, [28, 28, 1]))),
+    y: tf.tensor1d(
+      u.own.map((e) => e.label as number),
+      'int32',
+    ),
+  }));
+  let weights = readWeights(model);
+  for (let round = 0; round < FEDAVG_ROUNDS; round++) {
+    const shares: SiteShare[] = [];
+    for (const [k, train] of sets.entries()) {
+      writeWeights(model, weights);
+      await trainLocally({
+        model,
+        train,
+        plan: algorithm.localPlan(round),
+        batchSize: 32,
+        optimizer: 'adam',
+        seed: seed * 10_000 + round * 100 + k,
+      });
+      shares.push({ site: `user-${k}`, samples: users[k].own.length, weights: readWeights(model) });
+    }
+    const aggregate = algorithm.aggregate(shares);
+    if (aggregate.kind === 'weights') weights = [...aggregate.weights];
+  }
+  writeWeights(model, weights);
+  tf.dispose(sets.flatMap((set) => [set.x, set.y]));
+  return model;
+}
+
 type Row = Record<string, number>;
 
 async function main(): Promise<void> {
@@ -179,10 +223,12 @@ async function main(): Promise<void> {
     const global = await trainGlobal(train.pixels, data.train.labels, seed + 1);
     const users = makeUsers(test.pixels, data.test?.labels ?? [], new Rng(100 + seed));
     const central = await cloudTrain(global, users);
+    const federated = await fedAvg(global, users, seed);
     for (const [u, user] of users.entries()) {
       const row: Row = { seed, user: u };
       row.global = accuracyOf(global, user.heldOut);
       row.cloudTrain = accuracyOf(central, user.heldOut);
+      row.fedAvg = accuracyOf(federated, user.heldOut);
       for (const augment of [false, true]) {
         const m = await edge(global, PERSONAL_K);
         await m.personalize(user.own, {
@@ -209,6 +255,7 @@ async function main(): Promise<void> {
     }
     global.dispose();
     central.dispose();
+    federated.dispose();
     process.stdout.write(`seed ${seed}: ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
   }
   const keys = [
@@ -216,6 +263,7 @@ async function main(): Promise<void> {
     'personalised',
     'personalisedAugmented',
     'cloudTrain',
+    'fedAvg',
     'staticOnStream',
     'onlinePrequential',
   ];

@@ -68,7 +68,12 @@ export class NasTrialRun {
     const nas = await loadNasStudy(this.rows, ctx.projectId, spec.studyId);
     const { study } = nas;
     const frozen = await study.storage.getTrial(study.id, spec.trial);
-    if (frozen.state !== 'running') return result(frozen, true);
+    if (frozen.state !== 'running') {
+      // Finished before this job ran: by the driver when the search was cancelled (then this
+      // job, claimed in that instant, ends cancelled too), or by an earlier attempt (kept).
+      await this.cancelledIfAsked(ctx);
+      return result(frozen, true);
+    }
     const data = await loadNasData(this.port, ctx.projectId, nas.spec);
     const epochs = nas.spec.budget.epochsPerTrial;
     const inherit =
@@ -115,15 +120,19 @@ export class NasTrialRun {
       // Finished meanwhile by someone else: the driver failed it, after cancelling this job when
       // the user cancelled the search (then this job ends cancelled too); else keep that result.
       if (!(e instanceof ConflictError)) throw e;
-      if (await this.jobs.cancelRequested(ctx.jobId)) {
-        // The platform ends a job cancelled only once its heartbeat has seen the request.
-        if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
-        throw new JobCancelledError();
-      }
+      await this.cancelledIfAsked(ctx);
       return result(await study.storage.getTrial(study.id, frozen.number), true);
     } finally {
       data.dispose();
     }
+  }
+
+  /** Ends the job cancelled when its cancel was requested (once the heartbeat has seen it). */
+  private async cancelledIfAsked(ctx: JobContext): Promise<void> {
+    if (!(await this.jobs.cancelRequested(ctx.jobId))) return;
+    // The platform ends a job cancelled only once its heartbeat has seen the request.
+    if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
+    throw new JobCancelledError();
   }
 }
 

@@ -3,20 +3,10 @@
  * Usage: node -r @swc-node/register bench/jizhi-sim/erlang.ts [--quick]
  */
 import { simulate } from '../../src/jizhi-sim/core/prepare-simulation';
+import { erlangC } from '../../test/support/queueing';
 
 const quick = process.argv.includes('--quick');
 const requests = quick ? 300_000 : 2_000_000;
-
-function erlangC(c: number, a: number): number {
-  let sum = 0;
-  let term = 1;
-  for (let k = 0; k < c; k++) {
-    sum += term;
-    term *= a / (k + 1);
-  }
-  const top = term / (1 - a / c);
-  return top / (sum + top);
-}
 
 const serviceMs = 10;
 console.log(

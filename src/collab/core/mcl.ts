@@ -15,7 +15,8 @@ import type {
   RoundAggregate,
   SiteShare,
 } from './federated-algorithm';
-import { averageBySamples, positiveInteger, positiveNumber } from './model-averaging';
+import { FedAvg } from './fedavg';
+import { positiveNumber } from './model-averaging';
 import { sampleBeta } from './random-variates';
 
 export interface MclOptions {
@@ -28,30 +29,24 @@ export interface MclOptions {
 export class Mcl implements FederatedAlgorithm {
   readonly name = 'mcl' as const;
   readonly shares = 'weights' as const;
+  /** MCL is FedAvg whose sites train on mixup samples: its rounds and average are FedAvg's. */
+  private readonly fedAvg: FedAvg;
 
   constructor(private readonly o: MclOptions) {
-    positiveInteger('localEpochs', o.localEpochs);
-    positiveNumber('learningRate', o.learningRate);
+    this.fedAvg = new FedAvg(o);
     positiveNumber('mixupAlpha', o.alpha);
   }
 
   rounds(totalEpochs: number): number {
-    return Math.ceil(positiveInteger('epochs', totalEpochs) / this.o.localEpochs);
+    return this.fedAvg.rounds(totalEpochs);
   }
 
-  localPlan(_round: number): LocalPlan {
-    return {
-      epochs: this.o.localEpochs,
-      learningRate: this.o.learningRate,
-      schedule: { kind: 'constant' },
-      mixupAlpha: this.o.alpha,
-      distillation: null,
-      startFromGlobal: true,
-    };
+  localPlan(round: number): LocalPlan {
+    return { ...this.fedAvg.localPlan(round), mixupAlpha: this.o.alpha };
   }
 
   aggregate(shares: readonly SiteShare[]): RoundAggregate {
-    return averageBySamples(shares);
+    return this.fedAvg.aggregate(shares);
   }
 }
 

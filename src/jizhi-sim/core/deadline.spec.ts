@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type SimulationInput, simulate as simulateInput } from './prepare-simulation';
+import { close } from '../../../test/support/queueing';
 
 const simulate = (input: object) => simulateInput(input as SimulationInput);
 
@@ -18,13 +19,6 @@ function erlangAAbandonment(lambda: number, mu: number, theta: number, c: number
     queued += Math.max(n - c, 0) * p;
   }
   return (theta * queued) / total / lambda;
-}
-
-function close(actual: number, expected: number, rel: number, what: string): void {
-  assert.ok(
-    Math.abs(actual - expected) <= rel * Math.abs(expected),
-    `${what}: ${actual} vs ${expected} (tolerance ${rel * 100}%)`,
-  );
 }
 
 test('exponential deadlines are impatience: drop rate of M/M/4+M matches Erlang A within 3%, overloaded and not', () => {

@@ -2,15 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../platform/errors/domain-error';
 import { type SimulationInput, simulate as simulateInput } from './prepare-simulation';
+import { close } from '../../../test/support/queueing';
 
 const simulate = (input: object) => simulateInput(input as SimulationInput);
-
-function close(actual: number, expected: number, rel: number, what: string): void {
-  assert.ok(
-    Math.abs(actual - expected) <= rel * Math.abs(expected),
-    `${what}: ${actual} vs ${expected} (tolerance ${rel * 100}%)`,
-  );
-}
 
 test('two classes sharing one FIFO server are a multi-class M/G/1: Pollaczek-Khinchine wait with the mixed service, per-class latency = Wq + own mean (within 2%)', () => {
   // 40 req/s, 70% "search" (exp 10 ms) and 30% "ads" (exp 30 ms: serviceScale 3). Service is

@@ -2,27 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../platform/errors/domain-error';
 import { type SimulationInput, simulate as simulateInput } from './prepare-simulation';
+import { close, erlangC } from '../../../test/support/queueing';
 
 const simulate = (input: object) => simulateInput(input as SimulationInput);
-
-/** Erlang C: probability that an arrival waits in M/M/c with offered load a = lambda/mu. */
-function erlangC(c: number, a: number): number {
-  let sum = 0;
-  let term = 1;
-  for (let k = 0; k < c; k++) {
-    sum += term;
-    term *= a / (k + 1);
-  }
-  const top = term / (1 - a / c);
-  return top / (sum + top);
-}
-
-function close(actual: number, expected: number, rel: number, what: string): void {
-  assert.ok(
-    Math.abs(actual - expected) <= rel * Math.abs(expected),
-    `${what}: ${actual} vs ${expected} (tolerance ${rel * 100}%)`,
-  );
-}
 
 const exp = (ms: number) => ({ dist: 'exponential', fixedMs: ms });
 

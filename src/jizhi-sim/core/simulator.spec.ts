@@ -7,28 +7,10 @@ import { SimulationResult } from './simulation-result';
 import { LruZipfCache } from './cache';
 import { Rng } from '../../platform/core/rng';
 import { SimRandom } from './sim-random';
+import { close, erlangC } from '../../../test/support/queueing';
 
 /** The inputs here are JSON literals, as a request gives them (the schema types them). */
 const simulate = (input: object) => simulateInput(input as SimulationInput);
-
-/** Erlang C: probability that an arrival waits in M/M/c with offered load a = lambda/mu. */
-function erlangC(c: number, a: number): number {
-  let sum = 0;
-  let term = 1;
-  for (let k = 0; k < c; k++) {
-    sum += term;
-    term *= a / (k + 1);
-  }
-  const top = term / (1 - a / c);
-  return top / (sum + top);
-}
-
-function close(actual: number, expected: number, rel: number, what: string): void {
-  assert.ok(
-    Math.abs(actual - expected) <= rel * Math.abs(expected),
-    `${what}: ${actual} vs ${expected} (tolerance ${rel * 100}%)`,
-  );
-}
 
 /** Little's law L = lambda W, checked on every run of this file. */
 function littleHolds(r: SimulationResult): void {

@@ -5,7 +5,7 @@
  * process that owns it starts and stops it (startApp, `autodl worker`).
  */
 import { DynamicModule, Logger, Module } from '@nestjs/common';
-import { KUBERNETES_CONFIG_SECTION } from './deploy/kubernetes-config';
+import { electionTiming, KUBERNETES_CONFIG_SECTION } from './deploy/kubernetes-config';
 import { APP_CONFIG, AppConfig, workerEnv } from './platform/config/app-config';
 import { DATABASE_URL } from './platform/database/database.module';
 import { EXECUTOR, type Executor } from './platform/jobs/executor.port';
@@ -45,15 +45,19 @@ export async function createExecutor(
     if (!kubernetes) return null;
     // One batch/v1 Job per job; the pods' workers report through this database. Loaded on
     // demand: the local executor never needs the Kubernetes client.
-    const [{ KubernetesExecutor }, { PgDispatchQueue }, { loadKubeConfig }, election] =
-      await Promise.all([
-        import('./deploy/kubernetes-executor'),
-        import('./deploy/pg-dispatch-queue'),
-        import('./deploy/kube-connection'),
-        import('./deploy/leader-elected-executor'),
-      ]);
-    const { LeaderElection, kubernetesLeaseStore } = await import('./deploy/leader-election');
-    const { electionTiming } = await import('./deploy/kubernetes-config');
+    const [
+      { KubernetesExecutor },
+      { PgDispatchQueue },
+      { loadKubeConfig },
+      { LeaderElectedExecutor },
+      { LeaderElection, kubernetesLeaseStore },
+    ] = await Promise.all([
+      import('./deploy/kubernetes-executor'),
+      import('./deploy/pg-dispatch-queue'),
+      import('./deploy/kube-connection'),
+      import('./deploy/leader-elected-executor'),
+      import('./deploy/leader-election'),
+    ]);
     const log = options.log ?? nestLog('KubernetesExecutor');
     // Built by start(): a kubeconfig that cannot be read then fails the start (which closes the
     // app and names the error), not the module graph (which Nest answers with an abort).
@@ -68,7 +72,7 @@ export async function createExecutor(
       if (!kubernetes.leaderElection) return executor;
       // Every API replica serves requests; the one holding the Lease runs the executor.
       const store = kubernetesLeaseStore(kubeConfig, kubernetes.namespace, kubernetes.leaseName);
-      return new election.LeaderElectedExecutor(
+      return new LeaderElectedExecutor(
         executor,
         (callbacks) =>
           new LeaderElection(store, {

@@ -22,10 +22,6 @@ export class LeaderElectedExecutor implements Executor {
     });
   }
 
-  get isLeader(): boolean {
-    return this.election.isLeader;
-  }
-
   /** Resolves after the first election round (and the executor's start, if this replica won). */
   start(): Promise<void> {
     return this.election.start();

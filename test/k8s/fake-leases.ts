@@ -40,8 +40,6 @@ export class FakeLeases {
   private readonly store = new Map<string, LeaseObject>();
   /** Writes that name these holders answer 503. */
   readonly unreachableFor = new Set<string>();
-  /** Every successful write, in order: who held the Lease after it. */
-  readonly writes: { name: string; holder: string; at: number }[] = [];
 
   constructor(private readonly nextResourceVersion: () => string) {}
 
@@ -123,7 +121,6 @@ export class FakeLeases {
       spec: input.spec,
     };
     this.store.set(key, lease);
-    this.writes.push({ name: input.name, holder: input.spec.holderIdentity ?? '', at: Date.now() });
     sendJson(res, 201, lease);
   }
 
@@ -150,7 +147,6 @@ export class FakeLeases {
       spec: input.spec,
     };
     this.store.set(`${existing.metadata.namespace}/${name}`, next);
-    this.writes.push({ name, holder: input.spec.holderIdentity ?? '', at: Date.now() });
     sendJson(res, 200, next);
   }
 

@@ -15,4 +15,5 @@ if (fs.existsSync(built)) {
   process.stderr.write('autodl: not built; run `npm run build` first\n');
   process.exit(1);
 }
+cli.exitQuietlyOnClosedPipe();
 cli.runCli(process.argv);

@@ -49,4 +49,18 @@ export async function runCli(argv: string[]): Promise<void> {
   }
 }
 
-if (require.main === module) void runCli(process.argv);
+/**
+ * `autodl jobs list | head`: once the reader has what it wants and closes the pipe, stop quietly
+ * (as cat or ls do) instead of dying on an unhandled EPIPE with a stack trace.
+ */
+export function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream = process.stdout): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
+}
+
+if (require.main === module) {
+  exitQuietlyOnClosedPipe();
+  void runCli(process.argv);
+}

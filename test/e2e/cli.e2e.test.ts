@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { ProjectsService } from '../../src/platform/auth/projects.service';
@@ -43,6 +43,20 @@ test('autodl jobs submit --wait, list and logs against the running service (key 
   assert.match(logs, /step 2/);
   const follow = await cli(['jobs', 'logs', job.id, '--follow']);
   assert.match(follow.stderr, /succeeded/);
+});
+
+test('a reader that closes the pipe early (autodl jobs list | head) ends the CLI quietly, exit 0', async () => {
+  const child = spawn(process.execPath, [bin, 'jobs', 'list'], {
+    env: { ...process.env, AUTODL_URL: app.url, AUTODL_HOME: app.home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The reader is gone before the CLI has written its table: its write fails with EPIPE.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
 });
 
 test('CLI errors are clear messages with exit code 1, naming the field', async () => {

@@ -245,10 +245,13 @@ describe('KubernetesExecutor', () => {
     const ex = s.executor({ queueName: 'team-a', maxJobsPerProject: 1 });
     await ex.start();
     for (const row of [first, second]) {
-      await waitFor('queued in Kueue', () =>
-        levels(s.queue, row.id, 'pending').some(
-          (m) => m === 'Queued: waiting for quota in queue team-a',
-        ),
+      await waitFor(
+        'queued in Kueue',
+        () =>
+          levels(s.queue, row.id, 'pending').some(
+            (m) => m === 'Queued: waiting for quota in queue team-a',
+          ),
+        30_000,
       );
       const job = s.cluster.api.get('jobs', NS, jobName(row.id, 1));
       assert.equal(job?.metadata.labels?.['kueue.x-k8s.io/queue-name'], 'team-a');
@@ -264,8 +267,10 @@ describe('KubernetesExecutor', () => {
     s.cluster.api.update('jobs', NS, jobName(first.id, 1), (j) => {
       (j.spec as { suspend?: boolean }).suspend = false;
     });
-    await waitFor('admitted job succeeded', () =>
-      levels(s.queue, first.id, 'info').some((m) => m.includes('succeeded')),
+    await waitFor(
+      'admitted job succeeded',
+      () => levels(s.queue, first.id, 'info').some((m) => m.includes('succeeded')),
+      30_000,
     );
     assert.equal(s.cluster.api.list('pods', NS, `job-name=${jobName(second.id, 1)}`).length, 0);
   });

@@ -24,7 +24,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentPrincipal } from '../platform/auth/auth.guard';
+import { CurrentPrincipal, NotAudited } from '../platform/auth/auth.guard';
 import type { Principal } from '../platform/auth/projects.service';
 import { ConflictError } from '../platform/errors/domain-error';
 import { sendArtifact } from '../platform/http/artifact-response';
@@ -111,6 +111,7 @@ export class ModelsController {
   }
 
   @Post(':id/predict')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: 'Class probabilities for a batch of images, rows or texts' })
   @ApiOkResponse({ type: PredictResponseDto })

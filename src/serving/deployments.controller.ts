@@ -7,7 +7,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentPrincipal } from '../platform/auth/auth.guard';
+import { CurrentPrincipal, NotAudited } from '../platform/auth/auth.guard';
 import type { Principal } from '../platform/auth/projects.service';
 import { ApiProblems } from '../platform/http/problem.dto';
 import { ApiSpecBody, SpecBody } from '../platform/validation/spec-body';
@@ -102,6 +102,7 @@ export class DeploymentsController {
   }
 
   @Post(':id/predict')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Predict one instance through the deployment’s batcher',
@@ -128,6 +129,7 @@ export class ServeController {
   constructor(private readonly deployments: DeploymentsService) {}
 
   @Post(':name/predict')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: 'Predict one instance through the deployment of this name' })
   @ApiSpecBody(predictBody)

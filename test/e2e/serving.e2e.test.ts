@@ -83,6 +83,26 @@ describe('deployments (real app, PostgreSQL, worker-thread instances)', () => {
     await app.post('/v1/serve/cnn/predict', {}).expect(400);
   });
 
+  test('predictions leave no audit row (data plane); the control-plane calls around them do', async () => {
+    await app.post('/v1/serve/cnn/predict', { instance: pixels(2) }).expect(200);
+    // A later mutating request: once its row is there, any predict row would be there too.
+    await app.post('/v1/deployments', { model: 'serve-base', instances: 0 }).expect(400);
+    type Row = { route: string; status: number };
+    let rows: Row[] = [];
+    const until = Date.now() + 30_000;
+    while (Date.now() < until) {
+      rows = (await app.get('/v1/audit?project=default&limit=200').expect(200)).body.items;
+      if (rows.some((r) => r.route === '/v1/deployments' && r.status === 400)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(rows.some((r) => r.route === '/v1/deployments' && r.status === 201));
+    assert.ok(rows.some((r) => r.route === '/v1/deployments' && r.status === 400));
+    assert.deepEqual(
+      rows.filter((r) => r.route.endsWith('/predict')),
+      [],
+    );
+  });
+
   test('PATCH scales while requests are in flight; none is dropped', async () => {
     const inFlight = Array.from({ length: 24 }, (_, k) =>
       app.post(`/v1/deployments/${id}/predict`, { instance: pixels(k) }),

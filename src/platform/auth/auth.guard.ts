@@ -20,6 +20,14 @@ const PUBLIC = 'autodl:public';
 /** Routes outside /v1 (health, metrics, docs) that need no API key. */
 export const Public = () => SetMetadata(PUBLIC, true);
 
+const NO_AUDIT = 'autodl:no-audit';
+/**
+ * Data-plane calls (a deployment's or a model's predict) leave no audit row: at hundreds of
+ * requests a second one INSERT each would cost more than the inference, and they change nothing.
+ * Prometheus counts them per deployment (docs/serving.md); refusals are still audited.
+ */
+export const NotAudited = () => SetMetadata(NO_AUDIT, true);
+
 const SITE_API = 'autodl:site-api';
 /** The routes a `site` key may call (a remote site agent's work API), and only a site key. */
 export const SiteApi = () => SetMetadata(SITE_API, true);
@@ -58,7 +66,12 @@ export class ApiKeyGuard implements CanActivate {
       context.getHandler(),
       context.getClass(),
     ]);
-    if (isMutating(req.method)) this.auditOnFinish(req, http.getResponse<Response>(), principal);
+    const notAudited = this.reflector.getAllAndOverride<boolean>(NO_AUDIT, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isMutating(req.method))
+      this.auditOnFinish(req, http.getResponse<Response>(), principal, notAudited);
     if ((principal.role === 'site') !== Boolean(siteApi))
       throw new ForbiddenError(
         principal.role === 'site'
@@ -74,8 +87,14 @@ export class ApiKeyGuard implements CanActivate {
     return true;
   }
 
-  private auditOnFinish(req: AuthedRequest, res: Response, principal: Principal): void {
+  private auditOnFinish(
+    req: AuthedRequest,
+    res: Response,
+    principal: Principal,
+    onlyRefusals = false,
+  ): void {
     res.on('finish', () => {
+      if (onlyRefusals && res.statusCode !== 401 && res.statusCode !== 403) return;
       const routePath = (req.route as { path?: unknown } | undefined)?.path;
       const params = req.params ?? {};
       const target =

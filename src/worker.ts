@@ -13,7 +13,7 @@ import { JobsRepository } from './platform/jobs/jobs.repository';
 import { JobRunner } from './platform/jobs/job-runner';
 import { processGroupDir } from './platform/jobs/process-groups';
 import { newWorkerId } from './platform/jobs/worker-id';
-import { WorkerLoop, WorkerMessage } from './platform/jobs/worker-loop';
+import { SupervisorMessage, WorkerLoop, WorkerMessage } from './platform/jobs/worker-loop';
 
 /**
  * Worker process entry.
@@ -33,10 +33,17 @@ async function main(argv: string[]): Promise<number> {
   }
   const jobId = mode === 'run' ? arg : undefined;
   const config = loadServiceConfig();
-  // Training jobs of this worker split their batches over replicas on worker threads when the
-  // worker has cores of its own (AUTODL_TRAIN_THREADS, default auto = cores / AUTODL_WORKERS):
-  // every trainModel caller gains without asking.
-  enableThreadDataParallel(config.trainThreads, config.workers);
+  // Training jobs of this worker split their batches into shards fixed by the configuration and
+  // compute them on replicas on worker threads (AUTODL_TRAIN_THREADS, default auto = the cores
+  // the pool's other running jobs leave free, as the supervisor tells): every trainModel caller
+  // gains without asking, and the thread count never changes a result.
+  let busyElsewhere = 0;
+  if (mode === 'pool') {
+    process.on('message', (m: SupervisorMessage) => {
+      if (m?.type === 'pool-load') busyElsewhere = m.busyElsewhere;
+    });
+  }
+  enableThreadDataParallel(config.trainThreads, { busyElsewhere: () => busyElsewhere });
   const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     bufferLogs: true,
   });

@@ -185,13 +185,20 @@ export class ThreadReplicaPool implements ReplicaPool {
 
 /**
  * Installs worker-thread data parallelism for this process's training jobs (the job worker does
- * it at start from AUTODL_TRAIN_THREADS and AUTODL_WORKERS; benches and tests may too).
- * `workers`: the job workers sharing this machine's cores, for `auto`.
+ * it at start from AUTODL_TRAIN_THREADS; benches and tests may too). `shards`: shards per batch
+ * at most (default: the machine's cores, or `threads` when it is a number); `busyElsewhere`:
+ * the other training jobs on this machine right now, for `auto` (the local pool tells its
+ * workers, worker.ts).
  */
-export function enableThreadDataParallel(threads: TrainingThreads, workers = 1): void {
+export function enableThreadDataParallel(
+  threads: TrainingThreads,
+  options: { shards?: number; busyElsewhere?: () => number } = {},
+): void {
+  const cores = os.availableParallelism();
   configureDataParallel({
     threads,
-    host: () => ({ cores: os.availableParallelism(), workers }),
+    shards: options.shards ?? (threads === 'auto' ? cores : threads),
+    host: () => ({ cores, busyElsewhere: options.busyElsewhere?.() ?? 0 }),
     factory: (init) => ThreadReplicaPool.start(init),
   });
 }

@@ -58,6 +58,43 @@ export interface ReplicaPool {
 
 export type ReplicaPoolFactory = (init: ReplicaPoolInit) => Promise<ReplicaPool>;
 
+/** What every inference replica needs: the model, and the largest chunk of rows it is given. */
+export interface InferencePoolInit {
+  replicas: number;
+  /** The model's topology (model.toJSON): the weights come with every chunk (publish). */
+  topology: string;
+  /** Element counts of model.weights, in order. */
+  sizes: readonly number[];
+  backend: string;
+  sampleShape: readonly number[];
+  xDtype: tf.DataType;
+  /** Outputs per row (the model's single output is [n, outputLength]). */
+  outputLength: number;
+  /** Rows per model.predict pass (inferenceBatchSize). */
+  pass: number;
+  /** The largest chunk a replica is given (rows). */
+  maxRows: number;
+}
+
+/** Inference replicas (bulk prediction: LIME/NormLIME perturbations, evaluation). */
+export interface InferencePool {
+  readonly replicas: number;
+  readonly maxRows: number;
+  /** The model's weights (model.weights order) every replica loads before its next chunk. */
+  publish(weights: readonly tf.TypedArray[]): void;
+  /** Starts replica r on `rows` rows (flattened). Does not block. */
+  start(r: number, x: tf.TypedArray, rows: number): void;
+  /** Blocks until replica r answered: rows x outputLength outputs. Throws the replica's error. */
+  wait(r: number): Float32Array;
+  dispose(): void;
+}
+
+/**
+ * Starts inference replicas synchronously (the caller, predictBatches, is synchronous; it blocks
+ * until every replica holds the model, then keeps the pool for the model's next calls).
+ */
+export type InferencePoolFactory = (init: InferencePoolInit) => InferencePool;
+
 /** Threads per training job: a number, or `auto` (the cores free when the job starts). */
 export type TrainingThreads = 'auto' | number;
 
@@ -77,6 +114,8 @@ interface DataParallelSetup {
    */
   shards: number;
   factory: ReplicaPoolFactory;
+  /** Inference replicas for bulk prediction (predictBatches); absent: one thread. */
+  inference?: InferencePoolFactory;
   host: () => HostShare;
 }
 

@@ -5,7 +5,7 @@ import { WorkerModule } from './app.module';
 import { ArtifactStore } from './platform/artifacts/artifact-store';
 import { ArtifactsRepository } from './platform/artifacts/artifacts.repository';
 import { loadServiceConfig } from './capability-config';
-import { enableThreadDataParallel } from './ml/data-parallel/replica-pool';
+import { installWorkerThreads } from './ml/data-parallel/worker-threads';
 import { DATABASE_URL } from './platform/database/database.module';
 import { JOB_LANES, JobLane } from './platform/jobs/job-handler';
 import { JobHandlerRegistry } from './platform/jobs/job-handler.registry';
@@ -13,7 +13,7 @@ import { JobsRepository } from './platform/jobs/jobs.repository';
 import { JobRunner } from './platform/jobs/job-runner';
 import { processGroupDir } from './platform/jobs/process-groups';
 import { newWorkerId } from './platform/jobs/worker-id';
-import { SupervisorMessage, WorkerLoop, WorkerMessage } from './platform/jobs/worker-loop';
+import { WorkerLoop, WorkerMessage } from './platform/jobs/worker-loop';
 
 /**
  * Worker process entry.
@@ -37,13 +37,7 @@ async function main(argv: string[]): Promise<number> {
   // compute them on replicas on worker threads (AUTODL_TRAIN_THREADS, default auto = the cores
   // the pool's other running jobs leave free, as the supervisor tells): every trainModel caller
   // gains without asking, and the thread count never changes a result.
-  let busyElsewhere = 0;
-  if (mode === 'pool') {
-    process.on('message', (m: SupervisorMessage) => {
-      if (m?.type === 'pool-load') busyElsewhere = m.busyElsewhere;
-    });
-  }
-  enableThreadDataParallel(config.trainThreads, { busyElsewhere: () => busyElsewhere });
+  installWorkerThreads(config.trainThreads, mode === 'pool' ? process : undefined);
   const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     bufferLogs: true,
   });

@@ -5,7 +5,10 @@
  * explanation, plus a phase profile (predict vs the rest, SLIC, PNG) and tf.profile's top kernels.
  *
  *   node -r @swc-node/register bench/interpret/explain-speed.ts [--baseline <git rev>]
- *     [--rounds 5] [--quick] [--batch-sizes]
+ *     [--threads 1,2] [--rounds 5] [--quick] [--batch-sizes]
+ *
+ * With --threads, the current code runs once per thread count (predictBatches over inference
+ * replicas, src/ml/train/parallel-predict.ts), side by side like a baseline.
  *
  * With --baseline, the same harness also runs the code of that revision (a detached
  * `git worktree` under /tmp sharing this checkout's node_modules), loaded into this process next
@@ -144,7 +147,12 @@ async function main(): Promise<void> {
   const sides: Side[] = [];
   const tree = rev ? baselineTree(rev) : undefined;
   if (tree) sides.push(await loadSide(tree.dir, FIXTURES, `baseline ${rev} (${tree.sha})`));
-  sides.push(await loadSide(repo, FIXTURES, 'current'));
+  // --threads 1,2: the current tree once per thread count (bulk prediction over inference replicas).
+  const threadCounts = value('--threads')?.split(',').map(Number);
+  if (threadCounts) {
+    for (const t of threadCounts)
+      sides.push(await loadSide(repo, FIXTURES, `current, ${t} thread${t > 1 ? 's' : ''}`, t));
+  } else sides.push(await loadSide(repo, FIXTURES, 'current'));
   // Its modules are loaded: the worktree is not needed any more.
   tree?.remove();
   const workloads = WORKLOADS(quick);

@@ -42,7 +42,7 @@ describe('bulk prediction over inference replicas (worker threads)', () => {
 
   test('600 images on 2 threads: bitwise the one-thread outputs, in row order; new weights are used', async () => {
     const rng = new Rng(3);
-    // 600 x 256 values: two chunks of at least MIN_CHUNK_VALUES.
+    // 600 x 256 values: chunks of at least MIN_CHUNK_VALUES.
     const x = tf.tensor4d(
       Array.from({ length: 600 * 256 }, () => rng.normal(0, 1)),
       [600, 16, 16, 1],
@@ -54,7 +54,7 @@ describe('bulk prediction over inference replicas (worker threads)', () => {
         const single = predictBatches(model, x, 1024);
         enableThreadDataParallel(2);
         const threaded = predictBatches(model, x, 1024);
-        assert.equal(inferenceReplicas(model), 1, 'one replica beside the main thread');
+        assert.equal(inferenceReplicas(model, x), 1, 'one replica beside the main thread');
         assert.deepEqual(threaded.shape, [600, 5]);
         assert.ok(bytes(single).equals(bytes(threaded)), `round ${round}: bitwise equal`);
         tf.dispose([single, threaded]);
@@ -63,8 +63,8 @@ describe('bulk prediction over inference replicas (worker threads)', () => {
         model.layers[0].setWeights([tf.mul(kernel, -0.5), model.layers[0].getWeights()[1]]);
       }
     } finally {
-      releaseInferenceThreads(model);
-      assert.equal(inferenceReplicas(model), 0);
+      releaseInferenceThreads();
+      assert.equal(inferenceReplicas(model, x), 0);
       model.dispose();
       x.dispose();
     }
@@ -74,9 +74,10 @@ describe('bulk prediction over inference replicas (worker threads)', () => {
     enableThreadDataParallel(2);
     const model = net();
     const x = tf.zeros([10, 16, 16, 1]);
+    releaseInferenceThreads();
     const y = predictBatches(model, x);
     assert.deepEqual(y.shape, [10, 5]);
-    assert.equal(inferenceReplicas(model), 0);
+    assert.equal(inferenceReplicas(model, x), 0);
     tf.dispose([x, y]);
     model.dispose();
   });

@@ -9,35 +9,50 @@ import { dataParallelSetup, type InferencePool, resolveThreads } from './paralle
  */
 
 /**
- * A thread's chunk is at least this many input values (about 80 28x28 images): below, copying
- * the rows and waking a replica costs more than the prediction it saves.
+ * A thread's chunk is at least this many input values (about 20 28x28 images, image LIME predicts
+ * 64 at a time): below, copying the rows and waking a replica costs more than it saves.
  */
-export const MIN_CHUNK_VALUES = 1 << 16;
+export const MIN_CHUNK_VALUES = 1 << 14;
 /** A replica chunk holds at most this many input values (16 MB of float32): bounded memory. */
 const MAX_CHUNK_VALUES = 1 << 22;
-/** A model's replicas stop after this long without a call (one model load per job, not per call). */
-const IDLE_MS = 15_000;
+/** Replicas stop after this long without a call. */
+const IDLE_MS = 30_000;
 
 interface Cached {
   pool: InferencePool;
   timer: ReturnType<typeof setTimeout>;
 }
 
-const pools = new WeakMap<tf.LayersModel, Cached>();
-const failed = new WeakSet<tf.LayersModel>();
+/**
+ * Pools by model topology (and input shape, backend), not by model object: the weights come
+ * with every call, so the next job on the same architecture (a fresh model load per job) finds
+ * its replicas started.
+ */
+const pools = new Map<string, Cached>();
+const keys = new WeakMap<tf.LayersModel, string>();
+const failed = new Set<string>();
 
-/** Replicas of `model` alive now (tests, benches). */
-export function inferenceReplicas(model: tf.LayersModel): number {
-  return pools.get(model)?.pool.replicas ?? 0;
+function keyOf(model: tf.LayersModel, x: tf.Tensor): string {
+  let topology = keys.get(model);
+  if (topology === undefined) {
+    topology = JSON.stringify(model.toJSON(null, false));
+    keys.set(model, topology);
+  }
+  return JSON.stringify([tf.getBackend(), x.dtype, x.shape.slice(1)]) + topology;
 }
 
-/** Stops the replicas of `model` now (they also stop on their own after IDLE_MS). */
-export function releaseInferenceThreads(model: tf.LayersModel): void {
-  const cached = pools.get(model);
-  if (!cached) return;
-  clearTimeout(cached.timer);
-  cached.pool.dispose();
-  pools.delete(model);
+/** Replicas serving `model` now (tests, benches). */
+export function inferenceReplicas(model: tf.LayersModel, x: tf.Tensor): number {
+  return pools.get(keyOf(model, x))?.pool.replicas ?? 0;
+}
+
+/** Stops every inference replica now (they also stop on their own after IDLE_MS idle). */
+export function releaseInferenceThreads(): void {
+  for (const [key, cached] of pools) {
+    clearTimeout(cached.timer);
+    cached.pool.dispose();
+    pools.delete(key);
+  }
 }
 
 /**
@@ -52,7 +67,7 @@ export function predictInParallel(
   pass: number,
 ): tf.Tensor | undefined {
   const setup = dataParallelSetup();
-  if (!setup?.inference || failed.has(model)) return undefined;
+  if (!setup?.inference) return undefined;
   const outShape = model.outputs[0]?.shape;
   const k = outShape?.[1];
   if (model.inputs.length !== 1 || model.outputs.length !== 1 || outShape.length !== 2) {
@@ -65,7 +80,7 @@ export function predictInParallel(
   if (parts < 2) return undefined;
   const threads = resolveThreads(setup.threads, setup.host(), parts);
   if (threads < 2) return undefined;
-  const pool = poolFor(model, x, threads, pass, k, setup.inference);
+  const pool = poolFor(model, keyOf(model, x), x, threads, pass, k, setup.inference);
   if (!pool) return undefined;
   const used = 1 + Math.min(pool.replicas, threads - 1);
   const chunk = Math.max(1, Math.min(pool.maxRows, Math.ceil(n / used)));
@@ -97,13 +112,15 @@ export function predictInParallel(
 
 function poolFor(
   model: tf.LayersModel,
+  key: string,
   x: tf.Tensor,
   threads: number,
   pass: number,
   k: number,
   start: NonNullable<ReturnType<typeof dataParallelSetup>>['inference'],
 ): InferencePool | undefined {
-  let cached = pools.get(model);
+  if (failed.has(key)) return undefined;
+  let cached = pools.get(key);
   if (!cached && start) {
     const n = x.shape[0];
     const rowLength = x.size / n;
@@ -121,16 +138,20 @@ function poolFor(
         maxRows,
       });
       cached = { pool, timer: setTimeout(() => undefined, 0) };
-      pools.set(model, cached);
+      pools.set(key, cached);
     } catch {
       // A model the replicas cannot build (a custom layer not registered there): one thread.
-      failed.add(model);
+      failed.add(key);
       return undefined;
     }
   }
   if (!cached) return undefined;
-  clearTimeout(cached.timer);
-  cached.timer = setTimeout(() => releaseInferenceThreads(model), IDLE_MS);
-  cached.timer.unref?.();
-  return cached.pool;
+  const entry = cached;
+  clearTimeout(entry.timer);
+  entry.timer = setTimeout(() => {
+    entry.pool.dispose();
+    pools.delete(key);
+  }, IDLE_MS);
+  entry.timer.unref?.();
+  return entry.pool;
 }

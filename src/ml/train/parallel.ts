@@ -135,7 +135,7 @@ export function dataParallelSetup(): DataParallelSetup | undefined {
  * fewer rows gets noisy. Measured cost of computing the shards in sequence on one thread
  * (docs/ml.md, Data-parallel training).
  */
-export const MIN_SHARD = 8;
+export const MIN_SHARD = 12;
 
 /**
  * Shards a batch of `batchSize` rows is split into: at most `maxShards`, none smaller than

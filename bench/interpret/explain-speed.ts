@@ -153,6 +153,8 @@ async function main(): Promise<void> {
     for (const t of threadCounts)
       sides.push(await loadSide(repo, FIXTURES, `current, ${t} thread${t > 1 ? 's' : ''}`, t));
   } else sides.push(await loadSide(repo, FIXTURES, 'current'));
+  // Two sides (a baseline, or two thread counts): their ratio and the largest difference.
+  const pair = sides.length === 2;
   // Its modules are loaded: the worktree is not needed any more.
   tree?.remove();
   const workloads = WORKLOADS(quick);
@@ -185,24 +187,24 @@ async function main(): Promise<void> {
     console.log(`\n${label}:\n`);
     const header = sides.map((s) => s.name);
     console.log(
-      `| workload | instances | ${header.join(' | ')} |${rev ? ' ratio |' : ''} model loads/disposals per job |`,
+      `| workload | instances | ${header.join(' | ')} |${pair ? ' ratio |' : ''} model loads/disposals per job |`,
     );
     console.log(
-      `| --- | ---: | ${header.map(() => '---:').join(' | ')} |${rev ? ' ---: |' : ''} ---: |`,
+      `| --- | ---: | ${header.map(() => '---:').join(' | ')} |${pair ? ' ---: |' : ''} ---: |`,
     );
     workloads.forEach((w, i) => {
       const per = sides.map((_, s) => median(runs[i][s].map((m) => w.instances / m[metric])));
       const lds = sides
         .map((_, s) => `${runs[i][s][0].loads}/${runs[i][s][0].disposals}`)
         .join(', ');
-      const ratio = rev ? ` ${(per[1] / per[0]).toFixed(2)}x |` : '';
+      const ratio = pair ? ` ${(per[1] / per[0]).toFixed(2)}x |` : '';
       console.log(
         `| ${w.name} | ${w.instances} | ${per.map((p) => p.toFixed(2)).join(' | ')} |${ratio} ${lds} |`,
       );
     });
   }
   sides.forEach((s, i) => printProfile(s.name, profiles[i]));
-  if (rev) {
+  if (pair) {
     console.log('\nSame seeds, largest difference between the two sides (NaN: different shape):');
     workloads.forEach((w, i) => {
       const diff = maxDiff(runs[i][0][0].output, runs[i][1][0].output);

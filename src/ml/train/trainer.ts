@@ -144,6 +144,8 @@ function validate(model: tf.LayersModel, train: TrainSet, o: TrainOptions): void
   }
   if (model.inputs.length !== 1)
     throw ValidationError.field('model', 'must have exactly one input');
+  if (o.penalty && (o.lossFn || o.gradientFn))
+    throw ValidationError.field('penalty', 'cannot be combined with lossFn or gradientFn');
 }
 
 /**

@@ -112,7 +112,8 @@ export class LocalExecutor implements Executor {
       slot.workerId = message.workerId;
       if (message.type === 'claimed') slot.jobId = message.jobId;
       if (message.type === 'idle') slot.jobId = null;
-      if (message.type !== 'ready') this.broadcastLoad();
+      // A new worker learns the load at once; the others whenever a job starts or ends.
+      this.broadcastLoad();
     });
     child.on('exit', (code, signal) => void this.onExit(slot, code, signal));
   }
@@ -123,18 +124,17 @@ export class LocalExecutor implements Executor {
    * count, which changes its speed only, never its result (the shards are fixed).
    */
   private broadcastLoad(): void {
-    const compute = [...this.slots].filter((s) => s.lane === 'compute');
-    const busy = compute.filter((s) => s.jobId !== null).length;
-    for (const slot of compute) {
-      if (!slot.child.connected) continue;
+    const slots = [...this.slots];
+    slots.forEach((slot, i) => {
+      if (slot.lane !== 'compute' || !slot.child.connected) return;
       const message: SupervisorMessage = {
         type: 'pool-load',
-        busyElsewhere: busy - (slot.jobId !== null ? 1 : 0),
+        busyElsewhere: busyElsewhere(slots, i),
       };
       slot.child.send(message, (err) => {
         if (err) this.options.log(`could not tell worker ${slot.child.pid} the pool load: ${err}`);
       });
-    }
+    });
   }
 
   private async onExit(
@@ -197,6 +197,14 @@ export class LocalExecutor implements Executor {
       );
     }
   }
+}
+
+/** Compute workers other than slots[self] that run a job now (what `auto` threads leave them). */
+export function busyElsewhere(
+  slots: readonly { lane: JobLane; jobId: string | null }[],
+  self: number,
+): number {
+  return slots.filter((s, i) => i !== self && s.lane === 'compute' && s.jobId !== null).length;
 }
 
 function isAlive(pid: number | null): boolean {

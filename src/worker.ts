@@ -5,7 +5,7 @@ import { WorkerModule } from './app.module';
 import { ArtifactStore } from './platform/artifacts/artifact-store';
 import { ArtifactsRepository } from './platform/artifacts/artifacts.repository';
 import { loadServiceConfig } from './capability-config';
-import { enableThreadDataParallel } from './ml/data-parallel/replica-pool';
+import { installWorkerThreads } from './ml/data-parallel/worker-threads';
 import { DATABASE_URL } from './platform/database/database.module';
 import { JOB_LANES, JobLane } from './platform/jobs/job-handler';
 import { JobHandlerRegistry } from './platform/jobs/job-handler.registry';
@@ -33,10 +33,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const jobId = mode === 'run' ? arg : undefined;
   const config = loadServiceConfig();
-  // Training jobs of this worker split their batches over replicas on worker threads when the
-  // worker has cores of its own (AUTODL_TRAIN_THREADS, default auto = cores / AUTODL_WORKERS):
-  // every trainModel caller gains without asking.
-  enableThreadDataParallel(config.trainThreads, config.workers);
+  // Training jobs of this worker split their batches into shards fixed by the configuration and
+  // compute them on replicas on worker threads (AUTODL_TRAIN_THREADS, default auto = the cores
+  // the pool's other running jobs leave free, as the supervisor tells): every trainModel caller
+  // gains without asking, and the thread count never changes a result.
+  installWorkerThreads(config.trainThreads, mode === 'pool' ? process : undefined);
   const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     bufferLogs: true,
   });

@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import type * as BackendMod from '../../src/ml/backend';
 import type * as BuffersMod from '../../src/ml/io/buffers';
+import type * as ParallelMod from '../../src/ml/train/parallel';
+import type * as ReplicaPoolMod from '../../src/ml/data-parallel/replica-pool';
 import type * as DataMod from '../../src/ml/data/dataset';
 import type * as AdapterMod from '../../src/interpret/model-registry.adapter';
 import type * as RegistryAdapterMod from '../../src/registry/model-registry.adapter';
@@ -72,7 +74,17 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-export async function loadSide(root: string, fixtures: string, name: string): Promise<Side> {
+/**
+ * `threads`: bulk prediction over that many threads (inference replicas, issue 20); the side
+ * installs it before each of its runs (1: none installed), so two sides of the same tree can
+ * compare thread counts in one process. Undefined: the tree's own default (nothing installed).
+ */
+export async function loadSide(
+  root: string,
+  fixtures: string,
+  name: string,
+  threads?: number,
+): Promise<Side> {
   // A runtime path (the baseline's tree or this one): an import() of a variable would do the
   // same through the same register hook, with the module typed as unknown all the same.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -209,7 +221,18 @@ export async function loadSide(root: string, fixtures: string, name: string): Pr
   const normlime = new NormLimeJobHandler(provider);
   const ctx = (): JobContext => new LocalJobContext(null, () => undefined);
 
+  const configureThreads = (): void => {
+    if (threads === undefined) return;
+    const { configureDataParallel } = need<typeof ParallelMod>('src/ml/train/parallel');
+    const { enableThreadDataParallel } = need<typeof ReplicaPoolMod>(
+      'src/ml/data-parallel/replica-pool',
+    );
+    if (threads > 1) enableThreadDataParallel(threads);
+    else configureDataParallel(undefined);
+  };
+
   const run = async (w: Workload): Promise<Measurement> => {
+    configureThreads();
     const raw = { model: w.model, sampleSize: w.instances, parameters: PARAMETERS };
     counts.loads = counts.disposals = 0;
     const t0 = performance.now();
@@ -270,6 +293,7 @@ export async function loadSide(root: string, fixtures: string, name: string): Pr
     phase = null;
   };
   const profile = async (reps: number) => {
+    configureThreads();
     const phases: Record<string, number> = {};
     await profileOf(imageModel, image, 'image', reps, phases);
     const ts = cpuMs();

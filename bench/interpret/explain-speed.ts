@@ -5,7 +5,10 @@
  * explanation, plus a phase profile (predict vs the rest, SLIC, PNG) and tf.profile's top kernels.
  *
  *   node -r @swc-node/register bench/interpret/explain-speed.ts [--baseline <git rev>]
- *     [--rounds 5] [--quick] [--batch-sizes]
+ *     [--threads 1,2] [--rounds 5] [--quick] [--batch-sizes]
+ *
+ * With --threads, the current code runs once per thread count (predictBatches over inference
+ * replicas, src/ml/train/parallel-predict.ts), side by side like a baseline.
  *
  * With --baseline, the same harness also runs the code of that revision (a detached
  * `git worktree` under /tmp sharing this checkout's node_modules), loaded into this process next
@@ -144,7 +147,14 @@ async function main(): Promise<void> {
   const sides: Side[] = [];
   const tree = rev ? baselineTree(rev) : undefined;
   if (tree) sides.push(await loadSide(tree.dir, FIXTURES, `baseline ${rev} (${tree.sha})`));
-  sides.push(await loadSide(repo, FIXTURES, 'current'));
+  // --threads 1,2: the current tree once per thread count (bulk prediction over inference replicas).
+  const threadCounts = value('--threads')?.split(',').map(Number);
+  if (threadCounts) {
+    for (const t of threadCounts)
+      sides.push(await loadSide(repo, FIXTURES, `current, ${t} thread${t > 1 ? 's' : ''}`, t));
+  } else sides.push(await loadSide(repo, FIXTURES, 'current'));
+  // Two sides (a baseline, or two thread counts): their ratio and the largest difference.
+  const pair = sides.length === 2;
   // Its modules are loaded: the worktree is not needed any more.
   tree?.remove();
   const workloads = WORKLOADS(quick);
@@ -177,24 +187,24 @@ async function main(): Promise<void> {
     console.log(`\n${label}:\n`);
     const header = sides.map((s) => s.name);
     console.log(
-      `| workload | instances | ${header.join(' | ')} |${rev ? ' ratio |' : ''} model loads/disposals per job |`,
+      `| workload | instances | ${header.join(' | ')} |${pair ? ' ratio |' : ''} model loads/disposals per job |`,
     );
     console.log(
-      `| --- | ---: | ${header.map(() => '---:').join(' | ')} |${rev ? ' ---: |' : ''} ---: |`,
+      `| --- | ---: | ${header.map(() => '---:').join(' | ')} |${pair ? ' ---: |' : ''} ---: |`,
     );
     workloads.forEach((w, i) => {
       const per = sides.map((_, s) => median(runs[i][s].map((m) => w.instances / m[metric])));
       const lds = sides
         .map((_, s) => `${runs[i][s][0].loads}/${runs[i][s][0].disposals}`)
         .join(', ');
-      const ratio = rev ? ` ${(per[1] / per[0]).toFixed(2)}x |` : '';
+      const ratio = pair ? ` ${(per[1] / per[0]).toFixed(2)}x |` : '';
       console.log(
         `| ${w.name} | ${w.instances} | ${per.map((p) => p.toFixed(2)).join(' | ')} |${ratio} ${lds} |`,
       );
     });
   }
   sides.forEach((s, i) => printProfile(s.name, profiles[i]));
-  if (rev) {
+  if (pair) {
     console.log('\nSame seeds, largest difference between the two sides (NaN: different shape):');
     workloads.forEach((w, i) => {
       const diff = maxDiff(runs[i][0][0].output, runs[i][1][0].output);

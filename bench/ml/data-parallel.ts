@@ -4,7 +4,11 @@
  * small-cnn and the conv+BN net of torch-side-by-side.ts, batch 64 and 25, on the wasm backend.
  *
  *   nice -n 10 node -r @swc-node/register bench/ml/data-parallel.ts [--nets small-cnn,bn-cnn]
- *     [--batches 64,25] [--threads 1,2] [--rounds 3] [--steps 10]
+ *     [--batches 64,25] [--configs 1/1,1/2,2/2] [--rounds 3] [--steps 10]
+ *
+ * A configuration is threads/shards: 1/1 trains unsharded on one thread, 1/2 computes 2 shards
+ * in sequence on one thread (the cost of sharding when no core is free), 2/2 the same shards
+ * on 2 threads (bitwise the same weights as 1/2).
  *
  * A measurement trains 1 + 2 epochs of `steps` steps (plain SGD, lr 0.01) on random 28x28x1
  * images; samples/s is taken over the last 2 epochs (the first warms up), the replicas' start-up
@@ -38,6 +42,7 @@ async function measure(
   batch: number,
   threads: number,
   steps: number,
+  shards: number,
 ): Promise<Measurement> {
   const n = batch * steps;
   const x = tf.randomUniform([n, 28, 28, 1], 0, 1, 'float32', 1);
@@ -57,6 +62,7 @@ async function measure(
         learningRate: 0.01,
         optimizer: { name: 'sgd' },
         threads,
+        shards,
         onEpochEnd: () => {
           const u = process.cpuUsage();
           cpuAtEpochEnd.push((u.user + u.system) / 1000);
@@ -83,26 +89,33 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   await selectBackend('wasm');
-  enableThreadDataParallel(1);
+  enableThreadDataParallel(1, { shards: 2 });
   const nets = value('--nets', 'small-cnn,bn-cnn').split(',');
   const batches = value('--batches', '64,25').split(',').map(Number);
-  const counts = value('--threads', '1,2').split(',').map(Number);
+  // threads/shards per configuration: 1/1 = one thread, unsharded (the plain step).
+  const configs = value('--configs', '1/1,1/2,2/2').split(',');
+  const parse = (c: string): [number, number] => {
+    const [t, sh] = c.split('/').map(Number);
+    return [t, sh ?? t];
+  };
   const rounds = Number(value('--rounds', '3'));
   const steps = Number(value('--steps', '10'));
   const loadBefore = os.loadavg().map((l) => l.toFixed(2));
   const rows: string[] = [];
   for (const net of nets) {
     for (const batch of batches) {
-      const rates = new Map<number, number[]>(counts.map((c) => [c, []]));
-      const cpuRates = new Map<number, number[]>(counts.map((c) => [c, []]));
+      const counts = configs;
+      const rates = new Map<string, number[]>(counts.map((c) => [c, []]));
+      const cpuRates = new Map<string, number[]>(counts.map((c) => [c, []]));
       const startups: number[] = [];
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? counts : [...counts].reverse();
-        for (const threads of order) {
-          const m = await measure(net, batch, threads, steps);
+        for (const config of order) {
+          const [threads, shards] = parse(config);
+          const m = await measure(net, batch, threads, steps, shards);
           if (m.threads !== threads) throw new Error(`asked ${threads} threads, got ${m.threads}`);
-          rates.get(threads)?.push(m.samplesPerSec);
-          cpuRates.get(threads)?.push(m.samplesPerCpuSec);
+          rates.get(config)?.push(m.samplesPerSec);
+          cpuRates.get(config)?.push(m.samplesPerCpuSec);
           if (threads > 1) startups.push(m.startupMs);
         }
       }
@@ -125,11 +138,14 @@ async function main(): Promise<void> {
     }
   }
   const loadAfter = os.loadavg().map((l) => l.toFixed(2));
-  const label = (c: number): string => `${c} thread${c > 1 ? 's' : ''}`;
+  const label = (c: string): string => {
+    const [t, sh] = parse(c);
+    return `${t} thread${t > 1 ? 's' : ''} ${sh} shard${sh > 1 ? 's' : ''}`;
+  };
   const head = [
-    ...counts.map((c) => `${label(c)} samples/s`),
-    'speed-up',
-    ...counts.map((c) => `${label(c)} samples/CPU s`),
+    ...configs.map((c) => `${label(c)} samples/s`),
+    'speed-up (last / first)',
+    ...configs.map((c) => `${label(c)} samples/CPU s`),
     'CPU efficiency',
     'replica start-up ms',
   ].join(' | ');
@@ -137,7 +153,7 @@ async function main(): Promise<void> {
     [
       `cores ${os.availableParallelism()}, load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`,
       `| network | batch | ${head} |`,
-      `| --- | ---: | ${[...counts, 0, ...counts, 0, 0].map(() => '---:').join(' | ')} |`,
+      `| --- | ---: | ${[...configs, 0, ...configs, 0, 0].map(() => '---:').join(' | ')} |`,
       ...rows,
       '',
     ].join('\n'),

@@ -35,6 +35,9 @@ export function finetuneEntry(
       hookLayers: result.hookLayers ?? null,
       attention: result.attention ?? null,
       rifleSchedule: result.rifleSchedule ?? null,
+      // Shards per batch fix the result; threads only the speed (docs/ml.md).
+      threads: result.threads,
+      shards: result.shards,
     },
   };
 }

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { enableThreadDataParallel } from '../ml/data-parallel/replica-pool';
+import { configureDataParallel } from '../ml/train/parallel';
 import { buildZooModel } from '../ml/zoo/zoo';
 import { assertNoLeaks, expectTensorsClose, tensorCount } from '../../test/support/tensors';
 import { Rng } from '../platform/core/rng';
@@ -14,9 +16,8 @@ before(async () => {
 });
 
 /** 24 8x8 grey images, two classes: a bright left half (0) or a bright right half (1), plus noise. */
-function toyData(seed: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
+function toyData(seed: number, n = 24): { x: tf.Tensor4D; y: tf.Tensor1D } {
   const rng = new Rng(seed);
-  const n = 24;
   const values = new Float32Array(n * 64);
   const labels: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -260,5 +261,88 @@ describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CN
     result.model.dispose();
     tf.dispose([train.x, train.y]);
     base.dispose();
+  });
+
+  describe('on worker threads (replicas installed, 2 shards per batch)', () => {
+    before(() => enableThreadDataParallel(1, { shards: 2 }));
+    after(() => configureDataParallel(undefined));
+
+    test('l2sp and dtnh+l2sp: bitwise the same weights on 1 and 2 threads; the l2sp penalty is still alpha/2 ||w_S - w_S^0||^2 + beta/2 ||w_head||^2 (Li et al. 2018, eq. 3)', async () => {
+      const base = buildZooModel('small-cnn', {
+        inputShape: [8, 8, 1],
+        numClasses: 3,
+        width: 2,
+        seed: 1,
+      });
+      // 32 rows, one full batch of 2 shards per epoch.
+      const train = toyData(1, 32);
+      const alpha = 40;
+      const beta = 0.3;
+      for (const method of ['l2sp', 'dtnh+l2sp']) {
+        const config = finetuneConfig.parse({
+          method,
+          alpha,
+          beta,
+          epochs: 2,
+          batchSize: 32,
+          learningRate: 0.5,
+          optimizer: 'sgd',
+          seed: 3,
+        });
+        const runs = [];
+        for (const threads of [1, 2]) {
+          let drift = 0;
+          let head = 0;
+          const result = await finetune({
+            base,
+            train,
+            numClasses: 2,
+            config,
+            threads,
+            onEpochEnd: (metrics, model) => {
+              if (metrics.epoch !== 0) return;
+              const headLayer = model.layers[model.layers.length - 1];
+              for (const layer of model.layers) {
+                if (layer.trainableWeights.length === 0) continue;
+                const sources =
+                  layer === headLayer ? [] : base.getLayer(layer.name).trainableWeights;
+                layer.trainableWeights.forEach((w, k) => {
+                  const now = w.read().dataSync();
+                  if (layer === headLayer) {
+                    for (const v of now) head += v * v;
+                    return;
+                  }
+                  const start = sources[k].read().dataSync();
+                  for (let i = 0; i < now.length; i++) drift += (now[i] - start[i]) ** 2;
+                });
+              }
+            },
+          });
+          assert.equal(result.threads, threads, method);
+          assert.equal(result.shards, 2, method);
+          const expected = (alpha / 2) * drift + (beta / 2) * head;
+          const actual = result.history[1].penalty;
+          assert.ok(
+            Math.abs(actual - expected) <= 1e-4 * expected,
+            `${method} on ${threads} threads: penalty ${actual} vs ${expected}`,
+          );
+          runs.push(result);
+        }
+        const [one, two] = runs;
+        assert.deepEqual(
+          one.history.map((m) => [m.loss, m.taskLoss, m.penalty, m.dtnhConflictRate]),
+          two.history.map((m) => [m.loss, m.taskLoss, m.penalty, m.dtnhConflictRate]),
+          method,
+        );
+        one.model.weights.forEach((w, i) => {
+          const a = Buffer.from((w.read().dataSync() as Float32Array).buffer);
+          const b = Buffer.from((two.model.weights[i].read().dataSync() as Float32Array).buffer);
+          assert.ok(a.equals(b), `${method}: ${w.name} bitwise equal`);
+        });
+        for (const r of runs) r.model.dispose();
+      }
+      tf.dispose([train.x, train.y]);
+      base.dispose();
+    });
   });
 });

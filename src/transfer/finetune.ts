@@ -11,6 +11,7 @@ import {
   TrainResult,
   TrainSet,
 } from '../ml/train/trainer';
+import type { TrainingThreads } from '../ml/train/parallel';
 import { Rng } from '../platform/core/rng';
 import { ValidationError } from '../platform/errors/domain-error';
 import { FinetuneConfig } from './core/finetune-config';
@@ -56,6 +57,8 @@ export interface FinetuneInput {
   onEpochEnd?: (metrics: FinetuneEpochMetrics, model: tf.LayersModel) => void | Promise<void>;
   /** Checked before every step; true stops (cancellation). */
   shouldStop?: () => boolean;
+  /** Data-parallel threads (trainModel's `threads`); default the process's setting. */
+  threads?: TrainingThreads;
   /** After each epoch of the main phase: what `resume` takes to continue after that epoch. */
   onCheckpoint?: (checkpoint: FinetuneCheckpoint) => void | Promise<void>;
   /** Continue from a checkpoint of an earlier run with the same base, data and config. */
@@ -80,6 +83,9 @@ export interface FinetuneResult {
   attention?: number[][];
   /** RIFLE: the scheduled re-initialisation points (global steps). */
   rifleSchedule?: number[];
+  /** Threads and shards per batch of the main phase (trainModel's; see docs/ml.md). */
+  threads: number;
+  shards: number;
 }
 
 function freezeSpec(freeze: FinetuneConfig['freeze']): FreezeSpec {
@@ -146,6 +152,7 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
       optimizer: { name: c.optimizer },
       seed: c.seed,
       shouldStop: input.shouldStop,
+      threads: input.threads,
     };
 
     let hookLayers: string[] | undefined;
@@ -197,7 +204,11 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
         c.earlyStoppingPatience > 0
           ? { patience: c.earlyStoppingPatience, monitor: 'val_loss' }
           : undefined,
-      gradientFn: objective.gradientFn,
+      // l2/l2sp (and DTNH over them) as a weight penalty: the batch's cross-entropy gradient may
+      // then be computed in shards on worker threads; DELTA needs this thread's feature maps.
+      ...(objective.weightPenalty
+        ? { penalty: objective.weightPenalty }
+        : { gradientFn: objective.gradientFn }),
       callbacks: rifle ? [rifle.callback] : [],
       initialEpoch,
       onEpochEnd: async (m) => {
@@ -225,6 +236,8 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
       hookLayers,
       attention,
       rifleSchedule: rifle?.resetter.points.slice(),
+      threads: result.threads,
+      shards: result.shards,
     };
   } catch (e) {
     target.dispose();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '../ml/train/evaluate';
-import { GradientContext, GradientFn } from '../ml/train/trainer';
+import { GradientContext, GradientFn, WeightPenaltyFn } from '../ml/train/trainer';
 import { dtnhCombine, gradientInnerProduct } from './core/dtnh';
 import { TransferPenalty } from './core/penalty';
 import { splitTrainable, WeightSplit } from './model-surgery';
@@ -68,6 +68,41 @@ export class TransferObjective {
   get backbone(): readonly tf.Variable[] {
     return this.split.backbone;
   }
+
+  /**
+   * The objective as a trainer `penalty` when the penalty needs the weights only (l2, l2sp, with
+   * or without DTNH): it is applied once per step to the batch's cross-entropy gradient, which
+   * the trainer may then compute in shards on worker threads. Undefined for DELTA (its penalty
+   * reads the batch's feature maps of this thread's target and source networks): use gradientFn.
+   */
+  get weightPenalty(): WeightPenaltyFn | undefined {
+    return this.penalty.needsFeatures ? undefined : this.weightOnly;
+  }
+
+  private readonly weightOnly: WeightPenaltyFn = (ctx) => {
+    // A zero-weighted touch of one trainable variable keeps variableGrads from failing when the
+    // penalty does not reach any (e.g. l2sp with beta = 0 and a frozen backbone): its gradient is 0.
+    const anchor = ctx.variables[0];
+    const reg = ctx.gradientsOf(() =>
+      tf.add(
+        this.penalty.apply({ backbone: this.split.backbone, head: this.split.head }),
+        tf.mul(0, tf.sum(anchor)),
+      ),
+    );
+    const task = ctx.taskGrads;
+    const loss = tf.add(ctx.taskLoss, reg.value) as tf.Scalar;
+    if (!this.options.dtnh) {
+      this.parts.push([tf.keep(ctx.taskLoss), tf.keep(reg.value)]);
+      const grads: tf.NamedTensorMap = {};
+      for (const name of Object.keys(task)) {
+        grads[name] = reg.grads[name] ? tf.add(task[name], reg.grads[name]) : task[name];
+      }
+      return { loss, grads };
+    }
+    const conflict = tf.cast(tf.less(gradientInnerProduct(task, reg.grads), 0), 'float32');
+    this.parts.push([tf.keep(ctx.taskLoss), tf.keep(reg.value), tf.keep(conflict as tf.Scalar)]);
+    return { loss, grads: dtnhCombine(task, reg.grads) };
+  };
 
   readonly gradientFn: GradientFn = (ctx) => {
     const source = this.sourceFeatures(ctx.x);

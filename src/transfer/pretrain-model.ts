@@ -69,7 +69,7 @@ export function pretrainEntry(
   spec: PretrainSpec,
   jobId: string,
   inputs: { train: Dataset; contract: InputContract; vocabulary?: Vocabulary },
-  result: { stoppedBy: StopReason; bestEpoch?: number },
+  result: { stoppedBy: StopReason; bestEpoch?: number; threads?: number; shards?: number },
   history: readonly EpochMetrics[],
 ): Omit<NewModel, 'evaluation'> {
   const { train, contract, vocabulary } = inputs;
@@ -83,6 +83,13 @@ export function pretrainEntry(
     vocabulary,
     datasetId: spec.dataset,
     method: 'pretrain',
-    metrics: { history, stoppedBy: result.stoppedBy, bestEpoch: result.bestEpoch ?? null },
+    metrics: {
+      history,
+      stoppedBy: result.stoppedBy,
+      bestEpoch: result.bestEpoch ?? null,
+      // Shards per batch fix the result; threads only the speed (docs/ml.md).
+      threads: result.threads ?? 1,
+      shards: result.shards ?? 1,
+    },
   };
 }

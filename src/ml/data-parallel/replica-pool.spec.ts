@@ -5,7 +5,13 @@ import { Rng } from '../../platform/core/rng';
 import { selectBackend } from '../backend';
 import { saveModelToBuffers } from '../io/buffers';
 import { crossEntropy } from '../train/evaluate';
-import { configureDataParallel, resolveThreads, splitBatch } from '../train/parallel';
+import {
+  configureDataParallel,
+  MIN_SHARD,
+  resolveShards,
+  resolveThreads,
+  splitBatch,
+} from '../train/parallel';
 import { trainModel } from '../train/trainer';
 import { enableThreadDataParallel, ThreadReplicaPool } from './replica-pool';
 
@@ -24,6 +30,28 @@ function convNet(seed: number): tf.LayersModel {
       tf.layers.maxPooling2d({ poolSize: 2 }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(2) }),
+    ],
+  });
+}
+
+/** Conv + batch norm + ReLU: ghost batch norm couples the rows of each shard. */
+function bnNet(momentum: number): tf.LayersModel {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [8, 8, 1],
+        filters: 3,
+        kernelSize: 3,
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
+      }),
+      tf.layers.batchNormalization({ momentum }),
+      tf.layers.reLU(),
+      tf.layers.flatten(),
+      tf.layers.dense({
+        units: 3,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }),
+      }),
     ],
   });
 }
@@ -59,14 +87,22 @@ describe('data-parallel training over worker threads', () => {
     );
   });
 
-  test("threads: auto is the worker's share of the cores (not the load), capped by 8-row shards", () => {
-    // One worker on 2 cores: both cores; the default pool (a worker per core): one thread each.
-    assert.equal(resolveThreads('auto', { cores: 2, workers: 1 }, 64), 2);
-    assert.equal(resolveThreads('auto', { cores: 2, workers: 2 }, 64), 1);
-    assert.equal(resolveThreads('auto', { cores: 8, workers: 3 }, 64), 2);
-    assert.equal(resolveThreads(4, { cores: 2, workers: 2 }, 64), 4);
-    // Batch 12 holds one 8-row shard only.
-    assert.equal(resolveThreads(4, { cores: 8, workers: 1 }, 12), 1);
+  test('shards: fixed by the setting and the batch (never under MIN_SHARD rows)', () => {
+    assert.equal(resolveShards(2, 64), 2);
+    assert.equal(resolveShards(8, 64), Math.floor(64 / MIN_SHARD));
+    assert.equal(resolveShards(2, MIN_SHARD * 2 - 1), 1);
+    assert.equal(resolveShards(1, 256), 1);
+  });
+
+  test('threads: auto = the cores the other running jobs leave free, at most one per shard', () => {
+    // A lone job on a 2-core machine: 2 threads; beside another job: 1; never more than shards.
+    assert.equal(resolveThreads('auto', { cores: 2, busyElsewhere: 0 }, 2), 2);
+    assert.equal(resolveThreads('auto', { cores: 2, busyElsewhere: 1 }, 2), 1);
+    assert.equal(resolveThreads('auto', { cores: 2, busyElsewhere: 5 }, 2), 1);
+    assert.equal(resolveThreads('auto', { cores: 8, busyElsewhere: 3 }, 4), 4);
+    assert.equal(resolveThreads('auto', { cores: 8, busyElsewhere: 0 }, 2), 2);
+    assert.equal(resolveThreads(4, { cores: 2, busyElsewhere: 2 }, 4), 4);
+    assert.equal(resolveThreads(4, { cores: 8, busyElsewhere: 0 }, 1), 1);
   });
 
   test('gradients averaged over 2 shards (weighted by size) = the full batch gradient, 1e-5', async () => {
@@ -117,71 +153,89 @@ describe('data-parallel training over worker threads', () => {
     }
   });
 
-  test('a short run on 2 threads matches 1 thread (same seed) to float error', async () => {
-    enableThreadDataParallel(1);
-    // 101 rows in batches of 20: the last batch has one row, too few to split.
+  test('a seeded run: bitwise the same weights with 1 and 2 threads (2 shards), plain and BN CNN', async () => {
+    enableThreadDataParallel(1, { shards: 2 });
+    // 101 rows in batches of 32: three batches of 2 shards, then 5 rows, too few to split.
     const data = images(101, 9);
-    const runs = [];
-    for (const threads of [1, 2]) {
+    for (const [name, build] of [
+      ['plain CNN', () => convNet(4)],
+      ['BN CNN', () => bnNet(0.9)],
+    ] as const) {
+      const runs = [];
+      for (const threads of [1, 2]) {
+        const model = build();
+        const tensorsBefore = tf.memory().numTensors;
+        const res = await trainModel(model, data, {
+          epochs: 3,
+          batchSize: 32,
+          learningRate: 0.01,
+          optimizer: { name: 'adam' },
+          seed: 2,
+          threads,
+        });
+        assert.equal(tf.memory().numTensors, tensorsBefore, `${name}: no tensor leaked`);
+        assert.equal(res.threads, threads, name);
+        assert.equal(res.shards, 2, name);
+        runs.push({ model, res });
+      }
+      const [one, two] = runs;
+      assert.ok((two.res.threadStartupMs ?? 0) > 0);
+      assert.equal(one.res.threadStartupMs, undefined, 'one thread starts no replica');
+      assert.deepEqual(
+        one.res.history.map((m) => [m.loss, m.accuracy]),
+        two.res.history.map((m) => [m.loss, m.accuracy]),
+        `${name}: per-epoch loss and accuracy`,
+      );
+      one.model.weights.forEach((w, i) => {
+        const a = Buffer.from((w.read().dataSync() as Float32Array).buffer);
+        const b = Buffer.from((two.model.weights[i].read().dataSync() as Float32Array).buffer);
+        assert.ok(a.equals(b), `${name}: ${w.name} bitwise equal`);
+      });
+      for (const r of runs) r.model.dispose();
+    }
+  });
+
+  test('2 shards of a plain CNN = the unsharded run to float error (no coupling between rows)', async () => {
+    enableThreadDataParallel(1, { shards: 2 });
+    const data = images(101, 9);
+    const models: tf.LayersModel[] = [];
+    for (const shards of [1, 2]) {
       const model = convNet(4);
-      const tensorsBefore = tf.memory().numTensors;
       const res = await trainModel(model, data, {
         epochs: 3,
-        batchSize: 20,
+        batchSize: 32,
         learningRate: 0.01,
         optimizer: { name: 'adam' },
         seed: 2,
-        threads,
+        threads: 2,
+        shards,
       });
-      assert.equal(tf.memory().numTensors, tensorsBefore, `no tensor leaked at ${threads} threads`);
-      runs.push({ model, res });
+      assert.equal(res.shards, shards);
+      models.push(model);
     }
-    const [one, two] = runs;
-    assert.equal(one.res.threads, 1);
-    assert.equal(two.res.threads, 2);
-    assert.ok((two.res.threadStartupMs ?? 0) > 0);
-    one.res.history.forEach((m, e) => {
-      assert.ok(Math.abs(m.loss - two.res.history[e].loss) < 1e-5, `epoch ${e} loss`);
-      assert.equal(m.accuracy, two.res.history[e].accuracy);
+    models[0].weights.forEach((w, i) => {
+      assert.ok(maxAbsDiff(w.read(), models[1].weights[i].read()) < 1e-4, w.name);
     });
-    one.model.weights.forEach((w, i) => {
-      assert.ok(maxAbsDiff(w.read(), two.model.weights[i].read()) < 1e-4, w.name);
-    });
-    for (const r of runs) r.model.dispose();
+    for (const m of models) m.dispose();
   });
 
-  test('batch norm: the moving mean after a 2-thread step = the full batch moving average, 1e-5', async () => {
-    enableThreadDataParallel(1);
+  test('batch norm: the moving mean after a 2-shard step = the full batch moving average, 1e-5', async () => {
+    enableThreadDataParallel(2);
     // moving_mean' = m * moving_mean + (1 - m) * batch mean (linear): the shard-size-weighted
-    // average of the replicas' updates is the update with the full batch's mean.
-    const data = images(24, 11);
+    // average of the shards' updates is the update with the full batch's mean.
+    const data = images(32, 11);
     const means: Float32Array[] = [];
-    for (const threads of [1, 2]) {
-      const model = tf.sequential({
-        layers: [
-          tf.layers.conv2d({
-            inputShape: [8, 8, 1],
-            filters: 3,
-            kernelSize: 3,
-            kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
-          }),
-          tf.layers.batchNormalization({ momentum: 0.5 }),
-          tf.layers.flatten(),
-          tf.layers.dense({
-            units: 3,
-            activation: 'softmax',
-            kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }),
-          }),
-        ],
-      });
+    for (const shards of [1, 2]) {
+      const model = bnNet(0.5);
       const res = await trainModel(model, data, {
         epochs: 1,
-        batchSize: 24,
+        batchSize: 32,
         learningRate: 0.01,
         optimizer: { name: 'sgd' },
-        threads,
+        shards,
       });
-      assert.equal(res.threads, threads);
+      assert.equal(res.shards, shards);
+      assert.equal(res.threads, shards);
       const movingMean = model.weights.find((w) => w.name.includes('moving_mean'));
       assert.ok(movingMean);
       means.push(movingMean.read().dataSync() as Float32Array);

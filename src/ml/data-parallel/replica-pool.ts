@@ -1,6 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import {
   configureDataParallel,
@@ -9,6 +8,8 @@ import {
   type ReplicaResult,
   type TrainingThreads,
 } from '../train/parallel';
+import { ThreadInferencePool } from './inference-pool';
+import { startThread } from './thread';
 import {
   CTRL,
   CTRL_LENGTH,
@@ -20,21 +21,6 @@ import {
 
 /** A shard that takes longer than this means the replica is gone (a crash Atomics cannot see). */
 const SHARD_TIMEOUT_MS = 10 * 60_000;
-
-/**
- * The thread's entry beside this file: replica-worker.js when built, replica-worker.ts from
- * source, where the thread registers the TypeScript loader first (as heartbeat-thread.ts does).
- */
-function startThread(workerData: ReplicaWorkerData): Worker {
-  const entry = path.join(__dirname, `replica-worker${path.extname(__filename)}`);
-  const options = { workerData, transferList: [workerData.errors] };
-  if (!entry.endsWith('.ts')) return new Worker(entry, options);
-  const loader = require.resolve('@swc-node/register');
-  return new Worker(`require(${JSON.stringify(loader)}); require(${JSON.stringify(entry)});`, {
-    ...options,
-    eval: true,
-  });
-}
 
 interface Replica {
   worker: Worker;
@@ -84,7 +70,7 @@ export class ThreadReplicaPool implements ReplicaPool {
         output: new SharedArrayBuffer(4 * (gradLength + stateLength + 2)),
         errors: channel.port2,
       };
-      const worker = startThread(data);
+      const worker = startThread('replica-worker', { ...data });
       members.push({
         worker,
         ctrl: new Int32Array(data.ctrl),
@@ -185,13 +171,21 @@ export class ThreadReplicaPool implements ReplicaPool {
 
 /**
  * Installs worker-thread data parallelism for this process's training jobs (the job worker does
- * it at start from AUTODL_TRAIN_THREADS and AUTODL_WORKERS; benches and tests may too).
- * `workers`: the job workers sharing this machine's cores, for `auto`.
+ * it at start from AUTODL_TRAIN_THREADS; benches and tests may too). `shards`: shards per batch
+ * at most (default: the machine's cores, or `threads` when it is a number); `busyElsewhere`:
+ * the other training jobs on this machine right now, for `auto` (the local pool tells its
+ * workers, worker.ts).
  */
-export function enableThreadDataParallel(threads: TrainingThreads, workers = 1): void {
+export function enableThreadDataParallel(
+  threads: TrainingThreads,
+  options: { shards?: number; busyElsewhere?: () => number } = {},
+): void {
+  const cores = os.availableParallelism();
   configureDataParallel({
     threads,
-    host: () => ({ cores: os.availableParallelism(), workers }),
+    shards: options.shards ?? (threads === 'auto' ? cores : threads),
+    host: () => ({ cores, busyElsewhere: options.busyElsewhere?.() ?? 0 }),
     factory: (init) => ThreadReplicaPool.start(init),
+    inference: (init) => ThreadInferencePool.start(init),
   });
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { predictInParallel } from './parallel-predict';
 import { ValidationError } from '../../platform/errors/domain-error';
 
 /**
@@ -28,6 +29,9 @@ export function predictBatches(model: tf.LayersModel, x: tf.Tensor, batchSize = 
   const n = x.shape[0];
   const parts: tf.Tensor[] = [];
   const pass = inferenceBatchSize(x.shape.slice(1));
+  // Over inference replicas on free cores when the worker installed them (parallel-predict.ts).
+  const parallel = predictInParallel(model, x, pass);
+  if (parallel) return parallel;
   try {
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);

@@ -45,6 +45,30 @@ export interface GradientContext extends StepContext {
  */
 export type GradientFn = (ctx: GradientContext) => { loss: tf.Scalar; grads: tf.NamedTensorMap };
 
+/** What a weight penalty sees: the step, the task loss and its gradient, a gradient helper. */
+export interface PenaltyContext {
+  readonly epoch: number;
+  readonly step: number;
+  /** The trainable variables (frozen layers excluded). */
+  readonly variables: tf.Variable[];
+  /** The batch's mean task loss (cross-entropy) and its gradients, keyed by variable name. */
+  readonly taskLoss: tf.Scalar;
+  readonly taskGrads: tf.NamedTensorMap;
+  /** Value and gradients of a scalar function of the trainable variables. */
+  gradientsOf(f: () => tf.Scalar): { value: tf.Scalar; grads: tf.NamedTensorMap };
+}
+
+/**
+ * A penalty on the weights alone (no activations: l2, l2sp, and their DTNH combination), applied
+ * once per step after the task gradient of the whole batch is known. Unlike a GradientFn it does
+ * not see the batch, so the task gradient may come from shards on other threads (sharded-step.ts).
+ * Returns the loss to report and the gradients to apply. Runs inside the step's tidy.
+ */
+export type WeightPenaltyFn = (ctx: PenaltyContext) => {
+  loss: tf.Scalar;
+  grads: tf.NamedTensorMap;
+};
+
 export type GradientTransform = (
   grads: tf.NamedTensorMap,
   info: { epoch: number; step: number },
@@ -65,6 +89,7 @@ export function gradientStep(o: {
   optimizer: GroupedOptimizer;
   lossFn?: LossFn;
   gradientFn?: GradientFn;
+  penalty?: WeightPenaltyFn;
   transformGradients?: GradientTransform;
 }): StepFn {
   const { model, train, variables } = o;
@@ -87,11 +112,14 @@ export function gradientStep(o: {
       };
       const ctx: StepContext = { ...info, forward };
       const gradientsOf = (f: () => tf.Scalar) => tf.variableGrads(f, variables);
+      const task = (): { loss: tf.Scalar; grads: tf.NamedTensorMap } => {
+        const { value, grads: g } = gradientsOf(() => lossFn(model, xb, yb, ctx));
+        if (!o.penalty) return { loss: value, grads: g };
+        return o.penalty({ ...info, variables, taskLoss: value, taskGrads: g, gradientsOf });
+      };
       const { loss, grads } = o.gradientFn
         ? o.gradientFn({ ...ctx, model, x: xb, y: yb, variables, gradientsOf })
-        : (({ value, grads: g }) => ({ loss: value, grads: g }))(
-            gradientsOf(() => lossFn(model, xb, yb, ctx)),
-          );
+        : task();
       o.optimizer.apply(
         o.transformGradients ? o.transformGradients(grads, info) : grads,
         info.step,

@@ -58,19 +58,64 @@ export interface ReplicaPool {
 
 export type ReplicaPoolFactory = (init: ReplicaPoolInit) => Promise<ReplicaPool>;
 
-/** Threads per training job: a number, or `auto` (this worker's share of the cores, see below). */
+/** What every inference replica needs: the model, and the largest chunk of rows it is given. */
+export interface InferencePoolInit {
+  replicas: number;
+  /** The model's topology (model.toJSON): the weights come with every chunk (publish). */
+  topology: string;
+  /** Element counts of model.weights, in order. */
+  sizes: readonly number[];
+  backend: string;
+  sampleShape: readonly number[];
+  xDtype: tf.DataType;
+  /** Outputs per row (the model's single output is [n, outputLength]). */
+  outputLength: number;
+  /** Rows per model.predict pass (inferenceBatchSize). */
+  pass: number;
+  /** The largest chunk a replica is given (rows). */
+  maxRows: number;
+}
+
+/** Inference replicas (bulk prediction: LIME/NormLIME perturbations, evaluation). */
+export interface InferencePool {
+  readonly replicas: number;
+  readonly maxRows: number;
+  /** The model's weights (model.weights order) every replica loads before its next chunk. */
+  publish(weights: readonly tf.TypedArray[]): void;
+  /** Starts replica r on `rows` rows (flattened). Does not block. */
+  start(r: number, x: tf.TypedArray, rows: number): void;
+  /** Blocks until replica r answered: rows x outputLength outputs. Throws the replica's error. */
+  wait(r: number): Float32Array;
+  dispose(): void;
+}
+
+/**
+ * Starts inference replicas synchronously (the caller, predictBatches, is synchronous; it blocks
+ * until every replica holds the model, then keeps the pool for the model's next calls).
+ */
+export type InferencePoolFactory = (init: InferencePoolInit) => InferencePool;
+
+/** Threads per training job: a number, or `auto` (the cores free when the job starts). */
 export type TrainingThreads = 'auto' | number;
 
 export interface HostShare {
-  /** Logical cores of the machine. */
+  /** Logical cores of the machine (or of the job's share: a pod's cpu request). */
   cores: number;
-  /** Job workers sharing them (the local pool's AUTODL_WORKERS). */
-  workers: number;
+  /** Other training jobs running on this machine now (the local pool's busy compute workers). */
+  busyElsewhere: number;
 }
 
 interface DataParallelSetup {
   threads: TrainingThreads;
+  /**
+   * Shards per batch at most (the install's core count, or its fixed thread count): a property
+   * of the configuration, never of the load, so that a seeded job's result is the same whatever
+   * number of threads computes the shards.
+   */
+  shards: number;
   factory: ReplicaPoolFactory;
+  /** Inference replicas for bulk prediction (predictBatches); absent: one thread. */
+  inference?: InferencePoolFactory;
   host: () => HostShare;
 }
 
@@ -85,27 +130,34 @@ export function dataParallelSetup(): DataParallelSetup | undefined {
   return setup;
 }
 
-/** Shards smaller than this cost more in per-step overhead than they save. */
-export const MIN_SHARD = 8;
+/**
+ * Shards smaller than this cost more in per-step overhead than they save, and batch norm over
+ * fewer rows gets noisy. Measured cost of computing the shards in sequence on one thread
+ * (docs/ml.md, Data-parallel training).
+ */
+export const MIN_SHARD = 12;
 
 /**
- * Threads (replicas, main thread included) for one training job. A number is taken as given;
- * `auto` is this worker's share of the machine, cores / workers (rounded down): a single-worker
- * install trains each job on every core, the default pool (one worker per core) on one thread.
- * It is a function of the configuration, never of the load at the moment, so the same seeded job
- * on the same install gives the same result (shards change batch-norm statistics and the order
- * of float sums). Never more threads than the batch has MIN_SHARD-sized shards.
+ * Shards a batch of `batchSize` rows is split into: at most `maxShards`, none smaller than
+ * MIN_SHARD rows (1 = no sharding). A function of the configuration and the batch only.
  */
-export function resolveThreads(
-  threads: TrainingThreads,
-  host: HostShare,
-  batchSize: number,
-): number {
+export function resolveShards(maxShards: number, batchSize: number): number {
+  return Math.max(1, Math.min(Math.floor(maxShards), Math.floor(batchSize / MIN_SHARD)));
+}
+
+/**
+ * Threads (replicas, main thread included) that compute a job's `shards` shards. A number is
+ * taken as given; `auto` is the cores free when the job starts: the machine's cores minus the
+ * other training jobs running on it (a lone job on a 2-core machine gets 2 threads, two jobs one
+ * each). Never more threads than shards. The thread count changes speed only: the shards, their
+ * order and the order of every sum are fixed by the configuration (sharded-step.ts).
+ */
+export function resolveThreads(threads: TrainingThreads, host: HostShare, shards: number): number {
   const wanted =
     threads === 'auto'
-      ? Math.max(1, Math.floor(host.cores / Math.max(1, host.workers)))
+      ? Math.max(1, Math.floor(host.cores) - Math.max(0, host.busyElsewhere))
       : Math.max(1, Math.floor(threads));
-  return Math.max(1, Math.min(wanted, Math.floor(batchSize / MIN_SHARD)));
+  return Math.max(1, Math.min(wanted, shards));
 }
 
 /** Splits a batch into `parts` contiguous shards whose sizes differ by at most one. */

@@ -4,6 +4,7 @@ import type { TrainSet } from './gradient-step';
 import {
   dataParallelSetup,
   type ReplicaPool,
+  resolveShards,
   resolveThreads,
   type TrainingThreads,
 } from './parallel';
@@ -11,16 +12,26 @@ import {
 /**
  * `auto` only starts replicas for jobs of at least this many steps: a replica costs about a
  * second to start (a thread, the TS loader from source, the wasm module, the model), which a
- * short job does not win back.
+ * short job does not win back. Such a job still splits its batches into the same shards (on the
+ * main thread), so its result does not depend on this.
  */
 export const AUTO_MIN_STEPS = 50;
 
+export interface ShardPlan {
+  /** Shards per batch (1: the plain gradient step). */
+  shards: number;
+  /** Worker replicas computing shards beside the main thread (none: all on the main thread). */
+  pool?: ReplicaPool;
+}
+
 /**
- * The replica pool for a training run, or undefined for single-thread training: when no
- * implementation is installed (configureDataParallel), the run has its own loss or gradient
- * function (a closure over this thread's model a replica cannot run), or the threads resolve to 1.
+ * How a training run splits its batches and over how many threads. No sharding (1 shard) when
+ * no implementation is installed (configureDataParallel: library use, unit tests) or the run has
+ * its own loss or gradient function (a closure over this thread's model that a replica cannot
+ * run). Otherwise `shards` (option, else the install's setting) capped by MIN_SHARD-row shards,
+ * and threads from the option or the install's setting (`auto`: the free cores).
  */
-export async function startReplicaPool(o: {
+export async function planShards(o: {
   model: tf.LayersModel;
   train: TrainSet;
   variables: readonly tf.Variable[];
@@ -28,17 +39,20 @@ export async function startReplicaPool(o: {
   batchSize: number;
   steps: number;
   threads?: TrainingThreads;
+  shards?: number;
   customLoss: boolean;
-}): Promise<ReplicaPool | undefined> {
+}): Promise<ShardPlan> {
   const setup = dataParallelSetup();
-  if (setup === undefined || o.customLoss) return undefined;
+  if (setup === undefined || o.customLoss) return { shards: 1 };
+  const shards = resolveShards(o.shards ?? setup.shards, o.batchSize);
+  if (shards <= 1) return { shards: 1 };
   const setting = o.threads ?? setup.threads;
-  if (setting === 'auto' && o.steps < AUTO_MIN_STEPS) return undefined;
-  const threads = resolveThreads(setting, setup.host(), o.batchSize);
-  if (threads <= 1) return undefined;
+  if (setting === 'auto' && o.steps < AUTO_MIN_STEPS) return { shards };
+  const threads = resolveThreads(setting, setup.host(), shards);
+  if (threads <= 1) return { shards };
   const weights = o.model.weights.map((w) => w.read());
   const { modelJson, weights: weightBytes } = await saveModelToBuffers(o.model);
-  return setup.factory({
+  const pool = await setup.factory({
     replicas: threads - 1,
     modelJson,
     weights: weightBytes,
@@ -49,6 +63,7 @@ export async function startReplicaPool(o: {
     sampleShape: o.train.x.shape.slice(1),
     xDtype: o.train.x.dtype,
     yDtype: o.train.y.dtype,
-    maxShard: Math.ceil(o.batchSize / threads),
+    maxShard: Math.ceil(o.batchSize / shards),
   });
+  return { shards, pool };
 }

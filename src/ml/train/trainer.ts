@@ -12,13 +12,20 @@ import {
 } from './callbacks';
 import { evaluate } from './evaluate';
 import { applyFreeze, FreezeSpec } from './freeze';
-import { GradientFn, GradientTransform, gradientStep, LossFn, TrainSet } from './gradient-step';
-import { dataParallelStep } from './data-parallel-step';
+import {
+  GradientFn,
+  GradientTransform,
+  gradientStep,
+  LossFn,
+  TrainSet,
+  WeightPenaltyFn,
+} from './gradient-step';
+import { shardedStep } from './sharded-step';
 import { runEpochs } from './loop';
 import { OptimizerSpec } from './optimizers';
 import { GroupedOptimizer, ParamGroup } from './param-groups';
 import type { TrainingThreads } from './parallel';
-import { startReplicaPool } from './replicas';
+import { planShards, type ShardPlan } from './replicas';
 import { makeSchedule, ScheduleSpec } from './schedules';
 
 export type { EarlyStoppingSpec, EpochMetrics, StopReason, TrainingCallback } from './callbacks';
@@ -27,8 +34,10 @@ export type {
   GradientFn,
   GradientTransform,
   LossFn,
+  PenaltyContext,
   StepContext,
   TrainSet,
+  WeightPenaltyFn,
 } from './gradient-step';
 
 export interface TrainOptions {
@@ -48,6 +57,12 @@ export interface TrainOptions {
   initialEpoch?: number;
   lossFn?: LossFn;
   gradientFn?: GradientFn;
+  /**
+   * A penalty on the weights alone, applied once per step to the batch's cross-entropy gradient
+   * (fine-tuning's l2/l2sp and their DTNH combination). Unlike lossFn/gradientFn it keeps the
+   * run sharded over threads. Not together with lossFn or gradientFn.
+   */
+  penalty?: WeightPenaltyFn;
   transformGradients?: GradientTransform;
   onEpochEnd?: (metrics: EpochMetrics) => void | Promise<void>;
   /** Called after each epoch with the full model (model.json + weights.bin) as buffers. */
@@ -58,9 +73,16 @@ export interface TrainOptions {
   shouldStop?: () => boolean;
   /**
    * Data-parallel threads (main thread included) when the process installed replicas
-   * (configureDataParallel, parallel.ts); default: the process's setting (AUTODL_TRAIN_THREADS).
+   * (configureDataParallel, parallel.ts); default: the process's setting (AUTODL_TRAIN_THREADS,
+   * `auto` = the cores free at the start). Changes speed, not results (see `shards`).
    */
   threads?: TrainingThreads;
+  /**
+   * Shards each batch is split into when replicas are installed (capped so that none has fewer
+   * than MIN_SHARD rows); default: the process's setting (its cores, or AUTODL_TRAIN_THREADS when
+   * a number). The result depends on it, not on `threads`.
+   */
+  shards?: number;
 }
 
 export interface TrainResult {
@@ -72,6 +94,8 @@ export interface TrainResult {
   steps: number;
   /** Threads that trained (1: no replicas). */
   threads: number;
+  /** Shards every full batch was split into (1: none); fixes the result, whatever `threads`. */
+  shards: number;
   /** Time to start the replicas (ms), when there were any. */
   threadStartupMs?: number;
 }
@@ -120,6 +144,8 @@ function validate(model: tf.LayersModel, train: TrainSet, o: TrainOptions): void
   }
   if (model.inputs.length !== 1)
     throw ValidationError.field('model', 'must have exactly one input');
+  if (o.penalty && (o.lossFn || o.gradientFn))
+    throw ValidationError.field('penalty', 'cannot be combined with lossFn or gradientFn');
 }
 
 /**
@@ -160,9 +186,9 @@ export async function trainModel(
     ...(earlyStopping ? [earlyStopping] : []),
   ];
   const validation = options.validation;
-  let pool: Awaited<ReturnType<typeof startReplicaPool>>;
+  let plan: ShardPlan | undefined;
   try {
-    pool = await startReplicaPool({
+    plan = await planShards({
       model,
       train,
       variables,
@@ -170,26 +196,32 @@ export async function trainModel(
       batchSize,
       steps: (epochs - (options.initialEpoch ?? 0)) * Math.ceil(n / batchSize),
       threads: options.threads,
+      shards: options.shards,
       customLoss: options.lossFn !== undefined || options.gradientFn !== undefined,
     });
-    const step = pool
-      ? dataParallelStep({
-          model,
-          train,
-          variables,
-          optimizer,
-          transformGradients: options.transformGradients,
-          pool,
-        })
-      : gradientStep({
-          model,
-          train,
-          variables,
-          optimizer,
-          lossFn: options.lossFn,
-          gradientFn: options.gradientFn,
-          transformGradients: options.transformGradients,
-        });
+    const pool = plan.pool;
+    const step =
+      plan.shards > 1
+        ? shardedStep({
+            model,
+            train,
+            variables,
+            optimizer,
+            transformGradients: options.transformGradients,
+            penalty: options.penalty,
+            shards: plan.shards,
+            pool,
+          })
+        : gradientStep({
+            model,
+            train,
+            variables,
+            optimizer,
+            lossFn: options.lossFn,
+            gradientFn: options.gradientFn,
+            penalty: options.penalty,
+            transformGradients: options.transformGradients,
+          });
     const result = await runEpochs(step, {
       size: n,
       epochs,
@@ -208,10 +240,11 @@ export async function trainModel(
       bestEpoch: earlyStopping?.bestEpoch,
       frozenLayers,
       threads: 1 + (pool?.replicas ?? 0),
+      shards: plan.shards,
       ...(pool ? { threadStartupMs: pool.startupMs } : {}),
     };
   } finally {
-    await pool?.dispose();
+    await plan?.pool?.dispose();
     earlyStopping?.dispose();
     optimizer.dispose();
   }

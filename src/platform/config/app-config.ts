@@ -50,7 +50,8 @@ export interface PlatformConfig {
   tfBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /**
    * Threads one training job may use (data-parallel replicas over worker threads, src/ml/train/
-   * parallel.ts): a number, or `auto` = cores / AUTODL_WORKERS (the worker's share, not the load).
+   * parallel.ts): a number, or `auto` = the cores the other running jobs leave free (the pool
+   * supervisor tells its workers); it changes speed only, the shards per batch fix the result.
    */
   trainThreads: 'auto' | number;
   /** Print the bootstrap admin key on first start (off in tests). */

@@ -5,7 +5,7 @@ import type { JobsRepository } from './jobs.repository';
 import { workerPid } from './worker-id';
 import { killWorkerGroups, reapOrphanGroups } from './process-groups';
 import type { JobLane } from './job-handler';
-import type { WorkerMessage } from './worker-loop';
+import type { SupervisorMessage, WorkerMessage } from './worker-loop';
 
 export interface LocalExecutorOptions {
   /** Compute workers: they run the work itself, one job each at a time. */
@@ -112,8 +112,29 @@ export class LocalExecutor implements Executor {
       slot.workerId = message.workerId;
       if (message.type === 'claimed') slot.jobId = message.jobId;
       if (message.type === 'idle') slot.jobId = null;
+      // A new worker learns the load at once; the others whenever a job starts or ends.
+      this.broadcastLoad();
     });
     child.on('exit', (code, signal) => void this.onExit(slot, code, signal));
+  }
+
+  /**
+   * Tells every compute worker how many others run a job now (its training jobs' `auto` threads
+   * take the cores left free). Best effort: a job claimed in the same instant may see a stale
+   * count, which changes its speed only, never its result (the shards are fixed).
+   */
+  private broadcastLoad(): void {
+    const slots = [...this.slots];
+    slots.forEach((slot, i) => {
+      if (slot.lane !== 'compute' || !slot.child.connected) return;
+      const message: SupervisorMessage = {
+        type: 'pool-load',
+        busyElsewhere: busyElsewhere(slots, i),
+      };
+      slot.child.send(message, (err) => {
+        if (err) this.options.log(`could not tell worker ${slot.child.pid} the pool load: ${err}`);
+      });
+    });
   }
 
   private async onExit(
@@ -122,6 +143,7 @@ export class LocalExecutor implements Executor {
     signal: NodeJS.Signals | null,
   ): Promise<void> {
     this.slots.delete(slot);
+    if (slot.jobId !== null && slot.lane === 'compute') this.broadcastLoad();
     if (slot.workerId) {
       // Before the job goes back to the queue: its retry must be the only running copy.
       const killed = killWorkerGroups(this.options.processGroupDir, slot.workerId);
@@ -175,6 +197,14 @@ export class LocalExecutor implements Executor {
       );
     }
   }
+}
+
+/** Compute workers other than slots[self] that run a job now (what `auto` threads leave them). */
+export function busyElsewhere(
+  slots: readonly { lane: JobLane; jobId: string | null }[],
+  self: number,
+): number {
+  return slots.filter((s, i) => i !== self && s.lane === 'compute' && s.jobId !== null).length;
 }
 
 function isAlive(pid: number | null): boolean {

@@ -8,6 +8,13 @@ export type WorkerMessage =
   | { type: 'claimed'; workerId: string; jobId: string }
   | { type: 'idle'; workerId: string };
 
+/**
+ * Messages the supervisor sends its pool workers: how many other compute workers run a job right
+ * now, sent to every compute worker whenever one claims a job or goes idle. Training jobs with
+ * `auto` threads take the cores the others leave free (src/ml/train/parallel.ts).
+ */
+export type SupervisorMessage = { type: 'pool-load'; busyElsewhere: number };
+
 const IDLE_POLL_MS = 1000;
 
 /**

@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Rng } from '../../platform/core/rng';
+import { selectBackend } from '../backend';
+import { predictBatches } from '../train/evaluate';
+import { configureDataParallel } from '../train/parallel';
+import { inferenceReplicas, releaseInferenceThreads } from '../train/parallel-predict';
+import { enableThreadDataParallel } from './replica-pool';
+
+function net(): tf.LayersModel {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [16, 16, 1],
+        filters: 4,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      }),
+      tf.layers.batchNormalization(),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({
+        units: 5,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+      }),
+    ],
+  });
+}
+
+function bytes(t: tf.Tensor): Buffer {
+  return Buffer.from((t.dataSync() as Float32Array).buffer);
+}
+
+describe('bulk prediction over inference replicas (worker threads)', () => {
+  before(async () => {
+    await selectBackend('cpu');
+  });
+  after(() => configureDataParallel(undefined));
+
+  test('600 images on 2 threads: bitwise the one-thread outputs, in row order; new weights are used', async () => {
+    const rng = new Rng(3);
+    // 600 x 256 values: chunks of at least MIN_CHUNK_VALUES.
+    const x = tf.tensor4d(
+      Array.from({ length: 600 * 256 }, () => rng.normal(0, 1)),
+      [600, 16, 16, 1],
+    );
+    const model = net();
+    try {
+      for (let round = 0; round < 2; round++) {
+        configureDataParallel(undefined);
+        const single = predictBatches(model, x, 1024);
+        enableThreadDataParallel(2);
+        const threaded = predictBatches(model, x, 1024);
+        assert.equal(inferenceReplicas(model, x), 1, 'one replica beside the main thread');
+        assert.deepEqual(threaded.shape, [600, 5]);
+        assert.ok(bytes(single).equals(bytes(threaded)), `round ${round}: bitwise equal`);
+        tf.dispose([single, threaded]);
+        // The replica takes the weights of every call: change them and predict again.
+        const kernel = model.layers[0].getWeights()[0];
+        model.layers[0].setWeights([tf.mul(kernel, -0.5), model.layers[0].getWeights()[1]]);
+      }
+    } finally {
+      releaseInferenceThreads();
+      assert.equal(inferenceReplicas(model, x), 0);
+      model.dispose();
+      x.dispose();
+    }
+  });
+
+  test('small inputs stay on one thread (no replica started)', () => {
+    enableThreadDataParallel(2);
+    const model = net();
+    const x = tf.zeros([10, 16, 16, 1]);
+    releaseInferenceThreads();
+    const y = predictBatches(model, x);
+    assert.deepEqual(y.shape, [10, 5]);
+    assert.equal(inferenceReplicas(model, x), 0);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});

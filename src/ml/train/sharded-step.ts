@@ -1,0 +1,190 @@
+import * as tf from '@tensorflow/tfjs';
+import { crossEntropy } from './evaluate';
+import type { GradientTransform, TrainSet, WeightPenaltyFn } from './gradient-step';
+import type { StepFn } from './loop';
+import type { ReplicaPool, ReplicaResult } from './parallel';
+import { MIN_SHARD, splitBatch } from './parallel';
+import type { GroupedOptimizer } from './param-groups';
+
+/**
+ * The sharded twin of gradientStep (default cross-entropy loss, optionally a weight penalty):
+ * every batch is split into a fixed number of contiguous shards (`shards`, from the
+ * configuration and the batch size, never from the load); each shard's gradient of its mean
+ * loss is computed from the same weights, by the main thread or by a worker replica (shard s
+ * goes to thread s mod threads; with no pool the main thread computes them all in sequence);
+ * then the shards' gradients are summed on the host in shard order, weighted by shard size. The
+ * same wasm kernels on the same shapes give the same bits on any thread, and the sums run in
+ * the same order whichever thread computed a shard, so a seeded run gives bitwise the same
+ * weights with 1, 2 or `shards` threads. One optimizer update per batch; a weight penalty
+ * (fine-tuning's l2/l2sp/DTNH) is applied once, to the batch's task gradient.
+ *
+ * Batch norm normalises each shard with its own statistics (ghost batch norm, as PyTorch DDP
+ * without SyncBatchNorm); the moving statistics become the shard-size-weighted average of every
+ * shard's update from the step's starting values (docs/ml.md).
+ */
+export function shardedStep(o: {
+  model: tf.LayersModel;
+  train: TrainSet;
+  variables: tf.Variable[];
+  optimizer: GroupedOptimizer;
+  transformGradients?: GradientTransform;
+  penalty?: WeightPenaltyFn;
+  shards: number;
+  pool?: ReplicaPool;
+}): StepFn {
+  const { model, train, variables, pool } = o;
+  const weights = model.weights.map((w) => w.read() as tf.Variable);
+  const trainedSet = new Set<tf.Variable>(variables);
+  const state = weights.filter((w) => !trainedSet.has(w));
+  const gradLength = variables.reduce((a, v) => a + v.size, 0);
+  const threads = 1 + (pool?.replicas ?? 0);
+
+  // The replicas' rows are copied on the host from one copy of the training set: a wasm gather
+  // plus dataSync per shard cost ~10 ms a step on a loaded 2-core machine, the copy ~0.05 ms.
+  const hostX = pool ? train.x.dataSync() : undefined;
+  const hostY = pool ? train.y.dataSync() : undefined;
+  const rowLength = train.x.size / train.x.shape[0];
+
+  const startReplica = (r: number, rows: number[]): void => {
+    if (!pool || !hostX || !hostY) throw new Error('no replica pool');
+    const x = new Float32Array(rows.length * rowLength);
+    const y = new Float32Array(rows.length);
+    rows.forEach((row, j) => {
+      x.set(hostX.subarray(row * rowLength, (row + 1) * rowLength), j * rowLength);
+      y[j] = hostY[row];
+    });
+    pool.start(r, x, y, rows.length);
+  };
+
+  /** One shard on this thread, from the step's starting weights (state restored if moved). */
+  const computeHere = (rows: number[], stateBefore: tf.TypedArray[], moved: boolean) => {
+    if (moved) state.forEach((s, i) => restore(s, stateBefore[i]));
+    let result: ReplicaResult | undefined;
+    tf.tidy(() => {
+      const idx = tf.tensor1d(rows, 'int32');
+      const xb = tf.gather(train.x, idx);
+      const yb = tf.gather(train.y, idx);
+      let correct = 0;
+      const { value, grads } = tf.variableGrads(() => {
+        const out = model.apply(xb, { training: true }) as tf.Tensor;
+        correct = tf
+          .sum(tf.cast(tf.equal(tf.argMax(out, -1), tf.cast(yb, 'int32')), 'float32'))
+          .dataSync()[0];
+        return crossEntropy(out, yb);
+      }, variables);
+      const flat = new Float32Array(gradLength);
+      let at = 0;
+      for (const v of variables) {
+        flat.set(grads[v.name].dataSync(), at);
+        at += v.size;
+      }
+      const stateNow = new Float32Array(state.reduce((a, s) => a + s.size, 0));
+      at = 0;
+      for (const s of state) {
+        stateNow.set(s.dataSync(), at);
+        at += s.size;
+      }
+      result = { grads: flat, state: stateNow, loss: value.dataSync()[0], correct };
+    });
+    return result as ReplicaResult;
+  };
+
+  return (batch, info) => {
+    // A last partial batch gets fewer shards (never under MIN_SHARD rows): still a function of
+    // the batch size only.
+    const count = Math.max(1, Math.min(o.shards, Math.floor(batch.length / MIN_SHARD)));
+    const shards = splitBatch(batch, count);
+    if (pool) pool.publish(weights.map((w) => w.dataSync()));
+    const stateBefore = state.map((s) => s.dataSync().slice());
+    const results: ReplicaResult[] = new Array<ReplicaResult>(shards.length);
+    let moved = false;
+    // Rounds of `threads` shards: shard s on thread s mod threads (0 = this thread).
+    for (let first = 0; first < shards.length; first += threads) {
+      const round = shards.slice(first, first + threads);
+      for (let t = 1; t < round.length; t++) startReplica(t - 1, round[t]);
+      results[first] = computeHere(round[0], stateBefore, moved);
+      moved = true;
+      for (let t = 1; t < round.length; t++) results[first + t] = (pool as ReplicaPool).wait(t - 1);
+    }
+    const n = batch.length;
+    const weightOf = shards.map((s) => s.length / n);
+    const loss = tf.tidy(() => {
+      // Gradient of the batch's mean loss = sum over shards, in shard order, of
+      // (shard size / n) x the shard's gradient; on the host, one pass per variable.
+      const grads: tf.NamedTensorMap = {};
+      let offset = 0;
+      for (const v of variables) {
+        const g = new Float32Array(v.size);
+        results.forEach((res, s) => {
+          const part = res.grads;
+          const w = weightOf[s];
+          for (let k = 0; k < v.size; k++) g[k] += w * part[offset + k];
+        });
+        grads[v.name] = tf.tensor(g, v.shape);
+        offset += v.size;
+      }
+      let total = 0;
+      results.forEach((res, s) => (total += weightOf[s] * res.loss));
+      let stepLoss = tf.scalar(total);
+      let stepGrads = grads;
+      if (o.penalty) {
+        ({ loss: stepLoss, grads: stepGrads } = o.penalty({
+          ...info,
+          variables,
+          taskLoss: stepLoss,
+          taskGrads: grads,
+          gradientsOf: (f) => tf.variableGrads(f, variables),
+        }));
+      }
+      o.optimizer.apply(
+        o.transformGradients ? o.transformGradients(stepGrads, info) : stepGrads,
+        info.step,
+      );
+      averageState(state, stateBefore, results, weightOf);
+      return stepLoss;
+    });
+    const correct = tf.scalar(results.reduce((a, res) => a + res.correct, 0));
+    return { loss, correct };
+  };
+}
+
+/** Puts a variable back to `value` if a pass moved it (batch-norm moving statistics do). */
+function restore(s: tf.Variable, value: tf.TypedArray): void {
+  const now = s.dataSync();
+  for (let k = 0; k < value.length; k++) {
+    if (now[k] !== value[k]) {
+      // In a tidy: the temporary tensor goes, the variable keeps its data.
+      tf.tidy(() => s.assign(tf.tensor(value, s.shape, s.dtype)));
+      return;
+    }
+  }
+}
+
+/**
+ * Non-trained weights after the step: the step's starting value moved by each shard's change,
+ * weighted by shard size and summed in shard order (for batch-norm moving means that is the
+ * moving average of the batch's mean). A weight no shard changed (a frozen layer's kernel) keeps
+ * its exact value.
+ */
+function averageState(
+  state: readonly tf.Variable[],
+  before: readonly tf.TypedArray[],
+  shards: readonly ReplicaResult[],
+  weightOf: readonly number[],
+): void {
+  let offset = 0;
+  state.forEach((s, i) => {
+    const prior = before[i];
+    const next = new Float32Array(s.size);
+    let changed = false;
+    for (let k = 0; k < s.size; k++) {
+      let value = prior[k];
+      shards.forEach((r, j) => (value += weightOf[j] * (r.state[offset + k] - prior[k])));
+      next[k] = value;
+      if (next[k] !== prior[k]) changed = true;
+    }
+    // Unchanged by every shard means unchanged by this thread's passes too: nothing to write.
+    if (changed) s.assign(tf.tensor(next, s.shape, s.dtype));
+    offset += s.size;
+  });
+}

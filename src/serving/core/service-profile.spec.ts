@@ -28,10 +28,10 @@ test('profiling discards the warm-up, stops once the p99 CI is within 5%, and co
   const calls: number[] = [];
   // A cold first few batches (10x slower) that the warm-up must discard; then 2 + 0.5 b ms with
   // 10% uniform jitter (a light tail, so the p99 settles after a few hundred samples).
-  const measure = (b: number): Promise<number> => {
+  const measure = (b: number): Promise<number[]> => {
     calls.push(b);
     const cold = calls.filter((x) => x === b).length <= 5 ? 10 : 1;
-    return Promise.resolve(cold * (2 + 0.5 * b) * (0.95 + 0.1 * rng.float()));
+    return Promise.resolve([cold * (2 + 0.5 * b) * (0.95 + 0.1 * rng.float())]);
   };
   let t = 0;
   const progress: number[] = [];
@@ -62,7 +62,8 @@ test('profiling discards the warm-up, stops once the p99 CI is within 5%, and co
 test('a heavy tail that never settles stops at maxSamples and says converged: false', async () => {
   const rng = new Rng(1);
   // Pareto with shape 1.1: the p99 CI stays wide for thousands of samples.
-  const measure = (): Promise<number> => Promise.resolve(Math.pow(1 - rng.float(), -1 / 1.1));
+  const measure = (): Promise<number[]> =>
+    Promise.resolve([Math.pow(1 - rng.float(), -1 / 1.1)]);
   const p = await profileService(
     measure,
     { ...DEFAULT_PROFILE_OPTIONS, batchSizes: [1], warmup: 0, maxSamples: 400 },
@@ -74,7 +75,7 @@ test('a heavy tail that never settles stops at maxSamples and says converged: fa
 });
 
 test('profile options are checked with the argument named', async () => {
-  const measure = (): Promise<number> => Promise.resolve(1);
+  const measure = (): Promise<number[]> => Promise.resolve([1]);
   await assert.rejects(
     profileService(
       measure,

@@ -60,8 +60,11 @@ export interface ProfileHooks {
   cancelled?: () => boolean;
 }
 
-/** Service time of one batch of `batchSize` requests, in ms (measured by the adapter). */
-export type MeasureBatch = (batchSize: number) => Promise<number>;
+/**
+ * Service times of one or more batches of `batchSize` requests, in ms (measured by the adapter;
+ * several when it runs one batch on each of several instances at once, as they would serve).
+ */
+export type MeasureBatch = (batchSize: number) => Promise<number[]>;
 
 export function checkProfileOptions(o: ProfileOptions): void {
   const sizes = o.batchSizes;
@@ -94,7 +97,9 @@ export async function profileService(
     let relCi = Infinity;
     while (xs.length < o.maxSamples) {
       if (hooks.cancelled?.()) throw new Error('profiling cancelled');
-      for (let r = 0; r < o.roundSize && xs.length < o.maxSamples; r++) xs.push(await measure(b));
+      const round = xs.length + o.roundSize;
+      while (xs.length < Math.min(round, o.maxSamples)) xs.push(...(await measure(b)));
+      xs.length = Math.min(xs.length, o.maxSamples);
       if (xs.length >= o.minSamples) {
         relCi = p99BootstrapRelCi(xs, rng, o.bootstrapResamples);
         if (relCi <= o.targetRelCi) break;

@@ -1,0 +1,106 @@
+import { Rng } from '../../platform/core/rng';
+import { quantileSorted } from '../core/open-loop';
+import {
+  MeasureBatch,
+  ProfileHooks,
+  ProfileOptions,
+  ServiceProfile,
+  profileService,
+} from '../core/service-profile';
+import { ServingOverheads } from '../core/serving-pipeline';
+import type { DeploymentRuntime } from '../runtime/deployment-runtime';
+
+/** A seeded sample of the model's input size (the values do not change a CNN's cost). */
+export function syntheticSample(inputShape: readonly number[], seed = 0): Float32Array {
+  const rng = new Rng(seed);
+  const n = inputShape.reduce((a, d) => a * d, 1);
+  return Float32Array.from({ length: n }, () => rng.float());
+}
+
+/**
+ * Profiles a running deployment's instances through its own batcher, so the measured service
+ * time is what the batcher waits for (dispatch to result, thread hand-off included, as
+ * `PredictResult.serviceMs`). For batch size b, every instance gets one batch at once: the
+ * batch window is opened wide (maxSize b, maxDelayMs 1 s) and instances x b requests are sent
+ * together, so the instances run side by side as under load (they share the host's cores). The
+ * deployment's batching and queue settings are restored afterwards; requests arriving meanwhile
+ * are batched with the profile's.
+ */
+export async function profileRuntime(
+  rt: DeploymentRuntime,
+  options: ProfileOptions,
+  hooks: Omit<ProfileHooks, 'now'>,
+): Promise<ServiceProfile> {
+  const before = rt.metrics().config;
+  const sample = syntheticSample(rt.metrics().inputShape, options.seed);
+  const measure: MeasureBatch = async (b) => {
+    const n = rt.metrics().instances * b;
+    const results = await Promise.all(Array.from({ length: n }, () => rt.predict(sample)));
+    // One service time per batch: the requests of a batch share instance and serviceMs.
+    const batches = new Map<string, number>();
+    for (const r of results)
+      if (r.batchSize === b) batches.set(`${r.instance}:${r.serviceMs}`, r.serviceMs);
+    return [...batches.values()];
+  };
+  const maxSize = Math.max(...options.batchSizes);
+  await rt.reconfigure({
+    queue: { capacity: Math.max(before.queue.capacity, maxSize * before.instances * 2) },
+  });
+  try {
+    return await profileService(
+      async (b) => {
+        await rt.reconfigure({ batch: { maxSize: b, maxDelayMs: 1000 } });
+        return measure(b);
+      },
+      options,
+      { ...hooks, now: () => performance.now() },
+    );
+  } finally {
+    await rt.reconfigure({ batch: before.batch, queue: before.queue });
+  }
+}
+
+/**
+ * How late `setTimeout(fn, d)` fires on this host: the mean of (elapsed - d) over `samples`
+ * timers of each delay. The batcher's maxDelayMs window is such a timer.
+ */
+export async function measureTimerLateness(
+  delaysMs: readonly number[] = [1, 2, 4, 8],
+  samples = 50,
+): Promise<{ meanLateMs: number; p99LateMs: number }> {
+  const late: number[] = [];
+  for (const d of delaysMs) {
+    for (let k = 0; k < samples; k++) {
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, d));
+      late.push(performance.now() - t0 - d);
+    }
+  }
+  const sorted = Float64Array.from(late).sort();
+  return {
+    meanLateMs: late.reduce((a, x) => a + x, 0) / late.length,
+    p99LateMs: quantileSorted(sorted, 0.99),
+  };
+}
+
+/**
+ * The time from a batch's result to the caller's promise (`replyMs` of the simulator's stage):
+ * end-to-end latency of a lone request minus its queueMs and serviceMs, mean over `samples`
+ * sequential requests. In process this is a promise hop; over HTTP the adapter adds its own.
+ */
+export async function measureReplyMs(rt: DeploymentRuntime, samples = 100): Promise<number> {
+  const sample = syntheticSample(rt.metrics().inputShape, 1);
+  let sum = 0;
+  for (let k = 0; k < samples; k++) {
+    const t0 = performance.now();
+    const r = await rt.predict(sample);
+    sum += performance.now() - t0 - r.queueMs - r.serviceMs;
+  }
+  return sum / samples;
+}
+
+/** The overheads the simulator's stage models, measured on this host and runtime. */
+export async function measureOverheads(rt: DeploymentRuntime): Promise<ServingOverheads> {
+  const timer = await measureTimerLateness();
+  return { timerLateMs: timer.meanLateMs, replyMs: await measureReplyMs(rt) };
+}

@@ -7,9 +7,10 @@ import { RegistryModule } from './registry/registry.module';
 import { TransferModule } from './transfer/transfer.module';
 import { NasModule } from './nas/nas.module';
 import { CollabModule } from './collab/collab.module';
+import { ServingModule } from './serving/serving.module';
 
 /**
- * The capability modules (search, transfer, interpret, jizhi-sim, nas, datasets, registry, collab). Each
+ * The capability modules (search, transfer, interpret, jizhi-sim, nas, datasets, registry, collab, serving). Each
  * registers its job kinds into the JobHandlerRegistry and, in the API, its controllers. The API
  * and the workers load the same list, so a worker can run every kind the API accepts.
  */
@@ -22,4 +23,5 @@ export const CAPABILITY_MODULES: (Type<unknown> | DynamicModule)[] = [
   TransferModule,
   NasModule,
   CollabModule,
+  ServingModule,
 ];

@@ -7,12 +7,14 @@
 import { SEARCH_ENTITIES } from './search/storage/entities';
 import { MODELS_ENTITIES } from './registry/model.entity';
 import { COLLAB_ENTITIES } from './collab/storage/entities';
+import { SERVING_ENTITIES } from './serving/storage/deployment.entity';
 import { PLATFORM_ENTITIES, type EntityClass } from './platform/database/platform-entities';
 
 export const CAPABILITY_ENTITIES: readonly EntityClass[] = [
   ...SEARCH_ENTITIES,
   ...MODELS_ENTITIES,
   ...COLLAB_ENTITIES,
+  ...SERVING_ENTITIES,
 ];
 
 /** Every entity of the service: the platform's and the capabilities'. */

@@ -1,0 +1,331 @@
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Vocabulary } from '../ml/data';
+import { ArtifactStore } from '../platform/artifacts/artifact-store';
+import type { Principal } from '../platform/auth/projects.service';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors/domain-error';
+import { contractOf, toPredictions, type Prediction } from '../registry/core/predict';
+import type { InputContract } from '../registry/core/encode';
+import type { ModelEntity } from '../registry/model.entity';
+import { ModelsService } from '../registry/models.service';
+import { type DeploymentConfig, mergeConfig } from './core/deployment-config';
+import type { CreateDeployment, UpdateDeployment } from './deployments.schema';
+import {
+  DEPLOYMENT_HOST,
+  type DeploymentHost,
+  type HostedDeployment,
+  type HostStatus,
+} from './hosts/deployment-host.port';
+import type { PredictResult } from './runtime/deployment-runtime';
+import { encodeSample } from './sample-encoding';
+import type { DeploymentEntity } from './storage/deployment.entity';
+import { DeploymentsRepository } from './storage/deployments.repository';
+
+/** How often an API process converges on the deployments table (other replicas' changes). */
+export const RECONCILE_INTERVAL_MS = 2000;
+
+export interface DeploymentView {
+  id: string;
+  name: string;
+  model: { id: string; name: string };
+  instances: number;
+  batch: DeploymentConfig['batch'];
+  queue: DeploymentConfig['queue'];
+  cutoff?: DeploymentConfig['cutoff'];
+  generation: number;
+  createdAt: Date;
+  updatedAt: Date;
+  endpoints: { predict: string; serve: string };
+  status: HostStatus;
+}
+
+export interface ServePrediction {
+  deployment: string;
+  model: string;
+  prediction: Prediction;
+  output: number[];
+  queueMs: number;
+  serviceMs: number;
+  batchSize: number;
+}
+
+interface ModelInfo {
+  entity: ModelEntity;
+  contract: InputContract;
+  vocabulary?: Vocabulary;
+}
+
+/**
+ * Deployments: the rows (desired state) and the host that runs them. In the API process the
+ * service restores every row at start and then converges on the table every couple of seconds,
+ * so a replica picks up what another replica created, changed or deleted; job workers (no HTTP
+ * server) host nothing.
+ */
+@Injectable()
+export class DeploymentsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Deployments');
+  private readonly models = new Map<string, ModelInfo>();
+  private timer?: NodeJS.Timeout;
+  private reconciling?: Promise<void>;
+  private staging?: string;
+
+  constructor(
+    private readonly rows: DeploymentsRepository,
+    private readonly registry: ModelsService,
+    private readonly store: ArtifactStore,
+    @Inject(DEPLOYMENT_HOST) private readonly host: DeploymentHost,
+    private readonly http: HttpAdapterHost,
+  ) {}
+
+  /** Only a process that serves HTTP hosts deployments. */
+  get hosting(): boolean {
+    return this.http.httpAdapter !== undefined && this.http.httpAdapter !== null;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.hosting) return;
+    void this.reconcile();
+    this.timer = setInterval(() => void this.reconcile(), RECONCILE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.reconciling?.catch(() => undefined);
+    await this.host.close();
+    if (this.staging) await rm(this.staging, { recursive: true, force: true });
+  }
+
+  async create(principal: Principal, body: CreateDeployment): Promise<DeploymentView> {
+    const model = await this.registry.get(principal.projectId, body.model);
+    const cutoffModel = body.cutoff
+      ? await this.registry.get(principal.projectId, body.cutoff.model)
+      : undefined;
+    if (cutoffModel && cutoffModel.inputShape.join('x') !== model.inputShape.join('x')) {
+      throw ValidationError.field(
+        'cutoff.model',
+        `takes input [${cutoffModel.inputShape.join(', ')}], the model [${model.inputShape.join(', ')}]`,
+      );
+    }
+    const name = body.name ?? (await this.freeName(principal.projectId, model.name));
+    const config: DeploymentConfig = {
+      instances: body.instances,
+      batch: body.batch,
+      queue: body.queue,
+      ...(body.cutoff && cutoffModel
+        ? { cutoff: { queueThreshold: body.cutoff.queueThreshold, model: cutoffModel.id } }
+        : {}),
+    };
+    if (config.batch.preferredSizes?.some((p) => p > config.batch.maxSize)) {
+      throw ValidationError.field(
+        'batch.preferredSizes',
+        `each must be <= batch.maxSize (${config.batch.maxSize})`,
+      );
+    }
+    const row = await this.rows.insert({
+      projectId: principal.projectId,
+      name,
+      modelId: model.id,
+      config,
+    });
+    if (!row) throw new ConflictError(`a deployment named ${name} exists in this project`);
+    try {
+      await this.host.apply(await this.hosted(row));
+    } catch (err) {
+      await this.rows.remove(row.id);
+      await this.host.remove(row.id);
+      throw err;
+    }
+    return this.view(row);
+  }
+
+  async list(principal: Principal): Promise<DeploymentView[]> {
+    const rows = await this.rows.list(principal.projectId);
+    return Promise.all(rows.map((r) => this.view(r)));
+  }
+
+  async get(principal: Principal, ref: string): Promise<DeploymentView> {
+    return this.view(await this.find(principal, ref));
+  }
+
+  async update(
+    principal: Principal,
+    ref: string,
+    change: UpdateDeployment,
+  ): Promise<DeploymentView> {
+    const current = await this.find(principal, ref);
+    const config = mergeConfig(current.config, change);
+    if (config.batch.preferredSizes?.some((p) => p > config.batch.maxSize)) {
+      throw ValidationError.field(
+        'batch.preferredSizes',
+        `each must be <= batch.maxSize (${config.batch.maxSize})`,
+      );
+    }
+    const row = await this.rows.updateConfig(current.id, config);
+    if (!row) throw new NotFoundError('deployment', ref);
+    await this.host.apply(await this.hosted(row));
+    return this.view(row);
+  }
+
+  async remove(principal: Principal, ref: string): Promise<void> {
+    const row = await this.find(principal, ref);
+    await this.rows.remove(row.id);
+    await this.host.remove(row.id);
+  }
+
+  /** One instance through the deployment's batcher (`ref`: id or name). */
+  async predict(
+    principal: Principal,
+    ref: string,
+    body: { instance: unknown; deadlineMs?: number },
+  ): Promise<ServePrediction> {
+    const row = await this.find(principal, ref);
+    const info = await this.modelInfo(principal.projectId, row.modelId);
+    const sample = encodeSample(info.contract, body.instance, info.vocabulary);
+    const r: PredictResult = await this.host.predict(row.id, sample, body.deadlineMs);
+    return {
+      deployment: row.id,
+      model: row.modelId,
+      prediction: toPredictions([r.output], info.entity.classNames)[0],
+      output: r.output,
+      queueMs: r.queueMs,
+      serviceMs: r.serviceMs,
+      batchSize: r.batchSize,
+    };
+  }
+
+  /** Converges the host on the table: starts and reconfigures rows, removes what is gone. */
+  reconcile(): Promise<void> {
+    this.reconciling ??= this.converge().finally(() => {
+      this.reconciling = undefined;
+    });
+    return this.reconciling;
+  }
+
+  private async converge(): Promise<void> {
+    try {
+      const rows = await this.rows.all();
+      const ids = new Set(rows.map((r) => r.id));
+      for (const id of this.host.hosted()) if (!ids.has(id)) await this.host.remove(id);
+      for (const row of rows) {
+        const status = await this.host.status(row.id);
+        if (status.generation >= row.generation) continue;
+        try {
+          await this.host.apply(await this.hosted(row));
+          this.logger.log(`deployment ${row.name} (${row.id}) at generation ${row.generation}`);
+        } catch (err) {
+          this.logger.warn(`deployment ${row.name} (${row.id}): ${(err as Error).message}`);
+        }
+      }
+    } catch (err) {
+      this.logger.warn(`reconciling deployments: ${(err as Error).message}`);
+    }
+  }
+
+  private async find(principal: Principal, ref: string): Promise<DeploymentEntity> {
+    const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    const row = UUID.test(ref)
+      ? await this.rows.findById(principal.projectId, ref)
+      : await this.rows.findByName(principal.projectId, ref);
+    if (!row) throw new NotFoundError('deployment', ref);
+    return row;
+  }
+
+  private async view(row: DeploymentEntity): Promise<DeploymentView> {
+    const model = await this.registry.getById(row.projectId, row.modelId);
+    return {
+      id: row.id,
+      name: row.name,
+      model: { id: model.id, name: model.name },
+      instances: row.config.instances,
+      batch: row.config.batch,
+      queue: row.config.queue,
+      ...(row.config.cutoff ? { cutoff: row.config.cutoff } : {}),
+      generation: row.generation,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+      endpoints: {
+        predict: `/v1/deployments/${row.id}/predict`,
+        serve: `/v1/serve/${row.name}/predict`,
+      },
+      status: await this.host.status(row.id),
+    };
+  }
+
+  private async hosted(row: DeploymentEntity): Promise<HostedDeployment> {
+    const model = await this.registry.getById(row.projectId, row.modelId);
+    const cutoff = row.config.cutoff
+      ? await this.registry.getById(row.projectId, row.config.cutoff.model)
+      : undefined;
+    return {
+      id: row.id,
+      projectId: row.projectId,
+      name: row.name,
+      generation: row.generation,
+      config: row.config,
+      modelDir: this.host.kind === 'local' ? await this.modelDir(model) : '',
+      ...(cutoff && this.host.kind === 'local'
+        ? { cutoffModelDir: await this.modelDir(cutoff) }
+        : {}),
+    };
+  }
+
+  /**
+   * The directory of a model's files: where the artifact store keeps them when model.json and
+   * weights.bin sit side by side (always, for the registry's own writes), else a staged copy.
+   */
+  private async modelDir(model: ModelEntity): Promise<string> {
+    const json = this.store.resolve(model.modelJsonPath);
+    const weights = this.store.resolve(model.weightsPath);
+    if (
+      path.dirname(json) === path.dirname(weights) &&
+      path.basename(json) === 'model.json' &&
+      path.basename(weights) === 'weights.bin'
+    ) {
+      return path.dirname(json);
+    }
+    this.staging ??= await mkdtemp(path.join(tmpdir(), 'autodl-serving-'));
+    const dir = path.join(this.staging, model.id);
+    await mkdir(dir, { recursive: true });
+    await copyFile(json, path.join(dir, 'model.json'));
+    await copyFile(weights, path.join(dir, 'weights.bin'));
+    return dir;
+  }
+
+  private async modelInfo(projectId: string, modelId: string): Promise<ModelInfo> {
+    const hit = this.models.get(modelId);
+    if (hit) return hit;
+    const entity = await this.registry.getById(projectId, modelId);
+    const vocabulary = (await this.registry.vocabularyOf(entity)) ?? undefined;
+    const info: ModelInfo = {
+      entity,
+      contract: contractOf(entity),
+      ...(vocabulary ? { vocabulary } : {}),
+    };
+    this.models.set(modelId, info);
+    return info;
+  }
+
+  /** The model's name made a valid deployment name, with a numeric suffix if taken. */
+  private async freeName(projectId: string, modelName: string): Promise<string> {
+    const base =
+      modelName
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 34) || 'deployment';
+    for (let i = 0; ; i++) {
+      const name = i === 0 ? base : `${base}-${i + 1}`;
+      if (!(await this.rows.findByName(projectId, name))) return name;
+    }
+  }
+}

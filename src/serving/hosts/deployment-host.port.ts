@@ -1,0 +1,43 @@
+import type { DeploymentConfig } from '../core/deployment-config';
+import type { PredictResult, RuntimeMetrics } from '../runtime/deployment-runtime';
+
+/** A deployment as a host runs it: the row plus where its model files are. */
+export interface HostedDeployment {
+  id: string;
+  projectId: string;
+  name: string;
+  generation: number;
+  config: DeploymentConfig;
+  /** Absolute directory with model.json + weights.bin (local hosts). */
+  modelDir: string;
+  /** The cut-off model's directory, when `config.cutoff` is set. */
+  cutoffModelDir?: string;
+}
+
+export type HostState = 'starting' | 'running' | 'failed' | 'absent';
+
+export interface HostStatus {
+  state: HostState;
+  /** The generation the host runs (0: none). */
+  generation: number;
+  error?: string;
+  metrics?: RuntimeMetrics;
+}
+
+/**
+ * Where deployments run. `LocalDeploymentHost`: worker threads in this API process;
+ * `KubernetesDeploymentHost`: a Deployment + Service per deployment, requests forwarded to it.
+ * `apply` converges on a row (start, or reconfigure to a newer generation) and is idempotent.
+ */
+export interface DeploymentHost {
+  readonly kind: 'local' | 'kubernetes';
+  apply(d: HostedDeployment): Promise<void>;
+  remove(id: string): Promise<void>;
+  predict(id: string, sample: Float32Array, deadlineMs?: number): Promise<PredictResult>;
+  status(id: string): Promise<HostStatus>;
+  /** Ids this host runs (to remove those whose row is gone). */
+  hosted(): string[];
+  close(): Promise<void>;
+}
+
+export const DEPLOYMENT_HOST = Symbol('DEPLOYMENT_HOST');

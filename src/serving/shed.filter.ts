@@ -1,0 +1,28 @@
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { problem } from '../platform/errors/problem';
+import { RequestDroppedError } from './core/serving-errors';
+
+/**
+ * A request the deployment did not serve: 429 when shed at a full queue, 503 when its queue
+ * timeout or deadline passed (or the deployment is stopping), both as problem+json with a
+ * Retry-After (RFC 9110, 10.2.3) estimated from the queue's drain time, and `reason`.
+ */
+@Catch(RequestDroppedError)
+export class ShedFilter implements ExceptionFilter {
+  catch(error: RequestDroppedError, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request & { id?: unknown }>();
+    const res = http.getResponse<Response>();
+    const status = error.reason === 'queue_full' ? 429 : 503;
+    const body = {
+      ...problem(status, error.message),
+      reason: error.reason,
+      instance: req.originalUrl?.split('?')[0],
+      ...(req.id !== undefined ? { requestId: String(req.id) } : {}),
+    };
+    if (res.headersSent) return;
+    res.setHeader('Retry-After', String(error.retryAfterS));
+    res.status(status).type('application/problem+json').send(JSON.stringify(body));
+  }
+}

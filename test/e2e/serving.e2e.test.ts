@@ -1,0 +1,169 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, TestApp } from '../support/app';
+
+/** Issue 17: deployments through REST on a real database (docs/serving.md). */
+
+const pixels = (k: number) => Array.from({ length: 64 }, (_, i) => ((i * 7 + k * 13) % 17) / 17);
+
+describe('deployments (real app, PostgreSQL, worker-thread instances)', () => {
+  let app: TestApp;
+  let id: string;
+
+  before(async () => {
+    app = await startTestApp({ workers: 0, coordinators: 0 });
+    await app
+      .post('/v1/models', {
+        name: 'serve-base',
+        architecture: 'small-cnn',
+        inputShape: [8, 8, 1],
+        classNames: ['a', 'b', 'c'],
+        seed: 3,
+      })
+      .expect(201);
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  const patch = (route: string, body: unknown) =>
+    app.http
+      .patch(route)
+      .set('Authorization', `Bearer ${app.key}`)
+      .send(body as object);
+  const del = (route: string) => app.http.delete(route).set('Authorization', `Bearer ${app.key}`);
+
+  test('a body with an unknown or out-of-range field is a 400 naming it', async () => {
+    const typo = await app
+      .post('/v1/deployments', { model: 'serve-base', bacth: { maxSize: 4 } })
+      .expect(400);
+    assert.equal(typo.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.match(JSON.stringify(typo.body.errors), /bacth/);
+    const range = await app
+      .post('/v1/deployments', { model: 'serve-base', batch: { maxSize: 0 } })
+      .expect(400);
+    assert.match(JSON.stringify(range.body.errors), /batch\.maxSize/);
+    await app.post('/v1/deployments', { model: 'no-such-model' }).expect(404);
+  });
+
+  test('create, predict in batches, reject a wrong shape', async () => {
+    const res = await app
+      .post('/v1/deployments', {
+        model: 'serve-base',
+        name: 'cnn',
+        instances: 1,
+        batch: { maxSize: 8, maxDelayMs: 50 },
+        queue: { capacity: 64, timeoutMs: 30_000 },
+      })
+      .expect(201);
+    id = res.body.id;
+    assert.equal(res.body.status.state, 'running');
+    assert.deepEqual(res.body.batch, { maxSize: 8, maxDelayMs: 50 });
+    assert.equal(res.body.endpoints.serve, '/v1/serve/cnn/predict');
+
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, k) =>
+        app.post('/v1/serve/cnn/predict', { instance: pixels(k) }).expect(200),
+      ),
+    );
+    for (const a of answers) {
+      assert.ok(['a', 'b', 'c'].includes(a.body.prediction.label));
+      assert.equal(a.body.output.length, 3);
+    }
+    // Eight requests sent at once wait at most 50 ms for each other: some share a batch.
+    assert.ok(Math.max(...answers.map((a) => a.body.batchSize)) >= 2);
+    const same = await app
+      .post(`/v1/deployments/${id}/predict`, { instance: pixels(0) })
+      .expect(200);
+    assert.deepEqual(same.body.output, answers[0].body.output);
+
+    const wrong = await app.post('/v1/serve/cnn/predict', { instance: [1, 2, 3] }).expect(400);
+    assert.equal(wrong.body.errors[0].field, 'instance');
+    assert.match(wrong.body.detail, /\[8, 8, 1\].*3 values/);
+    await app.post('/v1/serve/cnn/predict', {}).expect(400);
+  });
+
+  test('PATCH scales while requests are in flight; none is dropped', async () => {
+    const inFlight = Array.from({ length: 24 }, (_, k) =>
+      app.post(`/v1/deployments/${id}/predict`, { instance: pixels(k) }),
+    );
+    const scaled = patch(`/v1/deployments/${id}`, { instances: 2, batch: { maxDelayMs: 5 } });
+    const [s, ...answers] = await Promise.all([scaled, ...inFlight]);
+    assert.equal(s.status, 200, JSON.stringify(s.body));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      Array(24).fill(200),
+    );
+    const got = (await app.get(`/v1/deployments/${id}`).expect(200)).body;
+    assert.equal(got.instances, 2);
+    assert.equal(got.generation, 2);
+    assert.equal(got.status.metrics.instances, 2);
+    assert.equal(got.status.metrics.config.batch.maxDelayMs, 5);
+    assert.equal(got.status.metrics.requests.dropped, 0);
+    const down = await patch(`/v1/deployments/cnn`, { instances: 1 }).expect(200);
+    assert.equal(down.body.status.metrics.config.instances, 1);
+  });
+
+  test('a full queue sheds with 429 and Retry-After; /metrics has the series', async () => {
+    await patch(`/v1/deployments/${id}`, {
+      batch: { maxSize: 1, maxDelayMs: 0 },
+      queue: { capacity: 1 },
+    }).expect(200);
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, k) =>
+        app.post('/v1/serve/cnn/predict', { instance: pixels(k) }),
+      ),
+    );
+    const shed = answers.filter((a) => a.status === 429);
+    assert.ok(shed.length > 0, `statuses ${answers.map((a) => a.status)}`);
+    assert.ok(Number(shed[0].headers['retry-after']) >= 1);
+    assert.equal(shed[0].body.reason, 'queue_full');
+    assert.equal(shed[0].body.status, 429);
+    assert.ok(answers.every((a) => a.status === 200 || a.status === 429));
+
+    const metrics = (await app.http.get('/metrics').expect(200)).text;
+    const labels = `deployment="${id}",name="cnn"`;
+    assert.match(metrics, new RegExp(`autodl_serving_batch_size_bucket\\{le="8",${labels}\\}`));
+    assert.match(
+      metrics,
+      new RegExp(`autodl_serving_request_duration_seconds_count\\{${labels}\\} \\d+`),
+    );
+    assert.match(
+      metrics,
+      /autodl_serving_batch_service_seconds_bucket\{le="[^"]+",deployment="[^"]+",name="cnn",batch_size="1"\}/,
+    );
+    assert.match(
+      metrics,
+      new RegExp(
+        `autodl_serving_dropped_requests_total\\{${labels},reason="queue_full"\\} ${shed.length}`,
+      ),
+    );
+    assert.match(metrics, new RegExp(`autodl_serving_queue_length\\{${labels}\\} \\d+`));
+  });
+
+  test('a deployment is restored when the service starts again, and DELETE removes it', async () => {
+    const reuse = { databaseUrl: app.databaseUrl, home: app.home, key: app.key };
+    await app.stop();
+    app = await startTestApp({
+      workers: 0,
+      coordinators: 0,
+      reuse: { ...reuse, drop: async () => undefined },
+    });
+    // The restore runs at start; requests wait for it (a 503 only if it failed).
+    let ok = false;
+    for (let i = 0; i < 120 && !ok; i++) {
+      const r = await app.post('/v1/serve/cnn/predict', { instance: pixels(1) });
+      ok = r.status === 200;
+      if (!ok) await new Promise((res) => setTimeout(res, 250));
+    }
+    assert.ok(ok, 'the restored deployment answers');
+    const list = (await app.get('/v1/deployments').expect(200)).body.items;
+    assert.deepEqual(
+      list.map((d: { name: string; instances: number }) => [d.name, d.instances]),
+      [['cnn', 1]],
+    );
+    await del(`/v1/deployments/${id}`).expect(204);
+    await app.get(`/v1/deployments/${id}`).expect(404);
+    await app.post('/v1/serve/cnn/predict', { instance: pixels(1) }).expect(404);
+  });
+});

@@ -9,6 +9,7 @@ import {
 } from 'typeorm';
 import { ProjectEntity } from '../../platform/auth/project.entity';
 import { JobEntity } from '../../platform/jobs/job.entity';
+import { DeploymentEntity } from '../storage/deployment.entity';
 import type { ProfileRow } from '../core/service-profile';
 import type { DeploymentConfig, ServingOverheads } from '../core/serving-pipeline';
 
@@ -37,6 +38,10 @@ export class DeploymentProfileEntity {
 
   @Column({ name: 'deployment_id', type: 'uuid' })
   deploymentId!: string;
+
+  @ManyToOne(() => DeploymentEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'deployment_id' })
+  deployment?: DeploymentEntity;
 
   @Column({ name: 'model_id', type: 'uuid' })
   modelId!: string;

@@ -13,7 +13,7 @@ export class DeploymentProfilesRepository {
 
   /** Idempotent per job: a re-run of the same job replaces its profile. */
   async save(
-    row: Omit<DeploymentProfileEntity, 'createdAt' | 'job' | 'project'>,
+    row: Omit<DeploymentProfileEntity, 'createdAt' | 'job' | 'project' | 'deployment'>,
   ): Promise<void> {
     await this.repo.save(Object.assign(new DeploymentProfileEntity(), row));
   }

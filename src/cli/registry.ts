@@ -7,6 +7,7 @@ import { registerAuditCommand } from './commands/audit';
 import { registerCollabCommands } from './commands/collab';
 import { registerSiteCommands } from './commands/site';
 import { registerDatasetCommands } from './commands/datasets';
+import { registerDeployCommands } from './commands/deploy';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerExplainCommand } from './commands/explain';
 import { registerFinetuneCommand } from './commands/finetune';
@@ -45,6 +46,7 @@ export const CLI_COMMANDS: RegisterCommand[] = [
   registerPretrainCommand,
   registerDatasetCommands,
   registerModelCommands,
+  registerDeployCommands,
   registerExplainCommand,
   registerNasCommands,
   registerPruneCommand,

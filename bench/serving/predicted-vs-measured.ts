@@ -192,7 +192,7 @@ async function benchModel(name: string) {
     for (const r of profile.rows)
       console.log(
         `  batch ${r.batchSize}: n=${r.latenciesMs.length} mean ${ms(r.meanMs)} p50 ${ms(r.p50Ms)} p99 ${ms(r.p99Ms)} ms (CI +-${(r.p99RelCi * 100).toFixed(1)}%${r.converged ? '' : ', not converged'})`,
-    );
+      );
     console.log(
       `  overheads: timer late ${ms(overheads.timerLateMs)} ms, reply ${overheads.replyMs.toFixed(3)} ms; capacity at maxSize ${BASE.batch.maxSize}: ${capacity.toFixed(0)} req/s`,
     );
@@ -229,7 +229,10 @@ async function benchModel(name: string) {
     // Tune for 0.6 of the one-instance capacity with a p99 SLO of 3x the mean batch-8 service
     // time, apply, and measure against what the simulator promised.
     const rateRps = 0.6 * capacity;
-    const slo = { p99Ms: Math.round(3 * profile.rows[profile.rows.length - 1].meanMs), maxDropRate: 0.01 };
+    const slo = {
+      p99Ms: Math.round(3 * profile.rows[profile.rows.length - 1].meanMs),
+      maxDropRate: 0.01,
+    };
     const tuning = await tuneDeployment({
       profile,
       traffic: { model: 'poisson', rateRps },
@@ -249,11 +252,25 @@ async function benchModel(name: string) {
           `${JSON.stringify(c)}; predicted p50/p99 ${ms(tuning.predicted.p50Ms)}/${ms(tuning.predicted.p99Ms)} ms drops ${tuning.predicted.dropRate.toFixed(4)}; ` +
           `measured ${ms(m.summary.p50)}/${ms(m.summary.p99)} ms drops ${m.dropRate.toFixed(4)}: SLO ${met ? 'MET' : 'MISSED'}`,
       );
-      tuned = { slo, rateRps, config: c, predicted: tuning.predicted, measured: { ...m.summary, dropRate: m.dropRate }, met };
+      tuned = {
+        slo,
+        rateRps,
+        config: c,
+        predicted: tuning.predicted,
+        measured: { ...m.summary, dropRate: m.dropRate },
+        met,
+      };
     } else {
       console.log(`\ntuned: no config meets p99 <= ${slo.p99Ms} ms at ${rateRps.toFixed(0)} req/s`);
     }
-    return { model: name, profile: profile.rows.map(({ latenciesMs: _, ...r }) => r), overheads, capacity, rows, tuned };
+    return {
+      model: name,
+      profile: profile.rows.map(({ latenciesMs: _, ...r }) => r),
+      overheads,
+      capacity,
+      rows,
+      tuned,
+    };
   } finally {
     await rt.stop();
     await rm(dir, { recursive: true, force: true });

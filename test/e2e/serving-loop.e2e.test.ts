@@ -44,13 +44,9 @@ describe('serving loop (real app, PostgreSQL, a job worker, worker-thread instan
       })
       .expect(409);
     assert.match(early.body.detail, /no profile yet/);
-    const typo = await app
-      .post(`/v1/deployments/${id}/profile`, { batchSize: [1, 2] })
-      .expect(400);
+    const typo = await app.post(`/v1/deployments/${id}/profile`, { batchSize: [1, 2] }).expect(400);
     assert.match(JSON.stringify(typo.body.errors), /batchSize/);
-    const dup = await app
-      .post(`/v1/deployments/${id}/profile`, { batchSizes: [2, 2] })
-      .expect(400);
+    const dup = await app.post(`/v1/deployments/${id}/profile`, { batchSizes: [2, 2] }).expect(400);
     assert.match(JSON.stringify(dup.body.errors), /batchSizes/);
     await app.post(`/v1/deployments/no-such/profile`, {}).expect(404);
     await app.post(`/v1/deployments/${id}/apply`, {}).expect(400);
@@ -68,7 +64,9 @@ describe('serving loop (real app, PostgreSQL, a job worker, worker-thread instan
     assert.equal(queued.body.kind, 'deployment-profile');
     const done = await app.waitForJob(queued.body.id, (j) => j.status === 'succeeded', 240_000);
     assert.equal(done.progress, 1);
-    const result = done.result as { rows: { batchSize: number; samples: number; meanMs: number }[] };
+    const result = done.result as {
+      rows: { batchSize: number; samples: number; meanMs: number }[];
+    };
     assert.deepEqual(
       result.rows.map((r) => r.batchSize),
       [1, 2, 4],

@@ -98,8 +98,7 @@ test('on the real clock a server that never answers within the run leaves the se
   const schedule = poissonSchedule(500, 1, 2);
   const pending: (() => void)[] = [];
   const target = {
-    send: (): Promise<LoadOutcome> =>
-      new Promise((resolve) => pending.push(() => resolve('ok'))),
+    send: (): Promise<LoadOutcome> => new Promise((resolve) => pending.push(() => resolve('ok'))),
   };
   const run = runOpenLoop(schedule, target, systemClock, { drainTimeoutMs: 30_000 });
   // Answer everything only once the schedule is over.

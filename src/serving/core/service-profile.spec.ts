@@ -62,8 +62,7 @@ test('profiling discards the warm-up, stops once the p99 CI is within 5%, and co
 test('a heavy tail that never settles stops at maxSamples and says converged: false', async () => {
   const rng = new Rng(1);
   // Pareto with shape 1.1: the p99 CI stays wide for thousands of samples.
-  const measure = (): Promise<number[]> =>
-    Promise.resolve([Math.pow(1 - rng.float(), -1 / 1.1)]);
+  const measure = (): Promise<number[]> => Promise.resolve([Math.pow(1 - rng.float(), -1 / 1.1)]);
   const p = await profileService(
     measure,
     { ...DEFAULT_PROFILE_OPTIONS, batchSizes: [1], warmup: 0, maxSamples: 400 },
@@ -77,11 +76,7 @@ test('a heavy tail that never settles stops at maxSamples and says converged: fa
 test('profile options are checked with the argument named', async () => {
   const measure = (): Promise<number[]> => Promise.resolve([1]);
   await assert.rejects(
-    profileService(
-      measure,
-      { ...DEFAULT_PROFILE_OPTIONS, batchSizes: [1, 1] },
-      { now: () => 0 },
-    ),
+    profileService(measure, { ...DEFAULT_PROFILE_OPTIONS, batchSizes: [1, 1] }, { now: () => 0 }),
     /batchSizes must be distinct/,
   );
   await assert.rejects(

@@ -99,10 +99,14 @@ test('serving pipeline: the reply hop adds its delay to every request without oc
   assert.ok(Math.abs(b.latencyMs.mean - a.latencyMs.mean - 3) < 1e-6);
   assert.equal(b.stages[0].utilisation, a.stages[0].utilisation);
   const st = (d: number) =>
-    servingPipeline(profile, { ...config, batch: { maxSize: 1, maxDelayMs: d } }, {
-      timerLateMs: 0.7,
-      replyMs: 0,
-    }).stages[0];
+    servingPipeline(
+      profile,
+      { ...config, batch: { maxSize: 1, maxDelayMs: d } },
+      {
+        timerLateMs: 0.7,
+        replyMs: 0,
+      },
+    ).stages[0];
   assert.equal(st(0).batch?.maxDelayMs, 0);
   assert.equal(st(2).batch?.maxDelayMs, 2.7);
   assert.equal(st(2).network, undefined);

@@ -85,7 +85,8 @@ export class ServingLoopController {
   @Post(':id/apply')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Roll a tuned config (`tuning`: a deployment-tune job) or a given `config` onto the deployment',
+    summary:
+      'Roll a tuned config (`tuning`: a deployment-tune job) or a given `config` onto the deployment',
     description: 'The same change as PATCH: waiting and running requests are kept.',
   })
   @ApiSpecBody(applyBody)

@@ -56,7 +56,9 @@ export const ProfileBodySchema = Type.Object(
       maximum: 600,
       default: DEFAULT_PROFILE_OPTIONS.maxMsPerSize / 1000,
     }),
-    backend: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('wasm'), Type.Literal('cpu')])),
+    backend: Type.Optional(
+      Type.Union([Type.Literal('auto'), Type.Literal('wasm'), Type.Literal('cpu')]),
+    ),
   },
   { additionalProperties: false },
 );

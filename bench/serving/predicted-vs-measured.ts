@@ -184,7 +184,7 @@ async function benchModel(name: string) {
       },
       {},
     );
-    const overheads = await measureOverheads(rt);
+    const overheads = await measureOverheads(rt, profile);
     const capacity = configCapacityRps(profile, BASE);
     console.log(
       `\n## ${name}: backend ${rt.metrics().backend}, profiled in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
@@ -194,7 +194,7 @@ async function benchModel(name: string) {
         `  batch ${r.batchSize}: n=${r.latenciesMs.length} mean ${ms(r.meanMs)} p50 ${ms(r.p50Ms)} p99 ${ms(r.p99Ms)} ms (CI +-${(r.p99RelCi * 100).toFixed(1)}%${r.converged ? '' : ', not converged'})`,
       );
     console.log(
-      `  overheads: timer late ${ms(overheads.timerLateMs)} ms, reply ${overheads.replyMs.toFixed(3)} ms; capacity at maxSize ${BASE.batch.maxSize}: ${capacity.toFixed(0)} req/s`,
+      `  overheads: timer late ${ms(overheads.timerLateMs)} ms, outside queue and service (send + reply, at 0.3 load) ${overheads.replyMs.toFixed(3)} ms; capacity at maxSize ${BASE.batch.maxSize}: ${capacity.toFixed(0)} req/s`,
     );
     const sample = syntheticSample(rt.metrics().inputShape, 3);
     const rows: Row[] = [];

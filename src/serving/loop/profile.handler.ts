@@ -72,7 +72,7 @@ export class DeploymentProfileHandler implements JobHandler<ProfileJobSpec, Prof
       rt = await DeploymentRuntime.start({
         modelDir: dir,
         instances: c.instances,
-        batch: { maxSize, maxDelayMs: 0 },
+        batch: { maxSize: c.batch.maxSize, maxDelayMs: c.batch.maxDelayMs },
         queue: { capacity: Math.max(64, 4 * maxSize * c.instances), timeoutMs: 600_000 },
         backend: (options.backend ?? this.config.tfBackend) as BackendPreference,
       });
@@ -82,7 +82,7 @@ export class DeploymentProfileHandler implements JobHandler<ProfileJobSpec, Prof
         onProgress: (f, message) => ctx.progress(0.02 + 0.9 * f, message),
       });
       for (const r of profile.rows) await ctx.metric('p99Ms', r.batchSize, r.p99Ms);
-      const overheads = await measureOverheads(rt);
+      const overheads = await measureOverheads(rt, profile);
       const backend = rt.metrics().backend;
       const profiledConfig: DeploymentConfig = {
         instances: c.instances,

@@ -1,5 +1,6 @@
 import { Rng } from '../../platform/core/rng';
-import { quantileSorted } from '../core/open-loop';
+import { quantileSorted, runOpenLoop, systemClock } from '../core/open-loop';
+import { poissonSchedule } from '../core/poisson-schedule';
 import {
   MeasureBatch,
   ProfileHooks,
@@ -7,8 +8,9 @@ import {
   ServiceProfile,
   profileService,
 } from '../core/service-profile';
-import { ServingOverheads } from '../core/serving-pipeline';
+import { ServingOverheads, configCapacityRps } from '../core/serving-pipeline';
 import type { DeploymentRuntime } from '../runtime/deployment-runtime';
+import { runtimeTarget } from './load-targets';
 
 /** A seeded sample of the model's input size (the values do not change a CNN's cost). */
 export function syntheticSample(inputShape: readonly number[], seed = 0): Float32Array {
@@ -84,23 +86,51 @@ export async function measureTimerLateness(
 }
 
 /**
- * The time from a batch's result to the caller's promise (`replyMs` of the simulator's stage):
- * end-to-end latency of a lone request minus its queueMs and serviceMs, mean over `samples`
- * sequential requests. In process this is a promise hop; over HTTP the adapter adds its own.
+ * The time a request spends outside the batcher's queue and the instance (`replyMs` of the
+ * simulator's stage): from its scheduled send time to predict(), and from the batch's result to
+ * the caller's promise. Both are main-thread work (timers, message hand-off, promise jobs) that
+ * grows with the event loop's load, so it is measured under load: an open-loop Poisson run of
+ * `seconds` at `rateRps`, mean of latency - queueMs - serviceMs over the served requests.
  */
-export async function measureReplyMs(rt: DeploymentRuntime, samples = 100): Promise<number> {
+export async function measureReplyMs(
+  rt: DeploymentRuntime,
+  rateRps: number,
+  seconds = 3,
+): Promise<number> {
   const sample = syntheticSample(rt.metrics().inputShape, 1);
+  const schedule = poissonSchedule(rateRps, seconds, 7);
+  const inside = new Float64Array(schedule.length).fill(Number.NaN);
+  const target = runtimeTarget(rt, sample, {
+    onServed: (i, r) => (inside[i] = r.queueMs + r.serviceMs),
+  });
+  const report = await runOpenLoop(schedule, target, systemClock, { drainTimeoutMs: 30_000 });
   let sum = 0;
-  for (let k = 0; k < samples; k++) {
-    const t0 = performance.now();
-    const r = await rt.predict(sample);
-    sum += performance.now() - t0 - r.queueMs - r.serviceMs;
-  }
-  return sum / samples;
+  let n = 0;
+  report.latencies.forEach((l, i) => {
+    if (Number.isNaN(l) || Number.isNaN(inside[i])) return;
+    sum += l - inside[i];
+    n++;
+  });
+  return n > 0 ? Math.max(0, sum / n) : 0;
 }
 
-/** The overheads the simulator's stage models, measured on this host and runtime. */
-export async function measureOverheads(rt: DeploymentRuntime): Promise<ServingOverheads> {
+/**
+ * The overheads the simulator's stage models, measured on this host and runtime; the reply hop
+ * at `load` (default 0.3) of the profiled capacity of the running config.
+ */
+export async function measureOverheads(
+  rt: DeploymentRuntime,
+  profile: ServiceProfile,
+  load = 0.3,
+): Promise<ServingOverheads> {
   const timer = await measureTimerLateness();
-  return { timerLateMs: timer.meanLateMs, replyMs: await measureReplyMs(rt) };
+  const c = rt.metrics().config;
+  const covered = profile.rows.some((r) => r.batchSize >= c.batch.maxSize);
+  const b = covered ? c.batch.maxSize : Math.max(...profile.rows.map((r) => r.batchSize));
+  const capacity = configCapacityRps(profile, {
+    instances: c.instances,
+    batch: { maxSize: b, maxDelayMs: c.batch.maxDelayMs },
+    queue: { capacity: 0, timeoutMs: 0 },
+  });
+  return { timerLateMs: timer.meanLateMs, replyMs: await measureReplyMs(rt, load * capacity) };
 }

@@ -8,6 +8,7 @@ import { registerCollabCommands } from './commands/collab';
 import { registerSiteCommands } from './commands/site';
 import { registerDatasetCommands } from './commands/datasets';
 import { registerDeployCommands } from './commands/deploy';
+import { registerServeDeploymentCommand } from './commands/serve-deployment';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerExplainCommand } from './commands/explain';
 import { registerFinetuneCommand } from './commands/finetune';
@@ -47,6 +48,7 @@ export const CLI_COMMANDS: RegisterCommand[] = [
   registerDatasetCommands,
   registerModelCommands,
   registerDeployCommands,
+  registerServeDeploymentCommand,
   registerExplainCommand,
   registerNasCommands,
   registerPruneCommand,

@@ -58,6 +58,7 @@ export class DeploymentsController {
   @Get()
   @ApiOperation({ summary: 'The project’s deployments with their status' })
   @ApiOkResponse({ description: '{items: deployment[]}' })
+  @ApiProblems()
   async list(@CurrentPrincipal() principal: Principal): Promise<{ items: DeploymentView[] }> {
     return { items: await this.deployments.list(principal) };
   }

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -26,6 +26,7 @@ import {
   type HostStatus,
 } from './hosts/deployment-host.port';
 import type { PredictResult } from './runtime/deployment-runtime';
+import { modelDirOf } from './model-dir';
 import { encodeSample } from './sample-encoding';
 import type { DeploymentEntity } from './storage/deployment.entity';
 import { DeploymentsRepository } from './storage/deployments.repository';
@@ -215,7 +216,7 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
     try {
       const rows = await this.rows.all();
       const ids = new Set(rows.map((r) => r.id));
-      for (const id of this.host.hosted()) if (!ids.has(id)) await this.host.remove(id);
+      for (const id of await this.host.hosted()) if (!ids.has(id)) await this.host.remove(id);
       for (const row of rows) {
         const status = await this.host.status(row.id);
         if (status.generation >= row.generation) continue;
@@ -279,26 +280,11 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
     };
   }
 
-  /**
-   * The directory of a model's files: where the artifact store keeps them when model.json and
-   * weights.bin sit side by side (always, for the registry's own writes), else a staged copy.
-   */
-  private async modelDir(model: ModelEntity): Promise<string> {
-    const json = this.store.resolve(model.modelJsonPath);
-    const weights = this.store.resolve(model.weightsPath);
-    if (
-      path.dirname(json) === path.dirname(weights) &&
-      path.basename(json) === 'model.json' &&
-      path.basename(weights) === 'weights.bin'
-    ) {
-      return path.dirname(json);
-    }
-    this.staging ??= await mkdtemp(path.join(tmpdir(), 'autodl-serving-'));
-    const dir = path.join(this.staging, model.id);
-    await mkdir(dir, { recursive: true });
-    await copyFile(json, path.join(dir, 'model.json'));
-    await copyFile(weights, path.join(dir, 'weights.bin'));
-    return dir;
+  private modelDir(model: ModelEntity): Promise<string> {
+    return modelDirOf(this.store, model, async () => {
+      this.staging ??= await mkdtemp(path.join(tmpdir(), 'autodl-serving-'));
+      return this.staging;
+    });
   }
 
   private async modelInfo(projectId: string, modelId: string): Promise<ModelInfo> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsService } from '../platform/metrics/metrics.service';
-import type { DropReason } from './core/batcher';
+import { DROP_REASONS, type DropReason } from './core/batcher';
 import type { RuntimeObserver } from './runtime/deployment-runtime';
 
 type Labels = 'deployment' | 'name';
@@ -118,10 +118,11 @@ export class ServingMetrics {
     };
   }
 
-  /** Forgets a deleted deployment's series. */
+  /** Forgets a deleted deployment's series (per-batch-size service times stay until restart). */
   forget(id: string, name: string): void {
     const labels = { deployment: id, name };
     for (const h of [this.batchSize, this.latency, this.queueWait]) h.remove(labels);
     this.served.remove(labels);
+    for (const reason of DROP_REASONS) this.dropped.remove({ ...labels, reason });
   }
 }

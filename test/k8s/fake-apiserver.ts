@@ -25,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { readJson, sendJson, sendStatus, statusObject } from './api-json';
 import { FakeLeases } from './fake-leases';
+import { FakeDeployments } from './fake-deployments';
 
 export type K8sObject = {
   apiVersion?: string;
@@ -93,6 +94,8 @@ export class FakeApiServer {
   readonly requests: RequestRecord[] = [];
   /** coordination.k8s.io/v1 Leases (leader election). */
   readonly leases = new FakeLeases(() => String(++this.rv));
+  /** apps/v1 Deployments and core/v1 Services (serving; fake-deployments.ts). */
+  readonly deployments = new FakeDeployments(() => String(++this.rv));
   url = '';
 
   constructor(private readonly historyLimit = 1000) {
@@ -218,6 +221,8 @@ export class FakeApiServer {
         url.pathname,
       );
     if (lease) return this.leases.handle(req, res, lease[1], lease[2]);
+    const served = this.deployments.match(url.pathname);
+    if (served) return this.deployments.handle(req, res, served);
     const m =
       /^\/(?:apis\/batch\/v1|api\/v1)\/namespaces\/([^/]+)\/(jobs|pods)(?:\/([^/]+))?(?:\/(log))?$/.exec(
         url.pathname,

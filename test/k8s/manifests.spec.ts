@@ -131,6 +131,8 @@ describe('kustomize manifests', { skip }, () => {
         'batch:jobs:create,delete,get,list,watch',
         ':pods:get,list,watch',
         ':pods/log:get',
+        'apps:deployments:create,delete,get,list,update',
+        ':services:create,delete,get',
         'coordination.k8s.io:leases:get,update',
         'coordination.k8s.io:leases:create',
       ],

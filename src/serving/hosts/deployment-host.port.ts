@@ -21,7 +21,10 @@ export interface HostStatus {
   /** The generation the host runs (0: none). */
   generation: number;
   error?: string;
+  /** Local host: the runtime's live metrics. */
   metrics?: RuntimeMetrics;
+  /** Kubernetes host: pods wanted and ready (each pod serves /metrics itself). */
+  replicas?: { desired: number; ready: number };
 }
 
 /**
@@ -36,7 +39,7 @@ export interface DeploymentHost {
   predict(id: string, sample: Float32Array, deadlineMs?: number): Promise<PredictResult>;
   status(id: string): Promise<HostStatus>;
   /** Ids this host runs (to remove those whose row is gone). */
-  hosted(): string[];
+  hosted(): Promise<string[]>;
   close(): Promise<void>;
 }
 

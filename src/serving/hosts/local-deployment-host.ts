@@ -118,11 +118,11 @@ export class LocalDeploymentHost implements DeploymentHost {
     return { state: 'starting', generation: e.generation };
   }
 
-  hosted(): string[] {
-    return [...this.entries.keys()];
+  hosted(): Promise<string[]> {
+    return Promise.resolve([...this.entries.keys()]);
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.hosted().map((id) => this.remove(id)));
+    await Promise.all([...this.entries.keys()].map((id) => this.remove(id)));
   }
 }

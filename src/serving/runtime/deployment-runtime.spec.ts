@@ -90,4 +90,62 @@ describe('DeploymentRuntime (worker threads, a small zoo CNN)', () => {
       await rt.stop();
     }
   });
+
+  test('scaling up and down under load drops nothing; new instances take batches', async () => {
+    const rt = await DeploymentRuntime.start({
+      modelDir: dir,
+      instances: 1,
+      batch: { maxSize: 2, maxDelayMs: 1 },
+      queue: { capacity: 1000, timeoutMs: 60_000 },
+      backend: 'cpu',
+    });
+    try {
+      const first = Array.from({ length: 60 }, (_, k) => rt.predict(sample(k)));
+      await rt.reconfigure({ instances: 3 });
+      assert.equal(rt.metrics().instances, 3);
+      const second = Array.from({ length: 60 }, (_, k) => rt.predict(sample(k)));
+      const down = rt.reconfigure({ instances: 1, batch: { maxSize: 4 } });
+      const results = await Promise.all([...first, ...second]);
+      await down;
+      assert.equal(results.length, 120);
+      assert.ok(new Set(results.map((r) => r.instance)).size >= 2, 'the new instances served');
+      const m = rt.metrics();
+      assert.equal(m.requests.dropped, 0);
+      assert.equal(m.requests.served, 120);
+      assert.equal(m.instances, 1);
+      assert.equal(m.config.batch.maxSize, 4);
+      // Still serving after the scale-down.
+      assert.equal((await rt.predict(sample(1))).output.length, 3);
+    } finally {
+      await rt.stop();
+    }
+  });
+
+  test('a deadline that passes while every instance is busy drops the request before inference', async () => {
+    const rt = await DeploymentRuntime.start({
+      modelDir: dir,
+      instances: 1,
+      batch: { maxSize: 1, maxDelayMs: 0 },
+      queue: { capacity: 100, timeoutMs: 60_000 },
+      backend: 'cpu',
+    });
+    try {
+      // Keep the one instance busy for a while, then queue a request with a 1 ms deadline.
+      const busy = Array.from({ length: 30 }, (_, k) => rt.predict(sample(k)));
+      const late = rt.predict(sample(99), { deadlineMs: 1 });
+      await assert.rejects(
+        late,
+        (e: unknown) => e instanceof RequestTimeoutError && e.reason === 'deadline',
+      );
+      await Promise.all(busy);
+      const m = rt.metrics();
+      assert.equal(m.drops.deadline, 1);
+      assert.equal(m.requests.served, 30);
+      // Not served: every batch was of size 1 and 30 of them ran.
+      assert.equal(m.batchSizes[1], 30);
+      assert.throws(() => rt.predict([1, 2, 3]), /input: .*\[8, 8, 1\].*3 values/);
+    } finally {
+      await rt.stop();
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { TransferModule } from './transfer/transfer.module';
 import { NasModule } from './nas/nas.module';
 import { CollabModule } from './collab/collab.module';
 import { ServingModule } from './serving/serving.module';
+import { ServingLoopModule } from './serving/loop/serving-loop.module';
 
 /**
  * The capability modules (search, transfer, interpret, jizhi-sim, nas, datasets, registry, collab, serving). Each
@@ -24,4 +25,5 @@ export const CAPABILITY_MODULES: (Type<unknown> | DynamicModule)[] = [
   NasModule,
   CollabModule,
   ServingModule,
+  ServingLoopModule,
 ];

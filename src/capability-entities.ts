@@ -8,6 +8,7 @@ import { SEARCH_ENTITIES } from './search/storage/entities';
 import { MODELS_ENTITIES } from './registry/model.entity';
 import { COLLAB_ENTITIES } from './collab/storage/entities';
 import { SERVING_ENTITIES } from './serving/storage/deployment.entity';
+import { SERVING_LOOP_ENTITIES } from './serving/loop/deployment-profile.entity';
 import { PLATFORM_ENTITIES, type EntityClass } from './platform/database/platform-entities';
 
 export const CAPABILITY_ENTITIES: readonly EntityClass[] = [
@@ -15,6 +16,7 @@ export const CAPABILITY_ENTITIES: readonly EntityClass[] = [
   ...MODELS_ENTITIES,
   ...COLLAB_ENTITIES,
   ...SERVING_ENTITIES,
+  ...SERVING_LOOP_ENTITIES,
 ];
 
 /** Every entity of the service: the platform's and the capabilities'. */

@@ -28,5 +28,6 @@ import { DeploymentsRepository } from './storage/deployments.repository';
         createDeploymentHost(config, metrics),
     },
   ],
+  exports: [DeploymentsService],
 })
 export class ServingModule {}

@@ -4,6 +4,7 @@ import { CliError } from '../client';
 import { client, globalOptions } from '../command-context';
 import { finiteNumber, jsonValue, positiveInt } from '../flags';
 import { printJson, printTable } from '../output';
+import { registerDeployLoopCommands } from './deploy-loop';
 
 /** What the CLI reads of a deployment (src/serving/deployments.service.ts DeploymentView). */
 interface Deployment {
@@ -219,4 +220,5 @@ export function registerDeployCommands(program: Command): void {
         `${r.prediction.label}  (batch of ${r.batchSize}, queue ${f1(r.queueMs)} ms, service ${f1(r.serviceMs)} ms)\n`,
       );
     });
+  registerDeployLoopCommands(deploy);
 }

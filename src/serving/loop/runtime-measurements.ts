@@ -1,0 +1,136 @@
+import { Rng } from '../../platform/core/rng';
+import { quantileSorted, runOpenLoop, systemClock } from '../core/open-loop';
+import { poissonSchedule } from '../core/poisson-schedule';
+import {
+  MeasureBatch,
+  ProfileHooks,
+  ProfileOptions,
+  ServiceProfile,
+  profileService,
+} from '../core/service-profile';
+import { ServingOverheads, configCapacityRps } from '../core/serving-pipeline';
+import type { DeploymentRuntime } from '../runtime/deployment-runtime';
+import { runtimeTarget } from './load-targets';
+
+/** A seeded sample of the model's input size (the values do not change a CNN's cost). */
+export function syntheticSample(inputShape: readonly number[], seed = 0): Float32Array {
+  const rng = new Rng(seed);
+  const n = inputShape.reduce((a, d) => a * d, 1);
+  return Float32Array.from({ length: n }, () => rng.float());
+}
+
+/**
+ * Profiles a running deployment's instances through its own batcher, so the measured service
+ * time is what the batcher waits for (dispatch to result, thread hand-off included, as
+ * `PredictResult.serviceMs`). For batch size b, every instance gets one batch at once: the
+ * batch window is opened wide (maxSize b, maxDelayMs 1 s) and instances x b requests are sent
+ * together, so the instances run side by side as under load (they share the host's cores). The
+ * deployment's batching and queue settings are restored afterwards; requests arriving meanwhile
+ * are batched with the profile's.
+ */
+export async function profileRuntime(
+  rt: DeploymentRuntime,
+  options: ProfileOptions,
+  hooks: Omit<ProfileHooks, 'now'>,
+): Promise<ServiceProfile> {
+  const before = rt.metrics().config;
+  const sample = syntheticSample(rt.metrics().inputShape, options.seed);
+  const measure: MeasureBatch = async (b) => {
+    const n = rt.metrics().instances * b;
+    const results = await Promise.all(Array.from({ length: n }, () => rt.predict(sample)));
+    // One service time per batch: the requests of a batch share instance and serviceMs.
+    const batches = new Map<string, number>();
+    for (const r of results)
+      if (r.batchSize === b) batches.set(`${r.instance}:${r.serviceMs}`, r.serviceMs);
+    return [...batches.values()];
+  };
+  const maxSize = Math.max(...options.batchSizes);
+  await rt.reconfigure({
+    queue: { capacity: Math.max(before.queue.capacity, maxSize * before.instances * 2) },
+  });
+  try {
+    return await profileService(
+      async (b) => {
+        await rt.reconfigure({ batch: { maxSize: b, maxDelayMs: 1000 } });
+        return measure(b);
+      },
+      options,
+      { ...hooks, now: () => performance.now() },
+    );
+  } finally {
+    await rt.reconfigure({ batch: before.batch, queue: before.queue });
+  }
+}
+
+/**
+ * How late `setTimeout(fn, d)` fires on this host: the mean of (elapsed - d) over `samples`
+ * timers of each delay. The batcher's maxDelayMs window is such a timer.
+ */
+export async function measureTimerLateness(
+  delaysMs: readonly number[] = [1, 2, 4, 8],
+  samples = 50,
+): Promise<{ meanLateMs: number; p99LateMs: number }> {
+  const late: number[] = [];
+  for (const d of delaysMs) {
+    for (let k = 0; k < samples; k++) {
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, d));
+      late.push(performance.now() - t0 - d);
+    }
+  }
+  const sorted = Float64Array.from(late).sort();
+  return {
+    meanLateMs: late.reduce((a, x) => a + x, 0) / late.length,
+    p99LateMs: quantileSorted(sorted, 0.99),
+  };
+}
+
+/**
+ * The time a request spends outside the batcher's queue and the instance (`replyMs` of the
+ * simulator's stage): from its scheduled send time to predict(), and from the batch's result to
+ * the caller's promise. Both are main-thread work (timers, message hand-off, promise jobs) that
+ * grows with the event loop's load, so it is measured under load: an open-loop Poisson run of
+ * `seconds` at `rateRps`, mean of latency - queueMs - serviceMs over the served requests.
+ */
+export async function measureReplyMs(
+  rt: DeploymentRuntime,
+  rateRps: number,
+  seconds = 3,
+): Promise<number> {
+  const sample = syntheticSample(rt.metrics().inputShape, 1);
+  const schedule = poissonSchedule(rateRps, seconds, 7);
+  const inside = new Float64Array(schedule.length).fill(Number.NaN);
+  const target = runtimeTarget(rt, sample, {
+    onServed: (i, r) => (inside[i] = r.queueMs + r.serviceMs),
+  });
+  const report = await runOpenLoop(schedule, target, systemClock, { drainTimeoutMs: 30_000 });
+  let sum = 0;
+  let n = 0;
+  report.latencies.forEach((l, i) => {
+    if (Number.isNaN(l) || Number.isNaN(inside[i])) return;
+    sum += l - inside[i];
+    n++;
+  });
+  return n > 0 ? Math.max(0, sum / n) : 0;
+}
+
+/**
+ * The overheads the simulator's stage models, measured on this host and runtime; the reply hop
+ * at `load` (default 0.3) of the profiled capacity of the running config.
+ */
+export async function measureOverheads(
+  rt: DeploymentRuntime,
+  profile: ServiceProfile,
+  load = 0.3,
+): Promise<ServingOverheads> {
+  const timer = await measureTimerLateness();
+  const c = rt.metrics().config;
+  const covered = profile.rows.some((r) => r.batchSize >= c.batch.maxSize);
+  const b = covered ? c.batch.maxSize : Math.max(...profile.rows.map((r) => r.batchSize));
+  const capacity = configCapacityRps(profile, {
+    instances: c.instances,
+    batch: { maxSize: b, maxDelayMs: c.batch.maxDelayMs },
+    queue: { capacity: 0, timeoutMs: 0 },
+  });
+  return { timerLateMs: timer.meanLateMs, replyMs: await measureReplyMs(rt, load * capacity) };
+}

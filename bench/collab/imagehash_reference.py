@@ -6,7 +6,7 @@ Pillow's Image.resize(..., LANCZOS) and scipy.fftpack.dct, as imagehash computes
 itself is not packaged in Debian bookworm, so its three functions are restated here on the Debian
 packages python3-pil and python3-scipy:
 
-    /usr/bin/python3 bench/collab/imagehash_reference.py > test/fixtures/data/imagehash-reference.json
+    /usr/bin/python3 bench/collab/imagehash_reference.py > test/fixtures/collab/imagehash-reference.json
 
 Images: the first 8 of Fashion-MNIST's official test split (Debian dataset-fashion-mnist) and
 two synthetic ones (a 28x28 off-centre Gaussian blob, 40x24 seeded noise), so that both down- and

@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import referenceJson from '../../../test/fixtures/collab/imagehash-reference.json';
 import {
   averageHash,
   dct2,
@@ -26,12 +25,7 @@ interface Reference {
 }
 
 /** Hashes computed by imagehash's definitions on Pillow 9.4 + scipy (bench/collab/imagehash_reference.py). */
-const reference = JSON.parse(
-  fs.readFileSync(
-    path.join(__dirname, '../../../test/fixtures/data/imagehash-reference.json'),
-    'utf8',
-  ),
-) as { images: Reference[] };
+const reference = referenceJson as { images: Reference[] };
 
 const image = (r: Reference): GrayImage => ({
   width: r.width,

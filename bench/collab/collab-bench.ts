@@ -44,7 +44,7 @@ const strArg = (name: string, fallback: string): string => {
 const SPLITS = strArg('splits', 'iid,dirichlet-0.5').split(',');
 /**
  * The federations to run per split and seed, comma-separated `<kind>[:p<period>][:e<epochs>]
- * [:m<server momentum>]`, kind pooled | fedavg | esp. Default: pooled, fedavg and esp-clr at
+ * [:m<server momentum>]`, kind pooled | fedavg | esp | mcl (mixup 0.4, E = 1). Default: pooled, fedavg and esp-clr at
  * --epochs / --period (the original table). Example for the non-IID study:
  * `pooled:e16,esp:p1:e16,esp:p4:e32`.
  */
@@ -64,7 +64,7 @@ interface Outcome {
 /** One federation of the study: `<kind>[:p<period>][:e<epochs>][:m<server momentum>]`. */
 interface Variant {
   label: string;
-  kind: 'pooled' | 'fedavg' | 'esp';
+  kind: 'pooled' | 'fedavg' | 'esp' | 'mcl';
   period: number;
   epochs: number;
   momentum: number;
@@ -72,7 +72,7 @@ interface Variant {
 
 function parseVariant(spec: string): Variant {
   const [kind, ...opts] = spec.split(':');
-  if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp')
+  if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
   const opt = (p: string, fallback: number) => {
     const o = opts.find((x) => x.startsWith(p));
@@ -202,7 +202,7 @@ async function main(): Promise<void> {
             : await federate(
                 {
                   ...base,
-                  algorithm: v.kind === 'esp' ? 'esp-clr' : 'fedavg',
+                  algorithm: v.kind === 'esp' ? 'esp-clr' : v.kind,
                   period: v.period,
                   serverMomentum: v.momentum,
                 },
@@ -215,6 +215,9 @@ async function main(): Promise<void> {
         row[v.label] = o.accuracy;
         row[`${v.label}.bytes`] = o.bytes;
         row[`${v.label}.s`] = Math.round((Date.now() - t) / 1000);
+        process.stderr.write(
+          `seed ${seed} ${splitName} ${v.label}: ${o.accuracy.toFixed(4)} (${row[`${v.label}.s`]} s)\n`,
+        );
       }
       // Bytes fedavg needed to first reach esp-clr's final accuracy (null: never within the run).
       const fedavg = outcomes.get('fedavg');

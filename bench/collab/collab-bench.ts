@@ -43,10 +43,10 @@ const strArg = (name: string, fallback: string): string => {
 /** Which splits to run (comma-separated names: iid, dirichlet-0.5). */
 const SPLITS = strArg('splits', 'iid,dirichlet-0.5').split(',');
 /**
- * The federations to run per split and seed, comma-separated `<kind>[:p<period>][:e<epochs>]
- * [:m<server momentum>]`, kind pooled | fedavg | esp | mcl (mixup 0.4, E = 1). Default: pooled, fedavg and esp-clr at
- * --epochs / --period (the original table). Example for the non-IID study:
- * `pooled:e16,esp:p1:e16,esp:p4:e32`.
+ * The federations to run per split and seed, comma-separated
+ * `<kind>[:p<period>][:e<epochs>][:m<server momentum>]`, kind pooled | fedavg | esp | mcl (mcl:
+ * mixup alpha 0.4, E = 1). Default: pooled, fedavg and esp-clr at --epochs / --period (the
+ * original table). Example for the non-IID study: `pooled,esp:p1,esp:p2:e32`.
  */
 const VARIANTS = strArg('variants', 'pooled,fedavg,esp').split(',');
 const LR = arg('lr', 0.02);

@@ -10,7 +10,7 @@
  *
  *   nice -n 10 node -r @swc-node/register bench/collab/text-bench.ts \
  *     [--train 2000] [--test 1000] [--epochs 16] [--period 4] [--seeds 3] [--features 1024]
- *     [--lr 0.02] [--splits iid,dirichlet-0.5] [--variants pooled,fedavg,esp]
+ *     [--lr 0.02] [--splits iid,dirichlet-0.5] [--variants pooled,fedavg,esp] [--first-seed 0]
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/ml/backend';
@@ -38,6 +38,8 @@ const TEST = arg('test', 1000);
 const EPOCHS = arg('epochs', 16);
 const PERIOD = arg('period', 4);
 const SEEDS = arg('seeds', 3);
+/** The first seed (seeds FIRST_SEED .. FIRST_SEED + SEEDS - 1), to add seeds to an earlier run. */
+const FIRST_SEED = arg('first-seed', 0);
 const FEATURES = arg('features', 1024);
 const LR = arg('lr', 0.02);
 const SPLITS = strArg('splits', 'iid,dirichlet-0.5').split(',');
@@ -147,7 +149,7 @@ async function main(): Promise<void> {
   ];
   const rows: Record<string, number | string>[] = [];
   const t0 = Date.now();
-  for (let seed = 0; seed < SEEDS; seed++) {
+  for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
     const order = new Rng(seed).shuffle([...Array(spam.train.size).keys()]);
     const train = subset(order.slice(0, TRAIN));
     const test = subset(order.slice(TRAIN, TRAIN + TEST));

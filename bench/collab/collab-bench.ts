@@ -8,6 +8,7 @@
  *   nice -n 10 node -r @swc-node/register bench/collab/collab-bench.ts \
  *     [--train 2000] [--test 1000] [--epochs 8] [--period 4] [--seeds 3] [--backend wasm|cpu]
  *     [--optimizer adam|momentum|sgd] [--lr 0.02] [--first-seed 0]
+ *     [--splits iid,dirichlet-0.5] [--variants pooled,fedavg,esp]
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendPreference, selectBackend } from '../../src/ml/backend';
@@ -35,6 +36,19 @@ const SEEDS = arg('seeds', 3);
 /** The first seed (seeds FIRST_SEED .. FIRST_SEED + SEEDS - 1), to add seeds to an earlier run. */
 const FIRST_SEED = arg('first-seed', 0);
 const SITES = 4;
+const strArg = (name: string, fallback: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : fallback;
+};
+/** Which splits to run (comma-separated names: iid, dirichlet-0.5). */
+const SPLITS = strArg('splits', 'iid,dirichlet-0.5').split(',');
+/**
+ * The federations to run per split and seed, comma-separated
+ * `<kind>[:p<period>][:e<epochs>][:m<server momentum>]`, kind pooled | fedavg | esp | mcl (mcl:
+ * mixup alpha 0.4, E = 1). Default: pooled, fedavg and esp-clr at --epochs / --period (the
+ * original table). Example for the non-IID study: `pooled,esp:p1,esp:p2:e32`.
+ */
+const VARIANTS = strArg('variants', 'pooled,fedavg,esp').split(',');
 const LR = arg('lr', 0.02);
 const optimizerArg = argv.indexOf('--optimizer');
 const OPTIMIZER = (optimizerArg >= 0 ? argv[optimizerArg + 1] : 'adam') as
@@ -47,8 +61,35 @@ interface Outcome {
   curve: { round: number; accuracy: number | null; bytes: number }[];
 }
 
+/** One federation of the study: `<kind>[:p<period>][:e<epochs>][:m<server momentum>]`. */
+interface Variant {
+  label: string;
+  kind: 'pooled' | 'fedavg' | 'esp' | 'mcl';
+  period: number;
+  epochs: number;
+  momentum: number;
+}
+
+function parseVariant(spec: string): Variant {
+  const [kind, ...opts] = spec.split(':');
+  if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
+    throw new Error(`unknown variant kind ${kind} in ${spec}`);
+  const opt = (p: string, fallback: number) => {
+    const o = opts.find((x) => x.startsWith(p));
+    return o ? Number(o.slice(1)) : fallback;
+  };
+  return {
+    label: spec,
+    kind,
+    period: opt('p', PERIOD),
+    epochs: opt('e', EPOCHS),
+    momentum: opt('m', 0),
+  };
+}
+
 async function federate(
   settings: AlgorithmSettings,
+  epochs: number,
   siteData: { train: Dataset; test: Dataset }[],
   seed: number,
   sitesNamed: string[],
@@ -77,7 +118,7 @@ async function federate(
       {
         algorithm,
         placement,
-        rounds: algorithm.rounds(EPOCHS),
+        rounds: algorithm.rounds(epochs),
         initialGlobal: readWeights(placement.workingModel()),
         screening: { normFactor: 10, maxRelativeNorm: 10, quorum: data.length },
         roundRetries: 0,
@@ -117,10 +158,12 @@ async function main(): Promise<void> {
     distillationWeight: 1,
     numClasses: 10,
   };
-  const splits: [string, SplitSpec][] = [
+  const allSplits: [string, SplitSpec][] = [
     ['iid', { kind: 'iid' }],
     ['dirichlet-0.5', { kind: 'dirichlet', alpha: 0.5, minPerSite: 20 }],
   ];
+  const splits = allSplits.filter(([name]) => SPLITS.includes(name));
+  const variants = VARIANTS.map(parseVariant);
   const rows: Record<string, unknown>[] = [];
   const t0 = Date.now();
   for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
@@ -138,31 +181,52 @@ async function main(): Promise<void> {
         test: test.select(testParts[i]),
       }));
       const names = parts.map((_, i) => `s${i}`);
-      const pooled = await federate(
-        { ...base, algorithm: 'esp-clr', period: EPOCHS },
-        [{ train, test }],
-        seed,
-        ['pooled'],
-      );
-      const fedavg = await federate({ ...base, algorithm: 'fedavg' }, siteData, seed, names);
-      const esp = await federate({ ...base, algorithm: 'esp-clr' }, siteData, seed, names);
-      // Bytes fedavg needed to first reach esp-clr's final accuracy (null: never within the run).
-      const reach = fedavg.curve.find((c) => (c.accuracy ?? 0) >= esp.accuracy)?.bytes ?? null;
-      const row = {
+      const row: Record<string, unknown> = {
         seed,
         split: splitName,
         sizes: parts.map((p) => p.length).join('/'),
-        pooled: pooled.accuracy,
-        fedavg: fedavg.accuracy,
-        espClr: esp.accuracy,
-        espMinusPooled: esp.accuracy - pooled.accuracy,
-        fedavgBytes: fedavg.bytes,
-        espBytes: esp.bytes,
-        bytesRatio: fedavg.bytes / esp.bytes,
-        fedavgBytesToReachEsp: reach,
-        fedavgRounds: fedavg.rounds,
-        espRounds: esp.rounds,
       };
+      const outcomes = new Map<string, Outcome>();
+      for (const v of variants) {
+        const t = Date.now();
+        const o =
+          v.kind === 'pooled'
+            ? // One site holding everything, one cosine cycle over all its epochs.
+              await federate(
+                { ...base, algorithm: 'esp-clr', period: v.epochs },
+                v.epochs,
+                [{ train, test }],
+                seed,
+                ['pooled'],
+              )
+            : await federate(
+                {
+                  ...base,
+                  algorithm: v.kind === 'esp' ? 'esp-clr' : v.kind,
+                  period: v.period,
+                  serverMomentum: v.momentum,
+                },
+                v.epochs,
+                siteData,
+                seed,
+                names,
+              );
+        outcomes.set(v.label, o);
+        row[v.label] = o.accuracy;
+        row[`${v.label}.bytes`] = o.bytes;
+        row[`${v.label}.s`] = Math.round((Date.now() - t) / 1000);
+        process.stderr.write(
+          `seed ${seed} ${splitName} ${v.label}: ${o.accuracy.toFixed(4)} (${row[`${v.label}.s`]} s)\n`,
+        );
+      }
+      // Bytes fedavg needed to first reach esp-clr's final accuracy (null: never within the run).
+      const fedavg = outcomes.get('fedavg');
+      const esp = outcomes.get('esp');
+      if (fedavg && esp) {
+        row.bytesRatio = fedavg.bytes / esp.bytes;
+        row.fedavgBytesToReachEsp =
+          fedavg.curve.find((c) => (c.accuracy ?? 0) >= esp.accuracy)?.bytes ?? null;
+      }
       rows.push(row);
       process.stdout.write(JSON.stringify(row) + '\n');
     }
@@ -171,13 +235,24 @@ async function main(): Promise<void> {
     const xs = rows.filter((r) => r.split === split).map((r) => r[k] as number);
     return xs.reduce((a, b) => a + b, 0) / xs.length;
   };
+  const pooledLabel = variants.find((v) => v.kind === 'pooled')?.label;
   for (const [split] of splits) {
-    process.stdout.write(
-      `${split}: mean over ${SEEDS} seeds: pooled ${mean(split, 'pooled').toFixed(4)}, fedavg ${mean(split, 'fedavg').toFixed(4)}, esp-clr ${mean(split, 'espClr').toFixed(4)} (esp-pooled ${mean(split, 'espMinusPooled').toFixed(4)}); bytes fedavg/esp ${mean(split, 'bytesRatio').toFixed(2)}\n`,
-    );
+    const parts = variants.map((v) => {
+      const gap = pooledLabel
+        ? rows
+            .filter((r) => r.split === split)
+            .map((r) => ((r[v.label] as number) - (r[pooledLabel] as number)) * 100)
+        : [];
+      return `${v.label} ${mean(split, v.label).toFixed(4)}${
+        pooledLabel && v.label !== pooledLabel
+          ? ` (vs ${pooledLabel}: ${(gap.reduce((a, b) => a + b, 0) / gap.length).toFixed(2)} points; per seed ${gap.map((g) => g.toFixed(1)).join(', ')})`
+          : ''
+      } [${(mean(split, `${v.label}.bytes`) / 1e6).toFixed(1)} MB]`;
+    });
+    process.stdout.write(`${split}, mean over ${SEEDS} seeds: ${parts.join('; ')}\n`);
   }
   process.stdout.write(
-    `backend ${backend}; ${TRAIN} train / ${TEST} test examples, ${SITES} sites, small-cnn width 8, ${OPTIMIZER} lr ${LR}, ${EPOCHS} local epochs, esp period ${PERIOD}; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+    `backend ${backend}; ${TRAIN} train / ${TEST} test examples, ${SITES} sites, small-cnn width 8, ${OPTIMIZER} lr ${LR}; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
   );
   tf.disposeVariables();
 }

@@ -3,7 +3,13 @@
  * lineage to its site's data set) with the federation's lineage in its metrics, and closes the
  * federation row with the final accuracy and the privacy accounting.
  */
+import type * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../ml/data';
+import { evaluate } from '../ml/train/evaluate';
 import type { JobContext } from '../platform/jobs/job-handler';
+import { datasetTensors, type InputContract } from '../registry/core/encode';
+import { storedEvaluation, type StoredEvaluation } from '../transfer/training-support';
+import { mergeEvaluations } from './core/merge-evaluations';
 import type { TrainingRegistryPort } from '../registry/model-registry.port';
 import { gaussianRdpEpsilon } from './core/differential-privacy';
 import type { FederationSpec } from './federation.schema';
@@ -23,6 +29,9 @@ export async function publishFederation(
     rounds: number;
     backend: string;
     resumedAfterRound: number | null;
+    /** The local sites' test splits, for the registry's evaluation (remote sites keep theirs). */
+    tests: readonly { name: string; test: Dataset }[];
+    contract: InputContract;
   },
 ): Promise<Record<string, unknown>> {
   const { placement, outcome, classNames } = r;
@@ -48,14 +57,14 @@ export async function publishFederation(
   const totals = await deps.federations.find(ctx.projectId, ctx.jobId);
   const bytesTotal = totals?.bytesTotal ?? outcome.bytesTotal;
   const name = spec.name ?? `federation-${ctx.jobId.slice(0, 8)}`;
-  const entry = (architecture: string) => ({
+  const entry = (architecture: string, evaluation: StoredEvaluation | null) => ({
     architecture,
     inputKind: 'image' as const,
     classNames,
     preprocessing: {},
     datasetId: null,
     method: `collab-${spec.algorithm}`,
-    evaluation: null,
+    evaluation: evaluation ? { ...evaluation } : null,
     metrics: {
       ...lineage,
       bytesTotal,
@@ -68,19 +77,24 @@ export async function publishFederation(
   if (outcome.global) {
     const model = placement.workingModel();
     writeWeights(model, outcome.global);
+    const evaluation = testEvaluation(model, r.tests, r.contract, classNames);
     const registered =
       (await deps.registry.findByJob(ctx.projectId, ctx.jobId)) ??
-      (await deps.registry.registerFromJob(ctx, model, { name, ...entry(spec.architecture) }));
+      (await deps.registry.registerFromJob(ctx, model, {
+        name,
+        ...entry(spec.architecture, evaluation),
+      }));
     modelId = registered.id;
   } else {
     for (const s of spec.sites) {
       const architecture = s.architecture ?? spec.architecture;
-      const registered = await deps.registry.registerJobModel(
-        ctx.projectId,
-        ctx.jobId,
-        placement.siteModel(s.name),
-        { name: `${name}-${s.name}`, ...entry(architecture), datasetId: s.dataset },
-      );
+      const own = placement.siteModel(s.name);
+      const tests = r.tests.filter((t) => t.name === s.name);
+      const registered = await deps.registry.registerJobModel(ctx.projectId, ctx.jobId, own, {
+        name: `${name}-${s.name}`,
+        ...entry(architecture, testEvaluation(own, tests, r.contract, classNames)),
+        datasetId: s.dataset,
+      });
       siteModels[s.name] = registered.id;
     }
   }
@@ -105,4 +119,31 @@ export async function publishFederation(
     resumedAfterRound: r.resumedAfterRound,
     ...summary,
   };
+}
+
+/**
+ * The registry's test evaluation of a federated model, as other trained models record theirs: the
+ * model evaluated on every given local site's test split (at the site), merged into the
+ * evaluation of their union (core/merge-evaluations.ts). Null when no local site has a test split.
+ */
+export function testEvaluation(
+  model: tf.LayersModel,
+  tests: readonly { name: string; test: Dataset }[],
+  contract: InputContract,
+  classNames: readonly string[],
+): StoredEvaluation | null {
+  const merged = mergeEvaluations(
+    tests
+      .filter((t) => t.test.size > 0)
+      .map(({ test }) => {
+        const { x, y } = datasetTensors(test, contract);
+        try {
+          return evaluate(model, x, y, { numClasses: classNames.length });
+        } finally {
+          x.dispose();
+          y.dispose();
+        }
+      }),
+  );
+  return merged && storedEvaluation(merged, classNames);
 }

@@ -116,7 +116,7 @@ export async function runFederationLoop(
         }
         throw new RoundQuorumError(`${why}; no retries left`);
       }
-      const aggregate = algorithm.aggregate(screened.accepted);
+      const aggregate = algorithm.aggregate(screened.accepted, global);
       let globalEval: { accuracy: number; loss: number } | null;
       if (aggregate.kind === 'weights') {
         global = aggregate.weights;

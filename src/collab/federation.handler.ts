@@ -187,6 +187,8 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           rounds,
           backend,
           resumedAfterRound: weightsAlgorithm && resume ? resume.roundsDone : null,
+          tests: data,
+          contract,
         },
       );
     } catch (error) {

@@ -158,6 +158,17 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     });
     assert.deepEqual(model.metrics.siteDatasetIds, datasets, 'lineage: every site data set by id');
     assert.equal(model.metrics.federationId, id);
+    // The registry shows the federated model's test accuracy as it does for a trained model's:
+    // the global model on the union of the 3 sites' test splits (4 images each), which is the
+    // federation's pooled global accuracy.
+    const evaluation = (await app.get(`/v1/models/${fed.modelId}/evaluation`).expect(200)).body;
+    assert.equal(evaluation.count, 12);
+    assert.equal(
+      evaluation.confusion.flat().reduce((a: number, b: number) => a + b, 0),
+      12,
+    );
+    assert.ok(Math.abs(model.testAccuracy - fed.summary.globalAccuracy) < 1e-9);
+    assert.ok(Math.abs(evaluation.accuracy - last.globalAccuracy) < 1e-9);
     const rounds = (await app.get(`/v1/federations/${id}/rounds`).expect(200)).body;
     assert.equal(rounds.length, 2);
     const list = (await app.get('/v1/federations').expect(200)).body;
@@ -195,6 +206,10 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     assert.equal(s1.architecture, 'small-resnet');
     assert.equal(s1.lineage.datasetId, datasets[1]);
     assert.equal(s1.lineage.method, 'collab-codistill');
+    // Each site's own model is evaluated on its own site's test split (4 images).
+    const s1Evaluation = (await app.get(`/v1/models/${siteModels.s1}/evaluation`).expect(200)).body;
+    assert.equal(s1Evaluation.count, 4);
+    assert.equal(s1.testAccuracy, s1Evaluation.accuracy);
   });
 
   test('faults: a silent remote site is skipped by the quorum rule; a SIGKILLed worker resumes after its last round', async () => {

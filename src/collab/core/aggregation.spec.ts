@@ -83,6 +83,54 @@ describe('robust aggregation: the screening rule of robust-aggregation.ts', () =
     close(s.updateNorms.b, 1.2);
   });
 
+  test('+-Infinity in any tensor is non-finite; a float32 overflow (3.5e38 -> Infinity) too', () => {
+    const s = screenUpdates(
+      [
+        { site: 'a', samples: 1, weights: [f(1, 0)] },
+        { site: 'b', samples: 1, weights: [f(0, Infinity)] },
+        { site: 'c', samples: 1, weights: [f(-Infinity, 0)] },
+        { site: 'd', samples: 1, weights: [f(3.5e38, 0)] }, // beyond float32's max, stored as Infinity
+      ],
+      { global },
+      { ...rule, quorum: 1 },
+    );
+    assert.deepEqual(
+      s.rejected.map((r) => [r.site, r.reason]),
+      [
+        ['b', 'non-finite'],
+        ['c', 'non-finite'],
+        ['d', 'non-finite'],
+      ],
+    );
+    assert.deepEqual(
+      s.accepted.map((a) => a.site),
+      ['a'],
+    );
+  });
+
+  test('a boosted (model-replacement) update is rejected, and a poisoned site cannot move the average', () => {
+    // Bagdasaryan et al., "How To Backdoor Federated Learning" (AISTATS 2020): the attacker scales
+    // its update by about n / eta so it survives averaging; here x50 the honest update's size.
+    const honest = [f(1, 0), f(0.8, 0.4), f(1.1, -0.2)].map((w, i) => ({
+      site: `h${i}`,
+      samples: 10,
+      weights: [w],
+    }));
+    const boosted = { site: 'x', samples: 10, weights: [f(-50, 0)] };
+    const s = screenUpdates([...honest, boosted], { global }, rule);
+    assert.deepEqual(s.rejected, [{ site: 'x', reason: 'norm', norm: 50 }]);
+    const avg = weightedAverage(
+      s.accepted.map((a) => a.weights as Float32Array[]),
+      s.accepted.map((a) => a.samples),
+    );
+    // The mean of the three honest updates (hand-computed), as if x had never answered.
+    close(avg[0][0], (1 + 0.8 + 1.1) / 3);
+    close(avg[0][1], (0 + 0.4 - 0.2) / 3);
+    // The rule's limit, stated: an update within 10x the median norm is averaged in.
+    const mild = screenUpdates([...honest, { ...boosted, weights: [f(-5, 0)] }], { global }, rule);
+    assert.deepEqual(mild.rejected, []);
+  });
+
   test('two sites: the absolute cap (10 x max(||w_global||, 1)) still rejects a poisoned update', () => {
     const s = screenUpdates(
       [

@@ -13,6 +13,8 @@ export interface AlgorithmSettings {
   /** esp-clr */
   period: number;
   minLr: number;
+  /** esp-clr: server momentum beta (FedAvgM), 0 = plain averaging; optional. */
+  serverMomentum?: number;
   /** mcl */
   mixupAlpha: number;
   /** codistill */
@@ -26,7 +28,12 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
     case 'fedavg':
       return new FedAvg({ localEpochs: s.localEpochs, learningRate: s.learningRate });
     case 'esp-clr':
-      return new EspClr({ period: s.period, maxLr: s.learningRate, minLr: s.minLr });
+      return new EspClr({
+        period: s.period,
+        maxLr: s.learningRate,
+        minLr: s.minLr,
+        serverMomentum: s.serverMomentum,
+      });
     case 'mcl':
       return new Mcl({
         localEpochs: s.localEpochs,

@@ -17,6 +17,8 @@ import type {
   SiteShare,
 } from './federated-algorithm';
 import { averageBySamples, positiveInteger, positiveNumber } from './model-averaging';
+import { ServerMomentum } from './server-momentum';
+import type { WeightSet } from './weights';
 
 export interface EspClrOptions {
   /** T0: local epochs per synchronisation period (one learning-rate cycle). */
@@ -25,13 +27,17 @@ export interface EspClrOptions {
   maxLr: number;
   /** lr_min, the cycle's low point where sites synchronise. */
   minLr: number;
+  /** beta of server momentum on the average (FedAvgM, server-momentum.ts); 0 or absent: none. */
+  serverMomentum?: number;
 }
 
 export class EspClr implements FederatedAlgorithm {
   readonly name = 'esp-clr' as const;
   readonly shares = 'weights' as const;
+  private readonly momentum: ServerMomentum | null;
 
   constructor(private readonly o: EspClrOptions) {
+    this.momentum = o.serverMomentum ? new ServerMomentum(o.serverMomentum) : null;
     positiveInteger('period', o.period);
     positiveNumber('maxLr', o.maxLr);
     if (!(o.minLr >= 0 && o.minLr < o.maxLr))
@@ -59,7 +65,10 @@ export class EspClr implements FederatedAlgorithm {
     return this.o.minLr + ((this.o.maxLr - this.o.minLr) * (1 + Math.cos(Math.PI * u))) / 2;
   }
 
-  aggregate(shares: readonly SiteShare[]): RoundAggregate {
-    return averageBySamples(shares);
+  /** The sample-weighted average; with server momentum, FedAvgM's step from `global` towards it. */
+  aggregate(shares: readonly SiteShare[], global?: WeightSet): RoundAggregate {
+    const average = averageBySamples(shares);
+    if (!this.momentum || !global || average.kind !== 'weights') return average;
+    return { kind: 'weights', weights: this.momentum.step(global, average.weights) };
   }
 }

@@ -59,6 +59,9 @@ export interface FederatedAlgorithm {
   rounds(totalEpochs: number): number;
   /** The local plan of round `round` (0-based). */
   localPlan(round: number): LocalPlan;
-  /** Combines the accepted shares of a round (robust screening happens before). */
-  aggregate(shares: readonly SiteShare[]): RoundAggregate;
+  /**
+   * Combines the accepted shares of a round (robust screening happens before). `global`: the
+   * weights the sites started the round from (weights algorithms), for server-side optimisers.
+   */
+  aggregate(shares: readonly SiteShare[], global?: WeightSet): RoundAggregate;
 }

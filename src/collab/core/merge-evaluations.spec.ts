@@ -1,0 +1,62 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Evaluation } from '../../ml/train/evaluate';
+import { mergeEvaluations } from './merge-evaluations';
+
+/** A per-site evaluation as ml/train/evaluate builds it from its confusion matrix. */
+function site(confusion: number[][], loss: number): Evaluation {
+  const count = confusion.flat().reduce((a, b) => a + b, 0);
+  return {
+    loss,
+    accuracy: confusion.reduce((s, r, c) => s + r[c], 0) / count,
+    precision: [],
+    recall: [],
+    confusion,
+    count,
+  };
+}
+
+describe('the global model evaluated over the union of the local sites test splits', () => {
+  test('hand case: two sites, 2 classes', () => {
+    // site a: 3 examples (2 right), mean loss 0.3; site b: 5 examples (3 right), mean loss 0.7.
+    const a = site(
+      [
+        [2, 1],
+        [0, 0],
+      ],
+      0.3,
+    );
+    const b = site(
+      [
+        [1, 0],
+        [2, 2],
+      ],
+      0.7,
+    );
+    const m = mergeEvaluations([a, b]);
+    assert.ok(m);
+    assert.deepEqual(m.confusion, [
+      [3, 1],
+      [2, 2],
+    ]);
+    assert.equal(m.count, 8);
+    assert.equal(m.accuracy, 5 / 8); // (2 + 3) of 8, not the mean of 2/3 and 3/5
+    assert.ok(Math.abs(m.loss - (0.3 * 3 + 0.7 * 5) / 8) < 1e-12);
+    assert.deepEqual(m.precision, [3 / 5, 2 / 3]); // column sums 5 and 3
+    assert.deepEqual(m.recall, [3 / 4, 2 / 4]); // row sums 4 and 4
+  });
+
+  test('no site with a test split: no evaluation; a class never seen: NaN precision/recall', () => {
+    assert.equal(mergeEvaluations([]), null);
+    const m = mergeEvaluations([
+      site(
+        [
+          [2, 0],
+          [0, 0],
+        ],
+        0.1,
+      ),
+    ]);
+    assert.ok(m && Number.isNaN(m.precision[1]) && Number.isNaN(m.recall[1]));
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * The global model's test evaluation over every local site's test split: each site evaluates the
+ * model on its own split (data never leaves it), and the coordinator merges the per-site
+ * evaluations. Counts add, so the merged confusion matrix is the sum of the sites' matrices, the
+ * loss is the count-weighted mean of the sites' mean losses, and accuracy, precision and recall
+ * are recomputed from the merged matrix -- exactly the evaluation of the union of the splits.
+ */
+import type { Evaluation } from '../../ml/train/evaluate';
+import { ValidationError } from '../../platform/errors/domain-error';
+
+export function mergeEvaluations(evals: readonly Evaluation[]): Evaluation | null {
+  const nonEmpty = evals.filter((e) => e.count > 0);
+  if (nonEmpty.length === 0) return null;
+  const k = nonEmpty[0].confusion.length;
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  let count = 0;
+  let lossSum = 0;
+  for (const e of nonEmpty) {
+    if (e.confusion.length !== k)
+      throw ValidationError.field('evaluations', 'sites evaluated different class counts');
+    e.confusion.forEach((row, t) => row.forEach((v, p) => (confusion[t][p] += v)));
+    count += e.count;
+    lossSum += e.loss * e.count;
+  }
+  const correct = confusion.reduce((s, row, c) => s + row[c], 0);
+  return {
+    loss: lossSum / count,
+    accuracy: correct / count,
+    precision: confusion.map((_, c) => {
+      const col = confusion.reduce((s, row) => s + row[c], 0);
+      return col === 0 ? Number.NaN : confusion[c][c] / col;
+    }),
+    recall: confusion.map((row, c) => {
+      const total = row.reduce((s, v) => s + v, 0);
+      return total === 0 ? Number.NaN : row[c] / total;
+    }),
+    confusion,
+    count,
+  };
+}

@@ -8,7 +8,7 @@ import type { TrainingRegistryPort } from '../registry/model-registry.port';
 import { gaussianRdpEpsilon } from './core/differential-privacy';
 import type { FederationSpec } from './federation.schema';
 import { pooledEvaluation, type FederationOutcome } from './federation-run';
-import type { LocalPlacement } from './local-placement';
+import type * as tf from '@tensorflow/tfjs';
 import { writeWeights } from './site-training';
 import type { FederationsRepository } from './storage/federations.repository';
 
@@ -17,7 +17,8 @@ export async function publishFederation(
   spec: FederationSpec,
   ctx: JobContext,
   r: {
-    placement: LocalPlacement;
+    /** The global model's shape (weights algorithms) and each site's own model (codistill). */
+    models: { global: () => tf.LayersModel; site: (name: string) => tf.LayersModel };
     outcome: FederationOutcome;
     classNames: string[];
     rounds: number;
@@ -25,7 +26,7 @@ export async function publishFederation(
     resumedAfterRound: number | null;
   },
 ): Promise<Record<string, unknown>> {
-  const { placement, outcome, classNames } = r;
+  const { models, outcome, classNames } = r;
   const pooled = pooledEvaluation(outcome.final);
   const siteDatasetIds = spec.sites.flatMap((s) => (s.dataset ? [s.dataset] : []));
   const remoteSites = spec.sites.filter((s) => s.remote).map((s) => s.name);
@@ -66,7 +67,7 @@ export async function publishFederation(
   let modelId: string | null = null;
   const siteModels: Record<string, string> = {};
   if (outcome.global) {
-    const model = placement.workingModel();
+    const model = models.global();
     writeWeights(model, outcome.global);
     const registered =
       (await deps.registry.findByJob(ctx.projectId, ctx.jobId)) ??
@@ -78,7 +79,7 @@ export async function publishFederation(
       const registered = await deps.registry.registerJobModel(
         ctx.projectId,
         ctx.jobId,
-        placement.siteModel(s.name),
+        models.site(s.name),
         { name: `${name}-${s.name}`, ...entry(architecture), datasetId: s.dataset },
       );
       siteModels[s.name] = registered.id;

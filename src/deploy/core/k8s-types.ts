@@ -39,7 +39,7 @@ export interface Container {
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string; optional?: boolean } }[];
   resources?: ResourceRequirements;
-  volumeMounts?: { name: string; mountPath: string; subPath?: string }[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
   securityContext?: {
     runAsNonRoot?: boolean;
     allowPrivilegeEscalation?: boolean;
@@ -62,7 +62,7 @@ export interface PodSpec {
     seccompProfile?: { type: 'RuntimeDefault' | 'Localhost' | 'Unconfined' };
   };
   containers: Container[];
-  volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+  volumes?: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } }[];
 }
 
 export interface JobManifest {
@@ -70,7 +70,13 @@ export interface JobManifest {
   kind: 'Job';
   metadata: ObjectMeta & { name: string; namespace: string; labels: Record<string, string> };
   spec: {
-    backoffLimit: number;
+    /** Absent on an Indexed Job with backoffLimitPerIndex (the API server defaults it). */
+    backoffLimit?: number;
+    /** Indexed Jobs (multi-pod work): one pod per index, all at once. */
+    completionMode?: 'Indexed';
+    completions?: number;
+    parallelism?: number;
+    backoffLimitPerIndex?: number;
     suspend?: boolean;
     activeDeadlineSeconds?: number;
     ttlSecondsAfterFinished?: number;

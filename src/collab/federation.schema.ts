@@ -40,12 +40,14 @@ const PlacementSchema = Type.Object(
       description:
         'Kubernetes namespace the site trains in; must be one of AUTODL_K8S_PLACEMENT_NAMESPACES',
     }),
-    nodeSelector: Type.Record(
-      Type.String({
-        pattern: '^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$',
-      }),
-      Type.String({ pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$' }),
-      { default: {}, maxProperties: 16, description: 'Node labels the site’s pods must match' },
+    nodeSelector: Type.Optional(
+      Type.Record(
+        Type.String({
+          pattern: '^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$',
+        }),
+        Type.String({ pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$' }),
+        { maxProperties: 16, description: 'Node labels the site’s pods must match (default none)' },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -51,7 +51,7 @@ export function placementGroups(sites: readonly PooledSite[]): PlacementGroup[] 
       groups.push({ key: `pool-${s.name}`, sites: [s.name], placement: null });
       continue;
     }
-    const selector = Object.entries(s.placement.nodeSelector).sort(([a], [b]) =>
+    const selector = Object.entries(s.placement.nodeSelector ?? {}).sort(([a], [b]) =>
       a < b ? -1 : a > b ? 1 : 0,
     );
     const id = JSON.stringify([s.placement.namespace, selector]);

@@ -30,7 +30,7 @@ export const SiteJobSpecSchema = Type.Object(
         Type.Object(
           {
             namespace: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' }),
-            nodeSelector: Type.Record(Type.String(), Type.String(), { default: {} }),
+            nodeSelector: Type.Optional(Type.Record(Type.String(), Type.String())),
           },
           { additionalProperties: false },
         ),

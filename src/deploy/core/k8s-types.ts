@@ -115,5 +115,13 @@ export interface JobView {
   metadata?: ObjectMeta;
   /** `suspend`: created suspended for Kueue, which unsuspends it when its queue admits it. */
   spec?: { suspend?: boolean };
-  status?: { active?: number; succeeded?: number; failed?: number; conditions?: Condition[] };
+  status?: {
+    active?: number;
+    succeeded?: number;
+    failed?: number;
+    /** Indexed Jobs: "1,3-5,7" (completed) and, with backoffLimitPerIndex, the failed ones. */
+    completedIndexes?: string;
+    failedIndexes?: string;
+    conditions?: Condition[];
+  };
 }

@@ -72,6 +72,8 @@ export interface DispatchRow {
   kind: string;
   attempts: number;
   resources: unknown;
+  /** `spec.placement` of kinds that place their pods (namespace, nodeSelector, completions). */
+  placement: unknown;
 }
 
 export interface ActiveDispatchRow extends DispatchRow {
@@ -330,6 +332,10 @@ export class JobsRepository {
 
   async failDispatched(jobId: string, reason: string): Promise<void> {
     await this.db.query(dispatch.FAIL, [jobId, reason]);
+  }
+
+  async succeedIndexedDispatched(jobId: string, message: string): Promise<void> {
+    await this.db.query(dispatch.SUCCEED_INDEXED, [jobId, message]);
   }
 
   async markDispatchedCancelled(jobId: string, reason: string): Promise<void> {

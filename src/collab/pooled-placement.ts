@@ -233,7 +233,11 @@ export class PooledPlacement implements SitePlacement {
             attempt: scope.attempt,
             work,
             sites: group.sites,
-            placement: group.placement,
+            // On Kubernetes: one Indexed Job of as many pods as the group has sites.
+            placement: group.placement && {
+              ...group.placement,
+              completions: group.sites.length,
+            },
           },
           key,
         ),

@@ -31,6 +31,11 @@ export const SiteJobSpecSchema = Type.Object(
           {
             namespace: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' }),
             nodeSelector: Type.Optional(Type.Record(Type.String(), Type.String())),
+            completions: Type.Integer({
+              minimum: 1,
+              maximum: 32,
+              description: 'Pods at once (an Indexed Job when > 1): one per site',
+            }),
           },
           { additionalProperties: false },
         ),
@@ -47,5 +52,10 @@ export type SiteJobSpec = Static<typeof SiteJobSpecSchema>;
 export const siteJobSpec: SpecSchema<SiteJobSpec> = specSchema(SiteJobSpecSchema, (s, path) => {
   if (new Set(s.sites).size !== s.sites.length)
     throw ValidationError.field(`${path}.sites`, 'site names must be unique');
+  if (s.placement && s.placement.completions !== s.sites.length)
+    throw ValidationError.field(
+      `${path}.placement.completions`,
+      `must be the number of sites (${s.sites.length}): one pod per site`,
+    );
   return s;
 });

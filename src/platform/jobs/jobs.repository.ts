@@ -335,9 +335,7 @@ export class JobsRepository {
   }
 
   /** The row an Indexed Job's pod runs a part of (it does not claim it; indexed-pod.ts). */
-  async indexedRow(
-    jobId: string,
-  ): Promise<{
+  async indexedRow(jobId: string): Promise<{
     id: string;
     projectId: string;
     kind: string;

@@ -27,7 +27,9 @@ describe('collaborative learning on Kubernetes: sites in two placement namespace
   const datasets: string[] = [];
 
   before(async () => {
-    k = await startKubernetesTestApp({ AUTODL_K8S_PLACEMENT_NAMESPACES: 'site-a,site-b' });
+    // The API and its worker pods share the ConfigMap (k8s/overlays/sites): both know the list.
+    const allowed = { AUTODL_K8S_PLACEMENT_NAMESPACES: 'site-a,site-b' };
+    k = await startKubernetesTestApp(allowed, allowed);
     for (const site of [0, 1, 2]) {
       const res = await k.app.uploadDataset(
         { name: `k8s-${site}`, split: '0.5,0.25,0.25', seed: String(site) },

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '../k8s/harness';
 import { startKubernetesTestApp, type KubernetesTestApp } from '../k8s/kubernetes-app';
 import { darkShape, lightShape } from '../fixtures/data/shapes';
 import { writeZip } from '../fixtures/data/zip-writer';
@@ -93,6 +94,21 @@ describe('collaborative learning on Kubernetes: sites in two placement namespace
       };
       status?: { completedIndexes?: string };
     };
+    // The site pods exit after answering: wait (30 s bound) for their Jobs to complete.
+    await waitFor(
+      'the site Jobs complete',
+      () =>
+        ['site-a', 'site-b'].every((ns) =>
+          k.cluster.api
+            .list('jobs', ns)
+            .every((j) =>
+              (
+                (j.status as { conditions?: { type: string }[] } | undefined)?.conditions ?? []
+              ).some((c) => c.type === 'Complete'),
+            ),
+        ),
+      30_000,
+    );
     const inA = k.cluster.api.list('jobs', 'site-a') as unknown as JobObj[];
     const inB = k.cluster.api.list('jobs', 'site-b') as unknown as JobObj[];
     // Round 1: a train and an evaluate job per group.
@@ -120,11 +136,19 @@ describe('collaborative learning on Kubernetes: sites in two placement namespace
         .some((j) => j.metadata.labels?.['autodl.io/job-id'] === id),
     );
     // The site jobs' rows: succeeded (Indexed ones finished by the executor from the Job).
-    const children = (await k.app.get(`/v1/jobs?limit=100`).expect(200)).body.items as {
-      kind: string;
-      status: string;
-    }[];
-    const sites = children.filter((j) => j.kind === 'federation-site');
+    const siteRows = async () =>
+      (
+        (await k.app.get(`/v1/jobs?limit=100`).expect(200)).body.items as {
+          kind: string;
+          status: string;
+        }[]
+      ).filter((j) => j.kind === 'federation-site');
+    await waitFor(
+      'the site rows final',
+      async () => (await siteRows()).every((j) => j.status === 'succeeded'),
+      30_000,
+    );
+    const sites = await siteRows();
     assert.equal(sites.length, 4);
     assert.ok(
       sites.every((j) => j.status === 'succeeded'),

@@ -11,9 +11,13 @@ import {
   type HostFacts,
 } from './platform/config/app-config';
 import type { AnyConfigSection, Env } from './platform/config/config-section';
+import { COLLAB_CONFIG_SECTION } from './collab/collab-config';
 import { KUBERNETES_CONFIG_SECTION } from './deploy/kubernetes-config';
 
-export const CAPABILITY_CONFIG_SECTIONS: readonly AnyConfigSection[] = [KUBERNETES_CONFIG_SECTION];
+export const CAPABILITY_CONFIG_SECTIONS: readonly AnyConfigSection[] = [
+  KUBERNETES_CONFIG_SECTION,
+  COLLAB_CONFIG_SECTION,
+];
 
 /** The platform's settings and every capability's section, validated (ConfigError names a variable). */
 export function loadServiceConfig(env: Env = process.env, host: HostFacts = THIS_HOST): AppConfig {

@@ -11,6 +11,7 @@ import { JOB_LANES, JobLane } from './platform/jobs/job-handler';
 import { JobHandlerRegistry } from './platform/jobs/job-handler.registry';
 import { JobsRepository } from './platform/jobs/jobs.repository';
 import { JobRunner } from './platform/jobs/job-runner';
+import { runIndexedPod } from './platform/jobs/indexed-pod';
 import { processGroupDir } from './platform/jobs/process-groups';
 import { newWorkerId } from './platform/jobs/worker-id';
 import { WorkerLoop, WorkerMessage } from './platform/jobs/worker-loop';
@@ -21,17 +22,24 @@ import { WorkerLoop, WorkerMessage } from './platform/jobs/worker-loop';
  *                                     claiming the kinds of its lane (compute | coordinator)
  *   node dist/worker.js run <jobId>   run one job and exit (a Kubernetes pod); exit code 0 if it
  *                                     succeeded, 1 if it failed, 2 if it could not be claimed
+ *   node dist/worker.js run-index <jobId>
+ *                                     one pod of an Indexed Job: its part of the job (by
+ *                                     JOB_COMPLETION_INDEX), without claiming the row
+ *                                     (platform/jobs/indexed-pod.ts); exit 0 or 1
  */
 async function main(argv: string[]): Promise<number> {
   const [mode, arg] = argv;
   const lane = mode === 'pool' ? ((arg ?? 'compute') as JobLane) : undefined;
-  if ((mode !== 'pool' && mode !== 'run') || (lane && !JOB_LANES.includes(lane))) {
+  if (
+    (mode !== 'pool' && mode !== 'run' && mode !== 'run-index') ||
+    (lane && !JOB_LANES.includes(lane))
+  ) {
     process.stderr.write(
-      `usage: worker.js pool [${JOB_LANES.join('|')}] | worker.js run <jobId>\n`,
+      `usage: worker.js pool [${JOB_LANES.join('|')}] | worker.js run <jobId> | worker.js run-index <jobId>\n`,
     );
     return 64;
   }
-  const jobId = mode === 'run' ? arg : undefined;
+  const jobId = mode === 'run' || mode === 'run-index' ? arg : undefined;
   const config = loadServiceConfig();
   // Training jobs of this worker split their batches into shards fixed by the configuration and
   // compute them on replicas on worker threads (AUTODL_TRAIN_THREADS, default auto = the cores
@@ -55,6 +63,35 @@ async function main(argv: string[]): Promise<number> {
   );
   const workerId = newWorkerId();
   try {
+    if (mode === 'run-index') {
+      if (!jobId) throw new Error('worker.js run-index needs a job id');
+      const abort = new AbortController();
+      process.once('SIGTERM', () => abort.abort());
+      const registry = ctx.get(JobHandlerRegistry);
+      const store = ctx.get(ArtifactStore);
+      const artifacts = ctx.get(ArtifactsRepository);
+      try {
+        const row = await queue.indexedRow(jobId);
+        await runIndexedPod(
+          row,
+          (kind) => registry.get(kind),
+          (line) => process.stdout.write(`${line}\n`),
+          abort.signal,
+          // Same project only, as JobContext.readArtifact.
+          async (id, name) => {
+            const stored = row ? await artifacts.pathInProject(row.projectId, id, name) : null;
+            if (stored === null) throw new Error(`no artifact ${id}/${name} in this project`);
+            return store.read(stored);
+          },
+        );
+        return 0;
+      } catch (error) {
+        process.stderr.write(
+          `index failed: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
+        return 1;
+      }
+    }
     if (mode === 'run') {
       if (!jobId) throw new Error('worker.js run needs a job id');
       const executor = process.env.AUTODL_WORKER_EXECUTOR ?? 'kubernetes';

@@ -7,15 +7,32 @@ import { FederationsService } from './federations.service';
 import { FederationsRepository } from './storage/federations.repository';
 import { SiteWorkRepository } from './storage/site-work.repository';
 import { SiteApiController } from './site-api.controller';
+import { FederationSiteHandler } from './site-job.handler';
+import { PlatformSiteJobs, SITE_JOBS } from './site-jobs';
 
-/** Collaborative learning across sites: `POST /v1/federations` and job kind `federation`. */
+/**
+ * Collaborative learning across sites: `POST /v1/federations`, job kinds `federation` (the
+ * coordinator) and `federation-site` (local sites' training, one job per site and round).
+ */
 @Module({
   imports: [RegistryModule],
   controllers: [FederationsController, SiteApiController],
-  providers: [FederationHandler, FederationsService, FederationsRepository, SiteWorkRepository],
+  providers: [
+    FederationHandler,
+    FederationSiteHandler,
+    FederationsService,
+    FederationsRepository,
+    SiteWorkRepository,
+    { provide: SITE_JOBS, useClass: PlatformSiteJobs },
+  ],
 })
 export class CollabModule {
-  constructor(registry: JobHandlerRegistry, federation: FederationHandler) {
+  constructor(
+    registry: JobHandlerRegistry,
+    federation: FederationHandler,
+    site: FederationSiteHandler,
+  ) {
     registry.register(federation);
+    registry.register(site);
   }
 }

@@ -14,7 +14,6 @@ import type { TrainingRegistryPort } from '../registry/model-registry.port';
 import { gaussianRdpEpsilon } from './core/differential-privacy';
 import type { FederationSpec } from './federation.schema';
 import { pooledEvaluation, type FederationOutcome } from './federation-run';
-import type { LocalPlacement } from './local-placement';
 import { writeWeights } from './site-training';
 import type { FederationsRepository } from './storage/federations.repository';
 
@@ -23,7 +22,8 @@ export async function publishFederation(
   spec: FederationSpec,
   ctx: JobContext,
   r: {
-    placement: LocalPlacement;
+    /** The global model's shape (weights algorithms) and each site's own model (codistill). */
+    models: { global: () => tf.LayersModel; site: (name: string) => tf.LayersModel };
     outcome: FederationOutcome;
     classNames: string[];
     rounds: number;
@@ -34,7 +34,7 @@ export async function publishFederation(
     contract: InputContract;
   },
 ): Promise<Record<string, unknown>> {
-  const { placement, outcome, classNames } = r;
+  const { models, outcome, classNames } = r;
   const pooled = pooledEvaluation(outcome.final);
   const siteDatasetIds = spec.sites.flatMap((s) => (s.dataset ? [s.dataset] : []));
   const remoteSites = spec.sites.filter((s) => s.remote).map((s) => s.name);
@@ -75,7 +75,7 @@ export async function publishFederation(
   let modelId: string | null = null;
   const siteModels: Record<string, string> = {};
   if (outcome.global) {
-    const model = placement.workingModel();
+    const model = models.global();
     writeWeights(model, outcome.global);
     const evaluation = testEvaluation(model, r.tests, r.contract, classNames);
     const registered =
@@ -88,7 +88,7 @@ export async function publishFederation(
   } else {
     for (const s of spec.sites) {
       const architecture = s.architecture ?? spec.architecture;
-      const own = placement.siteModel(s.name);
+      const own = models.site(s.name);
       const tests = r.tests.filter((t) => t.name === s.name);
       const registered = await deps.registry.registerJobModel(ctx.projectId, ctx.jobId, own, {
         name: `${name}-${s.name}`,

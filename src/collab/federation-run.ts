@@ -78,12 +78,14 @@ export async function runFederationLoop(
       attempt++;
       const results = new Map<string, SiteRoundResult>();
       const received = new Map<string, number>();
-      for (const [index, site] of placement.sites.entries()) {
-        if (progress.cancelled()) throw new FederationCancelled();
-        const teacher = teachers?.get(site.name);
-        received.set(site.name, weightsAlgorithm ? weightBytes(global ?? []) : floats(teacher));
-        try {
-          const r = await placement.train(site.name, {
+      if (progress.cancelled()) throw new FederationCancelled();
+      // Every site of the round at once: a placement that runs sites elsewhere (site jobs on the
+      // pool, pods, agents) trains them in parallel; the in-process one queues them itself.
+      const outcomes = await Promise.allSettled(
+        placement.sites.map((site, index) => {
+          const teacher = teachers?.get(site.name);
+          received.set(site.name, weightsAlgorithm ? weightBytes(global ?? []) : floats(teacher));
+          return placement.train(site.name, {
             round,
             attempt,
             plan,
@@ -91,14 +93,17 @@ export async function runFederationLoop(
             teacher: plan.distillation ? teacher : undefined,
             seed: (o.seed + 1_000_003 * round + 7919 * attempt + 104_729 * index) >>> 0,
           });
-          results.set(site.name, r);
-        } catch (error) {
-          if (error instanceof FederationCancelled) throw error;
-          await progress.log(
-            `round ${round + 1}: site ${site.name} failed: ${(error as Error).message}`,
-            'warn',
-          );
+        }),
+      );
+      for (const [index, outcome] of outcomes.entries()) {
+        const name = placement.sites[index].name;
+        if (outcome.status === 'fulfilled') {
+          results.set(name, outcome.value);
+          continue;
         }
+        const error = outcome.reason as Error;
+        if (error instanceof FederationCancelled) throw error;
+        await progress.log(`round ${round + 1}: site ${name} failed: ${error.message}`, 'warn');
       }
       if (progress.cancelled()) throw new FederationCancelled();
       const shares = [...results.values()].map((r) => r.share);
@@ -120,7 +125,7 @@ export async function runFederationLoop(
       let globalEval: { accuracy: number; loss: number } | null;
       if (aggregate.kind === 'weights') {
         global = aggregate.weights;
-        final = await placement.evaluateGlobal(global);
+        final = await placement.evaluateGlobal(global, { round, attempt });
       } else {
         teachers = aggregate.teachers;
         final = [...results.values()].flatMap((r) =>

@@ -24,16 +24,28 @@ import { FederationsRepository } from './storage/federations.repository';
 import { SiteWorkRepository } from './storage/site-work.repository';
 import { MixedPlacement, RemotePlacement } from './remote-placement';
 import type { SitePlacement } from './site-placement';
+import { PooledPlacement } from './pooled-placement';
+import { SITE_JOBS, type SiteJobs } from './site-jobs';
+import { COLLAB_CONFIG_SECTION, COLLAB_DEFAULTS, type CollabConfig } from './collab-config';
+import { checkPlacements } from './placement-check';
+import { buildZooModel } from '../ml/zoo/zoo';
+import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
 
 /**
- * `federation`: collaborative learning across the sites of the spec, local placement (each site a
- * data set of this service, trained inside this job). load sites -> coordinator loop (rounds,
- * screening, quorum, metering) -> register the global model with lineage to every site's data
- * set. After each round the global weights are checkpointed; a re-queued attempt resumes there.
+ * `federation` (coordinator lane): collaborative learning across the sites of the spec. Local
+ * sites of weight-sharing algorithms train in `federation-site` child jobs (pooled-placement.ts:
+ * in parallel on the compute lane, or as Kubernetes Jobs in their placement's namespace), remote
+ * sites through their agents, codistill sites inside this job. load sites -> coordinator loop
+ * (rounds, screening, quorum, metering) -> register the global model with lineage to every
+ * site's data set. After each round the global weights are checkpointed; a re-queued attempt
+ * resumes there and adopts the site jobs and answers of the round it was in.
  */
 @Injectable()
 export class FederationHandler implements JobHandler<FederationSpec, Record<string, unknown>> {
   readonly kind = 'federation';
+  /** The coordinator waits for its site jobs: it must never hold the compute slot they need. */
+  readonly lane = 'coordinator' as const;
+  private readonly config: CollabConfig;
   readonly references: readonly SpecReference[] = [
     { field: 'sites[].dataset', kind: 'dataset' },
     { field: 'publicDataset', kind: 'dataset' },
@@ -44,10 +56,18 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
     private readonly federations: FederationsRepository,
     private readonly tfRuntime: TfRuntime,
     private readonly siteWork: SiteWorkRepository,
-  ) {}
+    @Inject(SITE_JOBS) private readonly siteJobs: SiteJobs,
+    @Inject(APP_CONFIG) appConfig: AppConfig,
+  ) {
+    this.config = appConfig.sections.has(COLLAB_CONFIG_SECTION)
+      ? appConfig.sections.get(COLLAB_CONFIG_SECTION)
+      : COLLAB_DEFAULTS;
+  }
 
-  validate(spec: unknown): FederationSpec {
-    return federationSpec.parse(spec);
+  validate(raw: unknown): FederationSpec {
+    const spec = federationSpec.parse(raw);
+    checkPlacements(spec, this.config.placementNamespaces);
+    return spec;
   }
 
   async run(spec: FederationSpec, ctx: JobContext): Promise<Record<string, unknown>> {
@@ -65,49 +85,71 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
     const algorithm = makeAlgorithm({ ...spec, numClasses: classNames.length });
     const rounds = algorithm.rounds(spec.epochs);
     const weightsAlgorithm = algorithm.shares === 'weights';
-    const local = new LocalPlacement(
-      data,
-      {
-        contract,
-        numClasses: classNames.length,
-        width: spec.width,
-        seed: spec.seed,
-        batchSize: spec.batchSize,
-        optimizer: spec.optimizer,
-        dp: spec.dp,
-        publicSet,
-        shouldStop: () => ctx.cancelled,
-      },
-      weightsAlgorithm,
-    );
+    // Weight-sharing algorithms train their local sites in site jobs (in parallel, on the pool
+    // or as Kubernetes Jobs); codistill keeps each site's own model in this job.
+    const model = weightsAlgorithm
+      ? buildZooModel(spec.architecture, {
+          inputShape: contract.inputShape,
+          numClasses: classNames.length,
+          seed: spec.seed,
+          width: spec.width ?? undefined,
+        })
+      : undefined;
+    const local = weightsAlgorithm
+      ? undefined
+      : new LocalPlacement(
+          data,
+          {
+            contract,
+            numClasses: classNames.length,
+            width: spec.width,
+            seed: spec.seed,
+            batchSize: spec.batchSize,
+            optimizer: spec.optimizer,
+            dp: spec.dp,
+            publicSet,
+            shouldStop: () => ctx.cancelled,
+          },
+          false,
+        );
+    const workingModel = () => model ?? (local as LocalPlacement).workingModel();
+    const task = {
+      architecture: spec.architecture,
+      width: spec.width,
+      inputShape: contract.inputShape,
+      classNames,
+      batchSize: spec.batchSize,
+      optimizer: spec.optimizer,
+      sizes: readWeights(workingModel()).map((w) => w.length),
+    };
+    const timing = {
+      siteTimeoutMs: spec.siteTimeoutSeconds * 1000,
+      pollMs: 250,
+      cancelled: () => ctx.cancelled,
+    };
+    const pooled = weightsAlgorithm
+      ? new PooledPlacement(
+          ctx.jobId,
+          ctx.projectId,
+          data.map((d) => ({
+            name: d.name,
+            samples: d.train.size,
+            placement: spec.sites.find((s) => s.name === d.name)?.placement ?? null,
+          })),
+          this.siteWork,
+          this.siteJobs,
+          task,
+          { ...timing, dp: spec.dp },
+        )
+      : undefined;
     const remoteSites = spec.sites.filter((s) => s.remote).map((s) => s.name);
+    const localPart: SitePlacement = pooled ?? (local as LocalPlacement);
     const placement: SitePlacement = remoteSites.length
       ? new MixedPlacement(
           spec.sites.map((s) => s.name),
-          [
-            local,
-            new RemotePlacement(
-              ctx.jobId,
-              remoteSites,
-              this.siteWork,
-              {
-                architecture: spec.architecture,
-                width: spec.width,
-                inputShape: contract.inputShape,
-                classNames,
-                batchSize: spec.batchSize,
-                optimizer: spec.optimizer,
-                sizes: readWeights(local.workingModel()).map((w) => w.length),
-              },
-              {
-                siteTimeoutMs: spec.siteTimeoutSeconds * 1000,
-                pollMs: 250,
-                cancelled: () => ctx.cancelled,
-              },
-            ),
-          ],
+          [localPart, new RemotePlacement(ctx.jobId, remoteSites, this.siteWork, task, timing)],
         )
-      : local;
+      : localPart;
     try {
       await this.federations.open(
         {
@@ -125,7 +167,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           samples: data.find((d) => d.name === s.name)?.train.size ?? null,
         })),
       );
-      if (remoteSites.length) await this.siteWork.expireOpen(ctx.jobId);
+      if (remoteSites.length) await this.siteWork.expireOpen(ctx.jobId, remoteSites);
       const saved = isFederationCheckpoint(ctx.resumeFrom) ? ctx.resumeFrom : undefined;
       const resume = saved && {
         roundsDone: saved.roundsDone,
@@ -134,7 +176,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           : undefined,
       };
       if (resume) await ctx.log(`resuming after round ${resume.roundsDone}`);
-      const initialGlobal = weightsAlgorithm ? readWeights(local.workingModel()) : undefined;
+      const initialGlobal = weightsAlgorithm ? readWeights(workingModel()) : undefined;
       const outcome = await runFederationLoop(
         {
           algorithm,
@@ -181,7 +223,10 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
         spec,
         ctx,
         {
-          placement: local,
+          models: {
+            global: workingModel,
+            site: (name) => (local as LocalPlacement).siteModel(name),
+          },
           outcome,
           classNames,
           rounds,
@@ -192,10 +237,14 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
         },
       );
     } catch (error) {
-      if (error instanceof FederationCancelled) throw new JobCancelledError();
+      if (error instanceof FederationCancelled) {
+        await pooled?.cancelAll();
+        throw new JobCancelledError();
+      }
       throw error;
     } finally {
       placement.dispose();
+      model?.dispose();
     }
   }
 }

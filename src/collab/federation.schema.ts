@@ -32,6 +32,28 @@ export const FEDERATION_DEFAULTS = {
 } as const;
 const D = FEDERATION_DEFAULTS;
 
+/** Where a local site's training runs on Kubernetes (docs/collab.md, "Placements"). */
+const PlacementSchema = Type.Object(
+  {
+    namespace: Type.String({
+      pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$',
+      description:
+        'Kubernetes namespace the site trains in; must be one of AUTODL_K8S_PLACEMENT_NAMESPACES',
+    }),
+    nodeSelector: Type.Optional(
+      Type.Record(
+        Type.String({
+          pattern: '^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$',
+        }),
+        Type.String({ pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$' }),
+        { maxProperties: 16, description: 'Node labels the site’s pods must match (default none)' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SitePlacementSpec = Static<typeof PlacementSchema>;
+
 const SiteSchema = Type.Object(
   {
     name: Type.String({
@@ -56,6 +78,11 @@ const SiteSchema = Type.Object(
     architecture: Type.Union([StringEnum(ZOO_MODEL_NAMES), Type.Null()], {
       default: null,
       description: 'codistill only: this site’s own architecture (default: the federation’s)',
+    }),
+    placement: Type.Union([PlacementSchema, Type.Null()], {
+      default: null,
+      description:
+        'A local site’s Kubernetes placement: its site jobs run in this namespace (one Indexed Job per round and namespace group); null: the worker pool / the executor’s namespace',
     }),
   },
   { additionalProperties: false },
@@ -210,6 +237,16 @@ export const federationSpec: SpecSchema<FederationSpec> = specSchema(
         throw ValidationError.field(
           `${path}.sites.${i}.dataset`,
           'a remote site keeps its data: leave dataset out',
+        );
+      if (x.remote && x.placement !== null)
+        throw ValidationError.field(
+          `${path}.sites.${i}.placement`,
+          'a remote site runs where its agent runs: leave placement out',
+        );
+      if (x.placement !== null && s.algorithm === 'codistill')
+        throw ValidationError.field(
+          `${path}.sites.${i}.placement`,
+          'codistill sites train inside the coordinator job for now; placements take weight-sharing algorithms',
         );
       if (!x.remote && x.dataset === null)
         throw ValidationError.field(

@@ -1,6 +1,8 @@
 /**
- * Placement 1: the sites are data sets of this service and their training runs inside the
- * coordinator job (one site after another, on the job's TF.js backend). Each site keeps its own
+ * In-process sites: data sets of this service trained inside the coordinator job (one site
+ * after another, on the job's TF.js backend). Codistill runs here (each site keeps its own model
+ * across rounds); weight-sharing algorithms train their local sites in `federation-site` jobs
+ * (pooled-placement.ts) and use this class for nothing else. Each site keeps its own
  * tensors and, for codistill, its own model; the coordinator loop only ever sees SiteShares.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -98,6 +100,7 @@ export class LocalPlacement implements SitePlacement {
   private readonly local: LocalSite[] = [];
   private readonly publicX?: tf.Tensor;
   private readonly shared?: tf.LayersModel;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     data: readonly LocalSiteData[],
@@ -139,7 +142,14 @@ export class LocalPlacement implements SitePlacement {
     return this.site(name).model;
   }
 
-  async train(name: string, work: SiteRoundWork): Promise<SiteRoundResult> {
+  /** One site after another: the loop asks for all at once, the sites share this process. */
+  train(name: string, work: SiteRoundWork): Promise<SiteRoundResult> {
+    const run = this.queue.then(() => this.trainNow(name, work));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async trainNow(name: string, work: SiteRoundWork): Promise<SiteRoundResult> {
     const site = this.site(name);
     if (work.global) writeWeights(site.model, work.global);
     const r = await trainLocally({

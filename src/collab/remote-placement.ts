@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeWeights, encodeWeights } from './federation-checkpoint';
 import type { WeightSet } from './core/weights';
 import type {
+  RoundScope,
   SiteEvaluation,
   SitePlacement,
   SiteRoundResult,
@@ -115,7 +116,7 @@ export class RemotePlacement implements SitePlacement {
   }
 }
 
-/** Local and remote sites of one federation, in the spec's order. */
+/** Sites of one federation on several placements (in-process, pool, remote), in the spec's order. */
 export class MixedPlacement implements SitePlacement {
   readonly placement = 'local' as const;
 
@@ -135,10 +136,9 @@ export class MixedPlacement implements SitePlacement {
     return this.partOf(site).train(site, work);
   }
 
-  async evaluateGlobal(global: WeightSet): Promise<SiteEvaluation[]> {
-    const out: SiteEvaluation[] = [];
-    for (const p of this.parts) out.push(...(await p.evaluateGlobal(global)));
-    return out;
+  async evaluateGlobal(global: WeightSet, scope?: RoundScope): Promise<SiteEvaluation[]> {
+    const parts = await Promise.all(this.parts.map((p) => p.evaluateGlobal(global, scope)));
+    return parts.flat();
   }
 
   dispose(): void {

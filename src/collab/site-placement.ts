@@ -1,8 +1,10 @@
 /**
- * The port between the coordinator loop (federation-run.ts) and where a site trains. The local
- * placement (local-placement.ts) trains the federation's data sets inside the coordinator job;
- * a remote site agent (docs/collab.md, next step) answers the same calls over HTTPS. Only a
- * `SiteShare` comes back, and only the global state goes out.
+ * The port between the coordinator loop (federation-run.ts) and where a site trains: the
+ * in-process placement (local-placement.ts, codistill), `federation-site` jobs on the worker
+ * pool or as Kubernetes (Indexed) Jobs (pooled-placement.ts) and remote site agents
+ * (remote-placement.ts); the last two share one protocol (work items, site-trainer.ts). The
+ * loop calls `train` for every site of a round at once. Only a `SiteShare` comes back, and only
+ * the global state goes out.
  */
 import type { LocalPlan, SiteShare } from './core/federated-algorithm';
 import type { WeightSet } from './core/weights';
@@ -16,6 +18,11 @@ export interface SiteRoundWork {
   /** codistill: the site's teacher probabilities on the public set (rounds > 0). */
   teacher?: Float32Array;
   seed: number;
+}
+
+export interface RoundScope {
+  round: number;
+  attempt: number;
 }
 
 export interface SiteRoundResult {
@@ -34,11 +41,14 @@ export interface SiteEvaluation {
 }
 
 export interface SitePlacement {
-  readonly placement: 'local' | 'remote';
+  readonly placement: 'local' | 'remote' | 'pool';
   readonly sites: readonly { name: string; samples: number }[];
   /** Runs one site's local training of a round; throws when the site failed (counted as missing). */
   train(site: string, work: SiteRoundWork): Promise<SiteRoundResult>;
-  /** Each site evaluates the global weights on its own test split (numbers only come back). */
-  evaluateGlobal(global: WeightSet): Promise<SiteEvaluation[]>;
+  /**
+   * Each site evaluates the global weights on its own test split (numbers only come back).
+   * `scope`: the round (and its accepted attempt) the weights come from.
+   */
+  evaluateGlobal(global: WeightSet, scope?: RoundScope): Promise<SiteEvaluation[]>;
   dispose(): void;
 }

@@ -51,6 +51,12 @@ export interface DispatchQueue {
    * max_attempts (see the attempt rule above).
    */
   requeue(jobId: string, reason: string): Promise<void>;
+  /**
+   * An Indexed Job (multi-pod work, no pod claims the row) completed: the row succeeds with
+   * `message` as its event. A final row is left alone (terminal-state rule). Optional: a queue
+   * without it fails such a row instead (no Indexed work).
+   */
+  succeedIndexed?(jobId: string, message: string): Promise<void>;
   /** Fail without retry (deadline exceeded, image never pulled, never schedulable). */
   fail(jobId: string, reason: string): Promise<void>;
   /**

@@ -5,7 +5,12 @@
  */
 import { BatchV1Api, CoreV1Api, KubeConfig, Log } from '@kubernetes/client-node';
 import type { ResourceRequest } from './core/job-spec';
-import { managedSelector, resolveResources, type JobToDispatch } from './core/job-spec';
+import {
+  jobNamespace,
+  managedSelector,
+  resolveResources,
+  type JobToDispatch,
+} from './core/job-spec';
 import type { JobView, PodView } from './core/k8s-types';
 import type { PendingReason } from './core/observe';
 import { apiStatus, describeError } from './api-errors';
@@ -25,6 +30,13 @@ export interface Tracked {
   jobId: string;
   projectId: string;
   name: string;
+  /** The namespace of the Kubernetes Job: the executor's, or the job's placement's. */
+  namespace: string;
+  /**
+   * An Indexed Job (multi-pod work): no pod claims the row, so its outcome is the Job's
+   * (Complete: the row succeeds; Failed: it fails with the failed indexes).
+   */
+  indexed: boolean;
   resources: ResourceRequest;
   job?: JobView;
   lastKey?: string;
@@ -71,6 +83,8 @@ export class ExecutorState {
       jobId: row.id,
       projectId: row.projectId,
       name,
+      namespace: jobNamespace(row, this.config),
+      indexed: (row.placement?.completions ?? 1) > 1,
       resources: resources ?? safeResources(row, this.config),
       running: false,
       settled: false,
@@ -97,11 +111,16 @@ export class ExecutorState {
     return owner;
   }
 
-  async deleteJob(name: string): Promise<void> {
+  /** The executor's namespace and the placement namespaces: where its Jobs may live. */
+  get namespaces(): string[] {
+    return [...new Set([this.config.namespace, ...this.config.placementNamespaces])];
+  }
+
+  async deleteJob(name: string, namespace = this.config.namespace): Promise<void> {
     try {
       await this.batch.deleteNamespacedJob({
         name,
-        namespace: this.config.namespace,
+        namespace,
         propagationPolicy: 'Background',
       });
     } catch (err) {
@@ -113,7 +132,7 @@ export class ExecutorState {
   async settleByDeleting(t: Tracked, report: () => Promise<void>): Promise<void> {
     t.settled = true;
     t.deleting = true;
-    await this.deleteJob(t.name);
+    await this.deleteJob(t.name, t.namespace);
     this.serial(t.jobId, report);
   }
 

@@ -61,14 +61,22 @@ async function launch(
   evaluate: (name: string) => void,
 ): Promise<void> {
   const { config, queue } = state;
-  const manifest = buildJobManifest(job, config);
+  let manifest;
+  try {
+    manifest = buildJobManifest(job, config);
+  } catch (err) {
+    // A placement this executor may not serve (namespace no longer allowed): never taken.
+    await queue.fail(job.id, `cannot build the Kubernetes Job: ${describeError(err)}`);
+    return;
+  }
   const name = manifest.metadata.name;
+  const namespace = manifest.metadata.namespace;
   if (!(await queue.claim(job, name))) return;
   // Tracked before the create call: the watch may report the Job before the call returns.
   state.track({ ...job, externalId: name, status: 'queued' }, name, resources);
   try {
     await state.batch.createNamespacedJob({
-      namespace: config.namespace,
+      namespace,
       body: manifest as V1Job,
     });
   } catch (err) {
@@ -86,7 +94,7 @@ async function launch(
   state.event(
     job.id,
     'info',
-    `created Kubernetes Job ${config.namespace}/${name} (cpu ${resources.cpu}, memory ${resources.memory}, gpu ${resources.gpu})`,
+    `created Kubernetes Job ${namespace}/${name}${manifest.spec.completionMode === 'Indexed' ? ` (Indexed, ${manifest.spec.completions} pods)` : ''} (cpu ${resources.cpu}, memory ${resources.memory}, gpu ${resources.gpu})`,
   );
   evaluate(name);
 }

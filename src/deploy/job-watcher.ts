@@ -6,7 +6,8 @@
 import { makeInformer, type Informer, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { describeError } from './api-errors';
 import { observe, observationKey } from './core/observe';
-import { podOwner, type ExecutorState } from './executor-state';
+import type { PodView } from './core/k8s-types';
+import { podOwner, type ExecutorState, type Tracked } from './executor-state';
 import type { PodLogs } from './pod-logs';
 
 export class JobWatcher {
@@ -19,8 +20,13 @@ export class JobWatcher {
   ) {}
 
   async start(): Promise<void> {
+    // One pair of informers per namespace the executor may have Jobs in (its own and the
+    // placement namespaces): the Role of each grants exactly list/watch there.
+    for (const ns of this.state.namespaces) await this.watchNamespace(ns);
+  }
+
+  private async watchNamespace(ns: string): Promise<void> {
     const { state } = this;
-    const ns = state.config.namespace;
     const pods = makeInformer<V1Pod>(
       state.kubeConfig,
       `/api/v1/namespaces/${ns}/pods`,
@@ -45,7 +51,7 @@ export class JobWatcher {
       inf.on('error', (err?: unknown) => {
         if (!state.running) return;
         state.logger.warn(
-          `watch failed, retrying in ${state.config.watchRetryMs} ms: ${describeError(err)}`,
+          `watch of ${ns} failed, retrying in ${state.config.watchRetryMs} ms: ${describeError(err)}`,
         );
         const timer = setTimeout(() => {
           this.timers.delete(timer);
@@ -74,6 +80,7 @@ export class JobWatcher {
     const pods = [...(state.pods.get(name)?.values() ?? [])];
     const pod = pods[pods.length - 1];
     if (pod) t.podSeen = true;
+    if (t.indexed) return this.evaluateIndexed(t, pods);
     const o = observe(t.job, pod);
     if (!o) return;
     if (o.state === 'failed' && o.reason === 'Error' && !t.podSeen) {
@@ -121,6 +128,48 @@ export class JobWatcher {
         return;
       }
     }
+  }
+
+  /**
+   * An Indexed Job: its pods do not claim the row (each runs its index's part), so the row
+   * follows the Job: running once a pod runs, succeeded when the Job is Complete (every index
+   * succeeded), failed with the failed indexes when it is Failed. No re-queue: the work's own
+   * rule decides what a failed index means (a federation's quorum).
+   */
+  private evaluateIndexed(t: Tracked, pods: PodView[]): void {
+    const { state } = this;
+    const { queue } = state;
+    const status = t.job?.status;
+    const finished = status?.conditions?.find(
+      (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+    );
+    for (const p of pods)
+      if (p.status?.phase === 'Running') this.logs.stream(t, p.metadata?.name ?? '');
+    if (!finished) {
+      const running = pods.filter((p) => p.status?.phase === 'Running').length;
+      if (running > 0 && !t.running) {
+        t.running = true;
+        state.serial(t.jobId, () =>
+          queue.markRunning(t.jobId, `${running} of the Indexed Job's pods running`),
+        );
+      }
+      return;
+    }
+    t.settled = true;
+    for (const p of pods) this.logs.stream(t, p.metadata?.name ?? '');
+    const counts = `completed indexes "${status?.completedIndexes ?? ''}"`;
+    if (finished.type === 'Complete') {
+      state.event(t.jobId, 'info', `Kubernetes Job ${t.namespace}/${t.name} complete (${counts})`);
+      state.serial(t.jobId, () =>
+        queue.succeedIndexed
+          ? queue.succeedIndexed(t.jobId, `Indexed Job complete: ${counts}`)
+          : queue.fail(t.jobId, 'this queue cannot finish Indexed Jobs'),
+      );
+      return;
+    }
+    const reason = `${finished.reason ?? 'Failed'}: failed indexes "${status?.failedIndexes ?? '?'}", ${counts}`;
+    state.event(t.jobId, 'warn', `Kubernetes Job ${t.namespace}/${t.name} failed: ${reason}`);
+    state.serial(t.jobId, () => queue.fail(t.jobId, reason));
   }
 
   private onJob(job: V1Job): void {

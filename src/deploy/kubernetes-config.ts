@@ -68,6 +68,8 @@ export const KUBERNETES_EXECUTOR_DEFAULTS: KubernetesExecutorConfig = {
   secretName: 'autodl-secrets',
   databaseUrlKey: 'DATABASE_URL',
   artifactsClaimName: 'autodl-artifacts',
+  placementNamespaces: [],
+  siteClaimName: 'autodl-site-data',
   autodlHome: '/var/lib/autodl',
   nodeSelector: {},
   tolerations: [],
@@ -236,6 +238,18 @@ function imageRef(env: Env): { image: string; imageTag: string } {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/** A comma-separated list of namespace names (empty: none). */
+function namespaces(env: Env, name: string): string[] {
+  const list = (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  for (const ns of list)
+    if (!DNS_LABEL.test(ns) || ns.length > 63)
+      throw new KubernetesConfigError(name, env[name] ?? '', 'comma-separated namespace names');
+  return [...new Set(list)];
+}
+
 /** Reads AUTODL_K8S_* variables; anything unset takes its KUBERNETES_EXECUTOR_DEFAULTS value. */
 export function loadKubernetesExecutorConfig(env: Env): KubernetesExecutorConfig {
   const d = KUBERNETES_EXECUTOR_DEFAULTS;
@@ -255,6 +269,8 @@ export function loadKubernetesExecutorConfig(env: Env): KubernetesExecutorConfig
     secretName: str(env, 'AUTODL_K8S_SECRET', d.secretName, DNS_LABEL),
     databaseUrlKey: str(env, 'AUTODL_K8S_DATABASE_URL_KEY', d.databaseUrlKey, /^[-._a-zA-Z0-9]+$/),
     artifactsClaimName: str(env, 'AUTODL_K8S_ARTIFACTS_PVC', d.artifactsClaimName, DNS_LABEL),
+    placementNamespaces: namespaces(env, 'AUTODL_K8S_PLACEMENT_NAMESPACES'),
+    siteClaimName: str(env, 'AUTODL_K8S_SITE_PVC', d.siteClaimName, DNS_LABEL),
     autodlHome: str(env, 'AUTODL_HOME', d.autodlHome, /^\//),
     nodeSelector: json(
       env,

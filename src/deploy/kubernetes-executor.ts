@@ -94,25 +94,27 @@ export class KubernetesExecutor implements Executor {
 
   private async attach(): Promise<void> {
     const { state } = this;
-    const ns = state.config.namespace;
     const rows = await state.queue.activeDispatched();
     const byName = new Map<string, DispatchedJob>();
     for (const r of rows) byName.set(r.externalId, r);
-    const [jobs, pods] = await Promise.all([
-      state.batch.listNamespacedJob({ namespace: ns, labelSelector: state.selector }),
-      state.core.listNamespacedPod({ namespace: ns, labelSelector: state.selector }),
-    ]);
-    for (const pod of pods.items) state.storePod(pod);
-    for (const job of jobs.items) {
-      const name = job.metadata?.name ?? '';
-      const row = byName.get(name);
-      if (!row) {
-        await state.deleteJob(name);
-        continue;
+    // Every namespace it may have created Jobs in: its own and the placement namespaces.
+    for (const ns of state.namespaces) {
+      const [jobs, pods] = await Promise.all([
+        state.batch.listNamespacedJob({ namespace: ns, labelSelector: state.selector }),
+        state.core.listNamespacedPod({ namespace: ns, labelSelector: state.selector }),
+      ]);
+      for (const pod of pods.items) state.storePod(pod);
+      for (const job of jobs.items) {
+        const name = job.metadata?.name ?? '';
+        const row = byName.get(name);
+        if (!row) {
+          await state.deleteJob(name, ns);
+          continue;
+        }
+        const t = state.track(row, name);
+        t.job = job;
+        state.event(row.id, 'info', `re-attached to Kubernetes Job ${ns}/${name}`);
       }
-      const t = state.track(row, name);
-      t.job = job;
-      state.event(row.id, 'info', `re-attached to Kubernetes Job ${ns}/${name}`);
     }
     for (const [name, row] of byName) {
       if (state.tracked.has(name)) continue;
@@ -146,16 +148,18 @@ export class KubernetesExecutor implements Executor {
     const { state } = this;
     const mine = [...state.tracked.values()].filter((t) => t.jobId === jobId);
     if (mine.length === 0) {
-      const list = await state.batch.listNamespacedJob({
-        namespace: state.config.namespace,
-        labelSelector: `${state.selector},${LABEL_JOB_ID}=${jobId}`,
-      });
-      for (const j of list.items) await state.deleteJob(j.metadata?.name ?? '');
+      for (const namespace of state.namespaces) {
+        const list = await state.batch.listNamespacedJob({
+          namespace,
+          labelSelector: `${state.selector},${LABEL_JOB_ID}=${jobId}`,
+        });
+        for (const j of list.items) await state.deleteJob(j.metadata?.name ?? '', namespace);
+      }
       return;
     }
     for (const t of mine) {
       t.deleting = true;
-      await state.deleteJob(t.name);
+      await state.deleteJob(t.name, t.namespace);
     }
   }
 

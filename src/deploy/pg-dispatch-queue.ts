@@ -75,6 +75,10 @@ export class PgDispatchQueue implements DispatchQueue {
     return this.jobs.failDispatched(jobId, reason);
   }
 
+  succeedIndexed(jobId: string, message: string): Promise<void> {
+    return this.jobs.succeedIndexedDispatched(jobId, message);
+  }
+
   markCancelled(jobId: string, reason: string): Promise<void> {
     return this.jobs.markDispatchedCancelled(jobId, reason);
   }
@@ -99,12 +103,34 @@ export class PgDispatchQueue implements DispatchQueue {
 
 function toDispatch(row: DispatchRow, attempt: number): JobToDispatch {
   const resources = readResources(row.resources);
+  const placement = readPlacement(row.placement);
   return {
     id: row.id,
     projectId: row.project_id,
     kind: row.kind,
     attempt,
     ...(resources ? { resources } : {}),
+    ...(placement ? { placement } : {}),
+  };
+}
+
+/**
+ * `spec.placement` ({namespace, nodeSelector?, completions?}) of kinds that place their pods;
+ * anything malformed is passed on so that buildJobManifest refuses it with a reason.
+ */
+function readPlacement(raw: unknown): JobToDispatch['placement'] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const p = raw as Record<string, unknown>;
+  const selector =
+    typeof p.nodeSelector === 'object' && p.nodeSelector !== null
+      ? Object.fromEntries(
+          Object.entries(p.nodeSelector as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+        )
+      : {};
+  return {
+    namespace: String(p.namespace),
+    nodeSelector: selector,
+    completions: p.completions === undefined ? 1 : Number(p.completions),
   };
 }
 

@@ -25,7 +25,7 @@ export class PodLogs {
     t.logPods.add(podName);
     const sink = new LineSink((line) => state.event(t.jobId, 'info', `[${podName}] ${line}`));
     state.logs
-      .log(state.config.namespace, podName, WORKER_CONTAINER, sink, { follow: true })
+      .log(t.namespace, podName, WORKER_CONTAINER, sink, { follow: true })
       .then((controller) => {
         this.streams.add(controller);
         sink.on('finish', () => this.streams.delete(controller));

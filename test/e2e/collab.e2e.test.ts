@@ -31,8 +31,9 @@ describe('collaborative learning: a 3-site federation through the REST API (real
 
   before(async () => {
     app = await startTestApp({
-      workers: 1,
-      coordinators: 0,
+      // The coordinator on its lane, the sites' jobs in parallel on 3 compute workers.
+      workers: 3,
+      coordinators: 1,
       env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
     });
     for (const site of [0, 1, 2]) {

@@ -26,6 +26,7 @@ import { Job } from 'kubernetes-models/batch/v1/Job';
 import { readJson, sendJson, sendStatus, statusObject } from './api-json';
 import { FakeLeases } from './fake-leases';
 import { FakeDeployments } from './fake-deployments';
+import { indexedJobProblems } from './fake-indexed-jobs';
 
 export type K8sObject = {
   apiVersion?: string;
@@ -38,6 +39,8 @@ export type K8sObject = {
     creationTimestamp?: string;
     deletionTimestamp?: string;
     labels?: Record<string, string>;
+    /** Indexed Job pods carry their completion index here (fake-indexed-jobs.ts). */
+    annotations?: Record<string, string>;
     ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string }[];
     generateName?: string;
   };
@@ -312,6 +315,7 @@ export class FakeApiServer {
         field: 'spec.template.spec.containers',
       });
     }
+    causes.push(...indexedJobProblems(body as Parameters<typeof indexedJobProblems>[0]));
     const restart = (body as { spec?: { template?: { spec?: { restartPolicy?: string } } } }).spec
       ?.template?.spec?.restartPolicy;
     if (restart !== 'Never' && restart !== 'OnFailure') {

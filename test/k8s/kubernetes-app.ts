@@ -46,6 +46,8 @@ export interface KubernetesTestApp {
 
 export async function startKubernetesTestApp(
   extraEnv: Record<string, string> = {},
+  /** More keys of the worker pods' ConfigMap (the API's settings the workers share). */
+  podConfig: Record<string, string> = {},
 ): Promise<KubernetesTestApp> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-k8s-e2e-'));
   const scenarios = new Map<string, Scenario[]>();
@@ -64,6 +66,7 @@ export async function startKubernetesTestApp(
         ...WORKER_POD_CONFIG,
         // The crash scenarios let the real worker SIGKILL itself (sleep's crashAtStep).
         AUTODL_TEST_HOOKS: '1',
+        ...podConfig,
       },
     },
     secrets,

@@ -502,3 +502,85 @@ function restrictedViolations(pod: PodSpec): string[] {
   }
   return out;
 }
+
+describe('kustomize overlays/sites: RBAC for exactly the placement namespaces', { skip }, () => {
+  test('a Role and RoleBinding for the API’s ServiceAccount in each namespace of AUTODL_K8S_PLACEMENT_NAMESPACES, and nowhere else', () => {
+    const objs = render('overlays/sites');
+    for (const o of objs) {
+      const Model = MODELS[`${o.apiVersion}/${o.kind}`];
+      assert.ok(Model, `no schema for ${o.apiVersion} ${o.kind}`);
+      assert.doesNotThrow(() => new Model(o as never).validate(), `${o.kind}/${o.metadata.name}`);
+    }
+    assert.ok(!objs.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding'));
+    const cm = objs.find(
+      (o) =>
+        o.kind === 'ConfigMap' &&
+        o.metadata.name === 'autodl-config' &&
+        o.metadata.namespace === 'autodl',
+    ) as unknown as { data: Record<string, string> };
+    const config = loadKubernetesExecutorConfig(cm.data);
+    assert.deepEqual(config.placementNamespaces, ['site-a', 'site-b']);
+    const siteNamespaces = (kind: string) =>
+      objs
+        .filter((o) => o.kind === kind && o.metadata.namespace !== 'autodl')
+        .map((o) => o.metadata.namespace)
+        .sort();
+    // Exactly the allowed namespaces get the executor's rights.
+    assert.deepEqual(siteNamespaces('Role'), config.placementNamespaces);
+    assert.deepEqual(siteNamespaces('RoleBinding'), config.placementNamespaces);
+    for (const ns of config.placementNamespaces) {
+      const role = objs.find(
+        (o) => o.kind === 'Role' && o.metadata.namespace === ns,
+      ) as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+      assert.deepEqual(
+        role.rules.map(
+          (r) => `${r.apiGroups.join()}:${r.resources.join()}:${[...r.verbs].sort().join()}`,
+        ),
+        ['batch:jobs:create,delete,get,list,watch', ':pods:get,list,watch', ':pods/log:get'],
+        `${ns}: Jobs and pods only (no Lease, Secret or ConfigMap rights)`,
+      );
+      const binding = objs.find(
+        (o) => o.kind === 'RoleBinding' && o.metadata.namespace === ns,
+      ) as unknown as {
+        roleRef: { name: string };
+        subjects: { kind: string; name: string; namespace: string }[];
+      };
+      assert.equal(binding.roleRef.name, 'autodl-executor');
+      assert.deepEqual(binding.subjects, [
+        { kind: 'ServiceAccount', name: 'autodl-api', namespace: 'autodl' },
+      ]);
+      const nsObj = find<{ metadata: { labels: Record<string, string> } }>(objs, 'Namespace', ns);
+      assert.equal(nsObj.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
+      // What a site pod references by name exists in its namespace.
+      for (const [kind, name] of [
+        ['ServiceAccount', config.serviceAccountName],
+        ['ConfigMap', config.configMapName],
+        ['PersistentVolumeClaim', config.siteClaimName],
+      ])
+        assert.ok(
+          objs.some(
+            (o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === ns,
+          ),
+          `${ns}: ${kind}/${name}`,
+        );
+    }
+    // A site Job built from this configuration lands in the site namespace, is schema-valid and
+    // mounts that namespace's claim.
+    const job = buildJobManifest(
+      {
+        id: '3f2c8a1e-5b7d-4c9e-8f10-1a2b3c4d5e6f',
+        projectId: 'b7e1c0de-0000-4000-8000-000000000001',
+        kind: 'federation-site',
+        attempt: 1,
+        placement: { namespace: 'site-b', nodeSelector: { pool: 'b' }, completions: 2 },
+      },
+      config,
+    );
+    assert.doesNotThrow(() => new Job(job as never).validate());
+    assert.equal(job.metadata.namespace, 'site-b');
+    assert.equal(
+      job.spec.template.spec.volumes?.[0].persistentVolumeClaim?.claimName,
+      'autodl-site-data',
+    );
+  });
+});

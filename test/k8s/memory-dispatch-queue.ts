@@ -20,6 +20,7 @@ export interface Row {
   kind: string;
   priority: number;
   resources?: JobToDispatch['resources'];
+  placement?: JobToDispatch['placement'];
   status: RowStatus;
   /** Attempts started (the worker's claim or the executor's requeue counted them). */
   attempts: number;
@@ -109,6 +110,7 @@ export class MemoryDispatchQueue implements DispatchQueue {
         kind: r.kind,
         attempt: r.attempts + 1,
         ...(r.resources ? { resources: r.resources } : {}),
+        ...(r.placement ? { placement: r.placement } : {}),
       }));
   }
 
@@ -163,6 +165,14 @@ export class MemoryDispatchQueue implements DispatchQueue {
     r.error = reason;
   }
 
+  async succeedIndexed(jobId: string, message: string): Promise<void> {
+    const r = this.rows.get(jobId);
+    if (!r || FINAL.has(r.status)) return;
+    this.events.push({ jobId, level: 'info', message });
+    if (r.status === 'queued' && r.externalId !== null) r.attempts += 1;
+    r.status = 'succeeded';
+  }
+
   async markCancelled(jobId: string, reason: string): Promise<void> {
     const r = this.rows.get(jobId);
     if (!r || (FINAL.has(r.status) && r.status !== 'cancelled')) return;
@@ -187,6 +197,7 @@ export class MemoryDispatchQueue implements DispatchQueue {
         kind: r.kind,
         attempt: r.status === 'queued' ? r.attempts + 1 : r.attempts,
         ...(r.resources ? { resources: r.resources } : {}),
+        ...(r.placement ? { placement: r.placement } : {}),
         externalId: r.externalId as string,
         status: r.status as 'queued' | 'running',
       }));

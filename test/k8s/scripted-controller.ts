@@ -24,6 +24,7 @@
 import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { FakeApiServer, K8sObject } from './fake-apiserver';
+import { COMPLETION_INDEX, IndexedJobState, indexCount, indexedPod } from './fake-indexed-jobs';
 
 export type Scenario =
   | 'succeed'
@@ -38,8 +39,8 @@ export type Scenario =
   | 'run-oom';
 
 export interface ScriptedControllerOptions {
-  /** Which scenario a new Job follows; defaults to `succeed`. */
-  scenario?: (job: K8sObject) => Scenario;
+  /** Which scenario a new Job (an Indexed Job: the pod of `index`) follows; default `succeed`. */
+  scenario?: (job: K8sObject, index?: number) => Scenario;
   /** Delay between phase steps, ms. */
   stepMs?: number;
   /** For `run`: working directory and extra environment of the child process. */
@@ -57,7 +58,10 @@ interface ContainerSpec {
   env?: {
     name: string;
     value?: string;
-    valueFrom?: { secretKeyRef?: { name: string; key: string } };
+    valueFrom?: {
+      secretKeyRef?: { name: string; key: string };
+      fieldRef?: { fieldPath: string };
+    };
   }[];
   envFrom?: { configMapRef?: { name: string } }[];
 }
@@ -69,6 +73,8 @@ export class ScriptedController {
   readonly podsCreated: string[] = [];
   /** Jobs (by uid) whose pod this controller has started. */
   private readonly started = new Set<string>();
+  /** Indexed Jobs (by uid): which indexes ended how (fake-indexed-jobs.ts). */
+  private readonly indexed = new Map<string, IndexedJobState>();
 
   constructor(
     private readonly api: FakeApiServer,
@@ -106,19 +112,38 @@ export class ScriptedController {
   }
 
   private startJob(job: K8sObject): void {
+    const n = indexCount(job);
+    if (n === null) return this.startPod(job, null);
+    // An Indexed Job: one pod per index, all at once (our Jobs set parallelism = completions).
+    const state = new IndexedJobState(job);
+    this.indexed.set(job.metadata.uid as string, state);
+    for (let i = 0; i < n; i++) this.startPod(job, i);
+    this.setJobStatus(job.metadata.namespace as string, job.metadata.name, {
+      ...state.status(),
+      startTime: new Date().toISOString(),
+    });
+  }
+
+  private startPod(job: K8sObject, index: number | null): void {
     const ns = job.metadata.namespace as string;
-    const scenario = this.options.scenario?.(job) ?? 'succeed';
+    const scenario = this.options.scenario?.(job, index ?? undefined) ?? 'succeed';
     const template = (job.spec?.template ?? {}) as {
       metadata?: { labels?: Record<string, string> };
       spec?: Record<string, unknown>;
     };
-    const podName = `${job.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`;
-    const container = ((template.spec?.containers as ContainerSpec[] | undefined) ?? [])[0];
+    const suffix = randomBytes(3).toString('hex').slice(0, 5);
+    const podName =
+      index === null ? `${job.metadata.name}-${suffix}` : `${job.metadata.name}-${index}-${suffix}`;
+    const extra = index === null ? undefined : indexedPod(job, index, template.spec);
+    const podSpec = extra?.spec ?? template.spec;
+    const container = ((podSpec?.containers as ContainerSpec[] | undefined) ?? [])[0];
     this.api.create('pods', ns, {
       metadata: {
         name: podName,
+        ...(extra ? { annotations: extra.annotations } : {}),
         labels: {
           ...template.metadata?.labels,
+          ...extra?.labels,
           'batch.kubernetes.io/job-name': job.metadata.name,
           'job-name': job.metadata.name,
           'controller-uid': job.metadata.uid as string,
@@ -132,11 +157,12 @@ export class ScriptedController {
           },
         ],
       },
-      spec: template.spec,
+      spec: podSpec,
       status: { phase: 'Pending', qosClass: 'Burstable' },
     });
     this.podsCreated.push(podName);
-    this.setJobStatus(ns, job.metadata.name, { active: 1, startTime: new Date().toISOString() });
+    if (index === null)
+      this.setJobStatus(ns, job.metadata.name, { active: 1, startTime: new Date().toISOString() });
     const cname = container?.name ?? 'worker';
     switch (scenario) {
       case 'unschedulable':
@@ -188,6 +214,33 @@ export class ScriptedController {
     }
   }
 
+  /**
+   * A pod of the Job ended. NonIndexed: the Job takes `status`. Indexed: the index ends, the Job
+   * status follows the Indexed rules (fake-indexed-jobs.ts); without backoffLimitPerIndex a
+   * failed index fails the Job and its other pods are deleted, as the Job controller does.
+   */
+  private podEnded(
+    ns: string,
+    job: K8sObject,
+    podName: string,
+    ok: boolean,
+    status: Record<string, unknown>,
+  ): void {
+    const state = this.indexed.get(job.metadata.uid as string);
+    if (!state) return this.setJobStatus(ns, job.metadata.name, status);
+    const index = Number(
+      this.api.get('pods', ns, podName)?.metadata.annotations?.[COMPLETION_INDEX],
+    );
+    const ended = state.ended(index, ok);
+    this.setJobStatus(ns, job.metadata.name, ended.status);
+    if (!ended.stopOthers) return;
+    for (const pod of this.api.list('pods', ns, `controller-uid=${job.metadata.uid as string}`)) {
+      const phase = (pod.status as { phase?: string } | undefined)?.phase;
+      if (pod.metadata.name !== podName && phase !== 'Succeeded' && phase !== 'Failed')
+        this.api.deletePod(ns, pod.metadata.name);
+    }
+  }
+
   private finish(
     ns: string,
     job: K8sObject,
@@ -196,12 +249,11 @@ export class ScriptedController {
     scenario: Scenario,
   ): void {
     if (!this.api.get('pods', ns, podName)) return;
-    const name = job.metadata.name;
     if (scenario === 'succeed') {
       this.api.appendLog(ns, podName, 'step 1/2\nstep 2/2\ndone\n');
       this.api.endLog(ns, podName);
       this.setPod(ns, podName, terminated(cname, 'Succeeded', 'Completed', 0));
-      return this.setJobStatus(ns, name, {
+      return this.podEnded(ns, job, podName, true, {
         active: 0,
         succeeded: 1,
         completionTime: new Date().toISOString(),
@@ -237,7 +289,7 @@ export class ScriptedController {
         message: 'Pod was active on the node longer than the specified deadline',
       });
     }
-    this.setJobStatus(ns, name, {
+    this.podEnded(ns, job, podName, false, {
       active: 0,
       failed: 1,
       conditions: [
@@ -262,9 +314,18 @@ export class ScriptedController {
     for (const from of container.envFrom ?? []) {
       Object.assign(env, this.options.configMaps?.[from.configMapRef?.name ?? ''] ?? {});
     }
+    const annotations = this.api.get('pods', ns, podName)?.metadata.annotations ?? {};
     for (const e of container.env ?? []) {
       const ref = e.valueFrom?.secretKeyRef;
-      const value = ref ? this.options.secrets?.[ref.name]?.[ref.key] : e.value;
+      // The downward API: an Indexed pod's JOB_COMPLETION_INDEX is a fieldRef to its annotation.
+      const field = /^metadata\.annotations\['(.+)'\]$/.exec(
+        e.valueFrom?.fieldRef?.fieldPath ?? '',
+      );
+      const value = ref
+        ? this.options.secrets?.[ref.name]?.[ref.key]
+        : field
+          ? annotations[field[1]]
+          : e.value;
       if (value !== undefined) env[e.name] = value;
     }
     const [cmd, ...args] = this.options.command?.(container.command) ?? container.command;
@@ -290,9 +351,11 @@ export class ScriptedController {
         podName,
         terminated(container.name, exit === 0 ? 'Succeeded' : 'Failed', reason, exit),
       );
-      this.setJobStatus(
+      this.podEnded(
         ns,
-        job.metadata.name,
+        job,
+        podName,
+        exit === 0,
         exit === 0
           ? { active: 0, succeeded: 1, conditions: [condition('Complete', '')] }
           : {

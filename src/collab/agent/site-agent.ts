@@ -6,16 +6,11 @@
  * an example, a label or a file name: the request bodies are built here and nowhere else.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../../ml/data';
-import type { OptimizerName } from '../../ml/train/optimizers';
-import type { TrainSet } from '../../ml/train/trainer';
-import { buildZooModel } from '../../ml/zoo/zoo';
-import { datasetTensors, type InputContract } from '../../registry/core/encode';
 import type { LocalPlan } from '../core/federated-algorithm';
 import { decodeWeights, encodeWeights } from '../federation-checkpoint';
 import type { RemoteModelTask } from '../remote-placement';
-import { readWeights, siteEvaluation, trainLocally, writeWeights } from '../site-training';
+import { SiteTrainer, SiteTrainerError } from '../site-trainer';
 
 interface WorkItem {
   id: string;
@@ -44,8 +39,7 @@ export async function serveSite(o: SiteAgentOptions): Promise<{ items: number }>
   const http = o.fetch ?? fetch;
   const base = o.coordinator.replace(/\/+$/, '');
   const headers = { authorization: `Bearer ${o.key}`, 'content-type': 'application/json' };
-  let model: tf.LayersModel | undefined;
-  let sets: { train: TrainSet; test?: TrainSet } | undefined;
+  const trainer = new SiteTrainer({ train: o.train, test: o.test });
   let items = 0;
   try {
     for (;;) {
@@ -62,53 +56,31 @@ export async function serveSite(o: SiteAgentOptions): Promise<{ items: number }>
       }
       if (!res.ok) throw new SiteAgentError(`GET /v1/site/work: ${res.status} ${await res.text()}`);
       const item = (await res.json()) as WorkItem;
-      const spec = item.task.model;
-      if (!model) {
-        checkFits(o.train, spec);
-        const contract: InputContract = {
-          inputKind: 'image',
-          inputShape: spec.inputShape,
-          preprocessing: {},
-        };
-        const train = datasetTensors(o.train, contract);
-        sets = { train, test: o.test.size > 0 ? datasetTensors(o.test, contract) : undefined };
-        model = buildZooModel(spec.architecture, {
-          inputShape: spec.inputShape,
-          numClasses: spec.classNames.length,
-          seed: 0,
-          width: spec.width ?? undefined,
+      let answer;
+      try {
+        answer = await trainer.answer({
+          ...item,
+          global: decodeWeights(Buffer.from(item.global, 'base64'), item.task.model.sizes),
         });
+      } catch (error) {
+        if (error instanceof SiteTrainerError) throw new SiteAgentError(error.message);
+        throw error;
       }
-      writeWeights(model, decodeWeights(Buffer.from(item.global, 'base64'), spec.sizes));
-      const numClasses = spec.classNames.length;
       let route: string;
       let body: Record<string, unknown>;
       if (item.kind === 'train') {
-        const r = await trainLocally({
-          model,
-          train: sets!.train,
-          plan: item.task.plan as LocalPlan,
-          batchSize: spec.batchSize,
-          optimizer: spec.optimizer as OptimizerName,
-          seed: item.task.seed ?? 0,
-        });
-        const local = siteEvaluation(model, sets!.test, numClasses);
         route = `${base}/v1/site/work/${item.id}/update`;
         body = {
-          samples: o.train.size,
-          trainLoss: finite(r.loss),
-          trainAccuracy: finite(r.accuracy),
-          localAccuracy: finite(local?.accuracy),
-          weights: encodeWeights(readWeights(model)).data.toString('base64'),
+          ...answer.report,
+          weights: encodeWeights(answer.weights ?? []).data.toString('base64'),
         };
         o.log(
-          `round ${item.round + 1} (attempt ${item.attempt}): trained, loss ${r.loss.toFixed(4)}`,
+          `round ${item.round + 1} (attempt ${item.attempt}): trained, loss ${(answer.report.trainLoss ?? Number.NaN).toFixed(4)}`,
         );
       } else {
-        const e = siteEvaluation(model, sets!.test, numClasses);
         route = `${base}/v1/site/work/${item.id}/evaluation`;
-        body = { accuracy: e?.accuracy ?? 0, loss: finite(e?.loss) ?? 0, count: e?.count ?? 0 };
-        o.log(`evaluated the global model: accuracy ${(e?.accuracy ?? 0).toFixed(4)}`);
+        body = answer.report;
+        o.log(`evaluated the global model: accuracy ${(answer.report.accuracy ?? 0).toFixed(4)}`);
       }
       const posted = await http(route, { method: 'POST', headers, body: JSON.stringify(body) });
       if (!posted.ok)
@@ -116,26 +88,6 @@ export async function serveSite(o: SiteAgentOptions): Promise<{ items: number }>
       items++;
     }
   } finally {
-    model?.dispose();
-    if (sets)
-      tf.dispose([sets.train.x, sets.train.y, ...(sets.test ? [sets.test.x, sets.test.y] : [])]);
+    trainer.dispose();
   }
-}
-
-function finite(v: number | null | undefined): number | null {
-  return v !== null && v !== undefined && Number.isFinite(v) && v >= 0 ? v : null;
-}
-
-/** The local data must have the federation's classes (same names, same order) and image shape. */
-function checkFits(ds: Dataset, spec: RemoteModelTask): void {
-  if (ds.inputs.kind !== 'image') throw new SiteAgentError('the site data must be images');
-  const { height, width, channels } = ds.inputs.shape;
-  if ([height, width, channels].join('x') !== spec.inputShape.join('x'))
-    throw new SiteAgentError(
-      `the site images are ${height}x${width}x${channels}, the federation takes ${spec.inputShape.join('x')}`,
-    );
-  if (ds.classNames.join('\u0000') !== spec.classNames.join('\u0000'))
-    throw new SiteAgentError(
-      `the site classes ${ds.classNames.join(', ')} are not the federation's ${spec.classNames.join(', ')}`,
-    );
 }

@@ -133,6 +133,63 @@ export class SiteWorkRepository {
     return rows.length > 0;
   }
 
+  /**
+   * A `federation-site` job's item: the pending one of its site, round, attempt and kind (posted
+   * before the job was queued). Null: nothing left to do (answered, expired, or taken by an
+   * earlier run of the same job that died with it).
+   */
+  async takeScoped(
+    federationId: string,
+    site: string,
+    scope: { round: number; attempt: number; kind: WorkItem['kind'] },
+  ): Promise<WorkItem | null> {
+    const rows = returnedRows<Record<string, unknown>>(
+      await this.db.query(
+        `UPDATE collab_site_work SET status = 'taken'
+        WHERE id = (SELECT id FROM collab_site_work WHERE federation_id = $1 AND site = $2
+                      AND round = $3 AND attempt = $4 AND kind = $5 AND status = 'pending'
+                    ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING *`,
+        [federationId, site, scope.round, scope.attempt, scope.kind],
+      ),
+    );
+    return rows[0] ? workItem(rows[0]) : null;
+  }
+
+  /**
+   * An item an earlier attempt of the coordinator posted for the same (site, round, attempt,
+   * kind) and nobody expired: a re-queued coordinator adopts it (and keeps its answer, if any)
+   * instead of posting the work again. Deterministic seeds make it the same work.
+   */
+  async findLive(
+    federationId: string,
+    site: string,
+    round: number,
+    attempt: number,
+    kind: WorkItem['kind'],
+  ): Promise<string | null> {
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT id FROM collab_site_work WHERE federation_id = $1 AND site = $2 AND round = $3
+          AND attempt = $4 AND kind = $5 AND status <> 'expired' ORDER BY created_at DESC LIMIT 1`,
+      [federationId, site, round, attempt, kind],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  /** The data set of a local site of a federation of the project (null: no such local site). */
+  async localSiteDataset(
+    projectId: string,
+    federationId: string,
+    site: string,
+  ): Promise<string | null> {
+    const rows: { dataset_id: string | null }[] = await this.db.query(
+      `SELECT s.dataset_id FROM collab_sites s JOIN collab_federations f ON f.id = s.federation_id
+        WHERE f.project_id = $1 AND s.federation_id = $2 AND s.name = $3 AND s.placement = 'local'`,
+      [projectId, federationId, site],
+    );
+    return rows[0]?.dataset_id ?? null;
+  }
+
   async find(id: string): Promise<WorkItem | null> {
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT * FROM collab_site_work WHERE id = $1`,
@@ -141,11 +198,16 @@ export class SiteWorkRepository {
     return rows[0] ? workItem(rows[0]) : null;
   }
 
-  /** A new attempt of the federation's job: what a dead attempt left open is nobody's work now. */
-  async expireOpen(federationId: string): Promise<void> {
+  /**
+   * A new attempt of the federation's job: what a dead attempt left open for these (remote)
+   * sites is nobody's work now. Sites trained by `federation-site` jobs keep theirs: the new
+   * attempt adopts them (findLive).
+   */
+  async expireOpen(federationId: string, sites: readonly string[]): Promise<void> {
     await this.db.query(
-      `UPDATE collab_site_work SET status = 'expired' WHERE federation_id = $1 AND status IN ('pending', 'taken')`,
-      [federationId],
+      `UPDATE collab_site_work SET status = 'expired'
+        WHERE federation_id = $1 AND site = ANY($2::text[]) AND status IN ('pending', 'taken')`,
+      [federationId, sites],
     );
   }
 

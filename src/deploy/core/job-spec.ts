@@ -28,6 +28,16 @@ export interface JobSpecConfig {
   databaseUrlKey: string;
   /** PersistentVolumeClaim with the artifacts, mounted at `autodlHome` (ReadWriteMany). */
   artifactsClaimName: string;
+  /**
+   * Namespaces a job may be placed in besides `namespace` (AUTODL_K8S_PLACEMENT_NAMESPACES):
+   * the executor creates, watches, cancels and cleans up Jobs there too.
+   */
+  placementNamespaces: readonly string[];
+  /**
+   * The claim a Job placed in another namespace mounts in place of the artifacts volume: that
+   * namespace's own PVC (the site's data, which only it mounts), read-only.
+   */
+  siteClaimName: string;
   autodlHome: string;
   nodeSelector: Record<string, string>;
   tolerations: Toleration[];
@@ -51,12 +61,32 @@ export interface JobSpecConfig {
   queueName: string | null;
 }
 
+/**
+ * Where a job's pods run when it says so (a federation's site placement): another namespace of
+ * the cluster (one of AUTODL_K8S_PLACEMENT_NAMESPACES), a nodeSelector on top of the executor's,
+ * and `completions` > 1 for work that needs that many pods at once (one Indexed Job).
+ */
+export interface JobPlacement {
+  namespace: string;
+  nodeSelector: Record<string, string>;
+  completions: number;
+}
+
 export interface JobToDispatch {
   id: string;
   projectId: string;
   kind: string;
   attempt: number;
   resources?: { gpu?: number; cpu?: string; memory?: string; gpuType?: string };
+  placement?: JobPlacement | null;
+}
+
+/** The annotation (and, since Kubernetes 1.28, label) holding an Indexed Job pod's index. */
+export const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
+
+/** The namespace a job's Kubernetes Job lives in: its placement's, else the executor's. */
+export function jobNamespace(job: Pick<JobToDispatch, 'placement'>, config: JobSpecConfig): string {
+  return job.placement?.namespace ?? config.namespace;
 }
 
 export const LABEL_NAME = 'app.kubernetes.io/name';
@@ -157,6 +187,21 @@ export function jobLabels(job: JobToDispatch, config: JobSpecConfig): Record<str
 
 export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): JobManifest {
   const name = jobName(job.id, job.attempt);
+  const namespace = jobNamespace(job, config);
+  if (namespace !== config.namespace && !config.placementNamespaces.includes(namespace))
+    throw new Error(
+      `namespace ${namespace} is not a placement namespace (AUTODL_K8S_PLACEMENT_NAMESPACES)`,
+    );
+  if (
+    job.placement &&
+    (!Number.isInteger(job.placement.completions) || job.placement.completions < 1)
+  )
+    throw new Error(
+      `placement.completions must be a positive integer, got ${job.placement.completions}`,
+    );
+  // Another namespace cannot mount the service's artifacts claim (claims are namespaced): it
+  // mounts its own, read-only, with the data sets of the sites placed there.
+  const foreign = namespace !== config.namespace;
   const res = resolveResources(job, config);
   const labels = jobLabels(job, config);
   const resources = {
@@ -173,8 +218,12 @@ export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): Job
   if (gpuType !== undefined && !gpu) {
     throw new Error(`resources.gpuType ${JSON.stringify(gpuType)} needs resources.gpu >= 1`);
   }
+  const placement = job.placement ?? null;
+  const indexed = placement !== null && placement.completions > 1;
   const nodeSelector = {
     ...config.nodeSelector,
+    // The placement's labels (a site's node pool) narrow the executor's, they never widen it.
+    ...(placement?.nodeSelector ?? {}),
     ...(gpu ? config.gpuNodeSelector : {}),
     // The job's GPU model: only nodes whose label says so (GPU feature discovery sets it).
     ...(gpuType !== undefined ? { [config.gpuTypeLabel]: gpuType } : {}),
@@ -214,14 +263,22 @@ export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): Job
         name: WORKER_CONTAINER,
         image: `${config.image}:${config.imageTag}`,
         imagePullPolicy: config.imagePullPolicy,
-        command: ['node', 'dist/worker.js', 'run', job.id],
+        // An Indexed Job's pods share one row: each runs its index's part (JOB_COMPLETION_INDEX,
+        // set by the Job controller) without claiming it; the executor finishes the row from the
+        // Job's status (docs/deploy.md, "Indexed Jobs").
+        command: ['node', 'dist/worker.js', indexed ? 'run-index' : 'run', job.id],
         env,
         envFrom: [{ configMapRef: { name: config.configMapName } }],
         resources,
         // Only the artifact tree of the shared volume: the API keeps admin.key (and, embedded,
         // its database) at the volume's root, which no worker (nor a trial in it) needs.
         volumeMounts: [
-          { name: 'artifacts', mountPath: `${config.autodlHome}/artifacts`, subPath: 'artifacts' },
+          {
+            name: 'artifacts',
+            mountPath: `${config.autodlHome}/artifacts`,
+            subPath: 'artifacts',
+            ...(foreign ? { readOnly: true } : {}),
+          },
         ],
         securityContext: {
           runAsNonRoot: true,
@@ -231,7 +288,12 @@ export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): Job
       },
     ],
     volumes: [
-      { name: 'artifacts', persistentVolumeClaim: { claimName: config.artifactsClaimName } },
+      {
+        name: 'artifacts',
+        persistentVolumeClaim: foreign
+          ? { claimName: config.siteClaimName, readOnly: true }
+          : { claimName: config.artifactsClaimName },
+      },
     ],
   };
   return {
@@ -239,14 +301,26 @@ export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): Job
     kind: 'Job',
     metadata: {
       name,
-      namespace: config.namespace,
+      namespace,
       // Kueue reads the queue from the Job's own labels (not the pods').
       labels: config.queueName ? { ...labels, [KUEUE_QUEUE_LABEL]: config.queueName } : labels,
     },
     spec: {
       // Retries are ours, counted in the jobs table (attempts/max_attempts), so the Job
-      // controller must never start a second pod on its own.
-      backoffLimit: 0,
+      // controller must never start a second pod on its own. An Indexed Job counts failures per
+      // index instead (backoffLimitPerIndex 0: a failed index is never re-run, and the other
+      // indexes go on: the work's own rule, e.g. a federation's quorum, decides); the Job is
+      // Complete when every index succeeded, Failed (reason FailedIndexes) once all ended and
+      // some failed.
+      ...(indexed
+        ? {
+            completionMode: 'Indexed' as const,
+            completions: placement.completions,
+            // All indexes at once: the pods of one round start together.
+            parallelism: placement.completions,
+            backoffLimitPerIndex: 0,
+          }
+        : { backoffLimit: 0 }),
       // Kueue admits a suspended Job by unsuspending it once its ClusterQueue has the quota
       // (activeDeadlineSeconds counts from then).
       ...(config.queueName ? { suspend: true } : {}),

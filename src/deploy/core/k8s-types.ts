@@ -39,7 +39,7 @@ export interface Container {
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string; optional?: boolean } }[];
   resources?: ResourceRequirements;
-  volumeMounts?: { name: string; mountPath: string; subPath?: string }[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
   securityContext?: {
     runAsNonRoot?: boolean;
     allowPrivilegeEscalation?: boolean;
@@ -62,7 +62,7 @@ export interface PodSpec {
     seccompProfile?: { type: 'RuntimeDefault' | 'Localhost' | 'Unconfined' };
   };
   containers: Container[];
-  volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+  volumes?: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } }[];
 }
 
 export interface JobManifest {
@@ -70,7 +70,13 @@ export interface JobManifest {
   kind: 'Job';
   metadata: ObjectMeta & { name: string; namespace: string; labels: Record<string, string> };
   spec: {
-    backoffLimit: number;
+    /** Absent on an Indexed Job with backoffLimitPerIndex (the API server defaults it). */
+    backoffLimit?: number;
+    /** Indexed Jobs (multi-pod work): one pod per index, all at once. */
+    completionMode?: 'Indexed';
+    completions?: number;
+    parallelism?: number;
+    backoffLimitPerIndex?: number;
     suspend?: boolean;
     activeDeadlineSeconds?: number;
     ttlSecondsAfterFinished?: number;
@@ -109,5 +115,13 @@ export interface JobView {
   metadata?: ObjectMeta;
   /** `suspend`: created suspended for Kueue, which unsuspends it when its queue admits it. */
   spec?: { suspend?: boolean };
-  status?: { active?: number; succeeded?: number; failed?: number; conditions?: Condition[] };
+  status?: {
+    active?: number;
+    succeeded?: number;
+    failed?: number;
+    /** Indexed Jobs: "1,3-5,7" (completed) and, with backoffLimitPerIndex, the failed ones. */
+    completedIndexes?: string;
+    failedIndexes?: string;
+    conditions?: Condition[];
+  };
 }

@@ -12,7 +12,8 @@ const EVENT_ATTEMPT = `CASE WHEN j.status = 'queued' AND j.external_id IS NOT NU
                            THEN j.attempts + 1 ELSE j.attempts END`;
 
 /** $1 limit: queued, untaken, not being cancelled, in queue order. */
-export const DISPATCHABLE = `SELECT id, project_id, kind, attempts, spec -> 'resources' AS resources FROM jobs
+export const DISPATCHABLE = `SELECT id, project_id, kind, attempts, spec -> 'resources' AS resources,
+           spec -> 'placement' AS placement FROM jobs
     WHERE status = 'queued' AND external_id IS NULL AND cancel_requested_at IS NULL
     ORDER BY priority DESC, created_at, id
     LIMIT $1`;
@@ -62,6 +63,21 @@ export const FAIL = `WITH done AS (
    SELECT id, 'status', 'error', 'failed: ' || $2, attempts FROM done`;
 
 /**
+ * $1 job, $2 message: an Indexed Job completed (its pods do not claim the row): succeeded, the
+ * attempt counted as FAIL counts it.
+ */
+export const SUCCEED_INDEXED = `WITH done AS (
+     UPDATE jobs j SET status = 'succeeded', progress = 1, finished_at = now(),
+            started_at = COALESCE(j.started_at, j.created_at),
+            attempts = CASE WHEN j.status = 'queued' AND j.external_id IS NOT NULL
+                            THEN j.attempts + 1 ELSE j.attempts END,
+            worker_id = NULL, heartbeat_at = NULL, updated_at = now()
+      WHERE j.id = $1 AND j.status IN ('queued', 'running')
+     RETURNING j.id, j.attempts)
+   INSERT INTO job_events (job_id, type, level, message, attempt)
+   SELECT id, 'status', 'info', 'succeeded: ' || $2, attempts FROM done`;
+
+/**
  * $1 job, $2 reason. The API cancels a queued row at once; its Job is deleted afterwards, so a
  * row already cancelled keeps its state and only gets a log event. Both parts of `targets` read
  * the statement's snapshot, so they never both match.
@@ -85,7 +101,8 @@ export const CANCEL_REQUESTED = `SELECT id FROM jobs WHERE id = ANY($1::uuid[]) 
 export const APPEND_DISPATCH_EVENT = `INSERT INTO job_events (job_id, type, level, message, attempt)
    SELECT j.id, 'log', $2, $3, ${EVENT_ATTEMPT} FROM jobs j WHERE j.id = $1`;
 
-export const ACTIVE_DISPATCHED = `SELECT id, project_id, kind, attempts, status, external_id, spec -> 'resources' AS resources
+export const ACTIVE_DISPATCHED = `SELECT id, project_id, kind, attempts, status, external_id, spec -> 'resources' AS resources,
+           spec -> 'placement' AS placement
      FROM jobs
     WHERE external_id IS NOT NULL AND status IN ('queued', 'running')
     ORDER BY created_at, id`;

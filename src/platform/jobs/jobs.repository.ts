@@ -72,6 +72,8 @@ export interface DispatchRow {
   kind: string;
   attempts: number;
   resources: unknown;
+  /** `spec.placement` of kinds that place their pods (namespace, nodeSelector, completions). */
+  placement: unknown;
 }
 
 export interface ActiveDispatchRow extends DispatchRow {
@@ -330,6 +332,28 @@ export class JobsRepository {
 
   async failDispatched(jobId: string, reason: string): Promise<void> {
     await this.db.query(dispatch.FAIL, [jobId, reason]);
+  }
+
+  /** The row an Indexed Job's pod runs a part of (it does not claim it; indexed-pod.ts). */
+  async indexedRow(jobId: string): Promise<{
+    id: string;
+    projectId: string;
+    kind: string;
+    spec: unknown;
+    status: string;
+  } | null> {
+    const rows: { id: string; project_id: string; kind: string; spec: unknown; status: string }[] =
+      await this.db.query(`SELECT id, project_id, kind, spec, status FROM jobs WHERE id = $1`, [
+        jobId,
+      ]);
+    const r = rows[0];
+    return r
+      ? { id: r.id, projectId: r.project_id, kind: r.kind, spec: r.spec, status: r.status }
+      : null;
+  }
+
+  async succeedIndexedDispatched(jobId: string, message: string): Promise<void> {
+    await this.db.query(dispatch.SUCCEED_INDEXED, [jobId, message]);
   }
 
   async markDispatchedCancelled(jobId: string, reason: string): Promise<void> {

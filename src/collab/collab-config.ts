@@ -1,0 +1,50 @@
+/**
+ * The collaborative-learning section of the service configuration (registered by the
+ * composition root, src/capability-config.ts):
+ * - AUTODL_K8S_PLACEMENT_NAMESPACES: the Kubernetes namespaces a federation site may be placed
+ *   in (`sites[].placement.namespace`), comma-separated; empty: none. The executor reads the same
+ *   variable to watch those namespaces, and the RBAC of k8s/components/site-namespaces grants it
+ *   exactly these (docs/deploy.md).
+ * - JOB_COMPLETION_INDEX: set by Kubernetes in each pod of an Indexed Job; a `federation-site`
+ *   job of several sites trains the site at that index.
+ */
+import { ConfigError } from '../platform/config/app-config';
+import { defineConfigSection } from '../platform/config/config-section';
+
+export interface CollabConfig {
+  placementNamespaces: readonly string[];
+  completionIndex: number | null;
+}
+
+export const COLLAB_DEFAULTS: CollabConfig = { placementNamespaces: [], completionIndex: null };
+
+// RFC 1123 label: what a namespace name must be.
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export const COLLAB_CONFIG_SECTION = defineConfigSection<CollabConfig>({
+  name: 'collab',
+  load(env) {
+    const raw = env.AUTODL_K8S_PLACEMENT_NAMESPACES ?? '';
+    const placementNamespaces = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+    for (const ns of placementNamespaces)
+      if (!NAMESPACE.test(ns))
+        throw new ConfigError(
+          'AUTODL_K8S_PLACEMENT_NAMESPACES',
+          `${JSON.stringify(ns)} is not a namespace name (RFC 1123 label)`,
+        );
+    const index = env.JOB_COMPLETION_INDEX;
+    let completionIndex: number | null = null;
+    if (index !== undefined && index !== '') {
+      completionIndex = Number(index);
+      if (!Number.isInteger(completionIndex) || completionIndex < 0)
+        throw new ConfigError(
+          'JOB_COMPLETION_INDEX',
+          `must be a non-negative integer, got ${index}`,
+        );
+    }
+    return { placementNamespaces: [...new Set(placementNamespaces)], completionIndex };
+  },
+});

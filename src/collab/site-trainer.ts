@@ -1,0 +1,136 @@
+/**
+ * One site's side of the site-work protocol, whatever carries it: the remote agent (HTTPS,
+ * agent/site-agent.ts) and the `federation-site` job (in-process against the site-work table,
+ * site-job.handler.ts) both hand a work item to `answer` and send back what it returns. The
+ * answer is structural: a few counts and metrics and the weights of the declared sizes; the
+ * site's examples stay in this object and are never part of it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../ml/data';
+import type { OptimizerName } from '../ml/train/optimizers';
+import type { TrainSet } from '../ml/train/trainer';
+import { buildZooModel } from '../ml/zoo/zoo';
+import { datasetTensors, type InputContract } from '../registry/core/encode';
+import type { DpSpec } from './core/differential-privacy';
+import type { LocalPlan } from './core/federated-algorithm';
+import { gaussianNoiseShare } from './dp-share';
+import type { RemoteModelTask } from './remote-placement';
+import { readWeights, siteEvaluation, trainLocally, writeWeights } from './site-training';
+
+/** A work item as a site sees it (the global state already decoded). */
+export interface SiteWorkView {
+  kind: 'train' | 'evaluate';
+  round: number;
+  attempt: number;
+  task: { model: RemoteModelTask; plan?: LocalPlan; seed?: number; dp?: DpSpec | null };
+  global: Float32Array[];
+}
+
+/** What goes back: the report (numbers only) and, for a train item, the weights. */
+export interface SiteAnswer {
+  report: Record<string, number | null>;
+  weights: Float32Array[] | null;
+}
+
+export class SiteTrainerError extends Error {}
+
+export class SiteTrainer {
+  private model?: tf.LayersModel;
+  private sets?: { train: TrainSet; test?: TrainSet };
+
+  constructor(
+    private readonly data: { train: Dataset; test: Dataset },
+    private readonly shouldStop: () => boolean = () => false,
+  ) {}
+
+  get samples(): number {
+    return this.data.train.size;
+  }
+
+  async answer(item: SiteWorkView): Promise<SiteAnswer> {
+    const spec = item.task.model;
+    const model = this.prepare(spec);
+    writeWeights(model, item.global);
+    const numClasses = spec.classNames.length;
+    if (item.kind === 'evaluate') {
+      const e = siteEvaluation(model, this.sets!.test, numClasses);
+      return {
+        report: { accuracy: e?.accuracy ?? 0, loss: finite(e?.loss) ?? 0, count: e?.count ?? 0 },
+        weights: null,
+      };
+    }
+    const r = await trainLocally({
+      model,
+      train: this.sets!.train,
+      plan: item.task.plan as LocalPlan,
+      batchSize: spec.batchSize,
+      optimizer: spec.optimizer as OptimizerName,
+      seed: item.task.seed ?? 0,
+      shouldStop: this.shouldStop,
+    });
+    const local = siteEvaluation(model, this.sets!.test, numClasses);
+    const weights = readWeights(model);
+    const dp = item.task.dp;
+    return {
+      report: {
+        samples: this.data.train.size,
+        trainLoss: finite(r.loss),
+        trainAccuracy: finite(r.accuracy),
+        localAccuracy: finite(local?.accuracy),
+      },
+      weights: dp ? gaussianNoiseShare(weights, item.global, dp, item.task.seed ?? 0) : weights,
+    };
+  }
+
+  dispose(): void {
+    this.model?.dispose();
+    if (this.sets)
+      tf.dispose([
+        this.sets.train.x,
+        this.sets.train.y,
+        ...(this.sets.test ? [this.sets.test.x, this.sets.test.y] : []),
+      ]);
+    this.model = undefined;
+    this.sets = undefined;
+  }
+
+  private prepare(spec: RemoteModelTask): tf.LayersModel {
+    if (this.model) return this.model;
+    checkFits(this.data.train, spec);
+    const contract: InputContract = {
+      inputKind: 'image',
+      inputShape: spec.inputShape,
+      preprocessing: {},
+    };
+    const train = datasetTensors(this.data.train, contract);
+    this.sets = {
+      train,
+      test: this.data.test.size > 0 ? datasetTensors(this.data.test, contract) : undefined,
+    };
+    this.model = buildZooModel(spec.architecture, {
+      inputShape: spec.inputShape,
+      numClasses: spec.classNames.length,
+      seed: 0,
+      width: spec.width ?? undefined,
+    });
+    return this.model;
+  }
+}
+
+function finite(v: number | null | undefined): number | null {
+  return v !== null && v !== undefined && Number.isFinite(v) && v >= 0 ? v : null;
+}
+
+/** The local data must have the federation's classes (same names, same order) and image shape. */
+function checkFits(ds: Dataset, spec: RemoteModelTask): void {
+  if (ds.inputs.kind !== 'image') throw new SiteTrainerError('the site data must be images');
+  const { height, width, channels } = ds.inputs.shape;
+  if ([height, width, channels].join('x') !== spec.inputShape.join('x'))
+    throw new SiteTrainerError(
+      `the site images are ${height}x${width}x${channels}, the federation takes ${spec.inputShape.join('x')}`,
+    );
+  if (ds.classNames.join('\u0000') !== spec.classNames.join('\u0000'))
+    throw new SiteTrainerError(
+      `the site classes ${ds.classNames.join(', ')} are not the federation's ${spec.classNames.join(', ')}`,
+    );
+}

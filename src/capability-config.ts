@@ -12,8 +12,12 @@ import {
 } from './platform/config/app-config';
 import type { AnyConfigSection, Env } from './platform/config/config-section';
 import { KUBERNETES_CONFIG_SECTION } from './deploy/kubernetes-config';
+import { OPERATOR_CONFIG_SECTION } from './deploy/operator-config';
 
-export const CAPABILITY_CONFIG_SECTIONS: readonly AnyConfigSection[] = [KUBERNETES_CONFIG_SECTION];
+export const CAPABILITY_CONFIG_SECTIONS: readonly AnyConfigSection[] = [
+  KUBERNETES_CONFIG_SECTION,
+  OPERATOR_CONFIG_SECTION,
+];
 
 /** The platform's settings and every capability's section, validated (ConfigError names a variable). */
 export function loadServiceConfig(env: Env = process.env, host: HostFacts = THIS_HOST): AppConfig {

@@ -115,7 +115,7 @@ export class StudiesController {
   @ApiOperation({
     summary: "Change a running study's budget: {budget: {nTrials?, parallelism?}}",
     description:
-      'Takes effect at the driver\'s next poll (Katib allows the same for a running experiment); ' +
+      "Takes effect at the driver's next poll (Katib allows the same for a running experiment); " +
       'other fields of a study cannot change.',
   })
   @ApiSpecBody(studyPatchBody)

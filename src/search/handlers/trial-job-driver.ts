@@ -102,9 +102,7 @@ export class TrialJobDriver {
       }
       const done = counts.complete + counts.pruned + counts.failed;
       await ctx.progress(
-        nTrials === null
-          ? (Date.now() - start) / (deadline - start)
-          : Math.min(1, done / nTrials),
+        nTrials === null ? (Date.now() - start) / (deadline - start) : Math.min(1, done / nTrials),
         `${done}${nTrials === null ? '' : `/${nTrials}`} trials finished, ${running} running`,
       );
       if (!budgetLeft && running === 0) {

@@ -6,6 +6,8 @@
  *     kubernetes-models), get, list, delete (propagationPolicy Background/Foreground/Orphan), watch
  *   core/v1 pods: list, get, watch, pods/log (follow streams until the container ends)
  *   coordination.k8s.io/v1 leases: get, list, create, replace, delete (fake-leases.ts)
+ *   autodl.io custom resources from k8s/base/crds, discovery, core/v1 events
+ *     (fake-custom-objects.ts)
  *
  * Protocol details kept from the real server (k8s.io/apiserver): a global, monotonically
  * increasing resourceVersion; list returns it in metadata; `watch=true&resourceVersion=N`
@@ -24,6 +26,7 @@ import { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { readJson, sendJson, sendStatus, statusObject } from './api-json';
+import { FakeCustomObjects } from './fake-custom-objects';
 import { FakeLeases } from './fake-leases';
 
 export type K8sObject = {
@@ -93,6 +96,11 @@ export class FakeApiServer {
   readonly requests: RequestRecord[] = [];
   /** coordination.k8s.io/v1 Leases (leader election). */
   readonly leases = new FakeLeases(() => String(++this.rv));
+  /** Study/FineTune custom resources (k8s/base/crds), discovery, Events. */
+  readonly customObjects = new FakeCustomObjects(
+    () => ++this.rv,
+    () => this.rv,
+  );
   url = '';
 
   constructor(private readonly historyLimit = 1000) {
@@ -198,6 +206,7 @@ export class FakeApiServer {
   closeWatches(): void {
     for (const w of this.watchers) w.res.end();
     this.watchers.clear();
+    this.customObjects.closeWatches();
   }
 
   get openWatches(): number {
@@ -218,6 +227,7 @@ export class FakeApiServer {
         url.pathname,
       );
     if (lease) return this.leases.handle(req, res, lease[1], lease[2]);
+    if (this.customObjects.handles(url.pathname)) return this.customObjects.handle(req, res, url);
     const m =
       /^\/(?:apis\/batch\/v1|api\/v1)\/namespaces\/([^/]+)\/(jobs|pods)(?:\/([^/]+))?(?:\/(log))?$/.exec(
         url.pathname,

@@ -268,7 +268,11 @@ export function finetuneStatus(job: JobView): FineTuneResourceStatus {
         ? (job.error ?? 'the job failed')
         : phase === 'Cancelled'
           ? 'the job was cancelled'
-          : (job.progressMessage ?? (phase === 'Pending' ? 'queued' : 'running')),
+          : phase === 'Succeeded'
+            ? typeof modelId === 'string'
+              ? `registered model ${modelId}`
+              : 'succeeded'
+            : (job.progressMessage ?? (phase === 'Pending' ? 'queued' : 'running')),
     ...(typeof modelId === 'string' ? { modelId } : {}),
   };
 }

@@ -92,6 +92,11 @@ export class FakeApiServer {
   failWatches = 0;
   /** Watches answered with 410 Expired. */
   expiredWatches = 0;
+  /**
+   * Serve requests without a token too: kubectl (client-go) never sends a bearer token over
+   * plain http, so a test that drives the real kubectl turns this on.
+   */
+  acceptAnonymous = false;
   /** Every request, for asserting on the protocol the client really used. */
   readonly requests: RequestRecord[] = [];
   /** coordination.k8s.io/v1 Leases (leader election). */
@@ -219,7 +224,8 @@ export class FakeApiServer {
     const url = new URL(req.url ?? '/', 'http://x');
     const query = Object.fromEntries(url.searchParams.entries());
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query });
-    if (req.headers.authorization !== `Bearer ${TEST_TOKEN}`) {
+    const anonymous = this.acceptAnonymous && req.headers.authorization === undefined;
+    if (req.headers.authorization !== `Bearer ${TEST_TOKEN}` && !anonymous) {
       return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
     }
     const lease =

@@ -262,7 +262,7 @@ describe('FakeApiServer custom resources (CRDs from k8s/base/crds)', () => {
       ['Name', 'Phase', 'Best', 'Trials', 'Max', 'Study', 'Age'],
     );
     const row = t.rows.find((r) => r.cells[0] === 'table');
-    assert.deepEqual(row?.cells.slice(0, 6), ['table', 'Running', 0.4, 3, 8, null]);
+    assert.deepEqual(row?.cells.slice(0, 6), ['table', 'Running', 0.4, 3, 6, null]);
     assert.match(String(row?.cells[6]), /^\d+s$/);
   });
 });

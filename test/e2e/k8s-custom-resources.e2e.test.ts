@@ -10,7 +10,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,21 +88,25 @@ describe('Study and FineTune custom resources through the operator', () => {
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  /** The real kubectl against the test API server (client-go sends no token over http). */
-  function kubectl(...args: string[]): string {
+  /**
+   * The real kubectl against the test API server (client-go sends no token over http). Async:
+   * the server runs in this process.
+   */
+  async function kubectl(...args: string[]): Promise<string> {
     k.cluster.api.acceptAnonymous = true;
-    return execFileSync(
+    const { stdout } = await promisify(execFile)(
       KUBECTL,
       ['--server', k.cluster.api.url, '--cache-dir', join(cacheDir, 'kube'), '-n', NS, ...args],
-      { encoding: 'utf8', timeout: 30_000 },
+      { encoding: 'utf8', timeout: 60_000 },
     );
+    return stdout;
   }
 
   test('examples/k8s/study.yaml runs to Succeeded; status and `kubectl get studies` show it', async () => {
     const cr = example();
     if (hasKubectl) {
       // No OpenAPI document here: client-side validation off, the CRD's schema still applies.
-      const out = kubectl(
+      const out = await kubectl(
         'apply',
         '-f',
         join(ROOT, 'examples', 'k8s', 'study.yaml'),
@@ -180,13 +185,13 @@ describe('Study and FineTune custom resources through the operator', () => {
     const row = table.rows.find((r) => r.cells[0] === 'branin');
     assert.deepEqual(row?.cells.slice(0, 5), ['branin', 'Succeeded', best, 6, 6]);
     if (hasKubectl) {
-      const [header, ...lines] = kubectl('get', 'studies').trim().split('\n');
+      const [header, ...lines] = (await kubectl('get', 'studies')).trim().split('\n');
       assert.match(header, /^NAME\s+PHASE\s+BEST\s+TRIALS\s+MAX\s+AGE$/);
       const cells = lines.find((l) => l.startsWith('branin '))?.split(/\s+/);
       assert.deepEqual(cells?.slice(0, 5), ['branin', 'Succeeded', String(best), '6', '6']);
       // The same through the short name and the category.
-      assert.match(kubectl('get', 'st', 'branin'), /branin\s+Succeeded/);
-      assert.match(kubectl('get', 'autodl'), /study\.autodl\.io\/branin\s+Succeeded/);
+      assert.match(await kubectl('get', 'st', 'branin'), /branin\s+Succeeded/);
+      assert.match(await kubectl('get', 'autodl'), /study\.autodl\.io\/branin\s+Succeeded/);
     }
   });
 
@@ -237,7 +242,7 @@ describe('Study and FineTune custom resources through the operator', () => {
       120_000,
     );
     const jobId = running?.status?.jobId as string;
-    if (hasKubectl) kubectl('delete', 'study', 'long', '--wait=false');
+    if (hasKubectl) await kubectl('delete', 'study', 'long', '--wait=false');
     else await api.deleteNamespacedCustomObject({ ...G, name: 'long' });
     assert.ok(get('long')?.metadata.deletionTimestamp, 'held by the finalizer');
     await waitFor('the Study to go', () => get('long') === undefined, 90_000);

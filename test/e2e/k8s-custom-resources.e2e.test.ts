@@ -259,8 +259,11 @@ describe('Study and FineTune custom resources through the operator', () => {
     await waitFor(
       'every trial job ended',
       async () => (await trialJobs()).every((t) => ['cancelled', 'failed'].includes(t.status)),
-      60_000,
-    );
+      90_000,
+    ).catch(async (e: Error) => {
+      const left = (await trialJobs()).map((t) => `${t.id} ${t.status} ${t.error ?? ''}`);
+      throw new Error(`${e.message}: ${left.join('; ')}`);
+    });
     const trials = await trialJobs();
     await waitFor(
       'the trial pods gone',

@@ -57,6 +57,8 @@ import {
 import type { OperatorBackend } from './operator-backend';
 
 type Kind = 'Study' | 'FineTune';
+/** How often a watch whose CRD is missing (404) is tried again. */
+const CRD_MISSING_RETRY_MS = 30_000;
 const PLURAL: Record<Kind, string> = { Study: 'studies', FineTune: 'finetunes' };
 
 type Resource = CustomResource<unknown, CommonStatus>;
@@ -150,17 +152,29 @@ export class ResourceOperator {
     informer.on('update', onChange);
     // ListWatch relists by itself on 410 Gone and re-watches when the server closes the stream;
     // other errors stop it, so it is restarted after a pause (as the executor's informers are).
-    informer.on('error', (err?: unknown) => {
+    // A 404 means the CRDs are not installed: the executor keeps running, the operator retries
+    // slowly and says what to do.
+    const retry = (err?: unknown) => {
       if (!this.running) return;
-      this.deps.logger.warn(`${plural} watch in ${namespace} failed: ${describeError(err)}`);
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        if (this.running) void informer.start();
-      }, this.deps.watchRetryMs);
+      const missing = apiStatus(err) === 404;
+      this.deps.logger.warn(
+        `${plural} watch in ${namespace} failed: ${describeError(err)}` +
+          (missing
+            ? ` (is the CRD ${plural}.${GROUP} installed? kubectl apply -k k8s/overlays/..., or AUTODL_K8S_OPERATOR=false)`
+            : ''),
+      );
+      const timer = setTimeout(
+        () => {
+          this.timers.delete(timer);
+          if (this.running) void informer.start().catch(retry);
+        },
+        missing ? CRD_MISSING_RETRY_MS : this.deps.watchRetryMs,
+      );
       this.timers.add(timer);
-    });
+    };
+    informer.on('error', retry);
     this.watched.push(w);
-    await informer.start();
+    await informer.start().catch(retry);
   }
 
   /** Every cached resource whose work may have moved on (the service's state is not watched). */

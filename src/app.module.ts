@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { CAPABILITY_MODULES } from './capabilities';
 import { ExecutorLog, ExecutorModule } from './executor.module';
 import { SERVICE_ENTITIES } from './capability-entities';
+import { OperatorModule } from './deploy/operator.module';
 import { AuthModule } from './platform/auth/auth.module';
 import { AppConfig } from './platform/config/app-config';
 import { ConfigModule } from './platform/config/config.module';
@@ -47,6 +48,8 @@ export class AppModule {
         HealthModule,
         ConsoleApiModule,
         ExecutorModule.forRoot({ executor: options.executor ? 'configured' : 'none' }),
+        // Study/FineTune custom resources: a leader task of the Kubernetes executor.
+        ...(options.executor ? [OperatorModule] : []),
       ],
       controllers: [JobsController],
     };

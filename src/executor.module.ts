@@ -6,6 +6,7 @@
  */
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { electionTiming, KUBERNETES_CONFIG_SECTION } from './deploy/kubernetes-config';
+import { LeaderTasks, withLeaderTasks } from './deploy/leader-tasks';
 import { APP_CONFIG, AppConfig, workerEnv } from './platform/config/app-config';
 import { DATABASE_URL } from './platform/database/database.module';
 import { EXECUTOR, type Executor } from './platform/jobs/executor.port';
@@ -38,6 +39,7 @@ export async function createExecutor(
   config: AppConfig,
   jobs: JobsRepository,
   databaseUrl: string,
+  leaderTasks: LeaderTasks = new LeaderTasks(),
 ): Promise<Executor | null> {
   if (options.executor === 'none') return null;
   if (options.executor === 'configured' && config.executor === 'kubernetes') {
@@ -63,12 +65,16 @@ export async function createExecutor(
     // app and names the error), not the module graph (which Nest answers with an abort).
     return deferredExecutor('kubernetes', () => {
       const kubeConfig = loadKubeConfig(kubernetes.kubeconfig);
-      const executor = new KubernetesExecutor({
-        kubeConfig,
-        queue: new PgDispatchQueue(jobs, databaseUrl),
-        config: kubernetes,
-        logger: { warn: (m) => log.warn(m) },
-      });
+      // The leader's other singletons (the custom-resource operator) start and stop with it.
+      const executor = withLeaderTasks(
+        new KubernetesExecutor({
+          kubeConfig,
+          queue: new PgDispatchQueue(jobs, databaseUrl),
+          config: kubernetes,
+          logger: { warn: (m) => log.warn(m) },
+        }),
+        leaderTasks,
+      );
       if (!kubernetes.leaderElection) return executor;
       // Every API replica serves requests; the one holding the Lease runs the executor.
       const store = kubernetesLeaseStore(kubeConfig, kubernetes.namespace, kubernetes.leaseName);
@@ -117,15 +123,22 @@ export class ExecutorModule {
   static forRoot(options: ExecutorModuleOptions): DynamicModule {
     return {
       module: ExecutorModule,
+      // LeaderTasks is global: a module with a leader-only singleton registers it there.
+      global: true,
       providers: [
+        LeaderTasks,
         {
           provide: EXECUTOR,
-          inject: [APP_CONFIG, JobsRepository, DATABASE_URL],
-          useFactory: (config: AppConfig, jobs: JobsRepository, databaseUrl: string) =>
-            createExecutor(options, config, jobs, databaseUrl),
+          inject: [APP_CONFIG, JobsRepository, DATABASE_URL, LeaderTasks],
+          useFactory: (
+            config: AppConfig,
+            jobs: JobsRepository,
+            databaseUrl: string,
+            tasks: LeaderTasks,
+          ) => createExecutor(options, config, jobs, databaseUrl, tasks),
         },
       ],
-      exports: [EXECUTOR],
+      exports: [EXECUTOR, LeaderTasks],
     };
   }
 }

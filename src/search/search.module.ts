@@ -38,7 +38,7 @@ import { StudyPlotsService } from './study-plots.service';
     StudyJobHandler,
     TrialCommandHandler,
   ],
-  exports: [StudiesRepository, TRIAL_JOBS],
+  exports: [StudiesRepository, StudiesService, TRIAL_JOBS],
 })
 export class SearchModule {
   constructor(registry: JobHandlerRegistry, study: StudyJobHandler, trial: TrialCommandHandler) {

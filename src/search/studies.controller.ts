@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { IdempotencyKeyHeader } from '../platform/http/idempotency-key';
 import {
   ApiAcceptedResponse,
@@ -16,7 +16,7 @@ import { ApiProblems } from '../platform/http/problem.dto';
 import { IDEMPOTENCY_HEADER } from '../platform/jobs/jobs.controller';
 import { assertIdempotencyKey, assertUuid } from '../platform/jobs/jobs.service';
 import { ApiSpecBody } from '../platform/validation/spec-body';
-import { studyBody } from './study.schema';
+import { studyBody, studyPatchBody } from './study.schema';
 import {
   ImportanceQuery,
   ListStudiesQuery,
@@ -109,6 +109,25 @@ export class StudiesController {
   get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<StudyDto> {
     assertUuid(id);
     return this.studies.get(principal, id);
+  }
+
+  @Patch('studies/:id')
+  @ApiOperation({
+    summary: "Change a running study's budget: {budget: {nTrials?, parallelism?}}",
+    description:
+      "Takes effect at the driver's next poll (Katib allows the same for a running experiment); " +
+      'other fields of a study cannot change.',
+  })
+  @ApiSpecBody(studyPatchBody)
+  @ApiOkResponse({ type: StudyDto })
+  @ApiProblems(400, 404, 409)
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body() body: unknown,
+  ): Promise<StudyDto> {
+    assertUuid(id);
+    return this.studies.updateBudget(principal, id, body);
   }
 
   @Get('studies/:id/trials')

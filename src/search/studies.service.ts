@@ -33,7 +33,7 @@ import {
 import { trialDto, trialRowDto } from './study-dto-mappers';
 import { StudyLoader } from './study-loader';
 import { randomSeed } from './study-seed';
-import { parseStudyRequest } from './study.schema';
+import { parseStudyRequest, studyPatchBody } from './study.schema';
 
 /** Driver attempts: a study survives this many worker losses before it fails. */
 const DRIVER_MAX_ATTEMPTS = 10;
@@ -213,6 +213,20 @@ export class StudiesService {
     const next: StudyStatus = row.config.runner.type === 'command' ? 'stopping' : 'stopped';
     if (!(await this.studies.stopRunning(principal.projectId, id, next)))
       throw new ConflictError(`study ${id} is ${row.status}; only a running study can be stopped`);
+    return this.get(principal, id);
+  }
+
+  /**
+   * Changes a running study's trial budget (nTrials, parallelism); its driver picks it up on
+   * its next poll. Same checks as at creation; a study that is not running is a 409.
+   */
+  async updateBudget(principal: Principal, id: string, body: unknown): Promise<StudyDto> {
+    const { budget } = studyPatchBody.parse(body, '');
+    const row = await this.loader.row(principal.projectId, id);
+    if (!(await this.studies.updateBudget(principal.projectId, id, budget)))
+      throw new ConflictError(
+        `study ${id} is ${row.status}; only a running study's budget can be changed`,
+      );
     return this.get(principal, id);
   }
 

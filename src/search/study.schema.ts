@@ -237,3 +237,31 @@ export function parseStudyRequest(raw: unknown): StudyCreation {
     throw new ValidationError(problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
   }
 }
+
+/**
+ * The body of PATCH /v1/studies/{id}: what may change while a study runs (Katib lets
+ * maxTrialCount and parallelTrialCount of a running experiment change; nothing else).
+ */
+export const studyPatchBody = specSchema(
+  Type.Object(
+    {
+      budget: Type.Object(
+        {
+          nTrials: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: SEARCH_SERVICE_DEFAULTS.maxTrials,
+              description:
+                'Trials to run in all; fewer than already started ends the study once those finish',
+            }),
+          ),
+          parallelism: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: SEARCH_SERVICE_DEFAULTS.maxParallelism }),
+          ),
+        },
+        { additionalProperties: false, minProperties: 1 },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+);

@@ -6,6 +6,8 @@
  *     kubernetes-models), get, list, delete (propagationPolicy Background/Foreground/Orphan), watch
  *   core/v1 pods: list, get, watch, pods/log (follow streams until the container ends)
  *   coordination.k8s.io/v1 leases: get, list, create, replace, delete (fake-leases.ts)
+ *   autodl.io custom resources from k8s/base/crds, discovery, core/v1 events
+ *     (fake-custom-objects.ts)
  *
  * Protocol details kept from the real server (k8s.io/apiserver): a global, monotonically
  * increasing resourceVersion; list returns it in metadata; `watch=true&resourceVersion=N`
@@ -24,6 +26,7 @@ import { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { readJson, sendJson, sendStatus, statusObject } from './api-json';
+import { FakeCustomObjects } from './fake-custom-objects';
 import { FakeLeases } from './fake-leases';
 import { FakeDeployments } from './fake-deployments';
 import { indexedJobProblems } from './fake-indexed-jobs';
@@ -93,12 +96,22 @@ export class FakeApiServer {
   failWatches = 0;
   /** Watches answered with 410 Expired. */
   expiredWatches = 0;
+  /**
+   * Serve requests without a token too: kubectl (client-go) never sends a bearer token over
+   * plain http, so a test that drives the real kubectl turns this on.
+   */
+  acceptAnonymous = false;
   /** Every request, for asserting on the protocol the client really used. */
   readonly requests: RequestRecord[] = [];
   /** coordination.k8s.io/v1 Leases (leader election). */
   readonly leases = new FakeLeases(() => String(++this.rv));
   /** apps/v1 Deployments and core/v1 Services (serving; fake-deployments.ts). */
   readonly deployments = new FakeDeployments(() => String(++this.rv));
+  /** Study/FineTune custom resources (k8s/base/crds), discovery, Events. */
+  readonly customObjects = new FakeCustomObjects(
+    () => ++this.rv,
+    () => this.rv,
+  );
   url = '';
 
   constructor(private readonly historyLimit = 1000) {
@@ -204,6 +217,7 @@ export class FakeApiServer {
   closeWatches(): void {
     for (const w of this.watchers) w.res.end();
     this.watchers.clear();
+    this.customObjects.closeWatches();
   }
 
   get openWatches(): number {
@@ -216,7 +230,8 @@ export class FakeApiServer {
     const url = new URL(req.url ?? '/', 'http://x');
     const query = Object.fromEntries(url.searchParams.entries());
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query });
-    if (req.headers.authorization !== `Bearer ${TEST_TOKEN}`) {
+    const anonymous = this.acceptAnonymous && req.headers.authorization === undefined;
+    if (req.headers.authorization !== `Bearer ${TEST_TOKEN}` && !anonymous) {
       return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
     }
     const lease =
@@ -226,6 +241,7 @@ export class FakeApiServer {
     if (lease) return this.leases.handle(req, res, lease[1], lease[2]);
     const served = this.deployments.match(url.pathname);
     if (served) return this.deployments.handle(req, res, served);
+    if (this.customObjects.handles(url.pathname)) return this.customObjects.handle(req, res, url);
     const m =
       /^\/(?:apis\/batch\/v1|api\/v1)\/namespaces\/([^/]+)\/(jobs|pods)(?:\/([^/]+))?(?:\/(log))?$/.exec(
         url.pathname,

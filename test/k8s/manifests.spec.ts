@@ -6,14 +6,16 @@
  * and the hardening of issue 12 part 7: Pod Security `restricted` on the namespace and on every
  * pod (including the worker Jobs the executor creates), requests and limits on every container,
  * NetworkPolicies (default deny, DNS, workers reach only the API and PostgreSQL) and a
- * PodDisruptionBudget, each selecting the pods it is meant for.
+ * PodDisruptionBudget, each selecting the pods it is meant for. The Study and FineTune CRDs
+ * (issue 16 part 1): installed by the overlays, structural, their enums the service's own.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadAll } from 'js-yaml';
+import { load, loadAll } from 'js-yaml';
+import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
@@ -33,6 +35,19 @@ import {
   KUBERNETES_EXECUTOR_DEFAULTS,
   loadKubernetesExecutorConfig,
 } from '../../src/deploy/kubernetes-config';
+import {
+  finetuneRequest,
+  studyRequest,
+  type FineTuneResource,
+  type StudyResource,
+} from '../../src/deploy/core/custom-resources';
+import { SEARCH_SERVICE_DEFAULTS } from '../../src/search/core/config/study-config';
+import { PRUNERS } from '../../src/search/core/pruners/pruner-registry';
+import { SAMPLERS } from '../../src/search/core/samplers/sampler-registry';
+import { parseStudyRequest } from '../../src/search/study.schema';
+import { parseMethod } from '../../src/transfer/core/method';
+import { finetuneRequest as finetuneBody } from '../../src/transfer/finetune.schema';
+import { CrdSchema, loadCrds, type Crd, type JsonSchema } from './crd-schema';
 import { ClusterQueue, LocalQueue, ResourceFlavor } from './kueue-models';
 
 const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
@@ -49,8 +64,15 @@ interface Obj {
 }
 
 type Validator = new (data: never) => { validate(): void };
-const CLUSTER_SCOPED = new Set(['Namespace', 'PriorityClass', 'ResourceFlavor', 'ClusterQueue']);
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'PriorityClass',
+  'ResourceFlavor',
+  'ClusterQueue',
+  'CustomResourceDefinition',
+]);
 const MODELS: Record<string, Validator> = {
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': CustomResourceDefinition,
   'apps/v1/Deployment': Deployment,
   'apps/v1/StatefulSet': StatefulSet,
   'batch/v1/Job': Job,
@@ -111,7 +133,7 @@ interface DeploymentShape {
 }
 
 describe('kustomize manifests', { skip }, () => {
-  test('base: every object is schema-valid; RBAC is namespaced and limited to jobs, pods, pods/log', () => {
+  test('base: every object is schema-valid; RBAC is namespaced and limited to jobs, pods, pods/log, leases, the CRs', () => {
     const objs = render('base');
     validateAll(objs);
     assert.ok(!objs.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding'));
@@ -135,6 +157,11 @@ describe('kustomize manifests', { skip }, () => {
         ':services:create,delete,get',
         'coordination.k8s.io:leases:get,update',
         'coordination.k8s.io:leases:create',
+        // The custom-resource operator: watch, finalizer patches, status, Events; no create/delete.
+        'autodl.io:studies,finetunes:get,list,patch,watch',
+        'autodl.io:studies/status,finetunes/status:get,patch',
+        'autodl.io:studies/finalizers,finetunes/finalizers:update',
+        ':events:create',
       ],
     );
     const binding = find<{ subjects: { name: string }[] }>(objs, 'RoleBinding', 'autodl-executor');
@@ -584,3 +611,116 @@ describe('kustomize overlays/sites: RBAC for exactly the placement namespaces', 
     );
   });
 });
+
+describe('custom resource definitions (k8s/base/crds)', { skip }, () => {
+  const crds = () =>
+    render('overlays/gpu').filter((o) => o.kind === 'CustomResourceDefinition') as unknown as Crd[];
+
+  test('overlays/gpu installs both CRDs: namespaced, v1alpha1 served and stored, status subresource, short names, category', () => {
+    const byName = Object.fromEntries(crds().map((c) => [c.metadata.name, c]));
+    assert.deepEqual(Object.keys(byName).sort(), ['finetunes.autodl.io', 'studies.autodl.io']);
+    for (const [name, short] of [
+      ['studies.autodl.io', 'st'],
+      ['finetunes.autodl.io', 'ft'],
+    ] as const) {
+      const crd = byName[name];
+      assert.equal(crd.spec.scope, 'Namespaced');
+      assert.deepEqual(crd.spec.names.shortNames, [short]);
+      assert.deepEqual(crd.spec.names.categories, ['autodl']);
+      assert.deepEqual(
+        crd.spec.versions.map((v) => [v.name, v.served, v.storage, !!v.subresources?.status]),
+        [['v1alpha1', true, true, true]],
+      );
+      assert.ok(!('namespace' in crd.metadata), 'cluster-scoped: kustomize adds no namespace');
+    }
+    const columns = (n: string) =>
+      byName[n].spec.versions[0].additionalPrinterColumns
+        ?.filter((c) => !c.priority)
+        .map((c) => c.name);
+    assert.deepEqual(columns('studies.autodl.io'), ['Phase', 'Best', 'Trials', 'Max', 'Age']);
+    assert.deepEqual(columns('finetunes.autodl.io'), ['Phase', 'Progress', 'Model', 'Age']);
+  });
+
+  test("the schemas are structural, and their enums are the service's registries", () => {
+    for (const crd of loadCrds())
+      assertStructural(crd.spec.versions[0].schema.openAPIV3Schema, crd.metadata.name);
+    const [finetunes, studies] = loadCrds();
+    const spec = studies.spec.versions[0].schema.openAPIV3Schema.properties?.spec?.properties ?? {};
+    assert.deepEqual(spec.sampler.properties?.name.enum, Object.keys(SAMPLERS));
+    assert.deepEqual(spec.pruner.properties?.name.enum, Object.keys(PRUNERS));
+    assert.equal(spec.parallelism.maximum, SEARCH_SERVICE_DEFAULTS.maxParallelism);
+    assert.equal(spec.maxTrials.maximum, SEARCH_SERVICE_DEFAULTS.maxTrials);
+    // Every method the CRD lists parses; every valid combination of the method grammar is listed
+    // (as its canonical name, or `rifle` for rifle+l2 as METHOD_NAMES writes it).
+    const methods = finetunes.spec.versions[0].schema.openAPIV3Schema.properties?.spec?.properties
+      ?.method.enum as string[];
+    for (const m of methods) assert.doesNotThrow(() => parseMethod(m), m);
+    const parts = ['dtnh', 'rifle', 'l2', 'l2sp', 'delta'];
+    const canonical = new Set<string>();
+    for (let mask = 1; mask < 32; mask++) {
+      const method = parts.filter((_, i) => mask & (1 << i)).join('+');
+      try {
+        canonical.add(parseMethod(method).name);
+      } catch {
+        // not a valid combination
+      }
+    }
+    assert.deepEqual(
+      [...canonical].sort(),
+      methods
+        .filter((m) => m !== 'auto')
+        .map((m) => parseMethod(m).name)
+        .sort(),
+    );
+  });
+
+  test('the examples are valid for their CRD and for the service', () => {
+    const [finetunes, studies] = loadCrds();
+    const read = (f: string) =>
+      load(readFileSync(join(ROOT, '..', 'examples', 'k8s', f), 'utf8')) as Record<string, unknown>;
+    const study = read('study.yaml');
+    assert.deepEqual(new CrdSchema(studies, studies.spec.versions[0]).admit(study, true), {
+      causes: [],
+      unknown: [],
+    });
+    const ft = read('finetune.yaml');
+    assert.deepEqual(new CrdSchema(finetunes, finetunes.spec.versions[0]).admit(ft, true), {
+      causes: [],
+      unknown: [],
+    });
+    parseStudyRequest(
+      studyRequest({
+        ...(study as unknown as StudyResource),
+        metadata: { name: 'branin', namespace: 'autodl', uid: 'u' },
+      }),
+    );
+    finetuneBody.parse(
+      finetuneRequest({
+        ...(ft as unknown as FineTuneResource),
+        metadata: { name: 'f', namespace: 'autodl', uid: 'u' },
+      }),
+      '',
+    );
+  });
+});
+
+/**
+ * The structural-schema rules of apiextensions.k8s.io/v1 (a CRD with a non-structural schema is
+ * refused): every node has a type unless it preserves unknown fields (or is int-or-string);
+ * no `additionalProperties` beside `properties`.
+ */
+function assertStructural(s: JsonSchema, path: string): void {
+  const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
+  assert.ok(
+    s.type !== undefined || preserve || s['x-kubernetes-int-or-string'] === true,
+    `${path}: no type`,
+  );
+  assert.ok(
+    !(s.properties && s.additionalProperties),
+    `${path}: properties with additionalProperties`,
+  );
+  for (const [k, v] of Object.entries(s.properties ?? {})) assertStructural(v, `${path}.${k}`);
+  if (typeof s.additionalProperties === 'object')
+    assertStructural(s.additionalProperties, `${path}.*`);
+  if (s.items) assertStructural(s.items, `${path}[]`);
+}

@@ -34,7 +34,7 @@ export class StudyJobHandler implements JobHandler<StudySpec, StudyRunResult> {
 
   constructor(
     private readonly loader: StudyLoader,
-    studies: StudiesRepository,
+    private readonly studies: StudiesRepository,
     @Inject(TRIAL_JOBS) jobs: TrialJobs,
   ) {
     this.driver = new TrialJobDriver(studies, jobs);
@@ -59,6 +59,7 @@ export class StudyJobHandler implements JobHandler<StudySpec, StudyRunResult> {
       nTrials,
       timeoutMs: timeoutS === null ? null : timeoutS * 1000,
       parallelism,
+      budget: () => this.studies.budget(study.id),
       createdAt: row.created_at,
     });
     const best = study.directions.length === 1 ? await study.bestTrial() : undefined;

@@ -144,6 +144,38 @@ describe('TrialJobDriver (Katib-style controller over ports)', () => {
     assert.equal(studies.status_, 'completed');
   });
 
+  test('a budget changed while it runs (more trials, more parallelism) is followed at the next poll', async () => {
+    const { study, studies } = await setup();
+    let budget = { nTrials: 2 as number | null, parallelism: 1 };
+    let maxInFlight = 0;
+    const jobs: FakeJobs = new FakeJobs(studies, (trial, jobId) => {
+      maxInFlight = Math.max(
+        maxInFlight,
+        [...jobs.states.values()].filter((s) => s.status === 'running').length,
+      );
+      // The first trial's end comes after the budget was raised (PATCH /v1/studies/{id}).
+      if (trial === 0) budget = { nTrials: 5, parallelism: 3 };
+      setTimeout(() => {
+        void study.tell(trial, { values: [trial] }).then(() => {
+          jobs.states.set(jobId, { status: 'succeeded', error: null });
+        });
+      }, 5);
+    });
+    const outcome = await new TrialJobDriver(studies, jobs).drive({
+      study,
+      ctx: context(() => false),
+      trialKind: 'trial-x',
+      nTrials: 2,
+      timeoutMs: null,
+      parallelism: 1,
+      budget: async () => budget,
+      createdAt: new Date(),
+      pollMs: 1,
+    });
+    assert.deepEqual(outcome.counts, { complete: 5, pruned: 0, failed: 0 });
+    assert.equal(maxInFlight, 3, 'the raised parallelism was used');
+  });
+
   test('a user cancel of the driver cancels the trial jobs in flight, fails their trials, stops the study', async () => {
     const { study, studies } = await setup();
     const jobs = new FakeJobs(studies, () => undefined); // trial jobs that never end

@@ -35,6 +35,11 @@ export interface DriveOptions {
   nTrials: number | null;
   timeoutMs: number | null;
   parallelism: number;
+  /**
+   * The budget as it is now, read at every poll (a running study's nTrials and parallelism may
+   * be changed, as Katib allows for maxTrialCount and parallelTrialCount); default: fixed.
+   */
+  budget?: () => Promise<{ nTrials: number | null; parallelism: number }>;
   /** The study row's creation time: the time budget runs from it, across driver attempts. */
   createdAt: Date;
   /** Asks the next trial (default: `study.askFromSpace()`); NAS re-draws over-budget candidates. */
@@ -63,7 +68,8 @@ export class TrialJobDriver {
 
   /** Runs the study to its end; throws JobCancelledError when the driver job is cancelled. */
   async drive(o: DriveOptions): Promise<DriveOutcome> {
-    const { study, ctx, nTrials, parallelism } = o;
+    const { study, ctx } = o;
+    let { nTrials, parallelism } = o;
     const start = o.createdAt.getTime();
     const deadline = o.timeoutMs === null ? Infinity : start + o.timeoutMs;
     for (;;) {
@@ -76,6 +82,7 @@ export class TrialJobDriver {
           await this.inFlight.abandon(ctx, study, inFlight);
         throw new JobCancelledError();
       }
+      if (o.budget) ({ nTrials, parallelism } = await o.budget());
       const stopping = (await this.studies.status(study.id)) !== 'running';
       const asked = await this.studies.askedCount(study.id);
       const unasked = nTrials === null ? Infinity : nTrials - asked;
@@ -95,7 +102,7 @@ export class TrialJobDriver {
       }
       const done = counts.complete + counts.pruned + counts.failed;
       await ctx.progress(
-        nTrials === null ? (Date.now() - start) / (deadline - start) : done / nTrials,
+        nTrials === null ? (Date.now() - start) / (deadline - start) : Math.min(1, done / nTrials),
         `${done}${nTrials === null ? '' : `/${nTrials}`} trials finished, ${running} running`,
       );
       if (!budgetLeft && running === 0) {

@@ -231,6 +231,37 @@ export class StudiesRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Changes the trial budget of a running study (PATCH /v1/studies/{id}, a Study custom
+   * resource's edit): the driver re-reads it on its next poll. Null: the study is not running.
+   */
+  async updateBudget(
+    projectId: string,
+    studyId: string,
+    budget: { nTrials?: number; parallelism?: number },
+  ): Promise<{ nTrials: number | null; parallelism: number } | null> {
+    const rows: { budget: { nTrials: number | null; parallelism: number } }[] = await this.q.query(
+      `WITH s AS (
+         UPDATE studies SET
+           config = jsonb_set(config, '{budget}', (config -> 'budget') || $3::jsonb),
+           max_trials = COALESCE(($3::jsonb ->> 'nTrials')::int, max_trials)
+         WHERE id = $1 AND project_id = $2 AND status = 'running'
+         RETURNING config -> 'budget' AS budget)
+       SELECT budget FROM s`,
+      [studyId, projectId, JSON.stringify(budget)],
+    );
+    return rows[0]?.budget ?? null;
+  }
+
+  /** The trial budget as stored now (the driver re-reads it: it may change while it runs). */
+  async budget(studyId: string): Promise<{ nTrials: number | null; parallelism: number }> {
+    const rows: { budget: { nTrials: number | null; parallelism: number } }[] = await this.q.query(
+      `SELECT config -> 'budget' AS budget FROM studies WHERE id = $1`,
+      [studyId],
+    );
+    return rows[0].budget;
+  }
+
   /** An external study with a trial budget completes when its last trial is told. */
   async completeWhenBudgetTold(studyId: string): Promise<void> {
     await this.q.query(

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { workerData } from 'node:worker_threads';
 import { type BackendPreference, selectBackend } from '../backend';
 import { ICTRL, IKIND_STOP, type InferenceWorkerData } from './inference-protocol';
+import { assignPublishedWeights } from './published-weights';
 
 const data = workerData as InferenceWorkerData;
 const ctrl = new Int32Array(data.ctrl);
@@ -32,12 +33,7 @@ function serve(model: tf.LayersModel): void {
     try {
       const n = Atomics.load(ctrl, ICTRL.ROWS);
       tf.tidy(() => {
-        let offset = 0;
-        for (const w of weights) {
-          // A copy: a tensor must not alias memory the main thread rewrites.
-          w.assign(tf.tensor(published.slice(offset, offset + w.size), w.shape, w.dtype));
-          offset += w.size;
-        }
+        assignPublishedWeights(weights, published);
         const x = tf.tensor(input.slice(0, n * rowLength), [n, ...init.sampleShape], init.xDtype);
         const y = model.predict(x, { batchSize: Math.min(n, init.pass) }) as tf.Tensor;
         output.set(y.dataSync(), 0);

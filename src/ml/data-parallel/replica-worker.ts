@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BackendPreference, selectBackend } from '../backend';
 import { loadModelFromBuffers } from '../io/buffers';
+import { assignPublishedWeights } from './published-weights';
 import { crossEntropy } from '../train/evaluate';
 import {
   CTRL,
@@ -48,12 +49,7 @@ function serve(model: tf.LayersModel): void {
     try {
       const n = Atomics.load(ctrl, CTRL.SIZE);
       tf.tidy(() => {
-        let offset = 0;
-        for (const w of weights) {
-          // A copy: a tensor must not alias memory the main thread rewrites.
-          w.assign(tf.tensor(published.slice(offset, offset + w.size), w.shape, w.dtype));
-          offset += w.size;
-        }
+        assignPublishedWeights(weights, published);
         const x = tf.tensor(input.slice(0, n * rowLength), [n, ...init.sampleShape], init.xDtype);
         const labels = input.slice(init.maxShard * rowLength, init.maxShard * rowLength + n);
         const y = tf.tensor1d(labels, init.yDtype);

@@ -89,6 +89,11 @@ describe('collaborative learning on the worker pool: parallel site jobs, a SIGKI
         batchSize: 2,
         quorum: 2,
         roundRetries: 0,
+        // The site that missed the killed round rejoins with an update ~20x its converged peers'
+        // (measured: norm 4.8 against 0.13-0.23 on these 36-image sites), which the default
+        // 10x-median rule rejects; norm screening has its own tests (aggregation.spec.ts), this
+        // one is about the pool, the kill and the quorum.
+        normFactor: 1000,
         seed: 3,
       })
       .expect(202);
@@ -145,18 +150,30 @@ describe('collaborative learning on the worker pool: parallel site jobs, a SIGKI
       fed.rounds.map((r: { round: number }) => r.round),
       [0, 1, 2, 3],
     );
+    // A kill that lands just after the item was answered hits the worker's next job instead, and
+    // the loop kills again; what the quorum saw is what the site jobs' rows say: a failed train
+    // job is its site missing from its round (quorum 2 of 3, the finished answers kept).
+    const failedTrain = (round: number) =>
+      jobs
+        .filter((j) => j.work === 'train' && j.round === round && j.status === 'failed')
+        .map((j) => j.site);
+    assert.ok(
+      failedTrain(killed.round).includes(killed.site),
+      'the victim is missing from its round',
+    );
     for (const r of fed.rounds) {
-      if (r.round === killed.round) {
-        // Quorum 2 of 3: the round went on with the two others, the finished answers kept.
-        assert.deepEqual(
-          [...r.accepted].sort(),
-          ['p0', 'p1', 'p2'].filter((s) => s !== killed!.site),
-        );
-        assert.deepEqual(r.rejected, [{ site: killed.site, reason: 'failed' }]);
-        assert.equal(r.attempts, 1);
-      } else {
-        assert.deepEqual([...r.accepted].sort(), ['p0', 'p1', 'p2'], `round ${r.round}`);
-      }
+      const missing = failedTrain(r.round);
+      assert.deepEqual(
+        [...r.accepted].sort(),
+        ['p0', 'p1', 'p2'].filter((s) => !missing.includes(s)),
+        `round ${r.round}: ${JSON.stringify(r.rejected)} ${JSON.stringify(jobs.filter((j) => j.round === r.round))}`,
+      );
+      assert.deepEqual(
+        [...r.rejected].sort((a, b) => a.site.localeCompare(b.site)),
+        [...missing].sort().map((site) => ({ site, reason: 'failed' })),
+        `round ${r.round}`,
+      );
+      assert.equal(r.attempts, 1);
     }
 
     // Parallel: in every round, the three train jobs ran at the same time (the latest start is
@@ -165,7 +182,7 @@ describe('collaborative learning on the worker pool: parallel site jobs, a SIGKI
       const train = jobs.filter((j) => j.work === 'train' && j.round === round);
       assert.equal(train.length, 3, `round ${round}: one train job per site`);
       assert.deepEqual(train.map((j) => j.site).sort(), ['p0', 'p1', 'p2']);
-      if (round === killed.round) continue; // the victim's finish is its kill
+      if (failedTrain(round).length > 0) continue; // a victim's finish is its kill
       const latestStart = Math.max(...train.map((j) => j.started_at!.getTime()));
       const earliestFinish = Math.min(...train.map((j) => j.finished_at!.getTime()));
       assert.ok(

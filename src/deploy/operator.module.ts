@@ -24,8 +24,15 @@ export class OperatorModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const kubernetes = this.config.sections.get(KUBERNETES_CONFIG_SECTION);
-    const operator = this.config.sections.get(OPERATOR_CONFIG_SECTION);
+    // An app built from a bare platform configuration (embedded and outage tests, the offline
+    // CLI) has no capability sections: then there is no operator, as with the local executor.
+    const { sections } = this.config;
+    const kubernetes = sections.has(KUBERNETES_CONFIG_SECTION)
+      ? sections.get(KUBERNETES_CONFIG_SECTION)
+      : undefined;
+    const operator = sections.has(OPERATOR_CONFIG_SECTION)
+      ? sections.get(OPERATOR_CONFIG_SECTION)
+      : undefined;
     if (!kubernetes || !operator) return;
     const logger = new Logger('ResourceOperator');
     let built: { start(): Promise<void>; stop(): Promise<void> } | null = null;

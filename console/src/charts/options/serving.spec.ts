@@ -62,6 +62,11 @@ test('profile: p50/mean/p99 per batch size, the p99 CI band stacked from its low
   assert.ok(Math.abs(width[0] - 0.4) < 1e-12 && Math.abs(width[1] - 2) < 1e-12);
   assert.equal(byName.get('p99 95% CI')?.stack, byName.get('ci-base')?.stack);
   assert.deepEqual(byName.get('req/s per instance')?.data, [500, 1000]);
+  // A CI wider than the p99 starts at 0 ms, not below the axis.
+  const wide = profileOption([{ batchSize: 1, meanMs: 2, p50Ms: 2, p99Ms: 10, p99RelCi: 1.5 }]);
+  const wideSeries = new Map(series(wide).map((s) => [s.name, s.data]));
+  assert.deepEqual(wideSeries.get('ci-base'), [0]);
+  assert.deepEqual(wideSeries.get('p99 95% CI'), [25]);
   assert.equal(byName.get('req/s per instance')?.yAxisIndex, 1);
 });
 
@@ -81,6 +86,9 @@ test('tuning: feasible configs at (instances, p99), the chosen one apart, the SL
     ],
   );
   assert.deepEqual((picked.data[0] as { value: number[] }).value, [1, 30]);
+  const yMax = (o.yAxis as { max: (v: { max: number }) => number }).max;
+  assert.equal(yMax({ max: 30 }), 44); // the SLO (40 ms) in view above every config
+  assert.equal(yMax({ max: 100 }), 110);
   const mark = (feasible as unknown as { markLine: { data: { yAxis: number }[] } }).markLine;
   assert.equal(mark.data[0].yAxis, 40);
   assert.equal(series(tuningOption({ feasible: [], chosen: null, sloMs: 40 }))[1].data.length, 0);

@@ -95,8 +95,9 @@ export interface ProfilePoint {
  */
 export function profileOption(rows: readonly ProfilePoint[]): EChartsOption {
   const sizes = rows.map((r) => String(r.batchSize));
-  const lo = rows.map((r) => r.p99Ms * (1 - r.p99RelCi));
-  const width = rows.map((r) => r.p99Ms * 2 * r.p99RelCi);
+  // A CI wider than the p99 itself (few samples, heavy tail) is clipped at 0 ms.
+  const lo = rows.map((r) => Math.max(0, r.p99Ms * (1 - r.p99RelCi)));
+  const width = rows.map((r, i) => r.p99Ms * (1 + r.p99RelCi) - lo[i]);
   return {
     animation: false,
     title: TITLE('Service time per batch size'),
@@ -176,7 +177,14 @@ export function tuningOption(input: {
     tooltip: { trigger: 'item' },
     legend: { ...LEGEND, data: ['feasible', 'chosen'] },
     xAxis: { type: 'value', name: 'instances', minInterval: 1, min: 0 },
-    yAxis: { type: 'value', name: 'p99 ms', min: 0 },
+    // The SLO line stays in view when every config is far below it (echarts does not widen an
+    // axis for a markLine).
+    yAxis: {
+      type: 'value',
+      name: 'p99 ms',
+      min: 0,
+      max: (v) => Math.ceil((Math.max(v.max, input.sloMs) * 11) / 10),
+    },
     series: [
       {
         name: 'feasible',

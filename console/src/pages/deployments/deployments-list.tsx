@@ -56,18 +56,17 @@ function CreateForm() {
       setBusy(false);
     }
   }
-  const input = (k: keyof typeof form, mode: 'numeric' | 'decimal' | 'text') =>
-    function Input(id: string, d: string | undefined) {
-      return (
-        <input
-          id={id}
-          aria-describedby={d}
-          inputMode={mode}
-          value={form[k]}
-          onChange={(e) => set(k, e.target.value)}
-        />
-      );
-    };
+  const input =
+    (k: keyof typeof form, mode: 'numeric' | 'decimal' | 'text') =>
+    (id: string, d: string | undefined) => (
+      <input
+        id={id}
+        aria-describedby={d}
+        inputMode={mode}
+        value={form[k]}
+        onChange={(e) => set(k, e.target.value)}
+      />
+    );
   return (
     <form onSubmit={submit} noValidate aria-label="Deploy a model" className="form">
       <h2>Deploy a model</h2>

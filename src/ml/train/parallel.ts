@@ -61,7 +61,7 @@ export type ReplicaPoolFactory = (init: ReplicaPoolInit) => Promise<ReplicaPool>
 /** What every inference replica needs: the model, and the largest chunk of rows it is given. */
 export interface InferencePoolInit {
   replicas: number;
-  /** The model's topology (model.toJSON): the weights come with every chunk (publish). */
+  /** The model's topology (model.toJSON): the weights come through `publish`. */
   topology: string;
   /** Element counts of model.weights, in order. */
   sizes: readonly number[];
@@ -80,7 +80,10 @@ export interface InferencePoolInit {
 export interface InferencePool {
   readonly replicas: number;
   readonly maxRows: number;
-  /** The model's weights (model.weights order) every replica loads before its next chunk. */
+  /**
+   * The model's weights (model.weights order): every replica loads them before its next chunk and
+   * keeps them for the chunks after (the caller publishes only when they changed).
+   */
   publish(weights: readonly tf.TypedArray[]): void;
   /** Starts replica r on `rows` rows (flattened). Does not block. */
   start(r: number, x: tf.TypedArray, rows: number): void;

@@ -44,11 +44,22 @@ export class ThreadReplicaPool implements ReplicaPool {
           frozenLayers: init.frozenLayers,
           yDtype: init.yDtype,
           maxShard: init.maxShard,
+          ...(init.features
+            ? {
+                features: {
+                  ...init.features,
+                  source: {
+                    modelJson: new Uint8Array(init.features.source.modelJson),
+                    weights: new Uint8Array(init.features.source.weights),
+                  },
+                },
+              }
+            : {}),
         },
       },
       init.replicas,
       sizes,
-      { input: init.maxShard * (rowLength + 1), output: gradLength + stateLength + 2 },
+      { input: init.maxShard * (rowLength + 1), output: gradLength + stateLength + 3 },
       'training replica',
     );
     return new ThreadReplicaPool(threads, init, gradLength, stateLength, performance.now() - t0);
@@ -58,14 +69,14 @@ export class ThreadReplicaPool implements ReplicaPool {
     this.threads.publish(weights);
   }
 
-  start(r: number, x: tf.TypedArray, y: tf.TypedArray, size: number): void {
+  start(r: number, x: tf.TypedArray, y: tf.TypedArray, size: number, batch: number): void {
     if (size > this.init.maxShard) {
       throw new RangeError(`shard of ${size} rows, the pool holds ${this.init.maxShard}`);
     }
     const input = this.threads.input(r);
     input.set(x, 0);
     input.set(y, input.length - this.init.maxShard);
-    this.threads.command(r, KIND_STEP, size);
+    this.threads.command(r, KIND_STEP, size, batch);
   }
 
   wait(r: number): ReplicaResult {
@@ -77,6 +88,7 @@ export class ThreadReplicaPool implements ReplicaPool {
       state: output.slice(g, g + s),
       loss: output[g + s],
       correct: output[g + s + 1],
+      featurePenalty: output[g + s + 2],
     };
   }
 

@@ -26,9 +26,14 @@ export const CTRL = {
    * version it holds (a training step publishes every step, a bulk-prediction job once).
    */
   VERSION: 6,
+  /** KIND_STEP: rows of the batch the shard belongs to (scales a feature penalty). */
+  BATCH: 7,
 } as const;
 export const CTRL_LENGTH = 8;
-/** One training shard: gradients of its mean cross-entropy, moved state, loss, correct count. */
+/**
+ * One training shard (shardGradients): gradients of its loss, moved state, mean cross-entropy,
+ * correct count, feature penalty.
+ */
 export const KIND_STEP = 1;
 /** One prediction chunk: model.predict of its rows. */
 export const KIND_PREDICT = 2;
@@ -47,6 +52,13 @@ export interface StepSpec {
   yDtype: tf.DataType;
   /** Rows of x the input buffer holds before the labels. */
   maxShard: number;
+  /** A feature penalty (DELTA) computed on the shard: its frozen source network, shipped once. */
+  features?: {
+    source: { modelJson: Uint8Array; weights: Uint8Array };
+    hookLayers: readonly string[];
+    attention: readonly (readonly number[])[];
+    alpha: number;
+  };
 }
 
 /** What a replica needs to answer KIND_PREDICT. */
@@ -77,7 +89,7 @@ export interface ReplicaWorkerData {
   published: SharedArrayBuffer;
   /** Float32: a step's rows then labels (StepSpec.maxShard rows), or a chunk's rows. */
   input: SharedArrayBuffer;
-  /** Float32: a step's gradients, state, loss, correct count; or a chunk's outputs. */
+  /** Float32: a step's gradients, state, loss, correct count, feature penalty; or a chunk's outputs. */
   output: SharedArrayBuffer;
   /** Where the replica posts its error message (read synchronously by the main thread). */
   errors: MessagePort;

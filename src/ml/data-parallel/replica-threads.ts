@@ -170,10 +170,14 @@ export class ReplicaThreads {
     return this.members[r].input;
   }
 
-  /** Gives replica r a command on `size` rows of its input. Does not block. */
-  command(r: number, kind: number, size: number): void {
+  /**
+   * Gives replica r a command on `size` rows of its input (a step's shard: of a batch of `batch`
+   * rows). Does not block.
+   */
+  command(r: number, kind: number, size: number, batch = 0): void {
     const m = this.members[r];
     Atomics.store(m.ctrl, CTRL.SIZE, size);
+    Atomics.store(m.ctrl, CTRL.BATCH, batch);
     Atomics.store(m.ctrl, CTRL.KIND, kind);
     Atomics.add(m.ctrl, CTRL.COMMAND, 1);
     Atomics.notify(m.ctrl, CTRL.COMMAND);

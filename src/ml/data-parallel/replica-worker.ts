@@ -1,16 +1,17 @@
 /**
  * A replica's thread (started by replica-threads.ts): loads the TF.js backend and the model, says
  * READY, then answers commands forever (replica-protocol.ts). Before each it reloads the
- * published weights if their version moved. KIND_STEP: the forward pass in training mode on the
- * shard, the gradients of its mean cross-entropy, written with the batch-norm moving statistics
- * the pass moved into shared memory. KIND_PREDICT: model.predict on the chunk in passes of
+ * published weights if their version moved. KIND_STEP: the shard's gradients as the main thread
+ * computes them (shardGradients: mean cross-entropy, plus a DELTA feature penalty against the
+ * frozen source network it was started with), written with the batch-norm moving statistics the
+ * pass moved into shared memory. KIND_PREDICT: model.predict on the chunk in passes of
  * `pass` rows. It waits with Atomics.wait, so a command starts as soon as the main thread posts it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BackendPreference, selectBackend } from '../backend';
 import { loadModelFromBuffers } from '../io/buffers';
-import { crossEntropy } from '../train/evaluate';
+import { FeaturePenalty, shardGradients } from '../train/shard-gradients';
 import { assignPublishedWeights } from './published-weights';
 import {
   CTRL,
@@ -43,36 +44,41 @@ function rows(n: number): tf.Tensor {
   return tf.tensor(input.slice(0, n * rowLength), [n, ...spec.sampleShape], spec.xDtype);
 }
 
-/** KIND_STEP: writes gradients (trained order), non-trained weights, loss, correct count. */
-function stepper(model: tf.LayersModel, weights: tf.Variable[], step: StepSpec) {
+/** KIND_STEP: writes gradients (trained order), non-trained weights, loss, correct, penalty. */
+function stepper(
+  model: tf.LayersModel,
+  weights: tf.Variable[],
+  step: StepSpec,
+  source?: tf.LayersModel,
+) {
   const trained = step.trainable.map((i) => weights[i]);
   const trainedSet = new Set(step.trainable);
   const state = weights.filter((_, i) => !trainedSet.has(i));
   const gradLength = trained.reduce((a, v) => a + v.size, 0);
   const stateLength = state.reduce((a, v) => a + v.size, 0);
+  const penalty =
+    step.features && source ? new FeaturePenalty(model, { ...step.features, source }) : undefined;
   return (n: number): void => {
     const x = rows(n);
     const labels = input.slice(step.maxShard * rowLength, step.maxShard * rowLength + n);
     const y = tf.tensor1d(labels, step.yDtype);
-    let correct = 0;
-    const { value, grads } = tf.variableGrads(() => {
-      const out = model.apply(x, { training: true }) as tf.Tensor;
-      correct = tf
-        .sum(tf.cast(tf.equal(tf.argMax(out, -1), tf.cast(y, 'int32')), 'float32'))
-        .dataSync()[0];
-      return crossEntropy(out, y);
-    }, trained);
-    let at = 0;
-    for (const v of trained) {
-      output.set(grads[v.name].dataSync(), at);
-      at += v.size;
-    }
+    const batchRows = Atomics.load(ctrl, CTRL.BATCH);
+    const shard = shardGradients(
+      model,
+      trained,
+      x,
+      y,
+      penalty ? { penalty, batchRows } : undefined,
+    );
+    output.set(shard.grads, 0);
+    let at = gradLength;
     for (const s of state) {
       output.set(s.dataSync(), at);
       at += s.size;
     }
-    output[gradLength + stateLength] = value.dataSync()[0];
-    output[gradLength + stateLength + 1] = correct;
+    output[gradLength + stateLength] = shard.loss;
+    output[gradLength + stateLength + 1] = shard.correct;
+    output[gradLength + stateLength + 2] = shard.featurePenalty;
   };
 }
 
@@ -84,9 +90,9 @@ function predictor(model: tf.LayersModel, predict: PredictSpec) {
   };
 }
 
-function serve(model: tf.LayersModel): void {
+function serve(model: tf.LayersModel, source?: tf.LayersModel): void {
   const weights = model.weights.map((w) => w.read() as tf.Variable);
-  const step = spec.step ? stepper(model, weights, spec.step) : undefined;
+  const step = spec.step ? stepper(model, weights, spec.step, source) : undefined;
   const predict = spec.predict ? predictor(model, spec.predict) : undefined;
   let seen = 0;
   let loaded = 0;
@@ -133,12 +139,21 @@ async function build(): Promise<tf.LayersModel> {
 async function main(): Promise<void> {
   await selectBackend(spec.backend as BackendPreference);
   const model = await build();
+  const features = spec.step?.features;
+  // The frozen source network of a feature penalty: loaded once, never published again.
+  const source = features
+    ? await loadModelFromBuffers(
+        Buffer.from(features.source.modelJson),
+        Buffer.from(features.source.weights),
+      )
+    : undefined;
   Atomics.store(ctrl, CTRL.READY, 1);
   Atomics.notify(ctrl, CTRL.READY);
   const ready: ReplicaStartMessage = { type: 'ready' };
   port?.postMessage(ready);
-  serve(model);
+  serve(model, source);
   model.dispose();
+  source?.dispose();
   data.errors.close();
 }
 

@@ -28,6 +28,16 @@ export interface ReplicaPoolInit {
   yDtype: tf.DataType;
   /** The largest shard a replica is given (rows). */
   maxShard: number;
+  /**
+   * A feature penalty computed per shard (DELTA, shard-gradients.ts), with its frozen source
+   * network as model.json + weights.bin: shipped once, when the replicas start.
+   */
+  features?: {
+    source: { modelJson: Buffer; weights: Buffer };
+    hookLayers: readonly string[];
+    attention: readonly (readonly number[])[];
+    alpha: number;
+  };
 }
 
 /** One replica's answer for its shard: the gradients of the shard's mean loss. */
@@ -40,6 +50,8 @@ export interface ReplicaResult {
   loss: number;
   /** Correctly classified examples of the shard. */
   correct: number;
+  /** The feature penalty summed over the shard's rows (0 without one). */
+  featurePenalty: number;
 }
 
 export interface ReplicaPool {
@@ -49,8 +61,11 @@ export interface ReplicaPool {
   readonly startupMs: number;
   /** The model's weights (model.weights order) every replica loads before its next shard. */
   publish(weights: readonly tf.TypedArray[]): void;
-  /** Starts replica r on a shard: x rows flattened, y labels, `size` rows. Does not block. */
-  start(r: number, x: tf.TypedArray, y: tf.TypedArray, size: number): void;
+  /**
+   * Starts replica r on a shard: x rows flattened, y labels, `size` rows of a batch of `batch`.
+   * Does not block.
+   */
+  start(r: number, x: tf.TypedArray, y: tf.TypedArray, size: number, batch: number): void;
   /** Blocks until replica r answered its shard; throws the replica's error. */
   wait(r: number): ReplicaResult;
   dispose(): Promise<void>;

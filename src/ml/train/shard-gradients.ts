@@ -131,8 +131,11 @@ export function shardGradients(
   features?: { penalty: FeaturePenalty; batchRows: number },
 ): ShardGradients {
   let kept: tf.Scalar[] = [];
+  let result: ShardGradients | undefined;
   try {
-    return tf.tidy(() => {
+    // The answer is assigned, not returned: tf.tidy walks what it returns looking for tensors,
+    // key by key through a Float32Array of every gradient.
+    tf.tidy(() => {
       let correct = 0;
       const { value, grads } = tf.variableGrads(() => {
         const f = features ? features.penalty.forward(x) : undefined;
@@ -153,7 +156,7 @@ export function shardGradients(
       }
       // The loss reported is the cross-entropy alone; the penalty goes apart.
       const [task, penalty] = kept;
-      return {
+      result = {
         grads: flat,
         loss: (task ?? value).dataSync()[0],
         correct,
@@ -163,4 +166,5 @@ export function shardGradients(
   } finally {
     tf.dispose(kept);
   }
+  return result as ShardGradients;
 }

@@ -150,10 +150,13 @@ export function dataParallelSetup(): DataParallelSetup | undefined {
 
 /**
  * Shards smaller than this cost more in per-step overhead than they save, and batch norm over
- * fewer rows gets noisy. Measured cost of computing the shards in sequence on one thread
- * (docs/ml.md, Data-parallel training).
+ * fewer rows gets noisy. Measured side by side (docs/benchmarks.md, issue 20): computed in
+ * sequence on one thread (no free core), 12-13-row shards cost 12-17% more CPU per sample and gain
+ * only 1.18-1.21x on 2 free cores; 16-row shards (batch 32, every job kind's default) cost 12-16%
+ * and gain 1.22-1.34x; 32-row shards cost 3-6% and gain 1.56-1.60x. 16 keeps the default batch on
+ * two threads and drops the band where the one-thread cost is about the two-thread gain.
  */
-export const MIN_SHARD = 12;
+export const MIN_SHARD = 16;
 
 /**
  * Shards a batch of `batchSize` rows is split into: at most `maxShards`, none smaller than

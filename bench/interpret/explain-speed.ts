@@ -7,6 +7,10 @@
  *   node -r @swc-node/register bench/interpret/explain-speed.ts [--baseline <git rev>]
  *     [--threads 1,2] [--rounds 5] [--quick] [--batch-sizes]
  *
+ * Issue 20's figure (the original baseline, then the current code on 1 and 2 threads):
+ *   nice -n 10 node -r @swc-node/register bench/interpret/explain-speed.ts --baseline ff4dd6e \
+ *     --threads 1,2 --quick
+ *
  * With --threads, the current code runs once per thread count (predictBatches over inference
  * replicas, src/ml/train/parallel-predict.ts), side by side like a baseline.
  *
@@ -153,8 +157,6 @@ async function main(): Promise<void> {
     for (const t of threadCounts)
       sides.push(await loadSide(repo, FIXTURES, `current, ${t} thread${t > 1 ? 's' : ''}`, t));
   } else sides.push(await loadSide(repo, FIXTURES, 'current'));
-  // Two sides (a baseline, or two thread counts): their ratio and the largest difference.
-  const pair = sides.length === 2;
   // Its modules are loaded: the worktree is not needed any more.
   tree?.remove();
   const workloads = WORKLOADS(quick);
@@ -186,28 +188,33 @@ async function main(): Promise<void> {
   ] as const) {
     console.log(`\n${label}:\n`);
     const header = sides.map((s) => s.name);
+    // Every side after the first against the first (the baseline, or 1 thread).
+    const ratioNames = header.slice(1).map((h) => ` ${h} / first |`);
     console.log(
-      `| workload | instances | ${header.join(' | ')} |${pair ? ' ratio |' : ''} model loads/disposals per job |`,
+      `| workload | instances | ${header.join(' | ')} |${ratioNames.join('')} model loads/disposals per job |`,
     );
     console.log(
-      `| --- | ---: | ${header.map(() => '---:').join(' | ')} |${pair ? ' ---: |' : ''} ---: |`,
+      `| --- | ---: | ${header.map(() => '---:').join(' | ')} |${ratioNames.map(() => ' ---: |').join('')} ---: |`,
     );
     workloads.forEach((w, i) => {
       const per = sides.map((_, s) => median(runs[i][s].map((m) => w.instances / m[metric])));
       const lds = sides
         .map((_, s) => `${runs[i][s][0].loads}/${runs[i][s][0].disposals}`)
         .join(', ');
-      const ratio = pair ? ` ${(per[1] / per[0]).toFixed(2)}x |` : '';
+      const ratio = per
+        .slice(1)
+        .map((p) => ` ${(p / per[0]).toFixed(2)}x |`)
+        .join('');
       console.log(
         `| ${w.name} | ${w.instances} | ${per.map((p) => p.toFixed(2)).join(' | ')} |${ratio} ${lds} |`,
       );
     });
   }
   sides.forEach((s, i) => printProfile(s.name, profiles[i]));
-  if (pair) {
-    console.log('\nSame seeds, largest difference between the two sides (NaN: different shape):');
+  for (let s = 1; s < sides.length; s++) {
+    console.log(`\nSame seeds, largest difference, ${sides[s].name} vs ${sides[0].name}:`);
     workloads.forEach((w, i) => {
-      const diff = maxDiff(runs[i][0][0].output, runs[i][1][0].output);
+      const diff = maxDiff(runs[i][0][0].output, runs[i][s][0].output);
       console.log(`  ${w.name}: ${diff.toExponential(2)}`);
     });
   }

@@ -344,5 +344,63 @@ describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CN
       tf.dispose([train.x, train.y]);
       base.dispose();
     });
+
+    test('delta: bitwise the same weights on 1 and 2 threads (the feature penalty per shard, the source network on the replica); without coupling between rows, the unsharded run to float error', async () => {
+      const start = tensorCount();
+      const base = buildZooModel('small-cnn', {
+        inputShape: [8, 8, 1],
+        numClasses: 3,
+        width: 2,
+        seed: 1,
+      });
+      // 32 rows, one full batch of 2 shards per epoch; small-cnn has no batch norm or dropout.
+      const train = toyData(1, 32);
+      const config = finetuneConfig.parse({
+        method: 'delta',
+        alpha: 0.05,
+        beta: 0.3,
+        epochs: 2,
+        batchSize: 32,
+        learningRate: 0.5,
+        optimizer: 'sgd',
+        headEpochs: 1,
+        attentionBatches: 1,
+        seed: 3,
+      });
+      const runs = [];
+      for (const threads of [1, 2]) {
+        const result = await finetune({ base, train, numClasses: 2, config, threads });
+        assert.equal(result.threads, threads);
+        assert.equal(result.shards, 2);
+        runs.push(result);
+      }
+      // The reference: the same job unsharded on one thread (DELTA's gradientFn, as before).
+      configureDataParallel(undefined);
+      const single = await finetune({ base, train, numClasses: 2, config });
+      enableThreadDataParallel(1, { shards: 2 });
+      assert.equal(single.shards, 1);
+      const [one, two] = runs;
+      assert.deepEqual(
+        one.history.map((m) => [m.loss, m.taskLoss, m.penalty]),
+        two.history.map((m) => [m.loss, m.taskLoss, m.penalty]),
+      );
+      one.model.weights.forEach((w, i) => {
+        const a = Buffer.from((w.read().dataSync() as Float32Array).buffer);
+        const b = Buffer.from((two.model.weights[i].read().dataSync() as Float32Array).buffer);
+        assert.ok(a.equals(b), `${w.name} bitwise equal`);
+        expectTensorsClose(w.read(), single.model.weights[i].read(), 1e-4);
+      });
+      one.history.forEach((m, e) => {
+        const ref = single.history[e];
+        assert.ok(m.penalty > 0, 'the feature maps moved away from the source');
+        for (const k of ['loss', 'taskLoss', 'penalty'] as const) {
+          assert.ok(Math.abs(m[k] - ref[k]) <= 1e-4 * (1 + ref[k]), `${k}: ${m[k]} vs ${ref[k]}`);
+        }
+      });
+      for (const r of [...runs, single]) r.model.dispose();
+      tf.dispose([train.x, train.y]);
+      base.dispose();
+      assertNoLeaks(start);
+    });
   });
 });

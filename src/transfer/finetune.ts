@@ -204,11 +204,9 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
         c.earlyStoppingPatience > 0
           ? { patience: c.earlyStoppingPatience, monitor: 'val_loss' }
           : undefined,
-      // l2/l2sp (and DTNH over them) as a weight penalty: the batch's cross-entropy gradient may
-      // then be computed in shards on worker threads; DELTA needs this thread's feature maps.
-      ...(objective.weightPenalty
-        ? { penalty: objective.weightPenalty }
-        : { gradientFn: objective.gradientFn }),
+      // l2/l2sp (and DTNH over them) as a weight penalty, DELTA's feature maps per shard: the
+      // batch's gradient may then be computed in shards on worker threads (not dtnh+delta).
+      ...objective.trainerOptions(),
       callbacks: rifle ? [rifle.callback] : [],
       initialEpoch,
       onEpochEnd: async (m) => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '../ml/train/evaluate';
-import { GradientContext, GradientFn, WeightPenaltyFn } from '../ml/train/trainer';
+import { GradientContext, GradientFn, TrainOptions, WeightPenaltyFn } from '../ml/train/trainer';
 import { dtnhCombine, gradientInnerProduct } from './core/dtnh';
 import { TransferPenalty } from './core/penalty';
 import { splitTrainable, WeightSplit } from './model-surgery';
@@ -70,14 +70,50 @@ export class TransferObjective {
   }
 
   /**
-   * The objective as a trainer `penalty` when the penalty needs the weights only (l2, l2sp, with
-   * or without DTNH): it is applied once per step to the batch's cross-entropy gradient, which
-   * the trainer may then compute in shards on worker threads. Undefined for DELTA (its penalty
-   * reads the batch's feature maps of this thread's target and source networks): use gradientFn.
+   * What the trainer is given (TrainOptions): l2/l2sp (with or without DTNH) as a weight
+   * `penalty`, applied once per step to the batch's cross-entropy gradient, which the trainer may
+   * then compute in shards on worker threads. DELTA without DTNH as a `featurePenalty` (its
+   * per-row feature-map term, computed per shard, on the replicas too) plus a weight `penalty`
+   * (the head decay), with `gradientFn` for an unsharded run. dtnh+delta needs the batch's task
+   * and feature-penalty gradients apart: `gradientFn` only, one thread.
    */
-  get weightPenalty(): WeightPenaltyFn | undefined {
-    return this.penalty.needsFeatures ? undefined : this.weightOnly;
+  trainerOptions(): Pick<TrainOptions, 'penalty' | 'featurePenalty' | 'gradientFn'> {
+    const split = this.penalty.split;
+    if (!this.penalty.needsFeatures) return { penalty: this.weightOnly };
+    if (this.options.dtnh || !split || !this.options.source) {
+      return { gradientFn: this.gradientFn };
+    }
+    return {
+      gradientFn: this.gradientFn,
+      penalty: this.featureSharded,
+      featurePenalty: {
+        source: this.options.source,
+        hookLayers: this.options.hookLayers ?? [],
+        attention: split.attention,
+        alpha: split.alpha,
+      },
+    };
   }
+
+  /** DELTA, sharded: the shards' feature penalty and its gradient come with the task's. */
+  private readonly featureSharded: WeightPenaltyFn = (ctx) => {
+    const split = this.penalty.split;
+    if (!split || !ctx.featurePenalty) throw new Error('a sharded DELTA step without its features');
+    const anchor = ctx.variables[0];
+    const reg = ctx.gradientsOf(() =>
+      tf.add(
+        split.weightTerm({ backbone: this.split.backbone, head: this.split.head }),
+        tf.mul(0, tf.sum(anchor)),
+      ),
+    );
+    const penalty = tf.add(ctx.featurePenalty, reg.value) as tf.Scalar;
+    this.parts.push([tf.keep(ctx.taskLoss), tf.keep(penalty)]);
+    const grads: tf.NamedTensorMap = {};
+    for (const [name, g] of Object.entries(ctx.taskGrads)) {
+      grads[name] = reg.grads[name] ? tf.add(g, reg.grads[name]) : g;
+    }
+    return { loss: tf.add(ctx.taskLoss, penalty) as tf.Scalar, grads };
+  };
 
   private readonly weightOnly: WeightPenaltyFn = (ctx) => {
     // A zero-weighted touch of one trainable variable keeps variableGrads from failing when the

@@ -4,8 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { Rng } from '../../platform/core/rng';
 import { selectBackend } from '../backend';
 import { predictBatches } from '../train/evaluate';
-import { configureDataParallel } from '../train/parallel';
-import { inferenceReplicas, releaseInferenceThreads } from '../train/parallel-predict';
+import { configureDataParallel, type InferencePool } from '../train/parallel';
+import { chunkRows, inferenceReplicas, releaseInferenceThreads } from '../train/parallel-predict';
 import { enableThreadDataParallel } from './replica-pool';
 
 function net(): tf.LayersModel {
@@ -80,5 +80,60 @@ describe('bulk prediction over inference replicas (worker threads)', () => {
     assert.equal(inferenceReplicas(model, x), 0);
     tf.dispose([x, y]);
     model.dispose();
+  });
+
+  test('chunks: an even share per thread, in whole passes once a share holds one', () => {
+    // LIME's calls of 128 images, passes of 64: one pass per thread.
+    assert.equal(chunkRows(128, 2, 64, 1e6), 64);
+    // 1000 rows on 2 threads: 8 passes each (the last round takes the rest).
+    assert.equal(chunkRows(1000, 2, 64, 1e6), 512);
+    // Less than a pass each: an even share.
+    assert.equal(chunkRows(64, 2, 64, 1e6), 32);
+    assert.equal(chunkRows(25, 2, 64, 1e6), 13);
+    // Bounded by the replica's buffer.
+    assert.equal(chunkRows(1000, 2, 64, 100), 100);
+  });
+
+  test('a job of many calls publishes the weights once, and again only after they change', () => {
+    releaseInferenceThreads();
+    const model = net();
+    let published = 0;
+    const pending: tf.TypedArray[] = [];
+    // A pool on this thread: the same model predicts the replica's rows.
+    const fake = (): InferencePool => ({
+      replicas: 1,
+      maxRows: 10_000,
+      publish: () => void published++,
+      start: (_r, x) => void pending.push(x.slice()),
+      wait: () =>
+        tf.tidy(() => {
+          const rows = pending.shift() as tf.TypedArray;
+          const y = model.predict(tf.tensor4d(rows, [rows.length / 256, 16, 16, 1]));
+          return (y as tf.Tensor).dataSync() as Float32Array;
+        }),
+      dispose: () => undefined,
+    });
+    configureDataParallel({
+      threads: 2,
+      shards: 2,
+      host: () => ({ cores: 2, busyElsewhere: 0 }),
+      factory: () => Promise.reject(new Error('no training here')),
+      inference: fake,
+    });
+    const x = tf.randomNormal([256, 16, 16, 1], 0, 1, 'float32', 4);
+    try {
+      for (let call = 0; call < 5; call++) tf.dispose(predictBatches(model, x));
+      assert.equal(inferenceReplicas(model, x), 1);
+      assert.equal(published, 1, 'five calls, one publication');
+      const kernel = model.layers[0].getWeights()[0];
+      model.layers[0].setWeights([tf.mul(kernel, 2), model.layers[0].getWeights()[1]]);
+      for (let call = 0; call < 3; call++) tf.dispose(predictBatches(model, x));
+      assert.equal(published, 2, 'new weights published once more');
+    } finally {
+      releaseInferenceThreads();
+      configureDataParallel(undefined);
+      model.dispose();
+      x.dispose();
+    }
   });
 });

@@ -1,6 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
 import * as os from 'node:os';
-import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import {
   configureDataParallel,
   type ReplicaPool,
@@ -9,32 +8,13 @@ import {
   type TrainingThreads,
 } from '../train/parallel';
 import { ThreadInferencePool } from './inference-pool';
-import { startThread } from './thread';
-import {
-  CTRL,
-  CTRL_LENGTH,
-  KIND_STEP,
-  KIND_STOP,
-  type ReplicaStartMessage,
-  type ReplicaWorkerData,
-} from './replica-protocol';
+import { KIND_STEP } from './replica-protocol';
+import { ReplicaThreads } from './replica-threads';
 
-/** A shard that takes longer than this means the replica is gone (a crash Atomics cannot see). */
-const SHARD_TIMEOUT_MS = 10 * 60_000;
-
-interface Replica {
-  worker: Worker;
-  ctrl: Int32Array;
-  input: Float32Array;
-  output: Float32Array;
-  errors: MessagePort;
-}
-
-/** Training replicas on worker threads, talking to the main thread through shared memory. */
+/** Training replicas on worker threads (KIND_STEP commands of replica-threads.ts). */
 export class ThreadReplicaPool implements ReplicaPool {
   private constructor(
-    private readonly members: Replica[],
-    private readonly published: Float32Array,
+    private readonly threads: ReplicaThreads,
     private readonly init: ReplicaPoolInit,
     private readonly gradLength: number,
     private readonly stateLength: number,
@@ -42,130 +22,78 @@ export class ThreadReplicaPool implements ReplicaPool {
   ) {}
 
   get replicas(): number {
-    return this.members.length;
+    return this.threads.replicas;
   }
 
   /** Starts `init.replicas` threads and resolves once each holds the model. */
   static async start(init: ReplicaPoolInit): Promise<ThreadReplicaPool> {
     const t0 = performance.now();
     const { sizes } = init;
-    const total = sizes.reduce((a, s) => a + s, 0);
     const trainedSet = new Set(init.trainable);
     const gradLength = init.trainable.reduce((a, i) => a + sizes[i], 0);
     const stateLength = sizes.reduce((a, s, i) => (trainedSet.has(i) ? a : a + s), 0);
     const rowLength = init.sampleShape.reduce((a, d) => a * d, 1);
-    const published = new SharedArrayBuffer(4 * total);
-    const { modelJson, weights, replicas, ...rest } = init;
-    const members: Replica[] = [];
-    const ready: Promise<void>[] = [];
-    for (let r = 0; r < replicas; r++) {
-      const channel = new MessageChannel();
-      const data: ReplicaWorkerData = {
-        init: rest,
-        modelJson: new Uint8Array(modelJson),
-        weights: new Uint8Array(weights),
-        ctrl: new SharedArrayBuffer(4 * CTRL_LENGTH),
-        published,
-        input: new SharedArrayBuffer(4 * init.maxShard * (rowLength + 1)),
-        output: new SharedArrayBuffer(4 * (gradLength + stateLength + 2)),
-        errors: channel.port2,
-      };
-      const worker = startThread('replica-worker', { ...data });
-      members.push({
-        worker,
-        ctrl: new Int32Array(data.ctrl),
-        input: new Float32Array(data.input),
-        output: new Float32Array(data.output),
-        errors: channel.port1,
-      });
-      ready.push(
-        new Promise<void>((resolve, reject) => {
-          worker.once('message', (m: ReplicaStartMessage) =>
-            m.type === 'ready'
-              ? resolve()
-              : reject(new Error(`training replica ${r} failed to start: ${m.message}`)),
-          );
-          worker.once('error', reject);
-          worker.once('exit', (code) =>
-            reject(new Error(`training replica ${r} exited with ${code} while starting`)),
-          );
-        }),
-      );
-    }
-    const pool = new ThreadReplicaPool(
-      members,
-      new Float32Array(published),
-      init,
-      gradLength,
-      stateLength,
-      0,
+    const threads = await ReplicaThreads.start(
+      {
+        model: { modelJson: new Uint8Array(init.modelJson), weights: new Uint8Array(init.weights) },
+        backend: init.backend,
+        sampleShape: init.sampleShape,
+        xDtype: init.xDtype,
+        step: {
+          trainable: init.trainable,
+          frozenLayers: init.frozenLayers,
+          yDtype: init.yDtype,
+          maxShard: init.maxShard,
+          ...(init.features
+            ? {
+                features: {
+                  ...init.features,
+                  source: {
+                    modelJson: new Uint8Array(init.features.source.modelJson),
+                    weights: new Uint8Array(init.features.source.weights),
+                  },
+                },
+              }
+            : {}),
+        },
+      },
+      init.replicas,
+      sizes,
+      { input: init.maxShard * (rowLength + 1), output: gradLength + stateLength + 3 },
+      'training replica',
     );
-    try {
-      await Promise.all(ready);
-    } catch (err) {
-      await pool.dispose();
-      throw err;
-    }
-    return Object.assign(pool, { startupMs: performance.now() - t0 });
+    return new ThreadReplicaPool(threads, init, gradLength, stateLength, performance.now() - t0);
   }
 
   publish(weights: readonly tf.TypedArray[]): void {
-    let offset = 0;
-    for (const w of weights) {
-      this.published.set(w, offset);
-      offset += w.length;
-    }
+    this.threads.publish(weights);
   }
 
-  start(r: number, x: tf.TypedArray, y: tf.TypedArray, size: number): void {
-    const m = this.members[r];
+  start(r: number, x: tf.TypedArray, y: tf.TypedArray, size: number, batch: number): void {
     if (size > this.init.maxShard) {
       throw new RangeError(`shard of ${size} rows, the pool holds ${this.init.maxShard}`);
     }
-    m.input.set(x, 0);
-    m.input.set(y, m.input.length - this.init.maxShard);
-    Atomics.store(m.ctrl, CTRL.SIZE, size);
-    Atomics.store(m.ctrl, CTRL.KIND, KIND_STEP);
-    Atomics.add(m.ctrl, CTRL.COMMAND, 1);
-    Atomics.notify(m.ctrl, CTRL.COMMAND);
+    const input = this.threads.input(r);
+    input.set(x, 0);
+    input.set(y, input.length - this.init.maxShard);
+    this.threads.command(r, KIND_STEP, size, batch);
   }
 
   wait(r: number): ReplicaResult {
-    const m = this.members[r];
-    const expected = Atomics.load(m.ctrl, CTRL.COMMAND);
-    const deadline = performance.now() + SHARD_TIMEOUT_MS;
-    for (;;) {
-      const done = Atomics.load(m.ctrl, CTRL.DONE);
-      if (done === expected) break;
-      if (performance.now() > deadline) {
-        throw new Error(`training replica ${r} did not answer within ${SHARD_TIMEOUT_MS} ms`);
-      }
-      Atomics.wait(m.ctrl, CTRL.DONE, done, 1000);
-    }
-    if (Atomics.load(m.ctrl, CTRL.STATUS) !== 0) {
-      const message = receiveMessageOnPort(m.errors)?.message as string | undefined;
-      throw new Error(`training replica ${r} failed: ${message ?? 'no message'}`);
-    }
+    const output = this.threads.wait(r);
     const g = this.gradLength;
     const s = this.stateLength;
     return {
-      grads: m.output.slice(0, g),
-      state: m.output.slice(g, g + s),
-      loss: m.output[g + s],
-      correct: m.output[g + s + 1],
+      grads: output.slice(0, g),
+      state: output.slice(g, g + s),
+      loss: output[g + s],
+      correct: output[g + s + 1],
+      featurePenalty: output[g + s + 2],
     };
   }
 
-  async dispose(): Promise<void> {
-    await Promise.all(
-      this.members.map(async (m) => {
-        Atomics.store(m.ctrl, CTRL.KIND, KIND_STOP);
-        Atomics.add(m.ctrl, CTRL.COMMAND, 1);
-        Atomics.notify(m.ctrl, CTRL.COMMAND);
-        m.errors.close();
-        await m.worker.terminate();
-      }),
-    );
+  dispose(): Promise<void> {
+    return this.threads.dispose();
   }
 }
 

@@ -1,11 +1,12 @@
+import type * as tf from '@tensorflow/tfjs';
 import type { MessagePort } from 'node:worker_threads';
-import type { ReplicaPoolInit } from '../train/parallel';
 
 /**
- * Shared memory between the main thread and one training replica (replica-pool.ts,
- * replica-worker.ts). The main thread blocks in a synchronous training step, so the two sides
- * talk through Atomics on shared buffers, not through messages: the main thread bumps COMMAND,
- * the replica runs the shard and sets DONE to the same number.
+ * Shared memory between the main thread and one replica thread (replica-threads.ts,
+ * replica-worker.ts), for training shards and bulk prediction alike. The main thread blocks in a
+ * synchronous training step or predict call, so the two sides talk through Atomics on shared
+ * buffers, not through messages: the main thread bumps COMMAND, the replica runs it and sets DONE
+ * to the same number.
  */
 export const CTRL = {
   /** Sequence number of the last command given. */
@@ -14,31 +15,85 @@ export const CTRL = {
   DONE: 1,
   /** 0 = the answer is a result, 1 = the replica failed (its message follows on the port). */
   STATUS: 2,
-  /** Rows in the shard. */
+  /** Rows of the shard or chunk. */
   SIZE: 3,
-  /** What COMMAND asks: STEP or STOP. */
+  /** What COMMAND asks: KIND_STEP, KIND_PREDICT or KIND_STOP. */
   KIND: 4,
+  /** 0 while starting, 1 ready, 2 failed to start (its message follows on the port). */
+  READY: 5,
+  /**
+   * Version of the published weights: the replica reloads them only when it differs from the
+   * version it holds (a training step publishes every step, a bulk-prediction job once).
+   */
+  VERSION: 6,
+  /** KIND_STEP: rows of the batch the shard belongs to (scales a feature penalty). */
+  BATCH: 7,
 } as const;
 export const CTRL_LENGTH = 8;
+/**
+ * One training shard (shardGradients): gradients of its loss, moved state, mean cross-entropy,
+ * correct count, feature penalty.
+ */
 export const KIND_STEP = 1;
-export const KIND_STOP = 2;
+/** One prediction chunk: model.predict of its rows. */
+export const KIND_PREDICT = 2;
+export const KIND_STOP = 3;
 
-/** What a replica thread is started with. */
+/** What a replica builds its model from: the saved model, or the topology alone. */
+export type ReplicaModel =
+  { modelJson: Uint8Array; weights: Uint8Array } | { topology: string; modelJson?: undefined };
+
+/** What a replica needs to answer KIND_STEP. */
+export interface StepSpec {
+  /** Indices into model.weights of the trained variables, in the optimizer's order. */
+  trainable: readonly number[];
+  /** Layers the trainer froze (layer.trainable = false on the replica too). */
+  frozenLayers: readonly string[];
+  yDtype: tf.DataType;
+  /** Rows of x the input buffer holds before the labels. */
+  maxShard: number;
+  /** A feature penalty (DELTA) computed on the shard: its frozen source network, shipped once. */
+  features?: {
+    source: { modelJson: Uint8Array; weights: Uint8Array };
+    hookLayers: readonly string[];
+    attention: readonly (readonly number[])[];
+    alpha: number;
+  };
+}
+
+/** What a replica needs to answer KIND_PREDICT. */
+export interface PredictSpec {
+  /** Outputs per row (the model's single output is [n, outputLength]). */
+  outputLength: number;
+  /** Rows per model.predict pass. */
+  pass: number;
+}
+
+/** Everything a replica thread is started with but its buffers. */
+export interface ReplicaSpec {
+  model: ReplicaModel;
+  /** The main thread's TF.js backend; replicas select the same. */
+  backend: string;
+  /** One example's shape (x is [n, ...sampleShape]) and dtype. */
+  sampleShape: readonly number[];
+  xDtype: tf.DataType;
+  step?: StepSpec;
+  predict?: PredictSpec;
+}
+
 export interface ReplicaWorkerData {
-  init: Omit<ReplicaPoolInit, 'modelJson' | 'weights' | 'replicas'>;
-  modelJson: Uint8Array;
-  weights: Uint8Array;
+  spec: ReplicaSpec;
   /** Int32 control words (CTRL). */
   ctrl: SharedArrayBuffer;
   /** Float32: every model weight in model.weights order, written by the main thread. */
   published: SharedArrayBuffer;
-  /** Float32: maxShard rows of x, then maxShard labels. */
+  /** Float32: a step's rows then labels (StepSpec.maxShard rows), or a chunk's rows. */
   input: SharedArrayBuffer;
-  /** Float32: gradients (trainable order), non-trained weights, loss, correct count. */
+  /** Float32: a step's gradients, state, loss, correct count, feature penalty; or a chunk's outputs. */
   output: SharedArrayBuffer;
   /** Where the replica posts its error message (read synchronously by the main thread). */
   errors: MessagePort;
 }
 
-/** Messages from a replica thread while it starts. */
+/** Messages from a replica thread while it starts (besides READY, for asynchronous starters). */
 export type ReplicaStartMessage = { type: 'ready' } | { type: 'error'; message: string };

@@ -1,30 +1,38 @@
 /**
- * A training replica's thread (started by replica-pool.ts): loads the TF.js backend and the
- * model, then answers shards forever. Per shard: load the published weights, run the forward
- * pass in training mode, take the gradients of the shard's mean cross-entropy, write them (and
- * the batch-norm moving statistics the pass moved) into shared memory. It waits with
- * Atomics.wait, so a shard starts as soon as the main thread posts it.
+ * A replica's thread (started by replica-threads.ts): loads the TF.js backend and the model, says
+ * READY, then answers commands forever (replica-protocol.ts). Before each it reloads the
+ * published weights if their version moved. KIND_STEP: the shard's gradients as the main thread
+ * computes them (shardGradients: mean cross-entropy, plus a DELTA feature penalty against the
+ * frozen source network it was started with), written with the batch-norm moving statistics the
+ * pass moved into shared memory. KIND_PREDICT: model.predict on the chunk in passes of
+ * `pass` rows. It waits with Atomics.wait, so a command starts as soon as the main thread posts it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BackendPreference, selectBackend } from '../backend';
 import { loadModelFromBuffers } from '../io/buffers';
+import { FeaturePenalty, shardGradients } from '../train/shard-gradients';
 import { assignPublishedWeights } from './published-weights';
-import { crossEntropy } from '../train/evaluate';
 import {
   CTRL,
+  KIND_PREDICT,
+  KIND_STEP,
   KIND_STOP,
+  type PredictSpec,
   type ReplicaStartMessage,
   type ReplicaWorkerData,
+  type StepSpec,
 } from './replica-protocol';
 
 const data = workerData as ReplicaWorkerData;
 const port = parentPort;
-if (!port) throw new Error('replica-worker runs in a worker thread (replica-pool.ts)');
+if (!port) throw new Error('replica-worker runs in a worker thread (replica-threads.ts)');
+const { spec } = data;
 const ctrl = new Int32Array(data.ctrl);
 const published = new Float32Array(data.published);
 const input = new Float32Array(data.input);
 const output = new Float32Array(data.output);
+const rowLength = spec.sampleShape.reduce((a, d) => a * d, 1);
 
 function answer(seq: number, status: 0 | 1): void {
   Atomics.store(ctrl, CTRL.STATUS, status);
@@ -32,47 +40,77 @@ function answer(seq: number, status: 0 | 1): void {
   Atomics.notify(ctrl, CTRL.DONE);
 }
 
-function serve(model: tf.LayersModel): void {
-  const { init } = data;
-  const weights = model.weights.map((w) => w.read() as tf.Variable);
-  const trained = init.trainable.map((i) => weights[i]);
-  const trainedSet = new Set(init.trainable);
+function rows(n: number): tf.Tensor {
+  return tf.tensor(input.slice(0, n * rowLength), [n, ...spec.sampleShape], spec.xDtype);
+}
+
+/** KIND_STEP: writes gradients (trained order), non-trained weights, loss, correct, penalty. */
+function stepper(
+  model: tf.LayersModel,
+  weights: tf.Variable[],
+  step: StepSpec,
+  source?: tf.LayersModel,
+) {
+  const trained = step.trainable.map((i) => weights[i]);
+  const trainedSet = new Set(step.trainable);
   const state = weights.filter((_, i) => !trainedSet.has(i));
-  const rowLength = init.sampleShape.reduce((a, d) => a * d, 1);
   const gradLength = trained.reduce((a, v) => a + v.size, 0);
   const stateLength = state.reduce((a, v) => a + v.size, 0);
+  const penalty =
+    step.features && source ? new FeaturePenalty(model, { ...step.features, source }) : undefined;
+  return (n: number): void => {
+    const x = rows(n);
+    const labels = input.slice(step.maxShard * rowLength, step.maxShard * rowLength + n);
+    const y = tf.tensor1d(labels, step.yDtype);
+    const batchRows = Atomics.load(ctrl, CTRL.BATCH);
+    const shard = shardGradients(
+      model,
+      trained,
+      x,
+      y,
+      penalty ? { penalty, batchRows } : undefined,
+    );
+    output.set(shard.grads, 0);
+    let at = gradLength;
+    for (const s of state) {
+      output.set(s.dataSync(), at);
+      at += s.size;
+    }
+    output[gradLength + stateLength] = shard.loss;
+    output[gradLength + stateLength + 1] = shard.correct;
+    output[gradLength + stateLength + 2] = shard.featurePenalty;
+  };
+}
+
+/** KIND_PREDICT: writes n x outputLength outputs. */
+function predictor(model: tf.LayersModel, predict: PredictSpec) {
+  return (n: number): void => {
+    const y = model.predict(rows(n), { batchSize: Math.min(n, predict.pass) }) as tf.Tensor;
+    output.set(y.dataSync(), 0);
+  };
+}
+
+function serve(model: tf.LayersModel, source?: tf.LayersModel): void {
+  const weights = model.weights.map((w) => w.read() as tf.Variable);
+  const step = spec.step ? stepper(model, weights, spec.step, source) : undefined;
+  const predict = spec.predict ? predictor(model, spec.predict) : undefined;
   let seen = 0;
+  let loaded = 0;
   for (;;) {
     Atomics.wait(ctrl, CTRL.COMMAND, seen);
     seen = Atomics.load(ctrl, CTRL.COMMAND);
-    if (Atomics.load(ctrl, CTRL.KIND) === KIND_STOP) return;
+    const kind = Atomics.load(ctrl, CTRL.KIND);
+    if (kind === KIND_STOP) return;
     try {
+      const version = Atomics.load(ctrl, CTRL.VERSION);
+      if (version !== loaded) {
+        tf.tidy(() => assignPublishedWeights(weights, published));
+        loaded = version;
+      }
+      const run = kind === KIND_STEP ? step : kind === KIND_PREDICT ? predict : undefined;
+      if (!run) throw new Error(`command ${kind} not served by this replica`);
       const n = Atomics.load(ctrl, CTRL.SIZE);
-      tf.tidy(() => {
-        assignPublishedWeights(weights, published);
-        const x = tf.tensor(input.slice(0, n * rowLength), [n, ...init.sampleShape], init.xDtype);
-        const labels = input.slice(init.maxShard * rowLength, init.maxShard * rowLength + n);
-        const y = tf.tensor1d(labels, init.yDtype);
-        let correct = 0;
-        const { value, grads } = tf.variableGrads(() => {
-          const out = model.apply(x, { training: true }) as tf.Tensor;
-          correct = tf
-            .sum(tf.cast(tf.equal(tf.argMax(out, -1), tf.cast(y, 'int32')), 'float32'))
-            .dataSync()[0];
-          return crossEntropy(out, y);
-        }, trained);
-        let at = 0;
-        for (const v of trained) {
-          output.set(grads[v.name].dataSync(), at);
-          at += v.size;
-        }
-        for (const s of state) {
-          output.set(s.dataSync(), at);
-          at += s.size;
-        }
-        output[gradLength + stateLength] = value.dataSync()[0];
-        output[gradLength + stateLength + 1] = correct;
-      });
+      tf.tidy(() => run(n));
       answer(seen, 0);
     } catch (err) {
       data.errors.postMessage((err as Error).stack ?? String(err));
@@ -81,19 +119,48 @@ function serve(model: tf.LayersModel): void {
   }
 }
 
-async function main(): Promise<void> {
-  await selectBackend(data.init.backend as BackendPreference);
-  const model = await loadModelFromBuffers(Buffer.from(data.modelJson), Buffer.from(data.weights));
-  const frozen = new Set(data.init.frozenLayers);
+async function build(): Promise<tf.LayersModel> {
+  const source = spec.model;
+  if (source.modelJson === undefined) {
+    // The topology only: the weights come published before the first command.
+    return tf.models.modelFromJSON({
+      modelTopology: JSON.parse(source.topology) as tf.io.ModelJSON['modelTopology'],
+    });
+  }
+  const model = await loadModelFromBuffers(
+    Buffer.from(source.modelJson),
+    Buffer.from(source.weights),
+  );
+  const frozen = new Set(spec.step?.frozenLayers ?? []);
   for (const layer of model.layers) layer.trainable = !frozen.has(layer.name);
+  return model;
+}
+
+async function main(): Promise<void> {
+  await selectBackend(spec.backend as BackendPreference);
+  const model = await build();
+  const features = spec.step?.features;
+  // The frozen source network of a feature penalty: loaded once, never published again.
+  const source = features
+    ? await loadModelFromBuffers(
+        Buffer.from(features.source.modelJson),
+        Buffer.from(features.source.weights),
+      )
+    : undefined;
+  Atomics.store(ctrl, CTRL.READY, 1);
+  Atomics.notify(ctrl, CTRL.READY);
   const ready: ReplicaStartMessage = { type: 'ready' };
   port?.postMessage(ready);
-  serve(model);
+  serve(model, source);
   model.dispose();
+  source?.dispose();
   data.errors.close();
 }
 
 main().catch((err: unknown) => {
+  data.errors.postMessage((err as Error).stack ?? String(err));
+  Atomics.store(ctrl, CTRL.READY, 2);
+  Atomics.notify(ctrl, CTRL.READY);
   const failed: ReplicaStartMessage = { type: 'error', message: (err as Error).message };
   port.postMessage(failed);
 });

@@ -41,7 +41,7 @@ describe('a job worker with the default configuration (no thread setting)', () =
     const supervisor = new EventEmitter();
     installWorkerThreads(config.trainThreads, supervisor);
     const rng = new Rng(4);
-    const rows = 24 * AUTO_MIN_STEPS;
+    const rows = 32 * AUTO_MIN_STEPS;
     const data = {
       x: tf.tensor4d(
         Array.from({ length: rows * 16 }, () => rng.normal(0, 1)),
@@ -53,13 +53,13 @@ describe('a job worker with the default configuration (no thread setting)', () =
       ),
     };
     const cores = os.availableParallelism();
-    // Batch 24: 2 shards of 12 rows on a machine of 2 or more cores.
+    // Batch 32 (the jobs' default): 2 shards of 16 rows on a machine of 2 or more cores.
     const shards = Math.min(cores, 2);
     const run = async () => {
       const model = net();
       const res = await trainModel(model, data, {
         epochs: 1,
-        batchSize: 24,
+        batchSize: 32,
         learningRate: 0.01,
         seed: 1,
       });

@@ -54,6 +54,11 @@ export interface PenaltyContext {
   /** The batch's mean task loss (cross-entropy) and its gradients, keyed by variable name. */
   readonly taskLoss: tf.Scalar;
   readonly taskGrads: tf.NamedTensorMap;
+  /**
+   * A sharded run with a feature penalty (DELTA, TrainOptions.featurePenalty): its value summed
+   * over the batch; its gradient is already in taskGrads.
+   */
+  readonly featurePenalty?: tf.Scalar;
   /** Value and gradients of a scalar function of the trainable variables. */
   gradientsOf(f: () => tf.Scalar): { value: tf.Scalar; grads: tf.NamedTensorMap };
 }

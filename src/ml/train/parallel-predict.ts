@@ -21,12 +21,14 @@ const IDLE_MS = 30_000;
 interface Cached {
   pool: InferencePool;
   timer: ReturnType<typeof setTimeout>;
+  /** The data of the weights the replicas hold (model.weights order), to publish only changes. */
+  published: readonly object[];
 }
 
 /**
- * Pools by model topology (and input shape, backend), not by model object: the weights come
- * with every call, so the next job on the same architecture (a fresh model load per job) finds
- * its replicas started.
+ * Pools by model topology (and input shape, backend), not by model object: the replicas hold the
+ * weights of the last call, so the next job on the same architecture (a fresh model load per job)
+ * finds its replicas started and only publishes its own weights.
  */
 const pools = new Map<string, Cached>();
 const keys = new WeakMap<tf.LayersModel, string>();
@@ -80,11 +82,12 @@ export function predictInParallel(
   if (parts < 2) return undefined;
   const threads = resolveThreads(setup.threads, setup.host(), parts);
   if (threads < 2) return undefined;
-  const pool = poolFor(model, keyOf(model, x), x, threads, pass, k, setup.inference);
-  if (!pool) return undefined;
+  const entry = poolFor(model, keyOf(model, x), x, threads, pass, k, setup.inference);
+  if (!entry) return undefined;
+  const { pool } = entry;
   const used = 1 + Math.min(pool.replicas, threads - 1);
-  const chunk = Math.max(1, Math.min(pool.maxRows, Math.ceil(n / used)));
-  pool.publish(model.weights.map((w) => w.read().dataSync()));
+  const chunk = chunkRows(n, used, pass, pool.maxRows);
+  publishChanged(entry, model);
   const host = x.dataSync();
   const out = new Float32Array(n * k);
   for (let start = 0; start < n; start += chunk * used) {
@@ -110,6 +113,30 @@ export function predictInParallel(
   return tf.tensor2d(out, [n, k]);
 }
 
+/**
+ * Rows per thread and round: an even share, rounded to whole passes when a share holds at least
+ * one (every thread then predicts in the passes one thread would, and a pass of `pass` rows is
+ * the cheapest per row), at most `maxRows`.
+ */
+export function chunkRows(n: number, threads: number, pass: number, maxRows: number): number {
+  const share = n / threads;
+  const rows = share >= pass ? pass * Math.round(share / pass) : Math.ceil(share);
+  return Math.max(1, Math.min(maxRows, rows));
+}
+
+/**
+ * Publishes the model's weights unless the replicas hold them already. A tensor's data never
+ * changes (assign, setWeights and the optimizers give a variable new data), so the same data
+ * objects mean the same weights: LIME's many calls of one job send them once.
+ */
+function publishChanged(entry: Cached, model: tf.LayersModel): void {
+  const now = model.weights.map((w) => w.read().dataId);
+  const held = entry.published;
+  if (held.length === now.length && now.every((d, i) => d === held[i])) return;
+  entry.pool.publish(model.weights.map((w) => w.read().dataSync()));
+  entry.published = now;
+}
+
 function poolFor(
   model: tf.LayersModel,
   key: string,
@@ -118,7 +145,7 @@ function poolFor(
   pass: number,
   k: number,
   start: NonNullable<ReturnType<typeof dataParallelSetup>>['inference'],
-): InferencePool | undefined {
+): Cached | undefined {
   if (failed.has(key)) return undefined;
   let cached = pools.get(key);
   if (!cached && start) {
@@ -137,7 +164,7 @@ function poolFor(
         pass,
         maxRows,
       });
-      cached = { pool, timer: setTimeout(() => undefined, 0) };
+      cached = { pool, timer: setTimeout(() => undefined, 0), published: [] };
       pools.set(key, cached);
     } catch {
       // A model the replicas cannot build (a custom layer not registered there): one thread.
@@ -153,5 +180,5 @@ function poolFor(
     pools.delete(key);
   }, IDLE_MS);
   entry.timer.unref?.();
-  return entry.pool;
+  return entry;
 }

@@ -28,6 +28,16 @@ export interface ReplicaPoolInit {
   yDtype: tf.DataType;
   /** The largest shard a replica is given (rows). */
   maxShard: number;
+  /**
+   * A feature penalty computed per shard (DELTA, shard-gradients.ts), with its frozen source
+   * network as model.json + weights.bin: shipped once, when the replicas start.
+   */
+  features?: {
+    source: { modelJson: Buffer; weights: Buffer };
+    hookLayers: readonly string[];
+    attention: readonly (readonly number[])[];
+    alpha: number;
+  };
 }
 
 /** One replica's answer for its shard: the gradients of the shard's mean loss. */
@@ -40,6 +50,8 @@ export interface ReplicaResult {
   loss: number;
   /** Correctly classified examples of the shard. */
   correct: number;
+  /** The feature penalty summed over the shard's rows (0 without one). */
+  featurePenalty: number;
 }
 
 export interface ReplicaPool {
@@ -49,8 +61,11 @@ export interface ReplicaPool {
   readonly startupMs: number;
   /** The model's weights (model.weights order) every replica loads before its next shard. */
   publish(weights: readonly tf.TypedArray[]): void;
-  /** Starts replica r on a shard: x rows flattened, y labels, `size` rows. Does not block. */
-  start(r: number, x: tf.TypedArray, y: tf.TypedArray, size: number): void;
+  /**
+   * Starts replica r on a shard: x rows flattened, y labels, `size` rows of a batch of `batch`.
+   * Does not block.
+   */
+  start(r: number, x: tf.TypedArray, y: tf.TypedArray, size: number, batch: number): void;
   /** Blocks until replica r answered its shard; throws the replica's error. */
   wait(r: number): ReplicaResult;
   dispose(): Promise<void>;
@@ -61,7 +76,7 @@ export type ReplicaPoolFactory = (init: ReplicaPoolInit) => Promise<ReplicaPool>
 /** What every inference replica needs: the model, and the largest chunk of rows it is given. */
 export interface InferencePoolInit {
   replicas: number;
-  /** The model's topology (model.toJSON): the weights come with every chunk (publish). */
+  /** The model's topology (model.toJSON): the weights come through `publish`. */
   topology: string;
   /** Element counts of model.weights, in order. */
   sizes: readonly number[];
@@ -80,7 +95,10 @@ export interface InferencePoolInit {
 export interface InferencePool {
   readonly replicas: number;
   readonly maxRows: number;
-  /** The model's weights (model.weights order) every replica loads before its next chunk. */
+  /**
+   * The model's weights (model.weights order): every replica loads them before its next chunk and
+   * keeps them for the chunks after (the caller publishes only when they changed).
+   */
   publish(weights: readonly tf.TypedArray[]): void;
   /** Starts replica r on `rows` rows (flattened). Does not block. */
   start(r: number, x: tf.TypedArray, rows: number): void;
@@ -132,10 +150,13 @@ export function dataParallelSetup(): DataParallelSetup | undefined {
 
 /**
  * Shards smaller than this cost more in per-step overhead than they save, and batch norm over
- * fewer rows gets noisy. Measured cost of computing the shards in sequence on one thread
- * (docs/ml.md, Data-parallel training).
+ * fewer rows gets noisy. Measured side by side (docs/benchmarks.md, issue 20): computed in
+ * sequence on one thread (no free core), 12-13-row shards cost 12-17% more CPU per sample and gain
+ * only 1.18-1.21x on 2 free cores; 16-row shards (batch 32, every job kind's default) cost 12-16%
+ * and gain 1.22-1.34x; 32-row shards cost 3-6% and gain 1.56-1.60x. 16 keeps the default batch on
+ * two threads and drops the band where the one-thread cost is about the two-thread gain.
  */
-export const MIN_SHARD = 12;
+export const MIN_SHARD = 16;
 
 /**
  * Shards a batch of `batchSize` rows is split into: at most `maxShards`, none smaller than

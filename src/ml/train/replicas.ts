@@ -8,6 +8,7 @@ import {
   resolveThreads,
   type TrainingThreads,
 } from './parallel';
+import type { FeaturePenaltySpec } from './shard-gradients';
 
 /**
  * `auto` only starts replicas for jobs of at least this many steps: a replica costs about a
@@ -41,6 +42,8 @@ export async function planShards(o: {
   threads?: TrainingThreads;
   shards?: number;
   customLoss: boolean;
+  /** DELTA's feature penalty: its source network goes to the replicas once, at their start. */
+  features?: FeaturePenaltySpec;
 }): Promise<ShardPlan> {
   const setup = dataParallelSetup();
   if (setup === undefined || o.customLoss) return { shards: 1 };
@@ -52,6 +55,15 @@ export async function planShards(o: {
   if (threads <= 1) return { shards };
   const weights = o.model.weights.map((w) => w.read());
   const { modelJson, weights: weightBytes } = await saveModelToBuffers(o.model);
+  const f = o.features;
+  const features = f
+    ? {
+        source: await saveModelToBuffers(f.source),
+        hookLayers: f.hookLayers,
+        attention: f.attention,
+        alpha: f.alpha,
+      }
+    : undefined;
   const pool = await setup.factory({
     replicas: threads - 1,
     modelJson,
@@ -64,6 +76,7 @@ export async function planShards(o: {
     xDtype: o.train.x.dtype,
     yDtype: o.train.y.dtype,
     maxShard: Math.ceil(o.batchSize / shards),
+    ...(features ? { features } : {}),
   });
   return { shards, pool };
 }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy } from './evaluate';
 import type { GradientTransform, TrainSet, WeightPenaltyFn } from './gradient-step';
 import type { StepFn } from './loop';
 import type { ReplicaPool, ReplicaResult } from './parallel';
 import { MIN_SHARD, splitBatch } from './parallel';
+import { type FeaturePenalty, shardGradients } from './shard-gradients';
 import type { GroupedOptimizer } from './param-groups';
 
 /**
@@ -16,7 +16,10 @@ import type { GroupedOptimizer } from './param-groups';
  * same wasm kernels on the same shapes give the same bits on any thread, and the sums run in
  * the same order whichever thread computed a shard, so a seeded run gives bitwise the same
  * weights with 1, 2 or `shards` threads. One optimizer update per batch; a weight penalty
- * (fine-tuning's l2/l2sp/DTNH) is applied once, to the batch's task gradient.
+ * (fine-tuning's l2/l2sp/DTNH, DELTA's head decay) is applied once, to the batch's task
+ * gradient. A feature penalty (DELTA's feature maps against the source network's) is a sum over
+ * rows, so each shard adds its own rows' part to its loss (shardGradients) and the batch's value
+ * is the shards' sum.
  *
  * Batch norm normalises each shard with its own statistics (ghost batch norm, as PyTorch DDP
  * without SyncBatchNorm); the moving statistics become the shard-size-weighted average of every
@@ -29,6 +32,8 @@ export function shardedStep(o: {
   optimizer: GroupedOptimizer;
   transformGradients?: GradientTransform;
   penalty?: WeightPenaltyFn;
+  /** DELTA's feature penalty, computed per shard (the pool's replicas were built with it). */
+  featurePenalty?: FeaturePenalty;
   shards: number;
   pool?: ReplicaPool;
 }): StepFn {
@@ -36,8 +41,8 @@ export function shardedStep(o: {
   const weights = model.weights.map((w) => w.read() as tf.Variable);
   const trainedSet = new Set<tf.Variable>(variables);
   const state = weights.filter((w) => !trainedSet.has(w));
-  const gradLength = variables.reduce((a, v) => a + v.size, 0);
   const threads = 1 + (pool?.replicas ?? 0);
+  const featurePenalty = o.featurePenalty;
 
   // The replicas' rows are copied on the host from one copy of the training set: a wasm gather
   // plus dataSync per shard cost ~10 ms a step on a loaded 2-core machine, the copy ~0.05 ms.
@@ -45,7 +50,7 @@ export function shardedStep(o: {
   const hostY = pool ? train.y.dataSync() : undefined;
   const rowLength = train.x.size / train.x.shape[0];
 
-  const startReplica = (r: number, rows: number[]): void => {
+  const startReplica = (r: number, rows: number[], batchRows: number): void => {
     if (!pool || !hostX || !hostY) throw new Error('no replica pool');
     const x = new Float32Array(rows.length * rowLength);
     const y = new Float32Array(rows.length);
@@ -53,40 +58,39 @@ export function shardedStep(o: {
       x.set(hostX.subarray(row * rowLength, (row + 1) * rowLength), j * rowLength);
       y[j] = hostY[row];
     });
-    pool.start(r, x, y, rows.length);
+    pool.start(r, x, y, rows.length, batchRows);
   };
 
   /** One shard on this thread, from the step's starting weights (state restored if moved). */
-  const computeHere = (rows: number[], stateBefore: tf.TypedArray[], moved: boolean) => {
+  const computeHere = (
+    rows: number[],
+    batchRows: number,
+    stateBefore: tf.TypedArray[],
+    moved: boolean,
+  ): ReplicaResult => {
     if (moved) state.forEach((s, i) => restore(s, stateBefore[i]));
-    let result: ReplicaResult | undefined;
-    tf.tidy(() => {
+    const [xb, yb] = tf.tidy(() => {
       const idx = tf.tensor1d(rows, 'int32');
-      const xb = tf.gather(train.x, idx);
-      const yb = tf.gather(train.y, idx);
-      let correct = 0;
-      const { value, grads } = tf.variableGrads(() => {
-        const out = model.apply(xb, { training: true }) as tf.Tensor;
-        correct = tf
-          .sum(tf.cast(tf.equal(tf.argMax(out, -1), tf.cast(yb, 'int32')), 'float32'))
-          .dataSync()[0];
-        return crossEntropy(out, yb);
-      }, variables);
-      const flat = new Float32Array(gradLength);
-      let at = 0;
-      for (const v of variables) {
-        flat.set(grads[v.name].dataSync(), at);
-        at += v.size;
-      }
+      return [tf.gather(train.x, idx), tf.gather(train.y, idx)];
+    });
+    try {
+      const shard = shardGradients(
+        model,
+        variables,
+        xb,
+        yb,
+        featurePenalty ? { penalty: featurePenalty, batchRows } : undefined,
+      );
       const stateNow = new Float32Array(state.reduce((a, s) => a + s.size, 0));
-      at = 0;
+      let at = 0;
       for (const s of state) {
         stateNow.set(s.dataSync(), at);
         at += s.size;
       }
-      result = { grads: flat, state: stateNow, loss: value.dataSync()[0], correct };
-    });
-    return result as ReplicaResult;
+      return { ...shard, state: stateNow };
+    } finally {
+      tf.dispose([xb, yb]);
+    }
   };
 
   return (batch, info) => {
@@ -101,8 +105,8 @@ export function shardedStep(o: {
     // Rounds of `threads` shards: shard s on thread s mod threads (0 = this thread).
     for (let first = 0; first < shards.length; first += threads) {
       const round = shards.slice(first, first + threads);
-      for (let t = 1; t < round.length; t++) startReplica(t - 1, round[t]);
-      results[first] = computeHere(round[0], stateBefore, moved);
+      for (let t = 1; t < round.length; t++) startReplica(t - 1, round[t], batch.length);
+      results[first] = computeHere(round[0], batch.length, stateBefore, moved);
       moved = true;
       for (let t = 1; t < round.length; t++) results[first + t] = (pool as ReplicaPool).wait(t - 1);
     }
@@ -127,15 +131,20 @@ export function shardedStep(o: {
       results.forEach((res, s) => (total += weightOf[s] * res.loss));
       let stepLoss = tf.scalar(total);
       let stepGrads = grads;
+      // The feature penalty is a sum over rows: the shards' sums add up, in shard order.
+      let featureSum = 0;
+      for (const res of results) featureSum += res.featurePenalty;
+      const featureTerm = featurePenalty ? { featurePenalty: tf.scalar(featureSum) } : {};
       if (o.penalty) {
         ({ loss: stepLoss, grads: stepGrads } = o.penalty({
           ...info,
           variables,
           taskLoss: stepLoss,
           taskGrads: grads,
+          ...featureTerm,
           gradientsOf: (f) => tf.variableGrads(f, variables),
         }));
-      }
+      } else if (featurePenalty) stepLoss = tf.add(stepLoss, featureSum);
       o.optimizer.apply(
         o.transformGradients ? o.transformGradients(stepGrads, info) : stepGrads,
         info.step,

@@ -21,6 +21,7 @@ import {
   WeightPenaltyFn,
 } from './gradient-step';
 import { shardedStep } from './sharded-step';
+import { FeaturePenalty, type FeaturePenaltySpec } from './shard-gradients';
 import { runEpochs } from './loop';
 import { OptimizerSpec } from './optimizers';
 import { GroupedOptimizer, ParamGroup } from './param-groups';
@@ -63,6 +64,13 @@ export interface TrainOptions {
    * run sharded over threads. Not together with lossFn or gradientFn.
    */
   penalty?: WeightPenaltyFn;
+  /**
+   * DELTA's feature-map penalty (a sum over rows against a frozen source network), computed per
+   * shard, on the replicas too, when the run is sharded; `penalty` then adds the weight-only
+   * part. Needs `gradientFn` as well: an unsharded run (nothing installed, a batch too small to
+   * shard) takes the gradients from it instead.
+   */
+  featurePenalty?: FeaturePenaltySpec;
   transformGradients?: GradientTransform;
   onEpochEnd?: (metrics: EpochMetrics) => void | Promise<void>;
   /** Called after each epoch with the full model (model.json + weights.bin) as buffers. */
@@ -144,7 +152,9 @@ function validate(model: tf.LayersModel, train: TrainSet, o: TrainOptions): void
   }
   if (model.inputs.length !== 1)
     throw ValidationError.field('model', 'must have exactly one input');
-  if (o.penalty && (o.lossFn || o.gradientFn))
+  if (o.featurePenalty && (!o.gradientFn || o.lossFn))
+    throw ValidationError.field('featurePenalty', 'needs gradientFn (and no lossFn)');
+  if (o.penalty && (o.lossFn || (o.gradientFn && !o.featurePenalty)))
     throw ValidationError.field('penalty', 'cannot be combined with lossFn or gradientFn');
 }
 
@@ -187,6 +197,7 @@ export async function trainModel(
   ];
   const validation = options.validation;
   let plan: ShardPlan | undefined;
+  let featurePenalty: FeaturePenalty | undefined;
   try {
     plan = await planShards({
       model,
@@ -197,9 +208,15 @@ export async function trainModel(
       steps: (epochs - (options.initialEpoch ?? 0)) * Math.ceil(n / batchSize),
       threads: options.threads,
       shards: options.shards,
-      customLoss: options.lossFn !== undefined || options.gradientFn !== undefined,
+      customLoss:
+        options.lossFn !== undefined ||
+        (options.gradientFn !== undefined && options.featurePenalty === undefined),
+      features: options.featurePenalty,
     });
     const pool = plan.pool;
+    if (plan.shards > 1 && options.featurePenalty) {
+      featurePenalty = new FeaturePenalty(model, options.featurePenalty);
+    }
     const step =
       plan.shards > 1
         ? shardedStep({
@@ -209,6 +226,7 @@ export async function trainModel(
             optimizer,
             transformGradients: options.transformGradients,
             penalty: options.penalty,
+            featurePenalty,
             shards: plan.shards,
             pool,
           })
@@ -244,6 +262,7 @@ export async function trainModel(
       ...(pool ? { threadStartupMs: pool.startupMs } : {}),
     };
   } finally {
+    featurePenalty?.dispose();
     await plan?.pool?.dispose();
     earlyStopping?.dispose();
     optimizer.dispose();

@@ -1,5 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { attentiveDistance } from '../../ml/train/shard-gradients';
 import { PenaltyInputs, TransferPenalty, requireNonNegative, sumOfSquares } from './penalty';
+
+// The distance lives beside the sharded step, which computes it per shard on worker threads.
+export { attentiveDistance };
 
 export interface DeltaPenaltyOptions {
   /** Weight of the attention-weighted feature-map distance. */
@@ -32,6 +36,7 @@ export class DeltaPenalty implements TransferPenalty {
   readonly alpha: number;
   readonly beta: number;
   private readonly attention: tf.Tensor1D[];
+  readonly split: NonNullable<TransferPenalty['split']>;
 
   constructor(options: DeltaPenaltyOptions) {
     requireNonNegative('alpha', options.alpha);
@@ -47,6 +52,16 @@ export class DeltaPenalty implements TransferPenalty {
     this.alpha = options.alpha;
     this.beta = options.beta;
     this.attention = options.attention.map((a) => tf.keep(tf.tensor1d(a.slice())));
+    this.split = {
+      alpha: this.alpha,
+      attention: options.attention.map((a) => a.slice()),
+      weightTerm: (inputs) => this.headDecay(inputs.head),
+    };
+  }
+
+  /** beta/2 ||w_head||^2: the part of the penalty that reads the weights only. */
+  private headDecay(head: readonly tf.Tensor[]): tf.Scalar {
+    return tf.tidy(() => tf.mul(this.beta / 2, sumOfSquares(head)));
   }
 
   /** Number of hooked layers this penalty expects. */
@@ -68,7 +83,7 @@ export class DeltaPenalty implements TransferPenalty {
       target.forEach((fmT, j) => {
         distance = tf.add(distance, attentiveDistance(fmT, source[j], this.attention[j], j));
       });
-      return tf.add(tf.mul(this.alpha, distance), tf.mul(this.beta / 2, sumOfSquares(inputs.head)));
+      return tf.add(tf.mul(this.alpha, distance), this.headDecay(inputs.head));
     });
   }
 
@@ -76,42 +91,4 @@ export class DeltaPenalty implements TransferPenalty {
     for (const t of this.attention) t.dispose();
     this.attention.length = 0;
   }
-}
-
-/**
- * 0.5 * sum over the batch of sum_c a_c ||FM_c^t - FM_c^s||^2 / (h*w) for one layer. The source map must be a
- * constant of the step (computed by the frozen, non-trainable source network), so no gradient
- * flows into it.
- */
-export function attentiveDistance(
-  target: tf.Tensor,
-  source: tf.Tensor,
-  attention: tf.Tensor1D,
-  layerIndex = 0,
-): tf.Scalar {
-  if (target.shape.join() !== source.shape.join()) {
-    throw new RangeError(
-      `delta: layer ${layerIndex} target map [${target.shape}] and source map [${source.shape}] differ`,
-    );
-  }
-  const rank = target.rank;
-  if (rank !== 2 && rank !== 4) {
-    throw new RangeError(
-      `delta: layer ${layerIndex} map must be [n,c] or [n,h,w,c], got [${target.shape}]`,
-    );
-  }
-  const channels = target.shape[rank - 1];
-  if (channels !== attention.shape[0]) {
-    throw new RangeError(
-      `delta: layer ${layerIndex} has ${channels} channels, its attention ${attention.shape[0]}`,
-    );
-  }
-  return tf.tidy(() => {
-    const diff = tf.sub(target, source);
-    const area = rank === 4 ? (target.shape[1] ?? 1) * (target.shape[2] ?? 1) : 1;
-    // [n, c]: squared distance of each channel's map, per sample.
-    const perChannel = rank === 4 ? tf.sum(tf.square(diff), [1, 2]) : tf.square(diff);
-    const weighted = tf.sum(tf.mul(perChannel, attention), 1);
-    return tf.div(tf.mul(0.5, tf.sum(weighted)), area) as tf.Scalar;
-  });
 }

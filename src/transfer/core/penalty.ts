@@ -26,6 +26,16 @@ export interface TransferPenalty {
   /** True when `apply` needs `targetFeatures` and `sourceFeatures` (DELTA). */
   readonly needsFeatures: boolean;
   apply(inputs: PenaltyInputs): tf.Scalar;
+  /**
+   * A penalty on feature maps (DELTA) as two parts for sharded training: the parameters of its
+   * per-row feature term (alpha x attention-weighted distance, shard-gradients.ts) and the
+   * weight-only rest. `apply` = alpha x distance + weightTerm.
+   */
+  readonly split?: {
+    alpha: number;
+    attention: readonly (readonly number[])[];
+    weightTerm(inputs: PenaltyInputs): tf.Scalar;
+  };
   /** Release the reference tensors the penalty keeps (source weights). */
   dispose(): void;
 }

@@ -192,6 +192,13 @@ export const FederationSpecSchema = Type.Object(
       maximum: 1e6,
       default: DEFAULT_SCREENING.maxRelativeNorm,
     }),
+    minRelativeNorm: Type.Number({
+      minimum: 0,
+      maximum: 1e6,
+      default: DEFAULT_SCREENING.minRelativeNorm,
+      description:
+        'The median rule never rejects an update smaller than this times the global weights’ norm (so an honest site rejoining converged peers is not taken for a poisoned one)',
+    }),
     dp: Type.Union([DpSchema, Type.Null()], {
       default: null,
       description: 'Clip + Gaussian noise on weight updates',

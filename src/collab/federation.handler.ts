@@ -235,7 +235,8 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           rounds,
           backend,
           resumedAfterRound: weightsAlgorithm && resume ? resume.roundsDone : null,
-          tests: data,
+          // A site placed in a namespace keeps its test split: it sent its confusion matrix.
+          tests: data.filter((d) => !spec.sites.find((s) => s.name === d.name)?.placement),
           contract,
         },
       );

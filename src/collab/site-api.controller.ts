@@ -104,8 +104,10 @@ export class SiteApiController {
     @Param('id') id: string,
     @SpecBody(siteEvaluation) body: SiteEvaluationReport,
   ): Promise<void> {
-    const { binding } = await this.item(principal, id, 'evaluate');
-    if (!(await this.work.complete(id, binding, null, { ...body })))
+    const { binding, item } = await this.item(principal, id, 'evaluate');
+    const { confusion, ...report } = body;
+    if (confusion) checkConfusion(confusion, item.task, report.count);
+    if (!(await this.work.complete(id, binding, null, report, confusion ?? null)))
       throw new UnprocessableError(
         `work item ${id} is not waiting for an answer (expired or answered)`,
       );
@@ -125,4 +127,14 @@ export class SiteApiController {
     if (!item || item.kind !== kind) throw new NotFoundError(`${kind} work item`, id);
     return { binding, item };
   }
+}
+
+/** A k x k matrix of counts in the federation's classes that adds up to the evaluated count. */
+function checkConfusion(m: number[][], task: Record<string, unknown>, count: number): void {
+  const k = ((task.model as { classNames?: unknown[] } | undefined)?.classNames ?? []).length;
+  if (m.length !== k || m.some((row) => row.length !== k))
+    throw new UnprocessableError(`confusion must be ${k} x ${k} (the federation's classes)`);
+  const total = m.reduce((a, row) => a + row.reduce((b, v) => b + v, 0), 0);
+  if (total !== count)
+    throw new UnprocessableError(`confusion adds up to ${total}, not to count ${count}`);
 }

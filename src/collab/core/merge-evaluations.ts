@@ -8,6 +8,19 @@
 import type { Evaluation } from '../../ml/train/evaluate';
 import { ValidationError } from '../../platform/errors/domain-error';
 
+/**
+ * A site's evaluation as it crosses the boundary: its confusion matrix and mean loss. Accuracy,
+ * precision and recall follow from the matrix (null when it counts nothing).
+ */
+export function fromConfusion(
+  confusion: readonly (readonly number[])[],
+  loss: number,
+): Evaluation | null {
+  const m = confusion.map((row) => [...row]);
+  const count = m.reduce((a, row) => a + row.reduce((b, v) => b + v, 0), 0);
+  return mergeEvaluations([{ loss, accuracy: 0, precision: [], recall: [], confusion: m, count }]);
+}
+
 export function mergeEvaluations(evals: readonly Evaluation[]): Evaluation | null {
   const nonEmpty = evals.filter((e) => e.count > 0);
   if (nonEmpty.length === 0) return null;

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { CurrentPrincipal, SiteApi } from '../platform/auth/auth.guard';
 import type { Principal } from '../platform/auth/projects.service';
 import { ForbiddenError, NotFoundError, UnprocessableError } from '../platform/errors/domain-error';
+import { confusionProblem } from './core/merge-evaluations';
 import { ApiProblems } from '../platform/http/problem.dto';
 import { assertUuid } from '../platform/jobs/jobs.service';
 import { ApiSpecBody, SpecBody } from '../platform/validation/spec-body';
@@ -132,9 +133,6 @@ export class SiteApiController {
 /** A k x k matrix of counts in the federation's classes that adds up to the evaluated count. */
 function checkConfusion(m: number[][], task: Record<string, unknown>, count: number): void {
   const k = ((task.model as { classNames?: unknown[] } | undefined)?.classNames ?? []).length;
-  if (m.length !== k || m.some((row) => row.length !== k))
-    throw new UnprocessableError(`confusion must be ${k} x ${k} (the federation's classes)`);
-  const total = m.reduce((a, row) => a + row.reduce((b, v) => b + v, 0), 0);
-  if (total !== count)
-    throw new UnprocessableError(`confusion adds up to ${total}, not to count ${count}`);
+  const problem = confusionProblem(m, k, count);
+  if (problem) throw new UnprocessableError(problem);
 }

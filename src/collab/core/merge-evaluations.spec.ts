@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Evaluation } from '../../ml/train/evaluate';
-import { fromConfusion, mergeEvaluations } from './merge-evaluations';
+import { confusionProblem, fromConfusion, mergeEvaluations } from './merge-evaluations';
 
 /** A per-site evaluation as ml/train/evaluate builds it from its confusion matrix. */
 function site(confusion: number[][], loss: number): Evaluation {
@@ -77,5 +77,40 @@ describe('a site evaluation rebuilt from the confusion matrix it sends', () => {
     assert.deepEqual(e.recall, [3 / 4, 4 / 6]);
     assert.deepEqual(e.precision, [3 / 5, 4 / 5]);
     assert.equal(fromConfusion([[0]], 1), null);
+  });
+});
+
+describe('a confusion matrix a remote site sends is checked before it is stored', () => {
+  test('k x k, non-negative integers, adding up to count', () => {
+    const m = [
+      [3, 1],
+      [2, 4],
+    ];
+    assert.equal(confusionProblem(m, 2, 10), null);
+    assert.match(confusionProblem(m, 3, 10)!, /3 x 3/);
+    assert.match(confusionProblem([[3, 1], [2]], 2, 6)!, /2 x 2/);
+    assert.match(confusionProblem(m, 2, 11)!, /adds up to 10, not to count 11/);
+    assert.match(
+      confusionProblem(
+        [
+          [3, -1],
+          [2, 6],
+        ],
+        2,
+        10,
+      )!,
+      /non-negative integer/,
+    );
+    assert.match(
+      confusionProblem(
+        [
+          [2.5, 1.5],
+          [2, 4],
+        ],
+        2,
+        10,
+      )!,
+      /non-negative integer/,
+    );
   });
 });

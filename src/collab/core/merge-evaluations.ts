@@ -51,3 +51,20 @@ export function mergeEvaluations(evals: readonly Evaluation[]): Evaluation | nul
     count,
   };
 }
+
+/**
+ * Why a confusion matrix a site sent is not one (null: it is): k x k in the federation's classes,
+ * non-negative integer counts adding up to the count the site evaluated.
+ */
+export function confusionProblem(
+  m: readonly (readonly number[])[],
+  k: number,
+  count: number,
+): string | null {
+  if (m.length !== k || m.some((row) => row.length !== k))
+    return `confusion must be ${k} x ${k} (the federation's classes)`;
+  if (m.some((row) => row.some((v) => !Number.isInteger(v) || v < 0)))
+    return 'confusion must hold non-negative integer counts';
+  const total = m.reduce((a, row) => a + row.reduce((b, v) => b + v, 0), 0);
+  return total === count ? null : `confusion adds up to ${total}, not to count ${count}`;
+}

@@ -1,16 +1,22 @@
 /**
  * Distillation: sites with different architectures (small-cnn and mobilenet, width 8) train with
  * `codistill` (multi-structure collaborative online distillation, ICASSP 2019): every round each
- * site shares its logits on a public unlabeled set and adds T^2 KL(peers' mean soft labels ||
- * its own) to its loss. The baseline is the same site, architecture, initial weights, data order
- * and epochs with distillation weight 0 -- the architecture trained alone on its site's data.
- * Paired by seed; each site's own model is evaluated on the same held-out slice of Fashion-MNIST's
- * official test split. Sites hold an IID share of a seeded subsample of the training split; the
- * public set is a disjoint subsample whose labels are never read.
+ * site shares its logits on a public unlabeled set and adds T^2 KL(teacher || its own soft labels)
+ * to its loss, the teacher being the accuracy-weighted ensemble of the sites (core/codistill.ts).
+ * The baseline is the same site, architecture, initial weights, data order and epochs with
+ * distillation weight 0 -- the architecture trained alone on its site's data. Paired by seed; each
+ * site's own model is evaluated on the same held-out slice of Fashion-MNIST's official test split.
+ * Sites hold an IID share of a seeded subsample of the training split; the public set is a
+ * disjoint subsample whose labels are never read. The alone run is made once per seed and every
+ * variant is compared with it.
  *
- *   nice -n 10 node -r @swc-node/register bench/collab/codistill-bench.ts \
- *     [--train 1000] [--public 500] [--test 1000] [--epochs 8] [--seeds 3] [--temperature 3]
- *     [--weight 1] [--lr 0.01] [--architectures small-cnn,mobilenet]
+ *   nice -n 10 node -r @swc-node/register bench/collab/codistill-bench.ts [--quick]
+ *     [--train 1000] [--public 500] [--test 1000] [--epochs 8] [--seeds 3] [--first-seed 0]
+ *     [--architectures small-cnn,mobilenet] [--lr 0.01]
+ *     [--variants w1,w0.3:t1,w1:u2:r3]   (w<weight>, :t<temperature> (3), :u<warmup rounds> (1),
+ *                                         :r<ramp rounds> (1))
+ *
+ * --quick: 2 seeds, 600 training examples, public 300, test 500, 6 epochs (a smoke run).
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/ml/backend';
@@ -29,19 +35,44 @@ const arg = (name: string, fallback: number): number => {
 };
 const archArg = argv.indexOf('--architectures');
 const ARCHITECTURES = (archArg >= 0 ? argv[archArg + 1] : 'small-cnn,mobilenet').split(',');
-const TRAIN = arg('train', 1000);
-const PUBLIC = arg('public', 500);
-const TEST = arg('test', 1000);
-const EPOCHS = arg('epochs', 8);
-const SEEDS = arg('seeds', 3);
-const TEMPERATURE = arg('temperature', 3);
-const WEIGHT = arg('weight', 1);
+const QUICK = argv.includes('--quick');
+const TRAIN = arg('train', QUICK ? 600 : 1000);
+const PUBLIC = arg('public', QUICK ? 300 : 500);
+const TEST = arg('test', QUICK ? 500 : 1000);
+const EPOCHS = arg('epochs', QUICK ? 6 : 8);
+const SEEDS = arg('seeds', QUICK ? 2 : 3);
+const FIRST_SEED = arg('first-seed', 0);
 const LR = arg('lr', 0.01);
+const variantArg = argv.indexOf('--variants');
+
+interface Variant {
+  label: string;
+  weight: number;
+  temperature: number;
+  warmupRounds: number;
+  rampRounds: number;
+}
+
+/** `w1:t3:u1:r1` -> weight 1, T 3, 1 burn-in round, ramp over 1 round. */
+function parseVariant(label: string): Variant {
+  const v: Variant = { label, weight: 1, temperature: 3, warmupRounds: 1, rampRounds: 1 };
+  for (const part of label.split(':')) {
+    const x = Number(part.slice(1));
+    if (!Number.isFinite(x)) throw new Error(`bad variant part ${part} in ${label}`);
+    if (part[0] === 'w') v.weight = x;
+    else if (part[0] === 't') v.temperature = x;
+    else if (part[0] === 'u') v.warmupRounds = x;
+    else if (part[0] === 'r') v.rampRounds = x;
+    else throw new Error(`bad variant part ${part} in ${label}`);
+  }
+  return v;
+}
+const VARIANTS = (variantArg >= 0 ? argv[variantArg + 1] : 'w1').split(',').map(parseVariant);
 
 async function run(
   sites: { name: string; architecture: string; train: Dataset; test: Dataset }[],
   publicSet: Dataset,
-  weight: number,
+  v: Variant,
   seed: number,
 ): Promise<Record<string, number>> {
   const { contract, classNames } = sharedImageContract(sites);
@@ -52,8 +83,10 @@ async function run(
     period: 1,
     minLr: 0,
     mixupAlpha: 0.4,
-    temperature: TEMPERATURE,
-    distillationWeight: weight,
+    temperature: v.temperature,
+    distillationWeight: v.weight,
+    warmupRounds: v.warmupRounds,
+    rampRounds: v.rampRounds,
     numClasses: classNames.length,
   });
   const placement = new LocalPlacement(
@@ -98,9 +131,10 @@ async function main(): Promise<void> {
   const backend = await selectBackend('wasm');
   const fm = await loadPackagedDataset('fashion-mnist');
   const t0 = Date.now();
-  const gains: Record<string, number[]> = {};
-  const rows: Record<string, unknown>[] = [];
-  for (let seed = 0; seed < SEEDS; seed++) {
+  const alone = parseVariant('w0');
+  // per variant and architecture: [alone, codistill] per seed
+  const table = new Map<string, Map<string, [number, number][]>>();
+  for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
     const rng = new Rng(seed);
     const order = rng.shuffle([...Array(fm.train.size).keys()]);
     const train = fm.train.select(order.slice(0, TRAIN));
@@ -114,30 +148,38 @@ async function main(): Promise<void> {
       train: train.select(parts[i]),
       test,
     }));
-    const t = Date.now();
-    const alone = await run(sites, publicSet, 0, seed);
-    const together = await run(sites, publicSet, WEIGHT, seed);
-    const row: Record<string, unknown> = { seed, s: Math.round((Date.now() - t) / 1000) };
-    for (const s of sites) {
-      row[s.name] = { alone: alone[s.name], codistill: together[s.name] };
-      (gains[s.architecture] ??= []).push((together[s.name] - alone[s.name]) * 100);
-    }
-    rows.push(row);
-    process.stdout.write(JSON.stringify(row) + '\n');
-  }
-  for (const [architecture, g] of Object.entries(gains)) {
-    const alone = rows.map((r) =>
-      Object.entries(r).find(([k]) => k.startsWith(`${architecture}@`)),
-    );
-    const a = alone.map((e) => (e?.[1] as { alone: number }).alone);
-    const c = alone.map((e) => (e?.[1] as { codistill: number }).codistill);
-    const m = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+    let t = Date.now();
+    const base = await run(sites, publicSet, alone, seed);
     process.stdout.write(
-      `${architecture}: alone ${m(a).toFixed(4)}, codistill ${m(c).toFixed(4)}, gain ${m(g).toFixed(2)} points (per seed ${g.map((x) => x.toFixed(1)).join(', ')})\n`,
+      JSON.stringify({ seed, variant: 'alone', s: Math.round((Date.now() - t) / 1000), ...base }) +
+        '\n',
     );
+    for (const v of VARIANTS) {
+      t = Date.now();
+      const got = await run(sites, publicSet, v, seed);
+      process.stdout.write(
+        JSON.stringify({ seed, variant: v.label, s: Math.round((Date.now() - t) / 1000), ...got }) +
+          '\n',
+      );
+      const byArch = table.get(v.label) ?? new Map<string, [number, number][]>();
+      table.set(v.label, byArch);
+      for (const s of sites) {
+        const rows = byArch.get(s.architecture) ?? [];
+        byArch.set(s.architecture, rows);
+        rows.push([base[s.name], got[s.name]]);
+      }
+    }
   }
+  const m = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+  for (const [label, byArch] of table)
+    for (const [architecture, rows] of byArch) {
+      const gains = rows.map(([a, c]) => (c - a) * 100);
+      process.stdout.write(
+        `${label} ${architecture}: alone ${m(rows.map((r) => r[0])).toFixed(4)}, codistill ${m(rows.map((r) => r[1])).toFixed(4)}, gain ${m(gains).toFixed(2)} points (per seed ${gains.map((x) => x.toFixed(1)).join(', ')})\n`,
+      );
+    }
   process.stdout.write(
-    `backend ${backend}; ${ARCHITECTURES.length} sites of ${TRAIN / ARCHITECTURES.length} examples (IID), public set ${PUBLIC}, test ${TEST}, ${EPOCHS} rounds of 1 epoch, adam lr ${LR}, T ${TEMPERATURE}, weight ${WEIGHT}, width 8; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+    `backend ${backend}; ${ARCHITECTURES.length} sites of ${TRAIN / ARCHITECTURES.length} examples (IID), public set ${PUBLIC}, test ${TEST}, ${EPOCHS} rounds of 1 epoch, adam lr ${LR}, width 8, seeds ${FIRST_SEED}-${FIRST_SEED + SEEDS - 1}; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
   );
   tf.disposeVariables();
 }

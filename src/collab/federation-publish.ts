@@ -5,11 +5,12 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../ml/data';
-import { evaluate } from '../ml/train/evaluate';
+import { evaluate, type Evaluation } from '../ml/train/evaluate';
 import type { JobContext } from '../platform/jobs/job-handler';
 import { datasetTensors, type InputContract } from '../registry/core/encode';
 import { storedEvaluation, type StoredEvaluation } from '../transfer/training-support';
-import { mergeEvaluations } from './core/merge-evaluations';
+import { fromConfusion, mergeEvaluations } from './core/merge-evaluations';
+import type { SiteEvaluation } from './site-placement';
 import type { TrainingRegistryPort } from '../registry/model-registry.port';
 import { gaussianRdpEpsilon } from './core/differential-privacy';
 import type { FederationSpec } from './federation.schema';
@@ -29,7 +30,10 @@ export async function publishFederation(
     rounds: number;
     backend: string;
     resumedAfterRound: number | null;
-    /** The local sites' test splits, for the registry's evaluation (remote sites keep theirs). */
+    /**
+     * Test splits the coordinator may evaluate on itself, for sites that sent no confusion matrix
+     * of the final model (codistill's in-process sites; not sites placed in a namespace).
+     */
     tests: readonly { name: string; test: Dataset }[];
     contract: InputContract;
   },
@@ -77,7 +81,7 @@ export async function publishFederation(
   if (outcome.global) {
     const model = models.global();
     writeWeights(model, outcome.global);
-    const evaluation = testEvaluation(model, r.tests, r.contract, classNames);
+    const evaluation = globalTestEvaluation(model, outcome.final, r.tests, r.contract, classNames);
     const registered =
       (await deps.registry.findByJob(ctx.projectId, ctx.jobId)) ??
       (await deps.registry.registerFromJob(ctx, model, {
@@ -122,6 +126,34 @@ export async function publishFederation(
 }
 
 /**
+ * The final global model's test evaluation: every site that evaluated it where its data is (site
+ * jobs on the pool or in a namespace, remote agents) sent back its confusion matrix; the
+ * coordinator adds them (core/merge-evaluations.ts) and evaluates itself only the given splits of
+ * sites that sent none. The union of all sites' test splits, and no example crossed.
+ */
+export function globalTestEvaluation(
+  model: tf.LayersModel,
+  final: readonly SiteEvaluation[],
+  tests: readonly { name: string; test: Dataset }[],
+  contract: InputContract,
+  classNames: readonly string[],
+): StoredEvaluation | null {
+  const reported = final.flatMap((e) => {
+    const ev = e.confusion && fromConfusion(e.confusion, e.loss);
+    return ev ? [ev] : [];
+  });
+  const covered = new Set(final.filter((e) => e.confusion).map((e) => e.site));
+  const own = testEvaluations(
+    model,
+    tests.filter((t) => !covered.has(t.name)),
+    contract,
+    classNames,
+  );
+  const merged = mergeEvaluations([...reported, ...own]);
+  return merged && storedEvaluation(merged, classNames);
+}
+
+/**
  * The registry's test evaluation of a federated model, as other trained models record theirs: the
  * model evaluated on every given local site's test split (at the site), merged into the
  * evaluation of their union (core/merge-evaluations.ts). Null when no local site has a test split.
@@ -132,18 +164,25 @@ export function testEvaluation(
   contract: InputContract,
   classNames: readonly string[],
 ): StoredEvaluation | null {
-  const merged = mergeEvaluations(
-    tests
-      .filter((t) => t.test.size > 0)
-      .map(({ test }) => {
-        const { x, y } = datasetTensors(test, contract);
-        try {
-          return evaluate(model, x, y, { numClasses: classNames.length });
-        } finally {
-          x.dispose();
-          y.dispose();
-        }
-      }),
-  );
+  const merged = mergeEvaluations(testEvaluations(model, tests, contract, classNames));
   return merged && storedEvaluation(merged, classNames);
+}
+
+function testEvaluations(
+  model: tf.LayersModel,
+  tests: readonly { name: string; test: Dataset }[],
+  contract: InputContract,
+  classNames: readonly string[],
+): Evaluation[] {
+  return tests
+    .filter((t) => t.test.size > 0)
+    .map(({ test }) => {
+      const { x, y } = datasetTensors(test, contract);
+      try {
+        return evaluate(model, x, y, { numClasses: classNames.length });
+      } finally {
+        x.dispose();
+        y.dispose();
+      }
+    });
 }

@@ -163,4 +163,58 @@ describe('the coordinator loop (in-memory placement)', () => {
     // peers b (0.6, 0.4) and c (0.7, 0.3): 0.65
     assert.ok(Math.abs(teacherOfA![0] - 0.65) < 1e-6);
   });
+
+  test('codistill: round r’s teacher comes from round r-1’s shares (not older, not the site’s own), weighted by reported accuracy', async () => {
+    // site k in round r shares softmax = [p, 1 - p], p = 0.2 + 0.1 k + 0.05 r; reports accuracy
+    // 0.6 + 0.1 k (chance 0.5): teacher weights 0.1, 0.2, 0.3 for a, b, c.
+    const calls: { site: string; work: SiteRoundWork }[] = [];
+    const names = ['a', 'b', 'c'];
+    const placement: SitePlacement = {
+      placement: 'local',
+      sites: names.map((name) => ({ name, samples: 1 })),
+      train: async (site, work) => {
+        calls.push({ site, work });
+        const k = names.indexOf(site);
+        const p = 0.2 + 0.1 * k + 0.05 * work.round;
+        return {
+          share: { site, samples: 1, logits: Float32Array.from([Math.log(p), Math.log(1 - p)]) },
+          trainLoss: 0.1,
+          trainAccuracy: 0.9,
+          localAccuracy: 0.6 + 0.1 * k,
+        };
+      },
+      evaluateGlobal: async () => [],
+      dispose: () => undefined,
+    };
+    await runFederationLoop(
+      {
+        algorithm: new Codistill({
+          localEpochs: 1,
+          learningRate: 0.1,
+          temperature: 1,
+          weight: 1,
+          numClasses: 2,
+        }),
+        placement,
+        rounds: 3,
+        screening,
+        roundRetries: 0,
+        seed: 0,
+        logitsLength: 2,
+      },
+      { round: async () => undefined, log: async () => {}, cancelled: () => false },
+    );
+    const of = (site: string, round: number) =>
+      calls.find((c) => c.site === site && c.work.round === round)!.work;
+    assert.equal(of('a', 0).teacher, undefined);
+    // round 2, site a: peers b (p = 0.3 + 0.05) and c (0.4 + 0.05) of round 1, weights 0.2 : 0.3
+    const p = (k: number, r: number) => 0.2 + 0.1 * k + 0.05 * r;
+    const expectA = (0.2 * p(1, 1) + 0.3 * p(2, 1)) / 0.5;
+    assert.ok(Math.abs(of('a', 2).teacher![0] - expectA) < 1e-6, `${of('a', 2).teacher![0]}`);
+    // site c (the best) is taught by a and b: quality (0.1^2 + 0.2^2) / 0.3 = 1/6 over its 0.3
+    const expectC = (0.1 * p(0, 1) + 0.2 * p(1, 1)) / 0.3;
+    assert.ok(Math.abs(of('c', 2).teacher![0] - expectC) < 1e-6);
+    assert.ok(Math.abs(of('c', 2).plan.distillation!.weight - 1 / 6 / 0.3) < 1e-6);
+    assert.equal(of('a', 2).plan.distillation!.weight, 1, 'a weaker site learns at full weight');
+  });
 });

@@ -69,6 +69,7 @@ export async function runFederationLoop(
   const weightsAlgorithm = algorithm.shares === 'weights';
   let global: Float32Array[] | undefined = o.resume?.global ?? o.initialGlobal;
   let teachers: ReadonlyMap<string, Float32Array> | undefined;
+  let scales: ReadonlyMap<string, number> | undefined;
   const rounds: RoundRow[] = [];
   let final: SiteEvaluation[] = [];
   for (let round = o.resume?.roundsDone ?? 0; round < o.rounds; round++) {
@@ -85,10 +86,20 @@ export async function runFederationLoop(
         placement.sites.map((site, index) => {
           const teacher = teachers?.get(site.name);
           received.set(site.name, weightsAlgorithm ? weightBytes(global ?? []) : floats(teacher));
+          const scale = scales?.get(site.name) ?? 1;
           return placement.train(site.name, {
             round,
             attempt,
-            plan,
+            plan:
+              plan.distillation && scale !== 1
+                ? {
+                    ...plan,
+                    distillation: {
+                      ...plan.distillation,
+                      weight: plan.distillation.weight * scale,
+                    },
+                  }
+                : plan,
             global: weightsAlgorithm ? global : undefined,
             teacher: plan.distillation ? teacher : undefined,
             seed: (o.seed + 1_000_003 * round + 7919 * attempt + 104_729 * index) >>> 0,
@@ -106,7 +117,12 @@ export async function runFederationLoop(
         await progress.log(`round ${round + 1}: site ${name} failed: ${error.message}`, 'warn');
       }
       if (progress.cancelled()) throw new FederationCancelled();
-      const shares = [...results.values()].map((r) => r.share);
+      // Prediction sharers vote in the teacher by the accuracy they report on their test split.
+      const shares = [...results.values()].map((r) =>
+        weightsAlgorithm || r.localAccuracy === null
+          ? r.share
+          : { ...r.share, accuracy: r.localAccuracy },
+      );
       const screened = screenUpdates(
         shares,
         weightsAlgorithm ? { global } : { logitsLength: o.logitsLength },
@@ -128,6 +144,7 @@ export async function runFederationLoop(
         final = await placement.evaluateGlobal(global, { round, attempt });
       } else {
         teachers = aggregate.teachers;
+        scales = aggregate.scales;
         final = [...results.values()].flatMap((r) =>
           r.localAccuracy === null
             ? []

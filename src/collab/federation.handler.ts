@@ -9,6 +9,7 @@ import {
 } from '../platform/jobs/job-handler';
 import { MODEL_REGISTRY, type TrainingRegistryPort } from '../registry/model-registry.port';
 import { makeAlgorithm } from './core/algorithms';
+import { DEFAULT_SCREENING } from './core/robust-aggregation';
 import { federationSpec, type FederationSpec } from './federation.schema';
 import { FederationCancelled, runFederationLoop } from './federation-run';
 import { publishFederation } from './federation-publish';
@@ -187,6 +188,8 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           screening: {
             normFactor: spec.normFactor,
             maxRelativeNorm: spec.maxRelativeNorm,
+            // specs queued before the field existed take the default
+            minRelativeNorm: spec.minRelativeNorm ?? DEFAULT_SCREENING.minRelativeNorm,
             quorum: spec.quorum,
           },
           roundRetries: spec.roundRetries,
@@ -232,7 +235,8 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           rounds,
           backend,
           resumedAfterRound: weightsAlgorithm && resume ? resume.roundsDone : null,
-          tests: data,
+          // A site placed in a namespace keeps its test split: it sent its confusion matrix.
+          tests: data.filter((d) => !spec.sites.find((s) => s.name === d.name)?.placement),
           contract,
         },
       );

@@ -12,6 +12,7 @@ import { specSchema, type SpecSchema } from '../platform/validation/spec-schema'
 import { ReferenceSchema, RegistryNameSchema } from '../registry/reference.schema';
 import { ALGORITHM_NAMES } from './core/federated-algorithm';
 import { DEFAULT_SCREENING } from './core/robust-aggregation';
+import { CODISTILL_DEFAULTS } from './core/codistill';
 
 /** Named defaults (docs/collab.md). */
 export const FEDERATION_DEFAULTS = {
@@ -175,6 +176,19 @@ export const FederationSpecSchema = Type.Object(
     ),
     temperature: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: D.temperature }),
     distillationWeight: Type.Number({ minimum: 0, maximum: 100, default: D.distillationWeight }),
+    warmupRounds: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: CODISTILL_DEFAULTS.warmupRounds,
+      description: 'codistill: rounds each site trains alone before it distills (burn-in)',
+    }),
+    rampRounds: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: CODISTILL_DEFAULTS.rampRounds,
+      description:
+        'codistill: rounds over which the distillation weight grows linearly to its value',
+    }),
     quorum: Type.Union([Type.Integer({ minimum: 1, maximum: 32 }), Type.Null()], {
       default: null,
       description: 'Accepted updates a round needs (default: a majority of the sites)',
@@ -191,6 +205,13 @@ export const FederationSpecSchema = Type.Object(
       exclusiveMinimum: 0,
       maximum: 1e6,
       default: DEFAULT_SCREENING.maxRelativeNorm,
+    }),
+    minRelativeNorm: Type.Number({
+      minimum: 0,
+      maximum: 1e6,
+      default: DEFAULT_SCREENING.minRelativeNorm,
+      description:
+        'The median rule never rejects an update smaller than this times the global weights’ norm (so an honest site rejoining converged peers is not taken for a poisoned one)',
     }),
     dp: Type.Union([DpSchema, Type.Null()], {
       default: null,

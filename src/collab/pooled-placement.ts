@@ -136,6 +136,7 @@ export class PooledPlacement implements SitePlacement {
               accuracy: Number(r.accuracy),
               loss: Number(r.loss),
               count: Number(r.count),
+              ...(a.value.confusion ? { confusion: a.value.confusion } : {}),
             },
           ]
         : [];

@@ -76,6 +76,7 @@ export class RemotePlacement implements SitePlacement {
             accuracy: Number(r.accuracy),
             loss: Number(r.loss),
             count: Number(r.count),
+            ...(done.confusion ? { confusion: done.confusion } : {}),
           });
       } catch {
         // a site that does not evaluate is left out of the pooled accuracy

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { CurrentPrincipal, SiteApi } from '../platform/auth/auth.guard';
 import type { Principal } from '../platform/auth/projects.service';
 import { ForbiddenError, NotFoundError, UnprocessableError } from '../platform/errors/domain-error';
+import { confusionProblem } from './core/merge-evaluations';
 import { ApiProblems } from '../platform/http/problem.dto';
 import { assertUuid } from '../platform/jobs/jobs.service';
 import { ApiSpecBody, SpecBody } from '../platform/validation/spec-body';
@@ -104,8 +105,10 @@ export class SiteApiController {
     @Param('id') id: string,
     @SpecBody(siteEvaluation) body: SiteEvaluationReport,
   ): Promise<void> {
-    const { binding } = await this.item(principal, id, 'evaluate');
-    if (!(await this.work.complete(id, binding, null, { ...body })))
+    const { binding, item } = await this.item(principal, id, 'evaluate');
+    const { confusion, ...report } = body;
+    if (confusion) checkConfusion(confusion, item.task, report.count);
+    if (!(await this.work.complete(id, binding, null, report, confusion ?? null)))
       throw new UnprocessableError(
         `work item ${id} is not waiting for an answer (expired or answered)`,
       );
@@ -125,4 +128,11 @@ export class SiteApiController {
     if (!item || item.kind !== kind) throw new NotFoundError(`${kind} work item`, id);
     return { binding, item };
   }
+}
+
+/** A k x k matrix of counts in the federation's classes that adds up to the evaluated count. */
+function checkConfusion(m: number[][], task: Record<string, unknown>, count: number): void {
+  const k = ((task.model as { classNames?: unknown[] } | undefined)?.classNames ?? []).length;
+  const problem = confusionProblem(m, k, count);
+  if (problem) throw new UnprocessableError(problem);
 }

@@ -2,7 +2,9 @@
  * What a remote site may send the coordinator, and nothing more (the structural guarantee of
  * docs/collab.md): an update is a few numbers and ONE base64 float32 array whose decoded length
  * must equal the global weights' (checked against the work item's declared sizes); an evaluation
- * is three numbers. No field can hold an example, a label or a file: unknown fields are a 400.
+ * is three numbers and, optionally, a k x k matrix of counts (the confusion matrix, checked to be
+ * square in the federation's classes and to add up to `count`). No field can hold an example, a
+ * label or a file: unknown fields are a 400.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { specSchema } from '../platform/validation/spec-schema';
@@ -47,6 +49,13 @@ export const SiteEvaluationSchema = Type.Object(
       maximum: 1e9,
       description: 'Test examples evaluated (a count)',
     }),
+    confusion: Type.Optional(
+      Type.Array(Type.Array(Type.Integer({ minimum: 0, maximum: 1e9 }), { maxItems: 1000 }), {
+        maxItems: 1000,
+        description:
+          'Counts [true class][predicted class] on the site’s test split, in the federation’s class order; must add up to count',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

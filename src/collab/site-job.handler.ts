@@ -94,6 +94,7 @@ export class FederationSiteHandler implements JobHandler<SiteJobSpec, SiteJobRes
         binding,
         answer.weights ? encodeWeights(answer.weights).data : null,
         answer.report,
+        answer.confusion ?? null,
       );
       await ctx.log(
         item.kind === 'train'

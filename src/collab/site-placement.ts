@@ -38,6 +38,11 @@ export interface SiteEvaluation {
   accuracy: number;
   loss: number;
   count: number;
+  /**
+   * The site's confusion matrix on its test split ([true][predicted] counts), when the site sent
+   * one: the registry's evaluation of the final model merges them (core/merge-evaluations.ts).
+   */
+  confusion?: number[][];
 }
 
 export interface SitePlacement {

@@ -30,6 +30,8 @@ export interface SiteWorkView {
 export interface SiteAnswer {
   report: Record<string, number | null>;
   weights: Float32Array[] | null;
+  /** An evaluate item: the confusion matrix on the site's test split ([true][predicted] counts). */
+  confusion?: number[][];
 }
 
 export class SiteTrainerError extends Error {}
@@ -57,6 +59,7 @@ export class SiteTrainer {
       return {
         report: { accuracy: e?.accuracy ?? 0, loss: finite(e?.loss) ?? 0, count: e?.count ?? 0 },
         weights: null,
+        ...(e ? { confusion: e.confusion } : {}),
       };
     }
     const r = await trainLocally({

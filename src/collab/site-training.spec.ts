@@ -8,6 +8,7 @@ import { distillationLoss } from './core/codistill';
 import { drawMixup, mixRows } from './core/mcl';
 import { EspClr } from './core/esp-clr';
 import {
+  distillingLoss,
   distillationTerm,
   mixupLoss,
   readWeights,
@@ -31,6 +32,49 @@ describe('site training on TF.js against the core formulas', () => {
       const expected = distillationLoss(probs.map(Math.log), teacher, 3, 2.5);
       assert.ok(Math.abs(got - expected) < 1e-4, `${got} vs ${expected}`);
     });
+  });
+
+  test('the loss a codistill site trains with = CE(own batch) + weight * core distillationLoss(public batch)', async () => {
+    // The whole LossFn trainLocally uses, against the core formula on a hand case: a 3-class MLP,
+    // a labelled batch of 2, a public set of 3 rows and a teacher; the public rows of the step are
+    // the seeded draw (Rng(9) fork 'x': 2 indices in [0, 2]).
+    const model = buildZooModel('mlp', { inputShape: [2], numClasses: 3, seed: 4, hidden: [4] });
+    const x = Float32Array.from([1, 0, 0, 1]);
+    const y = [2, 0];
+    const pub = Float32Array.from([0.5, 0.5, -1, 2, 3, -0.5]);
+    const teacher = Float32Array.from([0.6, 0.3, 0.1, 0.2, 0.2, 0.6, 1 / 3, 1 / 3, 1 / 3]);
+    const T = 3;
+    const weight = 0.7;
+    await withLeakCheck(() => {
+      const got = tf.tidy(() => {
+        const loss = distillingLoss(
+          tf.tensor2d(pub, [3, 2]),
+          tf.tensor2d(teacher, [3, 3]),
+          { temperature: T, weight },
+          2,
+          new Rng(9).fork('x'),
+        );
+        return loss(model, tf.tensor2d(x, [2, 2]), tf.tensor1d(y, 'int32'), {
+          epoch: 0,
+          step: 0,
+          forward: (v) => model.apply(v) as tf.Tensor,
+        }).dataSync()[0];
+      });
+      const probs = (v: Float32Array, n: number) =>
+        Float32Array.from(
+          tf.tidy(() => (model.predict(tf.tensor2d(v, [n, 2])) as tf.Tensor).dataSync()),
+        );
+      const p = probs(x, 2);
+      const ce = -(Math.log(p[0 * 3 + y[0]] + 1e-7) + Math.log(p[1 * 3 + y[1]] + 1e-7)) / 2;
+      const draw = new Rng(9).fork('x');
+      const idx = [draw.int(0, 2), draw.int(0, 2)];
+      const pubRows = Float32Array.from(idx.flatMap((i) => [pub[2 * i], pub[2 * i + 1]]));
+      const q = probs(pubRows, 2);
+      const t = Float32Array.from(idx.flatMap((i) => [...teacher.subarray(3 * i, 3 * i + 3)]));
+      const expected = ce + weight * distillationLoss(q.map(Math.log), t, 3, T);
+      assert.ok(Math.abs(got - expected) < 1e-4, `${got} vs ${expected}`);
+    });
+    model.dispose();
   });
 
   test('mixup loss = CE of f(l x_i + (1-l) x_j) against l y_i + (1-l) y_j (Zhang et al. 2018)', async () => {

@@ -63,7 +63,7 @@ export function distillationTerm(
 }
 
 /** The site's local loss plus the distillation term on a seeded public batch each step. */
-function distillingLoss(
+export function distillingLoss(
   publicX: tf.Tensor,
   teacher: tf.Tensor,
   plan: { temperature: number; weight: number },
@@ -150,8 +150,8 @@ export function siteEvaluation(
   model: tf.LayersModel,
   set: TrainSet | undefined,
   numClasses: number,
-): { accuracy: number; loss: number; count: number } | null {
+): { accuracy: number; loss: number; count: number; confusion: number[][] } | null {
   if (!set || set.x.shape[0] === 0) return null;
   const e = evaluate(model, set.x, set.y, { numClasses });
-  return { accuracy: e.accuracy, loss: e.loss, count: e.count };
+  return { accuracy: e.accuracy, loss: e.loss, count: e.count, confusion: e.confusion };
 }

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Client } from 'pg';
 import { waitFor } from '../k8s/harness';
 import { startKubernetesTestApp, type KubernetesTestApp } from '../k8s/kubernetes-app';
 import { darkShape, lightShape } from '../fixtures/data/shapes';
@@ -83,6 +84,37 @@ describe('collaborative learning on Kubernetes: sites in two placement namespace
     assert.equal(done.status, 'succeeded', done.error ?? '');
     const fed = (await k.app.get(`/v1/federations/${id}`).expect(200)).body;
     assert.deepEqual([...fed.rounds[0].accepted].sort(), ['a0', 'a1', 'b0']);
+
+    // The registry's test evaluation covers the namespace-placed sites: each site pod evaluated
+    // the final model on its own test split (16 images split 0.5/0.25/0.25: 4 each) and sent back
+    // only its confusion matrix; the coordinator's matrix is their sum, entry by entry.
+    const db = new Client({ connectionString: k.app.databaseUrl });
+    await db.connect();
+    const reports = (
+      await db.query(
+        `SELECT site, report FROM collab_site_work
+          WHERE federation_id = $1 AND kind = 'evaluate' AND status = 'done' ORDER BY site`,
+        [id],
+      )
+    ).rows as { site: string; report: { count: number; confusion: number[][] } }[];
+    await db.end();
+    assert.deepEqual(
+      reports.map((r) => [r.site, r.report.count]),
+      [
+        ['a0', 4],
+        ['a1', 4],
+        ['b0', 4],
+      ],
+    );
+    const sum = [0, 1].map((t) =>
+      [0, 1].map((p) => reports.reduce((a, r) => a + r.report.confusion[t][p], 0)),
+    );
+    const model = (await k.app.get(`/v1/models/${fed.modelId}`).expect(200)).body;
+    const evaluation = (await k.app.get(`/v1/models/${fed.modelId}/evaluation`).expect(200)).body;
+    assert.equal(evaluation.count, 12);
+    assert.deepEqual(evaluation.confusion, sum);
+    assert.ok(Math.abs(evaluation.accuracy - (sum[0][0] + sum[1][1]) / 12) < 1e-9);
+    assert.ok(Math.abs(model.testAccuracy - fed.rounds[0].globalAccuracy) < 1e-9);
 
     type JobObj = {
       metadata: { name: string; labels: Record<string, string> };

@@ -201,7 +201,13 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     const logitBytes = 8 * 2 * 4; // 8 public examples x 2 classes x float32
     assert.equal(fed.rounds[0].bytesUp, 2 * logitBytes);
     assert.equal(fed.rounds[0].bytesDown, 0, 'no teacher before the first exchange');
-    assert.equal(fed.rounds[1].bytesDown, 2 * logitBytes);
+    // A site is taught only by a peer better than chance (1/2 here) on its own test split: one
+    // teacher per site whose peer reported more than 0.5 in round 1.
+    const acc = (fed.rounds[0].sites as { site: string; localAccuracy: number }[]).map(
+      (x) => x.localAccuracy,
+    );
+    const taught = acc.filter((_, i) => acc[1 - i] > 0.5).length;
+    assert.equal(fed.rounds[1].bytesDown, taught * logitBytes, JSON.stringify(acc));
     const siteModels = fed.summary.siteModels as Record<string, string>;
     const s1 = (await app.get(`/v1/models/${siteModels.s1}`).expect(200)).body;
     assert.equal(s1.architecture, 'small-resnet');
@@ -441,6 +447,18 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     }
     assert.equal(fed.sites.find((x: { name: string }) => x.name === 'remote').placement, 'remote');
     assert.deepEqual(model.metrics.remoteSites, ['remote']);
+    // The registry's evaluation covers the remote site's held-out split too: the sum of every
+    // site's final evaluation (its confusion matrix sent back; the examples stayed at the agent).
+    const final = fed.summary.final as { site: string; count: number }[];
+    assert.ok(
+      final.some((e) => e.site === 'remote' && e.count > 0),
+      JSON.stringify(final),
+    );
+    const evaluation = (await app.get(`/v1/models/${fed.modelId}/evaluation`).expect(200)).body;
+    assert.equal(
+      evaluation.count,
+      final.reduce((a, e) => a + e.count, 0),
+    );
 
     // Every request body the agent sent: only the schema's fields, weights of the model's size,
     // and none of its images (files or decoded pixels).
@@ -470,7 +488,15 @@ describe('collaborative learning: a 3-site federation through the REST API (real
         }
       } else {
         assert.ok(r.url.endsWith('/evaluation'), r.url);
-        assert.deepEqual(Object.keys(body).sort(), ['accuracy', 'count', 'loss']);
+        // three numbers and the confusion matrix: counts only, adding up to `count`
+        assert.deepEqual(Object.keys(body).sort(), ['accuracy', 'confusion', 'count', 'loss']);
+        const m = body.confusion as number[][];
+        assert.equal(m.length, 2);
+        assert.ok(m.every((row) => row.length === 2 && row.every((v) => Number.isInteger(v))));
+        assert.equal(
+          m.flat().reduce((a, b) => a + b, 0),
+          body.count,
+        );
       }
       for (const f of files)
         assert.ok(!r.body.includes(f.toString('base64').slice(0, 40)), 'a PNG in a body');

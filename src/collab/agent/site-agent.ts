@@ -79,7 +79,7 @@ export async function serveSite(o: SiteAgentOptions): Promise<{ items: number }>
         );
       } else {
         route = `${base}/v1/site/work/${item.id}/evaluation`;
-        body = answer.report;
+        body = { ...answer.report, ...(answer.confusion ? { confusion: answer.confusion } : {}) };
         o.log(`evaluated the global model: accuracy ${(answer.report.accuracy ?? 0).toFixed(4)}`);
       }
       const posted = await http(route, { method: 'POST', headers, body: JSON.stringify(body) });

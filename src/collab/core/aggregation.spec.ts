@@ -147,6 +147,45 @@ describe('robust aggregation: the screening rule of robust-aggregation.ts', () =
     assert.equal(s.quorumMet, false);
   });
 
+  test('an honest site rejoining after a missed round (update ~20x its converged peers’) is accepted', () => {
+    // The pool e2e test's numbers: a model of norm ~12, converged sites' updates 0.13-0.23, the
+    // rejoining site's 4.8. Old rule: 4.8 > 10 x median(0.13, 0.2, 0.23, 4.8) = 2.15 -> rejected.
+    // The floor: the median rule never rejects below 1 x ||w_global|| = 12.
+    const g = [f(12, 0)];
+    const at = (d: number, site: string) => ({ site, samples: 36, weights: [f(12, d)] });
+    const peers = [at(0.13, 'a'), at(0.2, 'b'), at(0.23, 'c')];
+    const s = screenUpdates([...peers, at(4.8, 'rejoined')], { global: g }, rule);
+    assert.deepEqual(s.rejected, []);
+    close(s.updateNorms.rejoined, 4.8, 1e-5);
+    const old = screenUpdates(
+      [...peers, at(4.8, 'rejoined')],
+      { global: g },
+      { ...rule, minRelativeNorm: 0 },
+    );
+    assert.deepEqual(
+      old.rejected.map((r) => r.site),
+      ['rejoined'],
+    );
+    // Above the floor the median still judges: 13 > max(10 x 0.215, 12) is rejected, and x50
+    // the rejoiner's honest update (240) is beyond the absolute cap 10 x 12 = 120 as well.
+    const over = screenUpdates([...peers, at(13, 'x')], { global: g }, rule);
+    assert.deepEqual(over.rejected, [{ site: 'x', reason: 'norm', norm: 13 }]);
+    const boosted = screenUpdates([...peers, at(4.8 * 50, 'x')], { global: g }, rule);
+    assert.deepEqual(
+      boosted.rejected.map((r) => [r.site, r.reason]),
+      [['x', 'norm']],
+    );
+    // a round of large honest updates keeps the median rule as before: 10 x median governs
+    const big = [at(20, 'a'), at(25, 'b'), at(22, 'c'), at(110, 'd')];
+    assert.deepEqual(screenUpdates(big, { global: g }, rule).rejected, []);
+    const bigX = screenUpdates([...big.slice(0, 3), at(119, 'x')], { global: g }, rule);
+    assert.deepEqual(bigX.rejected, []); // under both the median rule (220) and the cap (120)
+    assert.equal(
+      screenUpdates([...big.slice(0, 3), at(121, 'x')], { global: g }, rule).rejected[0]?.site,
+      'x',
+    );
+  });
+
   test('predictions: wrong length and non-finite logits are rejected', () => {
     const s = screenUpdates(
       [

@@ -20,6 +20,9 @@ export interface AlgorithmSettings {
   /** codistill */
   temperature: number;
   distillationWeight: number;
+  /** codistill: burn-in rounds and weight ramp (core/codistill.ts defaults when absent). */
+  warmupRounds?: number;
+  rampRounds?: number;
   numClasses: number;
 }
 
@@ -47,6 +50,8 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
         temperature: s.temperature,
         weight: s.distillationWeight,
         numClasses: s.numClasses,
+        warmupRounds: s.warmupRounds,
+        rampRounds: s.rampRounds,
       });
   }
 }

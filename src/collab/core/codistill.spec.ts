@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Codistill, distillationLoss, softmaxRows } from './codistill';
+import { Codistill, distillationLoss, softmaxRows, teacherWeights } from './codistill';
 
 const close = (a: number, b: number, tol = 1e-6) =>
   assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
@@ -52,8 +52,73 @@ describe('multi-structure online distillation (ICASSP 2019; Hinton et al. 2015 s
     close(agg.teachers.get('a')![0], 0.3); // (0.5 + 0.1) / 2
     close(agg.teachers.get('b')![0], 0.5); // (0.9 + 0.1) / 2
     close(agg.teachers.get('c')![0], 0.7);
+    assert.equal(agg.scales?.size ?? 0, 0, 'no accuracies reported: every site at full weight');
     assert.equal(algo.localPlan(0).distillation, null); // no teacher before the first exchange
     assert.deepEqual(algo.localPlan(1).distillation, { temperature: 1, weight: 1 });
     assert.equal(algo.localPlan(1).startFromGlobal, false); // no weights exchanged
+    // alone, a site has no teacher (its own predictions are a round old: a brake, not a lesson)
+    const alone = algo.aggregate([{ site: 'a', samples: 10, logits: z(0.9) }]);
+    assert.equal(alone.kind === 'predictions' && alone.teachers.size, 0);
+  });
+
+  test('peers vote by reported accuracy above chance; a better site is barely moved by a weak one', () => {
+    // 2 classes, chance 0.5. Accuracies a 0.9, b 0.7, c 0.5 (chance): weights 0.4, 0.2, 0.
+    const algo = new Codistill({
+      localEpochs: 1,
+      learningRate: 0.01,
+      temperature: 1,
+      weight: 1,
+      numClasses: 2,
+    });
+    const z = (p0: number) => Float32Array.from([Math.log(p0), Math.log(1 - p0)]);
+    const agg = algo.aggregate([
+      { site: 'a', samples: 10, logits: z(0.9), accuracy: 0.9 },
+      { site: 'b', samples: 10, logits: z(0.6), accuracy: 0.7 },
+      { site: 'c', samples: 10, logits: z(0.1), accuracy: 0.5 },
+    ]);
+    assert.equal(agg.kind, 'predictions');
+    if (agg.kind !== 'predictions') return;
+    close(agg.teachers.get('a')![0], 0.6); // b only: c is at chance
+    close(agg.teachers.get('b')![0], 0.9); // a only
+    close(agg.teachers.get('c')![0], (0.4 * 0.9 + 0.2 * 0.6) / 0.6); // 0.8
+    // scales: teacher quality (sum w_j^2 / sum w_j over peers) over own (acc - chance), capped at 1
+    close(agg.scales!.get('a')!, 0.2 / 0.4); // taught by b (0.2 above chance) while 0.4 itself
+    close(agg.scales!.get('b')!, 1); // taught by a, better than b
+    assert.equal(agg.scales!.has('c'), false, 'a site at chance learns at full weight');
+    assert.deepEqual(teacherWeights([{ site: 'x', samples: 1, accuracy: Number.NaN }], 2), [1]);
+    // every peer at chance: no teacher, the site trains alone
+    const weak = algo.aggregate([
+      { site: 'a', samples: 10, logits: z(0.9), accuracy: 0.9 },
+      { site: 'c', samples: 10, logits: z(0.1), accuracy: 0.45 },
+    ]);
+    assert.equal(weak.kind === 'predictions' && weak.teachers.has('a'), false);
+  });
+
+  test('burn-in rounds train alone, then the weight ramps linearly (progressively enhanced constraint)', () => {
+    const algo = new Codistill({
+      localEpochs: 1,
+      learningRate: 0.01,
+      temperature: 3,
+      weight: 0.9,
+      numClasses: 10,
+      warmupRounds: 2,
+      rampRounds: 3,
+    });
+    const w = [0, 1, 2, 3, 4, 5].map((r) => algo.localPlan(r).distillation?.weight ?? null);
+    assert.equal(w[0], null);
+    assert.equal(w[1], null);
+    close(w[2]!, 0.3);
+    close(w[3]!, 0.6);
+    close(w[4]!, 0.9);
+    close(w[5]!, 0.9);
+    assert.throws(() => new Codistill({ ...baseOptions, warmupRounds: 0 }), /warmupRounds/);
   });
 });
+
+const baseOptions = {
+  localEpochs: 1,
+  learningRate: 0.01,
+  temperature: 3,
+  weight: 1,
+  numClasses: 10,
+};

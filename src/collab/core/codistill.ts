@@ -1,12 +1,28 @@
 /**
  * Multi-structure collaborative online distillation (Gao et al., "Multi-structure based
- * collaborative online distillation", ICASSP 2019; soft targets after Hinton, Vinyals & Dean,
- * "Distilling the Knowledge in a Neural Network", 2015): sites may run different architectures;
- * every round each site shares its logits on a shared public unlabeled set, the coordinator gives
- * every site the average of its peers' softened predictions p_T = softmax(z / T) as a teacher, and
- * the site adds  weight * T^2 * KL(p_teacher || softmax(z_student / T))  to its local loss. The
- * T^2 factor keeps the soft-target gradients on the scale of the hard-label ones (Hinton et al.
+ * collaborative online distillation", ICASSP 2019 / Entropy 21(4) 2019; soft targets after Hinton,
+ * Vinyals & Dean, "Distilling the Knowledge in a Neural Network", 2015): sites may run different
+ * architectures; every round each site shares its logits on a shared public unlabeled set, the
+ * coordinator forms a teacher from the sites' softened predictions p_T = softmax(z / T), and the
+ * site adds  weight * T^2 * KL(p_teacher || softmax(z_student / T))  to its local loss. The T^2
+ * factor keeps the soft-target gradients on the scale of the hard-label ones (Hinton et al.
  * section 2). No weights are exchanged.
+ *
+ * Three rules keep a weak peer from dragging a good site down (session 7 measured codistill making
+ * both sites worse with a near-chance peer):
+ * - a site's teacher is the ensemble of its peers (the other accepted sites; the paper's ensemble
+ *   teacher, Zhang et al. 2018's peers), each weighted by its reported test accuracy above chance,
+ *   max(0, acc - 1/k): a peer no better than chance teaches nothing, and a site whose peers are all
+ *   at chance trains alone that round. Never its own predictions: they are a round old, and
+ *   distilling towards its own stale self only brakes a site that is still learning (measured:
+ *   bench/collab/codistill-bench.ts);
+ * - a site better than its teacher distills with its weight scaled by (teacher's accuracy above
+ *   chance) / (its own), capped at 1: a weak site learns fully from a better one, a good site is
+ *   barely moved by a near-chance one (this service's rule, not the paper's);
+ * - burn-in (Anil et al., "Large scale distributed neural network training through online
+ *   distillation", ICLR 2018): the first `warmupRounds` rounds train alone;
+ * - the weight ramps up linearly over `rampRounds` rounds after the burn-in (the paper's
+ *   "progressively enhanced constraints").
  */
 import { ValidationError } from '../../platform/errors/domain-error';
 import type {
@@ -21,14 +37,22 @@ export interface CodistillOptions {
   localEpochs: number;
   learningRate: number;
   temperature: number;
-  /** Weight of the distillation term beside the local cross-entropy. */
+  /** Weight of the distillation term beside the local cross-entropy (after the ramp). */
   weight: number;
   numClasses: number;
+  /** Rounds of local training alone before the first distillation (>= 1: round 0 has no teacher). */
+  warmupRounds?: number;
+  /** Rounds over which the weight grows linearly to `weight` (1: the full weight at once). */
+  rampRounds?: number;
 }
+
+export const CODISTILL_DEFAULTS = { warmupRounds: 1, rampRounds: 1 } as const;
 
 export class Codistill implements FederatedAlgorithm {
   readonly name = 'codistill' as const;
   readonly shares = 'predictions' as const;
+  private readonly warmup: number;
+  private readonly ramp: number;
 
   constructor(private readonly o: CodistillOptions) {
     positiveInteger('localEpochs', o.localEpochs);
@@ -37,25 +61,42 @@ export class Codistill implements FederatedAlgorithm {
     if (!(o.weight >= 0 && Number.isFinite(o.weight)))
       throw ValidationError.field('distillationWeight', `must be >= 0, got ${o.weight}`);
     positiveInteger('numClasses', o.numClasses);
+    this.warmup = positiveInteger(
+      'warmupRounds',
+      o.warmupRounds ?? CODISTILL_DEFAULTS.warmupRounds,
+    );
+    this.ramp = positiveInteger('rampRounds', o.rampRounds ?? CODISTILL_DEFAULTS.rampRounds);
   }
 
   rounds(totalEpochs: number): number {
     return Math.ceil(positiveInteger('epochs', totalEpochs) / this.o.localEpochs);
   }
 
-  /** Round 0 has no teacher yet: plain local training; later rounds distill. */
+  /** Burn-in rounds train alone; then the weight ramps: weight * min(1, (r - warmup + 1) / ramp). */
   localPlan(round: number): LocalPlan {
+    const after = round - this.warmup + 1;
     return {
       epochs: this.o.localEpochs,
       learningRate: this.o.learningRate,
       schedule: { kind: 'constant' },
       mixupAlpha: null,
-      distillation: round === 0 ? null : { temperature: this.o.temperature, weight: this.o.weight },
+      distillation:
+        after <= 0
+          ? null
+          : {
+              temperature: this.o.temperature,
+              weight: this.o.weight * Math.min(1, after / this.ramp),
+            },
       startFromGlobal: false,
     };
   }
 
-  /** Each site's teacher: the mean of the other sites' p_T (its own when it is alone). */
+  /**
+   * Every site's teacher: the accuracy-weighted ensemble of its peers' p_T (see the file comment).
+   * Sites that report no accuracy count only when none does (then all weigh the same). A site
+   * whose peers weigh nothing (all at or below chance, or it is alone) gets no teacher and trains
+   * alone that round.
+   */
   aggregate(shares: readonly SiteShare[]): RoundAggregate {
     const k = this.o.numClasses;
     const probs = shares.map((s) => {
@@ -65,15 +106,36 @@ export class Codistill implements FederatedAlgorithm {
     const length = probs[0]?.length ?? 0;
     if (probs.some((p) => p.length !== length))
       throw ValidationError.field('updates', 'logits differ in shape');
+    const weights = teacherWeights(shares, k);
+    const reported = shares.some((s) => s.accuracy !== undefined);
     const teachers = new Map<string, Float32Array>();
+    const scales = new Map<string, number>();
     shares.forEach((s, self) => {
-      const peers = probs.filter((_, j) => j !== self || shares.length === 1);
+      const total = weights.reduce((a, w, j) => (j === self ? a : a + w), 0);
+      if (total <= 0) return;
       const t = new Float32Array(length);
-      for (const p of peers) for (let i = 0; i < length; i++) t[i] += p[i] / peers.length;
+      let quality = 0;
+      probs.forEach((p, j) => {
+        const a = j === self ? 0 : weights[j] / total;
+        quality += a * weights[j];
+        if (a > 0) for (let i = 0; i < length; i++) t[i] += a * p[i];
+      });
       teachers.set(s.site, t);
+      // A site better than its teacher learns from it in proportion (teacher's accuracy above
+      // chance over its own): a near-chance peer barely moves a good site.
+      const own = weights[self];
+      if (reported && own > 0) scales.set(s.site, Math.min(1, quality / own));
     });
-    return { kind: 'predictions', teachers };
+    return { kind: 'predictions', teachers, scales };
   }
+}
+
+/** max(0, acc - 1/k) per share; all 1 when no share reports a usable accuracy. */
+export function teacherWeights(shares: readonly SiteShare[], k: number): number[] {
+  const known = (a: number | undefined): a is number =>
+    a !== undefined && Number.isFinite(a) && a >= 0 && a <= 1;
+  if (!shares.some((s) => known(s.accuracy))) return shares.map(() => 1);
+  return shares.map((s) => (known(s.accuracy) ? Math.max(0, s.accuracy - 1 / k) : 0));
 }
 
 /** Row-wise softmax(z / T) of a row-major [n, k] matrix (max-subtracted for stability). */

@@ -44,13 +44,23 @@ export interface SiteShare {
   weights?: WeightSet;
   /** `predictions` algorithms: logits on the public set, row-major [publicSize, numClasses]. */
   logits?: Float32Array;
+  /**
+   * `predictions` algorithms: the site's reported accuracy on its own test split (a number it
+   * reports every round anyway); codistill weighs the site's teacher vote by it.
+   */
+  accuracy?: number;
 }
 
 /** What the coordinator hands back to the sites after a round. */
 export type RoundAggregate =
   | { kind: 'weights'; weights: Float32Array[] }
   /** Per site: the teacher's class probabilities (at temperature T) on the public set. */
-  | { kind: 'predictions'; teachers: ReadonlyMap<string, Float32Array> };
+  | {
+      kind: 'predictions';
+      teachers: ReadonlyMap<string, Float32Array>;
+      /** Per site: a factor (0-1] on the distillation weight of its next round (absent: 1). */
+      scales?: ReadonlyMap<string, number>;
+    };
 
 export interface FederatedAlgorithm {
   readonly name: AlgorithmName;

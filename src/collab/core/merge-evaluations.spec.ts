@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Evaluation } from '../../ml/train/evaluate';
-import { mergeEvaluations } from './merge-evaluations';
+import { confusionProblem, fromConfusion, mergeEvaluations } from './merge-evaluations';
 
 /** A per-site evaluation as ml/train/evaluate builds it from its confusion matrix. */
 function site(confusion: number[][], loss: number): Evaluation {
@@ -58,5 +58,59 @@ describe('the global model evaluated over the union of the local sites test spli
       ),
     ]);
     assert.ok(m && Number.isNaN(m.precision[1]) && Number.isNaN(m.recall[1]));
+  });
+});
+
+describe('a site evaluation rebuilt from the confusion matrix it sends', () => {
+  test('hand case: [[3, 1], [2, 4]] is 10 examples, accuracy 0.7, recall 3/4 and 4/6, precision 3/5 and 4/5', () => {
+    const e = fromConfusion(
+      [
+        [3, 1],
+        [2, 4],
+      ],
+      0.5,
+    );
+    assert.ok(e);
+    assert.equal(e.count, 10);
+    assert.equal(e.accuracy, 0.7);
+    assert.equal(e.loss, 0.5);
+    assert.deepEqual(e.recall, [3 / 4, 4 / 6]);
+    assert.deepEqual(e.precision, [3 / 5, 4 / 5]);
+    assert.equal(fromConfusion([[0]], 1), null);
+  });
+});
+
+describe('a confusion matrix a remote site sends is checked before it is stored', () => {
+  test('k x k, non-negative integers, adding up to count', () => {
+    const m = [
+      [3, 1],
+      [2, 4],
+    ];
+    assert.equal(confusionProblem(m, 2, 10), null);
+    assert.match(confusionProblem(m, 3, 10)!, /3 x 3/);
+    assert.match(confusionProblem([[3, 1], [2]], 2, 6)!, /2 x 2/);
+    assert.match(confusionProblem(m, 2, 11)!, /adds up to 10, not to count 11/);
+    assert.match(
+      confusionProblem(
+        [
+          [3, -1],
+          [2, 6],
+        ],
+        2,
+        10,
+      )!,
+      /non-negative integer/,
+    );
+    assert.match(
+      confusionProblem(
+        [
+          [2.5, 1.5],
+          [2, 4],
+        ],
+        2,
+        10,
+      )!,
+      /non-negative integer/,
+    );
   });
 });

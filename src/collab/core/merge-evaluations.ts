@@ -8,6 +8,19 @@
 import type { Evaluation } from '../../ml/train/evaluate';
 import { ValidationError } from '../../platform/errors/domain-error';
 
+/**
+ * A site's evaluation as it crosses the boundary: its confusion matrix and mean loss. Accuracy,
+ * precision and recall follow from the matrix (null when it counts nothing).
+ */
+export function fromConfusion(
+  confusion: readonly (readonly number[])[],
+  loss: number,
+): Evaluation | null {
+  const m = confusion.map((row) => [...row]);
+  const count = m.reduce((a, row) => a + row.reduce((b, v) => b + v, 0), 0);
+  return mergeEvaluations([{ loss, accuracy: 0, precision: [], recall: [], confusion: m, count }]);
+}
+
 export function mergeEvaluations(evals: readonly Evaluation[]): Evaluation | null {
   const nonEmpty = evals.filter((e) => e.count > 0);
   if (nonEmpty.length === 0) return null;
@@ -37,4 +50,21 @@ export function mergeEvaluations(evals: readonly Evaluation[]): Evaluation | nul
     confusion,
     count,
   };
+}
+
+/**
+ * Why a confusion matrix a site sent is not one (null: it is): k x k in the federation's classes,
+ * non-negative integer counts adding up to the count the site evaluated.
+ */
+export function confusionProblem(
+  m: readonly (readonly number[])[],
+  k: number,
+  count: number,
+): string | null {
+  if (m.length !== k || m.some((row) => row.length !== k))
+    return `confusion must be ${k} x ${k} (the federation's classes)`;
+  if (m.some((row) => row.some((v) => !Number.isInteger(v) || v < 0)))
+    return 'confusion must hold non-negative integer counts';
+  const total = m.reduce((a, row) => a + row.reduce((b, v) => b + v, 0), 0);
+  return total === count ? null : `confusion adds up to ${total}, not to count ${count}`;
 }

@@ -23,6 +23,11 @@ export interface WorkItem {
   globalState: Buffer;
   sharedState: Buffer | null;
   report: Record<string, number | null> | null;
+  /**
+   * An evaluate item's answer: the site's confusion matrix on its test split, [true][predicted]
+   * counts (the registry's evaluation merges them; counts only, never an example).
+   */
+  confusion: number[][] | null;
 }
 
 /** TypeORM answers UPDATE ... RETURNING on PostgreSQL with [rows, count], INSERT with rows. */
@@ -32,6 +37,8 @@ function returnedRows<T>(result: unknown): T[] {
 }
 
 function workItem(r: Record<string, unknown>): WorkItem {
+  // The confusion matrix rides in the report's JSON under its own key (no schema change).
+  const { confusion, ...report } = (r.report as Record<string, unknown> | null) ?? {};
   return {
     id: String(r.id),
     federationId: String(r.federation_id),
@@ -43,7 +50,8 @@ function workItem(r: Record<string, unknown>): WorkItem {
     task: r.task as Record<string, unknown>,
     globalState: r.global_state as Buffer,
     sharedState: (r.shared_state as Buffer | null) ?? null,
-    report: (r.report as WorkItem['report']) ?? null,
+    report: r.report ? (report as WorkItem['report']) : null,
+    confusion: Array.isArray(confusion) ? (confusion as number[][]) : null,
   };
 }
 
@@ -93,7 +101,9 @@ export class SiteWorkRepository {
     return rows[0]?.status ?? null;
   }
 
-  async post(w: Omit<WorkItem, 'id' | 'status' | 'sharedState' | 'report'>): Promise<string> {
+  async post(
+    w: Omit<WorkItem, 'id' | 'status' | 'sharedState' | 'report' | 'confusion'>,
+  ): Promise<string> {
     const rows: { id: string }[] = await this.db.query(
       `INSERT INTO collab_site_work (federation_id, site, round, attempt, kind, task, global_state)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
@@ -122,12 +132,19 @@ export class SiteWorkRepository {
     binding: SiteBinding,
     sharedState: Buffer | null,
     report: Record<string, number | null>,
+    confusion: number[][] | null = null,
   ): Promise<boolean> {
     const rows = returnedRows<{ id: string }>(
       await this.db.query(
         `UPDATE collab_site_work SET status = 'done', shared_state = $4, report = $5
           WHERE id = $1 AND federation_id = $2 AND site = $3 AND status = 'taken' RETURNING id`,
-        [id, binding.federationId, binding.site, sharedState, JSON.stringify(report)],
+        [
+          id,
+          binding.federationId,
+          binding.site,
+          sharedState,
+          JSON.stringify(confusion ? { ...report, confusion } : report),
+        ],
       ),
     );
     return rows.length > 0;

@@ -21,7 +21,7 @@ import {
 
 function wrapper(dir: string): { done: Promise<{ code: number | null; stdout: string }> } {
   const child = spawn('sh', ['-c', TRIAL_WRAPPER], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', AUTODL_TRIAL_DIR: dir },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', AUTODL_TRIAL_POD_DIR: dir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -24,7 +24,7 @@
 /** Where both containers mount the shared emptyDir; also the value of TRIAL_DIR_ENV. */
 export const TRIAL_DIR = '/autodl-trial';
 /** The variable both containers read the shared directory from (the tests map it elsewhere). */
-export const TRIAL_DIR_ENV = 'AUTODL_TRIAL_DIR';
+export const TRIAL_DIR_ENV = 'AUTODL_TRIAL_POD_DIR';
 
 export const TRIAL_FILES = {
   /** Written by the collector (atomically): the sh script that execs the user's argv. */
@@ -50,7 +50,7 @@ export const COMMAND_WAIT_S = 600;
  * The container exits 0: the trial's outcome is the collector's to record, not the pod phase.
  */
 export const TRIAL_WRAPPER = [
-  'd="$AUTODL_TRIAL_DIR"',
+  'd="$AUTODL_TRIAL_POD_DIR"',
   'n=0',
   `while [ ! -e "$d/${TRIAL_FILES.command}" ]; do`,
   `  [ -e "$d/${TRIAL_FILES.stop}" ] && exit 0`,

@@ -17,7 +17,7 @@ import {
   parseExitCode,
   shQuote,
   trialCommandScript,
-} from './trial-container';
+} from '../core/trial-container';
 
 function wrapper(dir: string): { done: Promise<{ code: number | null; stdout: string }> } {
   const child = spawn('sh', ['-c', TRIAL_WRAPPER], {
@@ -70,7 +70,10 @@ describe('trial container wrapper (sh)', () => {
       trialCommandScript(['sh', '-c', 'echo started; exec sleep 60'], {}),
     );
     const out = path.join(dir, TRIAL_FILES.output);
-    await until('the command to start', () => fs.existsSync(out) && /started/.test(fs.readFileSync(out, 'utf8')));
+    await until(
+      'the command to start',
+      () => fs.existsSync(out) && /started/.test(fs.readFileSync(out, 'utf8')),
+    );
     const t0 = Date.now();
     fs.writeFileSync(path.join(dir, TRIAL_FILES.stop), '');
     await run.done;

@@ -202,6 +202,11 @@ export class FakeApiServer {
     for (const r of this.logFollowers.get(key) ?? []) r.write(text);
   }
 
+  /** What a container has logged so far (`kubectl logs -c <container>`). */
+  logOf(namespace: string, pod: string, container?: string): string {
+    return this.logs.get(this.logKey(namespace, pod, container))?.text ?? '';
+  }
+
   endLog(namespace: string, pod: string, container?: string): void {
     const key = this.logKey(namespace, pod, container);
     const entry = this.logs.get(key) ?? { text: '', done: true, started: true };

@@ -7,11 +7,7 @@
  * gets COLLECTOR_RESOURCES. Katib injects its sidecar with a mutating webhook; we build the pod
  * whole, so no webhook (nor its certificates) is needed.
  */
-import {
-  TRIAL_DIR,
-  TRIAL_DIR_ENV,
-  TRIAL_WRAPPER,
-} from '../../platform/core/trial-container';
+import { TRIAL_DIR, TRIAL_DIR_ENV, TRIAL_WRAPPER } from '../../platform/core/trial-container';
 import type { Container, PodSpec, ResourceRequirements } from './k8s-types';
 
 export const TRIAL_CONTAINER = 'trial';

@@ -45,6 +45,9 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 @Injectable()
 export class StudiesService {
+  /** Whether trial images and placements can run here (executor, allowed namespaces). */
+  private readonly search: SearchConfig;
+
   constructor(
     private readonly studies: StudiesRepository,
     private readonly analytics: StudyAnalyticsRepository,
@@ -55,8 +58,6 @@ export class StudiesService {
   ) {
     this.search = searchConfigOf(appConfig);
   }
-
-  private readonly search: SearchConfig;
 
   /** Every problem of a request, answered rather than thrown (the console checks as one types). */
   validate(body: unknown): ValidateResponseDto {

@@ -14,11 +14,13 @@ import type { AnyConfigSection, Env } from './platform/config/config-section';
 import { COLLAB_CONFIG_SECTION } from './collab/collab-config';
 import { KUBERNETES_CONFIG_SECTION } from './deploy/kubernetes-config';
 import { OPERATOR_CONFIG_SECTION } from './deploy/operator-config';
+import { SEARCH_CONFIG_SECTION } from './search/search-config';
 
 export const CAPABILITY_CONFIG_SECTIONS: readonly AnyConfigSection[] = [
   KUBERNETES_CONFIG_SECTION,
   COLLAB_CONFIG_SECTION,
   OPERATOR_CONFIG_SECTION,
+  SEARCH_CONFIG_SECTION,
 ];
 
 /** The platform's settings and every capability's section, validated (ConfigError names a variable). */

@@ -10,6 +10,7 @@
  */
 import { ConfigError } from '../platform/config/app-config';
 import { defineConfigSection } from '../platform/config/config-section';
+import { placementNamespaces as readPlacementNamespaces } from '../platform/validation/placement';
 
 export interface CollabConfig {
   placementNamespaces: readonly string[];
@@ -18,23 +19,10 @@ export interface CollabConfig {
 
 export const COLLAB_DEFAULTS: CollabConfig = { placementNamespaces: [], completionIndex: null };
 
-// RFC 1123 label: what a namespace name must be.
-const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 export const COLLAB_CONFIG_SECTION = defineConfigSection<CollabConfig>({
   name: 'collab',
   load(env) {
-    const raw = env.AUTODL_K8S_PLACEMENT_NAMESPACES ?? '';
-    const placementNamespaces = raw
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0);
-    for (const ns of placementNamespaces)
-      if (!NAMESPACE.test(ns))
-        throw new ConfigError(
-          'AUTODL_K8S_PLACEMENT_NAMESPACES',
-          `${JSON.stringify(ns)} is not a namespace name (RFC 1123 label)`,
-        );
+    const placementNamespaces = readPlacementNamespaces(env);
     const index = env.JOB_COMPLETION_INDEX;
     let completionIndex: number | null = null;
     if (index !== undefined && index !== '') {
@@ -45,6 +33,6 @@ export const COLLAB_CONFIG_SECTION = defineConfigSection<CollabConfig>({
           `must be a non-negative integer, got ${index}`,
         );
     }
-    return { placementNamespaces: [...new Set(placementNamespaces)], completionIndex };
+    return { placementNamespaces, completionIndex };
   },
 });

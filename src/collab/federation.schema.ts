@@ -7,6 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { OPTIMIZER_NAMES } from '../ml/train/optimizers';
 import { ZOO_MODEL_NAMES } from '../ml/zoo/zoo';
 import { ValidationError } from '../platform/errors/domain-error';
+import { placementSchema } from '../platform/validation/placement';
 import { StringEnum } from '../platform/validation/schema-builders';
 import { specSchema, type SpecSchema } from '../platform/validation/spec-schema';
 import { ReferenceSchema, RegistryNameSchema } from '../registry/reference.schema';
@@ -34,25 +35,7 @@ export const FEDERATION_DEFAULTS = {
 const D = FEDERATION_DEFAULTS;
 
 /** Where a local site's training runs on Kubernetes (docs/collab.md, "Placements"). */
-const PlacementSchema = Type.Object(
-  {
-    namespace: Type.String({
-      pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$',
-      description:
-        'Kubernetes namespace the site trains in; must be one of AUTODL_K8S_PLACEMENT_NAMESPACES',
-    }),
-    nodeSelector: Type.Optional(
-      Type.Record(
-        Type.String({
-          pattern: '^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$',
-        }),
-        Type.String({ pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$' }),
-        { maxProperties: 16, description: 'Node labels the site’s pods must match (default none)' },
-      ),
-    ),
-  },
-  { additionalProperties: false },
-);
+const PlacementSchema = placementSchema('the site trains');
 export type SitePlacementSpec = Static<typeof PlacementSchema>;
 
 const SiteSchema = Type.Object(

@@ -205,4 +205,43 @@ describe('KubernetesExecutor: placement namespaces and Indexed Jobs', () => {
     });
     await wait('row succeeded', () => s.queue.row(row.id).status === 'succeeded');
   });
+
+  test('a placed trial in its own image: two containers in the placement namespace, re-attached after a restart, killed there', async () => {
+    const scenarios = new Map<string, Scenario>();
+    const s = await setup(scenarios);
+    const row = s.queue.add({
+      kind: 'trial-command',
+      placement: { namespace: 'site-b', nodeSelector: { pool: 'trials' }, completions: 1 },
+      trialImage: 'python:3.12-slim',
+    });
+    scenarios.set(row.id, 'hang');
+    const first = s.executor();
+    await first.start();
+    const name = jobName(row.id, 1);
+    const job = await wait('trial Job', () => s.cluster.api.get('jobs', 'site-b', name));
+    assert.ok(job);
+    const pod = (
+      job.spec?.template as {
+        spec: {
+          nodeSelector: Record<string, string>;
+          containers: { name: string; image: string }[];
+        };
+      }
+    ).spec;
+    assert.equal(pod.nodeSelector.pool, 'trials');
+    assert.deepEqual(
+      pod.containers.map((c) => c.name),
+      ['worker', 'trial'],
+    );
+    await first.stop();
+    const second = s.executor();
+    await second.start();
+    assert.ok(
+      s.queue
+        .eventsOf(row.id)
+        .some((e) => e.message.includes(`re-attached to Kubernetes Job site-b/${name}`)),
+    );
+    await second.kill(row.id);
+    await wait('killed', () => !s.cluster.api.get('jobs', 'site-b', name));
+  });
 });

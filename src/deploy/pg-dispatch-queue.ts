@@ -111,6 +111,7 @@ function toDispatch(row: DispatchRow, attempt: number): JobToDispatch {
     attempt,
     ...(resources ? { resources } : {}),
     ...(placement ? { placement } : {}),
+    ...(typeof row.trial_image === 'string' ? { trialImage: row.trial_image } : {}),
   };
 }
 

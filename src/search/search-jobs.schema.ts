@@ -1,4 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
+import {
+  IMAGE_REFERENCE_MAX_LENGTH,
+  IMAGE_REFERENCE_PATTERN,
+} from '../platform/validation/image-reference';
+import { placementSchema } from '../platform/validation/placement';
 import { specSchema } from '../platform/validation/spec-schema';
 
 /*
@@ -22,6 +27,17 @@ const TrialJobSchema = Type.Object(
   {
     studyId: StudyId,
     trial: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'The trial number' }),
+    trialImage: Type.Optional(
+      Type.String({
+        pattern: IMAGE_REFERENCE_PATTERN,
+        maxLength: IMAGE_REFERENCE_MAX_LENGTH,
+        description: "The study's runner.image: the Kubernetes executor runs the trial in it",
+      }),
+    ),
+    placement: Type.Optional({
+      ...placementSchema('the trial job runs'),
+      description: "The study's placement: the trial's Kubernetes Job namespace and node labels",
+    }),
   },
   { additionalProperties: false },
 );

@@ -5,7 +5,7 @@
  * StudiesRepository, trials through the library Study over PgStudyStorage.
  */
 import * as crypto from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ProjectsRepository } from '../platform/auth/projects.repository';
 import type { Principal } from '../platform/auth/projects.service';
 import { atLeast } from '../platform/auth/roles';
@@ -15,6 +15,7 @@ import {
   NotFoundError,
   ValidationError,
 } from '../platform/errors/domain-error';
+import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
 import { JobsService } from '../platform/jobs/jobs.service';
 import { StudyConfig, studySeed, withSeed } from './core/config/study-config';
 import { parameterImportance } from './core/importance';
@@ -33,6 +34,8 @@ import {
 import { trialDto, trialRowDto } from './study-dto-mappers';
 import { StudyLoader } from './study-loader';
 import { randomSeed } from './study-seed';
+import { assertTrialPodsAllowed, searchConfigOf } from './trial-pods';
+import type { SearchConfig } from './search-config';
 import { parseStudyRequest, studyPatchBody } from './study.schema';
 
 /** Driver attempts: a study survives this many worker losses before it fails. */
@@ -42,13 +45,19 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 @Injectable()
 export class StudiesService {
+  /** Whether trial images and placements can run here (executor, allowed namespaces). */
+  private readonly search: SearchConfig;
+
   constructor(
     private readonly studies: StudiesRepository,
     private readonly analytics: StudyAnalyticsRepository,
     private readonly loader: StudyLoader,
     private readonly projects: ProjectsRepository,
     private readonly jobs: JobsService,
-  ) {}
+    @Inject(APP_CONFIG) appConfig: AppConfig,
+  ) {
+    this.search = searchConfigOf(appConfig);
+  }
 
   /** Every problem of a request, answered rather than thrown (the console checks as one types). */
   validate(body: unknown): ValidateResponseDto {
@@ -67,6 +76,7 @@ export class StudiesService {
     idempotencyKey: string | null,
   ): Promise<{ study: StudyDto; created: boolean }> {
     const { name, config: parsed } = parseStudyRequest(body);
+    assertTrialPodsAllowed(parsed, this.search);
     if (parsed.runner.type === 'command') await this.assertMayRunCommands(principal);
     if (parsed.warmStartFrom) await this.checkWarmStart(principal, parsed);
     // Hashed before the default seed is drawn: the same request with the same key is the same study.

@@ -1,6 +1,11 @@
 import { Type, type TObject, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { ValidationError, type FieldProblem } from '../platform/errors/domain-error';
 import { StringEnum, StringMap, TaggedUnion } from '../platform/validation/schema-builders';
+import {
+  IMAGE_REFERENCE_MAX_LENGTH,
+  IMAGE_REFERENCE_PATTERN,
+} from '../platform/validation/image-reference';
+import { placementSchema } from '../platform/validation/placement';
 import { specSchema } from '../platform/validation/spec-schema';
 import {
   MAX_SEED,
@@ -168,6 +173,11 @@ const StudyBodySchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    placement: Type.Optional({
+      ...placementSchema("the study's trial jobs run"),
+      description:
+        "Where the trials' pods run on Kubernetes: a namespace of AUTODL_K8S_PLACEMENT_NAMESPACES and node labels (command runner only; default: the executor's namespace)",
+    }),
     runner: TaggedUnion(
       'type',
       [
@@ -187,6 +197,15 @@ const StudyBodySchema = Type.Object(
               { default: {}, description: 'Environment variables of the trial command' },
             ),
             timeoutS: Seconds('Seconds before a trial command is killed'),
+            image: Type.Optional(
+              Type.String({
+                pattern: IMAGE_REFERENCE_PATTERN,
+                maxLength: IMAGE_REFERENCE_MAX_LENGTH,
+                example: 'python:3.12-slim',
+                description:
+                  'Run each trial\'s command in this image (needs `sh` and `tee`): on the Kubernetes executor the trial pod gets the image as its own container and the worker collects its output from a shared volume (docs/deploy.md, "Trial images"); default: the command runs sandboxed in the AutoDL image',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),

@@ -245,6 +245,32 @@ describe('FakeApiServer', () => {
     await ended;
     assert.equal(text, 'worker starting job undefined\nlater line\n');
   });
+
+  test('pods/log of a two-container pod: one log per container; no container name is a 400', async () => {
+    scenarios.set('j-two', 'hang');
+    const body = job('j-two');
+    const spec = body.spec?.template.spec;
+    spec?.containers.push({ name: 'trial', image: 'python:3.12-slim', command: ['true'] });
+    await batch.createNamespacedJob({ namespace: NS, body });
+    const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: 'job-name=j-two' });
+    const podName = pods.items[0].metadata?.name ?? '';
+    cluster.api.appendLog(NS, podName, 'loss=1\n', 'trial');
+    // As the real API server answers `kubectl logs` without -c on such a pod.
+    const res = await fetch(`${cluster.api.url}/api/v1/namespaces/${NS}/pods/${podName}/log`, {
+      headers: { authorization: `Bearer ${cluster.kubeConfig.getCurrentUser()?.token ?? ''}` },
+    });
+    assert.equal(res.status, 400);
+    assert.match(
+      await res.text(),
+      /a container name must be specified .*choose one of: \[worker trial\]/,
+    );
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    await new Log(cluster.kubeConfig).log(NS, podName, 'trial', out);
+    await waitFor('trial log', () => text === 'loss=1\n');
+    assert.equal(cluster.api.logOf(NS, podName, 'worker').includes('loss=1'), false);
+  });
 });
 
 describe('parseSelector (labels grammar)', () => {

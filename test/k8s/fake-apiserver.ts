@@ -189,8 +189,12 @@ export class FakeApiServer {
     return gone;
   }
 
-  appendLog(namespace: string, pod: string, text: string): void {
-    const key = `${namespace}/${pod}`;
+  /**
+   * Output of a pod's container: its first container's unless `container` names another (a
+   * multi-container pod's log, read with `?container=`, as the kubelet keeps one per container).
+   */
+  appendLog(namespace: string, pod: string, text: string, container?: string): void {
+    const key = this.logKey(namespace, pod, container);
     const entry = this.logs.get(key) ?? { text: '', done: false, started: true };
     entry.started = true;
     entry.text += text;
@@ -198,8 +202,13 @@ export class FakeApiServer {
     for (const r of this.logFollowers.get(key) ?? []) r.write(text);
   }
 
-  endLog(namespace: string, pod: string): void {
-    const key = `${namespace}/${pod}`;
+  /** What a container has logged so far (`kubectl logs -c <container>`). */
+  logOf(namespace: string, pod: string, container?: string): string {
+    return this.logs.get(this.logKey(namespace, pod, container))?.text ?? '';
+  }
+
+  endLog(namespace: string, pod: string, container?: string): void {
+    const key = this.logKey(namespace, pod, container);
     const entry = this.logs.get(key) ?? { text: '', done: true, started: true };
     entry.done = true;
     this.logs.set(key, entry);
@@ -383,8 +392,9 @@ export class FakeApiServer {
   /** A pod deletion: a MODIFIED with deletionTimestamp (graceful termination), then DELETED. */
   deletePod(namespace: string, name: string): void {
     const now = new Date().toISOString();
+    const pod = this.get('pods', namespace, name);
     if (!this.update('pods', namespace, name, (p) => (p.metadata.deletionTimestamp = now))) return;
-    this.endLog(namespace, name);
+    for (const c of containerNames(pod)) this.endLog(namespace, name, c);
     this.remove('pods', namespace, name);
   }
 
@@ -453,9 +463,24 @@ export class FakeApiServer {
     name: string,
     query: Record<string, string>,
   ): void {
-    const key = `${namespace}/${name}`;
-    if (!this.store.pods.has(key))
-      return sendStatus(res, 404, 'NotFound', `pods "${name}" not found`);
+    const pod = this.store.pods.get(`${namespace}/${name}`);
+    if (!pod) return sendStatus(res, 404, 'NotFound', `pods "${name}" not found`);
+    const names = containerNames(pod);
+    if (names.length > 1 && !query.container)
+      return sendStatus(
+        res,
+        400,
+        'BadRequest',
+        `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`,
+      );
+    if (query.container && names.length > 0 && !names.includes(query.container))
+      return sendStatus(
+        res,
+        400,
+        'BadRequest',
+        `container ${query.container} is not valid for pod ${name}`,
+      );
+    const key = this.logKey(namespace, name, query.container);
     const entry = this.logs.get(key);
     if (!entry?.started) {
       return sendStatus(
@@ -476,6 +501,14 @@ export class FakeApiServer {
     set.add(res);
     this.logFollowers.set(key, set);
     res.on('close', () => set.delete(res));
+  }
+
+  /** The first container's log is the pod's key; another container's is suffixed with its name. */
+  private logKey(namespace: string, pod: string, container?: string): string {
+    const first = containerNames(this.store.pods.get(`${namespace}/${pod}`))[0];
+    return container === undefined || container === first
+      ? `${namespace}/${pod}`
+      : `${namespace}/${pod}/${container}`;
   }
 
   private write(resource: Resource, type: EventType, obj: K8sObject): K8sObject {
@@ -556,4 +589,9 @@ function clone<T>(o: T): T {
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function containerNames(pod: K8sObject | undefined): string[] {
+  const containers = (pod?.spec as { containers?: { name?: string }[] } | undefined)?.containers;
+  return (containers ?? []).map((c) => c.name ?? '');
 }

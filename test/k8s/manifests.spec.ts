@@ -679,21 +679,24 @@ describe('custom resource definitions (k8s/base/crds)', { skip }, () => {
     const read = (f: string) =>
       load(readFileSync(join(ROOT, '..', 'examples', 'k8s', f), 'utf8')) as Record<string, unknown>;
     const study = read('study.yaml');
-    assert.deepEqual(new CrdSchema(studies, studies.spec.versions[0]).admit(study, true), {
-      causes: [],
-      unknown: [],
-    });
+    // The trial-image example too (runner.image; its placement is a comment).
+    for (const s of [study, read('study-image.yaml')]) {
+      assert.deepEqual(new CrdSchema(studies, studies.spec.versions[0]).admit(s, true), {
+        causes: [],
+        unknown: [],
+      });
+      parseStudyRequest(
+        studyRequest({
+          ...(s as unknown as StudyResource),
+          metadata: { name: 'branin', namespace: 'autodl', uid: 'u' },
+        }),
+      );
+    }
     const ft = read('finetune.yaml');
     assert.deepEqual(new CrdSchema(finetunes, finetunes.spec.versions[0]).admit(ft, true), {
       causes: [],
       unknown: [],
     });
-    parseStudyRequest(
-      studyRequest({
-        ...(study as unknown as StudyResource),
-        metadata: { name: 'branin', namespace: 'autodl', uid: 'u' },
-      }),
-    );
     finetuneBody.parse(
       finetuneRequest({
         ...(ft as unknown as FineTuneResource),

@@ -21,6 +21,7 @@ export interface Row {
   priority: number;
   resources?: JobToDispatch['resources'];
   placement?: JobToDispatch['placement'];
+  trialImage?: string;
   status: RowStatus;
   /** Attempts started (the worker's claim or the executor's requeue counted them). */
   attempts: number;
@@ -111,6 +112,7 @@ export class MemoryDispatchQueue implements DispatchQueue {
         attempt: r.attempts + 1,
         ...(r.resources ? { resources: r.resources } : {}),
         ...(r.placement ? { placement: r.placement } : {}),
+        ...(r.trialImage ? { trialImage: r.trialImage } : {}),
       }));
   }
 
@@ -198,6 +200,7 @@ export class MemoryDispatchQueue implements DispatchQueue {
         attempt: r.status === 'queued' ? r.attempts + 1 : r.attempts,
         ...(r.resources ? { resources: r.resources } : {}),
         ...(r.placement ? { placement: r.placement } : {}),
+        ...(r.trialImage ? { trialImage: r.trialImage } : {}),
         externalId: r.externalId as string,
         status: r.status as 'queued' | 'running',
       }));

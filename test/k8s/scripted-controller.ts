@@ -15,7 +15,11 @@
  *   run            really runs the container command as a local child process (env from the
  *                  container's env, ConfigMap and Secret refs resolved from `configMaps` and
  *                  `secrets`), stdout/stderr become the pod log, the exit code the phase;
- *                  deleting the pod sends SIGTERM.
+ *                  deleting the pod sends SIGTERM. Every container of a multi-container pod
+ *                  runs at once, each with its own log; the pod ends when all have (Succeeded
+ *                  if all exited 0). An emptyDir volume is a temporary directory of the pod:
+ *                  a container's env values and args under a mount path are rewritten to it
+ *                  (a local process cannot mount), and it is removed when the pod ends.
  *   run-oom        as `run`, but a child killed by SIGKILL is reported the way the kubelet reports
  *                  a container the kernel's OOM killer killed (terminated, OOMKilled, exit 137);
  *                  the e2e tests let the real worker SIGKILL itself (sleep's crashAtStep) to
@@ -23,6 +27,9 @@
  */
 import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { FakeApiServer, K8sObject } from './fake-apiserver';
 import { COMPLETION_INDEX, IndexedJobState, indexCount, indexedPod } from './fake-indexed-jobs';
 
@@ -64,6 +71,12 @@ interface ContainerSpec {
     };
   }[];
   envFrom?: { configMapRef?: { name: string } }[];
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+
+interface PodSpecView {
+  containers?: ContainerSpec[];
+  volumes?: { name: string; emptyDir?: object }[];
 }
 
 export class ScriptedController {
@@ -196,7 +209,7 @@ export class ScriptedController {
       case 'run-oom':
         this.later(() => this.setPod(ns, podName, waiting(cname, 'ContainerCreating', '')));
         return this.later(
-          () => this.runChild(ns, job, podName, container, scenario === 'run-oom'),
+          () => this.runPod(ns, job, podName, podSpec as PodSpecView, scenario === 'run-oom'),
           2,
         );
       default:
@@ -299,14 +312,88 @@ export class ScriptedController {
     });
   }
 
-  private runChild(
+  private runPod(
     ns: string,
     job: K8sObject,
     podName: string,
-    container: ContainerSpec | undefined,
-    oomOnSigkill = false,
+    podSpec: PodSpecView | undefined,
+    oomOnSigkill: boolean,
   ): void {
-    if (!container?.command?.length || !this.api.get('pods', ns, podName)) return;
+    const containers = (podSpec?.containers ?? []).filter((c) => c.command?.length);
+    if (containers.length === 0 || !this.api.get('pods', ns, podName)) return;
+    const dirs = new Map<string, string>();
+    for (const v of podSpec?.volumes ?? [])
+      if (v.emptyDir) dirs.set(v.name, fs.mkdtempSync(path.join(os.tmpdir(), `${podName}-`)));
+    const ended = new Map<string, { exit: number; signal: NodeJS.Signals | null }>();
+    const statuses = () =>
+      containers.map((c) => {
+        const end = ended.get(c.name);
+        return end
+          ? terminatedStatus(c.name, reasonOf(end, oomOnSigkill), end.exit)
+          : runningStatus(c.name);
+      });
+    this.setPod(ns, podName, {
+      phase: 'Running',
+      podIP: '10.0.0.7',
+      containerStatuses: statuses(),
+    });
+    for (const c of containers) {
+      this.api.appendLog(ns, podName, '', c.name);
+      const child = this.spawnContainer(ns, podName, c, dirs);
+      const key = `${podName}/${c.name}`;
+      this.children.set(key, child);
+      child.on('close', (code, signal) => {
+        this.children.delete(key);
+        this.api.endLog(ns, podName, c.name);
+        ended.set(c.name, { exit: code ?? (signal === 'SIGKILL' ? 137 : 143), signal });
+        if (!this.api.get('pods', ns, podName)) return this.cleanUp(dirs, containers, ended);
+        if (ended.size < containers.length)
+          return this.setPod(ns, podName, { phase: 'Running', containerStatuses: statuses() });
+        this.cleanUp(dirs, containers, ended);
+        const ok = [...ended.values()].every((e) => e.exit === 0);
+        this.setPod(ns, podName, {
+          phase: ok ? 'Succeeded' : 'Failed',
+          containerStatuses: statuses(),
+        });
+        this.podEnded(
+          ns,
+          job,
+          podName,
+          ok,
+          ok
+            ? { active: 0, succeeded: 1, conditions: [condition('Complete', '')] }
+            : {
+                active: 0,
+                failed: 1,
+                conditions: [
+                  condition(
+                    'Failed',
+                    'BackoffLimitExceeded',
+                    'Job has reached the specified backoff limit',
+                  ),
+                ],
+              },
+        );
+      });
+    }
+  }
+
+  private cleanUp(
+    dirs: Map<string, string>,
+    containers: ContainerSpec[],
+    ended: Map<string, unknown>,
+  ): void {
+    if (ended.size < containers.length) return;
+    for (const dir of dirs.values()) fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** One container as a local process: its environment resolved, emptyDir paths mapped. */
+  private spawnContainer(
+    ns: string,
+    podName: string,
+    container: ContainerSpec,
+    dirs: Map<string, string>,
+  ): ChildProcess {
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       ...this.options.env,
@@ -328,54 +415,33 @@ export class ScriptedController {
           : e.value;
       if (value !== undefined) env[e.name] = value;
     }
-    const [cmd, ...args] = this.options.command?.(container.command) ?? container.command;
+    const mounts = (container.volumeMounts ?? []).flatMap((m) => {
+      const dir = dirs.get(m.name);
+      return dir ? [{ from: m.mountPath, to: dir }] : [];
+    });
+    const mapPath = (v: string) => {
+      for (const m of mounts)
+        if (v === m.from || v.startsWith(`${m.from}/`)) return m.to + v.slice(m.from.length);
+      return v;
+    };
+    for (const name of (container.env ?? []).map((e) => e.name))
+      if (env[name] !== undefined) env[name] = mapPath(env[name]);
+    const command = container.command as string[];
+    const [cmd, ...args] = (this.options.command?.(command) ?? command).map(mapPath);
     const child = spawn(cmd, args, {
       cwd: this.options.cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.children.set(podName, child);
-    this.setPod(ns, podName, running(container.name));
-    this.api.appendLog(ns, podName, '');
-    child.stdout?.on('data', (d: Buffer) => this.api.appendLog(ns, podName, d.toString('utf8')));
-    child.stderr?.on('data', (d: Buffer) => this.api.appendLog(ns, podName, d.toString('utf8')));
-    child.on('close', (code, signal) => {
-      this.children.delete(podName);
-      this.api.endLog(ns, podName);
-      if (!this.api.get('pods', ns, podName)) return;
-      const exit = code ?? (signal === 'SIGKILL' ? 137 : 143);
-      const reason =
-        exit === 0 ? 'Completed' : oomOnSigkill && signal === 'SIGKILL' ? 'OOMKilled' : 'Error';
-      this.setPod(
-        ns,
-        podName,
-        terminated(container.name, exit === 0 ? 'Succeeded' : 'Failed', reason, exit),
-      );
-      this.podEnded(
-        ns,
-        job,
-        podName,
-        exit === 0,
-        exit === 0
-          ? { active: 0, succeeded: 1, conditions: [condition('Complete', '')] }
-          : {
-              active: 0,
-              failed: 1,
-              conditions: [
-                condition(
-                  'Failed',
-                  'BackoffLimitExceeded',
-                  'Job has reached the specified backoff limit',
-                ),
-              ],
-            },
-      );
-    });
+    const log = (d: Buffer) => this.api.appendLog(ns, podName, d.toString('utf8'), container.name);
+    child.stdout?.on('data', log);
+    child.stderr?.on('data', log);
+    return child;
   }
 
   private killChildrenOf(job: K8sObject): void {
-    for (const [pod, child] of this.children) {
-      if (pod.startsWith(`${job.metadata.name}-`)) child.kill('SIGTERM');
+    for (const [key, child] of this.children) {
+      if (key.startsWith(`${job.metadata.name}-`)) child.kill('SIGTERM');
     }
   }
 
@@ -409,6 +475,34 @@ function waiting(name: string, reason: string, message: string): Record<string, 
       { name, ready: false, restartCount: 0, state: { waiting: { reason, message } } },
     ],
   };
+}
+
+function runningStatus(name: string): Record<string, unknown> {
+  return {
+    name,
+    ready: true,
+    restartCount: 0,
+    started: true,
+    state: { running: { startedAt: new Date().toISOString() } },
+  };
+}
+
+function terminatedStatus(name: string, reason: string, exitCode: number): Record<string, unknown> {
+  return {
+    name,
+    ready: false,
+    restartCount: 0,
+    state: { terminated: { reason, exitCode, finishedAt: new Date().toISOString() } },
+  };
+}
+
+/** What the kubelet reports for a container that ended this way. */
+function reasonOf(
+  end: { exit: number; signal: NodeJS.Signals | null },
+  oomOnSigkill: boolean,
+): string {
+  if (end.exit === 0) return 'Completed';
+  return oomOnSigkill && end.signal === 'SIGKILL' ? 'OOMKilled' : 'Error';
 }
 
 function running(name: string): Record<string, unknown> {

@@ -120,7 +120,21 @@ interface RunOptions {
   parallel: number;
   seed?: number;
   trialTimeout?: number;
+  image?: string;
+  namespace?: string;
+  nodeSelector?: Record<string, string>;
   detach?: boolean;
+}
+
+/** `--node-selector pool=a,zone=b` as an object (the service checks the label syntax). */
+function labels(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',').filter((p) => p.trim() !== '')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CliError(`--node-selector takes key=value pairs, got ${pair}`);
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return out;
 }
 
 function settings(json: string | undefined, flag: string): Record<string, unknown> {
@@ -178,8 +192,19 @@ export function registerSearchCommands(program: Command): void {
       'kill a trial after this many seconds',
       positiveNumber('--trial-timeout'),
     )
+    .option(
+      '--image <ref>',
+      'run each trial in this image (Kubernetes executor; needs sh and tee in the image)',
+    )
+    .option(
+      '--namespace <ns>',
+      "the trials' Kubernetes namespace (AUTODL_K8S_PLACEMENT_NAMESPACES)",
+    )
+    .option('--node-selector <labels>', "the trials' node labels, key=value,...", labels)
     .option('--detach', 'create the study and print its id without following it')
     .action(async (command: string[], o: RunOptions, cmd: Command) => {
+      if (o.nodeSelector && !o.namespace)
+        throw new CliError('--node-selector places trials: give --namespace too');
       const json = globalOptions(cmd).json;
       const samplerSettings = settings(o.samplerSettings, '--sampler-settings');
       const body = {
@@ -203,7 +228,11 @@ export function registerSearchCommands(program: Command): void {
           type: 'command',
           command,
           ...(o.trialTimeout !== undefined ? { timeoutS: o.trialTimeout } : {}),
+          ...(o.image !== undefined ? { image: o.image } : {}),
         },
+        ...(o.namespace !== undefined
+          ? { placement: { namespace: o.namespace, nodeSelector: o.nodeSelector ?? {} } }
+          : {}),
       };
       const api = client(cmd);
       const created = await api.post<Study>('/v1/studies', body);

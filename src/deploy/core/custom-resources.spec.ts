@@ -71,6 +71,29 @@ describe('Study spec -> POST /v1/studies body', () => {
     assert.equal(parsed.config.budget.nTrials, 8);
   });
 
+  test('a trial image and a placement map onto runner.image and placement', () => {
+    const spec = {
+      ...study().spec,
+      trial: { command: ['python', 'train.py'], image: 'ghcr.io/me/train:v1' },
+      placement: { namespace: 'trials-a', nodeSelector: { pool: 'a' } },
+    };
+    const body = studyRequest(study({ spec }));
+    assert.deepEqual(body.runner, {
+      type: 'command',
+      command: ['python', 'train.py'],
+      image: 'ghcr.io/me/train:v1',
+    });
+    const parsed = parseStudyRequest(body);
+    assert.deepEqual(parsed.config.placement, {
+      namespace: 'trials-a',
+      nodeSelector: { pool: 'a' },
+    });
+    assert.equal(
+      refusalMessage('Study', 'x', [{ field: 'runner.image', message: 'bad' }]),
+      'spec.trial.image: bad',
+    );
+  });
+
   test("the service's problems name the resource's fields", () => {
     const body = studyRequest(study({ spec: { ...study().spec, maxTrials: 0 } }));
     try {

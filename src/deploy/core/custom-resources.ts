@@ -68,7 +68,15 @@ export interface StudyResourceSpec {
   maxTrials?: number;
   parallelism?: number;
   timeoutSeconds?: number;
-  trial: { command: string[]; env?: Record<string, string>; timeoutSeconds?: number };
+  trial: {
+    command: string[];
+    env?: Record<string, string>;
+    timeoutSeconds?: number;
+    /** The image each trial runs in (Kubernetes executor: a trial pod with a collector). */
+    image?: string;
+  };
+  /** Where the trial Jobs run: a placement namespace and node labels. */
+  placement?: { namespace: string; nodeSelector?: Record<string, string> };
 }
 
 export interface StudyResourceStatus extends CommonStatus {
@@ -116,7 +124,9 @@ export function studyRequest(cr: StudyResource): Record<string, unknown> {
       command: s.trial?.command,
       env: s.trial?.env,
       timeoutS: s.trial?.timeoutSeconds,
+      image: s.trial?.image,
     }),
+    placement: s.placement,
   });
 }
 
@@ -422,6 +432,7 @@ const STUDY_FIELDS: [string, string][] = [
   ['runner.command', 'trial.command'],
   ['runner.env', 'trial.env'],
   ['runner.timeoutS', 'trial.timeoutSeconds'],
+  ['runner.image', 'trial.image'],
 ];
 
 /** The resource's field a problem of the REST request names (`spec.` + its path). */

@@ -6,6 +6,8 @@
 import { QUANTITY_PATTERN } from '../../platform/validation/job-resources';
 import type { JobManifest, PodSpec, Toleration, EnvVar } from './k8s-types';
 import { KUEUE_QUEUE_LABEL } from './observe';
+import { withTrialContainer } from './trial-pod';
+import { IMAGE_REFERENCE_PATTERN } from '../../platform/validation/image-reference';
 
 export interface ResourceRequest {
   cpu: string;
@@ -79,6 +81,11 @@ export interface JobToDispatch {
   attempt: number;
   resources?: { gpu?: number; cpu?: string; memory?: string; gpuType?: string };
   placement?: JobPlacement | null;
+  /**
+   * A trial that runs in the user's own image (a study's `runner.image`): the pod gets a `trial`
+   * container beside the worker, which collects its output (trial-pod.ts).
+   */
+  trialImage?: string;
 }
 
 /** The annotation (and, since Kubernetes 1.28, label) holding an Indexed Job pod's index. */
@@ -106,6 +113,7 @@ const QUANTITY = new RegExp(QUANTITY_PATTERN);
 // RFC 1123 label: what a Job name and the values we put in labels must satisfy.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const IMAGE_REFERENCE = new RegExp(IMAGE_REFERENCE_PATTERN);
 
 /** True for a Kubernetes resource quantity such as `500m`, `2`, `8Gi`, `1e3`. */
 export function isQuantity(text: string): boolean {
@@ -242,7 +250,13 @@ export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): Job
     { name: 'AUTODL_TRAIN_THREADS', value: String(wholeCores(res.cpu)) },
   ];
   if (!gpu) env.push({ name: 'NVIDIA_VISIBLE_DEVICES', value: 'void' });
-  const podSpec: PodSpec = {
+  if (job.trialImage !== undefined && (indexed || !IMAGE_REFERENCE.test(job.trialImage)))
+    throw new Error(
+      indexed
+        ? 'a trial image needs a one-pod Job'
+        : `trialImage ${JSON.stringify(job.trialImage)} is not an image reference`,
+    );
+  const workerPod: PodSpec = {
     restartPolicy: 'Never',
     serviceAccountName: config.serviceAccountName,
     // The worker talks to PostgreSQL only; it needs no Kubernetes API token.
@@ -296,6 +310,8 @@ export function buildJobManifest(job: JobToDispatch, config: JobSpecConfig): Job
       },
     ],
   };
+  const podSpec =
+    job.trialImage === undefined ? workerPod : withTrialContainer(workerPod, job.trialImage, gpu);
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',

@@ -62,7 +62,11 @@ export interface PodSpec {
     seccompProfile?: { type: 'RuntimeDefault' | 'Localhost' | 'Unconfined' };
   };
   containers: Container[];
-  volumes?: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } }[];
+  volumes?: {
+    name: string;
+    persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+    emptyDir?: { sizeLimit?: string };
+  }[];
 }
 
 export interface JobManifest {

@@ -43,10 +43,11 @@ function finishedCondition(
 function terminatedOf(
   pod: PodView,
 ): { reason?: string; message?: string; exitCode?: number } | undefined {
-  for (const cs of pod.status?.containerStatuses ?? []) {
-    if (cs.state?.terminated) return cs.state.terminated;
-  }
-  return undefined;
+  // A trial pod has two containers: the one that failed says why, not the one that exited 0.
+  const ended = (pod.status?.containerStatuses ?? []).flatMap((cs) =>
+    cs.state?.terminated ? [cs.state.terminated] : [],
+  );
+  return ended.find((t) => t.exitCode !== 0) ?? ended[0];
 }
 
 /** Failure of a pod that reached phase Failed, most specific cause first. */

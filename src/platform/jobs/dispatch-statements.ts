@@ -13,7 +13,7 @@ const EVENT_ATTEMPT = `CASE WHEN j.status = 'queued' AND j.external_id IS NOT NU
 
 /** $1 limit: queued, untaken, not being cancelled, in queue order. */
 export const DISPATCHABLE = `SELECT id, project_id, kind, attempts, spec -> 'resources' AS resources,
-           spec -> 'placement' AS placement FROM jobs
+           spec -> 'placement' AS placement, spec ->> 'trialImage' AS trial_image FROM jobs
     WHERE status = 'queued' AND external_id IS NULL AND cancel_requested_at IS NULL
     ORDER BY priority DESC, created_at, id
     LIMIT $1`;
@@ -102,7 +102,7 @@ export const APPEND_DISPATCH_EVENT = `INSERT INTO job_events (job_id, type, leve
    SELECT j.id, 'log', $2, $3, ${EVENT_ATTEMPT} FROM jobs j WHERE j.id = $1`;
 
 export const ACTIVE_DISPATCHED = `SELECT id, project_id, kind, attempts, status, external_id, spec -> 'resources' AS resources,
-           spec -> 'placement' AS placement
+           spec -> 'placement' AS placement, spec ->> 'trialImage' AS trial_image
      FROM jobs
     WHERE external_id IS NOT NULL AND status IN ('queued', 'running')
     ORDER BY created_at, id`;

@@ -74,6 +74,8 @@ export interface DispatchRow {
   resources: unknown;
   /** `spec.placement` of kinds that place their pods (namespace, nodeSelector, completions). */
   placement: unknown;
+  /** `spec.trialImage` of a trial that runs in the user's image (its study's runner.image). */
+  trial_image: string | null;
 }
 
 export interface ActiveDispatchRow extends DispatchRow {

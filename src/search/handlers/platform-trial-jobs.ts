@@ -26,12 +26,13 @@ export class PlatformTrialJobs implements TrialJobs {
     kind: string;
     studyId: string;
     trialNumber: number;
+    extra?: Readonly<Record<string, unknown>>;
   }): Promise<void> {
     await this.studies.transaction(async (tx, manager) => {
       const { job } = await this.jobs.submit(
         driverPrincipal(o.projectId, o.driverJobId),
         o.kind,
-        { studyId: o.studyId, trial: o.trialNumber },
+        { ...o.extra, studyId: o.studyId, trial: o.trialNumber },
         { parentId: o.driverJobId },
         manager,
       );

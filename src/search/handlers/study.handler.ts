@@ -15,6 +15,7 @@ import { StudiesRepository, TrialCounts } from '../storage/studies.repository';
 import { StudyLoader } from '../study-loader';
 import { TrialJobDriver } from './trial-job-driver';
 import { TRIAL_JOBS, TrialJobs } from './trial-jobs.port';
+import { trialPodSpec } from '../trial-pods';
 
 export type StudySpec = StudyJobSpec;
 
@@ -61,6 +62,7 @@ export class StudyJobHandler implements JobHandler<StudySpec, StudyRunResult> {
       parallelism,
       budget: () => this.studies.budget(study.id),
       createdAt: row.created_at,
+      trialSpec: trialPodSpec(row.config),
     });
     const best = study.directions.length === 1 ? await study.bestTrial() : undefined;
     return {

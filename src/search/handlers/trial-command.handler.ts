@@ -1,6 +1,8 @@
 /**
  * Job kind `trial-command`: runs one trial of a command-runner study (Katib's trial with the
- * StdOut metrics collector). The user's argv runs in the trial sandbox (sandboxed-trial.ts,
+ * StdOut metrics collector). A study with a runner `image` runs in a trial pod whose user
+ * container this worker collects from (collected-trial.ts; AUTODL_TRIAL_POD_DIR set by the
+ * Kubernetes executor). Otherwise the user's argv runs in the trial sandbox (sandboxed-trial.ts,
  * with the parameters as JSON in AUTODL_TRIAL_PARAMS and as `${name}` substitutions);
  * trial-process.ts supervises it (step reports, prune, timeout: the study's runner.timeoutS
  * capped by AUTODL_TRIAL_TIMEOUT_S, cancel) and trial-outcome.ts ends the trial. The project must
@@ -20,6 +22,8 @@ import { TrialJobSpec, validateTrialJobSpec } from './trial-job';
 import { TRIAL_JOBS, TrialJobs } from './trial-jobs.port';
 import { concludeCommandTrial, finishTrial } from './trial-outcome';
 import { runSandboxedTrial } from './sandboxed-trial';
+import { runCollectedTrial, stopTrialContainer } from './collected-trial';
+import { searchConfigOf } from '../trial-pods';
 
 export type TrialCommandSpec = TrialJobSpec;
 
@@ -36,6 +40,9 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
   readonly kind = 'trial-command';
 
   private readonly sandbox: TrialSandbox;
+  /** The trial pod's shared directory when this worker is a trial image's collector. */
+  private readonly trialDir: string | null;
+  private readonly maxTimeoutS: number;
 
   constructor(
     private readonly loader: StudyLoader,
@@ -44,6 +51,8 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.sandbox = new TrialSandbox(config.trialSandbox);
+    this.trialDir = searchConfigOf(config).trialDir;
+    this.maxTimeoutS = config.trialSandbox.timeoutS;
   }
 
   validate(raw: unknown): TrialCommandSpec {
@@ -51,6 +60,17 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
   }
 
   async run(spec: TrialCommandSpec, ctx: JobContext): Promise<TrialCommandResult> {
+    const dir = this.trialDir;
+    if (dir === null) return this.runTrial(spec, ctx, null);
+    // The user container waits for a command: whatever happens here, it must not wait in vain.
+    return this.runTrial(spec, ctx, dir).finally(() => stopTrialContainer(dir));
+  }
+
+  private async runTrial(
+    spec: TrialCommandSpec,
+    ctx: JobContext,
+    dir: string | null,
+  ): Promise<TrialCommandResult> {
     const { row, study } = await this.loader.load(ctx.projectId, spec.studyId);
     const runner = row.config.runner;
     if (runner.type !== 'command')
@@ -64,13 +84,18 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
       throw new ForbiddenError(why);
     }
 
-    const { outcome, argv, timeoutS } = await runSandboxedTrial(this.sandbox, {
-      runner,
-      study,
-      trial,
-      objectives: row.config.metrics,
-      ctx,
-    });
+    if (runner.image !== undefined && dir === null) {
+      // A study made under the Kubernetes executor whose trial now runs elsewhere (or a pod
+      // without the trial container): the command must not run in the wrong image.
+      const why = `trial images need the Kubernetes executor; this worker has no ${runner.image} container`;
+      await finishTrial(study, trial.number, 'failed', { error: why });
+      throw new UnprocessableError(why);
+    }
+    const options = { runner, study, trial, objectives: row.config.metrics, ctx };
+    const { outcome, argv, timeoutS } =
+      runner.image !== undefined && dir !== null
+        ? await runCollectedTrial(dir, { ...options, maxTimeoutS: this.maxTimeoutS })
+        : await runSandboxedTrial(this.sandbox, options);
     const done = await concludeCommandTrial(outcome, {
       study,
       trialNumber: trial.number,

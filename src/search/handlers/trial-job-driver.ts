@@ -44,6 +44,8 @@ export interface DriveOptions {
   createdAt: Date;
   /** Asks the next trial (default: `study.askFromSpace()`); NAS re-draws over-budget candidates. */
   ask?: () => Promise<Trial>;
+  /** More of each trial job's spec (a command study's trialImage and placement). */
+  trialSpec?: Readonly<Record<string, unknown>>;
   /** Called once per poll with the counts so far (per-trial metrics, logs). */
   onPoll?: (counts: TrialCounts) => Promise<void>;
   pollMs?: number;
@@ -96,6 +98,7 @@ export class TrialJobDriver {
           kind: o.trialKind,
           ask: o.ask ?? (() => study.askFromSpace()),
           count: Math.min(parallelism - running, unasked),
+          ...(o.trialSpec ? { extra: o.trialSpec } : {}),
         });
         running += launched;
         budgetLeft = !refused && unasked - launched > 0;

@@ -19,6 +19,8 @@ export interface TrialJobs {
     kind: string;
     studyId: string;
     trialNumber: number;
+    /** More of the job's spec for its executor (a command study's trialImage and placement). */
+    extra?: Readonly<Record<string, unknown>>;
   }): Promise<void>;
   /** Status and error of jobs by id; unknown ids are absent. */
   statuses(jobIds: readonly string[]): Promise<Map<string, TrialJobState>>;

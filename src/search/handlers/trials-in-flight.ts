@@ -53,6 +53,7 @@ export class TrialsInFlight {
     kind: string;
     ask: () => Promise<Trial>;
     count: number;
+    extra?: Readonly<Record<string, unknown>>;
   }): Promise<{ launched: number; refused: boolean }> {
     let launched = 0;
     while (launched < o.count) {
@@ -64,6 +65,7 @@ export class TrialsInFlight {
           kind: o.kind,
           studyId: o.study.id,
           trialNumber: trial.number,
+          ...(o.extra ? { extra: o.extra } : {}),
         });
         launched++;
       } catch (e) {

@@ -33,8 +33,21 @@ export interface StudyBudget {
 }
 
 export type RunnerConfig =
-  | { type: 'command'; command: string[]; env: Record<string, string>; timeoutS: number | null }
+  | {
+      type: 'command';
+      command: string[];
+      env: Record<string, string>;
+      timeoutS: number | null;
+      /** The image each trial runs in (Kubernetes executor); absent: the AutoDL image. */
+      image?: string;
+    }
   | { type: 'external' };
+
+/** Where a command study's trial jobs run on Kubernetes (src/platform/validation/placement.ts). */
+export interface TrialPlacement {
+  namespace: string;
+  nodeSelector: Record<string, string>;
+}
 
 /** JSON-friendly: the raw space is kept (parseSearchSpace rebuilds it identically). */
 export interface StudyConfig {
@@ -46,6 +59,8 @@ export interface StudyConfig {
   pruner: AlgorithmConfig;
   budget: StudyBudget;
   runner: RunnerConfig;
+  /** Command runner: the trial jobs' namespace and node labels. */
+  placement?: TrialPlacement;
   /** A study of the same project whose complete trials are prior observations (warm start). */
   warmStartFrom?: string;
 }
@@ -71,8 +86,10 @@ export interface StudyRequest {
         command: string[];
         env: Record<string, string>;
         timeoutS?: number | null;
+        image?: string;
       }
     | { type: 'external' };
+  placement?: { namespace: string; nodeSelector?: Record<string, string> };
   warmStartFrom?: string;
 }
 
@@ -88,6 +105,11 @@ export function normaliseStudyConfig(req: StudyRequest): StudyConfig {
   }
   if (core) seedSampler(req.seed, core.sampler, problems);
   const runner = normaliseRunner(req.runner, problems);
+  if (req.placement && runner.type !== 'command')
+    problems.push({
+      field: 'placement',
+      message: 'places trial jobs: only a study with a command runner has them',
+    });
   if (problems.length || !core)
     throw new ValidationError(problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
   const { nTrials, timeoutS, parallelism } = req.budget;
@@ -103,6 +125,14 @@ export function normaliseStudyConfig(req: StudyRequest): StudyConfig {
     pruner: core.pruner,
     budget: { nTrials: nTrials ?? defaultTrials, timeoutS: timeoutS ?? null, parallelism },
     runner,
+    ...(req.placement
+      ? {
+          placement: {
+            namespace: req.placement.namespace,
+            nodeSelector: { ...req.placement.nodeSelector },
+          },
+        }
+      : {}),
     ...(req.warmStartFrom === undefined ? {} : { warmStartFrom: req.warmStartFrom }),
   };
 }
@@ -139,7 +169,13 @@ function normaliseRunner(runner: StudyRequest['runner'], problems: FieldProblem[
     });
   const env = userRecord<string>();
   for (const [k, v] of Object.entries(runner.env)) env[k] = v;
-  return { type: 'command', command: runner.command, env, timeoutS: runner.timeoutS ?? null };
+  return {
+    type: 'command',
+    command: runner.command,
+    env,
+    timeoutS: runner.timeoutS ?? null,
+    ...(runner.image === undefined ? {} : { image: runner.image }),
+  };
 }
 
 /** The study's seed: the sampler's, as TrialSeededSampler reads it (0 for studies made before). */

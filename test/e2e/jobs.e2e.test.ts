@@ -225,6 +225,16 @@ describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () =
     const ready = await app.http.get('/readyz').expect(200);
     assert.equal(ready.body.database, true);
     assert.equal(ready.body.migrations, true);
+    assert.equal(ready.body.doctor, undefined, 'the doctor runs only when asked');
+    // ?doctor=true: `autodl doctor` in the API process (the GPU overlay's readiness probe).
+    const doctor = (await app.http.get('/readyz?doctor=true').expect(200)).body.doctor;
+    assert.equal(
+      doctor.backend,
+      ready.body.tfBackend === 'not loaded' ? doctor.backend : ready.body.tfBackend,
+    );
+    assert.ok(doctor.conv.gflops > 0 && doctor.conv.iterations >= 1);
+    assert.ok(Array.isArray(doctor.gpus) && Array.isArray(doctor.warnings));
+    await app.http.get('/readyz?doctor=maybe').expect(400);
     await sleep(10);
     const metrics = await app.http.get('/metrics').expect(200);
     assert.match(metrics.text, /autodl_jobs\{status="succeeded"\} \d+/);

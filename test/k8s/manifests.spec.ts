@@ -233,6 +233,9 @@ describe('kustomize manifests', { skip }, () => {
     assert.equal(config.priorityClassName, 'autodl-batch');
     find(objs, 'PriorityClass', 'autodl-batch');
     assert.match(config.imageTag, /gpu$/);
+    // The API is ready only once `autodl doctor` passed in it (issue 16 part 6).
+    const api = find<DeploymentShape>(objs, 'Deployment', 'autodl-api').spec.template.spec;
+    assert.equal(api.containers[0].readinessProbe.httpGet.path, '/readyz?doctor=true');
   });
 
   test('overlays/kueue: the gpu install plus a LocalQueue every Job names, backed by a ClusterQueue', () => {

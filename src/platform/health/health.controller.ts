@@ -1,11 +1,25 @@
 import * as fs from 'node:fs';
-import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Query,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Public } from '../auth/auth.guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DatabaseHealthRepository } from '../database/database-health.repository';
+import { IsIn, IsOptional } from 'class-validator';
 import { ApiPublicProblems } from '../http/problem.dto';
-import { RuntimeInfo } from './runtime-info';
+import { RuntimeInfo, type RuntimeDoctor } from './runtime-info';
 
 class LiveDto {
   @ApiProperty({ example: 'ok' }) status!: string;
@@ -23,6 +37,22 @@ class ReadyDto {
     description: 'free bytes on the file system of AUTODL_HOME',
   })
   diskFreeBytes!: number;
+  @ApiPropertyOptional({
+    description:
+      'With ?doctor=true: `autodl doctor` run once in this process (backend, visible GPUs, a short conv benchmark in GFLOP/s, warnings such as GPUs the backend cannot use)',
+  })
+  doctor?: RuntimeDoctor;
+}
+
+class ReadyQuery {
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description:
+      'also report `autodl doctor` (run once per process, then cached): the GPU overlay probes with it, so a pod whose runtime cannot run is not ready',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  doctor?: 'true' | 'false';
 }
 
 @ApiTags('health')
@@ -50,7 +80,7 @@ export class HealthController {
   })
   @ApiOkResponse({ type: ReadyDto })
   @ApiPublicProblems(503)
-  async ready(): Promise<ReadyDto> {
+  async ready(@Query() query: ReadyQuery): Promise<ReadyDto> {
     let database = false;
     let migrations = false;
     try {
@@ -73,6 +103,7 @@ export class HealthController {
           `below AUTODL_MIN_FREE_DISK_MB (${this.config.minFreeDiskMb})`,
       );
     }
+    const doctor = query.doctor === 'true' ? await this.doctor() : undefined;
     return {
       status: 'ok',
       database,
@@ -80,7 +111,20 @@ export class HealthController {
       tfBackend: this.runtime.tfBackend,
       executor: this.runtime.executor,
       diskFreeBytes,
+      ...(doctor ? { doctor } : {}),
     };
+  }
+
+  /** The doctor's report; a runtime that fails it (no backend loads) is not ready. */
+  private async doctor(): Promise<RuntimeDoctor | undefined> {
+    if (!this.runtime.doctor) return undefined;
+    try {
+      return await this.runtime.doctor();
+    } catch (error) {
+      throw new ServiceUnavailableException(
+        `autodl doctor failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 }
 

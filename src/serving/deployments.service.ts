@@ -27,6 +27,7 @@ import {
 } from './hosts/deployment-host.port';
 import type { PredictResult } from './runtime/deployment-runtime';
 import { modelDirOf } from './model-dir';
+import { RequestPathMeter, type RequestPathMeasurement } from './request-path-meter';
 import { decodeFloat32Rows } from './core/binary-rows';
 import { encodeRow, encodeSample } from './sample-encoding';
 import type { DeploymentEntity } from './storage/deployment.entity';
@@ -58,6 +59,8 @@ export interface DeploymentView {
   updatedAt: Date;
   endpoints: { predict: string; serve: string };
   status: HostStatus;
+  /** This API process's request path per predict (all its deployments), null before traffic. */
+  requestPath: RequestPathMeasurement | null;
 }
 
 export interface ServePrediction {
@@ -112,6 +115,7 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
     private readonly store: ArtifactStore,
     @Inject(DEPLOYMENT_HOST) private readonly host: DeploymentHost,
     private readonly http: HttpAdapterHost,
+    private readonly requestPath: RequestPathMeter,
   ) {}
 
   /** Only a process that serves HTTP hosts deployments. */
@@ -223,6 +227,7 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
     const info = await this.modelInfo(principal.projectId, row.modelId);
     const sample = encodeSample(info.contract, body.instance, info.vocabulary);
     const r: PredictResult = await this.host.predict(row.id, sample, body.deadlineMs);
+    this.requestPath.served();
     return { deployment: row.id, model: row.modelId, ...answer(r, info) };
   }
 
@@ -243,6 +248,7 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
       encodeRow(info.contract, r),
     );
     const results = await Promise.all(samples.map((s) => this.host.predict(row.id, s, deadlineMs)));
+    this.requestPath.served(results.length);
     return {
       deployment: row.id,
       model: row.modelId,
@@ -326,6 +332,7 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
         serve: `/v1/serve/${row.name}/predict`,
       },
       status: await this.host.status(row.id),
+      requestPath: this.requestPath.measurement(),
     };
   }
 

@@ -203,7 +203,12 @@ export function registerDeployLoopCommands(deploy: Command): void {
           backend: string;
           rule: string;
           rows: ProfileRowView[];
-          overheads: { timerLateMs: number; replyMs: number };
+          overheads: {
+            timerLateMs: number;
+            replyMs: number;
+            requestPath?: { eventLoopMs: number };
+            contention?: { cores: number; slowdown: number[] };
+          };
           capacityRps: number | null;
         }>(`${path(ref)}/profile`);
         if (json) return printJson(p);
@@ -221,6 +226,10 @@ export function registerDeployLoopCommands(deploy: Command): void {
         );
         process.stdout.write(
           `\noverheads: timer late ${f2(p.overheads.timerLateMs)} ms, reply ${p.overheads.replyMs.toFixed(3)} ms` +
+            `\nrequest path: ${p.overheads.requestPath ? `${p.overheads.requestPath.eventLoopMs.toFixed(3)} ms of the API's event loop per request` : 'not measured yet (send traffic first, e.g. deploy load, then profile)'}` +
+            (p.overheads.contention
+              ? `\ncontention: a full batch x${p.overheads.contention.slowdown.map((x) => x.toFixed(2)).join(' / x')} with 0..${p.overheads.contention.slowdown.length - 1} busy threads on ${p.overheads.contention.cores} cores`
+              : '') +
             (p.capacityRps !== null ? `; capacity as configured ${f2(p.capacityRps)} req/s` : '') +
             `\nsimulator pipeline: GET ${path(ref)}/profile (pipeline)\n`,
         );

@@ -82,7 +82,10 @@ export class DeploymentProfileHandler implements JobHandler<ProfileJobSpec, Prof
         onProgress: (f, message) => ctx.progress(0.02 + 0.9 * f, message),
       });
       for (const r of profile.rows) await ctx.metric('p99Ms', r.batchSize, r.p99Ms);
-      const overheads = await measureOverheads(rt, profile);
+      const overheads = {
+        ...(await measureOverheads(rt, profile)),
+        ...(spec.requestPath && { requestPath: spec.requestPath }),
+      };
       const backend = rt.metrics().backend;
       const profiledConfig: DeploymentConfig = {
         instances: c.instances,

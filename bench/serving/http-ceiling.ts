@@ -5,7 +5,10 @@
  * in process is beside them. Prints req/s and the API main thread's CPU per request. One command:
  *
  *   nice -n 10 node -r @swc-node/register bench/serving/http-ceiling.ts [--quick] [--seconds 8]
- *        [--clients 32] [--model small-cnn] [--cpu-prof dir]
+ *        [--clients 32] [--model small-cnn] [--cpu-prof dir] [--api-root checkout]
+ *
+ * `--api-root` runs the API of another checkout (e.g. a worktree of an older commit, to compare
+ * before and after in one sitting).
  */
 import { mainThreadCpuMs, startApiServer } from './http-server';
 
@@ -42,7 +45,7 @@ async function closedLoop(
 async function main(): Promise<void> {
   const shape = SHAPES[modelName];
   const size = shape.reduce((a, d) => a * d, 1);
-  const api = await startApiServer({ cpuProfDir: flag('cpu-prof') });
+  const api = await startApiServer({ cpuProfDir: flag('cpu-prof'), root: flag('api-root') });
   try {
     await api.call('POST', '/v1/models', {
       name: modelName,

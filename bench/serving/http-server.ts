@@ -23,8 +23,9 @@ export interface ApiServer {
 const ROOT = path.resolve(__dirname, '..', '..');
 
 export async function startApiServer(
-  opts: { cpuProfDir?: string; env?: Record<string, string> } = {},
+  opts: { cpuProfDir?: string; env?: Record<string, string>; root?: string } = {},
 ): Promise<ApiServer> {
+  const root = opts.root ? path.resolve(opts.root) : ROOT;
   const server = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   if (!server)
     throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL server');
@@ -41,10 +42,10 @@ export async function startApiServer(
     ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
     '-r',
     '@swc-node/register',
-    path.join(ROOT, 'src/main.ts'),
+    path.join(root, 'src/main.ts'),
   ];
   const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: root,
     env: {
       ...process.env,
       DATABASE_URL: dbUrl.toString(),

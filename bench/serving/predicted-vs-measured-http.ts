@@ -137,8 +137,15 @@ function predict(
 }
 
 /** Open-loop load over HTTP; statistics skip the warm-up; the runtime's figures per request. */
-async function measure(url: string, key: string, row: Float32Array, rateRps: number, seed: number) {
-  const schedule = poissonSchedule(rateRps, durationS, seed);
+async function measure(
+  url: string,
+  key: string,
+  row: Float32Array,
+  rateRps: number,
+  seed: number,
+  seconds = durationS,
+) {
+  const schedule = poissonSchedule(rateRps, seconds, seed);
   const figures: (ServedFigures | undefined)[] = new Array(schedule.length);
   const target = httpRowsTarget(url, row, {
     headers: { authorization: `Bearer ${key}` },
@@ -266,9 +273,10 @@ async function benchModel(api: ApiServer, name: string) {
       await httpCapacity(url, api.key, row, quick ? 3 : 6),
     );
     // Calibration at 0.25 of the HTTP capacity: the meter's event-loop time per request (the
-    // meter keeps the last 30 s, so it is this run's), the generator's CPU and the residual hop.
+    // meter keeps its last 10 windows with traffic, so this 12 s run's), the generator's CPU and
+    // the residual hop.
     const calRate = 0.25 * capacity;
-    const cal = await measure(url, api.key, row, calRate, 5);
+    const cal = await measure(url, api.key, row, calRate, 5, Math.max(12, durationS));
     const view = await api.call<{ requestPath: { eventLoopMs: number } | null }>(
       'GET',
       `/v1/deployments/${d.id}`,

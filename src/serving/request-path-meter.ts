@@ -1,10 +1,11 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
-/** Windows of this length with at least MIN_REQUESTS predicts are kept; the last WINDOWS count. */
+/** Windows of this length with at least MIN_REQUESTS predicts are kept; the last WINDOWS count
+ * (about the last 10 s of traffic: recent enough to follow a change of load or body kind). */
 const WINDOW_MS = 1000;
-const MIN_REQUESTS = 20;
-const WINDOWS = 30;
+const MIN_REQUESTS = 10;
+const WINDOWS = 10;
 
 export interface RequestPathMeasurement {
   /** The event loop's busy time per served predict request, ms (mean over the kept windows). */

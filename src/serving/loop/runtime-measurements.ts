@@ -161,7 +161,10 @@ export async function measureContention(
   } finally {
     await rt.reconfigure({ batch: before.batch });
   }
-  return { cores, slowdown: means.map((m) => Math.max(1, m / means[0])) };
+  // More competitors never make a batch faster: a dip is noise, so the curve is kept monotone.
+  const slowdown: number[] = [];
+  for (const m of means) slowdown.push(Math.max(1, m / means[0], slowdown.at(-1) ?? 1));
+  return { cores, slowdown };
 }
 
 /**

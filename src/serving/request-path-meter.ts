@@ -20,14 +20,17 @@ export interface RequestPathMeasurement {
  * busy time (performance.eventLoopUtilization) over the predict requests answered in that
  * second. The event loop is one server for everything the process does, so this is the
  * per-request service time of the `http` stage the simulator puts in front of the batcher
- * (src/serving/core/serving-pipeline.ts). Windows with few predicts are skipped (their busy
- * time is mostly other work); so is the rest of the process's work only approximately.
+ * (src/serving/core/serving-pipeline.ts). The loop's other work is estimated in windows
+ * without predicts and subtracted (at most half a window's busy time, so a burst of background
+ * work cannot zero it); windows with few predicts are skipped.
  */
 @Injectable()
 export class RequestPathMeter implements OnModuleDestroy {
   private readonly windows: { busyMs: number; requests: number }[] = [];
   private last: EventLoopUtilization = performance.eventLoopUtilization();
   private requests = 0;
+  /** The loop's busy ms per window without predicts (a moving average), subtracted from the others. */
+  private backgroundMs?: number;
   private readonly timer: NodeJS.Timeout;
 
   constructor() {
@@ -57,8 +60,17 @@ export class RequestPathMeter implements OnModuleDestroy {
     this.last = now;
     const n = this.requests;
     this.requests = 0;
+    if (n === 0) {
+      // No predicts: what the loop does anyway (timers, the reconcile pass, probes, GC).
+      this.backgroundMs =
+        this.backgroundMs === undefined
+          ? delta.active
+          : 0.8 * this.backgroundMs + 0.2 * delta.active;
+      return;
+    }
     if (n < MIN_REQUESTS) return;
-    this.windows.push({ busyMs: delta.active, requests: n });
+    const busyMs = Math.max(delta.active - (this.backgroundMs ?? 0), delta.active / 2);
+    this.windows.push({ busyMs, requests: n });
     if (this.windows.length > WINDOWS) this.windows.shift();
   }
 }

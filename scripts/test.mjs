@@ -15,7 +15,8 @@
 //   --list                                     print each test file's tier, run nothing
 //   --record-durations                         store the e2e files' run times in
 //                                              scripts/test-durations.json (the run order)
-import { spawnSync, spawn } from 'node:child_process';
+import { Buffer } from 'node:buffer';
+import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -53,14 +54,33 @@ function seconds(since) {
   return `${((Date.now() - since) / 1000).toFixed(1)} s`;
 }
 
-function step(name, cmd, cmdArgs) {
+/** Runs one check; its output is printed when it ends, so that two checks running at once do not interleave. */
+function check(name, cmd, cmdArgs) {
   const t = Date.now();
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) {
-    process.stderr.write(`\n${name} failed\n`);
-    process.exit(r.status ?? 1);
-  }
-  process.stderr.write(`${name}: ok (${seconds(t)})\n`);
+  return new Promise((resolve) => {
+    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = [];
+    child.stdout.on('data', (d) => output.push(d));
+    child.stderr.on('data', (d) => output.push(d));
+    child.on('close', (code) => {
+      process.stdout.write(Buffer.concat(output));
+      if (code !== 0) {
+        process.stderr.write(`\n${name} failed\n`);
+        process.exit(code ?? 1);
+      }
+      process.stderr.write(`${name}: ok (${seconds(t)})\n`);
+      resolve();
+    });
+  });
+}
+
+/** Runs lanes of checks side by side, each lane's checks one after another. */
+async function checks(lanes) {
+  await Promise.all(
+    lanes.map(async (lane) => {
+      for (const [name, cmd, cmdArgs] of lane) await check(name, cmd, cmdArgs);
+    }),
+  );
 }
 
 function walk(dir, test, out = []) {
@@ -110,20 +130,27 @@ if (args.includes('--list')) {
   process.exit(0);
 }
 
+// The static checks are single-threaded: two lanes of about equal length keep both cores busy
+// (eslint, with type information, and prettier over every file are the longest).
 if (!quick) {
-  step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
-  step('typecheck console', 'npx', ['tsc', '-p', 'console/tsconfig.json']);
-  step('typecheck browser tests', 'npx', ['tsc', '-p', 'test/browser/tsconfig.json']);
-  step('lint', 'npx', ['eslint', '.']);
-  step('layers', 'npx', [
-    'depcruise',
-    'src',
-    '--config',
-    '.dependency-cruiser.cjs',
-    '--output-type',
-    'err',
+  const t = Date.now();
+  await checks([
+    [
+      ['lint', 'npx', ['eslint', '.']],
+      ['typecheck browser tests', 'npx', ['tsc', '-p', 'test/browser/tsconfig.json']],
+      [
+        'layers',
+        'npx',
+        ['depcruise', 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
+      ],
+    ],
+    [
+      ['format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']],
+      ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+      ['typecheck console', 'npx', ['tsc', '-p', 'console/tsconfig.json']],
+    ],
   ]);
-  step('format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']);
+  process.stderr.write(`static checks: ok (${seconds(t)})\n`);
 }
 
 const coverageDir = join(root, 'coverage');
@@ -176,7 +203,14 @@ async function runTier(tier, tierFiles) {
   const env =
     tier === 'unit'
       ? withoutDatabase(process.env)
-      : { ...process.env, TEST_DATABASE_URL: await databaseUrl() };
+      : {
+          ...process.env,
+          TEST_DATABASE_URL: await databaseUrl(),
+          // Two test files run at once on the 2-core CI machine and neither app knows of the
+          // other's workers, so `auto` would start two training threads per job, four on two
+          // cores. A job of a test gets one; the thread rules have their own unit tests.
+          AUTODL_TRAIN_THREADS: process.env.AUTODL_TRAIN_THREADS ?? '1',
+        };
   const concurrency = env.AUTODL_TEST_CONCURRENCY ?? '2';
   // A reporter given replaces the default one: name the default too.
   const main = [

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../../test/support/app';
 import { ensureConsoleBuilt, launchBrowser, loginAs } from '../../test/support/console';
+import { DEPLOYMENT_SHOTS } from './shots/deployments';
 import { JOB_SHOTS } from './shots/jobs';
 import { REGISTRY_SHOTS } from './shots/registry';
 import { SIM_NAS_SHOTS } from './shots/sim-nas';
@@ -30,7 +31,13 @@ export interface Shot {
   take(ctx: ShotContext): Promise<void>;
 }
 
-export const SHOTS: Shot[] = [...JOB_SHOTS, ...REGISTRY_SHOTS, ...STUDY_SHOTS, ...SIM_NAS_SHOTS];
+export const SHOTS: Shot[] = [
+  ...JOB_SHOTS,
+  ...REGISTRY_SHOTS,
+  ...STUDY_SHOTS,
+  ...SIM_NAS_SHOTS,
+  ...DEPLOYMENT_SHOTS,
+];
 
 const OUT = path.resolve(__dirname, '..', '..', 'docs', 'img');
 

@@ -32,6 +32,8 @@ const ExplanationsListPage = lazy(() => import('./pages/explain/explanations-lis
 const ExplainFormPage = lazy(() => import('./pages/explain/explain-form'));
 const ExplanationPage = lazy(() => import('./pages/explain/explanation'));
 const MislabelsPage = lazy(() => import('./pages/explain/mislabels'));
+const DeploymentsList = lazy(() => import('./pages/deployments/deployments-list'));
+const DeploymentDetail = lazy(() => import('./pages/deployments/deployment-detail'));
 
 function RequireKey({ children }: { children: ReactNode }) {
   const { key } = useSession();
@@ -56,6 +58,8 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <Navigate to="/jobs" replace /> },
       { path: 'jobs', element: <JobsListPage /> },
+      { path: 'deployments', element: <DeploymentsList /> },
+      { path: 'deployments/:id', element: <DeploymentDetail /> },
       { path: 'simulations', element: <Simulations /> },
       { path: 'simulations/tunings/:id', element: <Tuning /> },
       { path: 'simulations/:id', element: <Simulation /> },

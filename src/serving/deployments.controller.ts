@@ -100,7 +100,10 @@ export class DeploymentsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'The project’s deployments with their status' })
+  @ApiOperation({
+    summary: 'The project’s deployments with their status',
+    description: 'Each with status.metrics and status.rates as GET /v1/deployments/:id shows them.',
+  })
   @ApiOkResponse({ description: '{items: deployment[]}' })
   @ApiProblems()
   async list(@CurrentPrincipal() principal: Principal): Promise<{ items: DeploymentView[] }> {
@@ -111,7 +114,7 @@ export class DeploymentsController {
   @ApiOperation({
     summary: 'A deployment (id or name) with its live metrics',
     description:
-      'status.metrics: queue length, instances, batch-size histogram, service time per batch size, latency quantiles, drops by reason.',
+      'status.metrics: queue length, instances, batch-size histogram, service time per batch size, latency quantiles (over the last 8192 served requests), counts of served and dropped requests by reason. status.rates: served and dropped requests per second over the last ~10 s (windowS). Both are absent on Kubernetes, where each pod serves /metrics.',
   })
   @ApiOkResponse({ description: 'The deployment' })
   @ApiProblems(404)

@@ -36,6 +36,14 @@ describe('serving loop (real app, PostgreSQL, a job worker, worker-thread instan
     await app?.close();
   });
 
+  async function logLines(jobId: string): Promise<string[]> {
+    const events = (await app.get(`/v1/jobs/${jobId}/events`).expect(200)).body as {
+      type: string;
+      message: string;
+    }[];
+    return events.filter((e) => e.type === 'log').map((e) => e.message);
+  }
+
   test('tune before any profile is a 409; bad bodies are 400s naming the field', async () => {
     const early = await app
       .post(`/v1/deployments/${id}/tune`, {
@@ -72,6 +80,18 @@ describe('serving loop (real app, PostgreSQL, a job worker, worker-thread instan
       [1, 2, 4],
     );
     for (const r of result.rows) assert.ok(r.samples >= 20 && r.meanMs > 0);
+    // The job's log says what was measured: the rule, then each size with its samples and CI.
+    const logs = await logLines(queued.body.id);
+    assert.match(logs[0], /warm-up batches discarded/);
+    for (const r of result.rows)
+      assert.ok(
+        logs.some((l) =>
+          new RegExp(
+            `^batch ${r.batchSize}: ${r.samples} samples, .*p50 .*p99 .*bootstrap CI`,
+          ).test(l),
+        ),
+        `no log line for batch ${r.batchSize} in ${JSON.stringify(logs)}`,
+      );
 
     const profile = await app.get(`/v1/deployments/${id}/profile`).expect(200);
     assert.equal(profile.body.id, queued.body.id);
@@ -116,6 +136,20 @@ describe('serving loop (real app, PostgreSQL, a job worker, worker-thread instan
     assert.equal(best.config.instances, 1);
     assert.ok(best.predicted.p99Ms <= p99Ms);
     assert.ok(best.config.queue.capacity >= best.config.batch.maxSize);
+    // ...and why the tuner chose its config, with the p99 it promises.
+    const tuneLogs = (await logLines(tuning.body.id)).join('\n');
+    assert.match(tuneLogs, /^tuning for Poisson/m);
+    assert.match(
+      tuneLogs,
+      new RegExp(
+        `^chosen: 1 instance\\(s\\), maxSize ${best.config.batch.maxSize}, .*cheapest feasible`,
+        'm',
+      ),
+    );
+    assert.match(
+      tuneLogs,
+      new RegExp(`^promised: .*p99 ${Number(best.predicted.p99Ms.toPrecision(3))} ms`, 'm'),
+    );
 
     const applied = await app
       .post(`/v1/deployments/${id}/apply`, { tuning: tuning.body.id })
@@ -127,6 +161,18 @@ describe('serving loop (real app, PostgreSQL, a job worker, worker-thread instan
     const after = await app.get(`/v1/deployments/${id}`).expect(200);
     assert.equal(after.body.queue.capacity, best.config.queue.capacity);
     await app.post('/v1/serve/loop/predict', { instance: Array(64).fill(0.5) }).expect(200);
+    const live = (await app.get(`/v1/deployments/${id}`).expect(200)).body.status;
+    assert.ok(live.rates.servedRps > 0 && live.rates.windowS > 0, JSON.stringify(live.rates));
+
+    // The deployment's loop jobs, newest first: the tuning, then the profile.
+    const jobs = (await app.get(`/v1/deployments/loop/jobs`).expect(200)).body.items;
+    assert.deepEqual(
+      jobs.map((j: { id: string; kind: string }) => [j.kind, j.id]),
+      [
+        ['deployment-tune', tuning.body.id],
+        ['deployment-profile', queued.body.id],
+      ],
+    );
 
     // A tuning job is not a simulation; another kind's id is a 404.
     await app.post(`/v1/deployments/${id}/apply`, { tuning: sim.body.id }).expect(404);

@@ -9,6 +9,7 @@ export const NAV: { to: string; label: string; adminOnly?: boolean }[] = [
   { to: '/models', label: 'Models' },
   { to: '/finetune', label: 'Fine-tune' },
   { to: '/explanations', label: 'Explanations' },
+  { to: '/deployments', label: 'Deployments' },
   { to: '/simulations', label: 'Simulator' },
   { to: '/nas', label: 'Architecture search' },
   { to: '/admin', label: 'Admin', adminOnly: true },

@@ -58,6 +58,8 @@ export interface ProfileHooks {
   now: () => number;
   onProgress?: (fraction: number, message: string) => void | Promise<void>;
   cancelled?: () => boolean;
+  /** Called when a batch size is done (e.g. to log its row). */
+  onRow?: (row: ProfileRow) => void | Promise<void>;
 }
 
 /**
@@ -112,6 +114,7 @@ export async function profileService(
     }
     if (xs.length < o.minSamples) relCi = p99BootstrapRelCi(xs, rng, o.bootstrapResamples);
     rows.push(row(b, xs, relCi, relCi <= o.targetRelCi));
+    await hooks.onRow?.(rows[rows.length - 1]);
     await hooks.onProgress?.(
       (k + 1) / sizes.length,
       `batch ${b}: ${xs.length} samples, p99 ${rows[rows.length - 1].p99Ms.toFixed(2)} ms +-${fmtPct(relCi)}`,

@@ -1,4 +1,5 @@
 import type { DeploymentConfig } from '../core/deployment-config';
+import type { RecentRates } from '../core/request-rates';
 import type { PredictResult, RuntimeMetrics } from '../runtime/deployment-runtime';
 
 /** A deployment as a host runs it: the row plus where its model files are. */
@@ -23,6 +24,8 @@ export interface HostStatus {
   error?: string;
   /** Local host: the runtime's live metrics. */
   metrics?: RuntimeMetrics;
+  /** Local host: served and dropped requests per second over the last ~10 s. */
+  rates?: RecentRates;
   /** Kubernetes host: pods wanted and ready (each pod serves /metrics itself). */
   replicas?: { desired: number; ready: number };
 }

@@ -1,6 +1,11 @@
 import type { BackendPreference } from '../../ml/backend';
 import { UnavailableError } from '../../platform/errors/domain-error';
-import { DeploymentRuntime, type PredictResult } from '../runtime/deployment-runtime';
+import { RequestRates } from '../core/request-rates';
+import {
+  DeploymentRuntime,
+  type PredictResult,
+  type RuntimeObserver,
+} from '../runtime/deployment-runtime';
 import type { ServingMetrics } from '../serving-metrics';
 import type { DeploymentHost, HostedDeployment, HostStatus } from './deployment-host.port';
 
@@ -11,6 +16,8 @@ interface Entry {
   runtime?: DeploymentRuntime;
   starting?: Promise<DeploymentRuntime>;
   error?: string;
+  /** Served and dropped requests per second over the last seconds (the console's req/s). */
+  rates: RequestRates;
 }
 
 /**
@@ -61,6 +68,7 @@ export class LocalDeploymentHost implements DeploymentHost {
     if (current && current.generation >= d.generation && current.error) {
       throw new UnavailableError(`deployment ${d.name} failed to start: ${current.error}`);
     }
+    const rates = new RequestRates(performance.now());
     const starting = DeploymentRuntime.start({
       modelDir: d.modelDir,
       instances: d.config.instances,
@@ -70,9 +78,9 @@ export class LocalDeploymentHost implements DeploymentHost {
         ? { cutoff: { queueThreshold: d.config.cutoff.queueThreshold, modelDir: d.cutoffModelDir } }
         : {}),
       backend: this.backend,
-      observer: this.metrics.observer(d.id, d.name),
+      observer: withRates(this.metrics.observer(d.id, d.name), rates),
     });
-    const entry: Entry = { name: d.name, generation: d.generation, starting };
+    const entry: Entry = { name: d.name, generation: d.generation, starting, rates };
     this.entries.set(d.id, entry);
     try {
       entry.runtime = await starting;
@@ -112,7 +120,12 @@ export class LocalDeploymentHost implements DeploymentHost {
     const e = this.entries.get(id);
     if (!e) return { state: 'absent', generation: 0 };
     if (e.runtime) {
-      return { state: 'running', generation: e.generation, metrics: e.runtime.metrics() };
+      return {
+        state: 'running',
+        generation: e.generation,
+        metrics: e.runtime.metrics(),
+        rates: e.rates.rates(performance.now()),
+      };
     }
     if (e.error) return { state: 'failed', generation: e.generation, error: e.error };
     return { state: 'starting', generation: e.generation };
@@ -125,4 +138,19 @@ export class LocalDeploymentHost implements DeploymentHost {
   async close(): Promise<void> {
     await Promise.all([...this.entries.keys()].map((id) => this.remove(id)));
   }
+}
+
+/** The Prometheus observer, plus the recent-rate counts. */
+function withRates(observer: RuntimeObserver, rates: RequestRates): RuntimeObserver {
+  return {
+    batch: (size, serviceMs) => observer.batch?.(size, serviceMs),
+    served: (queueMs, serviceMs, batchSize) => {
+      rates.record('served', performance.now());
+      observer.served?.(queueMs, serviceMs, batchSize);
+    },
+    dropped: (reason) => {
+      rates.record('dropped', performance.now());
+      observer.dropped?.(reason);
+    },
+  };
 }

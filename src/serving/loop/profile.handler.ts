@@ -8,7 +8,7 @@ import { writeModelBuffers } from '../../ml/io/directory';
 import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
 import { JobCancelledError, JobContext, JobHandler } from '../../platform/jobs/job-handler';
 import { ModelsService } from '../../registry/models.service';
-import { ProfileRow } from '../core/service-profile';
+import { ProfileRow, profileRule } from '../core/service-profile';
 import {
   DeploymentConfig,
   ServingOverheads,
@@ -18,6 +18,7 @@ import {
 import type { PipelineSpec } from '../../jizhi-sim/core/pipeline';
 import { DeploymentRuntime } from '../runtime/deployment-runtime';
 import { DeploymentProfilesRepository } from './deployment-profiles.repository';
+import { overheadsLine, profileRowLine } from './loop-log';
 import { measureOverheads, profileRuntime } from './runtime-measurements';
 import { ProfileJobSpec, profileJobSpec, profileOptions } from './serving-loop.schema';
 
@@ -77,15 +78,22 @@ export class DeploymentProfileHandler implements JobHandler<ProfileJobSpec, Prof
         backend: (options.backend ?? this.config.tfBackend) as BackendPreference,
       });
       await ctx.progress(0.02, `${c.instances} instance(s) started (${rt.metrics().backend})`);
-      const profile = await profileRuntime(rt, profileOptions(options), {
+      const opts = profileOptions(options);
+      await ctx.log(
+        `${c.instances} instance(s) on ${rt.metrics().backend}, batch sizes ${opts.batchSizes.join(', ')}: ${profileRule(opts)}`,
+      );
+      const profile = await profileRuntime(rt, opts, {
         cancelled: () => ctx.cancelled,
         onProgress: (f, message) => ctx.progress(0.02 + 0.9 * f, message),
+        onRow: (r) => ctx.log(profileRowLine(r, opts.targetRelCi), r.converged ? 'info' : 'warn'),
       });
       for (const r of profile.rows) await ctx.metric('p99Ms', r.batchSize, r.p99Ms);
+      await ctx.progress(0.93, 'measuring the timer and reply overheads under load');
       const overheads = {
         ...(await measureOverheads(rt, profile)),
         ...(spec.requestPath && { requestPath: spec.requestPath }),
       };
+      await ctx.log(overheadsLine(overheads, profile.capacityPerInstanceRps));
       const backend = rt.metrics().backend;
       const profiledConfig: DeploymentConfig = {
         instances: c.instances,

@@ -62,6 +62,21 @@ export class ServingLoopController {
     return this.loop.latestProfile(principal, id);
   }
 
+  @Get(':id/jobs')
+  @ApiOperation({
+    summary: 'The deployment’s profile and tune jobs, newest first (at most 20)',
+    description:
+      'Each with status, progress, message and result (a tune job’s result holds the chosen config and the predicted latency).',
+  })
+  @ApiOkResponse({ description: '{items: job[]}' })
+  @ApiProblems(404)
+  jobs(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+  ): Promise<{ items: LoopJobView[] }> {
+    return this.loop.jobsOf(principal, id);
+  }
+
   @Post(':id/tune')
   @HttpCode(202)
   @ApiOperation({

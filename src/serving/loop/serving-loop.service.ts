@@ -17,6 +17,10 @@ import { ApplyBody, ProfileBody, TuneBody } from './serving-loop.schema';
 import type { TuneJobResult } from './tune.handler';
 import { DeploymentTuneHandler } from './tune.handler';
 
+const LOOP_KINDS = ['deployment-profile', 'deployment-tune'] as const;
+const LOOP_JOBS_SCANNED = 200;
+const LOOP_JOBS_SHOWN = 20;
+
 /** A job of the loop as the REST answers show it (the full job is at /v1/jobs/:id). */
 export interface LoopJobView {
   id: string;
@@ -41,7 +45,7 @@ export class ServingLoopService {
   constructor(
     private readonly deployments: DeploymentsService,
     private readonly profiles: DeploymentProfilesRepository,
-    @Inject(JobsService) private readonly jobs: Pick<JobsService, 'submit' | 'get'>,
+    @Inject(JobsService) private readonly jobs: Pick<JobsService, 'submit' | 'get' | 'list'>,
     private readonly profileHandler: DeploymentProfileHandler,
     private readonly tuneHandler: DeploymentTuneHandler,
   ) {}
@@ -97,6 +101,24 @@ export class ServingLoopService {
       idempotencyKey,
     });
     return jobView(job);
+  }
+
+  /**
+   * The deployment's profile and tune jobs, newest first (the console's links and latest tuning).
+   * Read from the newest LOOP_JOBS_SCANNED jobs of each kind in the project: the jobs table has
+   * no index on the spec's deployment, and older loop jobs are history, not what a page shows.
+   */
+  async jobsOf(principal: Principal, ref: string): Promise<{ items: LoopJobView[] }> {
+    const d = await this.deployments.get(principal, ref);
+    const pages = await Promise.all(
+      LOOP_KINDS.map((kind) => this.jobs.list(principal, { kind, limit: LOOP_JOBS_SCANNED })),
+    );
+    const items = pages
+      .flatMap((p) => p.items)
+      .filter((j) => (j.spec as { deployment?: { id?: unknown } } | null)?.deployment?.id === d.id)
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+      .slice(0, LOOP_JOBS_SHOWN);
+    return { items: items.map(jobView) };
   }
 
   /** Rolls a tuned (or given) config onto the deployment: its PATCH, in-flight requests kept. */

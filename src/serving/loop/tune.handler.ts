@@ -4,6 +4,7 @@ import { JobCancelledError, JobContext, JobHandler } from '../../platform/jobs/j
 import { ServiceProfile } from '../core/service-profile';
 import { DeploymentTuning, tuneDeployment } from '../core/tune-deployment';
 import { DeploymentProfilesRepository } from './deployment-profiles.repository';
+import { tuneChoiceLines, tuneStartLine } from './loop-log';
 import { TuneJobSpec, tuneJobSpec } from './serving-loop.schema';
 
 export interface TuneJobResult extends DeploymentTuning {
@@ -37,6 +38,18 @@ export class DeploymentTuneHandler implements JobHandler<TuneJobSpec, TuneJobRes
       rule: row.rule,
       capacityPerInstanceRps: Math.max(...row.rows.map((x) => (x.batchSize / x.meanMs) * 1000)),
     };
+    const delaysMs = r.delaysMs;
+    await ctx.log(
+      tuneStartLine({
+        traffic: r.traffic,
+        slo: r.slo,
+        maxInstances: r.maxInstances,
+        batchSizes: row.rows.map((x) => x.batchSize).sort((a, b) => a - b),
+        delaysMs,
+        profileId: row.id,
+      }),
+    );
+    let bestSeenP99Ms = Infinity;
     const tuning = await tuneDeployment(
       {
         profile,
@@ -44,7 +57,7 @@ export class DeploymentTuneHandler implements JobHandler<TuneJobSpec, TuneJobRes
         slo: r.slo,
         overheads: row.overheads,
         maxInstances: r.maxInstances,
-        delaysMs: r.delaysMs,
+        delaysMs,
         durationS: r.durationS,
         seed: r.seed,
         ...(r.trials !== undefined ? { trials: r.trials } : {}),
@@ -53,6 +66,7 @@ export class DeploymentTuneHandler implements JobHandler<TuneJobSpec, TuneJobRes
         cancelled: () => ctx.cancelled,
         onTrial: async (rec, total) => {
           await ctx.metric('cost', rec.trial, rec.cost);
+          if (rec.p99Ms < bestSeenP99Ms) bestSeenP99Ms = rec.p99Ms;
           if (Number.isFinite(rec.p99Ms)) await ctx.metric('p99Ms', rec.trial, rec.p99Ms);
           await ctx.metric('feasible', rec.trial, rec.feasible ? 1 : 0);
           await ctx.progress((rec.trial + 1) / total, `trial ${rec.trial + 1}/${total}`);
@@ -60,6 +74,8 @@ export class DeploymentTuneHandler implements JobHandler<TuneJobSpec, TuneJobRes
       },
     );
     if (ctx.cancelled) throw new JobCancelledError();
+    for (const line of tuneChoiceLines(tuning, bestSeenP99Ms))
+      await ctx.log(line, tuning.config ? 'info' : 'warn');
     await ctx.progress(
       1,
       tuning.config

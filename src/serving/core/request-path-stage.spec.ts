@@ -91,7 +91,7 @@ test('contention: the Poisson-binomial count of busy competitors weights the mea
   assert.ok(Math.abs(slowdownAt(c, 3) - (1.6 * 2) / 1.5) < 1e-12);
 });
 
-test('contention scales the instances’ service times by the expected slowdown of the simulated load', () => {
+test('contention scales the instances’ and the event loop’s service times by the expected slowdown of the simulated load', () => {
   const profile = profileOf(2);
   const overheads = {
     timerLateMs: 0,
@@ -118,4 +118,9 @@ test('contention scales the instances’ service times by the expected slowdown 
   const ratio = model.service.profile[0].latenciesMs[7] / profile.rows[0].latenciesMs[7];
   assert.ok(Math.abs(ratio - expected) < 1e-9, `${ratio} vs ${expected}`);
   assert.ok(expected > 1.1 && expected < 1.25);
+  // The event loop is slowed by the instance and the generator alike.
+  const http = p.stages.find((s) => s.id === REQUEST_PATH_STAGE_ID);
+  assert.ok(http && http.service.dist === 'deterministic');
+  const loop = expectedSlowdown(overheads.contention, [load.instanceUtilisation, 0.5]);
+  assert.ok(Math.abs(http.service.fixedMs - loop) < 1e-9, `${http.service.fixedMs} vs ${loop}`);
 });

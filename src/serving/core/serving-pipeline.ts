@@ -84,10 +84,12 @@ export function servingPipeline(
   if (eventLoopMs <= 0) return { name: 'deployment', stages: [stage] };
   // Deterministic: the API's per-request work is the same code on the same body size; its
   // queueing (M/D/1) is what grows near the event loop's capacity of 1 / eventLoopMs.
+  // The event loop is a thread too: the instances and `others` slow it as they slow a batch.
+  const loopFactor = load ? eventLoopContentionFactor(overheads, config.instances, load) : 1;
   const http: StageSpec = {
     id: REQUEST_PATH_STAGE_ID,
     instances: 1,
-    service: { dist: 'deterministic', fixedMs: eventLoopMs },
+    service: { dist: 'deterministic', fixedMs: eventLoopMs * loopFactor },
     next: [SERVING_STAGE_ID],
   };
   return { name: 'deployment', stages: [http, stage] };
@@ -128,6 +130,20 @@ export function profileMeanMs(profile: ServiceProfile, b: number): number {
 export function configCapacityRps(profile: ServiceProfile, config: DeploymentConfig): number {
   const b = config.batch.maxSize;
   return (config.instances * b * 1000) / profileMeanMs(profile, b);
+}
+
+/** The factor on the event loop's time per request: its competitors are the instances and `others`. */
+export function eventLoopContentionFactor(
+  overheads: ServingOverheads,
+  instances: number,
+  load: ContentionLoad,
+): number {
+  if (!overheads.contention) return 1;
+  const busy = [
+    ...Array.from({ length: instances }, () => load.instanceUtilisation),
+    ...(load.others ?? []),
+  ];
+  return expectedSlowdown(overheads.contention, busy);
 }
 
 /**

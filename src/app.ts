@@ -82,6 +82,9 @@ export async function startApp(
   app.use(
     express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }),
   );
+  // Binary bodies (a deployment's float32 predict rows) reach the routes that @ApiConsumes
+  // application/octet-stream as a Buffer; any other route with a body answers 415.
+  app.use(express.raw({ limit: config.bodyLimit, type: 'application/octet-stream' }));
   // body-parser errors happen before routing; answer them here as problem+json.
   app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     const problem = problemFromBodyParserError(error);

@@ -101,6 +101,18 @@ export class ApiClient {
     return parsed as T;
   }
 
+  /** A POST of raw bytes (e.g. a binary predict body); answers and errors as `request`. */
+  async postBytes<T>(route: string, bytes: Uint8Array, contentType: string): Promise<T> {
+    const res = await this.send(route, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.key}`, 'content-type': contentType },
+      body: bytes,
+    });
+    const parsed = await readBody(res);
+    if (!res.ok) throw problemError(res, parsed);
+    return parsed as T;
+  }
+
   /** A multipart/form-data POST (uploads); answers and errors as `request`. */
   async postForm<T>(route: string, form: FormData): Promise<T> {
     const res = await this.send(route, {

@@ -1,12 +1,30 @@
-import { Controller, Delete, Get, HttpCode, Param, Patch, Post, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  applyDecorators,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiConsumes,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiProduces,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { CurrentPrincipal, NotAudited } from '../platform/auth/auth.guard';
 import type { Principal } from '../platform/auth/projects.service';
 import { ApiProblems } from '../platform/http/problem.dto';
@@ -15,21 +33,47 @@ import {
   createDeployment,
   type CreateDeployment,
   predictBody,
-  type PredictBody,
   updateDeployment,
   type UpdateDeployment,
 } from './deployments.schema';
-import {
-  type DeploymentView,
-  DeploymentsService,
-  type ServePrediction,
-} from './deployments.service';
+import { type DeploymentView, DeploymentsService } from './deployments.service';
+import { FLOAT32_ROWS } from './core/binary-rows';
+import { sendPrediction } from './predict-input';
 import { ShedFilter } from './shed.filter';
 
 const PREDICTION = {
   description:
-    '{deployment, model, prediction: {label, classIndex, probabilities}, output, queueMs, serviceMs, batchSize}',
+    'JSON body: {deployment, model, prediction: {label, classIndex, probabilities}, output, queueMs, serviceMs, batchSize}; ' +
+    'binary body: {deployment, model, items: [{prediction, output, queueMs, serviceMs, batchSize}]} (one per row). ' +
+    'With `Accept: application/octet-stream`: the output rows as little-endian float32, with X-Rows, X-Output-Size, ' +
+    'X-Class-Index, X-Queue-Ms, X-Service-Ms and X-Batch-Size (comma-separated, one per row).',
 };
+
+/** What both predict routes document: JSON or binary rows in, JSON or binary rows out. */
+function PredictRoute(summary: string): MethodDecorator {
+  return applyDecorators(
+    NotAudited(),
+    HttpCode(200),
+    ApiOperation({
+      summary,
+      description:
+        'Body: JSON `{instance, deadlineMs?}`, or `application/octet-stream`: little-endian float32 rows of the ' +
+        'model’s input size (rows = bytes / (4 x input size); any other length is a 400 naming the size), each row ' +
+        'a request through the batcher. 429 (queue full) and 503 (queue timeout or deadline) carry Retry-After.',
+    }),
+    ApiConsumes('application/json', FLOAT32_ROWS),
+    ApiProduces('application/json', FLOAT32_ROWS),
+    ApiQuery({
+      name: 'deadlineMs',
+      required: false,
+      type: Number,
+      description: 'binary bodies: drop a row (503) that has not reached an instance by then',
+    }),
+    ApiSpecBody(predictBody),
+    ApiOkResponse(PREDICTION),
+    ApiProblems(400, 404, 415, 429, 503),
+  );
+}
 
 /** Deployments: a registered model served behind a dynamic batcher (docs/serving.md). */
 @ApiTags('serving')
@@ -105,21 +149,16 @@ export class DeploymentsController {
   }
 
   @Post(':id/predict')
-  @NotAudited()
-  @HttpCode(200)
-  @ApiOperation({
-    summary: 'Predict one instance through the deployment’s batcher',
-    description: '429 (queue full) and 503 (queue timeout or deadline) carry Retry-After.',
-  })
-  @ApiSpecBody(predictBody)
-  @ApiOkResponse(PREDICTION)
-  @ApiProblems(400, 404, 429, 503)
-  predict(
+  @PredictRoute('Predict through the deployment’s batcher (one JSON instance or binary rows)')
+  async predict(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
-    @SpecBody(predictBody) body: PredictBody,
-  ): Promise<ServePrediction> {
-    return this.deployments.predict(principal, id, body);
+    @Body() body: unknown,
+    @Query('deadlineMs') deadlineMs: string | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    return sendPrediction(this.deployments, principal, id, body, deadlineMs, req, res);
   }
 }
 
@@ -132,17 +171,15 @@ export class ServeController {
   constructor(private readonly deployments: DeploymentsService) {}
 
   @Post(':name/predict')
-  @NotAudited()
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Predict one instance through the deployment of this name' })
-  @ApiSpecBody(predictBody)
-  @ApiOkResponse(PREDICTION)
-  @ApiProblems(400, 404, 429, 503)
-  predict(
+  @PredictRoute('Predict through the deployment of this name (one JSON instance or binary rows)')
+  async predict(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
-    @SpecBody(predictBody) body: PredictBody,
-  ): Promise<ServePrediction> {
-    return this.deployments.predict(principal, name, body);
+    @Body() body: unknown,
+    @Query('deadlineMs') deadlineMs: string | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    return sendPrediction(this.deployments, principal, name, body, deadlineMs, req, res);
   }
 }

@@ -27,9 +27,21 @@ import {
 } from './hosts/deployment-host.port';
 import type { PredictResult } from './runtime/deployment-runtime';
 import { modelDirOf } from './model-dir';
-import { encodeSample } from './sample-encoding';
+import { RequestPathMeter, type RequestPathMeasurement } from './request-path-meter';
+import { decodeFloat32Rows } from './core/binary-rows';
+import { encodeRow, encodeSample } from './sample-encoding';
 import type { DeploymentEntity } from './storage/deployment.entity';
 import { DeploymentsRepository } from './storage/deployments.repository';
+
+function answer(r: PredictResult, info: ModelInfo): RowPrediction {
+  return {
+    prediction: toPredictions([r.output], info.entity.classNames)[0],
+    output: r.output,
+    queueMs: r.queueMs,
+    serviceMs: r.serviceMs,
+    batchSize: r.batchSize,
+  };
+}
 
 /** How often an API process converges on the deployments table (other replicas' changes). */
 export const RECONCILE_INTERVAL_MS = 2000;
@@ -47,6 +59,8 @@ export interface DeploymentView {
   updatedAt: Date;
   endpoints: { predict: string; serve: string };
   status: HostStatus;
+  /** This API process's request path per predict (all its deployments), null before traffic. */
+  requestPath: RequestPathMeasurement | null;
 }
 
 export interface ServePrediction {
@@ -57,6 +71,16 @@ export interface ServePrediction {
   queueMs: number;
   serviceMs: number;
   batchSize: number;
+}
+
+/** One row of a binary predict body, answered. */
+export type RowPrediction = Omit<ServePrediction, 'deployment' | 'model'>;
+
+/** The answer to a binary body: one item per row, in the body's order. */
+export interface ServeRowsPrediction {
+  deployment: string;
+  model: string;
+  items: RowPrediction[];
 }
 
 interface ModelInfo {
@@ -75,6 +99,12 @@ interface ModelInfo {
 export class DeploymentsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Deployments');
   private readonly models = new Map<string, ModelInfo>();
+  /**
+   * Rows by `projectId/ref` (id and name) for the data plane: a predict must not cost a query.
+   * Rebuilt from the table by every reconcile pass (so a row deleted through another replica
+   * is gone within RECONCILE_INTERVAL_MS) and kept current by this process's own changes.
+   */
+  private readonly served = new Map<string, DeploymentEntity>();
   private timer?: NodeJS.Timeout;
   private reconciling?: Promise<void>;
   private staging?: string;
@@ -85,6 +115,7 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
     private readonly store: ArtifactStore,
     @Inject(DEPLOYMENT_HOST) private readonly host: DeploymentHost,
     private readonly http: HttpAdapterHost,
+    private readonly requestPath: RequestPathMeter,
   ) {}
 
   /** Only a process that serves HTTP hosts deployments. */
@@ -146,6 +177,7 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
       await this.host.remove(row.id);
       throw err;
     }
+    this.remember(row);
     return this.view(row);
   }
 
@@ -174,11 +206,13 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
     const row = await this.rows.updateConfig(current.id, config);
     if (!row) throw new NotFoundError('deployment', ref);
     await this.host.apply(await this.hosted(row));
+    this.remember(row);
     return this.view(row);
   }
 
   async remove(principal: Principal, ref: string): Promise<void> {
     const row = await this.find(principal, ref);
+    this.forget(row);
     await this.rows.remove(row.id);
     await this.host.remove(row.id);
   }
@@ -189,18 +223,36 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
     ref: string,
     body: { instance: unknown; deadlineMs?: number },
   ): Promise<ServePrediction> {
-    const row = await this.find(principal, ref);
+    const row = await this.servedRow(principal, ref);
     const info = await this.modelInfo(principal.projectId, row.modelId);
     const sample = encodeSample(info.contract, body.instance, info.vocabulary);
     const r: PredictResult = await this.host.predict(row.id, sample, body.deadlineMs);
+    this.requestPath.served();
+    return { deployment: row.id, model: row.modelId, ...answer(r, info) };
+  }
+
+  /**
+   * A binary body (little-endian float32 rows of the model's input size, src/serving/core/
+   * binary-rows.ts) through the batcher, each row a request; tabular rows get the model's
+   * normalisation, text models take JSON strings only.
+   */
+  async predictRows(
+    principal: Principal,
+    ref: string,
+    bytes: Uint8Array,
+    deadlineMs?: number,
+  ): Promise<ServeRowsPrediction> {
+    const row = await this.servedRow(principal, ref);
+    const info = await this.modelInfo(principal.projectId, row.modelId);
+    const samples = decodeFloat32Rows(bytes, info.contract.inputShape).map((r) =>
+      encodeRow(info.contract, r),
+    );
+    const results = await Promise.all(samples.map((s) => this.host.predict(row.id, s, deadlineMs)));
+    this.requestPath.served(results.length);
     return {
       deployment: row.id,
       model: row.modelId,
-      prediction: toPredictions([r.output], info.entity.classNames)[0],
-      output: r.output,
-      queueMs: r.queueMs,
-      serviceMs: r.serviceMs,
-      batchSize: r.batchSize,
+      items: results.map((r) => answer(r, info)),
     };
   }
 
@@ -215,6 +267,8 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
   private async converge(): Promise<void> {
     try {
       const rows = await this.rows.all();
+      this.served.clear();
+      for (const row of rows) this.remember(row);
       const ids = new Set(rows.map((r) => r.id));
       for (const id of await this.host.hosted()) if (!ids.has(id)) await this.host.remove(id);
       for (const row of rows) {
@@ -230,6 +284,25 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
     } catch (err) {
       this.logger.warn(`reconciling deployments: ${(err as Error).message}`);
     }
+  }
+
+  /** The row a predict names, from memory when this process has seen it. */
+  private async servedRow(principal: Principal, ref: string): Promise<DeploymentEntity> {
+    const hit = this.served.get(`${principal.projectId}/${ref}`);
+    if (hit) return hit;
+    const row = await this.find(principal, ref);
+    this.remember(row);
+    return row;
+  }
+
+  private remember(row: DeploymentEntity): void {
+    this.served.set(`${row.projectId}/${row.id}`, row);
+    this.served.set(`${row.projectId}/${row.name}`, row);
+  }
+
+  private forget(row: DeploymentEntity): void {
+    this.served.delete(`${row.projectId}/${row.id}`);
+    this.served.delete(`${row.projectId}/${row.name}`);
   }
 
   private async find(principal: Principal, ref: string): Promise<DeploymentEntity> {
@@ -259,6 +332,7 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
         serve: `/v1/serve/${row.name}/predict`,
       },
       status: await this.host.status(row.id),
+      requestPath: this.requestPath.measurement(),
     };
   }
 

@@ -41,7 +41,22 @@ export function encodeSample(
       `this ${contract.inputKind} model takes ${contract.inputKind === 'image' ? 'a pixel array or a base64 image' : 'a row of numbers'}, got ${kindOf(instance)}`,
     );
   }
-  const flat = flattenSample(instance, shape, 'instance');
+  return normalise(contract, flattenSample(instance, shape, 'instance'));
+}
+
+/** One row of a binary body (already the input size) with the model's preprocessing. */
+export function encodeRow(contract: InputContract, row: Float32Array): Float32Array {
+  if (contract.inputKind === 'text') {
+    throw ValidationError.field(
+      'body',
+      'this text model takes JSON ({"instance": "a string"}), not binary rows',
+    );
+  }
+  return normalise(contract, row);
+}
+
+/** Tabular rows are z-scored with the stored statistics (in place); image rows are as given. */
+function normalise(contract: InputContract, flat: Float32Array): Float32Array {
   const z = contract.inputKind === 'tabular' ? contract.preprocessing.normalise : undefined;
   if (z) {
     for (let j = 0; j < flat.length; j++) {

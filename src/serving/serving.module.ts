@@ -6,6 +6,7 @@ import { DeploymentsController, ServeController } from './deployments.controller
 import { DeploymentsService } from './deployments.service';
 import { DEPLOYMENT_HOST } from './hosts/deployment-host.port';
 import { createDeploymentHost } from './hosts/host-factory';
+import { RequestPathMeter } from './request-path-meter';
 import { ServingMetrics } from './serving-metrics';
 import { DeploymentsRepository } from './storage/deployments.repository';
 
@@ -21,6 +22,7 @@ import { DeploymentsRepository } from './storage/deployments.repository';
     DeploymentsRepository,
     DeploymentsService,
     ServingMetrics,
+    RequestPathMeter,
     {
       provide: DEPLOYMENT_HOST,
       inject: [APP_CONFIG, ServingMetrics],
@@ -28,6 +30,6 @@ import { DeploymentsRepository } from './storage/deployments.repository';
         createDeploymentHost(config, metrics),
     },
   ],
-  exports: [DeploymentsService],
+  exports: [DeploymentsService, RequestPathMeter],
 })
 export class ServingModule {}

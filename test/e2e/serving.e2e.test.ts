@@ -83,6 +83,55 @@ describe('deployments (real app, PostgreSQL, worker-thread instances)', () => {
     await app.post('/v1/serve/cnn/predict', {}).expect(400);
   });
 
+  test('a binary body of float32 rows round-trips; a wrong length is a 400 naming the row size', async () => {
+    const rows = Buffer.alloc(2 * 64 * 4);
+    [pixels(0), pixels(1)].forEach((row, r) =>
+      row.forEach((v, j) => rows.writeFloatLE(v, 4 * (r * 64 + j))),
+    );
+    const binary = (body: Buffer, accept = 'application/octet-stream') =>
+      app.http
+        .post('/v1/serve/cnn/predict')
+        .set('Authorization', `Bearer ${app.key}`)
+        .set('Content-Type', 'application/octet-stream')
+        .set('Accept', accept)
+        .buffer(true)
+        .parse((res, done) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => done(null, Buffer.concat(chunks)));
+        })
+        .send(body);
+    const json = await Promise.all(
+      [0, 1].map((k) => app.post('/v1/serve/cnn/predict', { instance: pixels(k) }).expect(200)),
+    );
+    const res = await binary(rows).expect(200);
+    assert.equal(res.headers['content-type'], 'application/octet-stream');
+    assert.equal(res.headers['x-rows'], '2');
+    assert.equal(res.headers['x-output-size'], '3');
+    const out = res.body as Buffer;
+    assert.equal(out.length, 2 * 3 * 4);
+    for (const r of [0, 1]) {
+      for (let j = 0; j < 3; j++) {
+        // Same model, same input: the JSON answer's probability to float32 precision.
+        assert.ok(Math.abs(out.readFloatLE(4 * (3 * r + j)) - json[r].body.output[j]) < 1e-6);
+      }
+    }
+    const asJson = await app.http
+      .post('/v1/serve/cnn/predict')
+      .set('Authorization', `Bearer ${app.key}`)
+      .set('Content-Type', 'application/octet-stream')
+      .send(rows)
+      .expect(200);
+    assert.equal(asJson.body.items.length, 2);
+    assert.equal(asJson.body.items[1].prediction.label, json[1].body.prediction.label);
+
+    const wrong = await binary(rows.subarray(0, 100), 'application/json').expect(400);
+    assert.equal(wrong.headers['content-type'], 'application/problem+json; charset=utf-8');
+    const problem = JSON.parse((wrong.body as Buffer).toString('utf8'));
+    assert.equal(problem.errors[0].field, 'body');
+    assert.match(problem.detail, /float32 rows of 64 values.*multiple of 256 bytes; got 100 bytes/);
+  });
+
   test('predictions leave no audit row (data plane); the control-plane calls around them do', async () => {
     await app.post('/v1/serve/cnn/predict', { instance: pixels(2) }).expect(200);
     // A later mutating request: once its row is there, any predict row would be there too.

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { LoadReport, runOpenLoop, systemClock } from '../../serving/core/open-loop';
 import { poissonSchedule } from '../../serving/core/poisson-schedule';
-import { httpTarget } from '../../serving/loop/load-targets';
+import { httpRowsTarget, httpTarget } from '../../serving/loop/load-targets';
 import { CliError, resolveApiKey } from '../client';
 import { client, globalOptions } from '../command-context';
 import { followToSuccess } from '../follow-job';
@@ -57,6 +57,17 @@ interface TuningView {
   simulations: number;
 }
 
+/** A numeric instance (flat or nested) as one float32 row, for a binary body. */
+export function float32Row(instance: unknown, flag: string): Float32Array {
+  const flat = Array.isArray(instance) ? (instance as unknown[]).flat(Infinity) : [instance];
+  if (flat.length === 0 || flat.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+    throw new CliError(
+      `${flag}: a binary body takes numbers (a pixel array or a feature row); for a string or a base64 image use --body json`,
+    );
+  }
+  return Float32Array.from(flat as number[]);
+}
+
 export function printLoadReport(r: LoadReport, title: string): void {
   const l = r.latencyMs;
   const drops = Object.entries(r.dropped)
@@ -88,19 +99,34 @@ export function registerDeployLoopCommands(deploy: Command): void {
       (v) => parseDuration(v, '--duration'),
       30,
     )
-    .option('--url <url>', 'POST here instead of the deployment (any JSON endpoint)')
+    .option('--url <url>', 'POST here instead of the deployment')
     .option('--instance <json>', 'the instance sent (default: 0.5 of the model’s input size)')
+    .option(
+      '--body <kind>',
+      'binary (default: the instance as little-endian float32, answered in binary) or json ({"instance": ...}, e.g. for a text model)',
+      'binary',
+    )
     .option('--seed <n>', 'seeds the arrival schedule', (v) => Number(v), 0)
     .action(
       async (
         ref: string | undefined,
-        o: { rate: number; duration: number; url?: string; instance?: string; seed: number },
+        o: {
+          rate: number;
+          duration: number;
+          url?: string;
+          instance?: string;
+          body: string;
+          seed: number;
+        },
         cmd: Command,
       ) => {
         const g = globalOptions(cmd);
         const api = client(cmd);
         if (!ref && !o.url) throw new CliError('give a deployment or --url');
         if (!(o.rate > 0)) throw new CliError(`--rate must be > 0, got ${o.rate}`);
+        if (o.body !== 'binary' && o.body !== 'json') {
+          throw new CliError(`--body must be binary or json, got ${o.body}`);
+        }
         let instance: unknown =
           o.instance !== undefined ? jsonValue(o.instance, '--instance') : undefined;
         let url = o.url;
@@ -115,13 +141,11 @@ export function registerDeployLoopCommands(deploy: Command): void {
         if (instance === undefined) throw new CliError('give --instance with --url');
         const schedule = poissonSchedule(o.rate, o.duration, o.seed);
         const bar = new Progress(!g.json);
-        const target = httpTarget(
-          url as string,
-          { instance },
-          {
-            headers: { authorization: `Bearer ${resolveApiKey(g.apiKey)}` },
-          },
-        );
+        const headers = { authorization: `Bearer ${resolveApiKey(g.apiKey)}` };
+        const target =
+          o.body === 'binary'
+            ? httpRowsTarget(url as string, float32Row(instance, '--instance'), { headers })
+            : httpTarget(url as string, { instance }, { headers });
         let report: LoadReport;
         try {
           report = await runOpenLoop(schedule, target, systemClock, {
@@ -136,7 +160,10 @@ export function registerDeployLoopCommands(deploy: Command): void {
         }
         const { latencies: _, ...summary } = report;
         if (g.json) return printJson(summary);
-        printLoadReport(report, `open-loop Poisson ${o.rate} req/s for ${o.duration} s -> ${url}`);
+        printLoadReport(
+          report,
+          `open-loop Poisson ${o.rate} req/s for ${o.duration} s -> ${url} (${o.body} body)`,
+        );
       },
     );
 
@@ -176,7 +203,12 @@ export function registerDeployLoopCommands(deploy: Command): void {
           backend: string;
           rule: string;
           rows: ProfileRowView[];
-          overheads: { timerLateMs: number; replyMs: number };
+          overheads: {
+            timerLateMs: number;
+            replyMs: number;
+            requestPath?: { eventLoopMs: number };
+            contention?: { cores: number; slowdown: number[] };
+          };
           capacityRps: number | null;
         }>(`${path(ref)}/profile`);
         if (json) return printJson(p);
@@ -194,6 +226,10 @@ export function registerDeployLoopCommands(deploy: Command): void {
         );
         process.stdout.write(
           `\noverheads: timer late ${f2(p.overheads.timerLateMs)} ms, reply ${p.overheads.replyMs.toFixed(3)} ms` +
+            `\nrequest path: ${p.overheads.requestPath ? `${p.overheads.requestPath.eventLoopMs.toFixed(3)} ms of the API's event loop per request` : 'not measured yet (send traffic first, e.g. deploy load, then profile)'}` +
+            (p.overheads.contention
+              ? `\ncontention: a full batch x${p.overheads.contention.slowdown.map((x) => x.toFixed(2)).join(' / x')} with 0..${p.overheads.contention.slowdown.length - 1} busy threads on ${p.overheads.contention.cores} cores`
+              : '') +
             (p.capacityRps !== null ? `; capacity as configured ${f2(p.capacityRps)} req/s` : '') +
             `\nsimulator pipeline: GET ${path(ref)}/profile (pipeline)\n`,
         );

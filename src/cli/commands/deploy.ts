@@ -4,7 +4,22 @@ import { CliError } from '../client';
 import { client, globalOptions } from '../command-context';
 import { finiteNumber, jsonValue, positiveInt } from '../flags';
 import { printJson, printTable } from '../output';
-import { registerDeployLoopCommands } from './deploy-loop';
+import { float32Row, registerDeployLoopCommands } from './deploy-loop';
+
+interface RowAnswer {
+  prediction: { label: string };
+  batchSize: number;
+  queueMs: number;
+  serviceMs: number;
+}
+
+/** Little-endian float32 bytes of a row (the binary predict body). */
+function float32Bytes(row: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(row.length * 4);
+  const view = new DataView(bytes.buffer);
+  row.forEach((v, i) => view.setFloat32(4 * i, v, true));
+  return bytes;
+}
 
 /** What the CLI reads of a deployment (src/serving/deployments.service.ts DeploymentView). */
 interface Deployment {
@@ -205,20 +220,33 @@ export function registerDeployCommands(program: Command): void {
     .command('predict <deployment> <instance>')
     .description('one instance (JSON: pixel array, feature row or a string) through the batcher')
     .option('--deadline-ms <ms>', 'drop the request if not served by then', ms('--deadline-ms'))
-    .action(async (ref: string, instance: string, o: { deadlineMs?: number }, cmd: Command) => {
-      const r = await client(cmd).post<{
-        prediction: { label: string };
-        batchSize: number;
-        queueMs: number;
-        serviceMs: number;
-      }>(`${path(ref)}/predict`, {
-        instance: jsonValue(instance, '<instance>'),
-        ...(o.deadlineMs !== undefined ? { deadlineMs: o.deadlineMs } : {}),
-      });
-      if (globalOptions(cmd).json) return printJson(r);
-      process.stdout.write(
-        `${r.prediction.label}  (batch of ${r.batchSize}, queue ${f1(r.queueMs)} ms, service ${f1(r.serviceMs)} ms)\n`,
-      );
-    });
+    .option('--binary', 'send the instance as little-endian float32 (application/octet-stream)')
+    .action(
+      async (
+        ref: string,
+        instance: string,
+        o: { deadlineMs?: number; binary?: boolean },
+        cmd: Command,
+      ) => {
+        const api = client(cmd);
+        const value = jsonValue(instance, '<instance>');
+        const r = o.binary
+          ? (
+              await api.postBytes<{ items: RowAnswer[] }>(
+                `${path(ref)}/predict${o.deadlineMs !== undefined ? `?deadlineMs=${o.deadlineMs}` : ''}`,
+                float32Bytes(float32Row(value, '<instance>')),
+                'application/octet-stream',
+              )
+            ).items[0]
+          : await api.post<RowAnswer>(`${path(ref)}/predict`, {
+              instance: value,
+              ...(o.deadlineMs !== undefined ? { deadlineMs: o.deadlineMs } : {}),
+            });
+        if (globalOptions(cmd).json) return printJson(r);
+        process.stdout.write(
+          `${r.prediction.label}  (batch of ${r.batchSize}, queue ${f1(r.queueMs)} ms, service ${f1(r.serviceMs)} ms)\n`,
+        );
+      },
+    );
   registerDeployLoopCommands(deploy);
 }

@@ -3,7 +3,10 @@ import { problem } from '../errors/problem';
 import type { FieldProblem } from '../errors/domain-error';
 import { findUnsafeInput, invalidTextReason } from '../validation/untrusted-input';
 
-/** The first unsafe string, key or nesting of the URL path, the query and a parsed JSON body. */
+/**
+ * The first unsafe string, key or nesting of the URL path, the query and a parsed JSON body (a
+ * binary body is bytes for its route to decode, not text or keys).
+ */
 export function findUnsafeRequestInput(req: Request): FieldProblem | null {
   const rawPath = (req.originalUrl ?? req.url).split('?')[0];
   let path: string;
@@ -17,7 +20,7 @@ export function findUnsafeRequestInput(req: Request): FieldProblem | null {
   if (pathReason !== undefined) return { field: 'path', message: pathReason };
   return (
     findUnsafeInput(req.query as unknown, '') ??
-    (req.body !== undefined && typeof req.body === 'object'
+    (req.body !== undefined && typeof req.body === 'object' && !Buffer.isBuffer(req.body)
       ? findUnsafeInput(req.body as unknown, '')
       : null)
   );

@@ -65,7 +65,10 @@ export function flattenSample(
     if (input.length !== size) throw new InputShapeError(field, shape, `${input.length} values`);
     return input;
   }
-  const flat = (input as unknown[]).flat(Infinity);
+  // A flat row (what clients mostly send) is read as is; nested rows are flattened first.
+  const flat = (input as unknown[]).some(Array.isArray)
+    ? (input as unknown[]).flat(Infinity)
+    : (input as unknown[]);
   if (flat.length !== size) throw new InputShapeError(field, shape, `${flat.length} values`);
   const out = new Float32Array(size);
   for (let i = 0; i < size; i++) {

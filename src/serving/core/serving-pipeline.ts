@@ -1,4 +1,6 @@
 import { PipelineSpec, StageSpec } from '../../jizhi-sim/core/pipeline';
+import type { SimulationResult } from '../../jizhi-sim/core/simulation-result';
+import { ContentionProfile, expectedSlowdown } from './cpu-contention';
 import { ServiceProfile } from './service-profile';
 
 /** The knobs of a deployment the simulator models and the tuner turns. */
@@ -20,11 +22,31 @@ export interface DeploymentConfig {
 export interface ServingOverheads {
   timerLateMs: number;
   replyMs: number;
+  /**
+   * The API's request path (HTTP parsing, auth, validation, the hop to the batcher and the
+   * answer): the event loop's busy time per predict request, measured by the API on served
+   * requests (request-path-meter.ts). The event loop is ONE server, so the stage models it as a
+   * FIFO single-server stage (`http`) in front of the batcher.
+   */
+  requestPath?: { eventLoopMs: number };
+  /** How a batch slows down when other threads hold the host's cores (cpu-contention.ts). */
+  contention?: ContentionProfile;
+}
+
+/** Threads competing with an instance for the host's cores, as utilisations (busy fractions). */
+export interface ContentionLoad {
+  /** Utilisation of each instance thread. */
+  instanceUtilisation: number;
+  /** The API event loop's utilisation (the `http` stage's). */
+  eventLoopUtilisation: number;
+  /** Other busy threads on the host, e.g. a load generator on the same machine. */
+  others?: number[];
 }
 
 export const NO_OVERHEADS: ServingOverheads = { timerLateMs: 0, replyMs: 0 };
 
 export const SERVING_STAGE_ID = 'model';
+export const REQUEST_PATH_STAGE_ID = 'http';
 
 /**
  * The simulator's one-stage pipeline of a deployment: `instances` servers behind one FIFO queue
@@ -35,13 +57,18 @@ export function servingPipeline(
   profile: ServiceProfile,
   config: DeploymentConfig,
   overheads: ServingOverheads = NO_OVERHEADS,
+  load?: ContentionLoad,
 ): PipelineSpec {
+  const factor = load ? contentionFactor(overheads, config.instances, load) : 1;
   const stage: StageSpec = {
     id: SERVING_STAGE_ID,
     instances: config.instances,
     service: {
       dist: 'empirical',
-      profile: profile.rows.map((r) => ({ batchSize: r.batchSize, latenciesMs: r.latenciesMs })),
+      profile: profile.rows.map((r) => ({
+        batchSize: r.batchSize,
+        latenciesMs: factor === 1 ? r.latenciesMs : r.latenciesMs.map((x) => x * factor),
+      })),
     },
     batch: {
       maxSize: config.batch.maxSize,
@@ -53,7 +80,37 @@ export function servingPipeline(
   if (config.queue.timeoutMs > 0) queue.timeoutMs = config.queue.timeoutMs;
   if (Object.keys(queue).length > 0) stage.queue = queue;
   if (overheads.replyMs > 0) stage.network = { delayMs: overheads.replyMs, dist: 'deterministic' };
-  return { name: 'deployment', stages: [stage] };
+  const eventLoopMs = overheads.requestPath?.eventLoopMs ?? 0;
+  if (eventLoopMs <= 0) return { name: 'deployment', stages: [stage] };
+  // Deterministic: the API's per-request work is the same code on the same body size; its
+  // queueing (M/D/1) is what grows near the event loop's capacity of 1 / eventLoopMs.
+  // The event loop is a thread too: the instances and `others` slow it as they slow a batch.
+  const loopFactor = load ? eventLoopContentionFactor(overheads, config.instances, load) : 1;
+  const http: StageSpec = {
+    id: REQUEST_PATH_STAGE_ID,
+    instances: 1,
+    service: { dist: 'deterministic', fixedMs: eventLoopMs * loopFactor },
+    next: [SERVING_STAGE_ID],
+  };
+  return { name: 'deployment', stages: [http, stage] };
+}
+
+/**
+ * The factor on an instance's service time under `load`: its competitors are the event loop,
+ * the other instances and `others`; 1 without a measured contention profile.
+ */
+export function contentionFactor(
+  overheads: ServingOverheads,
+  instances: number,
+  load: ContentionLoad,
+): number {
+  if (!overheads.contention) return 1;
+  const busy = [
+    load.eventLoopUtilisation,
+    ...Array.from({ length: instances - 1 }, () => load.instanceUtilisation),
+    ...(load.others ?? []),
+  ];
+  return expectedSlowdown(overheads.contention, busy);
 }
 
 /** Mean service time of a batch of b from the profile (linear between profiled sizes), in ms. */
@@ -73,4 +130,32 @@ export function profileMeanMs(profile: ServiceProfile, b: number): number {
 export function configCapacityRps(profile: ServiceProfile, config: DeploymentConfig): number {
   const b = config.batch.maxSize;
   return (config.instances * b * 1000) / profileMeanMs(profile, b);
+}
+
+/** The factor on the event loop's time per request: its competitors are the instances and `others`. */
+export function eventLoopContentionFactor(
+  overheads: ServingOverheads,
+  instances: number,
+  load: ContentionLoad,
+): number {
+  if (!overheads.contention) return 1;
+  const busy = [
+    ...Array.from({ length: instances }, () => load.instanceUtilisation),
+    ...(load.others ?? []),
+  ];
+  return expectedSlowdown(overheads.contention, busy);
+}
+
+/**
+ * The contention load of a simulated run without contention (the first of two passes): the
+ * instances' and the event loop's utilisation as simulated, plus `others` (e.g. a load
+ * generator's utilisation). The second pass simulates servingPipeline(..., load).
+ */
+export function contentionLoadOf(r: SimulationResult, others: number[] = []): ContentionLoad {
+  const stage = (id: string) => r.stages.find((s) => s.id === id);
+  return {
+    instanceUtilisation: stage(SERVING_STAGE_ID)?.utilisation ?? 0,
+    eventLoopUtilisation: stage(REQUEST_PATH_STAGE_ID)?.utilisation ?? 0,
+    others,
+  };
 }

@@ -4,8 +4,10 @@ import { normaliseTuneSpec } from '../../jizhi-sim/core/tune/tune-spec';
 import { TuneHooks, tune } from '../../jizhi-sim/core/tune/tuner';
 import { ServiceProfile } from './service-profile';
 import {
+  ContentionLoad,
   DeploymentConfig,
   NO_OVERHEADS,
+  contentionLoadOf,
   SERVING_STAGE_ID,
   ServingOverheads,
   configCapacityRps,
@@ -22,6 +24,8 @@ export interface TuneDeploymentInput {
   traffic: TrafficSpec;
   slo: DeploymentSlo;
   overheads?: ServingOverheads;
+  /** Other busy threads on the host (utilisations), e.g. a load generator on the same machine. */
+  otherThreads?: number[];
   /** Upper bound of the instance count searched (e.g. the host's cores). */
   maxInstances: number;
   /** maxDelayMs values searched (ms). */
@@ -77,8 +81,26 @@ export async function tuneDeployment(
     queue: { capacity: 0, timeoutMs: 0 },
   };
   const durationS = input.durationS ?? 60;
+  // Contention during the search: the instances' total busy threads are rate x per-request cost
+  // at the largest batch (what any instance count shares), spread over maxInstances; the event
+  // loop's utilisation is rate x its per-request time. Conservative for fewer instances; the
+  // chosen config's prediction below uses its simulated utilisations instead.
+  const rate = meanRateRps(input.traffic);
+  const largest = input.profile.rows.reduce((a, r) => (r.batchSize > a.batchSize ? r : a));
+  const busyThreads = (rate * largest.meanMs) / largest.batchSize / 1000;
+  const searchLoad =
+    overheads.contention && rate > 0
+      ? {
+          instanceUtilisation: Math.min(1, busyThreads / input.maxInstances),
+          eventLoopUtilisation: Math.min(
+            1,
+            (rate * (overheads.requestPath?.eventLoopMs ?? 0)) / 1000,
+          ),
+          others: input.otherThreads ?? [],
+        }
+      : undefined;
   const spec = normaliseTuneSpec({
-    pipeline: servingPipeline(input.profile, base, overheads),
+    pipeline: servingPipeline(input.profile, base, overheads, searchLoad),
     traffic: input.traffic,
     slo: { p99Ms: input.slo.p99Ms, maxDropRate: input.slo.maxDropRate, maxAccuracyPenalty: 1 },
     space: [
@@ -130,14 +152,17 @@ export async function tuneDeployment(
     chosen.batch.maxSize,
     Math.ceil((input.slo.p99Ms / 1000) * capacityRps),
   );
-  const r = simulate({
-    pipeline: servingPipeline(input.profile, chosen, overheads),
-    traffic: input.traffic,
-    durationS,
-    warmupS: spec.warmupS,
-    seed: spec.seed,
-    samplePoints: 0,
-  });
+  const run = (load?: ContentionLoad) =>
+    simulate({
+      pipeline: servingPipeline(input.profile, chosen, overheads, load),
+      traffic: input.traffic,
+      durationS,
+      warmupS: spec.warmupS,
+      seed: spec.seed,
+      samplePoints: 0,
+    });
+  const first = run();
+  const r = overheads.contention ? run(contentionLoadOf(first, input.otherThreads ?? [])) : first;
   return {
     ...summary,
     config: chosen,
@@ -148,6 +173,12 @@ export async function tuneDeployment(
       throughputRps: r.throughputRps,
     },
   };
+}
+
+/** The traffic's mean arrival rate, when the model says it plainly (else 0: no contention term). */
+function meanRateRps(traffic: TrafficSpec): number {
+  const t = traffic as { rateRps?: unknown };
+  return typeof t.rateRps === 'number' ? t.rateRps : 0;
 }
 
 function round3(x: number): number {

@@ -1,3 +1,4 @@
+import { FLOAT32_ROWS } from '../core/binary-rows';
 import { LoadOutcome, LoadTarget } from '../core/open-loop';
 import { RequestDroppedError } from '../core/serving-errors';
 import type { DeploymentRuntime, PredictResult } from '../runtime/deployment-runtime';
@@ -24,19 +25,54 @@ export function runtimeTarget(
   };
 }
 
+/** What a served request's answer says about where its time went (the runtime's own figures). */
+export interface ServedFigures {
+  queueMs: number;
+  serviceMs: number;
+  batchSize: number;
+}
+
+export interface HttpTargetOptions {
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  /** Sees the runtime's figures of every 2xx answer (JSON fields or X-* headers). */
+  onServed?: (index: number, r: ServedFigures) => void;
+}
+
 /**
  * Requests over HTTP: POST `body` (JSON) to `url`; a 2xx is ok, any other answer is labelled by
  * its status code, a network failure `error`, and no answer within `timeoutMs` `timeout`.
  */
-export function httpTarget(
+export function httpTarget(url: string, body: unknown, opts: HttpTargetOptions = {}): LoadTarget {
+  return postTarget(url, JSON.stringify(body), 'application/json', 'application/json', opts);
+}
+
+/**
+ * Requests over HTTP with a binary body: `rows` as little-endian float32 (one or more rows of
+ * the model's input size), answered in binary too (`Accept: application/octet-stream`), so
+ * neither side encodes or parses a number as text.
+ */
+export function httpRowsTarget(
   url: string,
-  body: unknown,
-  opts: { headers?: Record<string, string>; timeoutMs?: number } = {},
+  rows: Float32Array,
+  opts: HttpTargetOptions = {},
 ): LoadTarget {
-  const payload = JSON.stringify(body);
-  const headers = { 'content-type': 'application/json', ...opts.headers };
+  const bytes = new Uint8Array(rows.length * 4);
+  const view = new DataView(bytes.buffer);
+  rows.forEach((v, i) => view.setFloat32(4 * i, v, true));
+  return postTarget(url, bytes, FLOAT32_ROWS, FLOAT32_ROWS, opts);
+}
+
+function postTarget(
+  url: string,
+  payload: string | Uint8Array,
+  contentType: string,
+  accept: string,
+  opts: HttpTargetOptions,
+): LoadTarget {
+  const headers = { 'content-type': contentType, accept, ...opts.headers };
   return {
-    send: async (): Promise<LoadOutcome> => {
+    send: async (i): Promise<LoadOutcome> => {
       try {
         const res = await fetch(url, {
           method: 'POST',
@@ -44,11 +80,33 @@ export function httpTarget(
           body: payload,
           signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
         });
-        await res.arrayBuffer();
+        const answer = await res.arrayBuffer();
+        if (res.ok && opts.onServed) opts.onServed(i, figures(res, answer));
         return res.ok ? 'ok' : String(res.status);
       } catch (e) {
         return e instanceof Error && e.name === 'TimeoutError' ? 'timeout' : 'error';
       }
     },
+  };
+}
+
+/** The first row's figures: from the X-* headers of a binary answer, else the JSON body. */
+function figures(res: Response, answer: ArrayBuffer): ServedFigures {
+  const first = (name: string) => Number((res.headers.get(name) ?? '').split(',')[0]);
+  if (res.headers.get('x-queue-ms') !== null) {
+    return {
+      queueMs: first('x-queue-ms'),
+      serviceMs: first('x-service-ms'),
+      batchSize: first('x-batch-size'),
+    };
+  }
+  const body = JSON.parse(new TextDecoder().decode(answer)) as Partial<ServedFigures> & {
+    items?: ServedFigures[];
+  };
+  const r = body.items?.[0] ?? body;
+  return {
+    queueMs: Number(r.queueMs),
+    serviceMs: Number(r.serviceMs),
+    batchSize: Number(r.batchSize),
   };
 }

@@ -89,7 +89,10 @@ export class DeploymentProfileHandler implements JobHandler<ProfileJobSpec, Prof
       });
       for (const r of profile.rows) await ctx.metric('p99Ms', r.batchSize, r.p99Ms);
       await ctx.progress(0.93, 'measuring the timer and reply overheads under load');
-      const overheads = await measureOverheads(rt, profile);
+      const overheads = {
+        ...(await measureOverheads(rt, profile)),
+        ...(spec.requestPath && { requestPath: spec.requestPath }),
+      };
       await ctx.log(overheadsLine(overheads, profile.capacityPerInstanceRps));
       const backend = rt.metrics().backend;
       const profiledConfig: DeploymentConfig = {

@@ -1,4 +1,7 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { Rng } from '../../platform/core/rng';
+import type { ContentionProfile } from '../core/cpu-contention';
 import { quantileSorted, runOpenLoop, systemClock } from '../core/open-loop';
 import { poissonSchedule } from '../core/poisson-schedule';
 import {
@@ -114,9 +117,60 @@ export async function measureReplyMs(
   return n > 0 ? Math.max(0, sum / n) : 0;
 }
 
+/** A thread that keeps one core busy until terminated (a competitor for the contention profile). */
+function spinner(): Worker {
+  return new Worker('for (;;) {}', { eval: true });
+}
+
+/**
+ * How a full batch slows down when k other threads are busy (k = 0..cores): the mean service
+ * time of `batches` batches of `batchSize` (sent as in profileRuntime) with k spinning threads,
+ * over the mean with none. Measured on the running deployment's instances, so the slowdown is
+ * this host's (cores, hyper-threads, caches), not processor sharing's ideal.
+ */
+export async function measureContention(
+  rt: DeploymentRuntime,
+  batchSize: number,
+  batches = 60,
+): Promise<ContentionProfile> {
+  const cores = availableParallelism();
+  const before = rt.metrics().config;
+  const sample = syntheticSample(rt.metrics().inputShape, 5);
+  const meanServiceMs = async (): Promise<number> => {
+    let sum = 0;
+    for (let i = 0; i < batches; i++) {
+      const n = rt.metrics().instances * batchSize;
+      const results = await Promise.all(Array.from({ length: n }, () => rt.predict(sample)));
+      sum += results.reduce((a, r) => a + r.serviceMs, 0) / results.length;
+    }
+    return sum / batches;
+  };
+  await rt.reconfigure({ batch: { maxSize: batchSize, maxDelayMs: 1000 } });
+  const means: number[] = [];
+  try {
+    await meanServiceMs(); // warm
+    for (let k = 0; k <= cores; k++) {
+      const spinners = Array.from({ length: k }, spinner);
+      try {
+        await new Promise((r) => setTimeout(r, 50)); // let them start spinning
+        means.push(await meanServiceMs());
+      } finally {
+        await Promise.all(spinners.map((w) => w.terminate()));
+      }
+    }
+  } finally {
+    await rt.reconfigure({ batch: before.batch });
+  }
+  // More competitors never make a batch faster: a dip is noise, so the curve is kept monotone.
+  const slowdown: number[] = [];
+  for (const m of means) slowdown.push(Math.max(1, m / means[0], slowdown.at(-1) ?? 1));
+  return { cores, slowdown };
+}
+
 /**
  * The overheads the simulator's stage models, measured on this host and runtime; the reply hop
- * at `load` (default 0.3) of the profiled capacity of the running config.
+ * at `load` (default 0.3) of the profiled capacity of the running config; the contention
+ * profile on a full batch of the config (or the largest profiled size).
  */
 export async function measureOverheads(
   rt: DeploymentRuntime,
@@ -132,5 +186,6 @@ export async function measureOverheads(
     batch: { maxSize: b, maxDelayMs: c.batch.maxDelayMs },
     queue: { capacity: 0, timeoutMs: 0 },
   });
-  return { timerLateMs: timer.meanLateMs, replyMs: await measureReplyMs(rt, load * capacity) };
+  const replyMs = await measureReplyMs(rt, load * capacity);
+  return { timerLateMs: timer.meanLateMs, replyMs, contention: await measureContention(rt, b) };
 }

@@ -88,7 +88,17 @@ const DeploymentRefSchema = Type.Object(
 );
 
 const ProfileJobSchema = Type.Object(
-  { deployment: DeploymentRefSchema, options: ProfileBodySchema },
+  {
+    deployment: DeploymentRefSchema,
+    options: ProfileBodySchema,
+    /** The API's request path as its meter measured it at submission (absent before traffic). */
+    requestPath: Type.Optional(
+      Type.Object(
+        { eventLoopMs: Type.Number({ exclusiveMinimum: 0, maximum: 60_000 }) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
   { additionalProperties: false },
 );
 /** Job kind `deployment-profile`: the body and the deployment it profiles. */

@@ -60,6 +60,7 @@ export class ServingLoopService {
     const spec = this.profileHandler.validate({
       deployment: { id: d.id, modelId: d.model.id, config: configOf(d) },
       options: body,
+      ...(d.requestPath ? { requestPath: { eventLoopMs: d.requestPath.eventLoopMs } } : {}),
     });
     const { job } = await this.jobs.submit(principal, 'deployment-profile', spec, {
       idempotencyKey,

@@ -1,0 +1,445 @@
+/**
+ * The moonshot figure of issue 17 over the real HTTP endpoint: the simulator's predicted
+ * p50/p99 against the measured p50/p99 of `POST /v1/serve/:name/predict` (binary body) under
+ * open-loop Poisson load, for two zoo models at 0.2..0.8 of the measured HTTP capacity; then a
+ * tuned config applied through REST and measured against the SLO the simulator promised.
+ * One command:
+ *
+ *   nice -n 10 node -r @swc-node/register bench/serving/predicted-vs-measured-http.ts [--quick]
+ *        [--duration 25] [--models small-cnn,mobilenet] [--json out.json]
+ *
+ * (BENCH_DATABASE_URL or TEST_DATABASE_URL: a PostgreSQL server for the API's scratch database.)
+ * The API runs in a child process (bench/serving/http-server.ts); this process is the client.
+ * Per model: profile the model's service time per batch size in a runtime of this process (as
+ * the profile job does in a worker), with the timer lateness and the contention profile; create
+ * the deployment (1 instance, maxSize 8, maxDelayMs 2); measure the HTTP capacity (closed loop);
+ * calibrate at 0.25 of it: the API's event-loop time per request (its meter, GET
+ * /v1/deployments/:id `requestPath`), the generator's CPU per request, and the residual hop
+ * (latency - queue - service - event loop). Then per rate: simulate (two passes: the first
+ * gives the threads' utilisations, the second applies the measured contention) and measure.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { LatencySketch } from '../../src/jizhi-sim/core/latency-sketch';
+import { prepareSimulation } from '../../src/jizhi-sim/core/prepare-simulation';
+import type { SimulationResult } from '../../src/jizhi-sim/core/simulation-result';
+import { selectBackend } from '../../src/ml/backend';
+import { saveModelToBuffers } from '../../src/ml/io/buffers';
+import { writeModelBuffers } from '../../src/ml/io/directory';
+import { buildZooModel } from '../../src/ml/zoo/zoo';
+import { runOpenLoop, summarise, systemClock } from '../../src/serving/core/open-loop';
+import { poissonSchedule } from '../../src/serving/core/poisson-schedule';
+import { DEFAULT_PROFILE_OPTIONS, ServiceProfile } from '../../src/serving/core/service-profile';
+import {
+  ContentionLoad,
+  DeploymentConfig,
+  REQUEST_PATH_STAGE_ID,
+  SERVING_STAGE_ID,
+  ServingOverheads,
+  configCapacityRps,
+  contentionFactor,
+  contentionLoadOf,
+  eventLoopContentionFactor,
+  servingPipeline,
+} from '../../src/serving/core/serving-pipeline';
+import { tuneDeployment } from '../../src/serving/core/tune-deployment';
+import { httpRowsTarget, ServedFigures } from '../../src/serving/loop/load-targets';
+import {
+  measureOverheads,
+  profileRuntime,
+  syntheticSample,
+} from '../../src/serving/loop/runtime-measurements';
+import { DeploymentRuntime } from '../../src/serving/runtime/deployment-runtime';
+import { ApiServer, startApiServer } from './http-server';
+
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const quick = argv.includes('--quick');
+const durationS = Number(flag('duration') ?? (quick ? 8 : 25));
+const warmupS = Math.min(3, durationS / 5);
+const models = (flag('models') ?? 'small-cnn,mobilenet').split(',');
+const rhos = quick ? [0.2, 0.5, 0.8] : [0.2, 0.4, 0.6, 0.8];
+const SIM_SECONDS = quick ? 200 : 400;
+const SIM_SEEDS = 3;
+
+const MODELS: Record<string, { inputShape: number[]; numClasses: number }> = {
+  'small-cnn': { inputShape: [28, 28, 1], numClasses: 10 },
+  mobilenet: { inputShape: [32, 32, 3], numClasses: 10 },
+};
+
+const BASE: DeploymentConfig = {
+  instances: 1,
+  batch: { maxSize: 8, maxDelayMs: 2 },
+  queue: { capacity: 4096, timeoutMs: 30_000 },
+};
+
+interface Prediction {
+  p50: number;
+  p99: number;
+  dropRate: number;
+  meanBatch: number;
+  meanWaitMs: number;
+  httpWaitMs: number;
+  factor: number;
+}
+
+/** Simulated p50/p99 at a rate, seeds pooled; two passes when contention is measured. */
+function predict(
+  profile: ServiceProfile,
+  config: DeploymentConfig,
+  overheads: ServingOverheads,
+  rateRps: number,
+  clientMs: number,
+): Prediction {
+  const run = (load: ContentionLoad | undefined, seed: number) =>
+    prepareSimulation({
+      pipeline: servingPipeline(profile, config, overheads, load),
+      traffic: { model: 'poisson', rateRps },
+      durationS: SIM_SECONDS,
+      warmupS: 10,
+      seed,
+      samplePoints: 0,
+    }).simulation;
+  const others = [Math.min(1, (rateRps * clientMs) / 1000)];
+  const first: SimulationResult = run(undefined, 99).run();
+  const load = overheads.contention ? contentionLoadOf(first, others) : undefined;
+  const sketch = new LatencySketch();
+  let dropped = 0;
+  let total = 0;
+  let meanBatch = 0;
+  let meanWaitMs = 0;
+  let httpWaitMs = 0;
+  for (let s = 0; s < SIM_SEEDS; s++) {
+    const sim = run(load, 100 + s);
+    const r = sim.run();
+    sketch.merge(sim.latencySketch());
+    const model = r.stages.find((x) => x.id === SERVING_STAGE_ID);
+    const http = r.stages.find((x) => x.id === REQUEST_PATH_STAGE_ID);
+    meanBatch += (model?.meanBatchSize ?? 0) / SIM_SEEDS;
+    meanWaitMs += (model?.meanWaitMs ?? 0) / SIM_SEEDS;
+    httpWaitMs += (http?.meanWaitMs ?? 0) / SIM_SEEDS;
+    dropped += r.requests.dropped;
+    total += r.requests.completed + r.requests.dropped;
+  }
+  return {
+    p50: sketch.quantile(0.5) * 1000,
+    p99: sketch.quantile(0.99) * 1000,
+    dropRate: total > 0 ? dropped / total : 0,
+    meanBatch,
+    meanWaitMs,
+    httpWaitMs,
+    factor: load ? contentionFactor(overheads, config.instances, load) : 1,
+  };
+}
+
+function simulateOnce(
+  profile: ServiceProfile,
+  overheads: ServingOverheads,
+  rateRps: number,
+): SimulationResult {
+  return prepareSimulation({
+    pipeline: servingPipeline(profile, BASE, overheads),
+    traffic: { model: 'poisson', rateRps },
+    durationS: 100,
+    warmupS: 5,
+    seed: 98,
+    samplePoints: 0,
+  }).simulation.run();
+}
+
+/** Open-loop load over HTTP; statistics skip the warm-up; the runtime's figures per request. */
+async function measure(
+  url: string,
+  key: string,
+  row: Float32Array,
+  rateRps: number,
+  seed: number,
+  seconds = durationS,
+) {
+  const schedule = poissonSchedule(rateRps, seconds, seed);
+  const figures: (ServedFigures | undefined)[] = new Array(schedule.length);
+  const target = httpRowsTarget(url, row, {
+    headers: { authorization: `Bearer ${key}` },
+    onServed: (i, f) => (figures[i] = f),
+  });
+  const cpu0 = process.cpuUsage();
+  const r = await runOpenLoop(schedule, target, systemClock, { drainTimeoutMs: 30_000 });
+  const cpu = process.cpuUsage(cpu0);
+  let n = 0;
+  let batch = 0;
+  let queue = 0;
+  let service = 0;
+  let outside = 0;
+  const kept: number[] = [];
+  r.latencies.forEach((l, i) => {
+    const f = figures[i];
+    if (schedule[i] < warmupS * 1000 || Number.isNaN(l) || !f) return;
+    kept.push(l);
+    n++;
+    batch += f.batchSize;
+    queue += f.queueMs;
+    service += f.serviceMs;
+    outside += l - f.queueMs - f.serviceMs;
+  });
+  return {
+    summary: summarise(Float64Array.from(kept)),
+    dropRate: (r.scheduled - r.ok) / r.scheduled,
+    sendLagP99: r.sendLagMs.p99,
+    meanBatch: batch / n,
+    meanQueueMs: queue / n,
+    meanServiceMs: service / n,
+    /** Latency outside the runtime's queue and service: generator, HTTP, event loop, reply. */
+    meanOutsideMs: outside / n,
+    /** The generator's CPU per request, ms. */
+    clientMs: (cpu.user + cpu.system) / 1000 / Math.max(1, r.sent),
+  };
+}
+
+/** Requests per second a closed loop of 32 clients gets through the endpoint. */
+async function httpCapacity(url: string, key: string, row: Float32Array, seconds: number) {
+  const bytes = new Uint8Array(row.buffer.slice(0));
+  const headers = {
+    authorization: `Bearer ${key}`,
+    'content-type': 'application/octet-stream',
+    accept: 'application/octet-stream',
+  };
+  let ok = 0;
+  const until = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (performance.now() < until) {
+        const res = await fetch(url, { method: 'POST', headers, body: bytes });
+        await res.arrayBuffer();
+        if (res.ok) ok++;
+      }
+    }),
+  );
+  return ok / ((performance.now() - t0) / 1000);
+}
+
+const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+const ms = (x: number): string => x.toFixed(2);
+
+async function profileModel(dir: string) {
+  const rt = await DeploymentRuntime.start({
+    modelDir: dir,
+    instances: BASE.instances,
+    batch: BASE.batch,
+    queue: { capacity: 100_000, timeoutMs: 600_000 },
+    backend: 'wasm',
+  });
+  try {
+    const profile = await profileRuntime(
+      rt,
+      { ...DEFAULT_PROFILE_OPTIONS, batchSizes: [1, 2, 4, 8], maxMsPerSize: quick ? 4000 : 15_000 },
+      {},
+    );
+    return { profile, overheads: await measureOverheads(rt, profile) };
+  } finally {
+    await rt.stop();
+  }
+}
+
+async function benchModel(api: ApiServer, name: string) {
+  const spec = MODELS[name];
+  const dir = await mkdtemp(path.join(tmpdir(), `serving-http-${name}-`));
+  const model = buildZooModel(name, { ...spec, seed: 1 });
+  await writeModelBuffers(dir, await saveModelToBuffers(model));
+  model.dispose();
+  try {
+    const t0 = performance.now();
+    const { profile, overheads: runtimeOverheads } = await profileModel(dir);
+    const c = runtimeOverheads.contention;
+    console.log(
+      `\n## ${name}: profiled in ${((performance.now() - t0) / 1000).toFixed(0)} s; ` +
+        profile.rows
+          .map((r) => `batch ${r.batchSize} mean ${ms(r.meanMs)} p99 ${ms(r.p99Ms)}`)
+          .join(', ') +
+        `; timer late ${ms(runtimeOverheads.timerLateMs)} ms` +
+        (c
+          ? `; contention x${c.slowdown.map((x) => x.toFixed(2)).join(' / x')} with 0..${c.slowdown.length - 1} busy threads on ${c.cores} cores`
+          : ''),
+    );
+    await api.call('POST', '/v1/models', {
+      name,
+      architecture: name,
+      inputShape: spec.inputShape,
+      classNames: Array.from({ length: spec.numClasses }, (_, i) => `c${i}`),
+      seed: 1,
+    });
+    const d = await api.call<{ id: string }>('POST', '/v1/deployments', {
+      model: name,
+      name,
+      instances: BASE.instances,
+      batch: BASE.batch,
+      queue: BASE.queue,
+    });
+    const url = `${api.url}/v1/serve/${name}/predict`;
+    const row = syntheticSample(spec.inputShape, 3);
+    const runtimeCapacity = configCapacityRps(profile, BASE);
+    await httpCapacity(url, api.key, row, 1);
+    const capacity = Math.min(
+      runtimeCapacity,
+      await httpCapacity(url, api.key, row, quick ? 3 : 6),
+    );
+    // Calibration at 0.25 of the HTTP capacity: the meter's event-loop time per request (the
+    // meter keeps its last 10 windows with traffic, so this 12 s run's), the generator's CPU and
+    // the residual hop.
+    const calRate = 0.25 * capacity;
+    const cal = await measure(url, api.key, row, calRate, 5, Math.max(12, durationS));
+    const view = await api.call<{ requestPath: { eventLoopMs: number } | null }>(
+      'GET',
+      `/v1/deployments/${d.id}`,
+    );
+    // The meter divides ALL the event loop's busy time (timers, the reconcile pass, GC) by the
+    // predicts; at a low rate that background inflates it. Serving `capacity` req/s, the loop
+    // cannot spend more than 1000 / capacity ms per request, so that bounds it.
+    const meteredMs = view.requestPath?.eventLoopMs ?? 0;
+    const eventLoopMs = Math.min(meteredMs, 1000 / capacity);
+    const rhoEl = Math.min(0.95, (calRate * eventLoopMs) / 1000);
+    const elWait = (rhoEl * eventLoopMs) / (2 * (1 - rhoEl));
+    // The meter saw the loop under the calibration's contention; the model wants it alone and
+    // applies the contention of each rate (first pass of a simulation at the calibration rate).
+    const calOverheads: ServingOverheads = {
+      ...runtimeOverheads,
+      replyMs: 0,
+      requestPath: { eventLoopMs },
+    };
+    const calFirst = simulateOnce(profile, calOverheads, calRate);
+    const calLoop = eventLoopContentionFactor(
+      calOverheads,
+      BASE.instances,
+      contentionLoadOf(calFirst, [Math.min(1, (calRate * cal.clientMs) / 1000)]),
+    );
+    const overheads: ServingOverheads = {
+      ...runtimeOverheads,
+      replyMs: Math.max(0, cal.meanOutsideMs - eventLoopMs - elWait),
+      requestPath: { eventLoopMs: eventLoopMs / calLoop },
+    };
+    console.log(
+      `  HTTP capacity (32 closed-loop clients, binary) ${capacity.toFixed(0)} req/s (runtime alone ${runtimeCapacity.toFixed(0)}); ` +
+        `at ${calRate.toFixed(0)} req/s: event loop ${eventLoopMs.toFixed(3)} ms/request (metered ${meteredMs.toFixed(3)}; alone ${(eventLoopMs / calLoop).toFixed(3)}), generator ${cal.clientMs.toFixed(3)} ms/request, ` +
+        `outside queue and service ${ms(cal.meanOutsideMs)} ms -> residual hop ${ms(overheads.replyMs)} ms`,
+    );
+    console.log(
+      '\n| rho | rate (req/s) | predicted p50 / p99 (ms) | measured p50 / p99 (ms) | error p50 / p99 | batch sim / real | wait sim / real (ms) | contention x | real service, outside (ms) | sim event-loop wait (ms) |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    const rows = [];
+    for (const [k, rho] of rhos.entries()) {
+      const rateRps = rho * capacity;
+      let p: Prediction;
+      try {
+        p = predict(profile, BASE, overheads, rateRps, cal.clientMs);
+      } catch (e) {
+        // The simulator refuses a stage at utilisation >= 1 (no steady state to predict).
+        console.log(
+          `| ${rho} | ${rateRps.toFixed(0)} | unstable: ${(e as Error).message} | | | | | | | |`,
+        );
+        continue;
+      }
+      const m = await measure(url, api.key, row, rateRps, 1000 + k);
+      const err = { p50: p.p50 / m.summary.p50 - 1, p99: p.p99 / m.summary.p99 - 1 };
+      rows.push({
+        rho,
+        rateRps,
+        predicted: p,
+        measured: { ...m.summary, dropRate: m.dropRate },
+        err,
+        decomposition: m,
+      });
+      console.log(
+        `| ${rho} | ${rateRps.toFixed(0)} | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(m.summary.p50)} / ${ms(m.summary.p99)} | ${pct(err.p50)} / ${pct(err.p99)} | ${p.meanBatch.toFixed(2)} / ${m.meanBatch.toFixed(2)} | ${ms(p.meanWaitMs)} / ${ms(m.meanQueueMs)} | ${p.factor.toFixed(3)} | ${ms(m.meanServiceMs)}, ${ms(m.meanOutsideMs)} | ${ms(p.httpWaitMs)} |`,
+      );
+    }
+
+    // Tune for 0.6 of the HTTP capacity (p99 SLO: twice the profiled p99 of a full batch, plus
+    // 5 ms and three event-loop times), apply through REST, measure over HTTP.
+    const rateRps = 0.6 * capacity;
+    const full = profile.rows[profile.rows.length - 1];
+    const slo = { p99Ms: Math.round(2 * full.p99Ms + 5 + 3 * eventLoopMs), maxDropRate: 0.01 };
+    const tuning = await tuneDeployment({
+      profile,
+      traffic: { model: 'poisson', rateRps },
+      slo,
+      overheads,
+      otherThreads: [Math.min(1, (rateRps * cal.clientMs) / 1000)],
+      maxInstances: 2,
+      durationS: 120,
+    }).catch((e: Error) => {
+      console.log(`\ntuning failed: ${e.message}`);
+      return null;
+    });
+    let tuned: Record<string, unknown> = { slo, rateRps, config: null };
+    if (tuning?.config && tuning.predicted) {
+      const t = tuning.config;
+      await api.call('PATCH', `/v1/deployments/${d.id}`, {
+        instances: t.instances,
+        batch: t.batch,
+        queue: { capacity: t.queue.capacity },
+      });
+      const m = await measure(url, api.key, row, rateRps, 77);
+      const met = m.summary.p99 <= slo.p99Ms && m.dropRate <= slo.maxDropRate;
+      console.log(
+        `\ntuned for ${rateRps.toFixed(0)} req/s, SLO p99 <= ${slo.p99Ms} ms, drops <= ${slo.maxDropRate}: ${JSON.stringify(t)}; ` +
+          `predicted p50/p99 ${ms(tuning.predicted.p50Ms)}/${ms(tuning.predicted.p99Ms)} ms drops ${tuning.predicted.dropRate.toFixed(4)}; ` +
+          `measured over HTTP ${ms(m.summary.p50)}/${ms(m.summary.p99)} ms drops ${m.dropRate.toFixed(4)}: SLO ${met ? 'MET' : 'MISSED'}`,
+      );
+      tuned = {
+        slo,
+        rateRps,
+        config: t,
+        predicted: tuning.predicted,
+        measured: { ...m.summary, dropRate: m.dropRate },
+        met,
+      };
+    } else {
+      console.log(`\ntuned: no config meets p99 <= ${slo.p99Ms} ms at ${rateRps.toFixed(0)} req/s`);
+    }
+    await api.call('DELETE', `/v1/deployments/${d.id}`);
+    return {
+      model: name,
+      profile: profile.rows.map(({ latenciesMs: _, ...r }) => r),
+      overheads,
+      capacity,
+      runtimeCapacity,
+      calibration: {
+        rateRps: calRate,
+        eventLoopMs,
+        clientMs: cal.clientMs,
+        outsideMs: cal.meanOutsideMs,
+      },
+      rows,
+      tuned,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  await selectBackend('wasm');
+  console.log(
+    `predicted-vs-measured over HTTP: ${models.join(', ')}; ${durationS} s per rate (first ${warmupS} s discarded); binary bodies; simulator ${SIM_SECONDS} s x ${SIM_SEEDS} seeds; tf ${tf.version.tfjs}; node ${process.version}`,
+  );
+  const api = await startApiServer();
+  const out = [];
+  try {
+    for (const m of models) out.push(await benchModel(api, m));
+  } finally {
+    await api.stop();
+  }
+  const json = flag('json');
+  if (json) await writeFile(json, JSON.stringify(out, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

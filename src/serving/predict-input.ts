@@ -1,0 +1,93 @@
+import type { Request, Response } from 'express';
+import type { Principal } from '../platform/auth/projects.service';
+import { ValidationError } from '../platform/errors/domain-error';
+import { encodeFloat32Rows, FLOAT32_ROWS } from './core/binary-rows';
+import { predictBody, type PredictBody } from './deployments.schema';
+import type {
+  DeploymentsService,
+  RowPrediction,
+  ServePrediction,
+  ServeRowsPrediction,
+} from './deployments.service';
+
+/** A predict body: JSON `{instance, deadlineMs?}`, or binary float32 rows (a Buffer). */
+export type PredictInput = { json: PredictBody } | { rows: Buffer };
+
+/**
+ * JSON bodies are validated by their schema; binary ones are decoded by the service (an empty
+ * binary body too, so that it is the same 400 naming the row size).
+ */
+export function predictInput(req: Request, body: unknown): PredictInput {
+  if (Buffer.isBuffer(body)) return { rows: body };
+  if (req.is(FLOAT32_ROWS)) return { rows: Buffer.alloc(0) };
+  return { json: predictBody.parse(body, '') };
+}
+
+/**
+ * Runs a predict and sends its answer: JSON unless the client prefers
+ * `application/octet-stream`, then the output rows as little-endian float32 with the per-row
+ * figures in headers (comma-separated, one per row). It writes the response itself (Nest would
+ * serialise a Buffer as JSON); errors are thrown to the filters as from any route.
+ */
+export async function sendPrediction(
+  deployments: DeploymentsService,
+  principal: Principal,
+  ref: string,
+  body: unknown,
+  deadlineQuery: string | undefined,
+  req: Request,
+  res: Response,
+): Promise<void> {
+  const binaryAnswer = req.accepts(['application/json', FLOAT32_ROWS]) === FLOAT32_ROWS;
+  let answer: ServePrediction | ServeRowsPrediction;
+  let items: readonly RowPrediction[];
+  const input = predictInput(req, body);
+  if ('json' in input) {
+    const one = await deployments.predict(principal, ref, input.json);
+    answer = one;
+    items = [one];
+  } else {
+    const deadline = deadlineMs(deadlineQuery);
+    const rows = await deployments.predictRows(principal, ref, input.rows, deadline);
+    answer = rows;
+    items = rows.items;
+  }
+  if (res.headersSent) return;
+  res.status(200);
+  if (binaryAnswer) sendRows(res, items);
+  else res.json(answer);
+}
+
+function deadlineMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v > 600_000) {
+    throw ValidationError.field('deadlineMs', `must be a number of ms in 0..600000, got "${text}"`);
+  }
+  return v;
+}
+
+function sendRows(res: Response, items: readonly RowPrediction[]): void {
+  const list = (f: (r: RowPrediction) => number | string) => items.map(f).join(',');
+  res.type(FLOAT32_ROWS);
+  res.setHeader('X-Rows', String(items.length));
+  res.setHeader('X-Output-Size', String(items[0]?.output.length ?? 0));
+  res.setHeader(
+    'X-Class-Index',
+    list((r) => r.prediction.classIndex),
+  );
+  res.setHeader(
+    'X-Queue-Ms',
+    list((r) => r.queueMs.toFixed(3)),
+  );
+  res.setHeader(
+    'X-Service-Ms',
+    list((r) => r.serviceMs.toFixed(3)),
+  );
+  res.setHeader(
+    'X-Batch-Size',
+    list((r) => r.batchSize),
+  );
+  const bytes = encodeFloat32Rows(items.map((r) => r.output));
+  res.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+}

@@ -1,0 +1,76 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+
+/** Windows of this length with at least MIN_REQUESTS predicts are kept; the last WINDOWS count
+ * (about the last 10 s of traffic: recent enough to follow a change of load or body kind). */
+const WINDOW_MS = 1000;
+const MIN_REQUESTS = 10;
+const WINDOWS = 10;
+
+export interface RequestPathMeasurement {
+  /** The event loop's busy time per served predict request, ms (mean over the kept windows). */
+  eventLoopMs: number;
+  /** Requests and windows it is the mean of. */
+  requests: number;
+  windows: number;
+}
+
+/**
+ * The API's request path, measured on the requests it serves: every second, the event loop's
+ * busy time (performance.eventLoopUtilization) over the predict requests answered in that
+ * second. The event loop is one server for everything the process does, so this is the
+ * per-request service time of the `http` stage the simulator puts in front of the batcher
+ * (src/serving/core/serving-pipeline.ts). The loop's other work is estimated in windows
+ * without predicts and subtracted (at most half a window's busy time, so a burst of background
+ * work cannot zero it); windows with few predicts are skipped.
+ */
+@Injectable()
+export class RequestPathMeter implements OnModuleDestroy {
+  private readonly windows: { busyMs: number; requests: number }[] = [];
+  private last: EventLoopUtilization = performance.eventLoopUtilization();
+  private requests = 0;
+  /** The loop's busy ms per window without predicts (a moving average), subtracted from the others. */
+  private backgroundMs?: number;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor() {
+    this.timer = setInterval(() => this.tick(), WINDOW_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** `n` predict requests were answered (rows of a binary body count one each). */
+  served(n = 1): void {
+    this.requests += n;
+  }
+
+  measurement(): RequestPathMeasurement | null {
+    const requests = this.windows.reduce((a, w) => a + w.requests, 0);
+    if (requests === 0) return null;
+    const busyMs = this.windows.reduce((a, w) => a + w.busyMs, 0);
+    return { eventLoopMs: busyMs / requests, requests, windows: this.windows.length };
+  }
+
+  private tick(): void {
+    const now = performance.eventLoopUtilization();
+    const delta = performance.eventLoopUtilization(now, this.last);
+    this.last = now;
+    const n = this.requests;
+    this.requests = 0;
+    if (n === 0) {
+      // No predicts: what the loop does anyway (timers, the reconcile pass, probes, GC).
+      this.backgroundMs =
+        this.backgroundMs === undefined
+          ? delta.active
+          : 0.8 * this.backgroundMs + 0.2 * delta.active;
+      return;
+    }
+    if (n < MIN_REQUESTS) return;
+    const busyMs = Math.max(delta.active - (this.backgroundMs ?? 0), delta.active / 2);
+    this.windows.push({ busyMs, requests: n });
+    if (this.windows.length > WINDOWS) this.windows.shift();
+  }
+}

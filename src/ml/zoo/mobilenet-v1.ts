@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { head, SeededInit, validateZooOptions, ZooOptions } from './zoo-options';
+import { batchNorm, head, SeededInit, validateZooOptions, ZooOptions } from './zoo-options';
 
 type SymbolicTensor = tf.SymbolicTensor;
 
@@ -24,7 +24,7 @@ export function buildMobilenet(o: ZooOptions): tf.LayersModel {
       name: 'stem_conv',
     })
     .apply(input) as SymbolicTensor;
-  x = tf.layers.batchNormalization({ name: 'stem_bn' }).apply(x) as SymbolicTensor;
+  x = batchNorm('stem_bn').apply(x) as SymbolicTensor;
   x = tf.layers.reLU({ maxValue: 6, name: 'stem_relu' }).apply(x) as SymbolicTensor;
   const blocks: Array<[number, number]> = [
     [2 * w, 1],
@@ -43,7 +43,7 @@ export function buildMobilenet(o: ZooOptions): tf.LayersModel {
         name: `${n}_dw`,
       })
       .apply(x) as SymbolicTensor;
-    x = tf.layers.batchNormalization({ name: `${n}_dw_bn` }).apply(x) as SymbolicTensor;
+    x = batchNorm(`${n}_dw_bn`).apply(x) as SymbolicTensor;
     x = tf.layers.reLU({ maxValue: 6, name: `${n}_dw_relu` }).apply(x) as SymbolicTensor;
     x = tf.layers
       .conv2d({
@@ -54,7 +54,7 @@ export function buildMobilenet(o: ZooOptions): tf.LayersModel {
         name: `${n}_pw`,
       })
       .apply(x) as SymbolicTensor;
-    x = tf.layers.batchNormalization({ name: `${n}_pw_bn` }).apply(x) as SymbolicTensor;
+    x = batchNorm(`${n}_pw_bn`).apply(x) as SymbolicTensor;
     x = tf.layers.reLU({ maxValue: 6, name: `${n}_pw_relu` }).apply(x) as SymbolicTensor;
   });
   x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as SymbolicTensor;

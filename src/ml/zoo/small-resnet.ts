@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { head, SeededInit, validateZooOptions, ZooOptions } from './zoo-options';
+import { batchNorm, head, SeededInit, validateZooOptions, ZooOptions } from './zoo-options';
 
 type SymbolicTensor = tf.SymbolicTensor;
 
@@ -23,7 +23,7 @@ function convBn(
       name: `${name}_conv`,
     })
     .apply(x) as SymbolicTensor;
-  y = tf.layers.batchNormalization({ name: `${name}_bn` }).apply(y) as SymbolicTensor;
+  y = batchNorm(`${name}_bn`).apply(y) as SymbolicTensor;
   if (relu) y = tf.layers.reLU({ name: `${name}_relu` }).apply(y) as SymbolicTensor;
   return y;
 }

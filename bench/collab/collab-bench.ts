@@ -193,6 +193,14 @@ async function main(): Promise<void> {
         row.fedavgBytesToReachEsp =
           fedavg.curve.find((c) => (c.accuracy ?? 0) >= esp.accuracy)?.bytes ?? null;
       }
+      // The bandwidth claim the other way round: for every federated variant, fedavg's bytes over
+      // the bytes the variant needed to first reach fedavg's final accuracy (null: never).
+      if (fedavg)
+        for (const v of variants.filter((x) => x.kind !== 'pooled' && x.label !== 'fedavg')) {
+          const o = outcomes.get(v.label);
+          const hit = o?.curve.find((c) => (c.accuracy ?? 0) >= fedavg.accuracy);
+          row[`${v.label}.savingToFedavg`] = hit ? fedavg.bytes / hit.bytes : null;
+        }
       rows.push(row);
       process.stdout.write(JSON.stringify(row) + '\n');
     }

@@ -186,6 +186,7 @@ async function main(): Promise<void> {
             : await federate(variantSettings(spec, base), sites, seed, spec.epochs);
         row[v] = o.accuracy;
         row[`${v}.bytes`] = o.bytes;
+        process.stderr.write(`seed ${seed} ${split} ${v}: ${o.accuracy.toFixed(4)}\n`);
       }
       rows.push(row);
       process.stdout.write(JSON.stringify(row) + '\n');

@@ -168,7 +168,7 @@ export const FederationSpecSchema = Type.Object(
       maximum: 100,
       default: D.proximalMu,
       description:
-        "fedavg, esp-clr: FedProx's mu, each site adds (mu/2)||w - w_global||^2 to its loss (0: none)",
+        "fedavg, esp-clr: FedProx's mu, each site adds (mu/2)||w - w_global||^2 to its loss (0: none); for sgd/momentum sites (with adam it hurts: docs/collab.md)",
     }),
     serverMomentum: Type.Number({
       minimum: 0,

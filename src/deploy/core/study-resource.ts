@@ -29,6 +29,8 @@ export interface StudyResourceSpec {
     timeoutSeconds?: number;
     /** The image each trial runs in (Kubernetes executor: a trial pod with a collector). */
     image?: string;
+    /** What each trial's pod requests (the job kinds' `resources` block). */
+    resources?: { gpu?: number; gpuType?: string; cpu?: string; memory?: string };
   };
   /** Where the trial Jobs run: a placement namespace and node labels. */
   placement?: { namespace: string; nodeSelector?: Record<string, string> };
@@ -75,6 +77,7 @@ export function studyRequest(cr: StudyResource): Record<string, unknown> {
       env: s.trial?.env,
       timeoutS: s.trial?.timeoutSeconds,
       image: s.trial?.image,
+      resources: s.trial?.resources,
     }),
     placement: s.placement,
   });
@@ -169,4 +172,5 @@ export const STUDY_FIELDS: [string, string][] = [
   ['runner.env', 'trial.env'],
   ['runner.timeoutS', 'trial.timeoutSeconds'],
   ['runner.image', 'trial.image'],
+  ['runner.resources', 'trial.resources'],
 ];

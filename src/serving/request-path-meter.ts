@@ -1,5 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { batchLoopTime } from './runtime/batch-loop-time';
 
 /** Windows of this length with at least MIN_REQUESTS predicts are kept; the last WINDOWS count
  * (about the last 10 s of traffic: recent enough to follow a change of load or body kind). */
@@ -10,6 +11,13 @@ const WINDOWS = 10;
 export interface RequestPathMeasurement {
   /** The event loop's busy time per served predict request, ms (mean over the kept windows). */
   eventLoopMs: number;
+  /**
+   * The part of it spent per model batch (dispatch to the instance thread, the reply message;
+   * runtime/batch-loop-time.ts), ms per batch, and the mean batch it was measured at
+   * (requests / batches): the simulator re-amortises it over its own batch sizes.
+   */
+  perBatchMs?: number;
+  batchSize?: number;
   /** Requests and windows it is the mean of. */
   requests: number;
   windows: number;
@@ -26,7 +34,13 @@ export interface RequestPathMeasurement {
  */
 @Injectable()
 export class RequestPathMeter implements OnModuleDestroy {
-  private readonly windows: { busyMs: number; requests: number }[] = [];
+  private readonly windows: {
+    busyMs: number;
+    requests: number;
+    batchMs: number;
+    batches: number;
+  }[] = [];
+  private lastBatch = { ...batchLoopTime };
   private last: EventLoopUtilization = performance.eventLoopUtilization();
   private requests = 0;
   /** The loop's busy ms per window without predicts (a moving average), subtracted from the others. */
@@ -51,7 +65,14 @@ export class RequestPathMeter implements OnModuleDestroy {
     const requests = this.windows.reduce((a, w) => a + w.requests, 0);
     if (requests === 0) return null;
     const busyMs = this.windows.reduce((a, w) => a + w.busyMs, 0);
-    return { eventLoopMs: busyMs / requests, requests, windows: this.windows.length };
+    const batchMs = this.windows.reduce((a, w) => a + w.batchMs, 0);
+    const batches = this.windows.reduce((a, w) => a + w.batches, 0);
+    return {
+      eventLoopMs: busyMs / requests,
+      ...(batches > 0 ? { perBatchMs: batchMs / batches, batchSize: requests / batches } : {}),
+      requests,
+      windows: this.windows.length,
+    };
   }
 
   private tick(): void {
@@ -60,6 +81,9 @@ export class RequestPathMeter implements OnModuleDestroy {
     this.last = now;
     const n = this.requests;
     this.requests = 0;
+    const batchMs = batchLoopTime.ms - this.lastBatch.ms;
+    const batches = batchLoopTime.batches - this.lastBatch.batches;
+    this.lastBatch = { ...batchLoopTime };
     if (n === 0) {
       // No predicts: what the loop does anyway (timers, the reconcile pass, probes, GC).
       this.backgroundMs =
@@ -70,7 +94,7 @@ export class RequestPathMeter implements OnModuleDestroy {
     }
     if (n < MIN_REQUESTS) return;
     const busyMs = Math.max(delta.active - (this.backgroundMs ?? 0), delta.active / 2);
-    this.windows.push({ busyMs, requests: n });
+    this.windows.push({ busyMs, requests: n, batchMs: Math.min(batchMs, busyMs), batches });
     if (this.windows.length > WINDOWS) this.windows.shift();
   }
 }

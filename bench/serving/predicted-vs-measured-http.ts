@@ -31,6 +31,7 @@ import { writeModelBuffers } from '../../src/ml/io/directory';
 import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { runOpenLoop, summarise, systemClock } from '../../src/serving/core/open-loop';
 import { poissonSchedule } from '../../src/serving/core/poisson-schedule';
+import { slowdownAt } from '../../src/serving/core/cpu-contention';
 import { DEFAULT_PROFILE_OPTIONS, ServiceProfile } from '../../src/serving/core/service-profile';
 import {
   ContentionLoad,
@@ -85,6 +86,8 @@ interface Prediction {
   meanBatch: number;
   meanWaitMs: number;
   httpWaitMs: number;
+  /** Requests per simulated event-loop turn. */
+  turn: number;
   factor: number;
 }
 
@@ -114,6 +117,7 @@ function predict(
   let meanBatch = 0;
   let meanWaitMs = 0;
   let httpWaitMs = 0;
+  let turn = 0;
   for (let s = 0; s < SIM_SEEDS; s++) {
     const sim = run(load, 100 + s);
     const r = sim.run();
@@ -123,6 +127,7 @@ function predict(
     meanBatch += (model?.meanBatchSize ?? 0) / SIM_SEEDS;
     meanWaitMs += (model?.meanWaitMs ?? 0) / SIM_SEEDS;
     httpWaitMs += (http?.meanWaitMs ?? 0) / SIM_SEEDS;
+    turn += (http?.meanBatchSize ?? 0) / SIM_SEEDS;
     dropped += r.requests.dropped;
     total += r.requests.completed + r.requests.dropped;
   }
@@ -133,6 +138,7 @@ function predict(
     meanBatch,
     meanWaitMs,
     httpWaitMs,
+    turn,
     factor: load ? contentionFactor(overheads, config.instances, load) : 1,
   };
 }
@@ -263,7 +269,7 @@ async function benchModel(api: ApiServer, name: string) {
           .join(', ') +
         `; timer late ${ms(runtimeOverheads.timerLateMs)} ms` +
         (c
-          ? `; contention x${c.slowdown.map((x) => x.toFixed(2)).join(' / x')} with 0..${c.slowdown.length - 1} busy threads on ${c.cores} cores`
+          ? `; contention x${c.slowdown.map((x) => x.toFixed(2)).join(' / x')} with 0..${c.slowdown.length - 1} busy threads on ${c.cores} cores (${c.freeCores?.toFixed(2) ?? '?'} free: bounded to x${c.slowdown.map((_, k) => slowdownAt(c, k).toFixed(2)).join(' / x')})`
           : ''),
     );
     await api.call('POST', '/v1/models', {
@@ -293,15 +299,28 @@ async function benchModel(api: ApiServer, name: string) {
     // the residual hop.
     const calRate = 0.25 * capacity;
     const cal = await measure(url, api.key, row, calRate, 5, Math.max(12, durationS));
-    const view = await api.call<{ requestPath: { eventLoopMs: number } | null }>(
-      'GET',
-      `/v1/deployments/${d.id}`,
-    );
+    const view = await api.call<{
+      requestPath: { eventLoopMs: number; perBatchMs?: number; batchSize?: number } | null;
+    }>('GET', `/v1/deployments/${d.id}`);
     // The meter divides ALL the event loop's busy time (timers, the reconcile pass, GC) by the
     // predicts; at a low rate that background inflates it. Serving `capacity` req/s, the loop
     // cannot spend more than 1000 / capacity ms per request, so that bounds it.
     const meteredMs = view.requestPath?.eventLoopMs ?? 0;
     const eventLoopMs = Math.min(meteredMs, 1000 / capacity);
+    // Its per-batch part (dispatch, reply message), timed in the runtime beside it; the
+    // simulator re-amortises it over each config's simulated batches.
+    const perBatchMs = Math.min(
+      view.requestPath?.perBatchMs ?? 0,
+      eventLoopMs * (view.requestPath?.batchSize ?? 1),
+    );
+    const split = (loopMs: number) =>
+      perBatchMs > 0 && view.requestPath?.batchSize
+        ? {
+            eventLoopMs: loopMs,
+            perBatchMs: (perBatchMs * loopMs) / eventLoopMs,
+            batchSize: view.requestPath.batchSize,
+          }
+        : { eventLoopMs: loopMs };
     const rhoEl = Math.min(0.95, (calRate * eventLoopMs) / 1000);
     const elWait = (rhoEl * eventLoopMs) / (2 * (1 - rhoEl));
     // The meter saw the loop under the calibration's contention; the model wants it alone and
@@ -309,7 +328,7 @@ async function benchModel(api: ApiServer, name: string) {
     const calOverheads: ServingOverheads = {
       ...runtimeOverheads,
       replyMs: 0,
-      requestPath: { eventLoopMs },
+      requestPath: split(eventLoopMs),
     };
     const calFirst = simulateOnce(profile, calOverheads, calRate);
     const calLoop = eventLoopContentionFactor(
@@ -320,15 +339,15 @@ async function benchModel(api: ApiServer, name: string) {
     const overheads: ServingOverheads = {
       ...runtimeOverheads,
       replyMs: Math.max(0, cal.meanOutsideMs - eventLoopMs - elWait),
-      requestPath: { eventLoopMs: eventLoopMs / calLoop },
+      requestPath: split(eventLoopMs / calLoop),
     };
     console.log(
       `  HTTP capacity (32 closed-loop clients, binary) ${capacity.toFixed(0)} req/s (runtime alone ${runtimeCapacity.toFixed(0)}); ` +
-        `at ${calRate.toFixed(0)} req/s: event loop ${eventLoopMs.toFixed(3)} ms/request (metered ${meteredMs.toFixed(3)}; alone ${(eventLoopMs / calLoop).toFixed(3)}), generator ${cal.clientMs.toFixed(3)} ms/request, ` +
+        `at ${calRate.toFixed(0)} req/s: event loop ${eventLoopMs.toFixed(3)} ms/request (metered ${meteredMs.toFixed(3)}; alone ${(eventLoopMs / calLoop).toFixed(3)}; per batch ${perBatchMs.toFixed(3)} at batches of ${(view.requestPath?.batchSize ?? 0).toFixed(2)}), generator ${cal.clientMs.toFixed(3)} ms/request, ` +
         `outside queue and service ${ms(cal.meanOutsideMs)} ms -> residual hop ${ms(overheads.replyMs)} ms`,
     );
     console.log(
-      '\n| rho | rate (req/s) | predicted p50 / p99 (ms) | measured p50 / p99 (ms) | error p50 / p99 | batch sim / real | wait sim / real (ms) | contention x | real service, outside (ms) | sim event-loop wait (ms) |',
+      '\n| rho | rate (req/s) | predicted p50 / p99 (ms) | measured p50 / p99 (ms) | error p50 / p99 | batch sim / real | wait sim / real (ms) | contention x | real service, outside (ms) | sim event-loop wait (ms), requests per turn |',
     );
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     const rows = [];
@@ -355,7 +374,7 @@ async function benchModel(api: ApiServer, name: string) {
         decomposition: m,
       });
       console.log(
-        `| ${rho} | ${rateRps.toFixed(0)} | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(m.summary.p50)} / ${ms(m.summary.p99)} | ${pct(err.p50)} / ${pct(err.p99)} | ${p.meanBatch.toFixed(2)} / ${m.meanBatch.toFixed(2)} | ${ms(p.meanWaitMs)} / ${ms(m.meanQueueMs)} | ${p.factor.toFixed(3)} | ${ms(m.meanServiceMs)}, ${ms(m.meanOutsideMs)} | ${ms(p.httpWaitMs)} |`,
+        `| ${rho} | ${rateRps.toFixed(0)} | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(m.summary.p50)} / ${ms(m.summary.p99)} | ${pct(err.p50)} / ${pct(err.p99)} | ${p.meanBatch.toFixed(2)} / ${m.meanBatch.toFixed(2)} | ${ms(p.meanWaitMs)} / ${ms(m.meanQueueMs)} | ${p.factor.toFixed(3)} | ${ms(m.meanServiceMs)}, ${ms(m.meanOutsideMs)} | ${ms(p.httpWaitMs)}, ${p.turn.toFixed(2)} |`,
       );
     }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../platform/core/rng';
 import { simulate } from '../../jizhi-sim/core/prepare-simulation';
-import { expectedSlowdown, poissonBinomial, slowdownAt } from './cpu-contention';
+import { expectedSlowdown, freeCoreBound, poissonBinomial, slowdownAt } from './cpu-contention';
 import { ServiceProfile } from './service-profile';
 import {
   DeploymentConfig,
@@ -141,6 +141,24 @@ test('contention: the Poisson-binomial count of busy competitors weights the mea
   assert.ok(Math.abs(expectedSlowdown(c, [0.5, 0.5]) - 1.2) < 1e-12);
   // Beyond the measured k: processor sharing, (k + 1) / cores relative to the last measured.
   assert.ok(Math.abs(slowdownAt(c, 3) - (1.6 * 2) / 1.5) < 1e-12);
+});
+
+test('contention: the spinners’ slowdown is bounded by processor sharing on the cores other processes left free', () => {
+  // The measured profile of session 8 (x2.97 / x5.46 with 1 / 2 spinners on 2 cores). With both
+  // cores free, processor sharing gives a thread with one competitor a whole core (x1) and with
+  // two, 2/3 of one (x1.5); with one core free, 1/2 and 1/3 of it (x2, x3); with half a core
+  // free, the thread alone already has only half a core: x2 and x3 relative to that.
+  const measured = { cores: 2, slowdown: [1, 2.97, 5.46] };
+  assert.equal(slowdownAt({ ...measured, freeCores: 2 }, 1), 1);
+  assert.ok(Math.abs(slowdownAt({ ...measured, freeCores: 2 }, 2) - 1.5) < 1e-12);
+  assert.ok(Math.abs(slowdownAt({ ...measured, freeCores: 1 }, 1) - 2) < 1e-12);
+  assert.ok(Math.abs(slowdownAt({ ...measured, freeCores: 1 }, 2) - 3) < 1e-12);
+  assert.ok(Math.abs(freeCoreBound(0.5, 1) - 2) < 1e-12);
+  // A measurement under the bound is kept; without freeCores the measurement stands.
+  assert.equal(slowdownAt({ cores: 2, slowdown: [1, 1.1, 1.6], freeCores: 2 }, 2), 1.5);
+  assert.equal(slowdownAt({ cores: 2, slowdown: [1, 1.1, 1.6], freeCores: 1 }, 1), 1.1);
+  assert.equal(slowdownAt({ cores: 2, slowdown: [1, 1.1, 1.6], freeCores: 1 }, 2), 1.6);
+  assert.equal(slowdownAt(measured, 1), 2.97);
 });
 
 test('contention scales the instances’ and the event loop’s service times by the expected slowdown of the simulated load', () => {

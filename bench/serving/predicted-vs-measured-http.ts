@@ -300,7 +300,12 @@ async function benchModel(api: ApiServer, name: string) {
     const calRate = 0.25 * capacity;
     const cal = await measure(url, api.key, row, calRate, 5, Math.max(12, durationS));
     const view = await api.call<{
-      requestPath: { eventLoopMs: number; perBatchMs?: number; batchSize?: number } | null;
+      requestPath: {
+        eventLoopMs: number;
+        perBatchMs?: number;
+        batchSize?: number;
+        wakeDelayMs?: number;
+      } | null;
     }>('GET', `/v1/deployments/${d.id}`);
     // The meter divides ALL the event loop's busy time (timers, the reconcile pass, GC) by the
     // predicts; at a low rate that background inflates it. Serving `capacity` req/s, the loop
@@ -313,14 +318,15 @@ async function benchModel(api: ApiServer, name: string) {
       view.requestPath?.perBatchMs ?? 0,
       eventLoopMs * (view.requestPath?.batchSize ?? 1),
     );
-    const split = (loopMs: number) =>
-      perBatchMs > 0 && view.requestPath?.batchSize
-        ? {
-            eventLoopMs: loopMs,
-            perBatchMs: (perBatchMs * loopMs) / eventLoopMs,
-            batchSize: view.requestPath.batchSize,
-          }
-        : { eventLoopMs: loopMs };
+    // The loop's run-queue wait when woken (schedstat), in which arrivals join one turn.
+    const wakeDelayMs = view.requestPath?.wakeDelayMs ?? 0;
+    const split = (loopMs: number) => ({
+      eventLoopMs: loopMs,
+      ...(perBatchMs > 0 && view.requestPath?.batchSize
+        ? { perBatchMs: (perBatchMs * loopMs) / eventLoopMs, batchSize: view.requestPath.batchSize }
+        : {}),
+      ...(wakeDelayMs > 0 ? { wakeDelayMs } : {}),
+    });
     const rhoEl = Math.min(0.95, (calRate * eventLoopMs) / 1000);
     const elWait = (rhoEl * eventLoopMs) / (2 * (1 - rhoEl));
     // The meter saw the loop under the calibration's contention; the model wants it alone and
@@ -343,7 +349,7 @@ async function benchModel(api: ApiServer, name: string) {
     };
     console.log(
       `  HTTP capacity (32 closed-loop clients, binary) ${capacity.toFixed(0)} req/s (runtime alone ${runtimeCapacity.toFixed(0)}); ` +
-        `at ${calRate.toFixed(0)} req/s: event loop ${eventLoopMs.toFixed(3)} ms/request (metered ${meteredMs.toFixed(3)}; alone ${(eventLoopMs / calLoop).toFixed(3)}; per batch ${perBatchMs.toFixed(3)} at batches of ${(view.requestPath?.batchSize ?? 0).toFixed(2)}), generator ${cal.clientMs.toFixed(3)} ms/request, ` +
+        `at ${calRate.toFixed(0)} req/s: event loop ${eventLoopMs.toFixed(3)} ms/request (metered ${meteredMs.toFixed(3)}; alone ${(eventLoopMs / calLoop).toFixed(3)}; per batch ${perBatchMs.toFixed(3)} at batches of ${(view.requestPath?.batchSize ?? 0).toFixed(2)}; wake-up delay ${wakeDelayMs.toFixed(3)}), generator ${cal.clientMs.toFixed(3)} ms/request, ` +
         `outside queue and service ${ms(cal.meanOutsideMs)} ms -> residual hop ${ms(overheads.replyMs)} ms`,
     );
     console.log(

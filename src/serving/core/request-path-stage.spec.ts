@@ -77,6 +77,39 @@ test('the request-path stage serves a turn at a time: a hand trace, against FIFO
   assert.ok(Math.abs(http.meanBatchSize - 4 / 3) < 1e-3, `turn ${http.meanBatchSize}`);
 });
 
+test("the loop's wake-up delay: requests arriving while the idle loop waits for a core share its turn", () => {
+  // 1 ms per request, a 0.5 ms run-queue wait when woken; arrivals at 0 and 0.2 ms. The loop
+  // runs at 0.5 ms with both (0.5..2.5 ms): latencies 2.5 and 2.3. Without the wait: 0..1 and
+  // 1..2 ms, latencies 1 and 1.8. A fourth arrival at 1 s, alone, pays the wait: 1.5 ms.
+  const profile = {
+    ...profileOf(0.001),
+    rows: [{ ...profileOf(0.001).rows[0], latenciesMs: [0.001] }],
+  };
+  const run = (wakeDelayMs: number) =>
+    simulate({
+      pipeline: servingPipeline(
+        profile,
+        { ...ONE, instances: 4 },
+        { timerLateMs: 0, replyMs: 0, requestPath: { eventLoopMs: 1, wakeDelayMs } },
+      ),
+      traffic: { model: 'replay', timestampsS: [0, 0.0002, 1] },
+      durationS: 2,
+      seed: 1,
+      samplePoints: 0,
+    });
+  // (the result's figures are rounded to 6 significant digits)
+  const woken = run(0.5);
+  assert.ok(
+    Math.abs(woken.latencyMs.mean - ((2.5 + 2.3 + 1.5) / 3 + 0.001)) < 1e-4,
+    `${woken.latencyMs.mean}`,
+  );
+  const prompt = run(0);
+  assert.ok(
+    Math.abs(prompt.latencyMs.mean - ((1 + 1.8 + 1) / 3 + 0.001)) < 1e-4,
+    `${prompt.latencyMs.mean}`,
+  );
+});
+
 test('the request-path stage is work-conserving: utilisation rate x time per request, turns clump at load', () => {
   // 5 ms per request at 120 req/s: rho = 0.6 whatever the order of service (the server is busy
   // exactly when work is present). A turn takes the requests that arrived during the last one,

@@ -34,7 +34,16 @@ export interface ServingOverheads {
    * per batch; `eventLoopMs` includes it. The simulated cost per request is then
    * eventLoopMs - perBatchMs / batchSize + perBatchMs / (simulated mean batch).
    */
-  requestPath?: { eventLoopMs: number; perBatchMs?: number; batchSize?: number };
+  requestPath?: {
+    eventLoopMs: number;
+    perBatchMs?: number;
+    batchSize?: number;
+    /**
+     * The loop's mean wait for a core when woken (run-queue delay): the requests arriving in
+     * it are handled in the same turn. Modelled as the http stage's batch window.
+     */
+    wakeDelayMs?: number;
+  };
   /** How a batch slows down when other threads hold the host's cores (cpu-contention.ts). */
   contention?: ContentionProfile;
 }
@@ -101,7 +110,11 @@ export function servingPipeline(
   if (perRequestMs <= 0) return { name: 'deployment', stages: [stage] };
   // The event loop is a thread too: the instances and `others` slow it as they slow a batch.
   const loopFactor = load ? eventLoopContentionFactor(overheads, config.instances, load) : 1;
-  return { name: 'deployment', stages: [requestPathStage(perRequestMs * loopFactor), stage] };
+  const wakeMs = overheads.requestPath?.wakeDelayMs ?? 0;
+  return {
+    name: 'deployment',
+    stages: [requestPathStage(perRequestMs * loopFactor, wakeMs), stage],
+  };
 }
 
 /**
@@ -115,12 +128,15 @@ export function servingPipeline(
  * server is busy exactly when there is work, so its utilisation is still rate x perRequestMs
  * and its capacity 1 / perRequestMs.
  */
-export function requestPathStage(perRequestMs: number): StageSpec {
+export function requestPathStage(perRequestMs: number, wakeDelayMs = 0): StageSpec {
   return {
     id: REQUEST_PATH_STAGE_ID,
     instances: 1,
     service: { dist: 'deterministic', fixedMs: 0, perItemMs: perRequestMs },
-    batch: { maxSize: MAX_REQUESTS_PER_TURN, maxDelayMs: 0 },
+    // A request that finds the loop idle wakes it, and the loop runs wakeDelayMs later (it waits
+    // for a core): the batch window, which starts with the first request of an idle period and
+    // is long past for requests queued behind a busy turn, is that wait (a set-up time).
+    batch: { maxSize: MAX_REQUESTS_PER_TURN, maxDelayMs: Math.max(0, wakeDelayMs) },
     next: [SERVING_STAGE_ID],
   };
 }

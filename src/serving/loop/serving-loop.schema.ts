@@ -98,6 +98,7 @@ const ProfileJobSchema = Type.Object(
           eventLoopMs: Type.Number({ exclusiveMinimum: 0, maximum: 60_000 }),
           perBatchMs: Type.Optional(Type.Number({ minimum: 0, maximum: 60_000 })),
           batchSize: Type.Optional(Type.Number({ minimum: 1, maximum: 100_000 })),
+          wakeDelayMs: Type.Optional(Type.Number({ minimum: 0, maximum: 60_000 })),
         },
         { additionalProperties: false },
       ),

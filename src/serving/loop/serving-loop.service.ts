@@ -67,6 +67,9 @@ export class ServingLoopService {
               ...(d.requestPath.perBatchMs !== undefined && d.requestPath.batchSize !== undefined
                 ? { perBatchMs: d.requestPath.perBatchMs, batchSize: d.requestPath.batchSize }
                 : {}),
+              ...(d.requestPath.wakeDelayMs !== undefined
+                ? { wakeDelayMs: d.requestPath.wakeDelayMs }
+                : {}),
             },
           }
         : {}),

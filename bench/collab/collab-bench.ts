@@ -8,7 +8,8 @@
  *   nice -n 10 node -r @swc-node/register bench/collab/collab-bench.ts \
  *     [--train 2000] [--test 1000] [--epochs 8] [--period 4] [--seeds 3] [--backend wasm|cpu]
  *     [--optimizer adam|momentum|sgd] [--lr 0.02] [--first-seed 0]
- *     [--splits iid,dirichlet-0.5] [--variants pooled,fedavg,esp]
+ *     [--splits iid,dirichlet-0.5] [--variants pooled,fedavg,esp] (variants.ts)
+ *   --quick: 1 seed, 1,000 examples, 8 epochs (a smoke run of the same code path)
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendPreference, selectBackend } from '../../src/ml/backend';
@@ -20,6 +21,7 @@ import { splitSites, type SplitSpec } from '../../src/collab/core/splitters';
 import { pooledEvaluation, runFederationLoop } from '../../src/collab/federation-run';
 import { LocalPlacement, sharedImageContract } from '../../src/collab/local-placement';
 import { readWeights } from '../../src/collab/site-training';
+import { parseVariant, variantSettings } from './variants';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -28,11 +30,12 @@ const arg = (name: string, fallback: number): number => {
 };
 const backendArg = argv.indexOf('--backend');
 const backendPref = (backendArg >= 0 ? argv[backendArg + 1] : 'wasm') as BackendPreference;
-const TRAIN = arg('train', 2000);
+const QUICK = argv.includes('--quick');
+const TRAIN = arg('train', QUICK ? 1000 : 2000);
 const TEST = arg('test', 1000);
 const EPOCHS = arg('epochs', 8);
 const PERIOD = arg('period', 4);
-const SEEDS = arg('seeds', 3);
+const SEEDS = arg('seeds', QUICK ? 1 : 3);
 /** The first seed (seeds FIRST_SEED .. FIRST_SEED + SEEDS - 1), to add seeds to an earlier run. */
 const FIRST_SEED = arg('first-seed', 0);
 const SITES = 4;
@@ -43,10 +46,10 @@ const strArg = (name: string, fallback: string): string => {
 /** Which splits to run (comma-separated names: iid, dirichlet-0.5). */
 const SPLITS = strArg('splits', 'iid,dirichlet-0.5').split(',');
 /**
- * The federations to run per split and seed, comma-separated
- * `<kind>[:p<period>][:e<epochs>][:m<server momentum>]`, kind pooled | fedavg | esp | mcl (mcl:
+ * The federations to run per split and seed, comma-separated (variants.ts:
+ * `<kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>]`; mcl:
  * mixup alpha 0.4, E = 1). Default: pooled, fedavg and esp-clr at --epochs / --period (the
- * original table). Example for the non-IID study: `pooled,esp:p1,esp:p2:e32`.
+ * original table). Example for the non-IID study: `pooled,fedavg,esp,esp:d0.5,esp:x0.1`.
  */
 const VARIANTS = strArg('variants', 'pooled,fedavg,esp').split(',');
 const LR = arg('lr', 0.02);
@@ -59,32 +62,6 @@ interface Outcome {
   bytes: number;
   rounds: number;
   curve: { round: number; accuracy: number | null; bytes: number }[];
-}
-
-/** One federation of the study: `<kind>[:p<period>][:e<epochs>][:m<server momentum>]`. */
-interface Variant {
-  label: string;
-  kind: 'pooled' | 'fedavg' | 'esp' | 'mcl';
-  period: number;
-  epochs: number;
-  momentum: number;
-}
-
-function parseVariant(spec: string): Variant {
-  const [kind, ...opts] = spec.split(':');
-  if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
-    throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const opt = (p: string, fallback: number) => {
-    const o = opts.find((x) => x.startsWith(p));
-    return o ? Number(o.slice(1)) : fallback;
-  };
-  return {
-    label: spec,
-    kind,
-    period: opt('p', PERIOD),
-    epochs: opt('e', EPOCHS),
-    momentum: opt('m', 0),
-  };
 }
 
 async function federate(
@@ -163,7 +140,7 @@ async function main(): Promise<void> {
     ['dirichlet-0.5', { kind: 'dirichlet', alpha: 0.5, minPerSite: 20 }],
   ];
   const splits = allSplits.filter(([name]) => SPLITS.includes(name));
-  const variants = VARIANTS.map(parseVariant);
+  const variants = VARIANTS.map((v) => parseVariant(v, { period: PERIOD, epochs: EPOCHS }));
   const rows: Record<string, unknown>[] = [];
   const t0 = Date.now();
   for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
@@ -199,18 +176,7 @@ async function main(): Promise<void> {
                 seed,
                 ['pooled'],
               )
-            : await federate(
-                {
-                  ...base,
-                  algorithm: v.kind === 'esp' ? 'esp-clr' : v.kind,
-                  period: v.period,
-                  serverMomentum: v.momentum,
-                },
-                v.epochs,
-                siteData,
-                seed,
-                names,
-              );
+            : await federate(variantSettings(v, base), v.epochs, siteData, seed, names);
         outcomes.set(v.label, o);
         row[v.label] = o.accuracy;
         row[`${v.label}.bytes`] = o.bytes;
@@ -227,6 +193,14 @@ async function main(): Promise<void> {
         row.fedavgBytesToReachEsp =
           fedavg.curve.find((c) => (c.accuracy ?? 0) >= esp.accuracy)?.bytes ?? null;
       }
+      // The bandwidth claim the other way round: for every federated variant, fedavg's bytes over
+      // the bytes the variant needed to first reach fedavg's final accuracy (null: never).
+      if (fedavg)
+        for (const v of variants.filter((x) => x.kind !== 'pooled' && x.label !== 'fedavg')) {
+          const o = outcomes.get(v.label);
+          const hit = o?.curve.find((c) => (c.accuracy ?? 0) >= fedavg.accuracy);
+          row[`${v.label}.savingToFedavg`] = hit ? fedavg.bytes / hit.bytes : null;
+        }
       rows.push(row);
       process.stdout.write(JSON.stringify(row) + '\n');
     }

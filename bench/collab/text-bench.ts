@@ -11,6 +11,7 @@
  *   nice -n 10 node -r @swc-node/register bench/collab/text-bench.ts \
  *     [--train 2000] [--test 1000] [--epochs 16] [--period 4] [--seeds 3] [--features 1024]
  *     [--lr 0.02] [--splits iid,dirichlet-0.5] [--variants pooled,fedavg,esp] [--first-seed 0]
+ *     [--quick] (1 seed, 1,000 e-mails)
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/ml/backend';
@@ -23,6 +24,7 @@ import { pooledEvaluation, runFederationLoop } from '../../src/collab/federation
 import { LocalPlacement } from '../../src/collab/local-placement';
 import { readWeights } from '../../src/collab/site-training';
 import type { InputContract } from '../../src/registry/core/encode';
+import { parseVariant, variantSettings } from './variants';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -33,16 +35,18 @@ const strArg = (name: string, fallback: string): string => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : fallback;
 };
-const TRAIN = arg('train', 2000);
+const QUICK = argv.includes('--quick');
+const TRAIN = arg('train', QUICK ? 1000 : 2000);
 const TEST = arg('test', 1000);
 const EPOCHS = arg('epochs', 16);
 const PERIOD = arg('period', 4);
-const SEEDS = arg('seeds', 3);
+const SEEDS = arg('seeds', QUICK ? 1 : 3);
 /** The first seed (seeds FIRST_SEED .. FIRST_SEED + SEEDS - 1), to add seeds to an earlier run. */
 const FIRST_SEED = arg('first-seed', 0);
 const FEATURES = arg('features', 1024);
 const LR = arg('lr', 0.02);
 const SPLITS = strArg('splits', 'iid,dirichlet-0.5').split(',');
+/** variants.ts: `<kind>[:p<period>][:e<epochs>][:m<momentum>][:d<peak decay>][:x<proximal mu>]`. */
 const VARIANTS = strArg('variants', 'pooled,fedavg,esp').split(',');
 const SITES = 4;
 
@@ -72,6 +76,7 @@ async function federate(
   settings: AlgorithmSettings,
   sites: { train: Dataset; test: Dataset }[],
   seed: number,
+  epochs: number,
 ): Promise<{ accuracy: number; bytes: number }> {
   const contract: InputContract = {
     inputKind: 'tabular',
@@ -98,7 +103,7 @@ async function federate(
       {
         algorithm,
         placement,
-        rounds: algorithm.rounds(EPOCHS),
+        rounds: algorithm.rounds(epochs),
         initialGlobal: readWeights(placement.workingModel()),
         screening: { normFactor: 10, maxRelativeNorm: 10, quorum: sites.length },
         roundRetries: 0,
@@ -169,20 +174,19 @@ async function main(): Promise<void> {
           .join('/'),
       };
       for (const v of VARIANTS) {
+        const spec = parseVariant(v, { period: PERIOD, epochs: EPOCHS });
         const o =
-          v === 'pooled'
+          spec.kind === 'pooled'
             ? await federate(
-                { ...base, algorithm: 'esp-clr', period: EPOCHS },
+                { ...base, algorithm: 'esp-clr', period: spec.epochs },
                 [{ train, test }],
                 seed,
+                spec.epochs,
               )
-            : await federate(
-                { ...base, algorithm: v === 'esp' ? 'esp-clr' : 'fedavg' },
-                sites,
-                seed,
-              );
+            : await federate(variantSettings(spec, base), sites, seed, spec.epochs);
         row[v] = o.accuracy;
         row[`${v}.bytes`] = o.bytes;
+        process.stderr.write(`seed ${seed} ${split} ${v}: ${o.accuracy.toFixed(4)}\n`);
       }
       rows.push(row);
       process.stdout.write(JSON.stringify(row) + '\n');

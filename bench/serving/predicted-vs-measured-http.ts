@@ -31,6 +31,7 @@ import { writeModelBuffers } from '../../src/ml/io/directory';
 import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { runOpenLoop, summarise, systemClock } from '../../src/serving/core/open-loop';
 import { poissonSchedule } from '../../src/serving/core/poisson-schedule';
+import { slowdownAt } from '../../src/serving/core/cpu-contention';
 import { DEFAULT_PROFILE_OPTIONS, ServiceProfile } from '../../src/serving/core/service-profile';
 import {
   ContentionLoad,
@@ -85,6 +86,8 @@ interface Prediction {
   meanBatch: number;
   meanWaitMs: number;
   httpWaitMs: number;
+  /** Requests per simulated event-loop turn. */
+  turn: number;
   factor: number;
 }
 
@@ -114,6 +117,7 @@ function predict(
   let meanBatch = 0;
   let meanWaitMs = 0;
   let httpWaitMs = 0;
+  let turn = 0;
   for (let s = 0; s < SIM_SEEDS; s++) {
     const sim = run(load, 100 + s);
     const r = sim.run();
@@ -123,6 +127,7 @@ function predict(
     meanBatch += (model?.meanBatchSize ?? 0) / SIM_SEEDS;
     meanWaitMs += (model?.meanWaitMs ?? 0) / SIM_SEEDS;
     httpWaitMs += (http?.meanWaitMs ?? 0) / SIM_SEEDS;
+    turn += (http?.meanBatchSize ?? 0) / SIM_SEEDS;
     dropped += r.requests.dropped;
     total += r.requests.completed + r.requests.dropped;
   }
@@ -133,6 +138,7 @@ function predict(
     meanBatch,
     meanWaitMs,
     httpWaitMs,
+    turn,
     factor: load ? contentionFactor(overheads, config.instances, load) : 1,
   };
 }
@@ -150,6 +156,39 @@ function simulateOnce(
     seed: 98,
     samplePoints: 0,
   }).simulation.run();
+}
+
+/**
+ * The model on a trace of the generator's real send times (seconds): p50 / p99 and the mean
+ * batch, or why not. Two passes as predict(); statistics skip the warm-up like measure().
+ */
+function replayPrediction(
+  profile: ServiceProfile,
+  config: DeploymentConfig,
+  overheads: ServingOverheads,
+  sentS: number[],
+  clientMs: number,
+): string {
+  try {
+    const rateRps = sentS.length / Math.max(1e-3, sentS[sentS.length - 1] - sentS[0]);
+    const run = (load: ContentionLoad | undefined) =>
+      prepareSimulation({
+        pipeline: servingPipeline(profile, config, overheads, load),
+        traffic: { model: 'replay', timestampsS: sentS },
+        durationS: sentS[sentS.length - 1] + 1,
+        warmupS,
+        seed: 97,
+        samplePoints: 0,
+      }).simulation.run();
+    const first = run(undefined);
+    const r = overheads.contention
+      ? run(contentionLoadOf(first, [Math.min(1, (rateRps * clientMs) / 1000)]))
+      : first;
+    const model = r.stages.find((x) => x.id === SERVING_STAGE_ID);
+    return `${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p99)}, ${(model?.meanBatchSize ?? 0).toFixed(2)}`;
+  } catch (e) {
+    return (e as Error).message.slice(0, 60);
+  }
 }
 
 /** Open-loop load over HTTP; statistics skip the warm-up; the runtime's figures per request. */
@@ -186,7 +225,11 @@ async function measure(
     service += f.serviceMs;
     outside += l - f.queueMs - f.serviceMs;
   });
+  // The times the generator really sent (its timer wakes late and sends the due requests
+  // together), for a simulation of the server alone on the real arrivals.
+  const sentS = Array.from(schedule, (t, i) => (t + r.sendLagsMs[i]) / 1000).sort((a, b) => a - b);
   return {
+    sentS,
     summary: summarise(Float64Array.from(kept)),
     dropRate: (r.scheduled - r.ok) / r.scheduled,
     sendLagP99: r.sendLagMs.p99,
@@ -263,7 +306,7 @@ async function benchModel(api: ApiServer, name: string) {
           .join(', ') +
         `; timer late ${ms(runtimeOverheads.timerLateMs)} ms` +
         (c
-          ? `; contention x${c.slowdown.map((x) => x.toFixed(2)).join(' / x')} with 0..${c.slowdown.length - 1} busy threads on ${c.cores} cores`
+          ? `; contention x${c.slowdown.map((x) => x.toFixed(2)).join(' / x')} with 0..${c.slowdown.length - 1} busy threads on ${c.cores} cores (${c.freeCores?.toFixed(2) ?? '?'} free: bounded to x${c.slowdown.map((_, k) => slowdownAt(c, k).toFixed(2)).join(' / x')})`
           : ''),
     );
     await api.call('POST', '/v1/models', {
@@ -293,15 +336,34 @@ async function benchModel(api: ApiServer, name: string) {
     // the residual hop.
     const calRate = 0.25 * capacity;
     const cal = await measure(url, api.key, row, calRate, 5, Math.max(12, durationS));
-    const view = await api.call<{ requestPath: { eventLoopMs: number } | null }>(
-      'GET',
-      `/v1/deployments/${d.id}`,
-    );
+    const view = await api.call<{
+      requestPath: {
+        eventLoopMs: number;
+        perBatchMs?: number;
+        batchSize?: number;
+        wakeDelayMs?: number;
+      } | null;
+    }>('GET', `/v1/deployments/${d.id}`);
     // The meter divides ALL the event loop's busy time (timers, the reconcile pass, GC) by the
     // predicts; at a low rate that background inflates it. Serving `capacity` req/s, the loop
     // cannot spend more than 1000 / capacity ms per request, so that bounds it.
     const meteredMs = view.requestPath?.eventLoopMs ?? 0;
     const eventLoopMs = Math.min(meteredMs, 1000 / capacity);
+    // Its per-batch part (dispatch, reply message), timed in the runtime beside it; the
+    // simulator re-amortises it over each config's simulated batches.
+    const perBatchMs = Math.min(
+      view.requestPath?.perBatchMs ?? 0,
+      eventLoopMs * (view.requestPath?.batchSize ?? 1),
+    );
+    // The loop's run-queue wait when woken (schedstat), in which arrivals join one turn.
+    const wakeDelayMs = view.requestPath?.wakeDelayMs ?? 0;
+    const split = (loopMs: number) => ({
+      eventLoopMs: loopMs,
+      ...(perBatchMs > 0 && view.requestPath?.batchSize
+        ? { perBatchMs: (perBatchMs * loopMs) / eventLoopMs, batchSize: view.requestPath.batchSize }
+        : {}),
+      ...(wakeDelayMs > 0 ? { wakeDelayMs } : {}),
+    });
     const rhoEl = Math.min(0.95, (calRate * eventLoopMs) / 1000);
     const elWait = (rhoEl * eventLoopMs) / (2 * (1 - rhoEl));
     // The meter saw the loop under the calibration's contention; the model wants it alone and
@@ -309,7 +371,7 @@ async function benchModel(api: ApiServer, name: string) {
     const calOverheads: ServingOverheads = {
       ...runtimeOverheads,
       replyMs: 0,
-      requestPath: { eventLoopMs },
+      requestPath: split(eventLoopMs),
     };
     const calFirst = simulateOnce(profile, calOverheads, calRate);
     const calLoop = eventLoopContentionFactor(
@@ -320,17 +382,17 @@ async function benchModel(api: ApiServer, name: string) {
     const overheads: ServingOverheads = {
       ...runtimeOverheads,
       replyMs: Math.max(0, cal.meanOutsideMs - eventLoopMs - elWait),
-      requestPath: { eventLoopMs: eventLoopMs / calLoop },
+      requestPath: split(eventLoopMs / calLoop),
     };
     console.log(
       `  HTTP capacity (32 closed-loop clients, binary) ${capacity.toFixed(0)} req/s (runtime alone ${runtimeCapacity.toFixed(0)}); ` +
-        `at ${calRate.toFixed(0)} req/s: event loop ${eventLoopMs.toFixed(3)} ms/request (metered ${meteredMs.toFixed(3)}; alone ${(eventLoopMs / calLoop).toFixed(3)}), generator ${cal.clientMs.toFixed(3)} ms/request, ` +
+        `at ${calRate.toFixed(0)} req/s: event loop ${eventLoopMs.toFixed(3)} ms/request (metered ${meteredMs.toFixed(3)}; alone ${(eventLoopMs / calLoop).toFixed(3)}; per batch ${perBatchMs.toFixed(3)} at batches of ${(view.requestPath?.batchSize ?? 0).toFixed(2)}; wake-up delay ${wakeDelayMs.toFixed(3)}), generator ${cal.clientMs.toFixed(3)} ms/request, ` +
         `outside queue and service ${ms(cal.meanOutsideMs)} ms -> residual hop ${ms(overheads.replyMs)} ms`,
     );
     console.log(
-      '\n| rho | rate (req/s) | predicted p50 / p99 (ms) | measured p50 / p99 (ms) | error p50 / p99 | batch sim / real | wait sim / real (ms) | contention x | real service, outside (ms) | sim event-loop wait (ms) |',
+      '\n| rho | rate (req/s) | predicted p50 / p99 (ms) | measured p50 / p99 (ms) | error p50 / p99 | batch sim / real | wait sim / real (ms) | contention x | real service, outside (ms) | sim event-loop wait (ms), requests per turn | sim on the real send times: p50 / p99, batch |',
     );
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     const rows = [];
     for (const [k, rho] of rhos.entries()) {
       const rateRps = rho * capacity;
@@ -346,6 +408,8 @@ async function benchModel(api: ApiServer, name: string) {
       }
       const m = await measure(url, api.key, row, rateRps, 1000 + k);
       const err = { p50: p.p50 / m.summary.p50 - 1, p99: p.p99 / m.summary.p99 - 1 };
+      // Diagnosis, not prediction: the same model on the arrivals as really sent.
+      const replayed = replayPrediction(profile, BASE, overheads, m.sentS, cal.clientMs);
       rows.push({
         rho,
         rateRps,
@@ -355,7 +419,7 @@ async function benchModel(api: ApiServer, name: string) {
         decomposition: m,
       });
       console.log(
-        `| ${rho} | ${rateRps.toFixed(0)} | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(m.summary.p50)} / ${ms(m.summary.p99)} | ${pct(err.p50)} / ${pct(err.p99)} | ${p.meanBatch.toFixed(2)} / ${m.meanBatch.toFixed(2)} | ${ms(p.meanWaitMs)} / ${ms(m.meanQueueMs)} | ${p.factor.toFixed(3)} | ${ms(m.meanServiceMs)}, ${ms(m.meanOutsideMs)} | ${ms(p.httpWaitMs)} |`,
+        `| ${rho} | ${rateRps.toFixed(0)} | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(m.summary.p50)} / ${ms(m.summary.p99)} | ${pct(err.p50)} / ${pct(err.p99)} | ${p.meanBatch.toFixed(2)} / ${m.meanBatch.toFixed(2)} | ${ms(p.meanWaitMs)} / ${ms(m.meanQueueMs)} | ${p.factor.toFixed(3)} | ${ms(m.meanServiceMs)}, ${ms(m.meanOutsideMs)} | ${ms(p.httpWaitMs)}, ${p.turn.toFixed(2)} | ${replayed} |`,
       );
     }
 

@@ -23,6 +23,9 @@ export const FEDERATION_DEFAULTS = {
   period: 2,
   learningRate: 0.05,
   minLr: 0.001,
+  peakDecay: 1,
+  proximalMu: 0,
+  serverMomentum: 0,
   batchSize: 32,
   optimizer: 'momentum',
   mixupAlpha: 0.4,
@@ -137,6 +140,26 @@ export const FederationSpecSchema = Type.Object(
       default: D.minLr,
       description: 'esp-clr: the cycle minimum',
     }),
+    peakDecay: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: D.peakDecay,
+      description:
+        'esp-clr: the cycle amplitude is multiplied by this every period (1: the constant cycle); against client drift on non-IID sites',
+    }),
+    proximalMu: Type.Number({
+      minimum: 0,
+      maximum: 100,
+      default: D.proximalMu,
+      description:
+        "fedavg, esp-clr: FedProx's mu, each site adds (mu/2)||w - w_global||^2 to its loss (0: none); for sgd/momentum sites (with adam it hurts: docs/collab.md)",
+    }),
+    serverMomentum: Type.Number({
+      minimum: 0,
+      exclusiveMaximum: 1,
+      default: D.serverMomentum,
+      description: 'esp-clr: FedAvgM server momentum beta on the average (0: plain averaging)',
+    }),
     batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: D.batchSize }),
     optimizer: StringEnum(OPTIMIZER_NAMES, { default: D.optimizer }),
     mixupAlpha: Type.Number({
@@ -230,6 +253,15 @@ export const federationSpec: SpecSchema<FederationSpec> = specSchema(
       throw ValidationError.field(
         `${path}.minLr`,
         `must be below learningRate (${s.learningRate})`,
+      );
+    if (s.algorithm !== 'esp-clr' && s.peakDecay !== 1)
+      throw ValidationError.field(`${path}.peakDecay`, 'applies to esp-clr (its LR cycle)');
+    if (s.algorithm !== 'esp-clr' && s.serverMomentum !== 0)
+      throw ValidationError.field(`${path}.serverMomentum`, 'applies to esp-clr');
+    if (s.proximalMu > 0 && s.algorithm !== 'fedavg' && s.algorithm !== 'esp-clr')
+      throw ValidationError.field(
+        `${path}.proximalMu`,
+        'applies to fedavg and esp-clr (not combined with mixup or distillation)',
       );
     if (s.dp && s.algorithm === 'codistill')
       throw ValidationError.field(

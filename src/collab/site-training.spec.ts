@@ -7,10 +7,13 @@ import { Rng } from '../platform/core/rng';
 import { distillationLoss } from './core/codistill';
 import { drawMixup, mixRows } from './core/mcl';
 import { EspClr } from './core/esp-clr';
+import { proximalTerm } from './core/fedprox';
+import { l2Norm } from './core/weights';
 import {
   distillingLoss,
   distillationTerm,
   mixupLoss,
+  proximalPenalty,
   readWeights,
   trainLocally,
   writeWeights,
@@ -145,5 +148,60 @@ describe('site training on TF.js against the core formulas', () => {
     assert.ok(r.loss < first.loss, `${r.loss} < ${first.loss}`);
     tf.dispose([train.x, train.y]);
     model.dispose();
+  });
+
+  test('the proximal penalty adds core proximalTerm to the loss and its gradient (FedProx eq. 2)', async () => {
+    const model = buildZooModel('mlp', { inputShape: [3], numClasses: 2, seed: 4, hidden: [4] });
+    const w0 = readWeights(model);
+    const { penalty, dispose } = proximalPenalty(model, 0.3);
+    const moved = w0.map((w, i) => w.map((v, j) => v + 0.1 * (((i + j) % 3) - 1)));
+    writeWeights(model, moved);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const expected = proximalTerm(moved, w0, 0.3);
+    tf.tidy(() => {
+      const taskGrads: tf.NamedTensorMap = {};
+      variables.forEach((v) => (taskGrads[v.name] = tf.onesLike(v)));
+      const out = penalty({
+        epoch: 0,
+        step: 0,
+        variables,
+        taskLoss: tf.scalar(0.5),
+        taskGrads,
+        gradientsOf: (fn) => tf.variableGrads(fn, variables),
+      });
+      const loss = out.loss.dataSync()[0];
+      assert.ok(Math.abs(loss - (0.5 + expected.value)) < 1e-5, `${loss}`);
+      variables.forEach((v, i) => {
+        const g = out.grads[v.name].dataSync();
+        g.forEach((x, j) => assert.ok(Math.abs(x - (1 + expected.gradient[i][j])) < 1e-5));
+      });
+    });
+    dispose();
+    model.dispose();
+  });
+
+  test('with mu > 0 a site drifts less from the global weights than without (same data and seed)', async () => {
+    const rng = new Rng(5);
+    const x = Array.from({ length: 64 }, () => [rng.normal(), rng.normal()]);
+    const train = {
+      x: tf.tensor2d(x),
+      y: tf.tensor1d(
+        x.map(([a, b]) => (a - b > 0 ? 1 : 0)),
+        'int32',
+      ),
+    };
+    const drift = async (mu: number) => {
+      const model = buildZooModel('mlp', { inputShape: [2], numClasses: 2, seed: 6, hidden: [8] });
+      const w0 = readWeights(model);
+      const plan = new EspClr({ period: 2, maxLr: 0.2, minLr: 0.01, proximalMu: mu }).localPlan(0);
+      await trainLocally({ model, train, plan, batchSize: 8, optimizer: 'sgd', seed: 1 });
+      const w = readWeights(model);
+      model.dispose();
+      return l2Norm(w.map((v, i) => v.map((y, j) => y - w0[i][j])));
+    };
+    const plain = await drift(0);
+    const prox = await drift(5);
+    assert.ok(prox < plain * 0.9, `prox ${prox} vs plain ${plain}`);
+    tf.dispose([train.x, train.y]);
   });
 });

@@ -11,6 +11,7 @@ import type { WeightSet } from './core/weights';
 import { Rng } from '../platform/core/rng';
 import { crossEntropy, evaluate } from '../ml/train/evaluate';
 import type { OptimizerName } from '../ml/train/optimizers';
+import type { WeightPenaltyFn } from '../ml/train/gradient-step';
 import { trainModel, type LossFn, type TrainSet } from '../ml/train/trainer';
 
 const EPS = 1e-7;
@@ -83,6 +84,41 @@ export function distillingLoss(
   };
 }
 
+/**
+ * FedProx's proximal term (core/fedprox.ts) as a trainer penalty: loss + (mu / 2) ||w - w0||^2,
+ * gradient + mu (w - w0), w0 = the trainable weights when training starts (the global weights the
+ * round began from). Returns the penalty and a function freeing the anchor.
+ */
+export function proximalPenalty(
+  model: tf.LayersModel,
+  mu: number,
+): { penalty: WeightPenaltyFn; dispose: () => void } {
+  // Keyed like the trainer's variables (trainer.ts reads trainableWeights the same way).
+  const anchor = new Map(
+    model.trainableWeights.map((w) => {
+      const v = w.read() as tf.Variable;
+      return [v.name, v.clone()] as const;
+    }),
+  );
+  const penalty: WeightPenaltyFn = ({ variables, taskLoss, taskGrads }) => {
+    const grads: tf.NamedTensorMap = {};
+    let sq: tf.Tensor = tf.scalar(0);
+    for (const v of variables) {
+      const a = anchor.get(v.name);
+      const g = taskGrads[v.name];
+      if (!a || !g) {
+        if (g) grads[v.name] = g;
+        continue;
+      }
+      const d = tf.sub(v, a);
+      grads[v.name] = tf.add(g, tf.mul(d, mu));
+      sq = tf.add(sq, tf.sum(tf.square(d)));
+    }
+    return { loss: tf.add(taskLoss, tf.mul(sq, mu / 2)) as tf.Scalar, grads };
+  };
+  return { penalty, dispose: () => anchor.forEach((t) => t.dispose()) };
+}
+
 export interface LocalTrainingInput {
   model: tf.LayersModel;
   train: TrainSet;
@@ -114,6 +150,10 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
     teacher = tf.tensor2d(i.teacher, [i.publicX.shape[0], i.teacher.length / i.publicX.shape[0]]);
     lossFn = distillingLoss(i.publicX, teacher, plan.distillation, i.batchSize, rng);
   }
+  const mu = plan.proximalMu ?? 0;
+  if (mu > 0 && lossFn)
+    throw new Error('the proximal term is not combined with mixup or distillation');
+  const prox = mu > 0 ? proximalPenalty(i.model, mu) : null;
   try {
     const result = await trainModel(i.model, i.train, {
       epochs: plan.epochs,
@@ -123,6 +163,7 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
       schedule: plan.schedule,
       seed: i.seed,
       lossFn,
+      penalty: prox?.penalty,
       shouldStop: i.shouldStop,
     });
     const last = result.history[result.history.length - 1];
@@ -134,6 +175,7 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
     };
   } finally {
     teacher?.dispose();
+    prox?.dispose();
   }
 }
 

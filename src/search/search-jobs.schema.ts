@@ -4,6 +4,7 @@ import {
   IMAGE_REFERENCE_PATTERN,
 } from '../platform/validation/image-reference';
 import { placementSchema } from '../platform/validation/placement';
+import { resourcesProperty } from '../platform/validation/job-resources';
 import { specSchema } from '../platform/validation/spec-schema';
 
 /*
@@ -38,6 +39,8 @@ const TrialJobSchema = Type.Object(
       ...placementSchema('the trial job runs'),
       description: "The study's placement: the trial's Kubernetes Job namespace and node labels",
     }),
+    // The study's runner.resources, read by the dispatcher like every kind's spec.resources.
+    ...resourcesProperty,
   },
   { additionalProperties: false },
 );

@@ -6,6 +6,7 @@ import {
   IMAGE_REFERENCE_PATTERN,
 } from '../platform/validation/image-reference';
 import { placementSchema } from '../platform/validation/placement';
+import { resourcesProperty } from '../platform/validation/job-resources';
 import { specSchema } from '../platform/validation/spec-schema';
 import {
   MAX_SEED,
@@ -206,6 +207,8 @@ const StudyBodySchema = Type.Object(
                   'Run each trial\'s command in this image (needs `sh` and `tee`): on the Kubernetes executor the trial pod gets the image as its own container and the worker collects its output from a shared volume (docs/deploy.md, "Trial images"); default: the command runs sandboxed in the AutoDL image',
               }),
             ),
+            // Each trial is a job that trains: its Kubernetes request, as the other kinds take it.
+            ...resourcesProperty,
           },
           { additionalProperties: false },
         ),

@@ -80,6 +80,30 @@ describe('trial pods: image and placement of a command study', () => {
     assert.deepEqual(trialPodSpec(parseStudyRequest(body()).config), {});
   });
 
+  test("runner.resources: each trial job's spec.resources, which the dispatcher reads; checked like every kind's", () => {
+    const resources = { gpu: 2, gpuType: 'NVIDIA-A100-SXM4-40GB', memory: '16Gi' };
+    const { config } = parseStudyRequest(
+      body({
+        runner: { type: 'command', command: ['train'], image: 'ghcr.io/me/train:v1', resources },
+      }),
+    );
+    assert.deepEqual(trialPodSpec(config), { trialImage: 'ghcr.io/me/train:v1', resources });
+    assert.throws(
+      () =>
+        parseStudyRequest(
+          body({ runner: { type: 'command', command: ['train'], resources: { memory: '8 GB' } } }),
+        ),
+      /runner\.resources\.memory/,
+    );
+    assert.throws(
+      () =>
+        parseStudyRequest(
+          body({ runner: { type: 'command', command: ['train'], resources: { gpuType: 'T4' } } }),
+        ),
+      /runner\.resources/,
+    );
+  });
+
   test('the Study CRD checks the image with the same pattern at kubectl apply', () => {
     const crd = readFileSync(
       join(__dirname, '..', '..', 'k8s', 'base', 'crds', 'studies.autodl.io.yaml'),

@@ -8,7 +8,7 @@
 import type { AppConfig } from '../platform/config/app-config';
 import { UnprocessableError } from '../platform/errors/domain-error';
 import { checkPlacementNamespace } from '../platform/validation/placement';
-import type { StudyConfig, TrialPlacement } from './core/config/study-config';
+import type { StudyConfig, TrialPlacement, TrialResources } from './core/config/study-config';
 import { SEARCH_CONFIG_SECTION, SEARCH_DEFAULTS, type SearchConfig } from './search-config';
 
 export function searchConfigOf(app: AppConfig): SearchConfig {
@@ -42,12 +42,16 @@ export function assertTrialPodsAllowed(config: StudyConfig, search: SearchConfig
 export type TrialPodSpec = {
   trialImage?: string;
   placement?: TrialPlacement;
+  /** Read by the dispatcher as every job's `spec.resources` (src/deploy/core/job-spec.ts). */
+  resources?: TrialResources;
 };
 
 export function trialPodSpec(config: StudyConfig): TrialPodSpec {
   const image = config.runner.type === 'command' ? config.runner.image : undefined;
+  const resources = config.runner.type === 'command' ? config.runner.resources : undefined;
   return {
     ...(image === undefined ? {} : { trialImage: image }),
+    ...(resources === undefined ? {} : { resources }),
     ...(config.placement === undefined ? {} : { placement: config.placement }),
   };
 }

@@ -1,5 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { batchLoopTime } from './runtime/batch-loop-time';
 
 /** Windows of this length with at least MIN_REQUESTS predicts are kept; the last WINDOWS count
  * (about the last 10 s of traffic: recent enough to follow a change of load or body kind). */
@@ -10,6 +12,19 @@ const WINDOWS = 10;
 export interface RequestPathMeasurement {
   /** The event loop's busy time per served predict request, ms (mean over the kept windows). */
   eventLoopMs: number;
+  /**
+   * The part of it spent per model batch (dispatch to the instance thread, the reply message;
+   * runtime/batch-loop-time.ts), ms per batch, and the mean batch it was measured at
+   * (requests / batches): the simulator re-amortises it over its own batch sizes.
+   */
+  perBatchMs?: number;
+  batchSize?: number;
+  /**
+   * The main thread's mean run-queue delay per time it got a core (Linux schedstat): how long a
+   * request that wakes the idle loop waits before the loop runs, while more arrive (they come
+   * out of epoll together). Absent where /proc is not there.
+   */
+  wakeDelayMs?: number;
   /** Requests and windows it is the mean of. */
   requests: number;
   windows: number;
@@ -26,7 +41,16 @@ export interface RequestPathMeasurement {
  */
 @Injectable()
 export class RequestPathMeter implements OnModuleDestroy {
-  private readonly windows: { busyMs: number; requests: number }[] = [];
+  private readonly windows: {
+    busyMs: number;
+    requests: number;
+    batchMs: number;
+    batches: number;
+    runDelayNs: number;
+    slices: number;
+  }[] = [];
+  private lastSched = schedstat();
+  private lastBatch = { ...batchLoopTime };
   private last: EventLoopUtilization = performance.eventLoopUtilization();
   private requests = 0;
   /** The loop's busy ms per window without predicts (a moving average), subtracted from the others. */
@@ -51,7 +75,17 @@ export class RequestPathMeter implements OnModuleDestroy {
     const requests = this.windows.reduce((a, w) => a + w.requests, 0);
     if (requests === 0) return null;
     const busyMs = this.windows.reduce((a, w) => a + w.busyMs, 0);
-    return { eventLoopMs: busyMs / requests, requests, windows: this.windows.length };
+    const batchMs = this.windows.reduce((a, w) => a + w.batchMs, 0);
+    const batches = this.windows.reduce((a, w) => a + w.batches, 0);
+    const runDelayNs = this.windows.reduce((a, w) => a + w.runDelayNs, 0);
+    const slices = this.windows.reduce((a, w) => a + w.slices, 0);
+    return {
+      eventLoopMs: busyMs / requests,
+      ...(slices > 0 ? { wakeDelayMs: runDelayNs / slices / 1e6 } : {}),
+      ...(batches > 0 ? { perBatchMs: batchMs / batches, batchSize: requests / batches } : {}),
+      requests,
+      windows: this.windows.length,
+    };
   }
 
   private tick(): void {
@@ -60,6 +94,13 @@ export class RequestPathMeter implements OnModuleDestroy {
     this.last = now;
     const n = this.requests;
     this.requests = 0;
+    const batchMs = batchLoopTime.ms - this.lastBatch.ms;
+    const batches = batchLoopTime.batches - this.lastBatch.batches;
+    this.lastBatch = { ...batchLoopTime };
+    const sched = schedstat();
+    const runDelayNs = sched && this.lastSched ? sched.runDelayNs - this.lastSched.runDelayNs : 0;
+    const slices = sched && this.lastSched ? sched.slices - this.lastSched.slices : 0;
+    this.lastSched = sched;
     if (n === 0) {
       // No predicts: what the loop does anyway (timers, the reconcile pass, probes, GC).
       this.backgroundMs =
@@ -70,7 +111,33 @@ export class RequestPathMeter implements OnModuleDestroy {
     }
     if (n < MIN_REQUESTS) return;
     const busyMs = Math.max(delta.active - (this.backgroundMs ?? 0), delta.active / 2);
-    this.windows.push({ busyMs, requests: n });
+    this.windows.push({
+      busyMs,
+      requests: n,
+      batchMs: Math.min(batchMs, busyMs),
+      batches,
+      runDelayNs,
+      slices,
+    });
     if (this.windows.length > WINDOWS) this.windows.shift();
+  }
+}
+
+/**
+ * The main thread's scheduler statistics (/proc/<pid>/task/<pid>/schedstat: time on cpu, time
+ * runnable but waiting, times run, in ns); null where there is no /proc (not Linux).
+ */
+function schedstat(): { runDelayNs: number; slices: number } | null {
+  try {
+    const [, wait, slices] = readFileSync(
+      `/proc/${process.pid}/task/${process.pid}/schedstat`,
+      'utf8',
+    )
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return Number.isFinite(wait) && Number.isFinite(slices) ? { runDelayNs: wait, slices } : null;
+  } catch {
+    return null;
   }
 }

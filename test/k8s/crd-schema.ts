@@ -8,12 +8,15 @@
  *   - validation: OpenAPI v3.0 keywords (exclusiveMinimum as a boolean, as Kubernetes writes it)
  *     checked with ajv, each problem a Status cause with the field path and the wording of
  *     k8s.io/kube-openapi's validate errors ("Required value", "Unsupported value", "Invalid value").
+ *   - CEL rules (x-kubernetes-validations): each rule evaluated with `self` bound to its node's
+ *     value (@marcbachmann/cel-js), a false rule a cause `Invalid value: "object": <message>`.
  *
- * Not done here: CEL (x-kubernetes-validations) rules, which only a real API server evaluates
- * (docs/deploy.md lists what only a real cluster checks).
+ * Not done here: the rules' cost estimate, transition rules (`oldSelf`) and messageExpression,
+ * which only a real API server has (docs/deploy.md lists what only a real cluster checks).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { evaluate } from '@marcbachmann/cel-js';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { load } from 'js-yaml';
 
@@ -26,6 +29,7 @@ export type JsonSchema = Record<string, unknown> & {
   items?: JsonSchema;
   required?: string[];
   'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-validations'?: { rule: string; message?: string }[];
 };
 
 export interface PrinterColumn {
@@ -177,6 +181,48 @@ function causeOf(e: ErrorObject, data: unknown): Cause {
   }
 }
 
+/**
+ * The CEL rules of a schema node and its descendants against a value, as the API server runs
+ * them (k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel): `self` is the node's value, a
+ * rule is checked only where its value is present, and a rule that is false gives a
+ * FieldValueInvalid cause on the node's path with the rule's message (or "failed rule: <rule>").
+ * A rule that cannot be evaluated on a value of the wrong type is left to the type check.
+ */
+function celCauses(value: unknown, schema: JsonSchema, path: string): Cause[] {
+  if (value === undefined || value === null) return [];
+  const causes: Cause[] = [];
+  for (const { rule, message } of schema['x-kubernetes-validations'] ?? []) {
+    let holds: unknown;
+    try {
+      holds = evaluate(rule, { self: value });
+    } catch {
+      continue;
+    }
+    if (holds !== true) {
+      const shown = typeof value === 'object' ? '"object"' : JSON.stringify(value);
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${shown}: ${message ?? `failed rule: ${rule}`}`,
+        field: path,
+      });
+    }
+  }
+  const at = (key: string | number) =>
+    typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+  if (Array.isArray(value)) {
+    if (schema.items) value.forEach((v, i) => causes.push(...celCauses(v, schema.items!, at(i))));
+  } else if (typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    for (const [key, sub] of Object.entries(schema.properties ?? {}))
+      causes.push(...celCauses(obj[key], sub, at(key)));
+    const extra = schema.additionalProperties;
+    if (extra && typeof extra === 'object')
+      for (const [key, v] of Object.entries(obj))
+        if (!schema.properties?.[key]) causes.push(...celCauses(v, extra, at(key)));
+  }
+  return causes;
+}
+
 /** One served version of a CRD, ready to prune, default and validate objects. */
 export class CrdSchema {
   private readonly validateFn: ValidateFunction;
@@ -209,6 +255,7 @@ export class CrdSchema {
     if (strict && unknown.length > 0) return { causes: [], unknown };
     const ok = this.validateFn(obj);
     const causes = ok ? [] : (this.validateFn.errors ?? []).map((e) => causeOf(e, obj));
+    causes.push(...celCauses(obj, this.version.schema.openAPIV3Schema, ''));
     return { causes, unknown };
   }
 }

@@ -120,6 +120,29 @@ describe('FakeApiServer custom resources (CRDs from k8s/base/crds)', () => {
     assert.equal(strict, 400, 'kubectl --validate=strict: unknown fields are an error');
   });
 
+  test("the CRDs' CEL rules refuse what the schema alone cannot: 422 with the rule's message", async () => {
+    const bad = study('cel', {
+      ...EXAMPLE.spec,
+      direction: 'minimize',
+      directions: ['minimize'],
+      space: { x: { type: 'float', low: 2, high: 1 }, c: { type: 'categorical' } },
+      trial: { command: ['train'], resources: { gpuType: 'NVIDIA-A100-SXM4-40GB' } },
+    });
+    const { code, body } = await apiError(api.createNamespacedCustomObject({ ...G, body: bad }));
+    assert.equal(code, 422);
+    const causes = (body.details as { causes: { field: string; message: string }[] }).causes;
+    const byField = Object.fromEntries(causes.map((c) => [c.field, c.message]));
+    assert.match(byField.spec, /^Invalid value: "object": /, 'direction xor directions');
+    assert.match(byField['spec.space.x'], /^Invalid value: "object": /, 'low <= high');
+    assert.match(byField['spec.space.c'], /^Invalid value: "object": /, 'choices required');
+    assert.equal(
+      byField['spec.trial.resources'],
+      'Invalid value: "object": a gpuType needs gpu >= 1',
+    );
+    assert.equal(cluster.api.customObjects.get('studies', NS, 'cel'), undefined);
+    // The shipped example satisfies every rule (the create test above stores it).
+  });
+
   test('spec edits bump generation; status writes go through /status only', async () => {
     await api.createNamespacedCustomObject({ ...G, body: study('gen') });
     const patched = (await api.patchNamespacedCustomObject(

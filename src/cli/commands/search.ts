@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { ApiClient, CliError } from '../client';
 import { printJson, printTable, Progress } from '../output';
 import { client, globalOptions } from '../command-context';
-import { positiveInt } from '../flags';
+import { positiveInt, resourcesFromFlags, withResourceFlags } from '../flags';
 import { registerSearchResultCommands } from './search-results';
 
 interface Trial {
@@ -155,8 +155,7 @@ export function registerSearchCommands(program: Command): void {
     .description('hyper-parameter search studies (docs/search.md)');
   registerSearchResultCommands(search);
 
-  search
-    .command('run')
+  withResourceFlags(search.command('run'))
     .description(
       'run a study whose trials run <command...> (after --) through the service; the command ' +
         'gets AUTODL_TRIAL_PARAMS and ${name} substitutions and prints name=value lines',
@@ -207,6 +206,7 @@ export function registerSearchCommands(program: Command): void {
         throw new CliError('--node-selector places trials: give --namespace too');
       const json = globalOptions(cmd).json;
       const samplerSettings = settings(o.samplerSettings, '--sampler-settings');
+      const resources = resourcesFromFlags(o as unknown as Record<string, unknown>);
       const body = {
         name: o.name ?? command.join(' ').slice(0, 200),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
@@ -229,6 +229,7 @@ export function registerSearchCommands(program: Command): void {
           command,
           ...(o.trialTimeout !== undefined ? { timeoutS: o.trialTimeout } : {}),
           ...(o.image !== undefined ? { image: o.image } : {}),
+          ...(resources ? { resources } : {}),
         },
         ...(o.namespace !== undefined
           ? { placement: { namespace: o.namespace, nodeSelector: o.nodeSelector ?? {} } }

@@ -15,6 +15,10 @@ export interface AlgorithmSettings {
   minLr: number;
   /** esp-clr: server momentum beta (FedAvgM), 0 = plain averaging; optional. */
   serverMomentum?: number;
+  /** esp-clr: the cycle amplitude's decay per period (gamma, 1 = constant cycle); optional. */
+  peakDecay?: number;
+  /** fedavg, esp-clr: FedProx's mu (0 = none); optional. */
+  proximalMu?: number;
   /** mcl */
   mixupAlpha: number;
   /** codistill */
@@ -29,13 +33,19 @@ export interface AlgorithmSettings {
 export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
   switch (s.algorithm) {
     case 'fedavg':
-      return new FedAvg({ localEpochs: s.localEpochs, learningRate: s.learningRate });
+      return new FedAvg({
+        localEpochs: s.localEpochs,
+        learningRate: s.learningRate,
+        proximalMu: s.proximalMu,
+      });
     case 'esp-clr':
       return new EspClr({
         period: s.period,
         maxLr: s.learningRate,
         minLr: s.minLr,
         serverMomentum: s.serverMomentum,
+        peakDecay: s.peakDecay,
+        proximalMu: s.proximalMu,
       });
     case 'mcl':
       return new Mcl({

@@ -8,6 +8,16 @@
  * restarted at every period, so the weights are averaged at the cycle's low point, where each
  * site's model sits in a flat region and the average of nearby minima stays good (the snapshot
  * ensembles' argument the paper builds on). Averaging weighted by sample count, as FedAvg.
+ *
+ * Options against client drift under label skew (docs/collab.md, "Non-IID sites"):
+ * - `peakDecay` gamma: the cycle's amplitude shrinks geometrically over the periods,
+ *   lr_max(r) = lr_min + (lr_max - lr_min) * gamma^r for period r (0-based), so late periods take
+ *   small local steps and drift little. Li, Huang, Yang, Wang & Zhang ("On the Convergence of
+ *   FedAvg on Non-IID Data", ICLR 2020) show that with non-IID sites a decaying learning rate is
+ *   necessary: at a fixed one FedAvg settles away from the optimum by a term that grows with the
+ *   local steps. gamma = 1 is the paper's constant cycle.
+ * - `proximalMu`: FedProx's proximal term on every site's local loss (fedprox.ts).
+ * - `serverMomentum`: FedAvgM on the average (server-momentum.ts).
  */
 import { ValidationError } from '../../platform/errors/domain-error';
 import type {
@@ -16,6 +26,7 @@ import type {
   RoundAggregate,
   SiteShare,
 } from './federated-algorithm';
+import { checkProximalMu } from './fedprox';
 import { averageBySamples, positiveInteger, positiveNumber } from './model-averaging';
 import { ServerMomentum } from './server-momentum';
 import type { WeightSet } from './weights';
@@ -29,6 +40,10 @@ export interface EspClrOptions {
   minLr: number;
   /** beta of server momentum on the average (FedAvgM, server-momentum.ts); 0 or absent: none. */
   serverMomentum?: number;
+  /** gamma in (0, 1]: the cycle's amplitude is multiplied by gamma every period; absent: 1. */
+  peakDecay?: number;
+  /** FedProx's mu on the sites' local loss (fedprox.ts); 0 or absent: none. */
+  proximalMu?: number;
 }
 
 export class EspClr implements FederatedAlgorithm {
@@ -42,27 +57,40 @@ export class EspClr implements FederatedAlgorithm {
     positiveNumber('maxLr', o.maxLr);
     if (!(o.minLr >= 0 && o.minLr < o.maxLr))
       throw ValidationError.field('minLr', `must be in [0, maxLr), got ${o.minLr}`);
+    const gamma = o.peakDecay ?? 1;
+    if (!(gamma > 0 && gamma <= 1))
+      throw ValidationError.field('peakDecay', `must be in (0, 1], got ${gamma}`);
+    checkProximalMu(o.proximalMu ?? 0);
   }
 
   rounds(totalEpochs: number): number {
     return Math.ceil(positiveInteger('epochs', totalEpochs) / this.o.period);
   }
 
-  localPlan(_round: number): LocalPlan {
+  localPlan(round: number): LocalPlan {
+    const mu = this.o.proximalMu ?? 0;
     return {
       epochs: this.o.period,
-      learningRate: this.o.maxLr,
+      learningRate: this.peakLr(round),
       schedule: { kind: 'cosine', minLr: this.o.minLr },
       mixupAlpha: null,
       distillation: null,
       startFromGlobal: true,
+      ...(mu > 0 ? { proximalMu: mu } : {}),
     };
   }
 
+  /** The cycle's start in period `round`: lr_min + (lr_max - lr_min) gamma^round. */
+  peakLr(round: number): number {
+    const { minLr, maxLr } = this.o;
+    return minLr + (maxLr - minLr) * Math.pow(this.o.peakDecay ?? 1, round);
+  }
+
   /** The learning rate at step `t` of a period of `stepsPerPeriod` steps (SGDR eq. 5). */
-  learningRateAt(t: number, stepsPerPeriod: number): number {
+  learningRateAt(t: number, stepsPerPeriod: number, round = 0): number {
     const u = Math.min(1, t / stepsPerPeriod);
-    return this.o.minLr + ((this.o.maxLr - this.o.minLr) * (1 + Math.cos(Math.PI * u))) / 2;
+    const max = this.peakLr(round);
+    return this.o.minLr + ((max - this.o.minLr) * (1 + Math.cos(Math.PI * u))) / 2;
   }
 
   /** The sample-weighted average; with server momentum, FedAvgM's step from `global` towards it. */

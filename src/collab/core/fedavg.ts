@@ -10,12 +10,15 @@ import type {
   RoundAggregate,
   SiteShare,
 } from './federated-algorithm';
+import { checkProximalMu } from './fedprox';
 import { averageBySamples, positiveInteger, positiveNumber } from './model-averaging';
 
 export interface FedAvgOptions {
   /** E: local epochs between two synchronisations. */
   localEpochs: number;
   learningRate: number;
+  /** FedProx's mu (Li et al. 2020, fedprox.ts); 0 or absent: plain FedAvg. */
+  proximalMu?: number;
 }
 
 export class FedAvg implements FederatedAlgorithm {
@@ -25,6 +28,7 @@ export class FedAvg implements FederatedAlgorithm {
   constructor(private readonly o: FedAvgOptions) {
     positiveInteger('localEpochs', o.localEpochs);
     positiveNumber('learningRate', o.learningRate);
+    checkProximalMu(o.proximalMu ?? 0);
   }
 
   rounds(totalEpochs: number): number {
@@ -32,6 +36,7 @@ export class FedAvg implements FederatedAlgorithm {
   }
 
   localPlan(_round: number): LocalPlan {
+    const mu = this.o.proximalMu ?? 0;
     return {
       epochs: this.o.localEpochs,
       learningRate: this.o.learningRate,
@@ -39,6 +44,7 @@ export class FedAvg implements FederatedAlgorithm {
       mixupAlpha: null,
       distillation: null,
       startFromGlobal: true,
+      ...(mu > 0 ? { proximalMu: mu } : {}),
     };
   }
 

@@ -33,6 +33,11 @@ export interface LocalPlan {
   distillation: { temperature: number; weight: number } | null;
   /** True when the site starts the round from the coordinator's global weights. */
   startFromGlobal: boolean;
+  /**
+   * FedProx's mu (fedprox.ts): the site minimises F_k(w) + (mu / 2) ||w - w_global||^2.
+   * Absent or 0: the plain local loss. Needs `startFromGlobal`.
+   */
+  proximalMu?: number;
 }
 
 /** One site's contribution to a round (after local training). */

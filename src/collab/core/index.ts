@@ -9,3 +9,4 @@ export * from './splitters';
 export * from './differential-privacy';
 export * from './algorithms';
 export { sampleBeta, sampleGamma, sampleSymmetricDirichlet } from './random-variates';
+export * from './fedprox';

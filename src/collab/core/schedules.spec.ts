@@ -34,7 +34,29 @@ describe('ESP + CLR (arXiv 1810.06877) with the SGDR cycle (Loshchilov & Hutter 
     assert.equal(esp.rounds(10), 3); // a last, shorter total still gets its round
   });
 
+  test('peakDecay: period r starts at min + (max - min) gamma^r and still ends at min', () => {
+    const decayed = new EspClr({ period: 4, maxLr: 0.1, minLr: 0.001, peakDecay: 0.5 });
+    close(decayed.localPlan(0).learningRate, 0.1);
+    close(decayed.localPlan(1).learningRate, 0.001 + 0.099 * 0.5); // 0.0505
+    close(decayed.localPlan(2).learningRate, 0.001 + 0.099 * 0.25); // 0.02575
+    close(decayed.learningRateAt(200, 400, 1), 0.001 + (0.0495 * (1 + 0)) / 2);
+    close(decayed.learningRateAt(400, 400, 3), 0.001); // every period still ends at the low point
+    // the trainer runs the same cycle from the plan's peak
+    const plan = decayed.localPlan(2);
+    const lr = makeSchedule(plan.schedule, plan.learningRate, 25, plan.epochs);
+    for (const t of [0, 13, 50, 99]) close(lr.at(t), decayed.learningRateAt(t, 100, 2));
+    assert.equal(esp.localPlan(7).learningRate, 0.1); // gamma absent: the paper's constant cycle
+  });
+
   test('settings are checked', () => {
+    assert.throws(
+      () => new EspClr({ period: 4, maxLr: 0.1, minLr: 0.001, peakDecay: 0 }),
+      /peakDecay/,
+    );
+    assert.throws(
+      () => new EspClr({ period: 4, maxLr: 0.1, minLr: 0.001, peakDecay: 1.5 }),
+      /peakDecay/,
+    );
     assert.throws(() => new EspClr({ period: 4, maxLr: 0.1, minLr: 0.2 }), /minLr/);
     assert.throws(() => new EspClr({ period: 0, maxLr: 0.1, minLr: 0 }), /period/);
   });

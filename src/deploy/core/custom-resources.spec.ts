@@ -94,6 +94,21 @@ describe('Study spec -> POST /v1/studies body', () => {
     );
   });
 
+  test("a trial's resources map onto runner.resources; the service's problem names spec.trial.resources", () => {
+    const resources = { gpu: 1, memory: '8Gi' };
+    const spec = { ...study().spec, trial: { command: ['python', 'train.py'], resources } };
+    const body = studyRequest(study({ spec }));
+    assert.deepEqual((body.runner as { resources?: unknown }).resources, resources);
+    assert.deepEqual(
+      (parseStudyRequest(body).config.runner as { resources?: unknown }).resources,
+      resources,
+    );
+    assert.equal(
+      refusalMessage('Study', 'x', [{ field: 'runner.resources.memory', message: 'bad' }]),
+      'spec.trial.resources.memory: bad',
+    );
+  });
+
   test("the service's problems name the resource's fields", () => {
     const body = studyRequest(study({ spec: { ...study().spec, maxTrials: 0 } }));
     try {

@@ -71,6 +71,19 @@ describe('buildJobManifest: a trial in its own image', () => {
     assert.equal(env(worker, 'NVIDIA_VISIBLE_DEVICES'), 'void', 'the GPU is not the collector’s');
   });
 
+  test("a study's runner.resources (the trial job's own request) win over the kind's defaults", () => {
+    const own = { ...job, resources: { gpu: 2, memory: '32Gi', gpuType: 'NVIDIA-A100-SXM4-40GB' } };
+    const m = buildJobManifest(own, config);
+    validate(m);
+    const [, trial] = m.spec.template.spec.containers;
+    assert.equal(trial.resources?.limits?.['nvidia.com/gpu'], '2');
+    assert.equal(trial.resources?.limits?.memory, '32Gi');
+    assert.equal(
+      Object.values(m.spec.template.spec.nodeSelector ?? {}).includes('NVIDIA-A100-SXM4-40GB'),
+      true,
+    );
+  });
+
   test('no credentials in the user container: no Secret, ConfigMap or artifact volume', () => {
     const [worker, trial] = buildJobManifest(job, config).spec.template.spec.containers;
     assert.ok(worker.env?.some((e) => e.name === 'DATABASE_URL'));

@@ -65,6 +65,8 @@ export interface LoadReport {
   elapsedMs: number;
   /** Per request (schedule order): latency from the scheduled time in ms, NaN if not ok. */
   latencies: Float64Array;
+  /** Per request (schedule order): how late it was sent against its schedule, ms. */
+  sendLagsMs: Float64Array;
 }
 
 /**
@@ -157,6 +159,7 @@ export async function runOpenLoop(
     sendLagMs: { p99: quantileSorted(sortedLags, 0.99), max: n > 0 ? sortedLags[n - 1] : 0 },
     elapsedMs: clock.now() - t0,
     latencies,
+    sendLagsMs: lags,
   };
 }
 

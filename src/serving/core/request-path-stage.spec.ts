@@ -2,13 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../platform/core/rng';
 import { simulate } from '../../jizhi-sim/core/prepare-simulation';
-import { expectedSlowdown, poissonBinomial, slowdownAt } from './cpu-contention';
+import { expectedSlowdown, freeCoreBound, poissonBinomial, slowdownAt } from './cpu-contention';
 import { ServiceProfile } from './service-profile';
 import {
   DeploymentConfig,
   REQUEST_PATH_STAGE_ID,
   SERVING_STAGE_ID,
   contentionLoadOf,
+  requestPathMsPerRequest,
   servingPipeline,
 } from './serving-pipeline';
 
@@ -40,22 +41,83 @@ const ONE: DeploymentConfig = {
   queue: { capacity: 0, timeoutMs: 0 },
 };
 
-test('the request-path stage is an M/D/1 queue in front of the batcher: its wait is Pollaczek-Khinchine', () => {
-  // Event loop: 5 ms of deterministic work per request at 120 req/s, rho = 0.6. P-K mean wait
-  // W = lambda E[S^2] / (2 (1 - rho)) = 120 x 25e-6 / 0.8 s = 3.75 ms. The model stage behind it
-  // (0.5 ms exponential, 4 instances) barely queues.
+test('the request-path stage serves a turn at a time: a hand trace, against FIFO', () => {
+  // Event loop 1 ms per request; arrivals at 0, 0.2 and 0.4 ms. The first is handled alone
+  // (0..1 ms); the other two arrived during that turn, so the next turn handles both (1..3 ms)
+  // and releases them TOGETHER at 3 ms: http latencies 1, 2.8, 2.6 (mean 6.4 / 3). A FIFO server
+  // would release the second at 2 ms (1, 1.8, 2.6: mean 5.4 / 3). The model stage behind it is
+  // instant (0.001 ms) with 4 instances; a fourth arrival at 1 s, alone, is 1 ms; so the end-to-end latencies are the http stage's.
+  const profile = {
+    ...profileOf(0.001),
+    rows: [{ ...profileOf(0.001).rows[0], latenciesMs: [0.001] }],
+  };
   const pipeline = servingPipeline(
-    profileOf(0.5),
+    profile,
     { ...ONE, instances: 4 },
-    {
-      timerLateMs: 0,
-      replyMs: 0,
-      requestPath: { eventLoopMs: 5 },
-    },
+    { timerLateMs: 0, replyMs: 0, requestPath: { eventLoopMs: 1 } },
   );
   assert.deepEqual(
     pipeline.stages.map((s) => s.id),
     [REQUEST_PATH_STAGE_ID, SERVING_STAGE_ID],
+  );
+  const r = simulate({
+    pipeline,
+    traffic: { model: 'replay', timestampsS: [0, 0.0002, 0.0004, 1] },
+    durationS: 2,
+    seed: 1,
+    samplePoints: 0,
+  });
+  assert.equal(r.requests.completed, 4);
+  assert.ok(
+    Math.abs(r.latencyMs.mean - ((6.4 + 1) / 4 + 0.001)) < 1e-6,
+    `mean ${r.latencyMs.mean}`,
+  );
+  const http = r.stages.find((s) => s.id === REQUEST_PATH_STAGE_ID);
+  assert.ok(http);
+  assert.ok(Math.abs(http.meanBatchSize - 4 / 3) < 1e-3, `turn ${http.meanBatchSize}`);
+});
+
+test("the loop's wake-up delay: requests arriving while the idle loop waits for a core share its turn", () => {
+  // 1 ms per request, a 0.5 ms run-queue wait when woken; arrivals at 0 and 0.2 ms. The loop
+  // runs at 0.5 ms with both (0.5..2.5 ms): latencies 2.5 and 2.3. Without the wait: 0..1 and
+  // 1..2 ms, latencies 1 and 1.8. A fourth arrival at 1 s, alone, pays the wait: 1.5 ms.
+  const profile = {
+    ...profileOf(0.001),
+    rows: [{ ...profileOf(0.001).rows[0], latenciesMs: [0.001] }],
+  };
+  const run = (wakeDelayMs: number) =>
+    simulate({
+      pipeline: servingPipeline(
+        profile,
+        { ...ONE, instances: 4 },
+        { timerLateMs: 0, replyMs: 0, requestPath: { eventLoopMs: 1, wakeDelayMs } },
+      ),
+      traffic: { model: 'replay', timestampsS: [0, 0.0002, 1] },
+      durationS: 2,
+      seed: 1,
+      samplePoints: 0,
+    });
+  // (the result's figures are rounded to 6 significant digits)
+  const woken = run(0.5);
+  assert.ok(
+    Math.abs(woken.latencyMs.mean - ((2.5 + 2.3 + 1.5) / 3 + 0.001)) < 1e-4,
+    `${woken.latencyMs.mean}`,
+  );
+  const prompt = run(0);
+  assert.ok(
+    Math.abs(prompt.latencyMs.mean - ((1 + 1.8 + 1) / 3 + 0.001)) < 1e-4,
+    `${prompt.latencyMs.mean}`,
+  );
+});
+
+test('the request-path stage is work-conserving: utilisation rate x time per request, turns clump at load', () => {
+  // 5 ms per request at 120 req/s: rho = 0.6 whatever the order of service (the server is busy
+  // exactly when work is present). A turn takes the requests that arrived during the last one,
+  // so the mean turn is > 1 and the model stage sees clumps.
+  const pipeline = servingPipeline(
+    profileOf(0.5),
+    { ...ONE, instances: 4 },
+    { timerLateMs: 0, replyMs: 0, requestPath: { eventLoopMs: 5 } },
   );
   const r = simulate({
     pipeline,
@@ -68,9 +130,32 @@ test('the request-path stage is an M/D/1 queue in front of the batcher: its wait
   const http = r.stages.find((s) => s.id === REQUEST_PATH_STAGE_ID);
   assert.ok(http);
   assert.ok(Math.abs(http.utilisation / 0.6 - 1) < 0.02, `utilisation ${http.utilisation}`);
-  assert.ok(Math.abs(http.meanWaitMs / 3.75 - 1) < 0.05, `wait ${http.meanWaitMs} vs 3.75`);
-  // End to end: W + S of the event loop + the model's ~0.5 ms.
-  assert.ok(Math.abs(r.latencyMs.mean - (3.75 + 5 + 0.5)) < 0.4, `mean ${r.latencyMs.mean}`);
+  assert.ok(http.meanBatchSize > 1.2, `turn ${http.meanBatchSize}`);
+  // A turn's requests wait for the turn's end: the mean is above M/D/1's W + S (3.75 + 5 ms).
+  assert.ok(r.latencyMs.mean > 3.75 + 5, `mean ${r.latencyMs.mean}`);
+});
+
+test("the event loop's per-batch part is re-amortised over the simulated batch size", () => {
+  // Measured 1 ms per request at batches of 4, 0.4 ms of it per batch (0.1 per request): the
+  // per-request part is 0.9 ms; at batches of 2 the loop costs 0.9 + 0.2 = 1.1 ms per request.
+  const o = {
+    timerLateMs: 0,
+    replyMs: 0,
+    requestPath: { eventLoopMs: 1, perBatchMs: 0.4, batchSize: 4 },
+  };
+  assert.ok(Math.abs(requestPathMsPerRequest(o, 2) - 1.1) < 1e-12);
+  assert.ok(Math.abs(requestPathMsPerRequest(o, 4) - 1) < 1e-12);
+  assert.ok(Math.abs(requestPathMsPerRequest(o, 8) - 0.95) < 1e-12);
+  // Without the split (older profiles), the total is used as it is.
+  assert.equal(requestPathMsPerRequest({ ...o, requestPath: { eventLoopMs: 1 } }, 2), 1);
+  const p = servingPipeline(profileOf(1), { ...ONE, batch: { maxSize: 2, maxDelayMs: 0 } }, o, {
+    instanceUtilisation: 0,
+    eventLoopUtilisation: 0,
+    meanBatchSize: 2,
+  });
+  const http = p.stages.find((s) => s.id === REQUEST_PATH_STAGE_ID);
+  assert.ok(http && http.service.dist === 'deterministic');
+  assert.ok(Math.abs((http.service.perItemMs ?? 0) - 1.1) < 1e-12);
 });
 
 test('without a request-path measurement the pipeline is the model stage alone', () => {
@@ -89,6 +174,24 @@ test('contention: the Poisson-binomial count of busy competitors weights the mea
   assert.ok(Math.abs(expectedSlowdown(c, [0.5, 0.5]) - 1.2) < 1e-12);
   // Beyond the measured k: processor sharing, (k + 1) / cores relative to the last measured.
   assert.ok(Math.abs(slowdownAt(c, 3) - (1.6 * 2) / 1.5) < 1e-12);
+});
+
+test('contention: the spinners’ slowdown is bounded by processor sharing on the cores other processes left free', () => {
+  // The measured profile of session 8 (x2.97 / x5.46 with 1 / 2 spinners on 2 cores). With both
+  // cores free, processor sharing gives a thread with one competitor a whole core (x1) and with
+  // two, 2/3 of one (x1.5); with one core free, 1/2 and 1/3 of it (x2, x3); with half a core
+  // free, the thread alone already has only half a core: x2 and x3 relative to that.
+  const measured = { cores: 2, slowdown: [1, 2.97, 5.46] };
+  assert.equal(slowdownAt({ ...measured, freeCores: 2 }, 1), 1);
+  assert.ok(Math.abs(slowdownAt({ ...measured, freeCores: 2 }, 2) - 1.5) < 1e-12);
+  assert.ok(Math.abs(slowdownAt({ ...measured, freeCores: 1 }, 1) - 2) < 1e-12);
+  assert.ok(Math.abs(slowdownAt({ ...measured, freeCores: 1 }, 2) - 3) < 1e-12);
+  assert.ok(Math.abs(freeCoreBound(0.5, 1) - 2) < 1e-12);
+  // A measurement under the bound is kept; without freeCores the measurement stands.
+  assert.equal(slowdownAt({ cores: 2, slowdown: [1, 1.1, 1.6], freeCores: 2 }, 2), 1.5);
+  assert.equal(slowdownAt({ cores: 2, slowdown: [1, 1.1, 1.6], freeCores: 1 }, 1), 1.1);
+  assert.equal(slowdownAt({ cores: 2, slowdown: [1, 1.1, 1.6], freeCores: 1 }, 2), 1.6);
+  assert.equal(slowdownAt(measured, 1), 2.97);
 });
 
 test('contention scales the instances’ and the event loop’s service times by the expected slowdown of the simulated load', () => {
@@ -122,5 +225,8 @@ test('contention scales the instances’ and the event loop’s service times by
   const http = p.stages.find((s) => s.id === REQUEST_PATH_STAGE_ID);
   assert.ok(http && http.service.dist === 'deterministic');
   const loop = expectedSlowdown(overheads.contention, [load.instanceUtilisation, 0.5]);
-  assert.ok(Math.abs(http.service.fixedMs - loop) < 1e-9, `${http.service.fixedMs} vs ${loop}`);
+  assert.ok(
+    Math.abs((http.service.perItemMs ?? 0) - loop) < 1e-9,
+    `${http.service.perItemMs} vs ${loop}`,
+  );
 });

@@ -26,9 +26,24 @@ export interface ServingOverheads {
    * The API's request path (HTTP parsing, auth, validation, the hop to the batcher and the
    * answer): the event loop's busy time per predict request, measured by the API on served
    * requests (request-path-meter.ts). The event loop is ONE server, so the stage models it as a
-   * FIFO single-server stage (`http`) in front of the batcher.
+   * single-server stage (`http`) in front of the batcher that serves a TURN at a time: all the
+   * requests waiting when the loop comes round are handled in one turn and reach the batcher
+   * together at its end (requestPathStage).
+   * `perBatchMs` (optional): the part of the loop's time spent per model batch (dispatch to the
+   * instance thread, the reply message), measured beside it at a mean of `batchSize` requests
+   * per batch; `eventLoopMs` includes it. The simulated cost per request is then
+   * eventLoopMs - perBatchMs / batchSize + perBatchMs / (simulated mean batch).
    */
-  requestPath?: { eventLoopMs: number };
+  requestPath?: {
+    eventLoopMs: number;
+    perBatchMs?: number;
+    batchSize?: number;
+    /**
+     * The loop's mean wait for a core when woken (run-queue delay): the requests arriving in
+     * it are handled in the same turn. Modelled as the http stage's batch window.
+     */
+    wakeDelayMs?: number;
+  };
   /** How a batch slows down when other threads hold the host's cores (cpu-contention.ts). */
   contention?: ContentionProfile;
 }
@@ -41,12 +56,20 @@ export interface ContentionLoad {
   eventLoopUtilisation: number;
   /** Other busy threads on the host, e.g. a load generator on the same machine. */
   others?: number[];
+  /** The model stage's simulated mean batch size (amortises the event loop's per-batch cost). */
+  meanBatchSize?: number;
 }
 
 export const NO_OVERHEADS: ServingOverheads = { timerLateMs: 0, replyMs: 0 };
 
 export const SERVING_STAGE_ID = 'model';
 export const REQUEST_PATH_STAGE_ID = 'http';
+/**
+ * The most requests one event-loop turn hands over in the model. Node reads every readable
+ * socket in one poll phase, so a turn is bounded by the open connections, not by a constant;
+ * 256 is above any batch the deployments allow, so it never binds in practice.
+ */
+export const MAX_REQUESTS_PER_TURN = 256;
 
 /**
  * The simulator's one-stage pipeline of a deployment: `instances` servers behind one FIFO queue
@@ -80,19 +103,55 @@ export function servingPipeline(
   if (config.queue.timeoutMs > 0) queue.timeoutMs = config.queue.timeoutMs;
   if (Object.keys(queue).length > 0) stage.queue = queue;
   if (overheads.replyMs > 0) stage.network = { delayMs: overheads.replyMs, dist: 'deterministic' };
-  const eventLoopMs = overheads.requestPath?.eventLoopMs ?? 0;
-  if (eventLoopMs <= 0) return { name: 'deployment', stages: [stage] };
-  // Deterministic: the API's per-request work is the same code on the same body size; its
-  // queueing (M/D/1) is what grows near the event loop's capacity of 1 / eventLoopMs.
+  const perRequestMs = requestPathMsPerRequest(
+    overheads,
+    load?.meanBatchSize ?? config.batch.maxSize,
+  );
+  if (perRequestMs <= 0) return { name: 'deployment', stages: [stage] };
   // The event loop is a thread too: the instances and `others` slow it as they slow a batch.
   const loopFactor = load ? eventLoopContentionFactor(overheads, config.instances, load) : 1;
-  const http: StageSpec = {
+  const wakeMs = overheads.requestPath?.wakeDelayMs ?? 0;
+  return {
+    name: 'deployment',
+    stages: [requestPathStage(perRequestMs * loopFactor, wakeMs), stage],
+  };
+}
+
+/**
+ * The `http` stage: the API's event loop as one server that, when it comes round, takes every
+ * request waiting (up to MAX_REQUESTS_PER_TURN) and handles them in one turn, deterministic
+ * `perRequestMs` each (the same code on the same body size), and releases them to the batcher
+ * TOGETHER at the turn's end: a bulk-service, bulk-departure queue. Node does this: the poll
+ * phase reads all readable sockets and runs their handlers before the batcher's timer or the
+ * instance's reply is looked at, so the batcher sees a turn's requests at once (clumped
+ * arrivals, larger batches than a FIFO server spacing them perRequestMs apart would give). The
+ * server is busy exactly when there is work, so its utilisation is still rate x perRequestMs
+ * and its capacity 1 / perRequestMs.
+ */
+export function requestPathStage(perRequestMs: number, wakeDelayMs = 0): StageSpec {
+  return {
     id: REQUEST_PATH_STAGE_ID,
     instances: 1,
-    service: { dist: 'deterministic', fixedMs: eventLoopMs * loopFactor },
+    service: { dist: 'deterministic', fixedMs: 0, perItemMs: perRequestMs },
+    // A request that finds the loop idle wakes it, and the loop runs wakeDelayMs later (it waits
+    // for a core): the batch window, which starts with the first request of an idle period and
+    // is long past for requests queued behind a busy turn, is that wait (a set-up time).
+    batch: { maxSize: MAX_REQUESTS_PER_TURN, maxDelayMs: Math.max(0, wakeDelayMs) },
     next: [SERVING_STAGE_ID],
   };
-  return { name: 'deployment', stages: [http, stage] };
+}
+
+/**
+ * The event loop's time per request at model batches of `meanBatch` (before contention): the
+ * measured total, with its per-batch part re-amortised from the measured batch size to this one.
+ */
+export function requestPathMsPerRequest(overheads: ServingOverheads, meanBatch: number): number {
+  const rp = overheads.requestPath;
+  if (!rp || rp.eventLoopMs <= 0) return 0;
+  const perBatch = rp.perBatchMs ?? 0;
+  if (perBatch <= 0 || !rp.batchSize || rp.batchSize <= 0) return rp.eventLoopMs;
+  const perRequest = Math.max(0, rp.eventLoopMs - perBatch / rp.batchSize);
+  return perRequest + perBatch / Math.max(1, meanBatch);
 }
 
 /**
@@ -157,5 +216,6 @@ export function contentionLoadOf(r: SimulationResult, others: number[] = []): Co
     instanceUtilisation: stage(SERVING_STAGE_ID)?.utilisation ?? 0,
     eventLoopUtilisation: stage(REQUEST_PATH_STAGE_ID)?.utilisation ?? 0,
     others,
+    meanBatchSize: stage(SERVING_STAGE_ID)?.meanBatchSize || undefined,
   };
 }

@@ -111,3 +111,47 @@ test('serving pipeline: the reply hop adds its delay to every request without oc
   assert.equal(st(2).batch?.maxDelayMs, 2.7);
   assert.equal(st(2).network, undefined);
 });
+
+test('the tuner passes over a config whose small batches overload the event loop (per-batch loop cost)', async () => {
+  // Instance: 0.5 ms at batch 1, 1 ms at batch 8 (constant). Event loop: 0.5 ms per request
+  // measured at batches of 8, 2 ms of it per batch, so 0.25 ms per request + 2 ms per batch.
+  // At 400 req/s with maxSize 1 the loop needs 2.25 ms per request: rho = 0.9, and a FIFO
+  // server's mean sojourn is already W + S = rho S / (2 (1 - rho)) + S = 10.1 + 2.25 ms
+  // (Pollaczek-Khinchine); releasing a turn's requests together only delays them, so no p99
+  // <= 10 ms is possible with maxSize 1. With maxSize 8 and a 4 ms window the dispatches are
+  // shared (without the window, batches stay small and the loop nears saturation too).
+  const row = (batchSize: number, ms: number) => ({
+    batchSize,
+    latenciesMs: Array.from({ length: 100 }, () => ms),
+    meanMs: ms,
+    p50Ms: ms,
+    p99Ms: ms,
+    p99RelCi: 0,
+    converged: true,
+  });
+  const profile: ServiceProfile = {
+    rows: [row(1, 0.5), row(8, 1)],
+    rule: 'synthetic',
+    capacityPerInstanceRps: 2000,
+  };
+  const r = await tuneDeployment({
+    profile,
+    traffic: { model: 'poisson', rateRps: 400 },
+    slo: { p99Ms: 10, maxDropRate: 0.001 },
+    overheads: {
+      timerLateMs: 0,
+      replyMs: 0,
+      requestPath: { eventLoopMs: 0.5, perBatchMs: 2, batchSize: 8 },
+    },
+    maxInstances: 1,
+    delaysMs: [0, 4],
+    durationS: 200,
+  });
+  // Amortised over batches of 8 in the search, both sizes look feasible ...
+  assert.ok(r.feasible.some((f) => f.config.batch.maxSize === 1));
+  // (the search's best candidate, what the tuner chose before, is not the one that keeps it)
+  assert.notDeepEqual(r.feasible[0].config.batch, r.config?.batch);
+  // ... but re-predicted with their own batches only maxSize 8 keeps the SLO.
+  assert.deepEqual(r.config?.batch, { maxSize: 8, maxDelayMs: 4 });
+  assert.ok(r.predicted && r.predicted.p99Ms <= 10, `p99 ${r.predicted?.p99Ms}`);
+});

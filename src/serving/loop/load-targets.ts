@@ -65,7 +65,7 @@ export function httpRowsTarget(
 
 function postTarget(
   url: string,
-  payload: string | Uint8Array,
+  payload: string | Uint8Array<ArrayBuffer>,
   contentType: string,
   accept: string,
   opts: HttpTargetOptions,

@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Rng } from '../../platform/core/rng';
 import type { ContentionProfile } from '../core/cpu-contention';
@@ -147,9 +147,14 @@ export async function measureContention(
   };
   await rt.reconfigure({ batch: { maxSize: batchSize, maxDelayMs: 1000 } });
   const means: number[] = [];
+  let freeCores: number | undefined;
   try {
     await meanServiceMs(); // warm
-    for (let k = 0; k <= cores; k++) {
+    // The cores other processes leave free, measured over the run without spinners.
+    const others = othersBusyCores();
+    means.push(await meanServiceMs());
+    freeCores = Math.max(0, cores - others());
+    for (let k = 1; k <= cores; k++) {
       const spinners = Array.from({ length: k }, spinner);
       try {
         await new Promise((r) => setTimeout(r, 50)); // let them start spinning
@@ -164,7 +169,27 @@ export async function measureContention(
   // More competitors never make a batch faster: a dip is noise, so the curve is kept monotone.
   const slowdown: number[] = [];
   for (const m of means) slowdown.push(Math.max(1, m / means[0], slowdown.at(-1) ?? 1));
-  return { cores, slowdown };
+  return { cores, slowdown, ...(freeCores !== undefined ? { freeCores } : {}) };
+}
+
+/**
+ * Starts a measurement of the cores busy with OTHER processes' work (the host's busy CPU time
+ * from os.cpus(), minus this process's own, process.cpuUsage(), over the wall time); call the
+ * returned function at the end.
+ */
+function othersBusyCores(): () => number {
+  const total = () =>
+    cpus().reduce((a, c) => a + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
+  const t0 = performance.now();
+  const busy0 = total();
+  const own0 = process.cpuUsage();
+  return () => {
+    const wallMs = performance.now() - t0;
+    if (wallMs <= 0) return 0;
+    const own = process.cpuUsage(own0);
+    const ownMs = (own.user + own.system) / 1000;
+    return Math.max(0, (total() - busy0 - ownMs) / wallMs);
+  };
 }
 
 /**

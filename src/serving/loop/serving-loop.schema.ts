@@ -94,7 +94,12 @@ const ProfileJobSchema = Type.Object(
     /** The API's request path as its meter measured it at submission (absent before traffic). */
     requestPath: Type.Optional(
       Type.Object(
-        { eventLoopMs: Type.Number({ exclusiveMinimum: 0, maximum: 60_000 }) },
+        {
+          eventLoopMs: Type.Number({ exclusiveMinimum: 0, maximum: 60_000 }),
+          perBatchMs: Type.Optional(Type.Number({ minimum: 0, maximum: 60_000 })),
+          batchSize: Type.Optional(Type.Number({ minimum: 1, maximum: 100_000 })),
+          wakeDelayMs: Type.Optional(Type.Number({ minimum: 0, maximum: 60_000 })),
+        },
         { additionalProperties: false },
       ),
     ),

@@ -60,7 +60,19 @@ export class ServingLoopService {
     const spec = this.profileHandler.validate({
       deployment: { id: d.id, modelId: d.model.id, config: configOf(d) },
       options: body,
-      ...(d.requestPath ? { requestPath: { eventLoopMs: d.requestPath.eventLoopMs } } : {}),
+      ...(d.requestPath
+        ? {
+            requestPath: {
+              eventLoopMs: d.requestPath.eventLoopMs,
+              ...(d.requestPath.perBatchMs !== undefined && d.requestPath.batchSize !== undefined
+                ? { perBatchMs: d.requestPath.perBatchMs, batchSize: d.requestPath.batchSize }
+                : {}),
+              ...(d.requestPath.wakeDelayMs !== undefined
+                ? { wakeDelayMs: d.requestPath.wakeDelayMs }
+                : {}),
+            },
+          }
+        : {}),
     });
     const { job } = await this.jobs.submit(principal, 'deployment-profile', spec, {
       idempotencyKey,

@@ -11,6 +11,7 @@
  * See src/serving/README-runtime.md.
  */
 import * as path from 'node:path';
+import { batchLoopTime, timeBatchWork } from './batch-loop-time';
 import { Worker } from 'node:worker_threads';
 import type { BackendPreference } from '../../ml/backend';
 import { ValidationError } from '../../platform/errors/domain-error';
@@ -290,6 +291,10 @@ export class DeploymentRuntime {
     now: number,
     waiting: number,
   ): void {
+    timeBatchWork(() => this.send(id, batch, now, waiting), true);
+  }
+
+  private send(id: number, batch: QueuedRequest<Pending>[], now: number, waiting: number): void {
     const m = this.members.get(id) as Instance;
     const size = this.inputShape.reduce((a, d) => a * d, 1);
     const input = new Float32Array(batch.length * size);
@@ -306,6 +311,7 @@ export class DeploymentRuntime {
     if (!running || running.seq !== msg.seq) return;
     m.running = undefined;
     const now = performance.now();
+    const replyStart = now;
     const serviceMs = now - running.at;
     const n = running.batch.length;
     if (msg.type === 'result') {
@@ -314,6 +320,8 @@ export class DeploymentRuntime {
       this.perRequestMs =
         this.perRequestMs === 0 ? serviceMs / n : 0.9 * this.perRequestMs + (0.1 * serviceMs) / n;
       const width = msg.output.length / n;
+      // The reply's per-batch part (the per-request resolves below are per-request time).
+      batchLoopTime.ms += performance.now() - replyStart;
       running.batch.forEach((r, i) => {
         const queueMs = running.at - r.arrivedAt;
         this.stats.request(queueMs, serviceMs);

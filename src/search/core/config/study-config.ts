@@ -40,8 +40,18 @@ export type RunnerConfig =
       timeoutS: number | null;
       /** The image each trial runs in (Kubernetes executor); absent: the AutoDL image. */
       image?: string;
+      /** What each trial Job requests on Kubernetes (the job kinds' `resources` block). */
+      resources?: TrialResources;
     }
   | { type: 'external' };
+
+/** GPUs, GPU model, CPU and memory of one trial (src/platform/validation/job-resources.ts). */
+export interface TrialResources {
+  gpu?: number;
+  gpuType?: string;
+  cpu?: string;
+  memory?: string;
+}
 
 /** Where a command study's trial jobs run on Kubernetes (src/platform/validation/placement.ts). */
 export interface TrialPlacement {
@@ -87,6 +97,7 @@ export interface StudyRequest {
         env: Record<string, string>;
         timeoutS?: number | null;
         image?: string;
+        resources?: TrialResources;
       }
     | { type: 'external' };
   placement?: { namespace: string; nodeSelector?: Record<string, string> };
@@ -175,6 +186,7 @@ function normaliseRunner(runner: StudyRequest['runner'], problems: FieldProblem[
     env,
     timeoutS: runner.timeoutS ?? null,
     ...(runner.image === undefined ? {} : { image: runner.image }),
+    ...(runner.resources === undefined ? {} : { resources: runner.resources }),
   };
 }
 

@@ -1,0 +1,53 @@
+/**
+ * The federations a collab bench compares, one spec each:
+ *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>]
+ * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
+ * over all its epochs; esp is esp-clr; `:d` is esp-clr's peakDecay gamma (the cycle's amplitude
+ * x gamma per period), `:x` FedProx's mu, `:m` FedAvgM's beta (src/collab/core). Example:
+ * `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01`.
+ */
+import type { AlgorithmSettings } from '../../src/collab/core/algorithms';
+
+export interface Variant {
+  label: string;
+  kind: 'pooled' | 'fedavg' | 'esp' | 'mcl';
+  period: number;
+  epochs: number;
+  momentum: number;
+  peakDecay: number;
+  proximalMu: number;
+}
+
+export function parseVariant(spec: string, d: { period: number; epochs: number }): Variant {
+  const [kind, ...opts] = spec.split(':');
+  if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
+    throw new Error(`unknown variant kind ${kind} in ${spec}`);
+  const known = ['p', 'e', 'm', 'd', 'x'];
+  const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
+  if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
+  const opt = (p: string, fallback: number) => {
+    const o = opts.find((x) => x.startsWith(p));
+    return o ? Number(o.slice(1)) : fallback;
+  };
+  return {
+    label: spec,
+    kind,
+    period: opt('p', d.period),
+    epochs: opt('e', d.epochs),
+    momentum: opt('m', 0),
+    peakDecay: opt('d', 1),
+    proximalMu: opt('x', 0),
+  };
+}
+
+/** The algorithm settings of a federated (non-pooled) variant on top of the bench's base. */
+export function variantSettings(v: Variant, base: AlgorithmSettings): AlgorithmSettings {
+  return {
+    ...base,
+    algorithm: v.kind === 'esp' ? 'esp-clr' : v.kind === 'pooled' ? 'fedavg' : v.kind,
+    period: v.period,
+    serverMomentum: v.momentum,
+    peakDecay: v.peakDecay,
+    proximalMu: v.proximalMu,
+  };
+}

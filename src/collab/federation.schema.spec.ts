@@ -1,0 +1,41 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeAlgorithm } from './core/algorithms';
+import { federationSpec } from './federation.schema';
+
+const sites = [
+  { name: 'a', dataset: 'data-a' },
+  { name: 'b', dataset: 'data-b' },
+];
+const spec = (extra: Record<string, unknown>) =>
+  federationSpec.parse({ architecture: 'small-cnn', sites, ...extra });
+
+describe('federation spec: the non-IID options (peakDecay, proximalMu, serverMomentum)', () => {
+  test('defaults are the plain algorithms; set values reach the algorithm plan', () => {
+    const d = spec({});
+    assert.equal(d.peakDecay, 1);
+    assert.equal(d.proximalMu, 0);
+    assert.equal(d.serverMomentum, 0);
+    const s = spec({ learningRate: 0.02, minLr: 0.0004, peakDecay: 0.5, proximalMu: 0.1 });
+    const plan = makeAlgorithm({ ...s, numClasses: 10 }).localPlan(1);
+    assert.ok(Math.abs(plan.learningRate - (0.0004 + 0.0196 * 0.5)) < 1e-12);
+    assert.equal(plan.proximalMu, 0.1);
+    assert.equal(
+      makeAlgorithm({
+        ...spec({ algorithm: 'fedavg', proximalMu: 0.01 }),
+        numClasses: 10,
+      }).localPlan(0).proximalMu,
+      0.01,
+    );
+  });
+
+  test('bad values are validation errors naming the field (a 400 problem at the API)', () => {
+    assert.throws(() => spec({ peakDecay: 0 }), /spec\.peakDecay/);
+    assert.throws(() => spec({ peakDecay: 1.5 }), /spec\.peakDecay/);
+    assert.throws(() => spec({ proximalMu: -0.1 }), /spec\.proximalMu/);
+    assert.throws(() => spec({ serverMomentum: 1 }), /spec\.serverMomentum/);
+    assert.throws(() => spec({ algorithm: 'fedavg', peakDecay: 0.5 }), /spec\.peakDecay.*esp-clr/);
+    assert.throws(() => spec({ algorithm: 'mcl', proximalMu: 0.1 }), /spec\.proximalMu/);
+    assert.throws(() => spec({ algorithm: 'fedavg', serverMomentum: 0.5 }), /serverMomentum/);
+  });
+});

@@ -8,7 +8,7 @@
  * Deviation: no squeeze-excitation (MnasNet's SE option) and a stride-1 stem for small images.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SeededInit, head, validateZooOptions } from '../../../ml/zoo/zoo-options';
+import { SeededInit, batchNorm, head, validateZooOptions } from '../../../ml/zoo/zoo-options';
 import { FieldProblem } from '../../../platform/errors/domain-error';
 import { ParamValue } from '../../../search/core/distributions';
 import {
@@ -193,7 +193,7 @@ export class MobilenetSpace implements ArchitectureSpace<MobilenetEncoding> {
     const bnRelu6 = (x: tf.SymbolicTensor, name: string): tf.SymbolicTensor =>
       apply(
         tf.layers.reLU({ maxValue: 6, name: `${name}_relu` }),
-        apply(tf.layers.batchNormalization({ name: `${name}_bn` }), x),
+        apply(batchNorm(`${name}_bn`), x),
       );
     let x = apply(
       tf.layers.conv2d({
@@ -250,7 +250,7 @@ export class MobilenetSpace implements ArchitectureSpace<MobilenetEncoding> {
           }),
           h,
         );
-        h = apply(tf.layers.batchNormalization({ name: `${name}_project_bn` }), h);
+        h = apply(batchNorm(`${name}_project_bn`), h);
         if (strides === 1 && channels === out)
           h = tf.layers.add({ name: `${name}_add` }).apply([shortcut, h]) as tf.SymbolicTensor;
         x = h;

@@ -58,15 +58,13 @@ function segmentIndex(labels: Int32Array, count: number): SegmentIndex {
 }
 
 /**
- * Default perturbed images per predict call: the power of two nearest below 2^19 pixel values
- * (2 MiB), 16 to 256 images; 128 for 28x28 RGB. The model predicts a call in its own passes
- * (inferenceBatchSize: 64 for small-cnn, its cheapest per image in
- * bench/interpret/explain-speed.ts --batch-sizes), so one thread predicts in the same passes as
- * with calls of 64, while a call splits into whole passes over two threads (parallel-predict.ts).
+ * Default perturbed images per batch: the power of two nearest below 2^18 pixel values (1 MiB),
+ * 16 to 128 images; 64 for 28x28 RGB, the cheapest batch of small-cnn in
+ * bench/interpret/explain-speed.ts --batch-sizes.
  */
 function defaultBatchSize(image: RgbImage): number {
-  const fit = 2 ** Math.floor(Math.log2(Math.max(1, 2 ** 19 / (image.width * image.height * 3))));
-  return Math.max(16, Math.min(256, fit));
+  const fit = 2 ** Math.floor(Math.log2(Math.max(1, 2 ** 18 / (image.width * image.height * 3))));
+  return Math.max(16, Math.min(128, fit));
 }
 
 /**

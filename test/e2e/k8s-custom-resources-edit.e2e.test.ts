@@ -96,20 +96,33 @@ describe('Study custom resources: edit and delete', () => {
     await waitFor(
       'every trial job ended',
       async () => (await trialJobs()).every((t) => ['cancelled', 'failed'].includes(t.status)),
-      90_000,
+      // A bound only: at load average 35 the trial pods' workers took longer than 90 s to stop.
+      180_000,
     ).catch(async (e: Error) => {
       const left = (await trialJobs()).map((t) => `${t.id} ${t.status} ${t.error ?? ''}`);
       throw new Error(`${e.message}: ${left.join('; ')}`);
     });
     const trials = await trialJobs();
+    // No trial pod still runs: the executor deletes the Job of a cancelled trial, or, when the
+    // trial's own worker saw the cancel first, its pod has ended (Failed) and the Job waits for
+    // its TTL (ttlSecondsAfterFinished; the test API server has no TTL controller).
+    const ours = (p: { metadata: { labels?: Record<string, string> } }) =>
+      trials.some((t) => p.metadata.labels?.['autodl.io/job-id'] === t.id);
     await waitFor(
-      'the trial pods gone',
+      'no trial pod running',
       () =>
         r.k.cluster.api
           .list('pods', NS, 'autodl.io/kind=trial-command')
-          .every((p) => !trials.some((t) => p.metadata.labels?.['autodl.io/job-id'] === t.id)),
+          .filter(ours)
+          .every((p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed'),
       60_000,
-    );
+    ).catch((e: Error) => {
+      const pods = r.k.cluster.api.list('pods', NS, 'autodl.io/kind=trial-command');
+      const jobs = r.k.cluster.api.list('jobs', NS, 'autodl.io/kind=trial-command');
+      throw new Error(
+        `${e.message}: pods ${JSON.stringify(pods.map((p) => [p.metadata.name, p.status?.phase, p.metadata.deletionTimestamp ?? null, p.metadata.ownerReferences?.map((o) => o.name)]))}; jobs ${JSON.stringify(jobs.map((j) => [j.metadata.name, j.metadata.deletionTimestamp ?? null]))}; trials ${JSON.stringify(trials.map((t) => [t.id, t.status]))}`,
+      );
+    });
     const study = (
       await r.k.app.get(`/v1/studies/${running?.status?.studyId}`, await keyOf()).expect(200)
     ).body;

@@ -4,6 +4,7 @@ import { CliError } from '../client';
 import { client, globalOptions } from '../command-context';
 import { finiteNumber, jsonValue, positiveInt } from '../flags';
 import { printJson, printTable } from '../output';
+import { encodeFloat32Rows } from '../../serving/core/binary-rows';
 import { float32Row, registerDeployLoopCommands } from './deploy-loop';
 
 interface RowAnswer {
@@ -11,14 +12,6 @@ interface RowAnswer {
   batchSize: number;
   queueMs: number;
   serviceMs: number;
-}
-
-/** Little-endian float32 bytes of a row (the binary predict body). */
-function float32Bytes(row: Float32Array): Uint8Array {
-  const bytes = new Uint8Array(row.length * 4);
-  const view = new DataView(bytes.buffer);
-  row.forEach((v, i) => view.setFloat32(4 * i, v, true));
-  return bytes;
 }
 
 /** What the CLI reads of a deployment (src/serving/deployments.service.ts DeploymentView). */
@@ -234,7 +227,7 @@ export function registerDeployCommands(program: Command): void {
           ? (
               await api.postBytes<{ items: RowAnswer[] }>(
                 `${path(ref)}/predict${o.deadlineMs !== undefined ? `?deadlineMs=${o.deadlineMs}` : ''}`,
-                float32Bytes(float32Row(value, '<instance>')),
+                encodeFloat32Rows([float32Row(value, '<instance>')]),
                 'application/octet-stream',
               )
             ).items[0]

@@ -20,7 +20,7 @@ import { JobContext } from '../../platform/jobs/job-handler';
 import { substituteArgs } from '../core/command-protocol';
 import { Study } from '../core/study';
 import { FrozenTrial } from '../core/trial';
-import type { TrialCommand } from './sandboxed-trial';
+import { trialEnv, type TrialCommand } from './sandboxed-trial';
 import { TrialProcessOutcome, TrialRun, superviseTrial } from './trial-process';
 
 /** How often the output and exit files are read. */
@@ -43,12 +43,7 @@ export async function runCollectedTrial(
   const { study, trial, ctx } = o;
   const argv = substituteArgs(o.runner.command, trial.params);
   await ctx.log(`trial ${trial.number} in its image: ${JSON.stringify(argv)}`);
-  const script = trialCommandScript(argv, {
-    ...o.runner.env,
-    AUTODL_TRIAL_PARAMS: JSON.stringify(trial.params),
-    AUTODL_TRIAL_NUMBER: String(trial.number),
-    AUTODL_STUDY_ID: study.id,
-  });
+  const script = trialCommandScript(argv, { ...o.runner.env, ...trialEnv(study, trial) });
   // Renamed into place: the wrapper never runs half a script.
   const tmp = path.join(dir, `${TRIAL_FILES.command}.tmp`);
   await fs.promises.writeFile(tmp, script, { mode: 0o644 });

@@ -19,6 +19,15 @@ export interface TrialCommand {
   timeoutS: TrialSpawnRequest['timeoutS'];
 }
 
+/** What a trial command finds in its environment besides the runner's own `env`. */
+export function trialEnv(study: Study, trial: FrozenTrial): Record<string, string> {
+  return {
+    AUTODL_TRIAL_PARAMS: JSON.stringify(trial.params),
+    AUTODL_TRIAL_NUMBER: String(trial.number),
+    AUTODL_STUDY_ID: study.id,
+  };
+}
+
 export async function runSandboxedTrial(
   sandbox: TrialSandbox,
   o: {
@@ -37,11 +46,7 @@ export async function runSandboxedTrial(
     jobId: ctx.jobId,
     argv,
     declaredEnv: o.runner.env,
-    trialEnv: {
-      AUTODL_TRIAL_PARAMS: JSON.stringify(trial.params),
-      AUTODL_TRIAL_NUMBER: String(trial.number),
-      AUTODL_STUDY_ID: study.id,
-    },
+    trialEnv: trialEnv(study, trial),
     timeoutS: o.runner.timeoutS,
   });
   // The platform kills the group if this worker dies or loses the job (process-groups.ts).

@@ -42,10 +42,12 @@ export function decodeFloat32Rows(
 }
 
 /** Output rows as one little-endian float32 body (rows back to back). */
-export function encodeFloat32Rows(rows: readonly (readonly number[])[]): Uint8Array {
+export function encodeFloat32Rows(rows: readonly ArrayLike<number>[]): Uint8Array<ArrayBuffer> {
   const width = rows.length > 0 ? rows[0].length : 0;
   const out = new Uint8Array(4 * width * rows.length);
   const view = new DataView(out.buffer);
-  rows.forEach((row, r) => row.forEach((v, j) => view.setFloat32(4 * (r * width + j), v, true)));
+  rows.forEach((row, r) => {
+    for (let j = 0; j < width; j++) view.setFloat32(4 * (r * width + j), row[j], true);
+  });
   return out;
 }

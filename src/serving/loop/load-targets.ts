@@ -1,4 +1,4 @@
-import { FLOAT32_ROWS } from '../core/binary-rows';
+import { encodeFloat32Rows, FLOAT32_ROWS } from '../core/binary-rows';
 import { LoadOutcome, LoadTarget } from '../core/open-loop';
 import { RequestDroppedError } from '../core/serving-errors';
 import type { DeploymentRuntime, PredictResult } from '../runtime/deployment-runtime';
@@ -57,10 +57,7 @@ export function httpRowsTarget(
   rows: Float32Array,
   opts: HttpTargetOptions = {},
 ): LoadTarget {
-  const bytes = new Uint8Array(rows.length * 4);
-  const view = new DataView(bytes.buffer);
-  rows.forEach((v, i) => view.setFloat32(4 * i, v, true));
-  return postTarget(url, bytes, FLOAT32_ROWS, FLOAT32_ROWS, opts);
+  return postTarget(url, encodeFloat32Rows([rows]), FLOAT32_ROWS, FLOAT32_ROWS, opts);
 }
 
 function postTarget(

@@ -7,6 +7,7 @@ import { ApiError } from '../../api/client';
 import { deploymentsApi, type Deployment } from '../../api/deployments';
 import { Field, FormErrors } from '../../components/field';
 import { configForm, patchBody, problemsByField, type ConfigForm } from './deployment-view';
+import { storeDeployment } from './deployment-cache';
 
 const FIELDS: { key: keyof ConfigForm; label: string; field: string; hint: string }[] = [
   { key: 'instances', label: 'Instances', field: 'instances', hint: '1 to 64' },
@@ -43,7 +44,7 @@ export function ConfigPanel({ d, canWrite }: { d: Deployment; canWrite: boolean 
     setNote('');
     try {
       const next = await deploymentsApi.update(d.id, body);
-      client.setQueryData(['deployment', d.id], next);
+      storeDeployment(client, next);
       setNote(`Applied: generation ${next.generation}; waiting and running requests were kept.`);
     } catch (err) {
       setErrors(

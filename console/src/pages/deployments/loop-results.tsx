@@ -15,6 +15,7 @@ import { EChart } from '../../charts/echart';
 import { profileOption, tuningOption } from '../../charts/options/serving';
 import { ProgressBar } from '../../components/progress';
 import { fmtMs } from './deployment-view';
+import { storeDeployment } from './deployment-cache';
 
 export function JobsTable({ jobs }: { jobs: LoopJob[] }) {
   if (jobs.length === 0) return <p className="muted">No profile or tune jobs yet.</p>;
@@ -132,7 +133,7 @@ export function TuneView({ d, job, canWrite }: { d: Deployment; job: LoopJob; ca
     setError('');
     try {
       const next = await deploymentsApi.apply(d.id, job.id);
-      client.setQueryData(['deployment', d.id], next);
+      storeDeployment(client, next);
       setNote(`Applied at generation ${next.generation}.`);
     } catch (err) {
       setError(String((err as Error).message));

@@ -92,6 +92,14 @@ export class ThreadReplicaPool implements ReplicaPool {
     };
   }
 
+  commandCpuNs(r: number): number {
+    return this.threads.commandCpuNs(r);
+  }
+
+  startCpuNs(): number[] {
+    return this.threads.startCpuNs();
+  }
+
   dispose(): Promise<void> {
     return this.threads.dispose();
   }

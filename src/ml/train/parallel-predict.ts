@@ -64,17 +64,16 @@ export function releaseInferenceThreads(): void {
 }
 
 /**
- * The CPU balance of a pool's pipelined calls (predictInParallelAsync), per row: what the main
- * thread spends on its own chunk and a replica on its chunk, and the caller's work between two
- * calls (image LIME composing the next perturbations), exponentially averaged.
+ * The CPU balance of a pool's pipelined calls (predictInParallelAsync): what the main thread
+ * spends per row of its own chunk and a replica per row of its chunk, and the caller's work
+ * between a call's return and its await (image LIME composing the next perturbations),
+ * exponentially averaged.
  */
 interface Balance {
   mainNsPerRow: number;
   replicaNsPerRow: number;
-  /** Main thread CPU from one call's return to the next call (the caller's serial work). */
+  /** Main thread CPU from a call's return until the caller awaited it (its work beside them). */
   betweenNs: number;
-  /** The main thread's CPU clock when the last pipelined call returned (NaN: none pending). */
-  returnedAt: number;
 }
 
 /** Weight of the newest call in the balance's averages. */
@@ -149,12 +148,6 @@ function begin(
   entry.pending?.();
   const { pool, balance } = entry;
   const callCpu = threadCpuNs();
-  // The caller's work since the last pipelined call returned (a new job: far from it, dropped).
-  if (pipelined && Number.isFinite(balance.returnedAt)) {
-    const between = callCpu - balance.returnedAt;
-    if (between < 1e9) balance.betweenNs = average(balance.betweenNs, between);
-  }
-  balance.returnedAt = NaN;
   let ownCpu = 0;
   const used = 1 + Math.min(pool.replicas, threads - 1);
   const chunk = chunkRows(n, used, pass, pool.maxRows);
@@ -219,14 +212,16 @@ function begin(
     if (result) return result;
     entry.pending = undefined;
     const t = threadCpuNs();
-    // The caller's work since the return ran beside the replicas: it counts in the round.
-    const replicaCpu = collect(started, own, t - returned);
+    // The caller's work from the return until it awaited ran beside the replicas: it counts in
+    // the round, and the next call's cut balances it (a caller that awaits at once has none).
+    const overlap = t - returned;
+    const replicaCpu = collect(started, own, overlap);
+    balance.betweenNs = average(balance.betweenNs, overlap);
     if (mine > 0) balance.mainNsPerRow = average(balance.mainNsPerRow, own / mine);
     started.forEach(([, , size], i) => {
       balance.replicaNsPerRow = average(balance.replicaNsPerRow, replicaCpu[i] / size);
     });
     result = tf.tensor2d(out, [n, k]);
-    balance.returnedAt = returned;
     parallelMeter.mainOutsideNs += threadCpuNs() - t;
     return result;
   };
@@ -306,7 +301,7 @@ function poolFor(
       meterStart(pool.startCpuNs?.() ?? []);
       cached = {
         pool,
-        balance: { mainNsPerRow: NaN, replicaNsPerRow: NaN, betweenNs: NaN, returnedAt: NaN },
+        balance: { mainNsPerRow: NaN, replicaNsPerRow: NaN, betweenNs: NaN },
         timer: setTimeout(() => undefined, 0),
         published: [],
       };

@@ -23,6 +23,7 @@
  * /tmp/autodl-explain-speed and reused.
  */
 import { execFileSync } from 'node:child_process';
+import { cpuTimes, stealSince } from '../cpu-steal';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -147,16 +148,21 @@ function printCpuTable(sides: Side[], workloads: Workload[], runs: Measurement[]
   console.log('\nCPU ms per explanation by thread, and the critical path (median over rounds):\n');
   console.log(
     '| workload | side | process CPU | main thread | of which own chunks | replicas (work + start) | ' +
-      'rounds per expl. | critical path | replica busy share | predicted speed-up vs first |',
+      'rounds per expl. | critical path | replica busy share | predicted speed-up vs first | ' +
+      'main blocked (wall) | replica wall / CPU |',
   );
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
   workloads.forEach((w, i) => {
     const critical = sides.map((_, s) =>
       median(
         runs[i][s].map((m) => {
           const mt = m.meter;
           const main = m.mainCpuSeconds * 1e9;
-          const path = mt ? main - mt.mainWorkNs + mt.roundCriticalNs + mt.replicaStartCriticalNs : main;
+          const path = mt
+            ? main - mt.mainWorkNs + mt.roundCriticalNs + mt.replicaStartCriticalNs
+            : main;
           return path / 1e6 / w.instances;
         }),
       ),
@@ -165,7 +171,9 @@ function printCpuTable(sides: Side[], workloads: Workload[], runs: Measurement[]
       const per = (f: (m: Measurement) => number): number =>
         median(runs[i][s].map((m) => f(m) / w.instances));
       const ms = (ns: number): number => ns / 1e6;
-      const replicas = per((m) => (m.meter ? ms(m.meter.replicaWorkNs + m.meter.replicaStartNs) : 0));
+      const replicas = per((m) =>
+        m.meter ? ms(m.meter.replicaWorkNs + m.meter.replicaStartNs) : 0,
+      );
       const busy = median(
         runs[i][s].map((m) => {
           const mt = m.meter;
@@ -179,7 +187,9 @@ function printCpuTable(sides: Side[], workloads: Workload[], runs: Measurement[]
           `${per((m) => m.mainCpuSeconds * 1000).toFixed(1)} | ` +
           `${per((m) => (m.meter ? ms(m.meter.mainWorkNs) : 0)).toFixed(1)} | ${replicas.toFixed(1)} | ` +
           `${per((m) => m.meter?.rounds ?? 0).toFixed(0)} | ${critical[s].toFixed(1)} | ` +
-          `${Number.isNaN(busy) ? '-' : `${(100 * busy).toFixed(0)}%`} | ${(critical[0] / critical[s]).toFixed(2)}x |`,
+          `${Number.isNaN(busy) ? '-' : `${(100 * busy).toFixed(0)}%`} | ${(critical[0] / critical[s]).toFixed(2)}x | ` +
+          `${per((m) => (m.meter ? ms(m.meter.mainBlockedNs) : 0)).toFixed(1)} | ` +
+          `${median(runs[i][s].map((m) => (m.meter ? m.meter.replicaWallNs / m.meter.replicaWorkNs : NaN))).toFixed(2)} |`,
       );
     });
   });
@@ -221,6 +231,7 @@ async function main(): Promise<void> {
   const runs = workloads.map(() => sides.map((): Measurement[] => []));
   const profiles = sides.map((): Profile[] => []);
   for (const side of sides) for (const w of workloads) await side.run(w); // warm-up
+  const cpuBefore = cpuTimes();
   for (let round = 0; round < rounds; round++) {
     const order = sides.map((_, i) => i);
     if (round % 2 === 1) order.reverse();
@@ -238,7 +249,8 @@ async function main(): Promise<void> {
   console.log(`# Explanations per second (issue 20)\n`);
   console.log(
     `${new Date().toISOString()}, ${cpu}, ${os.cpus().length} cores, load ${load}, node ${process.version}, ` +
-      `wasm backend, ${rounds} rounds alternating the sides in one process, median per side\n`,
+      `wasm backend, ${rounds} rounds alternating the sides in one process, median per side; ` +
+      `${stealSince(cpuBefore)}\n`,
   );
   for (const [metric, label] of [
     ['cpuSeconds', 'explanations per CPU second (process user + system time)'],

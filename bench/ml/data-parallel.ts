@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as os from 'node:os';
 import { buildBenchNet } from './bench-nets';
+import { cpuTimes, stealSince } from '../cpu-steal';
 import { selectBackend } from '../../src/ml/backend';
 import { enableThreadDataParallel } from '../../src/ml/data-parallel/replica-pool';
 import { trainModel } from '../../src/ml/train/trainer';
@@ -47,6 +48,10 @@ interface Measurement {
     replicas: number;
     /** Main thread's serial part + each round's slowest shard: the wall time on idle cores. */
     critical: number;
+    /** Wall time the main thread waited for replicas, per sample (load-dependent). */
+    blocked: number;
+    /** Replicas' wall time over their CPU time on their shards (1: never off a core). */
+    replicaWallPerCpu: number;
   };
 }
 
@@ -100,6 +105,10 @@ async function measure(
         serial: pooled ? us(main - own) : us(main),
         replicas: us(m2.replicaWorkNs - m0.replicaWorkNs),
         critical: pooled ? us(main - own + m2.roundCriticalNs - m0.roundCriticalNs) : us(main),
+        blocked: us(m2.mainBlockedNs - m0.mainBlockedNs),
+        replicaWallPerCpu: pooled
+          ? (m2.replicaWallNs - m0.replicaWallNs) / (m2.replicaWorkNs - m0.replicaWorkNs)
+          : NaN,
       },
       samplesPerSec: (2 * n * 1000) / timed,
       samplesPerCpuSec: (2 * n * 1000) / (cpuAtEpochEnd[2] - cpuAtEpochEnd[0]),
@@ -131,6 +140,7 @@ async function main(): Promise<void> {
   const rounds = Number(value('--rounds', '3'));
   const steps = Number(value('--steps', '10'));
   const loadBefore = os.loadavg().map((l) => l.toFixed(2));
+  const cpuBefore = cpuTimes();
   const rows: string[] = [];
   const cpuRows: string[] = [];
   for (const net of nets) {
@@ -171,12 +181,14 @@ async function main(): Promise<void> {
       const critical1 = median((cpuParts.get(counts[0]) ?? []).map((c) => c.critical));
       for (const c of counts) {
         const parts = cpuParts.get(c) ?? [];
-        const part = (f: (p: Measurement['cpu']) => number): string => median(parts.map(f)).toFixed(0);
+        const part = (f: (p: Measurement['cpu']) => number): string =>
+          median(parts.map(f)).toFixed(0);
         const critical = median(parts.map((p) => p.critical));
         cpuRows.push(
           `| ${net} | ${batch} | ${c} | ${part((p) => p.process)} | ${part((p) => p.main)} | ` +
             `${part((p) => p.serial)} | ${part((p) => p.replicas)} | ${critical.toFixed(0)} | ` +
-            `${(critical1 / critical).toFixed(2)}x |`,
+            `${(critical1 / critical).toFixed(2)}x | ${part((p) => p.blocked)} | ` +
+            `${median(parts.map((p) => p.replicaWallPerCpu)).toFixed(2)} |`,
         );
       }
     }
@@ -195,7 +207,7 @@ async function main(): Promise<void> {
   ].join(' | ');
   process.stdout.write(
     [
-      `cores ${os.availableParallelism()}, load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`,
+      `cores ${os.availableParallelism()}, load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}; ${stealSince(cpuBefore)}`,
       `| network | batch | ${head} |`,
       `| --- | ---: | ${[...configs, 0, ...configs, 0, 0].map(() => '---:').join(' | ')} |`,
       ...rows,
@@ -203,8 +215,8 @@ async function main(): Promise<void> {
       'CPU microseconds per training sample (timed epochs, median over rounds); critical path = the',
       "main thread's serial part + each step's slowest shard, i.e. the time per sample on idle cores:",
       '',
-      '| network | batch | threads/shards | process CPU | main thread | main serial | replicas | critical path | predicted speed-up vs first |',
-      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| network | batch | threads/shards | process CPU | main thread | main serial | replicas | critical path | predicted speed-up vs first | main blocked (wall) | replica wall / CPU |',
+      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...cpuRows,
       '',
     ].join('\n'),

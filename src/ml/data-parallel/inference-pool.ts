@@ -60,6 +60,10 @@ export class ThreadInferencePool implements InferencePool {
     return this.threads.commandCpuNs(r);
   }
 
+  commandWallNs(r: number): number {
+    return this.threads.commandWallNs(r);
+  }
+
   startCpuNs(): number[] {
     return this.threads.startCpuNs();
   }

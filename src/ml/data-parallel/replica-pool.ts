@@ -96,6 +96,10 @@ export class ThreadReplicaPool implements ReplicaPool {
     return this.threads.commandCpuNs(r);
   }
 
+  commandWallNs(r: number): number {
+    return this.threads.commandWallNs(r);
+  }
+
   startCpuNs(): number[] {
     return this.threads.startCpuNs();
   }

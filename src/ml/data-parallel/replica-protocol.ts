@@ -39,8 +39,10 @@ export const STATS = {
   START_CPU_NS: 0,
   /** CPU of the last command answered (weights reloaded included), ns. */
   COMMAND_CPU_NS: 1,
+  /** Wall time of the last command, from its wake-up to its answer, ns (> CPU: descheduled). */
+  COMMAND_WALL_NS: 2,
 } as const;
-export const STATS_LENGTH = 2;
+export const STATS_LENGTH = 3;
 /**
  * One training shard (shardGradients): gradients of its loss, moved state, mean cross-entropy,
  * correct count, feature penalty.

@@ -180,6 +180,11 @@ export class ReplicaThreads {
     return this.members[r].stats[STATS.COMMAND_CPU_NS];
   }
 
+  /** Replica r's wall time on its last answered command, ns. */
+  commandWallNs(r: number): number {
+    return this.members[r].stats[STATS.COMMAND_WALL_NS];
+  }
+
   /** Replica r's input buffer, to fill before `command`. */
   input(r: number): Float32Array {
     return this.members[r].input;

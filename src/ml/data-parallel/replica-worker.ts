@@ -104,6 +104,7 @@ function serve(model: tf.LayersModel, source?: tf.LayersModel): void {
     seen = Atomics.load(ctrl, CTRL.COMMAND);
     const kind = Atomics.load(ctrl, CTRL.KIND);
     if (kind === KIND_STOP) return;
+    const wall0 = performance.now();
     const cpu0 = threadCpuNs();
     try {
       const version = Atomics.load(ctrl, CTRL.VERSION);
@@ -116,6 +117,7 @@ function serve(model: tf.LayersModel, source?: tf.LayersModel): void {
       const n = Atomics.load(ctrl, CTRL.SIZE);
       tf.tidy(() => run(n));
       stats[STATS.COMMAND_CPU_NS] = threadCpuNs() - cpu0;
+      stats[STATS.COMMAND_WALL_NS] = (performance.now() - wall0) * 1e6;
       answer(seen, 0);
     } catch (err) {
       data.errors.postMessage((err as Error).stack ?? String(err));

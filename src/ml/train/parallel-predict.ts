@@ -180,14 +180,14 @@ function begin(
     const blocked = performance.now();
     const replicaCpu = started.map(([r, a]) => {
       out.set(pool.wait(r), a * k);
+      parallelMeter.replicaWallNs += pool.commandWallNs?.(r) ?? 0;
       return pool.commandCpuNs?.(r) ?? NaN;
     });
     parallelMeter.mainBlockedNs += (performance.now() - blocked) * 1e6;
     meterRound(ownNs + overlapNs, replicaCpu);
     return replicaCpu;
   };
-  const oneRound =
-    pipelined && n <= chunk * used && Math.ceil(n / (used - 1)) <= pool.maxRows;
+  const oneRound = pipelined && n <= chunk * used && Math.ceil(n / (used - 1)) <= pool.maxRows;
   if (!oneRound) {
     for (let start = 0; start < n; start += chunk * used) {
       const end = Math.min(n, start + chunk);

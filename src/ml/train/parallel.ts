@@ -70,6 +70,8 @@ export interface ReplicaPool {
   wait(r: number): ReplicaResult;
   /** Replica r's CPU on its last answered shard, ns (NaN or absent: not measured). */
   commandCpuNs?(r: number): number;
+  /** Replica r's wall time on its last answered shard, ns (absent: not measured). */
+  commandWallNs?(r: number): number;
   /** Each replica's CPU to start, ns (NaN or absent: not measured). */
   startCpuNs?(): number[];
   dispose(): Promise<void>;
@@ -110,6 +112,8 @@ export interface InferencePool {
   wait(r: number): Float32Array;
   /** Replica r's CPU on its last answered chunk, ns (NaN or absent: not measured). */
   commandCpuNs?(r: number): number;
+  /** Replica r's wall time on its last answered chunk, ns (absent: not measured). */
+  commandWallNs?(r: number): number;
   /** Each replica's CPU to start, ns (NaN or absent: not measured). */
   startCpuNs?(): number[];
   dispose(): void;

@@ -121,6 +121,7 @@ export function shardedStep(o: {
       for (let t = 1; t < round.length; t++) {
         results[first + t] = pool.wait(t - 1);
         replicaCpu.push(pool.commandCpuNs?.(t - 1) ?? NaN);
+        parallelMeter.replicaWallNs += pool.commandWallNs?.(t - 1) ?? 0;
       }
       parallelMeter.mainBlockedNs += (performance.now() - blocked) * 1e6;
       meterRound(own, replicaCpu);

@@ -26,6 +26,11 @@ export interface ParallelMeter {
   replicaStartCriticalNs: number;
   /** Wall time the main thread spent blocked on replicas after its own part (load-dependent), ns. */
   mainBlockedNs: number;
+  /**
+   * Replicas' wall time on their commands, ns: against replicaWorkNs it says how long they were
+   * off a core mid-command (load, or a slower core); on a quiet machine the two should match.
+   */
+  replicaWallNs: number;
 }
 
 const zero = (): ParallelMeter => ({
@@ -37,6 +42,7 @@ const zero = (): ParallelMeter => ({
   replicaStartNs: 0,
   replicaStartCriticalNs: 0,
   mainBlockedNs: 0,
+  replicaWallNs: 0,
 });
 
 /** This process's counters since the last reset. */

@@ -56,6 +56,18 @@ export class ThreadInferencePool implements InferencePool {
     return this.threads.wait(r).slice(0, this.rows[r] * this.outputLength);
   }
 
+  commandCpuNs(r: number): number {
+    return this.threads.commandCpuNs(r);
+  }
+
+  commandWallNs(r: number): number {
+    return this.threads.commandWallNs(r);
+  }
+
+  startCpuNs(): number[] {
+    return this.threads.startCpuNs();
+  }
+
   dispose(): void {
     void this.threads.dispose();
   }

@@ -9,6 +9,7 @@ import {
   type TrainingThreads,
 } from './parallel';
 import type { FeaturePenaltySpec } from './shard-gradients';
+import { meterStart } from './thread-meter';
 
 /**
  * `auto` only starts replicas for jobs of at least this many steps: a replica costs about a
@@ -78,5 +79,6 @@ export async function planShards(o: {
     maxShard: Math.ceil(o.batchSize / shards),
     ...(features ? { features } : {}),
   });
+  meterStart(pool.startCpuNs?.() ?? []);
   return { shards, pool };
 }

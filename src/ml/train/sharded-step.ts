@@ -5,6 +5,8 @@ import type { ReplicaPool, ReplicaResult } from './parallel';
 import { MIN_SHARD, splitBatch } from './parallel';
 import { type FeaturePenalty, shardGradients } from './shard-gradients';
 import type { GroupedOptimizer } from './param-groups';
+import { threadCpuNs } from './thread-cpu';
+import { meterRound, parallelMeter } from './thread-meter';
 
 /**
  * The sharded twin of gradientStep (default cross-entropy loss, optionally a weight penalty):
@@ -96,6 +98,8 @@ export function shardedStep(o: {
   return (batch, info) => {
     // A last partial batch gets fewer shards (never under MIN_SHARD rows): still a function of
     // the batch size only.
+    const stepCpu = pool ? threadCpuNs() : NaN;
+    let ownCpu = 0;
     const count = Math.max(1, Math.min(o.shards, Math.floor(batch.length / MIN_SHARD)));
     const shards = splitBatch(batch, count);
     if (pool) pool.publish(weights.map((w) => w.dataSync()));
@@ -106,9 +110,21 @@ export function shardedStep(o: {
     for (let first = 0; first < shards.length; first += threads) {
       const round = shards.slice(first, first + threads);
       for (let t = 1; t < round.length; t++) startReplica(t - 1, round[t], batch.length);
+      const ownStart = pool ? threadCpuNs() : NaN;
       results[first] = computeHere(round[0], batch.length, stateBefore, moved);
       moved = true;
-      for (let t = 1; t < round.length; t++) results[first + t] = (pool as ReplicaPool).wait(t - 1);
+      if (!pool) continue;
+      const own = threadCpuNs() - ownStart;
+      ownCpu += own;
+      const blocked = performance.now();
+      const replicaCpu: number[] = [];
+      for (let t = 1; t < round.length; t++) {
+        results[first + t] = pool.wait(t - 1);
+        replicaCpu.push(pool.commandCpuNs?.(t - 1) ?? NaN);
+        parallelMeter.replicaWallNs += pool.commandWallNs?.(t - 1) ?? 0;
+      }
+      parallelMeter.mainBlockedNs += (performance.now() - blocked) * 1e6;
+      meterRound(own, replicaCpu);
     }
     const n = batch.length;
     const weightOf = shards.map((s) => s.length / n);
@@ -153,6 +169,7 @@ export function shardedStep(o: {
       return stepLoss;
     });
     const correct = tf.scalar(results.reduce((a, res) => a + res.correct, 0));
+    if (pool) parallelMeter.mainOutsideNs += threadCpuNs() - stepCpu - ownCpu;
     return { loss, correct };
   };
 }

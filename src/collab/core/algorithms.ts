@@ -30,7 +30,7 @@ export interface AlgorithmSettings {
   /** codistill: whose predictions teach (core/codistill.ts; default peers). */
   teacher?: CodistillTeacher;
   /** codistill: a cosine from learningRate down to this over each round (absent: constant). */
-  roundMinLr?: number;
+  roundMinLr?: number | null;
   numClasses: number;
 }
 
@@ -67,7 +67,7 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
         warmupRounds: s.warmupRounds,
         rampRounds: s.rampRounds,
         teacher: s.teacher,
-        minLr: s.roundMinLr,
+        minLr: s.roundMinLr ?? undefined,
       });
   }
 }

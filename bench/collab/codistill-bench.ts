@@ -12,9 +12,15 @@
  *
  *   nice -n 10 node -r @swc-node/register bench/collab/codistill-bench.ts [--quick]
  *     [--train 1000] [--public 500] [--test 1000] [--epochs 8] [--seeds 3] [--first-seed 0]
- *     [--architectures small-cnn,mobilenet] [--lr 0.01]
- *     [--variants w1,w0.3:t1,w1:u2:r3]   (w<weight>, :t<temperature> (3), :u<warmup rounds> (1),
- *                                         :r<ramp rounds> (1))
+ *     [--architectures small-cnn,mobilenet] [--lr 0.01] [--min-lr 0.0005]
+ *     [--variants w1,w0.3:t1,w1:u2:r3,w1:e1]   (w<weight>, :t<temperature> (3), :u<warmup
+ *                                 rounds> (1), :r<ramp rounds> (1), :e1 the ensemble teacher
+ *                                 (every site, itself included) instead of the peers)
+ *   --min-lr: each round one cosine from --lr down to it, for the alone runs too.
+ *
+ * Besides the sites' accuracies, each run reports `ensemble`: the test accuracy of the mean of
+ * the final models' probabilities; stderr logs each share's and each teacher's accuracy on the
+ * public set's labels per round (bench-only: the federation never reads them).
  *
  * --quick: 2 seeds, 600 training examples, public 300, test 500, 6 epochs (a smoke run).
  */

@@ -17,6 +17,7 @@
  *                                 rounds> (1), :r<ramp rounds> (1), :e1 the ensemble teacher
  *                                 (every site, itself included) instead of the peers)
  *   --min-lr: each round one cosine from --lr down to it, for the alone runs too.
+ *   --no-alone: skip the alone run (deterministic per seed; pair with another run's alone line).
  *
  * Besides the sites' accuracies, each run reports `ensemble`: the test accuracy of the mean of
  * the final models' probabilities; stderr logs each share's and each teacher's accuracy on the
@@ -55,6 +56,8 @@ const LR = arg('lr', 0.01);
 /** A cosine from --lr down to this over each round, for the alone runs too (absent: constant). */
 const MIN_LR = argv.includes('--min-lr') ? arg('min-lr', 0) : undefined;
 const variantArg = argv.indexOf('--variants');
+/** Skip the alone run (deterministic per seed): pair with another process's alone line. */
+const NO_ALONE = argv.includes('--no-alone');
 
 interface Variant {
   label: string;
@@ -225,11 +228,16 @@ async function main(): Promise<void> {
       test,
     }));
     let t = Date.now();
-    const base = await run(sites, publicSet, alone, seed);
-    process.stdout.write(
-      JSON.stringify({ seed, variant: 'alone', s: Math.round((Date.now() - t) / 1000), ...base }) +
-        '\n',
-    );
+    const base = NO_ALONE ? null : await run(sites, publicSet, alone, seed);
+    if (base)
+      process.stdout.write(
+        JSON.stringify({
+          seed,
+          variant: 'alone',
+          s: Math.round((Date.now() - t) / 1000),
+          ...base,
+        }) + '\n',
+      );
     for (const v of VARIANTS) {
       t = Date.now();
       const got = await run(sites, publicSet, v, seed);
@@ -237,6 +245,7 @@ async function main(): Promise<void> {
         JSON.stringify({ seed, variant: v.label, s: Math.round((Date.now() - t) / 1000), ...got }) +
           '\n',
       );
+      if (!base) continue;
       const byArch = table.get(v.label) ?? new Map<string, [number, number][]>();
       table.set(v.label, byArch);
       // the ensemble of the final models (mean probabilities) beside the sites: a member that

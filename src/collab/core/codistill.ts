@@ -23,6 +23,9 @@
  *   distillation", ICLR 2018): the first `warmupRounds` rounds train alone;
  * - the weight ramps up linearly over `rampRounds` rounds after the burn-in (the paper's
  *   "progressively enhanced constraints").
+ * `teacher: 'ensemble'` replaces the first two rules with the paper's ensemble of all sites, the
+ * site's own predictions included (measured in docs/collab.md, "Session 9": with two sites ~9
+ * points apart that ensemble is below the better one, so the default stays `peers`).
  */
 import { ValidationError } from '../../platform/errors/domain-error';
 import type {

@@ -39,3 +39,37 @@ describe('federation spec: the non-IID options (peakDecay, proximalMu, serverMom
     assert.throws(() => spec({ algorithm: 'fedavg', serverMomentum: 0.5 }), /serverMomentum/);
   });
 });
+
+describe('federation spec: codistill teacher and per-round cosine', () => {
+  const codistill = (extra: Record<string, unknown>) =>
+    spec({ algorithm: 'codistill', publicDataset: 'public', learningRate: 0.01, ...extra });
+
+  test('defaults: peers, constant LR; set values reach the algorithm', () => {
+    const d = codistill({});
+    assert.equal(d.teacher, 'peers');
+    assert.equal(d.roundMinLr, null);
+    assert.deepEqual(makeAlgorithm({ ...d, numClasses: 10 }).localPlan(1).schedule, {
+      kind: 'constant',
+    });
+    const s = codistill({ teacher: 'ensemble', roundMinLr: 0.0005 });
+    const algo = makeAlgorithm({ ...s, numClasses: 2 });
+    assert.deepEqual(algo.localPlan(1).schedule, { kind: 'cosine', minLr: 0.0005 });
+    const z = (p0: number) => Float32Array.from([Math.log(p0), Math.log(1 - p0)]);
+    const agg = algo.aggregate([
+      { site: 'a', samples: 1, logits: z(0.9) },
+      { site: 'b', samples: 1, logits: z(0.5) },
+    ]);
+    // T = 3 (the default): softmax(log p / 3) of each, then the mean, itself included
+    const soft = (p0: number) => p0 ** (1 / 3) / (p0 ** (1 / 3) + (1 - p0) ** (1 / 3));
+    assert.ok(
+      agg.kind === 'predictions' &&
+        Math.abs(agg.teachers.get('a')![0] - (soft(0.9) + 0.5) / 2) < 1e-6,
+    );
+  });
+
+  test('bad values name the field', () => {
+    assert.throws(() => codistill({ teacher: 'all' }), /teacher/);
+    assert.throws(() => codistill({ roundMinLr: 0.01 }), /spec\.roundMinLr/);
+    assert.throws(() => spec({ roundMinLr: 0.0001 }), /spec\.roundMinLr.*codistill/);
+  });
+});

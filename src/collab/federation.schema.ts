@@ -195,6 +195,16 @@ export const FederationSpecSchema = Type.Object(
       description:
         'codistill: rounds over which the distillation weight grows linearly to its value',
     }),
+    teacher: StringEnum(['peers', 'ensemble'] as const, {
+      default: CODISTILL_DEFAULTS.teacher,
+      description:
+        'codistill: whose predictions teach a site: its peers (accuracy-weighted), or the ensemble of every site, itself included',
+    }),
+    roundMinLr: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+      default: null,
+      description:
+        'codistill: each round one cosine from learningRate down to this (null: a constant learning rate)',
+    }),
     quorum: Type.Union([Type.Integer({ minimum: 1, maximum: 32 }), Type.Null()], {
       default: null,
       description: 'Accepted updates a round needs (default: a majority of the sites)',
@@ -252,6 +262,13 @@ export const federationSpec: SpecSchema<FederationSpec> = specSchema(
     if (s.algorithm === 'esp-clr' && !(s.minLr < s.learningRate))
       throw ValidationError.field(
         `${path}.minLr`,
+        `must be below learningRate (${s.learningRate})`,
+      );
+    if (s.roundMinLr !== null && s.algorithm !== 'codistill')
+      throw ValidationError.field(`${path}.roundMinLr`, 'applies to codistill');
+    if (s.roundMinLr !== null && !(s.roundMinLr < s.learningRate))
+      throw ValidationError.field(
+        `${path}.roundMinLr`,
         `must be below learningRate (${s.learningRate})`,
       );
     if (s.algorithm !== 'esp-clr' && s.peakDecay !== 1)

@@ -1,5 +1,5 @@
 /** The algorithm registry: API name + settings -> FederatedAlgorithm. */
-import { Codistill } from './codistill';
+import { Codistill, type CodistillTeacher } from './codistill';
 import { EspClr } from './esp-clr';
 import { FedAvg } from './fedavg';
 import type { AlgorithmName, FederatedAlgorithm } from './federated-algorithm';
@@ -27,6 +27,10 @@ export interface AlgorithmSettings {
   /** codistill: burn-in rounds and weight ramp (core/codistill.ts defaults when absent). */
   warmupRounds?: number;
   rampRounds?: number;
+  /** codistill: whose predictions teach (core/codistill.ts; default peers). */
+  teacher?: CodistillTeacher;
+  /** codistill: a cosine from learningRate down to this over each round (absent: constant). */
+  roundMinLr?: number | null;
   numClasses: number;
 }
 
@@ -62,6 +66,8 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
         numClasses: s.numClasses,
         warmupRounds: s.warmupRounds,
         rampRounds: s.rampRounds,
+        teacher: s.teacher,
+        minLr: s.roundMinLr ?? undefined,
       });
   }
 }

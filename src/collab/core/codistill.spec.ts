@@ -94,6 +94,62 @@ describe('multi-structure online distillation (ICASSP 2019; Hinton et al. 2015 s
     assert.equal(weak.kind === 'predictions' && weak.teachers.has('a'), false);
   });
 
+  test('ensemble teacher (Song & Chai 2018, ONE): every site, itself included, by accuracy above chance', () => {
+    const algo = new Codistill({
+      ...baseOptions,
+      numClasses: 2,
+      temperature: 1,
+      teacher: 'ensemble',
+    });
+    const z = (p0: number) => Float32Array.from([Math.log(p0), Math.log(1 - p0)]);
+    // no accuracies: the plain mean of all three, (0.9 + 0.5 + 0.1) / 3 = 0.5, for every site
+    const plain = algo.aggregate([
+      { site: 'a', samples: 10, logits: z(0.9) },
+      { site: 'b', samples: 10, logits: z(0.5) },
+      { site: 'c', samples: 10, logits: z(0.1) },
+    ]);
+    assert.equal(plain.kind, 'predictions');
+    if (plain.kind !== 'predictions') return;
+    for (const site of ['a', 'b', 'c']) close(plain.teachers.get(site)![0], 0.5);
+    // accuracies 0.9, 0.7, 0.5 (chance): weights 0.4, 0.2, 0 -> (0.4 * 0.9 + 0.2 * 0.6) / 0.6
+    const agg = algo.aggregate([
+      { site: 'a', samples: 10, logits: z(0.9), accuracy: 0.9 },
+      { site: 'b', samples: 10, logits: z(0.6), accuracy: 0.7 },
+      { site: 'c', samples: 10, logits: z(0.1), accuracy: 0.5 },
+    ]);
+    if (agg.kind !== 'predictions') return assert.fail('predictions expected');
+    for (const site of ['a', 'b', 'c']) {
+      close(agg.teachers.get(site)![0], 0.8);
+      close(agg.teachers.get(site)![1], 0.2);
+    }
+    assert.equal(agg.scales?.size ?? 0, 0, 'the ensemble teaches every site at full weight');
+    // at temperature T the members are softened before they are averaged: softmax(z / 2)
+    const soft = new Codistill({
+      ...baseOptions,
+      numClasses: 2,
+      temperature: 2,
+      teacher: 'ensemble',
+    });
+    const t2 = soft.aggregate([
+      { site: 'a', samples: 1, logits: Float32Array.from([2 * Math.log(3), 0]) }, // [3/4, 1/4] at T 2
+      { site: 'b', samples: 1, logits: Float32Array.from([0, 0]) }, // [1/2, 1/2]
+    ]);
+    if (t2.kind !== 'predictions') return assert.fail('predictions expected');
+    close(t2.teachers.get('b')![0], (0.75 + 0.5) / 2);
+    // a lone site is taught by its own (round-old) predictions; every site at chance: nothing
+    const none = algo.aggregate([{ site: 'a', samples: 1, logits: z(0.9), accuracy: 0.4 }]);
+    assert.equal(none.kind === 'predictions' && none.teachers.size, 0);
+    assert.throws(() => new Codistill({ ...baseOptions, teacher: 'all' as 'peers' }), /teacher/);
+  });
+
+  test('minLr: each round one cosine from learningRate to minLr (SGDR restarted per round)', () => {
+    const algo = new Codistill({ ...baseOptions, learningRate: 0.01, minLr: 0.0005 });
+    assert.deepEqual(algo.localPlan(0).schedule, { kind: 'cosine', minLr: 0.0005 });
+    assert.deepEqual(algo.localPlan(5).schedule, { kind: 'cosine', minLr: 0.0005 });
+    assert.deepEqual(new Codistill(baseOptions).localPlan(3).schedule, { kind: 'constant' });
+    assert.throws(() => new Codistill({ ...baseOptions, minLr: 0.01 }), /minLr/);
+  });
+
   test('burn-in rounds train alone, then the weight ramps linearly (progressively enhanced constraint)', () => {
     const algo = new Codistill({
       localEpochs: 1,

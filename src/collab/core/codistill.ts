@@ -23,6 +23,9 @@
  *   distillation", ICLR 2018): the first `warmupRounds` rounds train alone;
  * - the weight ramps up linearly over `rampRounds` rounds after the burn-in (the paper's
  *   "progressively enhanced constraints").
+ * `teacher: 'ensemble'` replaces the first two rules with the paper's ensemble of all sites, the
+ * site's own predictions included (measured in docs/collab.md, "Session 9": with two sites ~9
+ * points apart that ensemble is below the better one, so the default stays `peers`).
  */
 import { ValidationError } from '../../platform/errors/domain-error';
 import type {
@@ -33,9 +36,23 @@ import type {
 } from './federated-algorithm';
 import { positiveInteger, positiveNumber } from './model-averaging';
 
+/**
+ * Whose predictions teach a site: `peers` (the other sites, accuracy-weighted, with the `s_i`
+ * scaling below) or `ensemble` (every accepted site including itself, accuracy-weighted: the
+ * paper's and ONE's / Song & Chai 2018's ensemble teacher, one teacher for all sites).
+ */
+export type CodistillTeacher = 'peers' | 'ensemble';
+
 export interface CodistillOptions {
   localEpochs: number;
   learningRate: number;
+  /**
+   * When set, each round's learning rate follows one cosine from `learningRate` down to `minLr`
+   * (SGDR restarted each round, as esp-clr): every share is a low-LR snapshot. Absent: constant.
+   */
+  minLr?: number;
+  /** Default `peers`. */
+  teacher?: CodistillTeacher;
   temperature: number;
   /** Weight of the distillation term beside the local cross-entropy (after the ramp). */
   weight: number;
@@ -46,13 +63,18 @@ export interface CodistillOptions {
   rampRounds?: number;
 }
 
-export const CODISTILL_DEFAULTS = { warmupRounds: 1, rampRounds: 1 } as const;
+export const CODISTILL_DEFAULTS = {
+  warmupRounds: 1,
+  rampRounds: 1,
+  teacher: 'peers' as CodistillTeacher,
+} as const;
 
 export class Codistill implements FederatedAlgorithm {
   readonly name = 'codistill' as const;
   readonly shares = 'predictions' as const;
   private readonly warmup: number;
   private readonly ramp: number;
+  private readonly teacher: CodistillTeacher;
 
   constructor(private readonly o: CodistillOptions) {
     positiveInteger('localEpochs', o.localEpochs);
@@ -66,6 +88,14 @@ export class Codistill implements FederatedAlgorithm {
       o.warmupRounds ?? CODISTILL_DEFAULTS.warmupRounds,
     );
     this.ramp = positiveInteger('rampRounds', o.rampRounds ?? CODISTILL_DEFAULTS.rampRounds);
+    if (o.minLr !== undefined && !(o.minLr >= 0 && o.minLr < o.learningRate))
+      throw ValidationError.field('minLr', `must be in [0, learningRate), got ${o.minLr}`);
+    this.teacher = o.teacher ?? CODISTILL_DEFAULTS.teacher;
+    if (this.teacher !== 'peers' && this.teacher !== 'ensemble')
+      throw ValidationError.field(
+        'teacher',
+        `must be peers or ensemble, got ${String(this.teacher)}`,
+      );
   }
 
   rounds(totalEpochs: number): number {
@@ -78,7 +108,8 @@ export class Codistill implements FederatedAlgorithm {
     return {
       epochs: this.o.localEpochs,
       learningRate: this.o.learningRate,
-      schedule: { kind: 'constant' },
+      schedule:
+        this.o.minLr === undefined ? { kind: 'constant' } : { kind: 'cosine', minLr: this.o.minLr },
       mixupAlpha: null,
       distillation:
         after <= 0
@@ -107,6 +138,7 @@ export class Codistill implements FederatedAlgorithm {
     if (probs.some((p) => p.length !== length))
       throw ValidationError.field('updates', 'logits differ in shape');
     const weights = teacherWeights(shares, k);
+    if (this.teacher === 'ensemble') return ensembleTeachers(shares, probs, weights);
     const reported = shares.some((s) => s.accuracy !== undefined);
     const teachers = new Map<string, Float32Array>();
     const scales = new Map<string, number>();
@@ -128,6 +160,28 @@ export class Codistill implements FederatedAlgorithm {
     });
     return { kind: 'predictions', teachers, scales };
   }
+}
+
+/**
+ * The ensemble teacher: sum_j w_j p_j / sum_j w_j over every accepted site, the site's own
+ * predictions included, the same for all sites, at full weight (no `s_i`: the ensemble is meant
+ * to be better than each member). Nothing to teach when every weight is 0 (all at chance).
+ */
+export function ensembleTeachers(
+  shares: readonly SiteShare[],
+  probs: readonly Float32Array[],
+  weights: readonly number[],
+): RoundAggregate {
+  const total = weights.reduce((a, w) => a + w, 0);
+  const teachers = new Map<string, Float32Array>();
+  if (total <= 0) return { kind: 'predictions', teachers };
+  const t = new Float32Array(probs[0].length);
+  probs.forEach((p, j) => {
+    const a = weights[j] / total;
+    if (a > 0) for (let i = 0; i < t.length; i++) t[i] += a * p[i];
+  });
+  for (const s of shares) teachers.set(s.site, t);
+  return { kind: 'predictions', teachers };
 }
 
 /** max(0, acc - 1/k) per share; all 1 when no share reports a usable accuracy. */

@@ -188,7 +188,7 @@ async function main(): Promise<void> {
         row[`${v.label}.s`] = Math.round((Date.now() - t) / 1000);
         if (v.kind !== 'pooled') row[`${v.label}.drift`] = o.drift.map((d) => Number(d.toFixed(4)));
         process.stderr.write(
-          `seed ${seed} ${splitName} ${v.label}: ${o.accuracy.toFixed(4)} (${row[`${v.label}.s`]} s)\n`,
+          `seed ${seed} ${splitName} ${v.label}: ${o.accuracy.toFixed(4)} (${row[`${v.label}.s`]} s)${o.drift.length ? `; drift per round ${o.drift.map((d) => d.toFixed(3)).join(' ')}` : ''}\n`,
         );
       }
       // Bytes fedavg needed to first reach esp-clr's final accuracy (null: never within the run).

@@ -55,7 +55,7 @@ function federate(o: {
     const ys: Float32Array[] = [];
     const deltas: { site: string; samples: number; controlDelta: Float32Array[] }[] = [];
     A.forEach((_, i) => {
-      let y = Float32Array.from(x);
+      let y: Float32Array = Float32Array.from(x);
       const acc = new ControlAccumulator();
       const step: Step =
         o.optimizer?.() ?? ((_i, yy, g, t) => f(...[...yy].map((v, j) => v - o.lr(t) * g[j])));

@@ -1,4 +1,3 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 /** `autodl site serve`: a remote site agent of a federation (docs/collab.md). */
 import { Command } from 'commander';
@@ -31,7 +30,7 @@ export function registerSiteCommands(program: Command): void {
     .option(
       '--state-dir <dir>',
       'where the agent keeps its per-federation state between rounds (SCAFFOLD control variate)',
-      join(homedir(), '.autodl', 'site-state'),
+      join(process.env.AUTODL_HOME ?? '.autodl', 'site-state'),
     )
     .action(async (o: Record<string, string | number>) => {
       const testFraction = Number(o.testFraction);

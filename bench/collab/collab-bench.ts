@@ -62,6 +62,8 @@ interface Outcome {
   bytes: number;
   rounds: number;
   curve: { round: number; accuracy: number | null; bytes: number }[];
+  /** Per round: the sites' disagreement sqrt(sum_i p_i ||y_i - ybar||^2) (client drift). */
+  drift: number[];
 }
 
 async function federate(
@@ -91,6 +93,7 @@ async function federate(
   try {
     let cumulative = 0;
     const curve: Outcome['curve'] = [];
+    const drift: number[] = [];
     const outcome = await runFederationLoop(
       {
         algorithm,
@@ -107,6 +110,7 @@ async function federate(
           curve.push({ round: row.round, accuracy: row.globalAccuracy, bytes: cumulative });
         },
         log: async (m) => void process.stderr.write(`${m}\n`),
+        drift: (_round, d) => void drift.push(d),
         cancelled: () => false,
       },
     );
@@ -115,6 +119,7 @@ async function federate(
       bytes: outcome.bytesTotal,
       rounds: outcome.rounds.length,
       curve,
+      drift,
     };
   } finally {
     placement.dispose();
@@ -181,8 +186,9 @@ async function main(): Promise<void> {
         row[v.label] = o.accuracy;
         row[`${v.label}.bytes`] = o.bytes;
         row[`${v.label}.s`] = Math.round((Date.now() - t) / 1000);
+        if (v.kind !== 'pooled') row[`${v.label}.drift`] = o.drift.map((d) => Number(d.toFixed(4)));
         process.stderr.write(
-          `seed ${seed} ${splitName} ${v.label}: ${o.accuracy.toFixed(4)} (${row[`${v.label}.s`]} s)\n`,
+          `seed ${seed} ${splitName} ${v.label}: ${o.accuracy.toFixed(4)} (${row[`${v.label}.s`]} s)${o.drift.length ? `; drift per round ${o.drift.map((d) => d.toFixed(3)).join(' ')}` : ''}\n`,
         );
       }
       // Bytes fedavg needed to first reach esp-clr's final accuracy (null: never within the run).

@@ -38,3 +38,29 @@ export function decodeWeights(data: Buffer, sizes: readonly number[]): Float32Ar
     return w;
   });
 }
+
+/**
+ * SCAFFOLD (core/scaffold.ts) doubles what crosses the boundary: the global state of a train
+ * item is the global weights followed by the server's control variate c, a site's shared state
+ * its weights followed by its c_i+ - c_i, both in the declared sizes (so a site-work blob is
+ * 2x the weights' bytes, metered as such).
+ */
+export function encodeWithControl(
+  weights: readonly Float32Array[],
+  control: readonly Float32Array[] | undefined,
+): Buffer {
+  return encodeWeights(control ? [...weights, ...control] : weights).data;
+}
+
+export function decodeWithControl(
+  data: Buffer,
+  sizes: readonly number[],
+  withControl: boolean,
+): { weights: Float32Array[]; control?: Float32Array[] } {
+  if (!withControl) return { weights: decodeWeights(data, sizes) };
+  const all = decodeWeights(data, [...sizes, ...sizes]);
+  return { weights: all.slice(0, sizes.length), control: all.slice(sizes.length) };
+}
+
+/** Checkpoint artifact of the server's control variate c (a resumed federation keeps it). */
+export const SERVER_CONTROL_ARTIFACT = 'collab/server-control.bin';

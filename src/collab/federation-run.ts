@@ -6,6 +6,7 @@
  */
 import type { FederatedAlgorithm, SiteShare } from './core/federated-algorithm';
 import { screenUpdates, type ScreeningRule } from './core/robust-aggregation';
+import { siteDisagreement } from './core/scaffold';
 import { weightBytes } from './core/weights';
 import type { RoundRow, SiteRoundRow } from './storage/federations.repository';
 import type { SiteEvaluation, SitePlacement, SiteRoundResult } from './site-placement';
@@ -15,6 +16,11 @@ export interface FederationProgress {
   /** Called after each round with its row and (weights algorithms) the new global weights. */
   round(row: RoundRow, roundsPlanned: number, global: Float32Array[] | undefined): Promise<void>;
   log(message: string, level?: 'info' | 'warn'): Promise<void>;
+  /**
+   * Optional: the round's client drift, sqrt(sum_i p_i ||y_i - ybar||^2) over the accepted
+   * sites' weights (core/scaffold.ts siteDisagreement); benches record it.
+   */
+  drift?(round: number, disagreement: number): void;
   cancelled(): boolean;
 }
 
@@ -46,7 +52,11 @@ export class RoundQuorumError extends UnprocessableError {}
 const floats = (a: Float32Array | undefined): number => a?.byteLength ?? 0;
 
 export function shareBytes(s: SiteShare): number {
-  return (s.weights ? weightBytes(s.weights) : 0) + floats(s.logits);
+  return (
+    (s.weights ? weightBytes(s.weights) : 0) +
+    (s.controlDelta ? weightBytes(s.controlDelta) : 0) +
+    floats(s.logits)
+  );
 }
 
 /** Sample-weighted mean of the sites' evaluations of one model (null when no site has a test split). */
@@ -74,6 +84,11 @@ export async function runFederationLoop(
   let final: SiteEvaluation[] = [];
   for (let round = o.resume?.roundsDone ?? 0; round < o.rounds; round++) {
     const plan = algorithm.localPlan(round);
+    // SCAFFOLD: the server's control variate c goes down with the global weights.
+    const control =
+      weightsAlgorithm && algorithm.scaffold && global
+        ? algorithm.scaffold.control(global)
+        : undefined;
     let attempt = 0;
     for (;;) {
       attempt++;
@@ -85,7 +100,12 @@ export async function runFederationLoop(
       const outcomes = await Promise.allSettled(
         placement.sites.map((site, index) => {
           const teacher = teachers?.get(site.name);
-          received.set(site.name, weightsAlgorithm ? weightBytes(global ?? []) : floats(teacher));
+          received.set(
+            site.name,
+            weightsAlgorithm
+              ? weightBytes(global ?? []) + (control ? weightBytes(control) : 0)
+              : floats(teacher),
+          );
           const scale = scales?.get(site.name) ?? 1;
           return placement.train(site.name, {
             round,
@@ -101,6 +121,7 @@ export async function runFederationLoop(
                   }
                 : plan,
             global: weightsAlgorithm ? global : undefined,
+            ...(control ? { control } : {}),
             teacher: plan.distillation ? teacher : undefined,
             seed: (o.seed + 1_000_003 * round + 7919 * attempt + 104_729 * index) >>> 0,
           });
@@ -136,6 +157,26 @@ export async function runFederationLoop(
           continue;
         }
         throw new RoundQuorumError(`${why}; no retries left`);
+      }
+      if (progress.drift && weightsAlgorithm) {
+        const accepted = screened.accepted.filter((s) => s.weights);
+        progress.drift(
+          round,
+          siteDisagreement(
+            accepted.map((s) => s.weights!),
+            accepted.map((s) => s.samples),
+          ),
+        );
+      }
+      if (algorithm.scaffold && global) {
+        // c <- c + sum_{i in S} (n_i / N) delta c_i (core/scaffold.ts), before x moves.
+        const total = placement.sites.reduce((a, s) => a + s.samples, 0);
+        const skipped = algorithm.scaffold.absorb(screened.accepted, total, global);
+        if (skipped.length > 0)
+          await progress.log(
+            `round ${round + 1}: no usable control variate change from ${skipped.join(', ')}`,
+            'warn',
+          );
       }
       const aggregate = algorithm.aggregate(screened.accepted, global);
       let globalEval: { accuracy: number; loss: number } | null;

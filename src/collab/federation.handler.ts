@@ -18,6 +18,7 @@ import {
   encodeWeights,
   isFederationCheckpoint,
   GLOBAL_WEIGHTS_ARTIFACT,
+  SERVER_CONTROL_ARTIFACT,
 } from './federation-checkpoint';
 import { LocalPlacement, sharedImageContract, type LocalSiteData } from './local-placement';
 import { readWeights } from './site-training';
@@ -177,6 +178,11 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           : undefined,
       };
       if (resume) await ctx.log(`resuming after round ${resume.roundsDone}`);
+      // SCAFFOLD: the server's c is checkpointed beside the global weights.
+      if (resume && algorithm.scaffold)
+        algorithm.scaffold.restore(
+          decodeWeights(await ctx.readArtifact(ctx.jobId, SERVER_CONTROL_ARTIFACT), saved.sizes),
+        );
       const initialGlobal = weightsAlgorithm ? readWeights(workingModel()) : undefined;
       const outcome = await runFederationLoop(
         {
@@ -205,6 +211,12 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
             if (global) {
               const { data: bytes, sizes } = encodeWeights(global);
               await ctx.artifact(GLOBAL_WEIGHTS_ARTIFACT, bytes, 'application/octet-stream');
+              if (algorithm.scaffold)
+                await ctx.artifact(
+                  SERVER_CONTROL_ARTIFACT,
+                  encodeWeights(algorithm.scaffold.control(global)).data,
+                  'application/octet-stream',
+                );
               await ctx.checkpoint({ roundsDone: row.round + 1, sizes });
             }
             const acc =

@@ -38,6 +38,22 @@ describe('federation spec: the non-IID options (peakDecay, proximalMu, serverMom
     assert.throws(() => spec({ algorithm: 'mcl', proximalMu: 0.1 }), /spec\.proximalMu/);
     assert.throws(() => spec({ algorithm: 'fedavg', serverMomentum: 0.5 }), /serverMomentum/);
   });
+
+  test('scaffold: off by default, on for fedavg and esp-clr, refused elsewhere and with dp', () => {
+    assert.equal(spec({}).scaffold, false);
+    for (const algorithm of ['fedavg', 'esp-clr'])
+      assert.equal(
+        makeAlgorithm({ ...spec({ algorithm, scaffold: true }), numClasses: 10 }).localPlan(0)
+          .scaffold,
+        true,
+      );
+    assert.throws(() => spec({ scaffold: 'yes' }), /scaffold/);
+    assert.throws(() => spec({ algorithm: 'mcl', scaffold: true }), /spec\.scaffold.*fedavg/);
+    assert.throws(
+      () => spec({ scaffold: true, dp: { clipNorm: 1, noiseMultiplier: 1, delta: 1e-5 } }),
+      /spec\.scaffold.*dp/,
+    );
+  });
 });
 
 describe('federation spec: codistill teacher and per-round cosine', () => {

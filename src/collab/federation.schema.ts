@@ -26,6 +26,7 @@ export const FEDERATION_DEFAULTS = {
   peakDecay: 1,
   proximalMu: 0,
   serverMomentum: 0,
+  scaffold: false,
   batchSize: 32,
   optimizer: 'momentum',
   mixupAlpha: 0.4,
@@ -160,6 +161,11 @@ export const FederationSpecSchema = Type.Object(
       default: D.serverMomentum,
       description: 'esp-clr: FedAvgM server momentum beta on the average (0: plain averaging)',
     }),
+    scaffold: Type.Boolean({
+      default: D.scaffold,
+      description:
+        "fedavg, esp-clr: SCAFFOLD's control variates (Karimireddy et al. 2020) correct every local gradient by c - c_i against client drift; sites share c_i+ - c_i beside their weights (2x the bytes); not with dp",
+    }),
     batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: D.batchSize }),
     optimizer: StringEnum(OPTIMIZER_NAMES, { default: D.optimizer }),
     mixupAlpha: Type.Number({
@@ -279,6 +285,16 @@ export const federationSpec: SpecSchema<FederationSpec> = specSchema(
       throw ValidationError.field(
         `${path}.proximalMu`,
         'applies to fedavg and esp-clr (not combined with mixup or distillation)',
+      );
+    if (s.scaffold && s.algorithm !== 'fedavg' && s.algorithm !== 'esp-clr')
+      throw ValidationError.field(
+        `${path}.scaffold`,
+        'applies to fedavg and esp-clr (not combined with mixup or distillation)',
+      );
+    if (s.scaffold && s.dp)
+      throw ValidationError.field(
+        `${path}.scaffold`,
+        'is not combined with dp: the control variate change would be shared without noise',
       );
     if (s.dp && s.algorithm === 'codistill')
       throw ValidationError.field(

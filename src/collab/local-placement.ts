@@ -14,6 +14,13 @@ import { UnprocessableError } from '../platform/errors/domain-error';
 import { datasetTensors, type InputContract } from '../registry/core/encode';
 import { gaussianNoiseShare } from './dp-share';
 import type { DpSpec } from './core/differential-privacy';
+import {
+  advanceSiteControl,
+  siteControlFor,
+  subtract,
+  zerosLike,
+  type SiteControlState,
+} from './core';
 import type {
   SiteEvaluation,
   SitePlacement,
@@ -101,6 +108,8 @@ export class LocalPlacement implements SitePlacement {
   private readonly publicX?: tf.Tensor;
   private readonly shared?: tf.LayersModel;
   private queue: Promise<unknown> = Promise.resolve();
+  /** SCAFFOLD: each in-process site's control variate c_i across rounds (core/scaffold.ts). */
+  private readonly controls = new Map<string, SiteControlState>();
 
   constructor(
     data: readonly LocalSiteData[],
@@ -152,6 +161,9 @@ export class LocalPlacement implements SitePlacement {
   private async trainNow(name: string, work: SiteRoundWork): Promise<SiteRoundResult> {
     const site = this.site(name);
     if (work.global) writeWeights(site.model, work.global);
+    const ci = work.plan.scaffold
+      ? siteControlFor(this.controls.get(name) ?? null, work.round)
+      : null;
     const r = await trainLocally({
       model: site.model,
       train: site.train,
@@ -161,8 +173,14 @@ export class LocalPlacement implements SitePlacement {
       seed: work.seed,
       publicX: this.publicX,
       teacher: work.teacher,
+      ...(work.control ? { control: { c: work.control, ci } } : {}),
       shouldStop: this.o.shouldStop,
     });
+    let controlDelta: Float32Array[] | undefined;
+    if (r.nextControl) {
+      this.controls.set(name, advanceSiteControl(ci, work.round, r.nextControl));
+      controlDelta = subtract(r.nextControl, ci ?? zerosLike(r.nextControl));
+    }
     const local = siteEvaluation(site.model, site.test, this.o.numClasses);
     let share: SiteRoundResult['share'];
     if (work.global) {
@@ -173,6 +191,7 @@ export class LocalPlacement implements SitePlacement {
         weights: this.o.dp
           ? gaussianNoiseShare(weights, work.global, this.o.dp, work.seed)
           : weights,
+        ...(controlDelta ? { controlDelta } : {}),
       };
     } else {
       share = {

@@ -10,7 +10,7 @@
  * rule decides what the round does without it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeWeights, encodeWeights } from './federation-checkpoint';
+import { decodeWithControl, encodeWithControl } from './federation-checkpoint';
 import type { WeightSet } from './core/weights';
 import type { DpSpec } from './core/differential-privacy';
 import type { RemoteModelTask } from './remote-placement';
@@ -102,17 +102,26 @@ export class PooledPlacement implements SitePlacement {
 
   async train(site: string, work: SiteRoundWork): Promise<SiteRoundResult> {
     const scope = { round: work.round, attempt: work.attempt };
-    const done = await this.exchange(site, 'train', scope, work.global ?? [], {
-      plan: work.plan,
-      seed: work.seed,
-      dp: this.o.dp,
-    });
+    const done = await this.exchange(
+      site,
+      'train',
+      scope,
+      work.global ?? [],
+      { plan: work.plan, seed: work.seed, dp: this.o.dp },
+      work.control,
+    );
     const r = done.report ?? {};
+    const shared = decodeWithControl(
+      done.sharedState as Buffer,
+      this.model.sizes,
+      work.plan.scaffold === true,
+    );
     return {
       share: {
         site,
         samples: Number(r.samples),
-        weights: decodeWeights(done.sharedState as Buffer, this.model.sizes),
+        weights: shared.weights,
+        ...(shared.control ? { controlDelta: shared.control } : {}),
       },
       trainLoss: r.trainLoss ?? null,
       trainAccuracy: r.trainAccuracy ?? null,
@@ -160,10 +169,11 @@ export class PooledPlacement implements SitePlacement {
     scope: RoundScope,
     global: WeightSet,
     task: Record<string, unknown>,
+    control?: WeightSet,
   ): Promise<WorkItem> {
     // Registered before the first await: the loop asks for every site of the round at once, so
     // a group's job (jobOf) can wait until all its sites' items exist before it is queued.
-    const item = this.itemOf(site, scope, kind, global, task);
+    const item = this.itemOf(site, scope, kind, global, task, control);
     const id = await item;
     const jobId = await this.jobOf(site, scope, kind);
     const deadline = Date.now() + this.o.siteTimeoutMs;
@@ -194,6 +204,7 @@ export class PooledPlacement implements SitePlacement {
     kind: WorkItem['kind'],
     global: WeightSet,
     task: Record<string, unknown>,
+    control?: WeightSet,
   ): Promise<string> {
     const key = `${site}:${scope.round}:${scope.attempt}:${kind}`;
     let item = this.items.get(key);
@@ -207,7 +218,7 @@ export class PooledPlacement implements SitePlacement {
           attempt: scope.attempt,
           kind,
           task: { ...task, model: this.model },
-          globalState: encodeWeights(global).data,
+          globalState: encodeWithControl(global, control),
         })))();
       this.items.set(key, item);
     }

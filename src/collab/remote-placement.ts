@@ -5,7 +5,7 @@
  * rule decides). What comes back is the shared state the schema allowed (site-api.schema.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeWeights, encodeWeights } from './federation-checkpoint';
+import { decodeWithControl, encodeWithControl } from './federation-checkpoint';
 import type { WeightSet } from './core/weights';
 import type {
   RoundScope,
@@ -45,18 +45,29 @@ export class RemotePlacement implements SitePlacement {
   }
 
   async train(site: string, work: SiteRoundWork): Promise<SiteRoundResult> {
-    const done = await this.exchange(site, 'train', work.round, work.attempt, work.global ?? [], {
-      plan: work.plan,
-      seed: work.seed,
-    });
+    const done = await this.exchange(
+      site,
+      'train',
+      work.round,
+      work.attempt,
+      work.global ?? [],
+      { plan: work.plan, seed: work.seed },
+      work.control,
+    );
     const r = done.report ?? {};
     const samples = Number(r.samples);
     this.samples.set(site, samples);
+    const shared = decodeWithControl(
+      done.sharedState as Buffer,
+      this.model.sizes,
+      work.plan.scaffold === true,
+    );
     return {
       share: {
         site,
         samples,
-        weights: decodeWeights(done.sharedState as Buffer, this.model.sizes),
+        weights: shared.weights,
+        ...(shared.control ? { controlDelta: shared.control } : {}),
       },
       trainLoss: r.trainLoss ?? null,
       trainAccuracy: r.trainAccuracy ?? null,
@@ -94,6 +105,7 @@ export class RemotePlacement implements SitePlacement {
     attempt: number,
     global: WeightSet,
     task: Record<string, unknown>,
+    control?: WeightSet,
   ): Promise<WorkItem> {
     const id = await this.work.post({
       federationId: this.federationId,
@@ -102,7 +114,7 @@ export class RemotePlacement implements SitePlacement {
       attempt,
       kind,
       task: { ...task, model: this.model },
-      globalState: encodeWeights(global).data,
+      globalState: encodeWithControl(global, control),
     });
     const deadline = Date.now() + this.o.siteTimeoutMs;
     while (Date.now() < deadline && !this.o.cancelled()) {

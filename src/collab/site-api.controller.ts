@@ -88,8 +88,24 @@ export class SiteApiController {
           },
         ],
       );
-    const { weights: _w, ...report } = body;
-    if (!(await this.work.complete(id, binding, weights, report)))
+    // SCAFFOLD (core/scaffold.ts): c_i+ - c_i of the same sizes rides after the weights.
+    const scaffold = (item.task.plan as { scaffold?: boolean } | undefined)?.scaffold === true;
+    if (scaffold !== (body.controlDelta !== undefined))
+      throw new UnprocessableError(
+        scaffold
+          ? 'this federation runs SCAFFOLD: the update must carry controlDelta'
+          : 'controlDelta belongs to SCAFFOLD federations only',
+        [{ field: 'controlDelta', message: scaffold ? 'is required' : 'must be absent' }],
+      );
+    const delta = body.controlDelta ? Buffer.from(body.controlDelta, 'base64') : null;
+    if (delta && delta.byteLength !== expected)
+      throw new UnprocessableError(
+        `controlDelta: ${delta.byteLength} bytes, the model's weights are ${expected}`,
+        [{ field: 'controlDelta', message: `must decode to ${expected} bytes` }],
+      );
+    const { weights: _w, controlDelta: _c, ...report } = body;
+    const shared = delta ? Buffer.concat([weights, delta]) : weights;
+    if (!(await this.work.complete(id, binding, shared, report)))
       throw new UnprocessableError(
         `work item ${id} is not waiting for an answer (expired or answered)`,
       );

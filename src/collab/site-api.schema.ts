@@ -34,6 +34,14 @@ export const SiteUpdateSchema = Type.Object(
       description:
         'The weights after local training: float32 little-endian, base64, exactly the declared sizes',
     }),
+    controlDelta: Type.Optional(
+      Type.String({
+        pattern: BASE64,
+        maxLength: 400_000_000,
+        description:
+          'SCAFFOLD federations only: the site’s control variate change c_i+ - c_i, float32 little-endian, base64, the declared sizes',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

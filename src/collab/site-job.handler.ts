@@ -18,7 +18,7 @@ import { UnprocessableError } from '../platform/errors/domain-error';
 import { JobCancelledError, type JobContext, type JobHandler } from '../platform/jobs/job-handler';
 import { MODEL_REGISTRY, type TrainingRegistryPort } from '../registry/model-registry.port';
 import { COLLAB_CONFIG_SECTION, COLLAB_DEFAULTS, type CollabConfig } from './collab-config';
-import { decodeWeights, encodeWeights } from './federation-checkpoint';
+import { decodeWithControl, encodeWithControl } from './federation-checkpoint';
 import type { RemoteModelTask } from './remote-placement';
 import { siteJobSpec, type SiteJobSpec } from './site-job.schema';
 import { SiteTrainer, type SiteWorkView } from './site-trainer';
@@ -68,6 +68,8 @@ export class FederationSiteHandler implements JobHandler<SiteJobSpec, SiteJobRes
     const trainer = new SiteTrainer(
       splitsOf(await this.registry.loadSplits(ctx.projectId, datasetId)),
       () => ctx.cancelled,
+      // SCAFFOLD's c_i: a row per (federation, site), read by whichever job trains the site next.
+      this.work.controlStore(spec.federationId, site),
     );
     const binding = { federationId: spec.federationId, projectId: ctx.projectId, site };
     try {
@@ -82,17 +84,23 @@ export class FederationSiteHandler implements JobHandler<SiteJobSpec, SiteJobRes
         return 0;
       }
       const task = item.task as SiteWorkView['task'];
+      const state = decodeWithControl(
+        item.globalState,
+        (task.model as RemoteModelTask).sizes,
+        item.kind === 'train' && task.plan?.scaffold === true,
+      );
       const answer = await trainer.answer({
         kind: item.kind,
         round: item.round,
         attempt: item.attempt,
         task,
-        global: decodeWeights(item.globalState, (task.model as RemoteModelTask).sizes),
+        global: state.weights,
+        ...(state.control ? { control: state.control } : {}),
       });
       const accepted = await this.work.complete(
         item.id,
         binding,
-        answer.weights ? encodeWeights(answer.weights).data : null,
+        answer.weights ? encodeWithControl(answer.weights, answer.controlDelta) : null,
         answer.report,
         answer.confusion ?? null,
       );

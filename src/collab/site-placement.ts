@@ -15,6 +15,8 @@ export interface SiteRoundWork {
   plan: LocalPlan;
   /** weights algorithms: the global weights the site starts from. */
   global?: WeightSet;
+  /** SCAFFOLD (plan.scaffold): the server's control variate c, sent with the global weights. */
+  control?: WeightSet;
   /** codistill: the site's teacher probabilities on the public set (rounds > 0). */
   teacher?: Float32Array;
   seed: number;

@@ -14,6 +14,13 @@ import { datasetTensors, type InputContract } from '../registry/core/encode';
 import type { DpSpec } from './core/differential-privacy';
 import type { LocalPlan } from './core/federated-algorithm';
 import { gaussianNoiseShare } from './dp-share';
+import {
+  advanceSiteControl,
+  siteControlFor,
+  subtract,
+  zerosLike,
+  type SiteControlState,
+} from './core';
 import type { RemoteModelTask } from './remote-placement';
 import { readWeights, siteEvaluation, trainLocally, writeWeights } from './site-training';
 
@@ -24,12 +31,34 @@ export interface SiteWorkView {
   attempt: number;
   task: { model: RemoteModelTask; plan?: LocalPlan; seed?: number; dp?: DpSpec | null };
   global: Float32Array[];
+  /** SCAFFOLD train items: the server's control variate c (sent after the global weights). */
+  control?: Float32Array[];
+}
+
+/**
+ * Where a site keeps its SCAFFOLD control variate c_i between rounds (it never leaves the site;
+ * only c_i+ - c_i is shared): the site-work database for site jobs (pool and namespace), a file
+ * in the agent's data directory for a remote site, memory otherwise.
+ */
+export interface SiteControlStore {
+  load(): Promise<SiteControlState | null>;
+  save(state: SiteControlState): Promise<void>;
+}
+
+export function memoryControlStore(): SiteControlStore {
+  let state: SiteControlState | null = null;
+  return {
+    load: async () => state,
+    save: async (s) => void (state = s),
+  };
 }
 
 /** What goes back: the report (numbers only) and, for a train item, the weights. */
 export interface SiteAnswer {
   report: Record<string, number | null>;
   weights: Float32Array[] | null;
+  /** SCAFFOLD train items: c_i+ - c_i, shared after the weights. */
+  controlDelta?: Float32Array[];
   /** An evaluate item: the confusion matrix on the site's test split ([true][predicted] counts). */
   confusion?: number[][];
 }
@@ -43,6 +72,7 @@ export class SiteTrainer {
   constructor(
     private readonly data: { train: Dataset; test: Dataset },
     private readonly shouldStop: () => boolean = () => false,
+    private readonly controls: SiteControlStore = memoryControlStore(),
   ) {}
 
   get samples(): number {
@@ -62,10 +92,15 @@ export class SiteTrainer {
         ...(e ? { confusion: e.confusion } : {}),
       };
     }
+    const plan = item.task.plan as LocalPlan;
+    if (plan.scaffold && !item.control)
+      throw new SiteTrainerError('a SCAFFOLD train item must carry the server control variate');
+    const ci = plan.scaffold ? siteControlFor(await this.controls.load(), item.round) : null;
     const r = await trainLocally({
       model,
       train: this.sets!.train,
-      plan: item.task.plan as LocalPlan,
+      plan,
+      ...(plan.scaffold && item.control ? { control: { c: item.control, ci } } : {}),
       batchSize: spec.batchSize,
       optimizer: spec.optimizer as OptimizerName,
       seed: item.task.seed ?? 0,
@@ -74,6 +109,11 @@ export class SiteTrainer {
     const local = siteEvaluation(model, this.sets!.test, numClasses);
     const weights = readWeights(model);
     const dp = item.task.dp;
+    let controlDelta: Float32Array[] | undefined;
+    if (r.nextControl) {
+      await this.controls.save(advanceSiteControl(ci, item.round, r.nextControl));
+      controlDelta = subtract(r.nextControl, ci ?? zerosLike(r.nextControl));
+    }
     return {
       report: {
         samples: this.data.train.size,
@@ -82,6 +122,7 @@ export class SiteTrainer {
         localAccuracy: finite(local?.accuracy),
       },
       weights: dp ? gaussianNoiseShare(weights, item.global, dp, item.task.seed ?? 0) : weights,
+      ...(controlDelta ? { controlDelta } : {}),
     };
   }
 

@@ -8,7 +8,9 @@ import { distillationLoss } from './core/codistill';
 import { drawMixup, mixRows } from './core/mcl';
 import { EspClr } from './core/esp-clr';
 import { proximalTerm } from './core/fedprox';
+import { optionTwo } from './core/scaffold';
 import { l2Norm } from './core/weights';
+import { makeSchedule } from '../ml/train/schedules';
 import {
   distillingLoss,
   distillationTerm,
@@ -203,5 +205,53 @@ describe('site training on TF.js against the core formulas', () => {
     const prox = await drift(5);
     assert.ok(prox < plain * 0.9, `prox ${prox} vs plain ${plain}`);
     tf.dispose([train.x, train.y]);
+  });
+
+  test('SCAFFOLD on TF.js under SGD with a cosine cycle: c_i+ is the paper option II, c_i - c + (x - y) / sum lr_t', async () => {
+    // Karimireddy et al. 2020, Alg. 1 lines 10 and 12: the site steps on g - c_i + c; what it
+    // computes (the lr-weighted mean of its raw gradients) must equal option II read off its
+    // start x and end y, with K lr replaced by the sum of the cycle's step sizes.
+    const model = buildZooModel('mlp', { inputShape: [2], numClasses: 2, seed: 5, hidden: [6] });
+    const rng = new Rng(7);
+    const n = 40;
+    const pts = Array.from({ length: n }, () => [rng.normal(), rng.normal()]);
+    const train = {
+      x: tf.tensor2d(pts),
+      y: tf.tensor1d(
+        pts.map(([a, b]) => (a - b > 0 ? 1 : 0)),
+        'int32',
+      ),
+    };
+    const x = readWeights(model);
+    const c = x.map((w) => w.map((_, j) => 0.05 * Math.sin(j + 1)));
+    const ci = x.map((w) => w.map((_, j) => 0.03 * Math.cos(2 * j)));
+    const plan = {
+      ...new EspClr({ period: 2, maxLr: 0.2, minLr: 0.01, scaffold: true }).localPlan(0),
+    };
+    assert.equal(plan.scaffold, true);
+    const r = await trainLocally({
+      model,
+      train,
+      plan,
+      batchSize: 8,
+      optimizer: 'sgd',
+      seed: 3,
+      control: { c, ci },
+    });
+    const y = readWeights(model);
+    const schedule = makeSchedule(plan.schedule, plan.learningRate, n / 8, plan.epochs);
+    let sumLr = 0;
+    for (let t = 0; t < r.steps; t++) sumLr += schedule.at(t);
+    const expected = optionTwo(ci, c, x, y, sumLr);
+    const got = r.nextControl!;
+    assert.equal(got.length, expected.length);
+    let worst = 0;
+    got.forEach((g, i) =>
+      g.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - expected[i][j])))),
+    );
+    assert.ok(worst < 2e-3, `max |c_i+ - option II| = ${worst}`);
+    assert.ok(l2Norm(got) > 0.01, 'the control variate is not trivially zero');
+    tf.dispose([train.x, train.y]);
+    model.dispose();
   });
 });

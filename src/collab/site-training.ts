@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LocalPlan } from './core/federated-algorithm';
 import { drawMixup } from './core/mcl';
 import type { WeightSet } from './core/weights';
+import { makeSchedule } from '../ml/train/schedules';
 import { Rng } from '../platform/core/rng';
 import { crossEntropy, evaluate } from '../ml/train/evaluate';
 import type { OptimizerName } from '../ml/train/optimizers';
@@ -119,6 +120,67 @@ export function proximalPenalty(
   return { penalty, dispose: () => anchor.forEach((t) => t.dispose()) };
 }
 
+/**
+ * SCAFFOLD's local step (core/scaffold.ts) as a trainer penalty: the gradient the optimizer
+ * applies is g - c_i + c (added after any other penalty, so FedProx's term is corrected too), and
+ * the raw task gradient g is accumulated weighted by the step's learning rate for option II,
+ * c_i+ = sum_t lr_t g_t / sum_t lr_t. c and c_i are in model.getWeights() order; weights that are
+ * not trainable (batch-norm statistics) have no gradient and keep c_i = 0.
+ */
+export function scaffoldPenalty(
+  model: tf.LayersModel,
+  control: { c: WeightSet; ci: WeightSet | null },
+  lrAt: (step: number) => number,
+  inner?: WeightPenaltyFn,
+): { penalty: WeightPenaltyFn; next: () => Float32Array[]; dispose: () => void } {
+  const index = new Map<string, number>();
+  const shapes = model.weights.map((w) => w.shape as number[]);
+  const shift = new Map<string, tf.Tensor>();
+  const sums = new Map<string, tf.Tensor>();
+  let lrSum = 0;
+  model.weights.forEach((w, i) => {
+    if (!w.trainable) return;
+    const name = (w.read() as tf.Variable).name;
+    index.set(name, i);
+    const c = control.c[i];
+    const ci = control.ci?.[i];
+    const d = new Float32Array(c.length);
+    for (let j = 0; j < c.length; j++) d[j] = c[j] - (ci ? ci[j] : 0);
+    shift.set(name, tf.tensor(d, shapes[i]));
+  });
+  const penalty: WeightPenaltyFn = (ctx) => {
+    const base = inner ? inner(ctx) : { loss: ctx.taskLoss, grads: ctx.taskGrads };
+    const lr = lrAt(ctx.step);
+    lrSum += lr;
+    const grads: tf.NamedTensorMap = {};
+    for (const [name, g] of Object.entries(base.grads)) {
+      const s = shift.get(name);
+      grads[name] = s ? tf.add(g, s) : g;
+      const raw = ctx.taskGrads[name];
+      if (!s || !raw) continue;
+      const prev = sums.get(name);
+      const next = tf.keep(prev ? tf.add(prev, tf.mul(raw, lr)) : tf.mul(raw, lr));
+      prev?.dispose();
+      sums.set(name, next);
+    }
+    return { loss: base.loss, grads };
+  };
+  const next = (): Float32Array[] =>
+    model.weights.map((w, i) => {
+      const sum = sums.get((w.read() as tf.Variable).name);
+      if (!sum || !(lrSum > 0)) return new Float32Array(control.c[i].length);
+      return Float32Array.from(sum.dataSync(), (v) => v / lrSum);
+    });
+  return {
+    penalty,
+    next,
+    dispose: () => {
+      shift.forEach((t) => t.dispose());
+      sums.forEach((t) => t.dispose());
+    },
+  };
+}
+
 export interface LocalTrainingInput {
   model: tf.LayersModel;
   train: TrainSet;
@@ -129,6 +191,8 @@ export interface LocalTrainingInput {
   /** codistill: the public unlabeled inputs and this site's teacher probabilities on them. */
   publicX?: tf.Tensor;
   teacher?: Float32Array;
+  /** SCAFFOLD (plan.scaffold): the server's c and the site's c_i (null: zeros, first round). */
+  control?: { c: WeightSet; ci: WeightSet | null };
   shouldStop?: () => boolean;
 }
 
@@ -137,6 +201,8 @@ export interface LocalTrainingResult {
   accuracy: number;
   steps: number;
   cancelled: boolean;
+  /** SCAFFOLD: the site's new control variate c_i+ (option II). */
+  nextControl?: Float32Array[];
 }
 
 /** Trains `model` in place for the plan's local epochs. */
@@ -154,6 +220,15 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
   if (mu > 0 && lossFn)
     throw new Error('the proximal term is not combined with mixup or distillation');
   const prox = mu > 0 ? proximalPenalty(i.model, mu) : null;
+  if (plan.scaffold && !i.control) throw new Error('SCAFFOLD needs the server control variate');
+  if (plan.scaffold && lossFn)
+    throw new Error('SCAFFOLD is not combined with mixup or distillation');
+  const steps = Math.ceil(i.train.x.shape[0] / i.batchSize);
+  const schedule = makeSchedule(plan.schedule, plan.learningRate, steps, plan.epochs);
+  const scaffold =
+    plan.scaffold && i.control
+      ? scaffoldPenalty(i.model, i.control, (t) => schedule.at(t), prox?.penalty)
+      : null;
   try {
     const result = await trainModel(i.model, i.train, {
       epochs: plan.epochs,
@@ -163,7 +238,7 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
       schedule: plan.schedule,
       seed: i.seed,
       lossFn,
-      penalty: prox?.penalty,
+      penalty: scaffold?.penalty ?? prox?.penalty,
       shouldStop: i.shouldStop,
     });
     const last = result.history[result.history.length - 1];
@@ -172,10 +247,12 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
       accuracy: last?.accuracy ?? Number.NaN,
       steps: result.steps,
       cancelled: result.stoppedBy === 'cancelled',
+      ...(scaffold ? { nextControl: scaffold.next() } : {}),
     };
   } finally {
     teacher?.dispose();
     prox?.dispose();
+    scaffold?.dispose();
   }
 }
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 /** `autodl site serve`: a remote site agent of a federation (docs/collab.md). */
 import { Command } from 'commander';
 import { serveSite } from '../../collab/agent/site-agent';
@@ -26,6 +27,11 @@ export function registerSiteCommands(program: Command): void {
       1000,
     )
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .option(
+      '--state-dir <dir>',
+      'where the agent keeps its per-federation state between rounds (SCAFFOLD control variate)',
+      join(process.env.AUTODL_HOME ?? '.autodl', 'site-state'),
+    )
     .action(async (o: Record<string, string | number>) => {
       const testFraction = Number(o.testFraction);
       if (!(testFraction >= 0 && testFraction < 1))
@@ -46,6 +52,7 @@ export function registerSiteCommands(program: Command): void {
         train: split.train,
         test: split.test,
         pollMs: Number(o.pollMs),
+        stateDir: String(o.stateDir),
         log: (line) => process.stdout.write(`${line}\n`),
       });
       process.stdout.write(`site agent: ${items} work items answered\n`);

@@ -5,15 +5,25 @@
  * state: a few counts and metrics and the weights, of exactly the declared sizes. It never sends
  * an example, a label or a file name: the request bodies are built here and nowhere else.
  */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dataset } from '../../ml/data';
 import type { LocalPlan } from '../core/federated-algorithm';
-import { decodeWeights, encodeWeights } from '../federation-checkpoint';
+import type { SiteControlState } from '../core/scaffold';
+import { decodeWithControl, encodeWeights } from '../federation-checkpoint';
 import type { RemoteModelTask } from '../remote-placement';
-import { SiteTrainer, SiteTrainerError } from '../site-trainer';
+import {
+  memoryControlStore,
+  SiteTrainer,
+  SiteTrainerError,
+  type SiteControlStore,
+} from '../site-trainer';
 
 interface WorkItem {
   id: string;
+  federationId?: string;
+  site?: string;
   kind: 'train' | 'evaluate';
   round: number;
   attempt: number;
@@ -29,6 +39,12 @@ export interface SiteAgentOptions {
   test: Dataset;
   pollMs: number;
   log: (line: string) => void;
+  /**
+   * Where the agent keeps its SCAFFOLD control variate c_i between rounds (one JSON file per
+   * federation and site); absent: memory (lost when the agent stops, so a restarted agent
+   * restarts c_i at 0). c_i never leaves the site; only c_i+ - c_i is posted.
+   */
+  stateDir?: string;
   /** Replaceable for tests; the global fetch by default. */
   fetch?: typeof fetch;
 }
@@ -39,7 +55,12 @@ export async function serveSite(o: SiteAgentOptions): Promise<{ items: number }>
   const http = o.fetch ?? fetch;
   const base = o.coordinator.replace(/\/+$/, '');
   const headers = { authorization: `Bearer ${o.key}`, 'content-type': 'application/json' };
-  const trainer = new SiteTrainer({ train: o.train, test: o.test });
+  let key = 'default';
+  const memory = memoryControlStore();
+  const store: SiteControlStore = o.stateDir
+    ? fileControlStore(o.stateDir, () => key)
+    : { load: () => memory.load(), save: (s) => memory.save(s) };
+  const trainer = new SiteTrainer({ train: o.train, test: o.test }, () => false, store);
   let items = 0;
   try {
     for (;;) {
@@ -56,11 +77,18 @@ export async function serveSite(o: SiteAgentOptions): Promise<{ items: number }>
       }
       if (!res.ok) throw new SiteAgentError(`GET /v1/site/work: ${res.status} ${await res.text()}`);
       const item = (await res.json()) as WorkItem;
+      key = `${item.federationId ?? 'federation'}-${item.site ?? 'site'}`;
       let answer;
       try {
+        const state = decodeWithControl(
+          Buffer.from(item.global, 'base64'),
+          item.task.model.sizes,
+          item.kind === 'train' && item.task.plan?.scaffold === true,
+        );
         answer = await trainer.answer({
           ...item,
-          global: decodeWeights(Buffer.from(item.global, 'base64'), item.task.model.sizes),
+          global: state.weights,
+          ...(state.control ? { control: state.control } : {}),
         });
       } catch (error) {
         if (error instanceof SiteTrainerError) throw new SiteAgentError(error.message);
@@ -73,6 +101,9 @@ export async function serveSite(o: SiteAgentOptions): Promise<{ items: number }>
         body = {
           ...answer.report,
           weights: encodeWeights(answer.weights ?? []).data.toString('base64'),
+          ...(answer.controlDelta
+            ? { controlDelta: encodeWeights(answer.controlDelta).data.toString('base64') }
+            : {}),
         };
         o.log(
           `round ${item.round + 1} (attempt ${item.attempt}): trained, loss ${(answer.report.trainLoss ?? Number.NaN).toFixed(4)}`,
@@ -90,4 +121,48 @@ export async function serveSite(o: SiteAgentOptions): Promise<{ items: number }>
   } finally {
     trainer.dispose();
   }
+}
+
+/** c_i in `<dir>/scaffold-<federation>-<site>.json` (float32 base64), written atomically. */
+function fileControlStore(dir: string, key: () => string): SiteControlStore {
+  const file = () => join(dir, `scaffold-${key().replace(/[^A-Za-z0-9-]/g, '_')}.json`);
+  const enc = (w: readonly Float32Array[]) => ({
+    sizes: w.map((t) => t.length),
+    data: encodeWeights(w).data.toString('base64'),
+  });
+  const dec = (e: { sizes: number[]; data: string }) =>
+    decodeWithControl(Buffer.from(e.data, 'base64'), e.sizes, false).weights;
+  return {
+    load: async () => {
+      let text: string;
+      try {
+        text = await readFile(file(), 'utf8');
+      } catch {
+        return null;
+      }
+      const j = JSON.parse(text) as {
+        round: number;
+        previous: { sizes: number[]; data: string } | null;
+        current: { sizes: number[]; data: string };
+      };
+      return {
+        round: j.round,
+        previous: j.previous ? dec(j.previous) : null,
+        current: dec(j.current),
+      } satisfies SiteControlState;
+    },
+    save: async (s) => {
+      await mkdir(dir, { recursive: true });
+      const tmp = `${file()}.tmp`;
+      await writeFile(
+        tmp,
+        JSON.stringify({
+          round: s.round,
+          previous: s.previous ? enc(s.previous) : null,
+          current: enc(s.current),
+        }),
+      );
+      await rename(tmp, file());
+    },
+  };
 }

@@ -19,6 +19,8 @@ export interface AlgorithmSettings {
   peakDecay?: number;
   /** fedavg, esp-clr: FedProx's mu (0 = none); optional. */
   proximalMu?: number;
+  /** fedavg, esp-clr: SCAFFOLD's control variates (core/scaffold.ts); optional. */
+  scaffold?: boolean;
   /** mcl */
   mixupAlpha: number;
   /** codistill */
@@ -41,6 +43,7 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
         localEpochs: s.localEpochs,
         learningRate: s.learningRate,
         proximalMu: s.proximalMu,
+        scaffold: s.scaffold,
       });
     case 'esp-clr':
       return new EspClr({
@@ -50,6 +53,7 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
         serverMomentum: s.serverMomentum,
         peakDecay: s.peakDecay,
         proximalMu: s.proximalMu,
+        scaffold: s.scaffold,
       });
     case 'mcl':
       return new Mcl({

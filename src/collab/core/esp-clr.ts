@@ -18,6 +18,7 @@
  *   local steps. gamma = 1 is the paper's constant cycle.
  * - `proximalMu`: FedProx's proximal term on every site's local loss (fedprox.ts).
  * - `serverMomentum`: FedAvgM on the average (server-momentum.ts).
+ * - `scaffold`: SCAFFOLD's control variates on the sites' gradients (scaffold.ts).
  */
 import { ValidationError } from '../../platform/errors/domain-error';
 import type {
@@ -27,6 +28,7 @@ import type {
   SiteShare,
 } from './federated-algorithm';
 import { checkProximalMu } from './fedprox';
+import { ScaffoldServer } from './scaffold';
 import { averageBySamples, positiveInteger, positiveNumber } from './model-averaging';
 import { ServerMomentum } from './server-momentum';
 import type { WeightSet } from './weights';
@@ -44,14 +46,18 @@ export interface EspClrOptions {
   peakDecay?: number;
   /** FedProx's mu on the sites' local loss (fedprox.ts); 0 or absent: none. */
   proximalMu?: number;
+  /** SCAFFOLD's control variates (scaffold.ts); absent or false: none. */
+  scaffold?: boolean;
 }
 
 export class EspClr implements FederatedAlgorithm {
   readonly name = 'esp-clr' as const;
   readonly shares = 'weights' as const;
+  readonly scaffold: ScaffoldServer | null;
   private readonly momentum: ServerMomentum | null;
 
   constructor(private readonly o: EspClrOptions) {
+    this.scaffold = o.scaffold ? new ScaffoldServer() : null;
     this.momentum = o.serverMomentum ? new ServerMomentum(o.serverMomentum) : null;
     positiveInteger('period', o.period);
     positiveNumber('maxLr', o.maxLr);
@@ -77,6 +83,7 @@ export class EspClr implements FederatedAlgorithm {
       distillation: null,
       startFromGlobal: true,
       ...(mu > 0 ? { proximalMu: mu } : {}),
+      ...(this.scaffold ? { scaffold: true } : {}),
     };
   }
 

@@ -11,6 +11,7 @@ import type {
   SiteShare,
 } from './federated-algorithm';
 import { checkProximalMu } from './fedprox';
+import { ScaffoldServer } from './scaffold';
 import { averageBySamples, positiveInteger, positiveNumber } from './model-averaging';
 
 export interface FedAvgOptions {
@@ -19,13 +20,17 @@ export interface FedAvgOptions {
   learningRate: number;
   /** FedProx's mu (Li et al. 2020, fedprox.ts); 0 or absent: plain FedAvg. */
   proximalMu?: number;
+  /** SCAFFOLD's control variates (scaffold.ts); absent or false: none. */
+  scaffold?: boolean;
 }
 
 export class FedAvg implements FederatedAlgorithm {
   readonly name = 'fedavg' as const;
   readonly shares = 'weights' as const;
+  readonly scaffold: ScaffoldServer | null;
 
   constructor(private readonly o: FedAvgOptions) {
+    this.scaffold = o.scaffold ? new ScaffoldServer() : null;
     positiveInteger('localEpochs', o.localEpochs);
     positiveNumber('learningRate', o.learningRate);
     checkProximalMu(o.proximalMu ?? 0);
@@ -45,6 +50,7 @@ export class FedAvg implements FederatedAlgorithm {
       distillation: null,
       startFromGlobal: true,
       ...(mu > 0 ? { proximalMu: mu } : {}),
+      ...(this.scaffold ? { scaffold: true } : {}),
     };
   }
 

@@ -6,6 +6,7 @@
  * What crosses a site boundary is exactly `SiteShare`: weights of the declared shapes, or logits
  * on the shared public unlabeled set. No type here can carry a training sample.
  */
+import type { ScaffoldServer } from './scaffold';
 import type { WeightSet } from './weights';
 
 export type AlgorithmName = 'fedavg' | 'esp-clr' | 'mcl' | 'codistill';
@@ -38,6 +39,12 @@ export interface LocalPlan {
    * Absent or 0: the plain local loss. Needs `startFromGlobal`.
    */
   proximalMu?: number;
+  /**
+   * SCAFFOLD (scaffold.ts): the site corrects every local gradient by c - c_i (c received with
+   * the global weights, c_i its own) and shares c_i+ - c_i beside its weights. Needs
+   * `startFromGlobal`.
+   */
+  scaffold?: boolean;
 }
 
 /** One site's contribution to a round (after local training). */
@@ -47,6 +54,8 @@ export interface SiteShare {
   samples: number;
   /** `weights` algorithms: the site's weights after its local epochs. */
   weights?: WeightSet;
+  /** SCAFFOLD: the site's control variate change c_i+ - c_i (same shapes as the weights). */
+  controlDelta?: WeightSet;
   /** `predictions` algorithms: logits on the public set, row-major [publicSize, numClasses]. */
   logits?: Float32Array;
   /**
@@ -79,4 +88,6 @@ export interface FederatedAlgorithm {
    * weights the sites started the round from (weights algorithms), for server-side optimisers.
    */
   aggregate(shares: readonly SiteShare[], global?: WeightSet): RoundAggregate;
+  /** SCAFFOLD's server control variate when the federation runs with it (fedavg, esp-clr). */
+  readonly scaffold?: ScaffoldServer | null;
 }

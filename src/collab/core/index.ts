@@ -10,3 +10,4 @@ export * from './differential-privacy';
 export * from './algorithms';
 export { sampleBeta, sampleGamma, sampleSymmetricDirichlet } from './random-variates';
 export * from './fedprox';
+export * from './scaffold';

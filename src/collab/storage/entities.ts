@@ -12,6 +12,7 @@ import {
   ManyToOne,
   PrimaryColumn,
   PrimaryGeneratedColumn,
+  UpdateDateColumn,
 } from 'typeorm';
 import { ProjectEntity } from '../../platform/auth/project.entity';
 import { JobEntity } from '../../platform/jobs/job.entity';
@@ -224,8 +225,51 @@ export class SiteWorkEntity {
   createdAt!: Date;
 }
 
+/**
+ * SCAFFOLD: a local site's control variate c_i between rounds (core/scaffold.ts), for the site
+ * job that trains it next; `previous` is c_i before the latest round (a retried round restarts
+ * from it).
+ */
+@Entity('collab_site_controls')
+export class SiteControlEntity {
+  @PrimaryColumn({
+    name: 'federation_id',
+    type: 'uuid',
+    primaryKeyConstraintName: 'PK_collab_site_controls',
+  })
+  federationId!: string;
+
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'PK_collab_site_controls' })
+  site!: string;
+
+  @ManyToOne(() => FederationEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({
+    name: 'federation_id',
+    foreignKeyConstraintName: 'FK_collab_site_controls_federation',
+  })
+  federation?: FederationEntity;
+
+  /** The round whose training produced `current`. */
+  @Column({ type: 'integer' })
+  round!: number;
+
+  /** Length of every tensor of c_i (model.getWeights() order). */
+  @Column({ type: 'jsonb' })
+  sizes!: number[];
+
+  @Column({ type: 'bytea', nullable: true })
+  previous!: Buffer | null;
+
+  @Column({ type: 'bytea' })
+  current!: Buffer;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}
+
 export const COLLAB_ENTITIES = [
   SiteWorkEntity,
+  SiteControlEntity,
   FederationEntity,
   FederationSiteEntity,
   FederationRoundEntity,

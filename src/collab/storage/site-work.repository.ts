@@ -4,6 +4,8 @@
  */
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { SiteControlState } from '../core/scaffold';
+import { decodeWeights, encodeWeights } from '../federation-checkpoint';
 
 export interface SiteBinding {
   federationId: string;
@@ -239,5 +241,56 @@ export class SiteWorkRepository {
   async findForSite(id: string, binding: SiteBinding): Promise<WorkItem | null> {
     const w = await this.find(id);
     return w && w.federationId === binding.federationId && w.site === binding.site ? w : null;
+  }
+
+  /**
+   * SCAFFOLD: the site's control variate c_i between rounds (collab_site_controls), for the
+   * site jobs of the pool and of Kubernetes namespaces; whichever job trains the site next reads
+   * it. c_i is the sum of the c_i+ - c_i the site already shared, so the row holds nothing the
+   * coordinator was not sent.
+   */
+  controlStore(
+    federationId: string,
+    site: string,
+  ): { load(): Promise<SiteControlState | null>; save(s: SiteControlState): Promise<void> } {
+    return {
+      load: async () => {
+        const rows: {
+          round: number;
+          sizes: number[];
+          previous: Buffer | null;
+          current: Buffer;
+        }[] = await this.db.query(
+          `SELECT round, sizes, previous, current FROM collab_site_controls
+            WHERE federation_id = $1 AND site = $2`,
+          [federationId, site],
+        );
+        const r = rows[0];
+        if (!r) return null;
+        return {
+          round: Number(r.round),
+          previous: r.previous ? decodeWeights(r.previous, r.sizes) : null,
+          current: decodeWeights(r.current, r.sizes),
+        };
+      },
+      save: async (state) => {
+        const current = encodeWeights(state.current);
+        await this.db.query(
+          `INSERT INTO collab_site_controls (federation_id, site, round, sizes, previous, current)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (federation_id, site) DO UPDATE SET round = EXCLUDED.round,
+             sizes = EXCLUDED.sizes, previous = EXCLUDED.previous, current = EXCLUDED.current,
+             updated_at = now()`,
+          [
+            federationId,
+            site,
+            state.round,
+            JSON.stringify(current.sizes),
+            state.previous ? encodeWeights(state.previous).data : null,
+            current.data,
+          ],
+        );
+      },
+    };
   }
 }

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { MessagePort } from 'node:worker_threads';
+import type { RowObjective } from '../train/row-objectives';
 
 /**
  * Shared memory between the main thread and one replica thread (replica-threads.ts,
@@ -58,7 +59,13 @@ export interface StepSpec {
     hookLayers: readonly string[];
     attention: readonly (readonly number[])[];
     alpha: number;
+    /** DTNH: the penalty's gradient apart from the task's, after it in the output. */
+    separate?: boolean;
   };
+  /** The shard's loss (default cross-entropy) and what its input carries (shard-layout.ts). */
+  objective?: RowObjective;
+  /** Distillation: the most public rows a shard carries. */
+  maxPublic?: number;
 }
 
 /** What a replica needs to answer KIND_PREDICT. */
@@ -87,9 +94,12 @@ export interface ReplicaWorkerData {
   ctrl: SharedArrayBuffer;
   /** Float32: every model weight in model.weights order, written by the main thread. */
   published: SharedArrayBuffer;
-  /** Float32: a step's rows then labels (StepSpec.maxShard rows), or a chunk's rows. */
+  /** Float32: a step's shard (shard-layout.ts), or a chunk's rows. */
   input: SharedArrayBuffer;
-  /** Float32: a step's gradients, state, loss, correct count, feature penalty; or a chunk's outputs. */
+  /**
+   * Float32: a step's gradients (then the feature penalty's, with features.separate), state,
+   * loss, correct count, feature penalty; or a chunk's outputs.
+   */
   output: SharedArrayBuffer;
   /** Where the replica posts its error message (read synchronously by the main thread). */
   errors: MessagePort;

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { HostShard, RowObjective } from './row-objectives';
 
 /**
  * The port of data-parallel training. The training loop (trainer.ts, data-parallel-step.ts) only
@@ -37,18 +38,26 @@ export interface ReplicaPoolInit {
     hookLayers: readonly string[];
     attention: readonly (readonly number[])[];
     alpha: number;
+    /** DTNH: the penalty's gradient apart from the task's (ReplicaResult.featureGrads). */
+    separate?: boolean;
   };
+  /** The loss the shards compute (default: cross-entropy): mixup or distillation. */
+  objective?: RowObjective;
+  /** Distillation: the most public rows a shard is given. */
+  maxPublic?: number;
 }
 
 /** One replica's answer for its shard: the gradients of the shard's mean loss. */
 export interface ReplicaResult {
   /** The trained variables' gradients, concatenated in `trainable` order. */
   grads: Float32Array;
+  /** With `features.separate`: the feature penalty's gradients apart (same order). */
+  featureGrads?: Float32Array;
   /** model.weights that are not trained (batch-norm moving statistics) after the shard's pass. */
   state: Float32Array;
-  /** Mean cross-entropy over the shard. */
+  /** The shard's mean loss (shard-gradients.ts: ShardGradients.loss). */
   loss: number;
-  /** Correctly classified examples of the shard. */
+  /** Correctly classified examples of the shard (NaN: not reported, mixup). */
   correct: number;
   /** The feature penalty summed over the shard's rows (0 without one). */
   featurePenalty: number;
@@ -61,11 +70,8 @@ export interface ReplicaPool {
   readonly startupMs: number;
   /** The model's weights (model.weights order) every replica loads before its next shard. */
   publish(weights: readonly tf.TypedArray[]): void;
-  /**
-   * Starts replica r on a shard: x rows flattened, y labels, `size` rows of a batch of `batch`.
-   * Does not block.
-   */
-  start(r: number, x: tf.TypedArray, y: tf.TypedArray, size: number, batch: number): void;
+  /** Starts replica r on a shard (rows, labels, and what the objective ships). Does not block. */
+  start(r: number, shard: HostShard): void;
   /** Blocks until replica r answered its shard; throws the replica's error. */
   wait(r: number): ReplicaResult;
   dispose(): Promise<void>;

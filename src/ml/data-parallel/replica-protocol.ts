@@ -27,7 +27,10 @@ export const CTRL = {
    * version it holds (a training step publishes every step, a bulk-prediction job once).
    */
   VERSION: 6,
-  /** KIND_STEP: rows of the batch the shard belongs to (scales a feature penalty). */
+  /**
+   * KIND_STEP: rows of the batch the shard belongs to (scales a feature penalty). KIND_PREDICT:
+   * 0 = the model's outputs, p + 1 = moments probe p (PredictSpec.probes).
+   */
   BATCH: 7,
 } as const;
 export const CTRL_LENGTH = 8;
@@ -74,6 +77,11 @@ export interface PredictSpec {
   outputLength: number;
   /** Rows per model.predict pass. */
   pass: number;
+  /**
+   * Layers whose moments probes (moments-probe.ts) the replica builds from its model; a
+   * KIND_PREDICT command with BATCH = p + 1 predicts probe p instead of the model.
+   */
+  probes?: readonly string[];
 }
 
 /** Everything a replica thread is started with but its buffers. */

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BackendPreference, selectBackend } from '../backend';
 import { loadModelFromBuffers } from '../io/buffers';
+import { momentsProbe } from '../train/moments-probe';
 import { disposeShard, shardTensors } from '../train/row-objectives';
 import { FeaturePenalty, shardGradients, type ShardOptions } from '../train/shard-gradients';
 import { assignPublishedWeights } from './published-weights';
@@ -102,10 +103,14 @@ function stepper(
   };
 }
 
-/** KIND_PREDICT: writes n x outputLength outputs. */
+/** KIND_PREDICT: writes n x outputLength outputs (of the model, or of a moments probe). */
 function predictor(model: tf.LayersModel, predict: PredictSpec) {
+  const probes = (predict.probes ?? []).map((name) => momentsProbe(model, name));
   return (n: number): void => {
-    const y = model.predict(rows(n), { batchSize: Math.min(n, predict.pass) }) as tf.Tensor;
+    const which = Atomics.load(ctrl, CTRL.BATCH);
+    const net = which === 0 ? model : probes[which - 1];
+    if (!net) throw new Error(`no moments probe ${which - 1}`);
+    const y = net.predict(rows(n), { batchSize: Math.min(n, predict.pass) }) as tf.Tensor;
     output.set(y.dataSync(), 0);
   };
 }

@@ -76,13 +76,63 @@ export function predictInParallel(
     return undefined;
   }
   if (typeof k !== 'number') return undefined;
+  return predictChunks(model, keyOf(model, x), x, pass, k, k, setup, model);
+}
+
+/** Moments probes of a model's layers (momentsProbe): their names and this thread's models. */
+export interface MomentsProbes {
+  names: readonly string[];
+  models: readonly tf.LayersModel[];
+}
+
+/**
+ * probes.models[index].predict(x) over several threads (batch-norm re-estimation), or undefined
+ * when one thread should do it (as predictInParallel). The replicas hold `model` and build every
+ * probe from it once, so one pool serves all the layers of a re-estimation; the weights are
+ * published again only when they changed (a re-estimated layer's statistics).
+ */
+export function predictProbeInParallel(
+  model: tf.LayersModel,
+  probes: MomentsProbes,
+  index: number,
+  x: tf.Tensor,
+  pass: number,
+): tf.Tensor | undefined {
+  const setup = dataParallelSetup();
+  if (!setup?.inference || model.inputs.length !== 1) return undefined;
+  const widths = probes.models.map((m) => m.outputs[0]?.shape[1]);
+  if (widths.some((w) => typeof w !== 'number')) return undefined;
+  const width = widths[index] as number;
+  const maxWidth = Math.max(...(widths as number[]));
+  const key = keyOf(model, x) + JSON.stringify(probes.names);
+  return predictChunks(model, key, x, pass, width, maxWidth, setup, probes.models[index], {
+    names: probes.names,
+    index,
+  });
+}
+
+/**
+ * The rows of x cut into contiguous chunks: the main thread predicts the first of each round
+ * with `here`, the replicas (holding `model`) the next ones, the outputs put back in row order.
+ */
+function predictChunks(
+  model: tf.LayersModel,
+  key: string,
+  x: tf.Tensor,
+  pass: number,
+  k: number,
+  poolWidth: number,
+  setup: NonNullable<ReturnType<typeof dataParallelSetup>>,
+  here: tf.LayersModel,
+  probe?: { names: readonly string[]; index: number },
+): tf.Tensor | undefined {
   const n = x.shape[0];
   const rowLength = n === 0 ? 0 : x.size / n;
   const parts = Math.min(n, Math.floor(x.size / MIN_CHUNK_VALUES));
   if (parts < 2) return undefined;
   const threads = resolveThreads(setup.threads, setup.host(), parts);
   if (threads < 2) return undefined;
-  const entry = poolFor(model, keyOf(model, x), x, threads, pass, k, setup.inference);
+  const entry = poolFor(model, key, x, threads, pass, poolWidth, setup.inference, probe?.names);
   if (!entry) return undefined;
   const { pool } = entry;
   const used = 1 + Math.min(pool.replicas, threads - 1);
@@ -90,19 +140,20 @@ export function predictInParallel(
   publishChanged(entry, model);
   const host = x.dataSync();
   const out = new Float32Array(n * k);
+  const command = probe ? { index: probe.index, outputLength: k } : undefined;
   for (let start = 0; start < n; start += chunk * used) {
     const started: [number, number][] = [];
     for (let r = 0; r < used - 1; r++) {
       const a = start + (r + 1) * chunk;
       if (a >= n) break;
       const b = Math.min(n, a + chunk);
-      pool.start(r, host.subarray(a * rowLength, b * rowLength), b - a);
+      pool.start(r, host.subarray(a * rowLength, b * rowLength), b - a, command);
       started.push([r, a]);
     }
     const end = Math.min(n, start + chunk);
     const mine = tf.tidy(
       () =>
-        model.predict(x.slice(start, end - start), {
+        here.predict(x.slice(start, end - start), {
           batchSize: Math.min(pass, end - start),
         }) as tf.Tensor,
     );
@@ -145,6 +196,7 @@ function poolFor(
   pass: number,
   k: number,
   start: NonNullable<ReturnType<typeof dataParallelSetup>>['inference'],
+  probes?: readonly string[],
 ): Cached | undefined {
   if (failed.has(key)) return undefined;
   let cached = pools.get(key);
@@ -163,6 +215,7 @@ function poolFor(
         outputLength: k,
         pass,
         maxRows,
+        ...(probes ? { probes } : {}),
       });
       cached = { pool, timer: setTimeout(() => undefined, 0), published: [] };
       pools.set(key, cached);

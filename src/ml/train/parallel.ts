@@ -95,6 +95,12 @@ export interface InferencePoolInit {
   pass: number;
   /** The largest chunk a replica is given (rows). */
   maxRows: number;
+  /**
+   * Layers whose input moments the replicas can predict instead of the model's output
+   * (momentsProbe, moments-probe.ts: batch-norm re-estimation); `outputLength` is then the
+   * largest output of the model and the probes.
+   */
+  probes?: readonly string[];
 }
 
 /** Inference replicas (bulk prediction: LIME/NormLIME perturbations, evaluation). */
@@ -106,9 +112,17 @@ export interface InferencePool {
    * keeps them for the chunks after (the caller publishes only when they changed).
    */
   publish(weights: readonly tf.TypedArray[]): void;
-  /** Starts replica r on `rows` rows (flattened). Does not block. */
-  start(r: number, x: tf.TypedArray, rows: number): void;
-  /** Blocks until replica r answered: rows x outputLength outputs. Throws the replica's error. */
+  /**
+   * Starts replica r on `rows` rows (flattened): the model's outputs, or with `probe` the moments
+   * probe of init.probes[probe.index] (probe.outputLength values per row). Does not block.
+   */
+  start(
+    r: number,
+    x: tf.TypedArray,
+    rows: number,
+    probe?: { index: number; outputLength: number },
+  ): void;
+  /** Blocks until replica r answered: rows x (probe's) outputLength outputs. Throws the replica's error. */
   wait(r: number): Float32Array;
   dispose(): void;
 }

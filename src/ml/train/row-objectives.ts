@@ -85,7 +85,10 @@ export function distillationTerm(
   teacher: tf.Tensor,
   temperature: number,
 ): tf.Scalar {
-  return tf.mul(tf.mean(klPerRow(probs, teacher, temperature)), temperature * temperature) as tf.Scalar;
+  return tf.mul(
+    tf.mean(klPerRow(probs, teacher, temperature)),
+    temperature * temperature,
+  ) as tf.Scalar;
 }
 
 /** T^2 KL(teacher || softmax(log p / T)) summed over the rows (a shard's part of the mean). */
@@ -94,7 +97,10 @@ export function distillationSum(
   teacher: tf.Tensor,
   temperature: number,
 ): tf.Scalar {
-  return tf.mul(tf.sum(klPerRow(probs, teacher, temperature)), temperature * temperature) as tf.Scalar;
+  return tf.mul(
+    tf.sum(klPerRow(probs, teacher, temperature)),
+    temperature * temperature,
+  ) as tf.Scalar;
 }
 
 /** KL(teacher || softmax(log p / T)) of each row. */
@@ -154,7 +160,8 @@ export function shardTensors(
     y: tf.tensor1d(host.y, yDtype),
     batchRows: host.batchRows,
   };
-  if (host.mix) t.mix = { partnerY: tf.tensor1d(host.mix.partnerY, yDtype), lambda: host.mix.lambda };
+  if (host.mix)
+    t.mix = { partnerY: tf.tensor1d(host.mix.partnerY, yDtype), lambda: host.mix.lambda };
   const d = host.distill;
   if (d && d.rows > 0) {
     t.distill = {

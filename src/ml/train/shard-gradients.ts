@@ -175,7 +175,9 @@ export function shardGradients(
     const flat = new Float32Array(variables.reduce((a, v) => a + v.size, 0));
     let at = 0;
     for (const v of variables) {
-      flat.set(grads[v.name].dataSync(), at);
+      // A variable the loss does not reach (the head, for a feature penalty) has no entry: 0.
+      const g = grads[v.name] as tf.Tensor | undefined;
+      if (g) flat.set(g.dataSync(), at);
       at += v.size;
     }
     return flat;

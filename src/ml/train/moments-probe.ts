@@ -13,7 +13,12 @@ export function momentsProbe(model: tf.LayersModel, layerName: string): tf.Layer
   const rank = input.shape.length;
   if (rank < 2 || rank > 4)
     throw new RangeError(`${layerName}: its input [${input.shape}] is not [n, (h, (w,)) c]`);
-  const squared = tf.layers.multiply().apply([input, input]) as tf.SymbolicTensor;
+  // multiply([t, t]) would list one tensor twice among a layer's inputs, which tfjs-layers'
+  // executor frees after its first use: square a same-shape reshape of it instead.
+  const copy = tf.layers.reshape({ targetShape: input.shape.slice(1) as number[] }).apply(input);
+  const squared = tf.layers
+    .multiply()
+    .apply([input, copy as tf.SymbolicTensor]) as tf.SymbolicTensor;
   const pool = (t: tf.SymbolicTensor): tf.SymbolicTensor =>
     rank === 2
       ? t

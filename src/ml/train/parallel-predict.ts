@@ -48,6 +48,11 @@ export function inferenceReplicas(model: tf.LayersModel, x: tf.Tensor): number {
   return pools.get(keyOf(model, x))?.pool.replicas ?? 0;
 }
 
+/** Inference pools running now, one per topology (and probe set): tests, benches. */
+export function inferencePoolCount(): number {
+  return pools.size;
+}
+
 /** Stops every inference replica now (they also stop on their own after IDLE_MS idle). */
 export function releaseInferenceThreads(): void {
   for (const [key, cached] of pools) {

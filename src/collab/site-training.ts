@@ -9,7 +9,7 @@ import type { LocalPlan } from './core/federated-algorithm';
 import { drawMixup } from './core/mcl';
 import type { WeightSet } from './core/weights';
 import { Rng } from '../platform/core/rng';
-import { evaluate } from '../ml/train/evaluate';
+import { evaluate, predictBatches } from '../ml/train/evaluate';
 import {
   type DistillationSpec,
   distillationLossFn,
@@ -190,7 +190,8 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
 /** The site's shared predictions: z = log p on the public set, row-major [n, classes]. */
 export function publicLogits(model: tf.LayersModel, publicX: tf.Tensor): Float32Array {
   return tf.tidy(() => {
-    const p = model.predict(publicX, { batchSize: 256 }) as tf.Tensor;
+    // predictBatches: over the inference replicas when a core is free (one [n, k] output).
+    const p = predictBatches(model, publicX, 256);
     return Float32Array.from(tf.log(tf.add(p, EPS)).dataSync());
   });
 }

@@ -24,6 +24,9 @@ import type * as ExplainInstanceMod from '../../src/interpret/core/explain-insta
 import type { ExplainableModel } from '../../src/interpret/core/explainable-model';
 import type { JobContext } from '../../src/platform/jobs/job-handler';
 import type { RgbImage } from '../../src/interpret/core/types';
+import { threadCpuNs } from '../../src/ml/train/thread-cpu';
+import type * as MeterMod from '../../src/ml/train/thread-meter';
+import type { ParallelMeter } from '../../src/ml/train/thread-meter';
 
 export interface Workload {
   name: string;
@@ -36,6 +39,13 @@ export interface Measurement {
   seconds: number;
   /** CPU time of this process (user + system) during the job: steadier than wall time under load. */
   cpuSeconds: number;
+  /** CPU time of the main thread alone during the job (NaN where unreadable). */
+  mainCpuSeconds: number;
+  /**
+   * Where the replicas' work went during the job (the current tree's parallel meter; absent on a
+   * tree without one, or with no replicas: then the critical path is the main thread's CPU).
+   */
+  meter?: ParallelMeter;
   loads: number;
   disposals: number;
   output: unknown;
@@ -231,10 +241,24 @@ export async function loadSide(
     else configureDataParallel(undefined);
   };
 
+  // The tree's parallel meter, when it has one (the baseline may not).
+  const meterMod = fs.existsSync(path.join(root, 'src/ml/train/thread-meter.ts'))
+    ? need<typeof MeterMod>('src/ml/train/thread-meter')
+    : undefined;
+  const meterDelta = (before: ParallelMeter | undefined): ParallelMeter | undefined => {
+    const now = meterMod?.readParallelMeter();
+    if (!now || !before || now.rounds === before.rounds) return undefined;
+    const out = { ...now };
+    for (const k of Object.keys(out) as (keyof ParallelMeter)[]) out[k] -= before[k];
+    return out;
+  };
+
   const run = async (w: Workload): Promise<Measurement> => {
     configureThreads();
     const raw = { model: w.model, sampleSize: w.instances, parameters: PARAMETERS };
     counts.loads = counts.disposals = 0;
+    const m0 = meterMod?.readParallelMeter();
+    const main0 = threadCpuNs();
     const t0 = performance.now();
     const c0 = cpuMs();
     const output =
@@ -244,6 +268,8 @@ export async function loadSide(
     return {
       seconds: (performance.now() - t0) / 1000,
       cpuSeconds: (cpuMs() - c0) / 1000,
+      mainCpuSeconds: (threadCpuNs() - main0) / 1e9,
+      meter: meterDelta(m0),
       loads: counts.loads,
       disposals: counts.disposals,
       output,

@@ -23,10 +23,17 @@
  * /tmp/autodl-explain-speed and reused.
  */
 import { execFileSync } from 'node:child_process';
+import { cpuTimes, stealSince } from '../cpu-steal';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadSide, WORKLOADS, type Measurement, type Side } from './explain-speed-side';
+import {
+  loadSide,
+  WORKLOADS,
+  type Measurement,
+  type Side,
+  type Workload,
+} from './explain-speed-side';
 
 const args = process.argv.slice(2);
 const value = (name: string): string | undefined => {
@@ -130,6 +137,64 @@ function maxDiff(a: unknown, b: unknown, keyPath = ''): number {
   return a === b ? 0 : NaN;
 }
 
+/**
+ * CPU per explanation by thread and the critical path (load-independent, issue 20): the main
+ * thread's CPU outside its own predict chunks (serial: SLIC, perturbations, tensors, ridge fits,
+ * PNGs, copies) plus, per predict round, the slowest thread's chunk, plus the replicas' start
+ * when it fell in the job. On idle cores that is the job's wall time, so critical(first side) /
+ * critical(side) is the wall-clock ratio a quiet machine should show.
+ */
+function printCpuTable(sides: Side[], workloads: Workload[], runs: Measurement[][][]): void {
+  console.log('\nCPU ms per explanation by thread, and the critical path (median over rounds):\n');
+  console.log(
+    '| workload | side | process CPU | main thread | of which own chunks | replicas (work + start) | ' +
+      'rounds per expl. | critical path | replica busy share | predicted speed-up vs first | ' +
+      'main blocked (wall) | replica wall / CPU |',
+  );
+  console.log(
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  workloads.forEach((w, i) => {
+    const critical = sides.map((_, s) =>
+      median(
+        runs[i][s].map((m) => {
+          const mt = m.meter;
+          const main = m.mainCpuSeconds * 1e9;
+          const path = mt
+            ? main - mt.mainWorkNs + mt.roundCriticalNs + mt.replicaStartCriticalNs
+            : main;
+          return path / 1e6 / w.instances;
+        }),
+      ),
+    );
+    sides.forEach((side, s) => {
+      const per = (f: (m: Measurement) => number): number =>
+        median(runs[i][s].map((m) => f(m) / w.instances));
+      const ms = (ns: number): number => ns / 1e6;
+      const replicas = per((m) =>
+        m.meter ? ms(m.meter.replicaWorkNs + m.meter.replicaStartNs) : 0,
+      );
+      const busy = median(
+        runs[i][s].map((m) => {
+          const mt = m.meter;
+          if (!mt) return NaN;
+          const path = m.mainCpuSeconds * 1e9 - mt.mainWorkNs + mt.roundCriticalNs;
+          return mt.replicaWorkNs / path;
+        }),
+      );
+      console.log(
+        `| ${w.name} | ${side.name} | ${per((m) => m.cpuSeconds * 1000).toFixed(1)} | ` +
+          `${per((m) => m.mainCpuSeconds * 1000).toFixed(1)} | ` +
+          `${per((m) => (m.meter ? ms(m.meter.mainWorkNs) : 0)).toFixed(1)} | ${replicas.toFixed(1)} | ` +
+          `${per((m) => m.meter?.rounds ?? 0).toFixed(0)} | ${critical[s].toFixed(1)} | ` +
+          `${Number.isNaN(busy) ? '-' : `${(100 * busy).toFixed(0)}%`} | ${(critical[0] / critical[s]).toFixed(2)}x | ` +
+          `${per((m) => (m.meter ? ms(m.meter.mainBlockedNs) : 0)).toFixed(1)} | ` +
+          `${median(runs[i][s].map((m) => (m.meter ? m.meter.replicaWallNs / m.meter.replicaWorkNs : NaN))).toFixed(2)} |`,
+      );
+    });
+  });
+}
+
 /** Phase profile of one side: the median over its rounds; kernels of its last round. */
 function printProfile(name: string, runs: Profile[]): void {
   const last = runs[runs.length - 1];
@@ -159,17 +224,21 @@ async function main(): Promise<void> {
   } else sides.push(await loadSide(repo, FIXTURES, 'current'));
   // Its modules are loaded: the worktree is not needed any more.
   tree?.remove();
-  const workloads = WORKLOADS(quick);
+  // --only <text>: the workloads whose name contains it (e.g. --only image).
+  const only = value('--only');
+  const workloads = WORKLOADS(quick).filter((w) => !only || w.name.includes(only));
   // runs[workload][side]: one Measurement per round; sides alternate first/second by round.
   const runs = workloads.map(() => sides.map((): Measurement[] => []));
   const profiles = sides.map((): Profile[] => []);
   for (const side of sides) for (const w of workloads) await side.run(w); // warm-up
+  const cpuBefore = cpuTimes();
   for (let round = 0; round < rounds; round++) {
     const order = sides.map((_, i) => i);
     if (round % 2 === 1) order.reverse();
     for (let i = 0; i < workloads.length; i++)
       for (const s of order) runs[i][s].push(await sides[s].run(workloads[i]));
-    for (const s of order) profiles[s].push(await sides[s].profile(quick ? 1 : 2));
+    if (!args.includes('--no-profile'))
+      for (const s of order) profiles[s].push(await sides[s].profile(quick ? 1 : 2));
     console.error(`round ${round + 1}/${rounds} done`);
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
@@ -180,7 +249,8 @@ async function main(): Promise<void> {
   console.log(`# Explanations per second (issue 20)\n`);
   console.log(
     `${new Date().toISOString()}, ${cpu}, ${os.cpus().length} cores, load ${load}, node ${process.version}, ` +
-      `wasm backend, ${rounds} rounds alternating the sides in one process, median per side\n`,
+      `wasm backend, ${rounds} rounds alternating the sides in one process, median per side; ` +
+      `${stealSince(cpuBefore)}\n`,
   );
   for (const [metric, label] of [
     ['cpuSeconds', 'explanations per CPU second (process user + system time)'],
@@ -210,7 +280,8 @@ async function main(): Promise<void> {
       );
     });
   }
-  sides.forEach((s, i) => printProfile(s.name, profiles[i]));
+  printCpuTable(sides, workloads, runs);
+  sides.forEach((s, i) => profiles[i].length && printProfile(s.name, profiles[i]));
   for (let s = 1; s < sides.length; s++) {
     console.log(`\nSame seeds, largest difference, ${sides[s].name} vs ${sides[0].name}:`);
     workloads.forEach((w, i) => {

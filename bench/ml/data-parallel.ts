@@ -19,9 +19,12 @@
 import * as tf from '@tensorflow/tfjs';
 import * as os from 'node:os';
 import { buildBenchNet } from './bench-nets';
+import { cpuTimes, stealSince } from '../cpu-steal';
 import { selectBackend } from '../../src/ml/backend';
 import { enableThreadDataParallel } from '../../src/ml/data-parallel/replica-pool';
 import { trainModel } from '../../src/ml/train/trainer';
+import { threadCpuNs } from '../../src/ml/train/thread-cpu';
+import { type ParallelMeter, readParallelMeter } from '../../src/ml/train/thread-meter';
 
 const args = process.argv.slice(2);
 const value = (name: string, fallback: string): string => {
@@ -35,6 +38,21 @@ interface Measurement {
   samplesPerCpuSec: number;
   startupMs: number;
   threads: number;
+  /** Per sample over the timed epochs, microseconds of CPU (load-independent). */
+  cpu: {
+    /** The whole process (every thread, V8's helpers included). */
+    process: number;
+    main: number;
+    /** Main thread outside its own shards: gradient sums, optimizer, copies, publishing. */
+    serial: number;
+    replicas: number;
+    /** Main thread's serial part + each round's slowest shard: the wall time on idle cores. */
+    critical: number;
+    /** Wall time the main thread waited for replicas, per sample (load-dependent). */
+    blocked: number;
+    /** Replicas' wall time over their CPU time on their shards (1: never off a core). */
+    replicaWallPerCpu: number;
+  };
 }
 
 async function measure(
@@ -52,6 +70,8 @@ async function measure(
   );
   const model = buildBenchNet(net);
   const cpuAtEpochEnd: number[] = [];
+  const mainAtEpochEnd: number[] = [];
+  const meterAtEpochEnd: ParallelMeter[] = [];
   try {
     const res = await trainModel(
       model,
@@ -66,11 +86,30 @@ async function measure(
         onEpochEnd: () => {
           const u = process.cpuUsage();
           cpuAtEpochEnd.push((u.user + u.system) / 1000);
+          mainAtEpochEnd.push(threadCpuNs());
+          meterAtEpochEnd.push(readParallelMeter());
         },
       },
     );
     const timed = res.history.slice(1).reduce((a, m) => a + m.durationMs, 0);
+    const us = (ns: number): number => ns / 1000 / (2 * n);
+    const [m0, m2] = [meterAtEpochEnd[0], meterAtEpochEnd[2]];
+    const main = mainAtEpochEnd[2] - mainAtEpochEnd[0];
+    const own = m2.mainWorkNs - m0.mainWorkNs;
+    // Without replicas the main thread is the whole critical path.
+    const pooled = m2.rounds > m0.rounds;
     return {
+      cpu: {
+        process: ((cpuAtEpochEnd[2] - cpuAtEpochEnd[0]) * 1000) / (2 * n),
+        main: us(main),
+        serial: pooled ? us(main - own) : us(main),
+        replicas: us(m2.replicaWorkNs - m0.replicaWorkNs),
+        critical: pooled ? us(main - own + m2.roundCriticalNs - m0.roundCriticalNs) : us(main),
+        blocked: us(m2.mainBlockedNs - m0.mainBlockedNs),
+        replicaWallPerCpu: pooled
+          ? (m2.replicaWallNs - m0.replicaWallNs) / (m2.replicaWorkNs - m0.replicaWorkNs)
+          : NaN,
+      },
       samplesPerSec: (2 * n * 1000) / timed,
       samplesPerCpuSec: (2 * n * 1000) / (cpuAtEpochEnd[2] - cpuAtEpochEnd[0]),
       startupMs: res.threadStartupMs ?? 0,
@@ -101,13 +140,16 @@ async function main(): Promise<void> {
   const rounds = Number(value('--rounds', '3'));
   const steps = Number(value('--steps', '10'));
   const loadBefore = os.loadavg().map((l) => l.toFixed(2));
+  const cpuBefore = cpuTimes();
   const rows: string[] = [];
+  const cpuRows: string[] = [];
   for (const net of nets) {
     for (const batch of batches) {
       const counts = configs;
       const rates = new Map<string, number[]>(counts.map((c) => [c, []]));
       const cpuRates = new Map<string, number[]>(counts.map((c) => [c, []]));
       const startups: number[] = [];
+      const cpuParts = new Map<string, Measurement['cpu'][]>(counts.map((c) => [c, []]));
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? counts : [...counts].reverse();
         for (const config of order) {
@@ -116,6 +158,7 @@ async function main(): Promise<void> {
           if (m.threads !== threads) throw new Error(`asked ${threads} threads, got ${m.threads}`);
           rates.get(config)?.push(m.samplesPerSec);
           cpuRates.get(config)?.push(m.samplesPerCpuSec);
+          cpuParts.get(config)?.push(m.cpu);
           if (threads > 1) startups.push(m.startupMs);
         }
       }
@@ -135,6 +178,19 @@ async function main(): Promise<void> {
       ];
       rows.push(`| ${net} | ${batch} | ${cells2.join(' | ')} |`);
       process.stderr.write(`${rows[rows.length - 1]}\n`);
+      const critical1 = median((cpuParts.get(counts[0]) ?? []).map((c) => c.critical));
+      for (const c of counts) {
+        const parts = cpuParts.get(c) ?? [];
+        const part = (f: (p: Measurement['cpu']) => number): string =>
+          median(parts.map(f)).toFixed(0);
+        const critical = median(parts.map((p) => p.critical));
+        cpuRows.push(
+          `| ${net} | ${batch} | ${c} | ${part((p) => p.process)} | ${part((p) => p.main)} | ` +
+            `${part((p) => p.serial)} | ${part((p) => p.replicas)} | ${critical.toFixed(0)} | ` +
+            `${(critical1 / critical).toFixed(2)}x | ${part((p) => p.blocked)} | ` +
+            `${median(parts.map((p) => p.replicaWallPerCpu)).toFixed(2)} |`,
+        );
+      }
     }
   }
   const loadAfter = os.loadavg().map((l) => l.toFixed(2));
@@ -151,10 +207,17 @@ async function main(): Promise<void> {
   ].join(' | ');
   process.stdout.write(
     [
-      `cores ${os.availableParallelism()}, load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`,
+      `cores ${os.availableParallelism()}, load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}; ${stealSince(cpuBefore)}`,
       `| network | batch | ${head} |`,
       `| --- | ---: | ${[...configs, 0, ...configs, 0, 0].map(() => '---:').join(' | ')} |`,
       ...rows,
+      '',
+      'CPU microseconds per training sample (timed epochs, median over rounds); critical path = the',
+      "main thread's serial part + each step's slowest shard, i.e. the time per sample on idle cores:",
+      '',
+      '| network | batch | threads/shards | process CPU | main thread | main serial | replicas | critical path | predicted speed-up vs first | main blocked (wall) | replica wall / CPU |',
+      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...cpuRows,
       '',
     ].join('\n'),
   );

@@ -6,7 +6,7 @@ import type { Dataset } from '../ml/data';
 import { TfRuntime } from '../ml/tf-runtime';
 import type { JobContext } from '../platform/jobs/job-handler';
 import { parseInstances } from './core/encode';
-import { contractOf, predictProbabilities } from './core/predict';
+import { contractOf, predictProbabilities, predictProbabilitiesAsync } from './core/predict';
 import type {
   InferenceModel,
   ModelRecord,
@@ -34,10 +34,14 @@ export class ModelRegistryAdapter implements ModelRegistryPort, TrainingRegistry
     const loaded = await this.models.load(projectId, modelId);
     const e = loaded.entity;
     const contract = contractOf(e);
-    const predict = (instances: Parameters<typeof predictProbabilities>[2]): number[][] =>
-      predictProbabilities(loaded.model, contract, instances, loaded.vocabulary);
-    const run = (body: { images?: unknown[]; rows?: unknown[]; texts?: unknown[] }): number[][] =>
-      predict(parseInstances(contract, body));
+    // Pipelined over inference replicas: the caller (LIME) builds its next batch while they run.
+    const predict = (instances: Parameters<typeof predictProbabilities>[2]): Promise<number[][]> =>
+      predictProbabilitiesAsync(loaded.model, contract, instances, loaded.vocabulary);
+    const run = (body: {
+      images?: unknown[];
+      rows?: unknown[];
+      texts?: unknown[];
+    }): Promise<number[][]> => predict(parseInstances(contract, body));
     return {
       meta: {
         id: e.id,

@@ -166,12 +166,20 @@ export class ImageLimeExplainer implements Explainer<RgbImage, ImageExplanation>
     const segments = segmentIndex(labels, d);
     const batchSize = this.batchSize ?? defaultBatchSize(instance);
     const probs: number[][] = [];
-    for (let s = 0; s < n; s += batchSize) {
-      const batch = data
-        .slice(s, s + batchSize)
-        .map((z) => this.compose(instance, segments, fill, z));
-      for (const row of await predictBatched(predict, batch, batchSize)) probs.push(row);
+    const composeBatch = (s: number): RgbImage[] =>
+      data.slice(s, s + batchSize).map((z) => this.compose(instance, segments, fill, z));
+    // Pipelined: the next batch is composed before the previous answer is awaited, so a predict
+    // that runs on worker replicas (predictBatchesAsync) overlaps with this thread's composing.
+    // One batch in flight and one being composed: at most two batches of images alive.
+    let pending = predictBatched(predict, composeBatch(0), batchSize);
+    for (let s = batchSize; s < n; s += batchSize) {
+      // Awaited below; a failure while composing must not leave it unhandled meanwhile.
+      pending.catch(() => undefined);
+      const batch = composeBatch(s);
+      for (const row of await pending) probs.push(row);
+      pending = predictBatched(predict, batch, batchSize);
     }
+    for (const row of await pending) probs.push(row);
     const target = label ?? argmax(probs[0]);
     if (!Number.isInteger(target) || target < 0 || target >= probs[0].length) {
       throw ValidationError.field(

@@ -3,9 +3,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Rng } from '../../platform/core/rng';
 import { selectBackend } from '../backend';
-import { predictBatches } from '../train/evaluate';
+import { predictBatches, predictBatchesAsync } from '../train/evaluate';
 import { configureDataParallel, type InferencePool } from '../train/parallel';
-import { chunkRows, inferenceReplicas, releaseInferenceThreads } from '../train/parallel-predict';
+import {
+  chunkRows,
+  inferenceReplicas,
+  mainRows,
+  releaseInferenceThreads,
+} from '../train/parallel-predict';
 import { enableThreadDataParallel } from './replica-pool';
 
 function net(): tf.LayersModel {
@@ -92,6 +97,55 @@ describe('bulk prediction over inference replicas (worker threads)', () => {
     assert.equal(chunkRows(25, 2, 64, 1e6), 13);
     // Bounded by the replica's buffer.
     assert.equal(chunkRows(1000, 2, 64, 100), 100);
+  });
+
+  test('pipelined calls: bitwise the one-thread outputs whatever the main thread is busy with between them; an overlapping call collects the last one first', async () => {
+    releaseInferenceThreads();
+    const model = net();
+    // 128 x 256 values per call: two chunks of at least MIN_CHUNK_VALUES.
+    const xs = [5, 6, 7].map((seed) => tf.randomNormal([128, 16, 16, 1], 0, 1, 'float32', seed));
+    try {
+      configureDataParallel(undefined);
+      const single = xs.map((x) => bytes(tf.tidy(() => predictBatches(model, x))));
+      enableThreadDataParallel(2);
+      // Calls with more and more work between them (the main thread's share of the rows
+      // shrinks as the pool measures it), in the order image LIME makes them.
+      for (let call = 0; call < 8; call++) {
+        const i = call % xs.length;
+        const pending = predictBatchesAsync(model, xs[i]);
+        const spin = performance.now() + 2 * call;
+        while (performance.now() < spin);
+        const y = await pending;
+        assert.ok(bytes(y).equals(single[i]), `call ${call}: bitwise equal`);
+        y.dispose();
+      }
+      assert.equal(inferenceReplicas(model, xs[0]), 1);
+      // Two calls out at once: the second collects the first's replica chunk before reusing it.
+      const first = predictBatchesAsync(model, xs[0]);
+      const second = predictBatchesAsync(model, xs[1]);
+      const [a, b] = await Promise.all([first, second]);
+      assert.ok(bytes(a).equals(single[0]) && bytes(b).equals(single[1]), 'both bitwise equal');
+      tf.dispose([a, b]);
+    } finally {
+      releaseInferenceThreads();
+      configureDataParallel(undefined);
+      model.dispose();
+      tf.dispose(xs);
+    }
+  });
+
+  test("the main thread's rows balance its chunk plus the caller's work against a replica's chunk", () => {
+    // Hand cases: m * cm + s = (n - m) / R * cr.
+    const even = { mainNsPerRow: 1, replicaNsPerRow: 1, betweenNs: 0 };
+    assert.equal(mainRows(64, 1, even), 32);
+    assert.equal(mainRows(64, 1, { ...even, betweenNs: 16 }), 24, '24 + 16 = 40 = 64 - 24');
+    assert.equal(mainRows(64, 1, { ...even, betweenNs: 100 }), 0, 'all rows to the replica');
+    // A replica twice as slow per row: m = 2 (64 - m) -> 43 (42.67).
+    assert.equal(mainRows(64, 1, { ...even, replicaNsPerRow: 2 }), 43);
+    // Three replicas: m = (96 - m) / 3 -> 24.
+    assert.equal(mainRows(96, 3, even), 24);
+    // Nothing measured yet: an even share.
+    assert.equal(mainRows(64, 1, { mainNsPerRow: NaN, replicaNsPerRow: NaN, betweenNs: NaN }), 32);
   });
 
   test('a job of many calls publishes the weights once, and again only after they change', () => {

@@ -69,6 +69,18 @@ export class ThreadInferencePool implements InferencePool {
     return this.threads.wait(r).slice(0, this.values[r]);
   }
 
+  commandCpuNs(r: number): number {
+    return this.threads.commandCpuNs(r);
+  }
+
+  commandWallNs(r: number): number {
+    return this.threads.commandWallNs(r);
+  }
+
+  startCpuNs(): number[] {
+    return this.threads.startCpuNs();
+  }
+
   dispose(): void {
     void this.threads.dispose();
   }

@@ -115,6 +115,18 @@ export class ThreadReplicaPool implements ReplicaPool {
     };
   }
 
+  commandCpuNs(r: number): number {
+    return this.threads.commandCpuNs(r);
+  }
+
+  commandWallNs(r: number): number {
+    return this.threads.commandWallNs(r);
+  }
+
+  startCpuNs(): number[] {
+    return this.threads.startCpuNs();
+  }
+
   dispose(): Promise<void> {
     return this.threads.dispose();
   }

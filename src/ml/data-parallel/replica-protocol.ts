@@ -35,6 +35,19 @@ export const CTRL = {
 } as const;
 export const CTRL_LENGTH = 8;
 /**
+ * Float64 words a replica writes about its own thread (its CPU from /proc/thread-self, NaN where
+ * unreadable), read by the main thread for the parallel meter (src/ml/train/thread-meter.ts).
+ */
+export const STATS = {
+  /** CPU of the thread from its start until READY (thread, TS loader, runtime, wasm, model), ns. */
+  START_CPU_NS: 0,
+  /** CPU of the last command answered (weights reloaded included), ns. */
+  COMMAND_CPU_NS: 1,
+  /** Wall time of the last command, from its wake-up to its answer, ns (> CPU: descheduled). */
+  COMMAND_WALL_NS: 2,
+} as const;
+export const STATS_LENGTH = 3;
+/**
  * One training shard (shardGradients): gradients of its loss, moved state, mean cross-entropy,
  * correct count, feature penalty.
  */
@@ -100,6 +113,8 @@ export interface ReplicaWorkerData {
   spec: ReplicaSpec;
   /** Int32 control words (CTRL). */
   ctrl: SharedArrayBuffer;
+  /** Float64 words the replica writes about its thread (STATS). */
+  stats: SharedArrayBuffer;
   /** Float32: every model weight in model.weights order, written by the main thread. */
   published: SharedArrayBuffer;
   /** Float32: a step's shard (shard-layout.ts), or a chunk's rows. */

@@ -7,6 +7,8 @@ import {
   type ReplicaSpec,
   type ReplicaStartMessage,
   type ReplicaWorkerData,
+  STATS,
+  STATS_LENGTH,
 } from './replica-protocol';
 import { startThread } from './thread';
 
@@ -18,6 +20,7 @@ const COMMAND_TIMEOUT_MS = 10 * 60_000;
 interface Member {
   worker: Worker;
   ctrl: Int32Array;
+  stats: Float64Array;
   input: Float32Array;
   output: Float32Array;
   errors: MessagePort;
@@ -77,6 +80,7 @@ export class ReplicaThreads {
       const data: ReplicaWorkerData = {
         spec,
         ctrl: new SharedArrayBuffer(4 * CTRL_LENGTH),
+        stats: new SharedArrayBuffer(8 * STATS_LENGTH),
         published,
         input: new SharedArrayBuffer(4 * buffers.input),
         output: new SharedArrayBuffer(4 * buffers.output),
@@ -86,6 +90,7 @@ export class ReplicaThreads {
       members.push({
         worker,
         ctrl: new Int32Array(data.ctrl),
+        stats: new Float64Array(data.stats),
         input: new Float32Array(data.input),
         output: new Float32Array(data.output),
         errors: channel.port1,
@@ -163,6 +168,21 @@ export class ReplicaThreads {
     }
     this.version++;
     for (const m of this.members) Atomics.store(m.ctrl, CTRL.VERSION, this.version);
+  }
+
+  /** Each replica's CPU to start (until it held the model), ns; NaN where unreadable. */
+  startCpuNs(): number[] {
+    return this.members.map((m) => m.stats[STATS.START_CPU_NS]);
+  }
+
+  /** Replica r's CPU on its last answered command, ns; NaN where unreadable. */
+  commandCpuNs(r: number): number {
+    return this.members[r].stats[STATS.COMMAND_CPU_NS];
+  }
+
+  /** Replica r's wall time on its last answered command, ns. */
+  commandWallNs(r: number): number {
+    return this.members[r].stats[STATS.COMMAND_WALL_NS];
   }
 
   /** Replica r's input buffer, to fill before `command`. */

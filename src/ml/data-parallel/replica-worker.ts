@@ -14,6 +14,7 @@ import { loadModelFromBuffers } from '../io/buffers';
 import { momentsProbe } from '../train/moments-probe';
 import { disposeShard, shardTensors } from '../train/row-objectives';
 import { FeaturePenalty, shardGradients, type ShardOptions } from '../train/shard-gradients';
+import { threadCpuNs } from '../train/thread-cpu';
 import { assignPublishedWeights } from './published-weights';
 import { ShardLayout } from './shard-layout';
 import {
@@ -24,6 +25,7 @@ import {
   type PredictSpec,
   type ReplicaStartMessage,
   type ReplicaWorkerData,
+  STATS,
   type StepSpec,
 } from './replica-protocol';
 
@@ -32,6 +34,7 @@ const port = parentPort;
 if (!port) throw new Error('replica-worker runs in a worker thread (replica-threads.ts)');
 const { spec } = data;
 const ctrl = new Int32Array(data.ctrl);
+const stats = new Float64Array(data.stats);
 const published = new Float32Array(data.published);
 const input = new Float32Array(data.input);
 const output = new Float32Array(data.output);
@@ -126,6 +129,8 @@ function serve(model: tf.LayersModel, source?: tf.LayersModel): void {
     seen = Atomics.load(ctrl, CTRL.COMMAND);
     const kind = Atomics.load(ctrl, CTRL.KIND);
     if (kind === KIND_STOP) return;
+    const wall0 = performance.now();
+    const cpu0 = threadCpuNs();
     try {
       const version = Atomics.load(ctrl, CTRL.VERSION);
       if (version !== loaded) {
@@ -136,6 +141,8 @@ function serve(model: tf.LayersModel, source?: tf.LayersModel): void {
       if (!run) throw new Error(`command ${kind} not served by this replica`);
       const n = Atomics.load(ctrl, CTRL.SIZE);
       tf.tidy(() => run(n));
+      stats[STATS.COMMAND_CPU_NS] = threadCpuNs() - cpu0;
+      stats[STATS.COMMAND_WALL_NS] = (performance.now() - wall0) * 1e6;
       answer(seen, 0);
     } catch (err) {
       data.errors.postMessage((err as Error).stack ?? String(err));
@@ -172,6 +179,7 @@ async function main(): Promise<void> {
         Buffer.from(features.source.weights),
       )
     : undefined;
+  stats[STATS.START_CPU_NS] = threadCpuNs();
   Atomics.store(ctrl, CTRL.READY, 1);
   Atomics.notify(ctrl, CTRL.READY);
   const ready: ReplicaStartMessage = { type: 'ready' };

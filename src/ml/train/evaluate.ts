@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { predictInParallel } from './parallel-predict';
+import { predictInParallel, predictInParallelAsync } from './parallel-predict';
 import { ValidationError } from '../../platform/errors/domain-error';
 
 /**
@@ -51,6 +51,30 @@ export function predictSequentially(
     return parts.length === 1 ? parts[0].clone() : tf.concat(parts, 0);
   } finally {
     tf.dispose(parts);
+  }
+}
+
+/**
+ * predictBatches for a caller with work to do before it needs the answer (LIME composing its
+ * next perturbations): over inference replicas, their chunks are collected when the promise is
+ * awaited, so that work runs beside them (predictInParallelAsync). The same outputs, bitwise.
+ */
+export function predictBatchesAsync(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  batchSize = 256,
+): Promise<tf.Tensor> {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    return Promise.reject(
+      ValidationError.field('batchSize', `must be a positive integer, got ${batchSize}`),
+    );
+  }
+  const pending = predictInParallelAsync(model, x, inferenceBatchSize(x.shape.slice(1)));
+  if (pending) return pending;
+  try {
+    return Promise.resolve(predictBatches(model, x, batchSize));
+  } catch (err) {
+    return Promise.reject(err as Error);
   }
 }
 

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { dataParallelSetup, type InferencePool, resolveThreads } from './parallel';
+import { threadCpuNs } from './thread-cpu';
+import { meterRound, meterStart, parallelMeter } from './thread-meter';
 
 /**
  * Bulk prediction over inference replicas on worker threads (LIME/NormLIME perturbations,
@@ -20,6 +22,9 @@ const IDLE_MS = 30_000;
 
 interface Cached {
   pool: InferencePool;
+  balance: Balance;
+  /** Collects a pipelined call whose replicas' chunks are still out (predictInParallelAsync). */
+  pending?: () => void;
   timer: ReturnType<typeof setTimeout>;
   /** The data of the weights the replicas hold (model.weights order), to publish only changes. */
   published: readonly object[];
@@ -57,9 +62,37 @@ export function inferencePoolCount(): number {
 export function releaseInferenceThreads(): void {
   for (const [key, cached] of pools) {
     clearTimeout(cached.timer);
+    cached.pending?.();
     cached.pool.dispose();
     pools.delete(key);
   }
+}
+
+/**
+ * The CPU balance of a pool's pipelined calls (predictInParallelAsync): what the main thread
+ * spends per row of its own chunk and a replica per row of its chunk, and the caller's work
+ * between a call's return and its await (image LIME composing the next perturbations),
+ * exponentially averaged.
+ */
+interface Balance {
+  mainNsPerRow: number;
+  replicaNsPerRow: number;
+  /** Main thread CPU from a call's return until the caller awaited it (its work beside them). */
+  betweenNs: number;
+}
+
+/** Weight of the newest call in the balance's averages. */
+const BALANCE_RATE = 0.3;
+
+function average(old: number, next: number): number {
+  if (!Number.isFinite(next)) return old;
+  return Number.isFinite(old) ? old + BALANCE_RATE * (next - old) : next;
+}
+
+/** A round's work handed out: the main thread's part done, the replicas' part to collect. */
+interface Begun {
+  /** Collects the replicas' chunks (blocks) and gives [n, k]; once. */
+  finish(): tf.Tensor;
 }
 
 /**
@@ -73,15 +106,25 @@ export function predictInParallel(
   x: tf.Tensor,
   pass: number,
 ): tf.Tensor | undefined {
-  const setup = dataParallelSetup();
-  if (!setup?.inference) return undefined;
-  const outShape = model.outputs[0]?.shape;
-  const k = outShape?.[1];
-  if (model.inputs.length !== 1 || model.outputs.length !== 1 || outShape.length !== 2) {
-    return undefined;
-  }
-  if (typeof k !== 'number') return undefined;
-  return predictChunks(model, keyOf(model, x), x, pass, k, k, setup, model);
+  return begin(model, x, pass, false)?.finish();
+}
+
+/**
+ * The same, pipelined: the replicas' chunks of the call's last round are collected when the
+ * caller awaits the answer, so the caller's work before it awaits (image LIME composing its next
+ * batch of perturbations) runs on the main thread while the replicas predict. The main thread's
+ * own chunk is cut so that its chunk plus that work take as long as a replica's chunk (measured
+ * on the pool's earlier calls, in CPU time): on T idle cores the caller's serial work is hidden.
+ * The outputs are the same bits whatever the cut (rows are independent). Undefined: one thread
+ * (as predictInParallel). The next call on the pool, of either kind, collects a pending one first.
+ */
+export function predictInParallelAsync(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  pass: number,
+): Promise<tf.Tensor> | undefined {
+  const begun = begin(model, x, pass, true);
+  return begun && Promise.resolve().then(() => begun.finish());
 }
 
 /** Moments probes of a model's layers (momentsProbe): their names and this thread's models. */
@@ -103,70 +146,168 @@ export function predictProbeInParallel(
   x: tf.Tensor,
   pass: number,
 ): tf.Tensor | undefined {
-  const setup = dataParallelSetup();
-  if (!setup?.inference || model.inputs.length !== 1) return undefined;
+  if (model.inputs.length !== 1) return undefined;
   const widths = probes.models.map((m) => m.outputs[0]?.shape[1]);
   if (widths.some((w) => typeof w !== 'number')) return undefined;
-  const width = widths[index] as number;
-  const maxWidth = Math.max(...(widths as number[]));
-  const key = keyOf(model, x) + JSON.stringify(probes.names);
-  return predictChunks(model, key, x, pass, width, maxWidth, setup, probes.models[index], {
+  return begin(model, x, pass, false, {
     names: probes.names,
+    here: probes.models[index],
     index,
-  });
+    k: widths[index] as number,
+    poolWidth: Math.max(...(widths as number[])),
+  })?.finish();
 }
 
-/**
- * The rows of x cut into contiguous chunks: the main thread predicts the first of each round
- * with `here`, the replicas (holding `model`) the next ones, the outputs put back in row order.
- */
-function predictChunks(
+/** A moments probe to predict instead of the model (predictProbeInParallel). */
+interface ProbeCall {
+  names: readonly string[];
+  /** This thread's probe model. */
+  here: tf.LayersModel;
+  index: number;
+  /** Its outputs per row, and the largest of the pool's probes. */
+  k: number;
+  poolWidth: number;
+}
+
+function begin(
   model: tf.LayersModel,
-  key: string,
   x: tf.Tensor,
   pass: number,
-  k: number,
-  poolWidth: number,
-  setup: NonNullable<ReturnType<typeof dataParallelSetup>>,
-  here: tf.LayersModel,
-  probe?: { names: readonly string[]; index: number },
-): tf.Tensor | undefined {
+  pipelined: boolean,
+  probe?: ProbeCall,
+): Begun | undefined {
+  const setup = dataParallelSetup();
+  if (!setup?.inference) return undefined;
+  const outShape = model.outputs[0]?.shape;
+  const k = probe ? probe.k : outShape?.[1];
+  if (
+    !probe &&
+    (model.inputs.length !== 1 || model.outputs.length !== 1 || outShape.length !== 2)
+  ) {
+    return undefined;
+  }
+  if (typeof k !== 'number') return undefined;
+  const here = probe ? probe.here : model;
+  const command = probe ? { index: probe.index, outputLength: k } : undefined;
   const n = x.shape[0];
   const rowLength = n === 0 ? 0 : x.size / n;
   const parts = Math.min(n, Math.floor(x.size / MIN_CHUNK_VALUES));
   if (parts < 2) return undefined;
   const threads = resolveThreads(setup.threads, setup.host(), parts);
   if (threads < 2) return undefined;
-  const entry = poolFor(model, key, x, threads, pass, poolWidth, setup.inference, probe?.names);
+  const key = probe ? keyOf(model, x) + JSON.stringify(probe.names) : keyOf(model, x);
+  const entry = poolFor(
+    model,
+    key,
+    x,
+    threads,
+    pass,
+    probe ? probe.poolWidth : k,
+    setup.inference,
+    probe?.names,
+  );
   if (!entry) return undefined;
-  const { pool } = entry;
+  // A pipelined call not collected yet holds the replicas' buffers: collect it first.
+  entry.pending?.();
+  const { pool, balance } = entry;
+  const callCpu = threadCpuNs();
+  let ownCpu = 0;
   const used = 1 + Math.min(pool.replicas, threads - 1);
   const chunk = chunkRows(n, used, pass, pool.maxRows);
   publishChanged(entry, model);
   const host = x.dataSync();
   const out = new Float32Array(n * k);
-  const command = probe ? { index: probe.index, outputLength: k } : undefined;
-  for (let start = 0; start < n; start += chunk * used) {
-    const started: [number, number][] = [];
-    for (let r = 0; r < used - 1; r++) {
-      const a = start + (r + 1) * chunk;
-      if (a >= n) break;
-      const b = Math.min(n, a + chunk);
-      pool.start(r, host.subarray(a * rowLength, b * rowLength), b - a, command);
-      started.push([r, a]);
-    }
-    const end = Math.min(n, start + chunk);
+  /** Predicts rows [a, b) here, into out; returns this thread's CPU for it. */
+  const predictHere = (a: number, b: number): number => {
+    if (b <= a) return 0;
+    const t = threadCpuNs();
     const mine = tf.tidy(
-      () =>
-        here.predict(x.slice(start, end - start), {
-          batchSize: Math.min(pass, end - start),
-        }) as tf.Tensor,
+      () => here.predict(x.slice(a, b - a), { batchSize: Math.min(pass, b - a) }) as tf.Tensor,
     );
-    out.set(mine.dataSync(), start * k);
+    out.set(mine.dataSync(), a * k);
     mine.dispose();
-    for (const [r, a] of started) out.set(pool.wait(r), a * k);
+    return threadCpuNs() - t;
+  };
+  /** Starts replicas on [a, b) in `count` even parts; the started [replica, first row, rows]. */
+  const startReplicas = (a: number, b: number, count: number): [number, number, number][] => {
+    const started: [number, number, number][] = [];
+    for (let r = 0; r < count && a < b; r++) {
+      const size = Math.ceil((b - a) / (count - r));
+      pool.start(r, host.subarray(a * rowLength, (a + size) * rowLength), size, command);
+      started.push([r, a, size]);
+      a += size;
+    }
+    return started;
+  };
+  const collect = (started: [number, number, number][], ownNs: number, overlapNs = 0): number[] => {
+    const blocked = performance.now();
+    const replicaCpu = started.map(([r, a]) => {
+      out.set(pool.wait(r), a * k);
+      parallelMeter.replicaWallNs += pool.commandWallNs?.(r) ?? 0;
+      return pool.commandCpuNs?.(r) ?? NaN;
+    });
+    parallelMeter.mainBlockedNs += (performance.now() - blocked) * 1e6;
+    meterRound(ownNs + overlapNs, replicaCpu);
+    return replicaCpu;
+  };
+  const oneRound = pipelined && n <= chunk * used && Math.ceil(n / (used - 1)) <= pool.maxRows;
+  if (!oneRound) {
+    for (let start = 0; start < n; start += chunk * used) {
+      const end = Math.min(n, start + chunk);
+      const started = startReplicas(end, Math.min(n, start + chunk * used), used - 1);
+      const own = predictHere(start, end);
+      ownCpu += own;
+      collect(started, own);
+    }
+    const result = tf.tensor2d(out, [n, k]);
+    parallelMeter.mainOutsideNs += threadCpuNs() - callCpu - ownCpu;
+    return { finish: () => result };
   }
-  return tf.tensor2d(out, [n, k]);
+  // One round, pipelined: the main thread takes the rows that balance its chunk plus the
+  // caller's work against a replica's chunk; the replicas share the rest evenly.
+  const mine = mainRows(n, used - 1, balance);
+  const started = startReplicas(mine, n, used - 1);
+  const own = predictHere(0, mine);
+  const returned = threadCpuNs();
+  parallelMeter.mainOutsideNs += returned - callCpu - own;
+  let result: tf.Tensor | undefined;
+  const finish = (): tf.Tensor => {
+    if (result) return result;
+    entry.pending = undefined;
+    const t = threadCpuNs();
+    // The caller's work from the return until it awaited ran beside the replicas: it counts in
+    // the round, and the next call's cut balances it (a caller that awaits at once has none).
+    const overlap = t - returned;
+    const replicaCpu = collect(started, own, overlap);
+    balance.betweenNs = average(balance.betweenNs, overlap);
+    if (mine > 0) balance.mainNsPerRow = average(balance.mainNsPerRow, own / mine);
+    started.forEach(([, , size], i) => {
+      balance.replicaNsPerRow = average(balance.replicaNsPerRow, replicaCpu[i] / size);
+    });
+    result = tf.tensor2d(out, [n, k]);
+    parallelMeter.mainOutsideNs += threadCpuNs() - t;
+    return result;
+  };
+  entry.pending = () => void finish();
+  return { finish };
+}
+
+/**
+ * Rows the main thread predicts in a pipelined call of n rows beside `replicas` replicas: its
+ * chunk plus the caller's work between calls should take a replica's chunk,
+ * betweenNs + m * mainNsPerRow = (n - m) / replicas * replicaNsPerRow. An even share until the
+ * pool has measured a call.
+ */
+export function mainRows(
+  n: number,
+  replicas: number,
+  b: Pick<Balance, 'mainNsPerRow' | 'replicaNsPerRow' | 'betweenNs'>,
+): number {
+  const cm = b.mainNsPerRow;
+  const cr = b.replicaNsPerRow / replicas;
+  const s = Number.isFinite(b.betweenNs) ? b.betweenNs : 0;
+  if (!(cm > 0) || !(cr > 0)) return Math.ceil(n / (replicas + 1));
+  return Math.max(0, Math.min(n, Math.round((n * cr - s) / (cm + cr))));
 }
 
 /**
@@ -222,7 +363,13 @@ function poolFor(
         maxRows,
         ...(probes ? { probes } : {}),
       });
-      cached = { pool, timer: setTimeout(() => undefined, 0), published: [] };
+      meterStart(pool.startCpuNs?.() ?? []);
+      cached = {
+        pool,
+        balance: { mainNsPerRow: NaN, replicaNsPerRow: NaN, betweenNs: NaN },
+        timer: setTimeout(() => undefined, 0),
+        published: [],
+      };
       pools.set(key, cached);
     } catch {
       // A model the replicas cannot build (a custom layer not registered there): one thread.
@@ -234,6 +381,7 @@ function poolFor(
   const entry = cached;
   clearTimeout(entry.timer);
   entry.timer = setTimeout(() => {
+    entry.pending?.();
     entry.pool.dispose();
     pools.delete(key);
   }, IDLE_MS);

@@ -74,6 +74,12 @@ export interface ReplicaPool {
   start(r: number, shard: HostShard): void;
   /** Blocks until replica r answered its shard; throws the replica's error. */
   wait(r: number): ReplicaResult;
+  /** Replica r's CPU on its last answered shard, ns (NaN or absent: not measured). */
+  commandCpuNs?(r: number): number;
+  /** Replica r's wall time on its last answered shard, ns (absent: not measured). */
+  commandWallNs?(r: number): number;
+  /** Each replica's CPU to start, ns (NaN or absent: not measured). */
+  startCpuNs?(): number[];
   dispose(): Promise<void>;
 }
 
@@ -124,6 +130,12 @@ export interface InferencePool {
   ): void;
   /** Blocks until replica r answered: rows x (probe's) outputLength outputs. Throws the replica's error. */
   wait(r: number): Float32Array;
+  /** Replica r's CPU on its last answered chunk, ns (NaN or absent: not measured). */
+  commandCpuNs?(r: number): number;
+  /** Replica r's wall time on its last answered chunk, ns (absent: not measured). */
+  commandWallNs?(r: number): number;
+  /** Each replica's CPU to start, ns (NaN or absent: not measured). */
+  startCpuNs?(): number[];
   dispose(): void;
 }
 

@@ -10,6 +10,7 @@ import {
 } from './parallel';
 import type { RowObjective } from './row-objectives';
 import type { FeaturePenaltySpec } from './shard-gradients';
+import { meterStart } from './thread-meter';
 
 /**
  * `auto` only starts replicas for jobs of at least this many steps: a replica costs about a
@@ -86,5 +87,6 @@ export async function planShards(o: {
     ...(o.objective ? { objective: o.objective } : {}),
     ...(o.publicBatch !== undefined ? { maxPublic: Math.ceil(o.publicBatch / shards) } : {}),
   });
+  meterStart(pool.startCpuNs?.() ?? []);
   return { shards, pool };
 }

@@ -13,6 +13,8 @@ import {
 } from './row-objectives';
 import { type FeaturePenalty, shardGradients, type ShardOptions } from './shard-gradients';
 import type { GroupedOptimizer } from './param-groups';
+import { threadCpuNs } from './thread-cpu';
+import { meterRound, parallelMeter } from './thread-meter';
 
 /**
  * The sharded twin of gradientStep (default cross-entropy loss, optionally a weight penalty):
@@ -167,6 +169,8 @@ export function shardedStep(o: {
   return (batch, info) => {
     // A last partial batch gets fewer shards (never under MIN_SHARD rows): still a function of
     // the batch size only.
+    const stepCpu = pool ? threadCpuNs() : NaN;
+    let ownCpu = 0;
     const count = Math.max(1, Math.min(o.shards, Math.floor(batch.length / MIN_SHARD)));
     const positions = splitBatch(
       batch.map((_, p) => p),
@@ -195,9 +199,21 @@ export function shardedStep(o: {
       const round = Math.min(threads, shards.length - first);
       for (let t = 1; t < round; t++) (pool as ReplicaPool).start(t - 1, host(first + t));
       const mine = hostShards ? { host: host(first) } : { rows: shards[first] };
+      const ownStart = pool ? threadCpuNs() : NaN;
       results[first] = computeHere(mine, batch.length, stateBefore, moved);
       moved = true;
-      for (let t = 1; t < round; t++) results[first + t] = (pool as ReplicaPool).wait(t - 1);
+      if (!pool) continue;
+      const own = threadCpuNs() - ownStart;
+      ownCpu += own;
+      const blocked = performance.now();
+      const replicaCpu: number[] = [];
+      for (let t = 1; t < round; t++) {
+        results[first + t] = pool.wait(t - 1);
+        replicaCpu.push(pool.commandCpuNs?.(t - 1) ?? NaN);
+        parallelMeter.replicaWallNs += pool.commandWallNs?.(t - 1) ?? 0;
+      }
+      parallelMeter.mainBlockedNs += (performance.now() - blocked) * 1e6;
+      meterRound(own, replicaCpu);
     }
     const n = batch.length;
     const weightOf = shards.map((s) => s.length / n);
@@ -260,6 +276,7 @@ export function shardedStep(o: {
     });
     // mixup reports no accuracy (its rows are mixed), as the unsharded step.
     const hits = results.reduce((a, res) => a + res.correct, 0);
+    if (pool) parallelMeter.mainOutsideNs += threadCpuNs() - stepCpu - ownCpu;
     return { loss, correct: Number.isNaN(hits) ? undefined : tf.scalar(hits) };
   };
 }

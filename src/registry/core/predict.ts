@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Vocabulary } from '../../ml/data';
-import { inferenceBatchSize, predictBatches } from '../../ml/train/evaluate';
+import { inferenceBatchSize, predictBatches, predictBatchesAsync } from '../../ml/train/evaluate';
 import { UnprocessableError } from '../../platform/errors/domain-error';
 import { InputContract, inputTensor, parseInstances } from './encode';
 
@@ -39,6 +39,33 @@ export function predictProbabilities(
     const y = predictBatches(model, x, inferenceBatchSize(model.inputs[0].shape.slice(1)));
     return y.arraySync() as number[][];
   });
+}
+
+/**
+ * The same for a caller with work to do before it needs the answer (LIME's next perturbations):
+ * over inference replicas that work runs beside them (predictBatchesAsync). The same outputs.
+ */
+export async function predictProbabilitiesAsync(
+  model: tf.LayersModel,
+  contract: InputContract,
+  instances: Parameters<typeof predictProbabilities>[2],
+  vocabulary?: Vocabulary,
+): Promise<number[][]> {
+  // The input is read while the call starts (its rows copied to the replicas, the main thread's
+  // chunk predicted): only the answer outlives the call.
+  const x = tf.tidy(() => inputTensor(contract, instances, vocabulary));
+  let pending: Promise<tf.Tensor>;
+  try {
+    pending = predictBatchesAsync(model, x, inferenceBatchSize(model.inputs[0].shape.slice(1)));
+  } finally {
+    x.dispose();
+  }
+  const y = await pending;
+  try {
+    return y.arraySync() as number[][];
+  } finally {
+    y.dispose();
+  }
 }
 
 /** Raw instances of a predict request, checked against the contract and the batch limit. */

@@ -10,10 +10,18 @@ import { drawMixup } from './core/mcl';
 import type { WeightSet } from './core/weights';
 import { makeSchedule } from '../ml/train/schedules';
 import { Rng } from '../platform/core/rng';
-import { crossEntropy, evaluate } from '../ml/train/evaluate';
+import { evaluate, predictBatches } from '../ml/train/evaluate';
+import {
+  type DistillationSpec,
+  distillationLossFn,
+  type MixupSpec,
+  mixupLossFn,
+} from '../ml/train/row-objectives';
 import type { OptimizerName } from '../ml/train/optimizers';
 import type { WeightPenaltyFn } from '../ml/train/gradient-step';
 import { trainModel, type LossFn, type TrainSet } from '../ml/train/trainer';
+
+export { distillationTerm } from '../ml/train/row-objectives';
 
 const EPS = 1e-7;
 
@@ -30,41 +38,40 @@ export function writeWeights(model: tf.LayersModel, weights: WeightSet): void {
   tf.dispose(tensors);
 }
 
-/**
- * mixup's loss (Zhang et al. 2018): the cross-entropy of f(l x_i + (1 - l) x_j) against
- * l y_i + (1 - l) y_j, written as l CE(f, y_i) + (1 - l) CE(f, y_j) since CE is linear in the
- * target (the paper's reference code does the same).
- */
+/** mixup (Zhang et al. 2018) with this site's seeded draws (core/mcl.ts drawMixup). */
+export function mixupSpec(alpha: number, rng: Rng): MixupSpec {
+  return { draw: (batchRows) => drawMixup(rng, alpha, batchRows) };
+}
+
+/** mixup's loss, unsharded (row-objectives.ts mixupLossFn). */
 export function mixupLoss(alpha: number, rng: Rng): LossFn {
-  return (_model, x, y, ctx) => {
-    const draw = drawMixup(rng, alpha, x.shape[0]);
-    const partner = tf.tensor1d(draw.partner, 'int32');
-    const l = draw.lambda;
-    const mixed = tf.add(tf.mul(x, l), tf.mul(tf.gather(x, partner), 1 - l));
-    const out = ctx.forward(mixed);
-    return tf.add(
-      tf.mul(crossEntropy(out, y), l),
-      tf.mul(crossEntropy(out, tf.gather(y, partner)), 1 - l),
-    ) as tf.Scalar;
+  return mixupLossFn(mixupSpec(alpha, rng));
+}
+
+/**
+ * The site's local loss plus the distillation term on a seeded public batch each step:
+ * min(batchSize, public rows) rows drawn with replacement.
+ */
+export function distillationSpec(
+  publicX: tf.Tensor,
+  teacher: tf.Tensor,
+  plan: { temperature: number; weight: number },
+  batchSize: number,
+  rng: Rng,
+): DistillationSpec {
+  const n = publicX.shape[0];
+  const rows = Math.min(batchSize, n);
+  return {
+    publicX,
+    teacher,
+    temperature: plan.temperature,
+    weight: plan.weight,
+    publicBatch: rows,
+    publicRows: () => Array.from({ length: rows }, () => rng.int(0, n - 1)),
   };
 }
 
-/**
- * T^2 KL(teacher || softmax(z / T)) averaged over the batch, z = log(p) of the softmax head (the
- * logits up to a per-row constant, which softmax ignores): core/codistill.ts distillationLoss.
- */
-export function distillationTerm(
-  probs: tf.Tensor,
-  teacher: tf.Tensor,
-  temperature: number,
-): tf.Scalar {
-  const logQ = tf.logSoftmax(tf.div(tf.log(tf.add(probs, EPS)), temperature));
-  const logT = tf.log(tf.maximum(teacher, EPS));
-  const kl = tf.sum(tf.mul(teacher, tf.sub(logT, logQ)), -1);
-  return tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar;
-}
-
-/** The site's local loss plus the distillation term on a seeded public batch each step. */
+/** The distillation loss, unsharded (row-objectives.ts distillationLossFn). */
 export function distillingLoss(
   publicX: tf.Tensor,
   teacher: tf.Tensor,
@@ -72,17 +79,7 @@ export function distillingLoss(
   batchSize: number,
   rng: Rng,
 ): LossFn {
-  const n = publicX.shape[0];
-  return (_model, x, y, ctx) => {
-    const local = crossEntropy(ctx.forward(x), y);
-    const idx = tf.tensor1d(
-      Array.from({ length: Math.min(batchSize, n) }, () => rng.int(0, n - 1)),
-      'int32',
-    );
-    const probs = ctx.forward(tf.gather(publicX, idx));
-    const term = distillationTerm(probs, tf.gather(teacher, idx), plan.temperature);
-    return tf.add(local, tf.mul(term, plan.weight)) as tf.Scalar;
-  };
+  return distillationLossFn(distillationSpec(publicX, teacher, plan, batchSize, rng));
 }
 
 /**
@@ -194,6 +191,8 @@ export interface LocalTrainingInput {
   /** SCAFFOLD (plan.scaffold): the server's c and the site's c_i (null: zeros, first round). */
   control?: { c: WeightSet; ci: WeightSet | null };
   shouldStop?: () => boolean;
+  /** Data-parallel threads (trainModel's `threads`); default the process's setting. */
+  threads?: number;
 }
 
 export interface LocalTrainingResult {
@@ -203,6 +202,9 @@ export interface LocalTrainingResult {
   cancelled: boolean;
   /** SCAFFOLD: the site's new control variate c_i+ (option II). */
   nextControl?: Float32Array[];
+  /** Threads and shards per batch that trained (trainModel's). */
+  threads: number;
+  shards: number;
 }
 
 /** Trains `model` in place for the plan's local epochs. */
@@ -210,18 +212,20 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
   const { plan } = i;
   const rng = new Rng(i.seed).fork('site-loss');
   let teacher: tf.Tensor | undefined;
-  let lossFn: LossFn | undefined;
-  if (plan.mixupAlpha !== null) lossFn = mixupLoss(plan.mixupAlpha, rng);
+  // Both are losses the trainer may split over worker threads (row-objectives.ts): the draws
+  // stay on this thread, in the same order sharded or not. Distillation wins over mixup.
+  let mixup: MixupSpec | undefined;
+  let distillation: DistillationSpec | undefined;
   if (plan.distillation && i.publicX && i.teacher) {
     teacher = tf.tensor2d(i.teacher, [i.publicX.shape[0], i.teacher.length / i.publicX.shape[0]]);
-    lossFn = distillingLoss(i.publicX, teacher, plan.distillation, i.batchSize, rng);
-  }
+    distillation = distillationSpec(i.publicX, teacher, plan.distillation, i.batchSize, rng);
+  } else if (plan.mixupAlpha !== null) mixup = mixupSpec(plan.mixupAlpha, rng);
   const mu = plan.proximalMu ?? 0;
-  if (mu > 0 && lossFn)
+  if (mu > 0 && (mixup || distillation))
     throw new Error('the proximal term is not combined with mixup or distillation');
   const prox = mu > 0 ? proximalPenalty(i.model, mu) : null;
   if (plan.scaffold && !i.control) throw new Error('SCAFFOLD needs the server control variate');
-  if (plan.scaffold && lossFn)
+  if (plan.scaffold && (mixup || distillation))
     throw new Error('SCAFFOLD is not combined with mixup or distillation');
   const steps = Math.ceil(i.train.x.shape[0] / i.batchSize);
   const schedule = makeSchedule(plan.schedule, plan.learningRate, steps, plan.epochs);
@@ -237,8 +241,10 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
       optimizer: { name: i.optimizer },
       schedule: plan.schedule,
       seed: i.seed,
-      lossFn,
+      ...(mixup ? { mixup } : {}),
+      ...(distillation ? { distillation } : {}),
       penalty: scaffold?.penalty ?? prox?.penalty,
+      ...(i.threads !== undefined ? { threads: i.threads } : {}),
       shouldStop: i.shouldStop,
     });
     const last = result.history[result.history.length - 1];
@@ -248,6 +254,8 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
       steps: result.steps,
       cancelled: result.stoppedBy === 'cancelled',
       ...(scaffold ? { nextControl: scaffold.next() } : {}),
+      threads: result.threads,
+      shards: result.shards,
     };
   } finally {
     teacher?.dispose();
@@ -259,7 +267,8 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
 /** The site's shared predictions: z = log p on the public set, row-major [n, classes]. */
 export function publicLogits(model: tf.LayersModel, publicX: tf.Tensor): Float32Array {
   return tf.tidy(() => {
-    const p = model.predict(publicX, { batchSize: 256 }) as tf.Tensor;
+    // predictBatches: over the inference replicas when a core is free (one [n, k] output).
+    const p = predictBatches(model, publicX, 256);
     return Float32Array.from(tf.log(tf.add(p, EPS)).dataSync());
   });
 }

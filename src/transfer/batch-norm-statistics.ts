@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { predictBatches } from '../ml/train/evaluate';
+import { inferenceBatchSize, predictSequentially } from '../ml/train/evaluate';
+import { combineMoments, momentsProbe } from '../ml/train/moments-probe';
+import { predictProbeInParallel } from '../ml/train/parallel-predict';
 
 /**
  * Re-estimates the moving mean and variance of every BatchNormalization layer of `model` on `x`
@@ -45,28 +47,48 @@ export function reestimateBatchNorm(
   }
 }
 
+/**
+ * Layer by layer: the layer's input moments per example from a moments probe (moments-probe.ts,
+ * [n, 2c]), over inference replicas when installed (one pool for all the layers, the probes
+ * built on each replica from the model), summed over the rows on the host. Rows are independent
+ * and the sums run in row order, so the statistics are bitwise the same on 1 or 2 threads; they
+ * differ from tf.moments over the whole map by float rounding only (tested to 1e-5).
+ */
 function reestimate(model: tf.LayersModel, x: tf.Tensor, batchSize: number): void {
-  for (const layer of model.layers) {
-    if (layer.getClassName() !== 'BatchNormalization') continue;
+  const layers = model.layers.filter((layer) => {
+    if (layer.getClassName() !== 'BatchNormalization') return false;
+    const names = layer.weights.map((w) => w.name);
+    return names.some((n) => /moving_mean/.test(n)) && names.some((n) => /moving_variance/.test(n));
+  });
+  const probes = layers.map((l) => l.name);
+  const models = probes.map((name) => momentsProbe(model, name));
+  const pass = inferenceBatchSize(x.shape.slice(1));
+  layers.forEach((layer, index) => {
     const names = layer.weights.map((w) => w.name);
     const meanAt = names.findIndex((n) => /moving_mean/.test(n));
     const varianceAt = names.findIndex((n) => /moving_variance/.test(n));
-    if (meanAt < 0 || varianceAt < 0) continue;
-    const probe = tf.model({ inputs: model.inputs, outputs: layer.input as tf.SymbolicTensor });
+    const probe = models[index];
+    const rows =
+      predictProbeInParallel(model, { names: probes, models }, index, x, pass) ??
+      predictSequentially(probe, x, batchSize);
+    const channels = (rows.shape[1] ?? 0) / 2;
+    const { mean, variance } = combineMoments(
+      rows.dataSync() as Float32Array,
+      x.shape[0],
+      channels,
+    );
+    rows.dispose();
     const weights = layer.getWeights();
-    const fresh = tf.tidy(() => {
-      const inputs = predictBatches(probe, x, batchSize);
-      const axes = inputs.shape.slice(0, -1).map((_, i) => i);
-      const { mean, variance } = tf.moments(inputs, axes);
-      return weights.map((w, i) =>
+    const fresh = tf.tidy(() =>
+      weights.map((w, i) =>
         i === meanAt
-          ? mean.reshape(w.shape)
+          ? tf.tensor(mean, w.shape)
           : i === varianceAt
-            ? variance.reshape(w.shape)
+            ? tf.tensor(variance, w.shape)
             : w.clone(),
-      );
-    });
+      ),
+    );
     layer.setWeights(fresh);
     tf.dispose(fresh);
-  }
+  });
 }

@@ -345,7 +345,11 @@ describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CN
       base.dispose();
     });
 
-    test('delta: bitwise the same weights on 1 and 2 threads (the feature penalty per shard, the source network on the replica); without coupling between rows, the unsharded run to float error', async () => {
+    /**
+     * A DELTA job (feature penalty per shard, the source network on the replica) on 1 and 2
+     * threads, 2 shards, and unsharded on one thread (the gradientFn, as before).
+     */
+    async function deltaOnThreads(method: 'delta' | 'dtnh+delta'): Promise<void> {
       const start = tensorCount();
       const base = buildZooModel('small-cnn', {
         inputShape: [8, 8, 1],
@@ -356,7 +360,7 @@ describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CN
       // 32 rows, one full batch of 2 shards per epoch; small-cnn has no batch norm or dropout.
       const train = toyData(1, 32);
       const config = finetuneConfig.parse({
-        method: 'delta',
+        method,
         alpha: 0.05,
         beta: 0.3,
         epochs: 2,
@@ -374,33 +378,46 @@ describe('finetune orchestration (new head, penalties, DTNH, RIFLE) on a tiny CN
         assert.equal(result.shards, 2);
         runs.push(result);
       }
-      // The reference: the same job unsharded on one thread (DELTA's gradientFn, as before).
+      // The reference: the same job unsharded on one thread (the gradientFn, as before).
       configureDataParallel(undefined);
       const single = await finetune({ base, train, numClasses: 2, config });
       enableThreadDataParallel(1, { shards: 2 });
       assert.equal(single.shards, 1);
       const [one, two] = runs;
       assert.deepEqual(
-        one.history.map((m) => [m.loss, m.taskLoss, m.penalty]),
-        two.history.map((m) => [m.loss, m.taskLoss, m.penalty]),
+        one.history.map((m) => [m.loss, m.taskLoss, m.penalty, m.dtnhConflictRate]),
+        two.history.map((m) => [m.loss, m.taskLoss, m.penalty, m.dtnhConflictRate]),
       );
       one.model.weights.forEach((w, i) => {
         const a = Buffer.from((w.read().dataSync() as Float32Array).buffer);
         const b = Buffer.from((two.model.weights[i].read().dataSync() as Float32Array).buffer);
-        assert.ok(a.equals(b), `${w.name} bitwise equal`);
+        assert.ok(a.equals(b), `${method}: ${w.name} bitwise equal`);
         expectTensorsClose(w.read(), single.model.weights[i].read(), 1e-4);
       });
       one.history.forEach((m, e) => {
         const ref = single.history[e];
         assert.ok(m.penalty > 0, 'the feature maps moved away from the source');
         for (const k of ['loss', 'taskLoss', 'penalty'] as const) {
-          assert.ok(Math.abs(m[k] - ref[k]) <= 1e-4 * (1 + ref[k]), `${k}: ${m[k]} vs ${ref[k]}`);
+          assert.ok(
+            Math.abs(m[k] - ref[k]) <= 1e-4 * (1 + ref[k]),
+            `${method} ${k}: ${m[k]} vs ${ref[k]}`,
+          );
         }
+        // DTNH's projection is a branch on the sign of <g_t, g_r>: the same steps conflict.
+        assert.equal(m.dtnhConflictRate, ref.dtnhConflictRate, method);
       });
+      if (method === 'dtnh+delta')
+        assert.ok(one.history.every((m) => m.dtnhConflictRate !== undefined));
       for (const r of [...runs, single]) r.model.dispose();
       tf.dispose([train.x, train.y]);
       base.dispose();
       assertNoLeaks(start);
-    });
+    }
+
+    test('delta: bitwise the same weights on 1 and 2 threads (the feature penalty per shard, the source network on the replica); without coupling between rows, the unsharded run to float error', () =>
+      deltaOnThreads('delta'));
+
+    test('dtnh+delta: the shards return the task and feature-penalty gradients apart; bitwise the same on 1 and 2 threads, the unsharded DTNH run (Wan et al. 2019) to float error', () =>
+      deltaOnThreads('dtnh+delta'));
   });
 });

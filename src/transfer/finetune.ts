@@ -205,7 +205,7 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneResult> {
           ? { patience: c.earlyStoppingPatience, monitor: 'val_loss' }
           : undefined,
       // l2/l2sp (and DTNH over them) as a weight penalty, DELTA's feature maps per shard: the
-      // batch's gradient may then be computed in shards on worker threads (not dtnh+delta).
+      // batch's gradient may then be computed in shards on worker threads.
       ...objective.trainerOptions(),
       callbacks: rifle ? [rifle.callback] : [],
       initialEpoch,

@@ -74,26 +74,57 @@ export class TransferObjective {
    * `penalty`, applied once per step to the batch's cross-entropy gradient, which the trainer may
    * then compute in shards on worker threads. DELTA without DTNH as a `featurePenalty` (its
    * per-row feature-map term, computed per shard, on the replicas too) plus a weight `penalty`
-   * (the head decay), with `gradientFn` for an unsharded run. dtnh+delta needs the batch's task
-   * and feature-penalty gradients apart: `gradientFn` only, one thread.
+   * (the head decay), with `gradientFn` for an unsharded run. dtnh+delta likewise, the shards
+   * returning the task's and the feature penalty's gradients apart (DTNH combines the two).
    */
   trainerOptions(): Pick<TrainOptions, 'penalty' | 'featurePenalty' | 'gradientFn'> {
     const split = this.penalty.split;
     if (!this.penalty.needsFeatures) return { penalty: this.weightOnly };
-    if (this.options.dtnh || !split || !this.options.source) {
-      return { gradientFn: this.gradientFn };
-    }
+    if (!split || !this.options.source) return { gradientFn: this.gradientFn };
+    const dtnh = this.options.dtnh;
     return {
       gradientFn: this.gradientFn,
-      penalty: this.featureSharded,
+      penalty: dtnh ? this.dtnhFeatureSharded : this.featureSharded,
       featurePenalty: {
         source: this.options.source,
         hookLayers: this.options.hookLayers ?? [],
         attention: split.attention,
         alpha: split.alpha,
+        ...(dtnh ? { separateGradients: true } : {}),
       },
     };
   }
+
+  /**
+   * dtnh+delta, sharded: the shards bring the batch's cross-entropy gradient (taskGrads) and the
+   * feature penalty's (featureGrads) apart, each summed over the shards; the regulariser's
+   * gradient g_r is the latter plus the head decay's, and DTNH combines g_t and g_r as the
+   * unsharded gradientFn does.
+   */
+  private readonly dtnhFeatureSharded: WeightPenaltyFn = (ctx) => {
+    const split = this.penalty.split;
+    if (!split || !ctx.featurePenalty || !ctx.featureGrads)
+      throw new Error('a sharded dtnh+delta step without its feature gradients');
+    const anchor = ctx.variables[0];
+    const decay = ctx.gradientsOf(() =>
+      tf.add(
+        split.weightTerm({ backbone: this.split.backbone, head: this.split.head }),
+        tf.mul(0, tf.sum(anchor)),
+      ),
+    );
+    const regGrads: tf.NamedTensorMap = {};
+    for (const name of Object.keys(ctx.taskGrads)) {
+      const f = ctx.featureGrads[name];
+      const d = decay.grads[name];
+      if (f && d) regGrads[name] = tf.add(f, d);
+      else if (f ?? d) regGrads[name] = f ?? d;
+    }
+    const penalty = tf.add(ctx.featurePenalty, decay.value) as tf.Scalar;
+    const task = ctx.taskGrads;
+    const conflict = tf.cast(tf.less(gradientInnerProduct(task, regGrads), 0), 'float32');
+    this.parts.push([tf.keep(ctx.taskLoss), tf.keep(penalty), tf.keep(conflict as tf.Scalar)]);
+    return { loss: tf.add(ctx.taskLoss, penalty) as tf.Scalar, grads: dtnhCombine(task, regGrads) };
+  };
 
   /** DELTA, sharded: the shards' feature penalty and its gradient come with the task's. */
   private readonly featureSharded: WeightPenaltyFn = (ctx) => {

@@ -8,8 +8,8 @@ import { ReplicaThreads } from './replica-threads';
  * driven synchronously: the caller, predictBatches, is synchronous.
  */
 export class ThreadInferencePool implements InferencePool {
-  /** Rows of each replica's current chunk. */
-  private readonly rows: number[] = [];
+  /** Output values of each replica's current chunk. */
+  private readonly values: number[] = [];
 
   private constructor(
     private readonly threads: ReplicaThreads,
@@ -30,7 +30,11 @@ export class ThreadInferencePool implements InferencePool {
         backend: init.backend,
         sampleShape: init.sampleShape,
         xDtype: init.xDtype,
-        predict: { outputLength: init.outputLength, pass: init.pass },
+        predict: {
+          outputLength: init.outputLength,
+          pass: init.pass,
+          ...(init.probes ? { probes: init.probes } : {}),
+        },
       },
       init.replicas,
       init.sizes,
@@ -44,16 +48,25 @@ export class ThreadInferencePool implements InferencePool {
     this.threads.publish(weights);
   }
 
-  start(r: number, x: tf.TypedArray, rows: number): void {
+  start(
+    r: number,
+    x: tf.TypedArray,
+    rows: number,
+    probe?: { index: number; outputLength: number },
+  ): void {
     if (rows > this.maxRows)
       throw new RangeError(`chunk of ${rows} rows, pool holds ${this.maxRows}`);
+    const width = probe?.outputLength ?? this.outputLength;
+    if (width > this.outputLength)
+      throw new RangeError(`${width} outputs per row, pool holds ${this.outputLength}`);
     this.threads.input(r).set(x, 0);
-    this.rows[r] = rows;
-    this.threads.command(r, KIND_PREDICT, rows);
+    this.values[r] = rows * width;
+    // The BATCH word says what to predict: 0 the model, p + 1 the moments probe p.
+    this.threads.command(r, KIND_PREDICT, rows, probe ? probe.index + 1 : 0);
   }
 
   wait(r: number): Float32Array {
-    return this.threads.wait(r).slice(0, this.rows[r] * this.outputLength);
+    return this.threads.wait(r).slice(0, this.values[r]);
   }
 
   commandCpuNs(r: number): number {

@@ -132,7 +132,12 @@ describe('data-parallel training over worker threads', () => {
       pool.publish(weights.map((w) => w.dataSync()));
       const rows = (idx: number[]) => tf.gather(data.x, idx);
       const labels = (idx: number[]) => tf.gather(data.y, idx);
-      pool.start(0, rows(b).dataSync(), labels(b).dataSync(), b.length, 25);
+      pool.start(0, {
+        x: rows(b).dataSync() as Float32Array,
+        y: labels(b).dataSync() as unknown as Float32Array,
+        size: b.length,
+        batchRows: 25,
+      });
       const lossOf = (x: tf.Tensor, y: tf.Tensor) => () =>
         crossEntropy(model.apply(x, { training: true }) as tf.Tensor, y);
       const own = tf.variableGrads(lossOf(rows(a), labels(a)), vars);

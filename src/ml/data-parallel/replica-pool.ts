@@ -8,14 +8,17 @@ import {
   type TrainingThreads,
 } from '../train/parallel';
 import { ThreadInferencePool } from './inference-pool';
+import type { HostShard } from '../train/row-objectives';
 import { KIND_STEP } from './replica-protocol';
 import { ReplicaThreads } from './replica-threads';
+import { ShardLayout } from './shard-layout';
 
 /** Training replicas on worker threads (KIND_STEP commands of replica-threads.ts). */
 export class ThreadReplicaPool implements ReplicaPool {
   private constructor(
     private readonly threads: ReplicaThreads,
-    private readonly init: ReplicaPoolInit,
+    private readonly layout: ShardLayout,
+    private readonly separate: boolean,
     private readonly gradLength: number,
     private readonly stateLength: number,
     readonly startupMs: number,
@@ -33,6 +36,16 @@ export class ThreadReplicaPool implements ReplicaPool {
     const gradLength = init.trainable.reduce((a, i) => a + sizes[i], 0);
     const stateLength = sizes.reduce((a, s, i) => (trainedSet.has(i) ? a : a + s), 0);
     const rowLength = init.sampleShape.reduce((a, d) => a * d, 1);
+    const objective = init.objective ?? { kind: 'cross-entropy' };
+    const maxPublic = objective.kind === 'distillation' ? (init.maxPublic ?? 0) : 0;
+    const layout = new ShardLayout({
+      rowLength,
+      maxShard: init.maxShard,
+      mixup: objective.kind === 'mixup',
+      maxPublic,
+      classes: objective.kind === 'distillation' ? objective.classes : 0,
+    });
+    const separate = init.features?.separate === true;
     const threads = await ReplicaThreads.start(
       {
         model: { modelJson: new Uint8Array(init.modelJson), weights: new Uint8Array(init.weights) },
@@ -44,6 +57,8 @@ export class ThreadReplicaPool implements ReplicaPool {
           frozenLayers: init.frozenLayers,
           yDtype: init.yDtype,
           maxShard: init.maxShard,
+          objective,
+          maxPublic,
           ...(init.features
             ? {
                 features: {
@@ -59,36 +74,44 @@ export class ThreadReplicaPool implements ReplicaPool {
       },
       init.replicas,
       sizes,
-      { input: init.maxShard * (rowLength + 1), output: gradLength + stateLength + 3 },
+      {
+        input: layout.length,
+        output: gradLength * (separate ? 2 : 1) + stateLength + 3,
+      },
       'training replica',
     );
-    return new ThreadReplicaPool(threads, init, gradLength, stateLength, performance.now() - t0);
+    return new ThreadReplicaPool(
+      threads,
+      layout,
+      separate,
+      gradLength,
+      stateLength,
+      performance.now() - t0,
+    );
   }
 
   publish(weights: readonly tf.TypedArray[]): void {
     this.threads.publish(weights);
   }
 
-  start(r: number, x: tf.TypedArray, y: tf.TypedArray, size: number, batch: number): void {
-    if (size > this.init.maxShard) {
-      throw new RangeError(`shard of ${size} rows, the pool holds ${this.init.maxShard}`);
-    }
-    const input = this.threads.input(r);
-    input.set(x, 0);
-    input.set(y, input.length - this.init.maxShard);
-    this.threads.command(r, KIND_STEP, size, batch);
+  start(r: number, shard: HostShard): void {
+    this.layout.write(this.threads.input(r), shard);
+    this.threads.command(r, KIND_STEP, shard.size, shard.batchRows);
   }
 
   wait(r: number): ReplicaResult {
     const output = this.threads.wait(r);
     const g = this.gradLength;
+    const f = this.separate ? g : 0;
     const s = this.stateLength;
+    const at = g + f + s;
     return {
       grads: output.slice(0, g),
-      state: output.slice(g, g + s),
-      loss: output[g + s],
-      correct: output[g + s + 1],
-      featurePenalty: output[g + s + 2],
+      ...(this.separate ? { featureGrads: output.slice(g, g + f) } : {}),
+      state: output.slice(g + f, at),
+      loss: output[at],
+      correct: output[at + 1],
+      featurePenalty: output[at + 2],
     };
   }
 

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { MessagePort } from 'node:worker_threads';
+import type { RowObjective } from '../train/row-objectives';
 
 /**
  * Shared memory between the main thread and one replica thread (replica-threads.ts,
@@ -26,7 +27,10 @@ export const CTRL = {
    * version it holds (a training step publishes every step, a bulk-prediction job once).
    */
   VERSION: 6,
-  /** KIND_STEP: rows of the batch the shard belongs to (scales a feature penalty). */
+  /**
+   * KIND_STEP: rows of the batch the shard belongs to (scales a feature penalty). KIND_PREDICT:
+   * 0 = the model's outputs, p + 1 = moments probe p (PredictSpec.probes).
+   */
   BATCH: 7,
 } as const;
 export const CTRL_LENGTH = 8;
@@ -71,7 +75,13 @@ export interface StepSpec {
     hookLayers: readonly string[];
     attention: readonly (readonly number[])[];
     alpha: number;
+    /** DTNH: the penalty's gradient apart from the task's, after it in the output. */
+    separate?: boolean;
   };
+  /** The shard's loss (default cross-entropy) and what its input carries (shard-layout.ts). */
+  objective?: RowObjective;
+  /** Distillation: the most public rows a shard carries. */
+  maxPublic?: number;
 }
 
 /** What a replica needs to answer KIND_PREDICT. */
@@ -80,6 +90,11 @@ export interface PredictSpec {
   outputLength: number;
   /** Rows per model.predict pass. */
   pass: number;
+  /**
+   * Layers whose moments probes (moments-probe.ts) the replica builds from its model; a
+   * KIND_PREDICT command with BATCH = p + 1 predicts probe p instead of the model.
+   */
+  probes?: readonly string[];
 }
 
 /** Everything a replica thread is started with but its buffers. */
@@ -102,9 +117,12 @@ export interface ReplicaWorkerData {
   stats: SharedArrayBuffer;
   /** Float32: every model weight in model.weights order, written by the main thread. */
   published: SharedArrayBuffer;
-  /** Float32: a step's rows then labels (StepSpec.maxShard rows), or a chunk's rows. */
+  /** Float32: a step's shard (shard-layout.ts), or a chunk's rows. */
   input: SharedArrayBuffer;
-  /** Float32: a step's gradients, state, loss, correct count, feature penalty; or a chunk's outputs. */
+  /**
+   * Float32: a step's gradients (then the feature penalty's, with features.separate), state,
+   * loss, correct count, feature penalty; or a chunk's outputs.
+   */
   output: SharedArrayBuffer;
   /** Where the replica posts its error message (read synchronously by the main thread). */
   errors: MessagePort;

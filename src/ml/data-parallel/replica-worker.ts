@@ -11,9 +11,12 @@ import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BackendPreference, selectBackend } from '../backend';
 import { loadModelFromBuffers } from '../io/buffers';
-import { FeaturePenalty, shardGradients } from '../train/shard-gradients';
+import { momentsProbe } from '../train/moments-probe';
+import { disposeShard, shardTensors } from '../train/row-objectives';
+import { FeaturePenalty, shardGradients, type ShardOptions } from '../train/shard-gradients';
 import { threadCpuNs } from '../train/thread-cpu';
 import { assignPublishedWeights } from './published-weights';
+import { ShardLayout } from './shard-layout';
 import {
   CTRL,
   KIND_PREDICT,
@@ -47,7 +50,10 @@ function rows(n: number): tf.Tensor {
   return tf.tensor(input.slice(0, n * rowLength), [n, ...spec.sampleShape], spec.xDtype);
 }
 
-/** KIND_STEP: writes gradients (trained order), non-trained weights, loss, correct, penalty. */
+/**
+ * KIND_STEP: writes gradients (trained order; then the feature penalty's with features.separate),
+ * non-trained weights, loss, correct, penalty.
+ */
 function stepper(
   model: tf.LayersModel,
   weights: tf.Variable[],
@@ -58,37 +64,56 @@ function stepper(
   const trainedSet = new Set(step.trainable);
   const state = weights.filter((_, i) => !trainedSet.has(i));
   const gradLength = trained.reduce((a, v) => a + v.size, 0);
-  const stateLength = state.reduce((a, v) => a + v.size, 0);
+  const objective = step.objective ?? { kind: 'cross-entropy' };
+  const layout = new ShardLayout({
+    rowLength,
+    maxShard: step.maxShard,
+    mixup: objective.kind === 'mixup',
+    maxPublic: step.maxPublic ?? 0,
+    classes: objective.kind === 'distillation' ? objective.classes : 0,
+  });
   const penalty =
     step.features && source ? new FeaturePenalty(model, { ...step.features, source }) : undefined;
+  const options: ShardOptions = {
+    ...(penalty ? { features: penalty } : {}),
+    ...(step.features?.separate ? { separateFeatures: true } : {}),
+    ...(objective.kind === 'distillation'
+      ? { distillation: { temperature: objective.temperature, weight: objective.weight } }
+      : {}),
+  };
   return (n: number): void => {
-    const x = rows(n);
-    const labels = input.slice(step.maxShard * rowLength, step.maxShard * rowLength + n);
-    const y = tf.tensor1d(labels, step.yDtype);
-    const batchRows = Atomics.load(ctrl, CTRL.BATCH);
-    const shard = shardGradients(
-      model,
-      trained,
-      x,
-      y,
-      penalty ? { penalty, batchRows } : undefined,
-    );
+    const host = layout.read(input, n, Atomics.load(ctrl, CTRL.BATCH));
+    const tensors = shardTensors(host, spec.sampleShape, spec.xDtype, step.yDtype);
+    let shard;
+    try {
+      shard = shardGradients(model, trained, tensors, options);
+    } finally {
+      disposeShard(tensors);
+    }
     output.set(shard.grads, 0);
     let at = gradLength;
+    if (shard.featureGrads) {
+      output.set(shard.featureGrads, at);
+      at += gradLength;
+    }
     for (const s of state) {
       output.set(s.dataSync(), at);
       at += s.size;
     }
-    output[gradLength + stateLength] = shard.loss;
-    output[gradLength + stateLength + 1] = shard.correct;
-    output[gradLength + stateLength + 2] = shard.featurePenalty;
+    output[at] = shard.loss;
+    output[at + 1] = shard.correct;
+    output[at + 2] = shard.featurePenalty;
   };
 }
 
-/** KIND_PREDICT: writes n x outputLength outputs. */
+/** KIND_PREDICT: writes n x outputLength outputs (of the model, or of a moments probe). */
 function predictor(model: tf.LayersModel, predict: PredictSpec) {
+  const probes = (predict.probes ?? []).map((name) => momentsProbe(model, name));
   return (n: number): void => {
-    const y = model.predict(rows(n), { batchSize: Math.min(n, predict.pass) }) as tf.Tensor;
+    const which = Atomics.load(ctrl, CTRL.BATCH);
+    const net = which === 0 ? model : probes[which - 1];
+    if (!net) throw new Error(`no moments probe ${which - 1}`);
+    const y = net.predict(rows(n), { batchSize: Math.min(n, predict.pass) }) as tf.Tensor;
     output.set(y.dataSync(), 0);
   };
 }

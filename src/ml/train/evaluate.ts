@@ -26,12 +26,22 @@ export function predictBatches(model: tf.LayersModel, x: tf.Tensor, batchSize = 
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw ValidationError.field('batchSize', `must be a positive integer, got ${batchSize}`);
   }
-  const n = x.shape[0];
-  const parts: tf.Tensor[] = [];
   const pass = inferenceBatchSize(x.shape.slice(1));
   // Over inference replicas on free cores when the worker installed them (parallel-predict.ts).
   const parallel = predictInParallel(model, x, pass);
   if (parallel) return parallel;
+  return predictSequentially(model, x, batchSize);
+}
+
+/** predictBatches on this thread only: batches of `batchSize`, passes of inferenceBatchSize. */
+export function predictSequentially(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  batchSize = 256,
+): tf.Tensor {
+  const n = x.shape[0];
+  const parts: tf.Tensor[] = [];
+  const pass = inferenceBatchSize(x.shape.slice(1));
   try {
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);

@@ -59,6 +59,12 @@ export interface PenaltyContext {
    * over the batch; its gradient is already in taskGrads.
    */
   readonly featurePenalty?: tf.Scalar;
+  /**
+   * A sharded run whose feature penalty's gradient is kept apart (DTNH over DELTA,
+   * FeaturePenaltySpec.separateGradients): that gradient, summed over the batch's shards; taskGrads
+   * is then the cross-entropy's alone.
+   */
+  readonly featureGrads?: tf.NamedTensorMap;
   /** Value and gradients of a scalar function of the trainable variables. */
   gradientsOf(f: () => tf.Scalar): { value: tf.Scalar; grads: tf.NamedTensorMap };
 }

@@ -53,6 +53,11 @@ export function inferenceReplicas(model: tf.LayersModel, x: tf.Tensor): number {
   return pools.get(keyOf(model, x))?.pool.replicas ?? 0;
 }
 
+/** Inference pools running now, one per topology (and probe set): tests, benches. */
+export function inferencePoolCount(): number {
+  return pools.size;
+}
+
 /** Stops every inference replica now (they also stop on their own after IDLE_MS idle). */
 export function releaseInferenceThreads(): void {
   for (const [key, cached] of pools) {
@@ -122,27 +127,85 @@ export function predictInParallelAsync(
   return begun && Promise.resolve().then(() => begun.finish());
 }
 
+/** Moments probes of a model's layers (momentsProbe): their names and this thread's models. */
+export interface MomentsProbes {
+  names: readonly string[];
+  models: readonly tf.LayersModel[];
+}
+
+/**
+ * probes.models[index].predict(x) over several threads (batch-norm re-estimation), or undefined
+ * when one thread should do it (as predictInParallel). The replicas hold `model` and build every
+ * probe from it once, so one pool serves all the layers of a re-estimation; the weights are
+ * published again only when they changed (a re-estimated layer's statistics).
+ */
+export function predictProbeInParallel(
+  model: tf.LayersModel,
+  probes: MomentsProbes,
+  index: number,
+  x: tf.Tensor,
+  pass: number,
+): tf.Tensor | undefined {
+  if (model.inputs.length !== 1) return undefined;
+  const widths = probes.models.map((m) => m.outputs[0]?.shape[1]);
+  if (widths.some((w) => typeof w !== 'number')) return undefined;
+  return begin(model, x, pass, false, {
+    names: probes.names,
+    here: probes.models[index],
+    index,
+    k: widths[index] as number,
+    poolWidth: Math.max(...(widths as number[])),
+  })?.finish();
+}
+
+/** A moments probe to predict instead of the model (predictProbeInParallel). */
+interface ProbeCall {
+  names: readonly string[];
+  /** This thread's probe model. */
+  here: tf.LayersModel;
+  index: number;
+  /** Its outputs per row, and the largest of the pool's probes. */
+  k: number;
+  poolWidth: number;
+}
+
 function begin(
   model: tf.LayersModel,
   x: tf.Tensor,
   pass: number,
   pipelined: boolean,
+  probe?: ProbeCall,
 ): Begun | undefined {
   const setup = dataParallelSetup();
   if (!setup?.inference) return undefined;
   const outShape = model.outputs[0]?.shape;
-  const k = outShape?.[1];
-  if (model.inputs.length !== 1 || model.outputs.length !== 1 || outShape.length !== 2) {
+  const k = probe ? probe.k : outShape?.[1];
+  if (
+    !probe &&
+    (model.inputs.length !== 1 || model.outputs.length !== 1 || outShape.length !== 2)
+  ) {
     return undefined;
   }
   if (typeof k !== 'number') return undefined;
+  const here = probe ? probe.here : model;
+  const command = probe ? { index: probe.index, outputLength: k } : undefined;
   const n = x.shape[0];
   const rowLength = n === 0 ? 0 : x.size / n;
   const parts = Math.min(n, Math.floor(x.size / MIN_CHUNK_VALUES));
   if (parts < 2) return undefined;
   const threads = resolveThreads(setup.threads, setup.host(), parts);
   if (threads < 2) return undefined;
-  const entry = poolFor(model, keyOf(model, x), x, threads, pass, k, setup.inference);
+  const key = probe ? keyOf(model, x) + JSON.stringify(probe.names) : keyOf(model, x);
+  const entry = poolFor(
+    model,
+    key,
+    x,
+    threads,
+    pass,
+    probe ? probe.poolWidth : k,
+    setup.inference,
+    probe?.names,
+  );
   if (!entry) return undefined;
   // A pipelined call not collected yet holds the replicas' buffers: collect it first.
   entry.pending?.();
@@ -159,7 +222,7 @@ function begin(
     if (b <= a) return 0;
     const t = threadCpuNs();
     const mine = tf.tidy(
-      () => model.predict(x.slice(a, b - a), { batchSize: Math.min(pass, b - a) }) as tf.Tensor,
+      () => here.predict(x.slice(a, b - a), { batchSize: Math.min(pass, b - a) }) as tf.Tensor,
     );
     out.set(mine.dataSync(), a * k);
     mine.dispose();
@@ -170,7 +233,7 @@ function begin(
     const started: [number, number, number][] = [];
     for (let r = 0; r < count && a < b; r++) {
       const size = Math.ceil((b - a) / (count - r));
-      pool.start(r, host.subarray(a * rowLength, (a + size) * rowLength), size);
+      pool.start(r, host.subarray(a * rowLength, (a + size) * rowLength), size, command);
       started.push([r, a, size]);
       a += size;
     }
@@ -279,6 +342,7 @@ function poolFor(
   pass: number,
   k: number,
   start: NonNullable<ReturnType<typeof dataParallelSetup>>['inference'],
+  probes?: readonly string[],
 ): Cached | undefined {
   if (failed.has(key)) return undefined;
   let cached = pools.get(key);
@@ -297,6 +361,7 @@ function poolFor(
         outputLength: k,
         pass,
         maxRows,
+        ...(probes ? { probes } : {}),
       });
       meterStart(pool.startCpuNs?.() ?? []);
       cached = {

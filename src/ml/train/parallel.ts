@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { HostShard, RowObjective } from './row-objectives';
 
 /**
  * The port of data-parallel training. The training loop (trainer.ts, data-parallel-step.ts) only
@@ -37,18 +38,26 @@ export interface ReplicaPoolInit {
     hookLayers: readonly string[];
     attention: readonly (readonly number[])[];
     alpha: number;
+    /** DTNH: the penalty's gradient apart from the task's (ReplicaResult.featureGrads). */
+    separate?: boolean;
   };
+  /** The loss the shards compute (default: cross-entropy): mixup or distillation. */
+  objective?: RowObjective;
+  /** Distillation: the most public rows a shard is given. */
+  maxPublic?: number;
 }
 
 /** One replica's answer for its shard: the gradients of the shard's mean loss. */
 export interface ReplicaResult {
   /** The trained variables' gradients, concatenated in `trainable` order. */
   grads: Float32Array;
+  /** With `features.separate`: the feature penalty's gradients apart (same order). */
+  featureGrads?: Float32Array;
   /** model.weights that are not trained (batch-norm moving statistics) after the shard's pass. */
   state: Float32Array;
-  /** Mean cross-entropy over the shard. */
+  /** The shard's mean loss (shard-gradients.ts: ShardGradients.loss). */
   loss: number;
-  /** Correctly classified examples of the shard. */
+  /** Correctly classified examples of the shard (NaN: not reported, mixup). */
   correct: number;
   /** The feature penalty summed over the shard's rows (0 without one). */
   featurePenalty: number;
@@ -61,11 +70,8 @@ export interface ReplicaPool {
   readonly startupMs: number;
   /** The model's weights (model.weights order) every replica loads before its next shard. */
   publish(weights: readonly tf.TypedArray[]): void;
-  /**
-   * Starts replica r on a shard: x rows flattened, y labels, `size` rows of a batch of `batch`.
-   * Does not block.
-   */
-  start(r: number, x: tf.TypedArray, y: tf.TypedArray, size: number, batch: number): void;
+  /** Starts replica r on a shard (rows, labels, and what the objective ships). Does not block. */
+  start(r: number, shard: HostShard): void;
   /** Blocks until replica r answered its shard; throws the replica's error. */
   wait(r: number): ReplicaResult;
   /** Replica r's CPU on its last answered shard, ns (NaN or absent: not measured). */
@@ -95,6 +101,12 @@ export interface InferencePoolInit {
   pass: number;
   /** The largest chunk a replica is given (rows). */
   maxRows: number;
+  /**
+   * Layers whose input moments the replicas can predict instead of the model's output
+   * (momentsProbe, moments-probe.ts: batch-norm re-estimation); `outputLength` is then the
+   * largest output of the model and the probes.
+   */
+  probes?: readonly string[];
 }
 
 /** Inference replicas (bulk prediction: LIME/NormLIME perturbations, evaluation). */
@@ -106,9 +118,17 @@ export interface InferencePool {
    * keeps them for the chunks after (the caller publishes only when they changed).
    */
   publish(weights: readonly tf.TypedArray[]): void;
-  /** Starts replica r on `rows` rows (flattened). Does not block. */
-  start(r: number, x: tf.TypedArray, rows: number): void;
-  /** Blocks until replica r answered: rows x outputLength outputs. Throws the replica's error. */
+  /**
+   * Starts replica r on `rows` rows (flattened): the model's outputs, or with `probe` the moments
+   * probe of init.probes[probe.index] (probe.outputLength values per row). Does not block.
+   */
+  start(
+    r: number,
+    x: tf.TypedArray,
+    rows: number,
+    probe?: { index: number; outputLength: number },
+  ): void;
+  /** Blocks until replica r answered: rows x (probe's) outputLength outputs. Throws the replica's error. */
   wait(r: number): Float32Array;
   /** Replica r's CPU on its last answered chunk, ns (NaN or absent: not measured). */
   commandCpuNs?(r: number): number;

@@ -8,6 +8,7 @@ import {
   resolveThreads,
   type TrainingThreads,
 } from './parallel';
+import type { RowObjective } from './row-objectives';
 import type { FeaturePenaltySpec } from './shard-gradients';
 import { meterStart } from './thread-meter';
 
@@ -45,6 +46,10 @@ export async function planShards(o: {
   customLoss: boolean;
   /** DELTA's feature penalty: its source network goes to the replicas once, at their start. */
   features?: FeaturePenaltySpec;
+  /** The shards' loss when not cross-entropy (mixup, distillation). */
+  objective?: RowObjective;
+  /** Distillation: rows of the step's public batch (split over the shards like the batch). */
+  publicBatch?: number;
 }): Promise<ShardPlan> {
   const setup = dataParallelSetup();
   if (setup === undefined || o.customLoss) return { shards: 1 };
@@ -63,6 +68,7 @@ export async function planShards(o: {
         hookLayers: f.hookLayers,
         attention: f.attention,
         alpha: f.alpha,
+        ...(f.separateGradients ? { separate: true } : {}),
       }
     : undefined;
   const pool = await setup.factory({
@@ -78,6 +84,8 @@ export async function planShards(o: {
     yDtype: o.train.y.dtype,
     maxShard: Math.ceil(o.batchSize / shards),
     ...(features ? { features } : {}),
+    ...(o.objective ? { objective: o.objective } : {}),
+    ...(o.publicBatch !== undefined ? { maxPublic: Math.ceil(o.publicBatch / shards) } : {}),
   });
   meterStart(pool.startCpuNs?.() ?? []);
   return { shards, pool };

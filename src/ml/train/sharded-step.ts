@@ -3,7 +3,15 @@ import type { GradientTransform, TrainSet, WeightPenaltyFn } from './gradient-st
 import type { StepFn } from './loop';
 import type { ReplicaPool, ReplicaResult } from './parallel';
 import { MIN_SHARD, splitBatch } from './parallel';
-import { type FeaturePenalty, shardGradients } from './shard-gradients';
+import {
+  type DistillationSpec,
+  disposeShard,
+  type HostShard,
+  type MixupDraw,
+  type MixupSpec,
+  shardTensors,
+} from './row-objectives';
+import { type FeaturePenalty, shardGradients, type ShardOptions } from './shard-gradients';
 import type { GroupedOptimizer } from './param-groups';
 import { threadCpuNs } from './thread-cpu';
 import { meterRound, parallelMeter } from './thread-meter';
@@ -36,6 +44,15 @@ export function shardedStep(o: {
   penalty?: WeightPenaltyFn;
   /** DELTA's feature penalty, computed per shard (the pool's replicas were built with it). */
   featurePenalty?: FeaturePenalty;
+  /**
+   * DTNH over DELTA: each shard returns the feature penalty's gradient apart from the task's;
+   * `penalty` gets both sums (PenaltyContext.featureGrads) and combines them.
+   */
+  separateFeatures?: boolean;
+  /** mixup: one draw per batch, here; the shards get mixed rows and the partners' labels. */
+  mixup?: MixupSpec;
+  /** Distillation: one public batch per step, drawn here, split over the shards with its soft labels. */
+  distillation?: DistillationSpec;
   shards: number;
   pool?: ReplicaPool;
 }): StepFn {
@@ -45,53 +62,107 @@ export function shardedStep(o: {
   const state = weights.filter((w) => !trainedSet.has(w));
   const threads = 1 + (pool?.replicas ?? 0);
   const featurePenalty = o.featurePenalty;
+  const { mixup, distillation } = o;
+  // mixup and distillation shards are built on the host for every thread, the main thread too.
+  const hostShards = mixup !== undefined || distillation !== undefined;
+  const shardOptions: ShardOptions = {
+    ...(featurePenalty ? { features: featurePenalty } : {}),
+    ...(o.separateFeatures ? { separateFeatures: true } : {}),
+    ...(distillation
+      ? { distillation: { temperature: distillation.temperature, weight: distillation.weight } }
+      : {}),
+  };
 
   // The replicas' rows are copied on the host from one copy of the training set: a wasm gather
   // plus dataSync per shard cost ~10 ms a step on a loaded 2-core machine, the copy ~0.05 ms.
-  const hostX = pool ? train.x.dataSync() : undefined;
-  const hostY = pool ? train.y.dataSync() : undefined;
+  const hostX = pool || hostShards ? (train.x.dataSync() as Float32Array) : undefined;
+  const hostY = pool || hostShards ? train.y.dataSync() : undefined;
   const rowLength = train.x.size / train.x.shape[0];
+  const hostPublic = distillation
+    ? {
+        x: distillation.publicX.dataSync() as Float32Array,
+        teacher: distillation.teacher.dataSync() as Float32Array,
+        rowLength: distillation.publicX.size / distillation.publicX.shape[0],
+        classes: distillation.teacher.shape[1] ?? 1,
+      }
+    : undefined;
 
-  const startReplica = (r: number, rows: number[], batchRows: number): void => {
-    if (!pool || !hostX || !hostY) throw new Error('no replica pool');
-    const x = new Float32Array(rows.length * rowLength);
-    const y = new Float32Array(rows.length);
-    rows.forEach((row, j) => {
-      x.set(hostX.subarray(row * rowLength, (row + 1) * rowLength), j * rowLength);
+  /**
+   * Shard `positions` (indices into the batch) as host arrays: rows copied (mixup: mixed with
+   * their partners' rows in float32, as the unsharded tf.mul/tf.add do), labels, and the shard's
+   * part of the public batch with the teacher's rows.
+   */
+  const buildShard = (
+    batch: readonly number[],
+    positions: readonly number[],
+    draw?: MixupDraw,
+    publicPart?: { rows: readonly number[]; batchRows: number },
+  ): HostShard => {
+    if (!hostX || !hostY) throw new Error('no host copy of the training set');
+    const size = positions.length;
+    const x = new Float32Array(size * rowLength);
+    const y = new Float32Array(size);
+    positions.forEach((p, j) => {
+      const row = batch[p];
       y[j] = hostY[row];
+      if (!draw) {
+        x.set(hostX.subarray(row * rowLength, (row + 1) * rowLength), j * rowLength);
+        return;
+      }
+      const other = batch[draw.partner[p]];
+      const l = Math.fround(draw.lambda);
+      const m = Math.fround(1 - draw.lambda);
+      for (let c = 0; c < rowLength; c++) {
+        const a = Math.fround(hostX[row * rowLength + c] * l);
+        const b = Math.fround(hostX[other * rowLength + c] * m);
+        x[j * rowLength + c] = a + b;
+      }
     });
-    pool.start(r, x, y, rows.length, batchRows);
+    const shard: HostShard = { x, y, size, batchRows: batch.length };
+    if (draw) {
+      const partnerY = Float32Array.from(positions, (p) => hostY[batch[draw.partner[p]]]);
+      shard.mix = { partnerY, lambda: Math.fround(draw.lambda) };
+    }
+    if (publicPart && hostPublic) {
+      const { rows } = publicPart;
+      const { rowLength: width, classes } = hostPublic;
+      const px = new Float32Array(rows.length * width);
+      const teacher = new Float32Array(rows.length * classes);
+      rows.forEach((row, j) => {
+        px.set(hostPublic.x.subarray(row * width, (row + 1) * width), j * width);
+        teacher.set(hostPublic.teacher.subarray(row * classes, (row + 1) * classes), j * classes);
+      });
+      shard.distill = { x: px, teacher, rows: rows.length, batchRows: publicPart.batchRows };
+    }
+    return shard;
   };
 
   /** One shard on this thread, from the step's starting weights (state restored if moved). */
   const computeHere = (
-    rows: number[],
+    shard: { rows: number[] } | { host: HostShard },
     batchRows: number,
     stateBefore: tf.TypedArray[],
     moved: boolean,
   ): ReplicaResult => {
     if (moved) state.forEach((s, i) => restore(s, stateBefore[i]));
-    const [xb, yb] = tf.tidy(() => {
-      const idx = tf.tensor1d(rows, 'int32');
-      return [tf.gather(train.x, idx), tf.gather(train.y, idx)];
-    });
+    const tensors =
+      'host' in shard
+        ? shardTensors(shard.host, train.x.shape.slice(1), train.x.dtype, train.y.dtype)
+        : tf.tidy(() => {
+            const idx = tf.tensor1d(shard.rows, 'int32');
+            return { x: tf.gather(train.x, idx), y: tf.gather(train.y, idx), batchRows };
+          });
     try {
-      const shard = shardGradients(
-        model,
-        variables,
-        xb,
-        yb,
-        featurePenalty ? { penalty: featurePenalty, batchRows } : undefined,
-      );
+      const result = shardGradients(model, variables, tensors, shardOptions);
       const stateNow = new Float32Array(state.reduce((a, s) => a + s.size, 0));
       let at = 0;
       for (const s of state) {
         stateNow.set(s.dataSync(), at);
         at += s.size;
       }
-      return { ...shard, state: stateNow };
+      return { ...result, state: stateNow };
     } finally {
-      tf.dispose([xb, yb]);
+      disposeShard(tensors);
     }
   };
 
@@ -101,24 +172,42 @@ export function shardedStep(o: {
     const stepCpu = pool ? threadCpuNs() : NaN;
     let ownCpu = 0;
     const count = Math.max(1, Math.min(o.shards, Math.floor(batch.length / MIN_SHARD)));
-    const shards = splitBatch(batch, count);
+    const positions = splitBatch(
+      batch.map((_, p) => p),
+      count,
+    );
+    const shards = positions.map((part) => part.map((p) => batch[p]));
+    // The step's randomness, drawn here once per batch whatever the threads (as unsharded).
+    const draw = mixup?.draw(batch.length);
+    const publicRows = distillation?.publicRows();
+    const publicParts = publicRows ? splitBatch(publicRows, count) : undefined;
+    const host = (s: number): HostShard =>
+      buildShard(
+        batch,
+        positions[s],
+        draw,
+        publicParts && publicRows
+          ? { rows: publicParts[s], batchRows: publicRows.length }
+          : undefined,
+      );
     if (pool) pool.publish(weights.map((w) => w.dataSync()));
     const stateBefore = state.map((s) => s.dataSync().slice());
     const results: ReplicaResult[] = new Array<ReplicaResult>(shards.length);
     let moved = false;
     // Rounds of `threads` shards: shard s on thread s mod threads (0 = this thread).
     for (let first = 0; first < shards.length; first += threads) {
-      const round = shards.slice(first, first + threads);
-      for (let t = 1; t < round.length; t++) startReplica(t - 1, round[t], batch.length);
+      const round = Math.min(threads, shards.length - first);
+      for (let t = 1; t < round; t++) (pool as ReplicaPool).start(t - 1, host(first + t));
+      const mine = hostShards ? { host: host(first) } : { rows: shards[first] };
       const ownStart = pool ? threadCpuNs() : NaN;
-      results[first] = computeHere(round[0], batch.length, stateBefore, moved);
+      results[first] = computeHere(mine, batch.length, stateBefore, moved);
       moved = true;
       if (!pool) continue;
       const own = threadCpuNs() - ownStart;
       ownCpu += own;
       const blocked = performance.now();
       const replicaCpu: number[] = [];
-      for (let t = 1; t < round.length; t++) {
+      for (let t = 1; t < round; t++) {
         results[first + t] = pool.wait(t - 1);
         replicaCpu.push(pool.commandCpuNs?.(t - 1) ?? NaN);
         parallelMeter.replicaWallNs += pool.commandWallNs?.(t - 1) ?? 0;
@@ -143,6 +232,22 @@ export function shardedStep(o: {
         grads[v.name] = tf.tensor(g, v.shape);
         offset += v.size;
       }
+      let featureGrads: tf.NamedTensorMap | undefined;
+      if (o.separateFeatures) {
+        featureGrads = {};
+        let at = 0;
+        for (const v of variables) {
+          const g = new Float32Array(v.size);
+          results.forEach((res, s) => {
+            const part = res.featureGrads;
+            if (!part) throw new Error('a shard without its feature gradients');
+            const w = weightOf[s];
+            for (let k = 0; k < v.size; k++) g[k] += w * part[at + k];
+          });
+          featureGrads[v.name] = tf.tensor(g, v.shape);
+          at += v.size;
+        }
+      }
       let total = 0;
       results.forEach((res, s) => (total += weightOf[s] * res.loss));
       let stepLoss = tf.scalar(total);
@@ -158,6 +263,7 @@ export function shardedStep(o: {
           taskLoss: stepLoss,
           taskGrads: grads,
           ...featureTerm,
+          ...(featureGrads ? { featureGrads } : {}),
           gradientsOf: (f) => tf.variableGrads(f, variables),
         }));
       } else if (featurePenalty) stepLoss = tf.add(stepLoss, featureSum);
@@ -168,9 +274,10 @@ export function shardedStep(o: {
       averageState(state, stateBefore, results, weightOf);
       return stepLoss;
     });
-    const correct = tf.scalar(results.reduce((a, res) => a + res.correct, 0));
+    // mixup reports no accuracy (its rows are mixed), as the unsharded step.
+    const hits = results.reduce((a, res) => a + res.correct, 0);
     if (pool) parallelMeter.mainOutsideNs += threadCpuNs() - stepCpu - ownCpu;
-    return { loss, correct };
+    return { loss, correct: Number.isNaN(hits) ? undefined : tf.scalar(hits) };
   };
 }
 

@@ -23,6 +23,13 @@ import {
 import { shardedStep } from './sharded-step';
 import { FeaturePenalty, type FeaturePenaltySpec } from './shard-gradients';
 import { runEpochs } from './loop';
+import {
+  type DistillationSpec,
+  distillationLossFn,
+  type MixupSpec,
+  mixupLossFn,
+  type RowObjective,
+} from './row-objectives';
 import { OptimizerSpec } from './optimizers';
 import { GroupedOptimizer, ParamGroup } from './param-groups';
 import type { TrainingThreads } from './parallel';
@@ -71,6 +78,18 @@ export interface TrainOptions {
    * shard) takes the gradients from it instead.
    */
   featurePenalty?: FeaturePenaltySpec;
+  /**
+   * mixup (federation sites with `mcl`): the step's lambda and pairing are drawn from `draw`
+   * once per batch on the main thread; sharded, the shards get the mixed rows and the partners'
+   * labels. Not together with lossFn, gradientFn, penalty or distillation.
+   */
+  mixup?: MixupSpec;
+  /**
+   * Online distillation (`codistill` sites): each step's public batch is drawn once on the main
+   * thread; sharded, it is split over the shards with the teacher's soft labels for its rows.
+   * Not together with lossFn, gradientFn, penalty or mixup.
+   */
+  distillation?: DistillationSpec;
   transformGradients?: GradientTransform;
   onEpochEnd?: (metrics: EpochMetrics) => void | Promise<void>;
   /** Called after each epoch with the full model (model.json + weights.bin) as buffers. */
@@ -154,6 +173,18 @@ function validate(model: tf.LayersModel, train: TrainSet, o: TrainOptions): void
     throw ValidationError.field('model', 'must have exactly one input');
   if (o.featurePenalty && (!o.gradientFn || o.lossFn))
     throw ValidationError.field('featurePenalty', 'needs gradientFn (and no lossFn)');
+  const d = o.distillation;
+  if (d && (d.teacher.rank !== 2 || d.teacher.shape[0] !== d.publicX.shape[0]))
+    throw ValidationError.field(
+      'distillation.teacher',
+      `must be [${d.publicX.shape[0]}, classes] soft labels, got [${d.teacher.shape}]`,
+    );
+  const objectives = [o.mixup, o.distillation, o.lossFn, o.gradientFn, o.penalty];
+  if ((o.mixup || o.distillation) && objectives.filter((f) => f !== undefined).length > 1)
+    throw ValidationError.field(
+      o.mixup ? 'mixup' : 'distillation',
+      'cannot be combined with lossFn, gradientFn, penalty, mixup or distillation',
+    );
   if (o.penalty && (o.lossFn || (o.gradientFn && !o.featurePenalty)))
     throw ValidationError.field('penalty', 'cannot be combined with lossFn or gradientFn');
 }
@@ -212,6 +243,7 @@ export async function trainModel(
         options.lossFn !== undefined ||
         (options.gradientFn !== undefined && options.featurePenalty === undefined),
       features: options.featurePenalty,
+      ...objectiveOf(options),
     });
     const pool = plan.pool;
     if (plan.shards > 1 && options.featurePenalty) {
@@ -227,6 +259,9 @@ export async function trainModel(
             transformGradients: options.transformGradients,
             penalty: options.penalty,
             featurePenalty,
+            separateFeatures: options.featurePenalty?.separateGradients === true,
+            mixup: options.mixup,
+            distillation: options.distillation,
             shards: plan.shards,
             pool,
           })
@@ -235,7 +270,11 @@ export async function trainModel(
             train,
             variables,
             optimizer,
-            lossFn: options.lossFn,
+            lossFn: options.mixup
+              ? mixupLossFn(options.mixup)
+              : options.distillation
+                ? distillationLossFn(options.distillation)
+                : options.lossFn,
             gradientFn: options.gradientFn,
             penalty: options.penalty,
             transformGradients: options.transformGradients,
@@ -267,4 +306,20 @@ export async function trainModel(
     earlyStopping?.dispose();
     optimizer.dispose();
   }
+}
+
+/** What the replicas need to know of a mixup or distillation run's loss. */
+function objectiveOf(o: TrainOptions): { objective?: RowObjective; publicBatch?: number } {
+  if (o.mixup) return { objective: { kind: 'mixup' } };
+  const d = o.distillation;
+  if (!d) return {};
+  return {
+    objective: {
+      kind: 'distillation',
+      temperature: d.temperature,
+      weight: d.weight,
+      classes: d.teacher.shape[1] ?? 1,
+    },
+    publicBatch: d.publicBatch,
+  };
 }

@@ -54,6 +54,7 @@ import {
 } from '../../src/serving/loop/runtime-measurements';
 import { DeploymentRuntime } from '../../src/serving/runtime/deployment-runtime';
 import { ApiServer, startApiServer } from './http-server';
+import { printTimelines, TimelineRecorder, type TimelineReport } from './timeline-report';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -202,13 +203,18 @@ async function measure(
 ) {
   const schedule = poissonSchedule(rateRps, seconds, seed);
   const figures: (ServedFigures | undefined)[] = new Array(schedule.length);
+  // Every request traced (the API runs with AUTODL_SERVING_TRACE=1): the timeline per segment.
+  const timeline = new TimelineRecorder();
   const target = httpRowsTarget(url, row, {
     headers: { authorization: `Bearer ${key}` },
     onServed: (i, f) => (figures[i] = f),
+    onTrace: timeline.onTrace,
   });
   const cpu0 = process.cpuUsage();
+  timeline.start();
   const r = await runOpenLoop(schedule, target, systemClock, { drainTimeoutMs: 30_000 });
   const cpu = process.cpuUsage(cpu0);
+  const timelineReport = timeline.finish(schedule, r, figures, warmupS * 1000);
   let n = 0;
   let batch = 0;
   let queue = 0;
@@ -230,6 +236,7 @@ async function measure(
   const sentS = Array.from(schedule, (t, i) => (t + r.sendLagsMs[i]) / 1000).sort((a, b) => a - b);
   return {
     sentS,
+    timeline: timelineReport,
     summary: summarise(Float64Array.from(kept)),
     dropRate: (r.scheduled - r.ok) / r.scheduled,
     sendLagP99: r.sendLagMs.p99,
@@ -394,6 +401,9 @@ async function benchModel(api: ApiServer, name: string) {
     );
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     const rows = [];
+    const timelines: { title: string; report: TimelineReport }[] = [
+      { title: `calibration ${calRate.toFixed(0)} req/s`, report: cal.timeline },
+    ];
     for (const [k, rho] of rhos.entries()) {
       const rateRps = rho * capacity;
       let p: Prediction;
@@ -407,6 +417,7 @@ async function benchModel(api: ApiServer, name: string) {
         continue;
       }
       const m = await measure(url, api.key, row, rateRps, 1000 + k);
+      timelines.push({ title: `rho ${rho} (${rateRps.toFixed(0)} req/s)`, report: m.timeline });
       const err = { p50: p.p50 / m.summary.p50 - 1, p99: p.p99 / m.summary.p99 - 1 };
       // Diagnosis, not prediction: the same model on the arrivals as really sent.
       const replayed = replayPrediction(profile, BASE, overheads, m.sentS, cal.clientMs);
@@ -416,12 +427,14 @@ async function benchModel(api: ApiServer, name: string) {
         predicted: p,
         measured: { ...m.summary, dropRate: m.dropRate },
         err,
-        decomposition: m,
+        decomposition: { ...m, sentS: undefined },
       });
       console.log(
         `| ${rho} | ${rateRps.toFixed(0)} | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(m.summary.p50)} / ${ms(m.summary.p99)} | ${pct(err.p50)} / ${pct(err.p99)} | ${p.meanBatch.toFixed(2)} / ${m.meanBatch.toFixed(2)} | ${ms(p.meanWaitMs)} / ${ms(m.meanQueueMs)} | ${p.factor.toFixed(3)} | ${ms(m.meanServiceMs)}, ${ms(m.meanOutsideMs)} | ${ms(p.httpWaitMs)}, ${p.turn.toFixed(2)} | ${replayed} |`,
       );
     }
+
+    printTimelines(timelines);
 
     // Tune for 0.6 of the HTTP capacity (p99 SLO: twice the profiled p99 of a full batch, plus
     // 5 ms and three event-loop times), apply through REST, measure over HTTP.
@@ -449,6 +462,7 @@ async function benchModel(api: ApiServer, name: string) {
         queue: { capacity: t.queue.capacity },
       });
       const m = await measure(url, api.key, row, rateRps, 77);
+      printTimelines([{ title: `tuned, ${rateRps.toFixed(0)} req/s`, report: m.timeline }]);
       const met = m.summary.p99 <= slo.p99Ms && m.dropRate <= slo.maxDropRate;
       console.log(
         `\ntuned for ${rateRps.toFixed(0)} req/s, SLO p99 <= ${slo.p99Ms} ms, drops <= ${slo.maxDropRate}: ${JSON.stringify(t)}; ` +
@@ -492,7 +506,7 @@ async function main(): Promise<void> {
   console.log(
     `predicted-vs-measured over HTTP: ${models.join(', ')}; ${durationS} s per rate (first ${warmupS} s discarded); binary bodies; simulator ${SIM_SECONDS} s x ${SIM_SEEDS} seeds; tf ${tf.version.tfjs}; node ${process.version}`,
   );
-  const api = await startApiServer();
+  const api = await startApiServer({ env: { AUTODL_SERVING_TRACE: '1' } });
   const out = [];
   try {
     for (const m of models) out.push(await benchModel(api, m));

@@ -49,21 +49,40 @@ export class RequestPathMeter implements OnModuleDestroy {
     runDelayNs: number;
     slices: number;
   }[] = [];
-  private lastSched = schedstat();
+  private lastSched: ReturnType<typeof schedstat> = null;
   private lastBatch = { ...batchLoopTime };
   private last: EventLoopUtilization = performance.eventLoopUtilization();
   private requests = 0;
   /** The loop's busy ms per window without predicts (a moving average), subtracted from the others. */
   private backgroundMs?: number;
-  private readonly timer: NodeJS.Timeout;
+  /** Armed only while this process hosts a deployment: no /proc read a second otherwise. */
+  private timer?: NodeJS.Timeout;
 
-  constructor() {
+  get armed(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /**
+   * Meters while `hosting` (the deployments service says so after each change and reconcile
+   * pass). Re-arming starts from fresh baselines, so the idle time in between is no window.
+   */
+  arm(hosting: boolean): void {
+    if (hosting === this.armed) return;
+    if (!hosting) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    this.last = performance.eventLoopUtilization();
+    this.lastBatch = { ...batchLoopTime };
+    this.lastSched = schedstat();
+    this.requests = 0;
     this.timer = setInterval(() => this.tick(), WINDOW_MS);
     this.timer.unref();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.arm(false);
   }
 
   /** `n` predict requests were answered (rows of a binary body count one each). */

@@ -69,6 +69,8 @@ export interface PredictResult {
   /** Dispatch to result of the whole batch, thread hand-off included, ms. */
   serviceMs: number;
   batchSize: number;
+  /** The instance thread's own time on the batch (inference); serviceMs minus it is the hand-off. */
+  computeMs?: number;
   /** The instance that ran it (0-based ids, not reused). */
   instance: number;
   /** True when the batch ran on the cut-off model. */
@@ -331,6 +333,7 @@ export class DeploymentRuntime {
           queueMs,
           serviceMs,
           batchSize: n,
+          computeMs: msg.computeMs,
           instance: m.id,
           cut: running.cut,
         });

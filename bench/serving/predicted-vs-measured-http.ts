@@ -19,16 +19,20 @@
  * gives the threads' utilisations, the second applies the measured contention) and measure.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import { rm } from 'node:fs/promises';
+import {
+  FIGURE_BATCH,
+  FIGURE_MODELS,
+  figureArgs,
+  ms,
+  pct,
+  writeFigureJson,
+  zooModelDir,
+} from './figure-args';
 import { LatencySketch } from '../../src/jizhi-sim/core/latency-sketch';
 import { prepareSimulation } from '../../src/jizhi-sim/core/prepare-simulation';
 import type { SimulationResult } from '../../src/jizhi-sim/core/simulation-result';
 import { selectBackend } from '../../src/ml/backend';
-import { saveModelToBuffers } from '../../src/ml/io/buffers';
-import { writeModelBuffers } from '../../src/ml/io/directory';
-import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { runOpenLoop, summarise, systemClock } from '../../src/serving/core/open-loop';
 import { poissonSchedule } from '../../src/serving/core/poisson-schedule';
 import { slowdownAt } from '../../src/serving/core/cpu-contention';
@@ -56,27 +60,16 @@ import { DeploymentRuntime } from '../../src/serving/runtime/deployment-runtime'
 import { ApiServer, startApiServer } from './http-server';
 import { printTimelines, TimelineRecorder, type TimelineReport } from './timeline-report';
 
-const argv = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const quick = argv.includes('--quick');
-const durationS = Number(flag('duration') ?? (quick ? 8 : 25));
-const warmupS = Math.min(3, durationS / 5);
-const models = (flag('models') ?? 'small-cnn,mobilenet').split(',');
-const rhos = quick ? [0.2, 0.5, 0.8] : [0.2, 0.4, 0.6, 0.8];
+const args = figureArgs();
+const { quick, durationS, warmupS, models, rhos } = args;
 const SIM_SECONDS = quick ? 200 : 400;
 const SIM_SEEDS = 3;
 
-const MODELS: Record<string, { inputShape: number[]; numClasses: number }> = {
-  'small-cnn': { inputShape: [28, 28, 1], numClasses: 10 },
-  mobilenet: { inputShape: [32, 32, 3], numClasses: 10 },
-};
+const MODELS = FIGURE_MODELS;
 
 const BASE: DeploymentConfig = {
   instances: 1,
-  batch: { maxSize: 8, maxDelayMs: 2 },
+  batch: FIGURE_BATCH,
   queue: { capacity: 4096, timeoutMs: 30_000 },
 };
 
@@ -159,38 +152,52 @@ function simulateOnce(
   }).simulation.run();
 }
 
+interface Replayed {
+  p50: number;
+  p99: number;
+  mean: number;
+  batch: number;
+}
+
 /**
- * The model on a trace of the generator's real send times (seconds): p50 / p99 and the mean
- * batch, or why not. Two passes as predict(); statistics skip the warm-up like measure().
+ * The model on a trace of real arrival times (seconds from the run's start): p50 / p99 / mean
+ * and the model stage's mean batch, or why not. Two passes as predict(); `others`: the busy
+ * fractions of the threads outside the pipeline (the generator; the event loop too when the
+ * pipeline is the batcher alone). Statistics skip the warm-up like measure().
  */
-function replayPrediction(
+function replayOn(
   profile: ServiceProfile,
   config: DeploymentConfig,
   overheads: ServingOverheads,
-  sentS: number[],
-  clientMs: number,
-): string {
+  timestampsS: number[],
+  others: number[],
+): Replayed | string {
   try {
-    const rateRps = sentS.length / Math.max(1e-3, sentS[sentS.length - 1] - sentS[0]);
     const run = (load: ContentionLoad | undefined) =>
       prepareSimulation({
         pipeline: servingPipeline(profile, config, overheads, load),
-        traffic: { model: 'replay', timestampsS: sentS },
-        durationS: sentS[sentS.length - 1] + 1,
+        traffic: { model: 'replay', timestampsS },
+        durationS: timestampsS[timestampsS.length - 1] + 1,
         warmupS,
         seed: 97,
         samplePoints: 0,
       }).simulation.run();
     const first = run(undefined);
-    const r = overheads.contention
-      ? run(contentionLoadOf(first, [Math.min(1, (rateRps * clientMs) / 1000)]))
-      : first;
+    const r = overheads.contention ? run(contentionLoadOf(first, others)) : first;
     const model = r.stages.find((x) => x.id === SERVING_STAGE_ID);
-    return `${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p99)}, ${(model?.meanBatchSize ?? 0).toFixed(2)}`;
+    return {
+      p50: r.latencyMs.p50,
+      p99: r.latencyMs.p99,
+      mean: r.latencyMs.mean,
+      batch: model?.meanBatchSize ?? 0,
+    };
   } catch (e) {
     return (e as Error).message.slice(0, 60);
   }
 }
+
+const replayText = (r: Replayed | string): string =>
+  typeof r === 'string' ? r : `${ms(r.p50)} / ${ms(r.p99)}, ${r.batch.toFixed(2)}`;
 
 /** Open-loop load over HTTP; statistics skip the warm-up; the runtime's figures per request. */
 async function measure(
@@ -273,9 +280,6 @@ async function httpCapacity(url: string, key: string, row: Float32Array, seconds
   return ok / ((performance.now() - t0) / 1000);
 }
 
-const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-const ms = (x: number): string => x.toFixed(2);
-
 async function profileModel(dir: string) {
   const rt = await DeploymentRuntime.start({
     modelDir: dir,
@@ -298,10 +302,7 @@ async function profileModel(dir: string) {
 
 async function benchModel(api: ApiServer, name: string) {
   const spec = MODELS[name];
-  const dir = await mkdtemp(path.join(tmpdir(), `serving-http-${name}-`));
-  const model = buildZooModel(name, { ...spec, seed: 1 });
-  await writeModelBuffers(dir, await saveModelToBuffers(model));
-  model.dispose();
+  const dir = await zooModelDir(name, 'serving-http');
   try {
     const t0 = performance.now();
     const { profile, overheads: runtimeOverheads } = await profileModel(dir);
@@ -401,6 +402,7 @@ async function benchModel(api: ApiServer, name: string) {
     );
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     const rows = [];
+    const stages: string[] = [];
     const timelines: { title: string; report: TimelineReport }[] = [
       { title: `calibration ${calRate.toFixed(0)} req/s`, report: cal.timeline },
     ];
@@ -420,14 +422,42 @@ async function benchModel(api: ApiServer, name: string) {
       timelines.push({ title: `rho ${rho} (${rateRps.toFixed(0)} req/s)`, report: m.timeline });
       const err = { p50: p.p50 / m.summary.p50 - 1, p99: p.p99 / m.summary.p99 - 1 };
       // Diagnosis, not prediction: the same model on the arrivals as really sent.
-      const replayed = replayPrediction(profile, BASE, overheads, m.sentS, cal.clientMs);
+      const client = Math.min(1, (rateRps * cal.clientMs) / 1000);
+      const replayed = replayText(replayOn(profile, BASE, overheads, m.sentS, [client]));
+      // Stage by stage on the server's own stamps: the http stage and the batcher on the
+      // 'request' events (no reply hop: compared with the API's own latency), and the batcher
+      // alone on its real submits (compared with its queue + service).
+      const serverSide = replayOn(
+        profile,
+        BASE,
+        { ...overheads, replyMs: 0 },
+        m.timeline.arrivalsS,
+        [client],
+      );
+      const batcherSide = replayOn(
+        profile,
+        BASE,
+        { ...overheads, replyMs: 0, requestPath: undefined },
+        m.timeline.enqueuesS,
+        [client, Math.min(1, (rateRps * eventLoopMs) / 1000)],
+      );
+      stages.push(
+        `| ${rho} | ${ms(m.timeline.serverMs.p50)} / ${ms(m.timeline.serverMs.p99)} | ${replayText(serverSide)} | ` +
+          `${ms(m.timeline.batcherMs.mean)} / ${ms(m.timeline.batcherMs.p99)}, ${m.meanBatch.toFixed(2)} | ` +
+          `${typeof batcherSide === 'string' ? batcherSide : `${ms(batcherSide.mean)} / ${ms(batcherSide.p99)}, ${batcherSide.batch.toFixed(2)}`} | ` +
+          `${ms(m.summary.mean - m.timeline.serverMs.mean)} | ${ms(overheads.replyMs)} |`,
+      );
       rows.push({
         rho,
         rateRps,
         predicted: p,
         measured: { ...m.summary, dropRate: m.dropRate },
         err,
-        decomposition: { ...m, sentS: undefined },
+        decomposition: {
+          ...m,
+          sentS: undefined,
+          timeline: { ...m.timeline, arrivalsS: undefined, enqueuesS: undefined },
+        },
       });
       console.log(
         `| ${rho} | ${rateRps.toFixed(0)} | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(m.summary.p50)} / ${ms(m.summary.p99)} | ${pct(err.p50)} / ${pct(err.p99)} | ${p.meanBatch.toFixed(2)} / ${m.meanBatch.toFixed(2)} | ${ms(p.meanWaitMs)} / ${ms(m.meanQueueMs)} | ${p.factor.toFixed(3)} | ${ms(m.meanServiceMs)}, ${ms(m.meanOutsideMs)} | ${ms(p.httpWaitMs)}, ${p.turn.toFixed(2)} | ${replayed} |`,
@@ -435,6 +465,14 @@ async function benchModel(api: ApiServer, name: string) {
     }
 
     printTimelines(timelines);
+    console.log(
+      '\nStage by stage on the real arrivals (ms): the API alone (headers parsed -> answer written) against the http stage + batcher replayed on its real request events; the batcher alone (queue + service) against the model stage replayed on its real submits; the rest of the latency (generator and transport) against the hop the model adds:\n',
+    );
+    console.log(
+      '| rho | API measured p50 / p99 | sim on API arrivals: p50 / p99, batch | batcher measured mean / p99, batch | sim batcher on its submits: mean / p99, batch | generator + transport mean (latency - API) | modelled hop |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    for (const line of stages) console.log(line);
 
     // Tune for 0.6 of the HTTP capacity (p99 SLO: twice the profiled p99 of a full batch, plus
     // 5 ms and three event-loop times), apply through REST, measure over HTTP.
@@ -513,8 +551,7 @@ async function main(): Promise<void> {
   } finally {
     await api.stop();
   }
-  const json = flag('json');
-  if (json) await writeFile(json, JSON.stringify(out, null, 2));
+  await writeFigureJson(args, out);
 }
 
 main().catch((e) => {

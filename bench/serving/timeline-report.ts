@@ -6,7 +6,7 @@
  * prints the decomposition (src/serving/core/request-timeline.ts) as a markdown table.
  */
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
-import type { LoadReport } from '../../src/serving/core/open-loop';
+import { quantileSorted, type LoadReport } from '../../src/serving/core/open-loop';
 import {
   summariseTimeline,
   TIMELINE_SEGMENTS,
@@ -27,6 +27,12 @@ export interface ProcessPauses {
 
 export interface TimelineReport {
   traced: number;
+  /** The server's own stamps of the run (s from the run's start, ascending): 'request' events and submits to the batcher. */
+  arrivalsS: number[];
+  enqueuesS: number[];
+  /** Latency inside the API (headers parsed -> answer written), and the batcher's queue + service, ms. */
+  serverMs: { p50: number; p99: number; mean: number };
+  batcherMs: { p50: number; p99: number; mean: number };
   segments: SegmentSummary[];
   server: ProcessPauses;
   client: ProcessPauses;
@@ -94,10 +100,31 @@ export class TimelineRecorder {
         recorded: origin + schedule[i] + report.latencies[i],
       });
     }
+    const fromOrigin = (xs: number[]) => xs.map((x) => (x - origin) / 1000).sort((a, b) => a - b);
+    const arrivalsS = fromOrigin(
+      [...this.traces.values()].flatMap((t) => (t.server ? [t.server.arrived] : [])),
+    );
+    const enqueuesS = fromOrigin(
+      [...this.traces.values()].flatMap((t) =>
+        t.server && Number.isFinite(t.server.enqueued) ? [t.server.enqueued] : [],
+      ),
+    );
+    const stat = (values: number[]) => {
+      const x = Float64Array.from(values).sort();
+      return {
+        mean: x.reduce((a, v) => a + v, 0) / Math.max(1, x.length),
+        p50: quantileSorted(x, 0.5),
+        p99: quantileSorted(x, 0.99),
+      };
+    };
     const serverSpanS = first && last ? (last.arrived - first.arrived) / 1000 : 0;
     const dEld = first && last ? last.eldCount - first.eldCount : 0;
     return {
       traced: stamps.length,
+      arrivalsS,
+      enqueuesS,
+      serverMs: stat(stamps.map((x) => x.written - x.arrived)),
+      batcherMs: stat(stamps.map((x) => x.queueMs + x.serviceMs)),
       segments: summariseTimeline(stamps),
       server: {
         gcPerS: serverSpanS > 0 && first && last ? (last.gcCount - first.gcCount) / serverSpanS : 0,

@@ -62,5 +62,10 @@ test('request timeline: the summary has every segment, the server part and the t
   const total = by.get('total')?.mean ?? NaN;
   assert.ok(close(total, (5.9 + 7.9) / 2));
   const parts = rows.filter((r) => r.id !== 'total' && r.id !== 'server');
-  assert.ok(close(parts.reduce((a, r) => a + r.mean, 0), total));
+  assert.ok(
+    close(
+      parts.reduce((a, r) => a + r.mean, 0),
+      total,
+    ),
+  );
 });

@@ -15,15 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { rm } from 'node:fs/promises';
-import {
-  FIGURE_BATCH,
-  FIGURE_MODELS,
-  figureArgs,
-  ms,
-  pct,
-  writeFigureJson,
-  zooModelDir,
-} from './figure-args';
+import { FIGURE_BATCH, figureArgs, ms, pct, writeFigureJson, zooModelDir } from './figure-args';
 import { LatencySketch } from '../../src/jizhi-sim/core/latency-sketch';
 import { prepareSimulation } from '../../src/jizhi-sim/core/prepare-simulation';
 import { selectBackend } from '../../src/ml/backend';
@@ -50,8 +42,6 @@ const { quick, durationS, warmupS, models, rhos, flag } = args;
 const backend = (flag('backend') ?? 'wasm') as 'wasm' | 'cpu';
 const SIM_SECONDS = 400;
 const SIM_SEEDS = 3;
-
-
 
 const BASE: DeploymentConfig = {
   instances: 1,

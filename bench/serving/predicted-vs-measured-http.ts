@@ -350,6 +350,7 @@ async function benchModel(api: ApiServer, name: string) {
         perBatchMs?: number;
         batchSize?: number;
         wakeDelayMs?: number;
+        handoffMs?: number;
       } | null;
     }>('GET', `/v1/deployments/${d.id}`);
     // The meter divides ALL the event loop's busy time (timers, the reconcile pass, GC) by the
@@ -371,6 +372,11 @@ async function benchModel(api: ApiServer, name: string) {
         ? { perBatchMs: (perBatchMs * loopMs) / eventLoopMs, batchSize: view.requestPath.batchSize }
         : {}),
       ...(wakeDelayMs > 0 ? { wakeDelayMs } : {}),
+      // The thread hand-off per batch under this traffic; the model adds what it exceeds the
+      // profile's (runtimeOverheads.handoffMs) by to every batch.
+      ...(view.requestPath?.handoffMs !== undefined
+        ? { handoffMs: view.requestPath.handoffMs }
+        : {}),
     });
     const rhoEl = Math.min(0.95, (calRate * eventLoopMs) / 1000);
     const elWait = (rhoEl * eventLoopMs) / (2 * (1 - rhoEl));
@@ -394,7 +400,7 @@ async function benchModel(api: ApiServer, name: string) {
     };
     console.log(
       `  HTTP capacity (32 closed-loop clients, binary) ${capacity.toFixed(0)} req/s (runtime alone ${runtimeCapacity.toFixed(0)}); ` +
-        `at ${calRate.toFixed(0)} req/s: event loop ${eventLoopMs.toFixed(3)} ms/request (metered ${meteredMs.toFixed(3)}; alone ${(eventLoopMs / calLoop).toFixed(3)}; per batch ${perBatchMs.toFixed(3)} at batches of ${(view.requestPath?.batchSize ?? 0).toFixed(2)}; wake-up delay ${wakeDelayMs.toFixed(3)}), generator ${cal.clientMs.toFixed(3)} ms/request, ` +
+        `at ${calRate.toFixed(0)} req/s: event loop ${eventLoopMs.toFixed(3)} ms/request (metered ${meteredMs.toFixed(3)}; alone ${(eventLoopMs / calLoop).toFixed(3)}; per batch ${perBatchMs.toFixed(3)} at batches of ${(view.requestPath?.batchSize ?? 0).toFixed(2)}; wake-up delay ${wakeDelayMs.toFixed(3)}; thread hand-off ${view.requestPath?.handoffMs?.toFixed(3) ?? '?'} ms per batch, profile ${runtimeOverheads.handoffMs?.toFixed(3) ?? '?'}), generator ${cal.clientMs.toFixed(3)} ms/request, ` +
         `outside queue and service ${ms(cal.meanOutsideMs)} ms -> residual hop ${ms(overheads.replyMs)} ms`,
     );
     console.log(

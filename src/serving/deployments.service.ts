@@ -295,7 +295,8 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
           this.logger.warn(`deployment ${row.name} (${row.id}): ${(err as Error).message}`);
         }
       }
-      await this.armMeter();
+      // The host now serves the table's rows (no second hosted() call: on Kubernetes it is a request).
+      this.requestPath.arm(rows.length > 0);
     } catch (err) {
       this.logger.warn(`reconciling deployments: ${(err as Error).message}`);
     }

@@ -68,7 +68,8 @@ export async function startApiServer(
     await c.end();
     await rm(path.dirname(home), { recursive: true, force: true });
   };
-  const until = Date.now() + 120_000;
+  // Generous: on a loaded shared host the API (swc compiling the sources) takes minutes to start.
+  const until = Date.now() + 300_000;
   for (;;) {
     const ok = await fetch(`${url}/readyz`).then(
       (r) => r.ok,

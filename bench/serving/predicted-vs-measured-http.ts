@@ -443,7 +443,12 @@ async function benchModel(api: ApiServer, name: string) {
       const batcherSide = replayOn(
         profile,
         BASE,
-        { ...overheads, replyMs: 0, requestPath: undefined },
+        // No http stage (no loop time) but the loop's hand-off excess kept on the batches.
+        {
+          ...overheads,
+          replyMs: 0,
+          requestPath: { eventLoopMs: 0, handoffMs: overheads.requestPath?.handoffMs },
+        },
         m.timeline.enqueuesS,
         [client, Math.min(1, (rateRps * eventLoopMs) / 1000)],
       );

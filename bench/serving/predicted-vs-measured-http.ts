@@ -233,7 +233,9 @@ async function measure(
     if (schedule[i] < warmupS * 1000 || Number.isNaN(l) || !f) return;
     kept.push(l);
     n++;
-    batch += f.batchSize;
+    // Batches, not requests: a batch of b is b requests of 1/b batch each (the simulator's
+    // meanBatchSize is items / batches; a mean over requests would be E[B^2] / E[B]).
+    batch += 1 / f.batchSize;
     queue += f.queueMs;
     service += f.serviceMs;
     outside += l - f.queueMs - f.serviceMs;
@@ -247,7 +249,7 @@ async function measure(
     summary: summarise(Float64Array.from(kept)),
     dropRate: (r.scheduled - r.ok) / r.scheduled,
     sendLagP99: r.sendLagMs.p99,
-    meanBatch: batch / n,
+    meanBatch: n / batch,
     meanQueueMs: queue / n,
     meanServiceMs: service / n,
     /** Latency outside the runtime's queue and service: generator, HTTP, event loop, reply. */

@@ -116,7 +116,8 @@ async function measure(rt: DeploymentRuntime, sample: Float32Array, rateRps: num
       served[i] = p.queueMs + p.serviceMs;
       if (schedule[i] < warmupS * 1000) return;
       n++;
-      batchSum += p.batchSize;
+      // Per batch, as the simulator's items / batches (a mean over requests is E[B^2] / E[B]).
+      batchSum += 1 / p.batchSize;
       queueSum += p.queueMs;
       serviceSum += p.serviceMs;
     },
@@ -132,7 +133,7 @@ async function measure(rt: DeploymentRuntime, sample: Float32Array, rateRps: num
     dropped: r.scheduled - r.ok,
     dropRate: (r.scheduled - r.ok) / r.scheduled,
     sendLagP99: r.sendLagMs.p99,
-    meanBatch: batchSum / n,
+    meanBatch: n / batchSum,
     meanQueueMs: queueSum / n,
     meanServiceMs: serviceSum / n,
     /** Scheduled send to predict() plus result to the caller: the generator's and the reply's share. */

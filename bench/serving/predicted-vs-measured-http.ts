@@ -19,16 +19,20 @@
  * gives the threads' utilisations, the second applies the measured contention) and measure.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import { rm } from 'node:fs/promises';
+import {
+  FIGURE_BATCH,
+  FIGURE_MODELS,
+  figureArgs,
+  ms,
+  pct,
+  writeFigureJson,
+  zooModelDir,
+} from './figure-args';
 import { LatencySketch } from '../../src/jizhi-sim/core/latency-sketch';
 import { prepareSimulation } from '../../src/jizhi-sim/core/prepare-simulation';
 import type { SimulationResult } from '../../src/jizhi-sim/core/simulation-result';
 import { selectBackend } from '../../src/ml/backend';
-import { saveModelToBuffers } from '../../src/ml/io/buffers';
-import { writeModelBuffers } from '../../src/ml/io/directory';
-import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { runOpenLoop, summarise, systemClock } from '../../src/serving/core/open-loop';
 import { poissonSchedule } from '../../src/serving/core/poisson-schedule';
 import { slowdownAt } from '../../src/serving/core/cpu-contention';
@@ -54,28 +58,18 @@ import {
 } from '../../src/serving/loop/runtime-measurements';
 import { DeploymentRuntime } from '../../src/serving/runtime/deployment-runtime';
 import { ApiServer, startApiServer } from './http-server';
+import { printTimelines, TimelineRecorder, type TimelineReport } from './timeline-report';
 
-const argv = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const quick = argv.includes('--quick');
-const durationS = Number(flag('duration') ?? (quick ? 8 : 25));
-const warmupS = Math.min(3, durationS / 5);
-const models = (flag('models') ?? 'small-cnn,mobilenet').split(',');
-const rhos = quick ? [0.2, 0.5, 0.8] : [0.2, 0.4, 0.6, 0.8];
+const args = figureArgs();
+const { quick, durationS, warmupS, models, rhos } = args;
 const SIM_SECONDS = quick ? 200 : 400;
 const SIM_SEEDS = 3;
 
-const MODELS: Record<string, { inputShape: number[]; numClasses: number }> = {
-  'small-cnn': { inputShape: [28, 28, 1], numClasses: 10 },
-  mobilenet: { inputShape: [32, 32, 3], numClasses: 10 },
-};
+const MODELS = FIGURE_MODELS;
 
 const BASE: DeploymentConfig = {
   instances: 1,
-  batch: { maxSize: 8, maxDelayMs: 2 },
+  batch: FIGURE_BATCH,
   queue: { capacity: 4096, timeoutMs: 30_000 },
 };
 
@@ -158,38 +152,52 @@ function simulateOnce(
   }).simulation.run();
 }
 
+interface Replayed {
+  p50: number;
+  p99: number;
+  mean: number;
+  batch: number;
+}
+
 /**
- * The model on a trace of the generator's real send times (seconds): p50 / p99 and the mean
- * batch, or why not. Two passes as predict(); statistics skip the warm-up like measure().
+ * The model on a trace of real arrival times (seconds from the run's start): p50 / p99 / mean
+ * and the model stage's mean batch, or why not. Two passes as predict(); `others`: the busy
+ * fractions of the threads outside the pipeline (the generator; the event loop too when the
+ * pipeline is the batcher alone). Statistics skip the warm-up like measure().
  */
-function replayPrediction(
+function replayOn(
   profile: ServiceProfile,
   config: DeploymentConfig,
   overheads: ServingOverheads,
-  sentS: number[],
-  clientMs: number,
-): string {
+  timestampsS: number[],
+  others: number[],
+): Replayed | string {
   try {
-    const rateRps = sentS.length / Math.max(1e-3, sentS[sentS.length - 1] - sentS[0]);
     const run = (load: ContentionLoad | undefined) =>
       prepareSimulation({
         pipeline: servingPipeline(profile, config, overheads, load),
-        traffic: { model: 'replay', timestampsS: sentS },
-        durationS: sentS[sentS.length - 1] + 1,
+        traffic: { model: 'replay', timestampsS },
+        durationS: timestampsS[timestampsS.length - 1] + 1,
         warmupS,
         seed: 97,
         samplePoints: 0,
       }).simulation.run();
     const first = run(undefined);
-    const r = overheads.contention
-      ? run(contentionLoadOf(first, [Math.min(1, (rateRps * clientMs) / 1000)]))
-      : first;
+    const r = overheads.contention ? run(contentionLoadOf(first, others)) : first;
     const model = r.stages.find((x) => x.id === SERVING_STAGE_ID);
-    return `${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p99)}, ${(model?.meanBatchSize ?? 0).toFixed(2)}`;
+    return {
+      p50: r.latencyMs.p50,
+      p99: r.latencyMs.p99,
+      mean: r.latencyMs.mean,
+      batch: model?.meanBatchSize ?? 0,
+    };
   } catch (e) {
     return (e as Error).message.slice(0, 60);
   }
 }
+
+const replayText = (r: Replayed | string): string =>
+  typeof r === 'string' ? r : `${ms(r.p50)} / ${ms(r.p99)}, ${r.batch.toFixed(2)}`;
 
 /** Open-loop load over HTTP; statistics skip the warm-up; the runtime's figures per request. */
 async function measure(
@@ -202,13 +210,18 @@ async function measure(
 ) {
   const schedule = poissonSchedule(rateRps, seconds, seed);
   const figures: (ServedFigures | undefined)[] = new Array(schedule.length);
+  // Every request traced (the API runs with AUTODL_SERVING_TRACE=1): the timeline per segment.
+  const timeline = new TimelineRecorder();
   const target = httpRowsTarget(url, row, {
     headers: { authorization: `Bearer ${key}` },
     onServed: (i, f) => (figures[i] = f),
+    onTrace: timeline.onTrace,
   });
   const cpu0 = process.cpuUsage();
+  timeline.start();
   const r = await runOpenLoop(schedule, target, systemClock, { drainTimeoutMs: 30_000 });
   const cpu = process.cpuUsage(cpu0);
+  const timelineReport = timeline.finish(schedule, r, figures, warmupS * 1000);
   let n = 0;
   let batch = 0;
   let queue = 0;
@@ -220,7 +233,9 @@ async function measure(
     if (schedule[i] < warmupS * 1000 || Number.isNaN(l) || !f) return;
     kept.push(l);
     n++;
-    batch += f.batchSize;
+    // Batches, not requests: a batch of b is b requests of 1/b batch each (the simulator's
+    // meanBatchSize is items / batches; a mean over requests would be E[B^2] / E[B]).
+    batch += 1 / f.batchSize;
     queue += f.queueMs;
     service += f.serviceMs;
     outside += l - f.queueMs - f.serviceMs;
@@ -230,10 +245,11 @@ async function measure(
   const sentS = Array.from(schedule, (t, i) => (t + r.sendLagsMs[i]) / 1000).sort((a, b) => a - b);
   return {
     sentS,
+    timeline: timelineReport,
     summary: summarise(Float64Array.from(kept)),
     dropRate: (r.scheduled - r.ok) / r.scheduled,
     sendLagP99: r.sendLagMs.p99,
-    meanBatch: batch / n,
+    meanBatch: n / batch,
     meanQueueMs: queue / n,
     meanServiceMs: service / n,
     /** Latency outside the runtime's queue and service: generator, HTTP, event loop, reply. */
@@ -266,9 +282,6 @@ async function httpCapacity(url: string, key: string, row: Float32Array, seconds
   return ok / ((performance.now() - t0) / 1000);
 }
 
-const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-const ms = (x: number): string => x.toFixed(2);
-
 async function profileModel(dir: string) {
   const rt = await DeploymentRuntime.start({
     modelDir: dir,
@@ -291,10 +304,7 @@ async function profileModel(dir: string) {
 
 async function benchModel(api: ApiServer, name: string) {
   const spec = MODELS[name];
-  const dir = await mkdtemp(path.join(tmpdir(), `serving-http-${name}-`));
-  const model = buildZooModel(name, { ...spec, seed: 1 });
-  await writeModelBuffers(dir, await saveModelToBuffers(model));
-  model.dispose();
+  const dir = await zooModelDir(name, 'serving-http');
   try {
     const t0 = performance.now();
     const { profile, overheads: runtimeOverheads } = await profileModel(dir);
@@ -342,6 +352,7 @@ async function benchModel(api: ApiServer, name: string) {
         perBatchMs?: number;
         batchSize?: number;
         wakeDelayMs?: number;
+        handoffMs?: number;
       } | null;
     }>('GET', `/v1/deployments/${d.id}`);
     // The meter divides ALL the event loop's busy time (timers, the reconcile pass, GC) by the
@@ -363,6 +374,11 @@ async function benchModel(api: ApiServer, name: string) {
         ? { perBatchMs: (perBatchMs * loopMs) / eventLoopMs, batchSize: view.requestPath.batchSize }
         : {}),
       ...(wakeDelayMs > 0 ? { wakeDelayMs } : {}),
+      // The thread hand-off per batch under this traffic; the model adds what it exceeds the
+      // profile's (runtimeOverheads.handoffMs) by to every batch.
+      ...(view.requestPath?.handoffMs !== undefined
+        ? { handoffMs: view.requestPath.handoffMs }
+        : {}),
     });
     const rhoEl = Math.min(0.95, (calRate * eventLoopMs) / 1000);
     const elWait = (rhoEl * eventLoopMs) / (2 * (1 - rhoEl));
@@ -386,7 +402,7 @@ async function benchModel(api: ApiServer, name: string) {
     };
     console.log(
       `  HTTP capacity (32 closed-loop clients, binary) ${capacity.toFixed(0)} req/s (runtime alone ${runtimeCapacity.toFixed(0)}); ` +
-        `at ${calRate.toFixed(0)} req/s: event loop ${eventLoopMs.toFixed(3)} ms/request (metered ${meteredMs.toFixed(3)}; alone ${(eventLoopMs / calLoop).toFixed(3)}; per batch ${perBatchMs.toFixed(3)} at batches of ${(view.requestPath?.batchSize ?? 0).toFixed(2)}; wake-up delay ${wakeDelayMs.toFixed(3)}), generator ${cal.clientMs.toFixed(3)} ms/request, ` +
+        `at ${calRate.toFixed(0)} req/s: event loop ${eventLoopMs.toFixed(3)} ms/request (metered ${meteredMs.toFixed(3)}; alone ${(eventLoopMs / calLoop).toFixed(3)}; per batch ${perBatchMs.toFixed(3)} at batches of ${(view.requestPath?.batchSize ?? 0).toFixed(2)}; wake-up delay ${wakeDelayMs.toFixed(3)}; thread hand-off ${view.requestPath?.handoffMs?.toFixed(3) ?? '?'} ms per batch, profile ${runtimeOverheads.handoffMs?.toFixed(3) ?? '?'}), generator ${cal.clientMs.toFixed(3)} ms/request, ` +
         `outside queue and service ${ms(cal.meanOutsideMs)} ms -> residual hop ${ms(overheads.replyMs)} ms`,
     );
     console.log(
@@ -394,6 +410,10 @@ async function benchModel(api: ApiServer, name: string) {
     );
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     const rows = [];
+    const stages: string[] = [];
+    const timelines: { title: string; report: TimelineReport }[] = [
+      { title: `calibration ${calRate.toFixed(0)} req/s`, report: cal.timeline },
+    ];
     for (const [k, rho] of rhos.entries()) {
       const rateRps = rho * capacity;
       let p: Prediction;
@@ -407,21 +427,65 @@ async function benchModel(api: ApiServer, name: string) {
         continue;
       }
       const m = await measure(url, api.key, row, rateRps, 1000 + k);
+      timelines.push({ title: `rho ${rho} (${rateRps.toFixed(0)} req/s)`, report: m.timeline });
       const err = { p50: p.p50 / m.summary.p50 - 1, p99: p.p99 / m.summary.p99 - 1 };
       // Diagnosis, not prediction: the same model on the arrivals as really sent.
-      const replayed = replayPrediction(profile, BASE, overheads, m.sentS, cal.clientMs);
+      const client = Math.min(1, (rateRps * cal.clientMs) / 1000);
+      const replayed = replayText(replayOn(profile, BASE, overheads, m.sentS, [client]));
+      // Stage by stage on the server's own stamps: the http stage and the batcher on the
+      // 'request' events (no reply hop: compared with the API's own latency), and the batcher
+      // alone on its real submits (compared with its queue + service).
+      const serverSide = replayOn(
+        profile,
+        BASE,
+        { ...overheads, replyMs: 0 },
+        m.timeline.arrivalsS,
+        [client],
+      );
+      const batcherSide = replayOn(
+        profile,
+        BASE,
+        // No http stage (no loop time) but the loop's hand-off excess kept on the batches.
+        {
+          ...overheads,
+          replyMs: 0,
+          requestPath: { eventLoopMs: 0, handoffMs: overheads.requestPath?.handoffMs },
+        },
+        m.timeline.enqueuesS,
+        [client, Math.min(1, (rateRps * eventLoopMs) / 1000)],
+      );
+      stages.push(
+        `| ${rho} | ${ms(m.timeline.serverMs.p50)} / ${ms(m.timeline.serverMs.p99)} | ${replayText(serverSide)} | ` +
+          `${ms(m.timeline.batcherMs.mean)} / ${ms(m.timeline.batcherMs.p99)}, ${m.meanBatch.toFixed(2)} | ` +
+          `${typeof batcherSide === 'string' ? batcherSide : `${ms(batcherSide.mean)} / ${ms(batcherSide.p99)}, ${batcherSide.batch.toFixed(2)}`} | ` +
+          `${ms(m.summary.mean - m.timeline.serverMs.mean)} | ${ms(overheads.replyMs)} |`,
+      );
       rows.push({
         rho,
         rateRps,
         predicted: p,
         measured: { ...m.summary, dropRate: m.dropRate },
         err,
-        decomposition: m,
+        decomposition: {
+          ...m,
+          sentS: undefined,
+          timeline: { ...m.timeline, arrivalsS: undefined, enqueuesS: undefined },
+        },
       });
       console.log(
         `| ${rho} | ${rateRps.toFixed(0)} | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(m.summary.p50)} / ${ms(m.summary.p99)} | ${pct(err.p50)} / ${pct(err.p99)} | ${p.meanBatch.toFixed(2)} / ${m.meanBatch.toFixed(2)} | ${ms(p.meanWaitMs)} / ${ms(m.meanQueueMs)} | ${p.factor.toFixed(3)} | ${ms(m.meanServiceMs)}, ${ms(m.meanOutsideMs)} | ${ms(p.httpWaitMs)}, ${p.turn.toFixed(2)} | ${replayed} |`,
       );
     }
+
+    printTimelines(timelines);
+    console.log(
+      '\nStage by stage on the real arrivals (ms): the API alone (headers parsed -> answer written) against the http stage + batcher replayed on its real request events; the batcher alone (queue + service) against the model stage replayed on its real submits; the rest of the latency (generator and transport) against the hop the model adds:\n',
+    );
+    console.log(
+      '| rho | API measured p50 / p99 | sim on API arrivals: p50 / p99, batch | batcher measured mean / p99, batch | sim batcher on its submits: mean / p99, batch | generator + transport mean (latency - API) | modelled hop |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    for (const line of stages) console.log(line);
 
     // Tune for 0.6 of the HTTP capacity (p99 SLO: twice the profiled p99 of a full batch, plus
     // 5 ms and three event-loop times), apply through REST, measure over HTTP.
@@ -449,6 +513,7 @@ async function benchModel(api: ApiServer, name: string) {
         queue: { capacity: t.queue.capacity },
       });
       const m = await measure(url, api.key, row, rateRps, 77);
+      printTimelines([{ title: `tuned, ${rateRps.toFixed(0)} req/s`, report: m.timeline }]);
       const met = m.summary.p99 <= slo.p99Ms && m.dropRate <= slo.maxDropRate;
       console.log(
         `\ntuned for ${rateRps.toFixed(0)} req/s, SLO p99 <= ${slo.p99Ms} ms, drops <= ${slo.maxDropRate}: ${JSON.stringify(t)}; ` +
@@ -492,15 +557,14 @@ async function main(): Promise<void> {
   console.log(
     `predicted-vs-measured over HTTP: ${models.join(', ')}; ${durationS} s per rate (first ${warmupS} s discarded); binary bodies; simulator ${SIM_SECONDS} s x ${SIM_SEEDS} seeds; tf ${tf.version.tfjs}; node ${process.version}`,
   );
-  const api = await startApiServer();
+  const api = await startApiServer({ env: { AUTODL_SERVING_TRACE: '1' } });
   const out = [];
   try {
     for (const m of models) out.push(await benchModel(api, m));
   } finally {
     await api.stop();
   }
-  const json = flag('json');
-  if (json) await writeFile(json, JSON.stringify(out, null, 2));
+  await writeFigureJson(args, out);
 }
 
 main().catch((e) => {

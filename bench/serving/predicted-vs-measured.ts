@@ -14,15 +14,11 @@
  * the same config and rate (pooled seeds). Error = (predicted - measured) / measured.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import { rm } from 'node:fs/promises';
+import { FIGURE_BATCH, figureArgs, ms, pct, writeFigureJson, zooModelDir } from './figure-args';
 import { LatencySketch } from '../../src/jizhi-sim/core/latency-sketch';
 import { prepareSimulation } from '../../src/jizhi-sim/core/prepare-simulation';
 import { selectBackend } from '../../src/ml/backend';
-import { saveModelToBuffers } from '../../src/ml/io/buffers';
-import { writeModelBuffers } from '../../src/ml/io/directory';
-import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { runOpenLoop, summarise, systemClock } from '../../src/serving/core/open-loop';
 import { poissonSchedule } from '../../src/serving/core/poisson-schedule';
 import { DEFAULT_PROFILE_OPTIONS, ServiceProfile } from '../../src/serving/core/service-profile';
@@ -41,28 +37,15 @@ import {
 } from '../../src/serving/loop/runtime-measurements';
 import { DeploymentRuntime } from '../../src/serving/runtime/deployment-runtime';
 
-const argv = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const quick = argv.includes('--quick');
-const durationS = Number(flag('duration') ?? (quick ? 8 : 25));
-const warmupS = Math.min(3, durationS / 5);
-const models = (flag('models') ?? 'small-cnn,mobilenet').split(',');
-const rhos = quick ? [0.2, 0.5, 0.8] : [0.2, 0.4, 0.6, 0.8];
+const args = figureArgs();
+const { quick, durationS, warmupS, models, rhos, flag } = args;
 const backend = (flag('backend') ?? 'wasm') as 'wasm' | 'cpu';
 const SIM_SECONDS = 400;
 const SIM_SEEDS = 3;
 
-const MODELS: Record<string, { inputShape: number[]; numClasses: number }> = {
-  'small-cnn': { inputShape: [28, 28, 1], numClasses: 10 },
-  mobilenet: { inputShape: [32, 32, 3], numClasses: 10 },
-};
-
 const BASE: DeploymentConfig = {
   instances: 1,
-  batch: { maxSize: 8, maxDelayMs: 2 },
+  batch: FIGURE_BATCH,
   queue: { capacity: 0, timeoutMs: 0 },
 };
 
@@ -133,7 +116,8 @@ async function measure(rt: DeploymentRuntime, sample: Float32Array, rateRps: num
       served[i] = p.queueMs + p.serviceMs;
       if (schedule[i] < warmupS * 1000) return;
       n++;
-      batchSum += p.batchSize;
+      // Per batch, as the simulator's items / batches (a mean over requests is E[B^2] / E[B]).
+      batchSum += 1 / p.batchSize;
       queueSum += p.queueMs;
       serviceSum += p.serviceMs;
     },
@@ -149,7 +133,7 @@ async function measure(rt: DeploymentRuntime, sample: Float32Array, rateRps: num
     dropped: r.scheduled - r.ok,
     dropRate: (r.scheduled - r.ok) / r.scheduled,
     sendLagP99: r.sendLagMs.p99,
-    meanBatch: batchSum / n,
+    meanBatch: n / batchSum,
     meanQueueMs: queueSum / n,
     meanServiceMs: serviceSum / n,
     /** Scheduled send to predict() plus result to the caller: the generator's and the reply's share. */
@@ -157,15 +141,8 @@ async function measure(rt: DeploymentRuntime, sample: Float32Array, rateRps: num
   };
 }
 
-const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-const ms = (x: number): string => x.toFixed(2);
-
 async function benchModel(name: string) {
-  const spec = MODELS[name];
-  const dir = await mkdtemp(path.join(tmpdir(), `serving-bench-${name}-`));
-  const model = buildZooModel(name, { ...spec, seed: 1 });
-  await writeModelBuffers(dir, await saveModelToBuffers(model));
-  model.dispose();
+  const dir = await zooModelDir(name, 'serving-bench');
   const rt = await DeploymentRuntime.start({
     modelDir: dir,
     instances: BASE.instances,
@@ -283,8 +260,7 @@ async function main(): Promise<void> {
   );
   const out = [];
   for (const m of models) out.push(await benchModel(m));
-  const json = flag('json');
-  if (json) await writeFile(json, JSON.stringify(out, null, 2));
+  await writeFigureJson(args, out);
 }
 
 main().catch((e) => {

@@ -29,6 +29,7 @@ import type { PredictResult } from './runtime/deployment-runtime';
 import { modelDirOf } from './model-dir';
 import { RequestPathMeter, type RequestPathMeasurement } from './request-path-meter';
 import { decodeFloat32Rows } from './core/binary-rows';
+import { epochNow, type ServerStamps } from './request-trace';
 import { encodeRow, encodeSample } from './sample-encoding';
 import type { DeploymentEntity } from './storage/deployment.entity';
 import { DeploymentsRepository } from './storage/deployments.repository';
@@ -178,6 +179,7 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
       throw err;
     }
     this.remember(row);
+    await this.armMeter();
     return this.view(row);
   }
 
@@ -215,6 +217,12 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
     this.forget(row);
     await this.rows.remove(row.id);
     await this.host.remove(row.id);
+    await this.armMeter();
+  }
+
+  /** The request-path meter runs only while this process hosts a deployment. */
+  private async armMeter(): Promise<void> {
+    this.requestPath.arm(this.hosting && (await this.host.hosted()).length > 0);
   }
 
   /** One instance through the deployment's batcher (`ref`: id or name). */
@@ -222,11 +230,14 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
     principal: Principal,
     ref: string,
     body: { instance: unknown; deadlineMs?: number },
+    trace?: ServerStamps,
   ): Promise<ServePrediction> {
     const row = await this.servedRow(principal, ref);
     const info = await this.modelInfo(principal.projectId, row.modelId);
     const sample = encodeSample(info.contract, body.instance, info.vocabulary);
+    if (trace) trace.enqueued = epochNow();
     const r: PredictResult = await this.host.predict(row.id, sample, body.deadlineMs);
+    if (trace) trace.computeMs = r.computeMs;
     this.requestPath.served();
     return { deployment: row.id, model: row.modelId, ...answer(r, info) };
   }
@@ -241,14 +252,17 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
     ref: string,
     bytes: Uint8Array,
     deadlineMs?: number,
+    trace?: ServerStamps,
   ): Promise<ServeRowsPrediction> {
     const row = await this.servedRow(principal, ref);
     const info = await this.modelInfo(principal.projectId, row.modelId);
     const samples = decodeFloat32Rows(bytes, info.contract.inputShape).map((r) =>
       encodeRow(info.contract, r),
     );
+    if (trace) trace.enqueued = epochNow();
     const results = await Promise.all(samples.map((s) => this.host.predict(row.id, s, deadlineMs)));
     this.requestPath.served(results.length);
+    if (trace) trace.computeMs = results[0]?.computeMs;
     return {
       deployment: row.id,
       model: row.modelId,
@@ -281,6 +295,8 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
           this.logger.warn(`deployment ${row.name} (${row.id}): ${(err as Error).message}`);
         }
       }
+      // The host now serves the table's rows (no second hosted() call: on Kubernetes it is a request).
+      this.requestPath.arm(rows.length > 0);
     } catch (err) {
       this.logger.warn(`reconciling deployments: ${(err as Error).message}`);
     }

@@ -3,6 +3,7 @@ import type { Principal } from '../platform/auth/projects.service';
 import { ValidationError } from '../platform/errors/domain-error';
 import { encodeFloat32Rows, FLOAT32_ROWS } from './core/binary-rows';
 import { predictBody, type PredictBody } from './deployments.schema';
+import { epochNow, TRACE_HEADER, traceHeaderValue, traceOf } from './request-trace';
 import type {
   DeploymentsService,
   RowPrediction,
@@ -38,21 +39,30 @@ export async function sendPrediction(
   req: Request,
   res: Response,
 ): Promise<void> {
+  // Opt-in timeline (request-trace.ts): undefined unless tracing is on and the client asked.
+  const trace = traceOf(req);
+  if (trace) trace.handler = epochNow();
   const binaryAnswer = req.accepts(['application/json', FLOAT32_ROWS]) === FLOAT32_ROWS;
   let answer: ServePrediction | ServeRowsPrediction;
   let items: readonly RowPrediction[];
   const input = predictInput(req, body);
   if ('json' in input) {
-    const one = await deployments.predict(principal, ref, input.json);
+    const one = await deployments.predict(principal, ref, input.json, trace);
     answer = one;
     items = [one];
   } else {
     const deadline = deadlineMs(deadlineQuery);
-    const rows = await deployments.predictRows(principal, ref, input.rows, deadline);
+    const rows = await deployments.predictRows(principal, ref, input.rows, deadline, trace);
     answer = rows;
     items = rows.items;
   }
   if (res.headersSent) return;
+  if (trace) {
+    trace.resolved = epochNow();
+    // Stamped before the answer is built, so "sent" includes no header of its own.
+    trace.sent = epochNow();
+    res.setHeader(TRACE_HEADER, traceHeaderValue(trace));
+  }
   res.status(200);
   if (binaryAnswer) sendRows(res, items);
   else res.json(answer);

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { batchLoopTime } from './runtime/batch-loop-time';
+import { batchHandoff, batchLoopTime } from './runtime/batch-loop-time';
 
 /** Windows of this length with at least MIN_REQUESTS predicts are kept; the last WINDOWS count
  * (about the last 10 s of traffic: recent enough to follow a change of load or body kind). */
@@ -25,6 +25,12 @@ export interface RequestPathMeasurement {
    * out of epoll together). Absent where /proc is not there.
    */
   wakeDelayMs?: number;
+  /**
+   * The mean thread hand-off per batch under this traffic (service - the instance's compute:
+   * runtime/batch-loop-time.ts `batchHandoff`), against which the profile's own (taken with an
+   * idle event loop) is compared.
+   */
+  handoffMs?: number;
   /** Requests and windows it is the mean of. */
   requests: number;
   windows: number;
@@ -48,22 +54,45 @@ export class RequestPathMeter implements OnModuleDestroy {
     batches: number;
     runDelayNs: number;
     slices: number;
+    handoffMs: number;
+    handoffBatches: number;
   }[] = [];
-  private lastSched = schedstat();
+  private lastHandoff = { ...batchHandoff };
+  private lastSched: ReturnType<typeof schedstat> = null;
   private lastBatch = { ...batchLoopTime };
   private last: EventLoopUtilization = performance.eventLoopUtilization();
   private requests = 0;
   /** The loop's busy ms per window without predicts (a moving average), subtracted from the others. */
   private backgroundMs?: number;
-  private readonly timer: NodeJS.Timeout;
+  /** Armed only while this process hosts a deployment: no /proc read a second otherwise. */
+  private timer?: NodeJS.Timeout;
 
-  constructor() {
+  get armed(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /**
+   * Meters while `hosting` (the deployments service says so after each change and reconcile
+   * pass). Re-arming starts from fresh baselines, so the idle time in between is no window.
+   */
+  arm(hosting: boolean): void {
+    if (hosting === this.armed) return;
+    if (!hosting) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    this.last = performance.eventLoopUtilization();
+    this.lastBatch = { ...batchLoopTime };
+    this.lastHandoff = { ...batchHandoff };
+    this.lastSched = schedstat();
+    this.requests = 0;
     this.timer = setInterval(() => this.tick(), WINDOW_MS);
     this.timer.unref();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.arm(false);
   }
 
   /** `n` predict requests were answered (rows of a binary body count one each). */
@@ -79,10 +108,13 @@ export class RequestPathMeter implements OnModuleDestroy {
     const batches = this.windows.reduce((a, w) => a + w.batches, 0);
     const runDelayNs = this.windows.reduce((a, w) => a + w.runDelayNs, 0);
     const slices = this.windows.reduce((a, w) => a + w.slices, 0);
+    const handoffMs = this.windows.reduce((a, w) => a + w.handoffMs, 0);
+    const handoffBatches = this.windows.reduce((a, w) => a + w.handoffBatches, 0);
     return {
       eventLoopMs: busyMs / requests,
       ...(slices > 0 ? { wakeDelayMs: runDelayNs / slices / 1e6 } : {}),
       ...(batches > 0 ? { perBatchMs: batchMs / batches, batchSize: requests / batches } : {}),
+      ...(handoffBatches > 0 ? { handoffMs: handoffMs / handoffBatches } : {}),
       requests,
       windows: this.windows.length,
     };
@@ -97,6 +129,11 @@ export class RequestPathMeter implements OnModuleDestroy {
     const batchMs = batchLoopTime.ms - this.lastBatch.ms;
     const batches = batchLoopTime.batches - this.lastBatch.batches;
     this.lastBatch = { ...batchLoopTime };
+    const handoff = {
+      ms: batchHandoff.ms - this.lastHandoff.ms,
+      batches: batchHandoff.batches - this.lastHandoff.batches,
+    };
+    this.lastHandoff = { ...batchHandoff };
     const sched = schedstat();
     const runDelayNs = sched && this.lastSched ? sched.runDelayNs - this.lastSched.runDelayNs : 0;
     const slices = sched && this.lastSched ? sched.slices - this.lastSched.slices : 0;
@@ -118,6 +155,8 @@ export class RequestPathMeter implements OnModuleDestroy {
       batches,
       runDelayNs,
       slices,
+      handoffMs: handoff.ms,
+      handoffBatches: handoff.batches,
     });
     if (this.windows.length > WINDOWS) this.windows.shift();
   }

@@ -211,7 +211,9 @@ export function registerDeployLoopCommands(deploy: Command): void {
               perBatchMs?: number;
               batchSize?: number;
               wakeDelayMs?: number;
+              handoffMs?: number;
             };
+            handoffMs?: number;
             contention?: { cores: number; slowdown: number[] };
           };
           capacityRps: number | null;
@@ -231,7 +233,7 @@ export function registerDeployLoopCommands(deploy: Command): void {
         );
         process.stdout.write(
           `\noverheads: timer late ${f2(p.overheads.timerLateMs)} ms, reply ${p.overheads.replyMs.toFixed(3)} ms` +
-            `\nrequest path: ${p.overheads.requestPath ? `${p.overheads.requestPath.eventLoopMs.toFixed(3)} ms of the API's event loop per request${p.overheads.requestPath.perBatchMs !== undefined ? ` (${p.overheads.requestPath.perBatchMs.toFixed(3)} ms of it per batch, at batches of ${(p.overheads.requestPath.batchSize ?? 1).toFixed(2)})` : ''}${p.overheads.requestPath.wakeDelayMs !== undefined ? `, ${p.overheads.requestPath.wakeDelayMs.toFixed(3)} ms to get a core when woken` : ''}` : 'not measured yet (send traffic first, e.g. deploy load, then profile)'}` +
+            `\nrequest path: ${p.overheads.requestPath ? `${p.overheads.requestPath.eventLoopMs.toFixed(3)} ms of the API's event loop per request${p.overheads.requestPath.perBatchMs !== undefined ? ` (${p.overheads.requestPath.perBatchMs.toFixed(3)} ms of it per batch, at batches of ${(p.overheads.requestPath.batchSize ?? 1).toFixed(2)})` : ''}${p.overheads.requestPath.wakeDelayMs !== undefined ? `, ${p.overheads.requestPath.wakeDelayMs.toFixed(3)} ms to get a core when woken` : ''}${p.overheads.requestPath.handoffMs !== undefined ? `, thread hand-off ${p.overheads.requestPath.handoffMs.toFixed(3)} ms per batch (profile ${p.overheads.handoffMs?.toFixed(3) ?? '?'})` : ''}` : 'not measured yet (send traffic first, e.g. deploy load, then profile)'}` +
             (p.overheads.contention
               ? `\ncontention: a full batch x${p.overheads.contention.slowdown.map((x) => x.toFixed(2)).join(' / x')} with 0..${p.overheads.contention.slowdown.length - 1} busy threads on ${p.overheads.contention.cores} cores`
               : '') +

@@ -63,6 +63,8 @@ export interface LoadReport {
   /** How late the generator sent requests against their schedule (ms); large values mean the client, not the server, was the bottleneck. */
   sendLagMs: { p99: number; max: number };
   elapsedMs: number;
+  /** The clock's reading at the start (schedule offsets and latencies are from it). */
+  startedAtMs: number;
   /** Per request (schedule order): latency from the scheduled time in ms, NaN if not ok. */
   latencies: Float64Array;
   /** Per request (schedule order): how late it was sent against its schedule, ms. */
@@ -158,6 +160,7 @@ export async function runOpenLoop(
     latencyMs: summarise(okLatencies),
     sendLagMs: { p99: quantileSorted(sortedLags, 0.99), max: n > 0 ? sortedLags[n - 1] : 0 },
     elapsedMs: clock.now() - t0,
+    startedAtMs: t0,
     latencies,
     sendLagsMs: lags,
   };

@@ -9,6 +9,7 @@ import {
   REQUEST_PATH_STAGE_ID,
   SERVING_STAGE_ID,
   contentionLoadOf,
+  extraHandoffMs,
   requestPathMsPerRequest,
   servingPipeline,
 } from './serving-pipeline';
@@ -229,4 +230,44 @@ test('contention scales the instances’ and the event loop’s service times by
     Math.abs((http.service.perItemMs ?? 0) - loop) < 1e-9,
     `${http.service.perItemMs} vs ${loop}`,
   );
+});
+
+test("the thread hand-off under traffic above the profile's lengthens every batch by the difference", () => {
+  // Hand case: the profile's hand-off 0.2 ms per batch (idle loop), 0.7 ms under the served
+  // traffic: every profiled service time gains 0.5 ms; none when either is unmeasured or when
+  // the served one is the smaller.
+  const profile = profileOf(1, 3);
+  const base = { timerLateMs: 0, replyMs: 0, handoffMs: 0.2 };
+  const served = { ...base, requestPath: { eventLoopMs: 1, handoffMs: 0.7 } };
+  assert.ok(Math.abs(extraHandoffMs(served) - 0.5) < 1e-12);
+  assert.equal(extraHandoffMs({ ...served, handoffMs: undefined }), 0);
+  assert.equal(extraHandoffMs({ ...base, requestPath: { eventLoopMs: 1 } }), 0);
+  assert.equal(extraHandoffMs({ ...served, handoffMs: 0.9 }), 0);
+  const model = servingPipeline(profile, ONE, served).stages.find((s) => s.id === SERVING_STAGE_ID);
+  const service = model?.service as { profile: { latenciesMs: number[] }[] };
+  const want = profile.rows[0].latenciesMs.map((x) => x + 0.5);
+  service.profile[0].latenciesMs.forEach((x, i) => assert.ok(Math.abs(x - want[i]) < 1e-12));
+
+  // Against Pollaczek-Khinchine (M/D/1): a deterministic 1 ms profile plus 0.5 ms of extra
+  // hand-off is a 1.5 ms server; at 400 req/s rho = 0.6 and Wq = rho S / (2 (1 - rho)) = 1.125 ms.
+  // (The http stage's 1 us per request is negligible.)
+  const flat: ServiceProfile = {
+    ...profile,
+    rows: [{ ...profile.rows[0], latenciesMs: Array.from({ length: 100 }, () => 1), meanMs: 1 }],
+  };
+  const r = simulate({
+    pipeline: servingPipeline(flat, ONE, {
+      ...base,
+      requestPath: { eventLoopMs: 0.001, handoffMs: 0.7 },
+    }),
+    traffic: { model: 'poisson', rateRps: 400 },
+    durationS: 1000,
+    warmupS: 20,
+    seed: 5,
+    samplePoints: 0,
+  });
+  const stage = r.stages.find((s) => s.id === SERVING_STAGE_ID);
+  assert.ok(stage);
+  assert.ok(Math.abs(stage.utilisation / 0.6 - 1) < 0.02, `utilisation ${stage.utilisation}`);
+  assert.ok(Math.abs(stage.meanWaitMs / 1.125 - 1) < 0.05, `wait ${stage.meanWaitMs}`);
 });

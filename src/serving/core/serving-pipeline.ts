@@ -43,7 +43,19 @@ export interface ServingOverheads {
      * it are handled in the same turn. Modelled as the http stage's batch window.
      */
     wakeDelayMs?: number;
+    /**
+     * The thread hand-off per batch (dispatch to result minus the instance's compute) under
+     * the served traffic: postMessage, the instance thread's wait for a core, the reply's wait
+     * for the busy event loop. What it exceeds the profile's `handoffMs` by is added to every
+     * batch's service time (the instance is not free until the loop has read its reply).
+     */
+    handoffMs?: number;
   };
+  /**
+   * The profile's own thread hand-off per batch (measured with an idle event loop, as the
+   * profile's service times were), the baseline for requestPath.handoffMs.
+   */
+  handoffMs?: number;
   /** How a batch slows down when other threads hold the host's cores (cpu-contention.ts). */
   contention?: ContentionProfile;
 }
@@ -83,6 +95,7 @@ export function servingPipeline(
   load?: ContentionLoad,
 ): PipelineSpec {
   const factor = load ? contentionFactor(overheads, config.instances, load) : 1;
+  const extra = extraHandoffMs(overheads);
   const stage: StageSpec = {
     id: SERVING_STAGE_ID,
     instances: config.instances,
@@ -90,7 +103,10 @@ export function servingPipeline(
       dist: 'empirical',
       profile: profile.rows.map((r) => ({
         batchSize: r.batchSize,
-        latenciesMs: factor === 1 ? r.latenciesMs : r.latenciesMs.map((x) => x * factor),
+        latenciesMs:
+          factor === 1 && extra === 0
+            ? r.latenciesMs
+            : r.latenciesMs.map((x) => x * factor + extra),
       })),
     },
     batch: {
@@ -115,6 +131,19 @@ export function servingPipeline(
     name: 'deployment',
     stages: [requestPathStage(perRequestMs * loopFactor, wakeMs), stage],
   };
+}
+
+/**
+ * How much longer a batch's thread hand-off is under the served traffic than in the profile
+ * (ms, >= 0); 0 unless both were measured. Under HTTP load the instance's reply waits for the
+ * event loop's turn and the instance thread for a core, so the instance stays busy longer than
+ * the profile (taken with an idle loop) says, and batches grow.
+ */
+export function extraHandoffMs(overheads: ServingOverheads): number {
+  const served = overheads.requestPath?.handoffMs;
+  const profiled = overheads.handoffMs;
+  if (served === undefined || profiled === undefined) return 0;
+  return Math.max(0, served - profiled);
 }
 
 /**

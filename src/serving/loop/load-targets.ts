@@ -1,6 +1,7 @@
 import { encodeFloat32Rows, FLOAT32_ROWS } from '../core/binary-rows';
 import { LoadOutcome, LoadTarget } from '../core/open-loop';
 import { RequestDroppedError } from '../core/serving-errors';
+import { epochNow, parseTraceHeader, TRACE_HEADER, type ServerTrace } from '../request-trace';
 import type { DeploymentRuntime, PredictResult } from '../runtime/deployment-runtime';
 
 /**
@@ -37,6 +38,25 @@ export interface HttpTargetOptions {
   timeoutMs?: number;
   /** Sees the runtime's figures of every 2xx answer (JSON fields or X-* headers). */
   onServed?: (index: number, r: ServedFigures) => void;
+  /**
+   * Traces every `traceEvery`-th request (default 1 when `onTrace` is set): it carries the
+   * X-Autodl-Trace header, and `onTrace` gets the client's stamps with the server's (when the API
+   * runs with AUTODL_SERVING_TRACE=1; src/serving/request-trace.ts).
+   */
+  onTrace?: (index: number, t: ClientTrace) => void;
+  traceEvery?: number;
+}
+
+/** One traced request: the client's wall-clock stamps (epoch ms) and the server's header. */
+export interface ClientTrace {
+  /** send() was called (the generator's timer fired and reached this request). */
+  sent: number;
+  /** fetch() resolved: the answer's headers were read. */
+  headers: number;
+  /** The answer's body was read. */
+  received: number;
+  /** The server's stamps, absent when it does not trace. */
+  server?: ServerTrace;
 }
 
 /**
@@ -68,16 +88,30 @@ function postTarget(
   opts: HttpTargetOptions,
 ): LoadTarget {
   const headers = { 'content-type': contentType, accept, ...opts.headers };
+  const traced = { ...headers, [TRACE_HEADER]: '1' };
+  const every = Math.max(1, Math.round(opts.traceEvery ?? 1));
   return {
     send: async (i): Promise<LoadOutcome> => {
+      const trace = opts.onTrace && i % every === 0;
+      const sent = trace ? epochNow() : 0;
       try {
         const res = await fetch(url, {
           method: 'POST',
-          headers,
+          headers: trace ? traced : headers,
           body: payload,
           signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
         });
+        const headersAt = trace ? epochNow() : 0;
         const answer = await res.arrayBuffer();
+        if (trace && res.ok && opts.onTrace) {
+          const server = res.headers.get(TRACE_HEADER);
+          opts.onTrace(i, {
+            sent,
+            headers: headersAt,
+            received: epochNow(),
+            ...(server ? { server: parseTraceHeader(server) } : {}),
+          });
+        }
         if (res.ok && opts.onServed) opts.onServed(i, figures(res, answer));
         return res.ok ? 'ok' : String(res.status);
       } catch (e) {

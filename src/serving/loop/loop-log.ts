@@ -23,7 +23,9 @@ export function profileRowLine(r: ProfileRow, targetRelCi: number): string {
 
 export function overheadsLine(o: ServingOverheads, capacityPerInstanceRps: number): string {
   return (
-    `overheads: timer ${ms(o.timerLateMs)} late, reply hand-off ${ms(o.replyMs)}; ` +
+    `overheads: timer ${ms(o.timerLateMs)} late, reply hand-off ${ms(o.replyMs)}` +
+    (o.handoffMs !== undefined ? `, thread hand-off ${ms(o.handoffMs)} per batch` : '') +
+    '; ' +
     `one instance sustains up to ${Math.round(capacityPerInstanceRps)} req/s at full batches`
   );
 }

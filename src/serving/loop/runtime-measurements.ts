@@ -12,6 +12,7 @@ import {
   profileService,
 } from '../core/service-profile';
 import { ServingOverheads, configCapacityRps } from '../core/serving-pipeline';
+import { batchHandoff } from '../runtime/batch-loop-time';
 import type { DeploymentRuntime } from '../runtime/deployment-runtime';
 import { runtimeTarget } from './load-targets';
 
@@ -211,6 +212,15 @@ export async function measureOverheads(
     batch: { maxSize: b, maxDelayMs: c.batch.maxDelayMs },
     queue: { capacity: 0, timeoutMs: 0 },
   });
+  // The thread hand-off of the batches of the reply run (an otherwise idle event loop, as the
+  // profile's): the baseline the served traffic's hand-off is compared with.
+  const before = { ...batchHandoff };
   const replyMs = await measureReplyMs(rt, load * capacity);
-  return { timerLateMs: timer.meanLateMs, replyMs, contention: await measureContention(rt, b) };
+  const batches = batchHandoff.batches - before.batches;
+  return {
+    timerLateMs: timer.meanLateMs,
+    replyMs,
+    ...(batches > 0 ? { handoffMs: (batchHandoff.ms - before.ms) / batches } : {}),
+    contention: await measureContention(rt, b),
+  };
 }

@@ -99,6 +99,7 @@ const ProfileJobSchema = Type.Object(
           perBatchMs: Type.Optional(Type.Number({ minimum: 0, maximum: 60_000 })),
           batchSize: Type.Optional(Type.Number({ minimum: 1, maximum: 100_000 })),
           wakeDelayMs: Type.Optional(Type.Number({ minimum: 0, maximum: 60_000 })),
+          handoffMs: Type.Optional(Type.Number({ minimum: 0, maximum: 60_000 })),
         },
         { additionalProperties: false },
       ),

@@ -70,6 +70,9 @@ export class ServingLoopService {
               ...(d.requestPath.wakeDelayMs !== undefined
                 ? { wakeDelayMs: d.requestPath.wakeDelayMs }
                 : {}),
+              ...(d.requestPath.handoffMs !== undefined
+                ? { handoffMs: d.requestPath.handoffMs }
+                : {}),
             },
           }
         : {}),

@@ -11,6 +11,14 @@ import { performance } from 'node:perf_hooks';
  */
 export const batchLoopTime = { ms: 0, batches: 0 };
 
+/**
+ * The thread hand-off of the batches served, process-wide: dispatch to result (serviceMs) minus
+ * the instance thread's own compute, summed, and the batches. It is the postMessage, the
+ * instance thread's wait for a core and the reply's wait for the event loop; RequestPathMeter
+ * reports its mean under the traffic served, which the simulator compares with the profile's.
+ */
+export const batchHandoff = { ms: 0, batches: 0 };
+
 /** Runs `f` and adds its duration to the per-batch loop time (`batch`: count it as a batch). */
 export function timeBatchWork<T>(f: () => T, batch: boolean): T {
   const t0 = performance.now();

@@ -11,7 +11,7 @@
  * See src/serving/README-runtime.md.
  */
 import * as path from 'node:path';
-import { batchLoopTime, timeBatchWork } from './batch-loop-time';
+import { batchHandoff, batchLoopTime, timeBatchWork } from './batch-loop-time';
 import { Worker } from 'node:worker_threads';
 import type { BackendPreference } from '../../ml/backend';
 import { ValidationError } from '../../platform/errors/domain-error';
@@ -69,6 +69,8 @@ export interface PredictResult {
   /** Dispatch to result of the whole batch, thread hand-off included, ms. */
   serviceMs: number;
   batchSize: number;
+  /** The instance thread's own time on the batch (inference); serviceMs minus it is the hand-off. */
+  computeMs?: number;
   /** The instance that ran it (0-based ids, not reused). */
   instance: number;
   /** True when the batch ran on the cut-off model. */
@@ -316,6 +318,8 @@ export class DeploymentRuntime {
     const n = running.batch.length;
     if (msg.type === 'result') {
       this.stats.batch(n, serviceMs);
+      batchHandoff.ms += Math.max(0, serviceMs - msg.computeMs);
+      batchHandoff.batches += 1;
       this.opts.observer?.batch?.(n, serviceMs);
       this.perRequestMs =
         this.perRequestMs === 0 ? serviceMs / n : 0.9 * this.perRequestMs + (0.1 * serviceMs) / n;
@@ -331,6 +335,7 @@ export class DeploymentRuntime {
           queueMs,
           serviceMs,
           batchSize: n,
+          computeMs: msg.computeMs,
           instance: m.id,
           cut: running.cut,
         });

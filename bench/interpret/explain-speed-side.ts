@@ -24,7 +24,7 @@ import type * as ExplainInstanceMod from '../../src/interpret/core/explain-insta
 import type { ExplainableModel } from '../../src/interpret/core/explainable-model';
 import type { JobContext } from '../../src/platform/jobs/job-handler';
 import type { RgbImage } from '../../src/interpret/core/types';
-import { threadCpuNs } from '../../src/ml/train/thread-cpu';
+import { schedstatThreadCpuNs as threadCpuNs } from '../../src/ml/data-parallel/thread-cpu';
 import type * as MeterMod from '../../src/ml/train/thread-meter';
 import type { ParallelMeter } from '../../src/ml/train/thread-meter';
 

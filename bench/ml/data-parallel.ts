@@ -23,7 +23,7 @@ import { cpuTimes, stealSince } from '../cpu-steal';
 import { selectBackend } from '../../src/ml/backend';
 import { enableThreadDataParallel } from '../../src/ml/data-parallel/replica-pool';
 import { trainModel } from '../../src/ml/train/trainer';
-import { threadCpuNs } from '../../src/ml/train/thread-cpu';
+import { schedstatThreadCpuNs as threadCpuNs } from '../../src/ml/data-parallel/thread-cpu';
 import { type ParallelMeter, readParallelMeter } from '../../src/ml/train/thread-meter';
 
 const args = process.argv.slice(2);

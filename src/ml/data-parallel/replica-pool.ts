@@ -12,6 +12,8 @@ import type { HostShard } from '../train/row-objectives';
 import { KIND_STEP } from './replica-protocol';
 import { ReplicaThreads } from './replica-threads';
 import { ShardLayout } from './shard-layout';
+import { schedstatThreadCpuNs } from './thread-cpu';
+import { installThreadCpuClock } from '../train/thread-cpu';
 
 /** Training replicas on worker threads (KIND_STEP commands of replica-threads.ts). */
 export class ThreadReplicaPool implements ReplicaPool {
@@ -144,6 +146,7 @@ export function enableThreadDataParallel(
   options: { shards?: number; busyElsewhere?: () => number } = {},
 ): void {
   const cores = os.availableParallelism();
+  installThreadCpuClock(schedstatThreadCpuNs);
   configureDataParallel({
     threads,
     shards: options.shards ?? (threads === 'auto' ? cores : threads),

@@ -14,7 +14,7 @@ import { loadModelFromBuffers } from '../io/buffers';
 import { momentsProbe } from '../train/moments-probe';
 import { disposeShard, shardTensors } from '../train/row-objectives';
 import { FeaturePenalty, shardGradients, type ShardOptions } from '../train/shard-gradients';
-import { threadCpuNs } from '../train/thread-cpu';
+import { schedstatThreadCpuNs as threadCpuNs } from './thread-cpu';
 import { assignPublishedWeights } from './published-weights';
 import { ShardLayout } from './shard-layout';
 import {

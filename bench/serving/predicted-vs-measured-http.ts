@@ -302,7 +302,7 @@ function overheadsFrom(
   runtime: ServingOverheads,
   loop: LoopCalibration,
   shared: { wakeDelayMs: number; handoffMs?: number },
-  hopMs: number,
+  hop: { ms: number; minMs?: number },
   calRate: number,
   clientMs: number,
 ): ServingOverheads {
@@ -324,7 +324,12 @@ function overheadsFrom(
       Math.min(1, (calRate * clientMs) / 1000),
     ]),
   );
-  return { ...runtime, replyMs: hopMs, requestPath: requestPath(1 / calLoop) };
+  return {
+    ...runtime,
+    replyMs: hop.ms,
+    ...(hop.minMs !== undefined ? { replyMinMs: hop.minMs } : {}),
+    requestPath: requestPath(1 / calLoop),
+  };
 }
 
 async function profileModel(dir: string) {
@@ -426,12 +431,12 @@ async function benchModel(api: ApiServer, name: string) {
       wakeDelayMs: meter?.wakeDelayMs ?? 0,
       handoffMs: meter?.handoffMs,
     };
-    const build = (loop: LoopCalibration, hopMs: number) =>
-      overheadsFrom(profile, runtimeOverheads, loop, shared, hopMs, calRate, cal.clientMs);
-    const before = build(meteredLoop, meteredHopMs);
+    const build = (loop: LoopCalibration, hop: { ms: number; minMs?: number }) =>
+      overheadsFrom(profile, runtimeOverheads, loop, shared, hop, calRate, cal.clientMs);
+    const before = build(meteredLoop, { ms: meteredHopMs });
     // The traces' calibration; the meter's where no request was traced (an API without
     // AUTODL_SERVING_TRACE=1).
-    const overheads = traced ? build(traced, traced.hopMs) : before;
+    const overheads = traced ? build(traced, { ms: traced.hopMs, minMs: traced.hopMinMs }) : before;
     const eventLoopMs = traced?.eventLoopMs ?? meteredLoop.eventLoopMs;
     console.log(
       `  HTTP capacity (32 closed-loop clients, binary) ${capacity.toFixed(0)} req/s (runtime alone ${runtimeCapacity.toFixed(0)}); ` +
@@ -440,7 +445,7 @@ async function benchModel(api: ApiServer, name: string) {
         `${traced ? `${traced.requestsPerTurn.toFixed(2)} requests and ${traced.msPerTurn.toFixed(3)} ms per busy stretch` : ''}) ` +
         `against ${meteredMs.toFixed(3)} metered (bounded ${meteredLoop.eventLoopMs.toFixed(3)}, alone ${before.requestPath?.eventLoopMs.toFixed(3)}); ` +
         `wake-up delay ${shared.wakeDelayMs.toFixed(3)}; thread hand-off ${meter?.handoffMs?.toFixed(3) ?? '?'} ms per batch, profile ${runtimeOverheads.handoffMs?.toFixed(3) ?? '?'}; generator ${cal.clientMs.toFixed(3)} ms/request; ` +
-        `outside queue and service ${ms(cal.meanOutsideMs)} ms -> hop ${ms(overheads.replyMs)} ms traced (outside the API), ${ms(before.replyMs)} as the residual`,
+        `outside queue and service ${ms(cal.meanOutsideMs)} ms -> hop ${ms(overheads.replyMs)} ms traced (outside the API; floor ${traced ? ms(traced.hopMinMs) : '?'} + exponential), ${ms(before.replyMs)} as the residual`,
     );
     console.log(
       '\n| rho | rate (req/s) | predicted p50 / p99 (ms) | measured p50 / p99 (ms) | error p50 / p99 | batch sim / real | wait sim / real (ms) | contention x | real service, outside (ms) | sim event-loop wait (ms), requests per turn | sim on the real send times: p50 / p99, batch | metered calibration (before): predicted p50 / p99, error |',

@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { calibrateRequestPath, unionOf, type CalibrationTrace } from './request-path-calibration';
+import {
+  calibrateRequestPath,
+  shiftedExponentialFloor,
+  unionOf,
+  type CalibrationTrace,
+} from './request-path-calibration';
 
 const close = (a: number, b: number, what: string) =>
   assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} != ${b}`);
@@ -85,6 +90,7 @@ test('request path calibration: one turn of two requests counts the loop once, n
   close(c.msPerTurn, 0.8, 'msPerTurn');
   // Outside the API: A 1.0 + 0.5, B 0.9 + 0.6.
   close(c.hopMs, 1.5, 'hopMs');
+  close(c.hopMinMs, 1.5, 'hopMinMs'); // no spread: a constant hop
   assert.equal(c.requests, 2);
 });
 
@@ -110,4 +116,41 @@ test('request path calibration: a batch end after the handler resumed is clamped
   close(late.eventLoopMs, 0.4 + 0.1, 'eventLoopMs');
   assert.equal(calibrateRequestPath([]), null);
   assert.equal(calibrateRequestPath([{ ...A, enqueued: Number.NaN }]), null);
+});
+
+// The shifted exponential m + Exp(mean - m) has median m + (mean - m) ln 2 (the exponential's
+// quantile -scale ln(1 - q)): the fit inverts it.
+test('request path calibration: the hop floor inverts the shifted exponential median; bounds', () => {
+  close(shiftedExponentialFloor(5, 2 + 3 * Math.LN2), 2, 'floor 2, mean 5');
+  close(shiftedExponentialFloor(4, 4 * Math.LN2), 0, 'plain exponential');
+  close(shiftedExponentialFloor(4, 1), 0, 'skewed beyond an exponential: floor 0');
+  close(shiftedExponentialFloor(4, 4), 4, 'median = mean: a constant');
+  close(shiftedExponentialFloor(4, 5), 4, 'skewed left: a constant');
+  close(shiftedExponentialFloor(0, 0), 0, 'no hop');
+});
+
+test('request path calibration: a right-skewed hop gets the floor of its mean and median', () => {
+  // Five of C, 100 ms apart, each scheduled so that its hop (scheduled -> headers parsed, plus
+  // C's 0.5 ms answer written -> recorded) is h: mean 4, median 3.
+  const hops = [3, 3, 3, 4, 7];
+  const traces = hops.map((h, i): CalibrationTrace => {
+    const at = (x: number) => x + 100 * i;
+    return {
+      ...C,
+      scheduled: at(C.arrived + 0.5 - h),
+      sent: at(C.arrived + 0.5 - h),
+      arrived: at(C.arrived),
+      handler: at(C.handler),
+      enqueued: at(C.enqueued),
+      resolved: at(C.resolved),
+      written: at(C.written),
+      received: at(C.received),
+      recorded: at(C.recorded),
+    };
+  });
+  const c = calibrateRequestPath(traces);
+  assert.ok(c);
+  close(c.hopMs, 4, 'hopMs');
+  close(c.hopMinMs, (3 - 4 * Math.LN2) / (1 - Math.LN2), 'hopMinMs');
+  assert.equal(c.turns, 10);
 });

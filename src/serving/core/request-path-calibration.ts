@@ -18,11 +18,14 @@
  *   turn, or turns back to back): requests and ms per stretch, the batching the `http` stage
  *   does;
  * - the hop is the mean of what lies outside the API: scheduled -> headers parsed, and answer
- *   written -> latency recorded (the generator's send lag, the two socket hops, its settle).
+ *   written -> latency recorded (the generator's send lag, the two socket hops, its settle),
+ *   with a floor fitted so that a shifted exponential has the measured mean and median (the hop
+ *   is right-skewed: its stalls are the generator's GC and late timers).
  *
  * Pure: no clock, no I/O. The runs it is given are the deployment's own hardware's, so what it
  * returns is a measurement of that host, not a constant.
  */
+import { quantileSorted } from './open-loop';
 import { segmentsOf, type TimelineStamps } from './request-timeline';
 
 /** A traced request and the size of the batch that served it. */
@@ -42,11 +45,23 @@ export interface RequestPathCalibration {
   msPerTurn: number;
   /** Outside the API per request (the generator and the two socket hops), ms: the model's hop. */
   hopMs: number;
+  /** The hop's floor: the shifted exponential hopMinMs + Exp(hopMs - hopMinMs) has its median. */
+  hopMinMs: number;
   /** The requests it is taken from. */
   requests: number;
 }
 
 type Interval = readonly [number, number];
+
+/**
+ * The floor of the shifted exponential min + Exp(mean - min) whose median is `median`: its median
+ * is min + (mean - min) ln 2, so min = (median - mean ln 2) / (1 - ln 2), kept in [0, mean] (a
+ * hop skewed more than an exponential is a plain exponential; one not skewed right a constant).
+ */
+export function shiftedExponentialFloor(mean: number, median: number): number {
+  if (!(mean > 0) || !(median < mean)) return Math.max(0, mean);
+  return Math.min(mean, Math.max(0, (median - mean * Math.LN2) / (1 - Math.LN2)));
+}
 
 /** Length of the union of intervals and the number of its connected pieces. */
 export function unionOf(intervals: readonly Interval[]): { length: number; pieces: number } {
@@ -86,7 +101,7 @@ export function calibrateRequestPath(
   const loop: Interval[] = [];
   const reply: Interval[] = [];
   let batches = 0;
-  let outside = 0;
+  const outside: number[] = [];
   for (const t of ok) {
     // The batch's end by the runtime's figures, never after the handler resumed (the two
     // clocks' rounding) nor before the submit.
@@ -95,11 +110,13 @@ export function calibrateRequestPath(
     reply.push([done, t.resolved]);
     batches += 1 / t.batchSize;
     const s = segmentsOf(t);
-    outside += s.genLag + s.toServer + s.toClient + s.settle;
+    outside.push(s.genLag + s.toServer + s.toClient + s.settle);
   }
   const all = unionOf(loop);
   const replies = unionOf(reply);
   const n = ok.length;
+  const hopMs = outside.reduce((a, x) => a + x, 0) / n;
+  const hopMedian = quantileSorted(Float64Array.from(outside).sort(), 0.5);
   return {
     eventLoopMs: all.length / n,
     perBatchMs: replies.length / batches,
@@ -107,7 +124,8 @@ export function calibrateRequestPath(
     turns: all.pieces,
     requestsPerTurn: n / Math.max(1, all.pieces),
     msPerTurn: all.length / Math.max(1, all.pieces),
-    hopMs: outside / n,
+    hopMs,
+    hopMinMs: shiftedExponentialFloor(hopMs, hopMedian),
     requests: n,
   };
 }

@@ -13,10 +13,13 @@
  * Per model: profile the model's service time per batch size in a runtime of this process (as
  * the profile job does in a worker), with the timer lateness and the contention profile; create
  * the deployment (1 instance, maxSize 8, maxDelayMs 2); measure the HTTP capacity (closed loop);
- * calibrate at 0.25 of it: the API's event-loop time per request (its meter, GET
- * /v1/deployments/:id `requestPath`), the generator's CPU per request, and the residual hop
- * (latency - queue - service - event loop). Then per rate: simulate (two passes: the first
- * gives the threads' utilisations, the second applies the measured contention) and measure.
+ * calibrate at 0.25 of it, every request traced: the event loop's time on the requests' path
+ * per request and per batch, and the hop outside the API (generator, sockets), from the traces
+ * (src/serving/core/request-path-calibration.ts); the wake-up delay and the hand-off under
+ * traffic from the API's meter (GET /v1/deployments/:id `requestPath`); the generator's CPU per
+ * request. Then per rate: simulate (two passes: the first gives the threads' utilisations, the
+ * second applies the measured contention) and measure; the last column is the model under the
+ * earlier calibration (the meter's loop busy time, the residual hop) on the same run.
  */
 import * as tf from '@tensorflow/tfjs';
 import { rm } from 'node:fs/promises';
@@ -282,6 +285,53 @@ async function httpCapacity(url: string, key: string, row: Float32Array, seconds
   return ok / ((performance.now() - t0) / 1000);
 }
 
+/** The loop's time per request and its per-batch part, at `batchSize` requests per batch. */
+interface LoopCalibration {
+  eventLoopMs: number;
+  perBatchMs: number;
+  batchSize: number;
+}
+
+/**
+ * The model's overheads from a loop calibration and a hop. The loop was measured under the
+ * calibration's contention; the model wants it alone and applies each rate's contention
+ * (first pass of a simulation at the calibration rate gives the threads' utilisations).
+ */
+function overheadsFrom(
+  profile: ServiceProfile,
+  runtime: ServingOverheads,
+  loop: LoopCalibration,
+  shared: { wakeDelayMs: number; handoffMs?: number },
+  hop: { ms: number; minMs?: number },
+  calRate: number,
+  clientMs: number,
+): ServingOverheads {
+  const requestPath = (scale: number): NonNullable<ServingOverheads['requestPath']> => ({
+    eventLoopMs: loop.eventLoopMs * scale,
+    ...(loop.perBatchMs > 0 && loop.batchSize > 0
+      ? { perBatchMs: loop.perBatchMs * scale, batchSize: loop.batchSize }
+      : {}),
+    ...(shared.wakeDelayMs > 0 ? { wakeDelayMs: shared.wakeDelayMs } : {}),
+    // The thread hand-off per batch under this traffic; the model adds what it exceeds the
+    // profile's (runtime.handoffMs) by to every batch.
+    ...(shared.handoffMs !== undefined ? { handoffMs: shared.handoffMs } : {}),
+  });
+  const calOverheads: ServingOverheads = { ...runtime, replyMs: 0, requestPath: requestPath(1) };
+  const calLoop = eventLoopContentionFactor(
+    calOverheads,
+    BASE.instances,
+    contentionLoadOf(simulateOnce(profile, calOverheads, calRate), [
+      Math.min(1, (calRate * clientMs) / 1000),
+    ]),
+  );
+  return {
+    ...runtime,
+    replyMs: hop.ms,
+    ...(hop.minMs !== undefined ? { replyMinMs: hop.minMs } : {}),
+    requestPath: requestPath(1 / calLoop),
+  };
+}
+
 async function profileModel(dir: string) {
   const rt = await DeploymentRuntime.start({
     modelDir: dir,
@@ -341,9 +391,11 @@ async function benchModel(api: ApiServer, name: string) {
       runtimeCapacity,
       await httpCapacity(url, api.key, row, quick ? 3 : 6),
     );
-    // Calibration at 0.25 of the HTTP capacity: the meter's event-loop time per request (the
-    // meter keeps its last 10 windows with traffic, so this 12 s run's), the generator's CPU and
-    // the residual hop.
+    // Calibration at 0.25 of the HTTP capacity, every request traced: the loop's time on the
+    // requests' path per request and per batch, and the hop outside the API, from the traces
+    // (src/serving/core/request-path-calibration.ts); the generator's CPU. The meter's figures
+    // (GET /v1/deployments/:id `requestPath`, its last 10 windows: this run's) give the wake-up
+    // delay and the hand-off under traffic, and the earlier calibration for comparison.
     const calRate = 0.25 * capacity;
     const cal = await measure(url, api.key, row, calRate, 5, Math.max(12, durationS));
     const view = await api.call<{
@@ -355,60 +407,50 @@ async function benchModel(api: ApiServer, name: string) {
         handoffMs?: number;
       } | null;
     }>('GET', `/v1/deployments/${d.id}`);
-    // The meter divides ALL the event loop's busy time (timers, the reconcile pass, GC) by the
-    // predicts; at a low rate that background inflates it. Serving `capacity` req/s, the loop
-    // cannot spend more than 1000 / capacity ms per request, so that bounds it.
-    const meteredMs = view.requestPath?.eventLoopMs ?? 0;
-    const eventLoopMs = Math.min(meteredMs, 1000 / capacity);
-    // Its per-batch part (dispatch, reply message), timed in the runtime beside it; the
-    // simulator re-amortises it over each config's simulated batches.
-    const perBatchMs = Math.min(
-      view.requestPath?.perBatchMs ?? 0,
-      eventLoopMs * (view.requestPath?.batchSize ?? 1),
-    );
-    // The loop's run-queue wait when woken (schedstat), in which arrivals join one turn.
-    const wakeDelayMs = view.requestPath?.wakeDelayMs ?? 0;
-    const split = (loopMs: number) => ({
-      eventLoopMs: loopMs,
-      ...(perBatchMs > 0 && view.requestPath?.batchSize
-        ? { perBatchMs: (perBatchMs * loopMs) / eventLoopMs, batchSize: view.requestPath.batchSize }
-        : {}),
-      ...(wakeDelayMs > 0 ? { wakeDelayMs } : {}),
-      // The thread hand-off per batch under this traffic; the model adds what it exceeds the
-      // profile's (runtimeOverheads.handoffMs) by to every batch.
-      ...(view.requestPath?.handoffMs !== undefined
-        ? { handoffMs: view.requestPath.handoffMs }
-        : {}),
-    });
-    const rhoEl = Math.min(0.95, (calRate * eventLoopMs) / 1000);
-    const elWait = (rhoEl * eventLoopMs) / (2 * (1 - rhoEl));
-    // The meter saw the loop under the calibration's contention; the model wants it alone and
-    // applies the contention of each rate (first pass of a simulation at the calibration rate).
-    const calOverheads: ServingOverheads = {
-      ...runtimeOverheads,
-      replyMs: 0,
-      requestPath: split(eventLoopMs),
+    const meter = view.requestPath;
+    const traced = cal.timeline.requestPath;
+    // The earlier calibration: the meter's busy time per request (all of the loop's wall busy
+    // time over the predicts), bounded by 1000 / capacity, and the hop as the residual.
+    const meteredMs = meter?.eventLoopMs ?? 0;
+    const meteredLoop: LoopCalibration = {
+      eventLoopMs: Math.min(meteredMs, 1000 / capacity),
+      perBatchMs: Math.min(
+        meter?.perBatchMs ?? 0,
+        Math.min(meteredMs, 1000 / capacity) * (meter?.batchSize ?? 1),
+      ),
+      batchSize: meter?.batchSize ?? 0,
     };
-    const calFirst = simulateOnce(profile, calOverheads, calRate);
-    const calLoop = eventLoopContentionFactor(
-      calOverheads,
-      BASE.instances,
-      contentionLoadOf(calFirst, [Math.min(1, (calRate * cal.clientMs) / 1000)]),
+    const rhoMetered = Math.min(0.95, (calRate * meteredLoop.eventLoopMs) / 1000);
+    const meteredHopMs = Math.max(
+      0,
+      cal.meanOutsideMs -
+        meteredLoop.eventLoopMs -
+        (rhoMetered * meteredLoop.eventLoopMs) / (2 * (1 - rhoMetered)),
     );
-    const overheads: ServingOverheads = {
-      ...runtimeOverheads,
-      replyMs: Math.max(0, cal.meanOutsideMs - eventLoopMs - elWait),
-      requestPath: split(eventLoopMs / calLoop),
+    const shared = {
+      wakeDelayMs: meter?.wakeDelayMs ?? 0,
+      handoffMs: meter?.handoffMs,
     };
+    const build = (loop: LoopCalibration, hop: { ms: number; minMs?: number }) =>
+      overheadsFrom(profile, runtimeOverheads, loop, shared, hop, calRate, cal.clientMs);
+    const before = build(meteredLoop, { ms: meteredHopMs });
+    // The traces' calibration; the meter's where no request was traced (an API without
+    // AUTODL_SERVING_TRACE=1).
+    const overheads = traced ? build(traced, { ms: traced.hopMs, minMs: traced.hopMinMs }) : before;
+    const eventLoopMs = traced?.eventLoopMs ?? meteredLoop.eventLoopMs;
     console.log(
       `  HTTP capacity (32 closed-loop clients, binary) ${capacity.toFixed(0)} req/s (runtime alone ${runtimeCapacity.toFixed(0)}); ` +
-        `at ${calRate.toFixed(0)} req/s: event loop ${eventLoopMs.toFixed(3)} ms/request (metered ${meteredMs.toFixed(3)}; alone ${(eventLoopMs / calLoop).toFixed(3)}; per batch ${perBatchMs.toFixed(3)} at batches of ${(view.requestPath?.batchSize ?? 0).toFixed(2)}; wake-up delay ${wakeDelayMs.toFixed(3)}; thread hand-off ${view.requestPath?.handoffMs?.toFixed(3) ?? '?'} ms per batch, profile ${runtimeOverheads.handoffMs?.toFixed(3) ?? '?'}), generator ${cal.clientMs.toFixed(3)} ms/request, ` +
-        `outside queue and service ${ms(cal.meanOutsideMs)} ms -> residual hop ${ms(overheads.replyMs)} ms`,
+        `at ${calRate.toFixed(0)} req/s: event loop on the path ${traced ? traced.eventLoopMs.toFixed(3) : '?'} ms/request traced ` +
+        `(alone ${overheads.requestPath?.eventLoopMs.toFixed(3)}; per batch ${traced?.perBatchMs.toFixed(3) ?? '?'} at batches of ${traced?.batchSize.toFixed(2) ?? '?'}; ` +
+        `${traced ? `${traced.requestsPerTurn.toFixed(2)} requests and ${traced.msPerTurn.toFixed(3)} ms per busy stretch` : ''}) ` +
+        `against ${meteredMs.toFixed(3)} metered (bounded ${meteredLoop.eventLoopMs.toFixed(3)}, alone ${before.requestPath?.eventLoopMs.toFixed(3)}); ` +
+        `wake-up delay ${shared.wakeDelayMs.toFixed(3)}; thread hand-off ${meter?.handoffMs?.toFixed(3) ?? '?'} ms per batch, profile ${runtimeOverheads.handoffMs?.toFixed(3) ?? '?'}; generator ${cal.clientMs.toFixed(3)} ms/request; ` +
+        `outside queue and service ${ms(cal.meanOutsideMs)} ms -> hop ${ms(overheads.replyMs)} ms traced (outside the API; floor ${traced ? ms(traced.hopMinMs) : '?'} + exponential), ${ms(before.replyMs)} as the residual`,
     );
     console.log(
-      '\n| rho | rate (req/s) | predicted p50 / p99 (ms) | measured p50 / p99 (ms) | error p50 / p99 | batch sim / real | wait sim / real (ms) | contention x | real service, outside (ms) | sim event-loop wait (ms), requests per turn | sim on the real send times: p50 / p99, batch |',
+      '\n| rho | rate (req/s) | predicted p50 / p99 (ms) | measured p50 / p99 (ms) | error p50 / p99 | batch sim / real | wait sim / real (ms) | contention x | real service, outside (ms) | sim event-loop wait (ms), requests per turn | sim on the real send times: p50 / p99, batch | metered calibration (before): predicted p50 / p99, error |',
     );
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     const rows = [];
     const stages: string[] = [];
     const timelines: { title: string; report: TimelineReport }[] = [
@@ -425,6 +467,13 @@ async function benchModel(api: ApiServer, name: string) {
           `| ${rho} | ${rateRps.toFixed(0)} | unstable: ${(e as Error).message} | | | | | | | |`,
         );
         continue;
+      }
+      // The same rate under the meter's calibration (the model before the traces), same run.
+      let pBefore: Prediction | string;
+      try {
+        pBefore = predict(profile, BASE, before, rateRps, cal.clientMs);
+      } catch (e) {
+        pBefore = (e as Error).message.slice(0, 40);
       }
       const m = await measure(url, api.key, row, rateRps, 1000 + k);
       timelines.push({ title: `rho ${rho} (${rateRps.toFixed(0)} req/s)`, report: m.timeline });
@@ -460,10 +509,15 @@ async function benchModel(api: ApiServer, name: string) {
           `${typeof batcherSide === 'string' ? batcherSide : `${ms(batcherSide.mean)} / ${ms(batcherSide.p99)}, ${batcherSide.batch.toFixed(2)}`} | ` +
           `${ms(m.summary.mean - m.timeline.serverMs.mean)} | ${ms(overheads.replyMs)} |`,
       );
+      const beforeText =
+        typeof pBefore === 'string'
+          ? pBefore
+          : `${ms(pBefore.p50)} / ${ms(pBefore.p99)}, ${pct(pBefore.p50 / m.summary.p50 - 1)} / ${pct(pBefore.p99 / m.summary.p99 - 1)}`;
       rows.push({
         rho,
         rateRps,
         predicted: p,
+        predictedMetered: pBefore,
         measured: { ...m.summary, dropRate: m.dropRate },
         err,
         decomposition: {
@@ -473,7 +527,7 @@ async function benchModel(api: ApiServer, name: string) {
         },
       });
       console.log(
-        `| ${rho} | ${rateRps.toFixed(0)} | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(m.summary.p50)} / ${ms(m.summary.p99)} | ${pct(err.p50)} / ${pct(err.p99)} | ${p.meanBatch.toFixed(2)} / ${m.meanBatch.toFixed(2)} | ${ms(p.meanWaitMs)} / ${ms(m.meanQueueMs)} | ${p.factor.toFixed(3)} | ${ms(m.meanServiceMs)}, ${ms(m.meanOutsideMs)} | ${ms(p.httpWaitMs)}, ${p.turn.toFixed(2)} | ${replayed} |`,
+        `| ${rho} | ${rateRps.toFixed(0)} | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(m.summary.p50)} / ${ms(m.summary.p99)} | ${pct(err.p50)} / ${pct(err.p99)} | ${p.meanBatch.toFixed(2)} / ${m.meanBatch.toFixed(2)} | ${ms(p.meanWaitMs)} / ${ms(m.meanQueueMs)} | ${p.factor.toFixed(3)} | ${ms(m.meanServiceMs)}, ${ms(m.meanOutsideMs)} | ${ms(p.httpWaitMs)}, ${p.turn.toFixed(2)} | ${replayed} | ${beforeText} |`,
       );
     }
 
@@ -536,11 +590,14 @@ async function benchModel(api: ApiServer, name: string) {
       model: name,
       profile: profile.rows.map(({ latenciesMs: _, ...r }) => r),
       overheads,
+      overheadsMetered: before,
       capacity,
       runtimeCapacity,
       calibration: {
         rateRps: calRate,
         eventLoopMs,
+        meteredMs,
+        traced,
         clientMs: cal.clientMs,
         outsideMs: cal.meanOutsideMs,
       },

@@ -11,8 +11,12 @@ import {
   summariseTimeline,
   TIMELINE_SEGMENTS,
   type SegmentSummary,
-  type TimelineStamps,
 } from '../../src/serving/core/request-timeline';
+import {
+  calibrateRequestPath,
+  type CalibrationTrace,
+  type RequestPathCalibration,
+} from '../../src/serving/core/request-path-calibration';
 import type { ClientTrace, ServedFigures } from '../../src/serving/loop/load-targets';
 
 export interface ProcessPauses {
@@ -34,6 +38,8 @@ export interface TimelineReport {
   serverMs: { p50: number; p99: number; mean: number };
   batcherMs: { p50: number; p99: number; mean: number };
   segments: SegmentSummary[];
+  /** The http stage and hop calibrated from this run's traces (request-path-calibration.ts). */
+  requestPath: RequestPathCalibration | null;
   server: ProcessPauses;
   client: ProcessPauses;
 }
@@ -75,7 +81,7 @@ export class TimelineRecorder {
     this.loop.disable();
     this.gc.disconnect();
     const origin = performance.timeOrigin + report.startedAtMs;
-    const stamps: TimelineStamps[] = [];
+    const stamps: CalibrationTrace[] = [];
     let first: ClientTrace['server'];
     let last: ClientTrace['server'];
     for (const [i, t] of this.traces) {
@@ -98,6 +104,7 @@ export class TimelineRecorder {
         written: s.sent,
         received: t.received,
         recorded: origin + schedule[i] + report.latencies[i],
+        batchSize: f.batchSize,
       });
     }
     const fromOrigin = (xs: number[]) => xs.map((x) => (x - origin) / 1000).sort((a, b) => a - b);
@@ -126,6 +133,7 @@ export class TimelineRecorder {
       serverMs: stat(stamps.map((x) => x.written - x.arrived)),
       batcherMs: stat(stamps.map((x) => x.queueMs + x.serviceMs)),
       segments: summariseTimeline(stamps),
+      requestPath: calibrateRequestPath(stamps),
       server: {
         gcPerS: serverSpanS > 0 && first && last ? (last.gcCount - first.gcCount) / serverSpanS : 0,
         gcMsPerS: serverSpanS > 0 && first && last ? (last.gcMs - first.gcMs) / serverSpanS : 0,

@@ -38,3 +38,31 @@ test('network hops add their mean to a Jackson tandem: 1/(mu1 - lambda) + d1 + 1
   assert.ok(r.littleLaw.relativeError < 0.01, `Little ${r.littleLaw.relativeError}`);
   assert.equal(r.requests.completed, r.requests.arrived);
 });
+
+test('a shifted exponential hop (minMs): floor, median min + (mean - min) ln 2, mean kept', () => {
+  // 1 ms deterministic service on 64 instances at 20 req/s: no queueing, so latency = 1 + hop.
+  // The hop 2 + Exp(mean 3): never below 3 ms in all, median 1 + 2 + 3 ln 2 = 5.079 ms, mean 6 ms,
+  // p99 1 + 2 + 3 ln 100 = 16.82 ms (the shifted exponential's quantiles).
+  const r = simulate({
+    pipeline: {
+      stages: [
+        {
+          id: 'a',
+          instances: 64,
+          service: { dist: 'deterministic', fixedMs: 1 },
+          network: { delayMs: 5, dist: 'exponential', minMs: 2 },
+        },
+      ],
+    },
+    traffic: { model: 'poisson', rateRps: 20 },
+    durationS: 4000,
+    warmupS: 10,
+    seed: 8,
+    samplePoints: 0,
+  });
+  const near = (got: number, want: number, what: string) =>
+    assert.ok(Math.abs(got - want) <= 0.03 * want, `${what} ${got} vs ${want}`);
+  near(r.latencyMs.mean, 6, 'mean');
+  near(r.latencyMs.p50, 3 + 3 * Math.LN2, 'p50');
+  near(r.latencyMs.p99, 3 + 3 * Math.log(100), 'p99');
+});

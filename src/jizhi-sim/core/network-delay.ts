@@ -12,7 +12,16 @@ export interface NetworkDelay {
   readonly meanS: number;
 }
 
-export type NetworkSpec = { delayMs: number; dist?: 'deterministic' | 'exponential' };
+/**
+ * `minMs` (exponential only): a shifted exponential, minMs + Exp(mean delayMs - minMs): a hop with
+ * a floor (the wire, the parsing) and a right tail (a sender's or receiver's stalls). At most
+ * delayMs (clamped); 0 or absent: the plain exponential.
+ */
+export type NetworkSpec = {
+  delayMs: number;
+  dist?: 'deterministic' | 'exponential';
+  minMs?: number;
+};
 
 class FixedHop implements NetworkDelay {
   constructor(readonly meanS: number) {}
@@ -22,14 +31,18 @@ class FixedHop implements NetworkDelay {
 }
 
 class ExponentialHop implements NetworkDelay {
-  constructor(readonly meanS: number) {}
+  constructor(
+    readonly meanS: number,
+    private readonly minS = 0,
+  ) {}
   draw(rng: RandomSource): number {
-    return rng.exponential() * this.meanS;
+    return this.minS + rng.exponential() * (this.meanS - this.minS);
   }
 }
 
 export function networkDelay(spec: NetworkSpec): NetworkDelay | undefined {
   if (spec.delayMs === 0) return undefined;
   const s = spec.delayMs / 1000;
-  return spec.dist === 'exponential' ? new ExponentialHop(s) : new FixedHop(s);
+  const minS = Math.min(Math.max(0, spec.minMs ?? 0), spec.delayMs) / 1000;
+  return spec.dist === 'exponential' ? new ExponentialHop(s, minS) : new FixedHop(s);
 }

@@ -229,6 +229,11 @@ const StageSchema = Type.Object(
         {
           delayMs: NonNegative('Mean delay of the hop after this stage (ms)'),
           dist: StringEnum(['deterministic', 'exponential'], { default: 'deterministic' }),
+          minMs: Type.Optional(
+            NonNegative(
+              "Exponential only: the hop's floor; the delay is minMs + an exponential of mean delayMs - minMs (at most delayMs)",
+            ),
+          ),
         },
         {
           additionalProperties: false,

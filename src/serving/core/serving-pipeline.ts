@@ -23,6 +23,12 @@ export interface ServingOverheads {
   timerLateMs: number;
   replyMs: number;
   /**
+   * The hop's floor, when its spread is measured (request-path-calibration.ts): the hop is then
+   * the shifted exponential replyMinMs + Exp(replyMs - replyMinMs) (same mean, a right tail);
+   * absent or >= replyMs: the constant replyMs.
+   */
+  replyMinMs?: number;
+  /**
    * The API's request path (HTTP parsing, auth, validation, the hop to the batcher and the
    * answer): the event loop's busy time per predict request, measured by the API on served
    * requests (request-path-meter.ts). The event loop is ONE server, so the stage models it as a
@@ -118,7 +124,13 @@ export function servingPipeline(
   if (config.queue.capacity > 0) queue.capacity = config.queue.capacity;
   if (config.queue.timeoutMs > 0) queue.timeoutMs = config.queue.timeoutMs;
   if (Object.keys(queue).length > 0) stage.queue = queue;
-  if (overheads.replyMs > 0) stage.network = { delayMs: overheads.replyMs, dist: 'deterministic' };
+  if (overheads.replyMs > 0) {
+    const min = overheads.replyMinMs;
+    stage.network =
+      min !== undefined && min >= 0 && min < overheads.replyMs
+        ? { delayMs: overheads.replyMs, dist: 'exponential', minMs: min }
+        : { delayMs: overheads.replyMs, dist: 'deterministic' };
+  }
   const perRequestMs = requestPathMsPerRequest(
     overheads,
     load?.meanBatchSize ?? config.batch.maxSize,

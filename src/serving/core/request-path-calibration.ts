@@ -1,0 +1,131 @@
+/**
+ * The model's `http` stage and hop calibrated from traced requests (issue 17), instead of the
+ * event loop's metered busy time: on a shared host that is wall time inflated by preemption and
+ * by the loop's other work, divided by the predicts, and came out 2-3x the loop time actually on
+ * a request's path (docs/benchmarks.md, "Where the time goes over HTTP").
+ *
+ * From the stamps of traced requests (request-timeline.ts) on one run:
+ * - the loop's on-path intervals of a request are [arrived, enqueued] (body, auth, routing,
+ *   the handler up to the batcher) and [done, written] (the reply message read, the answer
+ *   built), done being the end of the batch's service (enqueued + queue + service);
+ * - their UNION over all requests is the time the loop was on some request's path. Requests
+ *   handled in one turn overlap (a request's middleware interval holds the earlier ones' work),
+ *   so a union counts that work once where a sum of segments would count the wait as service;
+ *   the simulator adds the waits itself. Divided by the requests: the loop's time per request;
+ * - the union of the reply intervals [done, resolved] over the batches (every request of a
+ *   batch resolves in the same turn): the loop's time per model batch;
+ * - the connected pieces of the union are the loop's stretches with a request on its path (a
+ *   turn, or turns back to back): requests and ms per stretch, the batching the `http` stage
+ *   does;
+ * - the hop is the mean of what lies outside the API: scheduled -> headers parsed, and answer
+ *   written -> latency recorded (the generator's send lag, the two socket hops, its settle),
+ *   with a floor fitted so that a shifted exponential has the measured mean and median (the hop
+ *   is right-skewed: its stalls are the generator's GC and late timers).
+ *
+ * Pure: no clock, no I/O. The runs it is given are the deployment's own hardware's, so what it
+ * returns is a measurement of that host, not a constant.
+ */
+import { quantileSorted } from './open-loop';
+import { segmentsOf, type TimelineStamps } from './request-timeline';
+
+/** A traced request and the size of the batch that served it. */
+export interface CalibrationTrace extends TimelineStamps {
+  batchSize: number;
+}
+
+export interface RequestPathCalibration {
+  /** The loop's on-path time per request, ms (the per-batch part included). */
+  eventLoopMs: number;
+  /** The loop's on-path time per model batch (the reply), ms, at `batchSize` requests per batch. */
+  perBatchMs: number;
+  batchSize: number;
+  /** Stretches of the loop with a request on its path (turns, or turns back to back): their number, requests and ms per stretch. */
+  turns: number;
+  requestsPerTurn: number;
+  msPerTurn: number;
+  /** Outside the API per request (the generator and the two socket hops), ms: the model's hop. */
+  hopMs: number;
+  /** The hop's floor: the shifted exponential hopMinMs + Exp(hopMs - hopMinMs) has its median. */
+  hopMinMs: number;
+  /** The requests it is taken from. */
+  requests: number;
+}
+
+type Interval = readonly [number, number];
+
+/**
+ * The floor of the shifted exponential min + Exp(mean - min) whose median is `median`: its median
+ * is min + (mean - min) ln 2, so min = (median - mean ln 2) / (1 - ln 2), kept in [0, mean] (a
+ * hop skewed more than an exponential is a plain exponential; one not skewed right a constant).
+ */
+export function shiftedExponentialFloor(mean: number, median: number): number {
+  if (!(mean > 0) || !(median < mean)) return Math.max(0, mean);
+  return Math.min(mean, Math.max(0, (median - mean * Math.LN2) / (1 - Math.LN2)));
+}
+
+/** Length of the union of intervals and the number of its connected pieces. */
+export function unionOf(intervals: readonly Interval[]): { length: number; pieces: number } {
+  const sorted = intervals.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
+  let length = 0;
+  let pieces = 0;
+  let start = Number.NaN;
+  let end = Number.NaN;
+  for (const [a, b] of sorted) {
+    if (pieces > 0 && a <= end) {
+      end = Math.max(end, b);
+      continue;
+    }
+    if (pieces > 0) length += end - start;
+    start = a;
+    end = b;
+    pieces++;
+  }
+  if (pieces > 0) length += end - start;
+  return { length, pieces };
+}
+
+/**
+ * The calibration from a run's traced requests (every request of the run traced: a sample would
+ * split the turns' overlaps). Null when there is no complete trace to take it from.
+ */
+export function calibrateRequestPath(
+  traces: readonly CalibrationTrace[],
+): RequestPathCalibration | null {
+  const ok = traces.filter(
+    (t) =>
+      [t.arrived, t.enqueued, t.resolved, t.written, t.scheduled, t.recorded].every(
+        Number.isFinite,
+      ) && t.batchSize >= 1,
+  );
+  if (ok.length === 0) return null;
+  const loop: Interval[] = [];
+  const reply: Interval[] = [];
+  let batches = 0;
+  const outside: number[] = [];
+  for (const t of ok) {
+    // The batch's end by the runtime's figures, never after the handler resumed (the two
+    // clocks' rounding) nor before the submit.
+    const done = Math.max(t.enqueued, Math.min(t.enqueued + t.queueMs + t.serviceMs, t.resolved));
+    loop.push([t.arrived, t.enqueued], [done, t.written]);
+    reply.push([done, t.resolved]);
+    batches += 1 / t.batchSize;
+    const s = segmentsOf(t);
+    outside.push(s.genLag + s.toServer + s.toClient + s.settle);
+  }
+  const all = unionOf(loop);
+  const replies = unionOf(reply);
+  const n = ok.length;
+  const hopMs = outside.reduce((a, x) => a + x, 0) / n;
+  const hopMedian = quantileSorted(Float64Array.from(outside).sort(), 0.5);
+  return {
+    eventLoopMs: all.length / n,
+    perBatchMs: replies.length / batches,
+    batchSize: n / batches,
+    turns: all.pieces,
+    requestsPerTurn: n / Math.max(1, all.pieces),
+    msPerTurn: all.length / Math.max(1, all.pieces),
+    hopMs,
+    hopMinMs: shiftedExponentialFloor(hopMs, hopMedian),
+    requests: n,
+  };
+}

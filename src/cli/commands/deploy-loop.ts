@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { LoadReport, runOpenLoop, systemClock } from '../../serving/core/open-loop';
 import { poissonSchedule } from '../../serving/core/poisson-schedule';
+import type { ServingOverheads } from '../../serving/core/serving-pipeline';
 import { httpRowsTarget, httpTarget } from '../../serving/loop/load-targets';
 import { CliError, resolveApiKey } from '../client';
 import { client, globalOptions } from '../command-context';
@@ -203,19 +204,7 @@ export function registerDeployLoopCommands(deploy: Command): void {
           backend: string;
           rule: string;
           rows: ProfileRowView[];
-          overheads: {
-            timerLateMs: number;
-            replyMs: number;
-            requestPath?: {
-              eventLoopMs: number;
-              perBatchMs?: number;
-              batchSize?: number;
-              wakeDelayMs?: number;
-              handoffMs?: number;
-            };
-            handoffMs?: number;
-            contention?: { cores: number; slowdown: number[] };
-          };
+          overheads: ServingOverheads;
           capacityRps: number | null;
         }>(`${path(ref)}/profile`);
         if (json) return printJson(p);
@@ -233,7 +222,7 @@ export function registerDeployLoopCommands(deploy: Command): void {
         );
         process.stdout.write(
           `\noverheads: timer late ${f2(p.overheads.timerLateMs)} ms, reply ${p.overheads.replyMs.toFixed(3)} ms` +
-            `\nrequest path: ${p.overheads.requestPath ? `${p.overheads.requestPath.eventLoopMs.toFixed(3)} ms of the API's event loop per request${p.overheads.requestPath.perBatchMs !== undefined ? ` (${p.overheads.requestPath.perBatchMs.toFixed(3)} ms of it per batch, at batches of ${(p.overheads.requestPath.batchSize ?? 1).toFixed(2)})` : ''}${p.overheads.requestPath.wakeDelayMs !== undefined ? `, ${p.overheads.requestPath.wakeDelayMs.toFixed(3)} ms to get a core when woken` : ''}${p.overheads.requestPath.handoffMs !== undefined ? `, thread hand-off ${p.overheads.requestPath.handoffMs.toFixed(3)} ms per batch (profile ${p.overheads.handoffMs?.toFixed(3) ?? '?'})` : ''}` : 'not measured yet (send traffic first, e.g. deploy load, then profile)'}` +
+            `\nrequest path: ${requestPathLine(p.overheads)}` +
             (p.overheads.contention
               ? `\ncontention: a full batch x${p.overheads.contention.slowdown.map((x) => x.toFixed(2)).join(' / x')} with 0..${p.overheads.contention.slowdown.length - 1} busy threads on ${p.overheads.contention.cores} cores`
               : '') +
@@ -335,4 +324,21 @@ function readTrace(file: string): string {
   } catch (e) {
     throw new CliError(`--trace ${file}: ${(e as Error).message}`);
   }
+}
+
+/** The profile's request-path overheads in one line (what the simulator's http stage uses). */
+function requestPathLine(o: ServingOverheads): string {
+  const r = o.requestPath;
+  if (!r) return 'not measured yet (send traffic first, e.g. deploy load, then profile)';
+  const ms = (v: number) => v.toFixed(3);
+  return (
+    `${ms(r.eventLoopMs)} ms of the API's event loop per request` +
+    (r.perBatchMs !== undefined
+      ? ` (${ms(r.perBatchMs)} ms of it per batch, at batches of ${(r.batchSize ?? 1).toFixed(2)})`
+      : '') +
+    (r.wakeDelayMs !== undefined ? `, ${ms(r.wakeDelayMs)} ms to get a core when woken` : '') +
+    (r.handoffMs !== undefined
+      ? `, thread hand-off ${ms(r.handoffMs)} ms per batch (profile ${o.handoffMs?.toFixed(3) ?? '?'})`
+      : '')
+  );
 }

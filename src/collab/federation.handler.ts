@@ -223,6 +223,13 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
               row.globalAccuracy === null
                 ? ''
                 : `: global accuracy ${row.globalAccuracy.toFixed(4)}`;
+            const rejected = row.rejected.map((r) => `${r.site} (${r.reason})`).join(', ');
+            // The job's Logs show each round (the console and `autodl jobs logs`), not only the
+            // metrics: which sites were averaged, which were not and why, and what crossed.
+            await ctx.log(
+              `round ${row.round + 1}/${planned}${acc}; averaged ${row.accepted.join(', ') || 'none'}` +
+                `${rejected ? `; rejected ${rejected}` : ''}; ${row.bytesUp + row.bytesDown} bytes exchanged`,
+            );
             // The last share of progress is the registration.
             await ctx.progress(
               (row.round + 1) / (planned + 1),

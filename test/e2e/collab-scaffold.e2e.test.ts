@@ -152,6 +152,17 @@ describe('SCAFFOLD federation: pool site jobs and a remote agent keep c_i betwee
     const model = (await app.get(`/v1/models/${fed.modelId}`).expect(200)).body;
     const weightBytes = 4 * model.params;
     assert.equal(fed.rounds.length, 3);
+    // Each round is a line of the job's log: the sites averaged and the bytes that crossed.
+    const events = (await app.get(`/v1/jobs/${id}/events`).expect(200)).body as {
+      type: string;
+      message: string;
+    }[];
+    const roundLines = events.filter((e) => e.type === 'log' && /^round \d\/3/.test(e.message));
+    assert.equal(roundLines.length, 3, JSON.stringify(events));
+    for (const line of roundLines) {
+      const averaged = /averaged ([^;]+);/.exec(line.message)?.[1].split(', ').sort();
+      assert.deepEqual(averaged, ['remote', 's0', 's1'], line.message);
+    }
     for (const r of fed.rounds) {
       assert.deepEqual([...r.accepted].sort(), ['remote', 's0', 's1']);
       // Down: global weights + c; up: weights + delta c_i. Twice plain fedavg's bytes.

@@ -284,6 +284,7 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       'adam',
       '--lr',
       '0.02',
+      '--scaffold',
     ]);
     assert.match(run.stdout, /round 1\/2: 2\/2 sites accepted/);
     assert.match(run.stdout, /round 2\/2: 2\/2 sites accepted/);
@@ -292,6 +293,8 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     const id = /federation ([0-9a-f-]{36})/.exec(run.stdout)![1];
     const shown = JSON.parse((await cli(['--json', 'collab', 'show', id])).stdout);
     assert.equal(shown.rounds.length, 2);
+    const job = JSON.parse((await cli(['--json', 'jobs', 'show', id])).stdout);
+    assert.equal(job.spec.scaffold, true, '--scaffold reached the spec');
     assert.match(
       (await cli(['collab', 'list'])).stdout,
       new RegExp(`${id}\\s+fedavg\\s+succeeded\\s+2/2`),
@@ -361,7 +364,21 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       })
       .expect(202);
     const id = created.body.id as string;
-    const issued = (await app.post(`/v1/federations/${id}/sites/remote/key`).expect(201)).body;
+    // The key is issued as an operator would: `autodl collab site-key`, which prints the
+    // command the site's data centre runs.
+    const main = path.join(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
+    const keyRun = await promisify(execFile)(
+      process.execPath,
+      ['-r', '@swc-node/register', main, 'collab', 'site-key', id, 'remote'],
+      { env: { ...process.env, AUTODL_URL: app.url, AUTODL_API_KEY: app.key }, timeout: 60_000 },
+    );
+    const issued = { key: /^key (\S+)$/m.exec(keyRun.stdout)![1] };
+    assert.ok(
+      keyRun.stdout.includes(
+        `at the site: autodl site serve --coordinator ${app.url} --key ${issued.key} --data DIR`,
+      ),
+      keyRun.stdout,
+    );
     await app.post(`/v1/federations/${id}/sites/remote/key`).expect(409);
     await app.post(`/v1/federations/${id}/sites/s0/key`).expect(404); // a local site has no key
     const siteKey = issued.key as string;
@@ -397,7 +414,6 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       assert.equal(res.status, 415, res.text);
     }
 
-    const main = path.join(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
     const agent = spawn(
       process.execPath,
       [

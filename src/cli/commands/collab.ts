@@ -4,8 +4,8 @@ import { Command } from 'commander';
 import type { ApiClient } from '../client';
 import { CliError } from '../client';
 import { client, globalOptions } from '../command-context';
-import { finiteNumber as num, wholeNumber as int } from '../flags';
 import { printJson, printTable, Progress } from '../output';
+import { federationBody, parseRemoteSite, parseSite, readSpecFile } from './collab-body';
 
 interface Round {
   round: number;
@@ -34,13 +34,6 @@ interface Federation {
 }
 
 const FINISHED = ['succeeded', 'failed', 'cancelled'];
-
-/** `name=dataset` (repeatable) into the sites list. */
-function parseSite(value: string, previous: { name: string; dataset: string }[] = []) {
-  const m = /^([a-z0-9][a-z0-9-]{0,39})=(.+)$/.exec(value);
-  if (!m) throw new CliError(`--site must be name=dataset (a lower-case name), got ${value}`);
-  return [...previous, { name: m[1], dataset: m[2] }];
-}
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -113,65 +106,49 @@ export function registerCollabCommands(program: Command): void {
     .description(
       'train one model across sites (data sets) without moving their data; follows the rounds',
     )
-    .requiredOption('--architecture <zoo>', 'zoo architecture, e.g. small-cnn')
-    .requiredOption(
-      '--site <name=dataset>',
-      'a site: its name and data set (repeat per site)',
-      parseSite,
+    .option(
+      '--spec <file>',
+      'a JSON file with the federation spec (any REST field); flags override it',
     )
-    .option('--algorithm <name>', 'fedavg | esp-clr | mcl | codistill', 'esp-clr')
+    .option('--architecture <zoo>', 'zoo architecture, e.g. small-cnn')
+    .option('--site <name=dataset>', 'a site: its name and data set (repeat per site)', parseSite)
+    .option(
+      '--remote-site <name>',
+      'a remote site served by `autodl site serve` on its own files (repeatable)',
+      parseRemoteSite,
+    )
+    .option('--algorithm <name>', 'fedavg | esp-clr | mcl | codistill (default esp-clr)')
     .option('--epochs <n>', 'local epochs per site in all')
     .option('--period <n>', 'esp-clr: epochs per synchronisation (T0)')
     .option('--local-epochs <n>', 'fedavg, mcl, codistill: epochs per round')
     .option('--lr <rate>', 'learning rate (esp-clr: the cycle maximum)')
     .option('--min-lr <rate>', 'esp-clr: the cycle minimum')
+    .option('--peak-decay <gamma>', 'esp-clr: cycle amplitude factor per period, in (0, 1]')
+    .option('--proximal-mu <mu>', "fedavg, esp-clr: FedProx's mu (sgd/momentum sites)")
+    .option('--server-momentum <beta>', 'esp-clr: FedAvgM momentum on the average')
+    .option('--scaffold', "fedavg, esp-clr: SCAFFOLD's control variates (2x the bytes)")
     .option('--batch-size <n>', 'mini-batch size')
     .option('--optimizer <name>', 'sgd | momentum | adam')
     .option('--width <n>', 'zoo width')
     .option('--mixup-alpha <a>', 'mcl: Beta(a, a)')
     .option('--public-dataset <ds>', 'codistill: the shared public set')
     .option('--temperature <t>', 'codistill: softmax temperature')
+    .option('--distillation-weight <w>', 'codistill: weight of the distillation loss')
+    .option('--teacher <who>', 'codistill: peers | ensemble')
+    .option('--warmup-rounds <n>', 'codistill: rounds each site trains alone first')
+    .option('--ramp-rounds <n>', 'codistill: rounds over which the distillation weight grows')
+    .option('--round-min-lr <rate>', 'codistill: one cosine per round down to this rate')
     .option('--quorum <n>', 'accepted updates a round needs')
+    .option('--round-retries <n>', 'retries of a failed round')
+    .option('--site-timeout <s>', 'seconds a round waits for a remote site')
     .option('--dp-clip <c>', 'DP: clip norm of a site update (with --dp-noise)')
     .option('--dp-noise <sigma>', 'DP: noise multiplier')
     .option('--seed <n>', 'seed')
     .option('--name <name>', 'name of the registered global model')
     .option('--no-wait', 'print the job and return')
     .action(async (o: Record<string, unknown>, cmd: Command) => {
-      const s = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
-      const body: Record<string, unknown> = {
-        architecture: s('architecture'),
-        sites: o.site,
-        algorithm: s('algorithm'),
-      };
-      const ints: [string, string, string][] = [
-        ['epochs', 'epochs', '--epochs'],
-        ['period', 'period', '--period'],
-        ['localEpochs', 'localEpochs', '--local-epochs'],
-        ['batchSize', 'batchSize', '--batch-size'],
-        ['width', 'width', '--width'],
-        ['quorum', 'quorum', '--quorum'],
-        ['seed', 'seed', '--seed'],
-      ];
-      for (const [key, field, flag] of ints) if (s(key)) body[field] = int(s(key)!, flag);
-      const nums: [string, string, string][] = [
-        ['lr', 'learningRate', '--lr'],
-        ['minLr', 'minLr', '--min-lr'],
-        ['mixupAlpha', 'mixupAlpha', '--mixup-alpha'],
-        ['temperature', 'temperature', '--temperature'],
-      ];
-      for (const [key, field, flag] of nums) if (s(key)) body[field] = num(s(key)!, flag);
-      if (s('optimizer')) body.optimizer = s('optimizer');
-      if (s('publicDataset')) body.publicDataset = s('publicDataset');
-      if (s('name')) body.name = s('name');
-      if (s('dpClip') || s('dpNoise')) {
-        if (!s('dpClip') || !s('dpNoise'))
-          throw new CliError('--dp-clip and --dp-noise go together');
-        body.dp = {
-          clipNorm: num(s('dpClip')!, '--dp-clip'),
-          noiseMultiplier: num(s('dpNoise')!, '--dp-noise'),
-        };
-      }
+      const base = typeof o.spec === 'string' ? readSpecFile(o.spec) : {};
+      const body = federationBody(o, base);
       const api = client(cmd);
       const json = globalOptions(cmd).json;
       const job = await api.post<{ id: string }>('/v1/federations', body);
@@ -180,11 +157,34 @@ export function registerCollabCommands(program: Command): void {
         else process.stdout.write(`${job.id}\n`);
         return;
       }
+      const remote = (body.sites as { name: string; remote?: boolean }[]).filter((x) => x.remote);
+      for (const site of remote)
+        process.stderr.write(
+          `remote site ${site.name} waits for its agent: autodl collab site-key ${job.id} ${site.name}\n`,
+        );
       const f = await follow(api, job.id, !json);
       if (json) printJson(f);
       else printFederation(f);
       if (f.status !== 'succeeded')
         throw new CliError(`federation ${f.id} ${f.status}${f.error ? `: ${f.error}` : ''}`);
+    });
+
+  collab
+    .command('site-key <id> <site>')
+    .description(
+      "issue a remote site's key (shown once) and print the command its data centre runs",
+    )
+    .action(async (id: string, site: string, _o: unknown, cmd: Command) => {
+      const api = client(cmd);
+      const issued = await api.post<{ key: string; keyId: string }>(
+        `/v1/federations/${id}/sites/${encodeURIComponent(site)}/key`,
+        {},
+      );
+      if (globalOptions(cmd).json) return printJson(issued);
+      process.stdout.write(`key ${issued.key}\n`);
+      process.stdout.write(
+        `at the site: autodl site serve --coordinator ${api.baseUrl} --key ${issued.key} --data DIR\n`,
+      );
     });
 
   collab

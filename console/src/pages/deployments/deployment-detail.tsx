@@ -5,6 +5,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { deploymentsApi } from '../../api/deployments';
 import { useSession } from '../../auth/session';
+import { forgetDeployment } from './deployment-cache';
 import { ConfigPanel } from './deployment-config';
 import { LiveMetrics } from './deployment-live';
 import { LoopPanel } from './deployment-loop';
@@ -21,8 +22,7 @@ function DeleteButton({ id, name }: { id: string; name: string }) {
   async function remove() {
     try {
       await deploymentsApi.remove(id);
-      client.removeQueries({ queryKey: ['deployment', id] });
-      await client.invalidateQueries({ queryKey: ['deployments'] });
+      await forgetDeployment(client, id);
       navigate('/deployments');
     } catch (err) {
       setError((err as Error).message);

@@ -11,6 +11,7 @@ import type { Page } from '../../api/types';
 import type { Model } from '../../api/registry-types';
 import { useSession } from '../../auth/session';
 import { Field, FormErrors } from '../../components/field';
+import { addDeployment } from './deployment-cache';
 import { fmtMs, fmtRps, problemsByField, typed } from './deployment-view';
 import './deployments.css';
 
@@ -44,7 +45,7 @@ function CreateForm() {
         instances: typed(form.instances),
         batch: { maxSize: typed(form.maxSize), maxDelayMs: typed(form.maxDelayMs) },
       });
-      await client.invalidateQueries({ queryKey: ['deployments'] });
+      await addDeployment(client, d);
       navigate(`/deployments/${d.id}`);
     } catch (err) {
       setErrors(

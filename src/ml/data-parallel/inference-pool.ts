@@ -1,11 +1,20 @@
 import type * as tf from '@tensorflow/tfjs';
+import * as os from 'node:os';
 import type { InferencePool, InferencePoolInit } from '../train/parallel';
 import { KIND_PREDICT } from './replica-protocol';
-import { ReplicaThreads } from './replica-threads';
+import { ReplicaThreads, stopParkedReplicaThreads } from './replica-threads';
 
 /**
- * Inference replicas on worker threads (KIND_PREDICT commands of replica-threads.ts), started and
- * driven synchronously: the caller, predictBatches, is synchronous.
+ * Warm threads kept parked between jobs at most: the replicas the machine's cores allow beside
+ * the main thread (what `auto` gives a job on an idle machine).
+ */
+export const MAX_PARKED = Math.max(1, os.availableParallelism() - 1);
+
+/**
+ * Inference replicas on worker threads (KIND_PREDICT commands of replica-threads.ts), driven
+ * synchronously (the caller, predictBatches, is synchronous). They start without blocking, from
+ * parked warm threads when there are (a job within PARK_MS of the last one builds the model only),
+ * and park again when the pool is released for idleness.
  */
 export class ThreadInferencePool implements InferencePool {
   /** Output values of each replica's current chunk. */
@@ -21,10 +30,10 @@ export class ThreadInferencePool implements InferencePool {
     return this.threads.replicas;
   }
 
-  /** Starts the replicas and blocks until each holds the model (or throws). */
+  /** Starts the replicas without blocking (ready() says when they hold the model). */
   static start(init: InferencePoolInit): ThreadInferencePool {
     const rowLength = init.sampleShape.reduce((a, d) => a * d, 1);
-    const threads = ReplicaThreads.startSync(
+    const threads = ReplicaThreads.startWarm(
       {
         model: { topology: init.topology },
         backend: init.backend,
@@ -42,6 +51,18 @@ export class ThreadInferencePool implements InferencePool {
       'inference replica',
     );
     return new ThreadInferencePool(threads, init.maxRows, init.outputLength);
+  }
+
+  ready(): boolean {
+    return this.threads.ready();
+  }
+
+  waitReady(): void {
+    this.threads.waitReady();
+  }
+
+  park(): void {
+    this.threads.park(MAX_PARKED);
   }
 
   publish(weights: readonly tf.TypedArray[]): void {
@@ -84,4 +105,9 @@ export class ThreadInferencePool implements InferencePool {
   dispose(): void {
     void this.threads.dispose();
   }
+}
+
+/** Stops every inference thread, parked ones included (app shutdown). */
+export function stopWarmInferenceThreads(): void {
+  stopParkedReplicaThreads();
 }

@@ -3,7 +3,9 @@ import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:
 import {
   CTRL,
   CTRL_LENGTH,
+  KIND_PARK,
   KIND_STOP,
+  type ReplicaAssignMessage,
   type ReplicaSpec,
   type ReplicaStartMessage,
   type ReplicaWorkerData,
@@ -16,6 +18,42 @@ import { startThread } from './thread';
 const START_TIMEOUT_MS = 120_000;
 /** A command that takes longer than this means the replica is gone (a crash Atomics cannot see). */
 const COMMAND_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * Inference replicas parked between jobs stay warm (thread, TS loader, backend loaded) this long,
+ * then stop: a job within it starts its replicas by building the model alone.
+ */
+export const PARK_MS = 5 * 60_000;
+
+/** A parked replica thread (KIND_PARK): warm, holding no model, waiting for an assignment. */
+interface Parked {
+  worker: Worker;
+  backend: string;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const parked: Parked[] = [];
+
+/** Threads parked now (tests, benches). */
+export function parkedReplicaThreads(): number {
+  return parked.length;
+}
+
+/** Stops every parked thread now (app shutdown, tests). */
+export function stopParkedReplicaThreads(): void {
+  for (const p of parked.splice(0)) {
+    clearTimeout(p.timer);
+    void p.worker.terminate();
+  }
+}
+
+function takeParked(backend: string): Worker | undefined {
+  const i = parked.findIndex((p) => p.backend === backend);
+  if (i < 0) return undefined;
+  const [p] = parked.splice(i, 1);
+  clearTimeout(p.timer);
+  return p.worker;
+}
 
 interface Member {
   worker: Worker;
@@ -54,6 +92,10 @@ function failure(m: Member): string {
  */
 export class ReplicaThreads {
   private version = 0;
+  /** The backend its threads loaded (startWarm: where they may park). */
+  private backend = '';
+  /** When startWarm started it (performance.now()). */
+  private startedAt = 0;
 
   private constructor(
     private readonly members: Member[],
@@ -72,6 +114,7 @@ export class ReplicaThreads {
     sizes: readonly number[],
     buffers: ReplicaBuffers,
     role: string,
+    reuse = false,
   ): ReplicaThreads {
     const published = new SharedArrayBuffer(4 * sizes.reduce((a, s) => a + s, 0));
     const members: Member[] = [];
@@ -86,7 +129,12 @@ export class ReplicaThreads {
         output: new SharedArrayBuffer(4 * buffers.output),
         errors: channel.port2,
       };
-      const worker = startThread('replica-worker', { ...data });
+      const warm = reuse ? takeParked(spec.backend) : undefined;
+      if (warm) {
+        const message: ReplicaAssignMessage = { type: 'assign', data };
+        warm.postMessage(message, [data.errors]);
+      }
+      const worker = warm ?? startThread('replica-worker', { ...data });
       members.push({
         worker,
         ctrl: new Int32Array(data.ctrl),
@@ -157,6 +205,83 @@ export class ReplicaThreads {
       throw err;
     }
     return pool;
+  }
+
+  /**
+   * Starts `replicas` threads without blocking (bulk prediction: the caller predicts on its own
+   * thread until `ready`), taking parked warm threads of the same backend first. The threads do
+   * not keep the process alive.
+   */
+  static startWarm(
+    spec: ReplicaSpec,
+    replicas: number,
+    sizes: readonly number[],
+    buffers: ReplicaBuffers,
+    role: string,
+  ): ReplicaThreads {
+    const pool = ReplicaThreads.spawn(spec, replicas, sizes, buffers, role, true);
+    for (const m of pool.members) m.worker.unref();
+    pool.backend = spec.backend;
+    pool.startedAt = performance.now();
+    return pool;
+  }
+
+  /**
+   * Whether every replica holds the model (does not block); throws when one failed to start or
+   * has not started within START_TIMEOUT_MS.
+   */
+  ready(): boolean {
+    let all = true;
+    this.members.forEach((m, r) => {
+      const state = Atomics.load(m.ctrl, CTRL.READY);
+      if (state === 2) throw new Error(`${this.role} ${r} failed to start: ${failure(m)}`);
+      if (state === 0) all = false;
+    });
+    if (!all && performance.now() - this.startedAt > START_TIMEOUT_MS) {
+      throw new Error(`${this.role} did not start within ${START_TIMEOUT_MS} ms`);
+    }
+    return all;
+  }
+
+  /** Blocks until every replica holds the model (or throws): tests, benches. */
+  waitReady(): void {
+    this.members.forEach((m, r) => {
+      const state = blockUntil(m.ctrl, CTRL.READY, (v) => v !== 0, START_TIMEOUT_MS);
+      if (state !== 1) throw new Error(`${this.role} ${r} failed to start: ${failure(m)}`);
+    });
+  }
+
+  /**
+   * Stops serving and parks the threads that started (KIND_PARK: warm, for the next pool of
+   * startWarm within PARK_MS; at most `keep` parked in all, the others stop). Does not block: a
+   * thread still starting parks once it has. The caller collected every command first.
+   */
+  park(keep: number): void {
+    this.members.forEach((m, r) => {
+      m.errors.close();
+      if (Atomics.load(m.ctrl, CTRL.READY) !== 1 || parked.length >= keep) {
+        this.command(r, KIND_STOP, 0);
+        void m.worker.terminate();
+        return;
+      }
+      this.command(r, KIND_PARK, 0);
+      const entry: Parked = {
+        worker: m.worker,
+        backend: this.backend,
+        timer: setTimeout(() => {
+          const i = parked.indexOf(entry);
+          if (i >= 0) parked.splice(i, 1);
+          void m.worker.terminate();
+        }, PARK_MS),
+      };
+      entry.timer.unref?.();
+      m.worker.once('exit', () => {
+        const i = parked.indexOf(entry);
+        if (i >= 0) parked.splice(i, 1);
+        clearTimeout(entry.timer);
+      });
+      parked.push(entry);
+    });
   }
 
   /** Writes the model's weights (model.weights order) and moves the version: replicas reload. */

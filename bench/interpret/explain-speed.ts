@@ -4,8 +4,14 @@
  * (28x28x1, Fashion-MNIST) and a zoo mlp (breast cancer, 30 features), 1000 perturbations per
  * explanation, plus a phase profile (predict vs the rest, SLIC, PNG) and tf.profile's top kernels.
  *
- *   node -r @swc-node/register bench/interpret/explain-speed.ts [--baseline <git rev>]
- *     [--threads 1,2] [--rounds 5] [--quick] [--batch-sizes]
+ *   node -r @swc-node/register bench/interpret/explain-speed.ts [--baseline <rev>[:t[:b]],...]
+ *     [--threads 1,2[:keep|:park|:stop]] [--rounds 5] [--quick] [--batch-sizes] [--only <text>]
+ *     [--no-profile]
+ *
+ * Warm replicas between jobs (the baseline, main before parking with its threads stopped between
+ * jobs as after its idle time, and the current code parking them):
+ *   nice -n 10 node -r @swc-node/register bench/interpret/explain-speed.ts \
+ *     --baseline ff4dd6e,887dea4:2:stop --threads 1,2:stop,2:park --quick --no-profile
  *
  * Issue 20's figure (the original baseline, then the current code on 1 and 2 threads):
  *   nice -n 10 node -r @swc-node/register bench/interpret/explain-speed.ts --baseline ff4dd6e \
@@ -28,6 +34,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  type BetweenJobs,
   loadSide,
   WORKLOADS,
   type Measurement,
@@ -209,21 +216,59 @@ function printProfile(name: string, runs: Profile[]): void {
 
 type Profile = Awaited<ReturnType<Side['profile']>>;
 
+function parseBetween(between: string | undefined): BetweenJobs {
+  if (between === undefined) return 'keep';
+  if (between === 'keep' || between === 'park' || between === 'stop') return between;
+  throw new Error(`between jobs: keep, park or stop, got ${between}`);
+}
+
+function sideLabel(threads: number | undefined, between: string | undefined): string {
+  if (threads === undefined) return '';
+  const t = `, ${threads} thread${threads > 1 ? 's' : ''}`;
+  return between && threads > 1 ? `${t}, ${between} between jobs` : t;
+}
+
 async function main(): Promise<void> {
   await buildFixtures();
-  const rev = value('--baseline');
   const rounds = Number(value('--rounds') ?? (quick ? 2 : 5));
   const sides: Side[] = [];
-  const tree = rev ? baselineTree(rev) : undefined;
-  if (tree) sides.push(await loadSide(tree.dir, FIXTURES, `baseline ${rev} (${tree.sha})`));
-  // --threads 1,2: the current tree once per thread count (bulk prediction over inference replicas).
-  const threadCounts = value('--threads')?.split(',').map(Number);
-  if (threadCounts) {
-    for (const t of threadCounts)
-      sides.push(await loadSide(repo, FIXTURES, `current, ${t} thread${t > 1 ? 's' : ''}`, t));
+  // --baseline rev[:threads[:between]][,...]: one side per revision (e.g. ff4dd6e,887dea4:2:stop).
+  const trees: ReturnType<typeof baselineTree>[] = [];
+  for (const spec of value('--baseline')?.split(',') ?? []) {
+    const [rev, t, between] = spec.split(':');
+    const tree = baselineTree(rev);
+    trees.push(tree);
+    const threads = t ? Number(t) : undefined;
+    sides.push(
+      await loadSide(
+        tree.dir,
+        FIXTURES,
+        `baseline ${rev}${sideLabel(threads, between)}`,
+        threads,
+        parseBetween(between),
+      ),
+    );
+  }
+  // --threads 1,2[:park|:stop]: the current tree once per thread count (bulk prediction over
+  // inference replicas), with what happens to the replicas between jobs (explain-speed-side.ts).
+  const threadSpecs = value('--threads')?.split(',');
+  if (threadSpecs) {
+    for (const spec of threadSpecs) {
+      const [t, between] = spec.split(':');
+      const threads = Number(t);
+      sides.push(
+        await loadSide(
+          repo,
+          FIXTURES,
+          `current${sideLabel(threads, between)}`,
+          threads,
+          parseBetween(between),
+        ),
+      );
+    }
   } else sides.push(await loadSide(repo, FIXTURES, 'current'));
-  // Its modules are loaded: the worktree is not needed any more.
-  tree?.remove();
+  // Removed at the end: a side on threads starts its replica threads from its tree's files.
+  process.once('exit', () => trees.forEach((tree) => tree.remove()));
   // --only <text>: the workloads whose name contains it (e.g. --only image).
   const only = value('--only');
   const workloads = WORKLOADS(quick).filter((w) => !only || w.name.includes(only));

@@ -30,7 +30,11 @@ export class ThreadInferencePool implements InferencePool {
     return this.threads.replicas;
   }
 
-  /** Starts the replicas without blocking (ready() says when they hold the model). */
+  /**
+   * Starts the replicas: from parked warm threads it blocks until they hold the model (they
+   * build it only, a few ms); cold threads (~0.7 s: thread, TS loader, TF.js, wasm) start
+   * without blocking and ready() says when they hold it.
+   */
   static start(init: InferencePoolInit): ThreadInferencePool {
     const rowLength = init.sampleShape.reduce((a, d) => a * d, 1);
     const threads = ReplicaThreads.startWarm(
@@ -50,7 +54,21 @@ export class ThreadInferencePool implements InferencePool {
       { input: init.maxRows * rowLength, output: init.maxRows * init.outputLength },
       'inference replica',
     );
-    return new ThreadInferencePool(threads, init.maxRows, init.outputLength);
+    const pool = new ThreadInferencePool(threads, init.maxRows, init.outputLength);
+    if (threads.warm) {
+      try {
+        threads.waitReady();
+      } catch (err) {
+        void threads.dispose();
+        throw err;
+      }
+    }
+    return pool;
+  }
+
+  /** Whether start blocked until the replicas held the model (warm threads). */
+  get waited(): boolean {
+    return this.threads.warm;
   }
 
   ready(): boolean {

@@ -29,7 +29,10 @@ export const PARK_MS = 5 * 60_000;
 interface Parked {
   worker: Worker;
   backend: string;
+  /** It had started when it parked (else it parks once its start is over). */
+  started: boolean;
   timer: ReturnType<typeof setTimeout>;
+  onExit: () => void;
 }
 
 const parked: Parked[] = [];
@@ -41,18 +44,27 @@ export function parkedReplicaThreads(): number {
 
 /** Stops every parked thread now (app shutdown, tests). */
 export function stopParkedReplicaThreads(): void {
-  for (const p of parked.splice(0)) {
-    clearTimeout(p.timer);
+  for (const p of [...parked]) {
+    unpark(p);
     void p.worker.terminate();
   }
 }
 
-function takeParked(backend: string): Worker | undefined {
-  const i = parked.findIndex((p) => p.backend === backend);
-  if (i < 0) return undefined;
-  const [p] = parked.splice(i, 1);
-  clearTimeout(p.timer);
-  return p.worker;
+/** Takes `entry` off the parked list (it is taken, stopped, or it exited). */
+function unpark(entry: Parked): void {
+  const i = parked.indexOf(entry);
+  if (i >= 0) parked.splice(i, 1);
+  clearTimeout(entry.timer);
+  entry.worker.removeListener('exit', entry.onExit);
+}
+
+/** A parked thread of `backend`, those that had started first. */
+function takeParked(backend: string): Parked | undefined {
+  const entry =
+    parked.find((p) => p.backend === backend && p.started) ??
+    parked.find((p) => p.backend === backend);
+  if (entry) unpark(entry);
+  return entry;
 }
 
 interface Member {
@@ -62,6 +74,10 @@ interface Member {
   input: Float32Array;
   output: Float32Array;
   errors: MessagePort;
+  /** The thread ended (a crash, or a failed start): it will never answer. */
+  exited: boolean;
+  /** Its 'exit' listener (removed when the thread parks: a parked thread serves many pools). */
+  onExit: () => void;
 }
 
 /** Buffer sizes (float32 values) of each replica. */
@@ -96,6 +112,8 @@ export class ReplicaThreads {
   private backend = '';
   /** When startWarm started it (performance.now()). */
   private startedAt = 0;
+  /** Every thread came parked and started: they only build the model (a few ms). */
+  warm = false;
 
   private constructor(
     private readonly members: Member[],
@@ -118,6 +136,7 @@ export class ReplicaThreads {
   ): ReplicaThreads {
     const published = new SharedArrayBuffer(4 * sizes.reduce((a, s) => a + s, 0));
     const members: Member[] = [];
+    let cold = 0;
     for (let r = 0; r < replicas; r++) {
       const channel = new MessageChannel();
       const data: ReplicaWorkerData = {
@@ -132,19 +151,26 @@ export class ReplicaThreads {
       const warm = reuse ? takeParked(spec.backend) : undefined;
       if (warm) {
         const message: ReplicaAssignMessage = { type: 'assign', data };
-        warm.postMessage(message, [data.errors]);
+        warm.worker.postMessage(message, [data.errors]);
       }
-      const worker = warm ?? startThread('replica-worker', { ...data });
-      members.push({
+      if (!warm?.started) cold++;
+      const worker = warm?.worker ?? startThread('replica-worker', { ...data });
+      const member: Member = {
         worker,
         ctrl: new Int32Array(data.ctrl),
         stats: new Float64Array(data.stats),
         input: new Float32Array(data.input),
         output: new Float32Array(data.output),
         errors: channel.port1,
-      });
+        exited: false,
+        onExit: () => (member.exited = true),
+      };
+      worker.once('exit', member.onExit);
+      members.push(member);
     }
-    return new ReplicaThreads(members, new Float32Array(published), role);
+    const pool = new ReplicaThreads(members, new Float32Array(published), role);
+    pool.warm = cold === 0;
+    return pool;
   }
 
   /**
@@ -209,8 +235,8 @@ export class ReplicaThreads {
 
   /**
    * Starts `replicas` threads without blocking (bulk prediction: the caller predicts on its own
-   * thread until `ready`), taking parked warm threads of the same backend first. The threads do
-   * not keep the process alive.
+   * thread until `ready`), taking parked warm threads of the same backend first (`warm`: all of
+   * them were). The threads do not keep the process alive.
    */
   static startWarm(
     spec: ReplicaSpec,
@@ -235,6 +261,7 @@ export class ReplicaThreads {
     this.members.forEach((m, r) => {
       const state = Atomics.load(m.ctrl, CTRL.READY);
       if (state === 2) throw new Error(`${this.role} ${r} failed to start: ${failure(m)}`);
+      if (m.exited) throw new Error(`${this.role} ${r} exited`);
       if (state === 0) all = false;
     });
     if (!all && performance.now() - this.startedAt > START_TIMEOUT_MS) {
@@ -259,27 +286,26 @@ export class ReplicaThreads {
   park(keep: number): void {
     this.members.forEach((m, r) => {
       m.errors.close();
-      if (Atomics.load(m.ctrl, CTRL.READY) !== 1 || parked.length >= keep) {
+      // A thread still starting parks too: it reads the KIND_PARK once it has started.
+      if (Atomics.load(m.ctrl, CTRL.READY) === 2 || m.exited || parked.length >= keep) {
         this.command(r, KIND_STOP, 0);
         void m.worker.terminate();
         return;
       }
       this.command(r, KIND_PARK, 0);
+      m.worker.removeListener('exit', m.onExit);
       const entry: Parked = {
         worker: m.worker,
         backend: this.backend,
+        started: Atomics.load(m.ctrl, CTRL.READY) === 1,
         timer: setTimeout(() => {
-          const i = parked.indexOf(entry);
-          if (i >= 0) parked.splice(i, 1);
+          unpark(entry);
           void m.worker.terminate();
         }, PARK_MS),
+        onExit: () => unpark(entry),
       };
       entry.timer.unref?.();
-      m.worker.once('exit', () => {
-        const i = parked.indexOf(entry);
-        if (i >= 0) parked.splice(i, 1);
-        clearTimeout(entry.timer);
-      });
+      m.worker.once('exit', entry.onExit);
       parked.push(entry);
     });
   }

@@ -236,6 +236,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // Not parkable any more: the thread ends once the error is out.
+  port.removeAllListeners('message');
   data.errors.postMessage((err as Error).stack ?? String(err));
   Atomics.store(ctrl, CTRL.READY, 2);
   Atomics.notify(ctrl, CTRL.READY);

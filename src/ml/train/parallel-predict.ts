@@ -383,7 +383,10 @@ function isReady(key: string, entry: Cached): boolean {
     return false;
   }
   if (ready && !entry.metered) {
-    meterStart(entry.pool.startCpuNs?.() ?? []);
+    meterStart(
+      entry.pool.startCpuNs?.() ?? [],
+      entry.pool.waited ?? entry.pool.ready === undefined,
+    );
     entry.metered = true;
   }
   return ready;

@@ -144,6 +144,8 @@ export interface InferencePool {
   ready?(): boolean;
   /** Blocks until ready (tests, benches). */
   waitReady?(): void;
+  /** Its start blocked the caller until ready (absent: when `ready` is absent too). */
+  readonly waited?: boolean;
   /** Releases the replicas but keeps their threads warm for the next pool (absent: dispose). */
   park?(): void;
   dispose(): void;

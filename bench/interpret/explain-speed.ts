@@ -117,6 +117,8 @@ function baselineTree(rev: string): { dir: string; sha: string; remove: () => vo
     fs.symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'));
   }
   const remove = (): void => {
+    // Two sides may share a revision's tree: the first removal does it.
+    if (!fs.existsSync(dir)) return;
     execFileSync('git', ['-C', repo, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' });
   };
   return { dir, sha, remove };

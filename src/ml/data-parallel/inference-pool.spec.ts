@@ -63,9 +63,14 @@ describe('bulk prediction over inference replicas (worker threads)', () => {
         configureDataParallel(undefined);
         const single = predictBatches(model, x, 1024);
         enableThreadDataParallel(2);
-        // Round 0 starts the replica without blocking (this call runs on one thread); then wait
-        // for it so that the call below splits.
-        if (round === 0) tf.dispose(predictBatches(model, x, 1024));
+        // Round 0 starts the replica without blocking: a cold thread takes far longer to start
+        // than this call, which runs on one thread (no round split); then wait for it so that
+        // the call below splits.
+        if (round === 0) {
+          const before = readParallelMeter().rounds;
+          tf.dispose(predictBatches(model, x, 1024));
+          assert.equal(readParallelMeter().rounds, before, 'the cold start did not block');
+        }
         waitForInferenceReplicas();
         const rounds = readParallelMeter().rounds;
         const threaded = predictBatches(model, x, 1024);
@@ -204,6 +209,52 @@ describe('bulk prediction over inference replicas (worker threads)', () => {
       configureDataParallel(undefined);
       a.dispose();
       b.dispose();
+      x.dispose();
+    }
+  });
+
+  test('a model the replicas cannot build (a layer class registered on the main thread only): one thread, same bits, the pool dropped', async () => {
+    releaseInferenceThreads();
+    /** Doubles its input: a layer the replica threads do not know. */
+    class MainThreadOnly extends tf.layers.Layer {
+      static className = 'MainThreadOnlyDoubling';
+      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, 2);
+      }
+    }
+    tf.serialization.registerClass(MainThreadOnly);
+    const model = tf.sequential({
+      layers: [
+        tf.layers.flatten({ inputShape: [16, 16, 1] }),
+        new MainThreadOnly({}),
+        tf.layers.dense({
+          units: 3,
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
+        }),
+      ],
+    });
+    const x = tf.randomNormal([256, 16, 16, 1], 0, 1, 'float32', 9);
+    try {
+      configureDataParallel(undefined);
+      const single = bytes(tf.tidy(() => predictBatches(model, x)));
+      enableThreadDataParallel(2);
+      const rounds = readParallelMeter().rounds;
+      // Calls until the replica's failure is seen (its start fails within seconds).
+      const deadline = performance.now() + 60_000;
+      do {
+        const y = predictBatches(model, x);
+        assert.ok(bytes(y).equals(single), 'bitwise the one-thread outputs');
+        y.dispose();
+        await new Promise((r) => setTimeout(r, 50));
+      } while (inferencePoolCount() > 0 && performance.now() < deadline);
+      assert.equal(inferencePoolCount(), 0, 'the failed pool is dropped');
+      assert.equal(readParallelMeter().rounds, rounds, 'no call was split');
+      tf.dispose(predictBatches(model, x));
+      assert.equal(inferencePoolCount(), 0, 'and not started again for this model');
+    } finally {
+      releaseInferenceThreads();
+      configureDataParallel(undefined);
+      model.dispose();
       x.dispose();
     }
   });

@@ -11,6 +11,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import type * as BackendMod from '../../src/ml/backend';
 import type * as BuffersMod from '../../src/ml/io/buffers';
 import type * as ParallelMod from '../../src/ml/train/parallel';
+import type * as ParallelPredictMod from '../../src/ml/train/parallel-predict';
 import type * as ReplicaPoolMod from '../../src/ml/data-parallel/replica-pool';
 import type * as DataMod from '../../src/ml/data/dataset';
 import type * as AdapterMod from '../../src/interpret/model-registry.adapter';
@@ -85,6 +86,14 @@ function cpuMs(): number {
 }
 
 /**
+ * What happens to a side's inference replicas between its jobs: `keep` nothing (the next job
+ * comes within the pools' 30 s idle time), `park` what that idle time does (the current code
+ * parks the threads warm for the next job), `stop` every replica thread stopped (the first job of
+ * a worker process, or the code before parking after its idle time).
+ */
+export type BetweenJobs = 'keep' | 'park' | 'stop';
+
+/**
  * `threads`: bulk prediction over that many threads (inference replicas, issue 20); the side
  * installs it before each of its runs (1: none installed), so two sides of the same tree can
  * compare thread counts in one process. Undefined: the tree's own default (nothing installed).
@@ -94,6 +103,7 @@ export async function loadSide(
   fixtures: string,
   name: string,
   threads?: number,
+  between: BetweenJobs = 'keep',
 ): Promise<Side> {
   // A runtime path (the baseline's tree or this one): an import() of a variable would do the
   // same through the same register hook, with the module typed as unknown all the same.
@@ -231,14 +241,19 @@ export async function loadSide(
   const normlime = new NormLimeJobHandler(provider);
   const ctx = (): JobContext => new LocalJobContext(null, () => undefined);
 
+  // Required now: a baseline's worktree is removed once its modules are loaded.
+  const threading =
+    threads === undefined
+      ? undefined
+      : {
+          ...need<typeof ParallelMod>('src/ml/train/parallel'),
+          ...need<typeof ReplicaPoolMod>('src/ml/data-parallel/replica-pool'),
+          ...need<typeof ParallelPredictMod>('src/ml/train/parallel-predict'),
+        };
   const configureThreads = (): void => {
-    if (threads === undefined) return;
-    const { configureDataParallel } = need<typeof ParallelMod>('src/ml/train/parallel');
-    const { enableThreadDataParallel } = need<typeof ReplicaPoolMod>(
-      'src/ml/data-parallel/replica-pool',
-    );
-    if (threads > 1) enableThreadDataParallel(threads);
-    else configureDataParallel(undefined);
+    if (threads === undefined || !threading) return;
+    if (threads > 1) threading.enableThreadDataParallel(threads);
+    else threading.configureDataParallel(undefined);
   };
 
   // The tree's parallel meter, when it has one (the baseline may not).
@@ -253,8 +268,16 @@ export async function loadSide(
     return out;
   };
 
+  const betweenJobs = (): void => {
+    if (between === 'keep' || !threads || threads < 2 || !threading) return;
+    if (between === 'stop') threading.releaseInferenceThreads();
+    else if ('parkInferencePools' in threading) threading.parkInferencePools();
+    else throw new Error(`${name}: this tree cannot park its inference threads`);
+  };
+
   const run = async (w: Workload): Promise<Measurement> => {
     configureThreads();
+    betweenJobs();
     const raw = { model: w.model, sampleSize: w.instances, parameters: PARAMETERS };
     counts.loads = counts.disposals = 0;
     const m0 = meterMod?.readParallelMeter();

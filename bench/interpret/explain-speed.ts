@@ -4,8 +4,14 @@
  * (28x28x1, Fashion-MNIST) and a zoo mlp (breast cancer, 30 features), 1000 perturbations per
  * explanation, plus a phase profile (predict vs the rest, SLIC, PNG) and tf.profile's top kernels.
  *
- *   node -r @swc-node/register bench/interpret/explain-speed.ts [--baseline <git rev>]
- *     [--threads 1,2] [--rounds 5] [--quick] [--batch-sizes]
+ *   node -r @swc-node/register bench/interpret/explain-speed.ts [--baseline <rev>[:t[:b]],...]
+ *     [--threads 1,2[:keep|:park|:stop]] [--rounds 5] [--quick] [--batch-sizes] [--only <text>]
+ *     [--no-profile] [--first-conv]
+ *
+ * Warm replicas between jobs (the baseline, main before parking with its threads stopped between
+ * jobs as after its idle time, and the current code parking them):
+ *   nice -n 10 node -r @swc-node/register bench/interpret/explain-speed.ts \
+ *     --baseline ff4dd6e,887dea4:2:stop --threads 1,2:stop,2:park --quick --no-profile
  *
  * Issue 20's figure (the original baseline, then the current code on 1 and 2 threads):
  *   nice -n 10 node -r @swc-node/register bench/interpret/explain-speed.ts --baseline ff4dd6e \
@@ -22,12 +28,14 @@
  * two sides' results for the same seeds are compared number by number. Fixtures (trained models, data) are built once under
  * /tmp/autodl-explain-speed and reused.
  */
+import type * as tfType from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
 import { cpuTimes, stealSince } from '../cpu-steal';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  type BetweenJobs,
   loadSide,
   WORKLOADS,
   type Measurement,
@@ -109,6 +117,8 @@ function baselineTree(rev: string): { dir: string; sha: string; remove: () => vo
     fs.symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'));
   }
   const remove = (): void => {
+    // Two sides may share a revision's tree: the first removal does it.
+    if (!fs.existsSync(dir)) return;
     execFileSync('git', ['-C', repo, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' });
   };
   return { dir, sha, remove };
@@ -209,21 +219,59 @@ function printProfile(name: string, runs: Profile[]): void {
 
 type Profile = Awaited<ReturnType<Side['profile']>>;
 
+function parseBetween(between: string | undefined): BetweenJobs {
+  if (between === undefined) return 'keep';
+  if (between === 'keep' || between === 'park' || between === 'stop') return between;
+  throw new Error(`between jobs: keep, park or stop, got ${between}`);
+}
+
+function sideLabel(threads: number | undefined, between: string | undefined): string {
+  if (threads === undefined) return '';
+  const t = `, ${threads} thread${threads > 1 ? 's' : ''}`;
+  return between && threads > 1 ? `${t}, ${between} between jobs` : t;
+}
+
 async function main(): Promise<void> {
   await buildFixtures();
-  const rev = value('--baseline');
   const rounds = Number(value('--rounds') ?? (quick ? 2 : 5));
   const sides: Side[] = [];
-  const tree = rev ? baselineTree(rev) : undefined;
-  if (tree) sides.push(await loadSide(tree.dir, FIXTURES, `baseline ${rev} (${tree.sha})`));
-  // --threads 1,2: the current tree once per thread count (bulk prediction over inference replicas).
-  const threadCounts = value('--threads')?.split(',').map(Number);
-  if (threadCounts) {
-    for (const t of threadCounts)
-      sides.push(await loadSide(repo, FIXTURES, `current, ${t} thread${t > 1 ? 's' : ''}`, t));
+  // --baseline rev[:threads[:between]][,...]: one side per revision (e.g. ff4dd6e,887dea4:2:stop).
+  const trees: ReturnType<typeof baselineTree>[] = [];
+  for (const spec of value('--baseline')?.split(',') ?? []) {
+    const [rev, t, between] = spec.split(':');
+    const tree = baselineTree(rev);
+    trees.push(tree);
+    const threads = t ? Number(t) : undefined;
+    sides.push(
+      await loadSide(
+        tree.dir,
+        FIXTURES,
+        `baseline ${rev}${sideLabel(threads, between)}`,
+        threads,
+        parseBetween(between),
+      ),
+    );
+  }
+  // --threads 1,2[:park|:stop]: the current tree once per thread count (bulk prediction over
+  // inference replicas), with what happens to the replicas between jobs (explain-speed-side.ts).
+  const threadSpecs = value('--threads')?.split(',');
+  if (threadSpecs) {
+    for (const spec of threadSpecs) {
+      const [t, between] = spec.split(':');
+      const threads = Number(t);
+      sides.push(
+        await loadSide(
+          repo,
+          FIXTURES,
+          `current${sideLabel(threads, between)}`,
+          threads,
+          parseBetween(between),
+        ),
+      );
+    }
   } else sides.push(await loadSide(repo, FIXTURES, 'current'));
-  // Its modules are loaded: the worktree is not needed any more.
-  tree?.remove();
+  // Removed at the end: a side on threads starts its replica threads from its tree's files.
+  process.once('exit', () => trees.forEach((tree) => tree.remove()));
   // --only <text>: the workloads whose name contains it (e.g. --only image).
   const only = value('--only');
   const workloads = WORKLOADS(quick).filter((w) => !only || w.name.includes(only));
@@ -290,6 +338,157 @@ async function main(): Promise<void> {
     });
   }
   if (args.includes('--batch-sizes')) await batchSweep(rounds);
+  if (args.includes('--first-conv')) await firstConv(rounds);
+}
+
+/**
+ * W' [K, kb, B, B * C] of a stride-1 'same' conv with one input channel over width blocks of B
+ * pixels (x [N, H, W, 1] read as [N, H, W / B, B]): W'[kh, kw', bi, bo * C + c] = W[kh, kw, 0, c]
+ * with kw = B (kw' - rb) + bi - bo + r; the output [N, H, W / B, B * C] is [N, H, W, C].
+ */
+function widthBlockFilter(w: Float32Array, k: number, c: number, b: number): Float32Array {
+  const r = (k - 1) / 2;
+  const kb = 1 + 2 * Math.ceil(r / b);
+  const rb = (kb - 1) / 2;
+  const out = new Float32Array(k * kb * b * b * c);
+  for (let kh = 0; kh < k; kh++)
+    for (let kwb = 0; kwb < kb; kwb++)
+      for (let bi = 0; bi < b; bi++)
+        for (let bo = 0; bo < b; bo++) {
+          const kw = b * (kwb - rb) + bi - bo + r;
+          if (kw < 0 || kw >= k) continue;
+          for (let o = 0; o < c; o++)
+            out[(((kh * kb + kwb) * b + bi) * b + bo) * c + o] = w[(kh * k + kw) * c + o];
+        }
+  return out;
+}
+
+/**
+ * small-cnn's first conv (64 x 28x28x1 -> 16 channels, 3x3 'same', bias, ReLU: one predict pass
+ * of image LIME) as wasm's FusedConv2D and as the reformulations issue 20 asked about, CPU ms
+ * per call (median of interleaved rounds; no dataSync: inside model.predict the output stays in
+ * the wasm heap), each checked against tf.conv2d; the second conv (16 -> 32 channels) for scale.
+ */
+async function firstConv(rounds: number): Promise<void> {
+  const tf = await import('@tensorflow/tfjs');
+  const n = 64;
+  const h = 28;
+  const c = 16;
+  const x = tf.randomNormal([n, h, h, 1], 0, 1, 'float32', 1) as tfType.Tensor4D;
+  const w = tf.randomNormal([3, 3, 1, c], 0, 1, 'float32', 2) as tfType.Tensor4D;
+  const bias = tf.randomNormal([c], 0, 1, 'float32', 3) as tfType.Tensor1D;
+  const oneHot = tf.tidy(() =>
+    tf
+      .oneHot(tf.range(0, 9, 1, 'int32'), 9)
+      .reshape([3, 3, 1, 9])
+      .cast('float32'),
+  ) as tfType.Tensor4D;
+  const w9 = w.reshape([9, c]) as tfType.Tensor2D;
+  const block = tf.tensor4d(widthBlockFilter(w.dataSync() as Float32Array, 3, c, 2), [
+    3,
+    3,
+    2,
+    2 * c,
+  ]);
+  const blockBias = tf.tile(bias, [2]) as tfType.Tensor1D;
+  const x4 = tf.pad(x, [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, 3],
+  ]) as tfType.Tensor4D;
+  const w4 = tf.pad(w, [
+    [0, 0],
+    [0, 0],
+    [0, 3],
+    [0, 0],
+  ]) as tfType.Tensor4D;
+  const x2 = tf.randomNormal([n, 14, 14, c], 0, 1, 'float32', 4) as tfType.Tensor4D;
+  const wSecond = tf.randomNormal([3, 3, c, 2 * c], 0, 1, 'float32', 5) as tfType.Tensor4D;
+  const bSecond = tf.zeros([2 * c]) as tfType.Tensor1D;
+  const relu = 'relu' as const;
+  const variants: [string, number, () => tfType.Tensor][] = [
+    [
+      'FusedConv2D (wasm, XNNPACK)',
+      1,
+      () => tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias, activation: relu }),
+    ],
+    [
+      'im2col: depthwise one-hot [3,3,1,9] + one MatMul [N*H*W,9]x[9,16]',
+      1,
+      () =>
+        tf.tidy(() => {
+          const cols = tf.depthwiseConv2d(x, oneHot, 1, 'same').reshape([n * h * h, 9]);
+          const y = tf.fused.matMul({ a: cols as tfType.Tensor2D, b: w9, bias, activation: relu });
+          return y.reshape([n, h, h, c]);
+        }),
+    ],
+    [
+      'width blocks of 2 pixels as channels: conv [3,3,2,32]',
+      2,
+      () =>
+        tf.tidy(() =>
+          tf.fused
+            .conv2d({
+              x: x.reshape([n, h, h / 2, 2]) as tfType.Tensor4D,
+              filter: block,
+              strides: 1,
+              pad: 'same',
+              bias: blockBias,
+              activation: relu,
+            })
+            .reshape([n, h, h, c]),
+        ),
+    ],
+    [
+      'input channels padded to 4 (zeros)',
+      4,
+      () => tf.fused.conv2d({ x: x4, filter: w4, strides: 1, pad: 'same', bias, activation: relu }),
+    ],
+    [
+      'depthwise, channel multiplier 16, + bias + ReLU',
+      1,
+      () => tf.tidy(() => tf.relu(tf.add(tf.depthwiseConv2d(x, w, 1, 'same'), bias))),
+    ],
+  ];
+  const reference = tf.tidy(() => tf.relu(tf.add(tf.conv2d(x, w, 1, 'same'), bias)));
+  const second = (): tfType.Tensor =>
+    tf.fused.conv2d({ x: x2, filter: wSecond, strides: 1, pad: 'same', bias: bSecond });
+  const timed = [...variants, ['second conv, 16 -> 32 channels (for scale)', 1, second] as const];
+  const cpu: number[][] = timed.map(() => []);
+  const reps = 20;
+  for (let r = 0; r < Math.max(3, rounds); r++) {
+    timed.forEach(([, , f], i) => {
+      f().dispose();
+      const t = process.cpuUsage();
+      for (let k = 0; k < reps; k++) f().dispose();
+      const u = process.cpuUsage(t);
+      cpu[i].push((u.user + u.system) / 1000 / reps);
+    });
+  }
+  const macs = n * h * h * 9 * c;
+  console.log(`
+small-cnn's first conv, ${n} x 28x28x1 -> 16, 3x3 'same' + bias + ReLU:
+`);
+  console.log(
+    '| formulation | MACs done / needed | CPU ms per call | useful GFLOP/s | max diff vs tf.conv2d |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  timed.forEach(([name, ratio, f], i) => {
+    const ms = median(cpu[i]);
+    const isSecond = i === variants.length;
+    const useful = isSecond ? n * 14 * 14 * 9 * c * 2 * c : macs;
+    const diff = isSecond
+      ? '-'
+      : tf
+          .tidy(() => tf.max(tf.abs(tf.sub(f(), reference))))
+          .dataSync()[0]
+          .toExponential(1);
+    console.log(
+      `| ${name} | ${ratio}x | ${ms.toFixed(3)} | ${((2 * useful) / ms / 1e6).toFixed(1)} | ${diff} |`,
+    );
+  });
+  tf.dispose([x, w, bias, oneHot, w9, block, blockBias, x4, w4, x2, wSecond, bSecond, reference]);
 }
 
 /**

@@ -1,5 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { releaseInferenceThreads } from '../ml/train/parallel-predict';
 import { JobHandlerRegistry } from '../platform/jobs/job-handler.registry';
 import { ExplainJobHandler } from './explain.handler';
 import { EXPLANATION_JOBS, PlatformExplanationJobs } from './explanation-jobs';
@@ -19,7 +20,9 @@ export const PREDICT_PROVIDER_FROM_REGISTRY = {
 
 /**
  * Explanations: the `explain` and `normlime` job kinds over registered models, the
- * /v1/explanations API and the training-dynamics ranking of finetune jobs.
+ * /v1/explanations API and the training-dynamics ranking of finetune jobs. On shutdown it stops
+ * the process's inference replica threads, the warm parked ones included (bulk prediction keeps
+ * them between jobs: src/ml/train/parallel-predict.ts).
  */
 @Module({
   controllers: [ExplanationsController, DynamicsController],
@@ -39,7 +42,7 @@ export const PREDICT_PROVIDER_FROM_REGISTRY = {
     },
   ],
 })
-export class InterpretModule {
+export class InterpretModule implements OnApplicationShutdown {
   constructor(
     registry: JobHandlerRegistry,
     explain: ExplainJobHandler,
@@ -47,5 +50,9 @@ export class InterpretModule {
   ) {
     registry.register(explain);
     registry.register(normlime);
+  }
+
+  onApplicationShutdown(): void {
+    releaseInferenceThreads();
   }
 }

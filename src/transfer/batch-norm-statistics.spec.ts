@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { enableThreadDataParallel } from '../ml/data-parallel/replica-pool';
 import { configureDataParallel } from '../ml/train/parallel';
-import { inferencePoolCount, releaseInferenceThreads } from '../ml/train/parallel-predict';
+import {
+  inferencePoolCount,
+  releaseInferenceThreads,
+  waitForInferenceReplicas,
+} from '../ml/train/parallel-predict';
+import { readParallelMeter } from '../ml/train/thread-meter';
 import { Rng } from '../platform/core/rng';
 import { assertNoLeaks, expectTensorsClose, tensorCount } from '../../test/support/tensors';
 import { reestimateBatchNorm } from './batch-norm-statistics';
@@ -130,11 +135,21 @@ describe('batch-norm statistics re-estimated on the fine-tuning data (AdaBN, Li 
       for (const threads of [1, 2]) {
         configureDataParallel(undefined);
         if (threads === 2) enableThreadDataParallel(2);
-        const model = net();
         const pools = inferencePoolCount();
+        if (threads === 2) {
+          // Replicas start without blocking: a first re-estimation starts them, then wait.
+          const warm = net();
+          reestimateBatchNorm(warm, x);
+          warm.dispose();
+          waitForInferenceReplicas();
+        }
+        const model = net();
+        const rounds = readParallelMeter().rounds;
         reestimateBatchNorm(model, x);
-        if (threads === 2)
+        if (threads === 2) {
           assert.equal(inferencePoolCount(), pools + 1, 'one pool for both layers');
+          assert.ok(readParallelMeter().rounds > rounds, 'split over the replica');
+        }
         runs.push(statistics(model));
         model.dispose();
       }

@@ -151,23 +151,30 @@ export class ImageLimeExplainer implements Explainer<RgbImage, ImageExplanation>
     const n = this.numSamples;
     const data: Float64Array[] = [new Float64Array(d).fill(1)];
     const distances = new Float64Array(n);
-    for (let i = 1; i < n; i++) {
-      const z = new Float64Array(d);
-      let on = 0;
-      for (let j = 0; j < d; j++) {
-        z[j] = this.rng.float() < 0.5 ? 1 : 0;
-        on += z[j];
+    /** Draws samples up to (not including) `end`, in order: the RNG sequence of drawing all at once. */
+    const sampleUpTo = (end: number): void => {
+      for (let i = data.length; i < end; i++) {
+        const z = new Float64Array(d);
+        let on = 0;
+        for (let j = 0; j < d; j++) {
+          z[j] = this.rng.float() < 0.5 ? 1 : 0;
+          on += z[j];
+        }
+        data.push(z);
+        distances[i] = on === 0 ? 1 : 1 - on / (Math.sqrt(on) * Math.sqrt(d));
       }
-      data.push(z);
-      distances[i] = on === 0 ? 1 : 1 - on / (Math.sqrt(on) * Math.sqrt(d));
-    }
+    };
     // Compose images batch by batch so at most one batch of perturbed images is alive; batches
-    // are large because a model predicts many images at once much faster than a few.
+    // are large because a model predicts many images at once much faster than a few. A batch's
+    // samples are drawn when it is composed, so on inference replicas that work too runs beside
+    // the previous batch's prediction (the same draws in the same order: the same samples).
     const segments = segmentIndex(labels, d);
     const batchSize = this.batchSize ?? defaultBatchSize(instance);
     const probs: number[][] = [];
-    const composeBatch = (s: number): RgbImage[] =>
-      data.slice(s, s + batchSize).map((z) => this.compose(instance, segments, fill, z));
+    const composeBatch = (s: number): RgbImage[] => {
+      sampleUpTo(Math.min(n, s + batchSize));
+      return data.slice(s, s + batchSize).map((z) => this.compose(instance, segments, fill, z));
+    };
     // Pipelined: the next batch is composed before the previous answer is awaited, so a predict
     // that runs on worker replicas (predictBatchesAsync) overlaps with this thread's composing.
     // One batch in flight and one being composed: at most two batches of images alive.

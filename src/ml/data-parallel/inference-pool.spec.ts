@@ -7,11 +7,16 @@ import { predictBatches, predictBatchesAsync } from '../train/evaluate';
 import { configureDataParallel, type InferencePool } from '../train/parallel';
 import {
   chunkRows,
+  inferencePoolCount,
   inferenceReplicas,
   mainRows,
+  parkInferencePools,
   releaseInferenceThreads,
+  waitForInferenceReplicas,
 } from '../train/parallel-predict';
+import { readParallelMeter } from '../train/thread-meter';
 import { enableThreadDataParallel } from './replica-pool';
+import { parkedReplicaThreads } from './replica-threads';
 
 function net(): tf.LayersModel {
   return tf.sequential({
@@ -58,7 +63,18 @@ describe('bulk prediction over inference replicas (worker threads)', () => {
         configureDataParallel(undefined);
         const single = predictBatches(model, x, 1024);
         enableThreadDataParallel(2);
+        // Round 0 starts the replica without blocking: a cold thread takes far longer to start
+        // than this call, which runs on one thread (no round split); then wait for it so that
+        // the call below splits.
+        if (round === 0) {
+          const before = readParallelMeter().rounds;
+          tf.dispose(predictBatches(model, x, 1024));
+          assert.equal(readParallelMeter().rounds, before, 'the cold start did not block');
+        }
+        waitForInferenceReplicas();
+        const rounds = readParallelMeter().rounds;
         const threaded = predictBatches(model, x, 1024);
+        assert.ok(readParallelMeter().rounds > rounds, 'the call was split over the replica');
         assert.equal(inferenceReplicas(model, x), 1, 'one replica beside the main thread');
         assert.deepEqual(threaded.shape, [600, 5]);
         assert.ok(bytes(single).equals(bytes(threaded)), `round ${round}: bitwise equal`);
@@ -108,6 +124,8 @@ describe('bulk prediction over inference replicas (worker threads)', () => {
       configureDataParallel(undefined);
       const single = xs.map((x) => bytes(tf.tidy(() => predictBatches(model, x))));
       enableThreadDataParallel(2);
+      tf.dispose(predictBatches(model, xs[0]));
+      waitForInferenceReplicas();
       // Calls with more and more work between them (the main thread's share of the rows
       // shrinks as the pool measures it), in the order image LIME makes them.
       for (let call = 0; call < 8; call++) {
@@ -146,6 +164,99 @@ describe('bulk prediction over inference replicas (worker threads)', () => {
     assert.equal(mainRows(96, 3, even), 24);
     // Nothing measured yet: an even share.
     assert.equal(mainRows(64, 1, { mainNsPerRow: NaN, replicaNsPerRow: NaN, betweenNs: NaN }), 32);
+  });
+
+  test('a pool released for idleness parks its thread warm: the next model takes it (no new thread), same bits; release stops it', () => {
+    releaseInferenceThreads();
+    const a = net();
+    // Another topology (5 -> 3 classes): its own pool.
+    const b = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [16, 16, 1], filters: 2, kernelSize: 3 }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    const x = tf.randomNormal([256, 16, 16, 1], 0, 1, 'float32', 8);
+    try {
+      configureDataParallel(undefined);
+      const single = bytes(tf.tidy(() => predictBatches(b, x)));
+      enableThreadDataParallel(2);
+      tf.dispose(predictBatches(a, x));
+      waitForInferenceReplicas();
+      assert.equal(parkedReplicaThreads(), 0);
+      // What IDLE_MS idle does: the replica stops serving, its thread stays warm.
+      parkInferencePools();
+      assert.equal(inferencePoolCount(), 0);
+      assert.equal(parkedReplicaThreads(), 1, 'one warm thread parked');
+      tf.dispose(predictBatches(b, x));
+      assert.equal(parkedReplicaThreads(), 0, "b's pool took the parked thread");
+      const t = performance.now();
+      waitForInferenceReplicas();
+      const warmMs = performance.now() - t;
+      const rounds = readParallelMeter().rounds;
+      const y = predictBatches(b, x);
+      assert.ok(readParallelMeter().rounds > rounds, 'split over the warm replica');
+      assert.ok(bytes(y).equals(single), 'bitwise the one-thread outputs');
+      y.dispose();
+      // Logged, not asserted (load-dependent): a warm start builds the model only.
+      console.log(`  warm replica ready after ${warmMs.toFixed(0)} ms more`);
+      parkInferencePools();
+      assert.equal(parkedReplicaThreads(), 1);
+    } finally {
+      releaseInferenceThreads();
+      assert.equal(parkedReplicaThreads(), 0, 'release stops the parked threads too');
+      configureDataParallel(undefined);
+      a.dispose();
+      b.dispose();
+      x.dispose();
+    }
+  });
+
+  test('a model the replicas cannot build (a layer class registered on the main thread only): one thread, same bits, the pool dropped', async () => {
+    releaseInferenceThreads();
+    /** Doubles its input: a layer the replica threads do not know. */
+    class MainThreadOnly extends tf.layers.Layer {
+      static className = 'MainThreadOnlyDoubling';
+      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, 2);
+      }
+    }
+    tf.serialization.registerClass(MainThreadOnly);
+    const model = tf.sequential({
+      layers: [
+        tf.layers.flatten({ inputShape: [16, 16, 1] }),
+        new MainThreadOnly({}),
+        tf.layers.dense({
+          units: 3,
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
+        }),
+      ],
+    });
+    const x = tf.randomNormal([256, 16, 16, 1], 0, 1, 'float32', 9);
+    try {
+      configureDataParallel(undefined);
+      const single = bytes(tf.tidy(() => predictBatches(model, x)));
+      enableThreadDataParallel(2);
+      const rounds = readParallelMeter().rounds;
+      // Calls until the replica's failure is seen (its start fails within seconds).
+      const deadline = performance.now() + 60_000;
+      do {
+        const y = predictBatches(model, x);
+        assert.ok(bytes(y).equals(single), 'bitwise the one-thread outputs');
+        y.dispose();
+        await new Promise((r) => setTimeout(r, 50));
+      } while (inferencePoolCount() > 0 && performance.now() < deadline);
+      assert.equal(inferencePoolCount(), 0, 'the failed pool is dropped');
+      assert.equal(readParallelMeter().rounds, rounds, 'no call was split');
+      tf.dispose(predictBatches(model, x));
+      assert.equal(inferencePoolCount(), 0, 'and not started again for this model');
+    } finally {
+      releaseInferenceThreads();
+      configureDataParallel(undefined);
+      model.dispose();
+      x.dispose();
+    }
   });
 
   test('a job of many calls publishes the weights once, and again only after they change', () => {

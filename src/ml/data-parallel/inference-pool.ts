@@ -1,11 +1,20 @@
 import type * as tf from '@tensorflow/tfjs';
+import * as os from 'node:os';
 import type { InferencePool, InferencePoolInit } from '../train/parallel';
 import { KIND_PREDICT } from './replica-protocol';
-import { ReplicaThreads } from './replica-threads';
+import { ReplicaThreads, stopParkedReplicaThreads } from './replica-threads';
 
 /**
- * Inference replicas on worker threads (KIND_PREDICT commands of replica-threads.ts), started and
- * driven synchronously: the caller, predictBatches, is synchronous.
+ * Warm threads kept parked between jobs at most: the replicas the machine's cores allow beside
+ * the main thread (what `auto` gives a job on an idle machine).
+ */
+export const MAX_PARKED = Math.max(1, os.availableParallelism() - 1);
+
+/**
+ * Inference replicas on worker threads (KIND_PREDICT commands of replica-threads.ts), driven
+ * synchronously (the caller, predictBatches, is synchronous). They start without blocking, from
+ * parked warm threads when there are (a job within PARK_MS of the last one builds the model only),
+ * and park again when the pool is released for idleness.
  */
 export class ThreadInferencePool implements InferencePool {
   /** Output values of each replica's current chunk. */
@@ -21,10 +30,14 @@ export class ThreadInferencePool implements InferencePool {
     return this.threads.replicas;
   }
 
-  /** Starts the replicas and blocks until each holds the model (or throws). */
+  /**
+   * Starts the replicas: from parked warm threads it blocks until they hold the model (they
+   * build it only, a few ms); cold threads (~0.7 s: thread, TS loader, TF.js, wasm) start
+   * without blocking and ready() says when they hold it.
+   */
   static start(init: InferencePoolInit): ThreadInferencePool {
     const rowLength = init.sampleShape.reduce((a, d) => a * d, 1);
-    const threads = ReplicaThreads.startSync(
+    const threads = ReplicaThreads.startWarm(
       {
         model: { topology: init.topology },
         backend: init.backend,
@@ -41,7 +54,33 @@ export class ThreadInferencePool implements InferencePool {
       { input: init.maxRows * rowLength, output: init.maxRows * init.outputLength },
       'inference replica',
     );
-    return new ThreadInferencePool(threads, init.maxRows, init.outputLength);
+    const pool = new ThreadInferencePool(threads, init.maxRows, init.outputLength);
+    if (threads.warm) {
+      try {
+        threads.waitReady();
+      } catch (err) {
+        void threads.dispose();
+        throw err;
+      }
+    }
+    return pool;
+  }
+
+  /** Whether start blocked until the replicas held the model (warm threads). */
+  get waited(): boolean {
+    return this.threads.warm;
+  }
+
+  ready(): boolean {
+    return this.threads.ready();
+  }
+
+  waitReady(): void {
+    this.threads.waitReady();
+  }
+
+  park(): void {
+    this.threads.park(MAX_PARKED);
   }
 
   publish(weights: readonly tf.TypedArray[]): void {
@@ -84,4 +123,9 @@ export class ThreadInferencePool implements InferencePool {
   dispose(): void {
     void this.threads.dispose();
   }
+}
+
+/** Stops every inference thread, parked ones included (app shutdown). */
+export function stopWarmInferenceThreads(): void {
+  stopParkedReplicaThreads();
 }

@@ -7,7 +7,7 @@ import {
   type ReplicaResult,
   type TrainingThreads,
 } from '../train/parallel';
-import { ThreadInferencePool } from './inference-pool';
+import { stopWarmInferenceThreads, ThreadInferencePool } from './inference-pool';
 import type { HostShard } from '../train/row-objectives';
 import { KIND_STEP } from './replica-protocol';
 import { ReplicaThreads } from './replica-threads';
@@ -153,5 +153,6 @@ export function enableThreadDataParallel(
     host: () => ({ cores, busyElsewhere: options.busyElsewhere?.() ?? 0 }),
     factory: (init) => ThreadReplicaPool.start(init),
     inference: (init) => ThreadInferencePool.start(init),
+    stopWarmInference: stopWarmInferenceThreads,
   });
 }

@@ -55,6 +55,11 @@ export const KIND_STEP = 1;
 /** One prediction chunk: model.predict of its rows. */
 export const KIND_PREDICT = 2;
 export const KIND_STOP = 3;
+/**
+ * Drop the model and wait, warm, for the next assignment (ReplicaAssignMessage on the parent
+ * port): inference replicas kept between jobs. Answered (DONE) once the replica stopped serving.
+ */
+export const KIND_PARK = 4;
 
 /** What a replica builds its model from: the saved model, or the topology alone. */
 export type ReplicaModel =
@@ -126,6 +131,12 @@ export interface ReplicaWorkerData {
   output: SharedArrayBuffer;
   /** Where the replica posts its error message (read synchronously by the main thread). */
   errors: MessagePort;
+}
+
+/** A parked replica's next model, buffers and error port (posted with the port transferred). */
+export interface ReplicaAssignMessage {
+  type: 'assign';
+  data: ReplicaWorkerData;
 }
 
 /** Messages from a replica thread while it starts (besides READY, for asynchronous starters). */

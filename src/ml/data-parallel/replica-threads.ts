@@ -3,7 +3,9 @@ import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:
 import {
   CTRL,
   CTRL_LENGTH,
+  KIND_PARK,
   KIND_STOP,
+  type ReplicaAssignMessage,
   type ReplicaSpec,
   type ReplicaStartMessage,
   type ReplicaWorkerData,
@@ -17,6 +19,54 @@ const START_TIMEOUT_MS = 120_000;
 /** A command that takes longer than this means the replica is gone (a crash Atomics cannot see). */
 const COMMAND_TIMEOUT_MS = 10 * 60_000;
 
+/**
+ * Inference replicas parked between jobs stay warm (thread, TS loader, backend loaded) this long,
+ * then stop: a job within it starts its replicas by building the model alone.
+ */
+export const PARK_MS = 5 * 60_000;
+
+/** A parked replica thread (KIND_PARK): warm, holding no model, waiting for an assignment. */
+interface Parked {
+  worker: Worker;
+  backend: string;
+  /** It had started when it parked (else it parks once its start is over). */
+  started: boolean;
+  timer: ReturnType<typeof setTimeout>;
+  onExit: () => void;
+}
+
+const parked: Parked[] = [];
+
+/** Threads parked now (tests, benches). */
+export function parkedReplicaThreads(): number {
+  return parked.length;
+}
+
+/** Stops every parked thread now (app shutdown, tests). */
+export function stopParkedReplicaThreads(): void {
+  for (const p of [...parked]) {
+    unpark(p);
+    void p.worker.terminate();
+  }
+}
+
+/** Takes `entry` off the parked list (it is taken, stopped, or it exited). */
+function unpark(entry: Parked): void {
+  const i = parked.indexOf(entry);
+  if (i >= 0) parked.splice(i, 1);
+  clearTimeout(entry.timer);
+  entry.worker.removeListener('exit', entry.onExit);
+}
+
+/** A parked thread of `backend`, those that had started first. */
+function takeParked(backend: string): Parked | undefined {
+  const entry =
+    parked.find((p) => p.backend === backend && p.started) ??
+    parked.find((p) => p.backend === backend);
+  if (entry) unpark(entry);
+  return entry;
+}
+
 interface Member {
   worker: Worker;
   ctrl: Int32Array;
@@ -24,6 +74,10 @@ interface Member {
   input: Float32Array;
   output: Float32Array;
   errors: MessagePort;
+  /** The thread ended (a crash, or a failed start): it will never answer. */
+  exited: boolean;
+  /** Its 'exit' listener (removed when the thread parks: a parked thread serves many pools). */
+  onExit: () => void;
 }
 
 /** Buffer sizes (float32 values) of each replica. */
@@ -54,6 +108,12 @@ function failure(m: Member): string {
  */
 export class ReplicaThreads {
   private version = 0;
+  /** The backend its threads loaded (startWarm: where they may park). */
+  private backend = '';
+  /** When startWarm started it (performance.now()). */
+  private startedAt = 0;
+  /** Every thread came parked and started: they only build the model (a few ms). */
+  warm = false;
 
   private constructor(
     private readonly members: Member[],
@@ -72,9 +132,11 @@ export class ReplicaThreads {
     sizes: readonly number[],
     buffers: ReplicaBuffers,
     role: string,
+    reuse = false,
   ): ReplicaThreads {
     const published = new SharedArrayBuffer(4 * sizes.reduce((a, s) => a + s, 0));
     const members: Member[] = [];
+    let cold = 0;
     for (let r = 0; r < replicas; r++) {
       const channel = new MessageChannel();
       const data: ReplicaWorkerData = {
@@ -86,17 +148,29 @@ export class ReplicaThreads {
         output: new SharedArrayBuffer(4 * buffers.output),
         errors: channel.port2,
       };
-      const worker = startThread('replica-worker', { ...data });
-      members.push({
+      const warm = reuse ? takeParked(spec.backend) : undefined;
+      if (warm) {
+        const message: ReplicaAssignMessage = { type: 'assign', data };
+        warm.worker.postMessage(message, [data.errors]);
+      }
+      if (!warm?.started) cold++;
+      const worker = warm?.worker ?? startThread('replica-worker', { ...data });
+      const member: Member = {
         worker,
         ctrl: new Int32Array(data.ctrl),
         stats: new Float64Array(data.stats),
         input: new Float32Array(data.input),
         output: new Float32Array(data.output),
         errors: channel.port1,
-      });
+        exited: false,
+        onExit: () => (member.exited = true),
+      };
+      worker.once('exit', member.onExit);
+      members.push(member);
     }
-    return new ReplicaThreads(members, new Float32Array(published), role);
+    const pool = new ReplicaThreads(members, new Float32Array(published), role);
+    pool.warm = cold === 0;
+    return pool;
   }
 
   /**
@@ -157,6 +231,83 @@ export class ReplicaThreads {
       throw err;
     }
     return pool;
+  }
+
+  /**
+   * Starts `replicas` threads without blocking (bulk prediction: the caller predicts on its own
+   * thread until `ready`), taking parked warm threads of the same backend first (`warm`: all of
+   * them were). The threads do not keep the process alive.
+   */
+  static startWarm(
+    spec: ReplicaSpec,
+    replicas: number,
+    sizes: readonly number[],
+    buffers: ReplicaBuffers,
+    role: string,
+  ): ReplicaThreads {
+    const pool = ReplicaThreads.spawn(spec, replicas, sizes, buffers, role, true);
+    for (const m of pool.members) m.worker.unref();
+    pool.backend = spec.backend;
+    pool.startedAt = performance.now();
+    return pool;
+  }
+
+  /**
+   * Whether every replica holds the model (does not block); throws when one failed to start or
+   * has not started within START_TIMEOUT_MS.
+   */
+  ready(): boolean {
+    let all = true;
+    this.members.forEach((m, r) => {
+      const state = Atomics.load(m.ctrl, CTRL.READY);
+      if (state === 2) throw new Error(`${this.role} ${r} failed to start: ${failure(m)}`);
+      if (m.exited) throw new Error(`${this.role} ${r} exited`);
+      if (state === 0) all = false;
+    });
+    if (!all && performance.now() - this.startedAt > START_TIMEOUT_MS) {
+      throw new Error(`${this.role} did not start within ${START_TIMEOUT_MS} ms`);
+    }
+    return all;
+  }
+
+  /** Blocks until every replica holds the model (or throws): tests, benches. */
+  waitReady(): void {
+    this.members.forEach((m, r) => {
+      const state = blockUntil(m.ctrl, CTRL.READY, (v) => v !== 0, START_TIMEOUT_MS);
+      if (state !== 1) throw new Error(`${this.role} ${r} failed to start: ${failure(m)}`);
+    });
+  }
+
+  /**
+   * Stops serving and parks the threads that started (KIND_PARK: warm, for the next pool of
+   * startWarm within PARK_MS; at most `keep` parked in all, the others stop). Does not block: a
+   * thread still starting parks once it has. The caller collected every command first.
+   */
+  park(keep: number): void {
+    this.members.forEach((m, r) => {
+      m.errors.close();
+      // A thread still starting parks too: it reads the KIND_PARK once it has started.
+      if (Atomics.load(m.ctrl, CTRL.READY) === 2 || m.exited || parked.length >= keep) {
+        this.command(r, KIND_STOP, 0);
+        void m.worker.terminate();
+        return;
+      }
+      this.command(r, KIND_PARK, 0);
+      m.worker.removeListener('exit', m.onExit);
+      const entry: Parked = {
+        worker: m.worker,
+        backend: this.backend,
+        started: Atomics.load(m.ctrl, CTRL.READY) === 1,
+        timer: setTimeout(() => {
+          unpark(entry);
+          void m.worker.terminate();
+        }, PARK_MS),
+        onExit: () => unpark(entry),
+      };
+      entry.timer.unref?.();
+      m.worker.once('exit', entry.onExit);
+      parked.push(entry);
+    });
   }
 
   /** Writes the model's weights (model.weights order) and moves the version: replicas reload. */

@@ -6,6 +6,8 @@
  * frozen source network it was started with), written with the batch-norm moving statistics the
  * pass moved into shared memory. KIND_PREDICT: model.predict on the chunk in passes of
  * `pass` rows. It waits with Atomics.wait, so a command starts as soon as the main thread posts it.
+ * KIND_PARK (inference replicas kept warm between jobs): it drops its model and waits for its next
+ * assignment (a new ReplicaWorkerData, posted on its parent port), keeping the backend it loaded.
  */
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -19,9 +21,11 @@ import { assignPublishedWeights } from './published-weights';
 import { ShardLayout } from './shard-layout';
 import {
   CTRL,
+  KIND_PARK,
   KIND_PREDICT,
   KIND_STEP,
   KIND_STOP,
+  type ReplicaAssignMessage,
   type PredictSpec,
   type ReplicaStartMessage,
   type ReplicaWorkerData,
@@ -29,16 +33,37 @@ import {
   type StepSpec,
 } from './replica-protocol';
 
-const data = workerData as ReplicaWorkerData;
 const port = parentPort;
 if (!port) throw new Error('replica-worker runs in a worker thread (replica-threads.ts)');
-const { spec } = data;
-const ctrl = new Int32Array(data.ctrl);
-const stats = new Float64Array(data.stats);
-const published = new Float32Array(data.published);
-const input = new Float32Array(data.input);
-const output = new Float32Array(data.output);
-const rowLength = spec.sampleShape.reduce((a, d) => a * d, 1);
+// The current assignment (the first from workerData, the next ones after KIND_PARK).
+let data = workerData as ReplicaWorkerData;
+let spec = data.spec;
+let ctrl = new Int32Array(data.ctrl);
+let stats = new Float64Array(data.stats);
+let published = new Float32Array(data.published);
+let input = new Float32Array(data.input);
+let output = new Float32Array(data.output);
+let rowLength = spec.sampleShape.reduce((a, d) => a * d, 1);
+
+function assign(next: ReplicaWorkerData): void {
+  data = next;
+  spec = next.spec;
+  ctrl = new Int32Array(next.ctrl);
+  stats = new Float64Array(next.stats);
+  published = new Float32Array(next.published);
+  input = new Float32Array(next.input);
+  output = new Float32Array(next.output);
+  rowLength = spec.sampleShape.reduce((a, d) => a * d, 1);
+}
+
+/** Assignments posted while the thread served (it reads them once parked). */
+const assignments: ReplicaWorkerData[] = [];
+let assigned: (() => void) | undefined;
+port.on('message', (m: ReplicaAssignMessage) => {
+  if (m?.type !== 'assign') return;
+  assignments.push(m.data);
+  assigned?.();
+});
 
 function answer(seq: number, status: 0 | 1): void {
   Atomics.store(ctrl, CTRL.STATUS, status);
@@ -118,7 +143,8 @@ function predictor(model: tf.LayersModel, predict: PredictSpec) {
   };
 }
 
-function serve(model: tf.LayersModel, source?: tf.LayersModel): void {
+/** Serves commands until KIND_STOP (false) or KIND_PARK (true). */
+function serve(model: tf.LayersModel, source?: tf.LayersModel): boolean {
   const weights = model.weights.map((w) => w.read() as tf.Variable);
   const step = spec.step ? stepper(model, weights, spec.step, source) : undefined;
   const predict = spec.predict ? predictor(model, spec.predict) : undefined;
@@ -128,7 +154,10 @@ function serve(model: tf.LayersModel, source?: tf.LayersModel): void {
     Atomics.wait(ctrl, CTRL.COMMAND, seen);
     seen = Atomics.load(ctrl, CTRL.COMMAND);
     const kind = Atomics.load(ctrl, CTRL.KIND);
-    if (kind === KIND_STOP) return;
+    if (kind === KIND_STOP || kind === KIND_PARK) {
+      if (kind === KIND_PARK) answer(seen, 0);
+      return kind === KIND_PARK;
+    }
     const wall0 = performance.now();
     const cpu0 = threadCpuNs();
     try {
@@ -168,8 +197,11 @@ async function build(): Promise<tf.LayersModel> {
   return model;
 }
 
-async function main(): Promise<void> {
-  await selectBackend(spec.backend as BackendPreference);
+/** Thread CPU when the current assignment arrived (0: the thread's first). */
+let assignedCpuNs = 0;
+
+/** Builds the assignment's model, says READY, serves it; true when parked afterwards. */
+async function runAssignment(): Promise<boolean> {
   const model = await build();
   const features = spec.step?.features;
   // The frozen source network of a feature penalty: loaded once, never published again.
@@ -179,18 +211,33 @@ async function main(): Promise<void> {
         Buffer.from(features.source.weights),
       )
     : undefined;
-  stats[STATS.START_CPU_NS] = threadCpuNs();
+  stats[STATS.START_CPU_NS] = threadCpuNs() - assignedCpuNs;
   Atomics.store(ctrl, CTRL.READY, 1);
   Atomics.notify(ctrl, CTRL.READY);
   const ready: ReplicaStartMessage = { type: 'ready' };
   port?.postMessage(ready);
-  serve(model, source);
+  const parked = serve(model, source);
   model.dispose();
   source?.dispose();
   data.errors.close();
+  return parked;
+}
+
+async function main(): Promise<void> {
+  await selectBackend(spec.backend as BackendPreference);
+  while (await runAssignment()) {
+    while (assignments.length === 0) await new Promise<void>((r) => (assigned = r));
+    assigned = undefined;
+    assign(assignments.shift() as ReplicaWorkerData);
+    // A reused thread's start CPU is this assignment's alone (the model, not the runtime).
+    assignedCpuNs = threadCpuNs();
+  }
+  port?.removeAllListeners('message');
 }
 
 main().catch((err: unknown) => {
+  // Not parkable any more: the thread ends once the error is out.
+  port.removeAllListeners('message');
   data.errors.postMessage((err as Error).stack ?? String(err));
   Atomics.store(ctrl, CTRL.READY, 2);
   Atomics.notify(ctrl, CTRL.READY);

@@ -28,6 +28,8 @@ interface Cached {
   timer: ReturnType<typeof setTimeout>;
   /** The data of the weights the replicas hold (model.weights order), to publish only changes. */
   published: readonly object[];
+  /** Whether its replicas' start was metered (once they held the model). */
+  metered: boolean;
 }
 
 /**
@@ -38,6 +40,8 @@ interface Cached {
 const pools = new Map<string, Cached>();
 const keys = new WeakMap<tf.LayersModel, string>();
 const failed = new Set<string>();
+/** How to stop the warm threads of the setups that started pools (releaseInferenceThreads). */
+const warmStoppers = new Set<() => void>();
 
 function keyOf(model: tf.LayersModel, x: tf.Tensor): string {
   let topology = keys.get(model);
@@ -58,7 +62,10 @@ export function inferencePoolCount(): number {
   return pools.size;
 }
 
-/** Stops every inference replica now (they also stop on their own after IDLE_MS idle). */
+/**
+ * Stops every inference replica now, the warm parked threads included (app shutdown, tests). On
+ * their own, pools park their threads after IDLE_MS idle (warm for the next job's pool).
+ */
 export function releaseInferenceThreads(): void {
   for (const [key, cached] of pools) {
     clearTimeout(cached.timer);
@@ -66,6 +73,31 @@ export function releaseInferenceThreads(): void {
     cached.pool.dispose();
     pools.delete(key);
   }
+  for (const stop of warmStoppers) stop();
+  warmStoppers.clear();
+}
+
+/**
+ * What IDLE_MS idle does to every pool now: its replicas stop serving and their threads park
+ * warm (pools without parking stop). Benches: a job that arrives after the idle timeout.
+ */
+export function parkInferencePools(): void {
+  for (const key of [...pools.keys()]) park(key);
+}
+
+function park(key: string): void {
+  const cached = pools.get(key);
+  if (!cached) return;
+  clearTimeout(cached.timer);
+  cached.pending?.();
+  pools.delete(key);
+  if (cached.pool.park) cached.pool.park();
+  else cached.pool.dispose();
+}
+
+/** Blocks until every pool's replicas hold their model (tests, benches: pools start unblocking). */
+export function waitForInferenceReplicas(): void {
+  for (const cached of pools.values()) cached.pool.waitReady?.();
 }
 
 /**
@@ -207,6 +239,9 @@ function begin(
     probe?.names,
   );
   if (!entry) return undefined;
+  // Replicas still starting (a cold thread takes ~0.7 s, a parked warm one the model build):
+  // this call runs on one thread meanwhile, with the same bits.
+  if (!isReady(key, entry)) return undefined;
   // A pipelined call not collected yet holds the replicas' buffers: collect it first.
   entry.pending?.();
   const { pool, balance } = entry;
@@ -334,6 +369,29 @@ function publishChanged(entry: Cached, model: tf.LayersModel): void {
   entry.published = now;
 }
 
+/** Whether the pool's replicas hold the model; a pool that failed to start is dropped. */
+function isReady(key: string, entry: Cached): boolean {
+  let ready: boolean;
+  try {
+    ready = entry.pool.ready?.() ?? true;
+  } catch {
+    // A model the replicas cannot build (a custom layer not registered there): one thread.
+    failed.add(key);
+    clearTimeout(entry.timer);
+    pools.delete(key);
+    entry.pool.dispose();
+    return false;
+  }
+  if (ready && !entry.metered) {
+    meterStart(
+      entry.pool.startCpuNs?.() ?? [],
+      entry.pool.waited ?? entry.pool.ready === undefined,
+    );
+    entry.metered = true;
+  }
+  return ready;
+}
+
 function poolFor(
   model: tf.LayersModel,
   key: string,
@@ -347,6 +405,11 @@ function poolFor(
   if (failed.has(key)) return undefined;
   let cached = pools.get(key);
   if (!cached && start) {
+    // Bounded threads: the least recently used pools park theirs (warm, for this one to take)
+    // while the pools would hold more replicas than the machine's cores beside the main thread.
+    const cap = Math.max(threads - 1, (dataParallelSetup()?.host().cores ?? threads) - 1);
+    const held = (): number => [...pools.values()].reduce((a, c) => a + c.pool.replicas, 0);
+    for (const other of [...pools.keys()]) if (held() + threads - 1 > cap) park(other);
     const n = x.shape[0];
     const rowLength = x.size / n;
     const maxRows = Math.max(1, Math.floor(MAX_CHUNK_VALUES / rowLength));
@@ -363,12 +426,14 @@ function poolFor(
         maxRows,
         ...(probes ? { probes } : {}),
       });
-      meterStart(pool.startCpuNs?.() ?? []);
+      const setup = dataParallelSetup();
+      if (setup?.stopWarmInference) warmStoppers.add(setup.stopWarmInference);
       cached = {
         pool,
         balance: { mainNsPerRow: NaN, replicaNsPerRow: NaN, betweenNs: NaN },
         timer: setTimeout(() => undefined, 0),
         published: [],
+        metered: false,
       };
       pools.set(key, cached);
     } catch {
@@ -379,12 +444,11 @@ function poolFor(
   }
   if (!cached) return undefined;
   const entry = cached;
+  // Most recently used last (the order the cap above parks in).
+  pools.delete(key);
+  pools.set(key, entry);
   clearTimeout(entry.timer);
-  entry.timer = setTimeout(() => {
-    entry.pending?.();
-    entry.pool.dispose();
-    pools.delete(key);
-  }, IDLE_MS);
+  entry.timer = setTimeout(() => park(key), IDLE_MS);
   entry.timer.unref?.();
   return entry;
 }

@@ -136,12 +136,25 @@ export interface InferencePool {
   commandWallNs?(r: number): number;
   /** Each replica's CPU to start, ns (NaN or absent: not measured). */
   startCpuNs?(): number[];
+  /**
+   * Whether every replica holds the model yet (absent: from the start). A pool starts without
+   * blocking; until it is ready the caller predicts on its own thread. Throws when a replica
+   * failed to start.
+   */
+  ready?(): boolean;
+  /** Blocks until ready (tests, benches). */
+  waitReady?(): void;
+  /** Its start blocked the caller until ready (absent: when `ready` is absent too). */
+  readonly waited?: boolean;
+  /** Releases the replicas but keeps their threads warm for the next pool (absent: dispose). */
+  park?(): void;
   dispose(): void;
 }
 
 /**
- * Starts inference replicas synchronously (the caller, predictBatches, is synchronous; it blocks
- * until every replica holds the model, then keeps the pool for the model's next calls).
+ * Starts inference replicas (synchronously, without waiting for them to hold the model: the
+ * caller, predictBatches, predicts on its own thread until `ready`, then keeps the pool for the
+ * model's next calls).
  */
 export type InferencePoolFactory = (init: InferencePoolInit) => InferencePool;
 
@@ -166,6 +179,8 @@ interface DataParallelSetup {
   factory: ReplicaPoolFactory;
   /** Inference replicas for bulk prediction (predictBatches); absent: one thread. */
   inference?: InferencePoolFactory;
+  /** Stops the inference threads kept warm between pools (releaseInferenceThreads). */
+  stopWarmInference?: () => void;
   host: () => HostShare;
 }
 

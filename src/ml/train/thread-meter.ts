@@ -73,9 +73,13 @@ export function meterRound(mainNs: number, replicaNs: readonly number[]): void {
   parallelMeter.roundCriticalNs += slowest;
 }
 
-/** Replicas started: their start CPU each (NaN: unknown). */
-export function meterStart(startNs: readonly number[]): void {
+/**
+ * Replicas started: their start CPU each (NaN: unknown). `waited`: the main thread blocked until
+ * they started (training pools), so the slowest start is on the critical path; inference pools
+ * start beside the main thread's own work, which predicts on one thread meanwhile.
+ */
+export function meterStart(startNs: readonly number[], waited = true): void {
   const known = startNs.filter(Number.isFinite);
   parallelMeter.replicaStartNs += known.reduce((a, s) => a + s, 0);
-  parallelMeter.replicaStartCriticalNs += known.length ? Math.max(...known) : 0;
+  if (waited) parallelMeter.replicaStartCriticalNs += known.length ? Math.max(...known) : 0;
 }

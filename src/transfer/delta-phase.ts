@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy } from '../ml/train/evaluate';
 import { trainModel, TrainSet } from '../ml/train/trainer';
 import { Rng } from '../platform/core/rng';
 import { ValidationError } from '../platform/errors/domain-error';
@@ -102,7 +101,7 @@ export async function deltaAttention(o: {
     const batches = scoringBatches(train, c.batchSize, c.attentionBatches, scoringRng);
     try {
       return attentionFromScores(
-        scoreChannels(target, hookLayers, batches, crossEntropy),
+        await scoreChannels(target, hookLayers, batches, 'cross-entropy'),
         c.temperature,
       );
     } finally {

@@ -7,6 +7,7 @@ import {
   type ReplicaResult,
   type TrainingThreads,
 } from '../train/parallel';
+import { ThreadAblationPool } from './ablation-pool';
 import { ThreadInferencePool } from './inference-pool';
 import type { HostShard } from '../train/row-objectives';
 import { KIND_STEP } from './replica-protocol';
@@ -153,5 +154,6 @@ export function enableThreadDataParallel(
     host: () => ({ cores, busyElsewhere: options.busyElsewhere?.() ?? 0 }),
     factory: (init) => ThreadReplicaPool.start(init),
     inference: (init) => ThreadInferencePool.start(init),
+    ablation: (init) => ThreadAblationPool.start(init),
   });
 }

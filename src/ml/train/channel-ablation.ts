@@ -41,7 +41,10 @@ export class ChannelAblation {
   /** The layer holding a removed channel now (-1: none). */
   private touched = -1;
 
-  constructor(model: tf.LayersModel, hookLayers: readonly string[]) {
+  constructor(
+    model: tf.LayersModel,
+    readonly hookLayers: readonly string[],
+  ) {
     const hooked = hookLayers.map((name) => {
       const layer = model.getLayer(name);
       const live = layer.getWeights();
@@ -111,6 +114,24 @@ export class ChannelAblation {
 }
 
 /**
+ * Writes L(w* \ u) of each batch into `out` from `at` (batch order), with `ablation` over `model`.
+ */
+export function unitLosses(
+  ablation: ChannelAblation,
+  model: tf.LayersModel,
+  u: number,
+  batches: readonly LabelledBatch[],
+  loss: LossFn,
+  out: Float32Array,
+  at: number,
+): void {
+  ablation.remove(u);
+  batches.forEach((batch, b) => {
+    out[at + b] = batchLoss(model, batch, loss);
+  });
+}
+
+/**
  * The loss of every batch with each unit of [from, from + count) removed in turn: entry
  * (u - from) * batches.length + b is L(w* \ u) on batch b. The model is restored afterwards.
  * Cost: count x batches forward passes.
@@ -127,10 +148,7 @@ export function ablationLosses(
   const out = new Float32Array(count * batches.length);
   try {
     for (let u = from; u < from + count; u++) {
-      ablation.remove(u);
-      batches.forEach((batch, b) => {
-        out[(u - from) * batches.length + b] = batchLoss(model, batch, loss);
-      });
+      unitLosses(ablation, model, u, batches, loss, out, (u - from) * batches.length);
     }
   } finally {
     ablation.dispose();

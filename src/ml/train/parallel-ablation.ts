@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  ablationLosses,
   batchLoss,
   ChannelAblation,
   type LabelledBatch,
   type LossFn,
+  unitLosses,
 } from './channel-ablation';
 import { crossEntropy } from './evaluate';
 import {
@@ -17,19 +17,22 @@ import { threadCpuNs } from './thread-cpu';
 import { meterRound, meterStart, parallelMeter } from './thread-meter';
 
 /**
- * Channel ablation over several threads (DELTA's channel scoring, issue 20): the units (hooked
- * channels, channel-ablation.ts) are cut into contiguous ranges; the main thread computes the
- * unablated losses and the first range while replicas compute the others, each unit's losses by
- * the same code on the same weights. A unit's losses do not depend on the thread or on the other
- * units, so the result is the one-thread result bit for bit.
+ * Channel ablation over several threads (DELTA's channel scoring, issue 20). The main thread
+ * computes the unablated losses, asks for the replicas and, while they start, computes units
+ * (hooked channels, channel-ablation.ts) one by one from the first; once they are ready, the
+ * units left are cut into contiguous ranges, the first for the main thread and one for each
+ * replica. A replica's start is thus hidden behind the main thread's work (a short scoring
+ * finishes before the replicas are ready, and they are stopped unused). Every unit's losses are
+ * computed by the same code on the same weights and do not depend on the other units, so the
+ * result is the one-thread result bit for bit whatever the cut.
  */
 
 /**
- * `auto` starts replicas only when the one-thread scoring would take at least this long
- * (estimated from the unablated pass, which costs what one unit costs): a replica costs about a
- * second of CPU to start (thread, runtime, wasm, model).
+ * `auto` asks for replicas only when the one-thread scoring would take at least this much CPU
+ * (estimated from the unablated pass, which costs what one unit costs): a replica costs a few
+ * hundred ms of CPU to start (thread, runtime, wasm, model), on the free core.
  */
-export const AUTO_MIN_ABLATION_MS = 3000;
+export const AUTO_MIN_ABLATION_MS = 500;
 
 export interface AblationLosses {
   /** L(w*) on each batch. */
@@ -44,6 +47,9 @@ export interface AblationLosses {
   threads: number;
 }
 
+/** Lets the event loop run (a replica's start message) between units. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
  * The unablated and ablated losses of `batches` (channel-ablation.ts). `loss`: 'cross-entropy'
  * (crossEntropy of evaluate.ts, which the replicas compute too) or a function of this thread's
@@ -57,20 +63,35 @@ export async function channelAblationLosses(
   loss: LossFn | 'cross-entropy',
   options: { threads?: TrainingThreads } = {},
 ): Promise<AblationLosses> {
-  const probe = new ChannelAblation(model, hookLayers);
-  const { units, channels } = probe;
-  probe.dispose();
+  const ablation = new ChannelAblation(model, hookLayers);
+  const { units, channels } = ablation;
+  const nb = batches.length;
   const fn = loss === 'cross-entropy' ? crossEntropy : loss;
+  const losses = new Float32Array(units * nb);
+  const cpu0 = threadCpuNs();
   const t0 = performance.now();
   const base = batches.map((batch) => batchLoss(model, batch, fn));
-  const baseMs = performance.now() - t0;
-  const one = (): AblationLosses => ({
-    base,
-    losses: ablationLosses(model, hookLayers, batches, fn, 0, units),
-    units,
-    channels,
-    threads: 1,
-  });
+  const baseCpu = threadCpuNs() - cpu0;
+  const baseMs = Number.isFinite(baseCpu) ? baseCpu / 1e6 : performance.now() - t0;
+  try {
+    const threads = ablationThreads(loss, batches, units, baseMs, options.threads);
+    const pool = threads > 1 ? await parallelPart(model, ablation, batches, losses, threads) : 0;
+    // The units no replica took (all of them on one thread).
+    for (let u = pool; u < units; u++) unitLosses(ablation, model, u, batches, fn, losses, u * nb);
+    return { base, losses, units, channels, threads: threads > 1 ? threads : 1 };
+  } finally {
+    ablation.dispose();
+  }
+}
+
+/** Threads for a scoring (1: the main thread alone). */
+function ablationThreads(
+  loss: LossFn | 'cross-entropy',
+  batches: readonly LabelledBatch[],
+  units: number,
+  baseMs: number,
+  threads: TrainingThreads | undefined,
+): number {
   const setup = dataParallelSetup();
   // The replicas compute cross-entropy of class labels ([n] labels) only.
   if (
@@ -79,63 +100,104 @@ export async function channelAblationLosses(
     batches.length === 0 ||
     batches.some((b) => b.ys.rank !== 1)
   ) {
-    return one();
+    return 1;
   }
-  const setting = options.threads ?? setup.threads;
-  if (setting === 'auto' && baseMs * units < AUTO_MIN_ABLATION_MS) return one();
-  const threads = resolveThreads(setting, setup.host(), Math.min(setup.shards, units));
-  if (threads <= 1) return one();
-  // The main thread's range is one unit shorter: it computed the unablated pass too.
-  const mine = Math.max(0, Math.round((units + 1) / threads) - 1);
-  const maxUnits = Math.ceil((units - mine) / (threads - 1));
-  let pool: AblationPool;
-  try {
-    pool = await setup.ablation({
+  const setting = threads ?? setup.threads;
+  if (setting === 'auto' && baseMs * units < AUTO_MIN_ABLATION_MS) return 1;
+  return resolveThreads(setting, setup.host(), Math.min(setup.shards, units));
+}
+
+/**
+ * Computes units on the main thread while `threads - 1` replicas start, then splits the rest
+ * with them: fills `losses` for units [0, u) and returns u (units from u on are the caller's; all
+ * of them when the replicas cannot start).
+ */
+async function parallelPart(
+  model: tf.LayersModel,
+  ablation: ChannelAblation,
+  batches: readonly LabelledBatch[],
+  losses: Float32Array,
+  threads: number,
+): Promise<number> {
+  const setup = dataParallelSetup();
+  if (!setup?.ablation) return 0;
+  const { units } = ablation;
+  const nb = batches.length;
+  // The unablated weights, taken before any unit is removed.
+  const weights = model.weights.map((w) => w.read().dataSync().slice());
+  let pool: AblationPool | undefined;
+  let failed = false;
+  const starting = setup
+    .ablation({
       replicas: threads - 1,
       topology: JSON.stringify(model.toJSON(null, false)),
-      sizes: model.weights.map((w) => w.read().size),
+      sizes: weights.map((w) => w.length),
       backend: tf.getBackend(),
       sampleShape: batches[0].xs.shape.slice(1),
       xDtype: batches[0].xs.dtype,
       yDtype: batches[0].ys.dtype,
-      hookLayers,
+      hookLayers: ablation.hookLayers,
       batchRows: batches.map((b) => b.xs.shape[0]),
-      maxUnits,
-    });
-  } catch {
-    // A model the replicas cannot build (a custom layer not registered there): one thread.
-    return one();
+      maxUnits: units,
+    })
+    .then(
+      (p) => {
+        pool = p;
+      },
+      () => {
+        // A model the replicas cannot build (a custom layer not registered there): one thread.
+        failed = true;
+      },
+    );
+  let next = 0;
+  const fn = crossEntropy;
+  const ownCpu0 = threadCpuNs();
+  while (next < units && pool === undefined && !failed) {
+    unitLosses(ablation, model, next, batches, fn, losses, next * nb);
+    next++;
+    await yieldToEventLoop();
   }
+  const startCpu = threadCpuNs() - ownCpu0;
+  await starting;
+  const ready = pool as AblationPool | undefined;
+  if (!ready) return next;
   try {
-    meterStart(pool.startCpuNs?.() ?? []);
+    meterStart(ready.startCpuNs?.() ?? []);
+    const rest = units - next;
+    if (rest < 2) return next;
     const cpu0 = threadCpuNs();
-    pool.publish(model.weights.map((w) => w.read().dataSync()));
-    pool.setBatches(
+    ready.publish(weights);
+    ready.setBatches(
       batches.map((b) => b.xs.dataSync()),
       batches.map((b) => b.ys.dataSync()),
     );
-    const started: [number, number, number][] = [];
-    for (let r = 0, from = mine; from < units; r++) {
-      const count = Math.min(maxUnits, units - from);
-      pool.start(r, from, count);
-      started.push([r, from, count]);
+    const used = Math.min(threads, rest);
+    const mine = Math.round(rest / used);
+    const share = Math.ceil((rest - mine) / (used - 1));
+    const started: [number, number][] = [];
+    for (let r = 0, from = next + mine; from < units; r++) {
+      const count = Math.min(share, units - from);
+      ready.start(r, from, count);
+      started.push([r, from]);
       from += count;
     }
     const own0 = threadCpuNs();
-    const losses = new Float32Array(units * batches.length);
-    losses.set(ablationLosses(model, hookLayers, batches, fn, 0, mine), 0);
+    for (let u = next; u < next + mine; u++) {
+      unitLosses(ablation, model, u, batches, fn, losses, u * nb);
+    }
     const own = threadCpuNs() - own0;
     const blocked = performance.now();
     const replicaCpu = started.map(([r, from]) => {
-      losses.set(pool.wait(r), from * batches.length);
-      parallelMeter.replicaWallNs += pool.commandWallNs?.(r) ?? 0;
-      return pool.commandCpuNs?.(r) ?? NaN;
+      losses.set(ready.wait(r), from * nb);
+      parallelMeter.replicaWallNs += ready.commandWallNs?.(r) ?? 0;
+      return ready.commandCpuNs?.(r) ?? NaN;
     });
     parallelMeter.mainBlockedNs += (performance.now() - blocked) * 1e6;
-    meterRound(own, replicaCpu);
+    // The units computed while the replicas started count as the main thread's part too.
+    meterRound(own + startCpu, replicaCpu);
     parallelMeter.mainOutsideNs += threadCpuNs() - cpu0 - own;
-    return { base, losses, units, channels, threads: 1 + started.length };
+    return units;
   } finally {
-    await pool.dispose();
+    await ready.dispose();
   }
 }

@@ -54,6 +54,8 @@ function failure(m: Member): string {
  */
 export class ReplicaThreads {
   private version = 0;
+  /** False once a replica exited or failed a command: the pool must not be reused. */
+  private healthy = true;
 
   private constructor(
     private readonly members: Member[],
@@ -96,7 +98,29 @@ export class ReplicaThreads {
         errors: channel.port1,
       });
     }
-    return new ReplicaThreads(members, new Float32Array(published), role);
+    const pool = new ReplicaThreads(members, new Float32Array(published), role);
+    for (const m of members) {
+      m.worker.on('exit', () => {
+        pool.healthy = false;
+      });
+    }
+    return pool;
+  }
+
+  /** Every replica is running and answered its last command. */
+  get usable(): boolean {
+    return this.healthy;
+  }
+
+  /**
+   * Whether the idle threads keep the process alive: a pool kept warm between jobs does not
+   * (replica-pool.ts), one in use does.
+   */
+  keepAlive(on: boolean): void {
+    for (const m of this.members) {
+      if (on) m.worker.ref();
+      else m.worker.unref();
+    }
   }
 
   /**
@@ -213,15 +237,18 @@ export class ReplicaThreads {
     try {
       blockUntil(m.ctrl, CTRL.DONE, (v) => v === expected, COMMAND_TIMEOUT_MS);
     } catch {
+      this.healthy = false;
       throw new Error(`${this.role} ${r} did not answer within ${COMMAND_TIMEOUT_MS} ms`);
     }
     if (Atomics.load(m.ctrl, CTRL.STATUS) !== 0) {
+      this.healthy = false;
       throw new Error(`${this.role} ${r} failed: ${failure(m)}`);
     }
     return m.output;
   }
 
   async dispose(): Promise<void> {
+    this.healthy = false;
     await Promise.all(
       this.members.map(async (m) => {
         this.command(this.members.indexOf(m), KIND_STOP, 0);

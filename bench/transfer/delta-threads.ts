@@ -8,11 +8,15 @@
  * Data are random 28x28x1 images (cost does not depend on the values).
  *
  *   nice -n 10 node -r @swc-node/register bench/transfer/delta-threads.ts [--quick] \
- *     [--net small-cnn|small-resnet] [--width 16] [--rounds 3] [--backend wasm|cpu]
+ *     [--net small-cnn|small-resnet] [--width 16] [--rounds 3] [--backend wasm|cpu] [--warm]
  */
 import * as tf from '@tensorflow/tfjs';
 import { type BackendPreference, selectBackend } from '../../src/ml/backend';
-import { enableThreadDataParallel } from '../../src/ml/data-parallel/replica-pool';
+import {
+  enableThreadDataParallel,
+  releaseTrainingThreads,
+} from '../../src/ml/data-parallel/replica-pool';
+import { schedstatThreadCpuNs } from '../../src/ml/data-parallel/thread-cpu';
 import { readParallelMeter, type ParallelMeter } from '../../src/ml/train/thread-meter';
 import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { Rng } from '../../src/platform/core/rng';
@@ -27,6 +31,8 @@ const arg = (name: string, fallback: string): string => {
   return i >= 0 ? argv[i + 1] : fallback;
 };
 const quick = argv.includes('--quick');
+/** Keep training replicas warm between rounds (default: every job starts its own, cold). */
+const warm = argv.includes('--warm');
 const rounds = Number(arg('rounds', quick ? '2' : '3'));
 const netName = arg('net', 'small-cnn');
 const width = Number(arg('width', '16'));
@@ -47,20 +53,34 @@ const ms = (ns: number): number => ns / 1e6;
 interface Sample {
   wallMs: number;
   cpuMs: number;
+  /** The main thread's CPU, ms. */
+  mainMs: number;
   meter: ParallelMeter;
+}
+
+/**
+ * Wall time on idle cores predicted from CPU: the main thread's CPU outside its own parts, plus
+ * each round's slowest part, plus the slowest replica's start (an upper bound: the scoring hides
+ * its replicas' start behind the main thread's units).
+ */
+function predictedMs(s: Sample): number {
+  const m = s.meter;
+  return s.mainMs - ms(m.mainWorkNs) + ms(m.roundCriticalNs) + ms(m.replicaStartCriticalNs);
 }
 
 async function timed(run: () => Promise<void>): Promise<Sample> {
   const m0 = readParallelMeter();
   const c0 = cpuMs();
+  const main0 = schedstatThreadCpuNs();
   const t0 = performance.now();
   await run();
   const wallMs = performance.now() - t0;
+  const mainMs = ms(schedstatThreadCpuNs() - main0);
   const m1 = readParallelMeter();
   const meter = Object.fromEntries(
     Object.entries(m1).map(([k, v]) => [k, v - m0[k as keyof ParallelMeter]]),
   ) as unknown as ParallelMeter;
-  return { wallMs, cpuMs: cpuMs() - c0, meter };
+  return { wallMs, cpuMs: cpuMs() - c0, mainMs, meter };
 }
 
 async function main(): Promise<void> {
@@ -103,6 +123,7 @@ async function main(): Promise<void> {
         seed: 7,
       });
       let w = '';
+      if (!warm) await releaseTrainingThreads();
       job[threads].push(
         await timed(async () => {
           const result = await finetune({ base, train: { x, y }, numClasses: 5, config });
@@ -115,24 +136,28 @@ async function main(): Promise<void> {
   }
   const row = (label: string, samples: Sample[]): string => {
     const med = (f: (s: Sample) => number): number => median(samples.map(f));
-    return `| ${label} | ${med((s) => s.wallMs).toFixed(0)} | ${med((s) => s.cpuMs).toFixed(0)} | ${med((s) => ms(s.meter.mainWorkNs)).toFixed(0)} | ${med((s) => ms(s.meter.replicaWorkNs)).toFixed(0)} | ${med((s) => ms(s.meter.roundCriticalNs)).toFixed(0)} | ${med((s) => ms(s.meter.mainOutsideNs)).toFixed(0)} | ${med((s) => ms(s.meter.replicaStartNs)).toFixed(0)} | ${med((s) => ms(s.meter.replicaStartCriticalNs)).toFixed(0)} | ${med((s) => ms(s.meter.replicaWallNs)).toFixed(0)} |`;
+    return `| ${label} | ${med((s) => s.wallMs).toFixed(0)} | ${med((s) => s.cpuMs).toFixed(0)} | ${med((s) => s.mainMs).toFixed(0)} | ${med(predictedMs).toFixed(0)} | ${med((s) => ms(s.meter.mainWorkNs)).toFixed(0)} | ${med((s) => ms(s.meter.replicaWorkNs)).toFixed(0)} | ${med((s) => ms(s.meter.roundCriticalNs)).toFixed(0)} | ${med((s) => ms(s.meter.mainOutsideNs)).toFixed(0)} | ${med((s) => ms(s.meter.replicaStartNs)).toFixed(0)} | ${med((s) => ms(s.meter.replicaStartCriticalNs)).toFixed(0)} | ${med((s) => ms(s.meter.replicaWallNs)).toFixed(0)} |`;
   };
   const speed = (a: Sample[], b: Sample[]): string =>
     (median(a.map((s) => s.wallMs)) / median(b.map((s) => s.wallMs))).toFixed(2);
+  const predicted = (a: Sample[], b: Sample[]): string =>
+    (median(a.map(predictedMs)) / median(b.map(predictedMs))).toFixed(2);
   console.log(
     [
       `backend ${backend}; ${netName} (width ${width}), hooks ${hooks.join(', ')} (${units} channels); scoring: 4 batches of 32; job: ${n} images 28x28x1, batch 32 in 2 shards, 1 head epoch, ${quick ? 1 : 2} epochs; medians of ${rounds} alternating rounds.`,
       '',
-      '| run | wall ms | process CPU ms | main part ms | replicas part ms | critical path ms | main outside ms | replica start CPU ms | start critical ms | replicas wall ms |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| run | wall ms | process CPU ms | main thread CPU ms | predicted wall on idle cores ms | main part ms | replicas part ms | critical path ms | main outside ms | replica start CPU ms | start critical ms | replicas wall ms |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       row('scoring, 1 thread', scoring[1]),
       row('scoring, 2 threads', scoring[2]),
       row('DELTA job, 1 thread', job[1]),
       row('DELTA job, 2 threads', job[2]),
       '',
-      `scoring speed-up ${speed(scoring[1], scoring[2])}x, scores bitwise equal: ${scores[1] === scores[2]}; DELTA job speed-up ${speed(job[1], job[2])}x, final weights bitwise equal: ${weights[1] === weights[2]}`,
+      `scoring: wall speed-up ${speed(scoring[1], scoring[2])}x, predicted from CPU ${predicted(scoring[1], scoring[2])}x, scores bitwise equal: ${scores[1] === scores[2]}`,
+      `DELTA job (${warm ? 'warm' : 'cold'} training replicas): wall speed-up ${speed(job[1], job[2])}x, predicted from CPU ${predicted(job[1], job[2])}x, final weights bitwise equal: ${weights[1] === weights[2]}`,
     ].join('\n'),
   );
+  await releaseTrainingThreads();
   tf.dispose([x, y, ...batches.flatMap((b) => [b.xs, b.ys])]);
   base.dispose();
 }

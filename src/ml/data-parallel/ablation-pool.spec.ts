@@ -59,12 +59,21 @@ describe('DELTA channel ablation over worker threads', () => {
     const one = await channelAblationLosses(model, hooks, data, 'cross-entropy');
     assert.equal(one.threads, 1);
     enableThreadDataParallel(2);
-    const two = await channelAblationLosses(model, hooks, data, 'cross-entropy', { threads: 2 });
+    const two = await channelAblationLosses(model, hooks, data, 'cross-entropy', {
+      threads: 2,
+      waitForReplicas: true,
+    });
     assert.equal(two.threads, 2);
     assert.equal(two.units, 13);
     assert.deepEqual(two.channels, [4, 4, 5]);
     assert.deepEqual(Array.from(two.losses), Array.from(one.losses));
     assert.deepEqual(two.base, one.base);
+    // Scoring while the replica starts: whatever the cut (here the main thread may finish before
+    // the replica is ready), the same bits.
+    const overlapped = await channelAblationLosses(model, hooks, data, 'cross-entropy', {
+      threads: 2,
+    });
+    assert.deepEqual(Array.from(overlapped.losses), Array.from(one.losses));
     // The model is as it was.
     model.getWeights().forEach((w, i) => assert.deepEqual(w.dataSync(), before[i]));
     // Reference: unit 9 = channel 1 of 'fc' (kernel column 1 and bias 1 zeroed), unit 6 =

@@ -61,7 +61,14 @@ export async function channelAblationLosses(
   hookLayers: readonly string[],
   batches: readonly LabelledBatch[],
   loss: LossFn | 'cross-entropy',
-  options: { threads?: TrainingThreads } = {},
+  options: {
+    threads?: TrainingThreads;
+    /**
+     * The main thread waits for the replicas to start instead of scoring units meanwhile (every
+     * thread then takes a range: the tests of the split).
+     */
+    waitForReplicas?: boolean;
+  } = {},
 ): Promise<AblationLosses> {
   const ablation = new ChannelAblation(model, hookLayers);
   const { units, channels } = ablation;
@@ -75,10 +82,15 @@ export async function channelAblationLosses(
   const baseMs = Number.isFinite(baseCpu) ? baseCpu / 1e6 : performance.now() - t0;
   try {
     const threads = ablationThreads(loss, batches, units, baseMs, options.threads);
-    const pool = threads > 1 ? await parallelPart(model, ablation, batches, losses, threads) : 0;
+    const part =
+      threads > 1
+        ? await parallelPart(model, ablation, batches, losses, threads, options.waitForReplicas)
+        : { done: 0, threads: 1 };
     // The units no replica took (all of them on one thread).
-    for (let u = pool; u < units; u++) unitLosses(ablation, model, u, batches, fn, losses, u * nb);
-    return { base, losses, units, channels, threads: threads > 1 ? threads : 1 };
+    for (let u = part.done; u < units; u++) {
+      unitLosses(ablation, model, u, batches, fn, losses, u * nb);
+    }
+    return { base, losses, units, channels, threads: part.threads };
   } finally {
     ablation.dispose();
   }
@@ -109,8 +121,8 @@ function ablationThreads(
 
 /**
  * Computes units on the main thread while `threads - 1` replicas start, then splits the rest
- * with them: fills `losses` for units [0, u) and returns u (units from u on are the caller's; all
- * of them when the replicas cannot start).
+ * with them: fills `losses` for units [0, done) (units from `done` on are the caller's: all of
+ * them when the replicas cannot start) and says how many threads took part.
  */
 async function parallelPart(
   model: tf.LayersModel,
@@ -118,9 +130,10 @@ async function parallelPart(
   batches: readonly LabelledBatch[],
   losses: Float32Array,
   threads: number,
-): Promise<number> {
+  waitForReplicas = false,
+): Promise<{ done: number; threads: number }> {
   const setup = dataParallelSetup();
-  if (!setup?.ablation) return 0;
+  if (!setup?.ablation) return { done: 0, threads: 1 };
   const { units } = ablation;
   const nb = batches.length;
   // The unablated weights, taken before any unit is removed.
@@ -152,19 +165,26 @@ async function parallelPart(
   let next = 0;
   const fn = crossEntropy;
   const ownCpu0 = threadCpuNs();
-  while (next < units && pool === undefined && !failed) {
-    unitLosses(ablation, model, next, batches, fn, losses, next * nb);
-    next++;
-    await yieldToEventLoop();
+  try {
+    while (!waitForReplicas && next < units && pool === undefined && !failed) {
+      unitLosses(ablation, model, next, batches, fn, losses, next * nb);
+      next++;
+      await yieldToEventLoop();
+    }
+  } catch (err) {
+    // Stop the replicas still starting before giving up.
+    await starting;
+    await (pool as AblationPool | undefined)?.dispose();
+    throw err;
   }
   const startCpu = threadCpuNs() - ownCpu0;
   await starting;
   const ready = pool as AblationPool | undefined;
-  if (!ready) return next;
+  if (!ready) return { done: next, threads: 1 };
   try {
     meterStart(ready.startCpuNs?.() ?? []);
     const rest = units - next;
-    if (rest < 2) return next;
+    if (rest < 2) return { done: next, threads: 1 };
     const cpu0 = threadCpuNs();
     ready.publish(weights);
     ready.setBatches(
@@ -196,7 +216,7 @@ async function parallelPart(
     // The units computed while the replicas started count as the main thread's part too.
     meterRound(own + startCpu, replicaCpu);
     parallelMeter.mainOutsideNs += threadCpuNs() - cpu0 - own;
-    return units;
+    return { done: units, threads: 1 + started.length };
   } finally {
     await ready.dispose();
   }

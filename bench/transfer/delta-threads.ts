@@ -3,12 +3,14 @@
  * 1. the channel scoring alone (scoreChannels, default hooks, 4 batches of 32): wall, process CPU,
  *    the parallel meter (main's part, replicas' part, critical path, replica start), and the
  *    scores bitwise the same on both;
- * 2. the whole DELTA job (finetune: head phase, scoring, fine-tuning) with 2 shards per batch
- *    computed on 1 thread (in sequence) or 2 threads: wall and the final weights bitwise the same.
+ * 2. the whole DELTA job (finetune: head phase, scoring, fine-tuning; the config's default
+ *    epochs) with 2 shards per batch on 1 thread (in sequence) or with `auto` threads, as a job
+ *    worker runs it without a setting: wall, CPU, and the final weights bitwise the same.
  * Data are random 28x28x1 images (cost does not depend on the values).
  *
  *   nice -n 10 node -r @swc-node/register bench/transfer/delta-threads.ts [--quick] \
  *     [--net small-cnn|small-resnet] [--width 16] [--rounds 3] [--backend wasm|cpu] [--warm]
+ *     [--epochs 10] [--head-epochs 5]
  */
 import * as tf from '@tensorflow/tfjs';
 import { type BackendPreference, selectBackend } from '../../src/ml/backend';
@@ -37,6 +39,8 @@ const rounds = Number(arg('rounds', quick ? '2' : '3'));
 const netName = arg('net', 'small-cnn');
 const width = Number(arg('width', '16'));
 const n = quick ? 128 : 256;
+const jobEpochs = Number(arg('epochs', quick ? '1' : '10'));
+const headEpochs = Number(arg('head-epochs', quick ? '1' : '5'));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -60,8 +64,9 @@ interface Sample {
 
 /**
  * Wall time on idle cores predicted from CPU: the main thread's CPU outside its own parts, plus
- * each round's slowest part, plus the slowest replica's start (an upper bound: the scoring hides
- * its replicas' start behind the main thread's units).
+ * each round's slowest part, plus the slowest replica's start of the training pools (the job
+ * waits for them; the scoring's replicas start beside the main thread's units, and their start
+ * counts in the scoring round's replica part instead).
  */
 function predictedMs(s: Sample): number {
   const m = s.meter;
@@ -117,11 +122,13 @@ async function main(): Promise<void> {
       scores[threads] = JSON.stringify(s);
       const config = finetuneConfig.parse({
         method: 'delta',
-        epochs: quick ? 1 : 2,
+        epochs: jobEpochs,
         batchSize: 32,
-        headEpochs: 1,
+        headEpochs,
         seed: 7,
       });
+      // The 2-thread job runs as a job worker would without a setting: `auto`.
+      enableThreadDataParallel(threads === 2 ? 'auto' : 1, { shards: 2 });
       let w = '';
       if (!warm) await releaseTrainingThreads();
       job[threads].push(
@@ -144,7 +151,7 @@ async function main(): Promise<void> {
     (median(a.map(predictedMs)) / median(b.map(predictedMs))).toFixed(2);
   console.log(
     [
-      `backend ${backend}; ${netName} (width ${width}), hooks ${hooks.join(', ')} (${units} channels); scoring: 4 batches of 32; job: ${n} images 28x28x1, batch 32 in 2 shards, 1 head epoch, ${quick ? 1 : 2} epochs; medians of ${rounds} alternating rounds.`,
+      `backend ${backend}; ${netName} (width ${width}), hooks ${hooks.join(', ')} (${units} channels); scoring: 4 batches of 32; job: ${n} images 28x28x1, batch 32 in 2 shards, ${headEpochs} head epochs, ${jobEpochs} epochs, threads 1 or \`auto\` (replicas for runs of >= 50 steps and scorings of >= 0.5 s); medians of ${rounds} alternating rounds.`,
       '',
       '| run | wall ms | process CPU ms | main thread CPU ms | predicted wall on idle cores ms | main part ms | replicas part ms | critical path ms | main outside ms | replica start CPU ms | start critical ms | replicas wall ms |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -14,7 +14,7 @@ import {
   type TrainingThreads,
 } from './parallel';
 import { threadCpuNs } from './thread-cpu';
-import { meterRound, meterStart, parallelMeter } from './thread-meter';
+import { parallelMeter } from './thread-meter';
 
 /**
  * Channel ablation over several threads (DELTA's channel scoring, issue 20). The main thread
@@ -182,7 +182,10 @@ async function parallelPart(
   const ready = pool as AblationPool | undefined;
   if (!ready) return { done: next, threads: 1 };
   try {
-    meterStart(ready.startCpuNs?.() ?? []);
+    // The replicas started beside the main thread's units: their start is CPU spent, but on the
+    // critical path only as the lead-in of their range (below), not as a start the job waited for.
+    const startNs = ready.startCpuNs?.() ?? [];
+    parallelMeter.replicaStartNs += startNs.filter(Number.isFinite).reduce((a, b) => a + b, 0);
     const rest = units - next;
     if (rest < 2) return { done: next, threads: 1 };
     const cpu0 = threadCpuNs();
@@ -213,8 +216,19 @@ async function parallelPart(
       return ready.commandCpuNs?.(r) ?? NaN;
     });
     parallelMeter.mainBlockedNs += (performance.now() - blocked) * 1e6;
-    // The units computed while the replicas started count as the main thread's part too.
-    meterRound(own + startCpu, replicaCpu);
+    // One round: the main thread's part is every unit it scored (during the replicas' start too);
+    // a replica's range could only begin after its start, so its part on the critical path is its
+    // start plus its range.
+    const mainPart = own + startCpu;
+    parallelMeter.rounds++;
+    if (Number.isFinite(mainPart) && replicaCpu.every(Number.isFinite)) {
+      parallelMeter.mainWorkNs += mainPart;
+      parallelMeter.replicaWorkNs += replicaCpu.reduce((a, b) => a + b, 0);
+      parallelMeter.roundCriticalNs += Math.max(
+        mainPart,
+        ...replicaCpu.map((c, i) => c + (Number.isFinite(startNs[i]) ? startNs[i] : 0)),
+      );
+    }
     parallelMeter.mainOutsideNs += threadCpuNs() - cpu0 - own;
     return { done: units, threads: 1 + started.length };
   } finally {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy } from '../ml/train/evaluate';
+import type { TrainingThreads } from '../ml/train/parallel';
 import { trainModel, TrainSet } from '../ml/train/trainer';
 import { Rng } from '../platform/core/rng';
 import { ValidationError } from '../platform/errors/domain-error';
@@ -69,6 +69,8 @@ export async function deltaAttention(o: {
     optimizer: { name: FinetuneConfig['optimizer'] };
     seed: number;
     shouldStop?: () => boolean;
+    /** Data-parallel threads of the head training and the channel scoring. */
+    threads?: TrainingThreads;
   };
   /** Attention computed before (a checkpoint's, or an earlier run's): the phase is skipped. */
   known?: number[][];
@@ -102,7 +104,9 @@ export async function deltaAttention(o: {
     const batches = scoringBatches(train, c.batchSize, c.attentionBatches, scoringRng);
     try {
       return attentionFromScores(
-        scoreChannels(target, hookLayers, batches, crossEntropy),
+        await scoreChannels(target, hookLayers, batches, 'cross-entropy', {
+          ...(o.common.threads !== undefined ? { threads: o.common.threads } : {}),
+        }),
         c.temperature,
       );
     } finally {

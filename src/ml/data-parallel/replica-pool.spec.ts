@@ -7,13 +7,19 @@ import { saveModelToBuffers } from '../io/buffers';
 import { crossEntropy } from '../train/evaluate';
 import {
   configureDataParallel,
+  dataParallelSetup,
   MIN_SHARD,
   resolveShards,
   resolveThreads,
   splitBatch,
 } from '../train/parallel';
 import { trainModel } from '../train/trainer';
-import { enableThreadDataParallel, ThreadReplicaPool } from './replica-pool';
+import {
+  enableThreadDataParallel,
+  parkedTrainingPools,
+  releaseTrainingThreads,
+  ThreadReplicaPool,
+} from './replica-pool';
 
 /** A small conv net without batch norm or dropout: its loss has no coupling between examples. */
 function convNet(seed: number): tf.LayersModel {
@@ -71,7 +77,10 @@ describe('data-parallel training over worker threads', () => {
   before(async () => {
     await selectBackend('cpu');
   });
-  after(() => configureDataParallel(undefined));
+  after(async () => {
+    configureDataParallel(undefined);
+    await releaseTrainingThreads();
+  });
 
   test('shards: contiguous, sizes differ by at most one, all rows once', () => {
     const batch = Array.from({ length: 25 }, (_, i) => 100 + i);
@@ -251,5 +260,47 @@ describe('data-parallel training over worker threads', () => {
       'the step moved the moving mean',
     );
     means[0].forEach((v, i) => assert.ok(Math.abs(v - means[1][i]) < 1e-5, `channel ${i}`));
+  });
+
+  test('warm replicas: the next job of the same spec takes them, bitwise the same weights as a fresh pool', async () => {
+    await releaseTrainingThreads();
+    enableThreadDataParallel(2);
+    const setup = dataParallelSetup();
+    assert.ok(setup);
+    const reused: boolean[] = [];
+    configureDataParallel({
+      ...setup,
+      factory: async (init) => {
+        const pool = await ThreadReplicaPool.start(init);
+        reused.push(pool.reused);
+        return pool;
+      },
+    });
+    const data = images(64, 12);
+    const model = bnNet(0.9);
+    const initial = model.getWeights().map((w) => w.clone());
+    const finals: Float32Array[][] = [];
+    for (let run = 0; run < 2; run++) {
+      model.setWeights(initial);
+      await trainModel(model, data, {
+        epochs: 2,
+        batchSize: 32,
+        learningRate: 0.01,
+        optimizer: { name: 'adam' },
+        seed: 3,
+        threads: 2,
+      });
+      finals.push(model.weights.map((w) => (w.read().dataSync() as Float32Array).slice()));
+      assert.equal(parkedTrainingPools(), 1, 'kept warm after the job');
+    }
+    // The second job found the first job's replicas (holding its final weights and statistics).
+    assert.deepEqual(reused, [false, true]);
+    finals[0].forEach((w, i) => {
+      assert.ok(Buffer.from(w.buffer).equals(Buffer.from(finals[1][i].buffer)), `weight ${i}`);
+    });
+    await releaseTrainingThreads();
+    assert.equal(parkedTrainingPools(), 0);
+    tf.dispose(initial);
+    model.dispose();
   });
 });

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import {
   configureDataParallel,
@@ -7,6 +8,7 @@ import {
   type ReplicaResult,
   type TrainingThreads,
 } from '../train/parallel';
+import { ThreadAblationPool } from './ablation-pool';
 import { stopWarmInferenceThreads, ThreadInferencePool } from './inference-pool';
 import type { HostShard } from '../train/row-objectives';
 import { KIND_STEP } from './replica-protocol';
@@ -15,24 +17,129 @@ import { ShardLayout } from './shard-layout';
 import { schedstatThreadCpuNs } from './thread-cpu';
 import { installThreadCpuClock } from '../train/thread-cpu';
 
-/** Training replicas on worker threads (KIND_STEP commands of replica-threads.ts). */
+/**
+ * A job's training replicas stay started this long after it (threads, runtime, wasm, model, and
+ * their JIT warmed up) for the next job of the same spec in this process.
+ */
+export const TRAINING_IDLE_MS = 30_000;
+/** Warm pools kept at most (each replica holds a runtime and a model). */
+const MAX_PARKED = 2;
+
+interface PoolParts {
+  threads: ReplicaThreads;
+  layout: ShardLayout;
+  separate: boolean;
+  gradLength: number;
+  stateLength: number;
+}
+
+/** Idle pools by spec (poolKey), oldest first. */
+const parked = new Map<string, { parts: PoolParts; timer: ReturnType<typeof setTimeout> }>();
+
+/**
+ * What a replica is built from but the weights (which every step publishes): the topology and
+ * weight layout, the trained and frozen sets, the shard layout and objective, a feature
+ * penalty's source network and attention. Two jobs with the same key can share replicas.
+ */
+function poolKey(init: ReplicaPoolInit): string {
+  const hash = createHash('sha256');
+  const { weights: _w, modelJson, features, ...rest } = init;
+  hash.update(JSON.stringify({ ...rest, features: features && { ...features, source: null } }));
+  hash.update(modelJson);
+  if (features) {
+    hash.update(features.source.modelJson);
+    hash.update(features.source.weights);
+  }
+  return hash.digest('hex');
+}
+
+function park(key: string, parts: PoolParts): void {
+  const old = parked.get(key);
+  if (old) {
+    clearTimeout(old.timer);
+    void old.parts.threads.dispose();
+    parked.delete(key);
+  }
+  while (parked.size >= MAX_PARKED) {
+    const [oldestKey, oldest] = parked.entries().next().value as [
+      string,
+      { parts: PoolParts; timer: ReturnType<typeof setTimeout> },
+    ];
+    clearTimeout(oldest.timer);
+    void oldest.parts.threads.dispose();
+    parked.delete(oldestKey);
+  }
+  parts.threads.keepAlive(false);
+  const timer = setTimeout(() => {
+    parked.delete(key);
+    void parts.threads.dispose();
+  }, TRAINING_IDLE_MS);
+  timer.unref?.();
+  parked.set(key, { parts, timer });
+}
+
+function unpark(key: string): PoolParts | undefined {
+  const entry = parked.get(key);
+  if (!entry) return undefined;
+  parked.delete(key);
+  clearTimeout(entry.timer);
+  if (!entry.parts.threads.usable) {
+    void entry.parts.threads.dispose();
+    return undefined;
+  }
+  entry.parts.threads.keepAlive(true);
+  return entry.parts;
+}
+
+/** Training pools kept warm now (tests, benches). */
+export function parkedTrainingPools(): number {
+  return parked.size;
+}
+
+/** Stops every warm training replica now (they also stop on their own after TRAINING_IDLE_MS). */
+export async function releaseTrainingThreads(): Promise<void> {
+  const all = [...parked.values()];
+  parked.clear();
+  await Promise.all(
+    all.map(({ parts, timer }) => {
+      clearTimeout(timer);
+      return parts.threads.dispose();
+    }),
+  );
+}
+
+/**
+ * Training replicas on worker threads (KIND_STEP commands of replica-threads.ts). When a job
+ * ends its replicas are kept warm (TRAINING_IDLE_MS, not keeping the process alive) and the next
+ * job with the same spec takes them: no thread start, and their JIT is warm. Every step
+ * publishes all the weights and moving statistics, so a warm replica holds nothing of the
+ * previous job.
+ */
 export class ThreadReplicaPool implements ReplicaPool {
+  private released = false;
+
   private constructor(
-    private readonly threads: ReplicaThreads,
-    private readonly layout: ShardLayout,
-    private readonly separate: boolean,
-    private readonly gradLength: number,
-    private readonly stateLength: number,
+    private readonly key: string,
+    private readonly parts: PoolParts,
+    /** Taken warm from an earlier job: its start was paid then. */
+    readonly reused: boolean,
     readonly startupMs: number,
   ) {}
+
+  private get threads(): ReplicaThreads {
+    return this.parts.threads;
+  }
 
   get replicas(): number {
     return this.threads.replicas;
   }
 
-  /** Starts `init.replicas` threads and resolves once each holds the model. */
+  /** Starts `init.replicas` threads (or takes warm ones) and resolves once each holds the model. */
   static async start(init: ReplicaPoolInit): Promise<ThreadReplicaPool> {
     const t0 = performance.now();
+    const key = poolKey(init);
+    const warm = unpark(key);
+    if (warm) return new ThreadReplicaPool(key, warm, true, performance.now() - t0);
     const { sizes } = init;
     const trainedSet = new Set(init.trainable);
     const gradLength = init.trainable.reduce((a, i) => a + sizes[i], 0);
@@ -83,11 +190,9 @@ export class ThreadReplicaPool implements ReplicaPool {
       'training replica',
     );
     return new ThreadReplicaPool(
-      threads,
-      layout,
-      separate,
-      gradLength,
-      stateLength,
+      key,
+      { threads, layout, separate, gradLength, stateLength },
+      false,
       performance.now() - t0,
     );
   }
@@ -97,19 +202,18 @@ export class ThreadReplicaPool implements ReplicaPool {
   }
 
   start(r: number, shard: HostShard): void {
-    this.layout.write(this.threads.input(r), shard);
+    this.parts.layout.write(this.threads.input(r), shard);
     this.threads.command(r, KIND_STEP, shard.size, shard.batchRows);
   }
 
   wait(r: number): ReplicaResult {
     const output = this.threads.wait(r);
-    const g = this.gradLength;
-    const f = this.separate ? g : 0;
-    const s = this.stateLength;
+    const { gradLength: g, separate, stateLength: s } = this.parts;
+    const f = separate ? g : 0;
     const at = g + f + s;
     return {
       grads: output.slice(0, g),
-      ...(this.separate ? { featureGrads: output.slice(g, g + f) } : {}),
+      ...(separate ? { featureGrads: output.slice(g, g + f) } : {}),
       state: output.slice(g + f, at),
       loss: output[at],
       correct: output[at + 1],
@@ -126,11 +230,17 @@ export class ThreadReplicaPool implements ReplicaPool {
   }
 
   startCpuNs(): number[] {
-    return this.threads.startCpuNs();
+    // A warm pool's start was counted by the job that started it.
+    return this.reused ? [] : this.threads.startCpuNs();
   }
 
+  /** Keeps the replicas warm for the next job of the same spec (stops them if one failed). */
   dispose(): Promise<void> {
-    return this.threads.dispose();
+    if (this.released) return Promise.resolve();
+    this.released = true;
+    if (!this.threads.usable) return this.threads.dispose();
+    park(this.key, this.parts);
+    return Promise.resolve();
   }
 }
 
@@ -154,5 +264,6 @@ export function enableThreadDataParallel(
     factory: (init) => ThreadReplicaPool.start(init),
     inference: (init) => ThreadInferencePool.start(init),
     stopWarmInference: stopWarmInferenceThreads,
+    ablation: (init) => ThreadAblationPool.start(init),
   });
 }

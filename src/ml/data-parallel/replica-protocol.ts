@@ -16,9 +16,9 @@ export const CTRL = {
   DONE: 1,
   /** 0 = the answer is a result, 1 = the replica failed (its message follows on the port). */
   STATUS: 2,
-  /** Rows of the shard or chunk. */
+  /** Rows of the shard or chunk (KIND_ABLATE: the first unit). */
   SIZE: 3,
-  /** What COMMAND asks: KIND_STEP, KIND_PREDICT or KIND_STOP. */
+  /** What COMMAND asks: KIND_STEP, KIND_PREDICT, KIND_ABLATE or KIND_STOP. */
   KIND: 4,
   /** 0 while starting, 1 ready, 2 failed to start (its message follows on the port). */
   READY: 5,
@@ -29,7 +29,7 @@ export const CTRL = {
   VERSION: 6,
   /**
    * KIND_STEP: rows of the batch the shard belongs to (scales a feature penalty). KIND_PREDICT:
-   * 0 = the model's outputs, p + 1 = moments probe p (PredictSpec.probes).
+   * 0 = the model's outputs, p + 1 = moments probe p (PredictSpec.probes). KIND_ABLATE: units.
    */
   BATCH: 7,
 } as const;
@@ -60,6 +60,11 @@ export const KIND_STOP = 3;
  * port): inference replicas kept between jobs. Answered (DONE) once the replica stopped serving.
  */
 export const KIND_PARK = 4;
+/**
+ * Channel ablation (DELTA's channel scoring): the losses of every scoring batch with each unit of
+ * [SIZE, SIZE + BATCH) removed (ablationLosses, channel-ablation.ts).
+ */
+export const KIND_ABLATE = 5;
 
 /** What a replica builds its model from: the saved model, or the topology alone. */
 export type ReplicaModel =
@@ -102,6 +107,17 @@ export interface PredictSpec {
   probes?: readonly string[];
 }
 
+/**
+ * What a replica needs to answer KIND_ABLATE. Its input holds the scoring batches' rows (batches
+ * in order), then their labels.
+ */
+export interface AblationSpec {
+  hookLayers: readonly string[];
+  /** Rows of each scoring batch, in order. */
+  batchRows: readonly number[];
+  yDtype: tf.DataType;
+}
+
 /** Everything a replica thread is started with but its buffers. */
 export interface ReplicaSpec {
   model: ReplicaModel;
@@ -112,6 +128,7 @@ export interface ReplicaSpec {
   xDtype: tf.DataType;
   step?: StepSpec;
   predict?: PredictSpec;
+  ablation?: AblationSpec;
 }
 
 export interface ReplicaWorkerData {

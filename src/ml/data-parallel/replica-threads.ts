@@ -114,6 +114,8 @@ export class ReplicaThreads {
   private startedAt = 0;
   /** Every thread came parked and started: they only build the model (a few ms). */
   warm = false;
+  /** False once a replica failed a command: the pool must not be reused (exits: `exited`). */
+  private healthy = true;
 
   private constructor(
     private readonly members: Member[],
@@ -171,6 +173,26 @@ export class ReplicaThreads {
     const pool = new ReplicaThreads(members, new Float32Array(published), role);
     pool.warm = cold === 0;
     return pool;
+  }
+
+  /**
+   * Every replica is running and answered its last command. (Exits are the members' own `exited`
+   * flags, whose listener parking removes: a listener per pool would pile up on a thread that
+   * many pools take in turn.)
+   */
+  get usable(): boolean {
+    return this.healthy && this.members.every((m) => !m.exited);
+  }
+
+  /**
+   * Whether the idle threads keep the process alive: a pool kept warm between jobs does not
+   * (replica-pool.ts), one in use does.
+   */
+  keepAlive(on: boolean): void {
+    for (const m of this.members) {
+      if (on) m.worker.ref();
+      else m.worker.unref();
+    }
   }
 
   /**
@@ -364,15 +386,18 @@ export class ReplicaThreads {
     try {
       blockUntil(m.ctrl, CTRL.DONE, (v) => v === expected, COMMAND_TIMEOUT_MS);
     } catch {
+      this.healthy = false;
       throw new Error(`${this.role} ${r} did not answer within ${COMMAND_TIMEOUT_MS} ms`);
     }
     if (Atomics.load(m.ctrl, CTRL.STATUS) !== 0) {
+      this.healthy = false;
       throw new Error(`${this.role} ${r} failed: ${failure(m)}`);
     }
     return m.output;
   }
 
   async dispose(): Promise<void> {
+    this.healthy = false;
     await Promise.all(
       this.members.map(async (m) => {
         this.command(this.members.indexOf(m), KIND_STOP, 0);

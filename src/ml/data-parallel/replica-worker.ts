@@ -5,14 +5,18 @@
  * computes them (shardGradients: mean cross-entropy, plus a DELTA feature penalty against the
  * frozen source network it was started with), written with the batch-norm moving statistics the
  * pass moved into shared memory. KIND_PREDICT: model.predict on the chunk in passes of
- * `pass` rows. It waits with Atomics.wait, so a command starts as soon as the main thread posts it.
- * KIND_PARK (inference replicas kept warm between jobs): it drops its model and waits for its next
- * assignment (a new ReplicaWorkerData, posted on its parent port), keeping the backend it loaded.
+ * `pass` rows. KIND_ABLATE: the scoring batches' losses with each unit of a range of hooked
+ * channels removed (ablationLosses, DELTA's channel scoring). It waits with Atomics.wait, so a
+ * command starts as soon as the main thread posts it. KIND_PARK (inference replicas kept warm
+ * between jobs): it drops its model and waits for its next assignment (a new ReplicaWorkerData,
+ * posted on its parent port), keeping the backend it loaded.
  */
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BackendPreference, selectBackend } from '../backend';
 import { loadModelFromBuffers } from '../io/buffers';
+import { ablationLosses, type LabelledBatch } from '../train/channel-ablation';
+import { crossEntropy } from '../train/evaluate';
 import { momentsProbe } from '../train/moments-probe';
 import { disposeShard, shardTensors } from '../train/row-objectives';
 import { FeaturePenalty, shardGradients, type ShardOptions } from '../train/shard-gradients';
@@ -20,7 +24,9 @@ import { schedstatThreadCpuNs as threadCpuNs } from './thread-cpu';
 import { assignPublishedWeights } from './published-weights';
 import { ShardLayout } from './shard-layout';
 import {
+  type AblationSpec,
   CTRL,
+  KIND_ABLATE,
   KIND_PARK,
   KIND_PREDICT,
   KIND_STEP,
@@ -143,11 +149,36 @@ function predictor(model: tf.LayersModel, predict: PredictSpec) {
   };
 }
 
+/** KIND_ABLATE: writes count x batches cross-entropies, unit-major (units from SIZE, BATCH of them). */
+function ablator(model: tf.LayersModel, ablation: AblationSpec) {
+  const total = ablation.batchRows.reduce((a, r) => a + r, 0);
+  return (from: number): void => {
+    const count = Atomics.load(ctrl, CTRL.BATCH);
+    let at = 0;
+    const batches: LabelledBatch[] = ablation.batchRows.map((n) => {
+      const xs = tf.tensor(
+        input.slice(at * rowLength, (at + n) * rowLength),
+        [n, ...spec.sampleShape],
+        spec.xDtype,
+      );
+      const ys = tf.tensor(
+        input.slice(total * rowLength + at, total * rowLength + at + n),
+        [n],
+        ablation.yDtype,
+      );
+      at += n;
+      return { xs, ys };
+    });
+    output.set(ablationLosses(model, ablation.hookLayers, batches, crossEntropy, from, count), 0);
+  };
+}
+
 /** Serves commands until KIND_STOP (false) or KIND_PARK (true). */
 function serve(model: tf.LayersModel, source?: tf.LayersModel): boolean {
   const weights = model.weights.map((w) => w.read() as tf.Variable);
   const step = spec.step ? stepper(model, weights, spec.step, source) : undefined;
   const predict = spec.predict ? predictor(model, spec.predict) : undefined;
+  const ablate = spec.ablation ? ablator(model, spec.ablation) : undefined;
   let seen = 0;
   let loaded = 0;
   for (;;) {
@@ -166,7 +197,14 @@ function serve(model: tf.LayersModel, source?: tf.LayersModel): boolean {
         tf.tidy(() => assignPublishedWeights(weights, published));
         loaded = version;
       }
-      const run = kind === KIND_STEP ? step : kind === KIND_PREDICT ? predict : undefined;
+      const run =
+        kind === KIND_STEP
+          ? step
+          : kind === KIND_PREDICT
+            ? predict
+            : kind === KIND_ABLATE
+              ? ablate
+              : undefined;
       if (!run) throw new Error(`command ${kind} not served by this replica`);
       const n = Atomics.load(ctrl, CTRL.SIZE);
       tf.tidy(() => run(n));

@@ -158,6 +158,50 @@ export interface InferencePool {
  */
 export type InferencePoolFactory = (init: InferencePoolInit) => InferencePool;
 
+/**
+ * What every channel-ablation replica needs (DELTA's channel scoring, parallel-ablation.ts): the
+ * model, its hooked layers and the scoring batches' sizes.
+ */
+export interface AblationPoolInit {
+  replicas: number;
+  /** The model's topology (model.toJSON): the weights come through `publish`. */
+  topology: string;
+  /** Element counts of model.weights, in order. */
+  sizes: readonly number[];
+  backend: string;
+  sampleShape: readonly number[];
+  xDtype: tf.DataType;
+  yDtype: tf.DataType;
+  /** The hooked layers whose channels are removed (channel-ablation.ts). */
+  hookLayers: readonly string[];
+  /** Rows of each scoring batch, in order. */
+  batchRows: readonly number[];
+  /** The most units a replica is given. */
+  maxUnits: number;
+}
+
+/**
+ * Channel-ablation replicas: each computes the cross-entropy of every scoring batch with each
+ * unit of its range removed (ablationLosses, channel-ablation.ts).
+ */
+export interface AblationPool {
+  readonly replicas: number;
+  /** The model's weights (model.weights order), loaded before the next command. */
+  publish(weights: readonly tf.TypedArray[]): void;
+  /** The scoring batches (rows then labels, batches in order), for every later command. */
+  setBatches(xs: readonly tf.TypedArray[], ys: readonly tf.TypedArray[]): void;
+  /** Starts replica r on units [from, from + count). Does not block. */
+  start(r: number, from: number, count: number): void;
+  /** Blocks until replica r answered: count x batches losses (ablationLosses' layout). */
+  wait(r: number): Float32Array;
+  commandCpuNs?(r: number): number;
+  commandWallNs?(r: number): number;
+  startCpuNs?(): number[];
+  dispose(): Promise<void>;
+}
+
+export type AblationPoolFactory = (init: AblationPoolInit) => Promise<AblationPool>;
+
 /** Threads per training job: a number, or `auto` (the cores free when the job starts). */
 export type TrainingThreads = 'auto' | number;
 
@@ -181,6 +225,8 @@ interface DataParallelSetup {
   inference?: InferencePoolFactory;
   /** Stops the inference threads kept warm between pools (releaseInferenceThreads). */
   stopWarmInference?: () => void;
+  /** Channel-ablation replicas (DELTA's channel scoring); absent: one thread. */
+  ablation?: AblationPoolFactory;
   host: () => HostShare;
 }
 

@@ -13,6 +13,7 @@ import {
 } from './row-objectives';
 import { type FeaturePenalty, shardGradients, type ShardOptions } from './shard-gradients';
 import type { GroupedOptimizer } from './param-groups';
+import { weightedShardSum } from './shard-sum';
 import { threadCpuNs } from './thread-cpu';
 import { meterRound, parallelMeter } from './thread-meter';
 
@@ -219,32 +220,27 @@ export function shardedStep(o: {
     const weightOf = shards.map((s) => s.length / n);
     const loss = tf.tidy(() => {
       // Gradient of the batch's mean loss = sum over shards, in shard order, of
-      // (shard size / n) x the shard's gradient; on the host, one pass per variable.
+      // (shard size / n) x the shard's gradient; on the host, per variable (shard-sum.ts).
       const grads: tf.NamedTensorMap = {};
+      const parts = results.map((res) => res.grads);
       let offset = 0;
       for (const v of variables) {
-        const g = new Float32Array(v.size);
-        results.forEach((res, s) => {
-          const part = res.grads;
-          const w = weightOf[s];
-          for (let k = 0; k < v.size; k++) g[k] += w * part[offset + k];
-        });
-        grads[v.name] = tf.tensor(g, v.shape);
+        grads[v.name] = tf.tensor(weightedShardSum(parts, weightOf, offset, v.size), v.shape);
         offset += v.size;
       }
       let featureGrads: tf.NamedTensorMap | undefined;
       if (o.separateFeatures) {
         featureGrads = {};
+        const featureParts = results.map((res) => {
+          if (!res.featureGrads) throw new Error('a shard without its feature gradients');
+          return res.featureGrads;
+        });
         let at = 0;
         for (const v of variables) {
-          const g = new Float32Array(v.size);
-          results.forEach((res, s) => {
-            const part = res.featureGrads;
-            if (!part) throw new Error('a shard without its feature gradients');
-            const w = weightOf[s];
-            for (let k = 0; k < v.size; k++) g[k] += w * part[at + k];
-          });
-          featureGrads[v.name] = tf.tensor(g, v.shape);
+          featureGrads[v.name] = tf.tensor(
+            weightedShardSum(featureParts, weightOf, at, v.size),
+            v.shape,
+          );
           at += v.size;
         }
       }

@@ -1,4 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { type LabelledBatch, type LossFn } from '../../ml/train/channel-ablation';
+import { channelAblationLosses } from '../../ml/train/parallel-ablation';
+import type { TrainingThreads } from '../../ml/train/parallel';
 
 /**
  * DELTA's supervised channel attention (Li et al., ICLR 2019, sec. 3.3, eq. 6), as the authors'
@@ -40,12 +43,7 @@ export function attentionFromScores(
   });
 }
 
-export interface LabelledBatch {
-  xs: tf.Tensor;
-  ys: tf.Tensor;
-}
-
-export type LossFn = (output: tf.Tensor, labels: tf.Tensor) => tf.Scalar;
+export type { LabelledBatch, LossFn } from '../../ml/train/channel-ablation';
 
 /**
  * Step 2: for each hooked layer (a Dense or Conv2D layer of `model`, whose kernel's last axis is
@@ -53,56 +51,35 @@ export type LossFn = (output: tf.Tensor, labels: tf.Tensor) => tf.Scalar;
  * of L(w* \ j) - L(w*), where w* \ j has filter j's kernel slice and bias entry set to zero (the
  * authors' ResNet convolutions have no bias; zeroing it too makes the channel's pre-activation
  * exactly zero), or, for batch norm, channel j's gamma and beta (its output is then exactly zero;
- * the moving statistics are left alone). The layer's weights are restored after each channel.
- * Cost: batches x (1 + total channels) forward passes.
+ * the moving statistics are left alone): ChannelAblation (src/ml/train/channel-ablation.ts). The
+ * model is restored afterwards. Cost: batches x (1 + total channels) forward passes, split over
+ * the job's threads by channel when `loss` is 'cross-entropy' (channelAblationLosses, as
+ * training's threads); each channel's score sums its batches in order in float64 whatever the
+ * thread, so the scores are the same bits on any number of threads.
  */
-export function scoreChannels(
+export async function scoreChannels(
   model: tf.LayersModel,
   hookLayers: readonly string[],
   batches: readonly LabelledBatch[],
-  loss: LossFn,
-): number[][] {
+  loss: LossFn | 'cross-entropy',
+  options: { threads?: TrainingThreads } = {},
+): Promise<number[][]> {
   if (batches.length === 0) throw new RangeError('scoreChannels needs at least one batch');
-  const hooked = hookLayers.map((name) => {
-    const layer = model.getLayer(name);
-    const live = layer.getWeights();
-    const isBatchNorm = layer.getClassName() === 'BatchNormalization';
-    if (!isBatchNorm && (live.length === 0 || live.length > 2 || live[0].rank < 2)) {
-      throw new RangeError(
-        `hook layer ${name} must be a Dense, Conv2D or BatchNormalization layer with weights`,
-      );
-    }
-    return layer;
-  });
-  // getWeights() returns the live variables; keep copies to restore from.
-  const layers = hooked.map((layer) => ({
-    layer,
-    weights: layer.getWeights().map((w) => w.clone()),
-  }));
-  const lossOf = (x: tf.Tensor, y: tf.Tensor): number =>
-    tf.tidy(() => loss(model.predict(x) as tf.Tensor, y).dataSync()[0]);
-
-  const scores = layers.map(({ weights }) =>
-    new Array<number>(weights[0].shape.at(-1) ?? 0).fill(0),
+  const { base, losses, channels } = await channelAblationLosses(
+    model,
+    hookLayers,
+    batches,
+    loss,
+    options,
   );
-  for (const batch of batches) {
-    const base = lossOf(batch.xs, batch.ys);
-    layers.forEach(({ layer, weights }, l) => {
-      const channels = scores[l].length;
-      // Batch norm's moving mean and variance are statistics, not the channel's parameters.
-      const statistics = layer.weights.map((w) => /moving_(mean|variance)/.test(w.name));
-      for (let c = 0; c < channels; c++) {
-        const removed = tf.tidy(() => {
-          const keep = tf.sub(1, tf.oneHot(c, channels).toFloat());
-          return weights.map((w, i) => (statistics[i] ? w.clone() : tf.mul(w, keep)));
-        });
-        layer.setWeights(removed);
-        tf.dispose(removed);
-        scores[l][c] += (lossOf(batch.xs, batch.ys) - base) / batches.length;
-      }
-      layer.setWeights(weights);
-    });
-  }
-  for (const { weights } of layers) tf.dispose(weights);
-  return scores;
+  const nb = batches.length;
+  let unit = 0;
+  return channels.map((count) =>
+    Array.from({ length: count }, () => {
+      let score = 0;
+      for (let b = 0; b < nb; b++) score += (losses[unit * nb + b] - base[b]) / nb;
+      unit++;
+      return score;
+    }),
+  );
 }

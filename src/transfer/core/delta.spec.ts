@@ -148,7 +148,7 @@ describe("DELTA channel attention (Li et al. ICLR 2019 sec. 3.3; authors' channe
     assert.throws(() => attentionFromScores([[1]], 0), /temperature must be .* got 0/);
   });
 
-  test('the one channel the head reads gets the largest weight; the model is restored, nothing leaks', () => {
+  test('the one channel the head reads gets the largest weight; the model is restored, nothing leaks', async () => {
     const start = tensorCount();
     // hook: h = (x0, x0 - x1, x1); head: logits = (5 h1, -5 h1). Only channel 1 carries the label.
     const input = tf.input({ shape: [2] });
@@ -181,7 +181,7 @@ describe("DELTA channel attention (Li et al. ICLR 2019 sec. 3.3; authors' channe
     const loss = (logits: tf.Tensor, labels: tf.Tensor): tf.Scalar =>
       tf.losses.softmaxCrossEntropy(tf.oneHot(labels as tf.Tensor1D, 2), logits) as tf.Scalar;
     const before = tensorCount();
-    const scores = scoreChannels(model, ['hook'], [{ xs, ys }], loss);
+    const scores = await scoreChannels(model, ['hook'], [{ xs, ys }], loss);
     assertNoLeaks(before, 'scoreChannels');
     // Removing channel 1 turns the logits to (0, 0): loss ln 2 instead of ln(1 + e^-10).
     const base = Math.log(1 + Math.exp(-10));
@@ -194,7 +194,7 @@ describe("DELTA channel attention (Li et al. ICLR 2019 sec. 3.3; authors' channe
     assertNoLeaks(start);
   });
 
-  test('a batch-norm hook: removing channel j zeroes its gamma and beta (output 0), keeps the moving statistics', () => {
+  test('a batch-norm hook: removing channel j zeroes its gamma and beta (output 0), keeps the moving statistics', async () => {
     const start = tensorCount();
     // hook: batch norm over 3 channels, identity at inference (mean 0, variance 1 - eps, gamma 1,
     // beta 0); head: logits = (5 h1, -5 h1). Only channel 1 carries the label.
@@ -229,7 +229,7 @@ describe("DELTA channel attention (Li et al. ICLR 2019 sec. 3.3; authors' channe
     const ys = tf.tensor1d([0, 1], 'int32');
     const loss = (logits: tf.Tensor, labels: tf.Tensor): tf.Scalar =>
       tf.losses.softmaxCrossEntropy(tf.oneHot(labels as tf.Tensor1D, 2), logits) as tf.Scalar;
-    const scores = scoreChannels(model, ['bn'], [{ xs, ys }], loss);
+    const scores = await scoreChannels(model, ['bn'], [{ xs, ys }], loss);
     // h1 = x1 + 0.5 = (1, -1): logits (5, -5) and (-5, 5), loss ln(1 + e^-10); channel 1 removed
     // (gamma = beta = 0): logits 0, loss ln 2. A moving mean or variance zeroed instead would give
     // h1 = x1 / sqrt(eps) + 0.5 and a different loss.

@@ -9,7 +9,7 @@
  *     [--train 2000] [--test 1000] [--epochs 8] [--period 4] [--seeds 3] [--backend wasm|cpu]
  *     [--optimizer adam|momentum|sgd] [--lr 0.02] [--first-seed 0]
  *     [--splits iid,dirichlet-0.5] [--variants pooled,fedavg,esp] (variants.ts)
- *     [--public 2000]
+ *     [--public 2000] [--diagnose]
  *   `:f<steps>` variants (FedDF) distill on --public images of the official train split that are
  *   in no site (the next ones of the seed's shuffle), labels discarded.
  *   --quick: 1 seed, 1,000 examples, 8 epochs (a smoke run of the same code path)
@@ -25,10 +25,13 @@ import { pooledEvaluation, runFederationLoop } from '../../src/collab/federation
 import { LocalPlacement, sharedImageContract } from '../../src/collab/local-placement';
 import { readWeights } from '../../src/collab/site-training';
 import { parseVariant, variantSettings } from './variants';
-import { serverDistillationSettings } from '../../src/collab/core/ensemble-distillation';
+import {
+  serverDistillationSettings,
+  type Fuser,
+} from '../../src/collab/core/ensemble-distillation';
 import { fuser, TfDistillationStudent } from '../../src/collab/server-distillation';
 import { buildZooModel } from '../../src/ml/zoo/zoo';
-import { datasetTensors } from '../../src/registry/core/encode';
+import { datasetTensors, type InputContract } from '../../src/registry/core/encode';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -42,6 +45,8 @@ const TRAIN = arg('train', QUICK ? 1000 : 2000);
 const TEST = arg('test', 1000);
 /** FedDF variants: the coordinator's unlabeled public set (train-split images in no site). */
 const PUBLIC = arg('public', 2000);
+/** FedDF variants: log the teacher's, the average's and the distilled model's test accuracy. */
+const DIAGNOSE = argv.includes('--diagnose');
 const EPOCHS = arg('epochs', 8);
 const PERIOD = arg('period', 4);
 const SEEDS = arg('seeds', QUICK ? 1 : 3);
@@ -84,7 +89,7 @@ async function federate(
   siteData: { train: Dataset; test: Dataset }[],
   seed: number,
   sitesNamed: string[],
-  fusion?: { steps: number; publicSet: Dataset },
+  fusion?: { steps: number; publicSet: Dataset; diagnose?: Dataset },
 ): Promise<Outcome> {
   const data = siteData.map((d, i) => ({ name: sitesNamed[i], architecture: 'small-cnn', ...d }));
   const { contract, classNames } = sharedImageContract(data);
@@ -131,10 +136,15 @@ async function federate(
         seed,
         ...(student && fusion
           ? {
-              fuse: fuser(
-                new TfDistillationStudent(student.model, student.x),
-                serverDistillationSettings({ steps: fusion.steps }),
-                seed,
+              fuse: diagnosed(
+                fuser(
+                  new TfDistillationStudent(student.model, student.x),
+                  serverDistillationSettings({ steps: fusion.steps }),
+                  seed,
+                ),
+                student.model,
+                fusion.diagnose,
+                contract,
               ),
             }
           : {}),
@@ -167,6 +177,50 @@ async function federate(
     student?.model.dispose();
     student?.x.dispose();
   }
+}
+
+/**
+ * --diagnose: per round, the held-out test accuracy of the teacher (the sites' averaged logits),
+ * of the average and of the distilled model, and the sites' mean (stderr only: a diagnostic of
+ * why FedDF helps or not, never used to choose a setting).
+ */
+function diagnosed(
+  fuse: Fuser,
+  model: tf.LayersModel,
+  test: Dataset | undefined,
+  contract: InputContract,
+): Fuser {
+  if (!test) return fuse;
+  return async (siteWeights, average, round) => {
+    const x = datasetTensors(test, contract).x;
+    try {
+      const probe = new TfDistillationStudent(model, x);
+      const k = probe.classes;
+      const all = [...Array(probe.rows).keys()];
+      const accuracy = (z: Float32Array) => {
+        let hit = 0;
+        for (let r = 0; r < probe.rows; r++) {
+          let best = 0;
+          for (let c = 1; c < k; c++) if (z[r * k + c] > z[r * k + best]) best = c;
+          if (best === test.labels[r]) hit++;
+        }
+        return hit / probe.rows;
+      };
+      const zs: Float32Array[] = [];
+      for (const w of siteWeights) zs.push(await probe.predict(all, w));
+      const mean = zs[0].map((_, i) => zs.reduce((a, z) => a + z[i], 0) / zs.length);
+      const avgAcc = accuracy(await probe.predict(all, average));
+      const out = await fuse(siteWeights, average, round);
+      const fusedAcc = accuracy(await probe.predict(all, out.weights));
+      const sitesAcc = zs.reduce((a, z) => a + accuracy(z), 0) / zs.length;
+      process.stderr.write(
+        `round ${round + 1} diagnose: sites ${sitesAcc.toFixed(4)}, ensemble ${accuracy(mean).toFixed(4)}, average ${avgAcc.toFixed(4)}, distilled ${fusedAcc.toFixed(4)}\n`,
+      );
+      return out;
+    } finally {
+      x.dispose();
+    }
+  };
 }
 
 async function main(): Promise<void> {
@@ -234,7 +288,9 @@ async function main(): Promise<void> {
                 siteData,
                 seed,
                 names,
-                v.fusionSteps > 0 ? { steps: v.fusionSteps, publicSet } : undefined,
+                v.fusionSteps > 0
+                  ? { steps: v.fusionSteps, publicSet, ...(DIAGNOSE ? { diagnose: test } : {}) }
+                  : undefined,
               );
         outcomes.set(v.label, o);
         row[v.label] = o.accuracy;

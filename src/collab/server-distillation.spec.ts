@@ -68,8 +68,8 @@ describe('FedDF on TF.js (server-distillation.ts) against the core formulas', ()
       assert.ok(
         Math.abs(distillationLoss(got, targets, k, T) - distillationLoss(z0, targets, k, T)) < 1e-5,
       );
-      let w = w0;
-      let b = b0;
+      let w: Float32Array = w0;
+      let b: Float32Array = b0;
       const sw = { m: new Float64Array(6), v: new Float64Array(6), t: 0 };
       const sb = { m: new Float64Array(3), v: new Float64Array(3), t: 0 };
       for (let step = 0; step < 2; step++) {

@@ -169,7 +169,7 @@ export function gatherRows(m: Float32Array, rows: readonly number[], k: number):
 }
 
 /**
- * FedDF's fusion step (Algorithm 1, lines 7-10): from the round's average, distill the ensemble
+ * FedDF's fusion step (Algorithm 1, the server's distillation): from the round's average, distill the ensemble
  * of `siteWeights` on the public set, seeded (the held-out slice and the mini-batches).
  */
 export async function ensembleDistill(

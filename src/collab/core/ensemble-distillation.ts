@@ -169,8 +169,9 @@ export function gatherRows(m: Float32Array, rows: readonly number[], k: number):
 }
 
 /**
- * FedDF's fusion step (Algorithm 1, the server's distillation): from the round's average, distill the ensemble
- * of `siteWeights` on the public set, seeded (the held-out slice and the mini-batches).
+ * FedDF's fusion step (Algorithm 1, the server's distillation): from the round's average,
+ * distill the ensemble of `siteWeights` on the public set, seeded (the held-out slice and the
+ * mini-batches).
  */
 export async function ensembleDistill(
   siteWeights: readonly WeightSet[],

@@ -9,6 +9,9 @@
  *     [--train 2000] [--test 1000] [--epochs 8] [--period 4] [--seeds 3] [--backend wasm|cpu]
  *     [--optimizer adam|momentum|sgd] [--lr 0.02] [--first-seed 0]
  *     [--splits iid,dirichlet-0.5] [--variants pooled,fedavg,esp] (variants.ts)
+ *     [--public 2000] [--diagnose]
+ *   `:f<steps>` variants (FedDF) distill on --public images of the official train split that are
+ *   in no site (the next ones of the seed's shuffle), labels discarded.
  *   --quick: 1 seed, 1,000 examples, 8 epochs (a smoke run of the same code path)
  */
 import * as tf from '@tensorflow/tfjs';
@@ -22,6 +25,13 @@ import { pooledEvaluation, runFederationLoop } from '../../src/collab/federation
 import { LocalPlacement, sharedImageContract } from '../../src/collab/local-placement';
 import { readWeights } from '../../src/collab/site-training';
 import { parseVariant, variantSettings } from './variants';
+import {
+  serverDistillationSettings,
+  type Fuser,
+} from '../../src/collab/core/ensemble-distillation';
+import { fuser, TfDistillationStudent } from '../../src/collab/server-distillation';
+import { buildZooModel } from '../../src/ml/zoo/zoo';
+import { datasetTensors, type InputContract } from '../../src/registry/core/encode';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -33,6 +43,10 @@ const backendPref = (backendArg >= 0 ? argv[backendArg + 1] : 'wasm') as Backend
 const QUICK = argv.includes('--quick');
 const TRAIN = arg('train', QUICK ? 1000 : 2000);
 const TEST = arg('test', 1000);
+/** FedDF variants: the coordinator's unlabeled public set (train-split images in no site). */
+const PUBLIC = arg('public', 2000);
+/** FedDF variants: log the teacher's, the average's and the distilled model's test accuracy. */
+const DIAGNOSE = argv.includes('--diagnose');
 const EPOCHS = arg('epochs', 8);
 const PERIOD = arg('period', 4);
 const SEEDS = arg('seeds', QUICK ? 1 : 3);
@@ -64,6 +78,9 @@ interface Outcome {
   curve: { round: number; accuracy: number | null; bytes: number }[];
   /** Per round: the sites' disagreement sqrt(sum_i p_i ||y_i - ybar||^2) (client drift). */
   drift: number[];
+  /** FedDF: per round, the steps kept / taken, and the coordinator CPU seconds in all. */
+  fusion: string[];
+  fusionCpu: number;
 }
 
 async function federate(
@@ -72,6 +89,7 @@ async function federate(
   siteData: { train: Dataset; test: Dataset }[],
   seed: number,
   sitesNamed: string[],
+  fusion?: { steps: number; publicSet: Dataset; diagnose?: Dataset },
 ): Promise<Outcome> {
   const data = siteData.map((d, i) => ({ name: sitesNamed[i], architecture: 'small-cnn', ...d }));
   const { contract, classNames } = sharedImageContract(data);
@@ -90,10 +108,23 @@ async function federate(
     },
     true,
   );
+  const student = fusion
+    ? {
+        model: buildZooModel('small-cnn', {
+          inputShape: contract.inputShape,
+          numClasses: classNames.length,
+          seed,
+          width: 8,
+        }),
+        x: datasetTensors(fusion.publicSet, contract).x,
+      }
+    : undefined;
   try {
     let cumulative = 0;
     const curve: Outcome['curve'] = [];
     const drift: number[] = [];
+    const fusionLog: string[] = [];
+    let fusionCpu = 0;
     const outcome = await runFederationLoop(
       {
         algorithm,
@@ -103,8 +134,26 @@ async function federate(
         screening: { normFactor: 10, maxRelativeNorm: 10, quorum: data.length },
         roundRetries: 0,
         seed,
+        ...(student && fusion
+          ? {
+              fuse: diagnosed(
+                fuser(
+                  new TfDistillationStudent(student.model, student.x),
+                  serverDistillationSettings({ steps: fusion.steps }),
+                  seed,
+                ),
+                student.model,
+                fusion.diagnose,
+                contract,
+              ),
+            }
+          : {}),
       },
       {
+        fused: (_round, f, cpu) => {
+          fusionLog.push(`${f.bestStep}/${f.steps}`);
+          fusionCpu += cpu;
+        },
         round: async (row) => {
           cumulative += row.bytesUp + row.bytesDown;
           curve.push({ round: row.round, accuracy: row.globalAccuracy, bytes: cumulative });
@@ -120,10 +169,58 @@ async function federate(
       rounds: outcome.rounds.length,
       curve,
       drift,
+      fusion: fusionLog,
+      fusionCpu,
     };
   } finally {
     placement.dispose();
+    student?.model.dispose();
+    student?.x.dispose();
   }
+}
+
+/**
+ * --diagnose: per round, the held-out test accuracy of the teacher (the sites' averaged logits),
+ * of the average and of the distilled model, and the sites' mean (stderr only: a diagnostic of
+ * why FedDF helps or not, never used to choose a setting).
+ */
+function diagnosed(
+  fuse: Fuser,
+  model: tf.LayersModel,
+  test: Dataset | undefined,
+  contract: InputContract,
+): Fuser {
+  if (!test) return fuse;
+  return async (siteWeights, average, round) => {
+    const x = datasetTensors(test, contract).x;
+    try {
+      const probe = new TfDistillationStudent(model, x);
+      const k = probe.classes;
+      const all = [...Array(probe.rows).keys()];
+      const accuracy = (z: Float32Array) => {
+        let hit = 0;
+        for (let r = 0; r < probe.rows; r++) {
+          let best = 0;
+          for (let c = 1; c < k; c++) if (z[r * k + c] > z[r * k + best]) best = c;
+          if (best === test.labels[r]) hit++;
+        }
+        return hit / probe.rows;
+      };
+      const zs: Float32Array[] = [];
+      for (const w of siteWeights) zs.push(await probe.predict(all, w));
+      const mean = zs[0].map((_, i) => zs.reduce((a, z) => a + z[i], 0) / zs.length);
+      const avgAcc = accuracy(await probe.predict(all, average));
+      const out = await fuse(siteWeights, average, round);
+      const fusedAcc = accuracy(await probe.predict(all, out.weights));
+      const sitesAcc = zs.reduce((a, z) => a + accuracy(z), 0) / zs.length;
+      process.stderr.write(
+        `round ${round + 1} diagnose: sites ${sitesAcc.toFixed(4)}, ensemble ${accuracy(mean).toFixed(4)}, average ${avgAcc.toFixed(4)}, distilled ${fusedAcc.toFixed(4)}\n`,
+      );
+      return out;
+    } finally {
+      x.dispose();
+    }
+  };
 }
 
 async function main(): Promise<void> {
@@ -150,7 +247,11 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
     const rng = new Rng(seed);
-    const train = fm.train.select(rng.shuffle([...Array(fm.train.size).keys()]).slice(0, TRAIN));
+    const order = rng.shuffle([...Array(fm.train.size).keys()]);
+    const train = fm.train.select(order.slice(0, TRAIN));
+    // FedDF's public set: the next PUBLIC images of the same shuffle (in no site, not the test
+    // split); only the inputs are read. No extra draw: the other variants see the same stream.
+    const publicSet = fm.train.select(order.slice(TRAIN, TRAIN + PUBLIC));
     const testSet = fm.test as Dataset;
     const test = testSet.select(rng.shuffle([...Array(testSet.size).keys()]).slice(0, TEST));
     // Every site evaluates on an equal IID share of the held-out set: the pooled evaluation is
@@ -181,12 +282,25 @@ async function main(): Promise<void> {
                 seed,
                 ['pooled'],
               )
-            : await federate(variantSettings(v, base), v.epochs, siteData, seed, names);
+            : await federate(
+                variantSettings(v, base),
+                v.epochs,
+                siteData,
+                seed,
+                names,
+                v.fusionSteps > 0
+                  ? { steps: v.fusionSteps, publicSet, ...(DIAGNOSE ? { diagnose: test } : {}) }
+                  : undefined,
+              );
         outcomes.set(v.label, o);
         row[v.label] = o.accuracy;
         row[`${v.label}.bytes`] = o.bytes;
         row[`${v.label}.s`] = Math.round((Date.now() - t) / 1000);
         if (v.kind !== 'pooled') row[`${v.label}.drift`] = o.drift.map((d) => Number(d.toFixed(4)));
+        if (v.fusionSteps > 0) {
+          row[`${v.label}.fusion`] = o.fusion.join(' ');
+          row[`${v.label}.fusionCpuS`] = Number(o.fusionCpu.toFixed(1));
+        }
         process.stderr.write(
           `seed ${seed} ${splitName} ${v.label}: ${o.accuracy.toFixed(4)} (${row[`${v.label}.s`]} s)${o.drift.length ? `; drift per round ${o.drift.map((d) => d.toFixed(3)).join(' ')}` : ''}\n`,
         );

@@ -11,7 +11,9 @@
  *   nice -n 10 node -r @swc-node/register bench/collab/text-bench.ts \
  *     [--train 2000] [--test 1000] [--epochs 16] [--period 4] [--seeds 3] [--features 1024]
  *     [--lr 0.02] [--splits iid,dirichlet-0.5] [--variants pooled,fedavg,esp] [--first-seed 0]
- *     [--quick] (1 seed, 1,000 e-mails)
+ *     [--public 2000] [--quick] (1 seed, 1,000 e-mails)
+ *   `:f<steps>` variants (FedDF, variants.ts) distill on --public e-mails in no site and not in the
+ *   test subsample (the next ones of the seed's shuffle), labels discarded.
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/ml/backend';
@@ -23,8 +25,11 @@ import { splitSites, type SplitSpec } from '../../src/collab/core/splitters';
 import { pooledEvaluation, runFederationLoop } from '../../src/collab/federation-run';
 import { LocalPlacement } from '../../src/collab/local-placement';
 import { readWeights } from '../../src/collab/site-training';
-import type { InputContract } from '../../src/registry/core/encode';
 import { parseVariant, variantSettings } from './variants';
+import { serverDistillationSettings } from '../../src/collab/core/ensemble-distillation';
+import { fuser, TfDistillationStudent } from '../../src/collab/server-distillation';
+import { buildZooModel } from '../../src/ml/zoo/zoo';
+import { datasetTensors, type InputContract } from '../../src/registry/core/encode';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -49,6 +54,8 @@ const SPLITS = strArg('splits', 'iid,dirichlet-0.5').split(',');
 /** variants.ts: `<kind>[:p<period>][:e<epochs>][:m<momentum>][:d<peak decay>][:x<proximal mu>]`. */
 const VARIANTS = strArg('variants', 'pooled,fedavg,esp').split(',');
 const SITES = 4;
+/** FedDF variants: the coordinator's unlabeled public set (e-mails in no site, not tested on). */
+const PUBLIC = arg('public', 2000);
 
 /** FNV-1a 32-bit of a string's UTF-16 code units. */
 function fnv1a(s: string): number {
@@ -77,7 +84,8 @@ async function federate(
   sites: { train: Dataset; test: Dataset }[],
   seed: number,
   epochs: number,
-): Promise<{ accuracy: number; bytes: number }> {
+  fusion?: { steps: number; publicSet: Dataset },
+): Promise<{ accuracy: number; bytes: number; fusionCpu: number }> {
   const contract: InputContract = {
     inputKind: 'tabular',
     inputShape: [FEATURES],
@@ -98,6 +106,13 @@ async function federate(
     },
     true,
   );
+  const student = fusion
+    ? {
+        model: buildZooModel('mlp', { inputShape: [FEATURES], numClasses: 2, seed }),
+        x: datasetTensors(fusion.publicSet, contract).x,
+      }
+    : undefined;
+  let fusionCpu = 0;
   try {
     const outcome = await runFederationLoop(
       {
@@ -108,8 +123,18 @@ async function federate(
         screening: { normFactor: 10, maxRelativeNorm: 10, quorum: sites.length },
         roundRetries: 0,
         seed,
+        ...(student && fusion
+          ? {
+              fuse: fuser(
+                new TfDistillationStudent(student.model, student.x),
+                serverDistillationSettings({ steps: fusion.steps }),
+                seed,
+              ),
+            }
+          : {}),
       },
       {
+        fused: (_round, _f, cpu) => void (fusionCpu += cpu),
         round: async () => undefined,
         log: async (m) => void process.stderr.write(`${m}\n`),
         cancelled: () => false,
@@ -118,9 +143,12 @@ async function federate(
     return {
       accuracy: pooledEvaluation(outcome.final)?.accuracy ?? Number.NaN,
       bytes: outcome.bytesTotal,
+      fusionCpu,
     };
   } finally {
     placement.dispose();
+    student?.model.dispose();
+    student?.x.dispose();
   }
 }
 
@@ -158,6 +186,7 @@ async function main(): Promise<void> {
     const order = new Rng(seed).shuffle([...Array(spam.train.size).keys()]);
     const train = subset(order.slice(0, TRAIN));
     const test = subset(order.slice(TRAIN, TRAIN + TEST));
+    const publicSet = subset(order.slice(TRAIN + TEST, TRAIN + TEST + PUBLIC));
     const testParts = splitSites(test.labels, SITES, { kind: 'iid' }, seed);
     for (const [split, spec] of allSplits.filter(([n]) => SPLITS.includes(n))) {
       const parts = splitSites(train.labels, SITES, spec, seed);
@@ -183,8 +212,15 @@ async function main(): Promise<void> {
                 seed,
                 spec.epochs,
               )
-            : await federate(variantSettings(spec, base), sites, seed, spec.epochs);
+            : await federate(
+                variantSettings(spec, base),
+                sites,
+                seed,
+                spec.epochs,
+                spec.fusionSteps > 0 ? { steps: spec.fusionSteps, publicSet } : undefined,
+              );
         row[v] = o.accuracy;
+        if (spec.fusionSteps > 0) row[`${v}.fusionCpuS`] = Number(o.fusionCpu.toFixed(1));
         row[`${v}.bytes`] = o.bytes;
         process.stderr.write(`seed ${seed} ${split} ${v}: ${o.accuracy.toFixed(4)}\n`);
       }

@@ -1,10 +1,13 @@
 /**
  * The federations a collab bench compares, one spec each:
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
+ *     [:f<steps>]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
  * over all its epochs; esp is esp-clr; `:d` is esp-clr's peakDecay gamma (the cycle's amplitude
  * x gamma per period), `:x` FedProx's mu, `:m` FedAvgM's beta, `:s1` SCAFFOLD's control variates
- * (src/collab/core). Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
+ * (src/collab/core), `:f<steps>` server-side ensemble distillation (FedDF,
+ * core/ensemble-distillation.ts) of at most <steps> steps per round on the bench's public set,
+ * the other settings at their defaults. Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
  */
 import type { AlgorithmSettings } from '../../src/collab/core/algorithms';
 
@@ -17,13 +20,15 @@ export interface Variant {
   peakDecay: number;
   proximalMu: number;
   scaffold: boolean;
+  /** FedDF: most server distillation steps per round (0: none). */
+  fusionSteps: number;
 }
 
 export function parseVariant(spec: string, d: { period: number; epochs: number }): Variant {
   const [kind, ...opts] = spec.split(':');
   if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const known = ['p', 'e', 'm', 'd', 'x', 's'];
+  const known = ['p', 'e', 'm', 'd', 'x', 's', 'f'];
   const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
   if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
   const opt = (p: string, fallback: number) => {
@@ -39,6 +44,7 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
     peakDecay: opt('d', 1),
     proximalMu: opt('x', 0),
     scaffold: opt('s', 0) > 0,
+    fusionSteps: opt('f', 0),
   };
 }
 

@@ -218,3 +218,48 @@ describe('the coordinator loop (in-memory placement)', () => {
     assert.equal(of('a', 2).plan.distillation!.weight, 1, 'a weaker site learns at full weight');
   });
 });
+
+describe('the coordinator loop with server distillation (FedDF fuse hook)', () => {
+  test('fuse sees the accepted sites’ weights and the average, its weights become the global ones; the bytes do not change', async () => {
+    const seen: { sites: number[]; average: number; round: number }[] = [];
+    const rows: RoundRow[] = [];
+    const logs: string[] = [];
+    const fusedRounds: number[] = [];
+    const outcome = await runFederationLoop(
+      {
+        algorithm: new FedAvg({ localEpochs: 1, learningRate: 0.1 }),
+        placement: new ScriptedPlacement(sites, () => 'ok'),
+        rounds: 2,
+        initialGlobal: [new Float32Array(3), new Float32Array(2)],
+        screening,
+        roundRetries: 0,
+        seed: 1,
+        fuse: async (siteWeights, average, round) => {
+          seen.push({ sites: siteWeights.map((w) => w[0][0]), average: average[0][0], round });
+          return {
+            weights: average.map((w) => w.map((v) => v + 1)),
+            steps: 10,
+            bestStep: 5,
+            initialLoss: 1,
+            bestLoss: 0.5,
+          };
+        },
+      },
+      {
+        round: async (row) => void rows.push(row),
+        log: async (m) => void logs.push(m),
+        fused: (round) => void fusedRounds.push(round),
+        cancelled: () => false,
+      },
+    );
+    // Sites move every weight to 1, 2, 3; the sample-weighted mean is 2.25; fuse adds 1.
+    assert.deepEqual(seen, [
+      { sites: [1, 2, 3], average: 2.25, round: 0 },
+      { sites: [1, 2, 3], average: 2.25, round: 1 },
+    ]);
+    assert.deepEqual([...outcome.global![0]], [3.25, 3.25, 3.25]);
+    assert.deepEqual(fusedRounds, [0, 1]);
+    assert.equal(outcome.bytesTotal, 2 * 6 * 5 * 4); // as without fuse: weights only
+    assert.ok(logs.some((m) => /round 1: server distillation 5\/10 steps kept/.test(m)));
+  });
+});

@@ -6,6 +6,7 @@
  */
 import type { FederatedAlgorithm, SiteShare } from './core/federated-algorithm';
 import { screenUpdates, type ScreeningRule } from './core/robust-aggregation';
+import type { DistillationOutcome, Fuser } from './core/ensemble-distillation';
 import { siteDisagreement } from './core/scaffold';
 import { weightBytes } from './core/weights';
 import type { RoundRow, SiteRoundRow } from './storage/federations.repository';
@@ -21,6 +22,8 @@ export interface FederationProgress {
    * sites' weights (core/scaffold.ts siteDisagreement); benches record it.
    */
   drift?(round: number, disagreement: number): void;
+  /** Optional: a round's server distillation (FedDF) and the coordinator CPU seconds it took. */
+  fused?(round: number, outcome: DistillationOutcome, cpuSeconds: number): void;
   cancelled(): boolean;
 }
 
@@ -44,6 +47,12 @@ export interface FederationLoopOptions {
   seed: number;
   /** Number of floats in one site's logits on the public set (codistill). */
   logitsLength?: number;
+  /**
+   * Server-side ensemble distillation (FedDF, server-distillation.ts): after each round's
+   * aggregate, the coordinator fine-tunes it towards the accepted sites' ensemble on its public
+   * set. Weights algorithms only; nothing more crosses a site boundary.
+   */
+  fuse?: Fuser;
 }
 
 export class RoundQuorumError extends UnprocessableError {}
@@ -182,6 +191,21 @@ export async function runFederationLoop(
       let globalEval: { accuracy: number; loss: number } | null;
       if (aggregate.kind === 'weights') {
         global = aggregate.weights;
+        if (o.fuse) {
+          const cpu = process.cpuUsage();
+          const fused = await o.fuse(
+            screened.accepted.flatMap((s) => (s.weights ? [s.weights] : [])),
+            global,
+            round,
+          );
+          global = fused.weights;
+          const used = process.cpuUsage(cpu);
+          const seconds = (used.user + used.system) / 1e6;
+          progress.fused?.(round, fused, seconds);
+          await progress.log(
+            `round ${round + 1}: server distillation ${fused.bestStep}/${fused.steps} steps kept, held-out loss ${fused.initialLoss.toFixed(4)} -> ${fused.bestLoss.toFixed(4)} (${seconds.toFixed(1)} CPU s)`,
+          );
+        }
         final = await placement.evaluateGlobal(global, { round, attempt });
       } else {
         teachers = aggregate.teachers;

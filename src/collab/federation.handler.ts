@@ -32,6 +32,9 @@ import { COLLAB_CONFIG_SECTION, COLLAB_DEFAULTS, type CollabConfig } from './col
 import { checkPlacements } from './placement-check';
 import { buildZooModel } from '../ml/zoo/zoo';
 import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
+import { datasetTensors } from '../registry/core/encode';
+import { serverDistillationSettings } from './core/ensemble-distillation';
+import { fuser, TfDistillationStudent } from './server-distillation';
 
 /**
  * `federation` (coordinator lane): collaborative learning across the sites of the spec. Local
@@ -115,6 +118,19 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           false,
         );
     const workingModel = () => model ?? (local as LocalPlacement).workingModel();
+    // FedDF: the coordinator's own model of the architecture and its public inputs (never sent).
+    const distiller =
+      spec.serverDistillation && publicSet && weightsAlgorithm
+        ? {
+            model: buildZooModel(spec.architecture, {
+              inputShape: contract.inputShape,
+              numClasses: classNames.length,
+              seed: spec.seed,
+              width: spec.width ?? undefined,
+            }),
+            x: datasetTensors(publicSet, contract).x,
+          }
+        : undefined;
     const task = {
       architecture: spec.architecture,
       width: spec.width,
@@ -201,6 +217,15 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           roundRetries: spec.roundRetries,
           seed: spec.seed,
           logitsLength: publicSet ? publicSet.size * classNames.length : undefined,
+          ...(distiller && spec.serverDistillation
+            ? {
+                fuse: fuser(
+                  new TfDistillationStudent(distiller.model, distiller.x),
+                  serverDistillationSettings(spec.serverDistillation),
+                  spec.seed,
+                ),
+              }
+            : {}),
         },
         {
           round: async (row, planned, global) => {
@@ -268,6 +293,8 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
     } finally {
       placement.dispose();
       model?.dispose();
+      distiller?.model.dispose();
+      distiller?.x.dispose();
     }
   }
 }

@@ -89,3 +89,43 @@ describe('federation spec: codistill teacher and per-round cosine', () => {
     assert.throws(() => spec({ roundMinLr: 0.0001 }), /spec\.roundMinLr.*codistill/);
   });
 });
+
+describe('federation spec: serverDistillation (FedDF)', () => {
+  test('off by default; on fedavg and esp-clr with a public set; settings filled by the core', () => {
+    assert.equal(spec({}).serverDistillation, null);
+    for (const algorithm of ['fedavg', 'esp-clr']) {
+      const s = spec({
+        algorithm,
+        publicDataset: 'public',
+        serverDistillation: { steps: 200, temperature: 2 },
+      });
+      assert.deepEqual(s.serverDistillation, { steps: 200, temperature: 2 });
+    }
+    assert.deepEqual(
+      spec({ publicDataset: 'public', serverDistillation: {} }).serverDistillation,
+      {},
+    );
+  });
+
+  test('bad values and the wrong algorithm are validation errors naming the field', () => {
+    const fd = (serverDistillation: unknown, extra: Record<string, unknown> = {}) =>
+      spec({ publicDataset: 'public', serverDistillation, ...extra });
+    assert.throws(() => fd({ steps: 0 }), /spec\.serverDistillation\.steps: must be >= 1/);
+    assert.throws(() => fd({ temperature: 0 }), /serverDistillation.temperature/);
+    assert.throws(() => fd({ learningRate: -1 }), /serverDistillation.learningRate/);
+    assert.throws(() => fd({ batchSize: 1.5 }), /serverDistillation.batchSize/);
+    assert.throws(() => fd({ epochs: 3 }), /spec\.serverDistillation\.epochs: unknown field/);
+    assert.throws(
+      () => spec({ serverDistillation: { steps: 10 } }),
+      /spec\.publicDataset.*serverDistillation/,
+    );
+    assert.throws(
+      () => fd({}, { algorithm: 'mcl' }),
+      /spec\.serverDistillation.*fedavg and esp-clr/,
+    );
+    assert.throws(
+      () => fd({}, { algorithm: 'codistill', learningRate: 0.01 }),
+      /spec\.serverDistillation.*fedavg and esp-clr/,
+    );
+  });
+});

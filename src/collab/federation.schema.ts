@@ -14,6 +14,10 @@ import { ReferenceSchema, RegistryNameSchema } from '../registry/reference.schem
 import { ALGORITHM_NAMES } from './core/federated-algorithm';
 import { DEFAULT_SCREENING } from './core/robust-aggregation';
 import { CODISTILL_DEFAULTS } from './core/codistill';
+import {
+  SERVER_DISTILLATION_DEFAULTS,
+  serverDistillationSettings,
+} from './core/ensemble-distillation';
 
 /** Named defaults (docs/collab.md). */
 export const FEDERATION_DEFAULTS = {
@@ -93,6 +97,51 @@ const DpSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Server-side ensemble distillation (FedDF, core/ensemble-distillation.ts): fields left out take
+ * SERVER_DISTILLATION_DEFAULTS.
+ */
+const ServerDistillationSchema = Type.Object(
+  {
+    steps: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100_000,
+        description: `Most distillation steps per round; early stopping on a held-out slice of the public set may end sooner (default ${SERVER_DISTILLATION_DEFAULTS.steps})`,
+      }),
+    ),
+    temperature: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 100,
+        description: `T of the ensemble's soft targets (default ${SERVER_DISTILLATION_DEFAULTS.temperature})`,
+      }),
+    ),
+    learningRate: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 10,
+        description: `The coordinator's Adam step size (default ${SERVER_DISTILLATION_DEFAULTS.learningRate})`,
+      }),
+    ),
+    batchSize: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 4096,
+        description: `Public rows per step (default ${SERVER_DISTILLATION_DEFAULTS.batchSize})`,
+      }),
+    ),
+    patience: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description: `Held-out evaluations (every ${SERVER_DISTILLATION_DEFAULTS.evalEvery} steps) without improvement before stopping (default ${SERVER_DISTILLATION_DEFAULTS.patience})`,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const FederationSpecSchema = Type.Object(
   {
     name: Type.Union(
@@ -166,6 +215,11 @@ export const FederationSpecSchema = Type.Object(
       description:
         "fedavg, esp-clr: SCAFFOLD's control variates (Karimireddy et al. 2020) correct every local gradient by c - c_i against client drift; sites share c_i+ - c_i beside their weights (2x the bytes); not with dp",
     }),
+    serverDistillation: Type.Union([ServerDistillationSchema, Type.Null()], {
+      default: null,
+      description:
+        "fedavg, esp-clr: after each round's average the coordinator distills the ensemble of the received site models into it on publicDataset (FedDF, Lin et al. 2020); no extra bytes cross a site boundary (docs/collab.md)",
+    }),
     batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: D.batchSize }),
     optimizer: StringEnum(OPTIMIZER_NAMES, { default: D.optimizer }),
     mixupAlpha: Type.Number({
@@ -178,7 +232,7 @@ export const FederationSpecSchema = Type.Object(
       [
         ReferenceSchema(
           'data set',
-          'codistill: the public set (inputs only; labels are never read)',
+          'codistill, serverDistillation: the public set (inputs only; labels are never read)',
         ),
         Type.Null(),
       ],
@@ -291,6 +345,19 @@ export const federationSpec: SpecSchema<FederationSpec> = specSchema(
         `${path}.scaffold`,
         'applies to fedavg and esp-clr (not combined with mixup or distillation)',
       );
+    if (s.serverDistillation !== null) {
+      if (s.algorithm !== 'fedavg' && s.algorithm !== 'esp-clr')
+        throw ValidationError.field(
+          `${path}.serverDistillation`,
+          'applies to fedavg and esp-clr (a global model to distill into)',
+        );
+      if (s.publicDataset === null)
+        throw ValidationError.field(
+          `${path}.publicDataset`,
+          'serverDistillation needs the coordinator’s public data set to distill on',
+        );
+      serverDistillationSettings(s.serverDistillation, `${path}.serverDistillation`);
+    }
     if (s.scaffold && s.dp)
       throw ValidationError.field(
         `${path}.scaffold`,

@@ -11,3 +11,4 @@ export * from './algorithms';
 export { sampleBeta, sampleGamma, sampleSymmetricDirichlet } from './random-variates';
 export * from './fedprox';
 export * from './scaffold';
+export * from './ensemble-distillation';

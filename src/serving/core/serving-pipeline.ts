@@ -1,7 +1,9 @@
 import { PipelineSpec, StageSpec } from '../../jizhi-sim/core/pipeline';
 import type { SimulationResult } from '../../jizhi-sim/core/simulation-result';
-import { ContentionProfile, expectedSlowdown } from './cpu-contention';
+import { Rng } from '../../platform/core/rng';
+import { ContentionProfile, expectedSlowdown, poissonBinomial } from './cpu-contention';
 import { ServiceProfile } from './service-profile';
+import { Stall, StallPoint, stallAt } from './stall-tail';
 
 /** The knobs of a deployment the simulator models and the tuner turns. */
 export interface DeploymentConfig {
@@ -64,6 +66,19 @@ export interface ServingOverheads {
   handoffMs?: number;
   /** How a batch slows down when other threads hold the host's cores (cpu-contention.ts). */
   contention?: ContentionProfile;
+  /**
+   * The hop's stalls (stall-tail.ts), fitted on traced runs at two or more utilisations of the
+   * host and indexed by coresFullAt(): with them, replyMs / replyMinMs are the base hop without
+   * its stalls, and each rate's hop waits, with the interpolated probability, an exponential
+   * stall. Without a load (the first pass) the first point's stalls.
+   */
+  hopStalls?: StallPoint[];
+  /**
+   * The thread hand-off's stalls per batch, likewise: each simulated batch's service time gets
+   * a stall drawn from them. requestPath.handoffMs is then the mean hand-off at the FIRST
+   * point's load, its stalls included; the constant excess the model adds is net of them.
+   */
+  handoffStalls?: StallPoint[];
 }
 
 /** Threads competing with an instance for the host's cores, as utilisations (busy fractions). */
@@ -102,6 +117,10 @@ export function servingPipeline(
 ): PipelineSpec {
   const factor = load ? contentionFactor(overheads, config.instances, load) : 1;
   const extra = extraHandoffMs(overheads);
+  const cf = coresFullAt(overheads, config.instances, load);
+  const handoffStall = overheads.handoffStalls?.length
+    ? stallAt(overheads.handoffStalls, cf ?? overheads.handoffStalls[0].coresFull)
+    : undefined;
   const stage: StageSpec = {
     id: SERVING_STAGE_ID,
     instances: config.instances,
@@ -109,8 +128,13 @@ export function servingPipeline(
       dist: 'empirical',
       profile: profile.rows.map((r) => ({
         batchSize: r.batchSize,
-        latenciesMs:
-          factor === 1 && extra === 0
+        latenciesMs: handoffStall
+          ? withStalls(
+              r.latenciesMs.map((x) => x * factor + extra),
+              handoffStall,
+              `handoff-${r.batchSize}`,
+            )
+          : factor === 1 && extra === 0
             ? r.latenciesMs
             : r.latenciesMs.map((x) => x * factor + extra),
       })),
@@ -130,6 +154,10 @@ export function servingPipeline(
       min !== undefined && min >= 0 && min < overheads.replyMs
         ? { delayMs: overheads.replyMs, dist: 'exponential', minMs: min }
         : { delayMs: overheads.replyMs, dist: 'deterministic' };
+    if (overheads.hopStalls?.length) {
+      const st = stallAt(overheads.hopStalls, cf ?? overheads.hopStalls[0].coresFull);
+      if (st.probability > 0 && st.meanMs > 0) stage.network.stall = st;
+    }
   }
   const perRequestMs = requestPathMsPerRequest(
     overheads,
@@ -155,7 +183,54 @@ export function extraHandoffMs(overheads: ServingOverheads): number {
   const served = overheads.requestPath?.handoffMs;
   const profiled = overheads.handoffMs;
   if (served === undefined || profiled === undefined) return 0;
-  return Math.max(0, served - profiled);
+  // With modelled stalls the measured mean holds the first point's mean stall: drawn separately.
+  const first = overheads.handoffStalls?.[0]?.stall;
+  const stalls = first ? first.probability * first.meanMs : 0;
+  return Math.max(0, served - profiled - stalls);
+}
+
+/**
+ * Service-time samples with stalls: each of max(n, 2000) samples is a profiled one (in turn)
+ * plus, with the stall's probability, an exponential of its mean, drawn from a generator seeded
+ * by `label` (the same pipeline on every call). The empirical distribution resamples them, so
+ * a simulated batch's time is the profiled time convolved with the stall mixture.
+ */
+export function withStalls(latenciesMs: readonly number[], stall: Stall, label: string): number[] {
+  if (!(stall.probability > 0 && stall.meanMs > 0) || latenciesMs.length === 0)
+    return latenciesMs.slice();
+  const rng = new Rng(`stalls-${label}`);
+  const n = Math.max(latenciesMs.length, 2000);
+  return Array.from({ length: n }, (_, i) => {
+    const x = latenciesMs[i % latenciesMs.length];
+    return rng.float() < stall.probability ? x + rng.exponential(1 / stall.meanMs) : x;
+  });
+}
+
+/**
+ * The probability that `cores` or more of the host's threads are busy at once (a wake-up then
+ * finds no free core), under `load`: the event loop, the instances, `others` and the other
+ * processes' share of the cores during the profile (cores - freeCores, as whole busy threads
+ * plus a fractional one), independent Bernoulli (Poisson-binomial). Undefined without a load or
+ * a contention profile (no host to count).
+ */
+export function coresFullAt(
+  overheads: ServingOverheads,
+  instances: number,
+  load: ContentionLoad | undefined,
+): number | undefined {
+  const c = overheads.contention;
+  if (!c || !load) return undefined;
+  const background = c.freeCores !== undefined ? Math.max(0, c.cores - c.freeCores) : 0;
+  const busy = [
+    load.eventLoopUtilisation,
+    ...Array.from({ length: instances }, () => load.instanceUtilisation),
+    ...(load.others ?? []),
+    ...Array.from({ length: Math.floor(background) }, () => 1),
+    background - Math.floor(background),
+  ];
+  return poissonBinomial(busy)
+    .slice(c.cores)
+    .reduce((a, q) => a + q, 0);
 }
 
 /**

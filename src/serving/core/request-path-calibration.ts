@@ -63,7 +63,29 @@ export interface RequestPathCalibration {
   requests: number;
 }
 
-type Interval = readonly [number, number];
+export type Interval = readonly [number, number];
+
+/** The stamps a request's on-path intervals need (a traced request's, or the API meter's). */
+export type PathStamps = Pick<
+  TimelineStamps,
+  'arrived' | 'enqueued' | 'queueMs' | 'serviceMs' | 'resolved' | 'written'
+>;
+
+/**
+ * A request's on-path loop intervals, [arrived, enqueued] and [done, written], and its batch's
+ * reply interval [done, resolved]; done is the batch's end by the runtime's figures, never after
+ * the handler resumed (the two clocks' rounding) nor before the submit.
+ */
+export function pathIntervals(t: PathStamps): { loop: [Interval, Interval]; reply: Interval } {
+  const done = Math.max(t.enqueued, Math.min(t.enqueued + t.queueMs + t.serviceMs, t.resolved));
+  return {
+    loop: [
+      [t.arrived, t.enqueued],
+      [done, t.written],
+    ],
+    reply: [done, t.resolved],
+  };
+}
 
 /**
  * The floor of the shifted exponential min + Exp(mean - min) whose median is `median`: its median
@@ -116,11 +138,9 @@ export function calibrateRequestPath(
   const outside: number[] = [];
   const handoffs: number[] = [];
   for (const t of ok) {
-    // The batch's end by the runtime's figures, never after the handler resumed (the two
-    // clocks' rounding) nor before the submit.
-    const done = Math.max(t.enqueued, Math.min(t.enqueued + t.queueMs + t.serviceMs, t.resolved));
-    loop.push([t.arrived, t.enqueued], [done, t.written]);
-    reply.push([done, t.resolved]);
+    const iv = pathIntervals(t);
+    loop.push(...iv.loop);
+    reply.push(iv.reply);
     batches += 1 / t.batchSize;
     const s = segmentsOf(t);
     outside.push(s.genLag + s.toServer + s.toClient + s.settle);

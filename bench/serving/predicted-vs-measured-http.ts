@@ -477,7 +477,7 @@ function withStallPoints(
       ? { replyMs: traced.hopBaseMs, replyMinMs: traced.hopBaseMinMs, hopStalls: hop }
       : {}),
     // The first point must be the first calibration's (extraHandoffMs nets its mean stall).
-    ...(traced.handoffStall && handoff.length > 0 ? { handoffStalls: handoff } : {}),
+    ...(traced.handoffStall && handoff.length > 0 ? { loopStalls: handoff } : {}),
   };
 }
 
@@ -639,7 +639,7 @@ async function evaluateModel(rec: ModelRecording) {
       )
       .join(', ') ?? 'none';
   console.log(
-    `  stalls (p90/p99 above the median; calibrations at ${rec.calRate.toFixed(0)}${rec.cal2Rate ? ` and ${rec.cal2Rate.toFixed(0)}` : ''} req/s): hop ${stallText(overheads.hopStalls)} on a base of ${ms(overheads.replyMs)} ms; hand-off per batch ${stallText(overheads.handoffStalls)}`,
+    `  stalls (p90/p99 above the median; calibrations at ${rec.calRate.toFixed(0)}${rec.cal2Rate ? ` and ${rec.cal2Rate.toFixed(0)}` : ''} req/s): hop ${stallText(overheads.hopStalls)} on a base of ${ms(overheads.replyMs)} ms; event loop (from the hand-off's tail) ${stallText(overheads.loopStalls)}`,
   );
   console.log(
     `  HTTP capacity (32 closed-loop clients, binary) ${capacity.toFixed(0)} req/s (runtime alone ${runtimeCapacity.toFixed(0)}); ` +

@@ -74,11 +74,15 @@ export interface ServingOverheads {
    */
   hopStalls?: StallPoint[];
   /**
-   * The thread hand-off's stalls per batch, likewise: each simulated batch's service time gets
-   * a stall drawn from them. requestPath.handoffMs is then the mean hand-off at the FIRST
-   * point's load, its stalls included; the constant excess the model adds is net of them.
+   * The event loop's stalls, fitted on the thread hand-off's tail (dispatch to result minus
+   * compute: the reply waits for the loop) likewise: each turn of the `http` stage gets a stall
+   * drawn from them, so the requests of the turn wait and the arrivals during it are handed to
+   * the batcher together (bigger batches, no longer batcher wait: what the traces show). Not on
+   * the batch's service: a stalled loop holds the arrivals in the socket, not in the batcher's
+   * queue. requestPath.handoffMs is then the mean hand-off at the FIRST point's load, its
+   * stalls included; the constant excess the model adds to every batch is net of them.
    */
-  handoffStalls?: StallPoint[];
+  loopStalls?: StallPoint[];
 }
 
 /** Threads competing with an instance for the host's cores, as utilisations (busy fractions). */
@@ -118,9 +122,6 @@ export function servingPipeline(
   const factor = load ? contentionFactor(overheads, config.instances, load) : 1;
   const extra = extraHandoffMs(overheads);
   const cf = coresFullAt(overheads, config.instances, load);
-  const handoffStall = overheads.handoffStalls?.length
-    ? stallAt(overheads.handoffStalls, cf ?? overheads.handoffStalls[0].coresFull)
-    : undefined;
   const stage: StageSpec = {
     id: SERVING_STAGE_ID,
     instances: config.instances,
@@ -128,13 +129,8 @@ export function servingPipeline(
       dist: 'empirical',
       profile: profile.rows.map((r) => ({
         batchSize: r.batchSize,
-        latenciesMs: handoffStall
-          ? withStalls(
-              r.latenciesMs.map((x) => x * factor + extra),
-              handoffStall,
-              `handoff-${r.batchSize}`,
-            )
-          : factor === 1 && extra === 0
+        latenciesMs:
+          factor === 1 && extra === 0
             ? r.latenciesMs
             : r.latenciesMs.map((x) => x * factor + extra),
       })),
@@ -167,9 +163,12 @@ export function servingPipeline(
   // The event loop is a thread too: the instances and `others` slow it as they slow a batch.
   const loopFactor = load ? eventLoopContentionFactor(overheads, config.instances, load) : 1;
   const wakeMs = overheads.requestPath?.wakeDelayMs ?? 0;
+  const loopStall = overheads.loopStalls?.length
+    ? stallAt(overheads.loopStalls, cf ?? overheads.loopStalls[0].coresFull)
+    : undefined;
   return {
     name: 'deployment',
-    stages: [requestPathStage(perRequestMs * loopFactor, wakeMs), stage],
+    stages: [requestPathStage(perRequestMs * loopFactor, wakeMs, loopStall), stage],
   };
 }
 
@@ -184,16 +183,16 @@ export function extraHandoffMs(overheads: ServingOverheads): number {
   const profiled = overheads.handoffMs;
   if (served === undefined || profiled === undefined) return 0;
   // With modelled stalls the measured mean holds the first point's mean stall: drawn separately.
-  const first = overheads.handoffStalls?.[0]?.stall;
+  const first = overheads.loopStalls?.[0]?.stall;
   const stalls = first ? first.probability * first.meanMs : 0;
   return Math.max(0, served - profiled - stalls);
 }
 
 /**
- * Service-time samples with stalls: each of max(n, 2000) samples is a profiled one (in turn)
- * plus, with the stall's probability, an exponential of its mean, drawn from a generator seeded
- * by `label` (the same pipeline on every call). The empirical distribution resamples them, so
- * a simulated batch's time is the profiled time convolved with the stall mixture.
+ * Service-time samples with stalls: each of max(n, 2000) samples is a given one (in turn) plus,
+ * with the stall's probability, an exponential of its mean, drawn from a generator seeded by
+ * `label` (the same pipeline on every call). The empirical distribution resamples them, so a
+ * simulated service time is the given one convolved with the stall mixture.
  */
 export function withStalls(latenciesMs: readonly number[], stall: Stall, label: string): number[] {
   if (!(stall.probability > 0 && stall.meanMs > 0) || latenciesMs.length === 0)
@@ -244,11 +243,23 @@ export function coresFullAt(
  * server is busy exactly when there is work, so its utilisation is still rate x perRequestMs
  * and its capacity 1 / perRequestMs.
  */
-export function requestPathStage(perRequestMs: number, wakeDelayMs = 0): StageSpec {
+export function requestPathStage(perRequestMs: number, wakeDelayMs = 0, stall?: Stall): StageSpec {
+  // With stalls a turn of b requests takes b x perRequestMs + a stall draw: two empirical rows
+  // (1 and MAX_REQUESTS_PER_TURN) with the same stall samples, which the simulator's
+  // interpolation in b (one quantile u for both rows) keeps exact for every b in between.
+  const stalled = stall && stall.probability > 0 && stall.meanMs > 0;
   return {
     id: REQUEST_PATH_STAGE_ID,
     instances: 1,
-    service: { dist: 'deterministic', fixedMs: 0, perItemMs: perRequestMs },
+    service: stalled
+      ? {
+          dist: 'empirical',
+          profile: [1, MAX_REQUESTS_PER_TURN].map((b) => ({
+            batchSize: b,
+            latenciesMs: withStalls([perRequestMs * b], stall, 'loop'),
+          })),
+        }
+      : { dist: 'deterministic', fixedMs: 0, perItemMs: perRequestMs },
     // A request that finds the loop idle wakes it, and the loop runs wakeDelayMs later (it waits
     // for a core): the batch window, which starts with the first request of an idle period and
     // is long past for requests queued behind a busy turn, is that wait (a set-up time).

@@ -91,7 +91,7 @@ test('withStalls: profiled samples convolved with the stall mixture (mean + p s)
   assert.deepEqual(withStalls(xs, { probability: 0, meanMs: 8 }, 'test'), xs);
 });
 
-test('servingPipeline: the hop and the batches get the stalls at the load, the constant hand-off excess is net of the first point', () => {
+test('servingPipeline: the hop and the event loop get the stalls at the load; the batches the hand-off excess net of the first point', () => {
   const profile: ServiceProfile = {
     rows: [
       {
@@ -117,33 +117,46 @@ test('servingPipeline: the hop and the batches get the stalls at the load, the c
     replyMs: 2,
     contention,
     handoffMs: 0.2,
-    requestPath: { eventLoopMs: 0, handoffMs: 1.2 },
+    requestPath: { eventLoopMs: 0.1, handoffMs: 1.2 },
     hopStalls: [
       { coresFull: 0.1, stall: { probability: 0.1, meanMs: 5 } },
       { coresFull: 0.3, stall: { probability: 0.3, meanMs: 10 } },
     ],
-    handoffStalls: [{ coresFull: 0.1, stall: { probability: 0.1, meanMs: 4 } }],
+    loopStalls: [{ coresFull: 0.1, stall: { probability: 0.1, meanMs: 4 } }],
   };
   // Hand-off excess: 1.2 - 0.2 measured, of which 0.1 x 4 = 0.4 ms is the first point's stalls.
   near(extraHandoffMs(overheads), 0.6, 1e-12, 'net excess');
-  // Load with coresFull 0.2: loop 0, instance 0.2, others [0.5] on 2 cores: P(both) = 0.1. So
-  // coresFull 0.1: the first point.
+  // Load: loop 0, instance 0.2, others [0.5] on 2 cores: P(both busy) = 0.1 = coresFull, the
+  // first point.
   const load = { instanceUtilisation: 0.2, eventLoopUtilisation: 0, others: [0.5] };
-  const stage = servingPipeline(profile, config, overheads, load).stages[0];
-  assert.deepEqual(stage.network?.stall, { probability: 0.1, meanMs: 5 });
-  const lat = stage.service.dist === 'empirical' ? stage.service.profile[0].latenciesMs : [];
-  assert.equal(lat.length, 2000);
-  // Contention x1.25 (the other thread busy half the time, slowdown[1] = 1.5), + 0.6 + 0.4 stalls.
-  near(lat.reduce((a, x) => a + x, 0) / lat.length, 1.25 + 0.6 + 0.4, 0.05, 'batch mean');
-  // Busier: instance 0.6, others [0.5]: coresFull 0.3, the second point.
+  const [http, model] = servingPipeline(profile, config, overheads, load).stages;
+  assert.deepEqual(model.network?.stall, { probability: 0.1, meanMs: 5 });
+  // The batch: contention x1.25 (the loop idle, the other thread busy half the time, slowdown[1]
+  // = 1.5) + the net excess 0.6, no stall on the instance.
+  assert.deepEqual(
+    model.service.dist === 'empirical' ? model.service.profile[0].latenciesMs : [],
+    [1.85, 1.85, 1.85, 1.85],
+  );
+  // The loop's turn: b x 0.1 ms x its contention (instance 0.2, other 0.5: 0.4 + 0.5 x 1.5 +
+  // 0.1 x 2 = 1.35) + the stall, the same draws for 1 and 256 requests.
+  assert.equal(http.service.dist, 'empirical');
+  const rows = http.service.dist === 'empirical' ? http.service.profile : [];
+  assert.deepEqual(
+    rows.map((r) => r.batchSize),
+    [1, 256],
+  );
+  const one = rows[0].latenciesMs;
+  near(one.reduce((a, x) => a + x, 0) / one.length, 0.135 + 0.4, 0.1, 'turn of 1: mean');
+  rows[1].latenciesMs.forEach((x, i) => near(x - one[i], 255 * 0.135, 1e-9, 'turn of 256'));
+  // Busier: instance 0.6, others [0.5]: coresFull 0.3, the second hop point.
   const busy = servingPipeline(profile, config, overheads, {
     ...load,
     instanceUtilisation: 0.6,
-  }).stages[0];
+  }).stages[1];
   near(busy.network?.stall?.probability ?? NaN, 0.3, 1e-9, 'busy p');
   near(busy.network?.stall?.meanMs ?? NaN, 10, 1e-9, 'busy s');
   // No load (a first pass): the first point's stalls.
-  assert.deepEqual(servingPipeline(profile, config, overheads).stages[0].network?.stall, {
+  assert.deepEqual(servingPipeline(profile, config, overheads).stages[1].network?.stall, {
     probability: 0.1,
     meanMs: 5,
   });

@@ -461,24 +461,31 @@ function withStallPoints(
       ? [{ rate: rec.cal2Rate, fit: rec.cal2.timeline.requestPath }]
       : []),
   ];
-  const hop: StallPoint[] = [];
-  const handoff: StallPoint[] = [];
-  for (const { rate, fit } of calRuns) {
-    if (!fit) continue;
-    const client = Math.min(1, (rate * rec.cal.clientMs) / 1000);
-    const load = contentionLoadOf(simulateOnce(rec.profile, base, rate), [client]);
-    const coresFull = coresFullAt(base, BASE.instances, load) ?? 0;
-    if (fit.hopStall) hop.push({ coresFull, stall: fit.hopStall });
-    if (fit.handoffStall) handoff.push({ coresFull, stall: fit.handoffStall });
-  }
-  return {
-    ...base,
-    ...(traced.hopStall && hop.length > 0
-      ? { replyMs: traced.hopBaseMs, replyMinMs: traced.hopBaseMinMs, hopStalls: hop }
-      : {}),
-    // The first point must be the first calibration's (extraHandoffMs nets its mean stall).
-    ...(traced.handoffStall && handoff.length > 0 ? { loopStalls: handoff } : {}),
+  const build = (runs: typeof calRuns, coresFull: (rate: number) => number): ServingOverheads => {
+    const hop: StallPoint[] = [];
+    const loop: StallPoint[] = [];
+    for (const { rate, fit } of runs) {
+      if (!fit) continue;
+      if (fit.hopStall) hop.push({ coresFull: coresFull(rate), stall: fit.hopStall });
+      if (fit.handoffStall) loop.push({ coresFull: coresFull(rate), stall: fit.handoffStall });
+    }
+    return {
+      ...base,
+      ...(traced.hopStall && hop.length > 0
+        ? { replyMs: traced.hopBaseMs, replyMinMs: traced.hopBaseMinMs, hopStalls: hop }
+        : {}),
+      // The first point must be the first calibration's (extraHandoffMs nets its mean stall).
+      ...(traced.handoffStall && loop.length > 0 ? { loopStalls: loop } : {}),
+    };
   };
+  // Each calibration's coresFull as predict() takes a rate's: from a first pass of the model
+  // (with the first calibration's stalls, as a pass without a load has them) at its rate.
+  const provisional = build(calRuns.slice(0, 1), () => 0);
+  return build(calRuns, (rate) => {
+    const client = Math.min(1, (rate * rec.cal.clientMs) / 1000);
+    const load = contentionLoadOf(simulateOnce(rec.profile, provisional, rate), [client]);
+    return coresFullAt(provisional, BASE.instances, load) ?? 0;
+  });
 }
 
 /** The tuner's SLO for a model: twice the profiled p99 of a full batch, plus 5 ms and three loop times. */

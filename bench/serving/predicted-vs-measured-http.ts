@@ -8,12 +8,14 @@
  *   nice -n 10 node -r @swc-node/register bench/serving/predicted-vs-measured-http.ts [--quick]
  *        [--duration 25] [--models small-cnn,mobilenet] [--json out.json] [--record runs.json]
  *   node -r @swc-node/register bench/serving/predicted-vs-measured-http.ts --replay runs.json
- *        [--no-stalls] [--models ...]
+ *        [--no-stalls] [--no-load-points] [--models ...]
  *
  * `--record` keeps every run's traced requests (and the profile, meter, capacities) in a JSON
  * file; `--replay` recomputes the calibration and all the tables from it with the current model,
  * without an API or load (a model change evaluated offline on a recorded run); `--no-stalls`
- * gives session 9's model (the hop's and the hand-off's tails as at the calibration).
+ * gives session 9's model (the hop's and the hand-off's tails as at the calibration);
+ * `--no-load-points` keeps the stalls but takes the request path's base figures (loop time per
+ * request, hop base) from the first calibration only.
  *
  * (BENCH_DATABASE_URL or TEST_DATABASE_URL: a PostgreSQL server for the API's scratch database.)
  * The API runs in a child process (bench/serving/http-server.ts); this process is the client.
@@ -65,6 +67,7 @@ import {
   contentionLoadOf,
   coresFullAt,
   eventLoopContentionFactor,
+  type RequestPathPoint,
   servingPipeline,
 } from '../../src/serving/core/serving-pipeline';
 import { tuneDeployment } from '../../src/serving/core/tune-deployment';
@@ -439,7 +442,23 @@ function calibrateModel(rec: ModelRecording) {
   // as at the calibration, the hand-off by its mean), for the before/after column.
   const before = traced ? build(traced, { ms: traced.hopMs, minMs: traced.hopMinMs }) : metered;
   const eventLoopMs = traced?.eventLoopMs ?? meteredLoop.eventLoopMs;
-  const overheads = traced ? withStallPoints(rec, before, traced) : before;
+  // The second calibration's request path (the loop alone, the hop's base) for the load points.
+  const t2 = rec.cal2?.timeline.requestPath;
+  const second =
+    t2 && rec.cal2Rate
+      ? overheadsFrom(
+          profile,
+          runtimeOverheads,
+          t2,
+          shared,
+          t2.hopStall
+            ? { ms: t2.hopBaseMs, minMs: t2.hopBaseMinMs }
+            : { ms: t2.hopMs, minMs: t2.hopMinMs },
+          rec.cal2Rate,
+          cal.clientMs,
+        )
+      : null;
+  const overheads = traced ? withStallPoints(rec, before, traced, second) : before;
   return { traced, meteredMs, meteredLoop, shared, before, metered, overheads, eventLoopMs };
 }
 
@@ -453,6 +472,7 @@ function withStallPoints(
   rec: ModelRecording,
   base: ServingOverheads,
   traced: RequestPathCalibration,
+  second: ServingOverheads | null,
 ): ServingOverheads {
   if (process.argv.includes('--no-stalls')) return base;
   const calRuns: { rate: number; fit: RequestPathCalibration | null }[] = [
@@ -481,11 +501,27 @@ function withStallPoints(
   // Each calibration's coresFull as predict() takes a rate's: from a first pass of the model
   // (with the first calibration's stalls, as a pass without a load has them) at its rate.
   const provisional = build(calRuns.slice(0, 1), () => 0);
-  return build(calRuns, (rate) => {
+  const coresFull = (rate: number) => {
     const client = Math.min(1, (rate * rec.cal.clientMs) / 1000);
     const load = contentionLoadOf(simulateOnce(rec.profile, provisional, rate), [client]);
     return coresFullAt(provisional, BASE.instances, load) ?? 0;
+  };
+  const out = build(calRuns, coresFull);
+  // The base figures at both calibrations (the loop's on-path time per request alone, the hop's
+  // base), interpolated per rate: `--no-load-points` keeps the first calibration's.
+  if (!second?.requestPath || !out.requestPath || !rec.cal2Rate) return out;
+  if (process.argv.includes('--no-load-points')) return out;
+  const point = (o: ServingOverheads, cf: number): RequestPathPoint => ({
+    coresFull: cf,
+    eventLoopMs: o.requestPath?.eventLoopMs ?? 0,
+    ...(o.requestPath?.perBatchMs !== undefined ? { perBatchMs: o.requestPath.perBatchMs } : {}),
+    replyMs: o.replyMs,
+    ...(o.replyMinMs !== undefined ? { replyMinMs: o.replyMinMs } : {}),
   });
+  return {
+    ...out,
+    requestPathPoints: [point(out, coresFull(rec.calRate)), point(second, coresFull(rec.cal2Rate))],
+  };
 }
 
 /** The tuner's SLO for a model: twice the profiled p99 of a full batch, plus 5 ms and three loop times. */
@@ -645,6 +681,11 @@ async function evaluateModel(rec: ModelRecording) {
           `${(100 * p.stall.probability).toFixed(1)}% x ${ms(p.stall.meanMs)} ms at coresFull ${p.coresFull.toFixed(3)}`,
       )
       .join(', ') ?? 'none';
+  const pts = overheads.requestPathPoints;
+  if (pts)
+    console.log(
+      `  request path by load: ${pts.map((p) => `loop ${p.eventLoopMs.toFixed(3)} ms/request alone, hop base ${ms(p.replyMs)} (floor ${ms(p.replyMinMs ?? 0)}) at coresFull ${p.coresFull.toFixed(3)}`).join('; ')}`,
+    );
   console.log(
     `  stalls (p90/p99 above the median; calibrations at ${rec.calRate.toFixed(0)}${rec.cal2Rate ? ` and ${rec.cal2Rate.toFixed(0)}` : ''} req/s): hop ${stallText(overheads.hopStalls)} on a base of ${ms(overheads.replyMs)} ms; event loop (from the hand-off's tail) ${stallText(overheads.loopStalls)}`,
   );

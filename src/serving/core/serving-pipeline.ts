@@ -3,7 +3,7 @@ import type { SimulationResult } from '../../jizhi-sim/core/simulation-result';
 import { Rng } from '../../platform/core/rng';
 import { ContentionProfile, expectedSlowdown, poissonBinomial } from './cpu-contention';
 import { ServiceProfile } from './service-profile';
-import { Stall, StallPoint, stallAt } from './stall-tail';
+import { interpolateClamped, Stall, StallPoint, stallAt } from './stall-tail';
 
 /** The knobs of a deployment the simulator models and the tuner turns. */
 export interface DeploymentConfig {
@@ -83,6 +83,53 @@ export interface ServingOverheads {
    * stalls included; the constant excess the model adds to every batch is net of them.
    */
   loopStalls?: StallPoint[];
+  /**
+   * The request path's base figures measured at two or more host loads (the bench's
+   * calibration runs), by coresFull: the loop's time per request (and per batch) and the hop's
+   * base mean and floor. Each rate takes them interpolated at its coresFull, clamped to the
+   * measured ends (overheadsAtLoad); requestPath and replyMs are the first point's.
+   */
+  requestPathPoints?: RequestPathPoint[];
+}
+
+/** The request path's base figures at one host load (see ServingOverheads.requestPathPoints). */
+export interface RequestPathPoint {
+  coresFull: number;
+  eventLoopMs: number;
+  perBatchMs?: number;
+  replyMs: number;
+  replyMinMs?: number;
+}
+
+/**
+ * The overheads at a host load: the request path's base figures interpolated at coresFull
+ * between the measured points, clamped to their ends; unchanged without a load or with fewer
+ * than two points.
+ */
+export function overheadsAtLoad(
+  overheads: ServingOverheads,
+  coresFull: number | undefined,
+): ServingOverheads {
+  const pts = overheads.requestPathPoints;
+  const rp = overheads.requestPath;
+  if (!pts || pts.length < 2 || coresFull === undefined || !rp) return overheads;
+  const [eventLoopMs, perBatchMs, replyMs, replyMinMs] = interpolateClamped(
+    pts.map((p) => ({
+      coresFull: p.coresFull,
+      values: [p.eventLoopMs, p.perBatchMs ?? 0, p.replyMs, p.replyMinMs ?? 0],
+    })),
+    coresFull,
+  );
+  return {
+    ...overheads,
+    replyMs,
+    ...(overheads.replyMinMs !== undefined ? { replyMinMs } : {}),
+    requestPath: {
+      ...rp,
+      eventLoopMs,
+      ...(rp.perBatchMs !== undefined ? { perBatchMs } : {}),
+    },
+  };
 }
 
 /** Threads competing with an instance for the host's cores, as utilisations (busy fractions). */
@@ -116,12 +163,13 @@ export const MAX_REQUESTS_PER_TURN = 256;
 export function servingPipeline(
   profile: ServiceProfile,
   config: DeploymentConfig,
-  overheads: ServingOverheads = NO_OVERHEADS,
+  measured: ServingOverheads = NO_OVERHEADS,
   load?: ContentionLoad,
 ): PipelineSpec {
+  const cf = coresFullAt(measured, config.instances, load);
+  const overheads = overheadsAtLoad(measured, cf);
   const factor = load ? contentionFactor(overheads, config.instances, load) : 1;
   const extra = extraHandoffMs(overheads);
-  const cf = coresFullAt(overheads, config.instances, load);
   const stage: StageSpec = {
     id: SERVING_STAGE_ID,
     instances: config.instances,

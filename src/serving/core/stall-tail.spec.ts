@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../platform/core/rng';
-import { fitStallTail, stallAt, type StallPoint } from './stall-tail';
+import { fitStallTail, interpolateClamped, stallAt, type StallPoint } from './stall-tail';
 import {
   coresFullAt,
   extraHandoffMs,
+  overheadsAtLoad,
   servingPipeline,
   withStalls,
   type ServingOverheads,
@@ -160,4 +161,76 @@ test('servingPipeline: the hop and the event loop get the stalls at the load; th
     probability: 0.1,
     meanMs: 5,
   });
+});
+
+// Hand case: the request path measured at coresFull 0.1 (loop 1 ms per request, 0.4 per batch,
+// hop base 3 ms with floor 1) and 0.3 (0.5, 0.2, 2, 1): linear between, clamped beyond (no
+// extrapolation of what was measured), unchanged without a load.
+test('request path by load: interpolated in coresFull between the calibrations, clamped to the ends', () => {
+  near(
+    interpolateClamped(
+      [
+        { coresFull: 0.1, values: [1] },
+        { coresFull: 0.3, values: [0.5] },
+      ],
+      0.15,
+    )[0],
+    0.875,
+    1e-12,
+    'at 0.15',
+  );
+  const overheads: ServingOverheads = {
+    timerLateMs: 0,
+    replyMs: 3,
+    replyMinMs: 1,
+    contention: { cores: 2, slowdown: [1, 1, 1] },
+    requestPath: { eventLoopMs: 1, perBatchMs: 0.4, batchSize: 2 },
+    requestPathPoints: [
+      { coresFull: 0.3, eventLoopMs: 0.5, perBatchMs: 0.2, replyMs: 2, replyMinMs: 1 },
+      { coresFull: 0.1, eventLoopMs: 1, perBatchMs: 0.4, replyMs: 3, replyMinMs: 1 },
+    ],
+  };
+  const at = (cf: number | undefined) => overheadsAtLoad(overheads, cf);
+  near(at(0.2).requestPath?.eventLoopMs ?? NaN, 0.75, 1e-12, 'loop at 0.2');
+  near(at(0.2).requestPath?.perBatchMs ?? NaN, 0.3, 1e-12, 'per batch at 0.2');
+  near(at(0.2).replyMs, 2.5, 1e-12, 'hop at 0.2');
+  near(at(0.9).requestPath?.eventLoopMs ?? NaN, 0.5, 1e-12, 'clamped high');
+  near(at(0).replyMs, 3, 1e-12, 'clamped low');
+  assert.equal(at(undefined), overheads);
+  // In the pipeline: no slowdown, loop idle, instance 0.4 and another thread 0.5 busy on 2
+  // cores: coresFull 0.2, so the hop's mean is 2.5 and the loop's 0.75 - 0.3 / 2 + 0.3 / 1 per
+  // request at batches of 1 (the per-batch part re-amortised).
+  const profile: ServiceProfile = {
+    rows: [
+      {
+        batchSize: 1,
+        latenciesMs: [1],
+        meanMs: 1,
+        p50Ms: 1,
+        p99Ms: 1,
+        p99RelCi: 0,
+        converged: true,
+      },
+    ],
+    rule: '',
+    capacityPerInstanceRps: 1000,
+  };
+  const config = {
+    instances: 1,
+    batch: { maxSize: 1, maxDelayMs: 0 },
+    queue: { capacity: 0, timeoutMs: 0 },
+  };
+  const [http, model] = servingPipeline(profile, config, overheads, {
+    instanceUtilisation: 0.4,
+    eventLoopUtilisation: 0,
+    others: [0.5],
+    meanBatchSize: 1,
+  }).stages;
+  near(model.network?.delayMs ?? NaN, 2.5, 1e-12, 'hop');
+  near(
+    http.service.dist === 'deterministic' ? (http.service.perItemMs ?? NaN) : NaN,
+    0.9,
+    1e-12,
+    'loop',
+  );
 });

@@ -98,3 +98,25 @@ export function stallAt(points: readonly StallPoint[], coresFull: number): Stall
     ),
   };
 }
+
+/**
+ * Piecewise-linear interpolation of values measured at several host loads, CLAMPED to the end
+ * points (no extrapolation): for the request path's base figures, which the model should not
+ * push past what was measured.
+ */
+export function interpolateClamped(
+  points: readonly { coresFull: number; values: readonly number[] }[],
+  coresFull: number,
+): number[] {
+  const sorted = points.slice().sort((a, b) => a.coresFull - b.coresFull);
+  if (sorted.length === 0) return [];
+  if (!(coresFull > sorted[0].coresFull)) return sorted[0].values.slice();
+  const last = sorted[sorted.length - 1];
+  if (coresFull >= last.coresFull) return last.values.slice();
+  let j = 1;
+  while (coresFull > sorted[j].coresFull) j++;
+  const a = sorted[j - 1];
+  const b = sorted[j];
+  const w = (coresFull - a.coresFull) / (b.coresFull - a.coresFull);
+  return a.values.map((x, i) => x + w * (b.values[i] - x));
+}

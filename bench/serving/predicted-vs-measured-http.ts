@@ -511,6 +511,20 @@ function withStallPoints(
   // base), interpolated per rate: `--no-load-points` keeps the first calibration's.
   if (!second?.requestPath || !out.requestPath || !rec.cal2Rate) return out;
   if (process.argv.includes('--no-load-points')) return out;
+  // A second calibration whose hop base is off the first's by more than 2x, or its loop time
+  // per request by more than 3x, was disturbed (another process's burst: the loaded runs saw a
+  // 54 ms hop median at one calibration and 2 ms at the next), not moved by its rate (the traced
+  // runs move the hop base by 20-50% and the loop time by up to 2.4x, requests sharing turns):
+  // its figures are kept out. Which of the two was disturbed is not known; the first is kept.
+  const ratio = (a: number, b: number) => Math.max(a / b, b / a);
+  const hopOff = ratio(second.replyMs, out.replyMs);
+  const loopOff = ratio(second.requestPath.eventLoopMs, out.requestPath.eventLoopMs);
+  if (!(hopOff <= 2 && loopOff <= 3)) {
+    console.log(
+      `  ${rec.model}: the second calibration's hop base / loop time are x${hopOff.toFixed(1)} / x${loopOff.toFixed(1)} the first's: not used`,
+    );
+    return out;
+  }
   const point = (o: ServingOverheads, cf: number): RequestPathPoint => ({
     coresFull: cf,
     eventLoopMs: o.requestPath?.eventLoopMs ?? 0,

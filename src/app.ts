@@ -24,7 +24,7 @@ import { createValidationPipe } from './platform/http/validation.pipe';
 import { EXECUTOR, type Executor } from './platform/jobs/executor.port';
 import { MetricsService } from './platform/metrics/metrics.service';
 import { protectHome } from './platform/sandbox/protect-home';
-import { installRequestTrace } from './serving/request-trace';
+import { installArrivalStamp, installRequestTrace } from './serving/request-trace';
 
 export interface RunningApp {
   app: NestExpressApplication;
@@ -77,8 +77,10 @@ export async function startApp(
     bodyParser: false,
     bufferLogs: true,
   });
-  // Opt-in per-request timeline of predicts (AUTODL_SERVING_TRACE=1; serving/request-trace.ts).
+  // Opt-in per-request timeline of predicts (AUTODL_SERVING_TRACE=1; serving/request-trace.ts),
+  // and every request's arrival for the request-path meter's on-path loop time.
   installRequestTrace(app.getHttpServer());
+  installArrivalStamp(app.getHttpServer());
   app.use(requestIdMiddleware);
   app.useLogger(app.get(Logger));
   app.use(httpMetrics(app.get(MetricsService)));

@@ -6,14 +6,24 @@
  * One command:
  *
  *   nice -n 10 node -r @swc-node/register bench/serving/predicted-vs-measured-http.ts [--quick]
- *        [--duration 25] [--models small-cnn,mobilenet] [--json out.json]
+ *        [--duration 25] [--models small-cnn,mobilenet] [--json out.json] [--record runs.json]
+ *   node -r @swc-node/register bench/serving/predicted-vs-measured-http.ts --replay runs.json
+ *        [--no-stalls] [--no-load-points] [--models ...]
+ *
+ * `--record` keeps every run's traced requests (and the profile, meter, capacities) in a JSON
+ * file; `--replay` recomputes the calibration and all the tables from it with the current model,
+ * without an API or load (a model change evaluated offline on a recorded run); `--no-stalls`
+ * gives session 9's model (the hop's and the hand-off's tails as at the calibration);
+ * `--no-load-points` keeps the stalls but takes the request path's base figures (loop time per
+ * request, hop base) from the first calibration only.
  *
  * (BENCH_DATABASE_URL or TEST_DATABASE_URL: a PostgreSQL server for the API's scratch database.)
  * The API runs in a child process (bench/serving/http-server.ts); this process is the client.
  * Per model: profile the model's service time per batch size in a runtime of this process (as
  * the profile job does in a worker), with the timer lateness and the contention profile; create
  * the deployment (1 instance, maxSize 8, maxDelayMs 2); measure the HTTP capacity (closed loop);
- * calibrate at 0.25 of it, every request traced: the event loop's time on the requests' path
+ * calibrate at 0.25 and 0.65 of it (the stalls of the hop and of the hand-off at two loads,
+ * src/serving/core/stall-tail.ts), every request traced: the event loop's time on the requests' path
  * per request and per batch, and the hop outside the API (generator, sockets), from the traces
  * (src/serving/core/request-path-calibration.ts); the wake-up delay and the hand-off under
  * traffic from the API's meter (GET /v1/deployments/:id `requestPath`); the generator's CPU per
@@ -22,7 +32,8 @@
  * earlier calibration (the meter's loop busy time, the residual hop) on the same run.
  */
 import * as tf from '@tensorflow/tfjs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import {
   FIGURE_BATCH,
   FIGURE_MODELS,
@@ -39,6 +50,11 @@ import { selectBackend } from '../../src/ml/backend';
 import { runOpenLoop, summarise, systemClock } from '../../src/serving/core/open-loop';
 import { poissonSchedule } from '../../src/serving/core/poisson-schedule';
 import { slowdownAt } from '../../src/serving/core/cpu-contention';
+import {
+  calibrateRequestPath,
+  type RequestPathCalibration,
+} from '../../src/serving/core/request-path-calibration';
+import type { StallPoint } from '../../src/serving/core/stall-tail';
 import { DEFAULT_PROFILE_OPTIONS, ServiceProfile } from '../../src/serving/core/service-profile';
 import {
   ContentionLoad,
@@ -49,7 +65,9 @@ import {
   configCapacityRps,
   contentionFactor,
   contentionLoadOf,
+  coresFullAt,
   eventLoopContentionFactor,
+  type RequestPathPoint,
   servingPipeline,
 } from '../../src/serving/core/serving-pipeline';
 import { tuneDeployment } from '../../src/serving/core/tune-deployment';
@@ -352,22 +370,210 @@ async function profileModel(dir: string) {
   }
 }
 
-async function benchModel(api: ApiServer, name: string) {
+type MeasuredRun = Awaited<ReturnType<typeof measure>>;
+
+/** The API meter's figures of the calibration run (GET /v1/deployments/:id `requestPath`). */
+interface MeterView {
+  eventLoopMs: number;
+  perBatchMs?: number;
+  batchSize?: number;
+  wakeDelayMs?: number;
+  handoffMs?: number;
+}
+
+/**
+ * Everything a model's figure is computed from, so that a model change can be evaluated offline
+ * on a recorded run (`--record file.json`, then `--replay file.json`): the profile, the runtime's
+ * overheads, the meter, the capacities, and every measured run with its traced requests.
+ */
+interface ModelRecording {
+  model: string;
+  /** `uptime` when the model's runs started (the host's load). */
+  uptime: string;
+  profile: ServiceProfile;
+  runtimeOverheads: ServingOverheads;
+  meter: MeterView | null;
+  capacity: number;
+  runtimeCapacity: number;
+  calRate: number;
+  cal: MeasuredRun;
+  /** The second calibration run (the stalls' second utilisation), absent in older recordings. */
+  cal2Rate?: number;
+  cal2?: MeasuredRun;
+  runs: { rho: number; rateRps: number; m: MeasuredRun }[];
+  tuned: {
+    rateRps: number;
+    slo: { p99Ms: number; maxDropRate: number };
+    config: DeploymentConfig | null;
+    /** What the model that chose it promised (the live run's model). */
+    promised?: { p50Ms: number; p99Ms: number; dropRate: number };
+    m?: MeasuredRun;
+  };
+}
+
+/** The model's overheads from a recording's calibration run. */
+function calibrateModel(rec: ModelRecording) {
+  const { profile, runtimeOverheads, meter, capacity, calRate, cal } = rec;
+  const traced = cal.timeline.requestPath;
+  // The earlier calibration: the meter's busy time per request (all of the loop's wall busy
+  // time over the predicts), bounded by 1000 / capacity, and the hop as the residual.
+  const meteredMs = meter?.eventLoopMs ?? 0;
+  const meteredLoop: LoopCalibration = {
+    eventLoopMs: Math.min(meteredMs, 1000 / capacity),
+    perBatchMs: Math.min(
+      meter?.perBatchMs ?? 0,
+      Math.min(meteredMs, 1000 / capacity) * (meter?.batchSize ?? 1),
+    ),
+    batchSize: meter?.batchSize ?? 0,
+  };
+  const rhoMetered = Math.min(0.95, (calRate * meteredLoop.eventLoopMs) / 1000);
+  const meteredHopMs = Math.max(
+    0,
+    cal.meanOutsideMs -
+      meteredLoop.eventLoopMs -
+      (rhoMetered * meteredLoop.eventLoopMs) / (2 * (1 - rhoMetered)),
+  );
+  const shared = { wakeDelayMs: meter?.wakeDelayMs ?? 0, handoffMs: meter?.handoffMs };
+  const build = (loop: LoopCalibration, hop: { ms: number; minMs?: number }) =>
+    overheadsFrom(profile, runtimeOverheads, loop, shared, hop, calRate, cal.clientMs);
+  const metered = build(meteredLoop, { ms: meteredHopMs });
+  // The traces' calibration; the meter's where no request was traced (an API without
+  // AUTODL_SERVING_TRACE=1). `before`: session 9's model (the hop's tail and the hand-off's
+  // as at the calibration, the hand-off by its mean), for the before/after column.
+  const before = traced ? build(traced, { ms: traced.hopMs, minMs: traced.hopMinMs }) : metered;
+  const eventLoopMs = traced?.eventLoopMs ?? meteredLoop.eventLoopMs;
+  // The second calibration's request path (the loop alone, the hop's base) for the load points.
+  const t2 = rec.cal2?.timeline.requestPath;
+  const second =
+    t2 && rec.cal2Rate
+      ? overheadsFrom(
+          profile,
+          runtimeOverheads,
+          t2,
+          shared,
+          t2.hopStall
+            ? { ms: t2.hopBaseMs, minMs: t2.hopBaseMinMs }
+            : { ms: t2.hopMs, minMs: t2.hopMinMs },
+          rec.cal2Rate,
+          cal.clientMs,
+        )
+      : null;
+  const overheads = traced ? withStallPoints(rec, before, traced, second) : before;
+  return { traced, meteredMs, meteredLoop, shared, before, metered, overheads, eventLoopMs };
+}
+
+/**
+ * The stalls of the hop and of the hand-off (src/serving/core/stall-tail.ts), fitted on each
+ * calibration run's traces and indexed by the host's coresFull at its rate (a first-pass
+ * simulation of the calibration's model gives the threads' utilisations); the hop's base is then
+ * the first calibration's hop without its stalls. `--no-stalls`: session 9's model.
+ */
+function withStallPoints(
+  rec: ModelRecording,
+  base: ServingOverheads,
+  traced: RequestPathCalibration,
+  second: ServingOverheads | null,
+): ServingOverheads {
+  if (process.argv.includes('--no-stalls')) return base;
+  const calRuns: { rate: number; fit: RequestPathCalibration | null }[] = [
+    { rate: rec.calRate, fit: traced },
+    ...(rec.cal2 && rec.cal2Rate
+      ? [{ rate: rec.cal2Rate, fit: rec.cal2.timeline.requestPath }]
+      : []),
+  ];
+  const build = (runs: typeof calRuns, coresFull: (rate: number) => number): ServingOverheads => {
+    const hop: StallPoint[] = [];
+    const loop: StallPoint[] = [];
+    for (const { rate, fit } of runs) {
+      if (!fit) continue;
+      if (fit.hopStall) hop.push({ coresFull: coresFull(rate), stall: fit.hopStall });
+      if (fit.handoffStall) loop.push({ coresFull: coresFull(rate), stall: fit.handoffStall });
+    }
+    return {
+      ...base,
+      ...(traced.hopStall && hop.length > 0
+        ? { replyMs: traced.hopBaseMs, replyMinMs: traced.hopBaseMinMs, hopStalls: hop }
+        : {}),
+      // The first point must be the first calibration's (extraHandoffMs nets its mean stall).
+      ...(traced.handoffStall && loop.length > 0 ? { loopStalls: loop } : {}),
+    };
+  };
+  // Each calibration's coresFull as predict() takes a rate's: from a first pass of the model
+  // (with the first calibration's stalls, as a pass without a load has them) at its rate.
+  const provisional = build(calRuns.slice(0, 1), () => 0);
+  const coresFull = (rate: number) => {
+    const client = Math.min(1, (rate * rec.cal.clientMs) / 1000);
+    const load = contentionLoadOf(simulateOnce(rec.profile, provisional, rate), [client]);
+    return coresFullAt(provisional, BASE.instances, load) ?? 0;
+  };
+  const out = build(calRuns, coresFull);
+  // The base figures at both calibrations (the loop's on-path time per request alone, the hop's
+  // base), interpolated per rate: `--no-load-points` keeps the first calibration's.
+  if (!second?.requestPath || !out.requestPath || !rec.cal2Rate) return out;
+  if (process.argv.includes('--no-load-points')) return out;
+  // A second calibration whose hop base is off the first's by more than 2x, or its loop time
+  // per request by more than 3x, was disturbed (another process's burst: the loaded runs saw a
+  // 54 ms hop median at one calibration and 2 ms at the next), not moved by its rate (the traced
+  // runs move the hop base by 20-50% and the loop time by up to 2.4x, requests sharing turns):
+  // its figures are kept out. Which of the two was disturbed is not known; the first is kept.
+  const ratio = (a: number, b: number) => Math.max(a / b, b / a);
+  const hopOff = ratio(second.replyMs, out.replyMs);
+  const loopOff = ratio(second.requestPath.eventLoopMs, out.requestPath.eventLoopMs);
+  if (!(hopOff <= 2 && loopOff <= 3)) {
+    console.log(
+      `  ${rec.model}: the second calibration's hop base / loop time are x${hopOff.toFixed(1)} / x${loopOff.toFixed(1)} the first's: not used`,
+    );
+    return out;
+  }
+  const point = (o: ServingOverheads, cf: number): RequestPathPoint => ({
+    coresFull: cf,
+    eventLoopMs: o.requestPath?.eventLoopMs ?? 0,
+    ...(o.requestPath?.perBatchMs !== undefined ? { perBatchMs: o.requestPath.perBatchMs } : {}),
+    replyMs: o.replyMs,
+    ...(o.replyMinMs !== undefined ? { replyMinMs: o.replyMinMs } : {}),
+  });
+  return {
+    ...out,
+    requestPathPoints: [point(out, coresFull(rec.calRate)), point(second, coresFull(rec.cal2Rate))],
+  };
+}
+
+/** The tuner's SLO for a model: twice the profiled p99 of a full batch, plus 5 ms and three loop times. */
+function sloOf(profile: ServiceProfile, eventLoopMs: number) {
+  const full = profile.rows[profile.rows.length - 1];
+  return { p99Ms: Math.round(2 * full.p99Ms + 5 + 3 * eventLoopMs), maxDropRate: 0.01 };
+}
+
+function tuneFor(
+  rec: ModelRecording,
+  overheads: ServingOverheads,
+  slo: { p99Ms: number; maxDropRate: number },
+  rateRps: number,
+) {
+  return tuneDeployment({
+    profile: rec.profile,
+    traffic: { model: 'poisson', rateRps },
+    slo,
+    overheads,
+    otherThreads: [Math.min(1, (rateRps * rec.cal.clientMs) / 1000)],
+    maxInstances: 2,
+    durationS: 120,
+  }).catch((e: Error) => {
+    console.log(`\ntuning failed: ${e.message}`);
+    return null;
+  });
+}
+
+/** A model's measurements: profile, deployment, capacity, calibration run, one run per rate, tuned run. */
+async function measureModel(api: ApiServer, name: string): Promise<ModelRecording> {
   const spec = MODELS[name];
   const dir = await zooModelDir(name, 'serving-http');
   try {
+    const load = uptimeText();
     const t0 = performance.now();
     const { profile, overheads: runtimeOverheads } = await profileModel(dir);
-    const c = runtimeOverheads.contention;
     console.log(
-      `\n## ${name}: profiled in ${((performance.now() - t0) / 1000).toFixed(0)} s; ` +
-        profile.rows
-          .map((r) => `batch ${r.batchSize} mean ${ms(r.meanMs)} p99 ${ms(r.p99Ms)}`)
-          .join(', ') +
-        `; timer late ${ms(runtimeOverheads.timerLateMs)} ms` +
-        (c
-          ? `; contention x${c.slowdown.map((x) => x.toFixed(2)).join(' / x')} with 0..${c.slowdown.length - 1} busy threads on ${c.cores} cores (${c.freeCores?.toFixed(2) ?? '?'} free: bounded to x${c.slowdown.map((_, k) => slowdownAt(c, k).toFixed(2)).join(' / x')})`
-          : ''),
+      `\n## ${name}: profiled in ${((performance.now() - t0) / 1000).toFixed(0)} s; ${load}`,
     );
     await api.call('POST', '/v1/models', {
       name,
@@ -398,167 +604,51 @@ async function benchModel(api: ApiServer, name: string) {
     // delay and the hand-off under traffic, and the earlier calibration for comparison.
     const calRate = 0.25 * capacity;
     const cal = await measure(url, api.key, row, calRate, 5, Math.max(12, durationS));
-    const view = await api.call<{
-      requestPath: {
-        eventLoopMs: number;
-        perBatchMs?: number;
-        batchSize?: number;
-        wakeDelayMs?: number;
-        handoffMs?: number;
-      } | null;
-    }>('GET', `/v1/deployments/${d.id}`);
-    const meter = view.requestPath;
-    const traced = cal.timeline.requestPath;
-    // The earlier calibration: the meter's busy time per request (all of the loop's wall busy
-    // time over the predicts), bounded by 1000 / capacity, and the hop as the residual.
-    const meteredMs = meter?.eventLoopMs ?? 0;
-    const meteredLoop: LoopCalibration = {
-      eventLoopMs: Math.min(meteredMs, 1000 / capacity),
-      perBatchMs: Math.min(
-        meter?.perBatchMs ?? 0,
-        Math.min(meteredMs, 1000 / capacity) * (meter?.batchSize ?? 1),
-      ),
-      batchSize: meter?.batchSize ?? 0,
-    };
-    const rhoMetered = Math.min(0.95, (calRate * meteredLoop.eventLoopMs) / 1000);
-    const meteredHopMs = Math.max(
-      0,
-      cal.meanOutsideMs -
-        meteredLoop.eventLoopMs -
-        (rhoMetered * meteredLoop.eventLoopMs) / (2 * (1 - rhoMetered)),
+    const view = await api.call<{ requestPath: MeterView | null }>(
+      'GET',
+      `/v1/deployments/${d.id}`,
     );
-    const shared = {
-      wakeDelayMs: meter?.wakeDelayMs ?? 0,
-      handoffMs: meter?.handoffMs,
-    };
-    const build = (loop: LoopCalibration, hop: { ms: number; minMs?: number }) =>
-      overheadsFrom(profile, runtimeOverheads, loop, shared, hop, calRate, cal.clientMs);
-    const before = build(meteredLoop, { ms: meteredHopMs });
-    // The traces' calibration; the meter's where no request was traced (an API without
-    // AUTODL_SERVING_TRACE=1).
-    const overheads = traced ? build(traced, { ms: traced.hopMs, minMs: traced.hopMinMs }) : before;
-    const eventLoopMs = traced?.eventLoopMs ?? meteredLoop.eventLoopMs;
-    console.log(
-      `  HTTP capacity (32 closed-loop clients, binary) ${capacity.toFixed(0)} req/s (runtime alone ${runtimeCapacity.toFixed(0)}); ` +
-        `at ${calRate.toFixed(0)} req/s: event loop on the path ${traced ? traced.eventLoopMs.toFixed(3) : '?'} ms/request traced ` +
-        `(alone ${overheads.requestPath?.eventLoopMs.toFixed(3)}; per batch ${traced?.perBatchMs.toFixed(3) ?? '?'} at batches of ${traced?.batchSize.toFixed(2) ?? '?'}; ` +
-        `${traced ? `${traced.requestsPerTurn.toFixed(2)} requests and ${traced.msPerTurn.toFixed(3)} ms per busy stretch` : ''}) ` +
-        `against ${meteredMs.toFixed(3)} metered (bounded ${meteredLoop.eventLoopMs.toFixed(3)}, alone ${before.requestPath?.eventLoopMs.toFixed(3)}); ` +
-        `wake-up delay ${shared.wakeDelayMs.toFixed(3)}; thread hand-off ${meter?.handoffMs?.toFixed(3) ?? '?'} ms per batch, profile ${runtimeOverheads.handoffMs?.toFixed(3) ?? '?'}; generator ${cal.clientMs.toFixed(3)} ms/request; ` +
-        `outside queue and service ${ms(cal.meanOutsideMs)} ms -> hop ${ms(overheads.replyMs)} ms traced (outside the API; floor ${traced ? ms(traced.hopMinMs) : '?'} + exponential), ${ms(before.replyMs)} as the residual`,
-    );
-    console.log(
-      '\n| rho | rate (req/s) | predicted p50 / p99 (ms) | measured p50 / p99 (ms) | error p50 / p99 | batch sim / real | wait sim / real (ms) | contention x | real service, outside (ms) | sim event-loop wait (ms), requests per turn | sim on the real send times: p50 / p99, batch | metered calibration (before): predicted p50 / p99, error |',
-    );
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-    const rows = [];
-    const stages: string[] = [];
-    const timelines: { title: string; report: TimelineReport }[] = [
-      { title: `calibration ${calRate.toFixed(0)} req/s`, report: cal.timeline },
-    ];
+    // The second calibration (the stalls at a second utilisation), at 0.65 of the capacity:
+    // between the figure's rates, none of which it is.
+    const cal2Rate = 0.65 * capacity;
+    const cal2 = await measure(url, api.key, row, cal2Rate, 6, Math.max(12, durationS));
+    const runs: ModelRecording['runs'] = [];
     for (const [k, rho] of rhos.entries()) {
       const rateRps = rho * capacity;
-      let p: Prediction;
-      try {
-        p = predict(profile, BASE, overheads, rateRps, cal.clientMs);
-      } catch (e) {
-        // The simulator refuses a stage at utilisation >= 1 (no steady state to predict).
-        console.log(
-          `| ${rho} | ${rateRps.toFixed(0)} | unstable: ${(e as Error).message} | | | | | | | |`,
-        );
-        continue;
-      }
-      // The same rate under the meter's calibration (the model before the traces), same run.
-      let pBefore: Prediction | string;
-      try {
-        pBefore = predict(profile, BASE, before, rateRps, cal.clientMs);
-      } catch (e) {
-        pBefore = (e as Error).message.slice(0, 40);
-      }
-      const m = await measure(url, api.key, row, rateRps, 1000 + k);
-      timelines.push({ title: `rho ${rho} (${rateRps.toFixed(0)} req/s)`, report: m.timeline });
-      const err = { p50: p.p50 / m.summary.p50 - 1, p99: p.p99 / m.summary.p99 - 1 };
-      // Diagnosis, not prediction: the same model on the arrivals as really sent.
-      const client = Math.min(1, (rateRps * cal.clientMs) / 1000);
-      const replayed = replayText(replayOn(profile, BASE, overheads, m.sentS, [client]));
-      // Stage by stage on the server's own stamps: the http stage and the batcher on the
-      // 'request' events (no reply hop: compared with the API's own latency), and the batcher
-      // alone on its real submits (compared with its queue + service).
-      const serverSide = replayOn(
-        profile,
-        BASE,
-        { ...overheads, replyMs: 0 },
-        m.timeline.arrivalsS,
-        [client],
-      );
-      const batcherSide = replayOn(
-        profile,
-        BASE,
-        // No http stage (no loop time) but the loop's hand-off excess kept on the batches.
-        {
-          ...overheads,
-          replyMs: 0,
-          requestPath: { eventLoopMs: 0, handoffMs: overheads.requestPath?.handoffMs },
-        },
-        m.timeline.enqueuesS,
-        [client, Math.min(1, (rateRps * eventLoopMs) / 1000)],
-      );
-      stages.push(
-        `| ${rho} | ${ms(m.timeline.serverMs.p50)} / ${ms(m.timeline.serverMs.p99)} | ${replayText(serverSide)} | ` +
-          `${ms(m.timeline.batcherMs.mean)} / ${ms(m.timeline.batcherMs.p99)}, ${m.meanBatch.toFixed(2)} | ` +
-          `${typeof batcherSide === 'string' ? batcherSide : `${ms(batcherSide.mean)} / ${ms(batcherSide.p99)}, ${batcherSide.batch.toFixed(2)}`} | ` +
-          `${ms(m.summary.mean - m.timeline.serverMs.mean)} | ${ms(overheads.replyMs)} |`,
-      );
-      const beforeText =
-        typeof pBefore === 'string'
-          ? pBefore
-          : `${ms(pBefore.p50)} / ${ms(pBefore.p99)}, ${pct(pBefore.p50 / m.summary.p50 - 1)} / ${pct(pBefore.p99 / m.summary.p99 - 1)}`;
-      rows.push({
-        rho,
-        rateRps,
-        predicted: p,
-        predictedMetered: pBefore,
-        measured: { ...m.summary, dropRate: m.dropRate },
-        err,
-        decomposition: {
-          ...m,
-          sentS: undefined,
-          timeline: { ...m.timeline, arrivalsS: undefined, enqueuesS: undefined },
-        },
-      });
+      runs.push({ rho, rateRps, m: await measure(url, api.key, row, rateRps, 1000 + k) });
+    }
+    const rec: ModelRecording = {
+      model: name,
+      uptime: load,
+      profile,
+      runtimeOverheads,
+      meter: view.requestPath,
+      capacity,
+      runtimeCapacity,
+      calRate,
+      cal,
+      cal2Rate,
+      cal2,
+      runs,
+      tuned: { rateRps: 0.6 * capacity, slo: { p99Ms: 0, maxDropRate: 0.01 }, config: null },
+    };
+    // Tune for 0.6 of the HTTP capacity (p99 SLO: sloOf), apply through REST, measure over HTTP.
+    // No config meeting the formula's SLO measures nothing: the SLO is then loosened (x1.5, x2,
+    // said in the output) so that the check (the real deployment keeps what the simulator
+    // promised) is made on a promise.
+    const { overheads, eventLoopMs } = calibrateModel(rec);
+    const formula = sloOf(profile, eventLoopMs);
+    let slo = formula;
+    let tuning = null;
+    for (const k of [1, 1.5, 2]) {
+      slo = { ...formula, p99Ms: Math.round(formula.p99Ms * k) };
+      tuning = await tuneFor(rec, overheads, slo, rec.tuned.rateRps);
+      if (tuning?.config) break;
       console.log(
-        `| ${rho} | ${rateRps.toFixed(0)} | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(m.summary.p50)} / ${ms(m.summary.p99)} | ${pct(err.p50)} / ${pct(err.p99)} | ${p.meanBatch.toFixed(2)} / ${m.meanBatch.toFixed(2)} | ${ms(p.meanWaitMs)} / ${ms(m.meanQueueMs)} | ${p.factor.toFixed(3)} | ${ms(m.meanServiceMs)}, ${ms(m.meanOutsideMs)} | ${ms(p.httpWaitMs)}, ${p.turn.toFixed(2)} | ${replayed} | ${beforeText} |`,
+        `  no config keeps p99 <= ${slo.p99Ms} ms at ${rec.tuned.rateRps.toFixed(0)} req/s`,
       );
     }
-
-    printTimelines(timelines);
-    console.log(
-      '\nStage by stage on the real arrivals (ms): the API alone (headers parsed -> answer written) against the http stage + batcher replayed on its real request events; the batcher alone (queue + service) against the model stage replayed on its real submits; the rest of the latency (generator and transport) against the hop the model adds:\n',
-    );
-    console.log(
-      '| rho | API measured p50 / p99 | sim on API arrivals: p50 / p99, batch | batcher measured mean / p99, batch | sim batcher on its submits: mean / p99, batch | generator + transport mean (latency - API) | modelled hop |',
-    );
-    console.log('| --- | --- | --- | --- | --- | --- | --- |');
-    for (const line of stages) console.log(line);
-
-    // Tune for 0.6 of the HTTP capacity (p99 SLO: twice the profiled p99 of a full batch, plus
-    // 5 ms and three event-loop times), apply through REST, measure over HTTP.
-    const rateRps = 0.6 * capacity;
-    const full = profile.rows[profile.rows.length - 1];
-    const slo = { p99Ms: Math.round(2 * full.p99Ms + 5 + 3 * eventLoopMs), maxDropRate: 0.01 };
-    const tuning = await tuneDeployment({
-      profile,
-      traffic: { model: 'poisson', rateRps },
-      slo,
-      overheads,
-      otherThreads: [Math.min(1, (rateRps * cal.clientMs) / 1000)],
-      maxInstances: 2,
-      durationS: 120,
-    }).catch((e: Error) => {
-      console.log(`\ntuning failed: ${e.message}`);
-      return null;
-    });
-    let tuned: Record<string, unknown> = { slo, rateRps, config: null };
+    rec.tuned.slo = slo;
     if (tuning?.config && tuning.predicted) {
       const t = tuning.config;
       await api.call('PATCH', `/v1/deployments/${d.id}`, {
@@ -566,61 +656,234 @@ async function benchModel(api: ApiServer, name: string) {
         batch: t.batch,
         queue: { capacity: t.queue.capacity },
       });
-      const m = await measure(url, api.key, row, rateRps, 77);
-      printTimelines([{ title: `tuned, ${rateRps.toFixed(0)} req/s`, report: m.timeline }]);
-      const met = m.summary.p99 <= slo.p99Ms && m.dropRate <= slo.maxDropRate;
-      console.log(
-        `\ntuned for ${rateRps.toFixed(0)} req/s, SLO p99 <= ${slo.p99Ms} ms, drops <= ${slo.maxDropRate}: ${JSON.stringify(t)}; ` +
-          `predicted p50/p99 ${ms(tuning.predicted.p50Ms)}/${ms(tuning.predicted.p99Ms)} ms drops ${tuning.predicted.dropRate.toFixed(4)}; ` +
-          `measured over HTTP ${ms(m.summary.p50)}/${ms(m.summary.p99)} ms drops ${m.dropRate.toFixed(4)}: SLO ${met ? 'MET' : 'MISSED'}`,
-      );
-      tuned = {
-        slo,
-        rateRps,
-        config: t,
-        predicted: tuning.predicted,
-        measured: { ...m.summary, dropRate: m.dropRate },
-        met,
-      };
-    } else {
-      console.log(`\ntuned: no config meets p99 <= ${slo.p99Ms} ms at ${rateRps.toFixed(0)} req/s`);
+      rec.tuned.config = t;
+      rec.tuned.promised = tuning.predicted;
+      rec.tuned.m = await measure(url, api.key, row, rec.tuned.rateRps, 77);
     }
     await api.call('DELETE', `/v1/deployments/${d.id}`);
-    return {
-      model: name,
-      profile: profile.rows.map(({ latenciesMs: _, ...r }) => r),
-      overheads,
-      overheadsMetered: before,
-      capacity,
-      runtimeCapacity,
-      calibration: {
-        rateRps: calRate,
-        eventLoopMs,
-        meteredMs,
-        traced,
-        clientMs: cal.clientMs,
-        outsideMs: cal.meanOutsideMs,
-      },
-      rows,
-      tuned,
-    };
+    return rec;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
+function uptimeText(): string {
+  const l = loadavg();
+  return `load average ${l.map((x) => x.toFixed(2)).join(', ')} (${cpus().length} cores)`;
+}
+
+/** The figure's tables for one model, from its recording (live or replayed). */
+async function evaluateModel(rec: ModelRecording) {
+  const { profile, runtimeOverheads, capacity, runtimeCapacity, calRate, cal, model: name } = rec;
+  const c = runtimeOverheads.contention;
+  console.log(
+    `\n## ${name}: ${rec.uptime}; ` +
+      profile.rows
+        .map((r) => `batch ${r.batchSize} mean ${ms(r.meanMs)} p99 ${ms(r.p99Ms)}`)
+        .join(', ') +
+      `; timer late ${ms(runtimeOverheads.timerLateMs)} ms` +
+      (c
+        ? `; contention x${c.slowdown.map((x) => x.toFixed(2)).join(' / x')} with 0..${c.slowdown.length - 1} busy threads on ${c.cores} cores (${c.freeCores?.toFixed(2) ?? '?'} free: bounded to x${c.slowdown.map((_, k) => slowdownAt(c, k).toFixed(2)).join(' / x')})`
+        : ''),
+  );
+  const { traced, meteredMs, meteredLoop, shared, before, metered, overheads, eventLoopMs } =
+    calibrateModel(rec);
+  const stallText = (points: StallPoint[] | undefined) =>
+    points
+      ?.map(
+        (p) =>
+          `${(100 * p.stall.probability).toFixed(1)}% x ${ms(p.stall.meanMs)} ms at coresFull ${p.coresFull.toFixed(3)}`,
+      )
+      .join(', ') ?? 'none';
+  const pts = overheads.requestPathPoints;
+  if (pts)
+    console.log(
+      `  request path by load: ${pts.map((p) => `loop ${p.eventLoopMs.toFixed(3)} ms/request alone, hop base ${ms(p.replyMs)} (floor ${ms(p.replyMinMs ?? 0)}) at coresFull ${p.coresFull.toFixed(3)}`).join('; ')}`,
+    );
+  console.log(
+    `  stalls (p90/p99 above the median; calibrations at ${rec.calRate.toFixed(0)}${rec.cal2Rate ? ` and ${rec.cal2Rate.toFixed(0)}` : ''} req/s): hop ${stallText(overheads.hopStalls)} on a base of ${ms(overheads.replyMs)} ms; event loop (from the hand-off's tail) ${stallText(overheads.loopStalls)}`,
+  );
+  console.log(
+    `  HTTP capacity (32 closed-loop clients, binary) ${capacity.toFixed(0)} req/s (runtime alone ${runtimeCapacity.toFixed(0)}); ` +
+      `at ${calRate.toFixed(0)} req/s: event loop on the path ${traced ? traced.eventLoopMs.toFixed(3) : '?'} ms/request traced ` +
+      `(alone ${overheads.requestPath?.eventLoopMs.toFixed(3)}; per batch ${traced?.perBatchMs.toFixed(3) ?? '?'} at batches of ${traced?.batchSize.toFixed(2) ?? '?'}; ` +
+      `${traced ? `${traced.requestsPerTurn.toFixed(2)} requests and ${traced.msPerTurn.toFixed(3)} ms per busy stretch` : ''}) ` +
+      `against ${meteredMs.toFixed(3)} metered (bounded ${meteredLoop.eventLoopMs.toFixed(3)}, alone ${metered.requestPath?.eventLoopMs.toFixed(3)}); ` +
+      `wake-up delay ${shared.wakeDelayMs.toFixed(3)}; thread hand-off ${rec.meter?.handoffMs?.toFixed(3) ?? '?'} ms per batch, profile ${runtimeOverheads.handoffMs?.toFixed(3) ?? '?'}; generator ${cal.clientMs.toFixed(3)} ms/request; ` +
+      `outside queue and service ${ms(cal.meanOutsideMs)} ms -> hop ${ms(traced?.hopMs ?? NaN)} ms traced (outside the API; floor ${traced ? ms(traced.hopMinMs) : '?'} + exponential), ${ms(metered.replyMs)} as the residual`,
+  );
+  console.log(
+    '\n| rho | rate (req/s) | predicted p50 / p99 (ms) | measured p50 / p99 (ms) | error p50 / p99 | batch sim / real | wait sim / real (ms) | contention x | real service, outside (ms) | sim event-loop wait (ms), requests per turn | sim on the real send times: p50 / p99, batch | without the stalls (session 9 model): predicted p50 / p99, error |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const rows = [];
+  const stages: string[] = [];
+  const timelines: { title: string; report: TimelineReport }[] = [
+    { title: `calibration ${calRate.toFixed(0)} req/s`, report: cal.timeline },
+  ];
+  for (const { rho, rateRps, m } of rec.runs) {
+    let p: Prediction;
+    try {
+      p = predict(profile, BASE, overheads, rateRps, cal.clientMs);
+    } catch (e) {
+      // The simulator refuses a stage at utilisation >= 1 (no steady state to predict).
+      console.log(
+        `| ${rho} | ${rateRps.toFixed(0)} | unstable: ${(e as Error).message} | | | | | | | |`,
+      );
+      continue;
+    }
+    // The same rate under session 9's model (no stalls), same run.
+    let pBefore: Prediction | string;
+    try {
+      pBefore = predict(profile, BASE, before, rateRps, cal.clientMs);
+    } catch (e) {
+      pBefore = (e as Error).message.slice(0, 40);
+    }
+    timelines.push({ title: `rho ${rho} (${rateRps.toFixed(0)} req/s)`, report: m.timeline });
+    const err = { p50: p.p50 / m.summary.p50 - 1, p99: p.p99 / m.summary.p99 - 1 };
+    // Diagnosis, not prediction: the same model on the arrivals as really sent.
+    const client = Math.min(1, (rateRps * cal.clientMs) / 1000);
+    const replayed = replayText(replayOn(profile, BASE, overheads, m.sentS, [client]));
+    // Stage by stage on the server's own stamps: the http stage and the batcher on the
+    // 'request' events (no reply hop: compared with the API's own latency), and the batcher
+    // alone on its real submits (compared with its queue + service).
+    const serverSide = replayOn(profile, BASE, { ...overheads, replyMs: 0 }, m.timeline.arrivalsS, [
+      client,
+    ]);
+    const batcherSide = replayOn(
+      profile,
+      BASE,
+      // No http stage (no loop time) but the loop's hand-off excess kept on the batches.
+      {
+        ...overheads,
+        replyMs: 0,
+        requestPath: { eventLoopMs: 0, handoffMs: overheads.requestPath?.handoffMs },
+      },
+      m.timeline.enqueuesS,
+      [client, Math.min(1, (rateRps * eventLoopMs) / 1000)],
+    );
+    stages.push(
+      `| ${rho} | ${ms(m.timeline.serverMs.p50)} / ${ms(m.timeline.serverMs.p99)} | ${replayText(serverSide)} | ` +
+        `${ms(m.timeline.batcherMs.mean)} / ${ms(m.timeline.batcherMs.p99)}, ${m.meanBatch.toFixed(2)} | ` +
+        `${typeof batcherSide === 'string' ? batcherSide : `${ms(batcherSide.mean)} / ${ms(batcherSide.p99)}, ${batcherSide.batch.toFixed(2)}`} | ` +
+        `${ms(m.summary.mean - m.timeline.serverMs.mean)} | ${ms(overheads.replyMs)} |`,
+    );
+    const beforeText =
+      typeof pBefore === 'string'
+        ? pBefore
+        : `${ms(pBefore.p50)} / ${ms(pBefore.p99)}, ${pct(pBefore.p50 / m.summary.p50 - 1)} / ${pct(pBefore.p99 / m.summary.p99 - 1)}`;
+    rows.push({
+      rho,
+      rateRps,
+      predicted: p,
+      predictedWithoutStalls: pBefore,
+      measured: { ...m.summary, dropRate: m.dropRate, meanBatch: m.meanBatch },
+      err,
+    });
+    console.log(
+      `| ${rho} | ${rateRps.toFixed(0)} | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(m.summary.p50)} / ${ms(m.summary.p99)} | ${pct(err.p50)} / ${pct(err.p99)} | ${p.meanBatch.toFixed(2)} / ${m.meanBatch.toFixed(2)} | ${ms(p.meanWaitMs)} / ${ms(m.meanQueueMs)} | ${p.factor.toFixed(3)} | ${ms(m.meanServiceMs)}, ${ms(m.meanOutsideMs)} | ${ms(p.httpWaitMs)}, ${p.turn.toFixed(2)} | ${replayed} | ${beforeText} |`,
+    );
+  }
+
+  printTimelines(timelines);
+  console.log(
+    '\nStage by stage on the real arrivals (ms): the API alone (headers parsed -> answer written) against the http stage + batcher replayed on its real request events; the batcher alone (queue + service) against the model stage replayed on its real submits; the rest of the latency (generator and transport) against the hop the model adds:\n',
+  );
+  console.log(
+    '| rho | API measured p50 / p99 | sim on API arrivals: p50 / p99, batch | batcher measured mean / p99, batch | sim batcher on its submits: mean / p99, batch | generator + transport mean (latency - API) | modelled hop |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const line of stages) console.log(line);
+
+  // The tuned config as measured: what THIS model predicts for it at the rate (the live run's
+  // model promised `promised`; on a replay the model may differ), and what this model would tune.
+  const t = rec.tuned;
+  let tuned: Record<string, unknown> = { slo: t.slo, rateRps: t.rateRps, config: t.config };
+  if (t.config && t.m) {
+    const m = t.m;
+    printTimelines([{ title: `tuned, ${t.rateRps.toFixed(0)} req/s`, report: m.timeline }]);
+    const now = predict(profile, t.config, overheads, t.rateRps, cal.clientMs);
+    const met = m.summary.p99 <= t.slo.p99Ms && m.dropRate <= t.slo.maxDropRate;
+    const promised = t.promised;
+    console.log(
+      `\ntuned for ${t.rateRps.toFixed(0)} req/s, SLO p99 <= ${t.slo.p99Ms} ms, drops <= ${t.slo.maxDropRate}: ${JSON.stringify(t.config)}; ` +
+        (promised
+          ? `promised (the live run's model) p50/p99 ${ms(promised.p50Ms)}/${ms(promised.p99Ms)} ms drops ${promised.dropRate.toFixed(4)}; `
+          : '') +
+        `this model predicts ${ms(now.p50)}/${ms(now.p99)} ms; ` +
+        `measured over HTTP ${ms(m.summary.p50)}/${ms(m.summary.p99)} ms drops ${m.dropRate.toFixed(4)}: SLO ${met ? 'MET' : 'MISSED'}; ` +
+        `error of this model p50 / p99 ${pct(now.p50 / m.summary.p50 - 1)} / ${pct(now.p99 / m.summary.p99 - 1)}`,
+    );
+    tuned = {
+      ...tuned,
+      promised,
+      predicted: { p50Ms: now.p50, p99Ms: now.p99 },
+      measured: { ...m.summary, dropRate: m.dropRate },
+      met,
+    };
+  } else {
+    console.log(`\ntuned: no config was applied (SLO p99 <= ${t.slo.p99Ms} ms)`);
+  }
+  if (replayPath) {
+    // What this model would choose (replay only: the live run applied the live model's choice).
+    const again = await tuneFor(rec, overheads, t.slo, t.rateRps);
+    console.log(
+      `this model would tune: ${again?.config ? `${JSON.stringify(again.config)}, promising ${ms(again.predicted?.p50Ms ?? NaN)}/${ms(again.predicted?.p99Ms ?? NaN)} ms` : 'no config meets the SLO'}`,
+    );
+  }
+  return {
+    model: name,
+    uptime: rec.uptime,
+    profile: profile.rows.map(({ latenciesMs: _, ...r }) => r),
+    overheads,
+    overheadsWithoutStalls: before,
+    overheadsMetered: metered,
+    capacity,
+    runtimeCapacity,
+    calibration: {
+      rateRps: calRate,
+      eventLoopMs,
+      meteredMs,
+      traced,
+      clientMs: cal.clientMs,
+      outsideMs: cal.meanOutsideMs,
+    },
+    rows,
+    tuned,
+  };
+}
+
+const recordPath = args.flag('record');
+const replayPath = args.flag('replay');
+
 async function main(): Promise<void> {
   await selectBackend('wasm');
   console.log(
-    `predicted-vs-measured over HTTP: ${models.join(', ')}; ${durationS} s per rate (first ${warmupS} s discarded); binary bodies; simulator ${SIM_SECONDS} s x ${SIM_SEEDS} seeds; tf ${tf.version.tfjs}; node ${process.version}`,
+    `predicted-vs-measured over HTTP: ${replayPath ? `replaying ${replayPath}` : `${models.join(', ')}; ${durationS} s per rate (first ${warmupS} s discarded)`}; binary bodies; simulator ${SIM_SECONDS} s x ${SIM_SEEDS} seeds; tf ${tf.version.tfjs}; node ${process.version}`,
   );
-  const api = await startApiServer({ env: { AUTODL_SERVING_TRACE: '1' } });
-  const out = [];
-  try {
-    for (const m of models) out.push(await benchModel(api, m));
-  } finally {
-    await api.stop();
+  let recordings: ModelRecording[] = [];
+  if (replayPath) {
+    recordings = (JSON.parse(await readFile(replayPath, 'utf8')) as ModelRecording[]).filter(
+      (r) => args.flag('models') === undefined || models.includes(r.model),
+    );
+    // Re-calibrated from the recorded traces with this code (the calibration may have changed).
+    for (const r of recordings)
+      for (const m of [r.cal, r.cal2, ...r.runs.map((x) => x.m), r.tuned.m])
+        if (m) m.timeline.requestPath = calibrateRequestPath(m.timeline.stamps);
+  } else {
+    const api = await startApiServer({ env: { AUTODL_SERVING_TRACE: '1' } });
+    try {
+      for (const m of models) recordings.push(await measureModel(api, m));
+    } finally {
+      await api.stop();
+    }
+    if (recordPath) {
+      await writeFile(recordPath, JSON.stringify(recordings));
+      console.log(`recorded to ${recordPath} (replay: --replay ${recordPath})`);
+    }
   }
+  const out = [];
+  for (const rec of recordings) out.push(await evaluateModel(rec));
   await writeFigureJson(args, out);
 }
 

@@ -40,6 +40,8 @@ export interface TimelineReport {
   segments: SegmentSummary[];
   /** The http stage and hop calibrated from this run's traces (request-path-calibration.ts). */
   requestPath: RequestPathCalibration | null;
+  /** The traced requests after the warm-up (for a recording: the model re-calibrated offline). */
+  stamps: CalibrationTrace[];
   server: ProcessPauses;
   client: ProcessPauses;
 }
@@ -134,6 +136,7 @@ export class TimelineRecorder {
       batcherMs: stat(stamps.map((x) => x.queueMs + x.serviceMs)),
       segments: summariseTimeline(stamps),
       requestPath: calibrateRequestPath(stamps),
+      stamps,
       server: {
         gcPerS: serverSpanS > 0 && first && last ? (last.gcCount - first.gcCount) / serverSpanS : 0,
         gcMsPerS: serverSpanS > 0 && first && last ? (last.gcMs - first.gcMs) / serverSpanS : 0,

@@ -27,7 +27,11 @@ import {
 } from './hosts/deployment-host.port';
 import type { PredictResult } from './runtime/deployment-runtime';
 import { modelDirOf } from './model-dir';
-import { RequestPathMeter, type RequestPathMeasurement } from './request-path-meter';
+import {
+  RequestPathMeter,
+  type RequestPathMeasurement,
+  type ServedPath,
+} from './request-path-meter';
 import { decodeFloat32Rows } from './core/binary-rows';
 import { epochNow, type ServerStamps } from './request-trace';
 import { encodeRow, encodeSample } from './sample-encoding';
@@ -240,6 +244,11 @@ export class DeploymentsService implements OnApplicationBootstrap, OnApplication
     if (trace) trace.computeMs = r.computeMs;
     this.requestPath.served();
     return { deployment: row.id, model: row.modelId, ...answer(r, info) };
+  }
+
+  /** A predict's stamps, for the request-path meter's on-path loop time. */
+  servedPath(p: ServedPath): void {
+    this.requestPath.path(p);
   }
 
   /**

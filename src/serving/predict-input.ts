@@ -3,7 +3,14 @@ import type { Principal } from '../platform/auth/projects.service';
 import { ValidationError } from '../platform/errors/domain-error';
 import { encodeFloat32Rows, FLOAT32_ROWS } from './core/binary-rows';
 import { predictBody, type PredictBody } from './deployments.schema';
-import { epochNow, TRACE_HEADER, traceHeaderValue, traceOf } from './request-trace';
+import {
+  arrivalOf,
+  epochNow,
+  TRACE_HEADER,
+  traceHeaderValue,
+  traceOf,
+  type ServerStamps,
+} from './request-trace';
 import type {
   DeploymentsService,
   RowPrediction,
@@ -42,27 +49,35 @@ export async function sendPrediction(
   // Opt-in timeline (request-trace.ts): undefined unless tracing is on and the client asked.
   const trace = traceOf(req);
   if (trace) trace.handler = epochNow();
+  // Every predict's stamps, for the meter's on-path loop time (request-path-meter.ts `path`):
+  // a traced request's are its trace's.
+  const stamps: ServerStamps = trace ?? { arrived: arrivalOf(req) ?? Number.NaN };
   const binaryAnswer = req.accepts(['application/json', FLOAT32_ROWS]) === FLOAT32_ROWS;
   let answer: ServePrediction | ServeRowsPrediction;
   let items: readonly RowPrediction[];
   const input = predictInput(req, body);
   if ('json' in input) {
-    const one = await deployments.predict(principal, ref, input.json, trace);
+    const one = await deployments.predict(principal, ref, input.json, stamps);
     answer = one;
     items = [one];
   } else {
     const deadline = deadlineMs(deadlineQuery);
-    const rows = await deployments.predictRows(principal, ref, input.rows, deadline, trace);
+    const rows = await deployments.predictRows(principal, ref, input.rows, deadline, stamps);
     answer = rows;
     items = rows.items;
   }
   if (res.headersSent) return;
-  if (trace) {
-    trace.resolved = epochNow();
-    // Stamped before the answer is built, so "sent" includes no header of its own.
-    trace.sent = epochNow();
-    res.setHeader(TRACE_HEADER, traceHeaderValue(trace));
-  }
+  stamps.resolved = epochNow();
+  // Stamped before the answer is built, so "sent" includes no header of its own.
+  stamps.sent = epochNow();
+  if (trace) res.setHeader(TRACE_HEADER, traceHeaderValue(trace));
+  deployments.servedPath({
+    arrived: stamps.arrived,
+    enqueued: stamps.enqueued ?? Number.NaN,
+    resolved: stamps.resolved,
+    written: stamps.sent,
+    rows: items,
+  });
   res.status(200);
   if (binaryAnswer) sendRows(res, items);
   else res.json(answer);

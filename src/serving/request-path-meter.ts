@@ -1,6 +1,12 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import {
+  pathIntervals,
+  unionOf,
+  type Interval,
+  type PathStamps,
+} from './core/request-path-calibration';
 import { batchHandoff, batchLoopTime } from './runtime/batch-loop-time';
 
 /** Windows of this length with at least MIN_REQUESTS predicts are kept; the last WINDOWS count
@@ -31,9 +37,28 @@ export interface RequestPathMeasurement {
    * idle event loop) is compared.
    */
   handoffMs?: number;
+  /**
+   * The loop's time ON the requests' path, as the HTTP bench calibrates it from traces
+   * (src/serving/core/request-path-calibration.ts), from the API's own stamps of every predict:
+   * the union of the requests' [headers parsed, submitted] and [batch done, answer written]
+   * intervals per request, and of the batches' reply intervals per batch, at `batchSize`
+   * requests per batch. Unlike `eventLoopMs` (all the loop's busy wall time over the predicts),
+   * it leaves out the loop's work off any request's path and a wait counted as service; the
+   * profile job takes it when present. Absent until a window had stamped predicts.
+   */
+  onPath?: { eventLoopMs: number; perBatchMs: number; batchSize: number; requests: number };
   /** Requests and windows it is the mean of. */
   requests: number;
   windows: number;
+}
+
+/** One answered predict request's stamps (epoch ms) and its rows' runtime figures. */
+export interface ServedPath {
+  arrived: number;
+  enqueued: number;
+  resolved: number;
+  written: number;
+  rows: readonly { queueMs: number; serviceMs: number; batchSize: number }[];
 }
 
 /**
@@ -56,7 +81,13 @@ export class RequestPathMeter implements OnModuleDestroy {
     slices: number;
     handoffMs: number;
     handoffBatches: number;
+    path: { loopMs: number; replyMs: number; requests: number; batches: number };
   }[] = [];
+  /** The current window's on-path intervals (pathIntervals), requests and batches. */
+  private pathLoop: Interval[] = [];
+  private pathReply: Interval[] = [];
+  private pathRequests = 0;
+  private pathBatches = 0;
   private lastHandoff = { ...batchHandoff };
   private lastSched: ReturnType<typeof schedstat> = null;
   private lastBatch = { ...batchLoopTime };
@@ -87,12 +118,33 @@ export class RequestPathMeter implements OnModuleDestroy {
     this.lastHandoff = { ...batchHandoff };
     this.lastSched = schedstat();
     this.requests = 0;
-    this.timer = setInterval(() => this.tick(), WINDOW_MS);
+    this.pathLoop = [];
+    this.pathReply = [];
+    this.pathRequests = 0;
+    this.pathBatches = 0;
+    this.timer = setInterval(() => this.closeWindow(), WINDOW_MS);
     this.timer.unref();
   }
 
   onModuleDestroy(): void {
     this.arm(false);
+  }
+
+  /**
+   * A predict request's stamps, for the on-path loop time: each row is a request of the model
+   * (a binary body's rows share the request's loop intervals, so they are counted once).
+   */
+  path(p: ServedPath): void {
+    if (!this.armed || p.rows.length === 0) return;
+    if (![p.arrived, p.enqueued, p.resolved, p.written].every(Number.isFinite)) return;
+    for (const r of p.rows) {
+      const stamps: PathStamps = { ...p, queueMs: r.queueMs, serviceMs: r.serviceMs };
+      const iv = pathIntervals(stamps);
+      this.pathLoop.push(...iv.loop);
+      this.pathReply.push(iv.reply);
+      this.pathBatches += 1 / Math.max(1, r.batchSize);
+    }
+    this.pathRequests += p.rows.length;
   }
 
   /** `n` predict requests were answered (rows of a binary body count one each). */
@@ -110,8 +162,27 @@ export class RequestPathMeter implements OnModuleDestroy {
     const slices = this.windows.reduce((a, w) => a + w.slices, 0);
     const handoffMs = this.windows.reduce((a, w) => a + w.handoffMs, 0);
     const handoffBatches = this.windows.reduce((a, w) => a + w.handoffBatches, 0);
+    const path = this.windows.reduce(
+      (a, w) => ({
+        loopMs: a.loopMs + w.path.loopMs,
+        replyMs: a.replyMs + w.path.replyMs,
+        requests: a.requests + w.path.requests,
+        batches: a.batches + w.path.batches,
+      }),
+      { loopMs: 0, replyMs: 0, requests: 0, batches: 0 },
+    );
     return {
       eventLoopMs: busyMs / requests,
+      ...(path.requests > 0 && path.batches > 0
+        ? {
+            onPath: {
+              eventLoopMs: path.loopMs / path.requests,
+              perBatchMs: path.replyMs / path.batches,
+              batchSize: path.requests / path.batches,
+              requests: path.requests,
+            },
+          }
+        : {}),
       ...(slices > 0 ? { wakeDelayMs: runDelayNs / slices / 1e6 } : {}),
       ...(batches > 0 ? { perBatchMs: batchMs / batches, batchSize: requests / batches } : {}),
       ...(handoffBatches > 0 ? { handoffMs: handoffMs / handoffBatches } : {}),
@@ -120,7 +191,8 @@ export class RequestPathMeter implements OnModuleDestroy {
     };
   }
 
-  private tick(): void {
+  /** Ends the current window (the timer calls it every WINDOW_MS). */
+  closeWindow(): void {
     const now = performance.eventLoopUtilization();
     const delta = performance.eventLoopUtilization(now, this.last);
     this.last = now;
@@ -138,6 +210,16 @@ export class RequestPathMeter implements OnModuleDestroy {
     const runDelayNs = sched && this.lastSched ? sched.runDelayNs - this.lastSched.runDelayNs : 0;
     const slices = sched && this.lastSched ? sched.slices - this.lastSched.slices : 0;
     this.lastSched = sched;
+    const path = {
+      loopMs: unionOf(this.pathLoop).length,
+      replyMs: unionOf(this.pathReply).length,
+      requests: this.pathRequests,
+      batches: this.pathBatches,
+    };
+    this.pathLoop = [];
+    this.pathReply = [];
+    this.pathRequests = 0;
+    this.pathBatches = 0;
     if (n === 0) {
       // No predicts: what the loop does anyway (timers, the reconcile pass, probes, GC).
       this.backgroundMs =
@@ -157,6 +239,7 @@ export class RequestPathMeter implements OnModuleDestroy {
       slices,
       handoffMs: handoff.ms,
       handoffBatches: handoff.batches,
+      path,
     });
     if (this.windows.length > WINDOWS) this.windows.shift();
   }

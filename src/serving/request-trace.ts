@@ -84,6 +84,24 @@ export function installRequestTrace(server: Server, env: NodeJS.ProcessEnv = pro
   counters = c;
 }
 
+const kArrived = Symbol('autodl.arrived');
+
+/**
+ * Stamps every request's arrival (headers parsed: the first 'request' listener), traced or not,
+ * for the request-path meter's on-path loop time (request-path-meter.ts `path`): one clock read
+ * per request.
+ */
+export function installArrivalStamp(server: Server): void {
+  server.prependListener('request', (req: IncomingMessage) => {
+    (req as IncomingMessage & { [kArrived]?: number })[kArrived] = epochNow();
+  });
+}
+
+/** When the request's headers were parsed (epoch ms), undefined without installArrivalStamp. */
+export function arrivalOf(req: object): number | undefined {
+  return (req as { [kArrived]?: number })[kArrived];
+}
+
 /** The stamps of a traced request, undefined for any other. */
 export function traceOf(req: object): ServerStamps | undefined {
   return (req as { [kStamps]?: ServerStamps })[kStamps];

@@ -144,7 +144,7 @@ describe('serving loop (real app, PostgreSQL, a job worker, worker-thread instan
     assert.match(
       tuneLogs,
       new RegExp(
-        `^chosen: 1 instance\\(s\\), maxSize ${best.config.batch.maxSize}, .*cheapest feasible`,
+        `^chosen: ${best.config.instances} instance\\(s\\), maxSize ${best.config.batch.maxSize}, .*cheapest feasible`,
         'm',
       ),
     );
@@ -165,6 +165,19 @@ describe('serving loop (real app, PostgreSQL, a job worker, worker-thread instan
     await app.post('/v1/serve/loop/predict', { instance: Array(64).fill(0.5) }).expect(200);
     const live = (await app.get(`/v1/deployments/${id}`).expect(200)).body.status;
     assert.ok(live.rates.servedRps > 0 && live.rates.windowS > 0, JSON.stringify(live.rates));
+    // The meter's on-path loop time (request-path-meter.ts `onPath`, the profile job's http
+    // stage): a window of 1 s with 10+ predicts gives it, from the API's own stamps.
+    await Promise.all(
+      Array.from({ length: 24 }, () =>
+        app.post('/v1/serve/loop/predict', { instance: Array(64).fill(0.5) }).expect(200),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 1200));
+    const metered = (await app.get(`/v1/deployments/${id}`).expect(200)).body.requestPath;
+    assert.ok(
+      metered?.onPath?.eventLoopMs > 0 && metered.onPath.batchSize >= 1,
+      JSON.stringify(metered),
+    );
 
     // The deployment's loop jobs, newest first: the tuning, then the profile.
     const jobs = (await app.get(`/v1/deployments/loop/jobs`).expect(200)).body.items;

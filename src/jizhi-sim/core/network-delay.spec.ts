@@ -66,3 +66,32 @@ test('a shifted exponential hop (minMs): floor, median min + (mean - min) ln 2, 
   near(r.latencyMs.p50, 3 + 3 * Math.LN2, 'p50');
   near(r.latencyMs.p99, 3 + 3 * Math.log(100), 'p99');
 });
+
+test('a hop with stalls: mean d + p s, median d, p90 and p99 from the mixture tail p exp(-t / s)', () => {
+  // 1 ms deterministic service on 64 instances at 20 req/s (no queueing), a constant 2 ms hop
+  // and, with probability 0.3, a stall of mean 10 ms: latency = 3 + Bernoulli(0.3) Exp(10).
+  // Closed forms: mean 3 + 0.3 x 10 = 6 ms; P(latency > 3 + t) = 0.3 exp(-t / 10), so the
+  // median is 3 (0.3 < 0.5), p90 = 3 + 10 ln 3 = 13.99 and p99 = 3 + 10 ln 30 = 37.01 ms.
+  const r = simulate({
+    pipeline: {
+      stages: [
+        {
+          id: 'a',
+          instances: 64,
+          service: { dist: 'deterministic', fixedMs: 1 },
+          network: { delayMs: 2, stall: { probability: 0.3, meanMs: 10 } },
+        },
+      ],
+    },
+    traffic: { model: 'poisson', rateRps: 20 },
+    durationS: 4000,
+    warmupS: 10,
+    seed: 9,
+    samplePoints: 0,
+  });
+  const near = (got: number, want: number, what: string) =>
+    assert.ok(Math.abs(got - want) <= 0.03 * want, `${what} ${got} vs ${want}`);
+  near(r.latencyMs.mean, 6, 'mean');
+  near(r.latencyMs.p50, 3, 'p50');
+  near(r.latencyMs.p99, 3 + 10 * Math.log(30), 'p99');
+});

@@ -21,6 +21,13 @@ export type NetworkSpec = {
   delayMs: number;
   dist?: 'deterministic' | 'exponential';
   minMs?: number;
+  /**
+   * Stalls on top of the hop (a thread of the path waiting for a core, a GC pause): with
+   * `probability` a hop also waits an exponential of mean `meanMs`. The hop's mean becomes
+   * delayMs + probability x meanMs; beyond the base's spread its tail is
+   * P(delay > t) ~ probability x exp(-(t - base) / meanMs).
+   */
+  stall?: { probability: number; meanMs: number };
 };
 
 class FixedHop implements NetworkDelay {
@@ -40,9 +47,32 @@ class ExponentialHop implements NetworkDelay {
   }
 }
 
+/** A hop with stalls: the base hop's draw plus, with probability p, an exponential of mean stallS. */
+class StalledHop implements NetworkDelay {
+  readonly meanS: number;
+  constructor(
+    private readonly base: NetworkDelay | undefined,
+    private readonly p: number,
+    private readonly stallS: number,
+  ) {
+    this.meanS = (base?.meanS ?? 0) + p * stallS;
+  }
+  draw(rng: RandomSource): number {
+    const b = this.base ? this.base.draw(rng) : 0;
+    return rng.float() < this.p ? b + rng.exponential() * this.stallS : b;
+  }
+}
+
 export function networkDelay(spec: NetworkSpec): NetworkDelay | undefined {
-  if (spec.delayMs === 0) return undefined;
   const s = spec.delayMs / 1000;
   const minS = Math.min(Math.max(0, spec.minMs ?? 0), spec.delayMs) / 1000;
-  return spec.dist === 'exponential' ? new ExponentialHop(s, minS) : new FixedHop(s);
+  const base =
+    spec.delayMs === 0
+      ? undefined
+      : spec.dist === 'exponential'
+        ? new ExponentialHop(s, minS)
+        : new FixedHop(s);
+  const p = Math.min(1, Math.max(0, spec.stall?.probability ?? 0));
+  const stallS = Math.max(0, spec.stall?.meanMs ?? 0) / 1000;
+  return p > 0 && stallS > 0 ? new StalledHop(base, p, stallS) : base;
 }

@@ -234,6 +234,19 @@ const StageSchema = Type.Object(
               "Exponential only: the hop's floor; the delay is minMs + an exponential of mean delayMs - minMs (at most delayMs)",
             ),
           ),
+          stall: Type.Optional(
+            Type.Object(
+              {
+                probability: Type.Number({ minimum: 0, maximum: 1 }),
+                meanMs: NonNegative('Mean of a stall (ms)'),
+              },
+              {
+                additionalProperties: false,
+                description:
+                  'Stalls on top of the hop: with `probability` it also waits an exponential of mean `meanMs` (a thread waiting for a core, a GC pause)',
+              },
+            ),
+          ),
         },
         {
           additionalProperties: false,

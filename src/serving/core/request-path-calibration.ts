@@ -27,6 +27,7 @@
  */
 import { quantileSorted } from './open-loop';
 import { segmentsOf, type TimelineStamps } from './request-timeline';
+import { fitStallTail, type Stall } from './stall-tail';
 
 /** A traced request and the size of the batch that served it. */
 export interface CalibrationTrace extends TimelineStamps {
@@ -47,11 +48,44 @@ export interface RequestPathCalibration {
   hopMs: number;
   /** The hop's floor: the shifted exponential hopMinMs + Exp(hopMs - hopMinMs) has its median. */
   hopMinMs: number;
+  /**
+   * The hop's stalls (stall-tail.ts: its p90 and p99 above its median), null when its tail is no
+   * heavier than the base's. With them the base hop is hopBaseMs (hopMs less the mean stall)
+   * with floor hopBaseMinMs.
+   */
+  hopStall: Stall | null;
+  hopBaseMs: number;
+  hopBaseMinMs: number;
+  /** The thread hand-off (service - compute) of the served batches: mean, and its stalls likewise. */
+  handoffMs: number;
+  handoffStall: Stall | null;
   /** The requests it is taken from. */
   requests: number;
 }
 
-type Interval = readonly [number, number];
+export type Interval = readonly [number, number];
+
+/** The stamps a request's on-path intervals need (a traced request's, or the API meter's). */
+export type PathStamps = Pick<
+  TimelineStamps,
+  'arrived' | 'enqueued' | 'queueMs' | 'serviceMs' | 'resolved' | 'written'
+>;
+
+/**
+ * A request's on-path loop intervals, [arrived, enqueued] and [done, written], and its batch's
+ * reply interval [done, resolved]; done is the batch's end by the runtime's figures, never after
+ * the handler resumed (the two clocks' rounding) nor before the submit.
+ */
+export function pathIntervals(t: PathStamps): { loop: [Interval, Interval]; reply: Interval } {
+  const done = Math.max(t.enqueued, Math.min(t.enqueued + t.queueMs + t.serviceMs, t.resolved));
+  return {
+    loop: [
+      [t.arrived, t.enqueued],
+      [done, t.written],
+    ],
+    reply: [done, t.resolved],
+  };
+}
 
 /**
  * The floor of the shifted exponential min + Exp(mean - min) whose median is `median`: its median
@@ -102,21 +136,27 @@ export function calibrateRequestPath(
   const reply: Interval[] = [];
   let batches = 0;
   const outside: number[] = [];
+  const handoffs: number[] = [];
   for (const t of ok) {
-    // The batch's end by the runtime's figures, never after the handler resumed (the two
-    // clocks' rounding) nor before the submit.
-    const done = Math.max(t.enqueued, Math.min(t.enqueued + t.queueMs + t.serviceMs, t.resolved));
-    loop.push([t.arrived, t.enqueued], [done, t.written]);
-    reply.push([done, t.resolved]);
+    const iv = pathIntervals(t);
+    loop.push(...iv.loop);
+    reply.push(iv.reply);
     batches += 1 / t.batchSize;
     const s = segmentsOf(t);
     outside.push(s.genLag + s.toServer + s.toClient + s.settle);
+    handoffs.push(s.handoff);
   }
   const all = unionOf(loop);
   const replies = unionOf(reply);
   const n = ok.length;
   const hopMs = outside.reduce((a, x) => a + x, 0) / n;
   const hopMedian = quantileSorted(Float64Array.from(outside).sort(), 0.5);
+  const hopStall = fitStallTail(outside).stall;
+  const hopBaseMs = Math.max(
+    Math.min(hopMedian, hopMs),
+    hopMs - (hopStall ? hopStall.probability * hopStall.meanMs : 0),
+  );
+  const handoff = fitStallTail(handoffs);
   return {
     eventLoopMs: all.length / n,
     perBatchMs: replies.length / batches,
@@ -126,6 +166,11 @@ export function calibrateRequestPath(
     msPerTurn: all.length / Math.max(1, all.pieces),
     hopMs,
     hopMinMs: shiftedExponentialFloor(hopMs, hopMedian),
+    hopStall,
+    hopBaseMs,
+    hopBaseMinMs: shiftedExponentialFloor(hopBaseMs, hopMedian),
+    handoffMs: handoff.meanMs,
+    handoffStall: handoff.stall,
     requests: n,
   };
 }

@@ -1,7 +1,9 @@
 import { PipelineSpec, StageSpec } from '../../jizhi-sim/core/pipeline';
 import type { SimulationResult } from '../../jizhi-sim/core/simulation-result';
-import { ContentionProfile, expectedSlowdown } from './cpu-contention';
+import { Rng } from '../../platform/core/rng';
+import { ContentionProfile, expectedSlowdown, poissonBinomial } from './cpu-contention';
 import { ServiceProfile } from './service-profile';
+import { interpolateClamped, Stall, StallPoint, stallAt } from './stall-tail';
 
 /** The knobs of a deployment the simulator models and the tuner turns. */
 export interface DeploymentConfig {
@@ -64,6 +66,70 @@ export interface ServingOverheads {
   handoffMs?: number;
   /** How a batch slows down when other threads hold the host's cores (cpu-contention.ts). */
   contention?: ContentionProfile;
+  /**
+   * The hop's stalls (stall-tail.ts), fitted on traced runs at two or more utilisations of the
+   * host and indexed by coresFullAt(): with them, replyMs / replyMinMs are the base hop without
+   * its stalls, and each rate's hop waits, with the interpolated probability, an exponential
+   * stall. Without a load (the first pass) the first point's stalls.
+   */
+  hopStalls?: StallPoint[];
+  /**
+   * The event loop's stalls, fitted on the thread hand-off's tail (dispatch to result minus
+   * compute: the reply waits for the loop) likewise: each turn of the `http` stage gets a stall
+   * drawn from them, so the requests of the turn wait and the arrivals during it are handed to
+   * the batcher together (bigger batches, no longer batcher wait: what the traces show). Not on
+   * the batch's service: a stalled loop holds the arrivals in the socket, not in the batcher's
+   * queue. requestPath.handoffMs is then the mean hand-off at the FIRST point's load, its
+   * stalls included; the constant excess the model adds to every batch is net of them.
+   */
+  loopStalls?: StallPoint[];
+  /**
+   * The request path's base figures measured at two or more host loads (the bench's
+   * calibration runs), by coresFull: the loop's time per request (and per batch) and the hop's
+   * base mean and floor. Each rate takes them interpolated at its coresFull, clamped to the
+   * measured ends (overheadsAtLoad); requestPath and replyMs are the first point's.
+   */
+  requestPathPoints?: RequestPathPoint[];
+}
+
+/** The request path's base figures at one host load (see ServingOverheads.requestPathPoints). */
+export interface RequestPathPoint {
+  coresFull: number;
+  eventLoopMs: number;
+  perBatchMs?: number;
+  replyMs: number;
+  replyMinMs?: number;
+}
+
+/**
+ * The overheads at a host load: the request path's base figures interpolated at coresFull
+ * between the measured points, clamped to their ends; unchanged without a load or with fewer
+ * than two points.
+ */
+export function overheadsAtLoad(
+  overheads: ServingOverheads,
+  coresFull: number | undefined,
+): ServingOverheads {
+  const pts = overheads.requestPathPoints;
+  const rp = overheads.requestPath;
+  if (!pts || pts.length < 2 || coresFull === undefined || !rp) return overheads;
+  const [eventLoopMs, perBatchMs, replyMs, replyMinMs] = interpolateClamped(
+    pts.map((p) => ({
+      coresFull: p.coresFull,
+      values: [p.eventLoopMs, p.perBatchMs ?? 0, p.replyMs, p.replyMinMs ?? 0],
+    })),
+    coresFull,
+  );
+  return {
+    ...overheads,
+    replyMs,
+    ...(overheads.replyMinMs !== undefined ? { replyMinMs } : {}),
+    requestPath: {
+      ...rp,
+      eventLoopMs,
+      ...(rp.perBatchMs !== undefined ? { perBatchMs } : {}),
+    },
+  };
 }
 
 /** Threads competing with an instance for the host's cores, as utilisations (busy fractions). */
@@ -97,9 +163,11 @@ export const MAX_REQUESTS_PER_TURN = 256;
 export function servingPipeline(
   profile: ServiceProfile,
   config: DeploymentConfig,
-  overheads: ServingOverheads = NO_OVERHEADS,
+  measured: ServingOverheads = NO_OVERHEADS,
   load?: ContentionLoad,
 ): PipelineSpec {
+  const cf = coresFullAt(measured, config.instances, load);
+  const overheads = overheadsAtLoad(measured, cf);
   const factor = load ? contentionFactor(overheads, config.instances, load) : 1;
   const extra = extraHandoffMs(overheads);
   const stage: StageSpec = {
@@ -130,6 +198,10 @@ export function servingPipeline(
       min !== undefined && min >= 0 && min < overheads.replyMs
         ? { delayMs: overheads.replyMs, dist: 'exponential', minMs: min }
         : { delayMs: overheads.replyMs, dist: 'deterministic' };
+    if (overheads.hopStalls?.length) {
+      const st = stallAt(overheads.hopStalls, cf ?? overheads.hopStalls[0].coresFull);
+      if (st.probability > 0 && st.meanMs > 0) stage.network.stall = st;
+    }
   }
   const perRequestMs = requestPathMsPerRequest(
     overheads,
@@ -139,9 +211,12 @@ export function servingPipeline(
   // The event loop is a thread too: the instances and `others` slow it as they slow a batch.
   const loopFactor = load ? eventLoopContentionFactor(overheads, config.instances, load) : 1;
   const wakeMs = overheads.requestPath?.wakeDelayMs ?? 0;
+  const loopStall = overheads.loopStalls?.length
+    ? stallAt(overheads.loopStalls, cf ?? overheads.loopStalls[0].coresFull)
+    : undefined;
   return {
     name: 'deployment',
-    stages: [requestPathStage(perRequestMs * loopFactor, wakeMs), stage],
+    stages: [requestPathStage(perRequestMs * loopFactor, wakeMs, loopStall), stage],
   };
 }
 
@@ -155,7 +230,54 @@ export function extraHandoffMs(overheads: ServingOverheads): number {
   const served = overheads.requestPath?.handoffMs;
   const profiled = overheads.handoffMs;
   if (served === undefined || profiled === undefined) return 0;
-  return Math.max(0, served - profiled);
+  // With modelled stalls the measured mean holds the first point's mean stall: drawn separately.
+  const first = overheads.loopStalls?.[0]?.stall;
+  const stalls = first ? first.probability * first.meanMs : 0;
+  return Math.max(0, served - profiled - stalls);
+}
+
+/**
+ * Service-time samples with stalls: each of max(n, 2000) samples is a given one (in turn) plus,
+ * with the stall's probability, an exponential of its mean, drawn from a generator seeded by
+ * `label` (the same pipeline on every call). The empirical distribution resamples them, so a
+ * simulated service time is the given one convolved with the stall mixture.
+ */
+export function withStalls(latenciesMs: readonly number[], stall: Stall, label: string): number[] {
+  if (!(stall.probability > 0 && stall.meanMs > 0) || latenciesMs.length === 0)
+    return latenciesMs.slice();
+  const rng = new Rng(`stalls-${label}`);
+  const n = Math.max(latenciesMs.length, 2000);
+  return Array.from({ length: n }, (_, i) => {
+    const x = latenciesMs[i % latenciesMs.length];
+    return rng.float() < stall.probability ? x + rng.exponential(1 / stall.meanMs) : x;
+  });
+}
+
+/**
+ * The probability that `cores` or more of the host's threads are busy at once (a wake-up then
+ * finds no free core), under `load`: the event loop, the instances, `others` and the other
+ * processes' share of the cores during the profile (cores - freeCores, as whole busy threads
+ * plus a fractional one), independent Bernoulli (Poisson-binomial). Undefined without a load or
+ * a contention profile (no host to count).
+ */
+export function coresFullAt(
+  overheads: ServingOverheads,
+  instances: number,
+  load: ContentionLoad | undefined,
+): number | undefined {
+  const c = overheads.contention;
+  if (!c || !load) return undefined;
+  const background = c.freeCores !== undefined ? Math.max(0, c.cores - c.freeCores) : 0;
+  const busy = [
+    load.eventLoopUtilisation,
+    ...Array.from({ length: instances }, () => load.instanceUtilisation),
+    ...(load.others ?? []),
+    ...Array.from({ length: Math.floor(background) }, () => 1),
+    background - Math.floor(background),
+  ];
+  return poissonBinomial(busy)
+    .slice(c.cores)
+    .reduce((a, q) => a + q, 0);
 }
 
 /**
@@ -169,11 +291,23 @@ export function extraHandoffMs(overheads: ServingOverheads): number {
  * server is busy exactly when there is work, so its utilisation is still rate x perRequestMs
  * and its capacity 1 / perRequestMs.
  */
-export function requestPathStage(perRequestMs: number, wakeDelayMs = 0): StageSpec {
+export function requestPathStage(perRequestMs: number, wakeDelayMs = 0, stall?: Stall): StageSpec {
+  // With stalls a turn of b requests takes b x perRequestMs + a stall draw: two empirical rows
+  // (1 and MAX_REQUESTS_PER_TURN) with the same stall samples, which the simulator's
+  // interpolation in b (one quantile u for both rows) keeps exact for every b in between.
+  const stalled = stall && stall.probability > 0 && stall.meanMs > 0;
   return {
     id: REQUEST_PATH_STAGE_ID,
     instances: 1,
-    service: { dist: 'deterministic', fixedMs: 0, perItemMs: perRequestMs },
+    service: stalled
+      ? {
+          dist: 'empirical',
+          profile: [1, MAX_REQUESTS_PER_TURN].map((b) => ({
+            batchSize: b,
+            latenciesMs: withStalls([perRequestMs * b], stall, 'loop'),
+          })),
+        }
+      : { dist: 'deterministic', fixedMs: 0, perItemMs: perRequestMs },
     // A request that finds the loop idle wakes it, and the loop runs wakeDelayMs later (it waits
     // for a core): the batch window, which starts with the first request of an idle period and
     // is long past for requests queued behind a busy turn, is that wait (a set-up time).

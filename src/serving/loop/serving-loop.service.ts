@@ -62,11 +62,18 @@ export class ServingLoopService {
       options: body,
       ...(d.requestPath
         ? {
+            // The loop's time on the requests' path (the union of their stamped intervals, as
+            // the HTTP bench calibrates it) where the meter has it, else its busy time.
             requestPath: {
-              eventLoopMs: d.requestPath.eventLoopMs,
-              ...(d.requestPath.perBatchMs !== undefined && d.requestPath.batchSize !== undefined
-                ? { perBatchMs: d.requestPath.perBatchMs, batchSize: d.requestPath.batchSize }
-                : {}),
+              eventLoopMs: d.requestPath.onPath?.eventLoopMs || d.requestPath.eventLoopMs,
+              ...(d.requestPath.onPath && d.requestPath.onPath.eventLoopMs > 0
+                ? {
+                    perBatchMs: d.requestPath.onPath.perBatchMs,
+                    batchSize: d.requestPath.onPath.batchSize,
+                  }
+                : d.requestPath.perBatchMs !== undefined && d.requestPath.batchSize !== undefined
+                  ? { perBatchMs: d.requestPath.perBatchMs, batchSize: d.requestPath.batchSize }
+                  : {}),
               ...(d.requestPath.wakeDelayMs !== undefined
                 ? { wakeDelayMs: d.requestPath.wakeDelayMs }
                 : {}),

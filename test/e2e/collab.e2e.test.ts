@@ -263,9 +263,18 @@ describe('collaborative learning: a 3-site federation through the REST API (real
         env: { ...process.env, AUTODL_URL: app.url, AUTODL_API_KEY: app.key },
         timeout: 600_000,
       });
+    // What has no flag comes from a spec file: here FedDF's server distillation (on site-2's
+    // inputs, no labels read), checked to run once per round in the job's log below.
+    const specFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'collab-spec-')), 'fed.json');
+    fs.writeFileSync(
+      specFile,
+      JSON.stringify({ publicDataset: 'site-2', serverDistillation: { steps: 20, batchSize: 8 } }),
+    );
     const run = await cli([
       'collab',
       'run',
+      '--spec',
+      specFile,
       '--architecture',
       'small-cnn',
       '--width',
@@ -295,6 +304,13 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     assert.equal(shown.rounds.length, 2);
     const job = JSON.parse((await cli(['--json', 'jobs', 'show', id])).stdout);
     assert.equal(job.spec.scaffold, true, '--scaffold reached the spec');
+    assert.equal(job.spec.serverDistillation.steps, 20, 'the --spec file reached the spec');
+    const logs = (await cli(['jobs', 'logs', id])).stdout;
+    assert.equal(
+      logs.match(/round \d: server distillation \d+\/\d+ steps kept, held-out loss/g)?.length,
+      2,
+      logs,
+    );
     assert.match(
       (await cli(['collab', 'list'])).stdout,
       new RegExp(`${id}\\s+fedavg\\s+succeeded\\s+2/2`),

@@ -107,6 +107,9 @@ export interface DeploymentProfile {
   overheads: { timerLateMs: number; replyMs: number };
   profiledConfig: LoopConfig;
   capacityPerInstanceRps: number;
+  /** The API's event loop's capacity at the deployment's maxSize; null: not measured. */
+  eventLoopCapacityRps: number | null;
+  /** What the config serves at most: the smaller of its instances' and the event loop's. */
   capacityRps: number | null;
 }
 

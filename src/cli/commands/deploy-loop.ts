@@ -206,6 +206,7 @@ export function registerDeployLoopCommands(deploy: Command): void {
           rows: ProfileRowView[];
           overheads: ServingOverheads;
           capacityRps: number | null;
+          eventLoopCapacityRps: number | null;
         }>(`${path(ref)}/profile`);
         if (json) return printJson(p);
         process.stdout.write(`profile ${p.id} (${p.backend}): ${p.rule}\n\n`);
@@ -227,6 +228,9 @@ export function registerDeployLoopCommands(deploy: Command): void {
               ? `\ncontention: a full batch x${p.overheads.contention.slowdown.map((x) => x.toFixed(2)).join(' / x')} with 0..${p.overheads.contention.slowdown.length - 1} busy threads on ${p.overheads.contention.cores} cores`
               : '') +
             (p.capacityRps !== null ? `; capacity as configured ${f2(p.capacityRps)} req/s` : '') +
+            (p.eventLoopCapacityRps !== null
+              ? ` (the API's event loop takes up to ${f2(p.eventLoopCapacityRps)} req/s)`
+              : '') +
             `\nsimulator pipeline: GET ${path(ref)}/profile (pipeline)\n`,
         );
       },

@@ -8,9 +8,12 @@ import {
   DeploymentConfig,
   REQUEST_PATH_STAGE_ID,
   SERVING_STAGE_ID,
+  configCapacityRps,
   contentionLoadOf,
+  eventLoopCapacityRps,
   extraHandoffMs,
   requestPathMsPerRequest,
+  servedCapacityRps,
   servingPipeline,
 } from './serving-pipeline';
 
@@ -270,4 +273,27 @@ test("the thread hand-off under traffic above the profile's lengthens every batc
   assert.ok(stage);
   assert.ok(Math.abs(stage.utilisation / 0.6 - 1) < 0.02, `utilisation ${stage.utilisation}`);
   assert.ok(Math.abs(stage.meanWaitMs / 1.125 - 1) < 0.05, `wait ${stage.meanWaitMs}`);
+});
+
+test("a deployment's capacity through the API is the smaller of its instances' and its event loop's", () => {
+  // The loop is one server: at 0.95 ms per request (batches of 8, the case above) it takes at
+  // most 1000 / 0.95 req/s, whatever the instances could do (D/D/1 saturates at 1 / service).
+  const o = {
+    timerLateMs: 0,
+    replyMs: 0,
+    requestPath: { eventLoopMs: 1, perBatchMs: 0.4, batchSize: 4 },
+  };
+  assert.ok(Math.abs(eventLoopCapacityRps(o, 8) - 1000 / 0.95) < 1e-9);
+  assert.equal(eventLoopCapacityRps({ timerLateMs: 0, replyMs: 0 }, 8), Infinity);
+  assert.equal(eventLoopCapacityRps(undefined, 8), Infinity);
+  // A fast model (batch of 8 in ~0.1 ms: thousands of req/s per instance) is capped by the loop.
+  const fast = profileOf(0.1);
+  const config: DeploymentConfig = { ...ONE, batch: { maxSize: 8, maxDelayMs: 0 } };
+  assert.ok(configCapacityRps(fast, config) > 5000);
+  assert.equal(servedCapacityRps(fast, config, o), eventLoopCapacityRps(o, 8));
+  // A slow one (20 ms per batch, the profile's only row: 8 x 1000 / 20 = 400 req/s) keeps its
+  // instances' capacity; so does a fast one without a measured request path.
+  const slow = profileOf(20);
+  assert.equal(servedCapacityRps(slow, config, o), configCapacityRps(slow, config));
+  assert.equal(servedCapacityRps(fast, config, undefined), configCapacityRps(fast, config));
 });

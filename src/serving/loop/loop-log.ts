@@ -21,12 +21,19 @@ export function profileRowLine(r: ProfileRow, targetRelCi: number): string {
   );
 }
 
-export function overheadsLine(o: ServingOverheads, capacityPerInstanceRps: number): string {
+export function overheadsLine(
+  o: ServingOverheads,
+  capacityPerInstanceRps: number,
+  eventLoopCapacityRps = Infinity,
+): string {
   return (
     `overheads: timer ${ms(o.timerLateMs)} late, reply hand-off ${ms(o.replyMs)}` +
     (o.handoffMs !== undefined ? `, thread hand-off ${ms(o.handoffMs)} per batch` : '') +
     '; ' +
-    `one instance sustains up to ${Math.round(capacityPerInstanceRps)} req/s at full batches`
+    `one instance sustains up to ${Math.round(capacityPerInstanceRps)} req/s at full batches` +
+    (Number.isFinite(eventLoopCapacityRps)
+      ? `, the API's event loop up to ${Math.round(eventLoopCapacityRps)} req/s`
+      : '')
   );
 }
 

@@ -12,7 +12,8 @@ import { ProfileRow, profileRule } from '../core/service-profile';
 import {
   DeploymentConfig,
   ServingOverheads,
-  configCapacityRps,
+  eventLoopCapacityRps,
+  servedCapacityRps,
   servingPipeline,
 } from '../core/serving-pipeline';
 import type { PipelineSpec } from '../../jizhi-sim/core/pipeline';
@@ -31,7 +32,12 @@ export interface ProfileJobResult {
   rows: (Omit<ProfileRow, 'latenciesMs'> & { samples: number })[];
   overheads: ServingOverheads;
   capacityPerInstanceRps: number;
-  /** Capacity of the deployment's config at full batches (instances x maxSize / mean(maxSize)). */
+  /** The API's event loop's capacity at the config's maxSize (null: no request path measured). */
+  eventLoopCapacityRps: number | null;
+  /**
+   * What the config serves through the API at most: the smaller of its instances' capacity at
+   * full batches (instances x maxSize / mean(maxSize)) and the event loop's.
+   */
   capacityRps: number | null;
   /** The simulator's pipeline of the deployment as configured, from this profile. */
   pipeline: PipelineSpec;
@@ -93,7 +99,8 @@ export class DeploymentProfileHandler implements JobHandler<ProfileJobSpec, Prof
         ...(await measureOverheads(rt, profile)),
         ...(spec.requestPath && { requestPath: spec.requestPath }),
       };
-      await ctx.log(overheadsLine(overheads, profile.capacityPerInstanceRps));
+      const loopCapacity = eventLoopCapacityRps(overheads, c.batch.maxSize);
+      await ctx.log(overheadsLine(overheads, profile.capacityPerInstanceRps, loopCapacity));
       const backend = rt.metrics().backend;
       const profiledConfig: DeploymentConfig = {
         instances: c.instances,
@@ -121,7 +128,8 @@ export class DeploymentProfileHandler implements JobHandler<ProfileJobSpec, Prof
         rows: profile.rows.map(({ latenciesMs, ...r }) => ({ ...r, samples: latenciesMs.length })),
         overheads,
         capacityPerInstanceRps: profile.capacityPerInstanceRps,
-        capacityRps: covered ? configCapacityRps(profile, profiledConfig) : null,
+        eventLoopCapacityRps: Number.isFinite(loopCapacity) ? loopCapacity : null,
+        capacityRps: covered ? servedCapacityRps(profile, profiledConfig, overheads) : null,
         pipeline: servingPipeline(
           profile,
           covered ? profiledConfig : { ...profiledConfig, batch: { ...c.batch, maxSize } },

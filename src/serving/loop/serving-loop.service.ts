@@ -8,7 +8,12 @@ import {
 } from '../../platform/errors/domain-error';
 import type { JobEntity } from '../../platform/jobs/job.entity';
 import { JobsService } from '../../platform/jobs/jobs.service';
-import { DeploymentConfig, configCapacityRps, servingPipeline } from '../core/serving-pipeline';
+import {
+  DeploymentConfig,
+  eventLoopCapacityRps,
+  servedCapacityRps,
+  servingPipeline,
+} from '../core/serving-pipeline';
 import { DeploymentsService, type DeploymentView } from '../deployments.service';
 import type { DeploymentProfileEntity } from './deployment-profile.entity';
 import { DeploymentProfilesRepository } from './deployment-profiles.repository';
@@ -226,8 +231,17 @@ function profileView(row: DeploymentProfileEntity, current: DeploymentConfig) {
     overheads: row.overheads,
     profiledConfig: row.profiledConfig,
     capacityPerInstanceRps: profile.capacityPerInstanceRps,
-    /** Null when the deployment's maxSize is beyond the profiled sizes (profile again). */
-    capacityRps: covered ? configCapacityRps(profile, current) : null,
+    /** The API's event loop's capacity at the deployment's maxSize; null: no request path measured. */
+    eventLoopCapacityRps: finiteOrNull(eventLoopCapacityRps(row.overheads, current.batch.maxSize)),
+    /**
+     * The smaller of the instances' and the event loop's; null when the deployment's maxSize is
+     * beyond the profiled sizes (profile again).
+     */
+    capacityRps: covered ? servedCapacityRps(profile, current, row.overheads) : null,
     pipeline: covered ? servingPipeline(profile, current, row.overheads) : null,
   };
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
 }

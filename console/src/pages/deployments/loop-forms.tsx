@@ -85,9 +85,11 @@ export function TuneForm({
   profile: DeploymentProfile | null;
   onStarted: () => void;
 }) {
-  const suggested = profile?.capacityPerInstanceRps
-    ? String(Math.round(profile.capacityPerInstanceRps * 0.5))
-    : '50';
+  // Half of what one instance serves through the API: the event loop caps a small model's.
+  const oneInstance = profile
+    ? Math.min(profile.capacityPerInstanceRps, profile.eventLoopCapacityRps ?? Infinity)
+    : 0;
+  const suggested = oneInstance > 0 ? String(Math.round(oneInstance * 0.5)) : '50';
   const [rate, setRate] = useState('');
   const [p99, setP99] = useState('50');
   const [drops, setDrops] = useState('0.001');

@@ -57,6 +57,9 @@ export function ProfileView({ p }: { p: DeploymentProfile }) {
         Profile <Link to={`/jobs/${p.id}`}>{p.id.slice(0, 8)}</Link> on {p.backend},{' '}
         {new Date(p.createdAt).toLocaleString()}: one instance sustains up to{' '}
         {Math.round(p.capacityPerInstanceRps)} req/s
+        {p.eventLoopCapacityRps !== null
+          ? `, the API's event loop ${Math.round(p.eventLoopCapacityRps)} req/s`
+          : ''}
         {p.capacityRps !== null ? `, this config ${Math.round(p.capacityRps)} req/s` : ''}.
       </p>
       <EChart

@@ -3,20 +3,7 @@ import assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { waitFor } from '../k8s/harness';
 import { startKubernetesTestApp, type KubernetesTestApp } from '../k8s/kubernetes-app';
-import { darkShape, lightShape } from '../fixtures/data/shapes';
-import { writeZip } from '../fixtures/data/zip-writer';
-
-function siteZip(site: number, perClass: number): Buffer {
-  return writeZip(
-    Array.from({ length: perClass }, (_, i) => {
-      const k = site * 100 + i;
-      return [
-        { name: `dark/${k}.png`, data: darkShape(k) },
-        { name: `light/${k}.png`, data: lightShape(k) },
-      ];
-    }).flat(),
-  );
-}
+import { siteZip } from '../support/collab';
 
 /**
  * Placement "Kubernetes namespace" (docs/collab.md, docs/deploy.md): a federation of 3 sites

@@ -3,22 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { startTestApp, type TestApp } from '../support/app';
-import { darkShape, lightShape } from '../fixtures/data/shapes';
-import { writeZip } from '../fixtures/data/zip-writer';
+import { siteZip } from '../support/collab';
 import { workerPid } from '../../src/platform/jobs/worker-id';
-
-/** A site's own images (separable by mean intensity), drawn from its own range of k. */
-function siteZip(site: number, perClass: number): Buffer {
-  return writeZip(
-    Array.from({ length: perClass }, (_, i) => {
-      const k = site * 1000 + i;
-      return [
-        { name: `dark/${k}.png`, data: darkShape(k, 16) },
-        { name: `light/${k}.png`, data: lightShape(k, 16) },
-      ];
-    }).flat(),
-  );
-}
 
 interface SiteJobRow {
   id: string;
@@ -53,7 +39,7 @@ describe('collaborative learning on the worker pool: parallel site jobs, a SIGKI
     for (const site of [0, 1, 2]) {
       const res = await app.uploadDataset(
         { name: `pool-${site}`, split: '0.75,0.125,0.125', seed: String(site) },
-        siteZip(site, 48),
+        siteZip(site, 48, { size: 16, stride: 1000 }),
         `pool-${site}.zip`,
       );
       assert.equal(res.status, 201, res.text);

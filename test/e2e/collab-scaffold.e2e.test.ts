@@ -1,6 +1,4 @@
 import { after, before, describe, test } from 'node:test';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,19 +6,7 @@ import assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { startTestApp, type TestApp } from '../support/app';
 import { darkShape, lightShape } from '../fixtures/data/shapes';
-import { writeZip } from '../fixtures/data/zip-writer';
-
-function siteZip(site: number, perClass: number): Buffer {
-  return writeZip(
-    Array.from({ length: perClass }, (_, i) => {
-      const k = site * 100 + i;
-      return [
-        { name: `dark/${k}.png`, data: darkShape(k) },
-        { name: `light/${k}.png`, data: lightShape(k) },
-      ];
-    }).flat(),
-  );
-}
+import { siteZip, startSiteAgent } from '../support/collab';
 
 const floats = (b: Buffer): Float32Array => {
   const out = new Float32Array(b.byteLength / 4);
@@ -109,44 +95,8 @@ describe('SCAFFOLD federation: pool site jobs and a remote agent keep c_i betwee
     const id = created.body.id as string;
     const siteKey = (await app.post(`/v1/federations/${id}/sites/remote/key`).expect(201)).body
       .key as string;
-    const main = path.join(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
-    const agent = spawn(
-      process.execPath,
-      [
-        '-r',
-        '@swc-node/register',
-        main,
-        'site',
-        'serve',
-        '--coordinator',
-        app.url,
-        '--key',
-        siteKey,
-        '--data',
-        dir,
-        '--state-dir',
-        stateDir,
-        '--poll-ms',
-        '300',
-        '--backend',
-        'cpu',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let agentOut = '';
-    agent.stdout.on('data', (c: Buffer) => (agentOut += c.toString()));
-    agent.stderr.on('data', (c: Buffer) => (agentOut += c.toString()));
-    const exited = once(agent, 'exit');
-    try {
-      const job = await app
-        .waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status))
-        .catch((e: Error) => assert.fail(`${e.message}\nagent: ${agentOut}`));
-      assert.equal(job.status, 'succeeded', `${job.error ?? ''}\n${agentOut}`);
-      const [code] = await exited;
-      assert.equal(code, 0, agentOut);
-    } finally {
-      if (agent.exitCode === null) agent.kill('SIGKILL');
-    }
+    const agent = startSiteAgent({ coordinator: app.url, key: siteKey, dir, stateDir });
+    await agent.finish(app, id);
 
     const fed = (await app.get(`/v1/federations/${id}`).expect(200)).body;
     const model = (await app.get(`/v1/models/${fed.modelId}`).expect(200)).body;

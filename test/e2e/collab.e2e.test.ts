@@ -1,5 +1,5 @@
 import { after, before, describe, test } from 'node:test';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -10,20 +10,9 @@ import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import { startTestApp, TestApp } from '../support/app';
 import { darkShape, lightShape } from '../fixtures/data/shapes';
-import { writeZip } from '../fixtures/data/zip-writer';
+import { siteZip, startSiteAgent } from '../support/collab';
 
 /** A site's own images: the e2e shapes (separable by mean intensity), drawn from its own range of k. */
-function siteZip(site: number, perClass: number): Buffer {
-  return writeZip(
-    Array.from({ length: perClass }, (_, i) => {
-      const k = site * 100 + i;
-      return [
-        { name: `dark/${k}.png`, data: darkShape(k) },
-        { name: `light/${k}.png`, data: lightShape(k) },
-      ];
-    }).flat(),
-  );
-}
 
 describe('collaborative learning: a 3-site federation through the REST API (real app, PostgreSQL, workers)', () => {
   let app: TestApp;
@@ -430,40 +419,10 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       assert.equal(res.status, 415, res.text);
     }
 
-    const agent = spawn(
-      process.execPath,
-      [
-        '-r',
-        '@swc-node/register',
-        main,
-        'site',
-        'serve',
-        '--coordinator',
-        proxyUrl,
-        '--key',
-        siteKey,
-        '--data',
-        dir,
-        '--poll-ms',
-        '300',
-        '--backend',
-        'cpu',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let agentOut = '';
-    agent.stdout.on('data', (c: Buffer) => (agentOut += c.toString()));
-    agent.stderr.on('data', (c: Buffer) => (agentOut += c.toString()));
-    const exited = once(agent, 'exit');
+    const agent = startSiteAgent({ coordinator: proxyUrl, key: siteKey, dir });
     try {
-      const job = await app
-        .waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status))
-        .catch((e: Error) => assert.fail(`${e.message}\nagent: ${agentOut}`));
-      assert.equal(job.status, 'succeeded', `${job.error ?? ''}\n${agentOut}`);
-      const [code] = await exited; // the agent stops by itself once the federation is over (410)
-      assert.equal(code, 0, agentOut);
+      await agent.finish(app, id);
     } finally {
-      if (agent.exitCode === null) agent.kill('SIGKILL');
       proxy.close();
     }
 

@@ -1,23 +1,21 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { AblationPool, AblationPoolInit } from '../train/parallel';
 import { KIND_ABLATE } from './replica-protocol';
-import { ReplicaThreads } from './replica-threads';
+import { MeteredThreadPool, ReplicaThreads } from './replica-threads';
 
 /**
  * Channel-ablation replicas on worker threads (KIND_ABLATE commands of replica-threads.ts):
  * DELTA's channel scoring split by units (parallel-ablation.ts). Each replica's input holds the
  * scoring batches (rows, then labels), written once; its output one range's losses.
  */
-export class ThreadAblationPool implements AblationPool {
+export class ThreadAblationPool extends MeteredThreadPool implements AblationPool {
   private readonly counts: number[] = [];
 
   private constructor(
-    private readonly threads: ReplicaThreads,
+    protected readonly threads: ReplicaThreads,
     private readonly init: AblationPoolInit,
-  ) {}
-
-  get replicas(): number {
-    return this.threads.replicas;
+  ) {
+    super();
   }
 
   /** Starts the replicas and resolves once each holds the model (the weights come published). */
@@ -72,18 +70,6 @@ export class ThreadAblationPool implements AblationPool {
 
   wait(r: number): Float32Array {
     return this.threads.wait(r).slice(0, this.counts[r] * this.init.batchRows.length);
-  }
-
-  commandCpuNs(r: number): number {
-    return this.threads.commandCpuNs(r);
-  }
-
-  commandWallNs(r: number): number {
-    return this.threads.commandWallNs(r);
-  }
-
-  startCpuNs(): number[] {
-    return this.threads.startCpuNs();
   }
 
   dispose(): Promise<void> {

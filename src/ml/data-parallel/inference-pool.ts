@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import * as os from 'node:os';
 import type { InferencePool, InferencePoolInit } from '../train/parallel';
 import { KIND_PREDICT } from './replica-protocol';
-import { ReplicaThreads, stopParkedReplicaThreads } from './replica-threads';
+import { MeteredThreadPool, ReplicaThreads, stopParkedReplicaThreads } from './replica-threads';
 
 /**
  * Warm threads kept parked between jobs at most: the replicas the machine's cores allow beside
@@ -16,18 +16,16 @@ export const MAX_PARKED = Math.max(1, os.availableParallelism() - 1);
  * parked warm threads when there are (a job within PARK_MS of the last one builds the model only),
  * and park again when the pool is released for idleness.
  */
-export class ThreadInferencePool implements InferencePool {
+export class ThreadInferencePool extends MeteredThreadPool implements InferencePool {
   /** Output values of each replica's current chunk. */
   private readonly values: number[] = [];
 
   private constructor(
-    private readonly threads: ReplicaThreads,
+    protected readonly threads: ReplicaThreads,
     readonly maxRows: number,
     private readonly outputLength: number,
-  ) {}
-
-  get replicas(): number {
-    return this.threads.replicas;
+  ) {
+    super();
   }
 
   /**
@@ -106,18 +104,6 @@ export class ThreadInferencePool implements InferencePool {
 
   wait(r: number): Float32Array {
     return this.threads.wait(r).slice(0, this.values[r]);
-  }
-
-  commandCpuNs(r: number): number {
-    return this.threads.commandCpuNs(r);
-  }
-
-  commandWallNs(r: number): number {
-    return this.threads.commandWallNs(r);
-  }
-
-  startCpuNs(): number[] {
-    return this.threads.startCpuNs();
   }
 
   dispose(): void {

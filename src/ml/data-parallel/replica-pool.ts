@@ -12,7 +12,7 @@ import { ThreadAblationPool } from './ablation-pool';
 import { stopWarmInferenceThreads, ThreadInferencePool } from './inference-pool';
 import type { HostShard } from '../train/row-objectives';
 import { KIND_STEP } from './replica-protocol';
-import { ReplicaThreads } from './replica-threads';
+import { MeteredThreadPool, ReplicaThreads } from './replica-threads';
 import { ShardLayout } from './shard-layout';
 import { schedstatThreadCpuNs } from './thread-cpu';
 import { installThreadCpuClock } from '../train/thread-cpu';
@@ -115,7 +115,7 @@ export async function releaseTrainingThreads(): Promise<void> {
  * publishes all the weights and moving statistics, so a warm replica holds nothing of the
  * previous job.
  */
-export class ThreadReplicaPool implements ReplicaPool {
+export class ThreadReplicaPool extends MeteredThreadPool implements ReplicaPool {
   private released = false;
 
   private constructor(
@@ -124,14 +124,12 @@ export class ThreadReplicaPool implements ReplicaPool {
     /** Taken warm from an earlier job: its start was paid then. */
     readonly reused: boolean,
     readonly startupMs: number,
-  ) {}
-
-  private get threads(): ReplicaThreads {
-    return this.parts.threads;
+  ) {
+    super();
   }
 
-  get replicas(): number {
-    return this.threads.replicas;
+  protected get threads(): ReplicaThreads {
+    return this.parts.threads;
   }
 
   /** Starts `init.replicas` threads (or takes warm ones) and resolves once each holds the model. */
@@ -221,15 +219,7 @@ export class ThreadReplicaPool implements ReplicaPool {
     };
   }
 
-  commandCpuNs(r: number): number {
-    return this.threads.commandCpuNs(r);
-  }
-
-  commandWallNs(r: number): number {
-    return this.threads.commandWallNs(r);
-  }
-
-  startCpuNs(): number[] {
+  override startCpuNs(): number[] {
     // A warm pool's start was counted by the job that started it.
     return this.reused ? [] : this.threads.startCpuNs();
   }

@@ -407,3 +407,27 @@ export class ReplicaThreads {
     );
   }
 }
+
+/**
+ * What every pool over ReplicaThreads (training, inference, ablation) reports to the thread
+ * meter: the replica count and the threads' own CPU and wall figures.
+ */
+export abstract class MeteredThreadPool {
+  protected abstract readonly threads: ReplicaThreads;
+
+  get replicas(): number {
+    return this.threads.replicas;
+  }
+
+  commandCpuNs(r: number): number {
+    return this.threads.commandCpuNs(r);
+  }
+
+  commandWallNs(r: number): number {
+    return this.threads.commandWallNs(r);
+  }
+
+  startCpuNs(): number[] {
+    return this.threads.startCpuNs();
+  }
+}

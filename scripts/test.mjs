@@ -15,6 +15,12 @@
 //   --list                                     print each test file's tier, run nothing
 //   --record-durations                         store the e2e files' run times in
 //                                              scripts/test-durations.json (the run order)
+//
+// A whole run (no --tier, no files) starts the e2e tier at once and runs the rest beside it: the
+// e2e files mostly wait (process starts, polls, a browser, the test API server) and leave about a
+// core idle, which the type-checks, linters, unit and medium tiers fill at a lower CPU priority,
+// so that they take cycles the e2e tier does not use. Their output is printed when the e2e tier
+// ends (a line on stderr says when each one ends), so that two TAP streams do not interleave.
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import {
@@ -27,7 +33,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -54,33 +60,52 @@ function seconds(since) {
   return `${((Date.now() - since) / 1000).toFixed(1)} s`;
 }
 
-/** Runs one check; its output is printed when it ends, so that two checks running at once do not interleave. */
-function check(name, cmd, cmdArgs) {
+/**
+ * Runs one check; its output is printed when it ends, so that two checks running at once do not
+ * interleave. Beside the e2e tier (`side`) it runs at a lower CPU priority, its output is kept for
+ * later and a failure is returned instead of ending the run.
+ */
+function check(name, cmd, cmdArgs, side = null) {
   const t = Date.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, cmdArgs, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (side) lowerPriority(child.pid);
     const output = [];
     child.stdout.on('data', (d) => output.push(d));
     child.stderr.on('data', (d) => output.push(d));
     child.on('close', (code) => {
-      process.stdout.write(Buffer.concat(output));
+      if (side) side.output.push(...output);
+      else process.stdout.write(Buffer.concat(output));
       if (code !== 0) {
         process.stderr.write(`\n${name} failed\n`);
-        process.exit(code ?? 1);
-      }
-      process.stderr.write(`${name}: ok (${seconds(t)})\n`);
+        if (!side) process.exit(code ?? 1);
+        side.failed.push(name);
+      } else process.stderr.write(`${name}: ok (${seconds(t)})\n`);
       resolve();
     });
   });
 }
 
 /** Runs lanes of checks side by side, each lane's checks one after another. */
-async function checks(lanes) {
+async function checks(lanes, side = null) {
   await Promise.all(
     lanes.map(async (lane) => {
-      for (const [name, cmd, cmdArgs] of lane) await check(name, cmd, cmdArgs);
+      for (const [name, cmd, cmdArgs] of lane) await check(name, cmd, cmdArgs, side);
     }),
   );
+}
+
+/**
+ * The work beside the e2e tier gets a lower CPU priority (nice 5: about a quarter of a core's
+ * share when both compete): the e2e tier is the longest and its waits must stay short; the
+ * processes this one starts inherit it.
+ */
+function lowerPriority(pid) {
+  try {
+    setPriority(pid, 5);
+  } catch {
+    // Not allowed or not supported: the run is only slower.
+  }
 }
 
 function walk(dir, test, out = []) {
@@ -132,24 +157,32 @@ if (args.includes('--list')) {
 
 // The static checks are single-threaded: two lanes of about equal length keep both cores busy
 // (eslint, with type information, and prettier over every file are the longest).
-if (!quick) {
+const STATIC_CHECKS = [
+  [
+    ['lint', 'npx', ['eslint', '.']],
+    ['typecheck browser tests', 'npx', ['tsc', '-p', 'test/browser/tsconfig.json']],
+    [
+      'layers',
+      'npx',
+      ['depcruise', 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
+    ],
+  ],
+  [
+    ['format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']],
+    ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+    ['typecheck console', 'npx', ['tsc', '-p', 'console/tsconfig.json']],
+  ],
+];
+// A whole run overlaps the rest with the e2e tier (see the top of this file).
+const overlap =
+  only.length === 0 &&
+  tierArgs.length === 0 &&
+  !coverage &&
+  byTier.e2e.length > 0 &&
+  !process.env.AUTODL_TEST_SEQUENTIAL;
+if (!quick && !overlap) {
   const t = Date.now();
-  await checks([
-    [
-      ['lint', 'npx', ['eslint', '.']],
-      ['typecheck browser tests', 'npx', ['tsc', '-p', 'test/browser/tsconfig.json']],
-      [
-        'layers',
-        'npx',
-        ['depcruise', 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
-      ],
-    ],
-    [
-      ['format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']],
-      ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
-      ['typecheck console', 'npx', ['tsc', '-p', 'console/tsconfig.json']],
-    ],
-  ]);
+  await checks(STATIC_CHECKS);
   process.stderr.write(`static checks: ok (${seconds(t)})\n`);
 }
 
@@ -199,7 +232,11 @@ async function databaseUrl() {
   return scratch.url;
 }
 
-async function runTier(tier, tierFiles) {
+/**
+ * Runs one tier's files in one `node --test` run. Beside the e2e tier (`side`) it runs at a lower
+ * CPU priority and its output is kept for later.
+ */
+async function runTier(tier, tierFiles, side = null) {
   const env =
     tier === 'unit'
       ? withoutDatabase(process.env)
@@ -213,8 +250,10 @@ async function runTier(tier, tierFiles) {
         };
   // Unit and medium files keep the cores busy: two at a time. An e2e file mostly waits (process
   // starts, polls, a browser, the test API server): two at a time left the two cores half idle
-  // (about 870 CPU-seconds in 830 s of wall time), so four run at once.
-  const concurrency = env.AUTODL_TEST_CONCURRENCY ?? (tier === 'e2e' ? '4' : '2');
+  // (about 870 CPU-seconds in 830 s of wall time), and four still took 800 s on the idle 2-core CI
+  // machine while the tier's files use about 560 CPU-seconds (their process trees, 2026-12-05),
+  // so six run at once.
+  const concurrency = env.AUTODL_TEST_CONCURRENCY ?? (tier === 'e2e' ? '6' : '2');
   // A reporter given replaces the default one: name the default too.
   const main = [
     `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
@@ -250,8 +289,13 @@ async function runTier(tier, tierFiles) {
       ...reporters,
       ...tierFiles,
     ],
-    { cwd: root, env, stdio: 'inherit' },
+    { cwd: root, env, stdio: side ? ['ignore', 'pipe', 'pipe'] : 'inherit' },
   );
+  if (side) {
+    lowerPriority(child.pid);
+    child.stdout.on('data', (d) => side.output.push(d));
+    child.stderr.on('data', (d) => side.output.push(d));
+  }
   const code = await new Promise((resolve) =>
     child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))),
   );
@@ -262,7 +306,37 @@ async function runTier(tier, tierFiles) {
 }
 
 const results = [];
-for (const tier of tiers) if (byTier[tier].length) results.push(await runTier(tier, byTier[tier]));
+if (overlap) {
+  const t = Date.now();
+  // One database for both: start the scratch server (when there is no TEST_DATABASE_URL) first.
+  if (tiers.some((tier) => tier !== 'unit' && byTier[tier].length)) await databaseUrl();
+  const side = { output: [], failed: [] };
+  const beside = (async () => {
+    if (!quick) {
+      await checks(STATIC_CHECKS, side);
+      process.stderr.write(
+        `static checks: ${side.failed.length ? `FAILED (${side.failed.join(', ')})` : 'ok'} (${seconds(t)})\n`,
+      );
+    }
+    const out = [];
+    for (const tier of tiers)
+      if (tier !== 'e2e' && byTier[tier].length) out.push(await runTier(tier, byTier[tier], side));
+    return out;
+  })();
+  const e2e = await runTier('e2e', byTier.e2e);
+  const others = await beside;
+  process.stderr.write('\noutput of the checks and tiers that ran beside the e2e tier:\n');
+  process.stdout.write(Buffer.concat(side.output));
+  results.push(...others, e2e);
+  if (side.failed.length) {
+    process.stderr.write(`\n${side.failed.join(', ')} failed\n`);
+    results.push({ tier: 'static checks', files: 0, code: 1, time: 'FAILED' });
+  }
+  process.stderr.write(`all: ${seconds(t)}\n`);
+} else {
+  for (const tier of tiers)
+    if (byTier[tier].length) results.push(await runTier(tier, byTier[tier]));
+}
 if (scratch) await scratch.stop();
 process.stderr.write(
   `\n${results.map((r) => `${r.tier} ${r.files} files ${r.time}`).join(', ')}\n`,

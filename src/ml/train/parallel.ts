@@ -85,8 +85,8 @@ export interface ReplicaPool {
 
 export type ReplicaPoolFactory = (init: ReplicaPoolInit) => Promise<ReplicaPool>;
 
-/** What every inference replica needs: the model, and the largest chunk of rows it is given. */
-export interface InferencePoolInit {
+/** What every replica that runs a published model needs (inference and ablation replicas). */
+export interface PublishedModelInit {
   replicas: number;
   /** The model's topology (model.toJSON): the weights come through `publish`. */
   topology: string;
@@ -95,6 +95,10 @@ export interface InferencePoolInit {
   backend: string;
   sampleShape: readonly number[];
   xDtype: tf.DataType;
+}
+
+/** What every inference replica needs: the model, and the largest chunk of rows it is given. */
+export interface InferencePoolInit extends PublishedModelInit {
   /** Outputs per row (the model's single output is [n, outputLength]). */
   outputLength: number;
   /** Rows per model.predict pass (inferenceBatchSize). */
@@ -162,15 +166,7 @@ export type InferencePoolFactory = (init: InferencePoolInit) => InferencePool;
  * What every channel-ablation replica needs (DELTA's channel scoring, parallel-ablation.ts): the
  * model, its hooked layers and the scoring batches' sizes.
  */
-export interface AblationPoolInit {
-  replicas: number;
-  /** The model's topology (model.toJSON): the weights come through `publish`. */
-  topology: string;
-  /** Element counts of model.weights, in order. */
-  sizes: readonly number[];
-  backend: string;
-  sampleShape: readonly number[];
-  xDtype: tf.DataType;
+export interface AblationPoolInit extends PublishedModelInit {
   yDtype: tf.DataType;
   /** The hooked layers whose channels are removed (channel-ablation.ts). */
   hookLayers: readonly string[];

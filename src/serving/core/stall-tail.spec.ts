@@ -8,6 +8,7 @@ import {
   overheadsAtLoad,
   servingPipeline,
   withStalls,
+  type DeploymentConfig,
   type ServingOverheads,
 } from './serving-pipeline';
 import type { ServiceProfile } from './service-profile';
@@ -20,6 +21,28 @@ const near = (got: number, want: number, rel: number, what: string) =>
 // (memoryless), so their median is s ln 2 and P(X > p90) exp((p90 - b) / s) = p. Seeded
 // samples, n = 200,000 (20,000 excesses: the median's sd is about 1% of s, p's about 1.2%):
 // within 5%.
+
+/** A deployment of one instance serving batches of 1 in exactly 1 ms (profiled `latenciesMs`). */
+function oneMsInstance(latenciesMs: number[]): {
+  profile: ServiceProfile;
+  config: DeploymentConfig;
+} {
+  return {
+    profile: {
+      rows: [
+        { batchSize: 1, latenciesMs, meanMs: 1, p50Ms: 1, p99Ms: 1, p99RelCi: 0, converged: true },
+      ],
+      rule: '',
+      capacityPerInstanceRps: 1000,
+    },
+    config: {
+      instances: 1,
+      batch: { maxSize: 1, maxDelayMs: 0 },
+      queue: { capacity: 0, timeoutMs: 0 },
+    },
+  };
+}
+
 test('stall tail: peaks over the p90 recover the mixture b + Bernoulli(p) Exp(s) (p 0.3, s 10 ms; p 0.15, s 4 ms)', () => {
   for (const [p, s, seed] of [
     [0.3, 10, 1],
@@ -93,26 +116,7 @@ test('withStalls: profiled samples convolved with the stall mixture (mean + p s)
 });
 
 test('servingPipeline: the hop and the event loop get the stalls at the load; the batches the hand-off excess net of the first point', () => {
-  const profile: ServiceProfile = {
-    rows: [
-      {
-        batchSize: 1,
-        latenciesMs: [1, 1, 1, 1],
-        meanMs: 1,
-        p50Ms: 1,
-        p99Ms: 1,
-        p99RelCi: 0,
-        converged: true,
-      },
-    ],
-    rule: '',
-    capacityPerInstanceRps: 1000,
-  };
-  const config = {
-    instances: 1,
-    batch: { maxSize: 1, maxDelayMs: 0 },
-    queue: { capacity: 0, timeoutMs: 0 },
-  };
+  const { profile, config } = oneMsInstance([1, 1, 1, 1]);
   const overheads: ServingOverheads = {
     timerLateMs: 0,
     replyMs: 2,
@@ -200,26 +204,7 @@ test('request path by load: interpolated in coresFull between the calibrations, 
   // In the pipeline: no slowdown, loop idle, instance 0.4 and another thread 0.5 busy on 2
   // cores: coresFull 0.2, so the hop's mean is 2.5 and the loop's 0.75 - 0.3 / 2 + 0.3 / 1 per
   // request at batches of 1 (the per-batch part re-amortised).
-  const profile: ServiceProfile = {
-    rows: [
-      {
-        batchSize: 1,
-        latenciesMs: [1],
-        meanMs: 1,
-        p50Ms: 1,
-        p99Ms: 1,
-        p99RelCi: 0,
-        converged: true,
-      },
-    ],
-    rule: '',
-    capacityPerInstanceRps: 1000,
-  };
-  const config = {
-    instances: 1,
-    batch: { maxSize: 1, maxDelayMs: 0 },
-    queue: { capacity: 0, timeoutMs: 0 },
-  };
+  const { profile, config } = oneMsInstance([1]);
   const [http, model] = servingPipeline(profile, config, overheads, {
     instanceUtilisation: 0.4,
     eventLoopUtilisation: 0,

@@ -6,7 +6,7 @@ interface HeapBackend extends tf.KernelBackend {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
 }
 
-function isHeapBackend(b: tf.KernelBackend): b is HeapBackend {
+export function isHeapBackend(b: tf.KernelBackend): b is HeapBackend {
   const candidate = b as Partial<HeapBackend>;
   return (
     typeof candidate.makeOutput === 'function' && typeof candidate.typedArrayFromHeap === 'function'

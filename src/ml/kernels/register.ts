@@ -8,6 +8,11 @@ import {
 import { unsortedSegmentSumComposite } from './unsorted-segment-sum';
 import { maxPoolGradKernel } from './max-pool-grad';
 import { registerBatchNormGradient } from './batch-norm-grad';
+import {
+  CLIP_BY_VALUE_GRAD,
+  clipByValueGradKernel,
+  registerClipByValueGradient,
+} from './clip-by-value-grad';
 import { sharedCastKernel, sharedIdentityKernel } from './shared-identity';
 
 /** Makes a kernel for a backend; `stock` is the backend's own kernel it replaces, if any. */
@@ -29,6 +34,8 @@ const FASTER: Record<string, Factory> = {
   Conv2DBackpropInput: conv2dBackpropInputComposite,
   MaxPoolGrad: () => maxPoolGradKernel(),
   Identity: () => sharedIdentityKernel(),
+  // Not a wasm kernel: ours, which the ClipByValue gradient (relu6) uses where it is registered.
+  [CLIP_BY_VALUE_GRAD]: () => clipByValueGradKernel(),
   Cast: (_backend, stock) => {
     if (stock === undefined) throw new Error('Cast: the backend has no kernel to fall back on');
     return sharedCastKernel(stock);
@@ -40,12 +47,16 @@ const replaced = new Set<string>();
 /**
  * Registers the composite kernels for `backendName` (default wasm): the missing ones where the
  * backend has none, and, with `replaceSlow` (default true), the faster replacements, including
- * the broadcasting batch-norm gradient (a gradient, so for every backend). Idempotent.
+ * the broadcasting batch-norm gradient and the one-pass ClipByValue gradient (gradients, so for
+ * every backend; the latter uses its kernel where one is registered). Idempotent.
  * Returns the kernel names registered by this call.
  */
 export function registerGradientKernels(backendName = 'wasm', replaceSlow = true): string[] {
   const added: string[] = [];
-  if (replaceSlow) registerBatchNormGradient();
+  if (replaceSlow) {
+    registerBatchNormGradient();
+    registerClipByValueGradient();
+  }
   for (const [kernelName, make] of Object.entries(MISSING)) {
     if (tf.getKernel(kernelName, backendName) !== undefined) continue;
     tf.registerKernel({ kernelName, backendName, kernelFunc: make(backendName) });

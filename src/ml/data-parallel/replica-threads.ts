@@ -244,10 +244,7 @@ export class ReplicaThreads {
     const pool = ReplicaThreads.spawn(spec, replicas, sizes, buffers, role);
     for (const m of pool.members) m.worker.unref();
     try {
-      pool.members.forEach((m, r) => {
-        const state = blockUntil(m.ctrl, CTRL.READY, (v) => v !== 0, START_TIMEOUT_MS);
-        if (state !== 1) throw new Error(`${role} ${r} failed to start: ${failure(m)}`);
-      });
+      pool.waitReady();
     } catch (err) {
       void pool.dispose();
       throw err;
@@ -292,7 +289,7 @@ export class ReplicaThreads {
     return all;
   }
 
-  /** Blocks until every replica holds the model (or throws): tests, benches. */
+  /** Blocks until every replica holds the model (or throws): startSync, tests, benches. */
   waitReady(): void {
     this.members.forEach((m, r) => {
       const state = blockUntil(m.ctrl, CTRL.READY, (v) => v !== 0, START_TIMEOUT_MS);

@@ -4,7 +4,8 @@ import { Codistill } from './core/codistill';
 import { FedAvg } from './core/fedavg';
 import { runFederationLoop, RoundQuorumError } from './federation-run';
 import type { RoundRow } from './storage/federations.repository';
-import type { SitePlacement, SiteRoundResult, SiteRoundWork } from './site-placement';
+import type { WeightSet } from './core/weights';
+import type { RoundScope, SitePlacement, SiteRoundResult, SiteRoundWork } from './site-placement';
 
 /**
  * An in-memory placement: site k "trains" by moving every weight to k + 1 (so FedAvg's average is
@@ -13,6 +14,7 @@ import type { SitePlacement, SiteRoundResult, SiteRoundWork } from './site-place
 class ScriptedPlacement implements SitePlacement {
   readonly placement = 'local' as const;
   calls: { site: string; work: SiteRoundWork }[] = [];
+  scopes: RoundScope[] = [];
   constructor(
     readonly sites: { name: string; samples: number }[],
     private readonly behave: (site: string, work: SiteRoundWork) => 'ok' | 'nan' | 'huge' | 'crash',
@@ -35,15 +37,16 @@ class ScriptedPlacement implements SitePlacement {
     return { share, trainLoss: 0.1, trainAccuracy: 0.9, localAccuracy: 0.8 };
   }
 
-  async evaluateGlobal(): Promise<
-    { site: string; accuracy: number; loss: number; count: number }[]
-  > {
-    return this.sites.map((s, i) => ({
-      site: s.name,
-      accuracy: i === 0 ? 1 : 0.5,
-      loss: 0.2,
-      count: s.samples,
-    }));
+  async evaluateGlobal(
+    _global: WeightSet,
+    scope?: RoundScope,
+  ): Promise<{ site: string; accuracy: number; loss: number; count: number }[]> {
+    if (scope) this.scopes.push(scope);
+    return this.sites.flatMap((s, i) =>
+      scope?.skip?.includes(s.name)
+        ? []
+        : [{ site: s.name, accuracy: i === 0 ? 1 : 0.5, loss: 0.2, count: s.samples }],
+    );
   }
 
   dispose(): void {}
@@ -112,6 +115,33 @@ describe('the coordinator loop (in-memory placement)', () => {
         ['b', 'failed'],
       ],
     );
+  });
+
+  test('a site that failed its train work is not asked to evaluate that round’s global model; a rejected one is', async () => {
+    // b crashes in round 0 only (an absent agent: one siteTimeoutSeconds in train, none in
+    // evaluation); d's NaN update is rejected, but d answered, so it evaluates.
+    const placement = new ScriptedPlacement([...sites, { name: 'd', samples: 4 }], (site, work) =>
+      site === 'b' && work.round === 0 ? 'crash' : site === 'd' ? 'nan' : 'ok',
+    );
+    const { rows } = await run(placement, 2);
+    assert.deepEqual(
+      placement.scopes.map((s) => s.skip),
+      [['b'], []],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.rejected.map((x) => [x.site, x.reason])),
+      [
+        [
+          ['d', 'non-finite'],
+          ['b', 'failed'],
+        ],
+        [['d', 'non-finite']],
+      ],
+    );
+    // pooled over the sites asked: round 0 a (1 x 1), c (2 x 0.5), d (4 x 0.5) = 4 / 7; round 1
+    // with b back (1 x 0.5): 4.5 / 8
+    assert.equal(rows[0].globalAccuracy, 4 / 7);
+    assert.equal(rows[1].globalAccuracy, 4.5 / 8);
   });
 
   test('a round below quorum is retried (new attempt, new seed), then the federation fails', async () => {

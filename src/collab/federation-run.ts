@@ -2,7 +2,8 @@
  * The coordinator loop of a federation, on any placement: per round, every site trains from the
  * global state and shares (SitePlacement.train), the coordinator screens the shares (NaN, shape,
  * norm), retries the round when fewer than `quorum` were accepted, aggregates, meters the bytes
- * each way, has every site evaluate the new global model on its own test split, and records it.
+ * each way, has every site that trained evaluate the new global model on its own test split, and
+ * records it.
  */
 import type { FederatedAlgorithm, SiteShare } from './core/federated-algorithm';
 import { screenUpdates, type ScreeningRule } from './core/robust-aggregation';
@@ -206,7 +207,9 @@ export async function runFederationLoop(
             `round ${round + 1}: server distillation ${fused.bestStep}/${fused.steps} steps kept, held-out loss ${fused.initialLoss.toFixed(4)} -> ${fused.bestLoss.toFixed(4)} (${seconds.toFixed(1)} CPU s)`,
           );
         }
-        final = await placement.evaluateGlobal(global, { round, attempt });
+        // A site that failed its train work is not asked: an absent agent would cost the round
+        // a second siteTimeoutSeconds for an evaluation it cannot give either.
+        final = await placement.evaluateGlobal(global, { round, attempt, skip: missing });
       } else {
         teachers = aggregate.teachers;
         scales = aggregate.scales;

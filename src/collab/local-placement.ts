@@ -22,6 +22,7 @@ import {
   type SiteControlState,
 } from './core';
 import type {
+  RoundScope,
   SiteEvaluation,
   SitePlacement,
   SiteRoundResult,
@@ -208,10 +209,14 @@ export class LocalPlacement implements SitePlacement {
     };
   }
 
-  async evaluateGlobal(global: readonly Float32Array[]): Promise<SiteEvaluation[]> {
+  async evaluateGlobal(
+    global: readonly Float32Array[],
+    scope?: RoundScope,
+  ): Promise<SiteEvaluation[]> {
     const model = this.workingModel();
     writeWeights(model, global);
     return this.local.flatMap((s) => {
+      if (scope?.skip?.includes(s.name)) return [];
       const e = siteEvaluation(model, s.test, this.o.numClasses);
       return e ? [{ site: s.name, ...e }] : [];
     });

@@ -131,8 +131,10 @@ export class PooledPlacement implements SitePlacement {
 
   async evaluateGlobal(global: WeightSet, scope?: RoundScope): Promise<SiteEvaluation[]> {
     if (!scope) throw new Error('site jobs evaluate within a round: pass its scope');
+    // A skipped site gets no item; its group's job (an Indexed Job's pod) finds none and ends.
+    const asked = this.pooled.filter((s) => !scope.skip?.includes(s.name));
     const answers = await Promise.allSettled(
-      this.pooled.map((s) => this.exchange(s.name, 'evaluate', scope, global, {})),
+      asked.map((s) => this.exchange(s.name, 'evaluate', scope, global, {})),
     );
     return answers.flatMap((a, i) => {
       // A site whose job is gone is left out of the pooled accuracy.
@@ -141,7 +143,7 @@ export class PooledPlacement implements SitePlacement {
       return Number(r.count) > 0
         ? [
             {
-              site: this.pooled[i].name,
+              site: asked[i].name,
               accuracy: Number(r.accuracy),
               loss: Number(r.loss),
               count: Number(r.count),

@@ -2,7 +2,8 @@
  * Placement 3: remote site agents. For each site and round the coordinator posts a work item
  * (the task and the global weights) and waits for the agent's answer, polling the table; an agent
  * that does not answer within `siteTimeoutMs` counts as a failed site for the round (the quorum
- * rule decides). What comes back is the shared state the schema allowed (site-api.schema.ts).
+ * rule decides) and is not asked to evaluate that round's global model. What comes back is the
+ * shared state the schema allowed (site-api.schema.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeWithControl, encodeWithControl } from './federation-checkpoint';
@@ -35,7 +36,7 @@ export class RemotePlacement implements SitePlacement {
   constructor(
     private readonly federationId: string,
     private readonly names: readonly string[],
-    private readonly work: SiteWorkRepository,
+    private readonly work: Pick<SiteWorkRepository, 'post' | 'find' | 'expire'>,
     private readonly model: RemoteModelTask,
     private readonly o: { siteTimeoutMs: number; pollMs: number; cancelled: () => boolean },
   ) {}
@@ -75,25 +76,29 @@ export class RemotePlacement implements SitePlacement {
     };
   }
 
-  async evaluateGlobal(global: WeightSet): Promise<SiteEvaluation[]> {
-    const out: SiteEvaluation[] = [];
-    for (const site of this.names) {
-      try {
-        const done = await this.exchange(site, 'evaluate', -1, 1, global, {});
-        const r = done.report ?? {};
-        if (Number(r.count) > 0)
-          out.push({
-            site,
-            accuracy: Number(r.accuracy),
-            loss: Number(r.loss),
-            count: Number(r.count),
-            ...(done.confusion ? { confusion: done.confusion } : {}),
-          });
-      } catch {
-        // a site that does not evaluate is left out of the pooled accuracy
-      }
-    }
-    return out;
+  async evaluateGlobal(global: WeightSet, scope?: RoundScope): Promise<SiteEvaluation[]> {
+    // All sites at once, as the loop's train work: an agent that does not answer costs the phase
+    // one siteTimeoutMs whatever the number of such sites, not one each.
+    const asked = this.names.filter((site) => !scope?.skip?.includes(site));
+    const answers = await Promise.allSettled(
+      asked.map((site) => this.exchange(site, 'evaluate', -1, 1, global, {})),
+    );
+    return answers.flatMap((a, i) => {
+      // A site that does not evaluate is left out of the pooled accuracy.
+      if (a.status !== 'fulfilled') return [];
+      const r = a.value.report ?? {};
+      return Number(r.count) > 0
+        ? [
+            {
+              site: asked[i],
+              accuracy: Number(r.accuracy),
+              loss: Number(r.loss),
+              count: Number(r.count),
+              ...(a.value.confusion ? { confusion: a.value.confusion } : {}),
+            },
+          ]
+        : [];
+    });
   }
 
   dispose(): void {}

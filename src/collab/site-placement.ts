@@ -25,6 +25,12 @@ export interface SiteRoundWork {
 export interface RoundScope {
   round: number;
   attempt: number;
+  /**
+   * Sites that failed this round's train work (threw, timed out, their job died): they are not
+   * asked to evaluate the round's global model (docs/collab.md, "Faults: screening and quorum"),
+   * so an absent remote agent costs the round one `siteTimeoutSeconds`, not a second one here.
+   */
+  skip?: readonly string[];
 }
 
 export interface SiteRoundResult {
@@ -54,7 +60,7 @@ export interface SitePlacement {
   train(site: string, work: SiteRoundWork): Promise<SiteRoundResult>;
   /**
    * Each site evaluates the global weights on its own test split (numbers only come back).
-   * `scope`: the round (and its accepted attempt) the weights come from.
+   * `scope`: the round (and its accepted attempt) the weights come from, and the sites not to ask.
    */
   evaluateGlobal(global: WeightSet, scope?: RoundScope): Promise<SiteEvaluation[]>;
   dispose(): void;

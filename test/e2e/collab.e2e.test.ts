@@ -8,6 +8,7 @@ import { loadImageFolder } from '../../src/ml/data/image-folder';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
+import { Client } from 'pg';
 import { startTestApp, TestApp } from '../support/app';
 import { darkShape, lightShape } from '../fixtures/data/shapes';
 import { siteZip, startSiteAgent } from '../support/collab';
@@ -242,6 +243,77 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     for (const r of fed.rounds) {
       assert.deepEqual([...r.accepted].sort(), ['s0', 's1']);
       assert.deepEqual(r.rejected, [{ site: 'gone', reason: 'failed' }]);
+    }
+  });
+
+  test('an absent remote agent costs each round one siteTimeoutSeconds: it is not asked to evaluate the round it failed', async (t) => {
+    // Short, but long enough for the local sites' own train and evaluate jobs, which share the
+    // timeout: the schema's minimum (1 s) would time them out too on a loaded machine.
+    const timeoutSeconds = 5;
+    const res = await app
+      .post('/v1/federations', {
+        architecture: 'small-cnn',
+        width: 4,
+        sites: [sites()[0], sites()[1], { name: 'absent', remote: true }],
+        algorithm: 'fedavg',
+        epochs: 2,
+        learningRate: 0.02,
+        optimizer: 'adam',
+        batchSize: 4,
+        quorum: 2,
+        siteTimeoutSeconds: timeoutSeconds,
+      })
+      .expect(202);
+    const id = res.body.id as string;
+    const done = await app.waitForJob(id, (j) => ['succeeded', 'failed'].includes(j.status));
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    const fed = (await app.get(`/v1/federations/${id}`).expect(200)).body;
+    for (const r of fed.rounds) {
+      assert.deepEqual([...r.accepted].sort(), ['s0', 's1']);
+      assert.deepEqual(r.rejected, [{ site: 'absent', reason: 'failed' }]);
+      assert.ok(r.globalAccuracy !== null, 'the sites that trained evaluated the round');
+    }
+
+    // What the coordinator posted for the absent site: a train item per round (expired), and no
+    // evaluate item at all. A round starts when its train items are posted and ends with its log
+    // line (events of the job).
+    const db = new Client({ connectionString: app.databaseUrl });
+    await db.connect();
+    const items = (
+      await db
+        .query(
+          `SELECT site, round, kind, status, created_at FROM collab_site_work
+            WHERE federation_id = $1 ORDER BY created_at, id`,
+          [id],
+        )
+        .finally(() => db.end())
+    ).rows as { site: string; round: number; kind: string; status: string; created_at: Date }[];
+    const absent = items.filter((w) => w.site === 'absent');
+    assert.deepEqual(
+      absent.map((w) => [w.round, w.kind, w.status]),
+      [
+        [0, 'train', 'expired'],
+        [1, 'train', 'expired'],
+      ],
+    );
+    const events = (await app.get(`/v1/jobs/${id}/events?limit=1000`).expect(200)).body as {
+      type: string;
+      message: string;
+      time: string;
+    }[];
+    for (const round of [0, 1]) {
+      const start = Math.min(
+        ...items.filter((w) => w.round === round).map((w) => w.created_at.getTime()),
+      );
+      const line = events.find((e) => e.message.startsWith(`round ${round + 1}/2`));
+      assert.ok(line, JSON.stringify(events));
+      const seconds = (new Date(line.time).getTime() - start) / 1000;
+      t.diagnostic(`round ${round + 1}: ${seconds} s (site timeout ${timeoutSeconds} s)`);
+      // Before the fix a round took two timeouts (train, then the evaluation it waited for).
+      assert.ok(
+        seconds >= timeoutSeconds && seconds < 1.6 * timeoutSeconds,
+        `round ${round + 1}: ${seconds} s with a ${timeoutSeconds} s site timeout`,
+      );
     }
   });
 

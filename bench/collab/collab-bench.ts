@@ -11,7 +11,8 @@
  *     [--splits iid,dirichlet-0.5] [--variants pooled,fedavg,esp] (variants.ts)
  *     [--public 2000] [--diagnose]
  *   `:f<steps>` variants (FedDF) distill on --public images of the official train split that are
- *   in no site (the next ones of the seed's shuffle), labels discarded.
+ *   in no site (the next ones of the seed's shuffle), labels discarded. `:g<G>` variants give
+ *   every site the first G of those images with their labels (the shared labelled set).
  *   --quick: 1 seed, 1,000 examples, 8 epochs (a smoke run of the same code path)
  */
 import * as tf from '@tensorflow/tfjs';
@@ -90,6 +91,7 @@ async function federate(
   seed: number,
   sitesNamed: string[],
   fusion?: { steps: number; publicSet: Dataset; diagnose?: Dataset },
+  sharedSet?: Dataset,
 ): Promise<Outcome> {
   const data = siteData.map((d, i) => ({ name: sitesNamed[i], architecture: 'small-cnn', ...d }));
   const { contract, classNames } = sharedImageContract(data);
@@ -104,6 +106,7 @@ async function federate(
       batchSize: 32,
       optimizer: OPTIMIZER,
       dp: null,
+      ...(sharedSet ? { sharedSet } : {}),
       shouldStop: () => false,
     },
     true,
@@ -263,6 +266,10 @@ async function main(): Promise<void> {
         train: train.select(p),
         test: test.select(testParts[i]),
       }));
+      // `:g<G>`, Zhao et al. 2018's globally shared labelled set: the next G images after the
+      // sites' (the stream FedDF's public set reads), which every site trains on beside its own
+      // (the federation's sharedDataset, LocalPlacement's sharedSet); pooled trains on them too.
+      const sharedSet = (g: number) => fm.train.select(order.slice(TRAIN, TRAIN + g));
       const names = parts.map((_, i) => `s${i}`);
       const row: Record<string, unknown> = {
         seed,
@@ -278,7 +285,12 @@ async function main(): Promise<void> {
               await federate(
                 { ...base, algorithm: 'esp-clr', period: v.epochs },
                 v.epochs,
-                [{ train, test }],
+                [
+                  {
+                    train: v.shared > 0 ? fm.train.select(order.slice(0, TRAIN + v.shared)) : train,
+                    test,
+                  },
+                ],
                 seed,
                 ['pooled'],
               )
@@ -291,6 +303,7 @@ async function main(): Promise<void> {
                 v.fusionSteps > 0
                   ? { steps: v.fusionSteps, publicSet, ...(DIAGNOSE ? { diagnose: test } : {}) }
                   : undefined,
+                v.shared > 0 ? sharedSet(v.shared) : undefined,
               );
         outcomes.set(v.label, o);
         row[v.label] = o.accuracy;

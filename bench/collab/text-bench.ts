@@ -85,6 +85,7 @@ async function federate(
   seed: number,
   epochs: number,
   fusion?: { steps: number; publicSet: Dataset },
+  sharedSet?: Dataset,
 ): Promise<{ accuracy: number; bytes: number; fusionCpu: number }> {
   const contract: InputContract = {
     inputKind: 'tabular',
@@ -102,6 +103,7 @@ async function federate(
       batchSize: 32,
       optimizer: 'adam',
       dp: null,
+      ...(sharedSet ? { sharedSet } : {}),
       shouldStop: () => false,
     },
     true,
@@ -187,6 +189,8 @@ async function main(): Promise<void> {
     const train = subset(order.slice(0, TRAIN));
     const test = subset(order.slice(TRAIN, TRAIN + TEST));
     const publicSet = subset(order.slice(TRAIN + TEST, TRAIN + TEST + PUBLIC));
+    // `:g<G>`: the first G messages of the public stream with their labels, given to every site.
+    const shared = (g: number) => order.slice(TRAIN + TEST, TRAIN + TEST + g);
     const testParts = splitSites(test.labels, SITES, { kind: 'iid' }, seed);
     for (const [split, spec] of allSplits.filter(([n]) => SPLITS.includes(n))) {
       const parts = splitSites(train.labels, SITES, spec, seed);
@@ -208,7 +212,15 @@ async function main(): Promise<void> {
           spec.kind === 'pooled'
             ? await federate(
                 { ...base, algorithm: 'esp-clr', period: spec.epochs },
-                [{ train, test }],
+                [
+                  {
+                    train:
+                      spec.shared > 0
+                        ? subset(order.slice(0, TRAIN).concat(shared(spec.shared)))
+                        : train,
+                    test,
+                  },
+                ],
                 seed,
                 spec.epochs,
               )
@@ -218,6 +230,7 @@ async function main(): Promise<void> {
                 seed,
                 spec.epochs,
                 spec.fusionSteps > 0 ? { steps: spec.fusionSteps, publicSet } : undefined,
+                spec.shared > 0 ? subset(shared(spec.shared)) : undefined,
               );
         row[v] = o.accuracy;
         if (spec.fusionSteps > 0) row[`${v}.fusionCpuS`] = Number(o.fusionCpu.toFixed(1));

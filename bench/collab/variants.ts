@@ -1,13 +1,14 @@
 /**
  * The federations a collab bench compares, one spec each:
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
- *     [:f<steps>]
+ *     [:f<steps>][:g<shared>]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
  * over all its epochs; esp is esp-clr; `:d` is esp-clr's peakDecay gamma (the cycle's amplitude
  * x gamma per period), `:x` FedProx's mu, `:m` FedAvgM's beta, `:s1` SCAFFOLD's control variates
  * (src/collab/core), `:f<steps>` server-side ensemble distillation (FedDF,
  * core/ensemble-distillation.ts) of at most <steps> steps per round on the bench's public set,
- * the other settings at their defaults. Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
+ * the other settings at their defaults; `:g<G>` gives every site (and pooled) G shared labelled
+ * examples the sites do not hold (the federation's sharedDataset, Zhao et al. 2018). Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
  */
 import type { AlgorithmSettings } from '../../src/collab/core/algorithms';
 
@@ -22,13 +23,15 @@ export interface Variant {
   scaffold: boolean;
   /** FedDF: most server distillation steps per round (0: none). */
   fusionSteps: number;
+  /** Shared labelled examples every site trains on (Zhao et al. 2018; sharedDataset), 0: none. */
+  shared: number;
 }
 
 export function parseVariant(spec: string, d: { period: number; epochs: number }): Variant {
   const [kind, ...opts] = spec.split(':');
   if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const known = ['p', 'e', 'm', 'd', 'x', 's', 'f'];
+  const known = ['p', 'e', 'm', 'd', 'x', 's', 'f', 'g'];
   const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
   if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
   const opt = (p: string, fallback: number) => {
@@ -45,6 +48,7 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
     proximalMu: opt('x', 0),
     scaffold: opt('s', 0) > 0,
     fusionSteps: opt('f', 0),
+    shared: opt('g', 0),
   };
 }
 

@@ -54,6 +54,7 @@ export async function publishFederation(
     federationId: ctx.jobId,
     algorithm: spec.algorithm,
     siteDatasetIds,
+    sharedDatasetId: spec.sharedDataset ?? null,
     remoteSites,
     rounds: r.rounds,
     privacy,

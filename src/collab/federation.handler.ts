@@ -20,7 +20,13 @@ import {
   GLOBAL_WEIGHTS_ARTIFACT,
   SERVER_CONTROL_ARTIFACT,
 } from './federation-checkpoint';
-import { LocalPlacement, sharedImageContract, type LocalSiteData } from './local-placement';
+import {
+  checkSharedSet,
+  sharedSetBytes,
+  LocalPlacement,
+  sharedImageContract,
+  type LocalSiteData,
+} from './local-placement';
 import { readWeights } from './site-training';
 import { FederationsRepository } from './storage/federations.repository';
 import { SiteWorkRepository } from './storage/site-work.repository';
@@ -54,6 +60,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
   readonly references: readonly SpecReference[] = [
     { field: 'sites[].dataset', kind: 'dataset' },
     { field: 'publicDataset', kind: 'dataset' },
+    { field: 'sharedDataset', kind: 'dataset' },
   ];
 
   constructor(
@@ -87,6 +94,12 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
     const publicSet = spec.publicDataset
       ? splitsOf(await this.registry.loadSplits(ctx.projectId, spec.publicDataset)).train
       : undefined;
+    // The shared labelled set must fit the sites' contract; it is read here to check that and to
+    // meter what every site receives (site jobs and agents read their own copy of it).
+    const sharedSet = spec.sharedDataset
+      ? splitsOf(await this.registry.loadSplits(ctx.projectId, spec.sharedDataset)).train
+      : undefined;
+    if (sharedSet) checkSharedSet(sharedSet, contract, classNames);
     const algorithm = makeAlgorithm({ ...spec, numClasses: classNames.length });
     const rounds = algorithm.rounds(spec.epochs);
     const weightsAlgorithm = algorithm.shares === 'weights';
@@ -139,6 +152,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
       batchSize: spec.batchSize,
       optimizer: spec.optimizer,
       sizes: readWeights(workingModel()).map((w) => w.length),
+      ...(spec.sharedDataset ? { sharedDataset: spec.sharedDataset } : {}),
     };
     const timing = {
       siteTimeoutMs: spec.siteTimeoutSeconds * 1000,
@@ -186,6 +200,10 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
         })),
       );
       if (remoteSites.length) await this.siteWork.expireOpen(ctx.jobId, remoteSites);
+      if (sharedSet)
+        await ctx.log(
+          `shared labelled set: ${sharedSet.size} examples (${sharedSetBytes(sharedSet)} bytes as float32), given once to each of ${spec.sites.length} sites`,
+        );
       const saved = isFederationCheckpoint(ctx.resumeFrom) ? ctx.resumeFrom : undefined;
       const resume = saved && {
         roundsDone: saved.roundsDone,

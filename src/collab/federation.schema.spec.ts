@@ -129,3 +129,15 @@ describe('federation spec: serverDistillation (FedDF)', () => {
     );
   });
 });
+
+describe('federation spec: the shared labelled set (Zhao et al. 2018)', () => {
+  test('absent by default; weight-averaging algorithms take it, codistill is refused', () => {
+    assert.equal(spec({}).sharedDataset, null);
+    for (const algorithm of ['fedavg', 'esp-clr', 'mcl'])
+      assert.equal(spec({ algorithm, sharedDataset: 'shared' }).sharedDataset, 'shared');
+    assert.throws(
+      () => spec({ algorithm: 'codistill', publicDataset: 'public', sharedDataset: 'shared' }),
+      /spec\.sharedDataset.*fedavg, esp-clr and mcl/,
+    );
+  });
+});

@@ -240,6 +240,16 @@ export const FederationSpecSchema = Type.Object(
         default: null,
       },
     ),
+    sharedDataset: Type.Union(
+      [
+        ReferenceSchema(
+          'data set',
+          'fedavg, esp-clr, mcl: a labelled set every site trains on beside its own data (Zhao et al. 2018, against label skew): public or jointly owned data, never a site\'s own; its train split is given to every site once (docs/collab.md, "Shared labelled set")',
+        ),
+        Type.Null(),
+      ],
+      { default: null },
+    ),
     temperature: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: D.temperature }),
     distillationWeight: Type.Number({ minimum: 0, maximum: 100, default: D.distillationWeight }),
     warmupRounds: Type.Integer({
@@ -358,6 +368,11 @@ export const federationSpec: SpecSchema<FederationSpec> = specSchema(
         );
       serverDistillationSettings(s.serverDistillation, `${path}.serverDistillation`);
     }
+    if (s.sharedDataset !== null && s.algorithm === 'codistill')
+      throw ValidationError.field(
+        `${path}.sharedDataset`,
+        'applies to fedavg, esp-clr and mcl (sites that train one averaged model)',
+      );
     if (s.scaffold && s.dp)
       throw ValidationError.field(
         `${path}.scaffold`,

@@ -32,6 +32,7 @@ import {
   publicLogits,
   readWeights,
   siteEvaluation,
+  siteTrainSet,
   trainLocally,
   writeWeights,
 } from './site-training';
@@ -53,6 +54,8 @@ export interface LocalPlacementOptions {
   dp: DpSpec | null;
   /** codistill: the public set's inputs (its labels are never read). */
   publicSet?: Dataset;
+  /** The shared labelled set every site trains on beside its own data (site-training.ts). */
+  sharedSet?: Dataset;
   shouldStop: () => boolean;
 }
 
@@ -103,6 +106,34 @@ export function sharedImageContract(sites: readonly LocalSiteData[]): {
   };
 }
 
+/** The shared labelled set must be non-empty images of the sites' shape and classes (422). */
+export function checkSharedSet(
+  shared: Dataset,
+  contract: InputContract,
+  classNames: readonly string[],
+): void {
+  const i = shared.inputs;
+  if (
+    i.kind !== 'image' ||
+    [i.shape.height, i.shape.width, i.shape.channels].join('x') !== contract.inputShape.join('x')
+  )
+    throw new UnprocessableError(
+      `sharedDataset: its images must have the sites' shape ${contract.inputShape.join('x')}`,
+    );
+  if (shared.classNames.join('\u0000') !== classNames.join('\u0000'))
+    throw new UnprocessableError(
+      `sharedDataset: its classes ${shared.classNames.join(', ')} are not the sites' ${classNames.join(', ')}`,
+    );
+  if (shared.size === 0) throw new UnprocessableError('sharedDataset: its training split is empty');
+}
+
+/** What the shared set weighs on the wire as float32 inputs and int32 labels. */
+export function sharedSetBytes(shared: Dataset): number {
+  const i = shared.inputs;
+  const values = i.kind === 'image' ? i.shape.height * i.shape.width * i.shape.channels : 0;
+  return shared.size * (values * 4 + 4);
+}
+
 export class LocalPlacement implements SitePlacement {
   readonly placement = 'local' as const;
   private readonly local: LocalSite[] = [];
@@ -121,11 +152,11 @@ export class LocalPlacement implements SitePlacement {
     try {
       if (shareOneModel) this.shared = this.build(data[0].architecture, 0);
       data.forEach((d, i) => {
-        const train = datasetTensors(d.train, o.contract);
+        const train = siteTrainSet(d.train, o.sharedSet, o.contract);
         const test = d.test.size > 0 ? datasetTensors(d.test, o.contract) : undefined;
         this.local.push({
           name: d.name,
-          samples: d.train.size,
+          samples: train.x.shape[0],
           train,
           test,
           model: this.shared ?? this.build(d.architecture, i),

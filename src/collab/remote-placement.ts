@@ -27,6 +27,12 @@ export interface RemoteModelTask {
   optimizer: string;
   /** Lengths of the weight tensors the global state holds and the update must hold. */
   sizes: number[];
+  /**
+   * The federation's shared labelled set (a data set id of the coordinator's project), trained on
+   * by every site beside its own data: site jobs read it from the registry, a remote agent fetches
+   * it once with `GET /v1/site/work/:id/shared`. Absent or null: none.
+   */
+  sharedDataset?: string | null;
 }
 
 export class RemotePlacement implements SitePlacement {

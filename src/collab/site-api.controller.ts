@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, SiteApi } from '../platform/auth/auth.guard';
@@ -15,6 +15,10 @@ import {
   type SiteUpdate,
 } from './site-api.schema';
 import { SiteWorkRepository, type SiteBinding } from './storage/site-work.repository';
+import { splitsOf } from '../datasets/core/dataset-codec';
+import { MODEL_REGISTRY, type TrainingRegistryPort } from '../registry/model-registry.port';
+import { encodeSharedSet, type SharedSetBody } from './shared-set-codec';
+import type { RemoteModelTask } from './remote-placement';
 
 const FINISHED = ['succeeded', 'failed', 'cancelled'];
 
@@ -27,7 +31,10 @@ const FINISHED = ['succeeded', 'failed', 'cancelled'];
 @SiteApi()
 @Controller('v1/site')
 export class SiteApiController {
-  constructor(private readonly work: SiteWorkRepository) {}
+  constructor(
+    private readonly work: SiteWorkRepository,
+    @Inject(MODEL_REGISTRY) private readonly registry: TrainingRegistryPort,
+  ) {}
 
   @Get('work')
   @ApiOperation({
@@ -60,6 +67,28 @@ export class SiteApiController {
       task: w.task,
       global: w.globalState.toString('base64'),
     };
+  }
+
+  @Get('work/:id/shared')
+  @ApiOperation({
+    summary:
+      'The shared labelled set a train item trains on beside the site’s own data (federations with sharedDataset)',
+  })
+  @ApiResponse({
+    status: 200,
+    description: '{examples, classNames, shape, labels, pixels (base64 float32)}',
+  })
+  @ApiProblems(403, 404)
+  async shared(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+  ): Promise<SharedSetBody> {
+    const { binding, item } = await this.item(principal, id, 'train');
+    const datasetId = (item.task.model as RemoteModelTask | undefined)?.sharedDataset;
+    if (!datasetId) throw new NotFoundError('shared set of work item', id);
+    return encodeSharedSet(
+      splitsOf(await this.registry.loadSplits(binding.projectId, datasetId)).train,
+    );
   }
 
   @Post('work/:id/update')

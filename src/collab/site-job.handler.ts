@@ -65,13 +65,8 @@ export class FederationSiteHandler implements JobHandler<SiteJobSpec, SiteJobRes
       throw new UnprocessableError(
         `federation ${spec.federationId} of this project has no local site ${site}`,
       );
-    const trainer = new SiteTrainer(
-      splitsOf(await this.registry.loadSplits(ctx.projectId, datasetId)),
-      () => ctx.cancelled,
-      // SCAFFOLD's c_i: a row per (federation, site), read by whichever job trains the site next.
-      this.work.controlStore(spec.federationId, site),
-    );
     const binding = { federationId: spec.federationId, projectId: ctx.projectId, site };
+    let trainer: SiteTrainer | undefined;
     try {
       if (ctx.cancelled) throw new JobCancelledError();
       const item = await this.work.takeScoped(spec.federationId, site, {
@@ -84,6 +79,19 @@ export class FederationSiteHandler implements JobHandler<SiteJobSpec, SiteJobRes
         return 0;
       }
       const task = item.task as SiteWorkView['task'];
+      const shared = (task.model as RemoteModelTask).sharedDataset;
+      trainer = new SiteTrainer(
+        {
+          ...splitsOf(await this.registry.loadSplits(ctx.projectId, datasetId)),
+          // The federation's shared labelled set: a data set of this project, read like the site's.
+          ...(shared && item.kind === 'train'
+            ? { shared: splitsOf(await this.registry.loadSplits(ctx.projectId, shared)).train }
+            : {}),
+        },
+        () => ctx.cancelled,
+        // SCAFFOLD's c_i: a row per (federation, site), read by whichever job trains the site next.
+        this.work.controlStore(spec.federationId, site),
+      );
       const state = decodeWithControl(
         item.globalState,
         (task.model as RemoteModelTask).sizes,
@@ -111,7 +119,7 @@ export class FederationSiteHandler implements JobHandler<SiteJobSpec, SiteJobRes
       );
       return 1;
     } finally {
-      trainer.dispose();
+      trainer?.dispose();
     }
   }
 }

@@ -22,7 +22,13 @@ import {
   type SiteControlState,
 } from './core';
 import type { RemoteModelTask } from './remote-placement';
-import { readWeights, siteEvaluation, trainLocally, writeWeights } from './site-training';
+import {
+  readWeights,
+  siteEvaluation,
+  siteTrainSet,
+  trainLocally,
+  writeWeights,
+} from './site-training';
 
 /** A work item as a site sees it (the global state already decoded). */
 export interface SiteWorkView {
@@ -70,13 +76,15 @@ export class SiteTrainer {
   private sets?: { train: TrainSet; test?: TrainSet };
 
   constructor(
-    private readonly data: { train: Dataset; test: Dataset },
+    /** shared: the federation's shared labelled set, trained on beside `train` (never sent back). */
+    private readonly data: { train: Dataset; test: Dataset; shared?: Dataset },
     private readonly shouldStop: () => boolean = () => false,
     private readonly controls: SiteControlStore = memoryControlStore(),
   ) {}
 
+  /** The examples a train item trains on: the site's own and the shared set. */
   get samples(): number {
-    return this.data.train.size;
+    return this.data.train.size + (this.data.shared?.size ?? 0);
   }
 
   async answer(item: SiteWorkView): Promise<SiteAnswer> {
@@ -116,7 +124,7 @@ export class SiteTrainer {
     }
     return {
       report: {
-        samples: this.data.train.size,
+        samples: this.samples,
         trainLoss: finite(r.loss),
         trainAccuracy: finite(r.accuracy),
         localAccuracy: finite(local?.accuracy),
@@ -141,12 +149,13 @@ export class SiteTrainer {
   private prepare(spec: RemoteModelTask): tf.LayersModel {
     if (this.model) return this.model;
     checkFits(this.data.train, spec);
+    if (this.data.shared) checkFits(this.data.shared, spec, 'shared');
     const contract: InputContract = {
       inputKind: 'image',
       inputShape: spec.inputShape,
       preprocessing: {},
     };
-    const train = datasetTensors(this.data.train, contract);
+    const train = siteTrainSet(this.data.train, this.data.shared, contract);
     this.sets = {
       train,
       test: this.data.test.size > 0 ? datasetTensors(this.data.test, contract) : undefined,
@@ -166,15 +175,15 @@ function finite(v: number | null | undefined): number | null {
 }
 
 /** The local data must have the federation's classes (same names, same order) and image shape. */
-function checkFits(ds: Dataset, spec: RemoteModelTask): void {
-  if (ds.inputs.kind !== 'image') throw new SiteTrainerError('the site data must be images');
+function checkFits(ds: Dataset, spec: RemoteModelTask, what = 'site'): void {
+  if (ds.inputs.kind !== 'image') throw new SiteTrainerError(`the ${what} data must be images`);
   const { height, width, channels } = ds.inputs.shape;
   if ([height, width, channels].join('x') !== spec.inputShape.join('x'))
     throw new SiteTrainerError(
-      `the site images are ${height}x${width}x${channels}, the federation takes ${spec.inputShape.join('x')}`,
+      `the ${what} images are ${height}x${width}x${channels}, the federation takes ${spec.inputShape.join('x')}`,
     );
   if (ds.classNames.join('\u0000') !== spec.classNames.join('\u0000'))
     throw new SiteTrainerError(
-      `the site classes ${ds.classNames.join(', ')} are not the federation's ${spec.classNames.join(', ')}`,
+      `the ${what} classes ${ds.classNames.join(', ')} are not the federation's ${spec.classNames.join(', ')}`,
     );
 }

@@ -10,6 +10,8 @@ import { drawMixup } from './core/mcl';
 import type { WeightSet } from './core/weights';
 import { makeSchedule } from '../ml/train/schedules';
 import { Rng } from '../platform/core/rng';
+import type { Dataset } from '../ml/data';
+import { datasetTensors, type InputContract } from '../registry/core/encode';
 import { evaluate, predictBatches } from '../ml/train/evaluate';
 import {
   type DistillationSpec,
@@ -36,6 +38,35 @@ export function writeWeights(model: tf.LayersModel, weights: WeightSet): void {
   const tensors = current.map((w, i) => tf.tensor(weights[i], w.shape));
   model.setWeights(tensors);
   tf.dispose(tensors);
+}
+
+/**
+ * The site's training examples followed by the federation's shared labelled set (Zhao et al.,
+ * "Federated Learning with Non-IID Data", arXiv 1806.00582, sec. 4: a small globally shared set
+ * every client trains on beside its own data). New tensors; the caller disposes them. The site's
+ * own examples stay first, so without a shared set nothing changes.
+ */
+export function withSharedExamples(own: TrainSet, shared: TrainSet | undefined): TrainSet {
+  if (!shared || shared.x.shape[0] === 0) return { x: own.x.clone(), y: own.y.clone() };
+  return {
+    x: tf.concat([own.x, shared.x]),
+    y: tf.concat([own.y, tf.cast(shared.y, own.y.dtype)]),
+  };
+}
+
+/** A site's tensors: its examples, then the shared set's (the separate copies are freed). */
+export function siteTrainSet(
+  own: Dataset,
+  shared: Dataset | undefined,
+  contract: InputContract,
+): TrainSet {
+  return tf.tidy(() => {
+    const t = withSharedExamples(
+      datasetTensors(own, contract),
+      shared ? datasetTensors(shared, contract) : undefined,
+    );
+    return { x: t.x, y: t.y };
+  });
 }
 
 /** mixup (Zhang et al. 2018) with this site's seeded draws (core/mcl.ts drawMixup). */

@@ -378,6 +378,78 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     );
   });
 
+  test('a shared labelled set: a pool site and a remote agent train on it beside their own data; the agent fetches it once', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'collab-shared-'));
+    for (const cls of ['dark', 'light']) fs.mkdirSync(path.join(dir, cls));
+    for (let i = 0; i < 4; i++) {
+      fs.writeFileSync(path.join(dir, 'dark', `${300 + i}.png`), darkShape(300 + i));
+      fs.writeFileSync(path.join(dir, 'light', `${300 + i}.png`), lightShape(300 + i));
+    }
+    const created = await app
+      .post('/v1/federations', {
+        name: 'shapes-shared',
+        architecture: 'small-cnn',
+        width: 4,
+        sites: [sites()[0], { name: 'remote', remote: true }],
+        sharedDataset: 'site-2',
+        algorithm: 'esp-clr',
+        epochs: 2,
+        period: 1,
+        learningRate: 0.02,
+        minLr: 0.001,
+        optimizer: 'adam',
+        batchSize: 4,
+        quorum: 2,
+        siteTimeoutSeconds: 120,
+      })
+      .expect(202);
+    const id = created.body.id as string;
+    const key = (await app.post(`/v1/federations/${id}/sites/remote/key`).expect(201)).body
+      .key as string;
+    // The shared set is reached through a train item this key holds, and by nothing else.
+    await app.get(`/v1/site/work/${id}/shared`, key).expect(404);
+    await app.get(`/v1/site/work/${id}/shared`).expect(403);
+    const agent = startSiteAgent({ coordinator: app.url, key, dir });
+    await agent.finish(app, id);
+    fs.rmSync(dir, { recursive: true, force: true });
+
+    // site-2's train split (8 images) went once to the agent, which trained on its own 8 and them.
+    const fetched = agent
+      .output()
+      .match(/received the federation's shared labelled set: (\d+) examples/g);
+    assert.deepEqual(fetched, [`received the federation's shared labelled set: 8 examples`]);
+    const fed = (await app.get(`/v1/federations/${id}`).expect(200)).body;
+    assert.equal(fed.rounds.length, 2);
+    for (const r of fed.rounds) assert.deepEqual([...r.accepted].sort(), ['remote', 's0']);
+    const events = (await app.get(`/v1/jobs/${id}/events?limit=1000`).expect(200)).body as {
+      message: string;
+    }[];
+    assert.ok(
+      events.some((e) =>
+        /^shared labelled set: 8 examples \(\d+ bytes as float32\), given once to each of 2 sites$/.test(
+          e.message,
+        ),
+      ),
+      JSON.stringify(events.map((e) => e.message)),
+    );
+    // The pool site's job trained on its own 8 and the shared 8 (its log line).
+    const jobs = (await app.get('/v1/jobs?kind=federation-site&limit=100').expect(200)).body
+      .items as {
+      id: string;
+      spec: { federationId: string; work: string };
+    }[];
+    const trainJob = jobs.find((j) => j.spec.federationId === id && j.spec.work === 'train');
+    assert.ok(trainJob, 'a federation-site train job');
+    const siteEvents = (await app.get(`/v1/jobs/${trainJob.id}/events?limit=100`).expect(200))
+      .body as { message: string }[];
+    assert.ok(
+      siteEvents.some((e) => /trained on 16 examples/.test(e.message)),
+      JSON.stringify(siteEvents.map((e) => e.message)),
+    );
+    const model = (await app.get(`/v1/models/${fed.modelId}`).expect(200)).body;
+    assert.equal(model.metrics.sharedDatasetId, datasets[2], 'lineage: the shared set by id');
+  });
+
   test('a remote site agent (separate process, loopback): only weights cross; a site key gets 403 elsewhere', async () => {
     // The agent's own files: class folders of site 2's images, never uploaded.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'collab-site-'));

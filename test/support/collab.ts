@@ -47,6 +47,8 @@ export interface SiteAgentOptions {
  */
 export function startSiteAgent(options: SiteAgentOptions): {
   finish: (app: TestApp, id: string) => Promise<void>;
+  /** What the agent printed so far (stdout and stderr). */
+  output: () => string;
 } {
   const main = path.join(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
   const agent = spawn(
@@ -76,6 +78,7 @@ export function startSiteAgent(options: SiteAgentOptions): {
   agent.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const exited = once(agent, 'exit');
   return {
+    output: () => output,
     finish: async (app, id) => {
       try {
         const job = await app

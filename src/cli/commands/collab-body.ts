@@ -61,6 +61,7 @@ const TEXT: [string, string][] = [
   ['algorithm', 'algorithm'],
   ['optimizer', 'optimizer'],
   ['publicDataset', 'publicDataset'],
+  ['sharedDataset', 'sharedDataset'],
   ['teacher', 'teacher'],
   ['name', 'name'],
 ];

@@ -132,6 +132,10 @@ export function registerCollabCommands(program: Command): void {
     .option('--width <n>', 'zoo width')
     .option('--mixup-alpha <a>', 'mcl: Beta(a, a)')
     .option('--public-dataset <ds>', 'codistill: the shared public set')
+    .option(
+      '--shared-dataset <ds>',
+      'fedavg, esp-clr, mcl: a labelled set every site trains on beside its own (against label skew)',
+    )
     .option('--temperature <t>', 'codistill: softmax temperature')
     .option('--distillation-weight <w>', 'codistill: weight of the distillation loss')
     .option('--teacher <who>', 'codistill: peers | ensemble')

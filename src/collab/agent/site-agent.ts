@@ -13,6 +13,7 @@ import type { LocalPlan } from '../core/federated-algorithm';
 import type { SiteControlState } from '../core/scaffold';
 import { decodeWithControl, encodeWeights } from '../federation-checkpoint';
 import type { RemoteModelTask } from '../remote-placement';
+import { decodeSharedSet, type SharedSetBody } from '../shared-set-codec';
 import {
   memoryControlStore,
   SiteTrainer,
@@ -60,7 +61,9 @@ export async function serveSite(o: SiteAgentOptions): Promise<{ items: number }>
   const store: SiteControlStore = o.stateDir
     ? fileControlStore(o.stateDir, () => key)
     : { load: () => memory.load(), save: (s) => memory.save(s) };
-  const trainer = new SiteTrainer({ train: o.train, test: o.test }, () => false, store);
+  let trainer = new SiteTrainer({ train: o.train, test: o.test }, () => false, store);
+  /** The shared labelled set's data set id once fetched (it is fetched once per federation). */
+  let sharedFrom: string | null = null;
   let items = 0;
   try {
     for (;;) {
@@ -78,6 +81,24 @@ export async function serveSite(o: SiteAgentOptions): Promise<{ items: number }>
       if (!res.ok) throw new SiteAgentError(`GET /v1/site/work: ${res.status} ${await res.text()}`);
       const item = (await res.json()) as WorkItem;
       key = `${item.federationId ?? 'federation'}-${item.site ?? 'site'}`;
+      const shared = item.kind === 'train' ? item.task.model.sharedDataset : null;
+      if (shared && shared !== sharedFrom) {
+        const route = `${base}/v1/site/work/${item.id}/shared`;
+        const res = await http(route, { headers: { authorization: headers.authorization } });
+        if (!res.ok) throw new SiteAgentError(`GET ${route}: ${res.status} ${await res.text()}`);
+        const text = await res.text();
+        const set = decodeSharedSet(JSON.parse(text) as SharedSetBody);
+        trainer.dispose();
+        trainer = new SiteTrainer(
+          { train: o.train, test: o.test, shared: set },
+          () => false,
+          store,
+        );
+        sharedFrom = shared;
+        o.log(
+          `received the federation's shared labelled set: ${set.size} examples (${Buffer.byteLength(text)} bytes); trains on them beside ${o.train.size} of its own`,
+        );
+      }
       let answer;
       try {
         const state = decodeWithControl(

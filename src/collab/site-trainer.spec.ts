@@ -22,6 +22,9 @@ function images(n: number, seed: number, classNames = ['dark', 'light']): Datase
   return new Dataset({ kind: 'image', shape: SHAPE, pixels }, labels, classNames);
 }
 
+const smallCnn = () =>
+  buildZooModel('small-cnn', { inputShape: [8, 8, 1], numClasses: 2, seed: 0, width: 4 });
+
 const task = (sizes: number[]): RemoteModelTask => ({
   architecture: 'small-cnn',
   width: 4,
@@ -48,12 +51,7 @@ describe('a site trains on the shared labelled set beside its own data (Zhao et 
   test('a train item trains on own + shared: the same weights as trainLocally on the concatenation, samples counted', async () => {
     const own = images(12, 1);
     const shared = images(8, 2);
-    const model = buildZooModel('small-cnn', {
-      inputShape: [8, 8, 1],
-      numClasses: 2,
-      seed: 0,
-      width: 4,
-    });
+    const model = smallCnn();
     const global = readWeights(model);
     const plan = { ...new EspClr({ period: 1, maxLr: 0.1, minLr: 0.01 }).localPlan(0) };
     const trainer = new SiteTrainer({ train: own, test: images(4, 3), shared });
@@ -95,12 +93,7 @@ describe('a site trains on the shared labelled set beside its own data (Zhao et 
       test: images(2, 2),
       shared: images(4, 3, ['cat', 'dog']),
     });
-    const model = buildZooModel('small-cnn', {
-      inputShape: [8, 8, 1],
-      numClasses: 2,
-      seed: 0,
-      width: 4,
-    });
+    const model = smallCnn();
     const global = readWeights(model);
     model.dispose();
     await assert.rejects(

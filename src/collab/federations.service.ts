@@ -110,6 +110,20 @@ export class FederationsService {
           `sites.${i}.dataset: federations take image data sets for now; ${dataset.name} holds ${dataset.kind} data`,
         );
     }
+    const shared = spec.sharedDataset;
+    if (shared) {
+      // The shared set goes to every site: a site's own data set there would leave its site.
+      const owner = spec.sites.findIndex((s) => s.dataset === shared);
+      if (owner >= 0)
+        throw new UnprocessableError(
+          `sharedDataset: it is site ${spec.sites[owner].name}'s data set, and the shared set is sent to every site; give a set every site may see (public, or pooled by agreement)`,
+        );
+      const dataset = await this.datasets.get(principal.projectId, shared);
+      if (dataset.kind !== 'image')
+        throw new UnprocessableError(
+          `sharedDataset: federations take image data sets for now; ${dataset.name} holds ${dataset.kind} data`,
+        );
+    }
   }
 
   list(

@@ -86,6 +86,22 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       tabular.text,
       /sites\.0\.dataset: federations take image data sets for now; rows holds tabular data/,
     );
+    // A site's own data set as the shared set would send it to every other site: refused (422),
+    // by name or by id; a tabular shared set too.
+    for (const shared of ['site-1', datasets[1]]) {
+      const leak = await app
+        .post('/v1/federations', {
+          architecture: 'small-cnn',
+          sites: sites(),
+          sharedDataset: shared,
+        })
+        .expect(422);
+      assert.match(leak.text, /sharedDataset: it is site s1's data set/);
+    }
+    const tabularShared = await app
+      .post('/v1/federations', { architecture: 'small-cnn', sites: sites(), sharedDataset: 'rows' })
+      .expect(422);
+    assert.match(tabularShared.text, /sharedDataset: federations take image data sets/);
     const federationsAfter = (await app.get('/v1/federations').expect(200)).body.total;
     assert.equal(federationsAfter, federationsBefore, 'nothing half-written');
     assert.equal(typeof federationsBefore, 'number');

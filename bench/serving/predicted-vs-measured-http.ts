@@ -8,14 +8,18 @@
  *   nice -n 10 node -r @swc-node/register bench/serving/predicted-vs-measured-http.ts [--quick]
  *        [--duration 25] [--models small-cnn,mobilenet] [--json out.json] [--record runs.json]
  *   node -r @swc-node/register bench/serving/predicted-vs-measured-http.ts --replay runs.json
- *        [--no-stalls] [--no-load-points] [--models ...]
+ *        [--no-stalls] [--no-load-points] [--no-pauses] [--models ...]
  *
  * `--record` keeps every run's traced requests (and the profile, meter, capacities) in a JSON
  * file; `--replay` recomputes the calibration and all the tables from it with the current model,
  * without an API or load (a model change evaluated offline on a recorded run); `--no-stalls`
  * gives session 9's model (the hop's and the hand-off's tails as at the calibration);
  * `--no-load-points` keeps the stalls but takes the request path's base figures (loop time per
- * request, hop base) from the first calibration only.
+ * request, hop base) from the first calibration only; `--no-pauses` leaves out the API's GC
+ * pauses (src/serving/core/gc-pauses.ts: measured in band from the trace header's GC counters,
+ * recorded since session 11), i.e. session 10's model, which the last column of the main table
+ * shows on the same run. The bench prints its scheduler autogroup beside the load average: with
+ * Linux autogroups, `nice` does not order processes of different sessions (docs/serving.md).
  *
  * (BENCH_DATABASE_URL or TEST_DATABASE_URL: a PostgreSQL server for the API's scratch database.)
  * The API runs in a child process (bench/serving/http-server.ts); this process is the client.
@@ -32,6 +36,7 @@
  * earlier calibration (the meter's loop busy time, the residual hop) on the same run.
  */
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import {
@@ -721,7 +726,22 @@ function quantileOf(xs: readonly number[], q: number): number {
 
 function uptimeText(): string {
   const l = loadavg();
-  return `load average ${l.map((x) => x.toFixed(2)).join(', ')} (${cpus().length} cores)`;
+  return `load average ${l.map((x) => x.toFixed(2)).join(', ')} (${cpus().length} cores)${autogroupText()}`;
+}
+
+/**
+ * The scheduler's autogroup of this process, where Linux has them on (sched_autogroup_enabled):
+ * then CPU time is shared between SESSIONS first, and `nice` only orders the processes of one
+ * session: another shell's `nice -n 19` work gets as much CPU as this bench. Its priority is the
+ * autogroup's nice (`echo -20 > /proc/self/autogroup` as root, in the shell that starts the bench).
+ */
+function autogroupText(): string {
+  try {
+    if (readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() !== '1') return '';
+    return `; ${readFileSync('/proc/self/autogroup', 'utf8').trim()}`;
+  } catch {
+    return '';
+  }
 }
 
 /** The figure's tables for one model, from its recording (live or replayed). */
@@ -916,7 +936,7 @@ const replayPath = args.flag('replay');
 async function main(): Promise<void> {
   await selectBackend('wasm');
   console.log(
-    `predicted-vs-measured over HTTP: ${replayPath ? `replaying ${replayPath}` : `${models.join(', ')}; ${durationS} s per rate (first ${warmupS} s discarded)`}; binary bodies; simulator ${SIM_SECONDS} s x ${SIM_SEEDS} seeds; tf ${tf.version.tfjs}; node ${process.version}`,
+    `predicted-vs-measured over HTTP (${uptimeText()}): ${replayPath ? `replaying ${replayPath}` : `${models.join(', ')}; ${durationS} s per rate (first ${warmupS} s discarded)`}; binary bodies; simulator ${SIM_SECONDS} s x ${SIM_SEEDS} seeds; tf ${tf.version.tfjs}; node ${process.version}`,
   );
   let recordings: ModelRecording[] = [];
   if (replayPath) {

@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
+import { openSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -38,7 +39,10 @@ export async function startApiServer(
   dbUrl.pathname = `/${dbName}`;
   const home = path.join(await mkdtemp(path.join(tmpdir(), 'autodl-bench-')), '.autodl');
   const port = 20_000 + Math.floor(Math.random() * 20_000);
+  // BENCH_API_NODE_ARGS: node/V8 flags for the API process (A/B runs, e.g. its young generation).
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const args = [
+    ...nodeArgs,
     ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
     '-r',
     '@swc-node/register',
@@ -57,7 +61,12 @@ export async function startApiServer(
       AUTODL_PRINT_ADMIN_KEY: '0',
       ...opts.env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // BENCH_API_STDOUT=file: the API's stdout (e.g. V8's --trace-gc lines) to a file.
+    stdio: [
+      'ignore',
+      process.env.BENCH_API_STDOUT ? openSync(process.env.BENCH_API_STDOUT, 'w') : 'ignore',
+      'inherit',
+    ],
   });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));

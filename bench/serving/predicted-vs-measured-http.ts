@@ -8,14 +8,18 @@
  *   nice -n 10 node -r @swc-node/register bench/serving/predicted-vs-measured-http.ts [--quick]
  *        [--duration 25] [--models small-cnn,mobilenet] [--json out.json] [--record runs.json]
  *   node -r @swc-node/register bench/serving/predicted-vs-measured-http.ts --replay runs.json
- *        [--no-stalls] [--no-load-points] [--models ...]
+ *        [--no-stalls] [--no-load-points] [--no-pauses] [--models ...]
  *
  * `--record` keeps every run's traced requests (and the profile, meter, capacities) in a JSON
  * file; `--replay` recomputes the calibration and all the tables from it with the current model,
  * without an API or load (a model change evaluated offline on a recorded run); `--no-stalls`
  * gives session 9's model (the hop's and the hand-off's tails as at the calibration);
  * `--no-load-points` keeps the stalls but takes the request path's base figures (loop time per
- * request, hop base) from the first calibration only.
+ * request, hop base) from the first calibration only; `--no-pauses` leaves out the API's GC
+ * pauses (src/serving/core/gc-pauses.ts: measured in band from the trace header's GC counters,
+ * recorded since session 11), i.e. session 10's model, which the last column of the main table
+ * shows on the same run. The bench prints its scheduler autogroup beside the load average: with
+ * Linux autogroups, `nice` does not order processes of different sessions (docs/serving.md).
  *
  * (BENCH_DATABASE_URL or TEST_DATABASE_URL: a PostgreSQL server for the API's scratch database.)
  * The API runs in a child process (bench/serving/http-server.ts); this process is the client.
@@ -32,6 +36,7 @@
  * earlier calibration (the meter's loop busy time, the residual hop) on the same run.
  */
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import {
@@ -47,7 +52,12 @@ import { LatencySketch } from '../../src/jizhi-sim/core/latency-sketch';
 import { prepareSimulation } from '../../src/jizhi-sim/core/prepare-simulation';
 import type { SimulationResult } from '../../src/jizhi-sim/core/simulation-result';
 import { selectBackend } from '../../src/ml/backend';
-import { runOpenLoop, summarise, systemClock } from '../../src/serving/core/open-loop';
+import {
+  quantileSorted,
+  runOpenLoop,
+  summarise,
+  systemClock,
+} from '../../src/serving/core/open-loop';
 import { poissonSchedule } from '../../src/serving/core/poisson-schedule';
 import { slowdownAt } from '../../src/serving/core/cpu-contention';
 import {
@@ -55,6 +65,11 @@ import {
   type RequestPathCalibration,
 } from '../../src/serving/core/request-path-calibration';
 import type { StallPoint } from '../../src/serving/core/stall-tail';
+import {
+  fitLoopPauses,
+  type LoopPauses,
+  pausesFromCounters,
+} from '../../src/serving/core/gc-pauses';
 import { DEFAULT_PROFILE_OPTIONS, ServiceProfile } from '../../src/serving/core/service-profile';
 import {
   ContentionLoad,
@@ -280,24 +295,20 @@ async function measure(
   };
 }
 
-/** Requests per second a closed loop of 32 clients gets through the endpoint. */
+/**
+ * Requests per second a closed loop of 32 clients gets through the endpoint (the open-loop
+ * runs' client, src/serving/loop/load-targets.ts, so the capacity is the server's with this
+ * generator beside it on the host).
+ */
 async function httpCapacity(url: string, key: string, row: Float32Array, seconds: number) {
-  const bytes = new Uint8Array(row.buffer.slice(0));
-  const headers = {
-    authorization: `Bearer ${key}`,
-    'content-type': 'application/octet-stream',
-    accept: 'application/octet-stream',
-  };
+  const target = httpRowsTarget(url, row, { headers: { authorization: `Bearer ${key}` } });
   let ok = 0;
+  let i = 0;
   const until = performance.now() + seconds * 1000;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: 32 }, async () => {
-      while (performance.now() < until) {
-        const res = await fetch(url, { method: 'POST', headers, body: bytes });
-        await res.arrayBuffer();
-        if (res.ok) ok++;
-      }
+      while (performance.now() < until) if ((await target.send(i++)) === 'ok') ok++;
     }),
   );
   return ok / ((performance.now() - t0) / 1000);
@@ -414,7 +425,16 @@ interface ModelRecording {
 /** The model's overheads from a recording's calibration run. */
 function calibrateModel(rec: ModelRecording) {
   const { profile, runtimeOverheads, meter, capacity, calRate, cal } = rec;
-  const traced = cal.timeline.requestPath;
+  // With the API's GC pauses in the model, the hop's and the hand-off's figures and stalls are
+  // taken from the requests no pause touched (the pauses are drawn separately).
+  const pauses = loopPausesOf(rec);
+  const fitOf = (m: MeasuredRun | undefined) =>
+    m
+      ? pauses
+        ? calibrateRequestPath(m.timeline.stamps, { withoutGc: true })
+        : m.timeline.requestPath
+      : null;
+  const traced = fitOf(cal);
   // The earlier calibration: the meter's busy time per request (all of the loop's wall busy
   // time over the predicts), bounded by 1000 / capacity, and the hop as the residual.
   const meteredMs = meter?.eventLoopMs ?? 0;
@@ -443,7 +463,7 @@ function calibrateModel(rec: ModelRecording) {
   const before = traced ? build(traced, { ms: traced.hopMs, minMs: traced.hopMinMs }) : metered;
   const eventLoopMs = traced?.eventLoopMs ?? meteredLoop.eventLoopMs;
   // The second calibration's request path (the loop alone, the hop's base) for the load points.
-  const t2 = rec.cal2?.timeline.requestPath;
+  const t2 = fitOf(rec.cal2);
   const second =
     t2 && rec.cal2Rate
       ? overheadsFrom(
@@ -458,8 +478,42 @@ function calibrateModel(rec: ModelRecording) {
           cal.clientMs,
         )
       : null;
-  const overheads = traced ? withStallPoints(rec, before, traced, second) : before;
-  return { traced, meteredMs, meteredLoop, shared, before, metered, overheads, eventLoopMs };
+  const stalled = traced ? withStallPoints(rec, before, traced, t2, second) : before;
+  const overheads = pauses ? { ...stalled, loopPauses: pauses } : stalled;
+  return {
+    traced,
+    meteredMs,
+    meteredLoop,
+    shared,
+    before,
+    metered,
+    overheads,
+    eventLoopMs,
+    pauses,
+  };
+}
+
+/**
+ * The API's GC pauses (src/serving/core/gc-pauses.ts) from both calibration runs' answers (the
+ * trace header's GC counters, recorded since session 11); null in older recordings and with
+ * `--no-pauses`.
+ */
+function loopPausesOf(rec: ModelRecording): LoopPauses | null {
+  if (process.argv.includes('--no-pauses')) return null;
+  const runs = [rec.cal, rec.cal2].flatMap((m) =>
+    m
+      ? [
+          pausesFromCounters(
+            m.timeline.stamps.map((x) => ({
+              at: x.written,
+              gcCount: x.gcCount ?? Number.NaN,
+              gcMs: x.gcMs ?? Number.NaN,
+            })),
+          ),
+        ]
+      : [],
+  );
+  return fitLoopPauses(runs);
 }
 
 /**
@@ -472,14 +526,13 @@ function withStallPoints(
   rec: ModelRecording,
   base: ServingOverheads,
   traced: RequestPathCalibration,
+  fit2: RequestPathCalibration | null,
   second: ServingOverheads | null,
 ): ServingOverheads {
   if (process.argv.includes('--no-stalls')) return base;
   const calRuns: { rate: number; fit: RequestPathCalibration | null }[] = [
     { rate: rec.calRate, fit: traced },
-    ...(rec.cal2 && rec.cal2Rate
-      ? [{ rate: rec.cal2Rate, fit: rec.cal2.timeline.requestPath }]
-      : []),
+    ...(rec.cal2 && rec.cal2Rate ? [{ rate: rec.cal2Rate, fit: fit2 }] : []),
   ];
   const build = (runs: typeof calRuns, coresFull: (rate: number) => number): ServingOverheads => {
     const hop: StallPoint[] = [];
@@ -667,9 +720,28 @@ async function measureModel(api: ApiServer, name: string): Promise<ModelRecordin
   }
 }
 
+function quantileOf(xs: readonly number[], q: number): number {
+  return quantileSorted(Float64Array.from(xs).sort(), q);
+}
+
 function uptimeText(): string {
   const l = loadavg();
-  return `load average ${l.map((x) => x.toFixed(2)).join(', ')} (${cpus().length} cores)`;
+  return `load average ${l.map((x) => x.toFixed(2)).join(', ')} (${cpus().length} cores)${autogroupText()}`;
+}
+
+/**
+ * The scheduler's autogroup of this process, where Linux has them on (sched_autogroup_enabled):
+ * then CPU time is shared between SESSIONS first, and `nice` only orders the processes of one
+ * session: another shell's `nice -n 19` work gets as much CPU as this bench. Its priority is the
+ * autogroup's nice (`echo -20 > /proc/self/autogroup` as root, in the shell that starts the bench).
+ */
+function autogroupText(): string {
+  try {
+    if (readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() !== '1') return '';
+    return `; ${readFileSync('/proc/self/autogroup', 'utf8').trim()}`;
+  } catch {
+    return '';
+  }
 }
 
 /** The figure's tables for one model, from its recording (live or replayed). */
@@ -686,8 +758,13 @@ async function evaluateModel(rec: ModelRecording) {
         ? `; contention x${c.slowdown.map((x) => x.toFixed(2)).join(' / x')} with 0..${c.slowdown.length - 1} busy threads on ${c.cores} cores (${c.freeCores?.toFixed(2) ?? '?'} free: bounded to x${c.slowdown.map((_, k) => slowdownAt(c, k).toFixed(2)).join(' / x')})`
         : ''),
   );
-  const { traced, meteredMs, meteredLoop, shared, before, metered, overheads, eventLoopMs } =
+  const { traced, meteredMs, meteredLoop, shared, metered, overheads, eventLoopMs, pauses } =
     calibrateModel(rec);
+  // The comparison column: session 10's model (the stalls, without the GC pauses), same run.
+  const { loopPauses: _, ...before } = overheads;
+  console.log(
+    `  API GC pauses (calibration runs' answers): ${pauses ? `${(1000 * pauses.perRequest).toFixed(2)} per 1000 requests, ${pauses.pausesMs.length} measured, mean ${ms(pauses.pausesMs.reduce((a, x) => a + x, 0) / pauses.pausesMs.length)} / p90 ${ms(quantileOf(pauses.pausesMs, 0.9))} / max ${ms(Math.max(...pauses.pausesMs))} ms` : 'not recorded'}`,
+  );
   const stallText = (points: StallPoint[] | undefined) =>
     points
       ?.map(
@@ -713,7 +790,7 @@ async function evaluateModel(rec: ModelRecording) {
       `outside queue and service ${ms(cal.meanOutsideMs)} ms -> hop ${ms(traced?.hopMs ?? NaN)} ms traced (outside the API; floor ${traced ? ms(traced.hopMinMs) : '?'} + exponential), ${ms(metered.replyMs)} as the residual`,
   );
   console.log(
-    '\n| rho | rate (req/s) | predicted p50 / p99 (ms) | measured p50 / p99 (ms) | error p50 / p99 | batch sim / real | wait sim / real (ms) | contention x | real service, outside (ms) | sim event-loop wait (ms), requests per turn | sim on the real send times: p50 / p99, batch | without the stalls (session 9 model): predicted p50 / p99, error |',
+    '\n| rho | rate (req/s) | predicted p50 / p99 (ms) | measured p50 / p99 (ms) | error p50 / p99 | batch sim / real | wait sim / real (ms) | contention x | real service, outside (ms) | sim event-loop wait (ms), requests per turn | sim on the real send times: p50 / p99, batch | without the GC pauses (session 10 model): predicted p50 / p99, error |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const rows = [];
@@ -732,7 +809,7 @@ async function evaluateModel(rec: ModelRecording) {
       );
       continue;
     }
-    // The same rate under session 9's model (no stalls), same run.
+    // The same rate under session 10's model (no GC pauses), same run.
     let pBefore: Prediction | string;
     try {
       pBefore = predict(profile, BASE, before, rateRps, cal.clientMs);
@@ -836,7 +913,7 @@ async function evaluateModel(rec: ModelRecording) {
     uptime: rec.uptime,
     profile: profile.rows.map(({ latenciesMs: _, ...r }) => r),
     overheads,
-    overheadsWithoutStalls: before,
+    overheadsWithoutPauses: before,
     overheadsMetered: metered,
     capacity,
     runtimeCapacity,
@@ -859,7 +936,7 @@ const replayPath = args.flag('replay');
 async function main(): Promise<void> {
   await selectBackend('wasm');
   console.log(
-    `predicted-vs-measured over HTTP: ${replayPath ? `replaying ${replayPath}` : `${models.join(', ')}; ${durationS} s per rate (first ${warmupS} s discarded)`}; binary bodies; simulator ${SIM_SECONDS} s x ${SIM_SEEDS} seeds; tf ${tf.version.tfjs}; node ${process.version}`,
+    `predicted-vs-measured over HTTP (${uptimeText()}): ${replayPath ? `replaying ${replayPath}` : `${models.join(', ')}; ${durationS} s per rate (first ${warmupS} s discarded)`}; binary bodies; simulator ${SIM_SECONDS} s x ${SIM_SEEDS} seeds; tf ${tf.version.tfjs}; node ${process.version}`,
   );
   let recordings: ModelRecording[] = [];
   if (replayPath) {

@@ -107,6 +107,8 @@ export class TimelineRecorder {
         received: t.received,
         recorded: origin + schedule[i] + report.latencies[i],
         batchSize: f.batchSize,
+        gcCount: s.gcCount,
+        gcMs: s.gcMs,
       });
     }
     const fromOrigin = (xs: number[]) => xs.map((x) => (x - origin) / 1000).sort((a, b) => a - b);

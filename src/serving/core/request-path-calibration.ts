@@ -32,6 +32,9 @@ import { fitStallTail, type Stall } from './stall-tail';
 /** A traced request and the size of the batch that served it. */
 export interface CalibrationTrace extends TimelineStamps {
   batchSize: number;
+  /** The API's GC counters when it wrote the answer (cumulative count and ms; gc-pauses.ts). */
+  gcCount?: number;
+  gcMs?: number;
 }
 
 export interface RequestPathCalibration {
@@ -119,11 +122,38 @@ export function unionOf(intervals: readonly Interval[]): { length: number; piece
 }
 
 /**
+ * Per trace: whether the API's GC counter stepped between the request's scheduled time and its
+ * answer (the counters of the last answer written before it was scheduled against its own), i.e.
+ * whether an API GC pause may have delayed it. False where the counters were not recorded.
+ */
+export function touchedByGc(traces: readonly CalibrationTrace[]): boolean[] {
+  const answers = traces
+    .map((t, i) => ({ at: t.written, count: t.gcCount ?? Number.NaN, i }))
+    .filter((a) => Number.isFinite(a.count) && Number.isFinite(a.at))
+    .sort((a, b) => a.at - b.at);
+  const out = traces.map(() => false);
+  let k = -1;
+  const bySchedule = traces
+    .map((t, i) => ({ t, i }))
+    .filter(({ t }) => Number.isFinite(t.gcCount ?? Number.NaN))
+    .sort((a, b) => a.t.scheduled - b.t.scheduled);
+  for (const { t, i } of bySchedule) {
+    while (k + 1 < answers.length && answers[k + 1].at <= t.scheduled) k++;
+    out[i] = k >= 0 && (t.gcCount as number) > answers[k].count;
+  }
+  return out;
+}
+
+/**
  * The calibration from a run's traced requests (every request of the run traced: a sample would
  * split the turns' overlaps). Null when there is no complete trace to take it from.
+ * `withoutGc`: the hop's and the hand-off's figures (means, medians, stalls) from the requests
+ * no API GC pause touched (touchedByGc), for a model that draws the pauses itself (gc-pauses.ts);
+ * the loop's time per request is from every request either way.
  */
 export function calibrateRequestPath(
   traces: readonly CalibrationTrace[],
+  opts: { withoutGc?: boolean } = {},
 ): RequestPathCalibration | null {
   const ok = traces.filter(
     (t) =>
@@ -137,19 +167,23 @@ export function calibrateRequestPath(
   let batches = 0;
   const outside: number[] = [];
   const handoffs: number[] = [];
-  for (const t of ok) {
+  const touched = opts.withoutGc ? touchedByGc(ok) : ok.map(() => false);
+  // With too few untouched requests for a fit, all of them.
+  const skip = touched.filter((x) => !x).length >= 100 ? touched : ok.map(() => false);
+  ok.forEach((t, i) => {
     const iv = pathIntervals(t);
     loop.push(...iv.loop);
     reply.push(iv.reply);
     batches += 1 / t.batchSize;
+    if (skip[i]) return;
     const s = segmentsOf(t);
     outside.push(s.genLag + s.toServer + s.toClient + s.settle);
     handoffs.push(s.handoff);
-  }
+  });
   const all = unionOf(loop);
   const replies = unionOf(reply);
   const n = ok.length;
-  const hopMs = outside.reduce((a, x) => a + x, 0) / n;
+  const hopMs = outside.reduce((a, x) => a + x, 0) / outside.length;
   const hopMedian = quantileSorted(Float64Array.from(outside).sort(), 0.5);
   const hopStall = fitStallTail(outside).stall;
   const hopBaseMs = Math.max(

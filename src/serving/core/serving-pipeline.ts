@@ -3,6 +3,7 @@ import type { SimulationResult } from '../../jizhi-sim/core/simulation-result';
 import { Rng } from '../../platform/core/rng';
 import { ContentionProfile, expectedSlowdown, poissonBinomial } from './cpu-contention';
 import { ServiceProfile } from './service-profile';
+import { LoopPauses, PAUSE_TURN_SIZES, pauseMsPerRequest, pauseSamples } from './gc-pauses';
 import { interpolateClamped, Stall, StallPoint, stallAt } from './stall-tail';
 
 /** The knobs of a deployment the simulator models and the tuner turns. */
@@ -83,6 +84,12 @@ export interface ServingOverheads {
    * stalls included; the constant excess the model adds to every batch is net of them.
    */
   loopStalls?: StallPoint[];
+  /**
+   * The API's GC pauses (gc-pauses.ts): pauses per request and their measured durations. Each
+   * turn of the `http` stage of b requests then includes Poisson(b x perRequest) of them, and
+   * the loop's time per request is taken net of their mean (the traced loop time holds them).
+   */
+  loopPauses?: LoopPauses;
   /**
    * The request path's base figures measured at two or more host loads (the bench's
    * calibration runs), by coresFull: the loop's time per request (and per batch) and the hop's
@@ -214,9 +221,15 @@ export function servingPipeline(
   const loopStall = overheads.loopStalls?.length
     ? stallAt(overheads.loopStalls, cf ?? overheads.loopStalls[0].coresFull)
     : undefined;
+  const pauses = overheads.loopPauses;
+  // The traced loop time per request holds the pauses' mean; drawn separately (at least half
+  // of the measured time is kept as the loop's own work).
+  const netMs = pauses
+    ? Math.max(perRequestMs / 2, perRequestMs - pauseMsPerRequest(pauses))
+    : perRequestMs;
   return {
     name: 'deployment',
-    stages: [requestPathStage(perRequestMs * loopFactor, wakeMs, loopStall), stage],
+    stages: [requestPathStage(netMs * loopFactor, wakeMs, loopStall, pauses), stage],
   };
 }
 
@@ -291,23 +304,35 @@ export function coresFullAt(
  * server is busy exactly when there is work, so its utilisation is still rate x perRequestMs
  * and its capacity 1 / perRequestMs.
  */
-export function requestPathStage(perRequestMs: number, wakeDelayMs = 0, stall?: Stall): StageSpec {
+export function requestPathStage(
+  perRequestMs: number,
+  wakeDelayMs = 0,
+  stall?: Stall,
+  pauses?: LoopPauses,
+): StageSpec {
   // With stalls a turn of b requests takes b x perRequestMs + a stall draw: two empirical rows
   // (1 and MAX_REQUESTS_PER_TURN) with the same stall samples, which the simulator's
   // interpolation in b (one quantile u for both rows) keeps exact for every b in between.
-  const stalled = stall && stall.probability > 0 && stall.meanMs > 0;
+  // With GC pauses the pause time depends on b (Poisson(b x perRequest) pauses): a row per turn
+  // size (PAUSE_TURN_SIZES), each b x perRequestMs + its stall draw + its pause draws.
+  const stalled = stall !== undefined && stall.probability > 0 && stall.meanMs > 0;
+  const paused = pauses !== undefined && pauses.perRequest > 0 && pauses.pausesMs.length > 0;
+  const rows = (sizes: readonly number[]) =>
+    sizes.map((b) => {
+      const base = stalled ? withStalls([perRequestMs * b], stall, 'loop') : [perRequestMs * b];
+      if (!paused) return { batchSize: b, latenciesMs: base };
+      const n = Math.max(base.length, 2000);
+      const extra = pauseSamples(pauses, b, n, 'loop');
+      return { batchSize: b, latenciesMs: extra.map((x, i) => base[i % base.length] + x) };
+    });
   return {
     id: REQUEST_PATH_STAGE_ID,
     instances: 1,
-    service: stalled
-      ? {
-          dist: 'empirical',
-          profile: [1, MAX_REQUESTS_PER_TURN].map((b) => ({
-            batchSize: b,
-            latenciesMs: withStalls([perRequestMs * b], stall, 'loop'),
-          })),
-        }
-      : { dist: 'deterministic', fixedMs: 0, perItemMs: perRequestMs },
+    service: paused
+      ? { dist: 'empirical', profile: rows(PAUSE_TURN_SIZES) }
+      : stalled
+        ? { dist: 'empirical', profile: rows([1, MAX_REQUESTS_PER_TURN]) }
+        : { dist: 'deterministic', fixedMs: 0, perItemMs: perRequestMs },
     // A request that finds the loop idle wakes it, and the loop runs wakeDelayMs later (it waits
     // for a core): the batch window, which starts with the first request of an idle period and
     // is long past for requests queued behind a busy turn, is that wait (a set-up time).

@@ -1,3 +1,4 @@
+import * as http from 'node:http';
 import { encodeFloat32Rows, FLOAT32_ROWS } from '../core/binary-rows';
 import { LoadOutcome, LoadTarget } from '../core/open-loop';
 import { RequestDroppedError } from '../core/serving-errors';
@@ -51,7 +52,7 @@ export interface HttpTargetOptions {
 export interface ClientTrace {
   /** send() was called (the generator's timer fired and reached this request). */
   sent: number;
-  /** fetch() resolved: the answer's headers were read. */
+  /** The answer's headers were read. */
   headers: number;
   /** The answer's body was read. */
   received: number;
@@ -80,6 +81,99 @@ export function httpRowsTarget(
   return postTarget(url, encodeFloat32Rows([rows]), FLOAT32_ROWS, FLOAT32_ROWS, opts);
 }
 
+/**
+ * The generator's connections: keep-alive sockets, as many as requests in flight (an open-loop
+ * generator must not queue a request behind a slow one), Nagle off. node:http rather than
+ * fetch(): fetch builds a WHATWG Request, Headers, a body stream and an AbortSignal timer per
+ * request, about 0.7 ms of CPU per request on this project's 2-core host, as much as the API's
+ * event loop spends on the request; the generator shares the host's cores with the server it
+ * measures, so its CPU and its GC pauses are in the measured latency (docs/serving.md, "The
+ * generator's share").
+ */
+const agents = new Map<string, http.Agent>();
+function agentFor(origin: string): http.Agent {
+  let a = agents.get(origin);
+  if (!a) {
+    a = new http.Agent({ keepAlive: true, maxSockets: Infinity, keepAliveMsecs: 1000 });
+    agents.set(origin, a);
+  }
+  return a;
+}
+
+/** One answer: status, a header by (lower-case) name, the body. */
+interface Answer {
+  status: number;
+  header(name: string): string | undefined;
+  body: Buffer;
+  /** The answer's headers were read (epoch ms). */
+  headersAt: number;
+}
+
+/** POST over node:http (https over fetch); rejects on a network failure, `TimeoutError` on timeout. */
+function post(
+  url: URL,
+  payload: Buffer,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  stamp: boolean,
+): Promise<Answer> {
+  if (url.protocol !== 'http:') return postFetch(url, payload, headers, timeoutMs, stamp);
+  return new Promise<Answer>((resolve, reject) => {
+    const req = http.request(
+      {
+        agent: agentFor(url.origin),
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(payload.length) },
+      },
+      (res) => {
+        const headersAt = stamp ? epochNow() : 0;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            header: (name) => {
+              const v = res.headers[name];
+              return Array.isArray(v) ? v.join(', ') : v;
+            },
+            body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
+            headersAt,
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(timeoutMs, () => {
+      const e = new Error('request timed out');
+      e.name = 'TimeoutError';
+      req.destroy(e);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function postFetch(
+  url: URL,
+  payload: Buffer,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  stamp: boolean,
+): Promise<Answer> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: payload,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const headersAt = stamp ? epochNow() : 0;
+  const body = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, header: (n) => res.headers.get(n) ?? undefined, body, headersAt };
+}
+
 function postTarget(
   url: string,
   payload: string | Uint8Array<ArrayBuffer>,
@@ -87,33 +181,30 @@ function postTarget(
   accept: string,
   opts: HttpTargetOptions,
 ): LoadTarget {
+  const target = new URL(url);
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload);
   const headers = { 'content-type': contentType, accept, ...opts.headers };
   const traced = { ...headers, [TRACE_HEADER]: '1' };
   const every = Math.max(1, Math.round(opts.traceEvery ?? 1));
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   return {
     send: async (i): Promise<LoadOutcome> => {
-      const trace = opts.onTrace && i % every === 0;
+      const trace = opts.onTrace !== undefined && i % every === 0;
       const sent = trace ? epochNow() : 0;
       try {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: trace ? traced : headers,
-          body: payload,
-          signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
-        });
-        const headersAt = trace ? epochNow() : 0;
-        const answer = await res.arrayBuffer();
-        if (trace && res.ok && opts.onTrace) {
-          const server = res.headers.get(TRACE_HEADER);
+        const res = await post(target, bytes, trace ? traced : headers, timeoutMs, trace);
+        const ok = res.status >= 200 && res.status < 300;
+        if (trace && ok && opts.onTrace) {
+          const server = res.header(TRACE_HEADER);
           opts.onTrace(i, {
             sent,
-            headers: headersAt,
+            headers: res.headersAt,
             received: epochNow(),
             ...(server ? { server: parseTraceHeader(server) } : {}),
           });
         }
-        if (res.ok && opts.onServed) opts.onServed(i, figures(res, answer));
-        return res.ok ? 'ok' : String(res.status);
+        if (ok && opts.onServed) opts.onServed(i, figures(res));
+        return ok ? 'ok' : String(res.status);
       } catch (e) {
         return e instanceof Error && e.name === 'TimeoutError' ? 'timeout' : 'error';
       }
@@ -122,16 +213,16 @@ function postTarget(
 }
 
 /** The first row's figures: from the X-* headers of a binary answer, else the JSON body. */
-function figures(res: Response, answer: ArrayBuffer): ServedFigures {
-  const first = (name: string) => Number((res.headers.get(name) ?? '').split(',')[0]);
-  if (res.headers.get('x-queue-ms') !== null) {
+function figures(res: Answer): ServedFigures {
+  const first = (name: string) => Number((res.header(name) ?? '').split(',')[0]);
+  if (res.header('x-queue-ms') !== undefined) {
     return {
       queueMs: first('x-queue-ms'),
       serviceMs: first('x-service-ms'),
       batchSize: first('x-batch-size'),
     };
   }
-  const body = JSON.parse(new TextDecoder().decode(answer)) as Partial<ServedFigures> & {
+  const body = JSON.parse(res.body.toString('utf8')) as Partial<ServedFigures> & {
     items?: ServedFigures[];
   };
   const r = body.items?.[0] ?? body;

@@ -423,7 +423,8 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     const key = (await app.post(`/v1/federations/${id}/sites/remote/key`).expect(201)).body
       .key as string;
     // The shared set is reached through a train item this key holds, and by nothing else.
-    await app.get(`/v1/site/work/${id}/shared`, key).expect(404);
+    for (const none of [id, '00000000-0000-0000-0000-000000000000'])
+      await app.get(`/v1/site/work/${none}/shared`, key).expect(404);
     await app.get(`/v1/site/work/${id}/shared`).expect(403);
     const agent = startSiteAgent({ coordinator: app.url, key, dir });
     await agent.finish(app, id);

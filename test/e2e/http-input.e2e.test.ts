@@ -65,8 +65,11 @@ async function rawPost(route: string, body: string): Promise<{ status: number; b
 
 test('the Nil and Max UUIDs (RFC 9562 5.9, 5.10) are ids that name nothing: 404 on every GET route', async () => {
   const wrong: string[] = [];
+  // The remote sites' API takes site keys only (403 to this key, whatever the id): the collab e2e
+  // test asks it for ids that name nothing with a site key.
   const routes = Object.entries(await paths())
     .filter(([route, ops]) => ops.get && /^\/v1\/.*\{id\}/.test(route))
+    .filter(([route]) => !route.startsWith('/v1/site/'))
     .map(([route, ops]) => ({ route, query: requiredQuery(ops.get) }));
   assert.ok(routes.length >= 15, `${routes.length} GET routes with an id`);
   for (const { route, query } of routes) {

@@ -166,7 +166,9 @@ async function postFetch(
   const res = await fetch(url, {
     method: 'POST',
     headers,
-    body: payload,
+    // A view on an ArrayBuffer (not ArrayBufferLike): what fetch's BodyInit takes under the DOM
+    // lib too (the browser tests' tsconfig type-checks this file).
+    body: new Uint8Array(payload.buffer as ArrayBuffer, payload.byteOffset, payload.byteLength),
     signal: AbortSignal.timeout(timeoutMs),
   });
   const headersAt = stamp ? epochNow() : 0;

@@ -190,6 +190,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           algorithm: spec.algorithm,
           placement: 'local',
           roundsPlanned: rounds,
+          sharedDatasetId: spec.sharedDataset,
         },
         spec.sites.map((s) => ({
           name: s.name,

@@ -74,6 +74,13 @@ export class FederationDto {
   @ApiPropertyOptional({ type: String, nullable: true }) error!: string | null;
   @ApiProperty({ example: 'esp-clr' }) algorithm!: string;
   @ApiProperty({ example: 'local' }) placement!: string;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description: 'The shared labelled set every site trains on (sharedDataset; null: none)',
+  })
+  sharedDatasetId!: string | null;
   @ApiProperty() roundsPlanned!: number;
   @ApiProperty() roundsDone!: number;
   @ApiProperty({ description: 'Bytes exchanged in all rounds, both ways' }) bytesTotal!: number;

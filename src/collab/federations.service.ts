@@ -82,6 +82,7 @@ export class FederationsService {
             algorithm: stored.algorithm,
             placement: 'local',
             roundsPlanned: plannedRounds(stored, stored.epochs),
+            sharedDatasetId: stored.sharedDataset,
           },
           stored.sites.map((s) => ({
             name: s.name,

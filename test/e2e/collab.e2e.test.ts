@@ -127,6 +127,7 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     const id = res.body.id as string;
     const queued = (await app.get(`/v1/federations/${id}`).expect(200)).body;
     assert.equal(queued.roundsPlanned, 2);
+    assert.equal(queued.sharedDatasetId, null);
     assert.deepEqual(
       queued.sites.map((s: { datasetId: string }) => s.datasetId),
       datasets,
@@ -436,6 +437,7 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       .match(/received the federation's shared labelled set: (\d+) examples/g);
     assert.deepEqual(fetched, [`received the federation's shared labelled set: 8 examples`]);
     const fed = (await app.get(`/v1/federations/${id}`).expect(200)).body;
+    assert.equal(fed.sharedDatasetId, datasets[2], 'the federation shows its shared set by id');
     assert.equal(fed.rounds.length, 2);
     for (const r of fed.rounds) assert.deepEqual([...r.accepted].sort(), ['remote', 's0']);
     const events = (await app.get(`/v1/jobs/${id}/events?limit=1000`).expect(200)).body as {

@@ -26,6 +26,7 @@ interface Federation {
   roundsPlanned: number;
   roundsDone: number;
   bytesTotal: number;
+  sharedDatasetId?: string | null;
   modelId: string | null;
   summary: Record<string, unknown>;
   sites: { name: string; datasetId: string; architecture: string; samples: number | null }[];
@@ -78,6 +79,7 @@ function printFederation(f: Federation): void {
   if (f.error) out(`error      ${f.error}`);
   out(`rounds     ${f.roundsDone}/${f.roundsPlanned}; ${formatBytes(f.bytesTotal)} exchanged`);
   out(`model      ${f.modelId ?? '-'}`);
+  if (f.sharedDatasetId) out(`shared set ${f.sharedDatasetId} (every site trains on it)`);
   const acc = f.summary.globalAccuracy;
   if (typeof acc === 'number')
     out(`accuracy   ${acc.toFixed(4)} (global model, sites' test splits)`);

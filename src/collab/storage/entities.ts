@@ -40,6 +40,10 @@ export class FederationEntity {
   @Column({ type: 'text' })
   placement!: string;
 
+  /** The shared labelled set every site trains on (null: none); a plain id, as sites' data sets. */
+  @Column({ name: 'shared_dataset_id', type: 'uuid', nullable: true })
+  sharedDatasetId!: string | null;
+
   @Column({ name: 'rounds_planned', type: 'integer' })
   roundsPlanned!: number;
 

@@ -44,6 +44,8 @@ export interface FederationRow {
   error: string | null;
   algorithm: string;
   placement: string;
+  /** The shared labelled set's data set id (null: none). */
+  sharedDatasetId: string | null;
   roundsPlanned: number;
   roundsDone: number;
   bytesTotal: number;
@@ -70,15 +72,16 @@ export class FederationsRepository {
       algorithm: string;
       placement: string;
       roundsPlanned: number;
+      sharedDatasetId?: string | null;
     },
     sites: readonly SiteRow[],
     manager?: EntityManager,
   ): Promise<void> {
     const write = async (m: EntityManager): Promise<void> => {
       await m.query(
-        `INSERT INTO collab_federations (id, project_id, algorithm, placement, rounds_planned)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
-        [f.id, f.projectId, f.algorithm, f.placement, f.roundsPlanned],
+        `INSERT INTO collab_federations (id, project_id, algorithm, placement, rounds_planned, shared_dataset_id)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+        [f.id, f.projectId, f.algorithm, f.placement, f.roundsPlanned, f.sharedDatasetId ?? null],
       );
       for (const s of sites) {
         await m.query(
@@ -251,6 +254,7 @@ function federationRow(r: Record<string, unknown>): Omit<FederationRow, 'sites'>
     error: (r.error as string | null) ?? null,
     algorithm: String(r.algorithm),
     placement: String(r.placement),
+    sharedDatasetId: (r.shared_dataset_id as string | null) ?? null,
     roundsPlanned: Number(r.rounds_planned),
     roundsDone: Number(r.rounds_done),
     bytesTotal: Number(r.bytes_total),

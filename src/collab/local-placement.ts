@@ -78,32 +78,40 @@ export function sharedImageContract(sites: readonly LocalSiteData[]): {
       `federations take image data sets for now; site ${sites[0].name} holds ${first.kind} data`,
     );
   const shape = first.inputs.shape;
+  const inputShape = [shape.height, shape.width, shape.channels];
   for (const s of sites) {
-    const i = s.train.inputs;
-    if (
-      i.kind !== 'image' ||
-      i.shape.height !== shape.height ||
-      i.shape.width !== shape.width ||
-      i.shape.channels !== shape.channels
-    )
+    const misfit = contractMisfit(s.train, inputShape, first.classNames);
+    if (misfit === 'shape')
       throw new UnprocessableError(
         `site ${s.name}: every site's images must have the shape of site ${sites[0].name}`,
       );
-    if (s.train.classNames.join('\u0000') !== first.classNames.join('\u0000'))
+    if (misfit === 'classes')
       throw new UnprocessableError(
         `site ${s.name}: every site must have the same classes as site ${sites[0].name}`,
       );
-    if (s.train.size === 0)
+    if (misfit === 'empty')
       throw new UnprocessableError(`site ${s.name}: the training split is empty`);
   }
   return {
-    contract: {
-      inputKind: 'image',
-      inputShape: [shape.height, shape.width, shape.channels],
-      preprocessing: {},
-    },
+    contract: { inputKind: 'image', inputShape, preprocessing: {} },
     classNames: [...first.classNames],
   };
+}
+
+/** How a train split misses a federation's contract (images of one shape, one class list). */
+function contractMisfit(
+  ds: Dataset,
+  inputShape: readonly number[],
+  classNames: readonly string[],
+): 'shape' | 'classes' | 'empty' | null {
+  const i = ds.inputs;
+  if (
+    i.kind !== 'image' ||
+    [i.shape.height, i.shape.width, i.shape.channels].join('x') !== inputShape.join('x')
+  )
+    return 'shape';
+  if (ds.classNames.join('\u0000') !== classNames.join('\u0000')) return 'classes';
+  return ds.size === 0 ? 'empty' : null;
 }
 
 /** The shared labelled set must be non-empty images of the sites' shape and classes (422). */
@@ -112,19 +120,17 @@ export function checkSharedSet(
   contract: InputContract,
   classNames: readonly string[],
 ): void {
-  const i = shared.inputs;
-  if (
-    i.kind !== 'image' ||
-    [i.shape.height, i.shape.width, i.shape.channels].join('x') !== contract.inputShape.join('x')
-  )
+  const misfit = contractMisfit(shared, contract.inputShape, classNames);
+  if (misfit === 'shape')
     throw new UnprocessableError(
       `sharedDataset: its images must have the sites' shape ${contract.inputShape.join('x')}`,
     );
-  if (shared.classNames.join('\u0000') !== classNames.join('\u0000'))
+  if (misfit === 'classes')
     throw new UnprocessableError(
       `sharedDataset: its classes ${shared.classNames.join(', ')} are not the sites' ${classNames.join(', ')}`,
     );
-  if (shared.size === 0) throw new UnprocessableError('sharedDataset: its training split is empty');
+  if (misfit === 'empty')
+    throw new UnprocessableError('sharedDataset: its training split is empty');
 }
 
 /** What the shared set weighs on the wire as float32 inputs and int32 labels. */

@@ -264,9 +264,10 @@ describe('collaborative learning: a 3-site federation through the REST API (real
   });
 
   test('an absent remote agent costs each round one siteTimeoutSeconds: it is not asked to evaluate the round it failed', async (t) => {
-    // Short, but long enough for the local sites' own train and evaluate jobs, which share the
-    // timeout: the schema's minimum (1 s) would time them out too on a loaded machine.
-    const timeoutSeconds = 5;
+    // Long enough for the local sites' own train and evaluate jobs, which share the timeout, on a
+    // loaded CI machine: the 0.6 timeout of room under the bound is 9 s for their pickup, training
+    // and evaluation (at 5 s it was 3 s, which a loaded machine can spend on a job's pickup alone).
+    const timeoutSeconds = 15;
     const res = await app
       .post('/v1/federations', {
         architecture: 'small-cnn',

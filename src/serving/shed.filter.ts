@@ -12,17 +12,24 @@ import { RequestDroppedError } from './core/serving-errors';
 export class ShedFilter implements ExceptionFilter {
   catch(error: RequestDroppedError, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const req = http.getRequest<Request & { id?: unknown }>();
-    const res = http.getResponse<Response>();
-    const status = error.reason === 'queue_full' ? 429 : 503;
-    const body = {
-      ...problem(status, error.message),
-      reason: error.reason,
-      instance: req.originalUrl?.split('?')[0],
-      ...(req.id !== undefined ? { requestId: String(req.id) } : {}),
-    };
-    if (res.headersSent) return;
-    res.setHeader('Retry-After', String(error.retryAfterS));
-    res.status(status).type('application/problem+json').send(JSON.stringify(body));
+    sendShed(http.getRequest<Request & { id?: unknown }>(), http.getResponse<Response>(), error);
   }
+}
+
+/** The shed answer, for the Nest routes (ShedFilter) and the data-plane route alike. */
+export function sendShed(
+  req: Request & { id?: unknown },
+  res: Response,
+  error: RequestDroppedError,
+): void {
+  const status = error.reason === 'queue_full' ? 429 : 503;
+  const body = {
+    ...problem(status, error.message),
+    reason: error.reason,
+    instance: req.originalUrl?.split('?')[0],
+    ...(req.id !== undefined ? { requestId: String(req.id) } : {}),
+  };
+  if (res.headersSent) return;
+  res.setHeader('Retry-After', String(error.retryAfterS));
+  res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }

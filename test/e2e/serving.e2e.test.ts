@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ProjectsService } from '../../src/platform/auth/projects.service';
 import { startTestApp, TestApp } from '../support/app';
 
 /** Issue 17: deployments through REST on a real database (docs/serving.md). */
@@ -132,6 +133,70 @@ describe('deployments (real app, PostgreSQL, worker-thread instances)', () => {
     assert.match(problem.detail, /float32 rows of 64 values.*multiple of 256 bytes; got 100 bytes/);
   });
 
+  test('binary predicts (the data-plane route) answer errors, ids, refusals and metrics as every route does', async () => {
+    const row = Buffer.alloc(64 * 4);
+    pixels(3).forEach((v, j) => row.writeFloatLE(v, 4 * j));
+    const rows = (route: string, key: string | null, body: Buffer = row) => {
+      const r = app.http.post(route).set('Content-Type', 'application/octet-stream');
+      return (key === null ? r : r.set('Authorization', `Bearer ${key}`)).send(body);
+    };
+    const problemOf = (res: { headers: Record<string, string>; body: unknown; text: string }) => {
+      assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
+      return JSON.parse(res.text) as { status: number; detail: string; instance: string };
+    };
+
+    // The caller's request id is echoed, and a new one is made when there is none.
+    const given = await rows('/v1/serve/cnn/predict', app.key)
+      .set('X-Request-Id', 'trace-42')
+      .expect(200);
+    assert.equal(given.headers['x-request-id'], 'trace-42');
+    assert.equal(given.body.items.length, 1);
+    const made = await rows(`/v1/deployments/${id}/predict`, app.key).expect(200);
+    assert.match(made.headers['x-request-id'], /^[0-9a-f-]{36}$/);
+
+    // Refusals are the guard's: no key 401, a viewer's key 403 (and audited), a bad key 401.
+    problemOf(await rows('/v1/serve/cnn/predict', null).expect(401));
+    problemOf(await rows('/v1/serve/cnn/predict', 'adl_not-a-key').expect(401));
+    const viewer = await app.running.app
+      .get(ProjectsService)
+      .createKey('default', 'dp-viewer', { role: 'viewer' });
+    const refused = problemOf(await rows('/v1/serve/cnn/predict', viewer.key).expect(403));
+    assert.match(refused.detail, /viewer key can only read/);
+
+    // An unknown deployment, a bad deadline, a body over the limit: problem+json naming the path.
+    const missing = await rows('/v1/serve/no-such/predict', app.key).expect(404);
+    assert.equal(problemOf(missing).instance, '/v1/serve/no-such/predict');
+    assert.equal(JSON.parse(missing.text).requestId, missing.headers['x-request-id']);
+    const deadline = await rows('/v1/serve/cnn/predict?deadlineMs=soon', app.key).expect(400);
+    assert.match(problemOf(deadline).detail, /deadlineMs/);
+    const tooBig = await rows('/v1/serve/cnn/predict', app.key, Buffer.alloc(2 * 1024 * 1024));
+    assert.equal(tooBig.status, 413);
+    problemOf(tooBig);
+    // A path that is not the canonical form still reaches the deployment through Nest.
+    await rows('/v1/serve/cnn/predict/', app.key).expect(200);
+
+    const metrics = (await app.http.get('/metrics').expect(200)).text;
+    assert.match(
+      metrics,
+      /autodl_http_request_duration_seconds_count\{method="POST",route="\/v1\/serve\/:name\/predict",status="200"\} [1-9]/,
+    );
+    assert.match(
+      metrics,
+      /autodl_http_request_duration_seconds_count\{method="POST",route="\/v1\/deployments\/:id\/predict",status="200"\} [1-9]/,
+    );
+    const audit = async () =>
+      (
+        (await app.get('/v1/audit?project=default&limit=200').expect(200)).body.items as {
+          route: string;
+          status: number;
+        }[]
+      ).filter((r) => r.route.endsWith('/predict') && r.status === 403);
+    const until = Date.now() + 30_000;
+    while ((await audit()).length === 0 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await audit()).length, 1);
+  });
+
   test('predictions leave no audit row (data plane); the control-plane calls around them do', async () => {
     await app.post('/v1/serve/cnn/predict', { instance: pixels(2) }).expect(200);
     // A later mutating request: once its row is there, any predict row would be there too.
@@ -146,8 +211,9 @@ describe('deployments (real app, PostgreSQL, worker-thread instances)', () => {
     }
     assert.ok(rows.some((r) => r.route === '/v1/deployments' && r.status === 201));
     assert.ok(rows.some((r) => r.route === '/v1/deployments' && r.status === 400));
+    // (Refusals of predicts are audited: the test above left one 403.)
     assert.deepEqual(
-      rows.filter((r) => r.route.endsWith('/predict')),
+      rows.filter((r) => r.route.endsWith('/predict') && r.status < 400),
       [],
     );
   });
@@ -189,6 +255,22 @@ describe('deployments (real app, PostgreSQL, worker-thread instances)', () => {
     assert.equal(shed[0].body.reason, 'queue_full');
     assert.equal(shed[0].body.status, 429);
     assert.ok(answers.every((a) => a.status === 200 || a.status === 429));
+    // Binary rows (the data-plane route) are shed the same way.
+    const row = Buffer.alloc(64 * 4);
+    const binary = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        app.http
+          .post('/v1/serve/cnn/predict')
+          .set('Authorization', `Bearer ${app.key}`)
+          .set('Content-Type', 'application/octet-stream')
+          .send(row),
+      ),
+    );
+    const shedRows = binary.filter((a) => a.status === 429);
+    assert.ok(shedRows.length > 0, `statuses ${binary.map((a) => a.status)}`);
+    assert.ok(Number(shedRows[0].headers['retry-after']) >= 1);
+    assert.equal(JSON.parse(shedRows[0].text).reason, 'queue_full');
+    assert.ok(binary.every((a) => a.status === 200 || a.status === 429));
 
     const metrics = (await app.http.get('/metrics').expect(200)).text;
     const labels = `deployment="${id}",name="cnn"`;
@@ -204,7 +286,7 @@ describe('deployments (real app, PostgreSQL, worker-thread instances)', () => {
     assert.match(
       metrics,
       new RegExp(
-        `autodl_serving_dropped_requests_total\\{${labels},reason="queue_full"\\} ${shed.length}`,
+        `autodl_serving_dropped_requests_total\\{${labels},reason="queue_full"\\} ${shed.length + shedRows.length}`,
       ),
     );
     assert.match(metrics, new RegExp(`autodl_serving_queue_length\\{${labels}\\} \\d+`));

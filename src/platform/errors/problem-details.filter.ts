@@ -31,41 +31,49 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request & { id?: unknown }>();
     const res = http.getResponse<Response>();
-    sendProblem(req, res, this.toProblem(error, req));
+    sendProblem(req, res, problemOf(error, req, this.logger));
   }
+}
 
-  private toProblem(error: unknown, req: Request): Problem {
-    if (error instanceof DomainError) return problemFromDomainError(error);
-    if (isDatabaseUnavailable(error)) {
-      this.logger.warn(`database unavailable: ${error instanceof Error ? error.message : error}`);
-      return problem(503, 'the database is unavailable; retry later');
-    }
-    if (error instanceof HttpException) {
-      const status = error.getStatus();
-      const response = error.getResponse();
-      const detail =
-        typeof response === 'string'
-          ? response
-          : Array.isArray((response as { message?: unknown }).message)
-            ? (response as { message: string[] }).message.join('; ')
-            : String((response as { message?: unknown }).message ?? error.message);
-      return problem(
-        status,
-        status === 404 && detail.startsWith('Cannot ')
-          ? `no route ${req.method} ${req.path}`
-          : detail,
-      );
-    }
-    const parserProblem = problemFromBodyParserError(error);
-    if (parserProblem) return parserProblem;
-    const multerCode = (error as { code?: unknown })?.code;
-    if (typeof multerCode === 'string' && multerCode.startsWith('LIMIT_')) {
-      return problem(
-        multerCode === 'LIMIT_FILE_SIZE' ? 413 : 400,
-        `upload rejected: ${(error as Error).message}`,
-      );
-    }
-    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    return problem(500, 'internal error; the request id identifies it in the service log');
+/**
+ * The problem an error answers with (ProblemDetailsFilter, and the routes that answer outside
+ * Nest: the data-plane predict route); an unexpected error is logged and is a 500.
+ */
+export function problemOf(
+  error: unknown,
+  req: Request,
+  logger: Pick<Logger, 'warn' | 'error'>,
+): Problem {
+  if (error instanceof DomainError) return problemFromDomainError(error);
+  if (isDatabaseUnavailable(error)) {
+    logger.warn(`database unavailable: ${error instanceof Error ? error.message : error}`);
+    return problem(503, 'the database is unavailable; retry later');
   }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const response = error.getResponse();
+    const detail =
+      typeof response === 'string'
+        ? response
+        : Array.isArray((response as { message?: unknown }).message)
+          ? (response as { message: string[] }).message.join('; ')
+          : String((response as { message?: unknown }).message ?? error.message);
+    return problem(
+      status,
+      status === 404 && detail.startsWith('Cannot ')
+        ? `no route ${req.method} ${req.path}`
+        : detail,
+    );
+  }
+  const parserProblem = problemFromBodyParserError(error);
+  if (parserProblem) return parserProblem;
+  const multerCode = (error as { code?: unknown })?.code;
+  if (typeof multerCode === 'string' && multerCode.startsWith('LIMIT_')) {
+    return problem(
+      multerCode === 'LIMIT_FILE_SIZE' ? 413 : 400,
+      `upload rejected: ${(error as Error).message}`,
+    );
+  }
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return problem(500, 'internal error; the request id identifies it in the service log');
 }

@@ -9,9 +9,14 @@ import { requestId } from '../http/request-id';
 /** Probes and scrapes: polled every few seconds, never worth a line. */
 const UNLOGGED_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
-function accessMessage(req: IncomingMessage, res: ServerResponse): string {
+export function accessMessage(req: IncomingMessage, res: ServerResponse): string {
   const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url;
   return `${req.method} ${url} ${res.statusCode}`;
+}
+
+/** An access line's level: server errors `error`, client errors `warn`, the rest `debug`. */
+export function accessLevel(status: number): 'error' | 'warn' | 'debug' {
+  return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'debug';
 }
 
 /**
@@ -31,8 +36,7 @@ export function loggerParams(config: Pick<AppConfig, 'logLevel' | 'logFormat'>):
       req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
-    customLogLevel: (_req, res, err) =>
-      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
+    customLogLevel: (_req, res, err) => (err ? 'error' : accessLevel(res.statusCode)),
     customSuccessMessage: accessMessage,
     customErrorMessage: accessMessage,
     autoLogging: { ignore: (req) => UNLOGGED_ROUTES.has(req.url ?? '') },

@@ -29,6 +29,7 @@ import type {
   SiteRoundWork,
 } from './site-placement';
 import {
+  contractMisfit,
   publicLogits,
   readWeights,
   siteEvaluation,
@@ -96,22 +97,6 @@ export function sharedImageContract(sites: readonly LocalSiteData[]): {
     contract: { inputKind: 'image', inputShape, preprocessing: {} },
     classNames: [...first.classNames],
   };
-}
-
-/** How a train split misses a federation's contract (images of one shape, one class list). */
-function contractMisfit(
-  ds: Dataset,
-  inputShape: readonly number[],
-  classNames: readonly string[],
-): 'shape' | 'classes' | 'empty' | null {
-  const i = ds.inputs;
-  if (
-    i.kind !== 'image' ||
-    [i.shape.height, i.shape.width, i.shape.channels].join('x') !== inputShape.join('x')
-  )
-    return 'shape';
-  if (ds.classNames.join('\u0000') !== classNames.join('\u0000')) return 'classes';
-  return ds.size === 0 ? 'empty' : null;
 }
 
 /** The shared labelled set must be non-empty images of the sites' shape and classes (422). */

@@ -8,7 +8,14 @@ import { datasetTensors } from '../registry/core/encode';
 import { EspClr } from './core/esp-clr';
 import type { RemoteModelTask } from './remote-placement';
 import { SiteTrainer, SiteTrainerError } from './site-trainer';
-import { readWeights, trainLocally, withSharedExamples, writeWeights } from './site-training';
+import { checkSharedSet, sharedImageContract } from './local-placement';
+import {
+  contractMisfit,
+  readWeights,
+  trainLocally,
+  withSharedExamples,
+  writeWeights,
+} from './site-training';
 
 const SHAPE = { height: 8, width: 8, channels: 1 };
 
@@ -110,5 +117,103 @@ describe('a site trains on the shared labelled set beside its own data (Zhao et 
       (e: Error) => e instanceof SiteTrainerError && /the shared classes cat, dog/.test(e.message),
     );
     trainer.dispose();
+  });
+});
+
+describe('one contract check for the coordinator and the sites (contractMisfit)', () => {
+  const tabular = new Dataset(
+    { kind: 'tabular', featureNames: ['a'], rows: [[1], [2]] },
+    [0, 1],
+    ['dark', 'light'],
+  );
+  const empty = new Dataset({ kind: 'image', shape: SHAPE, pixels: [] }, [], ['dark', 'light']);
+  const wide = new Dataset(
+    { kind: 'image', shape: { height: 8, width: 4, channels: 1 }, pixels: [new Float32Array(32)] },
+    [0],
+    ['dark', 'light'],
+  );
+  const classes = ['dark', 'light'];
+
+  test('classifies shape (kind or size), class list (names and order), empty split, fit', () => {
+    assert.equal(contractMisfit(images(4, 1), [8, 8, 1], classes), null);
+    assert.equal(contractMisfit(tabular, [8, 8, 1], classes), 'shape');
+    assert.equal(contractMisfit(wide, [8, 8, 1], classes), 'shape');
+    assert.equal(contractMisfit(images(4, 1), [8, 8, 1], ['light', 'dark']), 'classes');
+    assert.equal(contractMisfit(images(4, 1, ['cat', 'dog']), [8, 8, 1], classes), 'classes');
+    assert.equal(contractMisfit(empty, [8, 8, 1], classes), 'empty');
+  });
+
+  test('the coordinator refuses with its messages (422): sites of another shape, classes or an empty split; a misfit shared set', () => {
+    const site = (name: string, train: Dataset) => ({
+      name,
+      architecture: 'small-cnn',
+      train,
+      test: images(2, 9),
+    });
+    const refused = (sites: Parameters<typeof sharedImageContract>[0], message: string) =>
+      assert.throws(
+        () => sharedImageContract(sites),
+        (e: Error) => e.message === message,
+      );
+    refused(
+      [site('a', images(4, 1)), site('b', wide)],
+      "site b: every site's images must have the shape of site a",
+    );
+    refused(
+      [site('a', images(4, 1)), site('b', images(4, 2, ['cat', 'dog']))],
+      'site b: every site must have the same classes as site a',
+    );
+    refused([site('a', images(4, 1)), site('b', empty)], 'site b: the training split is empty');
+    const { contract, classNames } = sharedImageContract([
+      site('a', images(4, 1)),
+      site('b', images(4, 2)),
+    ]);
+    assert.deepEqual(contract.inputShape, [8, 8, 1]);
+    assert.throws(
+      () => checkSharedSet(wide, contract, classNames),
+      (e: Error) => e.message === "sharedDataset: its images must have the sites' shape 8x8x1",
+    );
+    assert.throws(
+      () => checkSharedSet(images(4, 3, ['cat', 'dog']), contract, classNames),
+      (e: Error) =>
+        e.message === "sharedDataset: its classes cat, dog are not the sites' dark, light",
+    );
+    assert.throws(
+      () => checkSharedSet(empty, contract, classNames),
+      (e: Error) => e.message === 'sharedDataset: its training split is empty',
+    );
+  });
+
+  test('a site refuses with its messages (SiteTrainerError): non-image data, another shape, other classes', async () => {
+    const model = smallCnn();
+    const global = readWeights(model);
+    model.dispose();
+    const refusal = async (train: Dataset) => {
+      const trainer = new SiteTrainer({ train, test: images(2, 2) });
+      try {
+        await trainer.answer({
+          kind: 'train',
+          round: 0,
+          attempt: 1,
+          task: {
+            model: task(global.map((w) => w.length)),
+            plan: new EspClr({ period: 1, maxLr: 0.1, minLr: 0.01 }).localPlan(0),
+          },
+          global,
+        });
+      } catch (e) {
+        assert.ok(e instanceof SiteTrainerError);
+        return e.message;
+      } finally {
+        trainer.dispose();
+      }
+      return null;
+    };
+    assert.equal(await refusal(tabular), 'the site data must be images');
+    assert.equal(await refusal(wide), 'the site images are 8x4x1, the federation takes 8x8x1');
+    assert.equal(
+      await refusal(images(4, 1, ['cat', 'dog'])),
+      "the site classes cat, dog are not the federation's dark, light",
+    );
   });
 });

@@ -23,6 +23,7 @@ import {
 } from './core';
 import type { RemoteModelTask } from './remote-placement';
 import {
+  contractMisfit,
   readWeights,
   siteEvaluation,
   siteTrainSet,
@@ -174,15 +175,20 @@ function finite(v: number | null | undefined): number | null {
   return v !== null && v !== undefined && Number.isFinite(v) && v >= 0 ? v : null;
 }
 
-/** The local data must have the federation's classes (same names, same order) and image shape. */
+/**
+ * The local data must have the federation's classes (same names, same order) and image shape
+ * (contractMisfit, the coordinator's check); an empty split is the trainer's concern, not a misfit.
+ */
 function checkFits(ds: Dataset, spec: RemoteModelTask, what = 'site'): void {
-  if (ds.inputs.kind !== 'image') throw new SiteTrainerError(`the ${what} data must be images`);
-  const { height, width, channels } = ds.inputs.shape;
-  if ([height, width, channels].join('x') !== spec.inputShape.join('x'))
+  const misfit = contractMisfit(ds, spec.inputShape, spec.classNames);
+  if (misfit === 'shape') {
+    if (ds.inputs.kind !== 'image') throw new SiteTrainerError(`the ${what} data must be images`);
+    const { height, width, channels } = ds.inputs.shape;
     throw new SiteTrainerError(
       `the ${what} images are ${height}x${width}x${channels}, the federation takes ${spec.inputShape.join('x')}`,
     );
-  if (ds.classNames.join('\u0000') !== spec.classNames.join('\u0000'))
+  }
+  if (misfit === 'classes')
     throw new SiteTrainerError(
       `the ${what} classes ${ds.classNames.join(', ')} are not the federation's ${spec.classNames.join(', ')}`,
     );

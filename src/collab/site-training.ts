@@ -27,6 +27,25 @@ export { distillationTerm } from '../ml/train/row-objectives';
 
 const EPS = 1e-7;
 
+/**
+ * How a train split misses a federation's contract (images of one shape, one class list): the
+ * one check of the coordinator (local-placement.ts) and of every site (site-trainer.ts).
+ */
+export function contractMisfit(
+  ds: Dataset,
+  inputShape: readonly number[],
+  classNames: readonly string[],
+): 'shape' | 'classes' | 'empty' | null {
+  const i = ds.inputs;
+  if (
+    i.kind !== 'image' ||
+    [i.shape.height, i.shape.width, i.shape.channels].join('x') !== inputShape.join('x')
+  )
+    return 'shape';
+  if (ds.classNames.join('\u0000') !== classNames.join('\u0000')) return 'classes';
+  return ds.size === 0 ? 'empty' : null;
+}
+
 /** The model's weights as flat float32 arrays, in model.getWeights() order. */
 export function readWeights(model: tf.LayersModel): Float32Array[] {
   return model.getWeights().map((w) => Float32Array.from(w.dataSync()));

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ArtifactStore } from '../platform/artifacts/artifact-store';
 import { NotFoundError } from '../platform/errors/domain-error';
+import { modelLineage } from './core/lineage';
 import { ModelEntity } from './model.entity';
 import { ModelsService } from './models.service';
 
@@ -107,12 +108,7 @@ function modelCard(e: ModelEntity): Record<string, unknown> {
     preprocessing: e.preprocessing,
     params: Number(e.params),
     flops: e.flops,
-    lineage: {
-      baseModelId: e.baseModelId,
-      datasetId: e.datasetId,
-      method: e.method,
-      jobId: e.jobId,
-    },
+    lineage: modelLineage(e),
     evaluation: e.evaluation,
     createdAt: e.createdAt,
   };

@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import { REGISTRY_NAME, REGISTRY_NAME_RULE } from '../datasets/core/names';
 import { ZOO_MODEL_NAMES } from '../ml/zoo/zoo';
+import { modelLineage } from './core/lineage';
 import { ModelEntity } from './model.entity';
 
 export class LineageDto {
@@ -26,6 +27,21 @@ export class LineageDto {
   })
   method!: string;
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) jobId!: string | null;
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    description:
+      'Federated global models (method collab-*, docs/collab.md) only: every local site’s data set, by id',
+  })
+  siteDatasetIds?: string[];
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description:
+      'Federated global models only: the shared labelled set every site trained on (sharedDataset), or null',
+  })
+  sharedDatasetId?: string | null;
 }
 
 export class LayerSummaryDto {
@@ -68,12 +84,7 @@ export class ModelDto {
       inputShape: e.inputShape,
       classNames: e.classNames,
       featureNames: e.featureNames,
-      lineage: {
-        baseModelId: e.baseModelId,
-        datasetId: e.datasetId,
-        method: e.method,
-        jobId: e.jobId,
-      },
+      lineage: modelLineage(e),
       metrics: e.metrics,
       testAccuracy: typeof accuracy === 'number' ? accuracy : null,
       createdAt: e.createdAt,

@@ -11,6 +11,7 @@ import {
   loginAs,
 } from '../support/console';
 import { darkShape, shapesZip } from '../fixtures/data/shapes';
+import { siteZip } from '../support/collab';
 
 /** What the checks read of an <img> (the tests are compiled without the DOM library). */
 interface ImageFacts {
@@ -32,7 +33,8 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30
 /**
  * The data set and model pages in Debian's chromium (issue 13): upload an image data set through
  * the form and see its thumbnails per class; train a small model on it and see its lineage
- * graph, its evaluation and a prediction; a viewer sees no upload form; axe on every page.
+ * graph, its evaluation and a prediction; a federated model's graph draws every site's data set
+ * and the shared set; a viewer sees no upload form; axe on every page.
  */
 describe('data sets and models in a browser', { skip: browserSkipReason() }, () => {
   let app: TestApp;
@@ -42,7 +44,7 @@ describe('data sets and models in a browser', { skip: browserSkipReason() }, () 
     // Training blocks the worker's event loop for whole batches: a generous heartbeat timeout.
     app = await startTestApp({
       workers: 1,
-      coordinators: 0, // no study or NAS driver here: one worker process fewer to start
+      coordinators: 1, // the federation's coordinator (its site jobs run on the worker)
       env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
     });
     browser = await launchBrowser();
@@ -199,6 +201,63 @@ describe('data sets and models in a browser', { skip: browserSkipReason() }, () 
     const body = await (await file.createReadStream()).toArray();
     assert.ok(JSON.parse(Buffer.concat(body).toString('utf8')).modelTopology);
     await axeCheck(page, 'model page');
+    await page.context().close();
+  });
+
+  test('a federated model: the lineage graph draws every site’s data set and the shared set', async () => {
+    for (const [i, name] of ['fed-site-0', 'fed-site-1', 'fed-shared'].entries()) {
+      const res = await app.uploadDataset(
+        { name, split: '0.5,0.25,0.25', seed: String(i) },
+        siteZip(i, 4),
+        `${name}.zip`,
+      );
+      assert.equal(res.status, 201, res.text);
+    }
+    const created = await app
+      .post('/v1/federations', {
+        name: 'fed-shapes',
+        architecture: 'small-cnn',
+        width: 4,
+        sites: [
+          { name: 'a', dataset: 'fed-site-0' },
+          { name: 'b', dataset: 'fed-site-1' },
+        ],
+        sharedDataset: 'fed-shared',
+        algorithm: 'fedavg',
+        epochs: 1,
+        localEpochs: 1,
+        learningRate: 0.02,
+        batchSize: 4,
+        seed: 1,
+      })
+      .expect(202);
+    const done = await app.waitForJob(created.body.id, (j) =>
+      ['succeeded', 'failed'].includes(j.status),
+    );
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+
+    // A viewer reads the data sets: the graph names them.
+    const viewer = await app.post('/v1/keys', { name: 'fed-reader', role: 'viewer' }).expect(201);
+    const page = await signedIn(viewer.body.key as string);
+    await page.getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('link', { name: 'fed-shapes' }).click();
+    await page.getByRole('heading', { name: 'Model fed-shapes' }).waitFor();
+    const graph = page.getByRole('img', { name: /^Lineage of fed-shapes/ });
+    await graph.locator('svg').waitFor();
+    const wanted = ['fed-shapes', 'fed-site-0', 'fed-site-1', 'fed-shared (shared)', 'shared set'];
+    let texts: string[] = [];
+    await until(async () => {
+      texts = await graph.locator('svg text').allTextContents();
+      return wanted.every((w) => texts.includes(w)) && texts.some((t) => t.startsWith('job '));
+    }, 'the model, its job, both site data sets and the shared set in the lineage graph');
+    assert.equal(texts.filter((t) => t === 'site').length, 2, 'one site edge per site data set');
+    const list = page.getByRole('list', { name: 'Lineage' });
+    for (const name of ['fed-site-0', 'fed-site-1', 'fed-shared'])
+      await list.getByRole('link', { name }).waitFor();
+    assert.match(await list.innerText(), /Shared set: fed-shared/);
+    await axeCheck(page, 'federated model page');
+    await list.getByRole('link', { name: 'fed-site-1' }).click();
+    await page.getByRole('heading', { name: 'Data set fed-site-1' }).waitFor();
     await page.context().close();
   });
 

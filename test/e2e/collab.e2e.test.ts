@@ -163,6 +163,8 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       datasetId: null,
       method: 'collab-esp-clr',
       jobId: id,
+      siteDatasetIds: datasets,
+      sharedDatasetId: null,
     });
     assert.deepEqual(model.metrics.siteDatasetIds, datasets, 'lineage: every site data set by id');
     assert.equal(model.metrics.federationId, id);
@@ -220,6 +222,7 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     assert.equal(s1.architecture, 'small-resnet');
     assert.equal(s1.lineage.datasetId, datasets[1]);
     assert.equal(s1.lineage.method, 'collab-codistill');
+    assert.equal(s1.lineage.siteDatasetIds, undefined, 'a site model: its own data set only');
     // Each site's own model is evaluated on its own site's test split (4 images).
     const s1Evaluation = (await app.get(`/v1/models/${siteModels.s1}/evaluation`).expect(200)).body;
     assert.equal(s1Evaluation.count, 4);
@@ -468,6 +471,7 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     );
     const model = (await app.get(`/v1/models/${fed.modelId}`).expect(200)).body;
     assert.equal(model.metrics.sharedDatasetId, datasets[2], 'lineage: the shared set by id');
+    assert.equal(model.lineage.sharedDatasetId, datasets[2], 'the same, structured');
   });
 
   test('a remote site agent (separate process, loopback): only weights cross; a site key gets 403 elsewhere', async () => {

@@ -37,6 +37,10 @@ export interface Lineage {
   datasetId: string | null;
   method: string;
   jobId: string | null;
+  /** Federated global models only: every local site's data set, by id. */
+  siteDatasetIds?: string[];
+  /** Federated global models only: the shared labelled set, or null. */
+  sharedDatasetId?: string | null;
 }
 
 export interface Model {

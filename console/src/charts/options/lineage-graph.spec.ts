@@ -56,6 +56,58 @@ describe('lineage graph', () => {
     assert.equal(series.links.length, 2);
   });
 
+  test('a federated model: every site data set and the shared set, by name or id prefix, each linked to it', () => {
+    const fed: LineageModel[] = [
+      {
+        id: 'f',
+        name: 'fed',
+        method: 'collab-fedavg',
+        baseModelId: null,
+        datasetId: null,
+        jobId: 'j9',
+        siteDatasetIds: ['s0-aaaaaaaa', 's1-bbbbbbbb'],
+        sharedDatasetId: 'sh-cccccccc',
+      },
+      // Fine-tuned from it on a site's set: that data set is drawn once, linked to both.
+      {
+        id: 'g',
+        name: 'tuned',
+        method: 'l2',
+        baseModelId: 'f',
+        datasetId: 's0-aaaaaaaa',
+        jobId: 'jA',
+      },
+    ];
+    // s1 is not among the viewer's data sets: its id prefix.
+    const { nodes, edges } = lineageGraph({
+      focusId: 'f',
+      models: relatedModels(fed, 'f'),
+      datasetNames: { 's0-aaaaaaaa': 'site-0', 'sh-cccccccc': 'public' },
+    });
+    const sets = nodes.filter((n) => n.category === 1);
+    assert.deepEqual(
+      sets.map((n) => n.name),
+      ['site-0', 's1-bbbbb', 'public (shared)'],
+    );
+    assert.equal(new Set(sets.map((n) => `${n.x},${n.y}`)).size, 3, 'no two sets on one spot');
+    assert.deepEqual(edges.map((e) => `${e.source}>${e.target}:${e.label}`).sort(), [
+      'dataset:s0-aaaaaaaa>model:f:site',
+      'dataset:s0-aaaaaaaa>model:g:trained on',
+      'dataset:s1-bbbbbbbb>model:f:site',
+      'dataset:sh-cccccccc>model:f:shared set',
+      'job:j9>model:f:collab-fedavg',
+      'job:jA>model:g:l2',
+      'model:f>model:g:l2',
+    ]);
+    // Without a shared set (null), only the sites.
+    const noShared = lineageGraph({
+      focusId: 'f',
+      models: [{ ...fed[0], sharedDatasetId: null }],
+      datasetNames: {},
+    });
+    assert.equal(noShared.nodes.filter((n) => n.category === 1).length, 2);
+  });
+
   test('a cycle in the base-model chain (corrupt data) does not hang', () => {
     const loop: LineageModel[] = [
       { id: 'a', name: 'a', method: 'x', baseModelId: 'c', datasetId: null, jobId: null },

@@ -1,5 +1,6 @@
 // Lineage graph of a model (ECharts graph series), DOM-free: base model -> fine-tuned ->
-// pruned/exported, each model linked to the data set it was trained on and the job that made it.
+// pruned/exported, each model linked to the data set it was trained on and the job that made it;
+// a federated model to every site's data set and the shared set (docs/collab.md).
 import type { EChartsOption } from 'echarts';
 
 export interface LineageModel {
@@ -9,6 +10,10 @@ export interface LineageModel {
   baseModelId: string | null;
   datasetId: string | null;
   jobId: string | null;
+  /** A federated model: every local site's data set. */
+  siteDatasetIds?: readonly string[];
+  /** A federated model: the shared labelled set every site trained on. */
+  sharedDatasetId?: string | null;
 }
 
 export interface LineageInput {
@@ -16,6 +21,7 @@ export interface LineageInput {
   focusId: string;
   /** Its ancestors, itself and its descendants (other models are ignored). */
   models: readonly LineageModel[];
+  /** Names of the data sets the viewer can read; any other is shown by its id prefix. */
   datasetNames: Readonly<Record<string, string>>;
 }
 
@@ -37,6 +43,8 @@ export interface LineageEdge {
 export const CATEGORIES = ['model', 'data set', 'job'] as const;
 const COLUMN = 220;
 const ROW = 90;
+/** Vertical distance between the data sets of one model. */
+const STACK = 50;
 
 /**
  * The nodes and edges: models are laid out by generation (x: distance from the root of the
@@ -79,21 +87,29 @@ export function lineageGraph(input: LineageInput): { nodes: LineageNode[]; edges
     }
   }
   const below = (maxRow + 1) * ROW;
+  const datasetLabel = (id: string) => input.datasetNames[id] ?? id.slice(0, 8);
   for (const { m, depth } of placed) {
-    if (m.datasetId) {
-      const id = `dataset:${m.datasetId}`;
+    // The model's data sets: the one it was trained on, or a federation's sites and shared set,
+    // stacked in a column left of its job (a federation may have many sites).
+    const sets = [
+      ...(m.datasetId ? [{ id: m.datasetId, label: 'trained on', shared: false }] : []),
+      ...(m.siteDatasetIds ?? []).map((id) => ({ id, label: 'site', shared: false })),
+      ...(m.sharedDatasetId ? [{ id: m.sharedDatasetId, label: 'shared set', shared: true }] : []),
+    ];
+    sets.forEach((set, k) => {
+      const id = `dataset:${set.id}`;
       if (!nodes.some((n) => n.id === id)) {
         nodes.push({
           id,
-          name: input.datasetNames[m.datasetId] ?? m.datasetId.slice(0, 8),
+          name: set.shared ? `${datasetLabel(set.id)} (shared)` : datasetLabel(set.id),
           category: 1,
           x: depth * COLUMN - COLUMN / 3,
-          y: below,
+          y: below + k * STACK,
           symbolSize: 22,
         });
       }
-      edges.push({ source: id, target: `model:${m.id}`, label: 'trained on' });
-    }
+      edges.push({ source: id, target: `model:${m.id}`, label: set.label });
+    });
     if (m.jobId) {
       nodes.push({
         id: `job:${m.jobId}`,

@@ -116,10 +116,17 @@ function LineageSection({ model }: { model: Model }) {
         )}
         {model.lineage.datasetId && (
           <li>
-            Trained on:{' '}
-            <Link to={`/datasets/${model.lineage.datasetId}`}>
-              {datasetNames[model.lineage.datasetId] ?? model.lineage.datasetId.slice(0, 8)}
-            </Link>
+            Trained on: <DatasetLink id={model.lineage.datasetId} names={datasetNames} />
+          </li>
+        )}
+        {(model.lineage.siteDatasetIds ?? []).map((id) => (
+          <li key={id}>
+            Site data set: <DatasetLink id={id} names={datasetNames} />
+          </li>
+        ))}
+        {model.lineage.sharedDatasetId && (
+          <li>
+            Shared set: <DatasetLink id={model.lineage.sharedDatasetId} names={datasetNames} />
           </li>
         )}
         {derived.map((x) => (
@@ -130,6 +137,11 @@ function LineageSection({ model }: { model: Model }) {
       </ul>
     </>
   );
+}
+
+/** A data set by name when the viewer can read it, else by its id prefix. */
+function DatasetLink({ id, names }: { id: string; names: Readonly<Record<string, string>> }) {
+  return <Link to={`/datasets/${id}`}>{names[id] ?? id.slice(0, 8)}</Link>;
 }
 
 function EvaluationSection({ model }: { model: Model }) {

@@ -172,6 +172,25 @@ describe('deployments (real app, PostgreSQL, worker-thread instances)', () => {
     const tooBig = await rows('/v1/serve/cnn/predict', app.key, Buffer.alloc(2 * 1024 * 1024));
     assert.equal(tooBig.status, 413);
     problemOf(tooBig);
+    // The input guard and the parsers hold on this route too: a NUL in the path, a reserved key,
+    // JSON that does not parse, a media type no route takes.
+    const nul = await rows('/v1/serve/cn%00n/predict', app.key).expect(400);
+    assert.match(problemOf(nul).detail, /^path: /);
+    const json = (text: string, type = 'application/json') =>
+      app.http
+        .post('/v1/serve/cnn/predict')
+        .set('Authorization', `Bearer ${app.key}`)
+        .set('Content-Type', type)
+        .send(text);
+    const proto = await json('{"instance": [1], "__proto__": {"x": 1}}').expect(400);
+    assert.match(problemOf(proto).detail, /__proto__/);
+    problemOf(await json('{"instance": [').expect(400));
+    problemOf(await json('1,2,3', 'text/csv').expect(415));
+    const jsonId = await json(JSON.stringify({ instance: pixels(3) }))
+      .set('X-Request-Id', 'json-7')
+      .expect(200);
+    assert.equal(jsonId.headers['x-request-id'], 'json-7');
+    assert.equal(jsonId.body.prediction.classIndex, given.body.items[0].prediction.classIndex);
     // A path that is not the canonical form still reaches the deployment through Nest.
     await rows('/v1/serve/cnn/predict/', app.key).expect(200);
 

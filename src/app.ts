@@ -24,7 +24,7 @@ import { createValidationPipe } from './platform/http/validation.pipe';
 import { EXECUTOR, type Executor } from './platform/jobs/executor.port';
 import { MetricsService } from './platform/metrics/metrics.service';
 import { protectHome } from './platform/sandbox/protect-home';
-import { dataPlane } from './serving/data-plane';
+import { installDataPlane } from './serving/data-plane';
 import { DeploymentsService } from './serving/deployments.service';
 import { installArrivalStamp, installRequestTrace } from './serving/request-trace';
 
@@ -83,17 +83,15 @@ export async function startApp(
   // and every request's arrival for the request-path meter's on-path loop time.
   installRequestTrace(app.getHttpServer());
   installArrivalStamp(app.getHttpServer());
-  // A deployment's binary predicts answer here, ahead of the control plane's middleware chain
-  // (serving/data-plane.ts says why); everything else goes on.
-  app.use(
-    dataPlane({
-      deployments: app.get(DeploymentsService),
-      projects: app.get(ProjectsService),
-      metrics: app.get(MetricsService),
-      log: () => PinoLogger.root,
-      bodyLimit: config.bodyLimit,
-    }),
-  );
+  // A deployment's predicts are answered on the server ahead of Express (serving/data-plane.ts
+  // says why); every other request goes on to it.
+  installDataPlane(app.getHttpServer(), app.getHttpAdapter().getInstance(), {
+    deployments: app.get(DeploymentsService),
+    projects: app.get(ProjectsService),
+    metrics: app.get(MetricsService),
+    log: () => PinoLogger.root,
+    bodyLimit: config.bodyLimit,
+  });
   app.use(requestIdMiddleware);
   app.useLogger(app.get(Logger));
   app.use(httpMetrics(app.get(MetricsService)));

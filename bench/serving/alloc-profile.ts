@@ -3,7 +3,7 @@
  * over the process's main thread, keeping the samples of objects that a scavenge or a
  * mark-compact collected later (so it shows garbage, not only what is alive at the end), written
  * as a .heapprofile (Chrome DevTools format) to $ALLOC_PROFILE_DIR when the process exits or gets
- * SIGUSR2. Loaded into the API through BENCH_API_NODE_ARGS:
+ * SIGUSR2 (ALLOC_PROFILE_SURVIVORS=1: only what survived the scavenges). Loaded into the API through BENCH_API_NODE_ARGS:
  *
  *   ALLOC_PROFILE_DIR=/tmp/alloc BENCH_API_NODE_ARGS="-r ./bench/serving/alloc-profile.ts" \
  *     BENCH_DATABASE_URL=... node -r @swc-node/register bench/serving/gc-survival.ts
@@ -20,7 +20,9 @@ if (dir && isMainThread) {
   session.post('HeapProfiler.startSampling', {
     samplingInterval: 16_384,
     includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    // ALLOC_PROFILE_SURVIVORS=1: leave out what a scavenge collected, so the profile holds what
+    // was promoted to the old generation (and what is alive at the end).
+    includeObjectsCollectedByMinorGC: process.env.ALLOC_PROFILE_SURVIVORS !== '1',
   });
   let written = false;
   const write = () => {

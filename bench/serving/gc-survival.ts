@@ -7,7 +7,7 @@
  * scavenges promote, so this is the figure a change to the request path must move.
  *
  *   node -r @swc-node/register bench/serving/gc-survival.ts [--rate 600] [--seconds 20]
- *        [--model small-cnn] [--path serve|deployments] [--api-root checkout]
+ *        [--model small-cnn] [--path serve|deployments] [--api-root checkout] [--gc-log file]
  *
  * `--api-root` runs another checkout's API (a worktree of an older commit: before and after in
  * one sitting). The first quarter of the run warms up and is not counted.
@@ -62,7 +62,8 @@ function parseNvp(text: string): GcEvent[] {
 async function main(): Promise<void> {
   const shape = SHAPES[modelName];
   const size = shape.reduce((a, d) => a * d, 1);
-  const gcLog = path.join(tmpdir(), `gc-survival-${process.pid}.log`);
+  // --gc-log FILE keeps V8's lines (else a temporary file, removed at the end).
+  const gcLog = flag('gc-log') ?? path.join(tmpdir(), `gc-survival-${process.pid}.log`);
   process.env.BENCH_API_STDOUT = gcLog;
   process.env.BENCH_API_NODE_ARGS = `${process.env.BENCH_API_NODE_ARGS ?? ''} --trace-gc-nvp`;
   const api = await startApiServer({ root: flag('api-root') });
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await api.stop();
-    await rm(gcLog, { force: true });
+    if (!flag('gc-log')) await rm(gcLog, { force: true });
   }
 }
 

@@ -1,11 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as http from 'node:http';
 import express from 'express';
 import { Histogram, Registry } from 'prom-client';
 import request from 'supertest';
 import type { Principal } from '../platform/auth/projects.service';
 import { QueueFullError } from './core/serving-errors';
-import { dataPlane } from './data-plane';
+import { installDataPlane } from './data-plane';
 import type {
   DeploymentsService,
   ServePrediction,
@@ -13,7 +14,7 @@ import type {
 } from './deployments.service';
 
 /**
- * Which requests the data-plane route answers and which it leaves to the Nest routes (the
+ * Which requests the data-plane route (on the node:http server, ahead of Express) answers and which it leaves to the Nest routes (the
  * e2e test in test/e2e/serving.e2e.test.ts holds the answers against the real app). The
  * control plane here is one handler after it that says it was reached, and what body it read:
  * a request passed on must reach it with its body unread.
@@ -43,39 +44,39 @@ function appWith(opts: { shed?: boolean; databaseDown?: boolean } = {}) {
     },
     servedPath: () => undefined,
   } as unknown as DeploymentsService;
-  const app = express();
-  app.use(
-    dataPlane({
-      deployments,
-      projects: {
-        authenticate: async (key: string) => {
-          if (opts.databaseDown) throw new Error('connection refused');
-          return principals[key] ?? null;
-        },
-      },
-      metrics: {
-        httpDuration: new Histogram({
-          name: 'd',
-          help: 'd',
-          labelNames: ['method', 'route', 'status'],
-          registers: [new Registry()],
-        }),
-      },
-      log: () => undefined,
-      bodyLimit: '1kb',
-    }),
-  );
-  app.use(express.raw({ type: () => true }), (req, res) => {
+  // The control plane: an Express app that says it was reached, and how much body it read.
+  const controlPlane = express();
+  controlPlane.use(express.raw({ type: () => true }), (req, res) => {
     res
       .status(299)
       .json({ passedOn: true, bodyBytes: Buffer.isBuffer(req.body) ? req.body.length : 0 });
+  });
+  const app = http.createServer(controlPlane);
+  installDataPlane(app, controlPlane, {
+    deployments,
+    projects: {
+      authenticate: async (key: string) => {
+        if (opts.databaseDown) throw new Error('connection refused');
+        return principals[key] ?? null;
+      },
+    },
+    metrics: {
+      httpDuration: new Histogram({
+        name: 'd',
+        help: 'd',
+        labelNames: ['method', 'route', 'status'],
+        registers: [new Registry()],
+      }),
+    },
+    log: () => undefined,
+    bodyLimit: '1kb',
   });
   return { app, calls };
 }
 
 const rows = Buffer.alloc(16);
 const post = (
-  app: express.Express,
+  app: http.Server,
   path: string,
   key?: string,
   type = 'application/octet-stream',

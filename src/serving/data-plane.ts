@@ -1,14 +1,16 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { parse } from 'node:querystring';
+import express from 'express';
 import type { Logger as PinoLogger } from 'pino';
 import type { ProjectsService } from '../platform/auth/projects.service';
-import { problemFromBodyParserError } from '../platform/errors/problem';
+import { problem, problemFromBodyParserError } from '../platform/errors/problem';
 import { problemOf, sendProblem } from '../platform/errors/problem-details.filter';
-import { inputGuard } from '../platform/http/input-guard';
-import { requestIdMiddleware } from '../platform/http/request-id';
+import { findUnsafeInputOf } from '../platform/http/input-guard';
+import { requestId } from '../platform/http/request-id';
 import { accessLevel, accessMessage } from '../platform/logging/logger-params';
 import type { MetricsService } from '../platform/metrics/metrics.service';
 import { FLOAT32_ROWS } from './core/binary-rows';
+import { mediaTypeOf } from './core/media-type';
 import { RequestDroppedError } from './core/serving-errors';
 import type { DeploymentsService } from './deployments.service';
 import { sendPrediction } from './predict-input';
@@ -27,58 +29,80 @@ export interface DataPlaneDeps {
   bodyLimit: string;
 }
 
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+type DataPlaneRequest = IncomingMessage & { id?: unknown; body?: unknown };
+
 /**
- * The data plane: a deployment's predicts (binary rows or JSON), answered before the control
- * plane's middleware chain. Why (issue 17, docs/serving.md "The data-plane route"): each request
- * through pino-http, Express's router, Nest's guard, pipes and rxjs interceptors allocated about
- * 150 KB and left a fifth of it alive across two scavenges; the promoted garbage filled the old
- * generation until a mark-compact every few seconds, whose burst was the p99 at high rates. The
- * answers are the same as the Nest routes' (the same body parsers and input guard, the same
- * `sendPrediction`, problem+json, Retry-After, X-Request-Id, the http metrics); what the route
- * leaves out is the per-request child logger (an access line is still written at its level).
+ * The data plane: a deployment's predicts (binary rows or JSON) answered on the HTTP server
+ * itself, ahead of Express (`app`, the server's request listener, gets every other request).
+ * Why (issue 17, docs/serving.md "The data-plane route"): through Express, pino-http, Nest's
+ * guard, pipes and rxjs interceptors a predict allocated about 150 KB, and a fifth of it lived
+ * through two scavenges into the old generation, which filled until a mark-compact every few
+ * seconds, whose burst was the p99 at high rates. Measured on this host, even a bare Express app
+ * promotes 4 KB a request (its `Object.setPrototypeOf` of every request and response onto its
+ * own prototypes alone 1.6-3.4 KB) where plain node:http promotes none, so this route keeps the
+ * requests plain: the body parsers, the input guard, `sendPrediction` and the problem answers
+ * here are the ones the Nest routes use, on node:http calls.
  *
- * Everything that is not a predict of a member or admin key goes on to the Nest routes before a
- * byte of the body is read: a missing, unknown, viewer or site key (the guard's 401 / 403 and
- * the audit of refusals are there), another content type (the 415 is there), and any path that
- * is not the canonical form.
+ * What a client sees is the same as from the Nest routes (answers, problem+json, Retry-After,
+ * X-Request-Id, the http metrics, the access line at its level); what is left out is the
+ * per-request child logger. Everything that is not a predict of a member or admin key goes to
+ * Express before a byte of the body is read: a missing, unknown, viewer or site key (the
+ * guard's 401 / 403 and the audit of refusals), another content type (the 415), and any path
+ * that is not the canonical form.
  */
-export function dataPlane(deps: DataPlaneDeps) {
+export function installDataPlane(server: Server, app: Listener, deps: DataPlaneDeps): void {
+  if (!server.listeners('request').includes(app))
+    throw new Error('the data plane goes in front of the app: it must be the request listener');
+  server.removeListener('request', app);
+  server.on('request', dataPlane(app, deps));
+}
+
+/** The request listener: predicts here, the rest to `app`. */
+export function dataPlane(app: Listener, deps: DataPlaneDeps): Listener {
   const readRows = express.raw({ limit: deps.bodyLimit, type: FLOAT32_ROWS });
   const readJson = express.json({ limit: deps.bodyLimit, type: JSON_TYPES });
-  const guard = inputGuard();
   const errors = {
     warn: (m: string) => deps.log()?.warn(m),
     error: (m: string) => deps.log()?.error(m),
   };
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (req.method !== 'POST') return next();
-    const match = PREDICT_PATH.exec(pathOf(req.url));
+  return (req: DataPlaneRequest, res: ServerResponse): void => {
+    if (req.method !== 'POST') return app(req, res);
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const match = PREDICT_PATH.exec(q < 0 ? url : url.slice(0, q));
     const key = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const body = bodyKind(req);
-    if (!match || !key || !body) return next();
+    if (!match || !key || !body) return app(req, res);
     const ref = decoded(match[2]);
-    if (ref === null) return next();
+    if (ref === null) return app(req, res);
     deps.projects.authenticate(key).then(
       (principal) => {
         if (!principal || (principal.role !== 'member' && principal.role !== 'admin'))
-          return next();
-        requestIdMiddleware(req, res, () => undefined);
+          return app(req, res);
+        req.id = requestId(req, res);
         observe(deps, req, res, ROUTES[match[1] as keyof typeof ROUTES]);
         const read = body === 'rows' ? readRows : readJson;
         read(req, res, (parseError?: unknown) => {
           if (parseError) return answerError(req, res, parseError, errors);
+          // Express's "simple" query parser is node's querystring.
+          const query = parse(q < 0 ? '' : url.slice(q + 1));
           // NUL bytes, reserved keys, deep nesting in the path, query or JSON: the guard's 400.
-          guard(req, res, () => {
-            const deadline =
-              typeof req.query.deadlineMs === 'string' ? req.query.deadlineMs : undefined;
-            sendPrediction(deps.deployments, principal, ref, req.body, deadline, req, res).catch(
-              (e: unknown) => answerError(req, res, e, errors),
+          const unsafe = findUnsafeInputOf(url, query, req.body);
+          if (unsafe)
+            return sendProblem(
+              req,
+              res,
+              problem(400, `${unsafe.field}: ${unsafe.message}`, [unsafe]),
             );
-          });
+          const deadline = typeof query.deadlineMs === 'string' ? query.deadlineMs : undefined;
+          sendPrediction(deps.deployments, principal, ref, req.body, deadline, req, res).catch(
+            (e: unknown) => answerError(req, res, e, errors),
+          );
         });
       },
       // The database behind an uncached key is down: the Nest route answers that as it always does.
-      () => next(),
+      () => app(req, res),
     );
   };
 }
@@ -87,17 +111,12 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /** The body parsers the app has: float32 rows or JSON; null for anything else. */
 function bodyKind(req: IncomingMessage): 'rows' | 'json' | null {
-  const header = req.headers['content-type'];
-  if (typeof header !== 'string') return null;
-  const type = header.split(';')[0].trim().toLowerCase();
+  const type = mediaTypeOf(req.headers['content-type']);
   if (type === FLOAT32_ROWS) return 'rows';
-  return type === 'application/json' || /^application\/[^/]+\+json$/.test(type) ? 'json' : null;
-}
-
-function pathOf(url: string | undefined): string {
-  const u = url ?? '';
-  const q = u.indexOf('?');
-  return q < 0 ? u : u.slice(0, q);
+  return type === 'application/json' ||
+    (type !== undefined && /^application\/[^/]+\+json$/.test(type))
+    ? 'json'
+    : null;
 }
 
 function decoded(segment: string): string | null {
@@ -109,8 +128,8 @@ function decoded(segment: string): string | null {
 }
 
 function answerError(
-  req: Request,
-  res: Response,
+  req: DataPlaneRequest,
+  res: ServerResponse,
   error: unknown,
   logger: { warn(m: string): void; error(m: string): void },
 ): void {
@@ -119,7 +138,12 @@ function answerError(
 }
 
 /** The http metrics and the access line of the control plane's routes, for this route. */
-function observe(deps: DataPlaneDeps, req: Request, res: ServerResponse, route: string): void {
+function observe(
+  deps: DataPlaneDeps,
+  req: DataPlaneRequest,
+  res: ServerResponse,
+  route: string,
+): void {
   const end = deps.metrics.httpDuration.startTimer();
   const started = performance.now();
   res.on('finish', () => {
@@ -127,9 +151,8 @@ function observe(deps: DataPlaneDeps, req: Request, res: ServerResponse, route: 
     const level = accessLevel(res.statusCode);
     const log = deps.log();
     if (!log?.isLevelEnabled(level)) return;
-    const reqId = (req as IncomingMessage & { id?: unknown }).id;
     log[level](
-      { reqId, responseTime: Math.round(performance.now() - started) },
+      { reqId: req.id, responseTime: Math.round(performance.now() - started) },
       accessMessage(req, res),
     );
   });

@@ -1,7 +1,9 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../platform/auth/projects.service';
 import { ValidationError } from '../platform/errors/domain-error';
 import { encodeFloat32Rows, FLOAT32_ROWS } from './core/binary-rows';
+import { prefersRows } from './core/accept-rows';
+import { mediaTypeOf } from './core/media-type';
 import { predictBody, type PredictBody } from './deployments.schema';
 import {
   arrivalOf,
@@ -25,17 +27,18 @@ export type PredictInput = { json: PredictBody } | { rows: Buffer };
  * JSON bodies are validated by their schema; binary ones are decoded by the service (an empty
  * binary body too, so that it is the same 400 naming the row size).
  */
-export function predictInput(req: Request, body: unknown): PredictInput {
+export function predictInput(req: IncomingMessage, body: unknown): PredictInput {
   if (Buffer.isBuffer(body)) return { rows: body };
-  if (req.is(FLOAT32_ROWS)) return { rows: Buffer.alloc(0) };
+  if (mediaTypeOf(req.headers['content-type']) === FLOAT32_ROWS) return { rows: Buffer.alloc(0) };
   return { json: predictBody.parse(body, '') };
 }
 
 /**
  * Runs a predict and sends its answer: JSON unless the client prefers
  * `application/octet-stream`, then the output rows as little-endian float32 with the per-row
- * figures in headers (comma-separated, one per row). It writes the response itself (Nest would
- * serialise a Buffer as JSON); errors are thrown to the filters as from any route.
+ * figures in headers (comma-separated, one per row). It writes the response itself, with plain
+ * node:http calls (Nest would serialise a Buffer as JSON, and the data-plane route has no
+ * Express methods on its requests: serving/data-plane.ts); errors are thrown to the caller.
  */
 export async function sendPrediction(
   deployments: DeploymentsService,
@@ -43,8 +46,8 @@ export async function sendPrediction(
   ref: string,
   body: unknown,
   deadlineQuery: string | undefined,
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
 ): Promise<void> {
   // Opt-in timeline (request-trace.ts): undefined unless tracing is on and the client asked.
   const trace = traceOf(req);
@@ -52,7 +55,7 @@ export async function sendPrediction(
   // Every predict's stamps, for the meter's on-path loop time (request-path-meter.ts `path`):
   // a traced request's are its trace's.
   const stamps: ServerStamps = trace ?? { arrived: arrivalOf(req) ?? Number.NaN };
-  const binaryAnswer = req.accepts(['application/json', FLOAT32_ROWS]) === FLOAT32_ROWS;
+  const binaryAnswer = prefersRows(req.headers.accept);
   let answer: ServePrediction | ServeRowsPrediction;
   let items: readonly RowPrediction[];
   const input = predictInput(req, body);
@@ -78,9 +81,15 @@ export async function sendPrediction(
     written: stamps.sent,
     rows: items,
   });
-  res.status(200);
+  res.statusCode = 200;
   if (binaryAnswer) sendRows(res, items);
-  else res.json(answer);
+  else send(res, 'application/json; charset=utf-8', Buffer.from(JSON.stringify(answer)));
+}
+
+function send(res: ServerResponse, type: string, body: Buffer): void {
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
 }
 
 function deadlineMs(text: string | undefined): number | undefined {
@@ -92,9 +101,8 @@ function deadlineMs(text: string | undefined): number | undefined {
   return v;
 }
 
-function sendRows(res: Response, items: readonly RowPrediction[]): void {
+function sendRows(res: ServerResponse, items: readonly RowPrediction[]): void {
   const list = (f: (r: RowPrediction) => number | string) => items.map(f).join(',');
-  res.type(FLOAT32_ROWS);
   res.setHeader('X-Rows', String(items.length));
   res.setHeader('X-Output-Size', String(items[0]?.output.length ?? 0));
   res.setHeader(
@@ -114,5 +122,5 @@ function sendRows(res: Response, items: readonly RowPrediction[]): void {
     list((r) => r.batchSize),
   );
   const bytes = encodeFloat32Rows(items.map((r) => r.output));
-  res.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+  send(res, FLOAT32_ROWS, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
 }

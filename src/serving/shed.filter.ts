@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { problem } from '../platform/errors/problem';
+import { sendProblemJson, type ProblemRequest } from '../platform/errors/problem-details.filter';
 import { RequestDroppedError } from './core/serving-errors';
 
 /**
@@ -18,18 +20,16 @@ export class ShedFilter implements ExceptionFilter {
 
 /** The shed answer, for the Nest routes (ShedFilter) and the data-plane route alike. */
 export function sendShed(
-  req: Request & { id?: unknown },
-  res: Response,
+  req: ProblemRequest,
+  res: ServerResponse,
   error: RequestDroppedError,
 ): void {
   const status = error.reason === 'queue_full' ? 429 : 503;
   const body = {
     ...problem(status, error.message),
     reason: error.reason,
-    instance: req.originalUrl?.split('?')[0],
+    instance: (req.originalUrl ?? req.url)?.split('?')[0],
     ...(req.id !== undefined ? { requestId: String(req.id) } : {}),
   };
-  if (res.headersSent) return;
-  res.setHeader('Retry-After', String(error.retryAfterS));
-  res.status(status).type('application/problem+json').send(JSON.stringify(body));
+  sendProblemJson(res, status, JSON.stringify(body), { 'Retry-After': String(error.retryAfterS) });
 }

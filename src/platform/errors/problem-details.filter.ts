@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../database/connection-errors';
 import { DomainError } from './domain-error';
@@ -7,14 +8,35 @@ import { Problem, problem, problemFromBodyParserError, problemFromDomainError } 
 /** Seconds a client should wait before retrying after a 503. */
 export const RETRY_AFTER_S = 5;
 
-/** Answers with a problem, identified by the request's path and id like every error response. */
-export function sendProblem(req: Request & { id?: unknown }, res: Response, body: Problem): void {
-  body.instance = req.originalUrl?.split('?')[0];
+/** A request as the error answers read it: Express's, or a plain node:http one. */
+export type ProblemRequest = IncomingMessage & { id?: unknown; originalUrl?: string };
+
+/**
+ * Answers with a problem, identified by the request's path and id like every error response.
+ * Plain node:http calls, so that the data-plane route (serving/data-plane.ts) answers the same.
+ */
+export function sendProblem(req: ProblemRequest, res: ServerResponse, body: Problem): void {
+  body.instance = (req.originalUrl ?? req.url)?.split('?')[0];
   if (req.id !== undefined) body.requestId = String(req.id);
-  if (res.headersSent) return;
   // A dependency outage: tell the client when to try again (RFC 9110, 10.2.3).
-  if (body.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S));
-  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  const headers: Record<string, string> =
+    body.status === 503 ? { 'Retry-After': String(RETRY_AFTER_S) } : {};
+  sendProblemJson(res, body.status, JSON.stringify(body), headers);
+}
+
+/** Writes a problem+json answer unless one was sent already. */
+export function sendProblemJson(
+  res: ServerResponse,
+  status: number,
+  json: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(json);
 }
 
 /**
@@ -41,7 +63,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
  */
 export function problemOf(
   error: unknown,
-  req: Request,
+  req: Pick<IncomingMessage, 'method' | 'url'>,
   logger: Pick<Logger, 'warn' | 'error'>,
 ): Problem {
   if (error instanceof DomainError) return problemFromDomainError(error);
@@ -61,7 +83,7 @@ export function problemOf(
     return problem(
       status,
       status === 404 && detail.startsWith('Cannot ')
-        ? `no route ${req.method} ${req.path}`
+        ? `no route ${req.method} ${(req.url ?? '').split('?')[0]}`
         : detail,
     );
   }

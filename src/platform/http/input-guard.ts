@@ -8,7 +8,12 @@ import { findUnsafeInput, invalidTextReason } from '../validation/untrusted-inpu
  * binary body is bytes for its route to decode, not text or keys).
  */
 export function findUnsafeRequestInput(req: Request): FieldProblem | null {
-  const rawPath = (req.originalUrl ?? req.url).split('?')[0];
+  return findUnsafeInputOf(req.originalUrl ?? req.url, req.query as unknown, req.body as unknown);
+}
+
+/** The same check on a request's URL (path and query string), parsed query and parsed body. */
+export function findUnsafeInputOf(url: string, query: unknown, body: unknown): FieldProblem | null {
+  const rawPath = url.split('?')[0];
   let path: string;
   try {
     path = decodeURIComponent(rawPath);
@@ -19,9 +24,9 @@ export function findUnsafeRequestInput(req: Request): FieldProblem | null {
   const pathReason = invalidTextReason(path);
   if (pathReason !== undefined) return { field: 'path', message: pathReason };
   return (
-    findUnsafeInput(req.query as unknown, '') ??
-    (req.body !== undefined && typeof req.body === 'object' && !Buffer.isBuffer(req.body)
-      ? findUnsafeInput(req.body as unknown, '')
+    findUnsafeInput(query, '') ??
+    (body !== undefined && typeof body === 'object' && !Buffer.isBuffer(body)
+      ? findUnsafeInput(body, '')
       : null)
   );
 }

@@ -75,12 +75,7 @@ function appWith(opts: { shed?: boolean; databaseDown?: boolean } = {}) {
 }
 
 const rows = Buffer.alloc(16);
-const post = (
-  app: http.Server,
-  path: string,
-  key?: string,
-  type = 'application/octet-stream',
-) => {
+const post = (app: http.Server, path: string, key?: string, type = 'application/octet-stream') => {
   const r = request(app).post(path).set('Content-Type', type);
   return key === undefined ? r : r.set('Authorization', `Bearer ${key}`);
 };

@@ -76,34 +76,43 @@ export function dataPlane(app: Listener, deps: DataPlaneDeps): Listener {
     if (!match || !key || !body) return app(req, res);
     const ref = decoded(match[2]);
     if (ref === null) return app(req, res);
-    deps.projects.authenticate(key).then(
-      (principal) => {
-        if (!principal || (principal.role !== 'member' && principal.role !== 'admin'))
-          return app(req, res);
-        req.id = requestId(req, res);
-        observe(deps, req, res, ROUTES[match[1] as keyof typeof ROUTES]);
-        const read = body === 'rows' ? readRows : readJson;
-        read(req, res, (parseError?: unknown) => {
-          if (parseError) return answerError(req, res, parseError, errors);
-          // Express's "simple" query parser is node's querystring.
-          const query = parse(q < 0 ? '' : url.slice(q + 1));
-          // NUL bytes, reserved keys, deep nesting in the path, query or JSON: the guard's 400.
-          const unsafe = findUnsafeInputOf(url, query, req.body);
-          if (unsafe)
-            return sendProblem(
-              req,
-              res,
-              problem(400, `${unsafe.field}: ${unsafe.message}`, [unsafe]),
-            );
-          const deadline = typeof query.deadlineMs === 'string' ? query.deadlineMs : undefined;
-          sendPrediction(deps.deployments, principal, ref, req.body, deadline, req, res).catch(
-            (e: unknown) => answerError(req, res, e, errors),
-          );
-        });
-      },
-      // The database behind an uncached key is down: the Nest route answers that as it always does.
-      () => app(req, res),
-    );
+    const fail = (e: unknown) => answerError(req, res, e, errors);
+    deps.projects
+      .authenticate(key)
+      .then(
+        (principal) => {
+          if (!principal || (principal.role !== 'member' && principal.role !== 'admin'))
+            return app(req, res);
+          req.id = requestId(req, res);
+          observe(deps, req, res, ROUTES[match[1] as keyof typeof ROUTES]);
+          const read = body === 'rows' ? readRows : readJson;
+          read(req, res, (parseError?: unknown) => {
+            if (parseError) return fail(parseError);
+            // Inside the parser's callback: a throw here would escape to the stream's events.
+            try {
+              // Express's "simple" query parser is node's querystring.
+              const query = parse(q < 0 ? '' : url.slice(q + 1));
+              // NUL bytes, reserved keys, deep nesting in the path, query or JSON: the guard's 400.
+              const unsafe = findUnsafeInputOf(url, query, req.body);
+              if (unsafe)
+                return sendProblem(
+                  req,
+                  res,
+                  problem(400, `${unsafe.field}: ${unsafe.message}`, [unsafe]),
+                );
+              const deadline = typeof query.deadlineMs === 'string' ? query.deadlineMs : undefined;
+              sendPrediction(deps.deployments, principal, ref, req.body, deadline, req, res).catch(
+                fail,
+              );
+            } catch (e) {
+              fail(e);
+            }
+          });
+        },
+        // The database behind an uncached key is down: the Nest route answers that as it always does.
+        () => app(req, res),
+      )
+      .catch(fail);
   };
 }
 

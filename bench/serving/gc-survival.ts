@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { runOpenLoop, systemClock } from '../../src/serving/core/open-loop';
 import { poissonSchedule } from '../../src/serving/core/poisson-schedule';
 import { httpRowsTarget } from '../../src/serving/loop/load-targets';
-import { mainThreadCpuMs, startApiServer } from './http-server';
+import { deployBenchModel, mainThreadCpuMs, startApiServer } from './http-server';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -29,7 +29,6 @@ const rate = Number(flag('rate') ?? 600);
 const seconds = Number(flag('seconds') ?? 20);
 const modelName = flag('model') ?? 'small-cnn';
 const route = flag('path') ?? 'serve';
-const SHAPES: Record<string, number[]> = { 'small-cnn': [28, 28, 1], mobilenet: [32, 32, 3] };
 
 /** One `--trace-gc-nvp` line: its time (ms since the isolate started) and name=value pairs. */
 interface GcEvent {
@@ -60,28 +59,14 @@ function parseNvp(text: string): GcEvent[] {
 }
 
 async function main(): Promise<void> {
-  const shape = SHAPES[modelName];
-  const size = shape.reduce((a, d) => a * d, 1);
   // --gc-log FILE keeps V8's lines (else a temporary file, removed at the end).
   const gcLog = flag('gc-log') ?? path.join(tmpdir(), `gc-survival-${process.pid}.log`);
   process.env.BENCH_API_STDOUT = gcLog;
   process.env.BENCH_API_NODE_ARGS = `${process.env.BENCH_API_NODE_ARGS ?? ''} --trace-gc-nvp`;
   const api = await startApiServer({ root: flag('api-root') });
   try {
-    await api.call('POST', '/v1/models', {
-      name: modelName,
-      architecture: modelName,
-      inputShape: shape,
-      classNames: Array.from({ length: 10 }, (_, i) => `c${i}`),
-      seed: 1,
-    });
-    const dep = await api.call<{ id: string }>('POST', '/v1/deployments', {
-      model: modelName,
-      name: 'bench',
-      instances: 1,
-      batch: { maxSize: 8, maxDelayMs: 2 },
-      queue: { capacity: 1024, timeoutMs: 30_000 },
-    });
+    const dep = await deployBenchModel(api, modelName);
+    const size = dep.inputSize;
     const url =
       route === 'serve'
         ? `${api.url}/v1/serve/bench/predict`

@@ -10,7 +10,7 @@
  * `--api-root` runs the API of another checkout (e.g. a worktree of an older commit, to compare
  * before and after in one sitting).
  */
-import { mainThreadCpuMs, startApiServer } from './http-server';
+import { deployBenchModel, mainThreadCpuMs, startApiServer } from './http-server';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -21,7 +21,6 @@ const quick = argv.includes('--quick');
 const seconds = Number(flag('seconds') ?? (quick ? 4 : 10));
 const clients = Number(flag('clients') ?? 32);
 const modelName = flag('model') ?? 'small-cnn';
-const SHAPES: Record<string, number[]> = { 'small-cnn': [28, 28, 1], mobilenet: [32, 32, 3] };
 
 async function closedLoop(
   send: () => Promise<boolean>,
@@ -43,24 +42,9 @@ async function closedLoop(
 }
 
 async function main(): Promise<void> {
-  const shape = SHAPES[modelName];
-  const size = shape.reduce((a, d) => a * d, 1);
   const api = await startApiServer({ cpuProfDir: flag('cpu-prof'), root: flag('api-root') });
   try {
-    await api.call('POST', '/v1/models', {
-      name: modelName,
-      architecture: modelName,
-      inputShape: shape,
-      classNames: Array.from({ length: 10 }, (_, i) => `c${i}`),
-      seed: 1,
-    });
-    await api.call('POST', '/v1/deployments', {
-      model: modelName,
-      name: 'bench',
-      instances: 1,
-      batch: { maxSize: 8, maxDelayMs: 2 },
-      queue: { capacity: 1024, timeoutMs: 30_000 },
-    });
+    const size = (await deployBenchModel(api, modelName)).inputSize;
     const pixels = Array.from({ length: size }, (_, i) => ((i * 7919) % 997) / 997);
     const json = JSON.stringify({ instance: pixels });
     const binary = new Uint8Array(Float32Array.from(pixels).buffer);

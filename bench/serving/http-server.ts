@@ -131,3 +131,37 @@ export async function mainThreadCpuMs(pid: number): Promise<number> {
   // utime and stime are fields 14 and 15 of stat (1-based), 12 and 13 after the command name.
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
+
+/** The input shapes of the zoo models the HTTP benches deploy. */
+export const BENCH_SHAPES: Record<string, number[]> = {
+  'small-cnn': [28, 28, 1],
+  mobilenet: [32, 32, 3],
+};
+
+/**
+ * Registers `modelName` (a zoo architecture, untrained, seed 1) and deploys it as `bench`: one
+ * instance, batches of up to 8 within 2 ms, a queue of 1024. Returns the deployment's id and the
+ * model's input size.
+ */
+export async function deployBenchModel(
+  api: ApiServer,
+  modelName: string,
+): Promise<{ id: string; inputSize: number }> {
+  const shape = BENCH_SHAPES[modelName];
+  if (!shape) throw new Error(`no bench shape for model ${modelName}`);
+  await api.call('POST', '/v1/models', {
+    name: modelName,
+    architecture: modelName,
+    inputShape: shape,
+    classNames: Array.from({ length: 10 }, (_, i) => `c${i}`),
+    seed: 1,
+  });
+  const dep = await api.call<{ id: string }>('POST', '/v1/deployments', {
+    model: modelName,
+    name: 'bench',
+    instances: 1,
+    batch: { maxSize: 8, maxDelayMs: 2 },
+    queue: { capacity: 1024, timeoutMs: 30_000 },
+  });
+  return { id: dep.id, inputSize: shape.reduce((a, d) => a * d, 1) };
+}

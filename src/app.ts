@@ -4,7 +4,7 @@ import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
-import { Logger, PinoLogger } from 'nestjs-pino';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './platform/config/app-config';
 import { ProjectsService } from './platform/auth/projects.service';
@@ -24,8 +24,6 @@ import { createValidationPipe } from './platform/http/validation.pipe';
 import { EXECUTOR, type Executor } from './platform/jobs/executor.port';
 import { MetricsService } from './platform/metrics/metrics.service';
 import { protectHome } from './platform/sandbox/protect-home';
-import { installDataPlane } from './serving/data-plane';
-import { DeploymentsService } from './serving/deployments.service';
 import { installArrivalStamp, installRequestTrace } from './serving/request-trace';
 
 export interface RunningApp {
@@ -83,15 +81,6 @@ export async function startApp(
   // and every request's arrival for the request-path meter's on-path loop time.
   installRequestTrace(app.getHttpServer());
   installArrivalStamp(app.getHttpServer());
-  // A deployment's predicts are answered on the server ahead of Express (serving/data-plane.ts
-  // says why); every other request goes on to it.
-  installDataPlane(app.getHttpServer(), app.getHttpAdapter().getInstance(), {
-    deployments: app.get(DeploymentsService),
-    projects: app.get(ProjectsService),
-    metrics: app.get(MetricsService),
-    log: () => PinoLogger.root,
-    bodyLimit: config.bodyLimit,
-  });
   app.use(requestIdMiddleware);
   app.useLogger(app.get(Logger));
   app.use(httpMetrics(app.get(MetricsService)));

@@ -1,18 +1,22 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parse } from 'node:querystring';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import express from 'express';
-import type { Logger as PinoLogger } from 'pino';
-import type { ProjectsService } from '../platform/auth/projects.service';
+import { PinoLogger } from 'nestjs-pino';
+import type { Logger as RootLogger } from 'pino';
+import { ProjectsService } from '../platform/auth/projects.service';
+import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
 import { problem, problemFromBodyParserError } from '../platform/errors/problem';
 import { problemOf, sendProblem } from '../platform/errors/problem-details.filter';
 import { findUnsafeInputOf } from '../platform/http/input-guard';
 import { requestId } from '../platform/http/request-id';
 import { accessLevel, accessMessage } from '../platform/logging/logger-params';
-import type { MetricsService } from '../platform/metrics/metrics.service';
+import { MetricsService } from '../platform/metrics/metrics.service';
 import { FLOAT32_ROWS } from './core/binary-rows';
 import { mediaTypeOf } from './core/media-type';
 import { RequestDroppedError } from './core/serving-errors';
-import type { DeploymentsService } from './deployments.service';
+import { DeploymentsService } from './deployments.service';
 import { sendPrediction } from './predict-input';
 import { sendShed } from './shed.filter';
 
@@ -25,7 +29,7 @@ export interface DataPlaneDeps {
   projects: Pick<ProjectsService, 'authenticate'>;
   metrics: Pick<MetricsService, 'httpDuration'>;
   /** The service's root logger (access lines, unexpected errors); it exists once the app is up. */
-  log: () => Pick<PinoLogger, 'isLevelEnabled' | 'error' | 'warn' | 'debug'> | undefined;
+  log: () => Pick<RootLogger, 'isLevelEnabled' | 'error' | 'warn' | 'debug'> | undefined;
   bodyLimit: string;
 }
 
@@ -165,4 +169,33 @@ function observe(
       accessMessage(req, res),
     );
   });
+}
+
+/**
+ * Installs the data plane with the serving capability, in the API (at module init: the HTTP
+ * server exists from NestFactory.create, and nothing listens before `listen`); a worker's
+ * application context has no server.
+ */
+@Injectable()
+export class DataPlaneInstaller implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly deployments: DeploymentsService,
+    private readonly projects: ProjectsService,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    // A worker process's application context has no HTTP server.
+    const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
+    if (!adapter?.getHttpServer()) return;
+    installDataPlane(adapter.getHttpServer() as Server, adapter.getInstance<Listener>(), {
+      deployments: this.deployments,
+      projects: this.projects,
+      metrics: this.metrics,
+      log: () => PinoLogger.root,
+      bodyLimit: this.config.bodyLimit,
+    });
+  }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
 import { HealthModule } from '../platform/health/health.module';
 import { RegistryModule } from '../registry/registry.module';
+import { DataPlaneInstaller } from './data-plane';
 import { DeploymentsController, ServeController } from './deployments.controller';
 import { DeploymentsService } from './deployments.service';
 import { DEPLOYMENT_HOST } from './hosts/deployment-host.port';
@@ -23,6 +24,7 @@ import { DeploymentsRepository } from './storage/deployments.repository';
     DeploymentsService,
     ServingMetrics,
     RequestPathMeter,
+    DataPlaneInstaller,
     {
       provide: DEPLOYMENT_HOST,
       inject: [APP_CONFIG, ServingMetrics],

@@ -145,6 +145,10 @@ describe('deployments (real app, PostgreSQL, worker-thread instances)', () => {
       return JSON.parse(res.text) as { status: number; detail: string; instance: string };
     };
 
+    // The route is on the server, in front of Express (which is no longer its request listener).
+    const nest = app.running.app;
+    const listeners = nest.getHttpServer().listeners('request');
+    assert.ok(!listeners.includes(nest.getHttpAdapter().getInstance()));
     // The caller's request id is echoed, and a new one is made when there is none.
     const given = await rows('/v1/serve/cnn/predict', app.key)
       .set('X-Request-Id', 'trace-42')

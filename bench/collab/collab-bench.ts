@@ -34,14 +34,13 @@ import { fuser, TfDistillationStudent } from '../../src/collab/server-distillati
 import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { datasetTensors, type InputContract } from '../../src/registry/core/encode';
 import {
+  calibrateFromClassStats,
   classFeatureStats,
   classStatsFloats,
   headAccuracy,
   headCalibrationSettings,
   headLoss,
-  mergeClassStats,
   retrainHead,
-  sampleVirtualFeatures,
   type LabelledFeatures,
 } from '../../src/collab/core/classifier-calibration';
 import { HeadFeatures } from '../../src/collab/head-calibration';
@@ -132,7 +131,6 @@ async function headStudy(
   };
   const head = hf.head(global);
   const balanced = headCalibrationSettings({});
-  const shuffled = headCalibrationSettings({ sampling: 'shuffle' });
   const out: Record<string, number> = {};
   const evaluate = async (key: string, h: typeof head) => {
     out[key] =
@@ -143,15 +141,14 @@ async function headStudy(
   if (sharedSet) await evaluate('crt', retrainHead(head, feats(sharedSet), balanced, seed).head);
   const sites = siteTrains.map(feats);
   const stats = sites.map((f) => classFeatureStats(f, hf.classes));
-  const merged = mergeClassStats(stats);
   out.ccvrBytes = stats.reduce((a, s) => a + 4 * classStatsFloats(s, 'full'), 0);
   out.ccvrDiagBytes = stats.reduce((a, s) => a + 4 * classStatsFloats(s, 'diagonal'), 0);
-  for (const [key, cov] of [
+  for (const [key, covariance] of [
     ['ccvr', 'full'],
     ['ccvrDiag', 'diagonal'],
   ] as const) {
-    const virtual = sampleVirtualFeatures(merged, VIRTUAL_PER_CLASS, new Rng(seed + 1), cov);
-    await evaluate(key, retrainHead(head, virtual, shuffled, seed).head);
+    const settings = { virtualPerClass: VIRTUAL_PER_CLASS, covariance, head: balanced };
+    await evaluate(key, calibrateFromClassStats(head, stats, settings, seed).head);
   }
   const pooledTrain: LabelledFeatures = {
     features: Float32Array.from(sites.flatMap((f) => [...f.features])),

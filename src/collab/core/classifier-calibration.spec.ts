@@ -4,10 +4,12 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../platform/core/rng';
 import { ValidationError } from '../../platform/errors/domain-error';
 import {
+  calibrateFromClassStats,
   choleskyWithJitter,
   classBalancedDraws,
   classFeatureStats,
   classStatsFloats,
+  headAccuracy,
   headCalibrationSettings,
   headLoss,
   mergeClassStats,
@@ -182,6 +184,48 @@ describe('classifier calibration (cRT, Kang et al. 2020; CCVR, Luo et al. 2021)'
     close(back.covariance, a, 0.12, 'sample covariance');
     const diag = classFeatureStats(sampleVirtualFeatures(stats, m, new Rng(4), 'diagonal'), 2)[0];
     close(diag.covariance, [4, 0, 0, 0, 3, 0, 0, 0, 1], 0.12, 'diagonal covariance');
+  });
+
+  test('CCVR de-biases a head from two one-class sites statistics alone', () => {
+    // Site A holds only class 0 around (2, 0), site B only class 1 around (0, 2); the head starts
+    // biased to class 0 (bias 5): 50% on the pooled rows. The coordinator sees only statistics.
+    const rng = new Rng(21);
+    const rows = (n: number, c: number): LabelledFeatures => ({
+      features: Float32Array.from({ length: 2 * n }, (_, i) =>
+        i % 2 === c ? 2 + rng.normal(0, 0.3) : rng.normal(0, 0.3),
+      ),
+      labels: Array(n).fill(c),
+      dim: 2,
+    });
+    const a = rows(40, 0);
+    const b = rows(15, 1);
+    const biased = { kernel: f(1, 0, 0, 1), bias: f(5, 0) };
+    const pooled: LabelledFeatures = {
+      features: Float32Array.from([...a.features, ...b.features]),
+      labels: [...Array.from(a.labels), ...Array.from(b.labels)],
+      dim: 2,
+    };
+    assert.ok(headAccuracy(biased, pooled) < 0.75);
+    const settings = {
+      virtualPerClass: 100,
+      covariance: 'full' as const,
+      head: headCalibrationSettings({ learningRate: 0.1 }),
+    };
+    const out = calibrateFromClassStats(
+      biased,
+      [classFeatureStats(a, 2), classFeatureStats(b, 2)],
+      settings,
+      3,
+    );
+    assert.equal(headAccuracy(out.head, pooled), 1);
+    // Seeded: the same statistics and seed give the same head.
+    const again = calibrateFromClassStats(
+      biased,
+      [classFeatureStats(a, 2), classFeatureStats(b, 2)],
+      settings,
+      3,
+    );
+    assert.deepEqual(again.head, out.head);
   });
 
   test('settings are checked field by field', () => {

@@ -401,3 +401,32 @@ export function sampleVirtualFeatures(
   }
   return { features, labels, dim: d };
 }
+
+export interface VirtualCalibrationSettings {
+  /** Virtual features drawn per class present at any site. */
+  virtualPerClass: number;
+  /** What the sites send: the covariance's upper triangle or only its diagonal. */
+  covariance: 'full' | 'diagonal';
+  /** The re-training (its `sampling` is `shuffle`: the virtual set is balanced already). */
+  head: HeadCalibrationSettings;
+}
+
+/**
+ * CCVR at the coordinator (Luo et al. 2021, Algorithm 1, server side): merges the sites' per-class
+ * feature statistics, draws `virtualPerClass` virtual features from every class's Gaussian and
+ * re-trains the head on them. Seeded: draws from `seed + 1`, re-training from `seed`.
+ */
+export function calibrateFromClassStats(
+  head: LinearHead,
+  sites: readonly (readonly ClassFeatureStats[])[],
+  settings: VirtualCalibrationSettings,
+  seed: number,
+): HeadCalibrationOutcome {
+  const virtual = sampleVirtualFeatures(
+    mergeClassStats(sites),
+    settings.virtualPerClass,
+    new Rng(seed + 1),
+    settings.covariance,
+  );
+  return retrainHead(head, virtual, { ...settings.head, sampling: 'shuffle' }, seed);
+}

@@ -70,6 +70,26 @@ export async function headStudy(
     const settings = { virtualPerClass: VIRTUAL_PER_CLASS, covariance, head: balanced };
     await evaluate(key, calibrateFromClassStats(head, stats, settings, seed).head);
   }
+  // HEAD_SWEEP=1: CCVR's sensitivity to its a priori settings, one changed at a time (reported
+  // beside the fixed setting, never used to choose it).
+  if (process.env.HEAD_SWEEP === '1') {
+    const sweep: [string, number, Partial<typeof balanced>][] = [
+      ['ccvr.lr0.001', VIRTUAL_PER_CLASS, { learningRate: 0.001 }],
+      ['ccvr.lr0.1', VIRTUAL_PER_CLASS, { learningRate: 0.1 }],
+      ['ccvr.e3', VIRTUAL_PER_CLASS, { epochs: 3 }],
+      ['ccvr.e30', VIRTUAL_PER_CLASS, { epochs: 30 }],
+      ['ccvr.v50', 50, {}],
+      ['ccvr.v1000', 1000, {}],
+    ];
+    for (const [key, virtualPerClass, change] of sweep) {
+      const settings = {
+        virtualPerClass,
+        covariance: 'full' as const,
+        head: headCalibrationSettings(change),
+      };
+      await evaluate(key, calibrateFromClassStats(head, stats, settings, seed).head);
+    }
+  }
   const pooledTrain: LabelledFeatures = {
     features: Float32Array.from(sites.flatMap((f) => [...f.features])),
     labels: sites.flatMap((f) => [...Array.from(f.labels)]),

@@ -15,6 +15,7 @@ import {
   mergeClassStats,
   retrainHead,
   sampleVirtualFeatures,
+  type HeadCalibrationSettings,
   type LabelledFeatures,
 } from './classifier-calibration';
 
@@ -233,5 +234,10 @@ describe('classifier calibration (cRT, Kang et al. 2020; CCVR, Luo et al. 2021)'
     assert.throws(() => headCalibrationSettings({ learningRate: -1 }), ValidationError);
     assert.throws(() => headCalibrationSettings({ momentum: 1 }), ValidationError);
     assert.equal(headCalibrationSettings({}).epochs, 10);
+    assert.throws(
+      () => headCalibrationSettings({ epoch: 3 } as Partial<HeadCalibrationSettings>),
+      ValidationError,
+    );
+    assert.throws(() => classBalancedDraws([0, 3], 3, 1, new Rng(1)), RangeError);
   });
 });

@@ -67,7 +67,11 @@ export function headCalibrationSettings(
   field = 'headCalibration',
 ): HeadCalibrationSettings {
   const out: HeadCalibrationSettings = { ...HEAD_CALIBRATION_DEFAULTS };
-  for (const [k, v] of Object.entries(s)) if (v !== undefined) Object.assign(out, { [k]: v });
+  for (const [k, v] of Object.entries(s)) {
+    if (!(k in HEAD_CALIBRATION_DEFAULTS))
+      throw ValidationError.field(`${field}.${k}`, 'is not a head calibration setting');
+    if (v !== undefined) Object.assign(out, { [k]: v });
+  }
   for (const k of ['epochs', 'batchSize'] as const)
     if (!Number.isInteger(out[k]) || out[k] < 1)
       throw ValidationError.field(`${field}.${k}`, `must be a positive integer, got ${out[k]}`);
@@ -92,7 +96,12 @@ export function classBalancedDraws(
   rng: Rng,
 ): number[] {
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
-  for (let r = 0; r < labels.length; r++) byClass[labels[r]].push(r);
+  for (let r = 0; r < labels.length; r++) {
+    const y = labels[r];
+    if (!(Number.isInteger(y) && y >= 0 && y < numClasses))
+      throw new RangeError(`label ${y} of row ${r} is not a class of ${numClasses}`);
+    byClass[y].push(r);
+  }
   const present = byClass.filter((rows) => rows.length > 0);
   if (present.length === 0) return [];
   const out: number[] = [];

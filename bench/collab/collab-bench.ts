@@ -33,6 +33,13 @@ import {
 import { fuser, TfDistillationStudent } from '../../src/collab/server-distillation';
 import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { datasetTensors, type InputContract } from '../../src/registry/core/encode';
+import {
+  headCalibrationSettings,
+  headLoss,
+  retrainHead,
+} from '../../src/collab/core/classifier-calibration';
+import { headStudy } from './head-study';
+import { HeadFeatures } from '../../src/collab/head-calibration';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -82,6 +89,8 @@ interface Outcome {
   /** FedDF: per round, the steps kept / taken, and the coordinator CPU seconds in all. */
   fusion: string[];
   fusionCpu: number;
+  /** `:h1`: accuracy of the final global model after each head calibration (and its bytes). */
+  heads: Record<string, number>;
 }
 
 async function federate(
@@ -92,6 +101,7 @@ async function federate(
   sitesNamed: string[],
   fusion?: { steps: number; publicSet: Dataset; diagnose?: Dataset },
   sharedSet?: Dataset,
+  study?: { test: Dataset; everyRound: boolean },
 ): Promise<Outcome> {
   const data = siteData.map((d, i) => ({ name: sitesNamed[i], architecture: 'small-cnn', ...d }));
   const { contract, classNames } = sharedImageContract(data);
@@ -122,6 +132,45 @@ async function federate(
         x: datasetTensors(fusion.publicSet, contract).x,
       }
     : undefined;
+  // `:h2`: cRT on the shared set after every aggregation (the sites start each period from the
+  // calibrated head), through the loop's fuse hook, on a model of its own.
+  const calibration =
+    study?.everyRound && sharedSet
+      ? {
+          model: buildZooModel('small-cnn', {
+            inputShape: contract.inputShape,
+            numClasses: classNames.length,
+            seed,
+            width: 8,
+          }),
+          x: datasetTensors(sharedSet, contract).x,
+        }
+      : undefined;
+  const calibrate: Fuser | undefined =
+    calibration && sharedSet
+      ? (_sites, average, round) => {
+          const hf = new HeadFeatures(calibration.model);
+          const data = {
+            features: hf.features(average, calibration.x),
+            labels: sharedSet.labels,
+            dim: hf.dim,
+          };
+          const head = hf.head(average);
+          const r = retrainHead(
+            head,
+            data,
+            headCalibrationSettings({}),
+            (seed + 7_777 * (round + 1)) >>> 0,
+          );
+          return Promise.resolve({
+            weights: hf.withHead(average, r.head),
+            steps: r.steps,
+            bestStep: r.steps,
+            initialLoss: headLoss(head, data),
+            bestLoss: headLoss(r.head, data),
+          });
+        }
+      : undefined;
   try {
     let cumulative = 0;
     const curve: Outcome['curve'] = [];
@@ -151,6 +200,7 @@ async function federate(
               ),
             }
           : {}),
+        ...(calibrate ? { fuse: calibrate } : {}),
       },
       {
         fused: (_round, f, cpu) => {
@@ -166,7 +216,20 @@ async function federate(
         cancelled: () => false,
       },
     );
+    const heads =
+      study && outcome.global
+        ? await headStudy(
+            placement,
+            outcome.global,
+            contract,
+            siteData.map((d) => d.train),
+            sharedSet,
+            study.test,
+            seed,
+          )
+        : {};
     return {
+      heads,
       accuracy: pooledEvaluation(outcome.final)?.accuracy ?? Number.NaN,
       bytes: outcome.bytesTotal,
       rounds: outcome.rounds.length,
@@ -179,6 +242,8 @@ async function federate(
     placement.dispose();
     student?.model.dispose();
     student?.x.dispose();
+    calibration?.model.dispose();
+    calibration?.x.dispose();
   }
 }
 
@@ -304,9 +369,11 @@ async function main(): Promise<void> {
                   ? { steps: v.fusionSteps, publicSet, ...(DIAGNOSE ? { diagnose: test } : {}) }
                   : undefined,
                 v.shared > 0 ? sharedSet(v.shared) : undefined,
+                v.head > 0 ? { test, everyRound: v.head === 2 } : undefined,
               );
         outcomes.set(v.label, o);
         row[v.label] = o.accuracy;
+        for (const [k, a] of Object.entries(o.heads)) row[`${v.label}.${k}`] = a;
         row[`${v.label}.bytes`] = o.bytes;
         row[`${v.label}.s`] = Math.round((Date.now() - t) / 1000);
         if (v.kind !== 'pooled') row[`${v.label}.drift`] = o.drift.map((d) => Number(d.toFixed(4)));
@@ -315,7 +382,11 @@ async function main(): Promise<void> {
           row[`${v.label}.fusionCpuS`] = Number(o.fusionCpu.toFixed(1));
         }
         process.stderr.write(
-          `seed ${seed} ${splitName} ${v.label}: ${o.accuracy.toFixed(4)} (${row[`${v.label}.s`]} s)${o.drift.length ? `; drift per round ${o.drift.map((d) => d.toFixed(3)).join(' ')}` : ''}\n`,
+          `seed ${seed} ${splitName} ${v.label}: ${o.accuracy.toFixed(4)}${Object.entries(o.heads)
+            .map(([k, a]) => ` ${k} ${a.toFixed(4)}`)
+            .join(
+              '',
+            )} (${row[`${v.label}.s`]} s)${o.drift.length ? `; drift per round ${o.drift.map((d) => d.toFixed(3)).join(' ')}` : ''}\n`,
         );
       }
       // Bytes fedavg needed to first reach esp-clr's final accuracy (null: never within the run).
@@ -357,6 +428,23 @@ async function main(): Promise<void> {
       } [${(mean(split, `${v.label}.bytes`) / 1e6).toFixed(1)} MB]`;
     });
     process.stdout.write(`${split}, mean over ${SEEDS} seeds: ${parts.join('; ')}\n`);
+    // `:h1`: each head calibration against pooled and against the same run's plain head.
+    for (const v of variants.filter((x) => x.head > 0 && pooledLabel)) {
+      const rs = rows.filter((r) => r.split === split);
+      for (const k of ['crt', 'ccvr', 'ccvrDiag', 'allTrain', 'oracle', 'oracle100']) {
+        const key = `${v.label}.${k}`;
+        if (!rs.every((r) => typeof r[key] === 'number')) continue;
+        const stat = (base: string) => {
+          const g = rs.map((r) => ((r[key] as number) - (r[base] as number)) * 100);
+          const m = g.reduce((a, b) => a + b, 0) / g.length;
+          const sd = Math.sqrt(g.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(g.length - 1, 1));
+          return `${m.toFixed(2)} +- ${(sd / Math.sqrt(g.length)).toFixed(2)} (${g.filter((x) => x > 0).length}/${g.length} up; ${g.map((x) => x.toFixed(1)).join(', ')})`;
+        };
+        process.stdout.write(
+          `${split} ${key}: vs ${pooledLabel} ${stat(pooledLabel as string)}; vs ${v.label} ${stat(v.label)}\n`,
+        );
+      }
+    }
   }
   process.stdout.write(
     `backend ${backend}; ${TRAIN} train / ${TEST} test examples, ${SITES} sites, small-cnn width 8, ${OPTIMIZER} lr ${LR}; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,

@@ -13,7 +13,8 @@
  *     [--lr 0.02] [--splits iid,dirichlet-0.5] [--variants pooled,fedavg,esp] [--first-seed 0]
  *     [--public 2000] [--quick] (1 seed, 1,000 e-mails)
  *   `:f<steps>` variants (FedDF, variants.ts) distill on --public e-mails in no site and not in the
- *   test subsample (the next ones of the seed's shuffle), labels discarded.
+ *   test subsample (the next ones of the seed's shuffle), labels discarded. `:h1` variants add the
+ *   head calibrations of the final model (head-study.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/ml/backend';
@@ -30,6 +31,7 @@ import { serverDistillationSettings } from '../../src/collab/core/ensemble-disti
 import { fuser, TfDistillationStudent } from '../../src/collab/server-distillation';
 import { buildZooModel } from '../../src/ml/zoo/zoo';
 import { datasetTensors, type InputContract } from '../../src/registry/core/encode';
+import { headStudy } from './head-study';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -86,7 +88,8 @@ async function federate(
   epochs: number,
   fusion?: { steps: number; publicSet: Dataset },
   sharedSet?: Dataset,
-): Promise<{ accuracy: number; bytes: number; fusionCpu: number }> {
+  study?: { test: Dataset },
+): Promise<{ accuracy: number; bytes: number; fusionCpu: number; heads: Record<string, number> }> {
   const contract: InputContract = {
     inputKind: 'tabular',
     inputShape: [FEATURES],
@@ -142,10 +145,23 @@ async function federate(
         cancelled: () => false,
       },
     );
+    const heads =
+      study && outcome.global
+        ? await headStudy(
+            placement,
+            outcome.global,
+            contract,
+            sites.map((d) => d.train),
+            sharedSet,
+            study.test,
+            seed,
+          )
+        : {};
     return {
       accuracy: pooledEvaluation(outcome.final)?.accuracy ?? Number.NaN,
       bytes: outcome.bytesTotal,
       fusionCpu,
+      heads,
     };
   } finally {
     placement.dispose();
@@ -231,11 +247,17 @@ async function main(): Promise<void> {
                 spec.epochs,
                 spec.fusionSteps > 0 ? { steps: spec.fusionSteps, publicSet } : undefined,
                 spec.shared > 0 ? subset(shared(spec.shared)) : undefined,
+                spec.head > 0 ? { test } : undefined,
               );
         row[v] = o.accuracy;
+        for (const [k, a] of Object.entries(o.heads)) row[`${v}.${k}`] = a;
         if (spec.fusionSteps > 0) row[`${v}.fusionCpuS`] = Number(o.fusionCpu.toFixed(1));
         row[`${v}.bytes`] = o.bytes;
-        process.stderr.write(`seed ${seed} ${split} ${v}: ${o.accuracy.toFixed(4)}\n`);
+        process.stderr.write(
+          `seed ${seed} ${split} ${v}: ${o.accuracy.toFixed(4)}${Object.entries(o.heads)
+            .map(([k, a]) => ` ${k} ${a.toFixed(4)}`)
+            .join('')}\n`,
+        );
       }
       rows.push(row);
       process.stdout.write(JSON.stringify(row) + '\n');

@@ -1,14 +1,19 @@
 /**
  * The federations a collab bench compares, one spec each:
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
- *     [:f<steps>][:g<shared>]
+ *     [:f<steps>][:g<shared>][:h1|:h2]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
  * over all its epochs; esp is esp-clr; `:d` is esp-clr's peakDecay gamma (the cycle's amplitude
  * x gamma per period), `:x` FedProx's mu, `:m` FedAvgM's beta, `:s1` SCAFFOLD's control variates
  * (src/collab/core), `:f<steps>` server-side ensemble distillation (FedDF,
  * core/ensemble-distillation.ts) of at most <steps> steps per round on the bench's public set,
  * the other settings at their defaults; `:g<G>` gives every site (and pooled) G shared labelled
- * examples the sites do not hold (the federation's sharedDataset, Zhao et al. 2018). Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
+ * examples the sites do not hold (the federation's sharedDataset, Zhao et al. 2018); `:h1` also
+ * re-trains the final global model's head at the coordinator (core/classifier-calibration.ts: cRT
+ * on the shared set, CCVR on the sites' feature statistics) and reports each calibration's
+ * accuracy beside the plain one (the federation itself is unchanged); `:h2` (with `:g`) re-trains
+ * the head on the shared set after every aggregation, so the sites start each period from it.
+ * Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
  */
 import type { AlgorithmSettings } from '../../src/collab/core/algorithms';
 
@@ -25,13 +30,18 @@ export interface Variant {
   fusionSteps: number;
   /** Shared labelled examples every site trains on (Zhao et al. 2018; sharedDataset), 0: none. */
   shared: number;
+  /**
+   * 1: the head calibration study on the final global model (bench-only); 2: also cRT on the
+   * shared set after every aggregation (with `:g`), the study then on its final model.
+   */
+  head: number;
 }
 
 export function parseVariant(spec: string, d: { period: number; epochs: number }): Variant {
   const [kind, ...opts] = spec.split(':');
   if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const known = ['p', 'e', 'm', 'd', 'x', 's', 'f', 'g'];
+  const known = ['p', 'e', 'm', 'd', 'x', 's', 'f', 'g', 'h'];
   const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
   if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
   const opt = (p: string, fallback: number) => {
@@ -49,6 +59,7 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
     scaffold: opt('s', 0) > 0,
     fusionSteps: opt('f', 0),
     shared: opt('g', 0),
+    head: opt('h', 0),
   };
 }
 

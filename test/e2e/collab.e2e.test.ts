@@ -397,6 +397,8 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       '--lr',
       '0.02',
       '--scaffold',
+      '--classifier-calibration',
+      'ccvr',
     ]);
     assert.match(run.stdout, /round 1\/2: 2\/2 sites accepted/);
     assert.match(run.stdout, /round 2\/2: 2\/2 sites accepted/);
@@ -408,7 +410,18 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     const job = JSON.parse((await cli(['--json', 'jobs', 'show', id])).stdout);
     assert.equal(job.spec.scaffold, true, '--scaffold reached the spec');
     assert.equal(job.spec.serverDistillation.steps, 20, 'the --spec file reached the spec');
+    assert.equal(job.spec.classifierCalibration, 'ccvr', '--classifier-calibration reached it');
+    // CCVR after the last round's FedDF: the printed federation and the job log say what it did.
+    assert.match(
+      run.stdout,
+      /calibrated ccvr: head re-trained on 2 sites' feature statistics \([\d.]+ (B|KiB|MiB) sent\); accuracy \d\.\d{4} -> \d\.\d{4}/,
+    );
+    assert.match(
+      (await cli(['collab', 'show', id])).stdout,
+      /calibrated ccvr: head re-trained on 2 sites/,
+    );
     const logs = (await cli(['jobs', 'logs', id])).stdout;
+    assert.match(logs, /classifier calibration \(ccvr\): statistics of 2 sites \(\d+ bytes\)/);
     assert.equal(
       logs.match(/round \d: server distillation \d+\/\d+ steps kept, held-out loss/g)?.length,
       2,

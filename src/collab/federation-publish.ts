@@ -26,6 +26,11 @@ export async function publishFederation(
     /** The global model's shape (weights algorithms) and each site's own model (codistill). */
     models: { global: () => tf.LayersModel; site: (name: string) => tf.LayersModel };
     outcome: FederationOutcome;
+    /**
+     * classifierCalibration: what the calibration did (its statistics' bytes, the accuracy before
+     * and after); `outcome` then holds the calibrated weights and their evaluations.
+     */
+    calibration?: Record<string, unknown> | null;
     classNames: string[];
     rounds: number;
     backend: string;
@@ -74,6 +79,7 @@ export async function publishFederation(
       ...lineage,
       bytesTotal,
       globalAccuracy: pooled?.accuracy ?? null,
+      ...(r.calibration ? { classifierCalibration: r.calibration } : {}),
       backend: r.backend,
     },
   });
@@ -108,6 +114,7 @@ export async function publishFederation(
     final: outcome.final,
     siteModels,
     privacy,
+    ...(r.calibration ? { classifierCalibration: r.calibration } : {}),
     backend: r.backend,
   };
   await deps.federations.finish(ctx.jobId, modelId, summary);

@@ -41,6 +41,8 @@ import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
 import { datasetTensors } from '../registry/core/encode';
 import { serverDistillationSettings } from './core/ensemble-distillation';
 import { fuser, TfDistillationStudent } from './server-distillation';
+import { calibrateFederation, type CalibrationOutcome } from './federation-calibration';
+import { HeadFeatures } from './head-calibration';
 
 /**
  * `federation` (coordinator lane): collaborative learning across the sites of the spec. Local
@@ -284,6 +286,41 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           cancelled: () => ctx.cancelled,
         },
       );
+      // CCVR (classifierCalibration): the sites' per-class feature statistics under the final
+      // weights calibrate the head before the model is evaluated and registered.
+      let calibration: CalibrationOutcome['summary'] | null = null;
+      let published = outcome;
+      if (spec.classifierCalibration === 'ccvr' && outcome.global) {
+        const last = outcome.rounds.at(-1);
+        const calibrated = await calibrateFederation(
+          {
+            placement,
+            global: outcome.global,
+            head: new HeadFeatures(workingModel()),
+            // Its own scope, past the last round: the items are told apart from that round's.
+            scope: {
+              round: rounds,
+              attempt: 1,
+              skip: (last?.rejected ?? []).filter((r) => r.reason === 'failed').map((r) => r.site),
+            },
+            seed: spec.seed,
+            uncalibrated: outcome.final,
+          },
+          (m, level) => ctx.log(m, level),
+        );
+        if (calibrated) {
+          calibration = calibrated.summary;
+          published = { ...outcome, global: calibrated.global, final: calibrated.final };
+          await this.federations.recordExtraBytes(
+            ctx.jobId,
+            calibration.bytesUp + calibration.bytesDown,
+          );
+        } else
+          await ctx.log(
+            'classifier calibration: no site sent usable statistics; the model stays uncalibrated',
+            'warn',
+          );
+      }
       return await publishFederation(
         { registry: this.registry, federations: this.federations },
         spec,
@@ -293,7 +330,8 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
             global: workingModel,
             site: (name) => (local as LocalPlacement).siteModel(name),
           },
-          outcome,
+          outcome: published,
+          calibration,
           classNames,
           rounds,
           backend,

@@ -141,3 +141,44 @@ describe('federation spec: the shared labelled set (Zhao et al. 2018)', () => {
     );
   });
 });
+
+describe('federation spec: classifierCalibration (CCVR)', () => {
+  test('off by default; ccvr on fedavg, esp-clr and mcl, with local and remote sites', () => {
+    assert.equal(spec({}).classifierCalibration, null);
+    for (const algorithm of ['fedavg', 'esp-clr', 'mcl'])
+      assert.equal(
+        spec({ algorithm, classifierCalibration: 'ccvr' }).classifierCalibration,
+        'ccvr',
+      );
+    assert.equal(
+      federationSpec.parse({
+        architecture: 'small-cnn',
+        sites: [...sites, { name: 'far', remote: true }],
+        classifierCalibration: 'ccvr',
+      }).classifierCalibration,
+      'ccvr',
+    );
+  });
+
+  test('an unknown method, codistill and dp are 400s naming the field', () => {
+    assert.throws(() => spec({ classifierCalibration: 'crt' }), /classifierCalibration/);
+    assert.throws(
+      () =>
+        spec({
+          algorithm: 'codistill',
+          publicDataset: 'public',
+          classifierCalibration: 'ccvr',
+        }),
+      /spec\.classifierCalibration.*codistill/,
+    );
+    // The statistics are not noised: dp and ccvr together are refused, naming both.
+    assert.throws(
+      () =>
+        spec({
+          classifierCalibration: 'ccvr',
+          dp: { clipNorm: 1, noiseMultiplier: 1, delta: 1e-5 },
+        }),
+      /spec\.classifierCalibration.*dp/,
+    );
+  });
+});

@@ -14,6 +14,7 @@ import { ReferenceSchema, RegistryNameSchema } from '../registry/reference.schem
 import { ALGORITHM_NAMES } from './core/federated-algorithm';
 import { DEFAULT_SCREENING } from './core/robust-aggregation';
 import { CODISTILL_DEFAULTS } from './core/codistill';
+import { CLASSIFIER_CALIBRATIONS } from './core/ccvr-protocol';
 import {
   SERVER_DISTILLATION_DEFAULTS,
   serverDistillationSettings,
@@ -220,6 +221,11 @@ export const FederationSpecSchema = Type.Object(
       description:
         "fedavg, esp-clr: after each round's average the coordinator distills the ensemble of the received site models into it on publicDataset (FedDF, Lin et al. 2020); no extra bytes cross a site boundary (docs/collab.md)",
     }),
+    classifierCalibration: Type.Union([StringEnum(CLASSIFIER_CALIBRATIONS), Type.Null()], {
+      default: null,
+      description:
+        'fedavg, esp-clr, mcl: after the last round every site sends per-class feature statistics (counts, means, covariances of its training examples under the final model) and the coordinator re-trains the head on virtual features drawn from them (CCVR, Luo et al. 2021); they reveal each site’s label histogram; not with dp (docs/collab.md, "Classifier calibration (classifierCalibration)")',
+    }),
     batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: D.batchSize }),
     optimizer: StringEnum(OPTIMIZER_NAMES, { default: D.optimizer }),
     mixupAlpha: Type.Number({
@@ -377,6 +383,16 @@ export const federationSpec: SpecSchema<FederationSpec> = specSchema(
       throw ValidationError.field(
         `${path}.scaffold`,
         'is not combined with dp: the control variate change would be shared without noise',
+      );
+    if (s.classifierCalibration !== null && s.algorithm === 'codistill')
+      throw ValidationError.field(
+        `${path}.classifierCalibration`,
+        'applies to fedavg, esp-clr and mcl (a global model whose head is calibrated); codistill has none',
+      );
+    if (s.classifierCalibration !== null && s.dp)
+      throw ValidationError.field(
+        `${path}.classifierCalibration`,
+        'is not combined with dp: the per-class feature statistics would leave the sites without noise (drop dp or classifierCalibration)',
       );
     if (s.dp && s.algorithm === 'codistill')
       throw ValidationError.field(

@@ -18,12 +18,27 @@ import type { SitePlacementSpec } from './federation.schema';
 import type { SiteJobs } from './site-jobs';
 import type {
   RoundScope,
+  SiteClassStats,
   SiteEvaluation,
   SitePlacement,
   SiteRoundResult,
   SiteRoundWork,
 } from './site-placement';
 import type { SiteWorkRepository, WorkItem } from './storage/site-work.repository';
+
+/** A stats item's answer (its shared state: float32 counts and moments) as floats. */
+export function statsOf(item: WorkItem): Float32Array {
+  const b = item.sharedState ?? Buffer.alloc(0);
+  if (b.byteLength % 4 !== 0) throw new Error(`statistics of ${b.byteLength} bytes`);
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  return new Float32Array(copy.buffer);
+}
+
+/** A site's statistics (float32) as the bytes of its answer (the inverse of statsOf). */
+export function statsBuffer(stats: Float32Array): Buffer {
+  return Buffer.from(stats.buffer, stats.byteOffset, stats.byteLength);
+}
 
 export interface PooledSite {
   name: string;
@@ -152,6 +167,23 @@ export class PooledPlacement implements SitePlacement {
           ]
         : [];
     });
+  }
+
+  async classStats(
+    global: WeightSet,
+    scope: RoundScope & { featureDim: number },
+  ): Promise<SiteClassStats[]> {
+    const asked = this.pooled.filter((s) => !scope.skip?.includes(s.name));
+    const answers = await Promise.allSettled(
+      asked.map((s) =>
+        this.exchange(s.name, 'stats', scope, global, { featureDim: scope.featureDim }),
+      ),
+    );
+    return answers.map((a, i) =>
+      a.status === 'fulfilled'
+        ? { site: asked[i].name, stats: statsOf(a.value) }
+        : { site: asked[i].name, error: (a.reason as Error).message },
+    );
   }
 
   /** The coordinator was cancelled: its site jobs are cancelled with it. */

@@ -8,8 +8,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeWithControl, encodeWithControl } from './federation-checkpoint';
 import type { WeightSet } from './core/weights';
+import { statsOf } from './pooled-placement';
 import type {
   RoundScope,
+  SiteClassStats,
   SiteEvaluation,
   SitePlacement,
   SiteRoundResult,
@@ -107,11 +109,30 @@ export class RemotePlacement implements SitePlacement {
     });
   }
 
+  async classStats(
+    global: WeightSet,
+    scope: RoundScope & { featureDim: number },
+  ): Promise<SiteClassStats[]> {
+    const asked = this.names.filter((site) => !scope.skip?.includes(site));
+    const answers = await Promise.allSettled(
+      asked.map((site) =>
+        this.exchange(site, 'stats', scope.round, scope.attempt, global, {
+          featureDim: scope.featureDim,
+        }),
+      ),
+    );
+    return answers.map((a, i) =>
+      a.status === 'fulfilled'
+        ? { site: asked[i], stats: statsOf(a.value) }
+        : { site: asked[i], error: (a.reason as Error).message },
+    );
+  }
+
   dispose(): void {}
 
   private async exchange(
     site: string,
-    kind: 'train' | 'evaluate',
+    kind: WorkItem['kind'],
     round: number,
     attempt: number,
     global: WeightSet,
@@ -162,6 +183,19 @@ export class MixedPlacement implements SitePlacement {
 
   async evaluateGlobal(global: WeightSet, scope?: RoundScope): Promise<SiteEvaluation[]> {
     const parts = await Promise.all(this.parts.map((p) => p.evaluateGlobal(global, scope)));
+    return parts.flat();
+  }
+
+  async classStats(
+    global: WeightSet,
+    scope: RoundScope & { featureDim: number },
+  ): Promise<SiteClassStats[]> {
+    const parts = await Promise.all(
+      this.parts.map((p) => {
+        if (!p.classStats) throw new Error(`the ${p.placement} placement gives no statistics`);
+        return p.classStats(global, scope);
+      }),
+    );
     return parts.flat();
   }
 

@@ -10,11 +10,19 @@ import { assertUuid } from '../platform/jobs/jobs.service';
 import { ApiSpecBody, SpecBody } from '../platform/validation/spec-body';
 import {
   siteEvaluation,
+  siteStats,
   siteUpdate,
   type SiteEvaluationReport,
+  type SiteStatsReport,
   type SiteUpdate,
 } from './site-api.schema';
-import { SiteWorkRepository, type SiteBinding } from './storage/site-work.repository';
+import {
+  SiteWorkRepository,
+  type SiteBinding,
+  type WorkItem,
+} from './storage/site-work.repository';
+import { classStatsProblem } from './core/ccvr-protocol';
+import { statsBuffer } from './pooled-placement';
 import { splitsOf } from '../datasets/core/dataset-codec';
 import { MODEL_REGISTRY, type TrainingRegistryPort } from '../registry/model-registry.port';
 import { encodeSharedSet, type SharedSetBody } from './shared-set-codec';
@@ -140,6 +148,42 @@ export class SiteApiController {
       );
   }
 
+  @Post('work/:id/stats')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      'A stats item’s answer (classifierCalibration): per-class counts, feature means and covariances of the site’s training examples under the final model',
+  })
+  @ApiSpecBody(siteStats)
+  @ApiProblems(400, 403, 404, 422)
+  async stats(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @SpecBody(siteStats) body: SiteStatsReport,
+  ): Promise<void> {
+    const { binding, item } = await this.item(principal, id, 'stats');
+    const k = ((item.task.model as { classNames?: unknown[] } | undefined)?.classNames ?? [])
+      .length;
+    const dim = Number(item.task.featureDim);
+    const bytes = Buffer.from(body.moments, 'base64');
+    if (bytes.byteLength % 4 !== 0)
+      throw new UnprocessableError(`moments: ${bytes.byteLength} bytes is not float32`, [
+        { field: 'moments', message: 'must decode to whole float32 values' },
+      ]);
+    const moments = new Float32Array(bytes.byteLength / 4);
+    new Uint8Array(moments.buffer).set(bytes);
+    const problem = classStatsProblem(body.counts, moments, k, dim);
+    if (problem) throw new UnprocessableError(problem);
+    const stats = new Float32Array(k + moments.length);
+    stats.set(body.counts);
+    stats.set(moments, k);
+    const samples = body.counts.reduce((a, b) => a + b, 0);
+    if (!(await this.work.complete(id, binding, statsBuffer(stats), { samples })))
+      throw new UnprocessableError(
+        `work item ${id} is not waiting for an answer (expired or answered)`,
+      );
+  }
+
   @Post('work/:id/evaluation')
   @HttpCode(204)
   @ApiOperation({ summary: 'An evaluate item’s answer: the global model on the site’s test split' })
@@ -166,7 +210,7 @@ export class SiteApiController {
     return b;
   }
 
-  private async item(principal: Principal, id: string, kind: 'train' | 'evaluate') {
+  private async item(principal: Principal, id: string, kind: WorkItem['kind']) {
     assertUuid(id);
     const binding = await this.binding(principal);
     const item = await this.work.findForSite(id, binding);

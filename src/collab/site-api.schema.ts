@@ -48,6 +48,31 @@ export const SiteUpdateSchema = Type.Object(
 export type SiteUpdate = Static<typeof SiteUpdateSchema>;
 export const siteUpdate = specSchema(SiteUpdateSchema);
 
+/**
+ * A stats item's answer (classifierCalibration `ccvr`): per class the number of the site's
+ * training examples, and for the classes it holds the mean and covariance (upper triangle) of
+ * their penultimate features. The server checks `counts` against the federation's classes and
+ * `moments` against the exact size those classes and the model's feature width give (else 422):
+ * a bounded set of numbers with no room for an example.
+ */
+export const SiteStatsSchema = Type.Object(
+  {
+    counts: Type.Array(Type.Integer({ minimum: 0, maximum: 16_777_216 }), {
+      maxItems: 1000,
+      description: 'Training examples per class, in the federation’s class order',
+    }),
+    moments: Type.String({
+      pattern: BASE64,
+      maxLength: 100_000_000,
+      description:
+        'float32 little-endian, base64: for each class with a count > 0, its feature mean (d values) then its covariance’s upper triangle row by row (d (d + 1) / 2 values)',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type SiteStatsReport = Static<typeof SiteStatsSchema>;
+export const siteStats = specSchema(SiteStatsSchema);
+
 export const SiteEvaluationSchema = Type.Object(
   {
     accuracy: Type.Number({ minimum: 0, maximum: 1 }),

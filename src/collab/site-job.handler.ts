@@ -22,6 +22,7 @@ import { decodeWithControl, encodeWithControl } from './federation-checkpoint';
 import type { RemoteModelTask } from './remote-placement';
 import { siteJobSpec, type SiteJobSpec } from './site-job.schema';
 import { SiteTrainer, type SiteWorkView } from './site-trainer';
+import { statsBuffer } from './pooled-placement';
 import { SiteWorkRepository } from './storage/site-work.repository';
 
 export interface SiteJobResult {
@@ -108,14 +109,20 @@ export class FederationSiteHandler implements JobHandler<SiteJobSpec, SiteJobRes
       const accepted = await this.work.complete(
         item.id,
         binding,
-        answer.weights ? encodeWithControl(answer.weights, answer.controlDelta) : null,
+        answer.stats
+          ? statsBuffer(answer.stats)
+          : answer.weights
+            ? encodeWithControl(answer.weights, answer.controlDelta)
+            : null,
         answer.report,
         answer.confusion ?? null,
       );
       await ctx.log(
         item.kind === 'train'
           ? `site ${site}, round ${spec.round + 1} (attempt ${spec.attempt}): trained on ${trainer.samples} examples${accepted ? '' : '; the coordinator had stopped waiting'}`
-          : `site ${site}: evaluated the global model of round ${spec.round + 1}`,
+          : item.kind === 'stats'
+            ? `site ${site}: per-class feature statistics of its ${answer.report.samples} training examples under the final global model`
+            : `site ${site}: evaluated the global model of round ${spec.round + 1}`,
       );
       return 1;
     } finally {

@@ -17,8 +17,9 @@ export const SiteJobSpecSchema = Type.Object(
     federationId: Type.String({ pattern: UUID, description: 'The federation (its job id)' }),
     round: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
     attempt: Type.Integer({ minimum: 1, maximum: 1000 }),
-    work: Type.Union([Type.Literal('train'), Type.Literal('evaluate')], {
-      description: 'train: local training from the global state; evaluate: the new global model',
+    work: Type.Union([Type.Literal('train'), Type.Literal('evaluate'), Type.Literal('stats')], {
+      description:
+        'train: local training from the global state; evaluate: the new global model; stats: per-class feature statistics under the final global model (classifierCalibration)',
     }),
     sites: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,39}$' }), {
       minItems: 1,

@@ -53,6 +53,13 @@ export interface SiteEvaluation {
   confusion?: number[][];
 }
 
+/**
+ * One site's answer to a stats item (classifierCalibration `ccvr`): its per-class feature
+ * statistics as floats (core/ccvr-protocol.ts), or why it gave none.
+ */
+export type SiteClassStats =
+  { site: string; stats: Float32Array } | { site: string; error: string };
+
 export interface SitePlacement {
   readonly placement: 'local' | 'remote' | 'pool';
   readonly sites: readonly { name: string; samples: number }[];
@@ -63,5 +70,14 @@ export interface SitePlacement {
    * `scope`: the round (and its accepted attempt) the weights come from, and the sites not to ask.
    */
   evaluateGlobal(global: WeightSet, scope?: RoundScope): Promise<SiteEvaluation[]>;
+  /**
+   * CCVR (classifierCalibration): every site not skipped computes, where its data is, the
+   * per-class statistics of its training examples' penultimate features under `global`
+   * (`featureDim` values each) and sends only them. Placements without it cannot calibrate.
+   */
+  classStats?(
+    global: WeightSet,
+    scope: RoundScope & { featureDim: number },
+  ): Promise<SiteClassStats[]>;
   dispose(): void;
 }

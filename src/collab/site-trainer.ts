@@ -14,6 +14,9 @@ import { datasetTensors, type InputContract } from '../registry/core/encode';
 import type { DpSpec } from './core/differential-privacy';
 import type { LocalPlan } from './core/federated-algorithm';
 import { gaussianNoiseShare } from './dp-share';
+import { classFeatureStats } from './core/classifier-calibration';
+import { encodeClassStats } from './core/ccvr-protocol';
+import { HeadFeatures } from './head-calibration';
 import {
   advanceSiteControl,
   siteControlFor,
@@ -33,7 +36,7 @@ import {
 
 /** A work item as a site sees it (the global state already decoded). */
 export interface SiteWorkView {
-  kind: 'train' | 'evaluate';
+  kind: 'train' | 'evaluate' | 'stats';
   round: number;
   attempt: number;
   task: { model: RemoteModelTask; plan?: LocalPlan; seed?: number; dp?: DpSpec | null };
@@ -68,6 +71,12 @@ export interface SiteAnswer {
   controlDelta?: Float32Array[];
   /** An evaluate item: the confusion matrix on the site's test split ([true][predicted] counts). */
   confusion?: number[][];
+  /**
+   * A stats item (classifierCalibration `ccvr`): per class, the count, mean and covariance of the
+   * penultimate features of the site's own training examples under the global weights
+   * (core/ccvr-protocol.ts encodeClassStats). Counts and moments only, never a row.
+   */
+  stats?: Float32Array;
 }
 
 export class SiteTrainerError extends Error {}
@@ -93,6 +102,10 @@ export class SiteTrainer {
     const model = this.prepare(spec);
     writeWeights(model, item.global);
     const numClasses = spec.classNames.length;
+    if (item.kind === 'stats') {
+      const stats = this.classStats(model, item.global, spec);
+      return { report: { samples: this.data.train.size }, weights: null, stats };
+    }
     if (item.kind === 'evaluate') {
       const e = siteEvaluation(model, this.sets!.test, numClasses);
       return {
@@ -133,6 +146,34 @@ export class SiteTrainer {
       weights: dp ? gaussianNoiseShare(weights, item.global, dp, item.task.seed ?? 0) : weights,
       ...(controlDelta ? { controlDelta } : {}),
     };
+  }
+
+  /**
+   * CCVR's site step (Luo et al. 2021, sec. 4.1): the features of the site's OWN training
+   * examples (not the shared set) under `global`, summarised per class (classFeatureStats).
+   */
+  private classStats(
+    model: tf.LayersModel,
+    global: Float32Array[],
+    spec: RemoteModelTask,
+  ): Float32Array {
+    const own = this.data.train;
+    const contract: InputContract = {
+      inputKind: 'image',
+      inputShape: spec.inputShape,
+      preprocessing: {},
+    };
+    const hf = new HeadFeatures(model);
+    const { x, y } = datasetTensors(own, contract);
+    try {
+      const features = hf.features(global, x);
+      return encodeClassStats(
+        classFeatureStats({ features, labels: own.labels, dim: hf.dim }, spec.classNames.length),
+      );
+    } finally {
+      x.dispose();
+      y.dispose();
+    }
   }
 
   dispose(): void {

@@ -102,6 +102,27 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       .post('/v1/federations', { architecture: 'small-cnn', sites: sites(), sharedDataset: 'rows' })
       .expect(422);
     assert.match(tabularShared.text, /sharedDataset: federations take image data sets/);
+    // CCVR's statistics are not noised: with dp it is refused, naming both fields; codistill has
+    // no global head to calibrate.
+    const ccvrDp = await app
+      .post('/v1/federations', {
+        architecture: 'small-cnn',
+        sites: sites(),
+        classifierCalibration: 'ccvr',
+        dp: { clipNorm: 1, noiseMultiplier: 1, delta: 1e-5 },
+      })
+      .expect(400);
+    assert.match(ccvrDp.text, /classifierCalibration: is not combined with dp/);
+    const ccvrCodistill = await app
+      .post('/v1/federations', {
+        architecture: 'small-cnn',
+        algorithm: 'codistill',
+        publicDataset: 'site-2',
+        sites: sites(),
+        classifierCalibration: 'ccvr',
+      })
+      .expect(400);
+    assert.match(ccvrCodistill.text, /classifierCalibration/);
     const federationsAfter = (await app.get('/v1/federations').expect(200)).body.total;
     assert.equal(federationsAfter, federationsBefore, 'nothing half-written');
     assert.equal(typeof federationsBefore, 'number');
@@ -376,6 +397,8 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       '--lr',
       '0.02',
       '--scaffold',
+      '--classifier-calibration',
+      'ccvr',
     ]);
     assert.match(run.stdout, /round 1\/2: 2\/2 sites accepted/);
     assert.match(run.stdout, /round 2\/2: 2\/2 sites accepted/);
@@ -387,7 +410,18 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     const job = JSON.parse((await cli(['--json', 'jobs', 'show', id])).stdout);
     assert.equal(job.spec.scaffold, true, '--scaffold reached the spec');
     assert.equal(job.spec.serverDistillation.steps, 20, 'the --spec file reached the spec');
+    assert.equal(job.spec.classifierCalibration, 'ccvr', '--classifier-calibration reached it');
+    // CCVR after the last round's FedDF: the printed federation and the job log say what it did.
+    assert.match(
+      run.stdout,
+      /calibrated ccvr: head re-trained on 2 sites' feature statistics \([\d.]+ (B|KiB|MiB) sent\); accuracy \d\.\d{4} -> \d\.\d{4}/,
+    );
+    assert.match(
+      (await cli(['collab', 'show', id])).stdout,
+      /calibrated ccvr: head re-trained on 2 sites/,
+    );
     const logs = (await cli(['jobs', 'logs', id])).stdout;
+    assert.match(logs, /classifier calibration \(ccvr\): statistics of 2 sites \(\d+ bytes\)/);
     assert.equal(
       logs.match(/round \d: server distillation \d+\/\d+ steps kept, held-out loss/g)?.length,
       2,
@@ -474,7 +508,7 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     assert.equal(model.lineage.sharedDatasetId, datasets[2], 'the same, structured');
   });
 
-  test('a remote site agent (separate process, loopback): only weights cross; a site key gets 403 elsewhere', async () => {
+  test('a remote site agent (separate process, loopback): only weights and CCVR statistics cross; a site key gets 403 elsewhere', async () => {
     // The agent's own files: class folders of site 2's images, never uploaded.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'collab-site-'));
     for (const cls of ['dark', 'light']) fs.mkdirSync(path.join(dir, cls));
@@ -534,6 +568,9 @@ describe('collaborative learning: a 3-site federation through the REST API (real
         batchSize: 4,
         quorum: 3,
         siteTimeoutSeconds: 120,
+        // After the last round every site (2 site jobs, the agent) sends per-class feature
+        // statistics and the coordinator calibrates the head (CCVR).
+        classifierCalibration: 'ccvr',
       })
       .expect(202);
     const id = created.body.id as string;
@@ -577,8 +614,12 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       )
       .expect(400);
     assert.match(extra.text, /examples/);
+    const extraStats = await app
+      .post(`/v1/site/work/${id}/stats`, { counts: [1, 1], moments: '', rows: [[0.1]] }, siteKey)
+      .expect(400);
+    assert.match(extraStats.text, /rows/);
     // JSON only, as every JSON route (test/e2e/http-input.e2e.test.ts checks the others).
-    for (const sub of ['update', 'evaluation']) {
+    for (const sub of ['update', 'evaluation', 'stats']) {
       const res = await app.http
         .post(`/v1/site/work/${id}/${sub}`)
         .set('Authorization', `Bearer ${siteKey}`)
@@ -619,9 +660,38 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       final.reduce((a, e) => a + e.count, 0),
     );
 
+    // CCVR: the three sites' statistics were merged, the registered model is the calibrated one
+    // (its test accuracy is the calibrated accuracy), the uncalibrated one is kept beside it, and
+    // the statistics' bytes (and the weights sent for them) are in the federation's total.
+    const cal = fed.summary.classifierCalibration as {
+      method: string;
+      sites: string[];
+      bytesUp: number;
+      bytesDown: number;
+      uncalibratedAccuracy: number;
+      calibratedAccuracy: number;
+      classCounts: number[];
+    };
+    assert.equal(cal.method, 'ccvr');
+    assert.deepEqual([...cal.sites].sort(), ['remote', 's0', 's1']);
+    assert.equal(typeof cal.uncalibratedAccuracy, 'number');
+    assert.equal(typeof cal.calibratedAccuracy, 'number');
+    assert.ok(Math.abs(fed.summary.globalAccuracy - cal.calibratedAccuracy) < 1e-9);
+    assert.ok(Math.abs(model.testAccuracy - cal.calibratedAccuracy) < 1e-9);
+    assert.deepEqual(model.metrics.classifierCalibration, cal);
+    assert.equal(model.metrics.globalAccuracy, cal.calibratedAccuracy);
+    assert.equal(cal.bytesDown, 3 * weightBytes);
+    const roundBytes = fed.rounds.reduce(
+      (a: number, r: { bytesUp: number; bytesDown: number }) => a + r.bytesUp + r.bytesDown,
+      0,
+    );
+    assert.equal(fed.bytesTotal, roundBytes + cal.bytesUp + cal.bytesDown);
+    assert.equal(cal.classCounts.length, 2);
+
     // Every request body the agent sent: only the schema's fields, weights of the model's size,
     // and none of its images (files or decoded pixels).
     const posts = seen.filter((r) => r.method === 'POST');
+    let statsBytes = 0;
     assert.ok(posts.length >= 2 * 1 + 1, `${posts.length} posts`); // 2 updates + evaluations
     for (const r of seen.filter((x) => x.method !== 'POST')) assert.equal(r.body.length, 0, r.url);
     for (const r of posts) {
@@ -645,6 +715,28 @@ describe('collaborative learning: a 3-site federation through the REST API (real
             assert.ok(!same, 'an image row appears in the weights');
           }
         }
+      } else if (r.url.endsWith('/stats')) {
+        // Per class a count, and for the classes held the mean and covariance upper triangle of
+        // the penultimate features: nothing else, of exactly that size.
+        assert.deepEqual(Object.keys(body).sort(), ['counts', 'moments']);
+        const counts = body.counts as number[];
+        assert.equal(counts.length, 2);
+        assert.ok(counts.every((n) => Number.isInteger(n) && n >= 0));
+        const m = Buffer.from(body.moments as string, 'base64');
+        const present = counts.filter((n) => n > 0).length;
+        const perClass = m.byteLength / 4 / present;
+        const d = (-3 + Math.sqrt(9 + 8 * perClass)) / 2; // d + d(d+1)/2 = perClass
+        assert.ok(Number.isInteger(d) && d > 0, `moments of ${m.byteLength} bytes`);
+        statsBytes += 4 * counts.length + m.byteLength;
+        const floats = new Float32Array(m.buffer.slice(m.byteOffset, m.byteOffset + m.byteLength));
+        for (const img of pixels.kind === 'image' ? pixels.pixels : []) {
+          const probe = img.subarray(0, 8);
+          for (let i = 0; i + probe.length <= floats.length; i++) {
+            let same = true;
+            for (let j = 0; j < probe.length && same; j++) same = floats[i + j] === probe[j];
+            assert.ok(!same, 'an image row appears in the statistics');
+          }
+        }
       } else {
         assert.ok(r.url.endsWith('/evaluation'), r.url);
         // three numbers and the confusion matrix: counts only, adding up to `count`
@@ -660,6 +752,8 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       for (const f of files)
         assert.ok(!r.body.includes(f.toString('base64').slice(0, 40)), 'a PNG in a body');
     }
+    assert.equal(posts.filter((r) => r.url.endsWith('/stats')).length, 1, 'one stats answer');
+    assert.ok(statsBytes > 0 && statsBytes < cal.bytesUp, 'the agent’s statistics are metered');
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -21,6 +21,7 @@ test('collab run flags: every option becomes its spec field, and the service sch
     serverMomentum: '0.5',
     scaffold: true,
     sharedDataset: 'fm-shared',
+    classifierCalibration: 'ccvr',
     roundRetries: '2',
     siteTimeout: '60',
     seed: '3',
@@ -41,6 +42,7 @@ test('collab run flags: every option becomes its spec field, and the service sch
     serverMomentum: 0.5,
     scaffold: true,
     sharedDataset: 'fm-shared',
+    classifierCalibration: 'ccvr',
     roundRetries: 2,
     siteTimeoutSeconds: 60,
     seed: 3,
@@ -48,6 +50,7 @@ test('collab run flags: every option becomes its spec field, and the service sch
   // The same body the REST API validates: no flag produces a field the service would refuse.
   const spec = federationSpec.parse(body, 'spec');
   assert.equal(spec.scaffold, true);
+  assert.equal(spec.classifierCalibration, 'ccvr');
   assert.equal(spec.sites[2].remote, true);
 
   const codistill = federationBody({

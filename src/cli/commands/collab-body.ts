@@ -62,6 +62,7 @@ const TEXT: [string, string][] = [
   ['optimizer', 'optimizer'],
   ['publicDataset', 'publicDataset'],
   ['sharedDataset', 'sharedDataset'],
+  ['classifierCalibration', 'classifierCalibration'],
   ['teacher', 'teacher'],
   ['name', 'name'],
 ];

@@ -36,6 +36,20 @@ interface Federation {
 
 const FINISHED = ['succeeded', 'failed', 'cancelled'];
 
+/** The federation summary's `classifierCalibration` (federation-calibration.ts). */
+interface CalibrationSummary {
+  method: string;
+  sites: string[];
+  bytesUp: number;
+  uncalibratedAccuracy: number | null;
+  calibratedAccuracy: number | null;
+}
+
+export function calibrationLine(c: CalibrationSummary): string {
+  const acc = (v: number | null) => (v === null ? '-' : v.toFixed(4));
+  return `calibrated ${c.method}: head re-trained on ${c.sites.length} sites' feature statistics (${formatBytes(c.bytesUp)} sent); accuracy ${acc(c.uncalibratedAccuracy)} -> ${acc(c.calibratedAccuracy)}`;
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
@@ -83,6 +97,8 @@ function printFederation(f: Federation): void {
   const acc = f.summary.globalAccuracy;
   if (typeof acc === 'number')
     out(`accuracy   ${acc.toFixed(4)} (global model, sites' test splits)`);
+  const cal = f.summary.classifierCalibration as CalibrationSummary | undefined;
+  if (cal) out(calibrationLine(cal));
   printTable(f.sites, ['name', 'datasetId', 'architecture', 'samples']);
   if (f.rounds?.length) {
     printTable(
@@ -137,6 +153,10 @@ export function registerCollabCommands(program: Command): void {
     .option(
       '--shared-dataset <ds>',
       'fedavg, esp-clr, mcl: a labelled set every site trains on beside its own (against label skew)',
+    )
+    .option(
+      '--classifier-calibration <method>',
+      'fedavg, esp-clr, mcl: ccvr, re-train the head at the end on the sites’ per-class feature statistics (not with --dp-*)',
     )
     .option('--temperature <t>', 'codistill: softmax temperature')
     .option('--distillation-weight <w>', 'codistill: weight of the distillation loss')

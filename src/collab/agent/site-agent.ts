@@ -25,7 +25,7 @@ interface WorkItem {
   id: string;
   federationId?: string;
   site?: string;
-  kind: 'train' | 'evaluate';
+  kind: 'train' | 'evaluate' | 'stats';
   round: number;
   attempt: number;
   task: { model: RemoteModelTask; plan?: LocalPlan; seed?: number };
@@ -128,6 +128,22 @@ export async function serveSite(o: SiteAgentOptions): Promise<{ items: number }>
         };
         o.log(
           `round ${item.round + 1} (attempt ${item.attempt}): trained, loss ${(answer.report.trainLoss ?? Number.NaN).toFixed(4)}`,
+        );
+      } else if (item.kind === 'stats') {
+        // CCVR: per-class counts and feature moments of the site's training examples, no row.
+        const stats = answer.stats ?? new Float32Array(0);
+        const k = item.task.model.classNames.length;
+        route = `${base}/v1/site/work/${item.id}/stats`;
+        body = {
+          counts: Array.from(stats.subarray(0, k)),
+          moments: Buffer.from(
+            stats.buffer,
+            stats.byteOffset + 4 * k,
+            stats.byteLength - 4 * k,
+          ).toString('base64'),
+        };
+        o.log(
+          `sent per-class feature statistics of ${answer.report.samples ?? 0} training examples (${stats.byteLength} bytes)`,
         );
       } else {
         route = `${base}/v1/site/work/${item.id}/evaluation`;

@@ -152,6 +152,21 @@ export class FederationsRepository {
     });
   }
 
+  /**
+   * Bytes exchanged after the rounds (classifier calibration's statistics and the weights sent
+   * for them): bytes_total becomes the rounds' sum plus these (idempotent: a resumed coordinator
+   * that calibrates again writes the same total).
+   */
+  async recordExtraBytes(federationId: string, bytes: number): Promise<void> {
+    await this.db.query(
+      `UPDATE collab_federations f SET bytes_total = r.bytes + $2
+         FROM (SELECT coalesce(sum(bytes_up + bytes_down), 0) AS bytes
+                 FROM collab_rounds WHERE federation_id = $1) r
+        WHERE f.id = $1`,
+      [federationId, bytes],
+    );
+  }
+
   async finish(
     federationId: string,
     modelId: string | null,

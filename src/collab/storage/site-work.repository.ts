@@ -19,7 +19,8 @@ export interface WorkItem {
   site: string;
   round: number;
   attempt: number;
-  kind: 'train' | 'evaluate';
+  /** `stats`: CCVR's per-class feature statistics under the final global weights. */
+  kind: 'train' | 'evaluate' | 'stats';
   status: 'pending' | 'taken' | 'done' | 'expired';
   task: Record<string, unknown>;
   globalState: Buffer;

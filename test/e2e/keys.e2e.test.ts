@@ -182,13 +182,20 @@ describe('roles, keys and audit (e2e)', () => {
       status: number;
       keyId: string;
     }[] = [];
-    for (let i = 0; i < 50; i++) {
+    // Each row is inserted on its own after its response: wait for all three, not the last one
+    // sent (under load the creation's row has landed after the refusal's).
+    const landed = () =>
+      items.some((a) => a.status === 403 && a.route === '/v1/jobs') &&
+      items.some((a) => a.route === '/v1/jobs' && a.status === 202 && a.targetId === job.id) &&
+      items.some((a) => a.route === '/v1/jobs/:id/cancel');
+    for (let i = 0; i < 200; i++) {
       items = (await app.get('/v1/audit?project=default&limit=200').expect(200)).body.items;
-      if (items.some((a) => a.status === 403 && a.route === '/v1/jobs')) break;
+      if (landed()) break;
       await sleep(50);
     }
     const created = items.find(
-      (a) => a.method === 'POST' && a.route === '/v1/jobs' && a.status === 202,
+      (a) =>
+        a.method === 'POST' && a.route === '/v1/jobs' && a.status === 202 && a.targetId === job.id,
     );
     assert.equal(created?.targetId, job.id, 'the created id is the target');
     const cancel = items.find((a) => a.route === '/v1/jobs/:id/cancel');

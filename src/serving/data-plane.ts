@@ -7,9 +7,8 @@ import { PinoLogger } from 'nestjs-pino';
 import type { Logger as RootLogger } from 'pino';
 import { ProjectsService } from '../platform/auth/projects.service';
 import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
-import { problem, problemFromBodyParserError } from '../platform/errors/problem';
 import { problemOf, sendProblem } from '../platform/errors/problem-details.filter';
-import { findUnsafeInputOf } from '../platform/http/input-guard';
+import { findUnsafeInputOf, unsafeInputProblem } from '../platform/http/input-guard';
 import { requestId } from '../platform/http/request-id';
 import { accessLevel, accessMessage } from '../platform/logging/logger-params';
 import { MetricsService } from '../platform/metrics/metrics.service';
@@ -98,12 +97,7 @@ export function dataPlane(app: Listener, deps: DataPlaneDeps): Listener {
               const query = parse(q < 0 ? '' : url.slice(q + 1));
               // NUL bytes, reserved keys, deep nesting in the path, query or JSON: the guard's 400.
               const unsafe = findUnsafeInputOf(url, query, req.body);
-              if (unsafe)
-                return sendProblem(
-                  req,
-                  res,
-                  problem(400, `${unsafe.field}: ${unsafe.message}`, [unsafe]),
-                );
+              if (unsafe) return sendProblem(req, res, unsafeInputProblem(unsafe));
               const deadline = typeof query.deadlineMs === 'string' ? query.deadlineMs : undefined;
               sendPrediction(deps.deployments, principal, ref, req.body, deadline, req, res).catch(
                 fail,
@@ -147,7 +141,8 @@ function answerError(
   logger: { warn(m: string): void; error(m: string): void },
 ): void {
   if (error instanceof RequestDroppedError) return sendShed(req, res, error);
-  sendProblem(req, res, problemFromBodyParserError(error) ?? problemOf(error, req, logger));
+  // problemOf maps the body parsers' errors too.
+  sendProblem(req, res, problemOf(error, req, logger));
 }
 
 /** The http metrics and the access line of the control plane's routes, for this route. */

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { problem } from '../errors/problem';
+import { problem, type Problem } from '../errors/problem';
 import type { FieldProblem } from '../errors/domain-error';
 import { findUnsafeInput, invalidTextReason } from '../validation/untrusted-input';
 
@@ -41,8 +41,13 @@ export function inputGuard() {
   return (req: Request, res: Response, next: NextFunction): void => {
     const found = findUnsafeRequestInput(req);
     if (found === null) return next();
-    const body = problem(400, `${found.field}: ${found.message}`, [found]);
+    const body = unsafeInputProblem(found);
     body.instance = (req.originalUrl ?? req.url).split('?')[0];
     res.status(400).type('application/problem+json').send(JSON.stringify(body));
   };
+}
+
+/** The 400 an unsafe input answers with, naming the field. */
+export function unsafeInputProblem(found: FieldProblem): Problem {
+  return problem(400, `${found.field}: ${found.message}`, [found]);
 }

@@ -31,8 +31,10 @@
  * per request and per batch, and the hop outside the API (generator, sockets), from the traces
  * (src/serving/core/request-path-calibration.ts); the wake-up delay and the hand-off under
  * traffic from the API's meter (GET /v1/deployments/:id `requestPath`); the generator's CPU per
- * request. Then per rate: simulate (two passes: the first gives the threads' utilisations, the
- * second applies the measured contention) and measure; the last column is the model under the
+ * request. Then per rate: simulate (the measured contention at the threads' utilisations, solved
+ * as a fixed point: src/serving/core/contention-fixed-point.ts) and measure (`--repeats N`: N
+ * times, for the measurement's own spread; each run also records where the host's CPU went,
+ * bench/serving/host-cpu.ts); the last column is the model under the
  * earlier calibration (the meter's loop busy time, the residual hop) on the same run.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -94,6 +96,8 @@ import {
 } from '../../src/serving/loop/runtime-measurements';
 import { DeploymentRuntime } from '../../src/serving/runtime/deployment-runtime';
 import { ApiServer, startApiServer } from './http-server';
+import { HostCpu, hostCpuText, startHostCpu } from './host-cpu';
+import { runUnderContention } from '../../src/serving/core/contention-fixed-point';
 import { printTimelines, TimelineRecorder, type TimelineReport } from './timeline-report';
 
 const args = figureArgs();
@@ -119,9 +123,11 @@ interface Prediction {
   /** Requests per simulated event-loop turn. */
   turn: number;
   factor: number;
+  /** Busy cores the model expects: instances x their utilisation + the event loop's + the generator's. */
+  hostCores: number;
 }
 
-/** Simulated p50/p99 at a rate, seeds pooled; two passes when contention is measured. */
+/** Simulated p50/p99 at a rate, seeds pooled; the contention solved as a fixed point when measured. */
 function predict(
   profile: ServiceProfile,
   config: DeploymentConfig,
@@ -139,8 +145,12 @@ function predict(
       samplePoints: 0,
     }).simulation;
   const others = [Math.min(1, (rateRps * clientMs) / 1000)];
-  const first: SimulationResult = run(undefined, 99).run();
-  const load = overheads.contention ? contentionLoadOf(first, others) : undefined;
+  // The contention solved as a fixed point on one seed (contention-fixed-point.ts), then the
+  // seeds simulated under it.
+  const load = overheads.contention
+    ? runUnderContention((l) => run(l, 99).run(), others).load
+    : undefined;
+  let hostCores = others[0];
   const sketch = new LatencySketch();
   let dropped = 0;
   let total = 0;
@@ -158,6 +168,8 @@ function predict(
     meanWaitMs += (model?.meanWaitMs ?? 0) / SIM_SEEDS;
     httpWaitMs += (http?.meanWaitMs ?? 0) / SIM_SEEDS;
     turn += (http?.meanBatchSize ?? 0) / SIM_SEEDS;
+    hostCores +=
+      ((model?.utilisation ?? 0) * config.instances + (http?.utilisation ?? 0)) / SIM_SEEDS;
     dropped += r.requests.dropped;
     total += r.requests.completed + r.requests.dropped;
   }
@@ -170,6 +182,7 @@ function predict(
     httpWaitMs,
     turn,
     factor: load ? contentionFactor(overheads, config.instances, load) : 1,
+    hostCores,
   };
 }
 
@@ -197,7 +210,7 @@ interface Replayed {
 
 /**
  * The model on a trace of real arrival times (seconds from the run's start): p50 / p99 / mean
- * and the model stage's mean batch, or why not. Two passes as predict(); `others`: the busy
+ * and the model stage's mean batch, or why not. Contention as predict(); `others`: the busy
  * fractions of the threads outside the pipeline (the generator; the event loop too when the
  * pipeline is the batcher alone). Statistics skip the warm-up like measure().
  */
@@ -218,8 +231,7 @@ function replayOn(
         seed: 97,
         samplePoints: 0,
       }).simulation.run();
-    const first = run(undefined);
-    const r = overheads.contention ? run(contentionLoadOf(first, others)) : first;
+    const r = overheads.contention ? runUnderContention(run, others).result : run(undefined);
     const model = r.stages.find((x) => x.id === SERVING_STAGE_ID);
     return {
       p50: r.latencyMs.p50,
@@ -254,9 +266,11 @@ async function measure(
     onTrace: timeline.onTrace,
   });
   const cpu0 = process.cpuUsage();
+  const hostCpu = startHostCpu(apiPid);
   timeline.start();
   const r = await runOpenLoop(schedule, target, systemClock, { drainTimeoutMs: 30_000 });
   const cpu = process.cpuUsage(cpu0);
+  const host = hostCpu();
   const timelineReport = timeline.finish(schedule, r, figures, warmupS * 1000);
   let n = 0;
   let batch = 0;
@@ -292,6 +306,8 @@ async function measure(
     meanOutsideMs: outside / n,
     /** The generator's CPU per request, ms. */
     clientMs: (cpu.user + cpu.system) / 1000 / Math.max(1, r.sent),
+    /** Where the host's CPU went during the run (absent in older recordings). */
+    host: host as HostCpu | undefined,
   };
 }
 
@@ -668,7 +684,12 @@ async function measureModel(api: ApiServer, name: string): Promise<ModelRecordin
     const runs: ModelRecording['runs'] = [];
     for (const [k, rho] of rhos.entries()) {
       const rateRps = rho * capacity;
-      runs.push({ rho, rateRps, m: await measure(url, api.key, row, rateRps, 1000 + k) });
+      for (let rep = 0; rep < repeats; rep++)
+        runs.push({
+          rho,
+          rateRps,
+          m: await measure(url, api.key, row, rateRps, 1000 + k + 100 * rep),
+        });
     }
     const rec: ModelRecording = {
       model: name,
@@ -744,6 +765,29 @@ function autogroupText(): string {
   }
 }
 
+/**
+ * With `--repeats`, the measurement's own spread: per rate, the p50 and p99 of the repeated runs
+ * (min - max, and max / min - 1), the yardstick for a prediction's error at that rate.
+ */
+function printRepeatSpread(runs: ModelRecording['runs']): void {
+  const byRho = new Map<number, MeasuredRun[]>();
+  for (const r of runs) byRho.set(r.rho, [...(byRho.get(r.rho) ?? []), r.m]);
+  if (![...byRho.values()].some((ms) => ms.length > 1)) return;
+  console.log('\nThe same rate measured again (run to run, same sitting):\n');
+  console.log('| rho | runs | measured p50 min - max (spread) | measured p99 min - max (spread) |');
+  console.log('| --- | --- | --- | --- |');
+  for (const [rho, list] of byRho) {
+    const range = (xs: number[]) => {
+      const lo = Math.min(...xs);
+      const hi = Math.max(...xs);
+      return `${ms(lo)} - ${ms(hi)} (${pct(hi / lo - 1)})`;
+    };
+    console.log(
+      `| ${rho} | ${list.length} | ${range(list.map((m) => m.summary.p50))} | ${range(list.map((m) => m.summary.p99))} |`,
+    );
+  }
+}
+
 /** The figure's tables for one model, from its recording (live or replayed). */
 async function evaluateModel(rec: ModelRecording) {
   const { profile, runtimeOverheads, capacity, runtimeCapacity, calRate, cal, model: name } = rec;
@@ -790,9 +834,9 @@ async function evaluateModel(rec: ModelRecording) {
       `outside queue and service ${ms(cal.meanOutsideMs)} ms -> hop ${ms(traced?.hopMs ?? NaN)} ms traced (outside the API; floor ${traced ? ms(traced.hopMinMs) : '?'} + exponential), ${ms(metered.replyMs)} as the residual`,
   );
   console.log(
-    '\n| rho | rate (req/s) | predicted p50 / p99 (ms) | measured p50 / p99 (ms) | error p50 / p99 | batch sim / real | wait sim / real (ms) | contention x | real service, outside (ms) | sim event-loop wait (ms), requests per turn | sim on the real send times: p50 / p99, batch | without the GC pauses (session 10 model): predicted p50 / p99, error |',
+    '\n| rho | rate (req/s) | predicted p50 / p99 (ms) | measured p50 / p99 (ms) | error p50 / p99 | batch sim / real | wait sim / real (ms) | contention x | real service, outside (ms) | sim event-loop wait (ms), requests per turn | sim on the real send times: p50 / p99, batch | without the GC pauses (session 10 model): predicted p50 / p99, error | host busy cores: model / measured (where) |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const rows = [];
   const stages: string[] = [];
   const timelines: { title: string; report: TimelineReport }[] = [
@@ -858,9 +902,10 @@ async function evaluateModel(rec: ModelRecording) {
       err,
     });
     console.log(
-      `| ${rho} | ${rateRps.toFixed(0)} | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(m.summary.p50)} / ${ms(m.summary.p99)} | ${pct(err.p50)} / ${pct(err.p99)} | ${p.meanBatch.toFixed(2)} / ${m.meanBatch.toFixed(2)} | ${ms(p.meanWaitMs)} / ${ms(m.meanQueueMs)} | ${p.factor.toFixed(3)} | ${ms(m.meanServiceMs)}, ${ms(m.meanOutsideMs)} | ${ms(p.httpWaitMs)}, ${p.turn.toFixed(2)} | ${replayed} | ${beforeText} |`,
+      `| ${rho} | ${rateRps.toFixed(0)} | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(m.summary.p50)} / ${ms(m.summary.p99)} | ${pct(err.p50)} / ${pct(err.p99)} | ${p.meanBatch.toFixed(2)} / ${m.meanBatch.toFixed(2)} | ${ms(p.meanWaitMs)} / ${ms(m.meanQueueMs)} | ${p.factor.toFixed(3)} | ${ms(m.meanServiceMs)}, ${ms(m.meanOutsideMs)} | ${ms(p.httpWaitMs)}, ${p.turn.toFixed(2)} | ${replayed} | ${beforeText} | ${p.hostCores.toFixed(2)} / ${hostCpuText(m.host)} |`,
     );
   }
+  printRepeatSpread(rec.runs);
 
   printTimelines(timelines);
   console.log(
@@ -889,6 +934,7 @@ async function evaluateModel(rec: ModelRecording) {
           : '') +
         `this model predicts ${ms(now.p50)}/${ms(now.p99)} ms; ` +
         `measured over HTTP ${ms(m.summary.p50)}/${ms(m.summary.p99)} ms drops ${m.dropRate.toFixed(4)}: SLO ${met ? 'MET' : 'MISSED'}; ` +
+        `host busy cores model ${now.hostCores.toFixed(2)} / measured ${hostCpuText(m.host)}; ` +
         `error of this model p50 / p99 ${pct(now.p50 / m.summary.p50 - 1)} / ${pct(now.p99 / m.summary.p99 - 1)}`,
     );
     tuned = {
@@ -931,6 +977,10 @@ async function evaluateModel(rec: ModelRecording) {
 }
 
 const recordPath = args.flag('record');
+/** `--repeats N`: each rate measured N times in a row (the measurement's own spread). */
+const repeats = Math.max(1, Number(args.flag('repeats') ?? 1));
+/** The API's process id (its threads' CPU in each run), set once the API is up. */
+let apiPid: number | undefined;
 const replayPath = args.flag('replay');
 
 async function main(): Promise<void> {
@@ -949,6 +999,7 @@ async function main(): Promise<void> {
         if (m) m.timeline.requestPath = calibrateRequestPath(m.timeline.stamps);
   } else {
     const api = await startApiServer({ env: { AUTODL_SERVING_TRACE: '1' } });
+    apiPid = api.pid;
     try {
       for (const m of models) recordings.push(await measureModel(api, m));
     } finally {

@@ -2,6 +2,7 @@ import { simulate } from '../../jizhi-sim/core/prepare-simulation';
 import { TrafficSpec } from '../../jizhi-sim/core/traffic/traffic-model-registry';
 import { normaliseTuneSpec } from '../../jizhi-sim/core/tune/tune-spec';
 import { TuneHooks, tune } from '../../jizhi-sim/core/tune/tuner';
+import { runUnderContention } from './contention-fixed-point';
 import { ServiceProfile } from './service-profile';
 import {
   ContentionLoad,
@@ -151,8 +152,8 @@ export async function tuneDeployment(
   if (feasible.length === 0) return { ...summary, config: null, predicted: null };
   // The search's pipeline is fixed while the tuner turns the model stage's knobs, so its event
   // loop pays the per-batch part at one batch size for every candidate. Each candidate, cheapest
-  // first, is therefore predicted on its own (two passes: the first pass's utilisations for the
-  // contention and its mean batch for the loop's per-batch part) and the first that keeps the SLO
+  // first, is therefore predicted on its own (the contention its utilisations cause, and its
+  // mean batch for the loop's per-batch part) and the first that keeps the SLO
   // is chosen: a config whose small batches overload the event loop is passed over.
   const predict = (config: DeploymentConfig) => {
     const run = (load?: ContentionLoad) =>
@@ -164,9 +165,12 @@ export async function tuneDeployment(
         seed: spec.seed,
         samplePoints: 0,
       });
+    // With a contention profile, solved as a fixed point (contention-fixed-point.ts); with the
+    // loop's per-batch part alone, a second pass at the first's mean batch suffices.
+    if (overheads.contention) return runUnderContention(run, input.otherThreads ?? []).result;
     const first = run();
-    const twoPass = overheads.contention || (overheads.requestPath?.perBatchMs ?? 0) > 0;
-    return twoPass ? run(contentionLoadOf(first, input.otherThreads ?? [])) : first;
+    const perBatch = (overheads.requestPath?.perBatchMs ?? 0) > 0;
+    return perBatch ? run(contentionLoadOf(first, input.otherThreads ?? [])) : first;
   };
   const keeps = (r: ReturnType<typeof predict>) =>
     r.latencyMs.p99 <= input.slo.p99Ms && r.requests.dropRate <= input.slo.maxDropRate;

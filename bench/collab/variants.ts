@@ -1,7 +1,7 @@
 /**
  * The federations a collab bench compares, one spec each:
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
- *     [:f<steps>][:g<shared>][:h1|:h2]
+ *     [:f<steps>][:g<shared>][:h1|:h2][:b1]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
  * over all its epochs; esp is esp-clr; `:d` is esp-clr's peakDecay gamma (the cycle's amplitude
  * x gamma per period), `:x` FedProx's mu, `:m` FedAvgM's beta, `:s1` SCAFFOLD's control variates
@@ -13,6 +13,8 @@
  * on the shared set, CCVR on the sites' feature statistics) and reports each calibration's
  * accuracy beside the plain one (the federation itself is unchanged); `:h2` (with `:g`) re-trains
  * the head on the shared set after every aggregation, so the sites start each period from it.
+ * `:b1` is FedBABU's body-only local update (Oh, Kim & Yun, ICLR 2022; `freezeHead`): the sites
+ * never train the head, which stays at its seeded initialisation, and `:h1`'s CCVR fits it last.
  * Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
  */
 import type { AlgorithmSettings } from '../../src/collab/core/algorithms';
@@ -35,13 +37,15 @@ export interface Variant {
    * shared set after every aggregation (with `:g`), the study then on its final model.
    */
   head: number;
+  /** FedBABU: the sites train the body only (freezeHead). */
+  freezeHead: boolean;
 }
 
 export function parseVariant(spec: string, d: { period: number; epochs: number }): Variant {
   const [kind, ...opts] = spec.split(':');
   if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const known = ['p', 'e', 'm', 'd', 'x', 's', 'f', 'g', 'h'];
+  const known = ['p', 'e', 'm', 'd', 'x', 's', 'f', 'g', 'h', 'b'];
   const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
   if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
   const opt = (p: string, fallback: number) => {
@@ -60,6 +64,7 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
     fusionSteps: opt('f', 0),
     shared: opt('g', 0),
     head: opt('h', 0),
+    freezeHead: opt('b', 0) > 0,
   };
 }
 
@@ -73,5 +78,6 @@ export function variantSettings(v: Variant, base: AlgorithmSettings): AlgorithmS
     peakDecay: v.peakDecay,
     proximalMu: v.proximalMu,
     scaffold: v.scaffold,
+    freezeHead: v.freezeHead,
   };
 }

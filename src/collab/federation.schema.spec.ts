@@ -56,6 +56,25 @@ describe('federation spec: the non-IID options (peakDecay, proximalMu, serverMom
   });
 });
 
+describe('federation spec: freezeHead (FedBABU, Oh, Kim & Yun, ICLR 2022)', () => {
+  test('off by default, on for fedavg and esp-clr (their plan freezes the head), refused elsewhere', () => {
+    assert.equal(spec({}).freezeHead, false);
+    assert.equal(makeAlgorithm({ ...spec({}), numClasses: 10 }).localPlan(0).freezeHead, undefined);
+    for (const algorithm of ['fedavg', 'esp-clr'])
+      assert.equal(
+        makeAlgorithm({ ...spec({ algorithm, freezeHead: true }), numClasses: 10 }).localPlan(0)
+          .freezeHead,
+        true,
+      );
+    assert.throws(() => spec({ freezeHead: 1 }), /freezeHead/);
+    for (const algorithm of ['mcl', 'codistill'])
+      assert.throws(
+        () => spec({ algorithm, freezeHead: true, publicDataset: 'p' }),
+        /spec\.freezeHead.*fedavg/,
+      );
+  });
+});
+
 describe('federation spec: codistill teacher and per-round cosine', () => {
   const codistill = (extra: Record<string, unknown>) =>
     spec({ algorithm: 'codistill', publicDataset: 'public', learningRate: 0.01, ...extra });

@@ -32,6 +32,7 @@ export const FEDERATION_DEFAULTS = {
   proximalMu: 0,
   serverMomentum: 0,
   scaffold: false,
+  freezeHead: false,
   batchSize: 32,
   optimizer: 'momentum',
   mixupAlpha: 0.4,
@@ -216,6 +217,11 @@ export const FederationSpecSchema = Type.Object(
       description:
         "fedavg, esp-clr: SCAFFOLD's control variates (Karimireddy et al. 2020) correct every local gradient by c - c_i against client drift; sites share c_i+ - c_i beside their weights (2x the bytes); not with dp",
     }),
+    freezeHead: Type.Boolean({
+      default: D.freezeHead,
+      description:
+        'fedavg, esp-clr: FedBABU (Oh, Kim & Yun 2022): sites train the body only and the head stays at its seeded initialisation (the same at every site) against client drift in the classifier; no extra bytes; measured with sharedDataset (docs/collab.md)',
+    }),
     serverDistillation: Type.Union([ServerDistillationSchema, Type.Null()], {
       default: null,
       description:
@@ -360,6 +366,11 @@ export const federationSpec: SpecSchema<FederationSpec> = specSchema(
       throw ValidationError.field(
         `${path}.scaffold`,
         'applies to fedavg and esp-clr (not combined with mixup or distillation)',
+      );
+    if (s.freezeHead && s.algorithm !== 'fedavg' && s.algorithm !== 'esp-clr')
+      throw ValidationError.field(
+        `${path}.freezeHead`,
+        'applies to fedavg and esp-clr (sites that train one averaged model without mixup)',
       );
     if (s.serverDistillation !== null) {
       if (s.algorithm !== 'fedavg' && s.algorithm !== 'esp-clr')

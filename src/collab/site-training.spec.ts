@@ -152,6 +152,46 @@ describe('site training on TF.js against the core formulas', () => {
     model.dispose();
   });
 
+  test('FedBABU (Oh, Kim & Yun, ICLR 2022): with freezeHead a site trains the body only, its head leaves bit-identical to the global one', async () => {
+    const rng = new Rng(7);
+    const x = Array.from({ length: 64 }, () => [rng.normal(), rng.normal()]);
+    const train = {
+      x: tf.tensor2d(x),
+      y: tf.tensor1d(
+        x.map(([a, b]) => (a * b > 0 ? 1 : 0)),
+        'int32',
+      ),
+    };
+    const model = buildZooModel('mlp', { inputShape: [2], numClasses: 2, seed: 8, hidden: [8] });
+    const global = readWeights(model);
+    const head = model.layers[model.layers.length - 1];
+    const headArrays = head.weights.length;
+    assert.ok(headArrays > 0 && headArrays < global.length);
+    const babu = new EspClr({ period: 2, maxLr: 0.05, minLr: 0.001, freezeHead: true });
+    const plan = babu.localPlan(0);
+    assert.equal(plan.freezeHead, true);
+    // adam: a per-weight step that would move any weight with a gradient, however small.
+    await trainLocally({ model, train, plan, batchSize: 8, optimizer: 'adam', seed: 1 });
+    const after = readWeights(model);
+    const body = global.length - headArrays;
+    for (let i = body; i < global.length; i++)
+      assert.deepEqual(after[i], global[i], `head array ${i} is bit-identical`);
+    for (let i = 0; i < body; i++)
+      assert.ok(
+        after[i].some((v, j) => v !== global[i][j]),
+        `body array ${i} changed`,
+      );
+    // The option, not the model, froze it: the same site without it trains the head too.
+    const plainPlan = new EspClr({ period: 2, maxLr: 0.05, minLr: 0.001 }).localPlan(0);
+    assert.equal(plainPlan.freezeHead, undefined);
+    await trainLocally({ model, train, plan: plainPlan, batchSize: 8, optimizer: 'adam', seed: 1 });
+    const plain = readWeights(model);
+    assert.ok(plain[global.length - 1].some((v, j) => v !== global[global.length - 1][j]));
+    assert.ok(model.layers.every((l) => l.trainable));
+    tf.dispose([train.x, train.y]);
+    model.dispose();
+  });
+
   test('the proximal penalty adds core proximalTerm to the loss and its gradient (FedProx eq. 2)', async () => {
     const model = buildZooModel('mlp', { inputShape: [3], numClasses: 2, seed: 4, hidden: [4] });
     const w0 = readWeights(model);

@@ -291,6 +291,9 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
       optimizer: { name: i.optimizer },
       schedule: plan.schedule,
       seed: i.seed,
+      // FedBABU: the head is not a trainable variable, so neither the optimizer nor weight decay
+      // touches it and it leaves the site bit-identical to the global head it arrived with.
+      freeze: plan.freezeHead ? { kind: 'head' } : { kind: 'none' },
       ...(mixup ? { mixup } : {}),
       ...(distillation ? { distillation } : {}),
       penalty: scaffold?.penalty ?? prox?.penalty,

@@ -20,6 +20,7 @@ test('collab run flags: every option becomes its spec field, and the service sch
     peakDecay: '0.5',
     serverMomentum: '0.5',
     scaffold: true,
+    freezeHead: true,
     sharedDataset: 'fm-shared',
     classifierCalibration: 'ccvr',
     roundRetries: '2',
@@ -41,6 +42,7 @@ test('collab run flags: every option becomes its spec field, and the service sch
     peakDecay: 0.5,
     serverMomentum: 0.5,
     scaffold: true,
+    freezeHead: true,
     sharedDataset: 'fm-shared',
     classifierCalibration: 'ccvr',
     roundRetries: 2,
@@ -50,6 +52,7 @@ test('collab run flags: every option becomes its spec field, and the service sch
   // The same body the REST API validates: no flag produces a field the service would refuse.
   const spec = federationSpec.parse(body, 'spec');
   assert.equal(spec.scaffold, true);
+  assert.equal(spec.freezeHead, true);
   assert.equal(spec.classifierCalibration, 'ccvr');
   assert.equal(spec.sites[2].remote, true);
 

@@ -96,6 +96,7 @@ export function federationBody(
   for (const [key, field, flag] of NUMBER)
     if (s(key) !== undefined) body[field] = finiteNumber(s(key)!, flag);
   if (o.scaffold === true) body.scaffold = true;
+  if (o.freezeHead === true) body.freezeHead = true;
   if (s('dpClip') !== undefined || s('dpNoise') !== undefined) {
     if (s('dpClip') === undefined || s('dpNoise') === undefined)
       throw new CliError('--dp-clip and --dp-noise go together');

@@ -145,6 +145,7 @@ export function registerCollabCommands(program: Command): void {
     .option('--proximal-mu <mu>', "fedavg, esp-clr: FedProx's mu (sgd/momentum sites)")
     .option('--server-momentum <beta>', 'esp-clr: FedAvgM momentum on the average')
     .option('--scaffold', "fedavg, esp-clr: SCAFFOLD's control variates (2x the bytes)")
+    .option('--freeze-head', 'fedavg, esp-clr: FedBABU, sites train the body only (head stays)')
     .option('--batch-size <n>', 'mini-batch size')
     .option('--optimizer <name>', 'sgd | momentum | adam')
     .option('--width <n>', 'zoo width')

@@ -21,6 +21,8 @@ export interface AlgorithmSettings {
   proximalMu?: number;
   /** fedavg, esp-clr: SCAFFOLD's control variates (core/scaffold.ts); optional. */
   scaffold?: boolean;
+  /** fedavg, esp-clr: FedBABU's body-only local update (the head stays global); optional. */
+  freezeHead?: boolean;
   /** mcl */
   mixupAlpha: number;
   /** codistill */
@@ -44,6 +46,7 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
         learningRate: s.learningRate,
         proximalMu: s.proximalMu,
         scaffold: s.scaffold,
+        freezeHead: s.freezeHead,
       });
     case 'esp-clr':
       return new EspClr({
@@ -54,6 +57,7 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
         peakDecay: s.peakDecay,
         proximalMu: s.proximalMu,
         scaffold: s.scaffold,
+        freezeHead: s.freezeHead,
       });
     case 'mcl':
       return new Mcl({

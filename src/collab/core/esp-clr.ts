@@ -19,6 +19,8 @@
  * - `proximalMu`: FedProx's proximal term on every site's local loss (fedprox.ts).
  * - `serverMomentum`: FedAvgM on the average (server-momentum.ts).
  * - `scaffold`: SCAFFOLD's control variates on the sites' gradients (scaffold.ts).
+ * - `freezeHead`: FedBABU's body-only local update (Oh, Kim & Yun, ICLR 2022): the head stays at
+ *   its initial (global) weights at every site; meant with `classifierCalibration` to fit it last.
  */
 import { ValidationError } from '../../platform/errors/domain-error';
 import type {
@@ -48,6 +50,8 @@ export interface EspClrOptions {
   proximalMu?: number;
   /** SCAFFOLD's control variates (scaffold.ts); absent or false: none. */
   scaffold?: boolean;
+  /** FedBABU: sites train the body only, the head stays at the global one; absent: false. */
+  freezeHead?: boolean;
 }
 
 export class EspClr implements FederatedAlgorithm {
@@ -84,6 +88,7 @@ export class EspClr implements FederatedAlgorithm {
       startFromGlobal: true,
       ...(mu > 0 ? { proximalMu: mu } : {}),
       ...(this.scaffold ? { scaffold: true } : {}),
+      ...(this.o.freezeHead ? { freezeHead: true } : {}),
     };
   }
 

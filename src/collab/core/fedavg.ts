@@ -22,6 +22,8 @@ export interface FedAvgOptions {
   proximalMu?: number;
   /** SCAFFOLD's control variates (scaffold.ts); absent or false: none. */
   scaffold?: boolean;
+  /** FedBABU: sites train the body only, the head stays at the global one; absent: false. */
+  freezeHead?: boolean;
 }
 
 export class FedAvg implements FederatedAlgorithm {
@@ -51,6 +53,7 @@ export class FedAvg implements FederatedAlgorithm {
       startFromGlobal: true,
       ...(mu > 0 ? { proximalMu: mu } : {}),
       ...(this.scaffold ? { scaffold: true } : {}),
+      ...(this.o.freezeHead ? { freezeHead: true } : {}),
     };
   }
 

@@ -45,6 +45,12 @@ export interface LocalPlan {
    * `startFromGlobal`.
    */
   scaffold?: boolean;
+  /**
+   * FedBABU (Oh, Kim & Yun, ICLR 2022): the site trains only the body; the head (the model's last
+   * layer with weights) stays at the global weights it received, so every site shares the same
+   * head and its average is that head. Absent or false: every layer trains.
+   */
+  freezeHead?: boolean;
 }
 
 /** One site's contribution to a round (after local training). */

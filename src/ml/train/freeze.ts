@@ -2,11 +2,21 @@ import * as tf from '@tensorflow/tfjs';
 import { ValidationError } from '../../platform/errors/domain-error';
 
 /**
- * Which layers train: everything, only the head (the last layer with weights), or the layers from
- * index K on (layers before K frozen), K counted over model.layers as listed by model.summary().
+ * Which layers train: everything, only the head (the last layer with weights), everything but the
+ * head (`head`: the head is frozen, FedBABU's body-only update), or the layers from index K on
+ * (layers before K frozen), K counted over model.layers as listed by model.summary().
  */
 export type FreezeSpec =
-  { kind: 'none' } | { kind: 'all-but-head' } | { kind: 'from-layer'; index: number };
+  | { kind: 'none' }
+  | { kind: 'all-but-head' }
+  | { kind: 'head' }
+  | { kind: 'from-layer'; index: number };
+
+/** The index of the head: the last layer of the model with weights. */
+function headIndex(layers: readonly tf.layers.Layer[]): number {
+  for (let i = layers.length - 1; i >= 0; i--) if (layers[i].weights.length > 0) return i;
+  throw ValidationError.field('freeze', 'the model has no layer with weights');
+}
 
 /** Sets layer.trainable and returns the names of the frozen layers. */
 export function applyFreeze(model: tf.LayersModel, spec: FreezeSpec): string[] {
@@ -16,17 +26,13 @@ export function applyFreeze(model: tf.LayersModel, spec: FreezeSpec): string[] {
     case 'none':
       firstTrainable = 0;
       break;
-    case 'all-but-head': {
-      firstTrainable = -1;
-      for (let i = layers.length - 1; i >= 0; i--) {
-        if (layers[i].weights.length > 0) {
-          firstTrainable = i;
-          break;
-        }
-      }
-      if (firstTrainable < 0)
-        throw ValidationError.field('freeze', 'the model has no layer with weights');
+    case 'all-but-head':
+      firstTrainable = headIndex(layers);
       break;
+    case 'head': {
+      const head = headIndex(layers);
+      layers.forEach((layer, i) => (layer.trainable = i !== head));
+      return [layers[head].name];
     }
     case 'from-layer':
       if (!Number.isInteger(spec.index) || spec.index < 0 || spec.index >= layers.length) {
@@ -40,7 +46,7 @@ export function applyFreeze(model: tf.LayersModel, spec: FreezeSpec): string[] {
     default:
       throw ValidationError.field(
         'freeze.kind',
-        `unknown freeze ${(spec as { kind: string }).kind}; known: none, all-but-head, from-layer`,
+        `unknown freeze ${(spec as { kind: string }).kind}; known: none, all-but-head, head, from-layer`,
       );
   }
   const frozen: string[] = [];

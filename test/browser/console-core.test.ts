@@ -65,6 +65,13 @@ describe('console core in a browser', { skip: browserSkipReason() }, () => {
     const row = page.getByRole('row').filter({ hasText: String(quick.body.id).slice(0, 8) });
     await row.getByText('succeeded').waitFor({ timeout: 60_000 });
 
+    // The one worker is kept busy until the job's page is open, so that the page follows the job
+    // from its start: on a loaded machine the job (3.2 s) could end before its page had loaded.
+    const blocker = await app.post('/v1/jobs', {
+      kind: 'sleep',
+      spec: { steps: 1, stepMs: 600_000 },
+    });
+    await app.waitForJob(blocker.body.id as string, (j) => j.status === 'running');
     const res = await app.post('/v1/jobs', {
       kind: 'sleep',
       spec: { steps: 8, stepMs: 400, recordAttempt: true },
@@ -73,6 +80,8 @@ describe('console core in a browser', { skip: browserSkipReason() }, () => {
     const id = res.body.id as string;
     await page.getByRole('link', { name: id.slice(0, 8) }).click();
     await page.waitForURL(`**/jobs/${id}`);
+    await page.getByTestId('job-status').getByText('queued').waitFor();
+    await app.post(`/v1/jobs/${blocker.body.id}/cancel`).expect(202);
     // Seen part-way (live progress), then complete.
     await page.waitForFunction(
       () => {

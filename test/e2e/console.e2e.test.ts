@@ -38,7 +38,7 @@ describe('with a built console (console/dist under the package root)', () => {
   let root: string;
   before(async () => {
     root = packageRoot(true);
-    app = await startTestApp({ workers: 0, packageRoot: root });
+    app = await startTestApp({ workers: 0, coordinators: 0, packageRoot: root });
   });
   after(async () => {
     await app?.close();
@@ -128,6 +128,7 @@ describe('with AUTODL_CONSOLE_DIR', () => {
     const root = packageRoot(true);
     const app = await startTestApp({
       workers: 0,
+      coordinators: 0,
       packageRoot: packageRoot(false),
       env: { AUTODL_CONSOLE_DIR: path.join(root, 'console', 'dist') },
     });
@@ -143,7 +144,7 @@ describe('with AUTODL_CONSOLE_DIR', () => {
 describe('without a built console', () => {
   test('GET / redirects to the Swagger console at /docs', async () => {
     const root = packageRoot(false);
-    const app = await startTestApp({ workers: 0, packageRoot: root });
+    const app = await startTestApp({ workers: 0, coordinators: 0, packageRoot: root });
     try {
       const res = await app.http.get('/').expect(302);
       assert.equal(res.headers.location, '/docs');

@@ -7,7 +7,7 @@ import { shapesZip } from '../fixtures/data/shapes';
 describe('data set examples per class (real app, PostgreSQL)', () => {
   let app: TestApp;
   before(async () => {
-    app = await startTestApp({ workers: 0 });
+    app = await startTestApp({ workers: 0, coordinators: 0 });
   });
   after(async () => {
     await app?.close();

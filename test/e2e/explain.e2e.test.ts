@@ -266,7 +266,7 @@ describe('explanations API e2e (real app and PostgreSQL, test registry port)', (
       TestRegistryModule,
     );
     try {
-      app = await startTestApp({ workers: 0 });
+      app = await startTestApp({ workers: 0, coordinators: 0 });
     } finally {
       CAPABILITY_MODULES.splice(0, CAPABILITY_MODULES.length, ...saved);
     }

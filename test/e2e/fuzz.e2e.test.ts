@@ -41,7 +41,7 @@ let doc: {
 };
 
 before(async () => {
-  app = await startTestApp({ workers: 0, env: { AUTODL_BODY_LIMIT: '64kb' } });
+  app = await startTestApp({ workers: 0, coordinators: 0, env: { AUTODL_BODY_LIMIT: '64kb' } });
   // Some real data for the fuzzer to not find: a job of this project.
   await app.post('/v1/jobs', { kind: 'sleep', spec: { steps: 1 } }).expect(202);
   doc = (await app.http.get('/docs-json').expect(200)).body;

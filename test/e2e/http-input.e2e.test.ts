@@ -10,7 +10,7 @@ import { startTestApp, type TestApp } from '../support/app';
  */
 let app: TestApp;
 before(async () => {
-  app = await startTestApp({ workers: 0, env: { AUTODL_BODY_LIMIT: '2kb' } });
+  app = await startTestApp({ workers: 0, coordinators: 0, env: { AUTODL_BODY_LIMIT: '2kb' } });
 });
 after(async () => {
   await app?.close();

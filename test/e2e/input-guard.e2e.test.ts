@@ -13,7 +13,7 @@ describe('hostile input at the edge: NUL, deep nesting, prototype keys, test hoo
 
   before(async () => {
     // No AUTODL_TEST_HOOKS: the service as deployed.
-    app = await startTestApp({ workers: 0 });
+    app = await startTestApp({ workers: 0, coordinators: 0 });
     jobId = (await app.post('/v1/jobs', { kind: 'sleep', spec: { steps: 1 } }).expect(202)).body.id;
   });
   after(async () => {

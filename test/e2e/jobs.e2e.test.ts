@@ -168,9 +168,12 @@ describe('jobs API e2e (real app, real PostgreSQL, real worker processes)', () =
   });
 
   test('a worker killed with SIGKILL mid-job: the job is re-queued and resumes from its checkpoint, nothing duplicated', async () => {
-    const steps = 12;
+    // The kill must land before the last step: once the 4th step is seen, 36 steps (7 s) are
+    // left, room for a poll and a kill on a loaded machine (12 steps of 150 ms left 1.2 s, which
+    // a loaded machine's poll could outlast: the job then ended before the kill).
+    const steps = 40;
     const created = await app
-      .post('/v1/jobs', { kind: 'sleep', spec: { steps, stepMs: 150 } })
+      .post('/v1/jobs', { kind: 'sleep', spec: { steps, stepMs: 200 } })
       .expect(202);
     const running = await app.waitForJob(
       created.body.id,

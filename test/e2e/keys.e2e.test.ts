@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { ProjectsService } from '../../src/platform/auth/projects.service';
+import { AUTH_CACHE_MS, ProjectsService } from '../../src/platform/auth/projects.service';
 import type { Role } from '../../src/platform/auth/roles';
 import { TestApp, startTestApp } from '../support/app';
 
@@ -33,7 +33,7 @@ describe('roles, keys and audit (e2e)', () => {
   };
 
   before(async () => {
-    app = await startTestApp({ workers: 0 });
+    app = await startTestApp({ workers: 0, coordinators: 0 });
   });
   after(async () => {
     await second?.stop();
@@ -121,12 +121,11 @@ describe('roles, keys and audit (e2e)', () => {
     // A second API process on the same database, with the key in its auth cache.
     second = await startTestApp({
       workers: 0,
+      coordinators: 0,
       reuse: { databaseUrl: app.databaseUrl, home: app.home, key: app.key, drop: async () => {} },
     });
-    await second.get('/v1/jobs', teamB).expect(200);
+    await second.get('/v1/jobs').expect(200);
     await sleep(300); // its LISTEN connection is up: lookups are cached from now on
-    await second.get('/v1/jobs', teamB).expect(200);
-    await second.get('/v1/jobs', teamB).expect(200); // served from its cache
     // The cache is in use: a revocation by raw SQL (no NOTIFY) is not seen at once, so the quick
     // refusal below is the NOTIFY's doing, not a cache miss.
     const probe = (await app.post('/v1/keys', { name: 'probe', project: 'team-b' }).expect(201))
@@ -138,20 +137,30 @@ describe('roles, keys and audit (e2e)', () => {
     await pg.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [probe.id]);
     await second.get('/v1/jobs', probe.key).expect(200);
     await app.get('/v1/jobs', probe.key).expect(401); // never cached there
+    // The key's first lookup there caches it until at least `cachedAt` + AUTH_CACHE_MS: a refusal
+    // before then is the NOTIFY's doing (an expiry cannot explain it), however loaded the machine.
+    const cachedAt = Date.now();
+    await second.get('/v1/jobs', teamB).expect(200);
+    await second.get('/v1/jobs', teamB).expect(200); // served from its cache
     const revoked = await req('delete', `/v1/keys/${created.body.id}`, app.key).expect(200);
     const revokedAt = Date.now();
     assert.ok(revoked.body.revokedAt);
-    let refusedAfterMs = -1;
-    while (Date.now() - revokedAt < 3000) {
+    let refusedAt = -1;
+    while (Date.now() < cachedAt + AUTH_CACHE_MS) {
       const res = await second.get('/v1/jobs', teamB);
       if (res.status === 401) {
-        refusedAfterMs = Date.now() - revokedAt;
+        refusedAt = Date.now();
         break;
       }
       await sleep(10);
     }
-    t.diagnostic(`revoked key refused by the second API after ${refusedAfterMs} ms`);
-    assert.ok(refusedAfterMs >= 0 && refusedAfterMs < 1000, `refused after ${refusedAfterMs} ms`);
+    // On a quiet machine this is a few ms (the docs' "within a second"); under the e2e tier's
+    // load the test process's own requests take longer, so the bound is the cache's lifetime.
+    t.diagnostic(`revoked key refused by the second API after ${refusedAt - revokedAt} ms`);
+    assert.ok(
+      refusedAt >= 0,
+      `not refused within the cached lookup's ${AUTH_CACHE_MS} ms (revoked ${revokedAt - cachedAt} ms after it)`,
+    );
     await app.get('/v1/jobs', teamB).expect(401);
     await req('delete', `/v1/keys/${created.body.id}`, app.key).expect(409);
   });

@@ -195,7 +195,8 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
           killedAfter = reported;
         }
       }
-      await new Promise((r) => setTimeout(r, 20));
+      // Two requests a look; the window is two epochs of 24 steps, which a look every 100 ms finds.
+      await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(trialJob && killedAfter >= 2, 'the trial job reported two epochs');
     const done = await app.waitForJob(trialJob.id, (j) =>
@@ -236,8 +237,13 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
 
   test('cancel of the nas job cancels its trial jobs in flight', async () => {
     const created = await app
-      // No candidate is skipped by the constraint, and each trains for minutes: the cancel lands.
-      .post('/v1/nas', body({ trials: 8, epochsPerTrial: 1000, parallelism: 2 }, 'random', 1e12))
+      // No candidate is skipped by the constraint, and each trains for minutes: 1000 epochs of 12
+      // steps at batch size 1 (four times the steps at the suite's batch size 4), so no trial
+      // ends before the cancel reaches it, however long that takes on a loaded machine.
+      .post(
+        '/v1/nas',
+        body({ trials: 8, epochsPerTrial: 1000, parallelism: 2, batchSize: 1 }, 'random', 1e12),
+      )
       .expect(202);
     const id = created.body.id as string;
     const t0 = Date.now();
@@ -257,7 +263,11 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
         c.id,
         (j) => j.status !== 'running' && j.status !== 'queued',
       );
-      assert.equal(ended.status, 'cancelled', `trial job ${c.id}: ${ended.error ?? ''}`);
+      assert.equal(
+        ended.status,
+        'cancelled',
+        `trial job ${c.id}: ${ended.error ?? ''} ${JSON.stringify(ended.result)} started ${String(ended.startedAt)} ended ${String(ended.finishedAt)}`,
+      );
     }
   });
 });

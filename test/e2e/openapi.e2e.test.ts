@@ -5,7 +5,7 @@ import { startTestApp, TestApp } from '../support/app';
 
 let app: TestApp;
 before(async () => {
-  app = await startTestApp({ workers: 0 });
+  app = await startTestApp({ workers: 0, coordinators: 0 });
 });
 after(async () => {
   await app?.close();

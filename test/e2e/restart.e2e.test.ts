@@ -4,7 +4,7 @@ import { startTestApp } from '../support/app';
 
 test('the service restarted while jobs are queued: none lost, all finish', async () => {
   // First life: an API without workers accepts 20 jobs, one is cancelled while queued.
-  const first = await startTestApp({ workers: 0 });
+  const first = await startTestApp({ workers: 0, coordinators: 0 });
   const ids: string[] = [];
   for (let i = 0; i < 20; i++) {
     const res = await first

@@ -12,7 +12,7 @@ import { startTestApp, type TestApp } from '../support/app';
 describe('PATCH /v1/studies/{id} (budget of a running study)', () => {
   let app: TestApp;
   before(async () => {
-    app = await startTestApp({ env: { AUTODL_WORKERS: '0' } });
+    app = await startTestApp({ workers: 0, coordinators: 0 });
   });
   after(async () => {
     await app?.close();

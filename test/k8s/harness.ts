@@ -28,7 +28,13 @@ export async function startFakeCluster(
   };
 }
 
-/** Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+/**
+ * Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`. A check of
+ * the test API server's objects is a look at memory and is repeated every 10 ms; one that asks
+ * the app over HTTP takes milliseconds of CPU, so the pause after a check is nine times the check
+ * (at most 250 ms): a wait spends at most a tenth of its time checking, where a request every
+ * 10 ms kept a third of a core busy for as long as a job ran.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => T | Promise<T>,
@@ -36,9 +42,11 @@ export async function waitFor<T>(
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const started = Date.now();
     const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    const pause = Math.min(250, Math.max(10, 9 * (Date.now() - started)));
+    await new Promise((r) => setTimeout(r, pause));
   }
 }

@@ -22,7 +22,7 @@ export interface Principal {
 }
 
 /** A cached lookup is trusted this long, and only while revocations are being listened to. */
-const AUTH_CACHE_MS = 5000;
+export const AUTH_CACHE_MS = 5000;
 /** last_used_at is written at most this often per key (and process). */
 const TOUCH_EVERY_MS = 60_000;
 

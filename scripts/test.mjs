@@ -140,9 +140,8 @@ const files = only.length
     );
 const byTier = Object.fromEntries(TIERS.map((t) => [t, []]));
 for (const f of files) byTier[tierOf(f, readFileSync(join(root, f), 'utf8'))].push(f);
-// Longest files first, so the last to start are short and the run does not end with one long
-// file on one core while the other idles (the e2e tier keeps this order through
-// scripts/test-run.mjs: `node --test` sorts its files by path). The run time is the measured one of
+// Longest files first in the list given to `node --test`, which sorts them by path anyway (see
+// runTier): the order is kept only for a subset run by hand. The run time is the measured one of
 // scripts/test-durations.json (seconds per file, from a TAP run of the tier on the 2-core CI
 // machine; rough numbers are enough, refresh them when a file's cost changes a lot), else
 // estimated from the file's size (a second per KB). `--record-durations` refreshes the table.
@@ -253,9 +252,8 @@ async function runTier(tier, tierFiles, side = null) {
   // starts, polls, a browser, the test API server): two at a time left the two cores half idle
   // (about 870 CPU-seconds in 830 s of wall time), and four still took 800 s on the idle 2-core CI
   // machine while the tier's files use about 560 CPU-seconds (their process trees, 2026-12-05),
-  // so six run at once. With the order kept (scripts/test-run.mjs) six took 690 s for 852
-  // CPU-seconds of the tree and ~50 of the PostgreSQL server, 912 s unordered, beside other
-  // sessions' benchmarks (load 8-20, 2026-12-06); other concurrencies were not re-measured.
+  // so six run at once. The tier's files used 852 CPU-seconds of their process trees and ~50 of
+  // the PostgreSQL server in one run beside other sessions' benchmarks (2026-12-06).
   const concurrency = env.AUTODL_TEST_CONCURRENCY ?? (tier === 'e2e' ? '6' : '2');
   // A reporter given replaces the default one: name the default too.
   const main = [
@@ -281,24 +279,25 @@ async function runTier(tier, tierFiles, side = null) {
     );
   process.stderr.write(`\n${tier} tier: ${tierFiles.length} file(s)\n`);
   const t = Date.now();
-  // `node --test` runs its files sorted by path whatever the order given; the e2e tier's order
-  // (longest first, see above) matters, so its files go through node:test's run() in
-  // scripts/test-run.mjs, which keeps it. Coverage keeps `node --test` (its flags are the CLI's).
-  const ordered = tier === 'e2e' && !coverage;
-  const testArgs = ordered
-    ? [
-        '--test-timeout=600000',
-        join(root, 'scripts/test-run.mjs'),
-        `--concurrency=${concurrency}`,
-        `--reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
-        ...(recorded ? [`--durations=${recorded}`] : []),
-      ]
-    : ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...reporters];
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', ...testArgs, ...tierFiles], {
-    cwd: root,
-    env,
-    stdio: side ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-  });
+  // `node --test` runs its files sorted by path, whatever the order given. Session 13 ran the e2e
+  // tier longest first through node:test's run() instead: the six heaviest files (collab,
+  // collab-pool, access-log, console, collab-k8s, artifact-downloads: apps with compute workers)
+  // then started together beside the static checks and the unit tier, and at load 27 their
+  // processes timed out connecting to PostgreSQL (three files failed in a clean clone, 594 s).
+  // In path order they spread over the run (two clean clones green, 704 s and below).
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      '@swc-node/register',
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      '--test-timeout=600000',
+      ...reporters,
+      ...tierFiles,
+    ],
+    { cwd: root, env, stdio: side ? ['ignore', 'pipe', 'pipe'] : 'inherit' },
+  );
   if (side) {
     lowerPriority(child.pid);
     child.stdout.on('data', (d) => side.output.push(d));

@@ -120,7 +120,10 @@ describe('studies console in Chromium', { skip: browserSkipReason() }, () => {
     const page = await context.newPage();
     await loginAs(page, app.url, app.key);
     await page.goto(`${app.url}/studies/${studyId}`);
-    await page.waitForSelector('[data-testid="history-chart"][data-rendered="true"]');
+    // The page's first render, a bound like the others (it outran the default 30 s at load 28).
+    await page.waitForSelector('[data-testid="history-chart"][data-rendered="true"]', {
+      timeout: LIVE_MS,
+    });
     const before = (await historyDots(page)).length;
     const complete = (await app.get(`/v1/studies/${studyId}/summary`).expect(200)).body.counts
       .complete as number;

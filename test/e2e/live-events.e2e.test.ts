@@ -84,7 +84,14 @@ describe('live events over SSE', () => {
   let app: TestApp;
   let otherKey: string;
   before(async () => {
-    app = await startTestApp({ workers: 1, coordinators: 0 });
+    app = await startTestApp({
+      workers: 1,
+      coordinators: 0,
+      // The tests here are about the events of ONE run of a job: a lease lost to a starved
+      // heartbeat (3 s, the harness's default, outrun at load 27 in a clean clone's tier) re-queues
+      // it, which is right (jobs.e2e tests it) and adds a second queued/running pair here.
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '30000' },
+    });
     otherKey = await app.createKey('other-team');
   });
   after(async () => app?.close());

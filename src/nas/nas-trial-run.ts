@@ -13,9 +13,9 @@
  * A re-run of a trial that is already finished does nothing. A worker shutdown leaves the trial
  * running for the re-queued job; a user cancel fails it.
  */
-import { once } from 'node:events';
 import { getBackend } from '@tensorflow/tfjs';
 import { ConflictError } from '../platform/errors/domain-error';
+import { cancelledIfRequested } from '../platform/jobs/cancelled-if-requested';
 import { JobCancelledError, JobContext } from '../platform/jobs/job-handler';
 import { FrozenTrial } from '../search/core/trial';
 import { TrialJobSpec, tellFromJob } from '../search/handlers/trial-job';
@@ -128,11 +128,8 @@ export class NasTrialRun {
   }
 
   /** Ends the job cancelled when its cancel was requested (once the heartbeat has seen it). */
-  private async cancelledIfAsked(ctx: JobContext): Promise<void> {
-    if (!(await this.jobs.cancelRequested(ctx.jobId))) return;
-    // The platform ends a job cancelled only once its heartbeat has seen the request.
-    if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
-    throw new JobCancelledError();
+  private cancelledIfAsked(ctx: JobContext): Promise<void> {
+    return cancelledIfRequested(ctx, () => this.jobs.cancelRequested(ctx.jobId));
   }
 }
 

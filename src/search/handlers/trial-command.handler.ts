@@ -10,12 +10,12 @@
  * job tells the result itself, so a result is stored even if the driver is down; a re-run of a
  * finished trial does nothing.
  */
-import { once } from 'node:events';
 import { Inject, Injectable } from '@nestjs/common';
 import { ProjectsRepository } from '../../platform/auth/projects.repository';
 import { APP_CONFIG, AppConfig } from '../../platform/config/app-config';
 import { ForbiddenError, UnprocessableError } from '../../platform/errors/domain-error';
-import { JobCancelledError, JobContext, JobHandler } from '../../platform/jobs/job-handler';
+import { cancelledIfRequested } from '../../platform/jobs/cancelled-if-requested';
+import { JobContext, JobHandler } from '../../platform/jobs/job-handler';
 import { TrialSandbox } from '../../platform/sandbox/trial-sandbox';
 import { FrozenTrial } from '../core/trial';
 import { StudyLoader } from '../study-loader';
@@ -81,11 +81,7 @@ export class TrialCommandHandler implements JobHandler<TrialCommandSpec, TrialCo
       // Finished before this job ran: by the driver when the study was cancelled (it asks this
       // job to cancel before it fails the trial, trials-in-flight.ts abandon, so the job ends
       // cancelled too, not succeeded), or by an earlier attempt (kept), as a NAS trial does.
-      if (await this.jobs.cancelRequested(ctx.jobId)) {
-        // The platform ends a job cancelled only once its heartbeat has seen the request.
-        if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
-        throw new JobCancelledError();
-      }
+      await cancelledIfRequested(ctx, () => this.jobs.cancelRequested(ctx.jobId));
       return result(trial, true);
     }
 

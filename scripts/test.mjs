@@ -140,8 +140,8 @@ const files = only.length
     );
 const byTier = Object.fromEntries(TIERS.map((t) => [t, []]));
 for (const f of files) byTier[tierOf(f, readFileSync(join(root, f), 'utf8'))].push(f);
-// Longest files first in the list given to `node --test`, which sorts them by path anyway (see
-// runTier): the order is kept only for a subset run by hand. The run time is the measured one of
+// Longest files first: the order `--list` prints. `node --test` runs a tier's files sorted by
+// path whatever this order (see runTier). The run time is the measured one of
 // scripts/test-durations.json (seconds per file, from a TAP run of the tier on the 2-core CI
 // machine; rough numbers are enough, refresh them when a file's cost changes a lot), else
 // estimated from the file's size (a second per KB). `--record-durations` refreshes the table.

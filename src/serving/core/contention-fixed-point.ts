@@ -8,10 +8,9 @@ import { ContentionLoad, contentionLoadOf } from './serving-pipeline';
  * passes (no contention, then the first pass's utilisations) stop after one step of that
  * iteration, so they under-predict the contention, the more the busier the host (the closed
  * case in contention-fixed-point.spec.ts: 0.56 where the fixed point is 0.67). Each pass here
- * simulates with the previous pass's
- * load (a damped mean of the last two, as successive substitution on a mean-value equation
- * is usually damped) until the instance's and the loop's utilisations move less than
- * `tolerance` (absolute), or `maxPasses` is reached.
+ * simulates with the previous pass's load (a damped mean of the last two, as successive
+ * substitution on a mean-value equation is usually damped) until the instance's and the loop's
+ * utilisations move less than `tolerance` (absolute), or `maxPasses` is reached.
  *
  * Utilisation rises with the slowdown and the slowdown with utilisation, so from the
  * contention-free start the iterates rise monotonically to the least fixed point when there is
@@ -42,11 +41,12 @@ export function runUnderContention(
   const maxPasses = Math.max(2, options.maxPasses ?? 8);
   const tolerance = options.tolerance ?? 0.01;
   const damping = options.damping ?? 0.7;
+  const busy = [...others];
   let result = run(undefined);
-  let load = contentionLoadOf(result, [...others]);
+  let load = contentionLoadOf(result, busy);
   for (let pass = 2; pass <= maxPasses; pass++) {
     result = run(load);
-    const next = contentionLoadOf(result, [...others]);
+    const next = contentionLoadOf(result, busy);
     const moved = Math.max(
       Math.abs(next.instanceUtilisation - load.instanceUtilisation),
       Math.abs(next.eventLoopUtilisation - load.eventLoopUtilisation),

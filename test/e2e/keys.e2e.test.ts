@@ -111,12 +111,18 @@ describe('roles, keys and audit (e2e)', () => {
     );
     // last used is recorded.
     await app.get('/v1/jobs', teamB).expect(200);
-    const listed = (await app.get('/v1/keys?project=team-b').expect(200)).body.items as {
-      id: string;
-      lastUsedAt: string | null;
-    }[];
-    const ciKey = listed.find((k) => k.id === created.body.id)!;
-    assert.ok(ciKey.lastUsedAt, 'lastUsedAt set after a request');
+    // Recorded on its own after the request (not on its path): wait for it, bounded, since at
+    // load 27 in a clean clone's tier the list came back before the update had landed.
+    let ciKey: { id: string; lastUsedAt: string | null } | undefined;
+    for (let i = 0; i < 300 && !ciKey?.lastUsedAt; i++) {
+      if (i > 0) await sleep(100);
+      const listed = (await app.get('/v1/keys?project=team-b').expect(200)).body.items as {
+        id: string;
+        lastUsedAt: string | null;
+      }[];
+      ciKey = listed.find((k) => k.id === created.body.id);
+    }
+    assert.ok(ciKey?.lastUsedAt, 'lastUsedAt set after a request');
 
     // A second API process on the same database, with the key in its auth cache.
     second = await startTestApp({

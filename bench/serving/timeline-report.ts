@@ -96,6 +96,9 @@ export class TimelineRecorder {
       stamps.push({
         scheduled: origin + schedule[i],
         sent: t.sent,
+        ...(t.socketAt !== undefined
+          ? { socketAt: t.socketAt, reusedSocket: t.reusedSocket, flushed: t.flushed }
+          : {}),
         arrived: s.arrived,
         handler: s.handler,
         enqueued: s.enqueued,

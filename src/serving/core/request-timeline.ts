@@ -13,6 +13,13 @@ export interface TimelineStamps {
   scheduled: number;
   /** The generator's send() call. */
   sent: number;
+  /**
+   * Client, when recorded: the request got its socket, whether that socket was kept alive from an
+   * earlier request, and when its bytes were handed to the kernel (load-targets.ts ClientTrace).
+   */
+  socketAt?: number;
+  reusedSocket?: boolean;
+  flushed?: number;
   /** Server: headers parsed ('request' event). */
   arrived: number;
   /** Server: the route handler starts (body read and parsed, auth, routing done). */

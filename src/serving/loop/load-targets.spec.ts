@@ -80,6 +80,14 @@ test('httpRowsTarget: binary rows out, the figures from the X-* headers, the tra
     assert.equal(traces.length, 3);
     const t = traces[0];
     assert.ok(t.sent <= t.headers && t.headers <= t.received);
+    // The socket is assigned and the bytes handed to the kernel between send() and the answer;
+    // the first request opened the socket, the next ones reused it.
+    assert.ok(t.socketAt !== undefined && t.flushed !== undefined);
+    assert.ok(t.sent <= t.socketAt && t.socketAt <= t.flushed && t.flushed <= t.headers);
+    assert.deepEqual(
+      traces.map((x) => x.reusedSocket),
+      [false, true, true],
+    );
     assert.equal(t.server?.arrived, 100.5);
     assert.equal(t.server?.gcCount, 4);
     assert.equal(t.server?.gcMs, 12.5);

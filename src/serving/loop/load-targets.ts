@@ -52,6 +52,14 @@ export interface HttpTargetOptions {
 export interface ClientTrace {
   /** send() was called (the generator's timer fired and reached this request). */
   sent: number;
+  /**
+   * The agent gave the request its socket ('socket' event), and whether that socket had carried
+   * an earlier request (a kept-alive one) or was opened for this one (node:http only).
+   */
+  socketAt?: number;
+  reusedSocket?: boolean;
+  /** The request's bytes were handed to the kernel ('finish' event; node:http only). */
+  flushed?: number;
   /** The answer's headers were read. */
   headers: number;
   /** The answer's body was read. */
@@ -107,6 +115,10 @@ interface Answer {
   body: Buffer;
   /** The answer's headers were read (epoch ms). */
   headersAt: number;
+  /** The request's socket assigned / bytes handed to the kernel (epoch ms, 0 unstamped). */
+  socketAt: number;
+  reusedSocket: boolean;
+  flushed: number;
 }
 
 /** POST over node:http (https over fetch); rejects on a network failure, `TimeoutError` on timeout. */
@@ -119,6 +131,9 @@ function post(
 ): Promise<Answer> {
   if (url.protocol !== 'http:') return postFetch(url, payload, headers, timeoutMs, stamp);
   return new Promise<Answer>((resolve, reject) => {
+    let socketAt = 0;
+    let reusedSocket = false;
+    let flushed = 0;
     const req = http.request(
       {
         agent: agentFor(url.origin),
@@ -141,6 +156,9 @@ function post(
             },
             body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
             headersAt,
+            socketAt,
+            reusedSocket,
+            flushed,
           }),
         );
         res.on('error', reject);
@@ -152,6 +170,13 @@ function post(
       req.destroy(e);
     });
     req.on('error', reject);
+    if (stamp) {
+      req.once('socket', () => {
+        socketAt = epochNow();
+        reusedSocket = req.reusedSocket;
+      });
+      req.once('finish', () => (flushed = epochNow()));
+    }
     req.end(payload);
   });
 }
@@ -173,7 +198,15 @@ async function postFetch(
   });
   const headersAt = stamp ? epochNow() : 0;
   const body = Buffer.from(await res.arrayBuffer());
-  return { status: res.status, header: (n) => res.headers.get(n) ?? undefined, body, headersAt };
+  return {
+    status: res.status,
+    header: (n) => res.headers.get(n) ?? undefined,
+    body,
+    headersAt,
+    socketAt: 0,
+    reusedSocket: false,
+    flushed: 0,
+  };
 }
 
 function postTarget(
@@ -200,6 +233,9 @@ function postTarget(
           const server = res.header(TRACE_HEADER);
           opts.onTrace(i, {
             sent,
+            ...(res.socketAt > 0
+              ? { socketAt: res.socketAt, reusedSocket: res.reusedSocket, flushed: res.flushed }
+              : {}),
             headers: res.headersAt,
             received: epochNow(),
             ...(server ? { server: parseTraceHeader(server) } : {}),

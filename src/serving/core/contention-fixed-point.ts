@@ -57,7 +57,7 @@ export function runUnderContention(
   return { result, load, passes: maxPasses, converged: false };
 }
 
-/** (1 - w) x previous + w x next, utilisations and mean batch alike. */
+/** (1 - w) x previous + w x next, utilisations, mean batch and turn rate alike. */
 function blend(prev: ContentionLoad, next: ContentionLoad, w: number): ContentionLoad {
   const mix = (a: number, b: number) => (1 - w) * a + w * b;
   return {
@@ -68,5 +68,9 @@ function blend(prev: ContentionLoad, next: ContentionLoad, w: number): Contentio
       prev.meanBatchSize !== undefined && next.meanBatchSize !== undefined
         ? mix(prev.meanBatchSize, next.meanBatchSize)
         : next.meanBatchSize,
+    turnsPerSecond:
+      prev.turnsPerSecond !== undefined && next.turnsPerSecond !== undefined
+        ? mix(prev.turnsPerSecond, next.turnsPerSecond)
+        : next.turnsPerSecond,
   };
 }

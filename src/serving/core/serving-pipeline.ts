@@ -5,6 +5,7 @@ import { ContentionProfile, expectedSlowdown, poissonBinomial } from './cpu-cont
 import { ServiceProfile } from './service-profile';
 import { LoopPauses, PAUSE_TURN_SIZES, pauseMsPerRequest, pauseSamples } from './gc-pauses';
 import { interpolateClamped, Stall, StallPoint, stallAt } from './stall-tail';
+import { CoreStallPoint, coreStallAt, stallProbabilityPerTurn } from './core-stalls';
 
 /** The knobs of a deployment the simulator models and the tuner turns. */
 export interface DeploymentConfig {
@@ -85,6 +86,14 @@ export interface ServingOverheads {
    */
   loopStalls?: StallPoint[];
   /**
+   * The core stalls (core-stalls.ts): the rare 12-26 ms stretches in which the event loop waited
+   * for a core, fitted as events per second on the calibration runs and indexed by coresFull.
+   * Drawn on the `http` stage's turns at the fitted rate in time (needs the load's
+   * turnsPerSecond; without a load, none), so the requests arriving during one wait for it and
+   * leave together after it.
+   */
+  coreStalls?: CoreStallPoint[];
+  /**
    * The API's GC pauses (gc-pauses.ts): pauses per request and their measured durations. Each
    * turn of the `http` stage of b requests then includes Poisson(b x perRequest) of them, and
    * the loop's time per request is taken net of their mean (the traced loop time holds them).
@@ -149,6 +158,8 @@ export interface ContentionLoad {
   others?: number[];
   /** The model stage's simulated mean batch size (amortises the event loop's per-batch cost). */
   meanBatchSize?: number;
+  /** The `http` stage's simulated turns per second (the rate core stalls are drawn per turn at). */
+  turnsPerSecond?: number;
 }
 
 export const NO_OVERHEADS: ServingOverheads = { timerLateMs: 0, replyMs: 0 };
@@ -221,6 +232,7 @@ export function servingPipeline(
   const loopStall = overheads.loopStalls?.length
     ? stallAt(overheads.loopStalls, cf ?? overheads.loopStalls[0].coresFull)
     : undefined;
+  const core = coreStallOn(overheads, cf, load);
   const pauses = overheads.loopPauses;
   // The traced loop time per request holds the pauses' mean; drawn separately (at least half
   // of the measured time is kept as the loop's own work).
@@ -229,7 +241,7 @@ export function servingPipeline(
     : perRequestMs;
   return {
     name: 'deployment',
-    stages: [requestPathStage(netMs * loopFactor, wakeMs, loopStall, pauses), stage],
+    stages: [requestPathStage(netMs * loopFactor, wakeMs, loopStall, pauses, core), stage],
   };
 }
 
@@ -259,10 +271,19 @@ export function withStalls(latenciesMs: readonly number[], stall: Stall, label: 
   if (!(stall.probability > 0 && stall.meanMs > 0) || latenciesMs.length === 0)
     return latenciesMs.slice();
   const rng = new Rng(`stalls-${label}`);
-  const n = Math.max(latenciesMs.length, 2000);
+  // Enough samples for ~50 stalls among them: a rare stall (a core stall's 0.1% of the turns)
+  // must not rest on the two or three draws 2,000 samples would hold.
+  const n = Math.max(
+    latenciesMs.length,
+    2000,
+    Math.min(200_000, Math.ceil(50 / stall.probability)),
+  );
+  const floor = Math.min(stall.minMs ?? 0, stall.meanMs);
+  const rate = stall.meanMs > floor ? 1 / (stall.meanMs - floor) : Infinity;
   return Array.from({ length: n }, (_, i) => {
     const x = latenciesMs[i % latenciesMs.length];
-    return rng.float() < stall.probability ? x + rng.exponential(1 / stall.meanMs) : x;
+    if (!(rng.float() < stall.probability)) return x;
+    return x + floor + (rate === Infinity ? 0 : rng.exponential(rate));
   });
 }
 
@@ -293,6 +314,20 @@ export function coresFullAt(
     .reduce((a, q) => a + q, 0);
 }
 
+/** The core stalls at this load as a per-turn stall of the `http` stage (core-stalls.ts). */
+function coreStallOn(
+  overheads: ServingOverheads,
+  coresFull: number | undefined,
+  load: ContentionLoad | undefined,
+): Stall | undefined {
+  const points = overheads.coreStalls;
+  if (!points?.length || !load?.turnsPerSecond) return undefined;
+  const at = coreStallAt(points, coresFull ?? points[0].coresFull);
+  if (!at) return undefined;
+  const probability = stallProbabilityPerTurn(at.perSecond, load.turnsPerSecond);
+  return probability > 0 ? { probability, meanMs: at.meanMs, minMs: at.minMs } : undefined;
+}
+
 /**
  * The `http` stage: the API's event loop as one server that, when it comes round, takes every
  * request waiting (up to MAX_REQUESTS_PER_TURN) and handles them in one turn, deterministic
@@ -309,17 +344,25 @@ export function requestPathStage(
   wakeDelayMs = 0,
   stall?: Stall,
   pauses?: LoopPauses,
+  coreStall?: Stall,
 ): StageSpec {
   // With stalls a turn of b requests takes b x perRequestMs + a stall draw: two empirical rows
   // (1 and MAX_REQUESTS_PER_TURN) with the same stall samples, which the simulator's
   // interpolation in b (one quantile u for both rows) keeps exact for every b in between.
   // With GC pauses the pause time depends on b (Poisson(b x perRequest) pauses): a row per turn
   // size (PAUSE_TURN_SIZES), each b x perRequestMs + its stall draw + its pause draws.
-  const stalled = stall !== undefined && stall.probability > 0 && stall.meanMs > 0;
+  const stalls = [stall, coreStall].filter(
+    (x): x is Stall => x !== undefined && x.probability > 0 && x.meanMs > 0,
+  );
+  const stalled = stalls.length > 0;
   const paused = pauses !== undefined && pauses.perRequest > 0 && pauses.pausesMs.length > 0;
   const rows = (sizes: readonly number[]) =>
     sizes.map((b) => {
-      const base = stalled ? withStalls([perRequestMs * b], stall, 'loop') : [perRequestMs * b];
+      // The body's stalls, then the core's (independent draws, labels of their own).
+      const base = stalls.reduce<number[]>(
+        (xs, st, k) => withStalls(xs, st, k === 0 && st === stall ? 'loop' : 'core'),
+        [perRequestMs * b],
+      );
       if (!paused) return { batchSize: b, latenciesMs: base };
       const n = Math.max(base.length, 2000);
       const extra = pauseSamples(pauses, b, n, 'loop');
@@ -437,6 +480,13 @@ export function eventLoopContentionFactor(
  * instances' and the event loop's utilisation as simulated, plus `others` (e.g. a load
  * generator's utilisation). The second pass simulates servingPipeline(..., load).
  */
+/** Turns of the `http` stage per second: its throughput over its mean turn size. */
+function turnsPerSecondOf(r: SimulationResult): number | undefined {
+  const http = r.stages.find((s) => s.id === REQUEST_PATH_STAGE_ID);
+  if (!http || !(http.meanBatchSize > 0) || !(r.throughputRps > 0)) return undefined;
+  return r.throughputRps / http.meanBatchSize;
+}
+
 export function contentionLoadOf(r: SimulationResult, others: number[] = []): ContentionLoad {
   const stage = (id: string) => r.stages.find((s) => s.id === id);
   return {
@@ -444,5 +494,6 @@ export function contentionLoadOf(r: SimulationResult, others: number[] = []): Co
     eventLoopUtilisation: stage(REQUEST_PATH_STAGE_ID)?.utilisation ?? 0,
     others,
     meanBatchSize: stage(SERVING_STAGE_ID)?.meanBatchSize || undefined,
+    turnsPerSecond: turnsPerSecondOf(r),
   };
 }

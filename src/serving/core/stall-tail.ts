@@ -31,6 +31,11 @@ export interface Stall {
   probability: number;
   /** Mean of a stall, ms (exponential). */
   meanMs: number;
+  /**
+   * A floor: the stall is minMs + Exp(meanMs - minMs) (core-stalls.ts: events are counted above
+   * a threshold). Absent: 0, a plain exponential.
+   */
+  minMs?: number;
 }
 
 /** The stalls fitted at one utilisation of the host. */

@@ -21,6 +21,19 @@ import {
   writeWeights,
 } from './site-training';
 
+/** A site's toy data: n points of two seeded standard-normal features, labelled 1 where `rule` holds. */
+function toySet(seed: number, n: number, rule: (a: number, b: number) => boolean) {
+  const rng = new Rng(seed);
+  const x = Array.from({ length: n }, () => [rng.normal(), rng.normal()]);
+  return {
+    x: tf.tensor2d(x),
+    y: tf.tensor1d(
+      x.map(([a, b]) => (rule(a, b) ? 1 : 0)),
+      'int32',
+    ),
+  };
+}
+
 describe('site training on TF.js against the core formulas', () => {
   test('the distillation term equals core distillationLoss (T^2 KL, Hinton et al. 2015)', async () => {
     await withLeakCheck(() => {
@@ -126,16 +139,7 @@ describe('site training on TF.js against the core formulas', () => {
     const w = readWeights(model);
     writeWeights(model, w);
     assert.deepEqual(readWeights(model), w);
-    const rng = new Rng(2);
-    const n = 64;
-    const x = Array.from({ length: n }, () => [rng.normal(), rng.normal()]);
-    const train = {
-      x: tf.tensor2d(x),
-      y: tf.tensor1d(
-        x.map(([a, b]) => (a + b > 0 ? 1 : 0)),
-        'int32',
-      ),
-    };
+    const train = toySet(2, 64, (a, b) => a + b > 0);
     const plan = new EspClr({ period: 3, maxLr: 0.1, minLr: 0.001 }).localPlan(0);
     const first = await trainLocally({
       model,
@@ -153,15 +157,7 @@ describe('site training on TF.js against the core formulas', () => {
   });
 
   test('FedBABU (Oh, Kim & Yun, ICLR 2022): with freezeHead a site trains the body only, its head leaves bit-identical to the global one', async () => {
-    const rng = new Rng(7);
-    const x = Array.from({ length: 64 }, () => [rng.normal(), rng.normal()]);
-    const train = {
-      x: tf.tensor2d(x),
-      y: tf.tensor1d(
-        x.map(([a, b]) => (a * b > 0 ? 1 : 0)),
-        'int32',
-      ),
-    };
+    const train = toySet(7, 64, (a, b) => a * b > 0);
     const model = buildZooModel('mlp', { inputShape: [2], numClasses: 2, seed: 8, hidden: [8] });
     const global = readWeights(model);
     const head = model.layers[model.layers.length - 1];
@@ -223,15 +219,7 @@ describe('site training on TF.js against the core formulas', () => {
   });
 
   test('with mu > 0 a site drifts less from the global weights than without (same data and seed)', async () => {
-    const rng = new Rng(5);
-    const x = Array.from({ length: 64 }, () => [rng.normal(), rng.normal()]);
-    const train = {
-      x: tf.tensor2d(x),
-      y: tf.tensor1d(
-        x.map(([a, b]) => (a - b > 0 ? 1 : 0)),
-        'int32',
-      ),
-    };
+    const train = toySet(5, 64, (a, b) => a - b > 0);
     const drift = async (mu: number) => {
       const model = buildZooModel('mlp', { inputShape: [2], numClasses: 2, seed: 6, hidden: [8] });
       const w0 = readWeights(model);
@@ -252,16 +240,8 @@ describe('site training on TF.js against the core formulas', () => {
     // computes (the lr-weighted mean of its raw gradients) must equal option II read off its
     // start x and end y, with K lr replaced by the sum of the cycle's step sizes.
     const model = buildZooModel('mlp', { inputShape: [2], numClasses: 2, seed: 5, hidden: [6] });
-    const rng = new Rng(7);
     const n = 40;
-    const pts = Array.from({ length: n }, () => [rng.normal(), rng.normal()]);
-    const train = {
-      x: tf.tensor2d(pts),
-      y: tf.tensor1d(
-        pts.map(([a, b]) => (a - b > 0 ? 1 : 0)),
-        'int32',
-      ),
-    };
+    const train = toySet(7, n, (a, b) => a - b > 0);
     const x = readWeights(model);
     const c = x.map((w) => w.map((_, j) => 0.05 * Math.sin(j + 1)));
     const ci = x.map((w) => w.map((_, j) => 0.03 * Math.cos(2 * j)));

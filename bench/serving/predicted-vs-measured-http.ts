@@ -67,7 +67,11 @@ import {
   type RequestPathCalibration,
 } from '../../src/serving/core/request-path-calibration';
 import type { StallPoint } from '../../src/serving/core/stall-tail';
-import { type CoreStallPoint, fitCoreStalls } from '../../src/serving/core/core-stalls';
+import {
+  coreStallAt,
+  type CoreStallPoint,
+  fitCoreStalls,
+} from '../../src/serving/core/core-stalls';
 import type { TimelineStamps } from '../../src/serving/core/request-timeline';
 import {
   fitLoopPauses,
@@ -569,28 +573,16 @@ function loopPausesOf(rec: ModelRecording): LoopPauses | null {
   return fitLoopPauses(runs);
 }
 
+/** `--no-core-stalls`: the model without core-stalls.ts's rare long stalls (session 13's). */
+const NO_CORE_STALLS = process.argv.includes('--no-core-stalls');
+const CORE_STALLS_FROM_RUNS = process.argv.includes('--core-stalls-from-runs');
+
 /**
  * The stalls of the hop and of the hand-off (src/serving/core/stall-tail.ts), fitted on each
  * calibration run's traces and indexed by the host's coresFull at its rate (a first-pass
  * simulation of the calibration's model gives the threads' utilisations); the hop's base is then
  * the first calibration's hop without its stalls. `--no-stalls`: session 9's model.
  */
-/** One point of the points' mean rate and length (lengths of the points with events). */
-function pooledPoint(points: CoreStallPoint[]): CoreStallPoint {
-  const withEvents = points.filter((p) => p.perSecond > 0);
-  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
-  return {
-    coresFull: 0,
-    perSecond: mean(points.map((p) => p.perSecond)),
-    meanMs: mean(withEvents.map((p) => p.meanMs)),
-    minMs: Math.min(...withEvents.map((p) => p.minMs)),
-  };
-}
-
-/** `--no-core-stalls`: the model without core-stalls.ts's rare long stalls (session 13's). */
-const NO_CORE_STALLS = process.argv.includes('--no-core-stalls');
-const CORE_STALLS_FROM_RUNS = process.argv.includes('--core-stalls-from-runs');
-
 function withStallPoints(
   rec: ModelRecording,
   base: ServingOverheads,
@@ -659,7 +651,14 @@ function withStallPoints(
   // The diagnostic pools every run into one rate for all loads: the runs' counts show no trend
   // with the load (docs/benchmarks.md, session 14), and a point per run would be indexed by the
   // provisional model's coresFull, not the one predict() solves for.
-  const core = CORE_STALLS_FROM_RUNS && fitted.length > 0 ? [pooledPoint(fitted)] : fitted;
+  // coreStallAt pools points of one load (all at 0 here) into their mean rate and length.
+  const pooled = CORE_STALLS_FROM_RUNS
+    ? coreStallAt(
+        fitted.map((p) => ({ ...p, coresFull: 0 })),
+        0,
+      )
+    : null;
+  const core = CORE_STALLS_FROM_RUNS ? (pooled ? [pooled] : []) : fitted;
   const out = {
     ...build(calRuns, coresFull),
     ...(core.some((p) => p.perSecond > 0) ? { coreStalls: core } : {}),

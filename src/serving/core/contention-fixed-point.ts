@@ -60,17 +60,14 @@ export function runUnderContention(
 /** (1 - w) x previous + w x next, utilisations, mean batch and turn rate alike. */
 function blend(prev: ContentionLoad, next: ContentionLoad, w: number): ContentionLoad {
   const mix = (a: number, b: number) => (1 - w) * a + w * b;
+  // An optional figure is mixed when both passes have it, else the newest pass's is taken.
+  const mixOptional = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined ? mix(a, b) : b;
   return {
     instanceUtilisation: mix(prev.instanceUtilisation, next.instanceUtilisation),
     eventLoopUtilisation: mix(prev.eventLoopUtilisation, next.eventLoopUtilisation),
     others: next.others,
-    meanBatchSize:
-      prev.meanBatchSize !== undefined && next.meanBatchSize !== undefined
-        ? mix(prev.meanBatchSize, next.meanBatchSize)
-        : next.meanBatchSize,
-    turnsPerSecond:
-      prev.turnsPerSecond !== undefined && next.turnsPerSecond !== undefined
-        ? mix(prev.turnsPerSecond, next.turnsPerSecond)
-        : next.turnsPerSecond,
+    meanBatchSize: mixOptional(prev.meanBatchSize, next.meanBatchSize),
+    turnsPerSecond: mixOptional(prev.turnsPerSecond, next.turnsPerSecond),
   };
 }

@@ -351,16 +351,17 @@ export function requestPathStage(
   // interpolation in b (one quantile u for both rows) keeps exact for every b in between.
   // With GC pauses the pause time depends on b (Poisson(b x perRequest) pauses): a row per turn
   // size (PAUSE_TURN_SIZES), each b x perRequestMs + its stall draw + its pause draws.
-  const stalls = [stall, coreStall].filter(
-    (x): x is Stall => x !== undefined && x.probability > 0 && x.meanMs > 0,
-  );
+  // The body's stalls, then the core's: independent draws, each under a label of its own.
+  const usable = (x?: Stall): x is Stall => x !== undefined && x.probability > 0 && x.meanMs > 0;
+  const stalls: [Stall, string][] = [];
+  if (usable(stall)) stalls.push([stall, 'loop']);
+  if (usable(coreStall)) stalls.push([coreStall, 'core']);
   const stalled = stalls.length > 0;
   const paused = pauses !== undefined && pauses.perRequest > 0 && pauses.pausesMs.length > 0;
   const rows = (sizes: readonly number[]) =>
     sizes.map((b) => {
-      // The body's stalls, then the core's (independent draws, labels of their own).
       const base = stalls.reduce<number[]>(
-        (xs, st, k) => withStalls(xs, st, k === 0 && st === stall ? 'loop' : 'core'),
+        (xs, [st, label]) => withStalls(xs, st, label),
         [perRequestMs * b],
       );
       if (!paused) return { batchSize: b, latenciesMs: base };

@@ -476,25 +476,28 @@ export function eventLoopContentionFactor(
   return expectedSlowdown(overheads.contention, busy);
 }
 
+/** Turns of the `http` stage per second: the run's throughput over the stage's mean turn size. */
+function turnsPerSecondOf(
+  http: SimulationResult['stages'][number] | undefined,
+  throughputRps: number,
+): number | undefined {
+  if (!http || !(http.meanBatchSize > 0) || !(throughputRps > 0)) return undefined;
+  return throughputRps / http.meanBatchSize;
+}
+
 /**
  * The contention load of a simulated run without contention (the first of two passes): the
  * instances' and the event loop's utilisation as simulated, plus `others` (e.g. a load
  * generator's utilisation). The second pass simulates servingPipeline(..., load).
  */
-/** Turns of the `http` stage per second: its throughput over its mean turn size. */
-function turnsPerSecondOf(r: SimulationResult): number | undefined {
-  const http = r.stages.find((s) => s.id === REQUEST_PATH_STAGE_ID);
-  if (!http || !(http.meanBatchSize > 0) || !(r.throughputRps > 0)) return undefined;
-  return r.throughputRps / http.meanBatchSize;
-}
-
 export function contentionLoadOf(r: SimulationResult, others: number[] = []): ContentionLoad {
   const stage = (id: string) => r.stages.find((s) => s.id === id);
+  const http = stage(REQUEST_PATH_STAGE_ID);
   return {
     instanceUtilisation: stage(SERVING_STAGE_ID)?.utilisation ?? 0,
-    eventLoopUtilisation: stage(REQUEST_PATH_STAGE_ID)?.utilisation ?? 0,
+    eventLoopUtilisation: http?.utilisation ?? 0,
     others,
     meanBatchSize: stage(SERVING_STAGE_ID)?.meanBatchSize || undefined,
-    turnsPerSecond: turnsPerSecondOf(r),
+    turnsPerSecond: turnsPerSecondOf(http, r.throughputRps),
   };
 }

@@ -11,7 +11,7 @@ class FakeTerminal {
   readonly lines: string[] = [''];
   private row = 0;
   private col = 0;
-  readonly columns = 60;
+  constructor(readonly columns = 60) {}
 
   stream(isTTY: boolean) {
     return {
@@ -84,6 +84,15 @@ describe('Progress: the bar stays on the last line, log lines scroll above it', 
     bar.log('a log line');
     assert.equal(term.screen.length, 2);
     assert.ok(term.screen[1].length < term.columns);
+  });
+
+  test('a terminal that reports 0 columns (a pty without a window size) still gets the bar', () => {
+    const term = new FakeTerminal(0);
+    const bar = new Progress(true, { out: term.stream(true), err: term.stream(true) });
+    bar.update(0.42, 'round 1/2');
+    bar.log('a log line');
+    assert.equal(term.screen.length, 2);
+    assert.match(term.screen[1], /^\[#+-+\] +42% \| round 1\/2$/);
   });
 
   test('on a pipe: plain lines, one per change, no escape sequences', () => {

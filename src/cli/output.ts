@@ -84,7 +84,8 @@ export class Progress {
     const filled = Math.round(fraction * BAR_WIDTH);
     const percent = `${Math.round(fraction * 100)}%`.padStart(4);
     const line = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${percent} | ${message}`;
-    const columns = this.streams.err.columns ?? 80;
+    // A pty without a window size (`script -c`, some CI runners) reports 0 columns: 80 then.
+    const columns = this.streams.err.columns || 80;
     return line.length >= columns ? line.slice(0, Math.max(1, columns - 1)) : line;
   }
 }

@@ -63,6 +63,8 @@ export default tseslint.config(
         require: 'readonly',
         module: 'writable',
         __dirname: 'readonly',
+        __filename: 'readonly',
+        Buffer: 'readonly',
         URL: 'readonly',
       },
     },

@@ -9,7 +9,7 @@ let cli;
 if (fs.existsSync(built)) {
   cli = require(built);
 } else if (fs.existsSync(source)) {
-  require('@swc-node/register');
+  require('./register-ts.cjs');
   cli = require(source);
 } else {
   process.stderr.write('autodl: not built; run `npm run build` first\n');

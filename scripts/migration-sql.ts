@@ -1,7 +1,7 @@
 /**
  * Prints the SQL a new migration needs: applies the existing migrations to a scratch database
  * and lists the statements TypeORM would run to match the entities (up, then down).
- *   node -r @swc-node/register scripts/migration-sql.ts
+ *   node -r ./bin/register-ts.cjs scripts/migration-sql.ts
  * Uses TEST_DATABASE_URL's server when set, else a scratch embedded PostgreSQL.
  */
 import 'reflect-metadata';

@@ -221,7 +221,7 @@ let scratch = null;
 async function databaseUrl() {
   if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
   if (!scratch) {
-    require('@swc-node/register');
+    require('../bin/register-ts.cjs');
     const { startScratchPostgres } = require(
       join(root, 'src/platform/database/embedded-postgres.ts'),
     );
@@ -289,7 +289,7 @@ async function runTier(tier, tierFiles, side = null) {
     process.execPath,
     [
       '-r',
-      '@swc-node/register',
+      join(root, 'bin/register-ts.cjs'),
       '--test',
       `--test-concurrency=${concurrency}`,
       '--test-timeout=600000',

@@ -8,6 +8,7 @@ import request from 'supertest';
 import { createTestDatabase } from '../support/database';
 import { freePort } from '../support/net';
 import { createTestHome, removeTestHome } from '../support/app';
+import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 /**
  * What the service writes to its standard output while it serves requests (issue 11: one large
@@ -24,7 +25,7 @@ async function serveAndCapture(
   const db = await createTestDatabase();
   const home = createTestHome('autodl-log-');
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['-r', sourceLoader(), 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

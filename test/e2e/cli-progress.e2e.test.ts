@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestApp, TestApp } from '../support/app';
+import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 const MAIN = path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
 const hasTmux = (() => {
@@ -58,7 +59,7 @@ test(
       `AUTODL_API_KEY=${app.key}`,
       process.execPath,
       '-r',
-      '@swc-node/register',
+      sourceLoader(),
       MAIN,
       'jobs',
       'logs',

@@ -12,6 +12,7 @@ import { Client } from 'pg';
 import { startTestApp, TestApp } from '../support/app';
 import { darkShape, lightShape } from '../fixtures/data/shapes';
 import { siteZip, startSiteAgent } from '../support/collab';
+import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 /** A site's own images: the e2e shapes (separable by mean intensity), drawn from its own range of k. */
 
@@ -362,7 +363,7 @@ describe('collaborative learning: a 3-site federation through the REST API (real
   test('CLI: collab run follows the rounds (fedavg, 2 rounds), collab show and list print them', async () => {
     const main = path.join(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
     const cli = async (args: string[]) =>
-      promisify(execFile)(process.execPath, ['-r', '@swc-node/register', main, ...args], {
+      promisify(execFile)(process.execPath, ['-r', sourceLoader(), main, ...args], {
         env: { ...process.env, AUTODL_URL: app.url, AUTODL_API_KEY: app.key },
         timeout: 600_000,
       });
@@ -579,7 +580,7 @@ describe('collaborative learning: a 3-site federation through the REST API (real
     const main = path.join(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
     const keyRun = await promisify(execFile)(
       process.execPath,
-      ['-r', '@swc-node/register', main, 'collab', 'site-key', id, 'remote'],
+      ['-r', sourceLoader(), main, 'collab', 'site-key', id, 'remote'],
       { env: { ...process.env, AUTODL_URL: app.url, AUTODL_API_KEY: app.key }, timeout: 60_000 },
     );
     const issued = { key: /^key (\S+)$/m.exec(keyRun.stdout)![1] };

@@ -10,6 +10,7 @@ import { PNG } from 'pngjs';
 import { selectBackend } from '../../src/ml/backend';
 import { saveModelToBuffers } from '../../src/ml/io/buffers';
 import { writeModelBuffers } from '../../src/ml/io/directory';
+import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 /**
  * `autodl explain --model path/to/model.json --data rows.csv` runs in-process on a TF.js model
@@ -21,7 +22,7 @@ const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
 let dir: string;
 
 function cli(args: string[]) {
-  return run(process.execPath, ['-r', '@swc-node/register', main, ...args], {
+  return run(process.execPath, ['-r', sourceLoader(), main, ...args], {
     env: { ...process.env, AUTODL_TF_BACKEND: 'cpu' },
     timeout: 600_000,
   });

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/ml/backend';
 import { saveModelToBuffers } from '../../src/ml/io/buffers';
 import { startTestApp, type TestApp } from '../support/app';
+import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 /**
  * Explanations over the real model registry (src/registry) and a real worker process: a TF.js
@@ -162,7 +163,7 @@ describe('explanations over the real model registry and a worker process', () =>
       process.execPath,
       [
         '-r',
-        '@swc-node/register',
+        sourceLoader(),
         path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts'),
         '--json',
         'explain',

@@ -18,6 +18,7 @@ import { freePort } from '../support/net';
 import { startFakeCluster, waitFor, type FakeCluster } from '../k8s/harness';
 import { kubeconfigYaml } from '../k8s/kubeconfig';
 import { WORKER_POD_CONFIG, workerFromSource } from '../k8s/kubernetes-app';
+import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const NS = 'autodl';
@@ -75,7 +76,7 @@ describe('two API replicas with leader election (Lease) and one database', () =>
   async function startReplica(identity: string): Promise<Replica> {
     const port = await freePort();
     let err = '';
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['-r', sourceLoader(), 'src/main.ts'], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { startTestApp, TestApp } from '../support/app';
 import { grayPng } from '../fixtures/data/images';
 import { darkShape, lightShape, shapesZip } from '../fixtures/data/shapes';
+import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'data');
 
@@ -442,7 +443,7 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
     const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
     const cli = async (args: string[]): Promise<string> =>
       (
-        await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', main, ...args], {
+        await promisify(execFile)(process.execPath, ['-r', sourceLoader(), main, ...args], {
           env: { ...process.env, AUTODL_URL: app.url, AUTODL_API_KEY: app.key },
           timeout: 600_000,
         })

@@ -7,6 +7,7 @@ import { startTestApp, TestApp } from '../support/app';
 import { shapesZip } from '../fixtures/data/shapes';
 import { TrialSummary } from '../../src/nas/core/nas-report';
 import { paretoChart } from '../../src/nas/nas-publish';
+import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 /** Two 8x8 gray classes separable by mean intensity, 12 images each. */
 const zip = shapesZip(12);
@@ -72,7 +73,7 @@ describe('NAS and pruning through REST (real app, PostgreSQL, workers)', () => {
     const main = path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['-r', '@swc-node/register', main, '--url', app.url, '--api-key', app.key, ...args],
+      ['-r', sourceLoader(), main, '--url', app.url, '--api-key', app.key, ...args],
       { timeout: 600_000 },
     );
     return stdout;
@@ -311,7 +312,7 @@ describe('NAS and pruning through REST (real app, PostgreSQL, workers)', () => {
       process.execPath,
       [
         '-r',
-        '@swc-node/register',
+        sourceLoader(),
         main,
         '--url',
         app.url,

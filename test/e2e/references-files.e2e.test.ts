@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { splitCsv } from '../../src/ml/data/csv';
 import { shapesZip } from '../fixtures/data/shapes';
 import { startTestApp, TestApp } from '../support/app';
+import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 // The CLI from source (bin/autodl.js prefers a possibly stale dist/ build).
 const MAIN = path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts');
@@ -29,7 +30,7 @@ describe('model and data set references, model files, CLI results (issue 11)', (
   let prunedId: string;
 
   const cli = async (args: string[]): Promise<{ stdout: string; stderr: string }> =>
-    promisify(execFile)(process.execPath, ['-r', '@swc-node/register', MAIN, ...args], {
+    promisify(execFile)(process.execPath, ['-r', sourceLoader(), MAIN, ...args], {
       env: { ...process.env, AUTODL_URL: app.url, AUTODL_API_KEY: app.key },
       timeout: 120_000,
     });

@@ -15,6 +15,7 @@ import { createSampler } from '../../src/search/core';
 import { floatDistribution } from '../../src/search/core/distributions';
 import { PgStudyStorage } from '../../src/search/storage/pg-study-storage';
 import { createTestDatabase } from '../support/database';
+import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 const CHILD = process.env.SEARCH_STORAGE_CHILD;
 
@@ -118,7 +119,7 @@ if (CHILD) {
       const each = 15;
       const codes = await Promise.all(
         Array.from({ length: procs }, (_, i) => {
-          const p = spawn(process.execPath, ['-r', '@swc-node/register', __filename], {
+          const p = spawn(process.execPath, ['-r', sourceLoader(), __filename], {
             env: {
               ...process.env,
               SEARCH_STORAGE_CHILD: [url, projectId, s.id, each, i + 1].join('|'),

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JobBody, startTestApp, TestApp } from '../support/app';
+import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 interface Trial {
   number: number;
@@ -32,11 +33,7 @@ const QUADRATIC = [
   'x=${x}',
 ];
 // The CLI from source (bin/autodl.js prefers a possibly stale dist/ build).
-const CLI = [
-  '-r',
-  '@swc-node/register',
-  path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts'),
-];
+const CLI = ['-r', sourceLoader(), path.resolve(__dirname, '..', '..', 'src', 'cli', 'autodl.ts')];
 const SPACE = { x: { type: 'float', low: -5, high: 5 }, y: { type: 'float', low: -5, high: 5 } };
 
 describe('search service e2e (real app, real PostgreSQL, real worker processes)', () => {

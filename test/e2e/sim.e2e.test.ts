@@ -9,6 +9,7 @@ import type request from 'supertest';
 import { CliError } from '../../src/cli/client';
 import { readRequestFile } from '../../src/cli/commands/sim';
 import { startTestApp, TestApp } from '../support/app';
+import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 const root = path.resolve(__dirname, '..', '..');
 const example = (name: string) =>
@@ -352,7 +353,7 @@ describe('JIZHI simulator REST and CLI e2e (real app, PostgreSQL, workers)', () 
     function cli(args: string[]) {
       return run(
         process.execPath,
-        ['-r', '@swc-node/register', path.join(root, 'src', 'cli', 'autodl.ts'), ...args],
+        ['-r', sourceLoader(), path.join(root, 'src', 'cli', 'autodl.ts'), ...args],
         {
           cwd: root,
           env: { ...process.env, AUTODL_URL: app.url, AUTODL_HOME: app.home },

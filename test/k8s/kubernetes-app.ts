@@ -14,6 +14,7 @@ import type { K8sObject } from './fake-apiserver';
 import { startFakeCluster, type FakeCluster } from './harness';
 import { kubeconfigYaml } from './kubeconfig';
 import type { Scenario } from './scripted-controller';
+import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 export const NS = 'autodl';
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -21,7 +22,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 /** The image runs the compiled worker (`node dist/worker.js`); here the same entry from source. */
 export function workerFromSource([node, entry, ...args]: string[]): string[] {
   return node === 'node' && entry === 'dist/worker.js'
-    ? [process.execPath, '-r', '@swc-node/register', 'src/worker.ts', ...args]
+    ? [process.execPath, '-r', sourceLoader(), 'src/worker.ts', ...args]
     : [node, entry, ...args];
 }
 

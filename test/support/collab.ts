@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { darkShape, lightShape } from '../fixtures/data/shapes';
 import { writeZip } from '../fixtures/data/zip-writer';
 import type { TestApp } from './app';
+import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 /**
  * A site's own images (dark and light shapes, separable by mean intensity) as a class-folder
@@ -55,7 +56,7 @@ export function startSiteAgent(options: SiteAgentOptions): {
     process.execPath,
     [
       '-r',
-      '@swc-node/register',
+      sourceLoader(),
       main,
       'site',
       'serve',

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { MessagePort, Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
+import { startModuleThread } from '../../platform/runtime/source-thread';
 
 /**
  * A thread running `name` beside this file: name.js when built, name.ts from source, where the
@@ -11,10 +12,5 @@ export function startThread(
 ): Worker {
   const entry = path.join(__dirname, `${name}${path.extname(__filename)}`);
   const options = { workerData, transferList: [workerData.errors] };
-  if (!entry.endsWith('.ts')) return new Worker(entry, options);
-  const loader = require.resolve('@swc-node/register');
-  return new Worker(`require(${JSON.stringify(loader)}); require(${JSON.stringify(entry)});`, {
-    ...options,
-    eval: true,
-  });
+  return startModuleThread(entry, options);
 }

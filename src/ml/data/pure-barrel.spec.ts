@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { sourceLoader } from '../../platform/runtime/source-thread';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -41,7 +42,7 @@ process.stdout.write(JSON.stringify(hits));
 test('the ml/data barrel and the registry, datasets and transfer cores load no file-system module, not even through a barrel', () => {
   const out = execFileSync(
     process.execPath,
-    ['-r', '@swc-node/register', '-e', PROBE, ...pureModules()],
+    ['-r', sourceLoader(), '-e', PROBE, ...pureModules()],
     { cwd: ROOT, encoding: 'utf8' },
   );
   assert.deepEqual(JSON.parse(out) as string[], []);

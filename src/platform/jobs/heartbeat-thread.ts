@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../runtime/source-thread';
 import {
   SLOT,
   SLOT_COUNT,
@@ -32,12 +33,7 @@ export interface HeartbeatHandle {
  */
 function startWorker(workerData: HeartbeatWorkerData): Worker {
   const entry = path.join(__dirname, `heartbeat-worker${path.extname(__filename)}`);
-  if (!entry.endsWith('.ts')) return new Worker(entry, { workerData });
-  const loader = require.resolve('@swc-node/register');
-  return new Worker(`require(${JSON.stringify(loader)}); require(${JSON.stringify(entry)});`, {
-    eval: true,
-    workerData,
-  });
+  return startModuleThread(entry, { workerData });
 }
 
 export class HeartbeatThread {

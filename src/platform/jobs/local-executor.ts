@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Executor } from './executor.port';
 import type { JobsRepository } from './jobs.repository';
 import { workerPid } from './worker-id';
+import { sourceExecArgv } from '../runtime/source-thread';
 import { killWorkerGroups, reapOrphanGroups } from './process-groups';
 import type { JobLane } from './job-handler';
 import type { SupervisorMessage, WorkerMessage } from './worker-loop';
@@ -96,11 +97,8 @@ export class LocalExecutor implements Executor {
 
   private spawn(lane: JobLane, restarts: number): void {
     const entry = workerEntry();
-    // Running from TypeScript source (tests, `npm run start:dev`): children need the same loader.
-    const execArgv =
-      entry.endsWith('.ts') && !process.execArgv.join(' ').includes('@swc-node/register')
-        ? [...process.execArgv, '-r', '@swc-node/register']
-        : process.execArgv;
+    // Running from TypeScript source (tests, `npm run start:dev`): children need the loader.
+    const execArgv = sourceExecArgv(entry);
     const child = fork(entry, ['pool', lane], {
       execArgv,
       env: { ...process.env, ...this.options.env, DATABASE_URL: this.options.databaseUrl },

@@ -12,7 +12,8 @@
  */
 import * as path from 'node:path';
 import { batchHandoff, batchLoopTime, timeBatchWork } from './batch-loop-time';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../../platform/runtime/source-thread';
 import type { BackendPreference } from '../../ml/backend';
 import { ValidationError } from '../../platform/errors/domain-error';
 import {
@@ -118,12 +119,7 @@ const realClock: BatcherClock = {
 /** The thread's entry beside this file (.js built, .ts from source through the swc loader). */
 function startThread(workerData: InstanceWorkerData): Worker {
   const entry = path.join(__dirname, `instance-worker${path.extname(__filename)}`);
-  if (!entry.endsWith('.ts')) return new Worker(entry, { workerData });
-  const loader = require.resolve('@swc-node/register');
-  return new Worker(`require(${JSON.stringify(loader)}); require(${JSON.stringify(entry)});`, {
-    workerData,
-    eval: true,
-  });
+  return startModuleThread(entry, { workerData });
 }
 
 export class DeploymentRuntime {

@@ -1,0 +1,76 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/**
+ * bin/register-ts.cjs, the loader every source run starts with, against @swc-node/register (the
+ * loader it replaces): the same compiler options from tsconfig.json, stack traces on the
+ * TypeScript lines, and a disk cache that survives a torn entry.
+ */
+const root = path.resolve(__dirname, '..');
+const loader = path.join(root, 'bin', 'register-ts.cjs');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS file with no types
+const { TS_OPTIONS } = require(loader) as { TS_OPTIONS: Record<string, unknown> };
+
+describe('bin/register-ts.cjs', () => {
+  test('compiles with the options @swc-node/register derives from tsconfig.json', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- by path: not in its exports
+    const swcNode = require(
+      path.join(root, 'node_modules/@swc-node/register/lib/read-default-tsconfig.js'),
+    ) as {
+      readDefaultTsConfig(file: string): Record<string, unknown>;
+      tsCompilerOptionsToSwcConfig(o: Record<string, unknown>, file: string): unknown;
+    };
+    const options = swcNode.readDefaultTsConfig(path.join(root, 'tsconfig.json'));
+    options.module = 1; // @swc-node/register always compiles to CommonJS (ts.ModuleKind.CommonJS)
+    const file = path.join(root, 'src', 'app.module.ts');
+    // Keys set to undefined are absent to the compiler: compare what JSON keeps.
+    const derived = JSON.parse(JSON.stringify(swcNode.tsCompilerOptionsToSwcConfig(options, file)));
+    assert.deepEqual(derived, TS_OPTIONS);
+  });
+
+  test('a stack trace points at the TypeScript line; a torn cache entry is compiled again', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'register-ts-'));
+    try {
+      const cache = path.join(dir, 'cache');
+      const script = path.join(dir, 'throws.ts');
+      // Type annotations and an interface that compile away: the JS lines differ from these.
+      fs.writeFileSync(
+        script,
+        [
+          'interface Shape {',
+          '  side: number;',
+          '}',
+          'function area(s: Shape): number {',
+          "  if (s.side < 0) throw new Error('negative side');",
+          '  return s.side ** 2;',
+          '}',
+          'try {',
+          '  area({ side: -1 });',
+          '} catch (e) {',
+          "  console.log((e as Error).stack?.split('\\n')[1].trim());",
+          '}',
+          '',
+        ].join('\n'),
+      );
+      const run = () =>
+        execFileSync(process.execPath, ['-r', loader, script], {
+          env: { ...process.env, AUTODL_TS_CACHE_DIR: cache, NODE_OPTIONS: '' },
+          encoding: 'utf8',
+        }).trim();
+      assert.equal(run(), `at area (${script}:5:25)`);
+      const entries = fs.readdirSync(cache);
+      assert.equal(entries.length, 1, 'one compiled module cached');
+      // A writer that died mid-write leaves a torn file: it is compiled again, not trusted.
+      fs.writeFileSync(path.join(cache, entries[0]), '{"code": "thr');
+      assert.equal(run(), `at area (${script}:5:25)`);
+      const fixed = JSON.parse(fs.readFileSync(path.join(cache, entries[0]), 'utf8'));
+      assert.match(fixed.code, /negative side/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

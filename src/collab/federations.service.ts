@@ -7,6 +7,7 @@ import {
   NotFoundError,
   UnprocessableError,
 } from '../platform/errors/domain-error';
+import type { DatasetEntity } from '../datasets/dataset.entity';
 import { DatasetsService } from '../datasets/datasets.service';
 import { ProjectsService } from '../platform/auth/projects.service';
 import { atLeast } from '../platform/auth/roles';
@@ -103,6 +104,9 @@ export class FederationsService {
    * submission, so a tabular or text data set is a 422 rather than a job that fails on start.
    */
   private async assertImageSites(principal: Principal, spec: FederationSpec): Promise<void> {
+    // The first local site's data set: every other local one (and the shared set) must match
+    // its classes and image shape, which the sites' jobs would otherwise find only on start.
+    let first: { site: string; dataset: DatasetEntity } | null = null;
     for (const [i, site] of spec.sites.entries()) {
       if (site.remote || typeof site.dataset !== 'string') continue;
       const dataset = await this.datasets.get(principal.projectId, site.dataset);
@@ -110,6 +114,8 @@ export class FederationsService {
         throw new UnprocessableError(
           `sites.${i}.dataset: federations take image data sets for now; ${dataset.name} holds ${dataset.kind} data`,
         );
+      if (first) assertSameContract(`sites.${i}.dataset`, dataset, first);
+      else first = { site: site.name, dataset };
     }
     const shared = spec.sharedDataset;
     if (shared) {
@@ -124,6 +130,7 @@ export class FederationsService {
         throw new UnprocessableError(
           `sharedDataset: federations take image data sets for now; ${dataset.name} holds ${dataset.kind} data`,
         );
+      if (first) assertSameContract('sharedDataset', dataset, first);
     }
   }
 
@@ -144,4 +151,30 @@ export class FederationsService {
     if (!federation) throw new NotFoundError('federation', id);
     return { federation, rounds: await this.federations.rounds(id) };
   }
+}
+
+/**
+ * One model is averaged over every site: a data set whose class list (names, in order) or image
+ * shape differs from the first site's cannot join it (local-placement.ts sharedImageContract
+ * makes the same check on the loaded data when the federation starts).
+ */
+function assertSameContract(
+  field: string,
+  dataset: DatasetEntity,
+  first: { site: string; dataset: DatasetEntity },
+): void {
+  const classes = (d: DatasetEntity) => d.stats.classNames ?? [];
+  const shape = (d: DatasetEntity) => {
+    const s = d.stats.imageShape;
+    return s ? `${s.height}x${s.width}x${s.channels}` : 'unknown';
+  };
+  const [mine, theirs] = [classes(dataset), classes(first.dataset)];
+  if (mine.join('\u0000') !== theirs.join('\u0000'))
+    throw new UnprocessableError(
+      `${field}: ${dataset.name} has the classes [${mine.join(', ')}] and site ${first.site}'s ${first.dataset.name} has [${theirs.join(', ')}]; every site needs the same class list, in the same order (build the data sets with the same classes)`,
+    );
+  if (shape(dataset) !== shape(first.dataset))
+    throw new UnprocessableError(
+      `${field}: ${dataset.name} holds ${shape(dataset)} images and site ${first.site}'s ${first.dataset.name} holds ${shape(first.dataset)}; every site needs images of one shape (resize when building the data sets)`,
+    );
 }

@@ -12,6 +12,7 @@ import { Client } from 'pg';
 import { startTestApp, TestApp } from '../support/app';
 import { darkShape, lightShape } from '../fixtures/data/shapes';
 import { siteZip, startSiteAgent } from '../support/collab';
+import { writeZip } from '../fixtures/data/zip-writer';
 import { sourceLoader } from '../../src/platform/runtime/source-thread';
 
 /** A site's own images: the e2e shapes (separable by mean intensity), drawn from its own range of k. */
@@ -103,6 +104,41 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       .post('/v1/federations', { architecture: 'small-cnn', sites: sites(), sharedDataset: 'rows' })
       .expect(422);
     assert.match(tabularShared.text, /sharedDataset: federations take image data sets/);
+    // One model for all sites: a data set with another class list cannot join (422 at
+    // submission, naming both lists), as a site or as the shared set, rather than a job that
+    // fails on start.
+    const otherClasses = await app.uploadDataset(
+      { name: 'other-classes', split: '0.5,0.25,0.25' },
+      writeZip(
+        Array.from({ length: 8 }, (_, i) => [
+          { name: `dark/${900 + i}.png`, data: darkShape(900 + i) },
+          { name: `pale/${900 + i}.png`, data: lightShape(900 + i) },
+        ]).flat(),
+      ),
+      'other-classes.zip',
+    );
+    assert.equal(otherClasses.status, 201, otherClasses.text);
+    const mismatch = await app
+      .post('/v1/federations', {
+        architecture: 'small-cnn',
+        sites: [...sites().slice(0, 2), { name: 's2', dataset: 'other-classes' }],
+      })
+      .expect(422);
+    assert.match(
+      mismatch.text,
+      /sites\.2\.dataset: other-classes has the classes \[dark, pale\] and site s0's site-0 has \[dark, light\]/,
+    );
+    const sharedMismatch = await app
+      .post('/v1/federations', {
+        architecture: 'small-cnn',
+        sites: sites(),
+        sharedDataset: 'other-classes',
+      })
+      .expect(422);
+    assert.match(
+      sharedMismatch.text,
+      /sharedDataset: other-classes has the classes \[dark, pale\]/,
+    );
     // CCVR's statistics are not noised: with dp it is refused, naming both fields; codistill has
     // no global head to calibrate.
     const ccvrDp = await app

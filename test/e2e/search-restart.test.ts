@@ -54,6 +54,15 @@ test('a study resumes after a service restart: no completed trial lost or re-run
   const completedBefore = (await first.get(`/v1/studies/${id}/trials?state=complete`).expect(200))
     .body.items as { number: number; values: number[] }[];
   await first.stop();
+  // The trials that had started when the service stopped: one of them may have written "done"
+  // and been stopped before the service recorded its result, and is then rightly run again.
+  const startedBefore = new Set(
+    fs
+      .readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('start '))
+      .map((l) => Number(l.slice('start '.length))),
+  );
 
   const second = await startTestApp({
     workers: 2,
@@ -97,8 +106,12 @@ test('a study resumes after a service restart: no completed trial lost or re-run
       assert.deepEqual(trials[t.number].values, t.values);
       assert.equal(lines.filter((l) => l === `start ${t.number}`).length, 1);
     }
-    for (const t of trials.filter((x) => x.state === 'complete'))
-      assert.equal(lines.filter((l) => l === `done ${t.number}`).length, 1, `trial ${t.number}`);
+    for (const t of trials.filter((x) => x.state === 'complete')) {
+      const done = lines.filter((l) => l === `done ${t.number}`).length;
+      // Started after the restart: run exactly once. Interrupted by it: once more at most.
+      if (startedBefore.has(t.number)) assert.ok(done >= 1 && done <= 2, `trial ${t.number}`);
+      else assert.equal(done, 1, `trial ${t.number}`);
+    }
   } finally {
     await second.stop();
     const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL });

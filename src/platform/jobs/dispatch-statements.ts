@@ -5,7 +5,7 @@
  * transition is one statement guarded by the status it expects, so a worker finishing the row at
  * the same moment wins or loses cleanly, and its event is written by the same statement.
  */
-import { JOBS_CHANNEL } from './job-statements';
+import { cancelChildren, JOBS_CHANNEL } from './job-statements';
 
 /** Attempt an event of this row belongs to: a taken queued row waits for attempt attempts + 1. */
 const EVENT_ATTEMPT = `CASE WHEN j.status = 'queued' AND j.external_id IS NOT NULL
@@ -48,7 +48,8 @@ export const REQUEUE = `WITH moved AS (
      INSERT INTO job_events (job_id, type, level, message, attempt)
      SELECT id, 'status', CASE WHEN status = 'failed' THEN 'error' ELSE 'warn' END,
             status || ': ' || $2, attempts FROM moved),
-   wake AS (SELECT pg_notify('${JOBS_CHANNEL}', 'requeued') FROM moved WHERE status = 'queued')
+   wake AS (SELECT pg_notify('${JOBS_CHANNEL}', 'requeued') FROM moved WHERE status = 'queued'),
+   ${cancelChildren('moved')}
    SELECT moved.id FROM moved LEFT JOIN wake ON true`;
 
 /** $1 job, $2 reason. A taken row still queued had a Job whose worker never started: it counts. */
@@ -80,13 +81,15 @@ export const SUCCEED_INDEXED = `WITH done AS (
 /**
  * $1 job, $2 reason. The API cancels a queued row at once; its Job is deleted afterwards, so a
  * row already cancelled keeps its state and only gets a log event. Both parts of `targets` read
- * the statement's snapshot, so they never both match.
+ * the statement's snapshot, so they never both match. The children of a row it cancels are
+ * cancelled with it (cancelChildren), as they are by REQUEUE and releaseLost.
  */
 export const MARK_CANCELLED = `WITH c AS (
      UPDATE jobs SET status = 'cancelled', finished_at = now(), worker_id = NULL,
             heartbeat_at = NULL, updated_at = now()
       WHERE id = $1 AND status IN ('queued', 'running')
-     RETURNING id, attempts),
+     RETURNING id, status, attempts),
+   ${cancelChildren('c')},
    targets AS (
      SELECT id, attempts, 'status' AS type FROM c
      UNION ALL

@@ -117,6 +117,32 @@ export const RELEASE = `WITH r AS (
      SELECT id, 'status', 'warn', 'queued: worker shut down, job released', attempts FROM r)
    SELECT id FROM r`;
 
+/**
+ * A CTE named `children` for a statement whose CTE `ended` (columns id, status) ends jobs: the
+ * children (parent_id) of those it ended cancelled, still queued or running, are cancelled as
+ * REQUEST_CANCEL cancels (a queued one at once, a running one gets the flag its heartbeat
+ * reads), each with its event. A driver (study, NAS run, federation) that stops on its cancel
+ * cancels its children itself; this is for the platform ending it instead: its worker died or
+ * ignored the cancel past the grace period, its pod was deleted. Without it the children run
+ * on, orphaned (a trial job of a deleted Study ran for its whole 600 s).
+ */
+export function cancelChildren(ended: string): string {
+  return `children AS (
+     UPDATE jobs k SET cancel_requested_at = COALESCE(k.cancel_requested_at, now()),
+            status = CASE WHEN k.status = 'queued' THEN 'cancelled' ELSE k.status END,
+            finished_at = CASE WHEN k.status = 'queued' THEN now() ELSE k.finished_at END,
+            updated_at = now()
+      WHERE k.parent_id IN (SELECT id FROM ${ended} WHERE status = 'cancelled')
+        AND k.status IN ('queued', 'running')
+     RETURNING k.id, k.status, k.attempts, k.parent_id),
+   children_ev AS (
+     INSERT INTO job_events (job_id, type, level, message, attempt)
+     SELECT id, 'status', 'warn',
+            CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'cancel requested' END
+              || ': its parent job ' || parent_id || ' was cancelled', attempts
+       FROM children)`;
+}
+
 /** Lost running jobs: of one worker ($2 job, $3 worker) or with a stale heartbeat ($2 ms). */
 export const LOST_OF_WORKER = `id = $2 AND worker_id = $3 AND status = 'running'`;
 export const LOST_BY_HEARTBEAT = `status = 'running' AND heartbeat_at < now() - make_interval(secs => $2 / 1000.0)`;
@@ -141,7 +167,8 @@ export function releaseLost(where: string): string {
      RETURNING j.id, j.status, j.attempts),
    ev AS (
      INSERT INTO job_events (job_id, type, level, message, attempt)
-     SELECT id, 'status', 'warn', status || ': ' || $1, attempts FROM moved)
+     SELECT id, 'status', 'warn', status || ': ' || $1, attempts FROM moved),
+   ${cancelChildren('moved')}
    SELECT lost.id, lost.worker_id, lost.attempts FROM moved JOIN lost ON lost.id = moved.id`;
 }
 

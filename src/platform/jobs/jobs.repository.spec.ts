@@ -155,6 +155,82 @@ describe('JobsRepository', () => {
     assert.equal(again?.error, null);
   });
 
+  test('a driver the platform ends cancelled takes its children with it: queued ones at once, running ones by their flag', async () => {
+    await emptyQueue();
+    const projectId = await project('orphans');
+    const childrenOf = async (parentId: string) => {
+      const running = await jobs.insert({
+        projectId,
+        kind: 'sleep',
+        spec: {},
+        maxAttempts: 3,
+        parentId,
+      });
+      const fence = fenceOf(
+        (await jobs.claimById(running.id, `w-${running.id}`, 'local'))!,
+        `w-${running.id}`,
+      );
+      const queued = await jobs.insert({
+        projectId,
+        kind: 'sleep',
+        spec: {},
+        maxAttempts: 3,
+        parentId,
+      });
+      return { running, fence, queued };
+    };
+    const expectCancelled = async (
+      kids: Awaited<ReturnType<typeof childrenOf>>,
+      parentId: string,
+    ) => {
+      assert.deepEqual(await jobs.heartbeat(kids.fence), { cancelRequested: true });
+      assert.equal((await jobs.findInProject(projectId, kids.queued.id))?.status, 'cancelled');
+      assert.deepEqual(
+        (await statusEvents(kids.running.id)).at(-1),
+        `cancel requested: its parent job ${parentId} was cancelled`,
+      );
+      assert.deepEqual(
+        (await statusEvents(kids.queued.id)).at(-1),
+        `cancelled: its parent job ${parentId} was cancelled`,
+      );
+    };
+
+    // Local: the driver's worker died (or was killed for ignoring the cancel) after the cancel.
+    const local = await jobs.insert({ projectId, kind: 'study', spec: {}, maxAttempts: 3 });
+    await jobs.claimById(local.id, 'w1', 'local');
+    const localKids = await childrenOf(local.id);
+    await jobs.requestCancel(local.id);
+    await jobs.releaseLost('worker died', { jobId: local.id, workerId: 'w1' });
+    assert.equal((await jobs.findInProject(projectId, local.id))?.status, 'cancelled');
+    await expectCancelled(localKids, local.id);
+
+    // Kubernetes: the executor deleted the driver's Job after the grace period.
+    const pod = await jobs.insert({ projectId, kind: 'study', spec: {}, maxAttempts: 3 });
+    await jobs.claimById(pod.id, 'pod-1', 'kubernetes');
+    const podKids = await childrenOf(pod.id);
+    await jobs.requestCancel(pod.id);
+    await jobs.markDispatchedCancelled(pod.id, 'the worker did not stop within 30s');
+    await expectCancelled(podKids, pod.id);
+
+    // Kubernetes: the driver's pod died after the cancel (REQUEUE ends it cancelled).
+    const died = await jobs.insert({ projectId, kind: 'study', spec: {}, maxAttempts: 3 });
+    await jobs.claimById(died.id, 'pod-2', 'kubernetes');
+    const diedKids = await childrenOf(died.id);
+    await jobs.requestCancel(died.id);
+    await jobs.requeueDispatched(died.id, 'pod deleted');
+    assert.equal((await jobs.findInProject(projectId, died.id))?.status, 'cancelled');
+    await expectCancelled(diedKids, died.id);
+
+    // A lost driver without a cancel is re-queued: its children run on for its next attempt.
+    const lost = await jobs.insert({ projectId, kind: 'study', spec: {}, maxAttempts: 3 });
+    await jobs.claimById(lost.id, 'w2', 'local');
+    const kept = await childrenOf(lost.id);
+    await jobs.releaseLost('worker died', { jobId: lost.id, workerId: 'w2' });
+    assert.equal((await jobs.findInProject(projectId, lost.id))?.status, 'queued');
+    assert.deepEqual(await jobs.heartbeat(kept.fence), { cancelRequested: false });
+    assert.equal((await jobs.findInProject(projectId, kept.queued.id))?.status, 'queued');
+  });
+
   test('release gives the job back without using an attempt; finish is the attempt’s only', async () => {
     await emptyQueue();
     const projectId = await project('release');

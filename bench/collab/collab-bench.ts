@@ -25,6 +25,7 @@ import { splitSites, type SplitSpec } from '../../src/collab/core/splitters';
 import { pooledEvaluation, runFederationLoop } from '../../src/collab/federation-run';
 import { LocalPlacement, sharedImageContract } from '../../src/collab/local-placement';
 import { readWeights } from '../../src/collab/site-training';
+import { sharedWarmup } from '../../src/collab/shared-warmup';
 import { parseVariant, variantSettings } from './variants';
 import {
   serverDistillationSettings,
@@ -102,6 +103,7 @@ async function federate(
   fusion?: { steps: number; publicSet: Dataset; diagnose?: Dataset },
   sharedSet?: Dataset,
   study?: { test: Dataset; everyRound: boolean },
+  warmupEpochs = 0,
 ): Promise<Outcome> {
   const data = siteData.map((d, i) => ({ name: sitesNamed[i], architecture: 'small-cnn', ...d }));
   const { contract, classNames } = sharedImageContract(data);
@@ -177,12 +179,33 @@ async function federate(
     const drift: number[] = [];
     const fusionLog: string[] = [];
     let fusionCpu = 0;
+    const seeded = readWeights(placement.workingModel());
+    // `:w<W>`: Zhao et al. 2018's warm-up model on the shared set starts the federation.
+    let initialGlobal = seeded;
+    if (warmupEpochs > 0) {
+      if (!sharedSet) throw new Error('a warm-up (:w) needs a shared set (:g)');
+      const shared = datasetTensors(sharedSet, contract);
+      try {
+        initialGlobal = await sharedWarmup({
+          model: placement.workingModel(),
+          shared,
+          initial: seeded,
+          firstRound: algorithm.localPlan(0),
+          epochs: warmupEpochs,
+          batchSize: 32,
+          optimizer: OPTIMIZER,
+          seed,
+        });
+      } finally {
+        tf.dispose([shared.x, shared.y]);
+      }
+    }
     const outcome = await runFederationLoop(
       {
         algorithm,
         placement,
         rounds: algorithm.rounds(epochs),
-        initialGlobal: readWeights(placement.workingModel()),
+        initialGlobal,
         screening: { normFactor: 10, maxRelativeNorm: 10, quorum: data.length },
         roundRetries: 0,
         seed,
@@ -370,6 +393,7 @@ async function main(): Promise<void> {
                   : undefined,
                 v.shared > 0 ? sharedSet(v.shared) : undefined,
                 v.head > 0 ? { test, everyRound: v.head === 2 } : undefined,
+                v.warmup,
               );
         outcomes.set(v.label, o);
         row[v.label] = o.accuracy;

@@ -1,7 +1,7 @@
 /**
  * The federations a collab bench compares, one spec each:
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
- *     [:f<steps>][:g<shared>][:h1|:h2][:b1]
+ *     [:f<steps>][:g<shared>][:h1|:h2][:b1][:w<warm-up epochs>]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
  * over all its epochs; esp is esp-clr; `:d` is esp-clr's peakDecay gamma (the cycle's amplitude
  * x gamma per period), `:x` FedProx's mu, `:m` FedAvgM's beta, `:s1` SCAFFOLD's control variates
@@ -15,6 +15,9 @@
  * the head on the shared set after every aggregation, so the sites start each period from it.
  * `:b1` is FedBABU's body-only local update (Oh, Kim & Yun, ICLR 2022; `freezeHead`): the sites
  * never train the head, which stays at its seeded initialisation, and `:h1`'s CCVR fits it last.
+ * `:w<W>` (with `:g`) is Zhao et al. 2018's warm-up model (src/collab/shared-warmup.ts): the
+ * initial global model is first trained W epochs on the shared set alone, with round 1's optimiser
+ * settings, head included (under `:b1` the sites then keep that trained head).
  * Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
  */
 import type { AlgorithmSettings } from '../../src/collab/core/algorithms';
@@ -39,19 +42,23 @@ export interface Variant {
   head: number;
   /** FedBABU: the sites train the body only (freezeHead). */
   freezeHead: boolean;
+  /** Zhao et al. 2018's warm-up: epochs on the shared set before round 1 (0: none). */
+  warmup: number;
 }
 
 export function parseVariant(spec: string, d: { period: number; epochs: number }): Variant {
   const [kind, ...opts] = spec.split(':');
   if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const known = ['p', 'e', 'm', 'd', 'x', 's', 'f', 'g', 'h', 'b'];
+  const known = ['p', 'e', 'm', 'd', 'x', 's', 'f', 'g', 'h', 'b', 'w'];
   const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
   if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
   const opt = (p: string, fallback: number) => {
     const o = opts.find((x) => x.startsWith(p));
     return o ? Number(o.slice(1)) : fallback;
   };
+  if (opt('w', 0) > 0 && (kind === 'pooled' || opt('g', 0) === 0))
+    throw new Error(`a warm-up (:w) is for a federation with a shared set (:g), in ${spec}`);
   return {
     label: spec,
     kind,
@@ -65,6 +72,7 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
     shared: opt('g', 0),
     head: opt('h', 0),
     freezeHead: opt('b', 0) > 0,
+    warmup: opt('w', 0),
   };
 }
 

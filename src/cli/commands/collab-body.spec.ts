@@ -22,6 +22,7 @@ test('collab run flags: every option becomes its spec field, and the service sch
     scaffold: true,
     freezeHead: true,
     sharedDataset: 'fm-shared',
+    sharedWarmup: '4',
     classifierCalibration: 'ccvr',
     roundRetries: '2',
     siteTimeout: '60',
@@ -44,6 +45,7 @@ test('collab run flags: every option becomes its spec field, and the service sch
     scaffold: true,
     freezeHead: true,
     sharedDataset: 'fm-shared',
+    sharedWarmupEpochs: 4,
     classifierCalibration: 'ccvr',
     roundRetries: 2,
     siteTimeoutSeconds: 60,
@@ -53,6 +55,7 @@ test('collab run flags: every option becomes its spec field, and the service sch
   const spec = federationSpec.parse(body, 'spec');
   assert.equal(spec.scaffold, true);
   assert.equal(spec.freezeHead, true);
+  assert.equal(spec.sharedWarmupEpochs, 4);
   assert.equal(spec.classifierCalibration, 'ccvr');
   assert.equal(spec.sites[2].remote, true);
 

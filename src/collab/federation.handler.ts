@@ -245,7 +245,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
         }
         if (ctx.cancelled) throw new FederationCancelled();
         await ctx.log(
-          `warm-up: the initial global model trained ${warmupEpochs} epochs on the shared labelled set (${sharedSet.size} examples) at the coordinator`,
+          `warm-up: the initial global model trained ${warmupEpochs} epoch${warmupEpochs === 1 ? '' : 's'} on the shared labelled set (${sharedSet.size} examples) at the coordinator`,
         );
       }
       const outcome = await runFederationLoop(

@@ -28,7 +28,6 @@ import {
   type LocalSiteData,
 } from './local-placement';
 import { readWeights } from './site-training';
-import { sharedWarmup } from './shared-warmup';
 import { FederationsRepository } from './storage/federations.repository';
 import { SiteWorkRepository } from './storage/site-work.repository';
 import { MixedPlacement, RemotePlacement } from './remote-placement';
@@ -221,33 +220,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
         algorithm.scaffold.restore(
           decodeWeights(await ctx.readArtifact(ctx.jobId, SERVER_CONTROL_ARTIFACT), saved.sizes),
         );
-      let initialGlobal = weightsAlgorithm ? readWeights(workingModel()) : undefined;
-      // Zhao et al. 2018's warm-up model (shared-warmup.ts): trained here on the shared set alone
-      // before round 1. A resumed attempt starts from its checkpoint, which already holds it.
-      const warmupEpochs = spec.sharedWarmupEpochs ?? 0; // specs queued before the field: none
-      if (warmupEpochs > 0 && sharedSet && initialGlobal && !resume) {
-        const shared = datasetTensors(sharedSet, contract);
-        try {
-          initialGlobal = await sharedWarmup({
-            model: workingModel(),
-            shared,
-            initial: initialGlobal,
-            firstRound: algorithm.localPlan(0),
-            epochs: warmupEpochs,
-            batchSize: spec.batchSize,
-            optimizer: spec.optimizer,
-            seed: spec.seed,
-            shouldStop: () => ctx.cancelled,
-          });
-        } finally {
-          shared.x.dispose();
-          shared.y.dispose();
-        }
-        if (ctx.cancelled) throw new FederationCancelled();
-        await ctx.log(
-          `warm-up: the initial global model trained ${warmupEpochs} epoch${warmupEpochs === 1 ? '' : 's'} on the shared labelled set (${sharedSet.size} examples) at the coordinator`,
-        );
-      }
+      const initialGlobal = weightsAlgorithm ? readWeights(workingModel()) : undefined;
       const outcome = await runFederationLoop(
         {
           algorithm,

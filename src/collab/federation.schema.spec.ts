@@ -161,23 +161,6 @@ describe('federation spec: the shared labelled set (Zhao et al. 2018)', () => {
   });
 });
 
-describe('federation spec: sharedWarmupEpochs (the warm-up model of Zhao et al. 2018)', () => {
-  test('0 by default; a whole number of epochs with a shared set; a 400 naming the field otherwise', () => {
-    assert.equal(spec({}).sharedWarmupEpochs, 0);
-    for (const algorithm of ['fedavg', 'esp-clr', 'mcl'])
-      assert.equal(
-        spec({ algorithm, sharedDataset: 'shared', sharedWarmupEpochs: 8 }).sharedWarmupEpochs,
-        8,
-      );
-    assert.throws(() => spec({ sharedWarmupEpochs: 4 }), /spec\.sharedWarmupEpochs.*sharedDataset/);
-    for (const bad of [-1, 2.5, '4'])
-      assert.throws(
-        () => spec({ sharedDataset: 'shared', sharedWarmupEpochs: bad }),
-        /sharedWarmupEpochs/,
-      );
-  });
-});
-
 describe('federation spec: classifierCalibration (CCVR)', () => {
   test('off by default; ccvr on fedavg, esp-clr and mcl, with local and remote sites', () => {
     assert.equal(spec({}).classifierCalibration, null);

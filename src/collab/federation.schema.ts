@@ -33,7 +33,6 @@ export const FEDERATION_DEFAULTS = {
   serverMomentum: 0,
   scaffold: false,
   freezeHead: false,
-  sharedWarmupEpochs: 0,
   batchSize: 32,
   optimizer: 'momentum',
   mixupAlpha: 0.4,
@@ -223,13 +222,6 @@ export const FederationSpecSchema = Type.Object(
       description:
         'fedavg, esp-clr: FedBABU (Oh, Kim & Yun 2022): sites train the body only and the head stays at its seeded initialisation (the same at every site) against client drift in the classifier; no extra bytes; measured with sharedDataset (docs/collab.md)',
     }),
-    sharedWarmupEpochs: Type.Integer({
-      minimum: 0,
-      maximum: 1000,
-      default: D.sharedWarmupEpochs,
-      description:
-        "fedavg, esp-clr, mcl, with sharedDataset: before round 1 the coordinator trains the initial global model this many epochs on the shared set alone, with round 1's optimiser settings, head included (the warm-up model of Zhao et al. 2018, sec. 4); 0: none; nothing more crosses a site boundary (docs/collab.md)",
-    }),
     serverDistillation: Type.Union([ServerDistillationSchema, Type.Null()], {
       default: null,
       description:
@@ -397,11 +389,6 @@ export const federationSpec: SpecSchema<FederationSpec> = specSchema(
       throw ValidationError.field(
         `${path}.sharedDataset`,
         'applies to fedavg, esp-clr and mcl (sites that train one averaged model)',
-      );
-    if (s.sharedWarmupEpochs > 0 && s.sharedDataset === null)
-      throw ValidationError.field(
-        `${path}.sharedWarmupEpochs`,
-        'needs sharedDataset: the warm-up trains on the shared labelled set',
       );
     if (s.scaffold && s.dp)
       throw ValidationError.field(

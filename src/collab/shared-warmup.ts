@@ -5,9 +5,11 @@
  * then begin from weights that already separate the classes instead of from a random point each
  * of them pulls towards its own label mix.
  *
- * It runs where the shared set already is (the coordinator holds it to check and meter it), on
- * the shared set alone: no site's data is read and nothing new crosses a site boundary (the
- * warm-up model goes down as round 1's global weights, which go down anyway).
+ * It would run where the shared set already is (the coordinator holds it to check and meter it),
+ * on the shared set alone: no site's data is read and nothing new crosses a site boundary (the
+ * warm-up model goes down as round 1's global weights, which go down anyway). Bench-only
+ * (collab-bench.ts `:w<W>`): on fresh seeds it gave nothing over the same federation without it
+ * (docs/collab.md, "Session 16"), so no spec field runs it.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { LocalPlan } from './core/federated-algorithm';

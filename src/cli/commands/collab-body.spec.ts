@@ -22,7 +22,6 @@ test('collab run flags: every option becomes its spec field, and the service sch
     scaffold: true,
     freezeHead: true,
     sharedDataset: 'fm-shared',
-    sharedWarmup: '4',
     classifierCalibration: 'ccvr',
     roundRetries: '2',
     siteTimeout: '60',
@@ -45,7 +44,6 @@ test('collab run flags: every option becomes its spec field, and the service sch
     scaffold: true,
     freezeHead: true,
     sharedDataset: 'fm-shared',
-    sharedWarmupEpochs: 4,
     classifierCalibration: 'ccvr',
     roundRetries: 2,
     siteTimeoutSeconds: 60,
@@ -55,7 +53,6 @@ test('collab run flags: every option becomes its spec field, and the service sch
   const spec = federationSpec.parse(body, 'spec');
   assert.equal(spec.scaffold, true);
   assert.equal(spec.freezeHead, true);
-  assert.equal(spec.sharedWarmupEpochs, 4);
   assert.equal(spec.classifierCalibration, 'ccvr');
   assert.equal(spec.sites[2].remote, true);
 

@@ -39,7 +39,6 @@ const WHOLE: [string, string, string][] = [
   ['siteTimeout', 'siteTimeoutSeconds', '--site-timeout'],
   ['warmupRounds', 'warmupRounds', '--warmup-rounds'],
   ['rampRounds', 'rampRounds', '--ramp-rounds'],
-  ['sharedWarmup', 'sharedWarmupEpochs', '--shared-warmup'],
   ['seed', 'seed', '--seed'],
 ];
 

@@ -156,10 +156,6 @@ export function registerCollabCommands(program: Command): void {
       'fedavg, esp-clr, mcl: a labelled set every site trains on beside its own (against label skew)',
     )
     .option(
-      '--shared-warmup <epochs>',
-      'with --shared-dataset: first train the initial global model this many epochs on the shared set (Zhao et al. 2018 warm-up)',
-    )
-    .option(
       '--classifier-calibration <method>',
       'fedavg, esp-clr, mcl: ccvr, re-train the head at the end on the sites’ per-class feature statistics (not with --dp-*)',
     )

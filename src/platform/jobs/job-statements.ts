@@ -118,6 +118,19 @@ export const RELEASE = `WITH r AS (
    SELECT id FROM r`;
 
 /**
+ * How a cancel request updates a row of `jobs` aliased `t`: a queued one is cancelled at once, a
+ * running one gets the flag its heartbeat reads. CANCEL_EVENT is its event, over the RETURNING
+ * status. REQUEST_CANCEL and cancelChildren share both.
+ */
+function requestCancelSet(t: string): string {
+  return `cancel_requested_at = COALESCE(${t}.cancel_requested_at, now()),
+            status = CASE WHEN ${t}.status = 'queued' THEN 'cancelled' ELSE ${t}.status END,
+            finished_at = CASE WHEN ${t}.status = 'queued' THEN now() ELSE ${t}.finished_at END,
+            updated_at = now()`;
+}
+const CANCEL_EVENT = `CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'cancel requested' END`;
+
+/**
  * A CTE named `children` for a statement whose CTE `ended` (columns id, status) ends jobs: the
  * children (parent_id) of those it ended cancelled, still queued or running, are cancelled as
  * REQUEST_CANCEL cancels (a queued one at once, a running one gets the flag its heartbeat
@@ -128,19 +141,14 @@ export const RELEASE = `WITH r AS (
  */
 export function cancelChildren(ended: string): string {
   return `children AS (
-     UPDATE jobs k SET cancel_requested_at = COALESCE(k.cancel_requested_at, now()),
-            status = CASE WHEN k.status = 'queued' THEN 'cancelled' ELSE k.status END,
-            finished_at = CASE WHEN k.status = 'queued' THEN now() ELSE k.finished_at END,
-            updated_at = now()
+     UPDATE jobs k SET ${requestCancelSet('k')}
       WHERE k.parent_id IN (SELECT id FROM ${ended} WHERE status = 'cancelled')
         AND k.status IN ('queued', 'running')
      RETURNING k.id, k.status, k.attempts, k.parent_id),
    children_ev AS (
      INSERT INTO job_events (job_id, type, level, message, attempt)
-     SELECT id, 'status', 'warn',
-            CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'cancel requested' END
-              || ': its parent job ' || parent_id || ' was cancelled', attempts
-       FROM children)`;
+     SELECT id, 'status', 'warn', ${CANCEL_EVENT} || ': its parent job ' || parent_id || ' was cancelled',
+            attempts FROM children)`;
 }
 
 /** Lost running jobs: of one worker ($2 job, $3 worker) or with a stale heartbeat ($2 ms). */
@@ -174,13 +182,10 @@ export function releaseLost(where: string): string {
 
 /** $1 job: queued ones are cancelled at once, running ones get the flag their heartbeat reads. */
 export const REQUEST_CANCEL = `WITH c AS (
-     UPDATE jobs SET cancel_requested_at = COALESCE(cancel_requested_at, now()),
-            status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
-            finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END,
-            updated_at = now()
-      WHERE id = $1 AND status IN ('queued', 'running') RETURNING id, status, attempts)
+     UPDATE jobs j SET ${requestCancelSet('j')}
+      WHERE j.id = $1 AND j.status IN ('queued', 'running') RETURNING j.id, j.status, j.attempts)
    INSERT INTO job_events (job_id, type, level, message, attempt)
-   SELECT id, 'status', 'warn', CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'cancel requested' END, attempts FROM c`;
+   SELECT id, 'status', 'warn', ${CANCEL_EVENT}, attempts FROM c`;
 
 /** $1 job: a failed or cancelled job queued again from scratch. */
 export const RETRY = `WITH r AS (

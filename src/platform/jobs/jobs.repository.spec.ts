@@ -195,31 +195,24 @@ describe('JobsRepository', () => {
       );
     };
 
-    // Local: the driver's worker died (or was killed for ignoring the cancel) after the cancel.
-    const local = await jobs.insert({ projectId, kind: 'study', spec: {}, maxAttempts: 3 });
-    await jobs.claimById(local.id, 'w1', 'local');
-    const localKids = await childrenOf(local.id);
-    await jobs.requestCancel(local.id);
-    await jobs.releaseLost('worker died', { jobId: local.id, workerId: 'w1' });
-    assert.equal((await jobs.findInProject(projectId, local.id))?.status, 'cancelled');
-    await expectCancelled(localKids, local.id);
-
-    // Kubernetes: the executor deleted the driver's Job after the grace period.
-    const pod = await jobs.insert({ projectId, kind: 'study', spec: {}, maxAttempts: 3 });
-    await jobs.claimById(pod.id, 'pod-1', 'kubernetes');
-    const podKids = await childrenOf(pod.id);
-    await jobs.requestCancel(pod.id);
-    await jobs.markDispatchedCancelled(pod.id, 'the worker did not stop within 30s');
-    await expectCancelled(podKids, pod.id);
-
-    // Kubernetes: the driver's pod died after the cancel (REQUEUE ends it cancelled).
-    const died = await jobs.insert({ projectId, kind: 'study', spec: {}, maxAttempts: 3 });
-    await jobs.claimById(died.id, 'pod-2', 'kubernetes');
-    const diedKids = await childrenOf(died.id);
-    await jobs.requestCancel(died.id);
-    await jobs.requeueDispatched(died.id, 'pod deleted');
-    assert.equal((await jobs.findInProject(projectId, died.id))?.status, 'cancelled');
-    await expectCancelled(diedKids, died.id);
+    // The three ways the platform ends a driver whose cancel was requested.
+    const endings: [string, string, (id: string, worker: string) => Promise<unknown>][] = [
+      // Local: its worker died (or was killed for ignoring the cancel).
+      ['local', 'w1', (id, w) => jobs.releaseLost('worker died', { jobId: id, workerId: w })],
+      // Kubernetes: the executor deleted its Job after the grace period.
+      ['kubernetes', 'pod-1', (id) => jobs.markDispatchedCancelled(id, 'did not stop within 30s')],
+      // Kubernetes: its pod died (REQUEUE ends it cancelled).
+      ['kubernetes', 'pod-2', (id) => jobs.requeueDispatched(id, 'pod deleted')],
+    ];
+    for (const [executor, worker, end] of endings) {
+      const driver = await jobs.insert({ projectId, kind: 'study', spec: {}, maxAttempts: 3 });
+      await jobs.claimById(driver.id, worker, executor);
+      const kids = await childrenOf(driver.id);
+      await jobs.requestCancel(driver.id);
+      await end(driver.id, worker);
+      assert.equal((await jobs.findInProject(projectId, driver.id))?.status, 'cancelled', worker);
+      await expectCancelled(kids, driver.id);
+    }
 
     // A lost driver without a cancel is re-queued: its children run on for its next attempt.
     const lost = await jobs.insert({ projectId, kind: 'study', spec: {}, maxAttempts: 3 });

@@ -8,6 +8,7 @@ import {
   UnprocessableError,
 } from '../platform/errors/domain-error';
 import type { DatasetEntity } from '../datasets/dataset.entity';
+import { misfitOf, type DataContractView } from './core/data-contract';
 import { DatasetsService } from '../datasets/datasets.service';
 import { ProjectsService } from '../platform/auth/projects.service';
 import { atLeast } from '../platform/auth/roles';
@@ -154,27 +155,33 @@ export class FederationsService {
 }
 
 /**
- * One model is averaged over every site: a data set whose class list (names, in order) or image
- * shape differs from the first site's cannot join it (local-placement.ts sharedImageContract
- * makes the same check on the loaded data when the federation starts).
+ * The federation's data contract (core/data-contract.ts) on the stored statistics: a data set
+ * whose image shape or class list (names, in order) differs from the first site's cannot join
+ * (local-placement.ts makes the same check on the loaded data when the federation starts; an
+ * empty training split is left to it, as before).
  */
 function assertSameContract(
   field: string,
   dataset: DatasetEntity,
   first: { site: string; dataset: DatasetEntity },
 ): void {
-  const classes = (d: DatasetEntity) => d.stats.classNames ?? [];
-  const shape = (d: DatasetEntity) => {
-    const s = d.stats.imageShape;
-    return s ? `${s.height}x${s.width}x${s.channels}` : 'unknown';
+  const view = (d: DatasetEntity): DataContractView => ({
+    imageShape: d.stats.imageShape ?? null,
+    classNames: d.stats.classNames ?? [],
+    size: d.trainSize,
+  });
+  const [mine, theirs] = [view(dataset), view(first.dataset)];
+  const shape = (v: DataContractView) => {
+    const s = v.imageShape;
+    return s ? [s.height, s.width, s.channels] : [];
   };
-  const [mine, theirs] = [classes(dataset), classes(first.dataset)];
-  if (mine.join('\u0000') !== theirs.join('\u0000'))
+  const misfit = misfitOf(mine, shape(theirs), theirs.classNames);
+  if (misfit === 'classes')
     throw new UnprocessableError(
-      `${field}: ${dataset.name} has the classes [${mine.join(', ')}] and site ${first.site}'s ${first.dataset.name} has [${theirs.join(', ')}]; every site needs the same class list, in the same order (build the data sets with the same classes)`,
+      `${field}: ${dataset.name} has the classes [${mine.classNames.join(', ')}] and site ${first.site}'s ${first.dataset.name} has [${theirs.classNames.join(', ')}]; every site needs the same class list, in the same order (build the data sets with the same classes)`,
     );
-  if (shape(dataset) !== shape(first.dataset))
+  if (misfit === 'shape')
     throw new UnprocessableError(
-      `${field}: ${dataset.name} holds ${shape(dataset)} images and site ${first.site}'s ${first.dataset.name} holds ${shape(first.dataset)}; every site needs images of one shape (resize when building the data sets)`,
+      `${field}: ${dataset.name} holds ${shape(mine).join('x') || 'unknown'} images and site ${first.site}'s ${first.dataset.name} holds ${shape(theirs).join('x') || 'unknown'}; every site needs images of one shape (resize when building the data sets)`,
     );
 }

@@ -123,14 +123,7 @@ describe('the warm-up model on the shared set (Zhao et al. 2018, sec. 4)', () =>
     const r = await trainLocally({
       model,
       train: shared,
-      plan: {
-        epochs: 3,
-        learningRate: 0.05,
-        schedule: { kind: 'cosine', minLr: 0.001 },
-        mixupAlpha: null,
-        distillation: null,
-        startFromGlobal: true,
-      },
+      plan, // the literal asserted above
       batchSize: 8,
       optimizer: 'adam',
       seed: warmupSeed(21),

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LocalPlan } from './core/federated-algorithm';
+import { misfitOf } from './core/data-contract';
 import { drawMixup } from './core/mcl';
 import type { WeightSet } from './core/weights';
 import { makeSchedule } from '../ml/train/schedules';
@@ -28,22 +29,16 @@ export { distillationTerm } from '../ml/train/row-objectives';
 const EPS = 1e-7;
 
 /**
- * How a train split misses a federation's contract (images of one shape, one class list): the
- * one check of the coordinator (local-placement.ts) and of every site (site-trainer.ts).
+ * How a train split misses a federation's contract (core/data-contract.ts): the check of the
+ * coordinator (local-placement.ts) and of every site (site-trainer.ts) on the loaded data.
  */
 export function contractMisfit(
   ds: Dataset,
   inputShape: readonly number[],
   classNames: readonly string[],
 ): 'shape' | 'classes' | 'empty' | null {
-  const i = ds.inputs;
-  if (
-    i.kind !== 'image' ||
-    [i.shape.height, i.shape.width, i.shape.channels].join('x') !== inputShape.join('x')
-  )
-    return 'shape';
-  if (ds.classNames.join('\u0000') !== classNames.join('\u0000')) return 'classes';
-  return ds.size === 0 ? 'empty' : null;
+  const imageShape = ds.inputs.kind === 'image' ? ds.inputs.shape : null;
+  return misfitOf({ imageShape, classNames: ds.classNames, size: ds.size }, inputShape, classNames);
 }
 
 /** The model's weights as flat float32 arrays, in model.getWeights() order. */

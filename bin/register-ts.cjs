@@ -110,4 +110,4 @@ function sourceMapStore() {
 
 register();
 
-module.exports = { TS_OPTIONS, loader: __filename };
+module.exports = { TS_OPTIONS };

@@ -41,6 +41,7 @@ import {
 } from '../../src/collab/core/classifier-calibration';
 import { headStudy } from './head-study';
 import { HeadFeatures } from '../../src/collab/head-calibration';
+import { averagingStartRound, WeightAverage } from '../../src/collab/core/weight-average';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -76,6 +77,15 @@ const SPLITS = strArg('splits', 'iid,dirichlet-0.5').split(',');
  */
 const VARIANTS = strArg('variants', 'pooled,fedavg,esp').split(',');
 const LR = arg('lr', 0.02);
+/**
+ * --swa 0.25,0.5: for every federated variant also evaluate the mean of the global models of the
+ * last 25 % / 50 % of its rounds (server-side SWA, core/weight-average.ts), reported as
+ * `<variant>.swa25` etc. beside the plain final model; the federation itself is unchanged.
+ */
+const SWA = strArg('swa', '')
+  .split(',')
+  .filter((x) => x !== '')
+  .map(Number);
 const optimizerArg = argv.indexOf('--optimizer');
 const OPTIMIZER = (optimizerArg >= 0 ? argv[optimizerArg + 1] : 'adam') as
   'adam' | 'momentum' | 'sgd';
@@ -104,6 +114,7 @@ async function federate(
   sharedSet?: Dataset,
   study?: { test: Dataset; everyRound: boolean },
   warmupEpochs = 0,
+  swaFractions: readonly number[] = [],
 ): Promise<Outcome> {
   const data = siteData.map((d, i) => ({ name: sitesNamed[i], architecture: 'small-cnn', ...d }));
   const { contract, classNames } = sharedImageContract(data);
@@ -180,6 +191,12 @@ async function federate(
     const fusionLog: string[] = [];
     let fusionCpu = 0;
     const seeded = readWeights(placement.workingModel());
+    const rounds = algorithm.rounds(epochs);
+    const averages = swaFractions.map((f) => ({
+      key: `swa${Math.round(f * 100)}`,
+      from: averagingStartRound(rounds, f),
+      average: new WeightAverage(),
+    }));
     // `:w<W>`: Zhao et al. 2018's warm-up model on the shared set starts the federation.
     let initialGlobal = seeded;
     if (warmupEpochs > 0) {
@@ -204,7 +221,7 @@ async function federate(
       {
         algorithm,
         placement,
-        rounds: algorithm.rounds(epochs),
+        rounds,
         initialGlobal,
         screening: { normFactor: 10, maxRelativeNorm: 10, quorum: data.length },
         roundRetries: 0,
@@ -230,7 +247,8 @@ async function federate(
           fusionLog.push(`${f.bestStep}/${f.steps}`);
           fusionCpu += cpu;
         },
-        round: async (row) => {
+        round: async (row, _total, global) => {
+          for (const a of averages) if (global && row.round >= a.from) a.average.add(global);
           cumulative += row.bytesUp + row.bytesDown;
           curve.push({ round: row.round, accuracy: row.globalAccuracy, bytes: cumulative });
         },
@@ -239,7 +257,7 @@ async function federate(
         cancelled: () => false,
       },
     );
-    const heads =
+    const heads: Record<string, number> =
       study && outcome.global
         ? await headStudy(
             placement,
@@ -251,6 +269,11 @@ async function federate(
             seed,
           )
         : {};
+    for (const a of averages) {
+      const mean = a.average.mean();
+      if (mean)
+        heads[a.key] = pooledEvaluation(await placement.evaluateGlobal(mean))?.accuracy ?? NaN;
+    }
     return {
       heads,
       accuracy: pooledEvaluation(outcome.final)?.accuracy ?? Number.NaN,
@@ -369,9 +392,9 @@ async function main(): Promise<void> {
         const t = Date.now();
         const o =
           v.kind === 'pooled'
-            ? // One site holding everything, one cosine cycle over all its epochs.
+            ? // One site holding everything, one cosine cycle over all its epochs (`:p`: per period).
               await federate(
-                { ...base, algorithm: 'esp-clr', period: v.epochs },
+                { ...base, algorithm: 'esp-clr', period: v.period },
                 v.epochs,
                 [
                   {
@@ -381,6 +404,12 @@ async function main(): Promise<void> {
                 ],
                 seed,
                 ['pooled'],
+                undefined,
+                undefined,
+                undefined,
+                0,
+                // Pooled with restarts (`pooled:p<T>`) has cycle low points to average too.
+                v.period < v.epochs ? SWA : [],
               )
             : await federate(
                 variantSettings(v, base),
@@ -394,6 +423,7 @@ async function main(): Promise<void> {
                 v.shared > 0 ? sharedSet(v.shared) : undefined,
                 v.head > 0 ? { test, everyRound: v.head === 2 } : undefined,
                 v.warmup,
+                SWA,
               );
         outcomes.set(v.label, o);
         row[v.label] = o.accuracy;
@@ -453,9 +483,10 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`${split}, mean over ${SEEDS} seeds: ${parts.join('; ')}\n`);
     // `:h1`: each head calibration against pooled and against the same run's plain head.
-    for (const v of variants.filter((x) => x.head > 0 && pooledLabel)) {
+    for (const v of variants.filter((x) => (x.head > 0 || SWA.length > 0) && pooledLabel)) {
       const rs = rows.filter((r) => r.split === split);
-      for (const k of ['crt', 'ccvr', 'ccvrDiag', 'allTrain', 'oracle', 'oracle100']) {
+      const swaKeys = SWA.map((f) => `swa${Math.round(f * 100)}`);
+      for (const k of ['crt', 'ccvr', 'ccvrDiag', 'allTrain', 'oracle', 'oracle100', ...swaKeys]) {
         const key = `${v.label}.${k}`;
         if (!rs.every((r) => typeof r[key] === 'number')) continue;
         const stat = (base: string) => {

@@ -3,7 +3,7 @@
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
  *     [:f<steps>][:g<shared>][:h1|:h2][:b1][:w<warm-up epochs>]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
- * over all its epochs; esp is esp-clr; `:d` is esp-clr's peakDecay gamma (the cycle's amplitude
+ * over all its epochs (`pooled:p<T>`: restarted every T epochs, as esp-clr's); esp is esp-clr; `:d` is esp-clr's peakDecay gamma (the cycle's amplitude
  * x gamma per period), `:x` FedProx's mu, `:m` FedAvgM's beta, `:s1` SCAFFOLD's control variates
  * (src/collab/core), `:f<steps>` server-side ensemble distillation (FedDF,
  * core/ensemble-distillation.ts) of at most <steps> steps per round on the bench's public set,
@@ -62,7 +62,8 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
   return {
     label: spec,
     kind,
-    period: opt('p', d.period),
+    // pooled: one cosine cycle over all its epochs unless `:p` restarts it.
+    period: opt('p', kind === 'pooled' ? opt('e', d.epochs) : d.period),
     epochs: opt('e', d.epochs),
     momentum: opt('m', 0),
     peakDecay: opt('d', 1),

@@ -115,6 +115,7 @@ async function federate(
   study?: { test: Dataset; everyRound: boolean },
   warmupEpochs = 0,
   swaFractions: readonly number[] = [],
+  sharedFraction = 1,
 ): Promise<Outcome> {
   const data = siteData.map((d, i) => ({ name: sitesNamed[i], architecture: 'small-cnn', ...d }));
   const { contract, classNames } = sharedImageContract(data);
@@ -130,6 +131,7 @@ async function federate(
       optimizer: OPTIMIZER,
       dp: null,
       ...(sharedSet ? { sharedSet } : {}),
+      ...(sharedFraction < 1 ? { sharedFraction } : {}),
       shouldStop: () => false,
     },
     true,
@@ -394,7 +396,13 @@ async function main(): Promise<void> {
           v.kind === 'pooled'
             ? // One site holding everything, one cosine cycle over all its epochs (`:p`: per period).
               await federate(
-                { ...base, algorithm: 'esp-clr', period: v.period },
+                {
+                  ...base,
+                  algorithm: 'esp-clr',
+                  period: v.period,
+                  ...(v.mixup > 0 ? { espMixup: true, mixupAlpha: v.mixup } : {}),
+                  ...(v.sam > 0 ? { samRho: v.sam } : {}),
+                },
                 v.epochs,
                 [
                   {
@@ -424,6 +432,7 @@ async function main(): Promise<void> {
                 v.head > 0 ? { test, everyRound: v.head === 2 } : undefined,
                 v.warmup,
                 SWA,
+                v.sharedFraction,
               );
         outcomes.set(v.label, o);
         row[v.label] = o.accuracy;
@@ -431,6 +440,7 @@ async function main(): Promise<void> {
         row[`${v.label}.bytes`] = o.bytes;
         row[`${v.label}.s`] = Math.round((Date.now() - t) / 1000);
         if (v.kind !== 'pooled') row[`${v.label}.drift`] = o.drift.map((d) => Number(d.toFixed(4)));
+        if (o.curve.length > 1) row[`${v.label}.curve`] = o.curve.map((c) => c.accuracy);
         if (v.fusionSteps > 0) {
           row[`${v.label}.fusion`] = o.fusion.join(' ');
           row[`${v.label}.fusionCpuS`] = Number(o.fusionCpu.toFixed(1));

@@ -1,7 +1,7 @@
 /**
  * The federations a collab bench compares, one spec each:
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
- *     [:f<steps>][:g<shared>][:h1|:h2][:b1][:w<warm-up epochs>]
+ *     [:f<steps>][:g<shared>][:h1|:h2][:b1][:w<warm-up epochs>][:u<mixup alpha>][:r<SAM rho>][:q<shared fraction>][:n<FedNTD beta>]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
  * over all its epochs (`pooled:p<T>`: restarted every T epochs, as esp-clr's); esp is esp-clr; `:d` is esp-clr's peakDecay gamma (the cycle's amplitude
  * x gamma per period), `:x` FedProx's mu, `:m` FedAvgM's beta, `:s1` SCAFFOLD's control variates
@@ -17,7 +17,12 @@
  * never train the head, which stays at its seeded initialisation, and `:h1`'s CCVR fits it last.
  * `:w<W>` (with `:g`) is Zhao et al. 2018's warm-up model (src/collab/shared-warmup.ts): the
  * initial global model is first trained W epochs on the shared set alone, with round 1's optimiser
- * settings, head included (under `:b1` the sites then keep that trained head).
+ * settings, head included (under `:b1` the sites then keep that trained head). `:u<alpha>` (esp
+ * and pooled) trains on mixup samples (Zhang et al. 2018) of the site's own examples, `:r<rho>`
+ * (esp and pooled) with SAM's steps (src/ml/train/sam.ts; FedSAM). `:q<f>` (with `:g`): each
+ * round a site trains on a seeded draw of the fraction f of the shared set (LocalPlacement's
+ * sharedFraction; 0.25 with 4 sites weighs the shared examples as pooled training does). `:n<beta>`
+ * adds FedNTD's not-true distillation to the sites' loss (src/ml/train/not-true-distillation.ts).
  * Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
  */
 import type { AlgorithmSettings } from '../../src/collab/core/algorithms';
@@ -44,13 +49,21 @@ export interface Variant {
   freezeHead: boolean;
   /** Zhao et al. 2018's warm-up: epochs on the shared set before round 1 (0: none). */
   warmup: number;
+  /** mixup's alpha on every site's (and pooled's) examples (0: none). */
+  mixup: number;
+  /** SAM's rho on every site's (and pooled's) local steps (0: none). */
+  sam: number;
+  /** With `:g`: the fraction of the shared set each site draws per round (1: all of it). */
+  sharedFraction: number;
+  /** FedNTD's beta on the sites' local loss (0: none). */
+  notTrue: number;
 }
 
 export function parseVariant(spec: string, d: { period: number; epochs: number }): Variant {
   const [kind, ...opts] = spec.split(':');
   if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const known = ['p', 'e', 'm', 'd', 'x', 's', 'f', 'g', 'h', 'b', 'w'];
+  const known = ['p', 'e', 'm', 'd', 'x', 's', 'f', 'g', 'h', 'b', 'w', 'u', 'r', 'q', 'n'];
   const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
   if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
   const opt = (p: string, fallback: number) => {
@@ -74,6 +87,10 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
     head: opt('h', 0),
     freezeHead: opt('b', 0) > 0,
     warmup: opt('w', 0),
+    mixup: opt('u', 0),
+    sam: opt('r', 0),
+    sharedFraction: opt('q', 1),
+    notTrue: opt('n', 0),
   };
 }
 
@@ -88,5 +105,8 @@ export function variantSettings(v: Variant, base: AlgorithmSettings): AlgorithmS
     proximalMu: v.proximalMu,
     scaffold: v.scaffold,
     freezeHead: v.freezeHead,
+    ...(v.mixup > 0 ? { espMixup: true, mixupAlpha: v.mixup } : {}),
+    ...(v.sam > 0 ? { samRho: v.sam } : {}),
+    ...(v.notTrue > 0 ? { notTrueBeta: v.notTrue } : {}),
   };
 }

@@ -11,6 +11,7 @@ import type { OptimizerName } from '../ml/train/optimizers';
 import type { TrainSet } from '../ml/train/trainer';
 import { buildZooModel } from '../ml/zoo/zoo';
 import { UnprocessableError } from '../platform/errors/domain-error';
+import { Rng } from '../platform/core/rng';
 import { datasetTensors, type InputContract } from '../registry/core/encode';
 import { gaussianNoiseShare } from './dp-share';
 import type { DpSpec } from './core/differential-privacy';
@@ -57,12 +58,20 @@ export interface LocalPlacementOptions {
   publicSet?: Dataset;
   /** The shared labelled set every site trains on beside its own data (site-training.ts). */
   sharedSet?: Dataset;
+  /**
+   * Bench-only study: each round a site trains on a seeded draw of this fraction of the shared
+   * set (not all of it), so over the sites the shared examples weigh about as much as in pooled
+   * training (fraction 1 / sites). Absent: all of it every round.
+   */
+  sharedFraction?: number;
   shouldStop: () => boolean;
 }
 
 interface LocalSite {
   name: string;
   samples: number;
+  /** Rows of the site's own data (the shared set's rows follow them in `train`). */
+  ownRows: number;
   train: TrainSet;
   test?: TrainSet;
   model: tf.LayersModel;
@@ -148,6 +157,7 @@ export class LocalPlacement implements SitePlacement {
         this.local.push({
           name: d.name,
           samples: train.x.shape[0],
+          ownRows: d.train.size,
           train,
           test,
           model: this.shared ?? this.build(d.architecture, i),
@@ -169,6 +179,22 @@ export class LocalPlacement implements SitePlacement {
     return this.shared ?? this.local[0].model;
   }
 
+  /** `sharedFraction`: the site's own rows and a seeded draw of the shared rows for one round. */
+  private roundTrainSet(site: LocalSite, seed: number): TrainSet | undefined {
+    const f = this.o.sharedFraction;
+    const shared = site.train.x.shape[0] - site.ownRows;
+    if (f === undefined || f >= 1 || shared === 0) return undefined;
+    const rows = new Rng(seed).fork('shared-draw').shuffle([...Array(shared).keys()]);
+    const keep = [
+      ...Array(site.ownRows).keys(),
+      ...rows.slice(0, Math.max(1, Math.round(f * shared))).map((r) => site.ownRows + r),
+    ];
+    return tf.tidy(() => {
+      const i = tf.tensor1d(keep, 'int32');
+      return { x: tf.gather(site.train.x, i), y: tf.gather(site.train.y, i) };
+    });
+  }
+
   /** A site's own model (codistill registers them). */
   siteModel(name: string): tf.LayersModel {
     return this.site(name).model;
@@ -187,9 +213,10 @@ export class LocalPlacement implements SitePlacement {
     const ci = work.plan.scaffold
       ? siteControlFor(this.controls.get(name) ?? null, work.round)
       : null;
+    const train = this.roundTrainSet(site, work.seed);
     const r = await trainLocally({
       model: site.model,
-      train: site.train,
+      train: train ?? site.train,
       plan: work.plan,
       batchSize: this.o.batchSize,
       optimizer: this.o.optimizer,
@@ -198,7 +225,7 @@ export class LocalPlacement implements SitePlacement {
       teacher: work.teacher,
       ...(work.control ? { control: { c: work.control, ci } } : {}),
       shouldStop: this.o.shouldStop,
-    });
+    }).finally(() => train && tf.dispose([train.x, train.y]));
     let controlDelta: Float32Array[] | undefined;
     if (r.nextControl) {
       this.controls.set(name, advanceSiteControl(ci, work.round, r.nextControl));

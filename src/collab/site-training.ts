@@ -23,6 +23,8 @@ import {
 import type { OptimizerName } from '../ml/train/optimizers';
 import type { WeightPenaltyFn } from '../ml/train/gradient-step';
 import { trainModel, type LossFn, type TrainSet } from '../ml/train/trainer';
+import { samGradientFn } from '../ml/train/sam';
+import { notTrueDistillationLoss } from '../ml/train/not-true-distillation';
 
 export { distillationTerm } from '../ml/train/row-objectives';
 
@@ -272,6 +274,18 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
   if (plan.scaffold && !i.control) throw new Error('SCAFFOLD needs the server control variate');
   if (plan.scaffold && (mixup || distillation))
     throw new Error('SCAFFOLD is not combined with mixup or distillation');
+  const sam = plan.samRho ? samGradientFn(plan.samRho) : undefined;
+  // FedNTD: the global model's predictions on every training row, before the first step (the
+  // model holds the global weights until then).
+  const ntdTeacher = plan.notTrueBeta
+    ? (predictBatches(i.model, i.train.x, 256) as tf.Tensor2D)
+    : undefined;
+  if (ntdTeacher && (mixup || distillation || mu > 0 || plan.scaffold || sam)) {
+    ntdTeacher.dispose();
+    throw new Error('FedNTD is not combined with mixup, distillation, FedProx, SCAFFOLD or SAM');
+  }
+  if (sam && (mixup || distillation || mu > 0 || plan.scaffold))
+    throw new Error('SAM is not combined with mixup, distillation, FedProx or SCAFFOLD');
   const steps = Math.ceil(i.train.x.shape[0] / i.batchSize);
   const schedule = makeSchedule(plan.schedule, plan.learningRate, steps, plan.epochs);
   const scaffold =
@@ -292,6 +306,10 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
       ...(mixup ? { mixup } : {}),
       ...(distillation ? { distillation } : {}),
       penalty: scaffold?.penalty ?? prox?.penalty,
+      ...(sam ? { gradientFn: sam } : {}),
+      ...(ntdTeacher && plan.notTrueBeta
+        ? { lossFn: notTrueDistillationLoss(ntdTeacher, plan.notTrueBeta) }
+        : {}),
       ...(i.threads !== undefined ? { threads: i.threads } : {}),
       shouldStop: i.shouldStop,
     });
@@ -307,6 +325,7 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
     };
   } finally {
     teacher?.dispose();
+    ntdTeacher?.dispose();
     prox?.dispose();
     scaffold?.dispose();
   }

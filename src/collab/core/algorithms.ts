@@ -23,8 +23,14 @@ export interface AlgorithmSettings {
   scaffold?: boolean;
   /** fedavg, esp-clr: FedBABU's body-only local update (the head stays global); optional. */
   freezeHead?: boolean;
-  /** mcl */
+  /** mcl; esp-clr: mixup on the sites when `espMixup` is set. */
   mixupAlpha: number;
+  /** esp-clr: the sites train on mixup samples (Beta(mixupAlpha, mixupAlpha)); optional. */
+  espMixup?: boolean;
+  /** esp-clr: SAM's rho on the sites' local steps (FedSAM); optional. */
+  samRho?: number;
+  /** esp-clr: FedNTD's beta on the sites' local loss; optional. */
+  notTrueBeta?: number;
   /** codistill */
   temperature: number;
   distillationWeight: number;
@@ -58,6 +64,9 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
         proximalMu: s.proximalMu,
         scaffold: s.scaffold,
         freezeHead: s.freezeHead,
+        ...(s.espMixup ? { mixupAlpha: s.mixupAlpha } : {}),
+        ...(s.samRho ? { samRho: s.samRho } : {}),
+        ...(s.notTrueBeta ? { notTrueBeta: s.notTrueBeta } : {}),
       });
     case 'mcl':
       return new Mcl({

@@ -21,6 +21,8 @@
  * - `scaffold`: SCAFFOLD's control variates on the sites' gradients (scaffold.ts).
  * - `freezeHead`: FedBABU's body-only local update (Oh, Kim & Yun, ICLR 2022): the head stays at
  *   its initial (global) weights at every site; meant with `classifierCalibration` to fit it last.
+ * - `mixupAlpha`: the sites train on mixup samples of their own data (mcl.ts, the same paper's
+ *   MCL) within each period's cycle; absent: plain examples.
  */
 import { ValidationError } from '../../platform/errors/domain-error';
 import type {
@@ -52,6 +54,12 @@ export interface EspClrOptions {
   scaffold?: boolean;
   /** FedBABU: sites train the body only, the head stays at the global one; absent: false. */
   freezeHead?: boolean;
+  /** mixup's Beta(alpha, alpha) on the sites' own examples (mcl.ts); absent: plain examples. */
+  mixupAlpha?: number;
+  /** SAM's rho on the sites' local steps (FedSAM); absent or 0: plain steps. */
+  samRho?: number;
+  /** FedNTD's beta on the sites' local loss; absent or 0: none. */
+  notTrueBeta?: number;
 }
 
 export class EspClr implements FederatedAlgorithm {
@@ -71,6 +79,7 @@ export class EspClr implements FederatedAlgorithm {
     if (!(gamma > 0 && gamma <= 1))
       throw ValidationError.field('peakDecay', `must be in (0, 1], got ${gamma}`);
     checkProximalMu(o.proximalMu ?? 0);
+    if (o.mixupAlpha !== undefined) positiveNumber('mixupAlpha', o.mixupAlpha);
   }
 
   rounds(totalEpochs: number): number {
@@ -83,12 +92,14 @@ export class EspClr implements FederatedAlgorithm {
       epochs: this.o.period,
       learningRate: this.peakLr(round),
       schedule: { kind: 'cosine', minLr: this.o.minLr },
-      mixupAlpha: null,
+      mixupAlpha: this.o.mixupAlpha ?? null,
       distillation: null,
       startFromGlobal: true,
       ...(mu > 0 ? { proximalMu: mu } : {}),
       ...(this.scaffold ? { scaffold: true } : {}),
       ...(this.o.freezeHead ? { freezeHead: true } : {}),
+      ...(this.o.samRho ? { samRho: this.o.samRho } : {}),
+      ...(this.o.notTrueBeta ? { notTrueBeta: this.o.notTrueBeta } : {}),
     };
   }
 

@@ -51,6 +51,17 @@ export interface LocalPlan {
    * head and its average is that head. Absent or false: every layer trains.
    */
   freezeHead?: boolean;
+  /**
+   * SAM's rho (Foret et al., ICLR 2021; FedSAM, Caldarola et al., ECCV 2022): every local step
+   * takes its gradient at the worst point within rho of the weights. Absent or 0: plain steps.
+   */
+  samRho?: number;
+  /**
+   * FedNTD's beta (Lee et al., NeurIPS 2022; src/ml/train/not-true-distillation.ts): the local
+   * loss adds beta * KL of the not-true classes' softmax of the global model's predictions to
+   * the local ones. Absent or 0: none. Needs `startFromGlobal`.
+   */
+  notTrueBeta?: number;
 }
 
 /** One site's contribution to a round (after local training). */

@@ -18,6 +18,8 @@ export interface StepContext {
    * functions should use it: the loop takes the training accuracy from its output.
    */
   forward(x: tf.Tensor): tf.Tensor;
+  /** The batch's rows of the training set (int32), for losses with per-row targets. */
+  readonly rows?: tf.Tensor1D;
 }
 
 /** Per-step loss; the default is the cross-entropy of ctx.forward(x) against y. */
@@ -121,7 +123,7 @@ export function gradientStep(o: {
         }
         return out;
       };
-      const ctx: StepContext = { ...info, forward };
+      const ctx: StepContext = { ...info, forward, rows: indices };
       const gradientsOf = (f: () => tf.Scalar) => tf.variableGrads(f, variables);
       const task = (): { loss: tf.Scalar; grads: tf.NamedTensorMap } => {
         const { value, grads: g } = gradientsOf(() => lossFn(model, xb, yb, ctx));

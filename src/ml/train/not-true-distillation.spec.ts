@@ -7,35 +7,29 @@ import { notTrueDistillationLoss, notTrueKl } from './not-true-distillation';
 const close = (a: number, b: number, tol = 1e-4) =>
   assert.ok(Math.abs(a - b) < tol, `${a} vs ${b}`);
 
+/** notTrueKl of one row with true class 0 and the global prediction (0.5, 0.3, 0.2). */
+const klOf = (local: number[], tau = 1) =>
+  tf.tidy(
+    () =>
+      notTrueKl(
+        tf.tensor2d([[0.5, 0.3, 0.2]]),
+        tf.tensor2d([local]),
+        tf.tensor1d([0], 'int32'),
+        tau,
+      ).dataSync()[0],
+  );
+
 describe('FedNTD not-true distillation (Lee et al., NeurIPS 2022, eq. 4-5)', () => {
   test('hand case: KL of the softmax over the not-true classes, tau = 1', () => {
     // y = 0; global (0.5, 0.3, 0.2) -> not-true (0.6, 0.4); local (0.6, 0.1, 0.3) -> (0.25, 0.75).
     // KL = 0.6 ln(0.6 / 0.25) + 0.4 ln(0.4 / 0.75) = 0.273838
-    const kl = tf.tidy(
-      () =>
-        notTrueKl(
-          tf.tensor2d([[0.5, 0.3, 0.2]]),
-          tf.tensor2d([[0.6, 0.1, 0.3]]),
-          tf.tensor1d([0], 'int32'),
-          1,
-        ).dataSync()[0],
-    );
+    const kl = klOf([0.6, 0.1, 0.3], 1);
     close(kl, 0.6 * Math.log(0.6 / 0.25) + 0.4 * Math.log(0.4 / 0.75));
   });
 
   test('the true class does not enter: rescaling the others keeps it, equal not-true parts give 0', () => {
-    const kl = (local: number[]) =>
-      tf.tidy(
-        () =>
-          notTrueKl(
-            tf.tensor2d([[0.5, 0.3, 0.2]]),
-            tf.tensor2d([local]),
-            tf.tensor1d([0], 'int32'),
-            1,
-          ).dataSync()[0],
-      );
-    close(kl([0.9, 0.06, 0.04]), 0, 1e-5);
-    close(kl([0.2, 0.48, 0.32]), 0, 1e-5);
+    close(klOf([0.9, 0.06, 0.04]), 0, 1e-5);
+    close(klOf([0.2, 0.48, 0.32]), 0, 1e-5);
   });
 
   test('tau: the not-true softmax of log(p) / tau, hand case at tau = 2', () => {
@@ -45,15 +39,7 @@ describe('FedNTD not-true distillation (Lee et al., NeurIPS 2022, eq. 4-5)', () 
     const l = [Math.sqrt(0.1), Math.sqrt(0.3)];
     const qg = g.map((v) => v / (g[0] + g[1]));
     const ql = l.map((v) => v / (l[0] + l[1]));
-    const kl = tf.tidy(
-      () =>
-        notTrueKl(
-          tf.tensor2d([[0.5, 0.3, 0.2]]),
-          tf.tensor2d([[0.6, 0.1, 0.3]]),
-          tf.tensor1d([0], 'int32'),
-          2,
-        ).dataSync()[0],
-    );
+    const kl = klOf([0.6, 0.1, 0.3], 2);
     close(kl, qg[0] * Math.log(qg[0] / ql[0]) + qg[1] * Math.log(qg[1] / ql[1]));
   });
 

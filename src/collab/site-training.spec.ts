@@ -188,6 +188,61 @@ describe('site training on TF.js against the core formulas', () => {
     model.dispose();
   });
 
+  test("FedNTD (Lee et al., NeurIPS 2022) reaches the trainer: at the round's start the local model is the global one, so the first step is the plain step; later steps differ", async () => {
+    await withLeakCheck(async () => {
+      // Three classes: with two the not-true softmax is over one class, always 1, and KL is 0.
+      const two = toySet(3, 32, (a) => a > 0);
+      const third = toySet(3, 32, (_a, b) => b > 0);
+      const train = { x: two.x, y: tf.add(two.y, third.y) as tf.Tensor1D };
+      tf.dispose([two.y, third.x, third.y]);
+      const model = buildZooModel('mlp', { inputShape: [2], numClasses: 3, seed: 5, hidden: [6] });
+      const global = readWeights(model);
+      const run = async (epochs: number, notTrueBeta?: number) => {
+        writeWeights(model, global);
+        const plan = new EspClr({ period: epochs, maxLr: 0.5, minLr: 0.01, notTrueBeta }).localPlan(
+          0,
+        );
+        assert.equal(plan.notTrueBeta, notTrueBeta);
+        // One batch of all 32 rows per epoch, plain SGD: one step per epoch.
+        await trainLocally({ model, train, plan, batchSize: 32, optimizer: 'sgd', seed: 1 });
+        return readWeights(model).flatMap((w) => [...w]);
+      };
+      const gap = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+      assert.ok(gap(await run(1), await run(1, 2)) < 1e-5, 'first step: KL and its gradient are 0');
+      assert.ok(gap(await run(3), await run(3, 2)) > 1e-4, 'later steps: the term pulls');
+      tf.dispose([train.x, train.y]);
+      model.dispose();
+    });
+  });
+
+  test('SAM (Foret et al., ICLR 2021) reaches the trainer: a plan with samRho steps elsewhere than the plain one and refuses mixup', async () => {
+    await withLeakCheck(async () => {
+      const train = toySet(4, 32, (a, b) => a + b > 0);
+      const model = buildZooModel('mlp', { inputShape: [2], numClasses: 2, seed: 6, hidden: [6] });
+      const global = readWeights(model);
+      const run = async (samRho?: number) => {
+        writeWeights(model, global);
+        const plan = new EspClr({ period: 1, maxLr: 0.5, minLr: 0.01, samRho }).localPlan(0);
+        await trainLocally({ model, train, plan, batchSize: 32, optimizer: 'sgd', seed: 1 });
+        return readWeights(model).flatMap((w) => [...w]);
+      };
+      const plain = await run();
+      const sam = await run(0.5);
+      assert.ok(sam.every(Number.isFinite));
+      assert.ok(Math.max(...sam.map((v, i) => Math.abs(v - plain[i]))) > 1e-4);
+      const plan = {
+        ...new EspClr({ period: 1, maxLr: 0.5, minLr: 0.01, samRho: 0.5 }).localPlan(0),
+        mixupAlpha: 0.2,
+      };
+      await assert.rejects(
+        trainLocally({ model, train, plan, batchSize: 32, optimizer: 'sgd', seed: 1 }),
+        /SAM is not combined with mixup/,
+      );
+      tf.dispose([train.x, train.y]);
+      model.dispose();
+    });
+  });
+
   test('the proximal penalty adds core proximalTerm to the loss and its gradient (FedProx eq. 2)', async () => {
     const model = buildZooModel('mlp', { inputShape: [3], numClasses: 2, seed: 4, hidden: [4] });
     const w0 = readWeights(model);

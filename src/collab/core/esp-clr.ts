@@ -80,6 +80,12 @@ export class EspClr implements FederatedAlgorithm {
       throw ValidationError.field('peakDecay', `must be in (0, 1], got ${gamma}`);
     checkProximalMu(o.proximalMu ?? 0);
     if (o.mixupAlpha !== undefined) positiveNumber('mixupAlpha', o.mixupAlpha);
+    for (const [field, v] of [
+      ['samRho', o.samRho],
+      ['notTrueBeta', o.notTrueBeta],
+    ] as const)
+      if (v !== undefined && !(Number.isFinite(v) && v >= 0))
+        throw ValidationError.field(field, `must be a number >= 0, got ${v}`);
   }
 
   rounds(totalEpochs: number): number {

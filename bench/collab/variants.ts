@@ -1,11 +1,13 @@
 /**
  * The federations a collab bench compares, one spec each:
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
- *     [:f<steps>][:g<shared>][:h1|:h2][:b1][:w<warm-up epochs>][:u<mixup alpha>][:r<SAM rho>][:q<shared fraction>][:n<FedNTD beta>]
+ *     [:f<steps>][:g<shared>][:h1|:h2][:b1][:w<warm-up epochs>][:u<mixup alpha>][:r<SAM rho>]
+ *     [:q<shared fraction>][:n<FedNTD beta>]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
- * over all its epochs (`pooled:p<T>`: restarted every T epochs, as esp-clr's); esp is esp-clr; `:d` is esp-clr's peakDecay gamma (the cycle's amplitude
- * x gamma per period), `:x` FedProx's mu, `:m` FedAvgM's beta, `:s1` SCAFFOLD's control variates
- * (src/collab/core), `:f<steps>` server-side ensemble distillation (FedDF,
+ * over all its epochs (`pooled:p<T>`: restarted every T epochs, as esp-clr's); esp is esp-clr;
+ * `:d` is esp-clr's peakDecay gamma (the cycle's amplitude x gamma per period), `:x` FedProx's
+ * mu, `:m` FedAvgM's beta, `:s1` SCAFFOLD's control variates (src/collab/core), `:f<steps>`
+ * server-side ensemble distillation (FedDF,
  * core/ensemble-distillation.ts) of at most <steps> steps per round on the bench's public set,
  * the other settings at their defaults; `:g<G>` gives every site (and pooled) G shared labelled
  * examples the sites do not hold (the federation's sharedDataset, Zhao et al. 2018); `:h1` also

@@ -275,17 +275,15 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
   if (plan.scaffold && (mixup || distillation))
     throw new Error('SCAFFOLD is not combined with mixup or distillation');
   const sam = plan.samRho ? samGradientFn(plan.samRho) : undefined;
+  if (plan.notTrueBeta && (mixup || distillation || mu > 0 || plan.scaffold || sam))
+    throw new Error('FedNTD is not combined with mixup, distillation, FedProx, SCAFFOLD or SAM');
+  if (sam && (mixup || distillation || mu > 0 || plan.scaffold))
+    throw new Error('SAM is not combined with mixup, distillation, FedProx or SCAFFOLD');
   // FedNTD: the global model's predictions on every training row, before the first step (the
   // model holds the global weights until then).
   const ntdTeacher = plan.notTrueBeta
     ? (predictBatches(i.model, i.train.x, 256) as tf.Tensor2D)
     : undefined;
-  if (ntdTeacher && (mixup || distillation || mu > 0 || plan.scaffold || sam)) {
-    ntdTeacher.dispose();
-    throw new Error('FedNTD is not combined with mixup, distillation, FedProx, SCAFFOLD or SAM');
-  }
-  if (sam && (mixup || distillation || mu > 0 || plan.scaffold))
-    throw new Error('SAM is not combined with mixup, distillation, FedProx or SCAFFOLD');
   const steps = Math.ceil(i.train.x.shape[0] / i.batchSize);
   const schedule = makeSchedule(plan.schedule, plan.learningRate, steps, plan.epochs);
   const scaffold =

@@ -16,7 +16,6 @@ import { sameShape, type WeightSet } from './weights';
 
 export class WeightAverage {
   private sum: Float64Array[] | null = null;
-  private shape: WeightSet | null = null;
   private n = 0;
 
   /** Global models averaged so far. */
@@ -25,12 +24,9 @@ export class WeightAverage {
   }
 
   add(weights: WeightSet): void {
-    if (this.shape && !sameShape(this.shape, weights))
+    this.sum ??= weights.map((w) => new Float64Array(w.length));
+    if (!sameShape(this.sum, weights))
       throw ValidationError.field('weightAverage', 'a global model of another shape');
-    if (!this.sum) {
-      this.sum = weights.map((w) => new Float64Array(w.length));
-      this.shape = weights;
-    }
     for (let t = 0; t < weights.length; t++) {
       const s = this.sum[t];
       const w = weights[t];

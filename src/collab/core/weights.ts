@@ -14,8 +14,11 @@ export function weightBytes(weights: WeightSet): number {
   return n;
 }
 
-/** True when both sets have the same tensor count and the same length per tensor. */
-export function sameShape(a: WeightSet, b: WeightSet): boolean {
+/** True when both sets have the same tensor count and the same length per tensor (any arrays). */
+export function sameShape(
+  a: readonly ArrayLike<number>[],
+  b: readonly ArrayLike<number>[],
+): boolean {
   return a.length === b.length && a.every((w, i) => w.length === b[i].length);
 }
 

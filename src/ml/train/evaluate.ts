@@ -91,7 +91,8 @@ export interface Evaluation {
   count: number;
 }
 
-const EPS = 1e-7;
+/** Added to probabilities before a log: the losses' one guard against log(0). */
+export const EPS = 1e-7;
 
 /** Mean cross-entropy of softmax outputs `probs` [n, k] against integer labels `y` [n]. */
 export function crossEntropy(probs: tf.Tensor, y: tf.Tensor): tf.Scalar {

@@ -87,7 +87,8 @@ export type GradientTransform = (
   info: { epoch: number; step: number },
 ) => tf.NamedTensorMap;
 
-const defaultLoss: LossFn = (_model, x, y, ctx) => crossEntropy(ctx.forward(x), y);
+/** The cross-entropy of the training-mode forward pass: the step's loss unless a method gives one. */
+export const defaultLoss: LossFn = (_model, x, y, ctx) => crossEntropy(ctx.forward(x), y);
 
 /**
  * One mini-batch step as a custom loop needs it (not model.fit: transfer-learning methods add

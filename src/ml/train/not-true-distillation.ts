@@ -10,10 +10,8 @@
  * the first step, and gathered per batch by row.
  */
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy } from './evaluate';
+import { crossEntropy, EPS } from './evaluate';
 import type { LossFn } from './gradient-step';
-
-const EPS = 1e-7;
 
 /** KL(q~_g || q~_l) per row, averaged: the not-true softmax at temperature tau of probabilities. */
 export function notTrueKl(

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy } from './evaluate';
+import { crossEntropy, EPS } from './evaluate';
 import type { LossFn } from './gradient-step';
-
-const EPS = 1e-7;
 
 /**
  * Losses whose per-step randomness is drawn on the main thread and whose rows are independent,

@@ -8,10 +8,7 @@
  * flatter minima average better.
  */
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy } from './evaluate';
-import type { GradientFn, LossFn } from './gradient-step';
-
-const defaultLoss: LossFn = (_model, x, y, ctx) => crossEntropy(ctx.forward(x), y);
+import { defaultLoss, type GradientFn, type LossFn } from './gradient-step';
 
 export function samGradientFn(rho: number, lossFn: LossFn = defaultLoss): GradientFn {
   if (!(Number.isFinite(rho) && rho > 0)) throw new Error(`SAM's rho must be > 0, got ${rho}`);

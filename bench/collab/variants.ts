@@ -2,7 +2,7 @@
  * The federations a collab bench compares, one spec each:
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
  *     [:f<steps>][:g<shared>][:h1|:h2][:b1][:w<warm-up epochs>][:u<mixup alpha>][:r<SAM rho>]
- *     [:q<shared fraction>][:n<FedNTD beta>]
+ *     [:q<shared fraction>][:n<FedNTD beta>][:l<learning rate>][:k<warm-up epochs>]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
  * over all its epochs (`pooled:p<T>`: restarted every T epochs, as esp-clr's); esp is esp-clr;
  * `:d` is esp-clr's peakDecay gamma (the cycle's amplitude x gamma per period), `:x` FedProx's
@@ -25,6 +25,9 @@
  * round a site trains on a seeded draw of the fraction f of the shared set (LocalPlacement's
  * sharedFraction; 0.25 with 4 sites weighs the shared examples as pooled training does). `:n<beta>`
  * adds FedNTD's not-true distillation to the sites' loss (src/ml/train/not-true-distillation.ts).
+ * `:l<lr>` (any kind) replaces the bench's --lr for this variant: the cycle's peak, its low point
+ * lr / 50 as the bench's. `:k<W>` (esp, and pooled with `:p`) warms the rate up linearly over
+ * the first W epochs of every cycle (esp-clr's cycleWarmup) instead of starting at its peak.
  * Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
  */
 import type { AlgorithmSettings } from '../../src/collab/core/algorithms';
@@ -59,13 +62,35 @@ export interface Variant {
   sharedFraction: number;
   /** FedNTD's beta on the sites' local loss (0: none). */
   notTrue: number;
+  /** The cycle's peak learning rate (0: the bench's --lr). */
+  learningRate: number;
+  /** Epochs of linear warm-up at every cycle's start (0: none). */
+  cycleWarmup: number;
 }
 
 export function parseVariant(spec: string, d: { period: number; epochs: number }): Variant {
   const [kind, ...opts] = spec.split(':');
   if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const known = ['p', 'e', 'm', 'd', 'x', 's', 'f', 'g', 'h', 'b', 'w', 'u', 'r', 'q', 'n'];
+  const known = [
+    'p',
+    'e',
+    'm',
+    'd',
+    'x',
+    's',
+    'f',
+    'g',
+    'h',
+    'b',
+    'w',
+    'u',
+    'r',
+    'q',
+    'n',
+    'l',
+    'k',
+  ];
   const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
   if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
   const opt = (p: string, fallback: number) => {
@@ -93,6 +118,8 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
     sam: opt('r', 0),
     sharedFraction: opt('q', 1),
     notTrue: opt('n', 0),
+    learningRate: opt('l', 0),
+    cycleWarmup: opt('k', 0),
   };
 }
 
@@ -110,5 +137,14 @@ export function variantSettings(v: Variant, base: AlgorithmSettings): AlgorithmS
     ...(v.mixup > 0 ? { espMixup: true, mixupAlpha: v.mixup } : {}),
     ...(v.sam > 0 ? { samRho: v.sam } : {}),
     ...(v.notTrue > 0 ? { notTrueBeta: v.notTrue } : {}),
+    ...learningRateOf(v),
+  };
+}
+
+/** `:l<lr>`, `:k<W>`: the variant's own LR range (peak lr, low point lr / 50, as the bench's --lr) and cycle warm-up. */
+export function learningRateOf(v: Variant): Partial<AlgorithmSettings> {
+  return {
+    ...(v.learningRate > 0 ? { learningRate: v.learningRate, minLr: v.learningRate / 50 } : {}),
+    ...(v.cycleWarmup > 0 ? { cycleWarmup: v.cycleWarmup } : {}),
   };
 }

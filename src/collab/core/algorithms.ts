@@ -31,6 +31,8 @@ export interface AlgorithmSettings {
   samRho?: number;
   /** esp-clr: FedNTD's beta on the sites' local loss; optional. */
   notTrueBeta?: number;
+  /** esp-clr: epochs of learning-rate warm-up at each period's start; optional. */
+  cycleWarmup?: number;
   /** codistill */
   temperature: number;
   distillationWeight: number;
@@ -67,6 +69,7 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
         ...(s.espMixup ? { mixupAlpha: s.mixupAlpha } : {}),
         ...(s.samRho ? { samRho: s.samRho } : {}),
         ...(s.notTrueBeta ? { notTrueBeta: s.notTrueBeta } : {}),
+        ...(s.cycleWarmup ? { cycleWarmup: s.cycleWarmup } : {}),
       });
     case 'mcl':
       return new Mcl({

@@ -60,6 +60,11 @@ export interface EspClrOptions {
   samRho?: number;
   /** FedNTD's beta on the sites' local loss; absent or 0: none. */
   notTrueBeta?: number;
+  /**
+   * Epochs of linear learning-rate warm-up at the start of every period (Goyal et al. 2017),
+   * then the cosine; in [0, period), absent or 0: the cycle starts at its peak (SGDR).
+   */
+  cycleWarmup?: number;
 }
 
 export class EspClr implements FederatedAlgorithm {
@@ -86,6 +91,9 @@ export class EspClr implements FederatedAlgorithm {
     ] as const)
       if (v !== undefined && !(Number.isFinite(v) && v >= 0))
         throw ValidationError.field(field, `must be a number >= 0, got ${v}`);
+    const warmup = o.cycleWarmup ?? 0;
+    if (!(warmup >= 0 && warmup < o.period))
+      throw ValidationError.field('cycleWarmup', `must be in [0, period), got ${warmup}`);
   }
 
   rounds(totalEpochs: number): number {
@@ -97,7 +105,11 @@ export class EspClr implements FederatedAlgorithm {
     return {
       epochs: this.o.period,
       learningRate: this.peakLr(round),
-      schedule: { kind: 'cosine', minLr: this.o.minLr },
+      schedule: {
+        kind: 'cosine',
+        minLr: this.o.minLr,
+        ...(this.o.cycleWarmup ? { warmupEpochs: this.o.cycleWarmup } : {}),
+      },
       mixupAlpha: this.o.mixupAlpha ?? null,
       distillation: null,
       startFromGlobal: true,
@@ -115,10 +127,15 @@ export class EspClr implements FederatedAlgorithm {
     return minLr + (maxLr - minLr) * Math.pow(this.o.peakDecay ?? 1, round);
   }
 
-  /** The learning rate at step `t` of a period of `stepsPerPeriod` steps (SGDR eq. 5). */
+  /**
+   * The learning rate at step `t` of a period of `stepsPerPeriod` steps (SGDR eq. 5); with
+   * `cycleWarmup`, (t + 1) / w of the peak over the first w steps (its share of the period).
+   */
   learningRateAt(t: number, stepsPerPeriod: number, round = 0): number {
-    const u = Math.min(1, t / stepsPerPeriod);
     const max = this.peakLr(round);
+    const w = Math.round(((this.o.cycleWarmup ?? 0) / this.o.period) * stepsPerPeriod);
+    if (t < w) return (max * (t + 1)) / w;
+    const u = Math.min(1, (t - w) / (stepsPerPeriod - w));
     return this.o.minLr + ((max - this.o.minLr) * (1 + Math.cos(Math.PI * u))) / 2;
   }
 

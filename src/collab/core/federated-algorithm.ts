@@ -18,8 +18,11 @@ export type SharedState = 'weights' | 'predictions';
 /** Learning rate over one round's local training (steps counted within the round). */
 export type LocalLrSchedule =
   | { kind: 'constant' }
-  /** SGDR cosine from `learningRate` down to `minLr` over the round, restarted each round. */
-  | { kind: 'cosine'; minLr: number };
+  /**
+   * SGDR cosine from `learningRate` down to `minLr` over the round, restarted each round; with
+   * `warmupEpochs`, a linear rise to `learningRate` over the round's first epochs before it.
+   */
+  | { kind: 'cosine'; minLr: number; warmupEpochs?: number };
 
 /** What every site does in one round. */
 export interface LocalPlan {

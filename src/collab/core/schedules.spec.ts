@@ -48,6 +48,25 @@ describe('ESP + CLR (arXiv 1810.06877) with the SGDR cycle (Loshchilov & Hutter 
     assert.equal(esp.localPlan(7).learningRate, 0.1); // gamma absent: the paper's constant cycle
   });
 
+  test('cycleWarmup: a linear rise (Goyal et al. 2017) to the peak, then the cosine to the low point', () => {
+    const warm = new EspClr({ period: 4, maxLr: 0.1, minLr: 0.001, cycleWarmup: 2 });
+    // 100 steps per period: the first 50 (2 of 4 epochs) rise by 0.1 / 50 a step.
+    close(warm.learningRateAt(0, 100), 0.002);
+    close(warm.learningRateAt(24, 100), 0.05);
+    close(warm.learningRateAt(49, 100), 0.1);
+    close(warm.learningRateAt(50, 100), 0.1); // the cosine's start
+    close(warm.learningRateAt(75, 100), 0.0505); // half-way down the cosine
+    close(warm.learningRateAt(100, 100), 0.001); // still averaged at the low point
+    const plan = warm.localPlan(3);
+    assert.deepEqual(plan.schedule, { kind: 'cosine', minLr: 0.001, warmupEpochs: 2 });
+    const lr = makeSchedule(plan.schedule, plan.learningRate, 25, plan.epochs);
+    for (const t of [0, 10, 49, 50, 63, 99]) close(lr.at(t), warm.learningRateAt(t, 100));
+    assert.throws(
+      () => new EspClr({ period: 4, maxLr: 0.1, minLr: 0.001, cycleWarmup: 4 }),
+      /cycleWarmup/,
+    );
+  });
+
   test('settings are checked', () => {
     assert.throws(
       () => new EspClr({ period: 4, maxLr: 0.1, minLr: 0.001, peakDecay: 0 }),

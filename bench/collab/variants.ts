@@ -72,25 +72,7 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
   const [kind, ...opts] = spec.split(':');
   if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const known = [
-    'p',
-    'e',
-    'm',
-    'd',
-    'x',
-    's',
-    'f',
-    'g',
-    'h',
-    'b',
-    'w',
-    'u',
-    'r',
-    'q',
-    'n',
-    'l',
-    'k',
-  ];
+  const known = [...'pemdxsfghbwurqnlk']; // one letter per option, as the header lists them
   const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
   if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
   const opt = (p: string, fallback: number) => {

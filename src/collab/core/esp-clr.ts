@@ -23,6 +23,9 @@
  *   its initial (global) weights at every site; meant with `classifierCalibration` to fit it last.
  * - `mixupAlpha`: the sites train on mixup samples of their own data (mcl.ts, the same paper's
  *   MCL) within each period's cycle; absent: plain examples.
+ * - `cycleWarmup`: each period's cycle first rises linearly to its peak over W epochs (Goyal et
+ *   al. 2017) instead of restarting at the peak; measured in the bench only (docs/collab.md,
+ *   "Session 18").
  */
 import { ValidationError } from '../../platform/errors/domain-error';
 import type {

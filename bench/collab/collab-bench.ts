@@ -121,6 +121,7 @@ async function federate(
   warmupEpochs = 0,
   swaFractions: readonly number[] = [],
   sharedFraction = 1,
+  carryOptimizer = false,
 ): Promise<Outcome> {
   const data = siteData.map((d, i) => ({ name: sitesNamed[i], architecture: 'small-cnn', ...d }));
   const { contract, classNames } = sharedImageContract(data);
@@ -137,6 +138,7 @@ async function federate(
       dp: null,
       ...(sharedSet ? { sharedSet } : {}),
       ...(sharedFraction < 1 ? { sharedFraction } : {}),
+      ...(carryOptimizer ? { carryOptimizer } : {}),
       shouldStop: () => false,
     },
     true,
@@ -424,6 +426,8 @@ async function main(): Promise<void> {
                 0,
                 // Pooled with restarts (`pooled:p<T>`) has cycle low points to average too.
                 v.period < v.epochs ? SWA : [],
+                1,
+                v.carryOptimizer,
               )
             : await federate(
                 variantSettings(v, base),
@@ -439,6 +443,7 @@ async function main(): Promise<void> {
                 v.warmup,
                 SWA,
                 v.sharedFraction,
+                v.carryOptimizer,
               );
         outcomes.set(v.label, o);
         row[v.label] = o.accuracy;

@@ -2,7 +2,7 @@
  * The federations a collab bench compares, one spec each:
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
  *     [:f<steps>][:g<shared>][:h1|:h2][:b1][:w<warm-up epochs>][:u<mixup alpha>][:r<SAM rho>]
- *     [:q<shared fraction>][:n<FedNTD beta>][:l<learning rate>][:k<warm-up epochs>]
+ *     [:q<shared fraction>][:n<FedNTD beta>][:l<learning rate>][:k<warm-up epochs>][:o1]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
  * over all its epochs (`pooled:p<T>`: restarted every T epochs, as esp-clr's); esp is esp-clr;
  * `:d` is esp-clr's peakDecay gamma (the cycle's amplitude x gamma per period), `:x` FedProx's
@@ -28,6 +28,8 @@
  * `:l<lr>` (any kind) replaces the bench's --lr for this variant: the cycle's peak, its low point
  * lr / 50 as the bench's. `:k<W>` (esp, and pooled with `:p`) warms the rate up linearly over
  * the first W epochs of every cycle (esp-clr's cycleWarmup) instead of starting at its peak.
+ * `:o1` (any kind): every site keeps its optimizer's state (adam's moments) across rounds
+ * (LocalPlacement's bench-only carryOptimizer) instead of a fresh optimizer per round.
  * Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
  */
 import type { AlgorithmSettings } from '../../src/collab/core/algorithms';
@@ -66,13 +68,15 @@ export interface Variant {
   learningRate: number;
   /** Epochs of linear warm-up at every cycle's start (0: none). */
   cycleWarmup: number;
+  /** Every site keeps its optimizer's state across rounds. */
+  carryOptimizer: boolean;
 }
 
 export function parseVariant(spec: string, d: { period: number; epochs: number }): Variant {
   const [kind, ...opts] = spec.split(':');
   if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const known = [...'pemdxsfghbwurqnlk']; // one letter per option, as the header lists them
+  const known = [...'pemdxsfghbwurqnlko']; // one letter per option, as the header lists them
   const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
   if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
   const opt = (p: string, fallback: number) => {
@@ -102,6 +106,7 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
     notTrue: opt('n', 0),
     learningRate: opt('l', 0),
     cycleWarmup: opt('k', 0),
+    carryOptimizer: opt('o', 0) > 0,
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../ml/data';
-import type { OptimizerName } from '../ml/train/optimizers';
+import { makeOptimizer, type OptimizerName, type ScheduledOptimizer } from '../ml/train/optimizers';
 import type { TrainSet } from '../ml/train/trainer';
 import { buildZooModel } from '../ml/zoo/zoo';
 import { UnprocessableError } from '../platform/errors/domain-error';
@@ -64,6 +64,12 @@ export interface LocalPlacementOptions {
    * training (fraction 1 / sites). Absent: all of it every round.
    */
   sharedFraction?: number;
+  /**
+   * Bench-only study: each site keeps its optimizer (adam's moments and step count) from one
+   * round to the next instead of starting every round with a fresh one. Nothing more crosses the
+   * site boundary. Absent: a fresh optimizer per round, as a remote agent's.
+   */
+  carryOptimizer?: boolean;
   shouldStop: () => boolean;
 }
 
@@ -142,6 +148,7 @@ export class LocalPlacement implements SitePlacement {
   private queue: Promise<unknown> = Promise.resolve();
   /** SCAFFOLD: each in-process site's control variate c_i across rounds (core/scaffold.ts). */
   private readonly controls = new Map<string, SiteControlState>();
+  private readonly optimizers = new Map<string, ScheduledOptimizer>();
 
   constructor(
     data: readonly LocalSiteData[],
@@ -195,6 +202,17 @@ export class LocalPlacement implements SitePlacement {
     });
   }
 
+  /** `carryOptimizer`: the site's optimizer, made at its first round and kept until dispose. */
+  private carriedOptimizer(name: string, learningRate: number): ScheduledOptimizer | undefined {
+    if (!this.o.carryOptimizer) return undefined;
+    let opt = this.optimizers.get(name);
+    if (!opt) {
+      opt = makeOptimizer({ name: this.o.optimizer }, learningRate);
+      this.optimizers.set(name, opt);
+    }
+    return opt;
+  }
+
   /** A site's own model (codistill registers them). */
   siteModel(name: string): tf.LayersModel {
     return this.site(name).model;
@@ -214,6 +232,7 @@ export class LocalPlacement implements SitePlacement {
       ? siteControlFor(this.controls.get(name) ?? null, work.round)
       : null;
     const train = this.roundTrainSet(site, work.seed);
+    const carried = this.carriedOptimizer(name, work.plan.learningRate);
     const r = await trainLocally({
       model: site.model,
       train: train ?? site.train,
@@ -224,6 +243,7 @@ export class LocalPlacement implements SitePlacement {
       publicX: this.publicX,
       teacher: work.teacher,
       ...(work.control ? { control: { c: work.control, ci } } : {}),
+      ...(carried ? { carriedOptimizer: carried } : {}),
       shouldStop: this.o.shouldStop,
     }).finally(() => train && tf.dispose([train.x, train.y]));
     let controlDelta: Float32Array[] | undefined;
@@ -280,6 +300,8 @@ export class LocalPlacement implements SitePlacement {
   }
 
   dispose(): void {
+    for (const opt of this.optimizers.values()) opt.dispose();
+    this.optimizers.clear();
     for (const s of this.local) {
       tf.dispose([s.train.x, s.train.y]);
       if (s.test) tf.dispose([s.test.x, s.test.y]);

@@ -20,7 +20,7 @@ import {
   type MixupSpec,
   mixupLossFn,
 } from '../ml/train/row-objectives';
-import type { OptimizerName } from '../ml/train/optimizers';
+import type { OptimizerName, ScheduledOptimizer } from '../ml/train/optimizers';
 import type { WeightPenaltyFn } from '../ml/train/gradient-step';
 import { trainModel, type LossFn, type TrainSet } from '../ml/train/trainer';
 import { samGradientFn } from '../ml/train/sam';
@@ -240,6 +240,8 @@ export interface LocalTrainingInput {
   shouldStop?: () => boolean;
   /** Data-parallel threads (trainModel's `threads`); default the process's setting. */
   threads?: number;
+  /** The site's optimizer kept across rounds (trainModel's `carriedOptimizer`); absent: fresh. */
+  carriedOptimizer?: ScheduledOptimizer;
 }
 
 export interface LocalTrainingResult {
@@ -309,6 +311,7 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
         ? { lossFn: notTrueDistillationLoss(ntdTeacher, plan.notTrueBeta) }
         : {}),
       ...(i.threads !== undefined ? { threads: i.threads } : {}),
+      ...(i.carriedOptimizer ? { carriedOptimizer: i.carriedOptimizer } : {}),
       shouldStop: i.shouldStop,
     });
     const last = result.history[result.history.length - 1];

@@ -30,13 +30,19 @@ export class GroupedOptimizer {
   private readonly main: ScheduledOptimizer;
   private mainLr: number;
 
+  /**
+   * `carried`: the default group's optimizer, kept by the caller across runs so its moments
+   * carry over (the caller disposes it); absent: a fresh one, disposed with this.
+   */
   constructor(
     spec: OptimizerSpec,
     learningRate: number,
     private readonly schedule: LrSchedule,
     groups: readonly ParamGroup[] = [],
+    private readonly carried?: ScheduledOptimizer,
   ) {
-    this.main = makeOptimizer(spec, learningRate);
+    this.main = carried ?? makeOptimizer(spec, learningRate);
+    if (carried) carried.setLearningRate(learningRate);
     this.mainLr = learningRate;
     this.groups = groups.map((g) => ({
       names: new Set(g.variables),
@@ -83,7 +89,7 @@ export class GroupedOptimizer {
   }
 
   dispose(): void {
-    this.main.dispose();
+    if (!this.carried) this.main.dispose();
     for (const g of this.groups) g.opt.dispose();
   }
 }

@@ -8,6 +8,7 @@ import { buildZooModel } from '../zoo/zoo';
 import { loadModelFromBuffers, ModelBuffers } from '../io/buffers';
 import { evaluate } from './evaluate';
 import { EpochMetrics, trainModel } from './trainer';
+import { makeOptimizer } from './optimizers';
 
 /** Two Gaussian blobs at (+2, +2) and (-2, -2), sd 0.5: linearly separable with margin. */
 function blobs(n: number, seed: number): { x: tf.Tensor2D; y: tf.Tensor1D } {
@@ -96,6 +97,40 @@ describe('training loop', () => {
     tf.dispose([train.x, train.y]);
     full.dispose();
     resumed.dispose();
+  });
+
+  test("adam's state carried across runs (carriedOptimizer): a resumed run ends where an uninterrupted one ends, a fresh optimizer does not", async () => {
+    const train = blobs(64, 4);
+    const options = {
+      batchSize: 8,
+      learningRate: 0.05,
+      optimizer: { name: 'adam' as const },
+      seed: 9,
+    };
+    const full = mlp(2);
+    await trainModel(full, train, { ...options, epochs: 3 });
+    const carried = makeOptimizer(options.optimizer, options.learningRate);
+    const resumed = mlp(2);
+    await trainModel(resumed, train, { ...options, epochs: 1, carriedOptimizer: carried });
+    await trainModel(resumed, train, {
+      ...options,
+      epochs: 3,
+      initialEpoch: 1,
+      carriedOptimizer: carried,
+    });
+    const restarted = mlp(2);
+    await trainModel(restarted, train, { ...options, epochs: 1 });
+    await trainModel(restarted, train, { ...options, epochs: 3, initialEpoch: 1 });
+    const [a, b, c] = [full, resumed, restarted].map((m) => m.getWeights());
+    for (let i = 0; i < a.length; i++) expectTensorsClose(b[i], a[i], 1e-6);
+    // adam restarted with zero moments takes other steps (its first is lr * sign(g) per weight).
+    const gap = tf.tidy(() =>
+      Math.max(...a.map((w, i) => tf.max(tf.abs(tf.sub(w, c[i]))).dataSync()[0])),
+    );
+    assert.ok(gap > 1e-3, `restarted adam should differ, max gap ${gap}`);
+    carried.dispose();
+    tf.dispose([train.x, train.y]);
+    for (const m of [full, resumed, restarted]) m.dispose();
   });
 
   test('early stopping restores the weights of the best validation epoch', async () => {

@@ -30,7 +30,7 @@ import {
   mixupLossFn,
   type RowObjective,
 } from './row-objectives';
-import { OptimizerSpec } from './optimizers';
+import { OptimizerSpec, ScheduledOptimizer } from './optimizers';
 import { GroupedOptimizer, ParamGroup } from './param-groups';
 import type { TrainingThreads } from './parallel';
 import { planShards, type ShardPlan } from './replicas';
@@ -53,6 +53,12 @@ export interface TrainOptions {
   batchSize: number;
   learningRate: number;
   optimizer?: OptimizerSpec;
+  /**
+   * An optimizer of `optimizer`'s kind that the caller keeps across runs, so its state (adam's
+   * moments and step count) carries over from one run to the next; the caller disposes it.
+   * Absent: a fresh optimizer per run.
+   */
+  carriedOptimizer?: ScheduledOptimizer;
   schedule?: ScheduleSpec;
   /** Variables trained at their own learning-rate schedule (the rest follow `schedule`). */
   paramGroups?: readonly ParamGroup[];
@@ -216,6 +222,7 @@ export async function trainModel(
     options.learningRate,
     schedule,
     options.paramGroups,
+    options.carriedOptimizer,
   );
   const earlyStopping = options.earlyStopping
     ? new EarlyStopping(model, options.earlyStopping)

@@ -8,7 +8,7 @@ import { buildZooModel } from '../zoo/zoo';
 import { loadModelFromBuffers, ModelBuffers } from '../io/buffers';
 import { evaluate } from './evaluate';
 import { EpochMetrics, trainModel } from './trainer';
-import { makeOptimizer } from './optimizers';
+import { makeOptimizer, type ScheduledOptimizer } from './optimizers';
 
 /** Two Gaussian blobs at (+2, +2) and (-2, -2), sd 0.5: linearly separable with margin. */
 function blobs(n: number, seed: number): { x: tf.Tensor2D; y: tf.Tensor1D } {
@@ -26,6 +26,27 @@ function blobs(n: number, seed: number): { x: tf.Tensor2D; y: tf.Tensor1D } {
 
 function mlp(seed = 1): tf.LayersModel {
   return buildZooModel('mlp', { inputShape: [2], numClasses: 2, hidden: [8], seed });
+}
+
+/**
+ * mlp(2) trained 3 epochs on blobs(64, 4) in one run, and in two (1 epoch, then resumed at
+ * initialEpoch 1), the two-run one with `carried` as its carriedOptimizer if given.
+ */
+async function oneRunAndTwo(
+  name: 'sgd' | 'adam',
+  learningRate: number,
+  carried?: ScheduledOptimizer,
+): Promise<{ one: tf.LayersModel; two: tf.LayersModel }> {
+  const train = blobs(64, 4);
+  const options = { batchSize: 8, learningRate, optimizer: { name }, seed: 9 };
+  const one = mlp(2);
+  await trainModel(one, train, { ...options, epochs: 3 });
+  const two = mlp(2);
+  const resume = { ...options, ...(carried ? { carriedOptimizer: carried } : {}) };
+  await trainModel(two, train, { ...resume, epochs: 1 });
+  await trainModel(two, train, { ...resume, epochs: 3, initialEpoch: 1 });
+  tf.dispose([train.x, train.y]);
+  return { one, two };
 }
 
 describe('training loop', () => {
@@ -79,49 +100,18 @@ describe('training loop', () => {
   });
 
   test("a run resumed at initialEpoch from the previous epoch's weights ends exactly where an uninterrupted run ends (plain SGD has no optimizer state)", async () => {
-    const train = blobs(64, 4);
-    const options = {
-      batchSize: 8,
-      learningRate: 0.1,
-      optimizer: { name: 'sgd' as const },
-      seed: 9,
-    };
-    const full = mlp(2);
-    await trainModel(full, train, { ...options, epochs: 3 });
-    const resumed = mlp(2);
-    await trainModel(resumed, train, { ...options, epochs: 1 });
-    await trainModel(resumed, train, { ...options, epochs: 3, initialEpoch: 1 });
-    const a = full.getWeights();
-    const b = resumed.getWeights();
+    const { one, two } = await oneRunAndTwo('sgd', 0.1);
+    const [a, b] = [one, two].map((m) => m.getWeights());
     for (let i = 0; i < a.length; i++) expectTensorsClose(b[i], a[i], 1e-6);
-    tf.dispose([train.x, train.y]);
-    full.dispose();
-    resumed.dispose();
+    one.dispose();
+    two.dispose();
   });
 
   test("adam's state carried across runs (carriedOptimizer): a resumed run ends where an uninterrupted one ends, a fresh optimizer does not", async () => {
-    const train = blobs(64, 4);
-    const options = {
-      batchSize: 8,
-      learningRate: 0.05,
-      optimizer: { name: 'adam' as const },
-      seed: 9,
-    };
-    const full = mlp(2);
-    await trainModel(full, train, { ...options, epochs: 3 });
-    const carried = makeOptimizer(options.optimizer, options.learningRate);
-    const resumed = mlp(2);
-    await trainModel(resumed, train, { ...options, epochs: 1, carriedOptimizer: carried });
-    await trainModel(resumed, train, {
-      ...options,
-      epochs: 3,
-      initialEpoch: 1,
-      carriedOptimizer: carried,
-    });
-    const restarted = mlp(2);
-    await trainModel(restarted, train, { ...options, epochs: 1 });
-    await trainModel(restarted, train, { ...options, epochs: 3, initialEpoch: 1 });
-    const [a, b, c] = [full, resumed, restarted].map((m) => m.getWeights());
+    const carried = makeOptimizer({ name: 'adam' }, 0.05);
+    const withState = await oneRunAndTwo('adam', 0.05, carried);
+    const fresh = await oneRunAndTwo('adam', 0.05);
+    const [a, b, c] = [withState.one, withState.two, fresh.two].map((m) => m.getWeights());
     for (let i = 0; i < a.length; i++) expectTensorsClose(b[i], a[i], 1e-6);
     // adam restarted with zero moments takes other steps (its first is lr * sign(g) per weight).
     const gap = tf.tidy(() =>
@@ -129,8 +119,7 @@ describe('training loop', () => {
     );
     assert.ok(gap > 1e-3, `restarted adam should differ, max gap ${gap}`);
     carried.dispose();
-    tf.dispose([train.x, train.y]);
-    for (const m of [full, resumed, restarted]) m.dispose();
+    for (const m of [withState.one, withState.two, fresh.one, fresh.two]) m.dispose();
   });
 
   test('early stopping restores the weights of the best validation epoch', async () => {

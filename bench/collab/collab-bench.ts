@@ -26,7 +26,7 @@ import { pooledEvaluation, runFederationLoop } from '../../src/collab/federation
 import { LocalPlacement, sharedImageContract } from '../../src/collab/local-placement';
 import { readWeights } from '../../src/collab/site-training';
 import { sharedWarmup } from '../../src/collab/shared-warmup';
-import { learningRateOf, parseVariant, variantSettings } from './variants';
+import { scheduleOf, parseVariant, variantSettings } from './variants';
 import {
   serverDistillationSettings,
   type Fuser,
@@ -109,20 +109,41 @@ interface Outcome {
   heads: Record<string, number>;
 }
 
+/** What a run adds to the plain federation, each absent when the variant does not use it. */
+interface FederationExtras {
+  /** FedDF (`:f`): steps per round on the public set (`--diagnose`: log test accuracies). */
+  fusion?: { steps: number; publicSet: Dataset; diagnose?: Dataset };
+  /** `:g`: the shared labelled set every site trains on. */
+  sharedSet?: Dataset;
+  /** `:h1` / `:h2`: the head calibration study on the final (or every) global model. */
+  study?: { test: Dataset; everyRound: boolean };
+  /** `:w`: epochs of Zhao et al.'s warm-up on the shared set. */
+  warmupEpochs?: number;
+  /** `--swa`: the fractions of the last rounds whose global models are averaged too. */
+  swaFractions?: readonly number[];
+  /** `:q`: the fraction of the shared set each site draws per round. */
+  sharedFraction?: number;
+  /** `:o1`: every site keeps its optimizer across rounds. */
+  carryOptimizer?: boolean;
+}
+
 async function federate(
   settings: AlgorithmSettings,
   epochs: number,
   siteData: { train: Dataset; test: Dataset }[],
   seed: number,
   sitesNamed: string[],
-  fusion?: { steps: number; publicSet: Dataset; diagnose?: Dataset },
-  sharedSet?: Dataset,
-  study?: { test: Dataset; everyRound: boolean },
-  warmupEpochs = 0,
-  swaFractions: readonly number[] = [],
-  sharedFraction = 1,
-  carryOptimizer = false,
+  extras: FederationExtras = {},
 ): Promise<Outcome> {
+  const {
+    fusion,
+    sharedSet,
+    study,
+    warmupEpochs = 0,
+    swaFractions = [],
+    sharedFraction = 1,
+    carryOptimizer = false,
+  } = extras;
   const data = siteData.map((d, i) => ({ name: sitesNamed[i], architecture: 'small-cnn', ...d }));
   const { contract, classNames } = sharedImageContract(data);
   const algorithm = makeAlgorithm({ ...settings, numClasses: classNames.length });
@@ -409,7 +430,7 @@ async function main(): Promise<void> {
                   period: v.period,
                   ...(v.mixup > 0 ? { espMixup: true, mixupAlpha: v.mixup } : {}),
                   ...(v.sam > 0 ? { samRho: v.sam } : {}),
-                  ...learningRateOf(v),
+                  ...scheduleOf(v),
                 },
                 v.epochs,
                 [
@@ -420,31 +441,29 @@ async function main(): Promise<void> {
                 ],
                 seed,
                 ['pooled'],
-                undefined,
-                undefined,
-                undefined,
-                0,
-                // Pooled with restarts (`pooled:p<T>`) has cycle low points to average too.
-                v.period < v.epochs ? SWA : [],
-                1,
-                v.carryOptimizer,
+                {
+                  // Pooled with restarts (`pooled:p<T>`) has cycle low points to average too.
+                  swaFractions: v.period < v.epochs ? SWA : [],
+                  carryOptimizer: v.carryOptimizer,
+                },
               )
-            : await federate(
-                variantSettings(v, base),
-                v.epochs,
-                siteData,
-                seed,
-                names,
-                v.fusionSteps > 0
-                  ? { steps: v.fusionSteps, publicSet, ...(DIAGNOSE ? { diagnose: test } : {}) }
-                  : undefined,
-                v.shared > 0 ? sharedSet(v.shared) : undefined,
-                v.head > 0 ? { test, everyRound: v.head === 2 } : undefined,
-                v.warmup,
-                SWA,
-                v.sharedFraction,
-                v.carryOptimizer,
-              );
+            : await federate(variantSettings(v, base), v.epochs, siteData, seed, names, {
+                ...(v.fusionSteps > 0
+                  ? {
+                      fusion: {
+                        steps: v.fusionSteps,
+                        publicSet,
+                        ...(DIAGNOSE ? { diagnose: test } : {}),
+                      },
+                    }
+                  : {}),
+                ...(v.shared > 0 ? { sharedSet: sharedSet(v.shared) } : {}),
+                ...(v.head > 0 ? { study: { test, everyRound: v.head === 2 } } : {}),
+                warmupEpochs: v.warmup,
+                swaFractions: SWA,
+                sharedFraction: v.sharedFraction,
+                carryOptimizer: v.carryOptimizer,
+              });
         outcomes.set(v.label, o);
         row[v.label] = o.accuracy;
         for (const [k, a] of Object.entries(o.heads)) row[`${v.label}.${k}`] = a;

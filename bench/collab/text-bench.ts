@@ -26,7 +26,7 @@ import { splitSites, type SplitSpec } from '../../src/collab/core/splitters';
 import { pooledEvaluation, runFederationLoop } from '../../src/collab/federation-run';
 import { LocalPlacement } from '../../src/collab/local-placement';
 import { readWeights } from '../../src/collab/site-training';
-import { learningRateOf, parseVariant, variantSettings } from './variants';
+import { scheduleOf, parseVariant, variantSettings } from './variants';
 import { serverDistillationSettings } from '../../src/collab/core/ensemble-distillation';
 import { fuser, TfDistillationStudent } from '../../src/collab/server-distillation';
 import { buildZooModel } from '../../src/ml/zoo/zoo';
@@ -227,7 +227,7 @@ async function main(): Promise<void> {
         const o =
           spec.kind === 'pooled'
             ? await federate(
-                { ...base, algorithm: 'esp-clr', period: spec.epochs, ...learningRateOf(spec) },
+                { ...base, algorithm: 'esp-clr', period: spec.epochs, ...scheduleOf(spec) },
                 [
                   {
                     train:

@@ -28,8 +28,8 @@
  * `:l<lr>` (any kind) replaces the bench's --lr for this variant: the cycle's peak, its low point
  * lr / 50 as the bench's. `:k<W>` (esp, and pooled with `:p`) warms the rate up linearly over
  * the first W epochs of every cycle (esp-clr's cycleWarmup) instead of starting at its peak.
- * `:o1` (any kind): every site keeps its optimizer's state (adam's moments) across rounds
- * (LocalPlacement's bench-only carryOptimizer) instead of a fresh optimizer per round.
+ * `:o1` (any kind; collab-bench only): every site keeps its optimizer's state (adam's moments)
+ * across rounds (LocalPlacement's bench-only carryOptimizer) instead of a fresh one per round.
  * Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
  */
 import type { AlgorithmSettings } from '../../src/collab/core/algorithms';
@@ -124,12 +124,15 @@ export function variantSettings(v: Variant, base: AlgorithmSettings): AlgorithmS
     ...(v.mixup > 0 ? { espMixup: true, mixupAlpha: v.mixup } : {}),
     ...(v.sam > 0 ? { samRho: v.sam } : {}),
     ...(v.notTrue > 0 ? { notTrueBeta: v.notTrue } : {}),
-    ...learningRateOf(v),
+    ...scheduleOf(v),
   };
 }
 
-/** `:l<lr>`, `:k<W>`: the variant's own LR range (peak lr, low point lr / 50, as the bench's --lr) and cycle warm-up. */
-export function learningRateOf(v: Variant): Partial<AlgorithmSettings> {
+/**
+ * `:l<lr>`, `:k<W>`: the variant's own learning-rate schedule, its peak lr and low point lr / 50
+ * (as the bench's --lr) and its cycle warm-up.
+ */
+export function scheduleOf(v: Variant): Partial<AlgorithmSettings> {
   return {
     ...(v.learningRate > 0 ? { learningRate: v.learningRate, minLr: v.learningRate / 50 } : {}),
     ...(v.cycleWarmup > 0 ? { cycleWarmup: v.cycleWarmup } : {}),

@@ -9,6 +9,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/platform/config/app-config';
+import { serverPort } from '../support/net';
 
 function postmasterPid(home: string): number {
   return Number(fs.readFileSync(path.join(home, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
@@ -39,7 +40,7 @@ test('the embedded PostgreSQL killed under a running app: /v1 is 503 with Retry-
   fs.mkdirSync(parent);
   fs.chmodSync(parent, 0o750);
   const home = path.join(parent, 'home');
-  const port = 58000 + (process.pid % 1000);
+  const port = await serverPort();
   const config = loadConfig({
     AUTODL_HOME: home,
     AUTODL_EMBEDDED_PG_PORT: String(port),

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/platform/config/app-config';
 import { createTestHome, removeTestHome } from '../support/app';
+import { serverPort } from '../support/net';
 
 const JOB_WAIT_MS = 300_000;
 
@@ -13,7 +14,7 @@ test('without DATABASE_URL the service runs its own PostgreSQL under AUTODL_HOME
   const home = createTestHome('autodl-embedded-');
   const config = loadConfig({
     AUTODL_HOME: home,
-    AUTODL_EMBEDDED_PG_PORT: String(55000 + (process.pid % 5000)),
+    AUTODL_EMBEDDED_PG_PORT: String(await serverPort()),
     PORT: '0',
     HOST: '127.0.0.1',
     AUTODL_WORKERS: '1',

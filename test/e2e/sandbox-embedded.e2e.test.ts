@@ -13,10 +13,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/platform/config/app-config';
+import { serverPort } from '../support/net';
 
 test('embedded PostgreSQL: a trial cannot connect with a guessed URL nor read the password file', async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'autodl-embedded-sbx-'));
-  const port = 50000 + (process.pid % 5000);
+  const port = await serverPort();
   const app = await startApp(
     loadConfig({
       AUTODL_HOME: home,

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { confusionMatrixOption } from './confusion-matrix';
+import { confusionMatrixHeight, confusionMatrixOption } from './confusion-matrix';
+import { init } from '../echarts-lib';
 import { classCountsOption } from './class-counts';
 
 describe('evaluation and data set charts', () => {
@@ -25,9 +26,70 @@ describe('evaluation and data set charts', () => {
     assert.equal((option.visualMap as { max: number }).max, 7);
   });
 
+  test('confusion heatmap laid out by ECharts: no label overlaps the axis name "predicted"', () => {
+    // Rendered server-side to SVG by the console's own ECharts build, at the height the model
+    // page gives it. The colour scale's handle labels sit under the axis name; with the grid's
+    // old bottom margin (72 px) its max label was drawn over "predicted".
+    for (const n of [2, 3, 10, 20]) {
+      const names = Array.from({ length: n }, (_, i) => `class ${i}`);
+      const confusion = names.map((_, t) => names.map((_, p) => (t === p ? 1932 : t + p)));
+      const chart = init(null, null, {
+        renderer: 'svg',
+        ssr: true,
+        width: 800,
+        height: confusionMatrixHeight(n),
+      });
+      let svg: string;
+      try {
+        chart.setOption(confusionMatrixOption(names, confusion));
+        svg = chart.renderToSVGString();
+      } finally {
+        chart.dispose();
+      }
+      const boxes = textBoxes(svg);
+      const predicted = boxes.find((b) => b.text === 'predicted');
+      assert.ok(predicted, 'the axis name is drawn');
+      const overlapping = boxes.filter((b) => b !== predicted && overlaps(b, predicted));
+      assert.deepEqual(
+        overlapping.map((b) => b.text),
+        [],
+        `${n} classes`,
+      );
+    }
+  });
+
   test('class counts: one bar per class in class order', () => {
     const option = classCountsOption({ dark: 16, light: 12 });
     assert.deepEqual((option.xAxis as { data: string[] }).data, ['dark', 'light']);
     assert.deepEqual((option.series as { data: number[] }[])[0].data, [16, 12]);
   });
 });
+
+interface TextBox {
+  text: string;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+/**
+ * Every <text> of an ECharts SVG as a box: its anchor at translate(tx ty) + (x, y), 12 px sans
+ * text about 7 px a character, centred vertically (dominant-baseline central).
+ */
+function textBoxes(svg: string): TextBox[] {
+  return [...svg.matchAll(/<text([^>]*)>([^<]*)<\/text>/g)].map(([, attrs, text]) => {
+    const num = (re: RegExp) => Number(re.exec(attrs)?.[1] ?? 0);
+    const t = /translate\(([-\d.e]+)[ ,]+([-\d.e]+)\)/.exec(attrs);
+    const cx = Number(t?.[1] ?? 0) + num(/ x="([-\d.e]+)"/);
+    const cy = Number(t?.[2] ?? 0) + num(/ y="([-\d.e]+)"/);
+    const width = text.length * 7;
+    const anchor = /text-anchor="(\w+)"/.exec(attrs)?.[1] ?? 'start';
+    const left = anchor === 'middle' ? cx - width / 2 : anchor === 'end' ? cx - width : cx;
+    return { text, left, right: left + width, top: cy - 6, bottom: cy + 6 };
+  });
+}
+
+function overlaps(a: TextBox, b: TextBox): boolean {
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}

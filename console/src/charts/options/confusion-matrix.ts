@@ -1,6 +1,11 @@
 // Confusion matrix heatmap (rows: true class, columns: predicted class), DOM-free.
 import type { EChartsOption } from 'echarts';
 
+/** The chart's height in px for n classes: 28 px a row under a fixed frame, at most 588. */
+export function confusionMatrixHeight(classes: number): number {
+  return Math.min(588, 248 + classes * 28);
+}
+
 /** `confusion[t][p]`: test examples of true class t predicted as p (EvaluationDto). */
 export function confusionMatrixOption(
   classNames: readonly string[],
@@ -18,7 +23,8 @@ export function confusionMatrixOption(
   return {
     animation: false,
     tooltip: { position: 'top' },
-    grid: { left: 16, right: 16, top: 32, bottom: 72, containLabel: true },
+    // bottom leaves the axis name 'predicted' clear of the colour scale's handle labels under it.
+    grid: { left: 16, right: 16, top: 32, bottom: 100, containLabel: true },
     xAxis: {
       type: 'category',
       data: [...classNames],

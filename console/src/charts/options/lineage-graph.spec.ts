@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { init } from '../echarts-lib';
 import { lineageGraph, lineageOption, relatedModels, type LineageModel } from './lineage-graph';
 
 // base (pretrain on shapes) -> tuned (delta) -> pruned; sibling (l2) and an unrelated model.
@@ -106,6 +107,50 @@ describe('lineage graph', () => {
       datasetNames: {},
     });
     assert.equal(noShared.nodes.filter((n) => n.category === 1).length, 2);
+  });
+
+  test("laid out by ECharts in the page's 320 px: the focus node clear of the legend, scaled alike on both axes", () => {
+    // A federation of three sites and a shared set, as the model page draws it (model-detail.tsx:
+    // height 320), rendered server-side by ECharts itself. Its legend (top: 0) is one row of
+    // 14 px items with 5 px padding: 24 px. Before the series had its own box, the graph filled
+    // the canvas and the legend sat on the model's node.
+    const fed: LineageModel = {
+      id: 'f',
+      name: 'federation-1',
+      method: 'collab-esp-clr',
+      baseModelId: null,
+      datasetId: null,
+      jobId: 'j1',
+      siteDatasetIds: ['a', 'b', 'c'],
+      sharedDatasetId: 's',
+    };
+    const input = { focusId: 'f', models: [fed], datasetNames: {} };
+    const { nodes } = lineageGraph(input);
+    for (const width of [480, 960]) {
+      const chart = init(null, null, { renderer: 'svg', ssr: true, width, height: 320 });
+      try {
+        chart.setOption(lineageOption(input));
+        const at = (id: string): number[] => {
+          const n = nodes.find((m) => m.id === id)!;
+          return chart.convertToPixel({ seriesIndex: 0 }, [n.x, n.y]) as number[];
+        };
+        const [, focusY] = at('model:f');
+        const focusRadius = 44 / 2;
+        assert.ok(focusY - focusRadius >= 24, `width ${width}: focus top ${focusY - focusRadius}`);
+        // The lowest node's label (under it) stays on the canvas.
+        const [, lowY] = at('dataset:s');
+        assert.ok(lowY + 11 + 14 <= 320, `width ${width}: lowest label at ${lowY + 25}`);
+        // One scale on both axes: pixel distances in the data's proportions.
+        const [jx, jy] = at('job:j1');
+        const [sx] = at('dataset:a');
+        const job = nodes.find((n) => n.id === 'job:j1')!;
+        const site = nodes.find((n) => n.id === 'dataset:a')!;
+        const ratio = (jx - sx) / (job.x - site.x) / ((jy - focusY) / (job.y - 0));
+        assert.ok(Math.abs(ratio - 1) < 1e-6, `width ${width}: x/y scale ratio ${ratio}`);
+      } finally {
+        chart.dispose();
+      }
+    }
   });
 
   test('a cycle in the base-model chain (corrupt data) does not hang', () => {

@@ -159,6 +159,15 @@ export function lineageOption(input: LineageInput): EChartsOption {
       {
         type: 'graph',
         layout: 'none',
+        // The nodes' box starts below the legend (top: 0) and leaves room for the labels drawn
+        // under the lowest nodes and beside the outermost ones; by default it fills the whole
+        // canvas and the legend sits on the top node.
+        top: 56,
+        bottom: 40,
+        left: 72,
+        right: 72,
+        // Scaled alike on both axes (all four sides set would stretch the picture to the box).
+        preserveAspect: true,
         roam: true,
         label: { show: true, position: 'bottom' },
         edgeSymbol: ['none', 'arrow'],

@@ -6,7 +6,10 @@ import { saveBlob } from '../../api/download';
 import type { Page } from '../../api/types';
 import type { Dataset, Evaluation, Model, ModelFile } from '../../api/registry-types';
 import { EChart } from '../../charts/echart';
-import { confusionMatrixOption } from '../../charts/options/confusion-matrix';
+import {
+  confusionMatrixHeight,
+  confusionMatrixOption,
+} from '../../charts/options/confusion-matrix';
 import { lineageOption, relatedModels } from '../../charts/options/lineage-graph';
 import { formatBytes, formatCount, percent } from './format';
 import { PredictPlayground } from './predict-playground';
@@ -169,7 +172,7 @@ function EvaluationSection({ model }: { model: Model }) {
       </p>
       <EChart
         option={option}
-        height={Math.min(560, 220 + e.classNames.length * 28)}
+        height={confusionMatrixHeight(e.classNames.length)}
         label={`Confusion matrix on the ${e.split} split, rows true class, columns predicted`}
       />
       <table aria-label="Per-class precision and recall">

@@ -258,6 +258,24 @@ describe('data sets and models in a browser', { skip: browserSkipReason() }, () 
     await axeCheck(page, 'federated model page');
     await list.getByRole('link', { name: 'fed-site-1' }).click();
     await page.getByRole('heading', { name: 'Data set fed-site-1' }).waitFor();
+    // The way back: a site's data set lists the federated model, and says it was a site.
+    const used = page.getByRole('list', { name: 'Models trained on this data set' });
+    await used.getByRole('link', { name: 'fed-shapes' }).waitFor();
+    assert.match(
+      await used.innerText(),
+      /fed-shapes \(federation site, collab-fedavg, small-cnn\)/,
+    );
+    await used.getByRole('link', { name: 'fed-shapes' }).click();
+    await page.getByRole('heading', { name: 'Model fed-shapes' }).waitFor();
+    await page
+      .getByRole('list', { name: 'Lineage' })
+      .getByRole('link', { name: 'fed-shared' })
+      .click();
+    await page.getByRole('heading', { name: 'Data set fed-shared' }).waitFor();
+    assert.match(
+      await used.innerText(),
+      /fed-shapes \(federation shared set, collab-fedavg, small-cnn\)/,
+    );
     await page.context().close();
   });
 

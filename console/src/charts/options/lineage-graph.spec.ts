@@ -1,7 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { init } from '../echarts-lib';
-import { lineageGraph, lineageOption, relatedModels, type LineageModel } from './lineage-graph';
+import {
+  datasetRole,
+  lineageGraph,
+  lineageOption,
+  relatedModels,
+  type LineageModel,
+} from './lineage-graph';
 
 // base (pretrain on shapes) -> tuned (delta) -> pruned; sibling (l2) and an unrelated model.
 const models: LineageModel[] = [
@@ -151,6 +157,15 @@ describe('lineage graph', () => {
         chart.dispose();
       }
     }
+  });
+
+  test("a data set's role in a model's lineage: trained on, a federation's site, its shared set", () => {
+    const fed = { datasetId: null, siteDatasetIds: ['s0', 's1'], sharedDatasetId: 'sh' };
+    assert.equal(datasetRole(fed, 's1'), 'site');
+    assert.equal(datasetRole(fed, 'sh'), 'shared set');
+    assert.equal(datasetRole(fed, 'other'), null);
+    assert.equal(datasetRole({ datasetId: 'd', sharedDatasetId: null }, 'd'), 'trained on');
+    assert.equal(datasetRole({ datasetId: null }, 'd'), null);
   });
 
   test('a cycle in the base-model chain (corrupt data) does not hang', () => {

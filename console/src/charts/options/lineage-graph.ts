@@ -125,6 +125,20 @@ export function lineageGraph(input: LineageInput): { nodes: LineageNode[]; edges
   return { nodes, edges };
 }
 
+/** How a model used a data set: trained on it, as a federation site's data, or as its shared set. */
+export type DatasetRole = 'trained on' | 'site' | 'shared set';
+
+/** `datasetId`'s role in a model's lineage, null when the model did not use it. */
+export function datasetRole(
+  lineage: Pick<LineageModel, 'datasetId' | 'siteDatasetIds' | 'sharedDatasetId'>,
+  datasetId: string,
+): DatasetRole | null {
+  if (lineage.datasetId === datasetId) return 'trained on';
+  if (lineage.siteDatasetIds?.includes(datasetId)) return 'site';
+  if (lineage.sharedDatasetId === datasetId) return 'shared set';
+  return null;
+}
+
 /** The models related to `focusId`: its base-model chain and every model derived from it. */
 export function relatedModels<M extends LineageModel>(all: readonly M[], focusId: string): M[] {
   const byId = new Map(all.map((m) => [m.id, m]));

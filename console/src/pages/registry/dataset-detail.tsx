@@ -6,6 +6,7 @@ import type { Page } from '../../api/types';
 import type { Dataset, DatasetExample, Model } from '../../api/registry-types';
 import { EChart } from '../../charts/echart';
 import { classCountsOption } from '../../charts/options/class-counts';
+import { datasetRole } from '../../charts/options/lineage-graph';
 import { formatBytes } from './format';
 import { Thumbnail } from './thumbnail';
 import './registry.css';
@@ -38,7 +39,11 @@ export default function DatasetDetailPage() {
   if (dataset.error) return <p role="alert">{dataset.error.message}</p>;
   const d = dataset.data;
   if (!d) return <p aria-busy="true">Loading…</p>;
-  const trained = models.data?.items.filter((m) => m.lineage.datasetId === d.id) ?? [];
+  // Trained on it, or a federation's site or shared set (the model's lineage names it by id).
+  const trained = (models.data?.items ?? []).flatMap((m) => {
+    const role = datasetRole(m.lineage, d.id);
+    return role ? [{ m, role }] : [];
+  });
   return (
     <section>
       <p>
@@ -130,9 +135,11 @@ export default function DatasetDetailPage() {
         <p>No model has been trained on this data set yet.</p>
       ) : (
         <ul aria-label="Models trained on this data set">
-          {trained.map((m) => (
+          {trained.map(({ m, role }) => (
             <li key={m.id}>
-              <Link to={`/models/${m.id}`}>{m.name}</Link> ({m.lineage.method}, {m.architecture})
+              <Link to={`/models/${m.id}`}>{m.name}</Link> (
+              {role === 'trained on' ? '' : `federation ${role}, `}
+              {m.lineage.method}, {m.architecture})
             </li>
           ))}
         </ul>

@@ -9,6 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
+import { ProjectsService } from '../../src/platform/auth/projects.service';
 import { startTestApp, TestApp } from '../support/app';
 // One build of the console under a lock shared by every browser suite (they run concurrently).
 import {
@@ -109,6 +110,22 @@ describe('studies console in Chromium', { skip: browserSkipReason() }, () => {
     await page.goto(`${app.url}/studies`);
     await page.getByRole('link', { name: 'browser-quadratic' }).waitFor();
     await axeCheck(page, 'studies list');
+    await context.close();
+  });
+
+  test('a project without studies: the list says so and how to start one', async () => {
+    const { key } = await app.running.app
+      .get(ProjectsService)
+      .createKey('no-studies-yet', 'reader', { role: 'viewer' });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await loginAs(page, app.url, key);
+    await page.goto(`${app.url}/studies`);
+    await page.getByText('No studies yet.').waitFor();
+    assert.match(await page.locator('main').innerText(), /autodl search run --space/);
+    const pager = page.getByRole('navigation', { name: 'Pages of studies' });
+    assert.match(await pager.innerText(), /no studies yet/);
+    assert.equal(await page.getByRole('link', { name: 'browser-quadratic' }).count(), 0);
     await context.close();
   });
 

@@ -7,6 +7,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, postJson, query, request } from '../api/client';
 import type { ApiKey, AuditEntry, Page, Project, QueueOverview } from '../api/types';
 import { useSession } from '../auth/session';
+import { Pager } from '../components/pager';
 
 export default function AdminPage() {
   const { isAdmin } = useSession();
@@ -317,27 +318,15 @@ function AuditPanel() {
         </tbody>
       </table>
       {d && (
-        <nav className="pager" aria-label="Audit pages">
-          <button
-            type="button"
-            disabled={offset === 0}
-            onClick={() => setOffset(offset - AUDIT_PAGE)}
-          >
-            Previous
-          </button>
-          <span>
-            {d.total === 0
-              ? 'nothing yet'
-              : `${offset + 1}-${Math.min(offset + AUDIT_PAGE, d.total)} of ${d.total}`}
-          </span>
-          <button
-            type="button"
-            disabled={offset + AUDIT_PAGE >= d.total}
-            onClick={() => setOffset(offset + AUDIT_PAGE)}
-          >
-            Next
-          </button>
-        </nav>
+        <Pager
+          label="Audit pages"
+          offset={offset}
+          pageSize={AUDIT_PAGE}
+          shown={d.items.length}
+          total={d.total}
+          empty="nothing yet"
+          onOffset={setOffset}
+        />
       )}
     </section>
   );

@@ -5,6 +5,7 @@ import { getJson, query } from '../api/client';
 import { useEventStream } from '../api/events';
 import type { Job, JobStatus, LiveEvent, Page } from '../api/types';
 import { ProgressBar } from '../components/progress';
+import { Pager } from '../components/pager';
 
 const STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const PAGE = 50;
@@ -90,23 +91,15 @@ export function JobsListPage() {
         </tbody>
       </table>
       {jobs.data && (
-        <nav className="pager" aria-label="Pages">
-          <button type="button" disabled={offset === 0} onClick={() => setOffset(offset - PAGE)}>
-            Previous
-          </button>
-          <span>
-            {jobs.data.total === 0
-              ? 'no jobs'
-              : `${offset + 1}-${Math.min(offset + PAGE, jobs.data.total)} of ${jobs.data.total}`}
-          </span>
-          <button
-            type="button"
-            disabled={offset + PAGE >= jobs.data.total}
-            onClick={() => setOffset(offset + PAGE)}
-          >
-            Next
-          </button>
-        </nav>
+        <Pager
+          label="Pages"
+          offset={offset}
+          pageSize={PAGE}
+          shown={jobs.data.items.length}
+          total={jobs.data.total}
+          empty="no jobs"
+          onOffset={setOffset}
+        />
       )}
     </section>
   );

@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { getJson, query } from '../api/client';
 import type { Page } from '../api/types';
 import type { StudyListItem } from '../api/studies';
+import { Pager } from '../components/pager';
 
 const PAGE = 50;
 
@@ -63,23 +64,23 @@ export default function StudiesListPage() {
           ))}
         </tbody>
       </table>
-      <nav aria-label="Pages of studies" className="pager">
-        <button type="button" disabled={offset === 0} onClick={() => setOffset(offset - PAGE)}>
-          Previous
-        </button>
-        <span>
-          {studies.data
-            ? `${offset + 1}–${offset + studies.data.items.length} of ${studies.data.total}`
-            : ''}
-        </span>
-        <button
-          type="button"
-          disabled={!studies.data || offset + PAGE >= studies.data.total}
-          onClick={() => setOffset(offset + PAGE)}
-        >
-          Next
-        </button>
-      </nav>
+      {studies.data?.total === 0 && (
+        <p>
+          No studies yet. Start one from the command line (
+          <code>autodl search run --space space.json --trials 20 -- python3 train.py</code>, see
+          docs/search.md) or through the API (<code>POST /v1/studies</code>, in the{' '}
+          <a href="/docs">API console</a>).
+        </p>
+      )}
+      <Pager
+        label="Pages of studies"
+        offset={offset}
+        pageSize={PAGE}
+        shown={studies.data?.items.length ?? 0}
+        total={studies.data?.total ?? 0}
+        empty={studies.data ? 'no studies yet' : ''}
+        onOffset={setOffset}
+      />
     </section>
   );
 }

@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { query, request } from '../api/client';
 import { FIRST_TRIALS_PAGE, trialsQuery, type TrialSort as Sort } from '../api/study-queries';
+import { Pager } from '../components/pager';
+
 const PAGE_SIZES = [10, 25, 100];
 
 const fmt = (v: unknown) =>
@@ -127,28 +129,17 @@ export function TrialsTable({ studyId, params }: { studyId: string; params: stri
           ))}
         </tbody>
       </table>
-      <nav aria-label="Pages of trials" className="pager">
-        <button
-          type="button"
-          disabled={offset === 0}
-          onClick={() => setOffset(Math.max(0, offset - pageSize))}
-        >
-          Previous
-        </button>
-        <span data-testid="trials-range">
-          {/* From the page shown (not the one asked for), so the text matches the rows. */}
-          {page.data && total
-            ? `${page.data.offset + 1}–${page.data.offset + page.data.items.length} of ${total}`
-            : 'no trials'}
-        </span>
-        <button
-          type="button"
-          disabled={offset + pageSize >= total}
-          onClick={() => setOffset(offset + pageSize)}
-        >
-          Next
-        </button>
-      </nav>
+      {/* The range from the page shown (not the one asked for): the text matches the rows. */}
+      <Pager
+        label="Pages of trials"
+        offset={page.data?.offset ?? offset}
+        pageSize={pageSize}
+        shown={page.data?.items.length ?? 0}
+        total={total}
+        empty="no trials"
+        onOffset={setOffset}
+        rangeTestId="trials-range"
+      />
     </section>
   );
 }

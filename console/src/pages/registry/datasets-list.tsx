@@ -8,6 +8,7 @@ import type { Dataset } from '../../api/registry-types';
 import { useSession } from '../../auth/session';
 import { formatBytes } from './format';
 import './registry.css';
+import { Pager } from '../../components/pager';
 
 const PAGE = 50;
 
@@ -56,23 +57,15 @@ export default function DatasetsListPage() {
         </tbody>
       </table>
       {datasets.data && (
-        <nav className="pager" aria-label="Pages">
-          <button type="button" disabled={offset === 0} onClick={() => setOffset(offset - PAGE)}>
-            Previous
-          </button>
-          <span>
-            {datasets.data.total === 0
-              ? 'no data sets'
-              : `${offset + 1}-${Math.min(offset + PAGE, datasets.data.total)} of ${datasets.data.total}`}
-          </span>
-          <button
-            type="button"
-            disabled={offset + PAGE >= datasets.data.total}
-            onClick={() => setOffset(offset + PAGE)}
-          >
-            Next
-          </button>
-        </nav>
+        <Pager
+          label="Pages"
+          offset={offset}
+          pageSize={PAGE}
+          shown={datasets.data.items.length}
+          total={datasets.data.total}
+          empty="no data sets"
+          onOffset={setOffset}
+        />
       )}
     </section>
   );

@@ -5,6 +5,7 @@ import { getJson, query } from '../../api/client';
 import type { Page } from '../../api/types';
 import type { Model } from '../../api/registry-types';
 import { formatCount, percent } from './format';
+import { Pager } from '../../components/pager';
 
 const PAGE = 50;
 
@@ -61,23 +62,15 @@ export default function ModelsListPage() {
         </tbody>
       </table>
       {models.data && (
-        <nav className="pager" aria-label="Pages">
-          <button type="button" disabled={offset === 0} onClick={() => setOffset(offset - PAGE)}>
-            Previous
-          </button>
-          <span>
-            {models.data.total === 0
-              ? 'no models'
-              : `${offset + 1}-${Math.min(offset + PAGE, models.data.total)} of ${models.data.total}`}
-          </span>
-          <button
-            type="button"
-            disabled={offset + PAGE >= models.data.total}
-            onClick={() => setOffset(offset + PAGE)}
-          >
-            Next
-          </button>
-        </nav>
+        <Pager
+          label="Pages"
+          offset={offset}
+          pageSize={PAGE}
+          shown={models.data.items.length}
+          total={models.data.total}
+          empty="no models"
+          onOffset={setOffset}
+        />
       )}
     </section>
   );

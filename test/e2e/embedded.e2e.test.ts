@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import request from 'supertest';
 import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/platform/config/app-config';
+import { startEmbeddedPostgres } from '../../src/platform/database/embedded-postgres';
 import { createTestHome, removeTestHome } from '../support/app';
 import { serverPort } from '../support/net';
 
@@ -62,6 +64,27 @@ test('without DATABASE_URL the service runs its own PostgreSQL under AUTODL_HOME
       await second.close();
     }
   } finally {
+    removeTestHome(home);
+  }
+});
+
+test('the embedded port held by another program: a clear refusal, and the home left untouched', async () => {
+  // What a user meets with a second service (another AUTODL_HOME) still running: PostgreSQL's own
+  // "Is another postmaster already running" came in a wall of server log lines.
+  const port = await serverPort();
+  const squatter = net.createServer();
+  await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+  const home = createTestHome('autodl-port-taken-');
+  try {
+    await assert.rejects(
+      startEmbeddedPostgres(home, port),
+      new RegExp(
+        `port ${port} on 127.0.0.1 is taken .*AUTODL_EMBEDDED_PG_PORT to a free port, or DATABASE_URL`,
+      ),
+    );
+    assert.equal(fs.existsSync(home), false, 'nothing written under the home');
+  } finally {
+    await new Promise((resolve) => squatter.close(resolve));
     removeTestHome(home);
   }
 });

@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -76,6 +77,19 @@ export interface EmbeddedPostgresOptions {
 /** ~30 s of restart attempts, doubling from 250 ms. */
 export const EMBEDDED_RESTART_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 16000];
 
+/**
+ * Whether something else already listens on 127.0.0.1:port: another service's embedded server
+ * (another AUTODL_HOME), or any other program. PostgreSQL would otherwise fail with its own
+ * "Is another postmaster already running" in a wall of server log lines.
+ */
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE'));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+  });
+}
+
 function exitOnGiveUp(log: (message: string) => void) {
   return (error: unknown) => {
     log(`embedded PostgreSQL could not be restarted (${String(error)}); exiting`);
@@ -111,13 +125,20 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedDatabase> {
   const { log = () => undefined, ...rest } =
     typeof options === 'function' ? { log: options } : options;
-  prepareHome(home);
   const dataDir = path.join(home, 'pg');
+  const livePort = runningServerPort(dataDir);
+  // Checked before anything is written under the home: a refused start leaves it as it was.
+  if (livePort === null && (await portTaken(port)))
+    throw new Error(
+      `the embedded PostgreSQL's port ${port} on 127.0.0.1 is taken (another autodl serve with ` +
+        `another AUTODL_HOME, or another program): stop it, or set AUTODL_EMBEDDED_PG_PORT to a ` +
+        `free port, or DATABASE_URL to a PostgreSQL you run`,
+    );
+  prepareHome(home);
   const password = readPassword(home);
   const url = (p: number) =>
     `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${p}/${DATABASE}`;
 
-  const livePort = runningServerPort(dataDir);
   if (livePort !== null) {
     log(`using the embedded PostgreSQL already running on port ${livePort}`);
     return { url: url(livePort), owned: false, stop: async () => undefined };

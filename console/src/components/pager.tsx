@@ -1,15 +1,15 @@
+import type { Page } from '../api/types';
 import { pageRange } from '../lib/page-range';
 
 /**
- * Previous / range / Next under a paged list. `offset` is the first row asked for, `shown` the
- * rows the page returned and `total` the list's size (the API's Page).
+ * Previous / range / Next under a paged list. `offset` is the first row asked for; the rows
+ * shown and the list's size come from the API's `page` (undefined while it loads: empty).
  */
 export function Pager({
   label,
   offset,
   pageSize,
-  shown,
-  total,
+  page,
   empty,
   onOffset,
   rangeTestId,
@@ -17,12 +17,12 @@ export function Pager({
   label: string;
   offset: number;
   pageSize: number;
-  shown: number;
-  total: number;
+  page: Page<unknown> | undefined;
   empty: string;
   onOffset: (offset: number) => void;
   rangeTestId?: string;
 }) {
+  const total = page?.total ?? 0;
   return (
     <nav className="pager" aria-label={label}>
       <button
@@ -32,7 +32,9 @@ export function Pager({
       >
         Previous
       </button>
-      <span data-testid={rangeTestId}>{pageRange(offset, shown, total, empty)}</span>
+      <span data-testid={rangeTestId}>
+        {pageRange(offset, page?.items.length ?? 0, total, empty)}
+      </span>
       <button
         type="button"
         disabled={offset + pageSize >= total}

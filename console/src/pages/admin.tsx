@@ -322,8 +322,7 @@ function AuditPanel() {
           label="Audit pages"
           offset={offset}
           pageSize={AUDIT_PAGE}
-          shown={d.items.length}
-          total={d.total}
+          page={d}
           empty="nothing yet"
           onOffset={setOffset}
         />

@@ -95,8 +95,7 @@ export function JobsListPage() {
           label="Pages"
           offset={offset}
           pageSize={PAGE}
-          shown={jobs.data.items.length}
-          total={jobs.data.total}
+          page={jobs.data}
           empty="no jobs"
           onOffset={setOffset}
         />

@@ -76,8 +76,7 @@ export default function StudiesListPage() {
         label="Pages of studies"
         offset={offset}
         pageSize={PAGE}
-        shown={studies.data?.items.length ?? 0}
-        total={studies.data?.total ?? 0}
+        page={studies.data}
         empty={studies.data ? 'no studies yet' : ''}
         onOffset={setOffset}
       />

@@ -52,7 +52,6 @@ export function TrialsTable({ studyId, params }: { studyId: string; params: stri
       </button>
     </th>
   );
-  const total = page.data?.total ?? 0;
   const shown = page.data !== undefined;
   useEffect(() => {
     if (shown && performance.getEntriesByName('studies:trials-shown').length === 0)
@@ -134,8 +133,7 @@ export function TrialsTable({ studyId, params }: { studyId: string; params: stri
         label="Pages of trials"
         offset={page.data?.offset ?? offset}
         pageSize={pageSize}
-        shown={page.data?.items.length ?? 0}
-        total={total}
+        page={page.data}
         empty="no trials"
         onOffset={setOffset}
         rangeTestId="trials-range"

@@ -61,8 +61,7 @@ export default function DatasetsListPage() {
           label="Pages"
           offset={offset}
           pageSize={PAGE}
-          shown={datasets.data.items.length}
-          total={datasets.data.total}
+          page={datasets.data}
           empty="no data sets"
           onOffset={setOffset}
         />

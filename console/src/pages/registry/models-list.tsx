@@ -66,8 +66,7 @@ export default function ModelsListPage() {
           label="Pages"
           offset={offset}
           pageSize={PAGE}
-          shown={models.data.items.length}
-          total={models.data.total}
+          page={models.data}
           empty="no models"
           onOffset={setOffset}
         />

@@ -42,6 +42,8 @@ import {
 import { headStudy } from './head-study';
 import { HeadFeatures } from '../../src/collab/head-calibration';
 import { averagingStartRound, WeightAverage } from '../../src/collab/core/weight-average';
+import { simplexEtf } from '../../src/collab/core/simplex-etf';
+import type { WeightSet } from '../../src/collab/core/weights';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -125,6 +127,23 @@ interface FederationExtras {
   sharedFraction?: number;
   /** `:o1`: every site keeps its optimizer across rounds. */
   carryOptimizer?: boolean;
+  /** `:t1`: the initial global head is a simplex ETF, bias 0 (FedETF). */
+  etfHead?: boolean;
+}
+
+/** `:t1`: `weights` with a simplex ETF head (seeded from the run's seed) and a zero bias. */
+function etfHeaded(
+  weights: WeightSet,
+  placement: LocalPlacement,
+  etf: boolean,
+  seed: number,
+): Float32Array[] {
+  if (!etf) return [...weights];
+  const hf = new HeadFeatures(placement.workingModel());
+  return hf.withHead(weights, {
+    kernel: simplexEtf(hf.dim, hf.classes, (seed ^ 0x5e7f) >>> 0),
+    bias: new Float32Array(hf.classes),
+  });
 }
 
 async function federate(
@@ -143,6 +162,7 @@ async function federate(
     swaFractions = [],
     sharedFraction = 1,
     carryOptimizer = false,
+    etfHead = false,
   } = extras;
   const data = siteData.map((d, i) => ({ name: sitesNamed[i], architecture: 'small-cnn', ...d }));
   const { contract, classNames } = sharedImageContract(data);
@@ -220,7 +240,7 @@ async function federate(
     const drift: number[] = [];
     const fusionLog: string[] = [];
     let fusionCpu = 0;
-    const seeded = readWeights(placement.workingModel());
+    const seeded = etfHeaded(readWeights(placement.workingModel()), placement, etfHead, seed);
     const rounds = algorithm.rounds(epochs);
     const averages = swaFractions.map((f) => ({
       key: `swa${Math.round(f * 100)}`,
@@ -463,6 +483,7 @@ async function main(): Promise<void> {
                 swaFractions: SWA,
                 sharedFraction: v.sharedFraction,
                 carryOptimizer: v.carryOptimizer,
+                etfHead: v.etfHead,
               });
         outcomes.set(v.label, o);
         row[v.label] = o.accuracy;

@@ -2,7 +2,7 @@
  * The federations a collab bench compares, one spec each:
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
  *     [:f<steps>][:g<shared>][:h1|:h2][:b1][:w<warm-up epochs>][:u<mixup alpha>][:r<SAM rho>]
- *     [:q<shared fraction>][:n<FedNTD beta>][:l<learning rate>][:k<warm-up epochs>][:o1]
+ *     [:q<shared fraction>][:n<FedNTD beta>][:l<learning rate>][:k<warm-up epochs>][:o1][:t1]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
  * over all its epochs (`pooled:p<T>`: restarted every T epochs, as esp-clr's); esp is esp-clr;
  * `:d` is esp-clr's peakDecay gamma (the cycle's amplitude x gamma per period), `:x` FedProx's
@@ -30,6 +30,8 @@
  * the first W epochs of every cycle (esp-clr's cycleWarmup) instead of starting at its peak.
  * `:o1` (any kind; collab-bench only): every site keeps its optimizer's state (adam's moments)
  * across rounds (LocalPlacement's bench-only carryOptimizer) instead of a fresh one per round.
+ * `:t1` (federated kinds) starts the federation with a simplex ETF as its head (core/simplex-etf.ts;
+ * FedETF, Li et al. ICCV 2023), bias 0; with `:b1` the sites keep it fixed.
  * Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
  */
 import type { AlgorithmSettings } from '../../src/collab/core/algorithms';
@@ -70,13 +72,15 @@ export interface Variant {
   cycleWarmup: number;
   /** Every site keeps its optimizer's state across rounds. */
   carryOptimizer: boolean;
+  /** The initial global head is a simplex ETF (FedETF). */
+  etfHead: boolean;
 }
 
 export function parseVariant(spec: string, d: { period: number; epochs: number }): Variant {
   const [kind, ...opts] = spec.split(':');
   if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const known = [...'pemdxsfghbwurqnlko']; // one letter per option, as the header lists them
+  const known = [...'pemdxsfghbwurqnlkot']; // one letter per option, as the header lists them
   const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
   if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
   const opt = (p: string, fallback: number) => {
@@ -107,6 +111,7 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
     learningRate: opt('l', 0),
     cycleWarmup: opt('k', 0),
     carryOptimizer: opt('o', 0) > 0,
+    etfHead: opt('t', 0) > 0,
   };
 }
 

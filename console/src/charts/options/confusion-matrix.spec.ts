@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { confusionMatrixHeight, confusionMatrixOption } from './confusion-matrix';
 import { init } from '../echarts-lib';
 import { classCountsOption } from './class-counts';
+import { overlaps, textBoxes } from './svg-text-boxes';
 
 describe('evaluation and data set charts', () => {
   test('confusion heatmap: one cell per (true, predicted), first true class on the top row', () => {
@@ -64,32 +65,3 @@ describe('evaluation and data set charts', () => {
     assert.deepEqual((option.series as { data: number[] }[])[0].data, [16, 12]);
   });
 });
-
-interface TextBox {
-  text: string;
-  left: number;
-  right: number;
-  top: number;
-  bottom: number;
-}
-
-/**
- * Every <text> of an ECharts SVG as a box: its anchor at translate(tx ty) + (x, y), 12 px sans
- * text about 7 px a character, centred vertically (dominant-baseline central).
- */
-function textBoxes(svg: string): TextBox[] {
-  return [...svg.matchAll(/<text([^>]*)>([^<]*)<\/text>/g)].map(([, attrs, text]) => {
-    const num = (re: RegExp) => Number(re.exec(attrs)?.[1] ?? 0);
-    const t = /translate\(([-\d.e]+)[ ,]+([-\d.e]+)\)/.exec(attrs);
-    const cx = Number(t?.[1] ?? 0) + num(/ x="([-\d.e]+)"/);
-    const cy = Number(t?.[2] ?? 0) + num(/ y="([-\d.e]+)"/);
-    const width = text.length * 7;
-    const anchor = /text-anchor="(\w+)"/.exec(attrs)?.[1] ?? 'start';
-    const left = anchor === 'middle' ? cx - width / 2 : anchor === 'end' ? cx - width : cx;
-    return { text, left, right: left + width, top: cy - 6, bottom: cy + 6 };
-  });
-}
-
-function overlaps(a: TextBox, b: TextBox): boolean {
-  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
-}

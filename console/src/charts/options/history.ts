@@ -15,7 +15,8 @@ export function historyOption(d: HistoryData, name = 'objective'): EChartsOption
   return {
     animation: false,
     tooltip: { trigger: 'item' },
-    legend: { data: [name, 'best so far'] },
+    // At the top: ECharts 6's default (bottom) is where the zoom slider is.
+    legend: { data: [name, 'best so far'], top: 0 },
     xAxis: { type: 'value', name: 'trial', min: 'dataMin', max: 'dataMax' },
     yAxis: { type: 'value', name, scale: true },
     dataZoom: [{ type: 'inside' }, { type: 'slider' }],

@@ -1,0 +1,33 @@
+/**
+ * Text boxes of a chart ECharts rendered server-side to SVG (`init(null, null, { renderer:
+ * 'svg', ssr: true })`), for the specs that check a chart's layout: what ECharts itself draws,
+ * not what an option says it should.
+ */
+export interface TextBox {
+  text: string;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+/**
+ * Every <text> of an ECharts SVG as a box: its anchor at translate(tx ty) + (x, y), 12 px sans
+ * text about 7 px a character, centred vertically (dominant-baseline central).
+ */
+export function textBoxes(svg: string): TextBox[] {
+  return [...svg.matchAll(/<text([^>]*)>([^<]*)<\/text>/g)].map(([, attrs, text]) => {
+    const num = (re: RegExp) => Number(re.exec(attrs)?.[1] ?? 0);
+    const t = /translate\(([-\d.e]+)[ ,]+([-\d.e]+)\)/.exec(attrs);
+    const cx = Number(t?.[1] ?? 0) + num(/ x="([-\d.e]+)"/);
+    const cy = Number(t?.[2] ?? 0) + num(/ y="([-\d.e]+)"/);
+    const width = text.length * 7;
+    const anchor = /text-anchor="(\w+)"/.exec(attrs)?.[1] ?? 'start';
+    const left = anchor === 'middle' ? cx - width / 2 : anchor === 'end' ? cx - width : cx;
+    return { text, left, right: left + width, top: cy - 6, bottom: cy + 6 };
+  });
+}
+
+export function overlaps(a: TextBox, b: TextBox): boolean {
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { confusionMatrixHeight, confusionMatrixOption } from './confusion-matrix';
 import { init } from '../echarts-lib';
 import { classCountsOption } from './class-counts';
-import { overlaps, textBoxes } from './svg-text-boxes';
+import { overlaps, textBoxes } from './svg-layout';
 
 describe('evaluation and data set charts', () => {
   test('confusion heatmap: one cell per (true, predicted), first true class on the top row', () => {

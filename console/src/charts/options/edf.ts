@@ -1,4 +1,5 @@
 import type { EChartsOption } from 'echarts';
+import { AT_EDGE } from './axes';
 
 /** One line per study: GET /v1/studies/:id/edf points (value, fraction of trials ≤ value). */
 export interface EdfSeries {
@@ -11,8 +12,8 @@ export function edfOption(series: EdfSeries[], objective = 'objective'): ECharts
     animation: false,
     tooltip: { trigger: 'axis' },
     legend: { data: series.map((s) => s.name) },
-    xAxis: { type: 'value', name: objective, scale: true },
-    yAxis: { type: 'value', name: 'cumulative probability', min: 0, max: 1 },
+    xAxis: { type: 'value', name: objective, scale: true, ...AT_EDGE },
+    yAxis: { type: 'value', name: 'cumulative probability', min: 0, max: 1, ...AT_EDGE },
     series: series.map((s) => ({
       name: s.name,
       type: 'line',

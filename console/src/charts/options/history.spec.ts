@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { init } from '../echarts-lib';
 import { historyOption } from './history';
-import { overlaps, textBoxes } from './svg-text-boxes';
+import { overlaps, textBoxes } from './svg-layout';
 
 describe('optimisation history laid out by ECharts', () => {
   test('the legend sits above the plot, clear of every label and of the zoom slider under the axis', () => {

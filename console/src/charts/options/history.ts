@@ -1,4 +1,5 @@
 import type { EChartsOption } from 'echarts';
+import { AT_EDGE } from './axes';
 
 /** GET /v1/studies/:id/history: min/max-per-bucket dots and the best-so-far at bucket ends. */
 export interface HistoryData {
@@ -17,8 +18,8 @@ export function historyOption(d: HistoryData, name = 'objective'): EChartsOption
     tooltip: { trigger: 'item' },
     // At the top: ECharts 6's default (bottom) is where the zoom slider is.
     legend: { data: [name, 'best so far'], top: 0 },
-    xAxis: { type: 'value', name: 'trial', min: 'dataMin', max: 'dataMax' },
-    yAxis: { type: 'value', name, scale: true },
+    xAxis: { type: 'value', name: 'trial', min: 'dataMin', max: 'dataMax', ...AT_EDGE },
+    yAxis: { type: 'value', name, scale: true, ...AT_EDGE },
     dataZoom: [{ type: 'inside' }, { type: 'slider' }],
     series: [
       {

@@ -1,4 +1,5 @@
 import type { EChartsOption } from 'echarts';
+import { AT_EDGE } from './axes';
 
 export interface IntermediateTrial {
   number: number;
@@ -11,8 +12,8 @@ export function intermediateOption(trials: IntermediateTrial[]): EChartsOption {
   return {
     animation: false,
     tooltip: { trigger: 'item' },
-    xAxis: { type: 'value', name: 'step' },
-    yAxis: { type: 'value', name: 'intermediate value', scale: true },
+    xAxis: { type: 'value', name: 'step', ...AT_EDGE },
+    yAxis: { type: 'value', name: 'intermediate value', scale: true, ...AT_EDGE },
     series: trials.map((t) => ({
       name: `trial ${t.number}${t.state === 'pruned' ? ' (pruned)' : ''}`,
       type: 'line',

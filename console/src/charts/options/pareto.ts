@@ -1,4 +1,5 @@
 import type { EChartsOption } from 'echarts';
+import { AT_EDGE } from './axes';
 
 export interface ParetoPoint {
   number: number;
@@ -16,8 +17,8 @@ export function paretoOption(
     animation: false,
     tooltip: { trigger: 'item' },
     legend: { data: ['Pareto front', 'feasible', 'infeasible'] },
-    xAxis: { type: 'value', name: names[0], scale: true },
-    yAxis: { type: 'value', name: names[1], scale: true },
+    xAxis: { type: 'value', name: names[0], scale: true, ...AT_EDGE },
+    yAxis: { type: 'value', name: names[1], scale: true, ...AT_EDGE },
     series: [
       { name: 'Pareto front', type: 'scatter', symbolSize: 8, data: d.front.map(xy) },
       {

@@ -1,4 +1,5 @@
 import type { EChartsOption } from 'echarts';
+import { AT_EDGE } from './axes';
 
 /** GET /v1/studies/:id/params/:name/slice: raw points when few, else min/mean/max per bin. */
 export interface SliceData {
@@ -12,14 +13,14 @@ export function sliceOption(d: SliceData, objective = 'objective'): EChartsOptio
   const categorical = d.distribution.type === 'categorical';
   const xAxis: EChartsOption['xAxis'] = categorical
     ? { type: 'category', name: d.name }
-    : { type: d.distribution.log ? 'log' : 'value', name: d.name, scale: true };
+    : { type: d.distribution.log ? 'log' : 'value', name: d.name, scale: true, ...AT_EDGE };
   const x = (v: unknown) => (categorical ? String(v) : Number(v));
   if (d.points)
     return {
       animation: false,
       tooltip: { trigger: 'item' },
       xAxis,
-      yAxis: { type: 'value', name: objective, scale: true },
+      yAxis: { type: 'value', name: objective, scale: true, ...AT_EDGE },
       series: [{ type: 'scatter', symbolSize: 6, data: d.points.map((p) => [x(p.x), p.value]) }],
     };
   return {
@@ -27,7 +28,7 @@ export function sliceOption(d: SliceData, objective = 'objective'): EChartsOptio
     tooltip: { trigger: 'axis' },
     legend: { data: ['min', 'mean', 'max'] },
     xAxis,
-    yAxis: { type: 'value', name: objective, scale: true },
+    yAxis: { type: 'value', name: objective, scale: true, ...AT_EDGE },
     series: (['lo', 'mean', 'hi'] as const).map((k, i) => ({
       name: ['min', 'mean', 'max'][i],
       type: categorical ? 'scatter' : 'line',

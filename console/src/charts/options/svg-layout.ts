@@ -31,3 +31,21 @@ export function textBoxes(svg: string): TextBox[] {
 export function overlaps(a: TextBox, b: TextBox): boolean {
   return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 }
+
+/** An axis line of an ECharts SVG: a straight segment from (x1, y1) to (x2, y2). */
+export interface Segment {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/**
+ * The axis lines of an ECharts SVG: the one-segment paths drawn with round caps (ECharts draws
+ * axis lines so; split lines and ticks have butt caps).
+ */
+export function axisLines(svg: string): Segment[] {
+  return [...svg.matchAll(/<path d="M([-\d.e]+) ([-\d.e]+)L([-\d.e]+) ([-\d.e]+)"([^>]*)>/g)]
+    .filter(([, , , , , attrs]) => attrs.includes('stroke-linecap="round"'))
+    .map(([, x1, y1, x2, y2]) => ({ x1: +x1, y1: +y1, x2: +x2, y2: +y2 }));
+}

@@ -1,0 +1,75 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { EChartsOption } from 'echarts';
+import { init } from '../echarts-lib';
+import { edfOption } from './edf';
+import { historyOption } from './history';
+import { intermediateOption } from './intermediate';
+import { paretoOption } from './pareto';
+import { sliceOption } from './slice';
+import { axisLines } from './svg-layout';
+
+/** Lays `option` out with the console's own ECharts build (server-side SVG, the page's 320 px). */
+function render(option: EChartsOption): string {
+  const chart = init(null, null, { renderer: 'svg', ssr: true, width: 480, height: 320 });
+  try {
+    chart.setOption(option);
+    return chart.renderToSVGString();
+  } finally {
+    chart.dispose();
+  }
+}
+
+// Values on both sides of zero, as a parameter in [-5, 5] or a negated loss gives them.
+const spanning = [-4.3, 2.2, -0.5, 3.9, 1.1, -2.8];
+const points = spanning.map((value, number) => ({ number, value: value * 10 }));
+
+const charts: [string, EChartsOption][] = [
+  ['history', historyOption({ points, best: points, direction: 'maximize' }, 'score')],
+  [
+    'slice',
+    sliceOption(
+      {
+        name: 'x',
+        distribution: { type: 'float' },
+        points: spanning.map((x, i) => ({ number: i, x, value: points[i].value })),
+        bins: [],
+      },
+      'score',
+    ),
+  ],
+  ['edf', edfOption([{ name: 's', points: spanning.map((v, i) => ({ v, p: (i + 1) / 6 })) }])],
+  [
+    'intermediate',
+    intermediateOption([{ number: 0, state: 'complete', steps: spanning.map((v, i) => [i, v]) }]),
+  ],
+  [
+    'pareto',
+    paretoOption({
+      front: spanning.map((v, i) => ({ number: i, values: [v, -v], feasible: true })),
+      others: [],
+    }),
+  ],
+];
+
+describe('study charts laid out by ECharts: axes at the plot edges when the data spans zero', () => {
+  for (const [name, option] of charts)
+    test(`${name}: the y axis runs up the plot's left edge, the x axis along its bottom`, () => {
+      // ECharts draws an axis line through the other axis' zero by default; the slice plot's y
+      // axis, ticks and all, ran down the middle of the plot (docs: axisLine.onZero).
+      const lines = axisLines(render(option));
+      const vertical = lines.find((l) => l.x1 === l.x2);
+      const horizontal = lines.find((l) => l.y1 === l.y2);
+      assert.ok(vertical && horizontal, `${name}: both axis lines drawn`);
+      const left = Math.min(horizontal.x1, horizontal.x2);
+      const bottom = Math.max(vertical.y1, vertical.y2);
+      assert.ok(
+        Math.abs(vertical.x1 - left) <= 1,
+        `${name}: y axis at x ${vertical.x1}, plot left ${left}`,
+      );
+      assert.ok(
+        Math.abs(horizontal.y1 - bottom) <= 1,
+        `${name}: x axis at y ${horizontal.y1}, plot bottom ${bottom}`,
+      );
+    });
+});

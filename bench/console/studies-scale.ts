@@ -19,6 +19,7 @@ import * as os from 'node:os';
 import type { Browser } from 'playwright-core';
 import { openDataSource } from '../../src/platform/database/data-source';
 import { BulkTrial, insertTrialsBulk } from '../../src/search/storage/bulk-trials';
+import { plotBins } from '../../src/search/core/plot-bins';
 import { startTestApp } from '../../test/support/app';
 import { ensureConsoleBuilt, launchBrowser } from '../../test/support/console';
 import { startBaselineServer } from './baseline-server';
@@ -222,15 +223,14 @@ async function explain(ds: Awaited<ReturnType<typeof openDataSource>>, id: strin
       offset: 50000,
     }),
   );
-  await timed('slice x, 60 bins', () => repo.sliceBins(id, 'x', DISTS.x, 0, 60));
+  await timed('slice x, 60 bins', () => repo.sliceBins(id, 'x', plotBins(DISTS.x, 60), 0));
   await timed('contour x×lr, 25 bins', () =>
     repo.contour(
       id,
-      { name: 'x', dist: DISTS.x },
-      { name: 'lr', dist: DISTS.lr },
+      { name: 'x', bins: plotBins(DISTS.x, 25) },
+      { name: 'lr', bins: plotBins(DISTS.lr, 25) },
       0,
       'minimize',
-      25,
     ),
   );
   await timed('parallel top 50 + 300', () => repo.parallel(id, 0, 'minimize', 50, 300));

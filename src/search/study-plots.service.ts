@@ -7,7 +7,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../platform/auth/projects.service';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors/domain-error';
-import { Distribution } from './core/distributions';
+import { binCenter, binTicks, plotBins } from './core/plot-bins';
 import { parameterImportance } from './core/importance';
 import { firstFrontIndices, toMinimize } from './core/multi-objective';
 import { Direction, FrozenTrial } from './core/trial';
@@ -34,13 +34,14 @@ export class StudyPlotsService {
     if (!dist) throw new NotFoundError('parameter', name.slice(0, 100));
     // Few trials: every point; many: bins with min/mean/max (the chart draws a band).
     const raw = await repo.slicePoints(id, name, objective, points + 1);
-    const bins = await repo.sliceBins(id, name, dist, objective, points);
+    const grid = plotBins(dist, points);
+    const bins = await repo.sliceBins(id, name, grid, objective);
     return {
       name,
       distribution: dist,
       points:
         raw.length <= points ? raw.map((p) => ({ number: p.number, x: p.x, value: p.v })) : null,
-      bins: bins.map((b) => ({ ...b, x: binCenter(dist, b.bin, points) })),
+      bins: bins.map((b) => ({ ...b, x: binCenter(grid, b.bin) })),
     };
   }
   async contour(
@@ -60,17 +61,17 @@ export class StudyPlotsService {
     ] as const)
       if (!dists[name])
         throw ValidationError.field(field, `no parameter named "${name.slice(0, 100)}"`);
+    const [gx, gy] = [plotBins(dists[x], bins), plotBins(dists[y], bins)];
     const cells = await this.repo.contour(
       id,
-      { name: x, dist: dists[x] },
-      { name: y, dist: dists[y] },
+      { name: x, bins: gx },
+      { name: y, bins: gy },
       objective,
       row.config.directions[objective],
-      bins,
     );
     return {
-      x: { name: x, distribution: dists[x], ticks: axisTicks(dists[x], bins) },
-      y: { name: y, distribution: dists[y], ticks: axisTicks(dists[y], bins) },
+      x: { name: x, distribution: dists[x], ticks: binTicks(gx) },
+      y: { name: y, distribution: dists[y], ticks: binTicks(gy) },
       direction: row.config.directions[objective],
       cells: cells.map((c) => ({ x: c.bx - 1, y: c.by - 1, n: c.n, value: c.best })),
     };
@@ -179,19 +180,4 @@ export class StudyPlotsService {
 
 function pick<T>(o: Record<string, T>, keys: string[]): Record<string, T> {
   return Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
-}
-
-/** The parameter value at the middle of 1-based bin `bin` (or the choice for categoricals). */
-export function binCenter(dist: Distribution, bin: number, bins: number): unknown {
-  if (dist.type === 'categorical') return dist.choices[bin - 1];
-  const log = dist.log && dist.low > 0;
-  const lo = log ? Math.log(dist.low) : dist.low;
-  const hi = log ? Math.log(dist.high) : dist.high;
-  const mid = lo + ((bin - 0.5) * (hi - lo)) / bins;
-  return log ? Math.exp(mid) : mid;
-}
-
-function axisTicks(dist: Distribution, bins: number): unknown[] {
-  const n = dist.type === 'categorical' ? dist.choices.length : bins;
-  return Array.from({ length: n }, (_, i) => binCenter(dist, i + 1, bins));
 }

@@ -170,6 +170,56 @@ describe('study console aggregation (real app, real PostgreSQL)', () => {
     );
   });
 
+  test('an int parameter is binned at its values: contour rows and slice bins 1, 2, 3, 4', async () => {
+    // Optuna's contour and slice plots show an int parameter at its integers; equal-width bins
+    // of 1..4 into 25 gave 21 empty rows labelled 1.06, 1.18, ...
+    const id = (
+      await app
+        .post('/v1/studies', {
+          name: 'ints',
+          space: {
+            layers: { type: 'int', low: 1, high: 4 },
+            lr: { type: 'float', low: 0, high: 1 },
+          },
+          direction: 'minimize',
+        })
+        .expect(202)
+    ).body.id;
+    const seen: { layers: number; lr: number; value: number }[] = [];
+    for (let i = 0; i < 10; i++) {
+      const asked = (await app.post(`/v1/studies/${id}/ask`).expect(201)).body;
+      const { layers, lr } = asked.params as { layers: number; lr: number };
+      const value = (layers - 2) ** 2 + lr;
+      seen.push({ layers, lr, value });
+      await app
+        .post(`/v1/studies/${id}/trials/${asked.number}/tell`, { values: [value] })
+        .expect(200);
+    }
+    const contour = (await app.get(`/v1/studies/${id}/contour?x=lr&y=layers&bins=25`).expect(200))
+      .body;
+    assert.deepEqual(contour.y.ticks, [1, 2, 3, 4]);
+    assert.equal(contour.x.ticks.length, 25, 'a float range keeps the bins asked for');
+    for (const c of contour.cells as { y: number; n: number; value: number }[]) {
+      const row = seen.filter((t) => t.layers === c.y + 1);
+      assert.ok(row.length >= c.n, `row ${c.y}`);
+    }
+    for (const layers of new Set(seen.map((t) => t.layers))) {
+      const cells = (contour.cells as { y: number; value: number }[]).filter(
+        (c) => c.y === layers - 1,
+      );
+      const best = Math.min(...seen.filter((t) => t.layers === layers).map((t) => t.value));
+      assert.equal(Math.min(...cells.map((c) => c.value)), best, `layers ${layers}`);
+    }
+    const slice = (await app.get(`/v1/studies/${id}/params/layers/slice?points=5`).expect(200))
+      .body;
+    assert.equal(slice.points, null, '10 trials do not fit in 5 points: bins only');
+    for (const b of slice.bins as { x: number; n: number; lo: number }[]) {
+      const inBin = seen.filter((t) => t.layers === b.x);
+      assert.equal(b.n, inBin.length, `bin at ${b.x}`);
+      assert.equal(b.lo, Math.min(...inBin.map((t) => t.value)));
+    }
+  });
+
   test('bad input is a 4xx problem, never a 500', async () => {
     const bad = await app
       .get(`/v1/studies/${small}/trials/page?filter=${encodeURIComponent('value<abc')}`)

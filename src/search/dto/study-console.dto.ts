@@ -26,7 +26,13 @@ export class PointsQuery extends ObjectiveQuery {
 export class ContourQuery extends ObjectiveQuery {
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) x!: string;
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) y!: string;
-  @ApiPropertyOptional({ minimum: 2, maximum: 100, default: 30 })
+  @ApiPropertyOptional({
+    minimum: 2,
+    maximum: 100,
+    default: 30,
+    description:
+      'Bins per numeric axis; a categorical axis has one per choice, and an int (or stepped) one with no more values than this one per value',
+  })
   @IsOptional()
   @QueryInt()
   @IsInt()

@@ -8,6 +8,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Distribution } from '../core/distributions';
+import type { PlotBins } from '../core/plot-bins';
 import { FilterClause } from '../core/trial-filter';
 import { Direction, TrialState } from '../core/trial';
 
@@ -68,17 +69,25 @@ export interface ContourCell {
 }
 
 /** SQL that maps a parameter's JSON value to a 1-based bin (numeric) or choice index. */
-function binExpression(value: string, dist: Distribution, bins: number, args: unknown[]): string {
-  if (dist.type === 'categorical') {
-    args.push(dist.choices.map((c) => JSON.stringify(c)));
-    return `array_position($${args.length}::text[], (${value})::text)`;
+/** SQL for a trial's 1-based bin of a parameter (core/plot-bins.ts decides the bins). */
+function binExpression(value: string, bins: PlotBins, args: unknown[]): string {
+  switch (bins.kind) {
+    case 'choices':
+      args.push(bins.choices.map((c) => JSON.stringify(c)));
+      return `array_position($${args.length}::text[], (${value})::text)`;
+    case 'values': {
+      args.push(bins.low, bins.step, bins.count);
+      const [low, step, n] = [args.length - 2, args.length - 1, args.length];
+      return `least(greatest(round(((${value})::float8 - $${low}::float8) / $${step}::float8)::int + 1, 1), $${n}::int)`;
+    }
+    case 'ranges': {
+      const x = bins.log ? `ln((${value})::float8)` : `(${value})::float8`;
+      args.push(bins.lo, bins.hi, bins.count);
+      const [lo, hi, n] = [args.length - 2, args.length - 1, args.length];
+      // width_bucket's upper bound is exclusive: the high end of the range goes to the last bin.
+      return `least(greatest(width_bucket(${x}, $${lo}::float8, $${hi}::float8, $${n}::int), 1), $${n}::int)`;
+    }
   }
-  const log = dist.log && dist.low > 0;
-  const x = log ? `ln((${value})::float8)` : `(${value})::float8`;
-  args.push(log ? Math.log(dist.low) : dist.low, log ? Math.log(dist.high) : dist.high, bins);
-  const [lo, hi, n] = [args.length - 2, args.length - 1, args.length];
-  // width_bucket's upper bound is exclusive: the high end of the range goes to the last bin.
-  return `least(greatest(width_bucket(${x}, $${lo}::float8, $${hi}::float8, $${n}::int), 1), $${n}::int)`;
 }
 
 function filterSql(clauses: FilterClause[], args: unknown[]): string {
@@ -245,16 +254,15 @@ export class StudyAnalyticsRepository {
     return out;
   }
 
-  /** Objective statistics per bin of one parameter (numeric: equal-width, log if log-scaled). */
+  /** Objective statistics per bin of one parameter (core/plot-bins.ts). */
   async sliceBins(
     studyId: string,
     name: string,
-    dist: Distribution,
+    bins: PlotBins,
     objective: number,
-    bins: number,
   ): Promise<SliceBin[]> {
     const args: unknown[] = [studyId, name, objective + 1];
-    const bin = binExpression('p.value', dist, bins, args);
+    const bin = binExpression('p.value', bins, args);
     return this.db.query(
       `SELECT ${bin} AS bin, count(*)::int AS n, min(t.values[$3]) AS lo, max(t.values[$3]) AS hi,
               avg(t.values[$3]) AS mean
@@ -281,18 +289,17 @@ export class StudyAnalyticsRepository {
     );
   }
 
-  /** Best objective per cell of a bins×bins grid over two parameters. */
+  /** Best objective per cell of the grid of two parameters' bins. */
   async contour(
     studyId: string,
-    x: { name: string; dist: Distribution },
-    y: { name: string; dist: Distribution },
+    x: { name: string; bins: PlotBins },
+    y: { name: string; bins: PlotBins },
     objective: number,
     direction: Direction,
-    bins: number,
   ): Promise<ContourCell[]> {
     const args: unknown[] = [studyId, x.name, y.name, objective + 1];
-    const bx = binExpression('px.value', x.dist, bins, args);
-    const by = binExpression('py.value', y.dist, bins, args);
+    const bx = binExpression('px.value', x.bins, args);
+    const by = binExpression('py.value', y.bins, args);
     return this.db.query(
       `SELECT ${bx} AS bx, ${by} AS by, count(*)::int AS n,
               ${direction === 'minimize' ? 'min' : 'max'}(t.values[$4]) AS best

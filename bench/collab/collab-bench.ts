@@ -448,6 +448,8 @@ async function main(): Promise<void> {
                   ...base,
                   algorithm: 'esp-clr',
                   period: v.period,
+                  // `pooled:b1:t1`: pooled training under the same fixed ETF head.
+                  freezeHead: v.freezeHead,
                   ...(v.mixup > 0 ? { espMixup: true, mixupAlpha: v.mixup } : {}),
                   ...(v.sam > 0 ? { samRho: v.sam } : {}),
                   ...scheduleOf(v),
@@ -465,6 +467,7 @@ async function main(): Promise<void> {
                   // Pooled with restarts (`pooled:p<T>`) has cycle low points to average too.
                   swaFractions: v.period < v.epochs ? SWA : [],
                   carryOptimizer: v.carryOptimizer,
+                  etfHead: v.etfHead,
                 },
               )
             : await federate(variantSettings(v, base), v.epochs, siteData, seed, names, {

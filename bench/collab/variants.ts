@@ -30,8 +30,9 @@
  * the first W epochs of every cycle (esp-clr's cycleWarmup) instead of starting at its peak.
  * `:o1` (any kind; collab-bench only): every site keeps its optimizer's state (adam's moments)
  * across rounds (LocalPlacement's bench-only carryOptimizer) instead of a fresh one per round.
- * `:t1` (federated kinds) starts the federation with a simplex ETF as its head (core/simplex-etf.ts;
- * FedETF, Li et al. ICCV 2023), bias 0; with `:b1` the sites keep it fixed.
+ * `:t1` starts the federation (or pooled training) with a simplex ETF as its head
+ * (core/simplex-etf.ts; FedETF, Li et al. ICCV 2023), bias 0; with `:b1` it stays fixed (pooled
+ * too: `pooled:b1:t1` is pooled training under the same fixed head).
  * Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
  */
 import type { AlgorithmSettings } from '../../src/collab/core/algorithms';

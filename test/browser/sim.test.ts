@@ -102,6 +102,22 @@ describe('simulator pages in a browser', { skip: browserSkipReason() }, () => {
     const stages = page.getByRole('table', { name: 'Per-stage utilisation and queueing' });
     assert.equal(await stages.locator('tbody tr').count(), 2);
     await axeCheck(page, 'simulation');
+
+    // The same job on the generic job page: the simulation's one-step metrics are a table of
+    // values, not charts of one dot each, and its empty log says so.
+    await page.goto(`${app.url}/jobs/${id}`);
+    const values = page.getByRole('table', { name: 'Metric values' });
+    await values.getByText('throughputRps').waitFor({ timeout: 30_000 });
+    const reported = (await app.get(`/v1/jobs/${id}/metrics`).expect(200)).body as {
+      name: string;
+    }[];
+    assert.equal(
+      await values.locator('tbody tr').count(),
+      new Set(reported.map((m) => m.name)).size,
+    );
+    assert.equal(await page.getByRole('img', { name: /^metric / }).count(), 0);
+    await page.getByTestId('job-logs').getByText('This job wrote no log lines.').waitFor();
+    await axeCheck(page, 'simulation job');
     await page.context().close();
   });
 

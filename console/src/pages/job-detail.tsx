@@ -9,7 +9,7 @@ import { useEventStream } from '../api/events';
 import type { Artifact, Job, JobEvent, LiveEvent, MetricPoint } from '../api/types';
 import { useSession } from '../auth/session';
 import { EChart } from '../charts/echart';
-import { metricLinesOption, seriesByName } from '../charts/options/metric-lines';
+import { metricLinesOption, seriesByName, splitSingleSteps } from '../charts/options/metric-lines';
 import { ArtifactPreview } from '../components/artifact-preview';
 import { ProgressBar } from '../components/progress';
 
@@ -75,8 +75,8 @@ export default function JobDetailPage() {
     void client.invalidateQueries({ queryKey: ['job', id, 'metrics'] });
   }, [client, id, status]);
 
-  const charts = useMemo(
-    () => seriesByName([...(metrics.data ?? []), ...points]),
+  const { curves: charts, values } = useMemo(
+    () => splitSingleSteps(seriesByName([...(metrics.data ?? []), ...points])),
     [metrics.data, points],
   );
 
@@ -87,6 +87,9 @@ export default function JobDetailPage() {
   const progress = finished ? j.progress : Math.max(j.progress, live.progress ?? 0);
   const logs = events.filter((e) => e.type === 'log');
   const statuses = events.filter((e) => e.type === 'status');
+  // The stream replays in order, so once the final status has arrived every log line has too.
+  const noLogLines =
+    finished && logs.length === 0 && (statuses.at(-1)?.message.startsWith(j.status) ?? false);
 
   return (
     <article className="job">
@@ -139,11 +142,17 @@ export default function JobDetailPage() {
 
       <section aria-labelledby="logs-h">
         <h2 id="logs-h">Logs</h2>
-        <pre className="log" tabIndex={0} aria-live="polite" data-testid="job-logs">
-          {logs.map(
-            (e) => `${new Date(e.time).toLocaleTimeString()} ${e.level.padEnd(5)} ${e.message}\n`,
-          )}
-        </pre>
+        {noLogLines ? (
+          <p className="muted" data-testid="job-logs">
+            This job wrote no log lines.
+          </p>
+        ) : (
+          <pre className="log" tabIndex={0} aria-live="polite" data-testid="job-logs">
+            {logs.map(
+              (e) => `${new Date(e.time).toLocaleTimeString()} ${e.level.padEnd(5)} ${e.message}\n`,
+            )}
+          </pre>
+        )}
       </section>
 
       <section aria-labelledby="attempts-h">
@@ -168,9 +177,29 @@ export default function JobDetailPage() {
         </table>
       </section>
 
-      {charts.size > 0 && (
+      {(charts.size > 0 || values.length > 0) && (
         <section aria-labelledby="metrics-h">
           <h2 id="metrics-h">Metrics</h2>
+          {values.length > 0 && (
+            <table aria-label="Metric values">
+              <thead>
+                <tr>
+                  <th scope="col">Metric</th>
+                  <th scope="col">Value</th>
+                  <th scope="col">Step</th>
+                </tr>
+              </thead>
+              <tbody>
+                {values.map((v) => (
+                  <tr key={v.name}>
+                    <td>{v.name}</td>
+                    <td>{formatMetric(v.value)}</td>
+                    <td>{v.step}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
           <div className="charts">
             {[...charts.entries()].map(([name, data]) => (
               <EChart
@@ -208,4 +237,9 @@ export default function JobDetailPage() {
       )}
     </article>
   );
+}
+
+/** Six significant digits, without a float's noise (0.30000000000000004 is 0.3). */
+function formatMetric(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
 }

@@ -26,6 +26,23 @@ export function seriesByName(points: readonly MetricSample[]): Map<string, [numb
   return out;
 }
 
+/**
+ * A metric reported at one step only is a value, not a curve: a simulation's throughput, a
+ * tuning's best cost. The job page lists those in a table and draws charts for the rest only
+ * (a chart of one dot at step 0 said nothing the number does not).
+ */
+export function splitSingleSteps(series: ReadonlyMap<string, [number, number][]>): {
+  curves: Map<string, [number, number][]>;
+  values: MetricSample[];
+} {
+  const curves = new Map<string, [number, number][]>();
+  const values: MetricSample[] = [];
+  for (const [name, data] of series)
+    if (data.length === 1) values.push({ name, step: data[0][0], value: data[0][1] });
+    else curves.set(name, data);
+  return { curves, values };
+}
+
 export function metricLinesOption(name: string, data: [number, number][]): EChartsOption {
   return {
     animation: false,

@@ -162,6 +162,18 @@ describe('simulator pages in a browser', { skip: browserSkipReason() }, () => {
     assert.equal(await rows.count(), api.result.history.length);
     if (api.result.best) await page.getByText('(chosen)').first().waitFor();
     await axeCheck(page, 'tuning');
+    // On a narrow window the table (a column per tuned parameter) scrolls in its own box; the
+    // page itself keeps to the window's width, top bar included.
+    await page.setViewportSize({ width: 560, height: 800 });
+    const box = page.getByRole('region', { name: /Configurations tried/ });
+    const widths = await box.evaluate((el) => ({
+      box: el.clientWidth,
+      table: el.scrollWidth,
+      page: document.documentElement.scrollWidth,
+      window: document.documentElement.clientWidth,
+    }));
+    assert.ok(widths.table > widths.box, `the table overflows its box: ${JSON.stringify(widths)}`);
+    assert.ok(widths.page <= widths.window, `the page does not: ${JSON.stringify(widths)}`);
     await page.context().close();
   });
 

@@ -6,6 +6,7 @@ import { EChart } from '../charts/echart';
 import { shownConfigs, tuningParetoOption } from '../charts/options/shared';
 import { ProgressBar } from '../components/progress';
 import type { ConfigEvaluation, SimJob, TuneResult } from './simulations-types';
+import { TableScroll } from '../components/table-scroll';
 
 const fmt = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(4))) : '∞');
 const same = (a: ConfigEvaluation | null, b: ConfigEvaluation) =>
@@ -20,39 +21,41 @@ function sloOf(request: Record<string, unknown>, r: TuneResult): number | undefi
 function ConfigsTable({ r }: { r: TuneResult }) {
   const params = Object.keys(r.history[0]?.params ?? {});
   return (
-    <table aria-label="Configurations tried">
-      <thead>
-        <tr>
-          <th scope="col">Trial</th>
-          {params.map((p) => (
-            <th key={p} scope="col">
-              {p}
-            </th>
-          ))}
-          <th scope="col">Cost</th>
-          <th scope="col">p99 (ms)</th>
-          <th scope="col">Drop rate</th>
-          <th scope="col">Feasible</th>
-        </tr>
-      </thead>
-      <tbody>
-        {r.history.map((h) => (
-          <tr key={h.trial} aria-current={same(r.best, h) ? 'true' : undefined}>
-            <th scope="row">
-              {h.trial}
-              {same(r.best, h) ? ' (chosen)' : ''}
-            </th>
+    <TableScroll label="Configurations tried, scrolls sideways">
+      <table aria-label="Configurations tried">
+        <thead>
+          <tr>
+            <th scope="col">Trial</th>
             {params.map((p) => (
-              <td key={p}>{h.params[p]}</td>
+              <th key={p} scope="col">
+                {p}
+              </th>
             ))}
-            <td>{fmt(h.cost)}</td>
-            <td>{fmt(h.p99Ms)}</td>
-            <td>{fmt(h.dropRate)}</td>
-            <td>{h.unstable ? 'unstable' : h.feasible ? 'yes' : 'no'}</td>
+            <th scope="col">Cost</th>
+            <th scope="col">p99 (ms)</th>
+            <th scope="col">Drop rate</th>
+            <th scope="col">Feasible</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {r.history.map((h) => (
+            <tr key={h.trial} aria-current={same(r.best, h) ? 'true' : undefined}>
+              <th scope="row">
+                {h.trial}
+                {same(r.best, h) ? ' (chosen)' : ''}
+              </th>
+              {params.map((p) => (
+                <td key={p}>{h.params[p]}</td>
+              ))}
+              <td>{fmt(h.cost)}</td>
+              <td>{fmt(h.p99Ms)}</td>
+              <td>{fmt(h.dropRate)}</td>
+              <td>{h.unstable ? 'unstable' : h.feasible ? 'yes' : 'no'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
   );
 }
 

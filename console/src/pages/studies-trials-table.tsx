@@ -3,6 +3,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { query, request } from '../api/client';
 import { FIRST_TRIALS_PAGE, trialsQuery, type TrialSort as Sort } from '../api/study-queries';
 import { Pager } from '../components/pager';
+import { TableScroll } from '../components/table-scroll';
 
 const PAGE_SIZES = [10, 25, 100];
 
@@ -98,36 +99,38 @@ export function TrialsTable({ studyId, params }: { studyId: string; params: stri
         </button>
       </form>
       {page.error && <p role="alert">{String(page.error.message)}</p>}
-      <table data-testid="trials-table">
-        <thead>
-          <tr>
-            {header('number', 'Trial')}
-            {header('state', 'State')}
-            {header('value', 'Value')}
-            {params.map((p) => (
-              <th scope="col" key={p}>
-                {p}
-              </th>
-            ))}
-            {header('duration', 'Duration (s)')}
-            <th scope="col">Sampler</th>
-          </tr>
-        </thead>
-        <tbody>
-          {page.data?.items.map((t) => (
-            <tr key={t.number}>
-              <td>{t.number}</td>
-              <td className={`status status-${t.state}`}>{t.state}</td>
-              <td>{t.values ? t.values.map(fmt).join(', ') : ''}</td>
+      <TableScroll label="Trials, scrolls sideways">
+        <table data-testid="trials-table">
+          <thead>
+            <tr>
+              {header('number', 'Trial')}
+              {header('state', 'State')}
+              {header('value', 'Value')}
               {params.map((p) => (
-                <td key={p}>{t.params[p] === undefined ? '' : fmt(t.params[p])}</td>
+                <th scope="col" key={p}>
+                  {p}
+                </th>
               ))}
-              <td>{t.durationMs === null ? '' : (t.durationMs / 1000).toFixed(1)}</td>
-              <td>{t.sampler ?? ''}</td>
+              {header('duration', 'Duration (s)')}
+              <th scope="col">Sampler</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {page.data?.items.map((t) => (
+              <tr key={t.number}>
+                <td>{t.number}</td>
+                <td className={`status status-${t.state}`}>{t.state}</td>
+                <td>{t.values ? t.values.map(fmt).join(', ') : ''}</td>
+                {params.map((p) => (
+                  <td key={p}>{t.params[p] === undefined ? '' : fmt(t.params[p])}</td>
+                ))}
+                <td>{t.durationMs === null ? '' : (t.durationMs / 1000).toFixed(1)}</td>
+                <td>{t.sampler ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
       {/* The range from the page shown (not the one asked for): the text matches the rows. */}
       <Pager
         label="Pages of trials"

@@ -28,6 +28,7 @@ import { CurrentPrincipal } from '../platform/auth/auth.guard';
 import type { Principal } from '../platform/auth/projects.service';
 import { ValidationError } from '../platform/errors/domain-error';
 import { ApiProblems } from '../platform/http/problem.dto';
+import { packagedCatalog } from '../ml/data/packaged';
 import { parseExampleQuery } from './core/dataset-examples';
 import { formFields, isMultipart, validateJsonBody } from './uploads/body';
 import { DATASET_UPLOAD_MAX_BYTES, DatasetsService } from './datasets.service';
@@ -36,6 +37,7 @@ import {
   DatasetDto,
   DatasetExamplesDto,
   DatasetListDto,
+  PackagedCatalogDto,
   PackagedDatasetDto,
   PageQuery,
 } from './datasets.dto';
@@ -99,6 +101,17 @@ export class DatasetsController {
     const offset = query.offset ?? 0;
     const { items, total } = await this.datasets.list(principal, limit, offset);
     return { items: items.map((d) => DatasetDto.from(d)), total, limit, offset };
+  }
+
+  @Get('packaged')
+  @ApiOperation({
+    summary: 'The packaged data sets, and which are installed on this machine',
+    description:
+      'Each can be registered with POST /v1/datasets {packaged: name} once installed; `install` says what to install otherwise (Debian or npm packages: nothing is downloaded at run time).',
+  })
+  @ApiOkResponse({ type: PackagedCatalogDto })
+  async packaged(): Promise<PackagedCatalogDto> {
+    return { items: await packagedCatalog() };
   }
 
   @Get(':id')

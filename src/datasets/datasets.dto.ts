@@ -213,6 +213,21 @@ export class DatasetExamplesDto {
   @ApiProperty({ type: [DatasetExampleDto] }) items!: DatasetExampleDto[];
 }
 
+/** GET /v1/datasets/packaged: one packaged set, and whether this machine has its files. */
+export class PackagedCatalogEntryDto {
+  @ApiProperty({ example: 'iris' }) name!: string;
+  @ApiProperty({ example: 'Fisher iris: 150 examples, 4 features, 3 classes' })
+  description!: string;
+  @ApiProperty({ description: 'Its files are on this machine: it can be registered now' })
+  installed!: boolean;
+  @ApiProperty({ description: 'What an operator installs to add it (packages, not downloads)' })
+  install!: string;
+}
+
+export class PackagedCatalogDto {
+  @ApiProperty({ type: [PackagedCatalogEntryDto] }) items!: PackagedCatalogEntryDto[];
+}
+
 export class DatasetListDto {
   @ApiProperty({ type: [DatasetDto] }) items!: DatasetDto[];
   @ApiProperty() total!: number;

@@ -120,6 +120,54 @@ describe('data sets and models in a browser', { skip: browserSkipReason() }, () 
     await page.context().close();
   });
 
+  test('add a packaged set through the form: the sets installed here, a class subset, few-shot', async (t) => {
+    const catalog = (await app.get('/v1/datasets/packaged').expect(200)).body as {
+      items: { name: string; installed: boolean }[];
+    };
+    if (!catalog.items.some((s) => s.name === 'iris' && s.installed)) {
+      t.skip('python3-sklearn is not installed');
+      return;
+    }
+    const page = await signedIn();
+    await page.goto(`${app.url}/datasets`);
+    const form = page.getByRole('form', { name: 'Add a packaged data set' });
+    // Only installed sets can be chosen; the others are listed with what to install.
+    await form.getByLabel('Set').waitFor();
+    const options = await form.getByLabel('Set').locator('option').allTextContents();
+    assert.deepEqual(
+      options,
+      catalog.items.filter((s) => s.installed).map((s) => s.name),
+    );
+    const missing = catalog.items.filter((s) => !s.installed);
+    if (missing.length > 0)
+      await form.getByText(`Not installed on this server (${missing.length})`).waitFor();
+    await form.getByLabel('Set').selectOption('iris');
+    await form
+      .getByTestId('packaged-description')
+      .getByText(/150 examples/)
+      .waitFor();
+    await form.getByLabel('Name').fill('iris-ui');
+    await form.getByLabel('Classes').fill('setosa,1');
+    await form.getByLabel('Training examples per class').fill('10');
+    await form.getByRole('button', { name: 'Add' }).click();
+    // 100 examples of two classes, split 0.7/0.15/0.15, then 10 per class kept for training:
+    // 20 + 30 (the API's rule, models.e2e.test.ts).
+    await form.getByRole('status').getByText('50 examples').waitFor({ timeout: 60_000 });
+    await page.getByRole('cell', { name: 'iris-ui' }).waitFor();
+    const listed = (await app.get('/v1/datasets').expect(200)).body.items.find(
+      (d: { name: string }) => d.name === 'iris-ui',
+    );
+    assert.deepEqual(listed.stats.classNames, ['setosa', 'versicolor']);
+    assert.deepEqual([listed.stats.size, listed.splitSizes.train], [50, 20]);
+    // A class the set does not have: the API's 400, shown beside the form.
+    await form.getByLabel('Name').fill('iris-bad');
+    await form.getByLabel('Classes').fill('0,7');
+    await form.getByRole('button', { name: 'Add' }).click();
+    await form.getByRole('alert').waitFor();
+    await axeCheck(page, 'data sets list with the packaged form');
+    await page.context().close();
+  });
+
   test('a trained model: lineage graph, evaluation, a prediction from a dropped image', async () => {
     const job = await app
       .post('/v1/pretrain', {
@@ -285,6 +333,7 @@ describe('data sets and models in a browser', { skip: browserSkipReason() }, () 
     await page.goto(`${app.url}/datasets`);
     await page.getByRole('link', { name: 'shapes-ui' }).waitFor();
     assert.equal(await page.getByRole('form', { name: 'Upload a data set' }).count(), 0);
+    assert.equal(await page.getByRole('form', { name: 'Add a packaged data set' }).count(), 0);
     const status = await page.evaluate(async (key) => {
       const form = new FormData();
       form.set('name', 'nope');

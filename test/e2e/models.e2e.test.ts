@@ -73,6 +73,23 @@ describe('datasets, model registry, pretrain -> finetune -> predict (real app, P
     assert.equal(got.body.name, 'shapes');
   });
 
+  test('the packaged catalog: every set, installed or what to install, as this machine has them', async () => {
+    const { items } = (await app.get('/v1/datasets/packaged').expect(200)).body as {
+      items: { name: string; installed: boolean; install: string }[];
+    };
+    const by = new Map(items.map((e) => [e.name, e]));
+    assert.equal(items.length, 6);
+    assert.equal(
+      by.get('iris')?.installed,
+      fs.existsSync('/usr/lib/python3/dist-packages/sklearn/datasets/data/iris.csv'),
+    );
+    assert.equal(
+      by.get('fashion-mnist')?.installed,
+      fs.existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'),
+    );
+    assert.match(by.get('fashion-mnist')!.install, /dataset-fashion-mnist/);
+  });
+
   test('a packaged set registers with a class subset, remapping and few-shot training split', async (t) => {
     if (!fs.existsSync('/usr/lib/python3/dist-packages/sklearn/datasets/data/iris.csv')) {
       t.skip('python3-sklearn is not installed');

@@ -23,6 +23,14 @@ export interface Dataset {
   createdAt: string;
 }
 
+/** GET /v1/datasets/packaged: a packaged set and whether this machine has its files. */
+export interface PackagedSet {
+  name: string;
+  description: string;
+  installed: boolean;
+  install: string;
+}
+
 export interface DatasetExample {
   index: number;
   label: number;

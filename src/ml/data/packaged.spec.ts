@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { UnavailableError, ValidationError } from '../../platform/errors/domain-error';
-import { DEFAULT_LOCATIONS, loadPackagedDataset } from './packaged';
+import { DEFAULT_LOCATIONS, loadPackagedDataset, packagedCatalog } from './packaged';
 
 // Sizes as documented by the data sets' authors and scikit-learn's load_* docstrings.
 const KNOWN = [
@@ -119,6 +119,37 @@ describe('packaged data sets', () => {
       assert.equal(set.train.inputs.texts[1], 'Subject: WIN\n\nfree money');
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('the catalog: installed where the files are, else what to install, for every set', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'packaged-catalog-'));
+    try {
+      const sklearn = path.join(dir, 'sklearn');
+      mkdirSync(sklearn);
+      writeFileSync(path.join(sklearn, 'iris.csv'), '');
+      const spam = path.join(dir, 'spam');
+      mkdirSync(path.join(spam, 'data'), { recursive: true });
+      writeFileSync(path.join(spam, 'data', 'file_list.json'), '[]');
+      const catalog = await packagedCatalog({
+        fashionMnistDir: path.join(dir, 'none'),
+        sklearnDataDir: sklearn,
+        spamAssassinDir: spam,
+      });
+      const by = new Map(catalog.map((e) => [e.name, e]));
+      assert.deepEqual(
+        catalog.map((e) => e.name),
+        ['fashion-mnist', 'sklearn-digits', 'iris', 'wine', 'breast-cancer', 'spam-assassin'],
+      );
+      assert.equal(by.get('iris')?.installed, true);
+      assert.equal(by.get('spam-assassin')?.installed, true);
+      assert.equal(by.get('wine')?.installed, false);
+      assert.equal(by.get('fashion-mnist')?.installed, false);
+      assert.match(by.get('fashion-mnist')!.install, /apt-get install -y dataset-fashion-mnist/);
+      assert.match(by.get('wine')!.install, /python3-sklearn/);
+      assert.match(by.get('iris')!.description, /150 examples/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

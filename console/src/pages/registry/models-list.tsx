@@ -61,6 +61,15 @@ export default function ModelsListPage() {
           ))}
         </tbody>
       </table>
+      {models.data?.total === 0 && (
+        <p>
+          No models yet. Train one on a data set (
+          <code>autodl pretrain --dataset iris --arch mlp</code>), fine-tune one on the{' '}
+          <Link to="/finetune">Fine-tune</Link> page, run a federation (
+          <code>autodl collab run</code>, docs/collab.md) or import TF.js files (
+          <code>POST /v1/models</code>, in the <a href="/docs">API console</a>).
+        </p>
+      )}
       {models.data && (
         <Pager
           label="Pages"

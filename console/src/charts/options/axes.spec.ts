@@ -7,7 +7,7 @@ import { historyOption } from './history';
 import { intermediateOption } from './intermediate';
 import { paretoOption } from './pareto';
 import { sliceOption } from './slice';
-import { axisLines } from './svg-layout';
+import { axisLines, textBoxes } from './svg-layout';
 
 /** Lays `option` out with the console's own ECharts build (server-side SVG, the page's 320 px). */
 function render(option: EChartsOption): string {
@@ -72,4 +72,30 @@ describe('study charts laid out by ECharts: axes at the plot edges when the data
         `${name}: x axis at y ${horizontal.y1}, plot bottom ${bottom}`,
       );
     });
+});
+
+describe('slice of an int parameter laid out by ECharts', () => {
+  test('ticks only at whole values (no 1.5 for layers in 1..4)', () => {
+    const svg = render(
+      sliceOption(
+        {
+          name: 'layers',
+          distribution: { type: 'int' },
+          points: [1, 2, 3, 4, 3].map((x, number) => ({ number, x, value: x * x })),
+          bins: [],
+        },
+        'score',
+      ),
+    );
+    // The x tick labels: the numbers along the bottom, under the plot.
+    const ticks = textBoxes(svg).filter((b) => /^-?[\d.]+$/.test(b.text));
+    const bottom = Math.max(...ticks.map((b) => b.top));
+    const xTicks = ticks.filter((b) => b.top === bottom).map((b) => Number(b.text));
+    assert.ok(xTicks.length >= 2, `x ticks ${xTicks}`);
+    assert.deepEqual(
+      xTicks.filter((v) => !Number.isInteger(v)),
+      [],
+      `x ticks ${xTicks}`,
+    );
+  });
 });

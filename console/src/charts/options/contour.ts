@@ -16,7 +16,14 @@ export function contourOption(d: ContourData): EChartsOption {
   return {
     animation: false,
     tooltip: { position: 'top' },
-    xAxis: { type: 'category', name: d.x.name, data: d.x.ticks.map(label) },
+    // The name under the axis, not at its right end, where the colour scale's low label is.
+    xAxis: {
+      type: 'category',
+      name: d.x.name,
+      nameLocation: 'middle',
+      nameGap: 28,
+      data: d.x.ticks.map(label),
+    },
     yAxis: { type: 'category', name: d.y.name, data: d.y.ticks.map(label) },
     visualMap: {
       min: values.length ? Math.min(...values) : 0,

@@ -13,7 +13,14 @@ export function sliceOption(d: SliceData, objective = 'objective'): EChartsOptio
   const categorical = d.distribution.type === 'categorical';
   const xAxis: EChartsOption['xAxis'] = categorical
     ? { type: 'category', name: d.name }
-    : { type: d.distribution.log ? 'log' : 'value', name: d.name, scale: true, ...AT_EDGE };
+    : {
+        type: d.distribution.log ? 'log' : 'value',
+        name: d.name,
+        scale: true,
+        // An int parameter has no value between its ticks: no tick at 1.5.
+        ...(d.distribution.type === 'int' ? { minInterval: 1 } : {}),
+        ...AT_EDGE,
+      };
   const x = (v: unknown) => (categorical ? String(v) : Number(v));
   if (d.points)
     return {

@@ -9,6 +9,7 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 
 function fakeContext(cancelAfterProgress = Infinity) {
   const progress: number[] = [];
+  const logs: string[] = [];
   const artifacts = new Map<string, Buffer>();
   let cancelled = false;
   const ctx: JobContext = {
@@ -24,7 +25,9 @@ function fakeContext(cancelAfterProgress = Infinity) {
       progress.push(f);
       if (progress.length >= cancelAfterProgress) cancelled = true;
     },
-    async log() {},
+    async log(message: string) {
+      logs.push(message);
+    },
     async metric() {},
     async checkpoint() {},
     async artifact(
@@ -40,7 +43,7 @@ function fakeContext(cancelAfterProgress = Infinity) {
       return Buffer.alloc(0);
     },
   };
-  return { ctx, progress, artifacts };
+  return { ctx, progress, artifacts, logs };
 }
 
 const pipeline = {
@@ -77,8 +80,17 @@ describe('job handlers', () => {
       warmupS: 10,
       seed: 3,
     });
-    const { ctx, progress, artifacts } = fakeContext();
+    const { ctx, progress, artifacts, logs } = fakeContext();
     const r = await h.run(spec, ctx);
+    // What it simulates, then what came out: the job's log is not empty.
+    assert.match(
+      logs[0],
+      /^simulating 2000 s of poisson traffic \(the first 10 s as warm-up\) through 2 stages: a -> b/,
+    );
+    assert.equal(
+      logs.at(-1),
+      `done: p99 ${r.latencyMs.p99.toFixed(1)} ms, ${r.throughputRps.toFixed(1)} req/s, drop rate ${Number(r.requests.dropRate.toPrecision(3))}, ${r.events} events`,
+    );
     assert.ok(progress.length > 3);
     for (let i = 1; i < progress.length; i++) assert.ok(progress[i] >= progress[i - 1]);
     assert.equal(progress[progress.length - 1], 1);
@@ -113,10 +125,23 @@ describe('job handlers', () => {
       seeds: 1,
       durationS: 10,
     });
-    const { ctx, progress, artifacts } = fakeContext();
+    const { ctx, progress, artifacts, logs } = fakeContext();
     const r = await h.run(spec, ctx);
     assert.equal(r.trials, 8);
     assert.equal(progress.length, 9);
+    // The log: the search, each new best (cheaper, or as cheap with a lower p99), the choice.
+    assert.match(logs[0], /^tuning 2 parameters of 2 stages with \w+ over 8 trials/);
+    const improvements = logs.filter((l) => l.endsWith('the best so far'));
+    const costs = improvements.map((l) => Number(/cost ([\d.]+)/.exec(l)![1]));
+    for (let i = 1; i < costs.length; i++) assert.ok(costs[i] <= costs[i - 1], logs.join('\n'));
+    if (r.best) {
+      assert.ok(improvements.length >= 1);
+      assert.match(
+        logs.at(-1)!,
+        new RegExp(`^chosen: cost ${Number(r.best.cost.toPrecision(4))}, p99`),
+      );
+      assert.equal(costs.at(-1), Number(r.best.cost.toPrecision(4)));
+    } else assert.match(logs.at(-1)!, /^no configuration met the SLO in 8 trials/);
     assert.deepEqual(artifacts.get('pareto.png')?.subarray(0, 8), PNG_SIGNATURE);
   });
 

@@ -25,6 +25,9 @@ export class SimulateJobHandler implements JobHandler<SimulateSpec, SimulationRe
 
   async run(spec: SimulateSpec, ctx: JobContext): Promise<SimulationResult> {
     const { simulation } = prepareSimulation(spec);
+    await ctx.log(
+      `simulating ${spec.durationS} s of ${spec.traffic.model} traffic (the first ${spec.warmupS} s as warm-up) through ${spec.pipeline.stages.length} stages: ${spec.pipeline.stages.map((s) => s.id).join(' -> ')}`,
+    );
     await ctx.progress(0, 'simulating');
     while (!simulation.advance(CHUNK_EVENTS)) {
       if (ctx.cancelled) throw new JobCancelledError();
@@ -39,6 +42,9 @@ export class SimulateJobHandler implements JobHandler<SimulateSpec, SimulationRe
         `stopped after ${result.events} events (event cap); statistics cover the simulated part`,
         'warn',
       );
+    await ctx.log(
+      `done: p99 ${result.latencyMs.p99.toFixed(1)} ms, ${result.throughputRps.toFixed(1)} req/s, drop rate ${Number(result.requests.dropRate.toPrecision(3))}, ${result.events} events`,
+    );
     await ctx.metric('p99Ms', 0, result.latencyMs.p99);
     await ctx.metric('throughputRps', 0, result.throughputRps);
     await ctx.metric('dropRate', 0, result.requests.dropRate);

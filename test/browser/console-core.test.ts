@@ -118,6 +118,13 @@ describe('console core in a browser', { skip: browserSkipReason() }, () => {
       });
     await artifact.getByRole('button', { name: /Download/ }).waitFor();
     await axeCheck(page, 'job detail');
+
+    // A finished job that wrote no log line says so, instead of an empty log box.
+    const silent = (await app.post('/v1/jobs', { kind: 'sleep', spec: { steps: 0 } }).expect(202))
+      .body.id as string;
+    await app.waitForJob(silent, (j) => j.status === 'succeeded');
+    await page.goto(`${app.url}/jobs/${silent}`);
+    await page.getByTestId('job-logs').getByText('This job wrote no log lines.').waitFor();
     await page.context().close();
   });
 

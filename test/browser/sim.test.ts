@@ -104,7 +104,7 @@ describe('simulator pages in a browser', { skip: browserSkipReason() }, () => {
     await axeCheck(page, 'simulation');
 
     // The same job on the generic job page: the simulation's one-step metrics are a table of
-    // values, not charts of one dot each, and its empty log says so.
+    // values, not charts of one dot each, and its log says what it simulated and what came out.
     await page.goto(`${app.url}/jobs/${id}`);
     const values = page.getByRole('table', { name: 'Metric values' });
     await values.getByText('throughputRps').waitFor({ timeout: 30_000 });
@@ -116,7 +116,12 @@ describe('simulator pages in a browser', { skip: browserSkipReason() }, () => {
       new Set(reported.map((m) => m.name)).size,
     );
     assert.equal(await page.getByRole('img', { name: /^metric / }).count(), 0);
-    await page.getByTestId('job-logs').getByText('This job wrote no log lines.').waitFor();
+    const log = page.getByTestId('job-logs');
+    await log.getByText(/done: p99 [\d.]+ ms/).waitFor();
+    assert.match(
+      await log.innerText(),
+      /simulating 5 s of poisson traffic[\s\S]*through 2 stages: front -> dnn/,
+    );
     await axeCheck(page, 'simulation job');
     await page.context().close();
   });

@@ -8,9 +8,9 @@ import { tuneSpec } from './sim-specs.schema';
  * Job kind `tune`: {pipeline, traffic, slo, space, budget, seeds, sampler?, objective?,
  * durationS?, warmupS?, seed?}, validated and normalised by its schema (sim-specs.schema.ts)
  * with the tuner's own checks. One progress step and three metrics per trial, a log line per new
- * best. Every 10 trials
- * the simulated evaluations are checkpointed; the search is deterministic for its seeds, so a
- * re-queued job replays the same trials from the checkpoint without simulating them again.
+ * best. Every 10 trials the simulated evaluations are checkpointed; the search is deterministic
+ * for its seeds, so a re-queued job replays the same trials from the checkpoint without
+ * simulating them again.
  */
 export class TuneJobHandler implements JobHandler<TuneSpec, TuneResult> {
   readonly kind = 'tune';

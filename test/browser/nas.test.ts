@@ -62,6 +62,10 @@ describe('architecture search pages in a browser', { skip: browserSkipReason() }
     await page.goto(`${app.url}/nas`);
     await page.getByRole('link', { name: id.slice(0, 8) }).click();
     await page.getByRole('heading', { name: 'Fronts' }).waitFor({ timeout: 60_000 });
+    // The outcome counts in words, the ones that happened.
+    const counts = await page.getByText(/\d+ trials \(/).innerText();
+    assert.match(counts, new RegExp(`\\(${api.counts.complete} complete`));
+    assert.doesNotMatch(counts, /rejectedDraws|\b0 failed/);
     const chart = page.locator('[data-chart="nas-front"]');
     assert.equal(Number(await chart.getAttribute('data-points')), expected.points.length);
     assert.equal(Number(await chart.getAttribute('data-front')), api.paretoFront.length);

@@ -146,11 +146,7 @@ export default function NasRunPage() {
           Status <span className={`status status-${r.status}`}>{r.status}</span>{' '}
           <ProgressBar value={r.progress} label="search progress" />
           {r.error && <span role="alert"> {r.error}</span>} {r.trials ?? 0} trials
-          {r.counts
-            ? ` (${Object.entries(r.counts)
-                .map(([k, v]) => `${v} ${k}`)
-                .join(', ')})`
-            : ''}
+          {r.counts ? ` (${countsText(r.counts)})` : ''}
           {r.seed !== null ? `, seed ${r.seed}` : ''}.
         </p>
       )}
@@ -236,4 +232,18 @@ export default function NasRunPage() {
       {candidate && <Architecture trial={candidate} />}
     </section>
   );
+}
+
+/** The outcome counts in words, the ones that happened (`rejectedDraws` is not a word). */
+const COUNT_WORDS: Record<string, string> = {
+  complete: 'complete',
+  infeasible: 'over a budget',
+  pruned: 'pruned',
+  failed: 'failed',
+  rejectedDraws: 'over-budget candidates re-drawn',
+};
+
+function countsText(counts: Record<string, number>): string {
+  const shown = Object.entries(counts).filter(([k, v]) => v > 0 || k === 'complete');
+  return shown.map(([k, v]) => `${v} ${COUNT_WORDS[k] ?? k}`).join(', ');
 }

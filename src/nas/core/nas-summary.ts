@@ -26,8 +26,9 @@ export interface NasResult {
   trials: NasTrialRecord[];
   counts: NasTrialCounts;
   /**
-   * Complete trials, best first: feasible ones by the first objective (accuracy for multi), then
-   * infeasible ones by total violation (constrained domination, Deb 2000), marked `feasible: false`.
+   * Complete trials, best first: feasible ones by the objectives in order (accuracy, then the
+   * costs for multi), then infeasible ones by total violation (constrained domination, Deb
+   * 2000), marked `feasible: false`.
    */
   leaderboard: NasTrialRecord[];
   /** The search's Pareto front (front.ts): feasible, accuracy vs the search's costs. */
@@ -55,11 +56,18 @@ export function summariseNas(
 ): NasResult {
   const directions = objectiveDirections(objective);
   const byNumber = new Map(records.map((r) => [r.number, r]));
-  const sign = directions[0] === 'maximize' ? -1 : 1;
-  const first = (t: FrozenTrial) => sign * (t.values as number[])[0];
+  // Objectives in order, each in its direction: with accuracy first and costs after (multi), of
+  // two equally accurate architectures the cheaper ranks higher, not the one found first.
+  const lexicographic = (a: FrozenTrial, b: FrozenTrial): number => {
+    for (const [i, d] of directions.entries()) {
+      const diff = (a.values as number[])[i] - (b.values as number[])[i];
+      if (diff !== 0) return d === 'maximize' ? -diff : diff;
+    }
+    return 0;
+  };
   const leaderboard = trials
     .filter((t) => t.state === 'complete' && t.values)
-    .sort((a, b) => violation(a) - violation(b) || first(a) - first(b) || a.number - b.number)
+    .sort((a, b) => violation(a) - violation(b) || lexicographic(a, b) || a.number - b.number)
     .map((t) => byNumber.get(t.number))
     .filter((r): r is NasTrialRecord => r !== undefined);
   const paretoFront = nasParetoFront(records, frontCosts(objective));

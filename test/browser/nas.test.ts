@@ -47,7 +47,8 @@ describe('architecture search pages in a browser', { skip: browserSkipReason() }
         space: { type: 'cell-cnn', minBlocks: 1, maxBlocks: 2, baseWidth: 4, denseUnits: 8 },
         strategy: 'random',
         objective: { kind: 'multi', costs: ['flops'] },
-        budget: { trials: 4, epochsPerTrial: 2, batchSize: 4, learningRate: 0.01 },
+        // parallelism 2: every candidate is a nas-trial child job of the run.
+        budget: { trials: 4, epochsPerTrial: 2, batchSize: 4, learningRate: 0.01, parallelism: 2 },
         seed: 5,
       })
       .expect(202);
@@ -82,6 +83,25 @@ describe('architecture search pages in a browser', { skip: browserSkipReason() }
       .getByText(/parameters \(thousands\)/)
       .first()
       .waitFor({ state: 'attached' });
+
+    // The jobs list shows the run, not its trials, until child jobs are asked for; the run's job
+    // page lists them, each linking back to it.
+    await page.goto(`${app.url}/jobs`);
+    const jobs = page.getByRole('table', { name: 'Jobs' });
+    await jobs.getByRole('link', { name: id.slice(0, 8) }).waitFor();
+    assert.equal(await jobs.getByRole('cell', { name: 'nas-trial' }).count(), 0);
+    await page.getByLabel(/Include child jobs/).check();
+    await jobs.getByRole('cell', { name: 'nas-trial' }).first().waitFor();
+    assert.equal(await jobs.getByRole('cell', { name: 'nas-trial' }).count(), 4);
+    assert.equal(await jobs.getByRole('link', { name: id.slice(0, 8) }).count(), 5);
+    await axeCheck(page, 'jobs list with child jobs');
+    await page.goto(`${app.url}/jobs/${id}`);
+    const children = page.getByRole('table', { name: 'Child jobs' });
+    await children.getByRole('cell', { name: 'nas-trial' }).first().waitFor();
+    assert.equal(await children.getByRole('cell', { name: 'nas-trial' }).count(), 4);
+    await children.getByRole('link').first().click();
+    await page.getByText('Parent').waitFor();
+    await page.getByRole('link', { name: id.slice(0, 8) }).waitFor();
     await page.context().close();
   });
 });

@@ -39,6 +39,11 @@ test('autodl jobs submit --wait, list and logs against the running service (key 
   assert.equal(job.status, 'succeeded');
   const list = JSON.parse((await cli(['--json', 'jobs', 'list'])).stdout);
   assert.ok(list.items.some((j: { id: string }) => j.id === job.id));
+  // A submitted job is top-level, and has no child jobs.
+  const top = JSON.parse((await cli(['--json', 'jobs', 'list', '--top-level'])).stdout);
+  assert.ok(top.items.some((j: { id: string }) => j.id === job.id));
+  const kids = JSON.parse((await cli(['--json', 'jobs', 'list', '--parent', job.id])).stdout);
+  assert.deepEqual([kids.items, kids.total], [[], 0]);
   const logs = (await cli(['jobs', 'logs', job.id])).stdout;
   assert.match(logs, /step 2/);
   const follow = await cli(['jobs', 'logs', job.id, '--follow']);

@@ -52,9 +52,12 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
     };
   }
 
+  /** The run's child jobs, as `GET /v1/jobs?parent=` lists them (every one a nas-trial of it). */
   async function trialJobs(nasId: string): Promise<JobBody[]> {
-    const res = await app.get('/v1/jobs?kind=nas-trial&limit=200').expect(200);
-    return (res.body.items as JobBody[]).filter((j) => j.parentId === nasId);
+    const res = await app.get(`/v1/jobs?parent=${nasId}&limit=200`).expect(200);
+    const items = res.body.items as JobBody[];
+    for (const j of items) assert.deepEqual([j.kind, j.parentId], ['nas-trial', nasId]);
+    return items;
   }
 
   function assertFeasible(nas: Record<string, unknown>): void {
@@ -113,6 +116,15 @@ describe('NAS trials as jobs (driver + nas-trial jobs, parallel, resumable)', ()
       spans.some(([s2], k) => k !== i && s2 > s1 && s2 < e1),
     );
     assert.ok(overlap, 'trial jobs overlapped in time');
+    // The top-level list has the run and none of its trials; parent and topLevel exclude each
+    // other, and a parent is a job id.
+    const top = (await app.get('/v1/jobs?topLevel=true&limit=200').expect(200)).body
+      .items as JobBody[];
+    assert.ok(top.some((j) => j.id === id));
+    assert.ok(top.every((j) => j.parentId === null));
+    await app.get(`/v1/jobs?parent=${id}&topLevel=true`).expect(400);
+    await app.get('/v1/jobs?parent=nope').expect(400);
+    await app.get('/v1/jobs?topLevel=yes').expect(400);
     // Evolution children start from their parent's weights, read from the parent trial job's
     // artifact weights.bin: the stem at least is always inherited (docs/nas.md).
     const byTrial = new Map(children.map((c) => [(c.spec as { trial: number }).trial, c]));

@@ -18,6 +18,8 @@ export interface Job {
   startedAt?: string | null;
   finishedAt?: string | null;
   worker?: string | null;
+  /** The job that started this one (a study driver for its trials, a NAS run for its candidates). */
+  parentId?: string | null;
 }
 
 export interface Page<T> {

@@ -4,17 +4,20 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { getJson, postJson } from '../api/client';
+import { getJson, postJson, query } from '../api/client';
 import { useEventStream } from '../api/events';
-import type { Artifact, Job, JobEvent, LiveEvent, MetricPoint } from '../api/types';
+import type { Artifact, Job, JobEvent, LiveEvent, MetricPoint, Page } from '../api/types';
 import { useSession } from '../auth/session';
 import { EChart } from '../charts/echart';
 import { metricLinesOption, seriesByName, splitSingleSteps } from '../charts/options/metric-lines';
 import { ArtifactPreview } from '../components/artifact-preview';
 import { ProgressBar } from '../components/progress';
+import { JobsTable } from '../components/jobs-table';
+import { Pager } from '../components/pager';
 
 const FINISHED = ['succeeded', 'failed', 'cancelled'];
 const MAX_LOG_LINES = 2000;
+const CHILD_PAGE = 25;
 
 export default function JobDetailPage() {
   const { id = '' } = useParams();
@@ -27,6 +30,16 @@ export default function JobDetailPage() {
   const metrics = useQuery({
     queryKey: ['job', id, 'metrics'],
     queryFn: ({ signal }) => getJson<MetricPoint[]>(`/v1/jobs/${id}/metrics`, signal),
+  });
+  // A study driver's trials, a NAS run's candidates, a federation's site jobs.
+  const [childOffset, setChildOffset] = useState(0);
+  const children = useQuery({
+    queryKey: ['job', id, 'children', childOffset],
+    queryFn: ({ signal }) =>
+      getJson<Page<Job>>(
+        `/v1/jobs${query({ parent: id, limit: CHILD_PAGE, offset: childOffset })}`,
+        signal,
+      ),
   });
   const artifacts = useQuery({
     queryKey: ['job', id, 'artifacts'],
@@ -73,6 +86,7 @@ export default function JobDetailPage() {
     if (!status) return;
     void client.invalidateQueries({ queryKey: ['job', id, 'artifacts'] });
     void client.invalidateQueries({ queryKey: ['job', id, 'metrics'] });
+    void client.invalidateQueries({ queryKey: ['job', id, 'children'] });
   }, [client, id, status]);
 
   const { curves: charts, values } = useMemo(
@@ -115,6 +129,14 @@ export default function JobDetailPage() {
         </dd>
         <dt>Worker</dt>
         <dd>{j.worker ?? '—'}</dd>
+        {j.parentId && (
+          <>
+            <dt>Parent</dt>
+            <dd>
+              <Link to={`/jobs/${j.parentId}`}>{j.parentId.slice(0, 8)}</Link>
+            </dd>
+          </>
+        )}
         <dt>Created</dt>
         <dd>{new Date(j.createdAt).toLocaleString()}</dd>
         {j.error && (
@@ -209,6 +231,21 @@ export default function JobDetailPage() {
               />
             ))}
           </div>
+        </section>
+      )}
+
+      {(children.data?.total ?? 0) > 0 && (
+        <section aria-labelledby="children-h">
+          <h2 id="children-h">Child jobs</h2>
+          <JobsTable jobs={children.data!.items} label="Child jobs" />
+          <Pager
+            label="Pages of child jobs"
+            offset={childOffset}
+            pageSize={CHILD_PAGE}
+            page={children.data}
+            empty=""
+            onOffset={setChildOffset}
+          />
         </section>
       )}
 

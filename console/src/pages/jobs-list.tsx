@@ -1,10 +1,9 @@
 import { useCallback, useState } from 'react';
-import { Link } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, query } from '../api/client';
 import { useEventStream } from '../api/events';
 import type { Job, JobStatus, LiveEvent, Page } from '../api/types';
-import { ProgressBar } from '../components/progress';
+import { JobsTable } from '../components/jobs-table';
 import { Pager } from '../components/pager';
 
 const STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
@@ -14,10 +13,17 @@ export function JobsListPage() {
   const [kind, setKind] = useState('');
   const [status, setStatus] = useState('');
   const [offset, setOffset] = useState(0);
+  // A study or NAS run starts a child job per trial: by default the list shows what was
+  // submitted, not hundreds of trials. Filtering by kind (nas-trial, say) shows children anyway.
+  const [withChildren, setWithChildren] = useState(false);
+  const topLevel = !withChildren && !kind ? 'true' : undefined;
   const jobs = useQuery({
-    queryKey: ['jobs', kind, status, offset],
+    queryKey: ['jobs', kind, status, offset, topLevel],
     queryFn: ({ signal }) =>
-      getJson<Page<Job>>(`/v1/jobs${query({ kind, status, limit: PAGE, offset })}`, signal),
+      getJson<Page<Job>>(
+        `/v1/jobs${query({ kind, status, topLevel, limit: PAGE, offset })}`,
+        signal,
+      ),
   });
   const client = useQueryClient();
   // Live: progress and status changes patch the rows shown; a job not on the page (a new one,
@@ -26,7 +32,7 @@ export function JobsListPage() {
     (raw: { data: string }) => {
       const e = JSON.parse(raw.data) as LiveEvent;
       if (e.type !== 'progress' && e.type !== 'status') return;
-      const key = ['jobs', kind, status, offset];
+      const key = ['jobs', kind, status, offset, topLevel];
       const page = client.getQueryData<Page<Job>>(key);
       const row = page?.items.find((j) => j.id === e.jobId);
       if (!page || !row || (e.type === 'status' && status && e.jobStatus !== status)) {
@@ -42,7 +48,7 @@ export function JobsListPage() {
         items: page.items.map((j) => (j.id === e.jobId ? { ...j, ...patch } : j)),
       });
     },
-    [client, kind, status, offset],
+    [client, kind, status, offset, topLevel],
   );
   useEventStream(`/v1/events/stream${query({ kind })}`, onEvent);
 
@@ -62,34 +68,18 @@ export function JobsListPage() {
             ))}
           </select>
         </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={withChildren || kind !== ''}
+            disabled={kind !== ''}
+            onChange={(e) => (setWithChildren(e.target.checked), setOffset(0))}
+          />{' '}
+          Include child jobs (the trials of studies and searches)
+        </label>
       </form>
       {jobs.error && <p role="alert">{String(jobs.error.message)}</p>}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Job</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Status</th>
-            <th scope="col">Progress</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          {jobs.data?.items.map((j) => (
-            <tr key={j.id}>
-              <td>
-                <Link to={`/jobs/${j.id}`}>{j.id.slice(0, 8)}</Link>
-              </td>
-              <td>{j.kind}</td>
-              <td className={`status status-${j.status}`}>{j.status}</td>
-              <td>
-                <ProgressBar value={j.progress} label={`progress of job ${j.id.slice(0, 8)}`} />
-              </td>
-              <td>{new Date(j.createdAt).toLocaleString()}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <JobsTable jobs={jobs.data?.items ?? []} label="Jobs" />
       {jobs.data && (
         <Pager
           label="Pages"

@@ -15,20 +15,29 @@ export function registerJobCommands(program: Command): void {
     .description('list jobs, newest first')
     .option('--kind <kind>', 'only this job kind')
     .option('--status <status>', 'queued | running | succeeded | failed | cancelled')
+    .option('--parent <job>', "only the child jobs of this job (a study's or NAS run's trials)")
+    .option('--top-level', 'only jobs without a parent (no trials of studies and searches)')
     .option('--limit <n>', 'at most this many', '20')
-    .action(async (o: { kind?: string; status?: string; limit: string }, cmd: Command) => {
-      const q = new URLSearchParams({
-        limit: o.limit,
-        ...(o.kind ? { kind: o.kind } : {}),
-        ...(o.status ? { status: o.status } : {}),
-      });
-      const page = await client(cmd).get<{ items: Job[]; total: number }>(`/v1/jobs?${q}`);
-      if (globalOptions(cmd).json) return printJson(page);
-      printTable(
-        page.items.map((j) => ({ ...j, progress: `${Math.round(j.progress * 100)}%` })),
-        ['id', 'kind', 'status', 'progress', 'attempts', 'createdAt'],
-      );
-    });
+    .action(
+      async (
+        o: { kind?: string; status?: string; parent?: string; topLevel?: boolean; limit: string },
+        cmd: Command,
+      ) => {
+        const q = new URLSearchParams({
+          limit: o.limit,
+          ...(o.kind ? { kind: o.kind } : {}),
+          ...(o.status ? { status: o.status } : {}),
+          ...(o.parent ? { parent: o.parent } : {}),
+          ...(o.topLevel ? { topLevel: 'true' } : {}),
+        });
+        const page = await client(cmd).get<{ items: Job[]; total: number }>(`/v1/jobs?${q}`);
+        if (globalOptions(cmd).json) return printJson(page);
+        printTable(
+          page.items.map((j) => ({ ...j, progress: `${Math.round(j.progress * 100)}%` })),
+          ['id', 'kind', 'status', 'progress', 'attempts', 'createdAt'],
+        );
+      },
+    );
 
   jobs
     .command('show <id>')

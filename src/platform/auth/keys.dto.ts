@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
@@ -9,7 +8,7 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import { PageQuery } from '../http/query';
+import { PageQuery, QueryBool } from '../http/query';
 import type { AuditRow } from './audit.repository';
 import type { KeyRow } from './keys.repository';
 import type { ProjectRow } from './projects.repository';
@@ -53,9 +52,7 @@ export class ListKeysQuery {
 
   @ApiPropertyOptional({ description: 'Include revoked keys', default: false })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) =>
-    value === 'true' ? true : value === 'false' ? false : value,
-  )
+  @QueryBool()
   @IsBoolean()
   revoked?: boolean;
 }

@@ -11,6 +11,12 @@ export const QueryInt = () =>
     typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value,
   );
 
+/** Query-string booleans: `true` and `false` convert; anything else stays invalid. */
+export const QueryBool = () =>
+  Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  );
+
 /** `limit` (1-200, default 50) and `offset` of list routes. */
 export class PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })

@@ -14,6 +14,7 @@ import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/auth.guard';
 import type { Principal } from '../auth/projects.service';
 import { ApiProblems } from '../http/problem.dto';
+import { ValidationError } from '../errors/domain-error';
 import {
   ArtifactDto,
   CreateJobDto,
@@ -68,7 +69,16 @@ export class JobsController {
   ): Promise<JobListDto> {
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
-    const { items, total } = await this.jobs.list(principal, { ...query, limit, offset });
+    if (query.parent && query.topLevel)
+      throw ValidationError.field('topLevel', 'lists jobs without a parent; not with parent');
+    const { items, total } = await this.jobs.list(principal, {
+      kind: query.kind,
+      status: query.status,
+      parentId: query.parent,
+      topLevel: query.topLevel,
+      limit,
+      offset,
+    });
     return { items: items.map((j) => JobDto.from(j)), total, limit, offset };
   }
 

@@ -1,16 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsObject,
   IsOptional,
   IsString,
+  IsUUID,
   Matches,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
-import { PageQuery, QueryInt } from '../http/query';
+import { PageQuery, QueryBool, QueryInt } from '../http/query';
 import { JOB_STATUSES, JobEntity, JobStatus } from './job.entity';
 import { UserKeyed } from '../http/user-keyed';
 
@@ -67,6 +69,25 @@ export class ListJobsQuery extends PageQuery {
   @IsOptional()
   @IsIn(JOB_STATUSES)
   status?: JobStatus;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      "Only the child jobs of this job (a study driver's trials, a NAS run's candidates)",
+  })
+  @IsOptional()
+  @IsUUID()
+  parent?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Only jobs without a parent: the studies, NAS runs and jobs submitted directly, without their trials',
+    default: false,
+  })
+  @IsOptional()
+  @QueryBool()
+  @IsBoolean()
+  topLevel?: boolean;
 }
 
 export class EventsQuery {

@@ -14,7 +14,7 @@
  * instead of overwriting the new owner's state.
  */
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
 import type { JobEventRow, StreamFilter } from '../events/live-event';
 import * as dispatch from './dispatch-statements';
 import { JobFence, StaleAttemptError, fenceParams } from './job-fence';
@@ -37,6 +37,8 @@ export interface JobListFilter {
   kind?: string;
   status?: JobStatus;
   parentId?: string;
+  /** Only jobs without a parent (not combined with parentId). */
+  topLevel?: boolean;
   limit?: number;
   offset?: number;
 }
@@ -131,6 +133,7 @@ export class JobsRepository {
         ...(filter.kind ? { kind: filter.kind } : {}),
         ...(filter.status ? { status: filter.status } : {}),
         ...(filter.parentId ? { parentId: filter.parentId } : {}),
+        ...(filter.topLevel ? { parentId: IsNull() } : {}),
       },
       order: { createdAt: 'DESC', id: 'DESC' },
       take: filter.limit ?? 50,

@@ -25,6 +25,12 @@ export const FINISHED_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', '
   unique: true,
   where: 'idempotency_key IS NOT NULL',
 })
+// A run's child jobs (GET /v1/jobs?parent=, cancelling a NAS run's trials), and the list of
+// what was submitted without them (?topLevel=true) when a study has 100k trials.
+@Index('IDX_jobs_parent_created', ['parentId', 'createdAt'], { where: 'parent_id IS NOT NULL' })
+@Index('IDX_jobs_project_top_created', ['projectId', 'createdAt'], {
+  where: 'parent_id IS NULL',
+})
 export class JobEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -110,6 +110,7 @@ export class DatasetsController {
       'Each can be registered with POST /v1/datasets {packaged: name} once installed; `install` says what to install otherwise (Debian or npm packages: nothing is downloaded at run time).',
   })
   @ApiOkResponse({ type: PackagedCatalogDto })
+  @ApiProblems()
   async packaged(): Promise<PackagedCatalogDto> {
     return { items: await packagedCatalog() };
   }

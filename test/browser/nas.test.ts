@@ -99,6 +99,8 @@ describe('architecture search pages in a browser', { skip: browserSkipReason() }
     const children = page.getByRole('table', { name: 'Child jobs' });
     await children.getByRole('cell', { name: 'nas-trial' }).first().waitFor();
     assert.equal(await children.getByRole('cell', { name: 'nas-trial' }).count(), 4);
+    // Every child's parent is this job: no Parent column here.
+    assert.equal(await children.getByRole('columnheader', { name: 'Parent' }).count(), 0);
     await children.getByRole('link').first().click();
     await page.getByText('Parent').waitFor();
     await page.getByRole('link', { name: id.slice(0, 8) }).waitFor();

@@ -4,10 +4,18 @@ import { ProgressBar } from './progress';
 
 /**
  * Jobs as the jobs list and a job's child jobs show them: id, kind, status, progress, parent
- * (when any is shown), created.
+ * (when any row has one, unless `parents` is false: a job's own children share it), created.
  */
-export function JobsTable({ jobs, label }: { jobs: readonly Job[]; label: string }) {
-  const withParent = jobs.some((j) => j.parentId);
+export function JobsTable({
+  jobs,
+  label,
+  parents = true,
+}: {
+  jobs: readonly Job[];
+  label: string;
+  parents?: boolean;
+}) {
+  const withParent = parents && jobs.some((j) => j.parentId);
   return (
     <table aria-label={label}>
       <thead>

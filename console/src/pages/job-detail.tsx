@@ -237,7 +237,7 @@ export default function JobDetailPage() {
       {(children.data?.total ?? 0) > 0 && (
         <section aria-labelledby="children-h">
           <h2 id="children-h">Child jobs</h2>
-          <JobsTable jobs={children.data!.items} label="Child jobs" />
+          <JobsTable jobs={children.data!.items} label="Child jobs" parents={false} />
           <Pager
             label="Pages of child jobs"
             offset={childOffset}

@@ -8,6 +8,7 @@ import type { Dataset } from '../../api/registry-types';
 import { useSession } from '../../auth/session';
 import { formatBytes } from './format';
 import './registry.css';
+import { Registered } from './registered';
 import { Pager } from '../../components/pager';
 import { PackagedForm } from './packaged-form';
 
@@ -122,13 +123,7 @@ function UploadForm() {
           {upload.isPending ? 'Uploading…' : 'Upload'}
         </button>
       </fieldset>
-      {upload.error && <p role="alert">{upload.error.message}</p>}
-      {created && (
-        <p role="status">
-          Registered <Link to={`/datasets/${created.id}`}>{created.name}</Link> (
-          {created.stats.size} examples).
-        </p>
-      )}
+      <Registered error={upload.error} created={created} />
     </form>
   );
 }

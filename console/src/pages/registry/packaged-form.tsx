@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import type { FormEvent } from 'react';
-import { Link } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, postJson } from '../../api/client';
 import type { Dataset, PackagedSet } from '../../api/registry-types';
+import { Registered } from './registered';
 
 /**
  * Registers a packaged set (Fashion-MNIST, the scikit-learn CSVs, SpamAssassin) from the files
@@ -98,13 +98,7 @@ export function PackagedForm() {
           </ul>
         </details>
       )}
-      {register.error && <p role="alert">{register.error.message}</p>}
-      {created && (
-        <p role="status">
-          Registered <Link to={`/datasets/${created.id}`}>{created.name}</Link> (
-          {created.stats.size} examples).
-        </p>
-      )}
+      <Registered error={register.error} created={created} />
     </form>
   );
 }

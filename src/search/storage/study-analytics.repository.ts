@@ -68,7 +68,6 @@ export interface ContourCell {
   best: number;
 }
 
-/** SQL that maps a parameter's JSON value to a 1-based bin (numeric) or choice index. */
 /** SQL for a trial's 1-based bin of a parameter (core/plot-bins.ts decides the bins). */
 function binExpression(value: string, bins: PlotBins, args: unknown[]): string {
   switch (bins.kind) {

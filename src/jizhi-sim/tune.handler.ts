@@ -1,6 +1,12 @@
 import { JobCancelledError, JobContext, JobHandler } from '../platform/jobs/job-handler';
 import { TuneSpec } from './core/tune/tune-spec';
-import { ConfigEvaluation, TuneCheckpoint, TuneResult, tune } from './core/tune/tuner';
+import {
+  cheaperConfig,
+  ConfigEvaluation,
+  TuneCheckpoint,
+  TuneResult,
+  tune,
+} from './core/tune/tuner';
 import { paretoPng } from './chart-artifacts';
 import { tuneSpec } from './sim-specs.schema';
 
@@ -35,7 +41,7 @@ export class TuneJobHandler implements JobHandler<TuneSpec, TuneResult> {
         await ctx.metric('cost', rec.trial, rec.cost);
         if (Number.isFinite(rec.p99Ms)) await ctx.metric('p99Ms', rec.trial, rec.p99Ms);
         await ctx.metric('feasible', rec.trial, rec.feasible ? 1 : 0);
-        if (rec.feasible && (best === null || isBetter(rec, best))) {
+        if (rec.feasible && (best === null || cheaperConfig(rec, best))) {
           best = rec;
           await ctx.log(`trial ${rec.trial}: ${describe(rec)}, the best so far`);
         }
@@ -59,11 +65,6 @@ export class TuneJobHandler implements JobHandler<TuneSpec, TuneResult> {
     );
     return result;
   }
-}
-
-/** The tuner's order of configurations: cheaper, then a lower p99 (tuner.ts, its `best`). */
-function isBetter(a: { cost: number; p99Ms: number }, b: { cost: number; p99Ms: number }): boolean {
-  return a.cost < b.cost || (a.cost === b.cost && a.p99Ms < b.p99Ms);
 }
 
 function describe(e: ConfigEvaluation): string {

@@ -83,6 +83,14 @@ export interface TuneHooks {
   resumeFrom?: TuneCheckpoint;
 }
 
+/** The tuner's order of feasible configurations: cheaper, then a lower p99. */
+export function cheaperConfig(
+  a: Pick<ConfigEvaluation, 'cost' | 'p99Ms'>,
+  b: Pick<ConfigEvaluation, 'cost' | 'p99Ms'>,
+): boolean {
+  return a.cost < b.cost || (a.cost === b.cost && a.p99Ms < b.p99Ms);
+}
+
 /**
  * Evaluates configurations by simulation, memoised per parameter set: samplers that propose a
  * configuration again (TPE on small discrete spaces does) cost no further simulations.
@@ -293,7 +301,7 @@ export async function tune(spec: TuneSpec, hooks: TuneHooks = {}): Promise<TuneR
   const current = evaluator.evaluate({});
   const feasible = history.filter((h) => h.feasible);
   const best = feasible.reduce<ConfigEvaluation | null>(
-    (b, h) => (b === null || h.cost < b.cost || (h.cost === b.cost && h.p99Ms < b.p99Ms) ? h : b),
+    (b, h) => (b === null || cheaperConfig(h, b) ? h : b),
     null,
   );
   return {

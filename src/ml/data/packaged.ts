@@ -160,30 +160,29 @@ export const PACKAGED_DATASETS: Record<string, PackagedSpec> = {
       };
     },
   },
-  iris: {
-    description: 'Fisher iris: 150 examples, 4 features, 3 classes',
-    install: SKLEARN_INSTALL,
-    probe: (loc) => path.join(loc.sklearnDataDir, 'iris.csv'),
-    load: (loc) => loadSklearnCsv(loc, 'iris', 'iris.csv', IRIS_FEATURES),
-  },
-  wine: {
-    description: 'UCI wine recognition: 178 examples, 13 features, 3 classes',
-    install: SKLEARN_INSTALL,
-    probe: (loc) => path.join(loc.sklearnDataDir, 'wine_data.csv'),
-    load: (loc) => loadSklearnCsv(loc, 'wine', 'wine_data.csv', WINE_FEATURES),
-  },
-  'breast-cancer': {
-    description: 'Breast cancer Wisconsin (diagnostic): 569 examples, 30 features, 2 classes',
-    install: SKLEARN_INSTALL,
-    probe: (loc) => path.join(loc.sklearnDataDir, 'breast_cancer.csv'),
-    load: (loc) =>
-      loadSklearnCsv(loc, 'breast-cancer', 'breast_cancer.csv', BREAST_CANCER_FEATURES),
-  },
+  iris: sklearnCsvSet(
+    'iris',
+    'iris.csv',
+    IRIS_FEATURES,
+    'Fisher iris: 150 examples, 4 features, 3 classes',
+  ),
+  wine: sklearnCsvSet(
+    'wine',
+    'wine_data.csv',
+    WINE_FEATURES,
+    'UCI wine recognition: 178 examples, 13 features, 3 classes',
+  ),
+  'breast-cancer': sklearnCsvSet(
+    'breast-cancer',
+    'breast_cancer.csv',
+    BREAST_CANCER_FEATURES,
+    'Breast cancer Wisconsin (diagnostic): 569 examples, 30 features, 2 classes',
+  ),
   'spam-assassin': {
     description: 'SpamAssassin public mail corpus: 6046 e-mails, ham vs spam (text)',
     install: SPAM_INSTALL,
     probe: (loc) => {
-      const root = loc.spamAssassinDir ?? resolvePackageRoot(SPAM_PACKAGE);
+      const root = spamRoot(loc);
       return root === undefined ? undefined : path.join(root, 'data', 'file_list.json');
     },
     load: loadSpamAssassin,
@@ -238,18 +237,26 @@ export async function loadPackagedDataset(
   return spec.load({ ...DEFAULT_LOCATIONS, ...locations });
 }
 
-async function loadSklearnCsv(
-  loc: PackagedLocations,
+/** A scikit-learn CSV with a header row (iris, wine, breast cancer): one file, probed and read. */
+function sklearnCsvSet(
   name: string,
   file: string,
   features: readonly string[],
-): Promise<PackagedDataset> {
-  const raw = await readRequired(path.join(loc.sklearnDataDir, file), name, SKLEARN_INSTALL);
+  description: string,
+): PackagedSpec {
   return {
-    name,
-    source: SKLEARN_SOURCE,
-    license: SKLEARN_LICENSE,
-    train: parseSklearnCsv(raw.toString('utf8'), file, features),
+    description,
+    install: SKLEARN_INSTALL,
+    probe: (loc) => path.join(loc.sklearnDataDir, file),
+    async load(loc) {
+      const raw = await readRequired(path.join(loc.sklearnDataDir, file), name, SKLEARN_INSTALL);
+      return {
+        name,
+        source: SKLEARN_SOURCE,
+        license: SKLEARN_LICENSE,
+        train: parseSklearnCsv(raw.toString('utf8'), file, features),
+      };
+    },
   };
 }
 
@@ -275,7 +282,7 @@ interface SpamRecord {
  * Groups easy-ham-1/2 and hard-ham-1 are ham, spam-1/2 spam. The text keeps its headers.
  */
 async function loadSpamAssassin(loc: PackagedLocations): Promise<PackagedDataset> {
-  const root = loc.spamAssassinDir ?? resolvePackageRoot(SPAM_PACKAGE);
+  const root = spamRoot(loc);
   const install = SPAM_INSTALL;
   if (root === undefined) {
     throw new UnavailableError(
@@ -309,6 +316,11 @@ async function loadSpamAssassin(loc: PackagedLocations): Promise<PackagedDataset
     license: 'Apache-2.0 (package); the corpus is the SpamAssassin public corpus',
     train: new Dataset({ kind: 'text', texts }, labels, ['ham', 'spam']),
   };
+}
+
+/** The installed spam-assassin package's root (the location given, else node_modules). */
+function spamRoot(loc: PackagedLocations): string | undefined {
+  return loc.spamAssassinDir ?? resolvePackageRoot(SPAM_PACKAGE);
 }
 
 function resolvePackageRoot(pkg: string): string | undefined {

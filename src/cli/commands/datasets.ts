@@ -6,6 +6,7 @@ import { client, globalOptions } from '../command-context';
 import { finiteNumber as num, readFlagFile as readFile, wholeNumber as int } from '../flags';
 import type { Page } from '../model-view';
 import { printJson, printTable } from '../output';
+import { parseClassList } from '../../datasets/core/class-list';
 
 interface Dataset {
   id: string;
@@ -104,10 +105,7 @@ export function registerDatasetCommands(program: Command): void {
         created = await api.postForm<Dataset>('/v1/datasets', form);
       } else {
         const body: Record<string, unknown> = { packaged: o.packaged, name };
-        if (o.classes !== undefined)
-          body.classes = o.classes
-            .split(',')
-            .map((c) => (/^\d+$/.test(c.trim()) ? Number(c) : c.trim()));
+        if (o.classes !== undefined) body.classes = parseClassList(o.classes);
         if (o.perClass !== undefined) body.perClass = int(o.perClass, '--per-class');
         if (o.seed !== undefined) body.seed = int(o.seed, '--seed');
         if (o.split !== undefined) {

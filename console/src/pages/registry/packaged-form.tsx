@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, postJson } from '../../api/client';
 import type { Dataset, PackagedSet } from '../../api/registry-types';
 import { Registered } from './registered';
+import { parseClassList } from '../../../../src/datasets/core/class-list';
 
 /**
  * Registers a packaged set (Fashion-MNIST, the scikit-learn CSVs, SpamAssassin) from the files
@@ -35,11 +36,7 @@ export function PackagedForm() {
     const form = new FormData(e.currentTarget);
     const field = (k: string) => String(form.get(k) ?? '').trim();
     const body: Record<string, unknown> = { packaged: set.name, name: field('name') || set.name };
-    if (field('classes'))
-      body.classes = field('classes')
-        .split(',')
-        .map((c) => c.trim())
-        .map((c) => (/^\d+$/.test(c) ? Number(c) : c));
+    if (field('classes')) body.classes = parseClassList(field('classes'));
     if (field('perClass')) body.perClass = Number(field('perClass'));
     if (field('seed')) body.seed = Number(field('seed'));
     setCreated(null);

@@ -14,7 +14,8 @@ import { parseClassList } from '../../../../src/datasets/core/class-list';
 export function PackagedForm() {
   const client = useQueryClient();
   const catalog = useQuery({
-    queryKey: ['datasets', 'packaged'],
+    // Not under ['datasets']: registering a set refreshes the list, not this file check.
+    queryKey: ['packaged-datasets'],
     queryFn: ({ signal }) => getJson<{ items: PackagedSet[] }>('/v1/datasets/packaged', signal),
     staleTime: Infinity,
   });

@@ -1,24 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EChartsOption } from 'echarts';
-import { init } from '../echarts-lib';
 import { edfOption } from './edf';
 import { historyOption } from './history';
 import { intermediateOption } from './intermediate';
 import { paretoOption } from './pareto';
 import { sliceOption } from './slice';
-import { axisLines, textBoxes } from './svg-layout';
+import { axisLines, renderSvg, textBoxes } from './svg-layout';
 
-/** Lays `option` out with the console's own ECharts build (server-side SVG, the page's 320 px). */
-function render(option: EChartsOption): string {
-  const chart = init(null, null, { renderer: 'svg', ssr: true, width: 480, height: 320 });
-  try {
-    chart.setOption(option);
-    return chart.renderToSVGString();
-  } finally {
-    chart.dispose();
-  }
-}
+/** Lays `option` out at 480 x the page's 320 px. */
+const render = (option: EChartsOption) => renderSvg(option, 480, 320);
 
 // Values on both sides of zero, as a parameter in [-5, 5] or a negated loss gives them.
 const spanning = [-4.3, 2.2, -0.5, 3.9, 1.1, -2.8];

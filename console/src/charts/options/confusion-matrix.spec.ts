@@ -1,9 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { confusionMatrixHeight, confusionMatrixOption } from './confusion-matrix';
-import { init } from '../echarts-lib';
 import { classCountsOption } from './class-counts';
-import { overlaps, textBoxes } from './svg-layout';
+import { overlaps, renderSvg, textBoxes } from './svg-layout';
 
 describe('evaluation and data set charts', () => {
   test('confusion heatmap: one cell per (true, predicted), first true class on the top row', () => {
@@ -34,19 +33,7 @@ describe('evaluation and data set charts', () => {
     for (const n of [2, 3, 10, 20]) {
       const names = Array.from({ length: n }, (_, i) => `class ${i}`);
       const confusion = names.map((_, t) => names.map((_, p) => (t === p ? 1932 : t + p)));
-      const chart = init(null, null, {
-        renderer: 'svg',
-        ssr: true,
-        width: 800,
-        height: confusionMatrixHeight(n),
-      });
-      let svg: string;
-      try {
-        chart.setOption(confusionMatrixOption(names, confusion));
-        svg = chart.renderToSVGString();
-      } finally {
-        chart.dispose();
-      }
+      const svg = renderSvg(confusionMatrixOption(names, confusion), 800, confusionMatrixHeight(n));
       const boxes = textBoxes(svg);
       const predicted = boxes.find((b) => b.text === 'predicted');
       assert.ok(predicted, 'the axis name is drawn');

@@ -1,8 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init } from '../echarts-lib';
 import { contourOption, type ContourData } from './contour';
-import { overlaps, textBoxes } from './svg-layout';
+import { overlaps, renderSvg, textBoxes } from './svg-layout';
 
 describe('contour laid out by ECharts', () => {
   test('no label touches another or leaves the canvas: axis names clear of the colour scale', () => {
@@ -21,15 +20,7 @@ describe('contour laid out by ECharts', () => {
       ],
     };
     for (const width of [480, 960]) {
-      const chart = init(null, null, { renderer: 'svg', ssr: true, width, height: 320 });
-      let svg: string;
-      try {
-        chart.setOption(contourOption(data));
-        svg = chart.renderToSVGString();
-      } finally {
-        chart.dispose();
-      }
-      const boxes = textBoxes(svg);
+      const boxes = textBoxes(renderSvg(contourOption(data), width, 320));
       for (const name of ['layers', 'x'])
         assert.ok(
           boxes.some((b) => b.text === name),

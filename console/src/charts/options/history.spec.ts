@@ -1,8 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init } from '../echarts-lib';
 import { historyOption } from './history';
-import { overlaps, textBoxes } from './svg-layout';
+import { axisLines, overlaps, renderSvg, textBoxes } from './svg-layout';
 
 describe('optimisation history laid out by ECharts', () => {
   test('the legend sits above the plot, clear of every label and of the zoom slider under the axis', () => {
@@ -17,16 +16,15 @@ describe('optimisation history laid out by ECharts', () => {
       value: (best = Math.min(best, p.value)),
     }));
     for (const width of [480, 960]) {
-      const chart = init(null, null, { renderer: 'svg', ssr: true, width, height: 320 });
-      let svg: string;
-      let plotLeft: number;
-      try {
-        chart.setOption(historyOption({ points, best: bestSoFar, direction: 'minimize' }, 'loss'));
-        svg = chart.renderToSVGString();
-        plotLeft = chart.convertToPixel({ xAxisIndex: 0 }, 0);
-      } finally {
-        chart.dispose();
-      }
+      const svg = renderSvg(
+        historyOption({ points, best: bestSoFar, direction: 'minimize' }, 'loss'),
+        width,
+        320,
+      );
+      // The plot's left edge: where the x axis line starts.
+      const xAxis = axisLines(svg).find((l) => l.y1 === l.y2);
+      assert.ok(xAxis, `width ${width}: the x axis is drawn`);
+      const plotLeft = Math.min(xAxis.x1, xAxis.x2);
       const boxes = textBoxes(svg);
       // The legend's entries: "best so far" and, beside it, the series' "loss" (the y axis is
       // named "loss" too).

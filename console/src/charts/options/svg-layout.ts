@@ -1,8 +1,22 @@
 /**
- * Text boxes of a chart ECharts rendered server-side to SVG (`init(null, null, { renderer:
- * 'svg', ssr: true })`), for the specs that check a chart's layout: what ECharts itself draws,
- * not what an option says it should.
+ * Charts laid out by ECharts itself, server-side to SVG (`init(null, null, { renderer: 'svg',
+ * ssr: true })`), and the text boxes and axis lines read back from the SVG: for the specs that
+ * check a chart's layout, what ECharts draws rather than what an option says it should.
  */
+import type { EChartsOption } from 'echarts';
+import { init } from '../echarts-lib';
+
+/** `option` drawn by the console's own ECharts build on a `width` x `height` canvas, as SVG. */
+export function renderSvg(option: EChartsOption, width: number, height: number): string {
+  const chart = init(null, null, { renderer: 'svg', ssr: true, width, height });
+  try {
+    chart.setOption(option);
+    return chart.renderToSVGString();
+  } finally {
+    chart.dispose();
+  }
+}
+
 export interface TextBox {
   text: string;
   left: number;

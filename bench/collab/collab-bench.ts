@@ -43,7 +43,6 @@ import { headStudy } from './head-study';
 import { HeadFeatures } from '../../src/collab/head-calibration';
 import { averagingStartRound, WeightAverage } from '../../src/collab/core/weight-average';
 import { simplexEtf } from '../../src/collab/core/simplex-etf';
-import type { WeightSet } from '../../src/collab/core/weights';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -133,12 +132,12 @@ interface FederationExtras {
 
 /** `:t1`: `weights` with a simplex ETF head (seeded from the run's seed) and a zero bias. */
 function etfHeaded(
-  weights: WeightSet,
+  weights: Float32Array[],
   placement: LocalPlacement,
   etf: boolean,
   seed: number,
 ): Float32Array[] {
-  if (!etf) return [...weights];
+  if (!etf) return weights;
   const hf = new HeadFeatures(placement.workingModel());
   return hf.withHead(weights, {
     kernel: simplexEtf(hf.dim, hf.classes, (seed ^ 0x5e7f) >>> 0),

@@ -22,7 +22,7 @@ export function plotBins(dist: Distribution, requested: number): PlotBins {
     return { kind: 'choices', count: dist.choices.length, choices: dist.choices };
   const step = dist.step;
   if (step !== undefined && step > 0) {
-    // A relative tolerance: (high - low) / step is a whole number up to float rounding.
+    // (high - low) / step is a whole number up to float rounding: 0.3 / 0.1 is 2.9999999999999996.
     const values = Math.floor((dist.high - dist.low) / step + 1e-9) + 1;
     if (values <= requested) return { kind: 'values', count: values, low: dist.low, step };
   }

@@ -2,7 +2,7 @@
  * The federations a collab bench compares, one spec each:
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
  *     [:f<steps>][:g<shared>][:h1|:h2][:b1][:w<warm-up epochs>][:u<mixup alpha>][:r<SAM rho>]
- *     [:q<shared fraction>][:n<FedNTD beta>][:l<learning rate>][:k<warm-up epochs>][:o1][:t1]
+ *     [:q<shared fraction>][:n<FedNTD beta>][:l<learning rate>][:k<warm-up epochs>][:o1][:t1][:v1]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
  * over all its epochs (`pooled:p<T>`: restarted every T epochs, as esp-clr's); esp is esp-clr;
  * `:d` is esp-clr's peakDecay gamma (the cycle's amplitude x gamma per period), `:x` FedProx's
@@ -33,6 +33,8 @@
  * `:t1` starts the federation (or pooled training) with a simplex ETF as its head
  * (core/simplex-etf.ts; FedETF, Li et al. ICCV 2023), bias 0; with `:b1` it stays fixed (pooled
  * too: `pooled:b1:t1` is pooled training under the same fixed head).
+ * `:v1` (esp) averages with FedNova's normalisation (core/fednova.ts; Wang et al. NeurIPS 2020):
+ * each site's change divided by its local steps, against the pull of the larger sites.
  * Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
  */
 import type { AlgorithmSettings } from '../../src/collab/core/algorithms';
@@ -75,13 +77,15 @@ export interface Variant {
   carryOptimizer: boolean;
   /** The initial global head is a simplex ETF (FedETF). */
   etfHead: boolean;
+  /** FedNova's normalised averaging. */
+  normalizedAveraging: boolean;
 }
 
 export function parseVariant(spec: string, d: { period: number; epochs: number }): Variant {
   const [kind, ...opts] = spec.split(':');
   if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const known = [...'pemdxsfghbwurqnlkot']; // one letter per option, as the header lists them
+  const known = [...'pemdxsfghbwurqnlkotv']; // one letter per option, as the header lists them
   const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
   if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
   const opt = (p: string, fallback: number) => {
@@ -113,6 +117,7 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
     cycleWarmup: opt('k', 0),
     carryOptimizer: opt('o', 0) > 0,
     etfHead: opt('t', 0) > 0,
+    normalizedAveraging: opt('v', 0) > 0,
   };
 }
 
@@ -130,6 +135,7 @@ export function variantSettings(v: Variant, base: AlgorithmSettings): AlgorithmS
     ...(v.mixup > 0 ? { espMixup: true, mixupAlpha: v.mixup } : {}),
     ...(v.sam > 0 ? { samRho: v.sam } : {}),
     ...(v.notTrue > 0 ? { notTrueBeta: v.notTrue } : {}),
+    ...(v.normalizedAveraging ? { normalizedAveraging: true } : {}),
     ...scheduleOf(v),
   };
 }

@@ -232,6 +232,8 @@ export class LocalPlacement implements SitePlacement {
       ? siteControlFor(this.controls.get(name) ?? null, work.round)
       : null;
     const train = this.roundTrainSet(site, work.seed);
+    const rows = (train ?? site.train).x.shape[0];
+    const localSteps = work.plan.epochs * Math.ceil(rows / this.o.batchSize);
     const carried = this.carriedOptimizer(name, work.plan.learningRate);
     const r = await trainLocally({
       model: site.model,
@@ -258,6 +260,7 @@ export class LocalPlacement implements SitePlacement {
       share = {
         site: name,
         samples: site.samples,
+        localSteps,
         weights: this.o.dp
           ? gaussianNoiseShare(weights, work.global, this.o.dp, work.seed)
           : weights,

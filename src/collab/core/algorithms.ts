@@ -33,6 +33,8 @@ export interface AlgorithmSettings {
   notTrueBeta?: number;
   /** esp-clr: epochs of learning-rate warm-up at each period's start; optional. */
   cycleWarmup?: number;
+  /** esp-clr: FedNova's normalised averaging (core/fednova.ts); optional. */
+  normalizedAveraging?: boolean;
   /** codistill */
   temperature: number;
   distillationWeight: number;
@@ -70,6 +72,7 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
         ...(s.samRho ? { samRho: s.samRho } : {}),
         ...(s.notTrueBeta ? { notTrueBeta: s.notTrueBeta } : {}),
         ...(s.cycleWarmup ? { cycleWarmup: s.cycleWarmup } : {}),
+        ...(s.normalizedAveraging ? { normalizedAveraging: true } : {}),
       });
     case 'mcl':
       return new Mcl({

@@ -23,6 +23,8 @@
  *   its initial (global) weights at every site; meant with `classifierCalibration` to fit it last.
  * - `mixupAlpha`: the sites train on mixup samples of their own data (mcl.ts, the same paper's
  *   MCL) within each period's cycle; absent: plain examples.
+ * - `normalizedAveraging`: FedNova's average (fednova.ts), each site's change divided by its
+ *   local steps, against the bias of sites of different sizes under label skew.
  * - `cycleWarmup`: each period's cycle first rises linearly to its peak over W epochs (Goyal et
  *   al. 2017) instead of restarting at the peak; measured in the bench only (docs/collab.md,
  *   "Session 18").
@@ -35,6 +37,7 @@ import type {
   SiteShare,
 } from './federated-algorithm';
 import { checkProximalMu } from './fedprox';
+import { normalizedAverage } from './fednova';
 import { ScaffoldServer } from './scaffold';
 import { averageBySamples, positiveInteger, positiveNumber } from './model-averaging';
 import { ServerMomentum } from './server-momentum';
@@ -68,6 +71,11 @@ export interface EspClrOptions {
    * then the cosine; in [0, period), absent or 0: the cycle starts at its peak (SGDR).
    */
   cycleWarmup?: number;
+  /**
+   * FedNova's normalised averaging (fednova.ts) instead of the sample-weighted average: each
+   * site's change divided by its local steps; absent or false: FedAvg's average.
+   */
+  normalizedAveraging?: boolean;
 }
 
 export class EspClr implements FederatedAlgorithm {
@@ -142,9 +150,15 @@ export class EspClr implements FederatedAlgorithm {
     return this.o.minLr + ((max - this.o.minLr) * (1 + Math.cos(Math.PI * u))) / 2;
   }
 
-  /** The sample-weighted average; with server momentum, FedAvgM's step from `global` towards it. */
+  /**
+   * The sample-weighted average (FedNova's normalised one with `normalizedAveraging`); with
+   * server momentum, FedAvgM's step from `global` towards it.
+   */
   aggregate(shares: readonly SiteShare[], global?: WeightSet): RoundAggregate {
-    const average = averageBySamples(shares);
+    const average: RoundAggregate =
+      this.o.normalizedAveraging && global
+        ? { kind: 'weights', weights: normalizedAverage(shares, global) }
+        : averageBySamples(shares);
     if (!this.momentum || !global || average.kind !== 'weights') return average;
     return { kind: 'weights', weights: this.momentum.step(global, average.weights) };
   }

@@ -72,6 +72,11 @@ export interface SiteShare {
   site: string;
   /** Training examples behind the update (FedAvg's weight n_k). A count, never the examples. */
   samples: number;
+  /**
+   * Optimizer steps the site took in the round (a count; FedNova's tau_i, fednova.ts). Absent:
+   * taken as proportional to `samples`, which holds when every site runs the same epochs and batch.
+   */
+  localSteps?: number;
   /** `weights` algorithms: the site's weights after its local epochs. */
   weights?: WeightSet;
   /** SCAFFOLD: the site's control variate change c_i+ - c_i (same shapes as the weights). */

@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../../test/support/app';
 import { ensureConsoleBuilt, launchBrowser, loginAs } from '../../test/support/console';
 import { DEPLOYMENT_SHOTS } from './shots/deployments';
+import { FEDERATION_SHOTS } from './shots/federations';
 import { JOB_SHOTS } from './shots/jobs';
 import { REGISTRY_SHOTS } from './shots/registry';
 import { SIM_NAS_SHOTS } from './shots/sim-nas';
@@ -37,6 +38,7 @@ export const SHOTS: Shot[] = [
   ...STUDY_SHOTS,
   ...SIM_NAS_SHOTS,
   ...DEPLOYMENT_SHOTS,
+  ...FEDERATION_SHOTS,
 ];
 
 const OUT = path.resolve(__dirname, '..', '..', 'docs', 'img');

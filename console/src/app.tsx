@@ -34,6 +34,9 @@ const ExplanationPage = lazy(() => import('./pages/explain/explanation'));
 const MislabelsPage = lazy(() => import('./pages/explain/mislabels'));
 const DeploymentsList = lazy(() => import('./pages/deployments/deployments-list'));
 const DeploymentDetail = lazy(() => import('./pages/deployments/deployment-detail'));
+const FederationsList = lazy(() => import('./pages/federations/federations-list'));
+const FederationForm = lazy(() => import('./pages/federations/federation-form'));
+const FederationDetail = lazy(() => import('./pages/federations/federation-detail'));
 
 function RequireKey({ children }: { children: ReactNode }) {
   const { key } = useSession();
@@ -65,6 +68,9 @@ const router = createBrowserRouter([
       { path: 'simulations/:id', element: <Simulation /> },
       { path: 'nas', element: <NasList /> },
       { path: 'nas/:id', element: <NasRun /> },
+      { path: 'federations', element: <FederationsList /> },
+      { path: 'federations/new', element: <FederationForm /> },
+      { path: 'federations/:id', element: <FederationDetail /> },
       { path: 'jobs/:id', element: <JobDetail /> },
       { path: 'admin', element: <Admin /> },
       { path: 'datasets', element: <DatasetsList /> },

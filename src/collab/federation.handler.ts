@@ -10,7 +10,7 @@ import {
 import { MODEL_REGISTRY, type TrainingRegistryPort } from '../registry/model-registry.port';
 import { makeAlgorithm } from './core/algorithms';
 import { DEFAULT_SCREENING } from './core/robust-aggregation';
-import { federationSpec, type FederationSpec } from './federation.schema';
+import { federationPlacement, federationSpec, type FederationSpec } from './federation.schema';
 import { FederationCancelled, runFederationLoop } from './federation-run';
 import { publishFederation } from './federation-publish';
 import {
@@ -190,7 +190,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
           id: ctx.jobId,
           projectId: ctx.projectId,
           algorithm: spec.algorithm,
-          placement: 'local',
+          placement: federationPlacement(spec.sites),
           roundsPlanned: rounds,
           sharedDatasetId: spec.sharedDataset,
         },

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeAlgorithm } from './core/algorithms';
-import { federationSpec } from './federation.schema';
+import { federationPlacement, federationSpec } from './federation.schema';
 
 const sites = [
   { name: 'a', dataset: 'data-a' },
@@ -198,6 +198,37 @@ describe('federation spec: classifierCalibration (CCVR)', () => {
           dp: { clipNorm: 1, noiseMultiplier: 1, delta: 1e-5 },
         }),
       /spec\.classifierCalibration.*dp/,
+    );
+  });
+});
+
+describe("a federation's placement: its sites' one kind, or mixed", () => {
+  test('worker pool, namespaces, remote agents and a mix', () => {
+    assert.equal(federationPlacement(spec({}).sites), 'local');
+    const ns = { namespace: 'site-a' };
+    assert.equal(
+      federationPlacement(
+        spec({
+          sites: [
+            { name: 'a', dataset: 'data-a', placement: ns },
+            { name: 'b', dataset: 'data-b', placement: { namespace: 'site-b' } },
+          ],
+        }).sites,
+      ),
+      'namespace',
+    );
+    // All-remote federations are refused at submission for now (a local site fixes the input
+    // contract), but the placement of such a list is still its one kind.
+    assert.equal(
+      federationPlacement([
+        { remote: true, placement: null },
+        { remote: true, placement: null },
+      ]),
+      'remote',
+    );
+    assert.equal(
+      federationPlacement(spec({ sites: [sites[0], { name: 'far', remote: true }] }).sites),
+      'mixed',
     );
   });
 });

@@ -450,3 +450,21 @@ export const federationSpec: SpecSchema<FederationSpec> = specSchema(
     return { ...s, quorum };
   },
 );
+
+/** Where a site trains: a remote agent, a Kubernetes namespace of its own, or the worker pool. */
+export type SitePlacementKind = 'remote' | 'namespace' | 'local';
+
+export function sitePlacementKind(site: {
+  remote: boolean;
+  placement: SitePlacementSpec | null;
+}): SitePlacementKind {
+  return site.remote ? 'remote' : site.placement ? 'namespace' : 'local';
+}
+
+/** The federation's placement as its list shows it: its sites' one kind, or `mixed`. */
+export function federationPlacement(
+  sites: readonly { remote: boolean; placement: SitePlacementSpec | null }[],
+): SitePlacementKind | 'mixed' {
+  const kinds = new Set(sites.map(sitePlacementKind));
+  return kinds.size === 1 ? [...kinds][0] : 'mixed';
+}

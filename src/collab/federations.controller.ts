@@ -51,8 +51,15 @@ export class FederationsController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: PageQuery,
   ): Promise<FederationListDto> {
-    const page = await this.federations.list(principal, query.limit ?? 50, query.offset ?? 0);
-    return { items: page.items.map((f) => FederationDto.from(f)), total: page.total };
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    const page = await this.federations.list(principal, limit, offset);
+    return {
+      items: page.items.map((f) => FederationDto.from(f)),
+      total: page.total,
+      limit,
+      offset,
+    };
   }
 
   @Get(':id')

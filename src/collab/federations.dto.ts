@@ -6,6 +6,12 @@ export class FederationSiteDto {
   @ApiProperty({ format: 'uuid', description: 'Lineage: the site’s data set (by id)' })
   datasetId!: string;
   @ApiProperty() architecture!: string;
+  @ApiProperty({
+    enum: ['local', 'remote'],
+    description:
+      'local: a data set of this service, trained by its site jobs (worker pool or the site’s namespace); remote: a site agent on its own files',
+  })
+  placement!: string;
   @ApiPropertyOptional({
     type: Number,
     nullable: true,
@@ -73,7 +79,12 @@ export class FederationDto {
   @ApiProperty({ minimum: 0, maximum: 1 }) progress!: number;
   @ApiPropertyOptional({ type: String, nullable: true }) error!: string | null;
   @ApiProperty({ example: 'esp-clr' }) algorithm!: string;
-  @ApiProperty({ example: 'local' }) placement!: string;
+  @ApiProperty({
+    example: 'local',
+    description:
+      'Where the sites train: local (the worker pool), namespace (Kubernetes namespaces of their own), remote (site agents), or mixed',
+  })
+  placement!: string;
   @ApiPropertyOptional({
     type: String,
     nullable: true,
@@ -103,4 +114,6 @@ export class FederationDto {
 export class FederationListDto {
   @ApiProperty({ type: [FederationDto] }) items!: FederationDto[];
   @ApiProperty() total!: number;
+  @ApiProperty() limit!: number;
+  @ApiProperty() offset!: number;
 }

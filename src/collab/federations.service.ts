@@ -16,7 +16,7 @@ import { SiteWorkRepository } from './storage/site-work.repository';
 import type { JobEntity } from '../platform/jobs/job.entity';
 import { assertUuid, JobsService } from '../platform/jobs/jobs.service';
 import { plannedRounds } from './core/algorithms';
-import type { FederationSpec } from './federation.schema';
+import { federationPlacement, type FederationSpec } from './federation.schema';
 import {
   FederationsRepository,
   type FederationRow,
@@ -82,7 +82,7 @@ export class FederationsService {
             id: job.id,
             projectId: principal.projectId,
             algorithm: stored.algorithm,
-            placement: 'local',
+            placement: federationPlacement(stored.sites),
             roundsPlanned: plannedRounds(stored, stored.epochs),
             sharedDatasetId: stored.sharedDataset,
           },

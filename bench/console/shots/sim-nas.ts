@@ -13,8 +13,8 @@ const example = (name: string) =>
  * phase and period: unlike the e2e shapes (separable by mean intensity) they need spatial
  * features, so architectures differ in accuracy and the front has a shape.
  */
-function patternsZip(perClass: number): Buffer {
-  let seed = 11;
+export function patternsZip(perClass: number, firstSeed = 11): Buffer {
+  let seed = firstSeed;
   const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const classes: Record<string, (x: number, y: number, p: number) => number> = {
     horizontal: (_x, y, p) => y + p,

@@ -12,6 +12,7 @@ export const NAV: { to: string; label: string; adminOnly?: boolean }[] = [
   { to: '/deployments', label: 'Deployments' },
   { to: '/simulations', label: 'Simulator' },
   { to: '/nas', label: 'Architecture search' },
+  { to: '/federations', label: 'Federations' },
   { to: '/admin', label: 'Admin', adminOnly: true },
 ];
 

@@ -14,6 +14,7 @@ import { ArtifactPreview } from '../components/artifact-preview';
 import { ProgressBar } from '../components/progress';
 import { JobsTable } from '../components/jobs-table';
 import { Pager } from '../components/pager';
+import { kindPage } from '../lib/kind-page';
 
 const FINISHED = ['succeeded', 'failed', 'cancelled'];
 const MAX_LOG_LINES = 2000;
@@ -100,6 +101,7 @@ export default function JobDetailPage() {
   const finished = FINISHED.includes(j.status);
   const progress = finished ? j.progress : Math.max(j.progress, live.progress ?? 0);
   const logs = events.filter((e) => e.type === 'log');
+  const ownPage = kindPage(j.kind, j.id);
   const statuses = events.filter((e) => e.type === 'status');
   // The stream replays in order, so once the final status has arrived every log line has too.
   const noLogLines =
@@ -129,6 +131,14 @@ export default function JobDetailPage() {
         </dd>
         <dt>Worker</dt>
         <dd>{j.worker ?? '—'}</dd>
+        {ownPage && (
+          <>
+            <dt>Results</dt>
+            <dd>
+              <Link to={ownPage.to}>{ownPage.label}</Link>
+            </dd>
+          </>
+        )}
         {j.parentId && (
           <>
             <dt>Parent</dt>

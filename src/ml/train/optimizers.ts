@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { ValidationError } from '../../platform/errors/domain-error';
 import { HostAdam } from './host-adam';
 
-export type OptimizerName = 'sgd' | 'momentum' | 'adam';
-export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
+import { OPTIMIZER_NAMES, type OptimizerName } from './optimizer-names';
+
+export { OPTIMIZER_NAMES, type OptimizerName } from './optimizer-names';
 
 export interface OptimizerSpec {
   name: OptimizerName;

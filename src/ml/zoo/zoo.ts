@@ -5,22 +5,21 @@ import { buildMobilenet } from './mobilenet-v1';
 import { buildSmallCnn } from './small-cnn';
 import { buildSmallResnet } from './small-resnet';
 import { buildTextClassifier } from './text-classifier';
+import { ZOO_MODEL_NAMES, type ZooModelName } from './zoo-names';
 import { ZooOptions } from './zoo-options';
 
 export { HEAD_LAYER_NAME } from './zoo-options';
 export type { ZooOptions } from './zoo-options';
+export { ZOO_MODEL_NAMES, type ZooModelName } from './zoo-names';
 
 /** API name -> builder. Each builder validates its options and names the offending field. */
-const ZOO = {
+const ZOO: Record<ZooModelName, (o: ZooOptions) => tf.LayersModel> = {
   'small-cnn': buildSmallCnn,
   'small-resnet': buildSmallResnet,
   mobilenet: buildMobilenet,
   mlp: buildMlp,
   'text-classifier': buildTextClassifier,
-} as const satisfies Record<string, (o: ZooOptions) => tf.LayersModel>;
-
-export type ZooModelName = keyof typeof ZOO;
-export const ZOO_MODEL_NAMES = Object.keys(ZOO) as ZooModelName[];
+};
 
 export function isZooModelName(name: string): name is ZooModelName {
   return Object.prototype.hasOwnProperty.call(ZOO, name);

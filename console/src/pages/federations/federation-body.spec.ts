@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  detailErrors,
+  formProblems,
+  federationBody,
+  fieldErrors,
+  fieldOf,
+  initialForm,
+  nextSiteName,
+} from './federation-body';
+
+test('the body: sites by data set name or remote, only the numbers typed, schedule by algorithm', () => {
+  const form = {
+    ...initialForm(),
+    sites: [
+      { name: ' north ', dataset: 'fashion-a', remote: false },
+      { name: 'south', dataset: 'ignored', remote: true },
+    ],
+    epochs: '8',
+    period: '4',
+    localEpochs: '2',
+    learningRate: 'fast',
+    freezeHead: true,
+    sharedDataset: 'shared-200',
+  };
+  assert.deepEqual(federationBody(form), {
+    architecture: 'small-cnn',
+    algorithm: 'esp-clr',
+    sites: [
+      { name: 'north', dataset: 'fashion-a' },
+      { name: 'south', remote: true },
+    ],
+    epochs: 8,
+    // Not a number: sent as typed, so the server names the field (never silently dropped).
+    learningRate: 'fast',
+    period: 4,
+    sharedDataset: 'shared-200',
+    freezeHead: true,
+  });
+  // fedavg reads localEpochs, not esp-clr's period and cycle minimum.
+  const fedavg = federationBody({ ...form, algorithm: 'fedavg', minLr: '0.001' });
+  assert.equal(fedavg.localEpochs, 2);
+  assert.equal(fedavg.period, undefined);
+  assert.equal(fedavg.minLr, undefined);
+  assert.equal(fedavg.freezeHead, true);
+  // codistill exchanges predictions: no shared labelled set, no frozen head.
+  const codistill = federationBody({ ...form, algorithm: 'codistill' });
+  assert.equal(codistill.sharedDataset, undefined);
+  assert.equal(codistill.freezeHead, undefined);
+});
+
+test("server problems land on the field they name, in either of the server's path forms", () => {
+  assert.equal(fieldOf('sites[1].dataset'), 'sites.1.dataset');
+  assert.equal(fieldOf('spec.sites.0.dataset'), 'sites.0.dataset');
+  assert.equal(fieldOf('sites[2]'), 'sites.2');
+  assert.equal(fieldOf('spec.epochs'), 'epochs');
+  assert.equal(fieldOf('dp.clipNorm'), 'dp');
+  assert.equal(fieldOf(undefined), '');
+  assert.deepEqual(
+    fieldErrors([
+      { field: 'epochs', message: 'must be >= 1' },
+      { message: 'sites.0.dataset: federations take image data sets for now' },
+      { field: 'sites[0].name', message: 'must match pattern' },
+    ]),
+    {
+      epochs: ['must be >= 1'],
+      '': ['sites.0.dataset: federations take image data sets for now'],
+      'sites.0.name': ['must match pattern'],
+    },
+  );
+});
+
+test('a new site gets the first free name', () => {
+  assert.equal(nextSiteName(initialForm().sites), 'site-c');
+  assert.equal(nextSiteName([{ name: 'site-b', dataset: '', remote: false }]), 'site-a');
+});
+
+test("a 422's detail that starts with a field goes to that field; other details to the top", () => {
+  assert.deepEqual(detailErrors('sites.2.dataset: other-classes has the classes [dark, pale]'), {
+    'sites.2.dataset': ['other-classes has the classes [dark, pale]'],
+  });
+  assert.deepEqual(detailErrors("sharedDataset: it is site s1's data set"), {
+    sharedDataset: ["it is site s1's data set"],
+  });
+  assert.deepEqual(detailErrors('the queue is full: try later'), {
+    '': ['the queue is full: try later'],
+  });
+});
+
+test('a local site without a data set is caught before the request; a remote one needs none', () => {
+  const form = initialForm();
+  form.sites[0].dataset = 'fashion-a';
+  form.sites.push({ name: 'site-c', dataset: '', remote: true });
+  assert.deepEqual(formProblems(form), {
+    'sites.1.dataset': ['choose a data set, or mark the site remote'],
+  });
+});

@@ -1,0 +1,166 @@
+// The new-federation form's state -> the POST /v1/federations body (src/collab/federation.schema.ts),
+// and the server's 400/422 field problems -> the form fields they name. DOM-free (unit-tested).
+// The form covers what a first federation needs; every other field of the spec keeps its
+// documented default (the CLI's --spec file takes all of them).
+
+export interface SiteForm {
+  name: string;
+  /** A data set of this service by name; ignored for a remote site. */
+  dataset: string;
+  /** A remote site agent (`autodl site serve`) on its own files. */
+  remote: boolean;
+}
+
+export interface FederationForm {
+  name: string;
+  architecture: string;
+  width: string;
+  algorithm: string;
+  sites: SiteForm[];
+  epochs: string;
+  period: string;
+  localEpochs: string;
+  learningRate: string;
+  minLr: string;
+  optimizer: string;
+  batchSize: string;
+  sharedDataset: string;
+  freezeHead: boolean;
+  seed: string;
+}
+
+export function initialForm(): FederationForm {
+  return {
+    name: '',
+    architecture: 'small-cnn',
+    width: '',
+    algorithm: 'esp-clr',
+    sites: [
+      { name: 'site-a', dataset: '', remote: false },
+      { name: 'site-b', dataset: '', remote: false },
+    ],
+    epochs: '',
+    period: '',
+    localEpochs: '',
+    learningRate: '',
+    minLr: '',
+    optimizer: '',
+    batchSize: '',
+    sharedDataset: '',
+    freezeHead: false,
+    seed: '',
+  };
+}
+
+/** The next free default site name: site-a, site-b, ... site-z, then site-27, ... */
+export function nextSiteName(sites: readonly SiteForm[]): string {
+  const taken = new Set(sites.map((s) => s.name));
+  for (let i = 0; ; i++) {
+    const name = i < 26 ? `site-${String.fromCharCode(97 + i)}` : `site-${i + 1}`;
+    if (!taken.has(name)) return name;
+  }
+}
+
+/** A typed number, or the text itself so the server names the mistake (never silently dropped). */
+function num(text: string): number | string | undefined {
+  const t = text.trim();
+  if (t === '') return undefined;
+  const v = Number(t);
+  return Number.isFinite(v) ? v : t;
+}
+
+/** Which of the form's optional fields the algorithm reads (the schema refuses or ignores the rest). */
+export function algorithmFields(algorithm: string): {
+  period: boolean;
+  localEpochs: boolean;
+  freezeHead: boolean;
+  sharedDataset: boolean;
+} {
+  return {
+    period: algorithm === 'esp-clr',
+    localEpochs: algorithm !== 'esp-clr',
+    freezeHead: algorithm === 'esp-clr' || algorithm === 'fedavg',
+    sharedDataset: algorithm !== 'codistill',
+  };
+}
+
+export function federationBody(f: FederationForm): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    architecture: f.architecture,
+    algorithm: f.algorithm,
+    sites: f.sites.map((s) =>
+      s.remote
+        ? { name: s.name.trim(), remote: true }
+        : { name: s.name.trim(), dataset: s.dataset },
+    ),
+  };
+  if (f.name.trim()) body.name = f.name.trim();
+  const numbers: [keyof FederationForm, string][] = [
+    ['width', 'width'],
+    ['epochs', 'epochs'],
+    ['learningRate', 'learningRate'],
+    ['batchSize', 'batchSize'],
+    ['seed', 'seed'],
+  ];
+  const fields = algorithmFields(f.algorithm);
+  const { period, localEpochs } = fields;
+  if (period) numbers.push(['period', 'period'], ['minLr', 'minLr']);
+  if (localEpochs) numbers.push(['localEpochs', 'localEpochs']);
+  for (const [key, field] of numbers) {
+    const v = num(f[key] as string);
+    if (v !== undefined) body[field] = v;
+  }
+  if (f.optimizer) body.optimizer = f.optimizer;
+  if (f.sharedDataset && fields.sharedDataset) body.sharedDataset = f.sharedDataset;
+  if (f.freezeHead && fields.freezeHead) body.freezeHead = true;
+  return body;
+}
+
+/**
+ * The form field a server problem names: `sites[1].dataset` (or `sites.1.dataset`) ->
+ * `sites.1.dataset`, `sites[1]` ->
+ * `sites.1`, `spec.epochs` -> `epochs`; anything past a known field stays with that field
+ * (`sites` alone for the list). Unplaced problems go under `''` (the form's top).
+ */
+export function fieldOf(field: string | undefined): string {
+  if (!field) return '';
+  const f = field.replace(/^spec\./, '');
+  // The schema names `sites[1].name`, the checks after it `sites.1.dataset`.
+  const site = /^sites(?:\[(\d+)\]|\.(\d+))(?:\.(\w+))?/.exec(f);
+  if (site) {
+    const i = site[1] ?? site[2];
+    return site[3] ? `sites.${i}.${site[3]}` : `sites.${i}`;
+  }
+  return f.replace(/[[.].*$/, '');
+}
+
+export function fieldErrors(
+  errors: readonly { field?: string; message: string }[] | undefined,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const e of errors ?? []) (out[fieldOf(e.field)] ??= []).push(e.message);
+  return out;
+}
+
+/**
+ * A problem without field list whose detail starts with the field it is about, as the
+ * submission's 422 checks write them (`sites.2.dataset: other-classes has the classes ...`,
+ * `sharedDataset: it is site s1's data set ...`): shown at that field. Anything else: the top.
+ */
+export function detailErrors(detail: string): Record<string, string[]> {
+  const m = /^(sites\.\d+\.\w+|sharedDataset|architecture|name): (.+)$/s.exec(detail);
+  return m ? { [fieldOf(m[1])]: [m[2]] } : { '': [detail] };
+}
+
+/**
+ * What the form can tell before asking the server: a site on this service without a data set.
+ * (The schema's own words for an empty reference are about string lengths.)
+ */
+export function formProblems(f: FederationForm): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  f.sites.forEach((s, i) => {
+    if (!s.remote && !s.dataset)
+      out[`sites.${i}.dataset`] = ['choose a data set, or mark the site remote'];
+  });
+  return out;
+}

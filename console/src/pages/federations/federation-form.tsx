@@ -1,0 +1,291 @@
+// A new federation: the model, its sites (a data set of this service each, or a remote agent on
+// its own files), the algorithm and its schedule. The server validates (its 400/422 field
+// problems are shown next to the fields) and queues the federation, whose page follows it.
+import { useState } from 'react';
+import type { FormEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { Link, useNavigate } from 'react-router';
+import { ApiError, getJson, postJson, query } from '../../api/client';
+import type { Dataset } from '../../api/registry-types';
+import type { Job, Page } from '../../api/types';
+import { useSession } from '../../auth/session';
+import { Field, FormErrors } from '../../components/field';
+import { ALGORITHM_NAMES } from '../../../../src/collab/core/federated-algorithm';
+import { OPTIMIZER_NAMES } from '../../../../src/ml/train/optimizer-names';
+import { ZOO_MODEL_NAMES } from '../../../../src/ml/zoo/zoo-names';
+import {
+  detailErrors,
+  federationBody,
+  fieldErrors,
+  formProblems,
+  initialForm,
+  nextSiteName,
+  algorithmFields,
+  type FederationForm,
+  type SiteForm,
+} from './federation-body';
+
+const ALGORITHM_HINTS: Record<string, string> = {
+  'esp-clr': 'model averaging every T0 epochs, a cyclical rate restarted each period',
+  fedavg: 'model averaging every few local epochs',
+  mcl: 'fedavg on mixup samples of each site’s data',
+  codistill: 'sites exchange predictions on a public set, not weights',
+};
+
+export default function FederationFormPage() {
+  const { canWrite } = useSession();
+  const navigate = useNavigate();
+  const [form, setForm] = useState<FederationForm>(initialForm);
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const [busy, setBusy] = useState(false);
+  const datasets = useQuery({
+    queryKey: ['datasets', 'all'],
+    queryFn: ({ signal }) => getJson<Page<Dataset>>(`/v1/datasets${query({ limit: 200 })}`, signal),
+  });
+  const images = datasets.data?.items.filter((d) => d.kind === 'image') ?? [];
+  const set = <K extends keyof FederationForm>(k: K, v: FederationForm[K]) =>
+    setForm((f) => ({ ...f, [k]: v }));
+  const setSite = (i: number, patch: Partial<SiteForm>) =>
+    set(
+      'sites',
+      form.sites.map((s, j) => (j === i ? { ...s, ...patch } : s)),
+    );
+  const schedule = algorithmFields(form.algorithm);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const problems = formProblems(form);
+    if (Object.keys(problems).length) return setErrors(problems);
+    setBusy(true);
+    setErrors({});
+    try {
+      const job = await postJson<Job>('/v1/federations', federationBody(form));
+      navigate(`/federations/${job.id}`);
+    } catch (err) {
+      if (err instanceof ApiError) {
+        setErrors(
+          err.problem.errors?.length ? fieldErrors(err.problem.errors) : detailErrors(err.message),
+        );
+      } else setErrors({ '': [String(err)] });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const text = (
+    label: string,
+    key: keyof FederationForm,
+    hint: string,
+    inputMode: 'numeric' | 'decimal' | 'text' = 'numeric',
+  ) => (
+    <Field label={label} errors={errors[key]} hint={hint}>
+      {(id, d) => (
+        <input
+          id={id}
+          aria-describedby={d}
+          inputMode={inputMode}
+          value={form[key] as string}
+          onChange={(e) => set(key, e.target.value)}
+        />
+      )}
+    </Field>
+  );
+
+  return (
+    <section>
+      <p>
+        <Link to="/federations">Federations</Link> /
+      </p>
+      <h1>New federation</h1>
+      <p>
+        Each site trains where its data is; the coordinator only averages what the algorithm shares.
+        Sites on this service name a data set; a remote site runs <code>autodl site serve</code> in
+        its own data centre with a key you issue on the federation’s page (docs/collab.md).
+      </p>
+      <form onSubmit={submit} noValidate aria-label="New federation" className="form">
+        <FormErrors errors={errors['']} />
+        <Field label="Architecture" errors={errors.architecture}>
+          {(id, d) => (
+            <select
+              id={id}
+              aria-describedby={d}
+              value={form.architecture}
+              onChange={(e) => set('architecture', e.target.value)}
+            >
+              {ZOO_MODEL_NAMES.map((m) => (
+                <option key={m}>{m}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {text('Width', 'width', 'optional: base channels, 1 to 1024')}
+        <fieldset>
+          <legend>Sites</legend>
+          <FormErrors errors={errors.sites} />
+          {form.sites.map((s, i) => (
+            <div key={i} className="site-row" role="group" aria-label={`Site ${i + 1}`}>
+              <Field label={`Site ${i + 1} name`} errors={errors[`sites.${i}.name`]}>
+                {(id, d) => (
+                  <input
+                    id={id}
+                    aria-describedby={d}
+                    value={s.name}
+                    onChange={(e) => setSite(i, { name: e.target.value })}
+                  />
+                )}
+              </Field>
+              {!s.remote && (
+                <Field
+                  label={`Site ${i + 1} data set`}
+                  errors={[
+                    ...(errors[`sites.${i}.dataset`] ?? []),
+                    ...(errors[`sites.${i}`] ?? []),
+                  ]}
+                >
+                  {(id, d) => (
+                    <select
+                      id={id}
+                      aria-describedby={d}
+                      value={s.dataset}
+                      onChange={(e) => setSite(i, { dataset: e.target.value })}
+                    >
+                      <option value="">choose a data set</option>
+                      {images.map((x) => (
+                        <option key={x.id} value={x.name}>
+                          {x.name} ({x.stats.size} images)
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </Field>
+              )}
+              <label>
+                <input
+                  type="checkbox"
+                  checked={s.remote}
+                  onChange={(e) => setSite(i, { remote: e.target.checked })}
+                />{' '}
+                remote (its own files, through <code>autodl site serve</code>)
+              </label>
+              {form.sites.length > 1 && (
+                <button
+                  type="button"
+                  onClick={() =>
+                    set(
+                      'sites',
+                      form.sites.filter((_, j) => j !== i),
+                    )
+                  }
+                >
+                  Remove site {i + 1}
+                </button>
+              )}
+            </div>
+          ))}
+          <button
+            type="button"
+            disabled={form.sites.length >= 32}
+            onClick={() =>
+              set('sites', [
+                ...form.sites,
+                { name: nextSiteName(form.sites), dataset: '', remote: false },
+              ])
+            }
+          >
+            Add a site
+          </button>
+        </fieldset>
+        <Field
+          label="Algorithm"
+          errors={errors.algorithm}
+          hint={ALGORITHM_HINTS[form.algorithm] ?? ''}
+        >
+          {(id, d) => (
+            <select
+              id={id}
+              aria-describedby={d}
+              value={form.algorithm}
+              onChange={(e) => set('algorithm', e.target.value)}
+            >
+              {ALGORITHM_NAMES.map((a) => (
+                <option key={a}>{a}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {text('Epochs', 'epochs', 'local epochs per site in all; default 4')}
+        {schedule.period &&
+          text('Period', 'period', 'T0: epochs between synchronisations; default 2')}
+        {schedule.localEpochs && text('Local epochs', 'localEpochs', 'epochs per round; default 1')}
+        {text(
+          'Learning rate',
+          'learningRate',
+          schedule.period ? 'the cycle’s peak; default 0.05' : 'default 0.05',
+          'decimal',
+        )}
+        {schedule.period &&
+          text('Minimum rate', 'minLr', 'the cycle’s low point; default 0.001', 'decimal')}
+        <Field label="Optimizer" errors={errors.optimizer}>
+          {(id, d) => (
+            <select
+              id={id}
+              aria-describedby={d}
+              value={form.optimizer}
+              onChange={(e) => set('optimizer', e.target.value)}
+            >
+              <option value="">default (momentum)</option>
+              {OPTIMIZER_NAMES.map((o) => (
+                <option key={o}>{o}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {text('Batch size', 'batchSize', 'default 32')}
+        {schedule.sharedDataset && (
+          <Field
+            label="Shared labelled set"
+            errors={errors.sharedDataset}
+            hint="optional: a set every site may see, trained on by all; under label skew it closes most of the gap to pooled training"
+          >
+            {(id, d) => (
+              <select
+                id={id}
+                aria-describedby={d}
+                value={form.sharedDataset}
+                onChange={(e) => set('sharedDataset', e.target.value)}
+              >
+                <option value="">none</option>
+                {images.map((x) => (
+                  <option key={x.id} value={x.name}>
+                    {x.name} ({x.stats.size} images)
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
+        {schedule.freezeHead && (
+          <label>
+            <input
+              type="checkbox"
+              checked={form.freezeHead}
+              onChange={(e) => set('freezeHead', e.target.checked)}
+            />{' '}
+            Sites train the body only (FedBABU; with a shared set, against label skew)
+          </label>
+        )}
+        {text('Model name', 'name', 'optional; default federation-<job>', 'text')}
+        {text('Seed', 'seed', 'default 0')}
+        {canWrite ? (
+          <div>
+            <button type="submit" disabled={busy}>
+              {busy ? 'Submitting…' : 'Start the federation'}
+            </button>
+          </div>
+        ) : (
+          <p>Your key is read-only: it cannot start a federation.</p>
+        )}
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,176 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app';
+import { siteZip } from '../support/collab';
+import {
+  axeCheck,
+  browserSkipReason,
+  ensureConsoleBuilt,
+  launchBrowser,
+  loginAs,
+} from '../support/console';
+
+/**
+ * Federations in Debian's chromium (issue 14): a federation started from the console's form runs
+ * to the end on the workers; its page shows the rounds the API reports (table and chart, by
+ * rounds and by bytes), the sites with their data sets and the registered model. The server's
+ * problems land on the fields they name. axe on the form and the page.
+ */
+describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
+  let app: TestApp;
+  let browser: Browser;
+  before(async () => {
+    await ensureConsoleBuilt();
+    app = await startTestApp({
+      workers: 2,
+      coordinators: 1,
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
+    });
+    for (const site of [0, 1]) {
+      const res = await app.uploadDataset(
+        { name: `site-${site}`, split: '0.5,0.25,0.25', seed: String(site) },
+        siteZip(site, 8),
+        `site-${site}.zip`,
+      );
+      assert.equal(res.status, 201, res.text);
+    }
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  test('the form starts a federation; its page follows it to the registered model', async () => {
+    const page = await (await browser.newContext()).newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await loginAs(page, app.url, app.key);
+    await page.getByRole('navigation', { name: 'Main' }).getByText('Federations').click();
+    await page.getByText('No federations yet').waitFor();
+    await page.getByRole('link', { name: 'New federation' }).click();
+    const form = page.getByRole('form', { name: 'New federation' });
+    await form.waitFor();
+    await axeCheck(page, 'federation form');
+
+    // Site 2 without a data set: the form says so at that site's field, and nothing is queued.
+    await page.getByLabel('Site 1 data set').selectOption('site-0');
+    await page.getByLabel('Epochs').fill('2');
+    await page.getByLabel('Period').fill('1');
+    await page.getByLabel('Width').fill('4');
+    await page.getByLabel('Batch size').fill('4');
+    await page.getByRole('button', { name: 'Start the federation' }).click();
+    const site2 = page.getByRole('group', { name: 'Site 2' });
+    assert.match(await site2.getByRole('alert').innerText(), /choose a data set/);
+    assert.equal((await app.get('/v1/federations').expect(200)).body.total, 0);
+
+    // A site's own data set as the shared set: the server's 422 lands at the shared set's field.
+    await page.getByLabel('Site 2 data set').selectOption('site-1');
+    await page.getByLabel('Shared labelled set').selectOption('site-1');
+    await page.getByRole('button', { name: 'Start the federation' }).click();
+    const shared = page.locator('.field', { has: page.getByLabel('Shared labelled set') });
+    assert.match(await shared.getByRole('alert').innerText(), /it is site site-b's data set/);
+    assert.equal((await app.get('/v1/federations').expect(200)).body.total, 0);
+    await page.getByLabel('Shared labelled set').selectOption('');
+
+    // A third site, then removed again: the body has two.
+    await page.getByRole('button', { name: 'Add a site' }).click();
+    assert.equal(await page.getByLabel('Site 3 name').inputValue(), 'site-c');
+    await page.getByRole('button', { name: 'Remove site 3' }).click();
+    await page.getByRole('button', { name: 'Start the federation' }).click();
+    await page.waitForURL(/\/federations\/[0-9a-f-]{36}$/);
+    const id = page.url().split('/').at(-1) as string;
+    const spec = (await app.get(`/v1/jobs/${id}`).expect(200)).body.spec;
+    assert.deepEqual(
+      spec.sites.map((s: { name: string }) => s.name),
+      ['site-a', 'site-b'],
+    );
+    assert.equal(spec.epochs, 2);
+    assert.equal(spec.period, 1);
+    await app.waitForJob(id, (j) => j.status === 'succeeded');
+
+    // The page refetches while the federation runs: it reaches the end on its own.
+    await page.getByText('succeeded', { exact: true }).waitFor({ timeout: 60_000 });
+    const api = (await app.get(`/v1/federations/${id}`).expect(200)).body;
+    assert.equal(api.rounds.length, 2);
+    const rows = page.getByRole('table', { name: 'Rounds' }).locator('tbody tr');
+    await rows.nth(api.rounds.length - 1).waitFor();
+    assert.equal(await rows.count(), api.rounds.length);
+    const lastAccuracy = api.rounds.at(-1).globalAccuracy as number;
+    assert.equal(
+      await rows
+        .nth(api.rounds.length - 1)
+        .locator('td')
+        .nth(4)
+        .innerText(),
+      lastAccuracy.toFixed(4),
+    );
+    const sites = page.getByRole('table', { name: 'Sites' }).locator('tbody tr');
+    assert.equal(await sites.count(), 2);
+    // Each site with its data set by name (the federation holds ids).
+    assert.match(await sites.first().innerText(), /site-a\s+site-0\s+small-cnn\s+8/);
+
+    const chart = page.getByTestId('federation-rounds');
+    await chart.locator('svg path').first().waitFor({ state: 'attached', timeout: 30_000 });
+    const read = () =>
+      chart.evaluate((el) => {
+        const o = (
+          el as unknown as {
+            chart: {
+              getOption(): {
+                xAxis: { name: string }[];
+                series: { name: string; data: [number, number][] }[];
+              };
+            };
+          }
+        ).chart.getOption();
+        return { x: o.xAxis[0].name, series: o.series.map((s) => [s.name, s.data]) };
+      });
+    const byRound = await read();
+    assert.equal(byRound.x, 'round');
+    assert.deepEqual(byRound.series[0], [
+      'global model',
+      api.rounds.map((r: { round: number; globalAccuracy: number }) => [
+        r.round + 1,
+        r.globalAccuracy,
+      ]),
+    ]);
+    assert.deepEqual(
+      byRound.series.slice(1).map((s) => s[0]),
+      ['site site-a', 'site site-b'],
+    );
+    await page.getByLabel('bytes exchanged').check();
+    await page.waitForFunction(
+      () =>
+        (
+          document.querySelector('[data-testid="federation-rounds"]') as unknown as {
+            chart: { getOption(): { xAxis: { name: string }[] } };
+          }
+        ).chart.getOption().xAxis[0].name === 'MiB exchanged',
+    );
+    const byBytes = await read();
+    const lastX = byBytes.series[0][1] as unknown as [number, number][];
+    // The last point sits at everything exchanged in the rounds, in MiB.
+    const roundBytes = api.rounds.reduce(
+      (n: number, r: { bytesUp: number; bytesDown: number }) => n + r.bytesUp + r.bytesDown,
+      0,
+    );
+    assert.ok(Math.abs(lastX.at(-1)![0] - roundBytes / 2 ** 20) < 1e-9);
+    await axeCheck(page, 'federation page');
+
+    const model = (await app.get(`/v1/models/${api.modelId}`).expect(200)).body;
+    await page.getByRole('link', { name: model.name }).click();
+    await page.getByRole('heading', { name: /^Model / }).waitFor();
+    // The generic job page links to the federation's own.
+    await page.goto(`${app.url}/jobs/${id}`);
+    await page.getByRole('link', { name: 'the federation’s rounds and sites' }).click();
+    await page.getByRole('heading', { name: `Federation ${id.slice(0, 8)}` }).waitFor();
+    await page.goto(`${app.url}/federations`);
+    const list = page.getByRole('table', { name: 'Federations' }).locator('tbody tr');
+    await list.first().waitFor();
+    assert.equal(await list.count(), 1);
+    assert.match(await list.first().innerText(), /esp-clr[\s\S]*site-a, site-b[\s\S]*2\/2/);
+    assert.deepEqual(errors, []);
+  });
+});

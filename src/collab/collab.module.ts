@@ -7,22 +7,26 @@ import { FederationsService } from './federations.service';
 import { FederationsRepository } from './storage/federations.repository';
 import { SiteWorkRepository } from './storage/site-work.repository';
 import { SiteApiController } from './site-api.controller';
+import { SiteSplitController } from './site-split.controller';
+import { SiteSplitService } from './site-split.service';
 import { FederationSiteHandler } from './site-job.handler';
 import { PlatformSiteJobs, SITE_JOBS } from './site-jobs';
 
 /**
  * Collaborative learning across sites: `POST /v1/federations`, job kinds `federation` (the
- * coordinator) and `federation-site` (local sites' training, one job per site and round).
+ * coordinator) and `federation-site` (local sites' training, one job per site and round), and
+ * `POST /v1/datasets/:ref/site-split` to make site data sets for experiments.
  */
 @Module({
   imports: [RegistryModule],
-  controllers: [FederationsController, SiteApiController],
+  controllers: [FederationsController, SiteApiController, SiteSplitController],
   providers: [
     FederationHandler,
     FederationSiteHandler,
     FederationsService,
     FederationsRepository,
     SiteWorkRepository,
+    SiteSplitService,
     { provide: SITE_JOBS, useClass: PlatformSiteJobs },
   ],
 })

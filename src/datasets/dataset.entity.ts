@@ -35,7 +35,8 @@ export class DatasetEntity {
   kind!: 'image' | 'tabular' | 'text';
 
   @Column({ type: 'text' })
-  source!: 'upload' | 'packaged';
+  /** derived: made from registered data sets (a split into federation sites). */
+  source!: 'upload' | 'packaged' | 'derived';
 
   /** How it was built: file name or packaged name, classes, remap, perClass, resize, split, seed. */
   @Column({ type: 'jsonb', default: {} })

@@ -169,7 +169,11 @@ export class DatasetDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ enum: ['image', 'tabular', 'text'] }) kind!: string;
-  @ApiProperty({ enum: ['upload', 'packaged'] }) source!: string;
+  @ApiProperty({
+    enum: ['upload', 'packaged', 'derived'],
+    description: 'derived: made from registered data sets (options.derivedFrom)',
+  })
+  source!: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) options!: Record<string, unknown>;
   @ApiProperty({
     type: 'object',

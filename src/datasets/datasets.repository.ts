@@ -21,6 +21,8 @@ export interface DatasetRows extends ReferenceLookup<DatasetEntity> {
   nameTaken(projectId: string, name: string): Promise<boolean>;
   /** The inserted row, or null when the project already has a data set of that name. */
   insert(row: NewDatasetRow): Promise<DatasetEntity | null>;
+  /** All rows in one transaction, or none (null) when a name is taken. */
+  insertAll(rows: readonly NewDatasetRow[]): Promise<DatasetEntity[] | null>;
 }
 
 /** The `datasets` table: every query of data set rows, each limited to one project. */
@@ -84,5 +86,22 @@ export class DatasetsRepository implements DatasetRows {
       throw error;
     }
     return this.rows.findOneByOrFail({ id: row.id });
+  }
+
+  async insertAll(rows: readonly NewDatasetRow[]): Promise<DatasetEntity[] | null> {
+    try {
+      await this.db.transaction((m) =>
+        m
+          .createQueryBuilder()
+          .insert()
+          .into(DatasetEntity)
+          .values(rows.map((r) => r as QueryDeepPartialEntity<DatasetEntity>))
+          .execute(),
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) return null;
+      throw error;
+    }
+    return Promise.all(rows.map((r) => this.rows.findOneByOrFail({ id: r.id })));
   }
 }

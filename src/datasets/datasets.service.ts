@@ -61,6 +61,59 @@ export class DatasetsService {
     return this.persist(principal.projectId, name, 'packaged', options, encodeStored(stored));
   }
 
+  /**
+   * Several data sets derived from registered ones (a data set split into federation sites), all
+   * registered or none: the names are checked first, the files written, then the rows inserted
+   * in one transaction; on any failure the files written are removed.
+   */
+  async createDerived(
+    principal: Principal,
+    sets: readonly { name: string; options: Record<string, unknown>; stored: StoredDataset }[],
+  ): Promise<DatasetEntity[]> {
+    const names = sets.map((s) => checkRegistryName(s.name));
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) throw nameTaken(twice);
+    for (const name of names) await this.assertNameFree(principal.projectId, name);
+    const written: string[] = [];
+    try {
+      const rows = [];
+      for (const [i, set] of sets.entries()) {
+        const parsed = encodeStored(set.stored);
+        const id = crypto.randomUUID();
+        const fileName = `${id}.ads`;
+        const file = await this.store.write(
+          principal.projectId,
+          DATASETS_FOLDER,
+          fileName,
+          Buffer.from(parsed.encoded.buffer, parsed.encoded.byteOffset, parsed.encoded.byteLength),
+        );
+        written.push(fileName);
+        rows.push({
+          id,
+          projectId: principal.projectId,
+          name: names[i],
+          kind: parsed.kind,
+          source: 'derived' as const,
+          options: set.options,
+          stats: parsed.stats,
+          trainSize: parsed.trainSize,
+          validationSize: parsed.validationSize,
+          testSize: parsed.testSize,
+          filePath: file.path,
+          fileSize: String(file.size),
+        });
+      }
+      const inserted = await this.repo.insertAll(rows);
+      if (inserted === null)
+        throw new ConflictError('a data set of one of these names was registered meanwhile');
+      return inserted;
+    } catch (error) {
+      for (const fileName of written)
+        await this.store.remove(principal.projectId, DATASETS_FOLDER, fileName);
+      throw error;
+    }
+  }
+
   list(principal: Principal, limit: number, offset: number) {
     return this.repo.page(principal.projectId, limit, offset);
   }

@@ -173,4 +173,33 @@ describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
     assert.match(await list.first().innerText(), /esp-clr[\s\S]*site-a, site-b[\s\S]*2\/2/);
     assert.deepEqual(errors, []);
   });
+
+  test("a data set's page splits it into sites and hands them to a new federation", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await loginAs(page, app.url, app.key);
+    const source = (await app.get('/v1/datasets/site-0').expect(200)).body;
+    await page.goto(`${app.url}/datasets/${source.id}`);
+    const form = page.getByRole('form', { name: 'Split into federation sites' });
+    await form.getByLabel('Sites').fill('3');
+    await form.getByLabel('Seed').fill('4');
+    await form.getByRole('button', { name: 'Split' }).click();
+    const made = page.getByRole('list', { name: 'Site data sets' }).getByRole('listitem');
+    await made.first().waitFor();
+    assert.equal(await made.count(), 3);
+    // What the API registered: the same three, split from the source with Dirichlet(0.5).
+    const api = (await app.get('/v1/datasets?limit=500').expect(200)).body.items.filter(
+      (d: { options: { derivedFrom?: string } }) => d.options.derivedFrom === source.id,
+    );
+    assert.deepEqual(api.map((d: { name: string }) => d.name).sort(), [
+      'site-0-site-1',
+      'site-0-site-2',
+      'site-0-site-3',
+    ]);
+    assert.deepEqual(api[0].options.split, { kind: 'dirichlet', alpha: 0.5 });
+    await axeCheck(page, 'data set page with its site split');
+    await page.getByRole('link', { name: 'Start a federation over them' }).click();
+    await page.getByRole('form', { name: 'New federation' }).waitFor();
+    for (const k of [1, 2, 3])
+      assert.equal(await page.getByLabel(`Site ${k} data set`).inputValue(), `site-0-site-${k}`);
+  });
 });

@@ -64,6 +64,20 @@ export class InMemoryDatasetRows extends InMemoryRows<DatasetEntity> implements 
   async insert(row: NewDatasetRow): Promise<DatasetEntity | null> {
     return this.add(row);
   }
+
+  async insertAll(rows: readonly NewDatasetRow[]): Promise<DatasetEntity[] | null> {
+    const before = this.rows.length;
+    const out: DatasetEntity[] = [];
+    for (const row of rows) {
+      const stored = await this.add(row);
+      if (stored === null) {
+        this.rows.length = before; // all or none, as the transaction
+        return null;
+      }
+      out.push(stored);
+    }
+    return out;
+  }
 }
 
 export class InMemoryModelRows extends InMemoryRows<ModelEntity> implements ModelRows {

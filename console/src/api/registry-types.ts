@@ -7,7 +7,7 @@ export interface Dataset {
   id: string;
   name: string;
   kind: InputKind;
-  source: 'upload' | 'packaged';
+  source: 'upload' | 'packaged' | 'derived';
   options: Record<string, unknown>;
   stats: {
     size: number;

@@ -1,9 +1,12 @@
-/** `autodl collab run|show|list`: federations (collaborative learning across sites). */
+/**
+ * `autodl collab run|show|list|split`: federations (collaborative learning across sites), and
+ * site data sets split from one data set for experiments.
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
-import type { ApiClient } from '../client';
-import { CliError } from '../client';
+import { CliError, refPath, type ApiClient } from '../client';
 import { client, globalOptions } from '../command-context';
+import { finiteNumber, wholeNumber } from '../flags';
 import { printJson, printTable, Progress } from '../output';
 import { federationBody, parseRemoteSite, parseSite, readSpecFile } from './collab-body';
 
@@ -32,6 +35,14 @@ interface Federation {
   sites: { name: string; datasetId: string; architecture: string; samples: number | null }[];
   rounds?: Round[];
   createdAt: string;
+}
+
+/** A site data set as `POST /v1/datasets/:ref/site-split` returns it. */
+interface SiteDataset {
+  id: string;
+  name: string;
+  splitSizes: { train: number; validation: number; test: number };
+  stats: { countsPerClass: Record<string, number> };
 }
 
 const FINISHED = ['succeeded', 'failed', 'cancelled'];
@@ -221,6 +232,45 @@ export function registerCollabCommands(program: Command): void {
       const f = await client(cmd).get<Federation>(`/v1/federations/${id}`);
       if (globalOptions(cmd).json) printJson(f);
       else printFederation(f);
+    });
+
+  collab
+    .command('split <dataset>')
+    .description(
+      'split a data set into N site data sets (<prefix>-1 ... <prefix>-N) for a federation experiment',
+    )
+    .requiredOption('--sites <n>', 'how many sites (2 to 32)')
+    .option('--split <kind>', 'iid | dirichlet (label skew) | classes (disjoint)', 'iid')
+    .option('--alpha <a>', 'dirichlet: the concentration (small: strong skew)', '0.5')
+    .option('--seed <n>', 'seed of the split', '0')
+    .option('--prefix <name>', 'site data set names (default: <dataset>-site)')
+    .action(async (ref: string, o: Record<string, string | undefined>, cmd: Command) => {
+      const body: Record<string, unknown> = {
+        sites: wholeNumber(o.sites!, '--sites'),
+        split: o.split,
+        seed: wholeNumber(o.seed!, '--seed'),
+        ...(o.split === 'dirichlet' ? { alpha: finiteNumber(o.alpha!, '--alpha') } : {}),
+        ...(o.prefix !== undefined ? { prefix: o.prefix } : {}),
+      };
+      const made = await client(cmd).post<{ items: SiteDataset[] }>(
+        `${refPath('datasets', ref)}/site-split`,
+        body,
+      );
+      if (globalOptions(cmd).json) return printJson(made);
+      printTable(
+        made.items.map((d) => ({
+          name: d.name,
+          id: d.id,
+          train: d.splitSizes.train,
+          validation: d.splitSizes.validation,
+          test: d.splitSizes.test,
+          // The skew at a glance: examples per class.
+          classes: Object.entries(d.stats.countsPerClass)
+            .map(([c, n]) => `${c}:${n}`)
+            .join(' '),
+        })),
+        ['name', 'id', 'train', 'validation', 'test', 'classes'],
+      );
     });
 
   collab

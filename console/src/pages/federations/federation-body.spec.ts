@@ -96,3 +96,11 @@ test('a local site without a data set is caught before the request; a remote one
     'sites.1.dataset': ['choose a data set, or mark the site remote'],
   });
 });
+
+test('a site split hands its data sets over: one site each, named in order', () => {
+  assert.deepEqual(initialForm(['fa-1', 'fa-2', 'fa-3']).sites, [
+    { name: 'site-a', dataset: 'fa-1', remote: false },
+    { name: 'site-b', dataset: 'fa-2', remote: false },
+    { name: 'site-c', dataset: 'fa-3', remote: false },
+  ]);
+});

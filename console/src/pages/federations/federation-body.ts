@@ -29,16 +29,20 @@ export interface FederationForm {
   seed: string;
 }
 
-export function initialForm(): FederationForm {
+/**
+ * The empty form; with data set names (a site split's, from `?datasets=a,b,c`), one site per data
+ * set, named site-a, site-b, ...
+ */
+export function initialForm(datasets: readonly string[] = []): FederationForm {
+  const sites: SiteForm[] = [];
+  for (const dataset of datasets.length ? datasets : ['', ''])
+    sites.push({ name: nextSiteName(sites), dataset, remote: false });
   return {
     name: '',
     architecture: 'small-cnn',
     width: '',
     algorithm: 'esp-clr',
-    sites: [
-      { name: 'site-a', dataset: '', remote: false },
-      { name: 'site-b', dataset: '', remote: false },
-    ],
+    sites,
     epochs: '',
     period: '',
     localEpochs: '',

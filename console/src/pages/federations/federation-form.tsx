@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import type { FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { Link, useNavigate } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, getJson, postJson, query } from '../../api/client';
 import type { Dataset } from '../../api/registry-types';
 import type { Job, Page } from '../../api/types';
@@ -35,7 +35,16 @@ const ALGORITHM_HINTS: Record<string, string> = {
 export default function FederationFormPage() {
   const { canWrite } = useSession();
   const navigate = useNavigate();
-  const [form, setForm] = useState<FederationForm>(initialForm);
+  const [params] = useSearchParams();
+  const [form, setForm] = useState<FederationForm>(() =>
+    initialForm(
+      (params.get('datasets') ?? '')
+        .split(',')
+        .map((d) => d.trim())
+        .filter(Boolean)
+        .slice(0, 32),
+    ),
+  );
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [busy, setBusy] = useState(false);
   const datasets = useQuery({

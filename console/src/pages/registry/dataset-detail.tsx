@@ -8,6 +8,7 @@ import { EChart } from '../../charts/echart';
 import { classCountsOption } from '../../charts/options/class-counts';
 import { datasetRole } from '../../charts/options/lineage-graph';
 import { formatBytes } from './format';
+import { SiteSplitForm } from './site-split-form';
 import { Thumbnail } from './thumbnail';
 import './registry.css';
 
@@ -58,6 +59,16 @@ export default function DatasetDetailPage() {
           {d.source}
           {typeof d.options.file === 'string' ? ` (${d.options.file})` : ''}
           {typeof d.options.packaged === 'string' ? ` (${d.options.packaged})` : ''}
+          {typeof d.options.derivedFrom === 'string' && (
+            <>
+              {' '}
+              (site {String(d.options.site)} of {String(d.options.sites)} of{' '}
+              <Link to={`/datasets/${d.options.derivedFrom}`}>
+                {String(d.options.derivedFromName ?? d.options.derivedFrom)}
+              </Link>
+              )
+            </>
+          )}
         </dd>
         <dt>Examples</dt>
         <dd>{d.stats.size}</dd>
@@ -129,6 +140,13 @@ export default function DatasetDetailPage() {
       </label>
       {examples.error && <p role="alert">{examples.error.message}</p>}
       {examples.data && <Samples dataset={d} items={examples.data.items} />}
+
+      {d.kind === 'image' && (
+        <>
+          <h2>Federation sites</h2>
+          <SiteSplitForm dataset={d} />
+        </>
+      )}
 
       <h2>Models trained on it</h2>
       {trained.length === 0 ? (

@@ -199,7 +199,11 @@ describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
     await axeCheck(page, 'data set page with its site split');
     await page.getByRole('link', { name: 'Start a federation over them' }).click();
     await page.getByRole('form', { name: 'New federation' }).waitFor();
-    for (const k of [1, 2, 3])
-      assert.equal(await page.getByLabel(`Site ${k} data set`).inputValue(), `site-0-site-${k}`);
+    for (const k of [1, 2, 3]) {
+      const select = page.getByLabel(`Site ${k} data set`);
+      // The data sets' options arrive after the form: the chosen one shows once they are in.
+      await select.locator(`option[value="site-0-site-${k}"]`).waitFor({ state: 'attached' });
+      assert.equal(await select.inputValue(), `site-0-site-${k}`);
+    }
   });
 });

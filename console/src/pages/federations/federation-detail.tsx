@@ -2,10 +2,11 @@
 // every site's own model per round (or per MiB exchanged), the sites with their data sets
 // (lineage, by id) and the rounds with the sites left out and why. Remote sites get their key
 // here, shown once.
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, postJson, query } from '../../api/client';
+import { useEventStream } from '../../api/events';
 import type { Federation, FederationRound } from '../../api/federations';
 import type { Dataset, Model } from '../../api/registry-types';
 import type { Page } from '../../api/types';
@@ -22,12 +23,26 @@ const fixed = (v: number | null | undefined, d = 4) =>
 
 export default function FederationDetailPage() {
   const { id = '' } = useParams();
+  const client = useQueryClient();
   const federation = useQuery({
     queryKey: ['federation', id],
     queryFn: ({ signal }) => getJson<Federation>(`/v1/federations/${id}`, signal),
-    refetchInterval: (q) =>
-      q.state.data && FINISHED.includes(q.state.data.status) ? false : 2_000,
   });
+  // Live over the job's event stream, not polling: every round ends with a progress event, and
+  // the status changes are events too; each re-reads the federation (rounds included).
+  const running = !!federation.data && !FINISHED.includes(federation.data.status);
+  const reread = useCallback(
+    () => void client.invalidateQueries({ queryKey: ['federation', id] }),
+    [client, id],
+  );
+  useEventStream(
+    running ? `/v1/events/stream${query({ job: id })}` : null,
+    (e) => {
+      if (e.event === 'progress' || e.event === 'status') reread();
+    },
+    undefined,
+    reread,
+  );
   const [axis, setAxis] = useState<RoundsAxis>('round');
   const rounds = federation.data?.rounds;
   const option = useMemo(

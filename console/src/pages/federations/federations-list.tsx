@@ -1,9 +1,10 @@
 // The project's federations (collaborative learning across sites, docs/collab.md), newest first,
 // live while any runs.
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Link } from 'react-router';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, query } from '../../api/client';
+import { useEventStream } from '../../api/events';
 import type { Federation } from '../../api/federations';
 import type { Page } from '../../api/types';
 import { useSession } from '../../auth/session';
@@ -16,14 +17,27 @@ const FINISHED = ['succeeded', 'failed', 'cancelled'];
 
 export default function FederationsListPage() {
   const { canWrite } = useSession();
+  const client = useQueryClient();
   const [offset, setOffset] = useState(0);
   const list = useQuery({
     queryKey: ['federations', offset],
     queryFn: ({ signal }) =>
       getJson<Page<Federation>>(`/v1/federations${query({ limit: PAGE, offset })}`, signal),
-    refetchInterval: (q) =>
-      q.state.data?.items.some((f) => !FINISHED.includes(f.status)) ? 3_000 : false,
   });
+  // Live over the federation jobs' event stream: a round's end (progress) or a status change
+  // re-reads the page.
+  const reread = useCallback(
+    () => void client.invalidateQueries({ queryKey: ['federations'] }),
+    [client],
+  );
+  useEventStream(
+    `/v1/events/stream${query({ kind: 'federation' })}`,
+    (e) => {
+      if (e.event === 'progress' || e.event === 'status') reread();
+    },
+    undefined,
+    reread,
+  );
   return (
     <section>
       <h1>Federations</h1>

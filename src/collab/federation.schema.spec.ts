@@ -232,3 +232,19 @@ describe("a federation's placement: its sites' one kind, or mixed", () => {
     );
   });
 });
+
+describe('federation spec: differential privacy', () => {
+  test('delta defaults to 1e-5 (what `autodl collab run --dp-clip 1 --dp-noise 1` sends has none)', () => {
+    assert.deepEqual(spec({ dp: { clipNorm: 1, noiseMultiplier: 1.1 } }).dp, {
+      clipNorm: 1,
+      noiseMultiplier: 1.1,
+      delta: 1e-5,
+    });
+    assert.equal(spec({ dp: { clipNorm: 1, noiseMultiplier: 1, delta: 1e-6 } }).dp?.delta, 1e-6);
+    assert.equal(spec({}).dp, null);
+    assert.throws(
+      () => spec({ dp: { clipNorm: 1, noiseMultiplier: 1, delta: 2 } }),
+      /spec\.dp\.delta/,
+    );
+  });
+});

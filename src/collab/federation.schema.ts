@@ -43,6 +43,8 @@ export const FEDERATION_DEFAULTS = {
   seed: 0,
 } as const;
 const D = FEDERATION_DEFAULTS;
+/** The privacy accountant's delta when the spec gives none. */
+const DP_DELTA = 1e-5;
 
 /** Where a local site's training runs on Kubernetes (docs/collab.md, "Placements"). */
 const PlacementSchema = placementSchema('the site trains');
@@ -94,7 +96,16 @@ const DpSchema = Type.Object(
       maximum: 1e3,
       description: 'Noise std in units of C',
     }),
-    delta: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 1e-5 }),
+    // Optional, filled in by the refine: a default inside a nullable object (`dp: {...} | null`)
+    // is never applied by the validator (ajv skips defaults under anyOf), and the CLI's
+    // --dp-clip/--dp-noise send none.
+    delta: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        exclusiveMaximum: 1,
+        description: `The accountant's delta (default ${DP_DELTA})`,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -320,7 +331,13 @@ export const FederationSpecSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export type FederationSpec = Static<typeof FederationSpecSchema> & { quorum: number };
+/** Differential privacy as the refined spec holds it: delta filled in. */
+export type DpSpec = Required<Static<typeof DpSchema>>;
+
+export type FederationSpec = Omit<Static<typeof FederationSpecSchema>, 'dp'> & {
+  quorum: number;
+  dp: DpSpec | null;
+};
 
 export const federationSpec: SpecSchema<FederationSpec> = specSchema(
   FederationSpecSchema,
@@ -447,7 +464,8 @@ export const federationSpec: SpecSchema<FederationSpec> = specSchema(
     const quorum = s.quorum ?? Math.floor(s.sites.length / 2) + 1;
     if (quorum > s.sites.length)
       throw ValidationError.field(`${path}.quorum`, `must be at most the ${s.sites.length} sites`);
-    return { ...s, quorum };
+    const dp = s.dp && { ...s.dp, delta: s.dp.delta ?? DP_DELTA };
+    return { ...s, quorum, dp };
   },
 );
 

@@ -150,4 +150,30 @@ describe('splitting a data set into federation sites (REST, CLI, a federation ov
     assert.notEqual(site1[1], site2[1]);
     await assert.rejects(cli(['collab', 'split', 'shapes', '--sites', 'many']), /--sites/);
   });
+
+  test('autodl collab run over the sites with differential privacy: delta takes its default', async () => {
+    const { stdout } = await cli([
+      'collab',
+      'run',
+      '--architecture',
+      'small-cnn',
+      '--width',
+      '4',
+      '--site',
+      'a=shapes-site-1',
+      '--site',
+      'b=shapes-site-2',
+      '--epochs',
+      '2',
+      '--batch-size',
+      '4',
+      '--dp-clip',
+      '1',
+      '--dp-noise',
+      '1.5',
+    ]);
+    assert.match(stdout, /\(esp-clr, local placement\): succeeded/);
+    // One round (period 2 of 2 epochs): epsilon of the Gaussian mechanism at delta 1e-5.
+    assert.match(stdout, /privacy\s+epsilon \d+\.\d{2} at delta 0\.00001 per site/);
+  });
 });

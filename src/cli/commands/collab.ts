@@ -108,6 +108,11 @@ function printFederation(f: Federation): void {
   const acc = f.summary.globalAccuracy;
   if (typeof acc === 'number')
     out(`accuracy   ${acc.toFixed(4)} (global model, sites' test splits)`);
+  const privacy = f.summary.privacy as { epsilon: number; delta: number } | null | undefined;
+  if (privacy)
+    out(
+      `privacy    epsilon ${privacy.epsilon.toFixed(2)} at delta ${privacy.delta} per site (Gaussian mechanism, RDP accountant)`,
+    );
   const cal = f.summary.classifierCalibration as CalibrationSummary | undefined;
   if (cal) out(calibrationLine(cal));
   printTable(f.sites, ['name', 'datasetId', 'architecture', 'samples']);

@@ -164,6 +164,17 @@ describe('NAS job handlers', () => {
     assert.equal(ok.seed, undefined, 'no seed: the driver draws one');
     // What is stored is what the worker parses again.
     assert.deepEqual(nasSpec.parse(JSON.parse(JSON.stringify(ok))), ok);
+    // `{ name }` without settings takes the documented default {} (a default inside a union
+    // branch is not applied by the validator, so the refine fills it).
+    const named = nasSpec.parse({
+      dataset: 'ds',
+      space: 'mlp',
+      strategy: { name: 'random' },
+      pruner: { name: 'median' },
+      budget: { trials: 2, epochsPerTrial: 1 },
+    });
+    assert.deepEqual(named.strategy, { name: 'random', settings: {} });
+    assert.deepEqual(named.pruner, { name: 'median', settings: {} });
   });
 
   test('nas-export and nas-trial specs: defaults stored, re-parsed to themselves, fields named', () => {

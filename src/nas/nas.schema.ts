@@ -19,7 +19,11 @@ import { parseObjective } from './core/objectives';
 import { ArchitectureSpace } from './core/spaces/architecture-space';
 import { ARCHITECTURE_SPACE_TYPES, createArchitectureSpace } from './core/spaces/space-registry';
 
-const Settings = Type.Object({}, { additionalProperties: true, default: {} });
+// Optional, filled in by `named`: a default inside a union branch is never applied by the
+// validator (ajv skips defaults under anyOf), so `{ name: 'random' }` was refused.
+const Settings = Type.Optional(
+  Type.Object({}, { additionalProperties: true, description: 'default {}' }),
+);
 
 /** A sampler or pruner: its name, or `{ name, settings }` (what is stored). */
 function algorithm(names: readonly string[], description: string) {
@@ -129,8 +133,8 @@ function collect(problems: FieldProblem[], prefix: string, check: () => void): v
   }
 }
 
-const named = (a: string | { name: string; settings: Record<string, unknown> }) =>
-  typeof a === 'string' ? { name: a, settings: {} } : a;
+const named = (a: string | { name: string; settings?: Record<string, unknown> }) =>
+  typeof a === 'string' ? { name: a, settings: {} } : { name: a.name, settings: a.settings ?? {} };
 
 function refineNas(s: RawNasSpec, path: string): NasJobSpec {
   const problems: FieldProblem[] = [];

@@ -100,6 +100,30 @@ export default function FederationFormPage() {
     </Field>
   );
 
+  /** A select of names; `none` labels an empty first option (the server's default). */
+  const choice = (
+    label: string,
+    key: 'architecture' | 'algorithm' | 'optimizer',
+    names: readonly string[],
+    { hint, none }: { hint?: string; none?: string } = {},
+  ) => (
+    <Field label={label} errors={errors[key]} hint={hint}>
+      {(id, d) => (
+        <select
+          id={id}
+          aria-describedby={d}
+          value={form[key]}
+          onChange={(e) => set(key, e.target.value)}
+        >
+          {none !== undefined && <option value="">{none}</option>}
+          {names.map((n) => (
+            <option key={n}>{n}</option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+
   return (
     <section>
       <p>
@@ -113,20 +137,7 @@ export default function FederationFormPage() {
       </p>
       <form onSubmit={submit} noValidate aria-label="New federation" className="form">
         <FormErrors errors={errors['']} />
-        <Field label="Architecture" errors={errors.architecture}>
-          {(id, d) => (
-            <select
-              id={id}
-              aria-describedby={d}
-              value={form.architecture}
-              onChange={(e) => set('architecture', e.target.value)}
-            >
-              {ZOO_MODEL_NAMES.map((m) => (
-                <option key={m}>{m}</option>
-              ))}
-            </select>
-          )}
-        </Field>
+        {choice('Architecture', 'architecture', ZOO_MODEL_NAMES)}
         {text('Width', 'width', 'optional: base channels, 1 to 1024')}
         <fieldset>
           <legend>Sites</legend>
@@ -204,24 +215,9 @@ export default function FederationFormPage() {
             Add a site
           </button>
         </fieldset>
-        <Field
-          label="Algorithm"
-          errors={errors.algorithm}
-          hint={ALGORITHM_HINTS[form.algorithm] ?? ''}
-        >
-          {(id, d) => (
-            <select
-              id={id}
-              aria-describedby={d}
-              value={form.algorithm}
-              onChange={(e) => set('algorithm', e.target.value)}
-            >
-              {ALGORITHM_NAMES.map((a) => (
-                <option key={a}>{a}</option>
-              ))}
-            </select>
-          )}
-        </Field>
+        {choice('Algorithm', 'algorithm', ALGORITHM_NAMES, {
+          hint: ALGORITHM_HINTS[form.algorithm] ?? '',
+        })}
         {text('Epochs', 'epochs', 'local epochs per site in all; default 4')}
         {schedule.period &&
           text('Period', 'period', 'T0: epochs between synchronisations; default 2')}
@@ -234,21 +230,7 @@ export default function FederationFormPage() {
         )}
         {schedule.period &&
           text('Minimum rate', 'minLr', 'the cycle’s low point; default 0.001', 'decimal')}
-        <Field label="Optimizer" errors={errors.optimizer}>
-          {(id, d) => (
-            <select
-              id={id}
-              aria-describedby={d}
-              value={form.optimizer}
-              onChange={(e) => set('optimizer', e.target.value)}
-            >
-              <option value="">default (momentum)</option>
-              {OPTIMIZER_NAMES.map((o) => (
-                <option key={o}>{o}</option>
-              ))}
-            </select>
-          )}
-        </Field>
+        {choice('Optimizer', 'optimizer', OPTIMIZER_NAMES, { none: 'default (momentum)' })}
         {text('Batch size', 'batchSize', 'default 32')}
         {schedule.sharedDataset && (
           <Field

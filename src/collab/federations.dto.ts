@@ -62,7 +62,8 @@ export class FederationRoundDto {
   @ApiPropertyOptional({
     type: Number,
     nullable: true,
-    description: 'Global model, sample-weighted over the sites’ test splits',
+    description:
+      'The global model, sample-weighted over the sites’ test splits (codistill, which has no global model: the mean of the sites’ own models)',
   })
   globalAccuracy!: number | null;
   @ApiPropertyOptional({ type: Number, nullable: true }) globalLoss!: number | null;

@@ -72,4 +72,6 @@ test('the global model first and thick, the sites dashed in name order; axes at 
   assert.equal(x.axisLine.onZero, false);
   const rounds = federationRoundsOption([round(0, 0.6, [])], 'round').xAxis as { min: number };
   assert.equal(rounds.min, 1);
+  const codistill = federationRoundsOption([round(0, 0.6, [])], 'round', 'mean of the sites');
+  assert.equal((codistill.series as { name: string }[])[0].name, 'mean of the sites');
 });

@@ -33,13 +33,18 @@ export function roundSeries(
   return { global, sites };
 }
 
+/**
+ * `globalName` names the thick line: the global model, or (codistill, which has none: sites
+ * exchange predictions) the mean of the sites' own models that the API reports in its place.
+ */
 export function federationRoundsOption(
   rounds: readonly FederationRound[],
   axis: RoundsAxis,
+  globalName = 'global model',
 ): EChartsOption {
   const { global, sites } = roundSeries(rounds, axis);
   const series: LineSeriesOption[] = [
-    { type: 'line', name: 'global model', data: global, lineStyle: { width: 3 }, z: 3 },
+    { type: 'line', name: globalName, data: global, lineStyle: { width: 3 }, z: 3 },
     ...[...sites.keys()].sort().map((site): LineSeriesOption => ({
       type: 'line',
       name: `site ${site}`,

@@ -45,9 +45,13 @@ export default function FederationDetailPage() {
   );
   const [axis, setAxis] = useState<RoundsAxis>('round');
   const rounds = federation.data?.rounds;
+  // codistill has no global model (sites exchange predictions): the API's "global" accuracy is
+  // the mean of the sites' own models.
+  const noGlobal = federation.data?.algorithm === 'codistill';
+  const globalName = noGlobal ? 'mean of the sites' : 'global model';
   const option = useMemo(
-    () => (rounds?.length ? federationRoundsOption(rounds, axis) : null),
-    [rounds, axis],
+    () => (rounds?.length ? federationRoundsOption(rounds, axis, globalName) : null),
+    [rounds, axis, globalName],
   );
   // Names for the ids the federation holds (its lineage is by id).
   const datasets = useQuery({
@@ -99,7 +103,7 @@ export default function FederationDetailPage() {
         </dd>
         <dt>Exchanged</dt>
         <dd>{formatBytes(f.bytesTotal)} (weights or predictions only; no sample crosses a site)</dd>
-        <dt>Global model accuracy</dt>
+        <dt>{noGlobal ? 'Sites’ models, mean accuracy' : 'Global model accuracy'}</dt>
         <dd>
           {f.summary.globalAccuracy !== undefined && f.summary.globalAccuracy !== null
             ? `${percent(f.summary.globalAccuracy)} on the sites’ test splits`
@@ -168,7 +172,7 @@ export default function FederationDetailPage() {
           <EChart
             option={option}
             label="Accuracy per round"
-            summary={roundsSummary(f.rounds ?? [])}
+            summary={roundsSummary(f.rounds ?? [], globalName)}
             testId="federation-rounds"
           />
         </>
@@ -178,16 +182,20 @@ export default function FederationDetailPage() {
       <h2>Sites</h2>
       <SitesTable federation={f} datasetNames={datasetNames} />
       <h2>Rounds</h2>
-      {f.rounds?.length ? <RoundsTable rounds={f.rounds} /> : <p>No round has finished yet.</p>}
+      {f.rounds?.length ? (
+        <RoundsTable rounds={f.rounds} globalName={globalName} />
+      ) : (
+        <p>No round has finished yet.</p>
+      )}
     </section>
   );
 }
 
-function roundsSummary(rounds: readonly FederationRound[]): string {
+function roundsSummary(rounds: readonly FederationRound[], globalName: string): string {
   const scored = rounds.filter((r) => r.globalAccuracy !== null);
   const end = scored.at(-1);
   return end
-    ? `${rounds.length} rounds; the global model at ${percent(end.globalAccuracy)} after round ${end.round + 1}`
+    ? `${rounds.length} rounds; the ${globalName} at ${percent(end.globalAccuracy)} after round ${end.round + 1}`
     : `${rounds.length} rounds, none evaluated`;
 }
 
@@ -292,7 +300,13 @@ function SiteKey({ federationId, site }: { federationId: string; site: string })
   );
 }
 
-function RoundsTable({ rounds }: { rounds: readonly FederationRound[] }) {
+function RoundsTable({
+  rounds,
+  globalName,
+}: {
+  rounds: readonly FederationRound[];
+  globalName: string;
+}) {
   return (
     <TableScroll label="Rounds">
       <table aria-label="Rounds">
@@ -300,10 +314,10 @@ function RoundsTable({ rounds }: { rounds: readonly FederationRound[] }) {
           <tr>
             <th scope="col">Round</th>
             <th scope="col">Attempts</th>
-            <th scope="col">Sites averaged</th>
+            <th scope="col">Sites accepted</th>
             <th scope="col">Left out</th>
-            <th scope="col">Global accuracy</th>
-            <th scope="col">Global loss</th>
+            <th scope="col">Accuracy ({globalName})</th>
+            <th scope="col">Loss</th>
             <th scope="col">Up</th>
             <th scope="col">Down</th>
           </tr>

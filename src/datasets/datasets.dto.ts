@@ -193,7 +193,7 @@ export class DatasetDto {
       kind: e.kind,
       source: e.source,
       options: e.options,
-      stats: { ...e.stats },
+      stats: { ...e.stats, countsPerClass: inClassOrder(e.stats) },
       splitSizes: { train: e.trainSize, validation: e.validationSize, test: e.testSize },
       fileSize: Number(e.fileSize),
       createdAt: e.createdAt,
@@ -237,4 +237,19 @@ export class DatasetListDto {
   @ApiProperty() total!: number;
   @ApiProperty() limit!: number;
   @ApiProperty() offset!: number;
+}
+
+/**
+ * The per-class counts keyed in class order. PostgreSQL's jsonb keeps an object's keys sorted by
+ * length, so a stored `{"T-shirt/top": 1, "Trouser": 1, "Dress": 1}` came back with Dress first,
+ * and every list and chart of classes was out of order. (Keys that look like integers still come
+ * first in numeric order: JavaScript objects order them so.)
+ */
+function inClassOrder(stats: DatasetEntity['stats']): Record<string, number> {
+  const counts = stats.countsPerClass;
+  return Object.fromEntries([
+    ...stats.classNames.filter((c) => Object.hasOwn(counts, c)).map((c) => [c, counts[c]]),
+    // Anything not named in classNames (never expected) keeps its place after them.
+    ...Object.entries(counts).filter(([c]) => !stats.classNames.includes(c)),
+  ]);
 }

@@ -196,6 +196,10 @@ describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
       'site-0-site-3',
     ]);
     assert.deepEqual(api[0].options.split, { kind: 'dirichlet', alpha: 0.5 });
+    // The source's page lists the sites split from it (its data set list refreshed).
+    const splitInto = page.locator('p', { hasText: 'Split into sites:' });
+    await splitInto.waitFor();
+    assert.equal(await splitInto.getByRole('link').count(), 3);
     await axeCheck(page, 'data set page with its site split');
     await page.getByRole('link', { name: 'Start a federation over them' }).click();
     await page.getByRole('form', { name: 'New federation' }).waitFor();

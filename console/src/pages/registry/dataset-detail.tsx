@@ -35,11 +35,19 @@ export default function DatasetDetailPage() {
     queryKey: ['models', 'all'],
     queryFn: ({ signal }) => getJson<Page<Model>>(`/v1/models?limit=500`, signal),
   });
+  // Site data sets split from this one (their options name it).
+  const datasets = useQuery({
+    queryKey: ['datasets', 'all'],
+    queryFn: ({ signal }) => getJson<Page<Dataset>>(`/v1/datasets${query({ limit: 500 })}`, signal),
+  });
   const counts = dataset.data?.stats.countsPerClass;
   const option = useMemo(() => (counts ? classCountsOption(counts) : null), [counts]);
   if (dataset.error) return <p role="alert">{dataset.error.message}</p>;
   const d = dataset.data;
   if (!d) return <p aria-busy="true">Loading…</p>;
+  const sites = (datasets.data?.items ?? [])
+    .filter((x) => x.options.derivedFrom === d.id)
+    .sort((a, b) => Number(a.options.site) - Number(b.options.site));
   // Trained on it, or a federation's site or shared set (the model's lineage names it by id).
   const trained = (models.data?.items ?? []).flatMap((m) => {
     const role = datasetRole(m.lineage, d.id);
@@ -144,6 +152,17 @@ export default function DatasetDetailPage() {
       {d.kind === 'image' && (
         <>
           <h2>Federation sites</h2>
+          {sites.length > 0 && (
+            <p>
+              Split into sites:{' '}
+              {sites.map((x, i) => (
+                <span key={x.id}>
+                  {i > 0 && ', '}
+                  <Link to={`/datasets/${x.id}`}>{x.name}</Link>
+                </span>
+              ))}
+            </p>
+          )}
           <SiteSplitForm dataset={d} />
         </>
       )}

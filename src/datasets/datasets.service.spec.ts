@@ -130,4 +130,43 @@ describe('DatasetsService (in-memory rows, scratch artifact store, one upload th
     assert.deepEqual(items.map((d) => d.id)[0], second.id);
     assert.equal((await service.list({ ...principal, projectId: 'p2' }, 10, 0)).total, 0);
   });
+
+  test('derived sets (a split into sites): all registered or none, no file left behind', async () => {
+    const source = await service.createFromUpload(
+      principal,
+      { originalname: 's.csv', buffer: csv(12) },
+      { name: 'source' },
+    );
+    const { dataset, split } = await service.load('p1', source.id);
+    const sets = (names: string[]) =>
+      names.map((name) => ({
+        name,
+        options: { derivedFrom: source.id },
+        stored: { dataset, split },
+      }));
+    const before = files().length;
+    const made = await service.createDerived(principal, sets(['source-1', 'source-2']));
+    assert.deepEqual(
+      made.map((d) => [d.name, d.source, d.trainSize]),
+      [
+        ['source-1', 'derived', source.trainSize],
+        ['source-2', 'derived', source.trainSize],
+      ],
+    );
+    assert.equal(files().length, before + 2);
+    const count = (await service.list(principal, 100, 0)).total;
+    // A taken name, a name twice, or a row losing the race: a 409 and nothing new, file or row.
+    for (const attempt of [
+      ['source-3', 'source-2'],
+      ['twice', 'twice'],
+    ])
+      await assert.rejects(service.createDerived(principal, sets(attempt)), ConflictError);
+    rows.nameRace = true;
+    await assert.rejects(
+      service.createDerived(principal, sets(['source-4', 'source-5'])),
+      /registered meanwhile/,
+    );
+    assert.equal(files().length, before + 2);
+    assert.equal((await service.list(principal, 100, 0)).total, count);
+  });
 });

@@ -11,7 +11,7 @@ import { checkRegistryName } from './core/names';
 import { type PackagedRequest, splitPackaged } from './core/packaged-split';
 import { resolveId, resolveReference } from './core/references';
 import { DatasetEntity } from './dataset.entity';
-import { DatasetRows, DatasetsRepository } from './datasets.repository';
+import { DatasetRows, DatasetsRepository, type NewDatasetRow } from './datasets.repository';
 import { examplePng } from './example-png';
 import { readUploadHead, readUploadRequest, type UploadedDataFile } from './uploads/upload-form';
 import type { ParsedUpload } from './uploads/upload-parse';
@@ -76,32 +76,17 @@ export class DatasetsService {
     for (const name of names) await this.assertNameFree(principal.projectId, name);
     const written: string[] = [];
     try {
-      const rows = [];
+      const rows: NewDatasetRow[] = [];
       for (const [i, set] of sets.entries()) {
-        const parsed = encodeStored(set.stored);
-        const id = crypto.randomUUID();
-        const fileName = `${id}.ads`;
-        const file = await this.store.write(
+        const { row, fileName } = await this.writeFile(
           principal.projectId,
-          DATASETS_FOLDER,
-          fileName,
-          Buffer.from(parsed.encoded.buffer, parsed.encoded.byteOffset, parsed.encoded.byteLength),
+          names[i],
+          'derived',
+          set.options,
+          encodeStored(set.stored),
         );
         written.push(fileName);
-        rows.push({
-          id,
-          projectId: principal.projectId,
-          name: names[i],
-          kind: parsed.kind,
-          source: 'derived' as const,
-          options: set.options,
-          stats: parsed.stats,
-          trainSize: parsed.trainSize,
-          validationSize: parsed.validationSize,
-          testSize: parsed.testSize,
-          filePath: file.path,
-          fileSize: String(file.size),
-        });
+        rows.push(row);
       }
       const inserted = await this.repo.insertAll(rows);
       if (inserted === null)
@@ -204,6 +189,29 @@ export class DatasetsService {
     options: Record<string, unknown>,
     parsed: ParsedUpload,
   ): Promise<DatasetEntity> {
+    const { row, fileName } = await this.writeFile(projectId, name, source, options, parsed);
+    let inserted: DatasetEntity | null;
+    try {
+      inserted = await this.repo.insert(row);
+    } catch (error) {
+      await this.store.remove(projectId, DATASETS_FOLDER, fileName);
+      throw error;
+    }
+    if (inserted === null) {
+      await this.store.remove(projectId, DATASETS_FOLDER, fileName);
+      throw nameTaken(name);
+    }
+    return inserted;
+  }
+
+  /** Writes a data set's file; returns the row that describes it, not inserted yet. */
+  private async writeFile(
+    projectId: string,
+    name: string,
+    source: DatasetEntity['source'],
+    options: Record<string, unknown>,
+    parsed: ParsedUpload,
+  ): Promise<{ row: NewDatasetRow; fileName: string }> {
     const id = crypto.randomUUID();
     const fileName = `${id}.ads`;
     const written = await this.store.write(
@@ -212,9 +220,9 @@ export class DatasetsService {
       fileName,
       Buffer.from(parsed.encoded.buffer, parsed.encoded.byteOffset, parsed.encoded.byteLength),
     );
-    let row: DatasetEntity | null;
-    try {
-      row = await this.repo.insert({
+    return {
+      fileName,
+      row: {
         id,
         projectId,
         name,
@@ -227,16 +235,8 @@ export class DatasetsService {
         testSize: parsed.testSize,
         filePath: written.path,
         fileSize: String(written.size),
-      });
-    } catch (error) {
-      await this.store.remove(projectId, DATASETS_FOLDER, fileName);
-      throw error;
-    }
-    if (row === null) {
-      await this.store.remove(projectId, DATASETS_FOLDER, fileName);
-      throw nameTaken(name);
-    }
-    return row;
+      },
+    };
   }
 }
 

@@ -2,6 +2,7 @@
 // and the server's 400/422 field problems -> the form fields they name. DOM-free (unit-tested).
 // The form covers what a first federation needs; every other field of the spec keeps its
 // documented default (the CLI's --spec file takes all of them).
+import { typedNumber as num } from '../../lib/typed-number';
 
 export interface SiteForm {
   name: string;
@@ -63,14 +64,6 @@ export function nextSiteName(sites: readonly SiteForm[]): string {
     const name = i < 26 ? `site-${String.fromCharCode(97 + i)}` : `site-${i + 1}`;
     if (!taken.has(name)) return name;
   }
-}
-
-/** A typed number, or the text itself so the server names the mistake (never silently dropped). */
-function num(text: string): number | string | undefined {
-  const t = text.trim();
-  if (t === '') return undefined;
-  const v = Number(t);
-  return Number.isFinite(v) ? v : t;
 }
 
 /** Which of the form's optional fields the algorithm reads (the schema refuses or ignores the rest). */

@@ -51,7 +51,14 @@ export default function FederationFormPage() {
     queryKey: ['datasets', 'all'],
     queryFn: ({ signal }) => getJson<Page<Dataset>>(`/v1/datasets${query({ limit: 200 })}`, signal),
   });
-  const images = datasets.data?.items.filter((d) => d.kind === 'image') ?? [];
+  // Federations take image data sets: the site and shared-set selects offer those.
+  const imageOptions = (datasets.data?.items ?? [])
+    .filter((d) => d.kind === 'image')
+    .map((x) => (
+      <option key={x.id} value={x.name}>
+        {x.name} ({x.stats.size} images)
+      </option>
+    ));
   const set = <K extends keyof FederationForm>(k: K, v: FederationForm[K]) =>
     setForm((f) => ({ ...f, [k]: v }));
   const setSite = (i: number, patch: Partial<SiteForm>) =>
@@ -170,11 +177,7 @@ export default function FederationFormPage() {
                       onChange={(e) => setSite(i, { dataset: e.target.value })}
                     >
                       <option value="">choose a data set</option>
-                      {images.map((x) => (
-                        <option key={x.id} value={x.name}>
-                          {x.name} ({x.stats.size} images)
-                        </option>
-                      ))}
+                      {imageOptions}
                     </select>
                   )}
                 </Field>
@@ -246,11 +249,7 @@ export default function FederationFormPage() {
                 onChange={(e) => set('sharedDataset', e.target.value)}
               >
                 <option value="">none</option>
-                {images.map((x) => (
-                  <option key={x.id} value={x.name}>
-                    {x.name} ({x.stats.size} images)
-                  </option>
-                ))}
+                {imageOptions}
               </select>
             )}
           </Field>

@@ -1,5 +1,6 @@
 // The fine-tune form's state -> the POST /v1/finetune body (src/transfer/finetune.schema.ts),
 // and the server's 400/422 field problems -> the form fields they name. DOM-free (unit-tested).
+import { typedNumber as num } from '../../lib/typed-number';
 
 /** Image augmentations and their options (src/ml/data/augment/image-augment.ts), in order. */
 export const AUGMENTATIONS = [
@@ -51,14 +52,6 @@ export function initialForm(): FinetuneForm {
     augmentCopies: '',
     recordDynamics: false,
   };
-}
-
-/** A typed number, or the text itself so the server names the mistake (never silently dropped). */
-function num(text: string): number | string | undefined {
-  const t = text.trim();
-  if (t === '') return undefined;
-  const v = Number(t);
-  return Number.isFinite(v) ? v : t;
 }
 
 export interface FinetuneBody {

@@ -5,6 +5,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { postJson } from '../../api/client';
 import type { Dataset } from '../../api/registry-types';
 import { useSession } from '../../auth/session';
+import { typedNumber } from '../../lib/typed-number';
 
 /**
  * Splits this data set into N site data sets for a federation experiment (IID, Dirichlet label
@@ -28,11 +29,10 @@ export function SiteSplitForm({ dataset }: { dataset: Dataset }) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const field = (k: string) => String(form.get(k) ?? '').trim();
-    // Numbers as typed; the server names a bad one.
-    const number = (k: string) => (Number.isFinite(Number(field(k))) ? Number(field(k)) : field(k));
-    const body: Record<string, unknown> = { sites: number('sites'), split: kind };
-    if (kind === 'dirichlet' && field('alpha')) body.alpha = number('alpha');
-    if (field('seed')) body.seed = number('seed');
+    // Numbers as typed; the server names a bad or missing one.
+    const body: Record<string, unknown> = { sites: typedNumber(field('sites')), split: kind };
+    if (kind === 'dirichlet' && field('alpha')) body.alpha = typedNumber(field('alpha'));
+    if (field('seed')) body.seed = typedNumber(field('seed'));
     if (field('prefix')) body.prefix = field('prefix');
     split.mutate(body);
   }

@@ -78,6 +78,7 @@ describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
     await page.getByRole('button', { name: 'Add a site' }).click();
     assert.equal(await page.getByLabel('Site 3 name').inputValue(), 'site-c');
     await page.getByRole('button', { name: 'Remove site 3' }).click();
+    await page.getByLabel(/Calibrate the head after the last round/).check();
     await page.getByRole('button', { name: 'Start the federation' }).click();
     await page.waitForURL(/\/federations\/[0-9a-f-]{36}$/);
     const id = page.url().split('/').at(-1) as string;
@@ -88,12 +89,20 @@ describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
     );
     assert.equal(spec.epochs, 2);
     assert.equal(spec.period, 1);
+    assert.equal(spec.classifierCalibration, 'ccvr');
     await app.waitForJob(id, (j) => j.status === 'succeeded');
 
     // The page refetches while the federation runs: it reaches the end on its own.
     await page.getByText('succeeded', { exact: true }).waitFor({ timeout: 60_000 });
     const api = (await app.get(`/v1/federations/${id}`).expect(200)).body;
     assert.equal(api.rounds.length, 2);
+    // CCVR ran after the last round: the page shows its before and after.
+    const cal = api.summary.classifierCalibration;
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    assert.equal(
+      await page.locator('dt:has-text("Head calibration") + dd').innerText(),
+      `ccvr: ${pct(cal.uncalibratedAccuracy)} → ${pct(cal.calibratedAccuracy)}`,
+    );
     const rows = page.getByRole('table', { name: 'Rounds' }).locator('tbody tr');
     await rows.nth(api.rounds.length - 1).waitFor();
     assert.equal(await rows.count(), api.rounds.length);

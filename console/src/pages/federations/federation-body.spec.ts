@@ -45,9 +45,11 @@ test('the body: sites by data set name or remote, only the numbers typed, schedu
   assert.equal(fedavg.minLr, undefined);
   assert.equal(fedavg.freezeHead, true);
   // codistill exchanges predictions: no shared labelled set, no frozen head.
-  const codistill = federationBody({ ...form, algorithm: 'codistill' });
+  const codistill = federationBody({ ...form, algorithm: 'codistill', calibrateHead: true });
   assert.equal(codistill.sharedDataset, undefined);
   assert.equal(codistill.freezeHead, undefined);
+  assert.equal(codistill.classifierCalibration, undefined);
+  assert.equal(federationBody({ ...form, calibrateHead: true }).classifierCalibration, 'ccvr');
 });
 
 test("server problems land on the field they name, in either of the server's path forms", () => {

@@ -27,6 +27,8 @@ export interface FederationForm {
   batchSize: string;
   sharedDataset: string;
   freezeHead: boolean;
+  /** CCVR after the last round (classifierCalibration: 'ccvr'). */
+  calibrateHead: boolean;
   seed: string;
 }
 
@@ -53,6 +55,7 @@ export function initialForm(datasets: readonly string[] = []): FederationForm {
     batchSize: '',
     sharedDataset: '',
     freezeHead: false,
+    calibrateHead: false,
     seed: '',
   };
 }
@@ -72,12 +75,15 @@ export function algorithmFields(algorithm: string): {
   localEpochs: boolean;
   freezeHead: boolean;
   sharedDataset: boolean;
+  calibrateHead: boolean;
 } {
   return {
     period: algorithm === 'esp-clr',
     localEpochs: algorithm !== 'esp-clr',
     freezeHead: algorithm === 'esp-clr' || algorithm === 'fedavg',
     sharedDataset: algorithm !== 'codistill',
+    // A global head to calibrate: every algorithm but codistill.
+    calibrateHead: algorithm !== 'codistill',
   };
 }
 
@@ -110,6 +116,7 @@ export function federationBody(f: FederationForm): Record<string, unknown> {
   if (f.optimizer) body.optimizer = f.optimizer;
   if (f.sharedDataset && fields.sharedDataset) body.sharedDataset = f.sharedDataset;
   if (f.freezeHead && fields.freezeHead) body.freezeHead = true;
+  if (f.calibrateHead && fields.calibrateHead) body.classifierCalibration = 'ccvr';
   return body;
 }
 

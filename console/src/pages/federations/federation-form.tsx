@@ -264,6 +264,18 @@ export default function FederationFormPage() {
             Sites train the body only (FedBABU; with a shared set, against label skew)
           </label>
         )}
+        {schedule.calibrateHead && (
+          <label>
+            <input
+              type="checkbox"
+              checked={form.calibrateHead}
+              onChange={(e) => set('calibrateHead', e.target.checked)}
+            />{' '}
+            Calibrate the head after the last round (CCVR: the sites send per-class feature
+            statistics, which reveal their label histograms; against label skew without a shared
+            set)
+          </label>
+        )}
         {text('Model name', 'name', 'optional; default federation-<job>', 'text')}
         {text('Seed', 'seed', 'default 0')}
         {canWrite ? (

@@ -78,6 +78,13 @@ describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
     await page.getByRole('button', { name: 'Add a site' }).click();
     assert.equal(await page.getByLabel('Site 3 name').inputValue(), 'site-c');
     await page.getByRole('button', { name: 'Remove site 3' }).click();
+    // codistill reads other fields: a public set and local epochs, no period, no head to calibrate.
+    await page.getByLabel('Algorithm').selectOption('codistill');
+    assert.ok(await page.getByLabel('Public set').isVisible());
+    assert.ok(await page.getByLabel('Local epochs').isVisible());
+    assert.equal(await page.getByLabel('Period').count(), 0);
+    assert.equal(await page.getByLabel(/Calibrate the head/).count(), 0);
+    await page.getByLabel('Algorithm').selectOption('esp-clr');
     await page.getByLabel(/Calibrate the head after the last round/).check();
     await page.getByRole('button', { name: 'Start the federation' }).click();
     await page.waitForURL(/\/federations\/[0-9a-f-]{36}$/);

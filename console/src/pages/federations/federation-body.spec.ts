@@ -44,7 +44,13 @@ test('the body: sites by data set name or remote, only the numbers typed, schedu
   assert.equal(fedavg.period, undefined);
   assert.equal(fedavg.minLr, undefined);
   assert.equal(fedavg.freezeHead, true);
-  // codistill exchanges predictions: no shared labelled set, no frozen head.
+  // codistill exchanges predictions on a public set: that, but no shared labelled set, no frozen
+  // head, no calibration.
+  assert.equal(
+    federationBody({ ...form, algorithm: 'codistill', publicDataset: 'pub' }).publicDataset,
+    'pub',
+  );
+  assert.equal(federationBody({ ...form, publicDataset: 'pub' }).publicDataset, undefined);
   const codistill = federationBody({ ...form, algorithm: 'codistill', calibrateHead: true });
   assert.equal(codistill.sharedDataset, undefined);
   assert.equal(codistill.freezeHead, undefined);
@@ -64,10 +70,12 @@ test("server problems land on the field they name, in either of the server's pat
       { field: 'epochs', message: 'must be >= 1' },
       { message: 'sites.0.dataset: federations take image data sets for now' },
       { field: 'sites[0].name', message: 'must match pattern' },
+      { field: 'spec.dp.clipNorm', message: 'must be > 0' },
     ]),
     {
       epochs: ['must be >= 1'],
-      '': ['sites.0.dataset: federations take image data sets for now'],
+      // No input for these: at the top, naming the field.
+      '': ['sites.0.dataset: federations take image data sets for now', 'dp: must be > 0'],
       'sites.0.name': ['must match pattern'],
     },
   );

@@ -26,6 +26,8 @@ export interface FederationForm {
   optimizer: string;
   batchSize: string;
   sharedDataset: string;
+  /** codistill: the public set the sites exchange predictions on. */
+  publicDataset: string;
   freezeHead: boolean;
   /** CCVR after the last round (classifierCalibration: 'ccvr'). */
   calibrateHead: boolean;
@@ -54,6 +56,7 @@ export function initialForm(datasets: readonly string[] = []): FederationForm {
     optimizer: '',
     batchSize: '',
     sharedDataset: '',
+    publicDataset: '',
     freezeHead: false,
     calibrateHead: false,
     seed: '',
@@ -76,8 +79,10 @@ export function algorithmFields(algorithm: string): {
   freezeHead: boolean;
   sharedDataset: boolean;
   calibrateHead: boolean;
+  publicDataset: boolean;
 } {
   return {
+    publicDataset: algorithm === 'codistill',
     period: algorithm === 'esp-clr',
     localEpochs: algorithm !== 'esp-clr',
     freezeHead: algorithm === 'esp-clr' || algorithm === 'fedavg',
@@ -115,6 +120,7 @@ export function federationBody(f: FederationForm): Record<string, unknown> {
   }
   if (f.optimizer) body.optimizer = f.optimizer;
   if (f.sharedDataset && fields.sharedDataset) body.sharedDataset = f.sharedDataset;
+  if (f.publicDataset && fields.publicDataset) body.publicDataset = f.publicDataset;
   if (f.freezeHead && fields.freezeHead) body.freezeHead = true;
   if (f.calibrateHead && fields.calibrateHead) body.classifierCalibration = 'ccvr';
   return body;
@@ -138,11 +144,39 @@ export function fieldOf(field: string | undefined): string {
   return f.replace(/[[.].*$/, '');
 }
 
+/** The fields the form shows problems at; a problem about any other goes to the top. */
+const SHOWN = new Set([
+  'name',
+  'architecture',
+  'width',
+  'algorithm',
+  'epochs',
+  'period',
+  'localEpochs',
+  'learningRate',
+  'minLr',
+  'optimizer',
+  'batchSize',
+  'sharedDataset',
+  'publicDataset',
+  'seed',
+  'sites',
+]);
+
+function shownAt(field: string): string {
+  return SHOWN.has(field) || /^sites\.\d+(\.(name|dataset))?$/.test(field) ? field : '';
+}
+
 export function fieldErrors(
   errors: readonly { field?: string; message: string }[] | undefined,
 ): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const e of errors ?? []) (out[fieldOf(e.field)] ??= []).push(e.message);
+  for (const e of errors ?? []) {
+    const field = fieldOf(e.field);
+    // A field the form has no input for: at the top, saying which field it is about.
+    const at = shownAt(field);
+    (out[at] ??= []).push(at === field ? e.message : `${field}: ${e.message}`);
+  }
   return out;
 }
 
@@ -152,8 +186,8 @@ export function fieldErrors(
  * `sharedDataset: it is site s1's data set ...`): shown at that field. Anything else: the top.
  */
 export function detailErrors(detail: string): Record<string, string[]> {
-  const m = /^(sites\.\d+\.\w+|sharedDataset|architecture|name): (.+)$/s.exec(detail);
-  return m ? { [fieldOf(m[1])]: [m[2]] } : { '': [detail] };
+  const m = /^(sites\.\d+\.\w+|sharedDataset|publicDataset|architecture|name): (.+)$/s.exec(detail);
+  return m && shownAt(fieldOf(m[1])) ? { [fieldOf(m[1])]: [m[2]] } : { '': [detail] };
 }
 
 /**

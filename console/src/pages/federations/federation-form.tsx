@@ -140,7 +140,9 @@ export default function FederationFormPage() {
       <p>
         Each site trains where its data is; the coordinator only averages what the algorithm shares.
         Sites on this service name a data set; a remote site runs <code>autodl site serve</code> in
-        its own data centre with a key you issue on the federation’s page (docs/collab.md).
+        its own data centre with a key you issue on the federation’s page (docs/collab.md). The
+        other options (a site’s Kubernetes namespace, differential privacy, FedDF, SCAFFOLD, a
+        per-site architecture) go in the REST body or <code>autodl collab run --spec</code>.
       </p>
       <form onSubmit={submit} noValidate aria-label="New federation" className="form">
         <FormErrors errors={errors['']} />
@@ -249,6 +251,25 @@ export default function FederationFormPage() {
                 onChange={(e) => set('sharedDataset', e.target.value)}
               >
                 <option value="">none</option>
+                {imageOptions}
+              </select>
+            )}
+          </Field>
+        )}
+        {schedule.publicDataset && (
+          <Field
+            label="Public set"
+            errors={errors.publicDataset}
+            hint="codistill: the sites exchange predictions on its images (its labels are not used)"
+          >
+            {(id, d) => (
+              <select
+                id={id}
+                aria-describedby={d}
+                value={form.publicDataset}
+                onChange={(e) => set('publicDataset', e.target.value)}
+              >
+                <option value="">choose a data set</option>
                 {imageOptions}
               </select>
             )}

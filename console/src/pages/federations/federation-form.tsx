@@ -2,7 +2,7 @@
 // its own files), the algorithm and its schedule. The server validates (its 400/422 field
 // problems are shown next to the fields) and queues the federation, whose page follows it.
 import { useState } from 'react';
-import type { FormEvent } from 'react';
+import type { FormEvent, ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, getJson, postJson, query } from '../../api/client';
@@ -107,11 +107,14 @@ export default function FederationFormPage() {
     </Field>
   );
 
-  /** A select of names; `none` labels an empty first option (the server's default). */
+  /**
+   * A select of `options` (names, or option elements); `none` labels an empty first option (the
+   * server's default, or nothing chosen yet).
+   */
   const choice = (
     label: string,
-    key: 'architecture' | 'algorithm' | 'optimizer',
-    names: readonly string[],
+    key: 'architecture' | 'algorithm' | 'optimizer' | 'sharedDataset' | 'publicDataset',
+    options: readonly string[] | ReactNode,
     { hint, none }: { hint?: string; none?: string } = {},
   ) => (
     <Field label={label} errors={errors[key]} hint={hint}>
@@ -123,9 +126,7 @@ export default function FederationFormPage() {
           onChange={(e) => set(key, e.target.value)}
         >
           {none !== undefined && <option value="">{none}</option>}
-          {names.map((n) => (
-            <option key={n}>{n}</option>
-          ))}
+          {isNames(options) ? options.map((n) => <option key={n}>{n}</option>) : options}
         </select>
       )}
     </Field>
@@ -237,44 +238,16 @@ export default function FederationFormPage() {
           text('Minimum rate', 'minLr', 'the cycle’s low point; default 0.001', 'decimal')}
         {choice('Optimizer', 'optimizer', OPTIMIZER_NAMES, { none: 'default (momentum)' })}
         {text('Batch size', 'batchSize', 'default 32')}
-        {schedule.sharedDataset && (
-          <Field
-            label="Shared labelled set"
-            errors={errors.sharedDataset}
-            hint="optional: a set every site may see, trained on by all; under label skew it closes most of the gap to pooled training"
-          >
-            {(id, d) => (
-              <select
-                id={id}
-                aria-describedby={d}
-                value={form.sharedDataset}
-                onChange={(e) => set('sharedDataset', e.target.value)}
-              >
-                <option value="">none</option>
-                {imageOptions}
-              </select>
-            )}
-          </Field>
-        )}
-        {schedule.publicDataset && (
-          <Field
-            label="Public set"
-            errors={errors.publicDataset}
-            hint="codistill: the sites exchange predictions on its images (its labels are not used)"
-          >
-            {(id, d) => (
-              <select
-                id={id}
-                aria-describedby={d}
-                value={form.publicDataset}
-                onChange={(e) => set('publicDataset', e.target.value)}
-              >
-                <option value="">choose a data set</option>
-                {imageOptions}
-              </select>
-            )}
-          </Field>
-        )}
+        {schedule.sharedDataset &&
+          choice('Shared labelled set', 'sharedDataset', imageOptions, {
+            none: 'none',
+            hint: 'optional: a set every site may see, trained on by all; under label skew it closes most of the gap to pooled training',
+          })}
+        {schedule.publicDataset &&
+          choice('Public set', 'publicDataset', imageOptions, {
+            none: 'choose a data set',
+            hint: 'codistill: the sites exchange predictions on its images (its labels are not used)',
+          })}
         {schedule.freezeHead && (
           <label>
             <input
@@ -311,4 +284,8 @@ export default function FederationFormPage() {
       </form>
     </section>
   );
+}
+
+function isNames(options: readonly string[] | ReactNode): options is readonly string[] {
+  return Array.isArray(options) && options.every((o) => typeof o === 'string');
 }

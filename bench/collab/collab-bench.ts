@@ -126,6 +126,8 @@ interface FederationExtras {
   sharedFraction?: number;
   /** `:o1`: every site keeps its optimizer across rounds. */
   carryOptimizer?: boolean;
+  /** `:a1`: with `:o1`, the sites' adam moments averaged at every round's start. */
+  averageOptimizer?: boolean;
   /** `:t1`: the initial global head is a simplex ETF, bias 0 (FedETF). */
   etfHead?: boolean;
 }
@@ -161,6 +163,7 @@ async function federate(
     swaFractions = [],
     sharedFraction = 1,
     carryOptimizer = false,
+    averageOptimizer = false,
     etfHead = false,
   } = extras;
   const data = siteData.map((d, i) => ({ name: sitesNamed[i], architecture: 'small-cnn', ...d }));
@@ -179,6 +182,7 @@ async function federate(
       ...(sharedSet ? { sharedSet } : {}),
       ...(sharedFraction < 1 ? { sharedFraction } : {}),
       ...(carryOptimizer ? { carryOptimizer } : {}),
+      ...(averageOptimizer ? { averageOptimizer } : {}),
       shouldStop: () => false,
     },
     true,
@@ -485,6 +489,7 @@ async function main(): Promise<void> {
                 swaFractions: SWA,
                 sharedFraction: v.sharedFraction,
                 carryOptimizer: v.carryOptimizer,
+                averageOptimizer: v.averageOptimizer,
                 etfHead: v.etfHead,
               });
         outcomes.set(v.label, o);

@@ -2,7 +2,8 @@
  * The federations a collab bench compares, one spec each:
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
  *     [:f<steps>][:g<shared>][:h1|:h2][:b1][:w<warm-up epochs>][:u<mixup alpha>][:r<SAM rho>]
- *     [:q<shared fraction>][:n<FedNTD beta>][:l<learning rate>][:k<warm-up epochs>][:o1][:t1][:v1]
+ *     [:q<shared fraction>][:n<FedNTD beta>][:l<learning rate>][:k<warm-up epochs>][:o1][:a1][:t1]
+ *     [:v1]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
  * over all its epochs (`pooled:p<T>`: restarted every T epochs, as esp-clr's); esp is esp-clr;
  * `:d` is esp-clr's peakDecay gamma (the cycle's amplitude x gamma per period), `:x` FedProx's
@@ -30,6 +31,8 @@
  * the first W epochs of every cycle (esp-clr's cycleWarmup) instead of starting at its peak.
  * `:o1` (any kind; collab-bench only): every site keeps its optimizer's state (adam's moments)
  * across rounds (LocalPlacement's bench-only carryOptimizer) instead of a fresh one per round.
+ * `:a1` (esp, implies `:o1`): those states are averaged over the sites, weighted by samples, at
+ * every round's start (LocalPlacement's averageOptimizer; the moments would cross the boundary).
  * `:t1` starts the federation (or pooled training) with a simplex ETF as its head
  * (core/simplex-etf.ts; FedETF, Li et al. ICCV 2023), bias 0; with `:b1` it stays fixed (pooled
  * too: `pooled:b1:t1` is pooled training under the same fixed head).
@@ -75,6 +78,8 @@ export interface Variant {
   cycleWarmup: number;
   /** Every site keeps its optimizer's state across rounds. */
   carryOptimizer: boolean;
+  /** The sites' optimizer states averaged at every round's start (implies carryOptimizer). */
+  averageOptimizer: boolean;
   /** The initial global head is a simplex ETF (FedETF). */
   etfHead: boolean;
   /** FedNova's normalised averaging. */
@@ -85,7 +90,7 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
   const [kind, ...opts] = spec.split(':');
   if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const known = [...'pemdxsfghbwurqnlkotv']; // one letter per option, as the header lists them
+  const known = [...'pemdxsfghbwurqnlkotva']; // one letter per option, as the header lists them
   const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
   if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
   const opt = (p: string, fallback: number) => {
@@ -115,7 +120,8 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
     notTrue: opt('n', 0),
     learningRate: opt('l', 0),
     cycleWarmup: opt('k', 0),
-    carryOptimizer: opt('o', 0) > 0,
+    carryOptimizer: opt('o', 0) > 0 || opt('a', 0) > 0,
+    averageOptimizer: opt('a', 0) > 0,
     etfHead: opt('t', 0) > 0,
     normalizedAveraging: opt('v', 0) > 0,
   };

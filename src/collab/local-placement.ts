@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../ml/data';
 import { makeOptimizer, type OptimizerName, type ScheduledOptimizer } from '../ml/train/optimizers';
+import { HostAdam } from '../ml/train/host-adam';
 import type { TrainSet } from '../ml/train/trainer';
 import { buildZooModel } from '../ml/zoo/zoo';
 import { UnprocessableError } from '../platform/errors/domain-error';
@@ -70,6 +71,13 @@ export interface LocalPlacementOptions {
    * site boundary. Absent: a fresh optimizer per round, as a remote agent's.
    */
   carryOptimizer?: boolean;
+  /**
+   * Bench-only study, with `carryOptimizer` and adam: at each round's start every site's adam
+   * moments (and step count) are replaced by their average over the sites, weighted by sample
+   * count, as if the coordinator averaged them beside the weights (it would send and receive twice
+   * the weights' bytes more; the bench does not meter that). Absent: each site keeps its own.
+   */
+  averageOptimizer?: boolean;
   shouldStop: () => boolean;
 }
 
@@ -202,6 +210,43 @@ export class LocalPlacement implements SitePlacement {
     });
   }
 
+  /** `averageOptimizer`: the round whose start last averaged the sites' moments. */
+  private averagedRound = -1;
+
+  /**
+   * `averageOptimizer`: once per round, before its first site trains (the sites train one after
+   * another here), every site's adam state becomes the sample-weighted average of all of them.
+   */
+  private averageOptimizers(round: number): void {
+    if (!this.o.averageOptimizer || round === this.averagedRound) return;
+    this.averagedRound = round;
+    const states = this.local.flatMap((s) => {
+      const opt = this.optimizers.get(s.name)?.optimizer;
+      return opt instanceof HostAdam ? [{ opt, state: opt.exportState(), n: s.samples }] : [];
+    });
+    if (states.length < 2) return;
+    const total = states.reduce((a, s) => a + s.n, 0);
+    const first = states[0].state;
+    if (!states.every((s) => s.state.moments.length === first.moments.length)) return;
+    const average = {
+      t: Math.round(states.reduce((a, s) => a + (s.n / total) * s.state.t, 0)),
+      moments: first.moments.map((m0, i) => {
+        const m = new Float32Array(m0.m.length);
+        const v = new Float32Array(m0.v.length);
+        for (const s of states) {
+          const w = s.n / total;
+          const sm = s.state.moments[i];
+          for (let k = 0; k < m.length; k++) {
+            m[k] += w * sm.m[k];
+            v[k] += w * sm.v[k];
+          }
+        }
+        return { m, v };
+      }),
+    };
+    for (const s of states) s.opt.importState(average);
+  }
+
   /** `carryOptimizer`: the site's optimizer, made at its first round and kept until dispose. */
   private carriedOptimizer(name: string, learningRate: number): ScheduledOptimizer | undefined {
     if (!this.o.carryOptimizer) return undefined;
@@ -234,6 +279,7 @@ export class LocalPlacement implements SitePlacement {
     const train = this.roundTrainSet(site, work.seed);
     const rows = (train ?? site.train).x.shape[0];
     const localSteps = work.plan.epochs * Math.ceil(rows / this.o.batchSize);
+    this.averageOptimizers(work.round);
     const carried = this.carriedOptimizer(name, work.plan.learningRate);
     const r = await trainLocally({
       model: site.model,

@@ -51,3 +51,47 @@ test('HostAdam = tf.train.adam (same formula, defaults, learning-rate change) to
   host.dispose();
   reference.dispose();
 });
+
+test("HostAdam's state moves by position to an optimizer of other variables: the next step is the same", () => {
+  const shapes = [[2, 3], [4]];
+  const rng = new Rng(9);
+  const values = shapes.map((s) =>
+    Array.from({ length: s.reduce((a, d) => a * d, 1) }, () => rng.normal(0, 1)),
+  );
+  const grads = (n: number) =>
+    Array.from({ length: n }, () =>
+      shapes.map((s) =>
+        tf.tensor(
+          Array.from({ length: s.reduce((a, d) => a * d, 1) }, () => rng.normal(0, 1)),
+          s,
+        ),
+      ),
+    );
+  const vars = (tag: string) =>
+    shapes.map((s, i) => tf.variable(tf.tensor(values[i], s), true, `state_${tag}_${i}`));
+  const a = vars('a');
+  const b = vars('b');
+  const optA = new HostAdam(0.1);
+  const optB = new HostAdam(0.1);
+  const step = (opt: HostAdam, v: tf.Variable[], g: tf.Tensor[]) =>
+    opt.applyGradients(Object.fromEntries(v.map((x, i) => [x.name, g[i]])));
+  for (const g of grads(3)) step(optA, a, g);
+  // B has taken one step of its own (its variables are known to it), then gets A's state and
+  // A's weights; one more identical step must land both in the same place.
+  const [own] = grads(1);
+  step(optB, b, own);
+  assert.equal(optB.importState(optA.exportState()), true);
+  b.forEach((v, i) => v.assign(a[i]));
+  const [next] = grads(1);
+  step(optA, a, next);
+  step(optB, b, next);
+  a.forEach((v, i) => {
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(v, b[i]))).dataSync()[0]);
+    assert.ok(diff < 1e-7, `variable ${i}: ${diff}`);
+  });
+  // A state of another shape does not fit: refused, nothing set.
+  assert.equal(optB.importState({ t: 1, moments: [] }), false);
+  optA.dispose();
+  optB.dispose();
+  tf.dispose([...a, ...b, ...own, ...next]);
+});

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-interface Moments {
+export interface Moments {
   m: Float32Array;
   v: Float32Array;
 }
@@ -87,6 +87,31 @@ export class HostAdam {
       }
       tf.tidy(() => variable.assign(tf.tensor(next, variable.shape, variable.dtype)));
     }
+  }
+
+  /**
+   * The step count and the host moments in the order the variables were first updated (the
+   * model's order), for a study that averages optimizer states across models of one
+   * architecture (whose variables have other names).
+   */
+  exportState(): { t: number; moments: Moments[] } {
+    return { t: this.t, moments: [...this.moments.values()] };
+  }
+
+  /** Sets the state `exportState` gave, by position; false (and nothing set) when it does not fit. */
+  importState(state: { t: number; moments: readonly Moments[] }): boolean {
+    const own = [...this.moments.values()];
+    if (
+      own.length !== state.moments.length ||
+      own.some((m, i) => m.m.length !== state.moments[i].m.length)
+    )
+      return false;
+    own.forEach((m, i) => {
+      m.m.set(state.moments[i].m);
+      m.v.set(state.moments[i].v);
+    });
+    this.t = state.t;
+    return true;
   }
 
   dispose(): void {

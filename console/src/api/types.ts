@@ -3,6 +3,11 @@
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+/** A job (or a federation, which is one) in one of these statuses will not change again. */
+export function isFinished(status: string): boolean {
+  return status === 'succeeded' || status === 'failed' || status === 'cancelled';
+}
+
 export interface Job {
   id: string;
   kind: string;

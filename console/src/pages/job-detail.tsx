@@ -6,7 +6,15 @@ import { Link, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, postJson, query } from '../api/client';
 import { useEventStream } from '../api/events';
-import type { Artifact, Job, JobEvent, LiveEvent, MetricPoint, Page } from '../api/types';
+import {
+  isFinished,
+  type Artifact,
+  type Job,
+  type JobEvent,
+  type LiveEvent,
+  type MetricPoint,
+  type Page,
+} from '../api/types';
 import { useSession } from '../auth/session';
 import { EChart } from '../charts/echart';
 import { metricLinesOption, seriesByName, splitSingleSteps } from '../charts/options/metric-lines';
@@ -16,7 +24,6 @@ import { JobsTable } from '../components/jobs-table';
 import { Pager } from '../components/pager';
 import { kindPage } from '../lib/kind-page';
 
-const FINISHED = ['succeeded', 'failed', 'cancelled'];
 const MAX_LOG_LINES = 2000;
 const CHILD_PAGE = 25;
 
@@ -98,7 +105,7 @@ export default function JobDetailPage() {
   if (job.error) return <p role="alert">{job.error.message}</p>;
   const j = job.data;
   if (!j) return <p aria-busy="true">Loading…</p>;
-  const finished = FINISHED.includes(j.status);
+  const finished = isFinished(j.status);
   const progress = finished ? j.progress : Math.max(j.progress, live.progress ?? 0);
   const logs = events.filter((e) => e.type === 'log');
   const ownPage = kindPage(j.kind, j.id);

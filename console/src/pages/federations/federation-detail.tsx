@@ -9,7 +9,7 @@ import { getJson, postJson, query } from '../../api/client';
 import { useEventStream } from '../../api/events';
 import type { Federation, FederationRound } from '../../api/federations';
 import type { Dataset, Model } from '../../api/registry-types';
-import type { Page } from '../../api/types';
+import { isFinished, type Page } from '../../api/types';
 import { useSession } from '../../auth/session';
 import { EChart } from '../../charts/echart';
 import { federationRoundsOption, type RoundsAxis } from '../../charts/options/federation-rounds';
@@ -17,7 +17,6 @@ import { ProgressBar } from '../../components/progress';
 import { TableScroll } from '../../components/table-scroll';
 import { formatBytes, percent } from '../registry/format';
 
-const FINISHED = ['succeeded', 'failed', 'cancelled'];
 const fixed = (v: number | null | undefined, d = 4) =>
   v === null || v === undefined ? '—' : v.toFixed(d);
 
@@ -30,7 +29,7 @@ export default function FederationDetailPage() {
   });
   // Live over the job's event stream, not polling: every round ends with a progress event, and
   // the status changes are events too; each re-reads the federation (rounds included).
-  const running = !!federation.data && !FINISHED.includes(federation.data.status);
+  const running = !!federation.data && !isFinished(federation.data.status);
   const reread = useCallback(
     () => void client.invalidateQueries({ queryKey: ['federation', id] }),
     [client, id],
@@ -83,7 +82,7 @@ export default function FederationDetailPage() {
         <dt>Status</dt>
         <dd>
           <span className={`status status-${f.status}`}>{f.status}</span>{' '}
-          {!FINISHED.includes(f.status) && (
+          {!isFinished(f.status) && (
             <ProgressBar value={f.progress} label="progress of the federation" />
           )}
         </dd>
@@ -242,7 +241,7 @@ function SitesTable({
                 ) : (
                   <>
                     remote, its own files
-                    {canWrite && !FINISHED.includes(f.status) && (
+                    {canWrite && !isFinished(f.status) && (
                       <SiteKey federationId={f.id} site={s.name} />
                     )}
                   </>

@@ -6,14 +6,13 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, query } from '../../api/client';
 import { useEventStream } from '../../api/events';
 import type { Federation } from '../../api/federations';
-import type { Page } from '../../api/types';
+import { isFinished, type Page } from '../../api/types';
 import { useSession } from '../../auth/session';
 import { Pager } from '../../components/pager';
 import { ProgressBar } from '../../components/progress';
 import { formatBytes, percent } from '../registry/format';
 
 const PAGE = 25;
-const FINISHED = ['succeeded', 'failed', 'cancelled'];
 
 export default function FederationsListPage() {
   const { canWrite } = useSession();
@@ -78,7 +77,7 @@ export default function FederationsListPage() {
                   <td>{f.algorithm}</td>
                   <td>{f.sites.map((s) => s.name).join(', ')}</td>
                   <td>
-                    {FINISHED.includes(f.status) ? (
+                    {isFinished(f.status) ? (
                       `${f.roundsDone}/${f.roundsPlanned}`
                     ) : (
                       <ProgressBar value={f.progress} label={`progress of ${f.id.slice(0, 8)}`} />

@@ -20,6 +20,7 @@ import {
   advanceSiteControl,
   siteControlFor,
   subtract,
+  weightedAverage,
   zerosLike,
   type SiteControlState,
 } from './core';
@@ -225,24 +226,22 @@ export class LocalPlacement implements SitePlacement {
       return opt instanceof HostAdam ? [{ opt, state: opt.exportState(), n: s.samples }] : [];
     });
     if (states.length < 2) return;
-    const total = states.reduce((a, s) => a + s.n, 0);
     const first = states[0].state;
     if (!states.every((s) => s.state.moments.length === first.moments.length)) return;
+    // The moments are weight-shaped sets: the coordinator's sample-weighted average serves.
+    const counts = states.map((s) => s.n);
+    const m = weightedAverage(
+      states.map((s) => s.state.moments.map((x) => x.m)),
+      counts,
+    );
+    const v = weightedAverage(
+      states.map((s) => s.state.moments.map((x) => x.v)),
+      counts,
+    );
+    const total = counts.reduce((a, n) => a + n, 0);
     const average = {
       t: Math.round(states.reduce((a, s) => a + (s.n / total) * s.state.t, 0)),
-      moments: first.moments.map((m0, i) => {
-        const m = new Float32Array(m0.m.length);
-        const v = new Float32Array(m0.v.length);
-        for (const s of states) {
-          const w = s.n / total;
-          const sm = s.state.moments[i];
-          for (let k = 0; k < m.length; k++) {
-            m[k] += w * sm.m[k];
-            v[k] += w * sm.v[k];
-          }
-        }
-        return { m, v };
-      }),
+      moments: m.map((mi, i) => ({ m: mi, v: v[i] })),
     };
     for (const s of states) s.opt.importState(average);
   }

@@ -108,13 +108,13 @@ export default function FederationFormPage() {
   );
 
   /**
-   * A select of `options` (names, or option elements); `none` labels an empty first option (the
-   * server's default, or nothing chosen yet).
+   * A select of `options`; `none` labels an empty first option (the server's default, or nothing
+   * chosen yet).
    */
   const choice = (
     label: string,
     key: 'architecture' | 'algorithm' | 'optimizer' | 'sharedDataset' | 'publicDataset',
-    options: readonly string[] | ReactNode,
+    options: ReactNode,
     { hint, none }: { hint?: string; none?: string } = {},
   ) => (
     <Field label={label} errors={errors[key]} hint={hint}>
@@ -126,7 +126,7 @@ export default function FederationFormPage() {
           onChange={(e) => set(key, e.target.value)}
         >
           {none !== undefined && <option value="">{none}</option>}
-          {isNames(options) ? options.map((n) => <option key={n}>{n}</option>) : options}
+          {options}
         </select>
       )}
     </Field>
@@ -147,7 +147,7 @@ export default function FederationFormPage() {
       </p>
       <form onSubmit={submit} noValidate aria-label="New federation" className="form">
         <FormErrors errors={errors['']} />
-        {choice('Architecture', 'architecture', ZOO_MODEL_NAMES)}
+        {choice('Architecture', 'architecture', nameOptions(ZOO_MODEL_NAMES))}
         {text('Width', 'width', 'optional: base channels, 1 to 1024')}
         <fieldset>
           <legend>Sites</legend>
@@ -221,7 +221,7 @@ export default function FederationFormPage() {
             Add a site
           </button>
         </fieldset>
-        {choice('Algorithm', 'algorithm', ALGORITHM_NAMES, {
+        {choice('Algorithm', 'algorithm', nameOptions(ALGORITHM_NAMES), {
           hint: ALGORITHM_HINTS[form.algorithm] ?? '',
         })}
         {text('Epochs', 'epochs', 'local epochs per site in all; default 4')}
@@ -236,7 +236,9 @@ export default function FederationFormPage() {
         )}
         {schedule.period &&
           text('Minimum rate', 'minLr', 'the cycle’s low point; default 0.001', 'decimal')}
-        {choice('Optimizer', 'optimizer', OPTIMIZER_NAMES, { none: 'default (momentum)' })}
+        {choice('Optimizer', 'optimizer', nameOptions(OPTIMIZER_NAMES), {
+          none: 'default (momentum)',
+        })}
         {text('Batch size', 'batchSize', 'default 32')}
         {schedule.sharedDataset &&
           choice('Shared labelled set', 'sharedDataset', imageOptions, {
@@ -286,6 +288,7 @@ export default function FederationFormPage() {
   );
 }
 
-function isNames(options: readonly string[] | ReactNode): options is readonly string[] {
-  return Array.isArray(options) && options.every((o) => typeof o === 'string');
+/** A select's options for a list of names, each its own value. */
+function nameOptions(names: readonly string[]): ReactNode {
+  return names.map((n) => <option key={n}>{n}</option>);
 }

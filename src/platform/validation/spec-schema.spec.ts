@@ -159,3 +159,21 @@ test('TaggedUnion: only the named branch is checked and defaulted; a wrong tag l
     { field: 'spec.cache.model', message: 'is required' },
   ]);
 });
+
+test('a default ajv would never apply (inside a union branch) is refused where the schema is built', () => {
+  const dp = Type.Object({ clipNorm: Type.Number(), delta: Type.Number({ default: 1e-5 }) });
+  assert.throws(
+    () => specSchema(Type.Object({ dp: Type.Union([dp, Type.Null()], { default: null }) })),
+    /schema default at \.dp\|anyOf\[0\]\.delta is inside anyOf\/oneOf/,
+  );
+  // The union's own default, and a discriminated union's branches, are applied: accepted.
+  specSchema(Type.Object({ dp: Type.Union([Type.Null(), Type.String()], { default: null }) }));
+  specSchema(
+    Type.Object({
+      cache: TaggedUnion('model', [
+        Type.Object({ model: Type.Literal('lru'), keys: Type.Integer({ default: 10 }) }),
+        Type.Object({ model: Type.Literal('fifo') }),
+      ]),
+    }),
+  );
+});

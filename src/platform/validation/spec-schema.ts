@@ -47,6 +47,7 @@ export function specSchema<S extends TSchema, Out>(
   schema: S,
   refine?: Refine<Static<S>, Out>,
 ): SpecSchema<Out | Static<S>> {
+  assertDefaultsApply(schema);
   let validate: ValidateFunction | undefined;
   let openApi: Record<string, unknown> | undefined;
   return {
@@ -66,4 +67,32 @@ export function specSchema<S extends TSchema, Out>(
       return refine ? refine(value as Static<S>, path) : (value as Static<S>);
     },
   };
+}
+
+/**
+ * ajv fills in defaults only outside anyOf/oneOf (a discriminated union's branch is fine: the
+ * discriminator picks it). A default below another union branch is never applied, and the field
+ * is then "required" for the client although the schema documents a default (it was so for a
+ * federation's `dp.delta` and a NAS strategy's `settings`). Such a schema is refused where it is
+ * built: make the field optional and fill it in the refine.
+ */
+export function assertDefaultsApply(schema: unknown, path = '', inUnion = false): void {
+  if (!schema || typeof schema !== 'object') return;
+  const o = schema as Record<string, unknown>;
+  if (inUnion && 'default' in o)
+    throw new Error(
+      `schema default at ${path || '(root)'} is inside anyOf/oneOf: ajv never applies it`,
+    );
+  const props = o.properties as Record<string, unknown> | undefined;
+  if (props)
+    for (const [k, v] of Object.entries(props)) assertDefaultsApply(v, `${path}.${k}`, inUnion);
+  if (o.items) assertDefaultsApply(o.items, `${path}[]`, inUnion);
+  if (o.additionalProperties && typeof o.additionalProperties === 'object')
+    assertDefaultsApply(o.additionalProperties, `${path}{}`, inUnion);
+  const branchesApply = !inUnion && Boolean(o.discriminator);
+  for (const key of ['anyOf', 'oneOf'] as const)
+    if (Array.isArray(o[key]))
+      (o[key] as unknown[]).forEach((b, i) =>
+        assertDefaultsApply(b, `${path}|${key}[${i}]`, !branchesApply),
+      );
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient, CliError } from './client';
 import { printJson, Progress } from './output';
+import { isFinishedStatus } from '../platform/jobs/job-status';
 
 /** A job as GET /v1/jobs/:id answers (the fields the CLI reads). */
 export interface Job {
@@ -31,8 +32,6 @@ export interface JobRef {
   result: Record<string, unknown> | null;
 }
 
-const FINISHED = ['succeeded', 'failed', 'cancelled'];
-
 /**
  * Polls a job until it finishes, with a progress bar on a TTY (or progress lines on a pipe).
  * Returns the final job; with `printLogs` the job's log lines stream to stdout as they arrive,
@@ -59,7 +58,7 @@ export async function followJob(
         job.progress,
         `${job.status}${job.progressMessage ? ` - ${job.progressMessage}` : ''}`,
       );
-      if (FINISHED.includes(job.status)) return job;
+      if (isFinishedStatus(job.status)) return job;
       await sleep(500);
     }
   } finally {

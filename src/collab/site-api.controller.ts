@@ -27,8 +27,7 @@ import { splitsOf } from '../datasets/core/dataset-codec';
 import { MODEL_REGISTRY, type TrainingRegistryPort } from '../registry/model-registry.port';
 import { encodeSharedSet, type SharedSetBody } from './shared-set-codec';
 import type { RemoteModelTask } from './remote-placement';
-
-const FINISHED = ['succeeded', 'failed', 'cancelled'];
+import { isFinishedStatus } from '../platform/jobs/job-status';
 
 /**
  * The remote sites' API (`site` keys only, @SiteApi): an agent pulls its next work item with the
@@ -56,7 +55,7 @@ export class SiteApiController {
   async next(@CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response) {
     const binding = await this.binding(principal);
     const status = await this.work.federationStatus(binding.federationId);
-    if (status === null || FINISHED.includes(status)) {
+    if (status === null || isFinishedStatus(status)) {
       res.status(410);
       return { federationId: binding.federationId, status };
     }

@@ -13,8 +13,7 @@ import { StudiesService } from '../search/studies.service';
 import { StudiesRepository } from '../search/storage/studies.repository';
 import { finetuneRequest, finetuneSpecOf } from '../transfer/finetune.schema';
 import type { JobView, StudyView } from './core/custom-resources';
-
-const FINISHED = ['succeeded', 'failed', 'cancelled'];
+import { isFinishedStatus } from '../platform/jobs/job-status';
 
 @Injectable()
 export class OperatorBackend {
@@ -138,7 +137,7 @@ export class OperatorBackend {
   async cancelJob(project: string, id: string): Promise<boolean> {
     const principal = await this.principal(project);
     const job = await this.jobs.get(principal, id);
-    if (FINISHED.includes(job.status)) return true;
+    if (isFinishedStatus(job.status)) return true;
     if (!job.cancelRequestedAt) await this.jobs.cancel(principal, id);
     return false;
   }

@@ -1,12 +1,14 @@
 // Wire types of the REST API as the console reads them (the OpenAPI document at /docs-json is the
 // reference; only the fields the pages use are named).
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+import type { JobStatus } from '../../../src/platform/jobs/job-status';
 
-/** A job (or a federation, which is one) in one of these statuses will not change again. */
-export function isFinished(status: string): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'cancelled';
-}
+// The server's own list (pure), so the console and the service agree on what is final.
+export {
+  isFinishedStatus as isFinished,
+  JOB_STATUSES,
+  type JobStatus,
+} from '../../../src/platform/jobs/job-status';
 
 export interface Job {
   id: string;

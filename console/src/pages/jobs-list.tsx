@@ -2,11 +2,10 @@ import { useCallback, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, query } from '../api/client';
 import { useEventStream } from '../api/events';
-import type { Job, JobStatus, LiveEvent, Page } from '../api/types';
+import { JOB_STATUSES, type Job, type LiveEvent, type Page } from '../api/types';
 import { JobsTable } from '../components/jobs-table';
 import { Pager } from '../components/pager';
 
-const STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const PAGE = 50;
 
 export function JobsListPage() {
@@ -63,7 +62,7 @@ export function JobsListPage() {
           Status{' '}
           <select value={status} onChange={(e) => (setStatus(e.target.value), setOffset(0))}>
             <option value="">any</option>
-            {STATUSES.map((s) => (
+            {JOB_STATUSES.map((s) => (
               <option key={s}>{s}</option>
             ))}
           </select>

@@ -9,6 +9,7 @@ import { client, globalOptions } from '../command-context';
 import { finiteNumber, wholeNumber } from '../flags';
 import { printJson, printTable, Progress } from '../output';
 import { federationBody, parseRemoteSite, parseSite, readSpecFile } from './collab-body';
+import { isFinishedStatus } from '../../platform/jobs/job-status';
 
 interface Round {
   round: number;
@@ -44,8 +45,6 @@ interface SiteDataset {
   splitSizes: { train: number; validation: number; test: number };
   stats: { countsPerClass: Record<string, number> };
 }
-
-const FINISHED = ['succeeded', 'failed', 'cancelled'];
 
 /** The federation summary's `classifierCalibration` (federation-calibration.ts). */
 interface CalibrationSummary {
@@ -90,7 +89,7 @@ async function follow(api: ApiClient, id: string, progress: boolean): Promise<Fe
         f.roundsDone / Math.max(1, f.roundsPlanned),
         `${f.status} - round ${f.roundsDone}/${f.roundsPlanned}, ${formatBytes(f.bytesTotal)}`,
       );
-      if (FINISHED.includes(f.status)) return f;
+      if (isFinishedStatus(f.status)) return f;
       await sleep(1000);
     }
   } finally {

@@ -10,9 +10,9 @@ import {
 } from 'typeorm';
 import { ProjectEntity } from '../auth/project.entity';
 
-export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-export const FINISHED_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+import type { JobStatus } from './job-status';
+
+export { FINISHED_STATUSES, JOB_STATUSES, type JobStatus } from './job-status';
 
 /**
  * A job row is also its queue entry: workers claim `queued` rows with

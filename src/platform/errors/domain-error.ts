@@ -26,16 +26,24 @@ export abstract class DomainError extends Error {
 /** The request is malformed: wrong type, missing or unknown field, out-of-range value (400). */
 export class ValidationError extends DomainError {
   readonly kind = 'validation' as const;
-  constructor(
-    message: string,
-    readonly problems: FieldProblem[] = [],
-  ) {
+  readonly problems: FieldProblem[];
+  constructor(message: string, problems: FieldProblem[] = []) {
     super(message);
+    this.problems = problems.map((p) => ({ ...p, field: rootRelative(p.field) }));
   }
 
   static field(field: string, message: string): ValidationError {
-    return new ValidationError(`${field}: ${message}`, [{ field, message }]);
+    const at = rootRelative(field);
+    return new ValidationError(`${at}: ${message}`, [{ field: at, message }]);
   }
+}
+
+/**
+ * A field path without the empty root's dot: refines join `${path}.field`, and a request body is
+ * checked at path '' (specSchema's parse(raw, '')), which would name `.field`.
+ */
+function rootRelative(field: string): string {
+  return field.startsWith('.') ? field.slice(1) : field;
 }
 
 /** The entity does not exist, or belongs to another project (404). */

@@ -75,6 +75,17 @@ test('refine sees the defaulted value and may narrow it (cross-field rules JSON 
     problems(() => spec.parse({ patience: 9 })),
     [{ field: 'spec.patience', message: 'must be below epochs (5)' }],
   );
+  // A request body is checked at the root (path ''): the refine's field is named without the
+  // root's dot, as the schema's own problems are (the federation form placed '.scaffold' nowhere).
+  let error: unknown;
+  try {
+    spec.parse({ patience: 9 }, '');
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof ValidationError);
+  assert.deepEqual(error.problems, [{ field: 'patience', message: 'must be below epochs (5)' }]);
+  assert.equal(error.message, 'patience: must be below epochs (5)');
 });
 
 test('OpenAPI 3.0 dialect (OpenAPI 3.0.3 Schema Object): nullable unions, const as enum, exclusive bounds as booleans', () => {

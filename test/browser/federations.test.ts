@@ -86,6 +86,23 @@ describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
     assert.equal(await page.getByLabel(/Calibrate the head/).count(), 0);
     await page.getByLabel('Algorithm').selectOption('esp-clr');
     await page.getByLabel(/Calibrate the head after the last round/).check();
+
+    // Differential privacy: its numbers show once it is ticked, the form asks for the clip norm
+    // before the server does, and the server's refusal of privacy with CCVR lands at CCVR's box.
+    assert.equal(await page.getByLabel('Clip norm').count(), 0);
+    await page.getByLabel(/Differential privacy:/).check();
+    await page.getByLabel('Noise multiplier').fill('0.5');
+    await page.getByRole('button', { name: 'Start the federation' }).click();
+    const clip = page.locator('.field', { has: page.getByLabel('Clip norm') });
+    assert.match(await clip.getByRole('alert').innerText(), /required with differential privacy/);
+    await page.getByLabel('Clip norm').fill('10');
+    await page.getByRole('button', { name: 'Start the federation' }).click();
+    const ccvr = page.locator('div.invalid', { has: page.getByLabel(/Calibrate the head/) });
+    assert.match(await ccvr.getByRole('alert').innerText(), /not combined with dp/);
+    assert.equal((await app.get('/v1/federations').expect(200)).body.total, 0);
+    await page.getByLabel(/Differential privacy:/).uncheck();
+    assert.equal(await page.getByLabel('Clip norm').count(), 0);
+
     await page.getByRole('button', { name: 'Start the federation' }).click();
     await page.waitForURL(/\/federations\/[0-9a-f-]{36}$/);
     const id = page.url().split('/').at(-1) as string;

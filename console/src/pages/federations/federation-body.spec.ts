@@ -63,7 +63,9 @@ test("server problems land on the field they name, in either of the server's pat
   assert.equal(fieldOf('spec.sites.0.dataset'), 'sites.0.dataset');
   assert.equal(fieldOf('sites[2]'), 'sites.2');
   assert.equal(fieldOf('spec.epochs'), 'epochs');
-  assert.equal(fieldOf('dp.clipNorm'), 'dp');
+  assert.equal(fieldOf('dp.clipNorm'), 'dp.clipNorm');
+  assert.equal(fieldOf('spec.dp'), 'dp');
+  assert.equal(fieldOf('serverDistillation.steps'), 'serverDistillation');
   assert.equal(fieldOf(undefined), '');
   assert.deepEqual(
     fieldErrors([
@@ -71,12 +73,19 @@ test("server problems land on the field they name, in either of the server's pat
       { message: 'sites.0.dataset: federations take image data sets for now' },
       { field: 'sites[0].name', message: 'must match pattern' },
       { field: 'spec.dp.clipNorm', message: 'must be > 0' },
+      { field: 'spec.scaffold', message: 'is not combined with dp' },
+      { field: 'serverDistillation.steps', message: 'must be >= 1' },
     ]),
     {
       epochs: ['must be >= 1'],
       // No input for these: at the top, naming the field.
-      '': ['sites.0.dataset: federations take image data sets for now', 'dp: must be > 0'],
+      '': [
+        'sites.0.dataset: federations take image data sets for now',
+        'serverDistillation: must be >= 1',
+      ],
       'sites.0.name': ['must match pattern'],
+      'dp.clipNorm': ['must be > 0'],
+      scaffold: ['is not combined with dp'],
     },
   );
 });
@@ -113,4 +122,46 @@ test('a site split hands its data sets over: one site each, named in order', () 
     { name: 'site-b', dataset: 'fa-2', remote: false },
     { name: 'site-c', dataset: 'fa-3', remote: false },
   ]);
+});
+
+test('differential privacy and SCAFFOLD: sent for the algorithms that take them, the numbers as typed', () => {
+  const form = {
+    ...initialForm(['a', 'b']),
+    privacy: true,
+    dpClip: '10',
+    dpNoise: '0.5',
+    scaffold: true,
+  };
+  const body = federationBody(form);
+  // delta left empty: the server's default (1e-5).
+  assert.deepEqual(body.dp, { clipNorm: 10, noiseMultiplier: 0.5 });
+  assert.equal(body.scaffold, true);
+  assert.deepEqual(federationBody({ ...form, dpDelta: '1e-6' }).dp, {
+    clipNorm: 10,
+    noiseMultiplier: 0.5,
+    delta: 1e-6,
+  });
+  // Not a number: as typed, for the server to name the field.
+  assert.equal(
+    (federationBody({ ...form, dpNoise: 'lots' }).dp as { noiseMultiplier: unknown })
+      .noiseMultiplier,
+    'lots',
+  );
+  // Unticked, nothing is sent; codistill shares predictions: neither applies.
+  assert.equal(federationBody({ ...form, privacy: false }).dp, undefined);
+  const codistill = federationBody({ ...form, algorithm: 'codistill', publicDataset: 'p' });
+  assert.equal(codistill.dp, undefined);
+  assert.equal(codistill.scaffold, undefined);
+  // mcl averages weights (dp applies) but has no control variates.
+  const mcl = federationBody({ ...form, algorithm: 'mcl' });
+  assert.deepEqual(mcl.dp, { clipNorm: 10, noiseMultiplier: 0.5 });
+  assert.equal(mcl.scaffold, undefined);
+});
+
+test('privacy without its clip norm or noise is caught before the request', () => {
+  const form = { ...initialForm(['a', 'b']), privacy: true, dpNoise: '0.5' };
+  assert.deepEqual(formProblems(form), {
+    'dp.clipNorm': ['required with differential privacy, e.g. 10'],
+  });
+  assert.deepEqual(formProblems({ ...form, algorithm: 'codistill' }), {});
 });

@@ -31,6 +31,13 @@ export interface FederationForm {
   freezeHead: boolean;
   /** CCVR after the last round (classifierCalibration: 'ccvr'). */
   calibrateHead: boolean;
+  /** SCAFFOLD's control variates against client drift. */
+  scaffold: boolean;
+  /** Differential privacy on the shared updates: clip norm, noise multiplier, delta. */
+  privacy: boolean;
+  dpClip: string;
+  dpNoise: string;
+  dpDelta: string;
   seed: string;
 }
 
@@ -59,6 +66,11 @@ export function initialForm(datasets: readonly string[] = []): FederationForm {
     publicDataset: '',
     freezeHead: false,
     calibrateHead: false,
+    scaffold: false,
+    privacy: false,
+    dpClip: '',
+    dpNoise: '',
+    dpDelta: '',
     seed: '',
   };
 }
@@ -80,6 +92,8 @@ export function algorithmFields(algorithm: string): {
   sharedDataset: boolean;
   calibrateHead: boolean;
   publicDataset: boolean;
+  scaffold: boolean;
+  privacy: boolean;
 } {
   return {
     publicDataset: algorithm === 'codistill',
@@ -89,6 +103,9 @@ export function algorithmFields(algorithm: string): {
     sharedDataset: algorithm !== 'codistill',
     // A global head to calibrate: every algorithm but codistill.
     calibrateHead: algorithm !== 'codistill',
+    scaffold: algorithm === 'esp-clr' || algorithm === 'fedavg',
+    // Noise on weight updates; codistill shares predictions.
+    privacy: algorithm !== 'codistill',
   };
 }
 
@@ -123,6 +140,20 @@ export function federationBody(f: FederationForm): Record<string, unknown> {
   if (f.publicDataset && fields.publicDataset) body.publicDataset = f.publicDataset;
   if (f.freezeHead && fields.freezeHead) body.freezeHead = true;
   if (f.calibrateHead && fields.calibrateHead) body.classifierCalibration = 'ccvr';
+  if (f.scaffold && fields.scaffold) body.scaffold = true;
+  if (f.privacy && fields.privacy) {
+    // formProblems asks for the two required numbers before this is sent.
+    const dp: Record<string, unknown> = {};
+    for (const [key, field] of [
+      ['dpClip', 'clipNorm'],
+      ['dpNoise', 'noiseMultiplier'],
+      ['dpDelta', 'delta'],
+    ] as const) {
+      const v = num(f[key]);
+      if (v !== undefined) dp[field] = v;
+    }
+    body.dp = dp;
+  }
   return body;
 }
 
@@ -137,6 +168,8 @@ export function fieldOf(field: string | undefined): string {
   const f = field.replace(/^spec\./, '');
   // The schema names `sites[1].name`, the checks after it `sites.1.dataset`.
   const site = /^sites(?:\[(\d+)\]|\.(\d+))(?:\.(\w+))?/.exec(f);
+  const dp = /^dp\.(clipNorm|noiseMultiplier|delta)\b/.exec(f);
+  if (dp) return `dp.${dp[1]}`;
   if (site) {
     const i = site[1] ?? site[2];
     return site[3] ? `sites.${i}.${site[3]}` : `sites.${i}`;
@@ -161,6 +194,13 @@ const SHOWN = new Set([
   'publicDataset',
   'seed',
   'sites',
+  'freezeHead',
+  'classifierCalibration',
+  'scaffold',
+  'dp',
+  'dp.clipNorm',
+  'dp.noiseMultiplier',
+  'dp.delta',
 ]);
 
 function shownAt(field: string): string {
@@ -191,8 +231,9 @@ export function detailErrors(detail: string): Record<string, string[]> {
 }
 
 /**
- * What the form can tell before asking the server: a site on this service without a data set.
- * (The schema's own words for an empty reference are about string lengths.)
+ * What the form can tell before asking the server: a site on this service without a data set,
+ * privacy without its clip norm or noise. (The schema's own words for an empty reference are
+ * about string lengths, for a missing property about the object.)
  */
 export function formProblems(f: FederationForm): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -200,5 +241,10 @@ export function formProblems(f: FederationForm): Record<string, string[]> {
     if (!s.remote && !s.dataset)
       out[`sites.${i}.dataset`] = ['choose a data set, or mark the site remote'];
   });
+  if (f.privacy && algorithmFields(f.algorithm).privacy) {
+    if (!f.dpClip.trim()) out['dp.clipNorm'] = ['required with differential privacy, e.g. 10'];
+    if (!f.dpNoise.trim())
+      out['dp.noiseMultiplier'] = ['required with differential privacy, e.g. 0.5'];
+  }
   return out;
 }

@@ -93,8 +93,9 @@ export default function FederationFormPage() {
     key: keyof FederationForm,
     hint: string,
     inputMode: 'numeric' | 'decimal' | 'text' = 'numeric',
+    errorKey: string = key,
   ) => (
-    <Field label={label} errors={errors[key]} hint={hint}>
+    <Field label={label} errors={errors[errorKey]} hint={hint}>
       {(id, d) => (
         <input
           id={id}
@@ -132,6 +133,21 @@ export default function FederationFormPage() {
     </Field>
   );
 
+  /** A checkbox option, with the server's problems about `errorKey` under it. */
+  const checkbox = (
+    key: 'freezeHead' | 'calibrateHead' | 'scaffold' | 'privacy',
+    label: string,
+    errorKey: string = key,
+  ) => (
+    <div className={errors[errorKey]?.length ? 'invalid' : undefined}>
+      <label>
+        <input type="checkbox" checked={form[key]} onChange={(e) => set(key, e.target.checked)} />{' '}
+        {label}
+      </label>
+      <FormErrors errors={errors[errorKey]} />
+    </div>
+  );
+
   return (
     <section>
       <p>
@@ -142,8 +158,8 @@ export default function FederationFormPage() {
         Each site trains where its data is; the coordinator only averages what the algorithm shares.
         Sites on this service name a data set; a remote site runs <code>autodl site serve</code> in
         its own data centre with a key you issue on the federation’s page (docs/collab.md). The
-        other options (a site’s Kubernetes namespace, differential privacy, FedDF, SCAFFOLD, a
-        per-site architecture) go in the REST body or <code>autodl collab run --spec</code>.
+        other options (a site’s Kubernetes namespace, FedDF, a per-site architecture) go in the REST
+        body or <code>autodl collab run --spec</code>.
       </p>
       <form onSubmit={submit} noValidate aria-label="New federation" className="form">
         <FormErrors errors={errors['']} />
@@ -250,27 +266,53 @@ export default function FederationFormPage() {
             none: 'choose a data set',
             hint: 'codistill: the sites exchange predictions on its images (its labels are not used)',
           })}
-        {schedule.freezeHead && (
-          <label>
-            <input
-              type="checkbox"
-              checked={form.freezeHead}
-              onChange={(e) => set('freezeHead', e.target.checked)}
-            />{' '}
-            Sites train the body only (FedBABU; with a shared set, against label skew)
-          </label>
-        )}
-        {schedule.calibrateHead && (
-          <label>
-            <input
-              type="checkbox"
-              checked={form.calibrateHead}
-              onChange={(e) => set('calibrateHead', e.target.checked)}
-            />{' '}
-            Calibrate the head after the last round (CCVR: the sites send per-class feature
-            statistics, which reveal their label histograms; against label skew without a shared
-            set)
-          </label>
+        {schedule.freezeHead &&
+          checkbox(
+            'freezeHead',
+            'Sites train the body only (FedBABU; with a shared set, against label skew)',
+          )}
+        {schedule.calibrateHead &&
+          checkbox(
+            'calibrateHead',
+            'Calibrate the head after the last round (CCVR: the sites send per-class feature statistics, which reveal their label histograms; against label skew without a shared set)',
+            'classifierCalibration',
+          )}
+        {schedule.scaffold &&
+          checkbox(
+            'scaffold',
+            'SCAFFOLD control variates against client drift (twice the bytes per round)',
+          )}
+        {schedule.privacy &&
+          checkbox(
+            'privacy',
+            'Differential privacy: every site clips its update and adds Gaussian noise; the federation reports its epsilon',
+            'dp',
+          )}
+        {schedule.privacy && form.privacy && (
+          <fieldset>
+            <legend>Differential privacy</legend>
+            {text(
+              'Clip norm',
+              'dpClip',
+              'C: the largest L2 norm of a site’s update',
+              'decimal',
+              'dp.clipNorm',
+            )}
+            {text(
+              'Noise multiplier',
+              'dpNoise',
+              'the noise’s standard deviation in units of C; more noise, smaller epsilon',
+              'decimal',
+              'dp.noiseMultiplier',
+            )}
+            {text(
+              'Delta',
+              'dpDelta',
+              'the accountant’s delta; default 1e-5',
+              'decimal',
+              'dp.delta',
+            )}
+          </fieldset>
         )}
         {text('Model name', 'name', 'optional; default federation-<job>', 'text')}
         {text('Seed', 'seed', 'default 0')}

@@ -25,6 +25,7 @@ import type { WeightPenaltyFn } from '../ml/train/gradient-step';
 import { trainModel, type LossFn, type TrainSet } from '../ml/train/trainer';
 import { samGradientFn } from '../ml/train/sam';
 import { notTrueDistillationLoss } from '../ml/train/not-true-distillation';
+import { classLogPrior, logitAdjustedLoss } from '../ml/train/logit-adjustment';
 
 export { distillationTerm } from '../ml/train/row-objectives';
 
@@ -279,12 +280,26 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
   const sam = plan.samRho ? samGradientFn(plan.samRho) : undefined;
   if (plan.notTrueBeta && (mixup || distillation || mu > 0 || plan.scaffold || sam))
     throw new Error('FedNTD is not combined with mixup, distillation, FedProx, SCAFFOLD or SAM');
+  if (
+    plan.logitAdjustment &&
+    (mixup || distillation || mu > 0 || plan.scaffold || sam || plan.notTrueBeta)
+  )
+    throw new Error(
+      'logit adjustment is not combined with mixup, distillation, FedProx, SCAFFOLD, SAM or FedNTD',
+    );
   if (sam && (mixup || distillation || mu > 0 || plan.scaffold))
     throw new Error('SAM is not combined with mixup, distillation, FedProx or SCAFFOLD');
   // FedNTD: the global model's predictions on every training row, before the first step (the
   // model holds the global weights until then).
   const ntdTeacher = plan.notTrueBeta
     ? (predictBatches(i.model, i.train.x, 256) as tf.Tensor2D)
+    : undefined;
+  // Logit adjustment: this site's label prior, from its own training rows.
+  const adjusted = plan.logitAdjustment
+    ? logitAdjustedLoss(
+        classLogPrior(i.train.y.dataSync(), i.model.outputs[0].shape[1] ?? 0),
+        plan.logitAdjustment,
+      )
     : undefined;
   const steps = Math.ceil(i.train.x.shape[0] / i.batchSize);
   const schedule = makeSchedule(plan.schedule, plan.learningRate, steps, plan.epochs);
@@ -310,6 +325,7 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
       ...(ntdTeacher && plan.notTrueBeta
         ? { lossFn: notTrueDistillationLoss(ntdTeacher, plan.notTrueBeta) }
         : {}),
+      ...(adjusted ? { lossFn: adjusted } : {}),
       ...(i.threads !== undefined ? { threads: i.threads } : {}),
       ...(i.carriedOptimizer ? { carriedOptimizer: i.carriedOptimizer } : {}),
       shouldStop: i.shouldStop,
@@ -327,6 +343,7 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
   } finally {
     teacher?.dispose();
     ntdTeacher?.dispose();
+    adjusted?.dispose();
     prox?.dispose();
     scaffold?.dispose();
   }

@@ -31,6 +31,8 @@ export interface AlgorithmSettings {
   samRho?: number;
   /** esp-clr: FedNTD's beta on the sites' local loss; optional. */
   notTrueBeta?: number;
+  /** esp-clr: logit adjustment's tau on the sites' local loss; optional. */
+  logitAdjustment?: number;
   /** esp-clr: epochs of learning-rate warm-up at each period's start; optional. */
   cycleWarmup?: number;
   /** esp-clr: FedNova's normalised averaging (core/fednova.ts); optional. */
@@ -71,6 +73,7 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
         ...(s.espMixup ? { mixupAlpha: s.mixupAlpha } : {}),
         ...(s.samRho ? { samRho: s.samRho } : {}),
         ...(s.notTrueBeta ? { notTrueBeta: s.notTrueBeta } : {}),
+        ...(s.logitAdjustment ? { logitAdjustment: s.logitAdjustment } : {}),
         ...(s.cycleWarmup ? { cycleWarmup: s.cycleWarmup } : {}),
         ...(s.normalizedAveraging ? { normalizedAveraging: true } : {}),
       });

@@ -66,6 +66,8 @@ export interface EspClrOptions {
   samRho?: number;
   /** FedNTD's beta on the sites' local loss; absent or 0: none. */
   notTrueBeta?: number;
+  /** Logit adjustment's tau on the sites' local loss (each site's own prior); absent or 0: none. */
+  logitAdjustment?: number;
   /**
    * Epochs of linear learning-rate warm-up at the start of every period (Goyal et al. 2017),
    * then the cosine; in [0, period), absent or 0: the cycle starts at its peak (SGDR).
@@ -99,6 +101,7 @@ export class EspClr implements FederatedAlgorithm {
     for (const [field, v] of [
       ['samRho', o.samRho],
       ['notTrueBeta', o.notTrueBeta],
+      ['logitAdjustment', o.logitAdjustment],
     ] as const)
       if (v !== undefined && !(Number.isFinite(v) && v >= 0))
         throw ValidationError.field(field, `must be a number >= 0, got ${v}`);
@@ -129,6 +132,7 @@ export class EspClr implements FederatedAlgorithm {
       ...(this.o.freezeHead ? { freezeHead: true } : {}),
       ...(this.o.samRho ? { samRho: this.o.samRho } : {}),
       ...(this.o.notTrueBeta ? { notTrueBeta: this.o.notTrueBeta } : {}),
+      ...(this.o.logitAdjustment ? { logitAdjustment: this.o.logitAdjustment } : {}),
     };
   }
 

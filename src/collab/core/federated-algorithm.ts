@@ -65,6 +65,12 @@ export interface LocalPlan {
    * the local ones. Absent or 0: none. Needs `startFromGlobal`.
    */
   notTrueBeta?: number;
+  /**
+   * Logit adjustment's tau (Menon et al., ICLR 2021; src/ml/train/logit-adjustment.ts): the site
+   * trains with its own label prior added to the logits, so its model fits the class-balanced
+   * posterior. Absent or 0: plain cross-entropy.
+   */
+  logitAdjustment?: number;
 }
 
 /** One site's contribution to a round (after local training). */

@@ -243,4 +243,37 @@ describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
       assert.equal(await select.inputValue(), `site-0-site-${k}`);
     }
   });
+
+  test('a running federation is cancelled from its own page, and can be retried there', async () => {
+    // Long enough to be running when the button is pressed: 200 rounds of one epoch.
+    const started = await app
+      .post('/v1/federations')
+      .send({
+        architecture: 'small-cnn',
+        width: 4,
+        algorithm: 'esp-clr',
+        epochs: 200,
+        period: 1,
+        batchSize: 4,
+        sites: [
+          { name: 'a', dataset: 'site-0' },
+          { name: 'b', dataset: 'site-1' },
+        ],
+      })
+      .expect(202);
+    const id = started.body.id as string;
+    await app.waitForJob(id, (j) => j.status === 'running');
+    const page = await (await browser.newContext()).newPage();
+    await loginAs(page, app.url, app.key);
+    await page.goto(`${app.url}/federations/${id}`);
+    assert.equal(await page.getByRole('button', { name: 'Retry federation' }).count(), 0);
+    await page.getByRole('button', { name: 'Cancel federation' }).click();
+    await app.waitForJob(id, (j) => j.status === 'cancelled');
+    // The page follows the status: cancelled, the cancel button gone, a retry offered.
+    await page.getByText('cancelled', { exact: true }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Retry federation' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Cancel federation' }).count(), 0);
+    const rounds = (await app.get(`/v1/federations/${id}`).expect(200)).body.rounds.length;
+    assert.ok(rounds < 200, `${rounds} rounds ran`);
+  });
 });

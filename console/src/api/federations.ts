@@ -1,4 +1,5 @@
 // The federation resources of src/collab/federations.dto.ts as the console reads them.
+import type { JobStatus } from './types';
 
 export interface FederationSite {
   name: string;
@@ -37,7 +38,7 @@ export interface FederationRound {
 
 export interface Federation {
   id: string;
-  status: string;
+  status: JobStatus;
   progress: number;
   error: string | null;
   algorithm: string;

@@ -3,8 +3,8 @@
 // artifacts with previews and metrics as line charts.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { getJson, postJson, query } from '../api/client';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { getJson, query } from '../api/client';
 import { useEventStream } from '../api/events';
 import {
   isFinished,
@@ -15,10 +15,10 @@ import {
   type MetricPoint,
   type Page,
 } from '../api/types';
-import { useSession } from '../auth/session';
 import { EChart } from '../charts/echart';
 import { metricLinesOption, seriesByName, splitSingleSteps } from '../charts/options/metric-lines';
 import { ArtifactPreview } from '../components/artifact-preview';
+import { JobActions } from '../components/job-actions';
 import { ProgressBar } from '../components/progress';
 import { JobsTable } from '../components/jobs-table';
 import { Pager } from '../components/pager';
@@ -29,7 +29,6 @@ const CHILD_PAGE = 25;
 
 export default function JobDetailPage() {
   const { id = '' } = useParams();
-  const { canWrite } = useSession();
   const client = useQueryClient();
   const job = useQuery({
     queryKey: ['job', id],
@@ -79,14 +78,6 @@ export default function JobDetailPage() {
   );
   // '0' replays every stored status change and log line of the job, then follows new ones.
   useEventStream(id ? `/v1/events/stream?job=${encodeURIComponent(id)}` : null, onEvent, '0');
-
-  const act = useMutation({
-    mutationFn: (action: 'cancel' | 'retry') => postJson<Job>(`/v1/jobs/${id}/${action}`),
-    onSuccess: (j) => {
-      client.setQueryData(['job', id], j);
-      setLive({});
-    },
-  });
 
   // Artifacts and metrics are complete once the job is: read them again when its status moves.
   const status = job.data?.status;
@@ -163,21 +154,13 @@ export default function JobDetailPage() {
           </>
         )}
       </dl>
-      {canWrite && (
-        <div className="actions">
-          {!finished && (
-            <button type="button" onClick={() => act.mutate('cancel')} disabled={act.isPending}>
-              Cancel job
-            </button>
-          )}
-          {(j.status === 'failed' || j.status === 'cancelled') && (
-            <button type="button" onClick={() => act.mutate('retry')} disabled={act.isPending}>
-              Retry job
-            </button>
-          )}
-          {act.error && <p role="alert">{act.error.message}</p>}
-        </div>
-      )}
+      <JobActions
+        job={j}
+        onChange={(changed) => {
+          client.setQueryData(['job', id], changed);
+          setLive({});
+        }}
+      />
 
       <section aria-labelledby="logs-h">
         <h2 id="logs-h">Logs</h2>

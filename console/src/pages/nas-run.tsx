@@ -1,8 +1,8 @@
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, postJson } from '../api/client';
-import type { Job } from '../api/types';
+import { isFinished, type Job, type JobStatus } from '../api/types';
 import { useSession } from '../auth/session';
 import { EChart } from '../charts/echart';
 import {
@@ -12,6 +12,7 @@ import {
   type NasCostMetric,
   type NasTrialPoint,
 } from '../charts/options/shared';
+import { JobActions } from '../components/job-actions';
 import { ProgressBar } from '../components/progress';
 
 interface TrialSummary extends NasTrialPoint {
@@ -22,7 +23,7 @@ interface TrialSummary extends NasTrialPoint {
 
 interface NasStatus {
   id: string;
-  status: string;
+  status: JobStatus;
   progress: number;
   error: string | null;
   spec: { space?: unknown };
@@ -93,6 +94,7 @@ function Architecture({ trial }: { trial: TrialSummary }) {
 export default function NasRunPage() {
   const { id = '' } = useParams();
   const { canWrite } = useSession();
+  const client = useQueryClient();
   const [metric, setMetric] = useState<NasCostMetric | null>(null);
   const [chosen, setChosen] = useState<number | null>(null);
   const [exported, setExported] = useState<string | null>(null);
@@ -100,8 +102,7 @@ export default function NasRunPage() {
   const run = useQuery({
     queryKey: ['nas', id],
     queryFn: ({ signal }) => getJson<NasStatus>(`/v1/nas/${id}`, signal),
-    refetchInterval: (q) =>
-      q.state.data && ['queued', 'running'].includes(q.state.data.status) ? 2_000 : false,
+    refetchInterval: (q) => (q.state.data && !isFinished(q.state.data.status) ? 2_000 : false),
   });
   const trialsUrl = run.data?.artifacts?.trialsJson ?? null;
   const trials = useQuery({
@@ -149,6 +150,13 @@ export default function NasRunPage() {
           {r.counts ? ` (${countsText(r.counts)})` : ''}
           {r.seed !== null ? `, seed ${r.seed}` : ''}.
         </p>
+      )}
+      {r && (
+        <JobActions
+          job={r}
+          noun="search"
+          onChange={() => void client.invalidateQueries({ queryKey: ['nas', id] })}
+        />
       )}
       {data && option && (
         <>

@@ -1,11 +1,13 @@
 // One explanation: LIME heatmaps over their images (image models), rules with weights (tabular),
 // weighted tokens (text); NormLIME global bars per class, with image concepts shown on the image
 // they come from.
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'react-router';
 import { getJson } from '../../api/client';
 import { EChart } from '../../charts/echart';
 import { normLimeBarsOption } from '../../charts/options/normlime-bars';
+import { isFinished } from '../../api/types';
+import { JobActions } from '../../components/job-actions';
 import { ProgressBar } from '../../components/progress';
 import { ConceptOnImage, HeatmapOverlay } from './heatmap';
 import type { Explanation, LimeResult, LocalExplanation, NormLimeResult } from './types';
@@ -157,9 +159,10 @@ export default function ExplanationPage() {
       getJson<Explanation>(`/v1/explanations/${encodeURIComponent(id)}`, signal),
     refetchInterval: (query) => {
       const s = query.state.data?.status;
-      return s === 'queued' || s === 'running' ? 2_000 : false;
+      return s && !isFinished(s) ? 2_000 : false;
     },
   });
+  const client = useQueryClient();
   const x = q.data;
   return (
     <section>
@@ -171,10 +174,13 @@ export default function ExplanationPage() {
             {x.method === 'lime' ? 'LIME' : 'NormLIME'} of model <code>{x.model}</code> ·{' '}
             <span className={`status status-${x.status}`}>{x.status}</span>
           </p>
-          {(x.status === 'queued' || x.status === 'running') && (
-            <ProgressBar value={x.progress} label="explanation progress" />
-          )}
+          {!isFinished(x.status) && <ProgressBar value={x.progress} label="explanation progress" />}
           {x.error && <p role="alert">{x.error}</p>}
+          <JobActions
+            job={x}
+            noun="explanation"
+            onChange={() => void client.invalidateQueries({ queryKey: ['explanation', id] })}
+          />
           {x.result && x.method === 'lime' && <LimeView id={id} r={x.result as LimeResult} />}
           {x.result && x.method === 'normlime' && (
             <NormLimeView id={id} r={x.result as NormLimeResult} />

@@ -13,6 +13,7 @@ import { isFinished, type Page } from '../../api/types';
 import { useSession } from '../../auth/session';
 import { EChart } from '../../charts/echart';
 import { federationRoundsOption, type RoundsAxis } from '../../charts/options/federation-rounds';
+import { JobActions } from '../../components/job-actions';
 import { ProgressBar } from '../../components/progress';
 import { TableScroll } from '../../components/table-scroll';
 import { formatBytes, percent } from '../registry/format';
@@ -151,6 +152,7 @@ export default function FederationDetailPage() {
           <Link to={`/jobs/${f.id}`}>logs, spec and site jobs</Link>
         </dd>
       </dl>
+      <JobActions job={f} noun="federation" onChange={reread} />
       <h2>Accuracy per round</h2>
       {option ? (
         <>

@@ -6,13 +6,14 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { getJson } from '../../api/client';
 import { useEventStream } from '../../api/events';
-import type { Job } from '../../api/types';
+import { isFinished, type Job } from '../../api/types';
 import { EChart } from '../../charts/echart';
 import { trainingCurvesOption, type MetricPoint } from '../../charts/options/training-curves';
+import { JobActions } from '../../components/job-actions';
 import { ProgressBar } from '../../components/progress';
 import { Mislabels } from '../explain/mislabels';
 
-const active = (j?: Job) => j?.status === 'queued' || j?.status === 'running';
+const active = (j?: Job) => !!j && !isFinished(j.status);
 
 export default function FinetuneJobPage() {
   const { id = '' } = useParams();
@@ -57,6 +58,11 @@ export default function FinetuneJobPage() {
             <ProgressBar value={j.progress} label="training progress" />
           </p>
           {j.error && <p role="alert">{j.error}</p>}
+          <JobActions
+            job={j}
+            noun="fine-tune"
+            onChange={(changed) => client.setQueryData(['job', id], changed)}
+          />
           <h2>Training curves</h2>
           <EChart
             option={trainingCurvesOption(metrics.data ?? [])}

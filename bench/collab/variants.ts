@@ -3,7 +3,7 @@
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
  *     [:f<steps>][:g<shared>][:h1|:h2][:b1][:w<warm-up epochs>][:u<mixup alpha>][:r<SAM rho>]
  *     [:q<shared fraction>][:n<FedNTD beta>][:l<learning rate>][:k<warm-up epochs>][:o1][:a1][:t1]
- *     [:v1][:c<tau>]
+ *     [:v1][:c<tau>][:z1]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
  * over all its epochs (`pooled:p<T>`: restarted every T epochs, as esp-clr's); esp is esp-clr;
  * `:d` is esp-clr's peakDecay gamma (the cycle's amplitude x gamma per period), `:x` FedProx's
@@ -41,6 +41,8 @@
  * `:c<tau>` (esp) trains the sites with logit-adjusted cross-entropy (src/ml/train/logit-adjustment.ts;
  * Menon et al. ICLR 2021; Balanced Softmax at tau 1): each site's own label prior is added to
  * its logits in the loss, so each local model fits the class-balanced posterior.
+ * `:z1` (esp) runs one cosine from the peak to the low point over all the variant's epochs, each
+ * period a stretch of it (esp-clr's anneal), instead of a cycle restarted every period.
  * Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
  */
 import type { AlgorithmSettings } from '../../src/collab/core/algorithms';
@@ -89,13 +91,15 @@ export interface Variant {
   normalizedAveraging: boolean;
   /** Logit adjustment's tau on the sites' loss (0: none). */
   logitAdjustment: number;
+  /** One cosine over all epochs instead of one per period. */
+  anneal: boolean;
 }
 
 export function parseVariant(spec: string, d: { period: number; epochs: number }): Variant {
   const [kind, ...opts] = spec.split(':');
   if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const known = [...'pemdxsfghbwurqnlkotvac']; // one letter per option, as the header lists them
+  const known = [...'pemdxsfghbwurqnlkotvacz']; // one letter per option, as the header lists them
   const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
   if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
   const opt = (p: string, fallback: number) => {
@@ -130,6 +134,7 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
     etfHead: opt('t', 0) > 0,
     normalizedAveraging: opt('v', 0) > 0,
     logitAdjustment: opt('c', 0),
+    anneal: opt('z', 0) > 0,
   };
 }
 
@@ -149,6 +154,7 @@ export function variantSettings(v: Variant, base: AlgorithmSettings): AlgorithmS
     ...(v.notTrue > 0 ? { notTrueBeta: v.notTrue } : {}),
     ...(v.normalizedAveraging ? { normalizedAveraging: true } : {}),
     ...(v.logitAdjustment > 0 ? { logitAdjustment: v.logitAdjustment } : {}),
+    ...(v.anneal ? { anneal: { totalEpochs: v.epochs } } : {}),
     ...scheduleOf(v),
   };
 }

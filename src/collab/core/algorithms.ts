@@ -31,6 +31,8 @@ export interface AlgorithmSettings {
   samRho?: number;
   /** esp-clr: FedNTD's beta on the sites' local loss; optional. */
   notTrueBeta?: number;
+  /** esp-clr: one cosine over all rounds instead of one per period (EspClrOptions.anneal); optional. */
+  anneal?: { totalEpochs: number };
   /** esp-clr: logit adjustment's tau on the sites' local loss; optional. */
   logitAdjustment?: number;
   /** esp-clr: epochs of learning-rate warm-up at each period's start; optional. */
@@ -74,6 +76,7 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
         ...(s.samRho ? { samRho: s.samRho } : {}),
         ...(s.notTrueBeta ? { notTrueBeta: s.notTrueBeta } : {}),
         ...(s.logitAdjustment ? { logitAdjustment: s.logitAdjustment } : {}),
+        ...(s.anneal ? { anneal: s.anneal } : {}),
         ...(s.cycleWarmup ? { cycleWarmup: s.cycleWarmup } : {}),
         ...(s.normalizedAveraging ? { normalizedAveraging: true } : {}),
       });

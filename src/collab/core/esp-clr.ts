@@ -78,6 +78,12 @@ export interface EspClrOptions {
    * site's change divided by its local steps; absent or false: FedAvg's average.
    */
   normalizedAveraging?: boolean;
+  /**
+   * One cosine from maxLr to minLr over all `totalEpochs` of the federation, each period a stretch
+   * of it, instead of a cycle restarted every period (pooled training's single schedule; the
+   * paper's cyclical rate is the default). Not with peakDecay or cycleWarmup.
+   */
+  anneal?: { totalEpochs: number };
 }
 
 export class EspClr implements FederatedAlgorithm {
@@ -105,6 +111,16 @@ export class EspClr implements FederatedAlgorithm {
     ] as const)
       if (v !== undefined && !(Number.isFinite(v) && v >= 0))
         throw ValidationError.field(field, `must be a number >= 0, got ${v}`);
+    if (
+      o.anneal &&
+      (!(o.anneal.totalEpochs >= o.period) ||
+        (o.peakDecay !== undefined && o.peakDecay !== 1) ||
+        o.cycleWarmup)
+    )
+      throw ValidationError.field(
+        'anneal',
+        'needs totalEpochs >= period, and neither peakDecay nor cycleWarmup',
+      );
     const warmup = o.cycleWarmup ?? 0;
     if (!(warmup >= 0 && warmup < o.period))
       throw ValidationError.field('cycleWarmup', `must be in [0, period), got ${warmup}`);
@@ -123,6 +139,17 @@ export class EspClr implements FederatedAlgorithm {
         kind: 'cosine',
         minLr: this.o.minLr,
         ...(this.o.cycleWarmup ? { warmupEpochs: this.o.cycleWarmup } : {}),
+        ...(this.o.anneal
+          ? {
+              span: {
+                offsetEpochs: Math.min(
+                  round * this.o.period,
+                  this.o.anneal.totalEpochs - this.o.period,
+                ),
+                totalEpochs: this.o.anneal.totalEpochs,
+              },
+            }
+          : {}),
       },
       mixupAlpha: this.o.mixupAlpha ?? null,
       distillation: null,

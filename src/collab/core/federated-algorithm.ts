@@ -22,7 +22,13 @@ export type LocalLrSchedule =
    * SGDR cosine from `learningRate` down to `minLr` over the round, restarted each round; with
    * `warmupEpochs`, a linear rise to `learningRate` over the round's first epochs before it.
    */
-  | { kind: 'cosine'; minLr: number; warmupEpochs?: number };
+  | {
+      kind: 'cosine';
+      minLr: number;
+      warmupEpochs?: number;
+      /** The round as one stretch of a cosine over all rounds (schedules.ts CosineSpan). */
+      span?: { offsetEpochs: number; totalEpochs: number };
+    };
 
 /** What every site does in one round. */
 export interface LocalPlan {

@@ -67,6 +67,37 @@ describe('ESP + CLR (arXiv 1810.06877) with the SGDR cycle (Loshchilov & Hutter 
     );
   });
 
+  test('anneal: the periods are consecutive stretches of one cosine over all epochs (SGDR without restarts)', () => {
+    const one = new EspClr({ period: 4, maxLr: 0.1, minLr: 0.001, anneal: { totalEpochs: 12 } });
+    // 12 epochs of 25 steps: lr(t) = min + (max - min)(1 + cos(pi t / 300)) / 2 over the run.
+    const whole = (t: number) => 0.001 + (0.099 * (1 + Math.cos((Math.PI * t) / 300))) / 2;
+    for (const round of [0, 1, 2]) {
+      const plan = one.localPlan(round);
+      assert.equal(plan.learningRate, 0.1);
+      const lr = makeSchedule(plan.schedule, plan.learningRate, 25, plan.epochs);
+      for (const t of [0, 17, 50, 99]) close(lr.at(t), whole(round * 100 + t));
+    }
+    // Round 1 starts half-way down (cos(pi/3) = 0.5) and ends where round 2 starts.
+    close(makeSchedule(one.localPlan(1).schedule, 0.1, 25, 4).at(0), 0.001 + 0.099 * 0.75);
+    close(makeSchedule(one.localPlan(2).schedule, 0.1, 25, 4).at(0), whole(200));
+    assert.throws(
+      () =>
+        new EspClr({
+          period: 4,
+          maxLr: 0.1,
+          minLr: 0,
+          anneal: { totalEpochs: 12 },
+          peakDecay: 0.5,
+        }),
+      /anneal/,
+    );
+    assert.throws(
+      () =>
+        makeSchedule({ kind: 'cosine', span: { offsetEpochs: 10, totalEpochs: 12 } }, 0.1, 25, 4),
+      /span/,
+    );
+  });
+
   test('settings are checked', () => {
     assert.throws(
       () => new EspClr({ period: 4, maxLr: 0.1, minLr: 0.001, peakDecay: 0 }),

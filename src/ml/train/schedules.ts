@@ -125,8 +125,17 @@ export class OneCycleLr implements LrSchedule {
 export type ScheduleSpec =
   | { kind: 'constant' }
   | { kind: 'step'; everyEpochs: number; gamma: number }
-  | { kind: 'cosine'; warmupEpochs?: number; minLr?: number }
+  | { kind: 'cosine'; warmupEpochs?: number; minLr?: number; span?: CosineSpan }
   | { kind: 'onecycle'; pctStart?: number; div?: number; finalDiv?: number };
+
+/**
+ * A run that is one stretch of a longer cosine (a federation's round under one cosine over all
+ * its rounds): the cosine spans `totalEpochs` and this run starts `offsetEpochs` into it.
+ */
+export interface CosineSpan {
+  offsetEpochs: number;
+  totalEpochs: number;
+}
 
 export function makeSchedule(
   spec: ScheduleSpec,
@@ -139,13 +148,29 @@ export function makeSchedule(
       return new ConstantLr(learningRate);
     case 'step':
       return new StepLr(learningRate, Math.round(spec.everyEpochs * stepsPerEpoch), spec.gamma);
-    case 'cosine':
-      return new CosineLr(
+    case 'cosine': {
+      if (!spec.span)
+        return new CosineLr(
+          learningRate,
+          epochs * stepsPerEpoch,
+          Math.round((spec.warmupEpochs ?? 0) * stepsPerEpoch),
+          spec.minLr ?? 0,
+        );
+      const { offsetEpochs, totalEpochs } = spec.span;
+      if (!(offsetEpochs >= 0 && offsetEpochs + epochs <= totalEpochs) || spec.warmupEpochs)
+        throw ValidationError.field(
+          'schedule.span',
+          `a run of ${epochs} epochs from ${offsetEpochs} must lie within ${totalEpochs}, without warm-up`,
+        );
+      const whole = new CosineLr(
         learningRate,
-        epochs * stepsPerEpoch,
-        Math.round((spec.warmupEpochs ?? 0) * stepsPerEpoch),
+        Math.round(totalEpochs * stepsPerEpoch),
+        0,
         spec.minLr ?? 0,
       );
+      const offset = Math.round(offsetEpochs * stepsPerEpoch);
+      return { at: (step) => whole.at(offset + step) };
+    }
     case 'onecycle':
       return new OneCycleLr(
         learningRate,

@@ -236,7 +236,7 @@ describe('site training on TF.js against the core formulas', () => {
       };
       await assert.rejects(
         trainLocally({ model, train, plan, batchSize: 32, optimizer: 'sgd', seed: 1 }),
-        /SAM is not combined with mixup/,
+        /mixup or distillation, SAM: one local objective at a time/,
       );
       tf.dispose([train.x, train.y]);
       model.dispose();

@@ -271,24 +271,22 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
     distillation = distillationSpec(i.publicX, teacher, plan.distillation, i.batchSize, rng);
   } else if (plan.mixupAlpha !== null) mixup = mixupSpec(plan.mixupAlpha, rng);
   const mu = plan.proximalMu ?? 0;
-  if (mu > 0 && (mixup || distillation))
-    throw new Error('the proximal term is not combined with mixup or distillation');
-  const prox = mu > 0 ? proximalPenalty(i.model, mu) : null;
   if (plan.scaffold && !i.control) throw new Error('SCAFFOLD needs the server control variate');
-  if (plan.scaffold && (mixup || distillation))
-    throw new Error('SCAFFOLD is not combined with mixup or distillation');
   const sam = plan.samRho ? samGradientFn(plan.samRho) : undefined;
-  if (plan.notTrueBeta && (mixup || distillation || mu > 0 || plan.scaffold || sam))
-    throw new Error('FedNTD is not combined with mixup, distillation, FedProx, SCAFFOLD or SAM');
-  if (
-    plan.logitAdjustment &&
-    (mixup || distillation || mu > 0 || plan.scaffold || sam || plan.notTrueBeta)
-  )
-    throw new Error(
-      'logit adjustment is not combined with mixup, distillation, FedProx, SCAFFOLD, SAM or FedNTD',
-    );
-  if (sam && (mixup || distillation || mu > 0 || plan.scaffold))
-    throw new Error('SAM is not combined with mixup, distillation, FedProx or SCAFFOLD');
+  // One local objective at a time: the trainer takes one loss, one gradient function or one
+  // penalty. FedProx and SCAFFOLD are the one pair that combines (scaffoldPenalty wraps the
+  // proximal term).
+  const objectives = [
+    ['mixup or distillation', !!(mixup || distillation)],
+    ['FedProx or SCAFFOLD', mu > 0 || !!plan.scaffold],
+    ['SAM', !!sam],
+    ['FedNTD', !!plan.notTrueBeta],
+    ['logit adjustment', !!plan.logitAdjustment],
+  ] as const;
+  const asked = objectives.filter(([, on]) => on).map(([name]) => name);
+  if (asked.length > 1)
+    throw new Error(`${asked.join(', ')}: one local objective at a time, these do not combine`);
+  const prox = mu > 0 ? proximalPenalty(i.model, mu) : null;
   // FedNTD: the global model's predictions on every training row, before the first step (the
   // model holds the global weights until then).
   const ntdTeacher = plan.notTrueBeta

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { Link, useParams } from 'react-router';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson } from '../api/client';
 import { EChart } from '../charts/echart';
 import {
@@ -9,6 +9,8 @@ import {
   latencyCdfOption,
   latencyCdfPoints,
 } from '../charts/options/shared';
+import { isFinished } from '../api/types';
+import { JobActions } from '../components/job-actions';
 import { ProgressBar } from '../components/progress';
 import type { SimJob, SimulationResult } from './simulations-types';
 
@@ -86,9 +88,9 @@ export default function SimulationPage() {
   const sim = useQuery({
     queryKey: ['simulation', id],
     queryFn: ({ signal }) => getJson<SimJob<SimulationResult>>(`/v1/simulations/${id}`, signal),
-    refetchInterval: (q) =>
-      q.state.data && ['queued', 'running'].includes(q.state.data.status) ? 1_000 : false,
+    refetchInterval: (q) => (q.state.data && !isFinished(q.state.data.status) ? 1_000 : false),
   });
+  const client = useQueryClient();
   const r = sim.data?.result ?? null;
   const cdf = useMemo(
     () =>
@@ -125,6 +127,13 @@ export default function SimulationPage() {
           <ProgressBar value={sim.data.progress} label="simulation progress" />
           {sim.data.error && <span role="alert"> {sim.data.error}</span>}
         </p>
+      )}
+      {sim.data && (
+        <JobActions
+          job={sim.data}
+          noun="simulation"
+          onChange={() => void client.invalidateQueries({ queryKey: ['simulation', id] })}
+        />
       )}
       {r && cdf && util && (
         <>

@@ -1,9 +1,11 @@
 import { useMemo } from 'react';
 import { Link, useParams } from 'react-router';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson } from '../api/client';
 import { EChart } from '../charts/echart';
 import { shownConfigs, tuningParetoOption } from '../charts/options/shared';
+import { isFinished } from '../api/types';
+import { JobActions } from '../components/job-actions';
 import { ProgressBar } from '../components/progress';
 import type { ConfigEvaluation, SimJob, TuneResult } from './simulations-types';
 import { TableScroll } from '../components/table-scroll';
@@ -65,9 +67,9 @@ export default function TuningPage() {
   const tuning = useQuery({
     queryKey: ['tuning', id],
     queryFn: ({ signal }) => getJson<SimJob<TuneResult>>(`/v1/tunings/${id}`, signal),
-    refetchInterval: (q) =>
-      q.state.data && ['queued', 'running'].includes(q.state.data.status) ? 1_000 : false,
+    refetchInterval: (q) => (q.state.data && !isFinished(q.state.data.status) ? 1_000 : false),
   });
+  const client = useQueryClient();
   const r = tuning.data?.result ?? null;
   const data = useMemo(
     () =>
@@ -94,6 +96,13 @@ export default function TuningPage() {
           <ProgressBar value={tuning.data.progress} label="tuning progress" />
           {tuning.data.error && <span role="alert"> {tuning.data.error}</span>}
         </p>
+      )}
+      {tuning.data && (
+        <JobActions
+          job={tuning.data}
+          noun="tuning"
+          onChange={() => void client.invalidateQueries({ queryKey: ['tuning', id] })}
+        />
       )}
       {r && data && option && (
         <>

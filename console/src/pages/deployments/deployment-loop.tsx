@@ -3,10 +3,9 @@
 // chosen config with the p99 it promises against the SLO and its cost, and Apply.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { deploymentsApi, type Deployment } from '../../api/deployments';
+import { isFinished } from '../../api/types';
 import { ProfileForm, TuneForm } from './loop-forms';
 import { JobsTable, ProfileView, TuneView } from './loop-results';
-
-const ACTIVE = ['queued', 'running'];
 
 export function LoopPanel({ d, canWrite }: { d: Deployment; canWrite: boolean }) {
   const client = useQueryClient();
@@ -14,7 +13,7 @@ export function LoopPanel({ d, canWrite }: { d: Deployment; canWrite: boolean })
     queryKey: ['deployment', d.id, 'jobs'],
     queryFn: ({ signal }) => deploymentsApi.jobs(d.id, signal),
     refetchInterval: (q) =>
-      q.state.data?.items.some((j) => ACTIVE.includes(j.status)) ? 1_500 : 10_000,
+      q.state.data?.items.some((j) => !isFinished(j.status)) ? 1_500 : 10_000,
   });
   const items = jobs.data?.items ?? [];
   const lastProfile = items.find(

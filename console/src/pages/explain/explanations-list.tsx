@@ -2,7 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { getJson, query } from '../../api/client';
-import type { Job, Page } from '../../api/types';
+import { isFinished, type Job, type Page } from '../../api/types';
 import { useSession } from '../../auth/session';
 import { ProgressBar } from '../../components/progress';
 
@@ -21,9 +21,7 @@ export default function ExplanationsListPage() {
     queryKey: ['explanations'],
     queryFn: ({ signal }) => listExplanations(signal),
     refetchInterval: (query) =>
-      query.state.data?.some((j) => j.status === 'queued' || j.status === 'running')
-        ? 3_000
-        : false,
+      query.state.data?.some((j) => !isFinished(j.status)) ? 3_000 : false,
   });
   return (
     <section>

@@ -1,6 +1,7 @@
 // Cancel a job that has not finished, retry one that failed or was cancelled: on the job page and
-// on every kind's own page (a federation, an architecture search, a fine-tune, an explanation),
-// so a user watching a run can stop it where they watch it. Only for keys that may write.
+// on every kind's own page (a federation, an architecture search, a fine-tune, an explanation, a
+// simulation or tuning), so a user watching a run can stop it where they watch it. Only for keys
+// that may write.
 import { useMutation } from '@tanstack/react-query';
 import { postJson } from '../api/client';
 import { isFinished, type Job, type JobStatus } from '../api/types';

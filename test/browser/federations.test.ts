@@ -262,7 +262,13 @@ describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
       })
       .expect(202);
     const id = started.body.id as string;
-    await app.waitForJob(id, (j) => j.status === 'running');
+    // A round done first, so there is a checkpoint for the retry to resume from.
+    const roundsOf = async () =>
+      (await app.get(`/v1/federations/${id}`).expect(200)).body.rounds.length as number;
+    for (let t = Date.now(); (await roundsOf()) === 0;) {
+      assert.ok(Date.now() - t < 120_000, 'no round finished in 120 s');
+      await new Promise((r) => setTimeout(r, 500));
+    }
     const page = await (await browser.newContext()).newPage();
     await loginAs(page, app.url, app.key);
     await page.goto(`${app.url}/federations/${id}`);
@@ -273,7 +279,9 @@ describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
     await page.getByText('cancelled', { exact: true }).waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: 'Retry federation' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Cancel federation' }).count(), 0);
-    const rounds = (await app.get(`/v1/federations/${id}`).expect(200)).body.rounds.length;
+    const rounds = await roundsOf();
     assert.ok(rounds < 200, `${rounds} rounds ran`);
+    // A retry resumes at the checkpoint, and the page says from where.
+    await page.getByText(`resumes after round ${rounds}; the rounds done are kept`).waitFor();
   });
 });

@@ -10,11 +10,14 @@ import { useSession } from '../auth/session';
 export function JobActions({
   job,
   noun = 'job',
+  retryHint,
   onChange,
 }: {
   job: { id: string; status: JobStatus };
   /** What the buttons name: "Cancel federation", "Retry search". */
   noun?: string;
+  /** What a retry does for this kind, beside its button (a federation resumes at its checkpoint). */
+  retryHint?: string;
   /** The job as the server answers the action; the page refreshes what it shows from it. */
   onChange: (job: Job) => void;
 }) {
@@ -38,6 +41,7 @@ export function JobActions({
           Retry {noun}
         </button>
       )}
+      {retriable && retryHint && <span className="hint"> {retryHint}</span>}
       {act.error && <p role="alert">{act.error.message}</p>}
     </div>
   );

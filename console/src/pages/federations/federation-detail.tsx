@@ -152,7 +152,17 @@ export default function FederationDetailPage() {
           <Link to={`/jobs/${f.id}`}>logs, spec and site jobs</Link>
         </dd>
       </dl>
-      <JobActions job={f} noun="federation" onChange={reread} />
+      <JobActions
+        job={f}
+        noun="federation"
+        retryHint={
+          // Weight algorithms checkpoint the global model after every round (codistill does not).
+          !noGlobal && f.rounds?.length
+            ? `resumes after round ${f.rounds.length}; the rounds done are kept`
+            : undefined
+        }
+        onChange={reread}
+      />
       <h2>Accuracy per round</h2>
       {option ? (
         <>

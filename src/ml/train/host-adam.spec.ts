@@ -9,13 +9,15 @@ before(async () => {
   await selectBackend('cpu');
 });
 
+/** Normal(0, std) draws for a tensor of `shape`, flat. */
+const normals = (rng: Rng, shape: number[], std: number): number[] =>
+  Array.from({ length: shape.reduce((a, d) => a * d, 1) }, () => rng.normal(0, std));
+
 test('HostAdam = tf.train.adam (same formula, defaults, learning-rate change) to 1e-5 over 6 steps (float32 ops vs a float64 loop)', () => {
   const rng = new Rng(4);
   // [300, 300] is above HOST_ADAM_MAX_ELEMENTS: the large-variable path runs beside the host one.
   const shapes = [[3, 4], [5], [2, 2, 3], [300, 300]];
-  const initial = shapes.map((s) =>
-    Array.from({ length: s.reduce((a, d) => a * d, 1) }, () => rng.normal(0, 1)),
-  );
+  const initial = shapes.map((s) => normals(rng, s, 1));
   const make = (tag: string) =>
     shapes.map((s, i) => tf.variable(tf.tensor(initial[i], s), true, `hostadam_${tag}_${i}`));
   const ours = make('ours');
@@ -27,12 +29,7 @@ test('HostAdam = tf.train.adam (same formula, defaults, learning-rate change) to
       host.learningRate = 0.01;
       (reference as unknown as { learningRate: number }).learningRate = 0.01;
     }
-    const grads = shapes.map((s) =>
-      tf.tensor(
-        Array.from({ length: s.reduce((a, d) => a * d, 1) }, () => rng.normal(0, 2)),
-        s,
-      ),
-    );
+    const grads = shapes.map((s) => tf.tensor(normals(rng, s, 2), s));
     host.applyGradients(Object.fromEntries(ours.map((v, i) => [v.name, grads[i]])));
     reference.applyGradients(
       Object.fromEntries(theirs.map((v, i) => [v.name, grads[i]])) as unknown as Parameters<
@@ -55,18 +52,9 @@ test('HostAdam = tf.train.adam (same formula, defaults, learning-rate change) to
 test("HostAdam's state moves by position to an optimizer of other variables: the next step is the same", () => {
   const shapes = [[2, 3], [4]];
   const rng = new Rng(9);
-  const values = shapes.map((s) =>
-    Array.from({ length: s.reduce((a, d) => a * d, 1) }, () => rng.normal(0, 1)),
-  );
+  const values = shapes.map((s) => normals(rng, s, 1));
   const grads = (n: number) =>
-    Array.from({ length: n }, () =>
-      shapes.map((s) =>
-        tf.tensor(
-          Array.from({ length: s.reduce((a, d) => a * d, 1) }, () => rng.normal(0, 1)),
-          s,
-        ),
-      ),
-    );
+    Array.from({ length: n }, () => shapes.map((s) => tf.tensor(normals(rng, s, 1), s)));
   const vars = (tag: string) =>
     shapes.map((s, i) => tf.variable(tf.tensor(values[i], s), true, `state_${tag}_${i}`));
   const a = vars('a');

@@ -3,7 +3,7 @@
  *   <kind>[:p<period>][:e<epochs>][:m<server momentum>][:d<peak decay>][:x<proximal mu>][:s1]
  *     [:f<steps>][:g<shared>][:h1|:h2][:b1][:w<warm-up epochs>][:u<mixup alpha>][:r<SAM rho>]
  *     [:q<shared fraction>][:n<FedNTD beta>][:l<learning rate>][:k<warm-up epochs>][:o1][:a1][:t1]
- *     [:v1][:c<tau>][:z1]
+ *     [:v1][:c<tau>][:z1][:j<beta>][:i<mu>]
  * kind pooled | fedavg | esp | mcl. pooled is one site holding everything with one cosine cycle
  * over all its epochs (`pooled:p<T>`: restarted every T epochs, as esp-clr's); esp is esp-clr;
  * `:d` is esp-clr's peakDecay gamma (the cycle's amplitude x gamma per period), `:x` FedProx's
@@ -43,6 +43,11 @@
  * its logits in the loss, so each local model fits the class-balanced posterior.
  * `:z1` (esp) runs one cosine from the peak to the low point over all the variant's epochs, each
  * period a stretch of it (esp-clr's anneal), instead of a cycle restarted every period.
+ * `:j<beta>` (esp) adds FedDecorr's penalty (src/ml/train/feature-decorrelation.ts; Shi et al.
+ * ICLR 2023): beta times the squared correlations of each batch's penultimate features.
+ * `:i<mu>` (esp) adds MOON's model-contrastive term (src/ml/train/model-contrastive.ts; Li, He &
+ * Song, CVPR 2021) at the paper's temperature 0.5: mu times the pull of each row's penultimate
+ * features towards the global model's and away from the site's previous local model's.
  * Example: `pooled,fedavg,esp,esp:d0.5,esp:d0.5:x0.01,fedavg:s1,esp:s1`.
  */
 import type { AlgorithmSettings } from '../../src/collab/core/algorithms';
@@ -93,13 +98,17 @@ export interface Variant {
   logitAdjustment: number;
   /** One cosine over all epochs instead of one per period. */
   anneal: boolean;
+  /** FedDecorr's beta on the sites' loss (0: none). */
+  decorrelation: number;
+  /** MOON's mu on the sites' loss (0: none), at temperature 0.5. */
+  contrastive: number;
 }
 
 export function parseVariant(spec: string, d: { period: number; epochs: number }): Variant {
   const [kind, ...opts] = spec.split(':');
   if (kind !== 'pooled' && kind !== 'fedavg' && kind !== 'esp' && kind !== 'mcl')
     throw new Error(`unknown variant kind ${kind} in ${spec}`);
-  const known = [...'pemdxsfghbwurqnlkotvacz']; // one letter per option, as the header lists them
+  const known = [...'pemdxsfghbwurqnlkotvaczji']; // one letter per option, as the header lists them
   const bad = opts.find((o) => !known.includes(o[0]) || !Number.isFinite(Number(o.slice(1))));
   if (bad !== undefined) throw new Error(`unknown option ${bad} in ${spec}`);
   const opt = (p: string, fallback: number) => {
@@ -135,6 +144,8 @@ export function parseVariant(spec: string, d: { period: number; epochs: number }
     normalizedAveraging: opt('v', 0) > 0,
     logitAdjustment: opt('c', 0),
     anneal: opt('z', 0) > 0,
+    decorrelation: opt('j', 0),
+    contrastive: opt('i', 0),
   };
 }
 
@@ -154,6 +165,8 @@ export function variantSettings(v: Variant, base: AlgorithmSettings): AlgorithmS
     ...(v.notTrue > 0 ? { notTrueBeta: v.notTrue } : {}),
     ...(v.normalizedAveraging ? { normalizedAveraging: true } : {}),
     ...(v.logitAdjustment > 0 ? { logitAdjustment: v.logitAdjustment } : {}),
+    ...(v.decorrelation > 0 ? { decorrelationBeta: v.decorrelation } : {}),
+    ...(v.contrastive > 0 ? { modelContrastive: { mu: v.contrastive, temperature: 0.5 } } : {}),
     ...(v.anneal ? { anneal: { totalEpochs: v.epochs } } : {}),
     ...scheduleOf(v),
   };

@@ -16,6 +16,7 @@ import { Rng } from '../platform/core/rng';
 import { datasetTensors, type InputContract } from '../registry/core/encode';
 import { gaussianNoiseShare } from './dp-share';
 import type { DpSpec } from './core/differential-privacy';
+import type { WeightSet } from './core/weights';
 import {
   advanceSiteControl,
   siteControlFor,
@@ -87,6 +88,7 @@ interface LocalSite {
   samples: number;
   /** Rows of the site's own data (the shared set's rows follow them in `train`). */
   ownRows: number;
+  architecture: string;
   train: TrainSet;
   test?: TrainSet;
   model: tf.LayersModel;
@@ -158,6 +160,9 @@ export class LocalPlacement implements SitePlacement {
   /** SCAFFOLD: each in-process site's control variate c_i across rounds (core/scaffold.ts). */
   private readonly controls = new Map<string, SiteControlState>();
   private readonly optimizers = new Map<string, ScheduledOptimizer>();
+  /** MOON: each site's weights after its last round, and the two frozen models its loss reads. */
+  private readonly previous = new Map<string, WeightSet>();
+  private contrastModels?: { global: tf.LayersModel; previous: tf.LayersModel };
 
   constructor(
     data: readonly LocalSiteData[],
@@ -174,6 +179,7 @@ export class LocalPlacement implements SitePlacement {
           name: d.name,
           samples: train.x.shape[0],
           ownRows: d.train.size,
+          architecture: d.architecture,
           train,
           test,
           model: this.shared ?? this.build(d.architecture, i),
@@ -257,6 +263,26 @@ export class LocalPlacement implements SitePlacement {
     return opt;
   }
 
+  /**
+   * MOON: the frozen global and previous-local models for `name`'s round, built once (two copies
+   * of the working model's architecture). In its first round a site's previous model is the
+   * global one, as in the paper's code.
+   */
+  private contrast(
+    name: string,
+    global: WeightSet,
+  ): { global: tf.LayersModel; previous: tf.LayersModel } {
+    // Weights algorithms train one architecture at every site.
+    const architecture = this.site(name).architecture;
+    this.contrastModels ??= {
+      global: this.build(architecture, 0),
+      previous: this.build(architecture, 0),
+    };
+    writeWeights(this.contrastModels.global, global);
+    writeWeights(this.contrastModels.previous, this.previous.get(name) ?? global);
+    return this.contrastModels;
+  }
+
   /** A site's own model (codistill registers them). */
   siteModel(name: string): tf.LayersModel {
     return this.site(name).model;
@@ -280,6 +306,8 @@ export class LocalPlacement implements SitePlacement {
     const localSteps = work.plan.epochs * Math.ceil(rows / this.o.batchSize);
     this.averageOptimizers(work.round);
     const carried = this.carriedOptimizer(name, work.plan.learningRate);
+    const contrast =
+      work.plan.modelContrastive && work.global ? this.contrast(name, work.global) : undefined;
     const r = await trainLocally({
       model: site.model,
       train: train ?? site.train,
@@ -291,6 +319,7 @@ export class LocalPlacement implements SitePlacement {
       teacher: work.teacher,
       ...(work.control ? { control: { c: work.control, ci } } : {}),
       ...(carried ? { carriedOptimizer: carried } : {}),
+      ...(contrast ? { contrast } : {}),
       shouldStop: this.o.shouldStop,
     }).finally(() => train && tf.dispose([train.x, train.y]));
     let controlDelta: Float32Array[] | undefined;
@@ -298,6 +327,7 @@ export class LocalPlacement implements SitePlacement {
       this.controls.set(name, advanceSiteControl(ci, work.round, r.nextControl));
       controlDelta = subtract(r.nextControl, ci ?? zerosLike(r.nextControl));
     }
+    if (contrast) this.previous.set(name, readWeights(site.model));
     const local = siteEvaluation(site.model, site.test, this.o.numClasses);
     let share: SiteRoundResult['share'];
     if (work.global) {
@@ -350,6 +380,9 @@ export class LocalPlacement implements SitePlacement {
   dispose(): void {
     for (const opt of this.optimizers.values()) opt.dispose();
     this.optimizers.clear();
+    this.contrastModels?.global.dispose();
+    this.contrastModels?.previous.dispose();
+    this.previous.clear();
     for (const s of this.local) {
       tf.dispose([s.train.x, s.train.y]);
       if (s.test) tf.dispose([s.test.x, s.test.y]);

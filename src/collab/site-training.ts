@@ -25,6 +25,8 @@ import type { WeightPenaltyFn } from '../ml/train/gradient-step';
 import { trainModel, type LossFn, type TrainSet } from '../ml/train/trainer';
 import { samGradientFn } from '../ml/train/sam';
 import { notTrueDistillationLoss } from '../ml/train/not-true-distillation';
+import { decorrelatedLoss } from '../ml/train/feature-decorrelation';
+import { modelContrastiveLoss } from '../ml/train/model-contrastive';
 import { classLogPrior, logitAdjustedLoss } from '../ml/train/logit-adjustment';
 
 export { distillationTerm } from '../ml/train/row-objectives';
@@ -243,6 +245,11 @@ export interface LocalTrainingInput {
   threads?: number;
   /** The site's optimizer kept across rounds (trainModel's `carriedOptimizer`); absent: fresh. */
   carriedOptimizer?: ScheduledOptimizer;
+  /**
+   * MOON (plan.modelContrastive): frozen models of the site's architecture holding the round's
+   * global weights and the site's weights after its previous round.
+   */
+  contrast?: { global: tf.LayersModel; previous: tf.LayersModel };
 }
 
 export interface LocalTrainingResult {
@@ -272,6 +279,8 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
   } else if (plan.mixupAlpha !== null) mixup = mixupSpec(plan.mixupAlpha, rng);
   const mu = plan.proximalMu ?? 0;
   if (plan.scaffold && !i.control) throw new Error('SCAFFOLD needs the server control variate');
+  if (plan.modelContrastive && !i.contrast)
+    throw new Error('MOON needs the global and the previous local model');
   const sam = plan.samRho ? samGradientFn(plan.samRho) : undefined;
   // One local objective at a time: the trainer takes one loss, one gradient function or one
   // penalty. FedProx and SCAFFOLD are the one pair that combines (scaffoldPenalty wraps the
@@ -282,6 +291,8 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
     ['SAM', !!sam],
     ['FedNTD', !!plan.notTrueBeta],
     ['logit adjustment', !!plan.logitAdjustment],
+    ['FedDecorr', !!plan.decorrelationBeta],
+    ['MOON', !!plan.modelContrastive],
   ] as const;
   const asked = objectives.filter(([, on]) => on).map(([name]) => name);
   if (asked.length > 1)
@@ -324,6 +335,20 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
         ? { lossFn: notTrueDistillationLoss(ntdTeacher, plan.notTrueBeta) }
         : {}),
       ...(adjusted ? { lossFn: adjusted } : {}),
+      ...(plan.decorrelationBeta
+        ? { lossFn: decorrelatedLoss(i.model, plan.decorrelationBeta) }
+        : {}),
+      ...(plan.modelContrastive && i.contrast
+        ? {
+            lossFn: modelContrastiveLoss(
+              i.model,
+              i.contrast.global,
+              i.contrast.previous,
+              plan.modelContrastive.mu,
+              plan.modelContrastive.temperature,
+            ),
+          }
+        : {}),
       ...(i.threads !== undefined ? { threads: i.threads } : {}),
       ...(i.carriedOptimizer ? { carriedOptimizer: i.carriedOptimizer } : {}),
       shouldStop: i.shouldStop,

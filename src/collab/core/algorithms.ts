@@ -35,6 +35,10 @@ export interface AlgorithmSettings {
   anneal?: { totalEpochs: number };
   /** esp-clr: logit adjustment's tau on the sites' local loss; optional. */
   logitAdjustment?: number;
+  /** esp-clr: FedDecorr's beta on the sites' local loss; optional. */
+  decorrelationBeta?: number;
+  /** esp-clr: MOON's mu and temperature on the sites' local loss; optional. */
+  modelContrastive?: { mu: number; temperature: number };
   /** esp-clr: epochs of learning-rate warm-up at each period's start; optional. */
   cycleWarmup?: number;
   /** esp-clr: FedNova's normalised averaging (core/fednova.ts); optional. */
@@ -76,6 +80,8 @@ export function makeAlgorithm(s: AlgorithmSettings): FederatedAlgorithm {
         ...(s.samRho ? { samRho: s.samRho } : {}),
         ...(s.notTrueBeta ? { notTrueBeta: s.notTrueBeta } : {}),
         ...(s.logitAdjustment ? { logitAdjustment: s.logitAdjustment } : {}),
+        ...(s.decorrelationBeta ? { decorrelationBeta: s.decorrelationBeta } : {}),
+        ...(s.modelContrastive ? { modelContrastive: s.modelContrastive } : {}),
         ...(s.anneal ? { anneal: s.anneal } : {}),
         ...(s.cycleWarmup ? { cycleWarmup: s.cycleWarmup } : {}),
         ...(s.normalizedAveraging ? { normalizedAveraging: true } : {}),

@@ -68,6 +68,10 @@ export interface EspClrOptions {
   notTrueBeta?: number;
   /** Logit adjustment's tau on the sites' local loss (each site's own prior); absent or 0: none. */
   logitAdjustment?: number;
+  /** FedDecorr's beta on the sites' local loss (feature decorrelation); absent or 0: none. */
+  decorrelationBeta?: number;
+  /** MOON's mu and temperature on the sites' local loss; absent: none. */
+  modelContrastive?: { mu: number; temperature: number };
   /**
    * Epochs of linear learning-rate warm-up at the start of every period (Goyal et al. 2017),
    * then the cosine; in [0, period), absent or 0: the cycle starts at its peak (SGDR).
@@ -108,6 +112,7 @@ export class EspClr implements FederatedAlgorithm {
       ['samRho', o.samRho],
       ['notTrueBeta', o.notTrueBeta],
       ['logitAdjustment', o.logitAdjustment],
+      ['decorrelationBeta', o.decorrelationBeta],
     ] as const)
       if (v !== undefined && !(Number.isFinite(v) && v >= 0))
         throw ValidationError.field(field, `must be a number >= 0, got ${v}`);
@@ -160,6 +165,8 @@ export class EspClr implements FederatedAlgorithm {
       ...(this.o.samRho ? { samRho: this.o.samRho } : {}),
       ...(this.o.notTrueBeta ? { notTrueBeta: this.o.notTrueBeta } : {}),
       ...(this.o.logitAdjustment ? { logitAdjustment: this.o.logitAdjustment } : {}),
+      ...(this.o.decorrelationBeta ? { decorrelationBeta: this.o.decorrelationBeta } : {}),
+      ...(this.o.modelContrastive ? { modelContrastive: this.o.modelContrastive } : {}),
     };
   }
 

@@ -77,6 +77,19 @@ export interface LocalPlan {
    * posterior. Absent or 0: plain cross-entropy.
    */
   logitAdjustment?: number;
+  /**
+   * FedDecorr's beta (Shi et al., ICLR 2023; src/ml/train/feature-decorrelation.ts): the local
+   * loss adds beta times the squared correlations of the batch's penultimate features, against
+   * their collapse onto the few directions a label-skewed site needs. Absent or 0: none.
+   */
+  decorrelationBeta?: number;
+  /**
+   * MOON (Li, He & Song, CVPR 2021; src/ml/train/model-contrastive.ts): the local loss adds mu
+   * times a contrastive term pulling each row's penultimate features towards the global model's
+   * and away from the site's previous local model's (a model that stays at the site). Absent:
+   * none.
+   */
+  modelContrastive?: { mu: number; temperature: number };
 }
 
 /** One site's contribution to a round (after local training). */

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import { siteZip } from '../support/collab';
 import {
@@ -25,7 +25,9 @@ describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
     app = await startTestApp({
       workers: 2,
       coordinators: 1,
-      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000' },
+      // site-x: a namespace the form offers for a site's placement (no federation here uses it:
+      // this app's executor is the local one).
+      env: { AUTODL_HEARTBEAT_TIMEOUT_MS: '60000', AUTODL_K8S_PLACEMENT_NAMESPACES: 'site-x' },
     });
     for (const site of [0, 1]) {
       const res = await app.uploadDataset(
@@ -284,4 +286,75 @@ describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
     // A retry resumes at the checkpoint, and the page says from where.
     await page.getByText(`resumes after round ${rounds}; the rounds done are kept`).waitFor();
   });
+  test('a site’s namespace, FedDF, the quorum and codistill’s per-site architectures go into the body', async () => {
+    const page = await (await browser.newContext()).newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const posted: Record<string, unknown>[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/v1/federations'))
+        posted.push(r.postDataJSON() as Record<string, unknown>);
+    });
+    await loginAs(page, app.url, app.key);
+    await page.goto(`${app.url}/federations/new?datasets=site-0,site-1`);
+    await page.getByRole('form', { name: 'New federation' }).waitFor();
+    const before = (await app.get('/v1/federations').expect(200)).body.total as number;
+
+    // The operator allows one namespace (GET /v1/site-placements): each local site may go there.
+    await page.getByLabel('Site 1 Kubernetes namespace').selectOption('site-x');
+    assert.equal(await page.getByLabel('Site 1 architecture').count(), 0);
+    // FedDF asks for its public set before anything is sent.
+    assert.equal(await page.getByLabel('Public set', { exact: true }).count(), 0);
+    await page.getByLabel(/FedDF:/).check();
+    await page.getByLabel('Distillation steps').fill('50');
+    await page.getByRole('button', { name: 'Start the federation' }).click();
+    const publicSet = page.locator('.field', {
+      has: page.getByLabel('Public set', { exact: true }),
+    });
+    assert.match(await publicSet.getByRole('alert').innerText(), /FedDF distills on a public set/);
+    assert.equal(posted.length, 0);
+    await page.getByLabel('Public set', { exact: true }).selectOption('site-1');
+    await axeCheck(page, 'federation form with FedDF and a placement');
+
+    // A quorum above the two sites: the server refuses the whole body, at the Quorum field.
+    await page.getByLabel('Quorum').fill('3');
+    await submitted(page);
+    const quorum = page.locator('.field', { has: page.getByLabel('Quorum') });
+    assert.match(await quorum.getByRole('alert').innerText(), /at most the 2 sites/);
+    assert.equal(posted.length, 1);
+    assert.deepEqual(posted[0].sites, [
+      { name: 'site-a', dataset: 'site-0', placement: { namespace: 'site-x' } },
+      { name: 'site-b', dataset: 'site-1' },
+    ]);
+    assert.deepEqual(posted[0].serverDistillation, { steps: 50 });
+    assert.equal(posted[0].publicDataset, 'site-1');
+    assert.equal(posted[0].quorum, 3);
+
+    // codistill: sites exchange predictions, each may have its own architecture; it takes no
+    // placement and no FedDF.
+    await page.getByLabel('Algorithm').selectOption('codistill');
+    assert.equal(await page.getByLabel('Site 1 Kubernetes namespace').count(), 0);
+    assert.equal(await page.getByLabel(/FedDF:/).count(), 0);
+    await page.getByLabel('Site 2 architecture').selectOption('mobilenet');
+    await submitted(page);
+    assert.match(await quorum.getByRole('alert').innerText(), /at most the 2 sites/);
+    assert.equal(posted.length, 2);
+    assert.deepEqual(posted[1].sites, [
+      { name: 'site-a', dataset: 'site-0' },
+      { name: 'site-b', dataset: 'site-1', architecture: 'mobilenet' },
+    ]);
+    assert.equal(posted[1].serverDistillation, undefined);
+    assert.equal((await app.get('/v1/federations').expect(200)).body.total, before);
+    assert.deepEqual(errors, []);
+  });
 });
+
+/** Clicks Start and waits for the server's answer to the POST it sends. */
+async function submitted(page: Page): Promise<void> {
+  await Promise.all([
+    page.waitForResponse(
+      (r) => r.request().method() === 'POST' && r.url().endsWith('/v1/federations'),
+    ),
+    page.getByRole('button', { name: 'Start the federation' }).click(),
+  ]);
+}

@@ -34,6 +34,10 @@ describe('collaborative learning on Kubernetes: sites in two placement namespace
   });
 
   test('one Indexed Job per namespace group with its nodeSelector; the federation finishes', async () => {
+    // The namespaces the console's form offers a site: the operator's list.
+    assert.deepEqual((await k.app.get('/v1/site-placements').expect(200)).body, {
+      namespaces: ['site-a', 'site-b'],
+    });
     const res = await k.app
       .post('/v1/federations', {
         architecture: 'small-cnn',

@@ -203,6 +203,8 @@ describe('collaborative learning on the worker pool: parallel site jobs, a SIGKI
       .expect(422);
     assert.match(res.text, /spec\.sites\.1\.placement\.namespace/);
     assert.match(res.text, /AUTODL_K8S_PLACEMENT_NAMESPACES/);
+    // What the console's form offers: none, on a service that allows no namespace.
+    assert.deepEqual((await app.get('/v1/site-placements').expect(200)).body, { namespaces: [] });
     assert.equal((await app.get('/v1/federations').expect(200)).body.total, before);
     assert.equal((await db.query(`SELECT count(*)::int AS n FROM jobs`)).rows[0].n, jobsBefore);
   });

@@ -637,6 +637,7 @@ describe('collaborative learning: a 3-site federation through the REST API (real
       '/v1/jobs',
       '/v1/models',
       '/v1/whoami',
+      '/v1/site-placements',
     ])
       await app.get(route, siteKey).expect(403);
     await app.post('/v1/jobs', { kind: 'sleep', spec: {} }, siteKey).expect(403);

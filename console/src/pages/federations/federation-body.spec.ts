@@ -8,15 +8,13 @@ import {
   fieldOf,
   initialForm,
   nextSiteName,
+  siteForm,
 } from './federation-body';
 
 test('the body: sites by data set name or remote, only the numbers typed, schedule by algorithm', () => {
   const form = {
     ...initialForm(),
-    sites: [
-      { name: ' north ', dataset: 'fashion-a', remote: false },
-      { name: 'south', dataset: 'ignored', remote: true },
-    ],
+    sites: [siteForm(' north ', 'fashion-a'), { ...siteForm('south', 'ignored'), remote: true }],
     epochs: '8',
     period: '4',
     localEpochs: '2',
@@ -75,14 +73,18 @@ test("server problems land on the field they name, in either of the server's pat
       { field: 'spec.dp.clipNorm', message: 'must be > 0' },
       { field: 'spec.scaffold', message: 'is not combined with dp' },
       { field: 'serverDistillation.steps', message: 'must be >= 1' },
+      { field: 'spec.sites.1.placement.namespace', message: 'must be one of site-a' },
+      { field: 'spec.roundMinLr', message: 'applies to codistill' },
     ]),
     {
       epochs: ['must be >= 1'],
       // No input for these: at the top, naming the field.
       '': [
         'sites.0.dataset: federations take image data sets for now',
-        'serverDistillation: must be >= 1',
+        'roundMinLr: applies to codistill',
       ],
+      serverDistillation: ['must be >= 1'],
+      'sites.1.placement': ['must be one of site-a'],
       'sites.0.name': ['must match pattern'],
       'dp.clipNorm': ['must be > 0'],
       scaffold: ['is not combined with dp'],
@@ -92,7 +94,7 @@ test("server problems land on the field they name, in either of the server's pat
 
 test('a new site gets the first free name', () => {
   assert.equal(nextSiteName(initialForm().sites), 'site-c');
-  assert.equal(nextSiteName([{ name: 'site-b', dataset: '', remote: false }]), 'site-a');
+  assert.equal(nextSiteName([siteForm('site-b')]), 'site-a');
 });
 
 test("a 422's detail that starts with a field goes to that field; other details to the top", () => {
@@ -110,7 +112,7 @@ test("a 422's detail that starts with a field goes to that field; other details 
 test('a local site without a data set is caught before the request; a remote one needs none', () => {
   const form = initialForm();
   form.sites[0].dataset = 'fashion-a';
-  form.sites.push({ name: 'site-c', dataset: '', remote: true });
+  form.sites.push({ ...siteForm('site-c'), remote: true });
   assert.deepEqual(formProblems(form), {
     'sites.1.dataset': ['choose a data set, or mark the site remote'],
   });
@@ -118,9 +120,9 @@ test('a local site without a data set is caught before the request; a remote one
 
 test('a site split hands its data sets over: one site each, named in order', () => {
   assert.deepEqual(initialForm(['fa-1', 'fa-2', 'fa-3']).sites, [
-    { name: 'site-a', dataset: 'fa-1', remote: false },
-    { name: 'site-b', dataset: 'fa-2', remote: false },
-    { name: 'site-c', dataset: 'fa-3', remote: false },
+    siteForm('site-a', 'fa-1'),
+    siteForm('site-b', 'fa-2'),
+    siteForm('site-c', 'fa-3'),
   ]);
 });
 
@@ -164,4 +166,39 @@ test('privacy without its clip norm or noise is caught before the request', () =
     'dp.clipNorm': ['required with differential privacy, e.g. 10'],
   });
   assert.deepEqual(formProblems({ ...form, algorithm: 'codistill' }), {});
+});
+
+test('a site placed in a Kubernetes namespace, a codistill site’s own architecture: each where the server takes it', () => {
+  const form = initialForm(['a', 'b']);
+  form.sites[0] = { ...form.sites[0], namespace: 'site-a', architecture: 'mobilenet' };
+  form.sites[1] = { ...form.sites[1], remote: true, namespace: 'site-b' };
+  // esp-clr averages weights: one architecture, no per-site one; a remote site runs where its
+  // agent runs, so its namespace is not sent.
+  assert.deepEqual(federationBody(form).sites, [
+    { name: 'site-a', dataset: 'a', placement: { namespace: 'site-a' } },
+    { name: 'site-b', remote: true },
+  ]);
+  // codistill's sites train inside the coordinator: their own architecture, no placement.
+  form.sites[1] = siteForm('site-b', 'b');
+  assert.deepEqual(federationBody({ ...form, algorithm: 'codistill' }).sites, [
+    { name: 'site-a', dataset: 'a', architecture: 'mobilenet' },
+    { name: 'site-b', dataset: 'b' },
+  ]);
+});
+
+test('FedDF: its steps as typed, the public set it distills on asked for before the request', () => {
+  const form = { ...initialForm(['a', 'b']), serverDistillation: true, quorum: '2' };
+  assert.deepEqual(formProblems(form), {
+    publicDataset: ['FedDF distills on a public set: choose one'],
+  });
+  const body = federationBody({ ...form, publicDataset: 'pub', distillationSteps: '200' });
+  assert.deepEqual(body.serverDistillation, { steps: 200 });
+  assert.equal(body.publicDataset, 'pub');
+  assert.equal(body.quorum, 2);
+  // Steps left empty: the server's default; mcl has no FedDF, so neither it nor the set is sent.
+  assert.deepEqual(federationBody({ ...form, publicDataset: 'pub' }).serverDistillation, {});
+  const mcl = federationBody({ ...form, algorithm: 'mcl', publicDataset: 'pub' });
+  assert.equal(mcl.serverDistillation, undefined);
+  assert.equal(mcl.publicDataset, undefined);
+  assert.deepEqual(formProblems({ ...form, algorithm: 'mcl' }), {});
 });

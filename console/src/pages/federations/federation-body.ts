@@ -10,6 +10,15 @@ export interface SiteForm {
   dataset: string;
   /** A remote site agent (`autodl site serve`) on its own files. */
   remote: boolean;
+  /** A local site's Kubernetes namespace (placement); '': the worker pool. */
+  namespace: string;
+  /** codistill: the site's own architecture; '': the federation's. */
+  architecture: string;
+}
+
+/** A local site of the form, on `dataset` ('' until chosen). */
+export function siteForm(name: string, dataset = ''): SiteForm {
+  return { name, dataset, remote: false, namespace: '', architecture: '' };
 }
 
 export interface FederationForm {
@@ -33,6 +42,12 @@ export interface FederationForm {
   calibrateHead: boolean;
   /** SCAFFOLD's control variates against client drift. */
   scaffold: boolean;
+  /** FedDF: the coordinator distills the sites' ensemble into each round's average. */
+  serverDistillation: boolean;
+  /** FedDF's most steps per round; '': the server's default. */
+  distillationSteps: string;
+  /** Sites a round needs; '': a majority. */
+  quorum: string;
   /** Differential privacy on the shared updates: clip norm, noise multiplier, delta. */
   privacy: boolean;
   dpClip: string;
@@ -48,7 +63,7 @@ export interface FederationForm {
 export function initialForm(datasets: readonly string[] = []): FederationForm {
   const sites: SiteForm[] = [];
   for (const dataset of datasets.length ? datasets : ['', ''])
-    sites.push({ name: nextSiteName(sites), dataset, remote: false });
+    sites.push(siteForm(nextSiteName(sites), dataset));
   return {
     name: '',
     architecture: 'small-cnn',
@@ -67,6 +82,9 @@ export function initialForm(datasets: readonly string[] = []): FederationForm {
     freezeHead: false,
     calibrateHead: false,
     scaffold: false,
+    serverDistillation: false,
+    distillationSteps: '',
+    quorum: '',
     privacy: false,
     dpClip: '',
     dpNoise: '',
@@ -94,8 +112,14 @@ export function algorithmFields(algorithm: string): {
   publicDataset: boolean;
   scaffold: boolean;
   privacy: boolean;
+  serverDistillation: boolean;
+  /** A local site's Kubernetes namespace (the server refuses it for codistill's sites). */
+  placement: boolean;
+  /** A site's own architecture: codistill's sites exchange predictions, not weights. */
+  siteArchitecture: boolean;
 } {
   return {
+    // codistill's; FedDF's too, when its box is ticked (publicSetShown).
     publicDataset: algorithm === 'codistill',
     period: algorithm === 'esp-clr',
     localEpochs: algorithm !== 'esp-clr',
@@ -106,18 +130,35 @@ export function algorithmFields(algorithm: string): {
     scaffold: algorithm === 'esp-clr' || algorithm === 'fedavg',
     // Noise on weight updates; codistill shares predictions.
     privacy: algorithm !== 'codistill',
+    serverDistillation: algorithm === 'esp-clr' || algorithm === 'fedavg',
+    placement: algorithm !== 'codistill',
+    siteArchitecture: algorithm === 'codistill',
   };
 }
 
+/** The public set is asked for: codistill's, or FedDF's once its box is ticked. */
+export function publicSetShown(f: FederationForm): boolean {
+  const fields = algorithmFields(f.algorithm);
+  return fields.publicDataset || (fields.serverDistillation && f.serverDistillation);
+}
+
+function siteBody(
+  s: SiteForm,
+  fields: ReturnType<typeof algorithmFields>,
+): Record<string, unknown> {
+  if (s.remote) return { name: s.name.trim(), remote: true };
+  const site: Record<string, unknown> = { name: s.name.trim(), dataset: s.dataset };
+  if (s.namespace && fields.placement) site.placement = { namespace: s.namespace };
+  if (s.architecture && fields.siteArchitecture) site.architecture = s.architecture;
+  return site;
+}
+
 export function federationBody(f: FederationForm): Record<string, unknown> {
+  const fields = algorithmFields(f.algorithm);
   const body: Record<string, unknown> = {
     architecture: f.architecture,
     algorithm: f.algorithm,
-    sites: f.sites.map((s) =>
-      s.remote
-        ? { name: s.name.trim(), remote: true }
-        : { name: s.name.trim(), dataset: s.dataset },
-    ),
+    sites: f.sites.map((s) => siteBody(s, fields)),
   };
   if (f.name.trim()) body.name = f.name.trim();
   const numbers: [keyof FederationForm, string][] = [
@@ -126,8 +167,8 @@ export function federationBody(f: FederationForm): Record<string, unknown> {
     ['learningRate', 'learningRate'],
     ['batchSize', 'batchSize'],
     ['seed', 'seed'],
+    ['quorum', 'quorum'],
   ];
-  const fields = algorithmFields(f.algorithm);
   const { period, localEpochs } = fields;
   if (period) numbers.push(['period', 'period'], ['minLr', 'minLr']);
   if (localEpochs) numbers.push(['localEpochs', 'localEpochs']);
@@ -137,7 +178,11 @@ export function federationBody(f: FederationForm): Record<string, unknown> {
   }
   if (f.optimizer) body.optimizer = f.optimizer;
   if (f.sharedDataset && fields.sharedDataset) body.sharedDataset = f.sharedDataset;
-  if (f.publicDataset && fields.publicDataset) body.publicDataset = f.publicDataset;
+  if (f.publicDataset && publicSetShown(f)) body.publicDataset = f.publicDataset;
+  if (f.serverDistillation && fields.serverDistillation) {
+    const steps = num(f.distillationSteps);
+    body.serverDistillation = steps !== undefined ? { steps } : {};
+  }
   if (f.freezeHead && fields.freezeHead) body.freezeHead = true;
   if (f.calibrateHead && fields.calibrateHead) body.classifierCalibration = 'ccvr';
   if (f.scaffold && fields.scaffold) body.scaffold = true;
@@ -197,6 +242,8 @@ const SHOWN = new Set([
   'freezeHead',
   'classifierCalibration',
   'scaffold',
+  'serverDistillation',
+  'quorum',
   'dp',
   'dp.clipNorm',
   'dp.noiseMultiplier',
@@ -204,7 +251,9 @@ const SHOWN = new Set([
 ]);
 
 function shownAt(field: string): string {
-  return SHOWN.has(field) || /^sites\.\d+(\.(name|dataset))?$/.test(field) ? field : '';
+  return SHOWN.has(field) || /^sites\.\d+(\.(name|dataset|placement|architecture))?$/.test(field)
+    ? field
+    : '';
 }
 
 export function fieldErrors(
@@ -241,6 +290,8 @@ export function formProblems(f: FederationForm): Record<string, string[]> {
     if (!s.remote && !s.dataset)
       out[`sites.${i}.dataset`] = ['choose a data set, or mark the site remote'];
   });
+  if (f.serverDistillation && algorithmFields(f.algorithm).serverDistillation && !f.publicDataset)
+    out.publicDataset = ['FedDF distills on a public set: choose one'];
   if (f.privacy && algorithmFields(f.algorithm).privacy) {
     if (!f.dpClip.trim()) out['dp.clipNorm'] = ['required with differential privacy, e.g. 10'];
     if (!f.dpNoise.trim())

@@ -11,6 +11,7 @@ import type { Job, Page } from '../../api/types';
 import { useSession } from '../../auth/session';
 import { Field, FormErrors } from '../../components/field';
 import { ALGORITHM_NAMES } from '../../../../src/collab/core/federated-algorithm';
+import { SERVER_DISTILLATION_DEFAULTS } from '../../../../src/collab/core/ensemble-distillation';
 import { OPTIMIZER_NAMES } from '../../../../src/ml/train/optimizer-names';
 import { ZOO_MODEL_NAMES } from '../../../../src/ml/zoo/zoo-names';
 import {
@@ -21,6 +22,8 @@ import {
   initialForm,
   nextSiteName,
   algorithmFields,
+  publicSetShown,
+  siteForm,
   type FederationForm,
   type SiteForm,
 } from './federation-body';
@@ -51,6 +54,12 @@ export default function FederationFormPage() {
     queryKey: ['datasets', 'all'],
     queryFn: ({ signal }) => getJson<Page<Dataset>>(`/v1/datasets${query({ limit: 200 })}`, signal),
   });
+  // The namespaces the operator allows a site in (none: the site placement select is not shown).
+  const placements = useQuery({
+    queryKey: ['site-placements'],
+    queryFn: ({ signal }) => getJson<{ namespaces: string[] }>('/v1/site-placements', signal),
+  });
+  const namespaces = placements.data?.namespaces ?? [];
   // Federations take image data sets: the site and shared-set selects offer those.
   const imageOptions = (datasets.data?.items ?? [])
     .filter((d) => d.kind === 'image')
@@ -135,7 +144,7 @@ export default function FederationFormPage() {
 
   /** A checkbox option, with the server's problems about `errorKey` under it. */
   const checkbox = (
-    key: 'freezeHead' | 'calibrateHead' | 'scaffold' | 'privacy',
+    key: 'freezeHead' | 'calibrateHead' | 'scaffold' | 'privacy' | 'serverDistillation',
     label: string,
     errorKey: string = key,
   ) => (
@@ -158,8 +167,8 @@ export default function FederationFormPage() {
         Each site trains where its data is; the coordinator only averages what the algorithm shares.
         Sites on this service name a data set; a remote site runs <code>autodl site serve</code> in
         its own data centre with a key you issue on the federation’s page (docs/collab.md). The
-        other options (a site’s Kubernetes namespace, FedDF, a per-site architecture) go in the REST
-        body or <code>autodl collab run --spec</code>.
+        experiment options (server momentum, FedProx, a site’s node selector, …) go in the REST body
+        or <code>autodl collab run --spec</code>.
       </p>
       <form onSubmit={submit} noValidate aria-label="New federation" className="form">
         <FormErrors errors={errors['']} />
@@ -201,6 +210,43 @@ export default function FederationFormPage() {
                   )}
                 </Field>
               )}
+              {schedule.siteArchitecture && (
+                <Field
+                  label={`Site ${i + 1} architecture`}
+                  errors={errors[`sites.${i}.architecture`]}
+                >
+                  {(id, d) => (
+                    <select
+                      id={id}
+                      aria-describedby={d}
+                      value={s.architecture}
+                      onChange={(e) => setSite(i, { architecture: e.target.value })}
+                    >
+                      <option value="">the federation’s ({form.architecture})</option>
+                      {nameOptions(ZOO_MODEL_NAMES)}
+                    </select>
+                  )}
+                </Field>
+              )}
+              {schedule.placement && !s.remote && namespaces.length > 0 && (
+                <Field
+                  label={`Site ${i + 1} Kubernetes namespace`}
+                  errors={errors[`sites.${i}.placement`]}
+                  hint="its site jobs run there, reading data only that namespace mounts"
+                >
+                  {(id, d) => (
+                    <select
+                      id={id}
+                      aria-describedby={d}
+                      value={s.namespace}
+                      onChange={(e) => setSite(i, { namespace: e.target.value })}
+                    >
+                      <option value="">the worker pool (default)</option>
+                      {nameOptions(namespaces)}
+                    </select>
+                  )}
+                </Field>
+              )}
               <label>
                 <input
                   type="checkbox"
@@ -227,12 +273,7 @@ export default function FederationFormPage() {
           <button
             type="button"
             disabled={form.sites.length >= 32}
-            onClick={() =>
-              set('sites', [
-                ...form.sites,
-                { name: nextSiteName(form.sites), dataset: '', remote: false },
-              ])
-            }
+            onClick={() => set('sites', [...form.sites, siteForm(nextSiteName(form.sites))])}
           >
             Add a site
           </button>
@@ -261,10 +302,26 @@ export default function FederationFormPage() {
             none: 'none',
             hint: 'optional: a set every site may see, trained on by all; under label skew it closes most of the gap to pooled training',
           })}
-        {schedule.publicDataset &&
+        {schedule.serverDistillation &&
+          checkbox(
+            'serverDistillation',
+            'FedDF: after each round the coordinator distills the sites’ models into their average on a public set (no extra bytes cross a site boundary)',
+          )}
+        {schedule.serverDistillation &&
+          form.serverDistillation &&
+          text(
+            'Distillation steps',
+            'distillationSteps',
+            `most steps per round; early stopping may end sooner; default ${SERVER_DISTILLATION_DEFAULTS.steps}`,
+            'numeric',
+            'serverDistillation',
+          )}
+        {publicSetShown(form) &&
           choice('Public set', 'publicDataset', imageOptions, {
             none: 'choose a data set',
-            hint: 'codistill: the sites exchange predictions on its images (its labels are not used)',
+            hint: schedule.publicDataset
+              ? 'codistill: the sites exchange predictions on its images (its labels are not used)'
+              : 'FedDF distills on its images at the coordinator (its labels are not used)',
           })}
         {schedule.freezeHead &&
           checkbox(
@@ -313,6 +370,11 @@ export default function FederationFormPage() {
               'dp.delta',
             )}
           </fieldset>
+        )}
+        {text(
+          'Quorum',
+          'quorum',
+          'sites a round needs (a failed site is retried, then skipped); default a majority',
         )}
         {text('Model name', 'name', 'optional; default federation-<job>', 'text')}
         {text('Seed', 'seed', 'default 0')}

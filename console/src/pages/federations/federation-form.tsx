@@ -133,7 +133,11 @@ export default function FederationFormPage() {
           id={id}
           aria-describedby={d}
           value={form[key]}
-          onChange={(e) => set(key, e.target.value)}
+          onChange={(e) => {
+            set(key, e.target.value);
+            // Another algorithm reads other fields: the last answer's problems may not apply.
+            if (key === 'algorithm') setErrors({});
+          }}
         >
           {none !== undefined && <option value="">{none}</option>}
           {options}

@@ -4,7 +4,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { federationSpec } from '../../collab/federation.schema';
-import { federationBody, parseRemoteSite, parseSite, readSpecFile } from './collab-body';
+import {
+  federationBody,
+  parseRemoteSite,
+  parseSite,
+  parseSiteSetting,
+  readSpecFile,
+} from './collab-body';
 
 test('collab run flags: every option becomes its spec field, and the service schema accepts the body', () => {
   const sites = parseRemoteSite('far', parseSite('b=fm-b', parseSite('a=fm-a')));
@@ -132,4 +138,60 @@ test('collab run flags: bad values and missing parts are CLI errors naming the f
   );
   assert.throws(() => federationBody({ site }), /--architecture is required/);
   assert.throws(() => federationBody({ architecture: 'small-cnn' }), /give the sites/);
+});
+
+test('collab run: a site’s namespace and architecture by name, FedDF with or without its steps, the DP delta', () => {
+  const sites = parseSite('b=fm-b', parseSite('a=fm-a'));
+  const ns = parseSiteSetting('--site-namespace');
+  const body = federationBody({
+    architecture: 'small-cnn',
+    site: sites,
+    siteNamespace: ns('b=site-gpu', ns('a=site-cpu')),
+    serverDistillation: '200',
+    publicDataset: 'fm-public',
+    dpClip: '10',
+    dpNoise: '0.5',
+    dpDelta: '1e-6',
+  });
+  assert.deepEqual(body.sites, [
+    { name: 'a', dataset: 'fm-a', placement: { namespace: 'site-cpu' } },
+    { name: 'b', dataset: 'fm-b', placement: { namespace: 'site-gpu' } },
+  ]);
+  assert.deepEqual(body.serverDistillation, { steps: 200 });
+  assert.deepEqual(body.dp, { clipNorm: 10, noiseMultiplier: 0.5, delta: 1e-6 });
+  // The service's schema takes it (the namespace is checked against its list at submission).
+  const spec = federationSpec.parse(body, 'spec');
+  assert.equal(spec.sites[1].placement?.namespace, 'site-gpu');
+  assert.equal(spec.dp?.delta, 1e-6);
+  // The flag alone: FedDF at the server's defaults.
+  assert.deepEqual(
+    federationBody({ architecture: 'small-cnn', site: sites, serverDistillation: true })
+      .serverDistillation,
+    {},
+  );
+  // codistill: a site's own architecture, over the sites of a --spec file too.
+  const arch = parseSiteSetting('--site-architecture')('b=mobilenet');
+  const codistill = federationBody(
+    { siteArchitecture: arch },
+    { architecture: 'small-cnn', algorithm: 'codistill', publicDataset: 'p', sites },
+  );
+  assert.deepEqual(codistill.sites, [
+    { name: 'a', dataset: 'fm-a' },
+    { name: 'b', dataset: 'fm-b', architecture: 'mobilenet' },
+  ]);
+  assert.equal(federationSpec.parse(codistill, 'spec').sites[1].architecture, 'mobilenet');
+
+  assert.throws(() => ns('A=x'), /--site-namespace must be site=value/);
+  assert.throws(
+    () => federationBody({ architecture: 'small-cnn', site: sites, siteNamespace: ns('c=x') }),
+    /--site-namespace c=x: no site c \(sites: a, b\)/,
+  );
+  assert.throws(
+    () => federationBody({ architecture: 'small-cnn', site: sites, serverDistillation: 'many' }),
+    /--server-distillation must be a whole number, got many/,
+  );
+  assert.throws(
+    () => federationBody({ architecture: 'small-cnn', site: sites, dpDelta: '1e-6' }),
+    /--dp-clip and --dp-noise go together/,
+  );
 });

@@ -1,7 +1,7 @@
 /**
  * The body of `POST /v1/federations` from `autodl collab run`'s flags: every field of the REST
- * spec has a flag, and `--spec FILE` gives a whole spec (a site's Kubernetes placement, a
- * per-site architecture, anything) that the flags then override. The service validates the
+ * spec has a flag but a placement's nodeSelector, and `--spec FILE` gives a whole spec that the
+ * flags then override. The service validates the
  * result; this only turns flag strings into the spec's types and names the flag on bad values.
  */
 import { CliError } from '../client';
@@ -11,6 +11,20 @@ export interface SiteFlag {
   name: string;
   dataset?: string;
   remote?: true;
+  placement?: { namespace: string };
+  architecture?: string;
+}
+
+/**
+ * `--site-namespace site=namespace` and `--site-architecture site=zoo` (repeatable): one value
+ * per site name, applied to the site of that name once the list is known.
+ */
+export function parseSiteSetting(flag: string) {
+  return (value: string, previous: Record<string, string> = {}): Record<string, string> => {
+    const m = /^([a-z0-9][a-z0-9-]{0,39})=(.+)$/.exec(value);
+    if (!m) throw new CliError(`${flag} must be site=value (a lower-case site name), got ${value}`);
+    return { ...previous, [m[1]]: m[2] };
+  };
 }
 
 /** `name=dataset` (repeatable) into the sites list. */
@@ -55,6 +69,26 @@ const NUMBER: [string, string, string][] = [
   ['roundMinLr', 'roundMinLr', '--round-min-lr'],
 ];
 
+/** Per-site settings over `sites` by name; a name no site has is an error naming the flag. */
+function withSiteSettings(sites: SiteFlag[], o: Record<string, unknown>): SiteFlag[] {
+  const out = sites.map((x) => ({ ...x }));
+  for (const [key, flag] of [
+    ['siteNamespace', '--site-namespace'],
+    ['siteArchitecture', '--site-architecture'],
+  ] as const) {
+    for (const [name, value] of Object.entries((o[key] as Record<string, string>) ?? {})) {
+      const site = out.find((x) => x.name === name);
+      if (!site)
+        throw new CliError(
+          `${flag} ${name}=${value}: no site ${name} (sites: ${out.map((x) => x.name).join(', ')})`,
+        );
+      if (key === 'siteNamespace') site.placement = { namespace: value };
+      else site.architecture = value;
+    }
+  }
+  return out;
+}
+
 /** The flags whose value goes in as the string given. */
 const TEXT: [string, string][] = [
   ['architecture', 'architecture'],
@@ -90,6 +124,8 @@ export function federationBody(
     ...((o.remoteSite as SiteFlag[] | undefined) ?? []),
   ];
   if (sites.length) body.sites = sites;
+  if (o.siteNamespace !== undefined || o.siteArchitecture !== undefined)
+    body.sites = withSiteSettings((body.sites as SiteFlag[] | undefined) ?? [], o);
   for (const [key, field] of TEXT) if (s(key) !== undefined) body[field] = s(key);
   for (const [key, field, flag] of WHOLE)
     if (s(key) !== undefined) body[field] = wholeNumber(s(key)!, flag);
@@ -97,12 +133,19 @@ export function federationBody(
     if (s(key) !== undefined) body[field] = finiteNumber(s(key)!, flag);
   if (o.scaffold === true) body.scaffold = true;
   if (o.freezeHead === true) body.freezeHead = true;
-  if (s('dpClip') !== undefined || s('dpNoise') !== undefined) {
+  // `--server-distillation` alone: FedDF at the server's defaults; with a number: its steps.
+  if (o.serverDistillation === true) body.serverDistillation = {};
+  else if (s('serverDistillation') !== undefined)
+    body.serverDistillation = {
+      steps: wholeNumber(s('serverDistillation')!, '--server-distillation'),
+    };
+  if (s('dpClip') !== undefined || s('dpNoise') !== undefined || s('dpDelta') !== undefined) {
     if (s('dpClip') === undefined || s('dpNoise') === undefined)
-      throw new CliError('--dp-clip and --dp-noise go together');
+      throw new CliError('--dp-clip and --dp-noise go together (--dp-delta with them)');
     body.dp = {
       clipNorm: finiteNumber(s('dpClip')!, '--dp-clip'),
       noiseMultiplier: finiteNumber(s('dpNoise')!, '--dp-noise'),
+      ...(s('dpDelta') !== undefined ? { delta: finiteNumber(s('dpDelta')!, '--dp-delta') } : {}),
     };
   }
   if (body.architecture === undefined)

@@ -8,7 +8,13 @@ import { CliError, refPath, type ApiClient } from '../client';
 import { client, globalOptions } from '../command-context';
 import { finiteNumber, wholeNumber } from '../flags';
 import { printJson, printTable, Progress } from '../output';
-import { federationBody, parseRemoteSite, parseSite, readSpecFile } from './collab-body';
+import {
+  federationBody,
+  parseRemoteSite,
+  parseSite,
+  parseSiteSetting,
+  readSpecFile,
+} from './collab-body';
 import { isFinishedStatus } from '../../platform/jobs/job-status';
 
 interface Round {
@@ -150,6 +156,16 @@ export function registerCollabCommands(program: Command): void {
       'a remote site served by `autodl site serve` on its own files (repeatable)',
       parseRemoteSite,
     )
+    .option(
+      '--site-namespace <site=namespace>',
+      "a local site's Kubernetes namespace (one of GET /v1/site-placements; repeatable)",
+      parseSiteSetting('--site-namespace'),
+    )
+    .option(
+      '--site-architecture <site=zoo>',
+      "codistill: a site's own architecture (repeatable)",
+      parseSiteSetting('--site-architecture'),
+    )
     .option('--algorithm <name>', 'fedavg | esp-clr | mcl | codistill (default esp-clr)')
     .option('--epochs <n>', 'local epochs per site in all')
     .option('--period <n>', 'esp-clr: epochs per synchronisation (T0)')
@@ -165,7 +181,11 @@ export function registerCollabCommands(program: Command): void {
     .option('--optimizer <name>', 'sgd | momentum | adam')
     .option('--width <n>', 'zoo width')
     .option('--mixup-alpha <a>', 'mcl: Beta(a, a)')
-    .option('--public-dataset <ds>', 'codistill: the shared public set')
+    .option('--public-dataset <ds>', 'codistill, FedDF: the public set (its labels are not read)')
+    .option(
+      '--server-distillation [steps]',
+      'fedavg, esp-clr: FedDF, distill the sites’ models into each average on --public-dataset (most steps per round)',
+    )
     .option(
       '--shared-dataset <ds>',
       'fedavg, esp-clr, mcl: a labelled set every site trains on beside its own (against label skew)',
@@ -185,6 +205,7 @@ export function registerCollabCommands(program: Command): void {
     .option('--site-timeout <s>', 'seconds a round waits for a remote site')
     .option('--dp-clip <c>', 'DP: clip norm of a site update (with --dp-noise)')
     .option('--dp-noise <sigma>', 'DP: noise multiplier')
+    .option('--dp-delta <delta>', "DP: the accountant's delta (default 1e-5)")
     .option('--seed <n>', 'seed')
     .option('--name <name>', 'name of the registered global model')
     .option('--no-wait', 'print the job and return')

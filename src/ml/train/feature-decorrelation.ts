@@ -12,9 +12,9 @@
  * centring, so it adds nothing.
  */
 import * as tf from '@tensorflow/tfjs';
-import { HEAD_LAYER_NAME } from '../zoo/zoo';
 import { crossEntropy } from './evaluate';
 import type { LossFn } from './gradient-step';
+import { splitAtHead } from './penultimate';
 
 const EPS = 1e-8;
 
@@ -41,10 +41,7 @@ export function decorrelationPenalty(z: tf.Tensor): tf.Scalar {
  */
 export function decorrelatedLoss(model: tf.LayersModel, beta: number): LossFn {
   if (!(Number.isFinite(beta) && beta > 0)) throw new Error(`beta must be > 0, got ${beta}`);
-  const head =
-    model.layers.find((l) => l.name === HEAD_LAYER_NAME) ?? model.layers[model.layers.length - 1];
-  const body = tf.model({ inputs: model.inputs, outputs: head.input as tf.SymbolicTensor });
-  // `body` shares the trained model's layers and weights: it holds nothing of its own to free.
+  const { body, head } = splitAtHead(model);
   return (_model, x, y) => {
     const features = body.apply(x, { training: true }) as tf.Tensor;
     const out = head.apply(features, { training: true }) as tf.Tensor;

@@ -9,9 +9,9 @@
  * Written as softplus((sim(z, z_prev) - sim(z, z_glob)) / tau), the same value, stable for any tau.
  */
 import * as tf from '@tensorflow/tfjs';
-import { HEAD_LAYER_NAME } from '../zoo/zoo';
 import { crossEntropy } from './evaluate';
 import type { LossFn } from './gradient-step';
+import { splitAtHead } from './penultimate';
 
 const EPS = 1e-8;
 
@@ -35,16 +35,6 @@ export function modelContrastiveTerm(
   });
 }
 
-/** The body of `model` up to the head's input (shares its layers and weights). */
-function bodyOf(model: tf.LayersModel): { body: tf.LayersModel; head: tf.layers.Layer } {
-  const head =
-    model.layers.find((l) => l.name === HEAD_LAYER_NAME) ?? model.layers[model.layers.length - 1];
-  return {
-    body: tf.model({ inputs: model.inputs, outputs: head.input as tf.SymbolicTensor }),
-    head,
-  };
-}
-
 /**
  * The trainer's loss: cross-entropy + mu l_con. `global` and `previous` are frozen models of the
  * same architecture holding the round's global weights and the site's weights after its previous
@@ -61,9 +51,9 @@ export function modelContrastiveLoss(
 ): LossFn {
   if (!(Number.isFinite(mu) && mu > 0)) throw new Error(`mu must be > 0, got ${mu}`);
   if (!(Number.isFinite(tau) && tau > 0)) throw new Error(`tau must be > 0, got ${tau}`);
-  const own = bodyOf(model);
-  const g = bodyOf(global).body;
-  const p = bodyOf(previous).body;
+  const own = splitAtHead(model);
+  const g = splitAtHead(global).body;
+  const p = splitAtHead(previous).body;
   const flat = (t: tf.Tensor) => t.reshape([t.shape[0], -1]) as tf.Tensor2D;
   return (_model, x, y) => {
     const z = own.body.apply(x, { training: true }) as tf.Tensor;

@@ -146,6 +146,36 @@ export default function FederationFormPage() {
     </Field>
   );
 
+  /**
+   * A select of site i's `key`, labelled "Site <i+1> <label>"; `none` labels its empty first
+   * option, `errors` default to the server's problems about `sites.<i>.<key>`.
+   */
+  const siteChoice = (
+    i: number,
+    key: 'dataset' | 'architecture' | 'namespace',
+    label: string,
+    options: ReactNode,
+    { none, hint, errors: shown }: { none: string; hint?: string; errors?: string[] },
+  ) => (
+    <Field
+      label={`Site ${i + 1} ${label}`}
+      errors={shown ?? errors[`sites.${i}.${key}`]}
+      hint={hint}
+    >
+      {(id, d) => (
+        <select
+          id={id}
+          aria-describedby={d}
+          value={form.sites[i][key]}
+          onChange={(e) => setSite(i, { [key]: e.target.value })}
+        >
+          <option value="">{none}</option>
+          {options}
+        </select>
+      )}
+    </Field>
+  );
+
   /** A checkbox option, with the server's problems about `errorKey` under it. */
   const checkbox = (
     key: 'freezeHead' | 'calibrateHead' | 'scaffold' | 'privacy' | 'serverDistillation',
@@ -193,64 +223,27 @@ export default function FederationFormPage() {
                   />
                 )}
               </Field>
-              {!s.remote && (
-                <Field
-                  label={`Site ${i + 1} data set`}
-                  errors={[
+              {!s.remote &&
+                siteChoice(i, 'dataset', 'data set', imageOptions, {
+                  none: 'choose a data set',
+                  // A problem about the whole site (its data set's classes) shows here too.
+                  errors: [
                     ...(errors[`sites.${i}.dataset`] ?? []),
                     ...(errors[`sites.${i}`] ?? []),
-                  ]}
-                >
-                  {(id, d) => (
-                    <select
-                      id={id}
-                      aria-describedby={d}
-                      value={s.dataset}
-                      onChange={(e) => setSite(i, { dataset: e.target.value })}
-                    >
-                      <option value="">choose a data set</option>
-                      {imageOptions}
-                    </select>
-                  )}
-                </Field>
-              )}
-              {schedule.siteArchitecture && (
-                <Field
-                  label={`Site ${i + 1} architecture`}
-                  errors={errors[`sites.${i}.architecture`]}
-                >
-                  {(id, d) => (
-                    <select
-                      id={id}
-                      aria-describedby={d}
-                      value={s.architecture}
-                      onChange={(e) => setSite(i, { architecture: e.target.value })}
-                    >
-                      <option value="">the federation’s ({form.architecture})</option>
-                      {nameOptions(ZOO_MODEL_NAMES)}
-                    </select>
-                  )}
-                </Field>
-              )}
-              {schedule.placement && !s.remote && namespaces.length > 0 && (
-                <Field
-                  label={`Site ${i + 1} Kubernetes namespace`}
-                  errors={errors[`sites.${i}.placement`]}
-                  hint="its site jobs run there, reading data only that namespace mounts"
-                >
-                  {(id, d) => (
-                    <select
-                      id={id}
-                      aria-describedby={d}
-                      value={s.namespace}
-                      onChange={(e) => setSite(i, { namespace: e.target.value })}
-                    >
-                      <option value="">the worker pool (default)</option>
-                      {nameOptions(namespaces)}
-                    </select>
-                  )}
-                </Field>
-              )}
+                  ],
+                })}
+              {schedule.siteArchitecture &&
+                siteChoice(i, 'architecture', 'architecture', nameOptions(ZOO_MODEL_NAMES), {
+                  none: `the federation’s (${form.architecture})`,
+                })}
+              {schedule.placement &&
+                !s.remote &&
+                namespaces.length > 0 &&
+                siteChoice(i, 'namespace', 'Kubernetes namespace', nameOptions(namespaces), {
+                  none: 'the worker pool (default)',
+                  hint: 'its site jobs run there, reading data only that namespace mounts',
+                  errors: errors[`sites.${i}.placement`],
+                })}
               <label>
                 <input
                   type="checkbox"

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { FederationRow, RoundRow, SiteRow } from './storage/federations.repository';
+import type { FederationRow, RoundRow, StoredSiteRow } from './storage/federations.repository';
 
 export class FederationSiteDto {
   @ApiProperty() name!: string;
@@ -18,8 +18,16 @@ export class FederationSiteDto {
     description: 'Training examples (once the job read them)',
   })
   samples!: number | null;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'site-a',
+    description:
+      'A local site placed in a Kubernetes namespace (`sites[].placement.namespace`): its site jobs run there; null: the worker pool or the executor’s namespace',
+  })
+  namespace!: string | null;
 
-  static from(s: SiteRow): FederationSiteDto {
+  static from(s: StoredSiteRow): FederationSiteDto {
     return Object.assign(new FederationSiteDto(), s);
   }
 }

@@ -75,6 +75,15 @@ describe('collaborative learning on Kubernetes: sites in two placement namespace
     assert.equal(done.status, 'succeeded', done.error ?? '');
     const fed = (await k.app.get(`/v1/federations/${id}`).expect(200)).body;
     assert.deepEqual([...fed.rounds[0].accepted].sort(), ['a0', 'a1', 'b0']);
+    // Each site's namespace, as the federation's page shows it.
+    assert.deepEqual(
+      fed.sites.map((s: { name: string; namespace: string | null }) => [s.name, s.namespace]),
+      [
+        ['a0', 'site-a'],
+        ['a1', 'site-a'],
+        ['b0', 'site-b'],
+      ],
+    );
 
     // The registry's test evaluation covers the namespace-placed sites: each site pod evaluated
     // the final model on its own test split (16 images split 0.5/0.25/0.25: 4 each) and sent back

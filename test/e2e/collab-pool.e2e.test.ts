@@ -139,6 +139,11 @@ describe('collaborative learning on the worker pool: parallel site jobs, a SIGKI
       fed.rounds.map((r: { round: number }) => r.round),
       [0, 1, 2, 3],
     );
+    // No placement: every site trains in the worker pool.
+    assert.deepEqual(
+      fed.sites.map((s: { namespace: string | null }) => s.namespace),
+      [null, null, null],
+    );
     // A kill that lands just after the item was answered hits the worker's next job instead, and
     // the loop kills again; what the quorum saw is what the site jobs' rows say: a failed train
     // job is its site missing from its round (quorum 2 of 3, the finished answers kept).

@@ -9,6 +9,8 @@ export interface FederationSite {
   placement: 'local' | 'remote';
   architecture: string;
   samples: number | null;
+  /** A local site placed in a Kubernetes namespace (null: the worker pool). */
+  namespace: string | null;
 }
 
 export interface SiteRound {

@@ -14,6 +14,11 @@ export interface SiteRow {
   samples: number | null;
 }
 
+/** A site as read back: with the Kubernetes namespace its spec placed it in (null: none). */
+export interface StoredSiteRow extends SiteRow {
+  namespace: string | null;
+}
+
 export interface SiteRoundRow {
   site: string;
   trainLoss: number | null;
@@ -52,7 +57,7 @@ export interface FederationRow {
   modelId: string | null;
   summary: Record<string, unknown>;
   createdAt: Date;
-  sites: SiteRow[];
+  sites: StoredSiteRow[];
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -239,8 +244,13 @@ export class FederationsRepository {
 
   private async withSites(rows: Omit<FederationRow, 'sites'>[]): Promise<FederationRow[]> {
     if (rows.length === 0) return [];
+    // The namespace stays where the spec put it (the job's spec, `sites[].placement`).
     const sites: Record<string, unknown>[] = await this.db.query(
-      `SELECT * FROM collab_sites WHERE federation_id = ANY($1) ORDER BY name`,
+      `SELECT s.*,
+              (SELECT x->'placement'->>'namespace' FROM jsonb_array_elements(j.spec->'sites') x
+                WHERE x->>'name' = s.name) AS namespace
+         FROM collab_sites s JOIN jobs j ON j.id = s.federation_id
+        WHERE s.federation_id = ANY($1) ORDER BY s.name`,
       [rows.map((r) => r.id)],
     );
     return rows.map((r) => ({
@@ -253,6 +263,7 @@ export class FederationsRepository {
           placement: s.placement as SiteRow['placement'],
           architecture: String(s.architecture),
           samples: num(s.samples),
+          namespace: (s.namespace as string | null) ?? null,
         })),
     }));
   }

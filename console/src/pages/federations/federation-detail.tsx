@@ -247,9 +247,12 @@ function SitesTable({
               <th scope="row">{s.name}</th>
               <td>
                 {s.placement === 'local' && s.datasetId ? (
-                  <Link to={`/datasets/${s.datasetId}`}>
-                    {datasetNames.get(s.datasetId) ?? s.datasetId.slice(0, 8)}
-                  </Link>
+                  <>
+                    <Link to={`/datasets/${s.datasetId}`}>
+                      {datasetNames.get(s.datasetId) ?? s.datasetId.slice(0, 8)}
+                    </Link>
+                    {s.namespace && <> in namespace {s.namespace}</>}
+                  </>
                 ) : (
                   <>
                     remote, its own files

@@ -122,6 +122,10 @@ describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
     await page.getByText('succeeded', { exact: true }).waitFor({ timeout: 60_000 });
     const api = (await app.get(`/v1/federations/${id}`).expect(200)).body;
     assert.equal(api.rounds.length, 2);
+    // The settings it ran with, from the job's stored spec (defaults filled in).
+    const settings = await page.locator('dt:has-text("Settings") + dd').innerText();
+    assert.match(settings, /^2 epochs, averaged every 1; momentum at 0\.05 → 0\.001; batch 4;/);
+    assert.match(settings, /head calibration ccvr; quorum 2 of 2 sites; seed 0$/);
     // CCVR ran after the last round: the page shows its before and after.
     const cal = api.summary.classifierCalibration;
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

@@ -9,7 +9,7 @@ import { getJson, postJson, query } from '../../api/client';
 import { useEventStream } from '../../api/events';
 import type { Federation, FederationRound } from '../../api/federations';
 import type { Dataset, Model } from '../../api/registry-types';
-import { isFinished, type Page } from '../../api/types';
+import { isFinished, type Job, type Page } from '../../api/types';
 import { useSession } from '../../auth/session';
 import { EChart } from '../../charts/echart';
 import { federationRoundsOption, type RoundsAxis } from '../../charts/options/federation-rounds';
@@ -17,6 +17,7 @@ import { JobActions } from '../../components/job-actions';
 import { ProgressBar } from '../../components/progress';
 import { TableScroll } from '../../components/table-scroll';
 import { formatBytes, percent } from '../registry/format';
+import { federationSettings, type StoredFederationSpec } from './federation-settings';
 
 const fixed = (v: number | null | undefined, d = 4) =>
   v === null || v === undefined ? '—' : v.toFixed(d);
@@ -62,6 +63,18 @@ export default function FederationDetailPage() {
     () => new Map((datasets.data?.items ?? []).map((d) => [d.id, d.name])),
     [datasets.data],
   );
+  // The settings it runs with: its job's stored spec (defaults filled in), read once.
+  const job = useQuery({
+    queryKey: ['job', id, 'spec'],
+    queryFn: ({ signal }) => getJson<Job>(`/v1/jobs/${id}`, signal),
+    staleTime: Infinity,
+  });
+  const settings = job.data?.spec
+    ? federationSettings(
+        job.data.spec as StoredFederationSpec,
+        (d) => datasetNames.get(d) ?? d.slice(0, 8),
+      )
+    : [];
   const modelId = federation.data?.modelId;
   const model = useQuery({
     queryKey: ['model', modelId],
@@ -97,6 +110,12 @@ export default function FederationDetailPage() {
         <dd>
           {f.algorithm}, {f.placement} placement
         </dd>
+        {settings.length > 0 && (
+          <>
+            <dt>Settings</dt>
+            <dd>{settings.join('; ')}</dd>
+          </>
+        )}
         <dt>Rounds</dt>
         <dd>
           {f.roundsDone} of {f.roundsPlanned}

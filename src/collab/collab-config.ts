@@ -8,7 +8,7 @@
  * - JOB_COMPLETION_INDEX: set by Kubernetes in each pod of an Indexed Job; a `federation-site`
  *   job of several sites trains the site at that index.
  */
-import { ConfigError } from '../platform/config/app-config';
+import { ConfigError, type AppConfig } from '../platform/config/app-config';
 import { defineConfigSection } from '../platform/config/config-section';
 import { placementNamespaces as readPlacementNamespaces } from '../platform/validation/placement';
 
@@ -36,3 +36,10 @@ export const COLLAB_CONFIG_SECTION = defineConfigSection<CollabConfig>({
     return { placementNamespaces, completionIndex };
   },
 });
+
+/** The section's values, or its defaults where the composition root did not register it (tests). */
+export function collabConfigOf(app: AppConfig): CollabConfig {
+  return app.sections.has(COLLAB_CONFIG_SECTION)
+    ? app.sections.get(COLLAB_CONFIG_SECTION)
+    : COLLAB_DEFAULTS;
+}

@@ -34,7 +34,7 @@ import { MixedPlacement, RemotePlacement } from './remote-placement';
 import type { SitePlacement } from './site-placement';
 import { PooledPlacement } from './pooled-placement';
 import { SITE_JOBS, type SiteJobs } from './site-jobs';
-import { COLLAB_CONFIG_SECTION, COLLAB_DEFAULTS, type CollabConfig } from './collab-config';
+import { collabConfigOf, type CollabConfig } from './collab-config';
 import { checkPlacements } from './placement-check';
 import { buildZooModel } from '../ml/zoo/zoo';
 import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
@@ -73,9 +73,7 @@ export class FederationHandler implements JobHandler<FederationSpec, Record<stri
     @Inject(SITE_JOBS) private readonly siteJobs: SiteJobs,
     @Inject(APP_CONFIG) appConfig: AppConfig,
   ) {
-    this.config = appConfig.sections.has(COLLAB_CONFIG_SECTION)
-      ? appConfig.sections.get(COLLAB_CONFIG_SECTION)
-      : COLLAB_DEFAULTS;
+    this.config = collabConfigOf(appConfig);
   }
 
   validate(raw: unknown): FederationSpec {

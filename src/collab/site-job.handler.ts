@@ -17,7 +17,7 @@ import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
 import { UnprocessableError } from '../platform/errors/domain-error';
 import { JobCancelledError, type JobContext, type JobHandler } from '../platform/jobs/job-handler';
 import { MODEL_REGISTRY, type TrainingRegistryPort } from '../registry/model-registry.port';
-import { COLLAB_CONFIG_SECTION, COLLAB_DEFAULTS, type CollabConfig } from './collab-config';
+import { collabConfigOf, type CollabConfig } from './collab-config';
 import { decodeWithControl, encodeWithControl } from './federation-checkpoint';
 import type { RemoteModelTask } from './remote-placement';
 import { siteJobSpec, type SiteJobSpec } from './site-job.schema';
@@ -41,9 +41,7 @@ export class FederationSiteHandler implements JobHandler<SiteJobSpec, SiteJobRes
     private readonly tfRuntime: TfRuntime,
     @Inject(APP_CONFIG) appConfig: AppConfig,
   ) {
-    this.config = appConfig.sections.has(COLLAB_CONFIG_SECTION)
-      ? appConfig.sections.get(COLLAB_CONFIG_SECTION)
-      : COLLAB_DEFAULTS;
+    this.config = collabConfigOf(appConfig);
   }
 
   validate(raw: unknown): SiteJobSpec {

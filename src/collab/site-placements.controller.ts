@@ -2,7 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
 import { ApiProblems } from '../platform/http/problem.dto';
-import { COLLAB_CONFIG_SECTION, COLLAB_DEFAULTS } from './collab-config';
+import { collabConfigOf } from './collab-config';
 
 export class SitePlacementsDto {
   @ApiProperty({
@@ -22,10 +22,7 @@ export class SitePlacementsController {
   private readonly namespaces: readonly string[];
 
   constructor(@Inject(APP_CONFIG) appConfig: AppConfig) {
-    const config = appConfig.sections.has(COLLAB_CONFIG_SECTION)
-      ? appConfig.sections.get(COLLAB_CONFIG_SECTION)
-      : COLLAB_DEFAULTS;
-    this.namespaces = config.placementNamespaces;
+    this.namespaces = collabConfigOf(appConfig).placementNamespaces;
   }
 
   @Get()

@@ -310,6 +310,15 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
         plan.logitAdjustment,
       )
     : undefined;
+  // The site's own loss, when an objective replaces cross-entropy (at most one: checked above).
+  let lossFn: LossFn | undefined = adjusted;
+  if (ntdTeacher && plan.notTrueBeta)
+    lossFn = notTrueDistillationLoss(ntdTeacher, plan.notTrueBeta);
+  else if (plan.decorrelationBeta) lossFn = decorrelatedLoss(i.model, plan.decorrelationBeta);
+  else if (plan.modelContrastive && i.contrast) {
+    const { mu, temperature } = plan.modelContrastive;
+    lossFn = modelContrastiveLoss(i.model, i.contrast.global, i.contrast.previous, mu, temperature);
+  }
   const steps = Math.ceil(i.train.x.shape[0] / i.batchSize);
   const schedule = makeSchedule(plan.schedule, plan.learningRate, steps, plan.epochs);
   const scaffold =
@@ -331,24 +340,7 @@ export async function trainLocally(i: LocalTrainingInput): Promise<LocalTraining
       ...(distillation ? { distillation } : {}),
       penalty: scaffold?.penalty ?? prox?.penalty,
       ...(sam ? { gradientFn: sam } : {}),
-      ...(ntdTeacher && plan.notTrueBeta
-        ? { lossFn: notTrueDistillationLoss(ntdTeacher, plan.notTrueBeta) }
-        : {}),
-      ...(adjusted ? { lossFn: adjusted } : {}),
-      ...(plan.decorrelationBeta
-        ? { lossFn: decorrelatedLoss(i.model, plan.decorrelationBeta) }
-        : {}),
-      ...(plan.modelContrastive && i.contrast
-        ? {
-            lossFn: modelContrastiveLoss(
-              i.model,
-              i.contrast.global,
-              i.contrast.previous,
-              plan.modelContrastive.mu,
-              plan.modelContrastive.temperature,
-            ),
-          }
-        : {}),
+      ...(lossFn ? { lossFn } : {}),
       ...(i.threads !== undefined ? { threads: i.threads } : {}),
       ...(i.carriedOptimizer ? { carriedOptimizer: i.carriedOptimizer } : {}),
       shouldStop: i.shouldStop,

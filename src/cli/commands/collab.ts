@@ -66,6 +66,15 @@ export function calibrationLine(c: CalibrationSummary): string {
   return `calibrated ${c.method}: head re-trained on ${c.sites.length} sites' feature statistics (${formatBytes(c.bytesUp)} sent); accuracy ${acc(c.uncalibratedAccuracy)} -> ${acc(c.calibratedAccuracy)}`;
 }
 
+/** The final accuracy line; codistill has no global model, so its number is the sites' mean. */
+export function accuracyLine(algorithm: string, accuracy: number): string {
+  const of =
+    algorithm === 'codistill'
+      ? "mean of the sites' own models, each on its test split"
+      : "global model, sites' test splits";
+  return `accuracy   ${accuracy.toFixed(4)} (${of})`;
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
@@ -111,8 +120,7 @@ function printFederation(f: Federation): void {
   out(`model      ${f.modelId ?? '-'}`);
   if (f.sharedDatasetId) out(`shared set ${f.sharedDatasetId} (every site trains on it)`);
   const acc = f.summary.globalAccuracy;
-  if (typeof acc === 'number')
-    out(`accuracy   ${acc.toFixed(4)} (global model, sites' test splits)`);
+  if (typeof acc === 'number') out(accuracyLine(f.algorithm, acc));
   const privacy = f.summary.privacy as { epsilon: number; delta: number } | null | undefined;
   if (privacy)
     out(

@@ -24,11 +24,24 @@ export function problemsFromSchemaErrors(
         out.set(fieldOf(path, e.instancePath), 'does not match any allowed form');
       continue;
     }
+    // `T | null` given an object whose own field is wrong: the null branch's "must be null" at
+    // the object is noise beside the T branch's problem inside it, which is what to fix.
+    if (isNullBranch(e) && errors.some((o) => o.instancePath.startsWith(`${e.instancePath}/`)))
+      continue;
     const field = problemField(path, e);
     if (out.has(field)) continue; // the first problem per field is the useful one
     out.set(field, messageOf(e, valueAt(root, e.instancePath)));
   }
   return [...out].map(([field, message]) => ({ field, message }));
+}
+
+/** The `null` branch of a union rejecting the value (`type: 'null'` under an anyOf/oneOf). */
+function isNullBranch(e: ErrorObject): boolean {
+  return (
+    e.keyword === 'type' &&
+    e.params.type === 'null' &&
+    /\/(anyOf|oneOf)\/\d+\/type$/.test(e.schemaPath)
+  );
 }
 
 function problemField(path: string, e: ErrorObject): string {

@@ -177,3 +177,22 @@ test('a default ajv would never apply (inside a union branch) is refused where t
     }),
   );
 });
+
+test('a nullable object with a bad field: the problem inside it, not the null branch beside it', () => {
+  const spec = specSchema(
+    Type.Object({
+      fusion: Type.Union([Type.Object({ steps: Type.Integer({ minimum: 1 }) }), Type.Null()], {
+        default: null,
+      }),
+    }),
+  );
+  assert.deepEqual(
+    problems(() => spec.parse({ fusion: { steps: 'abc' } }, '')),
+    [{ field: 'fusion.steps', message: 'must be a whole number, got "abc"' }],
+  );
+  // Neither an object nor null: the value itself is named wrong, once.
+  assert.deepEqual(
+    problems(() => spec.parse({ fusion: 3 }, '')),
+    [{ field: 'fusion', message: 'must be an object, got 3' }],
+  );
+});

@@ -320,6 +320,16 @@ describe('federation pages in a browser', { skip: browserSkipReason() }, () => {
     await page.getByLabel('Public set', { exact: true }).selectOption('site-1');
     await axeCheck(page, 'federation form with FedDF and a placement');
 
+    // Steps that are not a number: the server's one problem, at the steps field only.
+    await page.getByLabel('Distillation steps').fill('abc');
+    await submitted(page);
+    const steps = page.locator('.field', { has: page.getByLabel('Distillation steps') });
+    assert.equal(await steps.getByRole('alert').innerText(), 'must be a whole number, got "abc"');
+    const fedDf = page.locator('div', { has: page.getByLabel(/FedDF:/) }).last();
+    assert.equal(await fedDf.getByRole('alert').count(), 0);
+    await page.getByLabel('Distillation steps').fill('50');
+    posted.length = 0;
+
     // A quorum above the two sites: the server refuses the whole body, at the Quorum field.
     await page.getByLabel('Quorum').fill('3');
     await submitted(page);

@@ -63,7 +63,8 @@ test("server problems land on the field they name, in either of the server's pat
   assert.equal(fieldOf('spec.epochs'), 'epochs');
   assert.equal(fieldOf('dp.clipNorm'), 'dp.clipNorm');
   assert.equal(fieldOf('spec.dp'), 'dp');
-  assert.equal(fieldOf('serverDistillation.steps'), 'serverDistillation');
+  assert.equal(fieldOf('serverDistillation.steps'), 'serverDistillation.steps');
+  assert.equal(fieldOf('spec.serverDistillation'), 'serverDistillation');
   assert.equal(fieldOf(undefined), '');
   assert.deepEqual(
     fieldErrors([
@@ -83,7 +84,8 @@ test("server problems land on the field they name, in either of the server's pat
         'sites.0.dataset: federations take image data sets for now',
         'roundMinLr: applies to codistill',
       ],
-      serverDistillation: ['must be >= 1'],
+      // At the steps field; the FedDF box itself shows problems about the whole option.
+      'serverDistillation.steps': ['must be >= 1'],
       'sites.1.placement': ['must be one of site-a'],
       'sites.0.name': ['must match pattern'],
       'dp.clipNorm': ['must be > 0'],

@@ -202,6 +202,9 @@ export function federationBody(f: FederationForm): Record<string, unknown> {
   return body;
 }
 
+/** The fields inside an option that have an input of their own (not the option's box). */
+const NESTED_INPUTS = ['dp.clipNorm', 'dp.noiseMultiplier', 'dp.delta', 'serverDistillation.steps'];
+
 /**
  * The form field a server problem names: `sites[1].dataset` (or `sites.1.dataset`) ->
  * `sites.1.dataset`, `sites[1]` ->
@@ -213,8 +216,8 @@ export function fieldOf(field: string | undefined): string {
   const f = field.replace(/^spec\./, '');
   // The schema names `sites[1].name`, the checks after it `sites.1.dataset`.
   const site = /^sites(?:\[(\d+)\]|\.(\d+))(?:\.(\w+))?/.exec(f);
-  const dp = /^dp\.(clipNorm|noiseMultiplier|delta)\b/.exec(f);
-  if (dp) return `dp.${dp[1]}`;
+  const nested = NESTED_INPUTS.find((n) => f === n || f.startsWith(`${n}.`));
+  if (nested) return nested;
   if (site) {
     const i = site[1] ?? site[2];
     return site[3] ? `sites.${i}.${site[3]}` : `sites.${i}`;
@@ -243,6 +246,7 @@ const SHOWN = new Set([
   'classifierCalibration',
   'scaffold',
   'serverDistillation',
+  'serverDistillation.steps',
   'quorum',
   'dp',
   'dp.clipNorm',

@@ -311,7 +311,7 @@ export default function FederationFormPage() {
             'distillationSteps',
             `most steps per round; early stopping may end sooner; default ${SERVER_DISTILLATION_DEFAULTS.steps}`,
             'numeric',
-            'serverDistillation',
+            'serverDistillation.steps',
           )}
         {publicSetShown(form) &&
           choice('Public set', 'publicDataset', imageOptions, {

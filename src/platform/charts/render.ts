@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
-import * as echarts from 'echarts';
+import type * as ResvgLib from '@resvg/resvg-js';
+import type * as EChartsLib from 'echarts';
 import type { EChartsOption } from 'echarts';
 import { FONT_FAMILY } from './options/common';
 
@@ -16,6 +16,16 @@ export interface ChartSize {
 }
 
 const DEFAULT_SIZE: ChartSize = { width: 640, height: 400 };
+
+/*
+ * ECharts (3.9 MB of JavaScript) and resvg (a native addon) load with the first chart, not with
+ * every process that imports this module: the API, each job worker, each CLI call. Compiling
+ * ECharts cost every worker start about 0.1 s of CPU, most of them never drawing a chart.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, see above */
+const echarts = (): typeof EChartsLib => require('echarts') as typeof EChartsLib;
+const resvg = (): typeof ResvgLib => require('@resvg/resvg-js') as typeof ResvgLib;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * Text is drawn with the DejaVu Sans file shipped by the `dejavu-fonts-ttf` npm package (free
@@ -40,7 +50,7 @@ function checkSize({ width, height }: ChartSize): void {
 /** The option as a standalone SVG document. */
 export function chartSvg(option: EChartsOption, size: ChartSize = DEFAULT_SIZE): string {
   checkSize(size);
-  const chart = echarts.init(null, null, {
+  const chart = echarts().init(null, null, {
     renderer: 'svg',
     ssr: true,
     width: size.width,
@@ -57,7 +67,7 @@ export function chartSvg(option: EChartsOption, size: ChartSize = DEFAULT_SIZE):
 /** The option rendered to PNG bytes. */
 export function chartPng(option: EChartsOption, size: ChartSize = DEFAULT_SIZE): Buffer {
   const svg = chartSvg(option, size);
-  const png = new Resvg(svg, {
+  const png = new (resvg().Resvg)(svg, {
     font: {
       fontFiles: [FONT_FILE],
       loadSystemFonts: false,

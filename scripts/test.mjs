@@ -18,10 +18,9 @@
 //
 // A whole run (no --tier, no files) starts the e2e tier at once and runs the rest beside it: the
 // e2e files mostly wait (process starts, polls, a browser, the test API server) and leave about a
-// core idle, which the type-checks, linters, unit and medium tiers (all at once) fill at a lower
-// CPU priority, so that they take cycles the e2e tier does not use. Their output is printed when
-// the e2e tier ends (a line on stderr says when each one ends), so that TAP streams do not
-// interleave.
+// core idle, which the type-checks, linters, unit and medium tiers fill at a lower CPU priority,
+// so that they take cycles the e2e tier does not use. Their output is printed when the e2e tier
+// ends (a line on stderr says when each one ends), so that two TAP streams do not interleave.
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import {
@@ -289,11 +288,6 @@ async function runTier(tier, tierFiles, side = null) {
   const child = spawn(
     process.execPath,
     [
-      // V8's memory reducer runs full collections in a process that has gone quiet, to give memory
-      // back: 0.4-0.5 s of CPU in each test process, job worker and pod of the e2e tier that lives
-      // past ~10 s (a test app and its idle worker, measured from /proc, session 25), for memory a
-      // test process gives back when it exits anyway. The processes they start inherit the flag.
-      '--no-memory-reducer',
       '-r',
       join(root, 'bin/register-ts.cjs'),
       '--test',
@@ -323,33 +317,26 @@ if (overlap) {
   const t = Date.now();
   // One database for both: start the scratch server (when there is no TEST_DATABASE_URL) first.
   if (tiers.some((tier) => tier !== 'unit' && byTier[tier].length)) await databaseUrl();
-  // The static checks and the unit and medium tiers run at once, all beside the e2e tier. One
-  // after the other, the tiers waited for the longer lane of checks while the shorter had ended,
-  // and ran alone after the e2e tier: the two cores were 70 % busy for the last 150 s of the run
-  // (session 25, /proc/stat sampled every 5 s). Each keeps its output apart for the end.
-  const checksSide = { output: [], failed: [] };
-  const tiersSide = { output: [], failed: [] };
-  const staticChecks = quick
-    ? Promise.resolve()
-    : checks(STATIC_CHECKS, checksSide).then(() =>
-        process.stderr.write(
-          `static checks: ${checksSide.failed.length ? `FAILED (${checksSide.failed.join(', ')})` : 'ok'} (${seconds(t)})\n`,
-        ),
+  const side = { output: [], failed: [] };
+  const beside = (async () => {
+    if (!quick) {
+      await checks(STATIC_CHECKS, side);
+      process.stderr.write(
+        `static checks: ${side.failed.length ? `FAILED (${side.failed.join(', ')})` : 'ok'} (${seconds(t)})\n`,
       );
-  const otherTiers = (async () => {
+    }
     const out = [];
     for (const tier of tiers)
-      if (tier !== 'e2e' && byTier[tier].length)
-        out.push(await runTier(tier, byTier[tier], tiersSide));
+      if (tier !== 'e2e' && byTier[tier].length) out.push(await runTier(tier, byTier[tier], side));
     return out;
   })();
   const e2e = await runTier('e2e', byTier.e2e);
-  const [, others] = await Promise.all([staticChecks, otherTiers]);
+  const others = await beside;
   process.stderr.write('\noutput of the checks and tiers that ran beside the e2e tier:\n');
-  process.stdout.write(Buffer.concat([...checksSide.output, ...tiersSide.output]));
+  process.stdout.write(Buffer.concat(side.output));
   results.push(...others, e2e);
-  if (checksSide.failed.length) {
-    process.stderr.write(`\n${checksSide.failed.join(', ')} failed\n`);
+  if (side.failed.length) {
+    process.stderr.write(`\n${side.failed.join(', ')} failed\n`);
     results.push({ tier: 'static checks', files: 0, code: 1, time: 'FAILED' });
   }
   process.stderr.write(`all: ${seconds(t)}\n`);

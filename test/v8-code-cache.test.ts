@@ -92,12 +92,19 @@ describe('bin/v8-code-cache.cjs', () => {
     assert.deepEqual(second.out, first.out);
   });
 
-  test('an edited file is compiled again, never run from its old code', () => {
+  test('an edited file is compiled again, never run from its old code, and its entry replaced', () => {
     run();
+    const entries = fs.readdirSync(path.join(cache, 'v8'));
     fs.writeFileSync(lib, fs.readFileSync(lib, 'utf8').replace('version = 1', 'version = 2'));
     const edited = run();
     assert.equal(edited.out.version, 2);
     assert.deepEqual(edited.stats, { hits: 1, misses: 1, rejected: 0, enabled: true });
+    assert.deepEqual(
+      fs.readdirSync(path.join(cache, 'v8')),
+      entries,
+      'the same entries, one per file',
+    );
+    assert.deepEqual(run().stats, { hits: 2, misses: 0, rejected: 0, enabled: true });
   });
 
   test('other V8 flags get entries of their own instead of rewriting these', () => {
@@ -118,14 +125,28 @@ describe('bin/v8-code-cache.cjs', () => {
     assert.equal(mapped.out.frame, `at area (${shape}:5:25)`);
   });
 
-  test('a torn entry (a writer killed mid-write) is refused by V8 and written again', () => {
+  test('a torn entry is compiled again; code V8 refuses is counted, replaced, never run', () => {
     run();
-    const entries = fs.readdirSync(path.join(cache, 'v8'));
-    for (const e of entries) fs.writeFileSync(path.join(cache, 'v8', e), 'torn');
+    const v8 = path.join(cache, 'v8');
+    const entries = fs.readdirSync(v8).map((e) => path.join(v8, e));
+    // A writer killed mid-write: not even the content's digest is whole.
+    for (const e of entries) fs.writeFileSync(e, 'torn');
     const torn = run();
-    assert.deepEqual(torn.stats, { hits: 0, misses: 0, rejected: 2, enabled: true });
+    assert.deepEqual(torn.stats, { hits: 0, misses: 2, rejected: 0, enabled: true });
     assert.equal(torn.out.area, 9);
-    assert.equal(run().stats.rejected, 0);
+    // The right digest, then bytes that are not V8's code: V8 refuses them.
+    for (const e of entries) {
+      const whole = fs.readFileSync(e);
+      if (whole.length <= 20) continue; // an entry of the flagged runs above, still torn
+      fs.writeFileSync(
+        e,
+        Buffer.concat([whole.subarray(0, 20), Buffer.alloc(whole.length - 20, 7)]),
+      );
+    }
+    const refused = run();
+    assert.deepEqual(refused.stats, { hits: 0, misses: 0, rejected: 2, enabled: true });
+    assert.deepEqual(refused.out, torn.out);
+    assert.deepEqual(run().stats, { hits: 2, misses: 0, rejected: 0, enabled: true });
   });
 
   after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -74,4 +74,33 @@ describe('bin/register-ts.cjs', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('once a day, entries not written for 14 days are removed from both caches', () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'register-ts-prune-'));
+    try {
+      const v8 = path.join(cache, 'v8');
+      fs.mkdirSync(v8);
+      const month = new Date(Date.now() - 30 * 24 * 3600 * 1000);
+      const old = [path.join(cache, 'old.json'), path.join(v8, 'old')];
+      const recent = [path.join(cache, 'recent.json'), path.join(v8, 'recent')];
+      for (const f of [...old, ...recent]) fs.writeFileSync(f, 'x');
+      for (const f of old) fs.utimesSync(f, month, month);
+      fs.writeFileSync(path.join(cache, '.pruned'), '');
+      fs.utimesSync(path.join(cache, '.pruned'), month, month); // last pruned a month ago
+      const start = () =>
+        execFileSync(process.execPath, ['-r', loader, '-e', '0'], {
+          env: { ...process.env, AUTODL_TS_CACHE_DIR: cache, NODE_OPTIONS: '' },
+        });
+      start();
+      for (const f of old) assert.equal(fs.existsSync(f), false, `${f} removed`);
+      for (const f of recent) assert.equal(fs.existsSync(f), true, `${f} kept`);
+      // Pruned today: the next start leaves even an old entry alone.
+      fs.writeFileSync(old[0], 'x');
+      fs.utimesSync(old[0], month, month);
+      start();
+      assert.equal(fs.existsSync(old[0]), true);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
 });

@@ -58,7 +58,7 @@ function installCodeCache(dir) {
   const fresh = [];
 
   Module.prototype._compile = function compileCached(content, filename, format) {
-    if (format === 'module' || this.id === '.' || DYNAMIC_IMPORT.test(content))
+    if (format === 'module' || this.id === '.')
       return nodeCompile.call(this, content, filename, format);
     // One entry per file (and flags), overwritten when the file changes: the folder holds one
     // version of each module, not every version ever loaded. The content's digest leads it.
@@ -72,6 +72,9 @@ function installCodeCache(dir) {
     } catch {
       cachedData = undefined;
     }
+    // Only a module without one was ever stored: an entry of this content needs no second look.
+    if (!cachedData && DYNAMIC_IMPORT.test(content))
+      return nodeCompile.call(this, content, filename, format);
     let script;
     try {
       script = new vm.Script(Module.wrap(content), {
